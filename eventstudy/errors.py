@@ -1,0 +1,139 @@
+"""One root for every error a user can cause, rendered like a compiler's.
+
+A user mistake (bad YAML, a typo in a condition, a malformed data file) raises an
+:class:`EventStudyError`. The CLI prints ``error.render()`` and exits with code 2; a
+traceback is only ever shown for bugs.
+
+Errors found inside a condition carry a *span* into the condition text; the config layer
+later anchors them in the study file (:meth:`EventStudyError.anchor`), so the message
+points at ``file:line:col`` with a caret under the bad token::
+
+    configs/spx_rut.yaml:7:27: error: unknown feature 'drawdwn' (did you mean 'drawdown'?)
+        when: SPX at ATH and RUT drawdwn >= 10%
+                                 ^^^^^^^
+"""
+
+from __future__ import annotations
+
+import difflib
+from collections.abc import Iterable
+from dataclasses import dataclass
+
+__all__ = [
+    "ConditionSyntaxError",
+    "ConfigError",
+    "DataError",
+    "EventStudyError",
+    "Location",
+    "UnknownNameError",
+    "did_you_mean",
+]
+
+
+@dataclass(frozen=True)
+class Location:
+    """Where an error is: 1-based line and column in ``path`` (or in ``source_line``)."""
+
+    path: str | None = None
+    line: int | None = None
+    column: int | None = None
+    length: int = 1
+    source_line: str | None = None
+
+
+class EventStudyError(Exception):
+    """Root of all user-facing errors.
+
+    Parameters
+    ----------
+    message
+        What is wrong, lower-case, values quoted with ``!r``.
+    location
+        Where it is, if known.
+    hint
+        What would be valid (the allowed values, or how to fix it).
+    span
+        ``(start, end)`` character offsets into ``source`` (a condition's text); used
+        to draw a caret before the error is anchored in a file.
+    source
+        The text ``span`` points into.
+    """
+
+    kind = "error"
+
+    def __init__(
+        self,
+        message: str,
+        *,
+        location: Location | None = None,
+        hint: str | None = None,
+        span: tuple[int, int] | None = None,
+        source: str | None = None,
+    ) -> None:
+        super().__init__(message)
+        self.message = message
+        self.location = location
+        self.hint = hint
+        self.span = span
+        self.source = source
+
+    def anchor(self, path: str | None, line: int, column: int, source_line: str) -> EventStudyError:
+        """Place a span-carrying error at ``line:column`` of a file (column of span start)."""
+        start, end = self.span if self.span else (0, 1)
+        self.location = Location(
+            path=path,
+            line=line,
+            column=column + start,
+            length=max(1, end - start),
+            source_line=source_line,
+        )
+        return self
+
+    def render(self) -> str:
+        """The message as a user should see it: ``file:line:col: error: ...`` plus a caret."""
+        loc = self.location
+        head = ""
+        if loc is not None:
+            parts = [p for p in (loc.path, loc.line, loc.column) if p is not None]
+            if parts:
+                head = ":".join(str(p) for p in parts) + ": "
+        text = f"{head}error: {self.message}"
+        source_line, column, length = None, None, 1
+        if loc is not None and loc.source_line is not None and loc.column is not None:
+            source_line, column, length = loc.source_line, loc.column, loc.length
+        elif self.source is not None and self.span is not None:
+            source_line, column = self.source, self.span[0] + 1
+            length = max(1, self.span[1] - self.span[0])
+        if source_line is not None and column is not None and "\n" not in source_line:
+            caret = " " * (column - 1) + "^" * max(1, min(length, len(source_line) - column + 1))
+            text += f"\n    {source_line}\n    {caret}"
+        if self.hint:
+            text += f"\n  hint: {self.hint}"
+        return text
+
+    def __str__(self) -> str:  # pragma: no cover - exercised through render()
+        return self.render()
+
+
+class ConfigError(EventStudyError):
+    """The study file is not valid YAML or does not fit the schema."""
+
+
+class ConditionSyntaxError(EventStudyError):
+    """A condition's text does not parse."""
+
+
+class UnknownNameError(EventStudyError):
+    """A name (series, feature, evaluator, horizon unit, ...) that is not defined."""
+
+
+class DataError(EventStudyError):
+    """A data file is missing or malformed, or the data cannot serve the study."""
+
+
+def did_you_mean(name: str, choices: Iterable[str]) -> str:
+    """`` (did you mean 'x'?)`` for the closest choice, or ``''`` when none is close."""
+    options = list(choices)
+    lowered = {c.lower(): c for c in options}
+    match = difflib.get_close_matches(name.lower(), list(lowered), n=1, cutoff=0.6)
+    return f" (did you mean {lowered[match[0]]!r}?)" if match else ""

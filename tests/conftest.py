@@ -1,0 +1,19 @@
+"""Shared fixtures: where the real data lives, and skipping cleanly when it is absent."""
+
+from __future__ import annotations
+
+import os
+from pathlib import Path
+
+import pytest
+
+REPO_ROOT = Path(__file__).resolve().parents[1]
+SHARED_DATA = Path(os.environ.get("EVENTSTUDY_SHARED_DATA", REPO_ROOT.parent / "shared" / "data"))
+
+
+@pytest.fixture(scope="session")
+def shared_data() -> Path:
+    """The real daily closes in ../shared/data; the test is skipped when they are absent."""
+    if not (SHARED_DATA / "SPX.csv").is_file() or not (SHARED_DATA / "RUT.csv").is_file():
+        pytest.skip(f"real data not found at {SHARED_DATA} (set EVENTSTUDY_SHARED_DATA)")
+    return SHARED_DATA
