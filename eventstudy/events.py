@@ -1,0 +1,157 @@
+"""The events stage: the days a condition holds, restricted to the window, then declustered.
+
+Declustering (DESIGN.md, "exclude one-month clusters") walks raw events in date order:
+
+* ``after_kept`` (default): an event is kept iff it lies at least ``gap`` after the
+  previous *kept* event. This is a chain (each kept event determines the next), computed
+  here without a Python loop over events: ``next[j]`` is the first event at least ``gap``
+  after event ``j`` (one ``searchsorted``), and the kept events are the nodes on the
+  ``next``-path from the first event, found for all events at once by binary lifting
+  (pointer doubling: O(n log n) numpy work, O(log n) Python steps).
+* ``after_any``: a new cluster starts where the distance to the previous *raw* event is
+  at least ``gap``; each cluster's first day is kept.
+
+Trading-day gaps are measured in positions on the study calendar (``i - i_kept >= gap``);
+calendar gaps in dates (``date >= date_kept + gap``, months by calendar arithmetic).
+"""
+
+from __future__ import annotations
+
+from datetime import date
+from typing import Literal
+
+import numpy as np
+import polars as pl
+
+from eventstudy.periods import Gap
+
+__all__ = ["DeclusterMode", "decluster", "find_events", "gap_thresholds"]
+
+DeclusterMode = Literal["after_kept", "after_any"]
+
+
+def find_events(
+    timeline: pl.DataFrame,
+    condition: pl.Expr,
+    start: date | None = None,
+    end: date | None = None,
+) -> pl.DataFrame:
+    """Rows of ``timeline`` where ``condition`` is true (null counts as false), within [start, end].
+
+    The condition is evaluated on the *whole* timeline, so look-back windows use history
+    before ``start``; only then are the days restricted to the window. The result keeps
+    every timeline column plus ``position``, the row's index on the study calendar.
+    """
+    frame = timeline.with_row_index("position").with_columns(
+        condition.fill_null(False).alias("_hit")
+    )
+    frame = frame.filter(pl.col("_hit") & _in_window(pl.col("date"), start, end)).drop("_hit")
+    return frame.with_columns(pl.col("position").cast(pl.Int64))
+
+
+def _in_window(col: pl.Expr, start: date | None, end: date | None) -> pl.Expr:
+    expr = pl.lit(True)
+    if start is not None:
+        expr = expr & (col >= start)
+    if end is not None:
+        expr = expr & (col <= end)
+    return expr
+
+
+def gap_thresholds(dates: pl.Series, positions: np.ndarray, gap: Gap) -> tuple[np.ndarray, np.ndarray]:
+    """(keys, thresholds) as int64: event j may be followed by k iff keys[k] >= thresholds[j]."""
+    if gap.unit == "td":
+        keys = np.asarray(positions, dtype=np.int64)
+        return keys, keys + gap.amount
+    keys = dates.cast(pl.Date).cast(pl.Int64).to_numpy()
+    if gap.unit == "cd":
+        return keys, keys + gap.amount
+    shifted = dates.cast(pl.Date).dt.offset_by(f"{gap.amount}mo").cast(pl.Int64).to_numpy()
+    return keys, shifted
+
+
+def decluster(
+    keys: np.ndarray,
+    thresholds: np.ndarray,
+    mode: DeclusterMode = "after_kept",
+    groups: np.ndarray | None = None,
+) -> np.ndarray:
+    """Boolean mask of the events kept by declustering.
+
+    Parameters
+    ----------
+    keys
+        Strictly increasing (within each group) int64 event keys: positions on the study
+        calendar for trading-day gaps, day numbers for calendar gaps.
+    thresholds
+        ``thresholds[j]``: the smallest key that counts as "at least gap after event j".
+    mode
+        ``'after_kept'`` or ``'after_any'`` (see the module docstring).
+    groups
+        Optional group id per event (e.g. symbol), sorted so each group is contiguous;
+        declustering restarts in every group.
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> keys = np.array([0, 5, 10, 30, 34])
+    >>> decluster(keys, keys + 21).tolist()
+    [True, False, False, True, False]
+    >>> decluster(keys, keys + 21, mode="after_any").tolist()
+    [True, False, False, False, False]
+    """
+    keys = np.asarray(keys, dtype=np.int64)
+    thresholds = np.asarray(thresholds, dtype=np.int64)
+    n = keys.size
+    if n == 0:
+        return np.zeros(0, dtype=bool)
+    group_start = _group_starts(groups, n)
+    first = np.arange(n) == group_start
+
+    if mode == "after_any":
+        kept = first.copy()
+        kept[1:] |= keys[1:] >= thresholds[:-1]
+        return kept
+    if mode != "after_kept":
+        raise ValueError(f"unknown decluster mode {mode!r}")
+
+    # next[j]: first event of j's group with key >= thresholds[j], else the sentinel n.
+    if groups is None:
+        nxt = np.searchsorted(keys, thresholds, side="left")
+    else:
+        # Offset keys per group so a search never leaves the group.
+        span = int(max(keys.max(), thresholds.max()) - keys.min()) + 1
+        gid = np.cumsum(first) - 1
+        base = keys.min()
+        skeys = (keys - base) + gid * span
+        sthr = (thresholds - base) + gid * span
+        nxt = np.searchsorted(skeys, sthr, side="left")
+        group_end = np.searchsorted(gid, gid, side="right")  # one past the group's last event
+        nxt = np.where(nxt >= group_end, n, nxt)
+    nxt = np.minimum(nxt, n)
+
+    # Binary lifting: jumps[k][j] = next^(2^k)(j); the sentinel n maps to itself.
+    jump = np.append(nxt, n)
+    tables = [jump]
+    while (1 << len(tables)) < n + 1:
+        jump = jump[jump]
+        tables.append(jump)
+    # From each event's group start, take the largest jumps that do not pass j: j is kept
+    # iff the chain from the group start lands exactly on j.
+    target = np.arange(n)
+    cur = group_start.copy()
+    for table in reversed(tables):
+        cand = table[cur]
+        cur = np.where(cand <= target, cand, cur)
+    return cur == target
+
+
+def _group_starts(groups: np.ndarray | None, n: int) -> np.ndarray:
+    """Index of the first event of each event's group."""
+    if groups is None:
+        return np.zeros(n, dtype=np.int64)
+    groups = np.asarray(groups)
+    change = np.ones(n, dtype=bool)
+    change[1:] = groups[1:] != groups[:-1]
+    starts = np.flatnonzero(change)
+    return starts[np.cumsum(change) - 1]
