@@ -1,0 +1,116 @@
+"""The command line: ``eventstudy run | validate | list``.
+
+User mistakes (an :class:`EventStudyError`) print one message, ``file:line:col: error:``
+with a caret where it helps, and exit with code 2. Anything else is a bug and keeps its
+traceback.
+"""
+
+from __future__ import annotations
+
+import argparse
+import datetime as dt
+import sys
+from collections.abc import Sequence
+
+from eventstudy import __version__
+from eventstudy.errors import EventStudyError
+
+__all__ = ["main"]
+
+EXIT_USER_ERROR = 2
+
+
+def _iso_date(text: str) -> dt.date:
+    try:
+        return dt.date.fromisoformat(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"{text!r} is not a date (expected YYYY-MM-DD)") from None
+
+
+def build_parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(
+        prog="eventstudy",
+        description="Event studies on market data: when a condition held, what did prices do next?",
+    )
+    parser.add_argument("--version", action="version", version=f"eventstudy {__version__}")
+    commands = parser.add_subparsers(dest="command", required=True, metavar="COMMAND")
+
+    run = commands.add_parser("run", help="run a study and print (or write) its results")
+    run.add_argument("study", help="the study file (YAML)")
+    run.add_argument("--data-dir", help="data directory (overrides the study's data.dir and $EVENTSTUDY_DATA)")
+    run.add_argument("--start", type=_iso_date, help="first event date (overrides window.start), YYYY-MM-DD")
+    run.add_argument("--end", type=_iso_date, help="last event date (overrides window.end), YYYY-MM-DD")
+    run.add_argument("--output", "-o", metavar="DIR", help="write events.csv, outcomes.csv, summary.csv, result.json, report.md")
+    run.add_argument("--format", "-f", choices=["table", "markdown", "json"], default="table", help="what to print (default: table)")
+    run.add_argument("--no-color", action="store_true", help="plain text even on a terminal")
+
+    validate = commands.add_parser("validate", help="check a study (schema, series, condition) without running it")
+    validate.add_argument("study", help="the study file (YAML)")
+
+    listing = commands.add_parser("list", help="list what is installed")
+    listing.add_argument("what", choices=["features", "evaluators"])
+    return parser
+
+
+def _run(args: argparse.Namespace) -> int:
+    from eventstudy.report import render_markdown, render_terminal, result_to_json, write_outputs
+    from eventstudy.study import run
+
+    result = run(args.study, data_dir=args.data_dir, start=args.start, end=args.end)
+    markdown = render_markdown(result)
+    if args.output:
+        written = write_outputs(result, args.output, extra={"report.md": markdown})
+        print(f"wrote {len(written)} files to {args.output}: {', '.join(p.name for p in written)}", file=sys.stderr)
+    if args.format == "json":
+        sys.stdout.write(result_to_json(result))
+    elif args.format == "markdown":
+        sys.stdout.write(markdown)
+    else:
+        render_terminal(result, sys.stdout, color=False if args.no_color else None)
+    return 0
+
+
+def _validate(args: argparse.Namespace) -> int:
+    from eventstudy.conditions import parse, resolve, to_text
+    from eventstudy.config import load_study
+
+    study = load_study(args.study)
+    condition = to_text(resolve(parse(study.when), list(study.series)))
+    evaluators = ", ".join(spec.name for spec in study.evaluators)
+    print(f"{args.study}: ok: {study.name!r}\n  condition: {condition}\n  evaluators: {evaluators}")
+    return 0
+
+
+def _list(args: argparse.Namespace) -> int:
+    if args.what == "features":
+        from eventstudy.features import FEATURES
+
+        for name, feature in FEATURES.items():
+            signature = f"{name}({', '.join(feature.params)})" if feature.params else name
+            print(f"{signature:<22} {feature.description}")
+    else:
+        from eventstudy.evaluators import EVALUATORS
+
+        for name, evaluator in EVALUATORS.items():
+            print(f"{name:<22} {evaluator.description}")
+    return 0
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    """Entry point of the ``eventstudy`` command; returns the exit code."""
+    args = build_parser().parse_args(argv)
+    handlers = {"run": _run, "validate": _validate, "list": _list}
+    try:
+        return handlers[args.command](args)
+    except EventStudyError as exc:
+        print(exc.render(), file=sys.stderr)
+        return EXIT_USER_ERROR
+    except KeyboardInterrupt:
+        print("interrupted", file=sys.stderr)
+        return 130
+    except BrokenPipeError:
+        return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,320 @@
+"""The config stage: a YAML study file validated into typed objects before anything runs.
+
+YAML is loaded with PyYAML's safe loader; the composed node tree is kept beside the data
+so that every error (schema, condition, evaluator parameters) names ``file:line:col`` and
+draws a caret under the offending text. The schema itself is a set of pydantic models,
+which also gives the JSON Schema of study files for free.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections.abc import Sequence
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any, Literal
+
+import yaml
+from pydantic import BaseModel, ConfigDict, Field, PrivateAttr, ValidationError, field_validator
+from pydantic_core import PydanticCustomError
+
+from eventstudy.errors import ConfigError, EventStudyError, Location, did_you_mean
+from eventstudy.periods import Gap, parse_gap
+
+__all__ = [
+    "DataSpec",
+    "DeclusterSpec",
+    "EvaluatorSpec",
+    "SourceMap",
+    "Study",
+    "WindowSpec",
+    "load_study",
+    "parse_study",
+]
+
+Loc = tuple[str | int, ...]
+
+
+@dataclass
+class SourceMap:
+    """The YAML node tree of a study file, to turn a key path into ``file:line:col``."""
+
+    path: str | None
+    text: str
+    root: yaml.Node | None
+    lines: list[str] = field(init=False)
+
+    def __post_init__(self) -> None:
+        self.lines = self.text.splitlines()
+
+    def _walk(self, loc: Loc) -> tuple[yaml.Node | None, yaml.Node | None]:
+        """(value node, key node) at ``loc``, stopping at the deepest node that exists."""
+        node, key_node = self.root, None
+        for part in loc:
+            if isinstance(node, yaml.MappingNode):
+                for k, v in node.value:
+                    if isinstance(k, yaml.ScalarNode) and k.value == str(part):
+                        node, key_node = v, k
+                        break
+                else:
+                    return node, key_node
+            elif isinstance(node, yaml.SequenceNode) and isinstance(part, int) and part < len(node.value):
+                node, key_node = node.value[part], None
+            else:
+                return node, key_node
+        return node, key_node
+
+    def node(self, loc: Loc) -> yaml.Node | None:
+        return self._walk(loc)[0]
+
+    def location(self, loc: Loc, *, key: bool = False) -> Location:
+        value, key_node = self._walk(loc)
+        node = key_node if (key and key_node is not None) else value
+        if node is None:
+            return Location(path=self.path)
+        return self.mark_location(node.start_mark, _node_length(node))
+
+    def mark_location(self, mark: yaml.Mark, length: int = 1) -> Location:
+        line = self.lines[mark.line] if mark.line < len(self.lines) else None
+        return Location(path=self.path, line=mark.line + 1, column=mark.column + 1, length=length, source_line=line)
+
+    def anchor_in_scalar(self, error: EventStudyError, loc: Loc) -> EventStudyError:
+        """Place an error whose span points into the string at ``loc`` in the file."""
+        node = self.node(loc)
+        if not isinstance(node, yaml.ScalarNode):
+            error.location = self.location(loc)
+            return error
+        start = node.start_mark
+        single_line = start.line == node.end_mark.line and node.style in (None, "", "'", '"')
+        if single_line and start.line < len(self.lines):
+            offset = 1 if node.style in ("'", '"') else 0
+            return error.anchor(self.path, start.line + 1, start.column + 1 + offset, self.lines[start.line])
+        # A block or multi-line scalar: name the line, draw the caret under the text itself.
+        error.location = Location(path=self.path, line=start.line + 1)
+        return error
+
+
+def _node_length(node: yaml.Node) -> int:
+    if isinstance(node, yaml.ScalarNode) and node.start_mark.line == node.end_mark.line:
+        return max(1, node.end_mark.column - node.start_mark.column)
+    return 1
+
+
+class _Model(BaseModel):
+    model_config = ConfigDict(extra="forbid", frozen=True, arbitrary_types_allowed=True)
+
+
+class DataSpec(_Model):
+    """Where the prices come from."""
+
+    dir: str | None = Field(None, description="data directory, relative to the study file")
+
+
+class WindowSpec(_Model):
+    """Event dates are restricted to [start, end]; either end may be open (null)."""
+
+    start: dt.date | None = None
+    end: dt.date | None = None
+
+
+class DeclusterSpec(_Model):
+    """Drop clustered events: keep one at least ``gap`` after the previous kept (or any) one."""
+
+    gap: Gap = Field(description="'21' / '21td' trading days, '21cd' calendar days, '4w', '1mo'")
+    mode: Literal["after_kept", "after_any"] = "after_kept"
+
+    @field_validator("gap", mode="before")
+    @classmethod
+    def _parse_gap(cls, value: Any) -> Gap:
+        if isinstance(value, Gap):
+            return value
+        try:
+            return parse_gap(value)
+        except ConfigError as exc:
+            raise PydanticCustomError("bad_gap", "{message}", {"message": exc.message, "hint": exc.hint}) from None
+
+
+@dataclass(frozen=True)
+class EvaluatorSpec:
+    """One entry of ``evaluate:``: the evaluator's registered name and its validated params."""
+
+    name: str
+    params: BaseModel
+    loc: Loc
+
+
+class Study(_Model):
+    """A validated study. ``path`` and ``source`` say where it came from (for errors)."""
+
+    name: str
+    description: str | None = None
+    series: dict[str, str] = Field(description="name used in conditions -> symbol in the data")
+    data: DataSpec = DataSpec()
+    when: str = Field(description="the event condition, in the condition language")
+    window: WindowSpec = WindowSpec()
+    decluster: DeclusterSpec | None = None
+    evaluate: list[dict[str, Any]] = Field(min_length=1)
+
+    _source: SourceMap | None = PrivateAttr(None)
+    _path: Path | None = PrivateAttr(None)
+    _evaluators: list[EvaluatorSpec] = PrivateAttr(default_factory=list)
+
+    @property
+    def source(self) -> SourceMap:
+        """The source map this study was parsed from (an empty one for studies built in code)."""
+        return self._source or SourceMap(None, "", None)
+
+    @property
+    def path(self) -> Path | None:
+        """The study file, if it came from one."""
+        return self._path
+
+    @property
+    def evaluators(self) -> list[EvaluatorSpec]:
+        """The validated ``evaluate:`` entries."""
+        return self._evaluators
+
+    @field_validator("series", mode="before")
+    @classmethod
+    def _series(cls, value: Any) -> Any:
+        if isinstance(value, list):
+            value = {str(v): str(v) for v in value}
+        if isinstance(value, dict):
+            for name in value:
+                if not isinstance(name, str) or not name.isidentifier():
+                    raise PydanticCustomError(
+                        "bad_series_name",
+                        "series name {name} is not a valid name",
+                        {"name": repr(name), "hint": "names start with a letter and use letters, digits, '_'"},
+                    )
+            if not value:
+                raise PydanticCustomError("empty", "'series' must name at least one series", {})
+        return value
+
+
+def load_study(path: str | Path) -> Study:
+    """Read and validate a study file; every problem is an :class:`EventStudyError`.
+
+    Examples
+    --------
+    >>> study = load_study("configs/spx_rut.yaml")  # doctest: +SKIP
+    >>> study.when  # doctest: +SKIP
+    'SPX at ATH and RUT drawdown >= 10%'
+    """
+    path = Path(path)
+    try:
+        text = path.read_text(encoding="utf-8")
+    except FileNotFoundError:
+        raise ConfigError(f"study file {str(path)!r} does not exist", location=Location(path=str(path))) from None
+    except IsADirectoryError:
+        raise ConfigError(f"{str(path)!r} is a directory, not a study file", location=Location(path=str(path))) from None
+    except (OSError, UnicodeDecodeError) as exc:
+        raise ConfigError(f"cannot read study file: {exc}", location=Location(path=str(path))) from None
+    return parse_study(text, path=path)
+
+
+def parse_study(text: str, *, path: str | Path | None = None) -> Study:
+    """Validate study YAML given as text (``path`` is used for messages and ``data.dir``)."""
+    shown = str(path) if path is not None else "<study>"
+    loader = yaml.SafeLoader(text)
+    try:
+        root = loader.get_single_node()
+        data = loader.construct_document(root) if root is not None else None
+    except yaml.MarkedYAMLError as exc:
+        mark = exc.problem_mark or exc.context_mark
+        source = SourceMap(shown, text, None)
+        location = source.mark_location(mark) if mark is not None else Location(path=shown)
+        raise ConfigError(f"invalid YAML: {exc.problem or exc.context}", location=location) from None
+    except yaml.YAMLError as exc:
+        raise ConfigError(f"invalid YAML: {exc}", location=Location(path=shown)) from None
+    finally:
+        loader.dispose()
+    source = SourceMap(shown, text, root)
+    if not isinstance(data, dict):
+        raise ConfigError(
+            "a study file must be a mapping of keys (name, series, when, evaluate, ...)",
+            location=source.location(()),
+            hint=f"valid keys: {', '.join(Study.model_fields)}",
+        )
+    try:
+        study = Study.model_validate(data)
+    except ValidationError as exc:
+        raise _schema_error(exc, source) from None
+    study._source = source
+    study._path = Path(path) if path is not None else None
+    _check_semantics(study, source)
+    return study
+
+
+def _check_semantics(study: Study, source: SourceMap) -> None:
+    """What the schema cannot say: the condition, the evaluators and their assets."""
+    from eventstudy.conditions import parse, resolve
+    from eventstudy.evaluators import resolve_evaluators
+
+    try:
+        resolve(parse(study.when), list(study.series))
+    except EventStudyError as exc:
+        raise source.anchor_in_scalar(exc, ("when",)) from None
+    study._evaluators = resolve_evaluators(study, source)
+    window = study.window
+    if window.start and window.end and window.start > window.end:
+        raise ConfigError(
+            f"window start {window.start.isoformat()!r} is after its end {window.end.isoformat()!r}",
+            location=source.location(("window", "start")),
+        )
+
+
+def _schema_error(exc: ValidationError, source: SourceMap, prefix: Loc = (), model: type[BaseModel] = Study) -> ConfigError:
+    """The first pydantic error as one ConfigError at the right place in the file."""
+    err = exc.errors(include_url=False)[0]
+    loc: Loc = tuple(err["loc"])
+    full = prefix + loc
+    kind, ctx = err["type"], err.get("ctx") or {}
+    where = ".".join(str(p) for p in full[:-1]) or "the study"
+    key = str(full[-1]) if full else ""
+    if kind == "extra_forbidden":
+        valid = _fields_at(model, loc[:-1])
+        return ConfigError(
+            f"unknown key {key!r} in {where}{did_you_mean(key, valid)}",
+            location=source.location(full, key=True),
+            hint=f"valid keys: {', '.join(valid)}" if valid else None,
+        )
+    if kind == "missing":
+        return ConfigError(f"missing required key {key!r} in {where}", location=source.location(full[:-1], key=True))
+    value = err.get("input")
+    shown = f" {value!r}" if value is not None and not isinstance(value, (dict, list)) else ""
+    message = str(ctx.get("message") or err["msg"])
+    message = message[0].lower() + message[1:] if message else message
+    return ConfigError(
+        f"bad value{shown} for {'.'.join(str(p) for p in full)!r}: {message}",
+        location=source.location(full),
+        hint=ctx.get("hint"),
+    )
+
+
+def _fields_at(model: type[BaseModel], loc: Sequence[str | int]) -> list[str]:
+    """Field names of the (nested) model at ``loc``, for 'valid keys' hints."""
+    import typing
+
+    current: Any = model
+    for part in loc:
+        if not (isinstance(current, type) and issubclass(current, BaseModel)) or isinstance(part, int):
+            return []
+        field_info = current.model_fields.get(str(part))
+        if field_info is None:
+            return []
+        current = next(
+            (a for a in (field_info.annotation, *typing.get_args(field_info.annotation)) if isinstance(a, type) and issubclass(a, BaseModel)),
+            None,
+        )
+    if isinstance(current, type) and issubclass(current, BaseModel):
+        return list(current.model_fields)
+    return []
+
+
+def validate_params(model: type[BaseModel], params: Any, source: SourceMap, loc: Loc) -> BaseModel:
+    """Validate an evaluator's (or plug-in's) parameters with errors placed in the file."""
+    try:
+        return model.model_validate(params if params is not None else {})
+    except ValidationError as exc:
+        raise _schema_error(exc, source, prefix=loc, model=model) from None

@@ -1,0 +1,98 @@
+"""Machine-readable outputs: CSV and JSON, written atomically.
+
+Every file of a run is first written into a temporary folder beside the output folder;
+only when all of them are complete are they moved into place (``os.replace``, atomic per
+file on one filesystem). A run that fails, at any stage, leaves no partial file behind.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import json
+import os
+import shutil
+import tempfile
+from collections.abc import Callable
+from pathlib import Path
+
+import polars as pl
+
+from eventstudy.study import StudyResult
+
+__all__ = ["OUTPUT_FILES", "result_to_dict", "result_to_json", "write_outputs"]
+
+OUTCOME_COLUMNS = ["date", "asset", "horizon", "horizon_days", "value", "measure"]
+
+
+def _rows(frame: pl.DataFrame) -> list[dict[str, object]]:
+    return frame.to_dicts()
+
+
+def result_to_dict(result: StudyResult) -> dict[str, object]:
+    """The result as plain data (dates as ISO strings, incomplete values as null)."""
+    study = result.study
+    return {
+        "study": {
+            "name": study.name,
+            "file": str(study.path) if study.path else None,
+            "condition": result.condition,
+            "series": dict(study.series),
+            "window": {"start": result.start, "end": result.end},
+            "decluster": (
+                {"gap": study.decluster.gap.label, "unit": study.decluster.gap.unit,
+                 "amount": study.decluster.gap.amount, "mode": study.decluster.mode}
+                if study.decluster else None
+            ),
+            "return_kind": "simple",
+            "horizon_unit": "trading days",
+        },
+        "notes": list(result.notes),
+        "events": _rows(result.events),
+        "outcomes": _rows(result.outcomes.select(OUTCOME_COLUMNS)),
+        "summary": _rows(result.summary),
+    }
+
+
+def _default(value: object) -> str:
+    if isinstance(value, (dt.date, dt.datetime)):
+        return value.isoformat()
+    if isinstance(value, Path):
+        return str(value)
+    raise TypeError(f"cannot serialize {type(value).__name__}")
+
+
+def result_to_json(result: StudyResult) -> str:
+    """The same content as the CSV files, as one JSON document."""
+    return json.dumps(result_to_dict(result), default=_default, indent=2, allow_nan=False) + "\n"
+
+
+OUTPUT_FILES: dict[str, Callable[[StudyResult, Path], None]] = {
+    "events.csv": lambda r, p: r.events.write_csv(p, date_format="%Y-%m-%d"),
+    "outcomes.csv": lambda r, p: r.outcomes.select(OUTCOME_COLUMNS).write_csv(p, date_format="%Y-%m-%d"),
+    "summary.csv": lambda r, p: r.summary.write_csv(p),
+    "result.json": lambda r, p: p.write_text(result_to_json(r), encoding="utf-8"),
+}
+
+
+def write_outputs(result: StudyResult, out_dir: str | Path, extra: dict[str, str] | None = None) -> list[Path]:
+    """Write every output file into ``out_dir`` atomically; return the paths written.
+
+    ``extra`` maps more file names to ready text (e.g. ``report.md``).
+    """
+    out_dir = Path(out_dir)
+    out_dir.parent.mkdir(parents=True, exist_ok=True)
+    staging = Path(tempfile.mkdtemp(prefix=f".{out_dir.name}.", suffix=".partial", dir=out_dir.parent))
+    try:
+        for name, write in OUTPUT_FILES.items():
+            write(result, staging / name)
+        for name, text in (extra or {}).items():
+            (staging / name).write_text(text, encoding="utf-8")
+        out_dir.mkdir(parents=True, exist_ok=True)
+        written = []
+        for item in sorted(staging.iterdir()):
+            target = out_dir / item.name
+            os.replace(item, target)
+            written.append(target)
+        return written
+    finally:
+        shutil.rmtree(staging, ignore_errors=True)

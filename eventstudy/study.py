@@ -1,0 +1,273 @@
+"""Running a study: the pipeline from a validated study to a :class:`StudyResult`.
+
+This module only wires the stages together (config -> data -> features/timeline ->
+conditions -> events -> evaluators -> statistics); each stage lives in its own module.
+The result's parts are polars DataFrames with the same content as the files the CLI
+writes, so a notebook gets exactly what ``eventstudy run`` prints.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import numpy as np
+import polars as pl
+
+from eventstudy.conditions import compile_condition, parse, required_features, resolve, to_text
+from eventstudy.config import Study, load_study
+from eventstudy.data import load_prices, resolve_data_dir
+from eventstudy.errors import DataError
+from eventstudy.evaluators import EvaluationContext, build_evaluators, empty_outcomes
+from eventstudy.events import decluster, find_events, gap_thresholds
+from eventstudy.features import FEATURES, column_name
+from eventstudy.statistics import summary_with_baseline
+from eventstudy.timeline import build_timeline
+
+__all__ = ["StudyResult", "run", "run_study"]
+
+
+@dataclass(frozen=True)
+class StudyResult:
+    """Everything a study produced; every table is a polars DataFrame.
+
+    Attributes
+    ----------
+    study
+        The validated study (with any window override applied).
+    condition
+        The condition in canonical form, as it was evaluated.
+    events
+        The instance table: one row per kept event, ``date``, the closes of the study's
+        series and the condition's other features that day, and one column per
+        evaluator x asset x horizon (``SPX.fwd.1m``: simple forward return, null when
+        the horizon has not elapsed).
+    raw_events
+        Every day the condition held in the window, with ``kept`` (survived declustering).
+    outcomes
+        Long outcomes of the kept events: ``date, asset, horizon, horizon_days, value, measure``.
+    baseline_outcomes
+        The same for every day of the study window (the unconditional baseline).
+    summary
+        Per asset x horizon (x measure): the events' n, n_incomplete, mean, median,
+        pct_positive, min, max and the baseline's n, mean, median, pct_positive.
+    timeline
+        The aligned daily frame the condition was evaluated on (full history).
+    column_units
+        How each instance-table column is measured ('date', 'price', 'fraction', 'number', 'integer').
+    notes
+        Plain statements of the choices made and anything a careful analyst should know.
+    """
+
+    study: Study
+    condition: str
+    data_dir: Path
+    start: dt.date | None
+    end: dt.date | None
+    events: pl.DataFrame
+    raw_events: pl.DataFrame
+    outcomes: pl.DataFrame
+    baseline_outcomes: pl.DataFrame
+    summary: pl.DataFrame
+    timeline: pl.DataFrame
+    column_units: dict[str, str] = field(default_factory=dict)
+    notes: list[str] = field(default_factory=list)
+
+
+def run(
+    study: str | Path | Study,
+    *,
+    data_dir: str | Path | None = None,
+    start: dt.date | str | None = None,
+    end: dt.date | str | None = None,
+) -> StudyResult:
+    """Load (if given a path) and run a study.
+
+    Examples
+    --------
+    >>> import eventstudy
+    >>> result = eventstudy.run("configs/spx_rut.yaml", data_dir="../shared/data")  # doctest: +SKIP
+    >>> result.summary.filter(asset="RUT")  # doctest: +SKIP
+    """
+    if not isinstance(study, Study):
+        study = load_study(study)
+    return run_study(study, data_dir=data_dir, start=start, end=end)
+
+
+def run_study(
+    study: Study,
+    *,
+    data_dir: str | Path | None = None,
+    start: dt.date | str | None = None,
+    end: dt.date | str | None = None,
+) -> StudyResult:
+    """Run a validated study; ``start``/``end`` override its window."""
+    start = _as_date(start) if start is not None else study.window.start
+    end = _as_date(end) if end is not None else study.window.end
+    notes: list[str] = []
+
+    directory = resolve_data_dir(str(data_dir) if data_dir is not None else None, study.data.dir, study.path)
+    symbols = list(dict.fromkeys(study.series.values()))
+    prices = load_prices(directory, symbols).frame
+
+    node = resolve(parse(study.when), list(study.series))
+    requests = required_features(node)
+    timeline = build_timeline(prices, study.series, requests)
+    _check_window(timeline, prices, study, start, end, notes)
+
+    raw = find_events(timeline, compile_condition(node), start, end)
+    raw = raw.with_columns(pl.Series("kept", _kept_mask(study, raw, notes)))
+
+    in_window = timeline.filter(_between(pl.col("date"), start, end)).select("date")
+    context = EvaluationContext(prices=prices, series=study.series)
+    evaluators = build_evaluators(study.evaluators)
+    baseline = pl.concat([ev.evaluate(context, in_window) for ev in evaluators]) if evaluators else empty_outcomes()
+    asset_order = {name: i for i, name in enumerate(study.series)}
+    baseline = baseline.sort(
+        pl.col("measure"), pl.col("asset").replace_strict(asset_order, default=len(asset_order)), "horizon_days", "date"
+    )
+    kept_dates = raw.filter("kept").select("date")
+    outcomes = baseline.join(kept_dates, on="date", how="semi", maintain_order="left")
+    summary = summary_with_baseline(outcomes, baseline)
+
+    value_columns = _value_columns(study, requests)
+    labels = {ev.name: ev.label for ev in evaluators}
+    events, units = _instance_table(raw.filter("kept"), value_columns, outcomes, labels)
+    _describe_outcomes(study, raw, summary, notes)
+
+    return StudyResult(
+        study=study,
+        condition=to_text(node),
+        data_dir=directory,
+        start=start,
+        end=end,
+        events=events,
+        raw_events=raw.select("date", "position", "kept"),
+        outcomes=outcomes,
+        baseline_outcomes=baseline,
+        summary=summary,
+        timeline=timeline,
+        column_units=units,
+        notes=notes,
+    )
+
+
+def _as_date(value: dt.date | str) -> dt.date:
+    if isinstance(value, dt.date):
+        return value
+    return dt.date.fromisoformat(value)
+
+
+def _between(col: pl.Expr, start: dt.date | None, end: dt.date | None) -> pl.Expr:
+    expr = pl.lit(True)
+    if start is not None:
+        expr = expr & (col >= start)
+    if end is not None:
+        expr = expr & (col <= end)
+    return expr
+
+
+def _check_window(
+    timeline: pl.DataFrame, prices: pl.DataFrame, study: Study, start: dt.date | None, end: dt.date | None, notes: list[str]
+) -> None:
+    """A window with no data is an error; a series younger than the window is a warning."""
+    if timeline.is_empty():
+        raise DataError(
+            f"the series {', '.join(study.series)} have no date in common",
+            hint="a condition over several series is evaluated on the dates where all of them have a close",
+        )
+    first, last = timeline["date"].min(), timeline["date"].max()
+    if timeline.filter(_between(pl.col("date"), start, end)).is_empty():
+        shown = f"{start.isoformat() if start else 'open'} .. {end.isoformat() if end else 'open'}"
+        raise DataError(
+            f"the window {shown} has no data: the study's series have common dates {first} .. {last}",
+            hint="change 'window:' in the study or --start/--end",
+        )
+    firsts = prices.group_by("symbol").agg(pl.col("date").min()).rows()
+    window_start = start or first
+    for symbol, first_day in sorted(firsts):
+        if (window_start - first_day).days < 365:
+            names = ", ".join(n for n, s in study.series.items() if s == symbol)
+            notes.append(
+                f"warning: {names} history starts {first_day}, less than a year before the window "
+                f"({window_start}): its early 'all-time highs' are only highs since {first_day}"
+            )
+
+
+def _kept_mask(study: Study, raw: pl.DataFrame, notes: list[str]) -> np.ndarray:
+    spec = study.decluster
+    if spec is None:
+        notes.append("no declustering: every day the condition holds is an event")
+        return np.ones(raw.height, dtype=bool)
+    keys, thresholds = gap_thresholds(raw["date"], raw["position"].to_numpy(), spec.gap)
+    kept = decluster(keys, thresholds, spec.mode)
+    rule = (
+        f"at least {spec.gap.describe()} after the previous kept event"
+        if spec.mode == "after_kept"
+        else f"the first day of each cluster (a new cluster starts {spec.gap.describe()} or more after the previous raw event)"
+    )
+    notes.append(f"declustering ({spec.mode}, gap {spec.gap.label}): kept {int(kept.sum())} of {raw.height} raw events, each {rule}")
+    return kept
+
+
+def _value_columns(study: Study, requests: list) -> list[str]:
+    """Closes of every series, then the condition's numeric features, in order of appearance."""
+    columns = [column_name(s, "close", ()) for s in study.series]
+    for req in requests:
+        if FEATURES.get(req.name).kind == "value":
+            name = column_name(req.series, req.name, tuple(req.args))
+            if name not in columns:
+                columns.append(name)
+    return columns
+
+
+FRACTION_FEATURES = {"drawdown", "return", "volatility"}
+COUNT_FEATURES = {"days_since_ath"}
+NUMBER_FEATURES = {"rsi"}
+
+
+def _unit_of(column: str) -> str:
+    feature = column.split(".", 1)[1].split("(", 1)[0]
+    if feature in FRACTION_FEATURES:
+        return "fraction"
+    if feature in COUNT_FEATURES:
+        return "integer"
+    if feature in NUMBER_FEATURES:
+        return "number"
+    return "price"
+
+
+def _instance_table(
+    kept: pl.DataFrame, value_columns: list[str], outcomes: pl.DataFrame, labels: dict[str, str]
+) -> tuple[pl.DataFrame, dict[str, str]]:
+    """One row per kept event: date, values that day, outcomes pivoted wide."""
+    table = kept.select("date", *value_columns)
+    units = {"date": "date", **{c: _unit_of(c) for c in value_columns}}
+    if outcomes.is_empty() and kept.is_empty():
+        return table, units
+    wide_names = outcomes.select(
+        (pl.col("asset") + "." + pl.col("measure").replace_strict(labels, default=pl.col("measure")) + "." + pl.col("horizon")).alias("column"),
+        "date",
+        "value",
+    )
+    order = list(dict.fromkeys(wide_names["column"].to_list()))
+    if order:
+        wide = wide_names.pivot(on="column", index="date", values="value").select("date", *order)
+        table = table.join(wide, on="date", how="left", maintain_order="left")
+        units.update({c: "fraction" for c in order})
+    return table, units
+
+
+def _describe_outcomes(study: Study, raw: pl.DataFrame, summary: pl.DataFrame, notes: list[str]) -> None:
+    """State what the numbers are, and anything pending."""
+    notes.append(
+        "returns are simple returns (close[t+h] / close[t] - 1) from the event day's close, "
+        "horizons counted in each asset's own trading days"
+    )
+    if not raw["kept"].any():
+        notes.append("no events: the condition never held in the window (the baseline is still shown)")
+        return
+    pending = summary.filter(pl.col("n_incomplete") > 0)
+    for asset, horizon, n_inc in pending.select("asset", "horizon", "n_incomplete").rows():
+        notes.append(f"{asset} {horizon}: {n_inc} event(s) too recent for this horizon (pending, left out of its statistics)")
