@@ -1,0 +1,638 @@
+"""The data stage: load daily closes from a directory of CSV or Parquet files.
+
+A data directory holds, in any mix:
+
+* **per-symbol files**, ``SYMBOL.csv`` or ``SYMBOL.parquet``, one series each. The file
+  stem is matched exactly first, then ignoring letter case. Any symbol column in such a
+  file is ignored: the file name says whose prices these are.
+* **long files**, any other ``*.csv`` / ``*.parquet`` whose header has a symbol column
+  (``date, symbol, close``), holding many series. They serve the symbols that have no
+  file of their own; each is scanned once per call, filtered to the symbols wanted.
+
+Column names are matched ignoring case and surrounding whitespace against
+:data:`ACCEPTED_COLUMNS`; when several candidates for one role are present, the first in
+that table's order wins (so ``Close`` is taken before ``Adj Close``). Other columns
+(open, high, low, volume, ...) are ignored and may hold empty fields.
+
+Every row is checked, vectorized, and the first bad row is reported as a
+:class:`~eventstudy.errors.DataError` at ``file:line`` (CSV: the line as an editor shows
+it, header = line 1; Parquet: the 0-based row index, said so in the message).
+"""
+
+from __future__ import annotations
+
+import csv
+import os
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Literal
+
+import polars as pl
+
+from eventstudy.errors import DataError, Location, did_you_mean
+
+__all__ = [
+    "ACCEPTED_COLUMNS",
+    "CLOSE_COLUMNS",
+    "DATA_DIR_ENV",
+    "DATE_COLUMNS",
+    "MISSING_VALUES",
+    "SYMBOL_COLUMNS",
+    "PriceData",
+    "load_prices",
+    "resolve_data_dir",
+]
+
+DATE_COLUMNS: tuple[str, ...] = ("date", "datetime", "timestamp", "time", "day")
+"""Accepted names of the date column, in order of preference."""
+
+SYMBOL_COLUMNS: tuple[str, ...] = ("symbol", "ticker", "name", "code")
+"""Accepted names of the symbol column of a long file, in order of preference."""
+
+CLOSE_COLUMNS: tuple[str, ...] = (
+    "close",
+    "adj close",
+    "adj_close",
+    "adjclose",
+    "adjusted_close",
+    "price",
+    "value",
+    "last",
+)
+"""Accepted names of the close column, in order of preference (``close`` first)."""
+
+ACCEPTED_COLUMNS: dict[str, tuple[str, ...]] = {
+    "date": DATE_COLUMNS,
+    "symbol": SYMBOL_COLUMNS,
+    "close": CLOSE_COLUMNS,
+}
+"""Header names accepted per role, matched ignoring case and surrounding whitespace;
+the first name present in this order is used."""
+
+MISSING_VALUES: tuple[str, ...] = (".", "nan", "na", "n/a", "null", "none", "#n/a")
+"""Texts (any case) read as a *missing* close, not a malformed one; ``.`` is FRED's holiday marker."""
+
+DATA_DIR_ENV = "EVENTSTUDY_DATA"
+"""Environment variable naming the data directory when neither the CLI nor the study does."""
+
+Format = Literal["csv", "parquet"]
+
+_SUFFIXES: dict[str, Format] = {".csv": "csv", ".parquet": "parquet"}
+_ISO_DATE = (
+    r"^\d{4}-\d{2}-\d{2}"
+    r"(?:[T ]\d{2}:\d{2}(?::\d{2}(?:\.\d+)?)?(?:\s*(?:Z|UTC|[+-]\d{2}:?\d{2}))?)?$"
+)
+
+# Internal column names, chosen not to collide with a user's header.
+_ROW = "__es_row"
+_SYM = "__es_symbol"
+_DRAW = "__es_date_raw"
+_CRAW = "__es_close_raw"
+_DATE = "__es_date"
+_CLOSE = "__es_close"
+_PREV_DATE = "__es_prev_date"
+_PREV_ROW = "__es_prev_row"
+_PROBLEM = "__es_problem"
+
+# Problem codes, in the order a row is checked.
+(
+    _DATE_EMPTY,
+    _DATE_BAD,
+    _CLOSE_EMPTY,
+    _CLOSE_MISSING,
+    _CLOSE_NON_NUMERIC,
+    _CLOSE_NON_FINITE,
+    _CLOSE_NON_POSITIVE,
+    _DATE_DUPLICATE,
+    _DATE_UNSORTED,
+) = range(1, 10)
+
+
+@dataclass(frozen=True)
+class PriceData:
+    """Daily closes of the requested symbols, long format, and where each came from.
+
+    Attributes
+    ----------
+    frame
+        Columns ``date`` (``pl.Date``), ``symbol`` (``pl.String``, as requested),
+        ``close`` (``pl.Float64``); sorted by symbol, then date.
+    sources
+        Requested symbol -> the file its rows were read from.
+    """
+
+    frame: pl.DataFrame
+    sources: dict[str, Path]
+
+
+@dataclass(frozen=True)
+class _File:
+    """A data file with its format and the roles its header fills (actual column names)."""
+
+    path: Path
+    fmt: Format
+    columns: tuple[str, ...]
+    date: str | None
+    symbol: str | None
+    close: str | None
+
+
+def load_prices(data_dir: Path | str, symbols: Sequence[str]) -> PriceData:
+    """Load and validate the daily closes of ``symbols`` from ``data_dir``.
+
+    Each symbol is read from its own file (``SYMBOL.csv`` / ``SYMBOL.parquet``, exact
+    stem first, then any letter case) or, failing that, from the long files of the
+    directory. Requested names are kept as given, duplicates dropped.
+
+    Raises
+    ------
+    DataError
+        The directory is missing, a symbol cannot be found (with the files looked for
+        and a did-you-mean), a file is ambiguous or unreadable, or a row is malformed.
+
+    Examples
+    --------
+    >>> prices = load_prices(Path("data"), ["SPX", "RUT"])  # doctest: +SKIP
+    >>> prices.frame.columns  # doctest: +SKIP
+    ['date', 'symbol', 'close']
+    """
+    if isinstance(symbols, str):
+        raise TypeError(f"symbols must be a sequence of names, not the string {symbols!r}")
+    data_dir = Path(data_dir)
+    _check_dir(data_dir, None)
+    wanted = list(dict.fromkeys(symbols))
+    candidates = sorted(
+        p
+        for p in data_dir.iterdir()
+        if p.suffix.lower() in _SUFFIXES and not p.name.startswith(".") and p.is_file()
+    )
+
+    frames: list[pl.DataFrame] = []
+    sources: dict[str, Path] = {}
+    unresolved: list[str] = []
+    for symbol in wanted:
+        path = _own_file(symbol, candidates, data_dir)
+        if path is None:
+            unresolved.append(symbol)
+            continue
+        file = _inspect(path)
+        frames.append(_load_single(file, symbol))
+        sources[symbol] = path
+
+    if unresolved:
+        claimed = set(sources.values())
+        long_files, skipped = _long_files([p for p in candidates if p not in claimed])
+        long_frames, found = _load_from_long_files(long_files, unresolved, data_dir)
+        missing = [s for s in unresolved if s not in found]
+        if missing:
+            raise _not_found(missing, data_dir, candidates, long_files, skipped)
+        frames.extend(long_frames)
+        sources.update(found)
+
+    schema = {"date": pl.Date, "symbol": pl.String, "close": pl.Float64}
+    frame = pl.concat(frames, how="vertical") if frames else pl.DataFrame(schema=schema)
+    return PriceData(frame=frame.sort("symbol", "date"), sources={s: sources[s] for s in wanted})
+
+
+def resolve_data_dir(cli_value: str | None, study_value: str | None, study_path: Path | None) -> Path:
+    """Pick the data directory: ``--data-dir`` > the study's ``data.dir`` > ``$EVENTSTUDY_DATA``.
+
+    ``--data-dir`` and the environment variable are taken relative to the current
+    directory, ``data.dir`` relative to the study file's folder (so a study and its data
+    can move together). Empty values count as not given.
+
+    Raises
+    ------
+    DataError
+        None of the three is given, or the chosen directory does not exist (the message
+        says which source named it).
+
+    Examples
+    --------
+    >>> resolve_data_dir("data", None, None)  # doctest: +SKIP
+    PosixPath('data')
+    """
+    env_value = os.environ.get(DATA_DIR_ENV)
+    if cli_value and cli_value.strip():
+        path = Path(cli_value).expanduser()
+        source = f"--data-dir {cli_value!r} (relative to the current directory {str(Path.cwd())!r})"
+        location = None
+    elif study_value and study_value.strip():
+        base = study_path.parent if study_path is not None else Path.cwd()
+        path = base / Path(study_value).expanduser()
+        where = f"the study file {str(study_path)!r}" if study_path is not None else "the study"
+        source = f"data.dir {study_value!r} in {where} (relative to the study file's folder)"
+        location = Location(path=str(study_path)) if study_path is not None else None
+    elif env_value and env_value.strip():
+        path = Path(env_value).expanduser()
+        source = f"the {DATA_DIR_ENV} environment variable ({env_value!r})"
+        location = None
+    else:
+        raise DataError(
+            "no data directory given",
+            hint=(
+                "pass --data-dir DIR on the command line, set 'data: {dir: DIR}' in the study "
+                f"file (relative to the study file's folder), or set the {DATA_DIR_ENV} "
+                "environment variable"
+            ),
+        )
+    _check_dir(path, source, location)
+    return path
+
+
+# --------------------------------------------------------------------------- files
+
+
+def _check_dir(path: Path, source: str | None, location: Location | None = None) -> None:
+    """Raise a DataError unless ``path`` is an existing directory."""
+    named = f", named by {source}" if source else ""
+    if not path.exists():
+        raise DataError(
+            f"data directory {str(path)!r} does not exist{named}",
+            location=location,
+            hint="create it or point to the folder that holds the SYMBOL.csv / SYMBOL.parquet files",
+        )
+    if not path.is_dir():
+        raise DataError(f"data directory {str(path)!r} is not a directory{named}", location=location)
+
+
+def _own_file(symbol: str, candidates: Sequence[Path], data_dir: Path) -> Path | None:
+    """The symbol's own file: exact stem first, then any letter case; two at one level is ambiguous."""
+    for exact in (True, False):
+        hits = [
+            p for p in candidates if (p.stem == symbol if exact else p.stem.lower() == symbol.lower())
+        ]
+        if len(hits) > 1:
+            names = ", ".join(repr(p.name) for p in hits)
+            raise DataError(
+                f"symbol {symbol!r} is ambiguous: several files match in {str(data_dir)!r}: {names}",
+                location=Location(path=str(data_dir)),
+                hint="keep one file per symbol (either .csv or .parquet)",
+            )
+        if hits:
+            return hits[0]
+    return None
+
+
+def _pick(columns: Sequence[str], accepted: Sequence[str]) -> str | None:
+    """The first column, in ``accepted`` order, whose normalized name is accepted."""
+    normalized: dict[str, str] = {}
+    for name in columns:
+        normalized.setdefault(name.lstrip("\ufeff").strip().lower(), name)
+    for name in accepted:
+        if name in normalized:
+            return normalized[name]
+    return None
+
+
+def _unreadable(path: Path, fmt: Format, exc: BaseException) -> DataError:
+    """A DataError for a file polars or the OS could not read."""
+    detail = str(exc).strip().splitlines()[0] if str(exc).strip() else type(exc).__name__
+    return DataError(
+        f"cannot read {path.name!r} as {fmt.upper()}: {detail}",
+        location=Location(path=str(path)),
+    )
+
+
+def _inspect(path: Path) -> _File:
+    """Read the header of ``path`` (not its rows) and map columns to roles."""
+    fmt = _SUFFIXES[path.suffix.lower()]
+    empty = DataError(f"empty file {path.name!r}: no header and no rows", location=Location(path=str(path)))
+    try:
+        if path.stat().st_size == 0:
+            raise empty
+        if fmt == "csv":
+            columns = pl.scan_csv(path, infer_schema=False).collect_schema().names()
+        else:
+            columns = pl.scan_parquet(path).collect_schema().names()
+    except pl.exceptions.NoDataError as exc:
+        raise empty from exc
+    except (pl.exceptions.PolarsError, OSError) as exc:
+        raise _unreadable(path, fmt, exc) from exc
+    return _File(
+        path=path,
+        fmt=fmt,
+        columns=tuple(columns),
+        date=_pick(columns, DATE_COLUMNS),
+        symbol=_pick(columns, SYMBOL_COLUMNS),
+        close=_pick(columns, CLOSE_COLUMNS),
+    )
+
+
+def _require_columns(file: _File) -> tuple[str, str]:
+    """The date and close column names, or a DataError listing what was found and accepted."""
+    for role, name in (("date", file.date), ("close", file.close)):
+        if name is None:
+            accepted = ", ".join(repr(n) for n in ACCEPTED_COLUMNS[role])
+            raise DataError(
+                f"no {role} column in {file.path.name!r}; found columns {list(file.columns)!r}",
+                location=Location(path=str(file.path), line=1 if file.fmt == "csv" else None),
+                hint=f"name the {role} column one of {accepted} (any letter case)",
+            )
+    assert file.date is not None and file.close is not None
+    return file.date, file.close
+
+
+def _long_files(paths: Iterable[Path]) -> tuple[list[_File], list[tuple[Path, str]]]:
+    """The files whose header has a symbol column; unreadable ones are skipped with the reason."""
+    long_files: list[_File] = []
+    skipped: list[tuple[Path, str]] = []
+    for path in paths:
+        try:
+            file = _inspect(path)
+        except DataError as exc:
+            skipped.append((path, exc.message))
+            continue
+        if file.symbol is not None:
+            long_files.append(file)
+    return long_files, skipped
+
+
+# --------------------------------------------------------------------------- validation
+
+
+def _scan(file: _File) -> pl.LazyFrame:
+    """A lazy scan of ``file`` with a row index; CSV fields stay text so nothing is lost."""
+    if file.fmt == "csv":
+        return pl.scan_csv(file.path, infer_schema=False, row_index_name=_ROW)
+    return pl.scan_parquet(file.path, row_index_name=_ROW)
+
+
+def _date_exprs(file: _File, dtype: pl.DataType) -> tuple[pl.Expr, pl.Expr]:
+    """``(is_empty, parsed)`` for the raw date column; parsed is null where unparseable."""
+    raw = pl.col(_DRAW)
+    if dtype == pl.String:
+        text = raw.str.strip_chars()
+        parsed = (
+            pl.when(text.str.contains(_ISO_DATE))
+            .then(text.str.slice(0, 10).str.to_date("%Y-%m-%d", strict=False))
+            .otherwise(None)
+        )
+        return raw.is_null() | (text == ""), parsed
+    if dtype == pl.Date:
+        return raw.is_null(), raw
+    if isinstance(dtype, pl.Datetime):
+        return raw.is_null(), raw.dt.date()
+    raise DataError(
+        f"date column {file.date!r} has type {dtype} in {file.path.name!r}",
+        location=Location(path=str(file.path)),
+        hint="store dates as a date or datetime column, or as 'YYYY-MM-DD' text",
+    )
+
+
+def _close_exprs(file: _File, dtype: pl.DataType) -> tuple[pl.Expr, pl.Expr, pl.Expr]:
+    """``(is_empty, is_missing_marker, value)`` for the raw close column."""
+    raw = pl.col(_CRAW)
+    if dtype == pl.String:
+        text = raw.str.strip_chars()
+        missing = text.str.to_lowercase().is_in(list(MISSING_VALUES))
+        return raw.is_null() | (text == ""), missing, text.cast(pl.Float64, strict=False)
+    if dtype.is_numeric():
+        value = raw.cast(pl.Float64)
+        return raw.is_null(), value.is_nan(), value
+    raise DataError(
+        f"close column {file.close!r} has type {dtype} in {file.path.name!r}",
+        location=Location(path=str(file.path)),
+        hint="store closes as numbers",
+    )
+
+
+def _validated(file: _File, wanted_upper: Sequence[str] | None) -> pl.DataFrame:
+    """Read ``file`` once and flag each row's first problem (vectorized).
+
+    Returns the columns ``_ROW, _SYM, _DRAW, _CRAW, _DATE, _CLOSE, _PREV_ROW,
+    _PREV_DATE, _PROBLEM``. For a long file only the rows whose symbol matches
+    ``wanted_upper`` (ignoring case) are read and checks run per symbol.
+    """
+    date_col, close_col = _require_columns(file)
+    lf = _scan(file)
+    try:
+        schema = lf.collect_schema()
+        if wanted_upper is not None:
+            assert file.symbol is not None
+            sym = pl.col(file.symbol).cast(pl.String).str.strip_chars()
+            lf = lf.filter(sym.str.to_uppercase().is_in(list(wanted_upper))).select(
+                _ROW, sym.alias(_SYM), pl.col(date_col).alias(_DRAW), pl.col(close_col).alias(_CRAW)
+            )
+        else:
+            lf = lf.select(
+                _ROW, pl.lit("", pl.String).alias(_SYM), pl.col(date_col).alias(_DRAW),
+                pl.col(close_col).alias(_CRAW),
+            )
+            if file.fmt == "csv":  # blank lines come through as all-null rows
+                lf = lf.filter(pl.col(_DRAW).is_not_null() | pl.col(_CRAW).is_not_null())
+        date_empty, date = _date_exprs(file, schema[date_col])
+        close_empty, close_missing, close = _close_exprs(file, schema[close_col])
+        lf = lf.with_columns(date.alias(_DATE), close.alias(_CLOSE)).with_columns(
+            pl.col(_DATE).shift(1).over(_SYM).alias(_PREV_DATE),
+            pl.col(_ROW).shift(1).over(_SYM).alias(_PREV_ROW),
+        )
+        problem = (
+            pl.when(date_empty).then(_DATE_EMPTY)
+            .when(pl.col(_DATE).is_null()).then(_DATE_BAD)
+            .when(close_empty).then(_CLOSE_EMPTY)
+            .when(close_missing).then(_CLOSE_MISSING)
+            .when(pl.col(_CLOSE).is_null()).then(_CLOSE_NON_NUMERIC)
+            .when(pl.col(_CLOSE).is_infinite()).then(_CLOSE_NON_FINITE)
+            .when(pl.col(_CLOSE) <= 0).then(_CLOSE_NON_POSITIVE)
+            .when(pl.col(_DATE) == pl.col(_PREV_DATE)).then(_DATE_DUPLICATE)
+            .when(pl.col(_DATE) < pl.col(_PREV_DATE)).then(_DATE_UNSORTED)
+            .otherwise(None)
+            .cast(pl.Int8)
+        )
+        return lf.with_columns(problem.alias(_PROBLEM)).collect()
+    except pl.exceptions.NoDataError as exc:
+        raise DataError(f"empty file {file.path.name!r}", location=Location(path=str(file.path))) from exc
+    except (pl.exceptions.PolarsError, OSError) as exc:
+        raise _unreadable(file.path, file.fmt, exc) from exc
+
+
+def _check(file: _File, rows: pl.DataFrame, symbol: str | None) -> None:
+    """Raise a DataError at the first flagged row of ``rows`` (already one file's rows)."""
+    bad = rows.filter(pl.col(_PROBLEM).is_not_null())
+    if bad.is_empty():
+        return
+    first = bad.row(bad[_ROW].arg_min() or 0, named=True)
+    row, prev_row = int(first[_ROW]), first[_PREV_ROW]
+    lines = _csv_lines(file.path, [row] + ([int(prev_row)] if prev_row is not None else []))
+
+    def at(r: int) -> str:
+        return f"line {lines[r]}" if file.fmt == "csv" else f"row {r}"
+
+    for_symbol = f" for symbol {symbol!r}" if symbol is not None else ""
+    draw, craw = first[_DRAW], first[_CRAW]
+    date_text = str(draw).strip() if draw is not None else ""
+    close_text = str(craw).strip() if craw is not None else ""
+    code, hint = first[_PROBLEM], None
+    if code == _DATE_EMPTY:
+        message = f"missing date{for_symbol}: the {file.date!r} field is empty"
+    elif code == _DATE_BAD:
+        message = f"unparseable date {date_text!r}{for_symbol} (expected YYYY-MM-DD)"
+    elif code == _CLOSE_EMPTY:
+        message = f"missing close on {date_text!r}{for_symbol}: the {file.close!r} field is empty"
+        hint = "drop the row or fill the close"
+    elif code == _CLOSE_MISSING:
+        message = f"missing close {close_text!r} on {date_text!r}{for_symbol}"
+        if close_text == ".":
+            message += " ('.' is how FRED marks holidays)"
+        hint = "drop the row or fill the close"
+    elif code == _CLOSE_NON_NUMERIC:
+        message = f"non-numeric close {close_text!r} on {date_text!r}{for_symbol} (column {file.close!r})"
+    elif code == _CLOSE_NON_FINITE:
+        message = f"non-finite close {close_text!r} on {date_text!r}{for_symbol}"
+    elif code == _CLOSE_NON_POSITIVE:
+        message = f"non-positive close {close_text!r} on {date_text!r}{for_symbol} (closes must be > 0)"
+    elif code == _DATE_DUPLICATE:
+        message = f"duplicate date {str(first[_DATE])!r}{for_symbol}: also on {at(int(prev_row))}"
+        hint = "keep one row per date"
+    else:
+        message = (
+            f"dates out of order{for_symbol}: {str(first[_DATE])!r} comes after "
+            f"{str(first[_PREV_DATE])!r} on {at(int(prev_row))}"
+        )
+        hint = "sort the rows by date, oldest first"
+    if file.fmt == "csv":
+        location = Location(path=str(file.path), line=lines[row])
+    else:
+        message = f"row {row} (0-based parquet row index): {message}"
+        location = Location(path=str(file.path))
+    raise DataError(message, location=location, hint=hint)
+
+
+def _csv_lines(path: Path, rows: Sequence[int]) -> dict[int, int]:
+    """Map 0-based data-row indexes (as polars counts them) to 1-based editor line numbers.
+
+    Only called on the error path; a quoted field spanning lines shifts the count, so the
+    file is re-read with :mod:`csv` rather than assuming ``row + 2``.
+    """
+    wanted, found = set(rows), {}
+    try:
+        with path.open(newline="", encoding="utf-8", errors="replace") as handle:
+            reader = csv.reader(handle)
+            next(reader, None)
+            start = reader.line_num + 1
+            for index, _ in enumerate(reader):
+                if index in wanted:
+                    found[index] = start
+                    if len(found) == len(wanted):
+                        break
+                start = reader.line_num + 1
+    except (OSError, csv.Error, UnicodeError):
+        pass
+    return {r: found.get(r, r + 2) for r in wanted}
+
+
+# --------------------------------------------------------------------------- loading
+
+
+def _output(rows: pl.DataFrame) -> pl.DataFrame:
+    """The validated rows as ``date, symbol, close`` (symbol still the file's value)."""
+    return rows.select(
+        pl.col(_DATE).alias("date"), pl.col(_SYM).alias("symbol"), pl.col(_CLOSE).alias("close")
+    )
+
+
+def _load_single(file: _File, symbol: str) -> pl.DataFrame:
+    """One symbol's own file, read whole (any symbol column ignored) and validated."""
+    rows = _validated(file, None)
+    if rows.is_empty():
+        raise DataError(
+            f"empty file {file.path.name!r}: a header but no data rows",
+            location=Location(path=str(file.path), line=1 if file.fmt == "csv" else None),
+        )
+    _check(file, rows, None)
+    return _output(rows).with_columns(pl.lit(symbol, pl.String).alias("symbol"))
+
+
+def _load_from_long_files(
+    long_files: Sequence[_File], symbols: Sequence[str], data_dir: Path
+) -> tuple[list[pl.DataFrame], dict[str, Path]]:
+    """Find ``symbols`` in the long files, reading each file once; exact symbol match first.
+
+    Returns one frame per file that served any symbol, and symbol -> file for those found.
+    """
+    upper = sorted({s.upper() for s in symbols})
+    read: list[tuple[_File, pl.DataFrame, set[str]]] = []
+    for file in long_files:
+        rows = _validated(file, upper)
+        read.append((file, rows, set(rows[_SYM].unique().to_list())))
+
+    chosen: dict[str, tuple[_File, pl.DataFrame, str]] = {}
+    for symbol in symbols:
+        hits = [(f, r, symbol) for f, r, values in read if symbol in values]
+        if not hits:
+            hits = [(f, r, v) for f, r, values in read for v in sorted(values) if v.upper() == symbol.upper()]
+        if len(hits) > 1:
+            where = ", ".join(f"{v!r} in {f.path.name!r}" for f, _, v in hits)
+            raise DataError(
+                f"symbol {symbol!r} is ambiguous: found {where}",
+                location=Location(path=str(data_dir)),
+                hint="keep each symbol in one file, spelled one way",
+            )
+        if hits:
+            chosen[symbol] = hits[0]
+
+    frames: list[pl.DataFrame] = []
+    found: dict[str, Path] = {}
+    for file, rows, _ in read:
+        mine = {s: v for s, (f, _, v) in chosen.items() if f is file}
+        if not mine:
+            continue
+        rows = rows.filter(pl.col(_SYM).is_in(list(set(mine.values()))))
+        bad = rows.filter(pl.col(_PROBLEM).is_not_null())
+        if not bad.is_empty():
+            value = bad[_SYM][int(bad[_ROW].arg_min() or 0)]
+            _check(file, rows.filter(pl.col(_SYM) == value), value)
+        out = _output(rows)
+        mapping = pl.DataFrame(
+            {"symbol": list(mine.values()), "requested": list(mine.keys())},
+            schema={"symbol": pl.String, "requested": pl.String},
+        )
+        joined = out.join(mapping, on="symbol", how="inner").select(
+            "date", pl.col("requested").alias("symbol"), "close"
+        )
+        frames.append(joined)
+        found.update((symbol, file.path) for symbol in mine)
+    return frames, found
+
+
+def _not_found(
+    missing: Sequence[str],
+    data_dir: Path,
+    candidates: Sequence[Path],
+    long_files: Sequence[_File],
+    skipped: Sequence[tuple[Path, str]],
+) -> DataError:
+    """A DataError naming the missing symbols, every file looked for, and the closest names."""
+    long_paths = {f.path for f in long_files}
+    available = {p.stem for p in candidates if p not in long_paths}
+    for file in long_files:  # error path only: a second, symbol-only read of each long file
+        try:
+            assert file.symbol is not None
+            values = _scan(file).select(pl.col(file.symbol).cast(pl.String).str.strip_chars().unique())
+            available.update(v for v in values.collect().to_series().to_list() if v)
+        except (pl.exceptions.PolarsError, OSError):
+            pass
+    listed = ", ".join(f"{s!r}{did_you_mean(s, available)}" for s in missing)
+    noun = "symbol" if len(missing) == 1 else "symbols"
+    looked = "; ".join(f"{s + '.csv'!r}, {s + '.parquet'!r}" for s in missing)
+    if long_files:
+        longs = "long files " + ", ".join(repr(f.path.name) for f in long_files)
+    else:
+        longs = "no long files (no other .csv/.parquet file has a symbol column)"
+    message = (
+        f"{noun} {listed} not found in data directory {str(data_dir)!r}: "
+        f"looked for {looked} (any letter case), then in {longs}"
+    )
+    if skipped:
+        message += "; skipped unreadable " + ", ".join(f"{p.name!r} ({why})" for p, why in skipped)
+    accepted = ", ".join(repr(n) for n in SYMBOL_COLUMNS)
+    return DataError(
+        message,
+        location=Location(path=str(data_dir)),
+        hint=(
+            "add SYMBOL.csv or SYMBOL.parquet with columns date, close, or a long file with "
+            f"a symbol column ({accepted}); check the series map of the study"
+        ),
+    )

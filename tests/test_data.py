@@ -1,0 +1,428 @@
+"""Tests for eventstudy.data: loading, header spellings, validation messages, data-dir resolution."""
+
+from __future__ import annotations
+
+import datetime as dt
+from pathlib import Path
+
+import polars as pl
+import pytest
+
+from eventstudy import data
+from eventstudy.data import (
+    CLOSE_COLUMNS,
+    DATA_DIR_ENV,
+    DATE_COLUMNS,
+    SYMBOL_COLUMNS,
+    PriceData,
+    load_prices,
+    resolve_data_dir,
+)
+from eventstudy.errors import DataError
+
+
+def write(path: Path, text: str) -> Path:
+    """Write ``text`` to ``path`` exactly (no newline translation) and return the path."""
+    path.write_bytes(text.encode())
+    return path
+
+
+def load_error(data_dir: Path, symbols: list[str]) -> str:
+    """The rendered DataError that loading ``symbols`` raises."""
+    with pytest.raises(DataError) as info:
+        load_prices(data_dir, symbols)
+    return info.value.render()
+
+
+SIMPLE = "date,close\n2020-01-02,10.5\n2020-01-03,11\n2020-01-06,12.25\n"
+
+
+# --------------------------------------------------------------------------- loading
+
+
+def test_per_symbol_csv_loads_long_frame_sorted_with_sources(tmp_path: Path) -> None:
+    write(tmp_path / "SPX.csv", SIMPLE)
+    write(tmp_path / "RUT.csv", "date,close\n2020-01-02,1\n2020-01-03,2\n")
+    prices = load_prices(tmp_path, ["SPX", "RUT"])
+    assert isinstance(prices, PriceData)
+    assert prices.frame.schema == pl.Schema({"date": pl.Date, "symbol": pl.String, "close": pl.Float64})
+    assert prices.frame["symbol"].to_list() == ["RUT", "RUT", "SPX", "SPX", "SPX"]
+    spx = prices.frame.filter(pl.col("symbol") == "SPX")
+    assert spx["date"].to_list() == [dt.date(2020, 1, 2), dt.date(2020, 1, 3), dt.date(2020, 1, 6)]
+    assert spx["close"].to_list() == [10.5, 11.0, 12.25]
+    assert prices.sources == {"SPX": tmp_path / "SPX.csv", "RUT": tmp_path / "RUT.csv"}
+    assert list(prices.sources) == ["SPX", "RUT"]
+
+
+def test_accepts_str_directory_and_drops_duplicate_requests(tmp_path: Path) -> None:
+    write(tmp_path / "SPX.csv", SIMPLE)
+    prices = load_prices(str(tmp_path), ["SPX", "SPX"])
+    assert prices.frame.height == 3
+
+
+def test_no_symbols_gives_empty_frame_and_a_string_is_refused(tmp_path: Path) -> None:
+    prices = load_prices(tmp_path, [])
+    assert prices.frame.is_empty() and prices.frame.columns == ["date", "symbol", "close"]
+    with pytest.raises(TypeError, match="not the string"):
+        load_prices(tmp_path, "SPX")
+
+
+@pytest.mark.parametrize(
+    ("header", "row", "expected"),
+    [
+        ("Date,Open,High,Low,Close,Adj Close,Volume", "2020-01-02,1,2,0.5,1.5,1.4,100", 1.5),
+        ("date,adj close,close", "2020-01-02,1.4,1.5", 1.5),  # close wins whatever its position
+        (" Timestamp , Adj Close ,Volume", "2020-01-02,1.4,100", 1.4),
+        ("DATETIME,adj_close", "2020-01-02,2.5", 2.5),
+        ("Day,AdjClose", "2020-01-02,3.5", 3.5),
+        ("time,adjusted_close", "2020-01-02,4.5", 4.5),
+        ("date,PRICE", "2020-01-02,5.5", 5.5),
+        ("date,Value", "2020-01-02,6.5", 6.5),
+        ("date,last", "2020-01-02,7.5", 7.5),
+        ("\ufeffdate,close", "2020-01-02,8.5", 8.5),  # a byte-order mark from Excel
+    ],
+)
+def test_header_spellings(tmp_path: Path, header: str, row: str, expected: float) -> None:
+    write(tmp_path / "X.csv", f"{header}\n{row}\n")
+    assert load_prices(tmp_path, ["X"]).frame["close"].to_list() == [expected]
+
+
+def test_accepted_names_are_constants_in_preference_order() -> None:
+    assert DATE_COLUMNS[0] == "date" and "timestamp" in DATE_COLUMNS
+    assert SYMBOL_COLUMNS == ("symbol", "ticker", "name", "code")
+    assert CLOSE_COLUMNS.index("close") < CLOSE_COLUMNS.index("adj close")
+    assert data.ACCEPTED_COLUMNS["close"] is CLOSE_COLUMNS
+
+
+def test_datetime_text_takes_the_date_part(tmp_path: Path) -> None:
+    write(
+        tmp_path / "X.csv",
+        "date,close\n2020-01-02 00:00:00,1\n2020-01-03T16:00:00-05:00,2\n 2020-01-06 ,3\n",
+    )
+    dates = load_prices(tmp_path, ["X"]).frame["date"].to_list()
+    assert dates == [dt.date(2020, 1, 2), dt.date(2020, 1, 3), dt.date(2020, 1, 6)]
+
+
+def test_blank_lines_are_skipped(tmp_path: Path) -> None:
+    write(tmp_path / "X.csv", "date,close\n2020-01-02,1\n\n2020-01-03,2\n\n\n")
+    assert load_prices(tmp_path, ["X"]).frame.height == 2
+
+
+def test_parquet_per_symbol_native_types(tmp_path: Path) -> None:
+    pl.DataFrame(
+        {"Date": [dt.date(2020, 1, 2), dt.date(2020, 1, 3)], "Close": [1, 2], "Volume": [None, 5]}
+    ).write_parquet(tmp_path / "A.parquet")
+    pl.DataFrame(
+        {"timestamp": [dt.datetime(2020, 1, 2, 21), dt.datetime(2020, 1, 3, 21)], "price": [1.5, 2.5]}
+    ).with_columns(pl.col("timestamp").dt.replace_time_zone("America/New_York")).write_parquet(
+        tmp_path / "B.parquet"
+    )
+    pl.DataFrame({"date": ["2020-01-02", "2020-01-03"], "close": ["3", "4"]}).write_parquet(
+        tmp_path / "C.parquet"
+    )
+    frame = load_prices(tmp_path, ["A", "B", "C"]).frame
+    assert frame.schema["date"] == pl.Date and frame.schema["close"] == pl.Float64
+    assert frame["close"].to_list() == [1.0, 2.0, 1.5, 2.5, 3.0, 4.0]
+    assert frame.filter(pl.col("symbol") == "B")["date"].to_list() == [dt.date(2020, 1, 2), dt.date(2020, 1, 3)]
+
+
+def test_stem_matches_exactly_first_then_ignoring_case(tmp_path: Path) -> None:
+    write(tmp_path / "spx.csv", SIMPLE)
+    prices = load_prices(tmp_path, ["SPX"])
+    assert prices.sources == {"SPX": tmp_path / "spx.csv"}
+    assert prices.frame["symbol"].unique().to_list() == ["SPX"]  # named as requested
+    write(tmp_path / "SPX.csv", "date,close\n2020-01-02,99\n")
+    assert load_prices(tmp_path, ["SPX"]).sources == {"SPX": tmp_path / "SPX.csv"}
+
+
+def test_csv_and_parquet_for_one_symbol_is_ambiguous(tmp_path: Path) -> None:
+    write(tmp_path / "SPX.csv", SIMPLE)
+    pl.DataFrame({"date": [dt.date(2020, 1, 2)], "close": [1.0]}).write_parquet(tmp_path / "SPX.parquet")
+    message = load_error(tmp_path, ["SPX"])
+    assert "ambiguous" in message and "'SPX.csv'" in message and "'SPX.parquet'" in message
+
+
+PANEL = (
+    "date,symbol,close,open,high,low,volume\n"
+    "2020-01-02,AAA,10,10,11,9,100\n"
+    "2020-01-03,AAA,11,,,,100\n"  # empty open/high/low, as in the real panel
+    "2020-01-02,BBB,20,,21,19,0\n"
+    "2020-01-03,BBB,21,20,22,20,5\n"
+    "2020-01-02,CCC,30,30,30,30,5\n"
+)
+
+
+def test_long_csv_file_serves_symbols_without_their_own_file(tmp_path: Path) -> None:
+    write(tmp_path / "panel.csv", PANEL)
+    write(tmp_path / "SPX.csv", SIMPLE)
+    prices = load_prices(tmp_path, ["BBB", "SPX", "AAA"])
+    counts = dict(prices.frame.group_by("symbol").len().iter_rows())
+    assert counts == {"AAA": 2, "BBB": 2, "SPX": 3}
+    assert prices.frame.filter(pl.col("symbol") == "AAA")["close"].to_list() == [10.0, 11.0]
+    assert prices.sources == {"BBB": tmp_path / "panel.csv", "SPX": tmp_path / "SPX.csv", "AAA": tmp_path / "panel.csv"}
+
+
+def test_long_file_symbol_column_spellings_and_case(tmp_path: Path) -> None:
+    write(tmp_path / "panel.csv", "Date,Ticker,Adj Close\n2020-01-02,aaa,1\n2020-01-02,BBB,2\n")
+    prices = load_prices(tmp_path, ["AAA", "BBB"])
+    assert prices.frame.sort("symbol")["close"].to_list() == [1.0, 2.0]
+
+
+def test_long_parquet_file(tmp_path: Path) -> None:
+    pl.DataFrame(
+        {
+            "date": [dt.date(2020, 1, 2), dt.date(2020, 1, 2), dt.date(2020, 1, 3)],
+            "code": ["X", "Y", "X"],
+            "close": [1.0, 2.0, 3.0],
+        }
+    ).write_parquet(tmp_path / "long.parquet")
+    prices = load_prices(tmp_path, ["X"])
+    assert prices.frame["close"].to_list() == [1.0, 3.0]
+    assert prices.sources == {"X": tmp_path / "long.parquet"}
+
+
+def test_own_file_wins_over_long_file(tmp_path: Path) -> None:
+    write(tmp_path / "panel.csv", PANEL)
+    write(tmp_path / "AAA.csv", "date,close\n2020-01-02,77\n")
+    prices = load_prices(tmp_path, ["AAA"])
+    assert prices.frame["close"].to_list() == [77.0]
+    assert prices.sources["AAA"] == tmp_path / "AAA.csv"
+
+
+def test_symbol_in_two_long_files_is_ambiguous(tmp_path: Path) -> None:
+    write(tmp_path / "one.csv", PANEL)
+    write(tmp_path / "two.csv", "date,symbol,close\n2020-01-02,AAA,5\n")
+    message = load_error(tmp_path, ["AAA"])
+    assert "ambiguous" in message and "'one.csv'" in message and "'two.csv'" in message
+
+
+def test_each_long_file_is_read_once_per_call(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    write(tmp_path / "panel.csv", PANEL)
+    write(tmp_path / "other.csv", "date,ticker,close\n2020-01-02,ZZZ,1\n")
+    reads: list[Path] = []
+    original = data._validated
+
+    def spy(file: data._File, wanted: object) -> pl.DataFrame:
+        reads.append(file.path)
+        return original(file, wanted)  # type: ignore[arg-type]
+
+    monkeypatch.setattr(data, "_validated", spy)
+    load_prices(tmp_path, ["AAA", "BBB", "CCC", "ZZZ"])
+    assert sorted(reads) == [tmp_path / "other.csv", tmp_path / "panel.csv"]
+
+
+def test_unrelated_unreadable_file_does_not_break_loading(tmp_path: Path) -> None:
+    write(tmp_path / "panel.csv", PANEL)
+    write(tmp_path / "junk.parquet", "not a parquet file")
+    write(tmp_path / "notes.csv", "")
+    assert load_prices(tmp_path, ["AAA"]).frame.height == 2
+
+
+# --------------------------------------------------------------------------- validation
+
+
+@pytest.mark.parametrize(
+    ("text", "line", "expected"),
+    [
+        ("date,close\n2020-01-02,1\n2020-01-03,2\n2020-01-06,3\n2020-13-45,4\n", 5,
+         "unparseable date '2020-13-45' (expected YYYY-MM-DD)"),
+        ("date,close\n2020-01-02,1\n01/03/2020,2\n", 3, "unparseable date '01/03/2020'"),
+        ("date,close\n2020-01-02,1\n2020-1-3,2\n", 3, "unparseable date '2020-1-3'"),
+        ("date,close\n2020-01-02,1\n,2\n", 3, "missing date"),
+        ("date,close\n2020-01-02,1\n2020-01-03,\n", 3, "missing close on '2020-01-03'"),
+        ("date,close\n2020-01-02,1\n2020-01-03\n", 3, "missing close on '2020-01-03'"),
+        ("date,close\n2020-01-02,1\n2020-01-03,.\n", 3, "missing close '.' on '2020-01-03' ('.' is how FRED marks holidays)"),
+        ("date,close\n2020-01-02,NaN\n", 2, "missing close 'NaN'"),
+        ("date,close\n2020-01-02,1\n2020-01-03,abc\n", 3, "non-numeric close 'abc' on '2020-01-03' (column 'close')"),
+        ("date,close\n2020-01-02,inf\n", 2, "non-finite close 'inf'"),
+        ("date,close\n2020-01-02,1\n2020-01-03,0\n", 3, "non-positive close '0' on '2020-01-03'"),
+        ("date,close\n2020-01-02,1\n2020-01-03,-2.5\n", 3, "non-positive close '-2.5'"),
+        ("date,close\n2020-01-02,1\n2020-01-03,2\n2020-01-03,3\n", 4, "duplicate date '2020-01-03': also on line 3"),
+        ("date,close\n2020-01-02,1\n2020-01-06,2\n2020-01-03,3\n2020-01-07,4\n", 4,
+         "dates out of order: '2020-01-03' comes after '2020-01-06' on line 3"),
+    ],
+)
+def test_bad_rows_are_reported_at_file_and_line(tmp_path: Path, text: str, line: int, expected: str) -> None:
+    write(tmp_path / "SPX.csv", text)
+    message = load_error(tmp_path, ["SPX"])
+    assert message.startswith(f"{tmp_path / 'SPX.csv'}:{line}: error: ")
+    assert expected in message
+
+
+def test_first_bad_row_wins_across_kinds_of_problem(tmp_path: Path) -> None:
+    write(tmp_path / "X.csv", "date,close\n2020-01-02,1\n2020-01-02,2\n2020-01-03,abc\n")
+    assert ":3: error: duplicate date" in load_error(tmp_path, ["X"])
+
+
+def test_line_numbers_count_blank_lines_and_quoted_newlines(tmp_path: Path) -> None:
+    write(tmp_path / "X.csv", 'date,close,note\n2020-01-02,1,"two\nlines"\n\n2020-01-03,x,\n')
+    assert f"{tmp_path / 'X.csv'}:5: error: non-numeric close 'x'" in load_error(tmp_path, ["X"])
+
+
+def test_crlf_line_endings(tmp_path: Path) -> None:
+    write(tmp_path / "X.csv", "date,close\r\n2020-01-02,1\r\n2020-01-03,\r\n")
+    assert f"{tmp_path / 'X.csv'}:3: error: missing close" in load_error(tmp_path, ["X"])
+
+
+def test_errors_in_a_long_file_name_the_symbol_and_line(tmp_path: Path) -> None:
+    write(
+        tmp_path / "panel.csv",
+        "date,symbol,close\n2020-01-02,AAA,1\n2020-01-02,BBB,2\n2020-01-03,AAA,3\n2020-01-02,AAA,4\n",
+    )
+    message = load_error(tmp_path, ["BBB", "AAA"])
+    assert message.startswith(f"{tmp_path / 'panel.csv'}:5: error: dates out of order for symbol 'AAA'")
+    assert "on line 4" in message
+    assert load_prices(tmp_path, ["BBB"]).frame.height == 1  # checks apply per symbol
+
+
+def test_duplicate_dates_of_different_symbols_are_fine_in_a_long_file(tmp_path: Path) -> None:
+    write(tmp_path / "panel.csv", "date,symbol,close\n2020-01-02,AAA,1\n2020-01-02,BBB,2\n2020-01-03,AAA,1\n")
+    assert load_prices(tmp_path, ["AAA", "BBB"]).frame.height == 3
+
+
+def test_parquet_errors_give_the_zero_based_row(tmp_path: Path) -> None:
+    pl.DataFrame(
+        {"date": [dt.date(2020, 1, 2), dt.date(2020, 1, 3), dt.date(2020, 1, 6)], "close": [1.0, -1.0, 2.0]}
+    ).write_parquet(tmp_path / "X.parquet")
+    message = load_error(tmp_path, ["X"])
+    assert message.startswith(f"{tmp_path / 'X.parquet'}: error: row 1 (0-based parquet row index): ")
+    assert "non-positive close '-1.0'" in message
+
+
+def test_parquet_nan_and_null_closes_are_missing(tmp_path: Path) -> None:
+    pl.DataFrame({"date": [dt.date(2020, 1, 2), dt.date(2020, 1, 3)], "close": [1.0, float("nan")]}).write_parquet(
+        tmp_path / "X.parquet"
+    )
+    assert "row 1 (0-based parquet row index): missing close 'nan'" in load_error(tmp_path, ["X"])
+
+
+def test_parquet_date_column_of_wrong_type(tmp_path: Path) -> None:
+    pl.DataFrame({"date": [20200102], "close": [1.0]}).write_parquet(tmp_path / "X.parquet")
+    message = load_error(tmp_path, ["X"])
+    assert "X.parquet" in message and "date column 'date' has type Int64" in message
+
+
+@pytest.mark.parametrize(("header", "role"), [("when,close", "date"), ("Date,Open,High,Volume", "close")])
+def test_missing_column_lists_found_and_accepted_names(tmp_path: Path, header: str, role: str) -> None:
+    write(tmp_path / "X.csv", f"{header}\n2020-01-02,1,2,3\n")
+    message = load_error(tmp_path, ["X"])
+    assert message.startswith(f"{tmp_path / 'X.csv'}:1: error: no {role} column in 'X.csv'")
+    assert f"found columns {header.split(',')!r}" in message
+    assert f"'{data.ACCEPTED_COLUMNS[role][1]}'" in message  # the hint lists the accepted names
+
+
+@pytest.mark.parametrize(("text", "expected"), [("", "empty file 'X.csv'"), ("date,close\n", "no data rows")])
+def test_empty_file(tmp_path: Path, text: str, expected: str) -> None:
+    write(tmp_path / "X.csv", text)
+    message = load_error(tmp_path, ["X"])
+    assert str(tmp_path / "X.csv") in message and expected in message
+
+
+def test_unreadable_files(tmp_path: Path) -> None:
+    write(tmp_path / "X.parquet", "this is not parquet")
+    message = load_error(tmp_path, ["X"])
+    assert message.startswith(f"{tmp_path / 'X.parquet'}: error: cannot read 'X.parquet' as PARQUET")
+    (tmp_path / "Y.csv").write_bytes(b"date,close\n2020-01-02,\xff\xfe\n")
+    assert "cannot read 'Y.csv' as CSV" in load_error(tmp_path, ["Y"])
+    write(tmp_path / "Z.csv", "date,close\n2020-01-02,1,7\n")
+    assert "cannot read 'Z.csv' as CSV" in load_error(tmp_path, ["Z"])
+
+
+# --------------------------------------------------------------------------- not found
+
+
+def test_missing_symbol_names_everything_looked_for(tmp_path: Path) -> None:
+    write(tmp_path / "SPX.csv", SIMPLE)
+    write(tmp_path / "panel.csv", PANEL)
+    message = load_error(tmp_path, ["SPXX", "AAB"])
+    assert message.startswith(f"{tmp_path}: error: symbols 'SPXX' (did you mean 'SPX'?), 'AAB'")
+    assert f"data directory {str(tmp_path)!r}" in message
+    assert "'SPXX.csv', 'SPXX.parquet'" in message and "'AAB.csv', 'AAB.parquet'" in message
+    assert "long files 'panel.csv'" in message
+    assert "did you mean 'AAA'?" in message or "did you mean 'BBB'?" in message
+
+
+def test_missing_symbol_without_long_files(tmp_path: Path) -> None:
+    write(tmp_path / "SPX.csv", SIMPLE)
+    write(tmp_path / "broken.csv", "")
+    message = load_error(tmp_path, ["NDX"])
+    assert "symbol 'NDX' not found" in message and "'NDX.csv', 'NDX.parquet'" in message
+    assert "no long files" in message and "skipped unreadable 'broken.csv'" in message
+
+
+def test_missing_directory(tmp_path: Path) -> None:
+    message = load_error(tmp_path / "nope", ["SPX"])
+    assert f"data directory {str(tmp_path / 'nope')!r} does not exist" in message
+    write(tmp_path / "file.csv", SIMPLE)
+    assert "is not a directory" in load_error(tmp_path / "file.csv", ["SPX"])
+
+
+# --------------------------------------------------------------------------- resolve_data_dir
+
+
+@pytest.fixture
+def dirs(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
+    """A working directory with cli/, study/data/ and env/ folders; no EVENTSTUDY_DATA set."""
+    for name in ("cli", "study/data", "env"):
+        (tmp_path / name).mkdir(parents=True)
+    monkeypatch.chdir(tmp_path)
+    monkeypatch.delenv(DATA_DIR_ENV, raising=False)
+    return tmp_path
+
+
+def test_resolve_precedence_cli_then_study_then_env(dirs: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    study = dirs / "study" / "spx.yaml"
+    monkeypatch.setenv(DATA_DIR_ENV, "env")
+    assert resolve_data_dir("cli", "data", study) == Path("cli")
+    assert resolve_data_dir(None, "data", study) == dirs / "study" / "data"  # relative to the study file
+    assert resolve_data_dir(None, None, study) == Path("env")
+    assert resolve_data_dir("", "", study) == Path("env")  # empty counts as not given
+
+
+def test_resolve_cli_is_relative_to_the_current_directory(dirs: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.chdir(dirs / "study")
+    assert resolve_data_dir("data", None, None).resolve() == (dirs / "study" / "data").resolve()
+
+
+def test_resolve_none_given_explains_the_three_ways(dirs: Path) -> None:
+    with pytest.raises(DataError) as info:
+        resolve_data_dir(None, None, None)
+    message = info.value.render()
+    assert "no data directory given" in message
+    assert "--data-dir" in message and "data: {dir: DIR}" in message and DATA_DIR_ENV in message
+
+
+@pytest.mark.parametrize(
+    ("cli", "study_value", "env", "named_by"),
+    [
+        ("missing", None, None, "named by --data-dir 'missing'"),
+        (None, "missing", None, "named by data.dir 'missing' in the study file"),
+        (None, None, "missing", f"named by the {DATA_DIR_ENV} environment variable ('missing')"),
+    ],
+)
+def test_resolve_nonexistent_directory_says_which_source(
+    dirs: Path, monkeypatch: pytest.MonkeyPatch, cli: str | None, study_value: str | None, env: str | None, named_by: str
+) -> None:
+    if env is not None:
+        monkeypatch.setenv(DATA_DIR_ENV, env)
+    with pytest.raises(DataError) as info:
+        resolve_data_dir(cli, study_value, dirs / "study" / "spx.yaml")
+    message = info.value.render()
+    assert "does not exist" in message and named_by in message
+
+
+# --------------------------------------------------------------------------- real data
+
+
+@pytest.mark.shared_data
+def test_real_indices_and_panel_load(shared_data: Path) -> None:
+    prices = load_prices(shared_data, ["SPX", "RUT"])
+    counts = dict(prices.frame.group_by("symbol").len().iter_rows())
+    assert counts == {"SPX": 24_783, "RUT": 12_012}
+    spx = prices.frame.filter(pl.col("symbol") == "SPX")
+    assert spx["date"].min() == dt.date(1927, 12, 30) and spx["date"].max() == dt.date(2026, 8, 31)
+
+    panel = load_prices(shared_data, ["AAPL", "MSFT", "APTV"])
+    counts = dict(panel.frame.group_by("symbol").len().iter_rows())
+    assert counts == {"AAPL": 1_259, "MSFT": 1_259, "APTV": 44}
+    assert set(panel.sources.values()) == {shared_data / "panel_sp500_stocks.csv"}
