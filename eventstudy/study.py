@@ -222,7 +222,8 @@ def _value_columns(study: Study, requests: list) -> list[str]:
     return columns
 
 
-FRACTION_FEATURES = {"drawdown", "return", "volatility"}
+FRACTION_FEATURES = {"return"}  # signed, like returns
+PERCENT_FEATURES = {"drawdown", "volatility"}  # unsigned shares
 COUNT_FEATURES = {"days_since_ath"}
 NUMBER_FEATURES = {"rsi"}
 
@@ -231,6 +232,8 @@ def _unit_of(column: str) -> str:
     feature = column.split(".", 1)[1].split("(", 1)[0]
     if feature in FRACTION_FEATURES:
         return "fraction"
+    if feature in PERCENT_FEATURES:
+        return "percent"
     if feature in COUNT_FEATURES:
         return "integer"
     if feature in NUMBER_FEATURES:

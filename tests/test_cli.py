@@ -1,0 +1,234 @@
+"""The command line as a user meets it: outputs, formats, and one clear message per mistake."""
+
+from __future__ import annotations
+
+import csv
+import datetime as dt
+import json
+import math
+import shutil
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+from eventstudy.cli import main
+from eventstudy.report import files as report_files
+
+CONFIG = Path(__file__).resolve().parents[1] / "configs" / "spx_rut.yaml"
+
+STUDY = """\
+name: tiny study
+series: {A: AAA, B: BBB}
+when: A at ATH and B drawdown >= 10%
+window: {start: 2020-01-01}
+decluster: {gap: 5, mode: after_kept}
+evaluate:
+  - forward_returns: {assets: [A, B], horizons: [1d, 5d]}
+"""
+
+
+def write_series(path: Path, closes: list[float], start: dt.date = dt.date(2020, 1, 1)) -> None:
+    days = [start + dt.timedelta(days=i) for i in range(len(closes))]
+    path.write_text("date,close\n" + "".join(f"{d.isoformat()},{c}\n" for d, c in zip(days, closes)))
+
+
+@pytest.fixture
+def tiny(tmp_path: Path) -> Path:
+    """A study folder with two synthetic series: A trends up, B falls 20% then drifts."""
+    data = tmp_path / "data"
+    data.mkdir()
+    write_series(data / "AAA.csv", [100 + i + (3 if i % 7 == 0 else 0) for i in range(60)])
+    write_series(data / "BBB.csv", [100 - min(i, 20) + 0.1 * (i % 3) for i in range(60)])
+    (tmp_path / "study.yaml").write_text(STUDY)
+    return tmp_path
+
+
+def run_cli(args: list[str], capsys: pytest.CaptureFixture[str]) -> tuple[int, str, str]:
+    code = main(args)
+    out, err = capsys.readouterr()
+    return code, out, err
+
+
+def test_run_prints_instances_summary_and_baseline(tiny: Path, capsys) -> None:
+    code, out, err = run_cli(["run", str(tiny / "study.yaml"), "--data-dir", str(tiny / "data")], capsys)
+    assert code == 0, err
+    assert "Instances (" in out and "Summary" in out
+    assert "All days avg" in out
+    assert "pending" in out  # the last events' 5d returns have not elapsed
+
+
+def test_output_dir_files_have_the_documented_headers(tiny: Path, capsys) -> None:
+    out_dir = tiny / "out"
+    code, _, err = run_cli(["run", str(tiny / "study.yaml"), "--data-dir", str(tiny / "data"), "-o", str(out_dir)], capsys)
+    assert code == 0, err
+    assert sorted(p.name for p in out_dir.iterdir()) == ["events.csv", "outcomes.csv", "report.md", "result.json", "summary.csv"]
+    with (out_dir / "summary.csv").open() as handle:
+        header = next(csv.reader(handle))
+    assert header[:14] == [
+        "asset", "horizon", "horizon_days", "n", "n_incomplete", "mean", "median", "pct_positive", "min", "max",
+        "baseline_n", "baseline_mean", "baseline_median", "baseline_pct_positive",
+    ]
+    with (out_dir / "outcomes.csv").open() as handle:
+        rows = list(csv.reader(handle))
+    assert rows[0][:5] == ["date", "asset", "horizon", "horizon_days", "value"]
+    assert any(r[4] == "" for r in rows[1:])  # incomplete horizons are empty, not 0
+    with (out_dir / "events.csv").open() as handle:
+        events_header = next(csv.reader(handle))
+    assert events_header == ["date", "A.close", "B.close", "B.drawdown", "A.fwd.1d", "A.fwd.5d", "B.fwd.1d", "B.fwd.5d"]
+    assert not list(tiny.glob(".out.*"))  # no staging folder left behind
+
+
+def test_json_has_the_same_content_as_the_files(tiny: Path, capsys) -> None:
+    out_dir = tiny / "out"
+    code, out, _ = run_cli(["run", str(tiny / "study.yaml"), "--data-dir", str(tiny / "data"), "-o", str(out_dir), "-f", "json"], capsys)
+    assert code == 0
+    doc = json.loads(out)
+    with (out_dir / "summary.csv").open() as handle:
+        summary = list(csv.DictReader(handle))
+    assert len(doc["summary"]) == len(summary)
+    for from_json, from_csv in zip(doc["summary"], summary):
+        assert from_json["asset"] == from_csv["asset"] and from_json["n"] == int(from_csv["n"])
+        if from_json["mean"] is not None:
+            assert math.isclose(from_json["mean"], float(from_csv["mean"]), rel_tol=1e-12)
+    assert doc["study"]["return_kind"] == "simple"
+    assert {e["date"] for e in doc["events"]} == {o["date"] for o in doc["outcomes"]}
+
+
+def test_markdown_tables(tiny: Path, capsys) -> None:
+    code, out, _ = run_cli(["run", str(tiny / "study.yaml"), "--data-dir", str(tiny / "data"), "--format", "markdown"], capsys)
+    assert code == 0
+    assert "| Date | A | B | B drawdown | A 1d |" in out
+    assert "| Asset | Horizon | n |" in out
+
+
+def test_zero_events_is_not_an_error_and_still_shows_the_baseline(tiny: Path, capsys) -> None:
+    (tiny / "study.yaml").write_text(STUDY.replace(">= 10%", ">= 90%"))
+    code, out, _ = run_cli(["run", str(tiny / "study.yaml"), "--data-dir", str(tiny / "data")], capsys)
+    assert code == 0
+    assert "No events" in out
+    assert "All days avg" in out
+
+
+def test_start_and_end_override_the_window(tiny: Path, capsys) -> None:
+    args = ["run", str(tiny / "study.yaml"), "--data-dir", str(tiny / "data"), "-f", "json"]
+    _, out_all, _ = run_cli(args, capsys)
+    _, out_cut, _ = run_cli([*args, "--start", "2020-01-15", "--end", "2020-02-10"], capsys)
+    dates_all = [e["date"] for e in json.loads(out_all)["events"]]
+    dates_cut = [e["date"] for e in json.loads(out_cut)["events"]]
+    assert dates_cut and set(dates_cut) <= set(dates_all) | set(dates_cut)
+    assert all("2020-01-15" <= d <= "2020-02-10" for d in dates_cut)
+
+
+def test_validate(tiny: Path, capsys) -> None:
+    code, out, _ = run_cli(["validate", str(tiny / "study.yaml")], capsys)
+    assert code == 0 and "ok" in out
+
+
+def test_list_features_and_evaluators(capsys) -> None:
+    code, out, _ = run_cli(["list", "features"], capsys)
+    assert code == 0 and "drawdown" in out and "sma(n)" in out
+    code, out, _ = run_cli(["list", "evaluators"], capsys)
+    assert code == 0 and "forward_returns" in out
+
+
+# --- errors: exit code 2, one message, no traceback -------------------------------------
+
+def error_of(args: list[str], capsys) -> str:
+    code, out, err = run_cli(args, capsys)
+    assert code == 2, (out, err)
+    assert "Traceback" not in err
+    assert "error:" in err.splitlines()[0]
+    return err
+
+
+def test_error_missing_study_file(tmp_path: Path, capsys) -> None:
+    err = error_of(["run", str(tmp_path / "missing.yaml")], capsys)
+    assert "does not exist" in err
+
+
+def test_error_condition_typo_has_a_caret(tiny: Path, capsys) -> None:
+    (tiny / "study.yaml").write_text(STUDY.replace("B drawdown", "B drawdwn"))
+    err = error_of(["run", str(tiny / "study.yaml"), "--data-dir", str(tiny / "data")], capsys)
+    assert f"{tiny / 'study.yaml'}:3:22: error: unknown feature 'drawdwn' (did you mean 'drawdown'?)" in err
+    assert "^^^^^^^" in err
+
+
+def test_error_unknown_series_in_condition(tiny: Path, capsys) -> None:
+    (tiny / "study.yaml").write_text(STUDY.replace("A at ATH", "C at ATH"))
+    err = error_of(["validate", str(tiny / "study.yaml")], capsys)
+    assert "unknown series 'C'" in err and ":3:7:" in err
+
+
+def test_error_data_dir_without_a_needed_symbol(tiny: Path, capsys) -> None:
+    (tiny / "data" / "BBB.csv").unlink()
+    err = error_of(["run", str(tiny / "study.yaml"), "--data-dir", str(tiny / "data")], capsys)
+    assert "BBB" in err and "BBB.csv" in err and "BBB.parquet" in err
+
+
+def test_error_malformed_data_file_names_file_and_row(tiny: Path, capsys) -> None:
+    path = tiny / "data" / "AAA.csv"
+    lines = path.read_text().splitlines()
+    lines[4] = "2020-01-04,-3"
+    path.write_text("\n".join(lines) + "\n")
+    out_dir = tiny / "out"
+    err = error_of(["run", str(tiny / "study.yaml"), "--data-dir", str(tiny / "data"), "-o", str(out_dir)], capsys)
+    assert "AAA.csv:5" in err
+    assert not out_dir.exists()  # a failed run writes nothing
+
+
+def test_error_window_with_no_data(tiny: Path, capsys) -> None:
+    err = error_of(["run", str(tiny / "study.yaml"), "--data-dir", str(tiny / "data"), "--start", "1990-01-01", "--end", "1990-12-31"], capsys)
+    assert "has no data" in err and "2020-01-01" in err
+
+
+def test_error_no_data_dir_anywhere(tiny: Path, capsys, monkeypatch) -> None:
+    monkeypatch.delenv("EVENTSTUDY_DATA", raising=False)
+    err = error_of(["run", str(tiny / "study.yaml")], capsys)
+    assert "--data-dir" in err and "EVENTSTUDY_DATA" in err
+
+
+def test_env_var_supplies_the_data_dir(tiny: Path, capsys, monkeypatch) -> None:
+    monkeypatch.setenv("EVENTSTUDY_DATA", str(tiny / "data"))
+    code, _, err = run_cli(["run", str(tiny / "study.yaml")], capsys)
+    assert code == 0, err
+
+
+def test_bad_date_on_the_command_line(tiny: Path, capsys) -> None:
+    with pytest.raises(SystemExit) as info:
+        main(["run", str(tiny / "study.yaml"), "--end", "2024-13-01"])
+    assert info.value.code == 2
+    assert "not a date" in capsys.readouterr().err
+
+
+def test_a_failed_write_leaves_no_partial_files(tiny: Path, capsys, monkeypatch) -> None:
+    out_dir = tiny / "out"
+    out_dir.mkdir()
+    (out_dir / "summary.csv").write_text("old\n")
+
+    def explode(result, path):
+        raise OSError("disk full")
+
+    monkeypatch.setitem(report_files.OUTPUT_FILES, "summary.csv", explode)
+    with pytest.raises(OSError):
+        main(["run", str(tiny / "study.yaml"), "--data-dir", str(tiny / "data"), "-o", str(out_dir)])
+    assert sorted(p.name for p in out_dir.iterdir()) == ["summary.csv"]
+    assert (out_dir / "summary.csv").read_text() == "old\n"
+    assert not [p for p in tiny.iterdir() if p.name.startswith(".out.")]
+
+
+def test_console_script_runs_without_traceback(tiny: Path) -> None:
+    exe = shutil.which("eventstudy", path=str(Path(sys.executable).parent))
+    assert exe, "the eventstudy command is installed with the package"
+    (tiny / "study.yaml").write_text(STUDY.replace("B drawdown", "B drawdwn"))
+    proc = subprocess.run([exe, "validate", str(tiny / "study.yaml")], capture_output=True, text=True)
+    assert proc.returncode == 2
+    assert "Traceback" not in proc.stderr and "did you mean 'drawdown'" in proc.stderr
+
+
+@pytest.mark.shared_data
+def test_the_readme_command_on_real_data(shared_data: Path, capsys) -> None:
+    code, out, err = run_cli(["run", str(CONFIG), "--data-dir", str(shared_data), "--end", "2024-12-31"], capsys)
+    assert code == 0, err
+    assert "Instances (18)" in out

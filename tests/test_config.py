@@ -1,0 +1,129 @@
+"""Study files: the schema, and one clear, located message for every mistake."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+
+from eventstudy.config import load_study, parse_study
+from eventstudy.errors import ConfigError, EventStudyError, UnknownNameError
+
+GOOD = """\
+name: test study
+series: {SPX: SPX, RUT: RUT}
+when: SPX at ATH and RUT drawdown >= 10%
+window: {start: 1980-01-01}
+decluster: {gap: 21cd, mode: after_kept}
+evaluate:
+  - forward_returns: {assets: [SPX, RUT], horizons: [1m, 3m]}
+"""
+
+
+def render(text: str) -> str:
+    with pytest.raises(EventStudyError) as info:
+        parse_study(text, path="study.yaml")
+    return info.value.render()
+
+
+def test_a_good_study_validates_into_typed_objects() -> None:
+    study = parse_study(GOOD, path="study.yaml")
+    assert study.series == {"SPX": "SPX", "RUT": "RUT"}
+    assert study.decluster is not None and study.decluster.gap.unit == "cd"
+    assert study.window.start is not None and study.window.start.year == 1980
+    assert study.window.end is None
+    [spec] = study.evaluators
+    assert spec.name == "forward_returns"
+    assert [h.days for h in spec.params.horizons] == [21, 63]
+
+
+def test_series_may_be_a_list() -> None:
+    study = parse_study(GOOD.replace("{SPX: SPX, RUT: RUT}", "[SPX, RUT]"))
+    assert study.series == {"SPX": "SPX", "RUT": "RUT"}
+
+
+def test_condition_typo_points_at_the_token_in_the_file() -> None:
+    text = render(GOOD.replace("RUT drawdown", "RUT drawdwn"))
+    assert text.splitlines() == [
+        "study.yaml:3:26: error: unknown feature 'drawdwn' (did you mean 'drawdown'?)",
+        "    when: SPX at ATH and RUT drawdwn >= 10%",
+        "                             ^^^^^^^",
+    ] + text.splitlines()[3:]
+
+
+def test_condition_error_in_a_quoted_string_is_placed_inside_the_quotes() -> None:
+    text = render(GOOD.replace("when: SPX at ATH and RUT drawdown >= 10%", 'when: "SPX at ATH and RTU drawdown >= 10%"'))
+    first, line, caret = text.splitlines()[:3]
+    assert first.startswith("study.yaml:3:23: error: unknown series 'RTU'")
+    assert "did you mean 'RUT'" in first
+    assert caret.index("^") == line.index("RTU")
+
+
+def test_invalid_yaml_names_line_and_column() -> None:
+    text = render(GOOD.replace("window: {start: 1980-01-01}", "window: {start: 1980-01-01"))
+    assert text.startswith("study.yaml:5:")
+    assert "invalid YAML" in text
+
+
+def test_unknown_key_lists_the_valid_keys() -> None:
+    text = render(GOOD.replace("window:", "windw:"))
+    assert text.startswith("study.yaml:4:1: error: unknown key 'windw' in the study (did you mean 'window'?)")
+    assert "valid keys: name, description, series, data, when, window, decluster, evaluate" in text
+
+
+def test_unknown_nested_key() -> None:
+    text = render(GOOD.replace("mode: after_kept", "mdoe: after_kept"))
+    assert text.startswith("study.yaml:5:24: error: unknown key 'mdoe' in decluster (did you mean 'mode'?)")
+    assert "valid keys: gap, mode" in text
+
+
+def test_bad_literal_says_what_is_allowed() -> None:
+    text = render(GOOD.replace("mode: after_kept", "mode: after_all"))
+    assert text.startswith("study.yaml:5:30: error: bad value 'after_all' for 'decluster.mode'")
+    assert "'after_kept'" in text and "'after_any'" in text
+
+
+def test_bad_gap_and_bad_horizon() -> None:
+    gap = render(GOOD.replace("gap: 21cd", "gap: 21days"))
+    assert gap.startswith("study.yaml:5:18: error: bad value '21days' for 'decluster.gap': bad gap '21days'")
+    assert "'21cd' (calendar days)" in gap
+    horizon = render(GOOD.replace("horizons: [1m, 3m]", "horizons: [1m, 3q]"))
+    assert horizon.startswith("study.yaml:7:")
+    assert "bad horizon '3q'" in horizon and "'1y' (252)" in horizon
+
+
+def test_missing_required_key() -> None:
+    text = render(GOOD.replace("when: SPX at ATH and RUT drawdown >= 10%\n", ""))
+    assert "missing required key 'when'" in text
+
+
+def test_unknown_evaluator_and_unknown_asset() -> None:
+    text = render(GOOD.replace("forward_returns:", "forward_return:"))
+    assert text.startswith("study.yaml:7:5: error: unknown evaluator 'forward_return' (did you mean 'forward_returns'?)")
+    asset = render(GOOD.replace("assets: [SPX, RUT]", "assets: [SPX, NDX]"))
+    assert asset.startswith("study.yaml:7:37: error: unknown series 'NDX' in 'assets'")
+    assert "SPX, RUT" in asset
+
+
+def test_window_start_after_end() -> None:
+    text = render(GOOD.replace("window: {start: 1980-01-01}", "window: {start: 1990-01-01, end: 1980-01-01}"))
+    assert "window start '1990-01-01' is after its end '1980-01-01'" in text
+
+
+def test_not_a_mapping() -> None:
+    assert "must be a mapping" in render("- just a list\n")
+
+
+def test_missing_file_is_a_config_error(tmp_path: Path) -> None:
+    with pytest.raises(ConfigError, match="does not exist"):
+        load_study(tmp_path / "nope.yaml")
+
+
+def test_yaml_is_loaded_safely() -> None:
+    with pytest.raises(ConfigError, match="invalid YAML"):
+        parse_study("name: !!python/object/apply:os.system ['true']\n")
+
+
+def test_unknown_name_errors_are_their_own_kind() -> None:
+    with pytest.raises(UnknownNameError):
+        parse_study(GOOD.replace("RUT drawdown", "RUT drawdwn"))

@@ -1,0 +1,88 @@
+"""Forward returns (DESIGN.md "Horizon h") against a plain computation on random data."""
+
+from __future__ import annotations
+
+import datetime as dt
+
+import polars as pl
+import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
+
+from eventstudy.evaluators import EvaluationContext
+from eventstudy.evaluators.forward_returns import ForwardReturns, ForwardReturnsParams
+from eventstudy.statistics import summarize, summary_with_baseline
+
+DAY0 = dt.date(2000, 1, 3)
+
+
+@st.composite
+def market(draw: st.DrawFn) -> tuple[dict[str, list[tuple[dt.date, float]]], list[dt.date], list[int]]:
+    """Two assets on different calendars (each a random subset of 80 days), anchors, horizons."""
+    series = {}
+    for symbol in ("X", "Y"):
+        days = draw(st.lists(st.integers(0, 79), min_size=1, max_size=80, unique=True).map(sorted))
+        closes = draw(st.lists(st.floats(1, 1000, allow_nan=False), min_size=len(days), max_size=len(days)))
+        series[symbol] = [(DAY0 + dt.timedelta(days=d), c) for d, c in zip(days, closes)]
+    common = sorted({d for d, _ in series["X"]} & {d for d, _ in series["Y"]})
+    anchors = draw(st.lists(st.sampled_from(common), unique=True).map(sorted)) if common else []
+    horizons = draw(st.lists(st.integers(1, 30), min_size=1, max_size=4, unique=True))
+    return series, anchors, horizons
+
+
+def plain_forward_return(rows: list[tuple[dt.date, float]], day: dt.date, h: int) -> float | None:
+    dates = [d for d, _ in rows]
+    i = dates.index(day)
+    return rows[i + h][1] / rows[i][1] - 1 if i + h < len(rows) else None
+
+
+@settings(max_examples=150, deadline=None)
+@given(market())
+def test_forward_returns_equal_a_plain_computation(case) -> None:
+    series, anchors, horizons = case
+    prices = pl.DataFrame(
+        [(d, s, c) for s, rows in series.items() for d, c in rows],
+        schema={"date": pl.Date, "symbol": pl.String, "close": pl.Float64},
+        orient="row",
+    ).sort("symbol", "date")
+    params = ForwardReturnsParams(assets=["x", "y"], horizons=[f"{h}d" for h in horizons])
+    context = EvaluationContext(prices=prices, series={"x": "X", "y": "Y"})
+    out = ForwardReturns(params).evaluate(context, pl.DataFrame({"date": anchors}, schema={"date": pl.Date}))
+    assert out.height == len(anchors) * 2 * len(horizons)
+    got = {(r["date"], r["asset"], r["horizon_days"]): r["value"] for r in out.iter_rows(named=True)}
+    for day in anchors:
+        for asset, symbol in (("x", "X"), ("y", "Y")):
+            for h in horizons:
+                expected = plain_forward_return(series[symbol], day, h)
+                value = got[(day, asset, h)]
+                if expected is None:
+                    assert value is None  # incomplete: null, never 0
+                else:
+                    assert value == pytest.approx(expected, rel=1e-12, abs=1e-15)
+
+
+def test_summary_counts_incomplete_separately_and_keeps_fractions() -> None:
+    outcomes = pl.DataFrame(
+        {
+            "measure": ["m"] * 4,
+            "asset": ["A"] * 4,
+            "horizon": ["1d"] * 4,
+            "horizon_days": [1] * 4,
+            "value": [0.02, -0.01, 0.04, None],
+        }
+    )
+    row = summarize(outcomes).row(0, named=True)
+    assert (row["n"], row["n_incomplete"]) == (3, 1)
+    assert row["mean"] == pytest.approx(0.05 / 3)
+    assert row["median"] == pytest.approx(0.02)
+    assert row["pct_positive"] == pytest.approx(2 / 3)
+    assert (row["min"], row["max"]) == (-0.01, 0.04)
+
+
+def test_summary_with_no_events_still_has_the_baseline() -> None:
+    baseline = pl.DataFrame(
+        {"measure": ["m"] * 2, "asset": ["A"] * 2, "horizon": ["1d"] * 2, "horizon_days": [1] * 2, "value": [0.01, 0.03]}
+    )
+    row = summary_with_baseline(baseline.clear(), baseline).row(0, named=True)
+    assert row["n"] == 0 and row["mean"] is None
+    assert row["baseline_n"] == 2 and row["baseline_mean"] == pytest.approx(0.02)
