@@ -1,0 +1,83 @@
+"""The condition language: text -> tokens -> AST -> one boolean polars expression.
+
+The layout is the pipeline: :mod:`.tokens` -> :mod:`.parser` -> :mod:`.ast` ->
+:mod:`.compiler`, plus :mod:`.printer` for canonical text. Typical use::
+
+    node, requests, expr = compile_text("SPX at ATH and RUT drawdown >= 10%", ["SPX", "RUT"])
+    timeline = build_timeline(prices, {"SPX": "SPX", "RUT": "RUT"}, requests)
+    events = timeline.filter(expr.fill_null(False))
+"""
+
+from __future__ import annotations
+
+from collections.abc import Collection
+from typing import NamedTuple
+
+import polars as pl
+
+from eventstudy.conditions.ast import (
+    And,
+    AtLevel,
+    BinOp,
+    Compare,
+    Crosses,
+    FeatureRef,
+    Modified,
+    Neg,
+    Node,
+    Not,
+    Number,
+    Or,
+    Value,
+    walk,
+)
+from eventstudy.conditions.compiler import compile_condition, required_features, resolve
+from eventstudy.conditions.parser import parse
+from eventstudy.conditions.printer import to_text
+from eventstudy.features import FeatureRequest
+
+__all__ = [
+    "And",
+    "AtLevel",
+    "BinOp",
+    "CompiledCondition",
+    "Compare",
+    "Crosses",
+    "FeatureRef",
+    "FeatureRequest",
+    "Modified",
+    "Neg",
+    "Node",
+    "Not",
+    "Number",
+    "Or",
+    "Value",
+    "compile_condition",
+    "compile_text",
+    "parse",
+    "required_features",
+    "resolve",
+    "to_text",
+    "walk",
+]
+
+
+class CompiledCondition(NamedTuple):
+    """A condition ready to run: its resolved tree, the features it needs, its expression."""
+
+    node: Node
+    requests: list[FeatureRequest]
+    expr: pl.Expr
+
+
+def compile_text(
+    text: str, series_names: Collection[str], *, over: str | None = None
+) -> CompiledCondition:
+    """Parse, resolve and compile a condition in one step.
+
+    >>> node, requests, expr = compile_text("RUT drawdown >= 10%", ["SPX", "RUT"])
+    >>> requests
+    [FeatureRequest(series='RUT', name='drawdown', args=())]
+    """
+    node = resolve(parse(text), series_names, source=text)
+    return CompiledCondition(node, required_features(node), compile_condition(node, over=over))

@@ -1,0 +1,176 @@
+"""AST of the condition language: frozen dataclasses, one per construct.
+
+Every node carries ``span`` (character offsets into the condition text) so later stages
+can point back at the source. Spans, and how a number of days was written (``52-week``
+vs ``252-day``), are excluded from equality: two trees that mean the same thing compare
+equal, which is what the round-trip tests need.
+
+Booleans: :class:`Or`, :class:`And`, :class:`Not`, :class:`Modified` (``for``/``within``).
+Tests: :class:`AtLevel`, :class:`Compare`, :class:`Crosses`.
+Values: :class:`BinOp`, :class:`Neg`, :class:`Number`, :class:`FeatureRef`.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from dataclasses import dataclass, field, fields
+from typing import Literal, Union
+
+__all__ = [
+    "And",
+    "AtLevel",
+    "BinOp",
+    "Compare",
+    "Crosses",
+    "FeatureRef",
+    "Modified",
+    "Neg",
+    "Node",
+    "Not",
+    "Number",
+    "Or",
+    "Value",
+    "walk",
+]
+
+Span = tuple[int, int]
+CompareOp = Literal[">", ">=", "<", "<=", "==", "!="]
+ArithOp = Literal["+", "-", "*", "/"]
+Level = Literal["ath", "atl", "high", "low"]
+Unit = Literal["day", "week", "month", "year"]
+
+
+def _span() -> Span:
+    return field(default=(0, 0), compare=False, kw_only=True, repr=False)  # type: ignore[return-value]
+
+
+@dataclass(frozen=True)
+class Number:
+    """A number as written: ``10%`` is ``Number(10.0, percent=True)``, worth 0.10."""
+
+    value: float
+    percent: bool = False
+    span: Span = _span()
+
+    @property
+    def amount(self) -> float:
+        """The value it stands for (a percent divided by 100)."""
+        return self.value / 100.0 if self.percent else self.value
+
+
+@dataclass(frozen=True)
+class FeatureRef:
+    """``SERIES [feature[(args)]]``; ``feature=None`` is a bare series (its close)."""
+
+    series: str
+    feature: str | None = None
+    args: tuple[int, ...] = ()
+    span: Span = _span()
+    series_span: Span | None = field(default=None, compare=False, kw_only=True, repr=False)
+    feature_span: Span | None = field(default=None, compare=False, kw_only=True, repr=False)
+
+
+@dataclass(frozen=True)
+class Neg:
+    """Unary minus."""
+
+    operand: Value
+    span: Span = _span()
+
+
+@dataclass(frozen=True)
+class BinOp:
+    """Arithmetic ``left op right`` with ``op`` in ``+ - * /``."""
+
+    left: Value
+    op: ArithOp
+    right: Value
+    span: Span = _span()
+
+
+@dataclass(frozen=True)
+class AtLevel:
+    """``SERIES at ATH|ATL|N-day high|N-day low``; ``n`` in trading days (None for ATH/ATL).
+
+    ``count`` and ``unit`` remember how the window was written (``52``, ``"week"``) so it
+    prints back the same way; they do not take part in equality.
+    """
+
+    series: str
+    level: Level
+    n: int | None = None
+    span: Span = _span()
+    series_span: Span | None = field(default=None, compare=False, kw_only=True, repr=False)
+    count: int | None = field(default=None, compare=False, kw_only=True, repr=False)
+    unit: Unit = field(default="day", compare=False, kw_only=True, repr=False)
+
+
+@dataclass(frozen=True)
+class Compare:
+    """``left op right``."""
+
+    left: Value
+    op: CompareOp
+    right: Value
+    span: Span = _span()
+
+
+@dataclass(frozen=True)
+class Crosses:
+    """``left crosses above|below right``."""
+
+    left: Value
+    direction: Literal["above", "below"]
+    right: Value
+    span: Span = _span()
+
+
+@dataclass(frozen=True)
+class Modified:
+    """``test for N days`` (held on each of the last N rows) or ``within N days`` (on one)."""
+
+    test: Node
+    kind: Literal["for", "within"]
+    n: int
+    span: Span = _span()
+
+
+@dataclass(frozen=True)
+class Not:
+    """``not operand``."""
+
+    operand: Node
+    span: Span = _span()
+
+
+@dataclass(frozen=True)
+class And:
+    """``left and right`` (left-associative)."""
+
+    left: Node
+    right: Node
+    span: Span = _span()
+
+
+@dataclass(frozen=True)
+class Or:
+    """``left or right`` (left-associative)."""
+
+    left: Node
+    right: Node
+    span: Span = _span()
+
+
+Value = Union[Number, FeatureRef, Neg, BinOp]
+Node = Union[Or, And, Not, Modified, AtLevel, Compare, Crosses]
+
+_NODE_TYPES = (Number, FeatureRef, Neg, BinOp, AtLevel, Compare, Crosses, Modified, Not, And, Or)
+
+
+def walk(node: Node | Value) -> Iterator[Node | Value]:
+    """Every node of the tree, depth-first, left to right (pre-order)."""
+    yield node
+    for f in fields(node):  # type: ignore[arg-type]
+        child = getattr(node, f.name)
+        if isinstance(child, _NODE_TYPES):
+            yield from walk(child)

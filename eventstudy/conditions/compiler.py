@@ -1,0 +1,243 @@
+"""Compiler: name resolution, the features a condition needs, and one polars expression.
+
+- :func:`resolve` checks every series and feature name against the study (with a
+  did-you-mean and a caret under the bad token) and canonicalizes feature names.
+- :func:`required_features` lists the ``(series, feature, args)`` the timeline must hold.
+- :func:`compile_condition` turns the tree into ONE boolean expression over the timeline
+  (columns named by :func:`eventstudy.features.column_name`), with three-valued null logic
+  as DESIGN.md specifies; temporal parts (``crosses``, ``for``, ``within``) use the
+  timeline's row order with shifts and rolling sums, never a Python loop over rows.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Collection
+from typing import TypeVar
+from dataclasses import replace
+
+import polars as pl
+
+from eventstudy.conditions.ast import (
+    And,
+    AtLevel,
+    BinOp,
+    Compare,
+    Crosses,
+    FeatureRef,
+    Modified,
+    Neg,
+    Node,
+    Not,
+    Number,
+    Or,
+    Value,
+    walk,
+)
+from eventstudy.conditions.printer import to_text
+from eventstudy.errors import ConditionSyntaxError, UnknownNameError, did_you_mean
+from eventstudy.features import FeatureRequest, check_feature, column_name, lookup_feature
+
+__all__ = ["compile_condition", "required_features", "resolve"]
+
+N = TypeVar("N", Node, Value)
+
+_LEVEL_FLAGS = {"ath": "at_ath", "atl": "at_atl", "high": "at_high", "low": "at_low"}
+
+
+def resolve(node: Node, series_names: Collection[str], *, source: str | None = None) -> Node:
+    """Check names against the study and return the tree with canonical feature names.
+
+    Series names match exactly (case-sensitive); feature names case-insensitively, and
+    each feature must get its number of integer arguments. ``source`` (the condition's
+    text) lets errors draw a caret under the bad token.
+
+    Raises :class:`~eventstudy.errors.UnknownNameError` for an unknown series or feature
+    and :class:`~eventstudy.errors.ConditionSyntaxError` for bad feature arguments.
+
+    >>> from eventstudy.conditions.parser import parse
+    >>> resolve(parse("SPX SMA(200) < SPX"), {"SPX"}).left.feature
+    'sma'
+    """
+    names = list(series_names)
+
+    def series(name: str, span: tuple[int, int] | None) -> None:
+        if name not in names:
+            raise UnknownNameError(
+                f"unknown series {name!r}{did_you_mean(name, names)}",
+                hint=f"valid series: {', '.join(sorted(names))}",
+                span=span,
+                source=source,
+            )
+
+    def visit(n: Node | Value) -> Node | Value:
+        if isinstance(n, FeatureRef):
+            series(n.series, n.series_span)
+            if n.feature is None:
+                return n
+            name_span = n.feature_span
+            lookup_feature(n.feature, span=name_span, source=source)
+            full_span = (name_span[0], n.span[1]) if name_span else None
+            feat = check_feature(n.feature, n.args, span=full_span, source=source)
+            if feat.kind != "value":
+                raise ConditionSyntaxError(
+                    f"feature {feat.name!r} is a test, not a value",
+                    hint="write tests as 'SPX at ATH' or 'SPX at 20-day high'",
+                    span=full_span,
+                    source=source,
+                )
+            return replace(n, feature=feat.name)
+        if isinstance(n, AtLevel):
+            series(n.series, n.series_span)
+            return n
+        if isinstance(n, Number):
+            return n
+        if isinstance(n, (Neg, Not)):
+            return replace(n, operand=visit(n.operand))
+        if isinstance(n, Modified):
+            return replace(n, test=visit(n.test))
+        if isinstance(n, (BinOp, Compare, Crosses, And, Or)):
+            return replace(n, left=visit(n.left), right=visit(n.right))
+        raise TypeError(f"not a condition node: {n!r}")
+
+    return visit(node)  # type: ignore[return-value]
+
+
+def required_features(node: Node | Value) -> list[FeatureRequest]:
+    """Features the condition reads, deduplicated, in order of first appearance.
+
+    A bare series is its close; ``SPX at 52-week high`` needs the flag ``at_high(252)``.
+
+    >>> from eventstudy.conditions.parser import parse
+    >>> required_features(parse("SPX at 52-week high and RUT > RUT sma(50)"))
+    [FeatureRequest(series='SPX', name='at_high', args=(252,)), FeatureRequest(series='RUT', name='close', args=()), FeatureRequest(series='RUT', name='sma', args=(50,))]
+    """
+    seen: dict[FeatureRequest, None] = {}
+    for n in walk(node):
+        if isinstance(n, FeatureRef):
+            seen.setdefault(FeatureRequest(n.series, (n.feature or "close").lower(), n.args))
+        elif isinstance(n, AtLevel):
+            args = () if n.n is None else (n.n,)
+            seen.setdefault(FeatureRequest(n.series, _LEVEL_FLAGS[n.level], args))
+    return list(seen)
+
+
+def compile_condition(node: Node, *, over: str | None = None) -> pl.Expr:
+    """One Boolean expression over the timeline frame; null means "unknown".
+
+    Null and false both mean "not an event": callers use ``.fill_null(False)``. With
+    ``over`` (rows of many symbols in one frame), every shift and rolling window is
+    taken within each ``over`` group.
+
+    >>> import polars as pl
+    >>> from eventstudy.conditions.parser import parse
+    >>> frame = pl.DataFrame({"SPX.close": [1.0, 3.0, 2.0]})
+    >>> frame.select(compile_condition(parse("SPX > 1.5")))["SPX > 1.5"].to_list()
+    [False, True, True]
+    """
+    return _Compiler(over).condition(node)
+
+
+class _Compiler:
+    """Expression builders; ``over`` partitions every row-order operation."""
+
+    def __init__(self, over: str | None) -> None:
+        self.over = over
+        self.row_shaped = False
+
+    def _part(self, expr: pl.Expr) -> pl.Expr:
+        return expr.over(self.over) if self.over else expr
+
+    def shift(self, expr: pl.Expr) -> pl.Expr:
+        return self._part(expr.shift(1))
+
+    def rolling_sum(self, expr: pl.Expr, n: int, min_samples: int) -> pl.Expr:
+        return self._part(expr.rolling_sum(n, min_samples=min_samples))
+
+    def condition(self, node: Node) -> pl.Expr:
+        return self.rows(node, self.test).alias(to_text(node))
+
+    def test(self, node: Node) -> pl.Expr:
+        if isinstance(node, Or):
+            return self.test(node.left) | self.test(node.right)
+        if isinstance(node, And):
+            return self.test(node.left) & self.test(node.right)
+        if isinstance(node, Not):
+            return ~self.test(node.operand)
+        if isinstance(node, AtLevel):
+            args = () if node.n is None else (node.n,)
+            return pl.col(column_name(node.series, _LEVEL_FLAGS[node.level], args)).cast(pl.Boolean)
+        if isinstance(node, Compare):
+            left, right = self.operand(node.left), self.operand(node.right)
+            return _COMPARE[node.op](left, right)
+        if isinstance(node, Crosses):
+            a, b = self.rows(node.left, self.operand), self.rows(node.right, self.operand)
+            if node.direction == "above":
+                return (self.shift(a) <= self.shift(b)) & (a > b)
+            return (self.shift(a) >= self.shift(b)) & (a < b)
+        if isinstance(node, Modified):
+            return self.modified(self.rows(node.test, self.test), node.kind, node.n)
+        raise TypeError(f"not a condition node: {node!r}")
+
+    def rows(self, node: N, build: Callable[[N], pl.Expr]) -> pl.Expr:
+        """``build(node)`` with one value per row. A constant (no series in it) is a scalar
+        in polars, and shifting or rolling a scalar would not follow the frame's rows, so
+        its numbers are then built as columns (``pl.repeat``)."""
+        if self.row_shaped or any(isinstance(n, (FeatureRef, AtLevel)) for n in walk(node)):
+            return build(node)
+        self.row_shaped = True
+        try:
+            return build(node)
+        finally:
+            self.row_shaped = False
+
+    def modified(self, x: pl.Expr, kind: str, n: int) -> pl.Expr:
+        """``for``: false if any of the last n rows is false, true if all n are true, else
+        null (a null row, or rows before the start). ``within``: the mirror image."""
+        is_true = x.fill_null(False).cast(pl.UInt32)
+        is_false = (~x).fill_null(False).cast(pl.UInt32)
+        decisive, complete = (is_false, is_true) if kind == "for" else (is_true, is_false)
+        any_decisive = self.rolling_sum(decisive, n, 1) > 0
+        all_other = (self.rolling_sum(complete, n, n) == n).fill_null(False)
+        verdict = kind != "for"  # the value an "any" row forces
+        return (
+            pl.when(any_decisive)
+            .then(pl.lit(verdict))
+            .when(all_other)
+            .then(pl.lit(not verdict))
+            .otherwise(pl.lit(None, dtype=pl.Boolean))
+        )
+
+    def operand(self, node: Value) -> pl.Expr:
+        """A value about to be compared: NaN (e.g. 0/0 in a feature) counts as null."""
+        return self.value(node).fill_nan(None)
+
+    def value(self, node: Value) -> pl.Expr:
+        if isinstance(node, Number):
+            number = pl.lit(node.amount, dtype=pl.Float64)
+            return pl.repeat(number, pl.len()) if self.row_shaped else number
+        if isinstance(node, FeatureRef):
+            name = column_name(node.series, node.feature or "close", node.args)
+            return pl.col(name).cast(pl.Float64)
+        if isinstance(node, Neg):
+            return -self.value(node.operand)
+        if isinstance(node, BinOp):
+            left, right = self.value(node.left), self.value(node.right)
+            if node.op == "+":
+                return left + right
+            if node.op == "-":
+                return left - right
+            if node.op == "*":
+                return left * right
+            # Division by zero is unknown (null), not an infinity.
+            return pl.when(right == 0).then(None).otherwise(left / right)
+        raise TypeError(f"not a value node: {node!r}")
+
+
+_COMPARE = {
+    ">": lambda a, b: a > b,
+    ">=": lambda a, b: a >= b,
+    "<": lambda a, b: a < b,
+    "<=": lambda a, b: a <= b,
+    "==": lambda a, b: a == b,
+    "!=": lambda a, b: a != b,
+}

@@ -1,0 +1,379 @@
+"""Parser: tokens -> AST, by recursive descent over the grammar in DESIGN.md.
+
+::
+
+    condition  := or
+    or         := and ("or" and)*
+    and        := not ("and" not)*
+    not        := "not" not | primary
+    primary    := ("(" condition ")" | test) modifier*
+    test       := SERIES "at" level | value compare value | value "crosses" ("above"|"below") value
+    modifier   := ("for" | "within") N ("days" | "day")
+    level      := "ATH" | "ATL" | N ["-"] ("day"|"week"|"month"|"year")["s"] ("high" | "low")
+    value      := term (("+" | "-") term)*
+    term       := unary (("*" | "/") unary)*
+    unary      := "-" unary | atom
+    atom       := NUMBER ["%"] | "(" value ")" | SERIES [FEATURE ["(" [INT ("," INT)*] ")"]]
+
+Two small extensions of DESIGN's grammar: a parenthesized condition may take a modifier
+(``(A or B) for 3 days``) and modifiers may repeat (``A for 3 days within 10 days``);
+both are needed so every tree prints to text that parses back. A ``(`` at the start of a
+test is ambiguous (a grouped condition or a parenthesized value): the parser first reads
+a value and keeps it only if a comparison or ``crosses`` follows.
+
+Series and feature names are not checked here (see :func:`~eventstudy.conditions.resolve`);
+keywords (``and``, ``or``, ``not``, ``at``, ``crosses``, ``above``, ``below``, ``for``,
+``within``) cannot be series or feature names.
+"""
+
+from __future__ import annotations
+
+from dataclasses import replace
+from typing import NoReturn
+
+from eventstudy.conditions.ast import (
+    And,
+    AtLevel,
+    BinOp,
+    Compare,
+    Crosses,
+    FeatureRef,
+    Modified,
+    Neg,
+    Node,
+    Not,
+    Number,
+    Or,
+    Value,
+)
+from eventstudy.conditions.tokens import KEYWORDS, UNITS, Token, TokenType, tokenize
+from eventstudy.errors import ConditionSyntaxError
+
+__all__ = ["parse", "window_days"]
+
+_COMPARE_LIST = "(>, >=, <, <=, ==, !=)"
+_LEVELS = "ATH, ATL, N-day high or N-day low"
+
+
+def parse(text: str) -> Node:
+    """Parse a condition's text into its AST (names are checked later, by ``resolve``).
+
+    Raises :class:`~eventstudy.errors.ConditionSyntaxError` with a span on the offending
+    token and what was expected there.
+
+    >>> parse("SPX at ATH and RUT drawdown >= 10%")
+    And(left=AtLevel(series='SPX', level='ath', n=None), right=Compare(left=FeatureRef(series='RUT', feature='drawdown', args=()), op='>=', right=Number(value=10.0, percent=True)))
+    """
+    return _Parser(text).parse()
+
+
+def window_days(count: int, unit: str) -> int:
+    """Trading days in ``count`` units: ``52-week`` is 252, other weeks are 5 days.
+
+    >>> window_days(52, "week"), window_days(4, "weeks"), window_days(3, "month")
+    (252, 20, 63)
+    """
+    per_unit = UNITS[unit.lower()]
+    if per_unit == UNITS["week"] and count == 52:
+        return 252
+    return count * per_unit
+
+
+class _Parser:
+    """Recursive descent over one condition's tokens."""
+
+    def __init__(self, text: str) -> None:
+        self.text = text
+        self.tokens = tokenize(text)
+        self.pos = 0
+
+    # --- token helpers ---------------------------------------------------------
+
+    @property
+    def tok(self) -> Token:
+        return self.tokens[self.pos]
+
+    def peek(self, offset: int = 1) -> Token:
+        return self.tokens[min(self.pos + offset, len(self.tokens) - 1)]
+
+    def advance(self) -> Token:
+        token = self.tokens[self.pos]
+        if token.type is not TokenType.END:
+            self.pos += 1
+        return token
+
+    @staticmethod
+    def word(token: Token) -> str | None:
+        """The lower-cased word, or None for a non-word token."""
+        return token.text.lower() if token.type is TokenType.WORD else None
+
+    def error(self, message: str, span: tuple[int, int], hint: str | None = None) -> NoReturn:
+        raise ConditionSyntaxError(message, span=span, source=self.text, hint=hint)
+
+    def unexpected(self, expected: str, hint: str | None = None) -> NoReturn:
+        """'expected X, got Y' at the current token (or 'unexpected end ...' at the end)."""
+        token = self.tok
+        if token.type is TokenType.END:
+            after = ""
+            if self.pos and " after " not in expected:
+                after = f" after {self.tokens[self.pos - 1].text!r}"
+            self.error(f"unexpected end of condition, expected {expected}{after}", token.span, hint)
+        self.error(f"expected {expected}, got {token.text!r}", token.span, hint)
+
+    def source_of(self, node: Node | Value) -> str:
+        return self.text[node.span[0] : node.span[1]]
+
+    # --- conditions ------------------------------------------------------------
+
+    def parse(self) -> Node:
+        if self.tok.type is TokenType.END:
+            self.error("empty condition", (0, len(self.text)), hint="write a test such as 'SPX at ATH'")
+        node = self.parse_or()
+        token = self.tok
+        if token.type is TokenType.RPAREN:
+            self.error("unbalanced parenthesis: ')' without a matching '('", token.span)
+        if token.type is not TokenType.END:
+            self.error(
+                f"unexpected {token.text!r} after a complete condition",
+                token.span,
+                hint="combine conditions with 'and' or 'or'",
+            )
+        return node
+
+    def parse_or(self) -> Node:
+        left = self.parse_and()
+        while self.word(self.tok) == "or":
+            self.advance()
+            right = self.parse_and()
+            left = Or(left, right, span=(left.span[0], right.span[1]))
+        return left
+
+    def parse_and(self) -> Node:
+        left = self.parse_not()
+        while self.word(self.tok) == "and":
+            self.advance()
+            right = self.parse_not()
+            left = And(left, right, span=(left.span[0], right.span[1]))
+        return left
+
+    def parse_not(self) -> Node:
+        if self.word(self.tok) == "not":
+            start = self.advance().start
+            operand = self.parse_not()
+            return Not(operand, span=(start, operand.span[1]))
+        return self.parse_primary()
+
+    def parse_primary(self) -> Node:
+        token = self.tok
+        node: Node
+        if token.type is TokenType.LPAREN:
+            start = self.pos
+            try:
+                value: Value | None = self.parse_value()
+            except ConditionSyntaxError:
+                value = None
+            if value is not None and self.starts_comparison():
+                node = self.finish_test(value)
+            else:
+                self.pos = start
+                node = self.parse_group()
+        elif self.word(token) in KEYWORDS and self.word(token) != "not":
+            self.unexpected("a condition")
+        elif token.type is TokenType.END:
+            self.unexpected("a condition")
+        else:
+            node = self.parse_test()
+        while self.word(self.tok) in ("for", "within"):
+            node = self.parse_modifier(node)
+        return node
+
+    def parse_group(self) -> Node:
+        opening = self.advance()
+        inner = self.parse_or()
+        token = self.tok
+        if token.type is TokenType.RPAREN:
+            self.advance()
+            return replace(inner, span=(opening.start, token.end))
+        if token.type is TokenType.END:
+            self.error("unbalanced parenthesis: '(' is never closed", opening.span)
+        self.unexpected("')', 'and' or 'or'")
+
+    def parse_modifier(self, test: Node) -> Node:
+        keyword = self.advance()
+        kind = keyword.text.lower()
+        token = self.tok
+        if token.type is not TokenType.NUMBER:
+            self.unexpected(f"a number of days after {kind!r}", hint=f"write '{kind} 3 days'")
+        if self.peek().type is TokenType.PERCENT:
+            self.error(
+                f"expected a number of days after {kind!r}, got a percent",
+                (token.start, self.peek().end),
+                hint=f"write '{kind} 3 days'",
+            )
+        n = self.whole_number(token, "the number of days")
+        self.advance()
+        unit = self.tok
+        if self.word(unit) not in ("day", "days"):
+            self.unexpected(
+                f"'days' after '{kind} {token.text}'",
+                hint="modifiers count trading days: write 'for 3 days' or 'within 10 days'",
+            )
+        self.advance()
+        return Modified(test, kind, n, span=(test.span[0], unit.end))  # type: ignore[arg-type]
+
+    def whole_number(self, token: Token, what: str) -> int:
+        """``token``'s integer value; a decimal or a zero is an error naming ``what``."""
+        if "." in token.text:
+            self.error(f"{what} must be a whole number, got {token.text!r}", token.span)
+        n = int(token.text)
+        if n < 1:
+            self.error(f"{what} must be at least 1, got {n!r}", token.span)
+        return n
+
+    # --- tests -----------------------------------------------------------------
+
+    def parse_test(self) -> Node:
+        token = self.tok
+        if token.type is TokenType.WORD and self.word(self.peek()) == "at":
+            return self.parse_level()
+        return self.finish_test(self.parse_value())
+
+    def starts_comparison(self) -> bool:
+        return self.tok.type is TokenType.COMPARE or self.word(self.tok) == "crosses"
+
+    def finish_test(self, left: Value) -> Node:
+        token = self.tok
+        if token.type is TokenType.COMPARE:
+            self.advance()
+            right = self.parse_value()
+            return Compare(left, token.text, right, span=(left.span[0], right.span[1]))  # type: ignore[arg-type]
+        if self.word(token) == "crosses":
+            self.advance()
+            direction = self.word(self.tok)
+            if direction not in ("above", "below"):
+                self.unexpected("'above' or 'below' after 'crosses'")
+            self.advance()
+            right = self.parse_value()
+            return Crosses(left, direction, right, span=(left.span[0], right.span[1]))  # type: ignore[arg-type]
+        self.unexpected(
+            f"a comparison operator {_COMPARE_LIST} after {self.source_of(left)!r}",
+            hint="or 'crosses above' / 'crosses below' and a value",
+        )
+
+    def parse_level(self) -> Node:
+        series = self.advance()
+        self.advance()  # "at"
+        token = self.tok
+        level = self.word(token)
+        if level in ("ath", "atl"):
+            self.advance()
+            return AtLevel(series.text, level, None, span=(series.start, token.end), series_span=series.span)  # type: ignore[arg-type]
+        if token.type is not TokenType.NUMBER:
+            self.unexpected(f"a level after 'at' ({_LEVELS})")
+        if self.peek().type is TokenType.PERCENT:
+            self.error(
+                f"expected a level after 'at' ({_LEVELS}), got a percent",
+                (token.start, self.peek().end),
+            )
+        count = self.whole_number(token, "the window of a level")
+        self.advance()
+        if self.tok.type is TokenType.MINUS:
+            self.advance()
+        unit = self.word(self.tok)
+        if unit not in UNITS:
+            self.unexpected(f"a unit (day, week, month, year) after '{token.text}-'")
+        self.advance()
+        kind = self.word(self.tok)
+        if kind not in ("high", "low"):
+            self.unexpected(f"'high' or 'low' after '{token.text}-{unit}'")
+        end = self.advance().end
+        singular = unit[:-1] if unit.endswith("s") else unit
+        return AtLevel(
+            series.text,
+            kind,  # type: ignore[arg-type]
+            window_days(count, unit),
+            span=(series.start, end),
+            series_span=series.span,
+            count=count,
+            unit=singular,  # type: ignore[arg-type]
+        )
+
+    # --- values ----------------------------------------------------------------
+
+    def parse_value(self) -> Value:
+        left = self.parse_term()
+        while self.tok.type in (TokenType.PLUS, TokenType.MINUS):
+            op = self.advance().text
+            right = self.parse_term()
+            left = BinOp(left, op, right, span=(left.span[0], right.span[1]))  # type: ignore[arg-type]
+        return left
+
+    def parse_term(self) -> Value:
+        left = self.parse_unary()
+        while self.tok.type in (TokenType.STAR, TokenType.SLASH):
+            op = self.advance().text
+            right = self.parse_unary()
+            left = BinOp(left, op, right, span=(left.span[0], right.span[1]))  # type: ignore[arg-type]
+        return left
+
+    def parse_unary(self) -> Value:
+        if self.tok.type is TokenType.MINUS:
+            start = self.advance().start
+            operand = self.parse_unary()
+            return Neg(operand, span=(start, operand.span[1]))
+        return self.parse_atom()
+
+    def parse_atom(self) -> Value:
+        token = self.tok
+        if token.type is TokenType.NUMBER:
+            self.advance()
+            if self.tok.type is TokenType.PERCENT:
+                end = self.advance().end
+                return Number(float(token.text), True, span=(token.start, end))
+            return Number(float(token.text), span=token.span)
+        if token.type is TokenType.LPAREN:
+            self.advance()
+            inner = self.parse_value()
+            closing = self.tok
+            if closing.type is TokenType.RPAREN:
+                self.advance()
+                return replace(inner, span=(token.start, closing.end))
+            if closing.type is TokenType.END:
+                self.error("unbalanced parenthesis: '(' is never closed", token.span)
+            self.unexpected("')' or an arithmetic operator")
+        if token.type is TokenType.WORD and self.word(token) not in KEYWORDS:
+            return self.parse_feature_ref()
+        self.unexpected("a value (a series, a number or '(')")
+
+    def parse_feature_ref(self) -> FeatureRef:
+        series = self.advance()
+        name = self.tok
+        if name.type is not TokenType.WORD or self.word(name) in KEYWORDS:
+            return FeatureRef(series.text, span=series.span, series_span=series.span)
+        self.advance()
+        end, args = name.end, []
+        if self.tok.type is TokenType.LPAREN:
+            opening = self.advance()
+            while self.tok.type is not TokenType.RPAREN:
+                if args:
+                    if self.tok.type is not TokenType.COMMA:
+                        if self.tok.type is TokenType.END:
+                            self.error("unbalanced parenthesis: '(' is never closed", opening.span)
+                        self.unexpected(f"',' or ')' in the arguments of {name.text!r}")
+                    self.advance()
+                arg = self.tok
+                if arg.type is not TokenType.NUMBER or "." in arg.text:
+                    if arg.type is TokenType.END:
+                        self.error("unbalanced parenthesis: '(' is never closed", opening.span)
+                    self.unexpected(f"a whole number as an argument of {name.text!r}")
+                args.append(int(arg.text))
+                self.advance()
+            end = self.advance().end
+        return FeatureRef(
+            series.text,
+            name.text.lower(),
+            tuple(args),
+            span=(series.start, end),
+            series_span=series.span,
+            feature_span=name.span,
+        )

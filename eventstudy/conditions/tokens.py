@@ -1,0 +1,138 @@
+"""Tokenizer: condition text -> a list of tokens with character spans.
+
+Words are not classified here: whether ``high`` is a keyword (``20-day high``) or a
+feature name (``SPX high(20)``) depends on where it stands, which is the parser's call.
+The tables of keywords and symbols are UPPER_CASE so they are easy to read and extend.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+from enum import Enum
+
+from eventstudy.errors import ConditionSyntaxError
+
+__all__ = [
+    "COMPARE_OPS",
+    "KEYWORDS",
+    "Token",
+    "TokenType",
+    "UNITS",
+    "tokenize",
+]
+
+
+class TokenType(Enum):
+    """Kinds of token."""
+
+    WORD = "word"
+    NUMBER = "number"
+    PERCENT = "%"
+    LPAREN = "("
+    RPAREN = ")"
+    COMMA = ","
+    PLUS = "+"
+    MINUS = "-"
+    STAR = "*"
+    SLASH = "/"
+    COMPARE = "comparison"
+    END = "end"
+
+
+@dataclass(frozen=True)
+class Token:
+    """One token: its type, its canonical text and where it is in the source."""
+
+    type: TokenType
+    text: str
+    start: int
+    end: int
+
+    @property
+    def span(self) -> tuple[int, int]:
+        """``(start, end)`` character offsets."""
+        return (self.start, self.end)
+
+
+#: Reserved words: never a series or feature name where they stand (case-insensitive).
+KEYWORDS: frozenset[str] = frozenset(
+    {"and", "or", "not", "at", "crosses", "above", "below", "for", "within"}
+)
+
+#: Comparison operators, as written -> canonical.
+COMPARE_OPS: dict[str, str] = {
+    ">=": ">=",
+    "<=": "<=",
+    "==": "==",
+    "!=": "!=",
+    ">": ">",
+    "<": "<",
+    "≥": ">=",
+    "≤": "<=",
+    "≠": "!=",
+}
+
+#: Single-character symbols, as written -> (type, canonical text).
+SYMBOLS: dict[str, tuple[TokenType, str]] = {
+    "(": (TokenType.LPAREN, "("),
+    ")": (TokenType.RPAREN, ")"),
+    ",": (TokenType.COMMA, ","),
+    "%": (TokenType.PERCENT, "%"),
+    "+": (TokenType.PLUS, "+"),
+    "-": (TokenType.MINUS, "-"),
+    "−": (TokenType.MINUS, "-"),  # unicode minus
+    "*": (TokenType.STAR, "*"),
+    "×": (TokenType.STAR, "*"),
+    "/": (TokenType.SLASH, "/"),
+    "÷": (TokenType.SLASH, "/"),
+}
+
+#: Units of a level's window (``52-week high``), in trading days per unit.
+UNITS: dict[str, int] = {
+    "day": 1,
+    "days": 1,
+    "week": 5,
+    "weeks": 5,
+    "month": 21,
+    "months": 21,
+    "year": 252,
+    "years": 252,
+}
+
+_NUMBER = re.compile(r"\d+(?:\.\d+)?|\.\d+")
+_WORD = re.compile(r"[^\W\d]\w*")
+_SPACE = re.compile(r"\s+")
+
+
+def tokenize(text: str) -> list[Token]:
+    """Split ``text`` into tokens, ending with one ``END`` token.
+
+    >>> [t.text for t in tokenize("RUT drawdown ≥ 10%")]
+    ['RUT', 'drawdown', '>=', '10', '%', '']
+    """
+    tokens: list[Token] = []
+    pos, n = 0, len(text)
+    while pos < n:
+        if m := _SPACE.match(text, pos):
+            pos = m.end()
+            continue
+        if m := _NUMBER.match(text, pos):
+            tokens.append(Token(TokenType.NUMBER, m.group(), pos, m.end()))
+        elif m := _WORD.match(text, pos):
+            tokens.append(Token(TokenType.WORD, m.group(), pos, m.end()))
+        elif (two := text[pos : pos + 2]) in COMPARE_OPS:
+            tokens.append(Token(TokenType.COMPARE, COMPARE_OPS[two], pos, pos + 2))
+        elif (one := text[pos]) in COMPARE_OPS:
+            tokens.append(Token(TokenType.COMPARE, COMPARE_OPS[one], pos, pos + 1))
+        elif one in SYMBOLS:
+            kind, canonical = SYMBOLS[one]
+            tokens.append(Token(kind, canonical, pos, pos + 1))
+        else:
+            hint = "comparisons are written '=='" if one == "=" else None
+            raise ConditionSyntaxError(
+                f"unexpected character {one!r}", span=(pos, pos + 1), source=text, hint=hint
+            )
+        pos = tokens[-1].end
+    tokens.append(Token(TokenType.END, "", n, n))
+    return tokens

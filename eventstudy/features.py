@@ -1,0 +1,351 @@
+"""Named indicators as polars expressions: the one place where features are defined.
+
+A feature is a build function ``build(close, *args) -> pl.Expr`` registered under a name.
+The expression it returns is valid on ONE symbol's contiguous, date-ascending block of
+closes; the caller partitions (``.over("symbol")``), so the builders stay free of
+``.over`` and a later optimization can evaluate them on pre-split blocks. Adding an
+indicator is one decorated function::
+
+    @feature("sma", params=("n",), description="simple moving average of the last n closes")
+    def _sma(close: pl.Expr, n: int) -> pl.Expr:
+        return close.rolling_mean(n)
+
+Every feature is null until its window is full (see DESIGN.md, "Features as values").
+Value features are Float64; flag features (``at_ath``, ``at_high(n)``, ...) are Boolean and
+back the ``SERIES at LEVEL`` tests of the condition language.
+"""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Callable, Iterable
+from dataclasses import dataclass
+from typing import Literal, NamedTuple
+
+import polars as pl
+
+from eventstudy.errors import ConditionSyntaxError, UnknownNameError
+from eventstudy.registry import Registry
+
+__all__ = [
+    "FEATURES",
+    "Feature",
+    "FeatureRequest",
+    "check_feature",
+    "column_name",
+    "compute_features",
+    "feature",
+    "feature_key",
+    "lookup_feature",
+]
+
+FeatureKind = Literal["value", "flag"]
+FeatureUnit = Literal["price", "fraction", "share", "number", "count", "flag"]
+
+
+@dataclass(frozen=True)
+class Feature:
+    """A registered indicator.
+
+    Attributes
+    ----------
+    name
+        The registry name (lower-case), as written in conditions.
+    params
+        Names of the integer parameters, e.g. ``("n",)``.
+    description
+        One line for help texts.
+    kind
+        ``"value"`` (a Float64 number) or ``"flag"`` (a Boolean test).
+    build
+        ``build(close, *args) -> pl.Expr`` over one symbol's date-ascending closes.
+    minimum
+        Smallest valid value of every parameter (``volatility`` needs 2 returns).
+    unit
+        How values are shown: ``"price"`` (a level in the series' units), ``"fraction"``
+        (a signed fraction such as a return), ``"share"`` (an unsigned fraction such as a
+        drawdown), ``"number"``, ``"count"`` or ``"flag"``.
+    """
+
+    name: str
+    params: tuple[str, ...]
+    description: str
+    kind: FeatureKind
+    build: Callable[..., pl.Expr]
+    minimum: int = 1
+    unit: FeatureUnit = "price"
+
+    @property
+    def signature(self) -> str:
+        """How the feature is written, e.g. ``'sma(n)'`` or ``'drawdown'``."""
+        return f"{self.name}({', '.join(self.params)})" if self.params else self.name
+
+
+class FeatureRequest(NamedTuple):
+    """One feature of one series that a condition needs: ``RUT sma(200)``."""
+
+    series: str
+    name: str
+    args: tuple[int, ...] = ()
+
+
+FEATURES: Registry[Feature] = Registry("feature", entry_point_group="eventstudy.features")
+
+
+def feature(
+    name: str,
+    *,
+    params: tuple[str, ...] = (),
+    description: str,
+    kind: FeatureKind = "value",
+    minimum: int = 1,
+    unit: FeatureUnit | None = None,
+) -> Callable[[Callable[..., pl.Expr]], Callable[..., pl.Expr]]:
+    """Register a build function as feature ``name`` (a name already taken is refused).
+
+    Examples
+    --------
+    >>> @feature("double_close", description="twice the close")  # doctest: +SKIP
+    ... def _double(close: pl.Expr) -> pl.Expr:
+    ...     return close * 2
+    """
+
+    def decorate(build: Callable[..., pl.Expr]) -> Callable[..., pl.Expr]:
+        shown = unit or ("flag" if kind == "flag" else "price")
+        FEATURES.add(name, Feature(name.lower(), tuple(params), description, kind, build, minimum, shown))
+        return build
+
+    return decorate
+
+
+def feature_key(name: str, args: tuple[int, ...] = ()) -> str:
+    """Canonical text of a feature with its arguments: ``'drawdown'``, ``'sma(200)'``.
+
+    >>> feature_key("SMA", (200,))
+    'sma(200)'
+    """
+    key = name.lower()
+    return f"{key}({','.join(str(a) for a in args)})" if args else key
+
+
+def column_name(series: str, name: str, args: tuple[int, ...] = ()) -> str:
+    """Timeline column of a series' feature: ``'RUT.drawdown'``, ``'SPX.sma(200)'``.
+
+    >>> column_name("SPX", "sma", (200,))
+    'SPX.sma(200)'
+    """
+    return f"{series}.{feature_key(name, args)}"
+
+
+def check_feature(
+    name: str,
+    args: tuple[int, ...] = (),
+    *,
+    span: tuple[int, int] | None = None,
+    source: str | None = None,
+) -> Feature:
+    """The feature ``name`` after checking its arguments, else a user-facing error.
+
+    Raises :class:`~eventstudy.errors.UnknownNameError` for an unknown name (with a
+    suggestion) and :class:`~eventstudy.errors.ConditionSyntaxError` for a wrong number
+    of arguments or an argument that is not an integer >= the feature's minimum.
+
+    >>> check_feature("SMA", (200,)).signature
+    'sma(n)'
+    """
+    feat = lookup_feature(name, span=span, source=source)
+    if len(args) != len(feat.params):
+        want = len(feat.params)
+        noun = "argument" if want == 1 else "arguments"
+        raise ConditionSyntaxError(
+            f"feature {feat.name!r} takes {want} {noun}, got {len(args)}",
+            hint=f"write it as {feat.signature!r}",
+            span=span,
+            source=source,
+        )
+    for param, arg in zip(feat.params, args):
+        if isinstance(arg, bool) or not isinstance(arg, int) or arg < feat.minimum:
+            need = "a positive integer" if feat.minimum == 1 else f"an integer >= {feat.minimum}"
+            raise ConditionSyntaxError(
+                f"{feat.name}: {param!r} must be {need}, got {arg!r}",
+                hint=f"write it as {feat.signature!r}",
+                span=span,
+                source=source,
+            )
+    return feat
+
+
+def lookup_feature(name: str, *, span: tuple[int, int] | None = None, source: str | None = None) -> Feature:
+    """The feature called ``name``; an unknown name lists the value features as written."""
+    try:
+        return FEATURES.get(name, span=span, source=source)
+    except UnknownNameError as exc:
+        values = [f.signature for _, f in FEATURES.items() if f.kind == "value"]
+        exc.hint = (
+            f"valid features: {', '.join(values)}; "
+            "tests are written 'SERIES at ATH | ATL | N-day high | N-day low'"
+        )
+        raise
+
+
+def compute_features(
+    prices: pl.DataFrame, requests: Iterable[tuple[str, tuple[int, ...]]]
+) -> pl.DataFrame:
+    """Compute features per symbol over each symbol's full history.
+
+    Parameters
+    ----------
+    prices
+        Long frame ``date`` (Date), ``symbol`` (String), ``close`` (Float64), sorted by
+        symbol then date (it is sorted here if it is not).
+    requests
+        ``(name, args)`` pairs, e.g. ``[("drawdown", ()), ("sma", (200,))]``.
+
+    Returns
+    -------
+    ``date, symbol`` plus one column per distinct request, named by :func:`feature_key`.
+
+    Examples
+    --------
+    >>> import datetime as dt
+    >>> prices = pl.DataFrame({"date": [dt.date(2024, 1, d) for d in (2, 3, 4)],
+    ...                        "symbol": "SPX", "close": [1.0, 2.0, 1.5]})
+    >>> compute_features(prices, [("drawdown", ())])["drawdown"].to_list()
+    [0.0, 0.0, 0.25]
+    """
+    columns: dict[str, pl.Expr] = {}
+    for name, args in requests:
+        args = tuple(args)
+        feat = check_feature(name, args)
+        key = feature_key(feat.name, args)
+        if key not in columns:
+            columns[key] = feat.build(pl.col("close"), *args).over("symbol").alias(key)
+    frame = prices.select("date", "symbol", pl.col("close").cast(pl.Float64))
+    if not frame.is_empty() and not _sorted_by_symbol_date(frame):
+        frame = frame.sort("symbol", "date")
+    return frame.select("date", "symbol", *columns.values())
+
+
+def _sorted_by_symbol_date(frame: pl.DataFrame) -> bool:
+    """Whether rows are ordered by symbol, then date (cheap check, no sort)."""
+    sym, date = pl.col("symbol"), pl.col("date")
+    bad = (sym < sym.shift(1)) | ((sym == sym.shift(1)) & (date < date.shift(1)))
+    return not frame.select(bad.fill_null(False).any()).item()
+
+
+# --- helpers over one symbol's block -----------------------------------------------
+
+def _index() -> pl.Expr:
+    """Row number within the block (0 on the first day)."""
+    return pl.int_range(pl.len(), dtype=pl.Int64)
+
+
+def _wilder(x: pl.Expr, n: int) -> pl.Expr:
+    """Wilder's smoothing of ``x`` (null on row 0): seed = mean of rows 1..n, then
+    avg = (prev * (n - 1) + x) / n. Null before row n."""
+    idx = _index()
+    seeded = pl.when(idx < n).then(None).when(idx == n).then(x.rolling_mean(n)).otherwise(x)
+    return seeded.ewm_mean(alpha=1.0 / n, adjust=False)
+
+
+# --- features as values ------------------------------------------------------------
+
+@feature("close", description="closing price")
+def _close(close: pl.Expr) -> pl.Expr:
+    return close
+
+
+@feature("ath", description="all-time high: the running max of closes, today included")
+def _ath(close: pl.Expr) -> pl.Expr:
+    return close.cum_max()
+
+
+@feature("drawdown", description="fraction below the all-time high: 1 - close / ath", unit="share")
+def _drawdown(close: pl.Expr) -> pl.Expr:
+    return 1.0 - close / close.cum_max()
+
+
+@feature("high", params=("n",), description="highest close of the last n days, today included")
+def _high(close: pl.Expr, n: int) -> pl.Expr:
+    return close.rolling_max(n)
+
+
+@feature("low", params=("n",), description="lowest close of the last n days, today included")
+def _low(close: pl.Expr, n: int) -> pl.Expr:
+    return close.rolling_min(n)
+
+
+@feature("return", params=("n",), description="simple return over n trading days", unit="fraction")
+def _return(close: pl.Expr, n: int) -> pl.Expr:
+    return close / close.shift(n) - 1.0
+
+
+@feature("sma", params=("n",), description="simple moving average of the last n closes")
+def _sma(close: pl.Expr, n: int) -> pl.Expr:
+    return close.rolling_mean(n)
+
+
+@feature("ema", params=("n",), description="exponential moving average, alpha = 2 / (n + 1)")
+def _ema(close: pl.Expr, n: int) -> pl.Expr:
+    # Seeded by the first close (adjust=False); null until n closes are available.
+    return close.ewm_mean(alpha=2.0 / (n + 1), adjust=False, min_samples=n)
+
+
+@feature("rsi", params=("n",), description="relative strength index with Wilder's smoothing", unit="number")
+def _rsi(close: pl.Expr, n: int) -> pl.Expr:
+    change = close.diff()
+    gain = _wilder(change.clip(lower_bound=0.0), n)
+    loss = _wilder((-change).clip(lower_bound=0.0), n)
+    return pl.when(loss == 0).then(100.0).otherwise(100.0 - 100.0 / (1.0 + gain / loss))
+
+
+@feature(
+    "volatility",
+    params=("n",),
+    description="annualized sample stdev of the last n daily log returns",
+    minimum=2,
+    unit="share",
+)
+def _volatility(close: pl.Expr, n: int) -> pl.Expr:
+    return (close / close.shift(1)).log().rolling_std(n, ddof=1) * math.sqrt(252)
+
+
+@feature("days_since_ath", description="trading days since the last close at the all-time high", unit="count")
+def _days_since_ath(close: pl.Expr) -> pl.Expr:
+    # A day is an ATH day when its close equals the running max (ties count). The first
+    # day of a series is one (close[0] == ath(0)), so this is never null.
+    idx = _index()
+    return idx - pl.when(close == close.cum_max()).then(idx).forward_fill()
+
+
+# --- flags: the levels of `SERIES at LEVEL` ----------------------------------------
+
+@feature("at_ath", description="a new closing high: close >= every earlier close", kind="flag")
+def _at_ath(close: pl.Expr) -> pl.Expr:
+    # Null on the first day: there is no history yet, so it is not an ATH.
+    return close >= close.shift(1).cum_max()
+
+
+@feature("at_atl", description="a new closing low: close <= every earlier close", kind="flag")
+def _at_atl(close: pl.Expr) -> pl.Expr:
+    return close <= close.shift(1).cum_min()
+
+
+@feature(
+    "at_high",
+    params=("n",),
+    description="close >= the highest close of the n previous days",
+    kind="flag",
+)
+def _at_high(close: pl.Expr, n: int) -> pl.Expr:
+    return close >= close.shift(1).rolling_max(n)
+
+
+@feature(
+    "at_low",
+    params=("n",),
+    description="close <= the lowest close of the n previous days",
+    kind="flag",
+)
+def _at_low(close: pl.Expr, n: int) -> pl.Expr:
+    return close <= close.shift(1).rolling_min(n)

@@ -1,0 +1,346 @@
+"""The condition language: tokens, grammar, printing, resolution and golden error files.
+
+Golden error files live in tests/fixtures/condition_errors/: the input on the first line,
+the exact rendered error after it. After an intended message change, regenerate them with
+``EVENTSTUDY_UPDATE_GOLDEN=1 pytest tests/test_conditions_parser.py`` and review the diff.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import os
+from pathlib import Path
+
+import polars as pl
+import pytest
+
+from eventstudy.conditions import (
+    And,
+    AtLevel,
+    BinOp,
+    Compare,
+    Crosses,
+    FeatureRef,
+    Modified,
+    Neg,
+    Not,
+    Number,
+    Or,
+    compile_condition,
+    compile_text,
+    parse,
+    required_features,
+    resolve,
+    to_text,
+)
+from eventstudy.conditions.tokens import TokenType, tokenize
+from eventstudy.errors import ConditionSyntaxError, EventStudyError, UnknownNameError
+from eventstudy.features import FeatureRequest
+
+FIXTURES = Path(__file__).parent / "fixtures"
+SERIES = ["SPX", "RUT"]
+
+spx, rut = FeatureRef("SPX"), FeatureRef("RUT")
+
+
+def ref(series: str, name: str, *args: int) -> FeatureRef:
+    return FeatureRef(series, name, tuple(args))
+
+
+# --- tokens -------------------------------------------------------------------------
+
+def test_tokens_with_spans_and_unicode_operators() -> None:
+    tokens = tokenize("RUT drawdown ≥ 10% × −2")
+    assert [(t.type, t.text) for t in tokens] == [
+        (TokenType.WORD, "RUT"),
+        (TokenType.WORD, "drawdown"),
+        (TokenType.COMPARE, ">="),
+        (TokenType.NUMBER, "10"),
+        (TokenType.PERCENT, "%"),
+        (TokenType.STAR, "*"),
+        (TokenType.MINUS, "-"),
+        (TokenType.NUMBER, "2"),
+        (TokenType.END, ""),
+    ]
+    assert tokens[1].span == (4, 12)
+    assert [t.text for t in tokenize("a>=b<=c==d!=e>f<g÷h")][1:-1:2] == [">=", "<=", "==", "!=", ">", "<", "/"]
+
+
+def test_numbers_and_words() -> None:
+    assert [t.text for t in tokenize("52-week 0.25 .5 sma(200)")] == [
+        "52", "-", "week", "0.25", ".5", "sma", "(", "200", ")", "",
+    ]
+
+
+# --- grammar ------------------------------------------------------------------------
+
+@pytest.mark.parametrize(
+    ("text", "tree"),
+    [
+        ("SPX at ATH", AtLevel("SPX", "ath")),
+        ("SPX at ATL", AtLevel("SPX", "atl")),
+        ("SPX at 52-week high", AtLevel("SPX", "high", 252)),
+        ("SPX at 4-week high", AtLevel("SPX", "high", 20)),
+        ("SPX at 3-month low", AtLevel("SPX", "low", 63)),
+        ("SPX at 2-year low", AtLevel("SPX", "low", 504)),
+        ("RUT at 20-day low", AtLevel("RUT", "low", 20)),
+        ("RUT drawdown >= 10%", Compare(ref("RUT", "drawdown"), ">=", Number(10, percent=True))),
+        ("SPX return(21) < -5%", Compare(ref("SPX", "return", 21), "<", Neg(Number(5, percent=True)))),
+        ("SPX crosses above SPX sma(200)", Crosses(spx, "above", ref("SPX", "sma", 200))),
+        ("SPX crosses below SPX ema(50)", Crosses(spx, "below", ref("SPX", "ema", 50))),
+        ("SPX at ATH for 3 days", Modified(AtLevel("SPX", "ath"), "for", 3)),
+        ("RUT drawdown >= 10% within 5 days",
+         Modified(Compare(ref("RUT", "drawdown"), ">=", Number(10, percent=True)), "within", 5)),
+        ("RUT drawdown ≥ 10%", Compare(ref("RUT", "drawdown"), ">=", Number(10, percent=True))),
+        ("RUT drawdown ≤ 0.1", Compare(ref("RUT", "drawdown"), "<=", Number(0.1))),
+        ("SPX close > 4000", Compare(ref("SPX", "close"), ">", Number(4000))),
+        ("SPX SMA(200) < SPX", Compare(ref("SPX", "sma", 200), "<", spx)),
+        ("SPX high(20) == SPX", Compare(ref("SPX", "high", 20), "==", spx)),
+        ("SPX ath != SPX", Compare(ref("SPX", "ath"), "!=", spx)),
+    ],
+)
+def test_every_construct(text: str, tree: object) -> None:
+    assert parse(text) == tree
+
+
+def test_the_flagship_condition() -> None:
+    assert parse("SPX at ATH and RUT drawdown >= 10%") == And(
+        AtLevel("SPX", "ath"), Compare(ref("RUT", "drawdown"), ">=", Number(10, percent=True))
+    )
+
+
+def test_keywords_are_case_insensitive_series_are_not() -> None:
+    assert parse("SPX AT ath AND NOT RUT at atl") == parse("SPX at ATH and not RUT at ATL")
+    assert parse("spx at ATH") == AtLevel("spx", "ath")
+
+
+def test_precedence_not_and_or() -> None:
+    a, b, c = AtLevel("A", "ath"), AtLevel("B", "ath"), AtLevel("C", "ath")
+    assert parse("A at ATH or B at ATH and C at ATH") == Or(a, And(b, c))
+    assert parse("A at ATH and B at ATH or C at ATH") == Or(And(a, b), c)
+    assert parse("not A at ATH and B at ATH") == And(Not(a), b)
+    assert parse("not (A at ATH and B at ATH)") == Not(And(a, b))
+    assert parse("A at ATH or B at ATH or C at ATH") == Or(Or(a, b), c)
+    assert parse("not A at ATH for 2 days") == Not(Modified(a, "for", 2))
+
+
+def test_arithmetic_precedence_and_unicode() -> None:
+    tree = parse("SPX × 2 − RUT ÷ 4 > −1")
+    assert tree == Compare(
+        BinOp(BinOp(spx, "*", Number(2)), "-", BinOp(rut, "/", Number(4))), ">", Neg(Number(1))
+    )
+    assert parse("SPX - RUT - 1 > 0").left == BinOp(BinOp(spx, "-", rut), "-", Number(1))
+    assert parse("SPX - (RUT - 1) > 0").left == BinOp(spx, "-", BinOp(rut, "-", Number(1)))
+    assert parse("-(SPX + RUT) < 0").left == Neg(BinOp(spx, "+", rut))
+
+
+def test_parenthesized_value_versus_grouped_condition() -> None:
+    assert parse("(SPX + 1) * 2 > 3") == Compare(BinOp(BinOp(spx, "+", Number(1)), "*", Number(2)), ">", Number(3))
+    assert parse("(SPX > 3)") == Compare(spx, ">", Number(3))
+    assert parse("((SPX) > 3) and (RUT < 2)") == And(Compare(spx, ">", Number(3)), Compare(rut, "<", Number(2)))
+
+
+def test_modifiers_on_groups_and_repeated() -> None:
+    a, b = AtLevel("A", "ath"), AtLevel("B", "ath")
+    assert parse("(A at ATH or B at ATH) within 10 days") == Modified(Or(a, b), "within", 10)
+    assert parse("A at ATH for 3 days within 10 days") == Modified(Modified(a, "for", 3), "within", 10)
+    assert parse("A at ATH for 1 day") == Modified(a, "for", 1)
+
+
+def test_spans_point_into_the_text() -> None:
+    text = "SPX at ATH and RUT drawdown >= 10%"
+    tree = parse(text)
+    assert tree.span == (0, len(text))
+    assert text[slice(*tree.left.span)] == "SPX at ATH"
+    assert text[slice(*tree.right.left.span)] == "RUT drawdown"
+    assert text[slice(*tree.right.left.feature_span)] == "drawdown"
+    assert text[slice(*tree.right.right.span)] == "10%"
+
+
+def test_spans_do_not_take_part_in_equality() -> None:
+    assert parse("SPX  at   ATH") == parse("SPX at ATH")
+
+
+def test_52_week_is_252_days_and_prints_back_as_written() -> None:
+    assert parse("SPX at 52-week high") == parse("SPX at 252-day high")
+    assert to_text(parse("SPX at 52-week high")) == "SPX at 52-week high"
+    assert to_text(AtLevel("SPX", "high", 252)) == "SPX at 252-day high"
+
+
+# --- printing -----------------------------------------------------------------------
+
+def fixture_conditions() -> list[str]:
+    lines = (FIXTURES / "conditions.txt").read_text(encoding="utf-8").splitlines()
+    return [line for line in lines if line.strip() and not line.startswith("#")]
+
+
+@pytest.mark.parametrize("text", fixture_conditions())
+def test_fixture_conditions_round_trip(text: str) -> None:
+    tree = parse(text)
+    printed = to_text(tree)
+    assert parse(printed) == tree
+    assert to_text(parse(printed)) == printed
+
+
+def test_fixture_has_many_conditions() -> None:
+    assert len(fixture_conditions()) >= 50
+
+
+@pytest.mark.parametrize(
+    ("text", "canonical"),
+    [
+        ("spx AT ath", "spx at ATH"),
+        ("RUT drawdown ≥ 10%", "RUT drawdown >= 10%"),
+        ("SPX CROSSES ABOVE SPX SMA(200)", "SPX crosses above SPX sma(200)"),
+        ("((SPX > 1))", "SPX > 1"),
+        ("SPX - (RUT - 1) > .50", "SPX - (RUT - 1) > 0.5"),
+        ("(SPX - RUT) - 1 > 0", "SPX - RUT - 1 > 0"),
+        ("(not SPX at ATH) for 3 days", "(not SPX at ATH) for 3 days"),
+        ("SPX at ATH or (RUT at ATH or SPX at ATL)", "SPX at ATH or (RUT at ATH or SPX at ATL)"),
+        ("(SPX at ATH or RUT at ATH) or SPX at ATL", "SPX at ATH or RUT at ATH or SPX at ATL"),
+        ("SPX at 20 days low", "SPX at 20-day low"),
+    ],
+)
+def test_canonical_text(text: str, canonical: str) -> None:
+    assert to_text(parse(text)) == canonical
+
+
+def test_numbers_print_without_exponent() -> None:
+    assert to_text(Compare(spx, ">", Number(1e-5))) == "SPX > 0.00001"
+    assert to_text(Compare(spx, ">", Number(1e20))) == "SPX > 100000000000000000000"
+    assert parse(to_text(Compare(spx, ">", Number(0.1 + 0.2)))) == Compare(spx, ">", Number(0.1 + 0.2))
+
+
+# --- resolution and required features ----------------------------------------------
+
+def test_resolve_canonicalizes_feature_names_and_keeps_trees() -> None:
+    assert resolve(parse("SPX Sma(200) < SPX"), SERIES) == parse("SPX sma(200) < SPX")
+
+
+def test_resolve_rejects_unknown_series_with_suggestion() -> None:
+    with pytest.raises(UnknownNameError, match=r"unknown series 'Spx' \(did you mean 'SPX'\?\)") as info:
+        resolve(parse("Spx at ATH"), SERIES, source="Spx at ATH")
+    assert info.value.span == (0, 3)
+
+
+def test_required_features_in_order_of_appearance() -> None:
+    tree = parse("SPX at ATH and RUT drawdown >= 10% or SPX crosses above SPX sma(200) "
+                 "and RUT drawdown < 50% and SPX at 52-week high and not RUT at 20-day low")
+    assert required_features(tree) == [
+        FeatureRequest("SPX", "at_ath", ()),
+        FeatureRequest("RUT", "drawdown", ()),
+        FeatureRequest("SPX", "close", ()),
+        FeatureRequest("SPX", "sma", (200,)),
+        FeatureRequest("SPX", "at_high", (252,)),
+        FeatureRequest("RUT", "at_low", (20,)),
+    ]
+    assert required_features(parse("SPX close > SPX")) == [FeatureRequest("SPX", "close", ())]
+    assert required_features(parse("SPX at ATL")) == [FeatureRequest("SPX", "at_atl", ())]
+
+
+# --- compilation (small hand-checked cases; the property tests cover the rest) --------
+
+def timeline(**columns: list) -> pl.DataFrame:
+    n = len(next(iter(columns.values())))
+    return pl.DataFrame({"date": [dt.date(2024, 1, 1) + dt.timedelta(days=i) for i in range(n)], **columns})
+
+
+def evaluate(text: str, frame: pl.DataFrame, over: str | None = None) -> list:
+    return frame.select(compile_condition(parse(text), over=over)).to_series().to_list()
+
+
+def test_compare_and_three_valued_logic() -> None:
+    frame = timeline(**{"A.close": [1.0, None, 3.0, None], "B.close": [5.0, 5.0, None, None]})
+    assert evaluate("A > 2", frame) == [False, None, True, None]
+    assert evaluate("A > 2 and B > 4", frame) == [False, None, None, None]
+    assert evaluate("A > 2 or B > 4", frame) == [True, True, True, None]
+    assert evaluate("not A > 2", frame) == [True, None, False, None]
+
+
+def test_percent_and_arithmetic() -> None:
+    frame = timeline(**{"A.drawdown": [0.05, 0.10, 0.2], "A.close": [1.0, 2.0, 4.0]})
+    assert evaluate("A drawdown >= 10%", frame) == [False, True, True]
+    assert evaluate("A close * 2 - 1 >= 3", frame) == [False, True, True]
+    assert evaluate("-A close < -1.5", frame) == [False, True, True]
+
+
+def test_division_by_zero_is_null() -> None:
+    frame = timeline(**{"A.close": [1.0, 0.0, 2.0]})
+    assert evaluate("1 / A > 0", frame) == [True, None, True]
+
+
+def test_crosses() -> None:
+    frame = timeline(**{"A.close": [1.0, 3.0, 3.0, 1.0, 2.0], "B.close": [2.0, 2.0, 3.0, 3.0, 2.0]})
+    # Row 0 has no previous row: null and (1 > 2 is false) is false.
+    assert evaluate("A crosses above B", frame) == [False, True, False, False, False]
+    assert evaluate("A crosses below B", frame) == [None, False, False, True, False]
+
+
+def test_for_and_within_days() -> None:
+    frame = timeline(**{"A.close": [1.0, 1.0, 0.0, 1.0, None, 1.0, 1.0, 1.0]})
+    assert evaluate("A > 0 for 2 days", frame) == [None, True, False, False, None, None, True, True]
+    assert evaluate("A > 0 within 2 days", frame) == [True, True, True, True, True, True, True, True]
+    assert evaluate("A == 0 within 2 days", frame) == [None, False, True, True, None, None, False, False]
+
+
+def test_over_partitions_every_shift_and_window() -> None:
+    frame = pl.DataFrame({
+        "symbol": ["x", "x", "x", "y", "y", "y"],
+        "A.close": [1.0, 2.0, 3.0, 2.0, 3.0, 1.0],
+    })
+    # Without `over`, row 3 would look back at symbol x's last row.
+    assert evaluate("A > 1 for 2 days", frame, over="symbol") == [False, False, True, None, True, False]
+    assert evaluate("A > 1 for 2 days", frame) == [False, False, True, True, True, False]
+    assert evaluate("A crosses above 1.5", frame, over="symbol") == [False, True, False, None, False, False]
+
+
+def test_compile_text_returns_node_requests_and_expr() -> None:
+    node, requests, expr = compile_text("SPX at ATH and RUT drawdown >= 10%", SERIES)
+    assert node == parse("SPX at ATH and RUT drawdown >= 10%")
+    assert requests == [FeatureRequest("SPX", "at_ath", ()), FeatureRequest("RUT", "drawdown", ())]
+    assert isinstance(expr, pl.Expr)
+
+
+# --- errors -------------------------------------------------------------------------
+
+def error_files() -> list[Path]:
+    return sorted((FIXTURES / "condition_errors").glob("*.txt"))
+
+
+def render_error(text: str) -> str:
+    try:
+        compile_text(text, SERIES)
+    except EventStudyError as error:
+        return error.render()
+    raise AssertionError(f"no error for {text!r}")
+
+
+@pytest.mark.parametrize("path", error_files(), ids=lambda p: p.stem)
+def test_golden_errors(path: Path) -> None:
+    text, expected = path.read_text(encoding="utf-8").split("\n", 1)
+    rendered = render_error(text)
+    if os.environ.get("EVENTSTUDY_UPDATE_GOLDEN"):
+        path.write_text(f"{text}\n{rendered}\n", encoding="utf-8")
+        return
+    assert rendered + "\n" == expected
+
+
+def test_golden_errors_cover_the_required_cases() -> None:
+    names = {p.stem for p in error_files()}
+    assert {
+        "unknown_feature", "unknown_series", "missing_operator", "unclosed_parenthesis",
+        "extra_closing_parenthesis", "missing_argument", "too_many_arguments", "empty_condition",
+        "trailing_garbage", "for_without_days", "for_without_unit",
+    } <= names
+
+
+def test_error_kinds() -> None:
+    with pytest.raises(ConditionSyntaxError):
+        parse("SPX at")
+    with pytest.raises(UnknownNameError):
+        compile_text("SPX drawdwn > 1", SERIES)
+
+
+def test_never_evaluates_python() -> None:
+    with pytest.raises(ConditionSyntaxError):
+        parse("__import__('os').system('true') > 1")

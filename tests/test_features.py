@@ -1,0 +1,187 @@
+"""Features on small hand-made series, with hand-computed values (DESIGN "Features as values")."""
+
+from __future__ import annotations
+
+import datetime as dt
+import math
+
+import polars as pl
+import pytest
+
+from eventstudy.errors import ConditionSyntaxError, UnknownNameError
+from eventstudy.features import (
+    FEATURES,
+    Feature,
+    check_feature,
+    column_name,
+    compute_features,
+    feature,
+    feature_key,
+)
+
+CLOSES = [10.0, 12.0, 11.0, 12.0, 9.0, 13.0]
+
+
+def prices(*series: tuple[str, list[float]]) -> pl.DataFrame:
+    """Long frame with consecutive dates from 2024-01-01 for each symbol."""
+    rows = [
+        (dt.date(2024, 1, 1) + dt.timedelta(days=i), symbol, close)
+        for symbol, closes in series
+        for i, close in enumerate(closes)
+    ]
+    return pl.DataFrame(rows, schema={"date": pl.Date, "symbol": pl.String, "close": pl.Float64}, orient="row")
+
+
+def one(name: str, args: tuple[int, ...] = (), closes: list[float] = CLOSES) -> list:
+    out = compute_features(prices(("X", closes)), [(name, args)])
+    return out[feature_key(name, args)].to_list()
+
+
+def approx(values: list) -> list:
+    return [None if v is None else pytest.approx(v, rel=1e-12, abs=1e-12) for v in values]
+
+
+def test_close_and_ath() -> None:
+    assert one("close") == CLOSES
+    assert one("ath") == [10.0, 12.0, 12.0, 12.0, 12.0, 13.0]
+
+
+def test_drawdown_is_fraction_below_running_high() -> None:
+    assert one("drawdown") == approx([0.0, 0.0, 1 / 12, 0.0, 0.25, 0.0])
+
+
+def test_high_low_include_today_and_are_null_until_full() -> None:
+    assert one("high", (3,)) == [None, None, 12.0, 12.0, 12.0, 13.0]
+    assert one("low", (3,)) == [None, None, 10.0, 11.0, 9.0, 9.0]
+    assert one("high", (1,)) == CLOSES
+
+
+def test_return_is_simple_over_n_days() -> None:
+    assert one("return", (2,)) == approx([None, None, 0.1, 0.0, 9 / 11 - 1, 13 / 12 - 1])
+
+
+def test_sma() -> None:
+    assert one("sma", (2,)) == approx([None, 11.0, 11.5, 11.5, 10.5, 11.0])
+
+
+def test_ema_seeded_by_first_close_null_until_n() -> None:
+    # alpha = 2 / (3 + 1) = 0.5: 10, 11, 11, 11.5, 10.25, 11.625
+    assert one("ema", (3,)) == approx([None, None, 11.0, 11.5, 10.25, 11.625])
+
+
+def test_rsi_wilder() -> None:
+    # changes: +2, -1, +1, -3, +4. n = 2: first averages over (+2, -1): gain 1, loss 0.5.
+    # t=3: gain (1*1 + 1)/2 = 1, loss (0.5 + 0)/2 = 0.25 -> RS 4 -> 80.
+    # t=4: gain 0.5, loss (0.25 + 3)/2 = 1.625. t=5: gain 2.25, loss 0.8125.
+    rsi = [None, None, 100 - 100 / 3, 80.0, 100 - 100 / (1 + 0.5 / 1.625), 100 - 100 / (1 + 2.25 / 0.8125)]
+    assert one("rsi", (2,)) == approx(rsi)
+
+
+def test_rsi_is_100_without_losses() -> None:
+    assert one("rsi", (2,), [1.0, 2.0, 3.0, 3.0]) == [None, None, 100.0, 100.0]
+
+
+def test_volatility_is_annualized_sample_stdev_of_log_returns() -> None:
+    logs = [math.log(b / a) for a, b in zip(CLOSES, CLOSES[1:])]
+    expected: list = [None, None]
+    for t in range(2, len(CLOSES)):
+        a, b = logs[t - 2], logs[t - 1]
+        mean = (a + b) / 2
+        expected.append(math.sqrt(((a - mean) ** 2 + (b - mean) ** 2) / 1) * math.sqrt(252))
+    assert one("volatility", (2,)) == approx(expected)
+
+
+def test_days_since_ath_counts_day_zero_and_ties() -> None:
+    # Day 0 is an ATH day (close == running max); the tie on day 3 resets the count.
+    assert one("days_since_ath") == [0, 0, 1, 0, 1, 0]
+
+
+def test_at_ath_ties_count_first_day_is_not_an_ath() -> None:
+    assert one("at_ath") == [None, True, False, True, False, True]
+
+
+def test_at_atl() -> None:
+    assert one("at_atl", (), [5.0, 6.0, 5.0, 4.0, 4.0]) == [None, False, True, True, True]
+
+
+def test_at_high_and_low_need_n_prior_days() -> None:
+    assert one("at_high", (2,)) == [None, None, False, True, False, True]
+    assert one("at_low", (2,)) == [None, None, False, False, True, False]
+
+
+def test_features_do_not_leak_across_symbols() -> None:
+    frame = prices(("A", [1.0, 5.0, 2.0]), ("B", [3.0, 2.0, 1.0]))
+    out = compute_features(frame, [("ath", ()), ("sma", (2,)), ("at_ath", ()), ("return", (1,))])
+    b = out.filter(pl.col("symbol") == "B")
+    assert b["ath"].to_list() == [3.0, 3.0, 3.0]
+    assert b["sma(2)"].to_list() == [None, 2.5, 1.5]
+    assert b["at_ath"].to_list() == [None, False, False]
+    assert b["return(1)"][0] is None
+
+
+def test_unsorted_input_is_sorted_per_symbol_and_date() -> None:
+    frame = prices(("A", [1.0, 5.0, 2.0]), ("B", [3.0, 2.0, 1.0])).reverse()
+    out = compute_features(frame, [("ath", ())])
+    assert out["symbol"].to_list() == ["A"] * 3 + ["B"] * 3
+    assert out["ath"].to_list() == [1.0, 5.0, 5.0, 3.0, 3.0, 3.0]
+
+
+def test_output_columns_are_feature_keys_deduplicated() -> None:
+    out = compute_features(prices(("A", CLOSES)), [("SMA", (2,)), ("sma", (2,)), ("close", ())])
+    assert out.columns == ["date", "symbol", "sma(2)", "close"]
+
+
+def test_keys_and_column_names() -> None:
+    assert feature_key("drawdown", ()) == "drawdown"
+    assert feature_key("sma", (200,)) == "sma(200)"
+    assert column_name("RUT", "drawdown", ()) == "RUT.drawdown"
+    assert column_name("SPX", "at_high", (252,)) == "SPX.at_high(252)"
+
+
+def test_registry_holds_every_design_feature() -> None:
+    names = {"close", "ath", "drawdown", "high", "low", "return", "sma", "ema", "rsi", "volatility",
+             "days_since_ath", "at_ath", "at_atl", "at_high", "at_low"}
+    assert names <= set(FEATURES)
+    assert FEATURES.get("SMA").params == ("n",)
+    assert FEATURES.get("at_high").kind == "flag"
+
+
+def test_unknown_feature_suggests_closest() -> None:
+    with pytest.raises(UnknownNameError, match=r"unknown feature 'drawdwn' \(did you mean 'drawdown'\?\)"):
+        compute_features(prices(("A", CLOSES)), [("drawdwn", ())])
+
+
+@pytest.mark.parametrize(
+    ("name", "args", "message"),
+    [
+        ("sma", (), "feature 'sma' takes 1 argument, got 0"),
+        ("drawdown", (3,), "feature 'drawdown' takes 0 arguments, got 1"),
+        ("sma", (0,), "sma: 'n' must be a positive integer, got 0"),
+        ("high", (-2,), "high: 'n' must be a positive integer, got -2"),
+        ("ema", (2.5,), "ema: 'n' must be a positive integer, got 2.5"),
+        ("volatility", (1,), "volatility: 'n' must be an integer >= 2, got 1"),
+    ],
+)
+def test_bad_arguments_are_refused(name: str, args: tuple, message: str) -> None:
+    with pytest.raises(ConditionSyntaxError) as info:
+        check_feature(name, args)
+    assert info.value.message == message
+
+
+def test_registering_a_taken_name_is_refused() -> None:
+    with pytest.raises(ValueError, match="already registered"):
+        feature("sma", params=("n",), description="again")(lambda close, n: close)
+
+
+def test_a_new_feature_is_one_decorated_function() -> None:
+    name = "test_only_double"
+
+    @feature(name, description="twice the close")
+    def _double(close: pl.Expr) -> pl.Expr:
+        return close * 2
+
+    try:
+        assert isinstance(FEATURES.get(name), Feature)
+        assert one(name) == [2 * c for c in CLOSES]
+    finally:
+        FEATURES._entries.pop(name)  # keep the registry (and error hints) as shipped
