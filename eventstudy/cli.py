@@ -85,9 +85,13 @@ def _list(args: argparse.Namespace) -> int:
     if args.what == "features":
         from eventstudy.features import FEATURES
 
-        for name, feature in FEATURES.items():
-            signature = f"{name}({', '.join(feature.params)})" if feature.params else name
-            print(f"{signature:<22} {feature.description}")
+        features = [f for _, f in FEATURES.items()]
+        print("features (SERIES feature, e.g. 'RUT drawdown', 'SPX sma(200)'):")
+        for feature in (f for f in features if f.kind == "value"):
+            print(f"  {feature.signature:<20} {feature.description}")
+        print("tests behind 'SERIES at ...' (ATH, ATL, N-day high, N-day low):")
+        for feature in (f for f in features if f.kind == "flag"):
+            print(f"  {feature.signature:<20} {feature.description}")
     else:
         from eventstudy.evaluators import EVALUATORS
 

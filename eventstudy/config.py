@@ -224,7 +224,10 @@ def parse_study(text: str, *, path: str | Path | None = None) -> Study:
         mark = exc.problem_mark or exc.context_mark
         source = SourceMap(shown, text, None)
         location = source.mark_location(mark) if mark is not None else Location(path=shown)
-        raise ConfigError(f"invalid YAML: {exc.problem or exc.context}", location=location) from None
+        message = f"invalid YAML: {exc.problem or exc.context}"
+        if exc.context and exc.context_mark is not None and exc.problem:
+            message += f" ({exc.context} at line {exc.context_mark.line + 1}, column {exc.context_mark.column + 1})"
+        raise ConfigError(message, location=location) from None
     except yaml.YAMLError as exc:
         raise ConfigError(f"invalid YAML: {exc}", location=Location(path=shown)) from None
     finally:

@@ -55,7 +55,8 @@ class StudyResult:
     timeline
         The aligned daily frame the condition was evaluated on (full history).
     column_units
-        How each instance-table column is measured ('date', 'price', 'fraction', 'number', 'integer').
+        How each instance-table column is shown: 'date', or a feature unit ('price',
+        'fraction' = signed, e.g. a return, 'share' = unsigned, e.g. a drawdown, 'number', 'count').
     notes
         Plain statements of the choices made and anything a careful analyst should know.
     """
@@ -222,23 +223,10 @@ def _value_columns(study: Study, requests: list) -> list[str]:
     return columns
 
 
-FRACTION_FEATURES = {"return"}  # signed, like returns
-PERCENT_FEATURES = {"drawdown", "volatility"}  # unsigned shares
-COUNT_FEATURES = {"days_since_ath"}
-NUMBER_FEATURES = {"rsi"}
-
-
 def _unit_of(column: str) -> str:
+    """How an instance-table column is shown: the feature's declared unit."""
     feature = column.split(".", 1)[1].split("(", 1)[0]
-    if feature in FRACTION_FEATURES:
-        return "fraction"
-    if feature in PERCENT_FEATURES:
-        return "percent"
-    if feature in COUNT_FEATURES:
-        return "integer"
-    if feature in NUMBER_FEATURES:
-        return "number"
-    return "price"
+    return FEATURES.get(feature).unit
 
 
 def _instance_table(

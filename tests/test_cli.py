@@ -148,6 +148,30 @@ def test_error_missing_study_file(tmp_path: Path, capsys) -> None:
     assert "does not exist" in err
 
 
+@pytest.mark.parametrize(
+    ("old", "new", "expected"),
+    [
+        ("window: {start: 2020-01-01}", "window: {start: 2020-01-01", ":5:10: error: invalid YAML: expected ',' or '}', but got ':' (while parsing a flow mapping at line 4"),
+        ("window:", "windw:", ":4:1: error: unknown key 'windw' in the study (did you mean 'window'?)"),
+        ("horizons: [1d, 5d]", "horizons: [1d, 5dd]", "error: bad value '5dd' for 'evaluate.0.forward_returns.horizons.1'"),
+        ("gap: 5,", "gap: 5x,", ":5:18: error: bad value '5x' for 'decluster.gap': bad gap '5x'"),
+        ("assets: [A, B]", "assets: [A, C]", "error: unknown series 'C' in 'assets'"),
+    ],
+)
+def test_error_in_the_study_file_is_located(tiny: Path, capsys, old: str, new: str, expected: str) -> None:
+    assert old in STUDY
+    (tiny / "study.yaml").write_text(STUDY.replace(old, new))
+    for command in ("run", "validate"):
+        err = error_of([command, str(tiny / "study.yaml"), "--data-dir", str(tiny / "data")][: 2 if command == "validate" else 4], capsys)
+        assert expected in err.splitlines()[0], err
+        assert err.splitlines()[0].startswith(str(tiny / "study.yaml") + ":")
+
+
+def test_error_unreadable_study_file(tmp_path: Path, capsys) -> None:
+    err = error_of(["run", str(tmp_path)], capsys)
+    assert "is a directory" in err
+
+
 def test_error_condition_typo_has_a_caret(tiny: Path, capsys) -> None:
     (tiny / "study.yaml").write_text(STUDY.replace("B drawdown", "B drawdwn"))
     err = error_of(["run", str(tiny / "study.yaml"), "--data-dir", str(tiny / "data")], capsys)

@@ -9,7 +9,9 @@ value is null: the row is kept and counted as incomplete.
 from __future__ import annotations
 
 import polars as pl
-from pydantic import BaseModel, ConfigDict, Field, field_validator
+from typing import Annotated
+
+from pydantic import BaseModel, BeforeValidator, ConfigDict, Field, field_validator
 from pydantic_core import PydanticCustomError
 
 from eventstudy.errors import ConfigError
@@ -19,34 +21,37 @@ from eventstudy.periods import Horizon, parse_horizon
 __all__ = ["ForwardReturns", "ForwardReturnsParams"]
 
 
+def _horizon(value: object) -> Horizon:
+    if isinstance(value, Horizon):
+        return value
+    try:
+        return parse_horizon(value)
+    except ConfigError as exc:
+        raise PydanticCustomError("bad_horizon", "{message}", {"message": exc.message, "hint": exc.hint}) from None
+
+
+HorizonField = Annotated[Horizon, BeforeValidator(_horizon)]
+
+
 class ForwardReturnsParams(BaseModel):
     """``forward_returns: {assets: [SPX, RUT], horizons: [1m, 3m, 6m, 1y]}``."""
 
     model_config = ConfigDict(extra="forbid", frozen=True)
 
     assets: list[str] = Field(min_length=1, description="series names whose returns are measured")
-    horizons: list[Horizon] = Field(
+    horizons: list[HorizonField] = Field(
         min_length=1, description="trading-day horizons: 10 / 10d, 1w (5), 1m (21), 3m (63), 6m (126), 1y (252)"
     )
 
-    @field_validator("horizons", mode="before")
+    @field_validator("horizons")
     @classmethod
-    def _parse(cls, value: object) -> object:
-        if not isinstance(value, list):
-            return value
-        parsed: list[Horizon] = []
-        for item in value:
-            if isinstance(item, Horizon):
-                parsed.append(item)
-                continue
-            try:
-                parsed.append(parse_horizon(item))
-            except ConfigError as exc:
-                raise PydanticCustomError("bad_horizon", "{message}", {"message": exc.message, "hint": exc.hint}) from None
-        days = [h.days for h in parsed]
+    def _distinct(cls, value: list[Horizon]) -> list[Horizon]:
+        days = [h.days for h in value]
         if len(set(days)) != len(days):
-            raise PydanticCustomError("duplicate_horizon", "horizons repeat a length: {labels}", {"labels": [h.label for h in parsed]})
-        return parsed
+            raise PydanticCustomError(
+                "duplicate_horizon", "two horizons have the same length: {labels}", {"labels": ", ".join(h.label for h in value)}
+            )
+        return value
 
 
 @EVALUATORS.register("forward_returns")

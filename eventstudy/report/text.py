@@ -18,9 +18,9 @@ def format_cell(value: object, unit: str) -> str:
         return value.isoformat()
     if unit == "fraction":
         return f"{value * 100:+.2f}%"
-    if unit == "percent":  # a share in [0, 1] shown without sign
+    if unit == "share":  # an unsigned fraction (drawdown, % positive) shown without sign
         return f"{value * 100:.1f}%"
-    if unit == "integer":
+    if unit == "count":
         return f"{int(value):d}"
     if unit == "number":
         return f"{value:.2f}"
@@ -59,13 +59,13 @@ def summary_rows(summary: list[dict[str, object]]) -> list[list[str]]:
             n_text,
             format_cell(r["mean"], "fraction") if r["n"] else "",
             format_cell(r["median"], "fraction") if r["n"] else "",
-            format_cell(r["pct_positive"], "percent") if r["n"] else "",
+            format_cell(r["pct_positive"], "share") if r["n"] else "",
             format_cell(r["max"], "fraction") if r["n"] else "",
             format_cell(r["min"], "fraction") if r["n"] else "",
             str(r["baseline_n"]),
             format_cell(r["baseline_mean"], "fraction"),
             format_cell(r["baseline_median"], "fraction"),
-            format_cell(r["baseline_pct_positive"], "percent"),
+            format_cell(r["baseline_pct_positive"], "share"),
         ])
     return rows
 
