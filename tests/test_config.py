@@ -127,3 +127,10 @@ def test_yaml_is_loaded_safely() -> None:
 def test_unknown_name_errors_are_their_own_kind() -> None:
     with pytest.raises(UnknownNameError):
         parse_study(GOOD.replace("RUT drawdown", "RUT drawdwn"))
+
+
+def test_every_shipped_config_validates() -> None:
+    configs = sorted((Path(__file__).resolve().parents[1] / "configs").glob("*.yaml"))
+    assert configs
+    for path in configs:
+        assert load_study(path).evaluators
