@@ -1,0 +1,72 @@
+"""Placebo p-values, percentiles and multiple-testing adjustments on hand-computed cases."""
+
+from __future__ import annotations
+
+import numpy as np
+import pytest
+
+from eventstudy.inference.multiple import benjamini_hochberg, holm, maxstat_stepdown
+from eventstudy.inference.placebo import placebo_test
+
+
+def test_pvalues_count_the_observation_itself() -> None:
+    # null 0..9 (B = 10), observed 8: two above-or-equal (8, 9), nine below-or-equal.
+    r = placebo_test(np.array([8.0]), np.arange(10.0)[None, :])
+    assert r.p_greater[0] == pytest.approx((1 + 2) / 11)
+    assert r.p_less[0] == pytest.approx((1 + 9) / 11)
+    # centre 4.5: |x - 4.5| >= 3.5 for 0, 1, 8, 9.
+    assert r.p_two_sided[0] == pytest.approx((1 + 4) / 11)
+    assert r.percentile[0] == pytest.approx(100 * (8 + 0.5) / 10)
+
+
+def test_extreme_observation_gets_smallest_pvalue() -> None:
+    r = placebo_test(np.array([100.0, -100.0]), np.tile(np.arange(5.0), (2, 1)))
+    assert r.p_greater[0] == pytest.approx(1 / 6) and r.p_less[1] == pytest.approx(1 / 6)
+    assert r.p_two_sided.tolist() == pytest.approx([1 / 6, 1 / 6])
+    assert r.percentile.tolist() == [100.0, 0.0]
+
+
+def test_ties_count_as_extreme_and_nan_stays_nan() -> None:
+    r = placebo_test(np.array([0.5, np.nan]), np.array([[0.5, 0.5, 0.5, 0.5], [0.1, 0.2, 0.3, 0.4]]))
+    assert r.p_greater[0] == 1.0 and r.p_less[0] == 1.0 and r.p_two_sided[0] == 1.0
+    assert r.percentile[0] == 50.0 and r.z[0] == 0.0
+    assert np.isnan(r.p_two_sided[1]) and np.isnan(r.percentile[1])
+
+
+def test_float_noise_does_not_break_ties() -> None:
+    x = np.array([0.1, 0.2, 0.3])
+    r = placebo_test(np.array([x.mean()]), np.array([[0.6 / 3, 0.0, 1.0]]))
+    assert r.p_greater[0] == pytest.approx((1 + 2) / 4)
+
+
+def test_placebo_rejects_shape_mismatch() -> None:
+    with pytest.raises(ValueError, match="`null` must have one row per observed statistic"):
+        placebo_test(np.array([1.0, 2.0]), np.zeros((3, 4)))
+
+
+def test_holm_and_bh_against_hand_values() -> None:
+    p = np.array([0.01, 0.04, 0.03, 0.005, np.nan])
+    # sorted 0.005, 0.01, 0.03, 0.04 (m = 4): 0.02, 0.03, 0.06, 0.04 -> running max 0.02, 0.03, 0.06, 0.06
+    assert holm(p)[:4].tolist() == pytest.approx([0.03, 0.06, 0.06, 0.02])
+    # BH: 0.005*4/1=0.02, 0.01*4/2=0.02, 0.03*4/3=0.04, 0.04*4/4=0.04 -> step-up minima
+    assert benjamini_hochberg(p)[:4].tolist() == pytest.approx([0.02, 0.04, 0.04, 0.02])
+    assert np.isnan(holm(p)[4]) and np.isnan(benjamini_hochberg(p)[4])
+
+
+def test_adjusters_validate_input() -> None:
+    with pytest.raises(ValueError, match="`p` must hold probabilities"):
+        holm(np.array([0.5, 1.5]))
+
+
+def test_maxstat_hand_case_and_never_below_raw() -> None:
+    null = np.array([[0.1, 0.5, 2.0, 0.3], [1.5, 0.2, 0.4, 0.1]])
+    assert maxstat_stepdown(np.array([1.8, 0.3]), null).tolist() == pytest.approx([0.4, 0.6])
+    rng = np.random.default_rng(3)
+    null = np.abs(rng.standard_normal((8, 999)))
+    observed = np.abs(rng.standard_normal(8)) * 2
+    raw = (1 + (null >= observed[:, None]).sum(axis=1)) / 1000
+    adjusted = maxstat_stepdown(observed, null)
+    assert np.all(adjusted >= raw - 1e-12)
+    # monotone in the statistic: a larger |t| never gets a larger adjusted p
+    order = np.argsort(-observed)
+    assert np.all(np.diff(adjusted[order]) >= 0)

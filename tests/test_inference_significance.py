@@ -1,0 +1,142 @@
+"""The significance table: shape, sanity, reproducibility, edge cases, calibration."""
+
+from __future__ import annotations
+
+import dataclasses
+import datetime as dt
+from pathlib import Path
+
+import numpy as np
+import polars as pl
+import pytest
+
+import eventstudy
+from eventstudy.inference import SIGNIFICANCE_SCHEMA, InferenceSettings, calibrate, event_design, significance
+
+CONFIG = Path(__file__).resolve().parents[1] / "configs" / "spx_rut.yaml"
+
+STUDY = """\
+name: random-walk study
+series: {SPX: SPX, RUT: RUT}
+when: SPX at 52-week high
+window: {start: 1990-01-01, end: 2019-12-31}
+decluster: {gap: 21cd, mode: after_kept}
+evaluate:
+  - forward_returns: {assets: [SPX, RUT], horizons: [1w, 1m, 3m]}
+"""
+
+
+@pytest.fixture(scope="module")
+def walk(tmp_path_factory: pytest.TempPathFactory) -> eventstudy.StudyResult:
+    """A study on two simulated random walks (no real data needed)."""
+    root = tmp_path_factory.mktemp("walk")
+    dates = pl.date_range(dt.date(1985, 1, 1), dt.date(2020, 12, 31), eager=True)
+    dates = dates.filter(dates.dt.weekday() <= 5)
+    rng = np.random.default_rng(0)
+    for symbol in ("SPX", "RUT"):
+        close = 100 * np.exp(np.cumsum(rng.normal(0.0003, 0.011, dates.len())))
+        pl.DataFrame({"date": dates, "close": close}).write_csv(root / f"{symbol}.csv")
+    (root / "study.yaml").write_text(STUDY)
+    return eventstudy.run(root / "study.yaml", data_dir=root)
+
+
+FAST = InferenceSettings(placebos=999, seed=3)
+
+
+def check_sane(table: pl.DataFrame, cells: int) -> None:
+    assert table.columns == list(SIGNIFICANCE_SCHEMA)
+    assert table.height == 3 * cells
+    assert table.get_column("statistic").to_list()[:3] == ["mean", "median", "pct_positive"]
+    tested = table.filter(pl.col("n") > 0)
+    for col in ("p_placebo", "p_greater", "p_less", "p_holm", "p_bh", "p_maxstat"):
+        p = tested.get_column(col)
+        assert p.null_count() == 0 and p.min() > 0 and p.max() <= 1
+    assert (tested["p_holm"] >= tested["p_placebo"] - 1e-12).all()
+    assert (tested["p_maxstat"] >= tested["p_placebo"] - 1e-12).all()
+    assert (tested["p_bh"] >= tested["p_placebo"] - 1e-12).all()
+    assert (tested["percentile"].is_between(0, 100)).all()
+    assert (tested["difference"] - (tested["observed"] - tested["baseline"])).abs().max() < 1e-12
+    assert (tested["survives"] == (tested["p_maxstat"] <= FAST.alpha)).all()
+    means = tested.filter(statistic="mean")
+    assert means["p_welch"].null_count() == 0 and means["t_hac"].null_count() == 0
+    assert means["p_binomial"].null_count() == means.height  # binomial only on % positive
+    assert tested.filter(statistic="pct_positive")["p_binomial"].null_count() == 0
+    assert tested.filter(statistic="median")["p_mannwhitney"].null_count() == 0
+    assert (means["ci_low"] <= means["observed"]).all() and (means["observed"] <= means["ci_high"]).all()
+    assert (tested["n_eff"] <= tested["n"] + 1e-9).all() and (tested["mde"] > 0).all()
+
+
+def test_walk_study_table_is_sane_and_reproducible(walk: eventstudy.StudyResult) -> None:
+    table = significance(walk, FAST)
+    check_sane(table, 6)
+    assert table.equals(significance(walk, FAST))
+    assert not table.equals(significance(walk, dataclasses.replace(FAST, seed=4)))
+    circular = significance(walk, dataclasses.replace(FAST, null="circular"))
+    check_sane(circular, 6)
+
+
+def test_nested_baseline_uses_only_base_days(walk: eventstudy.StudyResult) -> None:
+    design = event_design(walk)
+    base = np.zeros(len(design.calendar), dtype=bool)
+    base[::2] = True
+    base[design.events] = True
+    table = significance(walk, FAST, base_mask=base)
+    cell = design.values[0]
+    expected = np.nanmean(cell[base])
+    assert table.row(0, named=True)["baseline"] == pytest.approx(expected)
+    with pytest.raises(ValueError, match="`base_mask` must be a boolean mask over the window's"):
+        significance(walk, FAST, base_mask=base[:-1])
+
+
+def test_zero_and_one_event(walk: eventstudy.StudyResult) -> None:
+    none = dataclasses.replace(walk, raw_events=walk.raw_events.with_columns(kept=pl.lit(False)))
+    table = significance(none, FAST)
+    assert table.height == 18 and (table["n"] == 0).all()
+    assert table["p_placebo"].null_count() == 18 and table["observed"].null_count() == 18
+    assert table["baseline"].null_count() == 0 and table["warning"].null_count() == 0
+    first = walk.raw_events.filter("kept").get_column("date")[0]
+    one = dataclasses.replace(walk, raw_events=walk.raw_events.with_columns(kept=pl.col("date") == first))
+    table = significance(one, FAST)
+    assert (table["n"] == 1).all() and table["p_placebo"].null_count() == 0
+    assert table.filter(statistic="mean")["ci_low"].null_count() == 6  # no interval from one event
+    assert table.filter(statistic="mean")["p_welch"].null_count() == 6
+
+
+def test_settings_are_validated(walk: eventstudy.StudyResult) -> None:
+    with pytest.raises(ValueError, match="`placebos` must be a positive integer"):
+        significance(walk, InferenceSettings(placebos=0))
+    with pytest.raises(eventstudy.EventStudyError, match="unknown null sampler 'circulr'"):
+        significance(walk, InferenceSettings(null="circulr"))  # type: ignore[arg-type]
+
+
+def test_calibration_reduced(walk: eventstudy.StudyResult) -> None:
+    """200 pseudo-studies x B = 500: the placebo test rejects 2%-10% of the time at 5%."""
+    table = calibrate(walk, FAST, studies=200, placebos=500, horizon="1m", effects=(0.0, 0.05))
+    size = table.filter(pl.col("effect") == 0.0)
+    placebo = size.filter(test="placebo_mean").row(0, named=True)
+    assert 0.02 <= placebo["reject_5pct"] <= 0.10
+    assert placebo["reject_1pct"] <= placebo["reject_5pct"] <= placebo["reject_10pct"]
+    assert set(size["test"]) >= {"placebo_mean", "circular_mean", "welch", "mann_whitney", "binomial", "hac", "naive_t"}
+    power = table.filter(pl.col("effect") == 0.05, test="placebo_mean")["reject_5pct"][0]
+    assert power > 0.5
+    assert table.equals(calibrate(walk, FAST, studies=200, placebos=500, horizon="1m", effects=(0.0, 0.05)))
+
+
+@pytest.mark.shared_data
+def test_spx_rut_significance(shared_data: Path) -> None:
+    result = eventstudy.run(CONFIG, data_dir=shared_data, end="2024-12-31")
+    table = significance(result, FAST)
+    check_sane(table, 10)
+    assert (table["n"] == 18).all()
+    spx_1y = table.filter(asset="SPX", horizon="1y", statistic="pct_positive").row(0, named=True)
+    assert spx_1y["observed"] == 1.0 and spx_1y["warning"] is not None  # n_eff ~4: warned
+    assert spx_1y["n_eff"] == pytest.approx(4.1996, abs=1e-3)
+    open_window = eventstudy.run(CONFIG, data_dir=shared_data)
+    check_sane(significance(open_window, FAST), 10)
+
+
+@pytest.mark.shared_data
+def test_spx_calibration_reduced(shared_data: Path) -> None:
+    result = eventstudy.run(CONFIG, data_dir=shared_data, end="2024-12-31")
+    table = calibrate(result, FAST, studies=200, placebos=500, horizon="3m", effects=(0.0,), circular=False)
+    assert 0.02 <= table.filter(test="placebo_mean")["reject_5pct"][0] <= 0.10
