@@ -40,9 +40,10 @@ def build_parser() -> argparse.ArgumentParser:
     run.add_argument("--data-dir", help="data directory (overrides the study's data.dir and $EVENTSTUDY_DATA)")
     run.add_argument("--start", type=_iso_date, help="first event date (overrides window.start), YYYY-MM-DD")
     run.add_argument("--end", type=_iso_date, help="last event date (overrides window.end), YYYY-MM-DD")
-    run.add_argument("--output", "-o", metavar="DIR", help="write events.csv, outcomes.csv, summary.csv, result.json, report.md")
+    run.add_argument("--output", "-o", metavar="DIR", help="write events.csv, outcomes.csv, summary.csv, tests.csv, result.json, report.md")
     run.add_argument("--format", "-f", choices=["table", "markdown", "json"], default="table", help="what to print (default: table)")
     run.add_argument("--no-color", action="store_true", help="plain text even on a terminal")
+    _statistics_options(run)
 
     validate = commands.add_parser("validate", help="check a study (schema, series, condition) without running it")
     validate.add_argument("study", help="the study file (YAML)")
@@ -52,11 +53,31 @@ def build_parser() -> argparse.ArgumentParser:
     return parser
 
 
+def _statistics_options(parser: argparse.ArgumentParser) -> None:
+    group = parser.add_argument_group("statistics (override the study's statistics: block)")
+    group.add_argument("--seed", type=int, help="seed of every random draw (same seed, identical outputs)")
+    group.add_argument("--placebos", type=_non_negative, help="placebo event sets per cell (0 skips the tests)")
+    group.add_argument("--null", help="placebo null: matched or circular (or a registered sampler)")
+
+
+def _non_negative(text: str) -> int:
+    try:
+        value = int(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"{text!r} is not a whole number") from None
+    if value < 0:
+        raise argparse.ArgumentTypeError(f"{text!r} must be 0 or more")
+    return value
+
+
 def _run(args: argparse.Namespace) -> int:
     from eventstudy.report import render_markdown, render_terminal, result_to_json, write_outputs
     from eventstudy.study import run
 
-    result = run(args.study, data_dir=args.data_dir, start=args.start, end=args.end)
+    result = run(
+        args.study, data_dir=args.data_dir, start=args.start, end=args.end,
+        seed=args.seed, placebos=args.placebos, null=args.null,
+    )
     markdown = render_markdown(result)
     if args.output:
         written = write_outputs(result, args.output, extra={"report.md": markdown})

@@ -15,17 +15,19 @@ from pathlib import Path
 from typing import Any, Literal
 
 import yaml
-from pydantic import BaseModel, ConfigDict, Field, PrivateAttr, ValidationError, field_validator
+from pydantic import BaseModel, ConfigDict, Field, PrivateAttr, ValidationError, field_validator, model_validator
 from pydantic_core import PydanticCustomError
 
 from eventstudy.errors import ConfigError, EventStudyError, Location, did_you_mean
 from eventstudy.periods import Gap, parse_gap
 
 __all__ = [
+    "BaselineSpec",
     "DataSpec",
     "DeclusterSpec",
     "EvaluatorSpec",
     "SourceMap",
+    "StatisticsSpec",
     "Study",
     "WindowSpec",
     "load_study",
@@ -134,6 +136,31 @@ class DeclusterSpec(_Model):
             raise PydanticCustomError("bad_gap", "{message}", {"message": exc.message, "hint": exc.hint}) from None
 
 
+class BaselineSpec(_Model):
+    """A nested baseline: placebos and the all-days figures use only days where ``when`` holds."""
+
+    when: str = Field(description="a condition, e.g. 'SPX at ATH': what does the study's condition add beyond it?")
+
+
+class StatisticsSpec(_Model):
+    """How results are tested against chance (placebo null, intervals, multiple testing)."""
+
+    placebos: int = Field(10_000, ge=0, description="placebo event sets per cell (0: skip the significance tests)")
+    seed: int = Field(7, description="seed of every random draw: the same seed gives identical outputs")
+    alpha: float = Field(0.05, gt=0, lt=1, description="level for marking what survives multiple-testing adjustment")
+    ci: float = Field(0.95, gt=0, lt=1, description="confidence level of the intervals")
+    null: str = Field("matched", description="placebo null: matched, circular, or another registered sampler")
+    baseline: BaselineSpec | None = None
+
+    @model_validator(mode="before")
+    @classmethod
+    def _null_key(cls, value: Any) -> Any:
+        # YAML reads a bare `null:` key as None: take it as the key 'null' it was meant as.
+        if isinstance(value, dict) and None in value:
+            value = {("null" if k is None else k): v for k, v in value.items()}
+        return value
+
+
 @dataclass(frozen=True)
 class EvaluatorSpec:
     """One entry of ``evaluate:``: the evaluator's registered name and its validated params."""
@@ -154,6 +181,7 @@ class Study(_Model):
     window: WindowSpec = WindowSpec()
     decluster: DeclusterSpec | None = None
     evaluate: list[dict[str, Any]] = Field(min_length=1)
+    statistics: StatisticsSpec = StatisticsSpec()
 
     _source: SourceMap | None = PrivateAttr(None)
     _path: Path | None = PrivateAttr(None)
@@ -259,6 +287,21 @@ def _check_semantics(study: Study, source: SourceMap) -> None:
     except EventStudyError as exc:
         raise source.anchor_in_scalar(exc, ("when",)) from None
     study._evaluators = resolve_evaluators(study, source)
+    base = study.statistics.baseline
+    if base is not None:
+        try:
+            resolve(parse(base.when), list(study.series))
+        except EventStudyError as exc:
+            raise source.anchor_in_scalar(exc, ("statistics", "baseline", "when")) from None
+    from eventstudy.inference.samplers import SAMPLERS
+
+    if study.statistics.null not in SAMPLERS:
+        null = study.statistics.null
+        raise ConfigError(
+            f"unknown placebo null {null!r}{did_you_mean(null, SAMPLERS)}",
+            location=source.location(("statistics", "null")),
+            hint=f"valid nulls: {', '.join(SAMPLERS)}",
+        )
     window = study.window
     if window.start and window.end and window.start > window.end:
         raise ConfigError(

@@ -9,16 +9,18 @@ writes, so a notebook gets exactly what ``eventstudy run`` prints.
 from __future__ import annotations
 
 import datetime as dt
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from pathlib import Path
+from typing import Any
 
 import numpy as np
 import polars as pl
+from pydantic import ValidationError
 
 from eventstudy.conditions import compile_condition, parse, required_features, resolve, to_text
-from eventstudy.config import Study, load_study
+from eventstudy.config import StatisticsSpec, Study, load_study
 from eventstudy.data import load_prices, resolve_data_dir
-from eventstudy.errors import DataError
+from eventstudy.errors import ConfigError, DataError
 from eventstudy.evaluators import EvaluationContext, build_evaluators, empty_outcomes
 from eventstudy.events import decluster, find_events, gap_thresholds
 from eventstudy.features import FEATURES, column_name
@@ -54,6 +56,13 @@ class StudyResult:
         pct_positive, min, max and the baseline's n, mean, median, pct_positive.
     timeline
         The aligned daily frame the condition was evaluated on (full history).
+    tests
+        Significance per cell x statistic (mean, median, pct_positive): baseline,
+        difference, placebo p-values, adjusted p-values, interval, classical companions,
+        n_eff and minimum detectable effect (see :mod:`eventstudy.inference`). Empty when
+        ``statistics.placebos`` is 0.
+    statistics
+        The statistics settings used (after command-line overrides).
     column_units
         How each instance-table column is shown: 'date', or a feature unit ('price',
         'fraction' = signed, e.g. a return, 'share' = unsigned, e.g. a drawdown, 'number', 'count').
@@ -72,6 +81,8 @@ class StudyResult:
     baseline_outcomes: pl.DataFrame
     summary: pl.DataFrame
     timeline: pl.DataFrame
+    tests: pl.DataFrame = field(default_factory=pl.DataFrame)
+    statistics: StatisticsSpec | None = None
     column_units: dict[str, str] = field(default_factory=dict)
     notes: list[str] = field(default_factory=list)
 
@@ -82,8 +93,12 @@ def run(
     data_dir: str | Path | None = None,
     start: dt.date | str | None = None,
     end: dt.date | str | None = None,
+    **overrides: Any,
 ) -> StudyResult:
     """Load (if given a path) and run a study.
+
+    ``overrides`` replace keys of the study's ``statistics:`` block (``seed``,
+    ``placebos``, ``null``, ``alpha``, ``ci``).
 
     Examples
     --------
@@ -93,7 +108,7 @@ def run(
     """
     if not isinstance(study, Study):
         study = load_study(study)
-    return run_study(study, data_dir=data_dir, start=start, end=end)
+    return run_study(study, data_dir=data_dir, start=start, end=end, **overrides)
 
 
 def run_study(
@@ -102,8 +117,9 @@ def run_study(
     data_dir: str | Path | None = None,
     start: dt.date | str | None = None,
     end: dt.date | str | None = None,
+    **overrides: Any,
 ) -> StudyResult:
-    """Run a validated study; ``start``/``end`` override its window."""
+    """Run a validated study; ``start``/``end`` override its window, ``overrides`` its statistics."""
     start = _as_date(start) if start is not None else study.window.start
     end = _as_date(end) if end is not None else study.window.end
     notes: list[str] = []
@@ -112,9 +128,14 @@ def run_study(
     symbols = list(dict.fromkeys(study.series.values()))
     prices = load_prices(directory, symbols).frame
 
+    statistics = _statistics(study, overrides)
     node = resolve(parse(study.when), list(study.series))
     requests = required_features(node)
-    timeline = build_timeline(prices, study.series, requests)
+    base_node = None
+    if statistics.baseline is not None:
+        base_node = resolve(parse(statistics.baseline.when), list(study.series))
+    extra = required_features(base_node) if base_node is not None else []
+    timeline = build_timeline(prices, study.series, list(dict.fromkeys([*requests, *extra])))
     _check_window(timeline, prices, study, start, end, notes)
 
     raw = find_events(timeline, compile_condition(node), start, end)
@@ -137,7 +158,7 @@ def run_study(
     events, units = _instance_table(raw.filter("kept"), value_columns, outcomes, labels)
     _describe_outcomes(study, raw, summary, notes)
 
-    return StudyResult(
+    result = StudyResult(
         study=study,
         condition=to_text(node),
         data_dir=directory,
@@ -150,8 +171,63 @@ def run_study(
         summary=summary,
         timeline=timeline,
         column_units=units,
+        statistics=statistics,
         notes=notes,
     )
+    if statistics.placebos == 0:
+        from eventstudy.inference import SIGNIFICANCE_SCHEMA
+
+        notes.append("significance tests skipped (statistics.placebos is 0)")
+        return replace(result, tests=pl.DataFrame(schema=SIGNIFICANCE_SCHEMA))
+    base_mask = None
+    if base_node is not None:
+        base_mask = in_window.join(timeline, on="date", how="left").select(
+            compile_condition(base_node).fill_null(False)
+        ).to_series().to_numpy()
+    return replace(result, tests=_significance(result, statistics, base_mask, notes))
+
+
+def _statistics(study: Study, overrides: dict[str, Any]) -> StatisticsSpec:
+    """The study's statistics settings with command-line / API overrides applied."""
+    given = {k: v for k, v in overrides.items() if v is not None}
+    unknown = set(given) - set(StatisticsSpec.model_fields)
+    if unknown:
+        raise TypeError(f"unknown statistics override(s): {', '.join(sorted(unknown))}")
+    if not given:
+        return study.statistics
+    try:
+        return StatisticsSpec.model_validate({**study.statistics.model_dump(), **given})
+    except ValidationError as exc:
+        err = exc.errors(include_url=False)[0]
+        raise ConfigError(f"bad value {err.get('input')!r} for {err['loc'][0]!r}: {err['msg'].lower()}") from None
+
+
+def _significance(result: StudyResult, statistics: StatisticsSpec, base_mask: np.ndarray | None, notes: list[str]) -> pl.DataFrame:
+    from eventstudy.inference import InferenceSettings, significance
+
+    settings = InferenceSettings(
+        placebos=statistics.placebos, seed=statistics.seed, alpha=statistics.alpha, ci=statistics.ci, null=statistics.null
+    )
+    tests = significance(result, settings, base_mask)
+    nested = f", drawn only from days where {statistics.baseline.when!r}" if statistics.baseline else ""
+    notes.append(
+        f"p-values: {statistics.placebos:,} {statistics.null} placebo event sets of the same size under the same "
+        f"declustering{nested} (seed {statistics.seed}); '*' marks what survives the max-statistic adjustment "
+        f"across all cells at alpha {statistics.alpha}"
+    )
+    low = (
+        tests.filter((pl.col("statistic") == "mean") & (pl.col("n") > 0) & (pl.col("n_eff") < 10))
+        .group_by("horizon", "horizon_days", maintain_order=True)
+        .agg(pl.col("n_eff").min())
+        .sort("horizon_days")
+    )
+    if low.height:
+        shown = ", ".join(f"{h} ({n:.1f})" for h, _, n in low.rows())
+        notes.append(
+            f"warning: effective sample size below 10 at {shown}: the events' forward windows overlap, "
+            "so these p-values and intervals rest on very few independent observations"
+        )
+    return tests
 
 
 def _as_date(value: dt.date | str) -> dt.date:

@@ -26,6 +26,7 @@ window: {start: 2020-01-01}
 decluster: {gap: 5, mode: after_kept}
 evaluate:
   - forward_returns: {assets: [A, B], horizons: [1d, 5d]}
+statistics: {placebos: 200, seed: 3}
 """
 
 
@@ -63,7 +64,7 @@ def test_output_dir_files_have_the_documented_headers(tiny: Path, capsys) -> Non
     out_dir = tiny / "out"
     code, _, err = run_cli(["run", str(tiny / "study.yaml"), "--data-dir", str(tiny / "data"), "-o", str(out_dir)], capsys)
     assert code == 0, err
-    assert sorted(p.name for p in out_dir.iterdir()) == ["events.csv", "outcomes.csv", "report.md", "result.json", "summary.csv"]
+    assert sorted(p.name for p in out_dir.iterdir()) == ["events.csv", "outcomes.csv", "report.md", "result.json", "summary.csv", "tests.csv"]
     with (out_dir / "summary.csv").open() as handle:
         header = next(csv.reader(handle))
     assert header[:14] == [
@@ -256,3 +257,61 @@ def test_the_readme_command_on_real_data(shared_data: Path, capsys) -> None:
     code, out, err = run_cli(["run", str(CONFIG), "--data-dir", str(shared_data), "--end", "2024-12-31"], capsys)
     assert code == 0, err
     assert "Instances (18)" in out
+
+
+# --- statistics -----------------------------------------------------------------------
+
+def test_same_seed_gives_byte_identical_outputs(tiny: Path, capsys) -> None:
+    base = ["run", str(tiny / "study.yaml"), "--data-dir", str(tiny / "data"), "--placebos", "300"]
+    for name in ("a", "b"):
+        assert run_cli([*base, "--seed", "11", "-o", str(tiny / name)], capsys)[0] == 0
+    assert run_cli([*base, "--seed", "12", "-o", str(tiny / "c")], capsys)[0] == 0
+    for path in sorted((tiny / "a").iterdir()):
+        assert path.read_bytes() == (tiny / "b" / path.name).read_bytes(), path.name
+    assert (tiny / "a" / "tests.csv").read_bytes() != (tiny / "c" / "tests.csv").read_bytes()
+
+
+def test_tests_csv_has_the_documented_columns(tiny: Path, capsys) -> None:
+    assert run_cli(["run", str(tiny / "study.yaml"), "--data-dir", str(tiny / "data"), "-o", str(tiny / "out")], capsys)[0] == 0
+    with (tiny / "out" / "tests.csv").open() as handle:
+        rows = list(csv.DictReader(handle))
+    for column in ("cell", "statistic", "observed", "baseline", "difference", "p_placebo", "p_holm", "p_bh",
+                   "p_maxstat", "ci_low", "ci_high", "n", "n_eff", "mde"):
+        assert column in rows[0]
+    assert {r["statistic"] for r in rows} == {"mean", "median", "pct_positive"}
+    assert len(rows) == 2 * 2 * 3  # assets x horizons x statistics
+    for r in rows:
+        if r["p_placebo"]:
+            p = float(r["p_placebo"])
+            assert 1 / 201 <= p <= 1  # (1 + count) / (B + 1) with B = 200
+            assert float(r["p_maxstat"]) >= p - 1e-12
+
+
+def test_placebos_zero_skips_the_tests_but_keeps_the_file(tiny: Path, capsys) -> None:
+    code, out, _ = run_cli(["run", str(tiny / "study.yaml"), "--data-dir", str(tiny / "data"), "--placebos", "0", "-o", str(tiny / "out")], capsys)
+    assert code == 0 and "significance tests skipped" in out
+    with (tiny / "out" / "tests.csv").open() as handle:
+        assert list(csv.reader(handle)) == [next(csv.reader((tiny / "out" / "tests.csv").open()))]
+
+
+def test_nested_baseline_draws_from_the_base_condition(tiny: Path, capsys) -> None:
+    (tiny / "study.yaml").write_text(STUDY.replace("statistics: {placebos: 200, seed: 3}", "statistics: {placebos: 200, seed: 3, baseline: {when: A at ATH}}"))
+    code, out, err = run_cli(["run", str(tiny / "study.yaml"), "--data-dir", str(tiny / "data"), "-f", "json"], capsys)
+    assert code == 0, err
+    doc = json.loads(out)
+    assert doc["statistics"]["baseline"] == {"when": "A at ATH"}
+    assert any("drawn only from days where 'A at ATH'" in note for note in doc["notes"])
+    # the nested baseline is the average over A-at-ATH days only: not the all-days figure
+    assert {t["baseline"] for t in doc["tests"] if t["statistic"] == "mean"} != {
+        s["baseline_mean"] for s in doc["summary"]
+    }
+
+
+def test_errors_in_the_statistics_block_are_located(tiny: Path, capsys) -> None:
+    (tiny / "study.yaml").write_text(STUDY.replace("placebos: 200, seed: 3", "placebos: 200, seed: 3, null: circulr"))
+    err = error_of(["validate", str(tiny / "study.yaml")], capsys)
+    assert ":8:44: error: unknown placebo null 'circulr' (did you mean 'circular'?)" in err
+    (tiny / "study.yaml").write_text(STUDY.replace("placebos: 200, seed: 3", "placebos: 200, baseline: {when: A at AHT}"))
+    err = error_of(["validate", str(tiny / "study.yaml")], capsys)
+    assert "unknown level 'AHT'" in err or "AHT" in err
+    assert "^^^" in err

@@ -46,11 +46,21 @@ def result_to_dict(result: StudyResult) -> dict[str, object]:
             "return_kind": "simple",
             "horizon_unit": "trading days",
         },
+        "statistics": result.statistics.model_dump() if result.statistics else None,
         "notes": list(result.notes),
         "events": _rows(result.events),
         "outcomes": _rows(result.outcomes.select(OUTCOME_COLUMNS)),
         "summary": _rows(result.summary),
+        "tests": _rows(tests_table(result)),
     }
+
+
+def tests_table(result: StudyResult) -> pl.DataFrame:
+    """The significance table with a readable ``cell`` column first (e.g. 'SPX 1m')."""
+    tests = result.tests
+    if "asset" not in tests.columns:
+        return tests
+    return tests.select((pl.col("asset") + " " + pl.col("horizon")).alias("cell"), pl.all())
 
 
 def _default(value: object) -> str:
@@ -70,6 +80,7 @@ OUTPUT_FILES: dict[str, Callable[[StudyResult, Path], None]] = {
     "events.csv": lambda r, p: r.events.write_csv(p, date_format="%Y-%m-%d"),
     "outcomes.csv": lambda r, p: r.outcomes.select(OUTCOME_COLUMNS).write_csv(p, date_format="%Y-%m-%d"),
     "summary.csv": lambda r, p: r.summary.write_csv(p),
+    "tests.csv": lambda r, p: tests_table(r).write_csv(p),
     "result.json": lambda r, p: p.write_text(result_to_json(r), encoding="utf-8"),
 }
 

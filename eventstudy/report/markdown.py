@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from eventstudy.report.text import SUMMARY_HEADERS, column_title, format_cell, study_lines, summary_rows
+from eventstudy.report.text import TEST_HEADERS, column_title, format_cell, study_lines, summary_headers, summary_rows, test_rows
 from eventstudy.study import StudyResult
 
 __all__ = ["markdown_table", "render_markdown"]
@@ -35,7 +35,20 @@ def render_markdown(result: StudyResult) -> str:
     else:
         parts.append("No events: the condition never held in the window.")
     parts += ["", "### Summary (simple returns; all days = every day of the window)", ""]
-    parts.append(markdown_table(SUMMARY_HEADERS, summary_rows(result.summary.to_dicts()), right_from=2))
+    tests = result.tests.to_dicts() if result.statistics and result.statistics.placebos else None
+    ci = result.statistics.ci if result.statistics else 0.95
+    parts.append(markdown_table(summary_headers(tests is not None, ci), summary_rows(result.summary.to_dicts(), tests), right_from=2))
     parts.append("")
+    if tests is not None:
+        parts += [
+            "p: two-sided placebo p-value of the figure before it ('*': survives the max-statistic "
+            "adjustment across all cells); CI: bootstrap (BCa) interval of the average, '~' when "
+            "approximate (fewer than 20 events).",
+            "",
+            "### Significance",
+            "",
+            markdown_table(TEST_HEADERS, test_rows(tests), right_from=3),
+            "",
+        ]
     parts += [f"- {note}" for note in result.notes]
     return "\n".join(parts) + "\n"

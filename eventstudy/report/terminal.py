@@ -9,7 +9,7 @@ from rich.console import Console
 from rich.table import Table
 from rich.text import Text
 
-from eventstudy.report.text import SUMMARY_HEADERS, column_title, format_cell, study_lines, summary_rows
+from eventstudy.report.text import TEST_HEADERS, column_title, format_cell, study_lines, summary_headers, summary_rows, test_rows
 from eventstudy.study import StudyResult
 
 __all__ = ["render_terminal"]
@@ -54,11 +54,22 @@ def render_terminal(result: StudyResult, file: TextIO | None = None, *, color: b
         console.print("No events: the condition never held in the window.")
     console.print()
 
+    tests = result.tests.to_dicts() if result.statistics and result.statistics.placebos else None
+    ci = result.statistics.ci if result.statistics else 0.95
     summary = Table(title="Summary: events vs all days of the window (simple returns)", title_justify="left", header_style="bold")
-    for i, header in enumerate(SUMMARY_HEADERS):
+    for i, header in enumerate(summary_headers(tests is not None, ci)):
         summary.add_column(header, justify="left" if i < 2 else "right", no_wrap=True)
-    for cells in summary_rows(result.summary.to_dicts()):
-        summary.add_row(*[Text(c, style=_style(c) if 3 <= i <= 7 or i in (9, 10) else "") for i, c in enumerate(cells)])
+    for cells in summary_rows(result.summary.to_dicts(), tests):
+        summary.add_row(*[Text(c, style=_style(c)) for c in cells])
     console.print(summary)
+    if tests is not None:
+        console.print()
+        details = Table(title="Significance: placebo test, adjustments, classical companions", title_justify="left", header_style="bold")
+        for i, header in enumerate(TEST_HEADERS):
+            details.add_column(header, justify="left" if i < 3 else "right", no_wrap=True)
+        for cells in test_rows(tests):
+            details.add_row(*[Text(c, style=_style(c) if i in (3, 5) else "") for i, c in enumerate(cells)])
+        console.print(details)
     for note in result.notes:
-        console.print(Text(f"note: {note}" if not note.startswith("warning:") else note, style="yellow" if note.startswith("warning:") else "dim"))
+        warning = note.startswith("warning:")
+        console.print(Text(note if warning else f"note: {note}", style="yellow" if warning else "dim"))

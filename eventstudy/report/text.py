@@ -4,7 +4,18 @@ from __future__ import annotations
 
 import datetime as dt
 
-__all__ = ["PENDING", "column_title", "format_cell", "summary_rows", "SUMMARY_HEADERS"]
+__all__ = [
+    "PENDING",
+    "TEST_HEADERS",
+    "column_title",
+    "format_cell",
+    "format_interval",
+    "format_p",
+    "study_lines",
+    "summary_headers",
+    "summary_rows",
+    "test_rows",
+]
 
 PENDING = "pending"
 """What an incomplete horizon shows instead of a number (never 0)."""
@@ -42,30 +53,116 @@ def column_title(column: str) -> str:
     return " ".join(parts)
 
 
-SUMMARY_HEADERS = [
-    "Asset", "Horizon", "n", "Average", "Median", "% > 0", "High", "Low",
-    "All days n", "All days avg", "All days median", "All days % > 0",
-]
+def format_p(p: object, survives: object = None) -> str:
+    """A p-value with 3 decimals ('<0.001' below), '*' when it survives adjustment."""
+    if p is None:
+        return ""
+    text = "<0.001" if p < 0.001 else f"{p:.3f}"
+    return text + ("*" if survives else "")
 
 
-def summary_rows(summary: list[dict[str, object]]) -> list[list[str]]:
-    """The summary table's cells, one list per asset x horizon."""
+def format_interval(low: object, high: object, unit: str, approximate: object = None) -> str:
+    """'[+1.23%, +4.56%]', with '~' in front when the interval is approximate (few events)."""
+    if low is None or high is None:
+        return ""
+    return f"{'~' if approximate else ''}[{format_cell(low, unit)}, {format_cell(high, unit)}]"
+
+
+def _tests_by_cell(tests: list[dict[str, object]]) -> dict[tuple[object, ...], dict[str, dict[str, object]]]:
+    cells: dict[tuple[object, ...], dict[str, dict[str, object]]] = {}
+    for row in tests:
+        key = (row["measure"], row["asset"], row["horizon"])
+        cells.setdefault(key, {})[str(row["statistic"])] = row
+    return cells
+
+
+def summary_headers(with_tests: bool, ci: float = 0.95) -> list[str]:
+    """Column titles of the summary table (with p-values and the interval when tested)."""
+    if not with_tests:
+        return ["Asset", "Horizon", "n", "Average", "Median", "% > 0", "High", "Low",
+                "All days n", "All days avg", "All days median", "All days % > 0"]
+    return ["Asset", "Horizon", "n", "Average", f"{ci:.0%} CI", "p", "Median", "p", "% > 0", "p",
+            "High", "Low", "All days avg", "All days median", "All days % > 0"]
+
+
+def summary_rows(summary: list[dict[str, object]], tests: list[dict[str, object]] | None = None) -> list[list[str]]:
+    """The summary table's cells, one list per asset x horizon.
+
+    With ``tests``, each figure is followed by its placebo p-value ('*': survives the
+    max-statistic adjustment) and the average by its interval.
+    """
+    by_cell = _tests_by_cell(tests or [])
     rows = []
     for r in summary:
+        has = bool(r["n"])
         n_text = str(r["n"]) + (f" (+{r['n_incomplete']} pending)" if r["n_incomplete"] else "")
-        rows.append([
-            str(r["asset"]),
-            f"{r['horizon']} ({r['horizon_days']}d)",
-            n_text,
-            format_cell(r["mean"], "fraction") if r["n"] else "",
-            format_cell(r["median"], "fraction") if r["n"] else "",
-            format_cell(r["pct_positive"], "share") if r["n"] else "",
-            format_cell(r["max"], "fraction") if r["n"] else "",
-            format_cell(r["min"], "fraction") if r["n"] else "",
-            str(r["baseline_n"]),
+        figures = {
+            "mean": format_cell(r["mean"], "fraction") if has else "",
+            "median": format_cell(r["median"], "fraction") if has else "",
+            "pct_positive": format_cell(r["pct_positive"], "share") if has else "",
+        }
+        head = [str(r["asset"]), f"{r['horizon']} ({r['horizon_days']}d)", n_text]
+        tail = [
+            format_cell(r["max"], "fraction") if has else "",
+            format_cell(r["min"], "fraction") if has else "",
+        ]
+        base = [
             format_cell(r["baseline_mean"], "fraction"),
             format_cell(r["baseline_median"], "fraction"),
             format_cell(r["baseline_pct_positive"], "share"),
+        ]
+        if tests is None:
+            rows.append(head + list(figures.values()) + tail + [str(r["baseline_n"])] + base)
+            continue
+        cell = by_cell.get((r["measure"], r["asset"], r["horizon"]), {})
+        mean = cell.get("mean", {})
+        middle = [
+            figures["mean"],
+            format_interval(mean.get("ci_low"), mean.get("ci_high"), "fraction", mean.get("ci_approximate")),
+        ]
+        for stat in ("mean", "median", "pct_positive"):
+            t = cell.get(stat, {})
+            if stat != "mean":
+                middle.append(figures[stat])
+            middle.append(format_p(t.get("p_placebo"), t.get("survives")))
+        rows.append(head + middle + tail + base)
+    return rows
+
+
+def _difference(value: object, statistic: str, *, signed: bool = True) -> str:
+    """A difference of returns in percent, of shares (% > 0) in percentage points."""
+    if value is None:
+        return ""
+    if statistic == "pct_positive":
+        return f"{value * 100:{'+' if signed else ''}.1f} pp"
+    return format_cell(value, "fraction") if signed else f"{value * 100:.2f}%"
+
+
+TEST_HEADERS = ["Asset", "Horizon", "Statistic", "Events", "All days", "Difference", "n_eff", "p placebo",
+                "p >", "p <", "Pctile", "p max-stat", "p Holm", "p BH", "Classical p", "HAC t", "MDE"]
+
+
+def test_rows(tests: list[dict[str, object]]) -> list[list[str]]:
+    """The significance details, one row per cell x statistic."""
+    rows = []
+    names = {"mean": "average", "median": "median", "pct_positive": "% > 0"}
+    for t in tests:
+        stat = str(t["statistic"])
+        unit = "share" if stat == "pct_positive" else "fraction"
+        classical = t.get("p_welch") if stat == "mean" else t.get("p_mannwhitney") if stat == "median" else t.get("p_binomial")
+        rows.append([
+            str(t["asset"]), str(t["horizon"]), names.get(stat, stat),
+            format_cell(t["observed"], unit) if t["observed"] is not None else "",
+            format_cell(t["baseline"], unit) if t["baseline"] is not None else "",
+            _difference(t["difference"], stat),
+            f"{t['n_eff']:.1f}" if t["n_eff"] is not None else "",
+            format_p(t["p_placebo"], t["survives"]),
+            format_p(t["p_greater"]), format_p(t["p_less"]),
+            f"{t['percentile']:.0f}" if t["percentile"] is not None else "",
+            format_p(t["p_maxstat"]), format_p(t["p_holm"]), format_p(t["p_bh"]),
+            format_p(classical),
+            f"{t['t_hac']:+.2f}" if t.get("t_hac") is not None else "",
+            _difference(t["mde"], stat, signed=False),
         ])
     return rows
 
