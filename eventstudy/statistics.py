@@ -8,9 +8,10 @@ formatting is the report layer's job.
 
 from __future__ import annotations
 
+import numpy as np
 import polars as pl
 
-__all__ = ["CELL", "SUMMARY_COLUMNS", "summarize", "summary_with_baseline"]
+__all__ = ["CELL", "SUMMARY_COLUMNS", "mean_band", "summarize", "summary_with_baseline"]
 
 CELL = ["measure", "asset", "horizon", "horizon_days"]
 """The columns that identify one cell of a study's results."""
@@ -31,6 +32,8 @@ SUMMARY_COLUMNS = [
     "baseline_median",
     "baseline_pct_positive",
     "measure",
+    "band_low",
+    "band_high",
 ]
 
 
@@ -61,8 +64,41 @@ def summarize(outcomes: pl.DataFrame) -> pl.DataFrame:
     )
 
 
-def summary_with_baseline(events: pl.DataFrame, baseline: pl.DataFrame) -> pl.DataFrame:
-    """The events' summary with the baseline's n, mean, median and % positive beside it.
+def mean_band(outcomes: pl.DataFrame, level: float = 0.95, reps: int = 2000, seed: int = 7) -> pl.DataFrame:
+    """Percentile-bootstrap band of each cell's mean (``band_low``, ``band_high``).
+
+    A cheap band for charts (an event-time path has one cell per day); the significance
+    tests' BCa intervals are the ones to quote. Resamples each cell's complete values with
+    replacement ``reps`` times; reproducible from ``seed``; null with fewer than 2 values.
+
+    References
+    ----------
+    Efron, B. and Tibshirani, R. J. (1993). *An Introduction to the Bootstrap*, ch. 13.
+    """
+    rng = np.random.default_rng(seed)
+    cells = outcomes.filter(pl.col("value").is_not_null()).group_by(CELL, maintain_order=True).agg(pl.col("value"))
+    lows, highs = [], []
+    tail = (1 - level) / 2
+    for values in cells["value"].to_list():
+        x = np.asarray(values, dtype=float)
+        if x.size < 2:
+            lows.append(None)
+            highs.append(None)
+            continue
+        means = x[rng.integers(0, x.size, size=(reps, x.size))].mean(axis=1)
+        low, high = np.quantile(means, [tail, 1 - tail])
+        lows.append(float(low))
+        highs.append(float(high))
+    return cells.select(CELL).with_columns(
+        pl.Series("band_low", lows, dtype=pl.Float64), pl.Series("band_high", highs, dtype=pl.Float64)
+    )
+
+
+def summary_with_baseline(
+    events: pl.DataFrame, baseline: pl.DataFrame, *, level: float = 0.95, seed: int = 7
+) -> pl.DataFrame:
+    """The events' summary with the baseline's n, mean, median and % positive beside it,
+    and a bootstrap band of the events' mean (:func:`mean_band`).
 
     ``events`` and ``baseline`` are outcome frames; every baseline cell appears even when
     there are no events (then n = 0 and the event figures are null).
@@ -75,4 +111,5 @@ def summary_with_baseline(events: pl.DataFrame, baseline: pl.DataFrame) -> pl.Da
         pl.col("pct_positive").alias("baseline_pct_positive"),
     )
     summary = base.join(summarize(events), on=CELL, how="left", maintain_order="left")
+    summary = summary.join(mean_band(events, level, seed=seed), on=CELL, how="left", maintain_order="left")
     return summary.with_columns(pl.col("n").fill_null(0), pl.col("n_incomplete").fill_null(0)).select(SUMMARY_COLUMNS)

@@ -21,7 +21,7 @@ from eventstudy.conditions import compile_condition, parse, required_features, r
 from eventstudy.config import StatisticsSpec, Study, load_study
 from eventstudy.data import load_prices, resolve_data_dir
 from eventstudy.errors import ConfigError, DataError
-from eventstudy.evaluators import EvaluationContext, build_evaluators, empty_outcomes
+from eventstudy.evaluators import EvaluationContext, Evaluator, build_evaluators, empty_outcomes
 from eventstudy.events import decluster, find_events, gap_thresholds
 from eventstudy.features import FEATURES, column_name
 from eventstudy.statistics import summary_with_baseline
@@ -63,6 +63,15 @@ class StudyResult:
         ``statistics.placebos`` is 0.
     statistics
         The statistics settings used (after command-line overrides).
+    pending
+        ``date, column, days_remaining``: instance-table cells whose horizon has not
+        elapsed yet, and how many trading days of data they still need.
+    measure_units
+        Display unit of each measure ('fraction' for returns, 'count', 'share').
+    measure_titles
+        What each measure is, in words (report headings).
+    tested_measures
+        Measures that get significance tests (an event-time path does not).
     column_units
         How each instance-table column is shown: 'date', or a feature unit ('price',
         'fraction' = signed, e.g. a return, 'share' = unsigned, e.g. a drawdown, 'number', 'count').
@@ -84,6 +93,10 @@ class StudyResult:
     tests: pl.DataFrame = field(default_factory=pl.DataFrame)
     statistics: StatisticsSpec | None = None
     column_units: dict[str, str] = field(default_factory=dict)
+    pending: pl.DataFrame = field(default_factory=pl.DataFrame)
+    measure_units: dict[str, str] = field(default_factory=dict)
+    measure_titles: dict[str, str] = field(default_factory=dict)
+    tested_measures: list[str] = field(default_factory=list)
     notes: list[str] = field(default_factory=list)
 
 
@@ -144,19 +157,17 @@ def run_study(
     in_window = timeline.filter(_between(pl.col("date"), start, end)).select("date")
     context = EvaluationContext(prices=prices, series=study.series)
     evaluators = build_evaluators(study.evaluators)
-    baseline = pl.concat([ev.evaluate(context, in_window) for ev in evaluators]) if evaluators else empty_outcomes()
-    asset_order = {name: i for i, name in enumerate(study.series)}
-    baseline = baseline.sort(
-        pl.col("measure"), pl.col("asset").replace_strict(asset_order, default=len(asset_order)), "horizon_days", "date"
-    )
+    baseline, measures = _evaluate(evaluators, context, in_window, list(study.series))
     kept_dates = raw.filter("kept").select("date")
     outcomes = baseline.join(kept_dates, on="date", how="semi", maintain_order="left")
-    summary = summary_with_baseline(outcomes, baseline)
+    summary = summary_with_baseline(outcomes, baseline, level=statistics.ci, seed=statistics.seed)
 
     value_columns = _value_columns(study, requests)
-    labels = {ev.name: ev.label for ev in evaluators}
-    events, units = _instance_table(raw.filter("kept"), value_columns, outcomes, labels)
-    _describe_outcomes(study, raw, summary, notes)
+    in_table = pl.col("measure").is_in(measures["table"])
+    events, units, pending = _instance_table(
+        raw.filter("kept"), value_columns, outcomes.filter(in_table), baseline.filter(in_table), measures["units"]
+    )
+    _describe_outcomes(raw, outcomes, notes)
 
     result = StudyResult(
         study=study,
@@ -171,7 +182,11 @@ def run_study(
         summary=summary,
         timeline=timeline,
         column_units=units,
+        pending=pending,
         statistics=statistics,
+        measure_units=measures["units"],
+        measure_titles=measures["titles"],
+        tested_measures=measures["tested"],
         notes=notes,
     )
     if statistics.placebos == 0:
@@ -185,6 +200,40 @@ def run_study(
             compile_condition(base_node).fill_null(False)
         ).to_series().to_numpy()
     return replace(result, tests=_significance(result, statistics, base_mask, notes))
+
+
+def _evaluate(
+    evaluators: list[Evaluator], context: EvaluationContext, anchors: pl.DataFrame, series_order: list[str]
+) -> tuple[pl.DataFrame, dict]:
+    """All evaluators' outcomes on the anchor days, and which measures go in the instance
+    table and the significance tests (the evaluators' ``table`` / ``tested`` flags)."""
+    frames, table, tested, owner, units, titles = [], [], [], {}, {}, {}
+    for evaluator in evaluators:
+        out = evaluator.evaluate(context, anchors)
+        for measure in out["measure"].unique(maintain_order=True).to_list():
+            if measure in owner:
+                raise ConfigError(
+                    f"evaluators {owner[measure]!r} and {evaluator.name!r} both produce measure {measure!r}",
+                    hint="merge them into one entry (e.g. one forward_returns with all assets and horizons)",
+                )
+            owner[measure] = evaluator.name
+            units[measure] = evaluator.units.get(measure, "fraction")
+            titles[measure] = evaluator.describe(measure)
+            (table.append(measure) if evaluator.table else None)
+            (tested.append(measure) if evaluator.tested else None)
+        frames.append(out)
+    baseline = pl.concat(frames) if frames else empty_outcomes()
+    order = {name: i for i, name in enumerate(series_order)}
+    measure_order = {m: i for i, m in enumerate(owner)}
+    first_series = pl.col("asset").str.extract(r"^([A-Za-z_][A-Za-z0-9_]*)")
+    baseline = baseline.sort(
+        pl.col("measure").replace_strict(measure_order, default=len(measure_order)),
+        first_series.replace_strict(order, default=len(order)),
+        "asset",
+        "horizon_days",
+        "date",
+    )
+    return baseline, {"table": table, "tested": tested, "units": units, "titles": titles}
 
 
 def _statistics(study: Study, overrides: dict[str, Any]) -> StatisticsSpec:
@@ -208,7 +257,9 @@ def _significance(result: StudyResult, statistics: StatisticsSpec, base_mask: np
     settings = InferenceSettings(
         placebos=statistics.placebos, seed=statistics.seed, alpha=statistics.alpha, ci=statistics.ci, null=statistics.null
     )
-    tests = significance(result, settings, base_mask)
+    tested = pl.col("measure").is_in(result.tested_measures)
+    subset = replace(result, outcomes=result.outcomes.filter(tested), baseline_outcomes=result.baseline_outcomes.filter(tested))
+    tests = significance(subset, settings, base_mask)
     nested = f", drawn only from days where {statistics.baseline.when!r}" if statistics.baseline else ""
     notes.append(
         f"p-values: {statistics.placebos:,} {statistics.null} placebo event sets of the same size under the same "
@@ -306,35 +357,53 @@ def _unit_of(column: str) -> str:
 
 
 def _instance_table(
-    kept: pl.DataFrame, value_columns: list[str], outcomes: pl.DataFrame, labels: dict[str, str]
-) -> tuple[pl.DataFrame, dict[str, str]]:
-    """One row per kept event: date, values that day, outcomes pivoted wide."""
+    kept: pl.DataFrame,
+    value_columns: list[str],
+    outcomes: pl.DataFrame,
+    all_outcomes: pl.DataFrame,
+    measure_units: dict[str, str],
+) -> tuple[pl.DataFrame, dict[str, str], pl.DataFrame]:
+    """One row per kept event: date, values that day, outcomes pivoted wide; and the
+    pending cells (``date, column, days_remaining``). ``all_outcomes`` (the baseline) fixes
+    the columns, so a study without events still has them."""
     table = kept.select("date", *value_columns)
     units = {"date": "date", **{c: _unit_of(c) for c in value_columns}}
-    if outcomes.is_empty() and kept.is_empty():
-        return table, units
-    wide_names = outcomes.select(
-        (pl.col("asset") + "." + pl.col("measure").replace_strict(labels, default=pl.col("measure")) + "." + pl.col("horizon")).alias("column"),
-        "date",
-        "value",
-    )
-    order = list(dict.fromkeys(wide_names["column"].to_list()))
-    if order:
-        wide = wide_names.pivot(on="column", index="date", values="value").select("date", *order)
-        table = table.join(wide, on="date", how="left", maintain_order="left")
-        units.update({c: "fraction" for c in order})
-    return table, units
+
+    def label(frame: pl.DataFrame) -> pl.DataFrame:
+        suffix = pl.when(pl.col("horizon") != pl.col("measure")).then("." + pl.col("horizon")).otherwise(pl.lit(""))
+        return frame.with_columns((pl.col("asset") + "." + pl.col("measure") + suffix).alias("column"))
+
+    labelled = label(outcomes)
+    columns = label(all_outcomes.select("asset", "measure", "horizon").unique(maintain_order=True))
+    order = columns["column"].to_list()
+    pending = labelled.filter(pl.col("days_remaining") > 0).select("date", "column", "days_remaining")
+    wide = labelled.pivot(on="column", index="date", values="value") if labelled.height else pl.DataFrame({"date": []}, schema={"date": pl.Date})
+    wide = wide.with_columns(pl.lit(None, dtype=pl.Float64).alias(c) for c in order if c not in wide.columns)
+    table = table.join(wide.select("date", *order), on="date", how="left", maintain_order="left")
+    units.update(dict(zip(order, (measure_units.get(m, "fraction") for m in columns["measure"].to_list()))))
+    return table, units, pending
 
 
-def _describe_outcomes(study: Study, raw: pl.DataFrame, summary: pl.DataFrame, notes: list[str]) -> None:
-    """State what the numbers are, and anything pending."""
+def _describe_outcomes(raw: pl.DataFrame, outcomes: pl.DataFrame, notes: list[str]) -> None:
+    """State what the numbers are, what is pending, and what could not be computed."""
     notes.append(
-        "returns are simple returns (close[t+h] / close[t] - 1) from the event day's close, "
-        "horizons counted in each asset's own trading days"
+        "returns are simple returns (close[t+h] / close[t] - 1) from the event day's close unless a measure "
+        "says otherwise; horizons are counted in each asset's own trading days"
     )
     if not raw["kept"].any():
         notes.append("no events: the condition never held in the window (the baseline is still shown)")
         return
-    pending = summary.filter(pl.col("n_incomplete") > 0)
-    for asset, horizon, n_inc in pending.select("asset", "horizon", "n_incomplete").rows():
-        notes.append(f"{asset} {horizon}: {n_inc} event(s) too recent for this horizon (pending, left out of its statistics)")
+    missing = (
+        outcomes.filter(pl.col("value").is_null())
+        .group_by("measure", "asset", "horizon", maintain_order=True)
+        .agg((pl.col("days_remaining") > 0).sum().alias("pending"), pl.len().alias("missing"), pl.col("days_remaining").max())
+    )
+    for measure, asset, horizon, pending, count, most in missing.rows():
+        what = f"{asset} {measure} {horizon}" if horizon != measure else f"{asset} {measure}"
+        if pending:
+            notes.append(
+                f"{what}: {pending} event(s) pending (up to {most} more trading days of data needed), "
+                "listed but left out of its statistics"
+            )
+        if count > pending:
+            notes.append(f"{what}: {count - pending} event(s) without a value (not enough history or data), left out")

@@ -4,12 +4,17 @@ Every evaluator has the same shape: it is registered under a name, declares a py
 model of its YAML parameters, names the assets it needs, and maps a frame of anchor days
 (``date``) to a long frame of outcomes::
 
-    date, asset, horizon, horizon_days, value, measure
+    date, asset, horizon, horizon_days, value, measure, days_remaining
 
-``value`` is null where the outcome is not known yet (the horizon runs past the data);
-such rows are kept and counted as incomplete, never dropped or zero-filled. The pipeline
-calls an evaluator once on *all* days of the study window (the baseline) and takes the
-events' rows from that, so statistics and reports need no evaluator-specific code.
+``measure`` names what ``value`` is (``fwd``: simple forward return, ``excess``, ``mae``,
+...); one evaluator may produce several measures. ``value`` is null where the outcome is
+not known yet (the horizon runs past the data: ``days_remaining`` > 0 says how many
+trading days are still to come) or cannot be computed; such rows are kept and counted as
+incomplete, never dropped or zero-filled. The pipeline calls an evaluator once on *all*
+days of the study window (the baseline) and takes the events' rows from that, so
+statistics and reports need no evaluator-specific code. Two class flags say how a
+measure is shown: ``table`` (a column of the instance table) and ``tested`` (part of the
+significance tests and their multiple-testing family; an event-time path is not).
 
 Third-party evaluators register with ``@EVALUATORS.register("name")`` in a module exposed
 through the ``eventstudy.evaluators`` entry-point group.
@@ -20,12 +25,14 @@ from __future__ import annotations
 from abc import ABC, abstractmethod
 from collections.abc import Mapping
 from dataclasses import dataclass
-from typing import TYPE_CHECKING, ClassVar
+from typing import TYPE_CHECKING, Annotated, ClassVar
 
 import polars as pl
-from pydantic import BaseModel
+from pydantic import AfterValidator, BaseModel, BeforeValidator, ConfigDict, Field
+from pydantic_core import PydanticCustomError
 
 from eventstudy.errors import ConfigError, UnknownNameError, did_you_mean
+from eventstudy.periods import Horizon, parse_horizon
 from eventstudy.registry import Registry
 
 if TYPE_CHECKING:
@@ -36,9 +43,12 @@ __all__ = [
     "OUTCOME_SCHEMA",
     "EvaluationContext",
     "Evaluator",
+    "Horizons",
+    "Params",
     "build_evaluators",
     "empty_outcomes",
     "resolve_evaluators",
+    "to_outcomes",
 ]
 
 OUTCOME_SCHEMA: dict[str, pl.DataType] = {
@@ -48,6 +58,7 @@ OUTCOME_SCHEMA: dict[str, pl.DataType] = {
     "horizon_days": pl.Int64(),
     "value": pl.Float64(),
     "measure": pl.String(),
+    "days_remaining": pl.Int64(),
 }
 
 
@@ -55,8 +66,34 @@ OUTCOME_SCHEMA: dict[str, pl.DataType] = {
 class EvaluationContext:
     """What an evaluator may look at: all prices of the study's symbols, by series name."""
 
-    prices: pl.DataFrame  # long: date, symbol, close (full history, sorted by symbol, date)
+    prices: pl.DataFrame  # long: date, symbol, close [, open] (full history, sorted by symbol, date)
     series: Mapping[str, str]  # series name -> symbol
+
+    def asset_prices(self, assets: list[str], columns: tuple[str, ...] = ("close",)) -> pl.DataFrame:
+        """``asset, date, <columns>, rows_after`` for each asset on its own trading days.
+
+        ``rows_after`` counts the asset's trading days after each date in the data, so an
+        evaluator can say how many days an incomplete horizon still needs.
+        """
+        missing = [c for c in columns if c not in self.prices.columns]
+        if missing:
+            from eventstudy.errors import DataError
+
+            raise DataError(
+                f"this evaluator needs {', '.join(repr(c) for c in missing)} prices, and the data has only "
+                f"{', '.join(repr(c) for c in self.prices.columns if c not in ('date', 'symbol'))}",
+                hint="add the column to the data files (e.g. Yahoo exports have Open) or choose entry: close",
+            )
+        mapping = pl.DataFrame(
+            {"asset": assets, "symbol": [self.series[a] for a in assets]},
+            schema={"asset": pl.String, "symbol": pl.String},
+        )
+        return (
+            mapping.join(self.prices.select("date", "symbol", *columns), on="symbol", how="inner")
+            .sort("asset", "date")
+            .with_columns((pl.len() - 1 - pl.int_range(pl.len())).over("asset").cast(pl.Int64).alias("rows_after"))
+            .drop("symbol")
+        )
 
 
 class Evaluator(ABC):
@@ -64,9 +101,11 @@ class Evaluator(ABC):
 
     name: ClassVar[str]
     description: ClassVar[str]
-    label: ClassVar[str]  # short tag for wide tables, e.g. 'fwd' -> column 'SPX.fwd.1m'
     Params: ClassVar[type[BaseModel]]
     asset_fields: ClassVar[tuple[str, ...]] = ("assets",)
+    table: ClassVar[bool] = True  # outcomes are columns of the instance table
+    tested: ClassVar[bool] = True  # outcomes get significance tests
+    units: ClassVar[Mapping[str, str]] = {}  # measure -> display unit; default 'fraction' (a return)
 
     def __init__(self, params: BaseModel) -> None:
         self.params = params
@@ -81,6 +120,10 @@ class Evaluator(ABC):
             elif value:
                 names.extend(value)
         return names
+
+    def describe(self, measure: str) -> str:
+        """A title for a measure this evaluator produces (reports use it as a heading)."""
+        return self.description
 
     @abstractmethod
     def evaluate(self, context: EvaluationContext, anchors: pl.DataFrame) -> pl.DataFrame:
@@ -130,6 +173,71 @@ def _check_assets(evaluator: Evaluator, study: Study, source: SourceMap, loc: tu
                 )
 
 
+def _horizon(value: object) -> Horizon:
+    if isinstance(value, Horizon):
+        return value
+    try:
+        return parse_horizon(value)
+    except ConfigError as exc:
+        raise PydanticCustomError("bad_horizon", "{message}", {"message": exc.message, "hint": exc.hint}) from None
+
+
+def _distinct(value: list[Horizon]) -> list[Horizon]:
+    days = [h.days for h in value]
+    if len(set(days)) != len(days):
+        labels = ", ".join(h.label for h in value)
+        raise PydanticCustomError("duplicate_horizon", "two horizons have the same length: {labels}", {"labels": labels})
+    return value
+
+
+Horizons = Annotated[
+    list[Annotated[Horizon, BeforeValidator(_horizon)]],
+    AfterValidator(_distinct),
+    Field(min_length=1, description="trading-day horizons: 10 / 10d, 1w (5), 1m (21), 3m (63), 6m (126), 1y (252)"),
+]
+"""A list of horizons in a study file (distinct lengths), for evaluator parameter models."""
+
+
+class Params(BaseModel):
+    """Base of evaluator parameter models: unknown keys are errors, values are frozen."""
+
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+
+def to_outcomes(
+    frame: pl.DataFrame,
+    columns: Mapping[str, tuple[str, int]],
+    measure: str,
+    *,
+    lag: int = 0,
+    asset: pl.Expr | None = None,
+) -> pl.DataFrame:
+    """Long outcomes from a wide frame ``date, asset, rows_after, <value columns>``.
+
+    ``columns`` maps each value column to its ``(horizon label, horizon days)``; ``lag``
+    is how many trading days after the anchor the horizon starts counting (1 for an entry
+    at the next day's close), so that ``days_remaining = horizon_days + lag - rows_after``
+    for a value that is not known yet. ``asset`` optionally relabels the asset column.
+    """
+    days = pl.DataFrame(
+        {"column": list(columns), "horizon": [h for h, _ in columns.values()], "horizon_days": [d for _, d in columns.values()]},
+        schema={"column": pl.String, "horizon": pl.String, "horizon_days": pl.Int64},
+    )
+    long = frame.unpivot(index=["date", "asset", "rows_after"], on=list(columns), variable_name="column", value_name="value")
+    remaining = pl.when(pl.col("horizon_days") >= 0).then(
+        (pl.col("horizon_days") + lag - pl.col("rows_after")).clip(lower_bound=0)
+    )
+    return (
+        long.join(days, on="column", how="left")
+        .with_columns(
+            pl.lit(measure).alias("measure"),
+            pl.when(pl.col("value").is_null() & (remaining > 0)).then(remaining).otherwise(None).alias("days_remaining"),
+            *([asset.alias("asset")] if asset is not None else []),
+        )
+        .select([pl.col(c).cast(t) for c, t in OUTCOME_SCHEMA.items()])
+    )
+
+
 def build_evaluators(specs: list[EvaluatorSpec]) -> list[Evaluator]:
     """Instantiate validated specs."""
     return [EVALUATORS.get(spec.name)(spec.params) for spec in specs]
@@ -140,7 +248,13 @@ def empty_outcomes() -> pl.DataFrame:
 
 
 def _load_builtins() -> None:
-    from eventstudy.evaluators import forward_returns  # noqa: F401  (registers itself)
+    from eventstudy.evaluators import (  # noqa: F401  (each registers itself)
+        excess_returns,
+        excursions,
+        forward_returns,
+        hit_rate,
+        path,
+    )
 
 
 _load_builtins()

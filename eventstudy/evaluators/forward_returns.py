@@ -1,89 +1,80 @@
 """Forward returns at named horizons: the first evaluator, and the note's table.
 
-The forward return of asset A from anchor day t at horizon h is
-``close_A[t+h] / close_A[t] - 1``: a *simple* return, counted on A's own trading days,
-entering at the anchor day's close (closing prices only). Past the end of A's data the
-value is null: the row is kept and counted as incomplete.
+The forward return of asset A from anchor day t at horizon h is, by ``entry``:
+
+* ``close`` (default): ``close[t+h] / close[t] - 1``, entering at the event day's close
+  (closing prices only; the condition may use that same close, so this is the note's
+  convention, not a tradable one);
+* ``next_close``: ``close[t+1+h] / close[t+1] - 1``, entering a day late at the next close;
+* ``next_open``: ``close[t+h] / open[t+1] - 1``, entering at the next day's open and
+  holding to the close h trading days after the event (needs open prices).
+
+Days are A's own trading days. ``kind: log`` gives log returns instead of simple ones.
+Past the end of A's data the value is null and ``days_remaining`` says how long to wait.
 """
 
 from __future__ import annotations
 
+from typing import Literal
+
 import polars as pl
-from typing import Annotated
+from pydantic import Field
 
-from pydantic import BaseModel, BeforeValidator, ConfigDict, Field, field_validator
-from pydantic_core import PydanticCustomError
+from eventstudy.evaluators import EVALUATORS, EvaluationContext, Evaluator, Horizons, Params, to_outcomes
 
-from eventstudy.errors import ConfigError
-from eventstudy.evaluators import OUTCOME_SCHEMA, EVALUATORS, EvaluationContext, Evaluator
-from eventstudy.periods import Horizon, parse_horizon
-
-__all__ = ["ForwardReturns", "ForwardReturnsParams"]
+__all__ = ["ForwardReturns", "ForwardReturnsParams", "forward_change"]
 
 
-def _horizon(value: object) -> Horizon:
-    if isinstance(value, Horizon):
-        return value
-    try:
-        return parse_horizon(value)
-    except ConfigError as exc:
-        raise PydanticCustomError("bad_horizon", "{message}", {"message": exc.message, "hint": exc.hint}) from None
-
-
-HorizonField = Annotated[Horizon, BeforeValidator(_horizon)]
-
-
-class ForwardReturnsParams(BaseModel):
+class ForwardReturnsParams(Params):
     """``forward_returns: {assets: [SPX, RUT], horizons: [1m, 3m, 6m, 1y]}``."""
 
-    model_config = ConfigDict(extra="forbid", frozen=True)
-
     assets: list[str] = Field(min_length=1, description="series names whose returns are measured")
-    horizons: list[HorizonField] = Field(
-        min_length=1, description="trading-day horizons: 10 / 10d, 1w (5), 1m (21), 3m (63), 6m (126), 1y (252)"
+    horizons: Horizons
+    kind: Literal["simple", "log"] = Field("simple", description="simple (close/close - 1) or log returns")
+    entry: Literal["close", "next_close", "next_open"] = Field(
+        "close", description="enter at the event day's close, or a day later to rule out look-ahead"
     )
 
-    @field_validator("horizons")
-    @classmethod
-    def _distinct(cls, value: list[Horizon]) -> list[Horizon]:
-        days = [h.days for h in value]
-        if len(set(days)) != len(days):
-            raise PydanticCustomError(
-                "duplicate_horizon", "two horizons have the same length: {labels}", {"labels": ", ".join(h.label for h in value)}
-            )
-        return value
+
+def forward_change(entry_price: pl.Expr, exit_price: pl.Expr, kind: str) -> pl.Expr:
+    """Simple or log return from ``entry_price`` to ``exit_price``."""
+    return (exit_price / entry_price).log() if kind == "log" else exit_price / entry_price - 1
 
 
 @EVALUATORS.register("forward_returns")
 class ForwardReturns(Evaluator):
-    """Simple forward return from the anchor close to the close h trading days later."""
+    """Forward return from the anchor (or the next day) to h trading days later."""
 
     name = "forward_returns"
-    description = "simple return from the event day's close to the close h trading days later"
-    label = "fwd"
+    description = "simple (or log) return from the event day's close to the close h trading days later"
     Params = ForwardReturnsParams
+
+    @property
+    def measure(self) -> str:
+        """'fwd', with the non-default choices appended: 'fwd_log', 'fwd_next_open'."""
+        params: ForwardReturnsParams = self.params  # type: ignore[assignment]
+        parts = ["fwd"] + (["log"] if params.kind == "log" else []) + ([params.entry] if params.entry != "close" else [])
+        return "_".join(parts)
+
+    def describe(self, measure: str) -> str:
+        params: ForwardReturnsParams = self.params  # type: ignore[assignment]
+        entry = {"close": "the event day's close", "next_close": "the next day's close", "next_open": "the next day's open"}
+        return f"forward return ({params.kind}) from {entry[params.entry]}"
 
     def evaluate(self, context: EvaluationContext, anchors: pl.DataFrame) -> pl.DataFrame:
         params: ForwardReturnsParams = self.params  # type: ignore[assignment]
-        assets = pl.DataFrame(
-            {"asset": params.assets, "symbol": [context.series[a] for a in params.assets]},
-            schema={"asset": pl.String, "symbol": pl.String},
-        )
-        # Each asset's own trading days: shift within the asset's full history.
-        prices = assets.join(context.prices.select("date", "symbol", "close"), on="symbol", how="inner").sort("asset", "date")
-        returns = prices.select(
-            "asset",
-            "date",
-            *[
-                (pl.col("close").shift(-h.days) / pl.col("close") - 1).over("asset").alias(h.label)
-                for h in params.horizons
-            ],
-        )
-        wide = anchors.select("date").join(returns, on="date", how="inner")
-        long = wide.unpivot(index=["date", "asset"], on=[h.label for h in params.horizons], variable_name="horizon", value_name="value")
-        days = pl.DataFrame({"horizon": [h.label for h in params.horizons], "horizon_days": [h.days for h in params.horizons]})
-        return (
-            long.join(days, on="horizon", how="left")
-            .with_columns(pl.lit(self.name).alias("measure"))
-            .select([pl.col(c).cast(t) for c, t in OUTCOME_SCHEMA.items()])
-        )
+        columns = ("close", "open") if params.entry == "next_open" else ("close",)
+        prices = context.asset_prices(params.assets, columns)
+        close = pl.col("close")
+        if params.entry == "close":
+            entry, lag, exit_at = close, 0, lambda h: close.shift(-h)
+        elif params.entry == "next_close":
+            entry, lag, exit_at = close.shift(-1), 1, lambda h: close.shift(-1 - h)
+        else:
+            entry, lag, exit_at = pl.col("open").shift(-1), 0, lambda h: close.shift(-h)
+        values = {
+            f"h{h.days}": forward_change(entry, exit_at(h.days), params.kind).over("asset").alias(f"h{h.days}")
+            for h in params.horizons
+        }
+        wide = anchors.select("date").join(prices.select("asset", "date", "rows_after", *values.values()), on="date", how="inner")
+        return to_outcomes(wide, {f"h{h.days}": (h.label, h.days) for h in params.horizons}, self.measure, lag=lag)

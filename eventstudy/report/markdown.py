@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from eventstudy.report.text import TEST_HEADERS, column_title, format_cell, study_lines, summary_headers, summary_rows, test_rows
+from eventstudy.report.text import TEST_HEADERS, column_title, instance_cells, study_lines, summary_blocks, test_rows
 from eventstudy.study import StudyResult
 
 __all__ = ["markdown_table", "render_markdown"]
@@ -30,16 +30,14 @@ def render_markdown(result: StudyResult) -> str:
     parts.append(f"### Instances ({events.height})")
     parts.append("")
     if events.height:
-        rows = [[format_cell(r[c], result.column_units.get(c, "")) for c in events.columns] for r in events.iter_rows(named=True)]
-        parts.append(markdown_table([column_title(c) for c in events.columns], rows))
+        parts.append(markdown_table([column_title(c) for c in events.columns], instance_cells(result)))
     else:
         parts.append("No events: the condition never held in the window.")
-    parts += ["", "### Summary (simple returns; all days = every day of the window)", ""]
-    tests = result.tests.to_dicts() if result.statistics and result.statistics.placebos else None
-    ci = result.statistics.ci if result.statistics else 0.95
-    parts.append(markdown_table(summary_headers(tests is not None, ci), summary_rows(result.summary.to_dicts(), tests), right_from=2))
-    parts.append("")
-    if tests is not None:
+    parts += ["", "### Summary (all days = the same statistic over every day of the window)", ""]
+    for title, headers, rows in summary_blocks(result):
+        parts += [f"**{title}**", "", markdown_table(headers, rows, right_from=2), ""]
+    tested = result.statistics is not None and result.statistics.placebos > 0 and not result.tests.is_empty()
+    if tested:
         parts += [
             "p: two-sided placebo p-value of the figure before it ('*': survives the max-statistic "
             "adjustment across all cells); CI: bootstrap (BCa) interval of the average, '~' when "
@@ -47,7 +45,7 @@ def render_markdown(result: StudyResult) -> str:
             "",
             "### Significance",
             "",
-            markdown_table(TEST_HEADERS, test_rows(tests), right_from=3),
+            markdown_table(TEST_HEADERS, test_rows(result.tests.to_dicts(), result.measure_units), right_from=4),
             "",
         ]
     parts += [f"- {note}" for note in result.notes]

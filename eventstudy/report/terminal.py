@@ -9,7 +9,7 @@ from rich.console import Console
 from rich.table import Table
 from rich.text import Text
 
-from eventstudy.report.text import TEST_HEADERS, column_title, format_cell, study_lines, summary_headers, summary_rows, test_rows
+from eventstudy.report.text import TEST_HEADERS, column_title, instance_cells, study_lines, summary_blocks, test_rows
 from eventstudy.study import StudyResult
 
 __all__ = ["render_terminal"]
@@ -45,8 +45,7 @@ def render_terminal(result: StudyResult, file: TextIO | None = None, *, color: b
     table = Table(title=f"Instances ({events.height})", title_justify="left", header_style="bold")
     for column in events.columns:
         table.add_column(column_title(column), justify="left" if column == "date" else "right", no_wrap=True)
-    for row in events.iter_rows(named=True):
-        cells = [format_cell(row[c], result.column_units.get(c, "")) for c in events.columns]
+    for cells in instance_cells(result):
         table.add_row(*[Text(c, style=_style(c) if result.column_units.get(col) == "fraction" else "") for c, col in zip(cells, events.columns)])
     if events.height:
         console.print(table)
@@ -54,21 +53,21 @@ def render_terminal(result: StudyResult, file: TextIO | None = None, *, color: b
         console.print("No events: the condition never held in the window.")
     console.print()
 
-    tests = result.tests.to_dicts() if result.statistics and result.statistics.placebos else None
-    ci = result.statistics.ci if result.statistics else 0.95
-    summary = Table(title="Summary: events vs all days of the window (simple returns)", title_justify="left", header_style="bold")
-    for i, header in enumerate(summary_headers(tests is not None, ci)):
-        summary.add_column(header, justify="left" if i < 2 else "right", no_wrap=True)
-    for cells in summary_rows(result.summary.to_dicts(), tests):
-        summary.add_row(*[Text(c, style=_style(c)) for c in cells])
-    console.print(summary)
-    if tests is not None:
+    for title, headers, rows in summary_blocks(result):
+        summary = Table(title=f"Summary, {title} (events vs all days of the window)", title_justify="left", header_style="bold")
+        for i, header in enumerate(headers):
+            summary.add_column(header, justify="left" if i < 2 else "right", no_wrap=True)
+        for cells in rows:
+            summary.add_row(*[Text(c, style=_style(c)) for c in cells])
+        console.print(summary)
         console.print()
+    tested = result.statistics is not None and result.statistics.placebos > 0 and not result.tests.is_empty()
+    if tested:
         details = Table(title="Significance: placebo test, adjustments, classical companions", title_justify="left", header_style="bold")
         for i, header in enumerate(TEST_HEADERS):
-            details.add_column(header, justify="left" if i < 3 else "right", no_wrap=True)
-        for cells in test_rows(tests):
-            details.add_row(*[Text(c, style=_style(c) if i in (3, 5) else "") for i, c in enumerate(cells)])
+            details.add_column(header, justify="left" if i < 4 else "right", no_wrap=True)
+        for cells in test_rows(result.tests.to_dicts(), result.measure_units):
+            details.add_row(*[Text(c, style=_style(c) if i in (4, 6) else "") for i, c in enumerate(cells)])
         console.print(details)
     for note in result.notes:
         warning = note.startswith("warning:")

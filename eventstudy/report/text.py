@@ -12,6 +12,8 @@ __all__ = [
     "format_interval",
     "format_p",
     "study_lines",
+    "instance_cells",
+    "summary_blocks",
     "summary_headers",
     "summary_rows",
     "test_rows",
@@ -50,7 +52,7 @@ def column_title(column: str) -> str:
         return series if feature == "close" else f"{series} {feature}"
     if len(parts) == 3 and parts[1] == "fwd":
         return f"{parts[0]} {parts[2]}"
-    return " ".join(parts)
+    return " ".join(p for p in parts)
 
 
 def format_p(p: object, survives: object = None) -> str:
@@ -85,8 +87,17 @@ def summary_headers(with_tests: bool, ci: float = 0.95) -> list[str]:
             "High", "Low", "All days avg", "All days median", "All days % > 0"]
 
 
-def summary_rows(summary: list[dict[str, object]], tests: list[dict[str, object]] | None = None) -> list[list[str]]:
-    """The summary table's cells, one list per asset x horizon.
+def _value(value: object, unit: str) -> str:
+    """A statistic of a measure in the measure's unit (a count's average keeps a decimal)."""
+    if value is None:
+        return ""
+    return format_cell(value, "number" if unit == "count" else unit)
+
+
+def summary_rows(
+    summary: list[dict[str, object]], tests: list[dict[str, object]] | None = None, unit: str = "fraction"
+) -> list[list[str]]:
+    """The summary table's cells, one list per asset x horizon, in the measure's ``unit``.
 
     With ``tests``, each figure is followed by its placebo p-value ('*': survives the
     max-statistic adjustment) and the average by its interval.
@@ -97,18 +108,17 @@ def summary_rows(summary: list[dict[str, object]], tests: list[dict[str, object]
         has = bool(r["n"])
         n_text = str(r["n"]) + (f" (+{r['n_incomplete']} pending)" if r["n_incomplete"] else "")
         figures = {
-            "mean": format_cell(r["mean"], "fraction") if has else "",
-            "median": format_cell(r["median"], "fraction") if has else "",
+            "mean": _value(r["mean"], unit) if has else "",
+            "median": _value(r["median"], unit) if has else "",
             "pct_positive": format_cell(r["pct_positive"], "share") if has else "",
         }
-        head = [str(r["asset"]), f"{r['horizon']} ({r['horizon_days']}d)", n_text]
-        tail = [
-            format_cell(r["max"], "fraction") if has else "",
-            format_cell(r["min"], "fraction") if has else "",
-        ]
+        plain = r["horizon"] == r["measure"] or r["horizon"] in (f"{r['horizon_days']}d", f"{r['horizon_days']:+d}d")
+        horizon = str(r["horizon"]) if plain else f"{r['horizon']} ({r['horizon_days']}d)"
+        head = [str(r["asset"]), horizon, n_text]
+        tail = [_value(r["max"], unit) if has else "", _value(r["min"], unit) if has else ""]
         base = [
-            format_cell(r["baseline_mean"], "fraction"),
-            format_cell(r["baseline_median"], "fraction"),
+            _value(r["baseline_mean"], unit),
+            _value(r["baseline_median"], unit),
             format_cell(r["baseline_pct_positive"], "share"),
         ]
         if tests is None:
@@ -118,7 +128,7 @@ def summary_rows(summary: list[dict[str, object]], tests: list[dict[str, object]
         mean = cell.get("mean", {})
         middle = [
             figures["mean"],
-            format_interval(mean.get("ci_low"), mean.get("ci_high"), "fraction", mean.get("ci_approximate")),
+            format_interval(mean.get("ci_low"), mean.get("ci_high"), "number" if unit == "count" else unit, mean.get("ci_approximate")),
         ]
         for stat in ("mean", "median", "pct_positive"):
             t = cell.get(stat, {})
@@ -129,32 +139,53 @@ def summary_rows(summary: list[dict[str, object]], tests: list[dict[str, object]
     return rows
 
 
-def _difference(value: object, statistic: str, *, signed: bool = True) -> str:
-    """A difference of returns in percent, of shares (% > 0) in percentage points."""
+def summary_blocks(result: object) -> list[tuple[str, list[str], list[list[str]]]]:
+    """One (title, headers, rows) block per measure, in the order the evaluators gave them."""
+    from eventstudy.study import StudyResult
+
+    assert isinstance(result, StudyResult)
+    tested = result.statistics is not None and result.statistics.placebos > 0
+    tests = result.tests.to_dicts() if tested else []
+    ci = result.statistics.ci if result.statistics else 0.95
+    blocks = []
+    for measure in result.summary["measure"].unique(maintain_order=True).to_list():
+        rows = result.summary.filter(measure=measure).to_dicts()
+        has_tests = tested and measure in result.tested_measures
+        title = f"{measure}: {result.measure_titles.get(measure, measure)}"
+        unit = result.measure_units.get(measure, "fraction")
+        blocks.append((title, summary_headers(has_tests, ci), summary_rows(rows, tests if has_tests else None, unit)))
+    return blocks
+
+
+def _difference(value: object, unit: str, *, signed: bool = True) -> str:
+    """A difference in the measure's unit; of shares (% > 0) in percentage points."""
     if value is None:
         return ""
-    if statistic == "pct_positive":
+    if unit == "share":
         return f"{value * 100:{'+' if signed else ''}.1f} pp"
+    if unit == "count":
+        return f"{value:{'+' if signed else ''}.1f}"
     return format_cell(value, "fraction") if signed else f"{value * 100:.2f}%"
 
 
-TEST_HEADERS = ["Asset", "Horizon", "Statistic", "Events", "All days", "Difference", "n_eff", "p placebo",
+TEST_HEADERS = ["Measure", "Asset", "Horizon", "Statistic", "Events", "All days", "Difference", "n_eff", "p placebo",
                 "p >", "p <", "Pctile", "p max-stat", "p Holm", "p BH", "Classical p", "HAC t", "MDE"]
 
 
-def test_rows(tests: list[dict[str, object]]) -> list[list[str]]:
+def test_rows(tests: list[dict[str, object]], units: dict[str, str] | None = None) -> list[list[str]]:
     """The significance details, one row per cell x statistic."""
     rows = []
     names = {"mean": "average", "median": "median", "pct_positive": "% > 0"}
     for t in tests:
         stat = str(t["statistic"])
-        unit = "share" if stat == "pct_positive" else "fraction"
+        measure_unit = (units or {}).get(str(t["measure"]), "fraction")
+        unit = "share" if stat == "pct_positive" else measure_unit
         classical = t.get("p_welch") if stat == "mean" else t.get("p_mannwhitney") if stat == "median" else t.get("p_binomial")
         rows.append([
-            str(t["asset"]), str(t["horizon"]), names.get(stat, stat),
-            format_cell(t["observed"], unit) if t["observed"] is not None else "",
-            format_cell(t["baseline"], unit) if t["baseline"] is not None else "",
-            _difference(t["difference"], stat),
+            str(t["measure"]), str(t["asset"]), str(t["horizon"]), names.get(stat, stat),
+            _value(t["observed"], unit),
+            _value(t["baseline"], unit),
+            _difference(t["difference"], unit),
             f"{t['n_eff']:.1f}" if t["n_eff"] is not None else "",
             format_p(t["p_placebo"], t["survives"]),
             format_p(t["p_greater"]), format_p(t["p_less"]),
@@ -162,8 +193,34 @@ def test_rows(tests: list[dict[str, object]]) -> list[list[str]]:
             format_p(t["p_maxstat"]), format_p(t["p_holm"]), format_p(t["p_bh"]),
             format_p(classical),
             f"{t['t_hac']:+.2f}" if t.get("t_hac") is not None else "",
-            _difference(t["mde"], stat, signed=False),
+            _difference(t["mde"], unit, signed=False),
         ])
+    return rows
+
+
+def pending_lookup(result: object) -> dict[tuple[object, str], int]:
+    """(date, instance-table column) -> trading days still to come, for pending cells."""
+    pending = getattr(result, "pending")
+    if pending.is_empty():
+        return {}
+    return {(d, c): int(n) for d, c, n in pending.select("date", "column", "days_remaining").rows()}
+
+
+def instance_cells(result: object) -> list[list[str]]:
+    """The instance table's cells; a pending outcome reads 'pending (N d)'."""
+    events = getattr(result, "events")
+    units = getattr(result, "column_units")
+    waiting = pending_lookup(result)
+    rows = []
+    for row in events.iter_rows(named=True):
+        cells = []
+        for column in events.columns:
+            value = row[column]
+            if value is None and (row["date"], column) in waiting:
+                cells.append(f"{PENDING} ({waiting[(row['date'], column)]}d)")
+            else:
+                cells.append(format_cell(value, units.get(column, "")))
+        rows.append(cells)
     return rows
 
 

@@ -1,0 +1,102 @@
+"""Excess returns: an asset's forward return beyond a benchmark's over the same days.
+
+``model: difference`` (default): ``R_A(t, h) - R_B(t, h)``, both simple (or log) forward
+returns from the event close over the same h trading days of the two series' common
+calendar ("do small caps catch up?": RUT minus SPX).
+
+``model: market``: the cumulative abnormal return of a market model whose alpha and beta
+are estimated by least squares on the ``estimation`` daily returns ending ``gap`` days
+before the event (so the event's own run-up does not enter):
+``CAR(t, h) = sum_{k=1..h} (r_A[t+k] - alpha_t - beta_t * r_B[t+k])`` with daily simple
+returns. Null until the estimation window is full.
+
+References
+----------
+MacKinlay, A. C. (1997). Event studies in economics and finance. *Journal of Economic
+Literature* 35(1), 13-39.
+"""
+
+from __future__ import annotations
+
+from typing import Literal
+
+import polars as pl
+from pydantic import Field
+
+from eventstudy.evaluators import EVALUATORS, EvaluationContext, Evaluator, Horizons, Params, to_outcomes
+from eventstudy.evaluators.forward_returns import forward_change
+
+__all__ = ["ExcessReturns", "ExcessReturnsParams"]
+
+
+class ExcessReturnsParams(Params):
+    """``excess_returns: {assets: [RUT], benchmark: SPX, horizons: [1m, 3m]}``."""
+
+    assets: list[str] = Field(min_length=1, description="series whose excess return is measured")
+    benchmark: str = Field(description="the series subtracted (or regressed on, for the market model)")
+    horizons: Horizons
+    model: Literal["difference", "market"] = Field("difference", description="plain difference, or market-model CAR")
+    kind: Literal["simple", "log"] = Field("simple", description="for the difference model: simple or log returns")
+    estimation: int = Field(250, ge=20, description="market model: daily returns used to estimate alpha and beta")
+    gap: int = Field(10, ge=0, description="market model: trading days between the estimation window and the event")
+
+
+@EVALUATORS.register("excess_returns")
+class ExcessReturns(Evaluator):
+    """Forward return in excess of a benchmark (difference or market-model CAR)."""
+
+    name = "excess_returns"
+    description = "forward return minus a benchmark's over the same days, or a market-model abnormal return"
+    Params = ExcessReturnsParams
+    asset_fields = ("assets", "benchmark")
+
+    def describe(self, measure: str) -> str:
+        params: ExcessReturnsParams = self.params  # type: ignore[assignment]
+        if params.model == "market":
+            return f"abnormal return vs {params.benchmark} (market model, CAR; alpha and beta from {params.estimation} days ending {params.gap} days before)"
+        return f"excess return over {params.benchmark} ({params.kind}, same days)"
+
+    def evaluate(self, context: EvaluationContext, anchors: pl.DataFrame) -> pl.DataFrame:
+        params: ExcessReturnsParams = self.params  # type: ignore[assignment]
+        bench = context.asset_prices([params.benchmark]).select("date", pl.col("close").alias("bench"))
+        # The common calendar of each asset and the benchmark: "the same days".
+        prices = (
+            context.asset_prices(params.assets)
+            .join(bench, on="date", how="inner")
+            .sort("asset", "date")
+            .with_columns((pl.len() - 1 - pl.int_range(pl.len())).over("asset").cast(pl.Int64).alias("rows_after"))
+        )
+        if params.model == "difference":
+            values = [
+                (
+                    forward_change(pl.col("close"), pl.col("close").shift(-h.days), params.kind)
+                    - forward_change(pl.col("bench"), pl.col("bench").shift(-h.days), params.kind)
+                ).over("asset").alias(f"h{h.days}")
+                for h in params.horizons
+            ]
+            measure = "excess" if params.kind == "simple" else "excess_log"
+        else:
+            values = _market_model_car(params)
+            measure = "car"
+        wide = anchors.select("date").join(prices.select("asset", "date", "rows_after", *values), on="date", how="inner")
+        label = pl.col("asset") + ("-" if params.model == "difference" else "~") + pl.lit(params.benchmark)
+        return to_outcomes(wide, {f"h{h.days}": (h.label, h.days) for h in params.horizons}, measure, asset=label)
+
+
+def _market_model_car(params: ExcessReturnsParams) -> list[pl.Expr]:
+    """CAR columns: alpha/beta from rolling least squares ending ``gap + 1`` days before t."""
+    ra = pl.col("close") / pl.col("close").shift(1) - 1
+    rb = pl.col("bench") / pl.col("bench").shift(1) - 1
+    n, lag = params.estimation, params.gap + 1
+    mean_a, mean_b = ra.rolling_mean(n), rb.rolling_mean(n)
+    cov = (ra * rb).rolling_mean(n) - mean_a * mean_b
+    var = (rb * rb).rolling_mean(n) - mean_b * mean_b
+    beta = (cov / var).shift(lag - 1)  # the window ends gap days before t (returns up to t - gap)
+    alpha = (mean_a - (cov / var) * mean_b).shift(lag - 1)
+    cum_a, cum_b = ra.fill_null(0).cum_sum(), rb.fill_null(0).cum_sum()
+    return [
+        (
+            (cum_a.shift(-h.days) - cum_a) - alpha * h.days - beta * (cum_b.shift(-h.days) - cum_b)
+        ).over("asset").alias(f"h{h.days}")
+        for h in params.horizons
+    ]

@@ -1,0 +1,69 @@
+"""Hit rate: did the asset beat a threshold, or a benchmark, over the horizon?
+
+Each event scores 1 when the asset's simple forward return over h trading days is above
+``threshold`` (default 0) or, with ``benchmark``, above the benchmark's forward return over
+the same days; else 0. The statistics layer's mean is then the hit rate, and its baseline
+the all-days hit rate.
+"""
+
+from __future__ import annotations
+
+import polars as pl
+from pydantic import Field, field_validator
+
+from eventstudy.evaluators import EVALUATORS, EvaluationContext, Evaluator, Horizons, Params, to_outcomes
+
+__all__ = ["HitRate", "HitRateParams"]
+
+
+class HitRateParams(Params):
+    """``hit_rate: {assets: [RUT], horizons: [3m], benchmark: SPX}`` or ``threshold: 5%``."""
+
+    assets: list[str] = Field(min_length=1, description="series scored")
+    horizons: Horizons
+    threshold: float = Field(0.0, description="a hit is a forward return above this (a fraction; '5%' is 0.05)")
+    benchmark: str | None = Field(None, description="a hit is beating this series over the same days instead")
+
+    @field_validator("threshold", mode="before")
+    @classmethod
+    def _percent(cls, value: object) -> object:
+        if isinstance(value, str) and value.strip().endswith("%"):
+            try:
+                return float(value.strip()[:-1]) / 100
+            except ValueError:
+                return value
+        return value
+
+
+@EVALUATORS.register("hit_rate")
+class HitRate(Evaluator):
+    """1 if the asset beat the threshold (or benchmark) over the horizon, else 0."""
+
+    name = "hit_rate"
+    description = "share of events where the asset's forward return beats a threshold or a benchmark"
+    Params = HitRateParams
+    asset_fields = ("assets", "benchmark")
+    units = {"hit": "share"}
+
+    def describe(self, measure: str) -> str:
+        params: HitRateParams = self.params  # type: ignore[assignment]
+        target = f"{params.benchmark}'s over the same days" if params.benchmark else f"{params.threshold:.2%}"
+        return f"hit rate: share of forward returns above {target}"
+
+    def evaluate(self, context: EvaluationContext, anchors: pl.DataFrame) -> pl.DataFrame:
+        params: HitRateParams = self.params  # type: ignore[assignment]
+        prices = context.asset_prices(params.assets)
+        close = pl.col("close")
+        if params.benchmark is not None:
+            bench = context.asset_prices([params.benchmark]).select("date", pl.col("close").alias("bench"))
+            prices = prices.join(bench, on="date", how="inner").sort("asset", "date").with_columns(
+                (pl.len() - 1 - pl.int_range(pl.len())).over("asset").cast(pl.Int64).alias("rows_after")
+            )
+        values = []
+        for h in params.horizons:
+            ret = close.shift(-h.days) / close - 1
+            target = pl.col("bench").shift(-h.days) / pl.col("bench") - 1 if params.benchmark else pl.lit(params.threshold)
+            values.append((ret > target).cast(pl.Float64).over("asset").alias(f"h{h.days}"))
+        wide = anchors.select("date").join(prices.select("asset", "date", "rows_after", *values), on="date", how="inner")
+        label = pl.col("asset") + (f">{params.benchmark}" if params.benchmark else f">{params.threshold:g}")
+        return to_outcomes(wide, {f"h{h.days}": (h.label, h.days) for h in params.horizons}, "hit", asset=label)
