@@ -9,6 +9,9 @@ which also gives the JSON Schema of study files for free.
 from __future__ import annotations
 
 import datetime as dt
+import importlib
+import importlib.util
+import re
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -179,9 +182,15 @@ class Study(_Model):
     data: DataSpec = DataSpec()
     when: str = Field(description="the event condition, in the condition language")
     window: WindowSpec = WindowSpec()
+    trigger: Literal["level", "edge"] = Field(
+        "level", description="level: every day the condition holds; edge: only days it turns true after not holding"
+    )
     decluster: DeclusterSpec | None = None
     evaluate: list[dict[str, Any]] = Field(min_length=1)
     statistics: StatisticsSpec = StatisticsSpec()
+    plugins: list[str] = Field(
+        default_factory=list, description="installed modules to import first; they register features or evaluators"
+    )
 
     _source: SourceMap | None = PrivateAttr(None)
     _path: Path | None = PrivateAttr(None)
@@ -278,7 +287,8 @@ def parse_study(text: str, *, path: str | Path | None = None) -> Study:
 
 
 def _check_semantics(study: Study, source: SourceMap) -> None:
-    """What the schema cannot say: the condition, the evaluators and their assets."""
+    """What the schema cannot say: plug-ins, the condition, the evaluators and their assets."""
+    load_plugins(study.plugins, source)
     from eventstudy.conditions import parse, resolve
     from eventstudy.evaluators import resolve_evaluators
 
@@ -308,6 +318,33 @@ def _check_semantics(study: Study, source: SourceMap) -> None:
             f"window start {window.start.isoformat()!r} is after its end {window.end.isoformat()!r}",
             location=source.location(("window", "start")),
         )
+
+
+_MODULE_NAME = re.compile(r"^[A-Za-z_][A-Za-z0-9_]*(\.[A-Za-z_][A-Za-z0-9_]*)*$")
+
+
+def load_plugins(names: Sequence[str], source: SourceMap | None = None) -> None:
+    """Import the installed modules a study names under ``plugins:``; nothing else is imported.
+
+    A plug-in registers features (``eventstudy.features.feature``) or evaluators
+    (``EVALUATORS.register``) when imported. Only importable, installed modules are
+    accepted: a name is never a path, and nothing in a study file is executed.
+    """
+    for i, name in enumerate(names):
+        where = source.location(("plugins", i)) if source else None
+        if not _MODULE_NAME.match(name):
+            raise ConfigError(f"plug-in {name!r} is not a module name", location=where, hint="write an installed module, e.g. my_package.indicators")
+        try:
+            spec = importlib.util.find_spec(name)
+        except (ImportError, ValueError):
+            spec = None
+        if spec is None:
+            raise ConfigError(
+                f"plug-in module {name!r} is not installed",
+                location=where,
+                hint=f"install the package that provides it (pip install ...), then run again",
+            )
+        importlib.import_module(name)
 
 
 def _schema_error(exc: ValidationError, source: SourceMap, prefix: Loc = (), model: type[BaseModel] = Study) -> ConfigError:

@@ -35,16 +35,22 @@ def find_events(
     condition: pl.Expr,
     start: date | None = None,
     end: date | None = None,
+    trigger: Literal["level", "edge"] = "level",
 ) -> pl.DataFrame:
     """Rows of ``timeline`` where ``condition`` is true (null counts as false), within [start, end].
 
     The condition is evaluated on the *whole* timeline, so look-back windows use history
-    before ``start``; only then are the days restricted to the window. The result keeps
-    every timeline column plus ``position``, the row's index on the study calendar.
+    before ``start``; only then are the days restricted to the window. With
+    ``trigger='edge'`` only the days where it turns true are kept: true today, and false
+    or unknown the day before (on the study calendar). The result keeps every timeline
+    column plus ``position``, the row's index on the study calendar.
     """
-    frame = timeline.with_row_index("position").with_columns(
-        condition.fill_null(False).alias("_hit")
-    )
+    hit = condition.fill_null(False)
+    if trigger == "edge":
+        hit = hit & ~hit.shift(1).fill_null(False)
+    elif trigger != "level":
+        raise ValueError(f"unknown trigger {trigger!r}")
+    frame = timeline.with_row_index("position").with_columns(hit.alias("_hit"))
     frame = frame.filter(pl.col("_hit") & _in_window(pl.col("date"), start, end)).drop("_hit")
     return frame.with_columns(pl.col("position").cast(pl.Int64))
 

@@ -151,7 +151,7 @@ def run_study(
     timeline = build_timeline(prices, study.series, list(dict.fromkeys([*requests, *extra])))
     _check_window(timeline, prices, study, start, end, notes)
 
-    raw = find_events(timeline, compile_condition(node), start, end)
+    raw = find_events(timeline, compile_condition(node), start, end, study.trigger)
     raw = raw.with_columns(pl.Series("kept", _kept_mask(study, raw, notes)))
 
     in_window = timeline.filter(_between(pl.col("date"), start, end)).select("date")

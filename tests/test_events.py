@@ -103,3 +103,14 @@ def test_find_events_treats_null_as_false_and_respects_window() -> None:
 def test_unknown_mode_is_refused() -> None:
     with pytest.raises(ValueError, match="unknown decluster mode"):
         decluster(np.array([1, 2]), np.array([3, 4]), "sometimes")  # type: ignore[arg-type]
+
+
+def test_edge_trigger_keeps_only_the_days_it_turns_true() -> None:
+    timeline = pl.DataFrame(
+        {"date": [dt.date(2024, 1, d) for d in range(1, 8)], "x": [True, True, False, True, None, True, True]}
+    )
+    level = find_events(timeline, pl.col("x"))["date"].dt.day().to_list()
+    edge = find_events(timeline, pl.col("x"), trigger="edge")["date"].dt.day().to_list()
+    assert level == [1, 2, 4, 6, 7]
+    # day 1 has no day before (counts as not holding); day 6 follows an unknown day
+    assert edge == [1, 4, 6]

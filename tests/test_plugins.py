@@ -1,0 +1,77 @@
+"""Plug-ins: a tiny package is pip-installed into a folder and used from a study file."""
+
+from __future__ import annotations
+
+import json
+import os
+import shutil
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+PLUGIN = Path(__file__).resolve().parent / "fixtures" / "plugin"
+
+STUDY = """\
+name: plug-in study
+series: {A: AAA}
+when: A double_close > 2 * A sma(3)
+plugins: [es_demo_plugin]
+evaluate:
+  - up_days: {assets: [A], horizons: [3d]}
+statistics: {placebos: 100}
+"""
+
+
+@pytest.fixture(scope="module")
+def installed(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    target = tmp_path_factory.mktemp("site")
+    source = tmp_path_factory.mktemp("src") / "plugin"  # build from a copy: the repo stays clean
+    shutil.copytree(PLUGIN, source, ignore=shutil.ignore_patterns("build", "*.egg-info", "__pycache__"))
+    proc = subprocess.run(
+        [sys.executable, "-m", "pip", "install", "--quiet", "--no-deps", "--no-build-isolation", "--target", str(target), str(source)],
+        capture_output=True,
+        text=True,
+    )
+    if proc.returncode != 0:
+        pytest.fail(f"pip could not install the demo plug-in:\n{proc.stderr}")
+    return target
+
+
+def eventstudy(args: list[str], site: Path | None, cwd: Path) -> subprocess.CompletedProcess[str]:
+    env = {**os.environ, "PYTHONPATH": str(site) if site else ""}
+    return subprocess.run([sys.executable, "-m", "eventstudy.cli", *args], capture_output=True, text=True, env=env, cwd=cwd)
+
+
+def write_data(folder: Path) -> None:
+    closes = [10, 11, 10.5, 12, 11, 13, 12.5, 14, 13, 15, 14.5, 16]
+    folder.mkdir()
+    (folder / "AAA.csv").write_text("date,close\n" + "".join(f"2020-01-{i + 1:02d},{c}\n" for i, c in enumerate(closes)))
+
+
+def test_plugin_feature_and_entry_point_evaluator_run_from_yaml(installed: Path, tmp_path: Path) -> None:
+    write_data(tmp_path / "data")
+    (tmp_path / "study.yaml").write_text(STUDY)
+    proc = eventstudy(["run", "study.yaml", "--data-dir", "data", "-f", "json"], installed, tmp_path)
+    assert proc.returncode == 0, proc.stderr
+    doc = json.loads(proc.stdout)
+    assert {o["measure"] for o in doc["outcomes"]} == {"up_days"}
+    assert doc["events"], "the plug-in feature drove the condition"
+    listing = eventstudy(["list", "evaluators"], installed, tmp_path)
+    assert "up_days" in listing.stdout
+
+
+def test_a_plugin_that_is_not_installed_is_refused(tmp_path: Path) -> None:
+    write_data(tmp_path / "data")
+    (tmp_path / "study.yaml").write_text(STUDY)
+    proc = eventstudy(["validate", "study.yaml"], None, tmp_path)
+    assert proc.returncode == 2
+    assert "study.yaml:4:11: error: plug-in module 'es_demo_plugin' is not installed" in proc.stderr
+    assert "Traceback" not in proc.stderr
+
+
+def test_a_plugin_name_is_never_a_path(tmp_path: Path) -> None:
+    (tmp_path / "study.yaml").write_text(STUDY.replace("[es_demo_plugin]", "['../evil.py']"))
+    proc = eventstudy(["validate", "study.yaml"], None, tmp_path)
+    assert proc.returncode == 2 and "is not a module name" in proc.stderr
