@@ -11,6 +11,7 @@ from __future__ import annotations
 import datetime as dt
 from dataclasses import dataclass, field, replace
 from pathlib import Path
+from collections.abc import Sequence
 from typing import Any
 
 import numpy as np
@@ -23,11 +24,11 @@ from eventstudy.data import load_prices, resolve_data_dir
 from eventstudy.errors import ConfigError, DataError
 from eventstudy.evaluators import EvaluationContext, Evaluator, build_evaluators, empty_outcomes
 from eventstudy.events import decluster, find_events, gap_thresholds
-from eventstudy.features import FEATURES, column_name
+from eventstudy.features import FEATURES, FeatureRequest, column_name
 from eventstudy.statistics import summary_with_baseline
 from eventstudy.timeline import build_timeline
 
-__all__ = ["StudyResult", "run", "run_study"]
+__all__ = ["PreparedData", "StudyResult", "evaluate", "prepare", "run", "run_study"]
 
 
 @dataclass(frozen=True)
@@ -124,6 +125,46 @@ def run(
     return run_study(study, data_dir=data_dir, start=start, end=end, **overrides)
 
 
+@dataclass(frozen=True)
+class PreparedData:
+    """What a study's runs share: prices, the aligned timeline with every feature any of
+    them needs, and every evaluator's outcomes on every day of the timeline.
+
+    A sweep prepares once and evaluates many conditions, gaps and windows on it, so
+    features and outcomes are computed once, not per cell.
+    """
+
+    study: Study
+    directory: Path
+    prices: pl.DataFrame
+    timeline: pl.DataFrame
+    all_outcomes: pl.DataFrame
+    measures: dict[str, Any]
+
+
+def prepare(study: Study, *, data_dir: str | Path | None = None, conditions: Sequence[str] = ()) -> PreparedData:
+    """Load the data and compute features and outcomes for ``study`` (and ``conditions``).
+
+    ``conditions`` are further condition texts (a sweep's cells, a nested baseline) whose
+    features must be on the timeline too.
+    """
+    directory = resolve_data_dir(str(data_dir) if data_dir is not None else None, study.data.dir, study.path)
+    symbols = list(dict.fromkeys(study.series.values()))
+    prices = load_prices(directory, symbols).frame
+    requests: list[FeatureRequest] = []
+    for text in (study.when, *conditions):
+        requests += required_features(resolve(parse(text), list(study.series)))
+    timeline = build_timeline(prices, study.series, list(dict.fromkeys(requests)))
+    if timeline.is_empty():
+        raise DataError(
+            f"the series {', '.join(study.series)} have no date in common",
+            hint="a condition over several series is evaluated on the dates where all of them have a close",
+        )
+    context = EvaluationContext(prices=prices, series=study.series)
+    all_outcomes, measures = _evaluate(build_evaluators(study.evaluators), context, timeline.select("date"), list(study.series))
+    return PreparedData(study, directory, prices, timeline, all_outcomes, measures)
+
+
 def run_study(
     study: Study,
     *,
@@ -133,31 +174,36 @@ def run_study(
     **overrides: Any,
 ) -> StudyResult:
     """Run a validated study; ``start``/``end`` override its window, ``overrides`` its statistics."""
+    statistics = _statistics(study, overrides)
+    extra = [statistics.baseline.when] if statistics.baseline is not None else []
+    prepared = prepare(study, data_dir=data_dir, conditions=extra)
+    return evaluate(prepared, study, start=start, end=end, statistics=statistics)
+
+
+def evaluate(
+    prepared: PreparedData,
+    study: Study,
+    *,
+    start: dt.date | str | None = None,
+    end: dt.date | str | None = None,
+    statistics: StatisticsSpec | None = None,
+) -> StudyResult:
+    """Events, outcomes, summary and tests of ``study`` (its condition, declustering and
+    window; series and evaluators as prepared) on prepared data."""
     start = _as_date(start) if start is not None else study.window.start
     end = _as_date(end) if end is not None else study.window.end
+    statistics = statistics or study.statistics
     notes: list[str] = []
+    timeline, measures = prepared.timeline, prepared.measures
+    _check_window(timeline, prepared.prices, study, start, end, notes)
 
-    directory = resolve_data_dir(str(data_dir) if data_dir is not None else None, study.data.dir, study.path)
-    symbols = list(dict.fromkeys(study.series.values()))
-    prices = load_prices(directory, symbols).frame
-
-    statistics = _statistics(study, overrides)
     node = resolve(parse(study.when), list(study.series))
     requests = required_features(node)
-    base_node = None
-    if statistics.baseline is not None:
-        base_node = resolve(parse(statistics.baseline.when), list(study.series))
-    extra = required_features(base_node) if base_node is not None else []
-    timeline = build_timeline(prices, study.series, list(dict.fromkeys([*requests, *extra])))
-    _check_window(timeline, prices, study, start, end, notes)
-
     raw = find_events(timeline, compile_condition(node), start, end, study.trigger)
     raw = raw.with_columns(pl.Series("kept", _kept_mask(study, raw, notes)))
 
-    in_window = timeline.filter(_between(pl.col("date"), start, end)).select("date")
-    context = EvaluationContext(prices=prices, series=study.series)
-    evaluators = build_evaluators(study.evaluators)
-    baseline, measures = _evaluate(evaluators, context, in_window, list(study.series))
+    in_window = _between(pl.col("date"), start, end)
+    baseline = prepared.all_outcomes.filter(in_window)
     kept_dates = raw.filter("kept").select("date")
     outcomes = baseline.join(kept_dates, on="date", how="semi", maintain_order="left")
     summary = summary_with_baseline(outcomes, baseline, level=statistics.ci, seed=statistics.seed)
@@ -172,7 +218,7 @@ def run_study(
     result = StudyResult(
         study=study,
         condition=to_text(node),
-        data_dir=directory,
+        data_dir=prepared.directory,
         start=start,
         end=end,
         events=events,
@@ -195,10 +241,11 @@ def run_study(
         notes.append("significance tests skipped (statistics.placebos is 0)")
         return replace(result, tests=pl.DataFrame(schema=SIGNIFICANCE_SCHEMA))
     base_mask = None
-    if base_node is not None:
-        base_mask = in_window.join(timeline, on="date", how="left").select(
-            compile_condition(base_node).fill_null(False)
-        ).to_series().to_numpy()
+    if statistics.baseline is not None:
+        base_node = resolve(parse(statistics.baseline.when), list(study.series))
+        # evaluated on the whole timeline (look-backs cross the window start), then windowed
+        holds = timeline.select(pl.col("date"), compile_condition(base_node).fill_null(False).alias("base"))
+        base_mask = holds.filter(in_window)["base"].to_numpy()
     return replace(result, tests=_significance(result, statistics, base_mask, notes))
 
 
@@ -300,11 +347,6 @@ def _check_window(
     timeline: pl.DataFrame, prices: pl.DataFrame, study: Study, start: dt.date | None, end: dt.date | None, notes: list[str]
 ) -> None:
     """A window with no data is an error; a series younger than the window is a warning."""
-    if timeline.is_empty():
-        raise DataError(
-            f"the series {', '.join(study.series)} have no date in common",
-            hint="a condition over several series is evaluated on the dates where all of them have a close",
-        )
     first, last = timeline["date"].min(), timeline["date"].max()
     if timeline.filter(_between(pl.col("date"), start, end)).is_empty():
         shown = f"{start.isoformat() if start else 'open'} .. {end.isoformat() if end else 'open'}"
