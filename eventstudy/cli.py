@@ -45,6 +45,18 @@ def build_parser() -> argparse.ArgumentParser:
     run.add_argument("--no-color", action="store_true", help="plain text even on a terminal")
     _statistics_options(run)
 
+    sweep = commands.add_parser("sweep", help="run every combination of a parameter grid, with data-snooping control")
+    sweep.add_argument("study", help="the study file (YAML)")
+    sweep.add_argument("--grid", action="append", default=[], metavar="NAME=V1,V2,...",
+                       help="a grid axis: gap, mode, 'X threshold', when#N or a study key path (repeatable; adds to the study's sweep:)")
+    sweep.add_argument("--data-dir", help="data directory (overrides the study's data.dir and $EVENTSTUDY_DATA)")
+    sweep.add_argument("--statistic", default="mean", choices=["mean", "median", "pct_positive"], help="what to rank and test (default: mean)")
+    sweep.add_argument("--confirm-from", type=_iso_date, metavar="DATE", help="choose on the period before DATE, confirm on DATE onwards")
+    sweep.add_argument("--top", type=int, default=10, help="best cells to show (default 10)")
+    sweep.add_argument("--output", "-o", metavar="DIR", help="write sweep_ledger.csv, sweep.json (and sweep_confirmation.csv)")
+    sweep.add_argument("--format", "-f", choices=["table", "markdown", "json"], default="table")
+    _statistics_options(sweep)
+
     validate = commands.add_parser("validate", help="check a study (schema, series, condition) without running it")
     validate.add_argument("study", help="the study file (YAML)")
 
@@ -91,6 +103,39 @@ def _run(args: argparse.Namespace) -> int:
     return 0
 
 
+def _sweep(args: argparse.Namespace) -> int:
+    import json
+
+    from eventstudy.config import load_study
+    from eventstudy.report.files import write_files
+    from eventstudy.report.sweep import render_sweep
+    from eventstudy.sweep import Axis, parse_axis, run_sweep
+
+    study = load_study(args.study)
+    axes = {a.name: Axis(a.name, tuple(str(v) for v in a.values)) for a in study.sweep}
+    for text in args.grid:
+        axis = parse_axis(text)
+        axes[axis.name] = axis
+    result = run_sweep(
+        study, list(axes.values()), data_dir=args.data_dir, statistic=args.statistic, confirm_from=args.confirm_from,
+        top=args.top, seed=args.seed, placebos=args.placebos, null=args.null,
+    )
+    document = json.dumps({"verdict": result.verdict, "ledger": result.ledger.to_dicts(),
+                           "confirmation": result.confirmation.to_dicts()}, default=str, indent=2) + "\n"
+    if args.output:
+        files = {"sweep_ledger.csv": result.ledger.write_csv(), "sweep.json": document}
+        if not result.confirmation.is_empty():
+            files["sweep_confirmation.csv"] = result.confirmation.write_csv()
+        files["sweep.md"] = render_sweep(result, markdown=True, top=args.top)
+        written = write_files(args.output, files)
+        print(f"wrote {len(written)} files to {args.output}: {', '.join(p.name for p in written)}", file=sys.stderr)
+    if args.format == "json":
+        sys.stdout.write(document)
+    else:
+        sys.stdout.write(render_sweep(result, markdown=args.format == "markdown", top=args.top))
+    return 0
+
+
 def _validate(args: argparse.Namespace) -> int:
     from eventstudy.conditions import parse, resolve, to_text
     from eventstudy.config import load_study
@@ -124,7 +169,7 @@ def _list(args: argparse.Namespace) -> int:
 def main(argv: Sequence[str] | None = None) -> int:
     """Entry point of the ``eventstudy`` command; returns the exit code."""
     args = build_parser().parse_args(argv)
-    handlers = {"run": _run, "validate": _validate, "list": _list}
+    handlers = {"run": _run, "sweep": _sweep, "validate": _validate, "list": _list}
     try:
         return handlers[args.command](args)
     except EventStudyError as exc:

@@ -8,6 +8,7 @@ which also gives the JSON Schema of study files for free.
 
 from __future__ import annotations
 
+import copy
 import datetime as dt
 import importlib
 import importlib.util
@@ -31,6 +32,7 @@ __all__ = [
     "EvaluatorSpec",
     "SourceMap",
     "StatisticsSpec",
+    "SweepAxisSpec",
     "Study",
     "WindowSpec",
     "load_study",
@@ -110,9 +112,51 @@ class _Model(BaseModel):
 
 
 class DataSpec(_Model):
-    """Where the prices come from."""
+    """Where the prices come from, and how series on different calendars are aligned."""
 
     dir: str | None = Field(None, description="data directory, relative to the study file")
+    provider: str | None = Field(
+        None,
+        description=(
+            "download source for series not in the data directory: 'yahoo' (SPX, RUT, NDX, DJI aliases), "
+            "'fred' (series ids), or a plug-in; null: any provider's cache, pulling from yahoo"
+        ),
+    )
+    align: Literal["inner", "ffill"] = Field(
+        "inner",
+        description=(
+            "'inner': the dates on which every series has a close; 'ffill': the first series' dates, "
+            "the others carried forward for at most max_stale of its trading days"
+        ),
+    )
+    max_stale: int = Field(
+        3, ge=0, description="with align: ffill, how many of the first series' trading days a value may be carried forward"
+    )
+
+    @field_validator("provider")
+    @classmethod
+    def _known_provider(cls, value: str | None) -> str | None:
+        if value is None:
+            return value
+        from eventstudy.providers import PROVIDERS
+
+        if value not in PROVIDERS:
+            raise PydanticCustomError(
+                "unknown_provider",
+                "unknown provider {name}{suggestion}",
+                {"name": repr(value), "suggestion": did_you_mean(value, PROVIDERS), "hint": f"valid providers: {', '.join(PROVIDERS)}"},
+            )
+        return value.lower()
+
+    @model_validator(mode="after")
+    def _stale_needs_ffill(self) -> DataSpec:
+        if "max_stale" in self.model_fields_set and self.align != "ffill":
+            raise PydanticCustomError(
+                "stale_without_ffill",
+                "max_stale applies only to align: ffill",
+                {"hint": "add 'align: ffill' or drop max_stale"},
+            )
+        return self
 
 
 class WindowSpec(_Model):
@@ -137,6 +181,13 @@ class DeclusterSpec(_Model):
             return parse_gap(value)
         except ConfigError as exc:
             raise PydanticCustomError("bad_gap", "{message}", {"message": exc.message, "hint": exc.hint}) from None
+
+
+class SweepAxisSpec(_Model):
+    """One grid axis of a sweep: ``{name: gap, values: [10, 21cd, 42]}``."""
+
+    name: str = Field(description="gap, mode, 'X threshold', when#N, or a key path of the study")
+    values: list[str | int | float] = Field(min_length=1)
 
 
 class BaselineSpec(_Model):
@@ -191,10 +242,19 @@ class Study(_Model):
     plugins: list[str] = Field(
         default_factory=list, description="installed modules to import first; they register features or evaluators"
     )
+    sweep: list[SweepAxisSpec] = Field(default_factory=list, description="grid axes for 'eventstudy sweep'")
 
     _source: SourceMap | None = PrivateAttr(None)
     _path: Path | None = PrivateAttr(None)
     _evaluators: list[EvaluatorSpec] = PrivateAttr(default_factory=list)
+    _raw: dict[str, Any] | None = PrivateAttr(None)
+
+    @property
+    def raw(self) -> dict[str, Any]:
+        """The study file's mapping as loaded (a copy), e.g. to derive sweep cells from it."""
+        if self._raw is None:
+            raise ConfigError("this study was not loaded from YAML, so it cannot be varied (use parse_study)")
+        return copy.deepcopy(self._raw)
 
     @property
     def source(self) -> SourceMap:
@@ -281,6 +341,7 @@ def parse_study(text: str, *, path: str | Path | None = None) -> Study:
     except ValidationError as exc:
         raise _schema_error(exc, source) from None
     study._source = source
+    study._raw = copy.deepcopy(data)
     study._path = Path(path) if path is not None else None
     _check_semantics(study, source)
     return study

@@ -19,7 +19,7 @@ import polars as pl
 
 from eventstudy.study import StudyResult
 
-__all__ = ["OUTPUT_FILES", "result_to_dict", "result_to_json", "write_outputs"]
+__all__ = ["OUTPUT_FILES", "result_to_dict", "result_to_json", "write_files", "write_outputs"]
 
 OUTCOME_COLUMNS = ["date", "asset", "horizon", "horizon_days", "value", "measure"]
 
@@ -90,14 +90,33 @@ def write_outputs(result: StudyResult, out_dir: str | Path, extra: dict[str, str
 
     ``extra`` maps more file names to ready text (e.g. ``report.md``).
     """
-    out_dir = Path(out_dir)
-    out_dir.parent.mkdir(parents=True, exist_ok=True)
-    staging = Path(tempfile.mkdtemp(prefix=f".{out_dir.name}.", suffix=".partial", dir=out_dir.parent))
-    try:
+
+    def fill(staging: Path) -> None:
         for name, write in OUTPUT_FILES.items():
             write(result, staging / name)
         for name, text in (extra or {}).items():
             (staging / name).write_text(text, encoding="utf-8")
+
+    return _publish(out_dir, fill)
+
+
+def write_files(out_dir: str | Path, files: dict[str, str]) -> list[Path]:
+    """Write ready texts (name -> content) into ``out_dir`` atomically."""
+
+    def fill(staging: Path) -> None:
+        for name, text in files.items():
+            (staging / name).write_text(text, encoding="utf-8")
+
+    return _publish(out_dir, fill)
+
+
+def _publish(out_dir: str | Path, fill: Callable[[Path], None]) -> list[Path]:
+    """Write everything into a staging folder beside ``out_dir``, then move it into place."""
+    out_dir = Path(out_dir)
+    out_dir.parent.mkdir(parents=True, exist_ok=True)
+    staging = Path(tempfile.mkdtemp(prefix=f".{out_dir.name}.", suffix=".partial", dir=out_dir.parent))
+    try:
+        fill(staging)
         out_dir.mkdir(parents=True, exist_ok=True)
         written = []
         for item in sorted(staging.iterdir()):

@@ -1,0 +1,97 @@
+"""Rendering a sweep: the verdict, the best cells, and a text heat map over two axes."""
+
+from __future__ import annotations
+
+import polars as pl
+
+from eventstudy.report.markdown import markdown_table
+from eventstudy.report.text import format_cell, format_p
+from eventstudy.sweep import SweepResult
+
+__all__ = ["render_sweep"]
+
+
+def _verdict_lines(result: SweepResult) -> list[str]:
+    v = result.verdict
+    best = v.get("best")
+    lines = [
+        f"{v['cells']} grid cells x their assets and horizons = {v['tests']} tests of the {v['statistic']} "
+        f"({v['placebos']:,} {v['null']} placebos per cell, seed {v['seed']}), period {v['period']}",
+    ]
+    if best:
+        params = ", ".join(f"{a.name}={best[a.name]}" for a in result.axes)
+        lines.append(
+            f"best cell: {params}: {best['asset']} {best['horizon']} {v['statistic']} "
+            f"{format_cell(best['observed'], 'fraction')} vs all days {format_cell(best['baseline'], 'fraction')} "
+            f"(n={best['n']}, raw placebo p={format_p(best['p_placebo'])}, Romano-Wolf p={format_p(best['p_romano_wolf'])})"
+        )
+    rc, spa = v["reality_check_p"], v["spa_p"]
+    verdict = "the best cell is no better than the best of a grid of chance" if min(rc, spa) > 0.05 else (
+        "the best cell beats what the grid would produce by chance at 5%"
+    )
+    lines.append(f"data snooping: White's Reality Check p={format_p(rc)}, Hansen's SPA p={format_p(spa)}: {verdict}")
+    return lines
+
+
+def _best_rows(result: SweepResult, top: int) -> tuple[list[str], list[list[str]]]:
+    names = [a.name for a in result.axes]
+    ranked = result.ledger.filter(pl.col("z").is_not_null()).sort("z", descending=True).head(top)
+    headers = [*names, "Asset", "Horizon", "n", "Events", "All days", "z", "p raw", "p Romano-Wolf"]
+    rows = [
+        [*[str(r[n]) for n in names], str(r["asset"]), str(r["horizon"]), str(r["n"]),
+         format_cell(r["observed"], "fraction"), format_cell(r["baseline"], "fraction"),
+         f"{r['z']:+.2f}", format_p(r["p_placebo"]), format_p(r["p_romano_wolf"])]
+        for r in ranked.iter_rows(named=True)
+    ]
+    return headers, rows
+
+
+def _heat_rows(result: SweepResult) -> tuple[str, list[str], list[list[str]]] | None:
+    """The statistic of the best cell's asset and horizon over the first two axes."""
+    best = result.verdict.get("best")
+    if not best or len(result.axes) < 2:
+        return None
+    first, second = result.axes[0], result.axes[1]
+    cut = result.ledger.filter((pl.col("asset") == best["asset"]) & (pl.col("horizon") == best["horizon"]) & (pl.col("measure") == best["measure"]))
+    lookup = {(r[first.name], r[second.name]): r for r in cut.iter_rows(named=True)}
+    rows = []
+    for a in first.values:
+        row = [a]
+        for b in second.values:
+            r = lookup.get((a, b))
+            row.append("" if r is None or r["observed"] is None else f"{format_cell(r['observed'], 'fraction')} (n={r['n']})")
+        rows.append(row)
+    title = f"{best['asset']} {best['horizon']} {result.verdict['statistic']} by {first.name} (rows) and {second.name} (columns)"
+    return title, [first.name, *second.values], rows
+
+
+def render_sweep(result: SweepResult, *, markdown: bool = False, top: int = 10) -> str:
+    """The sweep as text (aligned columns) or Markdown."""
+    parts = ["## Sweep" if markdown else "Sweep", ""]
+    parts += [f"- {line}" if markdown else line for line in _verdict_lines(result)]
+    parts.append("")
+    blocks = [("Best cells (by studentized z)", *_best_rows(result, top))]
+    heat = _heat_rows(result)
+    if heat:
+        blocks.append(heat)
+    if not result.confirmation.is_empty():
+        c = result.confirmation
+        headers = [*[a.name for a in result.axes], "Asset", "Horizon", "n", "Events", "All days", "p placebo"]
+        rows = [
+            [*[str(r[a.name]) for a in result.axes], str(r["asset"]), str(r["horizon"]), str(r["n"]),
+             format_cell(r["observed"], "fraction"), format_cell(r["baseline"], "fraction"), format_p(r["p_placebo"])]
+            for r in c.iter_rows(named=True)
+        ]
+        blocks.append(("Held-out confirmation of the best cells", headers, rows))
+    for title, headers, rows in blocks:
+        parts += [f"### {title}" if markdown else title, ""]
+        parts.append(markdown_table(headers, rows, right_from=len(result.axes)) if markdown else _plain(headers, rows))
+        parts.append("")
+    return "\n".join(parts)
+
+
+def _plain(headers: list[str], rows: list[list[str]]) -> str:
+    widths = [max(len(h), *(len(r[i]) for r in rows)) if rows else len(h) for i, h in enumerate(headers)]
+    lines = ["  ".join(h.ljust(w) for h, w in zip(headers, widths)), "  ".join("-" * w for w in widths)]
+    lines += ["  ".join(c.rjust(w) if i else c.ljust(w) for i, (c, w) in enumerate(zip(r, widths))) for r in rows]
+    return "\n".join(lines)

@@ -1,0 +1,128 @@
+"""Sweeps: grid axes, one preparation for the whole grid, and data-snooping control."""
+
+from __future__ import annotations
+
+import datetime as dt
+import json
+from pathlib import Path
+
+import numpy as np
+import pytest
+
+import eventstudy.sweep as sweep_module
+from eventstudy.cli import main
+from eventstudy.config import parse_study
+from eventstudy.errors import ConfigError
+from eventstudy.inference.multiple import maxstat_stepdown
+from eventstudy.inference.snooping import reality_check, spa_test
+from eventstudy.sweep import Axis, _apply, parse_axis, run_sweep
+
+STUDY = """\
+name: sweep study
+series: {A: AAA, B: BBB}
+when: A at 5-day high and B drawdown >= 2%
+window: {start: 2020-01-01}
+decluster: {gap: 5}
+evaluate:
+  - forward_returns: {assets: [A, B], horizons: [5d, 10d]}
+statistics: {placebos: 300, seed: 5}
+"""
+
+
+@pytest.fixture
+def folder(tmp_path: Path) -> Path:
+    rng = np.random.default_rng(0)
+    data = tmp_path / "data"
+    data.mkdir()
+    days = [dt.date(2019, 6, 3) + dt.timedelta(days=i) for i in range(500)]
+    for symbol in ("AAA", "BBB"):
+        close = 100 * np.exp(np.cumsum(rng.normal(0.0003, 0.01, len(days))))
+        (data / f"{symbol}.csv").write_text("date,close\n" + "".join(f"{d},{c:.4f}\n" for d, c in zip(days, close)))
+    (tmp_path / "study.yaml").write_text(STUDY)
+    return tmp_path
+
+
+def test_parse_axis() -> None:
+    assert parse_axis("RUT drawdown threshold=5%, 10%") == Axis("RUT drawdown threshold", ("5%", "10%"))
+    with pytest.raises(ConfigError, match="bad grid axis"):
+        parse_axis("gap")
+
+
+def test_axes_rewrite_the_condition_and_the_study() -> None:
+    raw = {"when": "SPX at ATH and RUT drawdown >= 10% and SPX > SPX sma(200)", "decluster": {"gap": "21cd"}}
+    _apply(raw, Axis("RUT drawdown threshold", ()), "15%")
+    assert raw["when"] == "SPX at ATH and RUT drawdown >= 15% and SPX > SPX sma(200)"
+    _apply(raw, Axis("when#2", ()), "150")
+    assert raw["when"].endswith("sma(150)")
+    _apply(raw, Axis("gap", ()), "42")
+    _apply(raw, Axis("trigger", ()), "edge")
+    _apply(raw, Axis("window.start", ()), "2000-01-01")
+    assert raw["decluster"]["gap"] == "42" and raw["trigger"] == "edge" and raw["window"]["start"] == dt.date(2000, 1, 1)
+    with pytest.raises(ConfigError, match="compares no number with 'NDX drawdown'"):
+        _apply(raw, Axis("NDX drawdown threshold", ()), "5%")
+    with pytest.raises(ConfigError, match="has 2 number"):
+        _apply(raw, Axis("when#9", ()), "5")
+
+
+def test_sweep_prepares_once_and_controls_snooping(folder: Path, monkeypatch) -> None:
+    calls = []
+    original = sweep_module.prepare
+    monkeypatch.setattr(sweep_module, "prepare", lambda *a, **k: calls.append(1) or original(*a, **k))
+    study = parse_study(STUDY, path=folder / "study.yaml")
+    axes = [parse_axis("B drawdown threshold=1%,2%,3%"), parse_axis("gap=3,5cd")]
+    result = run_sweep(study, axes, data_dir=folder / "data")
+    assert calls == [1]  # features and outcomes computed once for all 6 cells
+    ledger = result.ledger
+    assert ledger.height == 6 * 2 * 2  # cells x assets x horizons
+    assert set(ledger["B drawdown threshold"]) == {"1%", "2%", "3%"}
+    assert ledger.filter(ledger["B drawdown threshold"] == "3%")["condition"][0].endswith(">= 3%")
+    raw_p = ledger["p_placebo"].to_numpy()
+    rw = ledger["p_romano_wolf"].to_numpy()
+    ok = ~np.isnan(raw_p.astype(float))
+    assert np.all(rw[ok] >= raw_p[ok] - 1e-12)
+    verdict = result.verdict
+    assert 0 < verdict["spa_p"] <= verdict["reality_check_p"] <= 1
+    assert verdict["best"]["z"] == ledger["z"].max()
+
+
+def test_confirmation_uses_only_the_held_out_period(folder: Path) -> None:
+    study = parse_study(STUDY, path=folder / "study.yaml")
+    result = run_sweep(study, [parse_axis("gap=3,8")], data_dir=folder / "data", confirm_from=dt.date(2020, 6, 1), top=2)
+    assert result.verdict["period"].endswith("2020-05-31")
+    assert result.confirmation.height == 2
+    assert (result.confirmation["n"] >= 0).all()
+
+
+def test_cli_sweep_writes_ledger_atomically(folder: Path, capsys) -> None:
+    out = folder / "out"
+    code = main(["sweep", str(folder / "study.yaml"), "--data-dir", str(folder / "data"), "--grid", "gap=3,5", "-o", str(out), "-f", "json"])
+    assert code == 0
+    doc = json.loads(capsys.readouterr().out)
+    assert doc["verdict"]["cells"] == 2
+    assert sorted(p.name for p in out.iterdir()) == ["sweep.json", "sweep.md", "sweep_ledger.csv"]
+
+
+def test_cli_sweep_error_is_one_message(folder: Path, capsys) -> None:
+    code = main(["sweep", str(folder / "study.yaml"), "--data-dir", str(folder / "data"), "--grid", "NDX drawdown threshold=1%"])
+    err = capsys.readouterr().err
+    assert code == 2 and "compares no number" in err and "Traceback" not in err
+
+
+def test_reality_check_is_calibrated_under_the_null() -> None:
+    """With every cell null (iid standard normal), the Reality Check rejects about alpha."""
+    rng = np.random.default_rng(3)
+    rejections = 0
+    trials = 400
+    for _ in range(trials):
+        draws = rng.standard_normal((8, 200))
+        observed = rng.standard_normal(8)
+        rejections += reality_check(observed, draws) <= 0.05
+    assert 0.02 <= rejections / trials <= 0.09
+
+
+def test_spa_is_less_conservative_with_poor_cells() -> None:
+    rng = np.random.default_rng(4)
+    draws = rng.standard_normal((20, 999))
+    observed = np.r_[2.2, np.full(19, -8.0)]  # one good cell, nineteen hopeless ones
+    assert spa_test(observed, draws) < reality_check(observed, draws)
+    assert maxstat_stepdown(observed, draws)[0] >= 0
