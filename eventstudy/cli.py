@@ -13,6 +13,7 @@ import sys
 from collections.abc import Sequence
 
 from eventstudy import __version__
+from eventstudy.cli_data import add_data_commands, offer_pull, run_data
 from eventstudy.errors import EventStudyError
 
 __all__ = ["main"]
@@ -43,6 +44,8 @@ def build_parser() -> argparse.ArgumentParser:
     run.add_argument("--output", "-o", metavar="DIR", help="write events.csv, outcomes.csv, summary.csv, tests.csv, result.json, report.md")
     run.add_argument("--format", "-f", choices=["table", "markdown", "json"], default="table", help="what to print (default: table)")
     run.add_argument("--no-color", action="store_true", help="plain text even on a terminal")
+    run.add_argument("--pull", action="store_true", help="download (or update) the study's series into the cache first")
+    run.add_argument("--cache-dir", help="download cache (overrides $EVENTSTUDY_CACHE)")
     _statistics_options(run)
 
     sweep = commands.add_parser("sweep", help="run every combination of a parameter grid, with data-snooping control")
@@ -56,6 +59,8 @@ def build_parser() -> argparse.ArgumentParser:
     sweep.add_argument("--output", "-o", metavar="DIR", help="write sweep_ledger.csv, sweep.json (and sweep_confirmation.csv)")
     sweep.add_argument("--format", "-f", choices=["table", "markdown", "json"], default="table")
     _statistics_options(sweep)
+
+    add_data_commands(commands)
 
     validate = commands.add_parser("validate", help="check a study (schema, series, condition) without running it")
     validate.add_argument("study", help="the study file (YAML)")
@@ -86,10 +91,18 @@ def _run(args: argparse.Namespace) -> int:
     from eventstudy.report import render_markdown, render_terminal, result_to_json, write_outputs
     from eventstudy.study import run
 
-    result = run(
-        args.study, data_dir=args.data_dir, start=args.start, end=args.end,
+    from eventstudy.data import MissingDataError
+
+    options = dict(
+        data_dir=args.data_dir, start=args.start, end=args.end, cache_dir=args.cache_dir,
         seed=args.seed, placebos=args.placebos, null=args.null,
     )
+    try:
+        result = run(args.study, pull=args.pull, **options)
+    except MissingDataError as exc:
+        if args.pull or not offer_pull(exc):
+            raise
+        result = run(args.study, pull=True, **options)
     markdown = render_markdown(result)
     if args.output:
         written = write_outputs(result, args.output, extra={"report.md": markdown})
@@ -169,7 +182,7 @@ def _list(args: argparse.Namespace) -> int:
 def main(argv: Sequence[str] | None = None) -> int:
     """Entry point of the ``eventstudy`` command; returns the exit code."""
     args = build_parser().parse_args(argv)
-    handlers = {"run": _run, "sweep": _sweep, "validate": _validate, "list": _list}
+    handlers = {"run": _run, "sweep": _sweep, "validate": _validate, "list": _list, "data": run_data}
     try:
         return handlers[args.command](args)
     except EventStudyError as exc:

@@ -17,13 +17,18 @@ that table's order wins (so ``Close`` is taken before ``Adj Close``). Other colu
 Every row is checked, vectorized, and the first bad row is reported as a
 :class:`~eventstudy.errors.DataError` at ``file:line`` (CSV: the line as an editor shows
 it, header = line 1; Parquet: the 0-based row index, said so in the message).
+
+:func:`load_prices_any` adds the download cache (:mod:`eventstudy.cache`): a symbol not
+in the data directory (or every symbol, when no directory is named) is taken from the
+cache, pulled into it first when asked to; what is still missing is one
+:class:`MissingDataError` naming the two ways to provide it.
 """
 
 from __future__ import annotations
 
 import csv
 import os
-from collections.abc import Iterable, Sequence
+from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Literal
@@ -39,8 +44,11 @@ __all__ = [
     "DATE_COLUMNS",
     "MISSING_VALUES",
     "SYMBOL_COLUMNS",
+    "MissingDataError",
     "PriceData",
+    "find_data_dir",
     "load_prices",
+    "load_prices_any",
     "resolve_data_dir",
 ]
 
@@ -120,10 +128,27 @@ class PriceData:
         ``close`` (``pl.Float64``); sorted by symbol, then date.
     sources
         Requested symbol -> the file its rows were read from.
+    notes
+        Where data came from when it was not a data directory (the cache, a pull).
     """
 
     frame: pl.DataFrame
     sources: dict[str, Path]
+    notes: tuple[str, ...] = ()
+
+
+class MissingDataError(DataError):
+    """Symbols found neither in the data directory nor in the cache.
+
+    ``symbols`` are the missing ones and ``provider`` the one a pull would use, so a
+    front end can offer to pull them and try again.
+    """
+
+    def __init__(self, message: str, *, symbols: Sequence[str], provider: str, hint: str | None = None,
+                 location: Location | None = None) -> None:
+        super().__init__(message, hint=hint, location=location)
+        self.symbols = tuple(symbols)
+        self.provider = provider
 
 
 @dataclass(frozen=True)
@@ -160,8 +185,25 @@ def load_prices(data_dir: Path | str, symbols: Sequence[str]) -> PriceData:
     if isinstance(symbols, str):
         raise TypeError(f"symbols must be a sequence of names, not the string {symbols!r}")
     data_dir = Path(data_dir)
-    _check_dir(data_dir, None)
     wanted = list(dict.fromkeys(symbols))
+    frames, sources, missing, not_found = _load_available(data_dir, wanted)
+    if missing:
+        raise not_found()
+    return _price_data(frames, sources, wanted)
+
+
+def _price_data(frames: list[pl.DataFrame], sources: dict[str, Path], wanted: Sequence[str], notes: Sequence[str] = ()) -> PriceData:
+    schema = {"date": pl.Date, "symbol": pl.String, "close": pl.Float64}
+    frame = pl.concat(frames, how="vertical") if frames else pl.DataFrame(schema=schema)
+    return PriceData(frame=frame.sort("symbol", "date"), sources={s: sources[s] for s in wanted}, notes=tuple(notes))
+
+
+def _load_available(
+    data_dir: Path, wanted: Sequence[str]
+) -> tuple[list[pl.DataFrame], dict[str, Path], list[str], Callable[[], DataError]]:
+    """Load what the directory has of ``wanted``: frames, sources, the missing symbols,
+    and a factory for the detailed not-found error about them."""
+    _check_dir(data_dir, None)
     candidates = sorted(
         p
         for p in data_dir.iterdir()
@@ -180,19 +222,139 @@ def load_prices(data_dir: Path | str, symbols: Sequence[str]) -> PriceData:
         frames.append(_load_single(file, symbol))
         sources[symbol] = path
 
+    missing: list[str] = []
+    long_files: list[_File] = []
+    skipped: list[tuple[Path, str]] = []
     if unresolved:
         claimed = set(sources.values())
         long_files, skipped = _long_files([p for p in candidates if p not in claimed])
         long_frames, found = _load_from_long_files(long_files, unresolved, data_dir)
         missing = [s for s in unresolved if s not in found]
-        if missing:
-            raise _not_found(missing, data_dir, candidates, long_files, skipped)
         frames.extend(long_frames)
         sources.update(found)
+    return frames, sources, missing, lambda: _not_found(missing, data_dir, candidates, long_files, skipped)
 
-    schema = {"date": pl.Date, "symbol": pl.String, "close": pl.Float64}
-    frame = pl.concat(frames, how="vertical") if frames else pl.DataFrame(schema=schema)
-    return PriceData(frame=frame.sort("symbol", "date"), sources={s: sources[s] for s in wanted})
+
+def find_data_dir(cli_value: str | None, study_value: str | None, study_path: Path | None) -> Path | None:
+    """Like :func:`resolve_data_dir`, but ``None`` when no directory is named anywhere.
+
+    A named directory that does not exist is still an error; with none named, the
+    cache serves (see :func:`load_prices_any`).
+    """
+    given = [v for v in (cli_value, study_value, os.environ.get(DATA_DIR_ENV)) if v and v.strip()]
+    return resolve_data_dir(cli_value, study_value, study_path) if given else None
+
+
+def load_prices_any(
+    symbols: Sequence[str],
+    *,
+    data_dir: Path | str | None = None,
+    cache_dir: Path | str | None = None,
+    provider: str | None = None,
+    pull: bool = False,
+) -> PriceData:
+    """Load ``symbols`` from ``data_dir`` and, for what it lacks, from the download cache.
+
+    Parameters
+    ----------
+    data_dir
+        A data directory, or ``None`` to take everything from the cache.
+    cache_dir
+        The cache folder (default: ``$EVENTSTUDY_CACHE``, else the user cache directory).
+    provider
+        Only this provider's cache (and pull from it); ``None``: any provider's cache,
+        pulling from the default provider (yahoo).
+    pull
+        Download what is missing (and refresh what is cached) before loading.
+
+    Raises
+    ------
+    MissingDataError
+        Symbols neither in the directory nor in the cache (or a pull that could not reach
+        the network): the message names them, the hint the two ways to provide them.
+    CorruptCacheError
+        A cached file fails verification (without ``pull``, which replaces it).
+
+    Examples
+    --------
+    >>> prices = load_prices_any(["SPX", "RUT"])  # doctest: +SKIP
+    >>> prices.notes  # doctest: +SKIP
+    ("SPX: from the cache, yahoo '^GSPC' 1927-12-30 .. 2026-08-31, ...",)
+    """
+    from eventstudy.cache import Cache
+    from eventstudy.providers import DEFAULT_PROVIDER, OfflineError
+
+    if isinstance(symbols, str):
+        raise TypeError(f"symbols must be a sequence of names, not the string {symbols!r}")
+    wanted = list(dict.fromkeys(symbols))
+    frames: list[pl.DataFrame] = []
+    sources: dict[str, Path] = {}
+    missing = wanted
+    not_found: Callable[[], DataError] | None = None
+    if data_dir is not None:
+        frames, sources, missing, not_found = _load_available(Path(data_dir), wanted)
+    if not missing:
+        return _price_data(frames, sources, wanted)
+
+    cache = Cache(cache_dir)
+    source = provider or DEFAULT_PROVIDER
+    notes: list[str] = []
+    still: list[str] = []
+    offline: str | None = None
+    for symbol in missing:
+        if pull and offline is None:
+            try:
+                result = cache.pull(symbol, source)
+            except OfflineError as exc:
+                offline = exc.message  # no network: use what is cached, report what is not
+            else:
+                notes.append(f"{symbol}: pulled ({result.mode}), {result.meta.describe()}")
+                if result.reason:
+                    notes.append(f"{symbol}: {result.reason}")
+        cached = cache.read(symbol, source if pull else provider)
+        if cached is None:
+            still.append(symbol)
+            continue
+        frames.append(cached.frame.select("date", pl.lit(symbol, pl.String).alias("symbol"), pl.col("close").cast(pl.Float64)))
+        sources[symbol] = cached.path
+        if offline is not None:
+            notes.append(f"warning: {symbol}: not updated ({offline}); using the cache, {cached.meta.describe()}")
+        elif not pull:
+            notes.append(f"{symbol}: from the cache, {cached.meta.describe()}")
+    if still:
+        raise _missing_error(still, data_dir, not_found, cache.root, source, f"{offline}; " if offline else "")
+    return _price_data(frames, sources, wanted, notes)
+
+
+def _missing_error(
+    missing: Sequence[str],
+    data_dir: Path | str | None,
+    not_found: Callable[[], DataError] | None,
+    cache_root: Path,
+    provider: str,
+    prefix: str,
+) -> MissingDataError:
+    """What is missing, where it was looked for, and the two ways to provide it."""
+    names = ", ".join(repr(s) for s in missing)
+    if data_dir is not None and not_found is not None:
+        where = not_found().message + f", nor in the download cache {str(cache_root)!r}"
+    else:
+        noun = "symbol" if len(missing) == 1 else "symbols"
+        where = f"no data for {noun} {names}: no data directory given, and not in the download cache {str(cache_root)!r}"
+    files = ", ".join(f"{s}.csv" for s in missing)
+    pull = " ".join(missing)
+    flag = f" --provider {provider}" if provider != "yahoo" else ""
+    return MissingDataError(
+        prefix + where,
+        symbols=missing,
+        provider=provider,
+        location=Location(path=str(data_dir)) if data_dir is not None else None,
+        hint=(
+            f"with network: 'eventstudy data pull {pull}{flag}' (or run with --pull); "
+            f"without: pass --data-dir DIR (or set data: {{dir: DIR}} in the study, or ${DATA_DIR_ENV}) "
+            f"with {files} in it ('eventstudy data import FILE' converts a downloaded CSV)"
+        ),
+    )
 
 
 def resolve_data_dir(cli_value: str | None, study_value: str | None, study_path: Path | None) -> Path:

@@ -20,7 +20,9 @@ from pydantic import ValidationError
 
 from eventstudy.conditions import compile_condition, parse, required_features, resolve, to_text
 from eventstudy.config import StatisticsSpec, Study, load_study
-from eventstudy.data import load_prices, resolve_data_dir
+from eventstudy.align import describe_alignment
+from eventstudy.data import find_data_dir, load_prices_any
+from eventstudy.quality import quick_check
 from eventstudy.errors import ConfigError, DataError
 from eventstudy.evaluators import EvaluationContext, Evaluator, build_evaluators, empty_outcomes
 from eventstudy.events import decluster, find_events, gap_thresholds
@@ -73,6 +75,8 @@ class StudyResult:
         What each measure is, in words (report headings).
     tested_measures
         Measures that get significance tests (an event-time path does not).
+    sources
+        The file each symbol's prices came from (a data directory or the download cache).
     column_units
         How each instance-table column is shown: 'date', or a feature unit ('price',
         'fraction' = signed, e.g. a return, 'share' = unsigned, e.g. a drawdown, 'number', 'count').
@@ -82,7 +86,7 @@ class StudyResult:
 
     study: Study
     condition: str
-    data_dir: Path
+    data_dir: Path | None
     start: dt.date | None
     end: dt.date | None
     events: pl.DataFrame
@@ -98,6 +102,7 @@ class StudyResult:
     measure_units: dict[str, str] = field(default_factory=dict)
     measure_titles: dict[str, str] = field(default_factory=dict)
     tested_measures: list[str] = field(default_factory=list)
+    sources: dict[str, Path] = field(default_factory=dict)
     notes: list[str] = field(default_factory=list)
 
 
@@ -135,26 +140,38 @@ class PreparedData:
     """
 
     study: Study
-    directory: Path
+    directory: Path | None
     prices: pl.DataFrame
     timeline: pl.DataFrame
     all_outcomes: pl.DataFrame
     measures: dict[str, Any]
+    sources: dict[str, Path] = field(default_factory=dict)
+    notes: list[str] = field(default_factory=list)
 
 
-def prepare(study: Study, *, data_dir: str | Path | None = None, conditions: Sequence[str] = ()) -> PreparedData:
+def prepare(
+    study: Study,
+    *,
+    data_dir: str | Path | None = None,
+    conditions: Sequence[str] = (),
+    cache_dir: str | Path | None = None,
+    pull: bool = False,
+) -> PreparedData:
     """Load the data and compute features and outcomes for ``study`` (and ``conditions``).
 
     ``conditions`` are further condition texts (a sweep's cells, a nested baseline) whose
     features must be on the timeline too.
     """
-    directory = resolve_data_dir(str(data_dir) if data_dir is not None else None, study.data.dir, study.path)
+    directory = find_data_dir(str(data_dir) if data_dir is not None else None, study.data.dir, study.path)
     symbols = list(dict.fromkeys(study.series.values()))
-    prices = load_prices(directory, symbols).frame
+    loaded = load_prices_any(symbols, data_dir=directory, cache_dir=cache_dir, provider=study.data.provider, pull=pull)
+    prices = loaded.frame
     requests: list[FeatureRequest] = []
     for text in (study.when, *conditions):
         requests += required_features(resolve(parse(text), list(study.series)))
-    timeline = build_timeline(prices, study.series, list(dict.fromkeys(requests)))
+    timeline = build_timeline(
+        prices, study.series, list(dict.fromkeys(requests)), align=study.data.align, max_stale=study.data.max_stale
+    )
     if timeline.is_empty():
         raise DataError(
             f"the series {', '.join(study.series)} have no date in common",
@@ -162,7 +179,12 @@ def prepare(study: Study, *, data_dir: str | Path | None = None, conditions: Seq
         )
     context = EvaluationContext(prices=prices, series=study.series)
     all_outcomes, measures = _evaluate(build_evaluators(study.evaluators), context, timeline.select("date"), list(study.series))
-    return PreparedData(study, directory, prices, timeline, all_outcomes, measures)
+    notes = [
+        *loaded.notes,
+        describe_alignment(study.data.align, study.data.max_stale, next(iter(study.series))),
+        *quick_check(prices),
+    ]
+    return PreparedData(study, directory, prices, timeline, all_outcomes, measures, loaded.sources, notes)
 
 
 def run_study(
@@ -171,12 +193,14 @@ def run_study(
     data_dir: str | Path | None = None,
     start: dt.date | str | None = None,
     end: dt.date | str | None = None,
+    cache_dir: str | Path | None = None,
+    pull: bool = False,
     **overrides: Any,
 ) -> StudyResult:
     """Run a validated study; ``start``/``end`` override its window, ``overrides`` its statistics."""
     statistics = _statistics(study, overrides)
     extra = [statistics.baseline.when] if statistics.baseline is not None else []
-    prepared = prepare(study, data_dir=data_dir, conditions=extra)
+    prepared = prepare(study, data_dir=data_dir, conditions=extra, cache_dir=cache_dir, pull=pull)
     return evaluate(prepared, study, start=start, end=end, statistics=statistics)
 
 
@@ -193,7 +217,7 @@ def evaluate(
     start = _as_date(start) if start is not None else study.window.start
     end = _as_date(end) if end is not None else study.window.end
     statistics = statistics or study.statistics
-    notes: list[str] = []
+    notes: list[str] = list(prepared.notes)
     timeline, measures = prepared.timeline, prepared.measures
     _check_window(timeline, prepared.prices, study, start, end, notes)
 
@@ -233,6 +257,7 @@ def evaluate(
         measure_units=measures["units"],
         measure_titles=measures["titles"],
         tested_measures=measures["tested"],
+        sources=dict(prepared.sources),
         notes=notes,
     )
     if statistics.placebos == 0:

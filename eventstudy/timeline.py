@@ -1,9 +1,11 @@
 """Alignment: one row per study date, one column per series feature.
 
 Each series' features are computed on that series' own full history (so an ATH reflects
-every close before the study's other series even start), then the series are
-inner-joined on date: the study calendar is the dates on which every declared series has
-a close (DESIGN.md, "Alignment").
+every close before the study's other series even start), then the series are put on one
+calendar by :func:`eventstudy.align.align_series`: by default inner-joined on date, so
+the study calendar is the dates on which every declared series has a close (DESIGN.md,
+"Alignment"); with ``align="ffill"`` the first series' calendar, the others carried
+forward for at most ``max_stale`` of its trading days.
 """
 
 from __future__ import annotations
@@ -12,6 +14,7 @@ from collections.abc import Iterable, Mapping
 
 import polars as pl
 
+from eventstudy.align import MAX_STALE, align_series
 from eventstudy.errors import DataError, UnknownNameError, did_you_mean
 from eventstudy.features import FeatureRequest, column_name, compute_features, feature_key
 
@@ -22,6 +25,9 @@ def build_timeline(
     prices: pl.DataFrame,
     series: Mapping[str, str],
     requests: Iterable[FeatureRequest],
+    *,
+    align: str = "inner",
+    max_stale: int = MAX_STALE,
 ) -> pl.DataFrame:
     """The aligned frame a compiled condition is evaluated on.
 
@@ -34,12 +40,16 @@ def build_timeline(
         names may map to the same symbol.
     requests
         Features needed, e.g. from :func:`eventstudy.conditions.required_features`.
+    align
+        ``inner`` (the dates where all series have a close) or ``ffill`` (the first
+        series' dates, the others carried forward; see :mod:`eventstudy.align`).
+    max_stale
+        For ``ffill``: at most this many of the first series' trading days.
 
     Returns
     -------
     ``date`` plus one column per request named ``column_name(series, name, args)`` and
-    ``{series}.close`` for every series, on the dates where all series have a close,
-    sorted by date.
+    ``{series}.close`` for every series, on the study calendar, sorted by date.
 
     Examples
     --------
@@ -74,12 +84,11 @@ def build_timeline(
             raise DataError(f"no prices for symbol {symbol!r}")
         computed[symbol] = compute_features(block, needed)
 
-    timeline: pl.DataFrame | None = None
-    for name, symbol in series.items():
-        part = computed[symbol].select(
+    parts = {
+        name: computed[symbol].select(
             "date",
             *(pl.col(feature_key(f, a)).alias(column_name(name, f, a)) for f, a in wanted[name]),
         )
-        timeline = part if timeline is None else timeline.join(part, on="date", how="inner")
-    assert timeline is not None
-    return timeline.sort("date")
+        for name, symbol in series.items()
+    }
+    return align_series(parts, align, max_stale)

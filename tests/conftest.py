@@ -17,3 +17,9 @@ def shared_data() -> Path:
     if not (SHARED_DATA / "SPX.csv").is_file() or not (SHARED_DATA / "RUT.csv").is_file():
         pytest.skip(f"real data not found at {SHARED_DATA} (set EVENTSTUDY_SHARED_DATA)")
     return SHARED_DATA
+
+
+@pytest.fixture(autouse=True)
+def _isolated_cache(tmp_path_factory: pytest.TempPathFactory, monkeypatch: pytest.MonkeyPatch) -> None:
+    """No test reads or writes the user's download cache."""
+    monkeypatch.setenv("EVENTSTUDY_CACHE", str(tmp_path_factory.mktemp("cache")))

@@ -46,6 +46,13 @@ def result_to_dict(result: StudyResult) -> dict[str, object]:
             "return_kind": "simple",
             "horizon_unit": "trading days",
         },
+        "data": {
+            "dir": str(result.data_dir) if result.data_dir is not None else None,
+            "provider": study.data.provider,
+            "align": study.data.align,
+            "max_stale": study.data.max_stale,
+            "sources": {symbol: str(path) for symbol, path in result.sources.items()},
+        },
         "statistics": result.statistics.model_dump() if result.statistics else None,
         "notes": list(result.notes),
         "events": _rows(result.events),

@@ -237,5 +237,6 @@ def study_lines(result: object) -> list[tuple[str, str]]:
     raw = result.raw_events
     lines.append(("Events", f"{int(raw['kept'].sum())} kept of {raw.height} days the condition held"))
     if not result.timeline.is_empty():
-        lines.append(("Data", f"{result.data_dir} ({result.timeline['date'].min()} .. {result.timeline['date'].max()})"))
+        where = result.data_dir if result.data_dir is not None else "download cache"
+        lines.append(("Data", f"{where} ({result.timeline['date'].min()} .. {result.timeline['date'].max()})"))
     return lines

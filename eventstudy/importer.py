@@ -1,0 +1,767 @@
+"""Importing CSV exports: any common daily-price export into ``DATA_DIR/SYMBOL.csv``.
+
+``eventstudy data import FILE...`` reads Yahoo (``Date,Open,High,Low,Close,Adj
+Close,Volume``), Stooq (``Date,Open,...`` or ``<TICKER>,<PER>,<DATE>,...``), FRED
+(``DATE,SERIES`` / ``observation_date,SERIES``, ``.`` for missing), Investing-style
+(``"Date","Price","Open","High","Low","Vol.","Change %"``, ``Jan 02, 2024`` or
+``01/02/2024``, ``1,234.56``) and similar files, separated by commas, semicolons, tabs or
+bars, with day-first or month-first dates and either decimal mark, and writes the
+project's canonical format: ``date,close[,open,high,low,volume]``, ISO dates, ascending.
+
+It says what it detected (delimiter, date format, number format, the columns used,
+rows, range, rows dropped and why) and refuses to guess: two candidate close columns
+(``Close`` and ``Adj Close``) or dates that read both day-first and month-first end in a
+:class:`ImportQuestion` that names the option answering it (``--column``,
+``--date-format``). Rows without a close (``.``, empty, ``null``) are dropped and counted;
+anything else malformed stops the import at ``file:line``. Writes are atomic, and an
+existing different file is replaced only with ``force``.
+"""
+
+from __future__ import annotations
+
+import csv
+import datetime as dt
+import io
+import os
+import re
+import tempfile
+from collections.abc import Sequence
+from dataclasses import dataclass, field, replace
+from pathlib import Path
+from typing import Literal
+
+import polars as pl
+
+from eventstudy.errors import DataError, Location
+
+__all__ = [
+    "DATE_FORMATS",
+    "DateFormat",
+    "ImportQuestion",
+    "ImportReport",
+    "import_file",
+    "import_files",
+    "read_export",
+]
+
+Order = Literal["ymd", "dmy", "mdy"]
+
+
+@dataclass(frozen=True)
+class DateFormat:
+    """A date layout: its strftime ``pattern``, how it is shown, and its field order."""
+
+    pattern: str
+    label: str
+    order: Order
+
+
+DATE_FORMATS: tuple[DateFormat, ...] = (
+    DateFormat("%Y-%m-%d", "YYYY-MM-DD", "ymd"),
+    DateFormat("%Y%m%d", "YYYYMMDD", "ymd"),
+    DateFormat("%Y/%m/%d", "YYYY/MM/DD", "ymd"),
+    DateFormat("%Y.%m.%d", "YYYY.MM.DD", "ymd"),
+    DateFormat("%d.%m.%Y", "DD.MM.YYYY", "dmy"),
+    DateFormat("%d/%m/%Y", "DD/MM/YYYY", "dmy"),
+    DateFormat("%d-%m-%Y", "DD-MM-YYYY", "dmy"),
+    DateFormat("%m/%d/%Y", "MM/DD/YYYY", "mdy"),
+    DateFormat("%m-%d-%Y", "MM-DD-YYYY", "mdy"),
+    DateFormat("%m.%d.%Y", "MM.DD.YYYY", "mdy"),
+    DateFormat("%b %d, %Y", "Mon DD, YYYY", "mdy"),
+    DateFormat("%B %d, %Y", "Month DD, YYYY", "mdy"),
+    DateFormat("%d %b %Y", "DD Mon YYYY", "dmy"),
+    DateFormat("%d-%b-%Y", "DD-Mon-YYYY", "dmy"),
+    DateFormat("%d %B %Y", "DD Month YYYY", "dmy"),
+)
+"""Date layouts tried, in this order; a time part after an ISO date is ignored."""
+
+DELIMITERS: dict[str, str] = {",": "comma", ";": "semicolon", "\t": "tab", "|": "bar"}
+
+# Header names per role, normalized (lower case, '_' and runs of spaces as one space,
+# '<>' and a trailing '.' stripped); English first, then the German, French, Spanish,
+# Italian and Polish headers of localized exports (Investing, Stooq, brokers).
+_DATE_KEYS = ("date", "observation date", "datetime", "timestamp", "day", "time", "datum", "fecha", "data")
+_CLOSE_KEYS = (
+    "close", "price", "last", "close/last", "closing price", "value",
+    "schluss", "schlusskurs", "zuletzt", "clôture", "dernier", "cierre", "último", "ultimo", "chiusura", "zamkniecie",
+)
+_ADJUSTED_KEYS = ("adj close", "adjclose", "adjusted close", "adj. close")
+_ROLE_KEYS = {
+    "open": ("open", "eröffnung", "eröffn", "ouverture", "ouv", "apertura", "otwarcie"),
+    "high": ("high", "hoch", "plus haut", "haut", "máximo", "max", "massimo", "najwyzszy"),
+    "low": ("low", "tief", "plus bas", "bas", "mínimo", "min", "minimo", "najnizszy"),
+    "volume": ("volume", "vol", "volumen", "wolumen"),
+}
+_TICKER_KEYS = ("ticker", "symbol")
+_PERIOD_KEYS = ("per", "period")
+_OTHER_KEYS = ("time", "openint", "change %", "change", "var. %", "+/- %", "% var", "zmiana")
+_MISSING = ("", ".", "-", "--", "null", "nan", "na", "n/a", "#n/a", "none")
+_SAFE_SYMBOL = re.compile(r"^[A-Za-z0-9^][A-Za-z0-9^_.=\-]*$")
+_OUTPUT_ORDER = ("date", "close", "open", "high", "low", "volume")
+_EXAMPLES = 5
+_NOISE = r"[\s\u00a0\u202f'’$€£¥]"  # spaces, currency signs, Swiss apostrophes: not part of a number
+
+
+class ImportQuestion(DataError):
+    """The file can be read more than one way; the hint names the option that decides."""
+
+
+@dataclass(frozen=True)
+class ImportReport:
+    """What an import detected and did.
+
+    Attributes
+    ----------
+    columns
+        Role (``date``, ``close``, ``open``, ...) -> the header it was read from.
+    dropped
+        Reason -> line numbers of the rows dropped for it.
+    action
+        ``read`` (not written), ``written``, ``replaced``, ``unchanged`` or ``dry run``.
+    frame
+        The canonical rows: ``date, close[, open, high, low, volume]``, ascending.
+    """
+
+    path: Path
+    symbol: str
+    symbol_from: str
+    encoding: str
+    delimiter: str
+    date_format: str
+    decimal: str
+    decimal_evidence: bool
+    columns: dict[str, str]
+    ignored: tuple[str, ...]
+    rows_read: int
+    first: dt.date
+    last: dt.date
+    dropped: dict[str, list[int]]
+    notes: tuple[str, ...]
+    frame: pl.DataFrame = field(repr=False)
+    target: Path | None = None
+    action: str = "read"
+
+    @property
+    def rows(self) -> int:
+        """Rows in the canonical output."""
+        return self.frame.height
+
+    def describe(self) -> str:
+        """A few lines for the terminal: what was detected, used, dropped and written."""
+        target = f" -> {str(self.target)!r}" if self.target is not None else ""
+        lines = [f"{str(self.path)!r}{target} ({self.action})"]
+        thousands = "," if self.decimal == "." else "."
+        number = f"decimal {'point' if self.decimal == '.' else 'comma'} (thousands {thousands!r} ignored)"
+        if not self.decimal_evidence:
+            number += ", assumed: no value shows it"
+        lines.append(
+            f"  detected: {DELIMITERS[self.delimiter]}-separated, {self.encoding}, dates {self.date_format}, {number}"
+        )
+        used = ", ".join(f"{role} <- {name!r}" for role, name in self.columns.items())
+        ignored = f"; ignored {', '.join(repr(c) for c in self.ignored)}" if self.ignored else ""
+        lines.append(f"  columns: {used}{ignored}")
+        lines.append(f"  symbol: {self.symbol!r} (from {self.symbol_from})")
+        lines.append(f"  rows: {self.rows_read:,} read, {self.rows:,} kept, {self.first} .. {self.last}")
+        for reason, where in self.dropped.items():
+            shown = ", ".join(str(n) for n in where[:_EXAMPLES]) + (", ..." if len(where) > _EXAMPLES else "")
+            lines.append(f"  dropped {len(where):,} row{'s' if len(where) != 1 else ''}: {reason} (line{'s' if len(where) != 1 else ''} {shown})")
+        lines.extend(f"  note: {note}" for note in self.notes)
+        return "\n".join(lines)
+
+
+# --------------------------------------------------------------------------- public API
+
+
+def read_export(
+    path: str | Path,
+    *,
+    symbol: str | None = None,
+    column: str | None = None,
+    date_format: str | None = None,
+) -> ImportReport:
+    """Read and normalize one export; nothing is written.
+
+    Parameters
+    ----------
+    symbol
+        The series' name (default: a single ticker in the file, FRED's series column,
+        else the file name).
+    column
+        The header of the close column, when the file has several candidates.
+    date_format
+        ``dmy``, ``mdy`` or ``ymd`` (field order), or a strftime pattern (``%d/%m/%Y``).
+
+    Raises
+    ------
+    ImportQuestion
+        The file is ambiguous; the message asks, the hint names the option.
+    DataError
+        The file cannot be read as a daily price table (with the line where it fails).
+
+    Examples
+    --------
+    >>> report = read_export("SPX.csv")  # doctest: +SKIP
+    >>> report.frame.columns  # doctest: +SKIP
+    ['date', 'close', 'open', 'high', 'low', 'volume']
+    """
+    path = Path(path)
+    where = Location(path=str(path))
+    try:
+        data = path.read_bytes()
+    except FileNotFoundError:
+        raise DataError(f"file {str(path)!r} does not exist", location=where) from None
+    except OSError as exc:
+        raise DataError(f"cannot read {str(path)!r}: {exc.strerror or exc}", location=where) from None
+    text, encoding = _decode(data)
+    delimiter = _sniff_delimiter(text, path)
+    header, records = _records(text, delimiter, path)
+    keys = [_key(h) for h in header]
+    roles = _roles(header, keys, column, path)
+    ticker = _first_index(keys, _TICKER_KEYS)
+    period = _first_index(keys, _PERIOD_KEYS)
+
+    raw = pl.DataFrame(
+        {
+            "line": [line for line, _ in records],
+            **{role: [fields[index] for _, fields in records] for role, index in roles.items()},
+        },
+        schema={"line": pl.Int64, **{role: pl.String for role in roles}},
+    )
+    if period is not None:
+        _check_daily(records, period, header[period], path)
+    symbol, symbol_from = _symbol(symbol, records, ticker, header, roles, keys, path)
+
+    raw = raw.with_columns(pl.col(r).str.strip_chars() for r in roles)
+    blank = pl.all_horizontal(pl.col(r).is_null() | (pl.col(r) == "") for r in roles)
+    raw = raw.filter(~blank)
+    rows_read = raw.height
+    if rows_read == 0:
+        raise DataError(f"{path.name!r} has a header but no rows", location=where)
+
+    dropped: dict[str, list[int]] = {}
+    close_text = pl.col("close").fill_null("")
+    missing = close_text.str.to_lowercase().is_in(list(_MISSING))
+    for marker, lines in (
+        raw.filter(missing).group_by(close_text.alias("marker")).agg(pl.col("line").sort()).sort("marker").iter_rows()
+    ):
+        shown = f"{marker!r}" if marker else "empty"
+        dropped[f"close missing ({shown})"] = lines
+    raw = raw.filter(~missing)
+    if raw.is_empty():
+        raise DataError(f"{path.name!r} has no row with a close in column {header[roles['close']]!r}", location=where)
+
+    fmt, date_notes = _date_format(raw, date_format, path)
+    decimal, evidence = _decimal(raw, [r for r in roles if r in ("close", "open", "high", "low")], delimiter, path)
+    value_notes: list[str] = []
+    frame = _parse_rows(raw, roles, fmt, decimal, path, header, value_notes)
+    frame, notes = _order(frame, path, dropped)
+    columns = {role: header[index] for role, index in sorted(roles.items(), key=lambda kv: _OUTPUT_ORDER.index(kv[0]))}
+    used = set(roles.values())
+    ignored = tuple(h for i, h in enumerate(header) if i not in used)
+    frame = frame.select([c for c in _OUTPUT_ORDER if c in frame.columns])
+    return ImportReport(
+        path=path,
+        symbol=symbol,
+        symbol_from=symbol_from,
+        encoding=encoding,
+        delimiter=delimiter,
+        date_format=fmt.label,
+        decimal=decimal,
+        decimal_evidence=evidence,
+        columns=columns,
+        ignored=ignored,
+        rows_read=rows_read,
+        first=frame["date"].min(),
+        last=frame["date"].max(),
+        dropped=dropped,
+        notes=tuple(date_notes + notes + value_notes),
+        frame=frame,
+    )
+
+
+def import_file(
+    path: str | Path,
+    data_dir: str | Path,
+    *,
+    symbol: str | None = None,
+    column: str | None = None,
+    date_format: str | None = None,
+    force: bool = False,
+    dry_run: bool = False,
+) -> ImportReport:
+    """Read one export and write ``data_dir/SYMBOL.csv`` (see :func:`read_export`).
+
+    An existing file with the same content is left alone (``unchanged``); a different
+    one is replaced only with ``force``. ``data_dir`` is created if needed.
+
+    Examples
+    --------
+    >>> print(import_file("Downloads/^GSPC.csv", "data", symbol="SPX").describe())  # doctest: +SKIP
+    """
+    return import_files([path], data_dir, symbol=symbol, column=column, date_format=date_format,
+                        force=force, dry_run=dry_run)[0]
+
+
+def import_files(
+    paths: Sequence[str | Path],
+    data_dir: str | Path,
+    *,
+    symbol: str | None = None,
+    column: str | None = None,
+    date_format: str | None = None,
+    force: bool = False,
+    dry_run: bool = False,
+) -> list[ImportReport]:
+    """Import several exports; every file is read and checked before anything is written.
+
+    Raises
+    ------
+    DataError
+        ``symbol`` given with several files, two files naming the same symbol, a target
+        that exists with different content (without ``force``), or any read error.
+    """
+    if symbol is not None and len(paths) > 1:
+        raise DataError("--symbol names one series, but several files were given", hint="import the files one at a time to name each")
+    data_dir = Path(data_dir)
+    if data_dir.exists() and not data_dir.is_dir():
+        raise DataError(f"data directory {str(data_dir)!r} is not a directory")
+    reports = [read_export(p, symbol=symbol, column=column, date_format=date_format) for p in paths]
+    seen: dict[str, Path] = {}
+    for report in reports:
+        other = seen.get(report.symbol.lower())
+        if other is not None:
+            raise DataError(
+                f"{str(other)!r} and {str(report.path)!r} would both become {report.symbol + '.csv'!r}",
+                hint="import them one at a time with --symbol NAME",
+            )
+        seen[report.symbol.lower()] = report.path
+    planned = [(report, _target(report, data_dir, force)) for report in reports]
+    done = []
+    for report, (target, content, action) in planned:
+        if not dry_run and action != "unchanged":
+            data_dir.mkdir(parents=True, exist_ok=True)
+            _write_atomic(target, content)
+        done.append(replace(report, target=target, action="dry run" if dry_run else action))
+    return done
+
+
+# --------------------------------------------------------------------------- reading
+
+
+def _decode(data: bytes) -> tuple[str, str]:
+    """Text and encoding name: UTF-8 (with or without BOM), else Windows-1252."""
+    try:
+        return data.decode("utf-8-sig"), "utf-8"
+    except UnicodeDecodeError:
+        return data.decode("cp1252", errors="replace"), "windows-1252"
+
+
+def _sniff_delimiter(text: str, path: Path) -> str:
+    """The delimiter that splits the header into 2+ fields and most sampled rows alike.
+
+    A row that disagrees is reported later, at its line, by :func:`_records`.
+    """
+    sample = "\n".join(line for line in text.splitlines()[:200] if line.strip())
+    best: tuple[float, int, str] | None = None
+    for delimiter in DELIMITERS:
+        rows = [r for r in csv.reader(io.StringIO(sample), delimiter=delimiter) if any(f.strip() for f in r)]
+        if not rows or len(_trim(rows[0])) < 2:
+            continue
+        width = len(_trim(rows[0]))
+        body = rows[1:]
+        share = sum(len(_trim(r)) == width or len(r) == width for r in body) / len(body) if body else 1.0
+        if share >= 0.5 and (best is None or (share, width) > best[:2]):
+            best = (share, width, delimiter)
+    if best is None:
+        first = next((line for line in text.splitlines() if line.strip()), "")
+        raise DataError(
+            f"cannot tell how the fields of {path.name!r} are separated (tried comma, semicolon, tab, bar)",
+            location=Location(path=str(path), line=1, source_line=first[:200] or None, column=1 if first else None),
+            hint="a header line and one row per day, every row with the same number of fields",
+        )
+    return best[2]
+
+
+def _trim(fields: list[str]) -> list[str]:
+    """Fields without trailing empty ones (a trailing delimiter)."""
+    out = list(fields)
+    while out and not out[-1].strip():
+        out.pop()
+    return out
+
+
+def _records(text: str, delimiter: str, path: Path) -> tuple[list[str], list[tuple[int, list[str]]]]:
+    """The header and ``(line, fields)`` per non-blank row, every row as wide as the header."""
+    reader = csv.reader(io.StringIO(text), delimiter=delimiter)
+    header: list[str] | None = None
+    records: list[tuple[int, list[str]]] = []
+    start = 1
+    for fields in reader:
+        line, start = start, reader.line_num + 1
+        if not any(f.strip() for f in fields):
+            continue
+        if header is None:
+            header = _trim(fields)
+            continue
+        if len(fields) != len(header):
+            trimmed = _trim(fields)
+            if len(trimmed) > len(header):
+                raise DataError(
+                    f"line {line} of {path.name!r} has {len(trimmed)} fields, the header has {len(header)}",
+                    location=Location(path=str(path), line=line),
+                    hint="a value with the delimiter in it must be quoted",
+                )
+            fields = trimmed + [""] * (len(header) - len(trimmed))
+        records.append((line, fields))
+    if header is None:
+        raise DataError(f"{path.name!r} is empty", location=Location(path=str(path)))
+    return header, records
+
+
+def _key(header: str) -> str:
+    """A header normalized for matching: ``' <Adj_Close> '`` -> ``'adj close'``."""
+    text = header.strip().lstrip("\ufeff").strip().strip('"').strip().strip("<>").strip()
+    return re.sub(r"[\s_]+", " ", text.lower()).rstrip(".").strip()
+
+
+def _first_index(keys: Sequence[str], accepted: Sequence[str]) -> int | None:
+    for name in accepted:
+        if name in keys:
+            return keys.index(name)
+    return None
+
+
+def _roles(header: list[str], keys: list[str], column: str | None, path: Path) -> dict[str, int]:
+    """Role -> column index; the close is asked about when more than one column could be it."""
+    where = Location(path=str(path), line=1)
+    shown = ", ".join(repr(h) for h in header)
+    roles: dict[str, int] = {}
+    date = _first_index(keys, _DATE_KEYS)
+    if date is None:
+        raise DataError(
+            f"no date column in {path.name!r}; the columns are {shown}",
+            location=where,
+            hint=f"name it one of {', '.join(repr(k) for k in _DATE_KEYS)}",
+        )
+    roles["date"] = date
+    for role, accepted in _ROLE_KEYS.items():
+        index = _first_index(keys, accepted)
+        if index is not None:
+            roles[role] = index
+    if column is not None:
+        hits = [i for i, h in enumerate(header) if h.strip() == column.strip()] or [
+            i for i, k in enumerate(keys) if k == _key(column)
+        ]
+        if not hits:
+            raise DataError(f"--column {column!r} is not a column of {path.name!r}; the columns are {shown}", location=where)
+        close = hits[0]
+        for role in [r for r, i in roles.items() if i == close and r != "date"]:
+            del roles[role]
+    else:
+        candidates = [i for i, k in enumerate(keys) if k in _CLOSE_KEYS + _ADJUSTED_KEYS]
+        if len(candidates) > 1:
+            names = " and ".join(repr(header[i]) for i in candidates)
+            adjusted = any(keys[i] in _ADJUSTED_KEYS for i in candidates)
+            why = (
+                " (the traded close, as an index publishes it, or the close adjusted for dividends and splits?)"
+                if adjusted else ""
+            )
+            raise ImportQuestion(
+                f"{path.name!r} has {names}: which one is the close?{why}",
+                location=where,
+                hint=" or ".join(f"--column {header[i]!r}" for i in candidates),
+            )
+        if candidates:
+            close = candidates[0]
+        else:
+            taken = set(roles.values()) | {
+                i for i, k in enumerate(keys) if k in _TICKER_KEYS + _PERIOD_KEYS + _OTHER_KEYS
+            }
+            rest = [i for i in range(len(header)) if i not in taken]
+            if len(rest) != 1:
+                raise ImportQuestion(
+                    f"which column of {path.name!r} is the close? the columns are {shown}",
+                    location=where,
+                    hint="name it with --column NAME",
+                )
+            close = rest[0]
+    if close == date:
+        raise DataError(f"--column {column!r} is the date column", location=where)
+    roles["close"] = close
+    return roles
+
+
+def _check_daily(records: list[tuple[int, list[str]]], period: int, name: str, path: Path) -> None:
+    """Stooq's ``<PER>`` column must say daily (``D``)."""
+    for line, fields in records:
+        value = fields[period].strip().upper()
+        if value and value != "D":
+            raise DataError(
+                f"{path.name!r} is not daily data: {name!r} is {fields[period].strip()!r} on line {line}",
+                location=Location(path=str(path), line=line),
+                hint="download the daily ('d') series",
+            )
+
+
+def _symbol(
+    given: str | None,
+    records: list[tuple[int, list[str]]],
+    ticker: int | None,
+    header: list[str],
+    roles: dict[str, int],
+    keys: list[str],
+    path: Path,
+) -> tuple[str, str]:
+    """The series' name and where it came from."""
+    if given is not None:
+        name, source = given.strip(), "--symbol"
+    elif ticker is not None:
+        values = sorted({fields[ticker].strip() for _, fields in records if fields[ticker].strip()})
+        if len(values) > 1:
+            shown = ", ".join(repr(v) for v in values[:5]) + (", ..." if len(values) > 5 else "")
+            raise DataError(
+                f"{path.name!r} holds several tickers ({shown}) in column {header[ticker]!r}",
+                location=Location(path=str(path)),
+                hint="a long file with a symbol column can go into the data directory as it is; import files of one series",
+            )
+        name, source = (values[0], f"the {header[ticker]!r} column") if values else (path.stem, "the file name")
+    elif len(header) == 2 and keys[roles["close"]] not in _CLOSE_KEYS + _ADJUSTED_KEYS and _SAFE_SYMBOL.match(header[roles["close"]].strip()):
+        name, source = header[roles["close"]].strip(), "FRED's series column"
+    else:
+        name, source = path.stem, "the file name"
+    if not _SAFE_SYMBOL.match(name):
+        raise ImportQuestion(
+            f"what is the symbol of {path.name!r}? {name!r} (from {source}) is not a usable file name",
+            location=Location(path=str(path)),
+            hint="name it with --symbol NAME (letters, digits and ^ _ . = -), e.g. --symbol SPX",
+        )
+    return name, source
+
+
+def _date_format(raw: pl.DataFrame, wanted: str | None, path: Path) -> tuple[DateFormat, list[str]]:
+    """The one date layout that reads every date, or a question when two do."""
+    text = _date_text(pl.col("date"))
+    values = raw.select(text.alias("d"))["d"]
+    notes: list[str] = []
+    if wanted is not None and "%" in wanted:
+        candidates = [DateFormat(wanted, wanted, "ymd")]
+    else:
+        orders = {"dmy", "mdy", "ymd"}
+        if wanted is not None:
+            if wanted.lower() not in orders:
+                raise DataError(
+                    f"--date-format {wanted!r} is not understood",
+                    hint="use dmy (day first), mdy (month first), ymd, or a pattern such as '%d/%m/%Y'",
+                )
+            orders = {wanted.lower()}
+        candidates = [f for f in DATE_FORMATS if f.order in orders]
+    fitting: list[DateFormat] = []
+    best: tuple[int, DateFormat] | None = None
+    for fmt in candidates:
+        parsed = _parse_dates(values, fmt.pattern)
+        ok = parsed.is_not_null().sum()
+        if ok == len(values):
+            fitting.append(fmt)
+        if best is None or ok > best[0]:
+            best = (ok, fmt)
+    if not fitting:
+        assert best is not None
+        parsed = _parse_dates(values, best[1].pattern)
+        index = int(parsed.is_null().arg_true()[0])
+        line = int(raw["line"][index])
+        bad = raw["date"][index]
+        guess = f" (most dates read as {best[1].label})" if best[0] else ""
+        raise DataError(
+            f"unparseable date {bad!r} in {path.name!r}{guess}",
+            location=Location(path=str(path), line=line),
+            hint="dates like 2024-01-02, 20240102, 02.01.2024, 01/02/2024, Jan 02, 2024; or give --date-format '%d/%m/%Y'",
+        )
+    orders_fitting = {f.order for f in fitting}
+    if {"dmy", "mdy"} <= orders_fitting:
+        example = values[0]
+        day_first = next(f for f in fitting if f.order == "dmy")
+        month_first = next(f for f in fitting if f.order == "mdy")
+        a = _parse_dates(pl.Series([example]), day_first.pattern)[0]
+        b = _parse_dates(pl.Series([example]), month_first.pattern)[0]
+        raise ImportQuestion(
+            f"are the dates of {path.name!r} day first or month first? {example!r} reads as "
+            f"{a:%d %B %Y} ({day_first.label}) or {b:%d %B %Y} ({month_first.label}), and no date in the file settles it",
+            location=Location(path=str(path)),
+            hint="--date-format dmy (day first) or --date-format mdy (month first)",
+        )
+    chosen = fitting[0]
+    numeric = "%b" not in chosen.pattern and "%B" not in chosen.pattern
+    if wanted is not None:
+        notes.append(f"dates read as {chosen.label}, as --date-format {wanted!r} says")
+    elif numeric and chosen.order in ("dmy", "mdy"):
+        first, other = ("day", "month") if chosen.order == "dmy" else ("month", "day")
+        notes.append(f"dates read {first} first ({chosen.label}): a day above 12 in the file rules out {other} first")
+    return chosen, notes
+
+
+def _date_text(col: pl.Expr) -> pl.Expr:
+    """Date text with an ISO time part (``2024-01-02 00:00:00-05:00``) cut off."""
+    iso_time = col.str.contains(r"^\d{4}-\d{2}-\d{2}[T ]")
+    return pl.when(iso_time).then(col.str.slice(0, 10)).otherwise(col)
+
+
+def _parse_dates(values: pl.Series, pattern: str) -> pl.Series:
+    """Parsed dates (null where a value does not fit, or the year is outside 1800..2200)."""
+    parsed = values.str.to_date(pattern, strict=False)
+    years = parsed.dt.year()
+    return parsed.zip_with((years >= 1800) & (years <= 2200), pl.Series([None] * len(parsed), dtype=pl.Date))
+
+
+def _decimal(raw: pl.DataFrame, price_roles: list[str], delimiter: str, path: Path) -> tuple[str, bool]:
+    """The decimal mark of the price columns and whether any value showed it."""
+    texts = pl.concat([raw[r].alias("v") for r in price_roles]).drop_nulls().str.replace_all(_NOISE, "")
+    point = texts.str.contains(r",\d*\.\d*$") | (
+        texts.str.contains(r"^-?\d*\.\d+$") & ~texts.str.contains(r"^-?\d{1,3}(\.\d{3})+$")
+    )
+    comma = texts.str.contains(r"\.\d*,\d*$") | (
+        texts.str.contains(r"^-?\d*,\d+$") & ~texts.str.contains(r"^-?\d{1,3}(,\d{3})+$")
+    )
+    n_point, n_comma = int(point.sum()), int(comma.sum())
+    if n_point and n_comma:
+        a = texts.filter(point)[0]
+        b = texts.filter(comma)[0]
+        raise DataError(
+            f"{path.name!r} mixes decimal marks: {a!r} has a decimal point, {b!r} a decimal comma",
+            location=Location(path=str(path)),
+        )
+    if n_comma:
+        return ",", True
+    if n_point:
+        return ".", True
+    return ".", False
+
+
+def _number(col: pl.Expr, decimal: str) -> pl.Expr:
+    """Text to Float64 with the given decimal mark (the other mark is a thousands separator)."""
+    text = col.str.replace_all(_NOISE, "")
+    if decimal == ",":
+        text = text.str.replace_all(".", "", literal=True).str.replace_all(",", ".", literal=True)
+    else:
+        text = text.str.replace_all(",", "", literal=True)
+    return text.cast(pl.Float64, strict=False)
+
+
+def _volume(col: pl.Expr, decimal: str) -> pl.Expr:
+    """Volume text to Float64; ``1.5M`` style suffixes (K, M, B) multiply."""
+    text = col.str.replace_all(r"\s", "").str.to_uppercase()
+    suffix = text.str.extract(r"([KMB])$", 1)
+    factor = suffix.replace_strict({"K": 1e3, "M": 1e6, "B": 1e9}, default=1.0, return_dtype=pl.Float64)
+    base = _number(text.str.replace(r"[KMB]$", ""), decimal)
+    missing = text.fill_null("").str.to_lowercase().is_in(list(_MISSING))
+    return pl.when(missing).then(None).otherwise(base * factor)
+
+
+def _parse_rows(
+    raw: pl.DataFrame, roles: dict[str, int], fmt: DateFormat, decimal: str, path: Path, header: list[str],
+    notes: list[str],
+) -> pl.DataFrame:
+    """Typed rows; a non-numeric or non-positive close (or price) stops the import at its line."""
+    exprs = [pl.col("line"), _date_text(pl.col("date")).str.to_date(fmt.pattern, strict=False).alias("date")]
+    for role in ("close", "open", "high", "low"):
+        if role in roles:
+            missing = pl.col(role).fill_null("").str.to_lowercase().is_in(list(_MISSING))
+            exprs.append(pl.when(missing).then(None).otherwise(_number(pl.col(role), decimal)).alias(role))
+            exprs.append(pl.col(role).alias(f"{role}_text"))
+    if "volume" in roles:
+        exprs.append(_volume(pl.col("volume"), decimal).alias("volume"))
+        exprs.append(pl.col("volume").alias("volume_text"))
+    frame = raw.select(exprs)
+    for role in [r for r in ("close", "open", "high", "low", "volume") if r in roles]:
+        text = pl.col(f"{role}_text")
+        unreadable = pl.col(role).is_null() & ~text.fill_null("").str.to_lowercase().is_in(list(_MISSING))
+        bad = frame.filter(unreadable | ((pl.col(role) <= 0) if role == "close" else (pl.col(role) < 0)))
+        if not bad.is_empty():
+            line, value = int(bad["line"][0]), bad[f"{role}_text"][0]
+            kind = "non-numeric" if bad[role][0] is None else "non-positive" if role == "close" else "negative"
+            raise DataError(
+                f"{kind} {role} {value!r} in column {header[roles[role]]!r} of {path.name!r}",
+                location=Location(path=str(path), line=line),
+                hint="prices must be numbers above 0; write a missing value as an empty field or '.'",
+            )
+    for role in [r for r in ("open", "high", "low") if r in roles]:
+        zero = frame.filter(pl.col(role) == 0)["line"].to_list()
+        if zero:
+            notes.append(f"{role} is 0 on {len(zero):,} row(s) (from line {zero[0]}): written empty, the close is kept")
+            frame = frame.with_columns(pl.when(pl.col(role) == 0).then(None).otherwise(pl.col(role)).alias(role))
+    frame = frame.drop([c for c in frame.columns if c.endswith("_text")])
+    if "volume" in frame.columns:
+        volume = frame["volume"].drop_nulls()
+        if volume.len() and bool((volume == volume.round(0)).all()):
+            frame = frame.with_columns(pl.col("volume").cast(pl.Int64))
+    keep = [c for c in ("open", "high", "low", "volume") if c in frame.columns and frame[c].null_count() < frame.height]
+    return frame.select("line", "date", "close", *keep)
+
+
+def _order(frame: pl.DataFrame, path: Path, dropped: dict[str, list[int]]) -> tuple[pl.DataFrame, list[str]]:
+    """Ascending and one row per date: exact repeats dropped, conflicting ones refused."""
+    notes: list[str] = []
+    dates = frame["date"]
+    if frame.height > 1 and not dates.is_sorted():
+        if dates.is_sorted(descending=True):
+            notes.append("rows were newest first: written oldest first")
+        else:
+            notes.append("rows were out of date order: sorted")
+    values = [c for c in frame.columns if c != "line"]
+    frame = frame.sort("date", "line")
+    repeat = frame.select(pl.struct(values).is_first_distinct()).to_series()
+    if not bool(repeat.all()):
+        dropped["repeated row (same date and values)"] = frame.filter(~repeat)["line"].to_list()
+        frame = frame.filter(repeat)
+    clash = frame.filter(pl.col("date").is_duplicated())
+    if not clash.is_empty():
+        first = clash.filter(pl.col("date") == clash["date"][0])
+        lines = first["line"].to_list()
+        raise DataError(
+            f"date {first['date'][0].isoformat()!r} appears with different values on lines "
+            + ", ".join(str(n) for n in lines) + f" of {path.name!r}",
+            location=Location(path=str(path), line=int(lines[1])),
+            hint="keep one row per date",
+        )
+    return frame.drop("line"), notes
+
+
+# --------------------------------------------------------------------------- writing
+
+
+def _target(report: ImportReport, data_dir: Path, force: bool) -> tuple[Path, bytes, str]:
+    """The file to write, its content, and what writing it means (refusing a silent overwrite)."""
+    target = data_dir / f"{report.symbol}.csv"
+    content = report.frame.write_csv(date_format="%Y-%m-%d").encode("utf-8")
+    if data_dir.is_dir():
+        clashes = sorted(
+            p for p in data_dir.iterdir()
+            if p.suffix.lower() in (".csv", ".parquet") and p.stem.lower() == report.symbol.lower() and p.name != target.name
+        )
+        if clashes:
+            raise DataError(
+                f"{str(clashes[0])!r} already holds {report.symbol!r}: the data directory would have two files for it",
+                location=Location(path=str(clashes[0])),
+                hint="remove or rename that file, or import under another name with --symbol",
+            )
+    if target.exists():
+        if target.read_bytes() == content:
+            return target, content, "unchanged"
+        if not force:
+            raise DataError(
+                f"{str(target)!r} already exists with different content",
+                location=Location(path=str(target)),
+                hint="pass --force to replace it, or --symbol NAME to import under another name",
+            )
+        return target, content, "replaced"
+    return target, content, "written"
+
+
+def _write_atomic(target: Path, content: bytes) -> None:
+    """Write to a temporary file beside ``target``, then rename it over ``target``."""
+    fd, name = tempfile.mkstemp(dir=target.parent, prefix=f".{target.name}.", suffix=".tmp")
+    try:
+        with os.fdopen(fd, "wb") as handle:
+            handle.write(content)
+        os.replace(name, target)
+    finally:
+        Path(name).unlink(missing_ok=True)

@@ -1,0 +1,146 @@
+"""The provider interface: where daily history is downloaded from, and its registry.
+
+A provider turns a symbol into a polars frame ``date, close`` (plus ``open, high, low,
+volume`` when the source has them), one row per trading day, ascending. Built-in
+providers are ``yahoo`` (through the optional ``yfinance`` package) and ``fred`` (FRED's
+CSV endpoint, standard library only); installed packages add their own through the
+``eventstudy.providers`` entry-point group::
+
+    from eventstudy.providers import PROVIDERS, Provider
+
+    @PROVIDERS.register("mysource")
+    class MySource(Provider):
+        name = "mysource"
+        def fetch(self, remote, start, end): ...
+
+Network failures raise :class:`OfflineError`, anything else the source refuses
+:class:`ProviderError`; both are :class:`~eventstudy.errors.DataError`, so the CLI prints
+one message and exits with code 2.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from typing import Any, ClassVar
+
+import polars as pl
+
+from eventstudy.errors import DataError
+from eventstudy.registry import Registry
+
+__all__ = [
+    "OPTIONAL_COLUMNS",
+    "PROVIDERS",
+    "OfflineError",
+    "Provider",
+    "ProviderError",
+    "get_provider",
+    "normalize_history",
+]
+
+OPTIONAL_COLUMNS: tuple[str, ...] = ("open", "high", "low", "volume")
+"""Columns a provider adds after ``date, close`` when its source has them, in this order."""
+
+PROVIDERS: Registry[type[Provider]] = Registry("provider", "eventstudy.providers")
+"""Provider classes by name; ``eventstudy.providers`` entry points add more."""
+
+
+class ProviderError(DataError):
+    """A source refused or could not serve a symbol (unknown symbol, bad response, missing package)."""
+
+
+class OfflineError(ProviderError):
+    """The source could not be reached (no network, DNS failure, timeout)."""
+
+    def __init__(self, message: str, **kwargs: Any) -> None:
+        kwargs.setdefault(
+            "hint",
+            "check the network connection and try again; without network, download a CSV elsewhere, "
+            "'eventstudy data import FILE --data-dir DIR', and run with --data-dir DIR",
+        )
+        super().__init__(message, **kwargs)
+
+
+class Provider:
+    """A source of daily history. Subclasses set ``name`` and implement :meth:`fetch`.
+
+    ``ALIASES`` maps common names (upper case) to the source's own symbols, e.g.
+    ``{"SPX": "^GSPC"}``; the cache files a series under the name the user asked for.
+    """
+
+    name: ClassVar[str] = ""
+    description: ClassVar[str] = ""
+    ALIASES: ClassVar[dict[str, str]] = {}
+
+    def remote_symbol(self, symbol: str) -> str:
+        """The source's symbol for ``symbol`` (an alias, any letter case, or the name itself)."""
+        return self.ALIASES.get(symbol.strip().upper(), symbol.strip())
+
+    def fetch(self, remote: str, start: dt.date | None, end: dt.date | None) -> pl.DataFrame:
+        """Download ``remote`` between ``start`` and ``end`` (inclusive; ``None`` = open).
+
+        Returns a frame with ``date`` and ``close`` and any of :data:`OPTIONAL_COLUMNS`;
+        :meth:`download` cleans it up.
+        """
+        raise NotImplementedError
+
+    def download(self, symbol: str, start: dt.date | None = None, end: dt.date | None = None) -> pl.DataFrame:
+        """Daily history of ``symbol`` (alias resolved), cleaned by :func:`normalize_history`.
+
+        Examples
+        --------
+        >>> frame = get_provider("fred").download("SP500", dt.date(2024, 1, 1))  # doctest: +SKIP
+        >>> frame.columns  # doctest: +SKIP
+        ['date', 'close']
+        """
+        remote = self.remote_symbol(symbol)
+        frame = self.fetch(remote, start, end)
+        return normalize_history(frame, f"{self.name} {remote!r}", start, end)
+
+
+def get_provider(name: str) -> Provider:
+    """An instance of the provider registered as ``name`` (unknown names get a suggestion).
+
+    Examples
+    --------
+    >>> get_provider("yahoo").remote_symbol("SPX")
+    '^GSPC'
+    """
+    return PROVIDERS.get(name)()
+
+
+def normalize_history(
+    frame: pl.DataFrame, what: str, start: dt.date | None = None, end: dt.date | None = None
+) -> pl.DataFrame:
+    """``date, close[, open, high, low, volume]``: typed, in range, ascending, one row per date.
+
+    Rows without a usable close (null, NaN, not > 0) are dropped: sources mark holidays
+    that way (FRED's ``.``). A repeated date keeps its last row (the source's correction).
+
+    Raises
+    ------
+    ProviderError
+        No ``date``/``close`` column, or no usable row in the range.
+    """
+    for column in ("date", "close"):
+        if column not in frame.columns:
+            raise ProviderError(f"{what} returned no {column!r} column (got {frame.columns!r})")
+    extra = [c for c in OPTIONAL_COLUMNS if c in frame.columns and frame[c].null_count() < frame.height]
+    date = pl.col("date")
+    if frame.schema["date"] != pl.Date:
+        date = date.cast(pl.Date)
+    out = frame.select(
+        date.alias("date"),
+        *(pl.col(c).cast(pl.Float64).fill_nan(None).alias(c) for c in ("close", *extra)),
+    ).filter(pl.col("date").is_not_null() & (pl.col("close") > 0) & pl.col("close").is_finite())
+    if start is not None:
+        out = out.filter(pl.col("date") >= start)
+    if end is not None:
+        out = out.filter(pl.col("date") <= end)
+    out = out.unique("date", keep="last").sort("date")
+    if out.is_empty():
+        when = ""
+        if start is not None or end is not None:
+            when = f" between {start.isoformat() if start else 'the start'} and {end.isoformat() if end else 'today'}"
+        raise ProviderError(f"{what} returned no prices{when}", hint="check the symbol (and the provider)")
+    return out

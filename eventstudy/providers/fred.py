@@ -1,0 +1,97 @@
+"""FRED (Federal Reserve Economic Data) through its public CSV endpoint, standard library only.
+
+``https://fred.stlouisfed.org/graph/fredgraph.csv?id=SERIES`` answers with two columns,
+``observation_date,SERIES`` (older answers: ``DATE,SERIES``), missing days written ``.``
+or left empty. Symbols are FRED series ids (``SP500``, ``NASDAQCOM``, ``DJIA``,
+``DGS10``, ``DCOILWTICO``, ...); FRED's S&P 500 and Dow series cover only the last ten
+years (licensing), while many rates and commodity series go back decades.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import io
+import socket
+from urllib.error import HTTPError, URLError
+from urllib.parse import urlencode
+from urllib.request import Request, urlopen
+
+import polars as pl
+
+from eventstudy.providers.base import PROVIDERS, OfflineError, Provider, ProviderError
+
+__all__ = ["FRED_URL", "Fred", "parse_fred_csv"]
+
+FRED_URL = "https://fred.stlouisfed.org/graph/fredgraph.csv"
+"""The CSV endpoint; ``id`` names the series, ``cosd`` / ``coed`` bound the dates."""
+
+_TIMEOUT = 60.0
+_MISSING = (".", "", "nan", "na", "#n/a")
+
+
+@PROVIDERS.register("fred")
+class Fred(Provider):
+    """FRED series by id, e.g. ``SP500`` (10 years), ``NASDAQCOM`` (from 1971), ``DGS10``."""
+
+    name = "fred"
+    description = "FRED series by id (fredgraph.csv); daily values, '.' days dropped"
+
+    def remote_symbol(self, symbol: str) -> str:
+        """FRED ids are upper case; no aliases."""
+        return symbol.strip().upper()
+
+    def fetch(self, remote: str, start: dt.date | None, end: dt.date | None) -> pl.DataFrame:
+        params = {"id": remote}
+        if start is not None:
+            params["cosd"] = start.isoformat()
+        if end is not None:
+            params["coed"] = end.isoformat()
+        url = f"{FRED_URL}?{urlencode(params)}"
+        request = Request(url, headers={"User-Agent": "eventstudy (https://pypi.org/project/eventstudy)"})
+        try:
+            with urlopen(request, timeout=_TIMEOUT) as response:
+                body = response.read()
+        except HTTPError as exc:
+            if exc.code in (400, 404):
+                raise ProviderError(
+                    f"fred has no series {remote!r} (HTTP {exc.code})",
+                    hint="FRED ids are listed at fred.stlouisfed.org, e.g. 'SP500', 'NASDAQCOM', 'DGS10'",
+                ) from None
+            raise ProviderError(f"fred answered HTTP {exc.code} for {remote!r}: {exc.reason}") from None
+        except (URLError, socket.timeout, TimeoutError, ConnectionError) as exc:
+            reason = getattr(exc, "reason", exc)
+            raise OfflineError(f"cannot reach fred.stlouisfed.org for {remote!r}: {reason}") from None
+        return parse_fred_csv(body, remote)
+
+
+def parse_fred_csv(body: bytes, remote: str) -> pl.DataFrame:
+    """``date, close`` from a fredgraph.csv answer; ``.`` and empty values become null.
+
+    Examples
+    --------
+    >>> parse_fred_csv(b"observation_date,SP500\\n2024-01-02,4742.83\\n2024-01-15,.\\n", "SP500").rows()
+    [(datetime.date(2024, 1, 2), 4742.83), (datetime.date(2024, 1, 15), None)]
+    """
+    text = body.decode("utf-8-sig", errors="replace")
+    if text.lstrip().startswith("<"):
+        raise ProviderError(
+            f"fred answered with a web page, not CSV, for {remote!r}",
+            hint="the series id may not exist; FRED ids look like 'SP500', 'NASDAQCOM', 'DGS10'",
+        )
+    try:
+        raw = pl.read_csv(io.StringIO(text), infer_schema=False)
+    except pl.exceptions.PolarsError as exc:
+        raise ProviderError(f"cannot read fred's answer for {remote!r} as CSV: {exc}") from None
+    columns = raw.columns
+    if len(columns) < 2 or columns[0].strip().lower() not in ("date", "observation_date"):
+        raise ProviderError(f"unexpected columns {columns!r} in fred's answer for {remote!r}")
+    value = next((c for c in columns[1:] if c.strip().upper() == remote.upper()), columns[1])
+    text_value = pl.col(value).str.strip_chars()
+    return raw.select(
+        pl.col(columns[0]).str.strip_chars().str.to_date("%Y-%m-%d", strict=False).alias("date"),
+        pl.when(text_value.str.to_lowercase().is_in(list(_MISSING)))
+        .then(None)
+        .otherwise(text_value)
+        .cast(pl.Float64, strict=False)
+        .alias("close"),
+    )

@@ -1,0 +1,609 @@
+"""Data quality: what is in each series, and what looks wrong, before a study trusts it.
+
+:func:`check_data` reads series leniently (a file the loader would refuse is still
+described) and reports per series: date range, rows, unparseable, repeated and unsorted
+dates, missing and non-positive closes, gaps against a reference calendar (the dates of a
+named series, SPX by default), stale runs (the same close :data:`STALE_DAYS` days or
+more in a row), outlier daily moves (|log return| above :data:`OUTLIER_SD` robust
+standard deviations, or a move above :data:`MAX_MOVE`), the longest calendar gap, and the
+dates each series shares with the others. :func:`quick_check` is the fast subset that
+``eventstudy run`` prints as warnings.
+
+Problems the loader refuses (bad, repeated or unsorted dates, missing or non-positive
+closes) are *errors*; the rest are *warnings*: a crash day is a real outlier.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import json
+import math
+from collections.abc import Mapping, Sequence
+from dataclasses import asdict, dataclass, field
+from pathlib import Path
+from typing import Any
+
+import polars as pl
+
+from eventstudy.data import CLOSE_COLUMNS, DATE_COLUMNS, MISSING_VALUES, SYMBOL_COLUMNS
+from eventstudy.errors import DataError, Location, did_you_mean
+
+__all__ = [
+    "MAX_MOVE",
+    "OUTLIER_SD",
+    "STALE_DAYS",
+    "QualityReport",
+    "SeriesQuality",
+    "check_data",
+    "check_series",
+    "quick_check",
+]
+
+STALE_DAYS = 5
+"""A run of this many rows (or more) with the same close is reported as stale."""
+
+OUTLIER_SD = 8.0
+"""A daily |log return| above this many robust standard deviations is an outlier."""
+
+MAX_MOVE = 0.25
+"""A daily move (simple return) above this size is an outlier whatever the volatility."""
+
+MAX_GAP_DAYS = 14
+""":func:`quick_check` warns about a calendar gap longer than this many days."""
+
+_EXAMPLES = 5
+_MAD_TO_SD = 1.4826  # MAD * 1.4826 estimates the standard deviation of a normal sample
+
+
+@dataclass(frozen=True)
+class SeriesQuality:
+    """The checks of one series. Lists of examples hold at most a few entries.
+
+    ``gaps`` are reference-calendar dates inside the series' range on which it has no
+    close; ``extra`` the series' dates the reference lacks (weekends of a crypto series).
+    ``stale_runs`` are ``(first, last, rows, close)``, ``outliers`` ``(date, simple
+    return)`` largest first, ``shared`` other symbol -> dates in common.
+    """
+
+    symbol: str
+    source: str
+    rows: int
+    first: dt.date | None
+    last: dt.date | None
+    bad_dates: int = 0
+    bad_date_lines: list[int] = field(default_factory=list)
+    duplicates: int = 0
+    duplicate_dates: list[dt.date] = field(default_factory=list)
+    unsorted: int = 0
+    unsorted_dates: list[dt.date] = field(default_factory=list)
+    missing: int = 0
+    missing_dates: list[dt.date] = field(default_factory=list)
+    non_positive: int = 0
+    non_positive_dates: list[dt.date] = field(default_factory=list)
+    reference: str | None = None
+    gaps: int | None = None
+    gap_dates: list[dt.date] = field(default_factory=list)
+    extra: int | None = None
+    extra_dates: list[dt.date] = field(default_factory=list)
+    longest_gap_days: int = 0
+    longest_gap_before: dt.date | None = None
+    stale_runs: list[tuple[dt.date, dt.date, int, float]] = field(default_factory=list)
+    stale_count: int = 0
+    robust_sd: float | None = None
+    outliers: list[tuple[dt.date, float]] = field(default_factory=list)
+    outlier_count: int = 0
+    shared: dict[str, int] = field(default_factory=dict)
+
+    @property
+    def errors(self) -> int:
+        """Rows the loader would refuse (bad, repeated or unsorted dates, missing or non-positive closes)."""
+        return self.bad_dates + self.duplicates + self.unsorted + self.missing + self.non_positive
+
+    @property
+    def warnings(self) -> int:
+        """Findings worth a look: reference gaps, stale runs, outlier moves."""
+        return (self.gaps or 0) + self.stale_count + self.outlier_count
+
+    def to_json(self) -> dict[str, Any]:
+        """A JSON-ready dict (dates as ISO text)."""
+        return _jsonable({**asdict(self), "errors": self.errors, "warnings": self.warnings})
+
+
+@dataclass(frozen=True)
+class QualityReport:
+    """Every series checked, the reference used and the thresholds."""
+
+    series: list[SeriesQuality]
+    reference: str | None
+    reference_rows: int
+    stale_days: int = STALE_DAYS
+    outlier_sd: float = OUTLIER_SD
+    max_move: float = MAX_MOVE
+    notes: list[str] = field(default_factory=list)
+
+    @property
+    def has_errors(self) -> bool:
+        """Whether any series has rows the loader would refuse."""
+        return any(s.errors for s in self.series)
+
+    def to_json(self) -> dict[str, Any]:
+        """The report as a JSON-ready dict."""
+        return {
+            "reference": self.reference,
+            "reference_rows": self.reference_rows,
+            "settings": {"stale_days": self.stale_days, "outlier_sd": self.outlier_sd, "max_move": self.max_move},
+            "series": [s.to_json() for s in self.series],
+            "notes": list(self.notes),
+        }
+
+    def render_json(self) -> str:
+        """The report as indented JSON text."""
+        return json.dumps(self.to_json(), indent=2) + "\n"
+
+    def render_text(self) -> str:
+        """A plain-text table, then the details of each series."""
+        ref = (
+            f"reference calendar {self.reference} ({self.reference_rows:,} dates)"
+            if self.reference else "no reference calendar"
+        )
+        lines = [f"data check: {len(self.series)} series, {ref}", ""]
+        head = ("symbol", "first", "last", "rows", "bad date", "repeated", "unsorted", "missing", "<= 0",
+                "gaps", "extra", "stale", "outliers")
+        body = [
+            (
+                s.symbol, str(s.first or "-"), str(s.last or "-"), f"{s.rows:,}", _n(s.bad_dates), _n(s.duplicates),
+                _n(s.unsorted), _n(s.missing), _n(s.non_positive), _n(s.gaps), _n(s.extra), _n(s.stale_count),
+                _n(s.outlier_count),
+            )
+            for s in self.series
+        ]
+        widths = [max(len(r[i]) for r in [head, *body]) for i in range(len(head))]
+        for row in [head, *body]:
+            cells = [c.ljust(w) if i < 3 else c.rjust(w) for i, (c, w) in enumerate(zip(row, widths))]
+            lines.append("  ".join(cells).rstrip())
+        errors = sum(1 for s in self.series if s.errors)
+        warned = sum(1 for s in self.series if s.warnings)
+        lines += ["", f"{errors} series with errors (the loader refuses them), {warned} with warnings"]
+        for s in self.series:
+            lines += ["", f"{s.symbol} ({s.source})"]
+            lines += [f"  {d}" for d in _details(s, self)]
+        lines += [f"note: {n}" for n in self.notes]
+        return "\n".join(lines) + "\n"
+
+
+# --------------------------------------------------------------------------- checks
+
+
+def check_series(
+    frames: Mapping[str, pl.DataFrame],
+    *,
+    reference: str | None = None,
+    sources: Mapping[str, str] | None = None,
+    stale_days: int = STALE_DAYS,
+    outlier_sd: float = OUTLIER_SD,
+    max_move: float = MAX_MOVE,
+) -> QualityReport:
+    """Check raw series: ``symbol -> frame`` with ``date`` (Date, null where unparseable),
+    ``close`` (Float64, null where missing) and optionally ``line``, in file order.
+
+    Examples
+    --------
+    >>> import datetime as dt
+    >>> frame = pl.DataFrame({"date": [dt.date(2024, 1, d) for d in (2, 3, 3)], "close": [1.0, 2.0, 2.0]})
+    >>> check_series({"A": frame}).series[0].duplicates
+    1
+    """
+    cleaned = {symbol: _clean(frame) for symbol, frame in frames.items()}
+    calendar = cleaned[reference]["date"] if reference is not None else None
+    report = []
+    for symbol, frame in frames.items():
+        own = symbol == reference  # the reference has no gaps against itself
+        report.append(
+            _check_one(
+                symbol, frame, cleaned, (sources or {}).get(symbol, ""),
+                None if own else reference, None if own else calendar, stale_days, outlier_sd, max_move,
+            )
+        )
+    return QualityReport(
+        series=report, reference=reference, reference_rows=len(calendar) if calendar is not None else 0,
+        stale_days=stale_days, outlier_sd=outlier_sd, max_move=max_move,
+    )
+
+
+def _clean(frame: pl.DataFrame) -> pl.DataFrame:
+    """Usable rows: a date and a positive close, first row per date, ascending."""
+    return (
+        frame.select("date", "close")
+        .filter(pl.col("date").is_not_null() & (pl.col("close") > 0))
+        .unique("date", keep="first", maintain_order=True)
+        .sort("date")
+    )
+
+
+def _check_one(
+    symbol: str,
+    raw: pl.DataFrame,
+    cleaned: Mapping[str, pl.DataFrame],
+    source: str,
+    reference: str | None,
+    calendar: pl.Series | None,
+    stale_days: int,
+    outlier_sd: float,
+    max_move: float,
+) -> SeriesQuality:
+    if "line" not in raw.columns:
+        raw = raw.with_row_index("line", offset=2)
+    clean = cleaned[symbol]
+    dated = raw.filter(pl.col("date").is_not_null())
+    bad_dates = raw.filter(pl.col("date").is_null())["line"].to_list()
+    repeated = dated.filter(~pl.col("date").is_first_distinct())["date"]
+    unsorted = dated.filter(pl.col("date") < pl.col("date").shift(1).cum_max())["date"]
+    missing = dated.filter(pl.col("close").is_null() | pl.col("close").is_nan())["date"]
+    non_positive = dated.filter(pl.col("close") <= 0)["date"]
+    first = clean["date"].min() if clean.height else None
+    last = clean["date"].max() if clean.height else None
+
+    gaps = extra = None
+    gap_dates: list[dt.date] = []
+    extra_dates: list[dt.date] = []
+    if calendar is not None and clean.height:
+        in_range = calendar.filter((calendar >= first) & (calendar <= last))
+        lacking = in_range.filter(~in_range.is_in(clean["date"].implode()))
+        gaps, gap_dates = lacking.len(), lacking.head(_EXAMPLES).to_list()
+        ref_first, ref_last = calendar.min(), calendar.max()
+        own = clean["date"].filter((clean["date"] >= ref_first) & (clean["date"] <= ref_last))
+        beyond = own.filter(~own.is_in(calendar.implode()))
+        extra, extra_dates = beyond.len(), beyond.head(_EXAMPLES).to_list()
+
+    longest_days, longest_before = 0, None
+    if clean.height > 1:
+        spans = clean.select(pl.col("date"), (pl.col("date") - pl.col("date").shift(1)).dt.total_days().alias("gap"))
+        index = spans["gap"].arg_max()
+        if index is not None:
+            longest_days, longest_before = int(spans["gap"][index]), spans["date"][index]
+
+    runs = _stale_runs(clean, stale_days)
+    sd, moves = _outliers(clean, outlier_sd, max_move)
+    shared = {
+        other: int(clean["date"].is_in(frame["date"].implode()).sum())
+        for other, frame in cleaned.items()
+        if other != symbol
+    }
+    return SeriesQuality(
+        symbol=symbol,
+        source=source,
+        rows=raw.height,
+        first=first,
+        last=last,
+        bad_dates=len(bad_dates),
+        bad_date_lines=bad_dates[:_EXAMPLES],
+        duplicates=repeated.len(),
+        duplicate_dates=repeated.head(_EXAMPLES).to_list(),
+        unsorted=unsorted.len(),
+        unsorted_dates=unsorted.head(_EXAMPLES).to_list(),
+        missing=missing.len(),
+        missing_dates=missing.head(_EXAMPLES).to_list(),
+        non_positive=non_positive.len(),
+        non_positive_dates=non_positive.head(_EXAMPLES).to_list(),
+        reference=reference,
+        gaps=gaps,
+        gap_dates=gap_dates,
+        extra=extra,
+        extra_dates=extra_dates,
+        longest_gap_days=longest_days,
+        longest_gap_before=longest_before,
+        stale_runs=runs[:_EXAMPLES],
+        stale_count=len(runs),
+        robust_sd=sd,
+        outliers=moves[:_EXAMPLES],
+        outlier_count=len(moves),
+        shared=shared,
+    )
+
+
+def _stale_runs(clean: pl.DataFrame, stale_days: int) -> list[tuple[dt.date, dt.date, int, float]]:
+    """Runs of at least ``stale_days`` rows with one close, longest first."""
+    if clean.height < stale_days:
+        return []
+    runs = (
+        clean.with_columns((pl.col("close") != pl.col("close").shift(1)).fill_null(True).cum_sum().alias("run"))
+        .group_by("run")
+        .agg(pl.col("date").first().alias("first"), pl.col("date").last().alias("last"), pl.len().alias("rows"),
+             pl.col("close").first().alias("close"))
+        .filter(pl.col("rows") >= stale_days)
+        .sort(["rows", "first"], descending=[True, False])
+    )
+    return [(a, b, int(n), float(c)) for _, a, b, n, c in runs.iter_rows()]
+
+
+def _outliers(clean: pl.DataFrame, outlier_sd: float, max_move: float) -> tuple[float | None, list[tuple[dt.date, float]]]:
+    """The robust sd of daily log returns and the outlier moves ``(date, simple return)``, largest first."""
+    if clean.height < 3:
+        return None, []
+    moves = clean.select("date", (pl.col("close") / pl.col("close").shift(1)).log().alias("r")).drop_nulls()
+    r = moves["r"]
+    median = r.median()
+    sd = _MAD_TO_SD * float((r - median).abs().median())  # type: ignore[operator]
+    limit = outlier_sd * sd if sd > 0 else math.inf
+    flagged = moves.filter((pl.col("r").abs() > limit) | ((pl.col("r").exp() - 1).abs() > max_move))
+    flagged = flagged.sort(pl.col("r").abs(), descending=True)
+    return sd, [(d, math.expm1(v)) for d, v in flagged.iter_rows()]
+
+
+def quick_check(
+    prices: pl.DataFrame,
+    *,
+    stale_days: int = STALE_DAYS,
+    max_move: float = MAX_MOVE,
+    max_gap_days: int = MAX_GAP_DAYS,
+) -> list[str]:
+    """Fast warnings on loaded prices (``date, symbol, close``, validated): what ``run`` prints.
+
+    Stale runs, moves above ``max_move`` in a day, calendar gaps longer than
+    ``max_gap_days``, and, with several symbols, dates inside their common range on which
+    one lacks a close that another has (an inner join drops them). Clean index data
+    gives no warning; volatility outliers are left to ``eventstudy data check``.
+
+    Examples
+    --------
+    >>> import datetime as dt
+    >>> days = [dt.date(2024, 1, 1) + dt.timedelta(days=i) for i in range(6)]
+    >>> quick_check(pl.DataFrame({"date": days, "symbol": "A", "close": [1.9, 2, 2, 2, 2, 2]}))
+    ['warning: A: the close stays at 2.0 for 5 rows from 2024-01-02 to 2024-01-06 (stale data?)']
+    """
+    warnings: list[str] = []
+    frame = prices.select("date", "symbol", pl.col("close").cast(pl.Float64)).sort("symbol", "date")
+    symbols = frame["symbol"].unique(maintain_order=True).to_list()
+    for symbol in symbols:
+        clean = frame.filter(pl.col("symbol") == symbol).select("date", "close")
+        runs = _stale_runs(clean, stale_days)
+        if runs:
+            a, b, n, c = runs[0]
+            more = f" ({len(runs)} such runs)" if len(runs) > 1 else ""
+            warnings.append(f"warning: {symbol}: the close stays at {c} for {n} rows from {a} to {b}{more} (stale data?)")
+        moves = clean.select("date", (pl.col("close") / pl.col("close").shift(1) - 1).alias("r")).filter(
+            pl.col("r").abs() > max_move
+        ).sort(pl.col("r").abs(), descending=True)
+        if moves.height:
+            d, r = moves.row(0)
+            warnings.append(
+                f"warning: {symbol}: {moves.height} daily move(s) above {max_move:.0%} (largest {r:+.1%} on {d}): "
+                "a bad print or an unadjusted split?"
+            )
+        spans = clean.select("date", (pl.col("date") - pl.col("date").shift(1)).dt.total_days().alias("gap")).filter(
+            pl.col("gap") > max_gap_days
+        ).sort("gap", descending=True)
+        if spans.height:
+            d, g = spans.row(0)
+            warnings.append(f"warning: {symbol}: no data for {g} calendar days before {d} ({spans.height} gap(s) over {max_gap_days} days)")
+    if len(symbols) > 1:
+        ranges = frame.group_by("symbol").agg(pl.col("date").min().alias("a"), pl.col("date").max().alias("b"))
+        start, end = ranges["a"].max(), ranges["b"].min()
+        if start is not None and end is not None and start <= end:
+            common = frame.filter(pl.col("date").is_between(start, end))
+            union = common["date"].unique().sort()
+            for symbol in symbols:
+                own = common.filter(pl.col("symbol") == symbol)["date"]
+                lacking = union.filter(~union.is_in(own.implode()))
+                if lacking.len():
+                    warnings.append(
+                        f"warning: {symbol} has no close on {lacking.len():,} of the {union.len():,} dates the study's "
+                        f"series trade between {start} and {end} (first {lacking[0]}): with align: inner those dates are dropped"
+                    )
+    return warnings
+
+
+# --------------------------------------------------------------------------- reading
+
+
+def check_data(
+    symbols: Sequence[str] = (),
+    *,
+    data_dir: str | Path | None = None,
+    cache_dir: str | Path | None = None,
+    reference: str | None = None,
+    stale_days: int = STALE_DAYS,
+    outlier_sd: float = OUTLIER_SD,
+    max_move: float = MAX_MOVE,
+) -> QualityReport:
+    """Read series from a data directory (or the cache when none is given) and check them.
+
+    ``symbols`` empty means every series found. ``reference`` names the calendar series;
+    by default ``SPX`` when it can be found, else none.
+
+    Raises
+    ------
+    DataError
+        A named symbol or reference cannot be found, or nothing is there to check.
+
+    Examples
+    --------
+    >>> print(check_data(["SPX", "RUT"], data_dir="data").render_text())  # doctest: +SKIP
+    """
+    found = _find_series(data_dir, cache_dir)
+    where = f"data directory {str(data_dir)!r}" if data_dir is not None else "the cache"
+    if not found:
+        raise DataError(f"no series to check in {where}", hint="pass --data-dir DIR, or pull series with 'eventstudy data pull SYMBOL'")
+    wanted = list(dict.fromkeys(symbols)) or list(found)
+    chosen: dict[str, str] = {}
+    for symbol in wanted:
+        key = symbol if symbol in found else next((k for k in found if k.lower() == symbol.lower()), None)
+        if key is None:
+            raise DataError(
+                f"symbol {symbol!r} not found in {where}{did_you_mean(symbol, found)}",
+                hint=f"found: {', '.join(sorted(found)[:20])}{', ...' if len(found) > 20 else ''}",
+            )
+        chosen[symbol] = key
+    notes: list[str] = []
+    ref_name = reference or "SPX"
+    ref_key = ref_name if ref_name in found else next((k for k in found if k.lower() == ref_name.lower()), None)
+    if ref_key is None:
+        if reference is not None:
+            raise DataError(f"reference series {reference!r} not found in {where}{did_you_mean(reference, found)}")
+        notes.append("no reference calendar (SPX not found): pass --reference SYMBOL to count gaps")
+    frames = {symbol: found[key].read() for symbol, key in chosen.items()}
+    sources = {symbol: found[key].source for symbol, key in chosen.items()}
+    ref_symbol = None
+    if ref_key is not None:
+        ref_symbol = next((s for s, k in chosen.items() if k == ref_key), None)
+        if ref_symbol is None:
+            ref_symbol = ref_name
+            frames = {ref_symbol: found[ref_key].read(), **frames}
+            sources = {ref_symbol: found[ref_key].source, **sources}
+    return _with_notes(
+        check_series(frames, reference=ref_symbol, sources=sources, stale_days=stale_days,
+                     outlier_sd=outlier_sd, max_move=max_move),
+        notes,
+    )
+
+
+def _with_notes(report: QualityReport, notes: list[str]) -> QualityReport:
+    """``report`` with ``notes`` added."""
+    return QualityReport(
+        series=report.series, reference=report.reference, reference_rows=report.reference_rows,
+        stale_days=report.stale_days, outlier_sd=report.outlier_sd, max_move=report.max_move,
+        notes=[*report.notes, *notes],
+    )
+
+
+@dataclass(frozen=True)
+class _Found:
+    """A series that can be read: from a file (``symbol`` set for long files) or the cache."""
+
+    source: str
+    path: Path
+    symbol_column: str | None = None
+    symbol: str | None = None
+
+    def read(self) -> pl.DataFrame:
+        return _read_raw(self.path, self.symbol_column, self.symbol)
+
+
+def _find_series(data_dir: str | Path | None, cache_dir: str | Path | None) -> dict[str, _Found]:
+    """Symbol -> where to read it: the data directory's files, else the verified cache."""
+    found: dict[str, _Found] = {}
+    if data_dir is None:
+        from eventstudy.cache import Cache
+
+        cache = Cache(cache_dir)
+        for source, symbol in cache.symbols():
+            located = cache.locate(symbol, source)
+            if located is not None and symbol not in found:
+                cache.read(symbol, source)  # verifies: a corrupt file is an error, not a report
+                found[symbol] = _Found(f"cache {source}", located[1])
+        return found
+    directory = Path(data_dir)
+    if not directory.is_dir():
+        raise DataError(f"data directory {str(directory)!r} does not exist", location=Location(path=str(directory)))
+    files = sorted(p for p in directory.iterdir() if p.suffix.lower() in (".csv", ".parquet") and p.is_file() and not p.name.startswith("."))
+    for path in files:
+        columns = _columns(path)
+        symbol_column = _pick(columns, SYMBOL_COLUMNS)
+        if symbol_column is None:
+            found.setdefault(path.stem, _Found(path.name, path))
+            continue
+        values = _scan(path).select(pl.col(symbol_column).cast(pl.String).str.strip_chars().unique()).collect().to_series()
+        for value in sorted(v for v in values.to_list() if v):
+            found.setdefault(value, _Found(path.name, path, symbol_column, value))
+    return found
+
+
+def _columns(path: Path) -> list[str]:
+    try:
+        return _scan(path).collect_schema().names()
+    except (pl.exceptions.PolarsError, OSError) as exc:
+        raise DataError(f"cannot read {path.name!r}: {exc}", location=Location(path=str(path))) from None
+
+
+def _scan(path: Path) -> pl.LazyFrame:
+    if path.suffix.lower() == ".csv":
+        return pl.scan_csv(path, infer_schema=False)
+    return pl.scan_parquet(path)
+
+
+def _pick(columns: Sequence[str], accepted: Sequence[str]) -> str | None:
+    normalized = {c.lstrip("\ufeff").strip().lower(): c for c in reversed(columns)}
+    return next((normalized[a] for a in accepted if a in normalized), None)
+
+
+def _read_raw(path: Path, symbol_column: str | None, symbol: str | None) -> pl.DataFrame:
+    """``line, date, close`` in file order; unparseable dates and missing closes are null."""
+    columns = _columns(path)
+    date_col, close_col = _pick(columns, DATE_COLUMNS), _pick(columns, CLOSE_COLUMNS)
+    if date_col is None or close_col is None:
+        raise DataError(
+            f"{path.name!r} has no {'date' if date_col is None else 'close'} column; found {columns!r}",
+            location=Location(path=str(path), line=1),
+        )
+    lf = _scan(path).with_row_index("line", offset=2 if path.suffix.lower() == ".csv" else 0)
+    if symbol_column is not None:
+        lf = lf.filter(pl.col(symbol_column).cast(pl.String).str.strip_chars() == symbol)
+    schema = lf.collect_schema()
+    date, close = pl.col(date_col), pl.col(close_col)
+    if schema[date_col] == pl.String:
+        date = date.str.strip_chars().str.slice(0, 10).str.to_date("%Y-%m-%d", strict=False)
+    elif isinstance(schema[date_col], pl.Datetime):
+        date = date.dt.date()
+    if schema[close_col] == pl.String:
+        text = close.str.strip_chars()
+        close = pl.when(text.str.to_lowercase().is_in(list(MISSING_VALUES)) | (text == "")).then(None).otherwise(text)
+    out = lf.select(pl.col("line").cast(pl.Int64), date.cast(pl.Date).alias("date"), close.cast(pl.Float64, strict=False).alias("close"))
+    return out.filter(pl.col("date").is_not_null() | pl.col("close").is_not_null()).collect()
+
+
+# --------------------------------------------------------------------------- text
+
+
+def _n(value: int | None) -> str:
+    return "-" if value is None else f"{value:,}"
+
+
+def _dates(values: Sequence[Any], total: int) -> str:
+    shown = ", ".join(str(v) for v in values)
+    return shown + (", ..." if total > len(values) else "")
+
+
+def _details(s: SeriesQuality, report: QualityReport) -> list[str]:
+    """What to look at in one series, one finding a line."""
+    out: list[str] = []
+    if s.bad_dates:
+        out.append(f"error: {s.bad_dates} unparseable date(s) (expected YYYY-MM-DD) on line(s) {_dates(s.bad_date_lines, s.bad_dates)}")
+    if s.duplicates:
+        out.append(f"error: {s.duplicates} repeated date(s): {_dates(s.duplicate_dates, s.duplicates)}")
+    if s.unsorted:
+        out.append(f"error: {s.unsorted} date(s) out of order: {_dates(s.unsorted_dates, s.unsorted)}")
+    if s.missing:
+        out.append(f"error: {s.missing} missing close(s): {_dates(s.missing_dates, s.missing)}")
+    if s.non_positive:
+        out.append(f"error: {s.non_positive} close(s) <= 0: {_dates(s.non_positive_dates, s.non_positive)}")
+    if s.gaps:
+        out.append(f"gaps: no close on {s.gaps:,} of {s.reference}'s dates in {s.first} .. {s.last}: {_dates(s.gap_dates, s.gaps)}")
+    if s.extra:
+        out.append(f"extra: {s.extra:,} date(s) that {s.reference} lacks: {_dates(s.extra_dates, s.extra)}")
+    if s.stale_count:
+        runs = ", ".join(f"{a} .. {b} ({n} rows at {c})" for a, b, n, c in s.stale_runs)
+        out.append(f"stale: {s.stale_count} run(s) of {report.stale_days}+ rows with the same close: {runs}{', ...' if s.stale_count > len(s.stale_runs) else ''}")
+    if s.outlier_count:
+        moves = ", ".join(f"{d} {r:+.1%}" for d, r in s.outliers)
+        sd = f"{s.robust_sd:.4f}" if s.robust_sd is not None else "-"
+        out.append(
+            f"outliers: {s.outlier_count:,} daily move(s) beyond {report.outlier_sd:g} robust sd (sd {sd}) "
+            f"or {report.max_move:.0%}, largest: {moves}{', ...' if s.outlier_count > len(s.outliers) else ''}"
+        )
+    if s.longest_gap_before is not None:
+        out.append(f"longest calendar gap: {s.longest_gap_days} day{'s' if s.longest_gap_days != 1 else ''}, before {s.longest_gap_before}")
+    if s.shared:
+        out.append("shared dates: " + ", ".join(f"{k} {v:,}" for k, v in s.shared.items()))
+    return out or ["no rows"]
+
+
+def _jsonable(value: Any) -> Any:
+    if isinstance(value, dict):
+        return {k: _jsonable(v) for k, v in value.items()}
+    if isinstance(value, (list, tuple)):
+        return [_jsonable(v) for v in value]
+    if isinstance(value, dt.date):
+        return value.isoformat()
+    if isinstance(value, float) and not math.isfinite(value):
+        return None
+    return value

@@ -1,0 +1,152 @@
+"""Calendar alignment: inner join vs forward fill with a staleness limit."""
+
+from __future__ import annotations
+
+import datetime as dt
+
+import polars as pl
+import pytest
+
+from eventstudy.align import align_series, describe_alignment
+from eventstudy.conditions import compile_condition, parse, required_features, resolve
+from eventstudy.config import parse_study
+from eventstudy.errors import ConfigError
+from eventstudy.timeline import build_timeline
+
+D = dt.date
+
+# Mon 2024-01-01 .. Sun 2024-01-14
+DAYS = [D(2024, 1, 1) + dt.timedelta(days=i) for i in range(14)]
+WEEKDAYS = [d for d in DAYS if d.weekday() < 5]
+
+
+def part(name: str, dates: list[dt.date], values: list[float] | None = None) -> pl.DataFrame:
+    values = values if values is not None else [float(i + 1) for i in range(len(dates))]
+    return pl.DataFrame({"date": dates, f"{name}.close": values}, schema={"date": pl.Date, f"{name}.close": pl.Float64})
+
+
+def test_inner_keeps_the_dates_every_series_has() -> None:
+    spx = part("SPX", WEEKDAYS)
+    btc = part("BTC", DAYS)
+    out = align_series({"SPX": spx, "BTC": btc})
+    assert out.columns == ["date", "SPX.close", "BTC.close"]
+    assert out["date"].to_list() == WEEKDAYS
+    assert out["BTC.close"].to_list() == [float(DAYS.index(d) + 1) for d in WEEKDAYS]
+
+
+def test_ffill_uses_the_first_series_calendar() -> None:
+    btc = part("BTC", DAYS)
+    spx = part("SPX", WEEKDAYS)
+    out = align_series({"BTC": btc, "SPX": spx}, "ffill", max_stale=3)
+    assert out["date"].to_list() == DAYS  # the crypto calendar, weekends included
+    # Saturday and Sunday carry Friday's close (1 and 2 reference days stale)
+    assert out.filter(pl.col("date") == D(2024, 1, 6))["SPX.close"].item() == 5.0
+    assert out.filter(pl.col("date") == D(2024, 1, 7))["SPX.close"].item() == 5.0
+    assert out["SPX.close"].null_count() == 0
+
+
+def test_ffill_staleness_limit_counts_reference_days() -> None:
+    spx = part("SPX", WEEKDAYS)
+    sparse = [D(2024, 1, 1), D(2024, 1, 8)]  # trades Monday, then not again until the next Monday
+    other = part("X", sparse, [10.0, 20.0])
+    out = align_series({"SPX": spx, "X": other}, "ffill", max_stale=2)
+    got = dict(zip(out["date"].to_list(), out["X.close"].to_list()))
+    assert got[D(2024, 1, 1)] == 10.0  # same day
+    assert got[D(2024, 1, 2)] == 10.0 and got[D(2024, 1, 3)] == 10.0  # 1 and 2 SPX days stale
+    assert got[D(2024, 1, 4)] is None and got[D(2024, 1, 5)] is None  # 3 and 4: beyond the limit
+    assert got[D(2024, 1, 8)] == 20.0
+
+
+def test_a_weekend_observation_counts_from_the_fridays_position() -> None:
+    spx = part("SPX", WEEKDAYS)
+    other = part("X", [D(2024, 1, 1), D(2024, 1, 6)], [1.0, 2.0])  # Monday, then a Saturday
+    out = align_series({"SPX": spx, "X": other}, "ffill", max_stale=1)
+    got = dict(zip(out["date"].to_list(), out["X.close"].to_list()))
+    assert got[D(2024, 1, 8)] == 2.0  # Monday: Saturday's value, one SPX day after Friday
+    assert got[D(2024, 1, 9)] is None
+
+
+def test_max_stale_zero_keeps_the_reference_dates_but_only_same_day_values() -> None:
+    spx = part("SPX", WEEKDAYS)
+    other = part("X", WEEKDAYS[::2])
+    out = align_series({"SPX": spx, "X": other}, "ffill", max_stale=0)
+    assert out["date"].to_list() == WEEKDAYS
+    inner = align_series({"SPX": spx, "X": other})
+    assert out.drop_nulls().equals(inner)
+
+
+def test_ffill_starts_when_every_series_has_begun() -> None:
+    spx = part("SPX", WEEKDAYS)
+    late = part("X", WEEKDAYS[3:])
+    out = align_series({"SPX": spx, "X": late}, "ffill")
+    assert out["date"][0] == WEEKDAYS[3]
+
+
+def test_bad_settings() -> None:
+    with pytest.raises(ConfigError, match="unknown alignment 'outer'"):
+        align_series({"A": part("A", DAYS)}, "outer")
+    with pytest.raises(ConfigError, match="max_stale must be a whole number"):
+        align_series({"A": part("A", DAYS)}, "ffill", -1)
+
+
+def test_describe_alignment_for_the_manifest() -> None:
+    assert "inner" in describe_alignment("inner", 3, "SPX")
+    text = describe_alignment("ffill", 3, "SPX")
+    assert "ffill on SPX's calendar" in text and "at most 3 of SPX's trading days" in text
+
+
+# --------------------------------------------------------------------------- through the timeline
+
+
+def long_prices(series: dict[str, tuple[list[dt.date], list[float]]]) -> pl.DataFrame:
+    rows = [(d, s, c) for s, (dates, closes) in series.items() for d, c in zip(dates, closes)]
+    return pl.DataFrame(rows, schema={"date": pl.Date, "symbol": pl.String, "close": pl.Float64}, orient="row").sort("symbol", "date")
+
+
+def test_timeline_ffill_features_on_own_history_and_null_beyond_the_limit() -> None:
+    spx_days = WEEKDAYS
+    btc_days = DAYS
+    spx = [100.0 + i for i in range(len(spx_days))]
+    btc = [10.0 * (1 + i) for i in range(len(btc_days))]
+    # X trades Mon-Tue of week one only, then Monday of week two
+    x_days = [D(2024, 1, 1), D(2024, 1, 2), D(2024, 1, 8)]
+    prices = long_prices({"SPX": (spx_days, spx), "BTC": (btc_days, btc), "X": (x_days, [1.0, 2.0, 4.0])})
+    series = {"SPX": "SPX", "BTC": "BTC", "X": "X"}
+    node = resolve(parse("X return(1) > 0 and BTC return(1) > 0"), list(series))
+    timeline = build_timeline(prices, series, required_features(node), align="ffill", max_stale=2)
+    assert timeline["date"].to_list() == WEEKDAYS
+    # BTC's return(1) is over its own calendar days: Monday vs Sunday, not vs Friday
+    monday = timeline.filter(pl.col("date") == D(2024, 1, 8))
+    assert monday["BTC.return(1)"].item() == pytest.approx(80.0 / 70.0 - 1)
+    # X's return(1) on its own days: 2024-01-08 vs 2024-01-02
+    assert monday["X.return(1)"].item() == pytest.approx(4.0 / 2.0 - 1)
+    # carried two SPX days after Tuesday, null from the third: the condition is null, not an event
+    x = dict(zip(timeline["date"].to_list(), timeline["X.close"].to_list()))
+    assert x[D(2024, 1, 4)] == 2.0 and x[D(2024, 1, 5)] is None
+    # X's last return is carried with its close (01-03, 01-04 and 01-09, 01-10 are 1-2 days
+    # stale); on 01-05 and 01-11/12 it is null, so the condition is null: not an event.
+    events = timeline.filter(compile_condition(node))["date"].to_list()
+    assert events == [D(2024, 1, 2), D(2024, 1, 3), D(2024, 1, 4), D(2024, 1, 8), D(2024, 1, 9), D(2024, 1, 10)]
+
+
+def test_timeline_default_is_still_inner() -> None:
+    prices = long_prices({"A": (WEEKDAYS, [1.0] * len(WEEKDAYS)), "B": (DAYS, [2.0] * len(DAYS))})
+    assert build_timeline(prices, {"B": "B", "A": "A"}, [])["date"].to_list() == WEEKDAYS
+
+
+# --------------------------------------------------------------------------- the study file
+
+
+BASE = "name: x\nseries: {BTC: BTC, SPX: SPX}\nwhen: BTC at ATH\nevaluate:\n  - forward_returns: {assets: [BTC], horizons: [5d]}\n"
+
+
+def test_study_data_align_and_max_stale() -> None:
+    study = parse_study(BASE)
+    assert (study.data.align, study.data.max_stale) == ("inner", 3)
+    study = parse_study(BASE + "data: {align: ffill, max_stale: 1}\n")
+    assert (study.data.align, study.data.max_stale) == ("ffill", 1)
+    with pytest.raises(ConfigError) as info:
+        parse_study(BASE + "data: {max_stale: 2}\n", path="s.yaml")
+    assert "max_stale applies only to align: ffill" in info.value.render()
+    with pytest.raises(ConfigError, match="bad value 'outer' for 'data.align'"):
+        parse_study(BASE + "data: {align: outer}\n")

@@ -1,0 +1,280 @@
+"""Importing CSV exports: one small file per format, written here; questions instead of guesses."""
+
+from __future__ import annotations
+
+import argparse
+import datetime as dt
+from pathlib import Path
+
+import polars as pl
+import pytest
+
+from eventstudy.cli_data import add_data_commands, run_data
+from eventstudy.data import load_prices
+from eventstudy.errors import DataError
+from eventstudy.importer import ImportQuestion, import_file, import_files, read_export
+
+D = dt.date
+
+
+def write(tmp_path: Path, name: str, text: str, encoding: str = "utf-8") -> Path:
+    path = tmp_path / name
+    path.write_bytes(text.encode(encoding))
+    return path
+
+
+YAHOO = """\
+Date,Open,High,Low,Close,Adj Close,Volume
+2024-01-02,4745.200195,4754.330078,4722.669922,4742.830078,4742.830078,3743050000
+2024-01-03,4725.069824,4729.290039,4699.709961,4704.810059,4704.810059,3950760000
+2024-01-04,null,null,null,null,null,null
+2024-01-05,4690.569824,4721.490234,4682.109863,4697.240234,4697.240234,3844370000
+"""
+
+
+def test_yahoo_close_and_adj_close_is_a_question(tmp_path: Path) -> None:
+    path = write(tmp_path, "^GSPC.csv", YAHOO)
+    with pytest.raises(ImportQuestion) as info:
+        read_export(path)
+    text = info.value.render()
+    assert "'^GSPC.csv' has 'Close' and 'Adj Close': which one is the close?" in text
+    assert "--column 'Close' or --column 'Adj Close'" in text
+
+
+def test_yahoo_with_column_chosen(tmp_path: Path) -> None:
+    path = write(tmp_path, "^GSPC.csv", YAHOO)
+    report = read_export(path, column="Close", symbol="SPX")
+    assert report.frame.columns == ["date", "close", "open", "high", "low", "volume"]
+    assert report.frame["date"].to_list() == [D(2024, 1, 2), D(2024, 1, 3), D(2024, 1, 5)]
+    assert report.frame["close"][0] == pytest.approx(4742.830078)
+    assert report.frame.schema["volume"] == pl.Int64
+    assert report.dropped == {"close missing ('null')": [4]}
+    assert report.columns["close"] == "Close" and "Adj Close" in report.ignored
+    assert report.date_format == "YYYY-MM-DD" and report.delimiter == ","
+    adjusted = read_export(path, column="adj close")  # any letter case
+    assert adjusted.columns["close"] == "Adj Close" and adjusted.symbol == "^GSPC"
+
+
+def test_stooq_plain(tmp_path: Path) -> None:
+    path = write(tmp_path, "spx_d.csv", "Date,Open,High,Low,Close,Volume\n2024-01-02,4745.2,4754.33,4722.67,4742.83,2278925824\n2024-01-03,4725.07,4729.29,4699.71,4704.81,2310183424\n")
+    report = read_export(path)
+    assert report.symbol == "spx_d" and report.symbol_from == "the file name"
+    assert report.frame.rows()[1] == (D(2024, 1, 3), 4704.81, 4725.07, 4729.29, 4699.71, 2310183424)
+
+
+def test_stooq_bracketed_header(tmp_path: Path) -> None:
+    text = (
+        "<TICKER>,<PER>,<DATE>,<TIME>,<OPEN>,<HIGH>,<LOW>,<CLOSE>,<VOL>,<OPENINT>\n"
+        "^SPX,D,20240103,000000,4725.07,4729.29,4699.71,4704.81,2310183424,0\n"
+        "^SPX,D,20240102,000000,4745.2,4754.33,4722.67,4742.83,2278925824,0\n"
+    )
+    report = read_export(write(tmp_path, "spx.txt", text))
+    assert report.symbol == "^SPX" and report.symbol_from == "the '<TICKER>' column"
+    assert report.date_format == "YYYYMMDD"
+    assert report.frame["date"].to_list() == [D(2024, 1, 2), D(2024, 1, 3)]
+    assert "rows were newest first: written oldest first" in report.notes
+    assert set(report.ignored) == {"<TICKER>", "<PER>", "<TIME>", "<OPENINT>"}
+    weekly = write(tmp_path, "w.txt", text.replace(",D,", ",W,"))
+    with pytest.raises(DataError, match="is not daily data"):
+        read_export(weekly)
+
+
+def test_fred_date_series_with_dots(tmp_path: Path) -> None:
+    path = write(tmp_path, "fredgraph.csv", "DATE,SP500\n2024-01-01,.\n2024-01-02,4742.83\n2024-01-03,4704.81\n2024-01-15,.\n")
+    report = read_export(path)
+    assert report.symbol == "SP500" and report.symbol_from == "FRED's series column"
+    assert report.frame.rows() == [(D(2024, 1, 2), 4742.83), (D(2024, 1, 3), 4704.81)]
+    assert report.dropped == {"close missing ('.')": [2, 5]}
+    assert "dropped 2 rows: close missing ('.') (lines 2, 5)" in report.describe()
+
+
+def test_fred_observation_date_with_empty_values(tmp_path: Path) -> None:
+    path = write(tmp_path, "DGS10.csv", "observation_date,DGS10\n2024-01-01,\n2024-01-02,3.95\n2024-01-03,3.91\n")
+    report = read_export(path)
+    assert report.columns == {"date": "observation_date", "close": "DGS10"}
+    assert report.dropped == {"close missing (empty)": [2]}
+
+
+INVESTING = """\
+"Date","Price","Open","High","Low","Vol.","Change %"
+"Jan 03, 2024","4,704.81","4,725.07","4,729.29","4,699.71","2.31B","-0.80%"
+"Jan 02, 2024","4,742.83","4,745.20","4,754.33","4,722.67","450.5K","-0.57%"
+"Dec 29, 2023","4,769.83","4,782.88","4,788.43","4,751.99","-","-0.28%"
+"""
+
+
+def test_investing_text_months_and_thousands(tmp_path: Path) -> None:
+    report = read_export(write(tmp_path, "S&P 500 Historical Data.csv", INVESTING), symbol="SPX")
+    assert report.date_format == "Mon DD, YYYY" and report.decimal == "."
+    assert report.columns == {"date": "Date", "close": "Price", "open": "Open", "high": "High", "low": "Low", "volume": "Vol."}
+    assert report.ignored == ("Change %",)
+    assert report.frame.rows() == [
+        (D(2023, 12, 29), 4769.83, 4782.88, 4788.43, 4751.99, None),
+        (D(2024, 1, 2), 4742.83, 4745.2, 4754.33, 4722.67, 450500),
+        (D(2024, 1, 3), 4704.81, 4725.07, 4729.29, 4699.71, 2310000000),
+    ]
+
+
+def test_investing_file_name_is_not_a_symbol(tmp_path: Path) -> None:
+    with pytest.raises(ImportQuestion, match="what is the symbol of 'S&P 500 Historical Data.csv'"):
+        read_export(write(tmp_path, "S&P 500 Historical Data.csv", INVESTING))
+
+
+def test_investing_month_first_numeric_dates(tmp_path: Path) -> None:
+    text = '"Date","Price","Open","High","Low","Vol.","Change %"\n"01/16/2024","4,765.98","4,772.35","4,782.34","4,747.12","","-0.37%"\n"01/02/2024","4,742.83","4,745.20","4,754.33","4,722.67","","-0.57%"\n'
+    report = read_export(write(tmp_path, "SPX.csv", text))
+    assert report.date_format == "MM/DD/YYYY"
+    assert report.frame["date"].to_list() == [D(2024, 1, 2), D(2024, 1, 16)]
+    assert any("month first" in n for n in report.notes)
+    assert "volume" not in report.frame.columns  # all empty
+
+
+def test_semicolon_decimal_comma_day_first_dots(tmp_path: Path) -> None:
+    text = "Datum;Eröffnung;Hoch;Tief;Schluss;Volumen\n02.01.2024;4.745,20;4.754,33;4.722,67;4.742,83;1.234\n13.01.2024;4.725,07;4.729,29;4.699,71;4.704,81;\n"
+    report = read_export(write(tmp_path, "SPX.csv", text, encoding="cp1252"))
+    assert report.delimiter == ";" and report.decimal == "," and report.encoding == "windows-1252"
+    assert report.date_format == "DD.MM.YYYY"
+    assert report.frame.rows() == [
+        (D(2024, 1, 2), 4742.83, 4745.2, 4754.33, 4722.67, 1234),
+        (D(2024, 1, 13), 4704.81, 4725.07, 4729.29, 4699.71, None),
+    ]
+
+
+def test_tab_separated(tmp_path: Path) -> None:
+    report = read_export(write(tmp_path, "NDX.tsv", "date\tclose\n2024-01-02\t16543.94\n2024-01-03\t16368.49\n"))
+    assert report.delimiter == "\t" and report.frame["close"].to_list() == [16543.94, 16368.49]
+    assert "tab-separated" in report.describe()
+
+
+def test_day_first_slashes_settled_by_a_day_above_12(tmp_path: Path) -> None:
+    report = read_export(write(tmp_path, "X.csv", "Date,Close\n02/01/2024,10\n15/01/2024,11\n"))
+    assert report.date_format == "DD/MM/YYYY"
+    assert report.frame["date"].to_list() == [D(2024, 1, 2), D(2024, 1, 15)]
+
+
+def test_ambiguous_dates_are_a_question(tmp_path: Path) -> None:
+    path = write(tmp_path, "X.csv", "Date,Close\n02/01/2024,10\n03/01/2024,11\n")
+    with pytest.raises(ImportQuestion) as info:
+        read_export(path)
+    text = info.value.render()
+    assert "day first or month first? '02/01/2024' reads as 02 January 2024 (DD/MM/YYYY) or 01 February 2024 (MM/DD/YYYY)" in text
+    assert "--date-format dmy" in text and "--date-format mdy" in text
+    assert read_export(path, date_format="dmy").frame["date"].to_list() == [D(2024, 1, 2), D(2024, 1, 3)]
+    assert read_export(path, date_format="mdy").frame["date"].to_list() == [D(2024, 2, 1), D(2024, 3, 1)]
+    assert read_export(path, date_format="%d/%m/%Y").frame["date"][0] == D(2024, 1, 2)
+    with pytest.raises(DataError, match="--date-format 'dd' is not understood"):
+        read_export(path, date_format="dd")
+
+
+def test_iso_datetimes_keep_the_date(tmp_path: Path) -> None:
+    report = read_export(write(tmp_path, "X.csv", "Date,Close\n2024-01-02 00:00:00-05:00,10\n2024-01-03 00:00:00-05:00,11\n"))
+    assert report.frame["date"].to_list() == [D(2024, 1, 2), D(2024, 1, 3)]
+
+
+def test_two_close_candidates_without_adjustment_is_a_question(tmp_path: Path) -> None:
+    with pytest.raises(ImportQuestion, match="has 'Close' and 'Price': which one is the close"):
+        read_export(write(tmp_path, "X.csv", "Date,Close,Price\n2024-01-02,1,2\n"))
+
+
+def test_no_close_candidate_is_a_question(tmp_path: Path) -> None:
+    with pytest.raises(ImportQuestion, match="which column of 'X.csv' is the close"):
+        read_export(write(tmp_path, "X.csv", "Date,Foo,Bar\n2024-01-02,1,2\n"))
+
+
+@pytest.mark.parametrize(
+    ("text", "line", "message"),
+    [
+        ("Date,Close\n2024-01-02,10\nnot a date,11\n", 3, "unparseable date 'not a date'"),
+        ("Date,Close\n2024-01-02,10\n2024-01-03,abc\n", 3, "non-numeric close 'abc'"),
+        ("Date,Close\n2024-01-02,10\n2024-01-03,-1\n", 3, "non-positive close '-1'"),
+        ("Date,Close\n2024-01-02,10\n2024-01-02,11\n", 3, "date '2024-01-02' appears with different values on lines 2, 3"),
+        ("Date,Close\n2024-01-02,10\n2024-01-03,11,12,13\n", 3, "line 3 of 'X.csv' has 4 fields, the header has 2"),
+    ],
+)
+def test_malformed_rows_stop_the_import_at_their_line(tmp_path: Path, text: str, line: int, message: str) -> None:
+    with pytest.raises(DataError) as info:
+        read_export(write(tmp_path, "X.csv", text))
+    assert f"X.csv:{line}:" in info.value.render()
+    assert message in info.value.render()
+
+
+def test_exact_repeats_are_dropped_and_reported(tmp_path: Path) -> None:
+    report = read_export(write(tmp_path, "X.csv", "Date,Close\n2024-01-02,10\n2024-01-02,10\n2024-01-03,11\n"))
+    assert report.frame.height == 2
+    assert report.dropped == {"repeated row (same date and values)": [3]}
+
+
+# --------------------------------------------------------------------------- writing
+
+
+def test_import_writes_the_canonical_file_that_the_loader_reads(tmp_path: Path) -> None:
+    path = write(tmp_path, "inv.csv", INVESTING)
+    data = tmp_path / "data"
+    report = import_file(path, data, symbol="SPX")
+    assert report.action == "written" and report.target == data / "SPX.csv"
+    assert (data / "SPX.csv").read_text().splitlines() == [
+        "date,close,open,high,low,volume",
+        "2023-12-29,4769.83,4782.88,4788.43,4751.99,",
+        "2024-01-02,4742.83,4745.2,4754.33,4722.67,450500",
+        "2024-01-03,4704.81,4725.07,4729.29,4699.71,2310000000",
+    ]
+    assert load_prices(data, ["SPX"]).frame["close"].to_list() == [4769.83, 4742.83, 4704.81]
+    assert [p.name for p in data.iterdir()] == ["SPX.csv"]  # no temp file left
+
+
+def test_overwrite_needs_force_unless_identical(tmp_path: Path) -> None:
+    data = tmp_path / "data"
+    first = write(tmp_path, "a.csv", "Date,Close\n2024-01-02,10\n")
+    second = write(tmp_path, "b.csv", "Date,Close\n2024-01-02,12\n")
+    import_file(first, data, symbol="X")
+    assert import_file(first, data, symbol="X").action == "unchanged"
+    with pytest.raises(DataError, match="already exists with different content") as info:
+        import_file(second, data, symbol="X")
+    assert "--force" in info.value.render()
+    assert (data / "X.csv").read_text() == "date,close\n2024-01-02,10.0\n"
+    assert import_file(second, data, symbol="X", force=True).action == "replaced"
+    assert (data / "X.csv").read_text() == "date,close\n2024-01-02,12.0\n"
+    assert import_file(first, data, symbol="X", force=True, dry_run=True).action == "dry run"
+    assert (data / "X.csv").read_text() == "date,close\n2024-01-02,12.0\n"
+
+
+def test_refuses_a_second_file_for_the_same_symbol(tmp_path: Path) -> None:
+    data = tmp_path / "data"
+    data.mkdir()
+    (data / "spx.parquet").write_bytes(b"")
+    with pytest.raises(DataError, match="already holds 'SPX'"):
+        import_file(write(tmp_path, "a.csv", "Date,Close\n2024-01-02,10\n"), data, symbol="SPX")
+
+
+def test_several_files_are_all_checked_before_any_is_written(tmp_path: Path) -> None:
+    data = tmp_path / "data"
+    good = write(tmp_path, "A.csv", "Date,Close\n2024-01-02,10\n")
+    bad = write(tmp_path, "B.csv", "Date,Close\n2024-01-02,x\n")
+    with pytest.raises(DataError, match="non-numeric close"):
+        import_files([good, bad], data)
+    assert not data.exists()
+    with pytest.raises(DataError, match="--symbol names one series"):
+        import_files([good, bad], data, symbol="X")
+    same = write(tmp_path, "sub_a.csv", "Date,Close\n2024-01-02,10\n")
+    (tmp_path / "sub").mkdir()
+    other = write(tmp_path / "sub", "A.csv", "Date,Close\n2024-01-02,10\n")
+    with pytest.raises(DataError, match="would both become 'A.csv'"):
+        import_files([good, other, same], data)
+
+
+def test_cli_import_reports_what_it_detected(tmp_path: Path, capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch) -> None:
+    parser = argparse.ArgumentParser()
+    add_data_commands(parser.add_subparsers(dest="command"))
+    path = write(tmp_path, "^GSPC.csv", YAHOO)
+    data = tmp_path / "data"
+    with pytest.raises(ImportQuestion):
+        run_data(parser.parse_args(["data", "import", str(path), "--data-dir", str(data)]))
+    code = run_data(parser.parse_args(["data", "import", str(path), "--data-dir", str(data), "--symbol", "SPX", "--column", "Close"]))
+    out = capsys.readouterr().out
+    assert code == 0
+    assert "(written)" in out and "detected: comma-separated, utf-8, dates YYYY-MM-DD, decimal point" in out
+    assert "close <- 'Close'" in out and "rows: 4 read, 3 kept, 2024-01-02 .. 2024-01-05" in out
+    assert "dropped 1 row: close missing ('null') (line 4)" in out
+    monkeypatch.delenv("EVENTSTUDY_DATA", raising=False)
+    with pytest.raises(DataError, match="where should the imported files go"):
+        run_data(parser.parse_args(["data", "import", str(path)]))

@@ -1,0 +1,258 @@
+"""Providers against recorded responses: FRED's CSV endpoint and yfinance, never the network."""
+
+from __future__ import annotations
+
+import datetime as dt
+import io
+import json
+import sys
+import types
+from pathlib import Path
+from typing import Any
+from urllib.error import HTTPError, URLError
+from urllib.parse import parse_qs, urlparse
+
+import polars as pl
+import pytest
+
+from eventstudy.config import parse_study
+from eventstudy.errors import ConfigError, UnknownNameError
+from eventstudy.providers import (
+    PROVIDERS,
+    OfflineError,
+    Provider,
+    ProviderError,
+    get_provider,
+    normalize_history,
+)
+from eventstudy.providers import fred as fred_module
+
+FIXTURES = Path(__file__).parent / "fixtures" / "providers"
+
+
+# --------------------------------------------------------------------------- recorded servers
+
+
+class RecordedFred:
+    """Answers fredgraph.csv requests from a recorded body, honouring ``cosd`` like FRED does."""
+
+    def __init__(self, body: bytes) -> None:
+        self.body = body
+        self.urls: list[str] = []
+
+    def __call__(self, request: Any, timeout: float | None = None) -> io.BytesIO:
+        url = request.full_url if hasattr(request, "full_url") else str(request)
+        self.urls.append(url)
+        query = parse_qs(urlparse(url).query)
+        lines = self.body.decode().splitlines()
+        start = query.get("cosd", [""])[0]
+        kept = [lines[0]] + [line for line in lines[1:] if line.split(",")[0] >= start]
+        return io.BytesIO(("\n".join(kept) + "\n").encode())
+
+    def query(self, index: int = -1) -> dict[str, list[str]]:
+        return parse_qs(urlparse(self.urls[index]).query)
+
+
+@pytest.fixture
+def fred_server(monkeypatch: pytest.MonkeyPatch) -> RecordedFred:
+    server = RecordedFred((FIXTURES / "fred_sp500.csv").read_bytes())
+    monkeypatch.setattr(fred_module, "urlopen", server)
+    return server
+
+
+class FakeHistory:
+    """The parts of a pandas DataFrame that the yahoo provider reads (index, columns, empty, [col].tolist())."""
+
+    def __init__(self, split: dict[str, Any]) -> None:
+        self.index = [dt.datetime.fromisoformat(s) for s in split["index"]]
+        self.columns = list(split["columns"])
+        self._data = {c: [row[i] for row in split["data"]] for i, c in enumerate(self.columns)}
+        self.empty = not self.index
+
+    def __getitem__(self, column: str) -> Any:
+        return types.SimpleNamespace(tolist=lambda: list(self._data[column]))
+
+
+def fake_yfinance(history: Any = None, error: BaseException | None = None) -> tuple[types.ModuleType, list[tuple[str, dict[str, Any]]]]:
+    """A stand-in ``yfinance`` module recording each ``Ticker(symbol).history(**kwargs)`` call."""
+    calls: list[tuple[str, dict[str, Any]]] = []
+
+    class Ticker:
+        def __init__(self, symbol: str) -> None:
+            self.symbol = symbol
+
+        def history(self, **kwargs: Any) -> Any:
+            calls.append((self.symbol, kwargs))
+            if error is not None:
+                raise error
+            return history
+
+    module = types.ModuleType("yfinance")
+    module.Ticker = Ticker  # type: ignore[attr-defined]
+    return module, calls
+
+
+def recorded_yahoo() -> FakeHistory:
+    return FakeHistory(json.loads((FIXTURES / "yahoo_gspc.json").read_text()))
+
+
+# --------------------------------------------------------------------------- registry
+
+
+def test_builtin_providers_are_registered_and_unknown_names_get_a_suggestion() -> None:
+    assert {"yahoo", "fred"} <= set(PROVIDERS)
+    assert isinstance(get_provider("FRED"), Provider)
+    with pytest.raises(UnknownNameError, match=r"unknown provider 'yaho' \(did you mean 'yahoo'\?\)"):
+        get_provider("yaho")
+
+
+def test_a_provider_name_cannot_be_registered_twice() -> None:
+    with pytest.raises(ValueError, match="already registered"):
+        PROVIDERS.add("yahoo", Provider)
+
+
+@pytest.mark.parametrize(("name", "remote"), [("SPX", "^GSPC"), ("spx", "^GSPC"), ("RUT", "^RUT"), ("NDX", "^NDX"), ("DJI", "^DJI"), ("AAPL", "AAPL")])
+def test_yahoo_aliases(name: str, remote: str) -> None:
+    assert get_provider("yahoo").remote_symbol(name) == remote
+
+
+def test_study_data_provider_is_checked_against_the_registry() -> None:
+    base = "name: x\nseries: {A: SPX}\nwhen: A at ATH\nevaluate:\n  - forward_returns: {assets: [A], horizons: [1m]}\n"
+    assert parse_study(base + "data: {provider: fred}\n").data.provider == "fred"
+    with pytest.raises(ConfigError) as info:
+        parse_study(base + "data: {provider: yahooo}\n", path="s.yaml")
+    assert "unknown provider 'yahooo' (did you mean 'yahoo'?)" in info.value.render()
+    assert "s.yaml:6:" in info.value.render()
+
+
+def test_normalize_history_types_sorts_dedupes_and_drops_unusable_rows() -> None:
+    raw = pl.DataFrame(
+        {
+            "date": [dt.date(2024, 1, 3), dt.date(2024, 1, 2), dt.date(2024, 1, 3), dt.date(2024, 1, 4), dt.date(2024, 1, 5)],
+            "close": [2.0, 1.0, 2.5, None, float("nan")],
+            "volume": [None] * 5,
+        },
+        schema={"date": pl.Date, "close": pl.Float64, "volume": pl.Float64},
+    )
+    out = normalize_history(raw, "test")
+    assert out.columns == ["date", "close"]  # an all-null optional column is left out
+    assert out.rows() == [(dt.date(2024, 1, 2), 1.0), (dt.date(2024, 1, 3), 2.5)]
+    with pytest.raises(ProviderError, match="returned no prices between 2025-01-01 and today"):
+        normalize_history(raw, "test", start=dt.date(2025, 1, 1))
+
+
+# --------------------------------------------------------------------------- FRED
+
+
+def test_fred_reads_the_recorded_answer_and_drops_missing_days(fred_server: RecordedFred) -> None:
+    frame = get_provider("fred").download("sp500")
+    assert fred_server.query()["id"] == ["SP500"]
+    assert "cosd" not in fred_server.query()
+    assert frame.columns == ["date", "close"]
+    assert frame.height == 13  # 15 rows, less New Year's Day (empty) and MLK day ('.')
+    assert frame.row(0) == (dt.date(2024, 1, 2), 4742.83)
+    assert dt.date(2024, 1, 15) not in frame["date"].to_list()
+
+
+def test_fred_asks_for_the_start_date(fred_server: RecordedFred) -> None:
+    frame = get_provider("fred").download("SP500", dt.date(2024, 1, 10), dt.date(2024, 1, 12))
+    assert fred_server.query()["cosd"] == ["2024-01-10"]
+    assert fred_server.query()["coed"] == ["2024-01-12"]
+    assert frame["date"].to_list() == [dt.date(2024, 1, 10), dt.date(2024, 1, 11), dt.date(2024, 1, 12)]
+
+
+def test_fred_old_header_and_dot_for_missing() -> None:
+    frame = fred_module.parse_fred_csv((FIXTURES / "fred_old_header.csv").read_bytes(), "DGS10")
+    assert frame["close"].to_list() == [None, 3.95, 3.91, 3.99]
+
+
+def test_fred_offline_is_one_clear_error(monkeypatch: pytest.MonkeyPatch) -> None:
+    def offline(request: Any, timeout: float | None = None) -> Any:
+        raise URLError("[Errno -3] Temporary failure in name resolution")
+
+    monkeypatch.setattr(fred_module, "urlopen", offline)
+    with pytest.raises(OfflineError) as info:
+        get_provider("fred").download("SP500")
+    text = info.value.render()
+    assert "cannot reach fred.stlouisfed.org for 'SP500'" in text
+    assert "--data-dir" in text and "eventstudy data import" in text
+
+
+def test_fred_unknown_series(monkeypatch: pytest.MonkeyPatch) -> None:
+    def not_found(request: Any, timeout: float | None = None) -> Any:
+        raise HTTPError(request.full_url, 404, "Not Found", {}, None)  # type: ignore[arg-type]
+
+    monkeypatch.setattr(fred_module, "urlopen", not_found)
+    with pytest.raises(ProviderError, match="fred has no series 'NOPE'"):
+        get_provider("fred").download("NOPE")
+
+
+def test_fred_web_page_instead_of_csv() -> None:
+    with pytest.raises(ProviderError, match="web page, not CSV"):
+        fred_module.parse_fred_csv(b"<!DOCTYPE html><html>error</html>", "NOPE")
+
+
+# --------------------------------------------------------------------------- Yahoo
+
+
+def test_yahoo_reads_a_recorded_history(monkeypatch: pytest.MonkeyPatch) -> None:
+    module, calls = fake_yfinance(recorded_yahoo())
+    monkeypatch.setitem(sys.modules, "yfinance", module)
+    frame = get_provider("yahoo").download("SPX")
+    symbol, options = calls[0]
+    assert symbol == "^GSPC"
+    assert options["period"] == "max" and "start" not in options
+    assert options["auto_adjust"] is False and options["interval"] == "1d"
+    assert frame.columns == ["date", "close", "open", "high", "low", "volume"]
+    # float32 index levels are rounded back to the published 2 decimals
+    assert frame.row(0) == (dt.date(2024, 1, 2), 4742.83, 4745.2, 4754.33, 4722.67, 3743050000.0)
+    assert frame.height == 7
+
+
+def test_yahoo_start_and_exclusive_end(monkeypatch: pytest.MonkeyPatch) -> None:
+    module, calls = fake_yfinance(recorded_yahoo())
+    monkeypatch.setitem(sys.modules, "yfinance", module)
+    frame = get_provider("yahoo").download("SPX", dt.date(2024, 1, 4), dt.date(2024, 1, 8))
+    options = calls[0][1]
+    assert options["start"] == "2024-01-04" and options["end"] == "2024-01-09" and "period" not in options
+    assert frame["date"].to_list() == [dt.date(2024, 1, 4), dt.date(2024, 1, 5), dt.date(2024, 1, 8)]
+
+
+def test_yahoo_without_yfinance_says_how_to_install(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setitem(sys.modules, "yfinance", None)  # makes `import yfinance` fail
+    with pytest.raises(ProviderError) as info:
+        get_provider("yahoo").download("SPX")
+    text = info.value.render()
+    assert "needs the optional package 'yfinance'" in text
+    assert "pip install 'eventstudy[yahoo]'" in text
+
+
+def test_yahoo_connection_error_is_offline(monkeypatch: pytest.MonkeyPatch) -> None:
+    module, _ = fake_yfinance(error=ConnectionError("Could not resolve host: query2.finance.yahoo.com"))
+    monkeypatch.setitem(sys.modules, "yfinance", module)
+    with pytest.raises(OfflineError, match="cannot reach yahoo finance for '\\^GSPC': Could not resolve host"):
+        get_provider("yahoo").download("SPX")
+
+
+def test_yahoo_offline_message_drops_curl_boilerplate(monkeypatch: pytest.MonkeyPatch) -> None:
+    curl = OSError(
+        "Failed to perform, curl: (6) Could not resolve host: query2.finance.yahoo.com. "
+        "See https://curl.se/libcurl/c/libcurl-errors.html first for more details."
+    )
+    module, _ = fake_yfinance(error=curl)
+    monkeypatch.setitem(sys.modules, "yfinance", module)
+    with pytest.raises(OfflineError) as info:
+        get_provider("yahoo").download("RUT")
+    assert info.value.message == "cannot reach yahoo finance for '^RUT': Could not resolve host: query2.finance.yahoo.com"
+
+
+def test_yahoo_unknown_symbol(monkeypatch: pytest.MonkeyPatch) -> None:
+    module, _ = fake_yfinance(error=RuntimeError("$NOPE: possibly delisted; no price data found"))
+    monkeypatch.setitem(sys.modules, "yfinance", module)
+    with pytest.raises(ProviderError, match="yahoo finance has no daily prices for 'NOPE'"):
+        get_provider("yahoo").download("NOPE")
+    empty = FakeHistory({"index": [], "columns": ["Close"], "data": []})
+    module, _ = fake_yfinance(empty)
+    monkeypatch.setitem(sys.modules, "yfinance", module)
+    with pytest.raises(ProviderError, match="returned no prices for 'NOPE'"):
+        get_provider("yahoo").download("NOPE")

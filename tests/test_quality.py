@@ -1,0 +1,183 @@
+"""The data-quality report and the fast checks `eventstudy run` prints."""
+
+from __future__ import annotations
+
+import argparse
+import datetime as dt
+import json
+from pathlib import Path
+
+import polars as pl
+import pytest
+
+from eventstudy.cache import Cache
+from eventstudy.cli_data import EXIT_PROBLEMS, add_data_commands, run_data
+from eventstudy.errors import DataError
+from eventstudy.quality import check_data, check_series, quick_check
+
+D = dt.date
+
+
+def business_days(n: int, start: dt.date = D(2024, 1, 1)) -> list[dt.date]:
+    days, day = [], start
+    while len(days) < n:
+        if day.weekday() < 5:
+            days.append(day)
+        day += dt.timedelta(days=1)
+    return days
+
+
+def calm(n: int, seed: float = 0.0) -> list[float]:
+    """A gently wandering series: moves of a fraction of a percent, no two closes equal."""
+    closes, level = [], 100.0
+    for i in range(n):
+        level *= 1 + 0.004 * ((i * 7 + int(seed)) % 5 - 2) / 2 + 0.0001
+        closes.append(round(level, 4))
+    return closes
+
+
+def write(path: Path, rows: list[tuple[str, str]]) -> None:
+    path.write_text("date,close\n" + "".join(f"{d},{c}\n" for d, c in rows))
+
+
+@pytest.fixture
+def data(tmp_path: Path) -> Path:
+    folder = tmp_path / "data"
+    folder.mkdir()
+    days = business_days(60)
+    write(folder / "SPX.csv", [(d.isoformat(), str(c)) for d, c in zip(days, calm(60))])
+    return folder
+
+
+def parse() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser()
+    add_data_commands(parser.add_subparsers(dest="command"))
+    return parser
+
+
+def test_clean_series_against_itself(data: Path) -> None:
+    report = check_data(data_dir=data)
+    spx = report.series[0]
+    assert report.reference == "SPX" and report.reference_rows == 60
+    assert (spx.rows, spx.first, spx.last, spx.errors, spx.warnings) == (60, D(2024, 1, 1), D(2024, 3, 22), 0, 0)
+    assert spx.gaps is None  # the reference has no gaps against itself
+    assert not report.has_errors
+
+
+def test_loader_refusals_are_counted_not_raised(data: Path) -> None:
+    days = business_days(10)
+    rows = [(d.isoformat(), str(100 + i)) for i, d in enumerate(days)]
+    rows[3] = (days[2].isoformat(), "103")  # repeated date
+    rows[5] = (rows[5][0], ".")  # missing close
+    rows[6] = (rows[6][0], "-4")  # non-positive close
+    rows[8], rows[9] = rows[9], rows[8]  # out of order
+    rows.append(("not a date", "1"))
+    write(data / "BAD.csv", rows)
+    bad = check_data(["BAD"], data_dir=data).series[1]
+    assert (bad.duplicates, bad.missing, bad.non_positive, bad.unsorted, bad.bad_dates) == (1, 1, 1, 1, 1)
+    assert bad.duplicate_dates == [days[2]] and bad.missing_dates == [days[5]] and bad.unsorted_dates == [days[8]]
+    assert bad.bad_date_lines == [12]
+    text = check_data(["BAD"], data_dir=data).render_text()
+    assert "error: 1 repeated date(s): 2024-01-03" in text and "error: 1 missing close(s): 2024-01-08" in text
+
+
+def test_gaps_and_extra_dates_against_the_reference(data: Path) -> None:
+    days = business_days(60)
+    own = [d for i, d in enumerate(days) if i not in (10, 11, 12)] + [D(2024, 1, 6)]  # 3 holes, a Saturday
+    write(data / "RUT.csv", [(d.isoformat(), str(c)) for d, c in zip(sorted(own), calm(58, 3))])
+    rut = check_data(["RUT"], data_dir=data).series[1]
+    assert rut.reference == "SPX" and rut.gaps == 3 and rut.gap_dates == days[10:13]
+    assert rut.extra == 1 and rut.extra_dates == [D(2024, 1, 6)]
+    assert rut.shared == {"SPX": 57}
+    assert rut.longest_gap_days == 6  # Friday 2024-01-12 to Thursday 2024-01-18
+
+
+def test_reference_by_name_and_missing_reference(data: Path, tmp_path: Path) -> None:
+    write(data / "BTC.csv", [(d.isoformat(), str(c)) for d, c in zip([D(2024, 1, 1) + dt.timedelta(days=i) for i in range(30)], calm(30, 1))])
+    report = check_data(["SPX"], data_dir=data, reference="BTC")
+    assert [s.symbol for s in report.series] == ["BTC", "SPX"] and report.series[1].gaps == 8  # 4 weekends in range
+    with pytest.raises(DataError, match="reference series 'NOPE' not found"):
+        check_data(data_dir=data, reference="NOPE")
+    other = tmp_path / "other"
+    other.mkdir()
+    write(other / "AAA.csv", [("2024-01-02", "1"), ("2024-01-03", "2")])
+    assert "no reference calendar (SPX not found)" in check_data(data_dir=other).render_text()
+    with pytest.raises(DataError, match="symbol 'SPY' not found in data directory .*did you mean 'SPX'"):
+        check_data(["SPY"], data_dir=data)
+
+
+def test_stale_runs(data: Path) -> None:
+    days = business_days(20)
+    closes = calm(20)
+    closes[5:10] = [50.0] * 5  # five equal closes: stale
+    closes[12:16] = [60.0] * 4  # four: not (N >= 5)
+    write(data / "ST.csv", [(d.isoformat(), str(c)) for d, c in zip(days, closes)])
+    st = check_data(["ST"], data_dir=data).series[1]
+    assert st.stale_count == 1 and st.stale_runs == [(days[5], days[9], 5, 50.0)]
+    assert check_data(["ST"], data_dir=data, stale_days=4).series[1].stale_count == 2
+
+
+def test_outliers_by_robust_sd_and_by_size(data: Path) -> None:
+    days = business_days(60)
+    closes = calm(60)
+    closes[30:] = [c * 1.06 for c in closes[30:]]  # one +6% day in a series moving ~0.2%: many robust sds
+    write(data / "OUT.csv", [(d.isoformat(), str(c)) for d, c in zip(days, closes)])
+    out = check_data(["OUT"], data_dir=data).series[1]
+    assert out.outlier_count == 1 and out.outliers[0][0] == days[30]
+    assert out.outliers[0][1] == pytest.approx(closes[30] / closes[29] - 1)
+    report = check_series({"X": pl.DataFrame({"date": business_days(3), "close": [100.0, 130.0, 131.0]})})
+    assert report.series[0].outlier_count == 1  # too short for a robust sd, but above 25%
+
+
+def test_json_format_and_exit_code(data: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    assert run_data(parse().parse_args(["data", "check", "--data-dir", str(data), "--format", "json"])) == 0
+    payload = json.loads(capsys.readouterr().out)
+    assert payload["reference"] == "SPX" and payload["series"][0]["symbol"] == "SPX"
+    assert payload["series"][0]["first"] == "2024-01-01" and payload["settings"]["stale_days"] == 5
+    write(data / "BAD.csv", [("2024-01-02", "1"), ("2024-01-02", "2")])
+    assert run_data(parse().parse_args(["data", "check", "--data-dir", str(data)])) == EXIT_PROBLEMS
+    assert "1 series with errors" in capsys.readouterr().out
+
+
+def test_long_files_are_checked_per_symbol(tmp_path: Path) -> None:
+    folder = tmp_path / "data"
+    folder.mkdir()
+    (folder / "panel.csv").write_text("date,symbol,close\n2024-01-02,AAA,1\n2024-01-03,AAA,2\n2024-01-02,BBB,3\n2024-01-02,BBB,3\n")
+    report = check_data(data_dir=folder)
+    assert [(s.symbol, s.rows, s.duplicates) for s in report.series] == [("AAA", 2, 0), ("BBB", 2, 1)]
+
+
+def test_the_cache_is_checked_when_no_directory_is_given(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.delenv("EVENTSTUDY_DATA", raising=False)
+    cache = Cache(tmp_path / "cache")
+    cache.write("yahoo", "SPX", "^GSPC", pl.DataFrame({"date": business_days(10), "close": calm(10)}), None)
+    report = check_data(cache_dir=cache.root)
+    assert [s.symbol for s in report.series] == ["SPX"] and report.series[0].source == "cache yahoo"
+
+
+# --------------------------------------------------------------------------- quick_check
+
+
+def long_frame(series: dict[str, tuple[list[dt.date], list[float]]]) -> pl.DataFrame:
+    rows = [(d, s, c) for s, (days, closes) in series.items() for d, c in zip(days, closes)]
+    return pl.DataFrame(rows, schema={"date": pl.Date, "symbol": pl.String, "close": pl.Float64}, orient="row")
+
+
+def test_quick_check_is_quiet_on_clean_data() -> None:
+    days = business_days(100)
+    assert quick_check(long_frame({"A": (days, calm(100)), "B": (days, calm(100, 2))})) == []
+
+
+def test_quick_check_warnings() -> None:
+    days = business_days(100)
+    a = calm(100)
+    a[40:46] = [a[40]] * 6
+    a[80] = a[79] * 1.4
+    b_days = days[:20] + days[23:]  # B lacks three of A's dates
+    b_days = [d for d in b_days if d < D(2024, 3, 1) or d > D(2024, 3, 20)]  # and a long gap
+    warnings = quick_check(long_frame({"A": (days, a), "B": (b_days, calm(len(b_days), 1))}))
+    text = "\n".join(warnings)
+    assert f"warning: A: the close stays at {a[40]} for 6 rows" in text
+    assert "warning: A: 2 daily move(s) above 25% (largest +40.0%" in text
+    assert "warning: B: no data for 21 calendar days before 2024-03-21" in text
+    assert "warning: B has no close on 17 of the" in text and "with align: inner those dates are dropped" in text
