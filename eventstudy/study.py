@@ -9,6 +9,8 @@ writes, so a notebook gets exactly what ``eventstudy run`` prints.
 from __future__ import annotations
 
 import datetime as dt
+import re
+import time
 from dataclasses import dataclass, field, replace
 from pathlib import Path
 from collections.abc import Sequence
@@ -77,6 +79,14 @@ class StudyResult:
         Measures that get significance tests (an event-time path does not).
     sources
         The file each symbol's prices came from (a data directory or the download cache).
+    placebo
+        The placebo distributions behind the tests: ``measure, asset, horizon,
+        horizon_days, statistic, value``, one row per placebo draw (for charts).
+    hidden_measures
+        Measures computed for charts only (an implicit event-time path), left out of
+        text reports.
+    timings
+        Seconds spent per stage (``prepare_s``, ``evaluate_s``, ``significance_s``).
     column_units
         How each instance-table column is shown: 'date', or a feature unit ('price',
         'fraction' = signed, e.g. a return, 'share' = unsigned, e.g. a drawdown, 'number', 'count').
@@ -103,6 +113,9 @@ class StudyResult:
     measure_titles: dict[str, str] = field(default_factory=dict)
     tested_measures: list[str] = field(default_factory=list)
     sources: dict[str, Path] = field(default_factory=dict)
+    placebo: pl.DataFrame = field(default_factory=pl.DataFrame)
+    hidden_measures: list[str] = field(default_factory=list)
+    timings: dict[str, float] = field(default_factory=dict)
     notes: list[str] = field(default_factory=list)
 
 
@@ -178,7 +191,10 @@ def prepare(
             hint="a condition over several series is evaluated on the dates where all of them have a close",
         )
     context = EvaluationContext(prices=prices, series=study.series)
-    all_outcomes, measures = _evaluate(build_evaluators(study.evaluators), context, timeline.select("date"), list(study.series))
+    evaluators = build_evaluators(study.evaluators)
+    implicit = _implicit_path(study, evaluators)
+    all_outcomes, measures = _evaluate(evaluators + implicit, context, timeline.select("date"), list(study.series))
+    measures["hidden"] = ["path"] if implicit else []
     notes = [
         *loaded.notes,
         describe_alignment(study.data.align, study.data.max_stale, next(iter(study.series))),
@@ -200,8 +216,11 @@ def run_study(
     """Run a validated study; ``start``/``end`` override its window, ``overrides`` its statistics."""
     statistics = _statistics(study, overrides)
     extra = [statistics.baseline.when] if statistics.baseline is not None else []
+    started = time.perf_counter()
     prepared = prepare(study, data_dir=data_dir, conditions=extra, cache_dir=cache_dir, pull=pull)
-    return evaluate(prepared, study, start=start, end=end, statistics=statistics)
+    prepared_s = time.perf_counter() - started
+    result = evaluate(prepared, study, start=start, end=end, statistics=statistics)
+    return replace(result, timings={"prepare_s": round(prepared_s, 4), **result.timings})
 
 
 def evaluate(
@@ -214,6 +233,7 @@ def evaluate(
 ) -> StudyResult:
     """Events, outcomes, summary and tests of ``study`` (its condition, declustering and
     window; series and evaluators as prepared) on prepared data."""
+    started = time.perf_counter()
     start = _as_date(start) if start is not None else study.window.start
     end = _as_date(end) if end is not None else study.window.end
     statistics = statistics or study.statistics
@@ -229,13 +249,15 @@ def evaluate(
     in_window = _between(pl.col("date"), start, end)
     baseline = prepared.all_outcomes.filter(in_window)
     kept_dates = raw.filter("kept").select("date")
-    outcomes = baseline.join(kept_dates, on="date", how="semi", maintain_order="left")
+    series_order = list(study.series)
+    outcomes = order_cells(baseline.join(kept_dates, on="date", how="semi"), series_order, measures["order"], "date")
     summary = summary_with_baseline(outcomes, baseline, level=statistics.ci, seed=statistics.seed)
+    summary = order_cells(summary, series_order, measures["order"])
 
     value_columns = _value_columns(study, requests)
     in_table = pl.col("measure").is_in(measures["table"])
     events, units, pending = _instance_table(
-        raw.filter("kept"), value_columns, outcomes.filter(in_table), baseline.filter(in_table), measures["units"]
+        raw.filter("kept"), value_columns, outcomes.filter(in_table), summary.filter(in_table), measures["units"]
     )
     _describe_outcomes(raw, outcomes, notes)
 
@@ -258,6 +280,8 @@ def evaluate(
         measure_titles=measures["titles"],
         tested_measures=measures["tested"],
         sources=dict(prepared.sources),
+        hidden_measures=measures["hidden"],
+        timings={"evaluate_s": round(time.perf_counter() - started, 4)},
         notes=notes,
     )
     if statistics.placebos == 0:
@@ -271,7 +295,26 @@ def evaluate(
         # evaluated on the whole timeline (look-backs cross the window start), then windowed
         holds = timeline.select(pl.col("date"), compile_condition(base_node).fill_null(False).alias("base"))
         base_mask = holds.filter(in_window)["base"].to_numpy()
-    return replace(result, tests=_significance(result, statistics, base_mask, notes))
+    started = time.perf_counter()
+    tests, placebo = _significance(result, statistics, base_mask, notes)
+    tests = order_cells(tests, list(study.series), measures["order"])
+    timings = {**result.timings, "significance_s": round(time.perf_counter() - started, 4)}
+    return replace(result, tests=tests, placebo=placebo, timings=timings)
+
+
+def _implicit_path(study: Study, evaluators: list[Evaluator]) -> list[Evaluator]:
+    """An event-time path for charts when the study has none: the forward-return assets,
+    21 days before to the longest horizon after (at most a year), about 50 points."""
+    from eventstudy.evaluators.forward_returns import ForwardReturns
+    from eventstudy.evaluators.path import Path as PathEvaluator
+
+    if any(isinstance(ev, PathEvaluator) for ev in evaluators):
+        return []
+    forward = [ev for ev in evaluators if isinstance(ev, ForwardReturns)]
+    assets = list(dict.fromkeys(a for ev in forward for a in ev.params.assets)) or list(study.series)
+    after = min(252, max((h.days for ev in forward for h in ev.params.horizons), default=63))
+    step = max(1, round((after + 21) / 50))
+    return [PathEvaluator(PathEvaluator.Params(assets=assets, before=21, after=after, step=step))]
 
 
 def _evaluate(
@@ -295,17 +338,29 @@ def _evaluate(
             (tested.append(measure) if evaluator.tested else None)
         frames.append(out)
     baseline = pl.concat(frames) if frames else empty_outcomes()
-    order = {name: i for i, name in enumerate(series_order)}
-    measure_order = {m: i for i, m in enumerate(owner)}
-    first_series = pl.col("asset").str.extract(r"^([A-Za-z_][A-Za-z0-9_]*)")
-    baseline = baseline.sort(
-        pl.col("measure").replace_strict(measure_order, default=len(measure_order)),
-        first_series.replace_strict(order, default=len(order)),
-        "asset",
+    return baseline, {"table": table, "tested": tested, "units": units, "titles": titles, "order": list(owner)}
+
+
+def order_cells(frame: pl.DataFrame, series_order: list[str], measure_order: list[str], *then: str) -> pl.DataFrame:
+    """Sort a (small) frame with cell columns for display: measure as the evaluators gave
+    them, asset in the study's series order ('RUT-SPX' ranks with RUT), horizon, then ``then``."""
+    if frame.is_empty():
+        return frame
+    rank = {name: i for i, name in enumerate(series_order)}
+
+    def asset_rank(label: str) -> tuple[int, str]:
+        head = re.match(r"[A-Za-z_][A-Za-z0-9_]*", label)
+        return (rank.get(head.group(0), len(rank)) if head else len(rank), label)
+
+    assets = sorted(frame["asset"].unique().to_list(), key=asset_rank)
+    measures = {m: i for i, m in enumerate(measure_order)}
+    return frame.sort(
+        pl.col("measure").replace_strict(measures, default=len(measures), return_dtype=pl.Int32),
+        pl.col("asset").replace_strict({a: i for i, a in enumerate(assets)}, return_dtype=pl.Int32),
         "horizon_days",
-        "date",
+        *then,
+        maintain_order=True,
     )
-    return baseline, {"table": table, "tested": tested, "units": units, "titles": titles}
 
 
 def _statistics(study: Study, overrides: dict[str, Any]) -> StatisticsSpec:
@@ -323,15 +378,15 @@ def _statistics(study: Study, overrides: dict[str, Any]) -> StatisticsSpec:
         raise ConfigError(f"bad value {err.get('input')!r} for {err['loc'][0]!r}: {err['msg'].lower()}") from None
 
 
-def _significance(result: StudyResult, statistics: StatisticsSpec, base_mask: np.ndarray | None, notes: list[str]) -> pl.DataFrame:
-    from eventstudy.inference import InferenceSettings, significance
+def _significance(
+    result: StudyResult, statistics: StatisticsSpec, base_mask: np.ndarray | None, notes: list[str]
+) -> tuple[pl.DataFrame, pl.DataFrame]:
+    from eventstudy.inference.significance import InferenceSettings, significance_with_null
 
     settings = InferenceSettings(
         placebos=statistics.placebos, seed=statistics.seed, alpha=statistics.alpha, ci=statistics.ci, null=statistics.null
     )
-    tested = pl.col("measure").is_in(result.tested_measures)
-    subset = replace(result, outcomes=result.outcomes.filter(tested), baseline_outcomes=result.baseline_outcomes.filter(tested))
-    tests = significance(subset, settings, base_mask)
+    tests, placebo = significance_with_null(result, settings, base_mask)
     nested = f", drawn only from days where {statistics.baseline.when!r}" if statistics.baseline else ""
     notes.append(
         f"p-values: {statistics.placebos:,} {statistics.null} placebo event sets of the same size under the same "
@@ -350,7 +405,7 @@ def _significance(result: StudyResult, statistics: StatisticsSpec, base_mask: np
             f"warning: effective sample size below 10 at {shown}: the events' forward windows overlap, "
             "so these p-values and intervals rest on very few independent observations"
         )
-    return tests
+    return tests, placebo
 
 
 def _as_date(value: dt.date | str) -> dt.date:
@@ -427,12 +482,12 @@ def _instance_table(
     kept: pl.DataFrame,
     value_columns: list[str],
     outcomes: pl.DataFrame,
-    all_outcomes: pl.DataFrame,
+    cells: pl.DataFrame,
     measure_units: dict[str, str],
 ) -> tuple[pl.DataFrame, dict[str, str], pl.DataFrame]:
     """One row per kept event: date, values that day, outcomes pivoted wide; and the
-    pending cells (``date, column, days_remaining``). ``all_outcomes`` (the baseline) fixes
-    the columns, so a study without events still has them."""
+    pending cells (``date, column, days_remaining``). ``cells`` (the summary's, in display
+    order) fixes the columns, so a study without events still has them."""
     table = kept.select("date", *value_columns)
     units = {"date": "date", **{c: _unit_of(c) for c in value_columns}}
 
@@ -441,7 +496,7 @@ def _instance_table(
         return frame.with_columns((pl.col("asset") + "." + pl.col("measure") + suffix).alias("column"))
 
     labelled = label(outcomes)
-    columns = label(all_outcomes.select("asset", "measure", "horizon").unique(maintain_order=True))
+    columns = label(cells.select("asset", "measure", "horizon"))
     order = columns["column"].to_list()
     pending = labelled.filter(pl.col("days_remaining") > 0).select("date", "column", "days_remaining")
     wide = labelled.pivot(on="column", index="date", values="value") if labelled.height else pl.DataFrame({"date": []}, schema={"date": pl.Date})

@@ -223,6 +223,8 @@ def to_outcomes(
         {"column": list(columns), "horizon": [h for h, _ in columns.values()], "horizon_days": [d for _, d in columns.values()]},
         schema={"column": pl.String, "horizon": pl.String, "horizon_days": pl.Int64},
     )
+    # rows come out per column (horizon), then asset, then date: cells are contiguous
+    frame = frame.sort("asset", "date")
     long = frame.unpivot(index=["date", "asset", "rows_after"], on=list(columns), variable_name="column", value_name="value")
     remaining = pl.when(pl.col("horizon_days") >= 0).then(
         (pl.col("horizon_days") + lag - pl.col("rows_after")).clip(lower_bound=0)

@@ -35,7 +35,7 @@ The multiple-testing family is one statistic across all cells (the 10 means of a
 from __future__ import annotations
 
 import math
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from typing import Literal
 
 import numpy as np
@@ -56,7 +56,7 @@ from eventstudy.inference.power import NEFF_WARNING, effective_sample_size, mini
 from eventstudy.inference.samplers import SAMPLERS
 from eventstudy.study import StudyResult
 
-__all__ = ["SIGNIFICANCE_SCHEMA", "InferenceSettings", "draw_banks", "significance"]
+__all__ = ["SIGNIFICANCE_SCHEMA", "InferenceSettings", "draw_banks", "significance", "significance_with_null"]
 
 SIGNIFICANCE_SCHEMA: dict[str, pl.DataType] = {
     "measure": pl.String(),
@@ -168,6 +168,14 @@ def draw_banks(
 
 
 def significance(result: StudyResult, settings: InferenceSettings, base_mask: np.ndarray | None = None) -> pl.DataFrame:
+    """The significance table (see :func:`significance_with_null`, which also returns the
+    placebo distributions)."""
+    return significance_with_null(result, settings, base_mask)[0]
+
+
+def significance_with_null(
+    result: StudyResult, settings: InferenceSettings, base_mask: np.ndarray | None = None
+) -> tuple[pl.DataFrame, pl.DataFrame]:
     """The significance table of a study: one row per cell x statistic.
 
     Parameters
@@ -193,6 +201,11 @@ def significance(result: StudyResult, settings: InferenceSettings, base_mask: np
     >>> significance(result, InferenceSettings(placebos=2000)).filter(statistic="mean")  # doctest: +SKIP
     """
     _settings_iv(settings)
+    if result.tested_measures:  # an event-time path (or other untested measure) is not tested
+        tested = pl.col("measure").is_in(result.tested_measures)
+        result = replace(
+            result, outcomes=result.outcomes.filter(tested), baseline_outcomes=result.baseline_outcomes.filter(tested)
+        )
     design = event_design(result, base_mask)
     placebo_seq, boot_seq = np.random.SeedSequence(settings.seed).spawn(2)
     k = design.values.shape[0]
@@ -223,6 +236,7 @@ def significance(result: StudyResult, settings: InferenceSettings, base_mask: np
             "p_holm": holm(test.p_two_sided),
             "p_bh": benjamini_hochberg(test.p_two_sided),
             "p_maxstat": maxstat_stepdown(np.abs(test.z), np.abs(z_null)),
+            "null": null,
         }
 
     for c, cell in enumerate(cell_rows):
@@ -282,7 +296,21 @@ def significance(result: StudyResult, settings: InferenceSettings, base_mask: np
 
     frame = pl.DataFrame(columns, schema=SIGNIFICANCE_SCHEMA)
     floats = [name for name, dtype in SIGNIFICANCE_SCHEMA.items() if dtype == pl.Float64()]
-    return frame.with_columns(pl.col(floats).fill_nan(None))
+    return frame.with_columns(pl.col(floats).fill_nan(None)), _null_frame(design.cells, per_stat)
+
+
+def _null_frame(cells: pl.DataFrame, per_stat: dict[str, dict[str, np.ndarray]]) -> pl.DataFrame:
+    """Long placebo distributions: ``measure, asset, horizon, horizon_days, statistic, value``
+    (one row per cell x statistic x placebo draw), for charts of observed vs chance."""
+    frames = []
+    for name, res in per_stat.items():
+        null = res["null"]
+        reps = null.shape[1]
+        frame = cells.select(pl.all().repeat_by(reps).explode()).with_columns(
+            pl.lit(name).alias("statistic"), pl.Series("value", null.reshape(-1), dtype=pl.Float64).fill_nan(None)
+        )
+        frames.append(frame.drop_nulls("value"))
+    return pl.concat(frames) if frames else pl.DataFrame()
 
 
 def _warning(n: int, n_eff: float) -> str | None:

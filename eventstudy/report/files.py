@@ -21,7 +21,7 @@ from eventstudy.study import StudyResult
 
 __all__ = ["OUTPUT_FILES", "result_to_dict", "result_to_json", "write_files", "write_outputs"]
 
-OUTCOME_COLUMNS = ["date", "asset", "horizon", "horizon_days", "value", "measure"]
+OUTCOME_COLUMNS = ["date", "asset", "horizon", "horizon_days", "value", "measure", "days_remaining"]
 
 
 def _rows(frame: pl.DataFrame) -> list[dict[str, object]]:
@@ -56,10 +56,15 @@ def result_to_dict(result: StudyResult) -> dict[str, object]:
         "statistics": result.statistics.model_dump() if result.statistics else None,
         "notes": list(result.notes),
         "events": _rows(result.events),
-        "outcomes": _rows(result.outcomes.select(OUTCOME_COLUMNS)),
+        "outcomes": _rows(visible_outcomes(result)),
         "summary": _rows(result.summary),
         "tests": _rows(tests_table(result)),
     }
+
+
+def visible_outcomes(result: StudyResult) -> pl.DataFrame:
+    """The events' outcomes without chart-only measures (an implicit path)."""
+    return result.outcomes.filter(~pl.col("measure").is_in(result.hidden_measures)).select(OUTCOME_COLUMNS)
 
 
 def tests_table(result: StudyResult) -> pl.DataFrame:
@@ -85,7 +90,7 @@ def result_to_json(result: StudyResult) -> str:
 
 OUTPUT_FILES: dict[str, Callable[[StudyResult, Path], None]] = {
     "events.csv": lambda r, p: r.events.write_csv(p, date_format="%Y-%m-%d"),
-    "outcomes.csv": lambda r, p: r.outcomes.select(OUTCOME_COLUMNS).write_csv(p, date_format="%Y-%m-%d"),
+    "outcomes.csv": lambda r, p: visible_outcomes(r).write_csv(p, date_format="%Y-%m-%d"),
     "summary.csv": lambda r, p: r.summary.write_csv(p),
     "tests.csv": lambda r, p: tests_table(r).write_csv(p),
     "result.json": lambda r, p: p.write_text(result_to_json(r), encoding="utf-8"),

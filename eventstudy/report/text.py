@@ -149,6 +149,8 @@ def summary_blocks(result: object) -> list[tuple[str, list[str], list[list[str]]
     ci = result.statistics.ci if result.statistics else 0.95
     blocks = []
     for measure in result.summary["measure"].unique(maintain_order=True).to_list():
+        if measure in result.hidden_measures:
+            continue
         rows = result.summary.filter(measure=measure).to_dicts()
         has_tests = tested and measure in result.tested_measures
         title = f"{measure}: {result.measure_titles.get(measure, measure)}"
