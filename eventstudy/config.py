@@ -32,6 +32,7 @@ __all__ = [
     "EvaluatorSpec",
     "SourceMap",
     "StatisticsSpec",
+    "UniverseSpec",
     "SweepAxisSpec",
     "Study",
     "WindowSpec",
@@ -183,6 +184,30 @@ class DeclusterSpec(_Model):
             raise PydanticCustomError("bad_gap", "{message}", {"message": exc.message, "hint": exc.hint}) from None
 
 
+class UniverseSpec(_Model):
+    """The symbols a universe study runs over: listed, from a file, or all of a long data file."""
+
+    symbols: list[str] | None = Field(None, description="the symbols, e.g. [AAPL, MSFT]")
+    file: str | None = Field(None, description="a text file with one symbol per line (relative to the study file)")
+    data_file: str | None = Field(None, description="every symbol of this long data file in the data directory")
+    exclude: list[str] = Field(default_factory=list, description="symbols to leave out")
+    label: str = Field("stocks", description="how the pooled universe is named in tables")
+
+    @model_validator(mode="before")
+    @classmethod
+    def _shorthand(cls, value: Any) -> Any:
+        if isinstance(value, list):
+            return {"symbols": value}
+        return value
+
+    @model_validator(mode="after")
+    def _one_source(self) -> UniverseSpec:
+        given = [k for k in ("symbols", "file", "data_file") if getattr(self, k) is not None]
+        if len(given) != 1:
+            raise ValueError("give exactly one of 'symbols', 'file', 'data_file'")
+        return self
+
+
 class SweepAxisSpec(_Model):
     """One grid axis of a sweep: ``{name: gap, values: [10, 21cd, 42]}``."""
 
@@ -229,7 +254,8 @@ class Study(_Model):
 
     name: str
     description: str | None = None
-    series: dict[str, str] = Field(description="name used in conditions -> symbol in the data")
+    series: dict[str, str] = Field(default_factory=dict, description="name used in conditions -> symbol in the data")
+    universe: UniverseSpec | None = Field(None, description="run the condition for every symbol of a universe")
     data: DataSpec = DataSpec()
     when: str = Field(description="the event condition, in the condition language")
     window: WindowSpec = WindowSpec()
@@ -284,8 +310,7 @@ class Study(_Model):
                         "series name {name} is not a valid name",
                         {"name": repr(name), "hint": "names start with a letter and use letters, digits, '_'"},
                     )
-            if not value:
-                raise PydanticCustomError("empty", "'series' must name at least one series", {})
+
         return value
 
 
@@ -353,15 +378,17 @@ def _check_semantics(study: Study, source: SourceMap) -> None:
     from eventstudy.conditions import parse, resolve
     from eventstudy.evaluators import resolve_evaluators
 
+    if not study.series and study.universe is None:
+        raise ConfigError("'series' must name at least one series (or the study needs a 'universe')", location=source.location(("series",)))
     try:
-        resolve(parse(study.when), list(study.series))
+        resolve(parse(study.when), list(study.series), universe=study.universe is not None)
     except EventStudyError as exc:
         raise source.anchor_in_scalar(exc, ("when",)) from None
     study._evaluators = resolve_evaluators(study, source)
     base = study.statistics.baseline
     if base is not None:
         try:
-            resolve(parse(base.when), list(study.series))
+            resolve(parse(base.when), list(study.series), universe=study.universe is not None)
         except EventStudyError as exc:
             raise source.anchor_in_scalar(exc, ("statistics", "baseline", "when")) from None
     from eventstudy.inference.samplers import SAMPLERS

@@ -82,6 +82,8 @@ class StudyResult:
     placebo
         The placebo distributions behind the tests: ``measure, asset, horizon,
         horizon_days, statistic, value``, one row per placebo draw (for charts).
+    breakdowns
+        Universe studies: the events' figures ``by_year`` and ``by_symbol``.
     hidden_measures
         Measures computed for charts only (an implicit event-time path), left out of
         text reports.
@@ -114,6 +116,7 @@ class StudyResult:
     tested_measures: list[str] = field(default_factory=list)
     sources: dict[str, Path] = field(default_factory=dict)
     placebo: pl.DataFrame = field(default_factory=pl.DataFrame)
+    breakdowns: dict[str, pl.DataFrame] = field(default_factory=dict)
     hidden_measures: list[str] = field(default_factory=list)
     timings: dict[str, float] = field(default_factory=dict)
     notes: list[str] = field(default_factory=list)
@@ -215,6 +218,10 @@ def run_study(
 ) -> StudyResult:
     """Run a validated study; ``start``/``end`` override its window, ``overrides`` its statistics."""
     statistics = _statistics(study, overrides)
+    if study.universe is not None:
+        from eventstudy.universe import run_universe
+
+        return run_universe(study, data_dir=data_dir, start=start, end=end, statistics=statistics, cache_dir=cache_dir, pull=pull)
     extra = [statistics.baseline.when] if statistics.baseline is not None else []
     started = time.perf_counter()
     prepared = prepare(study, data_dir=data_dir, conditions=extra, cache_dir=cache_dir, pull=pull)

@@ -68,7 +68,7 @@ def test_invalid_yaml_names_line_and_column() -> None:
 def test_unknown_key_lists_the_valid_keys() -> None:
     text = render(GOOD.replace("window:", "windw:"))
     assert text.startswith("study.yaml:4:1: error: unknown key 'windw' in the study (did you mean 'window'?)")
-    assert "valid keys: name, description, series, data, when, window, trigger, decluster, evaluate, statistics, plugins" in text
+    assert "valid keys: name, description, series, universe, data, when, window, trigger, decluster, evaluate, statistics, plugins, sweep" in text
 
 
 def test_unknown_nested_key() -> None:

@@ -30,7 +30,7 @@ def run(name: str, params: dict, ctx: EvaluationContext, n: int) -> dict[tuple, 
     ev = cls(cls.Params.model_validate(params))
     anchors = pl.DataFrame({"date": [DAY0 + dt.timedelta(days=i) for i in range(n)]})
     out = ev.evaluate(ctx, anchors)
-    assert out.columns == ["date", "asset", "horizon", "horizon_days", "value", "measure", "days_remaining"]
+    assert out.columns == ["date", "asset", "horizon", "horizon_days", "value", "measure", "days_remaining", "symbol"]
     return {((r["date"] - DAY0).days, r["asset"], r["measure"], r["horizon_days"]): r["value"] for r in out.iter_rows(named=True)}
 
 

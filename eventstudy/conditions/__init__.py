@@ -16,6 +16,7 @@ from typing import NamedTuple
 import polars as pl
 
 from eventstudy.conditions.ast import (
+    SELF,
     And,
     AtLevel,
     BinOp,
@@ -37,6 +38,7 @@ from eventstudy.conditions.printer import to_text
 from eventstudy.features import FeatureRequest
 
 __all__ = [
+    "SELF",
     "And",
     "AtLevel",
     "BinOp",

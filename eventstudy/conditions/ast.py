@@ -44,6 +44,11 @@ def _span() -> Span:
     return field(default=(0, 0), compare=False, kw_only=True, repr=False)  # type: ignore[return-value]
 
 
+SELF = "@"
+"""The series name of "the current symbol" in a universe study: ``close at 52-week high``
+and ``rsi(14) < 30`` are written without a series and refer to each symbol in turn."""
+
+
 @dataclass(frozen=True)
 class Number:
     """A number as written: ``10%`` is ``Number(10.0, percent=True)``, worth 0.10."""

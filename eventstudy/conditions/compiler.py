@@ -18,6 +18,7 @@ from dataclasses import replace
 import polars as pl
 
 from eventstudy.conditions.ast import (
+    SELF,
     And,
     AtLevel,
     BinOp,
@@ -35,7 +36,7 @@ from eventstudy.conditions.ast import (
 )
 from eventstudy.conditions.printer import to_text
 from eventstudy.errors import ConditionSyntaxError, UnknownNameError, did_you_mean
-from eventstudy.features import FeatureRequest, check_feature, column_name, lookup_feature
+from eventstudy.features import FEATURES, FeatureRequest, check_feature, column_name, lookup_feature
 
 __all__ = ["compile_condition", "required_features", "resolve"]
 
@@ -44,7 +45,7 @@ N = TypeVar("N", Node, Value)
 _LEVEL_FLAGS = {"ath": "at_ath", "atl": "at_atl", "high": "at_high", "low": "at_low"}
 
 
-def resolve(node: Node, series_names: Collection[str], *, source: str | None = None) -> Node:
+def resolve(node: Node, series_names: Collection[str], *, source: str | None = None, universe: bool = False) -> Node:
     """Check names against the study and return the tree with canonical feature names.
 
     Series names match exactly (case-sensitive); feature names case-insensitively, and
@@ -54,6 +55,9 @@ def resolve(node: Node, series_names: Collection[str], *, source: str | None = N
     Raises :class:`~eventstudy.errors.UnknownNameError` for an unknown series or feature
     and :class:`~eventstudy.errors.ConditionSyntaxError` for bad feature arguments.
 
+    With ``universe=True`` a word that is not a declared series but is a feature refers to
+    the current symbol (:data:`SELF`): ``close at 52-week high``, ``drawdown > 20%``.
+
     >>> from eventstudy.conditions.parser import parse
     >>> resolve(parse("SPX SMA(200) < SPX"), {"SPX"}).left.feature
     'sma'
@@ -61,6 +65,22 @@ def resolve(node: Node, series_names: Collection[str], *, source: str | None = N
     names = list(series_names)
 
     def series(name: str, span: tuple[int, int] | None) -> None:
+        if name == SELF and universe:
+            return
+        if name == SELF:
+            raise UnknownNameError(
+                "a feature without a series refers to the current symbol of a universe, and this study has no universe",
+                hint=f"write it with a series, e.g. '{names[0] if names else 'SPX'} ...', or add 'universe:' to the study",
+                span=span,
+                source=source,
+            )
+        if name not in names and name.lower() in FEATURES and not universe:
+            raise UnknownNameError(
+                f"{name!r} is a feature, and a feature without a series needs a universe (this study has no universe)",
+                hint=f"write it with a series, e.g. '{names[0] if names else 'SPX'} {name.lower()}', or add 'universe:' to the study",
+                span=span,
+                source=source,
+            )
         if name not in names:
             raise UnknownNameError(
                 f"unknown series {name!r}{did_you_mean(name, names)}",
@@ -69,7 +89,15 @@ def resolve(node: Node, series_names: Collection[str], *, source: str | None = N
                 source=source,
             )
 
+    def bare(name: str) -> bool:
+        """A word standing alone that names a feature, in a universe: the current symbol's."""
+        return universe and name not in names and name.lower() in FEATURES
+
     def visit(n: Node | Value) -> Node | Value:
+        if isinstance(n, FeatureRef) and n.feature is None and bare(n.series):
+            n = replace(n, series=SELF, feature=n.series.lower(), feature_span=n.series_span)
+        if isinstance(n, AtLevel) and bare(n.series):
+            n = replace(n, series=SELF)
         if isinstance(n, FeatureRef):
             series(n.series, n.series_span)
             if n.feature is None:

@@ -32,6 +32,7 @@ from dataclasses import replace
 from typing import NoReturn
 
 from eventstudy.conditions.ast import (
+    SELF,
     And,
     AtLevel,
     BinOp,
@@ -348,9 +349,13 @@ class _Parser:
     def parse_feature_ref(self) -> FeatureRef:
         series = self.advance()
         name = self.tok
-        if name.type is not TokenType.WORD or self.word(name) in KEYWORDS:
+        if name.type is TokenType.LPAREN:
+            # `rsi(14)` with no series: a feature of the universe's current symbol
+            series, name = Token(TokenType.WORD, SELF, series.start, series.start), series
+        elif name.type is not TokenType.WORD or self.word(name) in KEYWORDS:
             return FeatureRef(series.text, span=series.span, series_span=series.span)
-        self.advance()
+        else:
+            self.advance()
         end, args = name.end, []
         if self.tok.type is TokenType.LPAREN:
             opening = self.advance()

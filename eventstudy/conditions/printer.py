@@ -10,6 +10,7 @@ from __future__ import annotations
 from decimal import Decimal
 
 from eventstudy.conditions.ast import (
+    SELF,
     And,
     AtLevel,
     BinOp,
@@ -75,7 +76,7 @@ def _condition(node: Node) -> str:
         test = _wrap(node.test, _strength(node.test) < _MODIFIED)
         return f"{test} {node.kind} {node.n} {unit}"
     if isinstance(node, AtLevel):
-        return f"{node.series} at {_level(node)}"
+        return f"{'close' if node.series == SELF else node.series} at {_level(node)}"
     if isinstance(node, Compare):
         return f"{_value(node.left)} {node.op} {_value(node.right)}"
     if isinstance(node, Crosses):
@@ -105,8 +106,10 @@ def _value(node: Value) -> str:
         return _number(node.value) + ("%" if node.percent else "")
     if isinstance(node, FeatureRef):
         if node.feature is None:
-            return node.series
+            return "close" if node.series == SELF else node.series
         args = f"({','.join(str(a) for a in node.args)})" if node.args else ""
+        if node.series == SELF:  # the universe's current symbol: the feature alone
+            return f"{node.feature}{args}"
         return f"{node.series} {node.feature}{args}"
     if isinstance(node, Neg):
         inner = _value(node.operand)

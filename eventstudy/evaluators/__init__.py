@@ -45,11 +45,16 @@ __all__ = [
     "Evaluator",
     "Horizons",
     "Params",
+    "UNIVERSE",
     "build_evaluators",
     "empty_outcomes",
     "resolve_evaluators",
     "to_outcomes",
 ]
+
+UNIVERSE = "@"
+"""As an evaluator asset: each symbol of a universe study (the default when ``assets`` is
+omitted there). Outcomes pool under the universe's label, one ``symbol`` per row."""
 
 OUTCOME_SCHEMA: dict[str, pl.DataType] = {
     "date": pl.Date(),
@@ -59,6 +64,7 @@ OUTCOME_SCHEMA: dict[str, pl.DataType] = {
     "value": pl.Float64(),
     "measure": pl.String(),
     "days_remaining": pl.Int64(),
+    "symbol": pl.String(),
 }
 
 
@@ -68,6 +74,8 @@ class EvaluationContext:
 
     prices: pl.DataFrame  # long: date, symbol, close [, open] (full history, sorted by symbol, date)
     series: Mapping[str, str]  # series name -> symbol
+    universe: tuple[str, ...] = ()  # a universe study's symbols: the asset UNIVERSE stands for each
+    universe_label: str = "universe"
 
     def asset_prices(self, assets: list[str], columns: tuple[str, ...] = ("close",)) -> pl.DataFrame:
         """``asset, date, <columns>, rows_after`` for each asset on its own trading days.
@@ -84,16 +92,30 @@ class EvaluationContext:
                 f"{', '.join(repr(c) for c in self.prices.columns if c not in ('date', 'symbol'))}",
                 hint="add the column to the data files (e.g. Yahoo exports have Open) or choose entry: close",
             )
-        mapping = pl.DataFrame(
-            {"asset": assets, "symbol": [self.series[a] for a in assets]},
-            schema={"asset": pl.String, "symbol": pl.String},
-        )
+        pairs = []
+        for asset in assets:
+            if asset == UNIVERSE:
+                pairs += [(self.universe_label, symbol) for symbol in self.universe]
+            else:
+                pairs.append((asset, self.series[asset]))
+        mapping = pl.DataFrame(pairs, schema={"asset": pl.String, "symbol": pl.String}, orient="row")
         return (
             mapping.join(self.prices.select("date", "symbol", *columns), on="symbol", how="inner")
-            .sort("asset", "date")
-            .with_columns((pl.len() - 1 - pl.int_range(pl.len())).over("asset").cast(pl.Int64).alias("rows_after"))
-            .drop("symbol")
+            .sort("asset", "symbol", "date")
+            .with_columns((pl.len() - 1 - pl.int_range(pl.len())).over("asset", "symbol").cast(pl.Int64).alias("rows_after"))
         )
+
+    def at_anchors(self, anchors: pl.DataFrame, prices: pl.DataFrame) -> pl.DataFrame:
+        """Rows of ``prices`` (from :meth:`asset_prices`, plus computed columns) on the anchor
+        days: matched by date, and by symbol too for a universe's ``(symbol, date)`` events
+        (market series then once per event date)."""
+        if "symbol" in anchors.columns:
+            universe = prices.filter(pl.col("asset") == self.universe_label)
+            market = prices.filter(pl.col("asset") != self.universe_label)
+            by_symbol = anchors.select("date", "symbol").join(universe, on=["date", "symbol"], how="inner")
+            by_date = anchors.select("date").unique().join(market, on="date", how="inner")
+            return pl.concat([by_symbol, by_date.select(by_symbol.columns)])
+        return anchors.select("date").join(prices, on="date", how="inner")
 
 
 class Evaluator(ABC):
@@ -164,6 +186,14 @@ def _check_assets(evaluator: Evaluator, study: Study, source: SourceMap, loc: tu
         value = getattr(evaluator.params, field_name, None)
         items = [value] if isinstance(value, str) else list(value or [])
         for j, asset in enumerate(items):
+            if asset == UNIVERSE and study.universe is not None:
+                continue
+            if asset == UNIVERSE:
+                raise UnknownNameError(
+                    f"{field_name!r} is needed: this study has no universe for it to default to",
+                    location=source.location(loc),
+                    hint=f"list series declared under 'series:': {', '.join(study.series)}",
+                )
             if asset not in study.series:
                 where = (*loc, field_name) if isinstance(value, str) else (*loc, field_name, j)
                 raise UnknownNameError(
@@ -224,8 +254,8 @@ def to_outcomes(
         schema={"column": pl.String, "horizon": pl.String, "horizon_days": pl.Int64},
     )
     # rows come out per column (horizon), then asset, then date: cells are contiguous
-    frame = frame.sort("asset", "date")
-    long = frame.unpivot(index=["date", "asset", "rows_after"], on=list(columns), variable_name="column", value_name="value")
+    frame = frame.sort("asset", "symbol", "date")
+    long = frame.unpivot(index=["date", "asset", "symbol", "rows_after"], on=list(columns), variable_name="column", value_name="value")
     remaining = pl.when(pl.col("horizon_days") >= 0).then(
         (pl.col("horizon_days") + lag - pl.col("rows_after")).clip(lower_bound=0)
     )

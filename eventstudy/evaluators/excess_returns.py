@@ -23,7 +23,7 @@ from typing import Literal
 import polars as pl
 from pydantic import Field
 
-from eventstudy.evaluators import EVALUATORS, EvaluationContext, Evaluator, Horizons, Params, to_outcomes
+from eventstudy.evaluators import EVALUATORS, UNIVERSE, EvaluationContext, Evaluator, Horizons, Params, to_outcomes
 from eventstudy.evaluators.forward_returns import forward_change
 
 __all__ = ["ExcessReturns", "ExcessReturnsParams"]
@@ -32,7 +32,7 @@ __all__ = ["ExcessReturns", "ExcessReturnsParams"]
 class ExcessReturnsParams(Params):
     """``excess_returns: {assets: [RUT], benchmark: SPX, horizons: [1m, 3m]}``."""
 
-    assets: list[str] = Field(min_length=1, description="series whose excess return is measured")
+    assets: list[str] = Field(default_factory=lambda: [UNIVERSE], min_length=1, description="series whose excess return is measured (default in a universe study: each symbol)")
     benchmark: str = Field(description="the series subtracted (or regressed on, for the market model)")
     horizons: Horizons
     model: Literal["difference", "market"] = Field("difference", description="plain difference, or market-model CAR")
@@ -63,22 +63,22 @@ class ExcessReturns(Evaluator):
         prices = (
             context.asset_prices(params.assets)
             .join(bench, on="date", how="inner")
-            .sort("asset", "date")
-            .with_columns((pl.len() - 1 - pl.int_range(pl.len())).over("asset").cast(pl.Int64).alias("rows_after"))
+            .sort("asset", "symbol", "date")
+            .with_columns((pl.len() - 1 - pl.int_range(pl.len())).over("asset", "symbol").cast(pl.Int64).alias("rows_after"))
         )
         if params.model == "difference":
             values = [
                 (
                     forward_change(pl.col("close"), pl.col("close").shift(-h.days), params.kind)
                     - forward_change(pl.col("bench"), pl.col("bench").shift(-h.days), params.kind)
-                ).over("asset").alias(f"h{h.days}")
+                ).over("asset", "symbol").alias(f"h{h.days}")
                 for h in params.horizons
             ]
             measure = "excess" if params.kind == "simple" else "excess_log"
         else:
             values = _market_model_car(params)
             measure = "car"
-        wide = anchors.select("date").join(prices.select("asset", "date", "rows_after", *values), on="date", how="inner")
+        wide = context.at_anchors(anchors, prices.with_columns(*values))
         label = pl.col("asset") + ("-" if params.model == "difference" else "~") + pl.lit(params.benchmark)
         return to_outcomes(wide, {f"h{h.days}": (h.label, h.days) for h in params.horizons}, measure, asset=label)
 
@@ -97,6 +97,6 @@ def _market_model_car(params: ExcessReturnsParams) -> list[pl.Expr]:
     return [
         (
             (cum_a.shift(-h.days) - cum_a) - alpha * h.days - beta * (cum_b.shift(-h.days) - cum_b)
-        ).over("asset").alias(f"h{h.days}")
+        ).over("asset", "symbol").alias(f"h{h.days}")
         for h in params.horizons
     ]

@@ -21,7 +21,7 @@ import numpy as np
 import polars as pl
 from pydantic import Field
 
-from eventstudy.evaluators import EVALUATORS, EvaluationContext, Evaluator, Horizons, Params, to_outcomes
+from eventstudy.evaluators import EVALUATORS, UNIVERSE, EvaluationContext, Evaluator, Horizons, Params, to_outcomes
 
 __all__ = ["Excursions", "ExcursionsParams", "first_crossing"]
 
@@ -29,7 +29,7 @@ __all__ = ["Excursions", "ExcursionsParams", "first_crossing"]
 class ExcursionsParams(Params):
     """``excursions: {assets: [SPX], horizons: [1m, 3m], max_days: 504}``."""
 
-    assets: list[str] = Field(min_length=1, description="series to follow after each event")
+    assets: list[str] = Field(default_factory=lambda: [UNIVERSE], min_length=1, description="series to follow after each event (default in a universe study: each symbol)")
     horizons: Horizons
     recovery: bool = Field(True, description="also measure the days to recover the event close")
     max_days: int = Field(504, ge=1, description="recovery: stop looking after this many trading days")
@@ -57,29 +57,28 @@ class Excursions(Evaluator):
         prices = context.asset_prices(params.assets)
         # min/max of close[t+1 .. t+h]: a rolling window on the reversed series, shifted by one.
         worst = [
-            (close.reverse().rolling_min(h.days).reverse().shift(-1) / close - 1).over("asset").alias(f"lo{h.days}")
+            (close.reverse().rolling_min(h.days).reverse().shift(-1) / close - 1).over("asset", "symbol").alias(f"lo{h.days}")
             for h in params.horizons
         ]
         best = [
-            (close.reverse().rolling_max(h.days).reverse().shift(-1) / close - 1).over("asset").alias(f"hi{h.days}")
+            (close.reverse().rolling_max(h.days).reverse().shift(-1) / close - 1).over("asset", "symbol").alias(f"hi{h.days}")
             for h in params.horizons
         ]
         prices = prices.with_columns(*worst, *best)
         frames = []
-        keep = anchors.select("date")
         for prefix, measure in (("lo", "mae"), ("hi", "mfe")):
             cols = {f"{prefix}{h.days}": (h.label, h.days) for h in params.horizons}
-            wide = keep.join(prices.select("asset", "date", "rows_after", *cols), on="date", how="inner")
+            wide = context.at_anchors(anchors, prices.select("asset", "symbol", "date", "rows_after", *cols))
             frames.append(to_outcomes(wide, cols, measure))
         if params.recovery:
             prices = prices.with_columns(
                 pl.col("close")
                 .map_batches(lambda s: pl.Series(_recovery_days(s.to_numpy(), params.max_days)), return_dtype=pl.Float64)
-                .over("asset")
+                .over("asset", "symbol")
                 .fill_nan(None)
                 .alias("recovery")
             )
-            wide = keep.join(prices.select("asset", "date", "rows_after", "recovery"), on="date", how="inner")
+            wide = context.at_anchors(anchors, prices.select("asset", "symbol", "date", "rows_after", "recovery"))
             frames.append(to_outcomes(wide, {"recovery": ("recovery", params.max_days)}, "recovery"))
         return pl.concat(frames)
 

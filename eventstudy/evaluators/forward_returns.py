@@ -20,7 +20,7 @@ from typing import Literal
 import polars as pl
 from pydantic import Field
 
-from eventstudy.evaluators import EVALUATORS, EvaluationContext, Evaluator, Horizons, Params, to_outcomes
+from eventstudy.evaluators import EVALUATORS, UNIVERSE, EvaluationContext, Evaluator, Horizons, Params, to_outcomes
 
 __all__ = ["ForwardReturns", "ForwardReturnsParams", "forward_change"]
 
@@ -28,7 +28,7 @@ __all__ = ["ForwardReturns", "ForwardReturnsParams", "forward_change"]
 class ForwardReturnsParams(Params):
     """``forward_returns: {assets: [SPX, RUT], horizons: [1m, 3m, 6m, 1y]}``."""
 
-    assets: list[str] = Field(min_length=1, description="series names whose returns are measured")
+    assets: list[str] = Field(default_factory=lambda: [UNIVERSE], min_length=1, description="series names whose returns are measured (default in a universe study: each symbol)")
     horizons: Horizons
     kind: Literal["simple", "log"] = Field("simple", description="simple (close/close - 1) or log returns")
     entry: Literal["close", "next_close", "next_open"] = Field(
@@ -73,8 +73,8 @@ class ForwardReturns(Evaluator):
         else:
             entry, lag, exit_at = pl.col("open").shift(-1), 0, lambda h: close.shift(-h)
         values = {
-            f"h{h.days}": forward_change(entry, exit_at(h.days), params.kind).over("asset").alias(f"h{h.days}")
+            f"h{h.days}": forward_change(entry, exit_at(h.days), params.kind).over("asset", "symbol").alias(f"h{h.days}")
             for h in params.horizons
         }
-        wide = anchors.select("date").join(prices.select("asset", "date", "rows_after", *values.values()), on="date", how="inner")
+        wide = context.at_anchors(anchors, prices.with_columns(*values.values()))
         return to_outcomes(wide, {f"h{h.days}": (h.label, h.days) for h in params.horizons}, self.measure, lag=lag)

@@ -11,7 +11,7 @@ from __future__ import annotations
 import polars as pl
 from pydantic import Field, field_validator
 
-from eventstudy.evaluators import EVALUATORS, EvaluationContext, Evaluator, Horizons, Params, to_outcomes
+from eventstudy.evaluators import EVALUATORS, UNIVERSE, EvaluationContext, Evaluator, Horizons, Params, to_outcomes
 
 __all__ = ["HitRate", "HitRateParams"]
 
@@ -19,7 +19,7 @@ __all__ = ["HitRate", "HitRateParams"]
 class HitRateParams(Params):
     """``hit_rate: {assets: [RUT], horizons: [3m], benchmark: SPX}`` or ``threshold: 5%``."""
 
-    assets: list[str] = Field(min_length=1, description="series scored")
+    assets: list[str] = Field(default_factory=lambda: [UNIVERSE], min_length=1, description="series scored (default in a universe study: each symbol)")
     horizons: Horizons
     threshold: float = Field(0.0, description="a hit is a forward return above this (a fraction; '5%' is 0.05)")
     benchmark: str | None = Field(None, description="a hit is beating this series over the same days instead")
@@ -56,14 +56,14 @@ class HitRate(Evaluator):
         close = pl.col("close")
         if params.benchmark is not None:
             bench = context.asset_prices([params.benchmark]).select("date", pl.col("close").alias("bench"))
-            prices = prices.join(bench, on="date", how="inner").sort("asset", "date").with_columns(
-                (pl.len() - 1 - pl.int_range(pl.len())).over("asset").cast(pl.Int64).alias("rows_after")
+            prices = prices.join(bench, on="date", how="inner").sort("asset", "symbol", "date").with_columns(
+                (pl.len() - 1 - pl.int_range(pl.len())).over("asset", "symbol").cast(pl.Int64).alias("rows_after")
             )
         values = []
         for h in params.horizons:
             ret = close.shift(-h.days) / close - 1
             target = pl.col("bench").shift(-h.days) / pl.col("bench") - 1 if params.benchmark else pl.lit(params.threshold)
-            values.append((ret > target).cast(pl.Float64).over("asset").alias(f"h{h.days}"))
-        wide = anchors.select("date").join(prices.select("asset", "date", "rows_after", *values), on="date", how="inner")
+            values.append((ret > target).cast(pl.Float64).over("asset", "symbol").alias(f"h{h.days}"))
+        wide = context.at_anchors(anchors, prices.with_columns(*values))
         label = pl.col("asset") + (f">{params.benchmark}" if params.benchmark else f">{params.threshold:g}")
         return to_outcomes(wide, {f"h{h.days}": (h.label, h.days) for h in params.horizons}, "hit", asset=label)

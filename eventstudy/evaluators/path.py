@@ -13,7 +13,7 @@ from __future__ import annotations
 import polars as pl
 from pydantic import Field, model_validator
 
-from eventstudy.evaluators import EVALUATORS, EvaluationContext, Evaluator, Params, to_outcomes
+from eventstudy.evaluators import EVALUATORS, UNIVERSE, EvaluationContext, Evaluator, Params, to_outcomes
 
 __all__ = ["Path", "PathParams"]
 
@@ -21,7 +21,7 @@ __all__ = ["Path", "PathParams"]
 class PathParams(Params):
     """``path: {assets: [SPX, RUT], before: 21, after: 252, step: 1}``."""
 
-    assets: list[str] = Field(min_length=1, description="series whose paths are traced")
+    assets: list[str] = Field(default_factory=lambda: [UNIVERSE], min_length=1, description="series whose paths are traced (default in a universe study: each symbol)")
     before: int = Field(21, ge=0, description="trading days before the event")
     after: int = Field(63, ge=1, description="trading days after the event")
     step: int = Field(1, ge=1, description="every step-th day (a year at step 5 is 51 points)")
@@ -56,7 +56,7 @@ class Path(Evaluator):
         close = pl.col("close")
         offsets = self.offsets()
         names = {j: f"o{j}" if j >= 0 else f"m{-j}" for j in offsets}
-        values = [(close.shift(-j) / close - 1).over("asset").alias(names[j]) for j in offsets]
+        values = [(close.shift(-j) / close - 1).over("asset", "symbol").alias(names[j]) for j in offsets]
         prices = context.asset_prices(params.assets)
-        wide = anchors.select("date").join(prices.select("asset", "date", "rows_after", *values), on="date", how="inner")
+        wide = context.at_anchors(anchors, prices.with_columns(*values))
         return to_outcomes(wide, {names[j]: (f"{j:+d}d", j) for j in offsets}, "path")

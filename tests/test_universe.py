@@ -1,0 +1,133 @@
+"""Universe studies: the condition per symbol, pooled results, and a cross-sectional null."""
+
+from __future__ import annotations
+
+import datetime as dt
+from pathlib import Path
+
+import numpy as np
+import polars as pl
+import pytest
+
+import eventstudy
+from eventstudy.config import parse_study
+from eventstudy.inference.panel import clustered_t
+
+STUDY = """\
+name: universe test
+series: {MKT: MKT}
+universe: {data_file: panel.csv, label: stocks}
+when: close at 5-day high and MKT drawdown >= 1%
+decluster: {gap: 3}
+evaluate:
+  - forward_returns: {horizons: [2d, 5d]}
+  - excess_returns: {benchmark: MKT, horizons: [5d]}
+statistics: {placebos: 300, seed: 1}
+"""
+
+
+def make_panel(folder: Path, effect: float = 0.0, seed: int = 0) -> dict[str, list[tuple[dt.date, float]]]:
+    rng = np.random.default_rng(seed)
+    days = [dt.date(2020, 1, 1) + dt.timedelta(days=i) for i in range(160)]
+    market = 100 * np.exp(np.cumsum(rng.normal(0, 0.01, len(days))))
+    pl.DataFrame({"date": days, "close": market}).write_csv(folder / "MKT.csv")
+    rows, series = [], {}
+    for k in range(6):
+        keep = sorted(rng.choice(len(days), size=140 + 3 * k, replace=False))  # own calendars
+        steps = rng.normal(0.0005, 0.02, len(keep))
+        close = 50 * np.exp(np.cumsum(steps))
+        if effect:  # after a new 5-day high, drift up for a week
+            for i in range(5, len(close)):
+                if close[i] >= close[i - 5 : i].max():
+                    close[i + 1 :] *= 1 + effect
+        series[f"S{k}"] = [(days[j], float(c)) for j, c in zip(keep, close)]
+        rows += [(days[j], f"S{k}", float(c)) for j, c in zip(keep, close)]
+    pl.DataFrame(rows, schema=["date", "symbol", "close"], orient="row").write_csv(folder / "panel.csv")
+    series["MKT"] = list(zip(days, market.tolist()))
+    return series
+
+
+def reference(series: dict, window_days: int = 5, gap: int = 3) -> tuple[set, dict]:
+    """Events and 2d/5d returns by plain loops on each symbol's own calendar."""
+    mkt = dict(series["MKT"])
+    best, mkt_dd = None, {}
+    for d, c in series["MKT"]:
+        best = c if best is None else max(best, c)
+        mkt_dd[d] = 1 - c / best
+    events, returns = set(), {}
+    for sym, rows in series.items():
+        if sym == "MKT":
+            continue
+        last = None
+        for i, (d, c) in enumerate(rows):
+            if d not in mkt:
+                continue
+            prior = [x for _, x in rows[max(0, i - window_days) : i]]
+            hit = i >= window_days and c >= max(prior) and mkt_dd[d] >= 0.01
+            if hit and (last is None or i - last >= gap):
+                events.add((sym, d))
+                last = i
+                for h in (2, 5):
+                    returns[(sym, d, h)] = rows[i + h][1] / c - 1 if i + h < len(rows) else None
+    return events, returns
+
+
+def test_universe_events_and_returns_match_a_plain_loop(tmp_path: Path) -> None:
+    series = make_panel(tmp_path)
+    (tmp_path / "study.yaml").write_text(STUDY)
+    result = eventstudy.run(tmp_path / "study.yaml", data_dir=tmp_path)
+    events, returns = reference(series)
+    got = {(r["symbol"], r["date"]) for r in result.events.iter_rows(named=True)}
+    assert got == events and events
+    fwd = result.outcomes.filter(pl.col("measure") == "fwd")
+    for r in fwd.iter_rows(named=True):
+        expected = returns[(r["symbol"], r["date"], r["horizon_days"])]
+        assert (r["value"] is None) == (expected is None)
+        if expected is not None:
+            assert r["value"] == pytest.approx(expected, rel=1e-5)  # arrays are float32
+    # the baseline pools every symbol-day with a complete 5d return
+    all_5d = [rows[i + 5][1] / rows[i][1] - 1 for s, rows in series.items() if s != "MKT" for i in range(len(rows) - 5) if rows[i][0] in dict(series["MKT"])]
+    row = result.summary.filter((pl.col("measure") == "fwd") & (pl.col("horizon") == "5d")).row(0, named=True)
+    assert row["baseline_n"] == len(all_5d)
+    assert row["baseline_mean"] == pytest.approx(np.mean(all_5d), rel=1e-4)
+    by_symbol = result.breakdowns["by_symbol"].filter((pl.col("measure") == "fwd") & (pl.col("horizon") == "5d"))
+    assert by_symbol["n"].sum() == row["n"]
+    by_year = result.breakdowns["by_year"]
+    assert set(by_year["year"]) == {2020}
+    excess = result.outcomes.filter(pl.col("measure") == "excess")
+    assert set(excess["asset"]) == {"stocks-MKT"}
+
+
+def test_universe_tests_have_sane_p_values_and_find_a_planted_effect(tmp_path: Path) -> None:
+    make_panel(tmp_path, effect=0.03, seed=2)
+    (tmp_path / "study.yaml").write_text(STUDY)
+    result = eventstudy.run(tmp_path / "study.yaml", data_dir=tmp_path)
+    tests = result.tests.filter((pl.col("measure") == "fwd") & (pl.col("statistic") == "mean"))
+    assert tests.height == 2
+    p = tests["p_placebo"].to_list()
+    assert all(1 / 301 <= x <= 1 for x in p)
+    assert min(p) < 0.05  # +3% after each new high: the stocks beat other stocks on the same days
+    assert (tests["p_maxstat"] >= tests["p_placebo"] - 1e-12).all()
+    assert tests["t_cluster"].is_not_null().all()
+
+
+def test_bare_features_need_a_universe() -> None:
+    with pytest.raises(eventstudy.EventStudyError, match="no universe"):
+        parse_study(STUDY.replace("universe: {data_file: panel.csv, label: stocks}\n", ""), path="s.yaml")
+
+
+def test_clustered_t_treats_a_date_as_one_observation() -> None:
+    x = np.array([0.01] * 50 + [-0.01] * 50)
+    one_date_each = clustered_t(x + 0.002, np.arange(100), 0.0)[1]
+    two_dates = clustered_t(x + 0.002, np.repeat([0, 1], 50), 0.0)[1]
+    assert one_date_each < 0.05 < two_dates
+
+
+@pytest.mark.shared_data
+def test_the_shipped_universe_study_runs_on_the_real_panel(shared_data: Path) -> None:
+    config = Path(__file__).resolve().parents[1] / "configs" / "sp500_52w_high.yaml"
+    result = eventstudy.run(config, data_dir=shared_data, placebos=200)
+    assert result.events.height > 100
+    assert set(result.events["symbol"]).issubset(set(pl.read_csv(shared_data / "panel_sp500_stocks.csv", columns=["symbol"])["symbol"]))
+    row = result.summary.filter((pl.col("measure") == "fwd") & (pl.col("horizon") == "1m")).row(0, named=True)
+    assert 600_000 < row["baseline_n"] < 619_040
