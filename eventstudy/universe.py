@@ -123,6 +123,33 @@ def _block_panel(prices: pl.DataFrame, market: pl.DataFrame | None, self_request
     return feats.sort("symbol", "date")
 
 
+def _indices(frame: pl.DataFrame, sym_code: dict[str, int], days: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """(symbol index, day index) of each row: a dictionary lookup and a binary search."""
+    s_idx = frame["symbol"].replace_strict(sym_code, return_dtype=pl.Int32).to_numpy()
+    d_idx = np.searchsorted(days, frame["date"].to_numpy())
+    return s_idx, d_idx
+
+
+def _runs(out: pl.DataFrame) -> list[tuple[tuple, pl.DataFrame]]:
+    """The contiguous runs of one cell each in an evaluator's output (cells are emitted one
+    after another), without a hash group-by over every row."""
+    if out.is_empty():
+        return []
+    change = (
+        (pl.col("measure") != pl.col("measure").shift(1))
+        | (pl.col("asset") != pl.col("asset").shift(1))
+        | (pl.col("horizon_days") != pl.col("horizon_days").shift(1))
+    ).fill_null(True)
+    starts = np.flatnonzero(out.select(change).to_series().to_numpy())
+    ends = np.append(starts[1:], out.height)
+    runs: dict[tuple, list[pl.DataFrame]] = {}
+    for a, b in zip(starts, ends):
+        part = out.slice(int(a), int(b - a))
+        key = tuple(part.row(0, named=True)[k] for k in ("measure", "asset", "horizon", "horizon_days"))
+        runs.setdefault(key, []).append(part)
+    return [(k, v[0] if len(v) == 1 else pl.concat(v)) for k, v in runs.items()]
+
+
 def _split_key(key: str) -> tuple[str, tuple[int, ...]]:
     if "(" not in key:
         return key, ()
@@ -152,7 +179,7 @@ def prepare_universe(
         )
     stocks = prices.filter(pl.col("symbol").is_in(list(symbols)))
     found = set(stocks["symbol"].unique().to_list())
-    symbols = [s for s in symbols if s in found]
+    symbols = sorted(s for s in symbols if s in found)  # sorted: each block is one slice
     days_series = stocks["date"].unique().sort()
     if market is not None:
         days_series = days_series.filter(days_series.is_in(market["date"].implode()))
@@ -173,30 +200,40 @@ def prepare_universe(
         column_name(r.series, r.name, tuple(r.args)) for r in requests if r.name not in ("close",) and not r.name.startswith("at_")
     ]
     kept_values = []
+    stocks = stocks.sort("symbol", "date")
+    runs = stocks.group_by("symbol", maintain_order=True).len()
+    starts = np.concatenate([[0], np.cumsum(runs["len"].to_numpy())[:-1]]).astype(np.int64)
+    offsets = dict(zip(runs["symbol"].to_list(), (int(x) for x in starts)))
+    lengths = dict(zip(runs["symbol"].to_list(), runs["len"].to_list()))
+    sym_code = {sym: i for i, sym in enumerate(symbols)}
+    market_prices = prices.filter(pl.col("symbol").is_in(list(market_symbols)))
     for start in range(0, len(symbols), block_size):
         block = symbols[start : start + block_size]
-        panel = _block_panel(stocks.filter(pl.col("symbol").is_in(block)), market, self_requests)
-        panel = panel.join(sym_index, on="symbol", how="inner").join(day_index, on="date", how="inner")
+        first, last = block[0], block[-1]
+        # symbols are sorted and contiguous in `stocks`: a block is one zero-copy slice
+        block_prices = stocks.slice(offsets[first], offsets[last] + lengths[last] - offsets[first])
+        panel = _block_panel(block_prices, market, self_requests)
         panel = panel.with_columns(condition.fill_null(False).alias("_hit"))
-        s_idx, d_idx = panel["_s"].to_numpy(), panel["_d"].to_numpy()
+        s_idx, d_idx = _indices(panel, sym_code, days)
         present[s_idx, d_idx] = True
         hit = panel["_hit"].to_numpy()
         hits[s_idx[hit], d_idx[hit]] = True
         kept_values.append(panel.filter("_hit").select("date", "symbol", *[c for c in value_cols if c in panel.columns]))
         anchors = panel.select("date", "symbol")
-        block_prices = prices.filter(pl.col("symbol").is_in([*block, *market_symbols]))
-        context = EvaluationContext(prices=block_prices, series=study.series, universe=tuple(block), universe_label=study.universe.label)
+        context = EvaluationContext(
+            prices=pl.concat([block_prices.select("date", "symbol", "close"), market_prices.select("date", "symbol", "close")]),
+            series=study.series, universe=tuple(block), universe_label=study.universe.label, all_rows=False,
+        )
         for evaluator in evaluators:
             out = evaluator.evaluate(context, anchors)
-            out = out.filter(pl.col("symbol").is_in(block))  # each stock; market series are not pooled
+            out = out.filter(pl.col("symbol").is_in(block) & pl.col("date").is_in(days_series.implode()))
             _describe(evaluator, out, measures)
-            out = out.join(sym_index, on="symbol", how="inner").join(day_index, on="date", how="inner")
-            for key, part in out.partition_by(["measure", "asset", "horizon", "horizon_days"], as_dict=True).items():
+            for key, part in _runs(out):
                 if key not in values:
                     values[key] = np.full(shape, np.nan, dtype=np.float32)
                     remaining[key] = np.zeros(shape, dtype=np.int16)
                     cell_order.append(key)
-                ps, pd_ = part["_s"].to_numpy(), part["_d"].to_numpy()
+                ps, pd_ = _indices(part, sym_code, days)
                 values[key][ps, pd_] = part["value"].fill_null(np.nan).to_numpy().astype(np.float32)
                 remaining[key][ps, pd_] = part["days_remaining"].fill_null(0).to_numpy().astype(np.int16)
     cells = pl.DataFrame(cell_order, schema={"measure": pl.String, "asset": pl.String, "horizon": pl.String, "horizon_days": pl.Int64}, orient="row")

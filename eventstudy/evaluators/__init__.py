@@ -76,6 +76,7 @@ class EvaluationContext:
     series: Mapping[str, str]  # series name -> symbol
     universe: tuple[str, ...] = ()  # a universe study's symbols: the asset UNIVERSE stands for each
     universe_label: str = "universe"
+    all_rows: bool = False  # anchors are all rows of these prices: skip matching them
 
     def asset_prices(self, assets: list[str], columns: tuple[str, ...] = ("close",)) -> pl.DataFrame:
         """``asset, date, <columns>, rows_after`` for each asset on its own trading days.
@@ -109,6 +110,8 @@ class EvaluationContext:
         """Rows of ``prices`` (from :meth:`asset_prices`, plus computed columns) on the anchor
         days: matched by date, and by symbol too for a universe's ``(symbol, date)`` events
         (market series then once per event date)."""
+        if self.all_rows:  # the anchors are every row of the prices (a universe's baseline)
+            return prices
         if "symbol" in anchors.columns:
             universe = prices.filter(pl.col("asset") == self.universe_label)
             market = prices.filter(pl.col("asset") != self.universe_label)
@@ -242,31 +245,38 @@ def to_outcomes(
     lag: int = 0,
     asset: pl.Expr | None = None,
 ) -> pl.DataFrame:
-    """Long outcomes from a wide frame ``date, asset, rows_after, <value columns>``.
+    """Long outcomes from a wide frame ``date, asset, symbol, rows_after, <value columns>``.
 
     ``columns`` maps each value column to its ``(horizon label, horizon days)``; ``lag``
     is how many trading days after the anchor the horizon starts counting (1 for an entry
     at the next day's close), so that ``days_remaining = horizon_days + lag - rows_after``
     for a value that is not known yet. ``asset`` optionally relabels the asset column.
+    Rows come out one value column after another (each cell's rows contiguous, in the
+    frame's row order).
     """
-    days = pl.DataFrame(
-        {"column": list(columns), "horizon": [h for h, _ in columns.values()], "horizon_days": [d for _, d in columns.values()]},
-        schema={"column": pl.String, "horizon": pl.String, "horizon_days": pl.Int64},
-    )
-    # rows come out per column (horizon), then asset, then date: cells are contiguous
-    frame = frame.sort("asset", "symbol", "date")
-    long = frame.unpivot(index=["date", "asset", "symbol", "rows_after"], on=list(columns), variable_name="column", value_name="value")
+    index = [pl.col("date"), asset.alias("asset") if asset is not None else pl.col("asset"), pl.col("symbol"), pl.col("rows_after")]
+    parts = [
+        frame.select(
+            *index,
+            pl.lit(label).alias("horizon"),
+            pl.lit(days, dtype=pl.Int64).alias("horizon_days"),
+            pl.col(column).cast(pl.Float64).alias("value"),
+        )
+        for column, (label, days) in columns.items()
+    ]
+    long = pl.concat(parts) if parts else frame.select(*index).clear()
     remaining = pl.when(pl.col("horizon_days") >= 0).then(
         (pl.col("horizon_days") + lag - pl.col("rows_after")).clip(lower_bound=0)
     )
-    return (
-        long.join(days, on="column", how="left")
-        .with_columns(
-            pl.lit(measure).alias("measure"),
-            pl.when(pl.col("value").is_null() & (remaining > 0)).then(remaining).otherwise(None).alias("days_remaining"),
-            *([asset.alias("asset")] if asset is not None else []),
-        )
-        .select([pl.col(c).cast(t) for c, t in OUTCOME_SCHEMA.items()])
+    return long.select(
+        pl.col("date").cast(pl.Date),
+        pl.col("asset").cast(pl.String),
+        pl.col("horizon").cast(pl.String),
+        "horizon_days",
+        "value",
+        pl.lit(measure).alias("measure"),
+        pl.when(pl.col("value").is_null() & (remaining > 0)).then(remaining).otherwise(None).cast(pl.Int64).alias("days_remaining"),
+        pl.col("symbol").cast(pl.String),
     )
 
 
