@@ -69,7 +69,8 @@ def mean_band(outcomes: pl.DataFrame, level: float = 0.95, reps: int = 2000, see
 
     A cheap band for charts (an event-time path has one cell per day); the significance
     tests' BCa intervals are the ones to quote. Resamples each cell's complete values with
-    replacement ``reps`` times; reproducible from ``seed``; null with fewer than 2 values.
+    replacement ``reps`` times (fewer for very large cells, at least 200); reproducible from
+    ``seed``; null with fewer than 2 values.
 
     References
     ----------
@@ -85,7 +86,8 @@ def mean_band(outcomes: pl.DataFrame, level: float = 0.95, reps: int = 2000, see
             lows.append(None)
             highs.append(None)
             continue
-        means = x[rng.integers(0, x.size, size=(reps, x.size))].mean(axis=1)
+        draws = max(200, min(reps, 20_000_000 // x.size))  # bounded work for large pools
+        means = x[rng.integers(0, x.size, size=(draws, x.size))].mean(axis=1)
         low, high = np.quantile(means, [tail, 1 - tail])
         lows.append(float(low))
         highs.append(float(high))

@@ -222,18 +222,23 @@ def prepare_universe(
         anchors = panel.select("date", "symbol")
         context = EvaluationContext(
             prices=pl.concat([block_prices.select("date", "symbol", "close"), market_prices.select("date", "symbol", "close")]),
-            series=study.series, universe=tuple(block), universe_label=study.universe.label, all_rows=False,
+            series=study.series, universe=tuple(block), universe_label=study.universe.label, all_rows=True,
         )
         for evaluator in evaluators:
             out = evaluator.evaluate(context, anchors)
             out = out.filter(pl.col("symbol").is_in(block) & pl.col("date").is_in(days_series.implode()))
             _describe(evaluator, out, measures)
+            seen: dict[tuple, tuple[np.ndarray, np.ndarray]] = {}
             for key, part in _runs(out):
                 if key not in values:
                     values[key] = np.full(shape, np.nan, dtype=np.float32)
                     remaining[key] = np.zeros(shape, dtype=np.int16)
                     cell_order.append(key)
-                ps, pd_ = _indices(part, sym_code, days)
+                # the cells of one evaluator call share their rows: index them once
+                signature = (part.height, part.row(0)[7], part.row(0)[0], part.row(-1)[7], part.row(-1)[0])
+                if signature not in seen:
+                    seen[signature] = _indices(part, sym_code, days)
+                ps, pd_ = seen[signature]
                 values[key][ps, pd_] = part["value"].fill_null(np.nan).to_numpy().astype(np.float32)
                 remaining[key][ps, pd_] = part["days_remaining"].fill_null(0).to_numpy().astype(np.int16)
     cells = pl.DataFrame(cell_order, schema={"measure": pl.String, "asset": pl.String, "horizon": pl.String, "horizon_days": pl.Int64}, orient="row")
@@ -418,12 +423,15 @@ def evaluate_universe(
     result.breakdowns.update(breakdowns)
     if statistics.placebos == 0:
         return result
-    from eventstudy.inference.panel import panel_significance
+    from eventstudy.inference.panel import panel_significance, placebo_count
 
     started = time.perf_counter()
     tests = panel_significance(data, kept, window, statistics)
+    reps = placebo_count(statistics.placebos, kept.height)
+    if reps < statistics.placebos:
+        notes.append(f"placebos reduced from {statistics.placebos:,} to {reps:,} to bound the work ({kept.height:,} events)")
     notes.append(
-        f"p-values: {statistics.placebos:,} placebo sets that keep the events' dates and redraw their symbols among "
+        f"p-values: {reps:,} placebo sets that keep the events' dates and redraw their symbols among "
         f"those with a value that day ('dates' null: is it the stock, not the day?), and that keep each symbol's "
         f"event count at random days of its own ('symbols' null); t-tests cluster by date (seed {statistics.seed})"
     )

@@ -39,16 +39,17 @@ from eventstudy.inference.placebo import placebo_test
 from eventstudy.inference.power import NEFF_WARNING, effective_sample_size, minimum_detectable_effect
 from eventstudy.inference.significance import SIGNIFICANCE_SCHEMA
 
-__all__ = ["PANEL_SCHEMA", "clustered_t", "panel_significance"]
+__all__ = ["MAX_DRAWS", "PANEL_SCHEMA", "clustered_t", "panel_significance", "placebo_count"]
 
 PANEL_SCHEMA = {**SIGNIFICANCE_SCHEMA, "p_symbols_null": pl.Float64(), "t_cluster": pl.Float64(), "p_cluster": pl.Float64()}
 """The significance table's columns, plus the 'symbols' null and the date-clustered t-test."""
 
 _STATS = {
-    "mean": lambda v: np.nanmean(v, axis=-1),
-    "median": lambda v: np.nanmedian(v, axis=-1),
-    "pct_positive": lambda v: np.nansum(v > 0, axis=-1) / np.maximum(np.sum(~np.isnan(v), axis=-1), 1),
+    "mean": lambda v: np.mean(v, axis=-1, dtype=np.float64),
+    "median": lambda v: np.median(v, axis=-1),
+    "pct_positive": lambda v: np.mean(v > 0, axis=-1),
 }
+"""Statistics over the last axis; the arrays they get hold no NaN (complete events only)."""
 
 
 def _grouped(keys: np.ndarray, members: np.ndarray, n_keys: int) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
@@ -59,10 +60,23 @@ def _grouped(keys: np.ndarray, members: np.ndarray, n_keys: int) -> tuple[np.nda
     return members[order], offsets, counts
 
 
-def _draw(u: np.ndarray, key: np.ndarray, flat: np.ndarray, offsets: np.ndarray, counts: np.ndarray) -> np.ndarray:
+def _draw(rng: np.random.Generator, reps: int, key: np.ndarray, flat: np.ndarray, offsets: np.ndarray, counts: np.ndarray) -> np.ndarray:
     """For each event (column) and placebo (row): a uniform member of its key's list."""
-    pick = np.minimum((u * counts[key]).astype(np.int64), np.maximum(counts[key] - 1, 0))
-    return flat[offsets[key] + pick]
+    pick = rng.integers(0, counts[key].astype(np.int64)[None, :], size=(reps, key.size), dtype=np.int64)
+    pick += offsets[key][None, :]
+    return flat[pick]
+
+
+MAX_DRAWS = 50_000_000
+"""Placebo values drawn per cell and null at most (placebos x events); beyond it the number
+of placebos is reduced (never below 999), and the run says so."""
+
+
+def placebo_count(placebos: int, n_events: int) -> int:
+    """The placebos a universe study draws: as asked, unless that exceeds :data:`MAX_DRAWS`."""
+    if n_events == 0:
+        return placebos
+    return min(placebos, max(999, MAX_DRAWS // n_events))
 
 
 def clustered_t(x: np.ndarray, clusters: np.ndarray, mu0: float) -> tuple[float, float]:
@@ -109,11 +123,11 @@ def panel_significance(data: Any, kept: pl.DataFrame, window: np.ndarray, settin
     (``_s``, ``_d``: symbol and day indices), ``window`` the mask of the window's days.
     """
     rng = np.random.default_rng(settings.seed)
-    reps = int(settings.placebos)
     s_idx, d_idx = kept["_s"].to_numpy().astype(np.int64), kept["_d"].to_numpy().astype(np.int64)
     n_events = s_idx.size
-    u_dates = rng.random((reps, n_events), dtype=np.float32)
-    u_symbols = rng.random((reps, n_events), dtype=np.float32)
+    reps = placebo_count(int(settings.placebos), n_events)
+    # every cell replays the same two random streams, so placebo b is the same draw everywhere
+    seed_dates, seed_symbols = np.random.SeedSequence(settings.seed).spawn(2)
     cells = data.cells.with_row_index("_c").filter(pl.col("measure").is_in(data.measures["tested"]))
     rows: list[dict[str, Any]] = []
     nulls: dict[str, list[np.ndarray]] = {name: [] for name in _STATS}
@@ -130,21 +144,21 @@ def panel_significance(data: Any, kept: pl.DataFrame, window: np.ndarray, settin
         sym_of, day_of = np.nonzero(ok_values)
         flat_d, off_d, cnt_d = _grouped(day_of, sym_of, values.shape[1])
         flat_s, off_s, cnt_s = _grouped(sym_of, day_of, values.shape[0])
-        ev = np.flatnonzero(complete & (cnt_d[d_idx] > 0))
-        null_dates = np.full((reps, n_events), np.nan, dtype=np.float32)
-        null_symbols = np.full((reps, n_events), np.nan, dtype=np.float32)
+        ev = np.flatnonzero(complete & (cnt_d[d_idx] > 0) & (cnt_s[s_idx] > 0))
+        # placebo values of the complete events only: (reps, len(ev)), never NaN
+        null_dates = np.empty((reps, ev.size), dtype=np.float32)
+        null_symbols = np.empty((reps, ev.size), dtype=np.float32)
         if ev.size:
-            chunk = max(1, 20_000_000 // max(ev.size, 1))
+            chunk = max(1, 20_000_000 // ev.size)
+            rng_dates, rng_symbols = np.random.default_rng(seed_dates), np.random.default_rng(seed_symbols)
             for b in range(0, reps, chunk):
-                sl = slice(b, b + chunk)
-                drawn = _draw(u_dates[sl][:, ev], d_idx[ev], flat_d, off_d, cnt_d)
-                null_dates[sl][:, ev] = values[drawn, d_idx[ev][None, :]]
-                has = cnt_s[s_idx[ev]] > 0
-                evs = ev[has]
-                drawn_day = _draw(u_symbols[sl][:, evs], s_idx[evs], flat_s, off_s, cnt_s)
-                null_symbols[sl][:, evs] = values[s_idx[evs][None, :], drawn_day]
-        xs = x[complete]
-        clusters = d_idx[complete]
+                size = min(chunk, reps - b)
+                drawn = _draw(rng_dates, size, d_idx[ev], flat_d, off_d, cnt_d)
+                null_dates[b : b + size] = values[drawn, d_idx[ev][None, :]]
+                drawn_day = _draw(rng_symbols, size, s_idx[ev], flat_s, off_s, cnt_s)
+                null_symbols[b : b + size] = values[s_idx[ev][None, :], drawn_day]
+        xs = x[ev]
+        clusters = d_idx[ev]
         positions = np.searchsorted(days_in_window, np.unique(clusters))
         n_eff = effective_sample_size(positions, max(int(cell["horizon_days"]), 1)) if xs.size else math.nan
         t_cl, p_cl = clustered_t(xs, clusters, float(base.mean()) if base.size else math.nan)
@@ -152,7 +166,8 @@ def panel_significance(data: Any, kept: pl.DataFrame, window: np.ndarray, settin
         for name, stat in _STATS.items():
             obs = float(stat(xs)) if xs.size else math.nan
             null_d = stat(null_dates) if ev.size else np.full(reps, np.nan)
-            null_s = stat(null_symbols) if ev.size else np.full(reps, np.nan)
+            # the 'symbols' null is reported for the mean and % positive (a median per draw costs most)
+            null_s = stat(null_symbols) if ev.size and name != "median" else np.full(reps, np.nan)
             test_d = placebo_test(np.array([obs]), null_d[None, :].astype(np.float64))
             test_s = placebo_test(np.array([obs]), null_s[None, :].astype(np.float64))
             observed[name].append(obs)

@@ -54,8 +54,16 @@ def effective_sample_size(positions: np.ndarray, horizon_days: int) -> float:
         return float("nan")
     if horizon_days < 1:
         raise ValueError(f"`horizon_days` must be >= 1, got {horizon_days}")
-    rho = np.maximum(0.0, 1 - np.abs(t[:, None] - t[None, :]) / horizon_days)
-    return float(t.size**2 / rho.sum())
+    # sum over pairs i < j of the overlap (1 - (t_j - t_i) / h), by prefix sums: O(n log n)
+    t = np.sort(t)
+    n = t.size
+    prefix = np.concatenate([[0.0], np.cumsum(t)])
+    hi = np.searchsorted(t, t + horizon_days, side="left")  # first j with t_j >= t_i + h
+    lo = np.arange(1, n + 1)
+    count = np.maximum(hi - lo, 0)
+    spread = prefix[np.maximum(hi, lo)] - prefix[lo] - count * t
+    pairs = float((count - spread / horizon_days).sum())
+    return float(n**2 / (n + 2 * pairs))
 
 
 def minimum_detectable_effect(sd: float, n_eff: float, alpha: float = 0.05, power: float = 0.80) -> float:
