@@ -1,4 +1,4 @@
-"""The command line: ``eventstudy run | validate | list``.
+"""The command line: ``eventstudy run | sweep | init | validate | explain | schema | list | data``.
 
 User mistakes (an :class:`EventStudyError`) print one message, ``file:line:col: error:``
 with a caret where it helps, and exit with code 2. Anything else is a bug and keeps its
@@ -11,6 +11,7 @@ import argparse
 import datetime as dt
 import sys
 from collections.abc import Sequence
+from pathlib import Path
 
 from eventstudy import __version__
 from eventstudy.cli_data import add_data_commands, offer_pull, run_data
@@ -41,9 +42,13 @@ def build_parser() -> argparse.ArgumentParser:
     run.add_argument("--data-dir", help="data directory (overrides the study's data.dir and $EVENTSTUDY_DATA)")
     run.add_argument("--start", type=_iso_date, help="first event date (overrides window.start), YYYY-MM-DD")
     run.add_argument("--end", type=_iso_date, help="last event date (overrides window.end), YYYY-MM-DD")
-    run.add_argument("--output", "-o", metavar="DIR", help="write events.csv, outcomes.csv, summary.csv, tests.csv, result.json, report.md")
-    run.add_argument("--format", "-f", choices=["table", "markdown", "json"], default="table", help="what to print (default: table)")
+    run.add_argument("--output", "-o", metavar="DIR",
+                     help="write events.csv, outcomes.csv, summary.csv, tests.csv, result.json, report.md, report.html, "
+                          "the charts (.svg, .png) and manifest.json")
+    run.add_argument("--format", "-f", choices=["table", "markdown", "json", "html"], default="table",
+                     help="what to print (default: table; html: the self-contained report)")
     run.add_argument("--no-color", action="store_true", help="plain text even on a terminal")
+    run.add_argument("--quiet", "-q", action="store_true", help="no progress bars or messages on stderr (errors and warnings still print)")
     run.add_argument("--pull", action="store_true", help="download (or update) the study's series into the cache first")
     run.add_argument("--cache-dir", help="download cache (overrides $EVENTSTUDY_CACHE)")
     _statistics_options(run)
@@ -56,14 +61,32 @@ def build_parser() -> argparse.ArgumentParser:
     sweep.add_argument("--statistic", default="mean", choices=["mean", "median", "pct_positive"], help="what to rank and test (default: mean)")
     sweep.add_argument("--confirm-from", type=_iso_date, metavar="DATE", help="choose on the period before DATE, confirm on DATE onwards")
     sweep.add_argument("--top", type=int, default=10, help="best cells to show (default 10)")
-    sweep.add_argument("--output", "-o", metavar="DIR", help="write sweep_ledger.csv, sweep.json (and sweep_confirmation.csv)")
-    sweep.add_argument("--format", "-f", choices=["table", "markdown", "json"], default="table")
+    sweep.add_argument("--output", "-o", metavar="DIR",
+                       help="write sweep_ledger.csv, sweep.json, sweep.md, sweep.html, heatmap.svg/.png (and sweep_confirmation.csv)")
+    sweep.add_argument("--format", "-f", choices=["table", "markdown", "json", "html"], default="table")
+    sweep.add_argument("--quiet", "-q", action="store_true", help="no progress bars or messages on stderr")
     _statistics_options(sweep)
+
+    init = commands.add_parser("init", help="write a commented starter study that runs as written",
+                               description="Write NAME.yaml (into configs/ when the current folder has one): a commented "
+                                           "starter study. An existing file is never overwritten.")
+    init.add_argument("name", metavar="NAME", help="the study's name (file stem), or a path ending in .yaml")
+    init.add_argument("--dir", help="folder to write into (default: configs/ if present, else the current folder)")
+
+    schema = commands.add_parser("schema", help="print the JSON Schema of study files (for editors)",
+                                 description="Print the JSON Schema (Draft 2020-12) of study files, with every registered "
+                                             "evaluator's parameters; point your editor's YAML extension at it.")
+    schema.add_argument("--plugin", action="append", default=[], metavar="MODULE",
+                        help="import an installed plug-in module first, so its evaluators are in the schema (repeatable)")
+    schema.add_argument("--output", "-o", metavar="FILE", help="write the schema to FILE instead of printing it")
 
     add_data_commands(commands)
 
     validate = commands.add_parser("validate", help="check a study (schema, series, condition) without running it")
     validate.add_argument("study", help="the study file (YAML)")
+
+    explain = commands.add_parser("explain", help="show how a study's condition is parsed and compiled, for audit")
+    explain.add_argument("study", help="the study file (YAML)")
 
     listing = commands.add_parser("list", help="list what is installed")
     listing.add_argument("what", choices=["features", "evaluators"])
@@ -88,31 +111,48 @@ def _non_negative(text: str) -> int:
 
 
 def _run(args: argparse.Namespace) -> int:
-    from eventstudy.report import render_markdown, render_terminal, result_to_json, write_outputs
-    from eventstudy.study import run
-
+    from eventstudy import progress
     from eventstudy.data import MissingDataError
+    from eventstudy.report import render_markdown, render_terminal, result_to_json
+    from eventstudy.study import run
 
     options = dict(
         data_dir=args.data_dir, start=args.start, end=args.end, cache_dir=args.cache_dir,
         seed=args.seed, placebos=args.placebos, null=args.null,
     )
     try:
-        result = run(args.study, pull=args.pull, **options)
+        with progress.task(f"running {args.study}") as _:
+            result = run(args.study, pull=args.pull, **options)
     except MissingDataError as exc:
-        if args.pull or not offer_pull(exc):
+        if args.pull or not offer_pull(exc):  # a question on the terminal: no progress bar around it
             raise
-        result = run(args.study, pull=True, **options)
-    markdown = render_markdown(result)
+        with progress.task(f"running {args.study}") as _:
+            result = run(args.study, pull=True, **options)
+    page = None
     if args.output:
-        written = write_outputs(result, args.output, extra={"report.md": markdown})
-        print(f"wrote {len(written)} files to {args.output}: {', '.join(p.name for p in written)}", file=sys.stderr)
+        from eventstudy.report import write_report
+        from eventstudy.report.manifest import command_line
+
+        with progress.task(f"writing the report to {args.output}") as _:
+            written = write_report(result, args.output, command=command_line(args.argv))
+        if not args.quiet:
+            print(f"wrote {len(written)} files to {args.output}: {', '.join(p.name for p in written)}", file=sys.stderr)
+        if args.format == "html":
+            page = (Path(args.output) / "report.html").read_text(encoding="utf-8")
+    elif args.format == "html":
+        from eventstudy.report import html_report
+
+        with progress.task("drawing charts") as _:
+            page = html_report(result)
     if args.format == "json":
         sys.stdout.write(result_to_json(result))
     elif args.format == "markdown":
-        sys.stdout.write(markdown)
+        sys.stdout.write(render_markdown(result))
+    elif args.format == "html":
+        sys.stdout.write(page or "")
     else:
-        render_terminal(result, sys.stdout, color=False if args.no_color else None)
+        events_file = str(Path(args.output) / "events.csv") if args.output else None
+        render_terminal(result, sys.stdout, color=False if args.no_color else None, events_file=events_file)
     return 0
 
 
@@ -135,17 +175,59 @@ def _sweep(args: argparse.Namespace) -> int:
     )
     document = json.dumps({"verdict": result.verdict, "ledger": result.ledger.to_dicts(),
                            "confirmation": result.confirmation.to_dicts()}, default=str, indent=2) + "\n"
+    page = None
+    if args.output or args.format == "html":
+        from eventstudy.report.charts import sweep_charts
+        from eventstudy.report.html import render_sweep_html
+
+        charts = sweep_charts(result)
+        page = render_sweep_html(result, charts, name=f"Sweep: {study.name}", top=args.top)
     if args.output:
+        from eventstudy.report.files import write_chart_files
+
         files = {"sweep_ledger.csv": result.ledger.write_csv(), "sweep.json": document}
         if not result.confirmation.is_empty():
             files["sweep_confirmation.csv"] = result.confirmation.write_csv()
         files["sweep.md"] = render_sweep(result, markdown=True, top=args.top)
-        written = write_files(args.output, files)
-        print(f"wrote {len(written)} files to {args.output}: {', '.join(p.name for p in written)}", file=sys.stderr)
+        files["sweep.html"] = page or ""
+        written = write_files(args.output, files, also=lambda folder: write_chart_files(charts, folder))
+        if not args.quiet:
+            print(f"wrote {len(written)} files to {args.output}: {', '.join(p.name for p in written)}", file=sys.stderr)
     if args.format == "json":
         sys.stdout.write(document)
+    elif args.format == "html":
+        sys.stdout.write(page or "")
     else:
         sys.stdout.write(render_sweep(result, markdown=args.format == "markdown", top=args.top))
+    return 0
+
+
+def _init(args: argparse.Namespace) -> int:
+    from eventstudy.scaffold import write_study
+
+    path = write_study(args.name, directory=args.dir)
+    print(f"wrote {path}: a starter study; run it with\n  eventstudy run {path} --data-dir DATA_DIR")
+    return 0
+
+
+def _schema(args: argparse.Namespace) -> int:
+    from eventstudy.schema import schema_json
+
+    text = schema_json(args.plugin)
+    if args.output:
+        Path(args.output).write_text(text, encoding="utf-8")
+        print(f"wrote {args.output}", file=sys.stderr)
+    else:
+        sys.stdout.write(text)
+    return 0
+
+
+def _explain(args: argparse.Namespace) -> int:
+    from eventstudy.config import load_study
+    from eventstudy.explain import explain, render_explanation
+
+    study = load_study(args.study)
+    sys.stdout.write(render_explanation(study, explain(study)))
     return 0
 
 
@@ -182,7 +264,14 @@ def _list(args: argparse.Namespace) -> int:
 def main(argv: Sequence[str] | None = None) -> int:
     """Entry point of the ``eventstudy`` command; returns the exit code."""
     args = build_parser().parse_args(argv)
-    handlers = {"run": _run, "sweep": _sweep, "validate": _validate, "list": _list, "data": run_data}
+    args.argv = list(sys.argv[1:] if argv is None else argv)
+    from eventstudy import progress
+
+    progress.configure(enabled=False if getattr(args, "quiet", False) else None)
+    handlers = {
+        "run": _run, "sweep": _sweep, "init": _init, "schema": _schema, "validate": _validate, "explain": _explain,
+        "list": _list, "data": run_data,
+    }
     try:
         return handlers[args.command](args)
     except EventStudyError as exc:

@@ -37,6 +37,7 @@ import yaml
 from eventstudy.conditions import Compare, Neg, Number, parse, to_text, walk
 from eventstudy.conditions.tokens import TokenType, tokenize
 from eventstudy.config import Study, parse_study
+from eventstudy import progress
 from eventstudy.errors import ConfigError, EventStudyError, did_you_mean
 from eventstudy.study import PreparedData, StudyResult, _statistics, evaluate, prepare
 
@@ -187,7 +188,7 @@ def run_sweep(
     rows, z_obs, z_null = [], [], []
     stat = STATISTICS[statistic]
     no_tests = settings.model_copy(update={"placebos": 0})
-    for combo, cell in zip(combos, cells):
+    for combo, cell in progress.track(zip(combos, cells), "sweep: grid cells", total=len(combos)):
         result = evaluate(prepared, cell, end=end or cell.window.end, statistics=no_tests)
         tested = _tested_part(result)
         design = event_design(tested)

@@ -56,15 +56,19 @@ def test_run_prints_instances_summary_and_baseline(tiny: Path, capsys) -> None:
     code, out, err = run_cli(["run", str(tiny / "study.yaml"), "--data-dir", str(tiny / "data")], capsys)
     assert code == 0, err
     assert "Instances (" in out and "Summary" in out
-    assert "All days avg" in out
+    assert "from the event day's close: all days" in out  # the baseline, folded into its own table at 80 columns
     assert "pending" in out  # the last events' 5d returns have not elapsed
+    assert max(len(line) for line in out.splitlines()) <= 80  # piped: fits an 80-column terminal
 
 
 def test_output_dir_files_have_the_documented_headers(tiny: Path, capsys) -> None:
     out_dir = tiny / "out"
     code, _, err = run_cli(["run", str(tiny / "study.yaml"), "--data-dir", str(tiny / "data"), "-o", str(out_dir)], capsys)
     assert code == 0, err
-    assert sorted(p.name for p in out_dir.iterdir()) == ["events.csv", "outcomes.csv", "report.md", "result.json", "summary.csv", "tests.csv"]
+    charts = [f"{name}.{ext}" for name in ("distribution", "path", "prices") for ext in ("png", "svg")]
+    assert sorted(p.name for p in out_dir.iterdir()) == sorted(
+        ["events.csv", "manifest.json", "outcomes.csv", "report.html", "report.md", "result.json", "summary.csv", "tests.csv", *charts]
+    )
     with (out_dir / "summary.csv").open() as handle:
         header = next(csv.reader(handle))
     assert header[:14] == [
@@ -109,7 +113,7 @@ def test_zero_events_is_not_an_error_and_still_shows_the_baseline(tiny: Path, ca
     code, out, _ = run_cli(["run", str(tiny / "study.yaml"), "--data-dir", str(tiny / "data")], capsys)
     assert code == 0
     assert "No events" in out
-    assert "All days avg" in out
+    assert "all days" in out
 
 
 def test_start_and_end_override_the_window(tiny: Path, capsys) -> None:
@@ -267,7 +271,11 @@ def test_same_seed_gives_byte_identical_outputs(tiny: Path, capsys) -> None:
         assert run_cli([*base, "--seed", "11", "-o", str(tiny / name)], capsys)[0] == 0
     assert run_cli([*base, "--seed", "12", "-o", str(tiny / "c")], capsys)[0] == 0
     for path in sorted((tiny / "a").iterdir()):
+        if path.name == "manifest.json":  # records the command line (its output folder) and timings
+            continue
         assert path.read_bytes() == (tiny / "b" / path.name).read_bytes(), path.name
+    manifests = [json.loads((tiny / name / "manifest.json").read_text()) for name in ("a", "b")]
+    assert manifests[0]["outputs"] == manifests[1]["outputs"]  # every other file, byte for byte
     assert (tiny / "a" / "tests.csv").read_bytes() != (tiny / "c" / "tests.csv").read_bytes()
 
 

@@ -99,7 +99,9 @@ def test_cli_sweep_writes_ledger_atomically(folder: Path, capsys) -> None:
     assert code == 0
     doc = json.loads(capsys.readouterr().out)
     assert doc["verdict"]["cells"] == 2
-    assert sorted(p.name for p in out.iterdir()) == ["sweep.json", "sweep.md", "sweep_ledger.csv"]
+    assert sorted(p.name for p in out.iterdir()) == [
+        "heatmap.png", "heatmap.svg", "sweep.html", "sweep.json", "sweep.md", "sweep_ledger.csv"
+    ]
 
 
 def test_cli_sweep_error_is_one_message(folder: Path, capsys) -> None:

@@ -12,14 +12,19 @@ import json
 import os
 import shutil
 import tempfile
-from collections.abc import Callable
+import time
+from collections.abc import Callable, Sequence
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import polars as pl
 
 from eventstudy.study import StudyResult
 
-__all__ = ["OUTPUT_FILES", "result_to_dict", "result_to_json", "write_files", "write_outputs"]
+if TYPE_CHECKING:
+    from eventstudy.report.charts import Chart
+
+__all__ = ["OUTPUT_FILES", "result_to_dict", "result_to_json", "write_chart_files", "write_files", "write_outputs"]
 
 OUTCOME_COLUMNS = ["date", "asset", "horizon", "horizon_days", "value", "measure", "days_remaining"]
 
@@ -97,27 +102,60 @@ OUTPUT_FILES: dict[str, Callable[[StudyResult, Path], None]] = {
 }
 
 
-def write_outputs(result: StudyResult, out_dir: str | Path, extra: dict[str, str] | None = None) -> list[Path]:
+def write_outputs(
+    result: StudyResult,
+    out_dir: str | Path,
+    extra: dict[str, str] | None = None,
+    *,
+    charts: Sequence[Chart] = (),
+    manifest: bool = False,
+    command: Sequence[str] | None = None,
+    render_seconds: float = 0.0,
+) -> list[Path]:
     """Write every output file into ``out_dir`` atomically; return the paths written.
 
-    ``extra`` maps more file names to ready text (e.g. ``report.md``).
+    ``extra`` maps more file names to ready text (e.g. ``report.md``, ``report.html``);
+    ``charts`` are written as ``NAME.svg`` and ``NAME.png``; with ``manifest``, a
+    ``manifest.json`` records the inputs, settings, ``command``, timings (``render_seconds``
+    plus writing) and the SHA-256 of every other file written.
     """
 
     def fill(staging: Path) -> None:
+        started = time.perf_counter()
         for name, write in OUTPUT_FILES.items():
             write(result, staging / name)
         for name, text in (extra or {}).items():
             (staging / name).write_text(text, encoding="utf-8")
+        write_chart_files(charts, staging)
+        if manifest:
+            from eventstudy.report.manifest import build_manifest, manifest_json
+
+            outputs = {p.name: p for p in staging.iterdir()}
+            seconds = render_seconds + time.perf_counter() - started
+            document = build_manifest(result, outputs=outputs, command=command, render_seconds=seconds)
+            (staging / "manifest.json").write_text(manifest_json(document), encoding="utf-8")
 
     return _publish(out_dir, fill)
 
 
-def write_files(out_dir: str | Path, files: dict[str, str]) -> list[Path]:
-    """Write ready texts (name -> content) into ``out_dir`` atomically."""
+def write_chart_files(charts: Sequence[Chart], folder: Path) -> None:
+    """Each chart as ``NAME.svg`` and ``NAME.png`` in ``folder`` (for slides)."""
+    from eventstudy.report.charts import figure_png
+
+    for chart in charts:
+        (folder / f"{chart.name}.svg").write_text(chart.svg(), encoding="utf-8")
+        (folder / f"{chart.name}.png").write_bytes(figure_png(chart.figure))
+
+
+def write_files(out_dir: str | Path, files: dict[str, str], also: Callable[[Path], None] | None = None) -> list[Path]:
+    """Write ready texts (name -> content) into ``out_dir`` atomically; ``also`` may
+    write more files into the staging folder (e.g. :func:`write_chart_files`)."""
 
     def fill(staging: Path) -> None:
         for name, text in files.items():
             (staging / name).write_text(text, encoding="utf-8")
+        if also is not None:
+            also(staging)
 
     return _publish(out_dir, fill)
 

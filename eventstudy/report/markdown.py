@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
-from eventstudy.report.text import TEST_HEADERS, column_title, instance_cells, study_lines, summary_blocks, test_rows
+from collections.abc import Sequence
+
+from eventstudy.report.text import instance_table, split_notes, study_lines, summary_tables, tests_table
 from eventstudy.study import StudyResult
 
 __all__ = ["markdown_table", "render_markdown"]
@@ -19,25 +21,34 @@ def markdown_table(headers: list[str], rows: list[list[str]], right_from: int = 
     return "\n".join(lines)
 
 
-def render_markdown(result: StudyResult) -> str:
-    """The study header, the instance table and the summary as Markdown."""
+def render_markdown(result: StudyResult, charts: Sequence[tuple[str, str]] = ()) -> str:
+    """The study header, warnings, the instance table, the summary and the notes as Markdown.
+
+    ``charts``: (title, file name) of chart images written beside the report, linked in a
+    Charts section.
+    """
     parts = [f"## {result.study.name}", ""]
     if result.study.description:
         parts += [result.study.description.strip(), ""]
     parts += [f"- **{label}:** {text if label != 'Condition' else f'`{text}`'}" for label, text in study_lines(result)]
     parts.append("")
+    warnings, notes = split_notes(result.notes)
+    if warnings:
+        parts += [f"> **Warning:** {w}" if len(warnings) == 1 else f"> - **Warning:** {w}" for w in warnings]
+        parts.append("")
     events = result.events
     parts.append(f"### Instances ({events.height})")
     parts.append("")
     if events.height:
-        parts.append(markdown_table([column_title(c) for c in events.columns], instance_cells(result)))
+        table = instance_table(result)
+        parts.append(markdown_table(table.headers, table.rows))
     else:
         parts.append("No events: the condition never held in the window.")
     parts += ["", "### Summary (all days = the same statistic over every day of the window)", ""]
-    for title, headers, rows in summary_blocks(result):
-        parts += [f"**{title}**", "", markdown_table(headers, rows, right_from=2), ""]
-    tested = result.statistics is not None and result.statistics.placebos > 0 and not result.tests.is_empty()
-    if tested:
+    for table in summary_tables(result):
+        parts += [f"**{table.title}**", "", markdown_table(table.headers, table.rows, right_from=2), ""]
+    details = tests_table(result)
+    if details is not None:
         parts += [
             "p: two-sided placebo p-value of the figure before it ('*': survives the max-statistic "
             "adjustment across all cells); CI: bootstrap (BCa) interval of the average, '~' when "
@@ -45,8 +56,12 @@ def render_markdown(result: StudyResult) -> str:
             "",
             "### Significance",
             "",
-            markdown_table(TEST_HEADERS, test_rows(result.tests.to_dicts(), result.measure_units), right_from=4),
+            markdown_table(details.headers, details.rows, right_from=4),
             "",
         ]
-    parts += [f"- {note}" for note in result.notes]
+    if charts:
+        parts += ["### Charts", ""]
+        parts += [f"![{title}]({name})" for title, name in charts]
+        parts.append("")
+    parts += [f"- {note}" for note in notes]
     return "\n".join(parts) + "\n"

@@ -8,7 +8,7 @@ from eventstudy.report.markdown import markdown_table
 from eventstudy.report.text import format_cell, format_p
 from eventstudy.sweep import SweepResult
 
-__all__ = ["render_sweep"]
+__all__ = ["render_sweep", "sweep_blocks", "verdict_lines"]
 
 
 def _verdict_lines(result: SweepResult) -> list[str]:
@@ -65,15 +65,14 @@ def _heat_rows(result: SweepResult) -> tuple[str, list[str], list[list[str]]] | 
     return title, [first.name, *second.values], rows
 
 
-def render_sweep(result: SweepResult, *, markdown: bool = False, top: int = 10) -> str:
-    """The sweep as text (aligned columns) or Markdown."""
-    parts = ["## Sweep" if markdown else "Sweep", ""]
-    parts += [f"- {line}" if markdown else line for line in _verdict_lines(result)]
-    parts.append("")
-    blocks = [("Best cells (by studentized z)", *_best_rows(result, top))]
+def sweep_blocks(result: SweepResult, top: int = 10) -> list[tuple[str, list[str], list[list[str]], int]]:
+    """The sweep's tables as (title, headers, rows, key columns): best cells, heat map,
+    confirmation."""
+    keys = len(result.axes)
+    blocks = [("Best cells (by studentized z)", *_best_rows(result, top), keys)]
     heat = _heat_rows(result)
     if heat:
-        blocks.append(heat)
+        blocks.append((*heat, 1))
     if not result.confirmation.is_empty():
         c = result.confirmation
         headers = [*[a.name for a in result.axes], "Asset", "Horizon", "n", "Events", "All days", "p placebo"]
@@ -82,16 +81,30 @@ def render_sweep(result: SweepResult, *, markdown: bool = False, top: int = 10) 
              format_cell(r["observed"], "fraction"), format_cell(r["baseline"], "fraction"), format_p(r["p_placebo"])]
             for r in c.iter_rows(named=True)
         ]
-        blocks.append(("Held-out confirmation of the best cells", headers, rows))
-    for title, headers, rows in blocks:
+        blocks.append(("Held-out confirmation of the best cells", headers, rows, keys))
+    return blocks
+
+
+def verdict_lines(result: SweepResult) -> list[str]:
+    """The sweep's verdict in sentences: size, best cell, data-snooping p-values."""
+    return _verdict_lines(result)
+
+
+def render_sweep(result: SweepResult, *, markdown: bool = False, top: int = 10) -> str:
+    """The sweep as text (aligned columns) or Markdown."""
+    parts = ["## Sweep" if markdown else "Sweep", ""]
+    parts += [f"- {line}" if markdown else line for line in _verdict_lines(result)]
+    parts.append("")
+    for title, headers, rows, keys in sweep_blocks(result, top):
         parts += [f"### {title}" if markdown else title, ""]
-        parts.append(markdown_table(headers, rows, right_from=len(result.axes)) if markdown else _plain(headers, rows))
+        parts.append(markdown_table(headers, rows, right_from=keys) if markdown else _plain(headers, rows, keys))
         parts.append("")
     return "\n".join(parts)
 
 
-def _plain(headers: list[str], rows: list[list[str]]) -> str:
+def _plain(headers: list[str], rows: list[list[str]], keys: int = 1) -> str:
     widths = [max(len(h), *(len(r[i]) for r in rows)) if rows else len(h) for i, h in enumerate(headers)]
-    lines = ["  ".join(h.ljust(w) for h, w in zip(headers, widths)), "  ".join("-" * w for w in widths)]
-    lines += ["  ".join(c.rjust(w) if i else c.ljust(w) for i, (c, w) in enumerate(zip(r, widths))) for r in rows]
+    lines = ["  ".join(h.ljust(w) if i < keys else h.rjust(w) for i, (h, w) in enumerate(zip(headers, widths))).rstrip(),
+             "  ".join("-" * w for w in widths)]
+    lines += ["  ".join(c.rjust(w) if i >= keys else c.ljust(w) for i, (c, w) in enumerate(zip(r, widths))).rstrip() for r in rows]
     return "\n".join(lines)

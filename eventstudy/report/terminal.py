@@ -1,74 +1,168 @@
-"""Terminal tables (rich): colour when the terminal supports it, plain when piped."""
+"""Terminal tables (rich) that fit the terminal: colour when it supports it, plain when piped.
+
+Every table is drawn at its natural width; one wider than the terminal (80 columns when
+piped) is folded into narrower tables rather than squeezed to '…': the instance table
+into one table per asset, the summary's all-days columns into a table of their own, and
+any remaining overflow into consecutive parts that repeat the row keys. An instance table
+longer than :data:`FOLD_ROWS` shows its first and last rows and says how many are left
+out. Warnings come first, in yellow.
+"""
 
 from __future__ import annotations
 
 import sys
 from typing import TextIO
 
+from rich import box
 from rich.console import Console
 from rich.table import Table
 from rich.text import Text
 
-from eventstudy.report.text import TEST_HEADERS, column_title, instance_cells, study_lines, summary_blocks, test_rows
+from eventstudy.report.text import TextTable, instance_table, split_notes, study_lines, summary_tables, tests_table
 from eventstudy.study import StudyResult
 
-__all__ = ["render_terminal"]
+__all__ = ["FOLD_ROWS", "fold_table", "render_terminal"]
+
+FOLD_ROWS = 40
+"""Instance tables longer than this show their first and last :data:`SHOWN_ROWS` rows."""
+SHOWN_ROWS = 15
+
+TONES = {"pos": "green", "neg": "red", "pending": "dim italic", "sig": "bold", "survives": "bold yellow"}
 
 
-def _style(text: str) -> str:
-    if text.startswith("+"):
-        return "green"
-    if text.startswith("-"):
-        return "red"
-    if text == "pending":
-        return "dim italic"
-    return ""
+def _rich_table(table: TextTable, widths: list[int] | None = None, *, header: bool = True) -> Table:
+    out = Table(
+        box=box.SIMPLE_HEAD,
+        show_edge=False,
+        pad_edge=False,
+        collapse_padding=True,
+        show_header=header,
+        header_style="bold",
+    )
+    for i, title in enumerate(table.headers):
+        width = widths[i] if widths else None
+        out.add_column(title, justify="left" if i < table.left else "right", no_wrap=True, min_width=width, max_width=width)
+    for cells, tones in zip(table.rows, table.tones):
+        out.add_row(*[Text(c, style=TONES.get(t, "")) for c, t in zip(cells, tones)])
+    return out
 
 
-def render_terminal(result: StudyResult, file: TextIO | None = None, *, color: bool | None = None) -> None:
-    """Print the instance table, the summary with its baseline, and the notes."""
+def table_width(table: TextTable) -> int:
+    """Columns a table needs: the widest cell of each column plus two spaces between."""
+    widths = [max([len(h), *(len(r[i]) for r in table.rows)]) for i, h in enumerate(table.headers)]
+    return sum(widths) + 2 * (len(widths) - 1)
+
+
+def fold_table(table: TextTable, width: int) -> list[tuple[str, TextTable]]:
+    """Split a table wider than ``width`` into (title, table) parts that fit.
+
+    Columns are split first by ``table.parts`` (e.g. one instance table per asset, with
+    the short column titles), then, if a part is still too wide, greedily by column group;
+    every part repeats the key columns.
+    """
+    if table_width(table) <= width:
+        return [(table.title, table)]
+    n_keys = table.keys
+    by_part: dict[str, list[int]] = {}
+    for offset, part in enumerate(table.parts):
+        by_part.setdefault(part, []).append(n_keys + offset)
+    named = any(by_part)
+    # neighbouring parts that fit together share a table (with their full column titles)
+    packed: list[list[str]] = []
+    for part in by_part:
+        if packed and table_width(table.columns([i for p in packed[-1] + [part] for i in by_part[p]])) <= width:
+            packed[-1].append(part)
+        else:
+            packed.append([part])
+    out: list[tuple[str, TextTable]] = []
+    for parts in packed:
+        if len(parts) > 1:
+            out.append((table.title, table.columns([i for p in parts for i in by_part[p]])))
+            continue
+        part, indices = parts[0], by_part[parts[0]]
+        title = f"{table.title}: {part}" if part else table.title
+        whole = table.columns(indices, short=named)
+        if table_width(whole) <= width:
+            out.append((title, whole))
+            continue
+        chunks: list[list[int]] = []
+        for group in dict.fromkeys(table.groups[i - n_keys] for i in indices):
+            members = [i for i in indices if table.groups[i - n_keys] == group]
+            if chunks and table_width(table.columns(chunks[-1] + members, short=named)) <= width:
+                chunks[-1] += members
+            else:
+                chunks.append(members)
+        for k, chunk in enumerate(chunks, 1):
+            suffix = f" ({k}/{len(chunks)})" if len(chunks) > 1 else ""
+            out.append((title + suffix, table.columns(chunk, short=named)))
+    return out
+
+
+def _print_table(console: Console, title: str, table: TextTable, *, fold_note: str | None = None) -> None:
+    console.print(Text(title, style="bold"))
+    if len(table.rows) <= FOLD_ROWS:
+        console.print(_rich_table(table))
+        console.print()
+        return
+    widths = [max([len(h), *(len(r[i]) for r in table.rows)]) for i, h in enumerate(table.headers)]
+    head = TextTable(table.title, table.headers, table.rows[:SHOWN_ROWS], table.tones[:SHOWN_ROWS], table.keys, table.groups, table.left)
+    tail = TextTable(table.title, table.headers, table.rows[-SHOWN_ROWS:], table.tones[-SHOWN_ROWS:], table.keys, table.groups, table.left)
+    left_out = len(table.rows) - 2 * SHOWN_ROWS
+    console.print(_rich_table(head, widths))
+    console.print(Text(f"… {left_out} more events{fold_note or ''}", style="dim"))
+    console.print(_rich_table(tail, widths, header=False))
+    console.print()
+
+
+def render_terminal(
+    result: StudyResult,
+    file: TextIO | None = None,
+    *,
+    color: bool | None = None,
+    width: int | None = None,
+    events_file: str | None = None,
+) -> None:
+    """Print the study, its warnings, the instance table, the summary and the notes.
+
+    ``color``: None = colour only on a terminal; ``width``: None = the terminal's width
+    (80 when piped, or ``$COLUMNS``); ``events_file``: where the full instance table was
+    written, named when a long table is folded.
+    """
     file = file or sys.stdout
     is_tty = hasattr(file, "isatty") and file.isatty()
+    use_color = is_tty if color is None else color
     console = Console(
         file=file,
-        no_color=not (is_tty if color is None else color),
-        force_terminal=bool(color),
-        width=None if is_tty else 200,
+        no_color=not use_color,
+        force_terminal=True if use_color else None,
+        width=width,
         highlight=False,
+        emoji=False,
     )
+    width = console.width
     console.print(Text(result.study.name, style="bold"))
     for label, text in study_lines(result):
-        console.print(f"  {label}: {text}")
+        console.print(Text(f"  {label}: {text}"))
+    warnings, notes = split_notes(result.notes)
+    for warning in warnings:
+        console.print(Text.assemble(("warning: ", "bold yellow"), (warning, "yellow")))
     console.print()
 
-    events = result.events
-    table = Table(title=f"Instances ({events.height})", title_justify="left", header_style="bold")
-    for column in events.columns:
-        table.add_column(column_title(column), justify="left" if column == "date" else "right", no_wrap=True)
-    for cells in instance_cells(result):
-        table.add_row(*[Text(c, style=_style(c) if result.column_units.get(col) == "fraction" else "") for c, col in zip(cells, events.columns)])
-    if events.height:
-        console.print(table)
+    instances = instance_table(result)
+    if result.events.height:
+        note = f" (see {events_file})" if events_file else " (--output DIR writes them all to events.csv)"
+        for title, part in fold_table(instances, width):
+            _print_table(console, title, part, fold_note=note)
     else:
         console.print("No events: the condition never held in the window.")
-    console.print()
-
-    for title, headers, rows in summary_blocks(result):
-        summary = Table(title=f"Summary, {title} (events vs all days of the window)", title_justify="left", header_style="bold")
-        for i, header in enumerate(headers):
-            summary.add_column(header, justify="left" if i < 2 else "right", no_wrap=True)
-        for cells in rows:
-            summary.add_row(*[Text(c, style=_style(c)) for c in cells])
-        console.print(summary)
         console.print()
-    tested = result.statistics is not None and result.statistics.placebos > 0 and not result.tests.is_empty()
-    if tested:
-        details = Table(title="Significance: placebo test, adjustments, classical companions", title_justify="left", header_style="bold")
-        for i, header in enumerate(TEST_HEADERS):
-            details.add_column(header, justify="left" if i < 4 else "right", no_wrap=True)
-        for cells in test_rows(result.tests.to_dicts(), result.measure_units):
-            details.add_row(*[Text(c, style=_style(c) if i in (4, 6) else "") for i, c in enumerate(cells)])
-        console.print(details)
-    for note in result.notes:
-        warning = note.startswith("warning:")
-        console.print(Text(note if warning else f"note: {note}", style="yellow" if warning else "dim"))
+
+    for summary in summary_tables(result):
+        for title, part in fold_table(summary, width):
+            _print_table(console, f"Summary, {title}", part)
+    details = tests_table(result, compact=True)
+    if details is not None:
+        for title, part in fold_table(details, width):
+            _print_table(console, title, part)
+    for note in notes:
+        console.print(Text(f"note: {note}", style="dim"))

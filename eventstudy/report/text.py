@@ -1,26 +1,137 @@
-"""Cell formatting and column titles, shared by the terminal and Markdown renderers."""
+"""Cell formatting, column titles and table layouts shared by every renderer.
+
+The renderers (terminal, Markdown, HTML) draw the same tables: :func:`instance_table`,
+:func:`summary_tables` and :func:`tests_table` turn a result into :class:`TextTable`
+objects (formatted cells plus a *tone* per cell: positive, negative, pending,
+significant), so the three outputs agree to the character and none of them formats or
+computes on its own.
+"""
 
 from __future__ import annotations
 
 import datetime as dt
+from dataclasses import dataclass, field
+from typing import TYPE_CHECKING
+
+if TYPE_CHECKING:
+    from eventstudy.study import StudyResult
 
 __all__ = [
     "PENDING",
+    "COMPACT_TEST_HEADERS",
     "TEST_HEADERS",
+    "TextTable",
     "column_title",
     "format_cell",
     "format_interval",
     "format_p",
-    "study_lines",
     "instance_cells",
+    "instance_table",
+    "split_notes",
+    "study_lines",
     "summary_blocks",
     "summary_headers",
     "summary_rows",
+    "summary_tables",
     "test_rows",
+    "tests_table",
+    "tone_of",
 ]
 
 PENDING = "pending"
 """What an incomplete horizon shows instead of a number (never 0)."""
+
+WARNING = "warning:"
+"""Notes starting with this are warnings: shown first and prominently."""
+
+
+@dataclass
+class TextTable:
+    """A table ready to draw: formatted cells and how to show them.
+
+    Attributes
+    ----------
+    title
+        The table's title.
+    headers
+        Column titles.
+    rows
+        Formatted cells, one list per row.
+    tones
+        Per cell: ``'pos'`` / ``'neg'`` (a signed figure), ``'pending'``, ``'sig'`` (a
+        p-value below alpha), ``'survives'`` (one that survives the adjustment) or ``''``.
+    keys
+        How many leading columns identify a row; repeated in every part when a renderer
+        folds a wide table into narrower ones.
+    groups
+        For each column after the keys, the group it belongs to: a renderer that folds
+        keeps a group's columns together (a figure and its p-value).
+    left
+        How many leading columns are left-aligned (the rest are numbers, right-aligned).
+    short_headers
+        Column titles to use when the table is shown in parts by ``part`` (e.g. '1m'
+        instead of 'SPX 1m' in a part titled SPX); defaults to ``headers``.
+    parts
+        For each column after the keys, the part it belongs to (e.g. its asset), or empty.
+    """
+
+    title: str
+    headers: list[str]
+    rows: list[list[str]]
+    tones: list[list[str]]
+    keys: int = 1
+    groups: list[int] = field(default_factory=list)
+    left: int = 1
+    short_headers: list[str] = field(default_factory=list)
+    parts: list[str] = field(default_factory=list)
+
+    def __post_init__(self) -> None:
+        n = len(self.headers) - self.keys
+        if not self.groups:
+            self.groups = list(range(n))
+        if not self.short_headers:
+            self.short_headers = list(self.headers)
+        if not self.parts:
+            self.parts = [""] * n
+
+    def select(self, headers: list[str], keys: int) -> TextTable:
+        """A table of the named columns (the first ``keys`` of them identify a row)."""
+        chosen = [self.headers.index(h) for h in headers]
+        group_of = {i: (self.groups[i - self.keys] if i >= self.keys else -1) for i in range(len(self.headers))}
+        return TextTable(
+            title=self.title,
+            headers=list(headers),
+            rows=[[row[i] for i in chosen] for row in self.rows],
+            tones=[[tone[i] for i in chosen] for tone in self.tones],
+            keys=keys,
+            groups=[group_of[i] for i in chosen[keys:]],
+            left=keys,
+        )
+
+    def by_part(self) -> tuple[TextTable, list[tuple[str, int]]]:
+        """The table with each part's columns together (parts in order of first
+        appearance), and the (part, number of columns) spans after the keys."""
+        order: dict[str, list[int]] = {}
+        for offset, part in enumerate(self.parts):
+            order.setdefault(part, []).append(self.keys + offset)
+        indices = [i for members in order.values() for i in members]
+        return self.columns(indices), [(part, len(members)) for part, members in order.items()]
+
+    def columns(self, indices: list[int], *, short: bool = False) -> TextTable:
+        """A table of the key columns and the given other columns (indices into headers)."""
+        chosen = list(range(self.keys)) + [i for i in indices if i >= self.keys]
+        names = self.short_headers if short else self.headers
+        return TextTable(
+            title=self.title,
+            headers=[names[i] if i >= self.keys else self.headers[i] for i in chosen],
+            rows=[[row[i] for i in chosen] for row in self.rows],
+            tones=[[tone[i] for i in chosen] for tone in self.tones],
+            keys=self.keys,
+            groups=[self.groups[i - self.keys] for i in chosen[self.keys :]],
+            left=self.left,
+            short_headers=[self.short_headers[i] for i in chosen],
+            parts=[self.parts[i - self.keys] for i in chosen[self.keys :]],
+        )
 
 
 def format_cell(value: object, unit: str) -> str:
@@ -42,6 +153,17 @@ def format_cell(value: object, unit: str) -> str:
     return str(value)
 
 
+def tone_of(text: str) -> str:
+    """The tone of a formatted signed figure: 'pos', 'neg', 'pending' or ''."""
+    if text.startswith("+"):
+        return "pos"
+    if text.startswith("-"):
+        return "neg"
+    if text.startswith(PENDING):
+        return PENDING
+    return ""
+
+
 def column_title(column: str) -> str:
     """'SPX.close' -> 'SPX', 'RUT.drawdown' -> 'RUT drawdown', 'SPX.fwd.1m' -> 'SPX 1m'."""
     if column == "date":
@@ -55,12 +177,31 @@ def column_title(column: str) -> str:
     return " ".join(p for p in parts)
 
 
+def _short_title(column: str) -> tuple[str, str]:
+    """(part, title within the part): 'SPX.fwd.1m' -> ('SPX', '1m'), 'SPX.close' -> ('SPX', 'close')."""
+    head, _, rest = column.partition(".")
+    if not rest:
+        return "", column_title(column)
+    pieces = rest.split(".")
+    if len(pieces) == 2 and pieces[0] == "fwd":
+        return head, pieces[1]
+    return head, " ".join(pieces)
+
+
 def format_p(p: object, survives: object = None) -> str:
     """A p-value with 3 decimals ('<0.001' below), '*' when it survives adjustment."""
     if p is None:
         return ""
     text = "<0.001" if p < 0.001 else f"{p:.3f}"
     return text + ("*" if survives else "")
+
+
+def _p_tone(p: object, survives: object, alpha: float) -> str:
+    if p is None:
+        return ""
+    if survives:
+        return "survives"
+    return "sig" if p < alpha else ""
 
 
 def format_interval(low: object, high: object, unit: str, approximate: object = None) -> str:
@@ -78,6 +219,10 @@ def _tests_by_cell(tests: list[dict[str, object]]) -> dict[tuple[object, ...], d
     return cells
 
 
+BASELINE_PREFIX = "All days"
+_BASELINE_SHORT = {"All days n": "n", "All days avg": "Average", "All days median": "Median", "All days % > 0": "% > 0"}
+
+
 def summary_headers(with_tests: bool, ci: float = 0.95) -> list[str]:
     """Column titles of the summary table (with p-values and the interval when tested)."""
     if not with_tests:
@@ -85,6 +230,20 @@ def summary_headers(with_tests: bool, ci: float = 0.95) -> list[str]:
                 "All days n", "All days avg", "All days median", "All days % > 0"]
     return ["Asset", "Horizon", "n", "Average", f"{ci:.0%} CI", "p", "Median", "p", "% > 0", "p",
             "High", "Low", "All days avg", "All days median", "All days % > 0"]
+
+
+def _summary_groups(headers: list[str]) -> list[int]:
+    """Column groups after (Asset, Horizon): a figure with its interval and p-value, High
+    with Low, the all-days columns together."""
+    groups, current = [], -1
+    for header in headers[2:]:
+        joins = header == "p" or header.endswith("CI") or header == "Low" or (
+            header.startswith("All days") and groups and headers[2 + len(groups) - 1].startswith("All days")
+        )
+        if not joins:
+            current += 1
+        groups.append(current)
+    return groups
 
 
 def _value(value: object, unit: str) -> str:
@@ -102,7 +261,15 @@ def summary_rows(
     With ``tests``, each figure is followed by its placebo p-value ('*': survives the
     max-statistic adjustment) and the average by its interval.
     """
+    return [cells for cells, _ in _summary_cells(summary, tests, unit)]
+
+
+def _summary_cells(
+    summary: list[dict[str, object]], tests: list[dict[str, object]] | None, unit: str, alpha: float = 0.05
+) -> list[tuple[list[str], list[str]]]:
+    """(cells, tones) per summary row; see :func:`summary_rows`."""
     by_cell = _tests_by_cell(tests or [])
+    signed = unit == "fraction"
     rows = []
     for r in summary:
         has = bool(r["n"])
@@ -114,7 +281,12 @@ def summary_rows(
         }
         plain = r["horizon"] == r["measure"] or r["horizon"] in (f"{r['horizon_days']}d", f"{r['horizon_days']:+d}d")
         horizon = str(r["horizon"]) if plain else f"{r['horizon']} ({r['horizon_days']}d)"
+
+        def tone(text: str) -> str:
+            return tone_of(text) if signed else ""
+
         head = [str(r["asset"]), horizon, n_text]
+        head_tones = ["", "", ""]
         tail = [_value(r["max"], unit) if has else "", _value(r["min"], unit) if has else ""]
         base = [
             _value(r["baseline_mean"], unit),
@@ -122,7 +294,11 @@ def summary_rows(
             format_cell(r["baseline_pct_positive"], "share"),
         ]
         if tests is None:
-            rows.append(head + list(figures.values()) + tail + [str(r["baseline_n"])] + base)
+            cells = head + list(figures.values()) + tail + [str(r["baseline_n"])] + base
+            tones = head_tones + [tone(figures["mean"]), tone(figures["median"]), ""] + [tone(t) for t in tail] + [""] + [
+                tone(base[0]), tone(base[1]), ""
+            ]
+            rows.append((cells, tones))
             continue
         cell = by_cell.get((r["measure"], r["asset"], r["horizon"]), {})
         mean = cell.get("mean", {})
@@ -130,24 +306,27 @@ def summary_rows(
             figures["mean"],
             format_interval(mean.get("ci_low"), mean.get("ci_high"), "number" if unit == "count" else unit, mean.get("ci_approximate")),
         ]
+        middle_tones = [tone(figures["mean"]), ""]
         for stat in ("mean", "median", "pct_positive"):
             t = cell.get(stat, {})
             if stat != "mean":
                 middle.append(figures[stat])
+                middle_tones.append(tone(figures[stat]) if stat == "median" else "")
             middle.append(format_p(t.get("p_placebo"), t.get("survives")))
-        rows.append(head + middle + tail + base)
+            middle_tones.append(_p_tone(t.get("p_placebo"), t.get("survives"), alpha))
+        cells = head + middle + tail + base
+        tones = head_tones + middle_tones + [tone(t) for t in tail] + [tone(base[0]), tone(base[1]), ""]
+        rows.append((cells, tones))
     return rows
 
 
-def summary_blocks(result: object) -> list[tuple[str, list[str], list[list[str]]]]:
-    """One (title, headers, rows) block per measure, in the order the evaluators gave them."""
-    from eventstudy.study import StudyResult
-
-    assert isinstance(result, StudyResult)
+def summary_tables(result: StudyResult) -> list[TextTable]:
+    """One summary table per measure (events beside all days), in the evaluators' order."""
     tested = result.statistics is not None and result.statistics.placebos > 0
     tests = result.tests.to_dicts() if tested else []
     ci = result.statistics.ci if result.statistics else 0.95
-    blocks = []
+    alpha = result.statistics.alpha if result.statistics else 0.05
+    tables = []
     for measure in result.summary["measure"].unique(maintain_order=True).to_list():
         if measure in result.hidden_measures:
             continue
@@ -155,8 +334,28 @@ def summary_blocks(result: object) -> list[tuple[str, list[str], list[list[str]]
         has_tests = tested and measure in result.tested_measures
         title = f"{measure}: {result.measure_titles.get(measure, measure)}"
         unit = result.measure_units.get(measure, "fraction")
-        blocks.append((title, summary_headers(has_tests, ci), summary_rows(rows, tests if has_tests else None, unit)))
-    return blocks
+        headers = summary_headers(has_tests, ci)
+        cells = _summary_cells(rows, tests if has_tests else None, unit, alpha)
+        base = [h.startswith(BASELINE_PREFIX) for h in headers]
+        tables.append(
+            TextTable(
+                title=title,
+                headers=headers,
+                rows=[c for c, _ in cells],
+                tones=[t for _, t in cells],
+                keys=2,
+                groups=_summary_groups(headers),
+                left=2,
+                short_headers=[_BASELINE_SHORT.get(h, h) for h in headers],
+                parts=["all days" if b else "events" for b in base[2:]],
+            )
+        )
+    return tables
+
+
+def summary_blocks(result: StudyResult) -> list[tuple[str, list[str], list[list[str]]]]:
+    """One (title, headers, rows) block per measure, in the order the evaluators gave them."""
+    return [(t.title, t.headers, t.rows) for t in summary_tables(result)]
 
 
 def _difference(value: object, unit: str, *, signed: bool = True) -> str:
@@ -170,12 +369,22 @@ def _difference(value: object, unit: str, *, signed: bool = True) -> str:
     return format_cell(value, "fraction") if signed else f"{value * 100:.2f}%"
 
 
+COMPACT_TEST_HEADERS = ["Measure", "Asset", "Horizon", "Statistic", "Difference", "n_eff", "p placebo", "p max-stat", "MDE"]
+"""The significance columns a terminal shows; the others are in Markdown, HTML and tests.csv."""
+
 TEST_HEADERS = ["Measure", "Asset", "Horizon", "Statistic", "Events", "All days", "Difference", "n_eff", "p placebo",
                 "p >", "p <", "Pctile", "p max-stat", "p Holm", "p BH", "Classical p", "HAC t", "MDE"]
+_TEST_GROUPS = [0, 0, 0, 1, 2, 2, 2, 2, 3, 3, 3, 4, 4, 5]  # columns after the four keys
 
 
 def test_rows(tests: list[dict[str, object]], units: dict[str, str] | None = None) -> list[list[str]]:
     """The significance details, one row per cell x statistic."""
+    return [cells for cells, _ in _test_cells(tests, units)]
+
+
+def _test_cells(
+    tests: list[dict[str, object]], units: dict[str, str] | None = None, alpha: float = 0.05
+) -> list[tuple[list[str], list[str]]]:
     rows = []
     names = {"mean": "average", "median": "median", "pct_positive": "% > 0"}
     for t in tests:
@@ -183,7 +392,7 @@ def test_rows(tests: list[dict[str, object]], units: dict[str, str] | None = Non
         measure_unit = (units or {}).get(str(t["measure"]), "fraction")
         unit = "share" if stat == "pct_positive" else measure_unit
         classical = t.get("p_welch") if stat == "mean" else t.get("p_mannwhitney") if stat == "median" else t.get("p_binomial")
-        rows.append([
+        cells = [
             str(t["measure"]), str(t["asset"]), str(t["horizon"]), names.get(stat, stat),
             _value(t["observed"], unit),
             _value(t["baseline"], unit),
@@ -196,8 +405,46 @@ def test_rows(tests: list[dict[str, object]], units: dict[str, str] | None = Non
             format_p(classical),
             f"{t['t_hac']:+.2f}" if t.get("t_hac") is not None else "",
             _difference(t["mde"], unit, signed=False),
-        ])
+        ]
+        signed = unit == "fraction"
+        tones = [""] * len(cells)
+        if signed:
+            tones[4], tones[5] = tone_of(cells[4]), tone_of(cells[5])
+        tones[6] = tone_of(cells[6])
+        tones[8] = _p_tone(t["p_placebo"], t["survives"], alpha)
+        for i, key in ((12, "p_maxstat"), (13, "p_holm"), (14, "p_bh")):
+            tones[i] = _p_tone(t[key], False, alpha)
+        rows.append((cells, tones))
     return rows
+
+
+def tests_table(result: StudyResult, *, compact: bool = False) -> TextTable | None:
+    """The significance details, or None when the study ran no tests.
+
+    ``compact``: only :data:`COMPACT_TEST_HEADERS`, and no Measure column when one
+    measure is tested.
+    """
+    tested = result.statistics is not None and result.statistics.placebos > 0 and not result.tests.is_empty()
+    if not tested:
+        return None
+    alpha = result.statistics.alpha if result.statistics else 0.05
+    cells = _test_cells(result.tests.to_dicts(), result.measure_units, alpha)
+    table = TextTable(
+        title="Significance: placebo test, adjustments, classical companions",
+        headers=list(TEST_HEADERS),
+        rows=[c for c, _ in cells],
+        tones=[t for _, t in cells],
+        keys=4,
+        groups=list(_TEST_GROUPS),
+        left=4,
+    )
+    if not compact:
+        return table
+    single = result.tests["measure"].n_unique() == 1
+    headers = COMPACT_TEST_HEADERS[1:] if single else COMPACT_TEST_HEADERS
+    compact_table = table.select(headers, keys=3 if single else 4)
+    compact_table.title = "Significance (all columns: report.md, report.html, tests.csv)"
+    return compact_table
 
 
 def pending_lookup(result: object) -> dict[tuple[object, str], int]:
@@ -226,11 +473,41 @@ def instance_cells(result: object) -> list[list[str]]:
     return rows
 
 
-def study_lines(result: object) -> list[tuple[str, str]]:
-    """(label, text) pairs describing the study as run: condition, window, clusters."""
-    from eventstudy.study import StudyResult
+def instance_table(result: StudyResult) -> TextTable:
+    """The instance table: date, the values that day and every outcome; parts by asset."""
+    events = result.events
+    units = result.column_units
+    rows = instance_cells(result)
+    signed = [units.get(c) == "fraction" for c in events.columns]
+    tones = [[tone_of(cell) if s else "" for cell, s in zip(row, signed)] for row in rows]
+    keys = 2 if events.columns[1:2] == ["symbol"] else 1  # a universe's events are (date, symbol)
+    headers = [column_title(c) if c != "symbol" else "Symbol" for c in events.columns]
+    parts, short = [], headers[:keys]
+    for column in events.columns[keys:]:
+        part, title = _short_title(column)
+        parts.append(part)
+        short.append(title)
+    return TextTable(
+        title=f"Instances ({events.height})",
+        headers=headers,
+        rows=rows,
+        tones=tones,
+        keys=keys,
+        groups=list(range(len(events.columns) - keys)),
+        left=keys,
+        short_headers=short,
+        parts=parts,
+    )
 
-    assert isinstance(result, StudyResult)
+
+def split_notes(notes: list[str]) -> tuple[list[str], list[str]]:
+    """(warnings without their 'warning:' prefix, the other notes)."""
+    warnings = [n[len(WARNING):].strip() for n in notes if n.startswith(WARNING)]
+    return warnings, [n for n in notes if not n.startswith(WARNING)]
+
+
+def study_lines(result: StudyResult) -> list[tuple[str, str]]:
+    """(label, text) pairs describing the study as run: condition, window, clusters."""
     study = result.study
     window = f"{result.start or 'start of data'} .. {result.end or 'end of data'}"
     lines = [("Condition", result.condition), ("Window", window)]

@@ -1,0 +1,363 @@
+"""Charts of a result (matplotlib): each function draws what the result carries.
+
+* :func:`price_chart`: each series' closes (log scale) with the events marked, kept and
+  dropped by declustering told apart;
+* :func:`path_chart`: the average path in event time per asset with its bootstrap band,
+  beside the all-days (baseline) path;
+* :func:`distribution_chart`: per horizon, every event's outcome (a dot) against the
+  placebo distribution of the mean, with the observed mean marked;
+* :func:`heatmap_chart`: a sweep's statistic over two grid axes.
+
+Nothing here computes a statistic: the lines, bands, placebo draws and means come from
+the result (``timeline``, ``raw_events``, ``summary``, ``outcomes``, ``placebo``,
+``tests``); the only arithmetic is placement (where a dot or a label goes). Figures are
+built with the object-oriented API (no pyplot, no global state) and written as SVG
+(inline in the HTML report) and PNG (for slides). Output is deterministic: the SVG ids are
+salted with the chart's name and carry no date.
+"""
+
+from __future__ import annotations
+
+import io
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from typing import TYPE_CHECKING, Any
+
+import polars as pl
+
+if TYPE_CHECKING:
+    from matplotlib.figure import Figure
+
+    from eventstudy.study import StudyResult
+    from eventstudy.sweep import SweepResult
+
+__all__ = [
+    "Chart",
+    "distribution_chart",
+    "figure_png",
+    "figure_svg",
+    "heatmap_chart",
+    "path_chart",
+    "price_chart",
+    "study_charts",
+    "sweep_charts",
+]
+
+KEPT = "#1f4e9c"
+DROPPED = "#9aa3ad"
+EVENTS = "#c0392b"
+BASELINE = "#555555"
+BAND = "#e8a19a"
+PLACEBO = "#b8c4d6"
+WIDTH = 10.0  # inches; PNGs are written at 150 dpi (1500 px wide)
+
+STYLE: dict[str, Any] = {
+    "font.size": 9,
+    "axes.titlesize": 10,
+    "axes.titleweight": "bold",
+    "axes.titlelocation": "left",
+    "axes.spines.top": False,
+    "axes.spines.right": False,
+    "axes.grid": True,
+    "grid.color": "#e6e6e6",
+    "grid.linewidth": 0.6,
+    "legend.frameon": False,
+    "legend.fontsize": 8,
+    "svg.fonttype": "path",
+    "figure.dpi": 100,
+}
+
+
+@dataclass
+class Chart:
+    """A named figure: ``name`` is its file stem (``prices`` -> prices.svg, prices.png)."""
+
+    name: str
+    title: str
+    figure: Figure
+    caption: str = ""
+    _svg: str | None = field(default=None, repr=False)
+
+    def svg(self) -> str:
+        """The figure as SVG (made once, then reused by the HTML page and the .svg file)."""
+        if self._svg is None:
+            self._svg = figure_svg(self.figure, self.name)
+        return self._svg
+
+
+def _figure(height: float, rows: int = 1, cols: int = 1, **kwargs: Any) -> tuple[Figure, list[Any]]:
+    import matplotlib
+
+    from matplotlib.figure import Figure
+
+    with matplotlib.rc_context(STYLE):
+        fig = Figure(figsize=(WIDTH, height), layout="constrained")
+        axes = fig.subplots(rows, cols, squeeze=False, **kwargs)
+    return fig, [ax for row in axes for ax in row]
+
+
+def _percent_axis(ax: Any, axis: str = "y") -> None:
+    from matplotlib.ticker import FuncFormatter
+
+    formatter = FuncFormatter(lambda v, _: f"{v * 100:+.0f}%" if v else "0%")
+    (ax.yaxis if axis == "y" else ax.xaxis).set_major_formatter(formatter)
+
+
+def _price_axis(ax: Any) -> None:
+    """Log-scale ticks as plain prices (1,000 rather than 10^3)."""
+    from matplotlib.ticker import FuncFormatter, LogLocator, NullFormatter
+
+    ax.yaxis.set_major_locator(LogLocator(base=10, subs=(1.0, 2.0, 5.0)))
+    ax.yaxis.set_major_formatter(FuncFormatter(lambda v, _: f"{v:,.0f}" if v >= 1 else f"{v:g}"))
+    ax.yaxis.set_minor_formatter(NullFormatter())
+
+
+def _styled(draw: Callable[..., Figure | None]) -> Callable[..., Figure | None]:
+    """Run a chart function under the house style (rcParams apply when artists are made)."""
+
+    def wrapper(*args: Any, **kwargs: Any) -> Figure | None:
+        import matplotlib
+
+        with matplotlib.rc_context(STYLE):
+            return draw(*args, **kwargs)
+
+    wrapper.__name__ = draw.__name__
+    wrapper.__doc__ = draw.__doc__
+    return wrapper
+
+
+@_styled
+def price_chart(result: StudyResult) -> Figure | None:
+    """Each series' closes on a log scale, kept events as triangles and events dropped
+    by declustering as grey dots; the study window is the unshaded part."""
+    series = [s for s in result.study.series if f"{s}.close" in result.timeline.columns]
+    if not series or result.timeline.is_empty():
+        return None
+    fig, axes = _figure(2.6 * len(series), rows=len(series), sharex=True)
+    events = result.raw_events.join(result.timeline, on="date", how="left")
+    kept, dropped = events.filter(pl.col("kept")), events.filter(~pl.col("kept"))
+    universe = "symbol" in result.raw_events.columns  # events of many symbols, marked on the market's line
+
+    def on_days(frame: pl.DataFrame) -> str:
+        return f" on {frame['date'].n_unique()} days" if universe else ""
+
+    first, last = result.timeline["date"].min(), result.timeline["date"].max()
+    for ax, name in zip(axes, series):
+        column = f"{name}.close"
+        line = result.timeline.select("date", column).drop_nulls()
+        ax.plot(line["date"].to_list(), line[column].to_list(), color="#333333", linewidth=0.7, label=f"{name} close")
+        ax.set_yscale("log")
+        _price_axis(ax)
+        if dropped.height:
+            ax.scatter(dropped["date"].to_list(), dropped[column].to_list(), s=10, color=DROPPED, zorder=3,
+                       label=f"dropped by declustering ({dropped.height}{on_days(dropped)})")
+        if kept.height:
+            ax.scatter(kept["date"].to_list(), kept[column].to_list(), s=34, marker="^", color=KEPT, edgecolor="white",
+                       linewidth=0.5, zorder=4, label=f"event ({kept.height}{on_days(kept)})")
+        if result.start is not None and result.start > first:
+            ax.axvspan(first, result.start, color="#f2f2f2", zorder=0, label="outside the window")
+        if result.end is not None and result.end < last:
+            ax.axvspan(result.end, last, color="#f2f2f2", zorder=0)
+        ax.set_title(f"{name} close (log scale)")
+        ax.legend(loc="upper left")
+    return fig
+
+
+@_styled
+def path_chart(result: StudyResult) -> Figure | None:
+    """The average event-time path per asset with its bootstrap band, the all-days path
+    dashed, and each event's own path faint behind (up to 60 events)."""
+    path = result.summary.filter(pl.col("measure") == "path")
+    if path.is_empty():
+        return None
+    assets = path["asset"].unique(maintain_order=True).to_list()
+    fig, axes = _figure(3.4, cols=len(assets), sharey=True)
+    per_event = result.outcomes.filter(pl.col("measure") == "path")
+    for ax, asset in zip(axes, assets):
+        rows = path.filter(pl.col("asset") == asset).sort("horizon_days")
+        x = rows["horizon_days"].to_list()
+        mine = per_event.filter(pl.col("asset") == asset)
+        dates = mine["date"].unique(maintain_order=True).to_list()
+        if len(dates) <= 60:
+            for k, date in enumerate(dates):
+                one = mine.filter(pl.col("date") == date).sort("horizon_days").drop_nulls("value")
+                ax.plot(one["horizon_days"].to_list(), one["value"].to_list(), color=EVENTS, alpha=0.12, linewidth=0.7,
+                        label=None if k else "each event")
+        if "band_low" in rows.columns and rows["band_low"].null_count() < rows.height:
+            ax.fill_between(x, rows["band_low"].to_list(), rows["band_high"].to_list(), color=BAND, alpha=0.45,
+                            linewidth=0, label="band (bootstrap)")
+        n = int(rows["n"].max() or 0)
+        ax.plot(x, rows["mean"].to_list(), color=EVENTS, linewidth=2, label=f"after the events (n={n})")
+        ax.plot(x, rows["baseline_mean"].to_list(), color=BASELINE, linewidth=1.4, linestyle="--", label="all days")
+        ax.axhline(0, color="#999999", linewidth=0.8)
+        ax.axvline(0, color="#999999", linewidth=0.8, linestyle=":")
+        ax.set_title(f"{asset}: average path around the events")
+        ax.set_xlabel("trading days from the event")
+        _percent_axis(ax)
+        ax.legend(loc="upper left")
+    return fig
+
+
+@_styled
+def distribution_chart(result: StudyResult, measure: str) -> Figure | None:
+    """Per asset, per horizon: each event's outcome as a dot, the placebo distribution of
+    the mean as a violin, the observed mean as a bar (with its placebo p-value) and the
+    all-days mean as a dashed tick."""
+    cells = result.summary.filter(pl.col("measure") == measure)
+    if cells.is_empty():
+        return None
+    assets = cells["asset"].unique(maintain_order=True).to_list()
+    fig, axes = _figure(3.0 * len(assets), rows=len(assets))
+    values = result.outcomes.filter(pl.col("measure") == measure).drop_nulls("value")
+    placebo = result.placebo.filter((pl.col("measure") == measure) & (pl.col("statistic") == "mean")) if not result.placebo.is_empty() else None
+    tests = result.tests.filter((pl.col("measure") == measure) & (pl.col("statistic") == "mean")) if not result.tests.is_empty() else None
+    unit = result.measure_units.get(measure, "fraction")
+    for ax, asset in zip(axes, assets):
+        rows = cells.filter(pl.col("asset") == asset).sort("horizon_days")
+        labels = rows["horizon"].to_list()
+        drew_violin = False
+        for i, row in enumerate(rows.iter_rows(named=True)):
+            horizon = row["horizon"]
+            if placebo is not None:
+                null = placebo.filter((pl.col("asset") == asset) & (pl.col("horizon") == horizon))["value"].drop_nulls()
+                if null.len() > 1 and null.n_unique() > 1:
+                    parts = ax.violinplot([null.to_list()], positions=[i], widths=0.8, showextrema=False)
+                    for body in parts["bodies"]:
+                        body.set_facecolor(PLACEBO)
+                        body.set_edgecolor("none")
+                        body.set_alpha(0.9)
+                    drew_violin = True
+            dots = values.filter((pl.col("asset") == asset) & (pl.col("horizon") == horizon)).sort("date")["value"].to_list()
+            if dots:
+                spread = [i - 0.2 + 0.4 * k / max(len(dots) - 1, 1) for k in range(len(dots))] if len(dots) > 1 else [i]
+                ax.scatter(spread, dots, s=12, color=KEPT, alpha=0.75, zorder=3, linewidth=0,
+                           label="each event" if i == 0 else None)
+            if row["mean"] is not None:
+                ax.hlines(row["mean"], i - 0.32, i + 0.32, color=EVENTS, linewidth=2.4, zorder=4,
+                          label="events' mean" if i == 0 else None)
+            if row["baseline_mean"] is not None:
+                ax.hlines(row["baseline_mean"], i - 0.32, i + 0.32, color=BASELINE, linewidth=1.2, linestyle="--",
+                          zorder=4, label="all days' mean" if i == 0 else None)
+            if tests is not None:
+                p = tests.filter((pl.col("asset") == asset) & (pl.col("horizon") == horizon))["p_placebo"].to_list()
+                if p and p[0] is not None:
+                    ax.annotate(f"p={p[0]:.3f}" if p[0] >= 0.001 else "p<0.001", (i, 1.0), xycoords=("data", "axes fraction"),
+                                ha="center", va="bottom", fontsize=8, color="#333333")
+        if drew_violin:
+            ax.fill_between([], [], [], color=PLACEBO, label="placebo distribution of the mean")
+        ax.set_xticks(range(len(labels)), labels)
+        pad = 0.6 if len(labels) > 1 else 1.2
+        ax.set_xlim(-pad, len(labels) - 1 + pad)
+        if unit == "fraction":
+            ax.axhline(0, color="#999999", linewidth=0.8)
+            _percent_axis(ax)
+        ax.set_title(f"{asset}: each event's {measure} vs the placebo distribution of the mean", pad=14)
+    handles, names = axes[0].get_legend_handles_labels()
+    if handles:  # one legend for all rows, below them: it never covers a dot
+        fig.legend(handles, names, loc="outside lower center", ncols=len(handles))
+    return fig
+
+
+@_styled
+def heatmap_chart(sweep: SweepResult) -> Figure | None:
+    """The sweep's statistic for the best cell's asset and horizon over its first two grid
+    axes (one row for a single axis); each cell says its value and n."""
+    import numpy as np
+    from matplotlib.colors import TwoSlopeNorm
+
+    best = sweep.verdict.get("best")
+    if not best or not sweep.axes:
+        return None
+    first = sweep.axes[0]
+    second = sweep.axes[1] if len(sweep.axes) > 1 else None
+    cut = sweep.ledger.filter(
+        (pl.col("asset") == best["asset"]) & (pl.col("horizon") == best["horizon"]) & (pl.col("measure") == best["measure"])
+    )
+    lookup = {(r[first.name], r[second.name] if second else ""): r for r in cut.iter_rows(named=True)}
+    columns = list(second.values) if second else [""]
+    grid = np.full((len(first.values), len(columns)), np.nan)
+    for i, a in enumerate(first.values):
+        for j, b in enumerate(columns):
+            r = lookup.get((a, b))
+            if r is not None and r["observed"] is not None:
+                grid[i, j] = r["observed"]
+    fig, (ax,) = _figure(max(2.2, 0.55 * len(first.values) + 1.6))
+    finite = grid[np.isfinite(grid)]
+    baseline = best.get("baseline")
+    norm = None
+    if finite.size and baseline is not None and finite.min() < baseline < finite.max():
+        norm = TwoSlopeNorm(vcenter=baseline, vmin=float(finite.min()), vmax=float(finite.max()))
+    image = ax.imshow(np.ma.masked_invalid(grid), cmap="RdBu_r" if norm else "Blues", norm=norm, aspect="auto")
+    for i, a in enumerate(first.values):
+        for j, b in enumerate(columns):
+            r = lookup.get((a, b))
+            text = "no events" if r is None or r["observed"] is None else f"{r['observed'] * 100:+.2f}%\nn={r['n']}"
+            red, green, blue, _ = image.cmap(image.norm(grid[i, j])) if np.isfinite(grid[i, j]) else (1, 1, 1, 1)
+            dark = 0.299 * red + 0.587 * green + 0.114 * blue < 0.5  # legible text on the cell's colour
+            ax.text(j, i, text, ha="center", va="center", fontsize=8, color="white" if dark else "#111111")
+    ax.set_yticks(range(len(first.values)), first.values)
+    ax.set_xticks(range(len(columns)), columns)
+    ax.set_ylabel(first.name)
+    if second:
+        ax.set_xlabel(second.name)
+    ax.grid(False)
+    statistic = sweep.verdict.get("statistic", "mean")
+    ax.set_title(f"{best['asset']} {best['horizon']} {statistic} by {first.name}" + (f" and {second.name}" if second else ""))
+    bar = fig.colorbar(image, ax=ax, shrink=0.9)
+    bar.set_label(f"{statistic} (centre: all days {baseline * 100:+.2f}%)" if norm else statistic)
+    _percent_axis(bar.ax)
+    return fig
+
+
+def study_charts(result: StudyResult) -> list[Chart]:
+    """Every chart of a study, in report order (a chart with nothing to draw is left out)."""
+    charts = []
+    prices = price_chart(result)
+    if prices is not None:
+        kept = int(result.raw_events["kept"].sum())
+        charts.append(Chart("prices", "Price history and events", prices,
+                            f"{kept} events kept of {result.raw_events.height} days the condition held; grey dots: days "
+                            "dropped by declustering."))
+    path = path_chart(result)
+    if path is not None:
+        charts.append(Chart("path", "Average path in event time", path,
+                            "Cumulative return from the event day's close; band: bootstrap interval of the average; "
+                            "dashed: the same average over every day of the window."))
+    for measure in result.tested_measures:
+        figure = distribution_chart(result, measure)
+        if figure is not None:
+            name = "distribution" if measure == "fwd" else f"distribution_{measure}"
+            charts.append(Chart(name, f"Distribution per horizon: {result.measure_titles.get(measure, measure)}", figure,
+                                "Dots: each event; shaded: the placebo distribution of the mean (random event sets "
+                                "of the same size under the same declustering); bar: the events' mean; dashed: all days."))
+    return charts
+
+
+def sweep_charts(sweep: SweepResult) -> list[Chart]:
+    """The sweep's heat map (when there is a best cell)."""
+    heat = heatmap_chart(sweep)
+    if heat is None:
+        return []
+    return [Chart("heatmap", "Heat map over the grid", heat, "Each cell: the statistic of the best cell's asset and horizon, and its n.")]
+
+
+def figure_svg(figure: Figure, salt: str) -> str:
+    """The figure as SVG text, without the XML prolog (ready to inline); deterministic."""
+    import matplotlib
+
+    buffer = io.StringIO()
+    with matplotlib.rc_context({**STYLE, "svg.hashsalt": salt}):
+        figure.savefig(buffer, format="svg", metadata={"Date": None, "Creator": None})
+    text = buffer.getvalue()
+    start = text.find("<svg")
+    return text[start:] if start >= 0 else text
+
+
+def figure_png(figure: Figure, dpi: int = 150) -> bytes:
+    """The figure as PNG bytes (no timestamp in the metadata)."""
+    import matplotlib
+
+    buffer = io.BytesIO()
+    with matplotlib.rc_context(STYLE):
+        figure.savefig(buffer, format="png", dpi=dpi, metadata={"Software": None})
+    return buffer.getvalue()

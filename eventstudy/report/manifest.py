@@ -1,0 +1,152 @@
+"""manifest.json: what a run read, with which settings, and what it wrote, with hashes.
+
+With the manifest beside the outputs, a result can be audited and reproduced: the
+eventstudy version and environment, the command line, the study file and every data file
+with their SHA-256 (a changed byte shows), the dates each series covered, the alignment,
+window, declustering and statistics settings (the seed among them), the time each stage
+took, and the SHA-256 of every file written with it.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import hashlib
+import json
+import platform
+import sys
+from collections.abc import Mapping, Sequence
+from importlib.metadata import PackageNotFoundError, version
+from pathlib import Path
+from typing import Any
+
+import polars as pl
+
+from eventstudy.study import StudyResult
+
+__all__ = ["MANIFEST_VERSION", "build_manifest", "command_line", "manifest_json", "sha256_file"]
+
+MANIFEST_VERSION = 1
+PACKAGES = ("polars", "numpy", "scipy", "pydantic", "pyyaml", "rich", "matplotlib")
+
+
+def sha256_file(path: str | Path) -> str:
+    """The SHA-256 of a file's bytes, as hex."""
+    digest = hashlib.sha256()
+    with open(path, "rb") as handle:
+        for block in iter(lambda: handle.read(1 << 20), b""):
+            digest.update(block)
+    return digest.hexdigest()
+
+
+def _version(package: str) -> str | None:
+    try:
+        return version(package)
+    except PackageNotFoundError:
+        return None
+
+
+def _iso(value: Any) -> Any:
+    return value.isoformat() if isinstance(value, (dt.date, dt.datetime)) else value
+
+
+def _series_ranges(result: StudyResult) -> dict[str, dict[str, Any]]:
+    """First and last date, and rows, of each series' closes on the study's timeline."""
+    ranges = {}
+    for name in result.study.series:
+        column = f"{name}.close"
+        if column not in result.timeline.columns:
+            continue
+        dates = result.timeline.filter(pl.col(column).is_not_null())["date"]
+        ranges[name] = {"first": _iso(dates.min()), "last": _iso(dates.max()), "rows": dates.len()}
+    return ranges
+
+
+def build_manifest(
+    result: StudyResult,
+    *,
+    outputs: Mapping[str, Path] = {},
+    command: Sequence[str] | None = None,
+    render_seconds: float | None = None,
+) -> dict[str, Any]:
+    """The manifest of a run as plain data (see the module docstring).
+
+    ``outputs`` maps each written file's name to its path (hashed here); ``command`` is
+    the command line; ``render_seconds`` the time spent rendering reports and charts.
+    """
+    from eventstudy import __version__
+
+    study = result.study
+    names_of: dict[str, list[str]] = {}
+    for name, symbol in study.series.items():
+        names_of.setdefault(symbol, []).append(name)
+    ranges = _series_ranges(result)
+    files = []
+    for symbol, path in result.sources.items():
+        path = Path(path)
+        entry: dict[str, Any] = {"symbol": symbol, "series": names_of.get(symbol, []), "path": str(path)}
+        entry["sha256"] = sha256_file(path) if path.is_file() else None
+        entry["bytes"] = path.stat().st_size if path.is_file() else None
+        series = names_of.get(symbol, [])
+        if series and series[0] in ranges:
+            entry["dates_used"] = ranges[series[0]]
+        files.append(entry)
+    study_file = None
+    if study.path is not None:
+        study_file = {"path": str(study.path), "sha256": sha256_file(study.path) if Path(study.path).is_file() else None}
+    decluster = (
+        {"gap": study.decluster.gap.label, "meaning": study.decluster.gap.describe(), "mode": study.decluster.mode}
+        if study.decluster
+        else None
+    )
+    timings = dict(result.timings)
+    if render_seconds is not None:
+        timings["render_s"] = round(render_seconds, 4)
+    return {
+        "manifest_version": MANIFEST_VERSION,
+        "eventstudy_version": __version__,
+        "created_utc": dt.datetime.now(dt.timezone.utc).replace(microsecond=0).isoformat(),
+        "command": list(command) if command is not None else None,
+        "environment": {
+            "python": platform.python_version(),
+            "platform": platform.platform(),
+            "packages": {p: _version(p) for p in PACKAGES},
+        },
+        "study": {
+            "name": study.name,
+            "file": study_file,
+            "condition": result.condition,
+            "series": dict(study.series),
+            "trigger": study.trigger,
+            "window": {"start": _iso(result.start), "end": _iso(result.end)},
+            "decluster": decluster,
+            "evaluators": [spec.name for spec in study.evaluators],
+        },
+        "data": {
+            "dir": str(result.data_dir) if result.data_dir is not None else None,
+            "provider": study.data.provider,
+            "align": study.data.align,
+            "max_stale": study.data.max_stale if study.data.align == "ffill" else None,
+            "timeline": {
+                "first": _iso(result.timeline["date"].min()) if not result.timeline.is_empty() else None,
+                "last": _iso(result.timeline["date"].max()) if not result.timeline.is_empty() else None,
+                "rows": result.timeline.height,
+            },
+            "files": files,
+        },
+        "statistics": result.statistics.model_dump() if result.statistics else None,
+        "seed": result.statistics.seed if result.statistics else None,
+        "events": {"kept": int(result.raw_events["kept"].sum()), "raw": result.raw_events.height},
+        "timings_s": timings,
+        "outputs": {name: sha256_file(path) for name, path in sorted(outputs.items())},
+    }
+
+
+def manifest_json(manifest: Mapping[str, Any]) -> str:
+    """The manifest as indented JSON."""
+    return json.dumps(manifest, indent=2, default=str) + "\n"
+
+
+def command_line(argv: Sequence[str] | None = None) -> list[str]:
+    """The command as typed: ``eventstudy`` and its arguments (``sys.argv`` by default)."""
+    args = list(sys.argv[1:] if argv is None else argv)
+    return ["eventstudy", *args]

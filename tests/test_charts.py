@@ -1,0 +1,144 @@
+"""Charts on small fixed data: the figure has the expected axes, lines, markers and labels.
+
+No pixel comparison: each test inspects the matplotlib artists, which is what a change in
+the data or the chart code would alter.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import polars as pl
+import pytest
+from matplotlib.collections import LineCollection, PathCollection, PolyCollection
+
+from eventstudy.report.charts import (
+    distribution_chart,
+    figure_png,
+    figure_svg,
+    heatmap_chart,
+    path_chart,
+    price_chart,
+    study_charts,
+)
+from eventstudy.sweep import Axis, SweepResult
+
+from report_helpers import tiny_result
+
+
+@pytest.fixture(scope="module")
+def result(tmp_path_factory: pytest.TempPathFactory):
+    return tiny_result(tmp_path_factory.mktemp("charts"))
+
+
+def by_label(ax, label: str):
+    (line,) = [line for line in ax.get_lines() if line.get_label() == label]
+    return line
+
+
+def legend_labels(ax) -> list[str]:
+    return [t.get_text() for t in ax.get_legend().get_texts()]
+
+
+def test_price_chart_marks_kept_and_dropped_events_on_a_log_scale(result) -> None:
+    fig = price_chart(result)
+    axes = fig.get_axes()
+    assert len(axes) == 2  # one per series
+    kept = int(result.raw_events["kept"].sum())
+    dropped = result.raw_events.height - kept
+    for ax, name in zip(axes, ["A", "B"]):
+        assert ax.get_yscale() == "log"
+        assert ax.get_title(loc="left") == f"{name} close (log scale)"
+        close = by_label(ax, f"{name} close")
+        assert len(close.get_xdata()) == result.timeline.height
+        scatters = [c for c in ax.collections if isinstance(c, PathCollection)]
+        assert sorted(len(c.get_offsets()) for c in scatters) == sorted([kept, dropped])
+        labels = legend_labels(ax)
+        assert f"event ({kept})" in labels and f"dropped by declustering ({dropped})" in labels
+        assert "outside the window" in labels  # the window starts after the data
+
+
+def test_path_chart_draws_the_average_its_band_and_the_baseline(result) -> None:
+    fig = path_chart(result)
+    axes = fig.get_axes()
+    assert len(axes) == 2
+    path = result.summary.filter(pl.col("measure") == "path")
+    for ax, asset in zip(axes, ["A", "B"]):
+        rows = path.filter(pl.col("asset") == asset).sort("horizon_days")
+        n = int(rows["n"].max())
+        mean = by_label(ax, f"after the events (n={n})")
+        assert list(mean.get_xdata()) == rows["horizon_days"].to_list()
+        assert list(mean.get_ydata()) == pytest.approx(rows["mean"].to_list(), nan_ok=True)
+        baseline = by_label(ax, "all days")
+        assert list(baseline.get_ydata()) == pytest.approx(rows["baseline_mean"].to_list(), nan_ok=True)
+        assert len([c for c in ax.collections if isinstance(c, PolyCollection)]) == 1  # the band
+        each = [line for line in ax.get_lines() if line.get_alpha() == pytest.approx(0.12)]
+        assert len(each) == result.events.height  # every event's own path, faint
+        assert ax.get_xlabel() == "trading days from the event"
+
+
+def test_distribution_chart_shows_each_event_against_the_placebo_means(result) -> None:
+    fig = distribution_chart(result, "fwd")
+    axes = fig.get_axes()
+    assert len(axes) == 2
+    for ax, asset in zip(axes, ["A", "B"]):
+        assert [t.get_text() for t in ax.get_xticklabels()] == ["1d", "5d"]
+        violins = [c for c in ax.collections if isinstance(c, PolyCollection) and len(c.get_paths())]
+        assert len(violins) >= 2  # one placebo distribution per horizon (plus the legend proxy)
+        dots = [c for c in ax.collections if isinstance(c, PathCollection)]
+        counts = [len(c.get_offsets()) for c in dots]
+        expected = [
+            result.outcomes.filter((pl.col("measure") == "fwd") & (pl.col("asset") == asset) & (pl.col("horizon") == h))[
+                "value"
+            ].drop_nulls().len()
+            for h in ("1d", "5d")
+        ]
+        assert counts == expected  # each event a dot; a pending one is not drawn
+        bars = [c for c in ax.collections if isinstance(c, LineCollection)]
+        assert len(bars) == 4  # the events' mean and the all-days mean at each horizon
+        notes = [t.get_text() for t in ax.texts]
+        assert len(notes) == 2 and all(t.startswith("p=") or t == "p<0.001" for t in notes)
+
+
+def test_distribution_chart_without_placebos_has_no_violins(tmp_path: Path) -> None:
+    untested = tiny_result(tmp_path, placebos=0)
+    fig = distribution_chart(untested, "fwd")
+    for ax in fig.get_axes():
+        assert not [c for c in ax.collections if isinstance(c, PolyCollection) and len(c.get_paths())]
+        assert not ax.texts
+
+
+def sweep_result() -> SweepResult:
+    rows = []
+    for gap, n_base in (("5", 10), ("10", 6)):
+        for mode, shift in (("after_kept", 0.0), ("after_any", 0.01)):
+            rows.append({"gap": gap, "mode": mode, "measure": "fwd", "asset": "A", "horizon": "1m",
+                         "observed": 0.02 + shift + (0.01 if gap == "10" else 0), "baseline": 0.015, "n": n_base})
+    ledger = pl.DataFrame(rows)
+    best = {**rows[-1], "baseline": 0.015}
+    return SweepResult(ledger=ledger, verdict={"best": best, "statistic": "mean"},
+                       axes=(Axis("gap", ("5", "10")), Axis("mode", ("after_kept", "after_any"))))
+
+
+def test_heatmap_chart_has_one_cell_per_combination() -> None:
+    fig = heatmap_chart(sweep_result())
+    ax = fig.get_axes()[0]
+    (image,) = ax.get_images()
+    assert image.get_array().shape == (2, 2)
+    assert [t.get_text() for t in ax.get_yticklabels()] == ["5", "10"]
+    assert [t.get_text() for t in ax.get_xticklabels()] == ["after_kept", "after_any"]
+    texts = [t.get_text() for t in ax.texts]
+    assert texts == ["+2.00%\nn=10", "+3.00%\nn=10", "+3.00%\nn=6", "+4.00%\nn=6"]
+    assert ax.get_ylabel() == "gap" and ax.get_xlabel() == "mode"
+    assert ax.get_title(loc="left") == "A 1m mean by gap and mode"
+
+
+def test_study_charts_and_their_files_are_deterministic(result) -> None:
+    charts = study_charts(result)
+    assert [c.name for c in charts] == ["prices", "path", "distribution"]
+    svg = figure_svg(charts[1].figure, "path")
+    assert svg.startswith("<svg") and "<dc:date>" not in svg
+    assert figure_svg(study_charts(result)[1].figure, "path") == svg
+    assert figure_png(charts[1].figure).startswith(b"\x89PNG\r\n\x1a\n")
+    other = figure_svg(charts[1].figure, "another")
+    assert other != svg  # ids are salted per chart, so several SVGs can share one page

@@ -1,0 +1,92 @@
+"""`run --output DIR`: report.md, report.html, charts as files, and a manifest to audit the run."""
+
+from __future__ import annotations
+
+import hashlib
+import json
+from pathlib import Path
+
+import pytest
+
+from eventstudy import __version__
+from eventstudy.cli import main
+
+from report_helpers import make_study
+
+
+def sha(path: Path) -> str:
+    return hashlib.sha256(path.read_bytes()).hexdigest()
+
+
+@pytest.fixture(scope="module")
+def run_dir(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    folder = tmp_path_factory.mktemp("files")
+    study = make_study(folder)
+    args = ["run", str(study), "--data-dir", str(folder / "data"), "--output", str(folder / "out"), "--seed", "5", "--quiet"]
+    assert main(args) == 0
+    return folder
+
+
+def test_manifest_records_inputs_settings_and_outputs(run_dir: Path, capsys) -> None:
+    out = run_dir / "out"
+    manifest = json.loads((out / "manifest.json").read_text())
+    assert manifest["eventstudy_version"] == __version__
+    assert manifest["command"][:2] == ["eventstudy", "run"] and "--seed" in manifest["command"]
+    study = manifest["study"]
+    assert study["file"]["sha256"] == sha(run_dir / "study.yaml")
+    assert study["condition"] == "A at ATH and B drawdown >= 10%"
+    assert study["decluster"] == {"gap": "5td", "meaning": "5 trading days", "mode": "after_kept"}
+    files = {f["symbol"]: f for f in manifest["data"]["files"]}
+    assert set(files) == {"AAA", "BBB"}
+    for symbol, entry in files.items():
+        assert entry["sha256"] == sha(run_dir / "data" / f"{symbol}.csv")
+        assert entry["dates_used"] == {"first": "2020-01-01", "last": "2020-03-20", "rows": 80}
+    assert manifest["data"]["align"] == "inner"
+    assert manifest["seed"] == 5 and manifest["statistics"]["placebos"] == 200
+    assert {"prepare_s", "evaluate_s", "significance_s", "render_s"} <= set(manifest["timings_s"])
+    written = {p.name for p in out.iterdir()} - {"manifest.json"}
+    assert set(manifest["outputs"]) == written
+    for name, digest in manifest["outputs"].items():
+        assert sha(out / name) == digest, name
+
+
+def test_charts_are_written_for_slides(run_dir: Path) -> None:
+    out = run_dir / "out"
+    for name in ("prices", "path", "distribution"):
+        assert (out / f"{name}.png").read_bytes().startswith(b"\x89PNG")
+        assert (out / f"{name}.svg").read_text().startswith("<svg")
+    report = (out / "report.md").read_text()
+    assert "![Price history and events](prices.png)" in report  # the note links the charts beside it
+    assert "> " in report and "Warning:" in report  # warnings stand out at the top
+    assert report.index("Warning:") < report.index("### Instances")
+
+
+def test_format_html_prints_the_page(tmp_path: Path, capsys) -> None:
+    study = make_study(tmp_path)
+    assert main(["run", str(study), "--data-dir", str(tmp_path / "data"), "--format", "html", "--placebos", "0"]) == 0
+    out, err = capsys.readouterr()
+    assert out.startswith("<!DOCTYPE html>") and out.rstrip().endswith("</html>")
+    assert out.count('<figure class="chart"') == 3
+    assert not err
+
+
+def test_quiet_silences_stderr_but_not_errors(tmp_path: Path, capsys) -> None:
+    study = make_study(tmp_path)
+    args = ["run", str(study), "--data-dir", str(tmp_path / "data"), "--output", str(tmp_path / "o"), "--placebos", "0"]
+    assert main(args) == 0
+    assert "wrote " in capsys.readouterr().err
+    assert main([*args, "--quiet"]) == 0
+    assert capsys.readouterr().err == ""
+    assert main([*args[:3], str(tmp_path / "missing"), "--quiet"]) == 2
+    assert "error:" in capsys.readouterr().err
+
+
+def test_write_report_api(tmp_path: Path) -> None:
+    import eventstudy
+    from eventstudy.report import write_report
+
+    study = make_study(tmp_path)
+    result = eventstudy.run(study, data_dir=tmp_path / "data", placebos=0)
+    written = {p.name for p in write_report(result, tmp_path / "r")}
+    assert {"report.html", "report.md", "manifest.json", "events.csv", "prices.svg", "prices.png"} <= written
+    assert json.loads((tmp_path / "r" / "manifest.json").read_text())["command"] is None
