@@ -163,15 +163,17 @@ class DataSpec(_Model):
 class WindowSpec(_Model):
     """Event dates are restricted to [start, end]; either end may be open (null)."""
 
-    start: dt.date | None = None
-    end: dt.date | None = None
+    start: dt.date | None = Field(None, description="first event date (YYYY-MM-DD); features still use earlier history")
+    end: dt.date | None = Field(None, description="last event date; forward returns may use data after it")
 
 
 class DeclusterSpec(_Model):
     """Drop clustered events: keep one at least ``gap`` after the previous kept (or any) one."""
 
     gap: Gap = Field(description="'21' / '21td' trading days, '21cd' calendar days, '4w', '1mo'")
-    mode: Literal["after_kept", "after_any"] = "after_kept"
+    mode: Literal["after_kept", "after_any"] = Field(
+        "after_kept", description="after_kept: a gap after the previous kept event; after_any: after the previous raw event"
+    )
 
     @field_validator("gap", mode="before")
     @classmethod
@@ -252,8 +254,8 @@ class EvaluatorSpec:
 class Study(_Model):
     """A validated study. ``path`` and ``source`` say where it came from (for errors)."""
 
-    name: str
-    description: str | None = None
+    name: str = Field(description="the study's title")
+    description: str | None = Field(None, description="free text shown in reports")
     series: dict[str, str] = Field(default_factory=dict, description="name used in conditions -> symbol in the data")
     universe: UniverseSpec | None = Field(None, description="run the condition for every symbol of a universe")
     data: DataSpec = DataSpec()

@@ -79,6 +79,8 @@ class StudyResult:
         Measures that get significance tests (an event-time path does not).
     sources
         The file each symbol's prices came from (a data directory or the download cache).
+    source_ranges
+        Per symbol, the data as loaded: ``first`` and ``last`` date and ``rows``.
     placebo
         The placebo distributions behind the tests: ``measure, asset, horizon,
         horizon_days, statistic, value``, one row per placebo draw (for charts).
@@ -115,6 +117,7 @@ class StudyResult:
     measure_titles: dict[str, str] = field(default_factory=dict)
     tested_measures: list[str] = field(default_factory=list)
     sources: dict[str, Path] = field(default_factory=dict)
+    source_ranges: dict[str, dict[str, Any]] = field(default_factory=dict)
     placebo: pl.DataFrame = field(default_factory=pl.DataFrame)
     breakdowns: dict[str, pl.DataFrame] = field(default_factory=dict)
     hidden_measures: list[str] = field(default_factory=list)
@@ -266,7 +269,7 @@ def evaluate(
     events, units, pending = _instance_table(
         raw.filter("kept"), value_columns, outcomes.filter(in_table), summary.filter(in_table), measures["units"]
     )
-    _describe_outcomes(raw, outcomes, notes)
+    _describe_outcomes(raw, outcomes.filter(~pl.col("measure").is_in(measures["hidden"])), notes)
 
     result = StudyResult(
         study=study,
@@ -287,6 +290,7 @@ def evaluate(
         measure_titles=measures["titles"],
         tested_measures=measures["tested"],
         sources=dict(prepared.sources),
+        source_ranges=source_ranges(prepared.prices),
         hidden_measures=measures["hidden"],
         timings={"evaluate_s": round(time.perf_counter() - started, 4)},
         notes=notes,
@@ -307,6 +311,14 @@ def evaluate(
     tests = order_cells(tests, list(study.series), measures["order"])
     timings = {**result.timings, "significance_s": round(time.perf_counter() - started, 4)}
     return replace(result, tests=tests, placebo=placebo, timings=timings)
+
+
+def source_ranges(prices: pl.DataFrame) -> dict[str, dict[str, Any]]:
+    """Each symbol's loaded data: first and last date, number of rows (for the manifest)."""
+    ranges = prices.group_by("symbol").agg(
+        pl.col("date").min().alias("first"), pl.col("date").max().alias("last"), pl.len().alias("rows")
+    )
+    return {r["symbol"]: {"first": r["first"], "last": r["last"], "rows": r["rows"]} for r in ranges.iter_rows(named=True)}
 
 
 def _implicit_path(study: Study, evaluators: list[Evaluator]) -> list[Evaluator]:
@@ -519,9 +531,15 @@ def _describe_outcomes(raw: pl.DataFrame, outcomes: pl.DataFrame, notes: list[st
         "returns are simple returns (close[t+h] / close[t] - 1) from the event day's close unless a measure "
         "says otherwise; horizons are counted in each asset's own trading days"
     )
-    if not raw["kept"].any():
+    kept = int(raw["kept"].sum())
+    if not kept:
         notes.append("no events: the condition never held in the window (the baseline is still shown)")
         return
+    if kept < 10:
+        notes.append(
+            f"warning: only {kept} event{'s' if kept != 1 else ''}: averages and p-values from so few cases are fragile; "
+            "widen the window or loosen the condition before reading much into them"
+        )
     missing = (
         outcomes.filter(pl.col("value").is_null())
         .group_by("measure", "asset", "horizon", maintain_order=True)

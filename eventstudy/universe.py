@@ -327,7 +327,11 @@ def run_universe(
     prepared_s = time.perf_counter() - started
     result = evaluate_universe(data, study, directory, start=start, end=end, statistics=statistics or study.statistics)
     result.timings["prepare_s"] = round(prepared_s, 4)
-    return result
+    from dataclasses import replace
+
+    from eventstudy.study import source_ranges
+
+    return replace(result, sources=dict(loaded.sources), source_ranges=source_ranges(loaded.frame))
 
 
 def _as_date(value: dt.date | str | None) -> dt.date | None:
@@ -413,7 +417,7 @@ def evaluate_universe(
         summary=summary,
         timeline=data.market if data.market is not None else pl.DataFrame({"date": data.days}),
         statistics=statistics,
-        column_units={c: ("date" if c == "date" else "" if c == "symbol" else "fraction" if "." in c and c.count(".") >= 2 else "price") for c in events.columns},
+        column_units=_units(events.columns, data.measures["units"]),
         measure_units=data.measures["units"],
         measure_titles=data.measures["titles"],
         tested_measures=data.measures["tested"],
@@ -444,6 +448,25 @@ def evaluate_universe(
         )
     timings = {**result.timings, "significance_s": round(time.perf_counter() - started, 4)}
     return replace(result, tests=tests, timings=timings)
+
+
+def _units(columns: list[str], measure_units: dict[str, str]) -> dict[str, str]:
+    """Display unit of each instance-table column: features by their declared unit,
+    outcomes ('stocks.fwd.1m') by their measure's."""
+    from eventstudy.features import FEATURES
+
+    units = {}
+    for column in columns:
+        if column in ("date", "symbol"):
+            units[column] = "date" if column == "date" else "text"
+            continue
+        parts = column.split(".")
+        if len(parts) >= 3:
+            units[column] = measure_units.get(parts[-2], "fraction")
+            continue
+        name = parts[-1].split("(", 1)[0]
+        units[column] = FEATURES.get(name).unit if name in FEATURES else "price"
+    return units
 
 
 def _canonical(study: Study) -> str:

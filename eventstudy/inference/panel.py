@@ -34,6 +34,7 @@ import numpy as np
 import polars as pl
 from scipy import stats
 
+from eventstudy import progress
 from eventstudy.inference.multiple import benjamini_hochberg, holm, maxstat_stepdown
 from eventstudy.inference.placebo import placebo_test
 from eventstudy.inference.power import NEFF_WARNING, effective_sample_size, minimum_detectable_effect
@@ -133,7 +134,7 @@ def panel_significance(data: Any, kept: pl.DataFrame, window: np.ndarray, settin
     nulls: dict[str, list[np.ndarray]] = {name: [] for name in _STATS}
     observed: dict[str, list[float]] = {name: [] for name in _STATS}
     days_in_window = np.flatnonzero(window)
-    for cell in cells.iter_rows(named=True):
+    for cell in progress.track(cells.rows(named=True), "placebo draws"):
         values = data.values[cell["_c"]]
         ok_values = ~np.isnan(values)
         ok_values[:, ~window] = False

@@ -41,6 +41,7 @@ from typing import Literal
 import numpy as np
 import polars as pl
 
+from eventstudy import progress
 from eventstudy.inference.classical import (
     binomial_test,
     hac_event_test,
@@ -149,7 +150,7 @@ def draw_banks(
     seq = seed if isinstance(seed, np.random.SeedSequence) else np.random.SeedSequence(seed)
     banks: list[np.ndarray | None] = [None] * k
     cache: dict[tuple[bytes, bytes], np.ndarray] = {}
-    for c in active:
+    for c in progress.track(active, "placebo draws"):
         key = (np.packbits(frames[c]).tobytes(), events[c].tobytes())
         if key not in cache:
             sampler = sampler_cls(

@@ -87,6 +87,9 @@ def build_manifest(
         entry["sha256"] = sha256_file(path) if path.is_file() else None
         entry["bytes"] = path.stat().st_size if path.is_file() else None
         series = names_of.get(symbol, [])
+        if symbol in result.source_ranges:
+            loaded = result.source_ranges[symbol]
+            entry["loaded"] = {"first": str(loaded["first"]), "last": str(loaded["last"]), "rows": loaded["rows"]}
         if series and series[0] in ranges:
             entry["dates_used"] = ranges[series[0]]
         files.append(entry)
