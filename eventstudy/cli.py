@@ -67,6 +67,26 @@ def build_parser() -> argparse.ArgumentParser:
     sweep.add_argument("--quiet", "-q", action="store_true", help="no progress bars or messages on stderr")
     _statistics_options(sweep)
 
+    calibrate = commands.add_parser(
+        "calibrate", help="how often each test rejects on this study's own data when nothing is there",
+        description="Run many placebo studies on the study's own data (n random event days under its declustering), "
+                    "report each test's rejection rate at 1/5/10% (a calibrated test rejects about that often), and "
+                    "its power for planted effects.",
+    )
+    calibrate.add_argument("study", help="the study file (YAML)")
+    calibrate.add_argument("--data-dir", help="data directory (overrides the study's data.dir and $EVENTSTUDY_DATA)")
+    calibrate.add_argument("--studies", type=int, default=1000, help="placebo studies per cell (default 1000)")
+    calibrate.add_argument("--horizon", action="append", metavar="H", help="horizon(s) to calibrate (default: all of the study's)")
+    calibrate.add_argument("--asset", help="the asset (default: the study's first)")
+    calibrate.add_argument("--effects", default="0,0.01,0.02,0.05", help="planted effects, fractions (default 0,0.01,0.02,0.05)")
+    calibrate.add_argument("--pseudo", default="matched", help="where pseudo-events come from: matched (random days under the rule), "
+                           "circular (the real events shifted), or runs (the real events' runs placed at random)")
+    calibrate.add_argument("--end", type=_iso_date, help="last event date (overrides window.end)")
+    calibrate.add_argument("--output", "-o", metavar="FILE", help="also write the table as CSV")
+    calibrate.add_argument("--quiet", "-q", action="store_true", help="no progress bars on stderr")
+    _statistics_options(calibrate)
+    calibrate.set_defaults(placebos_default=2000)
+
     init = commands.add_parser("init", help="write a commented starter study that runs as written",
                                description="Write NAME.yaml (into configs/ when the current folder has one): a commented "
                                            "starter study. An existing file is never overwritten.")
@@ -242,6 +262,38 @@ def _validate(args: argparse.Namespace) -> int:
     return 0
 
 
+def _calibrate(args: argparse.Namespace) -> int:
+    from eventstudy.errors import ConfigError
+    from eventstudy.inference import InferenceSettings, calibrate
+    from eventstudy.report.files import write_files
+    from eventstudy.study import run
+
+    try:
+        effects = tuple(float(x) for x in args.effects.split(",") if x.strip())
+    except ValueError:
+        raise ConfigError(f"bad --effects {args.effects!r}", hint="fractions separated by commas, e.g. 0,0.01,0.02") from None
+    placebos = args.placebos if args.placebos is not None else 2000
+    result = run(args.study, data_dir=args.data_dir, end=args.end, placebos=0, seed=args.seed)
+    settings = InferenceSettings(placebos=placebos, seed=result.statistics.seed, null=args.null or result.statistics.null)
+    table = calibrate(
+        result, settings, studies=args.studies, effects=effects, horizon=args.horizon, asset=args.asset,
+        placebos=placebos, pseudo=args.pseudo,
+    )
+    if args.output:
+        write_files(Path(args.output).parent or Path("."), {Path(args.output).name: table.write_csv()})
+    size = table.filter(table["effect"] == 0.0)
+    print(f"calibration of {args.study}: {args.studies} placebo studies per cell, B = {placebos:,}, pseudo-events: {args.pseudo}")
+    print("rejection rate at alpha = 1% / 5% / 10% with no effect (a calibrated test: about 0.01 / 0.05 / 0.10):")
+    for row in size.sort("horizon_days", "test").iter_rows(named=True):
+        print(f"  {row['asset']:<8} {row['horizon']:<5} {row['test']:<22} {row['reject_1pct']:.3f} / {row['reject_5pct']:.3f} / {row['reject_10pct']:.3f}")
+    power = table.filter(table["effect"] != 0.0)
+    if power.height:
+        print("power at alpha = 5% for planted effects (added to the pseudo-events' outcomes):")
+        for row in power.sort("horizon_days", "test", "effect").iter_rows(named=True):
+            print(f"  {row['asset']:<8} {row['horizon']:<5} {row['test']:<22} +{row['effect']:.0%}: {row['reject_5pct']:.3f}")
+    return 0
+
+
 def _list(args: argparse.Namespace) -> int:
     if args.what == "features":
         from eventstudy.features import FEATURES
@@ -269,7 +321,7 @@ def main(argv: Sequence[str] | None = None) -> int:
 
     progress.configure(enabled=False if getattr(args, "quiet", False) else None)
     handlers = {
-        "run": _run, "sweep": _sweep, "init": _init, "schema": _schema, "validate": _validate, "explain": _explain,
+        "run": _run, "sweep": _sweep, "calibrate": _calibrate, "init": _init, "schema": _schema, "validate": _validate, "explain": _explain,
         "list": _list, "data": run_data,
     }
     try:

@@ -11,6 +11,7 @@ import subprocess
 import sys
 from pathlib import Path
 
+import polars as pl
 import pytest
 
 from eventstudy.cli import main
@@ -323,3 +324,15 @@ def test_errors_in_the_statistics_block_are_located(tiny: Path, capsys) -> None:
     err = error_of(["validate", str(tiny / "study.yaml")], capsys)
     assert "unknown level 'AHT'" in err or "AHT" in err
     assert "^^^" in err
+
+
+def test_calibrate_reports_rejection_rates(tiny: Path, capsys) -> None:
+    out_csv = tiny / "cal" / "calibration.csv"
+    code, out, err = run_cli(
+        ["calibrate", str(tiny / "study.yaml"), "--data-dir", str(tiny / "data"), "--studies", "50",
+         "--placebos", "99", "--effects", "0,0.05", "-o", str(out_csv)], capsys)
+    assert code == 0, err
+    assert "rejection rate at alpha = 1% / 5% / 10%" in out and "placebo_mean" in out
+    table = pl.read_csv(out_csv)
+    assert {"test", "effect", "reject_5pct"} <= set(table.columns)
+    assert table["reject_5pct"].is_between(0, 1).all()
