@@ -125,7 +125,8 @@ class PriceData:
     ----------
     frame
         Columns ``date`` (``pl.Date``), ``symbol`` (``pl.String``, as requested),
-        ``close`` (``pl.Float64``); sorted by symbol, then date.
+        ``close`` (``pl.Float64``) and ``open`` (``pl.Float64``, null where the file has
+        none); sorted by symbol, then date.
     sources
         Requested symbol -> the file its rows were read from.
     notes
@@ -193,7 +194,8 @@ def load_prices(data_dir: Path | str, symbols: Sequence[str]) -> PriceData:
 
 
 def _price_data(frames: list[pl.DataFrame], sources: dict[str, Path], wanted: Sequence[str], notes: Sequence[str] = ()) -> PriceData:
-    schema = {"date": pl.Date, "symbol": pl.String, "close": pl.Float64}
+    schema = {"date": pl.Date, "symbol": pl.String, "close": pl.Float64, "open": pl.Float64}
+    frames = [f.select([pl.col(c).cast(t) if c in f.columns else pl.lit(None, dtype=t).alias(c) for c, t in schema.items()]) for f in frames]
     frame = pl.concat(frames, how="vertical") if frames else pl.DataFrame(schema=schema)
     return PriceData(frame=frame.sort("symbol", "date"), sources={s: sources[s] for s in wanted}, notes=tuple(notes))
 
@@ -315,7 +317,12 @@ def load_prices_any(
         if cached is None:
             still.append(symbol)
             continue
-        frames.append(cached.frame.select("date", pl.lit(symbol, pl.String).alias("symbol"), pl.col("close").cast(pl.Float64)))
+        opens = pl.col("open").cast(pl.Float64) if "open" in cached.frame.columns else pl.lit(None, dtype=pl.Float64)
+        frames.append(
+            cached.frame.select(
+                "date", pl.lit(symbol, pl.String).alias("symbol"), pl.col("close").cast(pl.Float64), opens.alias("open")
+            )
+        )
         sources[symbol] = cached.path
         if offline is not None:
             notes.append(f"warning: {symbol}: not updated ({offline}); using the cache, {cached.meta.describe()}")
@@ -560,6 +567,23 @@ def _close_exprs(file: _File, dtype: pl.DataType) -> tuple[pl.Expr, pl.Expr, pl.
     )
 
 
+_OPEN = "__es_open"
+
+
+def _open_expr(file: _File, schema: pl.Schema) -> pl.Expr:
+    """The optional open price (for entries at the next day's open): a number or null.
+
+    Opens are not validated like closes (data sets often lack some); a missing or
+    unparseable open is null, and an evaluator that needs it gets no value that day.
+    """
+    name = next((c for c in file.columns if c.strip().lower() == "open"), None)
+    if name is None:
+        return pl.lit(None, dtype=pl.Float64).alias(_OPEN)
+    raw = pl.col(name)
+    value = raw.cast(pl.String).str.strip_chars().cast(pl.Float64, strict=False) if schema[name] == pl.String else raw.cast(pl.Float64)
+    return pl.when(value > 0).then(value).otherwise(None).alias(_OPEN)
+
+
 def _validated(file: _File, wanted_upper: Sequence[str] | None) -> pl.DataFrame:
     """Read ``file`` once and flag each row's first problem (vectorized).
 
@@ -575,12 +599,12 @@ def _validated(file: _File, wanted_upper: Sequence[str] | None) -> pl.DataFrame:
             assert file.symbol is not None
             sym = pl.col(file.symbol).cast(pl.String).str.strip_chars()
             lf = lf.filter(sym.str.to_uppercase().is_in(list(wanted_upper))).select(
-                _ROW, sym.alias(_SYM), pl.col(date_col).alias(_DRAW), pl.col(close_col).alias(_CRAW)
+                _ROW, sym.alias(_SYM), pl.col(date_col).alias(_DRAW), pl.col(close_col).alias(_CRAW), _open_expr(file, schema)
             )
         else:
             lf = lf.select(
                 _ROW, pl.lit("", pl.String).alias(_SYM), pl.col(date_col).alias(_DRAW),
-                pl.col(close_col).alias(_CRAW),
+                pl.col(close_col).alias(_CRAW), _open_expr(file, schema),
             )
             if file.fmt == "csv":  # blank lines come through as all-null rows
                 lf = lf.filter(pl.col(_DRAW).is_not_null() | pl.col(_CRAW).is_not_null())
@@ -689,9 +713,9 @@ def _csv_lines(path: Path, rows: Sequence[int]) -> dict[int, int]:
 
 
 def _output(rows: pl.DataFrame) -> pl.DataFrame:
-    """The validated rows as ``date, symbol, close`` (symbol still the file's value)."""
+    """The validated rows as ``date, symbol, close, open`` (symbol still the file's value)."""
     return rows.select(
-        pl.col(_DATE).alias("date"), pl.col(_SYM).alias("symbol"), pl.col(_CLOSE).alias("close")
+        pl.col(_DATE).alias("date"), pl.col(_SYM).alias("symbol"), pl.col(_CLOSE).alias("close"), pl.col(_OPEN).alias("open")
     )
 
 
@@ -752,7 +776,7 @@ def _load_from_long_files(
             schema={"symbol": pl.String, "requested": pl.String},
         )
         joined = out.join(mapping, on="symbol", how="inner").select(
-            "date", pl.col("requested").alias("symbol"), "close"
+            "date", pl.col("requested").alias("symbol"), "close", "open"
         )
         frames.append(joined)
         found.update((symbol, file.path) for symbol in mine)

@@ -221,7 +221,7 @@ def prepare_universe(
         kept_values.append(panel.filter("_hit").select("date", "symbol", *[c for c in value_cols if c in panel.columns]))
         anchors = panel.select("date", "symbol")
         context = EvaluationContext(
-            prices=pl.concat([block_prices.select("date", "symbol", "close"), market_prices.select("date", "symbol", "close")]),
+            prices=pl.concat([block_prices.select("date", "symbol", "close", "open"), market_prices.select("date", "symbol", "close", "open")]),
             series=study.series, universe=tuple(block), universe_label=study.universe.label, all_rows=True,
         )
         for evaluator in evaluators:

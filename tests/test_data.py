@@ -45,7 +45,7 @@ def test_per_symbol_csv_loads_long_frame_sorted_with_sources(tmp_path: Path) -> 
     write(tmp_path / "RUT.csv", "date,close\n2020-01-02,1\n2020-01-03,2\n")
     prices = load_prices(tmp_path, ["SPX", "RUT"])
     assert isinstance(prices, PriceData)
-    assert prices.frame.schema == pl.Schema({"date": pl.Date, "symbol": pl.String, "close": pl.Float64})
+    assert prices.frame.schema == pl.Schema({"date": pl.Date, "symbol": pl.String, "close": pl.Float64, "open": pl.Float64})
     assert prices.frame["symbol"].to_list() == ["RUT", "RUT", "SPX", "SPX", "SPX"]
     spx = prices.frame.filter(pl.col("symbol") == "SPX")
     assert spx["date"].to_list() == [dt.date(2020, 1, 2), dt.date(2020, 1, 3), dt.date(2020, 1, 6)]
@@ -62,7 +62,7 @@ def test_accepts_str_directory_and_drops_duplicate_requests(tmp_path: Path) -> N
 
 def test_no_symbols_gives_empty_frame_and_a_string_is_refused(tmp_path: Path) -> None:
     prices = load_prices(tmp_path, [])
-    assert prices.frame.is_empty() and prices.frame.columns == ["date", "symbol", "close"]
+    assert prices.frame.is_empty() and prices.frame.columns == ["date", "symbol", "close", "open"]
     with pytest.raises(TypeError, match="not the string"):
         load_prices(tmp_path, "SPX")
 
@@ -426,3 +426,11 @@ def test_real_indices_and_panel_load(shared_data: Path) -> None:
     counts = dict(panel.frame.group_by("symbol").len().iter_rows())
     assert counts == {"AAPL": 1_259, "MSFT": 1_259, "APTV": 44}
     assert set(panel.sources.values()) == {shared_data / "panel_sp500_stocks.csv"}
+
+
+def test_open_prices_are_kept_when_present_and_null_otherwise(tmp_path: Path) -> None:
+    (tmp_path / "Y.csv").write_text("Date,Open,High,Low,Close,Adj Close,Volume\n2020-01-02,10,11,9,10.5,10.4,100\n2020-01-03,,11,9,10.7,10.6,100\n")
+    (tmp_path / "C.csv").write_text("date,close\n2020-01-02,5\n")
+    frame = load_prices(tmp_path, ["Y", "C"]).frame
+    assert frame.filter(pl.col("symbol") == "Y")["open"].to_list() == [10.0, None]
+    assert frame.filter(pl.col("symbol") == "C")["open"].to_list() == [None]
