@@ -117,7 +117,7 @@ def _statistics_options(parser: argparse.ArgumentParser) -> None:
     group = parser.add_argument_group("statistics (override the study's statistics: block)")
     group.add_argument("--seed", type=int, help="seed of every random draw (same seed, identical outputs)")
     group.add_argument("--placebos", type=_non_negative, help="placebo event sets per cell (0 skips the tests)")
-    group.add_argument("--null", help="placebo null: matched or circular (or a registered sampler)")
+    group.add_argument("--null", help="placebo null: runs (default), matched or circular (or a registered sampler)")
 
 
 def _non_negative(text: str) -> int:

@@ -230,7 +230,11 @@ class StatisticsSpec(_Model):
     seed: int = Field(7, description="seed of every random draw: the same seed gives identical outputs")
     alpha: float = Field(0.05, gt=0, lt=1, description="level for marking what survives multiple-testing adjustment")
     ci: float = Field(0.95, gt=0, lt=1, description="confidence level of the intervals")
-    null: str = Field("matched", description="placebo null: matched, circular, or another registered sampler")
+    null: str = Field(
+        "runs",
+        description="placebo null: runs (the events' runs placed at random dates), matched (random days under "
+        "the declustering rule), circular (the event calendar shifted), or another registered sampler",
+    )
     baseline: BaselineSpec | None = None
 
     @model_validator(mode="before")

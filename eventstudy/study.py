@@ -405,7 +405,17 @@ def _significance(
     settings = InferenceSettings(
         placebos=statistics.placebos, seed=statistics.seed, alpha=statistics.alpha, ci=statistics.ci, null=statistics.null
     )
-    tests, placebo = significance_with_null(result, settings, base_mask)
+    try:
+        tests, placebo = significance_with_null(result, settings, base_mask)
+    except DataError as exc:
+        if statistics.null != "runs":
+            raise
+        # the runs null needs stretches long enough for every run (a nested baseline's
+        # scattered days, or a short window, may have none): say so and shift the calendar
+        notes.append(f"warning: {exc.message}; the circular null was used instead")
+        statistics = statistics.model_copy(update={"null": "circular"})
+        settings = replace(settings, null="circular")
+        tests, placebo = significance_with_null(result, settings, base_mask)
     nested = f", drawn only from days where {statistics.baseline.when!r}" if statistics.baseline else ""
     notes.append(
         f"p-values: {statistics.placebos:,} {statistics.null} placebo event sets of the same size under the same "

@@ -18,7 +18,7 @@ window: {start: 2020-01-10}
 decluster: {gap: 5, mode: after_kept}
 evaluate:
   - forward_returns: {assets: [A, B], horizons: [1d, 5d]}
-statistics: {placebos: 200, seed: 3}
+statistics: {placebos: 200, seed: 3, null: matched}
 """
 
 MANY = """\

@@ -87,7 +87,7 @@ def test_same_seed_same_bank_and_registry() -> None:
     b = SAMPLERS.get("matched")(calendar, frame, 8, seed=5).draw(200)
     c = SAMPLERS.get("matched")(calendar, frame, 8, seed=6).draw(200)
     assert np.array_equal(a, b) and not np.array_equal(a, c)
-    assert set(SAMPLERS) >= {"matched", "circular"}
+    assert set(SAMPLERS) >= {"matched", "circular", "runs"}
 
 
 def test_chain_shortcut_equals_full_decluster() -> None:
@@ -107,3 +107,5 @@ def test_too_many_events_is_refused() -> None:
         MatchedSampler(calendar, np.ones(100, dtype=bool), 10, seed=0).draw(5)
     with pytest.raises(ValueError, match="`mode` must be one of"):
         MatchedSampler(calendar, np.ones(100, dtype=bool), 1, mode="sometimes")  # type: ignore[arg-type]
+    with pytest.raises(ValueError, match="`horizon` must be a positive integer"):
+        MatchedSampler(calendar, np.ones(100, dtype=bool), 1, horizon=0)

@@ -40,7 +40,7 @@ def walk(tmp_path_factory: pytest.TempPathFactory) -> eventstudy.StudyResult:
     return eventstudy.run(root / "study.yaml", data_dir=root)
 
 
-FAST = InferenceSettings(placebos=999, seed=3)
+FAST = InferenceSettings(placebos=999, seed=3, null="matched")
 
 
 def check_sane(table: pl.DataFrame, cells: int) -> None:

@@ -16,7 +16,7 @@ rejection rates of every test on the study's own data.
 
 from eventstudy.inference.calibration import calibrate
 from eventstudy.inference.design import EventDesign, event_design
-from eventstudy.inference.samplers import SAMPLERS, Calendar, CircularSampler, MatchedSampler, PlaceboSampler
+from eventstudy.inference.samplers import SAMPLERS, Calendar, CircularSampler, MatchedSampler, PlaceboSampler, RunsSampler
 from eventstudy.inference.significance import SIGNIFICANCE_SCHEMA, InferenceSettings, significance
 
 __all__ = [
@@ -28,6 +28,7 @@ __all__ = [
     "InferenceSettings",
     "MatchedSampler",
     "PlaceboSampler",
+    "RunsSampler",
     "calibrate",
     "event_design",
     "significance",

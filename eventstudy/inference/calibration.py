@@ -1,8 +1,18 @@
 """Calibration: how often each test rejects on the study's own data when it should not.
 
-A *pseudo-study* draws ``n`` event days at random with the study's own sampler (the
-matched null: the cell's frame, the declustering gap and mode), so the null hypothesis is
-true by construction. Running every test on many pseudo-studies gives its rejection rate
+A *pseudo-study* is a set of ``n`` event days placed at random, so the null hypothesis
+(the days tell nothing about the outcome) is true by construction. Three ways to place
+them (``pseudo``), all in the cell's frame and under the study's declustering rule:
+
+``matched``
+    ``n`` random days (the matched sampler): scattered pseudo-events.
+``circular``
+    The real events' calendar shifted by a random offset (circular sampler): the
+    pseudo-events come in the real events' runs, at the real distances between runs.
+``runs``
+    The real events' runs, each placed at its own random date (runs sampler).
+
+Running every test on many pseudo-studies gives its rejection rate
 at each level: a calibrated test rejects about ``alpha`` of the time. Adding a constant
 ``effect`` to the pseudo-events' outcomes (a planted abnormal return) turns the rate into
 power.
@@ -11,7 +21,8 @@ Vectorized by sharing: all pseudo-studies of a cell have the same ``n``, frame a
 so one bank of ``placebos`` placebo sets is the null distribution of every pseudo-study
 (each pseudo-study is an independent draw from the same distribution as the bank, so the
 test stays exact). The circular test's null depends on each study's own spacing and is
-drawn per study (:class:`CircularSampler` checks all offsets at once). The naive test is
+drawn per study (:class:`CircularSampler` checks all offsets at once), and so is the
+runs test's (its null moves the study's own runs). The naive test is
 the pooled t-test that treats overlapping returns as independent: a negative control that
 should over-reject at long horizons, where event windows overlap.
 """
@@ -19,12 +30,14 @@ should over-reject at long horizons, where event windows overlap.
 from __future__ import annotations
 
 from collections.abc import Sequence
+from dataclasses import replace
 from typing import Literal
 
 import numpy as np
 import polars as pl
 from scipy import stats
 
+from eventstudy import progress
 from eventstudy.inference.classical import (
     binomial_pvalues,
     hac_event_test,
@@ -35,7 +48,7 @@ from eventstudy.inference.classical import (
 )
 from eventstudy.inference.design import EventDesign, event_design
 from eventstudy.inference.placebo import STATISTICS
-from eventstudy.inference.samplers import SAMPLERS, CircularSampler
+from eventstudy.inference.samplers import SAMPLERS, CircularSampler, PlaceboSampler, RunsSampler
 from eventstudy.inference.significance import InferenceSettings
 from eventstudy.study import StudyResult
 
@@ -47,6 +60,7 @@ CALIBRATION_TESTS: tuple[str, ...] = (
     "placebo_median",
     "placebo_pct_positive",
     "circular_mean",
+    "runs_mean",
     "welch",
     "mann_whitney",
     "binomial",
@@ -96,7 +110,10 @@ def calibrate(
     placebos: int = 2000,
     nobs: int | None = None,
     circular: bool = True,
-    pseudo: Literal["matched", "circular"] = "matched",
+    runs: bool = True,
+    run_gap: int | None = None,
+    pseudo: Literal["matched", "circular", "runs"] = "matched",
+    events: Sequence | pl.Series | np.ndarray | None = None,
     base_mask: np.ndarray | None = None,
 ) -> pl.DataFrame:
     """Rejection rates of every test on pseudo-studies of the study's own data.
@@ -114,16 +131,27 @@ def calibrate(
     asset
         The asset (default: the study's first).
     placebos
-        ``B`` of the shared placebo bank and of each circular null.
+        ``B`` of the shared placebo bank and of each circular and runs null.
     nobs
-        Events per pseudo-study (default: the cell's number of complete events).
+        Events per matched pseudo-study (default: the cell's number of complete events).
     circular
-        Also run the circular test (the slowest part).
+        Also run the circular test (drawn per pseudo-study).
+    runs
+        Also run the runs test (drawn per pseudo-study).
+    run_gap
+        The runs null's run threshold in trading days, for the runs test and for
+        ``pseudo='runs'`` (default: the sampler's, from the study's longest horizon, as
+        :func:`significance` draws it).
     pseudo
-        Where pseudo-events come from: ``'matched'`` (random days under the rule: the
-        null of the matched placebo test holds exactly) or ``'circular'`` (the study's
-        real events shifted by random offsets: pseudo-events that come in runs and
-        overlap like the real ones, a harder null for every test but the circular one).
+        Where pseudo-events come from (module docstring): ``'matched'`` (random days
+        under the rule: the null of the matched placebo test holds exactly),
+        ``'circular'`` (the events shifted by random offsets: pseudo-events that come in
+        runs and overlap like the real ones, a harder null for every test but the
+        circular one) or ``'runs'`` (the events' runs placed at random dates).
+    events
+        Dates of the events whose calendar ``'circular'`` and ``'runs'`` pseudo-events
+        copy (default: the study's own kept events), e.g. a real study's events on a
+        simulated series with the same calendar. Dates outside the window are dropped.
     base_mask
         A nested baseline, as in :func:`significance`.
 
@@ -136,41 +164,53 @@ def calibrate(
     --------
     >>> table = calibrate(result, InferenceSettings(), studies=200, placebos=500)  # doctest: +SKIP
     """
+    if result.tested_measures:  # as significance(): an event-time path (or other untested measure) is not tested
+        keep = pl.col("measure").is_in(result.tested_measures)
+        result = replace(result, outcomes=result.outcomes.filter(keep), baseline_outcomes=result.baseline_outcomes.filter(keep))
     design = event_design(result, base_mask)
     cells = _calibrate_iv(design, horizon, asset, studies, placebos)
-    if pseudo not in ("matched", "circular"):
-        raise ValueError(f"`pseudo` must be one of {{'matched', 'circular'}}, got {pseudo!r}")
+    if pseudo not in ("matched", "circular", "runs"):
+        raise ValueError(f"`pseudo` must be one of {{'matched', 'circular', 'runs'}}, got {pseudo!r}")
+    source = design.events if events is None else _event_days(design, events)
+    longest = int(design.cells.get_column("horizon_days").max())
+    runs_kw = {"horizon": longest, "run_gap": run_gap}
     matched = SAMPLERS.get("matched")
     rows: list[dict] = []
-    for c, seq in zip(cells, np.random.SeedSequence(settings.seed).spawn(len(cells))):
-        bank_seq, study_seq, circ_seq = seq.spawn(3)
+    for c, seq in progress.track(zip(cells, np.random.SeedSequence(settings.seed).spawn(len(cells))), "calibration: cells", len(cells)):
+        bank_seq, study_seq, circ_seq, runs_seq = seq.spawn(4)
         cell = design.cells.row(c, named=True)
         frame = design.frame(c)
-        events = design.cell_events(c)
-        n = events.size if pseudo == "circular" or nobs is None else int(nobs)
+        cell_events = source[frame[source]]
+        n = cell_events.size if pseudo != "matched" or nobs is None else int(nobs)
         if n < 1:
             raise ValueError(f"cell {cell['asset']} {cell['horizon']} has no events: pass `nobs`")
         h = int(cell["horizon_days"])
         values = design.values[c]
         base = values[frame]
         bank = matched(design.calendar, frame, n, mode=design.mode, seed=np.random.default_rng(bank_seq)).draw(placebos)
-        pseudo_cls = CircularSampler if pseudo == "circular" else matched
-        pseudo_sets = pseudo_cls(
-            design.calendar, frame, n, mode=design.mode, events=events, seed=np.random.default_rng(study_seq)
-        ).draw(studies)
+        study_rng = np.random.default_rng(study_seq)
+        if pseudo == "matched":
+            pseudo_sampler: PlaceboSampler = matched(design.calendar, frame, n, mode=design.mode, seed=study_rng)
+        elif pseudo == "circular":
+            pseudo_sampler = CircularSampler(design.calendar, frame, n, mode=design.mode, events=cell_events, seed=study_rng)
+        else:
+            pseudo_sampler = RunsSampler(design.calendar, frame, n, mode=design.mode, events=cell_events, seed=study_rng, **runs_kw)
+        pseudo_sets = pseudo_sampler.draw(studies)
         nulls = {name: stat(values[bank]) for name, stat in STATISTICS.items()}
         x = values[pseudo_sets]
         frame_days = np.flatnonzero(frame)
         hac = hac_event_test(base, np.searchsorted(frame_days, pseudo_sets), hac_lag(h))
         binom = binomial_pvalues(n, float((base > 0).mean()))
-        circ_null = _circular_means(design, values, frame, pseudo_sets, placebos, circ_seq) if circular else None
+        own_nulls = {}
+        if circular:
+            own_nulls["circular_mean"] = _own_means(CircularSampler, design, values, frame, pseudo_sets, placebos, circ_seq)
+        if runs:
+            own_nulls["runs_mean"] = _own_means(RunsSampler, design, values, frame, pseudo_sets, placebos, runs_seq, **runs_kw)
         for effect in effects:
             xe = x + effect
             pvalues = {f"placebo_{name}": _placebo_p(stat(xe), nulls[name]) for name, stat in STATISTICS.items()}
-            if circ_null is not None:
-                pvalues["circular_mean"] = np.array(
-                    [_placebo_p(np.array([m]), null)[0] for m, null in zip(xe.mean(axis=1), circ_null)]
-                )
+            for test, null in own_nulls.items():
+                pvalues[test] = np.array([_placebo_p(np.array([m]), row)[0] for m, row in zip(xe.mean(axis=1), null)])
             pvalues["welch"] = welch_test(xe, base)[1]
             pvalues["mann_whitney"] = mann_whitney_test(xe, base)
             pvalues["binomial"] = binom[(xe > 0).sum(axis=1)]
@@ -197,18 +237,34 @@ def calibrate(
     return pl.DataFrame(rows)
 
 
+def _event_days(design: EventDesign, events: Sequence | pl.Series | np.ndarray) -> np.ndarray:
+    """Calendar indices of the given event dates that are days of the window."""
+    dates = pl.Series("date", events).cast(pl.Date).to_numpy().astype("datetime64[D]")
+    idx = np.searchsorted(design.calendar.dates, dates)
+    inside = idx < design.calendar.dates.size
+    inside[inside] = design.calendar.dates[idx[inside]] == dates[inside]
+    return np.unique(idx[inside])
+
+
 def _normal_p(t: np.ndarray) -> np.ndarray:
     return 2 * stats.norm.sf(np.abs(t))
 
 
-def _circular_means(
-    design: EventDesign, values: np.ndarray, frame: np.ndarray, pseudo: np.ndarray, placebos: int, seq: np.random.SeedSequence
+def _own_means(
+    sampler_cls: type[PlaceboSampler],
+    design: EventDesign,
+    values: np.ndarray,
+    frame: np.ndarray,
+    pseudo: np.ndarray,
+    placebos: int,
+    seq: np.random.SeedSequence,
+    **kwargs: object,
 ) -> np.ndarray:
-    """Per pseudo-study, the means of ``values`` over its own circular null: ``(studies, placebos)``."""
+    """Per pseudo-study, the means of ``values`` over a null built from its own events: ``(studies, placebos)``."""
     out = np.empty((pseudo.shape[0], placebos))
     for s, child in enumerate(seq.spawn(pseudo.shape[0])):
-        sampler = CircularSampler(
-            design.calendar, frame, pseudo.shape[1], mode=design.mode, events=pseudo[s], seed=np.random.default_rng(child)
+        sampler = sampler_cls(
+            design.calendar, frame, pseudo.shape[1], mode=design.mode, events=pseudo[s], seed=np.random.default_rng(child), **kwargs
         )
         out[s] = values[sampler.draw(placebos)].mean(axis=1)
     return out

@@ -20,7 +20,7 @@ base class then, for every row and without a Python loop over rows:
 A subset of a declustered set is itself declustered (gaps only grow), so every row holds
 exactly ``nobs`` distinct frame days that declustering would keep in full.
 
-Two nulls are registered in :data:`SAMPLERS`:
+Three nulls are registered in :data:`SAMPLERS`:
 
 ``matched``
     Candidates are ``size`` days drawn uniformly (with replacement, duplicates then
@@ -34,6 +34,14 @@ Two nulls are registered in :data:`SAMPLERS`:
     (in frame days): the spacing between events is kept exactly, runs included, on the
     circle. Offsets whose shifted set breaks the rule (the pair across the wrap, or a
     calendar-day gap that a shift in trading days shortens) are redrawn.
+``runs``
+    The events split into *runs* (maximal sequences of consecutive events less than
+    ``run_gap`` trading days apart), and each run placed at its own uniformly random
+    date, its internal spacing kept (exactly in trading days under a trading-day gap;
+    on the rule's terms under a calendar gap), the runs at least ``run_gap`` apart and
+    without wrap-around: placebo sets cluster like the events (same run lengths and
+    in-run spacing) but their runs land at independent random dates
+    (:class:`RunsSampler`).
 
 Samplers built with the same seed, ``pool`` and ``size`` consume the same random stream
 whatever their frame, and failed rows are redrawn in place, so banks for several frames
@@ -46,6 +54,9 @@ Brown, S. J. and Warner, J. B. (1980). Measuring security price performance. *Jo
 Financial Economics* 8, 205-258 (random "placebo" event dates).
 Politis, D. N. and Romano, J. P. (1992). A circular block-resampling procedure for
 stationary data. In *Exploring the Limits of Bootstrap*, 263-270 (circular shifts).
+Künsch, H. R. (1989). The jackknife and the bootstrap for general stationary
+observations. *Annals of Statistics* 17, 1217-1241 (resampling whole blocks to keep
+dependence: the runs null moves whole runs of events).
 """
 
 from __future__ import annotations
@@ -68,9 +79,11 @@ __all__ = [
     "CircularSampler",
     "MatchedSampler",
     "PlaceboSampler",
+    "RunsSampler",
     "SeedLike",
     "as_generator",
     "obeys_rule",
+    "split_runs",
 ]
 
 SeedLike = int | np.random.Generator | np.random.SeedSequence | None
@@ -159,6 +172,9 @@ class PlaceboSampler:
         frame). Samplers sharing a seed and a pool draw row-aligned banks.
     size
         Candidates per row (default: a sampler-specific number).
+    horizon
+        The longest outcome horizon (trading days) of the cells the bank serves; nulls
+        that keep overlapping events together (``runs``) use it, the others ignore it.
     seed
         Seed or Generator; the same seed gives the same bank.
     """
@@ -175,6 +191,7 @@ class PlaceboSampler:
         events: np.ndarray | None = None,
         pool: np.ndarray | None = None,
         size: int | None = None,
+        horizon: int | None = None,
         seed: SeedLike = None,
     ) -> None:
         frame = np.asarray(frame, dtype=bool)
@@ -193,6 +210,9 @@ class PlaceboSampler:
         self.mode: DeclusterMode = mode
         self.events = np.sort(np.asarray(events if events is not None else [], dtype=np.int64))
         self.pool = np.flatnonzero(np.asarray(pool, dtype=bool)) if pool is not None else self.frame_days
+        if horizon is not None and (isinstance(horizon, bool) or int(horizon) != horizon or horizon < 1):
+            raise ValueError(f"`horizon` must be a positive integer (trading days) or None, got {horizon!r}")
+        self.horizon = int(horizon) if horizon is not None else None
         self.size = int(size) if size is not None else self.default_size()
         self.rng = as_generator(seed)
 
@@ -239,7 +259,6 @@ class PlaceboSampler:
         pick = np.argpartition(ranked, self.nobs - 1, axis=1)[:, : self.nobs]
         sets = np.sort(np.take_along_axis(candidates, pick, axis=1), axis=1)
         return sets, ok
-
 
     def _decluster(self, keys: np.ndarray, thresholds: np.ndarray, rows: np.ndarray) -> np.ndarray:
         """:func:`~eventstudy.events.decluster` of every row (``rows``: row id per candidate).
@@ -340,3 +359,253 @@ class CircularSampler(PlaceboSampler):
         offsets = valid[np.floor(rng.random(reps) * valid.size).astype(np.int64)]
         ranks = np.searchsorted(self.frame_days, self.events)
         return self.frame_days[(ranks[None, :] + offsets[:, None]) % self.frame_days.size]
+
+
+def split_runs(events: np.ndarray, run_gap: int) -> list[np.ndarray]:
+    """The runs of ``events``: maximal sequences of consecutive events less than ``run_gap`` apart.
+
+    Examples
+    --------
+    >>> [r.tolist() for r in split_runs(np.array([0, 15, 30, 200, 215, 900]), 63)]
+    [[0, 15, 30], [200, 215], [900]]
+    """
+    events = np.sort(np.asarray(events, dtype=np.int64))
+    if events.size == 0:
+        return []
+    return np.split(events, np.flatnonzero(np.diff(events) >= run_gap) + 1)
+
+
+@SAMPLERS.register("runs")
+class RunsSampler(PlaceboSampler):
+    """The events' runs, each placed at an independent uniformly random date.
+
+    The events (calendar indices) split into *runs* (:func:`split_runs`): maximal
+    sequences of consecutive events less than ``run_gap`` trading days apart. A placebo
+    set places every run at its own random date, keeping the run's length and internal
+    spacing, so placebos cluster like the events (the same overlap of forward windows
+    inside a run) while their runs land at independent random dates.
+
+    **In-run spacing** is kept on the declustering rule's terms: each event after a
+    run's first lies ``slack`` trading days after the first day the rule allows after
+    the event before it (``slack >= 0``; a kept event of a condition that holds every
+    day has slack 0), and a placed run keeps every slack. With a trading-day gap the
+    first allowed day is always ``gap`` days on, so the trading-day spacing is kept
+    exactly. With a calendar gap it moves by a day where a holiday or a weekend falls
+    differently (21 calendar days are 14 or 15 trading days), so the rule holds by
+    construction. Keeping trading-day spacing exactly instead would let a run land only
+    where the holidays fall as they did (on SPX with a 21-calendar-day gap, 1 placement
+    in 10 for the SPX/RUT study's events, 2 in 10^7 for "SPX at ATH").
+
+    Precisely, a placebo is drawn uniformly from the placements of the runs (any order,
+    each run's first event on any day) that
+
+    * lie inside the frame, with no wrap-around (a run is never split across the ends
+      of the sample, which would join unrelated stretches of returns);
+    * keep the runs at least ``run_gap`` trading days apart, so the placebo splits back
+      into the events' runs; the events are one such placement, so when events are
+      random days under the rule this is an exact randomization test, conditional on
+      the runs' lengths and slacks, whatever the ``run_gap``.
+
+    The draw lays the runs out on the pool's span without rejection (runs in a uniformly
+    random order, the free stretches before, between and after them a uniform
+    composition of the free days: stars and bars), each run on its shortest span over all
+    start days; rows where a run came out longer (a calendar gap, across more holidays)
+    and closer than ``run_gap`` to the next, or that leave the frame (a shorter frame, a
+    nested baseline with holes), are redrawn. Banks for frames that share a pool
+    therefore stay row-aligned as far as they can.
+
+    **Run threshold.** ``run_gap`` (trading days) defaults to ``max(horizon, 63)``:
+
+    * at least the longest horizon ``h``: the ``h``-day forward returns of two events
+      ``d < h`` days apart share ``h - d`` days (correlation ``1 - d/h`` for a random
+      walk), so such events must move together, or the null loses the very overlap
+      that makes the ``matched`` null too narrow; events ``h`` or more apart have
+      disjoint windows and may move independently;
+    * at least 63 trading days (a quarter), so one episode of a condition (one kept
+      event per gap while it holds, with short lapses) stays one run even when every
+      horizon is short. With the 21-calendar-day gap of the SPX/RUT study, kept events
+      of one episode are 14-34 trading days apart: twice the gap (~30 trading days)
+      would already split the 2024 episode at its April lapse.
+
+    Without ``horizon`` the default is 252 (a year, the longest standard horizon). A
+    larger ``run_gap`` only merges runs: the test stays valid but has fewer distinct
+    placebo sets (with one run, it is the events shifted as a block: ``circular``
+    without the wrap).
+
+    Raises :class:`~eventstudy.errors.DataError` when the runs cannot fit the frame (a
+    run longer than the frame, or the runs and their separations together), or fit it
+    too rarely to fill the bank.
+
+    Examples
+    --------
+    >>> import datetime as dt, polars as pl
+    >>> dates = pl.date_range(dt.date(2000, 1, 3), dt.date(2003, 12, 31), eager=True)
+    >>> calendar = Calendar.build(dates, np.arange(dates.len()), None)
+    >>> frame = np.ones(len(calendar), dtype=bool)
+    >>> sampler = RunsSampler(calendar, frame, 4, events=np.array([10, 25, 40, 900]), run_gap=63, seed=1)
+    >>> sampler.run_lengths
+    [3, 1]
+    >>> bank = sampler.draw(1000)
+    >>> bank.shape
+    (1000, 4)
+    >>> {tuple(np.diff(run).tolist()) for row in bank for run in split_runs(row, 63) if run.size == 3}
+    {(15, 15)}
+    """
+
+    name = "runs"
+    MIN_RUN_GAP: ClassVar[int] = 63
+    """Floor of the default run threshold (trading days): a quarter."""
+    DEFAULT_RUN_GAP: ClassVar[int] = 252
+    """Run threshold (trading days) when neither ``run_gap`` nor ``horizon`` is given."""
+
+    def __init__(
+        self,
+        calendar: Calendar,
+        frame: np.ndarray,
+        nobs: int,
+        *,
+        mode: DeclusterMode = "after_kept",
+        events: np.ndarray | None = None,
+        pool: np.ndarray | None = None,
+        size: int | None = None,
+        horizon: int | None = None,
+        run_gap: int | None = None,
+        seed: SeedLike = None,
+    ) -> None:
+        super().__init__(calendar, frame, nobs, mode=mode, events=events, pool=pool, size=size, horizon=horizon, seed=seed)
+        if run_gap is None:
+            run_gap = max(self.horizon, self.MIN_RUN_GAP) if self.horizon is not None else self.DEFAULT_RUN_GAP
+        if isinstance(run_gap, bool) or int(run_gap) != run_gap or run_gap < 1:
+            raise ValueError(f"`run_gap` must be a positive integer (trading days), got {run_gap!r}")
+        self.run_gap = int(run_gap)
+        if self.events.size != self.nobs:
+            raise ValueError(f"the runs null moves the events' runs: `events` must hold {self.nobs} days, got {self.events.size}")
+        if np.unique(self.events).size != self.events.size:
+            raise ValueError("`events` must be distinct days")
+        self.runs = split_runs(self.events, self.run_gap)
+        self.pool = np.union1d(self.pool, self.frame_days)  # placements are laid out on the pool's span
+        # allowed[j]: the first day the rule allows after day j (len(calendar): none)
+        self.allowed = np.searchsorted(calendar.keys, calendar.thresholds)
+        lengths = np.array([run.size for run in self.runs], dtype=np.int64)
+        self.heads = np.cumsum(lengths) - lengths  # index in `events` of each run's first event
+        self.tails = self.heads + lengths - 1
+        follows = np.ones(self.nobs, dtype=bool)
+        follows[self.heads] = False
+        self.slacks = np.zeros(self.nobs, dtype=np.int64)
+        self.slacks[1:] = self.events[1:] - self.allowed[self.events[:-1]]
+        self.slacks[~follows] = 0
+        if np.any(self.slacks < 0):
+            raise ValueError("`events` must obey the declustering rule (each at least a gap after the one before)")
+        self._followers = np.flatnonzero(follows)
+        if not self.runs:
+            self.min_spans = np.zeros(0, dtype=np.int64)
+            return
+        self.min_spans = np.array([self._shortest_span(h, t) for h, t in zip(self.heads, self.tails)], dtype=np.int64)
+        room = int(self.frame_days[-1] - self.frame_days[0]) + 1 if self.frame_days.size else 0
+        if self.min_spans.max() >= room:
+            raise DataError(
+                f"a run of the events spans at least {int(self.min_spans.max()) + 1} trading days, more than the frame's "
+                f"{room}: the runs null cannot place it (run_gap={self.run_gap})"
+            )
+        if self._free_days(room) < 0:
+            raise DataError(
+                f"the events' {len(self.runs)} runs (spanning {int(self.min_spans.sum()) + len(self.runs)} days in all), "
+                f"at least run_gap={self.run_gap} days apart, do not fit in the frame's {room} days: use a smaller run_gap"
+            )
+
+    @property
+    def run_lengths(self) -> list[int]:
+        """Events per run, in date order."""
+        return [int(run.size) for run in self.runs]
+
+    def _shortest_span(self, head: int, tail: int) -> int:
+        """The fewest trading days the run ``events[head..tail]`` spans, over every start (``len(calendar)``: none fits)."""
+        n = len(self.calendar)
+        pos = np.arange(n)
+        for i in range(head + 1, tail + 1):
+            pos = self.allowed[np.minimum(pos, n - 1)] + self.slacks[i]
+        spans = (pos - np.arange(n))[pos < n]
+        return int(spans.min()) if spans.size else n
+
+    def _free_days(self, room: int) -> int:
+        """Free days in a span of ``room`` days once the runs (shortest) and their separations are laid out."""
+        return room - 1 - int(self.min_spans.sum()) - (len(self.runs) - 1) * self.run_gap
+
+    def candidates(self, rng: np.random.Generator, reps: int) -> np.ndarray:
+        """``reps`` placements of the runs on the pool's span, ``run_gap`` apart (frame: the base class)."""
+        out = np.empty((reps, self.nobs), dtype=np.int64)
+        filled, drawn, kept, want = 0, 0, 0, reps
+        for _ in range(_MAX_ROUNDS):
+            days, ok = self._arrange(rng, want)
+            good = np.sort(days[ok], axis=1)
+            good = good[obeys_rule(self.calendar, good)]  # between runs, if run_gap is shorter than the gap
+            take = min(good.shape[0], reps - filled)
+            out[filled : filled + take] = good[:take]
+            filled += take
+            drawn, kept = drawn + want, kept + good.shape[0]
+            if filled == reps:
+                return out
+            rate = max(kept / drawn, 1 / 1024)  # admitted fraction so far: draw enough to finish in one more round
+            want = min(math.ceil(1.25 * (reps - filled) / rate) + 16, max(reps - filled, (1 << 22) // self.nobs))
+        raise DataError(self._too_rare())
+
+    def draw(self, reps: int) -> np.ndarray:
+        """As :meth:`PlaceboSampler.draw`, with the runs null's reason when the bank cannot be filled."""
+        try:
+            return super().draw(reps)
+        except DataError:
+            raise DataError(self._too_rare()) from None
+
+    def _too_rare(self) -> str:
+        return (
+            f"could not place the events' runs (lengths {self.run_lengths}, run_gap={self.run_gap}) in the frame's "
+            f"{self.frame_days.size} days often enough: the runs null keeps each run whole, so the frame needs "
+            "stretches long enough to hold every run (a nested baseline of scattered days has none); use the matched "
+            "or circular null"
+        )
+
+    def _arrange(self, rng: np.random.Generator, reps: int) -> tuple[np.ndarray, np.ndarray]:
+        """``reps`` uniform placements of the runs on the pool's span: ``(reps, nobs)`` days (unsorted), and ok rows."""
+        k, last = len(self.runs), len(self.calendar) - 1
+        lo, hi = int(self.pool[0]), int(self.pool[-1])
+        order = np.argsort(rng.random((reps, k)), axis=1)  # the runs in a uniformly random order
+        # Free days before each run: a uniform composition of the free days into k + 1
+        # parts, from k distinct sorted values of 0..free+k-1 (stars and bars).
+        free = _sorted_distinct(rng, reps, k, self._free_days(hi - lo + 1) + k) - np.arange(k)
+        width = self.min_spans[order] + self.run_gap
+        start = np.empty((reps, k), dtype=np.int64)
+        np.put_along_axis(start, order, lo + free + np.cumsum(width, axis=1) - width, axis=1)
+        days = np.empty((reps, self.nobs), dtype=np.int64)
+        days[:, self.heads] = start
+        for i in self._followers:  # each event: its slack after the first day the rule allows
+            days[:, i] = self.allowed[np.minimum(days[:, i - 1], last)] + self.slacks[i]
+        ok = np.all(days <= hi, axis=1)
+        # a run that came out longer than its shortest span may have closed in on the next
+        ends = np.take_along_axis(days[:, self.tails], order, axis=1)
+        begins = np.take_along_axis(days[:, self.heads], order, axis=1)
+        ok &= np.all(begins[:, 1:] - ends[:, :-1] >= self.run_gap, axis=1)
+        return np.minimum(days, last), ok
+
+
+def _sorted_distinct(rng: np.random.Generator, reps: int, k: int, m: int) -> np.ndarray:
+    """Per row, a uniform ``k``-subset of ``0..m-1``, sorted: ``(reps, k)``.
+
+    Uniform floats scaled to ``m`` (samplers on spans of different lengths consume the
+    same stream), rows with a repeat redrawn; when repeats are common (``m < 4 k^2``),
+    Floyd's algorithm instead, vectorized over rows.
+    """
+    if m < 4 * k * k:
+        chosen = np.empty((reps, k), dtype=np.int64)
+        for i, j in enumerate(range(m - k, m)):
+            t = np.floor(rng.random(reps) * (j + 1)).astype(np.int64)
+            repeat = (chosen[:, :i] == t[:, None]).any(axis=1)
+            chosen[:, i] = np.where(repeat, j, t)
+        return np.sort(chosen, axis=1)
+    out = np.empty((reps, k), dtype=np.int64)
+    missing = np.arange(reps)
+    while missing.size:
+        draw = np.sort(np.floor(rng.random((missing.size, k)) * m).astype(np.int64), axis=1)
+        distinct = np.all(np.diff(draw, axis=1) > 0, axis=1)
+        out[missing[distinct]] = draw[distinct]
+        missing = missing[~distinct]
+    return out
