@@ -44,7 +44,11 @@ def pandas_study(panel_path: Path, market_path: Path) -> tuple[set[tuple[str, dt
     """The same study in pandas, written the usual way."""
     import pandas as pd
 
-    panel = pd.read_parquet(panel_path) if panel_path.suffix == ".parquet" else pd.read_csv(panel_path, usecols=["date", "symbol", "close"])
+    if panel_path.suffix == ".parquet":  # read with polars: pandas would need pyarrow just for this
+        frame = pl.read_parquet(panel_path)
+        panel = pd.DataFrame({c: frame[c].to_numpy() for c in ("date", "symbol", "close")})
+    else:
+        panel = pd.read_csv(panel_path, usecols=["date", "symbol", "close"])
     panel["date"] = pd.to_datetime(panel["date"])
     market = pd.read_csv(market_path, parse_dates=["date"])
     market["mkt_dd"] = 1 - market["close"] / market["close"].cummax()
