@@ -8,25 +8,17 @@ traceback.
 from __future__ import annotations
 
 import argparse
-import datetime as dt
 import sys
 from collections.abc import Sequence
 from pathlib import Path
 
 from eventstudy import __version__
-from eventstudy.cli_data import add_data_commands, offer_pull, run_data
+from eventstudy.cli_data import _iso_date, add_data_commands, offer_pull, run_data
 from eventstudy.errors import EventStudyError
 
 __all__ = ["main"]
 
 EXIT_USER_ERROR = 2
-
-
-def _iso_date(text: str) -> dt.date:
-    try:
-        return dt.date.fromisoformat(text)
-    except ValueError:
-        raise argparse.ArgumentTypeError(f"{text!r} is not a date (expected YYYY-MM-DD)") from None
 
 
 def build_parser() -> argparse.ArgumentParser:
