@@ -131,3 +131,17 @@ def test_the_shipped_universe_study_runs_on_the_real_panel(shared_data: Path) ->
     assert set(result.events["symbol"]).issubset(set(pl.read_csv(shared_data / "panel_sp500_stocks.csv", columns=["symbol"])["symbol"]))
     row = result.summary.filter((pl.col("measure") == "fwd") & (pl.col("horizon") == "1m")).row(0, named=True)
     assert 600_000 < row["baseline_n"] < 619_040
+
+
+def test_breakdowns_are_written_and_rendered(tmp_path: Path) -> None:
+    from eventstudy.report import render_markdown, write_report
+
+    make_panel(tmp_path)
+    (tmp_path / "study.yaml").write_text(STUDY)
+    result = eventstudy.run(tmp_path / "study.yaml", data_dir=tmp_path, placebos=0)
+    written = {p.name for p in write_report(result, tmp_path / "out")}
+    assert {"by_year.csv", "by_symbol.csv"} <= written
+    by_symbol = pl.read_csv(tmp_path / "out" / "by_symbol.csv")
+    assert set(by_symbol["symbol"]) <= {f"S{k}" for k in range(6)}
+    text = render_markdown(result)
+    assert "### By year" in text and "### By symbol" in text

@@ -124,6 +124,8 @@ def write_outputs(
         started = time.perf_counter()
         for name, write in OUTPUT_FILES.items():
             write(result, staging / name)
+        for name, frame in result.breakdowns.items():  # universe studies: by_year.csv, by_symbol.csv
+            frame.write_csv(staging / f"{name}.csv")
         for name, text in (extra or {}).items():
             (staging / name).write_text(text, encoding="utf-8")
         write_chart_files(charts, staging)

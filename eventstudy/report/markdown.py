@@ -2,9 +2,11 @@
 
 from __future__ import annotations
 
+import polars as pl
+
 from collections.abc import Sequence
 
-from eventstudy.report.text import instance_table, split_notes, study_lines, summary_tables, tests_table
+from eventstudy.report.text import format_cell, instance_table, split_notes, study_lines, summary_tables, tests_table
 from eventstudy.study import StudyResult
 
 __all__ = ["markdown_table", "render_markdown"]
@@ -19,6 +21,22 @@ def markdown_table(headers: list[str], rows: list[list[str]], right_from: int = 
     lines = ["| " + " | ".join(esc(h) for h in headers) + " |", "| " + " | ".join(align) + " |"]
     lines += ["| " + " | ".join(esc(c) for c in row) + " |" for row in rows]
     return "\n".join(lines)
+
+
+def _breakdown(name: str, frame: pl.DataFrame, limit: int = 20) -> list[str]:
+    """A universe study's figures by year or by symbol (the largest groups first for symbols)."""
+    if frame.is_empty():
+        return []
+    key = "year" if name == "by_year" else "symbol"
+    shown = frame if key == "year" else frame.sort("n", descending=True).head(limit)
+    rows = [
+        [str(r["measure"]), str(r["asset"]), str(r["horizon"]), str(r[key]), str(r["n"]),
+         format_cell(r["mean"], "fraction"), format_cell(r["median"], "fraction"), format_cell(r["pct_positive"], "share")]
+        for r in shown.iter_rows(named=True)
+    ]
+    title = "By year" if key == "year" else f"By symbol (the {min(limit, frame.height)} largest of {frame.height} groups; all in {name}.csv)"
+    headers = ["Measure", "Asset", "Horizon", key.capitalize(), "n", "Average", "Median", "% > 0"]
+    return [f"### {title}", "", markdown_table(headers, rows, right_from=4), ""]
 
 
 def render_markdown(result: StudyResult, charts: Sequence[tuple[str, str]] = ()) -> str:
@@ -59,6 +77,8 @@ def render_markdown(result: StudyResult, charts: Sequence[tuple[str, str]] = ())
             markdown_table(details.headers, details.rows, right_from=4),
             "",
         ]
+    for name, frame in result.breakdowns.items():
+        parts += _breakdown(name, frame)
     if charts:
         parts += ["### Charts", ""]
         parts += [f"![{title}]({name})" for title, name in charts]
