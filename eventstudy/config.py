@@ -23,7 +23,7 @@ from pydantic import BaseModel, ConfigDict, Field, PrivateAttr, ValidationError,
 from pydantic_core import PydanticCustomError
 
 from eventstudy.errors import ConfigError, EventStudyError, Location, did_you_mean
-from eventstudy.periods import Gap, parse_gap
+from eventstudy.periods import Gap, parse_gap, pydantic_parser
 
 __all__ = [
     "BaselineSpec",
@@ -175,15 +175,7 @@ class DeclusterSpec(_Model):
         "after_kept", description="after_kept: a gap after the previous kept event; after_any: after the previous raw event"
     )
 
-    @field_validator("gap", mode="before")
-    @classmethod
-    def _parse_gap(cls, value: Any) -> Gap:
-        if isinstance(value, Gap):
-            return value
-        try:
-            return parse_gap(value)
-        except ConfigError as exc:
-            raise PydanticCustomError("bad_gap", "{message}", {"message": exc.message, "hint": exc.hint}) from None
+    _parse_gap = field_validator("gap", mode="before")(pydantic_parser(parse_gap, Gap, "bad_gap"))
 
 
 class UniverseSpec(_Model):

@@ -25,7 +25,7 @@ import polars as pl
 
 from eventstudy.periods import Gap
 
-__all__ = ["DeclusterMode", "decluster", "find_events", "gap_thresholds"]
+__all__ = ["DeclusterMode", "decluster", "find_events", "gap_thresholds", "in_window"]
 
 DeclusterMode = Literal["after_kept", "after_any"]
 
@@ -51,11 +51,12 @@ def find_events(
     elif trigger != "level":
         raise ValueError(f"unknown trigger {trigger!r}")
     frame = timeline.with_row_index("position").with_columns(hit.alias("_hit"))
-    frame = frame.filter(pl.col("_hit") & _in_window(pl.col("date"), start, end)).drop("_hit")
+    frame = frame.filter(pl.col("_hit") & in_window(pl.col("date"), start, end)).drop("_hit")
     return frame.with_columns(pl.col("position").cast(pl.Int64))
 
 
-def _in_window(col: pl.Expr, start: date | None, end: date | None) -> pl.Expr:
+def in_window(col: pl.Expr, start: date | None, end: date | None) -> pl.Expr:
+    """``col`` within [start, end]; an open end (None) does not restrict."""
     expr = pl.lit(True)
     if start is not None:
         expr = expr & (col >= start)

@@ -14,11 +14,16 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass
-from typing import Literal
+from collections.abc import Callable
+from typing import Literal, TypeVar
+
+from pydantic_core import PydanticCustomError
 
 from eventstudy.errors import ConfigError
 
-__all__ = ["Gap", "Horizon", "parse_gap", "parse_horizon"]
+__all__ = ["Gap", "Horizon", "parse_gap", "parse_horizon", "pydantic_parser"]
+
+T = TypeVar("T")
 
 TRADING_DAYS_PER = {"d": 1, "w": 5, "m": 21, "y": 252}
 _HORIZON = re.compile(r"^\s*(\d+)\s*([dwmy]?)\s*$", re.IGNORECASE)
@@ -52,6 +57,21 @@ class Gap:
     def describe(self) -> str:
         words = {"td": "trading day", "cd": "calendar day", "mo": "calendar month"}
         return f"{self.amount} {words[self.unit]}{'s' if self.amount != 1 else ''}"
+
+
+def pydantic_parser(parse: Callable[[object], T], kind: type[T], code: str) -> Callable[[object], T]:
+    """``parse`` as a pydantic 'before' validator: a ConfigError becomes a validation error
+    that keeps its message and hint, so the config layer places it in the file."""
+
+    def validate(value: object) -> T:
+        if isinstance(value, kind):
+            return value
+        try:
+            return parse(value)
+        except ConfigError as exc:
+            raise PydanticCustomError(code, "{message}", {"message": exc.message, "hint": exc.hint}) from None
+
+    return validate
 
 
 def parse_horizon(value: object) -> Horizon:

@@ -27,7 +27,7 @@ from eventstudy.data import find_data_dir, load_prices_any
 from eventstudy.quality import quick_check
 from eventstudy.errors import ConfigError, DataError
 from eventstudy.evaluators import EvaluationContext, Evaluator, build_evaluators, empty_outcomes
-from eventstudy.events import decluster, find_events, gap_thresholds
+from eventstudy.events import decluster, find_events, gap_thresholds, in_window
 from eventstudy.features import FEATURES, FeatureRequest, column_name
 from eventstudy.statistics import summary_with_baseline
 from eventstudy.timeline import build_timeline
@@ -244,8 +244,8 @@ def evaluate(
     """Events, outcomes, summary and tests of ``study`` (its condition, declustering and
     window; series and evaluators as prepared) on prepared data."""
     started = time.perf_counter()
-    start = _as_date(start) if start is not None else study.window.start
-    end = _as_date(end) if end is not None else study.window.end
+    start = as_date(start) if start is not None else study.window.start
+    end = as_date(end) if end is not None else study.window.end
     statistics = statistics or study.statistics
     notes: list[str] = list(prepared.notes)
     timeline, measures = prepared.timeline, prepared.measures
@@ -256,8 +256,8 @@ def evaluate(
     raw = find_events(timeline, compile_condition(node), start, end, study.trigger)
     raw = raw.with_columns(pl.Series("kept", _kept_mask(study, raw, notes)))
 
-    in_window = _between(pl.col("date"), start, end)
-    baseline = prepared.all_outcomes.filter(in_window)
+    window_rows = in_window(pl.col("date"), start, end)
+    baseline = prepared.all_outcomes.filter(window_rows)
     kept_dates = raw.filter("kept").select("date")
     series_order = list(study.series)
     outcomes = order_cells(baseline.join(kept_dates, on="date", how="semi"), series_order, measures["order"], "date")
@@ -305,7 +305,7 @@ def evaluate(
         base_node = resolve(parse(statistics.baseline.when), list(study.series))
         # evaluated on the whole timeline (look-backs cross the window start), then windowed
         holds = timeline.select(pl.col("date"), compile_condition(base_node).fill_null(False).alias("base"))
-        base_mask = holds.filter(in_window)["base"].to_numpy()
+        base_mask = holds.filter(window_rows)["base"].to_numpy()
     started = time.perf_counter()
     tests, placebo = _significance(result, statistics, base_mask, notes)
     tests = order_cells(tests, list(study.series), measures["order"])
@@ -437,19 +437,10 @@ def _significance(
     return tests, placebo
 
 
-def _as_date(value: dt.date | str) -> dt.date:
+def as_date(value: dt.date | str) -> dt.date:
     if isinstance(value, dt.date):
         return value
     return dt.date.fromisoformat(value)
-
-
-def _between(col: pl.Expr, start: dt.date | None, end: dt.date | None) -> pl.Expr:
-    expr = pl.lit(True)
-    if start is not None:
-        expr = expr & (col >= start)
-    if end is not None:
-        expr = expr & (col <= end)
-    return expr
 
 
 def _check_window(
@@ -457,7 +448,7 @@ def _check_window(
 ) -> None:
     """A window with no data is an error; a series younger than the window is a warning."""
     first, last = timeline["date"].min(), timeline["date"].max()
-    if timeline.filter(_between(pl.col("date"), start, end)).is_empty():
+    if timeline.filter(in_window(pl.col("date"), start, end)).is_empty():
         shown = f"{start.isoformat() if start else 'open'} .. {end.isoformat() if end else 'open'}"
         raise DataError(
             f"the window {shown} has no data: the study's series have common dates {first} .. {last}",

@@ -334,10 +334,6 @@ def run_universe(
     return replace(result, sources=dict(loaded.sources), source_ranges=source_ranges(loaded.frame))
 
 
-def _as_date(value: dt.date | str | None) -> dt.date | None:
-    return dt.date.fromisoformat(value) if isinstance(value, str) else value
-
-
 def evaluate_universe(
     data: UniverseData, study: Study, directory: Path | None, *, start: Any = None, end: Any = None, statistics: Any
 ) -> Any:
@@ -349,8 +345,10 @@ def evaluate_universe(
     from eventstudy.study import StudyResult
 
     started = time.perf_counter()
-    start = _as_date(start) if start is not None else study.window.start
-    end = _as_date(end) if end is not None else study.window.end
+    from eventstudy.study import as_date
+
+    start = as_date(start) if start is not None else study.window.start
+    end = as_date(end) if end is not None else study.window.end
     notes = list(data.notes)
     raw = universe_events(data, study, start, end)
     kept = raw.filter("kept")

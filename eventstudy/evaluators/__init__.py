@@ -32,7 +32,7 @@ from pydantic import AfterValidator, BaseModel, BeforeValidator, ConfigDict, Fie
 from pydantic_core import PydanticCustomError
 
 from eventstudy.errors import ConfigError, UnknownNameError, did_you_mean
-from eventstudy.periods import Horizon, parse_horizon
+from eventstudy.periods import Horizon, parse_horizon, pydantic_parser
 from eventstudy.registry import Registry
 
 if TYPE_CHECKING:
@@ -66,6 +66,10 @@ OUTCOME_SCHEMA: dict[str, pl.DataType] = {
     "days_remaining": pl.Int64(),
     "symbol": pl.String(),
 }
+
+
+_ROWS_AFTER = (pl.len() - 1 - pl.int_range(pl.len())).over("asset", "symbol").cast(pl.Int64).alias("rows_after")
+"""Trading days of the asset after each row: how long a pending horizon still needs."""
 
 
 @dataclass(frozen=True)
@@ -103,8 +107,14 @@ class EvaluationContext:
         return (
             mapping.join(self.prices.select("date", "symbol", *columns), on="symbol", how="inner")
             .sort("asset", "symbol", "date")
-            .with_columns((pl.len() - 1 - pl.int_range(pl.len())).over("asset", "symbol").cast(pl.Int64).alias("rows_after"))
+            .with_columns(_ROWS_AFTER)
         )
+
+    def with_benchmark(self, prices: pl.DataFrame, benchmark: str) -> pl.DataFrame:
+        """``prices`` (from :meth:`asset_prices`) on the days the benchmark also has a close,
+        with its close as ``bench``: both counted over "the same days"."""
+        bench = self.asset_prices([benchmark]).select("date", pl.col("close").alias("bench"))
+        return prices.join(bench, on="date", how="inner").sort("asset", "symbol", "date").with_columns(_ROWS_AFTER)
 
     def at_anchors(self, anchors: pl.DataFrame, prices: pl.DataFrame) -> pl.DataFrame:
         """Rows of ``prices`` (from :meth:`asset_prices`, plus computed columns) on the anchor
@@ -206,13 +216,7 @@ def _check_assets(evaluator: Evaluator, study: Study, source: SourceMap, loc: tu
                 )
 
 
-def _horizon(value: object) -> Horizon:
-    if isinstance(value, Horizon):
-        return value
-    try:
-        return parse_horizon(value)
-    except ConfigError as exc:
-        raise PydanticCustomError("bad_horizon", "{message}", {"message": exc.message, "hint": exc.hint}) from None
+_horizon = pydantic_parser(parse_horizon, Horizon, "bad_horizon")
 
 
 def _distinct(value: list[Horizon]) -> list[Horizon]:

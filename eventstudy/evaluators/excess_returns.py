@@ -58,14 +58,7 @@ class ExcessReturns(Evaluator):
 
     def evaluate(self, context: EvaluationContext, anchors: pl.DataFrame) -> pl.DataFrame:
         params: ExcessReturnsParams = self.params  # type: ignore[assignment]
-        bench = context.asset_prices([params.benchmark]).select("date", pl.col("close").alias("bench"))
-        # The common calendar of each asset and the benchmark: "the same days".
-        prices = (
-            context.asset_prices(params.assets)
-            .join(bench, on="date", how="inner")
-            .sort("asset", "symbol", "date")
-            .with_columns((pl.len() - 1 - pl.int_range(pl.len())).over("asset", "symbol").cast(pl.Int64).alias("rows_after"))
-        )
+        prices = context.with_benchmark(context.asset_prices(params.assets), params.benchmark)
         if params.model == "difference":
             values = [
                 (

@@ -55,10 +55,7 @@ class HitRate(Evaluator):
         prices = context.asset_prices(params.assets)
         close = pl.col("close")
         if params.benchmark is not None:
-            bench = context.asset_prices([params.benchmark]).select("date", pl.col("close").alias("bench"))
-            prices = prices.join(bench, on="date", how="inner").sort("asset", "symbol", "date").with_columns(
-                (pl.len() - 1 - pl.int_range(pl.len())).over("asset", "symbol").cast(pl.Int64).alias("rows_after")
-            )
+            prices = context.with_benchmark(prices, params.benchmark)
         values = []
         for h in params.horizons:
             ret = close.shift(-h.days) / close - 1
