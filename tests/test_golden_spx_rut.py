@@ -151,3 +151,16 @@ def test_baseline_covers_every_day_of_the_window(note_result, shared_data: Path)
     assert row["baseline_n"] == len(values)
     assert row["baseline_mean"] == pytest.approx(sum(values) / len(values), rel=1e-9)
     assert row["baseline_pct_positive"] == pytest.approx(sum(v > 0 for v in values) / len(values), rel=1e-12)
+
+
+def test_yahoo_length_rut_history_loses_the_1985_instance(shared_data: Path, tmp_path: Path) -> None:
+    """README claim: with RUT from 1987-09-10 (Yahoo's ^RUT start) 17 of the 18 remain."""
+    import shutil
+
+    shutil.copy(shared_data / "SPX.csv", tmp_path / "SPX.csv")
+    lines = (shared_data / "RUT.csv").read_text().splitlines()
+    kept = [lines[0]] + [ln for ln in lines[1:] if ln[:10] >= "1987-09-10"]
+    (tmp_path / "RUT.csv").write_text("\n".join(kept) + "\n")
+    result = eventstudy.run(CONFIG, data_dir=tmp_path, end=dt.date(2024, 12, 31), placebos=0)
+    dates = [d.isoformat() for d in result.events["date"].to_list()]
+    assert dates == GOLDEN_DATES_1980_2024[1:]
