@@ -114,6 +114,17 @@ class EventStudyError(Exception):
     def __str__(self) -> str:  # pragma: no cover - exercised through render()
         return self.render()
 
+    def __reduce__(self) -> tuple:
+        # Rebuilt without calling __init__, so subclasses with their own required arguments
+        # (MissingDataError, CorruptCacheError) survive the trip back from a worker process.
+        return (_rebuild, (type(self), self.args), self.__dict__)
+
+
+def _rebuild(cls: type[EventStudyError], args: tuple) -> EventStudyError:
+    error = cls.__new__(cls, *args)
+    error.args = args
+    return error
+
 
 class ConfigError(EventStudyError):
     """The study file is not valid YAML or does not fit the schema."""
