@@ -1,0 +1,378 @@
+"""Where independent tasks run: in this process, a local process pool, or a Dask cluster.
+
+A sweep splits by grid cell, a universe study by symbol block; each piece is a call of a
+module-level function on one item. An :class:`Executor` runs those calls somewhere and
+hands the results back in input order::
+
+    with get_executor("processes", workers=4) as executor:
+        results = executor.map(work, items)                 # [work(item) for item in items]
+        results = executor.map(work, items, shared=data)    # [work(data, item) for ...]
+
+``shared`` is what every call needs and is too big to send with each item (a sweep's
+prepared timeline and outcomes): each worker receives it once, not once per item.
+
+Three executors, chosen by name (``--executor`` on the command line, ``$EVENTSTUDY_EXECUTOR``):
+
+* ``serial``: in this process, one item after the other (tests, tiny jobs, debugging).
+* ``processes`` (the default): a pool of local worker processes
+  (:class:`concurrent.futures.ProcessPoolExecutor`) started with ``spawn``.
+* ``dask``: a Dask cluster, the one at ``address`` (``$EVENTSTUDY_DASK_ADDRESS``) or, without
+  one, a ``LocalCluster`` of worker processes on this machine. Needs the optional extra:
+  ``pip install 'eventstudy[dask]'``.
+
+Small jobs stay in-process: a pool costs about a second to start (fresh interpreters that
+import polars), so ``map`` over a single item, or with one worker, calls ``fn`` right here
+whatever the executor.
+
+Results are the same wherever the calls run: the functions are deterministic (every
+random draw comes from the study's seed), and an :class:`~eventstudy.errors.EventStudyError`
+raised in a worker comes back as the same exception, so the command line still prints one
+clean message. A script that uses ``processes`` or ``dask`` must guard its entry point
+with ``if __name__ == "__main__":`` (the workers are fresh interpreters that import it).
+"""
+
+from __future__ import annotations
+
+import os
+from abc import ABC, abstractmethod
+from collections.abc import Callable, Iterator, Sequence
+from typing import Any, ClassVar
+
+from eventstudy.errors import ConfigError, did_you_mean
+
+__all__ = ["EXECUTORS", "DaskExecutor", "Executor", "ProcessExecutor", "SerialExecutor", "default_workers", "get_executor"]
+
+EXECUTORS = ("serial", "processes", "dask")
+"""The executor names ``get_executor`` accepts."""
+
+_DASK_HINT = "install the optional extra: pip install 'eventstudy[dask]'"
+
+
+def default_workers() -> int:
+    """The CPUs this process may use (its affinity set where the OS has one)."""
+    try:
+        return max(1, len(os.sched_getaffinity(0)))
+    except (AttributeError, OSError):  # pragma: no cover - macOS, Windows
+        return max(1, os.cpu_count() or 1)
+
+
+class Executor(ABC):
+    """Runs independent calls of one function and returns the results in input order.
+
+    Attributes
+    ----------
+    name
+        The executor's name (``serial``, ``processes``, ``dask``).
+    submitted
+        Calls sent to workers so far (0 while everything ran in this process).
+    """
+
+    name: ClassVar[str]
+
+    def __init__(self) -> None:
+        self.submitted = 0
+
+    @property
+    @abstractmethod
+    def workers(self) -> int:
+        """How many calls can run at the same time."""
+
+    def map(self, fn: Callable[..., Any], items: Sequence[Any], *, shared: Any = None) -> list[Any]:
+        """``[fn(item) for item in items]`` (``fn(shared, item)`` with ``shared``), run by the executor.
+
+        ``fn`` must be a module-level function (it is pickled by reference). The first
+        exception a call raises is raised here, with its own type. A single item, or an
+        executor with one worker, runs in this process: no pool is worth starting for it.
+
+        Examples
+        --------
+        >>> SerialExecutor().map(abs, [-2, 3, -5])
+        [2, 3, 5]
+        """
+        return list(self.imap(fn, items, shared=shared))
+
+    def imap(self, fn: Callable[..., Any], items: Sequence[Any], *, shared: Any = None) -> Iterator[Any]:
+        """As :meth:`map`, but yields each result (in input order) as soon as it is there,
+        so a progress bar can follow."""
+        items = list(items)
+        if len(items) <= 1 or self.workers <= 1:
+            return _in_process(fn, items, shared)
+        return self._distribute(fn, items, shared)
+
+    @abstractmethod
+    def _distribute(self, fn: Callable[..., Any], items: list[Any], shared: Any) -> Iterator[Any]:
+        """Send the calls to the workers; yield their results in input order."""
+
+    def close(self) -> None:
+        """Release the workers (a no-op for executors that hold none)."""
+
+    def __enter__(self) -> Executor:
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.close()
+
+    def __repr__(self) -> str:
+        return f"{type(self).__name__}(workers={self.workers})"
+
+
+def _in_process(fn: Callable[..., Any], items: list[Any], shared: Any) -> Iterator[Any]:
+    for item in items:
+        yield fn(item) if shared is None else fn(shared, item)
+
+
+class SerialExecutor(Executor):
+    """Every call in this process, one after the other.
+
+    Examples
+    --------
+    >>> with SerialExecutor() as executor:
+    ...     executor.map(pow, [2, 3], shared=10)
+    [100, 1000]
+    """
+
+    name = "serial"
+
+    @property
+    def workers(self) -> int:
+        return 1
+
+    def _distribute(self, fn: Callable[..., Any], items: list[Any], shared: Any) -> Iterator[Any]:  # pragma: no cover
+        return _in_process(fn, items, shared)  # workers is 1: imap never gets here
+
+
+# -- the local process pool -------------------------------------------------------------
+
+_worker_shared: Any = None  # in a pool worker: the ``shared`` object its pool was started with
+
+
+def _install_shared(shared: Any) -> None:
+    """Pool initializer: keep ``shared`` for every call this worker process runs."""
+    global _worker_shared
+    _worker_shared = shared
+
+
+def _pool_call(fn: Callable[..., Any], item: Any) -> Any:
+    return fn(item) if _worker_shared is None else fn(_worker_shared, item)
+
+
+class ProcessExecutor(Executor):
+    """A pool of worker processes on this machine (the default executor).
+
+    The workers are started with ``spawn``: each is a fresh interpreter. ``fork`` would be
+    faster to start but copies a process whose polars (and BLAS) thread pools may be
+    running; a lock held by one of those threads at the fork stays locked forever in the
+    child, and the worker hangs. ``spawn`` is safe, and the same on Linux, macOS and
+    Windows. The pool starts on the first :meth:`map` that needs it and is kept for later
+    calls with the same ``shared`` object (which each worker receives once, when it
+    starts); :meth:`close` ends it.
+
+    Parameters
+    ----------
+    workers
+        Worker processes (default: the CPUs this process may use).
+
+    Examples
+    --------
+    >>> with ProcessExecutor(workers=2) as executor:  # doctest: +SKIP
+    ...     executor.map(abs, [-1, -2, -3])
+    [1, 2, 3]
+    """
+
+    name = "processes"
+    start_method = "spawn"
+
+    def __init__(self, workers: int | None = None) -> None:
+        super().__init__()
+        self._workers = _check_workers(workers) or default_workers()
+        self._pool: Any = None
+        self._pool_shared: Any = None  # a reference, not an id: an id can be reused by a new object
+
+    @property
+    def workers(self) -> int:
+        return self._workers
+
+    def _pool_for(self, shared: Any) -> Any:
+        import multiprocessing
+        from concurrent.futures import ProcessPoolExecutor
+
+        if self._pool is not None and shared is not self._pool_shared:
+            self.close()
+        if self._pool is None:
+            self._pool = ProcessPoolExecutor(
+                max_workers=self._workers,
+                mp_context=multiprocessing.get_context(self.start_method),
+                initializer=_install_shared,
+                initargs=(shared,),
+            )
+            self._pool_shared = shared
+        return self._pool
+
+    def _distribute(self, fn: Callable[..., Any], items: list[Any], shared: Any) -> Iterator[Any]:
+        pool = self._pool_for(shared)
+        futures = [pool.submit(_pool_call, fn, item) for item in items]
+        self.submitted += len(futures)
+        try:
+            for future in futures:
+                yield future.result()
+        finally:
+            for future in futures:
+                future.cancel()
+
+    def close(self) -> None:
+        if self._pool is not None:
+            self._pool.shutdown(wait=True, cancel_futures=True)
+        self._pool, self._pool_shared = None, None
+
+
+# -- Dask --------------------------------------------------------------------------------
+
+
+def _dask_call(item: Any, *, fn: Callable[..., Any], shared: Any = None) -> Any:
+    return fn(item) if shared is None else fn(shared, item)
+
+
+class DaskExecutor(Executor):
+    """A Dask cluster: the scheduler at ``address``, or a local cluster of processes.
+
+    Without ``address`` a ``distributed.LocalCluster`` is started on the first :meth:`map`
+    that needs it: ``workers`` processes of one thread each (polars runs its own threads
+    inside every call), no dashboard, quiet logs. With ``address`` (``tcp://host:8786``) the
+    client connects to a running scheduler; its workers must have the same eventstudy
+    installed. ``shared`` is scattered to every worker once per :meth:`map`.
+
+    Parameters
+    ----------
+    address
+        A running scheduler's address, or None for a local cluster.
+    workers
+        Local cluster: its worker processes (default: the CPUs this process may use).
+        Remote cluster: taken as given; by default the cluster's threads are counted.
+
+    Raises
+    ------
+    ConfigError
+        Dask (``distributed``) is not installed; the hint says how to install it.
+    """
+
+    name = "dask"
+
+    def __init__(self, address: str | None = None, *, workers: int | None = None) -> None:
+        super().__init__()
+        _import_distributed()
+        self.address = address
+        self._workers = _check_workers(workers)
+        self._client: Any = None
+        self._cluster: Any = None
+
+    @property
+    def client(self) -> Any:
+        """The ``distributed.Client`` (connecting, or starting the local cluster, on first use)."""
+        if self._client is None:
+            distributed = _import_distributed()
+            if self.address:
+                try:
+                    self._client = distributed.Client(self.address, timeout="10s")
+                except (OSError, TimeoutError) as exc:
+                    raise ConfigError(
+                        f"cannot reach the Dask scheduler at {self.address!r}: {exc}",
+                        hint="start one with 'dask scheduler' (port 8786) and workers with 'dask worker tcp://HOST:8786', "
+                        "or leave out --dask-address for a local cluster",
+                    ) from None
+            else:
+                import logging
+
+                self._cluster = distributed.LocalCluster(
+                    n_workers=self._workers or default_workers(),
+                    threads_per_worker=1,
+                    processes=True,
+                    dashboard_address=None,
+                    silence_logs=logging.ERROR,
+                )
+                self._client = distributed.Client(self._cluster)
+        return self._client
+
+    @property
+    def workers(self) -> int:
+        if self._workers is not None:
+            return self._workers
+        if not self.address:
+            return default_workers()
+        return max(1, sum(self.client.nthreads().values()))
+
+    def _distribute(self, fn: Callable[..., Any], items: list[Any], shared: Any) -> Iterator[Any]:
+        client = self.client
+        # in a list: scatter would split a dict (or list) into one future per element
+        scattered = client.scatter([shared], broadcast=True, hash=False)[0] if shared is not None else None
+        futures = client.map(_dask_call, items, fn=fn, shared=scattered, pure=False)
+        self.submitted += len(futures)
+        try:
+            for future in futures:
+                yield future.result()
+        finally:
+            client.cancel(futures)
+            if scattered is not None:
+                scattered.release()
+
+    def close(self) -> None:
+        if self._client is not None:
+            self._client.close()
+        if self._cluster is not None:
+            self._cluster.close()
+        self._client, self._cluster = None, None
+
+    def __repr__(self) -> str:
+        where = self.address or "local cluster"
+        return f"DaskExecutor({where!r}, workers={self._workers})"
+
+
+def _import_distributed() -> Any:
+    try:
+        import distributed
+    except ImportError:
+        raise ConfigError("the dask executor needs Dask, which is not installed", hint=_DASK_HINT) from None
+    return distributed
+
+
+def _check_workers(workers: int | None) -> int | None:
+    if workers is not None and (isinstance(workers, bool) or not isinstance(workers, int) or workers < 1):
+        raise ConfigError(f"`workers` must be a whole number of at least 1, got {workers!r}")
+    return workers
+
+
+def get_executor(name: str | None = None, *, address: str | None = None, workers: int | None = None) -> Executor:
+    """The executor called ``name``.
+
+    Arguments left as None are read from the environment: ``$EVENTSTUDY_EXECUTOR`` for the
+    name, ``$EVENTSTUDY_DASK_ADDRESS`` for the scheduler. With neither, the name is
+    ``processes``, or ``dask`` when a scheduler address is known.
+
+    Raises
+    ------
+    ConfigError
+        An unknown name (the valid ones are listed), ``address`` with a name other than
+        ``dask``, fewer than one worker, or ``dask`` without Dask installed.
+
+    Examples
+    --------
+    >>> get_executor("serial")
+    SerialExecutor(workers=1)
+    >>> get_executor("processes", workers=2)
+    ProcessExecutor(workers=2)
+    """
+    if name is None:
+        name = os.environ.get("EVENTSTUDY_EXECUTOR") or None
+    if address is not None and name is not None and name != "dask":
+        raise ConfigError(f"a Dask scheduler address was given, but the executor is {name!r}", hint="use --executor dask with --dask-address")
+    if address is None and name in (None, "dask"):
+        address = os.environ.get("EVENTSTUDY_DASK_ADDRESS") or None
+    if name is None:
+        name = "dask" if address else "processes"
+    _check_workers(workers)
+    if name == "serial":
+        return SerialExecutor()
+    if name == "processes":
+        return ProcessExecutor(workers)
+    if name == "dask":
+        return DaskExecutor(address, workers=workers)
+    raise ConfigError(f"unknown executor {name!r}{did_you_mean(name, EXECUTORS)}", hint=f"valid: {', '.join(EXECUTORS)}")
