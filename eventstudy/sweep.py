@@ -26,7 +26,7 @@ import datetime as dt
 import itertools
 import re
 from collections.abc import Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import Any
 
@@ -39,6 +39,7 @@ from eventstudy.conditions.tokens import TokenType, tokenize
 from eventstudy.config import Study, parse_study
 from eventstudy import progress
 from eventstudy.errors import ConfigError, EventStudyError, did_you_mean
+from eventstudy.executor import Executor, SerialExecutor
 from eventstudy.study import PreparedData, StudyResult, _statistics, evaluate, prepare
 
 __all__ = ["Axis", "SweepResult", "parse_axis", "run_sweep"]
@@ -164,13 +165,18 @@ def run_sweep(
     statistic: str = "mean",
     confirm_from: dt.date | None = None,
     top: int = 5,
+    executor: Executor | None = None,
     **overrides: Any,
 ) -> SweepResult:
-    """Run every combination of ``axes`` on ``study``; see the module docstring."""
-    from eventstudy.inference.design import event_design
+    """Run every combination of ``axes`` on ``study``; see the module docstring.
+
+    ``executor`` runs the grid cells (:mod:`eventstudy.executor`); None runs them one
+    after the other in this process. The data is read and prepared here, once; each
+    worker receives the prepared frames once and evaluates the cells it is given. The
+    ledger is the same whichever executor runs the cells.
+    """
     from eventstudy.inference.multiple import maxstat_stepdown
-    from eventstudy.inference.placebo import STATISTICS, placebo_test
-    from eventstudy.inference.significance import draw_banks
+    from eventstudy.inference.placebo import STATISTICS
     from eventstudy.inference.snooping import reality_check, spa_test
 
     if not axes:
@@ -186,44 +192,12 @@ def run_sweep(
     end = (confirm_from - dt.timedelta(days=1)) if confirm_from else None
 
     rows, z_obs, z_null = [], [], []
-    stat = STATISTICS[statistic]
-    no_tests = settings.model_copy(update={"placebos": 0})
-    for combo, cell in progress.track(zip(combos, cells), "sweep: grid cells", total=len(combos)):
-        result = evaluate(prepared, cell, end=end or cell.window.end, statistics=no_tests)
-        tested = _tested_part(result)
-        design = event_design(tested)
-        banks = draw_banks(design, settings.placebos, settings.seed, settings.null)
-        for c, info in enumerate(design.cells.iter_rows(named=True)):
-            events = design.cell_events(c)
-            bank = banks[c]
-            frame = design.values[c, design.frame(c)]
-            baseline = float(stat(frame)) if frame.size else np.nan
-            if bank is None:
-                observed, null = np.nan, np.full(settings.placebos, np.nan)
-            else:
-                observed = float(stat(design.values[c, events]))
-                null = stat(design.values[c][bank])
-            test = placebo_test(np.array([observed]), null[None, :])
-            sd = test.null_std[0]
-            z = (observed - test.null_mean[0]) / sd if sd and sd > 0 else np.nan
-            zn = (null - test.null_mean[0]) / sd if sd and sd > 0 else np.full(settings.placebos, np.nan)
-            z_obs.append(z)
-            z_null.append(zn)
-            rows.append(
-                {
-                    **{a.name: v for a, v in zip(axes, combo)},
-                    "condition": result.condition,
-                    "decluster": f"{cell.decluster.gap.label} {cell.decluster.mode}" if cell.decluster else "none",
-                    **info,
-                    "n": int(events.size),
-                    "statistic": statistic,
-                    "observed": observed,
-                    "baseline": baseline,
-                    "difference": observed - baseline,
-                    "p_placebo": float(test.p_two_sided[0]),
-                    "z": z,
-                }
-            )
+    shared = _Grid(_tested_only(prepared), settings, statistic, end)
+    cell_results = (executor or SerialExecutor()).imap(_cell_tests, cells, shared=shared)
+    for combo, (cell_rows, cell_z, cell_null) in progress.track(zip(combos, cell_results), "sweep: grid cells", total=len(combos)):
+        rows += [{**{a.name: v for a, v in zip(axes, combo)}, **row} for row in cell_rows]
+        z_obs += cell_z
+        z_null += cell_null
     z_obs_arr, z_null_arr = np.array(z_obs), np.vstack(z_null)
     ledger = pl.DataFrame(rows).with_columns(pl.Series("p_romano_wolf", maxstat_stepdown(z_obs_arr, z_null_arr)))
     ledger = ledger.with_columns(pl.col(pl.Float64).fill_nan(None))
@@ -246,9 +220,75 @@ def run_sweep(
     return SweepResult(ledger=ledger, verdict=verdict, confirmation=confirmation, axes=tuple(axes))
 
 
-def _tested_part(result: StudyResult) -> StudyResult:
-    from dataclasses import replace
+@dataclass(frozen=True)
+class _Grid:
+    """What every cell of a sweep shares (sent to each worker once)."""
 
+    prepared: PreparedData
+    settings: Any
+    statistic: str
+    end: dt.date | None
+
+
+def _tested_only(prepared: PreparedData) -> PreparedData:
+    """``prepared`` without the outcomes no test uses (the implicit chart path): the cells
+    only test, and the path is ~90% of the rows, so this is what workers need to receive."""
+    tested = pl.col("measure").is_in(prepared.measures["tested"])
+    return replace(prepared, all_outcomes=prepared.all_outcomes.filter(tested))
+
+
+def _cell_tests(grid: _Grid, cell: Study) -> tuple[list[dict[str, Any]], list[float], list[np.ndarray]]:
+    """One grid cell: its ledger rows (without the axis values), and per row the
+    studentized statistic and its placebo draws, for the grid-wide snooping control.
+
+    Module-level, so an executor can send it to worker processes.
+    """
+    from eventstudy.inference.design import event_design
+    from eventstudy.inference.placebo import STATISTICS, placebo_test
+    from eventstudy.inference.significance import draw_banks
+
+    settings, statistic = grid.settings, grid.statistic
+    stat = STATISTICS[statistic]
+    no_tests = settings.model_copy(update={"placebos": 0})
+    result = evaluate(grid.prepared, cell, end=grid.end or cell.window.end, statistics=no_tests)
+    tested = _tested_part(result)
+    design = event_design(tested)
+    banks = draw_banks(design, settings.placebos, settings.seed, settings.null)
+    rows, z_obs, z_null = [], [], []
+    for c, info in enumerate(design.cells.iter_rows(named=True)):
+        events = design.cell_events(c)
+        bank = banks[c]
+        frame = design.values[c, design.frame(c)]
+        baseline = float(stat(frame)) if frame.size else np.nan
+        if bank is None:
+            observed, null = np.nan, np.full(settings.placebos, np.nan)
+        else:
+            observed = float(stat(design.values[c, events]))
+            null = stat(design.values[c][bank])
+        test = placebo_test(np.array([observed]), null[None, :])
+        sd = test.null_std[0]
+        z = (observed - test.null_mean[0]) / sd if sd and sd > 0 else np.nan
+        zn = (null - test.null_mean[0]) / sd if sd and sd > 0 else np.full(settings.placebos, np.nan)
+        z_obs.append(z)
+        z_null.append(zn)
+        rows.append(
+            {
+                "condition": result.condition,
+                "decluster": f"{cell.decluster.gap.label} {cell.decluster.mode}" if cell.decluster else "none",
+                **info,
+                "n": int(events.size),
+                "statistic": statistic,
+                "observed": observed,
+                "baseline": baseline,
+                "difference": observed - baseline,
+                "p_placebo": float(test.p_two_sided[0]),
+                "z": z,
+            }
+        )
+    return rows, z_obs, z_null
+
+
+def _tested_part(result: StudyResult) -> StudyResult:
     tested = pl.col("measure").is_in(result.tested_measures)
     return replace(result, outcomes=result.outcomes.filter(tested), baseline_outcomes=result.baseline_outcomes.filter(tested))
 
