@@ -44,6 +44,7 @@ def build_parser() -> argparse.ArgumentParser:
     run.add_argument("--pull", action="store_true", help="download (or update) the study's series into the cache first")
     run.add_argument("--cache-dir", help="download cache (overrides $EVENTSTUDY_CACHE)")
     _statistics_options(run)
+    _executor_options(run, "a universe study's symbol blocks")
 
     sweep = commands.add_parser("sweep", help="run every combination of a parameter grid, with data-snooping control")
     sweep.add_argument("study", help="the study file (YAML)")
@@ -58,6 +59,7 @@ def build_parser() -> argparse.ArgumentParser:
     sweep.add_argument("--format", "-f", choices=["table", "markdown", "json", "html"], default="table")
     sweep.add_argument("--quiet", "-q", action="store_true", help="no progress bars or messages on stderr")
     _statistics_options(sweep)
+    _executor_options(sweep, "the grid cells")
 
     calibrate = commands.add_parser(
         "calibrate", help="how often each test rejects on this study's own data when nothing is there",
@@ -112,6 +114,32 @@ def _statistics_options(parser: argparse.ArgumentParser) -> None:
     group.add_argument("--null", help="placebo null: runs (default), matched or circular (or a registered sampler)")
 
 
+def _executor_options(parser: argparse.ArgumentParser, what: str) -> None:
+    from eventstudy.executor import EXECUTORS
+
+    group = parser.add_argument_group(f"where {what} run")
+    group.add_argument("--executor", choices=EXECUTORS,
+                       help="serial (this process), processes (a local process pool; the default) or dask (a Dask cluster; "
+                            "needs pip install 'eventstudy[dask]'); default: $EVENTSTUDY_EXECUTOR, else processes")
+    group.add_argument("--dask-address", metavar="ADDR",
+                       help="a running Dask scheduler, e.g. tcp://host:8786 (default: $EVENTSTUDY_DASK_ADDRESS; "
+                            "without one, --executor dask starts a local cluster)")
+    group.add_argument("--workers", type=_positive, metavar="N", help="worker processes (default: this machine's CPUs)")
+
+
+def _executor(args: argparse.Namespace):  # -> Executor; the import stays lazy
+    from eventstudy.executor import get_executor
+
+    return get_executor(args.executor, address=args.dask_address, workers=args.workers)
+
+
+def _positive(text: str) -> int:
+    value = _non_negative(text)
+    if value < 1:
+        raise argparse.ArgumentTypeError(f"{text!r} must be 1 or more")
+    return value
+
+
 def _non_negative(text: str) -> int:
     try:
         value = int(text)
@@ -132,14 +160,15 @@ def _run(args: argparse.Namespace) -> int:
         data_dir=args.data_dir, start=args.start, end=args.end, cache_dir=args.cache_dir,
         seed=args.seed, placebos=args.placebos, null=args.null,
     )
-    try:
-        with progress.task(f"running {args.study}") as _:
-            result = run(args.study, pull=args.pull, **options)
-    except MissingDataError as exc:
-        if args.pull or not offer_pull(exc):  # a question on the terminal: no progress bar around it
-            raise
-        with progress.task(f"running {args.study}") as _:
-            result = run(args.study, pull=True, **options)
+    with _executor(args) as executor:
+        try:
+            with progress.task(f"running {args.study}") as _:
+                result = run(args.study, pull=args.pull, executor=executor, **options)
+        except MissingDataError as exc:
+            if args.pull or not offer_pull(exc):  # a question on the terminal: no progress bar around it
+                raise
+            with progress.task(f"running {args.study}") as _:
+                result = run(args.study, pull=True, executor=executor, **options)
     page = None
     if args.output:
         from eventstudy.report import write_report
@@ -181,10 +210,11 @@ def _sweep(args: argparse.Namespace) -> int:
     for text in args.grid:
         axis = parse_axis(text)
         axes[axis.name] = axis
-    result = run_sweep(
-        study, list(axes.values()), data_dir=args.data_dir, statistic=args.statistic, confirm_from=args.confirm_from,
-        top=args.top, seed=args.seed, placebos=args.placebos, null=args.null,
-    )
+    with _executor(args) as executor:
+        result = run_sweep(
+            study, list(axes.values()), data_dir=args.data_dir, statistic=args.statistic, confirm_from=args.confirm_from,
+            top=args.top, seed=args.seed, placebos=args.placebos, null=args.null, executor=executor,
+        )
     document = json.dumps({"verdict": result.verdict, "ledger": result.ledger.to_dicts(),
                            "confirmation": result.confirmation.to_dicts()}, default=str, indent=2) + "\n"
     page = None

@@ -131,12 +131,14 @@ def run(
     data_dir: str | Path | None = None,
     start: dt.date | str | None = None,
     end: dt.date | str | None = None,
+    executor: Any = None,
     **overrides: Any,
 ) -> StudyResult:
     """Load (if given a path) and run a study.
 
     ``overrides`` replace keys of the study's ``statistics:`` block (``seed``,
-    ``placebos``, ``null``, ``alpha``, ``ci``).
+    ``placebos``, ``null``, ``alpha``, ``ci``). ``executor`` (:mod:`eventstudy.executor`)
+    runs a universe study's symbol blocks; a study of named series has nothing to split.
 
     Examples
     --------
@@ -146,7 +148,7 @@ def run(
     """
     if not isinstance(study, Study):
         study = load_study(study)
-    return run_study(study, data_dir=data_dir, start=start, end=end, **overrides)
+    return run_study(study, data_dir=data_dir, start=start, end=end, executor=executor, **overrides)
 
 
 @dataclass(frozen=True)
@@ -217,14 +219,20 @@ def run_study(
     end: dt.date | str | None = None,
     cache_dir: str | Path | None = None,
     pull: bool = False,
+    executor: Any = None,
     **overrides: Any,
 ) -> StudyResult:
-    """Run a validated study; ``start``/``end`` override its window, ``overrides`` its statistics."""
+    """Run a validated study; ``start``/``end`` override its window, ``overrides`` its statistics,
+    ``executor`` runs a universe study's symbol blocks."""
     statistics = _statistics(study, overrides)
     if study.universe is not None:
+        import inspect
+
         from eventstudy.universe import run_universe
 
-        return run_universe(study, data_dir=data_dir, start=start, end=end, statistics=statistics, cache_dir=cache_dir, pull=pull)
+        # passed only where run_universe takes it (its executor wiring lands separately)
+        spread = {"executor": executor} if executor is not None and "executor" in inspect.signature(run_universe).parameters else {}
+        return run_universe(study, data_dir=data_dir, start=start, end=end, statistics=statistics, cache_dir=cache_dir, pull=pull, **spread)
     extra = [statistics.baseline.when] if statistics.baseline is not None else []
     started = time.perf_counter()
     prepared = prepare(study, data_dir=data_dir, conditions=extra, cache_dir=cache_dir, pull=pull)

@@ -12,7 +12,8 @@ A grid axis is written ``NAME=v1,v2,...`` (``--grid`` on the command line, or a
 
 Features and evaluator outcomes are computed once for the whole grid
 (:func:`eventstudy.study.prepare`); each cell only re-evaluates its condition, events and
-statistics. Every cell's placebo draws use the same seed, so the best cell can be judged
+statistics. The cells are independent, so an executor (:mod:`eventstudy.executor`) can
+run them on a local process pool or a Dask cluster, with the same ledger. Every cell's placebo draws use the same seed, so the best cell can be judged
 against the best a grid of pure chance produces: White's Reality Check, Hansen's SPA and
 Romano-Wolf step-down p-values (:mod:`eventstudy.inference.snooping`). With
 ``confirm_from``, cells are ranked on the period before that date only, and the best are
