@@ -49,6 +49,8 @@ __all__ = [
     "find_data_dir",
     "load_prices",
     "load_prices_any",
+    "read_long_block",
+    "read_long_dates",
     "resolve_data_dir",
 ]
 
@@ -584,18 +586,28 @@ def _open_expr(file: _File, schema: pl.Schema) -> pl.Expr:
     return pl.when(value > 0).then(value).otherwise(None).alias(_OPEN)
 
 
-def _validated(file: _File, wanted_upper: Sequence[str] | None) -> pl.DataFrame:
+def _validated(file: _File, wanted_upper: Sequence[str] | None, exact: Sequence[str] | None = None) -> pl.DataFrame:
     """Read ``file`` once and flag each row's first problem (vectorized).
 
     Returns the columns ``_ROW, _SYM, _DRAW, _CRAW, _DATE, _CLOSE, _PREV_ROW,
     _PREV_DATE, _PROBLEM``. For a long file only the rows whose symbol matches
-    ``wanted_upper`` (ignoring case) are read and checks run per symbol.
+    ``wanted_upper`` (ignoring case) are read and checks run per symbol; ``exact``
+    instead matches the symbol column's values as they are (no case or space folding),
+    which a Parquet scan can push down to skip row groups: the fast path for reading a
+    universe block by block.
     """
     date_col, close_col = _require_columns(file)
     lf = _scan(file)
     try:
         schema = lf.collect_schema()
-        if wanted_upper is not None:
+        if exact is not None:
+            assert file.symbol is not None
+            sym = pl.col(file.symbol).cast(pl.String)
+            block = sorted(exact)
+            lf = lf.filter(sym.is_between(pl.lit(block[0]), pl.lit(block[-1])) & sym.is_in(block)).select(
+                _ROW, sym.alias(_SYM), pl.col(date_col).alias(_DRAW), pl.col(close_col).alias(_CRAW), _open_expr(file, schema)
+            )
+        elif wanted_upper is not None:
             assert file.symbol is not None
             sym = pl.col(file.symbol).cast(pl.String).str.strip_chars()
             lf = lf.filter(sym.str.to_uppercase().is_in(list(wanted_upper))).select(
@@ -610,9 +622,17 @@ def _validated(file: _File, wanted_upper: Sequence[str] | None) -> pl.DataFrame:
                 lf = lf.filter(pl.col(_DRAW).is_not_null() | pl.col(_CRAW).is_not_null())
         date_empty, date = _date_exprs(file, schema[date_col])
         close_empty, close_missing, close = _close_exprs(file, schema[close_col])
+        previous = lambda c: pl.col(c).shift(1).over(_SYM)  # noqa: E731
+        if exact is not None:
+            lf = lf.collect().lazy()
+            if lf.select(pl.col(_SYM).is_sorted()).collect().item():
+                # each symbol's rows are contiguous: a shift of the whole column is the
+                # previous row of the same symbol wherever the symbol did not change
+                same = pl.col(_SYM) == pl.col(_SYM).shift(1)
+                previous = lambda c: pl.when(same).then(pl.col(c).shift(1))  # noqa: E731
         lf = lf.with_columns(date.alias(_DATE), close.alias(_CLOSE)).with_columns(
-            pl.col(_DATE).shift(1).over(_SYM).alias(_PREV_DATE),
-            pl.col(_ROW).shift(1).over(_SYM).alias(_PREV_ROW),
+            previous(_DATE).alias(_PREV_DATE),
+            previous(_ROW).alias(_PREV_ROW),
         )
         problem = (
             pl.when(date_empty).then(_DATE_EMPTY)
@@ -781,6 +801,49 @@ def _load_from_long_files(
         frames.append(joined)
         found.update((symbol, file.path) for symbol in mine)
     return frames, found
+
+
+def read_long_block(path: Path, symbols: Sequence[str]) -> pl.DataFrame:
+    """Validated ``date, symbol, close, open`` rows of ``symbols`` from one long file,
+    sorted by symbol then date.
+
+    ``symbols`` are values of the file's symbol column as written. Only those rows are
+    read (a Parquet file sorted by symbol skips the other row groups), and a bad row
+    raises the same DataError, naming the file and the line or row, as a whole-file load.
+    """
+    file = _inspect(path)
+    if file.symbol is None:
+        raise DataError(
+            f"{path.name}: no symbol column (symbol, ticker, name, code)",
+            location=Location(path=str(path)),
+            hint="universe data files are long: date, symbol, close",
+        )
+    if not symbols:
+        return pl.DataFrame(schema={"date": pl.Date, "symbol": pl.String, "close": pl.Float64, "open": pl.Float64})
+    rows = _validated(file, None, exact=symbols)
+    bad = rows.filter(pl.col(_PROBLEM).is_not_null())
+    if not bad.is_empty():
+        value = bad[_SYM][int(bad[_ROW].arg_min() or 0)]
+        _check(file, rows.filter(pl.col(_SYM) == value), value)
+    out = _output(rows).with_columns(pl.col("open").cast(pl.Float64))
+    # valid rows have ascending dates per symbol: sorted already if the symbols are
+    return out if out["symbol"].is_sorted() else out.sort("symbol", "date", maintain_order=True)
+
+
+def read_long_dates(path: Path) -> tuple[pl.Series, int]:
+    """The distinct dates of a long file (parsed as the loaders parse them; unparseable
+    ones are left to the block reads to report) and its number of rows."""
+    file = _inspect(path)
+    date_col, _ = _require_columns(file)
+    lf = _scan(file)
+    try:
+        schema = lf.collect_schema()
+        _, parsed = _date_exprs(file, schema[date_col])
+        dates = lf.select(pl.col(date_col).alias(_DRAW)).select(parsed.alias("date")).unique().drop_nulls().collect()
+        rows = lf.select(pl.len()).collect().item()
+    except (pl.exceptions.PolarsError, OSError) as exc:
+        raise _unreadable(file.path, file.fmt, exc) from exc
+    return dates.to_series().cast(pl.Date), int(rows)
 
 
 def _not_found(

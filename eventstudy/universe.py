@@ -28,12 +28,12 @@ from typing import Any
 import numpy as np
 import polars as pl
 
-from eventstudy.conditions import SELF, compile_condition, parse, required_features, resolve
+from eventstudy import progress
+from eventstudy.conditions import SELF, parse, required_features, resolve
 from eventstudy.config import Study
 from eventstudy.errors import ConfigError, DataError
-from eventstudy.evaluators import UNIVERSE, EvaluationContext, Evaluator, build_evaluators
+from eventstudy.evaluators import Evaluator, build_evaluators
 from eventstudy.events import decluster, gap_thresholds
-from eventstudy.features import FeatureRequest, column_name, compute_features
 from eventstudy.timeline import build_timeline
 
 __all__ = ["UniverseData", "prepare_universe", "universe_symbols"]
@@ -90,10 +90,13 @@ class UniverseData:
         ``measure, asset, horizon, horizon_days`` of each outcome cell, in order.
     values
         One ``(symbols, days)`` float32 array per cell; NaN = no value (pending, no data).
-    remaining
-        Per cell, ``(symbols, days)`` int16 trading days still needed (0 = not pending).
-    hits
-        ``(symbols, days)`` bool: the condition held (before window and declustering).
+    pending
+        Per cell, the pending values as ``(flat index, days_remaining)``, sorted by flat
+        index (``symbol * days + day``); every other value is complete or missing.
+    hit_flat, hit_position
+        Where the condition held (trigger applied; before window and declustering), as
+        flat indices in row-major order, and each one's position among its symbol's own
+        trading days.
     present
         ``(symbols, days)`` bool: the symbol has a close that day (and the market too).
     values_frame
@@ -104,184 +107,215 @@ class UniverseData:
     symbols: list[str]
     cells: pl.DataFrame
     values: list[np.ndarray]
-    remaining: list[np.ndarray]
-    hits: np.ndarray
+    pending: list[tuple[np.ndarray, np.ndarray]]
+    hit_flat: np.ndarray
+    hit_position: np.ndarray
     present: np.ndarray
     values_frame: pl.DataFrame
     market: pl.DataFrame | None
     measures: dict[str, Any]
     notes: list[str] = field(default_factory=list)
 
-
-def _block_panel(prices: pl.DataFrame, market: pl.DataFrame | None, self_requests: list[FeatureRequest]) -> pl.DataFrame:
-    """Per-symbol features of one block of symbols, joined with the market by date."""
-    requests = [("close", ())] + [(r.name, tuple(r.args)) for r in self_requests if r.name != "close"]
-    feats = compute_features(prices, requests)
-    feats = feats.rename({c: column_name(SELF, *_split_key(c)) for c in feats.columns if c not in ("date", "symbol")})
-    if market is not None:
-        feats = feats.join(market, on="date", how="inner")
-    return feats.sort("symbol", "date")
-
-
-def _indices(frame: pl.DataFrame, sym_code: dict[str, int], days: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
-    """(symbol index, day index) of each row: a dictionary lookup and a binary search."""
-    s_idx = frame["symbol"].replace_strict(sym_code, return_dtype=pl.Int32).to_numpy()
-    d_idx = np.searchsorted(days, frame["date"].to_numpy())
-    return s_idx, d_idx
+    def days_remaining(self, cell: int, flat: np.ndarray) -> np.ndarray:
+        """``days_remaining`` of cell ``cell`` at flat indices ``flat`` (0: not pending)."""
+        where, remaining = self.pending[cell]
+        out = np.zeros(flat.size, dtype=np.int64)
+        if where.size:
+            at = np.clip(np.searchsorted(where, flat), 0, where.size - 1)
+            found = where[at] == flat
+            out[found] = remaining[at[found]]
+        return out
 
 
-def _runs(out: pl.DataFrame) -> list[tuple[tuple, pl.DataFrame]]:
-    """The contiguous runs of one cell each in an evaluator's output (cells are emitted one
-    after another), without a hash group-by over every row."""
-    if out.is_empty():
-        return []
-    change = (
-        (pl.col("measure") != pl.col("measure").shift(1))
-        | (pl.col("asset") != pl.col("asset").shift(1))
-        | (pl.col("horizon_days") != pl.col("horizon_days").shift(1))
-    ).fill_null(True)
-    starts = np.flatnonzero(out.select(change).to_series().to_numpy())
-    ends = np.append(starts[1:], out.height)
-    runs: dict[tuple, list[pl.DataFrame]] = {}
-    for a, b in zip(starts, ends):
-        part = out.slice(int(a), int(b - a))
-        key = tuple(part.row(0, named=True)[k] for k in ("measure", "asset", "horizon", "horizon_days"))
-        runs.setdefault(key, []).append(part)
-    return [(k, v[0] if len(v) == 1 else pl.concat(v)) for k, v in runs.items()]
-
-
-def _split_key(key: str) -> tuple[str, tuple[int, ...]]:
-    if "(" not in key:
-        return key, ()
-    name, args = key[:-1].split("(", 1)
-    return name, tuple(int(a) for a in args.split(","))
+BLOCK_ROWS = 2_000_000
+"""Rows per block of symbols (about): small enough that a block's working frames stay
+in the low hundreds of MB, large enough that per-block overhead is noise."""
 
 
 def prepare_universe(
     study: Study,
     prices: pl.DataFrame,
     symbols: Sequence[str],
-    conditions: Sequence[str] = (),
-    block_size: int = 250,
+    *,
+    panel_file: Path | None = None,
+    block_rows: int = BLOCK_ROWS,
+    executor: Any = None,
 ) -> UniverseData:
-    """Features, condition days and outcome arrays for every symbol, block by block."""
+    """Features, condition days and outcome arrays for every symbol, block by block.
+
+    ``prices`` holds the market series and, unless ``panel_file`` is given, the
+    universe's symbols. With ``panel_file`` (a long Parquet file) each block is read from
+    the file when it is processed, so the panel is never in memory as a frame: memory is
+    the outcome arrays (4 bytes per symbol-day per cell) plus a few blocks in flight.
+    ``executor`` (:mod:`eventstudy.executor`) runs the blocks; None runs them here.
+    """
+    import time
+
+    from eventstudy.blocks import BlockShared
+    from eventstudy import blocks as _blocks
+    run_block = _blocks.run_block
+
+    clock = time.perf_counter()
+    timings: dict[str, float] = {}
     series = list(study.series)
-    nodes = [resolve(parse(text), series, universe=True) for text in (study.when, *conditions)]
-    requests: list[FeatureRequest] = list(dict.fromkeys(r for n in nodes for r in required_features(n)))
-    self_requests = [r for r in requests if r.series == SELF]
-    market_requests = [r for r in requests if r.series != SELF]
-    market_symbols = set(study.series.values())
+    node = resolve(parse(study.when), series, universe=True)
+    market_requests = [r for r in dict.fromkeys(required_features(node)) if r.series != SELF]
+    market_symbols = list(dict.fromkeys(study.series.values()))
+    market_prices = prices.filter(pl.col("symbol").is_in(market_symbols))
     market = None
     if study.series:
-        market = build_timeline(
-            prices.filter(pl.col("symbol").is_in(list(market_symbols))), study.series, market_requests,
-            align=study.data.align, max_stale=study.data.max_stale,
-        )
-    stocks = prices.filter(pl.col("symbol").is_in(list(symbols)))
-    found = set(stocks["symbol"].unique().to_list())
+        market = build_timeline(market_prices, study.series, market_requests, align=study.data.align, max_stale=study.data.max_stale)
+
+    if panel_file is None:
+        stocks = prices.filter(pl.col("symbol").is_in(list(symbols))).sort("symbol", "date")
+        found = set(stocks["symbol"].unique().to_list())
+        dates = stocks["date"].unique()
+        rows = stocks.height
+    else:
+        stocks = None
+        found = set(symbols)
+        dates, rows = _file_dates(panel_file)
     symbols = sorted(s for s in symbols if s in found)  # sorted: each block is one slice
-    days_series = stocks["date"].unique().sort()
+    days_series = dates.sort()
     if market is not None:
         days_series = days_series.filter(days_series.is_in(market["date"].implode()))
-    days = days_series.to_numpy()
-    day_index = pl.DataFrame({"date": days_series, "_d": np.arange(len(days), dtype=np.int32)})
-    sym_index = pl.DataFrame({"symbol": symbols, "_s": np.arange(len(symbols), dtype=np.int32)})
-
-    condition = compile_condition(nodes[0], over="symbol")
-    evaluators = build_evaluators(study.evaluators)
+        market = market.filter(pl.col("date").is_in(days_series.implode())).sort("date")
+    days = days_series.to_numpy().astype("datetime64[D]")
     shape = (len(symbols), len(days))
-    hits = np.zeros(shape, dtype=bool)
+    shared = BlockShared(
+        study=study,
+        days=days.astype(np.int64).astype(np.int32),
+        symbol_offset={s: i for i, s in enumerate(symbols)},
+        market=market,
+        market_prices=market_prices.select("date", "symbol", "close", "open"),
+        source=panel_file,
+    )
+    per_block = max(1, int(block_rows // max(1, rows // max(1, len(symbols)))))
+    blocks = [symbols[i : i + per_block] for i in range(0, len(symbols), per_block)]
+    timings["calendar_s"] = time.perf_counter() - clock
+
     present = np.zeros(shape, dtype=bool)
     values: dict[tuple, np.ndarray] = {}
-    remaining: dict[tuple, np.ndarray] = {}
+    pending: dict[tuple, list[tuple[np.ndarray, np.ndarray]]] = {}
     cell_order: list[tuple] = []
+    hit_flat, hit_position, kept_values = [], [], []
+    evaluators = build_evaluators(study.evaluators)
     measures: dict[str, Any] = {"table": [], "tested": [], "units": {}, "titles": {}, "order": [], "hidden": []}
-    value_cols = [column_name(SELF, "close", ())] + [
-        column_name(r.series, r.name, tuple(r.args)) for r in requests if r.name not in ("close",) and not r.name.startswith("at_")
-    ]
-    kept_values = []
-    stocks = stocks.sort("symbol", "date")
-    runs = stocks.group_by("symbol", maintain_order=True).len()
-    starts = np.concatenate([[0], np.cumsum(runs["len"].to_numpy())[:-1]]).astype(np.int64)
-    offsets = dict(zip(runs["symbol"].to_list(), (int(x) for x in starts)))
-    lengths = dict(zip(runs["symbol"].to_list(), runs["len"].to_list()))
-    sym_code = {sym: i for i, sym in enumerate(symbols)}
-    market_prices = prices.filter(pl.col("symbol").is_in(list(market_symbols)))
-    for start in range(0, len(symbols), block_size):
-        block = symbols[start : start + block_size]
-        first, last = block[0], block[-1]
-        # symbols are sorted and contiguous in `stocks`: a block is one zero-copy slice
-        block_prices = stocks.slice(offsets[first], offsets[last] + lengths[last] - offsets[first])
-        panel = _block_panel(block_prices, market, self_requests)
-        panel = panel.with_columns(condition.fill_null(False).alias("_hit"))
-        s_idx, d_idx = _indices(panel, sym_code, days)
-        present[s_idx, d_idx] = True
-        hit = panel["_hit"].to_numpy()
-        hits[s_idx[hit], d_idx[hit]] = True
-        kept_values.append(panel.filter("_hit").select("date", "symbol", *[c for c in value_cols if c in panel.columns]))
-        anchors = panel.select("date", "symbol")
-        context = EvaluationContext(
-            prices=pl.concat([block_prices.select("date", "symbol", "close", "open"), market_prices.select("date", "symbol", "close", "open")]),
-            series=study.series, universe=tuple(block), universe_label=study.universe.label, all_rows=True,
-        )
-        for evaluator in evaluators:
-            out = evaluator.evaluate(context, anchors)
-            out = out.filter(pl.col("symbol").is_in(block) & pl.col("date").is_in(days_series.implode()))
-            _describe(evaluator, out, measures)
-            seen: dict[tuple, tuple[np.ndarray, np.ndarray]] = {}
-            for key, part in _runs(out):
-                if key not in values:
-                    values[key] = np.full(shape, np.nan, dtype=np.float32)
-                    remaining[key] = np.zeros(shape, dtype=np.int16)
-                    cell_order.append(key)
-                # the cells of one evaluator call share their rows: index them once
-                signature = (part.height, part.row(0)[7], part.row(0)[0], part.row(-1)[7], part.row(-1)[0])
-                if signature not in seen:
-                    seen[signature] = _indices(part, sym_code, days)
-                ps, pd_ = seen[signature]
-                values[key][ps, pd_] = part["value"].fill_null(np.nan).to_numpy().astype(np.float32)
-                remaining[key][ps, pd_] = part["days_remaining"].fill_null(0).to_numpy().astype(np.int16)
+
+    def tasks():
+        for block in blocks:
+            if stocks is None:
+                yield (block, None)
+            else:  # symbols are sorted and contiguous in `stocks`: a block is one slice
+                lo = int(stocks["symbol"].search_sorted(block[0], side="left"))
+                hi = int(stocks["symbol"].search_sorted(block[-1], side="right"))
+                yield (block, stocks.slice(lo, hi - lo))
+
+    if executor is None:
+        results = _threaded(lambda task: run_block(shared, task[0], task[1]), tasks(), len(blocks))
+    else:
+        results = executor.imap(_block_task, list(tasks()), shared=shared)
+    clock = time.perf_counter()
+    for result in progress.track(results, "symbol blocks", total=len(blocks)):
+        present.ravel()[result.flat] = True
+        hit_flat.append(result.flat[result.hit_rows])
+        hit_position.append(result.hit_position)
+        kept_values.append(result.hit_values)
+        for index, measure in result.measures:
+            _describe(evaluators[index], measure, measures)
+        for key, vals, flat, pend in zip(result.cells, result.values, result.cell_flat, result.pending):
+            if key not in values:
+                values[key] = np.full(shape, np.nan, dtype=np.float32)
+                pending[key] = []
+                cell_order.append(key)
+            values[key].ravel()[result.flat if flat is None else flat] = vals
+            if pend[0].size:
+                pending[key].append(pend)
+    timings["blocks_s"] = time.perf_counter() - clock
     cells = pl.DataFrame(cell_order, schema={"measure": pl.String, "asset": pl.String, "horizon": pl.String, "horizon_days": pl.Int64}, orient="row")
-    return UniverseData(
+    flats = np.concatenate(hit_flat) if hit_flat else np.zeros(0, dtype=np.int64)
+    order = np.argsort(flats, kind="stable")
+    data = UniverseData(
         days=days,
         symbols=list(symbols),
         cells=cells,
         values=[values[k] for k in cell_order],
-        remaining=[remaining[k] for k in cell_order],
-        hits=hits,
+        pending=[_merge_pending(pending[k]) for k in cell_order],
+        hit_flat=flats[order],
+        hit_position=(np.concatenate(hit_position) if hit_position else np.zeros(0, dtype=np.int64))[order],
         present=present,
-        values_frame=pl.concat(kept_values) if kept_values else pl.DataFrame(),
+        values_frame=pl.concat(kept_values, how="vertical_relaxed") if kept_values else pl.DataFrame(),
         market=market,
         measures=measures,
     )
+    data.measures["timings"] = {k: round(v, 4) for k, v in timings.items()}
+    return data
 
 
-def _describe(evaluator: Evaluator, out: pl.DataFrame, measures: dict[str, Any]) -> None:
-    for measure in out["measure"].unique(maintain_order=True).to_list():
-        if measure in measures["units"]:
-            continue
-        measures["order"].append(measure)
-        measures["units"][measure] = evaluator.units.get(measure, "fraction")
-        measures["titles"][measure] = evaluator.describe(measure)
-        if evaluator.table:
-            measures["table"].append(measure)
-        if evaluator.tested:
-            measures["tested"].append(measure)
+def _threaded(fn: Any, items: Any, count: int) -> Any:
+    """``fn`` over ``items`` in a small thread pool, results in order, at most two ahead.
+
+    polars and numpy release the GIL in their kernels, so blocks overlap on the cores of
+    this machine without pickling anything; one item (or one core) runs inline."""
+    import os
+    from concurrent.futures import ThreadPoolExecutor
+
+    workers = min(len(os.sched_getaffinity(0)) if hasattr(os, "sched_getaffinity") else (os.cpu_count() or 1), count)
+    if workers <= 1:
+        yield from map(fn, items)
+        return
+    with ThreadPoolExecutor(max_workers=workers) as pool:
+        pending: list[Any] = []
+        for item in items:
+            pending.append(pool.submit(fn, item))
+            if len(pending) > workers:
+                yield pending.pop(0).result()
+        for future in pending:
+            yield future.result()
+
+
+def _block_task(shared: Any, task: tuple[list[str], pl.DataFrame | None]) -> Any:
+    """One block, as an executor task (module level, so it pickles by reference)."""
+    from eventstudy.blocks import run_block
+
+    return run_block(shared, task[0], task[1])
+
+
+def _merge_pending(parts: list[tuple[np.ndarray, np.ndarray]]) -> tuple[np.ndarray, np.ndarray]:
+    if not parts:
+        return np.zeros(0, dtype=np.int64), np.zeros(0, dtype=np.int16)
+    flat = np.concatenate([p[0] for p in parts])
+    remaining = np.concatenate([p[1] for p in parts])
+    order = np.argsort(flat, kind="stable")
+    return flat[order], remaining[order]
+
+
+def _file_dates(path: Path) -> tuple[pl.Series, int]:
+    """The distinct dates of a long Parquet file, and its row count (one column read)."""
+    from eventstudy.data import read_long_dates
+
+    return read_long_dates(path)
+
+
+def _describe(evaluator: Evaluator, measure: str, measures: dict[str, Any]) -> None:
+    if measure in measures["units"]:
+        return
+    measures["order"].append(measure)
+    measures["units"][measure] = evaluator.units.get(measure, "fraction")
+    measures["titles"][measure] = evaluator.describe(measure)
+    if evaluator.table:
+        measures["table"].append(measure)
+    if evaluator.tested:
+        measures["tested"].append(measure)
 
 
 def universe_events(data: UniverseData, study: Study, start: dt.date | None, end: dt.date | None) -> pl.DataFrame:
     """Raw events ``(symbol, date, position, kept)``: condition days in the window,
     declustered per symbol on the symbol's own trading days (or calendar gap)."""
-    in_window = np.ones(len(data.days), dtype=bool)
-    days64 = data.days.astype("datetime64[D]")
-    if start is not None:
-        in_window &= days64 >= np.datetime64(start)
-    if end is not None:
-        in_window &= days64 <= np.datetime64(end)
-    s_idx, d_idx = np.nonzero(data.hits & in_window[None, :])  # row-major: by symbol, then day
-    # each symbol's own trading-day positions: cumulative count of days it has a close
-    own_position = np.cumsum(data.present, axis=1) - 1
-    positions = own_position[s_idx, d_idx].astype(np.int64)
+    n_days = len(data.days)
+    s_idx, d_idx = data.hit_flat // n_days, data.hit_flat % n_days
+    inside = _window_mask(data.days, start, end)[d_idx]
+    s_idx, d_idx, positions = s_idx[inside], d_idx[inside], data.hit_position[inside].astype(np.int64)
     dates = pl.Series("date", data.days[d_idx]).cast(pl.Date)
     spec = study.decluster
     if spec is None or s_idx.size == 0:
@@ -291,7 +325,7 @@ def universe_events(data: UniverseData, study: Study, start: dt.date | None, end
         kept = decluster(keys, thresholds, spec.mode, groups=s_idx)
     return pl.DataFrame(
         {
-            "symbol": [data.symbols[i] for i in s_idx],
+            "symbol": pl.Series(data.symbols, dtype=pl.String)[s_idx] if s_idx.size else pl.Series([], dtype=pl.String),
             "date": dates,
             "position": positions,
             "kept": kept,
@@ -310,9 +344,15 @@ def run_universe(
     statistics: Any = None,
     cache_dir: str | Path | None = None,
     pull: bool = False,
-    block_size: int = 250,
+    block_rows: int = BLOCK_ROWS,
+    executor: Any = None,
 ) -> Any:
-    """Run a universe study end to end; returns a :class:`~eventstudy.study.StudyResult`."""
+    """Run a universe study end to end; returns a :class:`~eventstudy.study.StudyResult`.
+
+    A universe read from a long Parquet file (``universe: {data_file: x.parquet}``) is
+    streamed: each block of symbols is read from the file when it is processed.
+    ``executor`` (:func:`eventstudy.executor.get_executor`) runs the blocks elsewhere.
+    """
     import time
 
     from eventstudy.data import find_data_dir, load_prices_any
@@ -320,9 +360,10 @@ def run_universe(
     started = time.perf_counter()
     directory = find_data_dir(str(data_dir) if data_dir is not None else None, study.data.dir, study.path)
     symbols = universe_symbols(study, directory)
-    wanted = [*dict.fromkeys(study.series.values()), *symbols]
+    panel_file = _streamed_file(study, directory)
+    wanted = list(dict.fromkeys(study.series.values())) if panel_file is not None else [*dict.fromkeys(study.series.values()), *symbols]
     loaded = load_prices_any(wanted, data_dir=directory, cache_dir=cache_dir, provider=study.data.provider, pull=pull)
-    data = prepare_universe(study, loaded.frame, symbols, block_size=block_size)
+    data = prepare_universe(study, loaded.frame, symbols, panel_file=panel_file, block_rows=block_rows, executor=executor)
     data.notes.extend(loaded.notes)
     prepared_s = time.perf_counter() - started
     result = evaluate_universe(data, study, directory, start=start, end=end, statistics=statistics or study.statistics)
@@ -331,7 +372,19 @@ def run_universe(
 
     from eventstudy.study import source_ranges
 
-    return replace(result, sources=dict(loaded.sources), source_ranges=source_ranges(loaded.frame))
+    sources = dict(loaded.sources)
+    if panel_file is not None:
+        sources.update(dict.fromkeys(data.symbols, panel_file))
+    return replace(result, sources=sources, source_ranges=source_ranges(loaded.frame))
+
+
+def _streamed_file(study: Study, directory: Path | None) -> Path | None:
+    """The universe's long Parquet file, read block by block, if it has one."""
+    spec = study.universe
+    if spec is None or spec.data_file is None or directory is None:
+        return None
+    path = directory / str(spec.data_file)
+    return path if path.suffix.lower() == ".parquet" and path.is_file() else None
 
 
 def evaluate_universe(
@@ -356,9 +409,14 @@ def evaluate_universe(
     if not window.any():
         raise DataError(f"the window {start or 'open'} .. {end or 'open'} has no data: the universe has days {data.days[0]} .. {data.days[-1]}")
     s_idx, d_idx = kept["_s"].to_numpy(), kept["_d"].to_numpy()
+    flat = s_idx.astype(np.int64) * len(data.days) + d_idx
+
+    from eventstudy.inference.panel import CellMoments
 
     frames = []
     base_rows = []
+    # the baseline's moments, cell by cell on two threads (numpy releases the GIL)
+    moments = list(_threaded(lambda vals: CellMoments.of(vals, window), data.values, len(data.values)))
     for c, cell in enumerate(data.cells.iter_rows(named=True)):
         vals = data.values[c]
         frames.append(
@@ -368,18 +426,17 @@ def evaluate_universe(
                 pl.lit(cell["horizon_days"], dtype=pl.Int64).alias("horizon_days"),
                 pl.Series("value", vals[s_idx, d_idx].astype(np.float64)).fill_nan(None),
                 pl.lit(cell["measure"]).alias("measure"),
-                pl.Series("days_remaining", data.remaining[c][s_idx, d_idx].astype(np.int64)).replace(0, None),
+                pl.Series("days_remaining", data.days_remaining(c, flat)).replace(0, None),
             )
         )
-        window_values = vals[:, window]
-        finite = window_values[~np.isnan(window_values)].astype(np.float64)
+        base, n = moments[c].base, int(moments[c].base.n)
         base_rows.append(
             {
                 **cell,
-                "baseline_n": int(finite.size),
-                "baseline_mean": float(finite.mean()) if finite.size else None,
-                "baseline_median": float(np.median(finite)) if finite.size else None,
-                "baseline_pct_positive": float((finite > 0).mean()) if finite.size else None,
+                "baseline_n": n,
+                "baseline_mean": float(base.mean("mean")) if n else None,
+                "baseline_median": moments[c].median if n else None,
+                "baseline_pct_positive": float(base.mean("pct_positive")) if n else None,
             }
         )
     columns = ["date", "asset", "horizon", "horizon_days", "value", "measure", "days_remaining", "symbol"]
@@ -428,15 +485,22 @@ def evaluate_universe(
     from eventstudy.inference.panel import panel_significance, placebo_count
 
     started = time.perf_counter()
-    tests = panel_significance(data, kept, window, statistics)
+    tests = panel_significance(data, kept, window, statistics, moments)
     reps = placebo_count(statistics.placebos, kept.height)
-    if reps < statistics.placebos:
-        notes.append(f"placebos reduced from {statistics.placebos:,} to {reps:,} to bound the work ({kept.height:,} events)")
-    notes.append(
-        f"p-values: {reps:,} placebo sets that keep the events' dates and redraw their symbols among "
-        f"those with a value that day ('dates' null: is it the stock, not the day?), and that keep each symbol's "
-        f"event count at random days of its own ('symbols' null); t-tests cluster by date (seed {statistics.seed})"
-    )
+    if reps:
+        notes.append(
+            f"p-values: {reps:,} placebo sets that keep the events' dates and redraw their symbols among "
+            f"those with a value that day ('dates' null: is it the stock, not the day?), and that keep each symbol's "
+            f"event count at random days of its own ('symbols' null); t-tests cluster by date (seed {statistics.seed})"
+        )
+    else:
+        notes.append(
+            f"p-values: with {kept.height:,} events, {statistics.placebos:,} placebo sets would be "
+            f"{statistics.placebos * kept.height / 1e6:,.0f}M draws per cell; the 'dates' and 'symbols' nulls of the mean "
+            "and % positive come instead from their exact moments (a sum of that many independent draws is normal), "
+            "the max-statistic adjustment from their joint normal, and the median is not tested; "
+            f"t-tests cluster by date (seed {statistics.seed})"
+        )
     low = tests.filter((pl.col("statistic") == "mean") & (pl.col("n") > 0) & (pl.col("n_eff") < 10))
     if low.height:
         shown = ", ".join(f"{m} {a} {h} ({n:.1f})" for m, a, h, n in low.select("measure", "asset", "horizon", "n_eff").rows())

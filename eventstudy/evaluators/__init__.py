@@ -25,8 +25,9 @@ from __future__ import annotations
 from abc import ABC, abstractmethod
 from collections.abc import Mapping
 from dataclasses import dataclass
-from typing import TYPE_CHECKING, Annotated, ClassVar
+from typing import TYPE_CHECKING, Annotated, ClassVar, NamedTuple
 
+import numpy as np
 import polars as pl
 from pydantic import AfterValidator, BaseModel, BeforeValidator, ConfigDict, Field
 from pydantic_core import PydanticCustomError
@@ -44,6 +45,8 @@ __all__ = [
     "EvaluationContext",
     "Evaluator",
     "Horizons",
+    "PanelBlock",
+    "PanelCell",
     "Params",
     "UNIVERSE",
     "build_evaluators",
@@ -131,6 +134,45 @@ class EvaluationContext:
         return anchors.select("date").join(prices, on="date", how="inner")
 
 
+@dataclass(frozen=True)
+class PanelBlock:
+    """A block of a universe's symbols as numpy columns, rows sorted by symbol then date
+    (each symbol's full history): what :meth:`Evaluator.panel` computes on."""
+
+    close: np.ndarray  # float64
+    open: np.ndarray  # float64, NaN where the data has no open
+    rows_after: np.ndarray  # int64: the symbol's rows after this one
+    label: str  # the universe's asset label
+
+    def ahead(self, values: np.ndarray, k: int) -> np.ndarray:
+        """``values`` k rows later within each symbol; NaN where the symbol has fewer left.
+
+        One shift of the whole column, then NaN where it crossed into the next symbol:
+        the same result as a shift per symbol, without splitting into groups.
+
+        >>> block = PanelBlock(np.array([1.0, 2.0, 3.0, 10.0]), np.full(4, np.nan), np.array([2, 1, 0, 0]), "u")
+        >>> block.ahead(block.close, 1).tolist()
+        [2.0, 3.0, nan, nan]
+        """
+        out = np.full(values.size, np.nan)
+        if k < values.size:
+            out[: values.size - k] = values[k:]
+        out[self.rows_after < k] = np.nan
+        return out
+
+
+class PanelCell(NamedTuple):
+    """One outcome cell over a :class:`PanelBlock`'s rows (NaN: unknown). ``lag`` as in
+    :func:`to_outcomes`: a NaN row with ``horizon_days + lag > rows_after`` is pending."""
+
+    measure: str
+    asset: str
+    horizon: str
+    horizon_days: int
+    values: np.ndarray
+    lag: int = 0
+
+
 class Evaluator(ABC):
     """Base class: subclasses set ``name``, ``description``, ``label``, ``Params``."""
 
@@ -159,6 +201,13 @@ class Evaluator(ABC):
     def describe(self, measure: str) -> str:
         """A title for a measure this evaluator produces (reports use it as a heading)."""
         return self.description
+
+    def panel(self, block: PanelBlock) -> list[PanelCell] | None:
+        """Optional fast path for universe studies: this evaluator's cells over every row
+        of a block of symbols, as numpy arrays. ``None`` (the default) means "not
+        supported here": the universe then runs :meth:`evaluate` on the block instead,
+        with the same results, only slower. A property test holds the two paths equal."""
+        return None
 
     @abstractmethod
     def evaluate(self, context: EvaluationContext, anchors: pl.DataFrame) -> pl.DataFrame:

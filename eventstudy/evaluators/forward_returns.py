@@ -17,10 +17,13 @@ from __future__ import annotations
 
 from typing import Literal
 
+import numpy as np
 import polars as pl
 from pydantic import Field
 
-from eventstudy.evaluators import EVALUATORS, UNIVERSE, EvaluationContext, Evaluator, Horizons, Params, to_outcomes
+from eventstudy.evaluators import (
+    EVALUATORS, UNIVERSE, EvaluationContext, Evaluator, Horizons, PanelBlock, PanelCell, Params, to_outcomes,
+)
 
 __all__ = ["ForwardReturns", "ForwardReturnsParams", "forward_change"]
 
@@ -78,3 +81,21 @@ class ForwardReturns(Evaluator):
         }
         wide = context.at_anchors(anchors, prices.with_columns(*values.values()))
         return to_outcomes(wide, {f"h{h.days}": (h.label, h.days) for h in params.horizons}, self.measure, lag=lag)
+
+    def panel(self, block: PanelBlock) -> list[PanelCell] | None:
+        params: ForwardReturnsParams = self.params  # type: ignore[assignment]
+        if params.assets != [UNIVERSE]:
+            return None
+        close = block.close
+        cells = []
+        for h in params.horizons:
+            if params.entry == "close":
+                entry, exit_, lag = close, block.ahead(close, h.days), 0
+            elif params.entry == "next_close":
+                entry, exit_, lag = block.ahead(close, 1), block.ahead(close, 1 + h.days), 1
+            else:
+                entry, exit_, lag = block.ahead(block.open, 1), block.ahead(close, h.days), 0
+            with np.errstate(invalid="ignore", divide="ignore"):
+                value = np.log(exit_ / entry) if params.kind == "log" else exit_ / entry - 1
+            cells.append(PanelCell(self.measure, block.label, h.label, h.days, value, lag))
+        return cells

@@ -28,6 +28,7 @@ Corporate Finance*, vol. 1, 3-36 (event clustering in calendar time).
 from __future__ import annotations
 
 import math
+from dataclasses import dataclass
 from typing import Any
 
 import numpy as np
@@ -40,7 +41,7 @@ from eventstudy.inference.placebo import placebo_test
 from eventstudy.inference.power import NEFF_WARNING, effective_sample_size, minimum_detectable_effect
 from eventstudy.inference.significance import SIGNIFICANCE_SCHEMA
 
-__all__ = ["MAX_DRAWS", "PANEL_SCHEMA", "clustered_t", "panel_significance", "placebo_count"]
+__all__ = ["MAX_DRAWS", "PANEL_SCHEMA", "CellMoments", "Moments", "clustered_t", "panel_significance", "placebo_count"]
 
 PANEL_SCHEMA = {**SIGNIFICANCE_SCHEMA, "p_symbols_null": pl.Float64(), "t_cluster": pl.Float64(), "p_cluster": pl.Float64()}
 """The significance table's columns, plus the 'symbols' null and the date-clustered t-test."""
@@ -52,32 +53,22 @@ _STATS = {
 }
 """Statistics over the last axis; the arrays they get hold no NaN (complete events only)."""
 
+MAX_DRAWS = 10_000_000
+"""Placebo values drawn per cell and null at most (placebos x events). Up to it the nulls
+are Monte Carlo draws; beyond it (hundreds of thousands of events) the mean and the
+share positive use the nulls' exact moments with a normal shape instead, and the median
+is not tested (the run says so)."""
 
-def _grouped(keys: np.ndarray, members: np.ndarray, n_keys: int) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
-    """Flattened member lists per key: (concatenated members, offsets, counts)."""
-    order = np.argsort(keys, kind="stable")
-    counts = np.bincount(keys, minlength=n_keys)
-    offsets = np.concatenate([[0], np.cumsum(counts)[:-1]])
-    return members[order], offsets, counts
-
-
-def _draw(rng: np.random.Generator, reps: int, key: np.ndarray, flat: np.ndarray, offsets: np.ndarray, counts: np.ndarray) -> np.ndarray:
-    """For each event (column) and placebo (row): a uniform member of its key's list."""
-    pick = rng.integers(0, counts[key].astype(np.int64)[None, :], size=(reps, key.size), dtype=np.int64)
-    pick += offsets[key][None, :]
-    return flat[pick]
-
-
-MAX_DRAWS = 50_000_000
-"""Placebo values drawn per cell and null at most (placebos x events); beyond it the number
-of placebos is reduced (never below 999), and the run says so."""
+NORMAL_REPS = 10_000
+"""Joint normal draws behind the max-statistic adjustment of the moment-based nulls."""
 
 
 def placebo_count(placebos: int, n_events: int) -> int:
-    """The placebos a universe study draws: as asked, unless that exceeds :data:`MAX_DRAWS`."""
-    if n_events == 0:
+    """The Monte Carlo placebos a universe study draws: as asked if ``placebos x events``
+    fits :data:`MAX_DRAWS`, else 0 (the moment-based nulls are used)."""
+    if n_events == 0 or placebos * n_events <= MAX_DRAWS:
         return placebos
-    return min(placebos, max(999, MAX_DRAWS // n_events))
+    return 0
 
 
 def clustered_t(x: np.ndarray, clusters: np.ndarray, mu0: float) -> tuple[float, float]:
@@ -117,103 +108,157 @@ def _cluster_interval(x: np.ndarray, clusters: np.ndarray, level: float, reps: i
     return float(low), float(high)
 
 
-def panel_significance(data: Any, kept: pl.DataFrame, window: np.ndarray, settings: Any) -> pl.DataFrame:
+@dataclass
+class Moments:
+    """Count, sum, sum of squares and count of positives, per group (or in total)."""
+
+    n: np.ndarray
+    total: np.ndarray
+    squares: np.ndarray
+    positive: np.ndarray
+
+    def mean(self, g: str) -> np.ndarray:
+        """Mean of the value (``g='mean'``) or share positive (``'pct_positive'``) per group."""
+        with np.errstate(divide="ignore", invalid="ignore"):
+            return (self.positive if g == "pct_positive" else self.total) / self.n
+
+    def variance(self, g: str) -> np.ndarray:
+        """Population variance of the value (or of the 'positive' indicator) per group."""
+        m = self.mean(g)
+        with np.errstate(divide="ignore", invalid="ignore"):
+            second = m if g == "pct_positive" else self.squares / self.n
+            return np.maximum(second - m * m, 0.0)
+
+
+@dataclass
+class CellMoments:
+    """One outcome cell's known values on the window's days, summarized: per calendar day
+    (the 'dates' null draws within a day), per symbol (the 'symbols' null draws within a
+    symbol), in total (the baseline), and the baseline median."""
+
+    by_day: Moments
+    by_symbol: Moments
+    base: Moments
+    median: float
+
+    @classmethod
+    def of(cls, values: np.ndarray, window: np.ndarray, rows_per_chunk: int = 256) -> CellMoments:
+        """One pass over a ``(symbols, days)`` float32 array (NaN: no value), a few
+        hundred symbols at a time so the temporaries stay in cache."""
+        n_symbols, n_days = values.shape
+        by_day = Moments(*(np.zeros(n_days, dtype=t) for t in (np.int64, np.float64, np.float64, np.int64)))
+        by_symbol = Moments(*(np.zeros(n_symbols, dtype=t) for t in (np.int64, np.float64, np.float64, np.int64)))
+        known = []
+        for lo in range(0, n_symbols, rows_per_chunk):
+            part = values[lo : lo + rows_per_chunk]
+            ok = ~np.isnan(part)
+            ok &= window[None, :]
+            filled = np.where(ok, part, np.float32(0))
+            squares = np.square(filled)
+            positive = filled > 0
+            for moments, axis, at in ((by_day, 0, slice(None)), (by_symbol, 1, slice(lo, lo + part.shape[0]))):
+                moments.n[at] += np.count_nonzero(ok, axis=axis)
+                moments.total[at] += filled.sum(axis=axis, dtype=np.float64)
+                moments.squares[at] += squares.sum(axis=axis, dtype=np.float64)
+                moments.positive[at] += np.count_nonzero(positive, axis=axis)
+            known.append(part[ok])
+        base = Moments(by_day.n.sum(), by_day.total.sum(), by_day.squares.sum(), by_day.positive.sum())
+        pooled = np.concatenate(known) if known else np.zeros(0, dtype=np.float32)
+        return cls(by_day, by_symbol, base, float(np.median(pooled)) if pooled.size else math.nan)
+
+
+@dataclass
+class _Cell:
+    """One tested cell: its events' values and its moments."""
+
+    key: dict[str, Any]
+    x: np.ndarray  # complete events' values
+    ev: np.ndarray  # indices (into the kept events) of those events
+    moments: CellMoments
+
+    @property
+    def base(self) -> Moments:
+        return self.moments.base
+
+    @property
+    def by_day(self) -> Moments:
+        return self.moments.by_day
+
+    @property
+    def by_symbol(self) -> Moments:
+        return self.moments.by_symbol
+
+
+def panel_significance(
+    data: Any, kept: pl.DataFrame, window: np.ndarray, settings: Any, moments: list[CellMoments] | None = None
+) -> pl.DataFrame:
     """The significance table of a universe study (see the module docstring).
 
     ``data`` is a :class:`~eventstudy.universe.UniverseData`, ``kept`` the kept events
-    (``_s``, ``_d``: symbol and day indices), ``window`` the mask of the window's days.
+    (``_s``, ``_d``: symbol and day indices), ``window`` the mask of the window's days;
+    ``moments`` each cell's :class:`CellMoments` if already computed (for the baseline).
     """
     rng = np.random.default_rng(settings.seed)
     s_idx, d_idx = kept["_s"].to_numpy().astype(np.int64), kept["_d"].to_numpy().astype(np.int64)
-    n_events = s_idx.size
-    reps = placebo_count(int(settings.placebos), n_events)
-    # every cell replays the same two random streams, so placebo b is the same draw everywhere
-    seed_dates, seed_symbols = np.random.SeedSequence(settings.seed).spawn(2)
-    cells = data.cells.with_row_index("_c").filter(pl.col("measure").is_in(data.measures["tested"]))
-    rows: list[dict[str, Any]] = []
-    nulls: dict[str, list[np.ndarray]] = {name: [] for name in _STATS}
-    observed: dict[str, list[float]] = {name: [] for name in _STATS}
-    days_in_window = np.flatnonzero(window)
-    for cell in progress.track(cells.rows(named=True), "placebo draws"):
+    reps = placebo_count(int(settings.placebos), s_idx.size)
+    table = data.cells.with_row_index("_c").filter(pl.col("measure").is_in(data.measures["tested"]))
+    cells: list[_Cell] = []
+    for cell in progress.track(table.rows(named=True), "panel moments"):
         values = data.values[cell["_c"]]
-        ok_values = ~np.isnan(values)
-        ok_values[:, ~window] = False
+        found = moments[cell["_c"]] if moments is not None else CellMoments.of(values, window)
         x = values[s_idx, d_idx].astype(np.float64)
-        complete = ~np.isnan(x)
-        base = values[:, window][ok_values[:, window]].astype(np.float64)
-        # 'dates' null: eligible symbols per event day
-        sym_of, day_of = np.nonzero(ok_values)
-        flat_d, off_d, cnt_d = _grouped(day_of, sym_of, values.shape[1])
-        flat_s, off_s, cnt_s = _grouped(sym_of, day_of, values.shape[0])
-        ev = np.flatnonzero(complete & (cnt_d[d_idx] > 0) & (cnt_s[s_idx] > 0))
-        # placebo values of the complete events only: (reps, len(ev)), never NaN
-        null_dates = np.empty((reps, ev.size), dtype=np.float32)
-        null_symbols = np.empty((reps, ev.size), dtype=np.float32)
-        if ev.size:
-            chunk = max(1, 20_000_000 // ev.size)
-            rng_dates, rng_symbols = np.random.default_rng(seed_dates), np.random.default_rng(seed_symbols)
-            for b in range(0, reps, chunk):
-                size = min(chunk, reps - b)
-                drawn = _draw(rng_dates, size, d_idx[ev], flat_d, off_d, cnt_d)
-                null_dates[b : b + size] = values[drawn, d_idx[ev][None, :]]
-                drawn_day = _draw(rng_symbols, size, s_idx[ev], flat_s, off_s, cnt_s)
-                null_symbols[b : b + size] = values[s_idx[ev][None, :], drawn_day]
-        xs = x[ev]
-        clusters = d_idx[ev]
+        ev = np.flatnonzero(~np.isnan(x) & (found.by_day.n[d_idx] > 0) & (found.by_symbol.n[s_idx] > 0))
+        key = {k: cell[k] for k in ("measure", "asset", "horizon", "horizon_days")} | {"_c": cell["_c"]}
+        cells.append(_Cell(key, x[ev], ev, found))
+
+    if reps:
+        tests = _monte_carlo(data, cells, s_idx, d_idx, window, reps, settings.seed)
+    else:
+        tests = _moment_nulls(data, cells, s_idx, d_idx, window, rng)
+    rows: list[dict[str, Any]] = []
+    days_in_window = np.flatnonzero(window)
+    for cell in cells:
+        xs, clusters = cell.x, d_idx[cell.ev]
+        base_mean = float(cell.base.mean("mean")) if cell.base.n else math.nan
         positions = np.searchsorted(days_in_window, np.unique(clusters))
-        n_eff = effective_sample_size(positions, max(int(cell["horizon_days"]), 1)) if xs.size else math.nan
-        t_cl, p_cl = clustered_t(xs, clusters, float(base.mean()) if base.size else math.nan)
-        ci_low, ci_high = _cluster_interval(xs, clusters, settings.ci, min(reps, 5000), rng)
-        for name, stat in _STATS.items():
-            obs = float(stat(xs)) if xs.size else math.nan
-            null_d = stat(null_dates) if ev.size else np.full(reps, np.nan)
-            # the 'symbols' null is reported for the mean and % positive (a median per draw costs most)
-            null_s = stat(null_symbols) if ev.size and name != "median" else np.full(reps, np.nan)
-            test_d = placebo_test(np.array([obs]), null_d[None, :].astype(np.float64))
-            test_s = placebo_test(np.array([obs]), null_s[None, :].astype(np.float64))
-            observed[name].append(obs)
-            nulls[name].append(null_d.astype(np.float64))
-            baseline = float(_STATS[name](base)) if base.size else math.nan
-            sd = float(base.std(ddof=1)) if base.size > 1 else math.nan
+        n_eff = effective_sample_size(positions, max(int(cell.key["horizon_days"]), 1)) if xs.size else math.nan
+        t_cl, p_cl = clustered_t(xs, clusters, base_mean)
+        ci_low, ci_high = _cluster_interval(xs, clusters, settings.ci, min(max(reps, 1000), 5000), rng)
+        sd = math.sqrt(float(cell.base.variance("mean")) * cell.base.n / (cell.base.n - 1)) if cell.base.n > 1 else math.nan
+        for name in _STATS:
+            found = tests[(cell.key["_c"], name)]
+            if name == "median":
+                baseline = cell.moments.median
+            else:
+                baseline = float(cell.base.mean(name)) if cell.base.n else math.nan
             scale = math.sqrt(baseline * (1 - baseline)) if name == "pct_positive" else sd
             rows.append(
                 {
-                    **{k: cell[k] for k in ("measure", "asset", "horizon", "horizon_days")},
+                    **{k: cell.key[k] for k in ("measure", "asset", "horizon", "horizon_days")},
                     "statistic": name,
-                    "observed": obs,
+                    "observed": found["observed"],
                     "baseline": baseline,
-                    "difference": obs - baseline,
+                    "difference": found["observed"] - baseline,
                     "n": int(xs.size),
                     "n_eff": n_eff,
-                    "p_placebo": float(test_d.p_two_sided[0]),
-                    "p_greater": float(test_d.p_greater[0]),
-                    "p_less": float(test_d.p_less[0]),
-                    "percentile": float(test_d.percentile[0]),
+                    **{k: found[k] for k in ("p_placebo", "p_greater", "p_less", "percentile", "p_symbols_null")},
                     "ci_low": ci_low if name == "mean" else math.nan,
                     "ci_high": ci_high if name == "mean" else math.nan,
                     "ci_approximate": bool(np.unique(clusters).size < 20) if name == "mean" and xs.size else None,
                     "mde": minimum_detectable_effect(scale, n_eff, settings.alpha) if xs.size else math.nan,
                     "warning": _warning(xs.size, n_eff),
-                    "p_symbols_null": float(test_s.p_two_sided[0]),
                     "t_cluster": t_cl if name == "mean" else math.nan,
                     "p_cluster": p_cl if name == "mean" else math.nan,
                 }
             )
-    # multiple testing per statistic across cells, from the shared draws
+    # multiple testing per statistic across cells, from the joint null
     for name in _STATS:
-        if not observed[name]:
-            continue
-        obs = np.array(observed[name])
-        null = np.vstack(nulls[name])
-        test = placebo_test(obs, null)
-        with np.errstate(divide="ignore", invalid="ignore"):
-            z_null = np.where(test.null_std[:, None] > 0, (null - test.null_mean[:, None]) / test.null_std[:, None], 0.0)
-        adjusted = {
-            "p_holm": holm(test.p_two_sided),
-            "p_bh": benjamini_hochberg(test.p_two_sided),
-            "p_maxstat": maxstat_stepdown(np.abs(test.z), np.abs(z_null)),
-        }
         mine = [r for r in rows if r["statistic"] == name]
+        z_obs, z_null = tests.get(("z", name), (None, None))
+        if not mine or z_obs is None:
+            continue
+        p = np.array([r["p_placebo"] if r["p_placebo"] is not None else np.nan for r in mine], dtype=np.float64)
+        adjusted = {"p_holm": holm(p), "p_bh": benjamini_hochberg(p), "p_maxstat": maxstat_stepdown(np.abs(z_obs), np.abs(z_null))}
         for i, row in enumerate(mine):
             for key, arr in adjusted.items():
                 row[key] = float(arr[i])
@@ -224,6 +269,195 @@ def panel_significance(data: Any, kept: pl.DataFrame, window: np.ndarray, settin
     frame = pl.DataFrame(rows, schema=PANEL_SCHEMA) if rows else pl.DataFrame(schema=PANEL_SCHEMA)
     floats = [k for k, t in PANEL_SCHEMA.items() if t == pl.Float64()]
     return frame.with_columns(pl.col(floats).fill_nan(None))
+
+
+def _monte_carlo(
+    data: Any, cells: list[_Cell], s_idx: np.ndarray, d_idx: np.ndarray, window: np.ndarray, reps: int, seed: int
+) -> dict[Any, Any]:
+    """Both nulls by Monte Carlo: placebo b redraws every event's symbol (within its day)
+    or day (within its symbol) from the same uniform numbers in every cell."""
+    n_events = s_idx.size
+    out: dict[Any, Any] = {}
+    nulls: dict[str, list[np.ndarray]] = {name: [] for name in _STATS}
+    observed: dict[str, list[float]] = {name: [] for name in _STATS}
+    drawn: dict[tuple[int, str], np.ndarray] = {}
+    for null, group, axis, stream in (("dates", d_idx, 0, 0), ("symbols", s_idx, 1, 1)):
+        # events sorted by their group once; every cell takes its events in that order
+        order = np.argsort(group, kind="stable")
+        samplers = []
+        for cell in cells:
+            mine = np.flatnonzero(np.isin(order, cell.ev, assume_unique=True))
+            samplers.append((mine, _Draws(data.values[cell.key["_c"]], group[order[mine]], window, axis)))
+            drawn[(cell.key["_c"], null)] = np.empty((reps, mine.size), dtype=np.float32)
+        rng = np.random.default_rng(np.random.SeedSequence(seed).spawn(2)[stream])
+        chunk = max(1, 4_000_000 // max(n_events, 1))
+        for b in progress.track(range(0, reps, chunk), f"placebo draws ({null} null)"):
+            size = min(chunk, reps - b)
+            uniform = rng.random((size, n_events), dtype=np.float32)
+            for cell, (mine, sampler) in zip(cells, samplers):
+                if mine.size:
+                    u = uniform if mine.size == n_events else uniform[:, mine]
+                    drawn[(cell.key["_c"], null)][b : b + size] = sampler.draw(u)
+    for cell in cells:
+        null_dates, null_symbols = drawn[(cell.key["_c"], "dates")], drawn[(cell.key["_c"], "symbols")]
+        for name, stat in _STATS.items():
+            obs = float(stat(cell.x)) if cell.x.size else math.nan
+            null_d = stat(null_dates) if cell.ev.size else np.full(reps, np.nan)
+            # the 'symbols' null is reported for the mean and % positive (a median per draw costs most)
+            null_s = stat(null_symbols) if cell.ev.size and name != "median" else np.full(reps, np.nan)
+            test_d = placebo_test(np.array([obs]), null_d[None, :].astype(np.float64))
+            test_s = placebo_test(np.array([obs]), null_s[None, :].astype(np.float64))
+            observed[name].append(obs)
+            nulls[name].append(null_d.astype(np.float64))
+            out[(cell.key["_c"], name)] = {
+                "observed": obs,
+                "p_placebo": float(test_d.p_two_sided[0]),
+                "p_greater": float(test_d.p_greater[0]),
+                "p_less": float(test_d.p_less[0]),
+                "percentile": float(test_d.percentile[0]),
+                "p_symbols_null": float(test_s.p_two_sided[0]),
+            }
+    for name in _STATS:
+        if observed[name]:
+            null = np.vstack(nulls[name])
+            test = placebo_test(np.array(observed[name]), null)
+            with np.errstate(divide="ignore", invalid="ignore"):
+                z_null = np.where(test.null_std[:, None] > 0, (null - test.null_mean[:, None]) / test.null_std[:, None], 0.0)
+            out[("z", name)] = (test.z, z_null)
+    return out
+
+
+class _Draws:
+    """Uniform draws among the known values of each event's day (``axis=0``: redraw the
+    symbol) or of each event's symbol (``axis=1``: redraw the day, within the window).
+
+    ``group`` is each event's day (or symbol), sorted. The candidates of each group are
+    packed contiguously into one pool (only the event days' columns, or the event
+    symbols' rows, are read), so that consecutive draws gather from a few cache lines."""
+
+    def __init__(self, values: np.ndarray, group: np.ndarray, window: np.ndarray, axis: int) -> None:
+        groups, slot = np.unique(group, return_inverse=True)
+        if axis == 0:
+            block = np.ascontiguousarray(values[:, groups].T)  # (event days, symbols)
+            ok = ~np.isnan(block)
+        else:
+            block = values[groups]  # (event symbols, days)
+            ok = ~np.isnan(block) & window[None, :]
+        self.pool = block[ok]  # row-major: each group's candidates contiguous
+        counts = ok.sum(axis=1)
+        offsets = np.concatenate([[0], np.cumsum(counts)[:-1]])
+        index = np.int32 if self.pool.size < 2**31 else np.int64
+        self.counts = counts[slot].astype(np.float32)
+        self.last = (counts[slot] - 1).astype(index)
+        self.offsets = offsets[slot].astype(index)
+
+    def draw(self, uniform: np.ndarray) -> np.ndarray:
+        """The drawn values for uniforms of shape ``(placebos, events)``."""
+        pick = (uniform * self.counts).astype(self.offsets.dtype)
+        np.minimum(pick, self.last, out=pick)  # float rounding can give u * count == count
+        pick += self.offsets
+        return np.take(self.pool, pick)
+
+
+def _moment_nulls(
+    data: Any, cells: list[_Cell], s_idx: np.ndarray, d_idx: np.ndarray, window: np.ndarray, rng: np.random.Generator
+) -> dict[Any, Any]:
+    """The nulls from their exact moments, for many events.
+
+    Under the 'dates' null the placebo mean is a sum of independent draws: ``k_d`` from
+    the ``n_d`` values of day ``d``. Its mean is ``sum_d k_d mu_d / n`` and its variance
+    ``sum_d k_d sigma_d^2 / n^2`` (population variance within the day), exactly; with
+    hundreds of thousands of draws its shape is normal (Lindeberg). The same holds for the
+    share positive (an indicator's mean) and, within symbols, for the 'symbols' null. The
+    covariances between cells come from the same day-wise sums, so the max-statistic
+    adjustment draws from the joint normal. The median has no such form: not tested here.
+    """
+    out: dict[Any, Any] = {}
+    for name in _STATS:
+        z_obs, sds, centres = [], [], []
+        for cell in cells:
+            n = cell.x.size
+            if name == "median" or n == 0:
+                obs = float(np.median(cell.x)) if name == "median" and n else (float(_STATS[name](cell.x)) if n else math.nan)
+                out[(cell.key["_c"], name)] = dict.fromkeys(("p_placebo", "p_greater", "p_less", "percentile", "p_symbols_null"), math.nan) | {"observed": obs}
+                z_obs.append(math.nan)
+                sds.append(math.nan)
+                centres.append(math.nan)
+                continue
+            obs = float(_STATS[name](cell.x))
+            days, symbols = d_idx[cell.ev], s_idx[cell.ev]
+            centre, sd = _null_moments(cell.by_day, days, name, n)
+            centre_s, sd_s = _null_moments(cell.by_symbol, symbols, name, n)
+            z = (obs - centre) / sd if sd > 0 else (0.0 if obs == centre else math.copysign(math.inf, obs - centre))
+            z_s = (obs - centre_s) / sd_s if sd_s > 0 else (0.0 if obs == centre_s else math.copysign(math.inf, obs - centre_s))
+            out[(cell.key["_c"], name)] = {
+                "observed": obs,
+                "p_placebo": float(2 * stats.norm.sf(abs(z))),
+                "p_greater": float(stats.norm.sf(z)),
+                "p_less": float(stats.norm.cdf(z)),
+                "percentile": float(100 * stats.norm.cdf(z)),
+                "p_symbols_null": float(2 * stats.norm.sf(abs(z_s))),
+            }
+            z_obs.append(z)
+            sds.append(sd)
+            centres.append(centre)
+        if name == "median" or not cells:
+            continue
+        corr = _null_correlation(data, cells, d_idx, window, name, np.array(sds))
+        z_null = rng.multivariate_normal(np.zeros(len(cells)), corr, size=NORMAL_REPS, method="eigh").T
+        out[("z", name)] = (np.array(z_obs), z_null)
+    return out
+
+
+def _null_moments(moments: Moments, group: np.ndarray, name: str, n: int) -> tuple[float, float]:
+    """Mean and standard deviation of the placebo statistic: events keep their group."""
+    k = np.bincount(group, minlength=moments.n.size).astype(np.float64)
+    used = k > 0
+    centre = float((k[used] * moments.mean(name)[used]).sum() / n)
+    var = float((k[used] * moments.variance(name)[used]).sum() / n**2)
+    return centre, math.sqrt(var)
+
+
+CORRELATION_SYMBOLS = 512
+"""Symbols (a fixed random subset) from which the cells' within-day covariances are
+estimated for the max-statistic adjustment of the moment-based nulls."""
+
+
+def _null_correlation(data: Any, cells: list[_Cell], d_idx: np.ndarray, window: np.ndarray, name: str, sds: np.ndarray) -> np.ndarray:
+    """Correlation of the cells' placebo statistics under the 'dates' null.
+
+    The same symbol is drawn for an event in every cell, so two cells covary through
+    the within-day covariance of their values, weighted by the events per day. That
+    covariance is estimated on a fixed random subset of :data:`CORRELATION_SYMBOLS`
+    symbols (summed over thousands of days, the estimate is tight); it only feeds the
+    max-statistic adjustment, never a cell's own p-value."""
+    k = len(cells)
+    corr = np.eye(k)
+    n_symbols = data.values[0].shape[0] if data.values else 0
+    rows = np.sort(np.random.default_rng(0).choice(n_symbols, size=min(n_symbols, CORRELATION_SYMBOLS), replace=False))
+    days = np.flatnonzero((np.bincount(d_idx, minlength=window.size) > 0) & window)
+    sample = []
+    for cell in cells:
+        v = data.values[cell.key["_c"]][rows][:, days]
+        if name == "pct_positive":
+            v = np.where(np.isnan(v), np.nan, (v > 0).astype(np.float32))
+        sample.append(v)
+    for i in range(k):
+        for j in range(i + 1, k):
+            a, b = cells[i], cells[j]
+            if not (sds[i] > 0 and sds[j] > 0):
+                continue
+            both = ~np.isnan(sample[i]) & ~np.isnan(sample[j])
+            fa = np.where(both, sample[i], 0).astype(np.float64)
+            fb = np.where(both, sample[j], 0).astype(np.float64)
+            m = both.sum(axis=0)
+            with np.errstate(divide="ignore", invalid="ignore"):
+                cov_day = np.nan_to_num((fa * fb).sum(axis=0) / m - (fa.sum(axis=0) / m) * (fb.sum(axis=0) / m))
+            shared = np.intersect1d(a.ev, b.ev, assume_unique=True)
+            k_day = np.bincount(np.searchsorted(days, d_idx[shared]), minlength=days.size)[: days.size]
+            cov = float((k_day * cov_day).sum()) / (a.x.size * b.x.size)
+            corr[i, j] = corr[j, i] = max(-1.0, min(1.0, cov / (sds[i] * sds[j])))
+    return corr
 
 
 def _warning(n: int, n_eff: float) -> str | None:

@@ -1,0 +1,229 @@
+"""One block of a universe's symbols, from prices to compact outcome arrays.
+
+A universe study is split into blocks of symbols: features, the condition, events and
+outcomes are all per symbol, so blocks are independent and can run in any order, in
+another process or on another machine (:mod:`eventstudy.executor`). A block returns only
+what the whole study needs, as flat numpy arrays over the block's rows:
+
+* where each row sits in the study's ``(symbol, day)`` grid (``flat = symbol * days + day``);
+* the rows where the condition held, with each one's position among its symbol's own
+  trading days (for declustering) and the condition's values (for the instance table);
+* one float32 array per outcome cell (measure x asset x horizon), NaN where unknown, and
+  the sparse ``days_remaining`` of the pending ones.
+
+Rows are the symbol's trading days that are also days of the study calendar (the market
+series' dates): the same inner alignment as a single-timeline study. Features and
+forward outcomes are computed on the symbol's *full* history first, so a market holiday
+does not shorten a 252-day window.
+
+Evaluators with a :meth:`~eventstudy.evaluators.Evaluator.panel` method compute their
+cells directly on the block's symbol-contiguous numpy columns (a shift over the whole
+column, then NaN where it crosses into the next symbol): no per-symbol groups, no long
+frame. Others (plug-ins, the market model) run their ordinary ``evaluate`` on the block.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+import polars as pl
+
+from eventstudy.conditions import SELF, compile_condition, parse, required_features, resolve
+from eventstudy.evaluators import EvaluationContext, PanelBlock, build_evaluators
+from eventstudy.features import column_name, compute_features, feature_key
+
+__all__ = ["BlockResult", "BlockShared", "CellKey", "block_rows", "run_block"]
+
+CellKey = tuple[str, str, str, int]
+"""``(measure, asset, horizon, horizon_days)``: one outcome cell."""
+
+
+@dataclass(frozen=True)
+class BlockShared:
+    """What every block needs, shipped once per task (small: no per-symbol data).
+
+    ``days`` is the study calendar as int32 days since 1970-01-01; ``market`` the market
+    series' feature columns on that calendar (``date`` plus ``SERIES.feature``);
+    ``market_prices`` the market series' closes (for evaluators that compare with them);
+    ``source`` a Parquet file to read blocks from (None: blocks come with their prices).
+    """
+
+    study: Any
+    days: np.ndarray
+    symbol_offset: dict[str, int]
+    market: pl.DataFrame | None
+    market_prices: pl.DataFrame
+    source: Path | None = None
+
+
+@dataclass
+class BlockResult:
+    """A block's contribution to the study's grids (see the module docstring)."""
+
+    flat: np.ndarray  # int64, per row: symbol * days + day
+    hit_rows: np.ndarray  # int64 row indices where the condition held (trigger applied)
+    hit_position: np.ndarray  # int64: those rows' positions among the symbol's own days
+    hit_values: pl.DataFrame  # date, symbol and the condition's values on the hit rows
+    cells: list[CellKey] = field(default_factory=list)
+    values: list[np.ndarray] = field(default_factory=list)  # float32 per row (or per `cell_flat`)
+    cell_flat: list[np.ndarray | None] = field(default_factory=list)  # None: the block's `flat`
+    pending: list[tuple[np.ndarray, np.ndarray]] = field(default_factory=list)  # (flat, days_remaining)
+    measures: list[tuple[int, str]] = field(default_factory=list)  # (evaluator index, measure)
+    rows: int = 0
+
+
+def block_rows(prices: pl.DataFrame) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """``(run id, position, rows_after)`` of each row of a frame sorted by symbol, date:
+    which symbol run it belongs to, its index among the symbol's rows, and how many of
+    the symbol's rows follow it."""
+    run = prices["symbol"].rle_id().to_numpy().astype(np.int64)
+    if run.size == 0:
+        empty = np.zeros(0, dtype=np.int64)
+        return empty, empty, empty
+    lengths = np.bincount(run)
+    starts = np.concatenate([[0], np.cumsum(lengths)[:-1]])
+    position = np.arange(run.size, dtype=np.int64) - starts[run]
+    return run, position, lengths[run] - 1 - position
+
+
+def run_block(shared: BlockShared, symbols: list[str], prices: pl.DataFrame | None = None) -> BlockResult:
+    """Features, condition, hits and outcome cells of one block of symbols."""
+    from eventstudy.data import read_long_block
+
+    study = shared.study
+    if prices is None:
+        assert shared.source is not None
+        prices = read_long_block(shared.source, symbols)
+    prices = prices.select("date", "symbol", "close", "open")
+    node = resolve(parse(study.when), list(study.series), universe=True)
+    requests = list(dict.fromkeys(required_features(node)))
+    self_requests = [(r.name, tuple(r.args)) for r in requests if r.series == SELF]
+
+    run, position, rows_after = block_rows(prices)
+    run_symbols = prices["symbol"].rle().struct.field("value").to_list() if prices.height else []
+    symbol_index = np.array([shared.symbol_offset[s] for s in run_symbols], dtype=np.int64)[run] if run.size else run
+    day_index = _day_index(prices["date"], shared.days)
+    aligned = day_index >= 0
+
+    # features on each symbol's full history, then the rows on the study calendar
+    features = compute_features(prices, [("close", ()), *[r for r in self_requests if r[0] != "close"]])
+    features = features.rename({c: f"{SELF}.{c}" for c in features.columns if c not in ("date", "symbol")})
+    everywhere = bool(aligned.all())  # the usual case: no copies needed
+    frame = features if everywhere else features.filter(pl.Series(aligned))
+    day = day_index if everywhere else day_index[aligned]
+    if shared.market is not None:
+        market_columns = [c for c in shared.market.columns if c != "date"]
+        frame = frame.with_columns(shared.market.select(market_columns)[day])
+    hit = frame.select(compile_condition(node, over="symbol").fill_null(False)).to_series()
+    hit_mask = hit.to_numpy()
+    n_days = shared.days.size
+    flat = (symbol_index if everywhere else symbol_index[aligned]) * n_days + day
+    if study.trigger == "edge":  # true today, and not on the symbol's previous calendar row
+        previous = np.concatenate([[False], hit_mask[:-1]])
+        previous[np.concatenate([[True], flat[1:] // n_days != flat[:-1] // n_days])[: previous.size]] = False
+        hit_mask = hit_mask & ~previous
+    hit_rows = np.flatnonzero(hit_mask)
+    value_columns = [c for c in _value_columns(requests) if c in frame.columns]
+    result = BlockResult(
+        flat=flat,
+        hit_rows=hit_rows,
+        hit_position=(position if everywhere else position[aligned])[hit_rows],
+        hit_values=frame.filter(pl.Series(hit_mask)).select("date", "symbol", *value_columns),
+        rows=int(flat.size),
+    )
+
+    block = PanelBlock(
+        close=prices["close"].to_numpy(),
+        open=prices["open"].fill_null(np.nan).to_numpy(),
+        rows_after=rows_after,
+        label=study.universe.label,
+    )
+    evaluators = build_evaluators(study.evaluators)
+    for index, evaluator in enumerate(evaluators):
+        cells = evaluator.panel(block)
+        if cells is None:
+            _evaluate_long(evaluator, index, shared, symbols, prices, symbol_index, day_index, result)
+            continue
+        for cell in cells:
+            result.measures.append((index, cell.measure))
+            _add_cell(result, (cell.measure, cell.asset, cell.horizon, cell.horizon_days), cell.values if everywhere else cell.values[aligned], None)
+            # pending: unknown, and the horizon runs past the symbol's last row (its tail)
+            tail = np.flatnonzero(rows_after < cell.horizon_days + cell.lag)
+            tail = tail[np.isnan(cell.values[tail]) & aligned[tail]]
+            remaining = (cell.horizon_days + cell.lag - rows_after[tail]).astype(np.int16)
+            result.pending[-1] = (symbol_index[tail] * n_days + day_index[tail], remaining)
+    return result
+
+
+def _add_cell(result: BlockResult, key: CellKey, values: np.ndarray, flat: np.ndarray | None) -> None:
+    result.cells.append(key)
+    result.values.append(values.astype(np.float32, copy=False))
+    result.cell_flat.append(flat)
+    result.pending.append((np.zeros(0, dtype=np.int64), np.zeros(0, dtype=np.int16)))
+
+
+def _evaluate_long(
+    evaluator: Any, index: int, shared: BlockShared, symbols: list[str], prices: pl.DataFrame,
+    symbol_index: np.ndarray, day_index: np.ndarray, result: BlockResult,
+) -> None:
+    """The general path: the evaluator's long frame over every row of the block."""
+    study = shared.study
+    context = EvaluationContext(
+        prices=pl.concat([prices, shared.market_prices.select("date", "symbol", "close", "open")]),
+        series=study.series, universe=tuple(symbols), universe_label=study.universe.label, all_rows=True,
+    )
+    out = evaluator.evaluate(context, prices.select("date", "symbol"))
+    out = out.filter(pl.col("symbol").is_in(symbols))
+    n_days = shared.days.size
+    offsets = {s: shared.symbol_offset[s] for s in symbols if s in shared.symbol_offset}
+    seen: set[str] = set()
+    for key, part in _cell_runs(out):
+        if key[0] not in seen:
+            seen.add(key[0])
+            result.measures.append((index, key[0]))
+        s = part["symbol"].replace_strict(offsets, default=-1, return_dtype=pl.Int64).to_numpy()
+        d = _day_index(part["date"], shared.days)
+        ok = (s >= 0) & (d >= 0)
+        flat = s[ok] * n_days + d[ok]
+        _add_cell(result, key, part["value"].fill_null(np.nan).to_numpy()[ok], flat)
+        remaining = part["days_remaining"].fill_null(0).to_numpy()[ok]
+        result.pending[-1] = (flat[remaining > 0], remaining[remaining > 0].astype(np.int16))
+
+
+def _cell_runs(out: pl.DataFrame) -> list[tuple[CellKey, pl.DataFrame]]:
+    """The cells of an evaluator's long output, in order of appearance."""
+    if out.is_empty():
+        return []
+    keys = ["measure", "asset", "horizon", "horizon_days"]
+    parts = out.with_row_index("_r").group_by(keys, maintain_order=True).agg(pl.col("_r"))
+    return [
+        (tuple(row[:4]), out[np.asarray(row[4], dtype=np.int64)])  # type: ignore[misc]
+        for row in parts.iter_rows()
+    ]
+
+
+def _day_index(dates: pl.Series, days: np.ndarray) -> np.ndarray:
+    """Index of each date in the sorted calendar ``days`` (int32 epoch days), -1 if absent."""
+    epoch = dates.cast(pl.Int32).to_numpy()
+    if days.size == 0 or epoch.size == 0:
+        return np.full(epoch.size, -1, dtype=np.int64)
+    first = int(days[0])
+    table = np.full(int(days[-1]) - first + 1, -1, dtype=np.int64)
+    table[days - first] = np.arange(days.size)
+    inside = (epoch >= first) & (epoch <= int(days[-1]))
+    out = np.full(epoch.size, -1, dtype=np.int64)
+    out[inside] = table[epoch[inside] - first]
+    return out
+
+
+def _value_columns(requests: list[Any]) -> list[str]:
+    """The instance table's feature columns: the symbol's close, then each value feature."""
+    columns = [f"{SELF}.close"]
+    for r in requests:
+        if r.name == "close" or r.name.startswith("at_"):
+            continue
+        columns.append(column_name(r.series, r.name, tuple(r.args)) if r.series != SELF else f"{SELF}.{feature_key(r.name, tuple(r.args))}")
+    return list(dict.fromkeys(columns))

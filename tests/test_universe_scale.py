@@ -1,0 +1,189 @@
+"""The universe's fast paths hold to the plain ones: evaluators' numpy panels against their
+long frames, Parquet streaming against the in-memory load, moment nulls against Monte
+Carlo, and any executor against the serial run."""
+
+from __future__ import annotations
+
+import datetime as dt
+from pathlib import Path
+
+import numpy as np
+import polars as pl
+import pytest
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
+
+import eventstudy
+from eventstudy.config import parse_study
+from eventstudy.evaluators.forward_returns import ForwardReturns
+from eventstudy.inference import panel
+from eventstudy.universe import prepare_universe
+
+STUDY = """\
+name: scale test
+series: {{MKT: MKT}}
+universe: {{data_file: {panel}, label: stocks}}
+when: close at 5-day high and close > sma(3) and MKT drawdown >= 1%
+trigger: {trigger}
+decluster: {{gap: 3}}
+evaluate:
+  - forward_returns: {{horizons: [1d, 4d], kind: {kind}, entry: {entry}}}
+statistics: {{placebos: 200, seed: 3}}
+"""
+
+
+def write_panel(folder: Path, seed: int, n_symbols: int = 5, n_days: int = 90, fmt: str = "csv") -> pl.DataFrame:
+    """A ragged panel (``panel.csv`` or ``panel.parquet``): each symbol has its own
+    calendar (gaps, late listing, early end), and the market skips some of its days."""
+    rng = np.random.default_rng(seed)
+    days = [dt.date(2021, 1, 1) + dt.timedelta(days=i) for i in range(n_days)]
+    market_days = [d for d in days if rng.random() > 0.05]
+    market = 100 * np.exp(np.cumsum(rng.normal(0, 0.01, len(market_days))))
+    pl.DataFrame({"date": market_days, "close": market}).write_csv(folder / "MKT.csv")
+    rows = []
+    for k in range(n_symbols):
+        start, stop = rng.integers(0, 15), n_days - rng.integers(0, 15)
+        own = [d for d in days[start:stop] if rng.random() > 0.1]
+        close = 20 * np.exp(np.cumsum(rng.normal(0.001, 0.02, len(own))))
+        opens = close * np.exp(rng.normal(0, 0.005, len(own)))
+        rows += [(d, f"S{k}", float(c), float(o) if rng.random() > 0.05 else None) for d, c, o in zip(own, close, opens)]
+    frame = pl.DataFrame(rows, schema={"date": pl.Date, "symbol": pl.String, "close": pl.Float64, "open": pl.Float64}, orient="row")
+    if fmt == "csv":
+        frame.write_csv(folder / "panel.csv")
+    else:  # small row groups: a block read skips the others
+        frame.write_parquet(folder / "panel.parquet", row_group_size=50)
+    return frame
+
+
+def study_for(folder: Path, panel_file: str = "panel.csv", **choices: str) -> eventstudy.Study:
+    options = {"trigger": "level", "kind": "simple", "entry": "close"} | choices
+    text = STUDY.format(panel=panel_file, **options)
+    (folder / "study.yaml").write_text(text)
+    return eventstudy.load_study(folder / "study.yaml")
+
+
+def arrays(study: eventstudy.Study, folder: Path) -> object:
+    from eventstudy.data import load_prices_any
+    from eventstudy.universe import universe_symbols
+
+    symbols = universe_symbols(study, folder)
+    loaded = load_prices_any(["MKT", *symbols], data_dir=folder)
+    return prepare_universe(study, loaded.frame, symbols, block_rows=120)  # several blocks
+
+
+@settings(max_examples=25, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
+@given(
+    seed=st.integers(0, 10_000),
+    kind=st.sampled_from(["simple", "log"]),
+    entry=st.sampled_from(["close", "next_close", "next_open"]),
+)
+def test_forward_returns_panel_path_equals_the_long_frame_path(tmp_path: Path, seed: int, kind: str, entry: str) -> None:
+    write_panel(tmp_path, seed)
+    study = study_for(tmp_path, kind=kind, entry=entry)
+    fast = arrays(study, tmp_path)
+    original = ForwardReturns.panel
+    ForwardReturns.panel = lambda self, block: None  # type: ignore[method-assign]
+    try:
+        slow = arrays(study, tmp_path)
+    finally:
+        ForwardReturns.panel = original  # type: ignore[method-assign]
+    assert fast.cells.equals(slow.cells)
+    for a, b in zip(fast.values, slow.values):
+        np.testing.assert_array_equal(np.isnan(a), np.isnan(b))
+        np.testing.assert_allclose(a[~np.isnan(a)], b[~np.isnan(b)], rtol=1e-6)
+    for (fa, ra), (fb, rb) in zip(fast.pending, slow.pending):
+        np.testing.assert_array_equal(fa, fb)
+        np.testing.assert_array_equal(ra, rb)
+    np.testing.assert_array_equal(fast.hit_flat, slow.hit_flat)
+
+
+def reference_edges(frame: pl.DataFrame, market_days: set[dt.date], mkt_dd: dict[dt.date, float]) -> set[tuple[str, dt.date]]:
+    """Edge-triggered hits by a plain loop over each symbol's calendar rows."""
+    out = set()
+    for (symbol,), rows in frame.sort("symbol", "date").group_by(["symbol"], maintain_order=True):
+        dates, closes = rows["date"].to_list(), rows["close"].to_list()
+        previous_hit = False
+        for i, (d, c) in enumerate(zip(dates, closes)):
+            if d not in market_days:
+                continue
+            high = i >= 5 and c >= max(closes[i - 5 : i])
+            sma = i >= 2 and c > sum(closes[i - 2 : i + 1]) / 3
+            hit = high and sma and mkt_dd[d] >= 0.01
+            if hit and not previous_hit:
+                out.add((symbol, d))
+            previous_hit = hit
+    return out
+
+
+def test_edge_trigger_is_per_symbol(tmp_path: Path) -> None:
+    frame = write_panel(tmp_path, seed=11, n_days=200)
+    market = pl.read_csv(tmp_path / "MKT.csv", try_parse_dates=True)
+    peak = market["close"].cum_max()
+    mkt_dd = dict(zip(market["date"].to_list(), (1 - market["close"] / peak).to_list()))
+    study = study_for(tmp_path, trigger="edge")
+    data = arrays(study, tmp_path)
+    n_days = len(data.days)
+    got = {(data.symbols[f // n_days], data.days[f % n_days].astype(dt.date)) for f in data.hit_flat}
+    assert got == reference_edges(frame, set(mkt_dd), mkt_dd) and got
+
+
+def test_parquet_streaming_equals_the_in_memory_run(tmp_path: Path) -> None:
+    (tmp_path / "csv").mkdir()
+    (tmp_path / "parquet").mkdir()
+    write_panel(tmp_path / "csv", seed=5, n_symbols=12, n_days=160)
+    write_panel(tmp_path / "parquet", seed=5, n_symbols=12, n_days=160, fmt="parquet")
+    in_memory = eventstudy.run(study_for(tmp_path / "csv", "panel.csv"), data_dir=tmp_path / "csv")
+    streamed = eventstudy.run(study_for(tmp_path / "parquet", "panel.parquet"), data_dir=tmp_path / "parquet")
+    assert streamed.events.equals(in_memory.events)
+    assert streamed.summary.equals(in_memory.summary)
+    assert streamed.tests.equals(in_memory.tests)
+
+
+def test_a_bad_row_in_a_streamed_block_names_the_file_and_row(tmp_path: Path) -> None:
+    frame = write_panel(tmp_path, seed=6, fmt="parquet")
+    bad = frame.with_columns(pl.when(pl.int_range(pl.len()) == 40).then(-1.0).otherwise(pl.col("close")).alias("close"))
+    bad.write_parquet(tmp_path / "panel.parquet")
+    with pytest.raises(eventstudy.EventStudyError, match=r"row 40 .*non-positive close"):
+        eventstudy.run(study_for(tmp_path, "panel.parquet"), data_dir=tmp_path, placebos=0)
+
+
+def test_moment_nulls_agree_with_monte_carlo(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """Above the draw budget the mean and % positive are tested from the nulls' exact
+    moments; with thousands of events, both ways must give nearly the same answer."""
+    write_panel(tmp_path, seed=8, n_symbols=40, n_days=300, fmt="parquet")
+    text = STUDY.format(panel="panel.parquet", trigger="level", kind="simple", entry="close")
+    text = text.replace("when: close at 5-day high and close > sma(3) and MKT drawdown >= 1%", "when: close > sma(3)")
+    text = text.replace("decluster: {gap: 3}\n", "").replace("placebos: 200", "placebos: 3000")
+    study = parse_study(text, path=tmp_path / "study.yaml")
+    monkeypatch.setattr(panel, "MAX_DRAWS", 10**9)
+    drawn = eventstudy.run(study, data_dir=tmp_path)
+    assert drawn.events.height > 3000
+    monkeypatch.setattr(panel, "MAX_DRAWS", 0)
+    moments = eventstudy.run(study, data_dir=tmp_path)
+    assert any("exact moments" in note for note in moments.notes)
+    for statistic in ("mean", "pct_positive"):
+        a = drawn.tests.filter(pl.col("statistic") == statistic).sort("horizon_days")
+        b = moments.tests.filter(pl.col("statistic") == statistic).sort("horizon_days")
+        for column in ("p_placebo", "p_symbols_null", "p_maxstat"):  # 3000 draws: about 0.01 of noise
+            assert np.allclose(a[column].to_numpy(), b[column].to_numpy(), atol=0.04), (statistic, column, a[column], b[column])
+        assert np.allclose(a["percentile"].to_numpy(), b["percentile"].to_numpy(), atol=4.0)
+    assert moments.tests.filter(pl.col("statistic") == "median")["p_placebo"].is_null().all()
+
+
+def test_a_process_pool_gives_the_serial_result(tmp_path: Path) -> None:
+    from eventstudy.data import load_prices_any
+    from eventstudy.executor import get_executor
+
+    write_panel(tmp_path, seed=9, n_symbols=8, n_days=120, fmt="parquet")
+    study = study_for(tmp_path, "panel.parquet")
+    market = load_prices_any(["MKT"], data_dir=tmp_path).frame
+    symbols = [f"S{k}" for k in range(8)]
+    serial = prepare_universe(study, market, symbols, panel_file=tmp_path / "panel.parquet", block_rows=150)
+    with get_executor("processes", workers=2) as executor:
+        pooled = prepare_universe(study, market, symbols, panel_file=tmp_path / "panel.parquet", block_rows=150, executor=executor)
+        assert executor.submitted > 1  # the blocks did go to the workers
+    np.testing.assert_array_equal(pooled.hit_flat, serial.hit_flat)
+    np.testing.assert_array_equal(pooled.present, serial.present)
+    for a, b in zip(pooled.values, serial.values):
+        np.testing.assert_array_equal(a, b)
+    assert pooled.values_frame.equals(serial.values_frame)
