@@ -237,9 +237,9 @@ class DaskExecutor(Executor):
 
     Without ``address`` a ``distributed.LocalCluster`` is started on the first :meth:`map`
     that needs it: ``workers`` processes of one thread each (polars runs its own threads
-    inside every call), no dashboard, quiet logs. With ``address`` (``tcp://host:8786``) the
-    client connects to a running scheduler; its workers must have the same eventstudy
-    installed. ``shared`` is scattered to every worker once per :meth:`map`.
+    inside every call), its HTTP server on a free port, quiet logs. With ``address``
+    (``tcp://host:8786``) the client connects to a running scheduler; its workers must have
+    the same eventstudy installed. ``shared`` is scattered to every worker once per :meth:`map`.
 
     Parameters
     ----------
@@ -286,7 +286,7 @@ class DaskExecutor(Executor):
                     n_workers=self._workers or default_workers(),
                     threads_per_worker=1,
                     processes=True,
-                    dashboard_address=None,
+                    dashboard_address=":0",  # a free port: None would still take 8787, and clash with another cluster
                     silence_logs=logging.ERROR,
                 )
                 self._client = distributed.Client(self._cluster)
