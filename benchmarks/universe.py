@@ -1,20 +1,35 @@
-"""Benchmark: a universe study (505 S&P 500 stocks, or a synthetic panel) against pandas.
+"""Benchmark: universe studies against pandas, and at scale.
 
-The pandas version is what a user would write in a notebook: groupby + rolling + shift for
-the features, a merge with the market series, a loop per symbol for declustering, and
-groupby + shift for the forward returns. Both run in this process on the same data; the
-script checks that they find the same events and the same returns, then prints times and
-peak memory (RSS).
+The study: stocks closing at a 52-week high, above their 200-day average, while the
+market is 5% or more below its high (three features), 21-day declustering per stock,
+forward returns at four horizons (1w, 1m, 3m, 6m), the summary with its all-days baseline,
+and placebo tests (1,000 placebos asked).
 
-    python benchmarks/universe.py [--data-dir ../shared/data]            # the real panel
-    python benchmarks/universe.py --synthetic 500x10000                  # symbols x days
+The pandas version is what a user would write in a notebook: groupby + rolling + shift
+for the features, a merge with the market, a loop over each stock's hits for the
+declustering, groupby + shift for the returns, and a placebo 'dates' null for the mean
+(for each placebo, numpy draws of the same number of stocks on each event day). Both run
+in this process on the same data; the script checks that they find the same events and
+the same returns, then prints times, the ratio, and peak memory (RSS).
+
+    python benchmarks/universe.py                              # the real 505-stock panel
+    python benchmarks/universe.py --synthetic 5000x10000       # 50M rows, against pandas
+    python benchmarks/universe.py --synthetic 5000x10000 --scaling     # 0.5x, 1x, 2x
+    python benchmarks/universe.py --synthetic 20000x10000 --skip-pandas  # 200M rows, streamed
+
+Synthetic panels are written as one Parquet file sorted by symbol (generated in parts,
+merged by a streaming sink, so generating 200M rows needs little memory), and the study
+streams it block by block. ``--keep DIR`` keeps generated files between runs. Each
+``--scaling`` size runs in a fresh process so that its peak RSS is its own.
 """
 
 from __future__ import annotations
 
 import argparse
 import datetime as dt
+import json
 import resource
+import subprocess
 import sys
 import tempfile
 import time
@@ -26,116 +41,226 @@ import polars as pl
 import eventstudy
 
 ROOT = Path(__file__).resolve().parents[1]
-HORIZONS = {"1w": 5, "1m": 21, "3m": 63}
+HORIZONS = {"1w": 5, "1m": 21, "3m": 63, "6m": 126}
 
 STUDY = """\
 name: benchmark universe
 series: {{MKT: {market}}}
 universe: {{data_file: {panel}}}
-when: close at 52-week high and MKT drawdown >= 5%
+when: close at 52-week high and close > sma(200) and MKT drawdown >= 5%
 decluster: {{gap: 21}}
 evaluate:
-  - forward_returns: {{horizons: [1w, 1m, 3m]}}
+  - forward_returns: {{horizons: [1w, 1m, 3m, 6m]}}
 statistics: {{placebos: {placebos}, seed: 7}}
 """
 
 
-def pandas_study(panel_path: Path, market_path: Path) -> tuple[set[tuple[str, dt.date]], dict[tuple[str, dt.date, int], float]]:
-    """The same study in pandas, written the usual way."""
+def pandas_study(panel_path: Path, market_path: Path, placebos: int) -> tuple[set, dict, dict]:
+    """The same study in pandas, written the usual way: events, returns, baseline, placebo p."""
     import pandas as pd
 
     if panel_path.suffix == ".parquet":  # read with polars: pandas would need pyarrow just for this
-        frame = pl.read_parquet(panel_path)
+        frame = pl.read_parquet(panel_path, columns=["date", "symbol", "close"])
         panel = pd.DataFrame({c: frame[c].to_numpy() for c in ("date", "symbol", "close")})
+        del frame
     else:
         panel = pd.read_csv(panel_path, usecols=["date", "symbol", "close"])
     panel["date"] = pd.to_datetime(panel["date"])
     market = pd.read_csv(market_path, parse_dates=["date"])
     market["mkt_dd"] = 1 - market["close"] / market["close"].cummax()
-    panel = panel.sort_values(["symbol", "date"])
-    grouped = panel.groupby("symbol")["close"]
-    panel["prior_high"] = grouped.transform(lambda c: c.shift(1).rolling(252).max())
-    for label, h in HORIZONS.items():
-        panel[f"fwd_{h}"] = grouped.shift(-h) / panel["close"] - 1
-    merged = panel.merge(market[["date", "mkt_dd"]], on="date", how="inner").sort_values(["symbol", "date"])
-    merged["pos"] = merged.groupby("symbol").cumcount()
-    hits = merged[(merged["close"] >= merged["prior_high"]) & (merged["mkt_dd"] >= 0.05)]
-    events, returns = set(), {}
-    for symbol, rows in hits.groupby("symbol"):
+    panel = panel.sort_values(["symbol", "date"], ignore_index=True)
+    grouped = panel.groupby("symbol", sort=False)
+    panel["prev"] = grouped["close"].shift(1)
+    panel["prior_high"] = panel.groupby("symbol", sort=False)["prev"].rolling(252).max().reset_index(level=0, drop=True)
+    panel["sma200"] = grouped["close"].rolling(200).mean().reset_index(level=0, drop=True)
+    for h in HORIZONS.values():
+        panel[f"fwd_{h}"] = grouped["close"].shift(-h) / panel["close"] - 1
+    panel["pos"] = grouped.cumcount()
+    merged = panel.merge(market[["date", "mkt_dd"]], on="date", how="inner")
+    hit = (merged["close"] >= merged["prior_high"]) & (merged["close"] > merged["sma200"]) & (merged["mkt_dd"] >= 0.05)
+    hits = merged[hit].sort_values(["symbol", "date"])
+    kept_rows = []
+    for symbol, rows in hits.groupby("symbol", sort=False):  # declustering: 21 own trading days
         last = None
         for row in rows.itertuples():
             if last is None or row.pos - last >= 21:
                 last = row.pos
-                day = row.date.date()
-                events.add((symbol, day))
-                for h in HORIZONS.values():
-                    value = getattr(row, f"fwd_{h}")
-                    if value == value:  # not NaN
-                        returns[(symbol, day, h)] = value
-    return events, returns
+                kept_rows.append(row.Index)
+    events = merged.loc[kept_rows]
+    out = {"baseline": {}, "mean": {}, "p": {}}
+    returns = {}
+    rng = np.random.default_rng(7)
+    for h in HORIZONS.values():
+        column = f"fwd_{h}"
+        out["baseline"][h] = merged[column].mean()
+        complete = events[events[column].notna()]
+        out["mean"][h] = complete[column].mean()
+        for symbol, day, value in zip(complete["symbol"], complete["date"], complete[column]):
+            returns[(symbol, day.date(), h)] = value
+        # placebo 'dates' null: same days, random stocks with a value that day
+        pool = merged.loc[merged[column].notna(), ["date", column]].sort_values("date")
+        days, starts, counts = np.unique(pool["date"].to_numpy(), return_index=True, return_counts=True)
+        values = pool[column].to_numpy()
+        at = np.searchsorted(days, complete["date"].to_numpy())
+        null = np.empty(placebos)
+        for b in range(placebos):
+            pick = starts[at] + (rng.random(at.size) * counts[at]).astype(np.int64)
+            null[b] = values[pick].mean()
+        centre = null.mean()
+        out["p"][h] = (1 + np.sum(np.abs(null - centre) >= abs(out["mean"][h] - centre))) / (placebos + 1)
+    event_set = {(s, d.date()) for s, d in zip(events["symbol"], events["date"])}
+    return event_set, returns, out
 
 
 def synthetic(spec: str, folder: Path, seed: int = 0) -> tuple[Path, Path]:
+    """A random-walk panel ``SYMBOLSxDAYS`` as one Parquet file sorted by symbol, and MKT.csv."""
     n_symbols, n_days = (int(x) for x in spec.lower().split("x"))
+    panel, market_path = folder / "panel.parquet", folder / "MKT.csv"
+    if panel.is_file() and market_path.is_file():
+        return panel, market_path
     rng = np.random.default_rng(seed)
-    days = pl.date_range(dt.date(1980, 1, 1), dt.date(2080, 1, 1), "1d", eager=True)
+    days = pl.date_range(dt.date(1980, 1, 1), dt.date(2200, 1, 1), "1d", eager=True)
     days = days.filter(days.dt.weekday() <= 5)[:n_days]
-    steps = rng.normal(0.0003, 0.015, size=(n_symbols, n_days)).astype(np.float32)
-    close = (50 * np.exp(np.cumsum(steps, axis=1))).reshape(-1)
-    symbols = np.repeat(np.array([f"S{i:05d}" for i in range(n_symbols)]), n_days)
-    pl.DataFrame({"date": np.tile(days.to_numpy(), n_symbols), "symbol": symbols, "close": close.astype(np.float64)}).write_parquet(folder / "panel.parquet")
+    parts = folder / "parts"
+    parts.mkdir(parents=True, exist_ok=True)
+    step = 500
+    for first in range(0, n_symbols, step):
+        count = min(step, n_symbols - first)
+        steps = rng.normal(0.0003, 0.015, size=(count, n_days)).astype(np.float32)
+        close = (50 * np.exp(np.cumsum(steps, axis=1))).reshape(-1).astype(np.float64)
+        symbols = np.repeat(np.array([f"S{i:06d}" for i in range(first, first + count)]), n_days)
+        pl.DataFrame({"date": np.tile(days.to_numpy(), count), "symbol": symbols, "close": close}).write_parquet(parts / f"{first:08d}.parquet")
+    pl.scan_parquet(parts / "*.parquet").sink_parquet(panel, row_group_size=200_000)
+    for part in parts.iterdir():
+        part.unlink()
+    parts.rmdir()
     market = 100 * np.exp(np.cumsum(rng.normal(0.0003, 0.01, n_days)))
-    pl.DataFrame({"date": days, "close": market}).write_csv(folder / "MKT.csv")
-    return folder / "panel.parquet", folder / "MKT.csv"
+    pl.DataFrame({"date": days, "close": market}).write_csv(market_path)
+    return panel, market_path
 
 
 def peak_rss_gb() -> float:
     return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024**2
 
 
+def run_eventstudy(folder: Path, panel: Path, market_symbol: str, placebos: int, executor: str | None) -> dict:
+    """The study through eventstudy: core (placebos=0) and full, with timings and RSS."""
+    from eventstudy.executor import get_executor
+
+    (folder / "study.yaml").write_text(STUDY.format(market=market_symbol, panel=panel.name, placebos=placebos))
+    study = eventstudy.load_study(folder / "study.yaml")
+    with get_executor(executor) if executor else _nothing() as pool:
+        start = time.perf_counter()
+        core = eventstudy.run(study, data_dir=panel.parent, placebos=0, executor=pool)
+        t_core = time.perf_counter() - start
+        start = time.perf_counter()
+        full = eventstudy.run(study, data_dir=panel.parent, executor=pool)
+        t_full = time.perf_counter() - start
+    return {"core": core, "full": full, "t_core": t_core, "t_full": t_full, "rss": peak_rss_gb()}
+
+
+class _nothing:
+    def __enter__(self) -> None:
+        return None
+
+    def __exit__(self, *exc: object) -> None:
+        return None
+
+
+def rows_of(panel: Path) -> int:
+    return pl.scan_parquet(panel).select(pl.len()).collect().item() if panel.suffix == ".parquet" else pl.scan_csv(panel).select(pl.len()).collect().item()
+
+
+def report(label: str, got: dict, rows: int) -> None:
+    full = got["full"]
+    print(f"{label}: {rows:,} rows, {full.events.height:,} events")
+    print(f"  eventstudy, events + returns + baseline:     {got['t_core']:7.2f} s   {got['core'].timings}")
+    print(f"  eventstudy, plus panel placebo tests:        {got['t_full']:7.2f} s   {full.timings}")
+    print(f"  peak RSS (eventstudy, this process):         {got['rss']:7.2f} GB")
+    significance = full.tests.filter(pl.col("statistic") == "mean").select("horizon", "observed", "baseline", "p_placebo", "p_symbols_null")
+    print("  " + str(significance).replace("\n", "\n  "))
+
+
+def compare(got: dict, panel: Path, market: Path, placebos: int) -> None:
+    start = time.perf_counter()
+    events, returns, figures = pandas_study(panel, market, placebos)
+    t_pandas = time.perf_counter() - start
+    full = got["full"]
+    mine = {(r["symbol"], r["date"]) for r in full.events.select("symbol", "date").iter_rows(named=True)}
+    assert mine == events, f"events differ: {len(mine ^ events)} of {len(mine | events)}"
+    fwd = full.outcomes.filter((pl.col("measure") == "fwd") & pl.col("value").is_not_null())
+    values = np.array([returns[k] for k in zip(fwd["symbol"], fwd["date"], fwd["horizon_days"])])
+    assert values.size == len(returns) and np.allclose(fwd["value"].to_numpy(), values, rtol=1e-5, atol=1e-6)
+    for h in HORIZONS.values():
+        row = full.summary.filter((pl.col("measure") == "fwd") & (pl.col("horizon_days") == h)).row(0, named=True)
+        assert abs(row["baseline_mean"] - figures["baseline"][h]) < 1e-6 and abs(row["mean"] - figures["mean"][h]) < 1e-6
+    p_es = full.tests.filter((pl.col("measure") == "fwd") & (pl.col("statistic") == "mean")).sort("horizon_days")["p_placebo"].to_list()
+    p_pd = [figures["p"][h] for h in HORIZONS.values()]
+    print(f"  pandas (groupby/rolling/shift, a loop per stock, {placebos:,} placebo draws for the mean): {t_pandas:7.2f} s")
+    print(f"  events, returns, baseline and event means agree; p (dates null, mean) eventstudy {_fmt(p_es)} vs pandas {_fmt(p_pd)}")
+    print(f"  ratio pandas / eventstudy: {t_pandas / got['t_full']:.1f}x (full study), {t_pandas / got['t_core']:.1f}x (against eventstudy without tests)")
+    print(f"  peak RSS of the process after pandas: {peak_rss_gb():.2f} GB")
+
+
+def _fmt(values: list) -> str:
+    return "[" + ", ".join("-" if v is None else f"{v:.3f}" for v in values) + "]"
+
+
+def scaling(spec: str, keep: Path | None, placebos: int, executor: str | None) -> None:
+    """0.5x, 1x and 2x the symbols of ``spec``, each size in a fresh process."""
+    n_symbols, n_days = (int(x) for x in spec.lower().split("x"))
+    rows = []
+    for factor in (0.5, 1.0, 2.0):
+        size = f"{int(n_symbols * factor)}x{n_days}"
+        command = [sys.executable, __file__, "--synthetic", size, "--skip-pandas", "--json", "--placebos", str(placebos)]
+        if keep:
+            command += ["--keep", str(keep / size)]
+        if executor:
+            command += ["--executor", executor]
+        out = subprocess.run(command, check=True, capture_output=True, text=True).stdout
+        rows.append(json.loads(out.strip().splitlines()[-1]))
+    base = rows[1]
+    print(f"scaling ({n_days:,} days; symbols x 0.5 / 1 / 2):")
+    print(f"  {'rows':>12} {'events':>9} {'core s':>8} {'full s':>8} {'s per 10M rows':>15} {'peak RSS GB':>12} {'time vs 1x':>11}")
+    for r in rows:
+        print(f"  {r['rows']:>12,} {r['events']:>9,} {r['t_core']:>8.2f} {r['t_full']:>8.2f} {r['t_full'] / r['rows'] * 1e7:>15.2f} {r['rss']:>12.2f} {r['t_full'] / base['t_full']:>10.2f}x")
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--data-dir", default=str(ROOT.parent / "shared" / "data"))
-    parser.add_argument("--synthetic", metavar="SYMBOLSxDAYS", help="e.g. 500x10000 (5M rows)")
+    parser.add_argument("--synthetic", metavar="SYMBOLSxDAYS", help="e.g. 5000x10000 (50M rows)")
     parser.add_argument("--placebos", type=int, default=1000)
     parser.add_argument("--skip-pandas", action="store_true")
+    parser.add_argument("--scaling", action="store_true", help="also run 0.5x and 2x the symbols, each in its own process")
+    parser.add_argument("--keep", type=Path, help="folder for generated panels (reused if present)")
+    parser.add_argument("--executor", help="serial, processes or dask (default: threads in this process)")
+    parser.add_argument("--json", action="store_true", help=argparse.SUPPRESS)
     args = parser.parse_args()
+    if args.scaling:
+        scaling(args.synthetic or "5000x10000", args.keep, args.placebos, args.executor)
+        return
     with tempfile.TemporaryDirectory() as tmp:
         folder = Path(tmp)
         if args.synthetic:
-            panel, market = synthetic(args.synthetic, folder)
-            data_dir, market_symbol = folder, "MKT"
+            data = args.keep or folder
+            data.mkdir(parents=True, exist_ok=True)
+            start = time.perf_counter()
+            panel, market = synthetic(args.synthetic, data)
+            if not args.json:
+                print(f"(synthetic panel ready in {time.perf_counter() - start:.1f} s; not counted)")
+            market_symbol = "MKT"
         else:
-            data_dir = Path(args.data_dir)
-            panel, market, market_symbol = data_dir / "panel_sp500_stocks.csv", data_dir / "SPX.csv", "SPX"
-        (folder / "study.yaml").write_text(STUDY.format(market=market_symbol, panel=panel.name, placebos=args.placebos))
-        study = eventstudy.load_study(folder / "study.yaml")
-        rows = pl.scan_parquet(panel).select(pl.len()).collect().item() if panel.suffix == ".parquet" else None
-
-        start = time.perf_counter()
-        result = eventstudy.run(study, data_dir=data_dir, placebos=0)
-        t_core = time.perf_counter() - start
-        start = time.perf_counter()
-        tested = eventstudy.run(study, data_dir=data_dir)
-        t_full = time.perf_counter() - start
-        rss_es = peak_rss_gb()
-        print(f"universe study on {panel.name}{f' ({rows:,} rows)' if rows else ''}: {result.events.height} events")
-        print(f"  eventstudy, events + returns + baseline:        {t_core:7.2f} s  {result.timings}")
-        print(f"  eventstudy, plus {args.placebos:,} panel placebos + tests:   {t_full:7.2f} s  {tested.timings}")
-        print(f"  peak RSS so far: {rss_es:.2f} GB")
-        if args.skip_pandas:
+            data = Path(args.data_dir)
+            panel, market, market_symbol = data / "panel_sp500_stocks.csv", data / "SPX.csv", "SPX"
+        got = run_eventstudy(folder, panel, market_symbol, args.placebos, args.executor)
+        rows = rows_of(panel)
+        if args.json:
+            print(json.dumps({"rows": rows, "events": got["full"].events.height, "t_core": got["t_core"], "t_full": got["t_full"], "rss": got["rss"]}))
             return
-        start = time.perf_counter()
-        events, returns = pandas_study(panel, market)
-        t_pandas = time.perf_counter() - start
-        got = {(r["symbol"], r["date"]) for r in result.events.iter_rows(named=True)}
-        assert got == events, f"events differ: {len(got ^ events)} of {len(got | events)}"
-        fwd = result.outcomes.filter((pl.col("measure") == "fwd") & pl.col("value").is_not_null())
-        for r in fwd.iter_rows(named=True):
-            assert abs(r["value"] - returns[(r["symbol"], r["date"], r["horizon_days"])]) < 1e-5
-        print(f"  pandas (groupby/rolling/shift + a loop per symbol): {t_pandas:7.2f} s, no baseline, no tests")
-        print(f"  ratio pandas / eventstudy (events + returns + baseline): {t_pandas / t_core:.1f}x; events and returns agree")
-        print(f"  peak RSS of the process: {peak_rss_gb():.2f} GB")
+        report(f"universe study on {panel.name}", got, rows)
+        if not args.skip_pandas:
+            compare(got, panel, market, args.placebos)
 
 
 if __name__ == "__main__":

@@ -140,6 +140,8 @@ def run_block(shared: BlockShared, symbols: list[str], prices: pl.DataFrame | No
         open=prices["open"].fill_null(np.nan).to_numpy(),
         rows_after=rows_after,
         label=study.universe.label,
+        run=run,
+        series=_series_closes(shared, study.series, prices["date"]),
     )
     evaluators = build_evaluators(study.evaluators)
     for index, evaluator in enumerate(evaluators):
@@ -151,9 +153,10 @@ def run_block(shared: BlockShared, symbols: list[str], prices: pl.DataFrame | No
             result.measures.append((index, cell.measure))
             _add_cell(result, (cell.measure, cell.asset, cell.horizon, cell.horizon_days), cell.values if everywhere else cell.values[aligned], None)
             # pending: unknown, and the horizon runs past the symbol's last row (its tail)
-            tail = np.flatnonzero(rows_after < cell.horizon_days + cell.lag)
+            after = rows_after if cell.rows_after is None else cell.rows_after
+            tail = np.flatnonzero(after < cell.horizon_days + cell.lag)
             tail = tail[np.isnan(cell.values[tail]) & aligned[tail]]
-            remaining = (cell.horizon_days + cell.lag - rows_after[tail]).astype(np.int16)
+            remaining = (cell.horizon_days + cell.lag - after[tail]).astype(np.int16)
             result.pending[-1] = (symbol_index[tail] * n_days + day_index[tail], remaining)
     return result
 
@@ -203,6 +206,17 @@ def _cell_runs(out: pl.DataFrame) -> list[tuple[CellKey, pl.DataFrame]]:
         (tuple(row[:4]), out[np.asarray(row[4], dtype=np.int64)])  # type: ignore[misc]
         for row in parts.iter_rows()
     ]
+
+
+def _series_closes(shared: BlockShared, series: dict[str, str], dates: pl.Series) -> dict[str, np.ndarray]:
+    """Each study series' close on each row's date (NaN where the series has none)."""
+    out = {}
+    for name, symbol in series.items():
+        own = shared.market_prices.filter(pl.col("symbol") == symbol).sort("date")
+        at = _day_index(dates, own["date"].cast(pl.Int32).to_numpy())
+        closes = own["close"].to_numpy()
+        out[name] = np.where(at >= 0, closes[np.maximum(at, 0)] if closes.size else np.nan, np.nan)
+    return out
 
 
 def _day_index(dates: pl.Series, days: np.ndarray) -> np.ndarray:

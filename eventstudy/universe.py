@@ -360,10 +360,18 @@ def run_universe(
     started = time.perf_counter()
     directory = find_data_dir(str(data_dir) if data_dir is not None else None, study.data.dir, study.path)
     symbols = universe_symbols(study, directory)
-    panel_file = _streamed_file(study, directory)
-    wanted = list(dict.fromkeys(study.series.values())) if panel_file is not None else [*dict.fromkeys(study.series.values()), *symbols]
+    long_file = _long_file(study, directory)
+    market_symbols = list(dict.fromkeys(study.series.values()))
+    wanted = market_symbols if long_file is not None else [*market_symbols, *symbols]
     loaded = load_prices_any(wanted, data_dir=directory, cache_dir=cache_dir, provider=study.data.provider, pull=pull)
-    data = prepare_universe(study, loaded.frame, symbols, panel_file=panel_file, block_rows=block_rows, executor=executor)
+    prices, panel_file = loaded.frame, None
+    if long_file is not None and long_file.suffix.lower() == ".parquet":
+        panel_file = long_file  # streamed: each block of symbols is read when it is processed
+    elif long_file is not None:  # a CSV is read once, only the universe's rows, exact symbols
+        from eventstudy.data import read_long_block
+
+        prices = pl.concat([loaded.frame, read_long_block(long_file, symbols)], how="vertical_relaxed")
+    data = prepare_universe(study, prices, symbols, panel_file=panel_file, block_rows=block_rows, executor=executor)
     data.notes.extend(loaded.notes)
     prepared_s = time.perf_counter() - started
     result = evaluate_universe(data, study, directory, start=start, end=end, statistics=statistics or study.statistics)
@@ -373,18 +381,18 @@ def run_universe(
     from eventstudy.study import source_ranges
 
     sources = dict(loaded.sources)
-    if panel_file is not None:
-        sources.update(dict.fromkeys(data.symbols, panel_file))
-    return replace(result, sources=sources, source_ranges=source_ranges(loaded.frame))
+    if long_file is not None:
+        sources.update(dict.fromkeys(data.symbols, long_file))
+    return replace(result, sources=sources, source_ranges=source_ranges(prices))
 
 
-def _streamed_file(study: Study, directory: Path | None) -> Path | None:
-    """The universe's long Parquet file, read block by block, if it has one."""
+def _long_file(study: Study, directory: Path | None) -> Path | None:
+    """The universe's long data file (``universe: {data_file: ...}``), if it has one."""
     spec = study.universe
     if spec is None or spec.data_file is None or directory is None:
         return None
     path = directory / str(spec.data_file)
-    return path if path.suffix.lower() == ".parquet" and path.is_file() else None
+    return path if path.is_file() else None
 
 
 def evaluate_universe(

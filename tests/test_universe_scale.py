@@ -15,6 +15,7 @@ from hypothesis import strategies as st
 
 import eventstudy
 from eventstudy.config import parse_study
+from eventstudy.evaluators.excess_returns import ExcessReturns
 from eventstudy.evaluators.forward_returns import ForwardReturns
 from eventstudy.inference import panel
 from eventstudy.universe import prepare_universe
@@ -28,6 +29,7 @@ trigger: {trigger}
 decluster: {{gap: 3}}
 evaluate:
   - forward_returns: {{horizons: [1d, 4d], kind: {kind}, entry: {entry}}}
+  - excess_returns: {{benchmark: MKT, horizons: [2d], kind: {kind}}}
 statistics: {{placebos: 200, seed: 3}}
 """
 
@@ -77,16 +79,17 @@ def arrays(study: eventstudy.Study, folder: Path) -> object:
     kind=st.sampled_from(["simple", "log"]),
     entry=st.sampled_from(["close", "next_close", "next_open"]),
 )
-def test_forward_returns_panel_path_equals_the_long_frame_path(tmp_path: Path, seed: int, kind: str, entry: str) -> None:
+def test_evaluator_panel_paths_equal_the_long_frame_path(tmp_path: Path, seed: int, kind: str, entry: str) -> None:
     write_panel(tmp_path, seed)
     study = study_for(tmp_path, kind=kind, entry=entry)
     fast = arrays(study, tmp_path)
-    original = ForwardReturns.panel
-    ForwardReturns.panel = lambda self, block: None  # type: ignore[method-assign]
+    originals = ForwardReturns.panel, ExcessReturns.panel
+    ForwardReturns.panel = ExcessReturns.panel = lambda self, block: None  # type: ignore[method-assign]
     try:
         slow = arrays(study, tmp_path)
     finally:
-        ForwardReturns.panel = original  # type: ignore[method-assign]
+        ForwardReturns.panel, ExcessReturns.panel = originals  # type: ignore[method-assign]
+    assert ("excess" if kind == "simple" else "excess_log") in set(fast.cells["measure"])
     assert fast.cells.equals(slow.cells)
     for a, b in zip(fast.values, slow.values):
         np.testing.assert_array_equal(np.isnan(a), np.isnan(b))

@@ -24,7 +24,7 @@ from __future__ import annotations
 
 from abc import ABC, abstractmethod
 from collections.abc import Mapping
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Annotated, ClassVar, NamedTuple
 
 import numpy as np
@@ -143,6 +143,21 @@ class PanelBlock:
     open: np.ndarray  # float64, NaN where the data has no open
     rows_after: np.ndarray  # int64: the symbol's rows after this one
     label: str  # the universe's asset label
+    run: np.ndarray | None = None  # int64: which symbol (0, 1, ... in row order) each row is
+    series: Mapping[str, np.ndarray] = field(default_factory=dict)  # study series' closes on each row's date (NaN: none)
+
+    def subset(self, keep: np.ndarray) -> PanelBlock:
+        """The rows where ``keep`` holds, as a block of their own (``rows_after`` counted
+        over the kept rows only: "the same days" of an asset and a benchmark)."""
+        assert self.run is not None
+        run = self.run[keep]
+        change = np.flatnonzero(np.diff(run)) + 1
+        ends = np.append(change, run.size) - 1  # the last kept row of each run
+        last = np.repeat(ends, np.diff(np.concatenate([[0], ends + 1])))
+        return PanelBlock(
+            close=self.close[keep], open=self.open[keep], rows_after=last - np.arange(run.size), label=self.label,
+            run=run, series={k: v[keep] for k, v in self.series.items()},
+        )
 
     def ahead(self, values: np.ndarray, k: int) -> np.ndarray:
         """``values`` k rows later within each symbol; NaN where the symbol has fewer left.
@@ -163,7 +178,8 @@ class PanelBlock:
 
 class PanelCell(NamedTuple):
     """One outcome cell over a :class:`PanelBlock`'s rows (NaN: unknown). ``lag`` as in
-    :func:`to_outcomes`: a NaN row with ``horizon_days + lag > rows_after`` is pending."""
+    :func:`to_outcomes`: a NaN row with ``horizon_days + lag > rows_after`` is pending
+    (``rows_after`` the cell's own when it counts other days than the block's)."""
 
     measure: str
     asset: str
@@ -171,6 +187,7 @@ class PanelCell(NamedTuple):
     horizon_days: int
     values: np.ndarray
     lag: int = 0
+    rows_after: np.ndarray | None = None  # for pending values, if not the block's own
 
 
 class Evaluator(ABC):

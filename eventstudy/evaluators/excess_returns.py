@@ -20,11 +20,14 @@ from __future__ import annotations
 
 from typing import Literal
 
+import numpy as np
 import polars as pl
 from pydantic import Field
 
-from eventstudy.evaluators import EVALUATORS, UNIVERSE, EvaluationContext, Evaluator, Horizons, Params, to_outcomes
-from eventstudy.evaluators.forward_returns import forward_change
+from eventstudy.evaluators import (
+    EVALUATORS, UNIVERSE, EvaluationContext, Evaluator, Horizons, PanelBlock, PanelCell, Params, to_outcomes,
+)
+from eventstudy.evaluators.forward_returns import forward_change, forward_change_array
 
 __all__ = ["ExcessReturns", "ExcessReturnsParams"]
 
@@ -74,6 +77,28 @@ class ExcessReturns(Evaluator):
         wide = context.at_anchors(anchors, prices.with_columns(*values))
         label = pl.col("asset") + ("-" if params.model == "difference" else "~") + pl.lit(params.benchmark)
         return to_outcomes(wide, {f"h{h.days}": (h.label, h.days) for h in params.horizons}, measure, asset=label)
+
+
+    def panel(self, block: PanelBlock) -> list[PanelCell] | None:
+        """The difference model over a universe block: both returns over the rows where
+        the benchmark also has a close. (The market model takes the general path.)"""
+        params: ExcessReturnsParams = self.params  # type: ignore[assignment]
+        if params.model != "difference" or params.assets != [UNIVERSE] or params.benchmark not in block.series:
+            return None
+        both = ~np.isnan(block.series[params.benchmark])
+        same = block.subset(both)
+        bench = same.series[params.benchmark]
+        rows_after = np.full(block.close.size, np.iinfo(np.int64).max // 2)  # no row: never pending
+        rows_after[both] = same.rows_after
+        cells = []
+        for h in params.horizons:
+            values = np.full(block.close.size, np.nan)
+            values[both] = forward_change_array(same.close, same.ahead(same.close, h.days), params.kind) - forward_change_array(
+                bench, same.ahead(bench, h.days), params.kind
+            )
+            measure = "excess" if params.kind == "simple" else "excess_log"
+            cells.append(PanelCell(measure, f"{block.label}-{params.benchmark}", h.label, h.days, values, 0, rows_after))
+        return cells
 
 
 def _market_model_car(params: ExcessReturnsParams) -> list[pl.Expr]:

@@ -25,7 +25,7 @@ from eventstudy.evaluators import (
     EVALUATORS, UNIVERSE, EvaluationContext, Evaluator, Horizons, PanelBlock, PanelCell, Params, to_outcomes,
 )
 
-__all__ = ["ForwardReturns", "ForwardReturnsParams", "forward_change"]
+__all__ = ["ForwardReturns", "ForwardReturnsParams", "forward_change", "forward_change_array"]
 
 
 class ForwardReturnsParams(Params):
@@ -42,6 +42,12 @@ class ForwardReturnsParams(Params):
 def forward_change(entry_price: pl.Expr, exit_price: pl.Expr, kind: str) -> pl.Expr:
     """Simple or log return from ``entry_price`` to ``exit_price``."""
     return (exit_price / entry_price).log() if kind == "log" else exit_price / entry_price - 1
+
+
+def forward_change_array(entry_price: np.ndarray, exit_price: np.ndarray, kind: str) -> np.ndarray:
+    """:func:`forward_change` on numpy arrays (NaN in, NaN out)."""
+    with np.errstate(invalid="ignore", divide="ignore"):
+        return np.log(exit_price / entry_price) if kind == "log" else exit_price / entry_price - 1
 
 
 @EVALUATORS.register("forward_returns")
@@ -95,7 +101,6 @@ class ForwardReturns(Evaluator):
                 entry, exit_, lag = block.ahead(close, 1), block.ahead(close, 1 + h.days), 1
             else:
                 entry, exit_, lag = block.ahead(block.open, 1), block.ahead(close, h.days), 0
-            with np.errstate(invalid="ignore", divide="ignore"):
-                value = np.log(exit_ / entry) if params.kind == "log" else exit_ / entry - 1
+            value = forward_change_array(entry, exit_, params.kind)
             cells.append(PanelCell(self.measure, block.label, h.label, h.days, value, lag))
         return cells
