@@ -191,6 +191,8 @@ def prepare_universe(
         source=panel_file,
     )
     per_block = max(1, int(block_rows // max(1, rows // max(1, len(symbols)))))
+    if executor is not None and executor.workers > 1:  # at least one block per worker
+        per_block = min(per_block, -(-len(symbols) // executor.workers))
     blocks = [symbols[i : i + per_block] for i in range(0, len(symbols), per_block)]
     timings["calendar_s"] = time.perf_counter() - clock
 
@@ -365,8 +367,9 @@ def run_universe(
     wanted = market_symbols if long_file is not None else [*market_symbols, *symbols]
     loaded = load_prices_any(wanted, data_dir=directory, cache_dir=cache_dir, provider=study.data.provider, pull=pull)
     prices, panel_file = loaded.frame, None
-    if long_file is not None and long_file.suffix.lower() == ".parquet":
-        panel_file = long_file  # streamed: each block of symbols is read when it is processed
+    if long_file is not None and (long_file.suffix.lower() == ".parquet" or executor is not None):
+        # streamed: each block of symbols is read (by its worker) when it is processed
+        panel_file = long_file
     elif long_file is not None:  # a CSV is read once, only the universe's rows, exact symbols
         from eventstudy.data import read_long_block
 

@@ -171,7 +171,6 @@ def test_sweep_on_a_dask_local_cluster_equals_the_serial_run(
 
 
 @pytest.mark.shared_data
-@pytest.mark.xfail(reason="universe executor wiring in progress", strict=False)
 def test_universe_study_on_dask_equals_local(shared_data: Path, dask_cluster: DaskExecutor) -> None:
     pytest.importorskip("distributed", reason="dask is not installed")
     study = REPO_ROOT / "configs" / "sp500_52w_high.yaml"
