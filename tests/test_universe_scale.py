@@ -190,3 +190,32 @@ def test_a_process_pool_gives_the_serial_result(tmp_path: Path) -> None:
     for a, b in zip(pooled.values, serial.values):
         np.testing.assert_array_equal(a, b)
     assert pooled.values_frame.equals(serial.values_frame)
+
+
+@settings(max_examples=150, deadline=None)
+@given(
+    shape=st.tuples(st.integers(1, 30), st.integers(1, 40)),
+    scale=st.sampled_from([1e-4, 1.0, 1e4]),
+    missing=st.floats(0, 0.9),
+    ties=st.booleans(),
+    chunk=st.integers(1, 8),
+    seed=st.integers(0, 2**32 - 1),
+)
+def test_baseline_moments_and_median_equal_numpy(shape: tuple[int, int], scale: float, missing: float, ties: bool, chunk: int, seed: int) -> None:
+    """The baseline's moments come from chunked passes and its median from a histogram of
+    order keys (nothing pooled): they must equal numpy on the pooled values."""
+    rng = np.random.default_rng(seed)
+    values = (rng.standard_t(3, size=shape) * scale).astype(np.float32)
+    if ties:
+        values = np.round(values)
+    values[rng.random(shape) < missing] = np.nan
+    window = rng.random(shape[1]) < 0.8
+    found = panel.CellMoments.of(values, window, rows_per_chunk=chunk)
+    known = values[:, window][~np.isnan(values[:, window])].astype(np.float64)
+    assert found.base.n == known.size
+    if known.size:
+        assert found.median == np.median(known)
+        assert found.base.mean("mean") == pytest.approx(known.mean(), rel=1e-9, abs=1e-12)
+        assert found.base.mean("pct_positive") == pytest.approx((known > 0).mean())
+    else:
+        assert np.isnan(found.median)

@@ -144,11 +144,12 @@ class CellMoments:
     @classmethod
     def of(cls, values: np.ndarray, window: np.ndarray, rows_per_chunk: int = 256) -> CellMoments:
         """One pass over a ``(symbols, days)`` float32 array (NaN: no value), a few
-        hundred symbols at a time so the temporaries stay in cache."""
+        hundred symbols at a time so the temporaries stay in cache, and a second pass for
+        the exact median (:func:`_median`): no copy of the values is ever pooled."""
         n_symbols, n_days = values.shape
         by_day = Moments(*(np.zeros(n_days, dtype=t) for t in (np.int64, np.float64, np.float64, np.int64)))
         by_symbol = Moments(*(np.zeros(n_symbols, dtype=t) for t in (np.int64, np.float64, np.float64, np.int64)))
-        known = []
+        histogram = np.zeros(1 << 16, dtype=np.int64)
         for lo in range(0, n_symbols, rows_per_chunk):
             part = values[lo : lo + rows_per_chunk]
             ok = ~np.isnan(part)
@@ -161,10 +162,37 @@ class CellMoments:
                 moments.total[at] += filled.sum(axis=axis, dtype=np.float64)
                 moments.squares[at] += squares.sum(axis=axis, dtype=np.float64)
                 moments.positive[at] += np.count_nonzero(positive, axis=axis)
-            known.append(part[ok])
+            histogram += np.bincount(_order_key(part[ok]) >> 16, minlength=1 << 16)
         base = Moments(by_day.n.sum(), by_day.total.sum(), by_day.squares.sum(), by_day.positive.sum())
-        pooled = np.concatenate(known) if known else np.zeros(0, dtype=np.float32)
-        return cls(by_day, by_symbol, base, float(np.median(pooled)) if pooled.size else math.nan)
+        return cls(by_day, by_symbol, base, _median(values, window, histogram, rows_per_chunk))
+
+
+def _order_key(x: np.ndarray) -> np.ndarray:
+    """float32 -> uint32 keys in the same order (sign flipped for positives, all bits
+    flipped for negatives), so the top bits bucket values in order."""
+    bits = x.view(np.uint32)
+    return np.where(bits >> 31 == 1, ~bits, bits | np.uint32(0x80000000))
+
+
+def _median(values: np.ndarray, window: np.ndarray, histogram: np.ndarray, rows_per_chunk: int) -> float:
+    """The exact median of the known window values, as ``np.median`` gives it, from a
+    histogram of their order keys' top 16 bits: only the one or two buckets holding the
+    middle values are gathered (a second pass), and sorted."""
+    n = int(histogram.sum())
+    if n == 0:
+        return math.nan
+    cumulative = np.cumsum(histogram)
+    ranks = ((n - 1) // 2, n // 2)
+    first, last = (int(np.searchsorted(cumulative, r, side="right")) for r in ranks)
+    below = int(cumulative[first - 1]) if first else 0
+    middle = []
+    for lo in range(0, values.shape[0], rows_per_chunk):
+        part = values[lo : lo + rows_per_chunk]
+        known = part[~np.isnan(part) & window[None, :]]
+        bucket = _order_key(known) >> 16
+        middle.append(known[(bucket >= first) & (bucket <= last)])
+    chosen = np.sort(np.concatenate(middle))
+    return (float(chosen[ranks[0] - below]) + float(chosen[ranks[1] - below])) / 2
 
 
 @dataclass
