@@ -119,12 +119,13 @@ def _executor_options(parser: argparse.ArgumentParser, what: str) -> None:
 
     group = parser.add_argument_group(f"where {what} run")
     group.add_argument("--executor", choices=EXECUTORS,
-                       help="serial (this process), processes (a local process pool; the default) or dask (a Dask cluster; "
-                            "needs pip install 'eventstudy[dask]'); default: $EVENTSTUDY_EXECUTOR, else processes")
+                       help="serial (this process), threads (this process's threads: nothing is pickled), processes "
+                            "(a local process pool; the default) or dask (a Dask cluster; needs pip install "
+                            "'eventstudy[dask]'); default: $EVENTSTUDY_EXECUTOR, else processes")
     group.add_argument("--dask-address", metavar="ADDR",
                        help="a running Dask scheduler, e.g. tcp://host:8786 (default: $EVENTSTUDY_DASK_ADDRESS; "
                             "without one, --executor dask starts a local cluster)")
-    group.add_argument("--workers", type=_positive, metavar="N", help="worker processes (default: this machine's CPUs)")
+    group.add_argument("--workers", type=_positive, metavar="N", help="worker processes or threads (default: this machine's CPUs)")
 
 
 def _executor(args: argparse.Namespace):  # -> Executor; the import stays lazy

@@ -214,7 +214,7 @@ def prepare_universe(
                 yield (block, stocks.slice(lo, hi - lo))
 
     if executor is None:
-        results = _threaded(lambda task: run_block(shared, task[0], task[1]), tasks(), len(blocks))
+        results = _threaded(lambda task: run_block(shared, task[0], task[1]), tasks())
     else:
         results = executor.imap(_block_task, list(tasks()), shared=shared)
     clock = time.perf_counter()
@@ -254,26 +254,12 @@ def prepare_universe(
     return data
 
 
-def _threaded(fn: Any, items: Any, count: int) -> Any:
-    """``fn`` over ``items`` in a small thread pool, results in order, at most two ahead.
+def _threaded(fn: Any, items: Any) -> Any:
+    """``fn`` over ``items`` on this process's threads (polars and numpy release the GIL)."""
+    from eventstudy.executor import ThreadExecutor
 
-    polars and numpy release the GIL in their kernels, so blocks overlap on the cores of
-    this machine without pickling anything; one item (or one core) runs inline."""
-    import os
-    from concurrent.futures import ThreadPoolExecutor
-
-    workers = min(len(os.sched_getaffinity(0)) if hasattr(os, "sched_getaffinity") else (os.cpu_count() or 1), count)
-    if workers <= 1:
-        yield from map(fn, items)
-        return
-    with ThreadPoolExecutor(max_workers=workers) as pool:
-        pending: list[Any] = []
-        for item in items:
-            pending.append(pool.submit(fn, item))
-            if len(pending) > workers:
-                yield pending.pop(0).result()
-        for future in pending:
-            yield future.result()
+    with ThreadExecutor() as executor:
+        yield from executor.imap(fn, list(items))
 
 
 def _block_task(shared: Any, task: tuple[list[str], pl.DataFrame | None]) -> Any:
@@ -427,7 +413,7 @@ def evaluate_universe(
     frames = []
     base_rows = []
     # the baseline's moments, cell by cell on two threads (numpy releases the GIL)
-    moments = list(_threaded(lambda vals: CellMoments.of(vals, window), data.values, len(data.values)))
+    moments = list(_threaded(lambda vals: CellMoments.of(vals, window), data.values))
     for c, cell in enumerate(data.cells.iter_rows(named=True)):
         vals = data.values[c]
         frames.append(

@@ -17,7 +17,7 @@ from eventstudy.cli import main
 from eventstudy.config import load_study
 from eventstudy.data import MissingDataError
 from eventstudy.errors import ConfigError
-from eventstudy.executor import DaskExecutor, Executor, ProcessExecutor, SerialExecutor, get_executor
+from eventstudy.executor import DaskExecutor, Executor, ProcessExecutor, SerialExecutor, ThreadExecutor, get_executor
 from eventstudy.sweep import SweepResult, parse_axis, run_sweep
 
 REPO_ROOT = Path(__file__).resolve().parents[1]
@@ -59,10 +59,12 @@ def dask_cluster() -> Iterator[DaskExecutor]:
         yield executor
 
 
-@pytest.fixture(params=["serial", "processes", "dask"])
+@pytest.fixture(params=["serial", "threads", "processes", "dask"])
 def executor(request: pytest.FixtureRequest) -> Executor:
     if request.param == "serial":
         return SerialExecutor()
+    if request.param == "threads":
+        return ThreadExecutor(workers=2)
     return request.getfixturevalue("processes" if request.param == "processes" else "dask_cluster")
 
 
@@ -102,7 +104,7 @@ def test_unknown_executor_names_the_valid_ones() -> None:
     with pytest.raises(ConfigError) as caught:
         get_executor("proceses")
     assert caught.value.render() == (
-        "error: unknown executor 'proceses' (did you mean 'processes'?)\n  hint: valid: serial, processes, dask"
+        "error: unknown executor 'proceses' (did you mean 'processes'?)\n  hint: valid: serial, threads, processes, dask"
     )
     with pytest.raises(ConfigError, match="`workers` must be a whole number of at least 1, got 0"):
         get_executor("processes", workers=0)
