@@ -158,10 +158,13 @@ def run_eventstudy(folder: Path, panel: Path, market_symbol: str, placebos: int,
         start = time.perf_counter()
         core = eventstudy.run(study, data_dir=panel.parent, placebos=0, executor=pool)
         t_core = time.perf_counter() - start
+        rss_core = peak_rss_gb()
+        if placebos == 0:
+            return {"core": core, "full": core, "t_core": t_core, "t_full": t_core, "rss_core": rss_core, "rss": rss_core}
         start = time.perf_counter()
         full = eventstudy.run(study, data_dir=panel.parent, executor=pool)
         t_full = time.perf_counter() - start
-    return {"core": core, "full": full, "t_core": t_core, "t_full": t_full, "rss": peak_rss_gb()}
+    return {"core": core, "full": full, "t_core": t_core, "t_full": t_full, "rss_core": rss_core, "rss": peak_rss_gb()}
 
 
 class _nothing:
@@ -181,7 +184,7 @@ def report(label: str, got: dict, rows: int) -> None:
     print(f"{label}: {rows:,} rows, {full.events.height:,} events")
     print(f"  eventstudy, events + returns + baseline:     {got['t_core']:7.2f} s   {got['core'].timings}")
     print(f"  eventstudy, plus panel placebo tests:        {got['t_full']:7.2f} s   {full.timings}")
-    print(f"  peak RSS (eventstudy, this process):         {got['rss']:7.2f} GB")
+    print(f"  peak RSS after the first run / both runs:    {got['rss_core']:7.2f} / {got['rss']:.2f} GB")
     significance = full.tests.filter(pl.col("statistic") == "mean").select("horizon", "observed", "baseline", "p_placebo", "p_symbols_null")
     print("  " + str(significance).replace("\n", "\n  "))
 
@@ -214,23 +217,30 @@ def _fmt(values: list) -> str:
 
 
 def scaling(spec: str, keep: Path | None, placebos: int, executor: str | None) -> None:
-    """0.5x, 1x and 2x the symbols of ``spec``, each size in a fresh process."""
+    """0.5x, 1x and 2x the symbols of ``spec``: each size and each run (without tests,
+    with them) in a fresh process, so that every peak RSS is that run's own."""
     n_symbols, n_days = (int(x) for x in spec.lower().split("x"))
     rows = []
     for factor in (0.5, 1.0, 2.0):
         size = f"{int(n_symbols * factor)}x{n_days}"
-        command = [sys.executable, __file__, "--synthetic", size, "--skip-pandas", "--json", "--placebos", str(placebos)]
-        if keep:
-            command += ["--keep", str(keep / size)]
-        if executor:
-            command += ["--executor", executor]
-        out = subprocess.run(command, check=True, capture_output=True, text=True).stdout
-        rows.append(json.loads(out.strip().splitlines()[-1]))
+        runs = []
+        for count in (0, placebos):
+            command = [sys.executable, __file__, "--synthetic", size, "--skip-pandas", "--json", "--placebos", str(count)]
+            if keep:
+                command += ["--keep", str(keep / size)]
+            if executor:
+                command += ["--executor", executor]
+            out = subprocess.run(command, check=True, capture_output=True, text=True).stdout
+            runs.append(json.loads(out.strip().splitlines()[-1]))
+        rows.append({**runs[1], "t_core": runs[0]["t_core"], "rss_core": runs[0]["rss"]})
     base = rows[1]
-    print(f"scaling ({n_days:,} days; symbols x 0.5 / 1 / 2):")
-    print(f"  {'rows':>12} {'events':>9} {'core s':>8} {'full s':>8} {'s per 10M rows':>15} {'peak RSS GB':>12} {'time vs 1x':>11}")
+    print(f"scaling ({n_days:,} days; symbols x 0.5 / 1 / 2; each run in its own process):")
+    print(f"  {'rows':>12} {'events':>9} {'core s':>7} {'full s':>7} {'s/10M rows':>10} {'core GB':>8} {'full GB':>8} {'vs 1x':>6}")
     for r in rows:
-        print(f"  {r['rows']:>12,} {r['events']:>9,} {r['t_core']:>8.2f} {r['t_full']:>8.2f} {r['t_full'] / r['rows'] * 1e7:>15.2f} {r['rss']:>12.2f} {r['t_full'] / base['t_full']:>10.2f}x")
+        print(
+            f"  {r['rows']:>12,} {r['events']:>9,} {r['t_core']:>7.2f} {r['t_full']:>7.2f} {r['t_full'] / r['rows'] * 1e7:>10.2f}"
+            f" {r['rss_core']:>8.2f} {r['rss']:>8.2f} {r['t_full'] / base['t_full']:>5.2f}x"
+        )
 
 
 def main() -> None:
@@ -260,11 +270,16 @@ def main() -> None:
         else:
             data = Path(args.data_dir)
             panel, market, market_symbol = data / "panel_sp500_stocks.csv", data / "SPX.csv", "SPX"
+        if args.json:  # one run (the placebos asked), its own time and peak RSS
+            study = folder / "study.yaml"
+            study.write_text(STUDY.format(market=market_symbol, panel=panel.name, placebos=args.placebos))
+            start = time.perf_counter()
+            result = eventstudy.run(study, data_dir=panel.parent)
+            elapsed = time.perf_counter() - start
+            print(json.dumps({"rows": rows_of(panel), "events": result.events.height, "t_core": elapsed, "t_full": elapsed, "rss": peak_rss_gb()}))
+            return
         got = run_eventstudy(folder, panel, market_symbol, args.placebos, args.executor)
         rows = rows_of(panel)
-        if args.json:
-            print(json.dumps({"rows": rows, "events": got["full"].events.height, "t_core": got["t_core"], "t_full": got["t_full"], "rss": got["rss"]}))
-            return
         report(f"universe study on {panel.name}", got, rows)
         if not args.skip_pandas:
             compare(got, panel, market, args.placebos)

@@ -127,7 +127,7 @@ class UniverseData:
         return out
 
 
-BLOCK_ROWS = 2_000_000
+BLOCK_ROWS = 1_000_000
 """Rows per block of symbols (about): small enough that a block's working frames stay
 in the low hundreds of MB, large enough that per-block overhead is noise."""
 
