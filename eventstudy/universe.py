@@ -128,6 +128,11 @@ class UniverseData:
 
 
 BLOCK_ROWS = 1_000_000
+
+POOL_ROWS = 5_000_000
+"""Below this many rows a local process pool is not started for a universe (it costs
+about a second; the blocks run on this process's threads instead). Dask is always used
+when asked for: the point there is the cluster."""
 """Rows per block of symbols (about): small enough that a block's working frames stay
 in the low hundreds of MB, large enough that per-block overhead is noise."""
 
@@ -190,6 +195,8 @@ def prepare_universe(
         market_prices=market_prices.select("date", "symbol", "close", "open"),
         source=panel_file,
     )
+    if executor is not None and executor.name == "processes" and rows < POOL_ROWS:
+        executor = None
     per_block = max(1, int(block_rows // max(1, rows // max(1, len(symbols)))))
     if executor is not None and executor.workers > 1:  # at least one block per worker
         per_block = min(per_block, -(-len(symbols) // executor.workers))
