@@ -180,6 +180,12 @@ def run_sweep(
     from eventstudy.inference.placebo import STATISTICS
     from eventstudy.inference.snooping import reality_check, spa_test
 
+    if study.universe is not None:
+        raise ConfigError(
+            "sweeps over universe studies are not supported yet: a grid needs every cell's placebo draws "
+            "on one joint null, and the universe's nulls are drawn per cell",
+            hint="run each variant with 'eventstudy run' (its p-values are then per variant, not snooping-adjusted)",
+        )
     if not axes:
         raise ConfigError("a sweep needs at least one grid axis", hint="e.g. --grid 'gap=10,21cd,42'")
     if statistic not in STATISTICS:
