@@ -24,8 +24,9 @@ from eventstudy.study import StudyResult
 __all__ = ["html_report", "render_markdown", "render_terminal", "result_to_json", "write_outputs", "write_report"]
 
 
-def html_report(result: StudyResult, *, charts: bool = True) -> str:
-    """The self-contained HTML report of a result (with its charts unless ``charts=False``).
+def html_report(result: StudyResult, *, charts: bool = True, events_file: str | None = None) -> str:
+    """The self-contained HTML report of a result (with its charts unless ``charts=False``);
+    ``events_file`` names where the full instance table was written, if it was.
 
     Examples
     --------
@@ -37,20 +38,24 @@ def html_report(result: StudyResult, *, charts: bool = True) -> str:
     from eventstudy.report.charts import study_charts
     from eventstudy.report.html import render_html as page
 
-    return page(result, study_charts(result) if charts else [])
+    return page(result, study_charts(result) if charts else [], events_file=events_file)
 
 
 def write_report(result: StudyResult, out_dir: str | Path, *, command: Sequence[str] | None = None) -> list[Path]:
     """Everything ``eventstudy run --output DIR`` writes: CSV, JSON, report.md, report.html,
-    the charts as SVG and PNG, and manifest.json (atomically); returns the paths written."""
+    the charts as SVG and PNG, and manifest.json (atomically); returns the paths written.
+
+    The CSV files hold every row; report.md, report.html and result.json shorten what is
+    long and point at them (see :mod:`.text` and :mod:`.files` for the limits).
+    """
     from eventstudy.report.charts import study_charts
     from eventstudy.report.html import render_html as page
 
     started = time.perf_counter()
     charts = study_charts(result)
     extra = {
-        "report.md": render_markdown(result, [(chart.title, f"{chart.name}.png") for chart in charts]),
-        "report.html": page(result, charts),
+        "report.md": render_markdown(result, [(chart.title, f"{chart.name}.png") for chart in charts], events_file="events.csv"),
+        "report.html": page(result, charts, events_file="events.csv"),
     }
     return write_outputs(
         result, out_dir, extra=extra, charts=charts, manifest=True, command=command,

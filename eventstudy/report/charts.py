@@ -1,16 +1,22 @@
 """Charts of a result (matplotlib): each function draws what the result carries.
 
 * :func:`price_chart`: each series' closes (log scale) with the events marked, kept and
-  dropped by declustering told apart;
+  dropped by declustering told apart; above :data:`MARKER_LIMIT` event days, a strip
+  under the prices counts them per day, week or month instead (stacked bars);
 * :func:`path_chart`: the average path in event time per asset with its bootstrap band,
   beside the all-days (baseline) path;
 * :func:`distribution_chart`: per horizon, every event's outcome (a dot) against the
-  placebo distribution of the mean, with the observed mean marked;
+  placebo distribution of the mean, with the observed mean marked; above
+  :data:`DOT_LIMIT` outcomes in a cell, their histogram instead of the dots;
 * :func:`heatmap_chart`: a sweep's statistic over two grid axes.
 
 Nothing here computes a statistic: the lines, bands, placebo draws and means come from
 the result (``timeline``, ``raw_events``, ``summary``, ``outcomes``, ``placebo``,
-``tests``); the only arithmetic is placement (where a dot or a label goes). Figures are
+``tests``); the only arithmetic is placement (where a dot or a label goes) and, for
+many events, counting them into the bins that are drawn. A chart draws a bounded number
+of elements whatever the event count (its SVG stays well under a megabyte); its axis
+labels, legend and caption say what is drawn ("events per month", "histogram of the
+middle 99%"). Figures are
 built with the object-oriented API (no pyplot, no global state) and written as SVG
 (inline in the HTML report) and PNG (for slides). Output is deterministic: the SVG ids are
 salted with the chart's name and carry no date.
@@ -21,6 +27,7 @@ from __future__ import annotations
 import io
 from collections.abc import Callable
 from dataclasses import dataclass, field
+import datetime as dt
 from typing import TYPE_CHECKING, Any
 
 import polars as pl
@@ -32,6 +39,8 @@ if TYPE_CHECKING:
     from eventstudy.sweep import SweepResult
 
 __all__ = [
+    "DOT_LIMIT",
+    "MARKER_LIMIT",
     "Chart",
     "distribution_chart",
     "figure_png",
@@ -50,6 +59,17 @@ BASELINE = "#555555"
 BAND = "#e8a19a"
 PLACEBO = "#b8c4d6"
 WIDTH = 10.0  # inches; PNGs are written at 150 dpi (1500 px wide)
+
+MARKER_LIMIT = 500
+"""The price chart marks each event day up to this many (kept and dropped together);
+above, it counts them per period in a strip of bars under the prices."""
+
+DOT_LIMIT = 500
+"""The distribution chart draws each outcome of a cell as a dot up to this many; above,
+the histogram of the middle 99% of them (the 0.5% at each end are beyond its bins)."""
+
+HISTOGRAM_SHARE = 0.99
+HISTOGRAM_BINS = 40
 
 STYLE: dict[str, Any] = {
     "font.size": 9,
@@ -126,14 +146,51 @@ def _styled(draw: Callable[..., Figure | None]) -> Callable[..., Figure | None]:
     return wrapper
 
 
+def _period(first: dt.date, last: dt.date) -> tuple[str, str]:
+    """(polars truncation, name) of the bins counting events over a span of dates: months
+    over more than three years, weeks over more than half a year, else days."""
+    days = (last - first).days
+    if days > 3 * 365:
+        return "1mo", "month"
+    if days > 182:
+        return "1w", "week"
+    return "1d", "day"
+
+
+def _count_strip(ax: Any, raw: pl.DataFrame, first: dt.date, last: dt.date, universe: bool) -> None:
+    """Events per period as stacked bars: kept at the bottom, dropped by declustering above."""
+    every, unit = _period(first, last)
+    start = pl.col("date").dt.truncate(every)
+    counts = (
+        raw.group_by(start.alias("start"))
+        .agg(pl.col("kept").sum().alias("kept"), (~pl.col("kept")).sum().alias("dropped"))
+        .sort("start")
+        .with_columns((pl.col("start").dt.offset_by(every) - pl.col("start")).alias("width"))
+    )
+    x, width = counts["start"].to_list(), counts["width"].to_list()
+    kept, dropped = counts["kept"].to_list(), counts["dropped"].to_list()
+    n_kept, n_dropped = int(sum(kept)), int(sum(dropped))
+    what = "symbol-days" if universe else "days"
+    ax.bar(x, kept, width=width, align="edge", color=KEPT, linewidth=0, label=f"kept events ({n_kept:,})")
+    if n_dropped:
+        ax.bar(x, dropped, width=width, bottom=kept, align="edge", color=DROPPED, linewidth=0,
+               label=f"dropped by declustering ({n_dropped:,} {what})")
+    ax.set_ylabel(f"events per {unit}")
+    ax.set_title(f"Events per {unit} ({n_kept + n_dropped:,} {what} the condition held: too many to mark one by one)")
+
+
 @_styled
 def price_chart(result: StudyResult) -> Figure | None:
     """Each series' closes on a log scale, kept events as triangles and events dropped
-    by declustering as grey dots; the study window is the unshaded part."""
+    by declustering as grey dots; the study window is the unshaded part. Above
+    :data:`MARKER_LIMIT` event days, the events are counted per period in a strip of
+    stacked bars under the prices (kept, and dropped by declustering) instead."""
     series = [s for s in result.study.series if f"{s}.close" in result.timeline.columns]
     if not series or result.timeline.is_empty():
         return None
-    fig, axes = _figure(2.6 * len(series), rows=len(series), sharex=True)
+    many = result.raw_events.height > MARKER_LIMIT
+    ratios = [2.6] * len(series) + ([1.5] if many else [])
+    fig, axes = _figure(sum(ratios), rows=len(ratios), sharex=True, height_ratios=ratios)
     events = result.raw_events.join(result.timeline, on="date", how="left")
     kept, dropped = events.filter(pl.col("kept")), events.filter(~pl.col("kept"))
     universe = "symbol" in result.raw_events.columns  # events of many symbols, marked on the market's line
@@ -148,18 +205,22 @@ def price_chart(result: StudyResult) -> Figure | None:
         ax.plot(line["date"].to_list(), line[column].to_list(), color="#333333", linewidth=0.7, label=f"{name} close")
         ax.set_yscale("log")
         _price_axis(ax)
-        if dropped.height:
+        if dropped.height and not many:
             ax.scatter(dropped["date"].to_list(), dropped[column].to_list(), s=10, color=DROPPED, zorder=3,
                        label=f"dropped by declustering ({dropped.height}{on_days(dropped)})")
-        if kept.height:
+        if kept.height and not many:
             ax.scatter(kept["date"].to_list(), kept[column].to_list(), s=34, marker="^", color=KEPT, edgecolor="white",
                        linewidth=0.5, zorder=4, label=f"event ({kept.height}{on_days(kept)})")
+        ax.set_title(f"{name} close (log scale)")
+    if many:
+        _count_strip(axes[-1], result.raw_events, first, last, universe)
+    for k, ax in enumerate(axes):
         if result.start is not None and result.start > first:
             ax.axvspan(first, result.start, color="#f2f2f2", zorder=0, label="outside the window")
         if result.end is not None and result.end < last:
             ax.axvspan(result.end, last, color="#f2f2f2", zorder=0)
-        ax.set_title(f"{name} close (log scale)")
-        ax.legend(loc="upper left")
+        strip = many and k == len(axes) - 1  # its legend sits on the bars: on a white ground
+        ax.legend(loc="upper left", **({"frameon": True, "framealpha": 0.9, "edgecolor": "none"} if strip else {}))
     return fig
 
 
@@ -198,11 +259,37 @@ def path_chart(result: StudyResult) -> Figure | None:
     return fig
 
 
+def _histogram(ax: Any, position: float, values: list[float], label: str | None) -> None:
+    """The middle :data:`HISTOGRAM_SHARE` of ``values`` as a histogram mirrored about
+    ``position`` (a violin made of bars: width proportional to the count in each bin)."""
+    import numpy as np
+
+    array = np.asarray(values, dtype=float)
+    tail = (1 - HISTOGRAM_SHARE) / 2
+    low, high = np.quantile(array, [tail, 1 - tail])
+    if not high > low:
+        low, high = low - 1e-9, high + 1e-9
+    counts, edges = np.histogram(array, bins=HISTOGRAM_BINS, range=(low, high))  # values beyond are left out
+    half = 0.4 * counts / max(int(counts.max()), 1)
+    y = np.repeat(edges, 2)[1:-1]
+    width = np.repeat(half, 2)
+    ax.fill_betweenx(y, position - width, position + width, color=KEPT, alpha=0.35, linewidth=0, zorder=2, label=label)
+
+
+def _largest_cell(result: StudyResult, measure: str) -> int:
+    """The most outcomes with a value in one asset x horizon cell of ``measure``."""
+    values = result.outcomes.filter((pl.col("measure") == measure) & pl.col("value").is_not_null())
+    if values.is_empty():
+        return 0
+    return int(values.group_by("asset", "horizon").len()["len"].max())
+
+
 @_styled
 def distribution_chart(result: StudyResult, measure: str) -> Figure | None:
     """Per asset, per horizon: each event's outcome as a dot, the placebo distribution of
     the mean as a violin, the observed mean as a bar (with its placebo p-value) and the
-    all-days mean as a dashed tick."""
+    all-days mean as a dashed tick. A cell of more than :data:`DOT_LIMIT` outcomes shows
+    the histogram of their middle 99% instead of the dots."""
     cells = result.summary.filter(pl.col("measure") == measure)
     if cells.is_empty():
         return None
@@ -212,6 +299,7 @@ def distribution_chart(result: StudyResult, measure: str) -> Figure | None:
     placebo = result.placebo.filter((pl.col("measure") == measure) & (pl.col("statistic") == "mean")) if not result.placebo.is_empty() else None
     tests = result.tests.filter((pl.col("measure") == measure) & (pl.col("statistic") == "mean")) if not result.tests.is_empty() else None
     unit = result.measure_units.get(measure, "fraction")
+    histograms = _largest_cell(result, measure) > DOT_LIMIT
     for ax, asset in zip(axes, assets):
         rows = cells.filter(pl.col("asset") == asset).sort("horizon_days")
         labels = rows["horizon"].to_list()
@@ -226,12 +314,15 @@ def distribution_chart(result: StudyResult, measure: str) -> Figure | None:
                         body.set_facecolor(PLACEBO)
                         body.set_edgecolor("none")
                         body.set_alpha(0.9)
+                        if histograms:  # over the events' histogram
+                            body.set_zorder(2.5)
                     drew_violin = True
             dots = values.filter((pl.col("asset") == asset) & (pl.col("horizon") == horizon)).sort("date")["value"].to_list()
-            if dots:
+            if dots and len(dots) > DOT_LIMIT:
+                _histogram(ax, i, dots, f"events' {measure}: histogram of the middle 99%")
+            elif dots:
                 spread = [i - 0.2 + 0.4 * k / max(len(dots) - 1, 1) for k in range(len(dots))] if len(dots) > 1 else [i]
-                ax.scatter(spread, dots, s=12, color=KEPT, alpha=0.75, zorder=3, linewidth=0,
-                           label="each event" if i == 0 else None)
+                ax.scatter(spread, dots, s=12, color=KEPT, alpha=0.75, zorder=3, linewidth=0, label="each event")
             if row["mean"] is not None:
                 ax.hlines(row["mean"], i - 0.32, i + 0.32, color=EVENTS, linewidth=2.4, zorder=4,
                           label="events' mean" if i == 0 else None)
@@ -251,10 +342,14 @@ def distribution_chart(result: StudyResult, measure: str) -> Figure | None:
         if unit == "fraction":
             ax.axhline(0, color="#999999", linewidth=0.8)
             _percent_axis(ax)
-        ax.set_title(f"{asset}: each event's {measure} vs the placebo distribution of the mean", pad=14)
-    handles, names = axes[0].get_legend_handles_labels()
-    if handles:  # one legend for all rows, below them: it never covers a dot
-        fig.legend(handles, names, loc="outside lower center", ncols=len(handles))
+        what = f"the events' {measure} (histogram)" if histograms else f"each event's {measure}"
+        ax.set_title(f"{asset}: {what} vs the placebo distribution of the mean", pad=14)
+    legend: dict[str, Any] = {}
+    for ax in axes:  # each kind of mark once, in the order first drawn
+        for handle, name in zip(*ax.get_legend_handles_labels()):
+            legend.setdefault(name, handle)
+    if legend:  # one legend for all rows, below them: it never covers a dot
+        fig.legend(list(legend.values()), list(legend), loc="outside lower center", ncols=len(legend))
     return fig
 
 
@@ -315,9 +410,10 @@ def study_charts(result: StudyResult) -> list[Chart]:
     prices = price_chart(result)
     if prices is not None:
         kept = int(result.raw_events["kept"].sum())
+        shown = ("bars below the prices: events per period, kept (blue) and dropped by declustering (grey)."
+                 if result.raw_events.height > MARKER_LIMIT else "grey dots: days dropped by declustering.")
         charts.append(Chart("prices", "Price history and events", prices,
-                            f"{kept} events kept of {result.raw_events.height} days the condition held; grey dots: days "
-                            "dropped by declustering."))
+                            f"{kept:,} events kept of {result.raw_events.height:,} days the condition held; {shown}"))
     path = path_chart(result)
     if path is not None:
         charts.append(Chart("path", "Average path in event time", path,
@@ -327,8 +423,11 @@ def study_charts(result: StudyResult) -> list[Chart]:
         figure = distribution_chart(result, measure)
         if figure is not None:
             name = "distribution" if measure == "fwd" else f"distribution_{measure}"
+            each = ("Blue bars: histogram of the events' outcomes (the middle 99%; the 0.5% at each end are off the "
+                    "chart), in cells of more than {:,} events; dots: each event elsewhere".format(DOT_LIMIT)
+                    if _largest_cell(result, measure) > DOT_LIMIT else "Dots: each event")
             charts.append(Chart(name, f"Distribution per horizon: {result.measure_titles.get(measure, measure)}", figure,
-                                "Dots: each event; shaded: the placebo distribution of the mean (random event sets "
+                                f"{each}; shaded: the placebo distribution of the mean (random event sets "
                                 "of the same size under the same declustering); bar: the events' mean; dashed: all days."))
     return charts
 

@@ -3,6 +3,24 @@
 Every file of a run is first written into a temporary folder beside the output folder;
 only when all of them are complete are they moved into place (``os.replace``, atomic per
 file on one filesystem). A run that fails, at any stage, leaves no partial file behind.
+
+The CSV files always hold every row: ``events.csv`` (one row per event; a universe's
+with its symbol), ``outcomes.csv`` (one per event, asset and horizon), ``summary.csv``,
+``tests.csv`` and a universe's ``by_year.csv`` and ``by_symbol.csv``.
+
+``result.json`` holds the study, data, settings, notes, summary and tests, and the
+other tables' rows only when they are short (a universe's panel file is named once in
+``data.panels`` with its number of symbols, not once per symbol in ``data.sources``): a table of more than :data:`JSON_ROWS`
+rows (the events and outcomes of a universe study, say) is left out of it rather than
+repeated from its CSV file. Its ``"tables"`` entry says, for every table, how many rows
+it has, which CSV file holds them all, and whether its rows are in the document::
+
+    "tables": {"events": {"rows": 30329, "file": "events.csv", "included": false}, ...}
+
+A table left out has no key of its own (no ``"events"``, no ``"outcomes"``): a reader
+that expects rows fails loudly instead of reading a partial list. The breakdowns that
+are included sit under ``"breakdowns"``. :func:`result_to_json` without ``max_rows``
+(``eventstudy run --format json``, which writes no CSV file) includes every row.
 """
 
 from __future__ import annotations
@@ -19,22 +37,69 @@ from typing import TYPE_CHECKING
 
 import polars as pl
 
+from eventstudy.report.manifest import panel_members
 from eventstudy.study import StudyResult
 
 if TYPE_CHECKING:
     from eventstudy.report.charts import Chart
 
-__all__ = ["OUTPUT_FILES", "result_to_dict", "result_to_json", "write_chart_files", "write_files", "write_outputs"]
+__all__ = [
+    "JSON_ROWS",
+    "OUTPUT_FILES",
+    "result_to_dict",
+    "result_to_json",
+    "write_chart_files",
+    "write_files",
+    "write_outputs",
+]
 
 OUTCOME_COLUMNS = ["date", "asset", "horizon", "horizon_days", "value", "measure", "days_remaining"]
 
+JSON_ROWS = 1_000
+"""result.json embeds the rows of a table only up to this many (all are in its CSV file):
+a few hundred kilobytes at most, so the file opens in any viewer."""
 
-def _rows(frame: pl.DataFrame) -> list[dict[str, object]]:
-    return frame.to_dicts()
+
+def _tables(result: StudyResult) -> dict[str, pl.DataFrame]:
+    """Every row table of a result by name (its CSV file is ``NAME.csv``), in document order."""
+    return {
+        "events": result.events,
+        "outcomes": visible_outcomes(result),
+        "summary": result.summary,
+        "tests": tests_table(result),
+        **result.breakdowns,
+    }
 
 
-def result_to_dict(result: StudyResult) -> dict[str, object]:
-    """The result as plain data (dates as ISO strings, incomplete values as null)."""
+def _document(result: StudyResult, max_rows: int | None, rows: Callable[[str, pl.DataFrame], object]) -> dict[str, object]:
+    """The document with each included table's rows made by ``rows(name, frame)``."""
+    tables = _tables(result)
+    always = {"summary", "tests"}
+    included = {name: name in always or max_rows is None or frame.height <= max_rows for name, frame in tables.items()}
+    document = _header(result)
+    for name in ("events", "outcomes", "summary", "tests"):
+        if included[name]:
+            document[name] = rows(name, tables[name])
+    breakdowns = {name: rows(name, frame) for name, frame in result.breakdowns.items() if included[name]}
+    if breakdowns:
+        document["breakdowns"] = breakdowns
+    document["tables"] = {
+        name: {"rows": frame.height, "file": f"{name}.csv", "included": included[name]} for name, frame in tables.items()
+    }
+    return document
+
+
+def result_to_dict(result: StudyResult, *, max_rows: int | None = None) -> dict[str, object]:
+    """The result as plain data (dates as ISO strings, incomplete values as null).
+
+    ``max_rows``: leave out the rows of every table longer than this but the summary and
+    the tests (see the module docstring); None keeps every row.
+    """
+    return _document(result, max_rows, lambda _, frame: frame.to_dicts())
+
+
+def _header(result: StudyResult) -> dict[str, object]:
+    """The study, its data and settings, and the notes."""
     study = result.study
     return {
         "study": {
@@ -56,20 +121,30 @@ def result_to_dict(result: StudyResult) -> dict[str, object]:
             "provider": study.data.provider,
             "align": study.data.align,
             "max_stale": study.data.max_stale,
-            "sources": {symbol: str(path) for symbol, path in result.sources.items()},
+            **_sources(result),
         },
         "statistics": result.statistics.model_dump() if result.statistics else None,
         "notes": list(result.notes),
-        "events": _rows(result.events),
-        "outcomes": _rows(visible_outcomes(result)),
-        "summary": _rows(result.summary),
-        "tests": _rows(tests_table(result)),
     }
 
 
+def _sources(result: StudyResult) -> dict[str, object]:
+    """``sources``: each symbol's file; a universe's panel (one file, many symbols) is
+    one entry of ``panels`` with its number of symbols instead (listed in manifest.json)."""
+    panels = panel_members(result)
+    pooled = {symbol for symbols in panels.values() for symbol in symbols}
+    out: dict[str, object] = {"sources": {s: str(p) for s, p in result.sources.items() if s not in pooled}}
+    if panels:
+        out["panels"] = [{"path": str(path), "symbols": len(symbols)} for path, symbols in panels.items()]
+    return out
+
+
 def visible_outcomes(result: StudyResult) -> pl.DataFrame:
-    """The events' outcomes without chart-only measures (an implicit path)."""
-    return result.outcomes.filter(~pl.col("measure").is_in(result.hidden_measures)).select(OUTCOME_COLUMNS)
+    """The events' outcomes without chart-only measures (an implicit path); a universe's
+    with each event's symbol after its date."""
+    universe = result.events.columns[1:2] == ["symbol"] and "symbol" in result.outcomes.columns
+    columns = ["date", "symbol", *OUTCOME_COLUMNS[1:]] if universe else OUTCOME_COLUMNS
+    return result.outcomes.filter(~pl.col("measure").is_in(result.hidden_measures)).select(columns)
 
 
 def tests_table(result: StudyResult) -> pl.DataFrame:
@@ -88,9 +163,32 @@ def _default(value: object) -> str:
     raise TypeError(f"cannot serialize {type(value).__name__}")
 
 
-def result_to_json(result: StudyResult) -> str:
-    """The same content as the CSV files, as one JSON document."""
-    return json.dumps(result_to_dict(result), default=_default, indent=2, allow_nan=False) + "\n"
+def _json_rows(frame: pl.DataFrame, depth: int) -> str:
+    """A table's rows as a JSON array at nesting ``depth``, one row per line (serialized
+    by polars: fast for a million rows; dates as ISO strings, missing and NaN as null)."""
+    if frame.is_empty():
+        return "[]"
+    inner, outer = "\n" + "  " * (depth + 1), "\n" + "  " * depth
+    return "[" + inner + ("," + inner).join(frame.write_ndjson().splitlines()) + outer + "]"
+
+
+def result_to_json(result: StudyResult, *, max_rows: int | None = None) -> str:
+    """The same content as the CSV files, as one JSON document (each table row on a line).
+
+    ``max_rows``: leave out the rows of long tables, as result.json does beside the CSV
+    files (see the module docstring); None (the default) keeps every row.
+    """
+    arrays: dict[str, str] = {}
+
+    def placeholder(name: str, frame: pl.DataFrame) -> str:
+        key = f"\x00rows:{name}\x00"
+        arrays[json.dumps(key)] = _json_rows(frame, 2 if name in result.breakdowns else 1)
+        return key
+
+    text = json.dumps(_document(result, max_rows, placeholder), default=_default, indent=2, allow_nan=False)
+    for key, array in arrays.items():
+        text = text.replace(key, array, 1)
+    return text + "\n"
 
 
 OUTPUT_FILES: dict[str, Callable[[StudyResult, Path], None]] = {
@@ -98,7 +196,7 @@ OUTPUT_FILES: dict[str, Callable[[StudyResult, Path], None]] = {
     "outcomes.csv": lambda r, p: visible_outcomes(r).write_csv(p, date_format="%Y-%m-%d"),
     "summary.csv": lambda r, p: r.summary.write_csv(p),
     "tests.csv": lambda r, p: tests_table(r).write_csv(p),
-    "result.json": lambda r, p: p.write_text(result_to_json(r), encoding="utf-8"),
+    "result.json": lambda r, p: p.write_text(result_to_json(r, max_rows=JSON_ROWS), encoding="utf-8"),
 }
 
 

@@ -4,6 +4,11 @@ Everything is inline: the style sheet, and the charts as SVG drawn by matplotlib
 as paths, so no font is fetched). There is no script, no link, no remote image, and a
 Content-Security-Policy meta tag (``default-src 'none'``) makes the browser refuse any
 request the page might still try, so opening the report never touches the network.
+
+The page stays small whatever the event count: a long table is shortened by
+:data:`~eventstudy.report.text.DOCUMENT_ROWS` (its first and last rows, a sentence saying
+what is shown and which CSV file holds every row, a row in the gap counting the rest), and
+the charts aggregate many events (see :mod:`.charts`).
 """
 
 from __future__ import annotations
@@ -13,8 +18,13 @@ from collections.abc import Sequence
 from typing import TYPE_CHECKING
 
 from eventstudy.report.text import (
+    DOCUMENT_ROWS,
     TextTable,
+    breakdown_table,
+    folded,
     instance_table,
+    omission_line,
+    shown_line,
     split_notes,
     study_lines,
     summary_tables,
@@ -68,6 +78,7 @@ td.pos { color: var(--pos); } td.neg { color: var(--neg); }
 td.pending { color: var(--muted); font-style: italic; }
 td.sig { font-weight: 700; } td.survives { font-weight: 700; background: #fff3c4; }
 tr:hover td { background: #f7f9fc; }
+tr.omitted td { text-align: left; color: var(--muted); font-style: italic; background: #f6f7f9; }
 ul.notes { color: var(--muted); font-size: 0.9em; }
 details > summary { cursor: pointer; font-weight: 600; margin: 8px 0; }
 footer { margin-top: 36px; color: var(--muted); font-size: 0.82em; border-top: 1px solid var(--rule); padding-top: 8px; }
@@ -81,10 +92,11 @@ def _e(text: object) -> str:
 PART_LABELS = {"events": "Events", "all days": "All days (the baseline)"}
 
 
-def html_table(table: TextTable, *, caption: str | None = None) -> str:
+def html_table(table: TextTable, *, caption: str | None = None, gap_note: str = "") -> str:
     """A table as HTML: numbers right-aligned, each cell's tone as its class. A table in
     parts (the instance table by asset, the summary's events and all days) gets a
-    two-row header, each part's columns together under its name."""
+    two-row header, each part's columns together under its name. A shortened table gets
+    a row in its gap: '… 30,229 more events' and ``gap_note``."""
     grouped = any(table.parts)
     spans: list[tuple[str, int]] = []
     if grouped:
@@ -103,7 +115,9 @@ def html_table(table: TextTable, *, caption: str | None = None) -> str:
                         for i, h in enumerate(table.headers))
         out.append(f"<tr>{heads}</tr>")
     out.append("</thead><tbody>")
-    for cells, tones in zip(table.rows, table.tones):
+    for k, (cells, tones) in enumerate(zip(table.rows, table.tones)):
+        if table.omitted and k == table.fold_at:
+            out.append(f'<tr class="omitted"><td colspan="{len(table.headers)}">{_e(omission_line(table, gap_note))}</td></tr>')
         tds = []
         for i, (cell, tone) in enumerate(zip(cells, tones)):
             classes = " ".join(c for c in ("l" if i < table.left else "", tone) if c)
@@ -160,11 +174,27 @@ def _warnings(warnings: Sequence[str]) -> str:
     return f'<aside class="callout warning" role="note"><strong>{noun}</strong><ul>{items}</ul></aside>'
 
 
-def render_html(result: StudyResult, charts: Sequence[Chart] = ()) -> str:
+def _shortened(table: TextTable, file: str, written: bool, *, tall: bool = False) -> str:
+    """A table in its scrolling box; a shortened one under a sentence saying what it shows."""
+    box = f'<div class="scroll{" tall" if tall else ""}">'
+    if not table.omitted:
+        return f"{box}{html_table(table)}</div>"
+    gap = f" (all in {file})" if written else ""
+    return (f'<p class="description omission">{_e(shown_line(table, file, written=written))}</p>'
+            f"{box}{html_table(table, gap_note=gap)}</div>")
+
+
+def render_html(result: StudyResult, charts: Sequence[Chart] = (), *, events_file: str | None = None) -> str:
     """The study as one self-contained HTML page: description, condition, warnings,
-    charts, the instance table, the summary with its baseline and significance, notes."""
+    charts, the instance table, the summary with its baseline and significance, a
+    universe's breakdowns, notes.
+
+    ``events_file``: where the full instance table is (``events.csv`` beside report.html),
+    named when a long table is shortened; None when it is not written.
+    """
     from eventstudy import __version__
 
+    written = events_file is not None
     study = result.study
     body = [f"<header><h1>{_e(study.name)}</h1>"]
     if study.description:
@@ -194,11 +224,10 @@ def render_html(result: StudyResult, charts: Sequence[Chart] = ()) -> str:
                     "bootstrap (BCa) interval of the average, '~' when approximate (fewer than 20 events).</p>")
     body.append("</section>")
 
-    instances = instance_table(result)
+    instances = instance_table(result, DOCUMENT_ROWS)
     body.append(f'<section id="instances"><h2>{_e(instances.title)}</h2>')
     if result.events.height:
-        tall = " tall" if result.events.height > 40 else ""
-        body.append(f'<div class="scroll{tall}">{html_table(instances)}</div>')
+        body.append(_shortened(instances, events_file or "events.csv", written, tall=len(instances.rows) > 40))
     else:
         body.append("<p>No events: the condition never held in the window.</p>")
     body.append("</section>")
@@ -206,7 +235,16 @@ def render_html(result: StudyResult, charts: Sequence[Chart] = ()) -> str:
     if tested is not None:
         body.append('<section id="significance"><h2>Significance</h2><details><summary>'
                     f"{_e(tested.title)} ({len(tested.rows)} rows)</summary>")
-        body.append(f'<div class="scroll">{html_table(tested)}</div></details></section>')
+        body.append(f"{_shortened(folded(tested, DOCUMENT_ROWS), 'tests.csv', written)}</details></section>")
+
+    breakdowns = [(name, breakdown_table(name, frame)) for name, frame in result.breakdowns.items()]
+    if any(table is not None for _, table in breakdowns):
+        body.append('<section id="breakdowns"><h2>Breakdowns</h2>')
+        for name, table in breakdowns:
+            if table is not None:
+                shown = folded(table, DOCUMENT_ROWS)
+                body.append(f"<h3>{_e(table.title)}</h3>{_shortened(shown, f'{name}.csv', written, tall=len(shown.rows) > 40)}")
+        body.append("</section>")
 
     body.append('<section id="notes"><h2>Notes</h2><ul class="notes">')
     body += [f"<li>{_e(note)}</li>" for note in notes]

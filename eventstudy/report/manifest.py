@@ -5,6 +5,10 @@ eventstudy version and environment, the command line, the study file and every d
 with their SHA-256 (a changed byte shows), the dates each series covered, the alignment,
 window, declustering and statistics settings (the seed among them), the time each stage
 took, and the SHA-256 of every file written with it.
+
+Each input file is hashed once however many symbols it holds; the symbols of a
+universe's panel (one file, many symbols) share one entry with the list of its symbols
+(``"symbols"``), while a file of one symbol has its own (``"symbol"``).
 """
 
 from __future__ import annotations
@@ -23,7 +27,7 @@ import polars as pl
 
 from eventstudy.study import StudyResult
 
-__all__ = ["MANIFEST_VERSION", "build_manifest", "command_line", "manifest_json", "sha256_file"]
+__all__ = ["MANIFEST_VERSION", "build_manifest", "command_line", "manifest_json", "panel_members", "sha256_file"]
 
 MANIFEST_VERSION = 1
 PACKAGES = ("polars", "numpy", "scipy", "pydantic", "pyyaml", "rich", "matplotlib")
@@ -36,6 +40,24 @@ def sha256_file(path: str | Path) -> str:
         for block in iter(lambda: handle.read(1 << 20), b""):
             digest.update(block)
     return digest.hexdigest()
+
+
+def _file_facts(path: Path) -> dict[str, Any]:
+    """SHA-256 and size of an input file (None for both when it is not a file)."""
+    if not path.is_file():
+        return {"sha256": None, "bytes": None}
+    return {"sha256": sha256_file(path), "bytes": path.stat().st_size}
+
+
+def panel_members(result: StudyResult) -> dict[Path, list[str]]:
+    """The input files that hold several symbols other than the study's series (a
+    universe's panel), each with those symbols in the result's order."""
+    series = set(result.study.series.values())
+    by_path: dict[Path, list[str]] = {}
+    for symbol, path in result.sources.items():
+        if symbol not in series:
+            by_path.setdefault(Path(path), []).append(symbol)
+    return {path: symbols for path, symbols in by_path.items() if len(symbols) > 1}
 
 
 def _version(package: str) -> str | None:
@@ -80,12 +102,18 @@ def build_manifest(
     for name, symbol in study.series.items():
         names_of.setdefault(symbol, []).append(name)
     ranges = _series_ranges(result)
+    facts = {path: _file_facts(path) for path in {Path(p) for p in result.sources.values()}}  # each file hashed once
+    panels = panel_members(result)  # a panel's symbols share one entry
     files = []
     for symbol, path in result.sources.items():
         path = Path(path)
+        members = panels.get(path)
+        if members is not None and not names_of.get(symbol):
+            if symbol == members[0]:
+                files.append({"symbols": members, "series": [], "path": str(path), **facts[path]})
+            continue
         entry: dict[str, Any] = {"symbol": symbol, "series": names_of.get(symbol, []), "path": str(path)}
-        entry["sha256"] = sha256_file(path) if path.is_file() else None
-        entry["bytes"] = path.stat().st_size if path.is_file() else None
+        entry.update(facts[path])
         series = names_of.get(symbol, [])
         if symbol in result.source_ranges:
             loaded = result.source_ranges[symbol]

@@ -1,12 +1,28 @@
-"""Markdown tables, ready to paste into a research note."""
+"""Markdown tables, ready to paste into a research note.
+
+A long table (the instances of a universe study, a long by-year breakdown) is shortened
+by :data:`~eventstudy.report.text.DOCUMENT_ROWS`: its first and last rows, a line above
+it saying what is shown and which CSV file holds every row, and a row in the gap saying
+how many are left out.
+"""
 
 from __future__ import annotations
 
-import polars as pl
-
 from collections.abc import Sequence
 
-from eventstudy.report.text import format_cell, instance_table, split_notes, study_lines, summary_tables, tests_table
+from eventstudy.report.text import (
+    DOCUMENT_ROWS,
+    TextTable,
+    breakdown_table,
+    folded,
+    instance_table,
+    omission_line,
+    shown_line,
+    split_notes,
+    study_lines,
+    summary_tables,
+    tests_table,
+)
 from eventstudy.study import StudyResult
 
 __all__ = ["markdown_table", "render_markdown"]
@@ -23,28 +39,32 @@ def markdown_table(headers: list[str], rows: list[list[str]], right_from: int = 
     return "\n".join(lines)
 
 
-def _breakdown(name: str, frame: pl.DataFrame, limit: int = 20) -> list[str]:
+def _shortened(table: TextTable, file: str, written: bool, right_from: int) -> list[str]:
+    """A table as Markdown; a shortened one under a line saying what it shows, with a row
+    in its gap that counts the rows left out."""
+    if not table.omitted:
+        return [markdown_table(table.headers, table.rows, right_from)]
+    first, last = table.halves()
+    gap = [omission_line(table, f" (all in {file})" if written else "")] + [""] * (len(table.headers) - 1)
+    return [shown_line(table, file, written=written), "", markdown_table(table.headers, [*first, gap, *last], right_from)]
+
+
+def _breakdown(name: str, table: TextTable, written: bool) -> list[str]:
     """A universe study's figures by year or by symbol (the largest groups first for symbols)."""
-    if frame.is_empty():
-        return []
-    key = "year" if name == "by_year" else "symbol"
-    shown = frame if key == "year" else frame.sort("n", descending=True).head(limit)
-    rows = [
-        [str(r["measure"]), str(r["asset"]), str(r["horizon"]), str(r[key]), str(r["n"]),
-         format_cell(r["mean"], "fraction"), format_cell(r["median"], "fraction"), format_cell(r["pct_positive"], "share")]
-        for r in shown.iter_rows(named=True)
-    ]
-    title = "By year" if key == "year" else f"By symbol (the {min(limit, frame.height)} largest of {frame.height} groups; all in {name}.csv)"
-    headers = ["Measure", "Asset", "Horizon", key.capitalize(), "n", "Average", "Median", "% > 0"]
-    return [f"### {title}", "", markdown_table(headers, rows, right_from=4), ""]
+    return [f"### {table.title}", "", *_shortened(folded(table, DOCUMENT_ROWS), f"{name}.csv", written, 4), ""]
 
 
-def render_markdown(result: StudyResult, charts: Sequence[tuple[str, str]] = ()) -> str:
+def render_markdown(
+    result: StudyResult, charts: Sequence[tuple[str, str]] = (), *, events_file: str | None = None
+) -> str:
     """The study header, warnings, the instance table, the summary and the notes as Markdown.
 
     ``charts``: (title, file name) of chart images written beside the report, linked in a
-    Charts section.
+    Charts section. ``events_file``: where the full instance table is (``events.csv``
+    beside report.md), named when a long table is shortened; None when it is not written
+    (the report then says how to write it).
     """
+    written = events_file is not None
     parts = [f"## {result.study.name}", ""]
     if result.study.description:
         parts += [result.study.description.strip(), ""]
@@ -55,11 +75,11 @@ def render_markdown(result: StudyResult, charts: Sequence[tuple[str, str]] = ())
         parts += [f"> **Warning:** {w}" if len(warnings) == 1 else f"> - **Warning:** {w}" for w in warnings]
         parts.append("")
     events = result.events
-    parts.append(f"### Instances ({events.height})")
+    parts.append(f"### Instances ({events.height:,})")
     parts.append("")
     if events.height:
-        table = instance_table(result)
-        parts.append(markdown_table(table.headers, table.rows))
+        table = instance_table(result, DOCUMENT_ROWS)
+        parts += _shortened(table, events_file or "events.csv", written, table.left)
     else:
         parts.append("No events: the condition never held in the window.")
     parts += ["", "### Summary (all days = the same statistic over every day of the window)", ""]
@@ -74,11 +94,13 @@ def render_markdown(result: StudyResult, charts: Sequence[tuple[str, str]] = ())
             "",
             "### Significance",
             "",
-            markdown_table(details.headers, details.rows, right_from=4),
+            *_shortened(folded(details, DOCUMENT_ROWS), "tests.csv", written, 4),
             "",
         ]
     for name, frame in result.breakdowns.items():
-        parts += _breakdown(name, frame)
+        breakdown = breakdown_table(name, frame)
+        if breakdown is not None:
+            parts += _breakdown(name, breakdown, written)
     if charts:
         parts += ["### Charts", ""]
         parts += [f"![{title}]({name})" for title, name in charts]

@@ -4,8 +4,11 @@ Every table is drawn at its natural width; one wider than the terminal (80 colum
 piped) is folded into narrower tables rather than squeezed to '…': the instance table
 into one table per asset, the summary's all-days columns into a table of their own, and
 any remaining overflow into consecutive parts that repeat the row keys. An instance table
-longer than :data:`FOLD_ROWS` shows its first and last rows and says how many are left
-out. Warnings come first, in yellow.
+longer than :data:`FOLD_ROWS` shows its first and last :data:`SHOWN_ROWS` rows and says
+how many are left out and where they all are (the rule and its limits are
+:data:`~eventstudy.report.text.TERMINAL_ROWS`, shared with the other renderers; only the
+rows shown are formatted, so a million events print as fast as a hundred). Warnings come
+first, in yellow.
 """
 
 from __future__ import annotations
@@ -18,14 +21,24 @@ from rich.console import Console
 from rich.table import Table
 from rich.text import Text
 
-from eventstudy.report.text import TextTable, instance_table, split_notes, study_lines, summary_tables, tests_table
+from eventstudy.report.text import (
+    TERMINAL_ROWS,
+    TextTable,
+    folded,
+    instance_table,
+    omission_line,
+    split_notes,
+    study_lines,
+    summary_tables,
+    tests_table,
+)
 from eventstudy.study import StudyResult
 
-__all__ = ["FOLD_ROWS", "fold_table", "render_terminal"]
+__all__ = ["FOLD_ROWS", "SHOWN_ROWS", "fold_table", "render_terminal"]
 
-FOLD_ROWS = 40
+FOLD_ROWS = TERMINAL_ROWS.limit
 """Instance tables longer than this show their first and last :data:`SHOWN_ROWS` rows."""
-SHOWN_ROWS = 15
+SHOWN_ROWS = TERMINAL_ROWS.shown
 
 TONES = {"pos": "green", "neg": "red", "pending": "dim italic", "sig": "bold", "survives": "bold yellow"}
 
@@ -98,18 +111,20 @@ def fold_table(table: TextTable, width: int) -> list[tuple[str, TextTable]]:
     return out
 
 
-def _print_table(console: Console, title: str, table: TextTable, *, fold_note: str | None = None) -> None:
+def _print_table(console: Console, title: str, table: TextTable, *, fold_note: str = "") -> None:
+    """Print a table under its title; a shortened one (see :class:`~eventstudy.report.text.RowLimit`)
+    with a line in its gap, both halves at the same column widths."""
     console.print(Text(title, style="bold"))
-    if len(table.rows) <= FOLD_ROWS:
+    if not table.omitted:
         console.print(_rich_table(table))
         console.print()
         return
     widths = [max([len(h), *(len(r[i]) for r in table.rows)]) for i, h in enumerate(table.headers)]
-    head = TextTable(table.title, table.headers, table.rows[:SHOWN_ROWS], table.tones[:SHOWN_ROWS], table.keys, table.groups, table.left)
-    tail = TextTable(table.title, table.headers, table.rows[-SHOWN_ROWS:], table.tones[-SHOWN_ROWS:], table.keys, table.groups, table.left)
-    left_out = len(table.rows) - 2 * SHOWN_ROWS
+    first, last = table.halves()
+    head = TextTable(table.title, table.headers, first, table.tones[: len(first)], table.keys, table.groups, table.left)
+    tail = TextTable(table.title, table.headers, last, table.tones[len(first) :], table.keys, table.groups, table.left)
     console.print(_rich_table(head, widths))
-    console.print(Text(f"… {left_out} more events{fold_note or ''}", style="dim"))
+    console.print(Text(omission_line(table, fold_note), style="dim"))
     console.print(_rich_table(tail, widths, header=False))
     console.print()
 
@@ -148,7 +163,7 @@ def render_terminal(
         console.print(Text.assemble(("warning: ", "bold yellow"), (warning, "yellow")))
     console.print()
 
-    instances = instance_table(result)
+    instances = instance_table(result, TERMINAL_ROWS)
     if result.events.height:
         note = f" (see {events_file})" if events_file else " (--output DIR writes them all to events.csv)"
         for title, part in fold_table(instances, width):
@@ -162,7 +177,8 @@ def render_terminal(
             _print_table(console, f"Summary, {title}", part)
     details = tests_table(result, compact=True)
     if details is not None:
+        details = folded(details, TERMINAL_ROWS)
         for title, part in fold_table(details, width):
-            _print_table(console, title, part)
+            _print_table(console, title, part, fold_note=" (all in tests.csv)")
     for note in notes:
         console.print(Text(f"note: {note}", style="dim"))

@@ -5,6 +5,13 @@ The renderers (terminal, Markdown, HTML) draw the same tables: :func:`instance_t
 objects (formatted cells plus a *tone* per cell: positive, negative, pending,
 significant), so the three outputs agree to the character and none of them formats or
 computes on its own.
+
+Long tables are shortened here, by one rule for every renderer (:class:`RowLimit`): a
+table of more than ``limit`` rows keeps its first and last ``shown`` rows, and says how
+many it leaves out and which CSV file holds them all (:func:`omission_line`). The terminal
+uses :data:`TERMINAL_ROWS` (40, showing 15 + 15), report.md and report.html
+:data:`DOCUMENT_ROWS` (200, showing 50 + 50). Only the rows shown are formatted, so a
+table of a million events costs no more to draw than one of a hundred.
 """
 
 from __future__ import annotations
@@ -14,19 +21,28 @@ from dataclasses import dataclass, field
 from typing import TYPE_CHECKING
 
 if TYPE_CHECKING:
+    import polars as pl
+
     from eventstudy.study import StudyResult
 
 __all__ = [
-    "PENDING",
     "COMPACT_TEST_HEADERS",
+    "DOCUMENT_ROWS",
+    "PENDING",
+    "TERMINAL_ROWS",
     "TEST_HEADERS",
+    "RowLimit",
     "TextTable",
+    "breakdown_table",
     "column_title",
+    "folded",
     "format_cell",
     "format_interval",
     "format_p",
     "instance_cells",
     "instance_table",
+    "omission_line",
+    "shown_line",
     "split_notes",
     "study_lines",
     "summary_blocks",
@@ -43,6 +59,28 @@ PENDING = "pending"
 
 WARNING = "warning:"
 """Notes starting with this are warnings: shown first and prominently."""
+
+
+@dataclass(frozen=True)
+class RowLimit:
+    """A table of more than ``limit`` rows shows only its first and last ``shown`` rows."""
+
+    limit: int
+    shown: int
+
+    def fold(self, height: int) -> tuple[int, int]:
+        """(rows shown before the gap, rows left out) for a table of ``height`` rows."""
+        if height <= self.limit:
+            return height, 0
+        return self.shown, height - 2 * self.shown
+
+
+TERMINAL_ROWS = RowLimit(limit=40, shown=15)
+"""Instance tables in the terminal: a screen or two."""
+
+DOCUMENT_ROWS = RowLimit(limit=200, shown=50)
+"""Instance tables (and other long tables) in report.md and report.html: a page stays
+small and opens at once; the full table is always in its CSV file."""
 
 
 @dataclass
@@ -73,6 +111,13 @@ class TextTable:
         instead of 'SPX 1m' in a part titled SPX); defaults to ``headers``.
     parts
         For each column after the keys, the part it belongs to (e.g. its asset), or empty.
+    omitted
+        Rows left out of a long table (see :class:`RowLimit`): they belong between
+        ``rows[:fold_at]`` and ``rows[fold_at:]``; 0 when the table is whole.
+    fold_at
+        Where the left-out rows belong (the number of rows shown before the gap).
+    noun
+        What a row is, for the omission line ('events').
     """
 
     title: str
@@ -84,6 +129,9 @@ class TextTable:
     left: int = 1
     short_headers: list[str] = field(default_factory=list)
     parts: list[str] = field(default_factory=list)
+    omitted: int = 0
+    fold_at: int = 0
+    noun: str = "rows"
 
     def __post_init__(self) -> None:
         n = len(self.headers) - self.keys
@@ -106,6 +154,9 @@ class TextTable:
             keys=keys,
             groups=[group_of[i] for i in chosen[keys:]],
             left=keys,
+            omitted=self.omitted,
+            fold_at=self.fold_at,
+            noun=self.noun,
         )
 
     def by_part(self) -> tuple[TextTable, list[tuple[str, int]]]:
@@ -131,7 +182,21 @@ class TextTable:
             left=self.left,
             short_headers=[self.short_headers[i] for i in chosen],
             parts=[self.parts[i - self.keys] for i in chosen[self.keys :]],
+            omitted=self.omitted,
+            fold_at=self.fold_at,
+            noun=self.noun,
         )
+
+    @property
+    def total(self) -> int:
+        """Rows of the whole table (shown and left out)."""
+        return len(self.rows) + self.omitted
+
+    def halves(self) -> tuple[list[list[str]], list[list[str]]]:
+        """The rows before and after the gap (all rows and none when the table is whole)."""
+        if not self.omitted:
+            return self.rows, []
+        return self.rows[: self.fold_at], self.rows[self.fold_at :]
 
 
 def format_cell(value: object, unit: str) -> str:
@@ -456,10 +521,11 @@ def pending_lookup(result: object) -> dict[tuple[object, str], int]:
 
 
 def instance_cells(result: object) -> list[list[str]]:
-    """The instance table's cells; a pending outcome reads 'pending (N d)'."""
-    events = getattr(result, "events")
-    units = getattr(result, "column_units")
-    waiting = pending_lookup(result)
+    """The instance table's cells (every event); a pending outcome reads 'pending (N d)'."""
+    return _instance_rows(getattr(result, "events"), getattr(result, "column_units"), pending_lookup(result))
+
+
+def _instance_rows(events: pl.DataFrame, units: dict[str, str], waiting: dict[tuple[object, str], int]) -> list[list[str]]:
     rows = []
     for row in events.iter_rows(named=True):
         cells = []
@@ -473,11 +539,17 @@ def instance_cells(result: object) -> list[list[str]]:
     return rows
 
 
-def instance_table(result: StudyResult) -> TextTable:
-    """The instance table: date, the values that day and every outcome; parts by asset."""
+def instance_table(result: StudyResult, limit: RowLimit | None = None) -> TextTable:
+    """The instance table: date, the values that day and every outcome; parts by asset.
+
+    With ``limit``, a table longer than ``limit.limit`` keeps only its first and last
+    ``limit.shown`` rows (the others are counted in ``omitted``, not formatted).
+    """
     events = result.events
     units = result.column_units
-    rows = instance_cells(result)
+    head, omitted = limit.fold(events.height) if limit else (events.height, 0)
+    shown = events if not omitted else events.head(head).vstack(events.tail(head))
+    rows = _instance_rows(shown, units, pending_lookup(result))
     signed = [units.get(c) == "fraction" for c in events.columns]
     tones = [[tone_of(cell) if s else "" for cell, s in zip(row, signed)] for row in rows]
     keys = 2 if events.columns[1:2] == ["symbol"] else 1  # a universe's events are (date, symbol)
@@ -488,7 +560,7 @@ def instance_table(result: StudyResult) -> TextTable:
         parts.append(part)
         short.append(title)
     return TextTable(
-        title=f"Instances ({events.height})",
+        title=f"Instances ({events.height:,})",
         headers=headers,
         rows=rows,
         tones=tones,
@@ -497,7 +569,58 @@ def instance_table(result: StudyResult) -> TextTable:
         left=keys,
         short_headers=short,
         parts=parts,
+        omitted=omitted,
+        fold_at=head if omitted else 0,
+        noun="events",
     )
+
+
+def folded(table: TextTable, limit: RowLimit) -> TextTable:
+    """``table`` shortened by ``limit`` (its first and last rows); unchanged when short enough."""
+    head, omitted = limit.fold(len(table.rows))
+    if not omitted:
+        return table
+    rows = table.rows[:head] + table.rows[-head:]
+    tones = table.tones[:head] + table.tones[-head:]
+    return TextTable(table.title, table.headers, rows, tones, table.keys, table.groups, table.left,
+                     table.short_headers, table.parts, omitted=omitted, fold_at=head, noun=table.noun)
+
+
+def omission_line(table: TextTable, where: str) -> str:
+    """The line drawn in the gap of a shortened table: '… 30,229 more events (see events.csv)'."""
+    return f"… {table.omitted:,} more {table.noun}{where}"
+
+
+def shown_line(table: TextTable, file: str, *, written: bool = True) -> str:
+    """What a shortened table shows and where the rest is: 'Showing the first 50 and last
+    50 of 30,329 events; all are in events.csv.' (``written`` False: the CSV file is not
+    written yet, and the line says how to get it)."""
+    first, last = table.halves()
+    where = f"all are in {file}" if written else f"`eventstudy run --output DIR` writes them all to {file}"
+    return f"Showing the first {len(first):,} and last {len(last):,} of {table.total:,} {table.noun}; {where}."
+
+
+BREAKDOWN_TOP = 20
+"""A universe's by-symbol breakdown shows its largest groups (all are in by_symbol.csv)."""
+
+
+def breakdown_table(name: str, frame: pl.DataFrame, top: int = BREAKDOWN_TOP) -> TextTable | None:
+    """A universe study's figures by year (every year) or by symbol (the ``top`` largest
+    groups); None when there is nothing to show."""
+    if frame.is_empty():
+        return None
+    key = "year" if name == "by_year" else "symbol"
+    height = frame.height
+    shown = frame if key == "year" else frame.sort("n", descending=True).head(top)
+    rows = [
+        [str(r["measure"]), str(r["asset"]), str(r["horizon"]), str(r[key]), str(r["n"]),
+         format_cell(r["mean"], "fraction"), format_cell(r["median"], "fraction"), format_cell(r["pct_positive"], "share")]
+        for r in shown.iter_rows(named=True)
+    ]
+    title = "By year" if key == "year" else f"By symbol (the {min(top, height)} largest of {height} groups; all in {name}.csv)"
+    headers = ["Measure", "Asset", "Horizon", key.capitalize(), "n", "Average", "Median", "% > 0"]
+    tones = [["", "", "", "", "", tone_of(r[5]), tone_of(r[6]), ""] for r in rows]
+    return TextTable(title=title, headers=headers, rows=rows, tones=tones, keys=4, left=4)
 
 
 def split_notes(notes: list[str]) -> tuple[list[str], list[str]]:
@@ -514,7 +637,7 @@ def study_lines(result: StudyResult) -> list[tuple[str, str]]:
     if study.decluster is not None:
         lines.append(("Declustering", f"gap {study.decluster.gap.label} ({study.decluster.gap.describe()}), {study.decluster.mode}"))
     raw = result.raw_events
-    lines.append(("Events", f"{int(raw['kept'].sum())} kept of {raw.height} days the condition held"))
+    lines.append(("Events", f"{int(raw['kept'].sum()):,} kept of {raw.height:,} days the condition held"))
     if not result.timeline.is_empty():
         where = result.data_dir if result.data_dir is not None else "download cache"
         lines.append(("Data", f"{where} ({result.timeline['date'].min()} .. {result.timeline['date'].max()})"))
