@@ -452,6 +452,9 @@ def evaluate_universe(
     summary = summary.with_columns(pl.col("n").fill_null(0), pl.col("n_incomplete").fill_null(0)).select(SUMMARY_COLUMNS)
 
     events = _instance_table(kept, data, outcomes)
+    pending = outcomes.filter(pl.col("days_remaining") > 0).select(
+        "date", "symbol", _column_name().alias("column"), "days_remaining"
+    )
     breakdowns = _breakdowns(outcomes)
     spec = study.decluster
     rule = f"per symbol, gap {spec.gap.label} ({spec.gap.describe()}), {spec.mode}" if spec else "no declustering"
@@ -472,6 +475,7 @@ def evaluate_universe(
         events=events,
         raw_events=raw.select("date", "symbol", "position", "kept"),
         outcomes=outcomes,
+        pending=pending,
         baseline_outcomes=pl.DataFrame(schema=dict.fromkeys(columns, pl.String)).clear(),
         summary=summary,
         timeline=data.market if data.market is not None else pl.DataFrame({"date": data.days}),
@@ -556,11 +560,16 @@ def _instance_table(kept: pl.DataFrame, data: UniverseData, outcomes: pl.DataFra
     table = kept.select("date", "symbol").join(data.values_frame, on=["date", "symbol"], how="left", maintain_order="left")
     table = table.rename({c: c.replace(f"{SELF}.", "") for c in table.columns if c.startswith(f"{SELF}.")})
     if outcomes.height:
-        wide = outcomes.with_columns((pl.col("asset") + "." + pl.col("measure") + "." + pl.col("horizon")).alias("column")).pivot(
+        wide = outcomes.with_columns(_column_name().alias("column")).pivot(
             on="column", index=["date", "symbol"], values="value"
         )
         table = table.join(wide, on=["date", "symbol"], how="left", maintain_order="left")
     return table.sort("date", "symbol")
+
+
+def _column_name() -> pl.Expr:
+    """An outcome's instance-table column: ``asset.measure.horizon``."""
+    return pl.col("asset") + "." + pl.col("measure") + "." + pl.col("horizon")
 
 
 def _breakdowns(outcomes: pl.DataFrame) -> dict[str, pl.DataFrame]:

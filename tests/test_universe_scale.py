@@ -230,3 +230,16 @@ def test_a_sweep_over_a_universe_says_it_is_not_supported(tmp_path: Path) -> Non
     write_panel(tmp_path, seed=4)
     with pytest.raises(eventstudy.EventStudyError, match="sweeps over universe studies are not supported"):
         run_sweep(study_for(tmp_path), [parse_axis("gap=3,5")], data_dir=tmp_path)
+
+
+def test_pending_outcomes_say_how_long_to_wait_per_symbol(tmp_path: Path) -> None:
+    from eventstudy.report import render_markdown
+
+    write_panel(tmp_path, seed=2, n_symbols=30, n_days=120)
+    result = eventstudy.run(study_for(tmp_path), data_dir=tmp_path, placebos=0)
+    pending = result.outcomes.filter(pl.col("days_remaining") > 0)
+    assert pending.height and result.pending.height == pending.height
+    text = render_markdown(result)
+    for row in pending.head(5).iter_rows(named=True):
+        line = next(l for l in text.splitlines() if l.startswith(f"| {row['date']} | {row['symbol']} |"))
+        assert f"pending ({row['days_remaining']}d)" in line

@@ -512,12 +512,17 @@ def tests_table(result: StudyResult, *, compact: bool = False) -> TextTable | No
     return compact_table
 
 
-def pending_lookup(result: object) -> dict[tuple[object, str], int]:
-    """(date, instance-table column) -> trading days still to come, for pending cells."""
+def pending_lookup(result: object) -> dict[tuple[object, object, str], int]:
+    """(date, symbol, instance-table column) -> trading days still to come, for pending
+    cells (symbol None for a study of named series)."""
     pending = getattr(result, "pending")
     if pending.is_empty():
         return {}
-    return {(d, c): int(n) for d, c, n in pending.select("date", "column", "days_remaining").rows()}
+    by_symbol = "symbol" in pending.columns
+    return {
+        (r["date"], r["symbol"] if by_symbol else None, r["column"]): int(r["days_remaining"])
+        for r in pending.iter_rows(named=True)
+    }
 
 
 def instance_cells(result: object) -> list[list[str]]:
@@ -525,14 +530,15 @@ def instance_cells(result: object) -> list[list[str]]:
     return _instance_rows(getattr(result, "events"), getattr(result, "column_units"), pending_lookup(result))
 
 
-def _instance_rows(events: pl.DataFrame, units: dict[str, str], waiting: dict[tuple[object, str], int]) -> list[list[str]]:
+def _instance_rows(events: pl.DataFrame, units: dict[str, str], waiting: dict[tuple[object, object, str], int]) -> list[list[str]]:
     rows = []
     for row in events.iter_rows(named=True):
         cells = []
         for column in events.columns:
             value = row[column]
-            if value is None and (row["date"], column) in waiting:
-                cells.append(f"{PENDING} ({waiting[(row['date'], column)]}d)")
+            key = (row["date"], row.get("symbol"), column)
+            if value is None and key in waiting:
+                cells.append(f"{PENDING} ({waiting[key]}d)")
             else:
                 cells.append(format_cell(value, units.get(column, "")))
         rows.append(cells)
