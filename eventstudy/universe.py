@@ -4,10 +4,11 @@ A study with ``universe:`` evaluates its condition for every symbol of the unive
 bare features refer to the current symbol (``close at 52-week high``), named series to
 the market (``SPX drawdown >= 5%``). Events are ``(symbol, date)`` pairs.
 
-The work is split into blocks of symbols (features, condition, events and outcomes are
-per symbol, so blocks are independent: a process pool or a cluster can run them). Each
-block writes its outcomes into dense ``(symbol, day)`` arrays, one per cell (measure x
-asset x horizon), float32 with NaN where not known. From those arrays come
+The work is split into blocks of symbols (:mod:`eventstudy.blocks`: features, condition,
+events and outcomes are per symbol, so blocks are independent and run on threads, a
+process pool or a cluster). A universe in a long Parquet file is streamed: each block
+reads its own symbols. Each block's outcomes land in dense ``(symbol, day)`` arrays, one
+per cell (measure x asset x horizon), float32 with NaN where not known. From those come
 
 * the events' outcomes (gathered at their indices),
 * the baseline over every (symbol, day) of the window, exactly (median included),
@@ -115,6 +116,7 @@ class UniverseData:
     market: pl.DataFrame | None
     measures: dict[str, Any]
     notes: list[str] = field(default_factory=list)
+    timings: dict[str, float] = field(default_factory=dict)  # seconds: calendar, blocks
 
     def days_remaining(self, cell: int, flat: np.ndarray) -> np.ndarray:
         """``days_remaining`` of cell ``cell`` at flat indices ``flat`` (0: not pending)."""
@@ -156,9 +158,8 @@ def prepare_universe(
     """
     import time
 
-    from eventstudy.blocks import BlockShared
-    from eventstudy import blocks as _blocks
-    run_block = _blocks.run_block
+    from eventstudy.blocks import BlockShared, run_block
+    from eventstudy.data import read_long_dates
 
     clock = time.perf_counter()
     timings: dict[str, float] = {}
@@ -179,7 +180,7 @@ def prepare_universe(
     else:
         stocks = None
         found = set(symbols)
-        dates, rows = _file_dates(panel_file)
+        dates, rows = read_long_dates(panel_file)
     symbols = sorted(s for s in symbols if s in found)  # sorted: each block is one slice
     days_series = dates.sort()
     if market is not None:
@@ -257,7 +258,7 @@ def prepare_universe(
         market=market,
         measures=measures,
     )
-    data.measures["timings"] = {k: round(v, 4) for k, v in timings.items()}
+    data.timings.update({k: round(v, 4) for k, v in timings.items()})
     return data
 
 
@@ -283,13 +284,6 @@ def _merge_pending(parts: list[tuple[np.ndarray, np.ndarray]]) -> tuple[np.ndarr
     remaining = np.concatenate([p[1] for p in parts])
     order = np.argsort(flat, kind="stable")
     return flat[order], remaining[order]
-
-
-def _file_dates(path: Path) -> tuple[pl.Series, int]:
-    """The distinct dates of a long Parquet file, and its row count (one column read)."""
-    from eventstudy.data import read_long_dates
-
-    return read_long_dates(path)
 
 
 def _describe(evaluator: Evaluator, measure: str, measures: dict[str, Any]) -> None:
@@ -372,6 +366,7 @@ def run_universe(
     prepared_s = time.perf_counter() - started
     result = evaluate_universe(data, study, directory, start=start, end=end, statistics=statistics or study.statistics)
     result.timings["prepare_s"] = round(prepared_s, 4)
+    result.timings.update({f"prepare_{k}": v for k, v in data.timings.items()})
     from dataclasses import replace
 
     from eventstudy.study import source_ranges
