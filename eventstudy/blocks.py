@@ -72,7 +72,6 @@ class BlockResult:
     cell_flat: list[np.ndarray | None] = field(default_factory=list)  # None: the block's `flat`
     pending: list[tuple[np.ndarray, np.ndarray]] = field(default_factory=list)  # (flat, days_remaining)
     measures: list[tuple[int, str]] = field(default_factory=list)  # (evaluator index, measure)
-    rows: int = 0
 
 
 def block_rows(prices: pl.DataFrame) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
@@ -132,7 +131,6 @@ def run_block(shared: BlockShared, symbols: list[str], prices: pl.DataFrame | No
         hit_rows=hit_rows,
         hit_position=(position if everywhere else position[aligned])[hit_rows],
         hit_values=frame.filter(pl.Series(hit_mask)).select("date", "symbol", *value_columns),
-        rows=int(flat.size),
     )
 
     block = PanelBlock(
