@@ -504,6 +504,7 @@ def evaluate_universe(
             "the max-statistic adjustment from their joint normal, and the median is not tested; "
             f"t-tests cluster by date (seed {statistics.seed})"
         )
+    notes.extend(_calibration_warnings(study, data))
     low = tests.filter((pl.col("statistic") == "mean") & (pl.col("n") > 0) & (pl.col("n_eff") < 10))
     if low.height:
         shown = ", ".join(f"{m} {a} {h} ({n:.1f})" for m, a, h, n in low.select("measure", "asset", "horizon", "n_eff").rows())
@@ -513,6 +514,36 @@ def evaluate_universe(
         )
     timings = {**result.timings, "significance_s": round(time.perf_counter() - started, 4)}
     return replace(result, tests=tests, timings=timings)
+
+
+def _calibration_warnings(study: Study, data: UniverseData) -> list[str]:
+    """What the calibration (benchmarks/calibrate_universe.py: random walks, nothing to
+    find) showed the panel tests get wrong, when it applies to this study: the 'symbols'
+    null under a condition on the stock's own prices, and horizons over three times the
+    declustering gap."""
+    warnings = []
+    node = resolve(parse(study.when), list(study.series), universe=True)
+    if any(r.series == SELF for r in required_features(node)):
+        warnings.append(
+            "warning: the 'symbols' null (p_symbols_null) is not a valid test here: the condition picks each "
+            "stock's days by its own prices, which the null's random days of the same stock are not (on random "
+            "walks with 'close at 52-week high' it rejected in 47% of cases at 1m at the 5% level); read it as a "
+            "description, and the 'dates' null as the test"
+        )
+    spec = study.decluster
+    gap_days = spec.gap.amount * {"td": 1.0, "cd": 5 / 7, "mo": 21.0}[spec.gap.unit] if spec else 0.0
+    longer = [
+        h for h in data.cells.filter(pl.col("measure").is_in(data.measures["tested"]))["horizon"].unique(maintain_order=True).to_list()
+        if data.cells.filter(pl.col("horizon") == h)["horizon_days"].max() > 3 * gap_days
+    ]
+    if longer:
+        warnings.append(
+            f"warning: at {', '.join(longer)} (over three times the {spec.gap.label if spec else 'missing'} gap) a stock's "
+            "events overlap their forward windows, which the 'dates' null and the clustered t-test take as "
+            "independent: they reject too often there (11.5% at the 5% level for 6m with a 21-day gap, on random "
+            "walks; 5.5% at 3m); a gap as long as the horizon makes them conservative instead"
+        )
+    return warnings
 
 
 def _units(columns: list[str], measure_units: dict[str, str]) -> dict[str, str]:

@@ -243,3 +243,13 @@ def test_pending_outcomes_say_how_long_to_wait_per_symbol(tmp_path: Path) -> Non
     for row in pending.head(5).iter_rows(named=True):
         line = next(l for l in text.splitlines() if l.startswith(f"| {row['date']} | {row['symbol']} |"))
         assert f"pending ({row['days_remaining']}d)" in line
+
+
+def test_the_run_warns_where_calibration_showed_the_panel_tests_fail(tmp_path: Path) -> None:
+    write_panel(tmp_path, seed=1)
+    notes = eventstudy.run(study_for(tmp_path), data_dir=tmp_path, placebos=100).notes
+    assert any("'symbols' null (p_symbols_null) is not a valid test" in n for n in notes)  # bare features
+    assert not any("overlap their forward windows" in n for n in notes)  # 4d is not over 3 x 3 days
+    text = STUDY.format(panel="panel.csv", trigger="level", kind="simple", entry="close").replace("decluster: {gap: 3}\n", "decluster: {gap: 1}\n")
+    notes = eventstudy.run(parse_study(text, path=tmp_path / "s.yaml"), data_dir=tmp_path, placebos=100).notes
+    assert any(n.startswith("warning: at 4d (over three times the 1td gap)") for n in notes)
