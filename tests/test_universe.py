@@ -145,3 +145,14 @@ def test_breakdowns_are_written_and_rendered(tmp_path: Path) -> None:
     assert set(by_symbol["symbol"]) <= {f"S{k}" for k in range(6)}
     text = render_markdown(result)
     assert "### By year" in text and "### By symbol" in text
+
+
+def test_two_way_clustering_counts_a_stock_as_one_observation_too() -> None:
+    rng = np.random.default_rng(0)
+    stocks = np.repeat(np.arange(4), 25)  # four stocks whose events all move together
+    dates = np.tile(np.arange(25), 4)
+    x = 0.004 + np.repeat(rng.normal(0, 0.01, 4), 25) + rng.normal(0, 0.001, 100)
+    by_date = clustered_t(x, dates, 0.0)[1]
+    two_way = clustered_t(x, dates, 0.0, second=stocks)[1]
+    assert by_date < 0.01 < two_way  # the date clusters miss that only 4 stocks are behind it
+    assert clustered_t(x, dates, 0.0, second=np.arange(100))[1] == pytest.approx(by_date)  # one event per stock: no change

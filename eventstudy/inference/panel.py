@@ -14,8 +14,9 @@ nulls here keep the study's cross-sectional structure:
 
 All cells use the same uniform draws, so placebo ``b`` is the same event set in every cell
 and the max-statistic adjustment across cells is valid. The classical companion is a
-t-test of the mean against the baseline with standard errors clustered by date, and the
-interval a cluster (by date) bootstrap of the mean.
+t-test of the mean against the baseline with standard errors clustered two ways, by date
+and by stock (:func:`clustered_t`), and the interval a cluster (by date) bootstrap of the
+mean.
 
 References
 ----------
@@ -71,8 +72,24 @@ def placebo_count(placebos: int, n_events: int) -> int:
     return 0
 
 
-def clustered_t(x: np.ndarray, clusters: np.ndarray, mu0: float) -> tuple[float, float]:
-    """t and two-sided p of ``mean(x) = mu0`` with standard errors clustered by ``clusters``.
+def _cluster_variance(resid: np.ndarray, clusters: np.ndarray) -> tuple[float, int]:
+    """Cluster-robust variance of a mean (with the small-sample factor G / (G - 1)), and G."""
+    _, inverse = np.unique(clusters, return_inverse=True)
+    groups = int(inverse.max()) + 1
+    sums = np.bincount(inverse, weights=resid)
+    return float(sums @ sums) / resid.size**2 * groups / max(groups - 1, 1), groups
+
+
+def clustered_t(x: np.ndarray, clusters: np.ndarray, mu0: float, second: np.ndarray | None = None) -> tuple[float, float]:
+    """t and two-sided p of ``mean(x) = mu0`` with standard errors clustered by ``clusters``,
+    or two-way by ``clusters`` and ``second`` (Cameron, Gelbach and Miller 2011:
+    ``V = V_1 + V_2 - V_12``, never below ``V_1``; degrees of freedom from the smaller
+    number of clusters).
+
+    A universe's events are clustered by date (a good day lifts many stocks) and by
+    stock (one stock's events overlap their forward windows when the horizon is longer
+    than the declustering gap); clustering by date alone rejected 10.5% of true nulls at
+    the 5% level for 6m returns with a 21-day gap (benchmarks/calibrate_universe.py).
 
     Examples
     --------
@@ -81,14 +98,17 @@ def clustered_t(x: np.ndarray, clusters: np.ndarray, mu0: float) -> tuple[float,
     (1.395, 0.297)
     """
     n = x.size
-    _, inverse = np.unique(clusters, return_inverse=True)
-    groups = inverse.max() + 1 if n else 0
-    if n < 2 or groups < 2:
+    if n < 2:
         return math.nan, math.nan
     resid = x - x.mean()
-    sums = np.bincount(inverse, weights=resid)
-    var = (sums @ sums) / n**2 * groups / (groups - 1)
-    if var <= 0:
+    var, groups = _cluster_variance(resid, clusters)
+    if second is not None:
+        var_2, groups_2 = _cluster_variance(resid, second)
+        first_code = np.unique(clusters, return_inverse=True)[1].astype(np.int64)
+        second_code = np.unique(second, return_inverse=True)[1].astype(np.int64)
+        var_12, _ = _cluster_variance(resid, first_code * (int(second_code.max()) + 1) + second_code)
+        var, groups = max(var + var_2 - var_12, var), min(groups, groups_2)
+    if groups < 2 or var <= 0:
         return math.nan, math.nan
     t = (x.mean() - mu0) / math.sqrt(var)
     return float(t), float(2 * stats.t.sf(abs(t), df=groups - 1))
@@ -250,7 +270,7 @@ def panel_significance(
         base_mean = float(cell.base.mean("mean")) if cell.base.n else math.nan
         positions = np.searchsorted(days_in_window, np.unique(clusters))
         n_eff = effective_sample_size(positions, max(int(cell.key["horizon_days"]), 1)) if xs.size else math.nan
-        t_cl, p_cl = clustered_t(xs, clusters, base_mean)
+        t_cl, p_cl = clustered_t(xs, clusters, base_mean, second=s_idx[cell.ev])
         ci_low, ci_high = _cluster_interval(xs, clusters, settings.ci, min(max(reps, 1000), 5000), rng)
         sd = math.sqrt(float(cell.base.variance("mean")) * cell.base.n / (cell.base.n - 1)) if cell.base.n > 1 else math.nan
         for name in _STATS:
