@@ -212,6 +212,17 @@ def compare(got: dict, panel: Path, market: Path, placebos: int) -> None:
     print(f"  peak RSS of the process after pandas: {peak_rss_gb():.2f} GB")
 
 
+def write_files(result: object, folder: Path) -> None:
+    """Time ``--output``'s files for the study just run, and print their sizes."""
+    from eventstudy.report import write_report
+
+    start = time.perf_counter()
+    written = write_report(result, folder)
+    elapsed = time.perf_counter() - start
+    sizes = ", ".join(f"{p.name} {p.stat().st_size / 1e6:.2f} MB" for p in sorted(written) if p.suffix in (".html", ".json", ".md", ".svg", ".csv"))
+    print(f"  report files written in {elapsed:.2f} s: {sizes}")
+
+
 def _fmt(values: list) -> str:
     return "[" + ", ".join("-" if v is None else f"{v:.3f}" for v in values) + "]"
 
@@ -252,6 +263,7 @@ def main() -> None:
     parser.add_argument("--scaling", action="store_true", help="also run 0.5x and 2x the symbols, each in its own process")
     parser.add_argument("--keep", type=Path, help="folder for generated panels (reused if present)")
     parser.add_argument("--executor", help="serial, processes or dask (default: threads in this process)")
+    parser.add_argument("--output", type=Path, help="also write the full report there; print its time and file sizes")
     parser.add_argument("--json", action="store_true", help=argparse.SUPPRESS)
     args = parser.parse_args()
     if args.scaling:
@@ -281,6 +293,8 @@ def main() -> None:
         got = run_eventstudy(folder, panel, market_symbol, args.placebos, args.executor)
         rows = rows_of(panel)
         report(f"universe study on {panel.name}", got, rows)
+        if args.output:
+            write_files(got["full"], args.output)
         if not args.skip_pandas:
             compare(got, panel, market, args.placebos)
 

@@ -35,7 +35,7 @@ from eventstudy.conditions import SELF, compile_condition, parse, required_featu
 from eventstudy.evaluators import EvaluationContext, PanelBlock, build_evaluators
 from eventstudy.features import column_name, compute_features, feature_key
 
-__all__ = ["BlockResult", "BlockShared", "CellKey", "block_rows", "run_block"]
+__all__ = ["BlockResult", "BlockShared", "CellKey", "block_rows", "run_block", "series_closes"]
 
 CellKey = tuple[str, str, str, int]
 """``(measure, asset, horizon, horizon_days)``: one outcome cell."""
@@ -47,7 +47,8 @@ class BlockShared:
 
     ``days`` is the study calendar as int32 days since 1970-01-01; ``market`` the market
     series' feature columns on that calendar (``date`` plus ``SERIES.feature``);
-    ``market_prices`` the market series' closes (for evaluators that compare with them);
+    ``market_prices`` the market series' closes (for evaluators that compare with them),
+    ``series_closes`` the same per series name as arrays (:func:`series_closes`);
     ``source`` a Parquet file to read blocks from (None: blocks come with their prices).
     """
 
@@ -56,6 +57,7 @@ class BlockShared:
     symbol_offset: dict[str, int]
     market: pl.DataFrame | None
     market_prices: pl.DataFrame
+    series_closes: dict[str, tuple[np.ndarray, np.ndarray]]
     source: Path | None = None
 
 
@@ -139,7 +141,7 @@ def run_block(shared: BlockShared, symbols: list[str], prices: pl.DataFrame | No
         rows_after=rows_after,
         label=study.universe.label,
         run=run,
-        series=_series_closes(shared, study.series, prices["date"]),
+        series=_series_closes(shared, prices["date"]),
     )
     evaluators = build_evaluators(study.evaluators)
     for index, evaluator in enumerate(evaluators):
@@ -206,14 +208,22 @@ def _cell_runs(out: pl.DataFrame) -> list[tuple[CellKey, pl.DataFrame]]:
     ]
 
 
-def _series_closes(shared: BlockShared, series: dict[str, str], dates: pl.Series) -> dict[str, np.ndarray]:
+def _series_closes(shared: BlockShared, dates: pl.Series) -> dict[str, np.ndarray]:
     """Each study series' close on each row's date (NaN where the series has none)."""
     out = {}
+    for name, (days, closes) in shared.series_closes.items():
+        at = _day_index(dates, days)
+        out[name] = np.where(at >= 0, closes[np.maximum(at, 0)], np.nan) if closes.size else np.full(at.size, np.nan)
+    return out
+
+
+def series_closes(market_prices: pl.DataFrame, series: dict[str, str]) -> dict[str, tuple[np.ndarray, np.ndarray]]:
+    """Per study series: its dates (int32 days since 1970, ascending) and closes, split
+    once for every block to look up."""
+    out = {}
     for name, symbol in series.items():
-        own = shared.market_prices.filter(pl.col("symbol") == symbol).sort("date")
-        at = _day_index(dates, own["date"].cast(pl.Int32).to_numpy())
-        closes = own["close"].to_numpy()
-        out[name] = np.where(at >= 0, closes[np.maximum(at, 0)] if closes.size else np.nan, np.nan)
+        own = market_prices.filter(pl.col("symbol") == symbol).sort("date")
+        out[name] = (own["date"].cast(pl.Int32).to_numpy(), own["close"].to_numpy())
     return out
 
 

@@ -34,7 +34,7 @@ from eventstudy.conditions import SELF, parse, required_features, resolve
 from eventstudy.config import Study
 from eventstudy.errors import ConfigError, DataError
 from eventstudy.evaluators import Evaluator, build_evaluators
-from eventstudy.events import decluster, gap_thresholds
+from eventstudy.events import decluster, gap_thresholds, in_window
 from eventstudy.timeline import build_timeline
 
 __all__ = ["UniverseData", "prepare_universe", "universe_symbols"]
@@ -158,7 +158,7 @@ def prepare_universe(
     """
     import time
 
-    from eventstudy.blocks import BlockShared, run_block
+    from eventstudy.blocks import BlockShared, run_block, series_closes
     from eventstudy.data import read_long_dates
 
     clock = time.perf_counter()
@@ -194,6 +194,7 @@ def prepare_universe(
         symbol_offset={s: i for i, s in enumerate(symbols)},
         market=market,
         market_prices=market_prices.select("date", "symbol", "close", "open"),
+        series_closes=series_closes(market_prices, study.series),
         source=panel_file,
     )
     if executor is not None and executor.name == "processes" and rows < POOL_ROWS:
@@ -298,12 +299,12 @@ def _describe(evaluator: Evaluator, measure: str, measures: dict[str, Any]) -> N
         measures["tested"].append(measure)
 
 
-def universe_events(data: UniverseData, study: Study, start: dt.date | None, end: dt.date | None) -> pl.DataFrame:
-    """Raw events ``(symbol, date, position, kept)``: condition days in the window,
-    declustered per symbol on the symbol's own trading days (or calendar gap)."""
+def universe_events(data: UniverseData, study: Study, window: np.ndarray) -> pl.DataFrame:
+    """Raw events ``(symbol, date, position, kept)``: condition days in the window (a mask
+    of ``data.days``), declustered per symbol on its own trading days (or calendar gap)."""
     n_days = len(data.days)
     s_idx, d_idx = data.hit_flat // n_days, data.hit_flat % n_days
-    inside = _window_mask(data.days, start, end)[d_idx]
+    inside = window[d_idx]
     s_idx, d_idx, positions = s_idx[inside], d_idx[inside], data.hit_position[inside].astype(np.int64)
     dates = pl.Series("date", data.days[d_idx]).cast(pl.Date)
     spec = study.decluster
@@ -402,9 +403,9 @@ def evaluate_universe(
     start = as_date(start) if start is not None else study.window.start
     end = as_date(end) if end is not None else study.window.end
     notes = list(data.notes)
-    raw = universe_events(data, study, start, end)
-    kept = raw.filter("kept")
     window = _window_mask(data.days, start, end)
+    raw = universe_events(data, study, window)
+    kept = raw.filter("kept")
     if not window.any():
         raise DataError(f"the window {start or 'open'} .. {end or 'open'} has no data: the universe has days {data.days[0]} .. {data.days[-1]}")
     s_idx, d_idx = kept["_s"].to_numpy(), kept["_d"].to_numpy()
@@ -573,13 +574,9 @@ def _canonical(study: Study) -> str:
 
 
 def _window_mask(days: np.ndarray, start: dt.date | None, end: dt.date | None) -> np.ndarray:
-    days64 = days.astype("datetime64[D]")
-    mask = np.ones(days.size, dtype=bool)
-    if start is not None:
-        mask &= days64 >= np.datetime64(start)
-    if end is not None:
-        mask &= days64 <= np.datetime64(end)
-    return mask
+    """Which calendar days fall in the window (the one window predicate, on numpy days)."""
+    frame = pl.DataFrame({"date": pl.Series(days).cast(pl.Date)})
+    return frame.with_columns(in_window(pl.col("date"), start, end).alias("inside"))["inside"].to_numpy()
 
 
 def _instance_table(kept: pl.DataFrame, data: UniverseData, outcomes: pl.DataFrame) -> pl.DataFrame:

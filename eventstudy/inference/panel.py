@@ -72,12 +72,12 @@ def placebo_count(placebos: int, n_events: int) -> int:
     return 0
 
 
-def _cluster_variance(resid: np.ndarray, clusters: np.ndarray) -> tuple[float, int]:
-    """Cluster-robust variance of a mean (with the small-sample factor G / (G - 1)), and G."""
-    _, inverse = np.unique(clusters, return_inverse=True)
-    groups = int(inverse.max()) + 1
-    sums = np.bincount(inverse, weights=resid)
-    return float(sums @ sums) / resid.size**2 * groups / max(groups - 1, 1), groups
+def _cluster_variance(resid: np.ndarray, codes: np.ndarray) -> float:
+    """Cluster-robust variance of a mean (with the small-sample factor G / (G - 1)) for
+    cluster codes 0 .. G-1."""
+    sums = np.bincount(codes, weights=resid)
+    groups = sums.size
+    return float(sums @ sums) / resid.size**2 * groups / max(groups - 1, 1)
 
 
 def clustered_t(x: np.ndarray, clusters: np.ndarray, mu0: float, second: np.ndarray | None = None) -> tuple[float, float]:
@@ -101,13 +101,13 @@ def clustered_t(x: np.ndarray, clusters: np.ndarray, mu0: float, second: np.ndar
     if n < 2:
         return math.nan, math.nan
     resid = x - x.mean()
-    var, groups = _cluster_variance(resid, clusters)
+    first = np.unique(clusters, return_inverse=True)[1].ravel()
+    var, groups = _cluster_variance(resid, first), int(first.max()) + 1
     if second is not None:
-        var_2, groups_2 = _cluster_variance(resid, second)
-        first_code = np.unique(clusters, return_inverse=True)[1].astype(np.int64)
-        second_code = np.unique(second, return_inverse=True)[1].astype(np.int64)
-        var_12, _ = _cluster_variance(resid, first_code * (int(second_code.max()) + 1) + second_code)
-        var, groups = max(var + var_2 - var_12, var), min(groups, groups_2)
+        other = np.unique(second, return_inverse=True)[1].ravel()
+        both = np.unique(first * (int(other.max()) + 1) + other, return_inverse=True)[1].ravel()
+        var_2, var_12 = _cluster_variance(resid, other), _cluster_variance(resid, both)
+        var, groups = max(var + var_2 - var_12, var), min(groups, int(other.max()) + 1)
     if groups < 2 or var <= 0:
         return math.nan, math.nan
     t = (x.mean() - mu0) / math.sqrt(var)
@@ -224,27 +224,13 @@ class _Cell:
     ev: np.ndarray  # indices (into the kept events) of those events
     moments: CellMoments
 
-    @property
-    def base(self) -> Moments:
-        return self.moments.base
 
-    @property
-    def by_day(self) -> Moments:
-        return self.moments.by_day
-
-    @property
-    def by_symbol(self) -> Moments:
-        return self.moments.by_symbol
-
-
-def panel_significance(
-    data: Any, kept: pl.DataFrame, window: np.ndarray, settings: Any, moments: list[CellMoments] | None = None
-) -> pl.DataFrame:
+def panel_significance(data: Any, kept: pl.DataFrame, window: np.ndarray, settings: Any, moments: list[CellMoments]) -> pl.DataFrame:
     """The significance table of a universe study (see the module docstring).
 
     ``data`` is a :class:`~eventstudy.universe.UniverseData`, ``kept`` the kept events
     (``_s``, ``_d``: symbol and day indices), ``window`` the mask of the window's days;
-    ``moments`` each cell's :class:`CellMoments` if already computed (for the baseline).
+    ``moments`` each cell's :class:`CellMoments` (computed once, for the baseline too).
     """
     rng = np.random.default_rng(settings.seed)
     s_idx, d_idx = kept["_s"].to_numpy().astype(np.int64), kept["_d"].to_numpy().astype(np.int64)
@@ -253,7 +239,7 @@ def panel_significance(
     cells: list[_Cell] = []
     for cell in progress.track(table.rows(named=True), "panel moments"):
         values = data.values[cell["_c"]]
-        found = moments[cell["_c"]] if moments is not None else CellMoments.of(values, window)
+        found = moments[cell["_c"]]
         x = values[s_idx, d_idx].astype(np.float64)
         ev = np.flatnonzero(~np.isnan(x) & (found.by_day.n[d_idx] > 0) & (found.by_symbol.n[s_idx] > 0))
         key = {k: cell[k] for k in ("measure", "asset", "horizon", "horizon_days")} | {"_c": cell["_c"]}
@@ -267,18 +253,18 @@ def panel_significance(
     days_in_window = np.flatnonzero(window)
     for cell in cells:
         xs, clusters = cell.x, d_idx[cell.ev]
-        base_mean = float(cell.base.mean("mean")) if cell.base.n else math.nan
+        base_mean = float(cell.moments.base.mean("mean")) if cell.moments.base.n else math.nan
         positions = np.searchsorted(days_in_window, np.unique(clusters))
         n_eff = effective_sample_size(positions, max(int(cell.key["horizon_days"]), 1)) if xs.size else math.nan
         t_cl, p_cl = clustered_t(xs, clusters, base_mean, second=s_idx[cell.ev])
         ci_low, ci_high = _cluster_interval(xs, clusters, settings.ci, min(max(reps, 1000), 5000), rng)
-        sd = math.sqrt(float(cell.base.variance("mean")) * cell.base.n / (cell.base.n - 1)) if cell.base.n > 1 else math.nan
+        sd = math.sqrt(float(cell.moments.base.variance("mean")) * cell.moments.base.n / (cell.moments.base.n - 1)) if cell.moments.base.n > 1 else math.nan
         for name in _STATS:
             found = tests[(cell.key["_c"], name)]
             if name == "median":
                 baseline = cell.moments.median
             else:
-                baseline = float(cell.base.mean(name)) if cell.base.n else math.nan
+                baseline = float(cell.moments.base.mean(name)) if cell.moments.base.n else math.nan
             scale = math.sqrt(baseline * (1 - baseline)) if name == "pct_positive" else sd
             rows.append(
                 {
@@ -434,8 +420,8 @@ def _moment_nulls(
                 continue
             obs = float(_STATS[name](cell.x))
             days, symbols = d_idx[cell.ev], s_idx[cell.ev]
-            centre, sd = _null_moments(cell.by_day, days, name, n)
-            centre_s, sd_s = _null_moments(cell.by_symbol, symbols, name, n)
+            centre, sd = _null_moments(cell.moments.by_day, days, name, n)
+            centre_s, sd_s = _null_moments(cell.moments.by_symbol, symbols, name, n)
             z = (obs - centre) / sd if sd > 0 else (0.0 if obs == centre else math.copysign(math.inf, obs - centre))
             z_s = (obs - centre_s) / sd_s if sd_s > 0 else (0.0 if obs == centre_s else math.copysign(math.inf, obs - centre_s))
             out[(cell.key["_c"], name)] = {
