@@ -14,7 +14,6 @@ import argparse
 import csv
 import datetime as dt
 import json
-import statistics
 import time
 from pathlib import Path
 

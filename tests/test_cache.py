@@ -18,6 +18,7 @@ from eventstudy.data import MissingDataError, load_prices_any
 from eventstudy.errors import DataError
 from eventstudy.providers import Provider, ProviderError
 from eventstudy.providers import fred as fred_module
+from synthetic import business_days
 
 FIXTURES = Path(__file__).parent / "fixtures" / "providers"
 
@@ -39,17 +40,8 @@ class RecordedSource(Provider):
         return frame
 
 
-def business_days(start: dt.date, n: int) -> list[dt.date]:
-    days, day = [], start
-    while len(days) < n:
-        if day.weekday() < 5:
-            days.append(day)
-        day += dt.timedelta(days=1)
-    return days
-
-
 def history(n: int, start: dt.date = dt.date(2024, 1, 1)) -> pl.DataFrame:
-    days = business_days(start, n)
+    days = business_days(n, start)
     return pl.DataFrame({"date": days, "close": [100.0 + i for i in range(n)], "volume": [1000.0 * (i + 1) for i in range(n)]})
 
 

@@ -15,6 +15,7 @@ from hypothesis import strategies as st
 from scipy import stats
 
 import eventstudy
+from synthetic import write_random_walks
 from eventstudy.errors import DataError
 from eventstudy.events import decluster
 from eventstudy.inference import InferenceSettings, calibrate
@@ -226,12 +227,7 @@ RUNS_SPACING: tuple[tuple[int, ...], ...] = ((), (19, 26, 25, 19, 15), (), (15,)
 def walk(tmp_path_factory: pytest.TempPathFactory) -> eventstudy.StudyResult:
     """A study on two simulated random walks (no real data needed)."""
     root = tmp_path_factory.mktemp("walk_runs")
-    dates = pl.date_range(dt.date(1985, 1, 1), dt.date(2020, 12, 31), eager=True)
-    dates = dates.filter(dates.dt.weekday() <= 5)
-    rng = np.random.default_rng(1)
-    for symbol in ("SPX", "RUT"):
-        close = 100 * np.exp(np.cumsum(rng.normal(0.0003, 0.011, dates.len())))
-        pl.DataFrame({"date": dates, "close": close}).write_csv(root / f"{symbol}.csv")
+    write_random_walks(root, ("SPX", "RUT"), seed=1)
     (root / "study.yaml").write_text(STUDY)
     return eventstudy.run(root / "study.yaml", data_dir=root)
 

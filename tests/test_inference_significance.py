@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import dataclasses
-import datetime as dt
 from pathlib import Path
 
 import numpy as np
@@ -11,6 +10,7 @@ import polars as pl
 import pytest
 
 import eventstudy
+from synthetic import write_random_walks
 from eventstudy.inference import SIGNIFICANCE_SCHEMA, InferenceSettings, calibrate, event_design, significance
 
 CONFIG = Path(__file__).resolve().parents[1] / "configs" / "spx_rut.yaml"
@@ -30,12 +30,7 @@ evaluate:
 def walk(tmp_path_factory: pytest.TempPathFactory) -> eventstudy.StudyResult:
     """A study on two simulated random walks (no real data needed)."""
     root = tmp_path_factory.mktemp("walk")
-    dates = pl.date_range(dt.date(1985, 1, 1), dt.date(2020, 12, 31), eager=True)
-    dates = dates.filter(dates.dt.weekday() <= 5)
-    rng = np.random.default_rng(0)
-    for symbol in ("SPX", "RUT"):
-        close = 100 * np.exp(np.cumsum(rng.normal(0.0003, 0.011, dates.len())))
-        pl.DataFrame({"date": dates, "close": close}).write_csv(root / f"{symbol}.csv")
+    write_random_walks(root, ("SPX", "RUT"), seed=0)
     (root / "study.yaml").write_text(STUDY)
     return eventstudy.run(root / "study.yaml", data_dir=root)
 

@@ -14,17 +14,10 @@ from eventstudy.cache import Cache
 from eventstudy.cli_data import EXIT_PROBLEMS, add_data_commands, run_data
 from eventstudy.errors import DataError
 from eventstudy.quality import check_data, check_series, quick_check
+from synthetic import business_days
 
 D = dt.date
 
-
-def business_days(n: int, start: dt.date = D(2024, 1, 1)) -> list[dt.date]:
-    days, day = [], start
-    while len(days) < n:
-        if day.weekday() < 5:
-            days.append(day)
-        day += dt.timedelta(days=1)
-    return days
 
 
 def calm(n: int, seed: float = 0.0) -> list[float]:
