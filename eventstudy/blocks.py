@@ -110,7 +110,7 @@ def run_block(shared: BlockShared, symbols: list[str], prices: pl.DataFrame | No
     aligned = day_index >= 0
 
     # features on each symbol's full history, then the rows on the study calendar
-    features = compute_features(prices, [("close", ()), *[r for r in self_requests if r[0] != "close"]])
+    features = compute_features(prices, [("close", ()), *[r for r in self_requests if r[0] != "close"]], position=position)
     features = features.rename({c: f"{SELF}.{c}" for c in features.columns if c not in ("date", "symbol")})
     everywhere = bool(aligned.all())  # the usual case: no copies needed
     frame = features if everywhere else features.filter(pl.Series(aligned))

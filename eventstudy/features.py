@@ -22,6 +22,7 @@ from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 from typing import Literal, NamedTuple
 
+import numpy as np
 import polars as pl
 
 from eventstudy.errors import ConditionSyntaxError, UnknownNameError
@@ -65,6 +66,15 @@ class Feature:
         How values are shown: ``"price"`` (a level in the series' units), ``"fraction"``
         (a signed fraction such as a return), ``"share"`` (an unsigned fraction such as a
         drawdown), ``"number"``, ``"count"`` or ``"flag"``.
+    lookback
+        ``lookback(*args)``: how many earlier rows a value reads, for a feature that is
+        null until they exist and whose value depends on those rows only. Such a feature
+        can be computed over many symbols' rows at once with the rows nearer a symbol's
+        start nulled, instead of per symbol (:func:`compute_features`), with identical
+        values. None always runs per symbol: cumulative or recursive features (``ath``,
+        ``ema``, ``rsi``), and rolling sums (``sma``, ``volatility``), whose running
+        totals carry rounding from earlier rows, so the last bits would depend on which
+        symbols share a block.
     """
 
     name: str
@@ -74,6 +84,7 @@ class Feature:
     build: Callable[..., pl.Expr]
     minimum: int = 1
     unit: FeatureUnit = "price"
+    lookback: Callable[..., int] | None = None
 
     @property
     def signature(self) -> str:
@@ -100,6 +111,7 @@ def feature(
     kind: FeatureKind = "value",
     minimum: int = 1,
     unit: FeatureUnit | None = None,
+    lookback: Callable[..., int] | None = None,
 ) -> Callable[[Callable[..., pl.Expr]], Callable[..., pl.Expr]]:
     """Register a build function as feature ``name`` (a name already taken is refused).
 
@@ -112,7 +124,7 @@ def feature(
 
     def decorate(build: Callable[..., pl.Expr]) -> Callable[..., pl.Expr]:
         shown = unit or ("flag" if kind == "flag" else "price")
-        FEATURES.add(name, Feature(name.lower(), tuple(params), description, kind, build, minimum, shown))
+        FEATURES.add(name, Feature(name.lower(), tuple(params), description, kind, build, minimum, shown, lookback))
         return build
 
     return decorate
@@ -189,7 +201,9 @@ def lookup_feature(name: str, *, span: tuple[int, int] | None = None, source: st
 
 
 def compute_features(
-    prices: pl.DataFrame, requests: Iterable[tuple[str, tuple[int, ...]]]
+    prices: pl.DataFrame,
+    requests: Iterable[tuple[str, tuple[int, ...]]],
+    position: np.ndarray | None = None,
 ) -> pl.DataFrame:
     """Compute features per symbol over each symbol's full history.
 
@@ -200,6 +214,12 @@ def compute_features(
         symbol then date (it is sorted here if it is not).
     requests
         ``(name, args)`` pairs, e.g. ``[("drawdown", ()), ("sma", (200,))]``.
+    position
+        Optional, for ``prices`` already sorted: each row's index within its symbol. With
+        it, a feature with a finite ``lookback`` runs once over the whole column and is
+        nulled where its window would reach into the previous symbol (2.7x faster than
+        ``.over("symbol")`` for a 252-day high on 50M rows: ``benchmarks/features.py``);
+        the values are the same.
 
     Returns
     -------
@@ -213,17 +233,27 @@ def compute_features(
     >>> compute_features(prices, [("drawdown", ())])["drawdown"].to_list()
     [0.0, 0.0, 0.25]
     """
+    frame = prices.select("date", "symbol", pl.col("close").cast(pl.Float64))
+    if position is not None:
+        frame = frame.with_columns(pl.Series(_POSITION, position))
+    elif not frame.is_empty() and not _sorted_by_symbol_date(frame):
+        frame = frame.sort("symbol", "date")
     columns: dict[str, pl.Expr] = {}
     for name, args in requests:
         args = tuple(args)
         feat = check_feature(name, args)
         key = feature_key(feat.name, args)
-        if key not in columns:
-            columns[key] = feat.build(pl.col("close"), *args).over("symbol").alias(key)
-    frame = prices.select("date", "symbol", pl.col("close").cast(pl.Float64))
-    if not frame.is_empty() and not _sorted_by_symbol_date(frame):
-        frame = frame.sort("symbol", "date")
+        if key in columns:
+            continue
+        value = feat.build(pl.col("close"), *args)
+        if position is not None and feat.lookback is not None:
+            columns[key] = pl.when(pl.col(_POSITION) >= feat.lookback(*args)).then(value).alias(key)
+        else:
+            columns[key] = value.over("symbol").alias(key)
     return frame.select("date", "symbol", *columns.values())
+
+
+_POSITION = "__es_position"
 
 
 def _sorted_by_symbol_date(frame: pl.DataFrame) -> bool:
@@ -250,7 +280,7 @@ def _wilder(x: pl.Expr, n: int) -> pl.Expr:
 
 # --- features as values ------------------------------------------------------------
 
-@feature("close", description="closing price")
+@feature("close", description="closing price", lookback=lambda: 0)
 def _close(close: pl.Expr) -> pl.Expr:
     return close
 
@@ -265,17 +295,17 @@ def _drawdown(close: pl.Expr) -> pl.Expr:
     return 1.0 - close / close.cum_max()
 
 
-@feature("high", params=("n",), description="highest close of the last n days, today included")
+@feature("high", params=("n",), description="highest close of the last n days, today included", lookback=lambda n: n - 1)
 def _high(close: pl.Expr, n: int) -> pl.Expr:
     return close.rolling_max(n)
 
 
-@feature("low", params=("n",), description="lowest close of the last n days, today included")
+@feature("low", params=("n",), description="lowest close of the last n days, today included", lookback=lambda n: n - 1)
 def _low(close: pl.Expr, n: int) -> pl.Expr:
     return close.rolling_min(n)
 
 
-@feature("return", params=("n",), description="simple return over n trading days", unit="fraction")
+@feature("return", params=("n",), description="simple return over n trading days", unit="fraction", lookback=lambda n: n)
 def _return(close: pl.Expr, n: int) -> pl.Expr:
     return close / close.shift(n) - 1.0
 
@@ -333,6 +363,7 @@ def _at_atl(close: pl.Expr) -> pl.Expr:
 
 @feature(
     "at_high",
+    lookback=lambda n: n,
     params=("n",),
     description="close >= the highest close of the n previous days",
     kind="flag",
@@ -343,6 +374,7 @@ def _at_high(close: pl.Expr, n: int) -> pl.Expr:
 
 @feature(
     "at_low",
+    lookback=lambda n: n,
     params=("n",),
     description="close <= the lowest close of the n previous days",
     kind="flag",

@@ -7,6 +7,8 @@ import math
 
 import polars as pl
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 from eventstudy.errors import ConditionSyntaxError, UnknownNameError
 from eventstudy.features import (
@@ -185,3 +187,32 @@ def test_a_new_feature_is_one_decorated_function() -> None:
         assert one(name) == [2 * c for c in CLOSES]
     finally:
         FEATURES._entries.pop(name)  # keep the registry (and error hints) as shipped
+
+
+@settings(max_examples=60, deadline=None)
+@given(
+    lengths=st.lists(st.integers(0, 40), min_size=1, max_size=5),
+    n=st.integers(2, 12),
+    seed=st.integers(0, 2**32 - 1),
+)
+def test_whole_column_windows_equal_per_symbol_ones(lengths: list[int], n: int, seed: int) -> None:
+    """With ``position``, finite-window features run over all symbols' rows at once and
+    null the rows whose window reaches into the previous symbol: the values must be
+    exactly those of ``.over("symbol")``, for every feature (the others keep ``.over``)."""
+    import numpy as np
+
+    from eventstudy.features import FEATURES
+
+    rng = np.random.default_rng(seed)
+    rows = [
+        (dt.date(2020, 1, 1) + dt.timedelta(days=i), f"S{k}", float(20 * np.exp(rng.normal(0, 0.05))))
+        for k, length in enumerate(lengths)
+        for i in range(length)
+    ]
+    prices = pl.DataFrame(rows, schema={"date": pl.Date, "symbol": pl.String, "close": pl.Float64}, orient="row")
+    requests = [(name, tuple(n for _ in feat.params)) for name, feat in FEATURES.items()]
+    position = np.concatenate([np.arange(length) for length in lengths]).astype(np.int64)
+    per_symbol = compute_features(prices, requests)
+    whole = compute_features(prices, requests, position=position)
+    assert whole.equals(per_symbol, null_equal=True)
+    assert any(feat.lookback is not None for _, feat in FEATURES.items())
