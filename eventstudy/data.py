@@ -578,15 +578,31 @@ def _open_expr(file: _File, schema: pl.Schema) -> pl.Expr:
     Opens are not validated like closes (data sets often lack some); a missing or
     unparseable open is null, and an evaluator that needs it gets no value that day.
     """
-    name = next((c for c in file.columns if c.strip().lower() == "open"), None)
+    name = _open_column(file)
     if name is None:
         return pl.lit(None, dtype=pl.Float64).alias(_OPEN)
     raw = pl.col(name)
     value = raw.cast(pl.String).str.strip_chars().cast(pl.Float64, strict=False) if schema[name] == pl.String else raw.cast(pl.Float64)
-    return pl.when(value > 0).then(value).otherwise(None).alias(_OPEN)
+    return _usable_open(value)
 
 
-def _validated(file: _File, wanted_upper: Sequence[str] | None, exact: Sequence[str] | None = None) -> pl.DataFrame:
+def _open_column(file: _File) -> str | None:
+    return next((c for c in file.columns if c.strip().lower() == "open"), None)
+
+
+def _usable_open(value: pl.Expr) -> pl.Expr:
+    """An open is used when it is a finite number above zero; anything else is null."""
+    return pl.when(value.is_finite() & (value > 0)).then(value).otherwise(None).alias(_OPEN)
+
+
+def _validated(
+    file: _File,
+    wanted_upper: Sequence[str] | None,
+    exact: Sequence[str] | None = None,
+    *,
+    every: bool = False,
+    fast: bool = True,
+) -> pl.DataFrame:
     """Read ``file`` once and flag each row's first problem (vectorized).
 
     Returns the columns ``_ROW, _SYM, _DRAW, _CRAW, _DATE, _CLOSE, _PREV_ROW,
@@ -594,42 +610,33 @@ def _validated(file: _File, wanted_upper: Sequence[str] | None, exact: Sequence[
     ``wanted_upper`` (ignoring case) are read and checks run per symbol; ``exact``
     instead matches the symbol column's values as they are (no case or space folding),
     which a Parquet scan can push down to skip row groups: the fast path for reading a
-    universe block by block.
+    universe block by block. ``every`` reads every symbol's rows of a long file.
+
+    A CSV is first read the fast way (:func:`_typed_csv`); only a file with some
+    unusual or bad field is read again as text, which finds and locates the problem.
+    ``fast=False`` skips the first try (the tests compare the two).
     """
     date_col, close_col = _require_columns(file)
+    keep, symbol, long = _selection(file, wanted_upper, exact, every)
+    if fast and file.fmt == "csv":
+        typed = _typed_csv(file, date_col, close_col, keep, symbol)
+        if typed is not None:
+            return typed
     lf = _scan(file)
     try:
         schema = lf.collect_schema()
-        if exact is not None:
-            assert file.symbol is not None
-            sym = pl.col(file.symbol).cast(pl.String)
-            block = sorted(exact)
-            lf = lf.filter(sym.is_between(pl.lit(block[0]), pl.lit(block[-1])) & sym.is_in(block)).select(
-                _ROW, sym.alias(_SYM), pl.col(date_col).alias(_DRAW), pl.col(close_col).alias(_CRAW), _open_expr(file, schema)
-            )
-        elif wanted_upper is not None:
-            assert file.symbol is not None
-            sym = pl.col(file.symbol).cast(pl.String).str.strip_chars()
-            lf = lf.filter(sym.str.to_uppercase().is_in(list(wanted_upper))).select(
-                _ROW, sym.alias(_SYM), pl.col(date_col).alias(_DRAW), pl.col(close_col).alias(_CRAW), _open_expr(file, schema)
-            )
-        else:
-            lf = lf.select(
-                _ROW, pl.lit("", pl.String).alias(_SYM), pl.col(date_col).alias(_DRAW),
-                pl.col(close_col).alias(_CRAW), _open_expr(file, schema),
-            )
-            if file.fmt == "csv":  # blank lines come through as all-null rows
-                lf = lf.filter(pl.col(_DRAW).is_not_null() | pl.col(_CRAW).is_not_null())
+        if keep is not None:
+            lf = lf.filter(keep)
+        lf = lf.select(_ROW, symbol.alias(_SYM), pl.col(date_col).alias(_DRAW), pl.col(close_col).alias(_CRAW), _open_expr(file, schema))
+        if file.fmt == "csv":
+            lf = lf.filter(_not_blank(long))
         date_empty, date = _date_exprs(file, schema[date_col])
         close_empty, close_missing, close = _close_exprs(file, schema[close_col])
-        previous = lambda c: pl.col(c).shift(1).over(_SYM)  # noqa: E731
-        if exact is not None:
+        contiguous = False
+        if long and keep is None or exact is not None:
             lf = lf.collect().lazy()
-            if lf.select(pl.col(_SYM).is_sorted()).collect().item():
-                # each symbol's rows are contiguous: a shift of the whole column is the
-                # previous row of the same symbol wherever the symbol did not change
-                same = pl.col(_SYM) == pl.col(_SYM).shift(1)
-                previous = lambda c: pl.when(same).then(pl.col(c).shift(1))  # noqa: E731
+            contiguous = lf.select(pl.col(_SYM).is_sorted()).collect().item()
+        previous = _previous_in_symbol(contiguous)
         lf = lf.with_columns(date.alias(_DATE), close.alias(_CLOSE)).with_columns(
             previous(_DATE).alias(_PREV_DATE),
             previous(_ROW).alias(_PREV_ROW),
@@ -652,6 +659,87 @@ def _validated(file: _File, wanted_upper: Sequence[str] | None, exact: Sequence[
         raise DataError(f"empty file {file.path.name!r}", location=Location(path=str(file.path))) from exc
     except (pl.exceptions.PolarsError, OSError) as exc:
         raise _unreadable(file.path, file.fmt, exc) from exc
+
+
+def _selection(
+    file: _File, wanted_upper: Sequence[str] | None, exact: Sequence[str] | None, every: bool
+) -> tuple[pl.Expr | None, pl.Expr, bool]:
+    """For :func:`_validated`: the row filter (None: every row), the symbol expression,
+    and whether the file is read as a long file (else it is one symbol's own file, whose
+    symbol column, if any, is ignored)."""
+    if exact is None and wanted_upper is None and not every:
+        return None, pl.lit("", pl.String), False
+    assert file.symbol is not None
+    symbol = pl.col(file.symbol).cast(pl.String)
+    if exact is not None:
+        block = sorted(exact)
+        return symbol.is_between(pl.lit(block[0]), pl.lit(block[-1])) & symbol.is_in(block), symbol, True
+    if wanted_upper is not None:
+        symbol = symbol.str.strip_chars()
+        return symbol.str.to_uppercase().is_in(list(wanted_upper)), symbol, True
+    return None, symbol, True
+
+
+def _not_blank(long: bool) -> pl.Expr:
+    """Not a blank line (a CSV's blank lines come through as all-null rows)."""
+    filled = pl.col(_DRAW).is_not_null() | pl.col(_CRAW).is_not_null()
+    return filled | pl.col(_SYM).is_not_null() if long else filled
+
+
+_PLAIN_DATE = r"^\d{4}-\d{2}-\d{2}$"
+
+
+def _typed_csv(file: _File, date_col: str, close_col: str, keep: pl.Expr | None, symbol: pl.Expr) -> pl.DataFrame | None:
+    """The common case of :func:`_validated` for a CSV, two to three times faster:
+    closes and opens parsed by the CSV reader, dates checked once per distinct text.
+
+    It accepts only what the text path accepts and gives the same values: every distinct
+    date is plain ``YYYY-MM-DD`` (the reader's own date parsing is laxer than the text
+    path, so dates stay text here), every close a finite positive number the reader
+    parsed (it parses numbers as the text path's cast does), every symbol's dates
+    strictly ascending. Anything else, including a field the reader cannot parse, gives
+    None: the caller reads the file as text, which reports the first bad row.
+    """
+    open_col = _open_column(file)
+    overrides = {date_col: pl.String, close_col: pl.Float64}
+    opens = pl.lit(None, dtype=pl.Float64).alias(_OPEN)
+    if open_col is not None:
+        overrides[open_col] = pl.Float64
+        opens = _usable_open(pl.col(open_col))
+    lf = pl.scan_csv(file.path, infer_schema=False, schema_overrides=overrides, row_index_name=_ROW)
+    if keep is not None:
+        lf = lf.filter(keep)
+    lf = lf.select(_ROW, symbol.alias(_SYM), pl.col(date_col).alias(_DRAW), pl.col(close_col).alias(_CRAW), opens)
+    try:
+        rows = lf.collect()
+    except (pl.exceptions.PolarsError, OSError):
+        return None  # a field the reader cannot parse (or no rows at all): the text path says which
+    close = rows[_CRAW]
+    if close.null_count() or not close.is_finite().all() or not (close > 0).all():
+        return None
+    distinct = rows[_DRAW].unique()  # a null is a blank line or an empty date: the text path tells which
+    if distinct.null_count() or not distinct.str.contains(_PLAIN_DATE).all():
+        return None
+    rows = rows.with_columns(pl.col(_DRAW).str.to_date("%Y-%m-%d", strict=False, cache=False).alias(_DATE), close.alias(_CLOSE))
+    if rows[_DATE].null_count():
+        return None
+    previous = _previous_in_symbol(rows[_SYM].is_sorted())
+    rows = rows.with_columns(previous(_DATE).alias(_PREV_DATE), previous(_ROW).alias(_PREV_ROW))
+    if (rows[_DATE] <= rows[_PREV_DATE]).any():
+        return None
+    return rows.with_columns(pl.lit(None, dtype=pl.Int8).alias(_PROBLEM))
+
+
+def _previous_in_symbol(contiguous: bool) -> Callable[[str], pl.Expr]:
+    """A column's value on the previous row of the same symbol (null on its first row).
+
+    When each symbol's rows are contiguous (the symbol column sorted), one shift of the
+    whole column is that wherever the symbol did not change; else a shift per symbol.
+    """
+    if contiguous:
+        same = pl.col(_SYM) == pl.col(_SYM).shift(1)
+        return lambda c: pl.when(same).then(pl.col(c).shift(1))
+    return lambda c: pl.col(c).shift(1).over(_SYM)
 
 
 def _check(file: _File, rows: pl.DataFrame, symbol: str | None) -> None:
@@ -803,9 +891,9 @@ def _load_from_long_files(
     return frames, found
 
 
-def read_long_block(path: Path, symbols: Sequence[str]) -> pl.DataFrame:
-    """Validated ``date, symbol, close, open`` rows of ``symbols`` from one long file,
-    sorted by symbol then date.
+def read_long_block(path: Path, symbols: Sequence[str] | None) -> pl.DataFrame:
+    """Validated ``date, symbol, close, open`` rows of ``symbols`` (None: every symbol)
+    from one long file, sorted by symbol then date.
 
     ``symbols`` are values of the file's symbol column as written. Only those rows are
     read (a Parquet file sorted by symbol skips the other row groups), and a bad row
@@ -818,9 +906,9 @@ def read_long_block(path: Path, symbols: Sequence[str]) -> pl.DataFrame:
             location=Location(path=str(path)),
             hint="universe data files are long: date, symbol, close",
         )
-    if not symbols:
+    if symbols is not None and not symbols:
         return pl.DataFrame(schema={"date": pl.Date, "symbol": pl.String, "close": pl.Float64, "open": pl.Float64})
-    rows = _validated(file, None, exact=symbols)
+    rows = _validated(file, None, exact=symbols, every=symbols is None)
     bad = rows.filter(pl.col(_PROBLEM).is_not_null())
     if not bad.is_empty():
         value = bad[_SYM][int(bad[_ROW].arg_min() or 0)]

@@ -323,9 +323,16 @@ def evaluate(
 
 def source_ranges(prices: pl.DataFrame) -> dict[str, dict[str, Any]]:
     """Each symbol's loaded data: first and last date, number of rows (for the manifest)."""
-    ranges = prices.group_by("symbol").agg(
-        pl.col("date").min().alias("first"), pl.col("date").max().alias("last"), pl.len().alias("rows")
-    )
+    if prices["symbol"].is_sorted():  # as loaded: each symbol's rows together, dates ascending
+        runs = prices.select(pl.col("symbol").rle()).unnest("symbol")
+        ends = runs["len"].cum_sum()
+        ranges = pl.DataFrame(
+            {"symbol": runs["value"], "first": prices["date"].gather(ends - runs["len"]), "last": prices["date"].gather(ends - 1), "rows": runs["len"]}
+        )
+    else:
+        ranges = prices.group_by("symbol").agg(
+            pl.col("date").min().alias("first"), pl.col("date").max().alias("last"), pl.len().alias("rows")
+        )
     return {r["symbol"]: {"first": r["first"], "last": r["last"], "rows": r["rows"]} for r in ranges.iter_rows(named=True)}
 
 

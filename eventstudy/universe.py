@@ -40,8 +40,9 @@ from eventstudy.timeline import build_timeline
 __all__ = ["UniverseData", "prepare_universe", "universe_symbols"]
 
 
-def universe_symbols(study: Study, directory: Path | None) -> list[str]:
-    """The universe's symbols: listed, read from a file, or every symbol of a long data file."""
+def universe_symbols(study: Study, directory: Path | None, present: Sequence[str] | None = None) -> list[str]:
+    """The universe's symbols: listed, read from a file, or every symbol of a long data
+    file (``present``: that file's symbols, when the caller has read it already)."""
     spec = study.universe
     assert spec is not None
     if spec.symbols is not None:
@@ -55,6 +56,8 @@ def universe_symbols(study: Study, directory: Path | None) -> list[str]:
             raise ConfigError(f"cannot read the universe file {str(path)!r}: {exc.strerror or exc}") from None
         symbols = [ln.split("#", 1)[0].strip() for ln in lines]
         symbols = [s for s in symbols if s]
+    elif present is not None:
+        symbols = sorted(present)
     else:
         if directory is None:
             raise DataError("'universe: {data_file: ...}' needs a data directory", hint="pass --data-dir")
@@ -144,17 +147,20 @@ def prepare_universe(
     prices: pl.DataFrame,
     symbols: Sequence[str],
     *,
+    stocks: pl.DataFrame | None = None,
     panel_file: Path | None = None,
     block_rows: int = BLOCK_ROWS,
     executor: Any = None,
 ) -> UniverseData:
     """Features, condition days and outcome arrays for every symbol, block by block.
 
-    ``prices`` holds the market series and, unless ``panel_file`` is given, the
-    universe's symbols. With ``panel_file`` (a long Parquet file) each block is read from
-    the file when it is processed, so the panel is never in memory as a frame: memory is
-    the outcome arrays (4 bytes per symbol-day per cell) plus a few blocks in flight.
-    ``executor`` (:mod:`eventstudy.executor`) runs the blocks; None runs them here.
+    ``prices`` holds the market series and, unless ``stocks`` or ``panel_file`` is
+    given, the universe's symbols. ``stocks`` are the universe's rows, sorted by symbol
+    then date (as :func:`eventstudy.data.read_long_block` returns them). With
+    ``panel_file`` (a long Parquet file) each block is read from the file when it is
+    processed, so the panel is never in memory as a frame: memory is the outcome arrays
+    (4 bytes per symbol-day per cell) plus a few blocks in flight. ``executor``
+    (:mod:`eventstudy.executor`) runs the blocks; None runs them here.
     """
     import time
 
@@ -172,12 +178,17 @@ def prepare_universe(
     if study.series:
         market = build_timeline(market_prices, study.series, market_requests, align=study.data.align, max_stale=study.data.max_stale)
 
-    if panel_file is None:
+    if stocks is None and panel_file is None:
         stocks = prices.filter(pl.col("symbol").is_in(list(symbols))).sort("symbol", "date")
+    if stocks is not None:
         found = set(stocks["symbol"].unique().to_list())
+        if not found <= set(symbols):
+            stocks = stocks.filter(pl.col("symbol").is_in(list(symbols)))
+            found &= set(symbols)
         dates = stocks["date"].unique()
         rows = stocks.height
     else:
+        assert panel_file is not None
         stocks = None
         found = set(symbols)
         dates, rows = read_long_dates(panel_file)
@@ -349,20 +360,30 @@ def run_universe(
 
     started = time.perf_counter()
     directory = find_data_dir(str(data_dir) if data_dir is not None else None, study.data.dir, study.path)
-    symbols = universe_symbols(study, directory)
     long_file = _long_file(study, directory)
-    market_symbols = list(dict.fromkeys(study.series.values()))
-    wanted = market_symbols if long_file is not None else [*market_symbols, *symbols]
-    loaded = load_prices_any(wanted, data_dir=directory, cache_dir=cache_dir, provider=study.data.provider, pull=pull)
-    prices, panel_file = loaded.frame, None
+    stocks, panel_file = None, None
     if long_file is not None and (long_file.suffix.lower() == ".parquet" or executor is not None):
         # streamed: each block of symbols is read (by its worker) when it is processed
         panel_file = long_file
-    elif long_file is not None:  # a CSV is read once, only the universe's rows, exact symbols
+        symbols = universe_symbols(study, directory)
+    elif long_file is not None:  # a CSV is read once: the universe's rows, exact symbols
         from eventstudy.data import read_long_block
 
-        prices = pl.concat([loaded.frame, read_long_block(long_file, symbols)], how="vertical_relaxed")
-    data = prepare_universe(study, prices, symbols, panel_file=panel_file, block_rows=block_rows, executor=executor)
+        spec = study.universe
+        assert spec is not None
+        if spec.symbols is None and spec.file is None:  # the universe is the file's symbols
+            stocks = read_long_block(long_file, None)
+            symbols = universe_symbols(study, directory, present=stocks["symbol"].unique().to_list())
+        else:
+            symbols = universe_symbols(study, directory)
+            stocks = read_long_block(long_file, symbols)
+    else:
+        symbols = universe_symbols(study, directory)
+    market_symbols = list(dict.fromkeys(study.series.values()))
+    wanted = market_symbols if long_file is not None else [*market_symbols, *symbols]
+    loaded = load_prices_any(wanted, data_dir=directory, cache_dir=cache_dir, provider=study.data.provider, pull=pull)
+    prices = loaded.frame
+    data = prepare_universe(study, prices, symbols, stocks=stocks, panel_file=panel_file, block_rows=block_rows, executor=executor)
     data.notes.extend(loaded.notes)
     prepared_s = time.perf_counter() - started
     result = evaluate_universe(data, study, directory, start=start, end=end, statistics=statistics or study.statistics)
@@ -373,9 +394,13 @@ def run_universe(
     from eventstudy.study import source_ranges
 
     sources = dict(loaded.sources)
+    ranges = source_ranges(prices)
     if long_file is not None:
         sources.update(dict.fromkeys(data.symbols, long_file))
-    return replace(result, sources=sources, source_ranges=source_ranges(prices))
+    if stocks is not None:
+        in_universe = set(data.symbols)
+        ranges.update((s, r) for s, r in source_ranges(stocks).items() if s in in_universe)
+    return replace(result, sources=sources, source_ranges=ranges)
 
 
 def _long_file(study: Study, directory: Path | None) -> Path | None:

@@ -3,10 +3,13 @@
 from __future__ import annotations
 
 import datetime as dt
+from collections.abc import Callable
 from pathlib import Path
 
 import polars as pl
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 from eventstudy import data
 from eventstudy.data import (
@@ -434,3 +437,77 @@ def test_open_prices_are_kept_when_present_and_null_otherwise(tmp_path: Path) ->
     frame = load_prices(tmp_path, ["Y", "C"]).frame
     assert frame.filter(pl.col("symbol") == "Y")["open"].to_list() == [10.0, None]
     assert frame.filter(pl.col("symbol") == "C")["open"].to_list() == [None]
+
+
+# --------------------------------------------------------------------------- fast CSV path
+
+_ODD_DATES = ["", " ", "2013-2-8", " 2013-02-08", "2013-02-08 ", "2013-02-08T00:00:00", "2013-02-08 09:30",
+              "2013-02-30", "13-02-08", "2013/02/08", "+2013-02-08", "08/02/2013", "20130208", "x"]
+_ODD_NUMBERS = ["", " ", "nan", "NaN", "inf", "-inf", ".", "NA", "n/a", " 1.5", "1.5 ", "-1", "0", "1e3", "abc",
+                "+1.5", "1.", ".5", "1.5e+02", '"2.5"', "0x10"]
+
+
+@st.composite
+def csv_panels(draw: st.DrawFn) -> str:
+    """A long CSV (date, symbol, close, open), mostly clean, with odd fields, blank lines,
+    reordered rows and repeated dates sprinkled in."""
+    lines = ["date,symbol,close,open"]
+    for symbol in draw(st.lists(st.sampled_from(["AA", "BB", "cc", " DD"]), min_size=1, max_size=3, unique=True)):
+        n = draw(st.integers(1, 6))
+        days = sorted(draw(st.lists(st.integers(0, 40), min_size=n, max_size=n)))
+        for day in days:
+            date = (dt.date(2013, 2, 1) + dt.timedelta(days=day)).isoformat()
+            close = repr(draw(st.floats(0.01, 1e6, allow_nan=False)))
+            opened = draw(st.one_of(st.just(""), st.floats(-5, 1e6, allow_nan=False).map(repr)))
+            if draw(st.integers(0, 9)) == 0:
+                date = draw(st.sampled_from(_ODD_DATES))
+            if draw(st.integers(0, 9)) == 0:
+                close = draw(st.sampled_from(_ODD_NUMBERS))
+            if draw(st.integers(0, 9)) == 0:
+                opened = draw(st.sampled_from(_ODD_NUMBERS))
+            lines.append(f"{date},{symbol},{close},{opened}")
+            if draw(st.integers(0, 19)) == 0:
+                lines.append("")
+    if draw(st.booleans()):
+        lines[1:] = draw(st.permutations(lines[1:]))
+    return "\n".join(lines) + "\n"
+
+
+def _outcome(load: Callable[[], pl.DataFrame]) -> tuple[str, object]:
+    try:
+        return "ok", load().to_dicts()
+    except DataError as exc:
+        return "error", exc.render()
+
+
+@settings(max_examples=150, deadline=None)
+@given(text=csv_panels())
+def test_fast_csv_read_equals_the_text_path(tmp_path_factory: pytest.TempPathFactory, text: str) -> None:
+    """The typed first read of a CSV accepts exactly what the text path accepts, with the
+    same values, and leaves every error to the text path (same message, same line)."""
+    folder = tmp_path_factory.mktemp("fast")
+    panel = write(folder / "panel.csv", text)
+    single = write(folder / "ONE.csv", "\n".join(ln.split(",", 1)[0] + "," + ",".join(ln.split(",")[2:3]) for ln in text.splitlines()) + "\n")
+    loads = {
+        "every symbol": lambda: data.read_long_block(panel, None),
+        "exact symbols": lambda: data.read_long_block(panel, ["AA", "cc"]),
+        "by name, any case": lambda: load_prices(folder, ["aa", "BB", "DD"]).frame,
+        "own file": lambda: load_prices(folder, ["ONE"]).frame,
+    }
+    for label, load in loads.items():
+        fast = _outcome(load)
+        with pytest.MonkeyPatch.context() as patch:
+            patch.setattr(data, "_typed_csv", lambda *args: None)
+            slow = _outcome(load)
+        assert fast == slow, (label, single.read_text())
+
+
+def test_fast_csv_read_is_taken_on_clean_files(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """A clean file is read once, the typed way (the text path is the exception)."""
+    write(tmp_path / "panel.csv", "date,symbol,close,open\n2020-01-02,AA,1.5,1.4\n2020-01-03,AA,1.6,\n2020-01-02,BB,7,7\n")
+    calls = []
+    original = data._typed_csv
+    monkeypatch.setattr(data, "_typed_csv", lambda *args: calls.append(original(*args)) or calls[-1])
+    frame = data.read_long_block(tmp_path / "panel.csv", None)
+    assert len(calls) == 1 and calls[0] is not None
+    assert frame.rows() == [(dt.date(2020, 1, 2), "AA", 1.5, 1.4), (dt.date(2020, 1, 3), "AA", 1.6, None), (dt.date(2020, 1, 2), "BB", 7.0, 7.0)]
