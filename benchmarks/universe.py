@@ -148,22 +148,31 @@ def peak_rss_gb() -> float:
     return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024**2
 
 
-def run_eventstudy(folder: Path, panel: Path, market_symbol: str, placebos: int, executor: str | None) -> dict:
+def timed(fn: object, repeat: int) -> tuple[object, float]:
+    """``fn()``'s result and its median wall time over ``repeat`` runs (after one
+    untimed warm-up run when repeating: imports and first-call costs are not the study's)."""
+    if repeat > 1:
+        fn()  # type: ignore[operator]
+    times, result = [], None
+    for _ in range(repeat):
+        start = time.perf_counter()
+        result = fn()  # type: ignore[operator]
+        times.append(time.perf_counter() - start)
+    return result, float(np.median(times))
+
+
+def run_eventstudy(folder: Path, panel: Path, market_symbol: str, placebos: int, executor: str | None, repeat: int = 1) -> dict:
     """The study through eventstudy: core (placebos=0) and full, with timings and RSS."""
     from eventstudy.executor import get_executor
 
     (folder / "study.yaml").write_text(STUDY.format(market=market_symbol, panel=panel.name, placebos=placebos))
     study = eventstudy.load_study(folder / "study.yaml")
     with get_executor(executor) if executor else _nothing() as pool:
-        start = time.perf_counter()
-        core = eventstudy.run(study, data_dir=panel.parent, placebos=0, executor=pool)
-        t_core = time.perf_counter() - start
+        core, t_core = timed(lambda: eventstudy.run(study, data_dir=panel.parent, placebos=0, executor=pool), repeat)
         rss_core = peak_rss_gb()
         if placebos == 0:
             return {"core": core, "full": core, "t_core": t_core, "t_full": t_core, "rss_core": rss_core, "rss": rss_core}
-        start = time.perf_counter()
-        full = eventstudy.run(study, data_dir=panel.parent, executor=pool)
-        t_full = time.perf_counter() - start
+        full, t_full = timed(lambda: eventstudy.run(study, data_dir=panel.parent, executor=pool), repeat)
     return {"core": core, "full": full, "t_core": t_core, "t_full": t_full, "rss_core": rss_core, "rss": peak_rss_gb()}
 
 
@@ -179,9 +188,10 @@ def rows_of(panel: Path) -> int:
     return pl.scan_parquet(panel).select(pl.len()).collect().item() if panel.suffix == ".parquet" else pl.scan_csv(panel).select(pl.len()).collect().item()
 
 
-def report(label: str, got: dict, rows: int) -> None:
+def report(label: str, got: dict, rows: int, repeat: int) -> None:
     full = got["full"]
-    print(f"{label}: {rows:,} rows, {full.events.height:,} events")
+    timing = f"median of {repeat} runs after a warm-up, each side" if repeat > 1 else "one run each"
+    print(f"{label}: {rows:,} rows, {full.events.height:,} events ({timing})")
     print(f"  eventstudy, events + returns + baseline:     {got['t_core']:7.2f} s   {got['core'].timings}")
     print(f"  eventstudy, plus panel placebo tests:        {got['t_full']:7.2f} s   {full.timings}")
     print(f"  peak RSS after the first run / both runs:    {got['rss_core']:7.2f} / {got['rss']:.2f} GB")
@@ -189,10 +199,16 @@ def report(label: str, got: dict, rows: int) -> None:
     print("  " + str(significance).replace("\n", "\n  "))
 
 
-def compare(got: dict, panel: Path, market: Path, placebos: int) -> None:
-    start = time.perf_counter()
-    events, returns, figures = pandas_study(panel, market, placebos)
-    t_pandas = time.perf_counter() - start
+def compare(got: dict, panel: Path, market: Path, placebos: int, repeat: int = 1) -> None:
+    import pandas  # noqa: F401  (imported before timing: eventstudy's imports are not timed either)
+
+    runs = []
+    for _ in range(repeat + (repeat > 1)):  # one warm-up run when repeating, as for eventstudy
+        start = time.perf_counter()
+        events, returns, figures = pandas_study(panel, market, placebos)
+        runs.append((time.perf_counter() - start, figures["core_s"]))
+    runs = runs[1:] if repeat > 1 else runs
+    t_pandas, t_core = float(np.median([r[0] for r in runs])), float(np.median([r[1] for r in runs]))
     full = got["full"]
     mine = {(r["symbol"], r["date"]) for r in full.events.select("symbol", "date").iter_rows(named=True)}
     assert mine == events, f"events differ: {len(mine ^ events)} of {len(mine | events)}"
@@ -204,7 +220,6 @@ def compare(got: dict, panel: Path, market: Path, placebos: int) -> None:
         assert abs(row["baseline_mean"] - figures["baseline"][h]) < 1e-6 and abs(row["mean"] - figures["mean"][h]) < 1e-6
     p_es = full.tests.filter((pl.col("measure") == "fwd") & (pl.col("statistic") == "mean")).sort("horizon_days")["p_placebo"].to_list()
     p_pd = [figures["p"][h] for h in HORIZONS.values()]
-    t_core = figures["core_s"]
     print(f"  pandas, events + returns + baseline (groupby/rolling/shift, a loop per stock): {t_core:7.2f} s")
     print(f"  pandas, plus {placebos:,} placebo draws for the mean ('dates' null):           {t_pandas:7.2f} s")
     print(f"  events, returns, baseline and event means agree; p (dates null, mean) eventstudy {_fmt(p_es)} vs pandas {_fmt(p_pd)}")
@@ -264,8 +279,10 @@ def main() -> None:
     parser.add_argument("--keep", type=Path, help="folder for generated panels (reused if present)")
     parser.add_argument("--executor", help="serial, processes or dask (default: threads in this process)")
     parser.add_argument("--output", type=Path, help="also write the full report there; print its time and file sizes")
+    parser.add_argument("--repeat", type=int, help="timed runs per side, median reported (default: 5 for the real panel, 1 for synthetic ones)")
     parser.add_argument("--json", action="store_true", help=argparse.SUPPRESS)
     args = parser.parse_args()
+    repeat = args.repeat or (1 if args.synthetic else 5)
     if args.scaling:
         scaling(args.synthetic or "5000x10000", args.keep, args.placebos, args.executor)
         return
@@ -290,13 +307,13 @@ def main() -> None:
             elapsed = time.perf_counter() - start
             print(json.dumps({"rows": rows_of(panel), "events": result.events.height, "t_core": elapsed, "t_full": elapsed, "rss": peak_rss_gb()}))
             return
-        got = run_eventstudy(folder, panel, market_symbol, args.placebos, args.executor)
+        got = run_eventstudy(folder, panel, market_symbol, args.placebos, args.executor, repeat)
         rows = rows_of(panel)
-        report(f"universe study on {panel.name}", got, rows)
+        report(f"universe study on {panel.name}", got, rows, repeat)
         if args.output:
             write_files(got["full"], args.output)
         if not args.skip_pandas:
-            compare(got, panel, market, args.placebos)
+            compare(got, panel, market, args.placebos, repeat)
 
 
 if __name__ == "__main__":
