@@ -428,7 +428,7 @@ def load_plugins(names: Sequence[str], source: SourceMap | None = None) -> None:
             raise ConfigError(
                 f"plug-in module {name!r} is not installed",
                 location=where,
-                hint=f"install the package that provides it (pip install ...), then run again",
+                hint="install the package that provides it (pip install ...), then run again",
             )
         importlib.import_module(name)
 

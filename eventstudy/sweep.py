@@ -12,7 +12,8 @@ A grid axis is written ``NAME=v1,v2,...`` (``--grid`` on the command line, or a
 
 Features and evaluator outcomes are computed once for the whole grid
 (:func:`eventstudy.study.prepare`); each cell only re-evaluates its condition, events and
-statistics. The cells are independent, so an executor (:mod:`eventstudy.executor`) can
+statistics. A universe study's grid reads its data once and runs each cell's symbol
+blocks, with every cell's placebos on one joint null (:mod:`eventstudy.sweep_universe`). The cells are independent, so an executor (:mod:`eventstudy.executor`) can
 run them on a local process pool or a Dask cluster, with the same ledger. Every cell's placebo draws use the same seed, so the best cell can be judged
 against the best a grid of pure chance produces: White's Reality Check, Hansen's SPA and
 Romano-Wolf step-down p-values (:mod:`eventstudy.inference.snooping`). With
@@ -62,8 +63,10 @@ class SweepResult:
     ----------
     ledger
         One row per grid cell x asset x horizon (x measure): the parameters, the condition
-        as run, n, the statistic, its baseline and difference, the raw placebo p-value,
-        the studentized z and the Romano-Wolf step-down p-value across the whole grid.
+        as run, n, the statistic, its baseline and difference, the placebos' mean (the
+        null's centre: random days, or for a universe the same days' other stocks), the
+        raw placebo p-value, the studentized z and the Romano-Wolf step-down p-value
+        across the whole grid.
     verdict
         ``cells``, ``tests``, ``statistic``, ``reality_check_p``, ``spa_p``, the best row.
     confirmation
@@ -180,12 +183,6 @@ def run_sweep(
     from eventstudy.inference.placebo import STATISTICS
     from eventstudy.inference.snooping import reality_check, spa_test
 
-    if study.universe is not None:
-        raise ConfigError(
-            "sweeps over universe studies are not supported yet: a grid needs every cell's placebo draws "
-            "on one joint null, and the universe's nulls are drawn per cell",
-            hint="run each variant with 'eventstudy run' (its p-values are then per variant, not snooping-adjusted)",
-        )
     if not axes:
         raise ConfigError("a sweep needs at least one grid axis", hint="e.g. --grid 'gap=10,21cd,42'")
     if statistic not in STATISTICS:
@@ -195,12 +192,23 @@ def run_sweep(
         raise ConfigError("a sweep needs placebos (at least 99) for its snooping control", hint="set --placebos 2000 or more")
     combos = list(itertools.product(*[a.values for a in axes]))
     cells = [_cell_study(study, axes, combo) for combo in combos]
-    prepared = prepare(study, data_dir=data_dir, conditions=[c.when for c in cells])
     end = (confirm_from - dt.timedelta(days=1)) if confirm_from else None
+    if study.universe is not None:  # data read once; each cell's blocks, events and joint-null draws
+        from eventstudy.sweep_universe import UniverseGrid, check_universe_cells, universe_cell_tests
+        from eventstudy.universe import load_universe
+
+        check_universe_cells(study, cells, [a.name for a in axes])
+        given = load_universe(study, data_dir=data_dir)
+        shared: Any = UniverseGrid(given, settings, statistic, end)
+        cell_tests: Any = universe_cell_tests
+        tests_for = _universe_confirmation(given, settings)
+    else:
+        prepared = prepare(study, data_dir=data_dir, conditions=[c.when for c in cells])
+        shared, cell_tests = _Grid(_tested_only(prepared), settings, statistic, end), _cell_tests
+        tests_for = _confirmation(prepared, settings)
 
     rows, z_obs, z_null = [], [], []
-    shared = _Grid(_tested_only(prepared), settings, statistic, end)
-    cell_results = (executor or SerialExecutor()).imap(_cell_tests, cells, shared=shared)
+    cell_results = (executor or SerialExecutor()).imap(cell_tests, cells, shared=shared)
     for combo, (cell_rows, cell_z, cell_null) in progress.track(zip(combos, cell_results), "sweep: grid cells", total=len(combos)):
         rows += [{**{a.name: v for a, v in zip(axes, combo)}, **row} for row in cell_rows]
         z_obs += cell_z
@@ -212,7 +220,7 @@ def run_sweep(
         "cells": len(combos),
         "tests": ledger.height,
         "statistic": statistic,
-        "null": settings.null,
+        "null": "'dates' (same days, other stocks)" if study.universe is not None else settings.null,
         "placebos": settings.placebos,
         "seed": settings.seed,
         "period": f"{study.window.start or 'start'} .. {end or study.window.end or 'end'}",
@@ -223,7 +231,7 @@ def run_sweep(
     verdict["best"] = ranked.row(0, named=True) if ranked.height else None
     confirmation = pl.DataFrame()
     if confirm_from is not None and ranked.height:
-        confirmation = _confirm(prepared, cells, combos, axes, ranked.head(top), confirm_from, settings)
+        confirmation = _confirm(tests_for, cells, combos, axes, ranked.head(top), confirm_from)
     return SweepResult(ledger=ledger, verdict=verdict, confirmation=confirmation, axes=tuple(axes))
 
 
@@ -288,6 +296,7 @@ def _cell_tests(grid: _Grid, cell: Study) -> tuple[list[dict[str, Any]], list[fl
                 "observed": observed,
                 "baseline": baseline,
                 "difference": observed - baseline,
+                "placebo_mean": float(test.null_mean[0]),
                 "p_placebo": float(test.p_two_sided[0]),
                 "z": z,
             }
@@ -300,14 +309,29 @@ def _tested_part(result: StudyResult) -> StudyResult:
     return replace(result, outcomes=result.outcomes.filter(tested), baseline_outcomes=result.baseline_outcomes.filter(tested))
 
 
+def _confirmation(prepared: PreparedData, settings: Any) -> Any:
+    """A cell's significance table on a period, from the grid's prepared data."""
+    return lambda cell, start: evaluate(prepared, cell, start=start, end=cell.window.end, statistics=settings).tests
+
+
+def _universe_confirmation(given: Any, settings: Any) -> Any:
+    """A universe cell's significance table on a period, from the grid's data."""
+    from eventstudy.universe import evaluate_universe, prepare_universe
+
+    def tests(cell: Study, start: dt.date) -> pl.DataFrame:
+        data = prepare_universe(cell, given.prices, given.symbols, stocks=given.stocks, panel_file=given.panel_file)
+        return evaluate_universe(data, cell, given.directory, start=start, end=cell.window.end, statistics=settings).tests
+
+    return tests
+
+
 def _confirm(
-    prepared: PreparedData,
+    tests_for: Any,
     cells: list[Study],
     combos: list[tuple[str, ...]],
     axes: Sequence[Axis],
     best: pl.DataFrame,
     confirm_from: dt.date,
-    settings: Any,
 ) -> pl.DataFrame:
     """The chosen cells' tests on the held-out period ``confirm_from`` .. end."""
     frames = []
@@ -315,9 +339,7 @@ def _confirm(
     by_combo = dict(zip(combos, cells))
     for row in chosen:
         combo, (measure, asset, horizon) = tuple(row[: len(axes)]), row[len(axes) :]
-        cell = by_combo[combo]
-        result = evaluate(prepared, cell, start=confirm_from, end=cell.window.end, statistics=settings)
-        tests = result.tests.filter(
+        tests = tests_for(by_combo[combo], confirm_from).filter(
             (pl.col("measure") == measure) & (pl.col("asset") == asset) & (pl.col("horizon") == horizon) & (pl.col("statistic") == best["statistic"][0])
         )
         frames.append(

@@ -37,7 +37,7 @@ from eventstudy.evaluators import Evaluator, build_evaluators
 from eventstudy.events import decluster, gap_thresholds, in_window
 from eventstudy.timeline import build_timeline
 
-__all__ = ["UniverseData", "prepare_universe", "universe_symbols"]
+__all__ = ["UniverseData", "UniverseInput", "load_universe", "prepare_universe", "run_universe", "universe_symbols"]
 
 
 def universe_symbols(study: Study, directory: Path | None, present: Sequence[str] | None = None) -> list[str]:
@@ -133,13 +133,13 @@ class UniverseData:
 
 
 BLOCK_ROWS = 1_000_000
+"""Rows per block of symbols (about): small enough that a block's working frames stay
+in the low hundreds of MB, large enough that per-block overhead is noise."""
 
 POOL_ROWS = 5_000_000
 """Below this many rows a local process pool is not started for a universe (it costs
 about a second; the blocks run on this process's threads instead). Dask is always used
 when asked for: the point there is the cluster."""
-"""Rows per block of symbols (about): small enough that a block's working frames stay
-in the low hundreds of MB, large enough that per-block overhead is noise."""
 
 
 def prepare_universe(
@@ -336,6 +336,58 @@ def universe_events(data: UniverseData, study: Study, window: np.ndarray) -> pl.
     )
 
 
+@dataclass
+class UniverseInput:
+    """A universe study's data, read once (a sweep's grid cells share it).
+
+    ``prices`` holds the market series, and the universe's symbols when they come from
+    per-symbol files; ``stocks`` the universe's rows read from a long CSV (sorted by
+    symbol, date); ``panel_file`` a long file streamed block by block instead.
+    """
+
+    directory: Path | None
+    symbols: list[str]
+    prices: pl.DataFrame
+    stocks: pl.DataFrame | None
+    panel_file: Path | None
+    long_file: Path | None
+    sources: dict[str, Path]
+    notes: tuple[str, ...]
+
+
+def load_universe(
+    study: Study, *, data_dir: str | Path | None = None, cache_dir: str | Path | None = None, pull: bool = False, streamed: bool = False
+) -> UniverseInput:
+    """Find and read a universe study's data; ``streamed`` leaves a long CSV to be read
+    block by block too (as a Parquet file always is), for workers that read their own."""
+    from eventstudy.data import find_data_dir, load_prices_any, read_long_block
+
+    directory = find_data_dir(str(data_dir) if data_dir is not None else None, study.data.dir, study.path)
+    long_file = _long_file(study, directory)
+    stocks, panel_file = None, None
+    if long_file is not None and (long_file.suffix.lower() == ".parquet" or streamed):
+        panel_file = long_file
+        symbols = universe_symbols(study, directory)
+    elif long_file is not None:  # a CSV is read once: the universe's rows, exact symbols
+        spec = study.universe
+        assert spec is not None
+        if spec.symbols is None and spec.file is None:  # the universe is the file's symbols
+            stocks = read_long_block(long_file, None)
+            symbols = universe_symbols(study, directory, present=stocks["symbol"].unique().to_list())
+        else:
+            symbols = universe_symbols(study, directory)
+            stocks = read_long_block(long_file, symbols)
+    else:
+        symbols = universe_symbols(study, directory)
+    market_symbols = list(dict.fromkeys(study.series.values()))
+    wanted = market_symbols if long_file is not None else [*market_symbols, *symbols]
+    loaded = load_prices_any(wanted, data_dir=directory, cache_dir=cache_dir, provider=study.data.provider, pull=pull)
+    sources = dict(loaded.sources)
+    if long_file is not None:
+        sources.update(dict.fromkeys(symbols, long_file))
+    return UniverseInput(directory, symbols, loaded.frame, stocks, panel_file, long_file, sources, tuple(loaded.notes))
+
+
 def run_universe(
     study: Study,
     *,
@@ -355,51 +407,25 @@ def run_universe(
     ``executor`` (:func:`eventstudy.executor.get_executor`) runs the blocks elsewhere.
     """
     import time
-
-    from eventstudy.data import find_data_dir, load_prices_any
-
-    started = time.perf_counter()
-    directory = find_data_dir(str(data_dir) if data_dir is not None else None, study.data.dir, study.path)
-    long_file = _long_file(study, directory)
-    stocks, panel_file = None, None
-    if long_file is not None and (long_file.suffix.lower() == ".parquet" or executor is not None):
-        # streamed: each block of symbols is read (by its worker) when it is processed
-        panel_file = long_file
-        symbols = universe_symbols(study, directory)
-    elif long_file is not None:  # a CSV is read once: the universe's rows, exact symbols
-        from eventstudy.data import read_long_block
-
-        spec = study.universe
-        assert spec is not None
-        if spec.symbols is None and spec.file is None:  # the universe is the file's symbols
-            stocks = read_long_block(long_file, None)
-            symbols = universe_symbols(study, directory, present=stocks["symbol"].unique().to_list())
-        else:
-            symbols = universe_symbols(study, directory)
-            stocks = read_long_block(long_file, symbols)
-    else:
-        symbols = universe_symbols(study, directory)
-    market_symbols = list(dict.fromkeys(study.series.values()))
-    wanted = market_symbols if long_file is not None else [*market_symbols, *symbols]
-    loaded = load_prices_any(wanted, data_dir=directory, cache_dir=cache_dir, provider=study.data.provider, pull=pull)
-    prices = loaded.frame
-    data = prepare_universe(study, prices, symbols, stocks=stocks, panel_file=panel_file, block_rows=block_rows, executor=executor)
-    data.notes.extend(loaded.notes)
-    prepared_s = time.perf_counter() - started
-    result = evaluate_universe(data, study, directory, start=start, end=end, statistics=statistics or study.statistics)
-    result.timings["prepare_s"] = round(prepared_s, 4)
-    result.timings.update({f"prepare_{k}": v for k, v in data.timings.items()})
     from dataclasses import replace
 
     from eventstudy.study import source_ranges
 
-    sources = dict(loaded.sources)
-    ranges = source_ranges(prices)
-    if long_file is not None:
-        sources.update(dict.fromkeys(data.symbols, long_file))
-    if stocks is not None:
-        in_universe = set(data.symbols)
-        ranges.update((s, r) for s, r in source_ranges(stocks).items() if s in in_universe)
+    started = time.perf_counter()
+    given = load_universe(study, data_dir=data_dir, cache_dir=cache_dir, pull=pull, streamed=executor is not None)
+    data = prepare_universe(
+        study, given.prices, given.symbols, stocks=given.stocks, panel_file=given.panel_file, block_rows=block_rows, executor=executor
+    )
+    data.notes.extend(given.notes)
+    prepared_s = time.perf_counter() - started
+    result = evaluate_universe(data, study, given.directory, start=start, end=end, statistics=statistics or study.statistics)
+    result.timings["prepare_s"] = round(prepared_s, 4)
+    result.timings.update({f"prepare_{k}": v for k, v in data.timings.items()})
+    in_universe = set(data.symbols)
+    sources = {s: path for s, path in given.sources.items() if s in in_universe or s not in given.symbols}
+    ranges = source_ranges(given.prices)
+    if given.stocks is not None:
+        ranges.update((s, r) for s, r in source_ranges(given.stocks).items() if s in in_universe)
     return replace(result, sources=sources, source_ranges=ranges)
 
 

@@ -224,14 +224,6 @@ def test_baseline_moments_and_median_equal_numpy(shape: tuple[int, int], scale: 
         assert np.isnan(found.median)
 
 
-def test_a_sweep_over_a_universe_says_it_is_not_supported(tmp_path: Path) -> None:
-    from eventstudy.sweep import parse_axis, run_sweep
-
-    write_panel(tmp_path, seed=4)
-    with pytest.raises(eventstudy.EventStudyError, match="sweeps over universe studies are not supported"):
-        run_sweep(study_for(tmp_path), [parse_axis("gap=3,5")], data_dir=tmp_path)
-
-
 def test_pending_outcomes_say_how_long_to_wait_per_symbol(tmp_path: Path) -> None:
     from eventstudy.report import render_markdown
 

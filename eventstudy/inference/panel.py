@@ -42,7 +42,10 @@ from eventstudy.inference.placebo import placebo_test
 from eventstudy.inference.power import NEFF_WARNING, effective_sample_size, minimum_detectable_effect
 from eventstudy.inference.significance import SIGNIFICANCE_SCHEMA
 
-__all__ = ["MAX_DRAWS", "PANEL_SCHEMA", "CellMoments", "Moments", "clustered_t", "panel_significance", "placebo_count"]
+__all__ = [
+    "MAX_DRAWS", "PANEL_SCHEMA", "CellMoments", "Draws", "Moments", "clustered_t", "keyed_uniform", "panel_significance",
+    "placebo_count", "symbol_keys",
+]
 
 PANEL_SCHEMA = {**SIGNIFICANCE_SCHEMA, "p_symbols_null": pl.Float64(), "t_cluster": pl.Float64(), "p_cluster": pl.Float64()}
 """The significance table's columns, plus the 'symbols' null and the date-clustered t-test."""
@@ -321,7 +324,7 @@ def _monte_carlo(
         samplers = []
         for cell in cells:
             mine = np.flatnonzero(np.isin(order, cell.ev, assume_unique=True))
-            samplers.append((mine, _Draws(data.values[cell.key["_c"]], group[order[mine]], window, axis)))
+            samplers.append((mine, Draws(data.values[cell.key["_c"]], group[order[mine]], window, axis)))
             drawn[(cell.key["_c"], null)] = np.empty((reps, mine.size), dtype=np.float32)
         rng = np.random.default_rng(np.random.SeedSequence(seed).spawn(2)[stream])
         chunk = max(1, 4_000_000 // max(n_events, 1))
@@ -361,7 +364,44 @@ def _monte_carlo(
     return out
 
 
-class _Draws:
+_GOLDEN = np.uint64(0x9E3779B97F4A7C15)
+
+
+def _mix(x: np.ndarray) -> np.ndarray:
+    """SplitMix64's finalizer (Steele, Lea and Flood 2014): a bijection of uint64 whose
+    outputs pass BigCrush for consecutive inputs (wrapping arithmetic)."""
+    x = (x ^ (x >> np.uint64(30))) * np.uint64(0xBF58476D1CE4E5B9)
+    x = (x ^ (x >> np.uint64(27))) * np.uint64(0x94D049BB133111EB)
+    return x ^ (x >> np.uint64(31))
+
+
+def keyed_uniform(seed: int, placebos: int, day: np.ndarray, symbol: np.ndarray, first: int = 0) -> np.ndarray:
+    """Uniforms in [0, 1), shape ``(placebos, events)``: a pure function of ``(seed,
+    placebo, day, symbol)`` (counter-based, not a stream).
+
+    An event ``(symbol, day)`` gets the same draw in placebo ``b`` of every study that
+    asks, whatever else it holds: the cells of a sweep share random numbers wherever
+    they share events, so their placebo statistics are jointly distributed as the
+    observed ones are (what a data-snooping test needs). ``day`` and ``symbol`` are
+    integer keys per event (epoch days, a hash of the symbol's name); ``first`` is the
+    index of the first placebo (for chunks). float32, 24 random bits.
+    """
+    with np.errstate(over="ignore"):
+        key = (np.asarray(day).astype(np.uint64) << np.uint64(32)) ^ np.asarray(symbol).astype(np.uint64)
+        base = _mix(key ^ _mix(np.array([seed], dtype=np.uint64) * _GOLDEN))
+        counter = (np.arange(first, first + placebos, dtype=np.uint64) + np.uint64(1)) * _GOLDEN
+        bits = _mix(base[None, :] + counter[:, None]) >> np.uint64(40)
+    return bits.astype(np.float32) * np.float32(2.0**-24)
+
+
+def symbol_keys(symbols: list[str]) -> np.ndarray:
+    """A stable integer key per symbol name (CRC-32), for :func:`keyed_uniform`."""
+    import zlib
+
+    return np.array([zlib.crc32(s.encode()) for s in symbols], dtype=np.uint64)
+
+
+class Draws:
     """Uniform draws among the known values of each event's day (``axis=0``: redraw the
     symbol) or of each event's symbol (``axis=1``: redraw the day, within the window).
 

@@ -16,7 +16,7 @@ def _verdict_lines(result: SweepResult) -> list[str]:
     best = v.get("best")
     lines = [
         f"{v['cells']} grid cells x their assets and horizons = {v['tests']} tests of the {v['statistic']} "
-        f"({v['placebos']:,} {v['null']} placebos per cell, seed {v['seed']}), period {v['period']}",
+        f"({v['placebos']:,} placebos per cell, {v['null']} null, seed {v['seed']}), period {v['period']}",
     ]
     if best:
         params = ", ".join(f"{a.name}={best[a.name]}" for a in result.axes)
@@ -36,10 +36,10 @@ def _verdict_lines(result: SweepResult) -> list[str]:
 def _best_rows(result: SweepResult, top: int) -> tuple[list[str], list[list[str]]]:
     names = [a.name for a in result.axes]
     ranked = result.ledger.filter(pl.col("z").is_not_null()).sort("z", descending=True).head(top)
-    headers = [*names, "Asset", "Horizon", "n", "Events", "All days", "z", "p raw", "p Romano-Wolf"]
+    headers = [*names, "Asset", "Horizon", "n", "Events", "All days", "Placebos", "z", "p raw", "p Romano-Wolf"]
     rows = [
         [*[str(r[n]) for n in names], str(r["asset"]), str(r["horizon"]), str(r["n"]),
-         format_cell(r["observed"], "fraction"), format_cell(r["baseline"], "fraction"),
+         format_cell(r["observed"], "fraction"), format_cell(r["baseline"], "fraction"), format_cell(r.get("placebo_mean"), "fraction"),
          f"{r['z']:+.2f}", format_p(r["p_placebo"]), format_p(r["p_romano_wolf"])]
         for r in ranked.iter_rows(named=True)
     ]

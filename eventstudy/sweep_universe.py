@@ -1,0 +1,130 @@
+"""Sweeps over universe studies: every grid cell's events tested on one joint null.
+
+Each grid cell runs as the universe study itself would (:mod:`eventstudy.universe`:
+features per symbol, the condition, per-symbol declustering, outcomes per symbol-day), on
+data read once for the whole grid. Its events are tested with the 'dates' null: every
+event keeps its day, its symbol is redrawn among the symbols with a value that day. The
+draws come from :func:`~eventstudy.inference.panel.keyed_uniform`, so the draw of event
+``(symbol, day)`` in placebo ``b`` is the same in every cell: cells that share events
+share their placebo values, and the grid's placebo statistics are jointly distributed as
+the observed ones are. That is what the data-snooping tests of :mod:`eventstudy.sweep`
+(White's Reality Check, Hansen's SPA, Romano-Wolf) need from a null.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from dataclasses import dataclass
+from typing import Any
+
+import numpy as np
+
+from eventstudy.config import Study
+from eventstudy.errors import ConfigError
+from eventstudy.inference.panel import Draws, keyed_uniform, symbol_keys
+from eventstudy.inference.placebo import STATISTICS, placebo_test
+from eventstudy.universe import UniverseInput, _window_mask, evaluate_universe, prepare_universe, universe_events
+
+__all__ = ["UniverseGrid", "check_universe_cells", "universe_cell_tests"]
+
+DRAWS_PER_CHUNK = 4_000_000
+"""Placebo values drawn at once per cell (placebos x events): bounds the memory of a
+cell's null whatever its number of events."""
+
+
+@dataclass(frozen=True)
+class UniverseGrid:
+    """What every cell of a universe sweep shares (sent to each worker once)."""
+
+    given: UniverseInput
+    settings: Any
+    statistic: str
+    end: dt.date | None
+
+
+def check_universe_cells(study: Study, cells: list[Study], names: list[str]) -> None:
+    """The grid may vary the condition, trigger, declustering and window; the universe,
+    its series, data and evaluators are read and computed once, so they must not vary."""
+    fixed = {"universe": lambda s: s.universe, "series": lambda s: s.series, "data": lambda s: s.data, "evaluate": lambda s: s.evaluate}
+    for cell in cells:
+        for part, of in fixed.items():
+            if of(cell) != of(study):
+                raise ConfigError(
+                    f"a universe sweep cannot vary {part!r} (grid axes {', '.join(repr(n) for n in names)})",
+                    hint="sweep the condition's numbers, 'gap', 'mode', 'trigger' or the window; run other variants as separate studies",
+                )
+
+
+def universe_cell_tests(grid: UniverseGrid, cell: Study) -> tuple[list[dict[str, Any]], list[float], list[np.ndarray]]:
+    """One grid cell of a universe sweep: its ledger rows (without the axis values), and
+    per row the studentized statistic and its placebo draws (see the module docstring).
+
+    Module-level, so an executor can send it to worker processes.
+    """
+    settings, statistic = grid.settings, grid.statistic
+    stat = STATISTICS[statistic]
+    given = grid.given
+    end = grid.end or cell.window.end
+    data = prepare_universe(cell, given.prices, given.symbols, stocks=given.stocks, panel_file=given.panel_file)
+    result = evaluate_universe(data, cell, given.directory, end=end, statistics=settings.model_copy(update={"placebos": 0}))
+    window = _window_mask(data.days, cell.window.start, end)
+    kept = universe_events(data, cell, window).filter("kept")
+    s_idx, d_idx = kept["_s"].to_numpy().astype(np.int64), kept["_d"].to_numpy().astype(np.int64)
+    day_keys = data.days.astype(np.int64)[d_idx]
+    name_keys = symbol_keys(data.symbols)[s_idx] if s_idx.size else np.zeros(0, dtype=np.uint64)
+    baselines = {
+        tuple(r[:4]): r[4]
+        for r in result.summary.select("measure", "asset", "horizon", "horizon_days", f"baseline_{statistic}").iter_rows()
+    }
+    rows, z_obs, z_null = [], [], []
+    for c, info in enumerate(data.cells.iter_rows(named=True)):
+        if info["measure"] not in data.measures["tested"]:
+            continue
+        values = data.values[c]
+        x = values[s_idx, d_idx].astype(np.float64)
+        complete = np.flatnonzero(~np.isnan(x))
+        mine = complete[np.argsort(d_idx[complete], kind="stable")]  # grouped by day for the sampler
+        baseline = baselines.get(tuple(info.values()))
+        baseline = float("nan") if baseline is None else float(baseline)
+        if mine.size:
+            observed = float(stat(x[mine]))
+            null = _dates_null(values, d_idx[mine], window, day_keys[mine], name_keys[mine], settings.placebos, settings.seed, stat)
+        else:
+            observed, null = float("nan"), np.full(settings.placebos, np.nan)
+        test = placebo_test(np.array([observed]), null[None, :])
+        sd = test.null_std[0]
+        z = (observed - test.null_mean[0]) / sd if sd and sd > 0 else np.nan
+        z_obs.append(z)
+        z_null.append((null - test.null_mean[0]) / sd if sd and sd > 0 else np.full(settings.placebos, np.nan))
+        rows.append(
+            {
+                "condition": result.condition,
+                "decluster": f"{cell.decluster.gap.label} {cell.decluster.mode}" if cell.decluster else "none",
+                **info,
+                "n": int(mine.size),
+                "statistic": statistic,
+                "observed": observed,
+                "baseline": baseline,
+                "difference": observed - baseline,
+                "placebo_mean": float(test.null_mean[0]),
+                "p_placebo": float(test.p_two_sided[0]),
+                "z": z,
+            }
+        )
+    return rows, z_obs, z_null
+
+
+def _dates_null(
+    values: np.ndarray, days: np.ndarray, window: np.ndarray, day_keys: np.ndarray, name_keys: np.ndarray,
+    placebos: int, seed: int, stat: Any,
+) -> np.ndarray:
+    """The statistic on ``placebos`` placebo sets: each event's symbol redrawn among those
+    with a value on its day, from uniforms keyed by (placebo, day, symbol)."""
+    sampler = Draws(values, days, window, axis=0)
+    null = np.empty(placebos)
+    chunk = max(1, DRAWS_PER_CHUNK // days.size)
+    for first in range(0, placebos, chunk):
+        size = min(chunk, placebos - first)
+        uniform = keyed_uniform(seed, size, day_keys, name_keys, first=first)
+        null[first : first + size] = stat(sampler.draw(uniform).astype(np.float64))
+    return null

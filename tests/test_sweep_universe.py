@@ -1,0 +1,108 @@
+"""Sweeps over universe studies: each cell as its own run would find it, and every cell's
+placebo values on one joint null (keyed random numbers)."""
+
+from __future__ import annotations
+
+import datetime as dt
+from pathlib import Path
+
+import numpy as np
+import polars as pl
+import pytest
+from scipy import stats
+
+import eventstudy
+from eventstudy.errors import ConfigError
+from eventstudy.inference.panel import keyed_uniform, symbol_keys
+from eventstudy.sweep import parse_axis, run_sweep
+from test_universe_scale import study_for, write_panel
+
+
+@pytest.fixture(scope="module")
+def folder(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    root = tmp_path_factory.mktemp("universe_sweep")
+    write_panel(root, seed=11, n_symbols=40, n_days=260)
+    return root
+
+
+def test_keyed_uniforms_are_uniform_independent_and_a_function_of_their_keys() -> None:
+    days = np.arange(3000) + 18_000
+    names = symbol_keys([f"S{k}" for k in range(3000)])
+    u = keyed_uniform(5, 400, days, names)
+    assert u.shape == (400, 3000) and u.dtype == np.float32 and 0 <= u.min() and u.max() < 1
+    assert stats.kstest(u.ravel(), "uniform").pvalue > 1e-3
+    assert abs(np.corrcoef(u[:-1].ravel(), u[1:].ravel())[0, 1]) < 0.01  # placebo to placebo
+    assert abs(np.corrcoef(u[:, :-1].ravel(), u[:, 1:].ravel())[0, 1]) < 0.01  # event to event
+    # the same event gets the same draw whatever else is drawn, and chunks continue the sequence
+    assert np.array_equal(keyed_uniform(5, 400, days[[7, 3]], names[[7, 3]]), u[:, [7, 3]])
+    assert np.array_equal(keyed_uniform(5, 100, days, names, first=250), u[250:350])
+    assert not np.array_equal(keyed_uniform(6, 400, days, names), u)
+
+
+def test_each_cell_matches_its_own_run_and_the_snooping_tests_hold(folder: Path) -> None:
+    study = study_for(folder)
+    axes = [parse_axis("MKT drawdown threshold=0.5%,1%,2%"), parse_axis("gap=3,8")]
+    result = run_sweep(study, axes, data_dir=folder, placebos=300, seed=3)
+    ledger = result.ledger
+    assert ledger.height == 6 * 3  # cells x tested (measure, asset, horizon): fwd 1d, 4d and excess 2d
+    for threshold, gap in (("1%", "3"), ("2%", "8")):
+        text = (folder / "study.yaml").read_text().replace("drawdown >= 1%", f"drawdown >= {threshold}").replace("gap: 3", f"gap: {gap}")
+        (folder / "cell.yaml").write_text(text)
+        own = eventstudy.run(eventstudy.load_study(folder / "cell.yaml"), data_dir=folder, placebos=0).summary
+        mine = ledger.filter((pl.col("MKT drawdown threshold") == threshold) & (pl.col("gap") == gap))
+        joined = mine.join(own, on=["measure", "asset", "horizon"], how="inner")
+        assert joined.height == 3
+        assert (joined["n"] == joined["n_right"]).all()
+        assert np.allclose(joined["observed"].to_numpy(), joined["mean"].to_numpy(), equal_nan=True)
+        assert np.allclose(joined["baseline"].to_numpy(), joined["baseline_mean"].to_numpy())
+    raw_p, rw = ledger["p_placebo"].to_numpy(), ledger["p_romano_wolf"].to_numpy()
+    ok = ~np.isnan(raw_p.astype(float))
+    assert ok.sum() >= 12 and np.all((raw_p[ok] > 0) & (raw_p[ok] <= 1)) and np.all(rw[ok] >= raw_p[ok] - 1e-12)
+    assert 0 < result.verdict["spa_p"] <= result.verdict["reality_check_p"] <= 1
+    assert result.verdict["null"].startswith("'dates'")
+
+
+def test_cells_sharing_events_share_placebo_values(folder: Path) -> None:
+    """Two grid values that select the same events get the same null, draw for draw (a
+    stream per cell would make them independent and the max-statistic too severe)."""
+    from eventstudy.sweep_universe import UniverseGrid, universe_cell_tests
+    from eventstudy.sweep import _cell_study
+    from eventstudy.universe import load_universe
+
+    study = study_for(folder)
+    settings = study.statistics.model_copy(update={"placebos": 200})
+    grid = UniverseGrid(load_universe(study, data_dir=folder), settings, "mean", None)
+    axis = parse_axis("gap=3,3cd,8")
+    (rows_a, z_a, null_a), (rows_b, _, null_b), (rows_c, _, null_c) = (
+        universe_cell_tests(grid, _cell_study(study, [axis], (v,))) for v in axis.values
+    )
+    assert [r["n"] for r in rows_a] != [r["n"] for r in rows_c]  # a longer gap keeps fewer events
+    for a, c in zip(null_a, null_c):  # ... which overlap, so their nulls correlate strongly
+        assert np.corrcoef(a, c)[0, 1] > 0.5
+    repeat = universe_cell_tests(grid, _cell_study(study, [axis], ("3",)))
+    assert all(np.array_equal(a, b) for a, b in zip(null_a, repeat[2]))  # reproducible
+    assert rows_b[0]["condition"] == rows_a[0]["condition"]
+
+
+def test_an_executor_gives_the_same_ledger(folder: Path) -> None:
+    from eventstudy.executor import get_executor
+
+    study = study_for(folder)
+    axes = [parse_axis("MKT drawdown threshold=0.5%,1%")]
+    serial = run_sweep(study, axes, data_dir=folder, placebos=120)
+    with get_executor("threads", workers=2) as pool:
+        threaded = run_sweep(study, axes, data_dir=folder, placebos=120, executor=pool)
+    assert serial.ledger.equals(threaded.ledger)
+    assert serial.verdict["reality_check_p"] == threaded.verdict["reality_check_p"]
+
+
+def test_confirmation_on_the_held_out_period(folder: Path) -> None:
+    study = study_for(folder)
+    result = run_sweep(study, [parse_axis("gap=3,8")], data_dir=folder, placebos=120, confirm_from=dt.date(2021, 6, 1), top=2)
+    assert result.verdict["period"].endswith("2021-05-31")
+    assert result.confirmation.height == 2 and (result.confirmation["n"] >= 0).all()
+
+
+def test_axes_that_change_the_universe_or_its_data_are_refused(folder: Path) -> None:
+    with pytest.raises(ConfigError, match="cannot vary 'universe'"):
+        run_sweep(study_for(folder), [parse_axis("universe.label=a,b")], data_dir=folder, placebos=120)
