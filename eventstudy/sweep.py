@@ -259,7 +259,7 @@ def _cell_tests(grid: _Grid, cell: Study) -> tuple[list[dict[str, Any]], list[fl
     Module-level, so an executor can send it to worker processes.
     """
     from eventstudy.inference.design import event_design
-    from eventstudy.inference.placebo import STATISTICS, placebo_test
+    from eventstudy.inference.placebo import STATISTICS
     from eventstudy.inference.significance import draw_banks
 
     settings, statistic = grid.settings, grid.statistic
@@ -280,28 +280,38 @@ def _cell_tests(grid: _Grid, cell: Study) -> tuple[list[dict[str, Any]], list[fl
         else:
             observed = float(stat(design.values[c, events]))
             null = stat(design.values[c][bank])
-        test = placebo_test(np.array([observed]), null[None, :])
-        sd = test.null_std[0]
-        z = (observed - test.null_mean[0]) / sd if sd and sd > 0 else np.nan
-        zn = (null - test.null_mean[0]) / sd if sd and sd > 0 else np.full(settings.placebos, np.nan)
+        row, z, zn = ledger_row(cell, result.condition, info, int(events.size), statistic, observed, baseline, null)
+        rows.append(row)
         z_obs.append(z)
         z_null.append(zn)
-        rows.append(
-            {
-                "condition": result.condition,
-                "decluster": f"{cell.decluster.gap.label} {cell.decluster.mode}" if cell.decluster else "none",
-                **info,
-                "n": int(events.size),
-                "statistic": statistic,
-                "observed": observed,
-                "baseline": baseline,
-                "difference": observed - baseline,
-                "placebo_mean": float(test.null_mean[0]),
-                "p_placebo": float(test.p_two_sided[0]),
-                "z": z,
-            }
-        )
     return rows, z_obs, z_null
+
+
+def ledger_row(
+    cell: Study, condition: str, info: dict[str, Any], n: int, statistic: str, observed: float, baseline: float, null: np.ndarray
+) -> tuple[dict[str, Any], float, np.ndarray]:
+    """One ledger row (without the axis values), its studentized statistic ``z`` and the
+    placebo draws on the same scale, for the grid-wide snooping control."""
+    from eventstudy.inference.placebo import placebo_test
+
+    test = placebo_test(np.array([observed]), null[None, :])
+    sd = test.null_std[0]
+    z = (observed - test.null_mean[0]) / sd if sd and sd > 0 else np.nan
+    z_null = (null - test.null_mean[0]) / sd if sd and sd > 0 else np.full(null.size, np.nan)
+    row = {
+        "condition": condition,
+        "decluster": f"{cell.decluster.gap.label} {cell.decluster.mode}" if cell.decluster else "none",
+        **info,
+        "n": n,
+        "statistic": statistic,
+        "observed": observed,
+        "baseline": baseline,
+        "difference": observed - baseline,
+        "placebo_mean": float(test.null_mean[0]),
+        "p_placebo": float(test.p_two_sided[0]),
+        "z": z,
+    }
+    return row, z, z_null
 
 
 def _tested_part(result: StudyResult) -> StudyResult:

@@ -22,7 +22,7 @@ import numpy as np
 from eventstudy.config import Study
 from eventstudy.errors import ConfigError
 from eventstudy.inference.panel import Draws, keyed_uniform, symbol_keys
-from eventstudy.inference.placebo import STATISTICS, placebo_test
+from eventstudy.inference.placebo import STATISTICS
 from eventstudy.universe import UniverseInput, _window_mask, evaluate_universe, prepare_universe, universe_events
 
 __all__ = ["UniverseGrid", "check_universe_cells", "universe_cell_tests"]
@@ -61,6 +61,8 @@ def universe_cell_tests(grid: UniverseGrid, cell: Study) -> tuple[list[dict[str,
 
     Module-level, so an executor can send it to worker processes.
     """
+    from eventstudy.sweep import ledger_row
+
     settings, statistic = grid.settings, grid.statistic
     stat = STATISTICS[statistic]
     given = grid.given
@@ -91,26 +93,10 @@ def universe_cell_tests(grid: UniverseGrid, cell: Study) -> tuple[list[dict[str,
             null = _dates_null(values, d_idx[mine], window, day_keys[mine], name_keys[mine], settings.placebos, settings.seed, stat)
         else:
             observed, null = float("nan"), np.full(settings.placebos, np.nan)
-        test = placebo_test(np.array([observed]), null[None, :])
-        sd = test.null_std[0]
-        z = (observed - test.null_mean[0]) / sd if sd and sd > 0 else np.nan
+        row, z, zn = ledger_row(cell, result.condition, info, int(mine.size), statistic, observed, baseline, null)
+        rows.append(row)
         z_obs.append(z)
-        z_null.append((null - test.null_mean[0]) / sd if sd and sd > 0 else np.full(settings.placebos, np.nan))
-        rows.append(
-            {
-                "condition": result.condition,
-                "decluster": f"{cell.decluster.gap.label} {cell.decluster.mode}" if cell.decluster else "none",
-                **info,
-                "n": int(mine.size),
-                "statistic": statistic,
-                "observed": observed,
-                "baseline": baseline,
-                "difference": observed - baseline,
-                "placebo_mean": float(test.null_mean[0]),
-                "p_placebo": float(test.p_two_sided[0]),
-                "z": z,
-            }
-        )
+        z_null.append(zn)
     return rows, z_obs, z_null
 
 
