@@ -149,10 +149,9 @@ def peak_rss_gb() -> float:
 
 
 def timed(fn: object, repeat: int) -> tuple[object, float]:
-    """``fn()``'s result and its median wall time over ``repeat`` runs (after one
-    untimed warm-up run when repeating: imports and first-call costs are not the study's)."""
-    if repeat > 1:
-        fn()  # type: ignore[operator]
+    """``fn()``'s result and its median wall time over ``repeat`` runs, after one untimed
+    warm-up run: lazy imports, first calls and a cold page cache are not the study's."""
+    fn()  # type: ignore[operator]
     times, result = [], None
     for _ in range(repeat):
         start = time.perf_counter()
@@ -190,7 +189,7 @@ def rows_of(panel: Path) -> int:
 
 def report(label: str, got: dict, rows: int, repeat: int) -> None:
     full = got["full"]
-    timing = f"median of {repeat} runs after a warm-up, each side" if repeat > 1 else "one run each"
+    timing = f"median of {repeat} runs after a warm-up, each side" if repeat > 1 else "one run each, eventstudy's after a warm-up run"
     print(f"{label}: {rows:,} rows, {full.events.height:,} events ({timing})")
     print(f"  eventstudy, events + returns + baseline:     {got['t_core']:7.2f} s   {got['core'].timings}")
     print(f"  eventstudy, plus panel placebo tests:        {got['t_full']:7.2f} s   {full.timings}")
@@ -203,7 +202,9 @@ def compare(got: dict, panel: Path, market: Path, placebos: int, repeat: int = 1
     import pandas  # noqa: F401  (imported before timing: eventstudy's imports are not timed either)
 
     runs = []
-    for _ in range(repeat + (repeat > 1)):  # one warm-up run when repeating, as for eventstudy
+    # one warm-up run when repeating, as for eventstudy; a single run reads a data file the
+    # eventstudy runs have just read (warm page cache), and costs a minute or two at 50M rows
+    for _ in range(repeat + (repeat > 1)):
         start = time.perf_counter()
         events, returns, figures = pandas_study(panel, market, placebos)
         runs.append((time.perf_counter() - start, figures["core_s"]))
