@@ -368,15 +368,9 @@ def load_universe(
     if long_file is not None and (long_file.suffix.lower() == ".parquet" or streamed):
         panel_file = long_file
         symbols = universe_symbols(study, directory)
-    elif long_file is not None:  # a CSV is read once: the universe's rows, exact symbols
-        spec = study.universe
-        assert spec is not None
-        if spec.symbols is None and spec.file is None:  # the universe is the file's symbols
-            stocks = read_long_block(long_file, None)
-            symbols = universe_symbols(study, directory, present=stocks["symbol"].unique().to_list())
-        else:
-            symbols = universe_symbols(study, directory)
-            stocks = read_long_block(long_file, symbols)
+    elif long_file is not None:  # a CSV is read once, and the universe is its symbols
+        stocks = read_long_block(long_file, None)
+        symbols = universe_symbols(study, directory, present=stocks["symbol"].unique().to_list())
     else:
         symbols = universe_symbols(study, directory)
     market_symbols = list(dict.fromkeys(study.series.values()))

@@ -156,3 +156,37 @@ def test_two_way_clustering_counts_a_stock_as_one_observation_too() -> None:
     two_way = clustered_t(x, dates, 0.0, second=stocks)[1]
     assert by_date < 0.01 < two_way  # the date clusters miss that only 4 stocks are behind it
     assert clustered_t(x, dates, 0.0, second=np.arange(100))[1] == pytest.approx(by_date)  # one event per stock: no change
+
+
+@pytest.mark.parametrize(
+    "universe",
+    [
+        "{data_file: panel.csv, exclude: [S2, S4]}",  # the file's symbols but two: read once, filtered
+        "{file: symbols.txt}",  # a file of symbols, found by the loader in the long file panel.csv
+        "[S0, S1, S3, S5]",  # listed
+    ],
+)
+def test_every_way_to_name_a_universe_gives_the_same_study(tmp_path: Path, universe: str) -> None:
+    series = make_panel(tmp_path)
+    (tmp_path / "symbols.txt").write_text("# four of the six\nS0\nS1  # the first two\n\nS3\nS5\n")
+    text = STUDY.replace("universe: {data_file: panel.csv, label: stocks}", f"universe: {universe}")
+    result = eventstudy.run(parse_study(text, path=tmp_path / "study.yaml"), data_dir=tmp_path, placebos=0)
+    kept = {k: v for k, v in series.items() if k not in ("S2", "S4")}
+    events, _ = reference(kept)
+    assert set(zip(result.events["symbol"], result.events["date"])) == events
+    assert set(result.source_ranges) == {"MKT", "S0", "S1", "S3", "S5"}
+    assert result.source_ranges["S3"]["rows"] == len(series["S3"])
+    assert result.source_ranges["S3"]["first"] == series["S3"][0][0] and result.source_ranges["S3"]["last"] == series["S3"][-1][0]
+
+
+def test_source_ranges_agree_whether_or_not_the_symbols_are_sorted() -> None:
+    from eventstudy.study import source_ranges
+
+    rng = np.random.default_rng(4)
+    rows = [(dt.date(2020, 1, 1) + dt.timedelta(days=int(d)), s) for s in "QAZB" for d in np.sort(rng.choice(300, rng.integers(1, 30), replace=False))]
+    frame = pl.DataFrame(rows, schema=["date", "symbol"], orient="row")
+    shuffled = frame.sample(fraction=1.0, shuffle=True, seed=1)
+    assert not shuffled["symbol"].is_sorted()
+    by_runs = source_ranges(frame.sort("symbol", "date"))
+    assert by_runs == source_ranges(shuffled)  # the group-by path
+    assert by_runs["Z"]["rows"] == frame.filter(pl.col("symbol") == "Z").height
