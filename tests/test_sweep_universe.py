@@ -106,3 +106,12 @@ def test_confirmation_on_the_held_out_period(folder: Path) -> None:
 def test_axes_that_change_the_universe_or_its_data_are_refused(folder: Path) -> None:
     with pytest.raises(ConfigError, match="cannot vary 'universe'"):
         run_sweep(study_for(folder), [parse_axis("universe.label=a,b")], data_dir=folder, placebos=120)
+
+
+def test_a_held_out_period_without_events_says_so(folder: Path) -> None:
+    from eventstudy.report.sweep import render_sweep
+
+    result = run_sweep(study_for(folder), [parse_axis("gap=3,8")], data_dir=folder, placebos=120, confirm_from=dt.date(2021, 9, 17), top=1)
+    assert result.confirmation["n"].to_list() == [0]
+    text = render_sweep(result)
+    assert "no events" in text.split("Held-out confirmation")[1]  # not 'pending': nothing is to come

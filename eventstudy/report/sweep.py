@@ -78,7 +78,8 @@ def sweep_blocks(result: SweepResult, top: int = 10) -> list[tuple[str, list[str
         headers = [*[a.name for a in result.axes], "Asset", "Horizon", "n", "Events", "All days", "p placebo"]
         rows = [
             [*[str(r[a.name]) for a in result.axes], str(r["asset"]), str(r["horizon"]), str(r["n"]),
-             format_cell(r["observed"], "fraction"), format_cell(r["baseline"], "fraction"), format_p(r["p_placebo"])]
+             "no events" if not r["n"] else format_cell(r["observed"], "fraction"), format_cell(r["baseline"], "fraction"),
+             format_p(r["p_placebo"])]
             for r in c.iter_rows(named=True)
         ]
         blocks.append(("Held-out confirmation of the best cells", headers, rows, keys))
