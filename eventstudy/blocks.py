@@ -7,7 +7,8 @@ what the whole study needs, as flat numpy arrays over the block's rows:
 
 * where each row sits in the study's ``(symbol, day)`` grid (``flat = symbol * days + day``);
 * the rows where the condition held, with each one's position among its symbol's own
-  trading days (for declustering) and the condition's values (for the instance table);
+  trading days (for declustering) and the condition's values (for the instance table),
+  for each of the conditions asked (a sweep's grid cells share one pass over the data);
 * one float32 array per outcome cell (measure x asset x horizon), NaN where unknown, and
   the sparse ``days_remaining`` of the pending ones.
 
@@ -35,7 +36,7 @@ from eventstudy.conditions import SELF, compile_condition, parse, required_featu
 from eventstudy.evaluators import EvaluationContext, PanelBlock, build_evaluators
 from eventstudy.features import column_name, compute_features, feature_key
 
-__all__ = ["BlockResult", "BlockShared", "CellKey", "block_rows", "run_block", "series_closes"]
+__all__ = ["BlockResult", "BlockShared", "CellKey", "Hits", "block_rows", "run_block", "series_closes"]
 
 CellKey = tuple[str, str, str, int]
 """``(measure, asset, horizon, horizon_days)``: one outcome cell."""
@@ -49,7 +50,9 @@ class BlockShared:
     series' feature columns on that calendar (``date`` plus ``SERIES.feature``);
     ``market_prices`` the market series' closes (for evaluators that compare with them),
     ``series_closes`` the same per series name as arrays (:func:`series_closes`);
-    ``source`` a Parquet file to read blocks from (None: blocks come with their prices).
+    ``source`` a Parquet file to read blocks from (None: blocks come with their prices);
+    ``conditions`` the ``(when, trigger)`` pairs whose hits each block finds (empty: the
+    study's own).
     """
 
     study: Any
@@ -59,6 +62,21 @@ class BlockShared:
     market_prices: pl.DataFrame
     series_closes: dict[str, tuple[np.ndarray, np.ndarray]]
     source: Path | None = None
+    conditions: tuple[tuple[str, str], ...] = ()
+
+    def condition_list(self) -> list[tuple[str, str]]:
+        """The ``(when, trigger)`` pairs to evaluate, in order."""
+        return list(self.conditions) or [(self.study.when, self.study.trigger)]
+
+
+@dataclass
+class Hits:
+    """Where one condition held in a block (trigger applied): row indices, each row's
+    position among its symbol's own trading days, and the condition's values there."""
+
+    rows: np.ndarray
+    position: np.ndarray
+    values: pl.DataFrame
 
 
 @dataclass
@@ -66,9 +84,7 @@ class BlockResult:
     """A block's contribution to the study's grids (see the module docstring)."""
 
     flat: np.ndarray  # int64, per row: symbol * days + day
-    hit_rows: np.ndarray  # int64 row indices where the condition held (trigger applied)
-    hit_position: np.ndarray  # int64: those rows' positions among the symbol's own days
-    hit_values: pl.DataFrame  # date, symbol and the condition's values on the hit rows
+    hits: list[Hits]  # per condition (BlockShared.condition_list)
     cells: list[CellKey] = field(default_factory=list)
     values: list[np.ndarray] = field(default_factory=list)  # float32 per row (or per `cell_flat`)
     cell_flat: list[np.ndarray | None] = field(default_factory=list)  # None: the block's `flat`
@@ -99,8 +115,8 @@ def run_block(shared: BlockShared, symbols: list[str], prices: pl.DataFrame | No
         assert shared.source is not None
         prices = read_long_block(shared.source, symbols)
     prices = prices.select("date", "symbol", "close", "open")
-    node = resolve(parse(study.when), list(study.series), universe=True)
-    requests = list(dict.fromkeys(required_features(node)))
+    conditions = [(resolve(parse(when), list(study.series), universe=True), trigger) for when, trigger in shared.condition_list()]
+    requests = list(dict.fromkeys(r for node, _ in conditions for r in required_features(node)))
     self_requests = [(r.name, tuple(r.args)) for r in requests if r.series == SELF]
 
     run, position, rows_after = block_rows(prices)
@@ -118,22 +134,29 @@ def run_block(shared: BlockShared, symbols: list[str], prices: pl.DataFrame | No
     if shared.market is not None:
         market_columns = [c for c in shared.market.columns if c != "date"]
         frame = frame.with_columns(shared.market.select(market_columns)[day])
-    hit = frame.select(compile_condition(node, over="symbol").fill_null(False)).to_series()
-    hit_mask = hit.to_numpy()
     n_days = shared.days.size
     flat = (symbol_index if everywhere else symbol_index[aligned]) * n_days + day
-    if study.trigger == "edge":  # true today, and not on the symbol's previous calendar row
-        previous = np.concatenate([[False], hit_mask[:-1]])
-        previous[np.concatenate([[True], flat[1:] // n_days != flat[:-1] // n_days])[: previous.size]] = False
-        hit_mask = hit_mask & ~previous
-    hit_rows = np.flatnonzero(hit_mask)
-    value_columns = [c for c in _value_columns(requests) if c in frame.columns]
-    result = BlockResult(
-        flat=flat,
-        hit_rows=hit_rows,
-        hit_position=(position if everywhere else position[aligned])[hit_rows],
-        hit_values=frame.filter(pl.Series(hit_mask)).select("date", "symbol", *value_columns),
+    first_row = np.concatenate([[True], flat[1:] // n_days != flat[:-1] // n_days]) if flat.size else np.zeros(0, dtype=bool)
+    masks = frame.select(
+        compile_condition(node, over="symbol").fill_null(False).alias(f"_hit{k}") for k, (node, _) in enumerate(conditions)
     )
+    hits = []
+    for k, (node, trigger) in enumerate(conditions):
+        hit_mask = masks[f"_hit{k}"].to_numpy()
+        if trigger == "edge":  # true today, and not on the symbol's previous calendar row
+            previous = np.concatenate([[False], hit_mask[:-1]])
+            previous[first_row] = False
+            hit_mask = hit_mask & ~previous
+        hit_rows = np.flatnonzero(hit_mask)
+        value_columns = [c for c in _value_columns(list(dict.fromkeys(required_features(node)))) if c in frame.columns]
+        hits.append(
+            Hits(
+                rows=hit_rows,
+                position=(position if everywhere else position[aligned])[hit_rows],
+                values=frame.filter(pl.Series(hit_mask)).select("date", "symbol", *value_columns),
+            )
+        )
+    result = BlockResult(flat=flat, hits=hits)
 
     block = PanelBlock(
         close=prices["close"].to_numpy(),

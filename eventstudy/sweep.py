@@ -198,10 +198,9 @@ def run_sweep(
         from eventstudy.universe import load_universe
 
         check_universe_cells(study, cells, [a.name for a in axes])
-        given = load_universe(study, data_dir=data_dir)
-        shared: Any = UniverseGrid(given, settings, statistic, end)
+        shared: Any = UniverseGrid.prepare(study, cells, load_universe(study, data_dir=data_dir), settings, statistic, end)
         cell_tests: Any = universe_cell_tests
-        tests_for = _universe_confirmation(given, settings)
+        tests_for = shared.tests
     else:
         prepared = prepare(study, data_dir=data_dir, conditions=[c.when for c in cells])
         shared, cell_tests = _Grid(_tested_only(prepared), settings, statistic, end), _cell_tests
@@ -322,17 +321,6 @@ def _tested_part(result: StudyResult) -> StudyResult:
 def _confirmation(prepared: PreparedData, settings: Any) -> Any:
     """A cell's significance table on a period, from the grid's prepared data."""
     return lambda cell, start: evaluate(prepared, cell, start=start, end=cell.window.end, statistics=settings).tests
-
-
-def _universe_confirmation(given: Any, settings: Any) -> Any:
-    """A universe cell's significance table on a period, from the grid's data."""
-    from eventstudy.universe import evaluate_universe, prepare_universe
-
-    def tests(cell: Study, start: dt.date) -> pl.DataFrame:
-        data = prepare_universe(cell, given.prices, given.symbols, stocks=given.stocks, panel_file=given.panel_file)
-        return evaluate_universe(data, cell, given.directory, start=start, end=cell.window.end, statistics=settings).tests
-
-    return tests
 
 
 def _confirm(

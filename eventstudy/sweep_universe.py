@@ -1,8 +1,10 @@
 """Sweeps over universe studies: every grid cell's events tested on one joint null.
 
-Each grid cell runs as the universe study itself would (:mod:`eventstudy.universe`:
-features per symbol, the condition, per-symbol declustering, outcomes per symbol-day), on
-data read once for the whole grid. Its events are tested with the 'dates' null: every
+The grid is prepared in one pass (:func:`eventstudy.universe.prepare_universe` with every
+cell's condition): the data is read once, features and outcomes are computed once, and
+each block finds every condition's hits. Each cell then takes its own hits through the
+universe study's events (window, per-symbol declustering) and summary, as a run of that
+cell alone would. Its events are tested with the 'dates' null: every
 event keeps its day, its symbol is redrawn among the symbols with a value that day. The
 draws come from :func:`~eventstudy.inference.panel.keyed_uniform`, so the draw of event
 ``(symbol, day)`` in placebo ``b`` is the same in every cell: cells that share events
@@ -15,15 +17,17 @@ from __future__ import annotations
 
 import datetime as dt
 from dataclasses import dataclass
+from pathlib import Path
 from typing import Any
 
 import numpy as np
+import polars as pl
 
 from eventstudy.config import Study
 from eventstudy.errors import ConfigError
 from eventstudy.inference.panel import Draws, keyed_uniform, symbol_keys
 from eventstudy.inference.placebo import STATISTICS
-from eventstudy.universe import UniverseInput, _window_mask, evaluate_universe, prepare_universe, universe_events
+from eventstudy.universe import UniverseData, UniverseInput, _window_mask, evaluate_universe, prepare_universe, universe_events
 
 __all__ = ["UniverseGrid", "check_universe_cells", "universe_cell_tests"]
 
@@ -34,12 +38,31 @@ cell's null whatever its number of events."""
 
 @dataclass(frozen=True)
 class UniverseGrid:
-    """What every cell of a universe sweep shares (sent to each worker once)."""
+    """What every cell of a universe sweep shares (sent to each worker once): the data
+    prepared for every cell's condition, and which condition each cell is."""
 
-    given: UniverseInput
+    data: UniverseData
+    directory: Path | None
+    condition_of: dict[tuple[str, str], int]
     settings: Any
     statistic: str
     end: dt.date | None
+
+    @classmethod
+    def prepare(cls, study: Study, cells: list[Study], given: UniverseInput, settings: Any, statistic: str, end: dt.date | None) -> UniverseGrid:
+        """Read nothing more: compute features, outcomes and every distinct condition's hits."""
+        conditions = list(dict.fromkeys((c.when, c.trigger) for c in cells))
+        data = prepare_universe(study, given.prices, given.symbols, stocks=given.stocks, panel_file=given.panel_file, conditions=conditions)
+        data.notes.extend(given.notes)
+        return cls(data, given.directory, {c: k for k, c in enumerate(conditions)}, settings, statistic, end)
+
+    def cell_data(self, cell: Study) -> UniverseData:
+        """The prepared data seen through ``cell``'s condition."""
+        return self.data.for_condition(self.condition_of[(cell.when, cell.trigger)])
+
+    def tests(self, cell: Study, start: dt.date) -> pl.DataFrame:
+        """``cell``'s significance table on the period from ``start`` (held-out confirmation)."""
+        return evaluate_universe(self.cell_data(cell), cell, self.directory, start=start, end=cell.window.end, statistics=self.settings).tests
 
 
 def check_universe_cells(study: Study, cells: list[Study], names: list[str]) -> None:
@@ -65,10 +88,9 @@ def universe_cell_tests(grid: UniverseGrid, cell: Study) -> tuple[list[dict[str,
 
     settings, statistic = grid.settings, grid.statistic
     stat = STATISTICS[statistic]
-    given = grid.given
     end = grid.end or cell.window.end
-    data = prepare_universe(cell, given.prices, given.symbols, stocks=given.stocks, panel_file=given.panel_file)
-    result = evaluate_universe(data, cell, given.directory, end=end, statistics=settings.model_copy(update={"placebos": 0}))
+    data = grid.cell_data(cell)
+    result = evaluate_universe(data, cell, grid.directory, end=end, statistics=settings.model_copy(update={"placebos": 0}))
     window = _window_mask(data.days, cell.window.start, end)
     kept = universe_events(data, cell, window).filter("kept")
     s_idx, d_idx = kept["_s"].to_numpy().astype(np.int64), kept["_d"].to_numpy().astype(np.int64)

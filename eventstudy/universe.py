@@ -37,7 +37,7 @@ from eventstudy.evaluators import Evaluator, build_evaluators
 from eventstudy.events import decluster, gap_thresholds, in_window
 from eventstudy.timeline import build_timeline
 
-__all__ = ["UniverseData", "UniverseInput", "load_universe", "prepare_universe", "run_universe", "universe_symbols"]
+__all__ = ["ConditionHits", "UniverseData", "UniverseInput", "load_universe", "prepare_universe", "run_universe", "universe_symbols"]
 
 
 def universe_symbols(study: Study, directory: Path | None, present: Sequence[str] | None = None) -> list[str]:
@@ -81,6 +81,18 @@ def universe_symbols(study: Study, directory: Path | None, present: Sequence[str
 
 
 @dataclass
+class ConditionHits:
+    """Where one condition held (trigger applied; before window and declustering): flat
+    indices ``symbol * days + day`` in row-major order, each one's position among its
+    symbol's own trading days, and the condition's feature values there (date, symbol,
+    values: for the instance table)."""
+
+    flat: np.ndarray
+    position: np.ndarray
+    values: pl.DataFrame
+
+
+@dataclass
 class UniverseData:
     """A prepared universe: calendar, symbols, per-cell outcome arrays, the condition's days.
 
@@ -97,14 +109,12 @@ class UniverseData:
     pending
         Per cell, the pending values as ``(flat index, days_remaining)``, sorted by flat
         index (``symbol * days + day``); every other value is complete or missing.
-    hit_flat, hit_position
-        Where the condition held (trigger applied; before window and declustering), as
-        flat indices in row-major order, and each one's position among its symbol's own
-        trading days.
+    hits
+        Per condition prepared (the study's own, or a sweep's cells'), where it held
+        (:class:`ConditionHits`); ``hit_flat``, ``hit_position`` and ``values_frame`` are
+        the first one's, and :meth:`for_condition` picks another.
     present
         ``(symbols, days)`` bool: the symbol has a close that day (and the market too).
-    values_frame
-        The condition's feature values on the hit days (for the instance table).
     """
 
     days: np.ndarray
@@ -112,14 +122,30 @@ class UniverseData:
     cells: pl.DataFrame
     values: list[np.ndarray]
     pending: list[tuple[np.ndarray, np.ndarray]]
-    hit_flat: np.ndarray
-    hit_position: np.ndarray
+    hits: list[ConditionHits]
     present: np.ndarray
-    values_frame: pl.DataFrame
     market: pl.DataFrame | None
     measures: dict[str, Any]
     notes: list[str] = field(default_factory=list)
     timings: dict[str, float] = field(default_factory=dict)  # seconds: calendar, blocks
+
+    @property
+    def hit_flat(self) -> np.ndarray:
+        return self.hits[0].flat
+
+    @property
+    def hit_position(self) -> np.ndarray:
+        return self.hits[0].position
+
+    @property
+    def values_frame(self) -> pl.DataFrame:
+        return self.hits[0].values
+
+    def for_condition(self, k: int) -> UniverseData:
+        """The same data seen through condition ``k`` (the arrays are shared, not copied)."""
+        from dataclasses import replace
+
+        return replace(self, hits=[self.hits[k]], notes=list(self.notes))
 
     def days_remaining(self, cell: int, flat: np.ndarray) -> np.ndarray:
         """``days_remaining`` of cell ``cell`` at flat indices ``flat`` (0: not pending)."""
@@ -151,6 +177,7 @@ def prepare_universe(
     panel_file: Path | None = None,
     block_rows: int = BLOCK_ROWS,
     executor: Any = None,
+    conditions: Sequence[tuple[str, str]] = (),
 ) -> UniverseData:
     """Features, condition days and outcome arrays for every symbol, block by block.
 
@@ -160,7 +187,9 @@ def prepare_universe(
     ``panel_file`` (a long Parquet file) each block is read from the file when it is
     processed, so the panel is never in memory as a frame: memory is the outcome arrays
     (4 bytes per symbol-day per cell) plus a few blocks in flight. ``executor``
-    (:mod:`eventstudy.executor`) runs the blocks; None runs them here.
+    (:mod:`eventstudy.executor`) runs the blocks; None runs them here. ``conditions``
+    (``(when, trigger)`` pairs; default: the study's) are all found in the same pass, for
+    a sweep's grid: one read, one set of features and outcomes, the hits of each.
     """
     import time
 
@@ -170,8 +199,9 @@ def prepare_universe(
     clock = time.perf_counter()
     timings: dict[str, float] = {}
     series = list(study.series)
-    node = resolve(parse(study.when), series, universe=True)
-    market_requests = [r for r in dict.fromkeys(required_features(node)) if r.series != SELF]
+    conditions = list(conditions) or [(study.when, study.trigger)]
+    nodes = [resolve(parse(when), series, universe=True) for when, _ in conditions]
+    market_requests = [r for r in dict.fromkeys(r for node in nodes for r in required_features(node)) if r.series != SELF]
     market_symbols = list(dict.fromkeys(study.series.values()))
     market_prices = prices.filter(pl.col("symbol").is_in(market_symbols))
     market = None
@@ -207,6 +237,7 @@ def prepare_universe(
         market_prices=market_prices.select("date", "symbol", "close", "open"),
         series_closes=series_closes(market_prices, study.series),
         source=panel_file,
+        conditions=tuple(conditions),
     )
     if executor is not None and executor.name == "processes" and rows < POOL_ROWS:
         executor = None
@@ -220,7 +251,7 @@ def prepare_universe(
     values: dict[tuple, np.ndarray] = {}
     pending: dict[tuple, list[tuple[np.ndarray, np.ndarray]]] = {}
     cell_order: list[tuple] = []
-    hit_flat, hit_position, kept_values = [], [], []
+    found_hits: list[list[tuple[np.ndarray, np.ndarray, pl.DataFrame]]] = [[] for _ in conditions]
     evaluators = build_evaluators(study.evaluators)
     measures: dict[str, Any] = {"table": [], "tested": [], "units": {}, "titles": {}, "order": [], "hidden": []}
 
@@ -240,9 +271,8 @@ def prepare_universe(
     clock = time.perf_counter()
     for result in progress.track(results, "symbol blocks", total=len(blocks)):
         present.ravel()[result.flat] = True
-        hit_flat.append(result.flat[result.hit_rows])
-        hit_position.append(result.hit_position)
-        kept_values.append(result.hit_values)
+        for mine, hits in zip(found_hits, result.hits):
+            mine.append((result.flat[hits.rows], hits.position, hits.values))
         for index, measure in result.measures:
             _describe(evaluators[index], measure, measures)
         for key, vals, flat, pend in zip(result.cells, result.values, result.cell_flat, result.pending):
@@ -255,18 +285,14 @@ def prepare_universe(
                 pending[key].append(pend)
     timings["blocks_s"] = time.perf_counter() - clock
     cells = pl.DataFrame(cell_order, schema={"measure": pl.String, "asset": pl.String, "horizon": pl.String, "horizon_days": pl.Int64}, orient="row")
-    flats = np.concatenate(hit_flat) if hit_flat else np.zeros(0, dtype=np.int64)
-    order = np.argsort(flats, kind="stable")
     data = UniverseData(
         days=days,
         symbols=list(symbols),
         cells=cells,
         values=[values[k] for k in cell_order],
         pending=[_merge_pending(pending[k]) for k in cell_order],
-        hit_flat=flats[order],
-        hit_position=(np.concatenate(hit_position) if hit_position else np.zeros(0, dtype=np.int64))[order],
+        hits=[_merge_hits(parts) for parts in found_hits],
         present=present,
-        values_frame=pl.concat(kept_values, how="vertical_relaxed") if kept_values else pl.DataFrame(),
         market=market,
         measures=measures,
     )
@@ -287,6 +313,16 @@ def _block_task(shared: Any, task: tuple[list[str], pl.DataFrame | None]) -> Any
     from eventstudy.blocks import run_block
 
     return run_block(shared, task[0], task[1])
+
+
+def _merge_hits(parts: list[tuple[np.ndarray, np.ndarray, pl.DataFrame]]) -> ConditionHits:
+    """One condition's hits from every block, in flat-index order."""
+    if not parts:
+        return ConditionHits(np.zeros(0, dtype=np.int64), np.zeros(0, dtype=np.int64), pl.DataFrame())
+    flats = np.concatenate([p[0] for p in parts])
+    order = np.argsort(flats, kind="stable")
+    positions = np.concatenate([p[1] for p in parts])
+    return ConditionHits(flats[order], positions[order], pl.concat([p[2] for p in parts], how="vertical_relaxed"))
 
 
 def _merge_pending(parts: list[tuple[np.ndarray, np.ndarray]]) -> tuple[np.ndarray, np.ndarray]:

@@ -39,10 +39,16 @@ def test_keyed_uniforms_are_uniform_independent_and_a_function_of_their_keys() -
     assert not np.array_equal(keyed_uniform(6, 400, days, names), u)
 
 
-def test_each_cell_matches_its_own_run_and_the_snooping_tests_hold(folder: Path) -> None:
+def test_each_cell_matches_its_own_run_and_the_snooping_tests_hold(folder: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    import eventstudy.sweep_universe as module
+
     study = study_for(folder)
     axes = [parse_axis("MKT drawdown threshold=0.5%,1%,2%"), parse_axis("gap=3,8")]
+    passes = []
+    original = module.prepare_universe
+    monkeypatch.setattr(module, "prepare_universe", lambda *a, **k: passes.append(k["conditions"]) or original(*a, **k))
     result = run_sweep(study, axes, data_dir=folder, placebos=300, seed=3)
+    assert len(passes) == 1 and len(passes[0]) == 3  # one pass over the data for the three conditions
     ledger = result.ledger
     assert ledger.height == 6 * 3  # cells x tested (measure, asset, horizon): fwd 1d, 4d and excess 2d
     for threshold, gap in (("1%", "3"), ("2%", "8")):
@@ -71,15 +77,15 @@ def test_cells_sharing_events_share_placebo_values(folder: Path) -> None:
 
     study = study_for(folder)
     settings = study.statistics.model_copy(update={"placebos": 200})
-    grid = UniverseGrid(load_universe(study, data_dir=folder), settings, "mean", None)
     axis = parse_axis("gap=3,3cd,8")
-    (rows_a, z_a, null_a), (rows_b, _, null_b), (rows_c, _, null_c) = (
-        universe_cell_tests(grid, _cell_study(study, [axis], (v,))) for v in axis.values
-    )
+    cells = [_cell_study(study, [axis], (v,)) for v in axis.values]
+    grid = UniverseGrid.prepare(study, cells, load_universe(study, data_dir=folder), settings, "mean", None)
+    assert len(grid.condition_of) == 1  # one condition: one set of hits for the three cells
+    (rows_a, z_a, null_a), (rows_b, _, null_b), (rows_c, _, null_c) = (universe_cell_tests(grid, cell) for cell in cells)
     assert [r["n"] for r in rows_a] != [r["n"] for r in rows_c]  # a longer gap keeps fewer events
     for a, c in zip(null_a, null_c):  # ... which overlap, so their nulls correlate strongly
         assert np.corrcoef(a, c)[0, 1] > 0.5
-    repeat = universe_cell_tests(grid, _cell_study(study, [axis], ("3",)))
+    repeat = universe_cell_tests(grid, cells[0])
     assert all(np.array_equal(a, b) for a, b in zip(null_a, repeat[2]))  # reproducible
     assert rows_b[0]["condition"] == rows_a[0]["condition"]
 
@@ -115,3 +121,16 @@ def test_a_held_out_period_without_events_says_so(folder: Path) -> None:
     assert result.confirmation["n"].to_list() == [0]
     text = render_sweep(result)
     assert "no events" in text.split("Held-out confirmation")[1]  # not 'pending': nothing is to come
+
+
+def test_a_trigger_axis_finds_each_cells_own_events(folder: Path) -> None:
+    """Cells that differ only in their trigger share the pass but not their hits."""
+    study = study_for(folder)
+    ledger = run_sweep(study, [parse_axis("trigger=level,edge")], data_dir=folder, placebos=120).ledger
+    for trigger in ("level", "edge"):
+        own = eventstudy.run(study_for(folder, trigger=trigger), data_dir=folder, placebos=0).summary
+        mine = ledger.filter(pl.col("trigger") == trigger).join(own, on=["measure", "asset", "horizon"], how="inner")
+        assert mine.height == 3 and (mine["n"] == mine["n_right"]).all()
+        assert np.allclose(mine["observed"].to_numpy(), mine["mean"].to_numpy(), equal_nan=True)
+    level, edge = (ledger.filter(pl.col("trigger") == t)["n"].sum() for t in ("level", "edge"))
+    assert edge < level
