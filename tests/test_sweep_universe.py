@@ -90,13 +90,14 @@ def test_cells_sharing_events_share_placebo_values(folder: Path) -> None:
     assert rows_b[0]["condition"] == rows_a[0]["condition"]
 
 
-def test_an_executor_gives_the_same_ledger(folder: Path) -> None:
+@pytest.mark.parametrize("executor", ["threads", "processes"])
+def test_an_executor_gives_the_same_ledger(folder: Path, executor: str) -> None:
     from eventstudy.executor import get_executor
 
     study = study_for(folder)
     axes = [parse_axis("MKT drawdown threshold=0.5%,1%")]
     serial = run_sweep(study, axes, data_dir=folder, placebos=120)
-    with get_executor("threads", workers=2) as pool:
+    with get_executor(executor, workers=2) as pool:  # the prepared grid pickles to workers
         threaded = run_sweep(study, axes, data_dir=folder, placebos=120, executor=pool)
     assert serial.ledger.equals(threaded.ledger)
     assert serial.verdict["reality_check_p"] == threaded.verdict["reality_check_p"]
