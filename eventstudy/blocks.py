@@ -143,7 +143,7 @@ def run_block(shared: BlockShared, symbols: list[str], prices: pl.DataFrame | No
     hits = []
     for k, (node, trigger) in enumerate(conditions):
         hit_mask = masks[f"_hit{k}"].to_numpy()
-        if trigger == "edge":  # true today, and not on the symbol's previous calendar row
+        if trigger == "edge" and hit_mask.size:  # true today, and not on the symbol's previous calendar row
             previous = np.concatenate([[False], hit_mask[:-1]])
             previous[first_row] = False
             hit_mask = hit_mask & ~previous
