@@ -27,7 +27,7 @@ from eventstudy.config import Study
 from eventstudy.errors import ConfigError
 from eventstudy.inference.panel import Draws, keyed_uniform, symbol_keys
 from eventstudy.inference.placebo import STATISTICS
-from eventstudy.universe import UniverseData, UniverseInput, _window_mask, evaluate_universe, prepare_universe, universe_events
+from eventstudy.universe import UniverseData, UniverseInput, window_mask, evaluate_universe, prepare_universe, universe_events
 
 __all__ = ["UniverseGrid", "check_universe_cells", "universe_cell_tests"]
 
@@ -91,7 +91,7 @@ def universe_cell_tests(grid: UniverseGrid, cell: Study) -> tuple[list[dict[str,
     end = grid.end or cell.window.end
     data = grid.cell_data(cell)
     result = evaluate_universe(data, cell, grid.directory, end=end, statistics=settings.model_copy(update={"placebos": 0}))
-    window = _window_mask(data.days, cell.window.start, end)
+    window = window_mask(data.days, cell.window.start, end)
     kept = universe_events(data, cell, window).filter("kept")
     s_idx, d_idx = kept["_s"].to_numpy().astype(np.int64), kept["_d"].to_numpy().astype(np.int64)
     day_keys = data.days.astype(np.int64)[d_idx]

@@ -484,7 +484,7 @@ def evaluate_universe(
     start = as_date(start) if start is not None else study.window.start
     end = as_date(end) if end is not None else study.window.end
     notes = list(data.notes)
-    window = _window_mask(data.days, start, end)
+    window = window_mask(data.days, start, end)
     raw = universe_events(data, study, window)
     kept = raw.filter("kept")
     if not window.any():
@@ -654,7 +654,7 @@ def _canonical(study: Study) -> str:
     return to_text(resolve(parse(study.when), list(study.series), universe=True))
 
 
-def _window_mask(days: np.ndarray, start: dt.date | None, end: dt.date | None) -> np.ndarray:
+def window_mask(days: np.ndarray, start: dt.date | None, end: dt.date | None) -> np.ndarray:
     """Which calendar days fall in the window (the one window predicate, on numpy days)."""
     frame = pl.DataFrame({"date": pl.Series(days).cast(pl.Date)})
     return frame.with_columns(in_window(pl.col("date"), start, end).alias("inside"))["inside"].to_numpy()
