@@ -102,16 +102,22 @@ def _number_slots(condition: str) -> list[tuple[int, int]]:
     return slots
 
 
-def _threshold_span(condition: str, value_text: str) -> tuple[int, int] | None:
-    """Span of the number compared with ``value_text`` (e.g. 'RUT drawdown') in the condition."""
-    wanted = " ".join(value_text.lower().split())
+def _compared_numbers(condition: str) -> list[tuple[str, tuple[int, int]]]:
+    """Each value compared with a number in the condition (as text), with that number's span."""
+    found = []
     for node in walk(parse(condition)):
         if not isinstance(node, Compare):
             continue
         for side, other in ((node.left, node.right), (node.right, node.left)):
-            if isinstance(other, (Number, Neg)) and " ".join(to_text(side).lower().split()) == wanted:
-                return other.span
-    return None
+            if isinstance(other, (Number, Neg)):
+                found.append((to_text(side), other.span))
+    return found
+
+
+def _threshold_span(condition: str, value_text: str) -> tuple[int, int] | None:
+    """Span of the number compared with ``value_text`` (e.g. 'RUT drawdown') in the condition."""
+    wanted = " ".join(value_text.lower().split())
+    return next((span for text, span in _compared_numbers(condition) if " ".join(text.lower().split()) == wanted), None)
 
 
 def _substitute(condition: str, span: tuple[int, int], value: str) -> str:
@@ -123,11 +129,14 @@ def _apply(raw: dict[str, Any], axis: Axis, value: str) -> None:
     name = axis.name
     condition = str(raw["when"])
     if name.lower().endswith(" threshold"):
-        span = _threshold_span(condition, name[: -len(" threshold")])
+        subject = name[: -len(" threshold")]
+        span = _threshold_span(condition, subject)
         if span is None:
+            compared = [text for text, _ in _compared_numbers(condition)]
+            valid = ", ".join(f"{t + ' threshold'!r}" for t in compared) or "none: name a number by position, e.g. 'when#1'"
             raise ConfigError(
-                f"grid axis {name!r}: the condition compares no number with {name[: -len(' threshold')]!r}",
-                hint=f"the condition is {condition!r}; or name a number by position, e.g. 'when#1'",
+                f"grid axis {name!r}: the condition compares no number with {subject!r}{did_you_mean(subject, compared)}",
+                hint=f"the condition is {condition!r}; threshold axes here: {valid}",
             )
         raw["when"] = _substitute(condition, span, value)
         return

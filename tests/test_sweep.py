@@ -59,6 +59,9 @@ def test_axes_rewrite_the_condition_and_the_study() -> None:
     assert raw["decluster"]["gap"] == "42" and raw["trigger"] == "edge" and raw["window"]["start"] == dt.date(2000, 1, 1)
     with pytest.raises(ConfigError, match="compares no number with 'NDX drawdown'"):
         _apply(raw, Axis("NDX drawdown threshold", ()), "5%")
+    with pytest.raises(ConfigError, match="did you mean 'RUT drawdown'") as info:
+        _apply(raw, Axis("RUT drawdwn threshold", ()), "5%")
+    assert "threshold axes here: 'RUT drawdown threshold'" in (info.value.hint or "")
     with pytest.raises(ConfigError, match="has 2 number"):
         _apply(raw, Axis("when#9", ()), "5")
 
