@@ -10,7 +10,9 @@ what the whole study needs, as flat numpy arrays over the block's rows:
   trading days (for declustering) and the condition's values (for the instance table),
   for each of the conditions asked (a sweep's grid cells share one pass over the data);
 * one float32 array per outcome cell (measure x asset x horizon), NaN where unknown, and
-  the sparse ``days_remaining`` of the pending ones.
+  the sparse ``days_remaining`` of the pending ones;
+* each row's simple return to the symbol's next trading day (the calendar-time
+  portfolio test's daily returns).
 
 Rows are the symbol's trading days that are also days of the study calendar (the market
 series' dates): the same inner alignment as a single-timeline study. Features and
@@ -85,6 +87,7 @@ class BlockResult:
 
     flat: np.ndarray  # int64, per row: symbol * days + day
     hits: list[Hits]  # per condition (BlockShared.condition_list)
+    daily: np.ndarray = field(default_factory=lambda: np.zeros(0, dtype=np.float32))  # per row: simple return to the next own day
     cells: list[CellKey] = field(default_factory=list)
     values: list[np.ndarray] = field(default_factory=list)  # float32 per row (or per `cell_flat`)
     cell_flat: list[np.ndarray | None] = field(default_factory=list)  # None: the block's `flat`
@@ -166,6 +169,8 @@ def run_block(shared: BlockShared, symbols: list[str], prices: pl.DataFrame | No
         run=run,
         series=_series_closes(shared, prices["date"]),
     )
+    daily = block.ahead(block.close, 1) / block.close - 1  # the calendar-time portfolio test's daily returns
+    result.daily = (daily if everywhere else daily[aligned]).astype(np.float32)
     evaluators = build_evaluators(study.evaluators)
     for index, evaluator in enumerate(evaluators):
         cells = evaluator.panel(block)

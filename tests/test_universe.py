@@ -190,3 +190,50 @@ def test_source_ranges_agree_whether_or_not_the_symbols_are_sorted() -> None:
     by_runs = source_ranges(frame.sort("symbol", "date"))
     assert by_runs == source_ranges(shuffled)  # the group-by path
     assert by_runs["Z"]["rows"] == frame.filter(pl.col("symbol") == "Z").height
+
+
+def _calendar_reference(daily: np.ndarray, events: list[tuple[int, int]], horizon: int) -> tuple[float, float, int]:
+    """The calendar-time portfolio test by plain loops over days and stocks."""
+    from scipy import stats as st
+
+    from eventstudy.inference.classical import newey_west
+
+    n_symbols, n_days = daily.shape
+    excess = []
+    for t in range(n_days):
+        held = {s for s, d in events if d <= t < d + horizon}
+        mine = [daily[s, t] for s in sorted(held) if not np.isnan(daily[s, t])]
+        every = [daily[s, t] for s in range(n_symbols) if not np.isnan(daily[s, t])]
+        if mine and every:
+            excess.append(np.mean(np.array(mine, dtype=np.float64)) - np.mean(np.array(every, dtype=np.float64)))
+    x = np.array(excess)
+    lag = int(4 * (x.size / 100) ** (2 / 9))
+    se = np.sqrt(newey_west(np.ones((x.size, 1)), x - x.mean(), lag)[0, 0])
+    t = x.mean() / se
+    return t, 2 * st.t.sf(abs(t), df=x.size - 1), x.size
+
+
+@pytest.mark.parametrize("seed", [0, 1, 2])
+def test_calendar_time_portfolio_matches_a_plain_loop(seed: int) -> None:
+    from eventstudy.inference.panel import calendar_time
+
+    rng = np.random.default_rng(seed)
+    daily = rng.normal(0, 0.02, size=(300, 120)).astype(np.float32)
+    daily[rng.random(daily.shape) < 0.1] = np.nan  # gaps, and stocks without a next day
+    events = sorted({(int(s), int(d)) for s, d in zip(rng.integers(0, 300, 80), rng.integers(0, 120, 80))})
+    s_idx, d_idx = (np.array(x) for x in zip(*events))
+    found = calendar_time(daily, s_idx, d_idx, [1, 5, 21], rows_per_chunk=64)  # several chunks
+    for horizon in (1, 5, 21):
+        got = found[horizon]
+        want = _calendar_reference(daily.astype(np.float64), events, horizon)
+        assert got[2] == want[2]
+        assert got[0] == pytest.approx(want[0], rel=1e-6) and got[1] == pytest.approx(want[1], rel=1e-6)
+
+
+def test_calendar_time_test_is_in_the_universe_table_and_finds_a_planted_effect(tmp_path: Path) -> None:
+    make_panel(tmp_path, effect=0.01, seed=3)
+    study = parse_study(STUDY, path=tmp_path / "study.yaml")
+    tests = eventstudy.run(study, data_dir=tmp_path).tests
+    means = tests.filter(pl.col("statistic") == "mean")
+    assert means["p_calendar"].null_count() == 0 and (means.filter(pl.col("measure") == "fwd")["p_calendar"] < 0.05).all()
+    assert tests.filter(pl.col("statistic") != "mean")["p_calendar"].null_count() == tests.height - means.height

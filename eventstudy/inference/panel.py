@@ -29,6 +29,7 @@ Corporate Finance*, vol. 1, 3-36 (event clustering in calendar time).
 from __future__ import annotations
 
 import math
+from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import Any
 
@@ -43,12 +44,20 @@ from eventstudy.inference.power import NEFF_WARNING, effective_sample_size, mini
 from eventstudy.inference.significance import SIGNIFICANCE_SCHEMA
 
 __all__ = [
-    "MAX_DRAWS", "PANEL_SCHEMA", "CellMoments", "Draws", "Moments", "clustered_t", "keyed_uniform", "panel_significance",
+    "MAX_DRAWS", "PANEL_SCHEMA", "CellMoments", "Draws", "Moments", "calendar_time", "clustered_t", "keyed_uniform", "panel_significance",
     "placebo_count", "symbol_keys",
 ]
 
-PANEL_SCHEMA = {**SIGNIFICANCE_SCHEMA, "p_symbols_null": pl.Float64(), "t_cluster": pl.Float64(), "p_cluster": pl.Float64()}
-"""The significance table's columns, plus the 'symbols' null and the date-clustered t-test."""
+PANEL_SCHEMA = {
+    **SIGNIFICANCE_SCHEMA,
+    "p_symbols_null": pl.Float64(),
+    "t_cluster": pl.Float64(),
+    "p_cluster": pl.Float64(),
+    "t_calendar": pl.Float64(),
+    "p_calendar": pl.Float64(),
+}
+"""The significance table's columns, plus the 'symbols' null, the t-test clustered by date
+and stock, and the calendar-time portfolio test (:func:`calendar_time`)."""
 
 _STATS = {
     "mean": lambda v: np.mean(v, axis=-1, dtype=np.float64),
@@ -73,6 +82,78 @@ def placebo_count(placebos: int, n_events: int) -> int:
     if n_events == 0 or placebos * n_events <= MAX_DRAWS:
         return placebos
     return 0
+
+
+def calendar_time(
+    daily: np.ndarray, s_idx: np.ndarray, d_idx: np.ndarray, horizons: Sequence[int], rows_per_chunk: int = 256
+) -> dict[int, tuple[float, float, int]]:
+    """The calendar-time portfolio test of a universe's events, per horizon: ``(t, p, days)``.
+
+    Each calendar day, the portfolio holds (equally weighted) the stocks that had an event
+    in the last ``h`` days, counting the event day itself: the days whose next-day return
+    is part of the event's ``h``-day forward return. Its daily return minus that of all
+    stocks with a return that day is the day's excess; the test is a t-test of the mean
+    daily excess over the days the portfolio holds any stock, with Newey-West errors (lag
+    ``floor(4 (T/100)^(2/9))``, Bartlett kernel), p from Student's t.
+
+    Why it holds its level where the pooled mean's tests do not: a stock is in the
+    portfolio on day t because of events before t only, so its return that day is not
+    selected, and a stock whose events overlap is held once, not counted once per event;
+    days, not events, are the observations, so the cross-section needs no clustering.
+    ``daily`` is ``(symbols, days)`` of next-day simple returns (NaN: none); ``s_idx``,
+    ``d_idx`` the events' symbol and day indices. One pass over ``daily`` serves every
+    horizon.
+
+    References
+    ----------
+    Jaffe, J. F. (1974). Special information and insider trading. *Journal of Business*
+    47(3), 410-428. Fama, E. F. (1998). Market efficiency, long-term returns, and
+    behavioral finance. *Journal of Financial Economics* 49(3), 283-306.
+    """
+    n_symbols, n_days = daily.shape
+    horizons = list(dict.fromkeys(int(h) for h in horizons))
+    if s_idx.size == 0 or n_days == 0:
+        return {h: (math.nan, math.nan, 0) for h in horizons}
+    order = np.argsort(s_idx, kind="stable")
+    s_sorted, d_sorted = s_idx[order], d_idx[order]
+    all_sum, all_n = np.zeros(n_days), np.zeros(n_days)
+    held_sum, held_n = {h: np.zeros(n_days) for h in horizons}, {h: np.zeros(n_days) for h in horizons}
+    for lo in range(0, n_symbols, rows_per_chunk):
+        part = daily[lo : lo + rows_per_chunk]
+        known = ~np.isnan(part)
+        filled = np.where(known, part, np.float32(0)).astype(np.float64)
+        all_sum += filled.sum(axis=0)
+        all_n += known.sum(axis=0)
+        a, b = np.searchsorted(s_sorted, [lo, lo + part.shape[0]])
+        if a == b:
+            continue
+        rows, days = s_sorted[a:b] - lo, d_sorted[a:b]
+        for h in horizons:
+            edges = np.zeros((part.shape[0], n_days + 1), dtype=np.int32)  # +1 at an event, -1 h days on
+            np.add.at(edges, (rows, days), 1)
+            np.add.at(edges, (rows, np.minimum(days + h, n_days)), -1)
+            held = (np.cumsum(edges, axis=1)[:, :n_days] > 0) & known
+            held_sum[h] += np.where(held, filled, 0.0).sum(axis=0)
+            held_n[h] += held.sum(axis=0)
+    return {h: _mean_daily_excess(held_sum[h], held_n[h], all_sum, all_n) for h in horizons}
+
+
+def _mean_daily_excess(held_sum: np.ndarray, held_n: np.ndarray, all_sum: np.ndarray, all_n: np.ndarray) -> tuple[float, float, int]:
+    """Newey-West t-test of the portfolio's mean daily excess (see :func:`calendar_time`)."""
+    from eventstudy.inference.classical import newey_west
+
+    days = (held_n > 0) & (all_n > 0)
+    excess = held_sum[days] / held_n[days] - all_sum[days] / all_n[days]
+    t_days = int(excess.size)
+    if t_days < 3:
+        return math.nan, math.nan, t_days
+    lag = int(4 * (t_days / 100) ** (2 / 9))
+    mean = float(excess.mean())
+    variance = float(newey_west(np.ones((t_days, 1)), excess - mean, lag)[0, 0])
+    if not variance > 0:
+        return math.nan, math.nan, t_days
+    t = mean / math.sqrt(variance)
+    return t, float(2 * stats.t.sf(abs(t), df=t_days - 1)), t_days
 
 
 def _cluster_variance(resid: np.ndarray, codes: np.ndarray) -> float:
@@ -253,6 +334,7 @@ def panel_significance(data: Any, kept: pl.DataFrame, window: np.ndarray, settin
     else:
         tests = _moment_nulls(data, cells, s_idx, d_idx, window, rng)
     rows: list[dict[str, Any]] = []
+    calendar = calendar_time(data.daily, s_idx, d_idx, [c.key["horizon_days"] for c in cells])  # per horizon
     days_in_window = np.flatnonzero(window)
     for cell in cells:
         xs, clusters = cell.x, d_idx[cell.ev]
@@ -260,6 +342,7 @@ def panel_significance(data: Any, kept: pl.DataFrame, window: np.ndarray, settin
         positions = np.searchsorted(days_in_window, np.unique(clusters))
         n_eff = effective_sample_size(positions, max(int(cell.key["horizon_days"]), 1)) if xs.size else math.nan
         t_cl, p_cl = clustered_t(xs, clusters, base_mean, second=s_idx[cell.ev])
+        t_cal, p_cal, _ = calendar[int(cell.key["horizon_days"])]
         ci_low, ci_high = _cluster_interval(xs, clusters, settings.ci, min(max(reps, 1000), 5000), rng)
         sd = math.sqrt(float(cell.moments.base.variance("mean")) * cell.moments.base.n / (cell.moments.base.n - 1)) if cell.moments.base.n > 1 else math.nan
         for name in _STATS:
@@ -286,6 +369,8 @@ def panel_significance(data: Any, kept: pl.DataFrame, window: np.ndarray, settin
                     "warning": _warning(xs.size, n_eff),
                     "t_cluster": t_cl if name == "mean" else math.nan,
                     "p_cluster": p_cl if name == "mean" else math.nan,
+                    "t_calendar": t_cal if name == "mean" else math.nan,
+                    "p_calendar": p_cal if name == "mean" else math.nan,
                 }
             )
     # multiple testing per statistic across cells, from the joint null

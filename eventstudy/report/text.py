@@ -457,6 +457,9 @@ def _test_cells(
         measure_unit = (units or {}).get(str(t["measure"]), "fraction")
         unit = "share" if stat == "pct_positive" else measure_unit
         classical = t.get("p_welch") if stat == "mean" else t.get("p_mannwhitney") if stat == "median" else t.get("p_binomial")
+        hac_t = t.get("t_hac")
+        if classical is None and hac_t is None and stat == "mean":  # a universe: the calendar-time portfolio test
+            classical, hac_t = t.get("p_calendar"), t.get("t_calendar")
         cells = [
             str(t["measure"]), str(t["asset"]), str(t["horizon"]), names.get(stat, stat),
             _value(t["observed"], unit),
@@ -468,7 +471,7 @@ def _test_cells(
             f"{t['percentile']:.0f}" if t["percentile"] is not None else "",
             format_p(t["p_maxstat"]), format_p(t["p_holm"]), format_p(t["p_bh"]),
             format_p(classical),
-            f"{t['t_hac']:+.2f}" if t.get("t_hac") is not None else "",
+            f"{hac_t:+.2f}" if hac_t is not None else "",
             _difference(t["mde"], unit, signed=False),
         ]
         signed = unit == "fraction"
