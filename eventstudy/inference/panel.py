@@ -29,6 +29,7 @@ Corporate Finance*, vol. 1, 3-36 (event clustering in calendar time).
 from __future__ import annotations
 
 import math
+import os
 from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import Any
@@ -116,25 +117,39 @@ def calendar_time(
         return {h: (math.nan, math.nan, 0) for h in horizons}
     order = np.argsort(s_idx, kind="stable")
     s_sorted, d_sorted = s_idx[order], d_idx[order]
-    all_sum, all_n = np.zeros(n_days), np.zeros(n_days)
-    held_sum, held_n = {h: np.zeros(n_days) for h in horizons}, {h: np.zeros(n_days) for h in horizons}
-    for lo in range(0, n_symbols, rows_per_chunk):
+
+    def chunk(lo: int) -> tuple[np.ndarray, np.ndarray, dict[int, tuple[np.ndarray, np.ndarray]]]:
+        """One block of symbols: all stocks' sums and counts per day, and each horizon's held ones."""
         part = daily[lo : lo + rows_per_chunk]
         known = ~np.isnan(part)
-        filled = np.where(known, part, np.float32(0)).astype(np.float64)
-        all_sum += filled.sum(axis=0)
-        all_n += known.sum(axis=0)
+        filled = np.where(known, part, np.float32(0))
+        held_by_h = {}
         a, b = np.searchsorted(s_sorted, [lo, lo + part.shape[0]])
-        if a == b:
-            continue
-        rows, days = s_sorted[a:b] - lo, d_sorted[a:b]
-        for h in horizons:
-            edges = np.zeros((part.shape[0], n_days + 1), dtype=np.int32)  # +1 at an event, -1 h days on
-            np.add.at(edges, (rows, days), 1)
-            np.add.at(edges, (rows, np.minimum(days + h, n_days)), -1)
-            held = (np.cumsum(edges, axis=1)[:, :n_days] > 0) & known
-            held_sum[h] += np.where(held, filled, 0.0).sum(axis=0)
-            held_n[h] += held.sum(axis=0)
+        if a < b:
+            rows, width = part.shape[0], n_days + 1
+            base = (s_sorted[a:b] - lo) * width
+            at_start, n_start = np.unique(base + d_sorted[a:b], return_counts=True)
+            for h in horizons:  # +1 at an event, -1 h days on; a running sum > 0 is "held"
+                at_stop, n_stop = np.unique(base + np.minimum(d_sorted[a:b] + h, n_days), return_counts=True)
+                edges = np.zeros(rows * width, dtype=np.int32)
+                edges[at_start] += n_start.astype(np.int32)
+                edges[at_stop] -= n_stop.astype(np.int32)
+                held = np.cumsum(edges.reshape(rows, width), axis=1, dtype=np.int32)[:, :n_days] > 0
+                held &= known
+                held_by_h[h] = (np.einsum("ij,ij->j", held, filled, dtype=np.float64), np.count_nonzero(held, axis=0))
+        return filled.sum(axis=0, dtype=np.float64), np.count_nonzero(known, axis=0), held_by_h
+
+    all_sum, all_n = np.zeros(n_days), np.zeros(n_days)
+    held_sum, held_n = {h: np.zeros(n_days) for h in horizons}, {h: np.zeros(n_days) for h in horizons}
+    from concurrent.futures import ThreadPoolExecutor
+
+    with ThreadPoolExecutor(max_workers=min(4, os.cpu_count() or 1)) as pool:  # numpy releases the GIL
+        for sums, counts, held_by_h in pool.map(chunk, range(0, n_symbols, rows_per_chunk)):  # in order: sums are reproducible
+            all_sum += sums
+            all_n += counts
+            for h, (hs, hn) in held_by_h.items():
+                held_sum[h] += hs
+                held_n[h] += hn
     return {h: _mean_daily_excess(held_sum[h], held_n[h], all_sum, all_n) for h in horizons}
 
 
