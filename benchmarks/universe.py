@@ -26,6 +26,7 @@ streams it block by block. ``--keep DIR`` keeps generated files between runs. Ea
 from __future__ import annotations
 
 import argparse
+import contextlib
 import datetime as dt
 import json
 import resource
@@ -166,21 +167,13 @@ def run_eventstudy(folder: Path, panel: Path, market_symbol: str, placebos: int,
 
     (folder / "study.yaml").write_text(STUDY.format(market=market_symbol, panel=panel.name, placebos=placebos))
     study = eventstudy.load_study(folder / "study.yaml")
-    with get_executor(executor) if executor else _nothing() as pool:
+    with get_executor(executor) if executor else contextlib.nullcontext() as pool:
         core, t_core = timed(lambda: eventstudy.run(study, data_dir=panel.parent, placebos=0, executor=pool), repeat)
         rss_core = peak_rss_gb()
         if placebos == 0:
             return {"core": core, "full": core, "t_core": t_core, "t_full": t_core, "rss_core": rss_core, "rss": rss_core}
         full, t_full = timed(lambda: eventstudy.run(study, data_dir=panel.parent, executor=pool), repeat)
     return {"core": core, "full": full, "t_core": t_core, "t_full": t_full, "rss_core": rss_core, "rss": peak_rss_gb()}
-
-
-class _nothing:
-    def __enter__(self) -> None:
-        return None
-
-    def __exit__(self, *exc: object) -> None:
-        return None
 
 
 def rows_of(panel: Path) -> int:

@@ -52,9 +52,9 @@ class BlockShared:
     series' feature columns on that calendar (``date`` plus ``SERIES.feature``);
     ``market_prices`` the market series' closes (for evaluators that compare with them),
     ``series_closes`` the same per series name as arrays (:func:`series_closes`);
-    ``source`` a Parquet file to read blocks from (None: blocks come with their prices);
-    ``conditions`` the ``(when, trigger)`` pairs whose hits each block finds (empty: the
-    study's own).
+    ``conditions`` the ``(when, trigger)`` pairs whose hits each block finds (the study's
+    own, or a sweep's cells'); ``source`` a Parquet file to read blocks from (None: blocks
+    come with their prices).
     """
 
     study: Any
@@ -63,12 +63,8 @@ class BlockShared:
     market: pl.DataFrame | None
     market_prices: pl.DataFrame
     series_closes: dict[str, tuple[np.ndarray, np.ndarray]]
+    conditions: tuple[tuple[str, str], ...]
     source: Path | None = None
-    conditions: tuple[tuple[str, str], ...] = ()
-
-    def condition_list(self) -> list[tuple[str, str]]:
-        """The ``(when, trigger)`` pairs to evaluate, in order."""
-        return list(self.conditions) or [(self.study.when, self.study.trigger)]
 
 
 @dataclass
@@ -86,7 +82,7 @@ class BlockResult:
     """A block's contribution to the study's grids (see the module docstring)."""
 
     flat: np.ndarray  # int64, per row: symbol * days + day
-    hits: list[Hits]  # per condition (BlockShared.condition_list)
+    hits: list[Hits]  # per condition (BlockShared.conditions)
     daily: np.ndarray = field(default_factory=lambda: np.zeros(0, dtype=np.float32))  # per row: simple return to the next own day
     cells: list[CellKey] = field(default_factory=list)
     values: list[np.ndarray] = field(default_factory=list)  # float32 per row (or per `cell_flat`)
@@ -118,7 +114,7 @@ def run_block(shared: BlockShared, symbols: list[str], prices: pl.DataFrame | No
         assert shared.source is not None
         prices = read_long_block(shared.source, symbols)
     prices = prices.select("date", "symbol", "close", "open")
-    conditions = [(resolve(parse(when), list(study.series), universe=True), trigger) for when, trigger in shared.condition_list()]
+    conditions = [(resolve(parse(when), list(study.series), universe=True), trigger) for when, trigger in shared.conditions]
     requests = list(dict.fromkeys(r for node, _ in conditions for r in required_features(node)))
     self_requests = [(r.name, tuple(r.args)) for r in requests if r.series == SELF]
 

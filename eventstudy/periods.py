@@ -50,10 +50,6 @@ class Gap:
     unit: Literal["td", "cd", "mo"]
     label: str
 
-    @property
-    def is_calendar(self) -> bool:
-        return self.unit != "td"
-
     def describe(self) -> str:
         words = {"td": "trading day", "cd": "calendar day", "mo": "calendar month"}
         return f"{self.amount} {words[self.unit]}{'s' if self.amount != 1 else ''}"

@@ -393,7 +393,6 @@ class UniverseInput:
     prices: pl.DataFrame
     stocks: pl.DataFrame | None
     panel_file: Path | None
-    long_file: Path | None
     sources: dict[str, Path]
     notes: tuple[str, ...]
 
@@ -422,7 +421,7 @@ def load_universe(
     sources = dict(loaded.sources)
     if long_file is not None:
         sources.update(dict.fromkeys(symbols, long_file))
-    return UniverseInput(directory, symbols, loaded.frame, stocks, panel_file, long_file, sources, tuple(loaded.notes))
+    return UniverseInput(directory, symbols, loaded.frame, stocks, panel_file, sources, tuple(loaded.notes))
 
 
 def run_universe(
@@ -577,7 +576,8 @@ def evaluate_universe(
     from eventstudy.inference.panel import panel_significance, placebo_count
 
     started = time.perf_counter()
-    tests = panel_significance(data, kept, window, statistics, moments)
+    parts: dict[str, float] = {}
+    tests = panel_significance(data, kept, window, statistics, moments, timings=parts)
     reps = placebo_count(statistics.placebos, kept.height)
     if reps:
         notes.append(
@@ -602,7 +602,7 @@ def evaluate_universe(
             f"warning: effective sample size below 10 at {shown}: the events bunch on few dates whose forward "
             "windows overlap; read the clustered t-test and the 'dates' null, not the event count"
         )
-    timings = {**result.timings, "significance_s": round(time.perf_counter() - started, 4)}
+    timings = {**result.timings, "significance_s": round(time.perf_counter() - started, 4), **{f"significance_{k}": v for k, v in parts.items()}}
     return replace(result, tests=tests, timings=timings)
 
 

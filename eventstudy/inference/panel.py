@@ -29,7 +29,7 @@ Corporate Finance*, vol. 1, 3-36 (event clustering in calendar time).
 from __future__ import annotations
 
 import math
-import os
+import time
 from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import Any
@@ -139,12 +139,12 @@ def calendar_time(
                 held_by_h[h] = (np.einsum("ij,ij->j", held, filled, dtype=np.float64), np.count_nonzero(held, axis=0))
         return filled.sum(axis=0, dtype=np.float64), np.count_nonzero(known, axis=0), held_by_h
 
+    from eventstudy.executor import ThreadExecutor
+
     all_sum, all_n = np.zeros(n_days), np.zeros(n_days)
     held_sum, held_n = {h: np.zeros(n_days) for h in horizons}, {h: np.zeros(n_days) for h in horizons}
-    from concurrent.futures import ThreadPoolExecutor
-
-    with ThreadPoolExecutor(max_workers=min(4, os.cpu_count() or 1)) as pool:  # numpy releases the GIL
-        for sums, counts, held_by_h in pool.map(chunk, range(0, n_symbols, rows_per_chunk)):  # in order: sums are reproducible
+    with ThreadExecutor() as pool:  # numpy releases the GIL; results come in order, so the sums are reproducible
+        for sums, counts, held_by_h in pool.imap(chunk, list(range(0, n_symbols, rows_per_chunk))):
             all_sum += sums
             all_n += counts
             for h, (hs, hn) in held_by_h.items():
@@ -324,7 +324,9 @@ class _Cell:
     moments: CellMoments
 
 
-def panel_significance(data: Any, kept: pl.DataFrame, window: np.ndarray, settings: Any, moments: list[CellMoments]) -> pl.DataFrame:
+def panel_significance(
+    data: Any, kept: pl.DataFrame, window: np.ndarray, settings: Any, moments: list[CellMoments], timings: dict[str, float] | None = None
+) -> pl.DataFrame:
     """The significance table of a universe study (see the module docstring).
 
     ``data`` is a :class:`~eventstudy.universe.UniverseData`, ``kept`` the kept events
@@ -349,7 +351,10 @@ def panel_significance(data: Any, kept: pl.DataFrame, window: np.ndarray, settin
     else:
         tests = _moment_nulls(data, cells, s_idx, d_idx, window, rng)
     rows: list[dict[str, Any]] = []
+    clock = time.perf_counter()
     calendar = calendar_time(data.daily, s_idx, d_idx, [c.key["horizon_days"] for c in cells])  # per horizon
+    if timings is not None:
+        timings["calendar_s"] = round(time.perf_counter() - clock, 4)
     days_in_window = np.flatnonzero(window)
     for cell in cells:
         xs, clusters = cell.x, d_idx[cell.ev]
