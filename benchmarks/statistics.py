@@ -1,6 +1,6 @@
 """Benchmark: the significance table of the SPX/RUT study with B = 10,000 placebos.
 
-Prints wall-clock timings of :func:`eventstudy.inference.significance` (matched, circular
+Prints wall-clock timings of :func:`eventstudy.inference.timeseries.significance` (matched, circular
 and runs nulls; the note's 1980-2024 window, where every cell shares one frame, and the
 open window, where each horizon has its own) next to a plain Python loop that draws and
 evaluates one placebo set at a time, in the same process, for the ratio.

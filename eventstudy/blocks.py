@@ -35,6 +35,8 @@ import numpy as np
 import polars as pl
 
 from eventstudy.conditions import SELF, compile_condition, parse, required_features, resolve
+from eventstudy.config import Study
+from eventstudy.data import read_long_block
 from eventstudy.evaluators import EvaluationContext, PanelBlock, build_evaluators
 from eventstudy.features import column_name, compute_features, feature_key
 
@@ -57,7 +59,7 @@ class BlockShared:
     come with their prices).
     """
 
-    study: Any
+    study: Study
     days: np.ndarray
     symbol_offset: dict[str, int]
     market: pl.DataFrame | None
@@ -107,8 +109,6 @@ def block_rows(prices: pl.DataFrame) -> tuple[np.ndarray, np.ndarray, np.ndarray
 
 def run_block(shared: BlockShared, symbols: list[str], prices: pl.DataFrame | None = None) -> BlockResult:
     """Features, condition, hits and outcome cells of one block of symbols."""
-    from eventstudy.data import read_long_block
-
     study = shared.study
     if prices is None:
         assert shared.source is not None

@@ -160,6 +160,7 @@ def _run(args: argparse.Namespace) -> int:
     options = dict(
         data_dir=args.data_dir, start=args.start, end=args.end, cache_dir=args.cache_dir,
         seed=args.seed, placebos=args.placebos, null=args.null,
+        paths=bool(args.output) or args.format == "html",  # the event-time path is drawn, never printed
     )
     with _executor(args) as executor:
         try:

@@ -22,8 +22,12 @@ import yaml
 from pydantic import BaseModel, ConfigDict, Field, PrivateAttr, ValidationError, field_validator, model_validator
 from pydantic_core import PydanticCustomError
 
-from eventstudy.errors import ConfigError, EventStudyError, Location, did_you_mean
+from eventstudy.conditions import parse, resolve
+from eventstudy.errors import ConfigError, EventStudyError, Location, UnknownNameError, did_you_mean
+from eventstudy.evaluators import EVALUATORS, UNIVERSE, Evaluator, EvaluatorSpec
+from eventstudy.inference.samplers import SAMPLERS
 from eventstudy.periods import Gap, parse_gap, pydantic_parser
+from eventstudy.providers import PROVIDERS
 
 __all__ = [
     "BaselineSpec",
@@ -35,6 +39,7 @@ __all__ = [
     "UniverseSpec",
     "SweepAxisSpec",
     "Study",
+    "resolve_evaluators",
     "WindowSpec",
     "load_study",
     "parse_study",
@@ -139,8 +144,6 @@ class DataSpec(_Model):
     def _known_provider(cls, value: str | None) -> str | None:
         if value is None:
             return value
-        from eventstudy.providers import PROVIDERS
-
         if value not in PROVIDERS:
             raise PydanticCustomError(
                 "unknown_provider",
@@ -236,15 +239,6 @@ class StatisticsSpec(_Model):
         if isinstance(value, dict) and None in value:
             value = {("null" if k is None else k): v for k, v in value.items()}
         return value
-
-
-@dataclass(frozen=True)
-class EvaluatorSpec:
-    """One entry of ``evaluate:``: the evaluator's registered name and its validated params."""
-
-    name: str
-    params: BaseModel
-    loc: Loc
 
 
 class Study(_Model):
@@ -373,9 +367,6 @@ def parse_study(text: str, *, path: str | Path | None = None) -> Study:
 def _check_semantics(study: Study, source: SourceMap) -> None:
     """What the schema cannot say: plug-ins, the condition, the evaluators and their assets."""
     load_plugins(study.plugins, source)
-    from eventstudy.conditions import parse, resolve
-    from eventstudy.evaluators import resolve_evaluators
-
     if not study.series and study.universe is None:
         raise ConfigError("'series' must name at least one series (or the study needs a 'universe')", location=source.location(("series",)))
     try:
@@ -389,8 +380,6 @@ def _check_semantics(study: Study, source: SourceMap) -> None:
             resolve(parse(base.when), list(study.series), universe=study.universe is not None)
         except EventStudyError as exc:
             raise source.anchor_in_scalar(exc, ("statistics", "baseline", "when")) from None
-    from eventstudy.inference.samplers import SAMPLERS
-
     if study.statistics.null not in SAMPLERS:
         null = study.statistics.null
         raise ConfigError(
@@ -487,3 +476,49 @@ def validate_params(model: type[BaseModel], params: Any, source: SourceMap, loc:
         return model.model_validate(params if params is not None else {})
     except ValidationError as exc:
         raise _schema_error(exc, source, prefix=loc, model=model) from None
+
+
+def resolve_evaluators(study: Study, source: SourceMap) -> list[EvaluatorSpec]:
+    """Validate each ``evaluate:`` entry: known name, valid params, known assets."""
+    specs: list[EvaluatorSpec] = []
+    for i, entry in enumerate(study.evaluate):
+        loc: tuple[str | int, ...] = ("evaluate", i)
+        if len(entry) != 1:
+            raise ConfigError(
+                f"each entry of 'evaluate' names one evaluator, found {len(entry)} keys",
+                location=source.location(loc),
+                hint="write e.g. '- forward_returns: {assets: [SPX], horizons: [1m]}'",
+            )
+        (name, params), = entry.items()
+        try:
+            cls = EVALUATORS.get(str(name))
+        except UnknownNameError as exc:
+            exc.location = source.location((*loc, name), key=True)
+            raise
+        validated = validate_params(cls.Params, params, source, (*loc, name))
+        evaluator = cls(validated)
+        _check_assets(evaluator, study, source, (*loc, name))
+        specs.append(EvaluatorSpec(name=cls.name, params=validated, loc=(*loc, name)))
+    return specs
+
+
+def _check_assets(evaluator: Evaluator, study: Study, source: SourceMap, loc: tuple[str | int, ...]) -> None:
+    for field_name in evaluator.asset_fields:
+        value = getattr(evaluator.params, field_name, None)
+        items = [value] if isinstance(value, str) else list(value or [])
+        for j, asset in enumerate(items):
+            if asset == UNIVERSE and study.universe is not None:
+                continue
+            if asset == UNIVERSE:
+                raise UnknownNameError(
+                    f"{field_name!r} is needed: this study has no universe for it to default to",
+                    location=source.location(loc),
+                    hint=f"list series declared under 'series:': {', '.join(study.series)}",
+                )
+            if asset not in study.series:
+                where = (*loc, field_name) if isinstance(value, str) else (*loc, field_name, j)
+                raise UnknownNameError(
+                    f"unknown series {asset!r} in {field_name!r}{did_you_mean(asset, study.series)}",
+                    location=source.location(where),
+                    hint=f"assets must be series declared under 'series:': {', '.join(study.series)}",
+                )

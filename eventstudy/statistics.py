@@ -9,10 +9,10 @@ formatting is the report layer's job.
 from __future__ import annotations
 
 import math
+from statistics import NormalDist
 
 import numpy as np
 import polars as pl
-from scipy import stats
 
 __all__ = ["CELL", "SUMMARY_COLUMNS", "mean_band", "summarize", "summary_with_baseline"]
 
@@ -91,7 +91,7 @@ def mean_band(outcomes: pl.DataFrame, level: float = 0.95, reps: int = 2000, see
             highs.append(None)
             continue
         if x.size > 10_000:
-            half = float(stats.norm.ppf(1 - tail)) * float(x.std(ddof=1)) / math.sqrt(x.size)
+            half = NormalDist().inv_cdf(1 - tail) * float(x.std(ddof=1)) / math.sqrt(x.size)
             lows.append(float(x.mean()) - half)
             highs.append(float(x.mean()) + half)
             continue

@@ -10,15 +10,28 @@ A grid axis is written ``NAME=v1,v2,...`` (``--grid`` on the command line, or a
   e.g. ``when#2=150,200`` for the 200 of ``SPX > SPX sma(200)`` when it is the second;
 * any other key path of the study file, e.g. ``trigger`` or ``window.start``.
 
-Features and evaluator outcomes are computed once for the whole grid
-(:func:`eventstudy.study.prepare`); each cell only re-evaluates its condition, events and
-statistics. A universe study's grid reads its data once and runs each cell's symbol
-blocks, with every cell's placebos on one joint null (:mod:`eventstudy.sweep_universe`). The cells are independent, so an executor (:mod:`eventstudy.executor`) can
-run them on a local process pool or a Dask cluster, with the same ledger. Every cell's placebo draws use the same seed, so the best cell can be judged
-against the best a grid of pure chance produces: White's Reality Check, Hansen's SPA and
-Romano-Wolf step-down p-values (:mod:`eventstudy.inference.snooping`). With
-``confirm_from``, cells are ranked on the period before that date only, and the best are
-then reported on the period from it: the held-out confirmation.
+A grid may vary what the engine evaluates on a prepared panel (the condition and its
+numbers, the trigger, the declustering, the window); an axis that would change what is
+prepared (the series, the universe, the data, the evaluators) or how it is tested (the
+statistics) is refused, never silently ignored.
+
+The data is read and the panel prepared once for the whole grid, with every cell's
+condition (:func:`eventstudy.study.prepare` for named series,
+:func:`eventstudy.universe.prepare_universe` for a universe, whose blocks find every
+condition in one pass); each cell then only runs the engine's events and statistics
+(:mod:`eventstudy.engine`). The cells are independent, so an executor
+(:mod:`eventstudy.executor`) can run them on a local process pool or a Dask cluster, with
+the same ledger.
+
+Every cell's placebos come from one joint null, so the best cell can be judged against
+the best a grid of pure chance produces: White's Reality Check, Hansen's SPA and
+Romano-Wolf step-down p-values (:mod:`eventstudy.inference.snooping`). For named series
+every cell's placebo banks are drawn with the same seed (row-aligned); for a universe the
+'dates' null draws from uniforms keyed by (placebo, day, symbol)
+(:func:`~eventstudy.inference.panel.keyed_uniform`), so cells that share events share
+their placebo values. With ``confirm_from``, cells are ranked on the period before that
+date only, and the best are then reported on the period from it: the held-out
+confirmation.
 """
 
 from __future__ import annotations
@@ -26,9 +39,10 @@ from __future__ import annotations
 import copy
 import datetime as dt
 import itertools
+import math
 import re
-from collections.abc import Sequence
-from dataclasses import dataclass, field, replace
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
@@ -36,15 +50,24 @@ import numpy as np
 import polars as pl
 import yaml
 
-from eventstudy.conditions import Compare, Neg, Number, parse, to_text, walk
-from eventstudy.conditions.tokens import TokenType, tokenize
-from eventstudy.config import Study, parse_study
 from eventstudy import progress
+from eventstudy.conditions import Compare, Neg, Number, parse, resolve, to_text, walk
+from eventstudy.conditions.tokens import TokenType, tokenize
+from eventstudy.config import StatisticsSpec, Study, parse_study
+from eventstudy.engine import evaluate, raw_events
 from eventstudy.errors import ConfigError, EventStudyError, did_you_mean
 from eventstudy.executor import Executor, SerialExecutor
-from eventstudy.study import PreparedData, StudyResult, _statistics, evaluate, prepare
+from eventstudy.inference.design import panel_design
+from eventstudy.inference.multiple import maxstat_stepdown
+from eventstudy.inference.panel import CellMoments, Draws, keyed_uniform, symbol_keys
+from eventstudy.inference.placebo import STATISTICS, placebo_test
+from eventstudy.inference.timeseries import draw_banks
+from eventstudy.inference.snooping import reality_check, spa_test
+from eventstudy.panel import Panel, window_mask
+from eventstudy.study import prepare, statistics_with
+from eventstudy.universe import load_universe, prepare_universe, with_sources
 
-__all__ = ["Axis", "SweepResult", "parse_axis", "run_sweep"]
+__all__ = ["Axis", "Grid", "SweepResult", "cell_tests", "parse_axis", "run_sweep"]
 
 
 @dataclass(frozen=True)
@@ -157,6 +180,27 @@ def _apply(raw: dict[str, Any], axis: Axis, value: str) -> None:
     target[path[-1]] = yaml.safe_load(value) if path[-1] not in ("gap",) else value
 
 
+VARIABLE = ("when", "trigger", "decluster", "window", "name", "description")
+"""Top-level keys a grid may vary: what the engine evaluates on the prepared panel."""
+
+
+def _check_axis(axis: Axis, universe: bool) -> None:
+    """Refuse an axis the sweep cannot apply cell by cell (module docstring)."""
+    name = axis.name
+    if name.lower().endswith(" threshold") or re.fullmatch(r"when#\d+", name) or name in ("gap", "mode"):
+        return
+    top = name.split(".", 1)[0]
+    if top in VARIABLE:
+        return
+    kind = "a universe sweep" if universe else "a sweep"
+    raise ConfigError(
+        f"{kind} cannot vary {top!r} (grid axis {name!r}): the grid's data, features and outcomes are prepared "
+        "once and tested on one joint null, so every cell shares its series, universe, data, evaluators and statistics",
+        hint="sweep the condition's numbers ('X threshold', 'when#N'), 'when', 'gap', 'mode', 'trigger' or the window; "
+        "run other variants as separate studies",
+    )
+
+
 def _cell_study(study: Study, axes: Sequence[Axis], values: Sequence[str]) -> Study:
     raw = copy.deepcopy(study.raw)
     for axis, value in zip(axes, values):
@@ -179,44 +223,31 @@ def run_sweep(
     confirm_from: dt.date | None = None,
     top: int = 5,
     executor: Executor | None = None,
-    **overrides: Any,
+    **overrides: object,
 ) -> SweepResult:
     """Run every combination of ``axes`` on ``study``; see the module docstring.
 
     ``executor`` runs the grid cells (:mod:`eventstudy.executor`); None runs them one
     after the other in this process. The data is read and prepared here, once; each
-    worker receives the prepared frames once and evaluates the cells it is given. The
+    worker receives the prepared panel once and evaluates the cells it is given. The
     ledger is the same whichever executor runs the cells.
     """
-    from eventstudy.inference.multiple import maxstat_stepdown
-    from eventstudy.inference.placebo import STATISTICS
-    from eventstudy.inference.snooping import reality_check, spa_test
-
     if not axes:
         raise ConfigError("a sweep needs at least one grid axis", hint="e.g. --grid 'gap=10,21cd,42'")
     if statistic not in STATISTICS:
         raise ConfigError(f"unknown statistic {statistic!r}{did_you_mean(statistic, STATISTICS)}", hint=f"valid: {', '.join(STATISTICS)}")
-    settings = _statistics(study, overrides)
+    for axis in axes:
+        _check_axis(axis, study.universe is not None)
+    settings = statistics_with(study, overrides)
     if settings.placebos < 99:
         raise ConfigError("a sweep needs placebos (at least 99) for its snooping control", hint="set --placebos 2000 or more")
     combos = list(itertools.product(*[a.values for a in axes]))
     cells = [_cell_study(study, axes, combo) for combo in combos]
     end = (confirm_from - dt.timedelta(days=1)) if confirm_from else None
-    if study.universe is not None:  # data read once; each cell's blocks, events and joint-null draws
-        from eventstudy.sweep_universe import UniverseGrid, check_universe_cells, universe_cell_tests
-        from eventstudy.universe import load_universe
-
-        check_universe_cells(study, cells, [a.name for a in axes])
-        shared: Any = UniverseGrid.prepare(study, cells, load_universe(study, data_dir=data_dir), settings, statistic, end)
-        cell_tests: Any = universe_cell_tests
-        tests_for = shared.tests
-    else:
-        prepared = prepare(study, data_dir=data_dir, conditions=[c.when for c in cells])
-        shared, cell_tests = _Grid(_tested_only(prepared), settings, statistic, end), _cell_tests
-        tests_for = _confirmation(prepared, settings)
+    grid = Grid(_prepare(study, cells, data_dir), settings, statistic, end)
 
     rows, z_obs, z_null = [], [], []
-    cell_results = (executor or SerialExecutor()).imap(cell_tests, cells, shared=shared)
+    cell_results = (executor or SerialExecutor()).imap(cell_tests, cells, shared=grid)
     for combo, (cell_rows, cell_z, cell_null) in progress.track(zip(combos, cell_results), "sweep: grid cells", total=len(combos)):
         rows += [{**{a.name: v for a, v in zip(axes, combo)}, **row} for row in cell_rows]
         z_obs += cell_z
@@ -239,60 +270,116 @@ def run_sweep(
     verdict["best"] = ranked.row(0, named=True) if ranked.height else None
     confirmation = pl.DataFrame()
     if confirm_from is not None and ranked.height:
+        tests_for: Callable[[Study, dt.date], pl.DataFrame] = lambda cell, start: evaluate(  # noqa: E731
+            grid.panel, cell, start=start, end=cell.window.end, statistics=settings
+        ).tests
         confirmation = _confirm(tests_for, cells, combos, axes, ranked.head(top), confirm_from)
     return SweepResult(ledger=ledger, verdict=verdict, confirmation=confirmation, axes=tuple(axes))
 
 
-@dataclass(frozen=True)
-class _Grid:
-    """What every cell of a sweep shares (sent to each worker once)."""
+def _prepare(study: Study, cells: list[Study], data_dir: str | Path | None) -> Panel:
+    """The grid's panel: read once, features and outcomes once, every cell's condition."""
+    if study.universe is None:
+        panel = prepare(study, data_dir=data_dir, conditions=[c.when for c in cells], paths=False)
+        return panel.only(panel.measures.tested)
+    given = load_universe(study, data_dir=data_dir)
+    conditions = list(dict.fromkeys((c.when, c.trigger) for c in cells))
+    panel = prepare_universe(study, given.prices, given.symbols, stocks=given.stocks, panel_file=given.panel_file, conditions=conditions)
+    return with_sources(panel, given).only(panel.measures.tested)
 
-    prepared: PreparedData
-    settings: Any
+
+@dataclass
+class Grid:
+    """What every cell of a sweep shares (sent to each worker once): the prepared panel
+    (tested cells only), the settings, the ranked statistic and the end of the period."""
+
+    panel: Panel
+    settings: StatisticsSpec
     statistic: str
     end: dt.date | None
+    _moments: dict[tuple[dt.date | None, dt.date | None], list[CellMoments]] = field(default_factory=dict, repr=False)
+
+    def moments(self, start: dt.date | None, end: dt.date | None, window: np.ndarray) -> list[CellMoments]:
+        """A universe's baseline moments over a window (computed once per window)."""
+        if (start, end) not in self._moments:
+            self._moments[(start, end)] = [CellMoments.of(v, window) for v in self.panel.values]
+        return self._moments[(start, end)]
 
 
-def _tested_only(prepared: PreparedData) -> PreparedData:
-    """``prepared`` without the outcomes no test uses (the implicit chart path): the cells
-    only test, and the path is ~90% of the rows, so this is what workers need to receive."""
-    tested = pl.col("measure").is_in(prepared.measures["tested"])
-    return replace(prepared, all_outcomes=prepared.all_outcomes.filter(tested))
-
-
-def _cell_tests(grid: _Grid, cell: Study) -> tuple[list[dict[str, Any]], list[float], list[np.ndarray]]:
+def cell_tests(grid: Grid, cell: Study) -> tuple[list[dict[str, Any]], list[float], list[np.ndarray]]:
     """One grid cell: its ledger rows (without the axis values), and per row the
     studentized statistic and its placebo draws, for the grid-wide snooping control.
 
     Module-level, so an executor can send it to worker processes.
     """
-    from eventstudy.inference.design import event_design
-    from eventstudy.inference.placebo import STATISTICS
-    from eventstudy.inference.significance import draw_banks
-
-    settings, statistic = grid.settings, grid.statistic
-    stat = STATISTICS[statistic]
-    no_tests = settings.model_copy(update={"placebos": 0})
-    result = evaluate(grid.prepared, cell, end=grid.end or cell.window.end, statistics=no_tests)
-    tested = _tested_part(result)
-    design = event_design(tested)
-    banks = draw_banks(design, settings.placebos, settings.seed, settings.null)
+    panel, settings, stat = grid.panel, grid.settings, STATISTICS[grid.statistic]
+    start, end = cell.window.start, grid.end or cell.window.end
+    window = window_mask(panel.days, start, end)
+    kept = raw_events(panel, panel.hits_for(cell.when, cell.trigger), window, cell).filter("kept")
+    s_idx, d_idx = kept["_s"].to_numpy().astype(np.int64), kept["_d"].to_numpy().astype(np.int64)
+    universe = panel.kind == "universe"
+    condition = to_text(resolve(parse(cell.when), list(cell.series), universe=universe))
+    if universe:
+        nulls = _dates_nulls(panel, s_idx, d_idx, window, settings, stat)
+        moments = grid.moments(start, end, window)
+    else:
+        design = panel_design(panel.values, panel.cells, panel.days, window, d_idx, cell.decluster)
+        banks = draw_banks(design, settings.placebos, settings.seed, settings.null)
     rows, z_obs, z_null = [], [], []
-    for c, info in enumerate(design.cells.iter_rows(named=True)):
-        events = design.cell_events(c)
-        bank = banks[c]
-        frame = design.values[c, design.frame(c)]
-        baseline = float(stat(frame)) if frame.size else np.nan
-        if bank is None:
-            observed, null = np.nan, np.full(settings.placebos, np.nan)
+    for c, info in enumerate(panel.cells.select("measure", "asset", "horizon", "horizon_days").iter_rows(named=True)):
+        if universe:
+            x = panel.values[c][s_idx, d_idx].astype(np.float64)
+            events = x[~np.isnan(x)]
+            baseline = _panel_baseline(moments[c], grid.statistic)
+            null = nulls[c]
         else:
-            observed = float(stat(design.values[c, events]))
-            null = stat(design.values[c][bank])
-        row, z, zn = ledger_row(cell, result.condition, info, int(events.size), statistic, observed, baseline, null)
+            mine = design.cell_events(c)
+            events = design.values[c, mine]
+            frame = design.values[c, design.frame(c)]
+            baseline = float(stat(frame)) if frame.size else math.nan
+            null = stat(design.values[c][banks[c]]) if banks[c] is not None else np.full(settings.placebos, np.nan)
+        observed = float(stat(events)) if events.size else math.nan
+        row, z, zn = ledger_row(cell, condition, info, int(events.size), grid.statistic, observed, baseline, null)
         rows.append(row)
         z_obs.append(z)
         z_null.append(zn)
     return rows, z_obs, z_null
+
+
+def _panel_baseline(moments: CellMoments, statistic: str) -> float:
+    if not moments.base.n:
+        return math.nan
+    return float(moments.median) if statistic == "median" else float(moments.base.mean(statistic))
+
+
+DRAWS_PER_CHUNK = 4_000_000
+"""Placebo values drawn at once per cell (placebos x events): bounds the memory of a
+universe cell's null whatever its number of events."""
+
+
+def _dates_nulls(panel: Panel, s_idx: np.ndarray, d_idx: np.ndarray, window: np.ndarray, settings: StatisticsSpec, stat: Any) -> list[np.ndarray]:
+    """Per cell, the statistic on ``placebos`` 'dates' placebo sets: each complete event's
+    symbol redrawn among those with a value on its day, from uniforms keyed by
+    (placebo, day, symbol), so cells that share events share their draws."""
+    day_keys = panel.days.astype(np.int64)[d_idx]
+    name_keys = symbol_keys(panel.symbols)[s_idx] if s_idx.size else np.zeros(0, dtype=np.uint64)
+    out = []
+    for values in panel.values:
+        x = values[s_idx, d_idx]
+        complete = np.flatnonzero(~np.isnan(x))
+        mine = complete[np.argsort(d_idx[complete], kind="stable")]  # grouped by day for the sampler
+        if not mine.size:
+            out.append(np.full(settings.placebos, np.nan))
+            continue
+        sampler = Draws(values, d_idx[mine], window, axis=0)
+        null = np.empty(settings.placebos)
+        chunk = max(1, DRAWS_PER_CHUNK // mine.size)
+        for first in range(0, settings.placebos, chunk):
+            size = min(chunk, settings.placebos - first)
+            uniform = keyed_uniform(settings.seed, size, day_keys[mine], name_keys[mine], first=first)
+            null[first : first + size] = stat(sampler.draw(uniform).astype(np.float64))
+        out.append(null)
+    return out
 
 
 def ledger_row(
@@ -300,8 +387,6 @@ def ledger_row(
 ) -> tuple[dict[str, Any], float, np.ndarray]:
     """One ledger row (without the axis values), its studentized statistic ``z`` and the
     placebo draws on the same scale, for the grid-wide snooping control."""
-    from eventstudy.inference.placebo import placebo_test
-
     test = placebo_test(np.array([observed]), null[None, :])
     sd = test.null_std[0]
     z = (observed - test.null_mean[0]) / sd if sd and sd > 0 else np.nan
@@ -322,18 +407,8 @@ def ledger_row(
     return row, z, z_null
 
 
-def _tested_part(result: StudyResult) -> StudyResult:
-    tested = pl.col("measure").is_in(result.tested_measures)
-    return replace(result, outcomes=result.outcomes.filter(tested), baseline_outcomes=result.baseline_outcomes.filter(tested))
-
-
-def _confirmation(prepared: PreparedData, settings: Any) -> Any:
-    """A cell's significance table on a period, from the grid's prepared data."""
-    return lambda cell, start: evaluate(prepared, cell, start=start, end=cell.window.end, statistics=settings).tests
-
-
 def _confirm(
-    tests_for: Any,
+    tests_for: Callable[[Study, dt.date], pl.DataFrame],
     cells: list[Study],
     combos: list[tuple[str, ...]],
     axes: Sequence[Axis],

@@ -40,7 +40,7 @@ def test_keyed_uniforms_are_uniform_independent_and_a_function_of_their_keys() -
 
 
 def test_each_cell_matches_its_own_run_and_the_snooping_tests_hold(folder: Path, monkeypatch: pytest.MonkeyPatch) -> None:
-    import eventstudy.sweep_universe as module
+    import eventstudy.sweep as module
 
     study = study_for(folder)
     axes = [parse_axis("MKT drawdown threshold=0.5%,1%,2%"), parse_axis("gap=3,8")]
@@ -71,21 +71,19 @@ def test_each_cell_matches_its_own_run_and_the_snooping_tests_hold(folder: Path,
 def test_cells_sharing_events_share_placebo_values(folder: Path) -> None:
     """Two grid values that select the same events get the same null, draw for draw (a
     stream per cell would make them independent and the max-statistic too severe)."""
-    from eventstudy.sweep_universe import UniverseGrid, universe_cell_tests
-    from eventstudy.sweep import _cell_study
-    from eventstudy.universe import load_universe
+    from eventstudy.sweep import Grid, _cell_study, _prepare, cell_tests
 
     study = study_for(folder)
     settings = study.statistics.model_copy(update={"placebos": 200})
     axis = parse_axis("gap=3,3cd,8")
     cells = [_cell_study(study, [axis], (v,)) for v in axis.values]
-    grid = UniverseGrid.prepare(study, cells, load_universe(study, data_dir=folder), settings, "mean", None)
-    assert len(grid.condition_of) == 1  # one condition: one set of hits for the three cells
-    (rows_a, z_a, null_a), (rows_b, _, null_b), (rows_c, _, null_c) = (universe_cell_tests(grid, cell) for cell in cells)
+    grid = Grid(_prepare(study, cells, folder), settings, "mean", None)
+    assert len(grid.panel.hits) == 1  # one condition: one set of hits for the three cells
+    (rows_a, z_a, null_a), (rows_b, _, null_b), (rows_c, _, null_c) = (cell_tests(grid, cell) for cell in cells)
     assert [r["n"] for r in rows_a] != [r["n"] for r in rows_c]  # a longer gap keeps fewer events
     for a, c in zip(null_a, null_c):  # ... which overlap, so their nulls correlate strongly
         assert np.corrcoef(a, c)[0, 1] > 0.5
-    repeat = universe_cell_tests(grid, cells[0])
+    repeat = cell_tests(grid, cells[0])
     assert all(np.array_equal(a, b) for a, b in zip(null_a, repeat[2]))  # reproducible
     assert rows_b[0]["condition"] == rows_a[0]["condition"]
 

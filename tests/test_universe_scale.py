@@ -64,6 +64,12 @@ def study_for(folder: Path, panel_file: str = "panel.csv", **choices: str) -> ev
     return eventstudy.load_study(folder / "study.yaml")
 
 
+def hits(panel):
+    """The study's own condition's hits (the panel holds one set per condition prepared)."""
+    (only,) = panel.hits.values()
+    return only
+
+
 def arrays(study: eventstudy.Study, folder: Path) -> object:
     from eventstudy.data import load_prices_any
     from eventstudy.universe import universe_symbols
@@ -97,7 +103,7 @@ def test_evaluator_panel_paths_equal_the_long_frame_path(tmp_path: Path, seed: i
     for (fa, ra), (fb, rb) in zip(fast.pending, slow.pending):
         np.testing.assert_array_equal(fa, fb)
         np.testing.assert_array_equal(ra, rb)
-    np.testing.assert_array_equal(fast.hit_flat, slow.hit_flat)
+    np.testing.assert_array_equal(hits(fast).flat, hits(slow).flat)
 
 
 def reference_edges(frame: pl.DataFrame, market_days: set[dt.date], mkt_dd: dict[dt.date, float]) -> set[tuple[str, dt.date]]:
@@ -126,7 +132,7 @@ def test_edge_trigger_is_per_symbol(tmp_path: Path) -> None:
     study = study_for(tmp_path, trigger="edge")
     data = arrays(study, tmp_path)
     n_days = len(data.days)
-    got = {(data.symbols[f // n_days], data.days[f % n_days].astype(dt.date)) for f in data.hit_flat}
+    got = {(data.symbols[f // n_days], data.days[f % n_days].astype(dt.date)) for f in hits(data).flat}
     assert got == reference_edges(frame, set(mkt_dd), mkt_dd) and got
 
 
@@ -188,11 +194,11 @@ def test_a_process_pool_gives_the_serial_result(tmp_path: Path, monkeypatch: pyt
     with get_executor("processes", workers=2) as executor:
         pooled = prepare_universe(study, market, symbols, panel_file=tmp_path / "panel.parquet", block_rows=150, executor=executor)
         assert executor.submitted > 1  # the blocks did go to the workers
-    np.testing.assert_array_equal(pooled.hit_flat, serial.hit_flat)
+    np.testing.assert_array_equal(hits(pooled).flat, hits(serial).flat)
     np.testing.assert_array_equal(pooled.present, serial.present)
     for a, b in zip(pooled.values, serial.values):
         np.testing.assert_array_equal(a, b)
-    assert pooled.values_frame.equals(serial.values_frame)
+    assert hits(pooled).values.equals(hits(serial).values)
 
 
 @settings(max_examples=150, deadline=None)

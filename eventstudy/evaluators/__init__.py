@@ -25,7 +25,7 @@ from __future__ import annotations
 from abc import ABC, abstractmethod
 from collections.abc import Mapping
 from dataclasses import dataclass, field
-from typing import TYPE_CHECKING, Annotated, ClassVar, NamedTuple
+from typing import Annotated, ClassVar, NamedTuple
 
 import numpy as np
 import polars as pl
@@ -35,9 +35,8 @@ from pydantic_core import PydanticCustomError
 from eventstudy.errors import ConfigError, UnknownNameError, did_you_mean
 from eventstudy.periods import Horizon, parse_horizon, pydantic_parser
 from eventstudy.registry import Registry
+from eventstudy.result import Measure
 
-if TYPE_CHECKING:
-    from eventstudy.config import EvaluatorSpec, SourceMap, Study
 
 __all__ = [
     "EVALUATORS",
@@ -49,9 +48,9 @@ __all__ = [
     "PanelCell",
     "Params",
     "UNIVERSE",
+    "EvaluatorSpec",
     "build_evaluators",
     "empty_outcomes",
-    "resolve_evaluators",
     "to_outcomes",
 ]
 
@@ -219,6 +218,12 @@ class Evaluator(ABC):
         """A title for a measure this evaluator produces (reports use it as a heading)."""
         return self.description
 
+    def measure_entry(self, measure: str) -> Measure:
+        """The catalog entry of ``measure`` (unit, title, shown in the table, tested)."""
+        return Measure(
+            measure, self.name, unit=self.units.get(measure, "fraction"), title=self.describe(measure), table=self.table, tested=self.tested
+        )
+
     def panel(self, block: PanelBlock) -> list[PanelCell] | None:
         """Optional fast path for universe studies: this evaluator's cells over every row
         of a block of symbols, as numpy arrays. ``None`` (the default) means "not
@@ -234,52 +239,14 @@ class Evaluator(ABC):
 EVALUATORS: Registry[type[Evaluator]] = Registry("evaluator", entry_point_group="eventstudy.evaluators")
 
 
-def resolve_evaluators(study: Study, source: SourceMap) -> list[EvaluatorSpec]:
-    """Validate each ``evaluate:`` entry: known name, valid params, known assets."""
-    from eventstudy.config import EvaluatorSpec, validate_params
+@dataclass(frozen=True)
+class EvaluatorSpec:
+    """One entry of a study's ``evaluate:``: the evaluator's registered name, its validated
+    params, and where it is in the study file."""
 
-    specs: list[EvaluatorSpec] = []
-    for i, entry in enumerate(study.evaluate):
-        loc: tuple[str | int, ...] = ("evaluate", i)
-        if len(entry) != 1:
-            raise ConfigError(
-                f"each entry of 'evaluate' names one evaluator, found {len(entry)} keys",
-                location=source.location(loc),
-                hint="write e.g. '- forward_returns: {assets: [SPX], horizons: [1m]}'",
-            )
-        (name, params), = entry.items()
-        try:
-            cls = EVALUATORS.get(str(name))
-        except UnknownNameError as exc:
-            exc.location = source.location((*loc, name), key=True)
-            raise
-        validated = validate_params(cls.Params, params, source, (*loc, name))
-        evaluator = cls(validated)
-        _check_assets(evaluator, study, source, (*loc, name))
-        specs.append(EvaluatorSpec(name=cls.name, params=validated, loc=(*loc, name)))
-    return specs
-
-
-def _check_assets(evaluator: Evaluator, study: Study, source: SourceMap, loc: tuple[str | int, ...]) -> None:
-    for field_name in evaluator.asset_fields:
-        value = getattr(evaluator.params, field_name, None)
-        items = [value] if isinstance(value, str) else list(value or [])
-        for j, asset in enumerate(items):
-            if asset == UNIVERSE and study.universe is not None:
-                continue
-            if asset == UNIVERSE:
-                raise UnknownNameError(
-                    f"{field_name!r} is needed: this study has no universe for it to default to",
-                    location=source.location(loc),
-                    hint=f"list series declared under 'series:': {', '.join(study.series)}",
-                )
-            if asset not in study.series:
-                where = (*loc, field_name) if isinstance(value, str) else (*loc, field_name, j)
-                raise UnknownNameError(
-                    f"unknown series {asset!r} in {field_name!r}{did_you_mean(asset, study.series)}",
-                    location=source.location(where),
-                    hint=f"assets must be series declared under 'series:': {', '.join(study.series)}",
-                )
+    name: str
+    params: BaseModel
+    loc: tuple[str | int, ...]
 
 
 _horizon = pydantic_parser(parse_horizon, Horizon, "bad_horizon")

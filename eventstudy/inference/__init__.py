@@ -8,28 +8,45 @@ binomial and Newey-West companions (:mod:`.classical`), the effective sample siz
 minimum detectable effect (:mod:`.power`), and :mod:`.calibration`, which measures the
 rejection rates of every test on the study's own data.
 
+The names below load on first use: importing one sampler does not import scipy.
+
 >>> import eventstudy
 >>> from eventstudy.inference import InferenceSettings, significance
 >>> result = eventstudy.run("configs/spx_rut.yaml", data_dir="../shared/data")  # doctest: +SKIP
 >>> significance(result, InferenceSettings())  # doctest: +SKIP
 """
 
-from eventstudy.inference.calibration import calibrate
-from eventstudy.inference.design import EventDesign, event_design
-from eventstudy.inference.samplers import SAMPLERS, Calendar, CircularSampler, MatchedSampler, PlaceboSampler, RunsSampler
-from eventstudy.inference.significance import SIGNIFICANCE_SCHEMA, InferenceSettings, significance
+from __future__ import annotations
 
-__all__ = [
-    "SAMPLERS",
-    "SIGNIFICANCE_SCHEMA",
-    "Calendar",
-    "CircularSampler",
-    "EventDesign",
-    "InferenceSettings",
-    "MatchedSampler",
-    "PlaceboSampler",
-    "RunsSampler",
-    "calibrate",
-    "event_design",
-    "significance",
-]
+import importlib
+from typing import Any
+
+_LAZY = {
+    "calibrate": "eventstudy.inference.calibration",
+    "EventDesign": "eventstudy.inference.design",
+    "event_design": "eventstudy.inference.design",
+    "SAMPLERS": "eventstudy.inference.samplers",
+    "Calendar": "eventstudy.inference.samplers",
+    "CircularSampler": "eventstudy.inference.samplers",
+    "MatchedSampler": "eventstudy.inference.samplers",
+    "PlaceboSampler": "eventstudy.inference.samplers",
+    "RunsSampler": "eventstudy.inference.samplers",
+    "SIGNIFICANCE_SCHEMA": "eventstudy.inference.timeseries",
+    "InferenceSettings": "eventstudy.inference.timeseries",
+    "significance": "eventstudy.inference.timeseries",
+}
+
+__all__ = sorted(_LAZY)
+
+
+def __getattr__(name: str) -> Any:
+    module = _LAZY.get(name)
+    if module is None:
+        raise AttributeError(f"module 'eventstudy.inference' has no attribute {name!r}")
+    value = getattr(importlib.import_module(module), name)
+    globals()[name] = value
+    return value
+
+
+def __dir__() -> list[str]:
+    return sorted(set(globals()) | set(__all__))

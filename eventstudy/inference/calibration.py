@@ -49,8 +49,8 @@ from eventstudy.inference.classical import (
 from eventstudy.inference.design import EventDesign, event_design
 from eventstudy.inference.placebo import STATISTICS
 from eventstudy.inference.samplers import SAMPLERS, CircularSampler, PlaceboSampler, RunsSampler
-from eventstudy.inference.significance import InferenceSettings
-from eventstudy.study import StudyResult
+from eventstudy.inference.timeseries import InferenceSettings
+from eventstudy.result import StudyResult
 
 __all__ = ["CALIBRATION_LEVELS", "CALIBRATION_TESTS", "calibrate"]
 

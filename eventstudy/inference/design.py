@@ -1,4 +1,4 @@
-"""From a :class:`~eventstudy.study.StudyResult` to the arrays the inference runs on.
+"""From a study (its panel, or a :class:`~eventstudy.result.StudyResult`) to the arrays the inference runs on.
 
 The *design* of a study is its window's days (a :class:`Calendar` on the declustering
 rule's clock), one row of outcome values per cell over those days (NaN where the outcome
@@ -17,9 +17,9 @@ import polars as pl
 from eventstudy.events import DeclusterMode
 from eventstudy.inference.samplers import Calendar
 from eventstudy.statistics import CELL
-from eventstudy.study import StudyResult
+from eventstudy.result import StudyResult
 
-__all__ = ["EventDesign", "event_design"]
+__all__ = ["EventDesign", "event_design", "panel_design"]
 
 
 @dataclass(frozen=True)
@@ -90,3 +90,21 @@ def event_design(result: StudyResult, base_mask: np.ndarray | None = None) -> Ev
             raise ValueError(f"`base_mask` must be a boolean mask over the window's {dates.len()} days, got shape {base.shape}")
     mode: DeclusterMode = spec.mode if spec is not None else "after_kept"
     return EventDesign(calendar=calendar, cells=cells, values=values, events=events, base=base, mode=mode)
+
+
+def panel_design(
+    values: list[np.ndarray], cells: pl.DataFrame, days: np.ndarray, window: np.ndarray, kept_days: np.ndarray,
+    study_decluster: object, base_mask: np.ndarray | None = None,
+) -> EventDesign:
+    """The design of a one-row panel: ``values`` (one ``(1, days)`` array per cell), the
+    calendar ``days`` (``datetime64[D]``), the window mask, and the kept events' day
+    indices; ``study_decluster`` the study's :class:`~eventstudy.config.DeclusterSpec` (or None)."""
+    inside = np.flatnonzero(window)
+    dates = pl.Series("date", days[inside]).cast(pl.Date)
+    gap = getattr(study_decluster, "gap", None)
+    calendar = Calendar.build(dates, inside, gap)
+    grid = np.vstack([v[0, inside] for v in values]).astype(np.float64) if values else np.zeros((0, inside.size))
+    events = np.searchsorted(inside, np.sort(kept_days)).astype(np.int64)
+    base = np.ones(inside.size, dtype=bool) if base_mask is None else np.asarray(base_mask, dtype=bool)
+    mode: DeclusterMode = getattr(study_decluster, "mode", "after_kept")
+    return EventDesign(calendar=calendar, cells=cells.select(CELL), values=grid, events=events, base=base, mode=mode)

@@ -42,10 +42,13 @@ from eventstudy import progress
 from eventstudy.inference.multiple import benjamini_hochberg, holm, maxstat_stepdown
 from eventstudy.inference.placebo import placebo_test
 from eventstudy.inference.power import NEFF_WARNING, effective_sample_size, minimum_detectable_effect
-from eventstudy.inference.significance import SIGNIFICANCE_SCHEMA
+from eventstudy.conditions import SELF, parse, required_features, resolve
+from eventstudy.config import StatisticsSpec, Study
+from eventstudy.inference.timeseries import SIGNIFICANCE_SCHEMA
+from eventstudy.panel import Panel
 
 __all__ = [
-    "MAX_DRAWS", "PANEL_SCHEMA", "CellMoments", "Draws", "Moments", "calendar_time", "clustered_t", "keyed_uniform", "panel_significance",
+    "CALENDAR_NOTE", "calibration_warnings", "MAX_DRAWS", "PANEL_SCHEMA", "CellMoments", "Draws", "Moments", "calendar_time", "clustered_t", "keyed_uniform", "panel_significance",
     "placebo_count", "symbol_keys",
 ]
 
@@ -325,18 +328,18 @@ class _Cell:
 
 
 def panel_significance(
-    data: Any, kept: pl.DataFrame, window: np.ndarray, settings: Any, moments: list[CellMoments], timings: dict[str, float] | None = None
+    data: Panel, kept: pl.DataFrame, window: np.ndarray, settings: StatisticsSpec, moments: list[CellMoments], timings: dict[str, float] | None = None
 ) -> pl.DataFrame:
     """The significance table of a universe study (see the module docstring).
 
-    ``data`` is a :class:`~eventstudy.universe.UniverseData`, ``kept`` the kept events
+    ``data`` is a universe's :class:`~eventstudy.panel.Panel`, ``kept`` the kept events
     (``_s``, ``_d``: symbol and day indices), ``window`` the mask of the window's days;
     ``moments`` each cell's :class:`CellMoments` (computed once, for the baseline too).
     """
     rng = np.random.default_rng(settings.seed)
     s_idx, d_idx = kept["_s"].to_numpy().astype(np.int64), kept["_d"].to_numpy().astype(np.int64)
     reps = placebo_count(int(settings.placebos), s_idx.size)
-    table = data.cells.with_row_index("_c").filter(pl.col("measure").is_in(data.measures["tested"]))
+    table = data.cells.with_row_index("_c").filter(pl.col("measure").is_in(data.measures.tested))
     cells: list[_Cell] = []
     for cell in progress.track(table.rows(named=True), "panel moments"):
         values = data.values[cell["_c"]]
@@ -414,7 +417,7 @@ def panel_significance(
 
 
 def _monte_carlo(
-    data: Any, cells: list[_Cell], s_idx: np.ndarray, d_idx: np.ndarray, window: np.ndarray, reps: int, seed: int
+    data: Panel, cells: list[_Cell], s_idx: np.ndarray, d_idx: np.ndarray, window: np.ndarray, reps: int, seed: int
 ) -> dict[Any, Any]:
     """Both nulls by Monte Carlo: placebo b redraws every event's symbol (within its day)
     or day (within its symbol) from the same uniform numbers in every cell."""
@@ -539,7 +542,7 @@ class Draws:
 
 
 def _moment_nulls(
-    data: Any, cells: list[_Cell], s_idx: np.ndarray, d_idx: np.ndarray, window: np.ndarray, rng: np.random.Generator
+    data: Panel, cells: list[_Cell], s_idx: np.ndarray, d_idx: np.ndarray, window: np.ndarray, rng: np.random.Generator
 ) -> dict[Any, Any]:
     """The nulls from their exact moments, for many events.
 
@@ -602,7 +605,7 @@ CORRELATION_SYMBOLS = 512
 estimated for the max-statistic adjustment of the moment-based nulls."""
 
 
-def _null_correlation(data: Any, cells: list[_Cell], d_idx: np.ndarray, window: np.ndarray, name: str, sds: np.ndarray) -> np.ndarray:
+def _null_correlation(data: Panel, cells: list[_Cell], d_idx: np.ndarray, window: np.ndarray, name: str, sds: np.ndarray) -> np.ndarray:
     """Correlation of the cells' placebo statistics under the 'dates' null.
 
     The same symbol is drawn for an event in every cell, so two cells covary through
@@ -645,3 +648,43 @@ def _warning(n: int, n_eff: float) -> str | None:
     if not math.isnan(n_eff) and n_eff < NEFF_WARNING:
         return f"effective sample size {n_eff:.1f} < {NEFF_WARNING:.0f}: the events bunch on few dates with overlapping windows"
     return None
+
+
+CALENDAR_NOTE = (
+    "'Classical p' and 'HAC t' (p_calendar, t_calendar) are the calendar-time portfolio test of the average: each "
+    "day, the stocks with an event in the last h trading days (equally weighted) against all stocks, the mean "
+    "daily excess tested with Newey-West errors; days, not events, are its observations"
+)
+
+
+def calibration_warnings(study: Study, data: Panel) -> list[str]:
+    """What the calibration (benchmarks/calibrate_universe.py: random walks, nothing to
+    find) showed the panel tests get wrong, when it applies to this study: the 'symbols'
+    null under a condition on the stock's own prices, and horizons over three times the
+    declustering gap."""
+    warnings = []
+    node = resolve(parse(study.when), list(study.series), universe=True)
+    if any(r.series == SELF for r in required_features(node)):
+        warnings.append(
+            "warning: the 'symbols' null (p_symbols_null) is not a valid test here: the condition picks each "
+            "stock's days by its own prices, which the null's random days of the same stock are not (on random "
+            "walks with 'close at 52-week high' it rejected in 47% of cases at 1m at the 5% level); read it as a "
+            "description, and the 'dates' null as the test"
+        )
+    spec = study.decluster
+    gap_days = spec.gap.amount * {"td": 1.0, "cd": 5 / 7, "mo": 21.0}[spec.gap.unit] if spec else 0.0
+    tested = data.cells.filter(pl.col("measure").is_in(data.measures.tested))
+    longer = [
+        h for h in tested["horizon"].unique(maintain_order=True).to_list()
+        if tested.filter(pl.col("horizon") == h)["horizon_days"].max() > 3 * gap_days
+    ]
+    if longer:
+        warnings.append(
+            f"warning: at {', '.join(longer)} (over three times the {spec.gap.label if spec else 'missing'} gap) a stock's "
+            "events overlap their forward windows, which the 'dates' null takes as independent: it rejects too "
+            "often there (11.5% at the 5% level for 6m with a 21-day gap, on random walks; 5.5% at 3m); the "
+            "calendar-time portfolio test ('Classical p', p_calendar) holds its level there (4.5%), the t-test "
+            "clustered by date and by stock is conservative (1%), and a gap as long as the horizon makes the "
+            "null conservative instead"
+        )
+    return warnings

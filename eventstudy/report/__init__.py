@@ -19,7 +19,7 @@ from collections.abc import Sequence
 from eventstudy.report.files import result_to_json, write_outputs
 from eventstudy.report.markdown import render_markdown
 from eventstudy.report.terminal import render_terminal
-from eventstudy.study import StudyResult
+from eventstudy.result import StudyResult
 
 __all__ = ["html_report", "render_markdown", "render_terminal", "result_to_json", "write_outputs", "write_report"]
 

@@ -35,7 +35,7 @@ import polars as pl
 if TYPE_CHECKING:
     from matplotlib.figure import Figure
 
-    from eventstudy.study import StudyResult
+    from eventstudy.result import StudyResult
     from eventstudy.sweep import SweepResult
 
 __all__ = [

@@ -38,7 +38,7 @@ from typing import TYPE_CHECKING
 import polars as pl
 
 from eventstudy.report.manifest import panel_members
-from eventstudy.study import StudyResult
+from eventstudy.result import StudyResult
 
 if TYPE_CHECKING:
     from eventstudy.report.charts import Chart

@@ -34,7 +34,7 @@ from eventstudy.report.text import (
 
 if TYPE_CHECKING:
     from eventstudy.report.charts import Chart
-    from eventstudy.study import StudyResult
+    from eventstudy.result import StudyResult
     from eventstudy.sweep import SweepResult
 
 __all__ = ["CSP", "html_table", "render_html", "render_sweep_html"]

@@ -25,7 +25,7 @@ from typing import Any
 
 import polars as pl
 
-from eventstudy.study import StudyResult
+from eventstudy.result import StudyResult
 
 __all__ = ["MANIFEST_VERSION", "build_manifest", "command_line", "manifest_json", "panel_members", "sha256_file"]
 

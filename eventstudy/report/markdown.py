@@ -23,7 +23,7 @@ from eventstudy.report.text import (
     summary_tables,
     tests_table,
 )
-from eventstudy.study import StudyResult
+from eventstudy.result import StudyResult
 
 __all__ = ["markdown_table", "render_markdown"]
 

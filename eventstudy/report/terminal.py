@@ -32,7 +32,7 @@ from eventstudy.report.text import (
     summary_tables,
     tests_table,
 )
-from eventstudy.study import StudyResult
+from eventstudy.result import StudyResult
 
 __all__ = ["FOLD_ROWS", "SHOWN_ROWS", "fold_table", "render_terminal"]
 

@@ -23,7 +23,7 @@ from typing import TYPE_CHECKING
 if TYPE_CHECKING:
     import polars as pl
 
-    from eventstudy.study import StudyResult
+    from eventstudy.result import StudyResult
 
 __all__ = [
     "COMPACT_TEST_HEADERS",

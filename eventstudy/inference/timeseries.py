@@ -39,13 +39,13 @@ The multiple-testing family is one statistic across all cells (the 10 means of a
 from __future__ import annotations
 
 import math
-from dataclasses import dataclass, replace
-from typing import Literal
+from dataclasses import replace
 
 import numpy as np
 import polars as pl
 
 from eventstudy import progress
+from eventstudy.panel import Panel
 from eventstudy.inference.classical import (
     binomial_test,
     hac_event_test,
@@ -53,15 +53,18 @@ from eventstudy.inference.classical import (
     mann_whitney_test,
     welch_test,
 )
-from eventstudy.inference.design import EventDesign, event_design
+from eventstudy.conditions import compile_condition, parse, resolve
+from eventstudy.config import StatisticsSpec, Study
+from eventstudy.errors import DataError
+from eventstudy.inference.design import EventDesign, event_design, panel_design
 from eventstudy.inference.intervals import bca_interval, wilson_interval
 from eventstudy.inference.multiple import benjamini_hochberg, holm, maxstat_stepdown
 from eventstudy.inference.placebo import STATISTICS, placebo_test
 from eventstudy.inference.power import NEFF_WARNING, effective_sample_size, minimum_detectable_effect
 from eventstudy.inference.samplers import SAMPLERS
-from eventstudy.study import StudyResult
+from eventstudy.result import StudyResult
 
-__all__ = ["SIGNIFICANCE_SCHEMA", "InferenceSettings", "draw_banks", "significance", "significance_with_null"]
+__all__ = ["SIGNIFICANCE_SCHEMA", "InferenceSettings", "design_significance", "draw_banks", "significance", "significance_with_null", "timeline_significance"]
 
 SIGNIFICANCE_SCHEMA: dict[str, pl.DataType] = {
     "measure": pl.String(),
@@ -96,31 +99,9 @@ SIGNIFICANCE_SCHEMA: dict[str, pl.DataType] = {
 """Columns of the significance table, in order."""
 
 
-@dataclass(frozen=True)
-class InferenceSettings:
-    """How significance is computed.
-
-    Attributes
-    ----------
-    placebos
-        ``B``, placebo sets per cell (also the bootstrap's resamples).
-    seed
-        Seed of every random draw: the same seed gives the same table.
-    alpha
-        Level at which ``survives`` marks the max-statistic adjusted p-value.
-    ci
-        Confidence level of the intervals.
-    null
-        The placebo null: ``'runs'`` (default: the events' runs placed at random dates,
-        each run keeping its shape), ``'matched'`` (random dates under the rule) or
-        ``'circular'`` (the events' calendar shifted), or any sampler in ``SAMPLERS``.
-    """
-
-    placebos: int = 10_000
-    seed: int = 7
-    alpha: float = 0.05
-    ci: float = 0.95
-    null: Literal["matched", "circular", "runs"] = "runs"
+InferenceSettings = StatisticsSpec
+"""The statistics settings (placebos, seed, alpha, ci, null, nested baseline): the one type
+a study file's ``statistics:`` block, the command line and the Python API all fill."""
 
 
 def _settings_iv(settings: InferenceSettings) -> None:
@@ -209,13 +190,17 @@ def significance_with_null(
     >>> result = eventstudy.run("configs/spx_rut.yaml", data_dir="../shared/data")  # doctest: +SKIP
     >>> significance(result, InferenceSettings(placebos=2000)).filter(statistic="mean")  # doctest: +SKIP
     """
-    _settings_iv(settings)
     if result.tested_measures:  # an event-time path (or other untested measure) is not tested
         tested = pl.col("measure").is_in(result.tested_measures)
         result = replace(
             result, outcomes=result.outcomes.filter(tested), baseline_outcomes=result.baseline_outcomes.filter(tested)
         )
-    design = event_design(result, base_mask)
+    return design_significance(event_design(result, base_mask), settings)
+
+
+def design_significance(design: EventDesign, settings: StatisticsSpec) -> tuple[pl.DataFrame, pl.DataFrame]:
+    """:func:`significance_with_null` on a study already reduced to arrays (:class:`EventDesign`)."""
+    _settings_iv(settings)
     placebo_seq, boot_seq = np.random.SeedSequence(settings.seed).spawn(2)
     k = design.values.shape[0]
     banks = draw_banks(design, settings.placebos, placebo_seq, settings.null)
@@ -331,3 +316,52 @@ def _warning(n: int, n_eff: float) -> str | None:
             "p-values and intervals rest on very few independent observations"
         )
     return None
+
+
+def timeline_significance(
+    panel: Panel, study: Study, kept: pl.DataFrame, window: np.ndarray, statistics: StatisticsSpec, notes: list[str]
+) -> tuple[pl.DataFrame, pl.DataFrame]:
+    """The tests of a study of named series (a one-row panel), and what they are in words.
+
+    ``kept`` holds the kept events' day indices (``_d``), ``window`` the mask of the
+    window's days. A nested baseline (``statistics.baseline``) is evaluated on the whole
+    timeline (look-backs cross the window start) and then windowed.
+    """
+    tested = panel.only(panel.measures.tested)
+    base_mask = None
+    if statistics.baseline is not None:
+        if panel.frame is None:
+            raise DataError("a nested baseline needs the study's timeline")
+        node = resolve(parse(statistics.baseline.when), list(study.series))
+        holds = panel.frame.select(compile_condition(node).fill_null(False).alias("base"))["base"].to_numpy()
+        base_mask = holds[window]
+    design = panel_design(tested.values, tested.cells, panel.days, window, kept["_d"].to_numpy(), study.decluster, base_mask)
+    try:
+        tests, placebo = design_significance(design, statistics)
+    except DataError as exc:
+        if statistics.null != "runs":
+            raise
+        # the runs null needs stretches long enough for every run (a nested baseline's
+        # scattered days, or a short window, may have none): say so and shift the calendar
+        notes.append(f"warning: {exc.message}; the circular null was used instead")
+        statistics = statistics.model_copy(update={"null": "circular"})
+        tests, placebo = design_significance(design, statistics)
+    nested = f", drawn only from days where {statistics.baseline.when!r}" if statistics.baseline else ""
+    notes.append(
+        f"p-values: {statistics.placebos:,} {statistics.null} placebo event sets of the same size under the same "
+        f"declustering{nested} (seed {statistics.seed}); '*' marks what survives the max-statistic adjustment "
+        f"across all cells at alpha {statistics.alpha}"
+    )
+    low = (
+        tests.filter((pl.col("statistic") == "mean") & (pl.col("n") > 0) & (pl.col("n_eff") < 10))
+        .group_by("horizon", "horizon_days", maintain_order=True)
+        .agg(pl.col("n_eff").min())
+        .sort("horizon_days")
+    )
+    if low.height:
+        shown = ", ".join(f"{h} ({n:.1f})" for h, _, n in low.rows())
+        notes.append(
+            f"warning: effective sample size below 10 at {shown}: the events' forward windows overlap, "
+            "so these p-values and intervals rest on very few independent observations"
+        )
+    return tests, placebo

@@ -1,0 +1,458 @@
+"""The one engine: a prepared panel and a study's rule in, a :class:`StudyResult` out.
+
+Every kind of study (:mod:`eventstudy.panel`) goes through the same stages here:
+
+1. **events**: the condition's hits in the window, declustered within each row (a
+   symbol's own trading days, or calendar days), the kept ones marked;
+2. **outcomes**: the kept events' values, gathered from the cell arrays;
+3. **summary**: the events' figures beside the baseline over every (row, day) of the
+   window, and a normal band of the mean (for charts);
+4. **result**: the instance table (one row per kept event, values and outcomes wide), the
+   pending cells, the units of each column, the notes;
+5. **tests**: the time-series nulls for one row (:mod:`eventstudy.inference.timeseries`,
+   :mod:`eventstudy.inference.histories`), the panel nulls for many
+   (:mod:`eventstudy.inference.panel`).
+
+Only the numerics that really differ (the nulls, a universe's moment-based baseline for
+tens of millions of symbol-days) branch on the panel's kind.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import time
+from dataclasses import replace
+from statistics import NormalDist
+
+import numpy as np
+import polars as pl
+
+from eventstudy.conditions import SELF, parse, resolve, to_text
+from eventstudy.config import StatisticsSpec, Study
+from eventstudy.errors import DataError
+from eventstudy.evaluators import OUTCOME_SCHEMA
+from eventstudy.events import decluster, gap_thresholds
+from eventstudy.features import FEATURES
+from eventstudy.inference.panel import CellMoments, calibration_warnings, panel_significance, placebo_count, CALENDAR_NOTE
+from eventstudy.inference.timeseries import SIGNIFICANCE_SCHEMA, timeline_significance
+from eventstudy.panel import ConditionHits, Panel, window_mask
+from eventstudy.result import StudyResult
+from eventstudy.statistics import CELL, SUMMARY_COLUMNS, summarize
+
+__all__ = ["as_date", "describe_outcomes", "evaluate", "instance_table", "kept_outcomes", "order_cells", "raw_events", "source_ranges"]
+
+SMALL_PANEL = 5_000_000
+"""Below this many (row, day) values a cell's baseline is computed exactly in one pass of
+numpy; above it (a large universe) from chunked moments and a histogram median."""
+
+
+def evaluate(
+    panel: Panel,
+    study: Study,
+    *,
+    start: dt.date | str | None = None,
+    end: dt.date | str | None = None,
+    statistics: StatisticsSpec | None = None,
+) -> StudyResult:
+    """Events, outcomes, summary and tests of ``study`` (its condition, trigger,
+    declustering and window; series and evaluators as prepared) on ``panel``."""
+    started = time.perf_counter()
+    start = as_date(start) if start is not None else study.window.start
+    end = as_date(end) if end is not None else study.window.end
+    statistics = statistics or study.statistics
+    notes: list[str] = list(panel.notes)
+    window = window_mask(panel.days, start, end)
+    _check_window(panel, study, window, start, end, notes)
+    hits = panel.hits_for(study.when, study.trigger)
+    raw = raw_events(panel, hits, window, study)
+    kept = raw.filter("kept")
+    notes.append(_declustering_note(panel, study, raw, window))
+
+    outcomes = kept_outcomes(panel, kept, study)
+    moments = _baseline(panel, window)
+    summary = _summary(panel, outcomes, moments, statistics.ci, study)
+    in_table = panel.measures.table
+    events, units, pending = instance_table(panel, kept, hits, outcomes.filter(pl.col("measure").is_in(in_table)), summary.filter(pl.col("measure").is_in(in_table)))
+    describe_outcomes(kept.height, outcomes.filter(~pl.col("measure").is_in(panel.measures.hidden)), notes)
+    universe = panel.kind == "universe"
+    result = StudyResult(
+        study=study,
+        condition=to_text(resolve(parse(study.when), list(study.series), universe=universe)),
+        data_dir=panel.directory,
+        start=start,
+        end=end,
+        events=events,
+        raw_events=raw.select(*(["date", "symbol"] if universe else ["date"]), "position", "kept"),
+        outcomes=outcomes,
+        baseline_outcomes=_baseline_outcomes(panel, window, study) if not universe else _empty_outcomes(universe),
+        summary=summary,
+        timeline=panel.frame if panel.frame is not None else pl.DataFrame({"date": panel.dates}),
+        statistics=statistics,
+        column_units=units,
+        pending=pending,
+        measures=panel.measures,
+        sources=dict(panel.sources),
+        source_ranges=dict(panel.source_ranges),
+        breakdowns=_breakdowns(outcomes) if universe else {},
+        notes=notes,
+    )
+    timings = {"evaluate_s": round(time.perf_counter() - started, 4)}
+    if statistics.placebos == 0:
+        notes.append("significance tests skipped (statistics.placebos is 0)")
+        return replace(result, tests=pl.DataFrame(schema=SIGNIFICANCE_SCHEMA), timings=timings)
+    started = time.perf_counter()
+    parts: dict[str, float] = {}
+    if universe:
+        tests, placebo = _universe_tests(panel, study, kept, window, statistics, moments, notes, parts), pl.DataFrame()
+    else:
+        tests, placebo = timeline_significance(panel, study, kept, window, statistics, notes)
+    tests = order_cells(tests, list(study.series), panel.measures.order)
+    timings |= {"significance_s": round(time.perf_counter() - started, 4), **{f"significance_{k}": v for k, v in parts.items()}}
+    return replace(result, tests=tests, placebo=placebo, timings=timings)
+
+
+def as_date(value: dt.date | str) -> dt.date:
+    if isinstance(value, dt.date):
+        return value
+    return dt.date.fromisoformat(value)
+
+
+# --- events ------------------------------------------------------------------------
+
+def raw_events(panel: Panel, hits: ConditionHits, window: np.ndarray, study: Study) -> pl.DataFrame:
+    """Raw events ``[symbol,] date, position, kept, _s, _d``: condition days in the window
+    (a mask of ``panel.days``), declustered within each row on its own trading days (or
+    calendar days), in row then date order."""
+    n_days = len(panel.days)
+    s_idx, d_idx = hits.flat // n_days, hits.flat % n_days
+    inside = window[d_idx]
+    s_idx, d_idx, positions = s_idx[inside], d_idx[inside], hits.position[inside].astype(np.int64)
+    dates = pl.Series("date", panel.days[d_idx]).cast(pl.Date)
+    spec = study.decluster
+    if spec is None or s_idx.size == 0:
+        kept = np.ones(s_idx.size, dtype=bool)
+    else:
+        keys, thresholds = gap_thresholds(dates, positions, spec.gap)
+        kept = decluster(keys, thresholds, spec.mode, groups=s_idx if len(panel.symbols) > 1 else None)
+    names = pl.Series(panel.symbols, dtype=pl.String)
+    return pl.DataFrame(
+        {
+            "symbol": names.gather(s_idx) if s_idx.size else pl.Series([], dtype=pl.String),
+            "date": dates,
+            "position": positions,
+            "kept": kept,
+            "_s": s_idx.astype(np.int32),
+            "_d": d_idx.astype(np.int32),
+        }
+    )
+
+
+def _declustering_note(panel: Panel, study: Study, raw: pl.DataFrame, window: np.ndarray) -> str:
+    spec, kept = study.decluster, int(raw["kept"].sum())
+    if panel.kind == "universe":
+        rule = f"per symbol, gap {spec.gap.label} ({spec.gap.describe()}), {spec.mode}" if spec else "no declustering"
+        return (
+            f"universe of {len(panel.symbols)} symbols: {kept} events kept of {raw.height} symbol-days the condition held "
+            f"({rule}); the baseline is every symbol-day of the window ({int(panel.present[:, window].sum()):,})"
+        )
+    if spec is None:
+        return "no declustering: every day the condition holds is an event"
+    rule = (
+        f"at least {spec.gap.describe()} after the previous kept event"
+        if spec.mode == "after_kept"
+        else f"the first day of each cluster (a new cluster starts {spec.gap.describe()} or more after the previous raw event)"
+    )
+    return f"declustering ({spec.mode}, gap {spec.gap.label}): kept {kept} of {raw.height} raw events, each {rule}"
+
+
+# --- outcomes and summary ----------------------------------------------------------
+
+def kept_outcomes(panel: Panel, kept: pl.DataFrame, study: Study) -> pl.DataFrame:
+    """Long outcomes of the kept events, cell after cell (the order of ``panel.cells``)."""
+    s_idx, d_idx = kept["_s"].to_numpy().astype(np.int64), kept["_d"].to_numpy().astype(np.int64)
+    flat = s_idx * len(panel.days) + d_idx
+    per_row_symbol = panel.kind == "universe"
+    frames = []
+    for c, cell in enumerate(panel.cells.iter_rows(named=True)):
+        symbol = kept["symbol"] if per_row_symbol else pl.repeat(cell.get("symbol") or study.series.get(cell["asset"]), kept.height, dtype=pl.String, eager=True)
+        frames.append(
+            pl.DataFrame(
+                {
+                    "date": kept["date"],
+                    "asset": pl.repeat(cell["asset"], kept.height, dtype=pl.String, eager=True),
+                    "horizon": pl.repeat(cell["horizon"], kept.height, dtype=pl.String, eager=True),
+                    "horizon_days": pl.repeat(cell["horizon_days"], kept.height, dtype=pl.Int64, eager=True),
+                    "value": pl.Series(panel.values[c][s_idx, d_idx].astype(np.float64)).fill_nan(None),
+                    "measure": pl.repeat(cell["measure"], kept.height, dtype=pl.String, eager=True),
+                    "days_remaining": pl.Series(panel.days_remaining(c, flat), dtype=pl.Int64).replace(0, None),
+                    "symbol": symbol.alias("symbol"),
+                }
+            )
+        )
+    outcomes = pl.concat(frames) if frames else _empty_outcomes(per_row_symbol)
+    if not per_row_symbol:
+        outcomes = order_cells(outcomes, list(study.series), panel.measures.order, "date")
+    return outcomes
+
+
+def _empty_outcomes(universe: bool) -> pl.DataFrame:
+    return pl.DataFrame(schema=OUTCOME_SCHEMA)
+
+
+def _baseline(panel: Panel, window: np.ndarray) -> list[CellMoments | dict[str, float]]:
+    """Each cell's baseline over every (row, day) of the window with a value: exact
+    figures for a small panel, moments (and an exact histogram median) for a large one."""
+    out: list[CellMoments | dict[str, float]] = []
+    for values in panel.values:
+        if values.size <= SMALL_PANEL and panel.kind != "universe":
+            x = values[:, window]
+            x = x[~np.isnan(x)].astype(np.float64)
+            out.append(
+                {
+                    "baseline_n": int(x.size),
+                    "baseline_mean": float(x.mean()) if x.size else None,
+                    "baseline_median": float(np.median(x)) if x.size else None,
+                    "baseline_pct_positive": float((x > 0).mean()) if x.size else None,
+                }
+            )
+        else:
+            out.append(CellMoments.of(values, window))
+    return out
+
+
+def _baseline_row(found: CellMoments | dict[str, float]) -> dict[str, object]:
+    if isinstance(found, dict):
+        return found
+    n = int(found.base.n)
+    return {
+        "baseline_n": n,
+        "baseline_mean": float(found.base.mean("mean")) if n else None,
+        "baseline_median": found.median if n else None,
+        "baseline_pct_positive": float(found.base.mean("pct_positive")) if n else None,
+    }
+
+
+def _summary(panel: Panel, outcomes: pl.DataFrame, moments: list, level: float, study: Study) -> pl.DataFrame:
+    """The events' figures beside each cell's baseline, and a normal band of the mean."""
+    cells = panel.cells.select(CELL)
+    base = pl.DataFrame([{**cell, **_baseline_row(m)} for cell, m in zip(cells.iter_rows(named=True), moments)], schema={
+        **dict(cells.schema), "baseline_n": pl.Int64, "baseline_mean": pl.Float64, "baseline_median": pl.Float64, "baseline_pct_positive": pl.Float64,
+    })
+    summary = base.join(summarize(outcomes), on=CELL, how="left", maintain_order="left")
+    z = NormalDist().inv_cdf(1 - (1 - level) / 2)
+    band = outcomes.filter(pl.col("value").is_not_null()).group_by(CELL, maintain_order=True).agg(
+        pl.col("value").mean().alias("_m"), pl.col("value").std(ddof=1).alias("_s"), pl.len().alias("_n")
+    )
+    band = band.select(
+        *CELL,
+        (pl.col("_m") - z * pl.col("_s") / pl.col("_n").sqrt()).alias("band_low"),
+        (pl.col("_m") + z * pl.col("_s") / pl.col("_n").sqrt()).alias("band_high"),
+    )
+    summary = summary.join(band, on=CELL, how="left", maintain_order="left")
+    summary = summary.with_columns(pl.col("n").fill_null(0), pl.col("n_incomplete").fill_null(0)).select(SUMMARY_COLUMNS)
+    return order_cells(summary, list(study.series), panel.measures.order)
+
+
+def _baseline_outcomes(panel: Panel, window: np.ndarray, study: Study) -> pl.DataFrame:
+    """A timeline's outcomes on every day of the window (long), as the evaluators gave them."""
+    days = np.flatnonzero(window)
+    dates = panel.dates.gather(days)
+    frames = []
+    for c, cell in enumerate(panel.cells.iter_rows(named=True)):
+        frames.append(
+            pl.DataFrame(
+                {
+                    "date": dates,
+                    "asset": pl.repeat(cell["asset"], days.size, dtype=pl.String, eager=True),
+                    "horizon": pl.repeat(cell["horizon"], days.size, dtype=pl.String, eager=True),
+                    "horizon_days": pl.repeat(cell["horizon_days"], days.size, dtype=pl.Int64, eager=True),
+                    "value": pl.Series(panel.values[c][0, days]).fill_nan(None),
+                    "measure": pl.repeat(cell["measure"], days.size, dtype=pl.String, eager=True),
+                    "days_remaining": pl.Series(panel.days_remaining(c, days), dtype=pl.Int64).replace(0, None),
+                    "symbol": pl.repeat(cell.get("symbol") or study.series.get(cell["asset"]), days.size, dtype=pl.String, eager=True),
+                }
+            )
+        )
+    return pl.concat(frames) if frames else _empty_outcomes(False)
+
+
+# --- the instance table ------------------------------------------------------------
+
+def _column_label(frame: pl.DataFrame) -> pl.DataFrame:
+    """Each outcome's instance-table column: ``asset.measure.horizon`` (``asset.measure``
+    when the horizon is the measure's name, e.g. recovery)."""
+    suffix = pl.when(pl.col("horizon") != pl.col("measure")).then("." + pl.col("horizon")).otherwise(pl.lit(""))
+    return frame.with_columns((pl.col("asset") + "." + pl.col("measure") + suffix).alias("column"))
+
+
+def instance_table(
+    panel: Panel, kept: pl.DataFrame, hits: ConditionHits, outcomes: pl.DataFrame, cells: pl.DataFrame
+) -> tuple[pl.DataFrame, dict[str, str], pl.DataFrame]:
+    """One row per kept event: date (and symbol), the condition's values that day, outcomes
+    wide; the units of every column; and the pending cells (``date, [symbol,] column,
+    days_remaining``). ``cells`` (the summary's, in display order) fixes the outcome
+    columns, so a study without events still has them."""
+    universe = panel.kind == "universe"
+    keys = ["date", "symbol"] if universe else ["date"]
+    table = kept.select(keys).join(hits.values, on=keys, how="left", maintain_order="left") if hits.values.width else kept.select(keys)
+    table = table.rename({c: c.replace(f"{SELF}.", "") for c in table.columns if c.startswith(f"{SELF}.")})
+    labelled = _column_label(outcomes)
+    order = _column_label(cells.select("asset", "measure", "horizon"))["column"].to_list()
+    pending = labelled.filter(pl.col("days_remaining") > 0).select(*keys, "column", "days_remaining")
+    if labelled.height:
+        wide = labelled.pivot(on="column", index=keys, values="value")
+    else:
+        wide = pl.DataFrame(schema={"date": pl.Date, **({"symbol": pl.String} if universe else {})})
+    wide = wide.with_columns(pl.lit(None, dtype=pl.Float64).alias(c) for c in order if c not in wide.columns)
+    table = table.join(wide.select(*keys, *order), on=keys, how="left", maintain_order="left")
+    if universe:
+        table = table.sort("date", "symbol")
+    units = {"date": "date", **({"symbol": "text"} if universe else {})}
+    for column in table.columns:
+        if column not in units and column not in order:
+            name = column.split(".", 1)[-1].split("(", 1)[0]
+            units[column] = FEATURES.get(name).unit if name in FEATURES else "price"
+    measure_units = panel.measures.units
+    units.update(dict(zip(order, (measure_units.get(m, "fraction") for m in cells["measure"].to_list()))))
+    return table, units, pending
+
+
+def describe_outcomes(kept: int, outcomes: pl.DataFrame, notes: list[str]) -> None:
+    """State what the numbers are, what is pending, and what could not be computed."""
+    notes.append(
+        "returns are simple returns (close[t+h] / close[t] - 1) from the event day's close unless a measure "
+        "says otherwise; horizons are counted in each asset's own trading days"
+    )
+    if not kept:
+        notes.append("no events: the condition never held in the window (the baseline is still shown)")
+        return
+    if kept < 10:
+        notes.append(
+            f"warning: only {kept} event{'s' if kept != 1 else ''}: averages and p-values from so few cases are fragile; "
+            "widen the window or loosen the condition before reading much into them"
+        )
+    missing = (
+        outcomes.filter(pl.col("value").is_null())
+        .group_by("measure", "asset", "horizon", maintain_order=True)
+        .agg((pl.col("days_remaining") > 0).sum().alias("pending"), pl.len().alias("missing"), pl.col("days_remaining").max())
+    )
+    for measure, asset, horizon, pending, count, most in missing.rows():
+        what = f"{asset} {measure} {horizon}" if horizon != measure else f"{asset} {measure}"
+        if pending:
+            notes.append(
+                f"{what}: {pending} event(s) pending (up to {most} more trading days of data needed), "
+                "listed but left out of its statistics"
+            )
+        if count > pending:
+            notes.append(f"{what}: {count - pending} event(s) without a value (not enough history or data), left out")
+
+
+def _breakdowns(outcomes: pl.DataFrame) -> dict[str, pl.DataFrame]:
+    """Pooled figures by year and by symbol (events only)."""
+    if outcomes.is_empty():
+        return {}
+    value = pl.col("value")
+    stats = [
+        value.count().alias("n"),
+        value.mean().alias("mean"),
+        value.median().alias("median"),
+        (value > 0).mean().alias("pct_positive"),
+    ]
+    by_year = outcomes.with_columns(pl.col("date").dt.year().alias("year")).group_by([*CELL, "year"]).agg(stats).sort([*CELL, "year"])
+    by_symbol = outcomes.group_by([*CELL, "symbol"]).agg(stats).sort([*CELL, "n", "symbol"], descending=[False] * 4 + [True, False])
+    return {"by_year": by_year, "by_symbol": by_symbol}
+
+
+# --- checks, ordering, tests -------------------------------------------------------
+
+def _check_window(panel: Panel, study: Study, window: np.ndarray, start: dt.date | None, end: dt.date | None, notes: list[str]) -> None:
+    """A window with no data is an error; a series younger than the window is a warning."""
+    first, last = panel.dates[0], panel.dates[-1]
+    if not window.any():
+        shown = f"{start.isoformat() if start else 'open'} .. {end.isoformat() if end else 'open'}"
+        what = "the universe has days" if panel.kind == "universe" else "the study's series have common dates"
+        raise DataError(f"the window {shown} has no data: {what} {first} .. {last}", hint="change 'window:' in the study or --start/--end")
+    if panel.kind == "universe":
+        return
+    window_start = start or first
+    for symbol, loaded in sorted(panel.source_ranges.items()):
+        first_day = loaded["first"]
+        if (window_start - first_day).days < 365:  # type: ignore[operator]
+            names = ", ".join(n for n, s in study.series.items() if s == symbol)
+            notes.append(
+                f"warning: {names} history starts {first_day}, less than a year before the window "
+                f"({window_start}): its early 'all-time highs' are only highs since {first_day}"
+            )
+
+
+def order_cells(frame: pl.DataFrame, series_order: list[str], measure_order: list[str], *then: str) -> pl.DataFrame:
+    """Sort a (small) frame with cell columns for display: measure as the evaluators gave
+    them, asset in the study's series order ('RUT-SPX' ranks with RUT), horizon, then ``then``."""
+    import re
+
+    if frame.is_empty():
+        return frame
+    rank = {name: i for i, name in enumerate(series_order)}
+
+    def asset_rank(label: str) -> tuple[int, str]:
+        head = re.match(r"[A-Za-z_][A-Za-z0-9_]*", label)
+        return (rank.get(head.group(0), len(rank)) if head else len(rank), label)
+
+    assets = sorted(frame["asset"].unique().to_list(), key=asset_rank)
+    measures = {m: i for i, m in enumerate(measure_order)}
+    return frame.sort(
+        pl.col("measure").replace_strict(measures, default=len(measures), return_dtype=pl.Int32),
+        pl.col("asset").replace_strict({a: i for i, a in enumerate(assets)}, return_dtype=pl.Int32),
+        "horizon_days",
+        *then,
+        maintain_order=True,
+    )
+
+
+def source_ranges(prices: pl.DataFrame) -> dict[str, dict[str, object]]:
+    """Each symbol's loaded data: first and last date, number of rows (for the manifest)."""
+    if prices["symbol"].is_sorted():  # as loaded: each symbol's rows together, dates ascending
+        runs = prices.select(pl.col("symbol").rle()).unnest("symbol")
+        ends = runs["len"].cum_sum()
+        ranges = pl.DataFrame(
+            {"symbol": runs["value"], "first": prices["date"].gather(ends - runs["len"]), "last": prices["date"].gather(ends - 1), "rows": runs["len"]}
+        )
+    else:
+        ranges = prices.group_by("symbol").agg(
+            pl.col("date").min().alias("first"), pl.col("date").max().alias("last"), pl.len().alias("rows")
+        )
+    return {r["symbol"]: {"first": r["first"], "last": r["last"], "rows": r["rows"]} for r in ranges.iter_rows(named=True)}
+
+
+def _universe_tests(
+    panel: Panel, study: Study, kept: pl.DataFrame, window: np.ndarray, statistics: StatisticsSpec,
+    moments: list, notes: list[str], parts: dict[str, float],
+) -> pl.DataFrame:
+    """The panel nulls of a universe study, and what they are in words."""
+    tests = panel_significance(panel, kept, window, statistics, moments, timings=parts)
+    reps = placebo_count(statistics.placebos, kept.height)
+    if reps:
+        notes.append(
+            f"p-values: {reps:,} placebo sets that keep the events' dates and redraw their symbols among "
+            f"those with a value that day ('dates' null: is it the stock, not the day?), and that keep each symbol's "
+            f"event count at random days of its own ('symbols' null); t-tests cluster by date and by stock (seed {statistics.seed})"
+        )
+    else:
+        notes.append(
+            f"p-values: with {kept.height:,} events, {statistics.placebos:,} placebo sets would be "
+            f"{statistics.placebos * kept.height / 1e6:,.0f}M draws per cell; the 'dates' and 'symbols' nulls of the mean "
+            "and % positive come instead from their exact moments (a sum of that many independent draws is normal), "
+            "the max-statistic adjustment from their joint normal, and the median is not tested; "
+            f"t-tests cluster by date and by stock (seed {statistics.seed})"
+        )
+    notes.append(CALENDAR_NOTE)
+    notes.extend(calibration_warnings(study, panel))
+    low = tests.filter((pl.col("statistic") == "mean") & (pl.col("n") > 0) & (pl.col("n_eff") < 10))
+    if low.height:
+        shown = ", ".join(f"{m} {a} {h} ({n:.1f})" for m, a, h, n in low.select("measure", "asset", "horizon", "n_eff").rows())
+        notes.append(
+            f"warning: effective sample size below 10 at {shown}: the events bunch on few dates whose forward "
+            "windows overlap; read the clustered t-test and the 'dates' null, not the event count"
+        )
+    return tests
+

@@ -1,0 +1,167 @@
+"""The one shape every study is evaluated in: a panel of symbols x calendar days.
+
+A study of named series is a panel of one row (the study's aligned timeline), a universe
+study one row per stock, and a batch of resampled histories one row per history. Each
+is prepared its own way (:mod:`eventstudy.study`, :mod:`eventstudy.universe`,
+:mod:`eventstudy.histories`), and all of them then go through the same stages
+(:mod:`eventstudy.engine`): events in the window, declustered per row; outcomes of the
+kept events; the summary against every (row, day) of the window; the tests.
+
+What a panel holds, per outcome *cell* (measure x asset x horizon), is one dense
+``(rows, days)`` array of values (NaN: unknown), and per condition the flat indices
+``row * days + day`` where it held. Nothing else about how the panel was prepared is
+needed downstream.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from dataclasses import dataclass, field, replace
+from pathlib import Path
+from typing import Literal
+
+import numpy as np
+import polars as pl
+
+from eventstudy.events import in_window
+from eventstudy.result import Measures
+
+__all__ = ["CELL_SCHEMA", "ConditionHits", "HitsFinder", "Panel", "empty_cells", "window_mask"]
+
+CELL_SCHEMA = {"measure": pl.String, "asset": pl.String, "horizon": pl.String, "horizon_days": pl.Int64}
+"""Columns that identify an outcome cell, in order."""
+
+PanelKind = Literal["timeline", "universe", "histories"]
+
+
+@dataclass(frozen=True)
+class ConditionHits:
+    """Where one condition held (trigger applied; before window and declustering).
+
+    Attributes
+    ----------
+    flat
+        int64 indices ``row * days + day``, ascending.
+    position
+        Each hit's position among its row's own trading days (the clock of trading-day
+        declustering gaps).
+    values
+        The condition's feature values at the hits, for the instance table: ``date``
+        (``symbol`` too in a universe), then one column per value.
+    """
+
+    flat: np.ndarray
+    position: np.ndarray
+    values: pl.DataFrame
+
+    @classmethod
+    def empty(cls) -> ConditionHits:
+        return cls(np.zeros(0, dtype=np.int64), np.zeros(0, dtype=np.int64), pl.DataFrame())
+
+
+class HitsFinder:
+    """Finds a condition's hits on a prepared panel that keeps its feature frame (a
+    timeline): ``find(when, trigger) -> ConditionHits``. Universe panels find every
+    condition while their blocks are read, and have none."""
+
+    def find(self, when: str, trigger: str) -> ConditionHits:  # pragma: no cover - interface
+        raise NotImplementedError
+
+
+@dataclass
+class Panel:
+    """A prepared study: calendar, rows, outcome cells and the conditions' hits.
+
+    Attributes
+    ----------
+    kind
+        ``'timeline'`` (one row: a study of named series), ``'universe'`` (a row per
+        stock) or ``'histories'`` (a row per resampled history).
+    days
+        The calendar, ``datetime64[D]``, ascending.
+    symbols
+        The rows' names.
+    cells
+        ``measure, asset, horizon, horizon_days`` (and ``symbol``, the asset's symbol in
+        a timeline) of each outcome cell, in order.
+    values
+        One ``(rows, days)`` array per cell: float64 for a timeline (exact figures),
+        float32 for a universe (memory); NaN where unknown (pending, no data).
+    pending
+        Per cell, the pending values as ``(flat index, days_remaining)``, sorted by flat
+        index; every other value is complete or missing.
+    hits
+        Per ``(when, trigger)``: where that condition held (:class:`ConditionHits`).
+    present
+        ``(rows, days)`` bool: the row has data that day.
+    measures
+        The measure catalog of the evaluators that filled ``cells``.
+    frame
+        The daily frame conditions are evaluated on: a timeline's aligned features (full
+        history), or a universe's market series on its calendar (None without any).
+    daily
+        A universe's ``(rows, days)`` next-day simple returns (the calendar-time test).
+    """
+
+    kind: PanelKind
+    days: np.ndarray
+    symbols: list[str]
+    cells: pl.DataFrame
+    values: list[np.ndarray]
+    pending: list[tuple[np.ndarray, np.ndarray]]
+    hits: dict[tuple[str, str], ConditionHits]
+    present: np.ndarray
+    measures: Measures
+    frame: pl.DataFrame | None = None
+    daily: np.ndarray | None = None
+    directory: Path | None = None
+    sources: dict[str, Path] = field(default_factory=dict)
+    source_ranges: dict[str, dict[str, object]] = field(default_factory=dict)
+    notes: list[str] = field(default_factory=list)
+    timings: dict[str, float] = field(default_factory=dict)
+    finder: HitsFinder | None = None
+
+    def hits_for(self, when: str, trigger: str) -> ConditionHits:
+        """The hits of ``(when, trigger)``: prepared already, or found now on the frame."""
+        key = (when, trigger)
+        if key not in self.hits:
+            if self.finder is None:
+                raise KeyError(f"the condition {when!r} ({trigger}) was not prepared on this panel")
+            self.hits[key] = self.finder.find(when, trigger)
+        return self.hits[key]
+
+    def only(self, measures: list[str]) -> Panel:
+        """The same panel with only the cells of ``measures`` (arrays shared, not copied)."""
+        keep = [i for i, m in enumerate(self.cells["measure"].to_list()) if m in measures]
+        return replace(
+            self,
+            cells=self.cells[keep],
+            values=[self.values[i] for i in keep],
+            pending=[self.pending[i] for i in keep],
+            hits=self.hits,
+        )
+
+    def days_remaining(self, cell: int, flat: np.ndarray) -> np.ndarray:
+        """``days_remaining`` of cell ``cell`` at flat indices ``flat`` (0: not pending)."""
+        where, remaining = self.pending[cell]
+        out = np.zeros(flat.size, dtype=np.int64)
+        if where.size:
+            at = np.clip(np.searchsorted(where, flat), 0, where.size - 1)
+            found = where[at] == flat
+            out[found] = remaining[at[found]]
+        return out
+
+    @property
+    def dates(self) -> pl.Series:
+        """The calendar as a polars Date series."""
+        return pl.Series("date", self.days).cast(pl.Date)
+
+
+def empty_cells() -> pl.DataFrame:
+    return pl.DataFrame(schema=CELL_SCHEMA)
+
+
+def window_mask(days: np.ndarray, start: dt.date | None, end: dt.date | None) -> np.ndarray:
+    """Which calendar days fall in the window (the one window predicate, on numpy days)."""
+    frame = pl.DataFrame({"date": pl.Series(days).cast(pl.Date)})
+    return frame.with_columns(in_window(pl.col("date"), start, end).alias("inside"))["inside"].to_numpy()

@@ -1,0 +1,213 @@
+"""What a study produces: the measure catalog and :class:`StudyResult`.
+
+These types sit below every stage that fills them (the engine, the inference, the sweep)
+and every stage that reads them (the reports), so none of those needs another's module
+to name a result.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections.abc import Iterable, Iterator
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import TYPE_CHECKING
+
+import polars as pl
+
+if TYPE_CHECKING:  # annotations only: the result sits below every stage that fills it
+    from eventstudy.config import StatisticsSpec, Study
+
+__all__ = ["Measure", "Measures", "StudyResult"]
+
+@dataclass(frozen=True)
+class Measure:
+    """One measure an evaluator produces (``fwd``, ``excess``, ``mae``, ``path``, ...).
+
+    Attributes
+    ----------
+    name
+        The measure as it appears in the ``measure`` column of outcomes and tests.
+    evaluator
+        The registered name of the evaluator that produces it.
+    unit
+        How values are shown: ``'fraction'`` (a return), ``'share'``, ``'count'``, ...
+    title
+        What it is, in words (report headings).
+    table
+        A column of the instance table.
+    tested
+        Part of the significance tests and their multiple-testing family.
+    hidden
+        Computed for charts only (the implicit event-time path): left out of text reports.
+    """
+
+    name: str
+    evaluator: str
+    unit: str = "fraction"
+    title: str = ""
+    table: bool = True
+    tested: bool = True
+    hidden: bool = False
+
+
+@dataclass(frozen=True)
+class Measures:
+    """The measures of a study, in the order the evaluators gave them.
+
+    >>> m = Measures((Measure("fwd", "forward_returns"), Measure("path", "path", table=False, tested=False)))
+    >>> m.order, m.tested, m.units["path"]
+    (['fwd', 'path'], ['fwd'], 'fraction')
+    """
+
+    items: tuple[Measure, ...] = ()
+
+    def __iter__(self) -> Iterator[Measure]:
+        return iter(self.items)
+
+    def __contains__(self, name: object) -> bool:
+        return any(m.name == name for m in self.items)
+
+    def add(self, measure: Measure) -> Measures:
+        """This catalog with ``measure`` appended (a name already present is kept as it is)."""
+        return self if measure.name in self else Measures((*self.items, measure))
+
+    def extend(self, measures: Iterable[Measure]) -> Measures:
+        out = self
+        for measure in measures:
+            out = out.add(measure)
+        return out
+
+    @property
+    def order(self) -> list[str]:
+        return [m.name for m in self.items]
+
+    @property
+    def table(self) -> list[str]:
+        return [m.name for m in self.items if m.table and not m.hidden]
+
+    @property
+    def tested(self) -> list[str]:
+        return [m.name for m in self.items if m.tested and not m.hidden]
+
+    @property
+    def hidden(self) -> list[str]:
+        return [m.name for m in self.items if m.hidden]
+
+    @property
+    def units(self) -> dict[str, str]:
+        return {m.name: m.unit for m in self.items}
+
+    @property
+    def titles(self) -> dict[str, str]:
+        return {m.name: m.title for m in self.items}
+
+
+@dataclass(frozen=True)
+class StudyResult:
+    """Everything a study produced; every table is a polars DataFrame.
+
+    Attributes
+    ----------
+    study
+        The validated study (with any window override applied).
+    condition
+        The condition in canonical form, as it was evaluated.
+    events
+        The instance table: one row per kept event, ``date`` (and ``symbol`` in a universe
+        study), the closes of the study's series and the condition's other features that
+        day, and one column per evaluator x asset x horizon (``SPX.fwd.1m``: simple
+        forward return, null when the horizon has not elapsed).
+    raw_events
+        Every day the condition held in the window, with ``kept`` (survived declustering).
+    outcomes
+        Long outcomes of the kept events: ``date, asset, horizon, horizon_days, value,
+        measure, days_remaining`` (and ``symbol`` in a universe study).
+    baseline_outcomes
+        The same for every day of the study window (the unconditional baseline); empty for
+        a universe study, whose baseline is summarized without a long frame.
+    summary
+        Per asset x horizon (x measure): the events' n, n_incomplete, mean, median,
+        pct_positive, min, max, the baseline's n, mean, median, pct_positive, and a normal
+        band of the events' mean (``band_low``, ``band_high``: for charts).
+    timeline
+        The aligned daily frame the condition was evaluated on (full history; for a
+        universe study, the market series).
+    tests
+        Significance per cell x statistic (mean, median, pct_positive): the headline test
+        named in ``null``, its p-value, adjusted p-values, interval, classical companions,
+        n_eff and minimum detectable effect (see :mod:`eventstudy.inference`). Empty when
+        ``statistics.placebos`` is 0.
+    statistics
+        The statistics settings used (after command-line overrides).
+    pending
+        ``date, column, days_remaining``: instance-table cells whose horizon has not
+        elapsed yet, and how many trading days of data they still need.
+    measures
+        The measure catalog (units, titles, which are tested, in the table, hidden).
+    sources
+        The file each symbol's prices came from (a data directory or the download cache).
+    source_ranges
+        Per symbol, the data as loaded: ``first`` and ``last`` date and ``rows``.
+    placebo
+        The null distributions behind the tests: ``measure, asset, horizon,
+        horizon_days, statistic, value``, one row per draw (for charts).
+    breakdowns
+        Universe studies: the events' figures ``by_year`` and ``by_symbol``.
+    timings
+        Seconds spent per stage (``prepare_s``, ``evaluate_s``, ``significance_s``, ...).
+    column_units
+        How each instance-table column is shown: 'date', 'text', or a feature unit
+        ('price', 'fraction' = signed, e.g. a return, 'share' = unsigned, e.g. a drawdown,
+        'number', 'count').
+    notes
+        Plain statements of the choices made and anything a careful analyst should know.
+    """
+
+    study: Study
+    condition: str
+    data_dir: Path | None
+    start: dt.date | None
+    end: dt.date | None
+    events: pl.DataFrame
+    raw_events: pl.DataFrame
+    outcomes: pl.DataFrame
+    baseline_outcomes: pl.DataFrame
+    summary: pl.DataFrame
+    timeline: pl.DataFrame
+    tests: pl.DataFrame = field(default_factory=pl.DataFrame)
+    statistics: StatisticsSpec | None = None
+    column_units: dict[str, str] = field(default_factory=dict)
+    pending: pl.DataFrame = field(default_factory=pl.DataFrame)
+    measures: Measures = field(default_factory=Measures)
+    sources: dict[str, Path] = field(default_factory=dict)
+    source_ranges: dict[str, dict[str, object]] = field(default_factory=dict)
+    placebo: pl.DataFrame = field(default_factory=pl.DataFrame)
+    breakdowns: dict[str, pl.DataFrame] = field(default_factory=dict)
+    timings: dict[str, float] = field(default_factory=dict)
+    notes: list[str] = field(default_factory=list)
+
+    @property
+    def measure_units(self) -> dict[str, str]:
+        """Display unit of each measure ('fraction' for returns, 'count', 'share')."""
+        return self.measures.units
+
+    @property
+    def measure_titles(self) -> dict[str, str]:
+        """What each measure is, in words."""
+        return self.measures.titles
+
+    @property
+    def tested_measures(self) -> list[str]:
+        """Measures that get significance tests."""
+        return self.measures.tested
+
+    @property
+    def hidden_measures(self) -> list[str]:
+        """Measures computed for charts only, left out of text reports."""
+        return self.measures.hidden
+
+    @property
+    def universe(self) -> bool:
+        """Whether this is a universe study (events are ``(symbol, date)`` pairs)."""
+        return self.study.universe is not None
