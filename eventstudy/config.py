@@ -219,16 +219,23 @@ class BaselineSpec(_Model):
 
 
 class StatisticsSpec(_Model):
-    """How results are tested against chance (placebo null, intervals, multiple testing)."""
+    """How results are tested against chance (the null, intervals, multiple testing)."""
 
-    placebos: int = Field(10_000, ge=0, description="placebo event sets per cell (0: skip the significance tests)")
+    placebos: int = Field(
+        10_000, ge=0, description="placebo event sets per cell for the runs, matched and circular nulls (0: skip the significance tests)"
+    )
+    histories: int = Field(1_000, ge=19, description="resampled histories for the histories null (its p-values resolve to 1 / (histories + 1))")
+    block_length: float | None = Field(
+        None, ge=1, description="mean block length (trading days) of the histories' stationary bootstrap; null: Politis-White's, from the data"
+    )
     seed: int = Field(7, description="seed of every random draw: the same seed gives identical outputs")
     alpha: float = Field(0.05, gt=0, lt=1, description="level for marking what survives multiple-testing adjustment")
     ci: float = Field(0.95, gt=0, lt=1, description="confidence level of the intervals")
-    null: str = Field(
-        "runs",
-        description="placebo null: runs (the events' runs placed at random dates), matched (random days under "
-        "the declustering rule), circular (the event calendar shifted), or another registered sampler",
+    null: str | None = Field(
+        None,
+        description="the headline test: histories (the rule re-run on resampled histories: is it this rule?), runs (the "
+        "events' runs placed at random dates), matched (random days under the declustering rule), circular (the event "
+        "calendar shifted): is it these dates?; null: histories whenever the condition uses prices (nearly always)",
     )
     baseline: BaselineSpec | None = None
 
@@ -306,6 +313,11 @@ class Study(_Model):
         return value
 
 
+def nulls() -> list[str]:
+    """The names ``statistics.null`` accepts: the histories null and every placebo sampler."""
+    return ["histories", *SAMPLERS]
+
+
 def load_study(path: str | Path) -> Study:
     """Read and validate a study file; every problem is an :class:`EventStudyError`.
 
@@ -380,12 +392,12 @@ def _check_semantics(study: Study, source: SourceMap) -> None:
             resolve(parse(base.when), list(study.series), universe=study.universe is not None)
         except EventStudyError as exc:
             raise source.anchor_in_scalar(exc, ("statistics", "baseline", "when")) from None
-    if study.statistics.null not in SAMPLERS:
-        null = study.statistics.null
+    null = study.statistics.null
+    if null is not None and null not in nulls():
         raise ConfigError(
-            f"unknown placebo null {null!r}{did_you_mean(null, SAMPLERS)}",
+            f"unknown null {null!r}{did_you_mean(null, nulls())}",
             location=source.location(("statistics", "null")),
-            hint=f"valid nulls: {', '.join(SAMPLERS)}",
+            hint=f"valid nulls: {', '.join(nulls())}",
         )
     window = study.window
     if window.start and window.end and window.start > window.end:

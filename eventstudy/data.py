@@ -35,6 +35,8 @@ from typing import Literal
 
 import polars as pl
 
+from eventstudy.cache import Cache
+from eventstudy.providers import DEFAULT_PROVIDER, OfflineError
 from eventstudy.errors import DataError, Location, did_you_mean
 
 __all__ = [
@@ -285,8 +287,6 @@ def load_prices_any(
     >>> prices.notes  # doctest: +SKIP
     ("SPX: from the cache, yahoo '^GSPC' 1927-12-30 .. 2026-08-31, ...",)
     """
-    from eventstudy.cache import Cache
-    from eventstudy.providers import DEFAULT_PROVIDER, OfflineError
 
     if isinstance(symbols, str):
         raise TypeError(f"symbols must be a sequence of names, not the string {symbols!r}")

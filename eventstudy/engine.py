@@ -31,11 +31,17 @@ from eventstudy.conditions import SELF, parse, resolve, to_text
 from eventstudy.config import StatisticsSpec, Study
 from eventstudy.errors import DataError
 from eventstudy.evaluators import OUTCOME_SCHEMA
-from eventstudy.events import decluster, gap_thresholds
+from eventstudy.events import panel_events, window_mask
 from eventstudy.features import FEATURES
-from eventstudy.inference.panel import CellMoments, calibration_warnings, panel_significance, placebo_count, CALENDAR_NOTE
-from eventstudy.inference.timeseries import SIGNIFICANCE_SCHEMA, timeline_significance
-from eventstudy.panel import ConditionHits, Panel, window_mask
+from eventstudy.conditions import AtLevel, FeatureRef, compile_condition, walk
+from eventstudy.errors import ConfigError
+from eventstudy.histories import unsupported_measures
+from eventstudy.inference.design import panel_design
+from eventstudy.inference.histories import histories_headline, history_null, used_histories
+from eventstudy.inference.panel import CALENDAR_NOTE, CellMoments, calibration_warnings, panel_significance, placebo_count
+from eventstudy.inference.table import SIGNIFICANCE_SCHEMA, significance_table
+from eventstudy.inference.timeseries import placebo_headline
+from eventstudy.panel import ConditionHits, Panel
 from eventstudy.result import StudyResult
 from eventstudy.statistics import CELL, SUMMARY_COLUMNS, summarize
 
@@ -105,7 +111,7 @@ def evaluate(
     if universe:
         tests, placebo = _universe_tests(panel, study, kept, window, statistics, moments, notes, parts), pl.DataFrame()
     else:
-        tests, placebo = timeline_significance(panel, study, kept, window, statistics, notes)
+        tests, placebo = _timeline_tests(panel, study, kept, window, statistics, notes)
     tests = order_cells(tests, list(study.series), panel.measures.order)
     timings |= {"significance_s": round(time.perf_counter() - started, 4), **{f"significance_{k}": v for k, v in parts.items()}}
     return replace(result, tests=tests, placebo=placebo, timings=timings)
@@ -120,31 +126,8 @@ def as_date(value: dt.date | str) -> dt.date:
 # --- events ------------------------------------------------------------------------
 
 def raw_events(panel: Panel, hits: ConditionHits, window: np.ndarray, study: Study) -> pl.DataFrame:
-    """Raw events ``[symbol,] date, position, kept, _s, _d``: condition days in the window
-    (a mask of ``panel.days``), declustered within each row on its own trading days (or
-    calendar days), in row then date order."""
-    n_days = len(panel.days)
-    s_idx, d_idx = hits.flat // n_days, hits.flat % n_days
-    inside = window[d_idx]
-    s_idx, d_idx, positions = s_idx[inside], d_idx[inside], hits.position[inside].astype(np.int64)
-    dates = pl.Series("date", panel.days[d_idx]).cast(pl.Date)
-    spec = study.decluster
-    if spec is None or s_idx.size == 0:
-        kept = np.ones(s_idx.size, dtype=bool)
-    else:
-        keys, thresholds = gap_thresholds(dates, positions, spec.gap)
-        kept = decluster(keys, thresholds, spec.mode, groups=s_idx if len(panel.symbols) > 1 else None)
-    names = pl.Series(panel.symbols, dtype=pl.String)
-    return pl.DataFrame(
-        {
-            "symbol": names.gather(s_idx) if s_idx.size else pl.Series([], dtype=pl.String),
-            "date": dates,
-            "position": positions,
-            "kept": kept,
-            "_s": s_idx.astype(np.int32),
-            "_d": d_idx.astype(np.int32),
-        }
-    )
+    """Raw events of ``study``'s rule on ``panel`` (:func:`eventstudy.events.panel_events`)."""
+    return panel_events(panel, hits, window, study.decluster)
 
 
 def _declustering_note(panel: Panel, study: Study, raw: pl.DataFrame, window: np.ndarray) -> str:
@@ -456,3 +439,112 @@ def _universe_tests(
         )
     return tests
 
+
+def choose_null(study: Study, statistics: StatisticsSpec, notes: list[str]) -> str:
+    """The headline null of a study of named series: as asked, or by default the
+    histories null whenever the condition uses prices (nearly always), else ``runs``."""
+    asked = statistics.null
+    unsupported = unsupported_measures(study)
+    if asked == "histories":
+        if unsupported:
+            raise ConfigError(
+                f"the histories null re-runs the study on resampled closes, and {', '.join(unsupported)} cannot be computed "
+                "there (a market-model CAR, an entry at the next open, or a plug-in without a panel path)",
+                hint="choose another null with --null runs (or statistics.null), or an evaluator that works on closes",
+            )
+        if statistics.baseline is not None:
+            raise ConfigError("a nested baseline (statistics.baseline) is not supported by the histories null yet", hint="use --null runs")
+        return asked
+    if asked is not None:
+        return asked
+    uses_prices = any(isinstance(n, (FeatureRef, AtLevel)) for n in walk(parse(study.when)))
+    if not uses_prices:
+        return "runs"
+    if unsupported or statistics.baseline is not None:
+        why = f"{', '.join(unsupported)} cannot be computed on resampled closes" if unsupported else "a nested baseline"
+        notes.append(
+            f"warning: the condition uses prices, so its events are chosen by the returns they are tested on, but the "
+            f"histories null could not be used ({why}): the runs null was used instead, which holds the real days fixed "
+            "and does not see the rule's selection bias"
+        )
+        return "runs"
+    return "histories"
+
+
+def _timeline_tests(
+    panel: Panel, study: Study, kept: pl.DataFrame, window: np.ndarray, statistics: StatisticsSpec, notes: list[str]
+) -> tuple[pl.DataFrame, pl.DataFrame]:
+    """The tests of a study of named series (a one-row panel), and what they are in words.
+
+    A nested baseline (``statistics.baseline``) is evaluated on the whole timeline
+    (look-backs cross the window start) and then windowed.
+    """
+    tested = panel.only(panel.measures.tested)
+    kept_days = kept["_d"].to_numpy()
+    base_mask = None
+    if statistics.baseline is not None and panel.frame is not None:
+        node = resolve(parse(statistics.baseline.when), list(study.series))
+        holds = panel.frame.select(compile_condition(node).fill_null(False).alias("base"))["base"].to_numpy()
+        base_mask = holds[window]
+    design = panel_design(tested.values, tested.cells, panel.days, window, kept_days, study.decluster, base_mask)
+    null = choose_null(study, statistics, notes)
+    if null == "histories":
+        found = history_null(panel, study, tested, kept_days, window, statistics)
+        headline = histories_headline(found, design, statistics)
+        notes.append(
+            f"p-values: the rule re-run on {found.count:,} resampled histories of {', '.join(study.series)} (their daily "
+            f"returns resampled together in blocks of {found.block_length:.0f} trading days on average, prices rebuilt, "
+            f"then condition, declustering and outcomes as here; seed {statistics.seed}): 'null mean' is the difference the "
+            "rule shows on such noise, 'effect' what is left beyond it; the mean is compared studentized, and the "
+            "intervals come from the same histories; '*' marks what survives the max-statistic adjustment across all "
+            f"cells at alpha {statistics.alpha}"
+        )
+        used = used_histories(found)
+        if used.size and used.min() < 0.9 * found.count:
+            notes.append(
+                f"warning: only {int(used.min()):,} of {found.count:,} resampled histories gave two or more events in some "
+                "cell; the others do not enter its null"
+            )
+    else:
+        settings = statistics.model_copy(update={"null": null})
+        try:
+            headline = placebo_headline(design, settings)
+        except DataError as exc:
+            if null != "runs":
+                raise
+            # the runs null needs stretches long enough for every run (a nested baseline's
+            # scattered days, or a short window, may have none): say so and shift the calendar
+            notes.append(f"warning: {exc.message}; the circular null was used instead")
+            settings = settings.model_copy(update={"null": "circular"})
+            headline = placebo_headline(design, settings)
+        nested = f", drawn only from days where {statistics.baseline.when!r}" if statistics.baseline else ""
+        sets = "every valid shift of the event calendar" if settings.null == "circular" else f"{headline.reps:,} {settings.null} placebo event sets"
+        notes.append(
+            f"p-values: {sets} ({settings.null} null: the events' number, under the same declustering{nested}; seed "
+            f"{settings.seed}): they answer 'is it these dates?', holding the real days fixed, and do not see what the "
+            f"rule picks on noise; '*' marks what survives the max-statistic adjustment across all cells at alpha {settings.alpha}"
+        )
+        if headline.median_reps < headline.reps:
+            notes.append(
+                f"the median's null uses {headline.median_reps:,} of the {headline.reps:,} placebo sets (it is computed on "
+                "the sets themselves, and those are bounded to 5 million values per cell)"
+            )
+        if settings.null == "matched" and headline.reps < settings.placebos:
+            notes.append(
+                f"the matched null drew {headline.reps:,} placebo sets, not {settings.placebos:,} (it gathers each set's "
+                "values, and is bounded to 10 million values per cell)"
+            )
+    tests, placebo = significance_table(design, statistics, headline)
+    low = (
+        tests.filter((pl.col("statistic") == "mean") & (pl.col("n") > 0) & (pl.col("n_eff") < 10))
+        .group_by("horizon", "horizon_days", maintain_order=True)
+        .agg(pl.col("n_eff").min())
+        .sort("horizon_days")
+    )
+    if low.height:
+        shown = ", ".join(f"{h} ({n:.1f})" for h, _, n in low.rows())
+        notes.append(
+            f"warning: effective sample size below 10 at {shown}: the events' forward windows overlap, "
+            "so these p-values and intervals rest on very few independent observations"
+        )
+    return tests, placebo

@@ -18,14 +18,18 @@ calendar gaps in dates (``date >= date_kept + gap``, months by calendar arithmet
 from __future__ import annotations
 
 from datetime import date
-from typing import Literal
+from typing import TYPE_CHECKING, Literal
 
-import numpy as np
+from eventstudy._numpy import np
 import polars as pl
 
 from eventstudy.periods import Gap
 
-__all__ = ["DeclusterMode", "decluster", "find_events", "gap_thresholds", "in_window"]
+if TYPE_CHECKING:  # annotations only: a panel is built above this stage
+    from eventstudy.config import DeclusterSpec
+    from eventstudy.panel import ConditionHits, Panel
+
+__all__ = ["DeclusterMode", "decluster", "find_events", "gap_thresholds", "in_window", "panel_events", "window_mask"]
 
 DeclusterMode = Literal["after_kept", "after_any"]
 
@@ -63,6 +67,40 @@ def in_window(col: pl.Expr, start: date | None, end: date | None) -> pl.Expr:
     if end is not None:
         expr = expr & (col <= end)
     return expr
+
+
+def window_mask(days: np.ndarray, start: date | None, end: date | None) -> np.ndarray:
+    """Which calendar days (``datetime64[D]``) fall in the window: :func:`in_window` on numpy days."""
+    frame = pl.DataFrame({"date": pl.Series(days).cast(pl.Date)})
+    return frame.with_columns(in_window(pl.col("date"), start, end).alias("inside"))["inside"].to_numpy()
+
+
+def panel_events(panel: Panel, hits: ConditionHits, window: np.ndarray, spec: DeclusterSpec | None) -> pl.DataFrame:
+    """A panel's raw events ``symbol, date, position, kept, _s, _d``: the condition's days in
+    the window (a mask of ``panel.days``), declustered within each row on its own trading
+    days (trading-day gaps count ``position``) or calendar days, in row then date order;
+    ``_s`` and ``_d`` are the row and day indices."""
+    n_days = len(panel.days)
+    s_idx, d_idx = hits.flat // n_days, hits.flat % n_days
+    inside = window[d_idx]
+    s_idx, d_idx, positions = s_idx[inside], d_idx[inside], hits.position[inside].astype(np.int64)
+    dates = pl.Series("date", panel.days[d_idx]).cast(pl.Date)
+    if spec is None or s_idx.size == 0:
+        kept = np.ones(s_idx.size, dtype=bool)
+    else:
+        keys, thresholds = gap_thresholds(dates, positions, spec.gap)
+        kept = decluster(keys, thresholds, spec.mode, groups=s_idx if len(panel.symbols) > 1 else None)
+    names = pl.Series(panel.symbols, dtype=pl.String)
+    return pl.DataFrame(
+        {
+            "symbol": names.gather(s_idx) if s_idx.size else pl.Series([], dtype=pl.String),
+            "date": dates,
+            "position": positions,
+            "kept": kept,
+            "_s": s_idx.astype(np.int32),
+            "_d": d_idx.astype(np.int32),
+        }
+    )
 
 
 def gap_thresholds(dates: pl.Series, positions: np.ndarray, gap: Gap) -> tuple[np.ndarray, np.ndarray]:

@@ -22,7 +22,7 @@ from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 from typing import Literal, NamedTuple
 
-import numpy as np
+from eventstudy._numpy import np
 import polars as pl
 
 from eventstudy.errors import ConditionSyntaxError, UnknownNameError

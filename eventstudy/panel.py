@@ -15,7 +15,6 @@ needed downstream.
 
 from __future__ import annotations
 
-import datetime as dt
 from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import Literal
@@ -23,10 +22,9 @@ from typing import Literal
 import numpy as np
 import polars as pl
 
-from eventstudy.events import in_window
 from eventstudy.result import Measures
 
-__all__ = ["CELL_SCHEMA", "ConditionHits", "HitsFinder", "Panel", "empty_cells", "window_mask"]
+__all__ = ["CELL_SCHEMA", "ConditionHits", "HitsFinder", "Panel", "empty_cells"]
 
 CELL_SCHEMA = {"measure": pl.String, "asset": pl.String, "horizon": pl.String, "horizon_days": pl.Int64}
 """Columns that identify an outcome cell, in order."""
@@ -159,9 +157,3 @@ class Panel:
 
 def empty_cells() -> pl.DataFrame:
     return pl.DataFrame(schema=CELL_SCHEMA)
-
-
-def window_mask(days: np.ndarray, start: dt.date | None, end: dt.date | None) -> np.ndarray:
-    """Which calendar days fall in the window (the one window predicate, on numpy days)."""
-    frame = pl.DataFrame({"date": pl.Series(days).cast(pl.Date)})
-    return frame.with_columns(in_window(pl.col("date"), start, end).alias("inside"))["inside"].to_numpy()

@@ -25,6 +25,7 @@ from typing import Any
 
 import polars as pl
 
+from eventstudy.cache import Cache
 from eventstudy.data import CLOSE_COLUMNS, DATE_COLUMNS, MISSING_VALUES, SYMBOL_COLUMNS
 from eventstudy.errors import DataError, Location, did_you_mean
 
@@ -483,7 +484,6 @@ def _find_series(data_dir: str | Path | None, cache_dir: str | Path | None) -> d
     """Symbol -> where to read it: the data directory's files, else the verified cache."""
     found: dict[str, _Found] = {}
     if data_dir is None:
-        from eventstudy.cache import Cache
 
         cache = Cache(cache_dir)
         for source, symbol in cache.symbols():

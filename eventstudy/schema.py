@@ -21,6 +21,7 @@ import json
 from collections.abc import Iterable
 from typing import Any
 
+from eventstudy.evaluators import EVALUATORS
 from eventstudy.config import Study, load_plugins
 
 __all__ = ["DIALECT", "study_schema", "schema_json"]
@@ -106,7 +107,6 @@ def study_schema(plugins: Iterable[str] = ()) -> dict[str, Any]:
     >>> "forward_returns" in str(schema["properties"]["evaluate"])
     True
     """
-    from eventstudy.evaluators import EVALUATORS
 
     load_plugins(list(plugins))
     base = Study.model_json_schema(mode="validation")

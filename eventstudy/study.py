@@ -36,6 +36,7 @@ from eventstudy.panel import ConditionHits, HitsFinder, Panel
 from eventstudy.quality import quick_check
 from eventstudy.result import Measures, StudyResult
 from eventstudy.timeline import build_timeline
+from eventstudy.universe import prepare_study_universe
 
 __all__ = ["StudyResult", "evaluate", "outcome_panel", "prepare", "run", "run_study", "statistics_with"]
 
@@ -90,8 +91,6 @@ def run_study(
     statistics = statistics_with(study, overrides)
     started = time.perf_counter()
     if study.universe is not None:
-        from eventstudy.universe import prepare_study_universe
-
         panel = prepare_study_universe(study, data_dir=data_dir, cache_dir=cache_dir, pull=pull, executor=executor)
     else:
         extra = [statistics.baseline.when] if statistics.baseline is not None else []
@@ -142,17 +141,26 @@ def prepare(
     cache_dir: str | Path | None = None,
     pull: bool = False,
     paths: bool = True,
+    prices: pl.DataFrame | None = None,
 ) -> Panel:
     """Load the data and compute features and outcomes for ``study`` (and ``conditions``).
 
     ``conditions`` are further condition texts (a sweep's cells, a nested baseline) whose
     features must be on the timeline too. ``paths=False`` skips the implicit event-time
-    path (charts only).
+    path (charts only). ``prices`` (long ``date, symbol, close``) is data already in
+    memory, used instead of reading any file.
     """
-    directory = find_data_dir(str(data_dir) if data_dir is not None else None, study.data.dir, study.path)
     symbols = list(dict.fromkeys(study.series.values()))
-    loaded = load_prices_any(symbols, data_dir=directory, cache_dir=cache_dir, provider=study.data.provider, pull=pull)
-    prices = loaded.frame
+    if prices is None:
+        directory = find_data_dir(str(data_dir) if data_dir is not None else None, study.data.dir, study.path)
+        loaded = load_prices_any(symbols, data_dir=directory, cache_dir=cache_dir, provider=study.data.provider, pull=pull)
+        prices, sources, loaded_notes = loaded.frame, dict(loaded.sources), list(loaded.notes)
+    else:
+        directory, sources, loaded_notes = None, {}, []
+        missing = sorted(set(symbols) - set(prices["symbol"].unique().to_list()))
+        if missing:
+            raise DataError(f"no prices for {', '.join(repr(m) for m in missing)} in the frame given")
+        prices = prices.filter(pl.col("symbol").is_in(symbols)).sort("symbol", "date")
     requests: list[FeatureRequest] = []
     for text in (study.when, *conditions):
         requests += required_features(resolve(parse(text), list(study.series)))
@@ -173,7 +181,7 @@ def prepare(
         outcomes = pl.concat([outcomes, hidden])
         measures = measures.extend(replace(m, hidden=True, table=False, tested=False) for m in found)
     notes = [
-        *loaded.notes,
+        *loaded_notes,
         describe_alignment(study.data.align, study.data.max_stale, next(iter(study.series))),
         *quick_check(prices),
     ]
@@ -191,7 +199,7 @@ def prepare(
         measures=measures,
         frame=timeline,
         directory=directory,
-        sources=dict(loaded.sources),
+        sources=sources,
         source_ranges=source_ranges(prices),
         notes=notes,
         finder=TimelineHits(timeline, list(study.series)),

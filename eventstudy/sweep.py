@@ -60,10 +60,12 @@ from eventstudy.executor import Executor, SerialExecutor
 from eventstudy.inference.design import panel_design
 from eventstudy.inference.multiple import maxstat_stepdown
 from eventstudy.inference.panel import CellMoments, Draws, keyed_uniform, symbol_keys
-from eventstudy.inference.placebo import STATISTICS, placebo_test
-from eventstudy.inference.timeseries import draw_banks
+from eventstudy.inference.placebo import STATISTICS
+from eventstudy.inference.structural import structural_null
+from eventstudy.inference.timeseries import nan_placebo_test
 from eventstudy.inference.snooping import reality_check, spa_test
-from eventstudy.panel import Panel, window_mask
+from eventstudy.events import window_mask
+from eventstudy.panel import Panel
 from eventstudy.study import prepare, statistics_with
 from eventstudy.universe import load_universe, prepare_universe, with_sources
 
@@ -259,7 +261,7 @@ def run_sweep(
         "cells": len(combos),
         "tests": ledger.height,
         "statistic": statistic,
-        "null": "'dates' (same days, other stocks)" if study.universe is not None else settings.null,
+        "null": "'dates' (same days, other stocks)" if study.universe is not None else placebo_null(settings),
         "placebos": settings.placebos,
         "seed": settings.seed,
         "period": f"{study.window.start or 'start'} .. {end or study.window.end or 'end'}",
@@ -324,7 +326,10 @@ def cell_tests(grid: Grid, cell: Study) -> tuple[list[dict[str, Any]], list[floa
         moments = grid.moments(start, end, window)
     else:
         design = panel_design(panel.values, panel.cells, panel.days, window, d_idx, cell.decluster)
-        banks = draw_banks(design, settings.placebos, settings.seed, settings.null)
+        found = structural_null(design, placebo_null(settings), settings.placebos, np.random.SeedSequence(settings.seed))
+        draws = found.draws[grid.statistic][:, : found.median_reps if grid.statistic == "median" else found.reps]
+        if draws.shape[1] != settings.placebos:  # every cell of the grid needs B joint draws (circular: all shifts)
+            draws = draws[:, np.random.default_rng(settings.seed).integers(0, draws.shape[1], settings.placebos)]
     rows, z_obs, z_null = [], [], []
     for c, info in enumerate(panel.cells.select("measure", "asset", "horizon", "horizon_days").iter_rows(named=True)):
         if universe:
@@ -337,13 +342,19 @@ def cell_tests(grid: Grid, cell: Study) -> tuple[list[dict[str, Any]], list[floa
             events = design.values[c, mine]
             frame = design.values[c, design.frame(c)]
             baseline = float(stat(frame)) if frame.size else math.nan
-            null = stat(design.values[c][banks[c]]) if banks[c] is not None else np.full(settings.placebos, np.nan)
+            null = draws[c] if mine.size else np.full(settings.placebos, np.nan)
         observed = float(stat(events)) if events.size else math.nan
         row, z, zn = ledger_row(cell, condition, info, int(events.size), grid.statistic, observed, baseline, null)
         rows.append(row)
         z_obs.append(z)
         z_null.append(zn)
     return rows, z_obs, z_null
+
+
+def placebo_null(settings: StatisticsSpec) -> str:
+    """The placebo null a sweep of named series draws its joint null from: the study's, or
+    ``runs`` when the study's headline is the histories null (a sweep re-runs no histories)."""
+    return settings.null if settings.null not in (None, "histories") else "runs"
 
 
 def _panel_baseline(moments: CellMoments, statistic: str) -> float:
@@ -387,10 +398,10 @@ def ledger_row(
 ) -> tuple[dict[str, Any], float, np.ndarray]:
     """One ledger row (without the axis values), its studentized statistic ``z`` and the
     placebo draws on the same scale, for the grid-wide snooping control."""
-    test = placebo_test(np.array([observed]), null[None, :])
+    test = nan_placebo_test(np.array([observed]), null[None, :])
     sd = test.null_std[0]
     z = (observed - test.null_mean[0]) / sd if sd and sd > 0 else np.nan
-    z_null = (null - test.null_mean[0]) / sd if sd and sd > 0 else np.full(null.size, np.nan)
+    z_null = np.nan_to_num((null - test.null_mean[0]) / sd, nan=0.0) if sd and sd > 0 else np.full(null.size, np.nan)
     row = {
         "condition": condition,
         "decluster": f"{cell.decluster.gap.label} {cell.decluster.mode}" if cell.decluster else "none",

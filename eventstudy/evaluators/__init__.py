@@ -27,12 +27,12 @@ from collections.abc import Mapping
 from dataclasses import dataclass, field
 from typing import Annotated, ClassVar, NamedTuple
 
-import numpy as np
+from eventstudy._numpy import np
 import polars as pl
 from pydantic import AfterValidator, BaseModel, BeforeValidator, ConfigDict, Field
 from pydantic_core import PydanticCustomError
 
-from eventstudy.errors import ConfigError, UnknownNameError, did_you_mean
+from eventstudy.errors import DataError
 from eventstudy.periods import Horizon, parse_horizon, pydantic_parser
 from eventstudy.registry import Registry
 from eventstudy.result import Measure
@@ -92,8 +92,6 @@ class EvaluationContext:
         """
         missing = [c for c in columns if c not in self.prices.columns]
         if missing:
-            from eventstudy.errors import DataError
-
             raise DataError(
                 f"this evaluator needs {', '.join(repr(c) for c in missing)} prices, and the data has only "
                 f"{', '.join(repr(c) for c in self.prices.columns if c not in ('date', 'symbol'))}",
@@ -135,8 +133,15 @@ class EvaluationContext:
 
 @dataclass(frozen=True)
 class PanelBlock:
-    """A block of a universe's symbols as numpy columns, rows sorted by symbol then date
-    (each symbol's full history): what :meth:`Evaluator.panel` computes on."""
+    """Rows of many symbols (or resampled histories) as numpy columns, sorted by symbol
+    then date, each symbol's full history: what :meth:`Evaluator.panel` computes on.
+
+    In a universe block ``close`` and ``open`` are the stock's and ``series`` the study's
+    market series on each row's date (their own trading days may differ from the
+    stock's). In a block of resampled histories (``own_days``) every series is resampled
+    on the rows' calendar, so ``series[name]`` shifted by k rows is that series k of its
+    own trading days later, and named assets can be computed here too.
+    """
 
     close: np.ndarray  # float64
     open: np.ndarray  # float64, NaN where the data has no open
@@ -144,6 +149,14 @@ class PanelBlock:
     label: str  # the universe's asset label
     run: np.ndarray | None = None  # int64: which symbol (0, 1, ... in row order) each row is
     series: Mapping[str, np.ndarray] = field(default_factory=dict)  # study series' closes on each row's date (NaN: none)
+    own_days: bool = False  # the rows are the series' own trading days (a block of resampled histories)
+
+    def close_of(self, asset: str) -> np.ndarray | None:
+        """The closes an asset's returns are counted on here, or None when this block
+        cannot count them on the asset's own trading days."""
+        if asset == UNIVERSE:
+            return self.close
+        return self.series.get(asset) if self.own_days else None
 
     def subset(self, keep: np.ndarray) -> PanelBlock:
         """The rows where ``keep`` holds, as a block of their own (``rows_after`` counted
@@ -155,7 +168,7 @@ class PanelBlock:
         last = np.repeat(ends, np.diff(np.concatenate([[0], ends + 1])))
         return PanelBlock(
             close=self.close[keep], open=self.open[keep], rows_after=last - np.arange(run.size), label=self.label,
-            run=run, series={k: v[keep] for k, v in self.series.items()},
+            run=run, series={k: v[keep] for k, v in self.series.items()}, own_days=self.own_days,
         )
 
     def ahead(self, values: np.ndarray, k: int) -> np.ndarray:
@@ -168,7 +181,7 @@ class PanelBlock:
         >>> block.ahead(block.close, 1).tolist()
         [2.0, 3.0, nan, nan]
         """
-        out = np.full(values.size, np.nan)
+        out = np.full(values.size, np.nan, dtype=values.dtype if values.dtype.kind == "f" else np.float64)
         if k < values.size:
             out[: values.size - k] = values[k:]
         out[self.rows_after < k] = np.nan
@@ -225,10 +238,11 @@ class Evaluator(ABC):
         )
 
     def panel(self, block: PanelBlock) -> list[PanelCell] | None:
-        """Optional fast path for universe studies: this evaluator's cells over every row
-        of a block of symbols, as numpy arrays. ``None`` (the default) means "not
-        supported here": the universe then runs :meth:`evaluate` on the block instead,
-        with the same results, only slower. A property test holds the two paths equal."""
+        """Optional fast path: this evaluator's cells over every row of a block of symbols
+        (a universe) or of resampled histories, as numpy arrays. ``None`` (the default)
+        means "not supported here": a universe then runs :meth:`evaluate` on the block
+        instead, with the same results, only slower (a property test holds the two paths
+        equal); the histories null needs this path for every tested measure."""
         return None
 
     @abstractmethod

@@ -20,7 +20,7 @@ from __future__ import annotations
 
 from typing import Literal
 
-import numpy as np
+from eventstudy._numpy import np
 import polars as pl
 from pydantic import Field
 
@@ -80,10 +80,29 @@ class ExcessReturns(Evaluator):
 
 
     def panel(self, block: PanelBlock) -> list[PanelCell] | None:
-        """The difference model over a universe block: both returns over the rows where
-        the benchmark also has a close. (The market model takes the general path.)"""
+        """The difference model over a universe block (both returns over the rows where
+        the benchmark also has a close) or a block of resampled histories (every series
+        on the rows' own days). The market model takes the general path."""
         params: ExcessReturnsParams = self.params  # type: ignore[assignment]
-        if params.model != "difference" or params.assets != [UNIVERSE] or params.benchmark not in block.series:
+        if params.model != "difference":
+            return None
+        measure = "excess" if params.kind == "simple" else "excess_log"
+        if block.own_days:
+            bench = block.close_of(params.benchmark)
+            closes = [block.close_of(asset) for asset in params.assets]
+            if bench is None or any(c is None for c in closes):
+                return None
+            cells = []
+            for asset, close in zip(params.assets, closes):
+                assert close is not None
+                label = f"{block.label if asset == UNIVERSE else asset}-{params.benchmark}"
+                for h in params.horizons:
+                    values = forward_change_array(close, block.ahead(close, h.days), params.kind) - forward_change_array(
+                        bench, block.ahead(bench, h.days), params.kind
+                    )
+                    cells.append(PanelCell(measure, label, h.label, h.days, values))
+            return cells
+        if params.assets != [UNIVERSE] or params.benchmark not in block.series:
             return None
         both = ~np.isnan(block.series[params.benchmark])
         same = block.subset(both)
@@ -96,7 +115,6 @@ class ExcessReturns(Evaluator):
             values[both] = forward_change_array(same.close, same.ahead(same.close, h.days), params.kind) - forward_change_array(
                 bench, same.ahead(bench, h.days), params.kind
             )
-            measure = "excess" if params.kind == "simple" else "excess_log"
             cells.append(PanelCell(measure, f"{block.label}-{params.benchmark}", h.label, h.days, values, 0, rows_after))
         return cells
 

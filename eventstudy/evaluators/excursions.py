@@ -17,7 +17,7 @@ once (no loop over days).
 
 from __future__ import annotations
 
-import numpy as np
+from eventstudy._numpy import np
 import polars as pl
 from pydantic import Field
 

@@ -17,7 +17,7 @@ from __future__ import annotations
 
 from typing import Literal
 
-import numpy as np
+from eventstudy._numpy import np
 import polars as pl
 from pydantic import Field
 
@@ -90,17 +90,20 @@ class ForwardReturns(Evaluator):
 
     def panel(self, block: PanelBlock) -> list[PanelCell] | None:
         params: ForwardReturnsParams = self.params  # type: ignore[assignment]
-        if params.assets != [UNIVERSE]:
-            return None
-        close = block.close
+        closes = [block.close_of(asset) for asset in params.assets]
+        if any(c is None for c in closes) or (params.entry == "next_open" and params.assets != [UNIVERSE]):
+            return None  # a market series in a universe block, or opens a history does not have
         cells = []
-        for h in params.horizons:
-            if params.entry == "close":
-                entry, exit_, lag = close, block.ahead(close, h.days), 0
-            elif params.entry == "next_close":
-                entry, exit_, lag = block.ahead(close, 1), block.ahead(close, 1 + h.days), 1
-            else:
-                entry, exit_, lag = block.ahead(block.open, 1), block.ahead(close, h.days), 0
-            value = forward_change_array(entry, exit_, params.kind)
-            cells.append(PanelCell(self.measure, block.label, h.label, h.days, value, lag))
+        for asset, close in zip(params.assets, closes):
+            assert close is not None
+            label = block.label if asset == UNIVERSE else asset
+            for h in params.horizons:
+                if params.entry == "close":
+                    entry, exit_, lag = close, block.ahead(close, h.days), 0
+                elif params.entry == "next_close":
+                    entry, exit_, lag = block.ahead(close, 1), block.ahead(close, 1 + h.days), 1
+                else:
+                    entry, exit_, lag = block.ahead(block.open, 1), block.ahead(close, h.days), 0
+                value = forward_change_array(entry, exit_, params.kind)
+                cells.append(PanelCell(self.measure, label, h.label, h.days, value, lag))
         return cells

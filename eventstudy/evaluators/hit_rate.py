@@ -8,10 +8,13 @@ the all-days hit rate.
 
 from __future__ import annotations
 
+from eventstudy._numpy import np
 import polars as pl
 from pydantic import Field, field_validator
 
-from eventstudy.evaluators import EVALUATORS, UNIVERSE, EvaluationContext, Evaluator, Horizons, Params, to_outcomes
+from eventstudy.evaluators import (
+    EVALUATORS, UNIVERSE, EvaluationContext, Evaluator, Horizons, PanelBlock, PanelCell, Params, to_outcomes,
+)
 
 __all__ = ["HitRate", "HitRateParams"]
 
@@ -64,3 +67,25 @@ class HitRate(Evaluator):
         wide = context.at_anchors(anchors, prices.with_columns(*values))
         label = pl.col("asset") + (f">{params.benchmark}" if params.benchmark else f">{params.threshold:g}")
         return to_outcomes(wide, {f"h{h.days}": (h.label, h.days) for h in params.horizons}, "hit", asset=label)
+
+    def panel(self, block: PanelBlock) -> list[PanelCell] | None:
+        """A block of resampled histories (every series on the rows' own days): the same
+        scores as :meth:`evaluate`, 1.0 / 0.0, NaN where either return is unknown."""
+        params: HitRateParams = self.params  # type: ignore[assignment]
+        if not block.own_days:
+            return None
+        bench = block.close_of(params.benchmark) if params.benchmark else None
+        closes = [block.close_of(asset) for asset in params.assets]
+        if any(c is None for c in closes) or (params.benchmark and bench is None):
+            return None
+        cells = []
+        for asset, close in zip(params.assets, closes):
+            assert close is not None
+            label = (block.label if asset == UNIVERSE else asset) + (f">{params.benchmark}" if params.benchmark else f">{params.threshold:g}")
+            for h in params.horizons:
+                with np.errstate(invalid="ignore", divide="ignore"):
+                    ret = block.ahead(close, h.days) / close - 1
+                    target = block.ahead(bench, h.days) / bench - 1 if bench is not None else np.full(ret.size, params.threshold)
+                values = np.where(np.isnan(ret) | np.isnan(target), np.nan, (ret > target).astype(np.float64))
+                cells.append(PanelCell("hit", label, h.label, h.days, values))
+        return cells

@@ -39,12 +39,14 @@ import polars as pl
 from scipy import stats
 
 from eventstudy import progress
+from eventstudy.executor import ThreadExecutor
+from eventstudy.inference.classical import newey_west
 from eventstudy.inference.multiple import benjamini_hochberg, holm, maxstat_stepdown
 from eventstudy.inference.placebo import placebo_test
 from eventstudy.inference.power import NEFF_WARNING, effective_sample_size, minimum_detectable_effect
 from eventstudy.conditions import SELF, parse, required_features, resolve
 from eventstudy.config import StatisticsSpec, Study
-from eventstudy.inference.timeseries import SIGNIFICANCE_SCHEMA
+from eventstudy.inference.table import SIGNIFICANCE_SCHEMA
 from eventstudy.panel import Panel
 
 __all__ = [
@@ -142,8 +144,6 @@ def calendar_time(
                 held_by_h[h] = (np.einsum("ij,ij->j", held, filled, dtype=np.float64), np.count_nonzero(held, axis=0))
         return filled.sum(axis=0, dtype=np.float64), np.count_nonzero(known, axis=0), held_by_h
 
-    from eventstudy.executor import ThreadExecutor
-
     all_sum, all_n = np.zeros(n_days), np.zeros(n_days)
     held_sum, held_n = {h: np.zeros(n_days) for h in horizons}, {h: np.zeros(n_days) for h in horizons}
     with ThreadExecutor() as pool:  # numpy releases the GIL; results come in order, so the sums are reproducible
@@ -158,8 +158,6 @@ def calendar_time(
 
 def _mean_daily_excess(held_sum: np.ndarray, held_n: np.ndarray, all_sum: np.ndarray, all_n: np.ndarray) -> tuple[float, float, int]:
     """Newey-West t-test of the portfolio's mean daily excess (see :func:`calendar_time`)."""
-    from eventstudy.inference.classical import newey_west
-
     days = (held_n > 0) & (all_n > 0)
     excess = held_sum[days] / held_n[days] - all_sum[days] / all_n[days]
     t_days = int(excess.size)

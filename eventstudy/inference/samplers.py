@@ -65,7 +65,7 @@ import math
 from dataclasses import dataclass
 from typing import ClassVar
 
-import numpy as np
+from eventstudy._numpy import np
 import polars as pl
 
 from eventstudy.errors import DataError
@@ -86,7 +86,7 @@ __all__ = [
     "split_runs",
 ]
 
-SeedLike = int | np.random.Generator | np.random.SeedSequence | None
+SeedLike = "int | np.random.Generator | np.random.SeedSequence | None"  # an annotation (numpy loads on first use)
 
 _ELEMENTS_PER_CALL = 65_536  # candidates declustered per call: keeps the arrays in cache
 _MAX_ROUNDS = 200
@@ -497,6 +497,9 @@ class RunsSampler(PlaceboSampler):
         if np.any(self.slacks < 0):
             raise ValueError("`events` must obey the declustering rule (each at least a gap after the one before)")
         self._followers = np.flatnonzero(follows)
+        inside = np.flatnonzero(self.allowed < self.allowed.size)
+        steps = self.allowed[inside] - inside
+        self._fixed_step = bool(steps.size == 0 or (steps == steps[0]).all())
         if not self.runs:
             self.min_spans = np.zeros(0, dtype=np.int64)
             return
@@ -521,6 +524,9 @@ class RunsSampler(PlaceboSampler):
     def _shortest_span(self, head: int, tail: int) -> int:
         """The fewest trading days the run ``events[head..tail]`` spans, over every start (``len(calendar)``: none fits)."""
         n = len(self.calendar)
+        if self._fixed_step:  # a trading-day gap: the same span from every start
+            span = int(self.events[tail] - self.events[head])
+            return span if span < n else n
         pos = np.arange(n)
         for i in range(head + 1, tail + 1):
             pos = self.allowed[np.minimum(pos, n - 1)] + self.slacks[i]

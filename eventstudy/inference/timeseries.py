@@ -45,58 +45,22 @@ import numpy as np
 import polars as pl
 
 from eventstudy import progress
-from eventstudy.panel import Panel
-from eventstudy.inference.classical import (
-    binomial_test,
-    hac_event_test,
-    hac_lag,
-    mann_whitney_test,
-    welch_test,
-)
-from eventstudy.conditions import compile_condition, parse, resolve
-from eventstudy.config import StatisticsSpec, Study
-from eventstudy.errors import DataError
-from eventstudy.inference.design import EventDesign, event_design, panel_design
+from eventstudy.config import StatisticsSpec
+from eventstudy.inference.design import EventDesign, event_design
 from eventstudy.inference.intervals import bca_interval, wilson_interval
-from eventstudy.inference.multiple import benjamini_hochberg, holm, maxstat_stepdown
-from eventstudy.inference.placebo import STATISTICS, placebo_test
-from eventstudy.inference.power import NEFF_WARNING, effective_sample_size, minimum_detectable_effect
+from eventstudy.inference.multiple import maxstat_stepdown
+from eventstudy.inference.placebo import STATISTICS, PlaceboTest, placebo_test
 from eventstudy.inference.samplers import SAMPLERS
+from eventstudy.inference.structural import structural_null
+from eventstudy.inference.table import SIGNIFICANCE_SCHEMA, Headline, significance_table
 from eventstudy.result import StudyResult
 
-__all__ = ["SIGNIFICANCE_SCHEMA", "InferenceSettings", "design_significance", "draw_banks", "significance", "significance_with_null", "timeline_significance"]
+__all__ = [
+    "SIGNIFICANCE_SCHEMA", "InferenceSettings", "design_significance", "draw_banks", "placebo_headline", "significance",
+    "significance_with_null",
+]
 
-SIGNIFICANCE_SCHEMA: dict[str, pl.DataType] = {
-    "measure": pl.String(),
-    "asset": pl.String(),
-    "horizon": pl.String(),
-    "horizon_days": pl.Int64(),
-    "statistic": pl.String(),
-    "observed": pl.Float64(),
-    "baseline": pl.Float64(),
-    "difference": pl.Float64(),
-    "n": pl.Int64(),
-    "n_eff": pl.Float64(),
-    "p_placebo": pl.Float64(),
-    "p_greater": pl.Float64(),
-    "p_less": pl.Float64(),
-    "percentile": pl.Float64(),
-    "p_holm": pl.Float64(),
-    "p_bh": pl.Float64(),
-    "p_maxstat": pl.Float64(),
-    "survives": pl.Boolean(),
-    "ci_low": pl.Float64(),
-    "ci_high": pl.Float64(),
-    "ci_approximate": pl.Boolean(),
-    "p_welch": pl.Float64(),
-    "p_mannwhitney": pl.Float64(),
-    "p_binomial": pl.Float64(),
-    "t_hac": pl.Float64(),
-    "p_hac": pl.Float64(),
-    "mde": pl.Float64(),
-    "warning": pl.String(),
-}
-"""Columns of the significance table, in order."""
+
 
 
 InferenceSettings = StatisticsSpec
@@ -201,167 +165,58 @@ def significance_with_null(
 def design_significance(design: EventDesign, settings: StatisticsSpec) -> tuple[pl.DataFrame, pl.DataFrame]:
     """:func:`significance_with_null` on a study already reduced to arrays (:class:`EventDesign`)."""
     _settings_iv(settings)
+    return significance_table(design, settings, placebo_headline(design, settings))
+
+
+def placebo_headline(design: EventDesign, settings: StatisticsSpec) -> Headline:
+    """The placebo test of every cell (the null ``settings.null``, evaluated from its
+    structure: :mod:`.structural`), and the events' bootstrap (mean, median) and Wilson
+    (% positive) intervals."""
     placebo_seq, boot_seq = np.random.SeedSequence(settings.seed).spawn(2)
     k = design.values.shape[0]
-    banks = draw_banks(design, settings.placebos, placebo_seq, settings.null)
-    cell_rows = design.cells.rows(named=True)
+    found = structural_null(design, settings.null, settings.placebos, placebo_seq)
     boot_seeds = boot_seq.spawn(k)
-
-    columns: dict[str, list] = {name: [] for name in SIGNIFICANCE_SCHEMA}
-    per_stat: dict[str, dict[str, np.ndarray]] = {}
+    out = Headline(settings.null, *({} for _ in range(11)))
+    out.reps = found.reps
+    out.median_reps = found.median_reps
     for name, stat in STATISTICS.items():
         observed = np.full(k, np.nan)
-        null = np.full((k, settings.placebos), np.nan)
+        baseline = np.full(k, np.nan)
         for c in range(k):
-            bank = banks[c]
-            if bank is None:
-                continue
-            observed[c] = stat(design.values[c, design.cell_events(c)])
-            null[c] = stat(design.values[c][bank])
-        test = placebo_test(observed, null)
+            base = design.values[c, design.frame(c)]
+            baseline[c] = float(stat(base)) if base.size else np.nan
+            events = design.cell_events(c)
+            if events.size:
+                observed[c] = stat(design.values[c, events])
+        null = found.draws[name]
+        if name == "median":
+            null = null[:, : found.median_reps]
+        test = nan_placebo_test(observed, null)
         with np.errstate(divide="ignore", invalid="ignore"):
             z_null = np.where(test.null_std[:, None] > 0, (null - test.null_mean[:, None]) / test.null_std[:, None], 0.0)
-        per_stat[name] = {
-            "observed": observed,
-            "p": test.p_two_sided,
-            "p_greater": test.p_greater,
-            "p_less": test.p_less,
-            "percentile": test.percentile,
-            "p_holm": holm(test.p_two_sided),
-            "p_bh": benjamini_hochberg(test.p_two_sided),
-            "p_maxstat": maxstat_stepdown(np.abs(test.z), np.abs(z_null)),
-            "null": null,
-        }
-
-    for c, cell in enumerate(cell_rows):
-        events = design.cell_events(c)
-        x = design.values[c, events]
-        base = design.values[c, design.frame(c)]
-        n = int(x.size)
-        h = int(cell["horizon_days"])
-        n_eff = effective_sample_size(design.calendar.positions[events], h)
-        rng = np.random.default_rng(boot_seeds[c])
-        p0 = float((base > 0).mean()) if base.size else math.nan
-        hac_days = design.frame(c)
-        hac_days[events] = True  # the dummy regression runs over the baseline days plus the events
-        hac = hac_event_test(design.values[c, hac_days], np.searchsorted(np.flatnonzero(hac_days), events), hac_lag(h)) if n else None
-        warning = _warning(n, n_eff)
-        sd = float(base.std(ddof=1)) if base.size > 1 else math.nan
-        for name, stat in STATISTICS.items():
-            res = per_stat[name]
-            baseline = float(stat(base)) if base.size else math.nan
+        z_null = np.where(np.isnan(null), np.inf, z_null)  # no value: counts as beating the cell (conservative)
+        out.observed[name], out.p[name], out.draws[name] = observed, test.p_two_sided, null
+        out.p_greater[name], out.p_less[name], out.percentile[name] = test.p_greater, test.p_less, test.percentile
+        out.p_maxstat[name] = maxstat_stepdown(np.abs(test.z), np.abs(z_null))
+        out.null_mean[name] = test.null_mean - baseline
+        low, high, approximate = np.full(k, np.nan), np.full(k, np.nan), np.zeros(k, dtype=bool)
+        for c in range(k):
+            x = design.values[c, design.cell_events(c)]
             if name == "pct_positive":
-                ci = wilson_interval(int((x > 0).sum()), n, confidence_level=settings.ci)
-                mde = minimum_detectable_effect(math.sqrt(p0 * (1 - p0)), n_eff, settings.alpha)
+                ci = wilson_interval(int((x > 0).sum()), int(x.size), confidence_level=settings.ci)
             else:
-                ci = bca_interval(x, stat, confidence_level=settings.ci, n_resamples=settings.placebos, seed=rng)
-                scale = math.sqrt(math.pi / 2) if name == "median" else 1.0
-                mde = minimum_detectable_effect(sd * scale, n_eff, settings.alpha)
-            p_maxstat = float(res["p_maxstat"][c])
-            row = {
-                **cell,
-                "statistic": name,
-                "observed": float(res["observed"][c]),
-                "baseline": baseline,
-                "difference": float(res["observed"][c]) - baseline,
-                "n": n,
-                "n_eff": n_eff,
-                "p_placebo": float(res["p"][c]),
-                "p_greater": float(res["p_greater"][c]),
-                "p_less": float(res["p_less"][c]),
-                "percentile": float(res["percentile"][c]),
-                "p_holm": float(res["p_holm"][c]),
-                "p_bh": float(res["p_bh"][c]),
-                "p_maxstat": p_maxstat,
-                "survives": None if math.isnan(p_maxstat) else p_maxstat <= settings.alpha,
-                "ci_low": ci.low,
-                "ci_high": ci.high,
-                "ci_approximate": ci.approximate if n else None,
-                "p_welch": float(welch_test(x, base)[1]) if name == "mean" else math.nan,
-                "p_mannwhitney": float(mann_whitney_test(x, base)) if name == "median" and n else math.nan,
-                "p_binomial": binomial_test(int((x > 0).sum()), n, p0) if name == "pct_positive" else math.nan,
-                "t_hac": float(hac.t[0]) if name == "mean" and hac is not None else math.nan,
-                "p_hac": float(hac.p[0]) if name == "mean" and hac is not None else math.nan,
-                "mde": mde,
-                "warning": warning,
-            }
-            for key in SIGNIFICANCE_SCHEMA:
-                columns[key].append(row[key])
-
-    frame = pl.DataFrame(columns, schema=SIGNIFICANCE_SCHEMA)
-    floats = [name for name, dtype in SIGNIFICANCE_SCHEMA.items() if dtype == pl.Float64()]
-    return frame.with_columns(pl.col(floats).fill_nan(None)), _null_frame(design.cells, per_stat)
+                ci = bca_interval(x, stat, confidence_level=settings.ci, n_resamples=settings.placebos, seed=np.random.default_rng(boot_seeds[c]))
+            low[c], high[c], approximate[c] = ci.low, ci.high, ci.approximate
+        out.ci_low[name], out.ci_high[name], out.ci_approximate[name] = low, high, approximate
+    return out
 
 
-def _null_frame(cells: pl.DataFrame, per_stat: dict[str, dict[str, np.ndarray]]) -> pl.DataFrame:
-    """Long placebo distributions: ``measure, asset, horizon, horizon_days, statistic, value``
-    (one row per cell x statistic x placebo draw), for charts of observed vs chance."""
-    frames = []
-    for name, res in per_stat.items():
-        null = res["null"]
-        reps = null.shape[1]
-        frame = cells.select(pl.all().repeat_by(reps).explode()).with_columns(
-            pl.lit(name).alias("statistic"), pl.Series("value", null.reshape(-1), dtype=pl.Float64).fill_nan(None)
-        )
-        frames.append(frame.drop_nulls("value"))
-    return pl.concat(frames) if frames else pl.DataFrame()
-
-
-def _warning(n: int, n_eff: float) -> str | None:
-    if n == 0:
-        return "no event with a complete outcome in this cell: nothing to test"
-    if n_eff < NEFF_WARNING:
-        return (
-            f"effective sample size {n_eff:.1f} < {NEFF_WARNING:.0f} ({n} events with overlapping forward windows): "
-            "p-values and intervals rest on very few independent observations"
-        )
-    return None
-
-
-def timeline_significance(
-    panel: Panel, study: Study, kept: pl.DataFrame, window: np.ndarray, statistics: StatisticsSpec, notes: list[str]
-) -> tuple[pl.DataFrame, pl.DataFrame]:
-    """The tests of a study of named series (a one-row panel), and what they are in words.
-
-    ``kept`` holds the kept events' day indices (``_d``), ``window`` the mask of the
-    window's days. A nested baseline (``statistics.baseline``) is evaluated on the whole
-    timeline (look-backs cross the window start) and then windowed.
-    """
-    tested = panel.only(panel.measures.tested)
-    base_mask = None
-    if statistics.baseline is not None:
-        if panel.frame is None:
-            raise DataError("a nested baseline needs the study's timeline")
-        node = resolve(parse(statistics.baseline.when), list(study.series))
-        holds = panel.frame.select(compile_condition(node).fill_null(False).alias("base"))["base"].to_numpy()
-        base_mask = holds[window]
-    design = panel_design(tested.values, tested.cells, panel.days, window, kept["_d"].to_numpy(), study.decluster, base_mask)
-    try:
-        tests, placebo = design_significance(design, statistics)
-    except DataError as exc:
-        if statistics.null != "runs":
-            raise
-        # the runs null needs stretches long enough for every run (a nested baseline's
-        # scattered days, or a short window, may have none): say so and shift the calendar
-        notes.append(f"warning: {exc.message}; the circular null was used instead")
-        statistics = statistics.model_copy(update={"null": "circular"})
-        tests, placebo = design_significance(design, statistics)
-    nested = f", drawn only from days where {statistics.baseline.when!r}" if statistics.baseline else ""
-    notes.append(
-        f"p-values: {statistics.placebos:,} {statistics.null} placebo event sets of the same size under the same "
-        f"declustering{nested} (seed {statistics.seed}); '*' marks what survives the max-statistic adjustment "
-        f"across all cells at alpha {statistics.alpha}"
-    )
-    low = (
-        tests.filter((pl.col("statistic") == "mean") & (pl.col("n") > 0) & (pl.col("n_eff") < 10))
-        .group_by("horizon", "horizon_days", maintain_order=True)
-        .agg(pl.col("n_eff").min())
-        .sort("horizon_days")
-    )
-    if low.height:
-        shown = ", ".join(f"{h} ({n:.1f})" for h, _, n in low.rows())
-        notes.append(
-            f"warning: effective sample size below 10 at {shown}: the events' forward windows overlap, "
-            "so these p-values and intervals rest on very few independent observations"
-        )
-    return tests, placebo
+def nan_placebo_test(observed: np.ndarray, null: np.ndarray) -> PlaceboTest:
+    """:func:`placebo_test` per cell on the draws that have a value (a placebo set with no
+    complete outcome in a cell is not part of that cell's null)."""
+    if not np.isnan(null).any():
+        return placebo_test(observed, null)
+    parts = [placebo_test(observed[c : c + 1], null[c, ~np.isnan(null[c])][None, :] if (~np.isnan(null[c])).any() else np.full((1, 1), np.nan))
+             for c in range(observed.size)]
+    fields = ("observed", "null_mean", "null_std", "p_two_sided", "p_greater", "p_less", "percentile", "z")
+    return PlaceboTest(*(np.concatenate([getattr(p, f) for p in parts]) for f in fields), reps=null.shape[1])

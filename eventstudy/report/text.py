@@ -434,12 +434,21 @@ def _difference(value: object, unit: str, *, signed: bool = True) -> str:
     return format_cell(value, "fraction") if signed else f"{value * 100:.2f}%"
 
 
-COMPACT_TEST_HEADERS = ["Measure", "Asset", "Horizon", "Statistic", "Difference", "n_eff", "p placebo", "p max-stat", "MDE"]
+COMPACT_TEST_HEADERS = ["Measure", "Asset", "Horizon", "Statistic", "Difference", "Null mean", "Effect", "n_eff", "p", "p max-stat", "MDE"]
 """The significance columns a terminal shows; the others are in Markdown, HTML and tests.csv."""
 
-TEST_HEADERS = ["Measure", "Asset", "Horizon", "Statistic", "Events", "All days", "Difference", "n_eff", "p placebo",
-                "p >", "p <", "Pctile", "p max-stat", "p Holm", "p BH", "Classical p", "HAC t", "MDE"]
-_TEST_GROUPS = [0, 0, 0, 1, 2, 2, 2, 2, 3, 3, 3, 4, 4, 5]  # columns after the four keys
+TEST_HEADERS = ["Measure", "Asset", "Horizon", "Statistic", "Events", "All days", "Difference", "Null mean", "Effect", "n_eff", "p",
+                "p >", "p <", "Pctile", "p max-stat", "p Holm", "p BH", "i.i.d. p", "NW t", "NW p", "MDE"]
+_TEST_GROUPS = [0, 0, 0, 1, 1, 2, 3, 3, 3, 3, 4, 4, 4, 5, 5, 5, 6]  # columns after the four keys
+
+NULL_TITLES = {
+    "histories": "the rule re-run on resampled histories",
+    "runs": "runs placebo dates",
+    "circular": "circular placebo dates",
+    "matched": "matched placebo dates",
+    "dates": "'dates' placebo (same days, other stocks)",
+}
+"""How each headline test is named in a table's title."""
 
 
 def test_rows(tests: list[dict[str, object]], units: dict[str, str] | None = None) -> list[list[str]]:
@@ -457,14 +466,16 @@ def _test_cells(
         measure_unit = (units or {}).get(str(t["measure"]), "fraction")
         unit = "share" if stat == "pct_positive" else measure_unit
         classical = t.get("p_welch") if stat == "mean" else t.get("p_mannwhitney") if stat == "median" else t.get("p_binomial")
-        hac_t = t.get("t_hac")
-        if classical is None and hac_t is None and stat == "mean":  # a universe: the calendar-time portfolio test
-            classical, hac_t = t.get("p_calendar"), t.get("t_calendar")
+        hac_t, hac_p = t.get("t_hac"), t.get("p_hac")
+        if hac_t is None and stat == "mean" and t.get("t_calendar") is not None:  # a universe: the calendar-time portfolio test
+            hac_t, hac_p = t.get("t_calendar"), t.get("p_calendar")
         cells = [
             str(t["measure"]), str(t["asset"]), str(t["horizon"]), names.get(stat, stat),
             _value(t["observed"], unit),
             _value(t["baseline"], unit),
             _difference(t["difference"], unit),
+            _difference(t.get("null_mean"), unit),
+            _difference(t.get("effect"), unit),
             f"{t['n_eff']:.1f}" if t["n_eff"] is not None else "",
             format_p(t["p_placebo"], t["survives"]),
             format_p(t["p_greater"]), format_p(t["p_less"]),
@@ -472,15 +483,17 @@ def _test_cells(
             format_p(t["p_maxstat"]), format_p(t["p_holm"]), format_p(t["p_bh"]),
             format_p(classical),
             f"{hac_t:+.2f}" if hac_t is not None else "",
+            format_p(hac_p),
             _difference(t["mde"], unit, signed=False),
         ]
         signed = unit == "fraction"
         tones = [""] * len(cells)
         if signed:
             tones[4], tones[5] = tone_of(cells[4]), tone_of(cells[5])
-        tones[6] = tone_of(cells[6])
-        tones[8] = _p_tone(t["p_placebo"], t["survives"], alpha)
-        for i, key in ((12, "p_maxstat"), (13, "p_holm"), (14, "p_bh")):
+        for i in (6, 7, 8):
+            tones[i] = tone_of(cells[i])
+        tones[10] = _p_tone(t["p_placebo"], t["survives"], alpha)
+        for i, key in ((14, "p_maxstat"), (15, "p_holm"), (16, "p_bh")):
             tones[i] = _p_tone(t[key], False, alpha)
         rows.append((cells, tones))
     return rows
@@ -497,8 +510,10 @@ def tests_table(result: StudyResult, *, compact: bool = False) -> TextTable | No
         return None
     alpha = result.statistics.alpha if result.statistics else 0.05
     cells = _test_cells(result.tests.to_dicts(), result.measure_units, alpha)
+    nulls = [n for n in result.tests["null"].unique(maintain_order=True).to_list() if n] if "null" in result.tests.columns else []
+    headline = ", ".join(NULL_TITLES.get(n, n) for n in nulls) or "placebo test"
     table = TextTable(
-        title="Significance: placebo test, adjustments, classical companions",
+        title=f"Significance: {headline} (p), adjustments, classical companions",
         headers=list(TEST_HEADERS),
         rows=[c for c, _ in cells],
         tones=[t for _, t in cells],

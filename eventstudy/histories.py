@@ -1,0 +1,160 @@
+"""Resampled histories of a study's series, prepared as a panel: one row per history.
+
+The null for rules on prices (:mod:`eventstudy.inference.histories`) re-runs a study on
+histories that could have happened but in which nothing predicts returns: the daily log
+returns of all the study's series are resampled jointly with the stationary bootstrap
+(the same blocks of days for every series, :mod:`eventstudy.inference.resample`),
+prices rebuilt from the first common close, and then, exactly as for the real data,
+features on each history, the condition, the trigger and every tested outcome.
+
+A batch of B histories is a :class:`~eventstudy.panel.Panel` of B rows on the study's
+calendar, so the engine's own events stage (window, per-row declustering) runs on it
+unchanged. Everything is vectorized over histories: features and the condition are one
+polars pass over the batch's rows (cumulative features grouped by history, windowed
+ones over the whole column with the rows nearer a history's start nulled), outcomes come
+from the evaluators' panel path (:meth:`~eventstudy.evaluators.Evaluator.panel` on a
+block with ``own_days``).
+
+What a resampled history cannot have: history before the study's calendar (a series
+older than the others starts afresh at the first common date, so its running high starts
+there), and open prices (an entry at the next open is not supported).
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import numpy as np
+import polars as pl
+
+from eventstudy.conditions import compile_condition, parse, required_features, resolve
+from eventstudy.config import Study
+from eventstudy.errors import DataError
+from eventstudy.evaluators import Evaluator, PanelBlock, build_evaluators
+from eventstudy.features import column_name, compute_features, feature_key
+from eventstudy.inference.resample import optimal_block_length, rebuild_prices
+from eventstudy.panel import ConditionHits, Panel, empty_cells
+from eventstudy.result import Measures
+
+__all__ = ["HistorySource", "history_panel", "unsupported_measures"]
+
+
+@dataclass(frozen=True)
+class HistorySource:
+    """What every batch of histories is built from: the study's series on its calendar.
+
+    Attributes
+    ----------
+    days
+        The study calendar (``datetime64[D]``).
+    names
+        The study's series names (columns of ``log_returns``).
+    first
+        ``(k,)`` each series' close on the first day.
+    log_returns
+        ``(T - 1, k)`` daily log returns on the calendar (a day a series was carried
+        forward counts as a zero return).
+    block_length
+        The mean block length of the stationary bootstrap (trading days).
+    """
+
+    days: np.ndarray
+    names: list[str]
+    first: np.ndarray
+    log_returns: np.ndarray
+    block_length: float
+
+    @classmethod
+    def of(cls, timeline: pl.DataFrame, days: np.ndarray, names: list[str], block_length: float | None = None) -> HistorySource:
+        """The source of a study's timeline (``{name}.close`` columns on ``days``);
+        ``block_length`` None: the largest Politis-White length over the series' absolute
+        daily returns (the scale on which volatility clusters)."""
+        closes = timeline.select(pl.col(f"{name}.close").cast(pl.Float64) for name in names).to_numpy()
+        if closes.shape[0] < 3:
+            raise DataError("a history needs at least three days of the study's series")
+        if np.any(~np.isfinite(closes)) or np.any(closes <= 0):
+            raise DataError("the histories null needs positive closes on every day of the study calendar")
+        log_returns = np.diff(np.log(closes), axis=0)
+        if block_length is None:
+            block_length = float(np.max(np.atleast_1d(optimal_block_length(np.abs(log_returns)))))
+        return cls(days=days, names=list(names), first=closes[0], log_returns=log_returns, block_length=max(1.0, block_length))
+
+
+def history_panel(source: HistorySource, study: Study, indices: np.ndarray, evaluators: list[Evaluator] | None = None) -> Panel:
+    """B resampled histories (``indices``: ``(B, T - 1)`` stationary-bootstrap day indices
+    into the log returns) as a panel of B rows: the study's condition's hits (trigger
+    applied) and one ``(B, T)`` float32 array per tested outcome cell."""
+    n_hist, n_days = indices.shape[0], source.days.size
+    # float32 closes: the null's returns need 7 digits, and half the memory and time
+    closes = rebuild_prices(source.first, source.log_returns, indices, out=np.empty((n_hist, n_days, len(source.names)), dtype=np.float32))
+    series = list(study.series)
+    node = resolve(parse(study.when), series)
+    requests = list(dict.fromkeys(required_features(node)))
+    position = np.tile(np.arange(n_days, dtype=np.int64), n_hist)
+    history = np.repeat(np.arange(n_hist, dtype=np.int32), n_days)
+    dates = pl.Series("date", np.tile(source.days, n_hist)).cast(pl.Date)
+    columns: dict[str, pl.Series] = {}
+    for k, name in enumerate(source.names):
+        wanted = [(r.name, tuple(r.args)) for r in requests if r.series == name]
+        if not wanted:
+            continue
+        prices = pl.DataFrame({"date": dates, "symbol": history, "close": closes[:, :, k].ravel()})
+        found = compute_features(prices, wanted, position=position)
+        for feat, args in wanted:
+            columns[column_name(name, feat, args)] = found[feature_key(feat, args)]
+    frame = pl.DataFrame(columns).with_columns(pl.Series("symbol", history))
+    hit = frame.select(compile_condition(node, over="symbol").fill_null(False).alias("_hit"))["_hit"].to_numpy()
+    if study.trigger == "edge":  # true today, and not the history's previous day
+        previous = np.concatenate([[False], hit[:-1]])
+        previous[position == 0] = False
+        hit = hit & ~previous
+    flat = np.flatnonzero(hit).astype(np.int64)
+    hits = ConditionHits(flat, position[flat], pl.DataFrame())
+
+    block = PanelBlock(
+        close=np.full(n_hist * n_days, np.nan, dtype=np.float32),
+        open=np.full(n_hist * n_days, np.nan, dtype=np.float32),
+        rows_after=(n_days - 1 - position),
+        label="history",
+        run=history.astype(np.int64),
+        series={name: closes[:, :, k].ravel() for k, name in enumerate(source.names)},
+        own_days=True,
+    )
+    evaluators = evaluators if evaluators is not None else build_evaluators(study.evaluators)
+    cells, values, measures = [], [], Measures()
+    for evaluator in evaluators:
+        if not evaluator.tested:
+            continue
+        found_cells = evaluator.panel(block)
+        if found_cells is None:
+            raise DataError(f"the evaluator {evaluator.name!r} cannot be computed on resampled histories")
+        for cell in found_cells:
+            measures = measures.add(evaluator.measure_entry(cell.measure))
+            cells.append((cell.measure, cell.asset, cell.horizon, cell.horizon_days))
+            values.append(cell.values.astype(np.float32, copy=False).reshape(n_hist, n_days))
+    frame_cells = pl.DataFrame(cells, schema=dict(empty_cells().schema), orient="row") if cells else empty_cells()
+    return Panel(
+        kind="histories",
+        days=source.days,
+        symbols=[f"history {i}" for i in range(n_hist)],
+        cells=frame_cells,
+        values=values,
+        pending=[(np.zeros(0, dtype=np.int64), np.zeros(0, dtype=np.int32)) for _ in values],
+        hits={(study.when, study.trigger): hits},
+        present=np.broadcast_to(np.True_, (n_hist, n_days)),
+        measures=measures,
+    )
+
+
+def unsupported_measures(study: Study) -> list[str]:
+    """The tested evaluators of ``study`` that cannot run on resampled histories (no panel
+    path for the study's named series, or opens a history does not have)."""
+    tiny = HistorySource(
+        days=np.arange(4).astype("datetime64[D]"), names=list(study.series), first=np.ones(len(study.series)),
+        log_returns=np.zeros((3, len(study.series))), block_length=1.0,
+    )
+    block = PanelBlock(
+        close=np.full(4, np.nan), open=np.full(4, np.nan), rows_after=np.arange(3, -1, -1), label="history",
+        run=np.zeros(4, dtype=np.int64), series={name: np.ones(4) for name in tiny.names}, own_days=True,
+    )
+    return [ev.name for ev in build_evaluators(study.evaluators) if ev.tested and ev.panel(block) is None]

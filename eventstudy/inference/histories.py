@@ -1,0 +1,250 @@
+"""The null for rules on prices: the study's rule re-run on resampled histories.
+
+When the condition is made of the prices it is tested on (an all-time high, a drawdown,
+an RSI), the days it picks are not random days: how many events a history produces
+depends on what follows them, so even on pure noise an equal-weight average of the
+events' overlapping forward windows is biased (after highs it looks weak, after dips
+strong). Placebo dates drawn from the one real history cannot show this; histories can.
+
+The test (Brock, Lakonishok & LeBaron 1992, with the stationary bootstrap of Politis &
+Romano 1994 and the block length of Politis & White 2004 / Patton, Politis & White
+2009): resample the daily returns of all the study's series jointly (the same blocks of
+days for every series, so cross-correlation and volatility clustering survive), rebuild
+prices, and re-run the condition, the trigger, the declustering and the outcomes on each
+history (:mod:`eventstudy.histories`). In every history, and in the real data, each
+cell's statistic (event mean, median, % positive) minus the same statistic over all the
+window's days is the *difference* ``D``. Then
+
+* ``null_mean`` = the mean of ``D`` over the histories: what the rule shows on noise;
+* ``effect`` = observed ``D`` minus ``null_mean``: the bias-corrected effect;
+* ``p`` compares the observed ``D`` with the histories' (the mean's studentized by the
+  events' standard error within each history: ``D / (sd / sqrt(n))``),
+  ``p = (1 + #{as extreme}) / (B + 1)`` two-sided around the null's centre;
+* the interval of the event statistic is the basic bootstrap interval of the pivot
+  ``E_b - A`` (each history's event statistic minus the resampling world's expected
+  value, the mean over histories of their all-days statistic), studentized for the mean:
+  it covers the expected value after an event, net of what the rule picks on noise.
+
+A history without an event (or with one, where a standard error is needed) does not
+enter that cell's null; the number used is reported. All cells' statistics come from the
+same histories, so the max-statistic adjustment across cells is joint.
+"""
+
+from __future__ import annotations
+
+import math
+from dataclasses import dataclass
+
+import numpy as np
+
+from eventstudy import progress
+from eventstudy.config import StatisticsSpec, Study
+from eventstudy.events import panel_events
+from eventstudy.evaluators import build_evaluators
+from eventstudy.executor import ThreadExecutor
+from eventstudy.histories import HistorySource, history_panel
+from eventstudy.inference.design import EventDesign
+from eventstudy.inference.multiple import maxstat_stepdown
+from eventstudy.inference.placebo import placebo_test
+from eventstudy.inference.resample import stationary_indices
+from eventstudy.inference.table import Headline
+from eventstudy.panel import Panel
+
+__all__ = ["CellStatistics", "HistoryNull", "cell_statistics", "histories_headline", "history_null", "used_histories"]
+
+STATISTIC_NAMES = ("mean", "median", "pct_positive")
+
+ROWS_PER_CHUNK = 2_000_000
+"""(history, day) rows prepared at once: bounds memory whatever the number of histories."""
+
+
+@dataclass
+class CellStatistics:
+    """Per row (a history, or the real data) and cell: the events' and all days' figures.
+
+    Every array is ``(rows, cells)``: ``n`` complete events, their ``mean``, ``median``,
+    ``pct_positive`` and ``sd`` (ddof 1); the window's days with a value (``n_all``)
+    and their ``all_mean``, ``all_median``, ``all_pct_positive``.
+    """
+
+    n: np.ndarray
+    mean: np.ndarray
+    median: np.ndarray
+    pct_positive: np.ndarray
+    sd: np.ndarray
+    n_all: np.ndarray
+    all_mean: np.ndarray
+    all_median: np.ndarray
+    all_pct_positive: np.ndarray
+
+    @classmethod
+    def stack(cls, parts: list[CellStatistics]) -> CellStatistics:
+        return cls(*(np.concatenate([getattr(p, f) for p in parts]) for f in cls.__dataclass_fields__))
+
+    def event(self, statistic: str) -> np.ndarray:
+        return getattr(self, statistic)
+
+    def all_days(self, statistic: str) -> np.ndarray:
+        return getattr(self, f"all_{statistic}")
+
+    def se(self, statistic: str) -> np.ndarray:
+        """The naive standard error of the event statistic (a studentizing scale, not a
+        claim about overlapping windows): sd / sqrt(n), sqrt(p (1-p) / n), or the
+        median's sqrt(pi / 2) sd / sqrt(n)."""
+        with np.errstate(divide="ignore", invalid="ignore"):
+            if statistic == "pct_positive":
+                p = self.pct_positive
+                return np.sqrt(p * (1 - p) / self.n)
+            scale = math.sqrt(math.pi / 2) if statistic == "median" else 1.0
+            return scale * self.sd / np.sqrt(self.n)
+
+
+def cell_statistics(values: list[np.ndarray], s_idx: np.ndarray, d_idx: np.ndarray, window: np.ndarray) -> CellStatistics:
+    """Figures per row and cell of ``values`` (one ``(rows, days)`` array per cell) for
+    the events at ``(s_idx, d_idx)`` and for every window day with a value."""
+    rows = values[0].shape[0] if values else 0
+    k = len(values)
+    out = {f: np.full((rows, k), np.nan) for f in CellStatistics.__dataclass_fields__}
+    out["n"] = np.zeros((rows, k))
+    out["n_all"] = np.zeros((rows, k))
+    inside = np.flatnonzero(window)
+    span = slice(int(inside[0]), int(inside[-1]) + 1) if inside.size and inside.size == inside[-1] - inside[0] + 1 else window
+    for c, v in enumerate(values):
+        days = v[:, span]  # a window is one stretch of days: a view, not a copy
+        known_cols = ~np.isnan(days).any(axis=0)
+        if known_cols.all() or (np.isnan(days) == ~known_cols[None, :]).all():  # the same days unknown in every row
+            full = days if known_cols.all() else days[:, known_cols]
+            if full.shape[1]:  # float32 histories are partitioned as they are (the median's cost)
+                out["n_all"][:, c] = full.shape[1]
+                out["all_mean"][:, c] = full.mean(axis=1, dtype=np.float64)
+                out["all_pct_positive"][:, c] = np.count_nonzero(full > 0, axis=1) / full.shape[1]
+                out["all_median"][:, c] = np.median(full, axis=1)
+        else:
+            with np.errstate(invalid="ignore"):
+                known = ~np.isnan(days)
+                out["n_all"][:, c] = known.sum(axis=1)
+                out["all_mean"][:, c] = np.nanmean(days, axis=1)
+                out["all_pct_positive"][:, c] = (days > 0).sum(axis=1) / known.sum(axis=1)
+                out["all_median"][:, c] = np.nanmedian(days, axis=1)
+        x = v[s_idx, d_idx].astype(np.float64)
+        ok = ~np.isnan(x)
+        s, x = s_idx[ok], x[ok]
+        n = np.bincount(s, minlength=rows).astype(np.float64)
+        total = np.bincount(s, weights=x, minlength=rows)
+        with np.errstate(divide="ignore", invalid="ignore"):
+            mean = total / n
+            squares = np.bincount(s, weights=(x - mean[s]) ** 2, minlength=rows)
+            out["sd"][:, c] = np.sqrt(squares / (n - 1))
+            out["pct_positive"][:, c] = np.bincount(s, weights=(x > 0).astype(np.float64), minlength=rows) / n
+        out["n"][:, c] = n
+        out["mean"][:, c] = mean
+        if x.size:
+            order = np.lexsort((x, s))
+            sorted_x = x[order]
+            starts = np.concatenate([[0], np.cumsum(n)[:-1]]).astype(np.int64)
+            has = n > 0
+            lo = starts[has] + (n[has].astype(np.int64) - 1) // 2
+            hi = starts[has] + n[has].astype(np.int64) // 2
+            out["median"][has, c] = (sorted_x[lo] + sorted_x[hi]) / 2
+    out["sd"][out["n"] < 2] = np.nan
+    return CellStatistics(**out)
+
+
+@dataclass
+class HistoryNull:
+    """The real data's figures and the histories' (``(B, cells)`` each), and how they were made."""
+
+    observed: CellStatistics
+    histories: CellStatistics
+    block_length: float
+    count: int
+
+
+def history_null(
+    panel: Panel, study: Study, tested: Panel, kept_days: np.ndarray, window: np.ndarray, statistics: StatisticsSpec
+) -> HistoryNull:
+    """Re-run ``study`` on ``statistics.histories`` resampled histories of the series of
+    ``panel`` (a timeline), in chunks on this process's threads; ``tested`` is the panel's
+    tested cells, whose order the histories' figures follow."""
+    source = HistorySource.of(panel.frame, panel.days, list(study.series), statistics.block_length)
+    n_days = source.days.size
+    reps = statistics.histories
+    per_chunk = max(1, min(reps, ROWS_PER_CHUNK // n_days))
+    sizes = [min(per_chunk, reps - lo) for lo in range(0, reps, per_chunk)]
+    seeds = np.random.SeedSequence([statistics.seed, 0x5EED]).spawn(len(sizes))
+    evaluators = build_evaluators(study.evaluators)
+    keys = tested.cells.select("measure", "asset", "horizon", "horizon_days").rows()
+
+    def chunk(task: tuple[int, np.random.SeedSequence]) -> CellStatistics:
+        size, seed = task
+        indices = stationary_indices(n_days - 1, size, source.block_length, np.random.default_rng(seed))
+        batch = history_panel(source, study, indices, evaluators)
+        order = {key: i for i, key in enumerate(batch.cells.select("measure", "asset", "horizon", "horizon_days").rows())}
+        values = [batch.values[order[key]] for key in keys]
+        kept = panel_events(batch, batch.hits_for(study.when, study.trigger), window, study.decluster).filter("kept")
+        s_idx, d_idx = kept["_s"].to_numpy().astype(np.int64), kept["_d"].to_numpy().astype(np.int64)
+        return cell_statistics(values, s_idx, d_idx, window)
+
+    with ThreadExecutor() as pool:
+        parts = list(progress.track(pool.imap(chunk, list(zip(sizes, seeds))), "resampled histories", total=len(sizes)))
+    observed = cell_statistics(tested.values, np.zeros(kept_days.size, dtype=np.int64), kept_days.astype(np.int64), window)
+    return HistoryNull(observed, CellStatistics.stack(parts), source.block_length, reps)
+
+
+def histories_headline(null: HistoryNull, design: EventDesign, statistics: StatisticsSpec) -> Headline:
+    """The headline test of every cell from the histories (module docstring)."""
+    k = design.values.shape[0]
+    out = Headline("histories", *({} for _ in range(11)))
+    tail = (1 - statistics.ci) / 2
+    for name in STATISTIC_NAMES:
+        obs, hist = null.observed, null.histories
+        d_obs = obs.event(name)[0] - obs.all_days(name)[0]
+        d_hist = hist.event(name) - hist.all_days(name)
+        studentize = name == "mean"
+        se_obs, se_hist = obs.se(name)[0], hist.se(name)
+        with np.errstate(divide="ignore", invalid="ignore"):  # a zero spread: no studentized value
+            t_obs = d_obs / se_obs if studentize else d_obs
+            t_hist = d_hist / se_hist if studentize else d_hist
+        t_hist = np.where(np.isfinite(t_hist), t_hist, np.nan)
+        p, p_greater, p_less, percentile = (np.full(k, np.nan) for _ in range(4))
+        # a history without a value in a cell counts as beating it in the max-statistic
+        # adjustment: conservative, and never below the cell's own p-value
+        z_obs, z_null = np.full(k, np.nan), np.full((k, t_hist.shape[0]), np.inf)
+        centre_d = np.full(k, np.nan)
+        low, high = np.full(k, np.nan), np.full(k, np.nan)
+        draws = np.full((k, t_hist.shape[0]), np.nan)
+        truth = np.nanmean(hist.all_days(name), axis=0)  # the resampling world's expected value
+        for c in range(k):
+            valid = np.isfinite(t_hist[:, c])
+            centre_d[c] = float(np.mean(d_hist[valid, c])) if valid.any() else np.nan
+            draws[c, valid] = obs.all_days(name)[0, c] + d_hist[valid, c]
+            if not valid.any() or not np.isfinite(t_obs[c]):
+                continue
+            test = placebo_test(np.array([t_obs[c]]), t_hist[valid, c][None, :])
+            p[c], p_greater[c], p_less[c], percentile[c] = test.p_two_sided[0], test.p_greater[0], test.p_less[0], test.percentile[0]
+            z_obs[c] = test.z[0]
+            z_null[c, valid] = (t_hist[valid, c] - test.null_mean[0]) / test.null_std[0] if test.null_std[0] > 0 else 0.0
+            pivot = hist.event(name)[valid, c] - truth[c]
+            if studentize:
+                pivot = pivot / se_hist[valid, c]
+            pivot = pivot[np.isfinite(pivot)]
+            if not pivot.size:
+                continue
+            q_low, q_high = np.quantile(pivot, [tail, 1 - tail])
+            scale = se_obs[c] if studentize else 1.0
+            estimate = obs.event(name)[0, c]
+            low[c], high[c] = estimate - q_high * scale, estimate - q_low * scale
+        out.observed[name] = obs.event(name)[0]
+        out.p[name], out.p_greater[name], out.p_less[name], out.percentile[name] = p, p_greater, p_less, percentile
+        out.p_maxstat[name] = maxstat_stepdown(np.abs(z_obs), np.abs(z_null))
+        out.null_mean[name] = centre_d
+        out.ci_low[name], out.ci_high[name] = low, high
+        out.ci_approximate[name] = obs.n[0] < 20
+        out.draws[name] = draws
+    return out
+
+
+def used_histories(null: HistoryNull) -> np.ndarray:
+    """Per cell, the histories that entered its null (at least two events)."""
+    return (null.histories.n >= 2).sum(axis=0)
+

@@ -1,0 +1,382 @@
+"""The placebo nulls of a study of named series, from their structure: cost linear in days.
+
+A placebo null (:mod:`.samplers`) is a distribution over event sets; what a test needs
+is each set's statistic per cell. Drawing ``B`` sets of ``n`` days and gathering their
+values costs ``B x n`` per cell (10^8 at 10,000 events), and rejection rounds on top;
+here the nulls are evaluated from what they are made of instead:
+
+``runs``
+    A placebo places each of the events' ``k`` runs at its own random start. A run is a
+    fixed *pattern* (its events' slacks after the first day the rule allows), so its
+    sum of values placed at start ``s`` is one array ``S_p(s)`` over all starts, computed
+    once per distinct pattern (by direct sums, or an FFT correlation for long patterns
+    under a trading-day gap). A placebo's mean is then ``sum_r S_{p_r}(start_r)`` over
+    its ``k`` starts divided by the same sum of known-value counts: ``B x k`` lookups,
+    with the placements drawn directly (a uniform composition of the free days, no
+    per-day rejection).
+``circular``
+    Every valid shift at once: the events' calendar shifted by ``o`` frame days has sum
+    ``(v * e)(o)``, the circular cross-correlation of the values with the events'
+    indicator, for all ``o`` by one FFT; the null is the exact distribution over all
+    shifts that obey the declustering rule (no Monte Carlo).
+``matched``
+    ``n`` days uniformly among the sets that obey a trading-day gap (stars and bars:
+    no rejection), or the sampler's draws under a calendar gap; values gathered in
+    chunks, with at most :data:`GATHER_BUDGET` values per cell.
+
+Every cell is served by one set of placements (one bank for all horizons): a placebo
+day whose outcome in a cell is unknown (past the end of the data) is left out of that
+cell's statistic, as a real event's is. The median has no such decomposition: it is
+computed on actual placebo sets, at most :data:`GATHER_BUDGET` values per cell (the
+first ``GATHER_BUDGET // n`` placebos, and the run says so when that is fewer than B).
+"""
+
+from __future__ import annotations
+
+import math
+from dataclasses import dataclass
+
+import numpy as np
+
+from eventstudy.errors import DataError
+from eventstudy.inference.design import EventDesign
+from eventstudy.inference.samplers import SAMPLERS, CircularSampler, MatchedSampler, RunsSampler, _sorted_distinct, obeys_rule
+
+__all__ = ["GATHER_BUDGET", "NullDraws", "structural_null"]
+
+GATHER_BUDGET = 2_000_000
+"""Placebo values gathered per cell for the median at most (its placebos: ``GATHER_BUDGET // n``)."""
+
+MATCHED_BUDGET = 10_000_000
+"""Placebo values the matched null gathers per cell at most: ``max(999, MATCHED_BUDGET // n)``
+placebo sets (it has no structure to sum by)."""
+
+FFT_PATTERN = 48
+"""Patterns (runs) with more events than this are summed by FFT correlation."""
+
+
+@dataclass
+class NullDraws:
+    """Per statistic, the null's values ``(cells, B)`` (NaN: no complete value), and how
+    many placebos the median used (``median_reps``)."""
+
+    draws: dict[str, np.ndarray]
+    reps: int
+    median_reps: int
+
+
+def structural_null(design: EventDesign, null: str, reps: int, seed: np.random.SeedSequence) -> NullDraws:
+    """The ``null`` distributions of mean, median and % positive for every cell of ``design``."""
+    k = design.values.shape[0]
+    frames = np.array([design.frame(c) for c in range(k)]) if k else np.zeros((0, len(design.calendar)), dtype=bool)
+    pool = frames.any(axis=0) if k else np.zeros(len(design.calendar), dtype=bool)
+    events = design.events[pool[design.events]] if design.events.size else design.events
+    values = np.where(frames, design.values, np.nan)
+    if events.size == 0 or not pool.any():
+        empty = np.full((k, reps), np.nan)
+        return NullDraws({"mean": empty, "median": empty.copy(), "pct_positive": empty.copy()}, reps, reps)
+    rng = np.random.default_rng(seed)
+    if null == "runs":
+        return _runs(design, values, pool, events, reps, rng)
+    if null == "circular":
+        return _circular(design, values, pool, events, reps, rng)
+    if null == "matched":
+        return _matched(design, values, pool, events, reps, rng)
+    return _sampled(design, values, pool, events, reps, rng, SAMPLERS.get(null))
+
+
+def _statistics_from_sets(values: np.ndarray, sets: np.ndarray, median: bool = True, means: bool = True) -> dict[str, np.ndarray]:
+    """Mean, median and % positive of every cell over each placebo set (rows of ``sets``),
+    unknown values left out (the median only if ``median``, mean and % positive only if
+    ``means``); chunked so at most :data:`GATHER_BUDGET` values are live."""
+    k, (reps, n) = values.shape[0], sets.shape
+    out = {name: np.full((k, reps), np.nan) for name in ("mean", "median", "pct_positive")}
+    rows = max(1, GATHER_BUDGET // max(n, 1))
+    for c in range(k):
+        for lo in range(0, reps, rows):
+            x = values[c][sets[lo : lo + rows]]
+            missing = np.isnan(x)
+            count = x.shape[1] - np.count_nonzero(missing, axis=1)
+            if means:
+                with np.errstate(invalid="ignore", divide="ignore"):
+                    out["mean"][c, lo : lo + rows] = np.where(missing, 0.0, x).sum(axis=1) / count
+                    out["pct_positive"][c, lo : lo + rows] = np.count_nonzero(x > 0, axis=1) / count
+            if median:
+                out["median"][c, lo : lo + rows] = row_medians(x, missing, count)
+    return out
+
+
+def row_medians(x: np.ndarray, missing: np.ndarray, count: np.ndarray) -> np.ndarray:
+    """The median of each row's known values (NaN for a row without any), as np.median
+    gives it: rows without a missing value by partition, the others by a sort that puts
+    the missing ones last."""
+    out = np.full(x.shape[0], np.nan)
+    full = ~missing.any(axis=1)
+    if full.any():
+        out[full] = np.median(x[full], axis=1)
+    partial = np.flatnonzero(~full & (count > 0))
+    if partial.size:
+        ordered = np.sort(x[partial], axis=1)  # NaN sorts last
+        n = count[partial]
+        rows = np.arange(partial.size)
+        out[partial] = (ordered[rows, (n - 1) // 2] + ordered[rows, n // 2]) / 2
+    return out
+
+
+# --- runs ------------------------------------------------------------------------------
+
+def _runs(design: EventDesign, values: np.ndarray, pool: np.ndarray, events: np.ndarray, reps: int, rng: np.random.Generator) -> NullDraws:
+    longest = int(design.cells.get_column("horizon_days").max())
+    sampler = RunsSampler(design.calendar, pool, events.size, mode=design.mode, events=events, pool=pool, horizon=longest, seed=rng)
+    n_cal = len(design.calendar)
+    heads, tails = sampler.heads, sampler.tails
+    patterns: dict[tuple[int, ...], list[int]] = {}
+    for r, (head, tail) in enumerate(zip(heads, tails)):
+        patterns.setdefault(tuple(int(x) for x in sampler.slacks[head + 1 : tail + 1]), []).append(r)
+    trading = _trading_gap(design, sampler)
+    known = ~np.isnan(values)
+    filled = np.where(known, values, 0.0)
+    positive = (filled > 0).astype(np.float64)
+    k = values.shape[0]
+    # per pattern: the run's last day for every start, and its sums over every cell
+    ends: dict[tuple[int, ...], np.ndarray] = {}
+    sums: dict[tuple[int, ...], tuple[np.ndarray, np.ndarray, np.ndarray]] = {}
+    for pattern in patterns:
+        offsets = _offsets(pattern, sampler, trading)
+        if offsets is not None:  # a trading-day gap: the same offsets from every start
+            span = int(offsets[-1])
+            ends[pattern] = np.arange(n_cal) + span
+            sums[pattern] = tuple(_window_sums(a, offsets) for a in (filled, known.astype(np.float64), positive))  # type: ignore[assignment]
+        else:  # a calendar gap: walk the chain from every start at once
+            pos = np.arange(n_cal)
+            total, count, pos_count = filled[:, pos].copy(), known[:, pos].astype(np.float64), positive[:, pos].copy()
+            alive = np.ones(n_cal, dtype=bool)
+            for slack in pattern:
+                pos = sampler.allowed[np.minimum(pos, n_cal - 1)] + slack
+                alive &= pos < n_cal
+                at = np.minimum(pos, n_cal - 1)
+                total += filled[:, at]
+                count += known[:, at]
+                pos_count += positive[:, at]
+            ends[pattern] = np.where(alive, pos, n_cal + longest)
+            sums[pattern] = (total, count, pos_count)
+    lo, hi = int(sampler.pool[0]), int(sampler.pool[-1])
+    pattern_of: list[tuple[int, ...]] = [()] * len(sampler.runs)
+    for pattern, runs in patterns.items():
+        for r in runs:
+            pattern_of[r] = pattern
+    holes = not pool[lo : hi + 1].all()  # a nested baseline: placed days must be base days too
+    starts = _placements(sampler, rng, reps, lo, hi, ends, pattern_of, pool if holes else None, trading)
+    total = np.zeros((k, reps))
+    count = np.zeros((k, reps))
+    pos_count = np.zeros((k, reps))
+    for pattern, runs in patterns.items():
+        at = starts[:, runs]  # (reps, runs of this pattern)
+        s, c, p = sums[pattern]
+        total += s[:, at].sum(axis=2)
+        count += c[:, at].sum(axis=2)
+        pos_count += p[:, at].sum(axis=2)
+    with np.errstate(invalid="ignore", divide="ignore"):
+        draws = {"mean": total / count, "pct_positive": pos_count / count}
+    median_reps = max(1, min(reps, GATHER_BUDGET // max(events.size, 1)))
+    sets = _run_days(sampler, starts[:median_reps], trading, pattern_of, patterns)
+    draws["median"] = np.full((k, reps), np.nan)
+    draws["median"][:, :median_reps] = _statistics_from_sets(values, sets, means=False)["median"]
+    return NullDraws(draws, reps, median_reps)
+
+
+def _trading_gap(design: EventDesign, sampler: RunsSampler) -> bool:
+    """Whether the rule's next allowed day is always a fixed number of calendar days on
+    (a trading-day gap on a window without holes): then a run's shape is fixed."""
+    allowed = sampler.allowed
+    idx = np.arange(allowed.size)
+    inside = allowed < allowed.size
+    step = allowed[inside] - idx[inside]
+    return bool(step.size == 0 or (step == step[0]).all())
+
+
+def _offsets(pattern: tuple[int, ...], sampler: RunsSampler, trading: bool) -> np.ndarray | None:
+    """A pattern's day offsets from its start under a fixed step, else None."""
+    if not trading:
+        return None
+    allowed = sampler.allowed
+    inside = np.flatnonzero(allowed < allowed.size)
+    step = int(allowed[inside[0]] - inside[0]) if inside.size else 1
+    return np.concatenate([[0], np.cumsum(np.asarray(pattern, dtype=np.int64) + step)]).astype(np.int64)
+
+
+def _window_sums(array: np.ndarray, offsets: np.ndarray) -> np.ndarray:
+    """``out[:, s] = sum_o array[:, s + o]`` for every start ``s`` (0 past the end)."""
+    k, n = array.shape
+    out = np.zeros((k, n))
+    if offsets.size <= FFT_PATTERN:
+        for o in offsets:
+            if o < n:
+                out[:, : n - o] += array[:, o:]
+        return out
+    size = 1 << int(math.ceil(math.log2(n + int(offsets[-1]) + 1)))
+    indicator = np.zeros(size)
+    indicator[offsets] = 1.0
+    spectrum = np.conj(np.fft.rfft(indicator))
+    corr = np.fft.irfft(np.fft.rfft(array, size, axis=1) * spectrum, size, axis=1)[:, :n]
+    return corr
+
+
+def _placements(
+    sampler: RunsSampler, rng: np.random.Generator, reps: int, lo: int, hi: int,
+    ends: dict[tuple[int, ...], np.ndarray], pattern_of: list[tuple[int, ...]], pool: np.ndarray | None, trading: bool,
+) -> np.ndarray:
+    """``(reps, runs)`` starts: the runs in a uniformly random order, the free days a
+    uniform composition around them (the runs sampler's draw), only the rows whose runs
+    stay ``run_gap`` apart and inside the span kept (a run can come out longer than its
+    shortest span under a calendar gap: those rows are redrawn; so are rows with a day
+    outside ``pool``, when the pool has holes)."""
+    k = len(sampler.runs)
+    out = np.empty((reps, k), dtype=np.int64)
+    filled = 0
+    ids = {pattern: i for i, pattern in enumerate(dict.fromkeys(pattern_of))}
+    end_table = np.stack([ends[pattern] for pattern in ids])  # (patterns, calendar)
+    pattern_id = np.array([ids[pattern] for pattern in pattern_of], dtype=np.int64)
+    patterns = {pattern: [r for r in range(k) if pattern_of[r] == pattern] for pattern in ids}
+    for _ in range(200):
+        want = max(16, int(1.2 * (reps - filled)) + 16)
+        order = np.argsort(rng.random((want, k)), axis=1)
+        free = _sorted_distinct(rng, want, k, sampler._free_days(hi - lo + 1) + k) - np.arange(k)
+        width = sampler.min_spans[order] + sampler.run_gap
+        start = np.empty((want, k), dtype=np.int64)
+        np.put_along_axis(start, order, lo + free + np.cumsum(width, axis=1) - width, axis=1)
+        end = end_table[pattern_id[None, :], np.minimum(start, end_table.shape[1] - 1)]
+        ok = np.all(end <= hi, axis=1)
+        begins = np.take_along_axis(start, order, axis=1)
+        finish = np.take_along_axis(end, order, axis=1)
+        ok &= np.all(begins[:, 1:] - finish[:, :-1] >= sampler.run_gap, axis=1)
+        if pool is not None and ok.any():
+            days = _run_days(sampler, start[ok], trading, pattern_of, patterns)
+            inside = pool[days].all(axis=1)
+            ok[np.flatnonzero(ok)[~inside]] = False
+        good = start[ok][: reps - filled]
+        out[filled : filled + good.shape[0]] = good
+        filled += good.shape[0]
+        if filled == reps:
+            return out
+    raise DataError(sampler._too_rare())
+
+
+def _run_days(sampler: RunsSampler, starts: np.ndarray, trading: bool, pattern_of: list, patterns: dict) -> np.ndarray:
+    """The placebo days of the given starts: ``(rows, n)``."""
+    rows = starts.shape[0]
+    days = np.empty((rows, sampler.nobs), dtype=np.int64)
+    n_cal = len(sampler.calendar)
+    for r, (head, tail) in enumerate(zip(sampler.heads, sampler.tails)):
+        pattern = pattern_of[r]
+        offsets = _offsets(pattern, sampler, trading)
+        if offsets is not None:
+            days[:, head : tail + 1] = starts[:, r : r + 1] + offsets[None, :]
+        else:
+            pos = starts[:, r].copy()
+            days[:, head] = pos
+            for j, slack in enumerate(pattern, start=head + 1):
+                pos = sampler.allowed[np.minimum(pos, n_cal - 1)] + slack
+                days[:, j] = pos
+    return np.minimum(days, n_cal - 1)
+
+
+# --- circular --------------------------------------------------------------------------
+
+def _circular(design: EventDesign, values: np.ndarray, pool: np.ndarray, events: np.ndarray, reps: int, rng: np.random.Generator) -> NullDraws:
+    pool_days = np.flatnonzero(pool)
+    length = pool_days.size
+    ranks = np.searchsorted(pool_days, events)
+    sampler = CircularSampler(design.calendar, pool, events.size, mode=design.mode, events=events, seed=rng)
+    offsets = _valid_offsets(design, pool_days, ranks, sampler)
+    if offsets.size == 0:
+        raise DataError("no circular shift of the events obeys the declustering rule in this frame")
+    v = values[:, pool_days]
+    known = ~np.isnan(v)
+    filled = np.where(known, v, 0.0)
+    indicator = np.zeros(length)
+    np.add.at(indicator, ranks % length, 1.0)
+    spectrum = np.conj(np.fft.rfft(indicator))
+
+    def shifted_sums(a: np.ndarray) -> np.ndarray:
+        # sum_i a[(r_i + o) % L] for every o: the circular cross-correlation of a with the indicator
+        return np.fft.irfft(np.fft.rfft(a, axis=1) * spectrum, length, axis=1)[:, offsets]
+
+    total = shifted_sums(filled)
+    count = np.rint(shifted_sums(known.astype(np.float64)))
+    positive = np.rint(shifted_sums((filled > 0).astype(np.float64)))
+    with np.errstate(invalid="ignore", divide="ignore"):
+        draws = {"mean": total / count, "pct_positive": positive / count}
+    median_reps = max(1, min(offsets.size, GATHER_BUDGET // max(events.size, 1)))
+    chosen = offsets if median_reps == offsets.size else rng.choice(offsets, size=median_reps, replace=False)
+    sets = pool_days[(ranks[None, :] + chosen[:, None]) % length]
+    median = np.full((values.shape[0], offsets.size), np.nan)
+    median[:, :median_reps] = _statistics_from_sets(values, sets, means=False)["median"]
+    draws["median"] = median
+    return NullDraws(draws, int(offsets.size), median_reps)
+
+
+def _valid_offsets(design: EventDesign, pool_days: np.ndarray, ranks: np.ndarray, sampler: CircularSampler) -> np.ndarray:
+    """Shifts (in pool days) whose shifted events obey the rule. Under a trading-day gap
+    on a window without holes only the pair across the wrap can break it, and it is the
+    same pair for every shift that wraps: O(1). Otherwise every shift is checked."""
+    length = pool_days.size
+    positions = design.calendar.positions[pool_days]
+    contiguous = bool(np.all(np.diff(positions) == 1))
+    keys, thresholds = design.calendar.keys, design.calendar.thresholds
+    fixed_step = np.unique(thresholds[pool_days] - keys[pool_days]).size == 1 and np.array_equal(keys[pool_days], positions)
+    if contiguous and fixed_step:
+        gap = int(thresholds[pool_days[0]] - keys[pool_days[0]])
+        r_min, r_max = int(ranks.min()), int(ranks.max())
+        no_wrap = np.arange(0, length - r_max)
+        if length - (r_max - r_min) >= gap:  # the pair across the wrap keeps the gap
+            return np.arange(length)
+        return no_wrap
+    return sampler.valid_offsets()
+
+
+# --- matched ---------------------------------------------------------------------------
+
+def _matched(design: EventDesign, values: np.ndarray, pool: np.ndarray, events: np.ndarray, reps: int, rng: np.random.Generator) -> NullDraws:
+    """Uniform sets of ``n`` pool days obeying a trading-day gap (stars and bars), or the
+    matched sampler's draws under a calendar gap."""
+    n = events.size
+    pool_days = np.flatnonzero(pool)
+    keys, thresholds = design.calendar.keys, design.calendar.thresholds
+    steps = np.unique(thresholds[pool_days] - keys[pool_days])
+    contiguous = bool(np.all(np.diff(design.calendar.positions[pool_days]) == 1))
+    reps = min(reps, max(999, MATCHED_BUDGET // max(n, 1)))
+    rows = max(1, min(reps, GATHER_BUDGET // max(n, 1)))
+    if contiguous and steps.size == 1 and np.array_equal(keys[pool_days], design.calendar.positions[pool_days]):
+        gap = int(steps[0])
+        room = pool_days.size - (n - 1) * (gap - 1)
+        if room < n:
+            raise DataError(f"cannot place {n} placebo days at least {gap} trading days apart in {pool_days.size} days")
+        chunks = []
+        for lo in range(0, reps, rows):
+            size = min(rows, reps - lo)
+            chosen = _sorted_distinct(rng, size, n, room) + np.arange(n) * (gap - 1)
+            chunks.append(_statistics_from_sets(values, pool_days[chosen], median=lo < GATHER_BUDGET // max(n, 1)))
+        draws = {name: np.concatenate([c[name] for c in chunks], axis=1) for name in chunks[0]}
+        return NullDraws(draws, reps, min(reps, max(1, GATHER_BUDGET // max(n, 1))))
+    sampler = MatchedSampler(design.calendar, pool, n, mode=design.mode, seed=rng)
+    draws = _statistics_from_sets(values, sampler.draw(rows))
+    note_reps = rows
+    if rows < reps:  # the gather budget: fewer placebos, said in the run's notes
+        draws = {name: np.pad(d, ((0, 0), (0, reps - rows)), constant_values=np.nan) for name, d in draws.items()}
+    return NullDraws(draws, reps, note_reps)
+
+
+def _sampled(
+    design: EventDesign, values: np.ndarray, pool: np.ndarray, events: np.ndarray, reps: int, rng: np.random.Generator, sampler_cls: type
+) -> NullDraws:
+    """Any other registered sampler: its bank on the pool, gathered within the budget."""
+    rows = max(1, min(reps, GATHER_BUDGET // max(events.size, 1)))
+    sampler = sampler_cls(design.calendar, pool, events.size, mode=design.mode, events=events, pool=pool, seed=rng)
+    bank = sampler.draw(rows)
+    if not obeys_rule(design.calendar, np.sort(bank, axis=1)).all():
+        raise DataError(f"the {sampler_cls.__name__} null drew sets that break the declustering rule")
+    draws = _statistics_from_sets(values, bank)
+    if rows < reps:
+        draws = {name: np.pad(d, ((0, 0), (0, reps - rows)), constant_values=np.nan) for name, d in draws.items()}
+    return NullDraws(draws, reps, rows)

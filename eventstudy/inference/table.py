@@ -1,0 +1,180 @@
+"""The significance table: one row per cell x statistic, whatever the headline test.
+
+A headline test (:class:`Headline`: a placebo null of :mod:`.timeseries`, or the
+histories null of :mod:`.histories`) gives each cell's p-values, the null's mean and the
+interval; :func:`significance_table` sets them beside the classical companions
+(:mod:`.classical`), the multiple-testing adjustments across the study's cells
+(:mod:`.multiple`), the effective sample size and the minimum detectable effect
+(:mod:`.power`).
+"""
+
+from __future__ import annotations
+
+import math
+from dataclasses import dataclass
+
+import numpy as np
+import polars as pl
+
+from eventstudy.config import StatisticsSpec
+from eventstudy.inference.classical import binomial_test, hac_event_test, hac_lag, mann_whitney_test, welch_test
+from eventstudy.inference.design import EventDesign
+from eventstudy.inference.multiple import benjamini_hochberg, holm
+from eventstudy.inference.placebo import STATISTICS
+from eventstudy.inference.power import NEFF_WARNING, effective_sample_size, minimum_detectable_effect
+
+__all__ = ["SIGNIFICANCE_SCHEMA", "Headline", "significance_table"]
+
+SIGNIFICANCE_SCHEMA: dict[str, pl.DataType] = {
+    "measure": pl.String(),
+    "asset": pl.String(),
+    "horizon": pl.String(),
+    "horizon_days": pl.Int64(),
+    "statistic": pl.String(),
+    "observed": pl.Float64(),
+    "baseline": pl.Float64(),
+    "difference": pl.Float64(),
+    "null": pl.String(),
+    "null_mean": pl.Float64(),
+    "effect": pl.Float64(),
+    "n": pl.Int64(),
+    "n_eff": pl.Float64(),
+    "p_placebo": pl.Float64(),
+    "p_greater": pl.Float64(),
+    "p_less": pl.Float64(),
+    "percentile": pl.Float64(),
+    "p_holm": pl.Float64(),
+    "p_bh": pl.Float64(),
+    "p_maxstat": pl.Float64(),
+    "survives": pl.Boolean(),
+    "ci_low": pl.Float64(),
+    "ci_high": pl.Float64(),
+    "ci_approximate": pl.Boolean(),
+    "p_welch": pl.Float64(),
+    "p_mannwhitney": pl.Float64(),
+    "p_binomial": pl.Float64(),
+    "t_hac": pl.Float64(),
+    "p_hac": pl.Float64(),
+    "mde": pl.Float64(),
+    "warning": pl.String(),
+}
+"""Columns of the significance table, in order."""
+
+
+@dataclass
+class Headline:
+    """The headline test of each cell, per statistic: arrays over the design's cells.
+
+    ``null_mean`` is what the null shows for the difference (statistic minus baseline):
+    random event sets under the rule for a placebo null, the rule on noise for the
+    histories null; ``effect`` is the difference minus it. ``draws`` are the null's
+    statistics on the observed scale, ``(cells, B)``, for charts.
+    """
+
+    null: str
+    observed: dict[str, np.ndarray]
+    p: dict[str, np.ndarray]
+    p_greater: dict[str, np.ndarray]
+    p_less: dict[str, np.ndarray]
+    percentile: dict[str, np.ndarray]
+    p_maxstat: dict[str, np.ndarray]
+    null_mean: dict[str, np.ndarray]
+    ci_low: dict[str, np.ndarray]
+    ci_high: dict[str, np.ndarray]
+    ci_approximate: dict[str, np.ndarray]
+    draws: dict[str, np.ndarray]
+    reps: int = 0
+    median_reps: int = 0
+
+
+def significance_table(design: EventDesign, settings: StatisticsSpec, headline: Headline) -> tuple[pl.DataFrame, pl.DataFrame]:
+    """One row per cell x statistic: the headline test beside the classical companions,
+    the multiple-testing adjustments, n_eff and the minimum detectable effect."""
+    cell_rows = design.cells.rows(named=True)
+    adjusted = {name: (holm(p), benjamini_hochberg(p)) for name, p in headline.p.items()}
+    columns: dict[str, list] = {name: [] for name in SIGNIFICANCE_SCHEMA}
+    for c, cell in enumerate(cell_rows):
+        events = design.cell_events(c)
+        x = design.values[c, events]
+        base = design.values[c, design.frame(c)]
+        n = int(x.size)
+        h = int(cell["horizon_days"])
+        n_eff = effective_sample_size(design.calendar.positions[events], h)
+        p0 = float((base > 0).mean()) if base.size else math.nan
+        hac_days = design.frame(c)
+        hac_days[events] = True  # the dummy regression runs over the baseline days plus the events
+        hac = hac_event_test(design.values[c, hac_days], np.searchsorted(np.flatnonzero(hac_days), events), hac_lag(h)) if n else None
+        warning = _warning(n, n_eff)
+        sd = float(base.std(ddof=1)) if base.size > 1 else math.nan
+        for name, stat in STATISTICS.items():
+            baseline = float(stat(base)) if base.size else math.nan
+            if name == "pct_positive":
+                mde = minimum_detectable_effect(math.sqrt(p0 * (1 - p0)), n_eff, settings.alpha)
+            else:
+                scale = math.sqrt(math.pi / 2) if name == "median" else 1.0
+                mde = minimum_detectable_effect(sd * scale, n_eff, settings.alpha)
+            observed = float(headline.observed[name][c])
+            p_maxstat = float(headline.p_maxstat[name][c])
+            null_mean = float(headline.null_mean[name][c])
+            row = {
+                **cell,
+                "statistic": name,
+                "observed": observed,
+                "baseline": baseline,
+                "difference": observed - baseline,
+                "null": headline.null,
+                "null_mean": null_mean,
+                "effect": observed - baseline - null_mean,
+                "n": n,
+                "n_eff": n_eff,
+                "p_placebo": float(headline.p[name][c]),
+                "p_greater": float(headline.p_greater[name][c]),
+                "p_less": float(headline.p_less[name][c]),
+                "percentile": float(headline.percentile[name][c]),
+                "p_holm": float(adjusted[name][0][c]),
+                "p_bh": float(adjusted[name][1][c]),
+                "p_maxstat": p_maxstat,
+                "survives": None if math.isnan(p_maxstat) else p_maxstat <= settings.alpha,
+                "ci_low": float(headline.ci_low[name][c]),
+                "ci_high": float(headline.ci_high[name][c]),
+                "ci_approximate": bool(headline.ci_approximate[name][c]) if n else None,
+                "p_welch": float(welch_test(x, base)[1]) if name == "mean" else math.nan,
+                "p_mannwhitney": float(mann_whitney_test(x, base)) if name == "median" and n else math.nan,
+                "p_binomial": binomial_test(int((x > 0).sum()), n, p0) if name == "pct_positive" else math.nan,
+                "t_hac": float(hac.t[0]) if name == "mean" and hac is not None else math.nan,
+                "p_hac": float(hac.p_fixed_b[0]) if name == "mean" and hac is not None else math.nan,
+                "mde": mde,
+                "warning": warning,
+            }
+            for key in SIGNIFICANCE_SCHEMA:
+                columns[key].append(row[key])
+
+    frame = pl.DataFrame(columns, schema=SIGNIFICANCE_SCHEMA)
+    floats = [name for name, dtype in SIGNIFICANCE_SCHEMA.items() if dtype == pl.Float64()]
+    return frame.with_columns(pl.col(floats).fill_nan(None)), _null_frame(design.cells, headline.draws)
+
+
+def _null_frame(cells: pl.DataFrame, draws: dict[str, np.ndarray]) -> pl.DataFrame:
+    """Long null distributions: ``measure, asset, horizon, horizon_days, statistic, value``
+    (one row per cell x statistic x draw), for charts of observed vs chance."""
+    frames = []
+    for name, null in draws.items():
+        reps = null.shape[1]
+        frame = cells.select(pl.all().repeat_by(reps).explode()).with_columns(
+            pl.lit(name).alias("statistic"), pl.Series("value", null.reshape(-1), dtype=pl.Float64).fill_nan(None)
+        )
+        frames.append(frame.drop_nulls("value"))
+    return pl.concat(frames) if frames else pl.DataFrame()
+
+
+def _warning(n: int, n_eff: float) -> str | None:
+    if n == 0:
+        return "no event with a complete outcome in this cell: nothing to test"
+    if n_eff < NEFF_WARNING:
+        return (
+            f"effective sample size {n_eff:.1f} < {NEFF_WARNING:.0f} ({n} events with overlapping forward windows): "
+            "p-values and intervals rest on very few independent observations"
+        )
+    return None
+
+

@@ -1,0 +1,143 @@
+"""The one engine: a timeline, a universe and a batch of histories are the same computation."""
+
+from __future__ import annotations
+
+import datetime as dt
+
+import numpy as np
+import polars as pl
+import pytest
+
+import eventstudy
+from eventstudy.config import parse_study
+from eventstudy.engine import evaluate
+from eventstudy.events import panel_events, window_mask
+from eventstudy.histories import HistorySource, history_panel
+from eventstudy.inference.histories import cell_statistics
+from eventstudy.inference.resample import stationary_indices
+from eventstudy.study import prepare
+from tests.synthetic import business_days
+
+TIMELINE = """
+name: one series
+series: {{X: X}}
+when: X at 20-day high and X drawdown <= 5%
+window: {{start: 2024-03-01}}
+decluster: {{gap: {gap}}}
+evaluate:
+  - forward_returns: {{assets: [X], horizons: [1w, 1m, 3m]}}
+statistics: {{placebos: 0}}
+"""
+
+UNIVERSE = """
+name: one stock
+universe: [X]
+when: close at 20-day high and drawdown <= 5%
+window: {{start: 2024-03-01}}
+decluster: {{gap: {gap}}}
+evaluate:
+  - forward_returns: {{horizons: [1w, 1m, 3m]}}
+statistics: {{placebos: 0}}
+"""
+
+
+def _walk(n: int = 700, seed: int = 3) -> pl.DataFrame:
+    rng = np.random.default_rng(seed)
+    close = 100 * np.exp(np.cumsum(rng.normal(0.0004, 0.012, n)))
+    return pl.DataFrame({"date": business_days(n), "symbol": "X", "close": close})
+
+
+@pytest.mark.parametrize("gap", ["5", "10cd"])
+def test_a_one_symbol_universe_and_the_same_series_as_a_timeline_agree(tmp_path, gap: str) -> None:
+    prices = _walk()
+    prices.select("date", "close").write_csv(tmp_path / "X.csv")
+    (tmp_path / "t.yaml").write_text(TIMELINE.format(gap=gap))
+    (tmp_path / "u.yaml").write_text(UNIVERSE.format(gap=gap))
+    timeline = eventstudy.run(tmp_path / "t.yaml", data_dir=tmp_path)
+    universe = eventstudy.run(tmp_path / "u.yaml", data_dir=tmp_path)
+    assert timeline.events.height > 5
+    assert timeline.events["date"].to_list() == universe.events["date"].to_list()
+    assert (universe.events["symbol"] == "X").all()
+    for label in ("1w", "1m", "3m"):  # a universe keeps outcomes as float32
+        np.testing.assert_allclose(
+            universe.events[f"stocks.fwd.{label}"].to_numpy(), timeline.events[f"X.fwd.{label}"].to_numpy(), rtol=2e-6
+        )
+    np.testing.assert_allclose(universe.events["close"].to_numpy(), timeline.events["X.close"].to_numpy(), rtol=1e-12)
+    columns = ["n", "n_incomplete", "mean", "median", "pct_positive", "baseline_n", "baseline_mean", "baseline_median", "baseline_pct_positive"]
+    a, b = timeline.summary.filter(pl.col("measure") == "fwd").select(columns), universe.summary.select(columns)
+    assert a["n"].to_list() == b["n"].to_list() and a["baseline_n"].to_list() == b["baseline_n"].to_list()
+    for column in columns[2:]:
+        np.testing.assert_allclose(a[column].to_numpy(), b[column].to_numpy(), rtol=2e-6, atol=1e-9)
+    assert timeline.raw_events["kept"].to_list() == universe.raw_events["kept"].to_list()
+
+
+HISTORY = """
+name: histories
+series: {{A: A, B: B}}
+when: {when}
+window: {{start: 2024-06-03}}
+decluster: {{gap: {gap}}}
+trigger: {trigger}
+evaluate:
+  - forward_returns: {{assets: [A, B], horizons: [5, 21]}}
+  - excess_returns: {{assets: [A], benchmark: B, horizons: [10]}}
+  - hit_rate: {{assets: [B], horizons: [5], threshold: 1%}}
+statistics: {{placebos: 0}}
+"""
+
+
+@pytest.mark.parametrize(
+    ("when", "gap", "trigger"),
+    [("A at 20-day high and B drawdown >= 2%", "5", "level"), ("A rsi(14) < 40", "7cd", "edge"), ("A crosses above A sma(10)", "3", "level")],
+)
+def test_a_batch_of_histories_equals_each_history_run_as_a_study(when: str, gap: str, trigger: str) -> None:
+    """The batch (one panel of B rows) and B separate studies on the rebuilt prices give the
+    same events, outcomes and all-days figures."""
+    days = business_days(600)
+    rng = np.random.default_rng(11)
+    closes = 100 * np.exp(np.cumsum(rng.normal(0.0003, 0.012, (600, 2)), axis=0))
+    prices = pl.concat([pl.DataFrame({"date": days, "symbol": s, "close": closes[:, k]}) for k, s in enumerate("AB")])
+    study = parse_study(HISTORY.format(when=when, gap=gap, trigger=trigger))
+    real = prepare(study, prices=prices, paths=False)
+    source = HistorySource.of(real.frame, real.days, ["A", "B"], block_length=15.0)
+    indices = stationary_indices(599, 4, 15.0, np.random.default_rng(5))
+    batch = history_panel(source, study, indices)
+    window = window_mask(batch.days, study.window.start, study.window.end)
+    kept = panel_events(batch, batch.hits_for(study.when, study.trigger), window, study.decluster).filter("kept")
+    stats = cell_statistics(batch.values, kept["_s"].to_numpy().astype(np.int64), kept["_d"].to_numpy().astype(np.int64), window)
+    keys = batch.cells.select("measure", "asset", "horizon").rows()
+    closes_b = source.first * np.exp(np.concatenate([np.zeros((4, 1, 2)), np.cumsum(source.log_returns[indices], axis=1)], axis=1))
+    for b in range(4):
+        frame = pl.concat([pl.DataFrame({"date": days, "symbol": s, "close": closes_b[b, :, k]}) for k, s in enumerate("AB")])
+        own = evaluate(prepare(study, prices=frame, paths=False), study)
+        mine = kept.filter(pl.col("_s") == b)
+        assert own.events["date"].to_list() == mine["date"].to_list()
+        summary = {r[:3]: r[3:] for r in own.summary.select("measure", "asset", "horizon", "n", "mean", "median", "baseline_mean", "baseline_median").rows()}
+        for c, key in enumerate(keys):
+            n, mean, median, base_mean, base_median = summary[key]
+            assert stats.n[b, c] == n
+            if n:
+                assert stats.mean[b, c] == pytest.approx(mean, rel=1e-5, abs=1e-7)
+                assert stats.median[b, c] == pytest.approx(median, rel=1e-5, abs=1e-7)
+            assert stats.all_mean[b, c] == pytest.approx(base_mean, rel=1e-5, abs=1e-7)
+            assert stats.all_median[b, c] == pytest.approx(base_median, rel=1e-5, abs=1e-7)
+
+
+def test_histories_reproduce_from_the_seed_and_report_the_bias_corrected_effect() -> None:
+    days = business_days(900)
+    rng = np.random.default_rng(2)
+    closes = 100 * np.exp(np.cumsum(rng.normal(0.0003, 0.012, (900, 2)), axis=0))
+    prices = pl.concat([pl.DataFrame({"date": days, "symbol": s, "close": closes[:, k]}) for k, s in enumerate("AB")])
+    text = HISTORY.format(when="A at 20-day high", gap="10", trigger="level").replace("placebos: 0", "histories: 99, seed: 4")
+    study = parse_study(text)
+    panel = prepare(study, prices=prices, paths=False)
+    first, again = evaluate(panel, study), evaluate(panel, study)
+    assert first.tests.equals(again.tests)
+    tests = first.tests.filter(pl.col("statistic") == "mean")
+    assert set(tests["null"]) == {"histories"}
+    np.testing.assert_allclose(tests["effect"], tests["difference"] - tests["null_mean"], rtol=1e-12)
+    assert (tests["ci_low"] <= tests["observed"]).all() or (tests["ci_high"] >= tests["observed"]).all()
+    other = evaluate(panel, study, statistics=study.statistics.model_copy(update={"seed": 5}))
+    assert not first.tests.equals(other.tests)
+    assert any("resampled histories" in note for note in first.notes)
+    _ = dt
