@@ -62,12 +62,22 @@ def build_parser() -> argparse.ArgumentParser:
     _executor_options(sweep, "the grid cells")
 
     calibrate = commands.add_parser(
-        "calibrate", help="how often each test rejects on this study's own data when nothing is there",
-        description="Run many placebo studies on the study's own data (n random event days under its declustering), "
-                    "report each test's rejection rate at 1/5/10% (a calibrated test rejects about that often), and "
-                    "its power for planted effects.",
+        "calibrate", help="how often each test rejects when nothing is there",
+        description="With --simulate: run studies whose conditions are made of the prices (ATH, drawdown, RSI, two "
+                    "series) on simulated histories where nothing predicts returns, and report every test's rejection "
+                    "rate at 5% with binomial intervals, the interval coverage and the power for planted effects. "
+                    "Without: run many placebo studies on the study's own data (n random event days under its "
+                    "declustering) and report each test's rejection rate at 1/5/10%.",
     )
-    calibrate.add_argument("study", help="the study file (YAML)")
+    calibrate.add_argument("study", nargs="?", help="the study file (YAML); optional with --simulate")
+    calibrate.add_argument("--simulate", choices=["garch", "bootstrap"],
+                           help="histories with GARCH-t volatility and a known drift, or joint stationary-bootstrap "
+                                "reshuffles of real closes (the study's first two series, else SPX and RUT)")
+    calibrate.add_argument("--replications", type=_positive, default=400, help="--simulate: simulated histories (default 400)")
+    calibrate.add_argument("--block-length", type=float, help="--simulate: the histories null's mean block length (default: its own)")
+    calibrate.add_argument("--condition", action="append", metavar="TEXT",
+                           help="--simulate: a condition over series A and B (repeatable; default: ATH, drawdown, RSI, ATH and drawdown)")
+    calibrate.add_argument("--days", type=_positive, default=12_000, help="--simulate: days per history (default 12,000)")
     calibrate.add_argument("--data-dir", help="data directory (overrides the study's data.dir and $EVENTSTUDY_DATA)")
     calibrate.add_argument("--studies", type=int, default=1000, help="placebo studies per cell (default 1000)")
     calibrate.add_argument("--horizon", action="append", metavar="H", help="horizon(s) to calibrate (default: all of the study's)")
@@ -111,7 +121,9 @@ def _statistics_options(parser: argparse.ArgumentParser) -> None:
     group = parser.add_argument_group("statistics (override the study's statistics: block)")
     group.add_argument("--seed", type=int, help="seed of every random draw (same seed, identical outputs)")
     group.add_argument("--placebos", type=_non_negative, help="placebo event sets per cell (0 skips the tests)")
-    group.add_argument("--null", help="placebo null: runs (default), matched or circular (or a registered sampler)")
+    group.add_argument("--null", help="the headline test: histories (the default when the condition uses prices: the rule "
+                                      "re-run on resampled histories), runs, matched or circular (placebo dates)")
+    group.add_argument("--histories", type=_positive, help="resampled histories of the histories null (default 1,000)")
 
 
 def _executor_options(parser: argparse.ArgumentParser, what: str) -> None:
@@ -159,7 +171,7 @@ def _run(args: argparse.Namespace) -> int:
 
     options = dict(
         data_dir=args.data_dir, start=args.start, end=args.end, cache_dir=args.cache_dir,
-        seed=args.seed, placebos=args.placebos, null=args.null,
+        seed=args.seed, placebos=args.placebos, null=args.null, histories=args.histories,
         paths=bool(args.output) or args.format == "html",  # the event-time path is drawn, never printed
     )
     with _executor(args) as executor:
@@ -215,7 +227,7 @@ def _sweep(args: argparse.Namespace) -> int:
     with _executor(args) as executor:
         result = run_sweep(
             study, list(axes.values()), data_dir=args.data_dir, statistic=args.statistic, confirm_from=args.confirm_from,
-            top=args.top, seed=args.seed, placebos=args.placebos, null=args.null, executor=executor,
+            top=args.top, seed=args.seed, placebos=args.placebos, null=args.null, histories=args.histories, executor=executor,
         )
     document = json.dumps({"verdict": result.verdict, "ledger": result.ledger.to_dicts(),
                            "confirmation": result.confirmation.to_dicts()}, default=str, indent=2) + "\n"
@@ -288,6 +300,11 @@ def _validate(args: argparse.Namespace) -> int:
 
 def _calibrate(args: argparse.Namespace) -> int:
     from eventstudy.errors import ConfigError
+
+    if args.simulate:
+        return _calibrate_rules(args)
+    if not args.study:
+        raise ConfigError("calibrate needs a study file, or --simulate garch|bootstrap", hint="eventstudy calibrate configs/spx_rut.yaml")
     from eventstudy.inference import InferenceSettings, calibrate
     from eventstudy.report.files import write_files
     from eventstudy.study import run
@@ -297,8 +314,9 @@ def _calibrate(args: argparse.Namespace) -> int:
     except ValueError:
         raise ConfigError(f"bad --effects {args.effects!r}", hint="fractions separated by commas, e.g. 0,0.01,0.02") from None
     placebos = args.placebos if args.placebos is not None else 2000
-    result = run(args.study, data_dir=args.data_dir, end=args.end, placebos=0, seed=args.seed)
-    settings = InferenceSettings(placebos=placebos, seed=result.statistics.seed, null=args.null or result.statistics.null)
+    result = run(args.study, data_dir=args.data_dir, end=args.end, placebos=0, seed=args.seed, paths=False)
+    null = args.null if args.null not in (None, "histories") else "runs"
+    settings = InferenceSettings(placebos=placebos, seed=result.statistics.seed, null=null)
     table = calibrate(
         result, settings, studies=args.studies, effects=effects, horizon=args.horizon, asset=args.asset,
         placebos=placebos, pseudo=args.pseudo,
@@ -315,6 +333,24 @@ def _calibrate(args: argparse.Namespace) -> int:
         print("power at alpha = 5% for planted effects (added to the pseudo-events' outcomes):")
         for row in power.sort("horizon_days", "test", "effect").iter_rows(named=True):
             print(f"  {row['asset']:<8} {row['horizon']:<5} {row['test']:<22} +{row['effect']:.0%}: {row['reject_5pct']:.3f}")
+    return 0
+
+
+def _calibrate_rules(args: argparse.Namespace) -> int:
+    """``calibrate --simulate``: the tests on simulated histories with price-chosen events."""
+    from eventstudy.calibrate import CONDITIONS, HORIZONS, calibrate_rules, real_closes, summarize_rules
+    from eventstudy.report.calibration import render_rule_calibration
+    from eventstudy.report.files import write_files
+
+    closes = real_closes(args.study, args.data_dir) if args.simulate == "bootstrap" else None
+    results, info = calibrate_rules(
+        args.simulate, conditions=args.condition or CONDITIONS, horizons=args.horizon or HORIZONS,
+        replications=args.replications, histories=args.histories or 200, placebos=args.placebos or 1000, n_days=args.days,
+        block_length=args.block_length, seed=args.seed if args.seed is not None else 7, real_closes=closes,
+    )
+    if args.output:
+        write_files(Path(args.output).parent or Path("."), {Path(args.output).name: results.drop("t_null").write_csv()})
+    sys.stdout.write(render_rule_calibration(summarize_rules(results), info))
     return 0
 
 

@@ -1,0 +1,305 @@
+"""Calibration with events chosen from the prices: does a 5% test reject 5% of the time?
+
+(``eventstudy calibrate --null garch|bootstrap``; ``benchmarks/calibrate.py``.)
+
+The study's own pipeline runs on simulated histories in which nothing predicts a forward
+return, with conditions made of those prices (all-time highs, drawdowns, RSI, two series
+at once), so the selection effects of real conditions are present; a test that holds its
+level on random days can fail here (the first round's calibration did). Two nulls:
+
+``garch``
+    Two correlated series with GARCH(1,1) variance, Student-t(5) shocks and a constant
+    drift (:func:`eventstudy.inference.simulate.garch_t_paths`): the expected forward
+    return after any event is exactly ``(1 + mu)^h - 1``.
+``bootstrap``
+    Joint stationary-bootstrap reshuffles of real closes
+    (:func:`eventstudy.inference.simulate.bootstrap_paths`): real volatility and
+    cross-correlation, no dependence beyond the reshuffle's blocks; the expected forward
+    return of a day the rule did not pick is :func:`bootstrap_forward_mean` (within a
+    block the real data's short-range dependence survives, so for price-chosen days
+    this "truth" is approximate: coverage under this null is reported with that caveat).
+
+Each replication is one simulated history run as a study: condition, declustering,
+forward returns of both series at every horizon, and the histories null with its own
+resampled histories (:mod:`eventstudy.inference.histories`), the placebo ``runs`` null
+and the classical companions, all from the same code a real run uses. The results are
+one row per replication x condition x cell: p-values of every test, the interval and
+whether it covers the truth, and what the size-adjusted power needs.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import math
+from collections.abc import Sequence
+from dataclasses import dataclass
+from statistics import NormalDist
+
+import numpy as np
+import polars as pl
+
+from eventstudy import progress
+from eventstudy.config import StatisticsSpec, load_study, parse_study
+from eventstudy.data import find_data_dir, load_prices_any
+from eventstudy.errors import ConfigError
+from eventstudy.events import panel_events, window_mask
+from eventstudy.inference.design import panel_design
+from eventstudy.inference.histories import HistoryNull, histories_headline, history_null
+from eventstudy.inference.placebo import placebo_test
+from eventstudy.inference.simulate import bootstrap_forward_mean, bootstrap_paths, garch_t_paths, true_forward_mean
+from eventstudy.inference.table import significance_table
+from eventstudy.inference.timeseries import placebo_headline
+from eventstudy.study import prepare
+
+__all__ = ["CONDITIONS", "HORIZONS", "RuleCalibration", "calibrate_rules", "real_closes", "summarize_rules"]
+
+CONDITIONS: tuple[str, ...] = ("A at ATH", "A drawdown >= 15%", "A rsi(14) < 30", "A at ATH and B drawdown >= 10%")
+"""Conditions made of the prices they are tested on (ATH, drawdown, RSI, two series)."""
+
+HORIZONS: tuple[str, ...] = ("1w", "1m", "3m", "6m", "1y")
+
+STUDY = """
+name: calibration
+series: {{A: A, B: B}}
+when: {when}
+window: {{start: {start}}}
+decluster: {{gap: {gap}}}
+evaluate:
+  - forward_returns: {{assets: [A, B], horizons: [{horizons}]}}
+"""
+
+
+@dataclass(frozen=True)
+class RuleCalibration:
+    """The settings of one calibration run (recorded beside its results)."""
+
+    null: str
+    replications: int
+    histories: int
+    placebos: int
+    n_days: int
+    gap: str
+    block_length: float | None
+    seed: int
+
+
+def _calendar(n_days: int) -> np.ndarray:
+    """``n_days`` business days ending 2024-12-31 (the simulated histories' dates)."""
+    end = np.datetime64("2024-12-31")
+    start = np.busday_offset(end, -(n_days - 1), roll="backward")
+    days = np.arange(start, end + 1, dtype="datetime64[D]")
+    return days[np.is_busday(days)][-n_days:]
+
+
+def calibrate_rules(
+    null: str = "garch",
+    *,
+    conditions: Sequence[str] = CONDITIONS,
+    horizons: Sequence[str] = HORIZONS,
+    replications: int = 400,
+    histories: int = 200,
+    placebos: int = 1000,
+    n_days: int = 12_000,
+    gap: str = "21",
+    block_length: float | None = None,
+    seed: int = 7,
+    real_closes: np.ndarray | None = None,
+    reshuffle_block: float = 20.0,
+    mu: float = 0.0003,
+) -> tuple[pl.DataFrame, RuleCalibration]:
+    """One row per replication x condition x cell x statistic: the headline (histories)
+    p-value, its plain (not studentized) variant for the mean, the runs null's p, Welch
+    and HAC p, the interval, the truth and whether it covers it.
+
+    ``real_closes`` ``(T, 2)`` are reshuffled under ``null='bootstrap'`` (the last
+    ``n_days`` are used).
+    """
+    if null not in ("garch", "bootstrap"):
+        raise ValueError(f"`null` must be one of {{'garch', 'bootstrap'}}, got {null!r}")
+    if replications < 1 or histories < 19:
+        raise ValueError("`replications` must be >= 1 and `histories` >= 19")
+    if null == "bootstrap":
+        if real_closes is None:
+            raise ValueError("`real_closes` is needed for null='bootstrap'")
+        real_closes = np.asarray(real_closes, dtype=np.float64)[-n_days:]
+        n_days = real_closes.shape[0]
+    days = _calendar(n_days)
+    start = (days[0] + np.timedelta64(400, "D")).astype(dt.date)  # a year of history before the first event
+    statistics = StatisticsSpec(placebos=placebos, histories=histories, seed=seed, block_length=block_length, null="histories")
+    studies = [
+        parse_study(STUDY.format(when=when, start=start.isoformat(), gap=gap, horizons=", ".join(horizons)))
+        for when in conditions
+    ]
+    streams = np.random.SeedSequence(seed).spawn(replications)
+    rows: list[dict[str, object]] = []
+    for rep, stream in enumerate(progress.track(streams, f"calibration ({null})", total=replications)):
+        sim_seed, null_seed = stream.spawn(2)
+        if null == "garch":
+            closes = garch_t_paths(n_days, 2, reps=1, mu=mu, seed=np.random.default_rng(sim_seed))[0]
+        else:
+            assert real_closes is not None
+            closes = bootstrap_paths(real_closes, reps=1, block_length=reshuffle_block, seed=np.random.default_rng(sim_seed))[0]
+        prices = pl.concat(
+            [
+                pl.DataFrame({"date": pl.Series(days).cast(pl.Date), "symbol": name, "close": closes[:, k]})
+                for k, name in enumerate(("A", "B"))
+            ]
+        )
+        panel = prepare(studies[0], prices=prices, conditions=[s.when for s in studies], paths=False)
+        tested = panel.only(panel.measures.tested)
+        truth = {
+            (name, h.label): (
+                true_forward_mean(mu, h.days) if null == "garch" else float(bootstrap_forward_mean(closes[:, k], h.days, reshuffle_block))
+            )
+            for k, name in enumerate(("A", "B"))
+            for h in studies[0].evaluators[0].params.horizons  # type: ignore[attr-defined]
+        }
+        for study in studies:
+            window = window_mask(panel.days, study.window.start, study.window.end)
+            kept = panel_events(panel, panel.hits_for(study.when, study.trigger), window, study.decluster).filter("kept")
+            kept_days = kept["_d"].to_numpy()
+            if kept_days.size < 2:
+                continue
+            design = panel_design(tested.values, tested.cells, panel.days, window, kept_days, study.decluster)
+            settings = statistics.model_copy(update={"seed": int(null_seed.generate_state(1)[0])})
+            found = history_null(panel, study, tested, kept_days, window, settings)
+            headline = histories_headline(found, design, settings)
+            table, _ = significance_table(design, settings, headline)
+            runs = placebo_headline(design, settings.model_copy(update={"null": "runs"}))
+            plain = _plain_mean_p(found)
+            for c, cell in enumerate(design.cells.iter_rows(named=True)):
+                for s, name in enumerate(("mean", "median", "pct_positive")):
+                    row = table.row(3 * c + s, named=True)
+                    rows.append(
+                        {
+                            "replication": rep,
+                            "condition": study.when,
+                            "asset": cell["asset"],
+                            "horizon": cell["horizon"],
+                            "horizon_days": cell["horizon_days"],
+                            "statistic": name,
+                            "n": row["n"],
+                            "observed": row["observed"],
+                            "difference": row["difference"],
+                            "null_mean": row["null_mean"],
+                            "p": row["p_placebo"],
+                            "p_plain": float(plain[c]) if name == "mean" else None,
+                            "p_runs": float(runs.p[name][c]),
+                            "p_welch": row["p_welch"],
+                            "p_hac": row["p_hac"],
+                            "ci_low": row["ci_low"],
+                            "ci_high": row["ci_high"],
+                            "truth": truth[(cell["asset"], cell["horizon"])] if name == "mean" else None,
+                            "t_observed": _t(found, c, True),
+                            "t_null": _sorted_null(found, c) if name == "mean" else None,
+                            "se": float(found.observed.se("mean")[0, c]),
+                        }
+                    )
+    info = RuleCalibration(null, replications, histories, placebos, n_days, gap, block_length, seed)
+    return pl.DataFrame(rows), info
+
+
+def _plain_mean_p(found: HistoryNull) -> np.ndarray:
+    """Two-sided p of the plain (not studentized) difference of means, per cell."""
+    d_obs = found.observed.mean[0] - found.observed.all_mean[0]
+    d_hist = found.histories.mean - found.histories.all_mean
+    out = np.full(d_obs.size, np.nan)
+    for c in range(d_obs.size):
+        valid = np.isfinite(d_hist[:, c])
+        if valid.any() and np.isfinite(d_obs[c]):
+            out[c] = placebo_test(np.array([d_obs[c]]), d_hist[valid, c][None, :]).p_two_sided[0]
+    return out
+
+
+def _t(found: HistoryNull, c: int, studentized: bool) -> float:
+    d = found.observed.mean[0, c] - found.observed.all_mean[0, c]
+    return float(d / found.observed.se("mean")[0, c]) if studentized else float(d)
+
+
+def _sorted_null(found: HistoryNull, c: int) -> list[float]:
+    d = found.histories.mean[:, c] - found.histories.all_mean[:, c]
+    t = d / found.histories.se("mean")[:, c]
+    return np.sort(t[np.isfinite(t)]).tolist()
+
+
+def _wilson(k: int, n: int, level: float = 0.95) -> tuple[float, float]:
+    if n == 0:
+        return math.nan, math.nan
+    z = NormalDist().inv_cdf(1 - (1 - level) / 2)
+    p = k / n
+    centre = (p + z * z / (2 * n)) / (1 + z * z / n)
+    half = z * math.sqrt(p * (1 - p) / n + z * z / (4 * n * n)) / (1 + z * z / n)
+    return centre - half, centre + half
+
+
+def summarize_rules(results: pl.DataFrame, alpha: float = 0.05, effects: Sequence[float] = (0.01, 0.02, 0.05), power_horizon: str = "3m") -> dict[str, pl.DataFrame]:
+    """Rejection rates (with Wilson 95% intervals) per test, statistic and horizon; the
+    mean's interval coverage; size-adjusted power for planted effects at one horizon."""
+    tests = {"p": "histories (headline)", "p_plain": "histories, plain difference", "p_runs": "runs placebo", "p_welch": "Welch", "p_hac": "Newey-West t"}
+    frames = []
+    for column, label in tests.items():
+        part = results.filter(pl.col(column).is_not_null())
+        if column not in ("p",):
+            part = part.filter(pl.col("statistic") == "mean")
+        grouped = part.group_by("statistic", "horizon", "horizon_days").agg(
+            (pl.col(column) <= alpha).sum().alias("rejected"), pl.len().alias("tests")
+        )
+        frames.append(grouped.with_columns(pl.lit(label).alias("test")))
+    size = pl.concat(frames).sort("test", "statistic", "horizon_days")
+    bounds = [_wilson(k, n) for k, n in size.select("rejected", "tests").rows()]
+    size = size.with_columns(
+        (pl.col("rejected") / pl.col("tests")).alias("rate"),
+        pl.Series("low", [b[0] for b in bounds]),
+        pl.Series("high", [b[1] for b in bounds]),
+    )
+    means = results.filter((pl.col("statistic") == "mean") & pl.col("ci_low").is_not_null())
+    cover = means.with_columns(((pl.col("ci_low") <= pl.col("truth")) & (pl.col("truth") <= pl.col("ci_high"))).alias("covered"))
+    coverage = cover.group_by("horizon", "horizon_days").agg(
+        pl.col("covered").sum().alias("covered"), pl.len().alias("intervals"),
+        ((pl.col("ci_high") - pl.col("ci_low")).mean()).alias("mean_width"),
+    ).sort("horizon_days")
+    cbounds = [_wilson(k, n) for k, n in coverage.select("covered", "intervals").rows()]
+    coverage = coverage.with_columns(
+        (pl.col("covered") / pl.col("intervals")).alias("rate"), pl.Series("low", [b[0] for b in cbounds]), pl.Series("high", [b[1] for b in cbounds])
+    )
+    power_rows = []
+    at = means.filter(pl.col("horizon") == power_horizon)
+    if at.height:
+        p0 = np.array([_p_shifted(t, se, 0.0, null) for t, se, null in at.select("t_observed", "se", "t_null").rows()])
+        critical = float(np.quantile(p0[np.isfinite(p0)], alpha)) if np.isfinite(p0).any() else math.nan
+        for effect in effects:
+            pe = np.array([_p_shifted(t, se, effect, null) for t, se, null in at.select("t_observed", "se", "t_null").rows()])
+            ok = np.isfinite(pe)
+            power_rows.append(
+                {"horizon": power_horizon, "effect": effect, "power": float((pe[ok] <= alpha).mean()),
+                 "size_adjusted_power": float((pe[ok] <= critical).mean()), "critical_p": critical, "tests": int(ok.sum())}
+            )
+    return {"size": size, "coverage": coverage, "power": pl.DataFrame(power_rows)}
+
+
+def _p_shifted(t_observed: float, se: float, effect: float, null: list[float] | None) -> float:
+    """The studentized histories p-value had the events' mean been ``effect`` higher."""
+    if null is None or not len(null) or not np.isfinite(t_observed) or not se > 0:
+        return math.nan
+    values = np.asarray(null)
+    t = t_observed + effect / se
+    centre = values.mean()
+    extreme = np.count_nonzero(np.abs(values - centre) >= abs(t - centre))
+    return (1 + extreme) / (values.size + 1)
+
+
+def real_closes(study_path: str | None, data_dir: str | None) -> np.ndarray:
+    """``(T, 2)`` closes of a study's first two series on their common days (SPX and RUT
+    without a study), to be reshuffled by the ``bootstrap`` null."""
+    if study_path:
+        study = load_study(study_path)
+        symbols = list(dict.fromkeys(study.series.values()))[:2]
+        directory = find_data_dir(data_dir, study.data.dir, study.path)
+    else:
+        symbols = ["SPX", "RUT"]
+        directory = find_data_dir(data_dir, None, None)
+    if len(symbols) < 2:
+        raise ConfigError("the bootstrap null reshuffles two series: the study names one", hint="use --simulate garch")
+    prices = load_prices_any(symbols, data_dir=directory).frame
+    wide = prices.pivot(on="symbol", index="date", values="close").drop_nulls().sort("date")
+    return wide.select(symbols).to_numpy()
