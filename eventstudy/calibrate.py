@@ -45,7 +45,6 @@ from eventstudy.errors import ConfigError
 from eventstudy.events import panel_events, window_mask
 from eventstudy.inference.design import panel_design
 from eventstudy.inference.histories import HistoryNull, histories_headline, history_null
-from eventstudy.inference.placebo import placebo_test
 from eventstudy.inference.simulate import bootstrap_forward_mean, bootstrap_paths, garch_t_paths, true_forward_mean
 from eventstudy.inference.table import significance_table
 from eventstudy.inference.timeseries import placebo_headline
@@ -165,8 +164,9 @@ def calibrate_rules(
             found = history_null(panel, study, tested, kept_days, window, settings)
             headline = histories_headline(found, design, settings)
             table, _ = significance_table(design, settings, headline)
+            every = histories_headline(found, design, settings, studentized=("mean", "median", "pct_positive"))
+            none = histories_headline(found, design, settings, studentized=())
             runs = placebo_headline(design, settings.model_copy(update={"null": "runs"}))
-            plain = _plain_mean_p(found)
             for c, cell in enumerate(design.cells.iter_rows(named=True)):
                 for s, name in enumerate(("mean", "median", "pct_positive")):
                     row = table.row(3 * c + s, named=True)
@@ -183,7 +183,8 @@ def calibrate_rules(
                             "difference": row["difference"],
                             "null_mean": row["null_mean"],
                             "p": row["p_placebo"],
-                            "p_plain": float(plain[c]) if name == "mean" else None,
+                            "p_plain": float(none.p[name][c]),
+                            "p_studentized": float(every.p[name][c]),
                             "p_runs": float(runs.p[name][c]),
                             "p_welch": row["p_welch"],
                             "p_hac": row["p_hac"],
@@ -197,18 +198,6 @@ def calibrate_rules(
                     )
     info = RuleCalibration(null, replications, histories, placebos, n_days, gap, block_length, seed)
     return pl.DataFrame(rows), info
-
-
-def _plain_mean_p(found: HistoryNull) -> np.ndarray:
-    """Two-sided p of the plain (not studentized) difference of means, per cell."""
-    d_obs = found.observed.mean[0] - found.observed.all_mean[0]
-    d_hist = found.histories.mean - found.histories.all_mean
-    out = np.full(d_obs.size, np.nan)
-    for c in range(d_obs.size):
-        valid = np.isfinite(d_hist[:, c])
-        if valid.any() and np.isfinite(d_obs[c]):
-            out[c] = placebo_test(np.array([d_obs[c]]), d_hist[valid, c][None, :]).p_two_sided[0]
-    return out
 
 
 def _t(found: HistoryNull, c: int, studentized: bool) -> float:
@@ -235,11 +224,14 @@ def _wilson(k: int, n: int, level: float = 0.95) -> tuple[float, float]:
 def summarize_rules(results: pl.DataFrame, alpha: float = 0.05, effects: Sequence[float] = (0.01, 0.02, 0.05), power_horizon: str = "3m") -> dict[str, pl.DataFrame]:
     """Rejection rates (with Wilson 95% intervals) per test, statistic and horizon; the
     mean's interval coverage; size-adjusted power for planted effects at one horizon."""
-    tests = {"p": "histories (headline)", "p_plain": "histories, plain difference", "p_runs": "runs placebo", "p_welch": "Welch", "p_hac": "Newey-West t"}
+    tests = {
+        "p": "histories (headline)", "p_plain": "histories, plain difference", "p_studentized": "histories, studentized",
+        "p_runs": "runs placebo", "p_welch": "Welch (i.i.d.)", "p_hac": "Newey-West t, fixed-b",
+    }
     frames = []
     for column, label in tests.items():
         part = results.filter(pl.col(column).is_not_null())
-        if column not in ("p",):
+        if column in ("p_welch", "p_hac"):
             part = part.filter(pl.col("statistic") == "mean")
         grouped = part.group_by("statistic", "horizon", "horizon_days").agg(
             (pl.col(column) <= alpha).sum().alias("rejected"), pl.len().alias("tests")

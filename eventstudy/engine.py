@@ -418,7 +418,8 @@ def _universe_tests(
         notes.append(
             f"p-values: {reps:,} placebo sets that keep the events' dates and redraw their symbols among "
             f"those with a value that day ('dates' null: is it the stock, not the day?), and that keep each symbol's "
-            f"event count at random days of its own ('symbols' null); t-tests cluster by date and by stock (seed {statistics.seed})"
+            f"event count at random days of its own ('symbols' null); the t-test (t_cluster) has Driscoll-Kraay errors, by day and "
+            f"across days up to the horizon, with a fixed-b p-value (seed {statistics.seed})"
         )
     else:
         notes.append(
@@ -426,7 +427,7 @@ def _universe_tests(
             f"{statistics.placebos * kept.height / 1e6:,.0f}M draws per cell; the 'dates' and 'symbols' nulls of the mean "
             "and % positive come instead from their exact moments (a sum of that many independent draws is normal), "
             "the max-statistic adjustment from their joint normal, and the median is not tested; "
-            f"t-tests cluster by date and by stock (seed {statistics.seed})"
+            f"the t-test (t_cluster) has Driscoll-Kraay errors, by day and across days up to the horizon (seed {statistics.seed})"
         )
     notes.append(CALENDAR_NOTE)
     notes.extend(calibration_warnings(study, panel))

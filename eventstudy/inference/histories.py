@@ -36,6 +36,7 @@ import math
 from dataclasses import dataclass
 
 import numpy as np
+import polars as pl
 
 from eventstudy import progress
 from eventstudy.config import StatisticsSpec, Study
@@ -118,7 +119,7 @@ def cell_statistics(values: list[np.ndarray], s_idx: np.ndarray, d_idx: np.ndarr
                 out["n_all"][:, c] = full.shape[1]
                 out["all_mean"][:, c] = full.mean(axis=1, dtype=np.float64)
                 out["all_pct_positive"][:, c] = np.count_nonzero(full > 0, axis=1) / full.shape[1]
-                out["all_median"][:, c] = np.median(full, axis=1)
+                out["all_median"][:, c] = row_medians(full)
         else:
             with np.errstate(invalid="ignore"):
                 known = ~np.isnan(days)
@@ -148,6 +149,14 @@ def cell_statistics(values: list[np.ndarray], s_idx: np.ndarray, d_idx: np.ndarr
             out["median"][has, c] = (sorted_x[lo] + sorted_x[hi]) / 2
     out["sd"][out["n"] < 2] = np.nan
     return CellStatistics(**out)
+
+
+def row_medians(values: np.ndarray) -> np.ndarray:
+    """The median of each row of a 2-D array without NaN (as ``np.median(axis=1)``); many
+    rows go through polars, whose selection is about twice as fast as numpy's partition."""
+    if values.shape[0] < 8:
+        return np.median(values, axis=1)
+    return pl.from_numpy(np.ascontiguousarray(values.T)).median().to_numpy().ravel().astype(np.float64)
 
 
 @dataclass
@@ -191,7 +200,13 @@ def history_null(
     return HistoryNull(observed, CellStatistics.stack(parts), source.block_length, reps)
 
 
-def histories_headline(null: HistoryNull, design: EventDesign, statistics: StatisticsSpec) -> Headline:
+STUDENTIZED: tuple[str, ...] = ("mean",)
+"""Statistics whose difference is studentized within each history before comparison."""
+
+
+def histories_headline(
+    null: HistoryNull, design: EventDesign, statistics: StatisticsSpec, studentized: tuple[str, ...] = STUDENTIZED
+) -> Headline:
     """The headline test of every cell from the histories (module docstring)."""
     k = design.values.shape[0]
     out = Headline("histories", *({} for _ in range(11)))
@@ -200,7 +215,7 @@ def histories_headline(null: HistoryNull, design: EventDesign, statistics: Stati
         obs, hist = null.observed, null.histories
         d_obs = obs.event(name)[0] - obs.all_days(name)[0]
         d_hist = hist.event(name) - hist.all_days(name)
-        studentize = name == "mean"
+        studentize = name in studentized
         se_obs, se_hist = obs.se(name)[0], hist.se(name)
         with np.errstate(divide="ignore", invalid="ignore"):  # a zero spread: no studentized value
             t_obs = d_obs / se_obs if studentize else d_obs

@@ -13,10 +13,13 @@ nulls here keep the study's cross-sectional structure:
     (The declustering rule is not re-applied to these draws.)
 
 All cells use the same uniform draws, so placebo ``b`` is the same event set in every cell
-and the max-statistic adjustment across cells is valid. The classical companion is a
-t-test of the mean against the baseline with standard errors clustered two ways, by date
-and by stock (:func:`clustered_t`), and the interval a cluster (by date) bootstrap of the
-mean.
+and the max-statistic adjustment across cells is valid. The companions are the
+calendar-time portfolio test (:func:`calendar_time`) and a t-test of the mean against the
+baseline with Driscoll-Kraay errors (:func:`driscoll_kraay_t`: events summed by day, the
+daily sums' long-run variance over the horizon, a fixed-b p-value); the two-way clustered
+t (:func:`clustered_t`, by date and by stock) is kept as a function but no longer shown:
+under a common market factor it rejected 10-43% of true nulls at 5%. The interval is a
+cluster (by date) bootstrap of the mean.
 
 References
 ----------
@@ -40,7 +43,7 @@ from scipy import stats
 
 from eventstudy import progress
 from eventstudy.executor import ThreadExecutor
-from eventstudy.inference.classical import newey_west
+from eventstudy.inference.classical import fixed_b_pvalue, newey_west
 from eventstudy.inference.multiple import benjamini_hochberg, holm, maxstat_stepdown
 from eventstudy.inference.placebo import placebo_test
 from eventstudy.inference.power import NEFF_WARNING, effective_sample_size, minimum_detectable_effect
@@ -50,7 +53,7 @@ from eventstudy.inference.table import SIGNIFICANCE_SCHEMA
 from eventstudy.panel import Panel
 
 __all__ = [
-    "CALENDAR_NOTE", "calibration_warnings", "MAX_DRAWS", "PANEL_SCHEMA", "CellMoments", "Draws", "Moments", "calendar_time", "clustered_t", "keyed_uniform", "panel_significance",
+    "CALENDAR_NOTE", "calibration_warnings", "MAX_DRAWS", "PANEL_SCHEMA", "CellMoments", "Draws", "Moments", "calendar_time", "clustered_t", "driscoll_kraay_t", "keyed_uniform", "panel_significance",
     "placebo_count", "symbol_keys",
 ]
 
@@ -195,7 +198,7 @@ def clustered_t(x: np.ndarray, clusters: np.ndarray, mu0: float, second: np.ndar
     --------
     >>> t, p = clustered_t(np.array([0.1, 0.2, -0.1, 0.3]), np.array([0, 0, 1, 2]), 0.0)
     >>> round(t, 3), round(p, 3)
-    (1.395, 0.297)
+    (1.411, 0.294)
     """
     n = x.size
     if n < 2:
@@ -212,6 +215,52 @@ def clustered_t(x: np.ndarray, clusters: np.ndarray, mu0: float, second: np.ndar
         return math.nan, math.nan
     t = (x.mean() - mu0) / math.sqrt(var)
     return float(t), float(2 * stats.t.sf(abs(t), df=groups - 1))
+
+
+def driscoll_kraay_t(x: np.ndarray, days: np.ndarray, n_days: int, mu0: float, lag: int) -> tuple[float, float]:
+    """t and two-sided fixed-b p of ``mean(x) = mu0`` with Driscoll-Kraay errors.
+
+    The events' deviations are summed per calendar day (``days``: each event's day index
+    among ``n_days``), so events on the same day, whatever their stock, move together; the
+    daily sums then get a Newey-West (Bartlett) long-run variance with lag ``lag``, so
+    events up to ``lag`` days apart (overlapping forward windows, of one stock or of
+    many under a common factor) move together too:
+    ``Var(mean) = (sum_d S_d^2 + 2 sum_{l<=L} (1 - l/(L+1)) sum_d S_d S_{d+l}) / n^2``.
+    The p-value is the fixed-b one (Kiefer & Vogelsang 2005) with ``b = (L + 1) / T``,
+    ``T`` the days from the first to the last event day: a long lag over a short span is
+    not read as a normal t.
+
+    References
+    ----------
+    Driscoll, J. C. and Kraay, A. C. (1998). Consistent covariance matrix estimation with
+    spatially dependent panel data. *Review of Economics and Statistics* 80(4), 549-560.
+
+    Examples
+    --------
+    >>> t, p = driscoll_kraay_t(np.array([0.1, 0.2, -0.1, 0.3]), np.array([0, 0, 5, 9]), 10, 0.0, 1)
+    >>> round(t, 3)
+    1.147
+    """
+    n = x.size
+    if n < 2:
+        return math.nan, math.nan
+    sums = np.bincount(days, weights=x - mu0, minlength=n_days).astype(np.float64)
+    first, last = int(days.min()), int(days.max())
+    series = sums[first : last + 1]
+    span = series.size
+    lag = max(0, min(int(lag), span - 1))
+    weights = 1 - np.arange(1, lag + 1) / (lag + 1)
+    if lag and span > 1:
+        size = 1 << int(math.ceil(math.log2(2 * span)))
+        spectrum = np.fft.rfft(series, size)
+        autocov = np.fft.irfft(spectrum * np.conj(spectrum), size)[1 : lag + 1]
+    else:
+        autocov = np.zeros(0)
+    variance = (float(series @ series) + 2 * float(weights @ autocov)) / n**2
+    if not variance > 0:
+        return math.nan, math.nan
+    t = (float(x.mean()) - mu0) / math.sqrt(variance)
+    return t, float(fixed_b_pvalue(t, min(1.0, (lag + 1) / span)))
 
 
 def _cluster_interval(x: np.ndarray, clusters: np.ndarray, level: float, reps: int, rng: np.random.Generator) -> tuple[float, float]:
@@ -362,7 +411,8 @@ def panel_significance(
         base_mean = float(cell.moments.base.mean("mean")) if cell.moments.base.n else math.nan
         positions = np.searchsorted(days_in_window, np.unique(clusters))
         n_eff = effective_sample_size(positions, max(int(cell.key["horizon_days"]), 1)) if xs.size else math.nan
-        t_cl, p_cl = clustered_t(xs, clusters, base_mean, second=s_idx[cell.ev])
+        # Driscoll-Kraay: by day, and across days up to the horizon (overlapping windows)
+        t_cl, p_cl = driscoll_kraay_t(xs, clusters, window.size, base_mean, max(1, int(cell.key["horizon_days"])))
         t_cal, p_cal, _ = calendar[int(cell.key["horizon_days"])]
         ci_low, ci_high = _cluster_interval(xs, clusters, settings.ci, min(max(reps, 1000), 5000), rng)
         sd = math.sqrt(float(cell.moments.base.variance("mean")) * cell.moments.base.n / (cell.moments.base.n - 1)) if cell.moments.base.n > 1 else math.nan
@@ -380,6 +430,9 @@ def panel_significance(
                     "observed": found["observed"],
                     "baseline": baseline,
                     "difference": found["observed"] - baseline,
+                    "null": "dates",
+                    "null_mean": found.get("centre", math.nan) - baseline,
+                    "effect": found["observed"] - found.get("centre", math.nan),
                     "n": int(xs.size),
                     "n_eff": n_eff,
                     **{k: found[k] for k in ("p_placebo", "p_greater", "p_less", "percentile", "p_symbols_null")},
@@ -454,6 +507,7 @@ def _monte_carlo(
             nulls[name].append(null_d.astype(np.float64))
             out[(cell.key["_c"], name)] = {
                 "observed": obs,
+                "centre": float(test_d.null_mean[0]),
                 "p_placebo": float(test_d.p_two_sided[0]),
                 "p_greater": float(test_d.p_greater[0]),
                 "p_less": float(test_d.p_less[0]),
@@ -572,6 +626,7 @@ def _moment_nulls(
             z_s = (obs - centre_s) / sd_s if sd_s > 0 else (0.0 if obs == centre_s else math.copysign(math.inf, obs - centre_s))
             out[(cell.key["_c"], name)] = {
                 "observed": obs,
+                "centre": centre,
                 "p_placebo": float(2 * stats.norm.sf(abs(z))),
                 "p_greater": float(stats.norm.sf(z)),
                 "p_less": float(stats.norm.cdf(z)),

@@ -5,7 +5,7 @@ and runs nulls; the note's 1980-2024 window, where every cell shares one frame, 
 open window, where each horizon has its own) next to a plain Python loop that draws and
 evaluates one placebo set at a time, in the same process, for the ratio.
 
-    python benchmarks/statistics.py [--data-dir ../shared/data] [--placebos 10000]
+    python benchmarks/significance.py [--data-dir ../shared/data] [--placebos 10000]
 """
 
 from __future__ import annotations
