@@ -207,7 +207,8 @@ def _t(found: HistoryNull, c: int, studentized: bool) -> float:
 
 def _sorted_null(found: HistoryNull, c: int) -> list[float]:
     d = found.histories.mean[:, c] - found.histories.all_mean[:, c]
-    t = d / found.histories.se("mean")[:, c]
+    with np.errstate(divide="ignore", invalid="ignore"):
+        t = d / found.histories.se("mean")[:, c]
     return np.sort(t[np.isfinite(t)]).tolist()
 
 
@@ -266,7 +267,14 @@ def summarize_rules(results: pl.DataFrame, alpha: float = 0.05, effects: Sequenc
                 {"horizon": power_horizon, "effect": effect, "power": float((pe[ok] <= alpha).mean()),
                  "size_adjusted_power": float((pe[ok] <= critical).mean()), "critical_p": critical, "tests": int(ok.sum())}
             )
-    return {"size": size, "coverage": coverage, "power": pl.DataFrame(power_rows)}
+    by_condition = (
+        results.filter(pl.col("statistic") == "mean")
+        .group_by("condition", "horizon", "horizon_days")
+        .agg((pl.col("p") <= alpha).sum().alias("rejected"), pl.len().alias("tests"))
+        .with_columns((pl.col("rejected") / pl.col("tests")).alias("rate"))
+        .sort("condition", "horizon_days")
+    )
+    return {"size": size, "coverage": coverage, "power": pl.DataFrame(power_rows), "by_condition": by_condition}
 
 
 def _p_shifted(t_observed: float, se: float, effect: float, null: list[float] | None) -> float:

@@ -234,8 +234,8 @@ def compute_features(
     [0.0, 0.0, 0.25]
     """
     frame = prices.select("date", "symbol", pl.col("close").cast(pl.Float64))
-    if position is not None:
-        frame = frame.with_columns(pl.Series(_POSITION, position))
+    if position is not None:  # sorted by symbol: polars partitions sorted keys without hashing
+        frame = frame.with_columns(pl.Series(_POSITION, position), pl.col("symbol").set_sorted())
     elif not frame.is_empty() and not _sorted_by_symbol_date(frame):
         frame = frame.sort("symbol", "date")
     columns: dict[str, pl.Expr] = {}

@@ -30,6 +30,13 @@ def render_rule_calibration(tables: dict[str, pl.DataFrame], info: RuleCalibrati
     for (test, statistic), part in size.group_by("test", "statistic", maintain_order=True):
         cells = {r["horizon"]: _rate(r["rate"], r["low"], r["high"]) for r in part.iter_rows(named=True)}
         lines.append(f"  {test:<34} {statistic:<13}" + "".join(f"{cells.get(h, ''):>22}" for h in horizons))
+    by_condition = tables.get("by_condition")
+    if by_condition is not None and by_condition.height:
+        lines += ["", "The headline test of the mean, per condition (rejections at 5%):"]
+        lines.append(f"  {'condition':<34}" + "".join(f"{h:>8}" for h in horizons))
+        for (condition,), part in by_condition.group_by("condition", maintain_order=True):
+            cells = {r["horizon"]: f"{r['rate'] * 100:.1f}%" for r in part.iter_rows(named=True)}
+            lines.append(f"  {condition:<34}" + "".join(f"{cells.get(h, ''):>8}" for h in horizons))
     coverage = tables["coverage"]
     if coverage.height:
         lines += ["", "Coverage of the 95% interval of the event mean (the true expected forward return; target 95%):"]
