@@ -335,7 +335,7 @@ def distribution_chart(result: StudyResult, measure: str) -> Figure | None:
                     ax.annotate(f"p={p[0]:.3f}" if p[0] >= 0.001 else "p<0.001", (i, 1.0), xycoords=("data", "axes fraction"),
                                 ha="center", va="bottom", fontsize=8, color="#333333")
         if drew_violin:
-            ax.fill_between([], [], [], color=PLACEBO, label="placebo distribution of the mean")
+            ax.fill_between([], [], [], color=PLACEBO, label="null distribution of the mean")
         ax.set_xticks(range(len(labels)), labels)
         pad = 0.6 if len(labels) > 1 else 1.2
         ax.set_xlim(-pad, len(labels) - 1 + pad)
@@ -343,7 +343,7 @@ def distribution_chart(result: StudyResult, measure: str) -> Figure | None:
             ax.axhline(0, color="#999999", linewidth=0.8)
             _percent_axis(ax)
         what = f"the events' {measure} (histogram)" if histograms else f"each event's {measure}"
-        ax.set_title(f"{asset}: {what} vs the placebo distribution of the mean", pad=14)
+        ax.set_title(f"{asset}: {what} vs the null distribution of the mean", pad=14)
     legend: dict[str, Any] = {}
     for ax in axes:  # each kind of mark once, in the order first drawn
         for handle, name in zip(*ax.get_legend_handles_labels()):
@@ -417,7 +417,7 @@ def study_charts(result: StudyResult) -> list[Chart]:
     path = path_chart(result)
     if path is not None:
         charts.append(Chart("path", "Average path in event time", path,
-                            "Cumulative return from the event day's close; band: bootstrap interval of the average; "
+                            "Cumulative return from the event day's close; band: normal interval of the average; "
                             "dashed: the same average over every day of the window."))
     for measure in result.tested_measures:
         figure = distribution_chart(result, measure)
@@ -427,9 +427,16 @@ def study_charts(result: StudyResult) -> list[Chart]:
                     "chart), in cells of more than {:,} events; dots: each event elsewhere".format(DOT_LIMIT)
                     if _largest_cell(result, measure) > DOT_LIMIT else "Dots: each event")
             charts.append(Chart(name, f"Distribution per horizon: {result.measure_titles.get(measure, measure)}", figure,
-                                f"{each}; shaded: the placebo distribution of the mean (random event sets "
-                                "of the same size under the same declustering); bar: the events' mean; dashed: all days."))
+                                f"{each}; shaded: {_null_words(result)}; bar: the events' mean; dashed: all days."))
     return charts
+
+
+def _null_words(result: StudyResult) -> str:
+    """What the shaded null distribution of a distribution chart is."""
+    nulls = result.tests["null"].unique().to_list() if "null" in result.tests.columns and result.tests.height else []
+    if "histories" in nulls:
+        return "the events' mean on resampled histories (the rule re-run on noise, set against this baseline)"
+    return "the placebo distribution of the mean (random event sets of the same size under the same declustering)"
 
 
 def sweep_charts(sweep: SweepResult) -> list[Chart]:

@@ -28,6 +28,8 @@ from eventstudy.report.text import (
     split_notes,
     study_lines,
     summary_tables,
+    headline_legend,
+    headline_null,
     tests_table,
     tone_of,
 )
@@ -219,9 +221,7 @@ def render_html(result: StudyResult, charts: Sequence[Chart] = (), *, events_fil
         body.append(f'<div class="scroll">{html_table(table, caption=table.title)}</div>')
     tested = tests_table(result)
     if tested is not None:
-        body.append('<p class="description">p: two-sided placebo p-value of the figure before it (bold: below '
-                    "alpha; highlighted with '*': survives the max-statistic adjustment across all cells); CI: "
-                    "bootstrap (BCa) interval of the average, '~' when approximate (fewer than 20 events).</p>")
+        body.append(f'<p class="description">{_e(headline_legend(result))} Bold: below alpha.</p>')
     body.append("</section>")
 
     instances = instance_table(result, DOCUMENT_ROWS)
@@ -250,7 +250,9 @@ def render_html(result: StudyResult, charts: Sequence[Chart] = (), *, events_fil
     body += [f"<li>{_e(note)}</li>" for note in notes]
     body.append("</ul></section>")
     stats = result.statistics
-    seed = f" · seed {stats.seed}, {stats.placebos:,} {stats.null} placebos" if stats else ""
+    null = headline_null(result)
+    draws = f"{stats.histories:,} resampled histories" if null == "histories" else f"{stats.placebos:,} {null} placebos" if stats else ""
+    seed = f" · seed {stats.seed}, {draws}" if stats and null else ""
     where = f" · study file <code>{_e(study.path)}</code>" if study.path else ""
     footer = f"eventstudy {_e(__version__)}{where}{seed}"
     return _page(study.name, body, footer)

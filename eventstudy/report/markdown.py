@@ -21,6 +21,7 @@ from eventstudy.report.text import (
     split_notes,
     study_lines,
     summary_tables,
+    headline_legend,
     tests_table,
 )
 from eventstudy.result import StudyResult
@@ -88,9 +89,7 @@ def render_markdown(
     details = tests_table(result)
     if details is not None:
         parts += [
-            "p: two-sided placebo p-value of the figure before it ('*': survives the max-statistic "
-            "adjustment across all cells); CI: bootstrap (BCa) interval of the average, '~' when "
-            "approximate (fewer than 20 events).",
+            headline_legend(result),
             "",
             "### Significance",
             "",

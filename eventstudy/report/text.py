@@ -499,6 +499,36 @@ def _test_cells(
     return rows
 
 
+def headline_null(result: StudyResult) -> str | None:
+    """The null the run's headline p-values come from (None without tests)."""
+    if result.tests.is_empty() or "null" not in result.tests.columns:
+        return None
+    nulls = [n for n in result.tests["null"].unique(maintain_order=True).to_list() if n]
+    return nulls[0] if nulls else None
+
+
+def headline_legend(result: StudyResult) -> str:
+    """What the summary's p and CI are, in words, for the null this run used."""
+    null = headline_null(result)
+    star = "('*': survives the max-statistic adjustment across all cells)"
+    if null == "histories":
+        return (
+            f"p: two-sided p-value of the figure before it against the rule re-run on resampled histories {star}: is it "
+            "more than what this rule picks on noise? CI: interval of the average from the same histories (it allows for "
+            "overlapping windows and the rule's own bias); '~' with fewer than 20 events."
+        )
+    if null == "dates":
+        return (
+            f"p: two-sided 'dates' placebo p-value of the figure before it (the same days, other stocks) {star}; CI: "
+            "bootstrap interval of the average, resampling event dates."
+        )
+    return (
+        f"p: two-sided {null or 'placebo'} placebo p-value of the figure before it {star}: is it these dates? (it holds "
+        "the real days fixed and does not see what the rule picks on noise); CI: bootstrap (BCa) interval of the "
+        "average, events resampled as if independent, '~' when approximate (fewer than 20 events)."
+    )
+
+
 def tests_table(result: StudyResult, *, compact: bool = False) -> TextTable | None:
     """The significance details, or None when the study ran no tests.
 
