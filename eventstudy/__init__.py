@@ -10,8 +10,9 @@ The names below load on first use, so ``import eventstudy`` (and the command lin
 
 from __future__ import annotations
 
-import importlib
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING
+
+from eventstudy._lazy import lazy_attributes
 
 __version__ = "0.1.0"
 
@@ -34,14 +35,4 @@ if TYPE_CHECKING:  # pragma: no cover
     from eventstudy.study import run, run_study
 
 
-def __getattr__(name: str) -> Any:
-    module = _LAZY.get(name)
-    if module is None:
-        raise AttributeError(f"module 'eventstudy' has no attribute {name!r}")
-    value = getattr(importlib.import_module(module), name)
-    globals()[name] = value
-    return value
-
-
-def __dir__() -> list[str]:
-    return sorted(set(globals()) | set(__all__))
+__getattr__, __dir__ = lazy_attributes(__name__, _LAZY)

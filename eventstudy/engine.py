@@ -496,8 +496,9 @@ def _timeline_tests(
             f"p-values: the rule re-run on {found.count:,} resampled histories of {', '.join(study.series)} (their daily "
             f"returns resampled together in blocks of {found.block_length:.0f} trading days on average, prices rebuilt, "
             f"then condition, declustering and outcomes as here; seed {statistics.seed}): 'null mean' is the difference the "
-            "rule shows on such noise, 'effect' what is left beyond it; the mean is compared studentized, and the "
-            "intervals come from the same histories; '*' marks what survives the max-statistic adjustment across all "
+            "rule shows on such noise, 'effect' what is left beyond it; the mean's and the median's differences are "
+            "compared studentized (by their naive standard error within each history), and the intervals come from the "
+            "same histories; '*' marks what survives the max-statistic adjustment across all "
             f"cells at alpha {statistics.alpha}"
         )
         used = used_histories(found)

@@ -18,7 +18,7 @@ from eventstudy.inference.simulate import (
     garch_t_paths,
     true_forward_mean,
 )
-from eventstudy.inference.simulate import _garch_variances, _stationary_indices
+from eventstudy.inference.simulate import _garch_variances
 
 
 def _returns(closes: np.ndarray, axis: int = 1) -> np.ndarray:
@@ -164,15 +164,6 @@ def test_factor_panel_correlation_mean_and_drift() -> None:
 
 
 # ---------------------------------------------------------------- the stationary bootstrap
-
-
-def test_stationary_indices_follow_blocks() -> None:
-    rng = np.random.default_rng(13)
-    idx = _stationary_indices(50, 10_000, 20, 8.0, rng)
-    assert idx.min() >= 0 and idx.max() < 50
-    new_block = np.diff(idx, axis=1) % 50 != 1
-    assert new_block.mean() == pytest.approx((1 / 8) * (49 / 50), abs=0.005)
-    assert np.bincount(idx.ravel(), minlength=50).min() > 0.8 * idx.size / 50  # uniform
 
 
 def test_one_block_is_a_circular_shift() -> None:

@@ -18,8 +18,7 @@ The names below load on first use: importing one sampler does not import scipy.
 
 from __future__ import annotations
 
-import importlib
-from typing import Any
+from eventstudy._lazy import lazy_attributes
 
 _LAZY = {
     "calibrate": "eventstudy.inference.calibration",
@@ -39,14 +38,4 @@ _LAZY = {
 __all__ = sorted(_LAZY)
 
 
-def __getattr__(name: str) -> Any:
-    module = _LAZY.get(name)
-    if module is None:
-        raise AttributeError(f"module 'eventstudy.inference' has no attribute {name!r}")
-    value = getattr(importlib.import_module(module), name)
-    globals()[name] = value
-    return value
-
-
-def __dir__() -> list[str]:
-    return sorted(set(globals()) | set(__all__))
+__getattr__, __dir__ = lazy_attributes(__name__, _LAZY)

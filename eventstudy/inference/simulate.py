@@ -15,7 +15,7 @@ series) while keeping the expected forward return known exactly:
 * :func:`bootstrap_paths`: joint stationary-bootstrap reshuffles of real closes, with
   the expected forward return of the scheme from :func:`bootstrap_forward_mean`.
 
-Only numpy is imported. Time runs through a Python loop of one step per day over arrays of
+Only numpy (and the package's stationary bootstrap) is imported. Time runs through a Python loop of one step per day over arrays of
 shape ``(reps, series)`` (the GARCH recursion), in chunks of :data:`CHUNK_DAYS` days whose
 shocks are drawn at once; everything else is vectorized.
 
@@ -33,6 +33,8 @@ from __future__ import annotations
 import math
 
 import numpy as np
+
+from eventstudy.inference.resample import stationary_indices
 
 __all__ = [
     "CHUNK_DAYS",
@@ -438,27 +440,6 @@ def _check_closes(closes: np.ndarray) -> np.ndarray:
     return c
 
 
-def _stationary_indices(n: int, length: int, reps: int, block_length: float, rng: np.random.Generator) -> np.ndarray:
-    """``(reps, length)`` indices into ``0..n-1`` of the stationary bootstrap.
-
-    Each row starts a block at a uniform random index; every later day starts a new block
-    (at a fresh uniform index) with probability ``1 / block_length`` and otherwise takes
-    the next index, circularly. Block lengths are geometric with mean ``block_length``;
-    every row is a stationary sequence whose day-``t`` index is uniform.
-    """
-    p = 1.0 / block_length
-    new = rng.random((reps, length)) < p
-    new[:, 0] = True
-    starts = np.zeros((reps, length), dtype=np.int64)
-    starts[new] = rng.integers(0, n, int(new.sum()))
-    pos = np.arange(length)
-    block_start = np.maximum.accumulate(np.where(new, pos, 0), axis=1)
-    idx = np.take_along_axis(starts, block_start, axis=1)
-    idx += pos - block_start
-    idx %= n
-    return idx
-
-
 def bootstrap_paths(closes: np.ndarray, *, reps: int, block_length: float, seed: SeedLike = None) -> np.ndarray:
     """Joint stationary-bootstrap reshuffles of real closes.
 
@@ -512,7 +493,7 @@ def bootstrap_paths(closes: np.ndarray, *, reps: int, block_length: float, seed:
     step = max(1, _INDEX_CHUNK // n)
     for r0 in range(0, reps, step):
         r1 = min(reps, r0 + step)
-        paths = log_returns[_stationary_indices(n, n, r1 - r0, block_length, rng)]
+        paths = log_returns[stationary_indices(n, r1 - r0, min(block_length, 2.0**53), rng)]
         np.cumsum(paths, axis=1, out=paths)
         np.exp(paths, out=paths)
         paths *= c[0]

@@ -1,0 +1,123 @@
+"""Benchmark: batches of resampled histories through the engine, and the flagship's default run.
+
+Prints CPU seconds after import (every thread's) and wall seconds for
+
+* the batch: 1,000 resampled SPX/RUT histories (12,000 days each: the stationary
+  bootstrap's indices, prices rebuilt, features, the condition, declustering, forward
+  returns at 5 horizons x 2 assets, and every history's event and all-days figures);
+* the same 1,000 histories as a plain loop: each rebuilt history run as its own study
+  through ``prepare`` and ``evaluate`` (what "run the study on every history" costs
+  without the batch), timed on 20 histories and scaled;
+* the SPX/RUT study with its default tests (the histories null, 1,000 histories), and a
+  5,000-event study (``RUT drawdown >= 10%``, gap 1) with the same.
+
+The batch and the loop must agree on every history's events and figures (checked on the
+20 histories the loop runs).
+
+    python benchmarks/histories.py [--data-dir ../shared/data] [--histories 1000] [--json FILE]
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import time
+from pathlib import Path
+
+import numpy as np
+import polars as pl
+
+import eventstudy
+from eventstudy.config import load_study, parse_study
+from eventstudy.engine import evaluate
+from eventstudy.evaluators import build_evaluators
+from eventstudy.events import panel_events, window_mask
+from eventstudy.histories import HistorySource, history_panel
+from eventstudy.inference.histories import ROWS_PER_CHUNK, cell_statistics
+from eventstudy.inference.resample import stationary_indices
+from eventstudy.study import prepare
+
+ROOT = Path(__file__).resolve().parents[1]
+
+
+def timed(fn):  # noqa: ANN001, ANN201 - a benchmark helper
+    cpu, wall = time.process_time(), time.perf_counter()
+    out = fn()
+    return out, time.process_time() - cpu, time.perf_counter() - wall
+
+
+def batch(study, panel, source, indices):  # noqa: ANN001, ANN201
+    """The histories in chunks, as the null runs them (here on one thread)."""
+    window = window_mask(panel.days, study.window.start, study.window.end)
+    evaluators = build_evaluators(study.evaluators)
+    per_chunk = max(1, ROWS_PER_CHUNK // source.days.size)
+    parts = []
+    for lo in range(0, indices.shape[0], per_chunk):
+        chunk = history_panel(source, study, indices[lo : lo + per_chunk], evaluators)
+        kept = panel_events(chunk, chunk.hits_for(study.when, study.trigger), window, study.decluster).filter("kept")
+        parts.append(cell_statistics(chunk.values, kept["_s"].to_numpy().astype(np.int64), kept["_d"].to_numpy().astype(np.int64), window))
+    return parts
+
+
+def loop(study, panel, source, indices):  # noqa: ANN001, ANN201
+    """Each history as its own study (the plain way)."""
+    out = []
+    days = pl.Series("date", source.days).cast(pl.Date)
+    for row in indices:
+        closes = source.first * np.exp(np.concatenate([np.zeros((1, len(source.names))), np.cumsum(source.log_returns[row], axis=0)]))
+        prices = pl.concat([pl.DataFrame({"date": days, "symbol": study.series[name], "close": closes[:, k]}) for k, name in enumerate(source.names)])
+        out.append(evaluate(prepare(study, prices=prices, paths=False), study, statistics=study.statistics.model_copy(update={"placebos": 0})))
+    return out
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--data-dir", default=str(ROOT.parent / "shared" / "data"))
+    parser.add_argument("--histories", type=int, default=1000)
+    parser.add_argument("--json", help="also write the figures to this file")
+    args = parser.parse_args()
+    data = Path(args.data_dir)
+    study = load_study(ROOT / "configs" / "spx_rut.yaml")
+    panel = prepare(study, data_dir=data, paths=False)
+    source = HistorySource.of(panel.frame, panel.days, list(study.series))
+    indices = stationary_indices(source.days.size - 1, args.histories, source.block_length, np.random.default_rng(7))
+    batch(study, panel, source, indices[:50])  # warm
+    parts, batch_cpu, batch_wall = timed(lambda: batch(study, panel, source, indices))
+    sample = 20
+    own, loop_cpu, loop_wall = timed(lambda: loop(study, panel, source, indices[:sample]))
+    first = parts[0]
+    for b, result in enumerate(own):  # the batch's figures are each history's own study
+        summary = result.summary.filter(pl.col("measure") == "fwd")
+        np.testing.assert_array_equal(first.n[b], summary["n"].to_numpy())
+        np.testing.assert_allclose(first.mean[b], summary["mean"].fill_null(np.nan).to_numpy(), rtol=1e-5, atol=1e-7)
+        np.testing.assert_allclose(first.all_median[b], summary["baseline_median"].to_numpy(), rtol=1e-5, atol=1e-7)
+    eventstudy.run(study, data_dir=data, placebos=0, paths=False)  # warm
+    _, default_cpu, default_wall = timed(lambda: eventstudy.run(study, data_dir=data, paths=False))
+    big = parse_study(
+        (ROOT / "configs" / "spx_rut.yaml").read_text().replace("SPX at ATH and RUT drawdown >= 10%", "RUT drawdown >= 10%").replace(
+            "decluster: {gap: 21cd, mode: after_kept}", "decluster: {gap: 1}"
+        ),
+        path=ROOT / "configs" / "big.yaml",
+    )
+    result, big_cpu, big_wall = timed(lambda: eventstudy.run(big, data_dir=data, paths=False))
+    scale = args.histories / sample
+    figures = {
+        "histories": args.histories, "days": int(source.days.size), "block_length": round(source.block_length, 1),
+        "batch_cpu_s": round(batch_cpu, 3), "batch_wall_s": round(batch_wall, 3),
+        "loop_cpu_s_scaled": round(loop_cpu * scale, 1), "default_run_cpu_s": round(default_cpu, 3), "default_run_wall_s": round(default_wall, 3),
+        "big_events": result.events.height, "big_run_cpu_s": round(big_cpu, 3), "big_run_wall_s": round(big_wall, 3),
+    }
+    print(f"{args.histories:,} resampled SPX/RUT histories of {source.days.size:,} days (mean block {source.block_length:.1f} days):")
+    print(f"  the batch, one thread (indices, prices, features, condition, declustering, 10 outcome cells, figures): "
+          f"{batch_cpu:.2f} s CPU, {batch_wall:.2f} s wall")
+    print(f"  each history as its own study (timed on {sample}, scaled): {loop_cpu * scale:.1f} s CPU "
+          f"({loop_cpu * scale / batch_cpu:.0f}x the batch); the figures agree")
+    print(f"  the SPX/RUT study, default tests (histories null, {study.statistics.histories:,} histories): "
+          f"{default_cpu:.2f} s CPU, {default_wall:.2f} s wall (after import)")
+    print(f"  a {result.events.height:,}-event study (RUT drawdown >= 10%, gap 1), default tests: {big_cpu:.2f} s CPU, {big_wall:.2f} s wall")
+    if args.json:
+        Path(args.json).write_text(json.dumps(figures, indent=2) + "\n")
+
+
+if __name__ == "__main__":
+    main()
