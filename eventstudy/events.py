@@ -75,32 +75,31 @@ def window_mask(days: np.ndarray, start: date | None, end: date | None) -> np.nd
     return frame.with_columns(in_window(pl.col("date"), start, end).alias("inside"))["inside"].to_numpy()
 
 
-def panel_events(panel: Panel, hits: ConditionHits, window: np.ndarray, spec: DeclusterSpec | None) -> pl.DataFrame:
+def panel_events(panel: Panel, hits: ConditionHits, window: np.ndarray, spec: DeclusterSpec | None, *, labels: bool = True) -> pl.DataFrame:
     """A panel's raw events ``symbol, date, position, kept, _s, _d``: the condition's days in
     the window (a mask of ``panel.days``), declustered within each row on its own trading
     days (trading-day gaps count ``position``) or calendar days, in row then date order;
-    ``_s`` and ``_d`` are the row and day indices."""
+    ``_s`` and ``_d`` are the row and day indices. ``labels=False`` leaves out the
+    ``symbol`` and ``date`` columns (a batch of histories has a million events and needs
+    only the indices)."""
     n_days = len(panel.days)
     s_idx, d_idx = hits.flat // n_days, hits.flat % n_days
     inside = window[d_idx]
     s_idx, d_idx, positions = s_idx[inside], d_idx[inside], hits.position[inside].astype(np.int64)
-    dates = pl.Series("date", panel.days[d_idx]).cast(pl.Date)
-    if spec is None or s_idx.size == 0:
-        kept = np.ones(s_idx.size, dtype=bool)
+    dated = labels or (spec is not None and spec.gap.unit != "td")
+    dates = pl.Series("date", panel.days[d_idx]).cast(pl.Date) if dated else None
+    if spec is None or s_idx.size == 0 or (spec.gap.unit == "td" and spec.gap.amount <= 1):
+        kept = np.ones(s_idx.size, dtype=bool)  # a one-trading-day gap keeps every distinct day
     else:
-        keys, thresholds = gap_thresholds(dates, positions, spec.gap)
+        keys, thresholds = gap_thresholds(dates if dates is not None else pl.Series("date", [], dtype=pl.Date), positions, spec.gap)
         kept = decluster(keys, thresholds, spec.mode, groups=s_idx if len(panel.symbols) > 1 else None)
-    names = pl.Series(panel.symbols, dtype=pl.String)
-    return pl.DataFrame(
-        {
-            "symbol": names.gather(s_idx) if s_idx.size else pl.Series([], dtype=pl.String),
-            "date": dates,
-            "position": positions,
-            "kept": kept,
-            "_s": s_idx.astype(np.int32),
-            "_d": d_idx.astype(np.int32),
-        }
-    )
+    columns: dict[str, object] = {}
+    if labels:
+        names = pl.Series(panel.symbols, dtype=pl.String)
+        columns["symbol"] = names.gather(s_idx) if s_idx.size else pl.Series([], dtype=pl.String)
+        columns["date"] = dates
+    columns |= {"position": positions, "kept": kept, "_s": s_idx.astype(np.int32), "_d": d_idx.astype(np.int32)}
+    return pl.DataFrame(columns)
 
 
 def gap_thresholds(dates: pl.Series, positions: np.ndarray, gap: Gap) -> tuple[np.ndarray, np.ndarray]:

@@ -22,7 +22,7 @@ there), and open prices (an entry at the next open is not supported).
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 import numpy as np
 import polars as pl
@@ -63,6 +63,19 @@ class HistorySource:
     first: np.ndarray
     log_returns: np.ndarray
     block_length: float
+    _grids: dict[int, tuple[np.ndarray, np.ndarray, pl.Series]] = field(default_factory=dict, compare=False, repr=False)
+
+    def grid(self, n_hist: int) -> tuple[np.ndarray, np.ndarray, pl.Series]:
+        """Each row's position in its history, its history, and its date, for a batch of
+        ``n_hist`` histories (made once per batch size: every chunk but the last shares it)."""
+        if n_hist not in self._grids:
+            n_days = self.days.size
+            self._grids[n_hist] = (
+                np.tile(np.arange(n_days, dtype=np.int64), n_hist),
+                np.repeat(np.arange(n_hist, dtype=np.int32), n_days),
+                pl.Series("date", np.tile(self.days, n_hist)).cast(pl.Date),
+            )
+        return self._grids[n_hist]
 
     @classmethod
     def of(cls, timeline: pl.DataFrame, days: np.ndarray, names: list[str], block_length: float | None = None) -> HistorySource:
@@ -92,9 +105,7 @@ def history_panel(source: HistorySource, study: Study, indices: np.ndarray, eval
     series = list(study.series)
     node = resolve(parse(study.when), series)
     requests = list(dict.fromkeys(required_features(node)))
-    position = np.tile(np.arange(n_days, dtype=np.int64), n_hist)
-    history = np.repeat(np.arange(n_hist, dtype=np.int32), n_days)
-    dates = pl.Series("date", np.tile(source.days, n_hist)).cast(pl.Date)
+    position, history, dates = source.grid(n_hist)
     columns: dict[str, pl.Series] = {}
     for k, name in enumerate(source.names):
         wanted = [(r.name, tuple(r.args)) for r in requests if r.series == name]
@@ -121,6 +132,7 @@ def history_panel(source: HistorySource, study: Study, indices: np.ndarray, eval
         run=history.astype(np.int64),
         series={name: closes[:, :, k].ravel() for k, name in enumerate(source.names)},
         own_days=True,
+        width=n_days,
     )
     evaluators = evaluators if evaluators is not None else build_evaluators(study.evaluators)
     cells, values, measures = [], [], Measures()

@@ -150,6 +150,7 @@ class PanelBlock:
     run: np.ndarray | None = None  # int64: which symbol (0, 1, ... in row order) each row is
     series: Mapping[str, np.ndarray] = field(default_factory=dict)  # study series' closes on each row's date (NaN: none)
     own_days: bool = False  # the rows are the series' own trading days (a block of resampled histories)
+    width: int | None = None  # every symbol has exactly this many rows (resampled histories): shifts go by rows of a 2-D view
 
     def close_of(self, asset: str) -> np.ndarray | None:
         """The closes an asset's returns are counted on here, or None when this block
@@ -181,7 +182,14 @@ class PanelBlock:
         >>> block.ahead(block.close, 1).tolist()
         [2.0, 3.0, nan, nan]
         """
-        out = np.full(values.size, np.nan, dtype=values.dtype if values.dtype.kind == "f" else np.float64)
+        dtype = values.dtype if values.dtype.kind == "f" else np.float64
+        if self.width:  # equal-length symbols: a shift within each row of the 2-D view, nothing to mask
+            grid = values.reshape(-1, self.width)
+            shifted = np.empty(grid.shape, dtype=dtype)
+            shifted[:, : max(self.width - k, 0)] = grid[:, k:]
+            shifted[:, max(self.width - k, 0) :] = np.nan
+            return shifted.reshape(-1)
+        out = np.full(values.size, np.nan, dtype=dtype)
         if k < values.size:
             out[: values.size - k] = values[k:]
         out[self.rows_after < k] = np.nan

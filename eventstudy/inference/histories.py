@@ -103,7 +103,10 @@ class CellStatistics:
 
 def cell_statistics(values: list[np.ndarray], s_idx: np.ndarray, d_idx: np.ndarray, window: np.ndarray) -> CellStatistics:
     """Figures per row and cell of ``values`` (one ``(rows, days)`` array per cell) for
-    the events at ``(s_idx, d_idx)`` and for every window day with a value."""
+    the events at ``(s_idx, d_idx)`` (in row order, as :func:`~eventstudy.events.panel_events`
+    gives them) and for every window day with a value."""
+    if s_idx.size > 1 and np.any(np.diff(s_idx) < 0):
+        raise ValueError("`s_idx` must be in row order (ascending)")
     rows = values[0].shape[0] if values else 0
     k = len(values)
     out = {f: np.full((rows, k), np.nan) for f in CellStatistics.__dataclass_fields__}
@@ -113,8 +116,9 @@ def cell_statistics(values: list[np.ndarray], s_idx: np.ndarray, d_idx: np.ndarr
     span = slice(int(inside[0]), int(inside[-1]) + 1) if inside.size and inside.size == inside[-1] - inside[0] + 1 else window
     for c, v in enumerate(values):
         days = v[:, span]  # a window is one stretch of days: a view, not a copy
-        known_cols = ~np.isnan(days).any(axis=0)
-        if known_cols.all() or (np.isnan(days) == ~known_cols[None, :]).all():  # the same days unknown in every row
+        missing = np.isnan(days)
+        known_cols = ~missing.any(axis=0)
+        if known_cols.all() or missing[:, ~known_cols].all():  # the same days unknown in every row
             full = days if known_cols.all() else days[:, known_cols]
             if full.shape[1]:  # float32 histories are partitioned as they are (the median's cost)
                 out["n_all"][:, c] = full.shape[1]
@@ -123,7 +127,7 @@ def cell_statistics(values: list[np.ndarray], s_idx: np.ndarray, d_idx: np.ndarr
                 out["all_median"][:, c] = row_medians(full)
         else:
             with np.errstate(invalid="ignore"):
-                known = ~np.isnan(days)
+                known = ~missing
                 out["n_all"][:, c] = known.sum(axis=1)
                 out["all_mean"][:, c] = np.nanmean(days, axis=1)
                 out["all_pct_positive"][:, c] = (days > 0).sum(axis=1) / known.sum(axis=1)
@@ -131,23 +135,15 @@ def cell_statistics(values: list[np.ndarray], s_idx: np.ndarray, d_idx: np.ndarr
         x = v[s_idx, d_idx].astype(np.float64)
         ok = ~np.isnan(x)
         s, x = s_idx[ok], x[ok]
-        n = np.bincount(s, minlength=rows).astype(np.float64)
-        total = np.bincount(s, weights=x, minlength=rows)
-        with np.errstate(divide="ignore", invalid="ignore"):
-            mean = total / n
-            squares = np.bincount(s, weights=(x - mean[s]) ** 2, minlength=rows)
-            out["sd"][:, c] = np.sqrt(squares / (n - 1))
-            out["pct_positive"][:, c] = np.bincount(s, weights=(x > 0).astype(np.float64), minlength=rows) / n
-        out["n"][:, c] = n
-        out["mean"][:, c] = mean
-        if x.size:
-            order = np.lexsort((x, s))
-            sorted_x = x[order]
-            starts = np.concatenate([[0], np.cumsum(n)[:-1]]).astype(np.int64)
-            has = n > 0
-            lo = starts[has] + (n[has].astype(np.int64) - 1) // 2
-            hi = starts[has] + n[has].astype(np.int64) // 2
-            out["median"][has, c] = (sorted_x[lo] + sorted_x[hi]) / 2
+        if x.size:  # events come in row order: polars groups sorted keys without hashing
+            events = pl.DataFrame({"s": s.astype(np.int64), "x": x}).with_columns(pl.col("s").set_sorted())
+            found = events.group_by("s", maintain_order=True).agg(
+                pl.len().alias("n"), pl.col("x").mean().alias("mean"), pl.col("x").median().alias("median"),
+                pl.col("x").std(ddof=1).alias("sd"), (pl.col("x") > 0).mean().alias("pct_positive"),
+            )
+            at = found["s"].to_numpy()
+            for name in ("n", "mean", "median", "sd", "pct_positive"):
+                out[name][at, c] = found[name].cast(pl.Float64).fill_null(np.nan).to_numpy()
     out["sd"][out["n"] < 2] = np.nan
     return CellStatistics(**out)
 
@@ -193,7 +189,7 @@ def history_null(
         batch = history_panel(source, study, indices, evaluators)
         order = {key: i for i, key in enumerate(batch.cells.select("measure", "asset", "horizon", "horizon_days").rows())}
         values = [batch.values[order[key]] for key in keys]
-        kept = panel_events(batch, batch.hits_for(study.when, study.trigger), window, study.decluster).filter("kept")
+        kept = panel_events(batch, batch.hits_for(study.when, study.trigger), window, study.decluster, labels=False).filter("kept")
         s_idx, d_idx = kept["_s"].to_numpy().astype(np.int64), kept["_d"].to_numpy().astype(np.int64)
         return cell_statistics(values, s_idx, d_idx, window)
 

@@ -704,7 +704,7 @@ def _warning(n: int, n_eff: float) -> str | None:
 
 
 CALENDAR_NOTE = (
-    "'Classical p' and 'HAC t' (p_calendar, t_calendar) are the calendar-time portfolio test of the average: each "
+    "'NW t' and 'NW p' (t_calendar, p_calendar) are the calendar-time portfolio test of the average: each "
     "day, the stocks with an event in the last h trading days (equally weighted) against all stocks, the mean "
     "daily excess tested with Newey-West errors; days, not events, are its observations"
 )
@@ -735,9 +735,9 @@ def calibration_warnings(study: Study, data: Panel) -> list[str]:
         warnings.append(
             f"warning: at {', '.join(longer)} (over three times the {spec.gap.label if spec else 'missing'} gap) a stock's "
             "events overlap their forward windows, which the 'dates' null takes as independent: it rejects too "
-            "often there (11.5% at the 5% level for 6m with a 21-day gap, on random walks; 5.5% at 3m); the "
-            "calendar-time portfolio test ('Classical p', p_calendar) holds its level there (4.5%), the t-test "
-            "clustered by date and by stock is conservative (1%), and a gap as long as the horizon makes the "
-            "null conservative instead"
+            "often there (at the 5% level for 6m with a 21-day gap: 11.5% on independent random walks, 10% with a "
+            "common market factor; 5.5% at 3m); the calendar-time portfolio test ('NW p', p_calendar) holds its level "
+            "there (4.5% and 8%), the t-test with Driscoll-Kraay errors (p_cluster) is conservative (0.5-1%), and a "
+            "gap as long as the horizon makes the null conservative instead"
         )
     return warnings
