@@ -35,6 +35,7 @@ from statistics import NormalDist
 
 import numpy as np
 
+from eventstudy.inference.placebo import median_rows
 from eventstudy.inference.samplers import SeedLike, as_generator
 
 __all__ = ["LARGE_SAMPLE", "SMALL_SAMPLE", "WORK_BUDGET", "ConfInt", "bca_interval", "wilson_interval"]
@@ -78,7 +79,7 @@ def _apply(statistic: Statistic | str, x: np.ndarray) -> np.ndarray:
     if statistic == "mean":
         return x.mean(axis=-1)
     if statistic == "median":
-        return np.median(x, axis=-1)
+        return median_rows(x) if x.ndim == 2 else np.median(x, axis=-1)
     return np.asarray(statistic(x))  # type: ignore[operator]
 
 

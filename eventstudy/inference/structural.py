@@ -37,9 +37,11 @@ import math
 from dataclasses import dataclass
 
 import numpy as np
+import polars as pl
 
 from eventstudy.errors import DataError
 from eventstudy.inference.design import EventDesign
+from eventstudy.inference.placebo import median_rows
 from eventstudy.inference.samplers import SAMPLERS, CircularSampler, MatchedSampler, RunsSampler, _sorted_distinct, obeys_rule
 
 __all__ = ["GATHER_BUDGET", "NullDraws", "structural_null"]
@@ -108,18 +110,19 @@ def _statistics_from_sets(values: np.ndarray, sets: np.ndarray, median: bool = T
 
 def row_medians(x: np.ndarray, missing: np.ndarray, count: np.ndarray) -> np.ndarray:
     """The median of each row's known values (NaN for a row without any), as np.median
-    gives it: rows without a missing value by partition, the others by a sort that puts
-    the missing ones last."""
+    gives it: rows without a missing value by :func:`median_rows`, the others through
+    polars with the missing ones as nulls (which its median leaves out)."""
     out = np.full(x.shape[0], np.nan)
     full = ~missing.any(axis=1)
+    if full.all():
+        return median_rows(x)
     if full.any():
-        out[full] = np.median(x[full], axis=1)
+        out[full] = median_rows(x[full])
     partial = np.flatnonzero(~full & (count > 0))
     if partial.size:
-        ordered = np.sort(x[partial], axis=1)  # NaN sorts last
-        n = count[partial]
-        rows = np.arange(partial.size)
-        out[partial] = (ordered[rows, (n - 1) // 2] + ordered[rows, n // 2]) / 2
+        rows = x[partial]
+        series = pl.Series(rows.ravel()).fill_nan(None).reshape(rows.shape)
+        out[partial] = series.arr.median().cast(pl.Float64).fill_null(np.nan).to_numpy()
     return out
 
 
