@@ -90,7 +90,7 @@ def evaluate(
         events=events,
         raw_events=raw.select(*(["date", "symbol"] if universe else ["date"]), "position", "kept"),
         outcomes=outcomes,
-        baseline_outcomes=_baseline_outcomes(panel, window, study) if not universe else _empty_outcomes(universe),
+        baseline_outcomes=_baseline_outcomes(panel, window, study) if not universe else _empty_outcomes(),
         summary=summary,
         timeline=panel.frame if panel.frame is not None else pl.DataFrame({"date": panel.dates}),
         statistics=statistics,
@@ -153,32 +153,49 @@ def _declustering_note(panel: Panel, study: Study, raw: pl.DataFrame, window: np
 def kept_outcomes(panel: Panel, kept: pl.DataFrame, study: Study) -> pl.DataFrame:
     """Long outcomes of the kept events, cell after cell (the order of ``panel.cells``)."""
     s_idx, d_idx = kept["_s"].to_numpy().astype(np.int64), kept["_d"].to_numpy().astype(np.int64)
-    flat = s_idx * len(panel.days) + d_idx
-    per_row_symbol = panel.kind == "universe"
-    frames = []
-    for c, cell in enumerate(panel.cells.iter_rows(named=True)):
-        symbol = kept["symbol"] if per_row_symbol else pl.repeat(cell.get("symbol") or study.series.get(cell["asset"]), kept.height, dtype=pl.String, eager=True)
-        frames.append(
-            pl.DataFrame(
-                {
-                    "date": kept["date"],
-                    "asset": pl.repeat(cell["asset"], kept.height, dtype=pl.String, eager=True),
-                    "horizon": pl.repeat(cell["horizon"], kept.height, dtype=pl.String, eager=True),
-                    "horizon_days": pl.repeat(cell["horizon_days"], kept.height, dtype=pl.Int64, eager=True),
-                    "value": pl.Series(panel.values[c][s_idx, d_idx].astype(np.float64)).fill_nan(None),
-                    "measure": pl.repeat(cell["measure"], kept.height, dtype=pl.String, eager=True),
-                    "days_remaining": pl.Series(panel.days_remaining(c, flat), dtype=pl.Int64).replace(0, None),
-                    "symbol": symbol.alias("symbol"),
-                }
-            )
-        )
-    outcomes = pl.concat(frames) if frames else _empty_outcomes(per_row_symbol)
-    if not per_row_symbol:
+    universe = panel.kind == "universe"
+    outcomes = long_outcomes(panel, study, s_idx, d_idx, kept["date"], kept["symbol"] if universe else None)
+    if not universe:
         outcomes = order_cells(outcomes, list(study.series), panel.measures.order, "date")
     return outcomes
 
 
-def _empty_outcomes(universe: bool) -> pl.DataFrame:
+def long_outcomes(
+    panel: Panel, study: Study, s_idx: np.ndarray, d_idx: np.ndarray, dates: pl.Series, symbols: pl.Series | None
+) -> pl.DataFrame:
+    """Every cell's values at ``(s_idx, d_idx)`` as one long outcome frame, cell after
+    cell; ``symbols`` each point's symbol (a universe), else each cell's asset symbol."""
+    k, n = panel.cells.height, s_idx.size
+    if k == 0:
+        return _empty_outcomes()
+    flat = s_idx * len(panel.days) + d_idx
+    cell = np.repeat(np.arange(k), n)
+    values = np.concatenate([v[s_idx, d_idx].astype(np.float64) for v in panel.values])
+    remaining = np.concatenate([panel.days_remaining(c, flat) for c in range(k)])
+    cells = panel.cells
+    if symbols is None:
+        own = cells["symbol"] if "symbol" in cells.columns else pl.Series([None] * k, dtype=pl.String)
+        fallback = pl.Series([study.series.get(a) for a in cells["asset"].to_list()], dtype=pl.String)
+        per_cell = own.fill_null(fallback) if own.null_count() else own
+        symbol = per_cell.gather(cell)
+    else:
+        symbol = pl.concat([symbols] * k)
+    index = pl.Series(cell)
+    return pl.DataFrame(
+        {
+            "date": pl.concat([dates] * k),
+            "asset": cells["asset"].gather(index),
+            "horizon": cells["horizon"].gather(index),
+            "horizon_days": cells["horizon_days"].gather(index),
+            "value": pl.Series(values).fill_nan(None),
+            "measure": cells["measure"].gather(index),
+            "days_remaining": pl.Series(remaining, dtype=pl.Int64).replace(0, None),
+            "symbol": symbol.alias("symbol"),
+        }
+    )
+
+
+def _empty_outcomes() -> pl.DataFrame:
     return pl.DataFrame(schema=OUTCOME_SCHEMA)
 
 
@@ -239,24 +256,7 @@ def _summary(panel: Panel, outcomes: pl.DataFrame, moments: list, level: float, 
 def _baseline_outcomes(panel: Panel, window: np.ndarray, study: Study) -> pl.DataFrame:
     """A timeline's outcomes on every day of the window (long), as the evaluators gave them."""
     days = np.flatnonzero(window)
-    dates = panel.dates.gather(days)
-    frames = []
-    for c, cell in enumerate(panel.cells.iter_rows(named=True)):
-        frames.append(
-            pl.DataFrame(
-                {
-                    "date": dates,
-                    "asset": pl.repeat(cell["asset"], days.size, dtype=pl.String, eager=True),
-                    "horizon": pl.repeat(cell["horizon"], days.size, dtype=pl.String, eager=True),
-                    "horizon_days": pl.repeat(cell["horizon_days"], days.size, dtype=pl.Int64, eager=True),
-                    "value": pl.Series(panel.values[c][0, days]).fill_nan(None),
-                    "measure": pl.repeat(cell["measure"], days.size, dtype=pl.String, eager=True),
-                    "days_remaining": pl.Series(panel.days_remaining(c, days), dtype=pl.Int64).replace(0, None),
-                    "symbol": pl.repeat(cell.get("symbol") or study.series.get(cell["asset"]), days.size, dtype=pl.String, eager=True),
-                }
-            )
-        )
-    return pl.concat(frames) if frames else _empty_outcomes(False)
+    return long_outcomes(panel, study, np.zeros(days.size, dtype=np.int64), days, panel.dates.gather(days), None)
 
 
 # --- the instance table ------------------------------------------------------------

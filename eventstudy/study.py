@@ -212,24 +212,24 @@ def outcome_panel(outcomes: pl.DataFrame, dates: pl.Series) -> tuple[pl.DataFram
     keys = ["measure", "asset", "horizon", "horizon_days"]
     if outcomes.is_empty():
         return pl.DataFrame(schema={**dict.fromkeys(keys[:3], pl.String), "horizon_days": pl.Int64, "symbol": pl.String}), [], []
-    cells = outcomes.group_by(keys, maintain_order=True).agg(pl.col("symbol").first())
-    ids = outcomes.select(keys).join(cells.select(keys).with_row_index("_c"), on=keys, how="left", maintain_order="left")["_c"].to_numpy()
-    day = dates.search_sorted(outcomes["date"]).to_numpy().astype(np.int64)
-    known = (day < dates.len()) & (dates.gather(np.minimum(day, dates.len() - 1)) == outcomes["date"]).to_numpy()
-    value = outcomes["value"].fill_null(np.nan).to_numpy()
-    remaining = outcomes["days_remaining"].fill_null(0).to_numpy()
+    # evaluators give each cell's rows together: a run of equal keys is a cell
+    run = outcomes.select(pl.struct(keys).rle_id().alias("_c"))["_c"]
+    cells = outcomes.select(*keys, "symbol").gather(run.rle().struct.field("len").cum_sum() - 1)
+    if cells.select(keys).is_duplicated().any():  # not contiguous after all: number the cells by a join
+        cells = outcomes.group_by(keys, maintain_order=True).agg(pl.col("symbol").first())
+        run = outcomes.select(keys).join(cells.select(keys).with_row_index("_c"), on=keys, how="left", maintain_order="left")["_c"]
+    ids = run.to_numpy().astype(np.int64)
+    calendar, anchor = dates.cast(pl.Int32).to_numpy(), outcomes["date"].cast(pl.Int32).to_numpy()
+    day = np.searchsorted(calendar, anchor).astype(np.int64)
+    known = (day < calendar.size) & (calendar[np.minimum(day, calendar.size - 1)] == anchor)
     grid = np.full((cells.height, dates.len()), np.nan)
-    grid[ids[known], day[known]] = value[known]
-    values, pending = [], []
-    order = np.argsort(ids, kind="stable")
+    grid[ids[known], day[known]] = outcomes["value"].fill_null(np.nan).to_numpy()[known]
+    remaining = outcomes["days_remaining"].fill_null(0).to_numpy()
+    waiting = np.flatnonzero(known & (remaining > 0))
+    order = waiting[np.lexsort((day[waiting], ids[waiting]))]  # by cell, then day
     bounds = np.searchsorted(ids[order], np.arange(cells.height + 1))
-    for c in range(cells.height):
-        rows = order[bounds[c] : bounds[c + 1]]
-        rows = rows[known[rows] & (remaining[rows] > 0)]
-        at = np.argsort(day[rows], kind="stable")
-        pending.append((day[rows][at], remaining[rows][at].astype(np.int32)))
-        values.append(grid[c][None, :])
-    return cells, values, pending
+    pending = [(day[order[lo:hi]], remaining[order[lo:hi]].astype(np.int32)) for lo, hi in zip(bounds[:-1], bounds[1:])]
+    return cells, [grid[c][None, :] for c in range(cells.height)], pending
 
 
 def implicit_path(study: Study, evaluators: list[Evaluator]) -> list[Evaluator]:
