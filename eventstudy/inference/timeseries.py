@@ -75,7 +75,17 @@ def _settings_iv(settings: InferenceSettings) -> None:
         raise ValueError(f"`alpha` must be in (0, 1), got {settings.alpha!r}")
     if not 0 < settings.ci < 1:
         raise ValueError(f"`ci` must be in (0, 1), got {settings.ci!r}")
-    SAMPLERS.get(settings.null)  # unknown names: UnknownNameError with the valid ones
+    if settings.null == "histories":
+        raise ValueError(
+            "`null` 'histories' re-runs the study on resampled prices: eventstudy.run(..., null='histories') does it; "
+            "significance() computes the placebo nulls (runs, circular, matched)"
+        )
+    SAMPLERS.get(placebo_null_name(settings))  # unknown names: UnknownNameError with the valid ones
+
+
+def placebo_null_name(settings: StatisticsSpec) -> str:
+    """The placebo null ``settings`` asks for (``runs`` when it names none)."""
+    return settings.null or "runs"
 
 
 def draw_banks(
@@ -165,6 +175,7 @@ def significance_with_null(
 def design_significance(design: EventDesign, settings: StatisticsSpec) -> tuple[pl.DataFrame, pl.DataFrame]:
     """:func:`significance_with_null` on a study already reduced to arrays (:class:`EventDesign`)."""
     _settings_iv(settings)
+    settings = settings.model_copy(update={"null": placebo_null_name(settings)})
     return significance_table(design, settings, placebo_headline(design, settings))
 
 
