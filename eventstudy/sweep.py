@@ -438,7 +438,7 @@ def _confirm(
         frames.append(
             tests.select(
                 *[pl.lit(v).alias(a.name) for a, v in zip(axes, combo)],
-                "measure", "asset", "horizon", "statistic", "n", "observed", "baseline", "difference", "p_placebo",
+                "measure", "asset", "horizon", "statistic", "n", "observed", "baseline", "difference", "null", "p_placebo",
             )
         )
     return pl.concat(frames, how="vertical_relaxed") if frames else pl.DataFrame()

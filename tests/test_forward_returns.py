@@ -11,7 +11,7 @@ from hypothesis import strategies as st
 
 from eventstudy.evaluators import EvaluationContext
 from eventstudy.evaluators.forward_returns import ForwardReturns, ForwardReturnsParams
-from eventstudy.statistics import summarize, summary_with_baseline
+from eventstudy.statistics import summarize
 
 DAY0 = dt.date(2000, 1, 3)
 
@@ -77,12 +77,3 @@ def test_summary_counts_incomplete_separately_and_keeps_fractions() -> None:
     assert row["median"] == pytest.approx(0.02)
     assert row["pct_positive"] == pytest.approx(2 / 3)
     assert (row["min"], row["max"]) == (-0.01, 0.04)
-
-
-def test_summary_with_no_events_still_has_the_baseline() -> None:
-    baseline = pl.DataFrame(
-        {"measure": ["m"] * 2, "asset": ["A"] * 2, "horizon": ["1d"] * 2, "horizon_days": [1] * 2, "value": [0.01, 0.03]}
-    )
-    row = summary_with_baseline(baseline.clear(), baseline).row(0, named=True)
-    assert row["n"] == 0 and row["mean"] is None
-    assert row["baseline_n"] == 2 and row["baseline_mean"] == pytest.approx(0.02)

@@ -3,10 +3,10 @@
 * :func:`price_chart`: each series' closes (log scale) with the events marked, kept and
   dropped by declustering told apart; above :data:`MARKER_LIMIT` event days, a strip
   under the prices counts them per day, week or month instead (stacked bars);
-* :func:`path_chart`: the average path in event time per asset with its bootstrap band,
+* :func:`path_chart`: the average path in event time per asset with its normal band,
   beside the all-days (baseline) path;
 * :func:`distribution_chart`: per horizon, every event's outcome (a dot) against the
-  placebo distribution of the mean, with the observed mean marked; above
+  null distribution of the mean (histories or placebo), with the observed mean marked; above
   :data:`DOT_LIMIT` outcomes in a cell, their histogram instead of the dots;
 * :func:`heatmap_chart`: a sweep's statistic over two grid axes.
 
@@ -226,7 +226,7 @@ def price_chart(result: StudyResult) -> Figure | None:
 
 @_styled
 def path_chart(result: StudyResult) -> Figure | None:
-    """The average event-time path per asset with its bootstrap band, the all-days path
+    """The average event-time path per asset with its normal band, the all-days path
     dashed, and each event's own path faint behind (up to 60 events)."""
     path = result.summary.filter(pl.col("measure") == "path")
     if path.is_empty():
@@ -246,7 +246,7 @@ def path_chart(result: StudyResult) -> Figure | None:
                         label=None if k else "each event")
         if "band_low" in rows.columns and rows["band_low"].null_count() < rows.height:
             ax.fill_between(x, rows["band_low"].to_list(), rows["band_high"].to_list(), color=BAND, alpha=0.45,
-                            linewidth=0, label="band (bootstrap)")
+                            linewidth=0, label="band (normal, of the mean)")
         n = int(rows["n"].max() or 0)
         ax.plot(x, rows["mean"].to_list(), color=EVENTS, linewidth=2, label=f"after the events (n={n})")
         ax.plot(x, rows["baseline_mean"].to_list(), color=BASELINE, linewidth=1.4, linestyle="--", label="all days")
@@ -286,8 +286,8 @@ def _largest_cell(result: StudyResult, measure: str) -> int:
 
 @_styled
 def distribution_chart(result: StudyResult, measure: str) -> Figure | None:
-    """Per asset, per horizon: each event's outcome as a dot, the placebo distribution of
-    the mean as a violin, the observed mean as a bar (with its placebo p-value) and the
+    """Per asset, per horizon: each event's outcome as a dot, the null distribution of
+    the mean as a violin, the observed mean as a bar (with its headline p-value) and the
     all-days mean as a dashed tick. A cell of more than :data:`DOT_LIMIT` outcomes shows
     the histogram of their middle 99% instead of the dots."""
     cells = result.summary.filter(pl.col("measure") == measure)

@@ -75,14 +75,16 @@ def sweep_blocks(result: SweepResult, top: int = 10) -> list[tuple[str, list[str
         blocks.append((*heat, 1))
     if not result.confirmation.is_empty():
         c = result.confirmation
-        headers = [*[a.name for a in result.axes], "Asset", "Horizon", "n", "Events", "All days", "p placebo"]
+        headers = [*[a.name for a in result.axes], "Asset", "Horizon", "n", "Events", "All days", "p"]
         rows = [
             [*[str(r[a.name]) for a in result.axes], str(r["asset"]), str(r["horizon"]), str(r["n"]),
              "no events" if not r["n"] else format_cell(r["observed"], "fraction"), format_cell(r["baseline"], "fraction"),
              format_p(r["p_placebo"])]
             for r in c.iter_rows(named=True)
         ]
-        blocks.append(("Held-out confirmation of the best cells", headers, rows, keys))
+        nulls = [n for n in c["null"].unique(maintain_order=True).to_list() if n] if "null" in c.columns else []
+        test = f" (p: the {', '.join(nulls)} test on the held-out period)" if nulls else ""
+        blocks.append((f"Held-out confirmation of the best cells{test}", headers, rows, keys))
     return blocks
 
 
