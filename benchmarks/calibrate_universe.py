@@ -6,11 +6,15 @@ driven by a common market factor (daily pairwise correlation about SHARE;
 :func:`eventstudy.inference.simulate.factor_panel`), the case where a good day lifts
 many stocks at once. It runs a universe study on it through eventstudy and records the
 p-values of the mean: the 'dates' placebo, the 'symbols' placebo, the t-test with
-Driscoll-Kraay errors, and the calendar-time portfolio test. A calibrated test rejects at
+Driscoll-Kraay errors, and the calendar-time portfolio test; with ``--histories N`` also
+the histories null (the rule re-run on N resampled universes), and how often its
+interval of the event mean covers the truth (every stock's expected h-day return is
+known: ``(1 + mu) ** h - 1`` for the factor panels, ``exp(h (m + s^2 / 2)) - 1`` for the
+random walks). A calibrated test rejects at
 the 5% level in about 5% of replications (with 200 replications, 2-8% is within sampling
 noise).
 
-    python benchmarks/calibrate_universe.py [--reps 200] [--gap 21] [--symbols 200] [--days 2000] [--factor 0.25]
+    python benchmarks/calibrate_universe.py [--reps 200] [--gap 21] [--symbols 200] [--days 2000] [--factor 0.25] [--histories 99]
     python benchmarks/calibrate_universe.py --sweep        # a grid of gaps, snooping control
 
 Prints, per horizon, the rejection rates at 5% and 10% and the standard deviation of
@@ -61,6 +65,13 @@ def panel(folder: Path, n_symbols: int, n_days: int, rng: np.random.Generator, f
     pl.DataFrame({"date": days, "close": 100 * np.exp(np.cumsum(rng.normal(0.0003, 0.01, n_days)))}).write_csv(folder / "MKT.csv")
 
 
+def true_mean(horizon_days: int, factor: float | None) -> float:
+    """Every stock's expected simple return over ``horizon_days`` (whatever happened before)."""
+    if factor is not None:  # factor_panel's default drift: E[r] = 0.0003 a day, exactly
+        return (1 + 0.0003) ** horizon_days - 1
+    return float(np.exp(horizon_days * (0.0003 + 0.015**2 / 2)) - 1)  # the random walks of panel()
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--reps", type=int, default=200)
@@ -70,6 +81,7 @@ def main() -> None:
     parser.add_argument("--placebos", type=int, default=500)
     parser.add_argument("--sweep", action="store_true", help="calibrate a sweep's snooping control instead")
     parser.add_argument("--factor", type=float, help="a common market factor with this share of each stock's variance")
+    parser.add_argument("--histories", type=int, help="also the histories null, with this many resampled universes")
     args = parser.parse_args()
     if args.sweep:
         sweep_calibration(args)
@@ -87,11 +99,19 @@ def main() -> None:
             result = eventstudy.run(study, data_dir=folder)
             events.append(result.events.height)
             tests = result.tests.filter(pl.col("statistic") == "mean")
+            histories = {}
+            if args.histories:
+                found = eventstudy.run(study, data_dir=folder, null="histories", histories=args.histories)
+                histories = {r["horizon_days"]: r for r in found.tests.filter(pl.col("statistic") == "mean").iter_rows(named=True)}
             for r in tests.iter_rows(named=True):
                 z = (r["percentile"] or 50.0)
+                h = histories.get(r["horizon_days"], {})
+                truth = true_mean(r["horizon_days"], args.factor)
                 rows.append({
                     "horizon_days": r["horizon_days"], "horizon": r["horizon"], "dates": r["p_placebo"], "symbols": r["p_symbols_null"],
                     "cluster_t": r["p_cluster"], "calendar": r["p_calendar"], "percentile": z,
+                    "histories": h.get("p_placebo"),
+                    "covered": None if h.get("ci_low") is None else bool(h["ci_low"] <= truth <= h["ci_high"]),
                 })
     frame = pl.DataFrame(rows)
     kind = f"GARCH-t stocks with a common factor ({args.factor:.0%} of the variance)" if args.factor else "independent random walks"
@@ -100,16 +120,22 @@ def main() -> None:
         f"gap {args.gap}, {np.mean(events):,.0f} events per panel on average, {args.placebos} placebos "
         f"({time.perf_counter() - started:.0f} s)"
     )
-    print(f"{'horizon':>8} {'dates 5%':>9} {'dates 10%':>10} {'symbols 5%':>11} {'D-K t 5%':>13} {'calendar 5%':>12} {'sd of dates z':>14}")
+    extra = f" {'histories 5%':>13} {'covers':>7}" if args.histories else ""
+    print(f"{'horizon':>8} {'dates 5%':>9} {'dates 10%':>10} {'symbols 5%':>11} {'D-K t 5%':>13} {'calendar 5%':>12} {'sd of dates z':>14}{extra}")
     from scipy import stats
 
     for (h, label), part in frame.group_by(["horizon_days", "horizon"], maintain_order=True):
         p = {k: part[k].drop_nulls().to_numpy() for k in ("dates", "symbols", "cluster_t", "calendar")}
         pct = np.clip(part["percentile"].to_numpy() / 100, 1e-4, 1 - 1e-4)
         z_sd = float(np.std(stats.norm.ppf(pct)))
+        more = ""
+        if args.histories:
+            hp = part["histories"].drop_nulls().to_numpy()
+            covered = part["covered"].drop_nulls().to_numpy()
+            more = f" {np.mean(hp <= 0.05):>13.3f} {np.mean(covered):>7.3f}"
         print(
             f"{label:>8} {np.mean(p['dates'] <= 0.05):>9.3f} {np.mean(p['dates'] <= 0.10):>10.3f} "
-            f"{np.mean(p['symbols'] <= 0.05):>11.3f} {np.mean(p['cluster_t'] <= 0.05):>13.3f} {np.mean(p['calendar'] <= 0.05):>12.3f} {z_sd:>14.2f}"
+            f"{np.mean(p['symbols'] <= 0.05):>11.3f} {np.mean(p['cluster_t'] <= 0.05):>13.3f} {np.mean(p['calendar'] <= 0.05):>12.3f} {z_sd:>14.2f}{more}"
         )
 
 

@@ -56,7 +56,8 @@ class BlockShared:
     ``series_closes`` the same per series name as arrays (:func:`series_closes`);
     ``conditions`` the ``(when, trigger)`` pairs whose hits each block finds (the study's
     own, or a sweep's cells'); ``source`` a Parquet file to read blocks from (None: blocks
-    come with their prices).
+    come with their prices); ``keep_closes``: return each row's close too (for the
+    histories null, which rebuilds the universe from them).
     """
 
     study: Study
@@ -67,6 +68,7 @@ class BlockShared:
     series_closes: dict[str, tuple[np.ndarray, np.ndarray]]
     conditions: tuple[tuple[str, str], ...]
     source: Path | None = None
+    keep_closes: bool = False
 
 
 @dataclass
@@ -86,6 +88,7 @@ class BlockResult:
     flat: np.ndarray  # int64, per row: symbol * days + day
     hits: list[Hits]  # per condition (BlockShared.conditions)
     daily: np.ndarray = field(default_factory=lambda: np.zeros(0, dtype=np.float32))  # per row: simple return to the next own day
+    close: np.ndarray | None = None  # per row, float64, with BlockShared.keep_closes
     cells: list[CellKey] = field(default_factory=list)
     values: list[np.ndarray] = field(default_factory=list)  # float32 per row (or per `cell_flat`)
     cell_flat: list[np.ndarray | None] = field(default_factory=list)  # None: the block's `flat`
@@ -167,6 +170,8 @@ def run_block(shared: BlockShared, symbols: list[str], prices: pl.DataFrame | No
     )
     daily = block.ahead(block.close, 1) / block.close - 1  # the calendar-time portfolio test's daily returns
     result.daily = (daily if everywhere else daily[aligned]).astype(np.float32)
+    if shared.keep_closes:
+        result.close = (block.close if everywhere else block.close[aligned]).astype(np.float64)
     evaluators = build_evaluators(study.evaluators)
     for index, evaluator in enumerate(evaluators):
         cells = evaluator.panel(block)

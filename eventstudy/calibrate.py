@@ -162,10 +162,10 @@ def calibrate_rules(
             design = panel_design(tested.values, tested.cells, panel.days, window, kept_days, study.decluster)
             settings = statistics.model_copy(update={"seed": int(null_seed.generate_state(1)[0])})
             found = history_null(panel, study, tested, kept_days, window, settings)
-            headline = histories_headline(found, design, settings)
+            headline = histories_headline(found, settings)
             table, _ = significance_table(design, settings, headline)
-            every = histories_headline(found, design, settings, studentized=("mean", "median", "pct_positive"))
-            none = histories_headline(found, design, settings, studentized=())
+            every = histories_headline(found, settings, studentized=("mean", "median", "pct_positive"))
+            none = histories_headline(found, settings, studentized=())
             runs = placebo_headline(design, settings.model_copy(update={"null": "runs"}))
             for c, cell in enumerate(design.cells.iter_rows(named=True)):
                 for s, name in enumerate(("mean", "median", "pct_positive")):

@@ -122,8 +122,10 @@ def _statistics_options(parser: argparse.ArgumentParser) -> None:
     group.add_argument("--seed", type=int, help="seed of every random draw (same seed, identical outputs)")
     group.add_argument("--placebos", type=_non_negative, help="placebo event sets per cell (0 skips the tests)")
     group.add_argument("--null", help="the headline test: histories (the default when the condition uses prices: the rule "
-                                      "re-run on resampled histories), runs, matched or circular (placebo dates)")
-    group.add_argument("--histories", type=_positive, help="resampled histories of the histories null (default 1,000)")
+                                      "re-run on resampled histories), runs, matched or circular (placebo dates); "
+                                      "a universe study: dates (the default) or histories")
+    group.add_argument("--histories", type=_positive, help="resampled histories of the histories null "
+                                                           "(default 1,000; a universe's: 200)")
 
 
 def _executor_options(parser: argparse.ArgumentParser, what: str) -> None:

@@ -39,6 +39,8 @@ __all__ = [
     "UniverseSpec",
     "SweepAxisSpec",
     "Study",
+    "UNIVERSE_NULLS",
+    "nulls",
     "resolve_evaluators",
     "WindowSpec",
     "load_study",
@@ -224,7 +226,11 @@ class StatisticsSpec(_Model):
     placebos: int = Field(
         10_000, ge=0, description="placebo event sets per cell for the runs, matched and circular nulls (0: skip the significance tests)"
     )
-    histories: int = Field(1_000, ge=19, description="resampled histories for the histories null (its p-values resolve to 1 / (histories + 1))")
+    histories: int = Field(
+        1_000, ge=19,
+        description="resampled histories for the histories null (its p-values resolve to 1 / (histories + 1)); "
+        "a universe study re-runs whole universes, 200 unless set",
+    )
     block_length: float | None = Field(
         None, ge=1, description="mean block length (trading days) of the histories' stationary bootstrap; null: Politis-White's, from the data"
     )
@@ -235,7 +241,8 @@ class StatisticsSpec(_Model):
         None,
         description="the headline test: histories (the rule re-run on resampled histories: is it this rule?), runs (the "
         "events' runs placed at random dates), matched (random days under the declustering rule), circular (the event "
-        "calendar shifted): is it these dates?; null: histories whenever the condition uses prices (nearly always)",
+        "calendar shifted): is it these dates?; null: histories whenever the condition uses prices (nearly always). "
+        "A universe study: dates (the default: the events' dates kept, their stocks redrawn) or histories",
     )
     baseline: BaselineSpec | None = None
 
@@ -313,9 +320,14 @@ class Study(_Model):
         return value
 
 
-def nulls() -> list[str]:
-    """The names ``statistics.null`` accepts: the histories null and every placebo sampler."""
-    return ["histories", *SAMPLERS]
+UNIVERSE_NULLS = ("dates", "histories")
+"""The headline nulls of a universe study: 'dates' (the default) and the histories null."""
+
+
+def nulls(universe: bool = False) -> list[str]:
+    """The names ``statistics.null`` accepts: for a study of named series the histories
+    null and every placebo sampler, for a universe :data:`UNIVERSE_NULLS`."""
+    return list(UNIVERSE_NULLS) if universe else ["histories", *SAMPLERS]
 
 
 def load_study(path: str | Path) -> Study:
@@ -393,11 +405,13 @@ def _check_semantics(study: Study, source: SourceMap) -> None:
         except EventStudyError as exc:
             raise source.anchor_in_scalar(exc, ("statistics", "baseline", "when")) from None
     null = study.statistics.null
-    if null is not None and null not in nulls():
+    valid = nulls(universe=study.universe is not None)
+    if null is not None and null not in valid:
+        kind = "a universe study" if study.universe is not None else "a study of named series"
         raise ConfigError(
-            f"unknown null {null!r}{did_you_mean(null, nulls())}",
+            f"unknown null {null!r} for {kind}{did_you_mean(null, valid)}",
             location=source.location(("statistics", "null")),
-            hint=f"valid nulls: {', '.join(nulls())}",
+            hint=f"valid nulls: {', '.join(valid)}",
         )
     window = study.window
     if window.start and window.end and window.start > window.end:

@@ -54,6 +54,7 @@ __all__ = [
     "read_long_block",
     "read_long_dates",
     "resolve_data_dir",
+    "source_ranges",
 ]
 
 DATE_COLUMNS: tuple[str, ...] = ("date", "datetime", "timestamp", "time", "day")
@@ -973,3 +974,18 @@ def _not_found(
             f"a symbol column ({accepted}); check the series map of the study"
         ),
     )
+
+
+def source_ranges(prices: pl.DataFrame) -> dict[str, dict[str, object]]:
+    """Each symbol's loaded data: first and last date, number of rows (for the manifest)."""
+    if prices["symbol"].is_sorted():  # as loaded: each symbol's rows together, dates ascending
+        runs = prices.select(pl.col("symbol").rle()).unnest("symbol")
+        ends = runs["len"].cum_sum()
+        ranges = pl.DataFrame(
+            {"symbol": runs["value"], "first": prices["date"].gather(ends - runs["len"]), "last": prices["date"].gather(ends - 1), "rows": runs["len"]}
+        )
+    else:
+        ranges = prices.group_by("symbol").agg(
+            pl.col("date").min().alias("first"), pl.col("date").max().alias("last"), pl.len().alias("rows")
+        )
+    return {r["symbol"]: {"first": r["first"], "last": r["last"], "rows": r["rows"]} for r in ranges.iter_rows(named=True)}

@@ -20,6 +20,7 @@ tens of millions of symbol-days) branch on the panel's kind.
 from __future__ import annotations
 
 import datetime as dt
+import math
 import time
 from dataclasses import replace
 from statistics import NormalDist
@@ -27,18 +28,17 @@ from statistics import NormalDist
 import numpy as np
 import polars as pl
 
-from eventstudy.conditions import SELF, parse, resolve, to_text
+from eventstudy.conditions import SELF, AtLevel, FeatureRef, compile_condition, parse, resolve, to_text, walk
 from eventstudy.config import StatisticsSpec, Study
-from eventstudy.errors import DataError
+from eventstudy.errors import ConfigError, DataError
 from eventstudy.evaluators import OUTCOME_SCHEMA
 from eventstudy.executor import ThreadExecutor
 from eventstudy.events import panel_events, window_mask
 from eventstudy.features import FEATURES
-from eventstudy.conditions import AtLevel, FeatureRef, compile_condition, walk
-from eventstudy.errors import ConfigError
 from eventstudy.histories import unsupported_measures
 from eventstudy.inference.design import panel_design
-from eventstudy.inference.histories import histories_headline, history_null, used_histories
+from eventstudy.inference.histories import histories_headline, history_null, universe_history_null, used_histories
+from eventstudy.inference.multiple import benjamini_hochberg, holm
 from eventstudy.inference.panel import CALENDAR_NOTE, CellMoments, calibration_warnings, panel_significance, placebo_count
 from eventstudy.inference.table import SIGNIFICANCE_SCHEMA, significance_table
 from eventstudy.inference.timeseries import placebo_headline
@@ -46,7 +46,7 @@ from eventstudy.panel import ConditionHits, Panel
 from eventstudy.result import StudyResult
 from eventstudy.statistics import CELL, SUMMARY_COLUMNS, summarize
 
-__all__ = ["as_date", "describe_outcomes", "evaluate", "instance_table", "kept_outcomes", "order_cells", "raw_events", "source_ranges"]
+__all__ = ["as_date", "describe_outcomes", "evaluate", "instance_table", "kept_outcomes", "order_cells", "raw_events"]
 
 SMALL_PANEL = 5_000_000
 """Below this many (row, day) values a cell's baseline is computed exactly in one pass of
@@ -396,19 +396,25 @@ def order_cells(frame: pl.DataFrame, series_order: list[str], measure_order: lis
     )
 
 
-def source_ranges(prices: pl.DataFrame) -> dict[str, dict[str, object]]:
-    """Each symbol's loaded data: first and last date, number of rows (for the manifest)."""
-    if prices["symbol"].is_sorted():  # as loaded: each symbol's rows together, dates ascending
-        runs = prices.select(pl.col("symbol").rle()).unnest("symbol")
-        ends = runs["len"].cum_sum()
-        ranges = pl.DataFrame(
-            {"symbol": runs["value"], "first": prices["date"].gather(ends - runs["len"]), "last": prices["date"].gather(ends - 1), "rows": runs["len"]}
-        )
-    else:
-        ranges = prices.group_by("symbol").agg(
-            pl.col("date").min().alias("first"), pl.col("date").max().alias("last"), pl.len().alias("rows")
-        )
-    return {r["symbol"]: {"first": r["first"], "last": r["last"], "rows": r["rows"]} for r in ranges.iter_rows(named=True)}
+def universe_null(study: Study, statistics: StatisticsSpec) -> str:
+    """The headline null of a universe study: 'dates' (the default) or, when asked for,
+    'histories'; the nulls of a study of named series are refused, not ignored."""
+    asked = statistics.null
+    if asked in (None, "dates"):
+        return "dates"
+    if asked == "histories":
+        opens = [spec.name for spec in study.evaluators if getattr(spec.params, "entry", None) == "next_open"]
+        if opens:
+            raise ConfigError(
+                f"the histories null rebuilds the universe from its closes, and {', '.join(opens)} enters at the next open",
+                hint="enter at the close (entry: close or next_close), or keep the 'dates' null",
+            )
+        return asked
+    raise ConfigError(
+        f"the {asked!r} null is for studies of named series; a universe study's headline null is 'dates' (the default: "
+        "the events' dates kept, their stocks redrawn) or 'histories' (the rule re-run on resampled universes)",
+        hint="--null dates or --null histories (or statistics.null)",
+    )
 
 
 def _universe_tests(
@@ -416,9 +422,14 @@ def _universe_tests(
     moments: list, notes: list[str], parts: dict[str, float],
 ) -> pl.DataFrame:
     """The panel nulls of a universe study, and what they are in words."""
+    null = universe_null(study, statistics)
     tests = panel_significance(panel, kept, window, statistics, moments, timings=parts)
     reps = placebo_count(statistics.placebos, kept.height)
-    if reps:
+    if null == "histories":  # the headline from resampled universes; the placebo nulls' p-values stay beside it
+        clock = time.perf_counter()
+        tests = _universe_histories(panel, study, kept, window, statistics, tests, notes)
+        parts["histories_s"] = round(time.perf_counter() - clock, 4)
+    elif reps:
         notes.append(
             f"p-values: {reps:,} placebo sets that keep the events' dates and redraw their symbols among "
             f"those with a value that day ('dates' null: is it the stock, not the day?), and that keep each symbol's "
@@ -440,7 +451,68 @@ def _universe_tests(
         shown = ", ".join(f"{m} {a} {h} ({n:.1f})" for m, a, h, n in low.select("measure", "asset", "horizon", "n_eff").rows())
         notes.append(
             f"warning: effective sample size below 10 at {shown}: the events bunch on few dates whose forward "
-            "windows overlap; read the clustered t-test and the 'dates' null, not the event count"
+            "windows overlap; read the Driscoll-Kraay t-test and the headline null, not the event count"
+        )
+    return tests
+
+
+def _universe_histories(
+    panel: Panel, study: Study, kept: pl.DataFrame, window: np.ndarray, statistics: StatisticsSpec, tests: pl.DataFrame, notes: list[str]
+) -> pl.DataFrame:
+    """``tests`` with the histories null as the headline: p-values, adjustments, the
+    null's mean, the effect and the intervals of every statistic from resampled universes;
+    the companions (the 'symbols' null, Driscoll-Kraay, calendar time) as they were."""
+    tested = panel.only(panel.measures.tested)
+    s_idx, d_idx = kept["_s"].to_numpy().astype(np.int64), kept["_d"].to_numpy().astype(np.int64)
+    found = universe_history_null(panel, study, tested, s_idx, d_idx, window, statistics)
+    headline = histories_headline(found, statistics)
+    keys = tested.cells.select(CELL).rows()
+    rows = []
+    for name in headline.p:
+        adjusted = {"p_holm": holm(headline.p[name]), "p_bh": benjamini_hochberg(headline.p[name])}
+        for c, key in enumerate(keys):
+            p_maxstat = float(headline.p_maxstat[name][c])
+            rows.append({
+                **dict(zip(CELL, key)), "statistic": name, "null": "histories",
+                "null_mean": float(headline.null_mean[name][c]),
+                "p_placebo": float(headline.p[name][c]), "p_greater": float(headline.p_greater[name][c]),
+                "p_less": float(headline.p_less[name][c]), "percentile": float(headline.percentile[name][c]),
+                "p_holm": float(adjusted["p_holm"][c]), "p_bh": float(adjusted["p_bh"][c]), "p_maxstat": p_maxstat,
+                "survives": None if math.isnan(p_maxstat) else p_maxstat <= statistics.alpha,
+                "ci_low": float(headline.ci_low[name][c]), "ci_high": float(headline.ci_high[name][c]),
+                "ci_approximate": bool(headline.ci_approximate[name][c]),
+            })
+    replaced = [k for k in rows[0] if k not in (*CELL, "statistic")] if rows else []
+    over = pl.DataFrame(rows, schema={k: tests.schema[k] for k in (*CELL, "statistic", *replaced)}) if rows else None
+    if over is not None:
+        order = tests.columns
+        tests = (
+            tests.drop(replaced)
+            .join(over, on=[*CELL, "statistic"], how="left", maintain_order="left")
+            .with_columns((pl.col("difference") - pl.col("null_mean")).alias("effect"))
+            .select(order)
+        )
+        floats = [k for k, t in tests.schema.items() if t == pl.Float64()]
+        tests = tests.with_columns(pl.col(floats).fill_nan(None))
+    notes.append(
+        f"p-values: the rule re-run on {found.count:,} resampled universes (every stock's and the market series' daily "
+        f"returns resampled together, whole days in blocks of {found.block_length:.0f} trading days on average, prices "
+        f"rebuilt, then condition, declustering and outcomes as here; seed {statistics.seed}): 'null mean' is the difference "
+        "the rule shows on such noise, 'effect' what is left beyond it; the mean's and the median's differences are compared "
+        "studentized, and the intervals come from the same universes; '*' marks what survives the max-statistic adjustment "
+        f"across all cells at alpha {statistics.alpha}. Beside them: the 'symbols' null (p_symbols_null), the t-test with "
+        "Driscoll-Kraay errors (t_cluster) and the calendar-time portfolio test (t_calendar)"
+    )
+    if found.flat_share > 0.001:
+        notes.append(
+            f"{found.flat_share:.1%} of the resampled stock-days drew a day on which that stock did not trade (before its "
+            "listing, after its delisting, or in a gap): they are flat days in the history"
+        )
+    used = used_histories(found)
+    if used.size and used.min() < 0.9 * found.count:
+        notes.append(
+            f"warning: only {int(used.min()):,} of {found.count:,} resampled universes gave two or more events in some "
+            "cell; the others do not enter its null"
         )
     return tests
 
@@ -449,6 +521,12 @@ def choose_null(study: Study, statistics: StatisticsSpec, notes: list[str]) -> s
     """The headline null of a study of named series: as asked, or by default the
     histories null whenever the condition uses prices (nearly always), else ``runs``."""
     asked = statistics.null
+    if asked == "dates":
+        raise ConfigError(
+            "the 'dates' null is a universe study's (the events' dates kept, their stocks redrawn); a study of named "
+            "series has one row to draw from",
+            hint="--null histories, runs, matched or circular (or statistics.null)",
+        )
     unsupported = unsupported_measures(study)
     if asked == "histories":
         if unsupported:
@@ -495,7 +573,7 @@ def _timeline_tests(
     null = choose_null(study, statistics, notes)
     if null == "histories":
         found = history_null(panel, study, tested, kept_days, window, statistics)
-        headline = histories_headline(found, design, statistics)
+        headline = histories_headline(found, statistics)
         notes.append(
             f"p-values: the rule re-run on {found.count:,} resampled histories of {', '.join(study.series)} (their daily "
             f"returns resampled together in blocks of {found.block_length:.0f} trading days on average, prices rebuilt, "

@@ -18,6 +18,13 @@ block with ``own_days``).
 What a resampled history cannot have: history before the study's calendar (a series
 older than the others starts afresh at the first common date, so its running high starts
 there), and open prices (an entry at the next open is not supported).
+
+A universe's histories (:class:`UniverseHistorySource`) resample whole days the same
+way: day ``t`` of a history takes, for every stock and every market series, the return
+of the same real day, so the cross-section of a day stays together (a market-wide day
+lifts many stocks at once, as in the data). Each stock keeps its own trading days
+(listing, delisting, gaps). A history is a universe of its own, prepared by the same
+blocks as the real one (:func:`eventstudy.universe.prepare_universe`).
 """
 
 from __future__ import annotations
@@ -36,7 +43,7 @@ from eventstudy.inference.resample import optimal_block_length, rebuild_prices
 from eventstudy.panel import ConditionHits, Panel, empty_cells
 from eventstudy.result import Measures
 
-__all__ = ["HistorySource", "history_panel", "unsupported_measures"]
+__all__ = ["HistorySource", "UniverseHistorySource", "history_panel", "unsupported_measures"]
 
 
 @dataclass(frozen=True)
@@ -158,6 +165,117 @@ def history_panel(source: HistorySource, study: Study, indices: np.ndarray, eval
         present=np.broadcast_to(np.True_, (n_hist, n_days)),
         measures=measures,
     )
+
+
+@dataclass(frozen=True)
+class UniverseHistorySource:
+    """What a universe's resampled histories are built from: every stock's daily log
+    returns on the universe calendar, and the market series' (see the module docstring).
+
+    Attributes
+    ----------
+    days
+        The universe calendar (``datetime64[D]``, ``T`` days).
+    symbols
+        The stocks, sorted (the rows of ``log_returns``).
+    log_returns
+        ``(S, T - 1)``: each stock's log return into day ``t + 1`` from its previous
+        trading day (a gap's whole move lands on the day it trades again); NaN where it
+        does not trade that day, or has not traded before.
+    rows
+        Flat indices ``stock * T + day`` of the stocks' trading days, in symbol order.
+    first_day, first
+        Each stock's first trading day (index) and its close then.
+    market
+        The market series on the calendar (None: the study names none).
+    market_symbols
+        The market series' symbols, per series name.
+    block_length
+        The mean block length of the stationary bootstrap (trading days).
+    """
+
+    days: np.ndarray
+    symbols: list[str]
+    log_returns: np.ndarray
+    rows: np.ndarray
+    first_day: np.ndarray
+    first: np.ndarray
+    market: HistorySource | None
+    market_symbols: dict[str, str]
+    block_length: float
+    row_dates: pl.Series
+    row_symbols: pl.Series
+
+    @classmethod
+    def of(cls, panel: Panel, study: Study, block_length: float | None = None) -> UniverseHistorySource:
+        """The source of a universe ``panel`` prepared with ``keep_closes``; ``block_length``
+        None: the largest Politis-White length over the market series' daily returns and
+        the stocks' average daily return (the common part, whose dependence matters most)."""
+        if panel.closes is None:
+            raise ValueError("the panel was prepared without its closes (prepare_universe(..., keep_closes=True))")
+        closes = panel.closes
+        n_days = panel.days.size
+        if n_days < 3:
+            raise DataError("a history needs at least three days of the universe's calendar")
+        present = panel.present & np.isfinite(closes) & (closes > 0)
+        with np.errstate(divide="ignore", invalid="ignore"):
+            log_close = np.where(present, np.log(np.where(present, closes, 1.0)), np.nan)
+        last_seen = np.maximum.accumulate(np.where(present, np.arange(n_days), -1), axis=1)
+        carried = np.take_along_axis(log_close, np.maximum(last_seen, 0), axis=1)
+        carried[last_seen < 0] = np.nan
+        log_returns = carried[:, 1:] - carried[:, :-1]
+        log_returns[~present[:, 1:]] = np.nan
+        has_day = present.any(axis=1)
+        first_day = np.where(has_day, present.argmax(axis=1), 0)
+        first = np.where(has_day, closes[np.arange(closes.shape[0]), first_day], 1.0)
+        names = list(dict.fromkeys(study.series))
+        market = HistorySource.of(panel.frame, panel.days, names, block_length) if names and panel.frame is not None else None
+        if block_length is None:
+            known = ~np.isnan(log_returns)
+            average = np.where(known, log_returns, 0.0).sum(axis=0) / np.maximum(known.sum(axis=0), 1)
+            lengths = [float(np.atleast_1d(optimal_block_length(average))[0])]
+            if market is not None:
+                lengths.append(market.block_length)
+            block_length = max(lengths)
+        rows = np.flatnonzero(present.ravel())
+        symbols = pl.Series("symbol", list(panel.symbols), dtype=pl.String)
+        return cls(
+            days=panel.days, symbols=list(panel.symbols), log_returns=log_returns, rows=rows,
+            first_day=first_day, first=first, market=market, market_symbols={n: study.series[n] for n in names},
+            block_length=max(1.0, float(block_length)),
+            row_dates=pl.Series("date", panel.days[rows % n_days]).cast(pl.Date),
+            row_symbols=symbols.gather(rows // n_days),
+        )
+
+    def history(self, indices: np.ndarray) -> tuple[pl.DataFrame, pl.DataFrame, float]:
+        """One resampled history (``indices``: ``(T - 1,)`` day indices): the market
+        series' closes and the stocks' (long frames ``date, symbol, close, open``, the
+        stocks sorted by symbol and date), and the share of stock-days that drew a day
+        the stock did not trade (a flat day)."""
+        n_stocks, n_days = len(self.symbols), self.days.size
+        drawn = self.log_returns[:, indices]
+        on_own_days = np.zeros((n_stocks, n_days), dtype=bool)
+        on_own_days.ravel()[self.rows] = True
+        after_first = np.arange(1, n_days)[None, :] > self.first_day[:, None]
+        missing = np.isnan(drawn) & on_own_days[:, 1:] & after_first
+        flat_share = float(missing.sum()) / max(1, self.rows.size)
+        level = np.zeros((n_stocks, n_days))
+        np.cumsum(np.nan_to_num(drawn, nan=0.0), axis=1, out=level[:, 1:])
+        level -= level[np.arange(n_stocks), self.first_day][:, None]
+        closes = (self.first[:, None] * np.exp(level)).ravel()[self.rows]
+        stocks = pl.DataFrame({"date": self.row_dates, "symbol": self.row_symbols, "close": closes}).with_columns(pl.lit(None, pl.Float64).alias("open"))
+        market = []
+        if self.market is not None:
+            rebuilt = rebuild_prices(self.market.first, self.market.log_returns, indices[None, :])[0]
+            seen: set[str] = set()
+            for k, name in enumerate(self.market.names):
+                symbol = self.market_symbols[name]
+                if symbol in seen:
+                    continue
+                seen.add(symbol)
+                market.append(pl.DataFrame({"date": pl.Series(self.days).cast(pl.Date), "symbol": symbol, "close": rebuilt[:, k]}))
+        prices = (pl.concat(market) if market else stocks.clear().drop("open")).with_columns(pl.lit(None, pl.Float64).alias("open"))
+        return prices, stocks, flat_share
 
 
 def unsupported_measures(study: Study) -> list[str]:

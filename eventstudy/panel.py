@@ -99,6 +99,9 @@ class Panel:
         history), or a universe's market series on its calendar (None without any).
     daily
         A universe's ``(rows, days)`` next-day simple returns (the calendar-time test).
+    closes
+        A universe's ``(rows, days)`` closes (NaN: no row that day), kept only when the
+        histories null will rebuild the universe from them.
     """
 
     kind: PanelKind
@@ -112,6 +115,7 @@ class Panel:
     measures: Measures
     frame: pl.DataFrame | None = None
     daily: np.ndarray | None = None
+    closes: np.ndarray | None = None
     directory: Path | None = None
     sources: dict[str, Path] = field(default_factory=dict)
     source_ranges: dict[str, dict[str, object]] = field(default_factory=dict)

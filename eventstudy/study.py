@@ -24,8 +24,8 @@ from pydantic import ValidationError
 from eventstudy.align import describe_alignment
 from eventstudy.conditions import compile_condition, parse, required_features, resolve
 from eventstudy.config import StatisticsSpec, Study, load_study
-from eventstudy.data import find_data_dir, load_prices_any
-from eventstudy.engine import evaluate, source_ranges
+from eventstudy.data import find_data_dir, load_prices_any, source_ranges
+from eventstudy.engine import evaluate, universe_null
 from eventstudy.errors import ConfigError, DataError
 from eventstudy.evaluators import EvaluationContext, Evaluator, build_evaluators, empty_outcomes
 from eventstudy.evaluators.forward_returns import ForwardReturns
@@ -91,7 +91,8 @@ def run_study(
     statistics = statistics_with(study, overrides)
     started = time.perf_counter()
     if study.universe is not None:
-        panel = prepare_study_universe(study, data_dir=data_dir, cache_dir=cache_dir, pull=pull, executor=executor)
+        keep_closes = statistics.placebos > 0 and universe_null(study, statistics) == "histories"
+        panel = prepare_study_universe(study, data_dir=data_dir, cache_dir=cache_dir, pull=pull, executor=executor, keep_closes=keep_closes)
     else:
         extra = [statistics.baseline.when] if statistics.baseline is not None else []
         panel = prepare(study, data_dir=data_dir, conditions=extra, cache_dir=cache_dir, pull=pull, paths=paths)
@@ -270,7 +271,7 @@ def statistics_with(study: Study, overrides: dict[str, object]) -> StatisticsSpe
     if not given:
         return study.statistics
     try:
-        return StatisticsSpec.model_validate({**study.statistics.model_dump(), **given})
+        return StatisticsSpec.model_validate({**study.statistics.model_dump(exclude_unset=True), **given})
     except ValidationError as exc:
         err = exc.errors(include_url=False)[0]
         raise ConfigError(f"bad value {err.get('input')!r} for {err['loc'][0]!r}: {err['msg'].lower()}") from None

@@ -54,7 +54,7 @@ from eventstudy import progress
 from eventstudy.conditions import Compare, Neg, Number, parse, resolve, to_text, walk
 from eventstudy.conditions.tokens import TokenType, tokenize
 from eventstudy.config import StatisticsSpec, Study, parse_study
-from eventstudy.engine import evaluate, raw_events
+from eventstudy.engine import evaluate, raw_events, universe_null
 from eventstudy.errors import ConfigError, EventStudyError, did_you_mean
 from eventstudy.executor import Executor, SerialExecutor
 from eventstudy.inference.design import panel_design
@@ -241,6 +241,8 @@ def run_sweep(
     for axis in axes:
         _check_axis(axis, study.universe is not None)
     settings = statistics_with(study, overrides)
+    if study.universe is not None:
+        universe_null(study, settings)  # a named-series null is refused here, not ignored
     if settings.placebos < 99:
         raise ConfigError("a sweep needs placebos (at least 99) for its snooping control", hint="set --placebos 2000 or more")
     combos = list(itertools.product(*[a.values for a in axes]))
@@ -272,8 +274,10 @@ def run_sweep(
     verdict["best"] = ranked.row(0, named=True) if ranked.height else None
     confirmation = pl.DataFrame()
     if confirm_from is not None and ranked.height:
+        # a universe's histories null rebuilds the universe per history: its confirmation keeps the 'dates' null
+        confirming = settings.model_copy(update={"null": "dates"}) if study.universe is not None and settings.null == "histories" else settings
         tests_for: Callable[[Study, dt.date], pl.DataFrame] = lambda cell, start: evaluate(  # noqa: E731
-            grid.panel, cell, start=start, end=cell.window.end, statistics=settings
+            grid.panel, cell, start=start, end=cell.window.end, statistics=confirming
         ).tests
         confirmation = _confirm(tests_for, cells, combos, axes, ranked.head(top), confirm_from)
     return SweepResult(ledger=ledger, verdict=verdict, confirmation=confirmation, axes=tuple(axes))

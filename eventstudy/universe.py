@@ -33,8 +33,7 @@ from eventstudy import progress
 from eventstudy.blocks import BlockResult, BlockShared, run_block, series_closes
 from eventstudy.conditions import SELF, parse, required_features, resolve
 from eventstudy.config import Study
-from eventstudy.data import find_data_dir, load_prices_any, read_long_block, read_long_dates
-from eventstudy.engine import source_ranges
+from eventstudy.data import find_data_dir, load_prices_any, read_long_block, read_long_dates, source_ranges
 from eventstudy.errors import ConfigError, DataError
 from eventstudy.evaluators import build_evaluators
 from eventstudy.executor import Executor, ThreadExecutor
@@ -105,6 +104,7 @@ def prepare_universe(
     block_rows: int = BLOCK_ROWS,
     executor: Executor | None = None,
     conditions: Sequence[tuple[str, str]] = (),
+    keep_closes: bool = False,
 ) -> Panel:
     """Features, condition days and outcome arrays for every symbol, block by block.
 
@@ -117,6 +117,8 @@ def prepare_universe(
     (:mod:`eventstudy.executor`) runs the blocks; None runs them here. ``conditions``
     (``(when, trigger)`` pairs; default: the study's) are all found in the same pass, for
     a sweep's grid: one read, one set of features and outcomes, the hits of each.
+    ``keep_closes`` keeps every stock's closes on the calendar (``Panel.closes``, 8 bytes
+    per symbol-day) for the histories null.
     """
     clock = time.perf_counter()
     timings: dict[str, float] = {}
@@ -160,6 +162,7 @@ def prepare_universe(
         series_closes=series_closes(market_prices, study.series),
         source=panel_file,
         conditions=tuple(conditions),
+        keep_closes=keep_closes,
     )
     if executor is not None and executor.name == "processes" and rows < POOL_ROWS:
         executor = None
@@ -171,6 +174,7 @@ def prepare_universe(
 
     present = np.zeros(shape, dtype=bool)
     daily = np.full(shape, np.nan, dtype=np.float32)
+    closes = np.full(shape, np.nan) if keep_closes else None
     values: dict[tuple, np.ndarray] = {}
     pending: dict[tuple, list[tuple[np.ndarray, np.ndarray]]] = {}
     cell_order: list[tuple] = []
@@ -195,6 +199,8 @@ def prepare_universe(
     for result in progress.track(results, "symbol blocks", total=len(blocks)):
         present.ravel()[result.flat] = True
         daily.ravel()[result.flat] = result.daily
+        if closes is not None and result.close is not None:
+            closes.ravel()[result.flat] = result.close
         for mine, hits in zip(found_hits, result.hits):
             mine.append((result.flat[hits.rows], hits.position, hits.values))
         for index, measure in result.measures:
@@ -221,6 +227,7 @@ def prepare_universe(
         measures=measures,
         frame=market,
         daily=daily,
+        closes=closes,
         timings={k: round(v, 4) for k, v in timings.items()},
     )
 
@@ -233,6 +240,7 @@ def prepare_study_universe(
     pull: bool = False,
     block_rows: int = BLOCK_ROWS,
     executor: Executor | None = None,
+    keep_closes: bool = False,
 ) -> Panel:
     """Read a universe study's data and prepare its panel (see :func:`prepare_universe`).
 
@@ -242,7 +250,8 @@ def prepare_study_universe(
     """
     given = load_universe(study, data_dir=data_dir, cache_dir=cache_dir, pull=pull, streamed=executor is not None)
     panel = prepare_universe(
-        study, given.prices, given.symbols, stocks=given.stocks, panel_file=given.panel_file, block_rows=block_rows, executor=executor
+        study, given.prices, given.symbols, stocks=given.stocks, panel_file=given.panel_file, block_rows=block_rows, executor=executor,
+        keep_closes=keep_closes,
     )
     return with_sources(panel, given)
 

@@ -319,7 +319,7 @@ def test_nested_baseline_draws_from_the_base_condition(tiny: Path, capsys) -> No
 def test_errors_in_the_statistics_block_are_located(tiny: Path, capsys) -> None:
     (tiny / "study.yaml").write_text(STUDY.replace("placebos: 200, seed: 3", "placebos: 200, seed: 3, null: circulr"))
     err = error_of(["validate", str(tiny / "study.yaml")], capsys)
-    assert ":8:44: error: unknown null 'circulr' (did you mean 'circular'?)" in err
+    assert ":8:44: error: unknown null 'circulr' for a study of named series (did you mean 'circular'?)" in err
     (tiny / "study.yaml").write_text(STUDY.replace("placebos: 200, seed: 3", "placebos: 200, baseline: {when: A at AHT}"))
     err = error_of(["validate", str(tiny / "study.yaml")], capsys)
     assert "unknown level 'AHT'" in err or "AHT" in err

@@ -180,7 +180,7 @@ def test_every_way_to_name_a_universe_gives_the_same_study(tmp_path: Path, unive
 
 
 def test_source_ranges_agree_whether_or_not_the_symbols_are_sorted() -> None:
-    from eventstudy.study import source_ranges
+    from eventstudy.data import source_ranges
 
     rng = np.random.default_rng(4)
     rows = [(dt.date(2020, 1, 1) + dt.timedelta(days=int(d)), s) for s in "QAZB" for d in np.sort(rng.choice(300, rng.integers(1, 30), replace=False))]

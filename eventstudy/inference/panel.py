@@ -722,7 +722,7 @@ def calibration_warnings(study: Study, data: Panel) -> list[str]:
             "warning: the 'symbols' null (p_symbols_null) is not a valid test here: the condition picks each "
             "stock's days by its own prices, which the null's random days of the same stock are not (on random "
             "walks with 'close at 52-week high' it rejected in 47% of cases at 1m at the 5% level); read it as a "
-            "description, and the 'dates' null as the test"
+            "description, and the headline p-value (the 'dates' or histories null) as the test"
         )
     spec = study.decluster
     gap_days = spec.gap.amount * {"td": 1.0, "cd": 5 / 7, "mo": 21.0}[spec.gap.unit] if spec else 0.0
