@@ -129,3 +129,18 @@ def test_spa_is_less_conservative_with_poor_cells() -> None:
     draws = rng.standard_normal((20, 999))
     observed = np.r_[2.2, np.full(19, -8.0)]  # one good cell, nineteen hopeless ones
     assert spa_test(observed, draws) < reality_check(observed, draws)
+
+
+def test_spa_finds_nothing_when_no_cell_beats_its_null() -> None:
+    """A grid whose every cell is far below its null (the issue's universe sweep, z from
+    -2.5 to -5.3) has nothing to find: SPA agrees with the Reality Check (p = 1), instead
+    of comparing 0 with recentred draws that almost never reach it."""
+    rng = np.random.default_rng(5)
+    draws = rng.standard_normal((3, 1999))
+    observed = np.array([-2.5, -3.9, -5.3])
+    assert reality_check(observed, draws) > 0.99
+    assert spa_test(observed, draws) == 1.0
+    for _ in range(200):  # and it never exceeds the Reality Check when some cell is above its null
+        observed = rng.normal(0.5, 2.0, 3)
+        if observed.max() > 0:
+            assert spa_test(observed, draws) <= reality_check(observed, draws)

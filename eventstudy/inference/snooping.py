@@ -10,9 +10,10 @@ placebo machinery, drawn with one seed for every cell. The question is one-sided
   ``(1 + #{b: max_k z*_{k,b} >= max_k z_k}) / (B + 1)``.
 * :func:`spa_test`: Hansen's (2005) Superior Predictive Ability test (consistent
   version): cells whose ``z_k`` is below ``-sqrt(2 log log B)`` are clearly poor, and
-  their null draws are shifted down by ``z_k`` so they cannot dominate the maximum. Never
-  above the Reality Check p-value, and less conservative when the grid holds many poor
-  cells.
+  their null draws are shifted down by ``z_k`` so they cannot dominate the maximum; the
+  statistic is ``max(0, max_k z_k)`` in the data and in every draw, so a grid whose best
+  cell is not above its null (every ``z_k <= 0``) gets p = 1. Otherwise never above the
+  Reality Check p-value, and less conservative when the grid holds many poor cells.
 * Per-cell step-down p-values (Romano and Wolf, 2005) are
   :func:`eventstudy.inference.multiple.maxstat_stepdown` on the same draws.
 
@@ -70,6 +71,8 @@ def spa_test(observed: np.ndarray, null: np.ndarray) -> float:
     >>> null = np.array([[0.1, 0.5, 2.0, -0.3], [1.5, -0.2, 0.4, 0.1], [0.2, 3.0, 0.1, 0.0]])
     >>> spa_test(np.array([1.8, -0.3, -9.0]), null) <= reality_check(np.array([1.8, -0.3, -9.0]), null)
     True
+    >>> spa_test(np.array([-2.5, -5.3, -9.0]), null)  # no cell above its null: nothing to find
+    1.0
     """
     z, draws = _iv(observed, null)
     if z.size == 0:
@@ -78,5 +81,6 @@ def spa_test(observed: np.ndarray, null: np.ndarray) -> float:
     threshold = -math.sqrt(2 * math.log(math.log(max(reps, 3))))
     shift = np.where(z < threshold, z, 0.0)  # clearly poor cells: recentred at their (negative) value
     best = max(z.max(), 0.0)
-    count = int(((draws + shift[:, None]).max(axis=0) >= best - 1e-12 * abs(best)).sum())
+    null_best = np.maximum((draws + shift[:, None]).max(axis=0), 0.0)  # Hansen's T = max(0, max_k z_k), in every draw too
+    count = int((null_best >= best - 1e-12 * abs(best)).sum())
     return (1 + count) / (reps + 1)
