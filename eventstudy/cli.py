@@ -294,7 +294,7 @@ def _validate(args: argparse.Namespace) -> int:
     from eventstudy.config import load_study
 
     study = load_study(args.study)
-    condition = to_text(resolve(parse(study.when), list(study.series)))
+    condition = to_text(resolve(parse(study.when), list(study.series), universe=study.universe is not None))
     evaluators = ", ".join(spec.name for spec in study.evaluators)
     print(f"{args.study}: ok: {study.name!r}\n  condition: {condition}\n  evaluators: {evaluators}")
     return 0

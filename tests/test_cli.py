@@ -132,6 +132,16 @@ def test_validate(tiny: Path, capsys) -> None:
     assert code == 0 and "ok" in out
 
 
+def test_every_shipped_study_validates_from_the_command_line(capsys) -> None:
+    """A universe study's bare features belong to each stock (issue 14, bug 1: `validate`
+    read them as a study of named series and exited 2)."""
+    for config in sorted(CONFIG.parent.glob("*.yaml")):
+        code, out, err = run_cli(["validate", str(config)], capsys)
+        assert code == 0 and "ok" in out, (config.name, err)
+    code, out, _ = run_cli(["validate", str(CONFIG.parent / "sp500_52w_high.yaml")], capsys)
+    assert "condition: close at 52-week high and SPX drawdown >= 5%" in out
+
+
 def test_list_features_and_evaluators(capsys) -> None:
     code, out, _ = run_cli(["list", "features"], capsys)
     assert code == 0 and "drawdown" in out and "sma(n)" in out
