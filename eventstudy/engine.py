@@ -28,7 +28,7 @@ from statistics import NormalDist
 import numpy as np
 import polars as pl
 
-from eventstudy.conditions import SELF, AtLevel, FeatureRef, compile_condition, parse, resolve, to_text, walk
+from eventstudy.conditions import SELF, AtLevel, FeatureRef, compile_condition, parse, required_features, resolve, to_text, walk
 from eventstudy.config import StatisticsSpec, Study
 from eventstudy.errors import ConfigError, DataError
 from eventstudy.evaluators import OUTCOME_SCHEMA
@@ -352,8 +352,14 @@ def _breakdowns(outcomes: pl.DataFrame) -> dict[str, pl.DataFrame]:
 
 # --- checks, ordering, tests -------------------------------------------------------
 
+RUNNING_EXTREMES = frozenset({"ath", "drawdown", "days_since_ath", "at_ath", "at_atl"})
+"""Features measured against every earlier close: their early values depend on where the
+series' data starts."""
+
+
 def _check_window(panel: Panel, study: Study, window: np.ndarray, start: dt.date | None, end: dt.date | None, notes: list[str]) -> None:
-    """A window with no data is an error; a series younger than the window is a warning."""
+    """A window with no data is an error; a series whose all-time highs the condition
+    reads, and whose data starts less than a year before the window, is a warning."""
     first, last = panel.dates[0], panel.dates[-1]
     if not window.any():
         shown = f"{start.isoformat() if start else 'open'} .. {end.isoformat() if end else 'open'}"
@@ -362,10 +368,11 @@ def _check_window(panel: Panel, study: Study, window: np.ndarray, start: dt.date
     if panel.kind == "universe":
         return
     window_start = start or first
+    since_start = {r.series for r in required_features(resolve(parse(study.when), list(study.series))) if r.name in RUNNING_EXTREMES}
     for symbol, loaded in sorted(panel.source_ranges.items()):
         first_day = loaded["first"]
-        if (window_start - first_day).days < 365:  # type: ignore[operator]
-            names = ", ".join(n for n, s in study.series.items() if s == symbol)
+        names = ", ".join(n for n, s in study.series.items() if s == symbol and n in since_start)
+        if names and (window_start - first_day).days < 365:  # type: ignore[operator]
             notes.append(
                 f"warning: {names} history starts {first_day}, less than a year before the window "
                 f"({window_start}): its early 'all-time highs' are only highs since {first_day}"

@@ -141,3 +141,18 @@ def test_histories_reproduce_from_the_seed_and_report_the_bias_corrected_effect(
     assert not first.tests.equals(other.tests)
     assert any("resampled histories" in note for note in first.notes)
     _ = dt
+
+
+@pytest.mark.parametrize(
+    ("when", "warned"),
+    [("A at ATH and B drawdown >= 10%", {"A", "B"}), ("B drawdown >= 10%", {"B"}), ("A > A sma(5) and B < 95", set())],
+)
+def test_the_short_history_warning_is_for_all_time_highs_only(tmp_path, when: str, warned: set[str]) -> None:
+    """Data that starts within a year of the window makes early all-time highs (and the
+    drawdowns from them) mean little; a condition without them is not warned about
+    (issue 14, bug 7)."""
+    from report_helpers import STUDY, tiny_result
+
+    result = tiny_result(tmp_path, STUDY.replace("A at ATH and B drawdown >= 10%", when), placebos=0)
+    found = {n.split()[1] for n in result.notes if "'all-time highs' are only highs since" in n}
+    assert found == warned
