@@ -119,7 +119,8 @@ def offer_pull(error: Any, *, stdin: TextIO | None = None, stderr: TextIO | None
 
 def _pull(args: argparse.Namespace) -> int:
     from eventstudy.cache import Cache
-    from eventstudy.providers import DEFAULT_PROVIDER, OfflineError, ProviderError, get_provider
+    from eventstudy.providers import DEFAULT_PROVIDER, ProviderError, get_provider
+    from eventstudy.providers.base import MissingPackageError, OfflineError
 
     provider = get_provider(args.provider or DEFAULT_PROVIDER)
     cache = Cache(args.cache_dir)
@@ -127,7 +128,7 @@ def _pull(args: argparse.Namespace) -> int:
     for symbol in dict.fromkeys(args.symbols):
         try:
             result = cache.pull(symbol, provider, since=args.since, full=args.full)
-        except OfflineError:
+        except (OfflineError, MissingPackageError):  # nothing else could be pulled either
             raise
         except ProviderError as exc:
             print(exc.render(), file=sys.stderr)

@@ -227,6 +227,17 @@ def test_yahoo_without_yfinance_says_how_to_install(monkeypatch: pytest.MonkeyPa
     assert "pip install 'eventstudy[yahoo]'" in text
 
 
+def test_a_missing_package_stops_data_pull_as_it_stops_run(monkeypatch: pytest.MonkeyPatch, tmp_path: Path, capsys) -> None:
+    """`data pull` and `run --pull` without yfinance: the same message, the same exit code
+    (a user error, 2), once, however many symbols were asked for (issue 14, bug 4)."""
+    from eventstudy.cli import main
+
+    monkeypatch.setitem(sys.modules, "yfinance", None)
+    code = main(["data", "pull", "SPX", "RUT", "--cache-dir", str(tmp_path)])
+    err = capsys.readouterr().err
+    assert code == 2 and err.count("needs the optional package 'yfinance'") == 1
+
+
 def test_yahoo_connection_error_is_offline(monkeypatch: pytest.MonkeyPatch) -> None:
     module, _ = fake_yfinance(error=ConnectionError("Could not resolve host: query2.finance.yahoo.com"))
     monkeypatch.setitem(sys.modules, "yfinance", module)

@@ -31,6 +31,7 @@ from eventstudy.registry import Registry
 __all__ = [
     "OPTIONAL_COLUMNS",
     "PROVIDERS",
+    "MissingPackageError",
     "OfflineError",
     "Provider",
     "ProviderError",
@@ -47,6 +48,11 @@ PROVIDERS: Registry[type[Provider]] = Registry("provider", "eventstudy.providers
 
 class ProviderError(DataError):
     """A source refused or could not serve a symbol (unknown symbol, bad response, missing package)."""
+
+
+class MissingPackageError(ProviderError):
+    """The provider needs an optional package that is not installed: nothing can be
+    pulled, so a command stops with the user-error exit code, as ``run --pull`` does."""
 
 
 class OfflineError(ProviderError):

@@ -23,7 +23,7 @@ from typing import Any
 
 import polars as pl
 
-from eventstudy.providers.base import PROVIDERS, OfflineError, Provider, ProviderError
+from eventstudy.providers.base import PROVIDERS, MissingPackageError, OfflineError, Provider, ProviderError
 
 __all__ = ["INDEX_DECIMALS", "Yahoo", "frame_from_history"]
 
@@ -105,7 +105,7 @@ def _yfinance() -> ModuleType:
     try:
         return importlib.import_module("yfinance")
     except ImportError:
-        raise ProviderError(
+        raise MissingPackageError(
             "the 'yahoo' provider needs the optional package 'yfinance', which is not installed",
             hint="pip install 'eventstudy[yahoo]' (or pip install yfinance); or use --data-dir / 'eventstudy data import' with a CSV",
         ) from None
