@@ -106,8 +106,11 @@ def build_parser() -> argparse.ArgumentParser:
 
     add_data_commands(commands)
 
-    validate = commands.add_parser("validate", help="check a study (schema, series, condition) without running it")
+    validate = commands.add_parser("validate", help="check a study (schema, series, condition, and its data when a "
+                                                     "data directory is named) without running it")
     validate.add_argument("study", help="the study file (YAML)")
+    validate.add_argument("--data-dir", help="also check that every series (and a universe's data) is there and readable "
+                                             "(default: the study's data.dir or $EVENTSTUDY_DATA, if named)")
 
     explain = commands.add_parser("explain", help="show how a study's condition is parsed and compiled, for audit")
     explain.add_argument("study", help="the study file (YAML)")
@@ -293,10 +296,23 @@ def _validate(args: argparse.Namespace) -> int:
     from eventstudy.conditions import parse, resolve, to_text
     from eventstudy.config import load_study
 
+    from eventstudy.data import find_data_dir, load_prices_any
+
     study = load_study(args.study)
     condition = to_text(resolve(parse(study.when), list(study.series), universe=study.universe is not None))
     evaluators = ", ".join(spec.name for spec in study.evaluators)
-    print(f"{args.study}: ok: {study.name!r}\n  condition: {condition}\n  evaluators: {evaluators}")
+    directory = find_data_dir(args.data_dir, study.data.dir, study.path)
+    if directory is None:
+        data = "not checked (name a data directory with --data-dir, the study's data.dir or $EVENTSTUDY_DATA)"
+    elif study.universe is not None:
+        from eventstudy.universe import load_universe
+
+        given = load_universe(study, data_dir=directory, streamed=True)
+        data = f"{len(given.symbols):,} universe symbols and {len(study.series)} market series found in {directory}"
+    else:
+        loaded = load_prices_any(list(study.series.values()), data_dir=directory, provider=study.data.provider)
+        data = f"{', '.join(study.series)} read from {directory}" + (f" ({'; '.join(loaded.notes)})" if loaded.notes else "")
+    print(f"{args.study}: ok: {study.name!r}\n  condition: {condition}\n  evaluators: {evaluators}\n  data: {data}")
     return 0
 
 

@@ -132,6 +132,18 @@ def test_validate(tiny: Path, capsys) -> None:
     assert code == 0 and "ok" in out
 
 
+def test_validate_checks_the_data_when_a_directory_is_named(tiny: Path, tmp_path: Path, capsys) -> None:
+    """Without a data directory the data is not checked (and validate says so); with one,
+    a series without a file is the error `run` would give (issue 14, bug 6)."""
+    code, out, _ = run_cli(["validate", str(tiny / "study.yaml")], capsys)
+    assert code == 0 and "data: not checked" in out
+    code, out, _ = run_cli(["validate", str(tiny / "study.yaml"), "--data-dir", str(tiny / "data")], capsys)
+    assert code == 0 and f"data: A, B read from {tiny / 'data'}" in out
+    (tiny / "data" / "BBB.csv").unlink()
+    err = error_of(["validate", str(tiny / "study.yaml"), "--data-dir", str(tiny / "data")], capsys)
+    assert "symbol 'BBB' not found in data directory" in err and "Traceback" not in err
+
+
 def test_every_shipped_study_validates_from_the_command_line(capsys) -> None:
     """A universe study's bare features belong to each stock (issue 14, bug 1: `validate`
     read them as a study of named series and exited 2)."""
