@@ -53,6 +53,11 @@ MAX_GAP_DAYS = 14
 """:func:`quick_check` warns about a calendar gap longer than this many days."""
 
 _EXAMPLES = 5
+SHARED_LIMIT = 12
+"""Up to this many series, each one's dates in common with every other are counted (a
+pairwise table: past a dozen series it is neither cheap nor readable)."""
+DETAIL_LIMIT = 20
+"""Past this many series, the text report details only the series with findings."""
 _MAD_TO_SD = 1.4826  # MAD * 1.4826 estimates the standard deviation of a normal sample
 
 
@@ -165,9 +170,12 @@ class QualityReport:
         errors = sum(1 for s in self.series if s.errors)
         warned = sum(1 for s in self.series if s.warnings)
         lines += ["", f"{errors} series with errors (the loader refuses them), {warned} with warnings"]
-        for s in self.series:
+        detailed = self.series if len(self.series) <= DETAIL_LIMIT else [s for s in self.series if s.errors or s.warnings]
+        for s in detailed:
             lines += ["", f"{s.symbol} ({s.source})"]
             lines += [f"  {d}" for d in _details(s, self)]
+        if len(detailed) < len(self.series):
+            lines += ["", f"({len(self.series) - len(detailed):,} series without findings are not detailed; --format json has every one)"]
         lines += [f"note: {n}" for n in self.notes]
         return "\n".join(lines) + "\n"
 
@@ -196,18 +204,20 @@ def check_series(
     """
     cleaned = {symbol: _clean(frame) for symbol, frame in frames.items()}
     calendar = cleaned[reference]["date"] if reference is not None else None
+    pairwise = len(frames) <= SHARED_LIMIT
     report = []
     for symbol, frame in frames.items():
         own = symbol == reference  # the reference has no gaps against itself
         report.append(
             _check_one(
-                symbol, frame, cleaned, (sources or {}).get(symbol, ""),
+                symbol, frame, cleaned if pairwise else {symbol: cleaned[symbol]}, (sources or {}).get(symbol, ""),
                 None if own else reference, None if own else calendar, stale_days, outlier_sd, max_move,
             )
         )
+    notes = [] if pairwise else [f"dates shared between series are counted for up to {SHARED_LIMIT} series ({len(frames):,} here)"]
     return QualityReport(
         series=report, reference=reference, reference_rows=len(calendar) if calendar is not None else 0,
-        stale_days=stale_days, outlier_sd=outlier_sd, max_move=max_move,
+        stale_days=stale_days, outlier_sd=outlier_sd, max_move=max_move, notes=notes,
     )
 
 
@@ -442,7 +452,7 @@ def check_data(
         if reference is not None:
             raise DataError(f"reference series {reference!r} not found in {where}{did_you_mean(reference, found)}")
         notes.append("no reference calendar (SPX not found): pass --reference SYMBOL to count gaps")
-    frames = {symbol: found[key].read() for symbol, key in chosen.items()}
+    frames = _read_found({symbol: found[key] for symbol, key in chosen.items()})
     sources = {symbol: found[key].source for symbol, key in chosen.items()}
     ref_symbol = None
     if ref_key is not None:
@@ -478,6 +488,22 @@ class _Found:
 
     def read(self) -> pl.DataFrame:
         return _read_raw(self.path, self.symbol_column, self.symbol)
+
+
+def _read_found(where: Mapping[str, _Found]) -> dict[str, pl.DataFrame]:
+    """Each symbol's raw rows, a long file read once for all its symbols (in ``where``'s order)."""
+    long_files: dict[tuple[Path, str], list[str]] = {}
+    for symbol, found in where.items():
+        if found.symbol_column is not None:
+            long_files.setdefault((found.path, found.symbol_column), []).append(symbol)
+    parts: dict[str, pl.DataFrame] = {}
+    for (path, column), symbols in long_files.items():
+        names = {where[s].symbol: s for s in symbols}
+        frame = _read_raw(path, column, None, keep_symbol=True).filter(pl.col("symbol").is_in(list(names)))
+        for (name,), part in frame.partition_by("symbol", as_dict=True, maintain_order=True).items():
+            parts[names[name]] = part.drop("symbol")
+    empty = pl.DataFrame(schema={"line": pl.Int64, "date": pl.Date, "close": pl.Float64})
+    return {s: parts.get(s, empty) if f.symbol_column is not None else f.read() for s, f in where.items()}
 
 
 def _find_series(data_dir: str | Path | None, cache_dir: str | Path | None) -> dict[str, _Found]:
@@ -526,8 +552,10 @@ def _pick(columns: Sequence[str], accepted: Sequence[str]) -> str | None:
     return next((normalized[a] for a in accepted if a in normalized), None)
 
 
-def _read_raw(path: Path, symbol_column: str | None, symbol: str | None) -> pl.DataFrame:
-    """``line, date, close`` in file order; unparseable dates and missing closes are null."""
+def _read_raw(path: Path, symbol_column: str | None, symbol: str | None, keep_symbol: bool = False) -> pl.DataFrame:
+    """``line, date, close`` in file order (one ``symbol``'s rows of a long file, or with
+    ``keep_symbol`` every row and a ``symbol`` column); unparseable dates and missing
+    closes are null."""
     columns = _columns(path)
     date_col, close_col = _pick(columns, DATE_COLUMNS), _pick(columns, CLOSE_COLUMNS)
     if date_col is None or close_col is None:
@@ -536,7 +564,7 @@ def _read_raw(path: Path, symbol_column: str | None, symbol: str | None) -> pl.D
             location=Location(path=str(path), line=1),
         )
     lf = _scan(path).with_row_index("line", offset=2 if path.suffix.lower() == ".csv" else 0)
-    if symbol_column is not None:
+    if symbol_column is not None and symbol is not None:
         lf = lf.filter(pl.col(symbol_column).cast(pl.String).str.strip_chars() == symbol)
     schema = lf.collect_schema()
     date, close = pl.col(date_col), pl.col(close_col)
@@ -547,7 +575,8 @@ def _read_raw(path: Path, symbol_column: str | None, symbol: str | None) -> pl.D
     if schema[close_col] == pl.String:
         text = close.str.strip_chars()
         close = pl.when(text.str.to_lowercase().is_in(list(MISSING_VALUES)) | (text == "")).then(None).otherwise(text)
-    out = lf.select(pl.col("line").cast(pl.Int64), date.cast(pl.Date).alias("date"), close.cast(pl.Float64, strict=False).alias("close"))
+    kept = [pl.col(symbol_column).cast(pl.String).str.strip_chars().alias("symbol")] if keep_symbol and symbol_column else []
+    out = lf.select(pl.col("line").cast(pl.Int64), date.cast(pl.Date).alias("date"), close.cast(pl.Float64, strict=False).alias("close"), *kept)
     return out.filter(pl.col("date").is_not_null() | pl.col("close").is_not_null()).collect()
 
 

@@ -140,6 +140,32 @@ def test_long_files_are_checked_per_symbol(tmp_path: Path) -> None:
     assert [(s.symbol, s.rows, s.duplicates) for s in report.series] == [("AAA", 2, 0), ("BBB", 2, 1)]
 
 
+def test_a_panel_of_many_symbols_is_read_once_and_reported_briefly(tmp_path: Path) -> None:
+    """A long file of many symbols: read once (not once per symbol), the same rows and
+    line numbers as one symbol read alone, no pairwise shared-dates table, and details
+    only for the series with findings (issue 14, bug 5: 140 s and 2,908 lines)."""
+    from eventstudy.quality import DETAIL_LIMIT, SHARED_LIMIT, _read_raw
+
+    folder = tmp_path / "data"
+    folder.mkdir()
+    days = business_days(40)
+    rows = ["date,symbol,close"]
+    for k in range(30):
+        closes = calm(40, seed=k)
+        if k == 7:
+            closes[20] = closes[19] * 1.6  # one outlier: the only finding
+        rows += [f"{d.isoformat()},S{k:02d},{c}" for d, c in zip(days, closes)]
+    (folder / "panel.csv").write_text("\n".join(rows) + "\n")
+    report = check_data(data_dir=folder)
+    assert len(report.series) == 30 > max(SHARED_LIMIT, DETAIL_LIMIT)
+    alone = _read_raw(folder / "panel.csv", "symbol", "S07")
+    s07 = next(s for s in report.series if s.symbol == "S07")
+    assert s07.rows == alone.height == 40 and s07.outlier_count == 2 and not s07.shared
+    text = report.render_text()
+    assert "S07 (panel.csv)" in text and "S08 (panel.csv)" not in text
+    assert "29 series without findings are not detailed" in text and "shared dates" not in text
+
+
 def test_the_cache_is_checked_when_no_directory_is_given(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.delenv("EVENTSTUDY_DATA", raising=False)
     cache = Cache(tmp_path / "cache")
