@@ -156,3 +156,16 @@ def test_the_short_history_warning_is_for_all_time_highs_only(tmp_path, when: st
     result = tiny_result(tmp_path, STUDY.replace("A at ATH and B drawdown >= 10%", when), placebos=0)
     found = {n.split()[1] for n in result.notes if "'all-time highs' are only highs since" in n}
     assert found == warned
+
+
+def test_every_result_frame_converts_to_pandas(tmp_path) -> None:
+    """`result.events.to_pandas()` is what a notebook in pandas does next (issue 14, bug 8:
+    it raised for want of pyarrow, now in the `pandas` extra and the test extra)."""
+    pytest.importorskip("pyarrow", reason="pip install 'eventstudy[pandas]'")
+    from report_helpers import tiny_result
+
+    result = tiny_result(tmp_path)
+    for name in ("events", "outcomes", "summary", "raw_events", "tests"):
+        frame = getattr(result, name)
+        converted = frame.to_pandas()
+        assert list(converted.columns) == frame.columns and len(converted) == frame.height
