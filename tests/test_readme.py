@@ -1,0 +1,44 @@
+"""The README's shown outputs are claims: each table it prints as a run's output is what
+that run prints today (issue 14, bug 9: the excerpt showed p-values no run printed)."""
+
+from __future__ import annotations
+
+import re
+from pathlib import Path
+
+import pytest
+
+from eventstudy.cli import main
+
+README = Path(__file__).resolve().parents[1] / "README.md"
+
+
+def shown_rows(heading: str, until: str) -> list[str]:
+    """The table rows of the README section starting at ``heading``, up to ``until``."""
+    text = README.read_text(encoding="utf-8")
+    start = text.index(heading)
+    block = text[start : text.index(until, start)]
+    return [line for line in block.splitlines() if line.startswith("| ") and not re.fullmatch(r"\|( -+:? \|)+", line)]
+
+
+def test_the_flagship_excerpt_is_what_the_run_prints(shared_data: Path, capsys: pytest.CaptureFixture[str], monkeypatch) -> None:
+    monkeypatch.chdir(README.parent)
+    rows = shown_rows("## What the flagship study prints", "As the note says")
+    assert len(rows) > 30  # the instance table and the summary, headers included
+    code = main(["run", "configs/spx_rut.yaml", "--data-dir", str(shared_data), "--format", "markdown"])
+    out = capsys.readouterr().out
+    assert code == 0
+    printed = set(out.splitlines())
+    missing = [row for row in rows if row not in printed]
+    assert not missing, "README rows no run prints:\n" + "\n".join(missing[:5])
+
+
+def test_the_universe_excerpt_is_what_the_run_prints(shared_data: Path, capsys: pytest.CaptureFixture[str], monkeypatch) -> None:
+    monkeypatch.chdir(README.parent)
+    rows = shown_rows("`configs/sp500_52w_high.yaml` runs on", "(For a universe")
+    assert len(rows) > 6
+    code = main(["run", "configs/sp500_52w_high.yaml", "--data-dir", str(shared_data), "--format", "markdown"])
+    printed = set(capsys.readouterr().out.splitlines())
+    assert code == 0
+    missing = [row for row in rows if row not in printed]
+    assert not missing, "README rows no run prints:\n" + "\n".join(missing[:5])
