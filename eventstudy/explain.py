@@ -68,11 +68,12 @@ def _feature_rows(requests: list[FeatureRequest], study: Study) -> list[tuple[st
     for req in requests:
         feature = FEATURES.get(req.name)
         written = f"{feature.name}({', '.join(str(a) for a in req.args)})" if req.args else feature.name
-        label = (
-            "each symbol of the universe"
-            if req.series == SELF
-            else f"{req.series} (symbol {study.series.get(req.series, req.series)})"
-        )
+        if req.series == SELF:
+            label = "each symbol of the universe"
+        elif req.of is not None:
+            label = f"{req.series} (an expression: computed on the study's dates, not each series' full history)"
+        else:
+            label = f"{req.series} (symbol {study.series.get(req.series, req.series)})"
         by_series.setdefault(label, []).append((written, feature.unit, feature.description, column_name(req.series, req.name, tuple(req.args))))
     return list(by_series.items())
 

@@ -93,11 +93,21 @@ class Feature:
 
 
 class FeatureRequest(NamedTuple):
-    """One feature of one series that a condition needs: ``RUT sma(200)``."""
+    """One feature of one series that a condition needs: ``RUT sma(200)``.
+
+    ``of``: for a feature of an expression (``(SPX / RUT) sma(50)``), the expression's
+    tree (:class:`~eventstudy.conditions.ast.FeatureRef`); ``series`` is then its name,
+    ``'(SPX / RUT)'``, and the expression is computed on the study's dates
+    (:mod:`eventstudy.derived`).
+    """
 
     series: str
     name: str
     args: tuple[int, ...] = ()
+    of: object | None = None
+
+    def __repr__(self) -> str:
+        return f"FeatureRequest(series={self.series!r}, name={self.name!r}, args={self.args!r})"
 
 
 FEATURES: Registry[Feature] = Registry("feature", entry_point_group="eventstudy.features")

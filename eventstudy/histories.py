@@ -36,6 +36,7 @@ import polars as pl
 
 from eventstudy.conditions import compile_condition, parse, required_features, resolve
 from eventstudy.config import Study
+from eventstudy.derived import add_derived, is_derived
 from eventstudy.errors import DataError
 from eventstudy.evaluators import Evaluator, PanelBlock, build_evaluators
 from eventstudy.features import column_name, compute_features, feature_key
@@ -123,6 +124,8 @@ def history_panel(source: HistorySource, study: Study, indices: np.ndarray, eval
         for feat, args in wanted:
             columns[column_name(name, feat, args)] = found[feature_key(feat, args)]
     frame = pl.DataFrame(columns).with_columns(pl.Series("symbol", history))
+    if any(is_derived(r) for r in requests):
+        frame = add_derived(frame, requests, dates=pl.Series("date", dates), groups=frame["symbol"], position=position)
     hit = frame.select(compile_condition(node, over="symbol").fill_null(False).alias("_hit"))["_hit"].to_numpy()
     if study.trigger == "edge":  # true today, and not the history's previous day
         previous = np.concatenate([[False], hit[:-1]])

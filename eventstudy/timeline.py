@@ -15,6 +15,7 @@ from collections.abc import Iterable, Mapping
 import polars as pl
 
 from eventstudy.align import MAX_STALE, align_series
+from eventstudy.derived import add_derived, is_derived
 from eventstudy.errors import DataError, UnknownNameError, did_you_mean
 from eventstudy.features import FeatureRequest, column_name, compute_features, feature_key
 
@@ -49,7 +50,9 @@ def build_timeline(
     Returns
     -------
     ``date`` plus one column per request named ``column_name(series, name, args)`` and
-    ``{series}.close`` for every series, on the study calendar, sorted by date.
+    ``{series}.close`` for every series, on the study calendar, sorted by date. Features
+    of expressions (``(SPX / RUT) sma(50)``) are computed on that calendar
+    (:mod:`eventstudy.derived`).
 
     Examples
     --------
@@ -61,8 +64,11 @@ def build_timeline(
     """
     if not series:
         raise DataError("a timeline needs at least one series")
+    requests = list(requests)
     wanted: dict[str, list[tuple[str, tuple[int, ...]]]] = {name: [("close", ())] for name in series}
     for request in requests:
+        if is_derived(request):  # computed on the aligned rows, below
+            continue
         name, feat, args = request.series, request.name, tuple(request.args)
         if name not in series:
             raise UnknownNameError(
@@ -91,4 +97,7 @@ def build_timeline(
         )
         for name, symbol in series.items()
     }
-    return align_series(parts, align, max_stale)
+    timeline = align_series(parts, align, max_stale)
+    if any(is_derived(r) for r in requests):
+        timeline = add_derived(timeline, requests, dates=timeline["date"])
+    return timeline

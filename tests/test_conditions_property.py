@@ -38,6 +38,7 @@ from eventstudy.conditions import (
     Or,
     Value,
     compile_condition,
+    derived_name,
     parse,
     required_features,
     resolve,
@@ -65,6 +66,35 @@ def feature_refs(names: Sequence[str]) -> st.SearchStrategy[FeatureRef]:
     )
 
 
+def derived_refs(names: Sequence[str]) -> st.SearchStrategy[FeatureRef]:
+    """A feature of an expression of two series: ``(A / B) sma(3)``. Closes are positive,
+    so the expression is known on every study date (a window with an unknown day is
+    unknown, which each feature's own null rules decide; see test_derived.py)."""
+    series = st.sampled_from(names)
+    expression = st.builds(BinOp, st.builds(FeatureRef, series), st.sampled_from(["/", "*", "+"]), st.builds(FeatureRef, series))
+
+    def ref(of: BinOp, feature: str, args: tuple[int, ...]) -> FeatureRef:
+        return FeatureRef(derived_name(of), feature, args, of=of)
+
+    return st.one_of(
+        st.builds(ref, expression, st.sampled_from(NO_ARGS), st.just(())),
+        st.builds(ref, expression, st.sampled_from(ONE_ARG), st.tuples(st.integers(1, 6))),
+    )
+
+
+def derived_levels(names: Sequence[str]) -> st.SearchStrategy[AtLevel]:
+    series = st.sampled_from(names)
+    expression = st.builds(BinOp, st.builds(FeatureRef, series), st.sampled_from(["/", "*"]), st.builds(FeatureRef, series))
+
+    def level(of: BinOp, kind: str, n: int | None) -> AtLevel:
+        return AtLevel(derived_name(of), kind, n, of=of)  # type: ignore[arg-type]
+
+    return st.one_of(
+        st.builds(level, expression, st.sampled_from(["ath", "atl"]), st.none()),
+        st.builds(level, expression, st.sampled_from(["high", "low"]), st.integers(1, 6)),
+    )
+
+
 numbers = st.one_of(
     st.builds(Number, st.integers(0, 8).map(float)),
     st.builds(Number, st.sampled_from([0.5, 1.5, 2.5, 0.25])),
@@ -74,7 +104,7 @@ numbers = st.one_of(
 
 def values(names: Sequence[str]) -> st.SearchStrategy[Value]:
     return st.recursive(
-        st.one_of(feature_refs(names), numbers),
+        st.one_of(feature_refs(names), feature_refs(names), derived_refs(names), numbers),
         lambda v: st.one_of(
             st.builds(BinOp, v, st.sampled_from(["+", "-", "*", "/"]), v),
             st.builds(Neg, v),
@@ -89,6 +119,7 @@ def leaf_tests(names: Sequence[str]) -> st.SearchStrategy[Node]:
     return st.one_of(
         st.builds(AtLevel, series, st.sampled_from(["ath", "atl"])),
         st.builds(AtLevel, series, st.sampled_from(["high", "low"]), st.integers(1, 6)),
+        derived_levels(names),
         st.builds(Compare, v, st.sampled_from([">", ">=", "<", "<=", "==", "!="]), v),
         st.builds(Crosses, v, st.sampled_from(["above", "below"]), v),
     )
@@ -258,9 +289,21 @@ class Reference:
             self.cache[key] = [by_date[d] for d in self.calendar]
         return self.cache[key][row]
 
+    def derived(self, of: Value, feature: str, args: tuple[int, ...], row: int) -> object:
+        """A feature of an expression: the expression on every study date, then the feature
+        over those rows (DESIGN: expressions live on the study calendar)."""
+        key = (derived_name(of), feature, args)
+        if key not in self.cache:
+            closes = [self.value(of, r) for r in range(len(self.calendar))]
+            assert all(c is not None for c in closes)
+            self.cache[key] = reference_feature(closes, feature, args)  # type: ignore[arg-type]
+        return self.cache[key][row]
+
     def value(self, node: Value, row: int) -> Opt:
         if isinstance(node, Number):
             return node.value / 100 if node.percent else node.value
+        if isinstance(node, FeatureRef) and node.of is not None:
+            return self.derived(node.of, node.feature or "close", node.args, row)  # type: ignore[return-value]
         if isinstance(node, FeatureRef):
             return self.feature(node.series, node.feature or "close", node.args, row)  # type: ignore[return-value]
         if isinstance(node, Neg):
@@ -298,6 +341,8 @@ class Reference:
             return k_not(self.test(node.operand, row))
         if isinstance(node, AtLevel):
             args = () if node.n is None else (node.n,)
+            if node.of is not None:
+                return self.derived(node.of, f"at_{node.level}", args, row)  # type: ignore[return-value]
             return self.feature(node.series, f"at_{node.level}", args, row)  # type: ignore[return-value]
         if isinstance(node, Compare):
             return self.compare(self.value(node.left, row), node.op, self.value(node.right, row))

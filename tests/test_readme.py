@@ -42,3 +42,28 @@ def test_the_universe_excerpt_is_what_the_run_prints(shared_data: Path, capsys: 
     assert code == 0
     missing = [row for row in rows if row not in printed]
     assert not missing, "README rows no run prints:\n" + "\n".join(missing[:5])
+
+
+def shown_conditions() -> list[str]:
+    """The conditions of the README's condition-language block, comments dropped."""
+    text = README.read_text(encoding="utf-8")
+    start = text.index("```text", text.index("## The condition language"))
+    block = text[start + len("```text") : text.index("```", start + 1)]
+    return [line.split("  #")[0].strip() for line in block.strip().splitlines() if line.strip()]
+
+
+def test_every_condition_the_readme_shows_runs_on_the_real_data(shared_data: Path) -> None:
+    from eventstudy.conditions import compile_condition, parse, required_features, resolve
+    from eventstudy.data import load_prices
+    from eventstudy.timeline import build_timeline
+
+    conditions = shown_conditions()
+    assert len(conditions) >= 12 and "NDX / SPX at 52-week high" in conditions
+    series = {name: name for name in ("SPX", "RUT", "NDX")}
+    prices = load_prices(shared_data, list(series)).frame
+    for text in conditions:
+        node = resolve(parse(text), list(series), source=text)
+        timeline = build_timeline(prices, series, required_features(node))
+        events = timeline.select(compile_condition(node).fill_null(False)).to_series().sum()
+        assert events < timeline.height, text
+        assert events > 0 or text == "SPX at ATL", text  # no SPX close in the data is below every earlier one

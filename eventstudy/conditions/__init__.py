@@ -34,7 +34,7 @@ from eventstudy.conditions.ast import (
 )
 from eventstudy.conditions.compiler import compile_condition, required_features, resolve
 from eventstudy.conditions.parser import parse
-from eventstudy.conditions.printer import to_text
+from eventstudy.conditions.printer import derived_name, to_text
 from eventstudy.features import FeatureRequest
 
 __all__ = [
@@ -56,6 +56,7 @@ __all__ = [
     "Value",
     "compile_condition",
     "compile_text",
+    "derived_name",
     "parse",
     "required_features",
     "resolve",

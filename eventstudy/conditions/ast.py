@@ -65,12 +65,18 @@ class Number:
 
 @dataclass(frozen=True)
 class FeatureRef:
-    """``SERIES [feature[(args)]]``; ``feature=None`` is a bare series (its close)."""
+    """``SERIES [feature[(args)]]``; ``feature=None`` is a bare series (its close).
+
+    ``of``: a feature of an expression, ``(SPX / RUT) sma(50)``: the expression is a
+    series of its own (computed on the study's dates), named by its canonical text in
+    parentheses (:func:`~eventstudy.conditions.printer.derived_name`), which is ``series``.
+    """
 
     series: str
     feature: str | None = None
     args: tuple[int, ...] = ()
     span: Span = _span()
+    of: Value | None = field(default=None, kw_only=True, repr=False)
     series_span: Span | None = field(default=None, compare=False, kw_only=True, repr=False)
     feature_span: Span | None = field(default=None, compare=False, kw_only=True, repr=False)
 
@@ -96,6 +102,7 @@ class BinOp:
 @dataclass(frozen=True)
 class AtLevel:
     """``SERIES at ATH|ATL|N-day high|N-day low``; ``n`` in trading days (None for ATH/ATL).
+    ``of``: the level of an expression, ``(NDX / SPX) at 52-week high`` (as in :class:`FeatureRef`).
 
     ``count`` and ``unit`` remember how the window was written (``52``, ``"week"``) so it
     prints back the same way; they do not take part in equality.
@@ -105,6 +112,7 @@ class AtLevel:
     level: Level
     n: int | None = None
     span: Span = _span()
+    of: Value | None = field(default=None, kw_only=True, repr=False)
     series_span: Span | None = field(default=None, compare=False, kw_only=True, repr=False)
     count: int | None = field(default=None, compare=False, kw_only=True, repr=False)
     unit: Unit = field(default="day", compare=False, kw_only=True, repr=False)

@@ -34,11 +34,11 @@ from eventstudy.conditions.ast import (
     Value,
     walk,
 )
-from eventstudy.conditions.printer import to_text
+from eventstudy.conditions.printer import derived_name, to_text
 from eventstudy.errors import ConditionSyntaxError, UnknownNameError, did_you_mean
 from eventstudy.features import FEATURES, FeatureRequest, check_feature, column_name, lookup_feature
 
-__all__ = ["compile_condition", "required_features", "resolve"]
+__all__ = ["compile_condition", "compile_value", "required_features", "resolve"]
 
 N = TypeVar("N", Node, Value)
 
@@ -93,13 +93,32 @@ def resolve(node: Node, series_names: Collection[str], *, source: str | None = N
         """A word standing alone that names a feature, in a universe: the current symbol's."""
         return universe and name not in names and name.lower() in FEATURES
 
+    def expression(n: FeatureRef | AtLevel) -> FeatureRef | AtLevel:
+        """A feature or level of an expression: the expression resolved, and named by it."""
+        assert n.of is not None
+        of = visit(n.of)
+        if any(isinstance(m, (FeatureRef, AtLevel)) and m.series == SELF for m in walk(of)):
+            raise ConditionSyntaxError(
+                "a feature of an expression that reads each symbol of the universe is not supported yet",
+                hint="expressions of the study's named series work, e.g. '(SPX / RUT) sma(50)'; "
+                "for a stock against the market, compare the two features: 'return(63) > SPX return(63)'",
+                span=n.series_span,
+                source=source,
+            )
+        return replace(n, of=of, series=derived_name(of))  # type: ignore[arg-type]
+
     def visit(n: Node | Value) -> Node | Value:
+        if isinstance(n, (FeatureRef, AtLevel)) and n.of is not None:
+            n = expression(n)
+            if isinstance(n, AtLevel):
+                return n
         if isinstance(n, FeatureRef) and n.feature is None and bare(n.series):
             n = replace(n, series=SELF, feature=n.series.lower(), feature_span=n.series_span)
         if isinstance(n, AtLevel) and bare(n.series):
             n = replace(n, series=SELF)
         if isinstance(n, FeatureRef):
-            series(n.series, n.series_span)
+            if n.of is None:
+                series(n.series, n.series_span)
             if n.feature is None:
                 return n
             name_span = n.feature_span
@@ -134,6 +153,8 @@ def required_features(node: Node | Value) -> list[FeatureRequest]:
     """Features the condition reads, deduplicated, in order of first appearance.
 
     A bare series is its close; ``SPX at 52-week high`` needs the flag ``at_high(252)``.
+    A feature of an expression (``(SPX / RUT) sma(50)``) comes before the features its
+    expression reads (``FeatureRequest.of`` holds the expression).
 
     >>> from eventstudy.conditions.parser import parse
     >>> required_features(parse("SPX at 52-week high and RUT > RUT sma(50)"))
@@ -142,10 +163,10 @@ def required_features(node: Node | Value) -> list[FeatureRequest]:
     seen: dict[FeatureRequest, None] = {}
     for n in walk(node):
         if isinstance(n, FeatureRef):
-            seen.setdefault(FeatureRequest(n.series, (n.feature or "close").lower(), n.args))
+            seen.setdefault(FeatureRequest(n.series, (n.feature or "close").lower(), n.args, n.of))
         elif isinstance(n, AtLevel):
             args = () if n.n is None else (n.n,)
-            seen.setdefault(FeatureRequest(n.series, _LEVEL_FLAGS[n.level], args))
+            seen.setdefault(FeatureRequest(n.series, _LEVEL_FLAGS[n.level], args, n.of))
     return list(seen)
 
 
@@ -163,6 +184,12 @@ def compile_condition(node: Node, *, over: str | None = None) -> pl.Expr:
     [False, True, True]
     """
     return _Compiler(over).condition(node)
+
+
+def compile_value(node: Value) -> pl.Expr:
+    """One Float64 expression for a value (``SPX / RUT``) over the timeline frame; a
+    value with no series in it is a scalar."""
+    return _Compiler(None).value(node)
 
 
 class _Compiler:

@@ -7,13 +7,18 @@
     and        := not ("and" not)*
     not        := "not" not | primary
     primary    := ("(" condition ")" | test) modifier*
-    test       := SERIES "at" level | value compare value | value "crosses" ("above"|"below") value
+    test       := SERIES "at" level | value "at" level | value compare value | value "crosses" ("above"|"below") value
     modifier   := ("for" | "within") N ("days" | "day")
     level      := "ATH" | "ATL" | N ["-"] ("day"|"week"|"month"|"year")["s"] ("high" | "low")
     value      := term (("+" | "-") term)*
     term       := unary (("*" | "/") unary)*
     unary      := "-" unary | atom
-    atom       := NUMBER ["%"] | "(" value ")" | SERIES [FEATURE ["(" [INT ("," INT)*] ")"]]
+    atom       := NUMBER ["%"] | "(" value ")" [FEATURE [args]] | SERIES [FEATURE [args]]
+    args       := "(" [INT ("," INT)*] ")"
+
+Features and levels of expressions (``(SPX / RUT) sma(50)``, ``NDX / SPX at 52-week
+high``) treat the expression as a series of its own, named by its canonical text in
+parentheses; they print back as ``(NDX / SPX) at 52-week high``.
 
 Two small extensions of DESIGN's grammar: a parenthesized condition may take a modifier
 (``(A or B) for 3 days``) and modifiers may repeat (``A for 3 days within 10 days``);
@@ -47,7 +52,8 @@ from eventstudy.conditions.ast import (
     Or,
     Value,
 )
-from eventstudy.conditions.tokens import KEYWORDS, UNITS, Token, TokenType, tokenize
+from eventstudy.conditions.printer import derived_name
+from eventstudy.conditions.tokens import KEYWORDS, UNITS, Token, TokenType, tokenize, window_days
 from eventstudy.errors import ConditionSyntaxError
 
 __all__ = ["parse", "window_days"]
@@ -66,18 +72,6 @@ def parse(text: str) -> Node:
     And(left=AtLevel(series='SPX', level='ath', n=None), right=Compare(left=FeatureRef(series='RUT', feature='drawdown', args=()), op='>=', right=Number(value=10.0, percent=True)))
     """
     return _Parser(text).parse()
-
-
-def window_days(count: int, unit: str) -> int:
-    """Trading days in ``count`` units: ``52-week`` is 252, other weeks are 5 days.
-
-    >>> window_days(52, "week"), window_days(4, "weeks"), window_days(3, "month")
-    (252, 20, 63)
-    """
-    per_unit = UNITS[unit.lower()]
-    if per_unit == UNITS["week"] and count == 52:
-        return 252
-    return count * per_unit
 
 
 class _Parser:
@@ -169,15 +163,24 @@ class _Parser:
         node: Node
         if token.type is TokenType.LPAREN:
             start = self.pos
+            failed: ConditionSyntaxError | None = None
             try:
                 value: Value | None = self.parse_value()
-            except ConditionSyntaxError:
-                value = None
+            except ConditionSyntaxError as error:
+                value, failed = None, error
             if value is not None and self.starts_comparison():
                 node = self.finish_test(value)
             else:
                 self.pos = start
-                node = self.parse_group()
+                try:
+                    node = self.parse_group()
+                except ConditionSyntaxError as error:
+                    # neither reading fits: an unclosed '(' says so; otherwise report the
+                    # reading that got further, e.g. into `(SPX / RUT) sma(50 > 1`
+                    further = failed is not None and (failed.span or (0, 0))[0] > (error.span or (0, 0))[0]
+                    if failed is not None and further and not str(error.message).startswith("unbalanced"):
+                        raise failed from None
+                    raise
         elif self.word(token) in KEYWORDS and self.word(token) != "not":
             self.unexpected("a condition")
         elif token.type is TokenType.END:
@@ -240,10 +243,15 @@ class _Parser:
         return self.finish_test(self.parse_value())
 
     def starts_comparison(self) -> bool:
-        return self.tok.type is TokenType.COMPARE or self.word(self.tok) == "crosses"
+        return self.tok.type is TokenType.COMPARE or self.word(self.tok) in ("crosses", "at")
 
     def finish_test(self, left: Value) -> Node:
         token = self.tok
+        if self.word(token) == "at":  # `NDX / SPX at 52-week high`: the level of an expression
+            self.advance()
+            if isinstance(left, FeatureRef) and left.feature is None and left.of is None:
+                return self.finish_level(left.series, left.span, None)
+            return self.finish_level(derived_name(left), left.span, left)
         if token.type is TokenType.COMPARE:
             self.advance()
             right = self.parse_value()
@@ -264,11 +272,16 @@ class _Parser:
     def parse_level(self) -> Node:
         series = self.advance()
         self.advance()  # "at"
+        return self.finish_level(series.text, series.span, None)
+
+    def finish_level(self, series: str, series_span: tuple[int, int], of: Value | None) -> Node:
+        """The level after ``SUBJECT at`` (``of``: the subject is an expression)."""
+        start = series_span[0]
         token = self.tok
         level = self.word(token)
         if level in ("ath", "atl"):
             self.advance()
-            return AtLevel(series.text, level, None, span=(series.start, token.end), series_span=series.span)  # type: ignore[arg-type]
+            return AtLevel(series, level, None, span=(start, token.end), series_span=series_span, of=of)  # type: ignore[arg-type]
         if token.type is not TokenType.NUMBER:
             self.unexpected(f"a level after 'at' ({_LEVELS})")
         if self.peek().type is TokenType.PERCENT:
@@ -290,13 +303,14 @@ class _Parser:
         end = self.advance().end
         singular = unit[:-1] if unit.endswith("s") else unit
         return AtLevel(
-            series.text,
+            series,
             kind,  # type: ignore[arg-type]
             window_days(count, unit),
-            span=(series.start, end),
-            series_span=series.span,
+            span=(start, end),
+            series_span=series_span,
             count=count,
             unit=singular,  # type: ignore[arg-type]
+            of=of,
         )
 
     # --- values ----------------------------------------------------------------
@@ -338,7 +352,10 @@ class _Parser:
             closing = self.tok
             if closing.type is TokenType.RPAREN:
                 self.advance()
-                return replace(inner, span=(token.start, closing.end))
+                inner = replace(inner, span=(token.start, closing.end))
+                if self.tok.type is TokenType.WORD and self.word(self.tok) not in KEYWORDS:
+                    return self.parse_derived_feature(inner)
+                return inner
             if closing.type is TokenType.END:
                 self.error("unbalanced parenthesis: '(' is never closed", token.span)
             self.unexpected("')' or an arithmetic operator")
@@ -346,17 +363,19 @@ class _Parser:
             return self.parse_feature_ref()
         self.unexpected("a value (a series, a number or '(')")
 
-    def parse_feature_ref(self) -> FeatureRef:
-        series = self.advance()
-        name = self.tok
-        if name.type is TokenType.LPAREN:
-            # `rsi(14)` with no series: a feature of the universe's current symbol
-            series, name = Token(TokenType.WORD, SELF, series.start, series.start), series
-        elif name.type is not TokenType.WORD or self.word(name) in KEYWORDS:
-            return FeatureRef(series.text, span=series.span, series_span=series.span)
-        else:
-            self.advance()
-        end, args = name.end, []
+    def parse_derived_feature(self, of: Value) -> FeatureRef:
+        """``(SPX / RUT) sma(50)``: a feature of the parenthesized expression ``of``."""
+        name = self.advance()
+        args, end = self.parse_arguments(name)
+        if isinstance(of, FeatureRef) and of.feature is None and of.of is None:  # `(SPX) sma(50)` is `SPX sma(50)`
+            return FeatureRef(of.series, name.text.lower(), args, span=(of.span[0], end), series_span=of.series_span, feature_span=name.span)
+        return FeatureRef(
+            derived_name(of), name.text.lower(), args, span=(of.span[0], end), series_span=of.span, feature_span=name.span, of=of
+        )
+
+    def parse_arguments(self, name: Token) -> tuple[tuple[int, ...], int]:
+        """A feature's optional ``(INT, ...)`` after ``name``: the arguments and where they end."""
+        end, args = name.end, list[int]()
         if self.tok.type is TokenType.LPAREN:
             opening = self.advance()
             while self.tok.type is not TokenType.RPAREN:
@@ -374,10 +393,23 @@ class _Parser:
                 args.append(int(arg.text))
                 self.advance()
             end = self.advance().end
+        return tuple(args), end
+
+    def parse_feature_ref(self) -> FeatureRef:
+        series = self.advance()
+        name = self.tok
+        if name.type is TokenType.LPAREN:
+            # `rsi(14)` with no series: a feature of the universe's current symbol
+            series, name = Token(TokenType.WORD, SELF, series.start, series.start), series
+        elif name.type is not TokenType.WORD or self.word(name) in KEYWORDS:
+            return FeatureRef(series.text, span=series.span, series_span=series.span)
+        else:
+            self.advance()
+        args, end = self.parse_arguments(name)
         return FeatureRef(
             series.text,
             name.text.lower(),
-            tuple(args),
+            args,
             span=(series.start, end),
             series_span=series.span,
             feature_span=name.span,

@@ -25,9 +25,9 @@ from eventstudy.conditions.ast import (
     Or,
     Value,
 )
-from eventstudy.conditions.parser import window_days
+from eventstudy.conditions.tokens import window_days
 
-__all__ = ["to_text"]
+__all__ = ["derived_name", "to_text"]
 
 # Binding strength: higher binds tighter.
 _OR, _AND, _NOT, _MODIFIED, _TEST = 1, 2, 3, 4, 5
@@ -44,6 +44,17 @@ def to_text(node: Node | Value) -> str:
     if isinstance(node, (Number, FeatureRef, Neg, BinOp)):
         return _value(node)
     return _condition(node)
+
+
+def derived_name(of: Value) -> str:
+    """The series name of an expression whose features are asked for: its canonical text
+    in parentheses, as it is written before the feature (``'(SPX / RUT)'``).
+
+    >>> from eventstudy.conditions.parser import parse
+    >>> derived_name(parse("SPX / RUT > 1").left)
+    '(SPX / RUT)'
+    """
+    return f"({_value(of)})"
 
 
 def _strength(node: Node) -> int:
@@ -76,6 +87,8 @@ def _condition(node: Node) -> str:
         test = _wrap(node.test, _strength(node.test) < _MODIFIED)
         return f"{test} {node.kind} {node.n} {unit}"
     if isinstance(node, AtLevel):
+        if node.of is not None:
+            return f"{derived_name(node.of)} at {_level(node)}"
         return f"{'close' if node.series == SELF else node.series} at {_level(node)}"
     if isinstance(node, Compare):
         return f"{_value(node.left)} {node.op} {_value(node.right)}"
@@ -108,6 +121,8 @@ def _value(node: Value) -> str:
         if node.feature is None:
             return "close" if node.series == SELF else node.series
         args = f"({','.join(str(a) for a in node.args)})" if node.args else ""
+        if node.of is not None:
+            return f"{derived_name(node.of)} {node.feature}{args}"
         if node.series == SELF:  # the universe's current symbol: the feature alone
             return f"{node.feature}{args}"
         return f"{node.series} {node.feature}{args}"

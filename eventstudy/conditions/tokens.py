@@ -19,6 +19,7 @@ __all__ = [
     "Token",
     "TokenType",
     "UNITS",
+    "window_days",
     "tokenize",
 ]
 
@@ -136,3 +137,15 @@ def tokenize(text: str) -> list[Token]:
         pos = tokens[-1].end
     tokens.append(Token(TokenType.END, "", n, n))
     return tokens
+
+
+def window_days(count: int, unit: str) -> int:
+    """Trading days in ``count`` units: ``52-week`` is 252, other weeks are 5 days.
+
+    >>> window_days(52, "week"), window_days(4, "weeks"), window_days(3, "month")
+    (252, 20, 63)
+    """
+    per_unit = UNITS[unit.lower()]
+    if per_unit == UNITS["week"] and count == 52:
+        return 252
+    return count * per_unit

@@ -1,0 +1,139 @@
+"""Features and levels of expressions (issue 14, bug 2): ``(SPX / RUT) sma(50)``,
+``(NDX / SPX) return(63)``, ``NDX / SPX at 52-week high``, checked against numpy on the
+real data, through the histories null, in a universe, and from the command line."""
+
+from __future__ import annotations
+
+import datetime as dt
+from pathlib import Path
+
+import numpy as np
+import polars as pl
+import pytest
+
+import eventstudy
+from eventstudy.cli import main
+from eventstudy.conditions import compile_condition, parse, required_features, resolve, to_text
+from eventstudy.config import parse_study
+from eventstudy.data import load_prices
+from eventstudy.errors import ConditionSyntaxError
+from eventstudy.timeline import build_timeline
+
+STUDY = """\
+name: relative strength
+series: {{NDX: NDX, SPX: SPX}}
+when: {when}
+decluster: {{gap: 21}}
+evaluate:
+  - forward_returns: {{horizons: [1m], assets: [NDX, SPX]}}
+statistics: {{placebos: {placebos}, seed: 3}}
+"""
+
+
+def real(shared_data: Path, *names: str) -> tuple[pl.DataFrame, dict[str, np.ndarray]]:
+    """The named series' closes on their common dates, as numpy arrays."""
+    prices = load_prices(shared_data, list(names)).frame
+    wide = prices.pivot(on="symbol", index="date", values="close").drop_nulls().sort("date")
+    return prices, {name: wide[name].to_numpy() for name in names} | {"date": wide["date"].to_numpy()}
+
+
+def events_of(prices: pl.DataFrame, text: str, names: list[str]) -> np.ndarray:
+    node = resolve(parse(text), names, source=text)
+    timeline = build_timeline(prices, {n: n for n in names}, required_features(node))
+    return timeline.filter(compile_condition(node).fill_null(False))["date"].to_numpy()
+
+
+def test_a_ratio_and_its_moving_average_match_numpy(shared_data: Path) -> None:
+    prices, c = real(shared_data, "NDX", "SPX")
+    ratio = c["NDX"] / c["SPX"]
+    sma = np.convolve(ratio, np.ones(50) / 50, mode="valid")  # sma[i] ends on day i + 49
+    expected = c["date"][49:][ratio[49:] > 1.1 * sma]
+    got = events_of(prices, "NDX / SPX > 1.1 * (NDX / SPX) sma(50)", ["NDX", "SPX"])
+    assert got.size > 50
+    np.testing.assert_array_equal(got, expected)
+
+
+def test_a_return_and_a_high_of_a_ratio_match_numpy(shared_data: Path) -> None:
+    prices, c = real(shared_data, "NDX", "SPX")
+    ratio = c["NDX"] / c["SPX"]
+    change = ratio[63:] / ratio[:-63] - 1
+    expected = c["date"][63:][change < -0.10]
+    np.testing.assert_array_equal(events_of(prices, "(NDX / SPX) return(63) < -10%", ["NDX", "SPX"]), expected)
+    windows = np.lib.stride_tricks.sliding_window_view(ratio[:-1], 252).max(axis=1)  # the 252 closes before each day
+    high = c["date"][252:][ratio[252:] >= windows]
+    np.testing.assert_array_equal(events_of(prices, "NDX / SPX at 52-week high", ["NDX", "SPX"]), high)
+    assert high.size > 100
+
+
+def test_a_division_by_zero_is_unknown_in_every_window_holding_it() -> None:
+    days = [dt.date(2024, 1, 1) + dt.timedelta(days=i) for i in range(8)]
+    a = [1.0, 2.0, 3.0, 4.0, 5.0, 6.0, 7.0, 8.0]
+    b = [1.0, 1.0, 0.0, 1.0, 1.0, 1.0, 1.0, 1.0]  # day 2: a / b is unknown
+    prices = pl.DataFrame({"date": days * 2, "symbol": ["A"] * 8 + ["B"] * 8, "close": a + b})
+    node = resolve(parse("(A / B) sma(2) > 0"), ["A", "B"])
+    timeline = build_timeline(prices, {"A": "A", "B": "B"}, required_features(node))
+    assert timeline["(A / B).sma(2)"].to_list() == [None, 1.5, None, None, 4.5, 5.5, 6.5, 7.5]
+
+
+def test_nested_expressions_are_computed_inner_first(shared_data: Path) -> None:
+    prices, c = real(shared_data, "NDX", "SPX")
+    text = "((NDX / SPX) sma(5) / SPX) sma(3) > 0"
+    node = resolve(parse(text), ["NDX", "SPX"])
+    timeline = build_timeline(prices, {"NDX": "NDX", "SPX": "SPX"}, required_features(node))
+    inner = np.convolve(c["NDX"] / c["SPX"], np.ones(5) / 5, mode="valid") / c["SPX"][4:]
+    outer = np.convolve(inner, np.ones(3) / 3, mode="valid")
+    np.testing.assert_allclose(timeline["((NDX / SPX) sma(5) / SPX).sma(3)"].to_numpy()[6:], outer, rtol=1e-12)
+    assert to_text(node) == "((NDX / SPX) sma(5) / SPX) sma(3) > 0"
+
+
+def test_the_histories_null_reruns_an_expression_rule(shared_data: Path) -> None:
+    """Each resampled history computes the ratio's level anew: the run is complete, its
+    events are those of the plain computation, and its nulls are from histories."""
+    prices, c = real(shared_data, "NDX", "SPX")
+    study = parse_study(STUDY.format(when="NDX / SPX at 52-week high", placebos=200), path=Path("rs.yaml"))
+    result = eventstudy.run(study, data_dir=shared_data, null="histories", histories=50)
+    tests = result.tests.filter(pl.col("statistic") == "mean")
+    assert set(tests["null"].to_list()) == {"histories"}
+    assert tests["p_placebo"].is_between(0, 1).all() and tests["p_placebo"].null_count() == 0
+    raw = events_of(prices, "NDX / SPX at 52-week high", ["NDX", "SPX"])
+    assert result.events["date"].is_in(pl.Series(raw).cast(pl.Date).implode()).all()
+
+
+def test_a_universe_reads_expressions_of_its_named_series(shared_data: Path, tmp_path: Path, capsys) -> None:
+    config = tmp_path / "u.yaml"
+    config.write_text(
+        "name: u\nseries: {SPX: SPX}\nuniverse: {data_file: panel_sp500_stocks.csv}\n"
+        "when: close at 52-week high and (SPX / SPX sma(200)) sma(5) < 1.05\n"
+        "evaluate:\n  - forward_returns: {horizons: [1m]}\nstatistics: {placebos: 100, seed: 1}\n",
+        encoding="utf-8",
+    )
+    assert main(["validate", str(config), "--data-dir", str(shared_data)]) == 0
+    capsys.readouterr()
+    result = eventstudy.run(config, data_dir=shared_data)
+    assert result.events.height > 100
+    assert (result.events["(SPX / SPX sma(200)).sma(5)"] < 1.05).all()
+
+
+def test_an_expression_of_each_stock_is_refused_with_a_caret(shared_data: Path, tmp_path: Path, capsys) -> None:
+    with pytest.raises(ConditionSyntaxError, match="not supported yet"):
+        resolve(parse("(close / SPX) sma(50) > 1"), ["SPX"], universe=True)
+    config = tmp_path / "u.yaml"
+    config.write_text(
+        "name: u\nseries: {SPX: SPX}\nuniverse: {data_file: panel_sp500_stocks.csv}\n"
+        "when: (close / SPX) at 52-week high\nevaluate:\n  - forward_returns: {horizons: [1m]}\n",
+        encoding="utf-8",
+    )
+    assert main(["validate", str(config), "--data-dir", str(shared_data)]) == 2
+    err = capsys.readouterr().err
+    assert "u.yaml:4:7: error: a feature of an expression that reads each symbol" in err
+    assert "^^^^^^^^^^^^^" in err and "Traceback" not in err
+
+
+def test_the_readme_example_runs_from_the_command_line(shared_data: Path, tmp_path: Path, capsys) -> None:
+    config = tmp_path / "ratio.yaml"
+    config.write_text(STUDY.format(when="(NDX / SPX) return(63) < -10%", placebos=100), encoding="utf-8")
+    assert main(["run", str(config), "--data-dir", str(shared_data)]) == 0
+    out = capsys.readouterr().out
+    assert "Condition: (NDX / SPX) return(63) < -10%" in out
+    header = next(line for line in out.splitlines() if line.startswith("Date "))
+    assert "(NDX / SPX) return(63)" in header  # the ratio's return is shown beside each instance
