@@ -61,7 +61,11 @@ def add_derived(
             features.append((request.name, tuple(request.args)))
     for series in sorted(wanted, key=lambda name: _depth(wanted[name][0])):
         of, features = wanted[series]
-        close = frame.select(compile_value(of).fill_nan(None).alias("close"))["close"]
+        if groups is None:
+            close = frame.select(compile_value(of).fill_nan(None).alias("close"))["close"]
+        else:  # a lag in the expression stays within each history
+            grouped = frame.with_columns(groups.alias("__group"))
+            close = grouped.select(compile_value(of, over="__group").fill_nan(None).alias("close"))["close"]
         if close.len() != frame.height:  # a constant: one value for every row
             close = pl.repeat(close[0], frame.height, eager=True, dtype=pl.Float64).alias("close")
         symbol = groups.alias("symbol") if groups is not None else pl.repeat(series, frame.height, eager=True, dtype=pl.String).alias("symbol")

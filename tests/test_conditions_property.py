@@ -24,12 +24,14 @@ from hypothesis import HealthCheck, assume, given, settings
 from hypothesis import strategies as st
 
 from eventstudy.conditions import (
+    Ago,
     And,
     AtLevel,
     BinOp,
     Compare,
     Crosses,
     FeatureRef,
+    First,
     Modified,
     Neg,
     Node,
@@ -108,6 +110,7 @@ def values(names: Sequence[str]) -> st.SearchStrategy[Value]:
         lambda v: st.one_of(
             st.builds(BinOp, v, st.sampled_from(["+", "-", "*", "/"]), v),
             st.builds(Neg, v),
+            st.builds(Ago, v.filter(lambda x: not isinstance(x, Number)), st.integers(1, 4)),
         ),
         max_leaves=4,
     )
@@ -132,7 +135,8 @@ def conditions(names: Sequence[str]) -> st.SearchStrategy[Node]:
             st.builds(Not, c),
             st.builds(And, c, c),
             st.builds(Or, c, c),
-            st.builds(Modified, c, st.sampled_from(["for", "within"]), st.integers(1, 4)),
+            st.builds(Modified, c, st.sampled_from(["for", "within", "ago"]), st.integers(1, 4)),
+            st.builds(First, c, st.integers(1, 4)),
         ),
         max_leaves=5,
     )
@@ -309,6 +313,8 @@ class Reference:
         if isinstance(node, Neg):
             v = self.value(node.operand, row)
             return None if v is None else -v
+        if isinstance(node, Ago):
+            return self.value(node.operand, row - node.n) if row >= node.n else None
         assert isinstance(node, BinOp)
         a, b = self.value(node.left, row), self.value(node.right, row)
         if a is None or b is None:
@@ -353,7 +359,12 @@ class Reference:
             if node.direction == "above":
                 return k_and(self.compare(pa, "<=", pb), self.compare(a, ">", b))
             return k_and(self.compare(pa, ">=", pb), self.compare(a, "<", b))
+        if isinstance(node, First):  # today, and on none of the n rows before
+            before = self.test(Modified(node.test, "within", node.n), row - 1)
+            return k_and(self.test(node.test, row), k_not(before))
         assert isinstance(node, Modified)
+        if node.kind == "ago":
+            return self.test(node.test, row - node.n)
         window = [self.test(node.test, r) for r in range(row - node.n + 1, row + 1)]
         if node.kind == "for":
             return False if False in window else (True if all(w is True for w in window) else None)

@@ -17,12 +17,14 @@ import polars as pl
 
 from eventstudy.conditions.ast import (
     SELF,
+    Ago,
     And,
     AtLevel,
     BinOp,
     Compare,
     Crosses,
     FeatureRef,
+    First,
     Modified,
     Neg,
     Node,
@@ -39,6 +41,7 @@ from eventstudy.features import FeatureRequest
 
 __all__ = [
     "SELF",
+    "Ago",
     "And",
     "AtLevel",
     "BinOp",
@@ -47,6 +50,7 @@ __all__ = [
     "Crosses",
     "FeatureRef",
     "FeatureRequest",
+    "First",
     "Modified",
     "Neg",
     "Node",

@@ -5,9 +5,10 @@ can point back at the source. Spans, and how a number of days was written (``52-
 vs ``252-day``), are excluded from equality: two trees that mean the same thing compare
 equal, which is what the round-trip tests need.
 
-Booleans: :class:`Or`, :class:`And`, :class:`Not`, :class:`Modified` (``for``/``within``).
+Booleans: :class:`Or`, :class:`And`, :class:`Not`, :class:`Modified` (``for``/``within``/
+``ago``), :class:`First` (``first ... in N days``).
 Tests: :class:`AtLevel`, :class:`Compare`, :class:`Crosses`.
-Values: :class:`BinOp`, :class:`Neg`, :class:`Number`, :class:`FeatureRef`.
+Values: :class:`BinOp`, :class:`Neg`, :class:`Number`, :class:`FeatureRef`, :class:`Ago`.
 """
 
 from __future__ import annotations
@@ -17,12 +18,14 @@ from dataclasses import dataclass, field, fields
 from typing import Literal, Union
 
 __all__ = [
+    "Ago",
     "And",
     "AtLevel",
     "BinOp",
     "Compare",
     "Crosses",
     "FeatureRef",
+    "First",
     "Modified",
     "Neg",
     "Node",
@@ -90,6 +93,16 @@ class Neg:
 
 
 @dataclass(frozen=True)
+class Ago:
+    """``value N days ago``: the value N trading days (rows of the study calendar) earlier;
+    unknown on the first N rows."""
+
+    operand: Value
+    n: int
+    span: Span = _span()
+
+
+@dataclass(frozen=True)
 class BinOp:
     """Arithmetic ``left op right`` with ``op`` in ``+ - * /``."""
 
@@ -140,10 +153,21 @@ class Crosses:
 
 @dataclass(frozen=True)
 class Modified:
-    """``test for N days`` (held on each of the last N rows) or ``within N days`` (on one)."""
+    """``test for N days`` (held on each of the last N rows), ``within N days`` (on one),
+    or ``N days ago`` (the test's verdict N rows earlier)."""
 
     test: Node
-    kind: Literal["for", "within"]
+    kind: Literal["for", "within", "ago"]
+    n: int
+    span: Span = _span()
+
+
+@dataclass(frozen=True)
+class First:
+    """``first test in N days``: true today and on none of the N rows before (unknown until
+    N rows exist before today, as with ``within``)."""
+
+    test: Node
     n: int
     span: Span = _span()
 
@@ -174,10 +198,10 @@ class Or:
     span: Span = _span()
 
 
-Value = Union[Number, FeatureRef, Neg, BinOp]
-Node = Union[Or, And, Not, Modified, AtLevel, Compare, Crosses]
+Value = Union[Number, FeatureRef, Neg, BinOp, Ago]
+Node = Union[Or, And, Not, Modified, First, AtLevel, Compare, Crosses]
 
-_NODE_TYPES = (Number, FeatureRef, Neg, BinOp, AtLevel, Compare, Crosses, Modified, Not, And, Or)
+_NODE_TYPES = (Number, FeatureRef, Neg, BinOp, Ago, AtLevel, Compare, Crosses, Modified, First, Not, And, Or)
 
 
 def walk(node: Node | Value) -> Iterator[Node | Value]:

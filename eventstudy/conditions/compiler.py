@@ -5,8 +5,9 @@
 - :func:`required_features` lists the ``(series, feature, args)`` the timeline must hold.
 - :func:`compile_condition` turns the tree into ONE boolean expression over the timeline
   (columns named by :func:`eventstudy.features.column_name`), with three-valued null logic
-  as DESIGN.md specifies; temporal parts (``crosses``, ``for``, ``within``) use the
-  timeline's row order with shifts and rolling sums, never a Python loop over rows.
+  as DESIGN.md specifies; temporal parts (``crosses``, ``for``, ``within``, ``ago``,
+  ``first ... in``) use the timeline's row order with shifts and rolling sums, never a
+  Python loop over rows.
 """
 
 from __future__ import annotations
@@ -19,12 +20,14 @@ import polars as pl
 
 from eventstudy.conditions.ast import (
     SELF,
+    Ago,
     And,
     AtLevel,
     BinOp,
     Compare,
     Crosses,
     FeatureRef,
+    First,
     Modified,
     Neg,
     Node,
@@ -138,9 +141,9 @@ def resolve(node: Node, series_names: Collection[str], *, source: str | None = N
             return n
         if isinstance(n, Number):
             return n
-        if isinstance(n, (Neg, Not)):
+        if isinstance(n, (Neg, Not, Ago)):
             return replace(n, operand=visit(n.operand))
-        if isinstance(n, Modified):
+        if isinstance(n, (Modified, First)):
             return replace(n, test=visit(n.test))
         if isinstance(n, (BinOp, Compare, Crosses, And, Or)):
             return replace(n, left=visit(n.left), right=visit(n.right))
@@ -186,10 +189,10 @@ def compile_condition(node: Node, *, over: str | None = None) -> pl.Expr:
     return _Compiler(over).condition(node)
 
 
-def compile_value(node: Value) -> pl.Expr:
-    """One Float64 expression for a value (``SPX / RUT``) over the timeline frame; a
-    value with no series in it is a scalar."""
-    return _Compiler(None).value(node)
+def compile_value(node: Value, *, over: str | None = None) -> pl.Expr:
+    """One Float64 expression for a value (``SPX / RUT``) over the timeline frame (with
+    ``over``, a lag stays within each group); a value with no series in it is a scalar."""
+    return _Compiler(over).value(node)
 
 
 class _Compiler:
@@ -202,8 +205,8 @@ class _Compiler:
     def _part(self, expr: pl.Expr) -> pl.Expr:
         return expr.over(self.over) if self.over else expr
 
-    def shift(self, expr: pl.Expr) -> pl.Expr:
-        return self._part(expr.shift(1))
+    def shift(self, expr: pl.Expr, n: int = 1) -> pl.Expr:
+        return self._part(expr.shift(n))
 
     def rolling_sum(self, expr: pl.Expr, n: int, min_samples: int) -> pl.Expr:
         return self._part(expr.rolling_sum(n, min_samples=min_samples))
@@ -230,7 +233,12 @@ class _Compiler:
                 return (self.shift(a) <= self.shift(b)) & (a > b)
             return (self.shift(a) >= self.shift(b)) & (a < b)
         if isinstance(node, Modified):
+            if node.kind == "ago":
+                return self.shift(self.rows(node.test, self.test), node.n)
             return self.modified(self.rows(node.test, self.test), node.kind, node.n)
+        if isinstance(node, First):  # today, and not within the n rows before
+            today = self.rows(node.test, self.test)
+            return today & ~self.shift(self.modified(today, "within", node.n))
         raise TypeError(f"not a condition node: {node!r}")
 
     def rows(self, node: N, build: Callable[[N], pl.Expr]) -> pl.Expr:
@@ -275,6 +283,8 @@ class _Compiler:
             return pl.col(name).cast(pl.Float64)
         if isinstance(node, Neg):
             return -self.value(node.operand)
+        if isinstance(node, Ago):
+            return self.shift(self.rows(node.operand, self.value), node.n)
         if isinstance(node, BinOp):
             left, right = self.value(node.left), self.value(node.right)
             if node.op == "+":

@@ -6,13 +6,14 @@
     or         := and ("or" and)*
     and        := not ("and" not)*
     not        := "not" not | primary
-    primary    := ("(" condition ")" | test) modifier*
+    primary    := ("(" condition ")" | test | "first" primary "in" N days) modifier*
     test       := SERIES "at" level | value "at" level | value compare value | value "crosses" ("above"|"below") value
-    modifier   := ("for" | "within") N ("days" | "day")
+    modifier   := ("for" | "within") N days | N days "ago"
+    days       := "days" | "day"
     level      := "ATH" | "ATL" | N ["-"] ("day"|"week"|"month"|"year")["s"] ("high" | "low")
     value      := term (("+" | "-") term)*
     term       := unary (("*" | "/") unary)*
-    unary      := "-" unary | atom
+    unary      := "-" unary | atom [N days "ago"]      (not after a bare number)
     atom       := NUMBER ["%"] | "(" value ")" [FEATURE [args]] | SERIES [FEATURE [args]]
     args       := "(" [INT ("," INT)*] ")"
 
@@ -26,9 +27,12 @@ both are needed so every tree prints to text that parses back. A ``(`` at the st
 test is ambiguous (a grouped condition or a parenthesized value): the parser first reads
 a value and keeps it only if a comparison or ``crosses`` follows.
 
+``N days ago`` after a value shifts the value (``SPX close 1 day ago``); after a test,
+the test (``SPX at ATH 5 days ago``, ``(SPX < SPX sma(200)) 5 days ago``).
+
 Series and feature names are not checked here (see :func:`~eventstudy.conditions.resolve`);
 keywords (``and``, ``or``, ``not``, ``at``, ``crosses``, ``above``, ``below``, ``for``,
-``within``) cannot be series or feature names.
+``within``, ``ago``, ``first``, ``in``) cannot be series or feature names.
 """
 
 from __future__ import annotations
@@ -38,12 +42,14 @@ from typing import NoReturn
 
 from eventstudy.conditions.ast import (
     SELF,
+    Ago,
     And,
     AtLevel,
     BinOp,
     Compare,
     Crosses,
     FeatureRef,
+    First,
     Modified,
     Neg,
     Node,
@@ -181,15 +187,58 @@ class _Parser:
                     if failed is not None and further and not str(error.message).startswith("unbalanced"):
                         raise failed from None
                     raise
+        elif self.word(token) == "first":
+            node = self.parse_first()
         elif self.word(token) in KEYWORDS and self.word(token) != "not":
             self.unexpected("a condition")
         elif token.type is TokenType.END:
             self.unexpected("a condition")
         else:
             node = self.parse_test()
-        while self.word(self.tok) in ("for", "within"):
-            node = self.parse_modifier(node)
+        while self.word(self.tok) in ("for", "within") or self.starts_ago():
+            node = self.parse_ago(node) if self.starts_ago() else self.parse_modifier(node)
         return node
+
+    def starts_ago(self) -> bool:
+        """``N days ago`` ahead (N a number, then 'day' or 'days', then 'ago')."""
+        return (
+            self.tok.type is TokenType.NUMBER
+            and self.word(self.peek()) in ("day", "days")
+            and self.word(self.peek(2)) == "ago"
+        )
+
+    def parse_days_ago(self) -> tuple[int, int]:
+        """``N days ago``: N and where it ends."""
+        n = self.whole_number(self.tok, "the number of days")
+        self.advance()
+        self.advance()  # day(s)
+        return n, self.advance().end
+
+    def parse_ago(self, test: Node) -> Node:
+        n, end = self.parse_days_ago()
+        return Modified(test, "ago", n, span=(test.span[0], end))
+
+    def parse_first(self) -> Node:
+        start = self.advance().start  # "first"
+        if self.tok.type is TokenType.END or (self.word(self.tok) in KEYWORDS and self.word(self.tok) not in ("not", "first")):
+            self.unexpected("a condition after 'first'", hint="write 'first (SPX at ATH) in 252 days'")
+        test = self.parse_not() if self.word(self.tok) == "not" else self.parse_primary()
+        if self.word(self.tok) != "in":
+            self.unexpected(
+                f"'in N days' after 'first {self.source_of(test)}'",
+                hint="'first X in 252 days': X holds today and held on none of the 252 days before",
+            )
+        self.advance()
+        token = self.tok
+        if token.type is not TokenType.NUMBER:
+            self.unexpected("a number of days after 'in'", hint="write 'in 252 days'")
+        n = self.whole_number(token, "the number of days")
+        self.advance()
+        unit = self.tok
+        if self.word(unit) not in ("day", "days"):
+            self.unexpected(f"'days' after 'in {token.text}'", hint="'first ... in N days' counts trading days")
+        self.advance()
+        return First(test, n, span=(start, unit.end))
 
     def parse_group(self) -> Node:
         opening = self.advance()
@@ -336,7 +385,11 @@ class _Parser:
             start = self.advance().start
             operand = self.parse_unary()
             return Neg(operand, span=(start, operand.span[1]))
-        return self.parse_atom()
+        atom = self.parse_atom()
+        while self.starts_ago() and not isinstance(atom, Number):  # `4000 5 days ago` lags the test, not 4000
+            n, end = self.parse_days_ago()
+            atom = Ago(atom, n, span=(atom.span[0], end))
+        return atom
 
     def parse_atom(self) -> Value:
         token = self.tok

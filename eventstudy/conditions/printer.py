@@ -11,12 +11,14 @@ from decimal import Decimal
 
 from eventstudy.conditions.ast import (
     SELF,
+    Ago,
     And,
     AtLevel,
     BinOp,
     Compare,
     Crosses,
     FeatureRef,
+    First,
     Modified,
     Neg,
     Node,
@@ -41,7 +43,7 @@ def to_text(node: Node | Value) -> str:
     >>> to_text(parse("spx AT ath AND (RUT drawdown ≥ 10%)"))
     'spx at ATH and RUT drawdown >= 10%'
     """
-    if isinstance(node, (Number, FeatureRef, Neg, BinOp)):
+    if isinstance(node, (Number, FeatureRef, Neg, BinOp, Ago)):
         return _value(node)
     return _condition(node)
 
@@ -64,7 +66,7 @@ def _strength(node: Node) -> int:
         return _AND
     if isinstance(node, Not):
         return _NOT
-    if isinstance(node, Modified):
+    if isinstance(node, (Modified, First)):
         return _MODIFIED
     return _TEST
 
@@ -84,8 +86,14 @@ def _condition(node: Node) -> str:
         return f"not {_wrap(node.operand, _strength(node.operand) < _NOT)}"
     if isinstance(node, Modified):
         unit = "day" if node.n == 1 else "days"
+        if node.kind == "ago":  # a comparison's right side would take the 'N days ago' as its own
+            test = _wrap(node.test, _strength(node.test) < _MODIFIED or isinstance(node.test, (Compare, Crosses)))
+            return f"{test} {node.n} {unit} ago"
         test = _wrap(node.test, _strength(node.test) < _MODIFIED)
         return f"{test} {node.kind} {node.n} {unit}"
+    if isinstance(node, First):
+        unit = "day" if node.n == 1 else "days"
+        return f"first {_wrap(node.test, _strength(node.test) < _MODIFIED)} in {node.n} {unit}"
     if isinstance(node, AtLevel):
         if node.of is not None:
             return f"{derived_name(node.of)} at {_level(node)}"
@@ -129,6 +137,11 @@ def _value(node: Value) -> str:
     if isinstance(node, Neg):
         inner = _value(node.operand)
         return f"-({inner})" if _value_strength(node.operand) < _NEG else f"-{inner}"
+    if isinstance(node, Ago):
+        inner = _value(node.operand)
+        if _value_strength(node.operand) < _ATOM or isinstance(node.operand, Number):
+            inner = f"({inner})"
+        return f"{inner} {node.n} {'day' if node.n == 1 else 'days'} ago"
     if isinstance(node, BinOp):
         strength = _value_strength(node)
         left, right = _value(node.left), _value(node.right)
