@@ -8,6 +8,7 @@ to name a result.
 from __future__ import annotations
 
 import datetime as dt
+import html
 from collections.abc import Iterable, Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -129,7 +130,12 @@ class StudyResult:
     summary
         Per asset x horizon (x measure): the events' n, n_incomplete, mean, median,
         pct_positive, min, max, the baseline's n, mean, median, pct_positive, and a normal
-        band of the events' mean (``band_low``, ``band_high``: for charts).
+        band of the events' mean (``band_low``, ``band_high``: for charts). Only the
+        study's own measures: the event-time path computed for charts is in
+        ``chart_summary``.
+    chart_summary
+        The same figures for measures computed only for charts (the implicit event-time
+        path); empty when none was computed.
     timeline
         The aligned daily frame the condition was evaluated on (full history; for a
         universe study, the market series).
@@ -175,6 +181,7 @@ class StudyResult:
     baseline_outcomes: pl.DataFrame
     summary: pl.DataFrame
     timeline: pl.DataFrame
+    chart_summary: pl.DataFrame = field(default_factory=pl.DataFrame)
     tests: pl.DataFrame = field(default_factory=pl.DataFrame)
     statistics: StatisticsSpec | None = None
     column_units: dict[str, str] = field(default_factory=dict)
@@ -186,6 +193,23 @@ class StudyResult:
     breakdowns: dict[str, pl.DataFrame] = field(default_factory=dict)
     timings: dict[str, float] = field(default_factory=dict)
     notes: list[str] = field(default_factory=list)
+
+    def __repr__(self) -> str:
+        """A few lines: the study, its events and where the tables are (not the tables)."""
+        kind = "universe study" if self.universe else "study"
+        window = f"{self.start or 'start'} .. {self.end or 'end'}"
+        tested = f", {self.tests.height} tests ({self.tests['null'][0]} null)" if self.tests.height and "null" in self.tests.columns else ""
+        return (
+            f"<StudyResult {kind} {self.study.name!r}: {self.events.height:,} events of {self.raw_events.height:,} "
+            f"condition days, window {window}{tested}>\n"
+            f"  condition: {self.condition}\n"
+            "  tables: events, summary, tests, outcomes, raw_events, timeline (polars DataFrames)"
+        )
+
+    def _repr_html_(self) -> str:
+        """A notebook's view: the header lines, then the summary table."""
+        head = "<br>".join(html.escape(line) for line in repr(self).splitlines())
+        return f"<div><p style='font-family: monospace'>{head}</p>{self.summary._repr_html_()}</div>"
 
     @property
     def measure_units(self) -> dict[str, str]:

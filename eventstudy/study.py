@@ -13,7 +13,7 @@ from __future__ import annotations
 
 import datetime as dt
 import time
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from dataclasses import replace
 from pathlib import Path
 
@@ -32,6 +32,7 @@ from eventstudy.evaluators.forward_returns import ForwardReturns
 from eventstudy.evaluators.path import Path as PathEvaluator
 from eventstudy.executor import Executor
 from eventstudy.features import FEATURES, FeatureRequest, column_name
+from eventstudy.frames import prices_from_frames
 from eventstudy.panel import ConditionHits, HitsFinder, Panel
 from eventstudy.quality import quick_check
 from eventstudy.result import Measures, StudyResult
@@ -45,6 +46,8 @@ def run(
     study: str | Path | Study,
     *,
     data_dir: str | Path | None = None,
+    data: Mapping[str, object] | None = None,
+    when: str | None = None,
     start: dt.date | str | None = None,
     end: dt.date | str | None = None,
     cache_dir: str | Path | None = None,
@@ -55,6 +58,9 @@ def run(
 ) -> StudyResult:
     """Load (if given a path) and run a study.
 
+    ``data`` gives the prices in memory instead of files: polars or pandas frames with
+    a date and a close column, keyed by symbol (``{"SPX": frame}``; a study of named
+    series). ``when`` replaces the study's condition (checked like the study's own).
     ``overrides`` replace keys of the study's ``statistics:`` block (``seed``,
     ``placebos``, ``null``, ``alpha``, ``ci``). ``executor`` (:mod:`eventstudy.executor`)
     runs a universe study's symbol blocks; a study of named series has nothing to split.
@@ -69,9 +75,26 @@ def run(
     """
     if not isinstance(study, Study):
         study = load_study(study)
+    if when is not None:
+        study = with_condition(study, when)
+    prices = None
+    if data is not None:
+        if data_dir is not None or pull:
+            raise ValueError("give the prices as data= or read them (data_dir=, pull=), not both")
+        if study.universe is not None:
+            raise DataError("data= serves studies of named series; a universe study reads its panel from its data file")
+        prices = prices_from_frames(data, list(dict.fromkeys(study.series.values())), study.series)
     return run_study(
-        study, data_dir=data_dir, start=start, end=end, cache_dir=cache_dir, pull=pull, executor=executor, paths=paths, **overrides
+        study, data_dir=data_dir, start=start, end=end, cache_dir=cache_dir, pull=pull, executor=executor, paths=paths,
+        prices=prices, **overrides,
     )
+
+
+def with_condition(study: Study, when: str) -> Study:
+    """``study`` with the condition ``when``, checked against its series (an error draws
+    its caret under ``when`` itself)."""
+    resolve(parse(when), list(study.series), source=when, universe=study.universe is not None)
+    return study.model_copy(update={"when": when})
 
 
 def run_study(
@@ -84,18 +107,22 @@ def run_study(
     pull: bool = False,
     executor: Executor | None = None,
     paths: bool = True,
+    prices: pl.DataFrame | None = None,
     **overrides: object,
 ) -> StudyResult:
     """Run a validated study; ``start``/``end`` override its window, ``overrides`` its statistics,
-    ``executor`` runs a universe study's symbol blocks."""
+    ``executor`` runs a universe study's symbol blocks; ``prices`` (long ``date, symbol,
+    close``) are a study of named series' data in memory."""
     statistics = statistics_with(study, overrides)
     started = time.perf_counter()
+    if study.universe is not None and prices is not None:
+        raise DataError("data= serves studies of named series; a universe study reads its panel from its data file")
     if study.universe is not None:
         keep_closes = statistics.placebos > 0 and universe_null(study, statistics) == "histories"
         panel = prepare_study_universe(study, data_dir=data_dir, cache_dir=cache_dir, pull=pull, executor=executor, keep_closes=keep_closes)
     else:
         extra = [statistics.baseline.when] if statistics.baseline is not None else []
-        panel = prepare(study, data_dir=data_dir, conditions=extra, cache_dir=cache_dir, pull=pull, paths=paths)
+        panel = prepare(study, data_dir=data_dir, conditions=extra, cache_dir=cache_dir, pull=pull, paths=paths, prices=prices)
     prepared_s = time.perf_counter() - started
     result = evaluate(panel, study, start=start, end=end, statistics=statistics)
     return replace(result, timings={"prepare_s": round(prepared_s, 4), **{f"prepare_{k}": v for k, v in panel.timings.items()}, **result.timings})

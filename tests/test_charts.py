@@ -62,7 +62,7 @@ def test_path_chart_draws_the_average_its_band_and_the_baseline(result) -> None:
     fig = path_chart(result)
     axes = fig.get_axes()
     assert len(axes) == 2
-    path = result.summary.filter(pl.col("measure") == "path")
+    path = result.chart_summary.filter(pl.col("measure") == "path")
     for ax, asset in zip(axes, ["A", "B"]):
         rows = path.filter(pl.col("asset") == asset).sort("horizon_days")
         n = int(rows["n"].max())

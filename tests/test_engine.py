@@ -169,3 +169,18 @@ def test_every_result_frame_converts_to_pandas(tmp_path) -> None:
         frame = getattr(result, name)
         converted = frame.to_pandas()
         assert list(converted.columns) == frame.columns and len(converted) == frame.height
+
+
+def test_a_result_prints_in_a_few_lines_and_its_summary_holds_the_studys_measures(shared_data) -> None:
+    """Issue 14: a notebook shows a concise repr (and HTML), not every frame; the event-time
+    path computed for charts is in chart_summary, not mixed into summary."""
+    from pathlib import Path
+
+    result = eventstudy.run(Path(__file__).resolve().parents[1] / "configs" / "spx_rut.yaml", data_dir=shared_data, placebos=100)
+    text = repr(result)
+    assert len(text.splitlines()) == 3 and len(text) < 400
+    assert "events of" in text and "SPX at ATH and RUT drawdown >= 10%" in text
+    assert set(result.summary["measure"].to_list()) == {"fwd"}
+    assert set(result.chart_summary["measure"].to_list()) == {"path"}
+    page = result._repr_html_()
+    assert page.startswith("<div>") and "<table" in page and "&lt;StudyResult" in page

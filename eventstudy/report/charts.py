@@ -228,7 +228,7 @@ def price_chart(result: StudyResult) -> Figure | None:
 def path_chart(result: StudyResult) -> Figure | None:
     """The average event-time path per asset with its normal band, the all-days path
     dashed, and each event's own path faint behind (up to 60 events)."""
-    path = result.summary.filter(pl.col("measure") == "path")
+    path = pl.concat([result.summary, result.chart_summary], how="diagonal_relaxed").filter(pl.col("measure") == "path")
     if path.is_empty():
         return None
     assets = path["asset"].unique(maintain_order=True).to_list()
