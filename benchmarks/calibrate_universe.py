@@ -82,6 +82,7 @@ def main() -> None:
     parser.add_argument("--sweep", action="store_true", help="calibrate a sweep's snooping control instead")
     parser.add_argument("--factor", type=float, help="a common market factor with this share of each stock's variance")
     parser.add_argument("--histories", type=int, help="also the histories null, with this many resampled universes")
+    parser.add_argument("--block-length", type=float, help="the histories' mean block length (default: the null's own choice)")
     args = parser.parse_args()
     if args.sweep:
         sweep_calibration(args)
@@ -101,7 +102,7 @@ def main() -> None:
             tests = result.tests.filter(pl.col("statistic") == "mean")
             histories = {}
             if args.histories:
-                found = eventstudy.run(study, data_dir=folder, null="histories", histories=args.histories)
+                found = eventstudy.run(study, data_dir=folder, null="histories", histories=args.histories, block_length=args.block_length)
                 histories = {r["horizon_days"]: r for r in found.tests.filter(pl.col("statistic") == "mean").iter_rows(named=True)}
             for r in tests.iter_rows(named=True):
                 z = (r["percentile"] or 50.0)

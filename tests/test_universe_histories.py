@@ -124,7 +124,8 @@ def test_the_batch_equals_each_history_run_as_its_own_study(tmp_path: Path) -> N
         panel, study, tested, kept["_s"].to_numpy(), kept["_d"].to_numpy(), window, statistics
     )
     assert null.count == 19 and null.histories.mean.shape == (19, tested.cells.height)
-    source = UniverseHistorySource.of(panel, study)
+    source = UniverseHistorySource.of(panel, study, longest_horizon=int(tested.cells["horizon_days"].max()))
+    assert source.block_length == null.block_length >= tested.cells["horizon_days"].max()  # blocks span the longest horizon
     seeds = np.random.SeedSequence([statistics.seed, 0x5EED]).spawn(19)
     keys = tested.cells.select("measure", "asset", "horizon", "horizon_days").rows()
     for b in (0, 7):

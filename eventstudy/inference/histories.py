@@ -236,7 +236,8 @@ def universe_history_null(
     when that is not set; one history at a time on each of this process's threads.
     ``s_idx``, ``d_idx`` are the real kept events; ``tested`` the panel's tested cells,
     whose order the figures follow."""
-    source = UniverseHistorySource.of(panel, study, statistics.block_length)
+    longest = int(tested.cells["horizon_days"].max() or 1) if tested.cells.height else 1
+    source = UniverseHistorySource.of(panel, study, statistics.block_length, longest_horizon=longest)
     reps = statistics.histories if "histories" in statistics.model_fields_set else UNIVERSE_HISTORIES
     seeds = np.random.SeedSequence([statistics.seed, 0x5EED]).spawn(reps)  # one per history: any thread count
     keys = tested.cells.select("measure", "asset", "horizon", "horizon_days").rows()
