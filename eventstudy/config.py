@@ -357,7 +357,11 @@ def parse_study(text: str, *, path: str | Path | None = None) -> Study:
     loader = yaml.SafeLoader(text)
     try:
         root = loader.get_single_node()
+        if root is not None:
+            _refuse_duplicate_keys(root, SourceMap(shown, text, None))
         data = loader.construct_document(root) if root is not None else None
+    except RecursionError:
+        raise ConfigError("the study file nests too deeply to read (a study needs a few levels)", location=Location(path=shown)) from None
     except yaml.MarkedYAMLError as exc:
         mark = exc.problem_mark or exc.context_mark
         source = SourceMap(shown, text, None)
@@ -386,6 +390,32 @@ def parse_study(text: str, *, path: str | Path | None = None) -> Study:
     study._path = Path(path) if path is not None else None
     _check_semantics(study, source)
     return study
+
+
+def _refuse_duplicate_keys(root: yaml.Node, source: SourceMap) -> None:
+    """A key written twice in one mapping is an error at the second (YAML would keep the
+    last one silently: ``when:`` twice, ``SPX:`` twice under ``series``)."""
+    stack, visited = [root], set()
+    while stack:  # iterative: the depth of the file cannot exhaust Python's stack here
+        node = stack.pop()
+        if id(node) in visited:  # an alias: its node is checked once (an alias bomb stays cheap)
+            continue
+        visited.add(id(node))
+        if isinstance(node, yaml.MappingNode):
+            seen: dict[object, yaml.Node] = {}
+            for key, value in node.value:
+                if isinstance(key, yaml.ScalarNode):
+                    if key.value in seen:
+                        first = seen[key.value].start_mark.line + 1
+                        raise ConfigError(
+                            f"duplicate key {key.value!r} (first written on line {first})",
+                            location=source.mark_location(key.start_mark),
+                            hint="YAML keeps only the last of them: write each key once",
+                        )
+                    seen[key.value] = key
+                stack.append(value)
+        elif isinstance(node, yaml.SequenceNode):
+            stack.extend(node.value)
 
 
 def _check_semantics(study: Study, source: SourceMap) -> None:

@@ -134,3 +134,27 @@ def test_every_shipped_config_validates() -> None:
     assert configs
     for path in configs:
         assert load_study(path).evaluators
+
+
+def test_a_key_written_twice_is_an_error_at_the_second() -> None:
+    """Issue 15: YAML keeps the last of duplicate keys silently; a study refuses them."""
+    text = "name: x\nseries: {SPX: SPX, RUT: RUT}\nwhen: SPX at ATH\nevaluate: []\nwhen: RUT at ATH\n"
+    with pytest.raises(ConfigError) as error:
+        parse_study(text, path="dup.yaml")
+    rendered = error.value.render()
+    assert "dup.yaml:5:1: error: duplicate key 'when' (first written on line 3)" in rendered
+    with pytest.raises(ConfigError, match="duplicate key 'SPX'"):
+        parse_study("name: x\nseries: {SPX: SPX, SPX: RUT}\nwhen: SPX at ATH\n", path="dup.yaml")
+
+
+def test_a_file_nested_thousands_deep_is_a_message_not_a_traceback() -> None:
+    with pytest.raises(ConfigError, match="nests too deeply"):
+        parse_study("a: " + "[" * 3000 + "]" * 3000 + "\n", path="deep.yaml")
+
+
+def test_an_alias_bomb_is_checked_once_per_node() -> None:
+    lines = ['a: &a ["x","x","x","x","x","x","x","x","x","x"]']
+    for prev, name in zip("abcdefgh", "bcdefghi"):
+        lines.append(f"{name}: &{name} [{', '.join([f'*{prev}'] * 10)}]")
+    with pytest.raises(ConfigError, match="missing required key 'name'"):  # reached quickly: 10^9 leaves unexpanded
+        parse_study("\n".join(lines) + "\n", path="bomb.yaml")

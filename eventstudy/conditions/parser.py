@@ -37,10 +37,11 @@ keywords (``and``, ``or``, ``not``, ``at``, ``crosses``, ``above``, ``below``, `
 
 from __future__ import annotations
 
-from dataclasses import replace
+from dataclasses import fields, replace
 from typing import NoReturn
 
 from eventstudy.conditions.ast import (
+    _NODE_TYPES,
     SELF,
     Ago,
     And,
@@ -68,6 +69,14 @@ _COMPARE_LIST = "(>, >=, <, <=, ==, !=)"
 _LEVELS = "ATH, ATL, N-day high or N-day low"
 
 
+MAX_NESTING = 64
+"""Brackets, ``not``s and minus signs nested inside each other, at most."""
+
+MAX_DEPTH = 256
+"""Levels of the condition's tree at most (a chain of N ``and``s is N levels): every later
+stage walks the tree recursively, and this keeps it far from Python's recursion limit."""
+
+
 def parse(text: str) -> Node:
     """Parse a condition's text into its AST (names are checked later, by ``resolve``).
 
@@ -77,7 +86,31 @@ def parse(text: str) -> Node:
     >>> parse("SPX at ATH and RUT drawdown >= 10%")
     And(left=AtLevel(series='SPX', level='ath', n=None), right=Compare(left=FeatureRef(series='RUT', feature='drawdown', args=()), op='>=', right=Number(value=10.0, percent=True)))
     """
-    return _Parser(text).parse()
+    node = _Parser(text).parse()
+    depth, deepest = _depth(node)
+    if depth > MAX_DEPTH:
+        raise ConditionSyntaxError(
+            f"the condition is {depth} levels deep; at most {MAX_DEPTH}",
+            span=deepest.span,
+            source=text,
+            hint="split a long chain of 'and'/'or' terms into a few studies, or simplify it",
+        )
+    return node
+
+
+def _depth(root: Node) -> tuple[int, Node | Value]:
+    """The tree's depth and its deepest node (iteratively: any depth is safe here)."""
+    deepest: tuple[int, Node | Value] = (1, root)
+    stack: list[tuple[Node | Value, int]] = [(root, 1)]
+    while stack:
+        node, level = stack.pop()
+        if level > deepest[0]:
+            deepest = (level, node)
+        for f in fields(node):  # type: ignore[arg-type]
+            child = getattr(node, f.name)
+            if isinstance(child, _NODE_TYPES):
+                stack.append((child, level + 1))
+    return deepest
 
 
 class _Parser:
@@ -87,6 +120,13 @@ class _Parser:
         self.text = text
         self.tokens = tokenize(text)
         self.pos = 0
+        self.nesting = 0
+
+    def enter(self) -> None:
+        """One level deeper (a bracket, 'not', a minus); refused past :data:`MAX_NESTING`."""
+        self.nesting += 1
+        if self.nesting > MAX_NESTING:
+            self.error(f"the condition nests more than {MAX_NESTING} levels deep here", self.tok.span, hint="remove redundant brackets")
 
     # --- token helpers ---------------------------------------------------------
 
@@ -160,7 +200,9 @@ class _Parser:
     def parse_not(self) -> Node:
         if self.word(self.tok) == "not":
             start = self.advance().start
+            self.enter()
             operand = self.parse_not()
+            self.nesting -= 1
             return Not(operand, span=(start, operand.span[1]))
         return self.parse_primary()
 
@@ -168,7 +210,7 @@ class _Parser:
         token = self.tok
         node: Node
         if token.type is TokenType.LPAREN:
-            start = self.pos
+            start, nesting = self.pos, self.nesting
             failed: ConditionSyntaxError | None = None
             try:
                 value: Value | None = self.parse_value()
@@ -177,7 +219,7 @@ class _Parser:
             if value is not None and self.starts_comparison():
                 node = self.finish_test(value)
             else:
-                self.pos = start
+                self.pos, self.nesting = start, nesting
                 try:
                     node = self.parse_group()
                 except ConditionSyntaxError as error:
@@ -242,7 +284,9 @@ class _Parser:
 
     def parse_group(self) -> Node:
         opening = self.advance()
+        self.enter()
         inner = self.parse_or()
+        self.nesting -= 1
         token = self.tok
         if token.type is TokenType.RPAREN:
             self.advance()
@@ -383,7 +427,9 @@ class _Parser:
     def parse_unary(self) -> Value:
         if self.tok.type is TokenType.MINUS:
             start = self.advance().start
+            self.enter()
             operand = self.parse_unary()
+            self.nesting -= 1
             return Neg(operand, span=(start, operand.span[1]))
         atom = self.parse_atom()
         while self.starts_ago() and not isinstance(atom, Number):  # `4000 5 days ago` lags the test, not 4000
@@ -401,7 +447,9 @@ class _Parser:
             return Number(float(token.text), span=token.span)
         if token.type is TokenType.LPAREN:
             self.advance()
+            self.enter()
             inner = self.parse_value()
+            self.nesting -= 1
             closing = self.tok
             if closing.type is TokenType.RPAREN:
                 self.advance()
