@@ -383,6 +383,11 @@ def _list(args: argparse.Namespace) -> int:
         print("tests behind 'SERIES at ...' (ATH, ATL, N-day high, N-day low):")
         for feature in (f for f in features if f.kind == "flag"):
             print(f"  {feature.signature:<20} {feature.description}")
+        from eventstudy.conditions.ast import CALENDAR_VALUES
+
+        print("the calendar, written bare (e.g. 'month is December', 'trading_day_of_month == 1'):")
+        for name, meaning in CALENDAR_VALUES.items():
+            print(f"  {name:<28} {meaning}")
     else:
         from eventstudy.evaluators import EVALUATORS
 

@@ -123,7 +123,8 @@ def history_panel(source: HistorySource, study: Study, indices: np.ndarray, eval
         found = compute_features(prices, wanted, position=position)
         for feat, args in wanted:
             columns[column_name(name, feat, args)] = found[feature_key(feat, args)]
-    frame = pl.DataFrame(columns).with_columns(pl.Series("symbol", history))
+    # the histories keep the real calendar: calendar terms (month, weekday, ...) read its dates
+    frame = pl.DataFrame([pl.Series("symbol", history), dates.alias("date"), *(s.alias(k) for k, s in columns.items())])
     if any(is_derived(r) for r in requests):
         frame = add_derived(frame, requests, dates=pl.Series("date", dates), groups=frame["symbol"], position=position)
     hit = frame.select(compile_condition(node, over="symbol").fill_null(False).alias("_hit"))["_hit"].to_numpy()

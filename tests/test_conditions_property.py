@@ -24,6 +24,7 @@ from hypothesis import HealthCheck, assume, given, settings
 from hypothesis import strategies as st
 
 from eventstudy.conditions import (
+    CALENDAR,
     Ago,
     And,
     AtLevel,
@@ -97,6 +98,12 @@ def derived_levels(names: Sequence[str]) -> st.SearchStrategy[AtLevel]:
     )
 
 
+calendar_refs = st.builds(
+    lambda name: FeatureRef(CALENDAR, name),
+    st.sampled_from(["month", "weekday", "day_of_month", "quarter", "trading_day_of_month", "trading_days_left_in_month"]),
+)
+
+
 numbers = st.one_of(
     st.builds(Number, st.integers(0, 8).map(float)),
     st.builds(Number, st.sampled_from([0.5, 1.5, 2.5, 0.25])),
@@ -104,9 +111,12 @@ numbers = st.one_of(
 )
 
 
-def values(names: Sequence[str]) -> st.SearchStrategy[Value]:
+def values(names: Sequence[str], calendar: bool = False) -> st.SearchStrategy[Value]:
+    """Random values; ``calendar``: with calendar terms, which ``resolve`` makes (the
+    parser reads ``month`` as a name), so only resolved trees hold them."""
+    leaves = [feature_refs(names), feature_refs(names), derived_refs(names), numbers]
     return st.recursive(
-        st.one_of(feature_refs(names), feature_refs(names), derived_refs(names), numbers),
+        st.one_of(*leaves, *([calendar_refs] * 3 if calendar else [])),
         lambda v: st.one_of(
             st.builds(BinOp, v, st.sampled_from(["+", "-", "*", "/"]), v),
             st.builds(Neg, v),
@@ -116,9 +126,9 @@ def values(names: Sequence[str]) -> st.SearchStrategy[Value]:
     )
 
 
-def leaf_tests(names: Sequence[str]) -> st.SearchStrategy[Node]:
+def leaf_tests(names: Sequence[str], calendar: bool = False) -> st.SearchStrategy[Node]:
     series = st.sampled_from(names)
-    v = values(names)
+    v = values(names, calendar)
     return st.one_of(
         st.builds(AtLevel, series, st.sampled_from(["ath", "atl"])),
         st.builds(AtLevel, series, st.sampled_from(["high", "low"]), st.integers(1, 6)),
@@ -128,9 +138,9 @@ def leaf_tests(names: Sequence[str]) -> st.SearchStrategy[Node]:
     )
 
 
-def conditions(names: Sequence[str]) -> st.SearchStrategy[Node]:
+def conditions(names: Sequence[str], calendar: bool = False) -> st.SearchStrategy[Node]:
     return st.recursive(
-        leaf_tests(names),
+        leaf_tests(names, calendar),
         lambda c: st.one_of(
             st.builds(Not, c),
             st.builds(And, c, c),
@@ -158,7 +168,7 @@ def studies(draw: st.DrawFn) -> tuple[dict[str, str], dict[str, dict[dt.date, fl
         kept = [d for d in days if d not in dropped] or days[:1]
         closes = draw(st.lists(st.integers(1, 6), min_size=len(kept), max_size=len(kept)))
         data[symbol] = {EPOCH + dt.timedelta(days=d): float(c) for d, c in zip(kept, closes)}
-    return series, data, draw(conditions(names))
+    return series, data, draw(conditions(names, calendar=True))
 
 
 # --- the reference ------------------------------------------------------------------
@@ -303,9 +313,25 @@ class Reference:
             self.cache[key] = reference_feature(closes, feature, args)  # type: ignore[arg-type]
         return self.cache[key][row]
 
+    def calendar_value(self, name: str, row: int) -> Opt:
+        """DESIGN's calendar values of the row's date, counted over the study calendar."""
+        day = self.calendar[row]
+        same_month = [d for d in self.calendar if (d.year, d.month) == (day.year, day.month)]
+        if name == "trading_day_of_month":
+            return float(same_month.index(day) + 1)
+        if name == "trading_days_left_in_month":
+            last = self.calendar[-1]
+            if (day.year, day.month) == (last.year, last.month):
+                return None  # the data's last month may not be complete
+            return float(len(same_month) - same_month.index(day) - 1)
+        return float({"month": day.month, "weekday": day.isoweekday(), "day_of_month": day.day,
+                      "quarter": (day.month - 1) // 3 + 1, "year": day.year}[name])
+
     def value(self, node: Value, row: int) -> Opt:
         if isinstance(node, Number):
             return node.value / 100 if node.percent else node.value
+        if isinstance(node, FeatureRef) and node.series == CALENDAR:
+            return self.calendar_value(str(node.feature), row)
         if isinstance(node, FeatureRef) and node.of is not None:
             return self.derived(node.of, node.feature or "close", node.args, row)  # type: ignore[return-value]
         if isinstance(node, FeatureRef):
@@ -411,3 +437,19 @@ def test_print_parse_round_trip(tree: Node) -> None:
 def test_value_round_trip(value: Value) -> None:
     tree = Compare(value, ">=", Number(0))
     assert parse(to_text(tree)) == tree
+
+
+@st.composite
+def calendar_studies(draw: st.DrawFn) -> tuple[dict[str, str], dict[str, dict[dt.date, float]], Node]:
+    """A study whose condition is a calendar test, alone or with another test."""
+    series, data, other = draw(studies())
+    test = Compare(draw(calendar_refs), draw(st.sampled_from(["==", "!=", "<=", ">="])), Number(float(draw(st.integers(0, 22)))))
+    tree = draw(st.sampled_from([test, And(test, other), Or(other, test), Modified(test, "ago", 1)]))
+    return series, data, tree
+
+
+@pytest.mark.slow
+@settings(max_examples=150, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(calendar_studies())
+def test_calendar_terms_match_the_reference(study: tuple[dict[str, str], dict[str, dict[dt.date, float]], Node]) -> None:
+    test_engine_matches_reference.hypothesis.inner_test(study)  # type: ignore[attr-defined]

@@ -16,6 +16,8 @@ from typing import NamedTuple
 import polars as pl
 
 from eventstudy.conditions.ast import (
+    CALENDAR,
+    CALENDAR_VALUES,
     SELF,
     Ago,
     And,
@@ -40,6 +42,8 @@ from eventstudy.conditions.printer import derived_name, to_text
 from eventstudy.features import FeatureRequest
 
 __all__ = [
+    "CALENDAR",
+    "CALENDAR_VALUES",
     "SELF",
     "Ago",
     "And",

@@ -18,6 +18,10 @@ from dataclasses import dataclass, field, fields
 from typing import Literal, Union
 
 __all__ = [
+    "CALENDAR",
+    "CALENDAR_VALUES",
+    "MONTHS",
+    "WEEKDAYS",
     "Ago",
     "And",
     "AtLevel",
@@ -46,6 +50,25 @@ Unit = Literal["day", "week", "month", "year"]
 def _span() -> Span:
     return field(default=(0, 0), compare=False, kw_only=True, repr=False)  # type: ignore[return-value]
 
+
+CALENDAR = "#calendar"
+"""The series name of the calendar's values (``month``, ``weekday``, ...), written bare
+in a condition and computed from each row's date: :data:`CALENDAR_VALUES`."""
+
+CALENDAR_VALUES: dict[str, str] = {
+    "month": "the month, 1 (January) to 12 (December)",
+    "weekday": "the day of the week, 1 (Monday) to 7 (Sunday)",
+    "day_of_month": "the day of the month, 1 to 31",
+    "quarter": "the quarter, 1 to 4",
+    "year": "the year",
+    "trading_day_of_month": "the row's number within its month on the calendar: 1 on the month's first trading day",
+    "trading_days_left_in_month": "trading days after this one in its month: 0 on the month's last trading day "
+    "(unknown in the data's last month, which may not be complete)",
+}
+"""Calendar values a condition may read, and what each is."""
+
+MONTHS = ("january", "february", "march", "april", "may", "june", "july", "august", "september", "october", "november", "december")
+WEEKDAYS = ("monday", "tuesday", "wednesday", "thursday", "friday", "saturday", "sunday")
 
 SELF = "@"
 """The series name of "the current symbol" in a universe study: ``close at 52-week high``

@@ -19,6 +19,8 @@ from dataclasses import replace
 import polars as pl
 
 from eventstudy.conditions.ast import (
+    CALENDAR,
+    CALENDAR_VALUES,
     SELF,
     Ago,
     And,
@@ -86,7 +88,7 @@ def resolve(node: Node, series_names: Collection[str], *, source: str | None = N
             )
         if name not in names:
             raise UnknownNameError(
-                f"unknown series {name!r}{did_you_mean(name, names)}",
+                f"unknown series {name!r}{did_you_mean(name, [*names, *CALENDAR_VALUES])}",
                 hint=f"valid series: {', '.join(sorted(names))}",
                 span=span,
                 source=source,
@@ -111,6 +113,10 @@ def resolve(node: Node, series_names: Collection[str], *, source: str | None = N
         return replace(n, of=of, series=derived_name(of))  # type: ignore[arg-type]
 
     def visit(n: Node | Value) -> Node | Value:
+        if isinstance(n, FeatureRef) and n.series == CALENDAR:
+            return n
+        if isinstance(n, FeatureRef) and n.feature is None and n.series not in names and n.series.lower() in CALENDAR_VALUES:
+            return replace(n, series=CALENDAR, feature=n.series.lower(), feature_span=n.series_span)
         if isinstance(n, (FeatureRef, AtLevel)) and n.of is not None:
             n = expression(n)
             if isinstance(n, AtLevel):
@@ -165,6 +171,8 @@ def required_features(node: Node | Value) -> list[FeatureRequest]:
     """
     seen: dict[FeatureRequest, None] = {}
     for n in walk(node):
+        if isinstance(n, FeatureRef) and n.series == CALENDAR:  # from each row's date, not a feature
+            continue
         if isinstance(n, FeatureRef):
             seen.setdefault(FeatureRequest(n.series, (n.feature or "close").lower(), n.args, n.of))
         elif isinstance(n, AtLevel):
@@ -253,6 +261,23 @@ class _Compiler:
         finally:
             self.row_shaped = False
 
+    def calendar(self, name: str) -> pl.Expr:
+        """A calendar value from the frame's ``date`` (:data:`CALENDAR_VALUES`); the
+        trading-day counts are over the frame's rows (each ``over`` group's own)."""
+        date = pl.col("date")
+        simple = {"month": date.dt.month(), "weekday": date.dt.weekday(), "day_of_month": date.dt.day(),
+                  "quarter": date.dt.quarter(), "year": date.dt.year()}
+        if name in simple:
+            return simple[name].cast(pl.Float64)
+        month = date.dt.year().cast(pl.Int64) * 12 + date.dt.month().cast(pl.Int64)
+        parts = [pl.col(self.over), month] if self.over else [month]
+        number = (pl.int_range(pl.len()).over(parts) + 1).cast(pl.Float64)
+        if name == "trading_day_of_month":
+            return number
+        last_month = month.max().over(self.over) if self.over else month.max()
+        left = pl.len().over(parts).cast(pl.Float64) - number
+        return pl.when(month < last_month).then(left)  # the data's last month may not be complete
+
     def modified(self, x: pl.Expr, kind: str, n: int) -> pl.Expr:
         """``for``: false if any of the last n rows is false, true if all n are true, else
         null (a null row, or rows before the start). ``within``: the mirror image."""
@@ -278,6 +303,8 @@ class _Compiler:
         if isinstance(node, Number):
             number = pl.lit(node.amount, dtype=pl.Float64)
             return pl.repeat(number, pl.len()) if self.row_shaped else number
+        if isinstance(node, FeatureRef) and node.series == CALENDAR:
+            return self.calendar(str(node.feature))
         if isinstance(node, FeatureRef):
             name = column_name(node.series, node.feature or "close", node.args)
             return pl.col(name).cast(pl.Float64)

@@ -8,6 +8,7 @@
     not        := "not" not | primary
     primary    := ("(" condition ")" | test | "first" primary "in" N days) modifier*
     test       := SERIES "at" level | value "at" level | value compare value | value "crosses" ("above"|"below") value
+                | value "is" ["not"] (N | MONTH | WEEKDAY)
     modifier   := ("for" | "within") N days | N days "ago"
     days       := "days" | "day"
     level      := "ATH" | "ATL" | N ["-"] ("day"|"week"|"month"|"year")["s"] ("high" | "low")
@@ -32,7 +33,7 @@ the test (``SPX at ATH 5 days ago``, ``(SPX < SPX sma(200)) 5 days ago``).
 
 Series and feature names are not checked here (see :func:`~eventstudy.conditions.resolve`);
 keywords (``and``, ``or``, ``not``, ``at``, ``crosses``, ``above``, ``below``, ``for``,
-``within``, ``ago``, ``first``, ``in``) cannot be series or feature names.
+``within``, ``ago``, ``first``, ``in``, ``is``) cannot be series or feature names.
 """
 
 from __future__ import annotations
@@ -42,7 +43,9 @@ from typing import NoReturn
 
 from eventstudy.conditions.ast import (
     _NODE_TYPES,
+    MONTHS,
     SELF,
+    WEEKDAYS,
     Ago,
     And,
     AtLevel,
@@ -61,7 +64,7 @@ from eventstudy.conditions.ast import (
 )
 from eventstudy.conditions.printer import derived_name
 from eventstudy.conditions.tokens import KEYWORDS, UNITS, Token, TokenType, tokenize, window_days
-from eventstudy.errors import ConditionSyntaxError
+from eventstudy.errors import ConditionSyntaxError, did_you_mean
 
 __all__ = ["parse", "window_days"]
 
@@ -336,10 +339,41 @@ class _Parser:
         return self.finish_test(self.parse_value())
 
     def starts_comparison(self) -> bool:
-        return self.tok.type is TokenType.COMPARE or self.word(self.tok) in ("crosses", "at")
+        return self.tok.type is TokenType.COMPARE or self.word(self.tok) in ("crosses", "at", "is")
+
+    def finish_is(self, left: Value) -> Node:
+        """``month is December``, ``weekday is not Friday``, ``quarter is 4``: equality with a
+        number or a month or weekday name (for ``month`` / ``weekday``)."""
+        self.advance()  # "is"
+        op = "=="
+        if self.word(self.tok) == "not":
+            self.advance()
+            op = "!="
+        token = self.tok
+        subject = left.series.lower() if isinstance(left, FeatureRef) and left.feature is None and left.of is None else None
+        names = {"month": MONTHS, "weekday": WEEKDAYS}.get(subject or "")
+        if token.type is TokenType.NUMBER:
+            right = Number(float(self.whole_number(token, "a calendar value")), span=token.span)
+        elif token.type is TokenType.WORD and names is not None:
+            word = token.text.lower()
+            matches = [i for i, name in enumerate(names) if name == word or (len(word) >= 3 and name.startswith(word))]
+            if len(matches) != 1:
+                self.error(
+                    f"{token.text!r} is not a {subject} name{did_you_mean(word, names)}",
+                    token.span,
+                    hint=f"write one of {', '.join(n.capitalize() for n in names)}, or a number",
+                )
+            right = Number(float(matches[0] + 1), span=token.span)
+        else:
+            what = "a number" if names is None else f"a {subject} name or a number"
+            self.unexpected(f"{what} after 'is'", hint="'month is December', 'weekday is Friday', 'quarter is 4'")
+        self.advance()
+        return Compare(left, op, right, span=(left.span[0], token.end))  # type: ignore[arg-type]
 
     def finish_test(self, left: Value) -> Node:
         token = self.tok
+        if self.word(token) == "is":
+            return self.finish_is(left)
         if self.word(token) == "at":  # `NDX / SPX at 52-week high`: the level of an expression
             self.advance()
             if isinstance(left, FeatureRef) and left.feature is None and left.of is None:

@@ -10,6 +10,7 @@ from __future__ import annotations
 from decimal import Decimal
 
 from eventstudy.conditions.ast import (
+    CALENDAR,
     SELF,
     Ago,
     And,
@@ -126,6 +127,8 @@ def _value(node: Value) -> str:
     if isinstance(node, Number):
         return _number(node.value) + ("%" if node.percent else "")
     if isinstance(node, FeatureRef):
+        if node.series == CALENDAR:
+            return str(node.feature)
         if node.feature is None:
             return "close" if node.series == SELF else node.series
         args = f"({','.join(str(a) for a in node.args)})" if node.args else ""

@@ -1,0 +1,53 @@
+"""The calendar in conditions (issue 14): ``month is December``, ``weekday is Friday``,
+the first and last trading day of the month, on the real data and in a universe."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import polars as pl
+
+import eventstudy
+from eventstudy.conditions import compile_condition, parse, required_features, resolve, to_text
+from eventstudy.data import load_prices
+from eventstudy.timeline import build_timeline
+
+
+def events_of(shared_data: Path, text: str) -> pl.DataFrame:
+    prices = load_prices(shared_data, ["SPX"]).frame
+    node = resolve(parse(text), ["SPX"], source=text)
+    timeline = build_timeline(prices, {"SPX": "SPX"}, required_features(node))
+    return timeline.filter(compile_condition(node).fill_null(False))
+
+
+def test_month_and_weekday_names(shared_data: Path) -> None:
+    december = events_of(shared_data, "SPX at ATH and month is December")
+    assert december.height > 20 and (december["date"].dt.month() == 12).all()
+    every = events_of(shared_data, "SPX at ATH")
+    assert december.height == every.filter(pl.col("date").dt.month() == 12).height
+    fridays = events_of(shared_data, "weekday is Fri and quarter is not 4")
+    assert (fridays["date"].dt.weekday() == 5).all() and (fridays["date"].dt.quarter() != 4).all()
+    assert to_text(resolve(parse("month is dec"), ["SPX"])) == "month == 12"
+
+
+def test_first_and_last_trading_day_of_the_month(shared_data: Path) -> None:
+    dates = load_prices(shared_data, ["SPX"]).frame.select("date")
+    by_month = dates.group_by(pl.col("date").dt.year().alias("y"), pl.col("date").dt.month().alias("m"))
+    firsts = by_month.agg(pl.col("date").min())["date"].sort()
+    lasts = by_month.agg(pl.col("date").max())["date"].sort()
+    assert events_of(shared_data, "trading_day_of_month == 1")["date"].equals(firsts)
+    got = events_of(shared_data, "trading_days_left_in_month == 0")["date"]
+    assert got.equals(lasts[:-1])  # the data's last month may not be complete: unknown there
+
+
+def test_a_universe_reads_the_calendar_of_each_stocks_rows(shared_data: Path, tmp_path: Path) -> None:
+    config = tmp_path / "u.yaml"
+    config.write_text(
+        "name: january highs\nseries: {SPX: SPX}\nuniverse: {data_file: panel_sp500_stocks.csv}\n"
+        "when: close at 52-week high and month is January and trading_day_of_month <= 5\n"
+        "evaluate:\n  - forward_returns: {horizons: [1m]}\nstatistics: {placebos: 100, seed: 1}\n",
+        encoding="utf-8",
+    )
+    result = eventstudy.run(config, data_dir=shared_data)
+    dates = result.events["date"]
+    assert result.events.height > 50 and (dates.dt.month() == 1).all() and (dates.dt.day() <= 12).all()
