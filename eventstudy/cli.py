@@ -313,6 +313,10 @@ def _validate(args: argparse.Namespace) -> int:
         loaded = load_prices_any(list(study.series.values()), data_dir=directory, provider=study.data.provider)
         data = f"{', '.join(study.series)} read from {directory}" + (f" ({'; '.join(loaded.notes)})" if loaded.notes else "")
     print(f"{args.study}: ok: {study.name!r}\n  condition: {condition}\n  evaluators: {evaluators}\n  data: {data}")
+    from eventstudy.conditions.ranges import range_warnings
+
+    for warning in range_warnings(resolve(parse(study.when), list(study.series), universe=study.universe is not None)):
+        print(f"  {warning}")
     return 0
 
 

@@ -28,7 +28,8 @@ from statistics import NormalDist
 import numpy as np
 import polars as pl
 
-from eventstudy.conditions import SELF, AtLevel, FeatureRef, compile_condition, parse, required_features, resolve, to_text, walk
+from eventstudy.conditions import SELF, AtLevel, FeatureRef, Node, compile_condition, parse, required_features, resolve, to_text, walk
+from eventstudy.conditions.ranges import and_terms, range_warnings
 from eventstudy.config import StatisticsSpec, Study
 from eventstudy.errors import ConfigError, DataError
 from eventstudy.evaluators import OUTCOME_SCHEMA
@@ -75,6 +76,11 @@ def evaluate(
     kept = raw.filter("kept")
     notes.append(_declustering_note(panel, study, raw, window))
 
+    node = resolve(parse(study.when), list(study.series), universe=panel.kind == "universe")
+    notes += range_warnings(node)
+    if raw.is_empty() and panel.kind == "timeline" and panel.frame is not None:
+        notes += _why_no_events(node, panel.frame, window)
+
     outcomes = kept_outcomes(panel, kept, study)
     moments = _baseline(panel, window)
     summary = _summary(panel, outcomes, moments, statistics.ci, study)
@@ -84,7 +90,7 @@ def evaluate(
     universe = panel.kind == "universe"
     result = StudyResult(
         study=study,
-        condition=to_text(resolve(parse(study.when), list(study.series), universe=universe)),
+        condition=to_text(node),
         data_dir=panel.directory,
         start=start,
         end=end,
@@ -303,6 +309,17 @@ def instance_table(
     measure_units = panel.measures.units
     units.update(dict(zip(order, (measure_units.get(m, "fraction") for m in cells["measure"].to_list()))))
     return table, units, pending
+
+
+def _why_no_events(node: Node, timeline: pl.DataFrame, window: np.ndarray) -> list[str]:
+    """For a condition of several 'and' terms that found nothing: on how many days of the
+    window each term holds alone (the one that never does, or the pair that never meet)."""
+    terms = and_terms(node)
+    if len(terms) < 2:
+        return []
+    held = timeline.select(compile_condition(t).fill_null(False).alias(f"t{i}") for i, t in enumerate(terms)).filter(pl.Series(window))
+    counts = ", ".join(f"'{to_text(t)}' on {int(held[f't{i}'].sum()):,}" for i, t in enumerate(terms))
+    return [f"no events: alone, the condition's terms hold on these days of the window: {counts}; never all on one day"]
 
 
 def describe_outcomes(kept: int, outcomes: pl.DataFrame, notes: list[str]) -> None:

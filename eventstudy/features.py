@@ -75,6 +75,10 @@ class Feature:
         ``ema``, ``rsi``), and rolling sums (``sma``, ``volatility``), whose running
         totals carry rounding from earlier rows, so the last bits would depend on which
         symbols share a block.
+    bounds
+        The smallest and largest value the feature can take (None: unbounded), so a
+        comparison that can never hold (``drawdown >= 10`` without ``%``, ``rsi(14) >
+        100``) is a warning, not a silent "no events" (:mod:`eventstudy.conditions.ranges`).
     """
 
     name: str
@@ -85,6 +89,7 @@ class Feature:
     minimum: int = 1
     unit: FeatureUnit = "price"
     lookback: Callable[..., int] | None = None
+    bounds: tuple[float | None, float | None] = (None, None)
 
     @property
     def signature(self) -> str:
@@ -122,6 +127,7 @@ def feature(
     minimum: int = 1,
     unit: FeatureUnit | None = None,
     lookback: Callable[..., int] | None = None,
+    bounds: tuple[float | None, float | None] = (None, None),
 ) -> Callable[[Callable[..., pl.Expr]], Callable[..., pl.Expr]]:
     """Register a build function as feature ``name`` (a name already taken is refused).
 
@@ -134,7 +140,7 @@ def feature(
 
     def decorate(build: Callable[..., pl.Expr]) -> Callable[..., pl.Expr]:
         shown = unit or ("flag" if kind == "flag" else "price")
-        FEATURES.add(name, Feature(name.lower(), tuple(params), description, kind, build, minimum, shown, lookback))
+        FEATURES.add(name, Feature(name.lower(), tuple(params), description, kind, build, minimum, shown, lookback, bounds))
         return build
 
     return decorate
@@ -290,48 +296,48 @@ def _wilder(x: pl.Expr, n: int) -> pl.Expr:
 
 # --- features as values ------------------------------------------------------------
 
-@feature("close", description="closing price", lookback=lambda: 0)
+@feature("close", description="closing price", lookback=lambda: 0, bounds=(0.0, None))
 def _close(close: pl.Expr) -> pl.Expr:
     return close
 
 
-@feature("ath", description="all-time high: the running max of closes, today included")
+@feature("ath", description="all-time high: the running max of closes, today included", bounds=(0.0, None))
 def _ath(close: pl.Expr) -> pl.Expr:
     return close.cum_max()
 
 
-@feature("drawdown", description="fraction below the all-time high: 1 - close / ath", unit="share")
+@feature("drawdown", description="fraction below the all-time high: 1 - close / ath", unit="share", bounds=(0.0, 1.0))
 def _drawdown(close: pl.Expr) -> pl.Expr:
     return 1.0 - close / close.cum_max()
 
 
-@feature("high", params=("n",), description="highest close of the last n days, today included", lookback=lambda n: n - 1)
+@feature("high", params=("n",), description="highest close of the last n days, today included", lookback=lambda n: n - 1, bounds=(0.0, None))
 def _high(close: pl.Expr, n: int) -> pl.Expr:
     return close.rolling_max(n)
 
 
-@feature("low", params=("n",), description="lowest close of the last n days, today included", lookback=lambda n: n - 1)
+@feature("low", params=("n",), description="lowest close of the last n days, today included", lookback=lambda n: n - 1, bounds=(0.0, None))
 def _low(close: pl.Expr, n: int) -> pl.Expr:
     return close.rolling_min(n)
 
 
-@feature("return", params=("n",), description="simple return over n trading days", unit="fraction", lookback=lambda n: n)
+@feature("return", params=("n",), description="simple return over n trading days", unit="fraction", lookback=lambda n: n, bounds=(-1.0, None))
 def _return(close: pl.Expr, n: int) -> pl.Expr:
     return close / close.shift(n) - 1.0
 
 
-@feature("sma", params=("n",), description="simple moving average of the last n closes")
+@feature("sma", params=("n",), description="simple moving average of the last n closes", bounds=(0.0, None))
 def _sma(close: pl.Expr, n: int) -> pl.Expr:
     return close.rolling_mean(n)
 
 
-@feature("ema", params=("n",), description="exponential moving average, alpha = 2 / (n + 1)")
+@feature("ema", params=("n",), description="exponential moving average, alpha = 2 / (n + 1)", bounds=(0.0, None))
 def _ema(close: pl.Expr, n: int) -> pl.Expr:
     # Seeded by the first close (adjust=False); null until n closes are available.
     return close.ewm_mean(alpha=2.0 / (n + 1), adjust=False, min_samples=n)
 
 
-@feature("rsi", params=("n",), description="relative strength index with Wilder's smoothing", unit="number")
+@feature("rsi", params=("n",), description="relative strength index with Wilder's smoothing", unit="number", bounds=(0.0, 100.0))
 def _rsi(close: pl.Expr, n: int) -> pl.Expr:
     change = close.diff()
     gain = _wilder(change.clip(lower_bound=0.0), n)
@@ -345,12 +351,13 @@ def _rsi(close: pl.Expr, n: int) -> pl.Expr:
     description="annualized sample stdev of the last n daily log returns",
     minimum=2,
     unit="share",
+    bounds=(0.0, None),
 )
 def _volatility(close: pl.Expr, n: int) -> pl.Expr:
     return (close / close.shift(1)).log().rolling_std(n, ddof=1) * math.sqrt(252)
 
 
-@feature("days_since_ath", description="trading days since the last close at the all-time high", unit="count")
+@feature("days_since_ath", description="trading days since the last close at the all-time high", unit="count", bounds=(0.0, None))
 def _days_since_ath(close: pl.Expr) -> pl.Expr:
     # A day is an ATH day when its close equals the running max (ties count). The first
     # day of a series is one (close[0] == ath(0)), so this is never null.

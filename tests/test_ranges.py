@@ -1,0 +1,61 @@
+"""Conditions that can never hold, or always hold, are warnings, and a run with no events
+says on how many days each 'and' term holds alone (issue 14)."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+
+import eventstudy
+from eventstudy.cli import main
+from eventstudy.conditions import parse, resolve
+from eventstudy.conditions.ranges import range_warnings
+
+CONFIG = Path(__file__).resolve().parents[1] / "configs" / "spx_rut.yaml"
+
+
+def warnings_of(text: str) -> list[str]:
+    return range_warnings(resolve(parse(text), ["SPX", "RUT"]))
+
+
+@pytest.mark.parametrize(
+    ("condition", "expected"),
+    [
+        ("SPX at ATH and RUT drawdown >= 10", "'RUT drawdown >= 10' can never hold: RUT drawdown is always between 0% and 100% (a fraction: did you mean 10%?)"),
+        ("SPX rsi(14) > 100", "'SPX rsi(14) > 100' can never hold: SPX rsi(14) is always between 0 and 100"),
+        ("100 < SPX rsi(14)", "'100 < SPX rsi(14)' can never hold"),
+        ("month == 13", "'month == 13' can never hold: month is always between 1 and 12"),
+        ("SPX return(5) < -150%", "can never hold: SPX return(5) is always at least -100%"),
+        ("RUT drawdown >= 0", "'RUT drawdown >= 0' holds on every day where RUT drawdown is known"),
+        ("SPX < -1", "'SPX < -1' can never hold: SPX is always at least 0"),
+    ],
+)
+def test_a_comparison_the_range_decides_is_a_warning(condition: str, expected: str) -> None:
+    found = warnings_of(condition)
+    assert len(found) == 1 and expected in found[0]
+
+
+@pytest.mark.parametrize("condition", ["RUT drawdown >= 10%", "SPX rsi(14) < 30", "month is December", "SPX > 4000", "(SPX / RUT) drawdown > 2"])
+def test_a_comparison_that_can_hold_is_not(condition: str) -> None:
+    assert warnings_of(condition) == []
+
+
+def test_the_run_and_validate_say_it(shared_data: Path, capsys) -> None:
+    result = eventstudy.run(CONFIG, data_dir=shared_data, when="SPX at ATH and RUT drawdown >= 10", placebos=0)
+    assert result.events.height == 0
+    assert any("did you mean 10%?" in note for note in result.notes)
+    assert any("'RUT drawdown >= 10' on 0" in note for note in result.notes)
+
+
+def test_no_events_names_the_terms_that_never_meet(shared_data: Path) -> None:
+    result = eventstudy.run(CONFIG, data_dir=shared_data, when="SPX at ATH and SPX days_since_ath > 252", placebos=0)
+    note = next(n for n in result.notes if "alone, the condition's terms hold" in n)
+    assert "'SPX at ATH' on " in note and "'SPX days_since_ath > 252' on " in note and "never all on one day" in note
+
+
+def test_validate_prints_the_warning(tmp_path: Path, capsys) -> None:
+    study = tmp_path / "s.yaml"
+    study.write_text(CONFIG.read_text(encoding="utf-8").replace("RUT drawdown >= 10%", "RUT drawdown >= 10"), encoding="utf-8")
+    assert main(["validate", str(study)]) == 0
+    assert "warning: 'RUT drawdown >= 10' can never hold" in capsys.readouterr().out
