@@ -39,6 +39,7 @@ from eventstudy.config import Study
 from eventstudy.data import read_long_block
 from eventstudy.evaluators import EvaluationContext, PanelBlock, build_evaluators
 from eventstudy.features import column_name, compute_features, feature_key
+from eventstudy.own_events import with_event_columns
 
 __all__ = ["BlockResult", "BlockShared", "CellKey", "Hits", "block_rows", "run_block", "series_closes"]
 
@@ -136,6 +137,7 @@ def run_block(shared: BlockShared, symbols: list[str], prices: pl.DataFrame | No
     if shared.market is not None:
         market_columns = [c for c in shared.market.columns if c != "date"]
         frame = frame.with_columns(shared.market.select(market_columns)[day])
+    frame = with_event_columns(frame, study.event_sets, group="symbol")  # each stock's own event days
     n_days = shared.days.size
     flat = (symbol_index if everywhere else symbol_index[aligned]) * n_days + day
     first_row = np.concatenate([[True], flat[1:] // n_days != flat[:-1] // n_days]) if flat.size else np.zeros(0, dtype=bool)

@@ -22,7 +22,7 @@ import yaml
 from pydantic import BaseModel, ConfigDict, Field, PrivateAttr, ValidationError, field_validator, model_validator
 from pydantic_core import PydanticCustomError
 
-from eventstudy.conditions import parse, resolve
+from eventstudy.conditions import Node, OnEvents, parse, resolve, walk
 from eventstudy.errors import ConfigError, EventStudyError, Location, UnknownNameError, did_you_mean
 from eventstudy.evaluators import EVALUATORS, UNIVERSE, Evaluator, EvaluatorSpec
 from eventstudy.inference.samplers import SAMPLERS
@@ -207,6 +207,12 @@ class UniverseSpec(_Model):
         return self
 
 
+class EventsSpec(_Model):
+    """A file of your own events (see :mod:`eventstudy.own_events`)."""
+
+    file: str = Field(description="CSV or Parquet with a date column (and a symbol column for symbol,date pairs); relative to the study file")
+
+
 class SweepAxisSpec(_Model):
     """One grid axis of a sweep: ``{name: gap, values: [10, 21cd, 42]}``."""
 
@@ -275,8 +281,12 @@ class Study(_Model):
         default_factory=list, description="installed modules to import first; they register features or evaluators"
     )
     sweep: list[SweepAxisSpec] = Field(default_factory=list, description="grid axes for 'eventstudy sweep'")
+    events: dict[str, EventsSpec] = Field(
+        default_factory=dict, description="your own events by name, used as 'on NAME' in conditions: a file, or {file: ...}"
+    )
 
     _source: SourceMap | None = PrivateAttr(None)
+    _event_sets: dict[str, Any] = PrivateAttr(default_factory=dict)
     _path: Path | None = PrivateAttr(None)
     _evaluators: list[EvaluatorSpec] = PrivateAttr(default_factory=list)
     _raw: dict[str, Any] | None = PrivateAttr(None)
@@ -287,6 +297,18 @@ class Study(_Model):
         if self._raw is None:
             raise ConfigError("this study was not loaded from YAML, so it cannot be varied (use parse_study)")
         return copy.deepcopy(self._raw)
+
+    @property
+    def event_sets(self) -> dict[str, Any]:
+        """The ``events:`` files, read and checked (name -> :class:`eventstudy.own_events.EventSet`)."""
+        return self._event_sets
+
+    @field_validator("events", mode="before")
+    @classmethod
+    def _events(cls, value: Any) -> Any:
+        if isinstance(value, dict):  # a bare file name is {file: name}
+            return {k: {"file": v} if isinstance(v, str) else v for k, v in value.items()}
+        return value
 
     @property
     def source(self) -> SourceMap:
@@ -392,6 +414,40 @@ def parse_study(text: str, *, path: str | Path | None = None) -> Study:
     return study
 
 
+def _load_event_sets(study: Study, source: SourceMap) -> dict[str, Any]:
+    """Read every ``events:`` file now, so ``validate`` finds a bad one."""
+    from eventstudy.own_events import load_event_set
+
+    sets = {}
+    for name, spec in study.events.items():
+        try:
+            found = load_event_set(name, spec.file, study.path)
+        except EventStudyError as exc:
+            if exc.location is None or exc.location.path is None:
+                exc.location = source.location(("events", name))
+            raise
+        if found.pairs and study.universe is None:
+            raise ConfigError(
+                f"events {name!r}: {found.path.name!r} has symbol,date pairs, which name the stocks of a universe",
+                location=source.location(("events", name)),
+                hint="a study of named series takes a file of dates only (drop the symbol column)",
+            )
+        sets[name] = found
+    return sets
+
+
+def _check_event_names(node: Node, study: Study) -> None:
+    """Every ``on NAME`` names a set under ``events:``."""
+    for n in walk(node):
+        if isinstance(n, OnEvents) and n.name not in study.events:
+            declared = list(study.events)
+            raise UnknownNameError(
+                f"unknown events {n.name!r}{did_you_mean(n.name, declared)}",
+                hint=f"declared under 'events:': {', '.join(declared)}" if declared else "declare the file under 'events:', e.g. events: {fomc: fomc.csv}",
+                span=(n.span[1] - len(n.name), n.span[1]),
+            )
+
+
 def _refuse_duplicate_keys(root: yaml.Node, source: SourceMap) -> None:
     """A key written twice in one mapping is an error at the second (YAML would keep the
     last one silently: ``when:`` twice, ``SPX:`` twice under ``series``)."""
@@ -423,15 +479,17 @@ def _check_semantics(study: Study, source: SourceMap) -> None:
     load_plugins(study.plugins, source)
     if not study.series and study.universe is None:
         raise ConfigError("'series' must name at least one series (or the study needs a 'universe')", location=source.location(("series",)))
+    study._event_sets = _load_event_sets(study, source)
     try:
-        resolve(parse(study.when), list(study.series), universe=study.universe is not None)
+        node = resolve(parse(study.when), list(study.series), universe=study.universe is not None)
+        _check_event_names(node, study)
     except EventStudyError as exc:
         raise source.anchor_in_scalar(exc, ("when",)) from None
     study._evaluators = resolve_evaluators(study, source)
     base = study.statistics.baseline
     if base is not None:
         try:
-            resolve(parse(base.when), list(study.series), universe=study.universe is not None)
+            _check_event_names(resolve(parse(base.when), list(study.series), universe=study.universe is not None), study)
         except EventStudyError as exc:
             raise source.anchor_in_scalar(exc, ("statistics", "baseline", "when")) from None
     null = study.statistics.null

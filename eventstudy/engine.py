@@ -30,6 +30,7 @@ import polars as pl
 
 from eventstudy.conditions import SELF, AtLevel, FeatureRef, Node, compile_condition, parse, required_features, resolve, to_text, walk
 from eventstudy.conditions.ranges import and_terms, range_warnings
+from eventstudy.own_events import describe as describe_event_sets
 from eventstudy.config import StatisticsSpec, Study
 from eventstudy.errors import ConfigError, DataError
 from eventstudy.evaluators import OUTCOME_SCHEMA
@@ -77,7 +78,7 @@ def evaluate(
     notes.append(_declustering_note(panel, study, raw, window))
 
     node = resolve(parse(study.when), list(study.series), universe=panel.kind == "universe")
-    notes += range_warnings(node)
+    notes += range_warnings(node) + describe_event_sets(study.event_sets, panel.days)
     if raw.is_empty() and panel.kind == "timeline" and panel.frame is not None:
         notes += _why_no_events(node, panel.frame, window)
 

@@ -41,6 +41,7 @@ from eventstudy.errors import DataError
 from eventstudy.evaluators import Evaluator, PanelBlock, build_evaluators
 from eventstudy.features import column_name, compute_features, feature_key
 from eventstudy.inference.resample import optimal_block_length, rebuild_prices
+from eventstudy.own_events import with_event_columns
 from eventstudy.panel import ConditionHits, Panel, empty_cells
 from eventstudy.result import Measures
 
@@ -125,6 +126,7 @@ def history_panel(source: HistorySource, study: Study, indices: np.ndarray, eval
             columns[column_name(name, feat, args)] = found[feature_key(feat, args)]
     # the histories keep the real calendar: calendar terms (month, weekday, ...) read its dates
     frame = pl.DataFrame([pl.Series("symbol", history), dates.alias("date"), *(s.alias(k) for k, s in columns.items())])
+    frame = with_event_columns(frame, study.event_sets, group="symbol")  # your own events: on the same real dates
     if any(is_derived(r) for r in requests):
         frame = add_derived(frame, requests, dates=pl.Series("date", dates), groups=frame["symbol"], position=position)
     hit = frame.select(compile_condition(node, over="symbol").fill_null(False).alias("_hit"))["_hit"].to_numpy()

@@ -33,6 +33,7 @@ from eventstudy.evaluators.path import Path as PathEvaluator
 from eventstudy.executor import Executor
 from eventstudy.features import FEATURES, FeatureRequest, column_name
 from eventstudy.frames import prices_from_frames
+from eventstudy.own_events import with_event_columns
 from eventstudy.panel import ConditionHits, HitsFinder, Panel
 from eventstudy.quality import quick_check
 from eventstudy.result import Measures, StudyResult
@@ -195,6 +196,7 @@ def prepare(
     timeline = build_timeline(
         prices, study.series, list(dict.fromkeys(requests)), align=study.data.align, max_stale=study.data.max_stale
     )
+    timeline = with_event_columns(timeline, study.event_sets)
     if timeline.is_empty():
         raise DataError(
             f"the series {', '.join(study.series)} have no date in common",

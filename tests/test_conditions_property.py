@@ -17,7 +17,9 @@ import datetime as dt
 import math
 import statistics
 from collections.abc import Callable, Sequence
+from pathlib import Path
 
+import numpy as np
 import polars as pl
 import pytest
 from hypothesis import HealthCheck, assume, given, settings
@@ -38,6 +40,7 @@ from eventstudy.conditions import (
     Node,
     Not,
     Number,
+    OnEvents,
     Or,
     Value,
     compile_condition,
@@ -47,6 +50,7 @@ from eventstudy.conditions import (
     resolve,
     to_text,
 )
+from eventstudy.own_events import EventSet, with_event_columns
 from eventstudy.timeline import build_timeline
 
 Opt = float | None
@@ -126,10 +130,14 @@ def values(names: Sequence[str], calendar: bool = False) -> st.SearchStrategy[Va
     )
 
 
+EVENT_SETS = ["ev"]
+
+
 def leaf_tests(names: Sequence[str], calendar: bool = False) -> st.SearchStrategy[Node]:
     series = st.sampled_from(names)
     v = values(names, calendar)
     return st.one_of(
+        st.builds(OnEvents, st.sampled_from(EVENT_SETS)),
         st.builds(AtLevel, series, st.sampled_from(["ath", "atl"])),
         st.builds(AtLevel, series, st.sampled_from(["high", "low"]), st.integers(1, 6)),
         derived_levels(names),
@@ -169,6 +177,11 @@ def studies(draw: st.DrawFn) -> tuple[dict[str, str], dict[str, dict[dt.date, fl
         closes = draw(st.lists(st.integers(1, 6), min_size=len(kept), max_size=len(kept)))
         data[symbol] = {EPOCH + dt.timedelta(days=d): float(c) for d, c in zip(kept, closes)}
     return series, data, draw(conditions(names, calendar=True))
+
+
+def event_days(draw: st.DrawFn) -> list[dt.date]:
+    """Own event dates: any days of the test period, traded or not."""
+    return [EPOCH + dt.timedelta(days=d) for d in draw(st.sets(st.integers(-3, 105), max_size=12))]
 
 
 # --- the reference ------------------------------------------------------------------
@@ -288,8 +301,8 @@ COMPARE = {
 class Reference:
     """Evaluates a tree row by row on the aligned calendar."""
 
-    def __init__(self, series: dict[str, str], data: dict[str, dict[dt.date, float]]) -> None:
-        self.series, self.data = series, data
+    def __init__(self, series: dict[str, str], data: dict[str, dict[dt.date, float]], events: Sequence[dt.date] = ()) -> None:
+        self.series, self.data, self.events = series, data, sorted(events)
         self.calendar = sorted(set.intersection(*(set(data[s]) for s in series.values())))
         self.cache: dict[tuple[str, str, tuple[int, ...]], list] = {}
 
@@ -371,6 +384,10 @@ class Reference:
             return k_and(self.test(node.left, row), self.test(node.right, row))
         if isinstance(node, Not):
             return k_not(self.test(node.operand, row))
+        if isinstance(node, OnEvents):  # an event in (previous row's date, this row's]; the first row: that date only
+            today = self.calendar[row]
+            since = self.calendar[row - 1] if row > 0 else today - dt.timedelta(days=1)
+            return any(since < e <= today for e in self.events)
         if isinstance(node, AtLevel):
             args = () if node.n is None else (node.n,)
             if node.of is not None:
@@ -408,8 +425,13 @@ def price_frame(data: dict[str, dict[dt.date, float]]) -> pl.DataFrame:
 @settings(max_examples=250, deadline=None, suppress_health_check=[HealthCheck.too_slow])
 @given(studies())
 def test_engine_matches_reference(study: tuple[dict[str, str], dict[str, dict[dt.date, float]], Node]) -> None:
+    check_against_reference(study, [EPOCH + dt.timedelta(days=d) for d in (2, 9, 10, 31, 47)])
+
+
+def check_against_reference(study: tuple[dict[str, str], dict[str, dict[dt.date, float]], Node], events: list[dt.date]) -> None:
+    """The engine's verdict on every date equals the reference's (own events: ``events``)."""
     series, data, tree = study
-    reference = Reference(series, data)
+    reference = Reference(series, data, events)
     try:
         expected = [reference.test(tree, row) is True for row in range(len(reference.calendar))]
     except Ambiguous:
@@ -419,6 +441,8 @@ def test_engine_matches_reference(study: tuple[dict[str, str], dict[str, dict[dt
     node = resolve(parse(text), list(series), source=text)
     assert node == tree
     timeline = build_timeline(price_frame(data), series, required_features(node))
+    days = np.array(sorted({(e - dt.date(1970, 1, 1)).days for e in events}), dtype=np.int64)
+    timeline = with_event_columns(timeline, {"ev": EventSet("ev", Path("ev.csv"), days)})
     assert timeline["date"].to_list() == reference.calendar
     got = timeline.select(compile_condition(node).fill_null(False)).to_series().to_list()
     assert got == expected, text
@@ -452,4 +476,21 @@ def calendar_studies(draw: st.DrawFn) -> tuple[dict[str, str], dict[str, dict[dt
 @settings(max_examples=150, deadline=None, suppress_health_check=[HealthCheck.too_slow])
 @given(calendar_studies())
 def test_calendar_terms_match_the_reference(study: tuple[dict[str, str], dict[str, dict[dt.date, float]], Node]) -> None:
-    test_engine_matches_reference.hypothesis.inner_test(study)  # type: ignore[attr-defined]
+    check_against_reference(study, [])
+
+
+@st.composite
+def event_studies(draw: st.DrawFn) -> tuple[tuple[dict[str, str], dict[str, dict[dt.date, float]], Node], list[dt.date]]:
+    """A study whose condition reads its own events, with random event dates."""
+    series, data, other = draw(studies())
+    on = OnEvents("ev")
+    tree = draw(st.sampled_from([on, And(on, other), Or(other, on), Modified(on, "within", 3), First(on, 4), Modified(on, "ago", 2)]))
+    return (series, data, tree), event_days(draw)
+
+
+@pytest.mark.slow
+@settings(max_examples=150, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(event_studies())
+def test_own_events_match_the_reference(case) -> None:
+    study, events = case
+    check_against_reference(study, events)

@@ -7,7 +7,7 @@ equal, which is what the round-trip tests need.
 
 Booleans: :class:`Or`, :class:`And`, :class:`Not`, :class:`Modified` (``for``/``within``/
 ``ago``), :class:`First` (``first ... in N days``).
-Tests: :class:`AtLevel`, :class:`Compare`, :class:`Crosses`.
+Tests: :class:`AtLevel`, :class:`Compare`, :class:`Crosses`, :class:`OnEvents`.
 Values: :class:`BinOp`, :class:`Neg`, :class:`Number`, :class:`FeatureRef`, :class:`Ago`.
 """
 
@@ -35,6 +35,7 @@ __all__ = [
     "Node",
     "Not",
     "Number",
+    "OnEvents",
     "Or",
     "Value",
     "walk",
@@ -155,6 +156,15 @@ class AtLevel:
 
 
 @dataclass(frozen=True)
+class OnEvents:
+    """``on NAME``: the day is one of the study's own events ``NAME`` (``events:``; a day
+    that does not trade moves the event to the next one that does)."""
+
+    name: str
+    span: Span = _span()
+
+
+@dataclass(frozen=True)
 class Compare:
     """``left op right``."""
 
@@ -222,9 +232,9 @@ class Or:
 
 
 Value = Union[Number, FeatureRef, Neg, BinOp, Ago]
-Node = Union[Or, And, Not, Modified, First, AtLevel, Compare, Crosses]
+Node = Union[Or, And, Not, Modified, First, AtLevel, Compare, Crosses, OnEvents]
 
-_NODE_TYPES = (Number, FeatureRef, Neg, BinOp, Ago, AtLevel, Compare, Crosses, Modified, First, Not, And, Or)
+_NODE_TYPES = (Number, FeatureRef, Neg, BinOp, Ago, AtLevel, Compare, Crosses, OnEvents, Modified, First, Not, And, Or)
 
 
 def walk(node: Node | Value) -> Iterator[Node | Value]:

@@ -35,6 +35,7 @@ from eventstudy.conditions.ast import (
     Node,
     Not,
     Number,
+    OnEvents,
     Or,
     Value,
     walk,
@@ -145,7 +146,7 @@ def resolve(node: Node, series_names: Collection[str], *, source: str | None = N
         if isinstance(n, AtLevel):
             series(n.series, n.series_span)
             return n
-        if isinstance(n, Number):
+        if isinstance(n, (Number, OnEvents)):  # event names are checked against the study's 'events:'
             return n
         if isinstance(n, (Neg, Not, Ago)):
             return replace(n, operand=visit(n.operand))
@@ -232,6 +233,8 @@ class _Compiler:
         if isinstance(node, AtLevel):
             args = () if node.n is None else (node.n,)
             return pl.col(column_name(node.series, _LEVEL_FLAGS[node.level], args)).cast(pl.Boolean)
+        if isinstance(node, OnEvents):
+            return pl.col(f"on:{node.name}")
         if isinstance(node, Compare):
             left, right = self.operand(node.left), self.operand(node.right)
             return _COMPARE[node.op](left, right)

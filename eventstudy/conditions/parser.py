@@ -6,7 +6,7 @@
     or         := and ("or" and)*
     and        := not ("and" not)*
     not        := "not" not | primary
-    primary    := ("(" condition ")" | test | "first" primary "in" N days) modifier*
+    primary    := ("(" condition ")" | test | "first" primary "in" N days | "on" EVENTS) modifier*
     test       := SERIES "at" level | value "at" level | value compare value | value "crosses" ("above"|"below") value
                 | value "is" ["not"] (N | MONTH | WEEKDAY)
     modifier   := ("for" | "within") N days | N days "ago"
@@ -33,7 +33,7 @@ the test (``SPX at ATH 5 days ago``, ``(SPX < SPX sma(200)) 5 days ago``).
 
 Series and feature names are not checked here (see :func:`~eventstudy.conditions.resolve`);
 keywords (``and``, ``or``, ``not``, ``at``, ``crosses``, ``above``, ``below``, ``for``,
-``within``, ``ago``, ``first``, ``in``, ``is``) cannot be series or feature names.
+``within``, ``ago``, ``first``, ``in``, ``is``, ``on``) cannot be series or feature names.
 """
 
 from __future__ import annotations
@@ -59,6 +59,7 @@ from eventstudy.conditions.ast import (
     Node,
     Not,
     Number,
+    OnEvents,
     Or,
     Value,
 )
@@ -234,6 +235,13 @@ class _Parser:
                     raise
         elif self.word(token) == "first":
             node = self.parse_first()
+        elif self.word(token) == "on":
+            self.advance()
+            name = self.tok
+            if name.type is not TokenType.WORD or self.word(name) in KEYWORDS:
+                self.unexpected("the name of a set of events after 'on'", hint="declare it under 'events:' and write 'on fomc'")
+            self.advance()
+            node = OnEvents(name.text, span=(token.start, name.end))
         elif self.word(token) in KEYWORDS and self.word(token) != "not":
             self.unexpected("a condition")
         elif token.type is TokenType.END:
@@ -265,7 +273,7 @@ class _Parser:
 
     def parse_first(self) -> Node:
         start = self.advance().start  # "first"
-        if self.tok.type is TokenType.END or (self.word(self.tok) in KEYWORDS and self.word(self.tok) not in ("not", "first")):
+        if self.tok.type is TokenType.END or (self.word(self.tok) in KEYWORDS and self.word(self.tok) not in ("not", "first", "on")):
             self.unexpected("a condition after 'first'", hint="write 'first (SPX at ATH) in 252 days'")
         test = self.parse_not() if self.word(self.tok) == "not" else self.parse_primary()
         if self.word(self.tok) != "in":

@@ -25,6 +25,7 @@ from eventstudy.conditions.ast import (
     Node,
     Not,
     Number,
+    OnEvents,
     Or,
     Value,
 )
@@ -99,6 +100,8 @@ def _condition(node: Node) -> str:
         if node.of is not None:
             return f"{derived_name(node.of)} at {_level(node)}"
         return f"{'close' if node.series == SELF else node.series} at {_level(node)}"
+    if isinstance(node, OnEvents):
+        return f"on {node.name}"
     if isinstance(node, Compare):
         return f"{_value(node.left)} {node.op} {_value(node.right)}"
     if isinstance(node, Crosses):

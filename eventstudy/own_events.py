@@ -1,0 +1,187 @@
+"""Your own events: files of dates (FOMC days, CPI releases) or of symbol,date pairs
+(earnings), declared in a study and used in conditions as ``on NAME``.
+
+::
+
+    events:
+      fomc: fomc.csv                   # a date column: the same days for every series or stock
+      earnings: {file: earnings.csv}   # symbol and date columns: each stock's own days (a universe)
+    when: on fomc and SPX drawdown >= 10%
+
+A file is found as written (absolute) or next to the study file; its date column takes
+the data files' names (``date``, ``Date``, ``timestamp``, ...), ISO dates or datetimes;
+a symbol column (``symbol``, ``ticker``, ...) makes it pairs. Each file is read and
+checked when the study is loaded, so ``validate`` finds a bad one, with its line.
+
+**Days that do not trade.** An event on a day the series (or the stock) does not trade,
+a weekend announcement or a holiday, counts on its next trading day: ``on NAME`` holds on
+a row when an event date falls after the previous row's date and on or before this
+row's. On a history's (or a stock's) first row only an event of that very date counts.
+Events after the last row are not seen.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from pathlib import Path
+
+import numpy as np
+import polars as pl
+
+from eventstudy.data import ACCEPTED_COLUMNS, SYMBOL_COLUMNS
+from eventstudy.errors import DataError, Location
+
+__all__ = ["EventSet", "column", "describe", "load_event_set", "with_event_columns"]
+
+
+@dataclass(frozen=True)
+class EventSet:
+    """One declared set: its sorted unique dates (days since 1970, int64), and for a
+    file of pairs, the symbols beside them (None: the same dates for everyone)."""
+
+    name: str
+    path: Path
+    days: np.ndarray
+    symbols: np.ndarray | None = None
+
+    @property
+    def pairs(self) -> bool:
+        return self.symbols is not None
+
+
+def column(name: str) -> str:
+    """The frame column of ``on NAME``."""
+    return f"on:{name}"
+
+
+def load_event_set(name: str, file: str, study_path: Path | None) -> EventSet:
+    """Read and check one events file (see the module docstring)."""
+    path = Path(file).expanduser()
+    if not path.is_absolute():
+        path = (study_path.parent if study_path is not None else Path.cwd()) / path
+    if not path.is_file():
+        raise DataError(f"events {name!r}: no file {str(path)!r}", hint="give the file's path, absolute or relative to the study file")
+    try:
+        if path.suffix.lower() == ".parquet":
+            frame = pl.read_parquet(path)
+        else:
+            frame = pl.read_csv(path, infer_schema=False)  # every field as text: checked below
+    except (pl.exceptions.PolarsError, OSError) as exc:
+        raise DataError(f"events {name!r}: cannot read {path.name!r}: {exc}", location=Location(path=str(path))) from None
+    lower = {c.strip().lower(): c for c in reversed(frame.columns)}
+    date_col = next((lower[c] for c in ACCEPTED_COLUMNS["date"] if c in lower), None)
+    if date_col is None:
+        accepted = ", ".join(repr(c) for c in ACCEPTED_COLUMNS["date"])
+        raise DataError(
+            f"events {name!r}: {path.name!r} has no date column (columns: {', '.join(frame.columns) or 'none'})",
+            location=Location(path=str(path), line=1), hint=f"name it one of {accepted}",
+        )
+    raw = frame[date_col]
+    if raw.dtype == pl.String:
+        dates = raw.str.strip_chars().str.slice(0, 10).str.to_date("%Y-%m-%d", strict=False)
+    elif raw.dtype == pl.Date:
+        dates = raw
+    elif isinstance(raw.dtype, pl.Datetime):
+        dates = raw.dt.date()
+    else:
+        raise DataError(f"events {name!r}: the column {date_col!r} of {path.name!r} holds {raw.dtype}, not dates", location=Location(path=str(path)))
+    if dates.null_count():
+        row = int(dates.is_null().arg_max())  # type: ignore[arg-type]
+        line = row + 2 if path.suffix.lower() != ".parquet" else None
+        raise DataError(
+            f"events {name!r}: {raw[row]!r} is not a date",
+            location=Location(path=str(path), line=line), hint="write dates as YYYY-MM-DD",
+        )
+    symbol_col = next((lower[c] for c in SYMBOL_COLUMNS if c in lower), None)
+    days = dates.cast(pl.Int32).cast(pl.Int64).to_numpy()
+    if symbol_col is None:
+        return EventSet(name, path, np.unique(days))
+    symbols = frame[symbol_col].cast(pl.String).str.strip_chars()
+    if symbols.null_count() or (symbols == "").any():
+        row = int((symbols.is_null() | (symbols == "")).arg_max())  # type: ignore[arg-type]
+        raise DataError(f"events {name!r}: row without a symbol", location=Location(path=str(path), line=row + 2))
+    pairs = pl.DataFrame({"symbol": symbols, "day": days}).unique().sort("symbol", "day")
+    return EventSet(name, path, pairs["day"].to_numpy(), pairs["symbol"].to_numpy())
+
+
+def with_event_columns(frame: pl.DataFrame, sets: dict[str, EventSet], group: str | None = None) -> pl.DataFrame:
+    """``frame`` (a ``date`` column, sorted by date within each ``group``, groups
+    contiguous) with a Boolean ``on:NAME`` column per set (module docstring). Sets of
+    pairs need ``group`` to be the frame's stock symbol."""
+    if not sets:
+        return frame
+    day = frame["date"].cast(pl.Int32).cast(pl.Int64).to_numpy()
+    n = day.size
+    if group is None:
+        starts = np.array([0] if n else [], dtype=np.int64)
+        group_id = np.zeros(n, dtype=np.int64)
+    else:
+        keys = frame[group]
+        change = (keys != keys.shift(1)).fill_null(True).to_numpy() if n else np.zeros(0, dtype=bool)
+        starts = np.flatnonzero(change)
+        group_id = np.cumsum(change) - 1
+    first = np.zeros(n, dtype=bool)
+    first[starts] = True
+    previous = np.concatenate([[np.iinfo(np.int64).min], day[:-1]]) if n else day
+    columns = []
+    for name, events in sets.items():
+        if events.pairs:
+            if group is None:
+                raise DataError(f"events {name!r} are symbol,date pairs: they need a universe study, whose stocks they name")
+            names = frame[group].cast(pl.String).gather(starts).to_list() if n else []
+            hit = _pair_hits(names, group_id, day, first, events)
+        else:
+            # events up to today, minus events up to the previous row: any in (previous, today]
+            upto = np.searchsorted(events.days, day, side="right")
+            before = np.searchsorted(events.days, np.where(first, day - 1, previous), side="right")
+            hit = upto > before
+        columns.append(pl.Series(column(name), hit))
+    return frame.with_columns(columns)
+
+
+def _pair_hits(names: list[str], group_id: np.ndarray, day: np.ndarray, first: np.ndarray, events: EventSet) -> np.ndarray:
+    """Rows (contiguous per symbol ``names[group_id]``, by date) on which one of a symbol's
+    own event dates falls: its first row on or after the date, if the previous is before."""
+    assert events.symbols is not None
+    hit = np.zeros(day.size, dtype=bool)
+    if not day.size or not events.days.size:
+        return hit
+    index = {s: i for i, s in enumerate(names)}
+    ev_group = np.array([index.get(s, -1) for s in events.symbols.tolist()], dtype=np.int64)  # events: small
+    known = ev_group >= 0
+    ev_group, ev_day = ev_group[known], events.days[known]
+    if not ev_day.size:
+        return hit
+    base = int(min(day.min(), ev_day.min()))
+    span = int(max(day.max(), ev_day.max())) - base + 2
+    row_key = group_id * span + (day - base)  # sorted: groups contiguous, dates ascending within
+    at = np.searchsorted(row_key, ev_group * span + (ev_day - base), side="left")
+    inside = at < day.size
+    at, ev_group, ev_day = at[inside], ev_group[inside], ev_day[inside]
+    same_symbol = group_id[at] == ev_group
+    on_first = first[at] & (day[at] != ev_day)  # a stock's first row: only that very date
+    hit[at[same_symbol & ~on_first]] = True
+    return hit
+
+
+def describe(sets: dict[str, EventSet], calendar: np.ndarray) -> list[str]:
+    """A note per set: how many of its dates are not on the study calendar (they count on
+    the next trading day) and how many fall outside it (``calendar``: datetime64[D])."""
+    notes = []
+    days = calendar.astype("datetime64[D]").astype(np.int64)
+    if not days.size:
+        return notes
+    for name, events in sets.items():
+        inside = (events.days >= days[0]) & (events.days <= days[-1])
+        moved = int(np.count_nonzero(inside & ~np.isin(events.days, days)))
+        outside = int(np.count_nonzero(~inside))
+        kind = "symbol,date pairs" if events.pairs else "dates"
+        text = f"events {name!r}: {events.days.size:,} {kind} from {events.path.name}"
+        if moved and not events.pairs:
+            text += f"; {moved:,} not on the study calendar count on its next trading day"
+        elif events.pairs:
+            text += "; a date a stock does not trade counts on its next trading day"
+        if outside:
+            text += f"; {outside:,} outside the data's dates ({calendar[0]} .. {calendar[-1]}) are not seen"
+        notes.append(text)
+    return notes

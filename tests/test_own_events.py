@@ -1,0 +1,126 @@
+"""Your own events (issue 14): files of dates or of symbol,date pairs declared under
+``events:`` and used as ``on NAME``; a day that does not trade moves the event to the
+next one that does; bad files are located messages at ``validate``."""
+
+from __future__ import annotations
+
+import datetime as dt
+from pathlib import Path
+
+import polars as pl
+import pytest
+
+import eventstudy
+from eventstudy.cli import main
+from eventstudy.config import load_study
+from eventstudy.errors import ConfigError, DataError, UnknownNameError
+
+TIMELINE = """\
+name: own events
+series: {{SPX: SPX}}
+events: {{fomc: {file}}}
+when: {when}
+evaluate:
+  - forward_returns: {{horizons: [1w, 1m], assets: [SPX]}}
+statistics: {{placebos: {placebos}, seed: 1}}
+"""
+
+UNIVERSE = """\
+name: own events in a universe
+series: {{SPX: SPX}}
+universe: {{data_file: panel_sp500_stocks.csv}}
+events: {{earnings: earnings.csv, fomc: fomc.csv}}
+when: {when}
+evaluate:
+  - forward_returns: {{horizons: [1w]}}
+statistics: {{placebos: 100, seed: 1}}
+"""
+
+
+def write_fomc(folder: Path) -> list[dt.date]:
+    """Eight dates a year, 1990-2017, on the 15th: some fall on weekends."""
+    dates = [dt.date(y, m, 15) for y in range(1990, 2018) for m in (1, 3, 5, 6, 7, 9, 11, 12)]
+    pl.DataFrame({"Date": dates}).write_csv(folder / "fomc.csv")
+    return dates
+
+
+def next_trading_day(calendar: pl.Series, dates: list[dt.date]) -> list[dt.date]:
+    """The reference roll: the first calendar day on or after each date."""
+    frame = pl.DataFrame({"event": dates}).sort("event")
+    rolled = frame.join_asof(pl.DataFrame({"day": calendar}).sort("day"), left_on="event", right_on="day", strategy="forward")
+    return sorted(set(rolled["day"].drop_nulls().to_list()))
+
+
+def study_file(folder: Path, when: str, placebos: int = 0, file: str = "fomc.csv") -> Path:
+    path = folder / "s.yaml"
+    path.write_text(TIMELINE.format(when=when, placebos=placebos, file=file), encoding="utf-8")
+    return path
+
+
+def test_event_days_move_to_the_next_trading_day(shared_data: Path, tmp_path: Path) -> None:
+    dates = write_fomc(tmp_path)
+    result = eventstudy.run(study_file(tmp_path, "on fomc"), data_dir=shared_data)
+    calendar = result.timeline["date"]
+    assert result.events["date"].to_list() == next_trading_day(calendar, dates)
+    weekend = [d for d in dates if d.weekday() >= 5]
+    assert weekend and not set(weekend) & set(result.events["date"].to_list())
+    assert any("not on the study calendar count on its next trading day" in n for n in result.notes)
+
+
+def test_events_combine_with_prices_and_modifiers(shared_data: Path, tmp_path: Path) -> None:
+    write_fomc(tmp_path)
+    both = eventstudy.run(study_file(tmp_path, "on fomc and SPX drawdown >= 10%"), data_dir=shared_data)
+    assert both.events.height > 20 and (both.events["SPX.drawdown"] >= 0.10).all()
+    near = eventstudy.run(study_file(tmp_path, "(on fomc) within 3 days"), data_dir=shared_data)
+    alone = eventstudy.run(study_file(tmp_path, "on fomc"), data_dir=shared_data)
+    assert near.events.height > 3 * alone.events.height - 10  # the day and the three after
+
+
+def test_the_histories_null_keeps_the_event_days(shared_data: Path, tmp_path: Path) -> None:
+    write_fomc(tmp_path)
+    result = eventstudy.run(study_file(tmp_path, "on fomc and SPX drawdown >= 10%", placebos=100), data_dir=shared_data, histories=50)
+    tests = result.tests.filter(pl.col("statistic") == "mean")
+    assert set(tests["null"].to_list()) == {"histories"} and tests["p_placebo"].null_count() == 0
+
+
+def test_a_universe_reads_each_stocks_own_dates(shared_data: Path, tmp_path: Path) -> None:
+    write_fomc(tmp_path)
+    panel = pl.read_csv(shared_data / "panel_sp500_stocks.csv", try_parse_dates=True, columns=["date", "symbol"])
+    symbols = panel["symbol"].unique().sort().to_list()[:40]
+    pairs = pl.DataFrame(
+        [(s, dt.date(y, m, 25)) for s in symbols for y in range(2013, 2019) for m in (1, 4, 7, 10)], schema=["symbol", "date"], orient="row"
+    )
+    pairs.write_csv(tmp_path / "earnings.csv")
+    config = tmp_path / "u.yaml"
+    config.write_text(UNIVERSE.format(when="on earnings"), encoding="utf-8")
+    result = eventstudy.run(config, data_dir=shared_data)
+    # the reference: each pair's first trading day of that stock on or after the date
+    rows = panel.filter(pl.col("symbol").is_in(symbols)).sort("symbol", "date")
+    first = rows.group_by("symbol").agg(pl.col("date").min().alias("first"))
+    expected = (
+        pairs.sort("date").join_asof(
+            rows.sort("date").rename({"date": "day"}), left_on="date", right_on="day", by="symbol", strategy="forward", check_sortedness=False
+        )
+        .join(first, on="symbol").filter(pl.col("day").is_not_null() & ((pl.col("date") >= pl.col("first")) | (pl.col("day") == pl.col("date"))))
+        .select("symbol", "day").unique().sort("symbol", "day")
+    )
+    got = result.events.select("symbol", pl.col("date").alias("day")).sort("symbol", "day")
+    assert got.height > 500 and got.equals(expected)
+    config.write_text(UNIVERSE.format(when="on fomc and close at 52-week high"), encoding="utf-8")
+    market_wide = eventstudy.run(config, data_dir=shared_data)
+    assert market_wide.events["symbol"].n_unique() > 100  # a file of dates: every stock's
+
+
+def test_bad_event_files_are_located(shared_data: Path, tmp_path: Path, capsys) -> None:
+    with pytest.raises(DataError, match="no file"):
+        load_study(study_file(tmp_path, "on fomc"))
+    (tmp_path / "fomc.csv").write_text("date\n2020-01-15\n2020-02-31\n", encoding="utf-8")
+    assert main(["validate", str(study_file(tmp_path, "on fomc"))]) == 2
+    err = capsys.readouterr().err
+    assert "fomc.csv:3" in err and "'2020-02-31' is not a date" in err
+    write_fomc(tmp_path)
+    with pytest.raises(UnknownNameError, match="unknown events 'fomcc' \\(did you mean 'fomc'\\?\\)"):
+        load_study(study_file(tmp_path, "on fomcc"))
+    (tmp_path / "pairs.csv").write_text("symbol,date\nAAPL,2020-01-15\n", encoding="utf-8")
+    with pytest.raises(ConfigError, match="symbol,date pairs, which name the stocks of a universe"):
+        load_study(study_file(tmp_path, "on fomc", file="pairs.csv"))
