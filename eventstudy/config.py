@@ -11,8 +11,10 @@ from __future__ import annotations
 import copy
 import datetime as dt
 import importlib
+import importlib.machinery
 import importlib.util
 import re
+import sys
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -533,7 +535,36 @@ def load_plugins(names: Sequence[str], source: SourceMap | None = None) -> None:
                 location=where,
                 hint="install the package that provides it (pip install ...), then run again",
             )
+        if not _installed(name.split(".")[0]):
+            raise ConfigError(
+                f"plug-in {name!r} is a file in the working directory, not an installed module: it is not imported",
+                location=where,
+                hint="a study names installed modules only; install it (pip install -e PATH) to use it",
+            )
         importlib.import_module(name)
+
+
+def _installed(top: str) -> bool:
+    """Whether the top-level module ``top`` is found without the working directory (which
+    Python searches first in a notebook or a script run from there): a study file must
+    not make eventstudy import whatever ``.py`` file happens to sit beside it."""
+    if top in sys.builtin_module_names:
+        return True
+    here = Path.cwd().resolve()
+    paths = [p for p in sys.path if p not in ("", ".") and Path(p).resolve() != here]
+    if importlib.machinery.PathFinder.find_spec(top, paths) is not None:
+        return True
+    for finder in sys.meta_path:  # editable installs and other import hooks; never the working directory
+        if finder is importlib.machinery.PathFinder:
+            continue
+        find = getattr(finder, "find_spec", None)
+        try:
+            found = find(top, None) if find is not None else None
+        except (ImportError, ValueError, TypeError):
+            found = None
+        if found is not None:
+            return True
+    return False
 
 
 def _schema_error(exc: ValidationError, source: SourceMap, prefix: Loc = (), model: type[BaseModel] = Study) -> ConfigError:

@@ -75,3 +75,18 @@ def test_a_plugin_name_is_never_a_path(tmp_path: Path) -> None:
     (tmp_path / "study.yaml").write_text(STUDY.replace("[es_demo_plugin]", "['../evil.py']"))
     proc = eventstudy(["validate", "study.yaml"], None, tmp_path)
     assert proc.returncode == 2 and "is not a module name" in proc.stderr
+
+
+def test_a_file_in_the_working_directory_is_not_imported(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """Issue 15: from Python (a notebook puts '' first on sys.path), 'plugins: [helper]'
+    imported a helper.py that sat in the working directory."""
+    from eventstudy.config import load_plugins
+    from eventstudy.errors import ConfigError
+
+    (tmp_path / "es_cwd_helper.py").write_text(f"open({str(tmp_path / 'ran')!r}, 'w').write('x')\n", encoding="utf-8")
+    monkeypatch.chdir(tmp_path)
+    monkeypatch.syspath_prepend("")
+    with pytest.raises(ConfigError, match="a file in the working directory, not an installed module"):
+        load_plugins(["es_cwd_helper"])
+    assert not (tmp_path / "ran").exists()
+    load_plugins(["json"])  # an installed module still loads
