@@ -24,11 +24,13 @@ from __future__ import annotations
 
 import datetime as dt
 import hashlib
+import io
 import json
 import os
 import re
 import sys
 import tempfile
+import time
 from collections.abc import Mapping
 from dataclasses import asdict, dataclass
 from pathlib import Path
@@ -353,7 +355,19 @@ class Cache:
         return CachedSeries(meta=meta, frame=frame, path=path)
 
     def _verified(self, path: Path) -> CachedSeries:
-        """Read ``path`` and check it against its metadata; any mismatch is a CorruptCacheError."""
+        """Read ``path`` and check it against its metadata; a mismatch that persists is a
+        CorruptCacheError. A writer replaces the data file, then its metadata: a reader
+        between the two sees a mismatch for a moment, so it looks again before it says so."""
+        for attempt in range(RETRIES):
+            try:
+                return self._verified_once(path)
+            except CorruptCacheError:
+                if attempt == RETRIES - 1:
+                    raise
+                time.sleep(0.05 * (attempt + 1))
+        raise AssertionError("unreachable")
+
+    def _verified_once(self, path: Path) -> CachedSeries:
 
         def corrupt(why: str) -> CorruptCacheError:
             return CorruptCacheError(path, why)
@@ -365,14 +379,14 @@ class Cache:
             raise corrupt(f"its metadata file {meta_path.name!r} is missing") from None
         except (OSError, ValueError, KeyError, TypeError) as exc:
             raise corrupt(f"its metadata file {meta_path.name!r} is unreadable: {exc}") from None
-        try:
-            digest = _sha256(path)
+        try:  # one snapshot of the bytes: hashed and parsed alike, whatever a writer does meanwhile
+            data = path.read_bytes()
         except OSError as exc:
             raise corrupt(f"cannot read it: {exc}") from None
-        if digest != meta.sha256:
+        if hashlib.sha256(data).hexdigest() != meta.sha256:
             raise corrupt("its content hash differs from the one recorded when it was written: truncated or changed")
         try:
-            frame = pl.read_parquet(path)
+            frame = pl.read_parquet(io.BytesIO(data))
         except (pl.exceptions.PolarsError, OSError) as exc:
             raise corrupt(f"unreadable as Parquet: {exc}") from None
         problems = _content_problems(frame, meta)
@@ -469,6 +483,10 @@ def _overlap_problem(cached: pl.DataFrame, fresh: pl.DataFrame, start: dt.date, 
     return None
 
 
+RETRIES = 4
+"""Reads of a cached series before a mismatch with its metadata is called corruption."""
+
+
 def _content_problems(frame: pl.DataFrame, meta: CacheMeta) -> str | None:
     """What in a cached frame contradicts its metadata or the cache's rules, if anything."""
     if "date" not in frame.columns or "close" not in frame.columns:
@@ -484,8 +502,9 @@ def _content_problems(frame: pl.DataFrame, meta: CacheMeta) -> str | None:
     if frame["date"].null_count() or frame["date"].n_unique() != frame.height or not frame["date"].is_sorted():
         return "dates are missing, repeated or out of order"
     close = frame["close"].cast(pl.Float64)
-    if close.null_count() or not bool((close > 0).all()):
-        return "a close is missing or not positive"
+    # NaN > 0 is true in polars: not-a-number and infinite closes are named first
+    if close.null_count() or bool(close.is_nan().any()) or bool(close.is_infinite().any()) or not bool((close > 0).all()):
+        return "a close is missing, not a finite number, or not positive"
     return None
 
 

@@ -340,3 +340,37 @@ def test_cli_pull_and_list(cache: Cache, monkeypatch: pytest.MonkeyPatch, capsys
     monkeypatch.setattr(fred_module, "urlopen", offline)
     with pytest.raises(ProviderError, match="cannot reach fred"):
         run_data(parser.parse_args(["data", "pull", "DGS10", "--provider", "fred", "--cache-dir", str(cache.root)]))
+
+
+def test_a_cached_nan_or_infinite_close_is_corruption(cache: Cache) -> None:
+    """Issue 15: NaN > 0 is true in polars, so a NaN close passed the check and was used."""
+    for bad in (float("nan"), float("inf")):
+        frame = history(5).with_columns(pl.when(pl.int_range(pl.len()) == 2).then(bad).otherwise(pl.col("close")).alias("close"))
+        cache.write("recorded", "TEST", "TEST", frame, None)
+        with pytest.raises(CorruptCacheError) as info:
+            cache.read("TEST")
+        assert "not a finite number" in info.value.render()
+
+
+def test_readers_beside_a_writer_never_see_a_spurious_corruption(cache: Cache) -> None:
+    """Issue 15: two processes writing one series made readers report 'corrupt' (21 of 120
+    reads): the data file and its metadata are replaced one after the other."""
+    import threading
+
+    cache.write("recorded", "TEST", "TEST", history(50), None)
+    stop = threading.Event()
+
+    def writer() -> None:
+        n = 50
+        while not stop.is_set():
+            n = 60 if n == 50 else 50
+            cache.write("recorded", "TEST", "TEST", history(n), None)
+
+    thread = threading.Thread(target=writer)
+    thread.start()
+    try:
+        for _ in range(60):
+            assert cache.read("TEST").frame.height in (50, 60)
+    finally:
+        stop.set()
+        thread.join()
