@@ -674,10 +674,17 @@ def _parse_rows(
     for role in [r for r in ("close", "open", "high", "low", "volume") if r in roles]:
         text = pl.col(f"{role}_text")
         unreadable = pl.col(role).is_null() & ~text.fill_null("").str.to_lowercase().is_in(list(_MISSING))
-        bad = frame.filter(unreadable | ((pl.col(role) <= 0) if role == "close" else (pl.col(role) < 0)))
+        # 1e400 reads as inf, and 'nan' as NaN (which polars orders above every number)
+        unreal = pl.col(role).is_infinite().fill_null(False) | pl.col(role).is_nan().fill_null(False)
+        bad = frame.filter(unreadable | unreal | ((pl.col(role) <= 0) if role == "close" else (pl.col(role) < 0)))
         if not bad.is_empty():
             line, value = int(bad["line"][0]), bad[f"{role}_text"][0]
-            kind = "non-numeric" if bad[role][0] is None else "non-positive" if role == "close" else "negative"
+            number = bad[role][0]
+            kind = (
+                "non-numeric" if number is None
+                else "non-finite" if number != number or number in (float("inf"), float("-inf"))
+                else "non-positive" if role == "close" else "negative"
+            )
             raise DataError(
                 f"{kind} {role} {value!r} in column {header[roles[role]]!r} of {path.name!r}",
                 location=Location(path=str(path), line=line),

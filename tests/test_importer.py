@@ -278,3 +278,13 @@ def test_cli_import_reports_what_it_detected(tmp_path: Path, capsys: pytest.Capt
     monkeypatch.delenv("EVENTSTUDY_DATA", raising=False)
     with pytest.raises(DataError, match="where should the imported files go"):
         run_data(parser.parse_args(["data", "import", str(path)]))
+
+
+@pytest.mark.parametrize("value", ["1e400", "inf", "-1e999"])  # ("nan" is a missing-value marker: dropped, and said)
+def test_a_number_beyond_floats_is_refused_not_written_as_inf(tmp_path: Path, value: str) -> None:
+    """Issue 15: 1e400 was written as inf and called kept."""
+    path = write(tmp_path, "x.csv", f"date,close\n2020-01-02,100\n2020-01-03,{value}\n2020-01-06,101\n")
+    with pytest.raises(DataError) as info:
+        read_export(path)
+    rendered = info.value.render()
+    assert "x.csv:3" in rendered and f"close {value!r}" in rendered
