@@ -244,11 +244,11 @@ def _sweep(args: argparse.Namespace) -> int:
         charts = sweep_charts(result)
         page = render_sweep_html(result, charts, name=f"Sweep: {study.name}", top=args.top)
     if args.output:
-        from eventstudy.report.files import write_chart_files
+        from eventstudy.report.files import csv_safe, write_chart_files
 
-        files = {"sweep_ledger.csv": result.ledger.write_csv(), "sweep.json": document}
+        files = {"sweep_ledger.csv": csv_safe(result.ledger).write_csv(), "sweep.json": document}
         if not result.confirmation.is_empty():
-            files["sweep_confirmation.csv"] = result.confirmation.write_csv()
+            files["sweep_confirmation.csv"] = csv_safe(result.confirmation).write_csv()
         files["sweep.md"] = render_sweep(result, markdown=True, top=args.top)
         files["sweep.html"] = page or ""
         written = write_files(args.output, files, also=lambda folder: write_chart_files(charts, folder))

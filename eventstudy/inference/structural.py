@@ -108,6 +108,15 @@ def _statistics_from_sets(values: np.ndarray, sets: np.ndarray, median: bool = T
     return out
 
 
+def _ratios(total: np.ndarray, count: np.ndarray, positive: np.ndarray) -> dict[str, np.ndarray]:
+    """Each set's mean and share positive from its sums; a set with no known value has
+    neither (NaN), even where an FFT left a rounding residue in its total (1e-18 / 0 was
+    an infinite mean)."""
+    with np.errstate(invalid="ignore", divide="ignore"):
+        empty = count < 0.5
+        return {"mean": np.where(empty, np.nan, total / count), "pct_positive": np.where(empty, np.nan, positive / count)}
+
+
 def row_medians(x: np.ndarray, missing: np.ndarray, count: np.ndarray) -> np.ndarray:
     """The median of each row's known values (NaN for a row without any), as np.median
     gives it: rows without a missing value by :func:`median_rows`, the others through
@@ -179,8 +188,7 @@ def _runs(design: EventDesign, values: np.ndarray, pool: np.ndarray, events: np.
         total += s[:, at].sum(axis=2)
         count += c[:, at].sum(axis=2)
         pos_count += p[:, at].sum(axis=2)
-    with np.errstate(invalid="ignore", divide="ignore"):
-        draws = {"mean": total / count, "pct_positive": pos_count / count}
+    draws = _ratios(total, np.rint(count), np.rint(pos_count))
     median_reps = max(1, min(reps, GATHER_BUDGET // max(events.size, 1)))
     sets = _run_days(sampler, starts[:median_reps], trading, pattern_of, patterns)
     draws["median"] = np.full((k, reps), np.nan)
@@ -308,8 +316,7 @@ def _circular(design: EventDesign, values: np.ndarray, pool: np.ndarray, events:
     total = shifted_sums(filled)
     count = np.rint(shifted_sums(known.astype(np.float64)))
     positive = np.rint(shifted_sums((filled > 0).astype(np.float64)))
-    with np.errstate(invalid="ignore", divide="ignore"):
-        draws = {"mean": total / count, "pct_positive": positive / count}
+    draws = _ratios(total, count, positive)
     median_reps = max(1, min(offsets.size, GATHER_BUDGET // max(events.size, 1)))
     chosen = offsets if median_reps == offsets.size else rng.choice(offsets, size=median_reps, replace=False)
     sets = pool_days[(ranks[None, :] + chosen[:, None]) % length]

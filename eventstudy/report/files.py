@@ -191,11 +191,26 @@ def result_to_json(result: StudyResult, *, max_rows: int | None = None) -> str:
     return text + "\n"
 
 
+FORMULA_START = ("=", "+", "-", "@", "\t", "\r")
+"""Characters that make a spreadsheet read a cell as a formula (OWASP, CSV injection)."""
+
+
+def csv_safe(frame: pl.DataFrame) -> pl.DataFrame:
+    """``frame`` with every text cell that a spreadsheet would run as a formula (a symbol
+    or label such as ``=HYPERLINK(...)``, ``+cmd|...``, ``@SUM``) prefixed by ``'``, so it
+    opens as text; numbers are untouched."""
+    texts = [name for name, dtype in frame.schema.items() if dtype == pl.String]
+    if not texts:
+        return frame
+    risky = pl.col(texts).str.slice(0, 1).is_in(list(FORMULA_START))
+    return frame.with_columns(pl.when(risky).then(pl.lit("'") + pl.col(texts)).otherwise(pl.col(texts)).name.keep())
+
+
 OUTPUT_FILES: dict[str, Callable[[StudyResult, Path], None]] = {
-    "events.csv": lambda r, p: r.events.write_csv(p, date_format="%Y-%m-%d"),
-    "outcomes.csv": lambda r, p: visible_outcomes(r).write_csv(p, date_format="%Y-%m-%d"),
-    "summary.csv": lambda r, p: r.summary.write_csv(p),
-    "tests.csv": lambda r, p: tests_table(r).write_csv(p),
+    "events.csv": lambda r, p: csv_safe(r.events).write_csv(p, date_format="%Y-%m-%d"),
+    "outcomes.csv": lambda r, p: csv_safe(visible_outcomes(r)).write_csv(p, date_format="%Y-%m-%d"),
+    "summary.csv": lambda r, p: csv_safe(r.summary).write_csv(p),
+    "tests.csv": lambda r, p: csv_safe(tests_table(r)).write_csv(p),
     "result.json": lambda r, p: p.write_text(result_to_json(r, max_rows=JSON_ROWS), encoding="utf-8"),
 }
 
@@ -223,7 +238,7 @@ def write_outputs(
         for name, write in OUTPUT_FILES.items():
             write(result, staging / name)
         for name, frame in result.breakdowns.items():  # universe studies: by_year.csv, by_symbol.csv
-            frame.write_csv(staging / f"{name}.csv")
+            csv_safe(frame).write_csv(staging / f"{name}.csv")
         for name, text in (extra or {}).items():
             (staging / name).write_text(text, encoding="utf-8")
         write_chart_files(charts, staging)
