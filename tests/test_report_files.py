@@ -90,3 +90,37 @@ def test_write_report_api(tmp_path: Path) -> None:
     written = {p.name for p in write_report(result, tmp_path / "r")}
     assert {"report.html", "report.md", "manifest.json", "events.csv", "prices.svg", "prices.png"} <= written
     assert json.loads((tmp_path / "r" / "manifest.json").read_text())["command"] is None
+
+
+def test_a_symbol_a_spreadsheet_would_run_is_written_as_text(tmp_path: Path, capsys) -> None:
+    """Issue 15: symbols such as '=HYPERLINK(...)' went verbatim into the CSV outputs."""
+    import datetime as dt
+    import math
+
+    import polars as pl
+
+    from eventstudy.report.files import csv_safe
+
+    frame = pl.DataFrame({"symbol": ['=HYPERLINK("http://x")', "+cmd|' /C calc'!A0", "@SUM(A1)", "AAPL"], "value": [-1.0, 2.0, 3.0, 4.0]})
+    safe = csv_safe(frame)
+    assert safe["symbol"].to_list() == ['\'=HYPERLINK("http://x")', "'+cmd|' /C calc'!A0", "'@SUM(A1)", "AAPL"]
+    assert safe["value"].to_list() == [-1.0, 2.0, 3.0, 4.0]  # numbers untouched
+
+    data = tmp_path / "data"
+    data.mkdir()
+    days = [dt.date(2020, 1, 1) + dt.timedelta(days=i) for i in range(300)]
+    rows = [(d, s, 100 * (1 + 0.3 * math.sin(i / 9 + k))) for k, s in enumerate(["=EVIL()", "GOOD"]) for i, d in enumerate(days)]
+    pl.DataFrame(rows, schema=["date", "symbol", "close"], orient="row").write_csv(data / "panel.csv")
+    pl.DataFrame({"date": days, "close": [100.0 + i for i in range(300)]}).write_csv(data / "MKT.csv")
+    study = tmp_path / "u.yaml"
+    study.write_text(
+        "name: u\nseries: {MKT: MKT}\nuniverse: {data_file: panel.csv}\nwhen: close at 20-day high\n"
+        "evaluate:\n  - forward_returns: {horizons: [1w]}\nstatistics: {placebos: 0}\n",
+        encoding="utf-8",
+    )
+    out = tmp_path / "out"
+    assert main(["run", str(study), "--data-dir", str(data), "--output", str(out)]) == 0
+    capsys.readouterr()
+    for name in ("events.csv", "outcomes.csv", "by_symbol.csv"):
+        text = (out / name).read_text(encoding="utf-8")
+        assert "'=EVIL()" in text and ",=EVIL()" not in text and not text.startswith("=")
