@@ -232,17 +232,17 @@ class StatisticsSpec(_Model):
     """How results are tested against chance (the null, intervals, multiple testing)."""
 
     placebos: int = Field(
-        10_000, ge=0, description="placebo event sets per cell for the runs, matched and circular nulls (0: skip the significance tests)"
+        10_000, ge=0, le=10_000_000, description="placebo event sets per cell for the runs, matched and circular nulls (0: skip the significance tests)"
     )
     histories: int = Field(
-        1_000, ge=19,
+        1_000, ge=19, le=100_000,
         description="resampled histories for the histories null (its p-values resolve to 1 / (histories + 1)); "
         "a universe study re-runs whole universes, 200 unless set",
     )
     block_length: float | None = Field(
         None, ge=1, description="mean block length (trading days) of the histories' stationary bootstrap; null: Politis-White's, from the data"
     )
-    seed: int = Field(7, description="seed of every random draw: the same seed gives identical outputs")
+    seed: int = Field(7, ge=0, le=2**63 - 1, description="seed of every random draw: the same seed gives identical outputs")
     alpha: float = Field(0.05, gt=0, lt=1, description="level for marking what survives multiple-testing adjustment")
     ci: float = Field(0.95, gt=0, lt=1, description="confidence level of the intervals")
     null: str | None = Field(
@@ -383,7 +383,10 @@ def parse_study(text: str, *, path: str | Path | None = None) -> Study:
         root = loader.get_single_node()
         if root is not None:
             _refuse_duplicate_keys(root, SourceMap(shown, text, None))
-        data = loader.construct_document(root) if root is not None else None
+        try:
+            data = loader.construct_document(root) if root is not None else None
+        except (ValueError, OverflowError) as exc:  # a date such as 1980-02-30: PyYAML has no mark for it
+            raise _bad_scalar(root, SourceMap(shown, text, None), exc) from None
     except RecursionError:
         raise ConfigError("the study file nests too deeply to read (a study needs a few levels)", location=Location(path=shown)) from None
     except yaml.MarkedYAMLError as exc:
@@ -448,6 +451,28 @@ def _check_event_names(node: Node, study: Study) -> None:
                 hint=f"declared under 'events:': {', '.join(declared)}" if declared else "declare the file under 'events:', e.g. events: {fomc: fomc.csv}",
                 span=(n.span[1] - len(n.name), n.span[1]),
             )
+
+
+def _bad_scalar(root: yaml.Node | None, source: SourceMap, exc: Exception) -> ConfigError:
+    """The located error for a scalar YAML typed but could not build (an impossible date)."""
+    stack, visited = ([root] if root is not None else []), set()
+    while stack:
+        node = stack.pop()
+        if id(node) in visited:
+            continue
+        visited.add(id(node))
+        if isinstance(node, yaml.ScalarNode) and node.tag == "tag:yaml.org,2002:timestamp":
+            try:
+                dt.date.fromisoformat(str(node.value)[:10])
+            except ValueError:
+                return ConfigError(
+                    f"{node.value!r} is not a date ({exc})", location=source.mark_location(node.start_mark), hint="write a real date as YYYY-MM-DD"
+                )
+        elif isinstance(node, yaml.MappingNode):
+            stack.extend(v for pair in node.value for v in pair)
+        elif isinstance(node, yaml.SequenceNode):
+            stack.extend(node.value)
+    return ConfigError(f"invalid YAML value: {exc}", location=Location(path=source.path))
 
 
 def _refuse_duplicate_keys(root: yaml.Node, source: SourceMap) -> None:

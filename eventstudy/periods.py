@@ -70,6 +70,13 @@ def pydantic_parser(parse: Callable[[object], T], kind: type[T], code: str) -> C
     return validate
 
 
+MAX_TRADING_DAYS = 100_000
+"""The longest horizon or trading-day gap (about 400 years): beyond it a number is a typo."""
+
+MAX_CALENDAR_DAYS = 146_000
+"""The longest calendar gap (about 400 years)."""
+
+
 def parse_horizon(value: object) -> Horizon:
     """'1m' -> Horizon(21, '1m'); 10 -> Horizon(10, '10d'). Raises ConfigError if malformed."""
     if isinstance(value, bool):
@@ -86,6 +93,8 @@ def parse_horizon(value: object) -> Horizon:
             "or weeks/months/years of trading days: '1w' (5), '1m' (21), '3m' (63), '6m' (126), '1y' (252)",
         )
     amount, unit = int(match.group(1)), (match.group(2) or "d").lower()
+    if len(match.group(1)) > 9 or amount * TRADING_DAYS_PER[unit] > MAX_TRADING_DAYS:
+        raise ConfigError(f"horizon {value!r} is too long", hint=f"a horizon is at most {MAX_TRADING_DAYS:,} trading days (about 400 years)")
     return Horizon(days=amount * TRADING_DAYS_PER[unit], label=f"{amount}{unit}")
 
 
@@ -104,6 +113,9 @@ def parse_gap(value: object) -> Gap:
             hint = "'m' is ambiguous in a gap: write '21' (trading days) or '1mo' (a calendar month); " + hint
         raise ConfigError(f"bad gap {value!r}", hint=hint)
     amount, unit = int(match.group(1)), (match.group(2) or "td").lower()
+    days = amount * {"td": 1, "cd": 1, "w": 7, "mo": 31}.get(unit, 1)
+    if len(match.group(1)) > 9 or days > MAX_CALENDAR_DAYS:
+        raise ConfigError(f"gap {value!r} is too long", hint="a gap is at most 100,000 trading days or about 400 years of calendar time")
     if unit == "w":
         return Gap(amount=7 * amount, unit="cd", label=f"{amount}w")
     return Gap(amount=amount, unit=unit, label=f"{amount}{unit}")  # type: ignore[arg-type]

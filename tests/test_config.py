@@ -158,3 +158,32 @@ def test_an_alias_bomb_is_checked_once_per_node() -> None:
         lines.append(f"{name}: &{name} [{', '.join([f'*{prev}'] * 10)}]")
     with pytest.raises(ConfigError, match="missing required key 'name'"):  # reached quickly: 10^9 leaves unexpanded
         parse_study("\n".join(lines) + "\n", path="bomb.yaml")
+
+
+BASE = "name: x\nseries: {SPX: SPX}\nwhen: SPX at ATH\nevaluate:\n  - forward_returns: {horizons: [1m], assets: [SPX]}\n"
+
+
+@pytest.mark.parametrize(
+    ("extra", "message"),
+    [
+        ("statistics: {seed: -1}", "'statistics.seed': input should be greater than or equal to 0"),
+        ("statistics: {placebos: 1000000000}", "'statistics.placebos': input should be less than or equal to 10000000"),
+        ("statistics: {histories: 100000000}", "'statistics.histories': input should be less than or equal to 100000"),
+        ("decluster: {gap: 18446744073709551616}", "gap 18446744073709551616 is too long"),
+        ("decluster: {gap: 1000000000000mo}", "gap '1000000000000mo' is too long"),
+        ("window: {start: 1980-02-30}", "'1980-02-30' is not a date"),
+        ("window: {start: 1980-13-01}", "'1980-13-01' is not a date"),
+    ],
+)
+def test_numbers_and_dates_out_of_range_are_located_messages(extra: str, message: str) -> None:
+    """Issue 15: each of these was a traceback (exit 1) or ran for hours."""
+    with pytest.raises(ConfigError) as error:
+        parse_study(BASE + extra + "\n", path="r.yaml")
+    rendered = error.value.render()
+    assert message in rendered and "r.yaml:6:" in rendered
+
+
+def test_a_horizon_beyond_400_years_is_refused() -> None:
+    text = BASE.replace("horizons: [1m]", "horizons: [18446744073709551616d]")
+    with pytest.raises(ConfigError, match="is too long"):
+        parse_study(text, path="r.yaml")

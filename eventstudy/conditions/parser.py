@@ -38,6 +38,7 @@ keywords (``and``, ``or``, ``not``, ``at``, ``crosses``, ``above``, ``below``, `
 
 from __future__ import annotations
 
+import math
 from dataclasses import fields, replace
 from typing import NoReturn
 
@@ -72,6 +73,9 @@ __all__ = ["parse", "window_days"]
 _COMPARE_LIST = "(>, >=, <, <=, ==, !=)"
 _LEVELS = "ATH, ATL, N-day high or N-day low"
 
+
+MAX_DAYS = 100_000
+"""The largest window, argument or number of days a condition may name."""
 
 MAX_NESTING = 64
 """Brackets, ``not``s and minus signs nested inside each other, at most."""
@@ -330,9 +334,12 @@ class _Parser:
         return Modified(test, kind, n, span=(test.span[0], unit.end))  # type: ignore[arg-type]
 
     def whole_number(self, token: Token, what: str) -> int:
-        """``token``'s integer value; a decimal or a zero is an error naming ``what``."""
+        """``token``'s integer value; a decimal, a zero or more than :data:`MAX_DAYS` is an
+        error naming ``what``."""
         if "." in token.text:
             self.error(f"{what} must be a whole number, got {token.text!r}", token.span)
+        if len(token.text) > 12 or int(token.text) > MAX_DAYS:
+            self.error(f"{what} must be at most {MAX_DAYS:,} (about 400 years of trading days), got {token.text[:20]}", token.span)
         n = int(token.text)
         if n < 1:
             self.error(f"{what} must be at least 1, got {n!r}", token.span)
@@ -436,6 +443,8 @@ class _Parser:
         if kind not in ("high", "low"):
             self.unexpected(f"'high' or 'low' after '{token.text}-{unit}'")
         end = self.advance().end
+        if window_days(count, unit) > MAX_DAYS:
+            self.error(f"a level's window must be at most {MAX_DAYS:,} trading days (about 400 years)", (token.start, end))
         singular = unit[:-1] if unit.endswith("s") else unit
         return AtLevel(
             series,
@@ -482,6 +491,8 @@ class _Parser:
     def parse_atom(self) -> Value:
         token = self.tok
         if token.type is TokenType.NUMBER:
+            if not math.isfinite(float(token.text)) or len(token.text) > 40:
+                self.error(f"the number {token.text[:20]}... is too long to be a price, a percent or a count", token.span)
             self.advance()
             if self.tok.type is TokenType.PERCENT:
                 end = self.advance().end
@@ -533,10 +544,19 @@ class _Parser:
                     if arg.type is TokenType.END:
                         self.error("unbalanced parenthesis: '(' is never closed", opening.span)
                     self.unexpected(f"a whole number as an argument of {name.text!r}")
-                args.append(int(arg.text))
+                args.append(self.argument(arg, name.text))
                 self.advance()
             end = self.advance().end
         return tuple(args), end
+
+    def argument(self, token: Token, feature: str) -> int:
+        """A feature's whole-number argument, at most :data:`MAX_DAYS`."""
+        if len(token.text) > 12 or int(token.text) > MAX_DAYS:
+            self.error(
+                f"the argument of {feature!r} must be at most {MAX_DAYS:,} (about 400 years of trading days), got {token.text[:20]}",
+                token.span,
+            )
+        return int(token.text)
 
     def parse_feature_ref(self) -> FeatureRef:
         series = self.advance()
