@@ -185,6 +185,23 @@ class DeclusterSpec(_Model):
     _parse_gap = field_validator("gap", mode="before")(pydantic_parser(parse_gap, Gap, "bad_gap"))
 
 
+_CONTROL = re.compile(r"[\x00-\x08\x0b-\x1f\x7f-\x9f]")
+
+
+def _no_control_characters(value: str | None) -> str | None:
+    """Text shown in terminals and reports: a control character (an ESC that recolours or
+    rewrites the terminal, a BEL) is refused where it is written."""
+    if value is not None:
+        found = _CONTROL.search(value)
+        if found:
+            raise PydanticCustomError(
+                "control_character",
+                "{message}",
+                {"message": f"the control character U+{ord(found.group()):04X} is not allowed in text shown in reports", "hint": "remove it"},
+            )
+    return value
+
+
 class UniverseSpec(_Model):
     """The symbols a universe study runs over: listed, from a file, or all of a long data file."""
 
@@ -193,6 +210,11 @@ class UniverseSpec(_Model):
     data_file: str | None = Field(None, description="every symbol of this long data file in the data directory")
     exclude: list[str] = Field(default_factory=list, description="symbols to leave out")
     label: str = Field("stocks", description="how the pooled universe is named in tables")
+
+    @field_validator("label")
+    @classmethod
+    def _printable(cls, value: str) -> str:
+        return _no_control_characters(value) or value
 
     @model_validator(mode="before")
     @classmethod
@@ -327,6 +349,11 @@ class Study(_Model):
         """The validated ``evaluate:`` entries."""
         return self._evaluators
 
+    @field_validator("name", "description")
+    @classmethod
+    def _printable(cls, value: str | None) -> str | None:
+        return _no_control_characters(value)
+
     @field_validator("series", mode="before")
     @classmethod
     def _series(cls, value: Any) -> Any:
@@ -378,7 +405,16 @@ def load_study(path: str | Path) -> Study:
 def parse_study(text: str, *, path: str | Path | None = None) -> Study:
     """Validate study YAML given as text (``path`` is used for messages and ``data.dir``)."""
     shown = str(path) if path is not None else "<study>"
-    loader = yaml.SafeLoader(text)
+    try:
+        loader = yaml.SafeLoader(text)
+    except yaml.reader.ReaderError as exc:  # a NUL, ESC, BEL... byte: not allowed in YAML
+        line = text.count("\n", 0, exc.position) + 1
+        column = exc.position - (text.rfind("\n", 0, exc.position) + 1) + 1
+        raise ConfigError(
+            f"invalid YAML: the character U+{exc.character:04X} is not allowed in a study file",
+            location=Location(path=shown, line=line, column=column),
+            hint="remove control characters (write escapes such as \\t inside double quotes instead)",
+        ) from None
     try:
         root = loader.get_single_node()
         if root is not None:

@@ -187,3 +187,19 @@ def test_a_horizon_beyond_400_years_is_refused() -> None:
     text = BASE.replace("horizons: [1m]", "horizons: [18446744073709551616d]")
     with pytest.raises(ConfigError, match="is too long"):
         parse_study(text, path="r.yaml")
+
+
+@pytest.mark.parametrize("raw", ["name: x\x1b[31m\n", "name: x\x00\n", "name: x\x07\n"])
+def test_a_control_byte_in_the_file_is_located(raw: str) -> None:
+    with pytest.raises(ConfigError) as error:
+        parse_study(raw + "series: {SPX: SPX}\nwhen: SPX at ATH\n", path="c.yaml")
+    rendered = error.value.render()
+    assert rendered.startswith("c.yaml:1:8: error: invalid YAML: the character U+00") and "not allowed" in rendered
+
+
+def test_an_escape_sequence_in_text_shown_in_reports_is_refused() -> None:
+    """Issue 15: '\\u001b[31m' in a study name reached the terminal raw."""
+    for key in ("name", "description"):
+        text = BASE.replace("name: x\n", f'name: x\n{key}: "a \\u001b[2J b"\n') if key == "description" else BASE.replace("name: x", 'name: "a \\u001b[2J b"')
+        with pytest.raises(ConfigError, match="control character U\\+001B is not allowed"):
+            parse_study(text, path="c.yaml")

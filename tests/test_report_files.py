@@ -124,3 +124,20 @@ def test_a_symbol_a_spreadsheet_would_run_is_written_as_text(tmp_path: Path, cap
     for name in ("events.csv", "outcomes.csv", "by_symbol.csv"):
         text = (out / name).read_text(encoding="utf-8")
         assert "'=EVIL()" in text and ",=EVIL()" not in text and not text.startswith("=")
+
+
+def test_markdown_renders_a_hostile_name_as_words(tmp_path: Path) -> None:
+    """Issue 15: report.md carried raw <script>, <img onerror> and remote images from the
+    study's name and description."""
+    from report_helpers import tiny_result
+
+    from eventstudy.report.markdown import render_markdown
+
+    hostile = "<script>alert(1)</script> ![x](http://evil.example/t.png) <img src=x onerror=alert(2)>"
+    result = tiny_result(tmp_path, placebos=0)
+    study = result.study.model_copy(update={"name": hostile, "description": hostile})
+    from dataclasses import replace
+
+    page = render_markdown(replace(result, study=study))
+    assert "<script>" not in page and "<img" not in page and "](http://evil" not in page
+    assert "&lt;script>alert(1)&lt;/script>" in page  # the words are still there to read

@@ -8,6 +8,7 @@ how many are left out.
 
 from __future__ import annotations
 
+import re
 from collections.abc import Sequence
 
 from eventstudy.report.text import (
@@ -26,13 +27,23 @@ from eventstudy.report.text import (
 )
 from eventstudy.result import StudyResult
 
-__all__ = ["markdown_table", "render_markdown"]
+__all__ = ["inert", "markdown_table", "render_markdown"]
+
+
+_TAG = re.compile(r"<(?=[A-Za-z/!?])")
+
+
+def inert(text: str) -> str:
+    """``text`` (a study's name, a symbol, a note) as Markdown that renders as the same
+    words and nothing else: no HTML tag (``<script>``, ``<img onerror=...>``), no link or
+    remote image (``![x](http://...)``). ``<0.001`` and ``>= 10%`` are left as they are."""
+    return _TAG.sub("&lt;", text).replace("](", "]\\(")
 
 
 def markdown_table(headers: list[str], rows: list[list[str]], right_from: int = 1) -> str:
     """A GitHub-flavoured Markdown table; columns from ``right_from`` on are right-aligned."""
     def esc(cell: str) -> str:
-        return cell.replace("|", "\\|")
+        return inert(cell).replace("|", "\\|")
 
     align = ["---" if i < right_from else "---:" for i in range(len(headers))]
     lines = ["| " + " | ".join(esc(h) for h in headers) + " |", "| " + " | ".join(align) + " |"]
@@ -66,12 +77,13 @@ def render_markdown(
     (the report then says how to write it).
     """
     written = events_file is not None
-    parts = [f"## {result.study.name}", ""]
+    parts = [f"## {inert(result.study.name)}", ""]
     if result.study.description:
-        parts += [result.study.description.strip(), ""]
-    parts += [f"- **{label}:** {text if label != 'Condition' else f'`{text}`'}" for label, text in study_lines(result)]
+        parts += [inert(result.study.description.strip()), ""]
+    parts += [f"- **{label}:** {inert(text) if label != 'Condition' else f'`{text}`'}" for label, text in study_lines(result)]
     parts.append("")
     warnings, notes = split_notes(result.notes)
+    warnings, notes = [inert(w) for w in warnings], [inert(n) for n in notes]
     if warnings:
         parts += [f"> **Warning:** {w}" if len(warnings) == 1 else f"> - **Warning:** {w}" for w in warnings]
         parts.append("")
@@ -85,7 +97,7 @@ def render_markdown(
         parts.append("No events: the condition never held in the window.")
     parts += ["", "### Summary (all days = the same statistic over every day of the window)", ""]
     for table in summary_tables(result):
-        parts += [f"**{table.title}**", "", markdown_table(table.headers, table.rows, right_from=2), ""]
+        parts += [f"**{inert(table.title)}**", "", markdown_table(table.headers, table.rows, right_from=2), ""]
     details = tests_table(result)
     if details is not None:
         parts += [
