@@ -28,6 +28,7 @@ from __future__ import annotations
 
 import csv
 import os
+import re
 from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass
 from pathlib import Path
@@ -492,13 +493,27 @@ def _inspect(path: Path) -> _File:
     )
 
 
+_HEADER_NAME = re.compile(r"^[\w .%()/&+-]{1,40}$")
+
+
+def shown_columns(columns: Sequence[str], most: int = 12) -> str:
+    """A file's header as an error shows it: names that look like column names, and no
+    more. A file that is not a data file (a symlink to /etc/passwd, a binary) is not
+    echoed into a message or a log."""
+    names = list(columns)
+    if not names or not all(_HEADER_NAME.match(n) for n in names):
+        return f"({len(names)} fields that do not look like column names: not a data file?)"
+    shown = ", ".join(repr(n) for n in names[:most])
+    return f"[{shown}{', ...' if len(names) > most else ''}]"
+
+
 def _require_columns(file: _File) -> tuple[str, str]:
     """The date and close column names, or a DataError listing what was found and accepted."""
     for role, name in (("date", file.date), ("close", file.close)):
         if name is None:
             accepted = ", ".join(repr(n) for n in ACCEPTED_COLUMNS[role])
             raise DataError(
-                f"no {role} column in {file.path.name!r}; found columns {list(file.columns)!r}",
+                f"no {role} column in {file.path.name!r}; found columns {shown_columns(file.columns)}",
                 location=Location(path=str(file.path), line=1 if file.fmt == "csv" else None),
                 hint=f"name the {role} column one of {accepted} (any letter case)",
             )

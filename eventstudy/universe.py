@@ -20,6 +20,7 @@ without ever materializing a long frame of all symbol-days x horizons.
 
 from __future__ import annotations
 
+import re
 import time
 from collections.abc import Iterator, Sequence
 from dataclasses import dataclass, replace
@@ -59,13 +60,19 @@ def universe_symbols(study: Study, directory: Path | None, present: Sequence[str
         except OSError as exc:
             raise ConfigError(f"cannot read the universe file {str(path)!r}: {exc.strerror or exc}") from None
         symbols = [ln.split("#", 1)[0].strip() for ln in lines]
+        for number, symbol in enumerate(symbols, start=1):
+            if symbol and not _SYMBOL.match(symbol):  # never echoed: the file may be anything
+                raise ConfigError(
+                    f"line {number} of the universe file {path.name!r} is not a symbol",
+                    hint="one symbol per line (letters, digits and . - ^ = _ /), '#' starts a comment",
+                )
         symbols = [s for s in symbols if s]
     elif present is not None:
         symbols = sorted(present)
     else:
         if directory is None:
             raise DataError("'universe: {data_file: ...}' needs a data directory", hint="pass --data-dir")
-        path = directory / str(spec.data_file)
+        path = data_file_path(directory, str(spec.data_file))
         if not path.is_file():
             raise DataError(f"the universe's data file {str(path)!r} does not exist")
         scan = pl.scan_parquet(path) if path.suffix == ".parquet" else pl.scan_csv(path, infer_schema=False)
@@ -344,7 +351,24 @@ def _long_file(study: Study, directory: Path | None) -> Path | None:
     spec = study.universe
     if spec is None or spec.data_file is None or directory is None:
         return None
-    path = directory / str(spec.data_file)
+    path = data_file_path(directory, str(spec.data_file))
     return path if path.is_file() else None
+
+
+_SYMBOL = re.compile(r"^[A-Za-z0-9][A-Za-z0-9.\-^=_/]{0,31}$|^\^[A-Za-z0-9.\-=_]{1,31}$")
+
+
+def data_file_path(directory: Path, name: str) -> Path:
+    """``universe: {data_file: NAME}`` in ``directory``; a path outside it must be written
+    absolute (``../../etc/passwd`` is refused, not opened)."""
+    given = Path(name).expanduser()
+    if given.is_absolute():
+        return given
+    if ".." in given.parts:
+        raise ConfigError(
+            f"the universe's data_file {name!r} leaves the data directory",
+            hint="name a file in the data directory, or write the absolute path of a file elsewhere",
+        )
+    return directory / given
 
 

@@ -237,3 +237,26 @@ def test_calendar_time_test_is_in_the_universe_table_and_finds_a_planted_effect(
     means = tests.filter(pl.col("statistic") == "mean")
     assert means["p_calendar"].null_count() == 0 and (means.filter(pl.col("measure") == "fwd")["p_calendar"] < 0.05).all()
     assert tests.filter(pl.col("statistic") != "mean")["p_calendar"].null_count() == tests.height - means.height
+
+
+def test_files_outside_the_data_directory_are_not_opened_or_echoed(shared_data: Path, tmp_path: Path, capsys) -> None:
+    """Issue 15: 'data_file: ../../../../etc/passwd' was opened, and a universe file (or a
+    data file linked) to /etc/passwd had its first line echoed in the error."""
+    from eventstudy.cli import main
+
+    secret = tmp_path / "secret"
+    secret.write_text("root:x:0:0:root:/root:/bin/bash\ndaemon:x:1:1::/usr/sbin:/usr/sbin/nologin\n", encoding="utf-8")
+    base = (Path(__file__).resolve().parents[1] / "configs" / "sp500_52w_high.yaml").read_text(encoding="utf-8")
+    for universe, message in (
+        ("{data_file: ../../../../etc/passwd}", "leaves the data directory"),
+        (f"{{file: {secret}}}", "line 1 of the universe file 'secret' is not a symbol"),
+    ):
+        study = tmp_path / "s.yaml"
+        study.write_text("\n".join(f"universe: {universe}" if ln.startswith("universe:") else ln for ln in base.splitlines()), encoding="utf-8")
+        assert main(["run", str(study), "--data-dir", str(shared_data)]) == 2
+        err = capsys.readouterr().err
+        assert message in err and "root:" not in err and "Traceback" not in err
+    from eventstudy.data import shown_columns
+
+    assert "root" not in shown_columns(["root:x:0:0:root:/root:/bin/bash"])
+    assert shown_columns(["Date", "Adj Close"]) == "['Date', 'Adj Close']"
