@@ -328,7 +328,7 @@ def _calibrate(args: argparse.Namespace) -> int:
     if not args.study:
         raise ConfigError("calibrate needs a study file, or --simulate garch|bootstrap", hint="eventstudy calibrate configs/spx_rut.yaml")
     from eventstudy.inference import InferenceSettings, calibrate
-    from eventstudy.report.files import write_files
+    from eventstudy.report.files import write_file
     from eventstudy.study import run
 
     try:
@@ -344,7 +344,7 @@ def _calibrate(args: argparse.Namespace) -> int:
         placebos=placebos, pseudo=args.pseudo,
     )
     if args.output:
-        write_files(Path(args.output).parent or Path("."), {Path(args.output).name: table.write_csv()})
+        write_file(args.output, table.write_csv())
     size = table.filter(table["effect"] == 0.0)
     print(f"calibration of {args.study}: {args.studies} placebo studies per cell, B = {placebos:,}, pseudo-events: {args.pseudo}")
     print("rejection rate at alpha = 1% / 5% / 10% with no effect (a calibrated test: about 0.01 / 0.05 / 0.10):")
@@ -362,7 +362,7 @@ def _calibrate_rules(args: argparse.Namespace) -> int:
     """``calibrate --simulate``: the tests on simulated histories with price-chosen events."""
     from eventstudy.calibrate import CONDITIONS, HORIZONS, calibrate_rules, real_closes, summarize_rules
     from eventstudy.report.calibration import render_rule_calibration
-    from eventstudy.report.files import write_files
+    from eventstudy.report.files import write_file
 
     closes = real_closes(args.study, args.data_dir) if args.simulate == "bootstrap" else None
     results, info = calibrate_rules(
@@ -371,7 +371,7 @@ def _calibrate_rules(args: argparse.Namespace) -> int:
         block_length=args.block_length, seed=args.seed if args.seed is not None else 7, real_closes=closes,
     )
     if args.output:
-        write_files(Path(args.output).parent or Path("."), {Path(args.output).name: results.drop("t_null").write_csv()})
+        write_file(args.output, results.drop("t_null").write_csv())
     sys.stdout.write(render_rule_calibration(summarize_rules(results), info))
     return 0
 

@@ -258,6 +258,7 @@ def test_a_failed_write_leaves_no_partial_files(tiny: Path, capsys, monkeypatch)
     out_dir = tiny / "out"
     out_dir.mkdir()
     (out_dir / "summary.csv").write_text("old\n")
+    (out_dir / "manifest.json").write_text("{}\n")  # an earlier run's folder
 
     def explode(result, path):
         raise OSError("disk full")
@@ -265,9 +266,36 @@ def test_a_failed_write_leaves_no_partial_files(tiny: Path, capsys, monkeypatch)
     monkeypatch.setitem(report_files.OUTPUT_FILES, "summary.csv", explode)
     with pytest.raises(OSError):
         main(["run", str(tiny / "study.yaml"), "--data-dir", str(tiny / "data"), "-o", str(out_dir)])
-    assert sorted(p.name for p in out_dir.iterdir()) == ["summary.csv"]
+    assert sorted(p.name for p in out_dir.iterdir()) == ["manifest.json", "summary.csv"]
     assert (out_dir / "summary.csv").read_text() == "old\n"
     assert not [p for p in tiny.iterdir() if p.name.startswith(".out.")]
+
+
+def test_an_output_folder_is_replaced_whole_or_not_at_all(tiny: Path, capsys) -> None:
+    """Issue 15: files were moved in one by one (a kill left old and new mixed), a folder
+    named result.json made the move fail halfway, and a universe run's by_symbol.csv
+    stayed beside a later run's files."""
+    out_dir = tiny / "out"
+    args = ["run", str(tiny / "study.yaml"), "--data-dir", str(tiny / "data"), "-o", str(out_dir)]
+    assert main(args) == 0
+    (out_dir / "by_symbol.csv").write_text("from an earlier universe run\n")
+    (tiny / ".out.abc123.partial").mkdir()  # what a killed run leaves
+    assert main(args) == 0
+    names = {p.name for p in out_dir.iterdir()}
+    assert "by_symbol.csv" not in names and {"manifest.json", "events.csv", "summary.csv"} <= names
+    assert not [p for p in tiny.iterdir() if p.name.startswith(".out.")]
+    capsys.readouterr()
+    (out_dir / "result.json").unlink()
+    (out_dir / "result.json").mkdir()  # a folder where a file goes: refused before anything is written
+    before = sorted(p.name for p in out_dir.iterdir())
+    assert main(args) == 2
+    assert "holds what an eventstudy run did not write (result.json)" in capsys.readouterr().err
+    assert sorted(p.name for p in out_dir.iterdir()) == before
+    mine = tiny / "mine"
+    mine.mkdir()
+    (mine / "notes.txt").write_text("my own file\n")
+    assert main(["run", str(tiny / "study.yaml"), "--data-dir", str(tiny / "data"), "-o", str(mine)]) == 2
+    assert (mine / "notes.txt").read_text() == "my own file\n"
 
 
 def test_console_script_runs_without_traceback(tiny: Path) -> None:

@@ -1,8 +1,10 @@
 """Machine-readable outputs: CSV and JSON, written atomically.
 
 Every file of a run is first written into a temporary folder beside the output folder;
-only when all of them are complete are they moved into place (``os.replace``, atomic per
-file on one filesystem). A run that fails, at any stage, leaves no partial file behind.
+only when all of them are complete is that folder renamed into place as a whole
+(:func:`_publish`): a reader sees the earlier run's files or this run's, never a mix, and
+a run that fails, at any stage, leaves the output as it was. A folder that holds anything
+an eventstudy run did not write is not replaced.
 
 The CSV files always hold every row: ``events.csv`` (one row per event; a universe's
 with its symbol), ``outcomes.csv`` (one per event, asset and horizon), ``summary.csv``,
@@ -26,8 +28,10 @@ are included sit under ``"breakdowns"``. :func:`result_to_json` without ``max_ro
 from __future__ import annotations
 
 import datetime as dt
+import glob
 import json
 import os
+import re
 import shutil
 import tempfile
 import time
@@ -37,6 +41,7 @@ from typing import TYPE_CHECKING
 
 import polars as pl
 
+from eventstudy.errors import DataError
 from eventstudy.report.manifest import panel_members
 from eventstudy.result import StudyResult
 
@@ -275,19 +280,84 @@ def write_files(out_dir: str | Path, files: dict[str, str], also: Callable[[Path
     return _publish(out_dir, fill)
 
 
+OUTPUT_PATTERN = re.compile(r"^[\w.-]+\.(csv|json|md|html|svg|png)$")
+"""Names of the files eventstudy writes into an output folder."""
+
+MARKERS = ("manifest.json", "result.json", "sweep.json")
+"""A folder holding one of these (and only files named like outputs) was written by eventstudy."""
+
+
+def _check_replaceable(out_dir: Path) -> None:
+    """``out_dir`` may be replaced as a whole: it is empty, or it holds only what a run of
+    eventstudy writes. Anything else (a file of the user's, a sub-folder, a folder named
+    like an output) is refused before any work is written."""
+    if not out_dir.is_dir():
+        raise DataError(f"the output {str(out_dir)!r} is a file, not a folder", hint="--output names a folder for the run's files")
+    entries = list(out_dir.iterdir())
+    if not entries:
+        return
+    foreign = [e.name for e in entries if not (e.is_file() and not e.is_symlink() and OUTPUT_PATTERN.match(e.name))]
+    ours = any(e.name in MARKERS for e in entries)
+    if foreign or not ours:
+        shown = ", ".join(sorted(foreign)[:5]) if foreign else ", ".join(sorted(e.name for e in entries)[:5])
+        raise DataError(
+            f"the output folder {str(out_dir)!r} holds what an eventstudy run did not write ({shown}): it is not replaced",
+            hint="give a new or empty folder, or one a previous run wrote",
+        )
+
+
 def _publish(out_dir: str | Path, fill: Callable[[Path], None]) -> list[Path]:
-    """Write everything into a staging folder beside ``out_dir``, then move it into place."""
+    """Write everything into a staging folder beside ``out_dir``, then put the whole folder
+    in place: a new folder is one rename; an earlier run's folder is renamed aside and the
+    new one renamed in (two renames, microseconds apart), so no reader ever sees old and
+    new files mixed, and files of the earlier run that this one does not write (a
+    universe's by_symbol.csv) do not linger. Staging folders a killed run left are removed."""
     out_dir = Path(out_dir)
-    out_dir.parent.mkdir(parents=True, exist_ok=True)
-    staging = Path(tempfile.mkdtemp(prefix=f".{out_dir.name}.", suffix=".partial", dir=out_dir.parent))
+    if out_dir.exists() or out_dir.is_symlink():
+        _check_replaceable(out_dir)
+    parent = out_dir.parent
+    parent.mkdir(parents=True, exist_ok=True)
+    for stale in parent.glob(f".{glob.escape(out_dir.name)}.*.partial"):
+        shutil.rmtree(stale, ignore_errors=True)
+    staging = Path(tempfile.mkdtemp(prefix=f".{out_dir.name}.", suffix=".partial", dir=parent))
     try:
         fill(staging)
-        out_dir.mkdir(parents=True, exist_ok=True)
-        written = []
-        for item in sorted(staging.iterdir()):
-            target = out_dir / item.name
-            os.replace(item, target)
-            written.append(target)
-        return written
+        os.chmod(staging, 0o777 & ~_umask())  # mkdtemp makes it private (0700)
+        if out_dir.exists():
+            aside = staging.with_name(staging.name[: -len(".partial")] + ".old.partial")
+            os.rename(out_dir, aside)
+            try:
+                os.rename(staging, out_dir)
+            except OSError:
+                os.rename(aside, out_dir)
+                raise
+            shutil.rmtree(aside, ignore_errors=True)
+        else:
+            os.rename(staging, out_dir)
+        return sorted(out_dir.iterdir())
     finally:
         shutil.rmtree(staging, ignore_errors=True)
+
+
+def _umask() -> int:
+    mask = os.umask(0)
+    os.umask(mask)
+    return mask
+
+
+def write_file(path: str | Path, text: str) -> Path:
+    """Write one file atomically (a temporary file beside it, then a rename): for outputs
+    that are a single file (``calibrate --output table.csv``)."""
+    path = Path(path)
+    if path.is_dir():
+        raise DataError(f"the output {str(path)!r} is a folder", hint="name a file, e.g. calibration.csv")
+    path.parent.mkdir(parents=True, exist_ok=True)
+    handle, temp = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".partial", dir=path.parent)
+    try:
+        with os.fdopen(handle, "w", encoding="utf-8") as out:
+            out.write(text)
+        os.chmod(temp, 0o666 & ~_umask())
+        os.replace(temp, path)
+    finally:
+        Path(temp).unlink(missing_ok=True)
+    return path
