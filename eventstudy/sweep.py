@@ -182,6 +182,10 @@ def _apply(raw: dict[str, Any], axis: Axis, value: str) -> None:
     target[path[-1]] = yaml.safe_load(value) if path[-1] not in ("gap",) else value
 
 
+MAX_CELLS = 2_000
+"""Grid cells a sweep runs at most: each is a full study, and every one more makes the best
+cell's snooping control stricter (a 10^6-cell grid ran silently for hours)."""
+
 VARIABLE = ("when", "trigger", "decluster", "window", "name", "description")
 """Top-level keys a grid may vary: what the engine evaluates on the prepared panel."""
 
@@ -245,6 +249,12 @@ def run_sweep(
         universe_null(study, settings)  # a named-series null is refused here, not ignored
     if settings.placebos < 99:
         raise ConfigError("a sweep needs placebos (at least 99) for its snooping control", hint="set --placebos 2000 or more")
+    cells_asked = math.prod(len(a.values) for a in axes)
+    if cells_asked > MAX_CELLS:
+        raise ConfigError(
+            f"the grid has {cells_asked:,} cells; a sweep runs at most {MAX_CELLS:,}",
+            hint="fewer values per axis (each cell is a study and a test the snooping control must pay for)",
+        )
     combos = list(itertools.product(*[a.values for a in axes]))
     cells = [_cell_study(study, axes, combo) for combo in combos]
     end = (confirm_from - dt.timedelta(days=1)) if confirm_from else None

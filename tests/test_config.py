@@ -203,3 +203,10 @@ def test_an_escape_sequence_in_text_shown_in_reports_is_refused() -> None:
         text = BASE.replace("name: x\n", f'name: x\n{key}: "a \\u001b[2J b"\n') if key == "description" else BASE.replace("name: x", 'name: "a \\u001b[2J b"')
         with pytest.raises(ConfigError, match="control character U\\+001B is not allowed"):
             parse_study(text, path="c.yaml")
+
+
+def test_more_horizons_than_an_evaluator_takes_are_refused_before_any_work() -> None:
+    """Issue 15: 5,000 horizons ended in an allocation failure (SIGABRT)."""
+    horizons = ", ".join(f"{i}d" for i in range(1, 150))
+    with pytest.raises(ConfigError, match="at most 100 items"):
+        parse_study(BASE.replace("horizons: [1m]", f"horizons: [{horizons}]"), path="r.yaml")

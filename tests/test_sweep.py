@@ -144,3 +144,19 @@ def test_spa_finds_nothing_when_no_cell_beats_its_null() -> None:
         observed = rng.normal(0.5, 2.0, 3)
         if observed.max() > 0:
             assert spa_test(observed, draws) <= reality_check(observed, draws)
+
+
+def test_a_grid_beyond_the_cell_limit_is_refused_before_any_work() -> None:
+    """Issue 15: a 10^6-cell sweep ran silently for hours."""
+    from eventstudy.config import parse_study
+    from eventstudy.errors import ConfigError
+    from eventstudy.sweep import MAX_CELLS, parse_axis, run_sweep
+
+    study = parse_study(
+        "name: x\nseries: {SPX: SPX}\nwhen: SPX drawdown >= 10%\nevaluate:\n  - forward_returns: {horizons: [1m], assets: [SPX]}\n",
+        path="x.yaml",
+    )
+    axes = [parse_axis("gap=" + ",".join(str(i) for i in range(1, 101))), parse_axis("SPX drawdown threshold=" + ",".join(f"{i}%" for i in range(1, 31)))]
+    assert 100 * 30 > MAX_CELLS
+    with pytest.raises(ConfigError, match=f"the grid has 3,000 cells; a sweep runs at most {MAX_CELLS:,}"):
+        run_sweep(study, axes, data_dir="/nonexistent")

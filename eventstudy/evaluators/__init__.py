@@ -282,10 +282,18 @@ def _distinct(value: list[Horizon]) -> list[Horizon]:
     return value
 
 
+MAX_HORIZONS = 100
+"""Horizons one evaluator takes at most: every horizon is an outcome array over the whole
+calendar, tested on its own (5,000 of them ended in an allocation failure); a path over
+many days is the path evaluator's job."""
+
 Horizons = Annotated[
     list[Annotated[Horizon, BeforeValidator(_horizon)]],
     AfterValidator(_distinct),
-    Field(min_length=1, description="trading-day horizons: 10 / 10d, 1w (5), 1m (21), 3m (63), 6m (126), 1y (252)"),
+    Field(
+        min_length=1, max_length=MAX_HORIZONS,
+        description="trading-day horizons: 10 / 10d, 1w (5), 1m (21), 3m (63), 6m (126), 1y (252)",
+    ),
 ]
 """A list of horizons in a study file (distinct lengths), for evaluator parameter models."""
 
