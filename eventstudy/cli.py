@@ -8,13 +8,14 @@ traceback.
 from __future__ import annotations
 
 import argparse
+import math
 import sys
 from collections.abc import Sequence
 from pathlib import Path
 
 from eventstudy import __version__
 from eventstudy.cli_data import _iso_date, add_data_commands, offer_pull, run_data
-from eventstudy.errors import EventStudyError
+from eventstudy.errors import ConfigError, EventStudyError, did_you_mean
 
 __all__ = ["main"]
 
@@ -79,11 +80,11 @@ def build_parser() -> argparse.ArgumentParser:
                            help="--simulate: a condition over series A and B (repeatable; default: ATH, drawdown, RSI, ATH and drawdown)")
     calibrate.add_argument("--days", type=_positive, default=12_000, help="--simulate: days per history (default 12,000)")
     calibrate.add_argument("--data-dir", help="data directory (overrides the study's data.dir and $EVENTSTUDY_DATA)")
-    calibrate.add_argument("--studies", type=int, default=1000, help="placebo studies per cell (default 1000)")
+    calibrate.add_argument("--studies", type=_positive, default=1000, help="placebo studies per cell (default 1000)")
     calibrate.add_argument("--horizon", action="append", metavar="H", help="horizon(s) to calibrate (default: all of the study's)")
     calibrate.add_argument("--asset", help="the asset (default: the study's first)")
     calibrate.add_argument("--effects", default="0,0.01,0.02,0.05", help="planted effects, fractions (default 0,0.01,0.02,0.05)")
-    calibrate.add_argument("--pseudo", default="matched", help="where pseudo-events come from: matched (random days under the rule), "
+    calibrate.add_argument("--pseudo", default="matched", choices=["matched", "circular", "runs"], help="where pseudo-events come from: matched (random days under the rule), "
                            "circular (the real events shifted), or runs (the real events' runs placed at random)")
     calibrate.add_argument("--end", type=_iso_date, help="last event date (overrides window.end)")
     calibrate.add_argument("--output", "-o", metavar="FILE", help="also write the table as CSV")
@@ -276,7 +277,9 @@ def _schema(args: argparse.Namespace) -> int:
 
     text = schema_json(args.plugin)
     if args.output:
-        Path(args.output).write_text(text, encoding="utf-8")
+        from eventstudy.report.files import write_file
+
+        write_file(args.output, text)
         print(f"wrote {args.output}", file=sys.stderr)
     else:
         sys.stdout.write(text)
@@ -321,8 +324,6 @@ def _validate(args: argparse.Namespace) -> int:
 
 
 def _calibrate(args: argparse.Namespace) -> int:
-    from eventstudy.errors import ConfigError
-
     if args.simulate:
         return _calibrate_rules(args)
     if not args.study:
@@ -334,10 +335,19 @@ def _calibrate(args: argparse.Namespace) -> int:
     try:
         effects = tuple(float(x) for x in args.effects.split(",") if x.strip())
     except ValueError:
-        raise ConfigError(f"bad --effects {args.effects!r}", hint="fractions separated by commas, e.g. 0,0.01,0.02") from None
+        effects = (math.nan,)
+    if not effects or not all(math.isfinite(e) and -1 < e < 10 for e in effects):
+        raise ConfigError(f"bad --effects {args.effects!r}", hint="finite fractions above -1 separated by commas, e.g. 0,0.01,0.02")
     placebos = args.placebos if args.placebos is not None else 2000
     result = run(args.study, data_dir=args.data_dir, end=args.end, placebos=0, seed=args.seed, paths=False)
     null = args.null if args.null not in (None, "histories") else "runs"
+    horizons = list(dict.fromkeys(result.summary["horizon"].to_list()))
+    assets = sorted(set(result.summary["asset"].to_list()))
+    for h in args.horizon or []:
+        if h not in horizons:
+            raise ConfigError(f"--horizon {h!r} is not one of the study's{did_you_mean(h, horizons)}", hint=f"its horizons: {', '.join(horizons)}")
+    if args.asset is not None and args.asset not in assets:
+        raise ConfigError(f"--asset {args.asset!r} is not one of the study's{did_you_mean(args.asset, assets)}", hint=f"its assets: {', '.join(assets)}")
     settings = InferenceSettings(placebos=placebos, seed=result.statistics.seed, null=null)
     table = calibrate(
         result, settings, studies=args.studies, effects=effects, horizon=args.horizon, asset=args.asset,

@@ -104,6 +104,9 @@ def write_study(name: str, *, directory: str | Path | None = None) -> Path:
     """
     path = init_path(name, directory=directory)
     text = render_template(path)
+    for folder in (path.parent, *path.parent.parents):
+        if folder.exists() and not folder.is_dir():
+            raise ConfigError(f"{str(folder)!r} is a file, not a folder", hint="--dir names the folder the study goes into")
     path.parent.mkdir(parents=True, exist_ok=True)
     try:
         with open(path, "x", encoding="utf-8") as handle:

@@ -386,3 +386,33 @@ def test_calibrate_reports_rejection_rates(tiny: Path, capsys) -> None:
     table = pl.read_csv(out_csv)
     assert {"test", "effect", "reject_5pct"} <= set(table.columns)
     assert table["reject_5pct"].is_between(0, 1).all()
+
+
+@pytest.mark.parametrize(
+    ("extra", "message"),
+    [
+        (["--studies", "0"], "argument --studies: '0' must be 1 or more"),
+        (["--horizon", "7y"], "--horizon '7y' is not one of the study's"),
+        (["--asset", "XYZ"], "--asset 'XYZ' is not one of the study's"),
+        (["--pseudo", "bogus"], "invalid choice: 'bogus'"),
+        (["--effects", "nan,inf"], "bad --effects 'nan,inf'"),
+    ],
+)
+def test_calibrate_refuses_bad_options_with_a_message(shared_data: Path, capsys, extra: list[str], message: str) -> None:
+    """Issue 15: each was a ValueError traceback (exit 1), or accepted (nan, inf)."""
+    import contextlib
+
+    argparse_error = extra[0] in ("--studies", "--pseudo")  # argparse exits 2 itself
+    with pytest.raises(SystemExit) if argparse_error else contextlib.nullcontext():
+        code, _, err = run_cli(["calibrate", str(CONFIG), "--data-dir", str(shared_data), *extra], capsys)
+        assert code == 2 and message in err and "Traceback" not in err
+    if argparse_error:
+        assert message in capsys.readouterr().err
+
+
+def test_schema_into_a_new_folder_and_init_into_a_file(tmp_path: Path, capsys) -> None:
+    code, _, _ = run_cli(["schema", "--output", str(tmp_path / "new" / "schema.json")], capsys)
+    assert code == 0 and (tmp_path / "new" / "schema.json").is_file()
+    (tmp_path / "afile").write_text("x")
+    code, _, err = run_cli(["init", "x", "--dir", str(tmp_path / "afile")], capsys)
+    assert code == 2 and "is a file, not a folder" in err
