@@ -141,3 +141,28 @@ def test_markdown_renders_a_hostile_name_as_words(tmp_path: Path) -> None:
     page = render_markdown(replace(result, study=study))
     assert "<script>" not in page and "<img" not in page and "](http://evil" not in page
     assert "&lt;script>alert(1)&lt;/script>" in page  # the words are still there to read
+
+
+def test_a_dollar_in_a_label_is_text_in_the_charts(tmp_path: Path, capsys) -> None:
+    """Issue 15: a universe label with TeX specials ('$x^$') failed in matplotlib after the
+    whole computation."""
+    import datetime as dt
+    import math
+
+    import polars as pl
+
+    data = tmp_path / "data"
+    data.mkdir()
+    days = [dt.date(2020, 1, 1) + dt.timedelta(days=i) for i in range(300)]
+    rows = [(d, s, 100 * (1 + 0.3 * math.sin(i / 9 + k))) for k, s in enumerate(["AAA", "BBB"]) for i, d in enumerate(days)]
+    pl.DataFrame(rows, schema=["date", "symbol", "close"], orient="row").write_csv(data / "panel.csv")
+    pl.DataFrame({"date": days, "close": [100.0 + i for i in range(300)]}).write_csv(data / "MKT.csv")
+    study = tmp_path / "u.yaml"
+    study.write_text(
+        'name: "costs $5 ^_ {"\nseries: {MKT: MKT}\nuniverse: {data_file: panel.csv, label: "$x^_{\\\\frac$"}\n'
+        "when: close at 20-day high\nevaluate:\n  - forward_returns: {horizons: [1w]}\nstatistics: {placebos: 100}\n",
+        encoding="utf-8",
+    )
+    assert main(["run", str(study), "--data-dir", str(data), "--output", str(tmp_path / "out")]) == 0
+    capsys.readouterr()
+    assert (tmp_path / "out" / "distribution.svg").is_file()

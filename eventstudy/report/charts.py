@@ -85,6 +85,7 @@ STYLE: dict[str, Any] = {
     "legend.fontsize": 8,
     "svg.fonttype": "path",
     "figure.dpi": 100,
+    "text.parse_math": False,  # a '$' in a study's name or a symbol is a dollar, not TeX (it failed after the whole run)
 }
 
 
