@@ -27,6 +27,7 @@ cache, pulled into it first when asked to; what is still missing is one
 from __future__ import annotations
 
 import csv
+import datetime as dt
 import os
 import re
 from collections.abc import Callable, Iterable, Sequence
@@ -546,8 +547,18 @@ def _scan(file: _File) -> pl.LazyFrame:
     return pl.scan_parquet(file.path, row_index_name=_ROW)
 
 
+FIRST_DATE, LAST_DATE = dt.date(1800, 1, 1), dt.date(2200, 12, 31)
+"""Dates a price file may hold: 0000-01-01 parses, and then breaks everything downstream."""
+
+
+def _plausible(date: pl.Expr) -> pl.Expr:
+    """``date``, or null (an unparseable date) outside :data:`FIRST_DATE` .. :data:`LAST_DATE`."""
+    return pl.when(date.is_between(FIRST_DATE, LAST_DATE)).then(date)
+
+
 def _date_exprs(file: _File, dtype: pl.DataType) -> tuple[pl.Expr, pl.Expr]:
-    """``(is_empty, parsed)`` for the raw date column; parsed is null where unparseable."""
+    """``(is_empty, parsed)`` for the raw date column; parsed is null where unparseable
+    or outside the years 1800-2200."""
     raw = pl.col(_DRAW)
     if dtype == pl.String:
         text = raw.str.strip_chars()
@@ -556,11 +567,11 @@ def _date_exprs(file: _File, dtype: pl.DataType) -> tuple[pl.Expr, pl.Expr]:
             .then(text.str.slice(0, 10).str.to_date("%Y-%m-%d", strict=False))
             .otherwise(None)
         )
-        return raw.is_null() | (text == ""), parsed
+        return raw.is_null() | (text == ""), _plausible(parsed)
     if dtype == pl.Date:
-        return raw.is_null(), raw
+        return raw.is_null(), _plausible(raw)
     if isinstance(dtype, pl.Datetime):
-        return raw.is_null(), raw.dt.date()
+        return raw.is_null(), _plausible(raw.dt.date())
     raise DataError(
         f"date column {file.date!r} has type {dtype} in {file.path.name!r}",
         location=Location(path=str(file.path)),
@@ -736,7 +747,7 @@ def _typed_csv(file: _File, date_col: str, close_col: str, keep: pl.Expr | None,
     distinct = rows[_DRAW].unique()  # a null is a blank line or an empty date: the text path tells which
     if distinct.null_count() or not distinct.str.contains(_PLAIN_DATE).all():
         return None
-    rows = rows.with_columns(pl.col(_DRAW).str.to_date("%Y-%m-%d", strict=False, cache=False).alias(_DATE), close.alias(_CLOSE))
+    rows = rows.with_columns(_plausible(pl.col(_DRAW).str.to_date("%Y-%m-%d", strict=False, cache=False)).alias(_DATE), close.alias(_CLOSE))
     if rows[_DATE].null_count():
         return None
     previous = _previous_in_symbol(rows[_SYM].is_sorted())
@@ -778,7 +789,7 @@ def _check(file: _File, rows: pl.DataFrame, symbol: str | None) -> None:
     if code == _DATE_EMPTY:
         message = f"missing date{for_symbol}: the {file.date!r} field is empty"
     elif code == _DATE_BAD:
-        message = f"unparseable date {date_text!r}{for_symbol} (expected YYYY-MM-DD)"
+        message = f"unparseable date {date_text!r}{for_symbol} (expected YYYY-MM-DD, years 1800-2200)"
     elif code == _CLOSE_EMPTY:
         message = f"missing close on {date_text!r}{for_symbol}: the {file.close!r} field is empty"
         hint = "drop the row or fill the close"

@@ -213,8 +213,11 @@ def read_export(
     except OSError as exc:
         raise DataError(f"cannot read {str(path)!r}: {exc.strerror or exc}", location=where) from None
     text, encoding = _decode(data)
-    delimiter = _sniff_delimiter(text, path)
-    header, records = _records(text, delimiter, path)
+    try:
+        delimiter = _sniff_delimiter(text, path)
+        header, records = _records(text, delimiter, path)
+    except csv.Error as exc:  # e.g. a field over the csv module's 131,072 characters: not a price export
+        raise DataError(f"{path.name!r} is not a table of prices the importer can read ({exc})", location=where) from None
     keys = [_key(h) for h in header]
     roles = _roles(header, keys, column, path)
     ticker = _first_index(keys, _TICKER_KEYS)

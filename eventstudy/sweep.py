@@ -175,9 +175,14 @@ def _apply(raw: dict[str, Any], axis: Axis, value: str) -> None:
         return
     path = {"gap": "decluster.gap", "mode": "decluster.mode"}.get(name, name).split(".")
     target = raw
-    for key in path[:-1]:
-        if not isinstance(target.get(key), dict):
-            target[key] = {} if target.get(key) is None else target[key]
+    for depth, key in enumerate(path[:-1]):
+        if target.get(key) is None:
+            target[key] = {}
+        if not isinstance(target[key], dict):
+            raise ConfigError(
+                f"grid axis {name!r}: {'.'.join(path[: depth + 1])!r} is a value, not a mapping with keys to vary",
+                hint="name a key of the study file, e.g. 'decluster.gap' or 'window.start'",
+            )
         target = target[key]
     target[path[-1]] = yaml.safe_load(value) if path[-1] not in ("gap",) else value
 

@@ -35,7 +35,7 @@ from eventstudy.blocks import BlockResult, BlockShared, run_block, series_closes
 from eventstudy.conditions import SELF, parse, required_features, resolve
 from eventstudy.config import Study
 from eventstudy.data import find_data_dir, load_prices_any, read_long_block, read_long_dates, source_ranges
-from eventstudy.errors import ConfigError, DataError
+from eventstudy.errors import ConfigError, DataError, Location
 from eventstudy.evaluators import build_evaluators
 from eventstudy.executor import Executor, ThreadExecutor
 from eventstudy.panel import ConditionHits, Panel
@@ -80,7 +80,15 @@ def universe_symbols(study: Study, directory: Path | None, present: Sequence[str
         column = next((names[c] for c in ("symbol", "ticker", "name", "code") if c in names), None)
         if column is None:
             raise DataError(f"{path.name}: no symbol column (symbol, ticker, name, code)", hint="universe data files are long: date, symbol, close")
-        symbols = scan.select(pl.col(column).cast(pl.String).unique()).collect().to_series().sort().to_list()
+        symbols = scan.select(pl.col(column).cast(pl.String).str.strip_chars().unique()).collect().to_series()
+        if symbols.null_count() or (symbols == "").any():
+            blank = scan.select(pl.col(column).cast(pl.String).str.strip_chars().fill_null("").eq("").sum()).collect().item()
+            raise DataError(
+                f"{path.name}: {blank:,} row(s) have no symbol in column {column!r}",
+                location=Location(path=str(path)),
+                hint="every row of a universe's long file names its symbol",
+            )
+        symbols = symbols.sort().to_list()
     excluded = set(spec.exclude)
     out = list(dict.fromkeys(s for s in symbols if s not in excluded))
     if not out:

@@ -228,7 +228,7 @@ def test_unrelated_unreadable_file_does_not_break_loading(tmp_path: Path) -> Non
     ("text", "line", "expected"),
     [
         ("date,close\n2020-01-02,1\n2020-01-03,2\n2020-01-06,3\n2020-13-45,4\n", 5,
-         "unparseable date '2020-13-45' (expected YYYY-MM-DD)"),
+         "unparseable date '2020-13-45' (expected YYYY-MM-DD, years 1800-2200)"),
         ("date,close\n2020-01-02,1\n01/03/2020,2\n", 3, "unparseable date '01/03/2020'"),
         ("date,close\n2020-01-02,1\n2020-1-3,2\n", 3, "unparseable date '2020-1-3'"),
         ("date,close\n2020-01-02,1\n,2\n", 3, "missing date"),
@@ -511,3 +511,14 @@ def test_fast_csv_read_is_taken_on_clean_files(tmp_path: Path, monkeypatch: pyte
     frame = data.read_long_block(tmp_path / "panel.csv", None)
     assert len(calls) == 1 and calls[0] is not None
     assert frame.rows() == [(dt.date(2020, 1, 2), "AA", 1.5, 1.4), (dt.date(2020, 1, 3), "AA", 1.6, None), (dt.date(2020, 1, 2), "BB", 7.0, 7.0)]
+
+
+def test_a_date_outside_1800_2200_is_a_located_error(tmp_path: Path) -> None:
+    """Issue 15: 0000-01-01 parsed as a date and broke the run with a traceback."""
+    from eventstudy.data import load_prices
+    from eventstudy.errors import DataError
+
+    (tmp_path / "ZZZ.csv").write_text("date,close\n0000-01-01,10\n2020-01-03,11\n", encoding="utf-8")
+    with pytest.raises(DataError) as error:
+        load_prices(tmp_path, ["ZZZ"])
+    assert "ZZZ.csv:2" in error.value.render() and "years 1800-2200" in error.value.render()

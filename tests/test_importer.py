@@ -288,3 +288,9 @@ def test_a_number_beyond_floats_is_refused_not_written_as_inf(tmp_path: Path, va
         read_export(path)
     rendered = info.value.render()
     assert "x.csv:3" in rendered and f"close {value!r}" in rendered
+
+
+def test_a_field_beyond_the_csv_limit_is_a_message(tmp_path: Path) -> None:
+    path = write(tmp_path, "big.csv", "date,close\n2020-01-02," + "1" * 140_000 + "\n")
+    with pytest.raises(DataError, match="is not a table of prices the importer can read"):
+        read_export(path)

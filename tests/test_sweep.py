@@ -160,3 +160,16 @@ def test_a_grid_beyond_the_cell_limit_is_refused_before_any_work() -> None:
     assert 100 * 30 > MAX_CELLS
     with pytest.raises(ConfigError, match=f"the grid has 3,000 cells; a sweep runs at most {MAX_CELLS:,}"):
         run_sweep(study, axes, data_dir="/nonexistent")
+
+
+def test_a_grid_key_through_a_value_is_a_message() -> None:
+    from eventstudy.config import parse_study
+    from eventstudy.errors import ConfigError
+    from eventstudy.sweep import parse_axis, run_sweep
+
+    study = parse_study(
+        "name: x\nseries: {SPX: SPX}\nwhen: SPX drawdown >= 10%\ndecluster: {gap: 5}\nevaluate:\n  - forward_returns: {horizons: [1m], assets: [SPX]}\n",
+        path="x.yaml",
+    )
+    with pytest.raises(ConfigError, match="'decluster.gap' is a value, not a mapping"):
+        run_sweep(study, [parse_axis("decluster.gap.0=1,2")], data_dir="/nonexistent")
