@@ -10,7 +10,7 @@ from __future__ import annotations
 import argparse
 import math
 import sys
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from pathlib import Path
 
 from eventstudy import __version__
@@ -74,13 +74,13 @@ def build_parser() -> argparse.ArgumentParser:
     calibrate.add_argument("--simulate", choices=["garch", "bootstrap"],
                            help="histories with GARCH-t volatility and a known drift, or joint stationary-bootstrap "
                                 "reshuffles of real closes (the study's first two series, else SPX and RUT)")
-    calibrate.add_argument("--replications", type=_positive, default=400, help="--simulate: simulated histories (default 400)")
+    calibrate.add_argument("--replications", type=_at_most(100_000), default=400, help="--simulate: simulated histories (default 400)")
     calibrate.add_argument("--block-length", type=float, help="--simulate: the histories null's mean block length (default: its own)")
     calibrate.add_argument("--condition", action="append", metavar="TEXT",
                            help="--simulate: a condition over series A and B (repeatable; default: ATH, drawdown, RSI, ATH and drawdown)")
-    calibrate.add_argument("--days", type=_positive, default=12_000, help="--simulate: days per history (default 12,000)")
+    calibrate.add_argument("--days", type=_at_most(100_000), default=12_000, help="--simulate: days per history (default 12,000)")
     calibrate.add_argument("--data-dir", help="data directory (overrides the study's data.dir and $EVENTSTUDY_DATA)")
-    calibrate.add_argument("--studies", type=_positive, default=1000, help="placebo studies per cell (default 1000)")
+    calibrate.add_argument("--studies", type=_at_most(100_000), default=1000, help="placebo studies per cell (default 1000)")
     calibrate.add_argument("--horizon", action="append", metavar="H", help="horizon(s) to calibrate (default: all of the study's)")
     calibrate.add_argument("--asset", help="the asset (default: the study's first)")
     calibrate.add_argument("--effects", default="0,0.01,0.02,0.05", help="planted effects, fractions (default 0,0.01,0.02,0.05)")
@@ -152,11 +152,28 @@ def _executor(args: argparse.Namespace):  # -> Executor; the import stays lazy
     return get_executor(args.executor, address=args.dask_address, workers=args.workers)
 
 
+def _at_most(maximum: int) -> Callable[[str], int]:
+    """An argparse type: a whole number from 1 to ``maximum``."""
+
+    def count(text: str) -> int:
+        value = _positive(text)
+        if value > maximum:
+            raise argparse.ArgumentTypeError(f"{text!r} is more than {maximum:,}")
+        return value
+
+    return count
+
+
 def _positive(text: str) -> int:
     value = _non_negative(text)
     if value < 1:
         raise argparse.ArgumentTypeError(f"{text!r} must be 1 or more")
     return value
+
+
+MAX_COUNT = 10_000_000
+"""The largest count a command-line option takes (placebos, studies, replications, days):
+beyond it the work or memory is out of reach on any machine this runs on."""
 
 
 def _non_negative(text: str) -> int:
@@ -166,6 +183,8 @@ def _non_negative(text: str) -> int:
         raise argparse.ArgumentTypeError(f"{text!r} is not a whole number") from None
     if value < 0:
         raise argparse.ArgumentTypeError(f"{text!r} must be 0 or more")
+    if value > MAX_COUNT:
+        raise argparse.ArgumentTypeError(f"{text!r} is more than {MAX_COUNT:,}: the work would not finish")
     return value
 
 

@@ -320,7 +320,7 @@ class DaskExecutor(Executor):
             distributed = _import_distributed()
             if self.address:
                 try:
-                    self._client = distributed.Client(self.address, timeout="10s")
+                    self._client = _connect(distributed, self.address, CONNECT_SECONDS)
                 except (OSError, TimeoutError) as exc:
                     raise ConfigError(
                         f"cannot reach the Dask scheduler at {self.address!r}: {exc}",
@@ -386,6 +386,33 @@ def _check_workers(workers: int | None) -> int | None:
     if workers is not None and (isinstance(workers, bool) or not isinstance(workers, int) or workers < 1):
         raise ConfigError(f"`workers` must be a whole number of at least 1, got {workers!r}")
     return workers
+
+
+CONNECT_SECONDS = 15.0
+"""How long a Dask scheduler may take to answer before the run gives up (a server that
+accepts the connection but never speaks Dask's protocol held distributed.Client forever)."""
+
+
+def _connect(distributed: Any, address: str, seconds: float) -> Any:
+    """``distributed.Client(address)``, given up after ``seconds`` whatever the other side does."""
+    import threading
+
+    found: dict[str, Any] = {}
+
+    def connect() -> None:
+        try:
+            found["client"] = distributed.Client(address, timeout=f"{int(seconds)}s")
+        except BaseException as exc:  # handed to the caller's thread
+            found["error"] = exc
+
+    thread = threading.Thread(target=connect, name="eventstudy-dask-connect", daemon=True)
+    thread.start()
+    thread.join(seconds + 1.0)
+    if thread.is_alive():
+        raise TimeoutError(f"no answer in {seconds:.0f} s (something listens there, but not a Dask scheduler?)")
+    if "error" in found:
+        raise found["error"]
+    return found["client"]
 
 
 def get_executor(name: str | None = None, *, address: str | None = None, workers: int | None = None) -> Executor:

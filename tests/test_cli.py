@@ -416,3 +416,12 @@ def test_schema_into_a_new_folder_and_init_into_a_file(tmp_path: Path, capsys) -
     (tmp_path / "afile").write_text("x")
     code, _, err = run_cli(["init", "x", "--dir", str(tmp_path / "afile")], capsys)
     assert code == 2 and "is a file, not a folder" in err
+
+
+def test_counts_beyond_reach_are_refused_before_any_work(capsys) -> None:
+    """Issue 15: --placebos 10^9 and calibrate --studies 10^9 ended in a MemoryError traceback."""
+    for args in (["run", str(CONFIG), "--placebos", "1000000000"], ["calibrate", str(CONFIG), "--studies", "200000"]):
+        with pytest.raises(SystemExit) as exit_info:
+            main(args)
+        assert exit_info.value.code == 2
+        assert "is more than" in capsys.readouterr().err

@@ -212,3 +212,43 @@ def test_cli_executor_mistakes_are_one_message(tmp_path: Path, capsys: pytest.Ca
     with pytest.raises(SystemExit):
         main(["run", study, "--executor", "ray"])
     assert "invalid choice: 'ray'" in capsys.readouterr().err
+
+
+def test_a_server_that_never_answers_is_given_up(monkeypatch: pytest.MonkeyPatch) -> None:
+    """Issue 15: a --dask-address that accepts the connection but never answers hung
+    until the other side closed."""
+    import socket
+    import threading
+
+    pytest.importorskip("distributed")
+    from eventstudy import executor as executor_module
+    from eventstudy.errors import ConfigError
+    from eventstudy.executor import get_executor
+
+    server = socket.socket()
+    server.bind(("127.0.0.1", 0))
+    server.listen(5)
+    port = server.getsockname()[1]
+    held: list[socket.socket] = []
+    stop = threading.Event()
+
+    def accept() -> None:
+        server.settimeout(0.2)
+        while not stop.is_set():
+            try:
+                held.append(server.accept()[0])  # accepted, never answered
+            except OSError:
+                continue
+
+    thread = threading.Thread(target=accept, daemon=True)
+    thread.start()
+    monkeypatch.setattr(executor_module, "CONNECT_SECONDS", 2.0)
+    try:
+        with pytest.raises(ConfigError, match="no answer in 2 s"):
+            get_executor("dask", address=f"tcp://127.0.0.1:{port}").client
+    finally:
+        stop.set()
+        thread.join()
+        for conn in held:
+            conn.close()
+        server.close()
