@@ -457,7 +457,9 @@ def parse_study(text: str, *, path: str | Path | None = None) -> Study:
 
 def _load_event_sets(study: Study, source: SourceMap) -> dict[str, Any]:
     """Read every ``events:`` file now, so ``validate`` finds a bad one."""
-    from eventstudy.own_events import load_event_set
+    if not study.events:
+        return {}
+    from eventstudy.own_events import load_event_set  # numpy and the data module: only when needed
 
     sets = {}
     for name, spec in study.events.items():
