@@ -166,3 +166,62 @@ def test_a_dollar_in_a_label_is_text_in_the_charts(tmp_path: Path, capsys) -> No
     assert main(["run", str(study), "--data-dir", str(data), "--output", str(tmp_path / "out")]) == 0
     capsys.readouterr()
     assert (tmp_path / "out" / "distribution.svg").is_file()
+
+
+KILL_SCRIPT = """
+import os, sys
+from pathlib import Path
+import eventstudy.report.files as files
+
+out, k, exchange = Path(sys.argv[1]), int(sys.argv[2]), sys.argv[3] == "1"
+calls = {"n": 0}
+
+def step(name, real):
+    def wrapped(*args, **kwargs):
+        calls["n"] += 1
+        if calls["n"] == k:
+            os._exit(9)  # killed at this file operation
+        return real(*args, **kwargs)
+    return wrapped
+
+os.rename = step("rename", os.rename)
+os.chmod = step("chmod", os.chmod)
+real_exchange = files._exchange
+files._exchange = step("exchange", real_exchange if exchange else (lambda a, b: False))
+
+def fill(staging):
+    for name in ("manifest.json", "summary.csv", "events.csv"):
+        step("write", (staging / name).write_text)("new\\n")
+
+files._publish(out, fill)
+"""
+
+
+@pytest.mark.parametrize("exchange", [True, False], ids=["atomic exchange", "two renames"])
+def test_publication_killed_at_every_step_leaves_old_or_new(tmp_path: Path, exchange: bool) -> None:
+    """Issue 15: kill -9 while files were moved into place left old and new mixed. Killed
+    at each file operation in turn, the output is the old complete folder or the new one
+    (with two renames, after the next run's recovery)."""
+    import subprocess
+    import sys
+
+    from eventstudy.report import files
+
+    script = tmp_path / "kill.py"
+    script.write_text(KILL_SCRIPT, encoding="utf-8")
+    old = {"manifest.json": "old\n", "summary.csv": "old\n"}
+    new = {"manifest.json": "new\n", "summary.csv": "new\n", "events.csv": "new\n"}
+    seen = set()
+    for k in range(1, 12):
+        out = tmp_path / f"run{k}" / "out"
+        out.mkdir(parents=True)
+        for name, text in old.items():
+            (out / name).write_text(text)
+        code = subprocess.run([sys.executable, str(script), str(out), str(k), "1" if exchange else "0"], capture_output=True).returncode
+        files._recover(out)  # what the next run does first
+        state = {p.name: p.read_text() for p in out.iterdir()}
+        assert state in (old, new), (k, state)
+        seen.add("new" if state == new else "old")
+        if code == 0:
+            break
+    assert seen == {"old", "new"}  # killed before the swap, and finished

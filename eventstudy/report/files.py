@@ -27,15 +27,19 @@ are included sit under ``"breakdowns"``. :func:`result_to_json` without ``max_ro
 
 from __future__ import annotations
 
+import contextlib
+import ctypes
 import datetime as dt
+import errno
 import glob
 import json
 import os
 import re
 import shutil
+import sys
 import tempfile
 import time
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Iterator, Sequence
 from pathlib import Path
 from typing import TYPE_CHECKING
 
@@ -308,35 +312,86 @@ def _check_replaceable(out_dir: Path) -> None:
 
 def _publish(out_dir: str | Path, fill: Callable[[Path], None]) -> list[Path]:
     """Write everything into a staging folder beside ``out_dir``, then put the whole folder
-    in place: a new folder is one rename; an earlier run's folder is renamed aside and the
-    new one renamed in (two renames, microseconds apart), so no reader ever sees old and
-    new files mixed, and files of the earlier run that this one does not write (a
-    universe's by_symbol.csv) do not linger. Staging folders a killed run left are removed."""
+    in place. A new folder is one rename. An earlier run's folder is exchanged with the new
+    one in one atomic step where the system can (Linux ``renameat2``, RENAME_EXCHANGE):
+    ``out_dir`` is always the old complete output or the new one. Elsewhere it is renamed
+    aside first (kept as ``.NAME.*.old``, which the next run puts back if this one dies
+    between the two renames). Writers take a lock beside ``out_dir``; staging folders a
+    killed run left are removed."""
     out_dir = Path(out_dir)
-    if out_dir.exists() or out_dir.is_symlink():
-        _check_replaceable(out_dir)
     parent = out_dir.parent
     parent.mkdir(parents=True, exist_ok=True)
-    for stale in parent.glob(f".{glob.escape(out_dir.name)}.*.partial"):
-        shutil.rmtree(stale, ignore_errors=True)
-    staging = Path(tempfile.mkdtemp(prefix=f".{out_dir.name}.", suffix=".partial", dir=parent))
-    try:
-        fill(staging)
-        os.chmod(staging, 0o777 & ~_umask())  # mkdtemp makes it private (0700)
-        if out_dir.exists():
-            aside = staging.with_name(staging.name[: -len(".partial")] + ".old.partial")
-            os.rename(out_dir, aside)
-            try:
+    with _writer_lock(parent / f".{out_dir.name}.lock"):
+        _recover(out_dir)
+        if out_dir.exists() or out_dir.is_symlink():
+            _check_replaceable(out_dir)
+        for stale in parent.glob(f".{glob.escape(out_dir.name)}.*.partial"):
+            shutil.rmtree(stale, ignore_errors=True)
+        staging = Path(tempfile.mkdtemp(prefix=f".{out_dir.name}.", suffix=".partial", dir=parent))
+        try:
+            fill(staging)
+            os.chmod(staging, 0o777 & ~_umask())  # mkdtemp makes it private (0700)
+            if not out_dir.exists():
                 os.rename(staging, out_dir)
-            except OSError:
-                os.rename(aside, out_dir)
-                raise
-            shutil.rmtree(aside, ignore_errors=True)
-        else:
-            os.rename(staging, out_dir)
-        return sorted(out_dir.iterdir())
-    finally:
-        shutil.rmtree(staging, ignore_errors=True)
+            elif not _exchange(staging, out_dir):
+                aside = staging.with_name(staging.name[: -len(".partial")] + ".old")
+                os.rename(out_dir, aside)
+                os.rename(staging, out_dir)
+                shutil.rmtree(aside, ignore_errors=True)
+            return sorted(out_dir.iterdir())
+        finally:
+            shutil.rmtree(staging, ignore_errors=True)  # after an exchange: the earlier output
+
+
+def _recover(out_dir: Path) -> None:
+    """Put back an earlier output a run renamed aside and died before replacing."""
+    if out_dir.exists():
+        return
+    kept = sorted(out_dir.parent.glob(f".{glob.escape(out_dir.name)}.*.old"))
+    if kept:
+        os.rename(kept[-1], out_dir)
+
+
+def _exchange(a: Path, b: Path) -> bool:
+    """Swap two paths atomically (Linux ``renameat2`` with RENAME_EXCHANGE); False where
+    the system or file system cannot."""
+    if not sys.platform.startswith("linux"):
+        return False
+    try:
+        libc = ctypes.CDLL(None, use_errno=True)
+        renameat2 = libc.renameat2
+    except (OSError, AttributeError):
+        return False
+    at_fdcwd, rename_exchange = -100, 2
+    if renameat2(at_fdcwd, os.fsencode(a), at_fdcwd, os.fsencode(b), rename_exchange) == 0:
+        return True
+    err = ctypes.get_errno()
+    if err in (errno.ENOSYS, errno.EINVAL, errno.EOPNOTSUPP):
+        return False
+    raise OSError(err, os.strerror(err), str(b))
+
+
+@contextlib.contextmanager
+def _writer_lock(path: Path) -> Iterator[None]:
+    """One writer at a time per output folder (an advisory lock; none where fcntl is missing)."""
+    try:
+        import fcntl
+    except ImportError:  # Windows: no advisory locks here
+        yield
+        return
+    with open(path, "a") as handle:
+        try:
+            fcntl.flock(handle, fcntl.LOCK_EX | fcntl.LOCK_NB)
+        except BlockingIOError:
+            raise DataError(
+                f"another run is writing to {str(path.parent / path.name[1:-5])!r} right now",
+                hint="wait for it to finish, or write to another folder",
+            ) from None
+        try:
+            yield
+        finally:
+            path.unlink(missing_ok=True)  # nothing left beside the output (a writer that races this opens a fresh lock)
+            fcntl.flock(handle, fcntl.LOCK_UN)
 
 
 def _umask() -> int:
