@@ -88,6 +88,13 @@ def universe_symbols(study: Study, directory: Path | None, present: Sequence[str
                 location=Location(path=str(path)),
                 hint="every row of a universe's long file names its symbol",
             )
+        hostile = symbols.filter(symbols.str.contains(r"[\x00-\x1f\x7f-\x9f]"))
+        if hostile.len():
+            raise DataError(
+                f"{path.name}: a symbol holds a control character ({hostile[0]!r}): it would rewrite the terminal it is shown in",
+                location=Location(path=str(path)),
+                hint="symbols are printable text",
+            )
         symbols = symbols.sort().to_list()
     excluded = set(spec.exclude)
     out = list(dict.fromkeys(s for s in symbols if s not in excluded))

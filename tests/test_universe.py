@@ -272,3 +272,17 @@ def test_a_panel_row_without_a_symbol_is_a_message(shared_data: Path, tmp_path: 
     study.write_text(base.replace("panel_sp500_stocks.csv", "panel.csv"), encoding="utf-8")
     assert main(["run", str(study), "--data-dir", str(tmp_path)]) == 2
     assert "1 row(s) have no symbol" in capsys.readouterr().err
+
+
+def test_a_symbol_with_a_control_character_is_refused(shared_data: Path, tmp_path: Path, capsys) -> None:
+    """Issue 15: escape codes reached the terminal raw."""
+    from eventstudy.cli import main
+
+    (tmp_path / "panel.csv").write_text("date,symbol,close\n2020-01-02,\x1b[2JAAA,10\n2020-01-03,\x1b[2JAAA,11\n", encoding="utf-8")
+    (tmp_path / "SPX.csv").write_text((shared_data / "SPX.csv").read_text(encoding="utf-8"), encoding="utf-8")
+    base = (Path(__file__).resolve().parents[1] / "configs" / "sp500_52w_high.yaml").read_text(encoding="utf-8")
+    study = tmp_path / "s.yaml"
+    study.write_text(base.replace("panel_sp500_stocks.csv", "panel.csv"), encoding="utf-8")
+    assert main(["run", str(study), "--data-dir", str(tmp_path)]) == 2
+    err = capsys.readouterr().err
+    assert "holds a control character" in err and "\x1b" not in err
