@@ -14,6 +14,29 @@ from eventstudy.cli import main
 from report_helpers import make_study
 
 
+def tiny_universe(folder: Path, symbols: list[str], name_line: str, universe_extra: str, placebos: int) -> tuple[Path, Path]:
+    """A two-stock universe study over 300 days (a market series MKT beside it): the study
+    file and its data folder."""
+    import datetime as dt
+    import math
+
+    import polars as pl
+
+    data = folder / "data"
+    data.mkdir()
+    days = [dt.date(2020, 1, 1) + dt.timedelta(days=i) for i in range(300)]
+    rows = [(d, s, 100 * (1 + 0.3 * math.sin(i / 9 + k))) for k, s in enumerate(symbols) for i, d in enumerate(days)]
+    pl.DataFrame(rows, schema=["date", "symbol", "close"], orient="row").write_csv(data / "panel.csv")
+    pl.DataFrame({"date": days, "close": [100.0 + i for i in range(300)]}).write_csv(data / "MKT.csv")
+    study = folder / "u.yaml"
+    study.write_text(
+        f"{name_line}series: {{MKT: MKT}}\nuniverse: {{data_file: panel.csv{universe_extra}}}\nwhen: close at 20-day high\n"
+        f"evaluate:\n  - forward_returns: {{horizons: [1w]}}\nstatistics: {{placebos: {placebos}}}\n",
+        encoding="utf-8",
+    )
+    return study, data
+
+
 def sha(path: Path) -> str:
     return hashlib.sha256(path.read_bytes()).hexdigest()
 
@@ -94,8 +117,6 @@ def test_write_report_api(tmp_path: Path) -> None:
 
 def test_a_symbol_a_spreadsheet_would_run_is_written_as_text(tmp_path: Path, capsys) -> None:
     """Issue 15: symbols such as '=HYPERLINK(...)' went verbatim into the CSV outputs."""
-    import datetime as dt
-    import math
 
     import polars as pl
 
@@ -106,18 +127,7 @@ def test_a_symbol_a_spreadsheet_would_run_is_written_as_text(tmp_path: Path, cap
     assert safe["symbol"].to_list() == ['\'=HYPERLINK("http://x")', "'+cmd|' /C calc'!A0", "'@SUM(A1)", "AAPL"]
     assert safe["value"].to_list() == [-1.0, 2.0, 3.0, 4.0]  # numbers untouched
 
-    data = tmp_path / "data"
-    data.mkdir()
-    days = [dt.date(2020, 1, 1) + dt.timedelta(days=i) for i in range(300)]
-    rows = [(d, s, 100 * (1 + 0.3 * math.sin(i / 9 + k))) for k, s in enumerate(["=EVIL()", "GOOD"]) for i, d in enumerate(days)]
-    pl.DataFrame(rows, schema=["date", "symbol", "close"], orient="row").write_csv(data / "panel.csv")
-    pl.DataFrame({"date": days, "close": [100.0 + i for i in range(300)]}).write_csv(data / "MKT.csv")
-    study = tmp_path / "u.yaml"
-    study.write_text(
-        "name: u\nseries: {MKT: MKT}\nuniverse: {data_file: panel.csv}\nwhen: close at 20-day high\n"
-        "evaluate:\n  - forward_returns: {horizons: [1w]}\nstatistics: {placebos: 0}\n",
-        encoding="utf-8",
-    )
+    study, data = tiny_universe(tmp_path, ["=EVIL()", "GOOD"], "name: u\n", "", placebos=0)
     out = tmp_path / "out"
     assert main(["run", str(study), "--data-dir", str(data), "--output", str(out)]) == 0
     capsys.readouterr()
@@ -146,23 +156,9 @@ def test_markdown_renders_a_hostile_name_as_words(tmp_path: Path) -> None:
 def test_a_dollar_in_a_label_is_text_in_the_charts(tmp_path: Path, capsys) -> None:
     """Issue 15: a universe label with TeX specials ('$x^$') failed in matplotlib after the
     whole computation."""
-    import datetime as dt
-    import math
 
-    import polars as pl
 
-    data = tmp_path / "data"
-    data.mkdir()
-    days = [dt.date(2020, 1, 1) + dt.timedelta(days=i) for i in range(300)]
-    rows = [(d, s, 100 * (1 + 0.3 * math.sin(i / 9 + k))) for k, s in enumerate(["AAA", "BBB"]) for i, d in enumerate(days)]
-    pl.DataFrame(rows, schema=["date", "symbol", "close"], orient="row").write_csv(data / "panel.csv")
-    pl.DataFrame({"date": days, "close": [100.0 + i for i in range(300)]}).write_csv(data / "MKT.csv")
-    study = tmp_path / "u.yaml"
-    study.write_text(
-        'name: "costs $5 ^_ {"\nseries: {MKT: MKT}\nuniverse: {data_file: panel.csv, label: "$x^_{\\\\frac$"}\n'
-        "when: close at 20-day high\nevaluate:\n  - forward_returns: {horizons: [1w]}\nstatistics: {placebos: 100}\n",
-        encoding="utf-8",
-    )
+    study, data = tiny_universe(tmp_path, ["AAA", "BBB"], 'name: "costs $5 ^_ {"\n', ', label: "$x^_{\\\\frac$"', placebos=100)
     assert main(["run", str(study), "--data-dir", str(data), "--output", str(tmp_path / "out")]) == 0
     capsys.readouterr()
     assert (tmp_path / "out" / "distribution.svg").is_file()

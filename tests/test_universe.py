@@ -262,27 +262,25 @@ def test_files_outside_the_data_directory_are_not_opened_or_echoed(shared_data: 
     assert shown_columns(["Date", "Adj Close"]) == "['Date', 'Adj Close']"
 
 
-def test_a_panel_row_without_a_symbol_is_a_message(shared_data: Path, tmp_path: Path, capsys) -> None:
+def run_on_panel(shared_data: Path, folder: Path, panel_text: str, capsys) -> tuple[int, str]:
+    """The shipped universe study on ``panel_text`` as its panel file (SPX beside it)."""
     from eventstudy.cli import main
 
-    (tmp_path / "panel.csv").write_text("date,symbol,close\n2020-01-02,AAA,10\n2020-01-03,,11\n", encoding="utf-8")
-    (tmp_path / "SPX.csv").write_text((shared_data / "SPX.csv").read_text(encoding="utf-8"), encoding="utf-8")
+    (folder / "panel.csv").write_text(panel_text, encoding="utf-8")
+    (folder / "SPX.csv").write_text((shared_data / "SPX.csv").read_text(encoding="utf-8"), encoding="utf-8")
     base = (Path(__file__).resolve().parents[1] / "configs" / "sp500_52w_high.yaml").read_text(encoding="utf-8")
-    study = tmp_path / "s.yaml"
+    study = folder / "s.yaml"
     study.write_text(base.replace("panel_sp500_stocks.csv", "panel.csv"), encoding="utf-8")
-    assert main(["run", str(study), "--data-dir", str(tmp_path)]) == 2
-    assert "1 row(s) have no symbol" in capsys.readouterr().err
+    code = main(["run", str(study), "--data-dir", str(folder)])
+    return code, capsys.readouterr().err
+
+
+def test_a_panel_row_without_a_symbol_is_a_message(shared_data: Path, tmp_path: Path, capsys) -> None:
+    code, err = run_on_panel(shared_data, tmp_path, "date,symbol,close\n2020-01-02,AAA,10\n2020-01-03,,11\n", capsys)
+    assert code == 2 and "1 row(s) have no symbol" in err
 
 
 def test_a_symbol_with_a_control_character_is_refused(shared_data: Path, tmp_path: Path, capsys) -> None:
     """Issue 15: escape codes reached the terminal raw."""
-    from eventstudy.cli import main
-
-    (tmp_path / "panel.csv").write_text("date,symbol,close\n2020-01-02,\x1b[2JAAA,10\n2020-01-03,\x1b[2JAAA,11\n", encoding="utf-8")
-    (tmp_path / "SPX.csv").write_text((shared_data / "SPX.csv").read_text(encoding="utf-8"), encoding="utf-8")
-    base = (Path(__file__).resolve().parents[1] / "configs" / "sp500_52w_high.yaml").read_text(encoding="utf-8")
-    study = tmp_path / "s.yaml"
-    study.write_text(base.replace("panel_sp500_stocks.csv", "panel.csv"), encoding="utf-8")
-    assert main(["run", str(study), "--data-dir", str(tmp_path)]) == 2
-    err = capsys.readouterr().err
-    assert "holds a control character" in err and "\x1b" not in err
+    code, err = run_on_panel(shared_data, tmp_path, "date,symbol,close\n2020-01-02,\x1b[2JAAA,10\n2020-01-03,\x1b[2JAAA,11\n", capsys)
+    assert code == 2 and "holds a control character" in err and "\x1b" not in err
