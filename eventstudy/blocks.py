@@ -35,8 +35,10 @@ import numpy as np
 import polars as pl
 
 from eventstudy.conditions import SELF, compile_condition, parse, required_features, resolve
+from eventstudy.conditions.compiler import reads_each_symbol
 from eventstudy.config import Study
 from eventstudy.data import read_long_block
+from eventstudy.derived import add_derived
 from eventstudy.evaluators import EvaluationContext, PanelBlock, build_evaluators
 from eventstudy.features import column_name, compute_features, feature_key
 from eventstudy.own_events import with_event_columns
@@ -138,6 +140,10 @@ def run_block(shared: BlockShared, symbols: list[str], prices: pl.DataFrame | No
         market_columns = [c for c in shared.market.columns if c != "date"]
         frame = frame.with_columns(shared.market.select(market_columns)[day])
     frame = with_event_columns(frame, study.event_sets, group="symbol")  # each stock's own event days
+    own = [r for r in requests if r.of is not None and reads_each_symbol(r.of)]
+    if own:  # '(close / SPX) sma(50)': each stock's expression, over its rows on the calendar
+        within = frame.select(pl.int_range(pl.len()).over("symbol").alias("_p"))["_p"].to_numpy()
+        frame = add_derived(frame, own, dates=frame["date"], groups=frame["symbol"], position=within)
     n_days = shared.days.size
     flat = (symbol_index if everywhere else symbol_index[aligned]) * n_days + day
     first_row = np.concatenate([[True], flat[1:] // n_days != flat[:-1] // n_days]) if flat.size else np.zeros(0, dtype=bool)

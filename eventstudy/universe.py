@@ -33,6 +33,7 @@ import polars as pl
 from eventstudy import progress
 from eventstudy.blocks import BlockResult, BlockShared, run_block, series_closes
 from eventstudy.conditions import SELF, parse, required_features, resolve
+from eventstudy.conditions.compiler import reads_each_symbol
 from eventstudy.config import Study
 from eventstudy.data import find_data_dir, load_prices_any, read_long_block, read_long_dates, source_ranges
 from eventstudy.errors import ConfigError, DataError, Location
@@ -147,7 +148,10 @@ def prepare_universe(
     series = list(study.series)
     conditions = list(conditions) or [(study.when, study.trigger)]
     nodes = [resolve(parse(when), series, universe=True) for when, _ in conditions]
-    market_requests = [r for r in dict.fromkeys(r for node in nodes for r in required_features(node)) if r.series != SELF]
+    market_requests = [
+        r for r in dict.fromkeys(r for node in nodes for r in required_features(node))
+        if r.series != SELF and not (r.of is not None and reads_each_symbol(r.of))  # a stock's own expression: in its block
+    ]
     market_symbols = list(dict.fromkeys(study.series.values()))
     market_prices = prices.filter(pl.col("symbol").is_in(market_symbols))
     market = None

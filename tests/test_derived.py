@@ -16,7 +16,6 @@ from eventstudy.cli import main
 from eventstudy.conditions import compile_condition, parse, required_features, resolve, to_text
 from eventstudy.config import parse_study
 from eventstudy.data import load_prices
-from eventstudy.errors import ConditionSyntaxError
 from eventstudy.timeline import build_timeline
 
 STUDY = """\
@@ -114,21 +113,6 @@ def test_a_universe_reads_expressions_of_its_named_series(shared_data: Path, tmp
     assert (result.events["(SPX / SPX sma(200)).sma(5)"] < 1.05).all()
 
 
-def test_an_expression_of_each_stock_is_refused_with_a_caret(shared_data: Path, tmp_path: Path, capsys) -> None:
-    with pytest.raises(ConditionSyntaxError, match="not supported yet"):
-        resolve(parse("(close / SPX) sma(50) > 1"), ["SPX"], universe=True)
-    config = tmp_path / "u.yaml"
-    config.write_text(
-        "name: u\nseries: {SPX: SPX}\nuniverse: {data_file: panel_sp500_stocks.csv}\n"
-        "when: (close / SPX) at 52-week high\nevaluate:\n  - forward_returns: {horizons: [1m]}\n",
-        encoding="utf-8",
-    )
-    assert main(["validate", str(config), "--data-dir", str(shared_data)]) == 2
-    err = capsys.readouterr().err
-    assert "u.yaml:4:7: error: a feature of an expression that reads each symbol" in err
-    assert "^^^^^^^^^^^^^" in err and "Traceback" not in err
-
-
 def test_the_readme_example_runs_from_the_command_line(shared_data: Path, tmp_path: Path, capsys) -> None:
     config = tmp_path / "ratio.yaml"
     config.write_text(STUDY.format(when="(NDX / SPX) return(63) < -10%", placebos=100), encoding="utf-8")
@@ -137,3 +121,32 @@ def test_the_readme_example_runs_from_the_command_line(shared_data: Path, tmp_pa
     assert "Condition: (NDX / SPX) return(63) < -10%" in out
     header = next(line for line in out.splitlines() if line.startswith("Date "))
     assert "(NDX / SPX) return(63)" in header  # the ratio's return is shown beside each instance
+
+
+def test_a_universe_reads_each_stocks_own_expressions(shared_data: Path, tmp_path: Path) -> None:
+    """'(close / SPX) return(63)' and '(close / SPX) at 52-week high' in a universe: each
+    stock's ratio to the market over its own rows, against a polars reference."""
+    panel = pl.read_csv(shared_data / "panel_sp500_stocks.csv", try_parse_dates=True, columns=["date", "symbol", "close"])
+    symbols = panel["symbol"].unique().sort().to_list()[:25]
+    panel.filter(pl.col("symbol").is_in(symbols)).write_csv(tmp_path / "panel.csv")
+    (tmp_path / "SPX.csv").write_text((shared_data / "SPX.csv").read_text(encoding="utf-8"), encoding="utf-8")
+    spx = pl.read_csv(tmp_path / "SPX.csv", try_parse_dates=True).rename({"close": "spx"})
+    rows = panel.filter(pl.col("symbol").is_in(symbols)).join(spx, on="date").sort("symbol", "date")
+    ratio = pl.col("close") / pl.col("spx")
+    reference = rows.with_columns(
+        (ratio / ratio.shift(63).over("symbol") - 1).alias("ret"),
+        (ratio >= ratio.shift(1).rolling_max(252).over("symbol")).alias("high"),
+    )
+    for when, expected in (
+        ("(close / SPX) return(63) > 10%", reference.filter(pl.col("ret") > 0.10)),
+        ("(close / SPX) at 52-week high", reference.filter(pl.col("high"))),
+    ):
+        config = tmp_path / "u.yaml"
+        config.write_text(
+            f"name: u\nseries: {{SPX: SPX}}\nuniverse: {{data_file: panel.csv}}\nwhen: {when}\n"
+            "evaluate:\n  - forward_returns: {horizons: [1w]}\nstatistics: {placebos: 0}\n",
+            encoding="utf-8",
+        )
+        result = eventstudy.run(config, data_dir=tmp_path)
+        got = result.raw_events.select("symbol", "date").sort("symbol", "date")
+        assert got.height > 500 and got.equals(expected.select("symbol", "date").sort("symbol", "date")), when

@@ -44,7 +44,7 @@ from eventstudy.conditions.printer import derived_name, to_text
 from eventstudy.errors import ConditionSyntaxError, UnknownNameError, did_you_mean
 from eventstudy.features import FEATURES, FeatureRequest, check_feature, column_name, lookup_feature
 
-__all__ = ["compile_condition", "compile_value", "required_features", "resolve"]
+__all__ = ["compile_condition", "compile_value", "reads_each_symbol", "required_features", "resolve"]
 
 N = TypeVar("N", Node, Value)
 
@@ -103,14 +103,6 @@ def resolve(node: Node, series_names: Collection[str], *, source: str | None = N
         """A feature or level of an expression: the expression resolved, and named by it."""
         assert n.of is not None
         of = visit(n.of)
-        if any(isinstance(m, (FeatureRef, AtLevel)) and m.series == SELF for m in walk(of)):
-            raise ConditionSyntaxError(
-                "a feature of an expression that reads each symbol of the universe is not supported yet",
-                hint="expressions of the study's named series work, e.g. '(SPX / RUT) sma(50)'; "
-                "for a stock against the market, compare the two features: 'return(63) > SPX return(63)'",
-                span=n.series_span,
-                source=source,
-            )
         return replace(n, of=of, series=derived_name(of))  # type: ignore[arg-type]
 
     def visit(n: Node | Value) -> Node | Value:
@@ -196,6 +188,12 @@ def compile_condition(node: Node, *, over: str | None = None) -> pl.Expr:
     [False, True, True]
     """
     return _Compiler(over).condition(node)
+
+
+def reads_each_symbol(node: Node | Value) -> bool:
+    """Whether ``node`` (a request's expression, a condition) reads the universe's current
+    symbol: such an expression is computed per stock, in each block of symbols."""
+    return any(isinstance(m, (FeatureRef, AtLevel)) and m.series == SELF for m in walk(node))
 
 
 def compile_value(node: Value, *, over: str | None = None) -> pl.Expr:
