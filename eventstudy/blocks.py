@@ -37,11 +37,14 @@ import polars as pl
 from eventstudy.conditions import SELF, compile_condition, parse, required_features, resolve
 from eventstudy.conditions.compiler import reads_each_symbol
 from eventstudy.config import Study
-from eventstudy.data import read_long_block
+from eventstudy.data import PRICE_SCHEMA, read_long_block
 from eventstudy.derived import add_derived
 from eventstudy.evaluators import EvaluationContext, PanelBlock, build_evaluators
 from eventstudy.features import column_name, compute_features, feature_key
 from eventstudy.own_events import with_event_columns
+
+PRICE_COLUMNS = list(PRICE_SCHEMA)
+"""The long price columns a block reads: date, symbol, close and the optional extras."""
 
 __all__ = ["BlockResult", "BlockShared", "CellKey", "Hits", "block_rows", "run_block", "series_closes"]
 
@@ -119,7 +122,7 @@ def run_block(shared: BlockShared, symbols: list[str], prices: pl.DataFrame | No
     if prices is None:
         assert shared.source is not None
         prices = read_long_block(shared.source, symbols)
-    prices = prices.select("date", "symbol", "close", "open")
+    prices = prices.select(PRICE_COLUMNS)
     conditions = [(resolve(parse(when), list(study.series), universe=True), trigger) for when, trigger in shared.conditions]
     requests = list(dict.fromkeys(r for node, _ in conditions for r in required_features(node)))
     self_requests = [(r.name, tuple(r.args)) for r in requests if r.series == SELF]
@@ -212,7 +215,7 @@ def _evaluate_long(
     """The general path: the evaluator's long frame over every row of the block."""
     study = shared.study
     context = EvaluationContext(
-        prices=pl.concat([prices, shared.market_prices.select("date", "symbol", "close", "open")]),
+        prices=pl.concat([prices, shared.market_prices.select(PRICE_COLUMNS)]),
         series=study.series, universe=tuple(symbols), universe_label=study.universe.label, all_rows=True,
     )
     out = evaluator.evaluate(context, prices.select("date", "symbol"))

@@ -11,8 +11,9 @@ A data directory holds, in any mix:
 
 Column names are matched ignoring case and surrounding whitespace against
 :data:`ACCEPTED_COLUMNS`; when several candidates for one role are present, the first in
-that table's order wins (so ``Close`` is taken before ``Adj Close``). Other columns
-(open, high, low, volume, ...) are ignored and may hold empty fields.
+that table's order wins (so ``Close`` is taken before ``Adj Close``). The columns open,
+high, low and volume are carried when present (:data:`EXTRAS`; null where a value is
+missing or unusable); other columns are ignored and may hold empty fields.
 
 Every row is checked, vectorized, and the first bad row is reported as a
 :class:`~eventstudy.errors.DataError` at ``file:line`` (CSV: the line as an editor shows
@@ -132,8 +133,8 @@ class PriceData:
     ----------
     frame
         Columns ``date`` (``pl.Date``), ``symbol`` (``pl.String``, as requested),
-        ``close`` (``pl.Float64``) and ``open`` (``pl.Float64``, null where the file has
-        none); sorted by symbol, then date.
+        ``close`` (``pl.Float64``) and ``open``, ``high``, ``low``, ``volume``
+        (``pl.Float64``, null where the file has none); sorted by symbol, then date.
     sources
         Requested symbol -> the file its rows were read from.
     notes
@@ -201,7 +202,7 @@ def load_prices(data_dir: Path | str, symbols: Sequence[str]) -> PriceData:
 
 
 def _price_data(frames: list[pl.DataFrame], sources: dict[str, Path], wanted: Sequence[str], notes: Sequence[str] = ()) -> PriceData:
-    schema = {"date": pl.Date, "symbol": pl.String, "close": pl.Float64, "open": pl.Float64}
+    schema = PRICE_SCHEMA
     frames = [f.select([pl.col(c).cast(t) if c in f.columns else pl.lit(None, dtype=t).alias(c) for c, t in schema.items()]) for f in frames]
     frame = pl.concat(frames, how="vertical") if frames else pl.DataFrame(schema=schema)
     return PriceData(frame=frame.sort("symbol", "date"), sources={s: sources[s] for s in wanted}, notes=tuple(notes))
@@ -322,12 +323,11 @@ def load_prices_any(
         if cached is None:
             still.append(symbol)
             continue
-        opens = pl.col("open").cast(pl.Float64) if "open" in cached.frame.columns else pl.lit(None, dtype=pl.Float64)
-        frames.append(
-            cached.frame.select(
-                "date", pl.lit(symbol, pl.String).alias("symbol"), pl.col("close").cast(pl.Float64), opens.alias("open")
-            )
-        )
+        extras = [
+            _usable(pl.col(name).cast(pl.Float64), name).alias(name) if name in cached.frame.columns else pl.lit(None, dtype=pl.Float64).alias(name)
+            for name in EXTRAS
+        ]
+        frames.append(cached.frame.select("date", pl.lit(symbol, pl.String).alias("symbol"), pl.col("close").cast(pl.Float64), *extras))
         sources[symbol] = cached.path
         if offline is not None:
             notes.append(f"warning: {symbol}: not updated ({offline}); using the cache, {cached.meta.describe()}")
@@ -596,30 +596,42 @@ def _close_exprs(file: _File, dtype: pl.DataType) -> tuple[pl.Expr, pl.Expr, pl.
     )
 
 
-_OPEN = "__es_open"
+EXTRAS: tuple[str, ...] = ("open", "high", "low", "volume")
+"""Optional columns carried beside the close when a file has them: the open (entries at
+the next day's open, gaps) and the day's high, low and volume (the features ``day_high``,
+``day_low``, ``volume``). They are not validated like closes (data sets often lack some):
+a missing, unparseable, non-finite or impossible value is null that day."""
+
+_EXTRA = {name: f"__es_{name}" for name in EXTRAS}
+
+PRICE_SCHEMA: dict[str, pl.DataType] = {"date": pl.Date(), "symbol": pl.String(), "close": pl.Float64(), **{n: pl.Float64() for n in EXTRAS}}
+"""The long price frame every loader returns."""
+_OPEN = _EXTRA["open"]
 
 
-def _open_expr(file: _File, schema: pl.Schema) -> pl.Expr:
-    """The optional open price (for entries at the next day's open): a number or null.
-
-    Opens are not validated like closes (data sets often lack some); a missing or
-    unparseable open is null, and an evaluator that needs it gets no value that day.
-    """
-    name = _open_column(file)
-    if name is None:
-        return pl.lit(None, dtype=pl.Float64).alias(_OPEN)
-    raw = pl.col(name)
-    value = raw.cast(pl.String).str.strip_chars().cast(pl.Float64, strict=False) if schema[name] == pl.String else raw.cast(pl.Float64)
-    return _usable_open(value)
-
-
-def _open_column(file: _File) -> str | None:
-    return next((c for c in file.columns if c.strip().lower() == "open"), None)
+def _extra_exprs(file: _File, schema: pl.Schema) -> list[pl.Expr]:
+    """The optional columns (:data:`EXTRAS`) as numbers or null, one expression each."""
+    exprs = []
+    for name in EXTRAS:
+        column = _extra_column(file, name)
+        if column is None:
+            exprs.append(pl.lit(None, dtype=pl.Float64).alias(_EXTRA[name]))
+            continue
+        raw = pl.col(column)
+        value = raw.cast(pl.String).str.strip_chars().cast(pl.Float64, strict=False) if schema[column] == pl.String else raw.cast(pl.Float64)
+        exprs.append(_usable(value, name))
+    return exprs
 
 
-def _usable_open(value: pl.Expr) -> pl.Expr:
-    """An open is used when it is a finite number above zero; anything else is null."""
-    return pl.when(value.is_finite() & (value > 0)).then(value).otherwise(None).alias(_OPEN)
+def _extra_column(file: _File, name: str) -> str | None:
+    return next((c for c in file.columns if c.strip().lower() == name), None)
+
+
+def _usable(value: pl.Expr, name: str) -> pl.Expr:
+    """A price is used when it is a finite number above zero, a volume when finite and not
+    negative; anything else is null."""
+    ok = value.is_finite() & ((value >= 0) if name == "volume" else (value > 0))
+    return pl.when(ok).then(value).otherwise(None).alias(_EXTRA[name])
 
 
 def _validated(
@@ -654,7 +666,7 @@ def _validated(
         schema = lf.collect_schema()
         if keep is not None:
             lf = lf.filter(keep)
-        lf = lf.select(_ROW, symbol.alias(_SYM), pl.col(date_col).alias(_DRAW), pl.col(close_col).alias(_CRAW), _open_expr(file, schema))
+        lf = lf.select(_ROW, symbol.alias(_SYM), pl.col(date_col).alias(_DRAW), pl.col(close_col).alias(_CRAW), *_extra_exprs(file, schema))
         if file.fmt == "csv":
             lf = lf.filter(_not_blank(long))
         date_empty, date = _date_exprs(file, schema[date_col])
@@ -727,16 +739,19 @@ def _typed_csv(file: _File, date_col: str, close_col: str, keep: pl.Expr | None,
     strictly ascending. Anything else, including a field the reader cannot parse, gives
     None: the caller reads the file as text, which reports the first bad row.
     """
-    open_col = _open_column(file)
     overrides = {date_col: pl.String, close_col: pl.Float64}
-    opens = pl.lit(None, dtype=pl.Float64).alias(_OPEN)
-    if open_col is not None:
-        overrides[open_col] = pl.Float64
-        opens = _usable_open(pl.col(open_col))
+    extras = []
+    for name in EXTRAS:
+        column = _extra_column(file, name)
+        if column is None or column in overrides:
+            extras.append(pl.lit(None, dtype=pl.Float64).alias(_EXTRA[name]))
+        else:
+            overrides[column] = pl.Float64
+            extras.append(_usable(pl.col(column), name))
     lf = pl.scan_csv(file.path, infer_schema=False, schema_overrides=overrides, row_index_name=_ROW)
     if keep is not None:
         lf = lf.filter(keep)
-    lf = lf.select(_ROW, symbol.alias(_SYM), pl.col(date_col).alias(_DRAW), pl.col(close_col).alias(_CRAW), opens)
+    lf = lf.select(_ROW, symbol.alias(_SYM), pl.col(date_col).alias(_DRAW), pl.col(close_col).alias(_CRAW), *extras)
     try:
         rows = lf.collect()
     except (pl.exceptions.PolarsError, OSError):
@@ -848,9 +863,11 @@ def _csv_lines(path: Path, rows: Sequence[int]) -> dict[int, int]:
 
 
 def _output(rows: pl.DataFrame) -> pl.DataFrame:
-    """The validated rows as ``date, symbol, close, open`` (symbol still the file's value)."""
+    """The validated rows as ``date, symbol, close`` and the :data:`EXTRAS` (symbol still
+    the file's value)."""
     return rows.select(
-        pl.col(_DATE).alias("date"), pl.col(_SYM).alias("symbol"), pl.col(_CLOSE).alias("close"), pl.col(_OPEN).alias("open")
+        pl.col(_DATE).alias("date"), pl.col(_SYM).alias("symbol"), pl.col(_CLOSE).alias("close"),
+        *(pl.col(_EXTRA[name]).cast(pl.Float64).alias(name) for name in EXTRAS),
     )
 
 
@@ -911,7 +928,7 @@ def _load_from_long_files(
             schema={"symbol": pl.String, "requested": pl.String},
         )
         joined = out.join(mapping, on="symbol", how="inner").select(
-            "date", pl.col("requested").alias("symbol"), "close", "open"
+            "date", pl.col("requested").alias("symbol"), "close", *EXTRAS
         )
         frames.append(joined)
         found.update((symbol, file.path) for symbol in mine)
@@ -934,13 +951,13 @@ def read_long_block(path: Path, symbols: Sequence[str] | None) -> pl.DataFrame:
             hint="universe data files are long: date, symbol, close",
         )
     if symbols is not None and not symbols:
-        return pl.DataFrame(schema={"date": pl.Date, "symbol": pl.String, "close": pl.Float64, "open": pl.Float64})
+        return pl.DataFrame(schema=PRICE_SCHEMA)
     rows = _validated(file, None, exact=symbols, every=symbols is None)
     bad = rows.filter(pl.col(_PROBLEM).is_not_null())
     if not bad.is_empty():
         value = bad[_SYM][int(bad[_ROW].arg_min() or 0)]
         _check(file, rows.filter(pl.col(_SYM) == value), value)
-    out = _output(rows).with_columns(pl.col("open").cast(pl.Float64))
+    out = _output(rows)
     # valid rows have ascending dates per symbol: sorted already if the symbols are
     return out if out["symbol"].is_sorted() else out.sort("symbol", "date", maintain_order=True)
 

@@ -422,6 +422,17 @@ def order_cells(frame: pl.DataFrame, series_order: list[str], measure_order: lis
     )
 
 
+def day_columns_read(study: Study) -> list[str]:
+    """The columns besides the close (open, high, low, volume) the study's condition reads:
+    resampled histories have closes only."""
+    node = resolve(parse(study.when), list(study.series), universe=study.universe is not None)
+    needed: dict[str, None] = {}
+    for request in required_features(node):
+        if request.name in FEATURES:
+            needed.update(dict.fromkeys(FEATURES.get(request.name).needs))
+    return list(needed)
+
+
 def universe_null(study: Study, statistics: StatisticsSpec) -> str:
     """The headline null of a universe study: 'dates' (the default) or, when asked for,
     'histories'; the nulls of a study of named series are refused, not ignored."""
@@ -429,6 +440,12 @@ def universe_null(study: Study, statistics: StatisticsSpec) -> str:
     if asked in (None, "dates"):
         return "dates"
     if asked == "histories":
+        day_columns = day_columns_read(study)
+        if day_columns:
+            raise ConfigError(
+                f"the histories null rebuilds the universe from its closes, and the condition reads the day's {', '.join(day_columns)}",
+                hint="keep the 'dates' null for this condition",
+            )
         opens = [spec.name for spec in study.evaluators if getattr(spec.params, "entry", None) == "next_open"]
         if opens:
             raise ConfigError(
@@ -554,6 +571,9 @@ def choose_null(study: Study, statistics: StatisticsSpec, notes: list[str]) -> s
             hint="--null histories, runs, matched or circular (or statistics.null)",
         )
     unsupported = unsupported_measures(study)
+    day_columns = day_columns_read(study)
+    if day_columns:
+        unsupported = [*unsupported, f"the condition's {', '.join(day_columns)} (histories rebuild closes only)"]
     if asked == "histories":
         if unsupported:
             raise ConfigError(

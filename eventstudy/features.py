@@ -75,6 +75,9 @@ class Feature:
         ``ema``, ``rsi``), and rolling sums (``sma``, ``volatility``), whose running
         totals carry rounding from earlier rows, so the last bits would depend on which
         symbols share a block.
+    needs
+        Columns of the data besides the close that the feature reads (``volume``,
+        ``high``, ...); a series whose data lacks them cannot have it.
     bounds
         The smallest and largest value the feature can take (None: unbounded), so a
         comparison that can never hold (``drawdown >= 10`` without ``%``, ``rsi(14) >
@@ -90,6 +93,7 @@ class Feature:
     unit: FeatureUnit = "price"
     lookback: Callable[..., int] | None = None
     bounds: tuple[float | None, float | None] = (None, None)
+    needs: tuple[str, ...] = ()
 
     @property
     def signature(self) -> str:
@@ -128,6 +132,7 @@ def feature(
     unit: FeatureUnit | None = None,
     lookback: Callable[..., int] | None = None,
     bounds: tuple[float | None, float | None] = (None, None),
+    needs: tuple[str, ...] = (),
 ) -> Callable[[Callable[..., pl.Expr]], Callable[..., pl.Expr]]:
     """Register a build function as feature ``name`` (a name already taken is refused).
 
@@ -140,7 +145,7 @@ def feature(
 
     def decorate(build: Callable[..., pl.Expr]) -> Callable[..., pl.Expr]:
         shown = unit or ("flag" if kind == "flag" else "price")
-        FEATURES.add(name, Feature(name.lower(), tuple(params), description, kind, build, minimum, shown, lookback, bounds))
+        FEATURES.add(name, Feature(name.lower(), tuple(params), description, kind, build, minimum, shown, lookback, bounds, tuple(needs)))
         return build
 
     return decorate
@@ -249,7 +254,12 @@ def compute_features(
     >>> compute_features(prices, [("drawdown", ())])["drawdown"].to_list()
     [0.0, 0.0, 0.25]
     """
-    frame = prices.select("date", "symbol", pl.col("close").cast(pl.Float64))
+    requests = [(name, tuple(args)) for name, args in requests]
+    wanted = {column for name, _ in requests for column in (FEATURES.get(name).needs if name in FEATURES else ())}
+    extras = [  # the day's open, high, low, volume for the features that read them; null where the data has none
+        pl.col(c).cast(pl.Float64) if c in prices.columns else pl.lit(None, dtype=pl.Float64).alias(c) for c in sorted(wanted)
+    ]
+    frame = prices.select("date", "symbol", pl.col("close").cast(pl.Float64), *extras)
     if position is not None:  # sorted by symbol: polars partitions sorted keys without hashing
         frame = frame.with_columns(pl.Series(_POSITION, position), pl.col("symbol").set_sorted())
     elif not frame.is_empty() and not _sorted_by_symbol_date(frame):
@@ -363,6 +373,39 @@ def _days_since_ath(close: pl.Expr) -> pl.Expr:
     # day of a series is one (close[0] == ath(0)), so this is never null.
     idx = _index()
     return idx - pl.when(close == close.cum_max()).then(idx).forward_fill()
+
+
+# --- the day's open, high, low and volume, where the data has them -----------------
+
+@feature("open", description="the day's opening price (where the data has opens)", lookback=lambda: 0, bounds=(0.0, None), needs=("open",))
+def _open(close: pl.Expr) -> pl.Expr:
+    return pl.col("open")
+
+
+@feature(
+    "day_high", description="the day's highest price, intraday (not high(n), the highest close of n days)",
+    lookback=lambda: 0, bounds=(0.0, None), needs=("high",),
+)
+def _day_high(close: pl.Expr) -> pl.Expr:
+    return pl.col("high")
+
+
+@feature(
+    "day_low", description="the day's lowest price, intraday (not low(n), the lowest close of n days)",
+    lookback=lambda: 0, bounds=(0.0, None), needs=("low",),
+)
+def _day_low(close: pl.Expr) -> pl.Expr:
+    return pl.col("low")
+
+
+@feature("volume", description="the day's traded volume (where the data has it)", unit="number", lookback=lambda: 0, bounds=(0.0, None), needs=("volume",))
+def _volume(close: pl.Expr) -> pl.Expr:
+    return pl.col("volume")
+
+
+@feature("volume_sma", params=("n",), description="average volume of the last n days", unit="number", bounds=(0.0, None), needs=("volume",))
+def _volume_sma(close: pl.Expr, n: int) -> pl.Expr:
+    return pl.col("volume").rolling_mean(n)
 
 
 # --- flags: the levels of `SERIES at LEVEL` ----------------------------------------

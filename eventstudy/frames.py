@@ -14,7 +14,7 @@ from collections.abc import Mapping, Sequence
 
 import polars as pl
 
-from eventstudy.data import ACCEPTED_COLUMNS
+from eventstudy.data import ACCEPTED_COLUMNS, EXTRAS
 from eventstudy.data import _pick  # the files' header matching, the same for frames
 from eventstudy.errors import DataError
 
@@ -32,7 +32,7 @@ def prices_from_frames(data: Mapping[str, object], symbols: Sequence[str], names
             given = ", ".join(repr(k) for k in data) or "nothing"
             raise DataError(f"no frame for {symbol!r} in data= (it holds {given})", hint="key each frame by the series' symbol")
         parts.append(_frame(data[key], key).with_columns(pl.lit(symbol, pl.String).alias("symbol")))
-    return pl.concat(parts).select("date", "symbol", "close", "open").sort("symbol", "date")
+    return pl.concat(parts).select("date", "symbol", "close", *EXTRAS).sort("symbol", "date")
 
 
 def _frame(value: object, key: str) -> pl.DataFrame:
@@ -57,13 +57,17 @@ def _frame(value: object, key: str) -> pl.DataFrame:
             f"{where}: row {row} has close {frame[close_col][row]!r}",
             hint="closes must be positive finite numbers; drop missing days instead of leaving them empty",
         )
-    open_col = _pick(frame.columns, ("open",))
-    opens = frame[open_col].cast(pl.Float64, strict=False) if open_col is not None else pl.Series([None] * frame.height, dtype=pl.Float64)
-    out = pl.DataFrame({"date": dates, "close": closes, "open": opens}).sort("date")
+    extras = {}
+    for name in EXTRAS:  # optional: a number that is not a usable price (or volume) is null that day
+        column = _pick(frame.columns, (name,))
+        value = frame[column].cast(pl.Float64, strict=False) if column is not None else pl.Series([None] * frame.height, dtype=pl.Float64)
+        usable = value.is_finite() & ((value >= 0) if name == "volume" else (value > 0))
+        extras[name] = value.zip_with(usable.fill_null(False), pl.Series([None] * frame.height, dtype=pl.Float64))
+    out = pl.DataFrame({"date": dates, "close": closes, **extras}).sort("date")
     repeated = out["date"].is_duplicated()
     if repeated.any():
         raise DataError(f"{where}: the date {out['date'].filter(repeated)[0]} appears more than once", hint="one close per date")
-    return out.with_columns(pl.when(pl.col("open") > 0).then(pl.col("open")).alias("open"))
+    return out
 
 
 def _as_polars(value: object, where: str) -> pl.DataFrame:

@@ -36,6 +36,7 @@ import polars as pl
 
 from eventstudy.conditions import compile_condition, parse, required_features, resolve
 from eventstudy.config import Study
+from eventstudy.data import EXTRAS
 from eventstudy.derived import add_derived, is_derived
 from eventstudy.errors import DataError
 from eventstudy.evaluators import Evaluator, PanelBlock, build_evaluators
@@ -277,7 +278,9 @@ class UniverseHistorySource:
         np.cumsum(np.nan_to_num(drawn, nan=0.0), axis=1, out=level[:, 1:])
         level -= level[np.arange(n_stocks), self.first_day][:, None]
         closes = (self.first[:, None] * np.exp(level)).ravel()[self.rows]
-        stocks = pl.DataFrame({"date": self.row_dates, "symbol": self.row_symbols, "close": closes}).with_columns(pl.lit(None, pl.Float64).alias("open"))
+        stocks = pl.DataFrame({"date": self.row_dates, "symbol": self.row_symbols, "close": closes}).with_columns(
+            pl.lit(None, pl.Float64).alias(name) for name in EXTRAS  # resampled closes only
+        )
         market = []
         if self.market is not None:
             rebuilt = rebuild_prices(self.market.first, self.market.log_returns, indices[None, :])[0]
@@ -288,7 +291,7 @@ class UniverseHistorySource:
                     continue
                 seen.add(symbol)
                 market.append(pl.DataFrame({"date": pl.Series(self.days).cast(pl.Date), "symbol": symbol, "close": rebuilt[:, k]}))
-        prices = (pl.concat(market) if market else stocks.clear().drop("open")).with_columns(pl.lit(None, pl.Float64).alias("open"))
+        prices = (pl.concat(market) if market else stocks.clear().drop(*EXTRAS)).with_columns(pl.lit(None, pl.Float64).alias(name) for name in EXTRAS)
         return prices, stocks, flat_share
 
 

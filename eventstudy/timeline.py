@@ -17,7 +17,7 @@ import polars as pl
 from eventstudy.align import MAX_STALE, align_series
 from eventstudy.derived import add_derived, is_derived
 from eventstudy.errors import DataError, UnknownNameError, did_you_mean
-from eventstudy.features import FeatureRequest, column_name, compute_features, feature_key
+from eventstudy.features import FEATURES, FeatureRequest, column_name, compute_features, feature_key
 
 __all__ = ["build_timeline"]
 
@@ -88,6 +88,13 @@ def build_timeline(
         block = prices.filter(pl.col("symbol") == symbol)
         if block.is_empty():
             raise DataError(f"no prices for symbol {symbol!r}")
+        for feat, _ in needed:  # the day's open, high, low or volume: only where the data has them
+            for column in FEATURES.get(feat).needs if feat in FEATURES else ():
+                if column not in block.columns or block[column].null_count() == block.height:
+                    raise DataError(
+                        f"the feature {feat!r} needs the day's {column}, and the data of {symbol!r} has none",
+                        hint=f"use a data file with a {column} column (eventstudy data import keeps open, high, low and volume)",
+                    )
         computed[symbol] = compute_features(block, needed)
 
     parts = {

@@ -35,7 +35,7 @@ from eventstudy.blocks import BlockResult, BlockShared, run_block, series_closes
 from eventstudy.conditions import SELF, parse, required_features, resolve
 from eventstudy.conditions.compiler import reads_each_symbol
 from eventstudy.config import Study
-from eventstudy.data import find_data_dir, load_prices_any, read_long_block, read_long_dates, source_ranges
+from eventstudy.data import PRICE_SCHEMA, find_data_dir, load_prices_any, read_long_block, read_long_dates, source_ranges
 from eventstudy.errors import ConfigError, DataError, Location
 from eventstudy.evaluators import build_evaluators
 from eventstudy.executor import Executor, ThreadExecutor
@@ -184,7 +184,7 @@ def prepare_universe(
         days=days.astype(np.int64).astype(np.int32),
         symbol_offset={s: i for i, s in enumerate(symbols)},
         market=market,
-        market_prices=market_prices.select("date", "symbol", "close", "open"),
+        market_prices=market_prices.select(list(PRICE_SCHEMA)),
         series_closes=series_closes(market_prices, study.series),
         source=panel_file,
         conditions=tuple(conditions),

@@ -241,7 +241,7 @@ def test_load_prices_any_takes_what_the_directory_lacks_from_the_cache(cache: Ca
     prices = load_prices_any(["AAA", "BBB"], data_dir=data, cache_dir=cache.root)
     assert prices.sources == {"AAA": data / "AAA.csv", "BBB": cache.root / "yahoo" / "BBB.parquet"}
     assert prices.frame.group_by("symbol").len().sort("symbol").rows() == [("AAA", 5), ("BBB", 6)]
-    assert prices.frame.columns == ["date", "symbol", "close", "open"]
+    assert prices.frame.columns == ["date", "symbol", "close", "open", "high", "low", "volume"]
     assert any(n.startswith("BBB: from the cache, yahoo 'BBB'") for n in prices.notes)
 
 

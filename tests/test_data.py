@@ -48,7 +48,7 @@ def test_per_symbol_csv_loads_long_frame_sorted_with_sources(tmp_path: Path) -> 
     write(tmp_path / "RUT.csv", "date,close\n2020-01-02,1\n2020-01-03,2\n")
     prices = load_prices(tmp_path, ["SPX", "RUT"])
     assert isinstance(prices, PriceData)
-    assert prices.frame.schema == pl.Schema({"date": pl.Date, "symbol": pl.String, "close": pl.Float64, "open": pl.Float64})
+    assert prices.frame.schema == pl.Schema({"date": pl.Date, "symbol": pl.String, "close": pl.Float64, **dict.fromkeys(("open", "high", "low", "volume"), pl.Float64)})
     assert prices.frame["symbol"].to_list() == ["RUT", "RUT", "SPX", "SPX", "SPX"]
     spx = prices.frame.filter(pl.col("symbol") == "SPX")
     assert spx["date"].to_list() == [dt.date(2020, 1, 2), dt.date(2020, 1, 3), dt.date(2020, 1, 6)]
@@ -65,7 +65,7 @@ def test_accepts_str_directory_and_drops_duplicate_requests(tmp_path: Path) -> N
 
 def test_no_symbols_gives_empty_frame_and_a_string_is_refused(tmp_path: Path) -> None:
     prices = load_prices(tmp_path, [])
-    assert prices.frame.is_empty() and prices.frame.columns == ["date", "symbol", "close", "open"]
+    assert prices.frame.is_empty() and prices.frame.columns == ["date", "symbol", "close", "open", "high", "low", "volume"]
     with pytest.raises(TypeError, match="not the string"):
         load_prices(tmp_path, "SPX")
 
@@ -510,7 +510,9 @@ def test_fast_csv_read_is_taken_on_clean_files(tmp_path: Path, monkeypatch: pyte
     monkeypatch.setattr(data, "_typed_csv", lambda *args: calls.append(original(*args)) or calls[-1])
     frame = data.read_long_block(tmp_path / "panel.csv", None)
     assert len(calls) == 1 and calls[0] is not None
-    assert frame.rows() == [(dt.date(2020, 1, 2), "AA", 1.5, 1.4), (dt.date(2020, 1, 3), "AA", 1.6, None), (dt.date(2020, 1, 2), "BB", 7.0, 7.0)]
+    assert frame.select("date", "symbol", "close", "open").rows() == [
+        (dt.date(2020, 1, 2), "AA", 1.5, 1.4), (dt.date(2020, 1, 3), "AA", 1.6, None), (dt.date(2020, 1, 2), "BB", 7.0, 7.0)
+    ]
 
 
 def test_a_date_outside_1800_2200_is_a_located_error(tmp_path: Path) -> None:

@@ -52,9 +52,13 @@ def shown_conditions() -> list[str]:
     return [line.split("  #")[0].strip() for line in block.strip().splitlines() if line.strip()]
 
 
-def test_every_condition_the_readme_shows_runs_on_the_real_data(shared_data: Path) -> None:
+def test_every_condition_the_readme_shows_runs_on_the_real_data(shared_data: Path, tmp_path: Path) -> None:
+    """Conditions of named series run on SPX, RUT and NDX; those of a universe's stocks
+    (bare features) on the real 505-stock panel."""
+    import eventstudy
     from eventstudy.conditions import compile_condition, parse, required_features, resolve
     from eventstudy.data import load_prices
+    from eventstudy.features import FEATURES
     from eventstudy.timeline import build_timeline
 
     conditions = shown_conditions()
@@ -62,8 +66,38 @@ def test_every_condition_the_readme_shows_runs_on_the_real_data(shared_data: Pat
     series = {name: name for name in ("SPX", "RUT", "NDX")}
     prices = load_prices(shared_data, list(series)).frame
     for text in conditions:
+        words = {w.strip("()").split("(")[0] for w in text.split()}
+        if words & set(FEATURES) and not words & set(series):  # a universe's condition
+            study = tmp_path / "u.yaml"
+            study.write_text(
+                f"name: u\nseries: {{SPX: SPX}}\nuniverse: {{data_file: panel_sp500_stocks.csv}}\nwhen: {text}\n"
+                "evaluate:\n  - forward_returns: {horizons: [1w]}\nstatistics: {placebos: 0}\n",
+                encoding="utf-8",
+            )
+            assert eventstudy.run(study, data_dir=shared_data).raw_events.height > 0, text
+            continue
         node = resolve(parse(text), list(series), source=text)
         timeline = build_timeline(prices, series, required_features(node))
         events = timeline.select(compile_condition(node).fill_null(False)).to_series().sum()
         assert events < timeline.height, text
         assert events > 0 or text == "SPX at ATL", text  # no SPX close in the data is below every earlier one
+
+
+def test_the_error_excerpt_is_what_validate_prints(tmp_path: Path, capsys) -> None:
+    """The README's example of a mistake is the message validate gives for it today."""
+    text = README.read_text(encoding="utf-8")
+    start = text.index("```text", text.index("Make a mistake and you are told where"))
+    shown = text[start + len("```text") : text.index("```", start + 1)].strip("\n").splitlines()
+    study = tmp_path / "configs" / "ndx_rsi.yaml"
+    study.parent.mkdir()
+    study.write_text((README.parent / "configs" / "ndx_rsi.yaml").read_text(encoding="utf-8").replace("NDX rsi(14)", "NDX rsl(14)"), encoding="utf-8")
+    import os
+
+    here = os.getcwd()
+    os.chdir(tmp_path)
+    try:
+        assert main(["validate", "configs/ndx_rsi.yaml"]) == 2
+    finally:
+        os.chdir(here)
+    printed = capsys.readouterr().err.strip("\n").splitlines()
+    assert printed == shown

@@ -133,7 +133,7 @@ def test_the_batch_equals_each_history_run_as_its_own_study(tmp_path: Path) -> N
         prices, stocks, _ = source.history(indices)
         folder = tmp_path / f"history{b}"
         folder.mkdir()
-        stocks.drop("open").write_parquet(folder / "panel.parquet")
+        stocks.drop("open", "high", "low", "volume").write_parquet(folder / "panel.parquet")
         prices.select("date", "close").write_csv(folder / "MKT.csv", float_precision=17)
         alone = eventstudy.run(study_in(folder), data_dir=folder, placebos=0)
         summary = {(r["measure"], r["asset"], r["horizon"], r["horizon_days"]): r for r in alone.summary.iter_rows(named=True)}

@@ -1,0 +1,94 @@
+"""The day's open, high, low and volume in conditions (issue 14): read where the data has
+them, named so that the day's high cannot be taken for high(n), refused where it has
+not, and kept out of the histories null (which rebuilds closes only)."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import numpy as np
+import polars as pl
+import pytest
+
+import eventstudy
+from eventstudy.errors import ConfigError, DataError
+
+TIMELINE = """\
+name: ohlcv
+series: {{SPX: SPX}}
+when: {when}
+evaluate:
+  - forward_returns: {{horizons: [1w], assets: [SPX]}}
+statistics: {{placebos: {placebos}, seed: 1}}
+"""
+
+
+@pytest.fixture(scope="module")
+def spx_ohlcv(shared_data: Path) -> pl.DataFrame:
+    """Real SPX closes with a made-up open, high, low and volume (deterministic)."""
+    spx = pl.read_csv(shared_data / "SPX.csv", try_parse_dates=True).tail(3000)
+    rng = np.random.default_rng(5)
+    close = spx["close"].to_numpy()
+    opens = close * np.exp(rng.normal(0, 0.006, close.size))
+    return spx.with_columns(
+        pl.Series("open", opens),
+        pl.Series("high", np.maximum(opens, close) * 1.004),
+        pl.Series("low", np.minimum(opens, close) * 0.996),
+        pl.Series("volume", rng.lognormal(20, 0.4, close.size).round()),
+    )
+
+
+def study(tmp_path: Path, when: str, placebos: int = 0) -> Path:
+    path = tmp_path / "s.yaml"
+    path.write_text(TIMELINE.format(when=when, placebos=placebos), encoding="utf-8")
+    return path
+
+
+def test_gaps_and_volume_spikes_match_numpy(spx_ohlcv: pl.DataFrame, tmp_path: Path) -> None:
+    frame = spx_ohlcv
+    close, opens, volume = (frame[c].to_numpy() for c in ("close", "open", "volume"))
+    dates = frame["date"].to_numpy()
+    gap = dates[1:][opens[1:] > close[:-1] * 1.01]
+    got = eventstudy.run(study(tmp_path, "SPX open > SPX close 1 day ago * 1.01"), data={"SPX": frame}).raw_events["date"].to_numpy()
+    np.testing.assert_array_equal(got, gap)
+    average = np.convolve(volume, np.ones(20) / 20, mode="valid")  # ends on day i + 19
+    spike = dates[19:][volume[19:] > 2 * average]
+    for when in ("SPX volume > 2 * SPX volume_sma(20)", "SPX volume > 2 * (SPX volume) sma(20)"):
+        got = eventstudy.run(study(tmp_path, when), data={"SPX": frame}).raw_events["date"].to_numpy()
+        np.testing.assert_array_equal(got, spike, err_msg=when)
+    inside = eventstudy.run(study(tmp_path, "SPX day_high < SPX high(5)"), data={"SPX": frame})
+    assert inside.raw_events.height > 0  # the day's high and the highest close of 5 days are different things
+
+
+def test_data_without_the_column_is_a_message(shared_data: Path, tmp_path: Path) -> None:
+    with pytest.raises(DataError, match="the feature 'volume' needs the day's volume, and the data of 'SPX' has none"):
+        eventstudy.run(study(tmp_path, "SPX volume > 1"), data_dir=shared_data)
+
+
+def test_the_histories_null_is_not_used_on_the_days_columns(spx_ohlcv: pl.DataFrame, tmp_path: Path) -> None:
+    result = eventstudy.run(study(tmp_path, "SPX volume > 2 * SPX volume_sma(20)", placebos=200), data={"SPX": spx_ohlcv})
+    assert set(result.tests["null"].to_list()) == {"runs"}
+    assert any("histories null could not be used" in n and "volume" in n for n in result.notes)
+    with pytest.raises(ConfigError, match="cannot be computed there"):
+        eventstudy.run(study(tmp_path, "SPX volume > 1", placebos=200), data={"SPX": spx_ohlcv}, null="histories")
+
+
+def test_a_universe_reads_each_stocks_volume(shared_data: Path, tmp_path: Path) -> None:
+    panel = pl.read_csv(shared_data / "panel_sp500_stocks.csv", try_parse_dates=True)
+    symbols = panel["symbol"].unique().sort().to_list()[:30]
+    panel = panel.filter(pl.col("symbol").is_in(symbols)).sort("symbol", "date")
+    panel.write_csv(tmp_path / "panel.csv")
+    (tmp_path / "SPX.csv").write_text((shared_data / "SPX.csv").read_text(encoding="utf-8"), encoding="utf-8")
+    config = tmp_path / "u.yaml"
+    config.write_text(
+        "name: u\nseries: {SPX: SPX}\nuniverse: {data_file: panel.csv}\nwhen: volume > 2 * volume_sma(50) and close > open\n"
+        "evaluate:\n  - forward_returns: {horizons: [1w]}\nstatistics: {placebos: 0}\n",
+        encoding="utf-8",
+    )
+    got = eventstudy.run(config, data_dir=tmp_path).raw_events.select("symbol", "date").sort("symbol", "date")
+    expected = (
+        panel.with_columns(pl.col("volume").cast(pl.Float64).rolling_mean(50).over("symbol").alias("avg"))
+        .filter((pl.col("volume") > 2 * pl.col("avg")) & (pl.col("close") > pl.col("open")))
+        .select("symbol", "date").sort("symbol", "date")
+    )
+    assert got.height > 50 and got.equals(expected)
