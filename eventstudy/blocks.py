@@ -122,7 +122,9 @@ def run_block(shared: BlockShared, symbols: list[str], prices: pl.DataFrame | No
     if prices is None:
         assert shared.source is not None
         prices = read_long_block(shared.source, symbols)
-    prices = prices.select(PRICE_COLUMNS)
+    prices = prices.select([c for c in PRICE_COLUMNS if c in prices.columns])
+    if "open" not in prices.columns:  # a panel of closes only: evaluators that enter at the open get none
+        prices = prices.with_columns(pl.lit(None, dtype=pl.Float64).alias("open"))
     conditions = [(resolve(parse(when), list(study.series), universe=True), trigger) for when, trigger in shared.conditions]
     requests = list(dict.fromkeys(r for node, _ in conditions for r in required_features(node)))
     self_requests = [(r.name, tuple(r.args)) for r in requests if r.series == SELF]
@@ -215,7 +217,7 @@ def _evaluate_long(
     """The general path: the evaluator's long frame over every row of the block."""
     study = shared.study
     context = EvaluationContext(
-        prices=pl.concat([prices, shared.market_prices.select(PRICE_COLUMNS)]),
+        prices=pl.concat([prices, shared.market_prices.select(PRICE_COLUMNS)], how="diagonal_relaxed"),
         series=study.series, universe=tuple(symbols), universe_label=study.universe.label, all_rows=True,
     )
     out = evaluator.evaluate(context, prices.select("date", "symbol"))

@@ -606,7 +606,6 @@ _EXTRA = {name: f"__es_{name}" for name in EXTRAS}
 
 PRICE_SCHEMA: dict[str, pl.DataType] = {"date": pl.Date(), "symbol": pl.String(), "close": pl.Float64(), **{n: pl.Float64() for n in EXTRAS}}
 """The long price frame every loader returns."""
-_OPEN = _EXTRA["open"]
 
 
 def _extra_exprs(file: _File, schema: pl.Schema) -> list[pl.Expr]:
@@ -614,8 +613,7 @@ def _extra_exprs(file: _File, schema: pl.Schema) -> list[pl.Expr]:
     exprs = []
     for name in EXTRAS:
         column = _extra_column(file, name)
-        if column is None:
-            exprs.append(pl.lit(None, dtype=pl.Float64).alias(_EXTRA[name]))
+        if column is None:  # absent columns stay absent: a 50M-row panel of closes reads no null columns
             continue
         raw = pl.col(column)
         value = raw.cast(pl.String).str.strip_chars().cast(pl.Float64, strict=False) if schema[column] == pl.String else raw.cast(pl.Float64)
@@ -744,7 +742,7 @@ def _typed_csv(file: _File, date_col: str, close_col: str, keep: pl.Expr | None,
     for name in EXTRAS:
         column = _extra_column(file, name)
         if column is None or column in overrides:
-            extras.append(pl.lit(None, dtype=pl.Float64).alias(_EXTRA[name]))
+            continue
         else:
             overrides[column] = pl.Float64
             extras.append(_usable(pl.col(column), name))
@@ -863,11 +861,11 @@ def _csv_lines(path: Path, rows: Sequence[int]) -> dict[int, int]:
 
 
 def _output(rows: pl.DataFrame) -> pl.DataFrame:
-    """The validated rows as ``date, symbol, close`` and the :data:`EXTRAS` (symbol still
-    the file's value)."""
+    """The validated rows as ``date, symbol, close`` and those of the :data:`EXTRAS` the file
+    has (symbol still the file's value)."""
     return rows.select(
         pl.col(_DATE).alias("date"), pl.col(_SYM).alias("symbol"), pl.col(_CLOSE).alias("close"),
-        *(pl.col(_EXTRA[name]).cast(pl.Float64).alias(name) for name in EXTRAS),
+        *(pl.col(_EXTRA[name]).cast(pl.Float64).alias(name) for name in EXTRAS if _EXTRA[name] in rows.columns),
     )
 
 
@@ -928,7 +926,7 @@ def _load_from_long_files(
             schema={"symbol": pl.String, "requested": pl.String},
         )
         joined = out.join(mapping, on="symbol", how="inner").select(
-            "date", pl.col("requested").alias("symbol"), "close", *EXTRAS
+            "date", pl.col("requested").alias("symbol"), "close", *(c for c in EXTRAS if c in out.columns)
         )
         frames.append(joined)
         found.update((symbol, file.path) for symbol in mine)
@@ -936,7 +934,7 @@ def _load_from_long_files(
 
 
 def read_long_block(path: Path, symbols: Sequence[str] | None) -> pl.DataFrame:
-    """Validated ``date, symbol, close, open`` rows of ``symbols`` (None: every symbol)
+    """Validated ``date, symbol, close`` rows (and the optional columns the file has) of ``symbols`` (None: every symbol)
     from one long file, sorted by symbol then date.
 
     ``symbols`` are values of the file's symbol column as written. Only those rows are
