@@ -34,8 +34,9 @@ from typing import Any
 import numpy as np
 import polars as pl
 
-from eventstudy.conditions import SELF, compile_condition, parse, required_features, resolve
+from eventstudy.conditions import SELF, Breadth, compile_condition, parse, required_features, resolve, walk
 from eventstudy.conditions.compiler import reads_each_symbol
+from eventstudy.conditions.printer import breadth_name
 from eventstudy.config import Study
 from eventstudy.data import PRICE_SCHEMA, read_long_block
 from eventstudy.derived import add_derived
@@ -75,6 +76,7 @@ class BlockShared:
     conditions: tuple[tuple[str, str], ...]
     source: Path | None = None
     keep_closes: bool = False
+    breadth: bool = False  # a first pass: count, per day, the stocks for which each condition holds
 
 
 @dataclass
@@ -100,6 +102,7 @@ class BlockResult:
     cell_flat: list[np.ndarray | None] = field(default_factory=list)  # None: the block's `flat`
     pending: list[tuple[np.ndarray, np.ndarray]] = field(default_factory=list)  # (flat, days_remaining)
     measures: list[tuple[int, str]] = field(default_factory=list)  # (evaluator index, measure)
+    counts: list[tuple[np.ndarray, np.ndarray]] = field(default_factory=list)  # breadth pass: (holds, known) per day, per condition
 
 
 def block_rows(prices: pl.DataFrame) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
@@ -150,6 +153,15 @@ def run_block(shared: BlockShared, symbols: list[str], prices: pl.DataFrame | No
         within = frame.select(pl.int_range(pl.len()).over("symbol").alias("_p"))["_p"].to_numpy()
         frame = add_derived(frame, own, dates=frame["date"], groups=frame["symbol"], position=within)
     n_days = shared.days.size
+    if shared.breadth:  # the first pass of 'breadth(...)': per day, how many stocks hold each condition
+        verdicts = frame.select(compile_condition(node, over="symbol").alias(f"_b{k}") for k, (node, _) in enumerate(conditions))
+        counts = []
+        for k in range(len(conditions)):
+            verdict = verdicts[f"_b{k}"]
+            holds = np.bincount(day, weights=verdict.fill_null(False).cast(pl.Float64).to_numpy(), minlength=n_days)
+            known = np.bincount(day, weights=verdict.is_not_null().cast(pl.Float64).to_numpy(), minlength=n_days)
+            counts.append((holds, known))
+        return BlockResult(flat=np.zeros(0, dtype=np.int64), hits=[], counts=counts)
     flat = (symbol_index if everywhere else symbol_index[aligned]) * n_days + day
     first_row = np.concatenate([[True], flat[1:] // n_days != flat[:-1] // n_days]) if flat.size else np.zeros(0, dtype=bool)
     masks = frame.select(
@@ -163,7 +175,8 @@ def run_block(shared: BlockShared, symbols: list[str], prices: pl.DataFrame | No
             previous[first_row] = False
             hit_mask = hit_mask & ~previous
         hit_rows = np.flatnonzero(hit_mask)
-        value_columns = [c for c in _value_columns(list(dict.fromkeys(required_features(node)))) if c in frame.columns]
+        shown = [*_value_columns(list(dict.fromkeys(required_features(node)))), *(breadth_name(n) for n in walk(node) if isinstance(n, Breadth))]
+        value_columns = [c for c in dict.fromkeys(shown) if c in frame.columns]
         hits.append(
             Hits(
                 rows=hit_rows,

@@ -305,6 +305,9 @@ def instance_table(
     units = {"date": "date", **({"symbol": "text"} if universe else {})}
     for column in table.columns:
         if column not in units and column not in order:
+            if column.startswith("breadth("):  # a share of the universe's stocks
+                units[column] = "share"
+                continue
             name = column.split(".", 1)[-1].split("(", 1)[0]
             units[column] = FEATURES.get(name).unit if name in FEATURES else "price"
     measure_units = panel.measures.units

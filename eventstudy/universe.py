@@ -32,7 +32,8 @@ import polars as pl
 
 from eventstudy import progress
 from eventstudy.blocks import BlockResult, BlockShared, run_block, series_closes
-from eventstudy.conditions import SELF, parse, required_features, resolve
+from eventstudy.conditions import SELF, Breadth, parse, required_features, resolve, to_text, walk
+from eventstudy.conditions.printer import breadth_name
 from eventstudy.conditions.compiler import reads_each_symbol
 from eventstudy.config import Study
 from eventstudy.data import PRICE_SCHEMA, find_data_dir, load_prices_any, read_long_block, read_long_dates, source_ranges
@@ -198,6 +199,38 @@ def prepare_universe(
     blocks = [symbols[i : i + per_block] for i in range(0, len(symbols), per_block)]
     timings["calendar_s"] = time.perf_counter() - clock
 
+    def tasks():
+        for block in blocks:
+            if stocks is None:
+                yield (block, None)
+            else:  # symbols are sorted and contiguous in `stocks`: a block is one slice
+                lo = int(stocks["symbol"].search_sorted(block[0], side="left"))
+                hi = int(stocks["symbol"].search_sorted(block[-1], side="right"))
+                yield (block, stocks.slice(lo, hi - lo))
+
+    def run_all(on: BlockShared) -> Iterator[BlockResult]:
+        if executor is None:
+            return _threaded(lambda task: run_block(on, task[0], task[1]), tasks())
+        return executor.imap(_block_task, list(tasks()), shared=on)
+
+    breadths = list(dict.fromkeys(n for node in nodes for n in walk(node) if isinstance(n, Breadth)))
+    if breadths:  # a first pass over the universe: each breadth(...) becomes a market column
+        clock = time.perf_counter()
+        first = replace(shared, conditions=tuple((to_text(b.test), "level") for b in breadths), breadth=True, keep_closes=False)
+        holds = np.zeros((len(breadths), len(days)))
+        known = np.zeros((len(breadths), len(days)))
+        for result in progress.track(run_all(first), "breadth: symbol blocks", total=len(blocks)):
+            for k, (h, n) in enumerate(result.counts):
+                holds[k] += h
+                known[k] += n
+        with np.errstate(invalid="ignore", divide="ignore"):
+            shares = np.where(known > 0, holds / known, np.nan)
+        base = shared.market if shared.market is not None else pl.DataFrame({"date": days_series})
+        shared = replace(shared, market=base.with_columns(
+            pl.Series(breadth_name(b), shares[k]).fill_nan(None) for k, b in enumerate(breadths)
+        ))
+        timings["breadth_s"] = time.perf_counter() - clock
+
     present = np.zeros(shape, dtype=bool)
     daily = np.full(shape, np.nan, dtype=np.float32)
     closes = np.full(shape, np.nan) if keep_closes else None
@@ -208,19 +241,7 @@ def prepare_universe(
     evaluators = build_evaluators(study.evaluators)
     measures = Measures()
 
-    def tasks():
-        for block in blocks:
-            if stocks is None:
-                yield (block, None)
-            else:  # symbols are sorted and contiguous in `stocks`: a block is one slice
-                lo = int(stocks["symbol"].search_sorted(block[0], side="left"))
-                hi = int(stocks["symbol"].search_sorted(block[-1], side="right"))
-                yield (block, stocks.slice(lo, hi - lo))
-
-    if executor is None:
-        results = _threaded(lambda task: run_block(shared, task[0], task[1]), tasks())
-    else:
-        results = executor.imap(_block_task, list(tasks()), shared=shared)
+    results = run_all(shared)
     clock = time.perf_counter()
     for result in progress.track(results, "symbol blocks", total=len(blocks)):
         present.ravel()[result.flat] = True

@@ -8,7 +8,7 @@ equal, which is what the round-trip tests need.
 Booleans: :class:`Or`, :class:`And`, :class:`Not`, :class:`Modified` (``for``/``within``/
 ``ago``), :class:`First` (``first ... in N days``).
 Tests: :class:`AtLevel`, :class:`Compare`, :class:`Crosses`, :class:`OnEvents`.
-Values: :class:`BinOp`, :class:`Neg`, :class:`Number`, :class:`FeatureRef`, :class:`Ago`.
+Values: :class:`BinOp`, :class:`Neg`, :class:`Number`, :class:`FeatureRef`, :class:`Ago`, :class:`Breadth`.
 """
 
 from __future__ import annotations
@@ -26,6 +26,7 @@ __all__ = [
     "And",
     "AtLevel",
     "BinOp",
+    "Breadth",
     "Compare",
     "Crosses",
     "FeatureRef",
@@ -123,6 +124,15 @@ class Ago:
 
     operand: Value
     n: int
+    span: Span = _span()
+
+
+@dataclass(frozen=True)
+class Breadth:
+    """``breadth(test)``: the share of a universe's stocks (with a known verdict that day)
+    for which ``test`` holds; a market-level value usable in any condition of the universe."""
+
+    test: Node
     span: Span = _span()
 
 
@@ -231,10 +241,10 @@ class Or:
     span: Span = _span()
 
 
-Value = Union[Number, FeatureRef, Neg, BinOp, Ago]
+Value = Union[Number, FeatureRef, Neg, BinOp, Ago, Breadth]
 Node = Union[Or, And, Not, Modified, First, AtLevel, Compare, Crosses, OnEvents]
 
-_NODE_TYPES = (Number, FeatureRef, Neg, BinOp, Ago, AtLevel, Compare, Crosses, OnEvents, Modified, First, Not, And, Or)
+_NODE_TYPES = (Number, FeatureRef, Neg, BinOp, Ago, Breadth, AtLevel, Compare, Crosses, OnEvents, Modified, First, Not, And, Or)
 
 
 def walk(node: Node | Value) -> Iterator[Node | Value]:

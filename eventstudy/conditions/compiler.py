@@ -26,6 +26,7 @@ from eventstudy.conditions.ast import (
     And,
     AtLevel,
     BinOp,
+    Breadth,
     Compare,
     Crosses,
     FeatureRef,
@@ -40,7 +41,7 @@ from eventstudy.conditions.ast import (
     Value,
     walk,
 )
-from eventstudy.conditions.printer import derived_name, to_text
+from eventstudy.conditions.printer import breadth_name, derived_name, to_text
 from eventstudy.errors import ConditionSyntaxError, UnknownNameError, did_you_mean
 from eventstudy.features import FEATURES, FeatureRequest, check_feature, column_name, lookup_feature
 
@@ -106,6 +107,17 @@ def resolve(node: Node, series_names: Collection[str], *, source: str | None = N
         return replace(n, of=of, series=derived_name(of))  # type: ignore[arg-type]
 
     def visit(n: Node | Value) -> Node | Value:
+        if isinstance(n, Breadth):
+            if not universe:
+                raise ConditionSyntaxError(
+                    "breadth(...) is the share of a universe's stocks for which a condition holds, and this study has no universe",
+                    hint="add 'universe:' to the study (the market series stay under 'series:')",
+                    span=n.span,
+                    source=source,
+                )
+            if any(isinstance(m, Breadth) for m in walk(n.test)):
+                raise ConditionSyntaxError("breadth(...) inside breadth(...) is not supported", span=n.span, source=source)
+            return replace(n, test=visit(n.test))
         if isinstance(n, FeatureRef) and n.series == CALENDAR:
             return n
         if isinstance(n, FeatureRef) and n.feature is None and n.series not in names and n.series.lower() in CALENDAR_VALUES:
@@ -254,7 +266,7 @@ class _Compiler:
         """``build(node)`` with one value per row. A constant (no series in it) is a scalar
         in polars, and shifting or rolling a scalar would not follow the frame's rows, so
         its numbers are then built as columns (``pl.repeat``)."""
-        if self.row_shaped or any(isinstance(n, (FeatureRef, AtLevel)) for n in walk(node)):
+        if self.row_shaped or any(isinstance(n, (FeatureRef, AtLevel, Breadth)) for n in walk(node)):
             return build(node)
         self.row_shaped = True
         try:
@@ -313,6 +325,8 @@ class _Compiler:
             return -self.value(node.operand)
         if isinstance(node, Ago):
             return self.shift(self.rows(node.operand, self.value), node.n)
+        if isinstance(node, Breadth):  # computed over the universe first, then a market column
+            return pl.col(breadth_name(node)).cast(pl.Float64)
         if isinstance(node, BinOp):
             left, right = self.value(node.left), self.value(node.right)
             if node.op == "+":

@@ -15,7 +15,7 @@
     value      := term (("+" | "-") term)*
     term       := unary (("*" | "/") unary)*
     unary      := "-" unary | atom [N days "ago"]      (not after a bare number)
-    atom       := NUMBER ["%"] | "(" value ")" [FEATURE [args]] | SERIES [FEATURE [args]]
+    atom       := NUMBER ["%"] | "(" value ")" [FEATURE [args]] | SERIES [FEATURE [args]] | "breadth" "(" condition ")"
     args       := "(" [INT ("," INT)*] ")"
 
 Features and levels of expressions (``(SPX / RUT) sma(50)``, ``NDX / SPX at 52-week
@@ -33,7 +33,7 @@ the test (``SPX at ATH 5 days ago``, ``(SPX < SPX sma(200)) 5 days ago``).
 
 Series and feature names are not checked here (see :func:`~eventstudy.conditions.resolve`);
 keywords (``and``, ``or``, ``not``, ``at``, ``crosses``, ``above``, ``below``, ``for``,
-``within``, ``ago``, ``first``, ``in``, ``is``, ``on``) cannot be series or feature names.
+``within``, ``ago``, ``first``, ``in``, ``is``, ``on``, ``breadth``) cannot be series or feature names.
 """
 
 from __future__ import annotations
@@ -51,6 +51,7 @@ from eventstudy.conditions.ast import (
     And,
     AtLevel,
     BinOp,
+    Breadth,
     Compare,
     Crosses,
     FeatureRef,
@@ -246,7 +247,7 @@ class _Parser:
                 self.unexpected("the name of a set of events after 'on'", hint="declare it under 'events:' and write 'on fomc'")
             self.advance()
             node = OnEvents(name.text, span=(token.start, name.end))
-        elif self.word(token) in KEYWORDS and self.word(token) != "not":
+        elif self.word(token) in KEYWORDS and self.word(token) not in ("not", "breadth"):
             self.unexpected("a condition")
         elif token.type is TokenType.END:
             self.unexpected("a condition")
@@ -513,9 +514,27 @@ class _Parser:
             if closing.type is TokenType.END:
                 self.error("unbalanced parenthesis: '(' is never closed", token.span)
             self.unexpected("')' or an arithmetic operator")
+        if self.word(token) == "breadth":
+            return self.parse_breadth()
         if token.type is TokenType.WORD and self.word(token) not in KEYWORDS:
             return self.parse_feature_ref()
         self.unexpected("a value (a series, a number or '(')")
+
+    def parse_breadth(self) -> Breadth:
+        """``breadth(condition)``: the share of a universe's stocks for which it holds."""
+        start = self.advance().start
+        if self.tok.type is not TokenType.LPAREN:
+            self.unexpected("'(' after 'breadth'", hint="write breadth(close > sma(50))")
+        opening = self.advance()
+        self.enter()
+        inner = self.parse_or()
+        self.nesting -= 1
+        if self.tok.type is not TokenType.RPAREN:
+            if self.tok.type is TokenType.END:
+                self.error("unbalanced parenthesis: '(' is never closed", opening.span)
+            self.unexpected("')' after the condition of breadth(...)")
+        end = self.advance().end
+        return Breadth(inner, span=(start, end))
 
     def parse_derived_feature(self, of: Value) -> FeatureRef:
         """``(SPX / RUT) sma(50)``: a feature of the parenthesized expression ``of``."""

@@ -16,6 +16,7 @@ from eventstudy.conditions.ast import (
     And,
     AtLevel,
     BinOp,
+    Breadth,
     Compare,
     Crosses,
     FeatureRef,
@@ -31,7 +32,7 @@ from eventstudy.conditions.ast import (
 )
 from eventstudy.conditions.tokens import window_days
 
-__all__ = ["derived_name", "to_text"]
+__all__ = ["breadth_name", "derived_name", "to_text"]
 
 # Binding strength: higher binds tighter.
 _OR, _AND, _NOT, _MODIFIED, _TEST = 1, 2, 3, 4, 5
@@ -45,9 +46,14 @@ def to_text(node: Node | Value) -> str:
     >>> to_text(parse("spx AT ath AND (RUT drawdown ≥ 10%)"))
     'spx at ATH and RUT drawdown >= 10%'
     """
-    if isinstance(node, (Number, FeatureRef, Neg, BinOp, Ago)):
+    if isinstance(node, (Number, FeatureRef, Neg, BinOp, Ago, Breadth)):
         return _value(node)
     return _condition(node)
+
+
+def breadth_name(node: Breadth) -> str:
+    """``breadth(...)`` as written canonically: also its column on the market frame."""
+    return f"breadth({_condition(node.test)})"
 
 
 def derived_name(of: Value) -> str:
@@ -143,6 +149,8 @@ def _value(node: Value) -> str:
     if isinstance(node, Neg):
         inner = _value(node.operand)
         return f"-({inner})" if _value_strength(node.operand) < _NEG else f"-{inner}"
+    if isinstance(node, Breadth):
+        return breadth_name(node)
     if isinstance(node, Ago):
         inner = _value(node.operand)
         if _value_strength(node.operand) < _ATOM or isinstance(node.operand, Number):

@@ -58,7 +58,7 @@ class Token:
 
 #: Reserved words: never a series or feature name where they stand (case-insensitive).
 KEYWORDS: frozenset[str] = frozenset(
-    {"and", "or", "not", "at", "crosses", "above", "below", "for", "within", "ago", "first", "in", "is", "on"}
+    {"and", "or", "not", "at", "crosses", "above", "below", "for", "within", "ago", "first", "in", "is", "on", "breadth"}
 )
 
 #: Comparison operators, as written -> canonical.
