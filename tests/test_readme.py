@@ -101,3 +101,27 @@ def test_the_error_excerpt_is_what_validate_prints(tmp_path: Path, capsys) -> No
         os.chdir(here)
     printed = capsys.readouterr().err.strip("\n").splitlines()
     assert printed == shown
+
+
+def test_every_study_the_readme_shows_validates(tmp_path: Path) -> None:
+    """The README's YAML studies (whole ones, and fragments completed with a name and an
+    evaluator) load as studies: a shown study cannot rot."""
+    import re
+
+    from eventstudy.config import parse_study
+
+    blocks = re.findall(r"```yaml\n(.*?)```", README.read_text(encoding="utf-8"), re.S)
+    studies = [b for b in blocks if "when:" in b]
+    assert len(studies) >= 3
+    for block in studies:
+        text = block
+        if "name:" not in text:
+            text = "name: from the README\n" + text
+        if "evaluate" not in text:
+            text += "evaluate:\n  - forward_returns: {horizons: [1m], assets: [SPX]}\n"
+        if "series:" not in text:
+            text = "series: {SPX: SPX}\n" + text
+        for name in re.findall(r"^\s+(\w+): \{?file: ([\w.]+)|^\s+(\w+): ([\w.]+\.csv)", text, re.M):
+            file = name[1] or name[3]
+            (tmp_path / file).write_text("date\n2020-01-15\n", encoding="utf-8")  # an events file beside the study
+        parse_study(text, path=tmp_path / "readme.yaml")
