@@ -41,7 +41,7 @@ __all__ = [
 ]
 
 FeatureKind = Literal["value", "flag"]
-FeatureUnit = Literal["price", "fraction", "share", "number", "count", "flag"]
+FeatureUnit = Literal["price", "fraction", "share", "number", "count", "volume", "flag"]
 
 
 @dataclass(frozen=True)
@@ -65,7 +65,8 @@ class Feature:
     unit
         How values are shown: ``"price"`` (a level in the series' units), ``"fraction"``
         (a signed fraction such as a return), ``"share"`` (an unsigned fraction such as a
-        drawdown), ``"number"``, ``"count"`` or ``"flag"``.
+        drawdown), ``"number"``, ``"count"``, ``"volume"`` (shares traded, shown whole
+        with separators) or ``"flag"``.
     lookback
         ``lookback(*args)``: how many earlier rows a value reads, for a feature that is
         null until they exist and whose value depends on those rows only. Such a feature
@@ -398,12 +399,12 @@ def _day_low(close: pl.Expr) -> pl.Expr:
     return pl.col("low")
 
 
-@feature("volume", description="the day's traded volume (where the data has it)", unit="number", lookback=lambda: 0, bounds=(0.0, None), needs=("volume",))
+@feature("volume", description="the day's traded volume (where the data has it)", unit="volume", lookback=lambda: 0, bounds=(0.0, None), needs=("volume",))
 def _volume(close: pl.Expr) -> pl.Expr:
     return pl.col("volume")
 
 
-@feature("volume_sma", params=("n",), description="average volume of the last n days", unit="number", bounds=(0.0, None), needs=("volume",))
+@feature("volume_sma", params=("n",), description="average volume of the last n days", unit="volume", bounds=(0.0, None), needs=("volume",))
 def _volume_sma(close: pl.Expr, n: int) -> pl.Expr:
     return pl.col("volume").rolling_mean(n)
 

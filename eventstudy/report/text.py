@@ -213,6 +213,8 @@ def format_cell(value: object, unit: str) -> str:
         return f"{int(value):d}"
     if unit == "number":
         return f"{value:.2f}"
+    if unit == "volume":
+        return f"{value:,.0f}"
     if unit == "price":
         return f"{value:,.2f}"
     return str(value)
