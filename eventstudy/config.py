@@ -15,7 +15,7 @@ import importlib.machinery
 import importlib.util
 import re
 import sys
-from collections.abc import Sequence
+from collections.abc import Iterator, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, Literal
@@ -491,14 +491,25 @@ def _check_event_names(node: Node, study: Study) -> None:
             )
 
 
-def _bad_scalar(root: yaml.Node | None, source: SourceMap, exc: Exception) -> ConfigError:
-    """The located error for a scalar YAML typed but could not build (an impossible date)."""
-    stack, visited = ([root] if root is not None else []), set()
+def _nodes(root: yaml.Node) -> Iterator[yaml.Node]:
+    """Every node of a composed YAML tree, once each (an alias is visited once, so an alias
+    bomb stays cheap), iteratively (the file's depth cannot exhaust Python's stack here)."""
+    stack, visited = [root], set()
     while stack:
         node = stack.pop()
         if id(node) in visited:
             continue
         visited.add(id(node))
+        yield node
+        if isinstance(node, yaml.MappingNode):
+            stack.extend(v for pair in node.value for v in pair)
+        elif isinstance(node, yaml.SequenceNode):
+            stack.extend(node.value)
+
+
+def _bad_scalar(root: yaml.Node | None, source: SourceMap, exc: Exception) -> ConfigError:
+    """The located error for a scalar YAML typed but could not build (an impossible date)."""
+    for node in _nodes(root) if root is not None else ():
         if isinstance(node, yaml.ScalarNode) and node.tag == "tag:yaml.org,2002:timestamp":
             try:
                 dt.date.fromisoformat(str(node.value)[:10])
@@ -506,37 +517,27 @@ def _bad_scalar(root: yaml.Node | None, source: SourceMap, exc: Exception) -> Co
                 return ConfigError(
                     f"{node.value!r} is not a date ({exc})", location=source.mark_location(node.start_mark), hint="write a real date as YYYY-MM-DD"
                 )
-        elif isinstance(node, yaml.MappingNode):
-            stack.extend(v for pair in node.value for v in pair)
-        elif isinstance(node, yaml.SequenceNode):
-            stack.extend(node.value)
     return ConfigError(f"invalid YAML value: {exc}", location=Location(path=source.path))
 
 
 def _refuse_duplicate_keys(root: yaml.Node, source: SourceMap) -> None:
     """A key written twice in one mapping is an error at the second (YAML would keep the
     last one silently: ``when:`` twice, ``SPX:`` twice under ``series``)."""
-    stack, visited = [root], set()
-    while stack:  # iterative: the depth of the file cannot exhaust Python's stack here
-        node = stack.pop()
-        if id(node) in visited:  # an alias: its node is checked once (an alias bomb stays cheap)
+    for node in _nodes(root):
+        if not isinstance(node, yaml.MappingNode):
             continue
-        visited.add(id(node))
-        if isinstance(node, yaml.MappingNode):
-            seen: dict[object, yaml.Node] = {}
-            for key, value in node.value:
-                if isinstance(key, yaml.ScalarNode):
-                    if key.value in seen:
-                        first = seen[key.value].start_mark.line + 1
-                        raise ConfigError(
-                            f"duplicate key {key.value!r} (first written on line {first})",
-                            location=source.mark_location(key.start_mark),
-                            hint="YAML keeps only the last of them: write each key once",
-                        )
-                    seen[key.value] = key
-                stack.append(value)
-        elif isinstance(node, yaml.SequenceNode):
-            stack.extend(node.value)
+        seen: dict[object, yaml.Node] = {}
+        for key, _ in node.value:
+            if not isinstance(key, yaml.ScalarNode):
+                continue
+            if key.value in seen:
+                first = seen[key.value].start_mark.line + 1
+                raise ConfigError(
+                    f"duplicate key {key.value!r} (first written on line {first})",
+                    location=source.mark_location(key.start_mark),
+                    hint="YAML keeps only the last of them: write each key once",
+                )
+            seen[key.value] = key
 
 
 def _check_semantics(study: Study, source: SourceMap) -> None:

@@ -54,7 +54,10 @@ __all__ = [
     "find_data_dir",
     "load_prices",
     "load_prices_any",
+    "as_dates",
+    "pick_column",
     "read_long_block",
+    "usable_extra",
     "read_long_dates",
     "resolve_data_dir",
     "source_ranges",
@@ -324,7 +327,7 @@ def load_prices_any(
             still.append(symbol)
             continue
         extras = [
-            _usable(pl.col(name).cast(pl.Float64), name).alias(name) if name in cached.frame.columns else pl.lit(None, dtype=pl.Float64).alias(name)
+            usable_extra(pl.col(name).cast(pl.Float64), name) if name in cached.frame.columns else pl.lit(None, dtype=pl.Float64).alias(name)
             for name in EXTRAS
         ]
         frames.append(cached.frame.select("date", pl.lit(symbol, pl.String).alias("symbol"), pl.col("close").cast(pl.Float64), *extras))
@@ -449,7 +452,7 @@ def _own_file(symbol: str, candidates: Sequence[Path], data_dir: Path) -> Path |
     return None
 
 
-def _pick(columns: Sequence[str], accepted: Sequence[str]) -> str | None:
+def pick_column(columns: Sequence[str], accepted: Sequence[str]) -> str | None:
     """The first column, in ``accepted`` order, whose normalized name is accepted."""
     normalized: dict[str, str] = {}
     for name in columns:
@@ -488,9 +491,9 @@ def _inspect(path: Path) -> _File:
         path=path,
         fmt=fmt,
         columns=tuple(columns),
-        date=_pick(columns, DATE_COLUMNS),
-        symbol=_pick(columns, SYMBOL_COLUMNS),
-        close=_pick(columns, CLOSE_COLUMNS),
+        date=pick_column(columns, DATE_COLUMNS),
+        symbol=pick_column(columns, SYMBOL_COLUMNS),
+        close=pick_column(columns, CLOSE_COLUMNS),
     )
 
 
@@ -554,6 +557,27 @@ FIRST_DATE, LAST_DATE = dt.date(1800, 1, 1), dt.date(2200, 12, 31)
 def _plausible(date: pl.Expr) -> pl.Expr:
     """``date``, or null (an unparseable date) outside :data:`FIRST_DATE` .. :data:`LAST_DATE`."""
     return pl.when(date.is_between(FIRST_DATE, LAST_DATE)).then(date)
+
+
+def as_dates(column: pl.Series) -> pl.Series | None:
+    """A column of dates as the loaders read them (Date; a Datetime's day; ``YYYY-MM-DD``
+    text), null where a value is unparseable or outside 1800-2200; None for a column of
+    another type. For inputs that are not data files: frames in memory, events files."""
+    if column.dtype == pl.Date:
+        dates = column
+    elif isinstance(column.dtype, pl.Datetime):
+        dates = column.dt.date()
+    elif column.dtype == pl.String:
+        dates = column.str.strip_chars().str.slice(0, 10).str.to_date("%Y-%m-%d", strict=False)
+    else:
+        return None
+    return pl.select(_plausible(pl.lit(dates)).alias(column.name)).to_series()
+
+
+def usable_extra(value: pl.Expr, name: str) -> pl.Expr:
+    """An optional column's value (:data:`EXTRAS`) where it is usable, else null, under
+    its own name: the one rule for files, the cache and frames in memory."""
+    return _usable(value, name).alias(name)
 
 
 def _date_exprs(file: _File, dtype: pl.DataType) -> tuple[pl.Expr, pl.Expr]:

@@ -14,8 +14,7 @@ from collections.abc import Mapping, Sequence
 
 import polars as pl
 
-from eventstudy.data import ACCEPTED_COLUMNS, EXTRAS
-from eventstudy.data import _pick  # the files' header matching, the same for frames
+from eventstudy.data import ACCEPTED_COLUMNS, EXTRAS, as_dates, pick_column, usable_extra
 from eventstudy.errors import DataError
 
 __all__ = ["prices_from_frames"]
@@ -39,8 +38,8 @@ def _frame(value: object, key: str) -> pl.DataFrame:
     """One frame, validated, as ``date, close, open``."""
     where = f"data[{key!r}]"
     frame = _as_polars(value, where)
-    date_col = _pick(frame.columns, ACCEPTED_COLUMNS["date"])
-    close_col = _pick(frame.columns, ACCEPTED_COLUMNS["close"])
+    date_col = pick_column(frame.columns, ACCEPTED_COLUMNS["date"])
+    close_col = pick_column(frame.columns, ACCEPTED_COLUMNS["close"])
     for role, column in (("date", date_col), ("close", close_col)):
         if column is None:
             accepted = ", ".join(repr(n) for n in ACCEPTED_COLUMNS[role])
@@ -57,13 +56,12 @@ def _frame(value: object, key: str) -> pl.DataFrame:
             f"{where}: row {row} has close {frame[close_col][row]!r}",
             hint="closes must be positive finite numbers; drop missing days instead of leaving them empty",
         )
-    extras = {}
-    for name in EXTRAS:  # optional: a number that is not a usable price (or volume) is null that day
-        column = _pick(frame.columns, (name,))
-        value = frame[column].cast(pl.Float64, strict=False) if column is not None else pl.Series([None] * frame.height, dtype=pl.Float64)
-        usable = value.is_finite() & ((value >= 0) if name == "volume" else (value > 0))
-        extras[name] = value.zip_with(usable.fill_null(False), pl.Series([None] * frame.height, dtype=pl.Float64))
-    out = pl.DataFrame({"date": dates, "close": closes, **extras}).sort("date")
+    columns = {name: pick_column(frame.columns, (name,)) for name in EXTRAS}
+    extras = frame.with_columns(  # optional: a number that is not a usable price (or volume) is null that day
+        usable_extra(pl.col(c).cast(pl.Float64, strict=False), name) if c is not None else pl.lit(None, dtype=pl.Float64).alias(name)
+        for name, c in columns.items()
+    ).select(EXTRAS)
+    out = pl.DataFrame({"date": dates, "close": closes}).hstack(extras).sort("date")
     repeated = out["date"].is_duplicated()
     if repeated.any():
         raise DataError(f"{where}: the date {out['date'].filter(repeated)[0]} appears more than once", hint="one close per date")
@@ -86,16 +84,11 @@ def _as_polars(value: object, where: str) -> pl.DataFrame:
 
 
 def _dates(column: pl.Series, where: str) -> pl.Series:
-    """``column`` as dates: Date, a Datetime (its day), or ISO text (YYYY-MM-DD)."""
-    if column.dtype == pl.Date:
-        dates = column
-    elif isinstance(column.dtype, pl.Datetime):
-        dates = column.dt.date()
-    elif column.dtype == pl.String:
-        dates = column.str.strip_chars().str.slice(0, 10).str.to_date("%Y-%m-%d", strict=False)
-    else:
+    """``column`` as dates, as the data files' are read (:func:`eventstudy.data.as_dates`)."""
+    dates = as_dates(column)
+    if dates is None:
         raise DataError(f"{where}: the date column {column.name!r} holds {column.dtype}, not dates", hint="dates, datetimes or 'YYYY-MM-DD' text")
     if dates.null_count():
         row = int(dates.is_null().arg_max())  # type: ignore[arg-type]
-        raise DataError(f"{where}: row {row} has date {column[row]!r}", hint="dates, datetimes or 'YYYY-MM-DD' text")
+        raise DataError(f"{where}: row {row} has date {column[row]!r}", hint="dates, datetimes or 'YYYY-MM-DD' text, years 1800-2200")
     return dates.alias("date")

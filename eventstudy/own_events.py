@@ -28,7 +28,7 @@ from pathlib import Path
 import numpy as np
 import polars as pl
 
-from eventstudy.data import ACCEPTED_COLUMNS, SYMBOL_COLUMNS
+from eventstudy.data import ACCEPTED_COLUMNS, SYMBOL_COLUMNS, as_dates, pick_column
 from eventstudy.errors import DataError, Location
 
 __all__ = ["EventSet", "column", "describe", "load_event_set", "with_event_columns"]
@@ -68,8 +68,7 @@ def load_event_set(name: str, file: str, study_path: Path | None) -> EventSet:
             frame = pl.read_csv(path, infer_schema=False)  # every field as text: checked below
     except (pl.exceptions.PolarsError, OSError) as exc:
         raise DataError(f"events {name!r}: cannot read {path.name!r}: {exc}", location=Location(path=str(path))) from None
-    lower = {c.strip().lower(): c for c in reversed(frame.columns)}
-    date_col = next((lower[c] for c in ACCEPTED_COLUMNS["date"] if c in lower), None)
+    date_col = pick_column(frame.columns, ACCEPTED_COLUMNS["date"])
     if date_col is None:
         accepted = ", ".join(repr(c) for c in ACCEPTED_COLUMNS["date"])
         raise DataError(
@@ -77,22 +76,17 @@ def load_event_set(name: str, file: str, study_path: Path | None) -> EventSet:
             location=Location(path=str(path), line=1), hint=f"name it one of {accepted}",
         )
     raw = frame[date_col]
-    if raw.dtype == pl.String:
-        dates = raw.str.strip_chars().str.slice(0, 10).str.to_date("%Y-%m-%d", strict=False)
-    elif raw.dtype == pl.Date:
-        dates = raw
-    elif isinstance(raw.dtype, pl.Datetime):
-        dates = raw.dt.date()
-    else:
+    dates = as_dates(raw)
+    if dates is None:
         raise DataError(f"events {name!r}: the column {date_col!r} of {path.name!r} holds {raw.dtype}, not dates", location=Location(path=str(path)))
     if dates.null_count():
         row = int(dates.is_null().arg_max())  # type: ignore[arg-type]
         line = row + 2 if path.suffix.lower() != ".parquet" else None
         raise DataError(
             f"events {name!r}: {raw[row]!r} is not a date",
-            location=Location(path=str(path), line=line), hint="write dates as YYYY-MM-DD",
+            location=Location(path=str(path), line=line), hint="write dates as YYYY-MM-DD (years 1800-2200)",
         )
-    symbol_col = next((lower[c] for c in SYMBOL_COLUMNS if c in lower), None)
+    symbol_col = pick_column(frame.columns, SYMBOL_COLUMNS)
     days = dates.cast(pl.Int32).cast(pl.Int64).to_numpy()
     if symbol_col is None:
         return EventSet(name, path, np.unique(days))

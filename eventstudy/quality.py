@@ -26,7 +26,7 @@ from typing import Any
 import polars as pl
 
 from eventstudy.cache import Cache
-from eventstudy.data import CLOSE_COLUMNS, DATE_COLUMNS, MISSING_VALUES, SYMBOL_COLUMNS
+from eventstudy.data import CLOSE_COLUMNS, DATE_COLUMNS, MISSING_VALUES, SYMBOL_COLUMNS, pick_column
 from eventstudy.errors import DataError, Location, did_you_mean
 
 __all__ = [
@@ -524,7 +524,7 @@ def _find_series(data_dir: str | Path | None, cache_dir: str | Path | None) -> d
     files = sorted(p for p in directory.iterdir() if p.suffix.lower() in (".csv", ".parquet") and p.is_file() and not p.name.startswith("."))
     for path in files:
         columns = _columns(path)
-        symbol_column = _pick(columns, SYMBOL_COLUMNS)
+        symbol_column = pick_column(columns, SYMBOL_COLUMNS)
         if symbol_column is None:
             found.setdefault(path.stem, _Found(path.name, path))
             continue
@@ -547,17 +547,12 @@ def _scan(path: Path) -> pl.LazyFrame:
     return pl.scan_parquet(path)
 
 
-def _pick(columns: Sequence[str], accepted: Sequence[str]) -> str | None:
-    normalized = {c.lstrip("\ufeff").strip().lower(): c for c in reversed(columns)}
-    return next((normalized[a] for a in accepted if a in normalized), None)
-
-
 def _read_raw(path: Path, symbol_column: str | None, symbol: str | None, keep_symbol: bool = False) -> pl.DataFrame:
     """``line, date, close`` in file order (one ``symbol``'s rows of a long file, or with
     ``keep_symbol`` every row and a ``symbol`` column); unparseable dates and missing
     closes are null."""
     columns = _columns(path)
-    date_col, close_col = _pick(columns, DATE_COLUMNS), _pick(columns, CLOSE_COLUMNS)
+    date_col, close_col = pick_column(columns, DATE_COLUMNS), pick_column(columns, CLOSE_COLUMNS)
     if date_col is None or close_col is None:
         raise DataError(
             f"{path.name!r} has no {'date' if date_col is None else 'close'} column; found {columns!r}",

@@ -339,9 +339,7 @@ class _Parser:
         error naming ``what``."""
         if "." in token.text:
             self.error(f"{what} must be a whole number, got {token.text!r}", token.span)
-        if len(token.text) > 12 or int(token.text) > MAX_DAYS:
-            self.error(f"{what} must be at most {MAX_DAYS:,} (about 400 years of trading days), got {token.text[:20]}", token.span)
-        n = int(token.text)
+        n = self.bounded(token, what)
         if n < 1:
             self.error(f"{what} must be at least 1, got {n!r}", token.span)
         return n
@@ -563,18 +561,15 @@ class _Parser:
                     if arg.type is TokenType.END:
                         self.error("unbalanced parenthesis: '(' is never closed", opening.span)
                     self.unexpected(f"a whole number as an argument of {name.text!r}")
-                args.append(self.argument(arg, name.text))
+                args.append(self.bounded(arg, f"the argument of {name.text!r}"))
                 self.advance()
             end = self.advance().end
         return tuple(args), end
 
-    def argument(self, token: Token, feature: str) -> int:
-        """A feature's whole-number argument, at most :data:`MAX_DAYS`."""
+    def bounded(self, token: Token, what: str) -> int:
+        """``token``'s whole number, at most :data:`MAX_DAYS` (checked before conversion)."""
         if len(token.text) > 12 or int(token.text) > MAX_DAYS:
-            self.error(
-                f"the argument of {feature!r} must be at most {MAX_DAYS:,} (about 400 years of trading days), got {token.text[:20]}",
-                token.span,
-            )
+            self.error(f"{what} must be at most {MAX_DAYS:,} (about 400 years of trading days), got {token.text[:20]}", token.span)
         return int(token.text)
 
     def parse_feature_ref(self) -> FeatureRef:
