@@ -125,7 +125,7 @@ def main() -> None:
     print(f"{'horizon':>8} {'dates 5%':>9} {'dates 10%':>10} {'symbols 5%':>11} {'D-K t 5%':>13} {'calendar 5%':>12} {'sd of dates z':>14}{extra}")
     from scipy import stats
 
-    for (h, label), part in frame.group_by(["horizon_days", "horizon"], maintain_order=True):
+    for (_, label), part in frame.group_by(["horizon_days", "horizon"], maintain_order=True):
         p = {k: part[k].drop_nulls().to_numpy() for k in ("dates", "symbols", "cluster_t", "calendar")}
         pct = np.clip(part["percentile"].to_numpy() / 100, 1e-4, 1 - 1e-4)
         z_sd = float(np.std(stats.norm.ppf(pct)))

@@ -184,8 +184,8 @@ def main() -> None:
     for b in (0.1, 0.2, 0.5, 1.0):
         k = int(np.argmin(np.abs(B_GRID - b)))
         cubic = sum(c * b**i for i, c in enumerate(KV_CUBIC))
-        q05 = optimize.brentq(lambda x: imhof_tail(x, exact[b]) - 0.05, 1.0, 10.0)
-        q001 = optimize.brentq(lambda x: imhof_tail(x, exact[b]) - 0.001, 2.0, 30.0)
+        q05 = optimize.brentq(lambda x, b=b: imhof_tail(x, exact[b]) - 0.05, 1.0, 10.0)
+        q001 = optimize.brentq(lambda x, b=b: imhof_tail(x, exact[b]) - 0.001, 2.0, 30.0)
         print(f"# {b:4.2f}   {table[k, j05]:.4f} ({se[k, j05]:.4f})        {q05:.4f}   {cubic:.4f}      "
               f"{table[k, j001]:.4f} ({se[k, j001]:.4f})           {q001:.4f}")  # fmt: skip
     worst = (0.0, 0.0, 0.0, 0.0)  # interpolation between grid rows and levels, against the exact tail

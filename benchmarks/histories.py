@@ -40,13 +40,13 @@ from eventstudy.study import prepare
 ROOT = Path(__file__).resolve().parents[1]
 
 
-def timed(fn):  # noqa: ANN001, ANN201 - a benchmark helper
+def timed(fn):
     cpu, wall = time.process_time(), time.perf_counter()
     out = fn()
     return out, time.process_time() - cpu, time.perf_counter() - wall
 
 
-def batch(study, panel, source, indices):  # noqa: ANN001, ANN201
+def batch(study, panel, source, indices):
     """The histories in chunks, as the null runs them (here on one thread)."""
     window = window_mask(panel.days, study.window.start, study.window.end)
     evaluators = build_evaluators(study.evaluators)
@@ -59,7 +59,7 @@ def batch(study, panel, source, indices):  # noqa: ANN001, ANN201
     return parts
 
 
-def loop(study, panel, source, indices):  # noqa: ANN001, ANN201
+def loop(study, panel, source, indices):
     """Each history as its own study (the plain way)."""
     out = []
     days = pl.Series("date", source.days).cast(pl.Date)
@@ -84,7 +84,7 @@ def main() -> None:
     batch(study, panel, source, indices[:50])  # warm
     parts, batch_cpu, batch_wall = timed(lambda: batch(study, panel, source, indices))
     sample = 20
-    own, loop_cpu, loop_wall = timed(lambda: loop(study, panel, source, indices[:sample]))
+    own, loop_cpu, _loop_wall = timed(lambda: loop(study, panel, source, indices[:sample]))
     first = parts[0]
     for b, result in enumerate(own):  # the batch's figures are each history's own study
         summary = result.summary.filter(pl.col("measure") == "fwd")

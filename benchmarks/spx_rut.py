@@ -46,9 +46,9 @@ def plain_study(data: Path) -> tuple[list[dt.date], dict[tuple[str, str], float]
         drawdown[d] = 1 - c / best
     kept: list[dt.date] = []
     for d in sorted(set(spx_dates) & set(rut_dates)):
-        if d >= dt.date(1980, 1, 1) and at_ath[d] and drawdown[d] >= 0.10:
-            if not kept or d >= kept[-1] + dt.timedelta(days=21):
-                kept.append(d)
+        signal = d >= dt.date(1980, 1, 1) and at_ath[d] and drawdown[d] >= 0.10
+        if signal and (not kept or d >= kept[-1] + dt.timedelta(days=21)):
+            kept.append(d)
     means = {}
     for name, (dates, closes) in series.items():
         index = {d: i for i, d in enumerate(dates)}

@@ -82,7 +82,7 @@ def pandas_study(panel_path: Path, market_path: Path, placebos: int) -> tuple[se
     hit = (merged["close"] >= merged["prior_high"]) & (merged["close"] > merged["sma200"]) & (merged["mkt_dd"] >= 0.05)
     hits = merged[hit].sort_values(["symbol", "date"])
     kept_rows = []
-    for symbol, rows in hits.groupby("symbol", sort=False):  # declustering: 21 own trading days
+    for _symbol, rows in hits.groupby("symbol", sort=False):  # declustering: 21 own trading days
         last = None
         for row in rows.itertuples():
             if last is None or row.pos - last >= 21:

@@ -34,7 +34,15 @@ from typing import Any
 import numpy as np
 import polars as pl
 
-from eventstudy.conditions import SELF, Breadth, compile_condition, parse, required_features, resolve, walk
+from eventstudy.conditions import (
+    SELF,
+    Breadth,
+    compile_condition,
+    parse,
+    required_features,
+    resolve,
+    walk,
+)
 from eventstudy.conditions.compiler import reads_each_symbol
 from eventstudy.conditions.printer import breadth_name
 from eventstudy.config import Study

@@ -45,7 +45,12 @@ from eventstudy.errors import ConfigError
 from eventstudy.events import panel_events, window_mask
 from eventstudy.inference.design import panel_design
 from eventstudy.inference.histories import HistoryNull, histories_headline, history_null
-from eventstudy.inference.simulate import bootstrap_forward_mean, bootstrap_paths, garch_t_paths, true_forward_mean
+from eventstudy.inference.simulate import (
+    bootstrap_forward_mean,
+    bootstrap_paths,
+    garch_t_paths,
+    true_forward_mean,
+)
 from eventstudy.inference.table import significance_table
 from eventstudy.inference.timeseries import placebo_headline
 from eventstudy.study import prepare

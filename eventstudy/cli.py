@@ -317,7 +317,6 @@ def _explain(args: argparse.Namespace) -> int:
 def _validate(args: argparse.Namespace) -> int:
     from eventstudy.conditions import parse, resolve, to_text
     from eventstudy.config import load_study
-
     from eventstudy.data import find_data_dir, load_prices_any
 
     study = load_study(args.study)
@@ -389,7 +388,13 @@ def _calibrate(args: argparse.Namespace) -> int:
 
 def _calibrate_rules(args: argparse.Namespace) -> int:
     """``calibrate --simulate``: the tests on simulated histories with price-chosen events."""
-    from eventstudy.calibrate import CONDITIONS, HORIZONS, calibrate_rules, real_closes, summarize_rules
+    from eventstudy.calibrate import (
+        CONDITIONS,
+        HORIZONS,
+        calibrate_rules,
+        real_closes,
+        summarize_rules,
+    )
     from eventstudy.report.calibration import render_rule_calibration
     from eventstudy.report.files import write_file
 

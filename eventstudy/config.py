@@ -21,7 +21,15 @@ from pathlib import Path
 from typing import Any, Literal
 
 import yaml
-from pydantic import BaseModel, ConfigDict, Field, PrivateAttr, ValidationError, field_validator, model_validator
+from pydantic import (
+    BaseModel,
+    ConfigDict,
+    Field,
+    PrivateAttr,
+    ValidationError,
+    field_validator,
+    model_validator,
+)
 from pydantic_core import PydanticCustomError
 
 from eventstudy.conditions import Node, OnEvents, parse, resolve, walk
@@ -32,21 +40,21 @@ from eventstudy.periods import Gap, parse_gap, pydantic_parser
 from eventstudy.providers import PROVIDERS
 
 __all__ = [
+    "UNIVERSE_NULLS",
     "BaselineSpec",
     "DataSpec",
     "DeclusterSpec",
     "EvaluatorSpec",
     "SourceMap",
     "StatisticsSpec",
-    "UniverseSpec",
-    "SweepAxisSpec",
     "Study",
-    "UNIVERSE_NULLS",
-    "nulls",
-    "resolve_evaluators",
+    "SweepAxisSpec",
+    "UniverseSpec",
     "WindowSpec",
     "load_study",
+    "nulls",
     "parse_study",
+    "resolve_evaluators",
 ]
 
 Loc = tuple[str | int, ...]

@@ -39,8 +39,8 @@ from typing import Literal
 import polars as pl
 
 from eventstudy.cache import Cache
-from eventstudy.providers import DEFAULT_PROVIDER, OfflineError
 from eventstudy.errors import DataError, Location, did_you_mean
+from eventstudy.providers import DEFAULT_PROVIDER, OfflineError
 
 __all__ = [
     "ACCEPTED_COLUMNS",
@@ -51,16 +51,16 @@ __all__ = [
     "SYMBOL_COLUMNS",
     "MissingDataError",
     "PriceData",
+    "as_dates",
     "find_data_dir",
     "load_prices",
     "load_prices_any",
-    "as_dates",
     "pick_column",
     "read_long_block",
-    "usable_extra",
     "read_long_dates",
     "resolve_data_dir",
     "source_ranges",
+    "usable_extra",
 ]
 
 DATE_COLUMNS: tuple[str, ...] = ("date", "datetime", "timestamp", "time", "day")
@@ -694,7 +694,7 @@ def _validated(
         date_empty, date = _date_exprs(file, schema[date_col])
         close_empty, close_missing, close = _close_exprs(file, schema[close_col])
         contiguous = False
-        if long and keep is None or exact is not None:
+        if (long and keep is None) or exact is not None:
             lf = lf.collect().lazy()
             contiguous = lf.select(pl.col(_SYM).is_sorted()).collect().item()
         previous = _previous_in_symbol(contiguous)

@@ -28,22 +28,44 @@ from statistics import NormalDist
 import numpy as np
 import polars as pl
 
-from eventstudy.conditions import SELF, AtLevel, FeatureRef, Node, compile_condition, parse, required_features, resolve, to_text, walk
+from eventstudy.conditions import (
+    SELF,
+    AtLevel,
+    FeatureRef,
+    Node,
+    compile_condition,
+    parse,
+    required_features,
+    resolve,
+    to_text,
+    walk,
+)
 from eventstudy.conditions.ranges import and_terms, range_warnings
-from eventstudy.own_events import describe as describe_event_sets
 from eventstudy.config import StatisticsSpec, Study
 from eventstudy.errors import ConfigError, DataError
 from eventstudy.evaluators import OUTCOME_SCHEMA
-from eventstudy.executor import ThreadExecutor
 from eventstudy.events import panel_events, window_mask
+from eventstudy.executor import ThreadExecutor
 from eventstudy.features import FEATURES
 from eventstudy.histories import unsupported_measures
 from eventstudy.inference.design import panel_design
-from eventstudy.inference.histories import histories_headline, history_null, universe_history_null, used_histories
+from eventstudy.inference.histories import (
+    histories_headline,
+    history_null,
+    universe_history_null,
+    used_histories,
+)
 from eventstudy.inference.multiple import benjamini_hochberg, holm
-from eventstudy.inference.panel import CALENDAR_NOTE, CellMoments, calibration_warnings, panel_significance, placebo_count
+from eventstudy.inference.panel import (
+    CALENDAR_NOTE,
+    CellMoments,
+    calibration_warnings,
+    panel_significance,
+    placebo_count,
+)
 from eventstudy.inference.table import SIGNIFICANCE_SCHEMA, significance_table
 from eventstudy.inference.timeseries import placebo_headline
+from eventstudy.own_events import describe as describe_event_sets
 from eventstudy.panel import ConditionHits, Panel
 from eventstudy.result import StudyResult
 from eventstudy.statistics import CELL, SUMMARY_COLUMNS, summarize

@@ -20,9 +20,9 @@ from __future__ import annotations
 from datetime import date
 from typing import TYPE_CHECKING, Literal
 
-from eventstudy._numpy import np
 import polars as pl
 
+from eventstudy._numpy import np
 from eventstudy.periods import Gap
 
 if TYPE_CHECKING:  # annotations only: a panel is built above this stage

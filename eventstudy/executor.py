@@ -109,6 +109,7 @@ class Executor(ABC):
 
     def close(self) -> None:
         """Release the workers (a no-op for executors that hold none)."""
+        return None
 
     def __enter__(self) -> Executor:
         return self

@@ -11,7 +11,19 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from eventstudy.conditions import SELF, And, Modified, Node, Not, Or, compile_condition, parse, required_features, resolve, to_text
+from eventstudy.conditions import (
+    SELF,
+    And,
+    Modified,
+    Node,
+    Not,
+    Or,
+    compile_condition,
+    parse,
+    required_features,
+    resolve,
+    to_text,
+)
 from eventstudy.config import Study
 from eventstudy.features import FEATURES, FeatureRequest, column_name
 

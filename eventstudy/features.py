@@ -22,9 +22,9 @@ from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 from typing import Literal, NamedTuple
 
-from eventstudy._numpy import np
 import polars as pl
 
+from eventstudy._numpy import np
 from eventstudy.errors import ConditionSyntaxError, UnknownNameError
 from eventstudy.registry import Registry
 

@@ -13,8 +13,8 @@ Two different clocks are in play and the units say which:
 from __future__ import annotations
 
 import re
-from dataclasses import dataclass
 from collections.abc import Callable
+from dataclasses import dataclass
 from typing import Literal, TypeVar
 
 from pydantic_core import PydanticCustomError
@@ -81,10 +81,7 @@ def parse_horizon(value: object) -> Horizon:
     """'1m' -> Horizon(21, '1m'); 10 -> Horizon(10, '10d'). Raises ConfigError if malformed."""
     if isinstance(value, bool):
         value = repr(value)
-    if isinstance(value, int):
-        text = f"{value}d"
-    else:
-        text = str(value)
+    text = f"{value}d" if isinstance(value, int) else str(value)
     match = _HORIZON.match(text)
     if not match or int(match.group(1)) <= 0:
         raise ConfigError(

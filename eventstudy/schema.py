@@ -21,10 +21,10 @@ import json
 from collections.abc import Iterable
 from typing import Any
 
-from eventstudy.evaluators import EVALUATORS
 from eventstudy.config import Study, load_plugins
+from eventstudy.evaluators import EVALUATORS
 
-__all__ = ["DIALECT", "study_schema", "schema_json"]
+__all__ = ["DIALECT", "schema_json", "study_schema"]
 
 DIALECT = "https://json-schema.org/draft/2020-12/schema"
 

@@ -12,6 +12,7 @@ run`` prints.
 from __future__ import annotations
 
 import datetime as dt
+import itertools
 import time
 from collections.abc import Mapping, Sequence
 from dataclasses import replace
@@ -258,7 +259,7 @@ def outcome_panel(outcomes: pl.DataFrame, dates: pl.Series) -> tuple[pl.DataFram
     waiting = np.flatnonzero(known & (remaining > 0))
     order = waiting[np.lexsort((day[waiting], ids[waiting]))]  # by cell, then day
     bounds = np.searchsorted(ids[order], np.arange(cells.height + 1))
-    pending = [(day[order[lo:hi]], remaining[order[lo:hi]].astype(np.int32)) for lo, hi in zip(bounds[:-1], bounds[1:])]
+    pending = [(day[order[lo:hi]], remaining[order[lo:hi]].astype(np.int32)) for lo, hi in itertools.pairwise(bounds)]
     return cells, [grid[c][None, :] for c in range(cells.height)], pending
 
 

@@ -56,15 +56,15 @@ from eventstudy.conditions.tokens import TokenType, tokenize
 from eventstudy.config import StatisticsSpec, Study, parse_study
 from eventstudy.engine import evaluate, raw_events, universe_null
 from eventstudy.errors import ConfigError, EventStudyError, did_you_mean
+from eventstudy.events import window_mask
 from eventstudy.executor import Executor, SerialExecutor
 from eventstudy.inference.design import panel_design
 from eventstudy.inference.multiple import maxstat_stepdown
 from eventstudy.inference.panel import CellMoments, Draws, keyed_uniform, symbol_keys
 from eventstudy.inference.placebo import STATISTICS
+from eventstudy.inference.snooping import reality_check, spa_test
 from eventstudy.inference.structural import structural_null
 from eventstudy.inference.timeseries import nan_placebo_test
-from eventstudy.inference.snooping import reality_check, spa_test
-from eventstudy.events import window_mask
 from eventstudy.panel import Panel
 from eventstudy.study import prepare, statistics_with
 from eventstudy.universe import load_universe, prepare_universe, with_sources

@@ -33,10 +33,17 @@ import polars as pl
 from eventstudy import progress
 from eventstudy.blocks import BlockResult, BlockShared, run_block, series_closes
 from eventstudy.conditions import SELF, Breadth, parse, required_features, resolve, to_text, walk
-from eventstudy.conditions.printer import breadth_name
 from eventstudy.conditions.compiler import reads_each_symbol
+from eventstudy.conditions.printer import breadth_name
 from eventstudy.config import Study
-from eventstudy.data import PRICE_SCHEMA, find_data_dir, load_prices_any, read_long_block, read_long_dates, source_ranges
+from eventstudy.data import (
+    PRICE_SCHEMA,
+    find_data_dir,
+    load_prices_any,
+    read_long_block,
+    read_long_dates,
+    source_ranges,
+)
 from eventstudy.errors import ConfigError, DataError, Location
 from eventstudy.evaluators import build_evaluators
 from eventstudy.executor import Executor, ThreadExecutor

@@ -148,5 +148,5 @@ def test_study_data_align_and_max_stale() -> None:
     with pytest.raises(ConfigError) as info:
         parse_study(BASE + "data: {max_stale: 2}\n", path="s.yaml")
     assert "max_stale applies only to align: ffill" in info.value.render()
-    with pytest.raises(ConfigError, match="bad value 'outer' for 'data.align'"):
+    with pytest.raises(ConfigError, match=r"bad value 'outer' for 'data.align'"):
         parse_study(BASE + "data: {align: outer}\n")

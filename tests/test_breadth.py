@@ -79,9 +79,20 @@ import datetime as dt  # noqa: E402
 
 from hypothesis import HealthCheck, assume, given, settings  # noqa: E402
 from hypothesis import strategies as st  # noqa: E402
-
-from eventstudy.conditions import SELF, And, AtLevel, BinOp, Breadth, Compare, FeatureRef, Number, Or, to_text  # noqa: E402
 from test_conditions_property import close_call, k_and, k_or, reference_feature  # noqa: E402
+
+from eventstudy.conditions import (  # noqa: E402
+    SELF,
+    And,
+    AtLevel,
+    BinOp,
+    Breadth,
+    Compare,
+    FeatureRef,
+    Number,
+    Or,
+    to_text,
+)
 
 EPOCH = dt.date(2021, 1, 4)
 

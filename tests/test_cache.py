@@ -12,13 +12,20 @@ from urllib.error import URLError
 
 import polars as pl
 import pytest
+from synthetic import business_days
 
-from eventstudy.cache import CACHE_ENV, OVERLAP_ROWS, Cache, CorruptCacheError, default_cache_dir, resolve_cache_dir
+from eventstudy.cache import (
+    CACHE_ENV,
+    OVERLAP_ROWS,
+    Cache,
+    CorruptCacheError,
+    default_cache_dir,
+    resolve_cache_dir,
+)
 from eventstudy.data import MissingDataError, load_prices_any
 from eventstudy.errors import DataError
 from eventstudy.providers import Provider, ProviderError
 from eventstudy.providers import fred as fred_module
-from synthetic import business_days
 
 FIXTURES = Path(__file__).parent / "fixtures" / "providers"
 

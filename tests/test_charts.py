@@ -11,6 +11,7 @@ from pathlib import Path
 import polars as pl
 import pytest
 from matplotlib.collections import LineCollection, PathCollection, PolyCollection
+from report_helpers import tiny_result
 
 from eventstudy.report.charts import (
     distribution_chart,
@@ -22,8 +23,6 @@ from eventstudy.report.charts import (
     study_charts,
 )
 from eventstudy.sweep import Axis, SweepResult
-
-from report_helpers import tiny_result
 
 
 @pytest.fixture(scope="module")

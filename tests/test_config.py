@@ -44,11 +44,7 @@ def test_series_may_be_a_list() -> None:
 
 def test_condition_typo_points_at_the_token_in_the_file() -> None:
     text = render(GOOD.replace("RUT drawdown", "RUT drawdwn"))
-    assert text.splitlines() == [
-        "study.yaml:3:26: error: unknown feature 'drawdwn' (did you mean 'drawdown'?)",
-        "    when: SPX at ATH and RUT drawdwn >= 10%",
-        "                             ^^^^^^^",
-    ] + text.splitlines()[3:]
+    assert text.splitlines() == ["study.yaml:3:26: error: unknown feature 'drawdwn' (did you mean 'drawdown'?)", "    when: SPX at ATH and RUT drawdwn >= 10%", "                             ^^^^^^^", *text.splitlines()[3:]]
 
 
 def test_condition_error_in_a_quoted_string_is_placed_inside_the_quotes() -> None:

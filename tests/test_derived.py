@@ -9,7 +9,6 @@ from pathlib import Path
 
 import numpy as np
 import polars as pl
-import pytest
 
 import eventstudy
 from eventstudy.cli import main
@@ -88,7 +87,7 @@ def test_nested_expressions_are_computed_inner_first(shared_data: Path) -> None:
 def test_the_histories_null_reruns_an_expression_rule(shared_data: Path) -> None:
     """Each resampled history computes the ratio's level anew: the run is complete, its
     events are those of the plain computation, and its nulls are from histories."""
-    prices, c = real(shared_data, "NDX", "SPX")
+    prices, _c = real(shared_data, "NDX", "SPX")
     study = parse_study(STUDY.format(when="NDX / SPX at 52-week high", placebos=200), path=Path("rs.yaml"))
     result = eventstudy.run(study, data_dir=shared_data, null="histories", histories=50)
     tests = result.tests.filter(pl.col("statistic") == "mean")

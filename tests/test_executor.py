@@ -17,7 +17,14 @@ from eventstudy.cli import main
 from eventstudy.config import load_study
 from eventstudy.data import MissingDataError
 from eventstudy.errors import ConfigError
-from eventstudy.executor import DaskExecutor, Executor, ProcessExecutor, SerialExecutor, ThreadExecutor, get_executor
+from eventstudy.executor import (
+    DaskExecutor,
+    Executor,
+    ProcessExecutor,
+    SerialExecutor,
+    ThreadExecutor,
+    get_executor,
+)
 from eventstudy.sweep import SweepResult, parse_axis, run_sweep
 
 REPO_ROOT = Path(__file__).resolve().parents[1]
@@ -245,7 +252,7 @@ def test_a_server_that_never_answers_is_given_up(monkeypatch: pytest.MonkeyPatch
     monkeypatch.setattr(executor_module, "CONNECT_SECONDS", 2.0)
     try:
         with pytest.raises(ConfigError, match="no answer in 2 s"):
-            get_executor("dask", address=f"tcp://127.0.0.1:{port}").client
+            _ = get_executor("dask", address=f"tcp://127.0.0.1:{port}").client
     finally:
         stop.set()
         thread.join()

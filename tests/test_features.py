@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import datetime as dt
+import itertools
 import math
 
 import polars as pl
@@ -84,7 +85,7 @@ def test_rsi_is_100_without_losses() -> None:
 
 
 def test_volatility_is_annualized_sample_stdev_of_log_returns() -> None:
-    logs = [math.log(b / a) for a, b in zip(CLOSES, CLOSES[1:])]
+    logs = [math.log(b / a) for a, b in itertools.pairwise(CLOSES)]
     expected: list = [None, None]
     for t in range(2, len(CLOSES)):
         a, b = logs[t - 2], logs[t - 1]

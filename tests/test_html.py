@@ -19,14 +19,13 @@ from pathlib import Path
 
 import polars as pl
 import pytest
+from report_helpers import tiny_result
 
 from eventstudy.cli import main
 from eventstudy.report import html_report
 from eventstudy.report.charts import sweep_charts
 from eventstudy.report.html import CSP, render_sweep_html
 from eventstudy.sweep import Axis, SweepResult
-
-from report_helpers import tiny_result
 
 REPO = Path(__file__).resolve().parents[1]
 CONFIG = REPO / "configs" / "spx_rut.yaml"
@@ -37,7 +36,7 @@ CHARTS = ["prices", "path", "distribution"]
 class Tags(HTMLParser):
     """Start tags with their attributes, and whether every element closed."""
 
-    VOID = {"meta", "br", "img", "hr", "input", "link", "path", "use", "rect", "circle", "stop"}
+    VOID = frozenset({"meta", "br", "img", "hr", "input", "link", "path", "use", "rect", "circle", "stop"})
 
     def __init__(self) -> None:
         super().__init__()

@@ -116,7 +116,7 @@ def test_investing_text_months_and_thousands(tmp_path: Path) -> None:
 
 
 def test_investing_file_name_is_not_a_symbol(tmp_path: Path) -> None:
-    with pytest.raises(ImportQuestion, match="what is the symbol of 'S&P 500 Historical Data.csv'"):
+    with pytest.raises(ImportQuestion, match=r"what is the symbol of 'S&P 500 Historical Data.csv'"):
         read_export(write(tmp_path, "S&P 500 Historical Data.csv", INVESTING))
 
 
@@ -177,7 +177,7 @@ def test_two_close_candidates_without_adjustment_is_a_question(tmp_path: Path) -
 
 
 def test_no_close_candidate_is_a_question(tmp_path: Path) -> None:
-    with pytest.raises(ImportQuestion, match="which column of 'X.csv' is the close"):
+    with pytest.raises(ImportQuestion, match=r"which column of 'X.csv' is the close"):
         read_export(write(tmp_path, "X.csv", "Date,Foo,Bar\n2024-01-02,1,2\n"))
 
 
@@ -258,7 +258,7 @@ def test_several_files_are_all_checked_before_any_is_written(tmp_path: Path) -> 
     same = write(tmp_path, "sub_a.csv", "Date,Close\n2024-01-02,10\n")
     (tmp_path / "sub").mkdir()
     other = write(tmp_path / "sub", "A.csv", "Date,Close\n2024-01-02,10\n")
-    with pytest.raises(DataError, match="would both become 'A.csv'"):
+    with pytest.raises(DataError, match=r"would both become 'A.csv'"):
         import_files([good, other, same], data)
 
 

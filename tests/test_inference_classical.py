@@ -149,7 +149,7 @@ def test_fixed_b_table_against_exact_values_and_kiefer_vogelsang_cubic() -> None
     j = list(FIXED_B_PVALUES).index(0.05)
     exact = {0.1: 2.2343, 0.2: 2.5366, 0.5: 3.4739, 1.0: 4.7711}
     for b, q in exact.items():
-        table = FIXED_B_QUANTILES[int(round(b / 0.02)), j]
+        table = FIXED_B_QUANTILES[round(b / 0.02), j]
         cubic = 1.96 + 2.9694 * b + 0.4160 * b**2 - 0.5324 * b**3
         assert table == pytest.approx(q, abs=0.01)  # ~3 Monte Carlo s.e.
         assert table == pytest.approx(cubic, abs=0.045)

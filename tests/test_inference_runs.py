@@ -13,9 +13,9 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 from scipy import stats
+from synthetic import write_random_walks
 
 import eventstudy
-from synthetic import write_random_walks
 from eventstudy.errors import DataError
 from eventstudy.events import decluster
 from eventstudy.inference import InferenceSettings, calibrate
@@ -112,7 +112,7 @@ def test_runs_are_kept_and_placed_at_many_dates(gap: str) -> None:
     assert sampler.run_lengths == [4, 1, 2, 1]
     bank = sampler.draw(2000)
     assert all(rule_shapes(calendar, row, 63) == rule_shapes(calendar, events, 63) for row in bank)
-    long_runs = [[run for run in split_runs(row, 63) if run.size == 4][0] for row in bank]
+    long_runs = [next(run for run in split_runs(row, 63) if run.size == 4) for row in bank]
     assert np.unique([run[0] for run in long_runs]).size > 500  # the long run lands all over the window
     spacings = {tuple(np.diff(run).tolist()) for run in long_runs}
     # trading-day gap: spacing kept exactly; calendar gap: it follows the holidays (rule's terms kept)
@@ -277,5 +277,5 @@ def test_calibrate_pseudo_runs_and_validation(walk: eventstudy.StudyResult) -> N
     )
     assert table["pseudo"].unique().to_list() == ["runs"] and table["nobs"][0] == 19
     assert "runs_mean" in table["test"].to_list() and "circular_mean" not in table["test"].to_list()
-    with pytest.raises(ValueError, match="`pseudo` must be one of {'matched', 'circular', 'runs'}"):
+    with pytest.raises(ValueError, match=r"`pseudo` must be one of {'matched', 'circular', 'runs'}"):
         calibrate(walk, InferenceSettings(), studies=10, placebos=10, pseudo="shifted")  # type: ignore[arg-type]

@@ -12,7 +12,13 @@ from hypothesis import strategies as st
 
 from eventstudy.errors import DataError
 from eventstudy.events import decluster
-from eventstudy.inference.samplers import SAMPLERS, Calendar, CircularSampler, MatchedSampler, obeys_rule
+from eventstudy.inference.samplers import (
+    SAMPLERS,
+    Calendar,
+    CircularSampler,
+    MatchedSampler,
+    obeys_rule,
+)
 from eventstudy.periods import parse_gap
 
 

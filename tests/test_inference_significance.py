@@ -8,10 +8,16 @@ from pathlib import Path
 import numpy as np
 import polars as pl
 import pytest
+from synthetic import write_random_walks
 
 import eventstudy
-from synthetic import write_random_walks
-from eventstudy.inference import SIGNIFICANCE_SCHEMA, InferenceSettings, calibrate, event_design, significance
+from eventstudy.inference import (
+    SIGNIFICANCE_SCHEMA,
+    InferenceSettings,
+    calibrate,
+    event_design,
+    significance,
+)
 
 CONFIG = Path(__file__).resolve().parents[1] / "configs" / "spx_rut.yaml"
 

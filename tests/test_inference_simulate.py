@@ -12,13 +12,13 @@ import numpy as np
 import pytest
 
 from eventstudy.inference.simulate import (
+    _garch_variances,
     bootstrap_forward_mean,
     bootstrap_paths,
     factor_panel,
     garch_t_paths,
     true_forward_mean,
 )
-from eventstudy.inference.simulate import _garch_variances
 
 
 def _returns(closes: np.ndarray, axis: int = 1) -> np.ndarray:
@@ -189,7 +189,7 @@ def test_forward_mean_by_exact_enumeration() -> None:
         expected = np.zeros(2)
         for seq in itertools.product(range(n), repeat=h):
             prob = 1 / n
-            for a, b in zip(seq, seq[1:]):
+            for a, b in itertools.pairwise(seq):
                 prob *= (1 - p) * (b == (a + 1) % n) + p / n
             expected += prob * np.prod(g[list(seq)], axis=0)
         np.testing.assert_allclose(bootstrap_forward_mean(closes, h, block_length), expected - 1, rtol=1e-12, atol=1e-15)

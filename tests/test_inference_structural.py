@@ -13,8 +13,20 @@ from hypothesis import example, given, settings
 from hypothesis import strategies as st
 
 from eventstudy.inference.design import EventDesign
-from eventstudy.inference.samplers import Calendar, CircularSampler, RunsSampler, _sorted_distinct, obeys_rule
-from eventstudy.inference.structural import _offsets, _placements, _run_days, _trading_gap, structural_null
+from eventstudy.inference.samplers import (
+    Calendar,
+    CircularSampler,
+    RunsSampler,
+    _sorted_distinct,
+    obeys_rule,
+)
+from eventstudy.inference.structural import (
+    _offsets,
+    _placements,
+    _run_days,
+    _trading_gap,
+    structural_null,
+)
 from eventstudy.periods import parse_gap
 
 
@@ -134,7 +146,7 @@ def test_matched_sets_are_uniform_among_the_sets_the_rule_allows() -> None:
     days, n, gap, draws = 11, 3, 2, 84_000
     rng = np.random.default_rng(0)
     sets = _sorted_distinct(rng, draws, n, days - (n - 1) * (gap - 1)) + np.arange(n) * (gap - 1)
-    valid = [c for c in itertools.combinations(range(days), n) if all(b - a >= gap for a, b in zip(c, c[1:]))]
+    valid = [c for c in itertools.combinations(range(days), n) if all(b - a >= gap for a, b in itertools.pairwise(c))]
     counts = {c: 0 for c in valid}
     for row in map(tuple, sets.tolist()):
         counts[row] += 1  # a KeyError would be a set the rule does not allow

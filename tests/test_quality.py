@@ -9,12 +9,12 @@ from pathlib import Path
 
 import polars as pl
 import pytest
+from synthetic import business_days
 
 from eventstudy.cache import Cache
 from eventstudy.cli_data import EXIT_PROBLEMS, add_data_commands, run_data
 from eventstudy.errors import DataError
 from eventstudy.quality import check_data, check_series, quick_check
-from synthetic import business_days
 
 D = dt.date
 
@@ -95,7 +95,7 @@ def test_reference_by_name_and_missing_reference(data: Path, tmp_path: Path) -> 
     other.mkdir()
     write(other / "AAA.csv", [("2024-01-02", "1"), ("2024-01-03", "2")])
     assert "no reference calendar (SPX not found)" in check_data(data_dir=other).render_text()
-    with pytest.raises(DataError, match="symbol 'SPY' not found in data directory .*did you mean 'SPX'"):
+    with pytest.raises(DataError, match=r"symbol 'SPY' not found in data directory .*did you mean 'SPX'"):
         check_data(["SPY"], data_dir=data)
 
 

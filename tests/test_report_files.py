@@ -7,11 +7,10 @@ import json
 from pathlib import Path
 
 import pytest
+from report_helpers import make_study
 
 from eventstudy import __version__
 from eventstudy.cli import main
-
-from report_helpers import make_study
 
 
 def tiny_universe(folder: Path, symbols: list[str], name_line: str, universe_extra: str, placebos: int) -> tuple[Path, Path]:

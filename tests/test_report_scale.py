@@ -20,17 +20,16 @@ import numpy as np
 import polars as pl
 import pytest
 from matplotlib.collections import PathCollection
+from test_html import chromium, chromium_binary, page_requests, parse
 
 import eventstudy
-from eventstudy.report import render_markdown, render_terminal, result_to_json, write_report
 from eventstudy.report import manifest as manifest_module
+from eventstudy.report import render_markdown, render_terminal, result_to_json, write_report
 from eventstudy.report.charts import DOT_LIMIT, MARKER_LIMIT, distribution_chart, price_chart
 from eventstudy.report.files import JSON_ROWS, visible_outcomes
 from eventstudy.report.html import CSP
 from eventstudy.report.text import DOCUMENT_ROWS, TERMINAL_ROWS, RowLimit, instance_table
 from eventstudy.study import StudyResult
-
-from test_html import chromium, chromium_binary, page_requests, parse
 
 N_SYMBOLS, N_DAYS = 40, 300
 

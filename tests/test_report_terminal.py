@@ -7,11 +7,22 @@ import re
 from pathlib import Path
 
 import pytest
-
-from eventstudy.report.terminal import FOLD_ROWS, SHOWN_ROWS, fold_table, render_terminal, table_width
-from eventstudy.report.text import TextTable, format_cell, instance_table, split_notes, summary_tables
-
 from report_helpers import MANY, tiny_result
+
+from eventstudy.report.terminal import (
+    FOLD_ROWS,
+    SHOWN_ROWS,
+    fold_table,
+    render_terminal,
+    table_width,
+)
+from eventstudy.report.text import (
+    TextTable,
+    format_cell,
+    instance_table,
+    split_notes,
+    summary_tables,
+)
 
 ANSI = re.compile(r"\x1b\[[0-9;]*m")
 

@@ -10,12 +10,12 @@ import numpy as np
 import polars as pl
 import pytest
 from scipy import stats
+from test_universe_scale import study_for, write_panel
 
 import eventstudy
 from eventstudy.errors import ConfigError
 from eventstudy.inference.panel import keyed_uniform, symbol_keys
 from eventstudy.sweep import parse_axis, run_sweep
-from test_universe_scale import study_for, write_panel
 
 
 @pytest.fixture(scope="module")
@@ -29,7 +29,7 @@ def test_keyed_uniforms_are_uniform_independent_and_a_function_of_their_keys() -
     days = np.arange(3000) + 18_000
     names = symbol_keys([f"S{k}" for k in range(3000)])
     u = keyed_uniform(5, 400, days, names)
-    assert u.shape == (400, 3000) and u.dtype == np.float32 and 0 <= u.min() and u.max() < 1
+    assert u.shape == (400, 3000) and u.dtype == np.float32 and u.min() >= 0 and u.max() < 1
     assert stats.kstest(u.ravel(), "uniform").pvalue > 1e-3
     assert abs(np.corrcoef(u[:-1].ravel(), u[1:].ravel())[0, 1]) < 0.01  # placebo to placebo
     assert abs(np.corrcoef(u[:, :-1].ravel(), u[:, 1:].ravel())[0, 1]) < 0.01  # event to event
@@ -79,7 +79,7 @@ def test_cells_sharing_events_share_placebo_values(folder: Path) -> None:
     cells = [_cell_study(study, [axis], (v,)) for v in axis.values]
     grid = Grid(_prepare(study, cells, folder), settings, "mean", None)
     assert len(grid.panel.hits) == 1  # one condition: one set of hits for the three cells
-    (rows_a, z_a, null_a), (rows_b, _, null_b), (rows_c, _, null_c) = (cell_tests(grid, cell) for cell in cells)
+    (rows_a, _z_a, null_a), (rows_b, _, _null_b), (rows_c, _, null_c) = (cell_tests(grid, cell) for cell in cells)
     assert [r["n"] for r in rows_a] != [r["n"] for r in rows_c]  # a longer gap keeps fewer events
     for a, c in zip(null_a, null_c):  # ... which overlap, so their nulls correlate strongly
         assert np.corrcoef(a, c)[0, 1] > 0.5

@@ -9,6 +9,7 @@ from pathlib import Path
 import numpy as np
 import polars as pl
 import pytest
+from test_universe_scale import study_for, write_panel
 
 import eventstudy
 from eventstudy.config import parse_study
@@ -17,7 +18,6 @@ from eventstudy.histories import UniverseHistorySource
 from eventstudy.inference import histories as null_module
 from eventstudy.inference.resample import stationary_indices
 from eventstudy.universe import load_universe, prepare_universe
-from test_universe_scale import study_for, write_panel
 
 STUDY = """\
 name: universe histories

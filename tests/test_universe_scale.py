@@ -239,7 +239,7 @@ def test_pending_outcomes_say_how_long_to_wait_per_symbol(tmp_path: Path) -> Non
     assert pending.height and result.pending.height == pending.height
     text = render_markdown(result)
     for row in pending.head(5).iter_rows(named=True):
-        line = next(l for l in text.splitlines() if l.startswith(f"| {row['date']} | {row['symbol']} |"))
+        line = next(x for x in text.splitlines() if x.startswith(f"| {row['date']} | {row['symbol']} |"))
         assert f"pending ({row['days_remaining']}d)" in line
 
 

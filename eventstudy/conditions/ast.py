@@ -15,7 +15,7 @@ from __future__ import annotations
 
 from collections.abc import Iterator
 from dataclasses import dataclass, field, fields
-from typing import Literal, Union
+from typing import Literal
 
 __all__ = [
     "CALENDAR",
@@ -241,8 +241,8 @@ class Or:
     span: Span = _span()
 
 
-Value = Union[Number, FeatureRef, Neg, BinOp, Ago, Breadth]
-Node = Union[Or, And, Not, Modified, First, AtLevel, Compare, Crosses, OnEvents]
+Value = Number | FeatureRef | Neg | BinOp | Ago | Breadth
+Node = Or | And | Not | Modified | First | AtLevel | Compare | Crosses | OnEvents
 
 _NODE_TYPES = (Number, FeatureRef, Neg, BinOp, Ago, Breadth, AtLevel, Compare, Crosses, OnEvents, Modified, First, Not, And, Or)
 

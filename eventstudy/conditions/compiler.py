@@ -13,8 +13,8 @@
 from __future__ import annotations
 
 from collections.abc import Callable, Collection
-from typing import TypeVar
 from dataclasses import replace
+from typing import TypeVar
 
 import polars as pl
 

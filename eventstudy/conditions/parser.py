@@ -247,9 +247,7 @@ class _Parser:
                 self.unexpected("the name of a set of events after 'on'", hint="declare it under 'events:' and write 'on fomc'")
             self.advance()
             node = OnEvents(name.text, span=(token.start, name.end))
-        elif self.word(token) in KEYWORDS and self.word(token) not in ("not", "breadth"):
-            self.unexpected("a condition")
-        elif token.type is TokenType.END:
+        elif (self.word(token) in KEYWORDS and self.word(token) not in ("not", "breadth")) or token.type is TokenType.END:
             self.unexpected("a condition")
         else:
             node = self.parse_test()

@@ -13,7 +13,17 @@ one holds (``SPX at ATH and SPX days_since_ath > 252``: the second is 0 on every
 
 from __future__ import annotations
 
-from eventstudy.conditions.ast import CALENDAR, And, Compare, FeatureRef, Neg, Node, Number, Value, walk
+from eventstudy.conditions.ast import (
+    CALENDAR,
+    And,
+    Compare,
+    FeatureRef,
+    Neg,
+    Node,
+    Number,
+    Value,
+    walk,
+)
 from eventstudy.conditions.printer import to_text
 from eventstudy.features import FEATURES
 

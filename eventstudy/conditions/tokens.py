@@ -16,11 +16,11 @@ from eventstudy.errors import ConditionSyntaxError
 __all__ = [
     "COMPARE_OPS",
     "KEYWORDS",
+    "UNITS",
     "Token",
     "TokenType",
-    "UNITS",
-    "window_days",
     "tokenize",
+    "window_days",
 ]
 
 

@@ -27,28 +27,27 @@ from collections.abc import Mapping
 from dataclasses import dataclass, field
 from typing import Annotated, ClassVar, NamedTuple
 
-from eventstudy._numpy import np
 import polars as pl
 from pydantic import AfterValidator, BaseModel, BeforeValidator, ConfigDict, Field
 from pydantic_core import PydanticCustomError
 
+from eventstudy._numpy import np
 from eventstudy.errors import DataError
 from eventstudy.periods import Horizon, parse_horizon, pydantic_parser
 from eventstudy.registry import Registry
 from eventstudy.result import Measure
 
-
 __all__ = [
     "EVALUATORS",
     "OUTCOME_SCHEMA",
+    "UNIVERSE",
     "EvaluationContext",
     "Evaluator",
+    "EvaluatorSpec",
     "Horizons",
     "PanelBlock",
     "PanelCell",
     "Params",
-    "UNIVERSE",
-    "EvaluatorSpec",
     "build_evaluators",
     "empty_outcomes",
     "to_outcomes",

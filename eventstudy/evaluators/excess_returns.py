@@ -20,12 +20,20 @@ from __future__ import annotations
 
 from typing import Literal
 
-from eventstudy._numpy import np
 import polars as pl
 from pydantic import Field
 
+from eventstudy._numpy import np
 from eventstudy.evaluators import (
-    EVALUATORS, UNIVERSE, EvaluationContext, Evaluator, Horizons, PanelBlock, PanelCell, Params, to_outcomes,
+    EVALUATORS,
+    UNIVERSE,
+    EvaluationContext,
+    Evaluator,
+    Horizons,
+    PanelBlock,
+    PanelCell,
+    Params,
+    to_outcomes,
 )
 from eventstudy.evaluators.forward_returns import forward_change, forward_change_array
 

@@ -17,11 +17,22 @@ once (no loop over days).
 
 from __future__ import annotations
 
-from eventstudy._numpy import np
+from collections.abc import Mapping
+from typing import ClassVar
+
 import polars as pl
 from pydantic import Field
 
-from eventstudy.evaluators import EVALUATORS, UNIVERSE, EvaluationContext, Evaluator, Horizons, Params, to_outcomes
+from eventstudy._numpy import np
+from eventstudy.evaluators import (
+    EVALUATORS,
+    UNIVERSE,
+    EvaluationContext,
+    Evaluator,
+    Horizons,
+    Params,
+    to_outcomes,
+)
 
 __all__ = ["Excursions", "ExcursionsParams", "first_crossing"]
 
@@ -42,7 +53,7 @@ class Excursions(Evaluator):
     name = "excursions"
     description = "worst drawdown (mae) and best run-up (mfe) within each horizon, and days to recover"
     Params = ExcursionsParams
-    units = {"recovery": "count"}
+    units: ClassVar[Mapping[str, str]] = {"recovery": "count"}
 
     def describe(self, measure: str) -> str:
         return {

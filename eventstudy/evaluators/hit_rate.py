@@ -8,12 +8,23 @@ the all-days hit rate.
 
 from __future__ import annotations
 
-from eventstudy._numpy import np
+from collections.abc import Mapping
+from typing import ClassVar
+
 import polars as pl
 from pydantic import Field, field_validator
 
+from eventstudy._numpy import np
 from eventstudy.evaluators import (
-    EVALUATORS, UNIVERSE, EvaluationContext, Evaluator, Horizons, PanelBlock, PanelCell, Params, to_outcomes,
+    EVALUATORS,
+    UNIVERSE,
+    EvaluationContext,
+    Evaluator,
+    Horizons,
+    PanelBlock,
+    PanelCell,
+    Params,
+    to_outcomes,
 )
 
 __all__ = ["HitRate", "HitRateParams"]
@@ -46,7 +57,7 @@ class HitRate(Evaluator):
     description = "share of events where the asset's forward return beats a threshold or a benchmark"
     Params = HitRateParams
     asset_fields = ("assets", "benchmark")
-    units = {"hit": "share"}
+    units: ClassVar[Mapping[str, str]] = {"hit": "share"}
 
     def describe(self, measure: str) -> str:
         params: HitRateParams = self.params  # type: ignore[assignment]

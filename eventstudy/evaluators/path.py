@@ -13,7 +13,14 @@ from __future__ import annotations
 import polars as pl
 from pydantic import Field, model_validator
 
-from eventstudy.evaluators import EVALUATORS, UNIVERSE, EvaluationContext, Evaluator, Params, to_outcomes
+from eventstudy.evaluators import (
+    EVALUATORS,
+    UNIVERSE,
+    EvaluationContext,
+    Evaluator,
+    Params,
+    to_outcomes,
+)
 
 __all__ = ["Path", "PathParams"]
 

@@ -160,9 +160,9 @@ def newey_west(regressors: np.ndarray, resid: np.ndarray, lag: int) -> np.ndarra
     x = np.asarray(regressors, dtype=np.float64)
     g = x * np.asarray(resid, dtype=np.float64)[:, None]
     s = g.T @ g
-    for l in range(1, min(lag, x.shape[0] - 1) + 1):
-        gamma = g[l:].T @ g[:-l]
-        s += (1 - l / (lag + 1)) * (gamma + gamma.T)
+    for j in range(1, min(lag, x.shape[0] - 1) + 1):
+        gamma = g[j:].T @ g[:-j]
+        s += (1 - j / (lag + 1)) * (gamma + gamma.T)
     bread = np.linalg.inv(x.T @ x)
     return bread @ s @ bread
 
@@ -186,8 +186,7 @@ def newey_west(regressors: np.ndarray, resid: np.ndarray, lag: int) -> np.ndarra
 # The simulated quantiles agree with the exact ones within their Monte Carlo error; the
 # Kiefer-Vogelsang cubic (as secondary sources quote it) lies 0.007-0.042 above both.
 FIXED_B_GRID = np.linspace(0.0, 1.0, 51)
-FIXED_B_PVALUES = np.array([0.9, 0.8, 0.7, 0.6, 0.5, 0.4, 0.3, 0.2, 0.15, 0.1, 0.075, 0.05]
-    + [0.04, 0.03, 0.025, 0.02, 0.015, 0.01, 0.0075, 0.005, 0.0025, 0.001, 0.0005, 0.0001])
+FIXED_B_PVALUES = np.array([0.9, 0.8, 0.7, 0.6, 0.5, 0.4, 0.3, 0.2, 0.15, 0.1, 0.075, 0.05, 0.04, 0.03, 0.025, 0.02, 0.015, 0.01, 0.0075, 0.005, 0.0025, 0.001, 0.0005, 0.0001])
 _FIXED_B_SIMULATED = np.array(  # rows b = 0.02, 0.04, ..., 1.0; columns FIXED_B_PVALUES
     [
         [0.1274, 0.2569, 0.3908, 0.5321, 0.6848, 0.8552, 1.0544, 1.3063, 1.4694, 1.6825, 1.8241, 2.0124,  # b = 0.02

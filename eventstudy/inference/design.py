@@ -16,8 +16,8 @@ import polars as pl
 
 from eventstudy.events import DeclusterMode
 from eventstudy.inference.samplers import Calendar
-from eventstudy.statistics import CELL
 from eventstudy.result import StudyResult
+from eventstudy.statistics import CELL
 
 __all__ = ["EventDesign", "event_design", "panel_design"]
 

@@ -45,8 +45,8 @@ import polars as pl
 
 from eventstudy import progress
 from eventstudy.config import StatisticsSpec, Study
-from eventstudy.events import panel_events
 from eventstudy.evaluators import build_evaluators
+from eventstudy.events import panel_events
 from eventstudy.executor import ThreadExecutor
 from eventstudy.histories import HistorySource, UniverseHistorySource, history_panel
 from eventstudy.inference.multiple import maxstat_stepdown

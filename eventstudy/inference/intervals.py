@@ -166,8 +166,8 @@ def _analytic(x: np.ndarray, kind: str, tail: float) -> ConfInt:
         centre = float(x.mean())
         return ConfInt(centre - half, centre + half, False)
     ranked = np.sort(x)
-    lo = max(0, int(math.floor(n / 2 - z * math.sqrt(n) / 2)) - 1)
-    hi = min(n - 1, int(math.ceil(n / 2 + z * math.sqrt(n) / 2)))
+    lo = max(0, math.floor(n / 2 - z * math.sqrt(n) / 2) - 1)
+    hi = min(n - 1, math.ceil(n / 2 + z * math.sqrt(n) / 2))
     return ConfInt(float(ranked[lo]), float(ranked[hi]), False)
 
 

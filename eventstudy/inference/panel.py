@@ -42,19 +42,35 @@ import polars as pl
 from scipy import stats
 
 from eventstudy import progress
+from eventstudy.conditions import SELF, parse, required_features, resolve
+from eventstudy.config import StatisticsSpec, Study
 from eventstudy.executor import ThreadExecutor
 from eventstudy.inference.classical import fixed_b_pvalue, newey_west
 from eventstudy.inference.multiple import benjamini_hochberg, holm, maxstat_stepdown
 from eventstudy.inference.placebo import placebo_test
-from eventstudy.inference.power import NEFF_WARNING, effective_sample_size, minimum_detectable_effect
-from eventstudy.conditions import SELF, parse, required_features, resolve
-from eventstudy.config import StatisticsSpec, Study
+from eventstudy.inference.power import (
+    NEFF_WARNING,
+    effective_sample_size,
+    minimum_detectable_effect,
+)
 from eventstudy.inference.table import SIGNIFICANCE_SCHEMA
 from eventstudy.panel import Panel
 
 __all__ = [
-    "CALENDAR_NOTE", "calibration_warnings", "MAX_DRAWS", "PANEL_SCHEMA", "CellMoments", "Draws", "Moments", "calendar_time", "clustered_t", "driscoll_kraay_t", "keyed_uniform", "panel_significance",
-    "placebo_count", "symbol_keys",
+    "CALENDAR_NOTE",
+    "MAX_DRAWS",
+    "PANEL_SCHEMA",
+    "CellMoments",
+    "Draws",
+    "Moments",
+    "calendar_time",
+    "calibration_warnings",
+    "clustered_t",
+    "driscoll_kraay_t",
+    "keyed_uniform",
+    "panel_significance",
+    "placebo_count",
+    "symbol_keys",
 ]
 
 PANEL_SCHEMA = {
@@ -251,7 +267,7 @@ def driscoll_kraay_t(x: np.ndarray, days: np.ndarray, n_days: int, mu0: float, l
     lag = max(0, min(int(lag), span - 1))
     weights = 1 - np.arange(1, lag + 1) / (lag + 1)
     if lag and span > 1:
-        size = 1 << int(math.ceil(math.log2(2 * span)))
+        size = 1 << math.ceil(math.log2(2 * span))
         spectrum = np.fft.rfft(series, size)
         autocov = np.fft.irfft(spectrum * np.conj(spectrum), size)[1 : lag + 1]
     else:

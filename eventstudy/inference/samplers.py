@@ -61,13 +61,14 @@ dependence: the runs null moves whole runs of events).
 
 from __future__ import annotations
 
+import itertools
 import math
 from dataclasses import dataclass
 from typing import ClassVar
 
-from eventstudy._numpy import np
 import polars as pl
 
+from eventstudy._numpy import np
 from eventstudy.errors import DataError
 from eventstudy.events import DeclusterMode, decluster, gap_thresholds
 from eventstudy.periods import Gap
@@ -291,7 +292,7 @@ def _decluster_blocks(keys: np.ndarray, thresholds: np.ndarray, mode: DeclusterM
     cuts = np.flatnonzero(np.diff(groups)) + 1  # block boundaries only between groups
     starts = np.concatenate(([0], cuts[np.searchsorted(cuts, np.arange(_ELEMENTS_PER_CALL, n, _ELEMENTS_PER_CALL))]))
     bounds = np.unique(np.append(starts, n))
-    for lo, hi in zip(bounds[:-1], bounds[1:]):
+    for lo, hi in itertools.pairwise(bounds):
         kept[lo:hi] = decluster(keys[lo:hi], thresholds[lo:hi], mode, groups=groups[lo:hi])
     return kept
 

@@ -556,9 +556,9 @@ def bootstrap_forward_mean(closes: np.ndarray, h: int, block_length: float) -> f
     chained[0] = 1.0
     product = np.ones((n, k))
     days = np.arange(n)
-    for l in range(1, h + 1):
-        product *= gross[(days + l - 1) % n]
-        chained[l] = product.mean(axis=0)
+    for step in range(1, h + 1):
+        product *= gross[(days + step - 1) % n]
+        chained[step] = product.mean(axis=0)
     q = 1.0 - p
     ends = p * q ** np.arange(h)  # P(a block ends after exactly l days), l = 1..h
     expected = np.ones((h + 1, k))

@@ -42,7 +42,14 @@ import polars as pl
 from eventstudy.errors import DataError
 from eventstudy.inference.design import EventDesign
 from eventstudy.inference.placebo import median_rows
-from eventstudy.inference.samplers import SAMPLERS, CircularSampler, MatchedSampler, RunsSampler, _sorted_distinct, obeys_rule
+from eventstudy.inference.samplers import (
+    SAMPLERS,
+    CircularSampler,
+    MatchedSampler,
+    RunsSampler,
+    _sorted_distinct,
+    obeys_rule,
+)
 
 __all__ = ["GATHER_BUDGET", "NullDraws", "structural_null"]
 
@@ -225,7 +232,7 @@ def _window_sums(array: np.ndarray, offsets: np.ndarray) -> np.ndarray:
             if o < n:
                 out[:, : n - o] += array[:, o:]
         return out
-    size = 1 << int(math.ceil(math.log2(n + int(offsets[-1]) + 1)))
+    size = 1 << math.ceil(math.log2(n + int(offsets[-1]) + 1))
     indicator = np.zeros(size)
     indicator[offsets] = 1.0
     spectrum = np.conj(np.fft.rfft(indicator))

@@ -17,11 +17,21 @@ import numpy as np
 import polars as pl
 
 from eventstudy.config import StatisticsSpec
-from eventstudy.inference.classical import binomial_test, hac_event_test, hac_lag, mann_whitney_test, welch_test
+from eventstudy.inference.classical import (
+    binomial_test,
+    hac_event_test,
+    hac_lag,
+    mann_whitney_test,
+    welch_test,
+)
 from eventstudy.inference.design import EventDesign
 from eventstudy.inference.multiple import benjamini_hochberg, holm
 from eventstudy.inference.placebo import STATISTICS
-from eventstudy.inference.power import NEFF_WARNING, effective_sample_size, minimum_detectable_effect
+from eventstudy.inference.power import (
+    NEFF_WARNING,
+    effective_sample_size,
+    minimum_detectable_effect,
+)
 
 __all__ = ["SIGNIFICANCE_SCHEMA", "Headline", "significance_table"]
 

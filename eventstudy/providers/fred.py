@@ -11,7 +11,6 @@ from __future__ import annotations
 
 import datetime as dt
 import io
-import socket
 from urllib.error import HTTPError, URLError
 from urllib.parse import urlencode
 from urllib.request import Request, urlopen
@@ -58,7 +57,7 @@ class Fred(Provider):
                     hint="FRED ids are listed at fred.stlouisfed.org, e.g. 'SP500', 'NASDAQCOM', 'DGS10'",
                 ) from None
             raise ProviderError(f"fred answered HTTP {exc.code} for {remote!r}: {exc.reason}") from None
-        except (URLError, socket.timeout, TimeoutError, ConnectionError) as exc:
+        except (URLError, TimeoutError, ConnectionError) as exc:
             reason = getattr(exc, "reason", exc)
             raise OfflineError(f"cannot reach fred.stlouisfed.org for {remote!r}: {reason}") from None
         return parse_fred_csv(body, remote)

@@ -19,11 +19,17 @@ import re
 from collections.abc import Iterator
 from contextlib import contextmanager
 from types import ModuleType
-from typing import Any
+from typing import Any, ClassVar
 
 import polars as pl
 
-from eventstudy.providers.base import PROVIDERS, MissingPackageError, OfflineError, Provider, ProviderError
+from eventstudy.providers.base import (
+    PROVIDERS,
+    MissingPackageError,
+    OfflineError,
+    Provider,
+    ProviderError,
+)
 
 __all__ = ["INDEX_DECIMALS", "Yahoo", "frame_from_history"]
 
@@ -39,7 +45,7 @@ class Yahoo(Provider):
 
     name = "yahoo"
     description = "Yahoo Finance via yfinance (optional extra eventstudy[yahoo]); index aliases SPX, RUT, NDX, DJI"
-    ALIASES = {"SPX": "^GSPC", "RUT": "^RUT", "NDX": "^NDX", "DJI": "^DJI"}
+    ALIASES: ClassVar[dict[str, str]] = {"SPX": "^GSPC", "RUT": "^RUT", "NDX": "^NDX", "DJI": "^DJI"}
 
     def fetch(self, remote: str, start: dt.date | None, end: dt.date | None) -> pl.DataFrame:
         yf = _yfinance()
@@ -58,7 +64,7 @@ class Yahoo(Provider):
                 history = yf.Ticker(remote).history(**options)
         except OSError as exc:  # requests' and curl_cffi's connection errors are OSErrors
             raise OfflineError(f"cannot reach yahoo finance for {remote!r}: {_first_line(exc)}") from None
-        except Exception as exc:  # noqa: BLE001 - yfinance raises its own and pandas' errors
+        except Exception as exc:
             raise ProviderError(
                 f"yahoo finance has no daily prices for {remote!r}: {_first_line(exc)}",
                 hint="check the symbol as Yahoo spells it, e.g. '^GSPC', 'AAPL', 'BTC-USD'",

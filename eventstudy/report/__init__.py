@@ -13,8 +13,8 @@
 from __future__ import annotations
 
 import time
-from pathlib import Path
 from collections.abc import Sequence
+from pathlib import Path
 
 from eventstudy.report.files import result_to_json, write_outputs
 from eventstudy.report.markdown import render_markdown

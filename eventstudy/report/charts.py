@@ -24,10 +24,10 @@ salted with the chart's name and carry no date.
 
 from __future__ import annotations
 
+import datetime as dt
 import io
 from collections.abc import Callable
 from dataclasses import dataclass, field
-import datetime as dt
 from typing import TYPE_CHECKING, Any
 
 import polars as pl
@@ -108,7 +108,6 @@ class Chart:
 
 def _figure(height: float, rows: int = 1, cols: int = 1, **kwargs: Any) -> tuple[Figure, list[Any]]:
     import matplotlib
-
     from matplotlib.figure import Figure
 
     with matplotlib.rc_context(STYLE):
@@ -425,7 +424,7 @@ def study_charts(result: StudyResult) -> list[Chart]:
         if figure is not None:
             name = "distribution" if measure == "fwd" else f"distribution_{measure}"
             each = ("Blue bars: histogram of the events' outcomes (the middle 99%; the 0.5% at each end are off the "
-                    "chart), in cells of more than {:,} events; dots: each event elsewhere".format(DOT_LIMIT)
+                    f"chart), in cells of more than {DOT_LIMIT:,} events; dots: each event elsewhere"
                     if _largest_cell(result, measure) > DOT_LIMIT else "Dots: each event")
             charts.append(Chart(name, f"Distribution per horizon: {result.measure_titles.get(measure, measure)}", figure,
                                 f"{each}; shaded: {_null_words(result)}; bar: the events' mean; dashed: all days."))

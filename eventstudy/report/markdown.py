@@ -16,13 +16,13 @@ from eventstudy.report.text import (
     TextTable,
     breakdown_table,
     folded,
+    headline_legend,
     instance_table,
     omission_line,
     shown_line,
     split_notes,
     study_lines,
     summary_tables,
-    headline_legend,
     tests_table,
 )
 from eventstudy.result import StudyResult

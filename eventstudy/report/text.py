@@ -565,7 +565,7 @@ def tests_table(result: StudyResult, *, compact: bool = False) -> TextTable | No
 def pending_lookup(result: object) -> dict[tuple[object, object, str], int]:
     """(date, symbol, instance-table column) -> trading days still to come, for pending
     cells (symbol None for a study of named series)."""
-    pending = getattr(result, "pending")
+    pending = result.pending
     if pending.is_empty():
         return {}
     by_symbol = "symbol" in pending.columns
@@ -577,7 +577,7 @@ def pending_lookup(result: object) -> dict[tuple[object, object, str], int]:
 
 def instance_cells(result: object) -> list[list[str]]:
     """The instance table's cells (every event); a pending outcome reads 'pending (N d)'."""
-    return _instance_rows(getattr(result, "events"), getattr(result, "column_units"), pending_lookup(result))
+    return _instance_rows(result.events, result.column_units, pending_lookup(result))
 
 
 def _instance_rows(events: pl.DataFrame, units: dict[str, str], waiting: dict[tuple[object, object, str], int]) -> list[list[str]]:
