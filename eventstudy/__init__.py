@@ -6,6 +6,12 @@ The names below load on first use, so ``import eventstudy`` (and the command lin
 >>> import eventstudy
 >>> result = eventstudy.run("configs/spx_rut.yaml", data_dir="../shared/data")  # doctest: +SKIP
 >>> result.events, result.summary  # polars DataFrames  # doctest: +SKIP
+
+Everything a notebook or script needs is here: running a study (:func:`run`,
+:func:`load_study`), sweeps (:func:`run_sweep`, :func:`parse_axis`), checking and
+importing data (:func:`check_data`, :func:`import_file`), executors
+(:func:`get_executor`), report writing (:func:`write_report`, :func:`html_report`) and
+the error types. Submodules are internals and may change.
 """
 
 from __future__ import annotations
@@ -17,22 +23,101 @@ from eventstudy._lazy import lazy_attributes
 __version__ = "0.1.0"
 
 _LAZY = {
-    "EventStudyError": "eventstudy.errors",
-    "Study": "eventstudy.config",
-    "load_study": "eventstudy.config",
-    "parse_study": "eventstudy.config",
-    "StudyResult": "eventstudy.result",
+    # running a study
     "run": "eventstudy.study",
     "run_study": "eventstudy.study",
+    "load_study": "eventstudy.config",
+    "parse_study": "eventstudy.config",
+    "Study": "eventstudy.config",
+    "StudyResult": "eventstudy.result",
+    # sweeps
+    "run_sweep": "eventstudy.sweep",
+    "parse_axis": "eventstudy.sweep",
+    "Axis": "eventstudy.sweep",
+    "SweepResult": "eventstudy.sweep",
+    # data: checking and importing
+    "check_data": "eventstudy.quality",
+    "QualityReport": "eventstudy.quality",
+    "import_file": "eventstudy.importer",
+    "import_files": "eventstudy.importer",
+    "ImportReport": "eventstudy.importer",
+    # where the work runs
+    "get_executor": "eventstudy.executor",
+    "Executor": "eventstudy.executor",
+    "SerialExecutor": "eventstudy.executor",
+    "ThreadExecutor": "eventstudy.executor",
+    "ProcessExecutor": "eventstudy.executor",
+    "DaskExecutor": "eventstudy.executor",
+    # reports
+    "write_report": "eventstudy.report",
+    "html_report": "eventstudy.report",
+    "render_markdown": "eventstudy.report",
+    "render_terminal": "eventstudy.report",
+    # errors: every user mistake is one of these
+    "EventStudyError": "eventstudy.errors",
+    "ConfigError": "eventstudy.errors",
+    "DataError": "eventstudy.errors",
+    "ConditionSyntaxError": "eventstudy.errors",
+    "UnknownNameError": "eventstudy.errors",
 }
 
-__all__ = ["EventStudyError", "Study", "StudyResult", "__version__", "load_study", "parse_study", "run", "run_study"]
+__all__ = [
+    "Axis",
+    "ConditionSyntaxError",
+    "ConfigError",
+    "DaskExecutor",
+    "DataError",
+    "EventStudyError",
+    "Executor",
+    "ImportReport",
+    "ProcessExecutor",
+    "QualityReport",
+    "SerialExecutor",
+    "Study",
+    "StudyResult",
+    "SweepResult",
+    "ThreadExecutor",
+    "UnknownNameError",
+    "__version__",
+    "check_data",
+    "get_executor",
+    "html_report",
+    "import_file",
+    "import_files",
+    "load_study",
+    "parse_axis",
+    "parse_study",
+    "render_markdown",
+    "render_terminal",
+    "run",
+    "run_study",
+    "run_sweep",
+    "write_report",
+]
 
 if TYPE_CHECKING:  # pragma: no cover
     from eventstudy.config import Study, load_study, parse_study
-    from eventstudy.errors import EventStudyError
+    from eventstudy.errors import (
+        ConditionSyntaxError,
+        ConfigError,
+        DataError,
+        EventStudyError,
+        UnknownNameError,
+    )
+    from eventstudy.executor import (
+        DaskExecutor,
+        Executor,
+        ProcessExecutor,
+        SerialExecutor,
+        ThreadExecutor,
+        get_executor,
+    )
+    from eventstudy.importer import ImportReport, import_file, import_files
+    from eventstudy.quality import QualityReport, check_data
+    from eventstudy.report import html_report, render_markdown, render_terminal, write_report
     from eventstudy.result import StudyResult
     from eventstudy.study import run, run_study
+    from eventstudy.sweep import Axis, SweepResult, parse_axis, run_sweep
 
 
 __getattr__, __dir__ = lazy_attributes(__name__, _LAZY)

@@ -56,15 +56,24 @@ def run(
     pull: bool = False,
     executor: Executor | None = None,
     paths: bool = True,
-    **overrides: object,
+    placebos: int | None = None,
+    histories: int | None = None,
+    block_length: float | None = None,
+    null: str | None = None,
+    seed: int | None = None,
+    alpha: float | None = None,
+    ci: float | None = None,
 ) -> StudyResult:
     """Load (if given a path) and run a study.
 
+    ``data_dir`` is the data directory (default: the study's ``data.dir``, then
+    ``$EVENTSTUDY_DATA``); ``start``/``end`` replace the study's window; ``cache_dir`` and
+    ``pull`` use and fill the download cache.
     ``data`` gives the prices in memory instead of files: polars or pandas frames with
     a date and a close column, keyed by symbol (``{"SPX": frame}``; a study of named
     series). ``when`` replaces the study's condition (checked like the study's own).
-    ``overrides`` replace keys of the study's ``statistics:`` block (``seed``,
-    ``placebos``, ``null``, ``alpha``, ``ci``). ``executor`` (:mod:`eventstudy.executor`)
+    ``placebos``, ``histories``, ``block_length``, ``null``, ``seed``, ``alpha`` and
+    ``ci`` replace those keys of the study's ``statistics:`` block (None keeps the study's). ``executor`` (:mod:`eventstudy.executor`)
     runs a universe study's symbol blocks; a study of named series has nothing to split.
     ``paths=False`` skips the event-time path computed only for charts (a study's own
     ``path`` evaluator is always computed).
@@ -88,7 +97,8 @@ def run(
         prices = prices_from_frames(data, list(dict.fromkeys(study.series.values())), study.series)
     return run_study(
         study, data_dir=data_dir, start=start, end=end, cache_dir=cache_dir, pull=pull, executor=executor, paths=paths,
-        prices=prices, **overrides,
+        prices=prices, placebos=placebos, histories=histories, block_length=block_length, null=null, seed=seed,
+        alpha=alpha, ci=ci,
     )
 
 
@@ -110,12 +120,19 @@ def run_study(
     executor: Executor | None = None,
     paths: bool = True,
     prices: pl.DataFrame | None = None,
-    **overrides: object,
+    placebos: int | None = None,
+    histories: int | None = None,
+    block_length: float | None = None,
+    null: str | None = None,
+    seed: int | None = None,
+    alpha: float | None = None,
+    ci: float | None = None,
 ) -> StudyResult:
-    """Run a validated study; ``start``/``end`` override its window, ``overrides`` its statistics,
+    """Run a validated study; ``start``/``end`` override its window, the statistics keywords
+    (as in :func:`run`) its ``statistics:`` block,
     ``executor`` runs a universe study's symbol blocks; ``prices`` (long ``date, symbol,
     close``) are a study of named series' data in memory."""
-    statistics = statistics_with(study, overrides)
+    statistics = statistics_with(study, dict(placebos=placebos, histories=histories, block_length=block_length, null=null, seed=seed, alpha=alpha, ci=ci))
     started = time.perf_counter()
     if study.universe is not None and prices is not None:
         raise DataError("data= serves studies of named series; a universe study reads its panel from its data file")

@@ -234,14 +234,21 @@ def run_sweep(
     confirm_from: dt.date | None = None,
     top: int = 5,
     executor: Executor | None = None,
-    **overrides: object,
+    placebos: int | None = None,
+    histories: int | None = None,
+    block_length: float | None = None,
+    null: str | None = None,
+    seed: int | None = None,
+    alpha: float | None = None,
+    ci: float | None = None,
 ) -> SweepResult:
     """Run every combination of ``axes`` on ``study``; see the module docstring.
 
     ``executor`` runs the grid cells (:mod:`eventstudy.executor`); None runs them one
     after the other in this process. The data is read and prepared here, once; each
     worker receives the prepared panel once and evaluates the cells it is given. The
-    ledger is the same whichever executor runs the cells.
+    ledger is the same whichever executor runs the cells. The statistics keywords
+    replace those keys of the study's ``statistics:`` block, as in :func:`eventstudy.run`.
     """
     if not axes:
         raise ConfigError("a sweep needs at least one grid axis", hint="e.g. --grid 'gap=10,21cd,42'")
@@ -249,7 +256,7 @@ def run_sweep(
         raise ConfigError(f"unknown statistic {statistic!r}{did_you_mean(statistic, STATISTICS)}", hint=f"valid: {', '.join(STATISTICS)}")
     for axis in axes:
         _check_axis(axis, study.universe is not None)
-    settings = statistics_with(study, overrides)
+    settings = statistics_with(study, dict(placebos=placebos, histories=histories, block_length=block_length, null=null, seed=seed, alpha=alpha, ci=ci))
     if study.universe is not None:
         universe_null(study, settings)  # a named-series null is refused here, not ignored
     if settings.placebos < 99:
