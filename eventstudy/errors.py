@@ -16,8 +16,9 @@ points at ``file:line:col`` with a caret under the bad token::
 from __future__ import annotations
 
 import difflib
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass
+from typing import Any
 
 __all__ = [
     "ConditionSyntaxError",
@@ -114,13 +115,13 @@ class EventStudyError(Exception):
     def __str__(self) -> str:  # pragma: no cover - exercised through render()
         return self.render()
 
-    def __reduce__(self) -> tuple:
+    def __reduce__(self) -> tuple[Callable[..., EventStudyError], tuple[Any, ...], dict[str, Any]]:
         # Rebuilt without calling __init__, so subclasses with their own required arguments
         # (MissingDataError, CorruptCacheError) survive the trip back from a worker process.
         return (_rebuild, (type(self), self.args), self.__dict__)
 
 
-def _rebuild(cls: type[EventStudyError], args: tuple) -> EventStudyError:
+def _rebuild(cls: type[EventStudyError], args: tuple[Any, ...]) -> EventStudyError:
     error = cls.__new__(cls, *args)
     error.args = args
     return error

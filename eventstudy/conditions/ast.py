@@ -50,7 +50,7 @@ Unit = Literal["day", "week", "month", "year"]
 
 
 def _span() -> Span:
-    return field(default=(0, 0), compare=False, kw_only=True, repr=False)  # type: ignore[return-value]
+    return field(default=(0, 0), compare=False, kw_only=True, repr=False)
 
 
 CALENDAR = "#calendar"
@@ -250,7 +250,7 @@ _NODE_TYPES = (Number, FeatureRef, Neg, BinOp, Ago, Breadth, AtLevel, Compare, C
 def walk(node: Node | Value) -> Iterator[Node | Value]:
     """Every node of the tree, depth-first, left to right (pre-order)."""
     yield node
-    for f in fields(node):  # type: ignore[arg-type]
+    for f in fields(node):
         child = getattr(node, f.name)
         if isinstance(child, _NODE_TYPES):
             yield from walk(child)

@@ -14,7 +14,7 @@ from __future__ import annotations
 
 from collections.abc import Callable, Collection
 from dataclasses import replace
-from typing import TypeVar
+from typing import TypeVar, cast
 
 import polars as pl
 
@@ -103,8 +103,14 @@ def resolve(node: Node, series_names: Collection[str], *, source: str | None = N
     def expression(n: FeatureRef | AtLevel) -> FeatureRef | AtLevel:
         """A feature or level of an expression: the expression resolved, and named by it."""
         assert n.of is not None
-        of = visit(n.of)
-        return replace(n, of=of, series=derived_name(of))  # type: ignore[arg-type]
+        of = value(n.of)
+        return replace(n, of=of, series=derived_name(of))
+
+    def value(v: Value) -> Value:
+        return cast(Value, visit(v))  # visit keeps a value a value
+
+    def condition(c: Node) -> Node:
+        return cast(Node, visit(c))  # ... and a condition a condition
 
     def visit(n: Node | Value) -> Node | Value:
         if isinstance(n, Breadth):
@@ -117,7 +123,7 @@ def resolve(node: Node, series_names: Collection[str], *, source: str | None = N
                 )
             if any(isinstance(m, Breadth) for m in walk(n.test)):
                 raise ConditionSyntaxError("breadth(...) inside breadth(...) is not supported", span=n.span, source=source)
-            return replace(n, test=visit(n.test))
+            return replace(n, test=condition(n.test))
         if isinstance(n, FeatureRef) and n.series == CALENDAR:
             return n
         if isinstance(n, FeatureRef) and n.feature is None and n.series not in names and n.series.lower() in CALENDAR_VALUES:
@@ -152,15 +158,19 @@ def resolve(node: Node, series_names: Collection[str], *, source: str | None = N
             return n
         if isinstance(n, (Number, OnEvents)):  # event names are checked against the study's 'events:'
             return n
-        if isinstance(n, (Neg, Not, Ago)):
-            return replace(n, operand=visit(n.operand))
+        if isinstance(n, (Neg, Ago)):
+            return replace(n, operand=value(n.operand))
+        if isinstance(n, Not):
+            return replace(n, operand=condition(n.operand))
         if isinstance(n, (Modified, First)):
-            return replace(n, test=visit(n.test))
-        if isinstance(n, (BinOp, Compare, Crosses, And, Or)):
-            return replace(n, left=visit(n.left), right=visit(n.right))
+            return replace(n, test=condition(n.test))
+        if isinstance(n, (BinOp, Compare, Crosses)):
+            return replace(n, left=value(n.left), right=value(n.right))
+        if isinstance(n, (And, Or)):
+            return replace(n, left=condition(n.left), right=condition(n.right))
         raise TypeError(f"not a condition node: {n!r}")
 
-    return visit(node)  # type: ignore[return-value]
+    return condition(node)
 
 
 def required_features(node: Node | Value) -> list[FeatureRequest]:
@@ -340,7 +350,7 @@ class _Compiler:
         raise TypeError(f"not a value node: {node!r}")
 
 
-_COMPARE = {
+_COMPARE: dict[str, Callable[[pl.Expr, pl.Expr], pl.Expr]] = {
     ">": lambda a, b: a > b,
     ">=": lambda a, b: a >= b,
     "<": lambda a, b: a < b,

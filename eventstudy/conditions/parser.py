@@ -115,7 +115,7 @@ def _depth(root: Node) -> tuple[int, Node | Value]:
         node, level = stack.pop()
         if level > deepest[0]:
             deepest = (level, node)
-        for f in fields(node):  # type: ignore[arg-type]
+        for f in fields(node):
             child = getattr(node, f.name)
             if isinstance(child, _NODE_TYPES):
                 stack.append((child, level + 1))
@@ -525,8 +525,9 @@ class _Parser:
         self.enter()
         inner = self.parse_or()
         self.nesting -= 1
-        if self.tok.type is not TokenType.RPAREN:
-            if self.tok.type is TokenType.END:
+        closing = self.tok
+        if closing.type is not TokenType.RPAREN:
+            if closing.type is TokenType.END:
                 self.error("unbalanced parenthesis: '(' is never closed", opening.span)
             self.unexpected("')' after the condition of breadth(...)")
         end = self.advance().end
@@ -545,8 +546,9 @@ class _Parser:
     def parse_arguments(self, name: Token) -> tuple[tuple[int, ...], int]:
         """A feature's optional ``(INT, ...)`` after ``name``: the arguments and where they end."""
         end, args = name.end, list[int]()
-        if self.tok.type is TokenType.LPAREN:
-            opening = self.advance()
+        opening = self.tok
+        if opening.type is TokenType.LPAREN:
+            self.advance()
             while self.tok.type is not TokenType.RPAREN:
                 if args:
                     if self.tok.type is not TokenType.COMMA:
