@@ -36,11 +36,11 @@ _LAZY = {
     "Axis": "eventstudy.sweep",
     "SweepResult": "eventstudy.sweep",
     # data: checking and importing
-    "check_data": "eventstudy.quality",
-    "QualityReport": "eventstudy.quality",
-    "import_file": "eventstudy.importer",
-    "import_files": "eventstudy.importer",
-    "ImportReport": "eventstudy.importer",
+    "check_data": "eventstudy.data.quality",
+    "QualityReport": "eventstudy.data.quality",
+    "import_file": "eventstudy.data.importer",
+    "import_files": "eventstudy.data.importer",
+    "ImportReport": "eventstudy.data.importer",
     # where the work runs
     "get_executor": "eventstudy.executor",
     "Executor": "eventstudy.executor",
@@ -97,6 +97,8 @@ __all__ = [
 
 if TYPE_CHECKING:  # pragma: no cover
     from eventstudy.config import Study, load_study, parse_study
+    from eventstudy.data.importer import ImportReport, import_file, import_files
+    from eventstudy.data.quality import QualityReport, check_data
     from eventstudy.errors import (
         ConditionSyntaxError,
         ConfigError,
@@ -112,8 +114,6 @@ if TYPE_CHECKING:  # pragma: no cover
         ThreadExecutor,
         get_executor,
     )
-    from eventstudy.importer import ImportReport, import_file, import_files
-    from eventstudy.quality import QualityReport, check_data
     from eventstudy.report import html_report, render_markdown, render_terminal, write_report
     from eventstudy.result import StudyResult
     from eventstudy.study import run, run_study

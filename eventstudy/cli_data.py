@@ -118,9 +118,9 @@ def offer_pull(error: Any, *, stdin: TextIO | None = None, stderr: TextIO | None
 
 
 def _pull(args: argparse.Namespace) -> int:
-    from eventstudy.cache import Cache
-    from eventstudy.providers import DEFAULT_PROVIDER, ProviderError, get_provider
-    from eventstudy.providers.base import MissingPackageError, OfflineError
+    from eventstudy.data.cache import Cache
+    from eventstudy.data.providers import DEFAULT_PROVIDER, ProviderError, get_provider
+    from eventstudy.data.providers.base import MissingPackageError, OfflineError
 
     provider = get_provider(args.provider or DEFAULT_PROVIDER)
     cache = Cache(args.cache_dir)
@@ -140,7 +140,7 @@ def _pull(args: argparse.Namespace) -> int:
 
 def _import(args: argparse.Namespace) -> int:
     from eventstudy.data import DATA_DIR_ENV
-    from eventstudy.importer import import_files
+    from eventstudy.data.importer import import_files
 
     target = args.data_dir or os.environ.get(DATA_DIR_ENV, "")
     if not target.strip():
@@ -158,7 +158,7 @@ def _import(args: argparse.Namespace) -> int:
 
 def _check(args: argparse.Namespace) -> int:
     from eventstudy.data import DATA_DIR_ENV
-    from eventstudy.quality import STALE_DAYS, check_data
+    from eventstudy.data.quality import STALE_DAYS, check_data
 
     data_dir = args.data_dir or os.environ.get(DATA_DIR_ENV) or None
     report = check_data(
@@ -170,7 +170,7 @@ def _check(args: argparse.Namespace) -> int:
 
 
 def _list(args: argparse.Namespace) -> int:
-    from eventstudy.cache import Cache, CorruptCacheError
+    from eventstudy.data.cache import Cache, CorruptCacheError
 
     cache = Cache(args.cache_dir)
     entries = cache.symbols()

@@ -33,11 +33,11 @@ from pydantic import (
 from pydantic_core import PydanticCustomError
 
 from eventstudy.conditions import Node, OnEvents, parse, resolve, walk
+from eventstudy.data.providers import PROVIDERS
 from eventstudy.errors import ConfigError, EventStudyError, Location, UnknownNameError, did_you_mean
 from eventstudy.evaluators import EVALUATORS, UNIVERSE, Evaluator, EvaluatorSpec
 from eventstudy.inference.samplers import SAMPLERS
 from eventstudy.periods import Gap, parse_gap, pydantic_parser
-from eventstudy.providers import PROVIDERS
 
 __all__ = [
     "UNIVERSE_NULLS",

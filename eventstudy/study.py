@@ -26,6 +26,7 @@ from eventstudy.align import describe_alignment
 from eventstudy.conditions import compile_condition, parse, required_features, resolve
 from eventstudy.config import StatisticsSpec, Study, load_study
 from eventstudy.data import find_data_dir, load_prices_any, source_ranges
+from eventstudy.data.quality import quick_check
 from eventstudy.engine import evaluate, universe_null
 from eventstudy.errors import ConfigError, DataError
 from eventstudy.evaluators import EvaluationContext, Evaluator, build_evaluators, empty_outcomes
@@ -36,7 +37,6 @@ from eventstudy.features import FEATURES, FeatureRequest, column_name
 from eventstudy.frames import prices_from_frames
 from eventstudy.own_events import with_event_columns
 from eventstudy.panel import ConditionHits, HitsFinder, Panel
-from eventstudy.quality import quick_check
 from eventstudy.result import Measures, StudyResult
 from eventstudy.timeline import build_timeline
 from eventstudy.universe import prepare_study_universe

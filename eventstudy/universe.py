@@ -44,7 +44,8 @@ from eventstudy.data import (
     read_long_dates,
     source_ranges,
 )
-from eventstudy.errors import ConfigError, DataError, Location
+from eventstudy.data.finder import long_file_symbols
+from eventstudy.errors import ConfigError, DataError
 from eventstudy.evaluators import build_evaluators
 from eventstudy.executor import Executor, ThreadExecutor
 from eventstudy.panel import ConditionHits, Panel
@@ -84,27 +85,7 @@ def universe_symbols(study: Study, directory: Path | None, present: Sequence[str
         path = data_file_path(directory, str(spec.data_file))
         if not path.is_file():
             raise DataError(f"the universe's data file {str(path)!r} does not exist")
-        scan = pl.scan_parquet(path) if path.suffix == ".parquet" else pl.scan_csv(path, infer_schema=False)
-        names = {c.lower().strip(): c for c in scan.collect_schema().names()}
-        column = next((names[c] for c in ("symbol", "ticker", "name", "code") if c in names), None)
-        if column is None:
-            raise DataError(f"{path.name}: no symbol column (symbol, ticker, name, code)", hint="universe data files are long: date, symbol, close")
-        symbols = scan.select(pl.col(column).cast(pl.String).str.strip_chars().unique()).collect().to_series()
-        if symbols.null_count() or (symbols == "").any():
-            blank = scan.select(pl.col(column).cast(pl.String).str.strip_chars().fill_null("").eq("").sum()).collect().item()
-            raise DataError(
-                f"{path.name}: {blank:,} row(s) have no symbol in column {column!r}",
-                location=Location(path=str(path)),
-                hint="every row of a universe's long file names its symbol",
-            )
-        hostile = symbols.filter(symbols.str.contains(r"[\x00-\x1f\x7f-\x9f]"))
-        if hostile.len():
-            raise DataError(
-                f"{path.name}: a symbol holds a control character ({hostile[0]!r}): it would rewrite the terminal it is shown in",
-                location=Location(path=str(path)),
-                hint="symbols are printable text",
-            )
-        symbols = symbols.sort().to_list()
+        symbols = long_file_symbols(path)  # every row names its symbol, in printable text
     excluded = set(spec.exclude)
     out = list(dict.fromkeys(s for s in symbols if s not in excluded))
     if not out:

@@ -14,7 +14,8 @@ import polars as pl
 import pytest
 from synthetic import business_days
 
-from eventstudy.cache import (
+from eventstudy.data import MissingDataError, load_prices_any
+from eventstudy.data.cache import (
     CACHE_ENV,
     OVERLAP_ROWS,
     Cache,
@@ -22,10 +23,9 @@ from eventstudy.cache import (
     default_cache_dir,
     resolve_cache_dir,
 )
-from eventstudy.data import MissingDataError, load_prices_any
+from eventstudy.data.providers import Provider, ProviderError
+from eventstudy.data.providers import fred as fred_module
 from eventstudy.errors import DataError
-from eventstudy.providers import Provider, ProviderError
-from eventstudy.providers import fred as fred_module
 
 FIXTURES = Path(__file__).parent / "fixtures" / "providers"
 

@@ -1,4 +1,5 @@
-"""Tests for eventstudy.data: loading, header spellings, validation messages, data-dir resolution."""
+"""Tests for eventstudy.data: loading, header spellings, validation messages, data-dir resolution,
+and the one rule that finds a symbol's file."""
 
 from __future__ import annotations
 
@@ -21,6 +22,9 @@ from eventstudy.data import (
     load_prices,
     resolve_data_dir,
 )
+from eventstudy.data import load as load_module
+from eventstudy.data import validate as validate_module
+from eventstudy.data.finder import DataFile
 from eventstudy.errors import DataError
 
 
@@ -203,13 +207,13 @@ def test_each_long_file_is_read_once_per_call(tmp_path: Path, monkeypatch: pytes
     write(tmp_path / "panel.csv", PANEL)
     write(tmp_path / "other.csv", "date,ticker,close\n2020-01-02,ZZZ,1\n")
     reads: list[Path] = []
-    original = data._validated
+    original = load_module.validated
 
-    def spy(file: data._File, wanted: object) -> pl.DataFrame:
+    def spy(file: DataFile, wanted: object) -> pl.DataFrame:
         reads.append(file.path)
         return original(file, wanted)  # type: ignore[arg-type]
 
-    monkeypatch.setattr(data, "_validated", spy)
+    monkeypatch.setattr(load_module, "validated", spy)
     load_prices(tmp_path, ["AAA", "BBB", "CCC", "ZZZ"])
     assert sorted(reads) == [tmp_path / "other.csv", tmp_path / "panel.csv"]
 
@@ -497,7 +501,7 @@ def test_fast_csv_read_equals_the_text_path(tmp_path_factory: pytest.TempPathFac
     for label, load in loads.items():
         fast = _outcome(load)
         with pytest.MonkeyPatch.context() as patch:
-            patch.setattr(data, "_typed_csv", lambda *args: None)
+            patch.setattr(validate_module, "_typed_csv", lambda *args: None)
             slow = _outcome(load)
         assert fast == slow, (label, single.read_text())
 
@@ -506,8 +510,8 @@ def test_fast_csv_read_is_taken_on_clean_files(tmp_path: Path, monkeypatch: pyte
     """A clean file is read once, the typed way (the text path is the exception)."""
     write(tmp_path / "panel.csv", "date,symbol,close,open\n2020-01-02,AA,1.5,1.4\n2020-01-03,AA,1.6,\n2020-01-02,BB,7,7\n")
     calls = []
-    original = data._typed_csv
-    monkeypatch.setattr(data, "_typed_csv", lambda *args: calls.append(original(*args)) or calls[-1])
+    original = validate_module._typed_csv
+    monkeypatch.setattr(validate_module, "_typed_csv", lambda *args: calls.append(original(*args)) or calls[-1])
     frame = data.read_long_block(tmp_path / "panel.csv", None)
     assert len(calls) == 1 and calls[0] is not None
     assert frame.select("date", "symbol", "close", "open").rows() == [

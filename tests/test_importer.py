@@ -11,8 +11,8 @@ import pytest
 
 from eventstudy.cli_data import add_data_commands, run_data
 from eventstudy.data import load_prices
+from eventstudy.data.importer import ImportQuestion, import_file, import_files, read_export
 from eventstudy.errors import DataError
-from eventstudy.importer import ImportQuestion, import_file, import_files, read_export
 
 D = dt.date
 

@@ -16,8 +16,7 @@ import polars as pl
 import pytest
 
 from eventstudy.config import parse_study
-from eventstudy.errors import ConfigError, UnknownNameError
-from eventstudy.providers import (
+from eventstudy.data.providers import (
     PROVIDERS,
     OfflineError,
     Provider,
@@ -25,7 +24,8 @@ from eventstudy.providers import (
     get_provider,
     normalize_history,
 )
-from eventstudy.providers import fred as fred_module
+from eventstudy.data.providers import fred as fred_module
+from eventstudy.errors import ConfigError, UnknownNameError
 
 FIXTURES = Path(__file__).parent / "fixtures" / "providers"
 

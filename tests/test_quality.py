@@ -11,10 +11,10 @@ import polars as pl
 import pytest
 from synthetic import business_days
 
-from eventstudy.cache import Cache
 from eventstudy.cli_data import EXIT_PROBLEMS, add_data_commands, run_data
+from eventstudy.data.cache import Cache
+from eventstudy.data.quality import check_data, check_series, quick_check
 from eventstudy.errors import DataError
-from eventstudy.quality import check_data, check_series, quick_check
 
 D = dt.date
 
@@ -144,7 +144,8 @@ def test_a_panel_of_many_symbols_is_read_once_and_reported_briefly(tmp_path: Pat
     """A long file of many symbols: read once (not once per symbol), the same rows and
     line numbers as one symbol read alone, no pairwise shared-dates table, and details
     only for the series with findings (issue 14, bug 5: 140 s and 2,908 lines)."""
-    from eventstudy.quality import DETAIL_LIMIT, SHARED_LIMIT, _read_raw
+    from eventstudy.data.finder import inspect
+    from eventstudy.data.quality import DETAIL_LIMIT, SHARED_LIMIT, _read_raw
 
     folder = tmp_path / "data"
     folder.mkdir()
@@ -158,7 +159,7 @@ def test_a_panel_of_many_symbols_is_read_once_and_reported_briefly(tmp_path: Pat
     (folder / "panel.csv").write_text("\n".join(rows) + "\n")
     report = check_data(data_dir=folder)
     assert len(report.series) == 30 > max(SHARED_LIMIT, DETAIL_LIMIT)
-    alone = _read_raw(folder / "panel.csv", "symbol", "S07")
+    alone = _read_raw(inspect(folder / "panel.csv"), "S07")
     s07 = next(s for s in report.series if s.symbol == "S07")
     assert s07.rows == alone.height == 40 and s07.outlier_count == 2 and not s07.shared
     text = report.render_text()
@@ -200,3 +201,71 @@ def test_quick_check_warnings() -> None:
     assert "warning: A: 2 daily move(s) above 25% (largest +40.0%" in text
     assert "warning: B: no data for 21 calendar days before 2024-03-21" in text
     assert "warning: B has no close on 17 of the" in text and "with align: inner those dates are dropped" in text
+
+
+# --------------------------------------------------------------------------- one finding rule
+
+RULE_STUDY = """\
+name: which file
+series: {S: SPX}
+when: S at ATH
+evaluate:
+  - forward_returns: {assets: [S], horizons: [1d]}
+statistics: {placebos: 20, seed: 1}
+"""
+
+
+@pytest.mark.parametrize(
+    ("own_name", "own_header", "long_value"),
+    [
+        ("SPX.csv", "date,close", "SPX"),  # the panel sorts first: data check used to take its SPX rows
+        ("spx.csv", "date,close", "SPX"),  # exact symbol value against a file named in another case
+        ("SPX.csv", "date,symbol,close", "SPX"),  # the own file has a symbol column of its own
+    ],
+)
+def test_data_check_and_run_read_the_same_file(tmp_path: Path, own_name: str, own_header: str, long_value: str) -> None:
+    """Regression (issue 16): ``data check`` listed every file with a symbol column as a
+    long file and took the first file in name order, where ``run`` lets ``SPX.csv`` win by
+    its name; on this folder the two read different rows for SPX."""
+    from eventstudy.data import load_prices
+    from eventstudy.study import run
+
+    folder = tmp_path / "data"
+    folder.mkdir()
+    days = business_days(40)
+    symbol = ",^GSPC" if "symbol" in own_header else ""
+    (folder / own_name).write_text(own_header + "\n" + "".join(f"{d},{symbol[1:] + ',' if symbol else ''}{c}\n" for d, c in zip(days, calm(40))))
+    panel = "".join(f"{d},{long_value},{c}\n" for d, c in zip(days[:25], calm(25, 2)))
+    (folder / "AAA_panel.csv").write_text("date,symbol,close\n" + panel)
+    (tmp_path / "study.yaml").write_text(RULE_STUDY)
+
+    result = run(tmp_path / "study.yaml", data_dir=folder)
+    checked = check_data(["SPX"], data_dir=folder).series[0]
+    assert result.sources["SPX"] == folder / own_name == load_prices(folder, ["SPX"]).sources["SPX"]
+    assert (checked.symbol, checked.source, checked.rows) == ("SPX", own_name, 40)
+    assert result.source_ranges["SPX"]["rows"] == checked.rows
+    assert (checked.first, checked.last) == (result.source_ranges["SPX"]["first"], result.source_ranges["SPX"]["last"])
+    report = check_data(data_dir=folder)  # every series: the same rule
+    every = {s.symbol: s for s in report.series}
+    assert every["SPX"].source == own_name and every["SPX"].rows == 40
+    if "symbol" in own_header:  # SPX.csv is SPX's own file, so its '^GSPC' rows are not a series of their own
+        assert "^GSPC" not in every and "not checked: '^GSPC'" in report.render_text()
+
+
+def test_data_check_finds_what_run_finds_and_refuses_what_run_refuses(tmp_path: Path) -> None:
+    """A symbol only in a long file (in another letter case) is found by both; one in two
+    long files is ambiguous for both, with the same message."""
+    from eventstudy.data import load_prices
+
+    folder = tmp_path / "data"
+    folder.mkdir()
+    (folder / "one.csv").write_text("date,symbol,close\n2024-01-02,aaa,1\n2024-01-03,aaa,2\n2024-01-02,BBB,5\n")
+    (folder / "two.csv").write_text("date,ticker,close\n2024-01-02,BBB,7\n")
+    checked = check_data(["AAA"], data_dir=folder, reference="aaa").series[0]
+    assert (checked.symbol, checked.source, checked.rows) == ("AAA", "one.csv", 2)
+    assert load_prices(folder, ["AAA"]).sources["AAA"] == folder / "one.csv"
+    with pytest.raises(DataError) as by_run:
+        load_prices(folder, ["BBB"])
+    with pytest.raises(DataError) as by_check:
+        check_data(["BBB"], data_dir=folder)
+    assert "is ambiguous" in by_run.value.message and by_check.value.message == by_run.value.message

@@ -29,7 +29,6 @@ import json
 import os
 import re
 import sys
-import tempfile
 import time
 from collections.abc import Mapping
 from dataclasses import asdict, dataclass
@@ -38,8 +37,10 @@ from typing import Any, Literal
 
 import polars as pl
 
+from eventstudy.data.columns import EXTRAS
+from eventstudy.data.providers import DEFAULT_PROVIDER, Provider, get_provider
 from eventstudy.errors import DataError, Location
-from eventstudy.providers import DEFAULT_PROVIDER, Provider, get_provider
+from eventstudy.files import atomic_path, sha256_file
 
 __all__ = [
     "CACHE_ENV",
@@ -341,17 +342,11 @@ class Cache:
             pulled_at=dt.datetime.now(dt.timezone.utc).isoformat(timespec="seconds"),
         )
         embedded = {k: v for k, v in meta.to_json().items() if k != "sha256"}
-        tmp_parquet = _temp_name(path)
-        tmp_meta = _temp_name(self.meta_path(path))
-        try:
+        # the data file is replaced first, then its metadata (the inner block ends first)
+        with atomic_path(self.meta_path(path)) as tmp_meta, atomic_path(path) as tmp_parquet:
             frame.write_parquet(tmp_parquet, metadata={"eventstudy": json.dumps(embedded)})
-            meta = CacheMeta.from_json({**meta.to_json(), "sha256": _sha256(tmp_parquet)})
+            meta = CacheMeta.from_json({**meta.to_json(), "sha256": sha256_file(tmp_parquet)})
             tmp_meta.write_text(json.dumps(meta.to_json(), indent=2) + "\n", encoding="utf-8")
-            os.replace(tmp_parquet, path)
-            os.replace(tmp_meta, self.meta_path(path))
-        finally:
-            for tmp in (tmp_parquet, tmp_meta):
-                tmp.unlink(missing_ok=True)
         return CachedSeries(meta=meta, frame=frame, path=path)
 
     def _verified(self, path: Path) -> CachedSeries:
@@ -409,7 +404,7 @@ class Cache:
         Parameters
         ----------
         provider
-            A provider or its name (default :data:`~eventstudy.providers.DEFAULT_PROVIDER`).
+            A provider or its name (default :data:`~eventstudy.data.providers.DEFAULT_PROVIDER`).
         since
             First date wanted (``None``: all the history the source has). Asking for
             earlier history than the cache was pulled with pulls everything again.
@@ -446,7 +441,7 @@ class Cache:
             return self._full(source, symbol, remote, cached.meta.since, "refresh", f"{problem}: pulled again in full")
         kept = cached.frame.filter(pl.col("date") < start)
         merged = pl.concat([kept, fresh], how="diagonal_relaxed").sort("date")
-        merged = merged.select([c for c in ("date", "close", "open", "high", "low", "volume") if c in merged.columns])
+        merged = merged.select([c for c in ("date", "close", *EXTRAS) if c in merged.columns])
         stored = self.write(source.name, symbol, remote, merged, cached.meta.since)
         return PullResult(
             symbol=symbol, source=source.name, remote=remote, path=stored.path, mode="update",
@@ -506,18 +501,3 @@ def _content_problems(frame: pl.DataFrame, meta: CacheMeta) -> str | None:
     if close.null_count() or bool(close.is_nan().any()) or bool(close.is_infinite().any()) or not bool((close > 0).all()):
         return "a close is missing, not a finite number, or not positive"
     return None
-
-
-def _sha256(path: Path) -> str:
-    digest = hashlib.sha256()
-    with path.open("rb") as handle:
-        for block in iter(lambda: handle.read(1 << 20), b""):
-            digest.update(block)
-    return digest.hexdigest()
-
-
-def _temp_name(path: Path) -> Path:
-    """A fresh temporary file name in ``path``'s folder (same file system, so ``os.replace`` is atomic)."""
-    fd, name = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.", suffix=".tmp")
-    os.close(fd)
-    return Path(name)

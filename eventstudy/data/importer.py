@@ -22,9 +22,7 @@ from __future__ import annotations
 import csv
 import datetime as dt
 import io
-import os
 import re
-import tempfile
 from collections.abc import Sequence
 from dataclasses import dataclass, field, replace
 from pathlib import Path
@@ -32,7 +30,16 @@ from typing import Literal
 
 import polars as pl
 
+from eventstudy.data.columns import (
+    EXPORT_MISSING_VALUES,
+    EXTRAS,
+    export_names,
+    header_key,
+    pick_index,
+)
+from eventstudy.data.finder import DataDirectory
 from eventstudy.errors import DataError, Location
+from eventstudy.files import atomic_write
 
 __all__ = [
     "DATE_FORMATS",
@@ -77,27 +84,17 @@ DATE_FORMATS: tuple[DateFormat, ...] = (
 
 DELIMITERS: dict[str, str] = {",": "comma", ";": "semicolon", "\t": "tab", "|": "bar"}
 
-# Header names per role, normalized (lower case, '_' and runs of spaces as one space,
-# '<>' and a trailing '.' stripped); English first, then the German, French, Spanish,
-# Italian and Polish headers of localized exports (Investing, Stooq, brokers).
-_DATE_KEYS = ("date", "observation date", "datetime", "timestamp", "day", "time", "datum", "fecha", "data")
-_CLOSE_KEYS = (
-    "close", "price", "last", "close/last", "closing price", "value",
-    "schluss", "schlusskurs", "zuletzt", "clôture", "dernier", "cierre", "último", "ultimo", "chiusura", "zamkniecie",
-)
-_ADJUSTED_KEYS = ("adj close", "adjclose", "adjusted close", "adj. close")
-_ROLE_KEYS = {
-    "open": ("open", "eröffnung", "eröffn", "ouverture", "ouv", "apertura", "otwarcie"),
-    "high": ("high", "hoch", "plus haut", "haut", "máximo", "max", "massimo", "najwyzszy"),
-    "low": ("low", "tief", "plus bas", "bas", "mínimo", "min", "minimo", "najnizszy"),
-    "volume": ("volume", "vol", "volumen", "wolumen"),
-}
-_TICKER_KEYS = ("ticker", "symbol")
-_PERIOD_KEYS = ("per", "period")
-_OTHER_KEYS = ("time", "openint", "change %", "change", "var. %", "+/- %", "% var", "zmiana")
-_MISSING = ("", ".", "-", "--", "null", "nan", "na", "n/a", "#n/a", "none")
+# Header keys per role (:func:`header_key`): a data file's names, then the export spellings.
+_DATE_KEYS = export_names("date")
+_CLOSE_KEYS = export_names("close")
+_ADJUSTED_KEYS = export_names("adjusted close")
+_ROLE_KEYS = {role: export_names(role) for role in EXTRAS}
+_TICKER_KEYS = export_names("symbol")
+_PERIOD_KEYS = export_names("period")
+_OTHER_KEYS = export_names("ignored")
+_MISSING = EXPORT_MISSING_VALUES
 _SAFE_SYMBOL = re.compile(r"^[A-Za-z0-9^][A-Za-z0-9^_.=\-]*$")
-_OUTPUT_ORDER = ("date", "close", "open", "high", "low", "volume")
+_OUTPUT_ORDER = ("date", "close", *EXTRAS)
 _EXAMPLES = 5
 _NOISE = r"[\s\u00a0\u202f'’$€£¥]"  # spaces, currency signs, Swiss apostrophes: not part of a number
 
@@ -218,10 +215,10 @@ def read_export(
         header, records = _records(text, delimiter, path)
     except csv.Error as exc:  # e.g. a field over the csv module's 131,072 characters: not a price export
         raise DataError(f"{path.name!r} is not a table of prices the importer can read ({exc})", location=where) from None
-    keys = [_key(h) for h in header]
+    keys = [header_key(h) for h in header]
     roles = _roles(header, keys, column, path)
-    ticker = _first_index(keys, _TICKER_KEYS)
-    period = _first_index(keys, _PERIOD_KEYS)
+    ticker = pick_index(keys, _TICKER_KEYS)
+    period = pick_index(keys, _PERIOD_KEYS)
 
     raw = pl.DataFrame(
         {
@@ -343,7 +340,7 @@ def import_files(
     for report, (target, content, action) in planned:
         if not dry_run and action != "unchanged":
             data_dir.mkdir(parents=True, exist_ok=True)
-            _write_atomic(target, content)
+            atomic_write(target, content)
         done.append(replace(report, target=target, action="dry run" if dry_run else action))
     return done
 
@@ -421,25 +418,12 @@ def _records(text: str, delimiter: str, path: Path) -> tuple[list[str], list[tup
     return header, records
 
 
-def _key(header: str) -> str:
-    """A header normalized for matching: ``' <Adj_Close> '`` -> ``'adj close'``."""
-    text = header.strip().lstrip("\ufeff").strip().strip('"').strip().strip("<>").strip()
-    return re.sub(r"[\s_]+", " ", text.lower()).rstrip(".").strip()
-
-
-def _first_index(keys: Sequence[str], accepted: Sequence[str]) -> int | None:
-    for name in accepted:
-        if name in keys:
-            return keys.index(name)
-    return None
-
-
 def _roles(header: list[str], keys: list[str], column: str | None, path: Path) -> dict[str, int]:
     """Role -> column index; the close is asked about when more than one column could be it."""
     where = Location(path=str(path), line=1)
     shown = ", ".join(repr(h) for h in header)
     roles: dict[str, int] = {}
-    date = _first_index(keys, _DATE_KEYS)
+    date = pick_index(keys, _DATE_KEYS)
     if date is None:
         raise DataError(
             f"no date column in {path.name!r}; the columns are {shown}",
@@ -448,12 +432,12 @@ def _roles(header: list[str], keys: list[str], column: str | None, path: Path) -
         )
     roles["date"] = date
     for role, accepted in _ROLE_KEYS.items():
-        index = _first_index(keys, accepted)
+        index = pick_index(keys, accepted)
         if index is not None:
             roles[role] = index
     if column is not None:
         hits = [i for i, h in enumerate(header) if h.strip() == column.strip()] or [
-            i for i, k in enumerate(keys) if k == _key(column)
+            i for i, k in enumerate(keys) if k == header_key(column)
         ]
         if not hits:
             raise DataError(f"--column {column!r} is not a column of {path.name!r}; the columns are {shown}", location=where)
@@ -742,11 +726,8 @@ def _target(report: ImportReport, data_dir: Path, force: bool) -> tuple[Path, by
     """The file to write, its content, and what writing it means (refusing a silent overwrite)."""
     target = data_dir / f"{report.symbol}.csv"
     content = report.frame.write_csv(date_format="%Y-%m-%d").encode("utf-8")
-    if data_dir.is_dir():
-        clashes = sorted(
-            p for p in data_dir.iterdir()
-            if p.suffix.lower() in (".csv", ".parquet") and p.stem.lower() == report.symbol.lower() and p.name != target.name
-        )
+    if data_dir.is_dir():  # the files the loader would take for this symbol, other than the one written
+        clashes = [p for p in DataDirectory(data_dir).own_files(report.symbol) if p.name != target.name]
         if clashes:
             raise DataError(
                 f"{str(clashes[0])!r} already holds {report.symbol!r}: the data directory would have two files for it",
@@ -764,14 +745,3 @@ def _target(report: ImportReport, data_dir: Path, force: bool) -> tuple[Path, by
             )
         return target, content, "replaced"
     return target, content, "written"
-
-
-def _write_atomic(target: Path, content: bytes) -> None:
-    """Write to a temporary file beside ``target``, then rename it over ``target``."""
-    fd, name = tempfile.mkstemp(dir=target.parent, prefix=f".{target.name}.", suffix=".tmp")
-    try:
-        with os.fdopen(fd, "wb") as handle:
-            handle.write(content)
-        os.replace(name, target)
-    finally:
-        Path(name).unlink(missing_ok=True)

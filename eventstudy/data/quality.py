@@ -25,8 +25,9 @@ from typing import Any
 
 import polars as pl
 
-from eventstudy.cache import Cache
-from eventstudy.data import CLOSE_COLUMNS, DATE_COLUMNS, MISSING_VALUES, SYMBOL_COLUMNS, pick_column
+from eventstudy.data.cache import Cache
+from eventstudy.data.columns import MISSING_VALUES
+from eventstudy.data.finder import DataDirectory, DataFile, inspect, scan
 from eventstudy.errors import DataError, Location, did_you_mean
 
 __all__ = [
@@ -420,47 +421,50 @@ def check_data(
     """Read series from a data directory (or the cache when none is given) and check them.
 
     ``symbols`` empty means every series found. ``reference`` names the calendar series;
-    by default ``SPX`` when it can be found, else none.
+    by default ``SPX`` when it can be found, else none. A symbol is found by the rule
+    ``eventstudy run`` follows (:mod:`eventstudy.data.finder`; in the cache,
+    :meth:`~eventstudy.data.cache.Cache.locate`), so both read the same rows.
 
     Raises
     ------
     DataError
-        A named symbol or reference cannot be found, or nothing is there to check.
+        A named symbol or reference cannot be found (or is ambiguous), or nothing is there to check.
 
     Examples
     --------
     >>> print(check_data(["SPX", "RUT"], data_dir="data").render_text())  # doctest: +SKIP
     """
-    found = _find_series(data_dir, cache_dir)
+    series: _Series = _CacheSeries(cache_dir) if data_dir is None else _DirectorySeries(Path(data_dir))
     where = f"data directory {str(data_dir)!r}" if data_dir is not None else "the cache"
-    if not found:
+    if series.empty():
         raise DataError(f"no series to check in {where}", hint="pass --data-dir DIR, or pull series with 'eventstudy data pull SYMBOL'")
-    wanted = list(dict.fromkeys(symbols)) or list(found)
-    chosen: dict[str, str] = {}
-    for symbol in wanted:
-        key = symbol if symbol in found else next((k for k in found if k.lower() == symbol.lower()), None)
-        if key is None:
-            raise DataError(
-                f"symbol {symbol!r} not found in {where}{did_you_mean(symbol, found)}",
-                hint=f"found: {', '.join(sorted(found)[:20])}{', ...' if len(found) > 20 else ''}",
-            )
-        chosen[symbol] = key
+    wanted = list(dict.fromkeys(symbols)) or series.names()
+    chosen, missing = series.find(wanted)
     notes: list[str] = []
+    if missing and not symbols:  # a long file's symbol whose file is also another symbol's own file
+        shown = ", ".join(repr(s) for s in missing[:5]) + (", ..." if len(missing) > 5 else "")
+        notes.append(f"not checked: {shown}: found only in a file that is another symbol's own file (SYMBOL.csv wins, as in a run)")
+        missing = []
+    if missing:
+        names = series.names()
+        raise DataError(
+            f"symbol {missing[0]!r} not found in {where}{did_you_mean(missing[0], names)}",
+            hint=f"found: {', '.join(sorted(names)[:20])}{', ...' if len(names) > 20 else ''}",
+        )
     ref_name = reference or "SPX"
-    ref_key = ref_name if ref_name in found else next((k for k in found if k.lower() == ref_name.lower()), None)
-    if ref_key is None:
-        if reference is not None:
-            raise DataError(f"reference series {reference!r} not found in {where}{did_you_mean(reference, found)}")
-        notes.append("no reference calendar (SPX not found): pass --reference SYMBOL to count gaps")
-    frames = _read_found({symbol: found[key] for symbol, key in chosen.items()})
-    sources = {symbol: found[key].source for symbol, key in chosen.items()}
-    ref_symbol = None
-    if ref_key is not None:
-        ref_symbol = next((s for s, k in chosen.items() if k == ref_key), None)
-        if ref_symbol is None:
+    ref_symbol = next((s for s in chosen if s == ref_name), None)
+    if ref_symbol is None:
+        ref, _ = series.find([ref_name])
+        ref_symbol = next((s for s, f in chosen.items() if ref_name in ref and f.same(ref[ref_name])), None)
+        if ref_symbol is None and ref_name in ref:
+            chosen = {ref_name: ref[ref_name], **chosen}
             ref_symbol = ref_name
-            frames = {ref_symbol: found[ref_key].read(), **frames}
-            sources = {ref_symbol: found[ref_key].source, **sources}
+    if ref_symbol is None:
+        if reference is not None:
+            raise DataError(f"reference series {reference!r} not found in {where}{did_you_mean(reference, series.names())}")
+        notes.append("no reference calendar (SPX not found): pass --reference SYMBOL to count gaps")
+    frames = _read_found(chosen)
+    sources = {symbol: found.source for symbol, found in chosen.items()}
     return _with_notes(
         check_series(frames, reference=ref_symbol, sources=sources, stale_days=stale_days,
                      outlier_sd=outlier_sd, max_move=max_move),
@@ -479,100 +483,124 @@ def _with_notes(report: QualityReport, notes: list[str]) -> QualityReport:
 
 @dataclass(frozen=True)
 class _Found:
-    """A series that can be read: from a file (``symbol`` set for long files) or the cache."""
+    """A series that can be read: a whole file (its own, or a cached one), or the rows of
+    a long file whose symbol column reads ``value``."""
 
     source: str
-    path: Path
-    symbol_column: str | None = None
-    symbol: str | None = None
+    file: DataFile
+    value: str | None = None
+
+    def same(self, other: _Found) -> bool:
+        """Whether both are the same rows."""
+        return (self.file.path, self.value) == (other.file.path, other.value)
 
     def read(self) -> pl.DataFrame:
-        return _read_raw(self.path, self.symbol_column, self.symbol)
+        return _read_raw(self.file, self.value)
+
+
+class _Series:
+    """Where ``data check`` finds series: every name, and the rows behind given names."""
+
+    def empty(self) -> bool:
+        raise NotImplementedError
+
+    def names(self) -> list[str]:
+        raise NotImplementedError
+
+    def find(self, symbols: Sequence[str]) -> tuple[dict[str, _Found], list[str]]:
+        """The series of ``symbols`` (in their order) and the names not found."""
+        raise NotImplementedError
+
+
+class _DirectorySeries(_Series):
+    """A data directory, read by the rule ``run`` reads it by."""
+
+    def __init__(self, path: Path) -> None:
+        self.directory = DataDirectory(path)
+
+    def empty(self) -> bool:
+        return not self.directory.files
+
+    def names(self) -> list[str]:
+        return self.directory.catalog()
+
+    def find(self, symbols: Sequence[str]) -> tuple[dict[str, _Found], list[str]]:
+        located = self.directory.locate(symbols)
+        found = {s: _Found(f.file.path.name, f.file, f.value) for s, f in located.found.items()}
+        return {s: found[s] for s in symbols if s in found}, located.missing
+
+
+class _CacheSeries(_Series):
+    """The download cache (verified: a corrupt file is an error, not a report)."""
+
+    def __init__(self, cache_dir: str | Path | None) -> None:
+        self.cache = Cache(cache_dir)
+
+    def empty(self) -> bool:
+        return not self.cache.symbols()
+
+    def names(self) -> list[str]:
+        return list(dict.fromkeys(symbol for _, symbol in self.cache.symbols()))
+
+    def find(self, symbols: Sequence[str]) -> tuple[dict[str, _Found], list[str]]:
+        found: dict[str, _Found] = {}
+        missing: list[str] = []
+        for symbol in dict.fromkeys(symbols):
+            located = self.cache.locate(symbol)
+            if located is None:
+                missing.append(symbol)
+                continue
+            source, path = located
+            self.cache.read(symbol, source)  # verifies
+            found[symbol] = _Found(f"cache {source}", inspect(path))
+        return found, missing
 
 
 def _read_found(where: Mapping[str, _Found]) -> dict[str, pl.DataFrame]:
     """Each symbol's raw rows, a long file read once for all its symbols (in ``where``'s order)."""
-    long_files: dict[tuple[Path, str], list[str]] = {}
+    long_files: dict[Path, list[str]] = {}
     for symbol, found in where.items():
-        if found.symbol_column is not None:
-            long_files.setdefault((found.path, found.symbol_column), []).append(symbol)
+        if found.value is not None:
+            long_files.setdefault(found.file.path, []).append(symbol)
     parts: dict[str, pl.DataFrame] = {}
-    for (path, column), symbols in long_files.items():
-        names = {where[s].symbol: s for s in symbols}
-        frame = _read_raw(path, column, None, keep_symbol=True).filter(pl.col("symbol").is_in(list(names)))
+    for symbols in long_files.values():
+        names = {where[s].value: s for s in symbols}
+        frame = _read_raw(where[symbols[0]].file, None, keep_symbol=True).filter(pl.col("symbol").is_in(list(names)))
         for (name,), part in frame.partition_by("symbol", as_dict=True, maintain_order=True).items():
             parts[names[name]] = part.drop("symbol")
     empty = pl.DataFrame(schema={"line": pl.Int64, "date": pl.Date, "close": pl.Float64})
-    return {s: parts.get(s, empty) if f.symbol_column is not None else f.read() for s, f in where.items()}
+    return {s: parts.get(s, empty) if f.value is not None else f.read() for s, f in where.items()}
 
 
-def _find_series(data_dir: str | Path | None, cache_dir: str | Path | None) -> dict[str, _Found]:
-    """Symbol -> where to read it: the data directory's files, else the verified cache."""
-    found: dict[str, _Found] = {}
-    if data_dir is None:
-
-        cache = Cache(cache_dir)
-        for source, symbol in cache.symbols():
-            located = cache.locate(symbol, source)
-            if located is not None and symbol not in found:
-                cache.read(symbol, source)  # verifies: a corrupt file is an error, not a report
-                found[symbol] = _Found(f"cache {source}", located[1])
-        return found
-    directory = Path(data_dir)
-    if not directory.is_dir():
-        raise DataError(f"data directory {str(directory)!r} does not exist", location=Location(path=str(directory)))
-    files = sorted(p for p in directory.iterdir() if p.suffix.lower() in (".csv", ".parquet") and p.is_file() and not p.name.startswith("."))
-    for path in files:
-        columns = _columns(path)
-        symbol_column = pick_column(columns, SYMBOL_COLUMNS)
-        if symbol_column is None:
-            found.setdefault(path.stem, _Found(path.name, path))
-            continue
-        values = _scan(path).select(pl.col(symbol_column).cast(pl.String).str.strip_chars().unique()).collect().to_series()
-        for value in sorted(v for v in values.to_list() if v):
-            found.setdefault(value, _Found(path.name, path, symbol_column, value))
-    return found
-
-
-def _columns(path: Path) -> list[str]:
-    try:
-        return _scan(path).collect_schema().names()
-    except (pl.exceptions.PolarsError, OSError) as exc:
-        raise DataError(f"cannot read {path.name!r}: {exc}", location=Location(path=str(path))) from None
-
-
-def _scan(path: Path) -> pl.LazyFrame:
-    if path.suffix.lower() == ".csv":
-        return pl.scan_csv(path, infer_schema=False)
-    return pl.scan_parquet(path)
-
-
-def _read_raw(path: Path, symbol_column: str | None, symbol: str | None, keep_symbol: bool = False) -> pl.DataFrame:
-    """``line, date, close`` in file order (one ``symbol``'s rows of a long file, or with
-    ``keep_symbol`` every row and a ``symbol`` column); unparseable dates and missing
-    closes are null."""
-    columns = _columns(path)
-    date_col, close_col = pick_column(columns, DATE_COLUMNS), pick_column(columns, CLOSE_COLUMNS)
+def _read_raw(file: DataFile, value: str | None, keep_symbol: bool = False) -> pl.DataFrame:
+    """``line, date, close`` in file order: a whole file, the rows of a long file whose
+    symbol reads ``value``, or (``keep_symbol``) every row of a long file with a ``symbol``
+    column; unparseable dates and missing closes are null."""
+    path, date_col, close_col = file.path, file.date, file.close
     if date_col is None or close_col is None:
         raise DataError(
-            f"{path.name!r} has no {'date' if date_col is None else 'close'} column; found {columns!r}",
+            f"{path.name!r} has no {'date' if date_col is None else 'close'} column; found {list(file.columns)!r}",
             location=Location(path=str(path), line=1),
         )
-    lf = _scan(path).with_row_index("line", offset=2 if path.suffix.lower() == ".csv" else 0)
-    if symbol_column is not None and symbol is not None:
-        lf = lf.filter(pl.col(symbol_column).cast(pl.String).str.strip_chars() == symbol)
-    schema = lf.collect_schema()
-    date, close = pl.col(date_col), pl.col(close_col)
-    if schema[date_col] == pl.String:
-        date = date.str.strip_chars().str.slice(0, 10).str.to_date("%Y-%m-%d", strict=False)
-    elif isinstance(schema[date_col], pl.Datetime):
-        date = date.dt.date()
-    if schema[close_col] == pl.String:
-        text = close.str.strip_chars()
-        close = pl.when(text.str.to_lowercase().is_in(list(MISSING_VALUES)) | (text == "")).then(None).otherwise(text)
-    kept = [pl.col(symbol_column).cast(pl.String).str.strip_chars().alias("symbol")] if keep_symbol and symbol_column else []
-    out = lf.select(pl.col("line").cast(pl.Int64), date.cast(pl.Date).alias("date"), close.cast(pl.Float64, strict=False).alias("close"), *kept)
-    return out.filter(pl.col("date").is_not_null() | pl.col("close").is_not_null()).collect()
+    lf = scan(path, file.fmt).with_row_index("line", offset=2 if file.fmt == "csv" else 0)
+    symbol = pl.col(file.symbol).cast(pl.String).str.strip_chars() if file.symbol is not None else None
+    if symbol is not None and value is not None:
+        lf = lf.filter(symbol == value)
+    try:
+        schema = lf.collect_schema()
+        date, close = pl.col(date_col), pl.col(close_col)
+        if schema[date_col] == pl.String:
+            date = date.str.strip_chars().str.slice(0, 10).str.to_date("%Y-%m-%d", strict=False)
+        elif isinstance(schema[date_col], pl.Datetime):
+            date = date.dt.date()
+        if schema[close_col] == pl.String:
+            text = close.str.strip_chars()
+            close = pl.when(text.str.to_lowercase().is_in(list(MISSING_VALUES)) | (text == "")).then(None).otherwise(text)
+        kept = [symbol.alias("symbol")] if keep_symbol and symbol is not None else []
+        out = lf.select(pl.col("line").cast(pl.Int64), date.cast(pl.Date).alias("date"), close.cast(pl.Float64, strict=False).alias("close"), *kept)
+        return out.filter(pl.col("date").is_not_null() | pl.col("close").is_not_null()).collect()
+    except (pl.exceptions.PolarsError, OSError) as exc:
+        raise DataError(f"cannot read {path.name!r}: {exc}", location=Location(path=str(path))) from None
 
 
 # --------------------------------------------------------------------------- text

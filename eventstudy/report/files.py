@@ -46,6 +46,7 @@ from typing import TYPE_CHECKING
 import polars as pl
 
 from eventstudy.errors import DataError
+from eventstudy.files import atomic_write, umask
 from eventstudy.report.manifest import panel_members
 from eventstudy.result import StudyResult
 
@@ -330,7 +331,7 @@ def _publish(out_dir: str | Path, fill: Callable[[Path], None]) -> list[Path]:
         staging = Path(tempfile.mkdtemp(prefix=f".{out_dir.name}.", suffix=".partial", dir=parent))
         try:
             fill(staging)
-            os.chmod(staging, 0o777 & ~_umask())  # mkdtemp makes it private (0700)
+            os.chmod(staging, 0o777 & ~umask())  # mkdtemp makes it private (0700)
             if not out_dir.exists():
                 os.rename(staging, out_dir)
             elif not _exchange(staging, out_dir):
@@ -394,12 +395,6 @@ def _writer_lock(path: Path) -> Iterator[None]:
             fcntl.flock(handle, fcntl.LOCK_UN)
 
 
-def _umask() -> int:
-    mask = os.umask(0)
-    os.umask(mask)
-    return mask
-
-
 def write_file(path: str | Path, text: str) -> Path:
     """Write one file atomically (a temporary file beside it, then a rename): for outputs
     that are a single file (``calibrate --output table.csv``)."""
@@ -407,12 +402,4 @@ def write_file(path: str | Path, text: str) -> Path:
     if path.is_dir():
         raise DataError(f"the output {str(path)!r} is a folder", hint="name a file, e.g. calibration.csv")
     path.parent.mkdir(parents=True, exist_ok=True)
-    handle, temp = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".partial", dir=path.parent)
-    try:
-        with os.fdopen(handle, "w", encoding="utf-8") as out:
-            out.write(text)
-        os.chmod(temp, 0o666 & ~_umask())
-        os.replace(temp, path)
-    finally:
-        Path(temp).unlink(missing_ok=True)
-    return path
+    return atomic_write(path, text, suffix=".partial")

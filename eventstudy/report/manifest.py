@@ -14,7 +14,6 @@ universe's panel (one file, many symbols) share one entry with the list of its s
 from __future__ import annotations
 
 import datetime as dt
-import hashlib
 import json
 import platform
 import sys
@@ -25,21 +24,13 @@ from typing import Any
 
 import polars as pl
 
+from eventstudy.files import sha256_file
 from eventstudy.result import StudyResult
 
-__all__ = ["MANIFEST_VERSION", "build_manifest", "command_line", "manifest_json", "panel_members", "sha256_file"]
+__all__ = ["MANIFEST_VERSION", "build_manifest", "command_line", "manifest_json", "panel_members"]
 
 MANIFEST_VERSION = 1
 PACKAGES = ("polars", "numpy", "scipy", "pydantic", "pyyaml", "rich", "matplotlib")
-
-
-def sha256_file(path: str | Path) -> str:
-    """The SHA-256 of a file's bytes, as hex."""
-    digest = hashlib.sha256()
-    with open(path, "rb") as handle:
-        for block in iter(lambda: handle.read(1 << 20), b""):
-            digest.update(block)
-    return digest.hexdigest()
 
 
 def _file_facts(path: Path) -> dict[str, Any]:

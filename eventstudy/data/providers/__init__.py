@@ -3,13 +3,12 @@
 ``yahoo`` (Yahoo Finance via the optional ``yfinance``; aliases SPX -> ^GSPC, RUT ->
 ^RUT, NDX -> ^NDX, DJI -> ^DJI) and ``fred`` (FRED's CSV endpoint) are registered on
 import; plug-ins register through the ``eventstudy.providers`` entry-point group.
-Downloads are normally made through :class:`eventstudy.cache.Cache`, which keeps them.
+Downloads are normally made through :class:`eventstudy.data.cache.Cache`, which keeps them.
 """
 
 from __future__ import annotations
 
-from eventstudy.providers.base import (
-    OPTIONAL_COLUMNS,
+from eventstudy.data.providers.base import (
     PROVIDERS,
     OfflineError,
     Provider,
@@ -17,12 +16,11 @@ from eventstudy.providers.base import (
     get_provider,
     normalize_history,
 )
-from eventstudy.providers.fred import Fred
-from eventstudy.providers.yahoo import Yahoo
+from eventstudy.data.providers.fred import Fred
+from eventstudy.data.providers.yahoo import Yahoo
 
 __all__ = [
     "DEFAULT_PROVIDER",
-    "OPTIONAL_COLUMNS",
     "PROVIDERS",
     "Fred",
     "OfflineError",

@@ -6,7 +6,7 @@ providers are ``yahoo`` (through the optional ``yfinance`` package) and ``fred``
 CSV endpoint, standard library only); installed packages add their own through the
 ``eventstudy.providers`` entry-point group::
 
-    from eventstudy.providers import PROVIDERS, Provider
+    from eventstudy.data.providers import PROVIDERS, Provider
 
     @PROVIDERS.register("mysource")
     class MySource(Provider):
@@ -25,11 +25,11 @@ from typing import Any, ClassVar
 
 import polars as pl
 
+from eventstudy.data.columns import EXTRAS
 from eventstudy.errors import DataError
 from eventstudy.registry import Registry
 
 __all__ = [
-    "OPTIONAL_COLUMNS",
     "PROVIDERS",
     "MissingPackageError",
     "OfflineError",
@@ -38,9 +38,6 @@ __all__ = [
     "get_provider",
     "normalize_history",
 ]
-
-OPTIONAL_COLUMNS: tuple[str, ...] = ("open", "high", "low", "volume")
-"""Columns a provider adds after ``date, close`` when its source has them, in this order."""
 
 PROVIDERS: Registry[type[Provider]] = Registry("provider", "eventstudy.providers")
 """Provider classes by name; ``eventstudy.providers`` entry points add more."""
@@ -85,7 +82,7 @@ class Provider:
     def fetch(self, remote: str, start: dt.date | None, end: dt.date | None) -> pl.DataFrame:
         """Download ``remote`` between ``start`` and ``end`` (inclusive; ``None`` = open).
 
-        Returns a frame with ``date`` and ``close`` and any of :data:`OPTIONAL_COLUMNS`;
+        Returns a frame with ``date`` and ``close`` and any of :data:`~eventstudy.data.columns.EXTRAS`;
         :meth:`download` cleans it up.
         """
         raise NotImplementedError
@@ -131,7 +128,7 @@ def normalize_history(
     for column in ("date", "close"):
         if column not in frame.columns:
             raise ProviderError(f"{what} returned no {column!r} column (got {frame.columns!r})")
-    extra = [c for c in OPTIONAL_COLUMNS if c in frame.columns and frame[c].null_count() < frame.height]
+    extra = [c for c in EXTRAS if c in frame.columns and frame[c].null_count() < frame.height]
     date = pl.col("date")
     if frame.schema["date"] != pl.Date:
         date = date.cast(pl.Date)

@@ -17,7 +17,8 @@ from urllib.request import Request, urlopen
 
 import polars as pl
 
-from eventstudy.providers.base import PROVIDERS, OfflineError, Provider, ProviderError
+from eventstudy.data.columns import EXPORT_MISSING_VALUES
+from eventstudy.data.providers.base import PROVIDERS, OfflineError, Provider, ProviderError
 
 __all__ = ["FRED_URL", "Fred", "parse_fred_csv"]
 
@@ -25,7 +26,6 @@ FRED_URL = "https://fred.stlouisfed.org/graph/fredgraph.csv"
 """The CSV endpoint; ``id`` names the series, ``cosd`` / ``coed`` bound the dates."""
 
 _TIMEOUT = 60.0
-_MISSING = (".", "", "nan", "na", "#n/a")
 
 
 @PROVIDERS.register("fred")
@@ -64,7 +64,8 @@ class Fred(Provider):
 
 
 def parse_fred_csv(body: bytes, remote: str) -> pl.DataFrame:
-    """``date, close`` from a fredgraph.csv answer; ``.`` and empty values become null.
+    """``date, close`` from a fredgraph.csv answer; ``.``, empty and other missing markers
+    (:data:`~eventstudy.data.columns.EXPORT_MISSING_VALUES`) become null.
 
     Examples
     --------
@@ -88,7 +89,7 @@ def parse_fred_csv(body: bytes, remote: str) -> pl.DataFrame:
     text_value = pl.col(value).str.strip_chars()
     return raw.select(
         pl.col(columns[0]).str.strip_chars().str.to_date("%Y-%m-%d", strict=False).alias("date"),
-        pl.when(text_value.str.to_lowercase().is_in(list(_MISSING)))
+        pl.when(text_value.str.to_lowercase().is_in(list(EXPORT_MISSING_VALUES)))
         .then(None)
         .otherwise(text_value)
         .cast(pl.Float64, strict=False)

@@ -23,7 +23,7 @@ from typing import Any, ClassVar
 
 import polars as pl
 
-from eventstudy.providers.base import (
+from eventstudy.data.providers.base import (
     PROVIDERS,
     MissingPackageError,
     OfflineError,

@@ -1,0 +1,348 @@
+"""Finding a symbol's data in a data directory: the one rule every reader follows.
+
+``run``, ``validate``, ``data check``, universes and ``data import`` all ask this module
+where a symbol's rows are. A data directory holds, in any mix:
+
+1. **per-symbol files**, ``SYMBOL.csv`` or ``SYMBOL.parquet``: a symbol's own file, its
+   stem matched exactly first, then ignoring letter case (two files at one level are
+   ambiguous). The whole file is the symbol's; any symbol column in it is ignored: the
+   file name says whose prices these are.
+2. **long files**, any other ``*.csv`` / ``*.parquet`` whose header has a symbol column
+   (``date, symbol, close``), holding many series. They serve the symbols that have no
+   file of their own: the symbol column's value matched exactly first, then ignoring
+   case; found in two long files, a symbol is ambiguous.
+
+A file that is a requested symbol's own file is not also read as a long file, so
+``SPX.csv`` wins over the ``SPX`` rows of a panel. Hidden files (``.name``) and other
+suffixes are not data files; a file whose header cannot be read is skipped when long
+files are looked through, and named if a symbol is then not found.
+
+:meth:`DataDirectory.locate` applies the rule; how a reader then reads the rows (the
+loader validates them, ``data check`` reads them leniently) is its own business.
+"""
+
+from __future__ import annotations
+
+import contextlib
+from collections.abc import Callable, Collection, Sequence
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Literal
+
+import polars as pl
+
+from eventstudy.data.columns import CLOSE_COLUMNS, DATE_COLUMNS, SYMBOL_COLUMNS, pick_column
+from eventstudy.data.directory import check_dir
+from eventstudy.errors import DataError, Location, did_you_mean
+
+__all__ = [
+    "SUFFIXES",
+    "DataDirectory",
+    "DataFile",
+    "Found",
+    "Located",
+    "inspect",
+    "long_file_symbols",
+    "symbol_values",
+]
+
+Format = Literal["csv", "parquet"]
+
+SUFFIXES: dict[str, Format] = {".csv": "csv", ".parquet": "parquet"}
+"""The suffixes (any letter case) of data files, and how each is read."""
+
+ValuesReader = Callable[["DataFile", Sequence[str]], Collection[str]]
+"""Reads a long file's symbol values that match ``wanted`` (upper case) ignoring case."""
+
+
+@dataclass(frozen=True)
+class DataFile:
+    """A data file with its format and the roles its header fills (actual column names)."""
+
+    path: Path
+    fmt: Format
+    columns: tuple[str, ...]
+    date: str | None
+    symbol: str | None
+    close: str | None
+
+
+@dataclass(frozen=True)
+class Found:
+    """Where a requested symbol's rows are: its own file (``value`` None), or the rows of a
+    long file whose symbol column (stripped) reads ``value``."""
+
+    symbol: str
+    file: DataFile
+    value: str | None = None
+
+
+def inspect(path: Path) -> DataFile:
+    """Read the header of ``path`` (not its rows) and map columns to roles.
+
+    A ``.parquet`` file (any case) is read as Parquet, anything else as CSV.
+
+    Raises
+    ------
+    DataError
+        The file is empty or cannot be read.
+    """
+    fmt: Format = "parquet" if path.suffix.lower() == ".parquet" else "csv"
+    empty = DataError(f"empty file {path.name!r}: no header and no rows", location=Location(path=str(path)))
+    try:
+        if path.stat().st_size == 0:
+            raise empty
+        columns = scan(path, fmt).collect_schema().names()
+    except pl.exceptions.NoDataError as exc:
+        raise empty from exc
+    except (pl.exceptions.PolarsError, OSError) as exc:
+        raise unreadable(path, fmt, exc) from exc
+    return DataFile(
+        path=path,
+        fmt=fmt,
+        columns=tuple(columns),
+        date=pick_column(columns, DATE_COLUMNS),
+        symbol=pick_column(columns, SYMBOL_COLUMNS),
+        close=pick_column(columns, CLOSE_COLUMNS),
+    )
+
+
+def scan(path: Path, fmt: Format, row_index: str | None = None) -> pl.LazyFrame:
+    """A lazy scan of a data file; CSV fields stay text, so nothing is lost or guessed."""
+    if fmt == "csv":
+        return pl.scan_csv(path, infer_schema=False, row_index_name=row_index)
+    return pl.scan_parquet(path, row_index_name=row_index)
+
+
+def unreadable(path: Path, fmt: Format, exc: BaseException) -> DataError:
+    """A DataError for a file polars or the OS could not read."""
+    detail = str(exc).strip().splitlines()[0] if str(exc).strip() else type(exc).__name__
+    return DataError(
+        f"cannot read {path.name!r} as {fmt.upper()}: {detail}",
+        location=Location(path=str(path)),
+    )
+
+
+def require_symbol_column(file: DataFile) -> str:
+    """The symbol column of a file that must be long (a universe's data file)."""
+    if file.symbol is None:
+        raise DataError(
+            f"{file.path.name}: no symbol column ({', '.join(SYMBOL_COLUMNS)})",
+            location=Location(path=str(file.path)),
+            hint="universe data files are long: date, symbol, close",
+        )
+    return file.symbol
+
+
+def _symbol_text(file: DataFile) -> pl.Expr:
+    assert file.symbol is not None
+    return pl.col(file.symbol).cast(pl.String).str.strip_chars()
+
+
+def symbol_values(file: DataFile, wanted_upper: Sequence[str] | None = None) -> set[str]:
+    """The distinct values (stripped, not empty) of a long file's symbol column; with
+    ``wanted_upper``, only those that match one of them ignoring case."""
+    value = pl.col("s")
+    keep = value.str.len_chars() > 0
+    if wanted_upper is not None:
+        keep = keep & value.str.to_uppercase().is_in(list(wanted_upper))
+    try:
+        values = scan(file.path, file.fmt).select(_symbol_text(file).alias("s")).filter(keep).unique().collect()
+    except (pl.exceptions.PolarsError, OSError) as exc:
+        raise unreadable(file.path, file.fmt, exc) from exc
+    return set(values["s"].to_list())
+
+
+def long_file_symbols(path: Path) -> list[str]:
+    """Every symbol of a universe's long file, sorted; a row without a symbol, or a symbol
+    holding a control character, is refused (it would rewrite the terminal it is shown in)."""
+    file = inspect(path)
+    column = require_symbol_column(file)
+    lf = scan(file.path, file.fmt)
+    try:
+        symbols = lf.select(_symbol_text(file).unique()).collect().to_series()
+        if symbols.null_count() or (symbols == "").any():
+            blank = lf.select(_symbol_text(file).fill_null("").eq("").sum()).collect().item()
+            raise DataError(
+                f"{path.name}: {blank:,} row(s) have no symbol in column {column!r}",
+                location=Location(path=str(path)),
+                hint="every row of a universe's long file names its symbol",
+            )
+    except (pl.exceptions.PolarsError, OSError) as exc:
+        raise unreadable(file.path, file.fmt, exc) from exc
+    hostile = symbols.filter(symbols.str.contains(r"[\x00-\x1f\x7f-\x9f]"))
+    if hostile.len():
+        raise DataError(
+            f"{path.name}: a symbol holds a control character ({hostile[0]!r}): it would rewrite the terminal it is shown in",
+            location=Location(path=str(path)),
+            hint="symbols are printable text",
+        )
+    return symbols.sort().to_list()
+
+
+@dataclass(frozen=True)
+class Located:
+    """The outcome of :meth:`DataDirectory.locate`: where each found symbol is, which are
+    missing, and what was looked through (for the not-found message)."""
+
+    directory: DataDirectory
+    found: dict[str, Found]
+    missing: list[str]
+    long_files: list[DataFile] = field(default_factory=list)
+    skipped: list[tuple[Path, str]] = field(default_factory=list)
+
+    def not_found(self) -> DataError:
+        """A DataError naming the missing symbols, every file looked for, and the closest names."""
+        return self.directory.not_found(self.missing, self.long_files, self.skipped)
+
+
+class DataDirectory:
+    """The data files of one directory, and the rule that finds a symbol's rows in them.
+
+    Examples
+    --------
+    >>> located = DataDirectory(Path("data")).locate(["SPX", "AAPL"])  # doctest: +SKIP
+    >>> located.found["AAPL"].file.path, located.found["AAPL"].value  # doctest: +SKIP
+    (PosixPath('data/panel.csv'), 'AAPL')
+    """
+
+    def __init__(self, path: str | Path) -> None:
+        self.path = Path(path)
+        check_dir(self.path, None)
+        self.files = sorted(
+            p
+            for p in self.path.iterdir()
+            if p.suffix.lower() in SUFFIXES and not p.name.startswith(".") and p.is_file()
+        )
+
+    def own_files(self, symbol: str) -> list[Path]:
+        """Every file named for ``symbol`` in any letter case (``SPX.csv``, ``spx.parquet``)."""
+        return [p for p in self.files if p.stem.lower() == symbol.lower()]
+
+    def own_file(self, symbol: str) -> Path | None:
+        """The symbol's own file: exact stem first, then any letter case; two at one level is ambiguous."""
+        named = self.own_files(symbol)
+        for exact in (True, False):
+            hits = [p for p in named if p.stem == symbol] if exact else named
+            if len(hits) > 1:
+                names = ", ".join(repr(p.name) for p in hits)
+                raise DataError(
+                    f"symbol {symbol!r} is ambiguous: several files match in {str(self.path)!r}: {names}",
+                    location=Location(path=str(self.path)),
+                    hint="keep one file per symbol (either .csv or .parquet)",
+                )
+            if hits:
+                return hits[0]
+        return None
+
+    def locate(self, symbols: Sequence[str], values: ValuesReader = symbol_values) -> Located:
+        """Where each of ``symbols`` is: own files first, then the long files not claimed
+        as a requested symbol's own file. ``values`` reads the matching symbol values of a
+        long file (the loader passes one that validates the rows as it reads them, so a
+        long file is read once).
+
+        Raises
+        ------
+        DataError
+            A symbol matches several files, or an own file cannot be read.
+        """
+        wanted = list(dict.fromkeys(symbols))
+        found: dict[str, Found] = {}
+        for symbol in wanted:
+            path = self.own_file(symbol)
+            if path is not None:
+                found[symbol] = Found(symbol, inspect(path))
+        unresolved = [s for s in wanted if s not in found]
+        long_files: list[DataFile] = []
+        skipped: list[tuple[Path, str]] = []
+        if unresolved:
+            claimed = {f.file.path for f in found.values()}
+            long_files, skipped = self._long_files(claimed)
+            found.update(self._in_long_files(unresolved, long_files, values))
+        missing = [s for s in unresolved if s not in found]
+        return Located(self, found, missing, long_files, skipped)
+
+    def catalog(self) -> list[str]:
+        """Every name a series can be found by: the stem of each file without a symbol
+        column (or whose header is unreadable: reading it says why), the symbol values of
+        each long file; files in name order, first spelling kept."""
+        names: dict[str, None] = {}
+        for path in self.files:
+            try:
+                file = inspect(path)
+            except DataError:
+                names.setdefault(path.stem)
+                continue
+            if file.symbol is None:
+                names.setdefault(path.stem)
+            else:
+                names.update(dict.fromkeys(sorted(symbol_values(file))))
+        return list(names)
+
+    def _long_files(self, claimed: Collection[Path]) -> tuple[list[DataFile], list[tuple[Path, str]]]:
+        """The files whose header has a symbol column; unreadable ones are skipped with the reason."""
+        long_files: list[DataFile] = []
+        skipped: list[tuple[Path, str]] = []
+        for path in self.files:
+            if path in claimed:
+                continue
+            try:
+                file = inspect(path)
+            except DataError as exc:
+                skipped.append((path, exc.message))
+                continue
+            if file.symbol is not None:
+                long_files.append(file)
+        return long_files, skipped
+
+    def _in_long_files(self, symbols: Sequence[str], long_files: Sequence[DataFile], values: ValuesReader) -> dict[str, Found]:
+        """Find ``symbols`` in the long files, reading each file once; exact symbol match first."""
+        upper = sorted({s.upper() for s in symbols})
+        read = [(file, set(values(file, upper))) for file in long_files]
+        chosen: dict[str, Found] = {}
+        for symbol in symbols:
+            hits = [(f, symbol) for f, present in read if symbol in present]
+            if not hits:
+                hits = [(f, v) for f, present in read for v in sorted(present) if v.upper() == symbol.upper()]
+            if len(hits) > 1:
+                where = ", ".join(f"{v!r} in {f.path.name!r}" for f, v in hits)
+                raise DataError(
+                    f"symbol {symbol!r} is ambiguous: found {where}",
+                    location=Location(path=str(self.path)),
+                    hint="keep each symbol in one file, spelled one way",
+                )
+            if hits:
+                chosen[symbol] = Found(symbol, hits[0][0], hits[0][1])
+        return chosen
+
+    def not_found(
+        self, missing: Sequence[str], long_files: Sequence[DataFile], skipped: Sequence[tuple[Path, str]]
+    ) -> DataError:
+        """A DataError naming the missing symbols, every file looked for, and the closest names."""
+        long_paths = {f.path for f in long_files}
+        available = {p.stem for p in self.files if p not in long_paths}
+        for file in long_files:  # error path only: a second, symbol-only read of each long file
+            with contextlib.suppress(DataError):
+                available.update(symbol_values(file))
+        listed = ", ".join(f"{s!r}{did_you_mean(s, available)}" for s in missing)
+        noun = "symbol" if len(missing) == 1 else "symbols"
+        looked = "; ".join(f"{s + '.csv'!r}, {s + '.parquet'!r}" for s in missing)
+        if long_files:
+            longs = "long files " + ", ".join(repr(f.path.name) for f in long_files)
+        else:
+            longs = "no long files (no other .csv/.parquet file has a symbol column)"
+        message = (
+            f"{noun} {listed} not found in data directory {str(self.path)!r}: "
+            f"looked for {looked} (any letter case), then in {longs}"
+        )
+        if skipped:
+            message += "; skipped unreadable " + ", ".join(f"{p.name!r} ({why})" for p, why in skipped)
+        accepted = ", ".join(repr(n) for n in SYMBOL_COLUMNS)
+        return DataError(
+            message,
+            location=Location(path=str(self.path)),
+            hint=(
+                "add SYMBOL.csv or SYMBOL.parquet with columns date, close, or a long file with "
+                f"a symbol column ({accepted}); check the series map of the study"
+            ),
+        )

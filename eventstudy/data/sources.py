@@ -1,0 +1,154 @@
+"""Where a study's prices come from: the data directory, then the download cache.
+
+:func:`load_prices_any` loads what the data directory has (:mod:`eventstudy.data.load`)
+and takes the rest from the download cache (:mod:`eventstudy.data.cache`): a symbol not
+in the data directory (or every symbol, when no directory is named) is read from the
+cache, pulled into it first when asked to; what is still missing is one
+:class:`MissingDataError` naming the two ways to provide it.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Sequence
+from pathlib import Path
+
+import polars as pl
+
+from eventstudy.data.columns import EXTRAS
+from eventstudy.data.directory import DATA_DIR_ENV
+from eventstudy.data.load import PriceData, load_found, price_data
+from eventstudy.data.providers import DEFAULT_PROVIDER, OfflineError
+from eventstudy.data.validate import usable_extra
+from eventstudy.errors import DataError, Location
+
+__all__ = ["MissingDataError", "load_prices_any"]
+
+
+class MissingDataError(DataError):
+    """Symbols found neither in the data directory nor in the cache.
+
+    ``symbols`` are the missing ones and ``provider`` the one a pull would use, so a
+    front end can offer to pull them and try again.
+    """
+
+    def __init__(self, message: str, *, symbols: Sequence[str], provider: str, hint: str | None = None,
+                 location: Location | None = None) -> None:
+        super().__init__(message, hint=hint, location=location)
+        self.symbols = tuple(symbols)
+        self.provider = provider
+
+
+def load_prices_any(
+    symbols: Sequence[str],
+    *,
+    data_dir: Path | str | None = None,
+    cache_dir: Path | str | None = None,
+    provider: str | None = None,
+    pull: bool = False,
+) -> PriceData:
+    """Load ``symbols`` from ``data_dir`` and, for what it lacks, from the download cache.
+
+    Parameters
+    ----------
+    data_dir
+        A data directory, or ``None`` to take everything from the cache.
+    cache_dir
+        The cache folder (default: ``$EVENTSTUDY_CACHE``, else the user cache directory).
+    provider
+        Only this provider's cache (and pull from it); ``None``: any provider's cache,
+        pulling from the default provider (yahoo).
+    pull
+        Download what is missing (and refresh what is cached) before loading.
+
+    Raises
+    ------
+    MissingDataError
+        Symbols neither in the directory nor in the cache (or a pull that could not reach
+        the network): the message names them, the hint the two ways to provide them.
+    CorruptCacheError
+        A cached file fails verification (without ``pull``, which replaces it).
+
+    Examples
+    --------
+    >>> prices = load_prices_any(["SPX", "RUT"])  # doctest: +SKIP
+    >>> prices.notes  # doctest: +SKIP
+    ("SPX: from the cache, yahoo '^GSPC' 1927-12-30 .. 2026-08-31, ...",)
+    """
+
+    if isinstance(symbols, str):
+        raise TypeError(f"symbols must be a sequence of names, not the string {symbols!r}")
+    wanted = list(dict.fromkeys(symbols))
+    frames: list[pl.DataFrame] = []
+    sources: dict[str, Path] = {}
+    missing = wanted
+    not_found: Callable[[], DataError] | None = None
+    if data_dir is not None:
+        frames, sources, missing, not_found = load_found(Path(data_dir), wanted)
+    if not missing:
+        return price_data(frames, sources, wanted)
+
+    from eventstudy.data.cache import Cache  # the cache only when the directory lacks something
+
+    cache = Cache(cache_dir)
+    source = provider or DEFAULT_PROVIDER
+    notes: list[str] = []
+    still: list[str] = []
+    offline: str | None = None
+    for symbol in missing:
+        if pull and offline is None:
+            try:
+                result = cache.pull(symbol, source)
+            except OfflineError as exc:
+                offline = exc.message  # no network: use what is cached, report what is not
+            else:
+                notes.append(f"{symbol}: pulled ({result.mode}), {result.meta.describe()}")
+                if result.reason:
+                    notes.append(f"{symbol}: {result.reason}")
+        cached = cache.read(symbol, source if pull else provider)
+        if cached is None:
+            still.append(symbol)
+            continue
+        extras = [
+            usable_extra(pl.col(name).cast(pl.Float64), name) if name in cached.frame.columns else pl.lit(None, dtype=pl.Float64).alias(name)
+            for name in EXTRAS
+        ]
+        frames.append(cached.frame.select("date", pl.lit(symbol, pl.String).alias("symbol"), pl.col("close").cast(pl.Float64), *extras))
+        sources[symbol] = cached.path
+        if offline is not None:
+            notes.append(f"warning: {symbol}: not updated ({offline}); using the cache, {cached.meta.describe()}")
+        elif not pull:
+            notes.append(f"{symbol}: from the cache, {cached.meta.describe()}")
+    if still:
+        raise _missing_error(still, data_dir, not_found, cache.root, source, f"{offline}; " if offline else "")
+    return price_data(frames, sources, wanted, notes)
+
+
+def _missing_error(
+    missing: Sequence[str],
+    data_dir: Path | str | None,
+    not_found: Callable[[], DataError] | None,
+    cache_root: Path,
+    provider: str,
+    prefix: str,
+) -> MissingDataError:
+    """What is missing, where it was looked for, and the two ways to provide it."""
+    names = ", ".join(repr(s) for s in missing)
+    if data_dir is not None and not_found is not None:
+        where = not_found().message + f", nor in the download cache {str(cache_root)!r}"
+    else:
+        noun = "symbol" if len(missing) == 1 else "symbols"
+        where = f"no data for {noun} {names}: no data directory given, and not in the download cache {str(cache_root)!r}"
+    files = ", ".join(f"{s}.csv" for s in missing)
+    pull = " ".join(missing)
+    flag = f" --provider {provider}" if provider != "yahoo" else ""
+    return MissingDataError(
+        prefix + where,
+        symbols=missing,
+        provider=provider,
+        location=Location(path=str(data_dir)) if data_dir is not None else None,
+        hint=(
+            f"with network: 'eventstudy data pull {pull}{flag}' (or run with --pull); "
+            f"without: pass --data-dir DIR (or set data: {{dir: DIR}} in the study, or ${DATA_DIR_ENV}) "
+            f"with {files} in it ('eventstudy data import FILE' converts a downloaded CSV)"
+        ),
+    )

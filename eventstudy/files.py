@@ -1,0 +1,90 @@
+"""Small file helpers every writer shares: atomic replacement and file hashes.
+
+A file is written atomically by writing a temporary file in the same folder (so the
+rename stays on one file system) and renaming it over the target with ``os.replace``:
+a reader sees the old content or the new, never half of it, and a crash leaves at most a
+hidden ``.NAME.*.tmp`` file that nothing reads. Standard library only, so any module
+(the cache, the importer, the report writers) can use it without cost.
+"""
+
+from __future__ import annotations
+
+import functools
+import hashlib
+import os
+import tempfile
+from collections.abc import Iterator
+from contextlib import contextmanager
+from pathlib import Path
+
+__all__ = ["atomic_path", "atomic_write", "sha256_file", "umask"]
+
+
+@contextmanager
+def atomic_path(target: str | Path, suffix: str = ".tmp") -> Iterator[Path]:
+    """A fresh temporary path beside ``target``; when the block ends normally the file
+    written there replaces ``target`` in one step. It is removed in every case.
+
+    Nested blocks replace their targets innermost first, which is how a writer orders
+    the replacement of two files (the cache: its data file, then the metadata naming the
+    data file's hash).
+
+    Examples
+    --------
+    >>> import tempfile
+    >>> folder = Path(tempfile.mkdtemp())
+    >>> with atomic_path(folder / "a.txt") as tmp:
+    ...     _ = tmp.write_text("new")
+    >>> (folder / "a.txt").read_text(), sorted(p.name for p in folder.iterdir())
+    ('new', ['a.txt'])
+    """
+    target = Path(target)
+    handle, name = tempfile.mkstemp(dir=target.parent, prefix=f".{target.name}.", suffix=suffix)
+    os.close(handle)
+    temp = Path(name)
+    try:
+        yield temp
+        os.chmod(temp, 0o666 & ~umask())  # mkstemp makes the file private; give it the usual permissions
+        os.replace(temp, target)
+    finally:
+        temp.unlink(missing_ok=True)
+
+
+def atomic_write(target: str | Path, content: str | bytes, suffix: str = ".tmp") -> Path:
+    """Write ``content`` (text is written as UTF-8) to ``target`` atomically; returns the path.
+
+    Examples
+    --------
+    >>> import tempfile
+    >>> path = atomic_write(Path(tempfile.mkdtemp()) / "b.csv", "date,close\\n")
+    >>> path.read_bytes()
+    b'date,close\\n'
+    """
+    data = content.encode("utf-8") if isinstance(content, str) else content
+    with atomic_path(target, suffix) as temp:
+        temp.write_bytes(data)
+    return Path(target)
+
+
+def sha256_file(path: str | Path) -> str:
+    """The SHA-256 of a file's bytes, as hex, read in 1 MiB blocks.
+
+    Examples
+    --------
+    >>> import tempfile
+    >>> sha256_file(atomic_write(Path(tempfile.mkdtemp()) / "c", b"abc"))[:16]
+    'ba7816bf8f01cfea'
+    """
+    digest = hashlib.sha256()
+    with open(path, "rb") as handle:
+        for block in iter(lambda: handle.read(1 << 20), b""):
+            digest.update(block)
+    return digest.hexdigest()
+
+
+@functools.cache
+def umask() -> int:
+    """The process's umask (read once: reading it means setting it for a moment)."""
+    mask = os.umask(0)
+    os.umask(mask)
+    return mask
