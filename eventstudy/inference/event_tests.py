@@ -178,7 +178,8 @@ def _column_t(x: FloatArray) -> tuple[FloatArray, IntArray]:
         ss = np.where(valid, (x - mean) ** 2, 0.0).sum(axis=0)
         sd = np.sqrt(ss / (n - 1))
         t = mean / (sd / np.sqrt(n))
-    t = np.where(n >= 2, t, np.nan)
+    spread = sd > 1e-12 * np.abs(filled).max(axis=0, initial=0.0)  # beyond rounding noise
+    t = np.where((n >= 2) & spread, t, np.nan)  # identical values (one event listed twice) test nothing
     return t, n
 
 
