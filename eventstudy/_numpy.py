@@ -11,7 +11,7 @@ from __future__ import annotations
 
 import importlib
 from types import ModuleType
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 __all__ = ["np"]
 
@@ -25,4 +25,7 @@ class _LazyNumpy(ModuleType):
         return getattr(module, name)
 
 
-np: Any = _LazyNumpy("numpy")
+if TYPE_CHECKING:  # the type checker sees numpy itself, with its stubs
+    import numpy as np
+else:
+    np = _LazyNumpy("numpy")

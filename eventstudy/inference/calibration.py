@@ -29,8 +29,10 @@ should over-reject at long horizons, where event windows overlap.
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import replace
+from datetime import date
+from functools import partial
 from typing import Literal
 
 import numpy as np
@@ -113,7 +115,7 @@ def calibrate(
     runs: bool = True,
     run_gap: int | None = None,
     pseudo: Literal["matched", "circular", "runs"] = "matched",
-    events: Sequence | pl.Series | np.ndarray | None = None,
+    events: Sequence[date] | pl.Series | np.ndarray | None = None,
     base_mask: np.ndarray | None = None,
 ) -> pl.DataFrame:
     """Rejection rates of every test on pseudo-studies of the study's own data.
@@ -172,10 +174,10 @@ def calibrate(
     if pseudo not in ("matched", "circular", "runs"):
         raise ValueError(f"`pseudo` must be one of {{'matched', 'circular', 'runs'}}, got {pseudo!r}")
     source = design.events if events is None else _event_days(design, events)
-    longest = int(design.cells.get_column("horizon_days").max())
-    runs_kw = {"horizon": longest, "run_gap": run_gap}
+    longest = int(design.cells.get_column("horizon_days").max())  # type: ignore[arg-type]  # polars types max() as any literal or None; an integer column's is an int
+    runs_null = partial(RunsSampler, horizon=longest, run_gap=run_gap)
     matched = SAMPLERS.get("matched")
-    rows: list[dict] = []
+    rows: list[dict[str, object]] = []
     for c, seq in progress.track(zip(cells, np.random.SeedSequence(settings.seed).spawn(len(cells))), "calibration: cells", len(cells)):
         bank_seq, study_seq, circ_seq, runs_seq = seq.spawn(4)
         cell = design.cells.row(c, named=True)
@@ -194,7 +196,7 @@ def calibrate(
         elif pseudo == "circular":
             pseudo_sampler = CircularSampler(design.calendar, frame, n, mode=design.mode, events=cell_events, seed=study_rng)
         else:
-            pseudo_sampler = RunsSampler(design.calendar, frame, n, mode=design.mode, events=cell_events, seed=study_rng, **runs_kw)
+            pseudo_sampler = runs_null(design.calendar, frame, n, mode=design.mode, events=cell_events, seed=study_rng)
         pseudo_sets = pseudo_sampler.draw(studies)
         nulls = {name: stat(values[bank]) for name, stat in STATISTICS.items()}
         x = values[pseudo_sets]
@@ -205,7 +207,7 @@ def calibrate(
         if circular:
             own_nulls["circular_mean"] = _own_means(CircularSampler, design, values, frame, pseudo_sets, placebos, circ_seq)
         if runs:
-            own_nulls["runs_mean"] = _own_means(RunsSampler, design, values, frame, pseudo_sets, placebos, runs_seq, **runs_kw)
+            own_nulls["runs_mean"] = _own_means(runs_null, design, values, frame, pseudo_sets, placebos, runs_seq)
         for effect in effects:
             xe = x + effect
             pvalues = {f"placebo_{name}": _placebo_p(stat(xe), nulls[name]) for name, stat in STATISTICS.items()}
@@ -237,7 +239,7 @@ def calibrate(
     return pl.DataFrame(rows)
 
 
-def _event_days(design: EventDesign, events: Sequence | pl.Series | np.ndarray) -> np.ndarray:
+def _event_days(design: EventDesign, events: Sequence[date] | pl.Series | np.ndarray) -> np.ndarray:
     """Calendar indices of the given event dates that are days of the window."""
     dates = pl.Series("date", events).cast(pl.Date).to_numpy().astype("datetime64[D]")
     idx = np.searchsorted(design.calendar.dates, dates)
@@ -251,20 +253,19 @@ def _normal_p(t: np.ndarray) -> np.ndarray:
 
 
 def _own_means(
-    sampler_cls: type[PlaceboSampler],
+    new_sampler: Callable[..., PlaceboSampler],
     design: EventDesign,
     values: np.ndarray,
     frame: np.ndarray,
     pseudo: np.ndarray,
     placebos: int,
     seq: np.random.SeedSequence,
-    **kwargs: object,
 ) -> np.ndarray:
     """Per pseudo-study, the means of ``values`` over a null built from its own events: ``(studies, placebos)``."""
     out = np.empty((pseudo.shape[0], placebos))
     for s, child in enumerate(seq.spawn(pseudo.shape[0])):
-        sampler = sampler_cls(
-            design.calendar, frame, pseudo.shape[1], mode=design.mode, events=pseudo[s], seed=np.random.default_rng(child), **kwargs
+        sampler = new_sampler(
+            design.calendar, frame, pseudo.shape[1], mode=design.mode, events=pseudo[s], seed=np.random.default_rng(child)
         )
         out[s] = values[sampler.draw(placebos)].mean(axis=1)
     return out

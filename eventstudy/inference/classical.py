@@ -65,7 +65,7 @@ __all__ = [
 
 
 def _two_sided_t(t: np.ndarray, df: np.ndarray | float) -> np.ndarray:
-    return 2 * stats.t.sf(np.abs(t), df)
+    return 2 * stats.t.sf(np.abs(t), df)  # type: ignore[return-value]  # scipy-stubs: a float for 0-d input; that float is a numpy scalar, which stands for the 0-d array here as in numpy
 
 
 def welch_test(events: np.ndarray, baseline: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
@@ -114,7 +114,7 @@ def mann_whitney_test(events: np.ndarray, baseline: np.ndarray) -> np.ndarray:
     if x.shape[-1] < 1:
         return np.full(x.shape[:-1], np.nan)[()]
     y = np.broadcast_to(np.asarray(baseline, dtype=np.float64), (*x.shape[:-1], np.size(baseline)))
-    return stats.mannwhitneyu(x, y, axis=-1, method="asymptotic").pvalue
+    return stats.mannwhitneyu(x, y, axis=-1, method="asymptotic").pvalue  # type: ignore[return-value]  # as in _two_sided_t: a numpy scalar for one event set
 
 
 def binomial_test(positives: int, nobs: int, rate: float) -> float:

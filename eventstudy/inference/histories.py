@@ -203,6 +203,7 @@ def history_null(
     """Re-run ``study`` on ``statistics.histories`` resampled histories of the series of
     ``panel`` (a timeline), in chunks on this process's threads; ``tested`` is the panel's
     tested cells, whose order the histories' figures follow."""
+    assert panel.frame is not None, "a timeline's panel keeps its frame"
     source = HistorySource.of(panel.frame, panel.days, list(study.series), statistics.block_length)
     n_days = source.days.size
     reps = statistics.histories
@@ -236,7 +237,7 @@ def universe_history_null(
     when that is not set; one history at a time on each of this process's threads.
     ``s_idx``, ``d_idx`` are the real kept events; ``tested`` the panel's tested cells,
     whose order the figures follow."""
-    longest = int(tested.cells["horizon_days"].max() or 1) if tested.cells.height else 1
+    longest = int(tested.cells["horizon_days"].max() or 1) if tested.cells.height else 1  # type: ignore[arg-type]  # polars types max() as any literal; an integer column's is an int
     source = UniverseHistorySource.of(panel, study, statistics.block_length, longest_horizon=longest)
     reps = statistics.histories if "histories" in statistics.model_fields_set else UNIVERSE_HISTORIES
     seeds = np.random.SeedSequence([statistics.seed, 0x5EED]).spawn(reps)  # one per history: any thread count
@@ -277,7 +278,7 @@ event is positive (or none), which would leave such a history, or a study, untes
 def histories_headline(null: HistoryNull, statistics: StatisticsSpec, studentized: tuple[str, ...] = STUDENTIZED) -> Headline:
     """The headline test of every cell from the histories (module docstring)."""
     k = null.observed.n.shape[1]
-    out = Headline("histories", *({} for _ in range(11)))
+    out = Headline("histories")
     tail = (1 - statistics.ci) / 2
     for name in STATISTIC_NAMES:
         obs, hist = null.observed, null.histories

@@ -33,7 +33,7 @@ from __future__ import annotations
 
 import math
 import time
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from typing import Any
 
@@ -84,7 +84,7 @@ PANEL_SCHEMA = {
 """The significance table's columns, plus the 'symbols' null, the t-test clustered by date
 and stock, and the calendar-time portfolio test (:func:`calendar_time`)."""
 
-_STATS = {
+_STATS: dict[str, Callable[[np.ndarray], Any]] = {  # an array over the leading axes; a numpy scalar for 1-D
     "mean": lambda v: np.mean(v, axis=-1, dtype=np.float64),
     "median": lambda v: np.median(v, axis=-1),
     "pct_positive": lambda v: np.mean(v > 0, axis=-1),
@@ -404,13 +404,13 @@ def panel_significance(
     reps = placebo_count(int(settings.placebos), s_idx.size)
     table = data.cells.with_row_index("_c").filter(pl.col("measure").is_in(data.measures.tested))
     cells: list[_Cell] = []
-    for cell in progress.track(table.rows(named=True), "panel moments"):
-        values = data.values[cell["_c"]]
-        found = moments[cell["_c"]]
+    for spec in progress.track(table.rows(named=True), "panel moments"):
+        values = data.values[spec["_c"]]
+        cell_moments = moments[spec["_c"]]
         x = values[s_idx, d_idx].astype(np.float64)
-        ev = np.flatnonzero(~np.isnan(x) & (found.by_day.n[d_idx] > 0) & (found.by_symbol.n[s_idx] > 0))
-        key = {k: cell[k] for k in ("measure", "asset", "horizon", "horizon_days")} | {"_c": cell["_c"]}
-        cells.append(_Cell(key, x[ev], ev, found))
+        ev = np.flatnonzero(~np.isnan(x) & (cell_moments.by_day.n[d_idx] > 0) & (cell_moments.by_symbol.n[s_idx] > 0))
+        cell_key = {k: spec[k] for k in ("measure", "asset", "horizon", "horizon_days")} | {"_c": spec["_c"]}
+        cells.append(_Cell(cell_key, x[ev], ev, cell_moments))
 
     if reps:
         tests = _monte_carlo(data, cells, s_idx, d_idx, window, reps, settings.seed)
@@ -418,6 +418,7 @@ def panel_significance(
         tests = _moment_nulls(data, cells, s_idx, d_idx, window, rng)
     rows: list[dict[str, Any]] = []
     clock = time.perf_counter()
+    assert data.daily is not None, "a universe's panel keeps its daily returns"
     calendar = calendar_time(data.daily, s_idx, d_idx, [c.key["horizon_days"] for c in cells])  # per horizon
     if timings is not None:
         timings["calendar_s"] = round(time.perf_counter() - clock, 4)
@@ -532,10 +533,10 @@ def _monte_carlo(
             }
     for name in _STATS:
         if observed[name]:
-            null = np.vstack(nulls[name])
-            test = placebo_test(np.array(observed[name]), null)
+            draws = np.vstack(nulls[name])
+            test = placebo_test(np.array(observed[name]), draws)
             with np.errstate(divide="ignore", invalid="ignore"):
-                z_null = np.where(test.null_std[:, None] > 0, (null - test.null_mean[:, None]) / test.null_std[:, None], 0.0)
+                z_null = np.where(test.null_std[:, None] > 0, (draws - test.null_mean[:, None]) / test.null_std[:, None], 0.0)
             out[("z", name)] = (test.z, z_null)
     return out
 
@@ -745,7 +746,7 @@ def calibration_warnings(study: Study, data: Panel) -> list[str]:
     tested = data.cells.filter(pl.col("measure").is_in(data.measures.tested))
     longer = [
         h for h in tested["horizon"].unique(maintain_order=True).to_list()
-        if tested.filter(pl.col("horizon") == h)["horizon_days"].max() > 3 * gap_days
+        if tested.filter(pl.col("horizon") == h)["horizon_days"].max() > 3 * gap_days  # type: ignore[operator]  # polars types max() as any literal or None; an integer column's is an int
     ]
     if longer:
         warnings.append(

@@ -64,7 +64,7 @@ from __future__ import annotations
 import itertools
 import math
 from dataclasses import dataclass
-from typing import ClassVar
+from typing import ClassVar, TypeAlias
 
 import polars as pl
 
@@ -87,7 +87,7 @@ __all__ = [
     "split_runs",
 ]
 
-SeedLike = "int | np.random.Generator | np.random.SeedSequence | None"  # an annotation (numpy loads on first use)
+SeedLike: TypeAlias = "int | np.random.Generator | np.random.SeedSequence | None"  # a string: numpy loads on first use
 
 _ELEMENTS_PER_CALL = 65_536  # candidates declustered per call: keeps the arrays in cache
 _MAX_ROUNDS = 200

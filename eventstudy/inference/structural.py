@@ -78,7 +78,7 @@ def structural_null(design: EventDesign, null: str, reps: int, seed: np.random.S
     """The ``null`` distributions of mean, median and % positive for every cell of ``design``."""
     k = design.values.shape[0]
     frames = np.array([design.frame(c) for c in range(k)]) if k else np.zeros((0, len(design.calendar)), dtype=bool)
-    pool = frames.any(axis=0) if k else np.zeros(len(design.calendar), dtype=bool)
+    pool = np.asarray(frames.any(axis=0)) if k else np.zeros(len(design.calendar), dtype=bool)
     events = design.events[pool[design.events]] if design.events.size else design.events
     values = np.where(frames, design.values, np.nan)
     if events.size == 0 or not pool.any():
@@ -145,7 +145,7 @@ def row_medians(x: np.ndarray, missing: np.ndarray, count: np.ndarray) -> np.nda
 # --- runs ------------------------------------------------------------------------------
 
 def _runs(design: EventDesign, values: np.ndarray, pool: np.ndarray, events: np.ndarray, reps: int, rng: np.random.Generator) -> NullDraws:
-    longest = int(design.cells.get_column("horizon_days").max())
+    longest = int(design.cells.get_column("horizon_days").max())  # type: ignore[arg-type]  # polars types max() as any literal or None; an integer column's is an int
     sampler = RunsSampler(design.calendar, pool, events.size, mode=design.mode, events=events, pool=pool, horizon=longest, seed=rng)
     n_cal = len(design.calendar)
     heads, tails = sampler.heads, sampler.tails
@@ -280,7 +280,7 @@ def _placements(
     raise DataError(sampler._too_rare())
 
 
-def _run_days(sampler: RunsSampler, starts: np.ndarray, trading: bool, pattern_of: list, patterns: dict) -> np.ndarray:
+def _run_days(sampler: RunsSampler, starts: np.ndarray, trading: bool, pattern_of: list[tuple[int, ...]], patterns: dict[tuple[int, ...], list[int]]) -> np.ndarray:
     """The placebo days of the given starts: ``(rows, n)``."""
     rows = starts.shape[0]
     days = np.empty((rows, sampler.nobs), dtype=np.int64)

@@ -11,7 +11,7 @@ interval; :func:`significance_table` sets them beside the classical companions
 from __future__ import annotations
 
 import math
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 import numpy as np
 import polars as pl
@@ -82,17 +82,17 @@ class Headline:
     """
 
     null: str
-    observed: dict[str, np.ndarray]
-    p: dict[str, np.ndarray]
-    p_greater: dict[str, np.ndarray]
-    p_less: dict[str, np.ndarray]
-    percentile: dict[str, np.ndarray]
-    p_maxstat: dict[str, np.ndarray]
-    null_mean: dict[str, np.ndarray]
-    ci_low: dict[str, np.ndarray]
-    ci_high: dict[str, np.ndarray]
-    ci_approximate: dict[str, np.ndarray]
-    draws: dict[str, np.ndarray]
+    observed: dict[str, np.ndarray] = field(default_factory=dict)
+    p: dict[str, np.ndarray] = field(default_factory=dict)
+    p_greater: dict[str, np.ndarray] = field(default_factory=dict)
+    p_less: dict[str, np.ndarray] = field(default_factory=dict)
+    percentile: dict[str, np.ndarray] = field(default_factory=dict)
+    p_maxstat: dict[str, np.ndarray] = field(default_factory=dict)
+    null_mean: dict[str, np.ndarray] = field(default_factory=dict)
+    ci_low: dict[str, np.ndarray] = field(default_factory=dict)
+    ci_high: dict[str, np.ndarray] = field(default_factory=dict)
+    ci_approximate: dict[str, np.ndarray] = field(default_factory=dict)
+    draws: dict[str, np.ndarray] = field(default_factory=dict)
     reps: int = 0
     median_reps: int = 0
 
@@ -102,7 +102,7 @@ def significance_table(design: EventDesign, settings: StatisticsSpec, headline: 
     the multiple-testing adjustments, n_eff and the minimum detectable effect."""
     cell_rows = design.cells.rows(named=True)
     adjusted = {name: (holm(p), benjamini_hochberg(p)) for name, p in headline.p.items()}
-    columns: dict[str, list] = {name: [] for name in SIGNIFICANCE_SCHEMA}
+    columns: dict[str, list[object]] = {name: [] for name in SIGNIFICANCE_SCHEMA}
     for c, cell in enumerate(cell_rows):
         events = design.cell_events(c)
         x = design.values[c, events]

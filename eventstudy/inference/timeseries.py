@@ -185,9 +185,10 @@ def placebo_headline(design: EventDesign, settings: StatisticsSpec) -> Headline:
     (% positive) intervals."""
     placebo_seq, boot_seq = np.random.SeedSequence(settings.seed).spawn(2)
     k = design.values.shape[0]
-    found = structural_null(design, settings.null, settings.placebos, placebo_seq)
+    null_name = placebo_null_name(settings)
+    found = structural_null(design, null_name, settings.placebos, placebo_seq)
     boot_seeds = boot_seq.spawn(k)
-    out = Headline(settings.null, *({} for _ in range(11)))
+    out = Headline(null_name)
     out.reps = found.reps
     out.median_reps = found.median_reps
     for name, stat in STATISTICS.items():
@@ -229,5 +230,12 @@ def nan_placebo_test(observed: np.ndarray, null: np.ndarray) -> PlaceboTest:
         return placebo_test(observed, null)
     parts = [placebo_test(observed[c : c + 1], null[c, ~np.isnan(null[c])][None, :] if (~np.isnan(null[c])).any() else np.full((1, 1), np.nan))
              for c in range(observed.size)]
-    fields = ("observed", "null_mean", "null_std", "p_two_sided", "p_greater", "p_less", "percentile", "z")
-    return PlaceboTest(*(np.concatenate([getattr(p, f) for p in parts]) for f in fields), reps=null.shape[1])
+
+    def joined(field: str) -> np.ndarray:
+        return np.concatenate([getattr(p, field) for p in parts])
+
+    return PlaceboTest(
+        observed=joined("observed"), null_mean=joined("null_mean"), null_std=joined("null_std"),
+        p_two_sided=joined("p_two_sided"), p_greater=joined("p_greater"), p_less=joined("p_less"),
+        percentile=joined("percentile"), z=joined("z"), reps=null.shape[1],
+    )
