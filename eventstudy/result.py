@@ -194,22 +194,38 @@ class StudyResult:
     timings: dict[str, float] = field(default_factory=dict)
     notes: list[str] = field(default_factory=list)
 
-    def __repr__(self) -> str:
-        """A few lines: the study, its events and where the tables are (not the tables)."""
+    def _description(self) -> list[str]:
+        """The lines of :meth:`__repr__`: name, counts, the verdict, where the tables are."""
+        # the verdict's wording is the report's, imported only when a result is shown
+        from eventstudy.report.text import verdict_line
+
         kind = "universe study" if self.universe else "study"
-        window = f"{self.start or 'start'} .. {self.end or 'end'}"
-        tested = f", {self.tests.height} tests ({self.tests['null'][0]} null)" if self.tests.height and "null" in self.tests.columns else ""
-        return (
-            f"<StudyResult {kind} {self.study.name!r}: {self.events.height:,} events of {self.raw_events.height:,} "
-            f"condition days, window {window}{tested}>\n"
-            f"  condition: {self.condition}\n"
-            "  tables: events, summary, tests, outcomes, raw_events, timeline (polars DataFrames)"
-        )
+        window = f"{self.start or 'start of data'} .. {self.end or 'end of data'}"
+        cells = self.summary.height
+        tests = f", {self.tests.height:,} tests" if self.tests.height else ""
+        tables = {"summary": self.summary, "events": self.events, "tests": self.tests, "outcomes": self.outcomes,
+                  "raw_events": self.raw_events, "timeline": self.timeline}
+        where = ", ".join(f"result.{name} ({frame.height:,} rows)" for name, frame in tables.items())
+        return [
+            f"{kind} {self.study.name!r}",
+            f"condition: {self.condition}; window {window}",
+            f"counts: {self.events.height:,} events (kept of {self.raw_events.height:,} days the condition held), "
+            f"{cells:,} summary cells{tests}",
+            verdict_line(self),
+            f"tables (polars DataFrames): {where}",
+        ]
+
+    def __repr__(self) -> str:
+        """A few lines: the study, its counts, the verdict and where the tables are (not the tables)."""
+        head, *rest = self._description()
+        return f"<StudyResult {head}>\n" + "\n".join(f"  {line}" for line in rest)
 
     def _repr_html_(self) -> str:
-        """A notebook's view: the header lines, then the summary table."""
-        head = "<br>".join(html.escape(line) for line in repr(self).splitlines())
-        return f"<div><p style='font-family: monospace'>{head}</p>{self.summary._repr_html_()}</div>"
+        """A notebook's view: the same few lines as :meth:`__repr__` (the tables are one
+        attribute away: ``result.summary``, ``result.events``, ...)."""
+        head, *rest = (html.escape(line) for line in self._description())
+        items = "".join(f"<li>{line}</li>" for line in rest)
+        return f"<div><p><b>StudyResult</b> {head}</p><ul style='margin-top: 0'>{items}</ul></div>"
 
     @property
     def measure_units(self) -> dict[str, str]:

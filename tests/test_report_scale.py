@@ -179,8 +179,9 @@ def test_the_terminal_shows_a_screenful(result: StudyResult) -> None:
     buffer = io.StringIO()
     render_terminal(result, buffer, width=100, events_file="out/events.csv")
     text = buffer.getvalue()
-    assert f"… {omitted_count(result, TERMINAL_ROWS):,} more events (see out/events.csv)" in text
-    assert len(text.splitlines()) < 150
+    assert f"… {omitted_count(result, TERMINAL_ROWS):,} more events (--show instances lists them all; see out/events.csv)" in text
+    assert len(text.splitlines()) < 100  # the instances folded, the significance details one option away
+    assert text.startswith("Verdict: ") and text.index("Summary, ") < text.index("Instances (")
     assert max(len(line) for line in text.splitlines()) <= 100
 
 

@@ -1,4 +1,5 @@
-"""Terminal tables: they fit 80 columns, fold long and wide tables, colour only when asked."""
+"""Terminal tables: they fit 80 columns, fold long and wide tables, colour only when asked;
+a run reads top down: the verdict, the study, the summary, the instances, the notes."""
 
 from __future__ import annotations
 
@@ -7,7 +8,7 @@ import re
 from pathlib import Path
 
 import pytest
-from report_helpers import MANY, tiny_result
+from report_helpers import MANY, STUDY, tiny_result
 
 from eventstudy.report.terminal import (
     FOLD_ROWS,
@@ -17,11 +18,14 @@ from eventstudy.report.terminal import (
     table_width,
 )
 from eventstudy.report.text import (
+    SHOW,
     TextTable,
     format_cell,
     instance_table,
+    screen_layout,
     split_notes,
     summary_tables,
+    verdict_line,
 )
 
 ANSI = re.compile(r"\x1b\[[0-9;]*m")
@@ -76,12 +80,78 @@ def test_warnings_come_first_and_notes_last(result) -> None:
     warnings, notes = split_notes(result.notes)
     assert warnings and notes
     first_warning = out.index("warning: " + warnings[0][:30])
-    assert first_warning < out.index("Instances (")
-    assert out.index("note: ") > out.index("Summary")
+    assert first_warning < out.index("Summary, ") < out.index("Instances (")
+    assert out.index("note: ") > out.index("Instances (")
+
+
+def test_the_verdict_comes_first_then_the_summary_then_the_instances(result) -> None:
+    out = render(result, width=200)
+    lines = out.splitlines()
+    assert lines[0] == verdict_line(result)
+    assert lines[0].startswith(f"Verdict: {result.events.height} events; ")
+    assert lines[2] == result.study.name  # then the study
+    assert out.index("Summary, fwd") < out.index("Instances (11)") < out.index("note: ")
+    # the significance details are one option away, not printed by default
+    assert "Significance (all columns" not in out and "--show tests" in out
+
+
+def test_the_verdict_says_what_survives_from_the_tests_table(result) -> None:
+    tests = result.tests.filter(result.tests["p_placebo"].is_not_null())
+    survivors = int(tests["survives"].sum())
+    assert survivors > 0  # the tiny study has some (the other branch: the test below)
+    verdict = verdict_line(result)
+    alpha = result.statistics.alpha
+    assert f"{survivors} of {tests.height} tests significant after the max-statistic adjustment (alpha {alpha:g})" in verdict
+    best = tests.sort("p_maxstat", "p_placebo").row(0, named=True)
+    assert f"strongest: {best['asset']} {best['horizon']} " in verdict
+
+
+def test_the_verdict_without_tests_and_without_events(tmp_path: Path) -> None:
+    (tmp_path / "a").mkdir()
+    (tmp_path / "b").mkdir()
+    untested = tiny_result(tmp_path / "a", placebos=0)
+    assert verdict_line(untested) == (
+        f"Verdict: {untested.events.height} events; no significance tests were run (placebos: 0), "
+        "so nothing here is tested against chance."
+    )
+    none = tiny_result(tmp_path / "b", STUDY.replace("B drawdown >= 10%", "B drawdown >= 90%"))
+    assert verdict_line(none) == "Verdict: no events: the condition never held in the window."
+    out = render(none, width=80)
+    assert out.splitlines()[0] == verdict_line(none) and "No events: the condition never held" in out
+
+
+def test_a_result_with_no_test_surviving_says_so_and_names_the_smallest(result) -> None:
+    from dataclasses import replace
+
+    import polars as pl
+
+    alpha = result.statistics.alpha
+    quiet = replace(result, tests=result.tests.with_columns(pl.lit(False).alias("survives"), pl.lit(0.5).alias("p_maxstat")))
+    verdict = verdict_line(quiet)
+    nominal = int((quiet.tests["p_placebo"] < alpha).sum())
+    assert f"none of {quiet.tests.height} tests significant after the max-statistic adjustment" in verdict
+    assert f"{nominal} below {alpha:g} unadjusted" in verdict and "smallest adjusted p 0.500 (" in verdict
+
+
+def test_show_picks_the_parts(result) -> None:
+    summary = render(result, width=200, layout=screen_layout("summary"))
+    assert "Summary, fwd" in summary and "Instances (" not in summary and "Significance (" not in summary
+    instances = render(result, width=200, layout=screen_layout("instances"))
+    assert "Instances (11)" in instances and "Summary, " not in instances
+    tests = render(result, width=200, layout=screen_layout("tests"))
+    assert "Significance (all columns" in tests and "Instances (" not in tests and "Summary, " not in tests
+    assert re.search(r"\d\.\d{3}\*", tests)  # a p-value that survives the max-statistic adjustment
+    every = render(result, width=200, layout=screen_layout("all"))
+    assert every.index("Summary, ") < every.index("Instances (") < every.index("Significance (") < every.index("note: ")
+    for out in (summary, instances, tests, every):  # the verdict, warnings and notes stay in every choice
+        assert out.startswith("Verdict: ") and "warning: " in out and "note: " in out
+    assert SHOW == ("summary", "instances", "tests", "all")
+    with pytest.raises(ValueError, match="`show` must be one of"):
+        screen_layout("everything")
 
 
 def test_significance_marks(result) -> None:
-    out = render(result, width=80)
+    out = render(result, width=80, layout=screen_layout("all"))
     assert "Significance (all columns" in out
     assert re.search(r"\d\.\d{3}\*", out)  # a p-value that survives the max-statistic adjustment
 
@@ -91,13 +161,19 @@ def test_long_instance_tables_are_folded_with_a_count(tmp_path: Path) -> None:
     assert many.events.height > FOLD_ROWS
     out = render(many, width=80, events_file="out/events.csv")
     left_out = many.events.height - 2 * SHOWN_ROWS
-    assert f"… {left_out} more events (see out/events.csv)" in out
+    assert f"… {left_out} more events (--show instances lists them all; see out/events.csv)" in out
     first, last = str(many.events["date"][0]), str(many.events["date"][-1])
     middle = str(many.events["date"][SHOWN_ROWS + 1])
     assert first in out and last in out and middle not in out
     # the rows on both sides of the fold stay aligned: the same column widths
     rows = [line for line in out.splitlines() if re.match(r"\d{4}-\d\d-\d\d ", line)]
-    assert len({len(line) for line in rows}) == 1
+    assert len(rows) == 2 * SHOWN_ROWS and len({len(line) for line in rows}) == 1
+    # without an output folder the line says how to get them all
+    assert f"… {left_out} more events (--show instances lists them all; --output DIR writes them all to events.csv)" in render(many, width=120)
+    # --show instances (and all) list every row
+    every = render(many, width=80, layout=screen_layout("instances"))
+    assert "more events" not in every and middle in every
+    assert len([line for line in every.splitlines() if re.match(r"\d{4}-\d\d-\d\d ", line)]) == many.events.height
 
 
 def test_fold_table_keeps_keys_and_groups_together() -> None:
@@ -122,3 +198,20 @@ def test_instance_table_parts_are_assets(result) -> None:
     assert table.short_headers == ["Date", "close", "close", "drawdown", "1d", "5d", "1d", "5d"]
     (summary,) = summary_tables(result)
     assert set(summary.parts) == {"events", "all days"}
+
+
+def test_a_result_prints_as_a_short_description(result) -> None:
+    """print(result) and a notebook show the name, the counts, the verdict and where the
+    tables are, never the tables themselves."""
+    text = repr(result)
+    lines = text.splitlines()
+    assert lines[0] == f"<StudyResult study {result.study.name!r}>"
+    assert f"{result.events.height:,} events (kept of {result.raw_events.height:,} days the condition held)" in text
+    assert f"{result.summary.height:,} summary cells, {result.tests.height:,} tests" in text
+    assert f"  {verdict_line(result)}" in lines
+    for name in ("summary", "events", "tests", "outcomes", "raw_events", "timeline"):
+        assert f"result.{name} ({getattr(result, name).height:,} rows)" in text
+    assert len(lines) == 5 and len(text) < 1000 and str(result) == text
+    page = result._repr_html_()
+    assert len(page) < 1500 and "<table" not in page and "result.summary" in page
+    assert page.count("<li>") == 4 and "Verdict: " in page

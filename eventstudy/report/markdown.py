@@ -12,7 +12,9 @@ import re
 from collections.abc import Sequence
 
 from eventstudy.report.text import (
+    DOCUMENT_LAYOUT,
     DOCUMENT_ROWS,
+    Layout,
     TextTable,
     breakdown_table,
     folded,
@@ -24,6 +26,7 @@ from eventstudy.report.text import (
     study_lines,
     summary_tables,
     tests_table,
+    verdict_line,
 )
 from eventstudy.result import StudyResult
 
@@ -67,17 +70,23 @@ def _breakdown(name: str, table: TextTable, written: bool) -> list[str]:
 
 
 def render_markdown(
-    result: StudyResult, charts: Sequence[tuple[str, str]] = (), *, events_file: str | None = None
+    result: StudyResult,
+    charts: Sequence[tuple[str, str]] = (),
+    *,
+    events_file: str | None = None,
+    layout: Layout = DOCUMENT_LAYOUT,
 ) -> str:
-    """The study header, warnings, the instance table, the summary and the notes as Markdown.
+    """The study with its verdict and warnings, then the summary, the instance table, the
+    significance details, the breakdowns and the notes as Markdown.
 
     ``charts``: (title, file name) of chart images written beside the report, linked in a
     Charts section. ``events_file``: where the full instance table is (``events.csv``
     beside report.md), named when a long table is shortened; None when it is not written
-    (the report then says how to write it).
+    (the report then says how to write it). ``layout``: which parts (default: all, as
+    report.md has them; ``eventstudy run --format markdown --show`` picks others).
     """
     written = events_file is not None
-    parts = [f"## {inert(result.study.name)}", ""]
+    parts = [f"## {inert(result.study.name)}", "", f"**{inert(verdict_line(result))}**", ""]
     if result.study.description:
         parts += [inert(result.study.description.strip()), ""]
     parts += [f"- **{label}:** {inert(text) if label != 'Condition' else f'`{text}`'}" for label, text in study_lines(result)]
@@ -87,31 +96,32 @@ def render_markdown(
     if warnings:
         parts += [f"> **Warning:** {w}" if len(warnings) == 1 else f"> - **Warning:** {w}" for w in warnings]
         parts.append("")
-    events = result.events
-    parts.append(f"### Instances ({events.height:,})")
-    parts.append("")
-    if events.height:
-        table = instance_table(result, DOCUMENT_ROWS)
-        parts += _shortened(table, events_file or "events.csv", written, table.left)
-    else:
-        parts.append("No events: the condition never held in the window.")
-    parts += ["", "### Summary (all days = the same statistic over every day of the window)", ""]
-    for table in summary_tables(result):
-        parts += [f"**{inert(table.title)}**", "", markdown_table(table.headers, table.rows, right_from=2), ""]
     details = tests_table(result)
-    if details is not None:
-        parts += [
-            headline_legend(result),
-            "",
-            "### Significance",
-            "",
-            *_shortened(folded(details, DOCUMENT_ROWS), "tests.csv", written, 4),
-            "",
-        ]
-    for name, frame in result.breakdowns.items():
-        breakdown = breakdown_table(name, frame)
-        if breakdown is not None:
-            parts += _breakdown(name, breakdown, written)
+    if layout.summary:
+        parts += ["### Summary (all days = the same statistic over every day of the window)", ""]
+        for table in summary_tables(result):
+            parts += [f"**{inert(table.title)}**", "", markdown_table(table.headers, table.rows, right_from=2), ""]
+        if details is not None:
+            parts += [headline_legend(result), ""]
+    events = result.events
+    if layout.instances:
+        parts += [f"### Instances ({events.height:,})", ""]
+        if events.height:
+            table = instance_table(result, layout.rows)
+            parts += _shortened(table, events_file or "events.csv", written, table.left)
+        else:
+            parts.append("No events: the condition never held in the window.")
+        parts.append("")
+    if details is not None and layout.tests:
+        shown = folded(details, layout.rows) if layout.rows else details
+        parts += ["### Significance", "", *_shortened(shown, "tests.csv", written, 4), ""]
+    elif details is not None:
+        parts += ["Significance details (null mean, effect, n_eff, adjusted p, MDE): `--show tests`, report.md or tests.csv.", ""]
+    if layout.summary:
+        for name, frame in result.breakdowns.items():
+            breakdown = breakdown_table(name, frame)
+            if breakdown is not None:
+                parts += _breakdown(name, breakdown, written)
     if charts:
         parts += ["### Charts", ""]
         parts += [f"![{title}]({name})" for title, name in charts]

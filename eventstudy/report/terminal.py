@@ -1,5 +1,9 @@
 """Terminal tables (rich) that fit the terminal: colour when it supports it, plain when piped.
 
+A run reads top down, most important first: a one-line verdict, the study and its
+warnings, the summary, the instance table, then the notes; ``eventstudy run --show``
+picks parts (:func:`~eventstudy.report.text.screen_layout`).
+
 Every table is drawn at its natural width; one wider than the terminal (80 columns when
 piped) is folded into narrower tables rather than squeezed to '…': the instance table
 into one table per asset, the summary's all-days columns into a table of their own, and
@@ -8,7 +12,7 @@ longer than :data:`FOLD_ROWS` shows its first and last :data:`SHOWN_ROWS` rows a
 how many are left out and where they all are (the rule and its limits are
 :data:`~eventstudy.report.text.TERMINAL_ROWS`, shared with the other renderers; only the
 rows shown are formatted, so a million events print as fast as a hundred). Warnings come
-first, in yellow.
+right after the study, in yellow.
 """
 
 from __future__ import annotations
@@ -23,18 +27,19 @@ from rich.text import Text
 
 from eventstudy.report.text import (
     TERMINAL_ROWS,
+    Layout,
     TextTable,
-    folded,
     instance_table,
     omission_line,
     split_notes,
     study_lines,
     summary_tables,
     tests_table,
+    verdict_line,
 )
 from eventstudy.result import StudyResult
 
-__all__ = ["FOLD_ROWS", "SHOWN_ROWS", "fold_table", "render_terminal"]
+__all__ = ["FOLD_ROWS", "SHOWN_ROWS", "fold_table", "print_tables", "render_terminal"]
 
 FOLD_ROWS = TERMINAL_ROWS.limit
 """Instance tables longer than this show their first and last :data:`SHOWN_ROWS` rows."""
@@ -129,24 +134,10 @@ def _print_table(console: Console, title: str, table: TextTable, *, fold_note: s
     console.print()
 
 
-def render_terminal(
-    result: StudyResult,
-    file: TextIO | None = None,
-    *,
-    color: bool | None = None,
-    width: int | None = None,
-    events_file: str | None = None,
-) -> None:
-    """Print the study, its warnings, the instance table, the summary and the notes.
-
-    ``color``: None = colour only on a terminal; ``width``: None = the terminal's width
-    (80 when piped, or ``$COLUMNS``); ``events_file``: where the full instance table was
-    written, named when a long table is folded.
-    """
-    file = file or sys.stdout
+def _console(file: TextIO, color: bool | None, width: int | None) -> Console:
     is_tty = hasattr(file, "isatty") and file.isatty()
     use_color = is_tty if color is None else color
-    console = Console(
+    return Console(
         file=file,
         no_color=not use_color,
         force_terminal=True if use_color else None,
@@ -154,7 +145,40 @@ def render_terminal(
         highlight=False,
         emoji=False,
     )
+
+
+def print_tables(
+    tables: list[TextTable], file: TextIO | None = None, *, color: bool | None = None, width: int | None = None
+) -> None:
+    """Print tables under their titles, each folded to the terminal's width (as a run's)."""
+    console = _console(file or sys.stdout, color, width)
+    for table in tables:
+        for title, part in fold_table(table, console.width):
+            _print_table(console, title, part)
+
+
+def render_terminal(
+    result: StudyResult,
+    file: TextIO | None = None,
+    *,
+    color: bool | None = None,
+    width: int | None = None,
+    events_file: str | None = None,
+    layout: Layout | None = None,
+) -> None:
+    """Print the verdict, the study and its warnings, then what ``layout`` shows (by
+    default the summary and the instance table, shortened when long), then the notes.
+
+    ``color``: None = colour only on a terminal; ``width``: None = the terminal's width
+    (80 when piped, or ``$COLUMNS``); ``events_file``: where the full instance table was
+    written, named when a long table is folded; ``layout``: see
+    :func:`~eventstudy.report.text.screen_layout` (``eventstudy run --show``).
+    """
+    layout = layout or Layout()
+    console = _console(file or sys.stdout, color, width)
     width = console.width
+    console.print(Text(verdict_line(result), style="bold"))
+    console.print()
     console.print(Text(result.study.name, style="bold"))
     for label, text in study_lines(result):
         console.print(Text(f"  {label}: {text}"))
@@ -163,22 +187,26 @@ def render_terminal(
         console.print(Text.assemble(("warning: ", "bold yellow"), (warning, "yellow")))
     console.print()
 
-    instances = instance_table(result, TERMINAL_ROWS)
-    if result.events.height:
-        note = f" (see {events_file})" if events_file else " (--output DIR writes them all to events.csv)"
-        for title, part in fold_table(instances, width):
-            _print_table(console, title, part, fold_note=note)
-    else:
-        console.print("No events: the condition never held in the window.")
-        console.print()
-
-    for summary in summary_tables(result):
-        for title, part in fold_table(summary, width):
-            _print_table(console, f"Summary, {title}", part)
+    if layout.summary:
+        for summary in summary_tables(result):
+            for title, part in fold_table(summary, width):
+                _print_table(console, f"Summary, {title}", part)
+    if layout.instances:
+        if result.events.height:
+            where = f"see {events_file}" if events_file else "--output DIR writes them all to events.csv"
+            note = f" (--show instances lists them all; {where})"
+            for title, part in fold_table(instance_table(result, layout.rows), width):
+                _print_table(console, title, part, fold_note=note)
+        else:
+            console.print("No events: the condition never held in the window.")
+            console.print()
     details = tests_table(result, compact=True)
-    if details is not None:
-        details = folded(details, TERMINAL_ROWS)
+    if details is not None and layout.tests:
         for title, part in fold_table(details, width):
-            _print_table(console, title, part, fold_note=" (all in tests.csv)")
+            _print_table(console, title, part)
+    elif details is not None:
+        console.print(Text("Significance details (null mean, effect, n_eff, adjusted p, MDE): --show tests "
+                           "(all columns: report.md, tests.csv with --output DIR)", style="dim"))
+        console.print()
     for note in notes:
         console.print(Text(f"note: {note}", style="dim"))

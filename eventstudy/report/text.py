@@ -27,10 +27,13 @@ if TYPE_CHECKING:
 
 __all__ = [
     "COMPACT_TEST_HEADERS",
+    "DOCUMENT_LAYOUT",
     "DOCUMENT_ROWS",
     "PENDING",
+    "SHOW",
     "TERMINAL_ROWS",
     "TEST_HEADERS",
+    "Layout",
     "RowLimit",
     "TextTable",
     "breakdown_table",
@@ -42,6 +45,7 @@ __all__ = [
     "instance_cells",
     "instance_table",
     "omission_line",
+    "screen_layout",
     "shown_line",
     "split_notes",
     "study_lines",
@@ -52,6 +56,7 @@ __all__ = [
     "test_rows",
     "tests_table",
     "tone_of",
+    "verdict_line",
 ]
 
 PENDING = "pending"
@@ -81,6 +86,41 @@ TERMINAL_ROWS = RowLimit(limit=40, shown=15)
 DOCUMENT_ROWS = RowLimit(limit=200, shown=50)
 """Instance tables (and other long tables) in report.md and report.html: a page stays
 small and opens at once; the full table is always in its CSV file."""
+
+SHOW = ("summary", "instances", "tests", "all")
+"""What ``eventstudy run --show`` can pick (default: the summary and the folded instances)."""
+
+
+@dataclass(frozen=True)
+class Layout:
+    """Which parts of a run a text report shows, in this order after the verdict and the
+    study: the summary, the instance table (shortened by ``rows``; None: every row), the
+    significance details. Warnings and notes are always shown."""
+
+    summary: bool = True
+    instances: bool = True
+    tests: bool = False
+    rows: RowLimit | None = TERMINAL_ROWS
+
+
+DOCUMENT_LAYOUT = Layout(summary=True, instances=True, tests=True, rows=DOCUMENT_ROWS)
+"""report.md and report.html: every part, long tables shortened by :data:`DOCUMENT_ROWS`."""
+
+
+def screen_layout(show: str | None, rows: RowLimit = TERMINAL_ROWS) -> Layout:
+    """The layout of ``--show``: None = the summary and the instances shortened by ``rows``;
+    'summary', 'instances' (every row), 'tests' (the significance details) or 'all' (all
+    three, every instance row).
+
+    >>> screen_layout("instances")
+    Layout(summary=False, instances=True, tests=False, rows=None)
+    """
+    if show is None:
+        return Layout(rows=rows)
+    if show not in SHOW:
+        raise ValueError(f"`show` must be one of {set(SHOW)}, got {show!r}")
+    every = show == "all"
+    return Layout(summary=every or show == "summary", instances=every or show == "instances", tests=every or show == "tests", rows=None)
 
 
 @dataclass
@@ -507,6 +547,57 @@ def headline_null(result: StudyResult) -> str | None:
         return None
     nulls = [n for n in result.tests["null"].unique(maintain_order=True).to_list() if n]
     return nulls[0] if nulls else None
+
+
+_STATISTIC_NAMES = {"mean": "average", "median": "median", "pct_positive": "% > 0"}
+
+
+def _cell_name(test: dict[str, object], with_measure: bool) -> str:
+    """'RUT 6m % > 0', or with the measure 'excess stocks-SPX 1m average'."""
+    words = [str(test["asset"]), str(test["horizon"]), _STATISTIC_NAMES.get(str(test["statistic"]), str(test["statistic"]))]
+    return " ".join([str(test["measure"]), *words] if with_measure else words)
+
+
+def verdict_line(result: StudyResult) -> str:
+    """One line that says what the run found, from the figures it computed: how many
+    events, and whether any test survives the max-statistic adjustment across all cells
+    (the ``survives`` column of ``result.tests``); with none, the smallest adjusted p-value
+    and how many were below alpha before the adjustment.
+
+    Nothing is computed here that the run did not: counts of its rows and its flags.
+    """
+    events = result.events.height
+    if not events:
+        return "Verdict: no events: the condition never held in the window."
+    count = f"{events:,} event{'s' if events != 1 else ''}"
+    if result.universe and "symbol" in result.events.columns:
+        symbols = result.events["symbol"].n_unique()
+        count += f" in {symbols:,} symbol{'s' if symbols != 1 else ''}"
+    tested = result.statistics is not None and result.statistics.placebos > 0 and not result.tests.is_empty()
+    if not tested:
+        return f"Verdict: {count}; no significance tests were run (placebos: 0), so nothing here is tested against chance."
+    alpha = result.statistics.alpha if result.statistics else 0.05
+    rows = [t for t in result.tests.to_dicts() if t["p_placebo"] is not None]
+    if not rows:
+        return f"Verdict: {count}; no cell had enough complete events for a test."
+    with_measure = len({t["measure"] for t in rows}) > 1
+    adjusted = [t for t in rows if t.get("p_maxstat") is not None]
+    survivors = [t for t in adjusted if t.get("survives")]
+    nominal = sum(1 for t in rows if t["p_placebo"] < alpha)
+    family = f"after the max-statistic adjustment (alpha {alpha:g})"
+    if not adjusted:
+        return f"Verdict: {count}; {nominal} of {len(rows)} tests below {alpha:g}, with no multiple-testing adjustment possible."
+    best = min(adjusted, key=lambda t: (t["p_maxstat"], t["p_placebo"]))
+    cell = _cell_name(best, with_measure)
+    if survivors:
+        unit = "share" if best["statistic"] == "pct_positive" else result.measure_units.get(str(best["measure"]), "fraction")
+        size = best.get("effect") if best.get("effect") is not None else best.get("difference")
+        effect = f", effect {_difference(size, unit)}" if size is not None else ""
+        return (f"Verdict: {count}; {len(survivors)} of {len(rows)} tests significant {family}; "
+                f"strongest: {cell}{effect} (adjusted p {format_p(best['p_maxstat'])}).")
+    before = f"{nominal} below {alpha:g} unadjusted" if nominal else f"none below {alpha:g} even unadjusted"
+    return (f"Verdict: {count}; none of {len(rows)} tests significant {family}; {before}; "
+            f"smallest adjusted p {format_p(best['p_maxstat'])} ({cell}).")
 
 
 def headline_legend(result: StudyResult) -> str:
