@@ -21,6 +21,10 @@ __all__ = ["main"]
 
 EXIT_USER_ERROR = 2
 
+SHOW = ("summary", "instances", "tests", "all")
+"""``run --show`` choices: :data:`eventstudy.report.text.SHOW` (written out so that the
+command line starts without importing the report stage)."""
+
 
 def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(
@@ -40,6 +44,10 @@ def build_parser() -> argparse.ArgumentParser:
                           "the charts (.svg, .png) and manifest.json")
     run.add_argument("--format", "-f", choices=["table", "markdown", "json", "html"], default="table",
                      help="what to print (default: table; html: the self-contained report)")
+    run.add_argument("--show", choices=SHOW, metavar="{" + ",".join(SHOW) + "}",
+                     help="table and markdown formats: print only the summary, every instance, the significance "
+                          "details, or all of them (default: the verdict, the summary and the instances, shortened "
+                          "when long; the files of --output always hold every row)")
     run.add_argument("--no-color", action="store_true", help="plain text even on a terminal")
     run.add_argument("--quiet", "-q", action="store_true", help="no progress bars or messages on stderr (errors and warnings still print)")
     run.add_argument("--pull", action="store_true", help="download (or update) the study's series into the cache first")
@@ -89,6 +97,9 @@ def build_parser() -> argparse.ArgumentParser:
     calibrate.add_argument("--end", type=_iso_date, help="last event date (overrides window.end)")
     calibrate.add_argument("--output", "-o", metavar="FILE", help="also write the table as CSV")
     calibrate.add_argument("--quiet", "-q", action="store_true", help="no progress bars on stderr")
+    calibrate.add_argument("--verbose", "-v", action="store_true",
+                           help="also print the rates at 1%% and 10%%, the power for planted effects, and with --simulate the "
+                                "rates per condition and the intervals' coverage (all are in the --output file)")
     _statistics_options(calibrate)
     calibrate.set_defaults(placebos_default=2000)
 
@@ -115,6 +126,7 @@ def build_parser() -> argparse.ArgumentParser:
 
     explain = commands.add_parser("explain", help="show how a study's condition is parsed and compiled, for audit")
     explain.add_argument("study", help="the study file (YAML)")
+    explain.add_argument("--raw", action="store_true", help="also print the polars expression the condition compiles to, as polars prints it")
 
     listing = commands.add_parser("list", help="list what is installed")
     listing.add_argument("what", choices=["features", "evaluators"])
@@ -192,8 +204,12 @@ def _run(args: argparse.Namespace) -> int:
     from eventstudy import progress
     from eventstudy.data import MissingDataError
     from eventstudy.report import render_markdown, render_terminal, result_to_json
+    from eventstudy.report.text import screen_layout
     from eventstudy.study import run
 
+    if args.show is not None and args.format in ("json", "html"):
+        raise ConfigError(f"--show picks parts of the table and markdown formats, not of --format {args.format}",
+                          hint="--format json and html always hold every part; drop --show, or use --format table or markdown")
     options = dict(
         data_dir=args.data_dir, start=args.start, end=args.end, cache_dir=args.cache_dir,
         seed=args.seed, placebos=args.placebos, null=args.null, histories=args.histories,
@@ -227,12 +243,13 @@ def _run(args: argparse.Namespace) -> int:
     if args.format == "json":
         sys.stdout.write(result_to_json(result))
     elif args.format == "markdown":
-        sys.stdout.write(render_markdown(result))
+        sys.stdout.write(render_markdown(result, layout=screen_layout(args.show)))
     elif args.format == "html":
         sys.stdout.write(page or "")
     else:
         events_file = str(Path(args.output) / "events.csv") if args.output else None
-        render_terminal(result, sys.stdout, color=False if args.no_color else None, events_file=events_file)
+        render_terminal(result, sys.stdout, color=False if args.no_color else None, events_file=events_file,
+                        layout=screen_layout(args.show))
     return 0
 
 
@@ -310,7 +327,7 @@ def _explain(args: argparse.Namespace) -> int:
     from eventstudy.explain import explain, render_explanation
 
     study = load_study(args.study)
-    sys.stdout.write(render_explanation(study, explain(study)))
+    sys.stdout.write(render_explanation(study, explain(study), raw=args.raw))
     return 0
 
 
@@ -346,6 +363,8 @@ def _calibrate(args: argparse.Namespace) -> int:
         return _calibrate_rules(args)
     if not args.study:
         raise ConfigError("calibrate needs a study file, or --simulate garch|bootstrap", hint="eventstudy calibrate configs/spx_rut.yaml")
+    import polars as pl
+
     from eventstudy.inference import InferenceSettings, calibrate
     from eventstudy.report.files import write_file
     from eventstudy.study import run
@@ -373,16 +392,16 @@ def _calibrate(args: argparse.Namespace) -> int:
     )
     if args.output:
         write_file(args.output, table.write_csv())
-    size = table.filter(table["effect"] == 0.0)
-    print(f"calibration of {args.study}: {args.studies} placebo studies per cell, B = {placebos:,}, pseudo-events: {args.pseudo}")
-    print("rejection rate at alpha = 1% / 5% / 10% with no effect (a calibrated test: about 0.01 / 0.05 / 0.10):")
-    for row in size.sort("horizon_days", "test").iter_rows(named=True):
-        print(f"  {row['asset']:<8} {row['horizon']:<5} {row['test']:<22} {row['reject_1pct']:.3f} / {row['reject_5pct']:.3f} / {row['reject_10pct']:.3f}")
-    power = table.filter(table["effect"] != 0.0)
-    if power.height:
-        print("power at alpha = 5% for planted effects (added to the pseudo-events' outcomes):")
-        for row in power.sort("horizon_days", "test", "effect").iter_rows(named=True):
-            print(f"  {row['asset']:<8} {row['horizon']:<5} {row['test']:<22} +{row['effect']:.0%}: {row['reject_5pct']:.3f}")
+    from eventstudy.inference.intervals import wilson_interval
+    from eventstudy.report.calibration import render_placebo_calibration
+
+    size = table.filter(pl.col("effect") == 0.0)
+    bounds = [wilson_interval(round(rate * n), n) for rate, n in size.select("reject_5pct", "studies").rows()]
+    size = size.with_columns(
+        pl.col("reject_5pct").alias("rate"), pl.Series("low", [b.low for b in bounds]), pl.Series("high", [b.high for b in bounds])
+    )
+    header = f"calibration of {args.study}: {args.studies} placebo studies per cell, B = {placebos:,}, pseudo-events: {args.pseudo}"
+    sys.stdout.write(render_placebo_calibration(table, size, header, verbose=args.verbose))
     return 0
 
 
@@ -406,7 +425,7 @@ def _calibrate_rules(args: argparse.Namespace) -> int:
     )
     if args.output:
         write_file(args.output, results.drop("t_null").write_csv())
-    sys.stdout.write(render_rule_calibration(summarize_rules(results), info))
+    sys.stdout.write(render_rule_calibration(summarize_rules(results), info, verbose=args.verbose))
     return 0
 
 

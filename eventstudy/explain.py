@@ -1,29 +1,46 @@
 """``eventstudy explain STUDY``: what a study's condition means, for audit.
 
 Prints the condition as written and in canonical form, its structure as a tree (so the
-precedence of ``and`` / ``or`` / ``not`` is explicit), the features it reads per series
-with their descriptions and timeline columns, the polars expression it compiles to, and
-how events are then selected (trigger, window, declustering) and measured (evaluators).
-Nothing is loaded or run: this reads the study file only.
+precedence of ``and`` / ``or`` / ``not`` is explicit) with the timeline columns each test
+reads, the features per series with their descriptions, an indented plan of the polars
+operations the condition compiles to (one step per node, in polars' words: ``col``,
+``shift``, rolling windows), and how events are then selected (trigger, window,
+declustering) and measured (evaluators). The compiled expression itself, as polars prints
+it (thousands of characters once ``for``, ``crosses`` or ``first`` repeat their operands),
+is shown with ``--raw``. Nothing is loaded or run: this reads the study file only.
 """
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, fields, is_dataclass
 
 from eventstudy.conditions import (
+    CALENDAR,
     SELF,
+    Ago,
     And,
+    AtLevel,
+    BinOp,
+    Breadth,
+    Compare,
+    Crosses,
+    FeatureRef,
+    First,
     Modified,
+    Neg,
     Node,
     Not,
+    Number,
+    OnEvents,
     Or,
+    Value,
     compile_condition,
     parse,
     required_features,
     resolve,
     to_text,
 )
+from eventstudy.conditions.printer import breadth_name
 from eventstudy.config import Study
 from eventstudy.features import FEATURES, FeatureRequest, column_name
 
@@ -38,23 +55,28 @@ class Explanation:
     tree: list[str]
     features: list[tuple[str, list[tuple[str, str, str, str]]]]  # series label -> (feature, unit, description, column)
     expression: str
+    tree_columns: list[list[str]]  # per line of ``tree``: the timeline columns that node reads itself
+    plan: list[str]
     selection: list[tuple[str, str]]
     evaluators: list[str]
 
 
-def _tree(node: Node) -> list[str]:
-    """The boolean structure as an indented tree; tests are leaves in canonical text."""
+def _flatten(n: Node, kind: type[And] | type[Or]) -> list[Node]:
+    """The operands of a chain of ``and`` (or of ``or``): ``a and b and c`` -> [a, b, c]."""
+    if isinstance(n, kind):
+        return _flatten(n.left, kind) + _flatten(n.right, kind)
+    return [n]
 
-    def flatten(n: Node, kind: type) -> list[Node]:
-        if isinstance(n, kind):
-            return flatten(n.left, kind) + flatten(n.right, kind)  # type: ignore[union-attr]
-        return [n]
+
+def _tree(node: Node) -> tuple[list[str], list[list[str]]]:
+    """The boolean structure as an indented tree (tests are leaves in canonical text), and
+    per line the columns that node reads (a test's; none for and / or / not / modifiers)."""
 
     def label_and_children(n: Node) -> tuple[str, list[Node]]:
         if isinstance(n, Or):
-            return "any of (or)", flatten(n, Or)
+            return "any of (or)", _flatten(n, Or)
         if isinstance(n, And):
-            return "all of (and)", flatten(n, And)
+            return "all of (and)", _flatten(n, And)
         if isinstance(n, Not):
             return "not", [n.operand]
         if isinstance(n, Modified):
@@ -63,15 +85,124 @@ def _tree(node: Node) -> list[str]:
         return to_text(n), []
 
     lines: list[str] = []
+    columns: list[list[str]] = []
 
     def visit(n: Node, prefix: str, last: bool, root: bool) -> None:
         label, children = label_and_children(n)
         lines.append(label if root else f"{prefix}{'└─ ' if last else '├─ '}{label}")
+        columns.append([] if children else _columns(n))
         inner = "" if root else prefix + ("   " if last else "│  ")
         for i, child in enumerate(children):
             visit(child, inner, i == len(children) - 1, False)
 
     visit(node, "", True, True)
+    return lines, columns
+
+
+def _column(n: FeatureRef | AtLevel) -> str:
+    """The timeline column the compiler reads for a feature or a level test."""
+    if isinstance(n, FeatureRef) and n.series == CALENDAR:
+        return "date"  # calendar values come from each row's date
+    own = required_features(n)[0]  # a feature of an expression comes before what the expression reads
+    return column_name(own.series, own.name, tuple(own.args))
+
+
+def _columns(node: Node | Value) -> list[str]:
+    """The timeline columns a test or value reads, in order, as the compiler names them
+    (a breadth is one market column: its inner test runs over the universe first)."""
+    found: dict[str, None] = {}
+
+    def visit(n: object) -> None:
+        if isinstance(n, Breadth):
+            found.setdefault(breadth_name(n))
+        elif isinstance(n, (FeatureRef, AtLevel)):
+            found.setdefault(_column(n))
+        elif isinstance(n, OnEvents):
+            found.setdefault(f"on:{n.name}")
+        elif is_dataclass(n):
+            for f in fields(n):
+                visit(getattr(n, f.name))
+
+    visit(node)
+    return list(found)
+
+
+_CALENDAR_EXPR = {
+    "month": 'col("date").dt.month()',
+    "weekday": 'col("date").dt.weekday()',
+    "day_of_month": 'col("date").dt.day()',
+    "quarter": 'col("date").dt.quarter()',
+    "year": 'col("date").dt.year()',
+    "trading_day_of_month": 'row number within its month of col("date"), from 1',
+    "trading_days_left_in_month": 'rows left in its month of col("date") (null in the data\'s last month)',
+}
+
+
+def _value_plan(n: Value) -> str:
+    """A value in polars' words: ``col("SPX.sma(200)")``, ``col("SPX.return(21)").shift(3)``."""
+    if isinstance(n, Number):
+        return f"{n.amount:.12g}"
+    if isinstance(n, FeatureRef) and n.series == CALENDAR:
+        return _CALENDAR_EXPR.get(str(n.feature), 'col("date")')
+    if isinstance(n, (FeatureRef, AtLevel, Breadth)):
+        return f'col("{breadth_name(n) if isinstance(n, Breadth) else _column(n)}")'
+    if isinstance(n, Neg):
+        return f"-{_value_plan(n.operand)}"
+    if isinstance(n, Ago):
+        return f"{_value_plan(n.operand)}.shift({n.n})"
+    if isinstance(n, BinOp):
+        left, right = _value_plan(n.left), _value_plan(n.right)
+        if n.op == "/" and not (isinstance(n.right, Number) and n.right.amount != 0):
+            return f"({left} / {right}, null where {right} == 0)"
+        return f"({left} {n.op} {right})"
+    raise TypeError(f"not a value node: {n!r}")
+
+
+def _plan(node: Node) -> list[str]:
+    """The polars operations a condition compiles to, one line per node, children indented
+    under their parent (mirrors :mod:`eventstudy.conditions.compiler`)."""
+    lines: list[str] = []
+
+    def visit(n: Node, depth: int) -> None:
+        pad = "  " * depth
+        children: list[Node] = []
+        if isinstance(n, And):
+            line, children = "all of: &  (false & null = false)", _flatten(n, And)
+        elif isinstance(n, Or):
+            line, children = "any of: |  (true | null = true)", _flatten(n, Or)
+        elif isinstance(n, Not):
+            line, children = "not: ~  (~null = null)", [n.operand]
+        elif isinstance(n, AtLevel):
+            line = f"{_value_plan(n)} as boolean"
+        elif isinstance(n, OnEvents):
+            line = f'col("on:{n.name}")'
+        elif isinstance(n, Compare):
+            line = f"{_value_plan(n.left)} {n.op} {_value_plan(n.right)}"
+        elif isinstance(n, Crosses):
+            before, now = ("<=", ">") if n.direction == "above" else (">=", "<")
+            line = f"crosses {n.direction}: a.shift(1) {before} b.shift(1) & a {now} b"
+            lines.append(pad + line)
+            lines.append(f"{pad}  a = {_value_plan(n.left)}")
+            lines.append(f"{pad}  b = {_value_plan(n.right)}")
+            return
+        elif isinstance(n, Modified) and n.kind == "ago":
+            line, children = f"{n.n} days ago: the verdict below, .shift({n.n})", [n.test]
+        elif isinstance(n, Modified) and n.kind == "for":
+            line = f"for {n.n} days: rolling_sum over {n.n} rows: true if all {n.n} are true, false if one is false, else null"
+            children = [n.test]
+        elif isinstance(n, Modified):
+            line = f"within {n.n} days: rolling_sum over {n.n} rows: true if one is true, false if all {n.n} are false, else null"
+            children = [n.test]
+        elif isinstance(n, First):
+            line = f"first in {n.n} days: today's verdict & ~(within {n.n} days).shift(1): true on none of the {n.n} rows before"
+            children = [n.test]
+        else:
+            raise TypeError(f"not a condition node: {n!r}")
+        lines.append(pad + line)
+        for child in children:
+            visit(child, depth + 1)
+
+    visit(node, 0)
     return lines
 
 
@@ -127,12 +258,15 @@ def explain(study: Study) -> Explanation:
         params = spec.params.model_dump(mode="json", exclude_defaults=False)
         shown = ", ".join(f"{k}: {_short(v)}" for k, v in params.items())
         evaluators.append(f"{spec.name}: {{{shown}}}")
+    tree, tree_columns = _tree(node)
     return Explanation(
         written=" ".join(study.when.split()),
         canonical=to_text(node),
-        tree=_tree(node),
+        tree=tree,
         features=_feature_rows(requests, study),
         expression=str(expression),
+        tree_columns=tree_columns,
+        plan=_plan(node),
         selection=selection,
         evaluators=evaluators,
     )
@@ -146,24 +280,33 @@ def _short(value: object) -> str:
     return "each symbol" if value == SELF else str(value)
 
 
-def render_explanation(study: Study, explanation: Explanation) -> str:
-    """The explanation as plain text."""
+def render_explanation(study: Study, explanation: Explanation, *, raw: bool = False) -> str:
+    """The explanation as plain text; ``raw``: with the polars expression as polars prints it."""
     where = f"{study.path}: " if study.path else ""
     out = [f"{where}{study.name}", ""]
     out.append(f"condition as written:  {explanation.written}")
     out.append(f"canonical form:        {explanation.canonical}")
-    out += ["", "structure:"]
-    out += [f"  {line}" for line in explanation.tree]
+    out += ["", "condition tree (each test with the timeline columns it reads):"]
+    width = max(len(line) for line in explanation.tree)
+    for line, columns in zip(explanation.tree, explanation.tree_columns):
+        out.append(f"  {line:<{width}}  {', '.join(columns)}".rstrip())
     out += ["", "features (computed per series on its full history, null until their window is full):"]
     name_w = max((len(r[0]) for _, rows in explanation.features for r in rows), default=0)
     for label, rows in explanation.features:
         out.append(f"  {label}")
         for written, unit, description, column in rows:
             out.append(f"    {written:<{name_w}}  {description} [{unit}; column {column}]")
-    out += ["", "polars expression (one boolean per day; null counts as false):"]
-    out.append(f"  {explanation.expression}")
+    universe = getattr(study, "universe", None) is not None
+    out += ["", "plan (polars, rows in date order; NaN compares as null; a null verdict is not an event):"]
+    if universe:
+        out.append('  (every shift and rolling window runs within each symbol: .over("symbol"))')
+    out += [f"  {line}" for line in explanation.plan]
     out += ["", "events:"]
     out += [f"  {label}: {text}" for label, text in explanation.selection]
     out += ["", "evaluators:"]
     out += [f"  {line}" for line in explanation.evaluators]
+    if raw:
+        out += ["", "polars expression (one boolean per day, as polars prints it):", f"  {explanation.expression}"]
+    else:
+        out += ["", f"polars expression: {len(explanation.expression):,} characters as polars prints it (--raw shows it)"]
     return "\n".join(out) + "\n"

@@ -6,6 +6,7 @@ import csv
 import datetime as dt
 import json
 import math
+import re
 import shutil
 import subprocess
 import sys
@@ -60,6 +61,50 @@ def test_run_prints_instances_summary_and_baseline(tiny: Path, capsys) -> None:
     assert "from the event day's close: all days" in out  # the baseline, folded into its own table at 80 columns
     assert "pending" in out  # the last events' 5d returns have not elapsed
     assert max(len(line) for line in out.splitlines()) <= 80  # piped: fits an 80-column terminal
+
+
+def test_run_prints_the_verdict_then_the_summary_then_the_instances(tiny: Path, capsys) -> None:
+    code, out, err = run_cli(["run", str(tiny / "study.yaml"), "--data-dir", str(tiny / "data")], capsys)
+    assert code == 0, err
+    assert out.startswith("Verdict: ") and " events; " in out.splitlines()[0]
+    assert out.index("Summary, ") < out.index("Instances (") < out.index("note: ")
+    assert "Significance (" not in out and "--show tests" in out
+
+
+@pytest.mark.parametrize(
+    ("show", "present", "absent"),
+    [
+        ("summary", ["Summary, "], ["Instances (", "Significance ("]),
+        ("instances", ["Instances ("], ["Summary, ", "Significance ("]),
+        ("tests", ["Significance ("], ["Summary, ", "Instances ("]),
+        ("all", ["Summary, ", "Instances (", "Significance ("], []),
+    ],
+)
+def test_show_prints_only_what_is_asked(tiny: Path, capsys, show: str, present: list[str], absent: list[str]) -> None:
+    base = ["run", str(tiny / "study.yaml"), "--data-dir", str(tiny / "data"), "--show", show]
+    code, out, err = run_cli(base, capsys)
+    assert code == 0, err
+    assert out.startswith("Verdict: ") and "note: " in out
+    assert all(part in out for part in present) and not any(part in out for part in absent)
+    code, markdown, err = run_cli([*base, "--format", "markdown"], capsys)
+    assert code == 0, err
+    titles = {"Summary, ": "### Summary", "Instances (": "### Instances (", "Significance (": "### Significance"}
+    assert all(titles[part] in markdown for part in present) and not any(titles[part] in markdown for part in absent)
+
+
+def test_show_refuses_what_it_does_not_know(tiny: Path, capsys) -> None:
+    with pytest.raises(SystemExit) as exc:
+        main(["run", str(tiny / "study.yaml"), "--show", "everything"])
+    assert exc.value.code == 2
+    err = capsys.readouterr().err
+    assert "argument --show: invalid choice: 'everything'" in err and "summary" in err and "instances" in err
+    from eventstudy.cli import SHOW
+    from eventstudy.report.text import SHOW as REPORT_SHOW
+
+    assert SHOW == REPORT_SHOW  # the command line's choices are the report's
+    code, out, err = run_cli(["run", str(tiny / "study.yaml"), "--data-dir", str(tiny / "data"), "--show", "all", "-f", "json"], capsys)
+    assert code == 2 and not out
+    assert "--show picks parts of the table and markdown formats, not of --format json" in err and "Traceback" not in err
 
 
 def test_output_dir_files_have_the_documented_headers(tiny: Path, capsys) -> None:
@@ -382,10 +427,29 @@ def test_calibrate_reports_rejection_rates(tiny: Path, capsys) -> None:
         ["calibrate", str(tiny / "study.yaml"), "--data-dir", str(tiny / "data"), "--studies", "50",
          "--placebos", "99", "--effects", "0,0.05", "-o", str(out_csv)], capsys)
     assert code == 0, err
-    assert "rejection rate at alpha = 1% / 5% / 10%" in out and "placebo_mean" in out
     table = pl.read_csv(out_csv)
     assert {"test", "effect", "reject_5pct"} <= set(table.columns)
     assert table["reject_5pct"].is_between(0, 1).all()
+    # one compact table: a row per test, a column per horizon, the rate at 5% with its Wilson interval
+    lines = out.splitlines()
+    (header,) = [line for line in lines if line.startswith("test ")]
+    assert header.split() == ["test", "1d", "5d"]
+    size = table.filter(pl.col("effect") == 0.0)
+    assert len([line for line in lines if line.split()[:1] and line.split()[0] in set(size["test"])]) == size["test"].n_unique()
+    row = size.filter((pl.col("test") == "placebo_mean") & (pl.col("horizon") == "1d")).row(0, named=True)
+    from eventstudy.inference.intervals import wilson_interval
+
+    ci = wilson_interval(round(row["reject_5pct"] * 50), 50)
+    cell = f"{row['reject_5pct'] * 100:.1f} [{ci.low * 100:.1f}, {ci.high * 100:.1f}]"
+    assert re.search(rf"^placebo_mean +{re.escape(cell)}\*? ", next(line for line in lines if line.startswith("placebo_mean")))
+    assert "rejection rate at alpha = 1% / 5% / 10%" not in out and "power at alpha" not in out and "--verbose" in out
+    assert len(lines) < 25
+    code, verbose, err = run_cli(
+        ["calibrate", str(tiny / "study.yaml"), "--data-dir", str(tiny / "data"), "--studies", "50",
+         "--placebos", "99", "--effects", "0,0.05", "--verbose"], capsys)
+    assert code == 0, err
+    assert verbose.startswith(out.split("--verbose")[0])  # the same table, then the details
+    assert "rejection rate at alpha = 1% / 5% / 10%" in verbose and "power at alpha = 5% for planted effects" in verbose
 
 
 @pytest.mark.parametrize(

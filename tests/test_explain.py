@@ -1,10 +1,15 @@
-"""`eventstudy explain STUDY`: the condition as parsed, its features and its polars expression."""
+"""`eventstudy explain STUDY`: the condition as parsed, a tree with each test's columns, its
+features, a readable plan of its polars operations, and the raw expression with --raw."""
 
 from __future__ import annotations
 
+import re
 from pathlib import Path
 
+import pytest
+
 from eventstudy.cli import main
+from eventstudy.conditions import compile_condition, parse, resolve
 from eventstudy.config import load_study, parse_study
 from eventstudy.explain import explain, render_explanation
 
@@ -24,6 +29,12 @@ def test_flagship_condition() -> None:
     found = explain(study)
     assert found.canonical == "SPX at ATH and RUT drawdown >= 10%"
     assert found.tree == ["all of (and)", "├─ SPX at ATH", "└─ RUT drawdown >= 10%"]
+    assert found.tree_columns == [[], ["SPX.at_ath"], ["RUT.drawdown"]]
+    assert found.plan == [
+        "all of: &  (false & null = false)",
+        '  col("SPX.at_ath") as boolean',
+        '  col("RUT.drawdown") >= 0.1',
+    ]
     features = dict(found.features)
     (at_ath,) = features["SPX (symbol SPX)"]
     assert at_ath[0] == "at_ath" and at_ath[3] == "SPX.at_ath" and "closing high" in at_ath[2]
@@ -47,17 +58,72 @@ def test_precedence_is_explicit_in_the_tree() -> None:
         "      └─ SPX at 20-day low",
     ]
     assert [row[0] for row in dict(found.features)["SPX (symbol SPX)"]] == ["rsi(14)", "at_low(20)"]
+    assert found.tree_columns == [[], [], ["SPX.rsi(14)"], ["RUT.rsi(14)"], [], [], ["SPX.at_low(20)"]]
+    assert found.plan == [
+        "all of: &  (false & null = false)",
+        "  any of: |  (true | null = true)",
+        '    col("SPX.rsi(14)") < 30',
+        '    col("RUT.rsi(14)") < 30',
+        "  not: ~  (~null = null)",
+        "    for 3 days: rolling_sum over 3 rows: true if all 3 are true, false if one is false, else null",
+        '      col("SPX.at_low(20)") as boolean',
+    ]
     text = render_explanation(study, found)
     assert "condition as written:  (SPX RSI(14) < 30 OR RUT rsi(14) < 30)" in text
     assert "forward_returns: {assets: [SPX], horizons: [1m]" in text
+    assert re.search(r"\n  │  ├─ SPX rsi\(14\) < 30 +SPX\.rsi\(14\)\n", text)  # each test beside its column
+
+
+TEMPORAL = [
+    "first SPX crosses above SPX sma(200) in 252 days and (RUT drawdown >= 10% for 5 days or SPX return(21) 3 days ago < -5%)",
+    "not month == 12 and (SPX / RUT) at 52-week high within 3 days",
+    "SPX crosses below -(SPX sma(50) 2 days ago) / 2 or (RUT at ATL) 4 days ago",
+]
+
+
+@pytest.mark.parametrize("when", TEMPORAL)
+def test_the_plan_names_exactly_the_columns_the_expression_reads(when: str) -> None:
+    """The plan is written from the tree, not from the expression: it must read the same
+    columns, and be far shorter than the expression polars prints."""
+    study = parse_study(NESTED.replace(NESTED.splitlines()[2], f'when: "{when}"'))
+    found = explain(study)
+    expression = compile_condition(resolve(parse(study.when), list(study.series)))
+    planned = set(re.findall(r'col\("([^"]+)"\)', "\n".join(found.plan)))
+    assert planned == set(expression.meta.root_names())
+    assert planned == {c for columns in found.tree_columns for c in columns}
+    assert found.expression == str(expression)
+    assert len("\n".join(found.plan)) < len(found.expression) / 2
+    assert all(len(line) <= 140 for line in found.plan)
+
+
+def test_the_plan_of_temporal_operators() -> None:
+    study = parse_study(NESTED.replace(NESTED.splitlines()[2], f'when: "{TEMPORAL[0]}"'))
+    plan = explain(study).plan
+    assert plan[0] == "all of: &  (false & null = false)"  # a chain of 'and' is one node, as in the tree
+    assert plan[1].startswith("  first in 252 days: today's verdict & ~(within 252 days).shift(1)")
+    assert plan[2:5] == [
+        "    crosses above: a.shift(1) <= b.shift(1) & a > b",
+        '      a = col("SPX.close")',
+        '      b = col("SPX.sma(200)")',
+    ]
+    assert '    col("SPX.return(21)").shift(3) < -0.05' in plan
+    (_, crossing, _left, right, *_) = explain(parse_study(NESTED.replace(NESTED.splitlines()[2], f'when: "{TEMPORAL[2]}"'))).plan
+    assert crossing == "  crosses below: a.shift(1) >= b.shift(1) & a < b"
+    assert right == '    b = (-col("SPX.sma(50)").shift(2) / 2)'  # a division by a non-zero number cannot be null
 
 
 def test_cli_explain(capsys, tmp_path: Path) -> None:
     assert main(["explain", str(REPO / "configs" / "ndx_rsi.yaml")]) == 0
     out = capsys.readouterr().out
-    for part in ("canonical form:", "structure:", "features", "polars expression", "events:", "evaluators:"):
+    for part in ("canonical form:", "condition tree", "features", "plan (polars", "events:", "evaluators:"):
         assert part in out
     assert "simple moving average" in out and 'col("SPX.sma(200)")' in out
+    # the raw expression is one flag away, not printed by default
+    assert ".strict_cast(" not in out and "(--raw shows it)" in out
+    assert main(["explain", str(REPO / "configs" / "ndx_rsi.yaml"), "--raw"]) == 0
+    raw = capsys.readouterr().out
+    assert raw.startswith(out.rsplit("polars expression:", 1)[0])
+    assert "polars expression (one boolean per day, as polars prints it):" in raw and ".strict_cast(Float64)" in raw
     (tmp_path / "bad.yaml").write_text(NESTED.replace("RSI(14) < 30 OR", "rsl(14) < 30 OR"))
     assert main(["explain", str(tmp_path / "bad.yaml")]) == 2
     assert "unknown feature 'rsl'" in capsys.readouterr().err
