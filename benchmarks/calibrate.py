@@ -238,7 +238,7 @@ def prices_calibration(args: argparse.Namespace) -> None:
         args.prices, replications=args.replications, histories=args.histories, n_days=args.days,
         block_length=args.block_length, seed=args.seed, real_closes=closes,
     )
-    print(render_rule_calibration(summarize_rules(results), info))
+    print(render_rule_calibration(summarize_rules(results), info, verbose=True))
     print(f"{time.perf_counter() - start:.0f} s")
     if args.csv:
         results.drop("t_null").write_csv(args.csv)
