@@ -11,6 +11,12 @@ import pytest
 
 from eventstudy.cli_data import add_data_commands, run_data
 from eventstudy.data import load_prices
+from eventstudy.data.columns import (
+    ADJUSTED_CLOSE_COLUMNS,
+    CLOSE_COLUMNS,
+    DATE_COLUMNS,
+    MISSING_VALUES,
+)
 from eventstudy.data.importer import ImportQuestion, import_file, import_files, read_export
 from eventstudy.errors import DataError
 
@@ -294,3 +300,33 @@ def test_a_field_beyond_the_csv_limit_is_a_message(tmp_path: Path) -> None:
     path = write(tmp_path, "big.csv", "date,close\n2020-01-02," + "1" * 140_000 + "\n")
     with pytest.raises(DataError, match="is not a table of prices the importer can read"):
         read_export(path)
+
+
+# --------------------------------------------------------------------------- one vocabulary
+
+
+@pytest.mark.parametrize("date", DATE_COLUMNS)
+@pytest.mark.parametrize("close", [c for c in CLOSE_COLUMNS if c not in ADJUSTED_CLOSE_COLUMNS])
+def test_every_header_a_data_file_may_use_imports(tmp_path: Path, date: str, close: str) -> None:
+    """One vocabulary: a file the data directory reads as it is, ``data import`` reads
+    too, with the same columns in the same roles (and any letter case)."""
+    path = write(tmp_path, "X.csv", f"{date.upper()},{close.title()}\n2024-01-02,10\n2024-01-03,11\n")
+    report = read_export(path)
+    assert report.columns == {"date": date.upper(), "close": close.title()}
+    assert load_prices(tmp_path, ["X"]).frame["close"].to_list() == report.frame["close"].to_list() == [10.0, 11.0]
+
+
+def test_missing_markers_of_the_loader_are_dropped_rows_on_import(tmp_path: Path) -> None:
+    rows = "".join(f"2024-01-{i + 2:02d},{marker}\n" for i, marker in enumerate(MISSING_VALUES))
+    report = read_export(write(tmp_path, "X.csv", "date,close\n" + rows + "2024-02-01,5\n"))
+    assert report.rows == 1 and sum(len(lines) for lines in report.dropped.values()) == len(MISSING_VALUES)
+
+
+def test_imported_files_get_the_usual_permissions(tmp_path: Path) -> None:
+    """The importer writes through the shared atomic writer: not the private 0600 of a temporary file."""
+    import os
+
+    mask = os.umask(0o022)
+    os.umask(mask)
+    target = import_file(write(tmp_path, "a.csv", "Date,Close\n2024-01-02,10\n"), tmp_path / "data", symbol="X").target
+    assert target is not None and target.stat().st_mode & 0o777 == 0o666 & ~mask

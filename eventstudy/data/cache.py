@@ -33,7 +33,7 @@ import time
 from collections.abc import Mapping
 from dataclasses import asdict, dataclass
 from pathlib import Path
-from typing import Any, Literal
+from typing import Any, Literal, cast
 
 import polars as pl
 
@@ -105,8 +105,8 @@ def default_cache_dir(platform: str | None = None, environ: Mapping[str, str] | 
     if platform == "darwin":
         return Path.home() / "Library" / "Caches" / "eventstudy"
     xdg = environ.get("XDG_CACHE_HOME", "")
-    base = Path(xdg) if xdg and Path(xdg).is_absolute() else Path.home() / ".cache"
-    return base / "eventstudy"
+    root = Path(xdg) if xdg and Path(xdg).is_absolute() else Path.home() / ".cache"
+    return root / "eventstudy"
 
 
 def resolve_cache_dir(override: str | Path | None = None) -> Path:
@@ -429,7 +429,8 @@ class Cache:
             cached, reason = None, "--full: pulled again in full"
         elif cached is not None and cached.meta.since is not None and (since is None or since < cached.meta.since):
             asked = since.isoformat() if since else "all history"
-            cached, reason = None, f"asked for {asked}, the cache starts at {cached.meta.since}: pulled again"
+            reason = f"asked for {asked}, the cache starts at {cached.meta.since}: pulled again"
+            cached = None
         if cached is None:
             return self._full(source, symbol, remote, since, "refresh" if reason else "new", reason)
 
@@ -492,8 +493,9 @@ def _content_problems(frame: pl.DataFrame, meta: CacheMeta) -> str | None:
         return f"{frame.height} rows, the metadata says {meta.rows}"
     if frame.is_empty():
         return "no rows"
-    if frame["date"].min() != meta.first or frame["date"].max() != meta.last:
-        return f"range {frame['date'].min()} .. {frame['date'].max()}, the metadata says {meta.first} .. {meta.last}"
+    first, last = cast(dt.date, frame["date"].min()), cast(dt.date, frame["date"].max())
+    if first != meta.first or last != meta.last:
+        return f"range {first} .. {last}, the metadata says {meta.first} .. {meta.last}"
     if frame["date"].null_count() or frame["date"].n_unique() != frame.height or not frame["date"].is_sorted():
         return "dates are missing, repeated or out of order"
     close = frame["close"].cast(pl.Float64)

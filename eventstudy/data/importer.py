@@ -26,7 +26,7 @@ import re
 from collections.abc import Sequence
 from dataclasses import dataclass, field, replace
 from pathlib import Path
-from typing import Literal
+from typing import Literal, cast
 
 import polars as pl
 
@@ -271,8 +271,8 @@ def read_export(
         columns=columns,
         ignored=ignored,
         rows_read=rows_read,
-        first=frame["date"].min(),
-        last=frame["date"].max(),
+        first=cast(dt.date, frame["date"].min()),
+        last=cast(dt.date, frame["date"].max()),
         dropped=dropped,
         notes=tuple(date_notes + notes + value_notes),
         frame=frame,
@@ -546,7 +546,7 @@ def _date_format(raw: pl.DataFrame, wanted: str | None, path: Path) -> tuple[Dat
     best: tuple[int, DateFormat] | None = None
     for fmt in candidates:
         parsed = _parse_dates(values, fmt.pattern)
-        ok = parsed.is_not_null().sum()
+        ok = int(parsed.is_not_null().sum())
         if ok == len(values):
             fitting.append(fmt)
         if best is None or ok > best[0]:

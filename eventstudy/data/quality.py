@@ -21,7 +21,7 @@ import math
 from collections.abc import Mapping, Sequence
 from dataclasses import asdict, dataclass, field
 from pathlib import Path
-from typing import Any
+from typing import Any, cast
 
 import polars as pl
 
@@ -252,8 +252,8 @@ def _check_one(
     unsorted = dated.filter(pl.col("date") < pl.col("date").shift(1).cum_max())["date"]
     missing = dated.filter(pl.col("close").is_null() | pl.col("close").is_nan())["date"]
     non_positive = dated.filter(pl.col("close") <= 0)["date"]
-    first = clean["date"].min() if clean.height else None
-    last = clean["date"].max() if clean.height else None
+    first = cast(dt.date, clean["date"].min()) if clean.height else None
+    last = cast(dt.date, clean["date"].max()) if clean.height else None
 
     gaps = extra = None
     gap_dates: list[dt.date] = []
@@ -335,7 +335,7 @@ def _outliers(clean: pl.DataFrame, outlier_sd: float, max_move: float) -> tuple[
     moves = clean.select("date", (pl.col("close") / pl.col("close").shift(1)).log().alias("r")).drop_nulls()
     r = moves["r"]
     median = r.median()
-    sd = _MAD_TO_SD * float((r - median).abs().median())  # type: ignore[operator]
+    sd = _MAD_TO_SD * float(cast(float, (r - median).abs().median()))
     limit = outlier_sd * sd if sd > 0 else math.inf
     flagged = moves.filter((pl.col("r").abs() > limit) | ((pl.col("r").exp() - 1).abs() > max_move))
     flagged = flagged.sort(pl.col("r").abs(), descending=True)
@@ -390,7 +390,7 @@ def quick_check(
             warnings.append(f"warning: {symbol}: no data for {g} calendar days before {d} ({spans.height} gap(s) over {max_gap_days} days)")
     if len(symbols) > 1:
         ranges = frame.group_by("symbol").agg(pl.col("date").min().alias("a"), pl.col("date").max().alias("b"))
-        start, end = ranges["a"].max(), ranges["b"].min()
+        start, end = cast("dt.date | None", ranges["a"].max()), cast("dt.date | None", ranges["b"].min())
         if start is not None and end is not None and start <= end:
             common = frame.filter(pl.col("date").is_between(start, end))
             union = common["date"].unique().sort()

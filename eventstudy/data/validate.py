@@ -23,7 +23,13 @@ from pathlib import Path
 
 import polars as pl
 
-from eventstudy.data.columns import ACCEPTED_COLUMNS, EXTRAS, MISSING_VALUES, shown_columns
+from eventstudy.data.columns import (
+    ACCEPTED_COLUMNS,
+    EXTRAS,
+    MISSING_VALUES,
+    pick_column,
+    shown_columns,
+)
 from eventstudy.data.finder import DataFile, scan, unreadable
 from eventstudy.errors import DataError, Location
 
@@ -176,7 +182,7 @@ def _extra_exprs(file: DataFile, schema: pl.Schema) -> list[pl.Expr]:
 
 
 def _extra_column(file: DataFile, name: str) -> str | None:
-    return next((c for c in file.columns if c.strip().lower() == name), None)
+    return pick_column(file.columns, (name,))
 
 
 def _usable(value: pl.Expr, name: str) -> pl.Expr:
