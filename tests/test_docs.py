@@ -1,0 +1,269 @@
+"""The README and docs/ are claims about the code: each shown output is what its command
+prints now (issue 14, bug 9: the README showed p-values no run printed), each condition
+shown runs on the real data, each study shown loads, and each link leads somewhere.
+
+The outputs are written by ``docs/regenerate.py``; when a test here fails after a change to
+what a command prints, run ``python docs/regenerate.py`` and read the diff.
+"""
+
+from __future__ import annotations
+
+import importlib.util
+import re
+import sys
+from pathlib import Path
+
+import polars as pl
+import pytest
+
+ROOT = Path(__file__).resolve().parents[1]
+README = ROOT / "README.md"
+
+
+def _load_regenerate():
+    spec = importlib.util.spec_from_file_location("docs_regenerate", ROOT / "docs" / "regenerate.py")
+    module = importlib.util.module_from_spec(spec)
+    sys.modules[spec.name] = module  # dataclasses resolve their module by name
+    spec.loader.exec_module(module)
+    return module
+
+
+regenerate = _load_regenerate()
+BLOCKS = [block for path in regenerate.documents() for block in regenerate.blocks(path)]
+
+
+def markdown_files() -> list[Path]:
+    return regenerate.documents()
+
+
+# -- shown outputs ---------------------------------------------------------------------
+
+
+def test_the_documents_show_outputs_of_every_kind() -> None:
+    """The markers are found: the README's flagship run, mistake and Python example, and
+    the docs' sweeps, universe, explain and data check."""
+    specs = [b.spec for b in BLOCKS]
+    assert len(BLOCKS) >= 14
+    for needle in ("eventstudy run configs/spx_rut.yaml", "| exit 2", "python docs/examples/quickstart.py", "eventstudy sweep", "sp500_52w_high", "eventstudy explain", "eventstudy data check"):
+        assert any(needle in s for s in specs), needle
+    for block in BLOCKS:
+        regenerate.parse_spec(block.spec)  # every filter is a known one
+
+
+@pytest.mark.parametrize("block", [pytest.param(b, marks=() if b.quick else pytest.mark.slow) for b in BLOCKS], ids=[b.name for b in BLOCKS])
+def test_a_shown_output_is_what_the_command_prints_now(block, request: pytest.FixtureRequest) -> None:
+    """Re-run the block's command as docs/regenerate.py does and compare, character for
+    character (the quick ones, such as the README's mistake, in the fast loop too)."""
+    data = request.getfixturevalue("shared_data") if block.needs_data else regenerate.data_dir()
+    fresh = regenerate.render(block.spec, data=data)
+    assert block.body == fresh, f"{block.name} drifted: run python docs/regenerate.py"
+
+
+def test_a_drifted_block_is_caught_and_rewritten(tmp_path: Path) -> None:
+    """The check cannot pass by accident: a block holding stale text differs from the fresh
+    rendering, and regenerating the file replaces it (a command that needs no data)."""
+    page = tmp_path / "page.md"
+    page.write_text("intro\n<!-- output: eventstudy list evaluators -->\n```text\nstale\n```\n<!-- /output -->\nend\n", encoding="utf-8")
+    (block,) = regenerate.blocks(page)
+    fresh = regenerate.render(block.spec, data=tmp_path)
+    assert block.body != fresh and "forward_returns" in fresh
+    new = regenerate.regenerate(page, data=tmp_path)
+    assert new.startswith("intro\n<!-- output: eventstudy list evaluators -->\n```text\n$ eventstudy list evaluators\n")
+    assert new.endswith("```\n<!-- /output -->\nend\n") and "stale" not in new
+
+
+def test_filters_cut_and_check_the_output(tmp_path: Path) -> None:
+    """head, from/until and exit do what the docstring says; an unknown filter is refused."""
+    spec = "eventstudy list evaluators | head 2"
+    lines = regenerate.render(spec, data=tmp_path).splitlines()
+    assert lines[0] == "```text" and lines[1] == "$ eventstudy list evaluators" and lines[-2] == "..." and len(lines) == 6
+    with pytest.raises(regenerate.RegenerateError, match="exited with 0, not 2"):
+        regenerate.render("eventstudy list evaluators | exit 2", data=tmp_path)
+    with pytest.raises(regenerate.RegenerateError, match="unknown filter"):
+        regenerate.parse_spec("eventstudy list evaluators | tail 3")
+    with pytest.raises(regenerate.RegenerateError, match="no line starting with"):
+        regenerate.render("eventstudy list evaluators | from NOWHERE", data=tmp_path)
+
+
+def test_the_mistake_shown_is_a_located_error_without_traceback() -> None:
+    (block,) = [b for b in BLOCKS if b.path == README and "| exit 2" in b.spec]
+    assert block.quick and "configs/ndx_rsi.yaml:3:11: error: unknown feature 'rsl'" in block.body
+    assert "Traceback" not in block.body
+
+
+def test_the_python_example_is_the_file_that_runs() -> None:
+    """The README's Python block is docs/examples/quickstart.py, whose output is shown after it."""
+    example = (ROOT / "docs" / "examples" / "quickstart.py").read_text(encoding="utf-8")
+    assert f"```python\n{example}```" in README.read_text(encoding="utf-8")
+
+
+# -- conditions ------------------------------------------------------------------------
+
+
+def shown_conditions() -> list[tuple[Path, str, bool]]:
+    """Every condition of a ``<!-- conditions -->`` block (README and docs), comments dropped,
+    and whether it is a universe's: its comment says so, or it has breadth or bare features
+    and names no series."""
+    from eventstudy.features import FEATURES
+
+    found = []
+    for path in markdown_files():
+        text = path.read_text(encoding="utf-8")
+        for block in re.findall(r"<!-- conditions -->\n```text\n(.*?)```", text, re.S):
+            for line in filter(str.strip, block.splitlines()):
+                condition, _, comment = (part.strip() for part in line.partition("  #"))
+                words = set(re.findall(r"[A-Za-z_]+", condition))
+                universe = "universe" in comment or "breadth" in words or (bool(words & set(FEATURES)) and not words & set(SERIES))
+                found.append((path, condition, universe))
+    return found
+
+
+SERIES = ("SPX", "RUT", "NDX")
+
+
+def test_the_cookbook_covers_what_people_ask_for() -> None:
+    conditions = [c for _, c, _ in shown_conditions()]
+    cookbook = (ROOT / "docs" / "conditions.md").read_text(encoding="utf-8").split("## Cookbook")[1]
+    for heading in ("Streaks", "First in N days", "Crossovers after N days", "Ratios", "Breadth", "The calendar", "Your own events"):
+        assert f"### {heading}" in cookbook, heading
+    assert len(conditions) >= 50 and "NDX / SPX at 52-week high" in conditions
+    assert sum(path == README for path, _, _ in shown_conditions()) >= 12
+    assert sum(universe for _, _, universe in shown_conditions()) >= 10
+
+
+@pytest.mark.slow
+def test_every_condition_shown_runs_on_the_real_data(shared_data: Path, tmp_path: Path) -> None:
+    """Conditions of named series run on SPX, RUT and NDX, each on the calendar of the series
+    it names, and find events on some days but not all; those of a universe's stocks (bare
+    features, breadth) run as a universe study on the real 505-stock panel and find events."""
+    import eventstudy
+    from eventstudy.conditions import compile_condition, parse, required_features, resolve
+    from eventstudy.data import load_prices
+    from eventstudy.timeline import build_timeline
+
+    prices = load_prices(shared_data, list(SERIES)).frame
+    for path, text, universe in shown_conditions():
+        where = f"{path.name}: {text}"
+        if universe:
+            study = tmp_path / "u.yaml"
+            study.write_text(
+                f"name: u\nseries: {{SPX: SPX}}\nuniverse: {{data_file: panel_sp500_stocks.csv}}\nwhen: {text}\n"
+                "evaluate:\n  - forward_returns: {horizons: [1w]}\nstatistics: {placebos: 0}\n",
+                encoding="utf-8",
+            )
+            assert eventstudy.run(study, data_dir=shared_data).raw_events.height > 0, where
+            continue
+        named = [n for n in SERIES if n in re.findall(r"[A-Za-z_]+", text)]
+        series = {n: n for n in named or ["SPX"]}
+        node = resolve(parse(text), list(series), source=text)
+        timeline = build_timeline(prices.filter(pl.col("symbol").is_in(list(series))), series, required_features(node))
+        events = timeline.select(compile_condition(node).fill_null(False)).to_series().sum()
+        assert events < timeline.height, where
+        assert events > 0 or text == "SPX at ATL", where  # no SPX close in the data is below every earlier one
+
+
+def shown_studies() -> list[tuple[Path, str, bool]]:
+    """Every YAML block holding a condition: (file, text, whether it is marked to run)."""
+    found = []
+    for path in markdown_files():
+        text = path.read_text(encoding="utf-8")
+        for m in re.finditer(r"(<!-- study -->\n)?```yaml\n(.*?)```", text, re.S):
+            if "when:" in m[2]:
+                found.append((path, m[2], bool(m[1])))
+    return found
+
+
+def _complete(text: str) -> str:
+    """A fragment made a study: a name, a series and an evaluator where it lacks them."""
+    if "name:" not in text:
+        text = "name: from the docs\n" + text
+    if "evaluate" not in text:
+        text += "evaluate:\n  - forward_returns: {horizons: [1m], assets: [SPX]}\n"
+    if "series:" not in text:
+        text = "series: {SPX: SPX}\n" + text
+    return text
+
+
+def _event_files(text: str, folder: Path, dates: list[str], symbols: list[str] | None = None) -> None:
+    """The event files a study names, beside it: dates, or symbol and date pairs for a universe."""
+    for file in re.findall(r"^\s+\w+: (?:\{file: )?([\w.]+\.csv)", text.split("events:")[1] if "events:" in text else "", re.M):
+        frame = pl.DataFrame({"date": dates})
+        if symbols is not None and "universe:" in text:
+            frame = pl.DataFrame({"symbol": symbols}).join(frame, how="cross")
+        frame.write_csv(folder / file)
+
+
+def test_every_study_shown_loads(tmp_path: Path) -> None:
+    """The studies shown (whole ones, and fragments completed with a name and an evaluator)
+    load as studies: a shown study cannot rot."""
+    from eventstudy.config import parse_study
+
+    studies = shown_studies()
+    assert len(studies) >= 5
+    for path, block, _ in studies:
+        text = _complete(block)
+        _event_files(text, tmp_path, ["2020-01-15"], ["AAPL"])
+        assert parse_study(text, path=tmp_path / "shown.yaml").when, path
+
+
+@pytest.mark.slow
+def test_every_study_marked_to_run_runs_on_the_real_data(shared_data: Path, tmp_path: Path) -> None:
+    """The cookbook's own-events studies run and find events, with event files of dates the
+    data holds (every 30th trading day of SPX since 2000; for a universe, 50 of its stocks)."""
+    import eventstudy
+
+    marked = [(path, block) for path, block, runs in shown_studies() if runs]
+    assert len(marked) >= 2
+    spx = pl.read_csv(shared_data / "SPX.csv", try_parse_dates=True).filter(pl.col("date") >= pl.date(2000, 1, 1))
+    dates = spx["date"].gather_every(30).cast(pl.String).to_list()
+    symbols = pl.scan_csv(shared_data / "panel_sp500_stocks.csv").select("symbol").unique().sort("symbol").head(50).collect()["symbol"].to_list()
+    for i, (_path, block) in enumerate(marked):
+        folder = tmp_path / str(i)
+        folder.mkdir()
+        _event_files(block, folder, dates, symbols)
+        study = folder / "study.yaml"
+        study.write_text(block + "statistics: {placebos: 0}\n", encoding="utf-8")
+        assert eventstudy.run(study, data_dir=shared_data).raw_events.height > 0, block
+
+
+# -- links and commands ----------------------------------------------------------------
+
+
+def _slug(heading: str) -> str:
+    """The anchor GitHub and MkDocs give a heading (lower case, punctuation dropped)."""
+    text = re.sub(r"[`*_]", "", heading.strip().lower())
+    return re.sub(r"\s", "-", re.sub(r"[^\w\s-]", "", text))
+
+
+def test_every_link_of_the_readme_leads_somewhere() -> None:
+    """Relative links of the README name files that exist, and headings that exist in them
+    (the docs' own links are checked by mkdocs build --strict in CI)."""
+    text = README.read_text(encoding="utf-8")
+    links = re.findall(r"\]\(([^)\s]+)\)", text)
+    relative = [link for link in links if not re.match(r"[a-z]+:", link)]
+    assert len(relative) >= 12
+    for link in relative:
+        file, _, anchor = link.partition("#")
+        target = ROOT / file if file else README
+        assert target.is_file(), link
+        if anchor:
+            headings = re.findall(r"^#+ (.+)$", target.read_text(encoding="utf-8"), re.M)
+            assert anchor in {_slug(h) for h in headings}, link
+
+
+def test_every_docs_page_is_in_the_site_navigation() -> None:
+    import yaml
+
+    config = yaml.safe_load((ROOT / "mkdocs.yml").read_text(encoding="utf-8"))
+    in_nav = {next(iter(entry.values())) for entry in config["nav"]}
+    pages = {p.relative_to(ROOT / "docs").as_posix() for p in (ROOT / "docs").glob("**/*.md")}
+    assert pages == in_nav
+
+
+def test_the_readme_gives_the_commands_ci_runs() -> None:
+    """The README's test command is what .ci/run runs; the fast loop is documented."""
+    readme = README.read_text(encoding="utf-8")
+    ci = (ROOT / ".ci" / "run").read_text(encoding="utf-8")
+    assert "python -m pytest -q  " in readme and "\npython -m pytest -q\n" in ci
+    assert 'python -m pytest -q -m "not slow"' in readme
+    assert "pip install -e '.[test]'" in readme and "mkdocs build --strict" in ci
