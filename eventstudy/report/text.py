@@ -9,7 +9,7 @@ computes on its own.
 Long tables are shortened here, by one rule for every renderer (:class:`RowLimit`): a
 table of more than ``limit`` rows keeps its first and last ``shown`` rows, and says how
 many it leaves out and which CSV file holds them all (:func:`omission_line`). The terminal
-uses :data:`TERMINAL_ROWS` (40, showing 15 + 15), report.md and report.html
+uses :data:`TERMINAL_ROWS` (20, showing 5 + 5), report.md and report.html
 :data:`DOCUMENT_ROWS` (200, showing 50 + 50). Only the rows shown are formatted, so a
 table of a million events costs no more to draw than one of a hundred.
 """
@@ -80,8 +80,9 @@ class RowLimit:
         return self.shown, height - 2 * self.shown
 
 
-TERMINAL_ROWS = RowLimit(limit=40, shown=15)
-"""Instance tables in the terminal: a screen or two."""
+TERMINAL_ROWS = RowLimit(limit=20, shown=5)
+"""Instance tables in the terminal and in a printed Markdown run: the first and last rows at
+a glance (a table split per asset repeats them per part); ``--show instances`` lists all."""
 
 DOCUMENT_ROWS = RowLimit(limit=200, shown=50)
 """Instance tables (and other long tables) in report.md and report.html: a page stays
