@@ -26,6 +26,7 @@ from pydantic import (
     ConfigDict,
     Field,
     PrivateAttr,
+    StrictInt,
     ValidationError,
     field_validator,
     model_validator,
@@ -45,6 +46,7 @@ __all__ = [
     "DataSpec",
     "DeclusterSpec",
     "EvaluatorSpec",
+    "EventStudySpec",
     "SourceMap",
     "StatisticsSpec",
     "Study",
@@ -245,6 +247,107 @@ class EventsSpec(_Model):
     file: str = Field(description="CSV or Parquet with a date column (and a symbol column for symbol,date pairs); relative to the study file")
 
 
+EVENT_MODELS = ("mean", "market_adjusted", "market", "factor")
+"""The abnormal-return models of ``event_study.model`` (:mod:`eventstudy.inference.abnormal`)."""
+
+FACTOR_SETS: dict[str, tuple[str, ...]] = {
+    "ff3": ("mkt_rf", "smb", "hml"),
+    "ff5": ("mkt_rf", "smb", "hml", "rmw", "cma"),
+    "carhart": ("mkt_rf", "smb", "hml", "mom"),
+}
+"""``event_study.factors`` by name: the columns of the factors file each set uses."""
+
+
+def _event_test_names() -> tuple[str, ...]:
+    from eventstudy.inference.event_tests import EVENT_TESTS  # scipy: only when a study has an event_study block
+
+    return tuple(EVENT_TESTS)
+
+
+class EventStudySpec(_Model):
+    """A classical event study around every kept event: abnormal returns, CARs, the standard tests."""
+
+    window: tuple[StrictInt, StrictInt] = Field((-10, 20), description="event window [first, last] in trading days around each event (day 0)")
+    estimation: tuple[StrictInt, StrictInt] = Field(
+        (-250, -30), description="estimation window [first, last] in trading days; it ends before the event window starts"
+    )
+    min_estimation_days: StrictInt | None = Field(
+        None, ge=1, description="fewest valid estimation days an event needs (default: half the estimation window)"
+    )
+    model: Literal["mean", "market_adjusted", "market", "factor"] = Field(
+        "market", description="normal-return model: mean, market_adjusted, market (OLS on the market), factor"
+    )
+    market: str | None = Field(None, description="the market series (named under 'series:') of the market models")
+    factors: str | list[str] | None = Field(
+        None, description="factor model: ff3, ff5 or carhart (columns of the factors file), or a list of series whose returns are the factors"
+    )
+    factors_file: str = Field(
+        "factors.csv", description="the factors file in the data directory (written by 'eventstudy data import --french')"
+    )
+    assets: list[str] | None = Field(
+        None, description="a study of named series: the series whose abnormal returns are studied (default: all but the market)"
+    )
+    cars: list[tuple[StrictInt, StrictInt]] | None = Field(
+        None, description="windows [a, b] inside the event window for CARs and tests (default: [0, 0], [-1, 1] and the whole window)"
+    )
+    tests: list[str] | None = Field(None, description="tests to run (default: all): t, patell, bmp, kolari_pynnonen, corrado, corrado_zivney, generalized_sign")
+
+    @field_validator("window", "estimation")
+    @classmethod
+    def _ordered(cls, value: tuple[int, int]) -> tuple[int, int]:
+        if value[0] > value[1]:
+            raise PydanticCustomError(
+                "empty_window", "the window [{a}, {b}] is empty", {"a": value[0], "b": value[1], "hint": "write it as [first day, last day], e.g. [-10, 20]"}
+            )
+        return value
+
+    @field_validator("window", "estimation", mode="before")
+    @classmethod
+    def _two_days(cls, value: Any) -> Any:
+        if not isinstance(value, (list, tuple)) or len(value) != 2:
+            raise PydanticCustomError(
+                "not_two_days", "a window is two days [first, last]", {"hint": "write e.g. [-10, 20] (trading days around the event, day 0)"}
+            )
+        return value
+
+    @field_validator("cars", mode="before")
+    @classmethod
+    def _pairs(cls, value: Any) -> Any:
+        if isinstance(value, list) and not all(isinstance(w, (list, tuple)) and len(w) == 2 for w in value):
+            raise PydanticCustomError(
+                "not_pairs", "each CAR window is two days [first, last]", {"hint": "write e.g. cars: [[-1, 1], [0, 5]]"}
+            )
+        return value
+
+    @field_validator("tests")
+    @classmethod
+    def _some_tests(cls, value: list[str] | None) -> list[str] | None:
+        if value is not None and not value:
+            raise PydanticCustomError(
+                "no_tests", "no tests listed", {"hint": f"leave 'tests' out for all of them: {', '.join(_event_test_names())}"}
+            )
+        return value
+
+    @property
+    def car_windows(self) -> list[tuple[int, int]]:
+        """The CAR windows: as written, or ``[0, 0]``, ``[-1, 1]`` and the whole window (those inside it)."""
+        if self.cars is not None:
+            return list(dict.fromkeys(self.cars))
+        a, b = self.window
+        wanted = [(0, 0), (-1, 1), (a, b)]
+        return list(dict.fromkeys(w for w in wanted if a <= w[0] and w[1] <= b))
+
+    @property
+    def test_names(self) -> list[str]:
+        """The tests to run, in the order given (default: all)."""
+        return list(self.tests) if self.tests is not None else list(_event_test_names())
+
+    @property
+    def factor_columns(self) -> tuple[str, ...]:
+        """The factors file's columns of a named factor set (empty for a list of series)."""
+        return FACTOR_SETS.get(self.factors, ()) if isinstance(self.factors, str) else ()
+
+
 class SweepAxisSpec(_Model):
     """One grid axis of a sweep: ``{name: gap, values: [10, 21cd, 42]}``."""
 
@@ -315,6 +418,9 @@ class Study(_Model):
     sweep: list[SweepAxisSpec] = Field(default_factory=list, description="grid axes for 'eventstudy sweep'")
     events: dict[str, EventsSpec] = Field(
         default_factory=dict, description="your own events by name, used as 'on NAME' in conditions: a file, or {file: ...}"
+    )
+    event_study: EventStudySpec | None = Field(
+        None, description="a classical event study around the kept events: estimation and event windows, a normal-return model, CARs and tests"
     )
 
     _source: SourceMap | None = PrivateAttr(None)
@@ -580,6 +686,114 @@ def _check_semantics(study: Study, source: SourceMap) -> None:
         raise ConfigError(
             f"window start {window.start.isoformat()!r} is after its end {window.end.isoformat()!r}",
             location=source.location(("window", "start")),
+        )
+    if study.event_study is not None:
+        _check_event_study(study, study.event_study, source)
+
+
+def _check_event_study(study: Study, spec: EventStudySpec, source: SourceMap) -> None:
+    """What ``event_study:`` needs beyond its schema: windows that fit, series that exist,
+    the inputs its model uses (and none it ignores)."""
+    def at(*loc: str | int) -> Location:
+        return source.location(("event_study", *loc))
+
+    (a, b), (ea, eb) = spec.window, spec.estimation
+    if eb >= a:
+        raise ConfigError(
+            f"the estimation window [{ea}, {eb}] overlaps the event window [{a}, {b}]",
+            location=at("estimation"),
+            hint=f"end the estimation window before day {a}, e.g. [{min(ea, a - 220)}, {a - 20}]",
+        )
+    length = eb - ea + 1
+    if spec.min_estimation_days is not None and spec.min_estimation_days > length:
+        raise ConfigError(
+            f"min_estimation_days {spec.min_estimation_days} is more than the estimation window's {length} days",
+            location=at("min_estimation_days"),
+            hint=f"at most {length}, or widen 'estimation'",
+        )
+    for i, (ca, cb) in enumerate(spec.cars or []):
+        if not a <= ca <= cb <= b:
+            raise ConfigError(
+                f"the CAR window [{ca}, {cb}] is not inside the event window [{a}, {b}]",
+                location=at("cars", i),
+                hint=f"write [first, last] with {a} <= first <= last <= {b}",
+            )
+    tests = _event_test_names()
+    for i, name in enumerate(spec.tests or []):
+        if name not in tests:
+            raise UnknownNameError(
+                f"unknown event-study test {name!r}{did_you_mean(name, tests)}", location=at("tests", i), hint=f"valid tests: {', '.join(tests)}"
+            )
+    series = list(study.series)
+
+    def known(name: str, *loc: str | int) -> None:
+        if name not in study.series:
+            raise UnknownNameError(
+                f"unknown series {name!r} in event_study{did_you_mean(name, series)}",
+                location=at(*loc),
+                hint=f"series declared under 'series:': {', '.join(series)}" if series else "declare it under 'series:', e.g. series: {SPX: SPX}",
+            )
+
+    uses_market = spec.model in ("market", "market_adjusted")
+    if uses_market and spec.market is None:
+        raise ConfigError(
+            f"the {spec.model!r} model needs 'market': the series abnormal returns are measured against",
+            location=at("model"),
+            hint=f"add e.g. 'market: {series[0] if series else 'SPX'}' (a series named under 'series:')",
+        )
+    if spec.market is not None:
+        if not uses_market:
+            raise ConfigError(
+                f"'market' is not used by the {spec.model!r} model",
+                location=at("market"),
+                hint="drop it, or use model: market or market_adjusted" + (" (the factor model takes the market from its factors)" if spec.model == "factor" else ""),
+            )
+        known(spec.market, "market")
+    if spec.model == "factor":
+        if spec.factors is None:
+            raise ConfigError(
+                "the 'factor' model needs 'factors'", location=at("model"),
+                hint=f"one of {', '.join(FACTOR_SETS)} (a factors file imported with 'eventstudy data import --french'), or a list of series",
+            )
+        if isinstance(spec.factors, str) and spec.factors not in FACTOR_SETS:
+            raise UnknownNameError(
+                f"unknown factor set {spec.factors!r}{did_you_mean(spec.factors, FACTOR_SETS)}",
+                location=at("factors"),
+                hint=f"one of {', '.join(FACTOR_SETS)}, or a list of series (e.g. [SPX, RUT])",
+            )
+        if isinstance(spec.factors, list):
+            if not spec.factors:
+                raise ConfigError("'factors' lists no series", location=at("factors"), hint=f"e.g. [{', '.join(series[:2])}]")
+            for i, name in enumerate(spec.factors):
+                known(name, "factors", i)
+    elif spec.factors is not None:
+        raise ConfigError(f"'factors' is not used by the {spec.model!r} model", location=at("factors"), hint="drop it, or use model: factor")
+    if "factors_file" in spec.model_fields_set and spec.factor_columns == ():
+        raise ConfigError(
+            "'factors_file' is used only with a named factor set (factors: ff3, ff5 or carhart)", location=at("factors_file"),
+            hint="drop it, or set model: factor and factors: ff3",
+        )
+    if study.universe is not None:
+        if spec.assets is not None:
+            raise ConfigError(
+                "'assets' is for studies of named series: a universe study's events are its stocks",
+                location=at("assets"), hint="drop 'assets'",
+            )
+        return
+    for i, name in enumerate(spec.assets or []):
+        known(name, "assets", i)
+        if name == spec.market:
+            raise ConfigError(
+                f"{name!r} is the market: its abnormal return against itself is zero", location=at("assets", i),
+                hint="list the other series",
+            )
+    if not spec.assets and spec.assets is not None:
+        raise ConfigError("'assets' lists no series", location=at("assets"), hint="leave it out for every series but the market")
+    if spec.assets is None and not [s for s in series if s != spec.market]:
+        raise ConfigError(
+            f"no series to study: {spec.market!r} is the market and the only series",
+            location=at("market"),
+            hint="add the series to study under 'series:' (and 'assets:'), or use a universe",
         )
 
 

@@ -1,0 +1,124 @@
+"""The ``event_study:`` block of a study file: valid forms, and a located message for each mistake."""
+
+from __future__ import annotations
+
+import pytest
+
+from eventstudy.config import parse_study
+from eventstudy.errors import ConfigError, EventStudyError, UnknownNameError
+
+SERIES = """\
+name: event study
+series: {SPX: SPX, RUT: RUT}
+when: SPX at ATH
+evaluate:
+  - forward_returns: {assets: [SPX], horizons: [1m]}
+event_study:
+"""
+
+UNIVERSE = """\
+name: universe event study
+series: {SPX: SPX}
+universe: [AAA, BBB]
+when: close at 20-day high
+evaluate:
+  - forward_returns: {horizons: [1m]}
+event_study:
+"""
+
+
+def study(block: str, head: str = SERIES):
+    return parse_study(head + block, path="study.yaml")
+
+
+def render(block: str, head: str = SERIES, kind: type[EventStudyError] = ConfigError) -> list[str]:
+    with pytest.raises(kind) as info:
+        study(block, head)
+    return info.value.render().splitlines()
+
+
+def test_a_full_block_validates() -> None:
+    spec = study(
+        "  window: [-10, 20]\n  estimation: [-250, -30]\n  min_estimation_days: 120\n  model: market\n  market: SPX\n"
+        "  cars: [[-1, 1], [0, 5], [0, 20], [-10, -2]]\n  tests: [t, patell, bmp]\n"
+    ).event_study
+    assert spec is not None
+    assert spec.window == (-10, 20) and spec.estimation == (-250, -30) and spec.min_estimation_days == 120
+    assert spec.car_windows == [(-1, 1), (0, 5), (0, 20), (-10, -2)]
+    assert spec.test_names == ["t", "patell", "bmp"]
+
+
+def test_defaults_run_every_test_on_the_day_the_three_days_and_the_window() -> None:
+    spec = study("  market: SPX\n").event_study
+    assert spec is not None and spec.model == "market" and spec.window == (-10, 20)
+    assert spec.car_windows == [(0, 0), (-1, 1), (-10, 20)]
+    assert spec.test_names[0] == "t" and "kolari_pynnonen" in spec.test_names
+    assert study("  window: [0, 5]\n  market: SPX\n").event_study.car_windows == [(0, 0), (0, 5)]  # type: ignore[union-attr]
+
+
+def test_a_factor_model_and_a_universe() -> None:
+    spec = study("  model: factor\n  factors: carhart\n", UNIVERSE).event_study
+    assert spec is not None and spec.factor_columns == ("mkt_rf", "smb", "hml", "mom")
+    listed = study("  model: factor\n  factors: [SPX, RUT]\n").event_study
+    assert listed is not None and listed.factor_columns == ()
+    assert study("  model: mean\n", UNIVERSE).event_study is not None
+
+
+def test_the_schema_lists_the_block() -> None:
+    from eventstudy.schema import study_schema
+
+    assert "event_study" in study_schema()["properties"]
+
+
+def test_overlapping_windows_are_refused_at_the_estimation_window() -> None:
+    lines = render("  window: [-10, 20]\n  estimation: [-250, -5]\n  market: SPX\n")
+    assert lines[0] == "study.yaml:8:15: error: the estimation window [-250, -5] overlaps the event window [-10, 20]"
+    assert lines[1] == "      estimation: [-250, -5]" and lines[2].index("^") == lines[1].index("[")
+    assert "end the estimation window before day -10" in lines[3]
+
+
+@pytest.mark.parametrize(
+    ("block", "first", "hint"),
+    [
+        ("  window: [5, -5]\n  market: SPX\n", "study.yaml:7:11: error: bad value for 'event_study.window': the window [5, -5] is empty", "[-10, 20]"),
+        ("  window: [-10]\n  market: SPX\n", "study.yaml:7:11: error: bad value for 'event_study.window': a window is two days [first, last]", "[-10, 20]"),
+        ("  market: SPX\n  cars: [[-1, 1], 5]\n", "study.yaml:8:9: error: bad value for 'event_study.cars': each CAR window is two days", "[[-1, 1], [0, 5]]"),
+        ("  window: [-1.5, 3]\n  market: SPX\n", "study.yaml:7:12: error: bad value -1.5 for 'event_study.window.0'", None),
+        ("  model: markt\n  market: SPX\n", "study.yaml:7:10: error: bad value 'markt' for 'event_study.model'", None),
+        ("  model: market\n", "study.yaml:7:10: error: the 'market' model needs 'market'", "market: SPX"),
+        ("  market: SPY\n", "study.yaml:7:11: error: unknown series 'SPY' in event_study (did you mean 'SPX'?)", "SPX, RUT"),
+        ("  model: mean\n  market: SPX\n", "study.yaml:8:11: error: 'market' is not used by the 'mean' model", "model: market"),
+        ("  model: factor\n", "study.yaml:7:10: error: the 'factor' model needs 'factors'", "ff3, ff5, carhart"),
+        ("  model: factor\n  factors: ff4\n", "study.yaml:8:12: error: unknown factor set 'ff4' (did you mean 'ff5'?)", "ff3, ff5, carhart"),
+        ("  model: factor\n  factors: [SPX, NDX]\n", "study.yaml:8:18: error: unknown series 'NDX' in event_study", "SPX, RUT"),
+        ("  market: SPX\n  factors: ff3\n", "study.yaml:8:12: error: 'factors' is not used by the 'market' model", "model: factor"),
+        ("  market: SPX\n  cars: [[-1, 1], [0, 30]]\n", "study.yaml:8:19: error: the CAR window [0, 30] is not inside the event window [-10, 20]", "-10 <= first"),
+        ("  market: SPX\n  min_estimation_days: 500\n", "study.yaml:8:24: error: min_estimation_days 500 is more than the estimation window's 221 days", "at most 221"),
+        ("  market: SPX\n  tests: [t, bmpp]\n", "study.yaml:8:14: error: unknown event-study test 'bmpp' (did you mean 'bmp'?)", "kolari_pynnonen"),
+        ("  market: SPX\n  tests: []\n", "study.yaml:8:10: error: bad value for 'event_study.tests': no tests listed", None),
+        ("  market: SPX\n  assets: [SPX]\n", "study.yaml:8:12: error: 'SPX' is the market: its abnormal return against itself is zero", "other series"),
+        ("  market: SPX\n  windw: [-1, 1]\n", "study.yaml:8:3: error: unknown key 'windw' in event_study (did you mean 'window'?)", "valid keys:"),
+    ],
+)
+def test_each_mistake_is_located_with_what_would_be_valid(block: str, first: str, hint: str | None) -> None:
+    lines = render(block, kind=EventStudyError)
+    assert lines[0].startswith(first), lines
+    assert "^" in lines[2]
+    if hint is not None:
+        assert hint in "\n".join(lines[3:]), lines
+
+
+def test_unknown_series_is_an_unknown_name_error() -> None:
+    render("  market: SPY\n", kind=UnknownNameError)
+
+
+def test_a_universe_study_has_no_assets_and_needs_its_market_declared() -> None:
+    lines = render("  market: SPX\n  assets: [SPX]\n", UNIVERSE)
+    assert lines[0].startswith("study.yaml:9:11: error: 'assets' is for studies of named series")
+    lines = render("  market: RUT\n", UNIVERSE, kind=UnknownNameError)
+    assert lines[0].startswith("study.yaml:8:11: error: unknown series 'RUT' in event_study")
+
+
+def test_only_the_market_as_a_named_series_is_refused() -> None:
+    lines = render("  market: SPX\n", SERIES.replace("{SPX: SPX, RUT: RUT}", "{SPX: SPX}"))
+    assert lines[0].startswith("study.yaml:7:11: error: no series to study: 'SPX' is the market and the only series")
