@@ -259,7 +259,8 @@ FACTOR_SETS: dict[str, tuple[str, ...]] = {
 
 
 def _event_test_names() -> tuple[str, ...]:
-    from eventstudy.inference.event_tests import EVENT_TESTS  # scipy: only when a study has an event_study block
+    # scipy: imported only when a study has an event_study block
+    from eventstudy.inference.event_tests import EVENT_TESTS
 
     return tuple(EVENT_TESTS)
 
