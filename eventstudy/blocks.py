@@ -130,6 +130,7 @@ def block_rows(prices: pl.DataFrame) -> tuple[np.ndarray, np.ndarray, np.ndarray
 def run_block(shared: BlockShared, symbols: list[str], prices: pl.DataFrame | None = None) -> BlockResult:
     """Features, condition, hits and outcome cells of one block of symbols."""
     study = shared.study
+    assert study.universe is not None, "a block is part of a universe study"
     if prices is None:
         assert shared.source is not None
         prices = read_long_block(shared.source, symbols)
@@ -237,6 +238,7 @@ def _evaluate_long(
 ) -> None:
     """The general path: the evaluator's long frame over every row of the block."""
     study = shared.study
+    assert study.universe is not None, "a block is part of a universe study"
     context = EvaluationContext(
         prices=pl.concat([prices, shared.market_prices.select(PRICE_COLUMNS)], how="diagonal_relaxed"),
         series=study.series, universe=tuple(symbols), universe_label=study.universe.label, all_rows=True,
@@ -266,7 +268,7 @@ def _cell_runs(out: pl.DataFrame) -> list[tuple[CellKey, pl.DataFrame]]:
     keys = ["measure", "asset", "horizon", "horizon_days"]
     parts = out.with_row_index("_r").group_by(keys, maintain_order=True).agg(pl.col("_r"))
     return [
-        (tuple(row[:4]), out[np.asarray(row[4], dtype=np.int64)])  # type: ignore[misc]
+        (tuple(row[:4]), out[np.asarray(row[4], dtype=np.int64)])
         for row in parts.iter_rows()
     ]
 

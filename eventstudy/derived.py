@@ -34,7 +34,7 @@ def is_derived(request: FeatureRequest) -> bool:
 def _depth(of: Value) -> int:
     """How many expressions are nested in ``of`` (0: it reads named series only)."""
     inner = [n.of for n in walk(of) if isinstance(n, (FeatureRef, AtLevel)) and n.of is not None and n.of is not of]
-    return 1 + max(map(_depth, inner)) if inner else 0  # type: ignore[arg-type]
+    return 1 + max(map(_depth, inner)) if inner else 0
 
 
 def add_derived(
@@ -56,7 +56,7 @@ def add_derived(
     for request in requests:
         if request.of is None:
             continue
-        of, features = wanted.setdefault(request.series, (request.of, []))  # type: ignore[arg-type]
+        of, features = wanted.setdefault(request.series, (request.of, []))
         if (request.name, tuple(request.args)) not in features:
             features.append((request.name, tuple(request.args)))
     for series in sorted(wanted, key=lambda name: _depth(wanted[name][0])):

@@ -230,13 +230,13 @@ def _empty_outcomes() -> pl.DataFrame:
     return pl.DataFrame(schema=OUTCOME_SCHEMA)
 
 
-def _baseline(panel: Panel, window: np.ndarray) -> list[CellMoments | dict[str, float]]:
+def _baseline(panel: Panel, window: np.ndarray) -> list[CellMoments | dict[str, object]]:
     """Each cell's baseline over every (row, day) of the window with a value: exact
     figures for a small panel, moments (and an exact histogram median) for a large one."""
     if panel.kind == "universe":  # one chunked pass per cell; two cells at a time (numpy releases the GIL)
         with ThreadExecutor() as pool:
             return list(pool.imap(lambda values: CellMoments.of(values, window), list(panel.values)))
-    out: list[CellMoments | dict[str, float]] = []
+    out: list[CellMoments | dict[str, object]] = []
     for values in panel.values:
         if values.size <= SMALL_PANEL:
             x = values[:, window]
@@ -254,7 +254,7 @@ def _baseline(panel: Panel, window: np.ndarray) -> list[CellMoments | dict[str, 
     return out
 
 
-def _baseline_row(found: CellMoments | dict[str, float]) -> dict[str, object]:
+def _baseline_row(found: CellMoments | dict[str, object]) -> dict[str, object]:
     if isinstance(found, dict):
         return found
     n = int(found.base.n)

@@ -20,13 +20,16 @@ from __future__ import annotations
 import math
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass
-from typing import Literal, NamedTuple
+from typing import TYPE_CHECKING, Literal, NamedTuple
 
 import polars as pl
 
 from eventstudy._numpy import np
 from eventstudy.errors import ConditionSyntaxError, UnknownNameError
 from eventstudy.registry import Registry
+
+if TYPE_CHECKING:
+    from eventstudy.conditions.ast import Value
 
 __all__ = [
     "FEATURES",
@@ -114,7 +117,7 @@ class FeatureRequest(NamedTuple):
     series: str
     name: str
     args: tuple[int, ...] = ()
-    of: object | None = None
+    of: Value | None = None
 
     def __repr__(self) -> str:
         return f"FeatureRequest(series={self.series!r}, name={self.name!r}, args={self.args!r})"

@@ -11,6 +11,7 @@ sorted (a frame has no line numbers to point at).
 from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
+from typing import Any
 
 import polars as pl
 
@@ -51,7 +52,7 @@ def _frame(value: object, key: str) -> pl.DataFrame:
     closes = frame[close_col].cast(pl.Float64, strict=False) if frame[close_col].dtype != pl.String else frame[close_col].str.strip_chars().cast(pl.Float64, strict=False)
     bad = (closes.is_null() | closes.is_nan() | closes.is_infinite() | (closes <= 0)).fill_null(True)
     if bad.any():
-        row = int(bad.arg_max())  # type: ignore[arg-type]
+        row = int(bad.arg_max())
         raise DataError(
             f"{where}: row {row} has close {frame[close_col][row]!r}",
             hint="closes must be positive finite numbers; drop missing days instead of leaving them empty",
@@ -75,7 +76,7 @@ def _as_polars(value: object, where: str) -> pl.DataFrame:
         return value
     module = type(value).__module__.split(".")[0]
     if module == "pandas" and hasattr(value, "reset_index"):
-        frame = value
+        frame: Any = value  # a pandas DataFrame (pandas is never imported here)
         index = getattr(frame, "index", None)
         if index is not None and str(getattr(index, "dtype", "")).startswith("datetime"):  # a date index becomes a column
             frame = (frame.rename_axis("date") if index.name is None else frame).reset_index()

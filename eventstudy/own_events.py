@@ -92,7 +92,7 @@ def load_event_set(name: str, file: str, study_path: Path | None) -> EventSet:
         return EventSet(name, path, np.unique(days))
     symbols = frame[symbol_col].cast(pl.String).str.strip_chars()
     if symbols.null_count() or (symbols == "").any():
-        row = int((symbols.is_null() | (symbols == "")).arg_max())  # type: ignore[arg-type]
+        row = int((symbols.is_null() | (symbols == "")).arg_max())
         raise DataError(f"events {name!r}: row without a symbol", location=Location(path=str(path), line=row + 2))
     pairs = pl.DataFrame({"symbol": symbols, "day": days}).unique().sort("symbol", "day")
     return EventSet(name, path, pairs["day"].to_numpy(), pairs["symbol"].to_numpy())
@@ -161,7 +161,7 @@ def _pair_hits(names: list[str], group_id: np.ndarray, day: np.ndarray, first: n
 def describe(sets: dict[str, EventSet], calendar: np.ndarray) -> list[str]:
     """A note per set: how many of its dates are not on the study calendar (they count on
     the next trading day) and how many fall outside it (``calendar``: datetime64[D])."""
-    notes = []
+    notes: list[str] = []
     days = calendar.astype("datetime64[D]").astype(np.int64)
     if not days.size:
         return notes

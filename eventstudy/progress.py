@@ -24,7 +24,11 @@ from __future__ import annotations
 import sys
 from collections.abc import Callable, Iterable, Iterator
 from contextlib import contextmanager
-from typing import TypeVar
+from typing import TYPE_CHECKING, TypeVar
+
+if TYPE_CHECKING:  # rich is imported only when a bar is shown
+    from rich.progress import Progress, ProgressColumn, Task
+    from rich.text import Text
 
 __all__ = ["configure", "enabled", "task", "track"]
 
@@ -33,7 +37,7 @@ T = TypeVar("T")
 Advance = Callable[..., None]
 
 _setting: bool | None = None  # None: automatic (only on a terminal)
-_live = None  # the shared rich Progress while any task is open
+_live: Progress | None = None  # the shared rich Progress while any task is open
 
 
 def configure(*, enabled: bool | None) -> None:
@@ -50,14 +54,14 @@ def enabled() -> bool:
     return bool(getattr(stream, "isatty", None) and stream.isatty())
 
 
-def _count_column():  # a class made on first use: rich is imported only when a bar is shown
+def _count_column() -> ProgressColumn:  # a class made on first use: rich is imported only when a bar is shown
     from rich.progress import ProgressColumn
     from rich.text import Text
 
     class Count(ProgressColumn):
         """'12/40' for a task with a total, nothing for one without."""
 
-        def render(self, task):  # type: ignore[no-untyped-def]
+        def render(self, task: Task) -> Text:
             if task.total is None:
                 return Text("")
             return Text(f"{int(task.completed):,}/{int(task.total):,}", style="progress.download")
@@ -84,7 +88,7 @@ def task(description: str, total: float | None = None) -> Iterator[Advance]:
     from rich.progress import BarColumn, Progress, SpinnerColumn, TextColumn, TimeElapsedColumn
 
     owner = _live is None
-    if owner:
+    if _live is None:
         _live = Progress(
             SpinnerColumn(),
             TextColumn("{task.description}"),

@@ -294,7 +294,8 @@ def implicit_path(study: Study, evaluators: list[Evaluator]) -> list[Evaluator]:
 
 def evaluate_outcomes(evaluators: list[Evaluator], context: EvaluationContext, anchors: pl.DataFrame) -> tuple[pl.DataFrame, Measures]:
     """All evaluators' outcomes on the anchor days, and the measures they produce."""
-    frames, measures, owner = [], Measures(), {}
+    frames: list[pl.DataFrame] = []
+    measures, owner = Measures(), dict[str, str]()
     for evaluator in evaluators:
         out = evaluator.evaluate(context, anchors)
         for name in out["measure"].unique(maintain_order=True).to_list():

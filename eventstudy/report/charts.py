@@ -28,12 +28,13 @@ import datetime as dt
 import io
 from collections.abc import Callable
 from dataclasses import dataclass, field
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, cast
 
 import polars as pl
 
 if TYPE_CHECKING:
     from matplotlib.figure import Figure
+    from matplotlib.typing import RcKeyType
 
     from eventstudy.result import StudyResult
     from eventstudy.sweep import SweepResult
@@ -71,7 +72,7 @@ the histogram of the middle 99% of them (the 0.5% at each end are beyond its bin
 HISTOGRAM_SHARE = 0.99
 HISTOGRAM_BINS = 40
 
-STYLE: dict[str, Any] = {
+STYLE: dict[RcKeyType, Any] = {
     "font.size": 9,
     "axes.titlesize": 10,
     "axes.titleweight": "bold",
@@ -198,7 +199,8 @@ def price_chart(result: StudyResult) -> Figure | None:
     def on_days(frame: pl.DataFrame) -> str:
         return f" on {frame['date'].n_unique()} days" if universe else ""
 
-    first, last = result.timeline["date"].min(), result.timeline["date"].max()
+    dates = result.timeline["date"]
+    first, last = cast(dt.date, dates.min()), cast(dt.date, dates.max())  # polars types min() and max() as any literal
     for ax, name in zip(axes, series):
         column = f"{name}.close"
         line = result.timeline.select("date", column).drop_nulls()
@@ -247,7 +249,7 @@ def path_chart(result: StudyResult) -> Figure | None:
         if "band_low" in rows.columns and rows["band_low"].null_count() < rows.height:
             ax.fill_between(x, rows["band_low"].to_list(), rows["band_high"].to_list(), color=BAND, alpha=0.45,
                             linewidth=0, label="band (normal, of the mean)")
-        n = int(rows["n"].max() or 0)
+        n = int(rows["n"].max() or 0)  # type: ignore[arg-type]  # polars types max() as any literal; an integer column's is an int
         ax.plot(x, rows["mean"].to_list(), color=EVENTS, linewidth=2, label=f"after the events (n={n})")
         ax.plot(x, rows["baseline_mean"].to_list(), color=BASELINE, linewidth=1.4, linestyle="--", label="all days")
         ax.axhline(0, color="#999999", linewidth=0.8)
@@ -281,7 +283,7 @@ def _largest_cell(result: StudyResult, measure: str) -> int:
     values = result.outcomes.filter((pl.col("measure") == measure) & pl.col("value").is_not_null())
     if values.is_empty():
         return 0
-    return int(values.group_by("asset", "horizon").len()["len"].max())
+    return int(values.group_by("asset", "horizon").len()["len"].max())  # type: ignore[arg-type]  # polars types max() as any literal; a count's is an int
 
 
 @_styled

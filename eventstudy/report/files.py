@@ -216,7 +216,7 @@ def csv_safe(frame: pl.DataFrame) -> pl.DataFrame:
     return frame.with_columns(pl.when(risky).then(pl.lit("'") + pl.col(texts)).otherwise(pl.col(texts)).name.keep())
 
 
-OUTPUT_FILES: dict[str, Callable[[StudyResult, Path], None]] = {
+OUTPUT_FILES: dict[str, Callable[[StudyResult, Path], object]] = {  # each writes its file (what it returns is unused)
     "events.csv": lambda r, p: csv_safe(r.events).write_csv(p, date_format="%Y-%m-%d"),
     "outcomes.csv": lambda r, p: csv_safe(visible_outcomes(r)).write_csv(p, date_format="%Y-%m-%d"),
     "summary.csv": lambda r, p: csv_safe(r.summary).write_csv(p),

@@ -203,8 +203,8 @@ def render_html(result: StudyResult, charts: Sequence[Chart] = (), *, events_fil
         body.append(f'<p class="description">{_e(study.description.strip())}</p>')
     items = []
     for label, text in study_lines(result):
-        shown = f"<code>{_e(text)}</code>" if label == "Condition" else _e(text)
-        items.append(f"<dt>{_e(label)}</dt><dd>{shown}</dd>")
+        value = f"<code>{_e(text)}</code>" if label == "Condition" else _e(text)
+        items.append(f"<dt>{_e(label)}</dt><dd>{value}</dd>")
     body.append(f'<dl class="study">{"".join(items)}</dl></header>')
     warnings, notes = split_notes(result.notes)
     body.append(_warnings(warnings))
@@ -217,8 +217,8 @@ def render_html(result: StudyResult, charts: Sequence[Chart] = (), *, events_fil
     body.append('<section id="summary"><h2>Summary</h2>')
     body.append('<p class="description">Events beside <em>all days</em>: the same statistic over every day of '
                 "the window (the baseline).</p>")
-    for table in summary_tables(result):
-        body.append(f'<div class="scroll">{html_table(table, caption=table.title)}</div>')
+    for summary in summary_tables(result):
+        body.append(f'<div class="scroll">{html_table(summary, caption=summary.title)}</div>')
     tested = tests_table(result)
     if tested is not None:
         body.append(f'<p class="description">{_e(headline_legend(result))} Bold: below alpha.</p>')
@@ -238,12 +238,12 @@ def render_html(result: StudyResult, charts: Sequence[Chart] = (), *, events_fil
         body.append(f"{_shortened(folded(tested, DOCUMENT_ROWS), 'tests.csv', written)}</details></section>")
 
     breakdowns = [(name, breakdown_table(name, frame)) for name, frame in result.breakdowns.items()]
-    if any(table is not None for _, table in breakdowns):
+    if any(breakdown is not None for _, breakdown in breakdowns):
         body.append('<section id="breakdowns"><h2>Breakdowns</h2>')
-        for name, table in breakdowns:
-            if table is not None:
-                shown = folded(table, DOCUMENT_ROWS)
-                body.append(f"<h3>{_e(table.title)}</h3>{_shortened(shown, f'{name}.csv', written, tall=len(shown.rows) > 40)}")
+        for name, breakdown in breakdowns:
+            if breakdown is not None:
+                shown = folded(breakdown, DOCUMENT_ROWS)
+                body.append(f"<h3>{_e(breakdown.title)}</h3>{_shortened(shown, f'{name}.csv', written, tall=len(shown.rows) > 40)}")
         body.append("</section>")
 
     body.append('<section id="notes"><h2>Notes</h2><ul class="notes">')
@@ -251,7 +251,10 @@ def render_html(result: StudyResult, charts: Sequence[Chart] = (), *, events_fil
     body.append("</ul></section>")
     stats = result.statistics
     null = headline_null(result)
-    draws = f"{stats.histories:,} resampled histories" if null == "histories" else f"{stats.placebos:,} {null} placebos" if stats else ""
+    if stats is None:
+        draws = ""
+    else:
+        draws = f"{stats.histories:,} resampled histories" if null == "histories" else f"{stats.placebos:,} {null} placebos"
     seed = f" · seed {stats.seed}, {draws}" if stats and null else ""
     where = f" · study file <code>{_e(study.path)}</code>" if study.path else ""
     footer = f"eventstudy {_e(__version__)}{where}{seed}"
