@@ -18,6 +18,7 @@ import polars as pl
 
 if TYPE_CHECKING:  # annotations only: the result sits below every stage that fills it
     from eventstudy.config import StatisticsSpec, Study
+    from eventstudy.event_study import EventStudyResult
 
 __all__ = ["Measure", "Measures", "StudyResult"]
 
@@ -168,6 +169,10 @@ class StudyResult:
         'number', 'count').
     notes
         Plain statements of the choices made and anything a careful analyst should know.
+    event_study
+        The classical event study of the kept events when the study has an
+        ``event_study:`` block (:class:`~eventstudy.event_study.EventStudyResult`: CAAR
+        path, tests, CARs, excluded events); None otherwise.
     """
 
     study: Study
@@ -193,6 +198,7 @@ class StudyResult:
     breakdowns: dict[str, pl.DataFrame] = field(default_factory=dict)
     timings: dict[str, float] = field(default_factory=dict)
     notes: list[str] = field(default_factory=list)
+    event_study: EventStudyResult | None = None
 
     def _description(self) -> list[str]:
         """The lines of :meth:`__repr__`: name, counts, the verdict, where the tables are."""

@@ -137,13 +137,17 @@ def run_study(
     if study.universe is not None and prices is not None:
         raise DataError("data= serves studies of named series; a universe study reads its panel from its data file")
     if study.universe is not None:
-        keep_closes = statistics.placebos > 0 and universe_null(study, statistics) == "histories"
+        keep_closes = (statistics.placebos > 0 and universe_null(study, statistics) == "histories") or study.event_study is not None
         panel = prepare_study_universe(study, data_dir=data_dir, cache_dir=cache_dir, pull=pull, executor=executor, keep_closes=keep_closes)
     else:
         extra = [statistics.baseline.when] if statistics.baseline is not None else []
         panel = prepare(study, data_dir=data_dir, conditions=extra, cache_dir=cache_dir, pull=pull, paths=paths, prices=prices)
     prepared_s = time.perf_counter() - started
     result = evaluate(panel, study, start=start, end=end, statistics=statistics)
+    if study.event_study is not None:  # a classical event study of the kept events (eventstudy.event_study)
+        from eventstudy.event_study import with_event_study
+
+        result = with_event_study(result, panel, statistics)
     return replace(result, timings={"prepare_s": round(prepared_s, 4), **{f"prepare_{k}": v for k, v in panel.timings.items()}, **result.timings})
 
 

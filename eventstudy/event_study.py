@@ -1,0 +1,417 @@
+"""The event-study stage: from a prepared panel and its kept events to the tables of a
+classical event study (``event_study:`` in a study file).
+
+One job: build the inputs :func:`~eventstudy.inference.abnormal.abnormal_returns` takes,
+on one calendar, and turn its output and the tests' into polars frames.
+
+* **returns** ``(T, N)``: daily simple returns ``close[t] / close[t-1] - 1`` on the
+  panel's calendar; for a universe each stock's closes (NaN where it has no row, so the
+  day after a gap has no return rather than a multi-day one), for a study of named series
+  the ``assets`` series' closes on the timeline;
+* **market** ``(T,)``: the market series' returns on the same calendar; **factors**
+  ``(T, K)`` and **riskfree** ``(T,)``: a factors file of the data directory joined on
+  date (a calendar day without a factor row has no factor returns, so it is not an
+  estimation day), or the returns of listed series;
+* **events** ``(firm, day)``: a universe's kept ``(symbol, date)`` pairs, or each kept date
+  for each asset. An event on a day its stock has no price is listed as excluded with
+  that reason; nothing is dropped silently.
+
+The tables (:class:`EventStudyResult`): the CAAR path with a normal band, each test on
+each CAR window, one row of CARs and the BHAR per event, and the excluded events.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import time
+from dataclasses import dataclass, field, replace
+from pathlib import Path
+from statistics import NormalDist
+from typing import TYPE_CHECKING, cast
+
+import numpy as np
+import numpy.typing as npt
+import polars as pl
+
+from eventstudy.config import EventStudySpec, StatisticsSpec, Study
+from eventstudy.errors import DataError
+from eventstudy.inference.abnormal import AbnormalReturns, EstimationWindow, abnormal_returns
+from eventstudy.inference.event_tests import EventTest, event_tests
+
+if TYPE_CHECKING:
+    from eventstudy.panel import Panel
+    from eventstudy.result import StudyResult
+
+__all__ = [
+    "CAAR_SCHEMA",
+    "EXCLUDED_SCHEMA",
+    "NOT_TRADED",
+    "TESTS_SCHEMA",
+    "EventStudyResult",
+    "event_study",
+    "read_factors",
+    "study_event_study",
+    "window_label",
+    "with_event_study",
+]
+
+FloatArray = npt.NDArray[np.float64]
+IntArray = npt.NDArray[np.int64]
+
+NOT_TRADED = "no price on the event day"
+"""Why an event whose day 0 is not a trading day of its stock is excluded."""
+
+CAAR_SCHEMA = {"offset": pl.Int64, "aar": pl.Float64, "caar": pl.Float64, "band_low": pl.Float64, "band_high": pl.Float64, "n": pl.Int64}
+TESTS_SCHEMA = {
+    "test": pl.String, "window": pl.String, "start": pl.Int64, "end": pl.Int64,
+    "statistic": pl.Float64, "pvalue": pl.Float64, "n": pl.Int64, "detail": pl.String,
+}
+EXCLUDED_SCHEMA = {"symbol": pl.String, "date": pl.Date, "reason": pl.String, "estimation_days": pl.Int64}
+
+FACTOR_COLUMNS = ("mkt_rf", "smb", "hml", "rmw", "cma", "mom")
+"""The factor columns a factors file may hold (decimal daily returns), besides ``rf``."""
+
+
+def window_label(start: int, end: int) -> str:
+    """``[-1,+1]``, ``[0,0]``, ``[-10,-2]``: a window as tables and CSV columns name it.
+
+    >>> window_label(-1, 1), window_label(0, 0), window_label(0, 20)
+    ('[-1,+1]', '[0,0]', '[0,+20]')
+    """
+    def day(d: int) -> str:
+        return f"{d:+d}" if d else "0"
+
+    return f"[{day(start)},{day(end)}]"
+
+
+@dataclass(frozen=True)
+class EventStudyResult:
+    """The tables of a classical event study (every one a polars DataFrame).
+
+    Attributes
+    ----------
+    caar
+        Per day of the event window: ``offset, aar, caar, band_low, band_high, n``; the
+        band is ``caar`` plus or minus the normal quantile times the cross-sectional
+        standard error of the events' CARs from the window's first day through
+        ``offset`` (``n`` of them: the events with every return so far).
+    tests
+        Per test and CAR window: ``test, window, start, end, statistic, pvalue, n,
+        detail`` (two-sided p-values; ``detail``: Kolari-Pynnönen's average residual
+        correlation, the sign test's positive count and expected share).
+    cars
+        One row per included event: ``symbol, date``, one ``CAR[a,b]`` column per CAR
+        window and ``BHAR[start,end]`` over the whole event window (null when a day's
+        return is missing).
+    excluded
+        Events left out: ``symbol, date, reason, estimation_days``.
+    model, window, estimation, min_days, market, factors
+        What was run.
+    notes
+        Plain statements for the report.
+    """
+
+    caar: pl.DataFrame
+    tests: pl.DataFrame
+    cars: pl.DataFrame
+    excluded: pl.DataFrame
+    model: str
+    window: tuple[int, int]
+    estimation: tuple[int, int]
+    min_days: int
+    market: str | None = None
+    factors: str | None = None
+    level: float = 0.95
+    notes: list[str] = field(default_factory=list)
+
+    @property
+    def n_events(self) -> int:
+        """Events included (with CARs)."""
+        return self.cars.height
+
+
+def simple_returns(closes: FloatArray) -> FloatArray:
+    """``(T, N)`` returns ``close[t] / close[t-1] - 1`` of ``(T, N)`` closes (NaN on the first
+    day and where either close is missing or not positive)."""
+    out = np.full(closes.shape, np.nan)
+    with np.errstate(invalid="ignore", divide="ignore"):
+        ratio = closes[1:] / closes[:-1] - 1.0
+    ok = (closes[1:] > 0) & (closes[:-1] > 0)
+    out[1:] = np.where(ok, ratio, np.nan)
+    return out
+
+
+def event_study(
+    returns: npt.ArrayLike,
+    dates: pl.Series,
+    names: list[str],
+    firms: npt.ArrayLike,
+    days: npt.ArrayLike,
+    spec: EventStudySpec,
+    *,
+    market: npt.ArrayLike | None = None,
+    factors: npt.ArrayLike | None = None,
+    riskfree: npt.ArrayLike | None = None,
+    traded: npt.ArrayLike | None = None,
+    level: float = 0.95,
+    factors_name: str | None = None,
+) -> EventStudyResult:
+    """Abnormal returns, CAAR path, tests and CARs of events ``(firms, days)`` on ``returns``.
+
+    ``returns`` is ``(T, N)`` on the calendar ``dates`` (``T`` dates) with firm names
+    ``names``; ``traded`` ``(T, N)`` bool says which firm has a price which day (default:
+    every day); an event on a day its firm has none is excluded with :data:`NOT_TRADED`.
+    ``market``, ``factors``, ``riskfree`` as :func:`~eventstudy.inference.abnormal.abnormal_returns`
+    takes them; ``level`` is the CAAR band's coverage.
+
+    Examples
+    --------
+    >>> rng = np.random.default_rng(1)
+    >>> m = rng.normal(0, 0.01, 400)
+    >>> r = m[:, None] + rng.normal(0, 0.02, (400, 2))
+    >>> dates = pl.date_range(pl.date(2020, 1, 1), pl.date(2021, 2, 3), eager=True)[:400]
+    >>> spec = EventStudySpec(market="M", window=(-2, 2), cars=[(0, 0), (-2, 2)])
+    >>> out = event_study(r, dates, ["A", "B"], [0, 1], [300, 20], spec, market=m)
+    >>> out.cars.columns, out.excluded["reason"].to_list()
+    (['symbol', 'date', 'CAR[0,0]', 'CAR[-2,+2]', 'BHAR[-2,+2]'], ['too few estimation days'])
+    """
+    panel = np.asarray(returns, dtype=np.float64)
+    firm = np.asarray(firms, dtype=np.int64).ravel()
+    day = np.asarray(days, dtype=np.int64).ravel()
+    estimation = EstimationWindow(*spec.estimation, -1 if spec.min_estimation_days is None else spec.min_estimation_days)
+    notes: list[str] = []
+    names_s = pl.Series("symbol", names, dtype=pl.String)
+
+    ok = np.ones(firm.size, dtype=bool) if traded is None else np.asarray(traded, dtype=bool)[day, firm]
+    not_traded = pl.DataFrame(
+        {"symbol": names_s.gather(firm[~ok]), "date": dates.gather(day[~ok]), "reason": [NOT_TRADED] * int((~ok).sum()),
+         "estimation_days": np.zeros(int((~ok).sum()), dtype=np.int64)},
+        schema=EXCLUDED_SCHEMA,
+    )
+    if not_traded.height:
+        notes.append(f"{not_traded.height} event(s) fall on a day their stock has no price: excluded (listed with the reason)")
+    firm, day = firm[ok], day[ok]
+    notes += _earlier_events_note(firm, day, spec.estimation)
+
+    ar = abnormal_returns(
+        panel, firm, day, window=spec.window, estimation=estimation, model=spec.model,
+        market=market, factors=factors, riskfree=riskfree,
+    )
+    dropped = ar.excluded
+    excluded = pl.concat([
+        not_traded,
+        pl.DataFrame(
+            {"symbol": names_s.gather(dropped.firm), "date": dates.gather(dropped.day), "reason": dropped.reason.astype(str).tolist(),
+             "estimation_days": dropped.estimation_days},
+            schema=EXCLUDED_SCHEMA,
+        ),
+    ])
+    if len(dropped):
+        counts = excluded.group_by("reason", maintain_order=True).len().rows()
+        notes.append(
+            f"event study: {len(ar)} of {firm.size + not_traded.height} events included; excluded: "
+            + ", ".join(f"{n} {reason}" for reason, n in counts)
+        )
+    windows = spec.car_windows
+    return EventStudyResult(
+        caar=_caar_frame(ar, level),
+        tests=_tests_frame(event_tests(ar, windows, spec.test_names) if len(ar) else []),
+        cars=_cars_frame(ar, windows, names_s, dates),
+        excluded=excluded,
+        model=spec.model,
+        window=spec.window,
+        estimation=spec.estimation,
+        min_days=estimation.min_days,
+        market=spec.market,
+        factors=factors_name,
+        level=level,
+        notes=notes,
+    )
+
+
+def _earlier_events_note(firm: IntArray, day: IntArray, estimation: tuple[int, int]) -> list[str]:
+    """A note counting the events whose estimation window holds an earlier event of the same
+    firm (that event's returns then enter the normal-return fit)."""
+    if firm.size < 2:
+        return []
+    span = int(day.max()) + 1 - int(estimation[0]) + 1
+    key = firm * span + day  # one number line, firms far apart
+    order = np.sort(key)
+    lo = np.searchsorted(order, key + estimation[0], side="left")
+    hi = np.searchsorted(order, key + estimation[1], side="right")
+    flagged = int(((hi - lo) > 0).sum())
+    if not flagged:
+        return []
+    return [
+        f"{flagged} event(s) have an earlier event of the same stock inside their estimation window "
+        f"[{estimation[0]}, {estimation[1]}]: its returns enter their normal-return fit (thin the events, or shorten the window)"
+    ]
+
+
+def _caar_frame(ar: AbnormalReturns, level: float) -> pl.DataFrame:
+    offsets = ar.offsets
+    if not len(ar):
+        return pl.DataFrame({"offset": offsets}, schema={"offset": pl.Int64}).with_columns(
+            *(pl.lit(None, dtype=t).alias(c) for c, t in CAAR_SCHEMA.items() if c != "offset")
+        ).select(list(CAAR_SCHEMA))
+    cumulative = np.cumsum(ar.abnormal, axis=1)  # NaN from a missing day on
+    present = ~np.isnan(cumulative)
+    n = present.sum(axis=0)
+    values = np.where(present, cumulative, 0.0)
+    with np.errstate(invalid="ignore", divide="ignore"):
+        mean = values.sum(axis=0) / n
+        var = np.where(present, (cumulative - mean) ** 2, 0.0).sum(axis=0) / (n - 1)
+        se = np.sqrt(var / n)
+    z = NormalDist().inv_cdf(0.5 + level / 2)
+    caar = ar.caar()
+    half = np.where(n > 1, z * se, np.nan)
+    return pl.DataFrame(
+        {"offset": offsets, "aar": ar.aar(), "caar": caar, "band_low": caar - half, "band_high": caar + half, "n": n.astype(np.int64)},
+        schema=CAAR_SCHEMA,
+    ).with_columns(pl.col("aar", "caar", "band_low", "band_high").fill_nan(None))
+
+
+def _detail(test: EventTest, k: int) -> str:
+    parts = []
+    for key, values in test.detail.items():
+        value = float(values[k])
+        if np.isnan(value):
+            continue
+        parts.append(f"{key}={int(value)}" if value.is_integer() and key == "positive" else f"{key}={value:.4g}")
+    return ", ".join(parts)
+
+
+def _tests_frame(results: list[EventTest]) -> pl.DataFrame:
+    rows = [
+        (r.test, window_label(int(a), int(b)), int(a), int(b), float(s), float(p), int(n), _detail(r, k))
+        for r in results
+        for k, (a, b, s, p, n) in enumerate(zip(r.start, r.end, r.statistic, r.pvalue, r.nobs))
+    ]
+    return pl.DataFrame(rows, schema=TESTS_SCHEMA, orient="row").with_columns(pl.col("statistic", "pvalue").fill_nan(None))
+
+
+def _cars_frame(ar: AbnormalReturns, windows: list[tuple[int, int]], names: pl.Series, dates: pl.Series) -> pl.DataFrame:
+    a, b = ar.window.start, ar.window.end
+    columns: dict[str, object] = {"symbol": names.gather(ar.firm), "date": dates.gather(ar.day)}
+    for start, end in windows:
+        columns[f"CAR{window_label(start, end)}"] = ar.car(start, end)
+    columns[f"BHAR{window_label(a, b)}"] = ar.bhar(a, b)
+    frame = pl.DataFrame(columns)
+    values = [c for c in frame.columns if c not in ("symbol", "date")]
+    return frame.with_columns(pl.col(values).cast(pl.Float64).fill_nan(None)).sort("date", "symbol", maintain_order=True)
+
+
+# --- from a prepared study ----------------------------------------------------------
+
+def read_factors(path: Path) -> pl.DataFrame:
+    """A factors file (``date`` ISO, then decimal daily returns ``mkt_rf, smb, hml, ...,
+    rf``) as ``date`` (Date) and Float64 columns, sorted by date."""
+    try:
+        frame = pl.read_csv(path, try_parse_dates=False, infer_schema_length=0)
+    except (OSError, pl.exceptions.PolarsError) as exc:
+        raise DataError(f"cannot read the factors file {str(path)!r}: {exc}") from None
+    if "date" not in frame.columns:
+        raise DataError(f"the factors file {str(path)!r} has no 'date' column", hint="import it with 'eventstudy data import FILE --french'")
+    try:
+        return frame.select(
+            pl.col("date").str.to_date("%Y-%m-%d"), *(pl.col(c).cast(pl.Float64) for c in frame.columns if c != "date")
+        ).sort("date")
+    except pl.exceptions.PolarsError as exc:
+        raise DataError(f"the factors file {str(path)!r} is not ISO dates and decimal returns: {exc}") from None
+
+
+def _factor_inputs(
+    spec: EventStudySpec, dates: pl.Series, directory: Path | None, series_returns: dict[str, FloatArray], notes: list[str]
+) -> tuple[FloatArray | None, FloatArray | None, str | None]:
+    """(factors, riskfree, name) of a factor model on the calendar ``dates``."""
+    if spec.model != "factor":
+        return None, None, None
+    if isinstance(spec.factors, list):
+        return np.column_stack([series_returns[name] for name in spec.factors]), None, ", ".join(spec.factors)
+    if directory is None:
+        raise DataError(f"factors: {spec.factors} reads {spec.factors_file!r} from the data directory, and this study has none")
+    path = directory / spec.factors_file
+    if not path.is_file():
+        raise DataError(
+            f"factors: {spec.factors} needs the factors file {str(path)!r}, which does not exist",
+            hint="import Kenneth French's daily factors: eventstudy data import F-F_Research_Data_Factors_daily.CSV --french",
+        )
+    table = read_factors(path)
+    wanted = list(spec.factor_columns)
+    missing = [c for c in [*wanted, "rf"] if c not in table.columns]
+    if missing:
+        raise DataError(
+            f"the factors file {str(path)!r} has no {', '.join(missing)} column(s) for factors: {spec.factors}",
+            hint="import the French files that hold them (momentum: F-F_Momentum_Factor_daily.CSV) with --french",
+        )
+    on = pl.DataFrame({"date": dates}).join(table.select("date", *wanted, "rf"), on="date", how="left", maintain_order="left")
+    lacking = on.filter(pl.any_horizontal(pl.col(*wanted, "rf").is_null()))
+    first, last = cast(dt.date, table["date"].min()), cast(dt.date, table["date"].max())  # polars types min() as any literal
+    inside = lacking.filter(pl.col("date").is_between(first, last))
+    if lacking.height:
+        notes.append(
+            f"the factors file has no row for {lacking.height:,} of the {dates.len():,} calendar days "
+            f"({inside.height:,} of them inside its range {first.isoformat()} .. {last.isoformat()}): "
+            "those days are not estimation days, and event-window days among them have no abnormal return"
+        )
+    return (
+        on.select(wanted).to_numpy().astype(np.float64),
+        on["rf"].to_numpy().astype(np.float64),
+        f"{spec.factors} ({', '.join(wanted)}; rf) from {path.name}",
+    )
+
+
+def study_event_study(panel: Panel, study: Study, kept: pl.DataFrame, statistics: StatisticsSpec | None = None) -> EventStudyResult:
+    """The event study of ``study``'s kept events (``date``, and ``symbol`` in a universe) on its prepared ``panel``."""
+    spec = study.event_study
+    if spec is None:
+        raise ValueError("this study has no event_study block")
+    level = (statistics or study.statistics).ci
+    dates = panel.dates
+    calendar = dates.cast(pl.Int32).to_numpy()
+    frame = panel.frame if panel.frame is not None else pl.DataFrame({"date": dates})
+    on_calendar = pl.DataFrame({"date": dates}).join(frame, on="date", how="left", maintain_order="left")
+
+    def series_returns(name: str) -> FloatArray:
+        closes = on_calendar[f"{name}.close"].cast(pl.Float64).fill_null(np.nan).to_numpy()
+        return simple_returns(closes[:, None])[:, 0]
+
+    used = {spec.market} if spec.market else set()
+    if isinstance(spec.factors, list):
+        used |= set(spec.factors)
+    by_series = {name: series_returns(name) for name in used}
+    notes: list[str] = []
+    day = np.searchsorted(calendar, kept["date"].cast(pl.Int32).to_numpy()).astype(np.int64)
+    if panel.kind == "universe":
+        if panel.closes is None:
+            raise ValueError("a universe event study needs the panel's closes (prepare it with keep_closes=True)")
+        closes = panel.closes.T
+        returns, traded = simple_returns(closes), ~np.isnan(closes)
+        names = list(panel.symbols)
+        firm = np.searchsorted(np.asarray(names), kept["symbol"].to_numpy()).astype(np.int64)  # a universe's symbols are sorted
+    else:
+        assets = spec.assets or [s for s in study.series if s != spec.market]
+        returns = np.column_stack([series_returns(a) for a in assets])
+        traded = None
+        names = assets
+        firm = np.tile(np.arange(len(assets), dtype=np.int64), day.size)
+        day = np.repeat(day, len(assets))
+    factors, riskfree, factors_name = _factor_inputs(spec, dates, panel.directory, by_series, notes)
+    market = by_series[spec.market] if spec.market else None
+    out = event_study(
+        returns, dates, names, firm, day, spec, market=market, factors=factors, riskfree=riskfree, traded=traded, level=level,
+        factors_name=factors_name,
+    )
+    return replace(out, notes=notes + out.notes)
+
+
+def with_event_study(result: StudyResult, panel: Panel, statistics: StatisticsSpec | None = None) -> StudyResult:
+    """``result`` with its study's event study (if it has an ``event_study:`` block)."""
+    study = result.study
+    if study.event_study is None:
+        return result
+    started = time.perf_counter()
+    kept = result.raw_events.filter("kept")
+    found = study_event_study(panel, study, kept, statistics)
+    timings = {**result.timings, "event_study_s": round(time.perf_counter() - started, 4)}
+    return replace(result, event_study=found, notes=[*result.notes, *found.notes], timings=timings)

@@ -1,0 +1,207 @@
+"""The event-study stage: a study's kept events through abnormal_returns and the tests,
+checked against direct calls built by hand from the data files (calendar, market and
+event-index wiring)."""
+
+from __future__ import annotations
+
+import datetime as dt
+from pathlib import Path
+
+import numpy as np
+import polars as pl
+import pytest
+
+import eventstudy
+from eventstudy.config import EventStudySpec
+from eventstudy.event_study import NOT_TRADED, event_study, simple_returns, window_label
+from eventstudy.inference.abnormal import abnormal_returns
+from eventstudy.inference.event_tests import event_tests, event_tests_frame
+from tests.synthetic import business_days
+
+N_DAYS = 700
+SYMBOLS = ("AAA", "BBB", "CCC")
+
+
+def write_universe(root: Path) -> dict[str, object]:
+    """A long panel of three stocks and SPX on weekdays, with the gaps that test alignment:
+    SPX lacks days 100-101 (off the calendar), BBB lacks day 300, CCC starts on day 50."""
+    days = business_days(N_DAYS, dt.date(2015, 1, 1))
+    rng = np.random.default_rng(3)
+    market = rng.normal(0.0003, 0.01, N_DAYS)
+    spx = 1000 * np.cumprod(1 + market)
+    keep_spx = np.ones(N_DAYS, dtype=bool)
+    keep_spx[[100, 101]] = False
+    pl.DataFrame({"date": days, "close": spx}).filter(pl.Series(keep_spx)).write_csv(root / "SPX.csv")
+    rows = []
+    for k, symbol in enumerate(SYMBOLS):
+        r = 0.0002 + (0.8 + 0.3 * k) * market + rng.normal(0, 0.015, N_DAYS)
+        close = 50 * np.cumprod(1 + r)
+        keep = np.ones(N_DAYS, dtype=bool)
+        if symbol == "BBB":
+            keep[300] = False
+        if symbol == "CCC":
+            keep[:50] = False
+        rows.append(pl.DataFrame({"date": days, "symbol": symbol, "close": close, "volume": 1000.0}).filter(pl.Series(keep)))
+    pl.concat(rows).write_csv(root / "panel.csv")
+    events = [("AAA", days[400]), ("AAA", days[600]), ("BBB", days[301]), ("BBB", days[450]), ("CCC", days[200]), ("CCC", days[690])]
+    pl.DataFrame(events, schema=["symbol", "date"], orient="row").write_csv(root / "spikes.csv")
+    return {"days": days, "events": events}
+
+
+STUDY = """\
+name: synthetic event study
+series: {{SPX: SPX}}
+universe: {{data_file: panel.csv}}
+events: {{spikes: spikes.csv}}
+when: on spikes
+evaluate:
+  - forward_returns: {{horizons: [1w]}}
+statistics: {{placebos: 0}}
+event_study:
+  window: [-5, 10]
+  estimation: [-200, -20]
+  min_estimation_days: 150
+  model: {model}
+{extra}  cars: [[0, 0], [-1, 1], [0, 10]]
+"""
+
+
+def reference(root: Path, model: str, window=(-5, 10), estimation=(-200, -20), min_days=150):
+    """The same study by hand: calendar = stock dates that SPX has, returns by pivot."""
+    panel = pl.read_csv(root / "panel.csv", try_parse_dates=True)
+    spx = pl.read_csv(root / "SPX.csv", try_parse_dates=True)
+    calendar = panel["date"].unique().sort()
+    calendar = calendar.filter(calendar.is_in(spx["date"].implode()))
+    wide = pl.DataFrame({"date": calendar}).join(panel.pivot("symbol", index="date", values="close"), on="date", how="left").sort("date")
+    closes = wide.select(SYMBOLS).to_numpy()
+    returns = np.full(closes.shape, np.nan)
+    returns[1:] = closes[1:] / closes[:-1] - 1
+    m = pl.DataFrame({"date": calendar}).join(spx, on="date", how="left")["close"].to_numpy()
+    market = np.r_[np.nan, m[1:] / m[:-1] - 1]
+    events = pl.read_csv(root / "spikes.csv", try_parse_dates=True).sort("date", "symbol")
+    firms = [SYMBOLS.index(s) for s in events["symbol"]]
+    days = [calendar.to_list().index(d) for d in events["date"]]
+    ar = abnormal_returns(returns, firms, days, window=window, estimation=estimation, min_days=min_days, model=model, market=market)
+    return ar, events
+
+
+@pytest.mark.parametrize("model", ["market", "market_adjusted", "mean"])
+def test_a_universe_study_matches_direct_calls(tmp_path: Path, model: str) -> None:
+    write_universe(tmp_path)
+    extra = "  market: SPX\n" if model != "mean" else ""
+    (tmp_path / "s.yaml").write_text(STUDY.format(model=model, extra=extra), encoding="utf-8")
+    result = eventstudy.run(tmp_path / "s.yaml", data_dir=tmp_path)
+    found = result.event_study
+    assert found is not None
+    ar, events = reference(tmp_path, model)
+    # CCC's day-200 event has too few estimation days (its data starts on day 50): excluded, with the reason
+    assert found.excluded.select("symbol", "reason").rows() == [("CCC", "too few estimation days")]
+    assert len(ar.excluded) == 1 and found.cars.height == len(ar)
+    included = events[ar.event.tolist()]
+    cars = found.cars.sort("date", "symbol")
+    assert cars.select("symbol", "date").equals(included.select("symbol", "date"))
+    for a, b in [(0, 0), (-1, 1), (0, 10)]:
+        np.testing.assert_allclose(cars[f"CAR{window_label(a, b)}"].fill_null(np.nan).to_numpy(), ar.car(a, b), rtol=1e-12, equal_nan=True)
+    np.testing.assert_allclose(cars["BHAR[-5,+10]"].fill_null(np.nan).to_numpy(), ar.bhar(-5, 10), rtol=1e-12, equal_nan=True)
+    # BBB's event the day after its gap has no day-0 return: its CAR[0,0] is null, not a two-day return
+    assert cars.filter(pl.col("symbol") == "BBB")["CAR[0,0]"].null_count() == 1
+    np.testing.assert_allclose(found.caar["caar"].fill_null(np.nan).to_numpy(), ar.caar(), rtol=1e-12, equal_nan=True)
+    expected = event_tests_frame(event_tests(ar, [(0, 0), (-1, 1), (0, 10)]))
+    got = found.tests.select("test", "start", "end", "statistic", "pvalue", "n")
+    assert got.select("test", "start", "end", "n").equals(expected.select("test", "start", "end", "n"))
+    np.testing.assert_allclose(got["statistic"].fill_null(np.nan).to_numpy(), expected["statistic"].fill_null(np.nan).to_numpy(), rtol=1e-12, equal_nan=True)
+
+
+def test_the_band_is_the_cross_sectional_interval_of_the_cumulative_cars() -> None:
+    rng = np.random.default_rng(5)
+    market = rng.normal(0, 0.01, 500)
+    returns = market[:, None] + rng.normal(0, 0.02, (500, 40))
+    returns[480, 3] = np.nan  # one event loses its CAR from there on
+    days = rng.integers(250, 490, 40)
+    days[3] = 479
+    dates = pl.Series("date", business_days(500))
+    spec = EventStudySpec(market="M", window=(-3, 3), estimation=(-200, -10))
+    out = event_study(returns, dates, [f"S{i}" for i in range(40)], np.arange(40), days, spec, market=market, level=0.9)
+    ar = abnormal_returns(returns, np.arange(40), days, window=(-3, 3), estimation=(-200, -10), market=market)
+    for offset in (-3, 0, 1, 3):
+        car = ar.car(-3, offset)
+        car = car[~np.isnan(car)]
+        half = 1.6448536269514722 * car.std(ddof=1) / np.sqrt(car.size)
+        row = out.caar.filter(pl.col("offset") == offset).row(0, named=True)
+        assert row["n"] == car.size == (40 if offset < 1 else 39)
+        assert row["band_high"] - row["caar"] == pytest.approx(half, rel=1e-9)
+        assert row["caar"] - row["band_low"] == pytest.approx(half, rel=1e-9)
+
+
+def test_an_event_on_a_day_its_stock_has_no_price_is_excluded_with_the_reason() -> None:
+    rng = np.random.default_rng(0)
+    market = rng.normal(0, 0.01, 400)
+    returns = market[:, None] + rng.normal(0, 0.02, (400, 2))
+    traded = np.ones((400, 2), dtype=bool)
+    traded[350, 1] = False
+    dates = pl.Series("date", business_days(400))
+    spec = EventStudySpec(market="M", window=(-2, 2), estimation=(-200, -10))
+    out = event_study(returns, dates, ["A", "B"], [0, 1], [350, 350], spec, market=market, traded=traded)
+    assert out.excluded.rows() == [("B", dates[350], NOT_TRADED, 0)]
+    assert out.cars["symbol"].to_list() == ["A"]
+    assert any("fall on a day their stock has no price" in n for n in out.notes)
+
+
+def test_an_earlier_event_inside_the_estimation_window_is_flagged() -> None:
+    rng = np.random.default_rng(1)
+    market = rng.normal(0, 0.01, 600)
+    returns = market[:, None] + rng.normal(0, 0.02, (600, 2))
+    dates = pl.Series("date", business_days(600))
+    spec = EventStudySpec(market="M", window=(-2, 2), estimation=(-200, -10))
+    out = event_study(returns, dates, ["A", "B"], [0, 0, 1], [300, 400, 400], spec, market=market)
+    assert any(n.startswith("1 event(s) have an earlier event of the same stock") for n in out.notes)
+    apart = event_study(returns, dates, ["A", "B"], [0, 0], [300, 550], spec, market=market)
+    assert not any("earlier event" in n for n in apart.notes)
+
+
+def test_simple_returns_leave_gaps_missing() -> None:
+    closes = np.array([[10.0], [11.0], [np.nan], [12.0], [0.0], [1.0]])
+    np.testing.assert_allclose(simple_returns(closes)[:, 0], [np.nan, 0.1, np.nan, np.nan, np.nan, np.nan], equal_nan=True)
+
+
+SERIES = """\
+name: named series
+series: {{SPX: SPX, RUT: RUT, NDX: NDX}}
+when: SPX at 20-day low
+decluster: {{gap: 21}}
+evaluate:
+  - forward_returns: {{assets: [SPX], horizons: [1m]}}
+statistics: {{placebos: 0}}
+event_study: {{window: [-3, 5], estimation: [-150, -10], market: SPX{extra}}}
+"""
+
+
+def test_a_study_of_named_series_studies_each_asset_on_each_event_date(tmp_path: Path) -> None:
+    from tests.synthetic import write_random_walks
+
+    write_random_walks(tmp_path, ("SPX", "RUT", "NDX"), seed=4)
+    (tmp_path / "s.yaml").write_text(SERIES.format(extra=", assets: [RUT]"), encoding="utf-8")
+    result = eventstudy.run(tmp_path / "s.yaml", data_dir=tmp_path, start="2000-01-01", end="2003-12-31")
+    found = result.event_study
+    assert found is not None and set(found.cars["symbol"].to_list()) == {"RUT"}
+    frames = {s: pl.read_csv(tmp_path / f"{s}.csv", try_parse_dates=True) for s in ("SPX", "RUT")}
+    calendar = result.timeline["date"]
+
+    def rets(s: str) -> np.ndarray:
+        c = pl.DataFrame({"date": calendar}).join(frames[s], on="date", how="left")["close"].to_numpy()
+        return np.r_[np.nan, c[1:] / c[:-1] - 1]
+    days = np.searchsorted(calendar.to_numpy(), result.events["date"].to_numpy())
+    ar = abnormal_returns(rets("RUT")[:, None], np.zeros(days.size, np.int64), days, window=(-3, 5), estimation=(-150, -10), market=rets("SPX"))
+    assert found.cars.height == len(ar) == result.events.height
+    np.testing.assert_allclose(found.cars["CAR[-1,+1]"].to_numpy(), ar.car(-1, 1), rtol=1e-12)
+    (tmp_path / "s.yaml").write_text(SERIES.format(extra=""), encoding="utf-8")
+    every = eventstudy.run(tmp_path / "s.yaml", data_dir=tmp_path, start="2000-01-01", end="2003-12-31").event_study
+    assert every is not None and every.cars.height == 2 * result.events.height
+    assert set(every.cars["symbol"].to_list()) == {"RUT", "NDX"}
+
+
+def test_a_study_without_the_block_has_none(tmp_path: Path) -> None:
+    write_universe(tmp_path)
+    text = STUDY.format(model="market", extra="  market: SPX\n")
+    (tmp_path / "s.yaml").write_text(text[: text.index("event_study:")], encoding="utf-8")
+    assert eventstudy.run(tmp_path / "s.yaml", data_dir=tmp_path).event_study is None
