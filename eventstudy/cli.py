@@ -385,7 +385,8 @@ def _calibrate(args: argparse.Namespace) -> int:
             raise ConfigError(f"--horizon {h!r} is not one of the study's{did_you_mean(h, horizons)}", hint=f"its horizons: {', '.join(horizons)}")
     if args.asset is not None and args.asset not in assets:
         raise ConfigError(f"--asset {args.asset!r} is not one of the study's{did_you_mean(args.asset, assets)}", hint=f"its assets: {', '.join(assets)}")
-    settings = InferenceSettings(placebos=placebos, seed=result.statistics.seed, null=null)
+    seed = (result.statistics or result.study.statistics).seed
+    settings = InferenceSettings(placebos=placebos, seed=seed, null=null)
     table = calibrate(
         result, settings, studies=args.studies, effects=effects, horizon=args.horizon, asset=args.asset,
         placebos=placebos, pseudo=args.pseudo,

@@ -138,7 +138,7 @@ _CALENDAR_EXPR = {
 }
 
 
-def _value_plan(n: Value) -> str:
+def _value_plan(n: Value | AtLevel) -> str:
     """A value in polars' words: ``col("SPX.sma(200)")``, ``col("SPX.return(21)").shift(3)``."""
     if isinstance(n, Number):
         return f"{n.amount:.12g}"

@@ -18,7 +18,7 @@ from __future__ import annotations
 
 import datetime as dt
 from dataclasses import dataclass, field
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any, cast
 
 if TYPE_CHECKING:
     import polars as pl
@@ -240,7 +240,7 @@ class TextTable:
         return self.rows[: self.fold_at], self.rows[self.fold_at :]
 
 
-def format_cell(value: object, unit: str) -> str:
+def format_cell(value: Any, unit: str) -> str:
     """One value as text: fractions as signed percents, prices with 2 decimals."""
     if value is None:
         return PENDING if unit == "fraction" else ""
@@ -296,7 +296,7 @@ def _short_title(column: str) -> tuple[str, str]:
     return head, " ".join(pieces)
 
 
-def format_p(p: object, survives: object = None) -> str:
+def format_p(p: Any, survives: object = None) -> str:
     """A p-value with 3 decimals ('<0.001' below), '*' when it survives adjustment."""
     if p is None:
         return ""
@@ -304,7 +304,7 @@ def format_p(p: object, survives: object = None) -> str:
     return text + ("*" if survives else "")
 
 
-def _p_tone(p: object, survives: object, alpha: float) -> str:
+def _p_tone(p: Any, survives: object, alpha: float) -> str:
     if p is None:
         return ""
     if survives:
@@ -343,7 +343,8 @@ def summary_headers(with_tests: bool, ci: float = 0.95) -> list[str]:
 def _summary_groups(headers: list[str]) -> list[int]:
     """Column groups after (Asset, Horizon): a figure with its interval and p-value, High
     with Low, the all-days columns together."""
-    groups, current = [], -1
+    groups: list[int] = []
+    current = -1
     for header in headers[2:]:
         joins = header == "p" or header.endswith("CI") or header == "Low" or (
             header.startswith("All days") and groups and headers[2 + len(groups) - 1].startswith("All days")
@@ -466,7 +467,7 @@ def summary_blocks(result: StudyResult) -> list[tuple[str, list[str], list[list[
     return [(t.title, t.headers, t.rows) for t in summary_tables(result)]
 
 
-def _difference(value: object, unit: str, *, signed: bool = True) -> str:
+def _difference(value: Any, unit: str, *, signed: bool = True) -> str:
     """A difference in the measure's unit; of shares (% > 0) in percentage points."""
     if value is None:
         return ""
@@ -654,7 +655,7 @@ def tests_table(result: StudyResult, *, compact: bool = False) -> TextTable | No
     return compact_table
 
 
-def pending_lookup(result: object) -> dict[tuple[object, object, str], int]:
+def pending_lookup(result: StudyResult) -> dict[tuple[object, object, str], int]:
     """(date, symbol, instance-table column) -> trading days still to come, for pending
     cells (symbol None for a study of named series)."""
     pending = result.pending
@@ -667,7 +668,7 @@ def pending_lookup(result: object) -> dict[tuple[object, object, str], int]:
     }
 
 
-def instance_cells(result: object) -> list[list[str]]:
+def instance_cells(result: StudyResult) -> list[list[str]]:
     """The instance table's cells (every event); a pending outcome reads 'pending (N d)'."""
     return _instance_rows(result.events, result.column_units, pending_lookup(result))
 
@@ -788,5 +789,6 @@ def study_lines(result: StudyResult) -> list[tuple[str, str]]:
     lines.append(("Events", f"{int(raw['kept'].sum()):,} kept of {raw.height:,} days the condition held"))
     if not result.timeline.is_empty():
         where = result.data_dir if result.data_dir is not None else "download cache"
-        lines.append(("Data", f"{where} ({result.timeline['date'].min()} .. {result.timeline['date'].max()})"))
+        first, last = cast("dt.date", result.timeline["date"].min()), cast("dt.date", result.timeline["date"].max())
+        lines.append(("Data", f"{where} ({first} .. {last})"))
     return lines
