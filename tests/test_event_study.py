@@ -205,3 +205,44 @@ def test_a_study_without_the_block_has_none(tmp_path: Path) -> None:
     text = STUDY.format(model="market", extra="  market: SPX\n")
     (tmp_path / "s.yaml").write_text(text[: text.index("event_study:")], encoding="utf-8")
     assert eventstudy.run(tmp_path / "s.yaml", data_dir=tmp_path).event_study is None
+
+
+def test_the_reports_and_files_carry_the_event_study(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    import json
+
+    from eventstudy.cli import main
+
+    write_universe(tmp_path)
+    (tmp_path / "s.yaml").write_text(STUDY.format(model="market", extra="  market: SPX\n"), encoding="utf-8")
+    out = tmp_path / "out"
+    assert main(["run", str(tmp_path / "s.yaml"), "--data-dir", str(tmp_path), "-o", str(out), "--quiet"]) == 0
+    printed = capsys.readouterr().out
+    assert "Event study: market model on SPX, event window [-5, +10], estimation [-200, -20]" in printed
+    assert "Event-study tests" in printed and "Kolari-Pynnönen" in printed and "CAAR by day of the event window" in printed
+    assert printed.index("Event study:") < printed.index("Instances")  # after the summary, before the instances
+    manifest = json.loads((out / "manifest.json").read_text())
+    listed = json.dumps(manifest)
+    for name in ("caar.csv", "event_tests.csv", "cars.csv", "excluded_events.csv", "caar.svg"):
+        assert (out / name).is_file() and name in listed
+    cars = pl.read_csv(out / "cars.csv", try_parse_dates=True)
+    assert cars.columns == ["symbol", "date", "CAR[0,0]", "CAR[-1,+1]", "CAR[0,+10]", "BHAR[-5,+10]"] and cars.height == 5
+    assert pl.read_csv(out / "caar.csv").columns == ["offset", "aar", "caar", "band_low", "band_high", "n"]
+    assert pl.read_csv(out / "excluded_events.csv")["reason"].to_list() == ["too few estimation days"]
+    document = json.loads((out / "result.json").read_text())
+    assert document["event_study"]["model"] == "market" and len(document["event_study"]["event_tests"]) == 21
+    assert "Event study: market model" in (out / "report.md").read_text()
+    page = (out / "report.html").read_text()
+    assert 'id="event-study"' in page and "Event study: CAAR over the event window" in page
+
+
+def test_a_cars_symbol_that_looks_like_a_formula_is_guarded(tmp_path: Path) -> None:
+    from eventstudy.report.files import write_outputs
+
+    write_universe(tmp_path)
+    panel = pl.read_csv(tmp_path / "panel.csv").with_columns(pl.col("symbol").str.replace("AAA", "=AAA"))
+    panel.write_csv(tmp_path / "panel.csv")
+    pl.read_csv(tmp_path / "spikes.csv").with_columns(pl.col("symbol").str.replace("AAA", "=AAA")).write_csv(tmp_path / "spikes.csv")
+    (tmp_path / "s.yaml").write_text(STUDY.format(model="market_adjusted", extra="  market: SPX\n"), encoding="utf-8")
+    result = eventstudy.run(tmp_path / "s.yaml", data_dir=tmp_path)
+    write_outputs(result, tmp_path / "out")
+    assert "'=AAA" in (tmp_path / "out" / "cars.csv").read_text()

@@ -43,6 +43,7 @@ __all__ = [
     "DOT_LIMIT",
     "MARKER_LIMIT",
     "Chart",
+    "caar_chart",
     "distribution_chart",
     "figure_png",
     "figure_svg",
@@ -261,6 +262,29 @@ def path_chart(result: StudyResult) -> Figure | None:
     return fig
 
 
+@_styled
+def caar_chart(result: StudyResult) -> Figure | None:
+    """An event study's CAAR path over the event window with its band, the AAR as bars."""
+    found = result.event_study
+    if found is None or found.n_events == 0:
+        return None
+    rows = found.caar.drop_nulls("caar")
+    fig, (ax,) = _figure(3.4)
+    x = rows["offset"].to_list()
+    ax.bar(x, rows["aar"].fill_null(0).to_list(), color=PLACEBO, width=0.7, label="AAR (each day)")
+    if rows["band_low"].null_count() < rows.height:
+        ax.fill_between(x, rows["band_low"].fill_null(float("nan")).to_list(), rows["band_high"].fill_null(float("nan")).to_list(),
+                        color=BAND, alpha=0.45, linewidth=0, label=f"{found.level:.0%} band (cross-section of the CARs)")
+    ax.plot(x, rows["caar"].to_list(), color=EVENTS, linewidth=2, marker="o", markersize=2.5, label=f"CAAR (n={found.n_events:,})")
+    ax.axhline(0, color="#999999", linewidth=0.8)
+    ax.axvline(0, color="#999999", linewidth=0.8, linestyle=":")
+    ax.set_title(f"Cumulative average abnormal return ({found.model.replace('_', '-')} model)")
+    ax.set_xlabel("trading days from the event")
+    _percent_axis(ax)
+    ax.legend(loc="upper left")
+    return fig
+
+
 def _histogram(ax: Any, position: float, values: list[float], label: str | None) -> None:
     """The middle :data:`HISTOGRAM_SHARE` of ``values`` as a histogram mirrored about
     ``position`` (a violin made of bars: width proportional to the count in each bin)."""
@@ -421,6 +445,11 @@ def study_charts(result: StudyResult) -> list[Chart]:
         charts.append(Chart("path", "Average path in event time", path,
                             "Cumulative return from the event day's close; band: normal interval of the average; "
                             "dashed: the same average over every day of the window."))
+    caar = caar_chart(result)
+    if caar is not None:
+        charts.append(Chart("caar", "Event study: CAAR over the event window", caar,
+                            "Abnormal returns summed from the window's first day, averaged over the events; band: normal "
+                            "interval from the cross-section of the events' CARs; bars: the average abnormal return each day."))
     for measure in result.tested_measures:
         figure = distribution_chart(result, measure)
         if figure is not None:

@@ -78,13 +78,23 @@ def _tables(result: StudyResult) -> dict[str, pl.DataFrame]:
         "summary": result.summary,
         "tests": tests_table(result),
         **result.breakdowns,
+        **{name.removesuffix(".csv"): frame for name, frame in _event_study_files(result).items()},
     }
+
+
+def _event_study_files(result: StudyResult) -> dict[str, pl.DataFrame]:
+    """An event study's tables by file name (none without one)."""
+    if result.event_study is None:
+        return {}
+    from eventstudy.report.event_study import EVENT_STUDY_FILES
+
+    return {name: table(result.event_study) for name, table in EVENT_STUDY_FILES.items()}
 
 
 def _document(result: StudyResult, max_rows: int | None, rows: Callable[[str, pl.DataFrame], object]) -> dict[str, object]:
     """The document with each included table's rows made by ``rows(name, frame)``."""
     tables = _tables(result)
-    always = {"summary", "tests"}
+    always = {"summary", "tests", "caar", "event_tests"}
     included = {name: name in always or max_rows is None or frame.height <= max_rows for name, frame in tables.items()}
     document = _header(result)
     for name in ("events", "outcomes", "summary", "tests"):
@@ -93,6 +103,13 @@ def _document(result: StudyResult, max_rows: int | None, rows: Callable[[str, pl
     breakdowns = {name: rows(name, frame) for name, frame in result.breakdowns.items() if included[name]}
     if breakdowns:
         document["breakdowns"] = breakdowns
+    if result.event_study is not None:
+        found = result.event_study
+        document["event_study"] = {
+            "model": found.model, "window": list(found.window), "estimation": list(found.estimation), "min_days": found.min_days,
+            "market": found.market, "factors": found.factors, "level": found.level,
+            **{name: rows(name, tables[name]) for name in ("caar", "event_tests", "cars", "excluded_events") if included[name]},
+        }
     document["tables"] = {
         name: {"rows": frame.height, "file": f"{name}.csv", "included": included[name]} for name, frame in tables.items()
     }
@@ -192,7 +209,8 @@ def result_to_json(result: StudyResult, *, max_rows: int | None = None) -> str:
 
     def placeholder(name: str, frame: pl.DataFrame) -> str:
         key = f"\x00rows:{name}\x00"
-        arrays[json.dumps(key)] = _json_rows(frame, 2 if name in result.breakdowns else 1)
+        nested = name in result.breakdowns or (result.event_study is not None and name in ("caar", "event_tests", "cars", "excluded_events"))
+        arrays[json.dumps(key)] = _json_rows(frame, 2 if nested else 1)
         return key
 
     text = json.dumps(_document(result, max_rows, placeholder), default=_default, indent=2, allow_nan=False)
@@ -249,6 +267,8 @@ def write_outputs(
             write(result, staging / name)
         for name, frame in result.breakdowns.items():  # universe studies: by_year.csv, by_symbol.csv
             csv_safe(frame).write_csv(staging / f"{name}.csv")
+        for name, frame in _event_study_files(result).items():  # caar.csv, event_tests.csv, cars.csv, excluded_events.csv
+            csv_safe(frame).write_csv(staging / name, date_format="%Y-%m-%d")
         for name, text in (extra or {}).items():
             (staging / name).write_text(text, encoding="utf-8")
         write_chart_files(charts, staging)

@@ -17,6 +17,7 @@ import html
 from collections.abc import Sequence
 from typing import TYPE_CHECKING
 
+from eventstudy.report.event_study import event_study_heading, event_study_tables
 from eventstudy.report.text import (
     DOCUMENT_ROWS,
     TextTable,
@@ -223,6 +224,12 @@ def render_html(result: StudyResult, charts: Sequence[Chart] = (), *, events_fil
     if tested is not None:
         body.append(f'<p class="description">{_e(headline_legend(result))} Bold: below alpha.</p>')
     body.append("</section>")
+
+    if result.event_study is not None:  # a classical event study: its tests and CAAR path (the chart is above)
+        body.append(f'<section id="event-study"><h2>{_e(event_study_heading(result.event_study))}</h2>')
+        for table in event_study_tables(result):
+            body.append(f'<div class="scroll">{html_table(table, caption=table.title)}</div>')
+        body.append("</section>")
 
     instances = instance_table(result, DOCUMENT_ROWS)
     body.append(f'<section id="instances"><h2>{_e(instances.title)}</h2>')

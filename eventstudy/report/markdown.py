@@ -11,6 +11,7 @@ from __future__ import annotations
 import re
 from collections.abc import Sequence
 
+from eventstudy.report.event_study import event_study_heading, event_study_tables
 from eventstudy.report.text import (
     DOCUMENT_LAYOUT,
     DOCUMENT_ROWS,
@@ -103,6 +104,10 @@ def render_markdown(
             parts += [f"**{inert(table.title)}**", "", markdown_table(table.headers, table.rows, right_from=2), ""]
         if details is not None:
             parts += [headline_legend(result), ""]
+    if layout.summary and result.event_study is not None:  # a classical event study: its tests and CAAR path
+        parts += [f"### {inert(event_study_heading(result.event_study))}", ""]
+        for table in event_study_tables(result):
+            parts += [f"**{inert(table.title)}**", "", markdown_table(table.headers, table.rows, right_from=1), ""]
     events = result.events
     if layout.instances:
         parts += [f"### Instances ({events.height:,})", ""]

@@ -25,6 +25,7 @@ from rich.console import Console
 from rich.table import Table
 from rich.text import Text
 
+from eventstudy.report.event_study import event_study_heading, event_study_tables
 from eventstudy.report.text import (
     TERMINAL_ROWS,
     Layout,
@@ -191,6 +192,12 @@ def render_terminal(
         for summary in summary_tables(result):
             for title, part in fold_table(summary, width):
                 _print_table(console, f"Summary, {title}", part)
+    if layout.summary and result.event_study is not None:  # a classical event study: its tests and CAAR path
+        console.print(Text(event_study_heading(result.event_study), style="bold"))
+        console.print()
+        for table in event_study_tables(result):
+            for title, part in fold_table(table, width):
+                _print_table(console, title, part)
     if layout.instances:
         if result.events.height:
             where = f"see {events_file}" if events_file else "--output DIR writes them all to events.csv"

@@ -1,0 +1,129 @@
+"""The event study's tables as every renderer draws them (terminal, Markdown, HTML).
+
+Formatting only (:class:`~eventstudy.report.text.TextTable`): the numbers are
+:class:`~eventstudy.event_study.EventStudyResult`'s. Two tables, kept compact: each test
+on each CAR window (the statistic and its two-sided p-value), and the CAAR path at a few
+key days of the event window with its band; the full path is in caar.csv, every event's
+CARs in cars.csv.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from typing import TYPE_CHECKING
+
+import polars as pl
+
+from eventstudy.report.text import TextTable, format_cell, format_interval, format_p, tone_of
+
+if TYPE_CHECKING:
+    from eventstudy.event_study import EventStudyResult
+    from eventstudy.result import StudyResult
+
+__all__ = ["EVENT_STUDY_FILES", "caar_table", "event_study_heading", "event_study_tables", "event_tests_table", "key_offsets"]
+
+TEST_TITLES = {
+    "t": "cross-sectional t",
+    "patell": "Patell",
+    "bmp": "BMP",
+    "kolari_pynnonen": "Kolari-Pynnönen",
+    "corrado": "Corrado rank",
+    "corrado_zivney": "Corrado-Zivney",
+    "generalized_sign": "generalized sign",
+}
+
+MODEL_TITLES = {"mean": "mean-adjusted", "market_adjusted": "market-adjusted", "market": "market model", "factor": "factor model"}
+
+
+def event_study_heading(found: EventStudyResult) -> str:
+    """One line: model, windows, how many events are in.
+
+    >>> from eventstudy.event_study import EventStudyResult
+    >>> empty = pl.DataFrame()
+    >>> event_study_heading(EventStudyResult(empty, empty, pl.DataFrame({"x": [1]}), empty, "market", (-10, 20), (-250, -30), 110, "SPX"))
+    'Event study: market model on SPX, event window [-10, +20], estimation [-250, -30] (at least 110 days); 1 event'
+    """
+    model = MODEL_TITLES.get(found.model, found.model)
+    if found.market is not None:
+        model += f" on {found.market}"
+    if found.factors is not None:
+        model += f" ({found.factors})"
+    (a, b), (ea, eb) = found.window, found.estimation
+    excluded = f", {found.excluded.height:,} excluded" if found.excluded.height else ""
+    n = found.n_events
+    return (
+        f"Event study: {model}, event window [{a}, {b:+d}], estimation [{ea}, {eb}] (at least {found.min_days} days); "
+        f"{n:,} event{'s' if n != 1 else ''}{excluded}"
+    )
+
+
+def event_tests_table(found: EventStudyResult, alpha: float = 0.05) -> TextTable | None:
+    """Rows: the tests; per CAR window the statistic and its p-value (bold below ``alpha``)."""
+    tests = found.tests
+    if tests.is_empty():
+        return None
+    windows = tests.select("window", "start", "end").unique(maintain_order=True)["window"].to_list()
+    headers, short, parts, groups = ["Test"], ["Test"], [], []
+    for k, window in enumerate(windows):
+        headers += [f"{window} stat", f"{window} p"]
+        short += ["stat", "p"]
+        parts += [f"CAR{window}"] * 2
+        groups += [k, k]
+    rows, tones = [], []
+    for test in tests["test"].unique(maintain_order=True).to_list():
+        mine = {r["window"]: r for r in tests.filter(pl.col("test") == test).iter_rows(named=True)}
+        row, tone = [TEST_TITLES.get(test, test)], [""]
+        for window in windows:
+            r = mine.get(window)
+            stat, p = (r["statistic"], r["pvalue"]) if r else (None, None)
+            row += ["" if stat is None else f"{stat:+.2f}", format_p(p)]
+            tone += ["", "sig" if p is not None and p < alpha else ""]
+        rows.append(row)
+        tones.append(tone)
+    n = tests.group_by("window", maintain_order=True).agg(pl.col("n").max())
+    counts = ", ".join(f"{w} n={c:,}" for w, c in n.rows())
+    return TextTable(
+        title=f"Event-study tests (two-sided p; {counts})", headers=headers, rows=rows, tones=tones, keys=1, groups=groups,
+        short_headers=short, parts=parts, noun="tests",
+    )
+
+
+def key_offsets(found: EventStudyResult) -> list[int]:
+    """The days the CAAR table shows: the window's ends, -1, 0, +1 and each CAR window's end."""
+    a, b = found.window
+    ends = found.tests["end"].to_list() if not found.tests.is_empty() else []
+    return sorted({d for d in (a, -1, 0, 1, *ends, b) if a <= d <= b})
+
+
+def caar_table(found: EventStudyResult) -> TextTable | None:
+    """The CAAR at :func:`key_offsets`, with the day's AAR, the band and the events counted."""
+    if found.caar.is_empty() or found.n_events == 0:
+        return None
+    level = f"{found.level:.0%}"
+    rows, tones = [], []
+    for r in found.caar.filter(pl.col("offset").is_in(key_offsets(found))).iter_rows(named=True):
+        aar, caar = format_cell(r["aar"], "fraction"), format_cell(r["caar"], "fraction")
+        rows.append([f"{r['offset']:+d}" if r["offset"] else "0", aar, caar, format_interval(r["band_low"], r["band_high"], "fraction"), f"{r['n']:,}"])
+        tones.append(["", tone_of(aar), tone_of(caar), "", ""])
+    return TextTable(
+        title=f"CAAR by day of the event window (band: {level}, cross-section; every day in caar.csv)",
+        headers=["Day", "AAR", "CAAR", f"{level} band", "n"], rows=rows, tones=tones, keys=1, noun="days",
+    )
+
+
+def event_study_tables(result: StudyResult) -> list[TextTable]:
+    """The event study's tables of ``result`` in report order (none without one)."""
+    found = result.event_study
+    if found is None:
+        return []
+    alpha = result.statistics.alpha if result.statistics is not None else 0.05
+    return [t for t in (event_tests_table(found, alpha), caar_table(found)) if t is not None]
+
+
+EVENT_STUDY_FILES: dict[str, Callable[[EventStudyResult], pl.DataFrame]] = {
+    "caar.csv": lambda found: found.caar,
+    "event_tests.csv": lambda found: found.tests,
+    "cars.csv": lambda found: found.cars,
+    "excluded_events.csv": lambda found: found.excluded,
+}
+"""The files ``--output`` writes for an event study, each from its table."""
