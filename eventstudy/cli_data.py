@@ -75,6 +75,8 @@ def add_data_commands(subparsers: Any) -> argparse.ArgumentParser:
     importer.add_argument("--date-format", help="dmy (day first), mdy (month first), ymd, or a pattern such as '%%d/%%m/%%Y'")
     importer.add_argument("--force", action="store_true", help="replace an existing file with different content")
     importer.add_argument("--dry-run", action="store_true", help="report what would be written, write nothing")
+    importer.add_argument("--french", action="store_true",
+                          help="the files are Kenneth French's daily factor CSVs: merge them into DATA_DIR/factors.csv (decimal returns)")
 
     check = actions.add_parser(
         "check", help="report per series: range, gaps, repeated/unsorted dates, missing values, stale runs, outliers",
@@ -148,6 +150,11 @@ def _import(args: argparse.Namespace) -> int:
             "where should the imported files go? no data directory given",
             hint=f"pass --data-dir DIR (created if needed) or set {DATA_DIR_ENV}",
         )
+    if args.french:  # factor files for event_study: {model: factor}
+        from eventstudy.data.french import write_factors
+
+        print("\n".join(write_factors(file, target, dry_run=args.dry_run).describe() for file in args.files))
+        return 0
     reports = import_files(
         args.files, target, symbol=args.symbol, column=args.column, date_format=args.date_format,
         force=args.force, dry_run=args.dry_run,
