@@ -110,5 +110,5 @@ def test_the_factor_model_reads_the_factors_file_on_the_study_calendar(tmp_path:
     with pytest.raises(DataError, match="no rmw, cma column"):
         eventstudy.run(tmp_path / "s.yaml", data_dir=tmp_path)
     (tmp_path / "factors.csv").unlink()
-    with pytest.raises(DataError, match="eventstudy data import .* --french"):
+    with pytest.raises(DataError, match=r"eventstudy data import .* --french"):
         eventstudy.run(tmp_path / "s.yaml", data_dir=tmp_path)
