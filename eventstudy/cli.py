@@ -95,6 +95,11 @@ def build_parser() -> argparse.ArgumentParser:
     calibrate.add_argument("--pseudo", default="matched", choices=["matched", "circular", "runs"], help="where pseudo-events come from: matched (random days under the rule), "
                            "circular (the real events shifted), or runs (the real events' runs placed at random)")
     calibrate.add_argument("--end", type=_iso_date, help="last event date (overrides window.end)")
+    calibrate.add_argument("--event-tests", action="store_true",
+                           help="calibrate the classical event-study tests (t, Patell, BMP, ...) on simulated panels instead")
+    calibrate.add_argument("--scenario", action="append", choices=["null", "event_variance", "clustered"],
+                           help="--event-tests: the scenario(s) (default: all three); --effects' first non-zero value adds the power")
+    calibrate.add_argument("--firms", type=_at_most(100_000), default=100, help="--event-tests: firms per simulated study (default 100)")
     calibrate.add_argument("--output", "-o", metavar="FILE", help="also write the table as CSV")
     calibrate.add_argument("--quiet", "-q", action="store_true", help="no progress bars on stderr")
     calibrate.add_argument("--verbose", "-v", action="store_true",
@@ -358,7 +363,35 @@ def _validate(args: argparse.Namespace) -> int:
     return 0
 
 
+def _calibrate_event_tests(args: argparse.Namespace) -> int:
+    """``calibrate --event-tests``: size (and power) of the event-study tests on simulated panels."""
+    import polars as pl
+
+    from eventstudy.inference.event_calibration import SCENARIOS, calibrate_event_tests
+    from eventstudy.report.event_study import event_calibration_table
+    from eventstudy.report.files import write_file
+    from eventstudy.report.terminal import print_tables
+
+    scenarios = args.scenario or list(SCENARIOS)
+    seed = args.seed if args.seed is not None else 0
+    size = pl.concat([calibrate_event_tests(s, replications=args.replications, firms=args.firms, seed=seed + k) for k, s in enumerate(scenarios)])
+    tables = [event_calibration_table(size)]
+    effect = next((float(x) for x in args.effects.split(",") if x.strip() and float(x) != 0), None) if args.scenario is None else None
+    rows = [size]
+    if effect is not None:
+        power = calibrate_event_tests("null", replications=args.replications, firms=args.firms, effect=effect, seed=seed + len(scenarios))
+        power = power.with_columns(pl.lit(f"effect {effect:g}").alias("scenario"))
+        tables.append(event_calibration_table(power, size=False))
+        rows.append(power)
+    print_tables(tables)
+    if args.output:
+        print(f"wrote {write_file(args.output, pl.concat(rows).write_csv())}")
+    return 0
+
+
 def _calibrate(args: argparse.Namespace) -> int:
+    if args.event_tests:
+        return _calibrate_event_tests(args)
     if args.simulate:
         return _calibrate_rules(args)
     if not args.study:

@@ -246,3 +246,35 @@ def test_a_cars_symbol_that_looks_like_a_formula_is_guarded(tmp_path: Path) -> N
     result = eventstudy.run(tmp_path / "s.yaml", data_dir=tmp_path)
     write_outputs(result, tmp_path / "out")
     assert "'=AAA" in (tmp_path / "out" / "cars.csv").read_text()
+
+
+def test_the_worked_example_runs_on_the_real_panel(shared_data: Path, tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    import shutil
+
+    from eventstudy.cli import main
+
+    if not (shared_data / "panel_sp500_stocks.csv").is_file():
+        pytest.skip("the 505-stock panel is not in the shared data")
+    configs = Path(__file__).resolve().parents[1] / "configs"
+    for name in ("sp500_volume_spikes.yaml", "sp500_volume_spikes.csv"):
+        shutil.copy(configs / name, tmp_path / name)
+    out = tmp_path / "out"
+    assert main(["run", str(tmp_path / "sp500_volume_spikes.yaml"), "--data-dir", str(shared_data), "-o", str(out), "--quiet"]) == 0
+    printed = " ".join(capsys.readouterr().out.split())  # lines wrap at the terminal's width
+    assert "Event study: market model on SPX, event window [-10, +20], estimation [-250, -30]" in printed
+    tests = pl.read_csv(out / "event_tests.csv")
+    assert tests.height == 7 * 5 and tests["n"].min() > 900
+    caar = pl.read_csv(out / "caar.csv")
+    assert caar.height == 31 and caar["n"].max() > 900
+    assert pl.read_csv(out / "cars.csv").height > 900
+
+
+def test_calibrate_event_tests_prints_the_compact_table(capsys: pytest.CaptureFixture[str], tmp_path: Path) -> None:
+    from eventstudy.cli import main
+
+    assert main(["calibrate", "--event-tests", "--scenario", "clustered", "--replications", "5", "--firms", "20", "-o", str(tmp_path / "c.csv")]) == 0
+    printed = " ".join(capsys.readouterr().out.split())
+    assert "Event-study tests: rejection rate at 5% (size; 5 replications, Wilson 95% interval" in printed
+    assert "Kolari-Pynnönen" in printed and "power" not in printed
+    table = pl.read_csv(tmp_path / "c.csv")
+    assert set(table["scenario"].to_list()) == {"clustered"} and table.height == 7 * 2

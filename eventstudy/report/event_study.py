@@ -14,13 +14,14 @@ from typing import TYPE_CHECKING
 
 import polars as pl
 
+from eventstudy.event_study import window_label
 from eventstudy.report.text import TextTable, format_cell, format_interval, format_p, tone_of
 
 if TYPE_CHECKING:
     from eventstudy.event_study import EventStudyResult
     from eventstudy.result import StudyResult
 
-__all__ = ["EVENT_STUDY_FILES", "caar_table", "event_study_heading", "event_study_tables", "event_tests_table", "key_offsets"]
+__all__ = ["EVENT_STUDY_FILES", "SIZE_BAND", "caar_table", "event_calibration_table", "event_study_heading", "event_study_tables", "event_tests_table", "key_offsets"]
 
 TEST_TITLES = {
     "t": "cross-sectional t",
@@ -127,3 +128,41 @@ EVENT_STUDY_FILES: dict[str, Callable[[EventStudyResult], pl.DataFrame]] = {
     "excluded_events.csv": lambda found: found.excluded,
 }
 """The files ``--output`` writes for an event study, each from its table."""
+
+
+SIZE_BAND = (0.035, 0.065)
+"""Rejection rates at 5% a test that holds its size must stay within (issue 17)."""
+
+
+def event_calibration_table(table: pl.DataFrame, *, size: bool = True) -> TextTable:
+    """:func:`~eventstudy.inference.event_calibration.calibrate_event_tests` rows as one
+    compact table: per test, each scenario x window's rejection rate with its Wilson 95%
+    interval; with ``size``, '!' marks an interval entirely outside :data:`SIZE_BAND`."""
+    columns = table.select("scenario", "start", "end").unique(maintain_order=True).rows()
+    headers, short, parts = ["Test"], ["Test"], []
+    for scenario, a, b in columns:
+        headers.append(f"{scenario} {window_label(a, b)}")
+        short.append(window_label(a, b))
+        parts.append(scenario)
+    rows, tones = [], []
+    for test in table["test"].unique(maintain_order=True).to_list():
+        row, tone = [TEST_TITLES.get(test, test)], [""]
+        for scenario, a, b in columns:
+            r = table.filter((pl.col("test") == test) & (pl.col("scenario") == scenario) & (pl.col("start") == a) & (pl.col("end") == b))
+            if r.is_empty():
+                row.append("")
+                tone.append("")
+                continue
+            rate, low, high = r.row(0, named=True)["rate"], r.row(0, named=True)["low"], r.row(0, named=True)["high"]
+            off = size and (low > SIZE_BAND[1] or high < SIZE_BAND[0])
+            row.append(f"{100 * rate:.1f}% [{100 * low:.1f}, {100 * high:.1f}]{' !' if off else ''}")
+            tone.append("neg" if off else "")
+        rows.append(row)
+        tones.append(tone)
+    n = int(table["replications"].max() or 0)  # type: ignore[arg-type]  # polars types max() as any literal
+    what = "size" if size else "power"
+    return TextTable(
+        title=f"Event-study tests: rejection rate at 5% ({what}; {n:,} replications, Wilson 95% interval"
+        + ("; ! = interval outside [3.5%, 6.5%])" if size else ")"),
+        headers=headers, rows=rows, tones=tones, keys=1, short_headers=short, parts=parts, noun="tests",
+    )
