@@ -178,9 +178,10 @@ def test_a_result_prints_in_a_few_lines_and_its_summary_holds_the_studys_measure
 
     result = eventstudy.run(Path(__file__).resolve().parents[1] / "configs" / "spx_rut.yaml", data_dir=shared_data, placebos=100)
     text = repr(result)
-    assert len(text.splitlines()) == 3 and len(text) < 400
-    assert "events of" in text and "SPX at ATH and RUT drawdown >= 10%" in text
+    assert len(text.splitlines()) == 5 and len(text) < 800  # name, condition, counts, verdict, where the tables are
+    assert "19 events" in text and "SPX at ATH and RUT drawdown >= 10%" in text and "Verdict:" in text
+    assert "result.summary (10 rows)" in text and "result.events (19 rows)" in text
     assert set(result.summary["measure"].to_list()) == {"fwd"}
     assert set(result.chart_summary["measure"].to_list()) == {"path"}
     page = result._repr_html_()
-    assert page.startswith("<div>") and "<table" in page and "&lt;StudyResult" in page
+    assert page.startswith("<div>") and "<b>StudyResult</b>" in page and "Verdict" in page and len(page) < 1500
