@@ -8,6 +8,7 @@ schema describes how they are *written* in YAML instead:
 * a horizon (``1m``, ``63``, ``10d``) and a declustering gap (``21``, ``21cd``, ``4w``,
   ``1mo``) are a string or a whole number, not the objects they become;
 * ``series`` is a mapping of names to symbols or a list of symbols;
+* an ``events:`` entry is a file name or ``{file: ...}``;
 * each ``evaluate`` item is a one-key mapping, the evaluator's name to its parameters.
 
 Checks that need more than a schema (the condition, assets named in ``series``, plug-ins)
@@ -91,6 +92,12 @@ def _written_forms(defs: dict[str, Any]) -> None:
         defs["Horizon"] = copy.deepcopy(HORIZON)
     if "Gap" in defs:
         defs["Gap"] = copy.deepcopy(GAP)
+    if "EventsSpec" in defs:  # ``events: {fomc: fomc.csv}`` is the short form of ``{fomc: {file: fomc.csv}}``
+        spec = defs["EventsSpec"]
+        defs["EventsSpec"] = {
+            "anyOf": [{"type": "string", "description": "the events file (CSV or Parquet), relative to the study file"}, spec],
+            "description": spec.get("description", "a file of your own events"),
+        }
 
 
 def study_schema(plugins: Iterable[str] = ()) -> dict[str, Any]:

@@ -316,6 +316,7 @@ def test_a_failed_write_leaves_no_partial_files(tiny: Path, capsys, monkeypatch)
     assert not [p for p in tiny.iterdir() if p.name.startswith(".out.")]
 
 
+@pytest.mark.slow
 def test_an_output_folder_is_replaced_whole_or_not_at_all(tiny: Path, capsys) -> None:
     """Issue 15: files were moved in one by one (a kill left old and new mixed), a folder
     named result.json made the move fail halfway, and a universe run's by_symbol.csv
@@ -361,6 +362,7 @@ def test_the_readme_command_on_real_data(shared_data: Path, capsys) -> None:
 
 # --- statistics -----------------------------------------------------------------------
 
+@pytest.mark.slow
 def test_same_seed_gives_byte_identical_outputs(tiny: Path, capsys) -> None:
     base = ["run", str(tiny / "study.yaml"), "--data-dir", str(tiny / "data"), "--placebos", "300"]
     for name in ("a", "b"):

@@ -7,6 +7,7 @@ import datetime as dt
 import numpy as np
 import polars as pl
 import pytest
+from synthetic import business_days
 
 import eventstudy
 from eventstudy.config import parse_study
@@ -16,7 +17,6 @@ from eventstudy.histories import HistorySource, history_panel
 from eventstudy.inference.histories import cell_statistics
 from eventstudy.inference.resample import stationary_indices
 from eventstudy.study import prepare
-from tests.synthetic import business_days
 
 TIMELINE = """
 name: one series

@@ -10,13 +10,13 @@ from pathlib import Path
 import numpy as np
 import polars as pl
 import pytest
+from synthetic import business_days
 
 import eventstudy
 from eventstudy.config import EventStudySpec
 from eventstudy.event_study import NOT_TRADED, event_study, simple_returns, window_label
 from eventstudy.inference.abnormal import abnormal_returns
 from eventstudy.inference.event_tests import event_tests, event_tests_frame
-from tests.synthetic import business_days
 
 N_DAYS = 700
 SYMBOLS = ("AAA", "BBB", "CCC")
@@ -177,7 +177,7 @@ event_study: {{window: [-3, 5], estimation: [-150, -10], market: SPX{extra}}}
 
 
 def test_a_study_of_named_series_studies_each_asset_on_each_event_date(tmp_path: Path) -> None:
-    from tests.synthetic import write_random_walks
+    from synthetic import write_random_walks
 
     write_random_walks(tmp_path, ("SPX", "RUT", "NDX"), seed=4)
     (tmp_path / "s.yaml").write_text(SERIES.format(extra=", assets: [RUT]"), encoding="utf-8")

@@ -81,6 +81,7 @@ def test_map_returns_results_in_input_order(executor: Executor) -> None:
     assert executor.submitted - before == (0 if executor.name == "serial" else 8)  # really sent to workers
 
 
+@pytest.mark.slow
 def test_shared_goes_with_every_call(executor: Executor) -> None:
     assert executor.map(_plus, [1, 2, 3], shared={"offset": 10}) == [11, 12, 13]
     assert executor.map(_plus, [1, 2, 3], shared={"offset": 20}) == [21, 22, 23]  # a new shared object is sent again
@@ -161,6 +162,7 @@ def _assert_same_sweep(result: SweepResult, expected: SweepResult) -> None:
     assert result.verdict == expected.verdict
 
 
+@pytest.mark.slow
 @pytest.mark.shared_data
 def test_sweep_on_a_process_pool_equals_the_serial_run(shared_data: Path, serial_sweep: SweepResult) -> None:
     with ProcessExecutor(workers=2) as executor:
@@ -197,6 +199,7 @@ def test_universe_study_on_dask_equals_local(shared_data: Path, dask_cluster: Da
 # -- the command line ------------------------------------------------------------------------
 
 
+@pytest.mark.slow
 @pytest.mark.shared_data
 def test_cli_sweep_gives_the_same_ledger_on_each_executor(shared_data: Path, capsys: pytest.CaptureFixture[str]) -> None:
     args = ["sweep", str(REPO_ROOT / "configs" / "spx_rut.yaml"), "--data-dir", str(shared_data), "--placebos", "200", "-f", "json"]
@@ -221,6 +224,7 @@ def test_cli_executor_mistakes_are_one_message(tmp_path: Path, capsys: pytest.Ca
     assert "invalid choice: 'ray'" in capsys.readouterr().err
 
 
+@pytest.mark.slow
 def test_a_server_that_never_answers_is_given_up(monkeypatch: pytest.MonkeyPatch) -> None:
     """Issue 15: a --dask-address that accepts the connection but never answers hung
     until the other side closed."""

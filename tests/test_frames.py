@@ -20,6 +20,7 @@ def closes(shared_data: Path) -> dict[str, pl.DataFrame]:
     return {s: pl.read_csv(shared_data / f"{s}.csv", try_parse_dates=True) for s in ("SPX", "RUT")}
 
 
+@pytest.mark.slow
 def test_frames_in_memory_give_what_the_files_give(shared_data: Path, closes: dict[str, pl.DataFrame]) -> None:
     pytest.importorskip("pandas")
     rut = closes["RUT"].to_pandas().set_index("date")  # a pandas frame with a date index

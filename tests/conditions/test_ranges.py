@@ -12,7 +12,7 @@ from eventstudy.cli import main
 from eventstudy.conditions import parse, resolve
 from eventstudy.conditions.ranges import range_warnings
 
-CONFIG = Path(__file__).resolve().parents[1] / "configs" / "spx_rut.yaml"
+CONFIG = Path(__file__).resolve().parents[2] / "configs" / "spx_rut.yaml"
 
 
 def warnings_of(text: str) -> list[str]:

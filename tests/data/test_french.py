@@ -14,7 +14,7 @@ from eventstudy.cli import main
 from eventstudy.data.french import read_french, write_factors
 from eventstudy.errors import DataError
 
-FIXTURES = Path(__file__).parent / "fixtures" / "french"
+FIXTURES = Path(__file__).parents[1] / "fixtures" / "french"
 FF3 = FIXTURES / "F-F_Research_Data_Factors_daily.CSV"
 MOM = FIXTURES / "F-F_Momentum_Factor_daily.CSV"
 
@@ -76,9 +76,10 @@ event_study: {{window: [-5, 10], estimation: [-200, -20], min_estimation_days: 1
 
 
 def test_the_factor_model_reads_the_factors_file_on_the_study_calendar(tmp_path: Path) -> None:
+    from test_event_study import SYMBOLS, write_universe
+
     import eventstudy
     from eventstudy.inference.abnormal import abnormal_returns
-    from tests.test_event_study import SYMBOLS, write_universe
 
     write_universe(tmp_path)
     spx = pl.read_csv(tmp_path / "SPX.csv", try_parse_dates=True)

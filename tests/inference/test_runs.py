@@ -22,7 +22,7 @@ from eventstudy.inference import InferenceSettings, calibrate
 from eventstudy.inference.samplers import SAMPLERS, Calendar, RunsSampler, obeys_rule, split_runs
 from eventstudy.periods import parse_gap
 
-CONFIG = Path(__file__).resolve().parents[1] / "configs" / "spx_rut.yaml"
+CONFIG = Path(__file__).resolve().parents[2] / "configs" / "spx_rut.yaml"
 
 
 def weekday_calendar(days: int, gap: str | None, holidays: bool = False) -> Calendar:
@@ -257,6 +257,7 @@ def test_runs_calibration_reduced(walk: eventstudy.StudyResult) -> None:
     assert table.filter(pl.col("effect") == 0.05, test="runs_mean")["reject_5pct"][0] > runs["reject_5pct"]
 
 
+@pytest.mark.slow
 @pytest.mark.shared_data
 def test_spx_runs_calibration_reduced(shared_data: Path) -> None:
     """On SPX, pseudo-events = the real events shifted: the runs null holds its level at 1y."""

@@ -448,6 +448,7 @@ def check_against_reference(study: tuple[dict[str, str], dict[str, dict[dt.date,
     assert got == expected, text
 
 
+@pytest.mark.slow
 @settings(max_examples=300, deadline=None)
 @given(st.sampled_from([2, 3]).flatmap(lambda k: conditions(NAMES[:k])))
 def test_print_parse_round_trip(tree: Node) -> None:

@@ -2,7 +2,7 @@
 
 Golden error files live in tests/fixtures/condition_errors/: the input on the first line,
 the exact rendered error after it. After an intended message change, regenerate them with
-``EVENTSTUDY_UPDATE_GOLDEN=1 pytest tests/test_conditions_parser.py`` and review the diff.
+``EVENTSTUDY_UPDATE_GOLDEN=1 pytest tests/conditions/test_parser.py`` and review the diff.
 """
 
 from __future__ import annotations
@@ -37,7 +37,7 @@ from eventstudy.conditions.tokens import TokenType, tokenize
 from eventstudy.errors import ConditionSyntaxError, EventStudyError, UnknownNameError
 from eventstudy.features import FeatureRequest
 
-FIXTURES = Path(__file__).parent / "fixtures"
+FIXTURES = Path(__file__).parents[1] / "fixtures"
 SERIES = ["SPX", "RUT"]
 
 spx, rut = FeatureRef("SPX"), FeatureRef("RUT")

@@ -19,7 +19,7 @@ from eventstudy.inference import (
     significance,
 )
 
-CONFIG = Path(__file__).resolve().parents[1] / "configs" / "spx_rut.yaml"
+CONFIG = Path(__file__).resolve().parents[2] / "configs" / "spx_rut.yaml"
 
 STUDY = """\
 name: random-walk study
@@ -110,6 +110,7 @@ def test_settings_are_validated(walk: eventstudy.StudyResult) -> None:
         significance(walk, InferenceSettings(null="circulr"))  # type: ignore[arg-type]
 
 
+@pytest.mark.slow
 def test_calibration_reduced(walk: eventstudy.StudyResult) -> None:
     """200 pseudo-studies x B = 500: the placebo test rejects 2%-10% of the time at 5%."""
     table = calibrate(walk, FAST, studies=200, placebos=500, horizon="1m", effects=(0.0, 0.05))
@@ -123,6 +124,7 @@ def test_calibration_reduced(walk: eventstudy.StudyResult) -> None:
     assert table.equals(calibrate(walk, FAST, studies=200, placebos=500, horizon="1m", effects=(0.0, 0.05)))
 
 
+@pytest.mark.slow
 @pytest.mark.shared_data
 def test_spx_rut_significance(shared_data: Path) -> None:
     result = eventstudy.run(CONFIG, data_dir=shared_data, end="2024-12-31")
@@ -136,6 +138,7 @@ def test_spx_rut_significance(shared_data: Path) -> None:
     check_sane(significance(open_window, FAST), 10)
 
 
+@pytest.mark.slow
 @pytest.mark.shared_data
 def test_spx_calibration_reduced(shared_data: Path) -> None:
     result = eventstudy.run(CONFIG, data_dir=shared_data, end="2024-12-31")

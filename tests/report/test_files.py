@@ -192,6 +192,7 @@ files._publish(out, fill)
 """
 
 
+@pytest.mark.slow
 @pytest.mark.parametrize("exchange", [True, False], ids=["atomic exchange", "two renames"])
 def test_publication_killed_at_every_step_leaves_old_or_new(tmp_path: Path, exchange: bool) -> None:
     """Issue 15: kill -9 while files were moved into place left old and new mixed. Killed

@@ -27,7 +27,7 @@ from eventstudy.data.providers import Provider, ProviderError
 from eventstudy.data.providers import fred as fred_module
 from eventstudy.errors import DataError
 
-FIXTURES = Path(__file__).parent / "fixtures" / "providers"
+FIXTURES = Path(__file__).parents[1] / "fixtures" / "providers"
 
 
 class RecordedSource(Provider):

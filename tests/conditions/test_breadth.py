@@ -79,7 +79,7 @@ import datetime as dt  # noqa: E402
 
 from hypothesis import HealthCheck, assume, given, settings  # noqa: E402
 from hypothesis import strategies as st  # noqa: E402
-from test_conditions_property import close_call, k_and, k_or, reference_feature  # noqa: E402
+from test_property import close_call, k_and, k_or, reference_feature  # noqa: E402
 
 from eventstudy.conditions import (  # noqa: E402
     SELF,

@@ -9,6 +9,7 @@ from pathlib import Path
 
 import numpy as np
 import polars as pl
+import pytest
 
 from eventstudy.cli import main
 from eventstudy.conditions import compile_condition, parse, required_features, resolve
@@ -77,6 +78,7 @@ def test_a_lag_inside_an_expression_stays_within_each_history() -> None:
     assert out["(A 1 day ago).close"].to_list() == [None, 1.0, 2.0, 3.0, None, 10.0, 20.0, 30.0]
 
 
+@pytest.mark.slow
 def test_the_command_line_runs_a_gap_study(shared_data: Path, tmp_path: Path, capsys) -> None:
     config = tmp_path / "gap.yaml"
     config.write_text(

@@ -484,6 +484,7 @@ def _outcome(load: Callable[[], pl.DataFrame]) -> tuple[str, object]:
         return "error", exc.render()
 
 
+@pytest.mark.slow
 @settings(max_examples=150, deadline=None)
 @given(text=csv_panels())
 def test_fast_csv_read_equals_the_text_path(tmp_path_factory: pytest.TempPathFactory, text: str) -> None:

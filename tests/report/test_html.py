@@ -27,7 +27,7 @@ from eventstudy.report.charts import sweep_charts
 from eventstudy.report.html import CSP, render_sweep_html
 from eventstudy.sweep import Axis, SweepResult
 
-REPO = Path(__file__).resolve().parents[1]
+REPO = Path(__file__).resolve().parents[2]
 CONFIG = REPO / "configs" / "spx_rut.yaml"
 ARTIFACT = REPO / "test-artifacts" / "report.png"
 CHARTS = ["prices", "path", "distribution"]
@@ -158,6 +158,7 @@ def page_requests(requests: list[dict]) -> list[str]:
     ]
 
 
+@pytest.mark.slow
 @pytest.mark.shared_data
 def test_report_html_renders_offline_in_chromium(shared_data: Path, tmp_path: Path, capsys) -> None:
     binary = chromium_binary()
