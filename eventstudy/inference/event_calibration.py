@@ -19,6 +19,8 @@ the event day ``[0, 0]`` and the window ``[-1, +1]``. Three scenarios:
     Every event on the same day, and the residuals share a common factor not in the model
     (pairwise correlation ``cross_correlation``). Tests that assume independent events
     (t, Patell, BMP, sign) over-reject; Kolari-Pynnönen's adjustment is meant to fix BMP.
+    The calendar-time portfolio test has a single portfolio day on ``[0, 0]`` here, so no
+    statistic (its ``tested`` count is 0); on ``[-1, +1]`` it has three days.
 
 With ``effect`` the abnormal return ``effect`` is added on day 0 of every event: the
 rejection rate is then the power.
@@ -166,9 +168,9 @@ def calibrate_event_tests(
     """Rejection rate of every test at ``level`` over simulated studies of one scenario.
 
     Returns one row per test and window: ``scenario, effect, test, start, end,
-    replications, rejections, rate, low, high`` (``low``, ``high``: the Wilson 95%
-    interval of the rate). Replications where a test has no statistic count as not
-    rejecting, and ``replications`` counts them all. The simulation's parameters are
+    replications, tested, rejections, rate, low, high`` (``low``, ``high``: the Wilson 95%
+    interval of the rate). ``tested`` counts the replications where the test had a
+    statistic; the others count as not rejecting, and ``replications`` counts them all. The simulation's parameters are
     those of :func:`simulate_event_studies`.
 
     Examples
@@ -179,6 +181,7 @@ def calibrate_event_tests(
     """
     names = list(EVENT_TESTS) if tests is None else list(tests)
     rejections = np.zeros((len(names), len(windows)), dtype=np.int64)
+    tested = np.zeros((len(names), len(windows)), dtype=np.int64)
     studies = simulate_event_studies(
         scenario, replications, firms=firms, effect=effect, cross_correlation=cross_correlation, df=df, garch=garch, seed=seed
     )
@@ -188,17 +191,20 @@ def calibrate_event_tests(
         )
         for row, result in enumerate(event_tests(ar, list(windows), names)):
             rejections[row] += np.nan_to_num(result.pvalue, nan=1.0) < level
+            tested[row] += ~np.isnan(result.pvalue)
     records = []
     for row, name in enumerate(names):
         for col, (start, end) in enumerate(windows):
             count = int(rejections[row, col])
             ci = wilson_interval(count, replications)
-            records.append((str(scenario), effect, name, start, end, replications, count, count / replications, ci.low, ci.high))
+            records.append(
+                (str(scenario), effect, name, start, end, replications, int(tested[row, col]), count, count / replications, ci.low, ci.high)
+            )
     return pl.DataFrame(
         records,
         schema={
             "scenario": pl.String, "effect": pl.Float64, "test": pl.String, "start": pl.Int64, "end": pl.Int64,
-            "replications": pl.Int64, "rejections": pl.Int64, "rate": pl.Float64, "low": pl.Float64, "high": pl.Float64,
+            "replications": pl.Int64, "tested": pl.Int64, "rejections": pl.Int64, "rate": pl.Float64, "low": pl.Float64, "high": pl.Float64,
         },
         orient="row",
     )

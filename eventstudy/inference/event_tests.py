@@ -20,16 +20,20 @@ name                        statistic                                           
 ``corrado``                 ``mean_i(sum_t D_it) / (sqrt(W) S_D)``                               N(0, 1)
 ``corrado_zivney``          ``n^-1/2 sum_i sum_t (U_it - 1/2) / (sqrt(W) S_U)``                  N(0, 1)
 ``generalized_sign``        ``(w - n p) / sqrt(n p (1 - p))``                                    N(0, 1)
+``calendar_time``           ``mean_d(AR_pd) / (sd(AR_p) / sqrt(D))``                             t(D - 1)
 ==========================  ===================================================================  ==========
 
 (``sd`` with ``n - 1``; ``d_i = L_i - p`` the residual degrees of freedom; ``r`` the
 average cross-correlation of the residuals; ``D``, ``U`` ranks; ``w`` the events with a
-positive CAR and ``p`` the fraction of positive estimation-window residuals: see each
-function.) ``t`` and ``generalized_sign`` use only signs or raw CARs; ``patell`` assumes
+positive CAR and ``p`` the fraction of positive estimation-window residuals; ``AR_pd`` the
+equal-weight portfolio abnormal return on calendar day ``d`` of the ``D`` days it holds
+an event: see each function.) ``t`` and ``generalized_sign`` use only signs or raw CARs; ``patell`` assumes
 the estimation-window variance holds in the event window; ``bmp`` does not (it is robust to
 event-induced variance); ``kolari_pynnonen`` further corrects ``bmp`` for cross-correlation
 of clustered events; the rank tests estimate their variance from the time series of
-average ranks.
+average ranks; ``calendar_time`` takes each calendar day as one observation, so
+cross-correlation of events on the same day is in its variance (but with every event on
+one day it has one observation and no statistic).
 
 References
 ----------
@@ -49,6 +53,12 @@ Campbell, C. J. and Wasley, C. E. (1993). Measuring security price performance u
 daily NASDAQ returns. *Journal of Financial Economics* 33, 73-92 (the multi-day rank test).
 Cowan, A. R. (1992). Nonparametric event study tests. *Review of Quantitative Finance and
 Accounting* 2, 343-358.
+Jaffe, J. F. (1974). Special information and insider trading. *Journal of Business* 47,
+410-428.
+Mandelker, G. (1974). Risk and return: the case of merging firms. *Journal of Financial
+Economics* 1, 303-335.
+Fama, E. F. (1998). Market efficiency, long-term returns, and behavioral finance.
+*Journal of Financial Economics* 49, 283-306.
 """
 
 from __future__ import annotations
@@ -70,6 +80,7 @@ __all__ = [
     "MIN_COMMON_DAYS",
     "EventTest",
     "bmp_test",
+    "calendar_time_test",
     "corrado_test",
     "corrado_zivney_test",
     "cross_sectional_t",
@@ -443,6 +454,57 @@ def generalized_sign_test(ar: AbnormalReturns, windows: Windows = None) -> Event
     return _result("generalized_sign", starts, ends, z, _normal_pvalue(z), n, positive=positive, expected_fraction=expected)
 
 
+def calendar_time_test(ar: AbnormalReturns, windows: Windows = None) -> EventTest:
+    """The calendar-time portfolio test (Jaffe 1974; Mandelker 1974; Fama 1998).
+
+    On each calendar day ``d`` of the panel, the portfolio holds, equally weighted, the
+    events whose window ``[a, b]`` covers ``d`` (event ``i`` with ``day_i + a <= d <=
+    day_i + b``); its abnormal return is the mean of their abnormal returns that day,
+    ``AR_pd = mean_{i held on d} AR_i,(d - day_i)``, from the study's model. Over the ``D``
+    days the portfolio holds at least one event,
+
+    ``t = mean_d(AR_pd) / (sd_d(AR_p) / sqrt(D))``, sd with ``D - 1``; p from Student's t
+    with ``D - 1`` degrees of freedom.
+
+    Each day is one observation, so events on the same day (clustered, cross-correlated)
+    enter its variance through the portfolio's time series instead of being counted as
+    independent; days with many events and days with one weigh the same, and the
+    portfolio's changing composition is ignored (heteroskedastic across days). The events
+    are those with every abnormal return of ``[a, b]`` present (``nobs``); an event held
+    twice on a day (two events of one firm) counts twice. With fewer than two days (every
+    event on one day, a one-day window) there is no statistic. ``detail['days']`` is ``D``.
+
+    Examples
+    --------
+    >>> from eventstudy.inference.abnormal import abnormal_returns
+    >>> rng = np.random.default_rng(3)
+    >>> ar = abnormal_returns(rng.normal(0, 0.02, (300, 4)), range(4), [270, 270, 275, 290],
+    ...                       window=(-1, 1), model="mean")
+    >>> result = calendar_time_test(ar, [(0, 0), (-1, 1)])
+    >>> result.detail["days"].tolist(), result.nobs.tolist()
+    ([3.0, 9.0], [4, 4])
+    """
+    starts, ends = _windows(ar, windows)
+    cars = _cars(ar, starts, ends)
+    valid = ~np.isnan(cars)
+    n = valid.sum(axis=0).astype(np.int64)
+    statistic = np.full(starts.size, np.nan)
+    pvalue = np.full(starts.size, np.nan)
+    days = np.zeros(starts.size)
+    for k, (a, b) in enumerate(zip(starts.tolist(), ends.tolist())):  # a few windows; events vectorized
+        rows = np.flatnonzero(valid[:, k])
+        offsets = np.arange(a, b + 1)
+        calendar = (ar.day[rows, None] + offsets).ravel()
+        values = ar.abnormal[rows][:, offsets - ar.window.start].ravel()
+        held, index = np.unique(calendar, return_inverse=True)
+        portfolio = np.bincount(index, weights=values, minlength=held.size) / np.bincount(index, minlength=held.size)
+        t, count = _column_t(portfolio[:, None])
+        days[k] = held.size
+        statistic[k] = t[0]
+        pvalue[k] = _t_pvalue(t, count)[0]
+    return _result("calendar_time", starts, ends, statistic, pvalue, n, days=days)
+
+
 EVENT_TESTS: dict[str, Callable[[AbnormalReturns, Windows], EventTest]] = {
     "t": cross_sectional_t,
     "patell": patell_test,
@@ -451,6 +513,7 @@ EVENT_TESTS: dict[str, Callable[[AbnormalReturns, Windows], EventTest]] = {
     "corrado": corrado_test,
     "corrado_zivney": corrado_zivney_test,
     "generalized_sign": generalized_sign_test,
+    "calendar_time": calendar_time_test,
 }
 """The tests by name, in the order reports list them."""
 
@@ -472,7 +535,7 @@ def event_tests(ar: AbnormalReturns, windows: Windows = None, tests: Sequence[st
     Traceback (most recent call last):
     ...
     eventstudy.errors.UnknownNameError: error: unknown event-study test 'bmpp' (did you mean 'bmp'?)
-      hint: one of t, patell, bmp, kolari_pynnonen, corrado, corrado_zivney, generalized_sign
+      hint: one of t, patell, bmp, kolari_pynnonen, corrado, corrado_zivney, generalized_sign, calendar_time
     """
     names = list(EVENT_TESTS) if tests is None else list(tests)
     for name in names:

@@ -23,6 +23,7 @@ from eventstudy.inference.event_tests import (
     EVENT_TESTS,
     MIN_COMMON_DAYS,
     bmp_test,
+    calendar_time_test,
     corrado_test,
     corrado_zivney_test,
     event_tests,
@@ -151,6 +152,14 @@ def reference(name: str, case, ar: AbnormalReturns, a: int, b: int) -> tuple[flo
             return math.nan, math.nan, n
         z = (w - n * p) / math.sqrt(n * p * (1 - p))
         return z, 2 * stats.norm.sf(abs(z)), n
+    if name == "calendar_time":
+        portfolio: dict[int, list[float]] = {}  # calendar day -> the held events' ARs that day
+        for i in keep:
+            for t in range(a, b + 1):
+                portfolio.setdefault(int(ar.day[i]) + t, []).append(ar.abnormal[i, t - ar.window.start])
+        series = [statistics.fmean(v) for _, v in sorted(portfolio.items())]
+        t, p, _ = reference_t(series)
+        return t, p, n
     raise AssertionError(name)
 
 
@@ -269,6 +278,19 @@ def test_a_window_outside_the_event_window_is_a_config_error():
         bmp_test(ar, [(3, 1)])
     with pytest.raises(UnknownNameError, match="did you mean 'patell'"):
         event_tests(ar, tests=["patel"])
+
+
+def test_calendar_time_counts_each_day_once():
+    """Every event on one day: the one-day window has one observation and no statistic; a
+    three-day window has three portfolio days, each the cross-sectional mean of that day."""
+    ar = clustered(n_firms=10)
+    result = calendar_time_test(ar, [(0, 0), (-1, 1)])
+    assert result.detail["days"].tolist() == [1.0, 3.0] and result.nobs.tolist() == [10, 10]
+    assert math.isnan(result.statistic[0]) and math.isnan(result.pvalue[0])
+    portfolio = ar.abnormal[:, 4:7].mean(axis=0)
+    t = portfolio.mean() / (portfolio.std(ddof=1) / math.sqrt(3))
+    np.testing.assert_allclose(result.statistic[1], t, rtol=1e-12)
+    np.testing.assert_allclose(result.pvalue[1], 2 * stats.t.sf(abs(t), 2), rtol=1e-10)
 
 
 def test_an_effect_is_found():
