@@ -291,7 +291,7 @@ class EventStudySpec(_Model):
     cars: list[tuple[StrictInt, StrictInt]] | None = Field(
         None, description="windows [a, b] inside the event window for CARs and tests (default: [0, 0], [-1, 1] and the whole window)"
     )
-    tests: list[str] | None = Field(None, description="tests to run (default: all): t, patell, bmp, kolari_pynnonen, corrado, corrado_zivney, generalized_sign")
+    tests: list[str] | None = Field(None, description="tests to run (default: all): t, patell, bmp, kolari_pynnonen, corrado, corrado_zivney, generalized_sign, calendar_time")
 
     @field_validator("window", "estimation")
     @classmethod
@@ -411,7 +411,10 @@ class Study(_Model):
         "level", description="level: every day the condition holds; edge: only days it turns true after not holding"
     )
     decluster: DeclusterSpec | None = None
-    evaluate: list[dict[str, Any]] = Field(min_length=1)
+    evaluate: list[dict[str, Any]] = Field(
+        default_factory=list,
+        description="what to measure after each event (forward returns, paths, ...); optional when the study has an event_study block",
+    )
     statistics: StatisticsSpec = StatisticsSpec()
     plugins: list[str] = Field(
         default_factory=list, description="installed modules to import first; they register features or evaluators"
@@ -423,6 +426,18 @@ class Study(_Model):
     event_study: EventStudySpec | None = Field(
         None, description="a classical event study around the kept events: estimation and event windows, a normal-return model, CARs and tests"
     )
+
+    @model_validator(mode="after")
+    def _something_to_measure(self) -> Study:
+        # `evaluate` may be left out only when the event study is what the study measures
+        if not self.evaluate and self.event_study is None:
+            raise PydanticCustomError(
+                "nothing_to_measure",
+                "the study measures nothing: 'evaluate' lists no evaluator and there is no event_study block",
+                {"explicit": "evaluate" in self.model_fields_set,
+                 "hint": "list an evaluator, e.g. '- forward_returns: {assets: [SPX], horizons: [1m]}', or add an event_study: block"},
+            )
+        return self
 
     _source: SourceMap | None = PrivateAttr(None)
     _event_sets: dict[str, Any] = PrivateAttr(default_factory=dict)
@@ -871,6 +886,13 @@ def _schema_error(exc: ValidationError, source: SourceMap, prefix: Loc = (), mod
         )
     if kind == "missing":
         return ConfigError(f"missing required key {key!r} in {where}", location=source.location(full[:-1], key=True))
+    if kind == "nothing_to_measure":  # Study: no evaluator and no event_study block
+        if ctx.get("explicit"):
+            return ConfigError(
+                "bad value for 'evaluate': list should have at least 1 item after validation, not 0",
+                location=source.location((*full, "evaluate")), hint=ctx.get("hint"),
+            )
+        return ConfigError("missing required key 'evaluate' in the study", location=source.location(full, key=True), hint=ctx.get("hint"))
     value = err.get("input")
     shown = f" {value!r}" if value is not None and not isinstance(value, (dict, list)) else ""
     message = str(ctx.get("message") or err["msg"])

@@ -109,7 +109,7 @@ def evaluate(
     summary = _summary(panel, outcomes, moments, statistics.ci, study)
     in_table = panel.measures.table
     events, units, pending = instance_table(panel, kept, hits, outcomes.filter(pl.col("measure").is_in(in_table)), summary.filter(pl.col("measure").is_in(in_table)))
-    describe_outcomes(kept.height, outcomes.filter(~pl.col("measure").is_in(panel.measures.hidden)), notes)
+    describe_outcomes(kept.height, outcomes.filter(~pl.col("measure").is_in(panel.measures.hidden)), notes, evaluated=bool(study.evaluate))
     universe = panel.kind == "universe"
     result = StudyResult(
         study=study,
@@ -134,8 +134,9 @@ def evaluate(
         notes=notes,
     )
     timings = {"evaluate_s": round(time.perf_counter() - started, 4)}
-    if statistics.placebos == 0:
-        notes.append("significance tests skipped (statistics.placebos is 0)")
+    if statistics.placebos == 0 or not study.evaluate:  # no evaluator (an event study only): no cell to test
+        if study.evaluate:
+            notes.append("significance tests skipped (statistics.placebos is 0)")
         return replace(result, tests=pl.DataFrame(schema=SIGNIFICANCE_SCHEMA), timings=timings)
     started = time.perf_counter()
     parts: dict[str, float] = {}
@@ -167,7 +168,7 @@ def _declustering_note(panel: Panel, study: Study, raw: pl.DataFrame, window: np
         rule = f"per symbol, gap {spec.gap.label} ({spec.gap.describe()}), {spec.mode}" if spec else "no declustering"
         return (
             f"universe of {len(panel.symbols)} symbols: {kept} events kept of {raw.height} symbol-days the condition held "
-            f"({rule}); the baseline is every symbol-day of the window ({int(panel.present[:, window].sum()):,})"
+            f"({rule})" + (f"; the baseline is every symbol-day of the window ({int(panel.present[:, window].sum()):,})" if study.evaluate else "")
         )
     if spec is None:
         return "no declustering: every day the condition holds is an event"
@@ -348,14 +349,16 @@ def _why_no_events(node: Node, timeline: pl.DataFrame, window: np.ndarray) -> li
     return [f"no events: alone, the condition's terms hold on these days of the window: {counts}; never all on one day"]
 
 
-def describe_outcomes(kept: int, outcomes: pl.DataFrame, notes: list[str]) -> None:
-    """State what the numbers are, what is pending, and what could not be computed."""
-    notes.append(
-        "returns are simple returns (close[t+h] / close[t] - 1) from the event day's close unless a measure "
-        "says otherwise; horizons are counted in each asset's own trading days"
-    )
+def describe_outcomes(kept: int, outcomes: pl.DataFrame, notes: list[str], *, evaluated: bool = True) -> None:
+    """State what the numbers are, what is pending, and what could not be computed
+    (``evaluated``: the study has evaluators; without, an event study only, no returns note)."""
+    if evaluated:
+        notes.append(
+            "returns are simple returns (close[t+h] / close[t] - 1) from the event day's close unless a measure "
+            "says otherwise; horizons are counted in each asset's own trading days"
+        )
     if not kept:
-        notes.append("no events: the condition never held in the window (the baseline is still shown)")
+        notes.append("no events: the condition never held in the window" + (" (the baseline is still shown)" if evaluated else ""))
         return
     if kept < 10:
         notes.append(

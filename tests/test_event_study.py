@@ -229,10 +229,41 @@ def test_the_reports_and_files_carry_the_event_study(tmp_path: Path, capsys: pyt
     assert pl.read_csv(out / "caar.csv").columns == ["offset", "aar", "caar", "band_low", "band_high", "n"]
     assert pl.read_csv(out / "excluded_events.csv")["reason"].to_list() == ["too few estimation days"]
     document = json.loads((out / "result.json").read_text())
-    assert document["event_study"]["model"] == "market" and len(document["event_study"]["event_tests"]) == 21
+    assert document["event_study"]["model"] == "market" and len(document["event_study"]["event_tests"]) == 24
     assert "Event study: market model" in (out / "report.md").read_text()
     page = (out / "report.html").read_text()
     assert 'id="event-study"' in page and "Event study: CAAR over the event window" in page
+
+
+def test_a_study_of_the_event_study_only_needs_no_evaluator(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    """No ``evaluate:``: the run, the three reports and --output say what the event study
+    measures, with no empty summary and no notes about placebos or forward returns."""
+    import json
+
+    from eventstudy.cli import main
+
+    write_universe(tmp_path)
+    text = STUDY.format(model="market", extra="  market: SPX\n").replace("evaluate:\n  - forward_returns: {horizons: [1w]}\n", "")
+    text = text.replace("statistics: {placebos: 0}\n", "")  # the default placebos: nothing for them to test
+    assert "evaluate" not in text
+    (tmp_path / "s.yaml").write_text(text, encoding="utf-8")
+    result = eventstudy.run(tmp_path / "s.yaml", data_dir=tmp_path)
+    assert result.outcomes.is_empty() and result.summary.is_empty() and result.tests.is_empty()
+    assert result.event_study is not None and result.event_study.n_events == 5
+    out = tmp_path / "out"
+    assert main(["run", str(tmp_path / "s.yaml"), "--data-dir", str(tmp_path), "-o", str(out), "--quiet"]) == 0
+    printed = " ".join(capsys.readouterr().out.split())
+    assert printed.startswith("Verdict: 6 events in 3 symbols; event study (market model on SPX; 5 events studied, 1 excluded): CAAR[-5,+10] ")
+    assert " tests below 0.05." in printed.split("synthetic event study")[0]
+    for absent in ("Summary", "placebo", "significance tests", "returns are simple returns", "baseline", "nothing here is tested"):
+        assert absent not in printed, absent
+    assert "Event-study tests" in printed and "CAAR by day of the event window" in printed
+    report = (out / "report.md").read_text()
+    assert "### Summary" not in report and "### Event study: market model on SPX" in report and "event study (market model" in report
+    page = (out / "report.html").read_text()
+    assert 'id="summary"' not in page and 'id="event-study"' in page
+    assert json.loads((out / "result.json").read_text())["event_study"]["model"] == "market"
+    assert pl.read_csv(out / "cars.csv").height == 5
 
 
 def test_a_cars_symbol_that_looks_like_a_formula_is_guarded(tmp_path: Path) -> None:
@@ -263,7 +294,7 @@ def test_the_worked_example_runs_on_the_real_panel(shared_data: Path, tmp_path: 
     printed = " ".join(capsys.readouterr().out.split())  # lines wrap at the terminal's width
     assert "Event study: market model on SPX, event window [-10, +20], estimation [-250, -30]" in printed
     tests = pl.read_csv(out / "event_tests.csv")
-    assert tests.height == 7 * 5 and tests["n"].min() > 900
+    assert tests.height == 8 * 5 and tests["n"].min() > 900
     caar = pl.read_csv(out / "caar.csv")
     assert caar.height == 31 and caar["n"].max() > 900
     assert pl.read_csv(out / "cars.csv").height > 900
@@ -276,5 +307,8 @@ def test_calibrate_event_tests_prints_the_compact_table(capsys: pytest.CaptureFi
     printed = " ".join(capsys.readouterr().out.split())
     assert "Event-study tests: rejection rate at 5% (size; 5 replications, Wilson 95% interval" in printed
     assert "Kolari-Pynnönen" in printed and "power" not in printed
+    assert "calendar-time portfolio no statistic" in printed  # every event on one day: one portfolio day on [0, 0]
     table = pl.read_csv(tmp_path / "c.csv")
-    assert set(table["scenario"].to_list()) == {"clustered"} and table.height == 7 * 2
+    assert set(table["scenario"].to_list()) == {"clustered"} and table.height == 8 * 2
+    calendar = table.filter(pl.col("test") == "calendar_time").sort("start")
+    assert calendar["tested"].to_list() == [5, 0]

@@ -122,3 +122,35 @@ def test_a_universe_study_has_no_assets_and_needs_its_market_declared() -> None:
 def test_only_the_market_as_a_named_series_is_refused() -> None:
     lines = render("  market: SPX\n", SERIES.replace("{SPX: SPX, RUT: RUT}", "{SPX: SPX}"))
     assert lines[0].startswith("study.yaml:7:11: error: no series to study: 'SPX' is the market and the only series")
+
+
+NO_EVALUATOR = """\
+name: event study only
+series: {SPX: SPX}
+universe: [AAA, BBB]
+when: close at 20-day high
+"""
+
+
+def test_evaluate_is_optional_with_an_event_study_and_required_without() -> None:
+    only = study("event_study:\n  market: SPX\n", NO_EVALUATOR)
+    assert only.evaluate == [] and only.evaluators == [] and only.event_study is not None
+    assert study("evaluate: []\nevent_study:\n  market: SPX\n", NO_EVALUATOR).evaluators == []
+    assert render("", NO_EVALUATOR)[:3] == [
+        "study.yaml:1:1: error: missing required key 'evaluate' in the study",
+        "    name: event study only",
+        "    ^",
+    ]
+    lines = render("evaluate: []\n", NO_EVALUATOR)
+    assert lines[0] == "study.yaml:5:11: error: bad value for 'evaluate': list should have at least 1 item after validation, not 0"
+    assert lines[-1] == "  hint: list an evaluator, e.g. '- forward_returns: {assets: [SPX], horizons: [1m]}', or add an event_study: block"
+
+
+def test_a_study_built_in_code_needs_something_to_measure() -> None:
+    from pydantic import ValidationError
+
+    from eventstudy.config import Study
+
+    with pytest.raises(ValidationError, match="the study measures nothing"):
+        Study(name="x", series={"SPX": "SPX"}, when="SPX at ATH")
+    assert Study(name="x", series={"SPX": "SPX"}, when="SPX at ATH", event_study={"market": "SPX"}).evaluate == []

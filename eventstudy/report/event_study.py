@@ -21,7 +21,17 @@ if TYPE_CHECKING:
     from eventstudy.event_study import EventStudyResult
     from eventstudy.result import StudyResult
 
-__all__ = ["EVENT_STUDY_FILES", "SIZE_BAND", "caar_table", "event_calibration_table", "event_study_heading", "event_study_tables", "event_tests_table", "key_offsets"]
+__all__ = [
+    "EVENT_STUDY_FILES",
+    "SIZE_BAND",
+    "caar_table",
+    "event_calibration_table",
+    "event_study_heading",
+    "event_study_tables",
+    "event_study_verdict",
+    "event_tests_table",
+    "key_offsets",
+]
 
 TEST_TITLES = {
     "t": "cross-sectional t",
@@ -31,6 +41,7 @@ TEST_TITLES = {
     "corrado": "Corrado rank",
     "corrado_zivney": "Corrado-Zivney",
     "generalized_sign": "generalized sign",
+    "calendar_time": "calendar-time portfolio",
 }
 
 MODEL_TITLES = {"mean": "mean-adjusted", "market_adjusted": "market-adjusted", "market": "market model", "factor": "factor model"}
@@ -56,6 +67,35 @@ def event_study_heading(found: EventStudyResult) -> str:
         f"Event study: {model}, event window [{a}, {b:+d}], estimation [{ea}, {eb}] (at least {found.min_days} days); "
         f"{n:,} event{'s' if n != 1 else ''}{excluded}"
     )
+
+
+def event_study_verdict(found: EventStudyResult, alpha: float = 0.05) -> str:
+    """What the event study found, for the verdict line: the CAAR over the whole window with
+    its band, and how many of its tests are below ``alpha``.
+
+    >>> from eventstudy.event_study import EventStudyResult
+    >>> caar = pl.DataFrame({"offset": [0, 1], "caar": [-0.02, -0.025], "band_low": [-0.03, -0.035], "band_high": [-0.01, -0.015]})
+    >>> tests = pl.DataFrame({"pvalue": [0.001, 0.2, None]})
+    >>> found = EventStudyResult(caar, tests, pl.DataFrame({"x": [1, 2]}), pl.DataFrame(), "market", (0, 1), (-250, -30), 110, "SPX")
+    >>> event_study_verdict(found)
+    'event study (market model on SPX): CAAR[0,+1] -2.50% (95% band -3.50% to -1.50%); 1 of 2 tests below 0.05'
+    """
+    model = MODEL_TITLES.get(found.model, found.model) + (f" on {found.market}" if found.market else "")
+    if found.excluded.height:
+        model += f"; {found.n_events:,} events studied, {found.excluded.height:,} excluded"
+    if found.n_events == 0:
+        return f"event study ({model}): no event could be studied (see the excluded events)"
+    a, b = found.window
+    last = found.caar.filter(pl.col("offset") == b)
+    parts = []
+    if last.height and last["caar"][0] is not None:
+        caar, low, high = last["caar"][0], last["band_low"][0], last["band_high"][0]
+        band = f" ({found.level:.0%} band {format_cell(low, 'fraction')} to {format_cell(high, 'fraction')})" if low is not None else ""
+        parts.append(f"CAAR{window_label(a, b)} {format_cell(caar, 'fraction')}{band}")
+    p = found.tests["pvalue"].drop_nulls() if "pvalue" in found.tests.columns else pl.Series([], dtype=pl.Float64)
+    if p.len():
+        parts.append(f"{int((p < alpha).sum())} of {p.len()} tests below {alpha:g}")
+    return f"event study ({model}): " + "; ".join(parts)
 
 
 def event_tests_table(found: EventStudyResult, alpha: float = 0.05) -> TextTable | None:
@@ -137,7 +177,8 @@ SIZE_BAND = (0.035, 0.065)
 def event_calibration_table(table: pl.DataFrame, *, size: bool = True) -> TextTable:
     """:func:`~eventstudy.inference.event_calibration.calibrate_event_tests` rows as one
     compact table: per test, each scenario x window's rejection rate with its Wilson 95%
-    interval; with ``size``, '!' marks an interval entirely outside :data:`SIZE_BAND`."""
+    interval; with ``size``, '!' marks an interval entirely outside :data:`SIZE_BAND`; a test
+    that had no statistic in any replication reads 'no statistic'."""
     columns = table.select("scenario", "start", "end").unique(maintain_order=True).rows()
     headers, short, parts = ["Test"], ["Test"], []
     for scenario, a, b in columns:
@@ -153,7 +194,12 @@ def event_calibration_table(table: pl.DataFrame, *, size: bool = True) -> TextTa
                 row.append("")
                 tone.append("")
                 continue
-            rate, low, high = r.row(0, named=True)["rate"], r.row(0, named=True)["low"], r.row(0, named=True)["high"]
+            found = r.row(0, named=True)
+            rate, low, high = found["rate"], found["low"], found["high"]
+            if found.get("tested") == 0:  # e.g. the calendar-time test with every event on one day
+                row.append("no statistic")
+                tone.append("")
+                continue
             off = size and (low > SIZE_BAND[1] or high < SIZE_BAND[0])
             row.append(f"{100 * rate:.1f}% [{100 * low:.1f}, {100 * high:.1f}]{' !' if off else ''}")
             tone.append("neg" if off else "")

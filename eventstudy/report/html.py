@@ -215,15 +215,16 @@ def render_html(result: StudyResult, charts: Sequence[Chart] = (), *, events_fil
         body += [_figure(chart) for chart in charts]
         body.append("</section>")
 
-    body.append('<section id="summary"><h2>Summary</h2>')
-    body.append('<p class="description">Events beside <em>all days</em>: the same statistic over every day of '
-                "the window (the baseline).</p>")
-    for summary in summary_tables(result):
-        body.append(f'<div class="scroll">{html_table(summary, caption=summary.title)}</div>')
     tested = tests_table(result)
-    if tested is not None:
-        body.append(f'<p class="description">{_e(headline_legend(result))} Bold: below alpha.</p>')
-    body.append("</section>")
+    if study.evaluate:  # an event study only has no summary: its own section follows
+        body.append('<section id="summary"><h2>Summary</h2>')
+        body.append('<p class="description">Events beside <em>all days</em>: the same statistic over every day of '
+                    "the window (the baseline).</p>")
+        for summary in summary_tables(result):
+            body.append(f'<div class="scroll">{html_table(summary, caption=summary.title)}</div>')
+        if tested is not None:
+            body.append(f'<p class="description">{_e(headline_legend(result))} Bold: below alpha.</p>')
+        body.append("</section>")
 
     if result.event_study is not None:  # a classical event study: its tests and CAAR path (the chart is above)
         body.append(f'<section id="event-study"><h2>{_e(event_study_heading(result.event_study))}</h2>')

@@ -98,7 +98,7 @@ def render_markdown(
         parts += [f"> **Warning:** {w}" if len(warnings) == 1 else f"> - **Warning:** {w}" for w in warnings]
         parts.append("")
     details = tests_table(result)
-    if layout.summary:
+    if layout.summary and result.study.evaluate:  # an event study only has no summary: its own tables follow
         parts += ["### Summary (all days = the same statistic over every day of the window)", ""]
         for table in summary_tables(result):
             parts += [f"**{inert(table.title)}**", "", markdown_table(table.headers, table.rows, right_from=2), ""]

@@ -576,6 +576,12 @@ def verdict_line(result: StudyResult) -> str:
         symbols = result.events["symbol"].n_unique()
         count += f" in {symbols:,} symbol{'s' if symbols != 1 else ''}"
     tested = result.statistics is not None and result.statistics.placebos > 0 and not result.tests.is_empty()
+    if not tested and result.event_study is not None:  # the event study's own tests are the verdict
+        from eventstudy.report.event_study import event_study_verdict
+
+        alpha = result.statistics.alpha if result.statistics else 0.05
+        rest = "; the summary's figures are not tested against chance (placebos: 0)" if result.study.evaluate else ""
+        return f"Verdict: {count}; {event_study_verdict(result.event_study, alpha)}{rest}."
     if not tested:
         return f"Verdict: {count}; no significance tests were run (placebos: 0), so nothing here is tested against chance."
     alpha = result.statistics.alpha if result.statistics else 0.05
