@@ -413,5 +413,30 @@ def with_event_study(result: StudyResult, panel: Panel, statistics: StatisticsSp
     started = time.perf_counter()
     kept = result.raw_events.filter("kept")
     found = study_event_study(panel, study, kept, statistics)
+    events, units = _events_with_cars(result.events, found.cars, result.column_units)
     timings = {**result.timings, "event_study_s": round(time.perf_counter() - started, 4)}
-    return replace(result, event_study=found, notes=[*result.notes, *found.notes], timings=timings)
+    return replace(
+        result, events=events, column_units=units, event_study=found, notes=[*result.notes, *found.notes], timings=timings
+    )
+
+
+def _events_with_cars(events: pl.DataFrame, cars: pl.DataFrame, units: dict[str, str]) -> tuple[pl.DataFrame, dict[str, str]]:
+    """The instance table with each event's CARs and BHAR (issue 17: "the instance table of
+    events with their CARs"): joined on ``(date, symbol)`` in a universe, one column per
+    asset (``RUT.CAR[-1,+1]``) for named series. An event left out of the event study (too
+    few estimation days, no price that day) keeps null CARs, shown as n/a."""
+    values = [c for c in cars.columns if c not in ("symbol", "date")]
+    if "symbol" in events.columns:
+        wide = cars
+        added = values
+    else:
+        assets = list(dict.fromkeys(cars["symbol"].to_list()))
+        wide = events.select("date").unique()
+        added = []
+        for asset in assets:
+            part = cars.filter(pl.col("symbol") == asset).select("date", *[pl.col(c).alias(f"{asset}.{c}") for c in values])
+            wide = wide.join(part, on="date", how="left")
+            added += [f"{asset}.{c}" for c in values]
+    keys = ["date", "symbol"] if "symbol" in events.columns else ["date"]
+    joined = events.join(wide.select(*keys, *added), on=keys, how="left", maintain_order="left")
+    return joined, {**units, **dict.fromkeys(added, "car")}

@@ -148,6 +148,8 @@ def study_schema(plugins: Iterable[str] = ()) -> dict[str, Any]:
     properties["window"].setdefault("description", "event dates are restricted to [start, end]; either may be open (null)")
     for entry in ("title", "description"):
         base.pop(entry, None)
+    # what a study measures: evaluators, or an event study (or both); validate says the same
+    base["anyOf"] = [{"required": ["evaluate"]}, {"required": ["event_study"]}]
     return {
         "$schema": DIALECT,
         "title": "eventstudy study file",

@@ -106,6 +106,12 @@ def test_a_universe_study_matches_direct_calls(tmp_path: Path, model: str) -> No
     # BBB's event the day after its gap has no day-0 return: its CAR[0,0] is null, not a two-day return
     assert cars.filter(pl.col("symbol") == "BBB")["CAR[0,0]"].null_count() == 1
     np.testing.assert_allclose(found.caar["caar"].fill_null(np.nan).to_numpy(), ar.caar(), rtol=1e-12, equal_nan=True)
+    # the instance table carries each event's CARs; the excluded event's are null (shown n/a)
+    table = result.events.join(cars, on=["date", "symbol"], how="left", suffix="_es")
+    for column in [c for c in cars.columns if c not in ("symbol", "date")]:
+        assert result.column_units[column] == "car"
+        assert table[column].equals(table[f"{column}_es"].alias(column))
+    assert result.events.filter(pl.col("symbol") == "CCC")["CAR[0,0]"].null_count() >= 1
     expected = event_tests_frame(event_tests(ar, [(0, 0), (-1, 1), (0, 10)]))
     got = found.tests.select("test", "start", "end", "statistic", "pvalue", "n")
     assert got.select("test", "start", "end", "n").equals(expected.select("test", "start", "end", "n"))
@@ -198,6 +204,12 @@ def test_a_study_of_named_series_studies_each_asset_on_each_event_date(tmp_path:
     every = eventstudy.run(tmp_path / "s.yaml", data_dir=tmp_path, start="2000-01-01", end="2003-12-31").event_study
     assert every is not None and every.cars.height == 2 * result.events.height
     assert set(every.cars["symbol"].to_list()) == {"RUT", "NDX"}
+    # named series: one CAR column per asset in the instance table, by event date
+    wide = eventstudy.run(tmp_path / "s.yaml", data_dir=tmp_path, start="2000-01-01", end="2003-12-31").events
+    for asset in ("RUT", "NDX"):
+        mine = every.cars.filter(pl.col("symbol") == asset).select("date", pl.col("CAR[-1,+1]").alias("expected"))
+        joined = wide.join(mine, on="date", how="left")
+        assert joined[f"{asset}.CAR[-1,+1]"].equals(joined["expected"].alias(f"{asset}.CAR[-1,+1]"))
 
 
 def test_a_study_without_the_block_has_none(tmp_path: Path) -> None:

@@ -75,6 +75,7 @@ def test_the_starter_study_validates(validator) -> None:
         ("mode: after_kept", "mode: after_all", "'after_all' is not one of"),
         ("forward_returns:", "forward_return:", "is not valid under any of the given schemas"),
         ("{assets: [SPX, RUT], horizons", "{assets: [SPX, RUT], kind: log, entry: close, horizon", "is not valid under any"),
+        ("evaluate:", "evaluators:", "'evaluators' was unexpected"),  # and neither evaluate nor event_study: see below
     ],
 )
 def test_mistakes_are_caught(validator, old: str, new: str, expected: str) -> None:
@@ -103,3 +104,14 @@ def test_plugin_evaluators_join_the_schema(tmp_path: Path) -> None:
     proc = subprocess.run([sys.executable, "-m", "eventstudy.cli", "schema", "--plugin", "no_such_module"],
                           capture_output=True, text=True, env=env, cwd=tmp_path)
     assert proc.returncode == 2 and "not installed" in proc.stderr
+
+
+def test_a_study_measures_something(validator) -> None:
+    """The schema, like validate, needs ``evaluate`` or ``event_study`` (or both)."""
+    text = (REPO / "configs" / "spx_rut.yaml").read_text()
+    start = text.index("evaluate:")
+    end = text.index("\n", text.index("- forward_returns", start))
+    bare = text[:start] + text[end + 1 :]
+    assert any("is not valid under any of the given schemas" in m for m in errors(validator, bare))
+    with_block = bare + "event_study: {window: [-5, 5], market: SPX}\n"
+    assert errors(validator, with_block) == []

@@ -243,10 +243,10 @@ class TextTable:
 def format_cell(value: Any, unit: str) -> str:
     """One value as text: fractions as signed percents, prices with 2 decimals."""
     if value is None:
-        return PENDING if unit == "fraction" else ""
+        return PENDING if unit == "fraction" else ("n/a" if unit == "car" else "")
     if isinstance(value, dt.date):
         return value.isoformat()
-    if unit == "fraction":
+    if unit in ("fraction", "car"):  # 'car': an event study's CAR or BHAR, n/a when a return is missing
         return f"{value * 100:+.2f}%"
     if unit == "share":  # an unsigned fraction (drawdown, % positive) shown without sign
         return f"{value * 100:.1f}%"
@@ -705,7 +705,7 @@ def instance_table(result: StudyResult, limit: RowLimit | None = None) -> TextTa
     head, omitted = limit.fold(events.height) if limit else (events.height, 0)
     shown = events if not omitted else events.head(head).vstack(events.tail(head))
     rows = _instance_rows(shown, units, pending_lookup(result))
-    signed = [units.get(c) == "fraction" for c in events.columns]
+    signed = [units.get(c) in ("fraction", "car") for c in events.columns]
     tones = [[tone_of(cell) if s else "" for cell, s in zip(row, signed)] for row in rows]
     keys = 2 if events.columns[1:2] == ["symbol"] else 1  # a universe's events are (date, symbol)
     headers = [column_title(c) if c != "symbol" else "Symbol" for c in events.columns]
