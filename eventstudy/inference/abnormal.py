@@ -100,28 +100,11 @@ _RANK_TOL = 1e-10  # |R_jj| at most this times max |R_jj| marks a singular desig
 
 
 @dataclass(frozen=True)
-class EventWindow:
-    """Days ``[start, end]`` relative to the event day 0 (trading days, both included).
-
-    Examples
-    --------
-    >>> EventWindow(-10, 20).length
-    31
-    """
+class _DayRange:
+    """Days ``[start, end]`` relative to an event day (trading days, both included)."""
 
     start: int
     end: int
-
-    def __post_init__(self) -> None:
-        for name in ("start", "end"):
-            value = getattr(self, name)
-            if isinstance(value, bool) or not isinstance(value, (int, np.integer)):
-                raise ConfigError(f"the event window's `{name}` must be an integer, got {value!r}")
-        if self.start > self.end:
-            raise ConfigError(
-                f"the event window [{self.start}, {self.end}] is empty",
-                hint="write it as [first day, last day], e.g. [-10, 20]",
-            )
 
     @property
     def length(self) -> int:
@@ -135,7 +118,30 @@ class EventWindow:
 
 
 @dataclass(frozen=True)
-class EstimationWindow:
+class EventWindow(_DayRange):
+    """Days ``[start, end]`` relative to the event day 0 (trading days, both included).
+
+    Examples
+    --------
+    >>> EventWindow(-10, 20).length
+    31
+    """
+
+    def __post_init__(self) -> None:
+        for name in ("start", "end"):
+            value = getattr(self, name)
+            if isinstance(value, bool) or not isinstance(value, (int, np.integer)):
+                raise ConfigError(f"the event window's `{name}` must be an integer, got {value!r}")
+        if self.start > self.end:
+            raise ConfigError(
+                f"the event window [{self.start}, {self.end}] is empty",
+                hint="write it as [first day, last day], e.g. [-10, 20]",
+            )
+
+
+
+@dataclass(frozen=True)
+class EstimationWindow(_DayRange):
     """Days ``[start, end]`` relative to the event where the model is fitted.
 
     ``min_days`` is the fewest valid days (return and regressors present, inside the
@@ -149,8 +155,6 @@ class EstimationWindow:
     110
     """
 
-    start: int
-    end: int
     min_days: int = -1
 
     def __post_init__(self) -> None:
@@ -171,15 +175,6 @@ class EstimationWindow:
                 f"the estimation window's `min_days` must be between 1 and its {length} days, got {self.min_days}"
             )
 
-    @property
-    def length(self) -> int:
-        """Number of days in the window."""
-        return self.end - self.start + 1
-
-    @property
-    def offsets(self) -> IntArray:
-        """The relative days ``start, ..., end``."""
-        return np.arange(self.start, self.end + 1, dtype=np.int64)
 
 
 def check_windows(window: EventWindow, estimation: EstimationWindow) -> None:
