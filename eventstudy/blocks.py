@@ -101,8 +101,9 @@ class Hits:
 class BlockResult:
     """A block's contribution to the study's grids (see the module docstring)."""
 
-    flat: np.ndarray  # int64, per row: symbol * days + day
+    flat: np.ndarray  # int64, per row: symbol * days + day (strictly increasing)
     hits: list[Hits]  # per condition (BlockShared.conditions)
+    span: tuple[int, int] = (0, 0)  # the block's rows of the study's grid: symbols [first, end)
     daily: np.ndarray = field(default_factory=lambda: np.zeros(0, dtype=np.float32))  # per row: simple return to the next own day
     close: np.ndarray | None = None  # per row, float64, with BlockShared.keep_closes
     cells: list[CellKey] = field(default_factory=list)
@@ -193,7 +194,7 @@ def run_block(shared: BlockShared, symbols: list[str], prices: pl.DataFrame | No
                 values=frame.filter(pl.Series(hit_mask)).select("date", "symbol", *value_columns),
             )
         )
-    result = BlockResult(flat=flat, hits=hits)
+    result = BlockResult(flat=flat, hits=hits, span=(shared.symbol_offset[symbols[0]], shared.symbol_offset[symbols[-1]] + 1))
 
     block = PanelBlock(
         close=prices["close"].to_numpy(),

@@ -219,9 +219,10 @@ def prepare_universe(
         ))
         timings["breadth_s"] = time.perf_counter() - clock
 
-    present = np.zeros(shape, dtype=bool)
-    daily = np.full(shape, np.nan, dtype=np.float32)
-    closes = np.full(shape, np.nan) if keep_closes else None
+    grid = _Grid(shape)
+    present = grid.array(bool, False)
+    daily = grid.array(np.float32, np.nan)
+    closes = grid.array(np.float64, np.nan) if keep_closes else None
     values: dict[tuple, np.ndarray] = {}
     pending: dict[tuple, list[tuple[np.ndarray, np.ndarray]]] = {}
     cell_order: list[tuple] = []
@@ -232,22 +233,23 @@ def prepare_universe(
     results = run_all(shared)
     clock = time.perf_counter()
     for result in progress.track(results, "symbol blocks", total=len(blocks)):
-        present.ravel()[result.flat] = True
-        daily.ravel()[result.flat] = result.daily
+        grid.put(present, result, result.flat, True)
+        grid.put(daily, result, result.flat, result.daily)
         if closes is not None and result.close is not None:
-            closes.ravel()[result.flat] = result.close
+            grid.put(closes, result, result.flat, result.close)
         for mine, hits in zip(found_hits, result.hits):
             mine.append((result.flat[hits.rows], hits.position, hits.values))
         for index, measure in result.measures:
             measures = measures.add(evaluators[index].measure_entry(measure))
         for key, vals, flat, pend in zip(result.cells, result.values, result.cell_flat, result.pending):
             if key not in values:
-                values[key] = np.full(shape, np.nan, dtype=np.float32)
+                values[key] = grid.array(np.float32, np.nan)
                 pending[key] = []
                 cell_order.append(key)
-            values[key].ravel()[result.flat if flat is None else flat] = vals
+            grid.put(values[key], result, result.flat if flat is None else flat, vals)
             if pend[0].size:
                 pending[key].append(pend)
+    grid.finish()
     timings["blocks_s"] = time.perf_counter() - clock
     cells = pl.DataFrame(cell_order, schema={"measure": pl.String, "asset": pl.String, "horizon": pl.String, "horizon_days": pl.Int64}, orient="row")
     return Panel(
@@ -299,6 +301,40 @@ def with_sources(panel: Panel, given: UniverseInput) -> Panel:
     if given.stocks is not None:
         ranges.update((s, r) for s, r in source_ranges(given.stocks).items() if s in in_universe)
     return replace(panel, directory=given.directory, sources=sources, source_ranges=ranges, notes=[*panel.notes, *given.notes])
+
+
+class _Grid:
+    """The study's ``(symbols, days)`` arrays, filled block by block without a first pass
+    of fill values: a block owns the rows of its symbols (``BlockResult.span``), and a
+    block with a value on every day of its rows (the usual case) is one contiguous copy.
+    Rows no block wrote (a cell some blocks do not have) get the fill value at the end."""
+
+    def __init__(self, shape: tuple[int, int]) -> None:
+        self.shape = shape
+        self.arrays: list[tuple[np.ndarray, object, np.ndarray]] = []  # (array, fill, rows written)
+
+    def array(self, dtype: Any, fill: object) -> np.ndarray:
+        out = np.empty(self.shape, dtype=dtype)
+        self.arrays.append((out, fill, np.zeros(self.shape[0], dtype=bool)))
+        return out
+
+    def put(self, target: np.ndarray, result: BlockResult, flat: np.ndarray, vals: Any) -> None:
+        """``vals`` at the flat indices ``flat`` (ascending, within the block's rows)."""
+        lo, hi = result.span
+        written = next(w for a, _, w in self.arrays if a is target)
+        fill = next(f for a, f, _ in self.arrays if a is target)
+        region = target[lo:hi].reshape(-1)  # a view: the rows are contiguous
+        if flat.size == region.size:  # strictly increasing and as many as the region: every cell of it
+            region[:] = vals
+        else:
+            region.fill(fill)  # type: ignore[arg-type]
+            region[flat - lo * self.shape[1]] = vals
+        written[lo:hi] = True
+
+    def finish(self) -> None:
+        for array, fill, written in self.arrays:
+            if not written.all():
+                array[~written] = fill
 
 
 def _threaded(fn: Any, items: Any) -> Iterator[Any]:
