@@ -327,7 +327,7 @@ class _Grid:
         if flat.size == region.size:  # strictly increasing and as many as the region: every cell of it
             region[:] = vals
         else:
-            region.fill(fill)  # type: ignore[arg-type]
+            region.fill(fill)
             region[flat - lo * self.shape[1]] = vals
         written[lo:hi] = True
 
