@@ -27,6 +27,7 @@ frame. Others (plug-ins, the market model) run their ordinary ``evaluate`` on th
 
 from __future__ import annotations
 
+from collections.abc import Iterator, Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -118,14 +119,23 @@ def block_rows(prices: pl.DataFrame) -> tuple[np.ndarray, np.ndarray, np.ndarray
     """``(run id, position, rows_after)`` of each row of a frame sorted by symbol, date:
     which symbol run it belongs to, its index among the symbol's rows, and how many of
     the symbol's rows follow it."""
-    run = prices["symbol"].rle_id().to_numpy().astype(np.int64)
-    if run.size == 0:
-        empty = np.zeros(0, dtype=np.int64)
-        return empty, empty, empty
-    lengths = np.bincount(run)
-    starts = np.concatenate([[0], np.cumsum(lengths)[:-1]])
-    position = np.arange(run.size, dtype=np.int64) - starts[run]
-    return run, position, lengths[run] - 1 - position
+    return _rows_of_runs(_runs(prices)[1])
+
+
+def _runs(prices: pl.DataFrame) -> tuple[list[str], np.ndarray]:
+    """The symbol runs of a frame sorted by symbol: each run's symbol and length."""
+    if prices.height == 0:
+        return [], np.zeros(0, dtype=np.int64)
+    runs = prices["symbol"].rle()
+    return runs.struct.field("value").to_list(), runs.struct.field("len").to_numpy().astype(np.int64)
+
+
+def _rows_of_runs(lengths: np.ndarray) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """:func:`block_rows` from the runs' lengths (repeats, no per-row lookups)."""
+    run = np.repeat(np.arange(lengths.size, dtype=np.int64), lengths)
+    starts = np.cumsum(lengths) - lengths
+    position = np.arange(run.size, dtype=np.int64) - np.repeat(starts, lengths)
+    return run, position, np.repeat(lengths - 1, lengths) - position
 
 
 def run_block(shared: BlockShared, symbols: list[str], prices: pl.DataFrame | None = None) -> BlockResult:
@@ -142,9 +152,9 @@ def run_block(shared: BlockShared, symbols: list[str], prices: pl.DataFrame | No
     requests = list(dict.fromkeys(r for node, _ in conditions for r in required_features(node)))
     self_requests = [(r.name, tuple(r.args)) for r in requests if r.series == SELF]
 
-    run, position, rows_after = block_rows(prices)
-    run_symbols = prices["symbol"].rle().struct.field("value").to_list() if prices.height else []
-    symbol_index = np.array([shared.symbol_offset[s] for s in run_symbols], dtype=np.int64)[run] if run.size else run
+    run_symbols, lengths = _runs(prices)
+    run, position, rows_after = _rows_of_runs(lengths)
+    symbol_index = np.repeat(np.array([shared.symbol_offset[s] for s in run_symbols], dtype=np.int64), lengths)
     day_index = _day_index(prices["date"], shared.days)
     aligned = day_index >= 0
 
@@ -202,7 +212,7 @@ def run_block(shared: BlockShared, symbols: list[str], prices: pl.DataFrame | No
         rows_after=rows_after,
         label=study.universe.label,
         run=run,
-        series=_series_closes(shared, prices["date"]),
+        series=_SeriesOnRows(shared.series_closes, prices["date"]),
     )
     daily = block.ahead(block.close, 1) / block.close - 1  # the calendar-time portfolio test's daily returns
     result.daily = (daily if everywhere else daily[aligned]).astype(np.float32)
@@ -274,13 +284,26 @@ def _cell_runs(out: pl.DataFrame) -> list[tuple[CellKey, pl.DataFrame]]:
     ]
 
 
-def _series_closes(shared: BlockShared, dates: pl.Series) -> dict[str, np.ndarray]:
-    """Each study series' close on each row's date (NaN where the series has none)."""
-    out = {}
-    for name, (days, closes) in shared.series_closes.items():
-        at = _day_index(dates, days)
-        out[name] = np.where(at >= 0, closes[np.maximum(at, 0)], np.nan) if closes.size else np.full(at.size, np.nan)
-    return out
+class _SeriesOnRows(Mapping[str, np.ndarray]):
+    """Each study series' close on each row's date (NaN where the series has none),
+    looked up when an evaluator first asks for it (most never do)."""
+
+    def __init__(self, closes: dict[str, tuple[np.ndarray, np.ndarray]], dates: pl.Series) -> None:
+        self._closes, self._dates = closes, dates
+        self._found: dict[str, np.ndarray] = {}
+
+    def __getitem__(self, name: str) -> np.ndarray:
+        if name not in self._found:
+            days, closes = self._closes[name]
+            at = _day_index(self._dates, days)
+            self._found[name] = np.where(at >= 0, closes[np.maximum(at, 0)], np.nan) if closes.size else np.full(at.size, np.nan)
+        return self._found[name]
+
+    def __iter__(self) -> Iterator[str]:
+        return iter(self._closes)
+
+    def __len__(self) -> int:
+        return len(self._closes)
 
 
 def series_closes(market_prices: pl.DataFrame, series: dict[str, str]) -> dict[str, tuple[np.ndarray, np.ndarray]]:
@@ -298,13 +321,13 @@ def _day_index(dates: pl.Series, days: np.ndarray) -> np.ndarray:
     epoch = dates.cast(pl.Int32).to_numpy()
     if days.size == 0 or epoch.size == 0:
         return np.full(epoch.size, -1, dtype=np.int64)
-    first = int(days[0])
-    table = np.full(int(days[-1]) - first + 1, -1, dtype=np.int64)
+    first, last = int(days[0]), int(days[-1])
+    table = np.full(last - first + 1, -1, dtype=np.int64)
     table[days - first] = np.arange(days.size)
-    inside = (epoch >= first) & (epoch <= int(days[-1]))
-    out = np.full(epoch.size, -1, dtype=np.int64)
-    out[inside] = table[epoch[inside] - first]
-    return out
+    if int(epoch.min()) >= first and int(epoch.max()) <= last:  # the usual case: one lookup, no masks
+        return table[epoch - first]
+    inside = (epoch >= first) & (epoch <= last)
+    return np.where(inside, table[np.clip(epoch - first, 0, table.size - 1)], -1)
 
 
 def _value_columns(requests: list[Any]) -> list[str]:
