@@ -168,7 +168,7 @@ def _declustering_note(panel: Panel, study: Study, raw: pl.DataFrame, window: np
         rule = f"per symbol, gap {spec.gap.label} ({spec.gap.describe()}), {spec.mode}" if spec else "no declustering"
         return (
             f"universe of {len(panel.symbols)} symbols: {kept} events kept of {raw.height} symbol-days the condition held "
-            f"({rule})" + (f"; the baseline is every symbol-day of the window ({int(panel.present[:, window].sum()):,})" if study.evaluate else "")
+            f"({rule})" + (f"; the baseline is every symbol-day of the window ({_count_days(panel.present, window):,})" if study.evaluate else "")
         )
     if spec is None:
         return "no declustering: every day the condition holds is an event"
@@ -178,6 +178,13 @@ def _declustering_note(panel: Panel, study: Study, raw: pl.DataFrame, window: np
         else f"the first day of each cluster (a new cluster starts {spec.gap.describe()} or more after the previous raw event)"
     )
     return f"declustering ({spec.mode}, gap {spec.gap.label}): kept {kept} of {raw.height} raw events, each {rule}"
+
+
+def _count_days(present: np.ndarray, window: np.ndarray) -> int:
+    """The (row, day) pairs with data in the window, without copying the window's columns."""
+    if window.all():
+        return int(np.count_nonzero(present))
+    return int(present.sum(axis=0, dtype=np.int64)[window].sum())
 
 
 # --- outcomes and summary ----------------------------------------------------------

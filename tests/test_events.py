@@ -75,6 +75,32 @@ def test_grouped_declustering_restarts_in_each_group(groups: list, gap: int) -> 
     assert decluster(k, k + gap, "after_kept", groups=np.array(gids)).tolist() == expected
 
 
+@settings(max_examples=200, deadline=None)
+@given(
+    groups=st.lists(st.lists(st.tuples(st.integers(0, 200), st.integers(1, 40)), max_size=25, unique_by=lambda t: t[0]), max_size=4),
+    walk=st.booleans(),
+)
+def test_both_chain_strategies_match_the_reference(groups: list, walk: bool) -> None:
+    """Short chains are walked, long ones use binary lifting: both give the definition,
+    with a step of its own per event (calendar gaps: months differ in length)."""
+    import eventstudy.events as events
+
+    keys, thresholds, gids, expected = [], [], [], []
+    for gid, pairs in enumerate(groups):
+        pairs = sorted(pairs)
+        values, steps = [v for v, _ in pairs], [v + s for v, s in pairs]
+        keys += values
+        thresholds += steps
+        gids += [gid] * len(values)
+        expected += reference_after_kept(values, steps)
+    saved, events.CHAIN_STEPS = events.CHAIN_STEPS, (10**9 if walk else 0)
+    try:
+        got = decluster(np.array(keys, dtype=np.int64), np.array(thresholds, dtype=np.int64), "after_kept", groups=np.array(gids, dtype=np.int64))
+    finally:
+        events.CHAIN_STEPS = saved
+    assert got.tolist() == expected
+
+
 def test_calendar_month_gap_uses_calendar_arithmetic() -> None:
     dates = pl.Series([dt.date(2024, 1, 31), dt.date(2024, 2, 28), dt.date(2024, 2, 29), dt.date(2024, 3, 29)])
     keys, thresholds = gap_thresholds(dates, np.arange(4), parse_gap("1mo"))

@@ -694,7 +694,10 @@ def _null_correlation(data: Panel, cells: list[_Cell], d_idx: np.ndarray, window
         if name == "pct_positive":
             v = np.where(np.isnan(v), np.nan, (v > 0).astype(np.float32))
         sample.append(v)
+    n_events = d_idx.size
     for i in range(k):
+        in_a = np.zeros(n_events, dtype=bool)
+        in_a[cells[i].ev] = True
         for j in range(i + 1, k):
             a, b = cells[i], cells[j]
             if not (sds[i] > 0 and sds[j] > 0):
@@ -705,7 +708,7 @@ def _null_correlation(data: Panel, cells: list[_Cell], d_idx: np.ndarray, window
             m = both.sum(axis=0)
             with np.errstate(divide="ignore", invalid="ignore"):
                 cov_day = np.nan_to_num((fa * fb).sum(axis=0) / m - (fa.sum(axis=0) / m) * (fb.sum(axis=0) / m))
-            shared = np.intersect1d(a.ev, b.ev, assume_unique=True)
+            shared = b.ev[in_a[b.ev]]  # the events in both cells, ascending (both are ascending)
             k_day = np.bincount(np.searchsorted(days, d_idx[shared]), minlength=days.size)[: days.size]
             cov = float((k_day * cov_day).sum()) / (a.x.size * b.x.size)
             corr[i, j] = corr[j, i] = max(-1.0, min(1.0, cov / (sds[i] * sds[j])))
