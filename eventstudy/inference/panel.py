@@ -334,35 +334,45 @@ class CellMoments:
         n_symbols, n_days = values.shape
         by_day = Moments(*(np.zeros(n_days, dtype=t) for t in (np.int64, np.float64, np.float64, np.int64)))
         by_symbol = Moments(*(np.zeros(n_symbols, dtype=t) for t in (np.int64, np.float64, np.float64, np.int64)))
-        histogram = np.zeros(1 << 16, dtype=np.int64)
+        histogram = np.zeros(1 << 16, dtype=np.int64)  # by the values' top 16 bits as stored (see _in_order)
+        everywhere = bool(window.all())
         for lo in range(0, n_symbols, rows_per_chunk):
             part = values[lo : lo + rows_per_chunk]
             ok = ~np.isnan(part)
-            ok &= window[None, :]
+            if not everywhere:
+                ok &= window[None, :]
             filled = np.where(ok, part, np.float32(0))
             squares = np.square(filled)
             positive = filled > 0
             for moments, axis, at in ((by_day, 0, slice(None)), (by_symbol, 1, slice(lo, lo + part.shape[0]))):
-                moments.n[at] += np.count_nonzero(ok, axis=axis)
+                moments.n[at] += ok.sum(axis=axis, dtype=np.int64)
                 moments.total[at] += filled.sum(axis=axis, dtype=np.float64)
                 moments.squares[at] += squares.sum(axis=axis, dtype=np.float64)
-                moments.positive[at] += np.count_nonzero(positive, axis=axis)
-            histogram += np.bincount(_order_key(part[ok]) >> 16, minlength=1 << 16)
+                moments.positive[at] += positive.sum(axis=axis, dtype=np.int64)
+            chunk = np.bincount((filled.view(np.uint32) >> 16).reshape(-1), minlength=1 << 16)
+            chunk[0] -= filled.size - int(by_symbol.n[lo : lo + part.shape[0]].sum())  # the unknown values, filled with +0.0
+            histogram += chunk
         base = Moments(by_day.n.sum(), by_day.total.sum(), by_day.squares.sum(), by_day.positive.sum())
-        return cls(by_day, by_symbol, base, _median(values, window, histogram, rows_per_chunk))
+        return cls(by_day, by_symbol, base, _median(values, window, _in_order(histogram), rows_per_chunk))
 
 
-def _order_key(x: np.ndarray) -> np.ndarray:
-    """float32 -> uint32 keys in the same order (sign flipped for positives, all bits
-    flipped for negatives), so the top bits bucket values in order."""
-    bits = x.view(np.uint32)
-    return np.where(bits >> 31 == 1, ~bits, bits | np.uint32(0x80000000))
+_HALF = 1 << 15
+
+
+def _in_order(histogram: np.ndarray) -> np.ndarray:
+    """A histogram by float32 top-16-bit patterns, reordered by value: the negatives
+    (sign bit set) from the most negative pattern up, then the positives. Bucket ``b`` of
+    the result holds the values whose order key has top bits ``b`` (the key: the bits
+    with the sign bit set for a positive, every bit flipped for a negative, which orders
+    as the floats do)."""
+    return np.concatenate([histogram[_HALF:][::-1], histogram[:_HALF]])
 
 
 def _median(values: np.ndarray, window: np.ndarray, histogram: np.ndarray, rows_per_chunk: int) -> float:
     """The exact median of the known window values, as ``np.median`` gives it, from a
-    histogram of their order keys' top 16 bits: only the one or two buckets holding the
-    middle values are gathered (a second pass), and sorted."""
+    histogram of their order keys' top 16 bits (:func:`_in_order`): only the buckets holding the
+    middle values are gathered (a second pass, testing the stored bits: no key is
+    computed), and sorted."""
     n = int(histogram.sum())
     if n == 0:
         return math.nan
@@ -370,12 +380,24 @@ def _median(values: np.ndarray, window: np.ndarray, histogram: np.ndarray, rows_
     ranks = ((n - 1) // 2, n // 2)
     first, last = (int(np.searchsorted(cumulative, r, side="right")) for r in ranks)
     below = int(cumulative[first - 1]) if first else 0
+    # the ordered buckets first..last as ranges of stored top bits: negatives reversed, positives shifted
+    ranges = []
+    if first < _HALF:
+        ranges.append(((1 << 16) - 1 - min(last, _HALF - 1), (1 << 16) - 1 - first))
+    if last >= _HALF:
+        ranges.append((max(first, _HALF) - _HALF, last - _HALF))
+    everywhere = bool(window.all())
     middle = []
     for lo in range(0, values.shape[0], rows_per_chunk):
         part = values[lo : lo + rows_per_chunk]
-        known = part[~np.isnan(part) & window[None, :]]
-        bucket = _order_key(known) >> 16
-        middle.append(known[(bucket >= first) & (bucket <= last)])
+        bits = part.view(np.uint32) >> 16
+        pick = np.zeros(part.shape, dtype=bool)
+        for low, high in ranges:
+            pick |= (bits == low) if low == high else ((bits >= low) & (bits <= high))
+        if not everywhere:
+            pick &= window[None, :]
+        found = part[pick]
+        middle.append(found[~np.isnan(found)])  # a NaN's bits can share the infinities' bucket
     chosen = np.sort(np.concatenate(middle))
     return (float(chosen[ranks[0] - below]) + float(chosen[ranks[1] - below])) / 2
 
