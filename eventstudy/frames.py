@@ -1,11 +1,14 @@
 """Prices already in memory: ``eventstudy.run(study, data={"SPX": frame})``.
 
 A notebook often has the closes in a polars or pandas frame already. Each frame is
-checked as a data file would be (a date and a close column, under the same accepted
-names; dates parseable; closes positive and finite; no date twice), with one message
-naming the frame, the row and what would be valid, then turned into the long
-``date, symbol, close, open`` frame the pipeline reads. Rows out of date order are
-sorted (a frame has no line numbers to point at).
+checked by the rule every way prices come in applies
+(:func:`eventstudy.data.validate.check_prices`: a date and a close column, under the
+same accepted names; dates parseable, 1800-2200; closes positive and finite; optional
+columns finite and not negative where given; no date twice), with one message naming
+the frame, the row, the value and what would be valid (``data['SPX'] row 3: ...``),
+then turned into the long ``date, symbol, close, open, high, low, volume`` frame the
+pipeline reads. Rows out of date order are sorted (a frame has no line numbers to
+point at; a data file's rows out of order are refused).
 """
 
 from __future__ import annotations
@@ -15,7 +18,8 @@ from typing import Any
 
 import polars as pl
 
-from eventstudy.data import ACCEPTED_COLUMNS, EXTRAS, as_dates, pick_column, usable_extra
+from eventstudy.data import ACCEPTED_COLUMNS, EXTRAS, pick_column
+from eventstudy.data.validate import Origin, check_prices
 from eventstudy.errors import DataError
 
 __all__ = ["prices_from_frames"]
@@ -36,7 +40,8 @@ def prices_from_frames(data: Mapping[str, object], symbols: Sequence[str], names
 
 
 def _frame(value: object, key: str) -> pl.DataFrame:
-    """One frame, validated, as ``date, close, open``."""
+    """One frame, checked by the rule every door applies (:func:`eventstudy.data.validate.check_prices`),
+    as ``date, close`` and the optional columns, by date."""
     where = f"data[{key!r}]"
     frame = _as_polars(value, where)
     date_col = pick_column(frame.columns, ACCEPTED_COLUMNS["date"])
@@ -48,25 +53,11 @@ def _frame(value: object, key: str) -> pl.DataFrame:
     assert date_col is not None and close_col is not None
     if frame.is_empty():
         raise DataError(f"{where} has no rows")
-    dates = _dates(frame[date_col], where)
-    closes = frame[close_col].cast(pl.Float64, strict=False) if frame[close_col].dtype != pl.String else frame[close_col].str.strip_chars().cast(pl.Float64, strict=False)
-    bad = (closes.is_null() | closes.is_nan() | closes.is_infinite() | (closes <= 0)).fill_null(True)
-    if bad.any():
-        row = int(bad.arg_max())
-        raise DataError(
-            f"{where}: row {row} has close {frame[close_col][row]!r}",
-            hint="closes must be positive finite numbers; drop missing days instead of leaving them empty",
-        )
-    columns = {name: pick_column(frame.columns, (name,)) for name in EXTRAS}
-    extras = frame.with_columns(  # optional: a number that is not a usable price (or volume) is null that day
-        usable_extra(pl.col(c).cast(pl.Float64, strict=False), name) if c is not None else pl.lit(None, dtype=pl.Float64).alias(name)
-        for name, c in columns.items()
-    ).select(EXTRAS)
-    out = pl.DataFrame({"date": dates, "close": closes}).hstack(extras).sort("date")
-    repeated = out["date"].is_duplicated()
-    if repeated.any():
-        raise DataError(f"{where}: the date {out['date'].filter(repeated)[0]} appears more than once", hint="one close per date")
-    return out
+    columns = {"date": date_col, "close": close_col}
+    columns.update({name: c for name in EXTRAS if (c := pick_column(frame.columns, (name,))) is not None and c not in (date_col, close_col)})
+    canonical = frame.select(pl.col(column).alias(role) for role, column in columns.items())
+    checked = check_prices(canonical, Origin(where), order="sort", labels=columns)
+    return checked.with_columns(pl.lit(None, dtype=pl.Float64).alias(name) for name in EXTRAS if name not in checked.columns)
 
 
 def _as_polars(value: object, where: str) -> pl.DataFrame:
@@ -82,14 +73,3 @@ def _as_polars(value: object, where: str) -> pl.DataFrame:
             frame = (frame.rename_axis("date") if index.name is None else frame).reset_index()
         return pl.from_pandas(frame)
     raise DataError(f"{where} is a {type(value).__name__}, not a polars or pandas DataFrame")
-
-
-def _dates(column: pl.Series, where: str) -> pl.Series:
-    """``column`` as dates, as the data files' are read (:func:`eventstudy.data.as_dates`)."""
-    dates = as_dates(column)
-    if dates is None:
-        raise DataError(f"{where}: the date column {column.name!r} holds {column.dtype}, not dates", hint="dates, datetimes or 'YYYY-MM-DD' text")
-    if dates.null_count():
-        row = int(dates.is_null().arg_max())  # type: ignore[arg-type]
-        raise DataError(f"{where}: row {row} has date {column[row]!r}", hint="dates, datetimes or 'YYYY-MM-DD' text, years 1800-2200")
-    return dates.alias("date")

@@ -53,10 +53,10 @@ def test_a_condition_given_inline_replaces_the_studys(shared_data: Path) -> None
     ("change", "message"),
     [
         (lambda f: f.rename({"close": "px"}), "data['SPX'] has no close column (columns: date, px)"),
-        (lambda f: f.with_columns(pl.col("date").cast(pl.String).str.replace("1990-01-02", "1990-13-02")), "data['SPX']: row "),
-        (lambda f: f.with_columns(pl.when(pl.int_range(pl.len()) == 3).then(0.0).otherwise(pl.col("close")).alias("close")), "data['SPX']: row 3 has close 0.0"),
-        (lambda f: pl.concat([f, f.head(1)]), "appears more than once"),
-        (lambda f: f.with_columns(pl.col("date").cast(pl.Int32)), "holds Int32, not dates"),
+        (lambda f: f.with_columns(pl.col("date").cast(pl.String).str.replace("1990-01-02", "1990-13-02")), "data['SPX'] row 15550: unparseable date '1990-13-02'"),
+        (lambda f: f.with_columns(pl.when(pl.int_range(pl.len()) == 3).then(0.0).otherwise(pl.col("close")).alias("close")), "data['SPX'] row 3: non-positive close '0.0'"),
+        (lambda f: pl.concat([f, f.head(1)]), "data['SPX'] row 24783: duplicate date '1927-12-30': also on row 0"),
+        (lambda f: f.with_columns(pl.col("date").cast(pl.Int32)), "date column 'date' has type Int32 in data['SPX'], not dates"),
         (lambda f: f.head(0), "data['SPX'] has no rows"),
     ],
 )

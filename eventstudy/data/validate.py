@@ -1,13 +1,22 @@
-"""Row validation: every row of a price file checked, vectorized, the first bad one reported.
+"""Validation: the one rule for prices, whichever way they come in.
 
 A row's date must be ``YYYY-MM-DD`` text (a time part after it is allowed), a date or a
 datetime, in the years 1800-2200; its close a finite number above zero (a
-:data:`~eventstudy.data.columns.MISSING_VALUES` marker is reported as missing, not
-malformed); each symbol's dates strictly ascending. The first bad row is a
-:class:`~eventstudy.errors.DataError` at ``file:line`` (CSV: the line as an editor shows
-it, header = line 1; Parquet: the 0-based row index, said so in the message). The
-optional columns (:data:`~eventstudy.data.columns.EXTRAS`) are not refused: an unusable
-value is null that day (:func:`usable_extra`).
+:data:`~eventstudy.data.columns.MISSING_VALUES` marker, a null or a NaN is reported as
+missing, not malformed); each symbol's dates strictly ascending (one row per date); a
+long file's symbol non-empty. The optional columns (:data:`~eventstudy.data.columns.EXTRAS`)
+may be missing (empty, a marker, null, NaN: null that day), but a value that is given
+must be a finite number not below zero; an open, high or low of 0 (some sources' way of
+saying "none") is null that day (:func:`usable_extra`).
+
+The rules are polars expressions (:func:`_flag`) that every door runs: data-directory
+files (:func:`validated`, eager or streaming, own files and long files of a universe),
+frames in memory, the download cache and ``data import`` (:func:`check_prices`), and
+factor files, which hold returns, not prices (:func:`check_returns`: the date rules and
+finiteness). The first bad row is one :class:`~eventstudy.errors.DataError` that names
+where it is (:class:`Origin`: a CSV's ``file:line`` as an editor shows it, header = line 1;
+a Parquet file's 0-based row; ``data['SPX'] row 3`` for a frame), the value and what
+would be valid.
 
 :func:`validated` reads a file (or some symbols of a long file) once and flags each
 row's first problem; :func:`raise_first_problem` turns the flags into the error and
@@ -18,8 +27,10 @@ from __future__ import annotations
 
 import csv
 import datetime as dt
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Mapping, Sequence
+from dataclasses import dataclass
 from pathlib import Path
+from typing import Any, Literal, cast
 
 import polars as pl
 
@@ -36,7 +47,10 @@ from eventstudy.errors import DataError, Location
 __all__ = [
     "FIRST_DATE",
     "LAST_DATE",
+    "Origin",
     "as_dates",
+    "check_prices",
+    "check_returns",
     "clean_rows",
     "distinct_dates",
     "raise_first_problem",
@@ -61,9 +75,14 @@ _CLOSE = "__es_close"
 _PREV_DATE = "__es_prev_date"
 _PREV_ROW = "__es_prev_row"
 _PROBLEM = "__es_problem"
+_EXTRA = {name: f"__es_{name}" for name in EXTRAS}  # the usable value (null where missing or 0)
+_XRAW = {name: f"__es_{name}_raw" for name in EXTRAS}  # as read
+_XVAL = {name: f"__es_{name}_value" for name in EXTRAS}  # as a number (null where missing or unreadable)
+_SHOWN = {role: f"__es_{role}_shown" for role in ("close", *EXTRAS)}  # the text a message shows, when not the raw value
 
 # Problem codes, in the order a row is checked.
 (
+    _SYMBOL_EMPTY,
     _DATE_EMPTY,
     _DATE_BAD,
     _CLOSE_EMPTY,
@@ -73,7 +92,32 @@ _PROBLEM = "__es_problem"
     _CLOSE_NON_POSITIVE,
     _DATE_DUPLICATE,
     _DATE_UNSORTED,
-) = range(1, 10)
+) = range(1, 11)
+_EXTRA_KINDS = ("non-numeric", "non-finite", "negative")
+_EXTRA_CODES = {(name, kind): 20 + 3 * i + k for i, name in enumerate(EXTRAS) for k, kind in enumerate(_EXTRA_KINDS)}
+_EXTRA_OF = {code: key for key, code in _EXTRA_CODES.items()}
+
+CLOSE_RULE = "closes must be finite numbers above 0"
+EXTRA_RULE = "open, high, low and volume may be missing (empty), else finite numbers >= 0 (a 0 price reads as missing)"
+DATE_RULE = "dates are YYYY-MM-DD (or dates / datetimes), years 1800-2200, one row per date"
+
+FIRST_DATE, LAST_DATE = dt.date(1800, 1, 1), dt.date(2200, 12, 31)
+"""Dates prices may carry: 0000-01-01 parses, and then breaks everything downstream."""
+
+
+@dataclass(frozen=True)
+class Origin:
+    """Where rows come from, as an error names them.
+
+    ``name`` is how a message calls the source (``data['SPX']``, ``'SPX.csv'``);
+    ``rows`` says what a row number is: ``csv`` (a data file's 0-based row, shown as the
+    editor's line), ``parquet`` (a file's 0-based row index), ``lines`` (the row number
+    is already the file's line) or ``index`` (a frame's 0-based row).
+    """
+
+    name: str
+    path: Path | None = None
+    rows: Literal["csv", "parquet", "lines", "index"] = "index"
 
 
 def _require_columns(file: DataFile) -> tuple[str, str]:
@@ -95,10 +139,6 @@ def _scan(file: DataFile) -> pl.LazyFrame:
     return scan(file.path, file.fmt, _ROW)
 
 
-FIRST_DATE, LAST_DATE = dt.date(1800, 1, 1), dt.date(2200, 12, 31)
-"""Dates a price file may hold: 0000-01-01 parses, and then breaks everything downstream."""
-
-
 def _plausible(date: pl.Expr) -> pl.Expr:
     """``date``, or null (an unparseable date) outside :data:`FIRST_DATE` .. :data:`LAST_DATE`."""
     return pl.when(date.is_between(FIRST_DATE, LAST_DATE)).then(date)
@@ -107,7 +147,7 @@ def _plausible(date: pl.Expr) -> pl.Expr:
 def as_dates(column: pl.Series) -> pl.Series | None:
     """A column of dates as the loaders read them (Date; a Datetime's day; ``YYYY-MM-DD``
     text), null where a value is unparseable or outside 1800-2200; None for a column of
-    another type. For inputs that are not data files: frames in memory, events files."""
+    another type. For inputs that are not price data: events files."""
     if column.dtype == pl.Date:
         dates = column
     elif isinstance(column.dtype, pl.Datetime):
@@ -120,12 +160,20 @@ def as_dates(column: pl.Series) -> pl.Series | None:
 
 
 def usable_extra(value: pl.Expr, name: str) -> pl.Expr:
-    """An optional column's value (:data:`EXTRAS`) where it is usable, else null, under
-    its own name: the one rule for files, the cache and frames in memory."""
+    """An optional column's value (:data:`EXTRAS`) where it is usable (a price finite and
+    above 0, a volume finite and not negative), else null, under its own name."""
     return _usable(value, name).alias(name)
 
 
-def _date_exprs(file: DataFile, dtype: pl.DataType) -> tuple[pl.Expr, pl.Expr]:
+def _usable(value: pl.Expr, name: str) -> pl.Expr:
+    ok = value.is_finite() & ((value >= 0) if name == "volume" else (value > 0))
+    return pl.when(ok).then(value).otherwise(None).alias(_EXTRA[name])
+
+
+# --------------------------------------------------------------------------- the rules
+
+
+def _date_exprs(dtype: pl.DataType, column: str, where: str, path: Path | None) -> tuple[pl.Expr, pl.Expr]:
     """``(is_empty, parsed)`` for the raw date column; parsed is null where unparseable
     or outside the years 1800-2200."""
     raw = pl.col(_DRAW)
@@ -142,54 +190,90 @@ def _date_exprs(file: DataFile, dtype: pl.DataType) -> tuple[pl.Expr, pl.Expr]:
     if isinstance(dtype, pl.Datetime):
         return raw.is_null(), _plausible(raw.dt.date())
     raise DataError(
-        f"date column {file.date!r} has type {dtype} in {file.path.name!r}",
-        location=Location(path=str(file.path)),
+        f"date column {column!r} has type {dtype} in {where}, not dates",
+        location=Location(path=str(path)) if path is not None else None,
         hint="store dates as a date or datetime column, or as 'YYYY-MM-DD' text",
     )
 
 
-def _close_exprs(file: DataFile, dtype: pl.DataType) -> tuple[pl.Expr, pl.Expr, pl.Expr]:
-    """``(is_empty, is_missing_marker, value)`` for the raw close column."""
-    raw = pl.col(_CRAW)
+def _number_exprs(raw: pl.Expr, dtype: pl.DataType, column: str, where: str, path: Path | None) -> tuple[pl.Expr, pl.Expr, pl.Expr]:
+    """``(is_empty, is_missing_marker, value)`` for a raw number column: text (a
+    :data:`MISSING_VALUES` marker is missing) or numbers (NaN is missing)."""
     if dtype == pl.String:
         text = raw.str.strip_chars()
         missing = text.str.to_lowercase().is_in(list(MISSING_VALUES))
         return raw.is_null() | (text == ""), missing, text.cast(pl.Float64, strict=False)
-    if dtype.is_numeric():
+    if dtype.is_numeric() or dtype == pl.Null:
         value = raw.cast(pl.Float64)
         return raw.is_null(), value.is_nan(), value
     raise DataError(
-        f"close column {file.close!r} has type {dtype} in {file.path.name!r}",
-        location=Location(path=str(file.path)),
-        hint="store closes as numbers",
+        f"column {column!r} has type {dtype} in {where}, not numbers",
+        location=Location(path=str(path)) if path is not None else None,
+        hint="store prices as numbers",
     )
 
 
-_EXTRA = {name: f"__es_{name}" for name in EXTRAS}
+def _first_of(checks: Sequence[tuple[pl.Expr, int]]) -> pl.Expr:
+    """The code of the first check that holds (a null check does not), else null."""
+    chain: Any = pl.when(checks[0][0]).then(checks[0][1])
+    for condition, code in checks[1:]:
+        chain = chain.when(condition).then(code)
+    return cast(pl.Expr, chain.otherwise(None)).cast(pl.Int8)
 
 
-def _extra_exprs(file: DataFile, schema: pl.Schema) -> list[pl.Expr]:
-    """The optional columns (:data:`EXTRAS`) as numbers or null, one expression each."""
-    exprs = []
-    for name in EXTRAS:
-        column = _extra_column(file, name)
-        if column is None:  # absent columns stay absent: a 50M-row panel of closes reads no null columns
-            continue
-        raw = pl.col(column)
-        value = raw.cast(pl.String).str.strip_chars().cast(pl.Float64, strict=False) if schema[column] == pl.String else raw.cast(pl.Float64)
-        exprs.append(_usable(value, name))
-    return exprs
+def _flag(
+    lf: pl.LazyFrame,
+    schema: Mapping[str, pl.DataType],
+    labels: Mapping[str, str],
+    origin: Origin,
+    *,
+    contiguous: bool,
+    symbols: bool = False,
+    order: Literal["refuse", "sort"] = "refuse",
+) -> pl.LazyFrame:
+    """The one rule for prices, as polars expressions on ``_ROW, _SYM, _DRAW, _CRAW`` and
+    the raw optional columns ``_XRAW`` (any of them): adds ``_DATE, _CLOSE``, the usable
+    optional values ``_EXTRA``, ``_PREV_DATE, _PREV_ROW`` and each row's first problem
+    ``_PROBLEM`` (null: a good row). ``symbols``: an empty symbol is a problem (a long
+    file); ``order="sort"`` sorts each symbol's rows by date first (a door that repairs
+    order), else rows out of order are a problem. ``contiguous``: each symbol's rows are
+    together (one shift finds the previous row)."""
+    where = origin.name
+    date_empty, date = _date_exprs(schema[_DRAW], labels["date"], where, origin.path)
+    close_empty, close_missing, close = _number_exprs(pl.col(_CRAW), schema[_CRAW], labels["close"], where, origin.path)
+    present = [name for name in EXTRAS if _XRAW[name] in schema]
+    extras = {name: _number_exprs(pl.col(_XRAW[name]), schema[_XRAW[name]], labels.get(name, name), where, origin.path) for name in present}
+    lf = lf.with_columns(date.alias(_DATE), close.alias(_CLOSE), *(value.alias(_XVAL[n]) for n, (_, _, value) in extras.items()))
+    if order == "sort":
+        lf = lf.sort(_SYM, _DATE, _ROW, nulls_last=False)
+        contiguous = True
+    previous = _previous_in_symbol(contiguous)
+    lf = lf.with_columns(previous(_DATE).alias(_PREV_DATE), previous(_ROW).alias(_PREV_ROW))
+    d, c = pl.col(_DATE), pl.col(_CLOSE)
+    checks: list[tuple[pl.Expr, int]] = []
+    if symbols:
+        checks.append((pl.col(_SYM).is_null() | (pl.col(_SYM).str.strip_chars() == ""), _SYMBOL_EMPTY))
+    checks += [
+        (date_empty, _DATE_EMPTY),
+        (d.is_null(), _DATE_BAD),
+        (close_empty, _CLOSE_EMPTY),
+        (close_missing, _CLOSE_MISSING),
+        (c.is_null(), _CLOSE_NON_NUMERIC),
+        (~c.is_finite(), _CLOSE_NON_FINITE),  # NaN > 0 is true in polars: a NaN stops here
+        (c <= 0, _CLOSE_NON_POSITIVE),
+    ]
+    for name, (empty, missing, _) in extras.items():
+        value, given = pl.col(_XVAL[name]), ~(empty | missing)
+        checks += [
+            (given & value.is_null(), _EXTRA_CODES[name, "non-numeric"]),
+            (given & ~value.is_finite(), _EXTRA_CODES[name, "non-finite"]),
+            (value < 0, _EXTRA_CODES[name, "negative"]),
+        ]
+    checks += [(d == pl.col(_PREV_DATE), _DATE_DUPLICATE), (d < pl.col(_PREV_DATE), _DATE_UNSORTED)]
+    return lf.with_columns(_first_of(checks).alias(_PROBLEM), *(_usable(pl.col(_XVAL[n]), n) for n in present))
 
 
-def _extra_column(file: DataFile, name: str) -> str | None:
-    return pick_column(file.columns, (name,))
-
-
-def _usable(value: pl.Expr, name: str) -> pl.Expr:
-    """A price is used when it is a finite number above zero, a volume when finite and not
-    negative; anything else is null."""
-    ok = value.is_finite() & ((value >= 0) if name == "volume" else (value > 0))
-    return pl.when(ok).then(value).otherwise(None).alias(_EXTRA[name])
+# --------------------------------------------------------------------------- data-directory files
 
 
 def validated(
@@ -200,14 +284,15 @@ def validated(
     every: bool = False,
     fast: bool = True,
 ) -> pl.DataFrame:
-    """Read ``file`` once and flag each row's first problem (vectorized).
+    """Read ``file`` once and flag each row's first problem (vectorized, :func:`_flag`).
 
     Returns the columns ``_ROW, _SYM, _DRAW, _CRAW, _DATE, _CLOSE, _PREV_ROW,
-    _PREV_DATE, _PROBLEM``. For a long file only the rows whose symbol matches
-    ``wanted_upper`` (ignoring case) are read and checks run per symbol; ``exact``
-    instead matches the symbol column's values as they are (no case or space folding),
-    which a Parquet scan can push down to skip row groups: the fast path for reading a
-    universe block by block. ``every`` reads every symbol's rows of a long file.
+    _PREV_DATE, _PROBLEM`` and the optional columns' values. For a long file only the
+    rows whose symbol matches ``wanted_upper`` (ignoring case) are read and checks run
+    per symbol; ``exact`` instead matches the symbol column's values as they are (no
+    case or space folding), which a Parquet scan can push down to skip row groups: the
+    fast path for reading a universe block by block. ``every`` reads every symbol's
+    rows of a long file (a row without a symbol is then a problem).
 
     A CSV is first read the fast way (:func:`_typed_csv`); only a file with some
     unusual or bad field is read again as text, which finds and locates the problem.
@@ -216,49 +301,36 @@ def validated(
     date_col, close_col = _require_columns(file)
     keep, symbol, long = _selection(file, wanted_upper, exact, every)
     if fast and file.fmt == "csv":
-        typed = _typed_csv(file, date_col, close_col, keep, symbol)
+        typed = _typed_csv(file, date_col, close_col, keep, symbol, long and every)
         if typed is not None:
             return typed
     lf = _scan(file)
+    extras = {name: column for name in EXTRAS if (column := _extra_column(file, name)) is not None}
     try:
-        schema = lf.collect_schema()
         if keep is not None:
             lf = lf.filter(keep)
-        lf = lf.select(_ROW, symbol.alias(_SYM), pl.col(date_col).alias(_DRAW), pl.col(close_col).alias(_CRAW), *_extra_exprs(file, schema))
+        lf = lf.select(
+            _ROW, symbol.alias(_SYM), pl.col(date_col).alias(_DRAW), pl.col(close_col).alias(_CRAW),
+            *(pl.col(column).alias(_XRAW[name]) for name, column in extras.items()),
+        )
         if file.fmt == "csv":
             lf = lf.filter(_not_blank(long))
-        date_empty, date = _date_exprs(file, schema[date_col])
-        close_empty, close_missing, close = _close_exprs(file, schema[close_col])
         contiguous = False
         if (long and keep is None) or exact is not None:
-            read = lf.collect()
-            if exact is not None and file.fmt == "parquet":  # the scan skipped the row groups outside the block's range
-                read = read.filter(pl.col(_SYM).is_in(sorted(exact)))  # (eager: 5x cheaper than inside the scan)
-            lf = read.lazy()
+            lf = lf.collect().lazy()
             contiguous = lf.select(pl.col(_SYM).is_sorted()).collect().item()
-        previous = _previous_in_symbol(contiguous)
-        lf = lf.with_columns(date.alias(_DATE), close.alias(_CLOSE)).with_columns(
-            previous(_DATE).alias(_PREV_DATE),
-            previous(_ROW).alias(_PREV_ROW),
-        )
-        problem = (
-            pl.when(date_empty).then(_DATE_EMPTY)
-            .when(pl.col(_DATE).is_null()).then(_DATE_BAD)
-            .when(close_empty).then(_CLOSE_EMPTY)
-            .when(close_missing).then(_CLOSE_MISSING)
-            .when(pl.col(_CLOSE).is_null()).then(_CLOSE_NON_NUMERIC)
-            .when(pl.col(_CLOSE).is_infinite()).then(_CLOSE_NON_FINITE)
-            .when(pl.col(_CLOSE) <= 0).then(_CLOSE_NON_POSITIVE)
-            .when(pl.col(_DATE) == pl.col(_PREV_DATE)).then(_DATE_DUPLICATE)
-            .when(pl.col(_DATE) < pl.col(_PREV_DATE)).then(_DATE_UNSORTED)
-            .otherwise(None)
-            .cast(pl.Int8)
-        )
-        return lf.with_columns(problem.alias(_PROBLEM)).collect()
+        schema = lf.collect_schema()
+        origin = Origin(repr(file.path.name), file.path, "csv" if file.fmt == "csv" else "parquet")
+        labels = {"date": date_col, "close": close_col, **extras}
+        return _flag(lf, schema, labels, origin, contiguous=contiguous, symbols=long and every).collect()
     except pl.exceptions.NoDataError as exc:
         raise DataError(f"empty file {file.path.name!r}", location=Location(path=str(file.path))) from exc
     except (pl.exceptions.PolarsError, OSError) as exc:
         raise unreadable(file.path, file.fmt, exc) from exc
+
+
+def _extra_column(file: DataFile, name: str) -> str | None:
+    return pick_column(file.columns, (name,))
 
 
 def _selection(
@@ -273,10 +345,7 @@ def _selection(
     symbol = pl.col(file.symbol).cast(pl.String)
     if exact is not None:
         block = sorted(exact)
-        within = symbol.is_between(pl.lit(block[0]), pl.lit(block[-1]))
-        if file.fmt == "parquet":  # the range (pushed down to the row groups) here; each row's symbol in validated()
-            return within, symbol, True
-        return within & symbol.is_in(block), symbol, True
+        return symbol.is_between(pl.lit(block[0]), pl.lit(block[-1])) & symbol.is_in(block), symbol, True
     if wanted_upper is not None:
         symbol = symbol.str.strip_chars()
         return symbol.str.to_uppercase().is_in(list(wanted_upper)), symbol, True
@@ -292,30 +361,37 @@ def _not_blank(long: bool) -> pl.Expr:
 _PLAIN_DATE = r"^\d{4}-\d{2}-\d{2}$"
 
 
-def _typed_csv(file: DataFile, date_col: str, close_col: str, keep: pl.Expr | None, symbol: pl.Expr) -> pl.DataFrame | None:
+def _typed_csv(
+    file: DataFile, date_col: str, close_col: str, keep: pl.Expr | None, symbol: pl.Expr, check_symbols: bool = False
+) -> pl.DataFrame | None:
     """The common case of :func:`validated` for a CSV, two to three times faster:
-    closes and opens parsed by the CSV reader, dates checked once per distinct text.
+    closes and the optional columns parsed by the CSV reader, dates checked once per
+    distinct text.
 
     It accepts only what the text path accepts and gives the same values: every distinct
     date is plain ``YYYY-MM-DD`` (the reader's own date parsing is laxer than the text
     path, so dates stay text here), every close a finite positive number the reader
-    parsed (it parses numbers as the text path's cast does), every symbol's dates
-    strictly ascending. Anything else, including a field the reader cannot parse, gives
-    None: the caller reads the file as text, which reports the first bad row.
+    parsed (it parses numbers as the text path's cast does), every optional value empty
+    or a finite number >= 0, every symbol's dates strictly ascending (and, reading every
+    symbol, every symbol given). Anything else, including a field the reader cannot
+    parse, gives None: the caller reads the file as text, which reports the first bad row.
     """
     overrides = {date_col: pl.String, close_col: pl.Float64}
-    extras = []
+    extras: dict[str, str] = {}
     for name in EXTRAS:
         column = _extra_column(file, name)
         if column is None or column in overrides:
             continue
-        else:
-            overrides[column] = pl.Float64
-            extras.append(_usable(pl.col(column), name))
+        overrides[column] = pl.Float64
+        extras[name] = column
     lf = pl.scan_csv(file.path, infer_schema=False, schema_overrides=overrides, row_index_name=_ROW)
     if keep is not None:
         lf = lf.filter(keep)
-    lf = lf.select(_ROW, symbol.alias(_SYM), pl.col(date_col).alias(_DRAW), pl.col(close_col).alias(_CRAW), *extras)
+    lf = lf.select(
+        _ROW, symbol.alias(_SYM), pl.col(date_col).alias(_DRAW), pl.col(close_col).alias(_CRAW),
+        *(pl.col(column).alias(_XVAL[name]) for name, column in extras.items()),
+        *(_usable(pl.col(column), name) for name, column in extras.items()),
+    )
     try:
         rows = lf.collect()
     except (pl.exceptions.PolarsError, OSError):
@@ -323,10 +399,21 @@ def _typed_csv(file: DataFile, date_col: str, close_col: str, keep: pl.Expr | No
     close = rows[_CRAW]
     if close.null_count() or not close.is_finite().all() or not (close > 0).all():
         return None
+    if extras:  # a NaN may be a missing-value marker ('nan') or not ('-nan'): the text path tells
+        odd = pl.any_horizontal((~pl.col(_XVAL[n]).is_finite() | (pl.col(_XVAL[n]) < 0)).any() for n in extras)
+        if rows.select(odd).item():
+            return None
+        rows = rows.drop(_XVAL[n] for n in extras)
+    if check_symbols:  # each run of one symbol checked once (a long file's rows come by symbol)
+        values = rows[_SYM].rle().struct.field("value")
+        if values.null_count() or (values.str.strip_chars() == "").any():
+            return None
     distinct = rows[_DRAW].unique()  # a null is a blank line or an empty date: the text path tells which
     if distinct.null_count() or not distinct.str.contains(_PLAIN_DATE).all():
         return None
-    rows = rows.with_columns(_plausible(pl.col(_DRAW).str.to_date("%Y-%m-%d", strict=False, cache=False)).alias(_DATE), close.alias(_CLOSE))
+    rows = rows.with_columns(
+        _plausible(pl.col(_DRAW).str.to_date("%Y-%m-%d", strict=False, cache=False)).alias(_DATE), close.alias(_CLOSE),
+    )
     if rows[_DATE].null_count():
         return None
     previous = _previous_in_symbol(rows[_SYM].is_sorted())
@@ -352,55 +439,158 @@ def raise_first_problem(file: DataFile, rows: pl.DataFrame, *, long: bool) -> No
     """Raise a DataError at the first flagged row of ``rows`` (one file's rows, from
     :func:`validated`); ``long``: the file is a long file, so the message names the
     row's symbol."""
-    if rows[_PROBLEM].null_count() == rows.height:  # the usual case, without filtering every row
-        return
+    origin = Origin(repr(file.path.name), file.path, "csv" if file.fmt == "csv" else "parquet")
+    labels = {"date": file.date or "date", "close": file.close or "close", "symbol": file.symbol or "symbol"}
+    labels.update({name: column for name in EXTRAS if (column := _extra_column(file, name)) is not None})
+    _raise_first(rows, origin, labels, long=long)
+
+
+def _raise_first(rows: pl.DataFrame, origin: Origin, labels: Mapping[str, str], *, long: bool) -> None:
+    """The error for the first (lowest row) flagged row of ``rows``, located as ``origin`` says."""
     bad = rows.filter(pl.col(_PROBLEM).is_not_null())
+    if bad.is_empty():
+        return
     first = bad.row(int(bad[_ROW].arg_min() or 0), named=True)
-    symbol = first[_SYM] if long else None
     row, prev_row = int(first[_ROW]), first[_PREV_ROW]
-    lines = _csv_lines(file.path, [row] + ([int(prev_row)] if prev_row is not None else []))
+    if origin.rows == "csv" and origin.path is not None:
+        lines = _csv_lines(origin.path, [row] + ([int(prev_row)] if prev_row is not None else []))
+    else:
+        lines = {}
 
     def at(r: int) -> str:
-        return f"line {lines[r]}" if file.fmt == "csv" else f"row {r}"
+        return f"line {lines.get(r, r)}" if origin.rows in ("csv", "lines") else f"row {r}"
 
+    code = first[_PROBLEM]
+    message, hint = _describe(first, code, labels, at, first[_SYM] if long and code != _SYMBOL_EMPTY else None)
+    path = str(origin.path) if origin.path is not None else None
+    if origin.rows in ("csv", "lines"):
+        raise DataError(message, location=Location(path=path, line=lines.get(row, row)), hint=hint)
+    if origin.rows == "parquet":
+        raise DataError(f"row {row} (0-based parquet row index): {message}", location=Location(path=path), hint=hint)
+    raise DataError(f"{origin.name} row {row}: {message}", location=Location(path=path) if path else None, hint=hint)
+
+
+def _describe(first: Mapping[str, object], code: int, labels: Mapping[str, str], at: Callable[[int], str], symbol: object) -> tuple[str, str | None]:
+    """The message and hint for a flagged row (one wording for every door)."""
     for_symbol = f" for symbol {symbol!r}" if symbol is not None else ""
-    draw, craw = first[_DRAW], first[_CRAW]
-    date_text = str(draw).strip() if draw is not None else ""
-    close_text = str(craw).strip() if craw is not None else ""
-    code, hint = first[_PROBLEM], None
+
+    def shown(role: str, raw: str) -> str:
+        value = first.get(_SHOWN.get(role, ""), first.get(raw))
+        return str(value).strip() if value is not None else ""
+
+    date_text = shown("date", _DRAW)
+    close_text = shown("close", _CRAW)
+    on = f" on {date_text!r}{for_symbol}"
+    if code == _SYMBOL_EMPTY:
+        return f"missing symbol: the {labels.get('symbol', 'symbol')!r} field is empty", "every row of a long file names its symbol"
     if code == _DATE_EMPTY:
-        message = f"missing date{for_symbol}: the {file.date!r} field is empty"
-    elif code == _DATE_BAD:
-        message = f"unparseable date {date_text!r}{for_symbol} (expected YYYY-MM-DD, years 1800-2200)"
-    elif code == _CLOSE_EMPTY:
-        message = f"missing close on {date_text!r}{for_symbol}: the {file.close!r} field is empty"
-        hint = "drop the row or fill the close"
-    elif code == _CLOSE_MISSING:
-        message = f"missing close {close_text!r} on {date_text!r}{for_symbol}"
-        if close_text == ".":
-            message += " ('.' is how FRED marks holidays)"
-        hint = "drop the row or fill the close"
-    elif code == _CLOSE_NON_NUMERIC:
-        message = f"non-numeric close {close_text!r} on {date_text!r}{for_symbol} (column {file.close!r})"
-    elif code == _CLOSE_NON_FINITE:
-        message = f"non-finite close {close_text!r} on {date_text!r}{for_symbol}"
-    elif code == _CLOSE_NON_POSITIVE:
-        message = f"non-positive close {close_text!r} on {date_text!r}{for_symbol} (closes must be > 0)"
+        return f"missing date{for_symbol}: the {labels['date']!r} field is empty", DATE_RULE
+    if code == _DATE_BAD:
+        return f"unparseable date {date_text!r}{for_symbol} (expected YYYY-MM-DD, years 1800-2200)", DATE_RULE
+    if code == _CLOSE_EMPTY:
+        return f"missing close{on}: the {labels['close']!r} field is empty", "drop the row or fill the close"
+    if code == _CLOSE_MISSING:
+        fred = " ('.' is how FRED marks holidays)" if close_text == "." else ""
+        return f"missing close {close_text!r}{on}{fred}", "drop the row or fill the close"
+    if code == _CLOSE_NON_NUMERIC:
+        return f"non-numeric close {close_text!r}{on} (column {labels['close']!r})", CLOSE_RULE
+    if code == _CLOSE_NON_FINITE:
+        return f"non-finite close {close_text!r}{on}", CLOSE_RULE
+    if code == _CLOSE_NON_POSITIVE:
+        return f"non-positive close {close_text!r}{on} (closes must be > 0)", CLOSE_RULE
+    if code in _EXTRA_OF:
+        name, kind = _EXTRA_OF[code]
+        return f"{kind} {name} {shown(name, _XRAW[name])!r}{on} (column {labels.get(name, name)!r})", EXTRA_RULE
+    prev_row = first[_PREV_ROW]
+    assert isinstance(prev_row, int)
+    if code == _DATE_DUPLICATE:
+        return f"duplicate date {str(first[_DATE])!r}{for_symbol}: also on {at(prev_row)}", "keep one row per date"
+    return (
+        f"dates out of order{for_symbol}: {str(first[_DATE])!r} comes after {str(first[_PREV_DATE])!r} on {at(prev_row)}",
+        "sort the rows by date, oldest first",
+    )
+
+
+# --------------------------------------------------------------------------- frames: memory, cache, import
+
+
+def check_prices(
+    frame: pl.DataFrame,
+    origin: Origin,
+    *,
+    order: Literal["refuse", "sort"] = "refuse",
+    labels: Mapping[str, str] | None = None,
+    shown: Mapping[str, str] | None = None,
+) -> pl.DataFrame:
+    """``frame``'s prices checked by the one rule, as ``date, close`` and the optional
+    columns it has (null where missing; by date when ``order="sort"``); or the
+    DataError at its first bad row, named as ``origin`` says.
+
+    ``frame`` has ``date`` (Date, Datetime or ``YYYY-MM-DD`` text) and ``close``
+    (numbers or text), optionally ``open, high, low, volume`` and, for
+    ``Origin(rows="lines")``, each row's ``line`` in its file. ``labels`` maps a role to
+    the column name the user knows it by; ``shown`` to a text column a message shows
+    instead of the value (an export's own spelling: ``1e400`` rather than ``inf``).
+
+    Examples
+    --------
+    >>> good = pl.DataFrame({"date": ["2020-01-03", "2020-01-02"], "close": [11.0, 10.0]})
+    >>> check_prices(good, Origin("data['X']"), order="sort")["close"].to_list()
+    [10.0, 11.0]
+    >>> try:
+    ...     check_prices(good.with_columns(close=pl.lit(float("nan"))), Origin("data['X']"))
+    ... except DataError as error:
+    ...     print(error.message)
+    data['X'] row 0: missing close 'nan' on '2020-01-03'
+    """
+    labels = {"date": "date", "close": "close", **(labels or {})}
+    present = [name for name in EXTRAS if name in frame.columns]
+    row = pl.col("line").cast(pl.Int64) if origin.rows == "lines" else pl.int_range(pl.len(), dtype=pl.Int64)
+    lf = frame.lazy().select(
+        row.alias(_ROW), pl.lit("", pl.String).alias(_SYM), pl.col("date").alias(_DRAW), pl.col("close").alias(_CRAW),
+        *(pl.col(name).alias(_XRAW[name]) for name in present),
+        *(pl.col(column).alias(_SHOWN[role]) for role, column in (shown or {}).items()),
+    )
+    flagged = _flag(lf, lf.collect_schema(), labels, origin, contiguous=True, order=order).collect()
+    _raise_first(flagged, origin, labels, long=False)
+    return flagged.select(
+        pl.col(_DATE).alias("date"), pl.col(_CLOSE).alias("close"), *(pl.col(_EXTRA[name]).alias(name) for name in present),
+    )
+
+
+def check_returns(frame: pl.DataFrame, origin: Origin, columns: Sequence[str]) -> pl.DataFrame:
+    """A table of returns (factor files): the date rules of prices (in range, one row per
+    date; sorted here) and every value of ``columns`` finite where given (returns may be
+    negative, and null is missing); the frame by date, or the DataError at its first bad
+    row. ``frame`` has a Date ``date`` column (and ``line`` for ``Origin(rows="lines")``)."""
+    row = pl.col("line").cast(pl.Int64) if origin.rows == "lines" else pl.int_range(pl.len(), dtype=pl.Int64)
+    date = pl.col("date")
+    checks: list[tuple[pl.Expr, int]] = [(_plausible(date).is_null(), _DATE_BAD)]
+    checks += [(~pl.col(c).is_finite(), 100 + i) for i, c in enumerate(columns)]
+    checks.append((date == pl.col(_PREV_DATE), _DATE_DUPLICATE))
+    flagged = (
+        frame.with_columns(row.alias(_ROW))
+        .sort("date", _ROW)
+        .with_columns(date.shift(1).alias(_PREV_DATE), pl.col(_ROW).shift(1).alias(_PREV_ROW))
+        .with_columns(_first_of(checks).alias(_PROBLEM))
+    )
+    bad = flagged.filter(pl.col(_PROBLEM).is_not_null())
+    if bad.is_empty():
+        return flagged.drop(_ROW, _PREV_DATE, _PREV_ROW, _PROBLEM, *(["line"] if "line" in frame.columns else []))
+    first = bad.row(int(bad[_ROW].arg_min() or 0), named=True)
+    code = first[_PROBLEM]
+    at = (lambda r: f"line {r}") if origin.rows in ("csv", "lines") else (lambda r: f"row {r}")
+    if code == _DATE_BAD:
+        message, hint = f"date {str(first['date'])!r} is outside the years 1800-2200", DATE_RULE
     elif code == _DATE_DUPLICATE:
-        message = f"duplicate date {str(first[_DATE])!r}{for_symbol}: also on {at(int(prev_row))}"
-        hint = "keep one row per date"
+        message, hint = f"duplicate date {str(first['date'])!r}: also on {at(int(first[_PREV_ROW]))}", "keep one row per date"
     else:
-        message = (
-            f"dates out of order{for_symbol}: {str(first[_DATE])!r} comes after "
-            f"{str(first[_PREV_DATE])!r} on {at(int(prev_row))}"
-        )
-        hint = "sort the rows by date, oldest first"
-    if file.fmt == "csv":
-        location = Location(path=str(file.path), line=lines[row])
-    else:
-        message = f"row {row} (0-based parquet row index): {message}"
-        location = Location(path=str(file.path))
-    raise DataError(message, location=location, hint=hint)
+        column = columns[code - 100]
+        message, hint = f"non-finite {column} {first[column]!r} on {str(first['date'])!r}", "returns must be finite numbers"
+    path = str(origin.path) if origin.path is not None else None
+    if origin.rows in ("csv", "lines"):
+        raise DataError(message, location=Location(path=path, line=int(first[_ROW])), hint=hint)
+    raise DataError(f"{origin.name} row {first[_ROW]}: {message}", location=Location(path=path) if path else None, hint=hint)
 
 
 def _csv_lines(path: Path, rows: Sequence[int]) -> dict[int, int]:
@@ -452,7 +642,7 @@ def distinct_dates(file: DataFile) -> tuple[pl.Series, int]:
     lf = _scan(file)
     try:
         schema = lf.collect_schema()
-        _, parsed = _date_exprs(file, schema[date_col])
+        _, parsed = _date_exprs(schema[date_col], date_col, repr(file.path.name), file.path)
         dates = lf.select(pl.col(date_col).alias(_DRAW)).select(parsed.alias("date")).unique().drop_nulls().collect()
         rows = lf.select(pl.len()).collect().item()
     except (pl.exceptions.PolarsError, OSError) as exc:
