@@ -39,6 +39,7 @@ import polars as pl
 
 from eventstudy.data.columns import EXTRAS
 from eventstudy.data.providers import DEFAULT_PROVIDER, Provider, get_provider
+from eventstudy.data.validate import Origin, check_prices
 from eventstudy.errors import DataError, Location
 from eventstudy.files import atomic_path, sha256_file
 
@@ -327,8 +328,17 @@ class Cache:
     def write(
         self, source: str, symbol: str, remote: str, frame: pl.DataFrame, since: dt.date | None
     ) -> CachedSeries:
-        """Store ``frame`` (``date, close[, ...]``, ascending) atomically; returns it as read back."""
+        """Store ``frame`` (``date, close[, ...]``, ascending) atomically; returns it as read back.
+
+        Raises
+        ------
+        DataError
+            A row breaks the price rules (:func:`~eventstudy.data.validate.check_prices`):
+            nothing is written.
+        """
         path = self.path(source, symbol)
+        # what the reader would call corrupt is never written (a source's NaN, inf or negative value)
+        check_prices(frame.select("date", "close", *(c for c in EXTRAS if c in frame.columns)), Origin(f"{source} {remote!r} for {symbol!r}"))
         path.parent.mkdir(parents=True, exist_ok=True)
         meta = CacheMeta(
             source=source,
@@ -384,7 +394,7 @@ class Cache:
             frame = pl.read_parquet(io.BytesIO(data))
         except (pl.exceptions.PolarsError, OSError) as exc:
             raise corrupt(f"unreadable as Parquet: {exc}") from None
-        problems = _content_problems(frame, meta)
+        problems = _content_problems(frame, meta, path)
         if problems:
             raise corrupt(problems)
         return CachedSeries(meta=meta, frame=frame, path=path)
@@ -483,8 +493,9 @@ RETRIES = 4
 """Reads of a cached series before a mismatch with its metadata is called corruption."""
 
 
-def _content_problems(frame: pl.DataFrame, meta: CacheMeta) -> str | None:
-    """What in a cached frame contradicts its metadata or the cache's rules, if anything."""
+def _content_problems(frame: pl.DataFrame, meta: CacheMeta, path: Path) -> str | None:
+    """What in a cached frame contradicts its metadata or the price rules
+    (:func:`~eventstudy.data.validate.check_prices`), if anything."""
     if "date" not in frame.columns or "close" not in frame.columns:
         return f"columns {frame.columns!r} lack 'date' or 'close'"
     if frame.schema["date"] != pl.Date:
@@ -496,10 +507,8 @@ def _content_problems(frame: pl.DataFrame, meta: CacheMeta) -> str | None:
     first, last = cast(dt.date, frame["date"].min()), cast(dt.date, frame["date"].max())
     if first != meta.first or last != meta.last:
         return f"range {first} .. {last}, the metadata says {meta.first} .. {meta.last}"
-    if frame["date"].null_count() or frame["date"].n_unique() != frame.height or not frame["date"].is_sorted():
-        return "dates are missing, repeated or out of order"
-    close = frame["close"].cast(pl.Float64)
-    # NaN > 0 is true in polars: not-a-number and infinite closes are named first
-    if close.null_count() or bool(close.is_nan().any()) or bool(close.is_infinite().any()) or not bool((close > 0).all()):
-        return "a close is missing, not a finite number, or not positive"
+    try:  # the rule every door applies; a cached file was written sorted, so rows out of order are corruption
+        check_prices(frame.select("date", "close", *(c for c in EXTRAS if c in frame.columns)), Origin(repr(path.name), path, "parquet"))
+    except DataError as exc:
+        return exc.message
     return None

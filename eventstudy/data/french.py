@@ -21,6 +21,7 @@ from pathlib import Path
 
 import polars as pl
 
+from eventstudy.data.validate import Origin, check_returns
 from eventstudy.errors import DataError
 
 __all__ = ["FACTORS_FILE", "FRENCH_NAMES", "FactorImport", "read_french", "write_factors"]
@@ -80,7 +81,7 @@ def read_french(path: str | Path) -> pl.DataFrame:
             cells = [c.strip() for c in line.split(",")]
             if len(cells) != len(header) + 1:
                 raise DataError(f"{path.name}:{number}: {len(cells) - 1} values for {len(header)} columns ({', '.join(header)})")
-            rows.append(cells)
+            rows.append([str(number), *cells])
         elif rows:
             break  # the daily section ended (a blank line, the annual section, the copyright)
         elif line.startswith(",") and line.strip(", "):
@@ -91,18 +92,18 @@ def read_french(path: str | Path) -> pl.DataFrame:
         raise DataError(f"{path.name} has no daily rows (YYYYMMDD, values...) under a header row", hint="is this a Kenneth French factor file?")
     if len(set(header)) != len(header):
         raise DataError(f"{path.name}: a column appears twice in its header ({', '.join(header)})")
-    frame = pl.DataFrame(rows, schema=["date", *header], orient="row")
+    frame = pl.DataFrame(rows, schema=["line", "date", *header], orient="row")
     try:
         out = frame.select(
+            pl.col("line").cast(pl.Int64),
             pl.col("date").str.to_date("%Y%m%d"),
             *(pl.col(c).cast(pl.Float64) for c in header),
         )
     except pl.exceptions.PolarsError as exc:
         raise DataError(f"{path.name}: a value is not a number or a date is not YYYYMMDD ({exc})") from None
-    out = out.with_columns(pl.when(pl.col(c).is_in(list(_MISSING))).then(None).otherwise((pl.col(c) / 100).round(10)).alias(c) for c in header)
-    if out["date"].is_duplicated().any():
-        raise DataError(f"{path.name}: a date appears twice")
-    return out.sort("date")
+    # returns, not prices: the date rules and finiteness of every door (check_returns), not "above 0"
+    out = check_returns(out, Origin(repr(path.name), path, "lines"), header)
+    return out.with_columns(pl.when(pl.col(c).is_in(list(_MISSING))).then(None).otherwise((pl.col(c) / 100).round(10)).alias(c) for c in header)
 
 
 def write_factors(path: str | Path, data_dir: str | Path, *, dry_run: bool = False) -> FactorImport:

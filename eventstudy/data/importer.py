@@ -38,6 +38,7 @@ from eventstudy.data.columns import (
     pick_index,
 )
 from eventstudy.data.finder import DataDirectory
+from eventstudy.data.validate import Origin, check_prices
 from eventstudy.errors import DataError, Location
 from eventstudy.files import atomic_write
 
@@ -255,6 +256,7 @@ def read_export(
     value_notes: list[str] = []
     frame = _parse_rows(raw, roles, fmt, decimal, path, header, value_notes)
     frame, notes = _order(frame, path, dropped)
+    frame = _checked(frame, path, header, roles)
     columns = {role: header[index] for role, index in sorted(roles.items(), key=lambda kv: _OUTPUT_ORDER.index(kv[0]))}
     used = set(roles.values())
     ignored = tuple(h for i, h in enumerate(header) if i not in used)
@@ -561,7 +563,7 @@ def _date_format(raw: pl.DataFrame, wanted: str | None, path: Path) -> tuple[Dat
         raise DataError(
             f"unparseable date {bad!r} in {path.name!r}{guess}",
             location=Location(path=str(path), line=line),
-            hint="dates like 2024-01-02, 20240102, 02.01.2024, 01/02/2024, Jan 02, 2024; or give --date-format '%d/%m/%Y'",
+            hint="dates like 2024-01-02, 20240102, 02.01.2024, 01/02/2024, Jan 02, 2024, years 1800-2200; or give --date-format '%d/%m/%Y'",
         )
     orders_fitting = {f.order for f in fitting}
     if {"dmy", "mdy"} <= orders_fitting:
@@ -647,7 +649,9 @@ def _parse_rows(
     raw: pl.DataFrame, roles: dict[str, int], fmt: DateFormat, decimal: str, path: Path, header: list[str],
     notes: list[str],
 ) -> pl.DataFrame:
-    """Typed rows; a non-numeric or non-positive close (or price) stops the import at its line."""
+    """Typed rows with each value's text beside it (``close_text``, ...); a value that does
+    not read as a number stops the import at its line (the price rules come after the
+    rows are ordered: :func:`_checked`)."""
     exprs = [pl.col("line"), _date_text(pl.col("date")).str.to_date(fmt.pattern, strict=False).alias("date")]
     for role in ("close", "open", "high", "low"):
         if role in roles:
@@ -661,38 +665,43 @@ def _parse_rows(
     for role in [r for r in ("close", "open", "high", "low", "volume") if r in roles]:
         text = pl.col(f"{role}_text")
         unreadable = pl.col(role).is_null() & ~text.fill_null("").str.to_lowercase().is_in(list(_MISSING))
-        # 1e400 reads as inf, and 'nan' as NaN (which polars orders above every number)
-        unreal = pl.col(role).is_infinite().fill_null(False) | pl.col(role).is_nan().fill_null(False)
-        bad = frame.filter(unreadable | unreal | ((pl.col(role) <= 0) if role == "close" else (pl.col(role) < 0)))
+        bad = frame.filter(unreadable)
         if not bad.is_empty():
-            line, value = int(bad["line"][0]), bad[f"{role}_text"][0]
-            number = bad[role][0]
-            kind = (
-                "non-numeric" if number is None
-                else "non-finite" if number != number or number in (float("inf"), float("-inf"))
-                else "non-positive" if role == "close" else "negative"
-            )
             raise DataError(
-                f"{kind} {role} {value!r} in column {header[roles[role]]!r} of {path.name!r}",
-                location=Location(path=str(path), line=line),
+                f"non-numeric {role} {bad[f'{role}_text'][0]!r} in column {header[roles[role]]!r} of {path.name!r}",
+                location=Location(path=str(path), line=int(bad["line"][0])),
                 hint="prices must be numbers above 0; write a missing value as an empty field or '.'",
             )
     for role in [r for r in ("open", "high", "low") if r in roles]:
         zero = frame.filter(pl.col(role) == 0)["line"].to_list()
         if zero:
             notes.append(f"{role} is 0 on {len(zero):,} row(s) (from line {zero[0]}): written empty, the close is kept")
-            frame = frame.with_columns(pl.when(pl.col(role) == 0).then(None).otherwise(pl.col(role)).alias(role))
-    frame = frame.drop([c for c in frame.columns if c.endswith("_text")])
-    if "volume" in frame.columns:
-        volume = frame["volume"].drop_nulls()
+    return frame
+
+
+def _checked(frame: pl.DataFrame, path: Path, header: list[str], roles: dict[str, int]) -> pl.DataFrame:
+    """The parsed rows checked by the rule every door applies
+    (:func:`~eventstudy.data.validate.check_prices`: 1e400 read as inf is refused at its
+    line, not written), as ``date, close`` and the optional columns that hold a value
+    (a 0 price written empty; volumes as integers when they all are)."""
+    extras = [r for r in EXTRAS if r in roles]
+    checked = check_prices(
+        frame.select("line", "date", "close", *extras, *(f"{role}_text" for role in ("close", *extras))),
+        Origin(repr(path.name), path, "lines"),
+        labels={role: header[index] for role, index in roles.items()},
+        shown={role: f"{role}_text" for role in ("close", *extras)},
+    )
+    if "volume" in checked.columns:
+        volume = checked["volume"].drop_nulls()
         if volume.len() and bool((volume == volume.round(0)).all()):
-            frame = frame.with_columns(pl.col("volume").cast(pl.Int64))
-    keep = [c for c in ("open", "high", "low", "volume") if c in frame.columns and frame[c].null_count() < frame.height]
-    return frame.select("line", "date", "close", *keep)
+            checked = checked.with_columns(pl.col("volume").cast(pl.Int64))
+    keep = [c for c in extras if checked[c].null_count() < checked.height]
+    return checked.select("date", "close", *keep)
 
 
 def _order(frame: pl.DataFrame, path: Path, dropped: dict[str, list[int]]) -> tuple[pl.DataFrame, list[str]]:
-    """Ascending and one row per date: exact repeats dropped, conflicting ones refused."""
+    """Ascending and one row per date: exact repeats dropped, conflicting ones refused
+    (an export is repaired where it can be; a data file out of order is refused)."""
     notes: list[str] = []
     dates = frame["date"]
     if frame.height > 1 and not dates.is_sorted():
@@ -700,7 +709,7 @@ def _order(frame: pl.DataFrame, path: Path, dropped: dict[str, list[int]]) -> tu
             notes.append("rows were newest first: written oldest first")
         else:
             notes.append("rows were out of date order: sorted")
-    values = [c for c in frame.columns if c != "line"]
+    values = [c for c in frame.columns if c != "line" and not c.endswith("_text")]
     frame = frame.sort("date", "line")
     repeat = frame.select(pl.struct(values).is_first_distinct()).to_series()
     if not bool(repeat.all()):
@@ -716,7 +725,7 @@ def _order(frame: pl.DataFrame, path: Path, dropped: dict[str, list[int]]) -> tu
             location=Location(path=str(path), line=int(lines[1])),
             hint="keep one row per date",
         )
-    return frame.drop("line"), notes
+    return frame, notes
 
 
 # --------------------------------------------------------------------------- writing

@@ -349,14 +349,25 @@ def test_cli_pull_and_list(cache: Cache, monkeypatch: pytest.MonkeyPatch, capsys
         run_data(parser.parse_args(["data", "pull", "DGS10", "--provider", "fred", "--cache-dir", str(cache.root)]))
 
 
-def test_a_cached_nan_or_infinite_close_is_corruption(cache: Cache) -> None:
-    """Issue 15: NaN > 0 is true in polars, so a NaN close passed the check and was used."""
-    for bad in (float("nan"), float("inf")):
+def test_a_cached_nan_or_infinite_close_is_corruption(cache: Cache, monkeypatch: pytest.MonkeyPatch) -> None:
+    """Issue 15: NaN > 0 is true in polars, so a NaN close passed the check and was used.
+    Now the cache refuses to write one, and a file holding one (written the cache's way,
+    by a version without the check) is corrupt on reading, at its row."""
+    import eventstudy.data.cache as cache_module
+
+    for bad, shown in ((float("nan"), "missing close 'nan'"), (float("inf"), "non-finite close 'inf'")):
         frame = history(5).with_columns(pl.when(pl.int_range(pl.len()) == 2).then(bad).otherwise(pl.col("close")).alias("close"))
-        cache.write("recorded", "TEST", "TEST", frame, None)
+        with pytest.raises(DataError, match=shown):
+            cache.write("recorded", "TEST", "TEST", frame, None)
+        assert cache.read("TEST", "recorded") is None
+        with monkeypatch.context() as patch:
+            patch.setattr(cache_module, "check_prices", lambda *args, **kwargs: None)
+            cache.write("recorded", "TEST", "TEST", frame, None)
         with pytest.raises(CorruptCacheError) as info:
             cache.read("TEST")
-        assert "not a finite number" in info.value.render()
+        assert f"row 2 (0-based parquet row index): {shown} on '2024-01-03'" in info.value.render()
+        (cache.root / "recorded" / "TEST.parquet").unlink()
+        (cache.root / "recorded" / "TEST.meta.json").unlink()
 
 
 def test_readers_beside_a_writer_never_see_a_spurious_corruption(cache: Cache) -> None:
