@@ -63,9 +63,10 @@ the first name present in this order is used."""
 EXTRAS: tuple[str, ...] = ("open", "high", "low", "volume")
 """Optional columns carried beside the close when a file (or a provider's source) has
 them, in this order: the open (entries at the next day's open, gaps) and the day's high,
-low and volume (the features ``day_high``, ``day_low``, ``volume``). They are not
-validated like closes (data sets often lack some): a missing, unparseable, non-finite or
-impossible value is null that day."""
+low and volume (the features ``day_high``, ``day_low``, ``volume``). Data sets often lack
+some, so a missing one (empty, a missing-value marker, null, NaN) is null that day, and so
+is an open, high or low of 0; a value that is given must be a finite number not below 0,
+else the row is refused like a bad close (:mod:`eventstudy.data.validate`)."""
 
 PRICE_SCHEMA: dict[str, pl.DataType] = {"date": pl.Date(), "symbol": pl.String(), "close": pl.Float64(), **{n: pl.Float64() for n in EXTRAS}}
 """The long price frame every loader returns."""
