@@ -312,12 +312,14 @@ def read_factors(path: Path) -> pl.DataFrame:
         raise DataError(f"cannot read the factors file {str(path)!r}: {exc}") from None
     if "date" not in frame.columns:
         raise DataError(f"the factors file {str(path)!r} has no 'date' column", hint="import it with 'eventstudy data import FILE --french'")
+    values = [c for c in frame.columns if c != "date"]
     try:
-        return frame.select(
-            pl.col("date").str.to_date("%Y-%m-%d"), *(pl.col(c).cast(pl.Float64) for c in frame.columns if c != "date")
-        ).sort("date")
+        typed = frame.select(pl.col("date").str.to_date("%Y-%m-%d"), *(pl.col(c).cast(pl.Float64) for c in values))
     except pl.exceptions.PolarsError as exc:
         raise DataError(f"the factors file {str(path)!r} is not ISO dates and decimal returns: {exc}") from None
+    from eventstudy.data.validate import Origin, check_returns  # the rules every door applies (dates, finite values)
+
+    return check_returns(typed, Origin(repr(path.name), path, "index"), values)
 
 
 def _factor_inputs(

@@ -11,6 +11,7 @@ and why (:data:`DIFFERENT`).
 from __future__ import annotations
 
 import datetime as dt
+import re
 from collections.abc import Callable
 from pathlib import Path
 
@@ -229,3 +230,20 @@ def test_the_command_line_exits_2_with_the_located_message(door: str, tmp_path: 
     assert main(argv) == 2
     err = capsys.readouterr().err
     assert "non-finite close 'inf' on '2020-01-07'" in err and "Traceback" not in err, err
+
+
+@pytest.mark.parametrize(
+    ("row", "expected"),
+    [("2020-01-03,inf,0.0001", "non-finite mkt_rf inf"), ("2201-01-02,0.01,0.0001", "outside the years 1800-2200"),
+     ("2020-01-02,0.02,0.0001", "duplicate date '2020-01-02'")],
+)
+def test_a_factors_file_read_by_the_event_study_follows_the_return_rules(row: str, expected: str, tmp_path: Path) -> None:
+    """factors.csv (written by data import --french, or by hand) is checked by the same
+    rules as the French reader: dates in range and once each, values finite (negative is
+    fine: they are returns)."""
+    from eventstudy.event_study import read_factors
+
+    path = tmp_path / "factors.csv"
+    path.write_text(f"date,mkt_rf,rf\n2020-01-02,-0.01,0.0001\n{row}\n", encoding="utf-8")
+    with pytest.raises(DataError, match=re.escape(expected)):
+        read_factors(path)
