@@ -22,6 +22,7 @@ from __future__ import annotations
 import datetime as dt
 import math
 import time
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import replace
 from statistics import NormalDist
 
@@ -94,23 +95,29 @@ def evaluate(
     notes: list[str] = list(panel.notes)
     window = window_mask(panel.days, start, end)
     _check_window(panel, study, window, start, end, notes)
-    hits = panel.hits_for(study.when, study.trigger)
-    raw = raw_events(panel, hits, window, study)
-    kept = raw.filter("kept")
-    notes.append(_declustering_note(panel, study, raw, window))
-
-    node = resolve(parse(study.when), list(study.series), universe=panel.kind == "universe")
-    notes += range_warnings(node) + describe_event_sets(study.event_sets, panel.days)
-    if raw.is_empty() and panel.kind == "timeline" and panel.frame is not None:
-        notes += _why_no_events(node, panel.frame, window)
-
-    outcomes = kept_outcomes(panel, kept, study)
-    moments = _baseline(panel, window)
-    summary = _summary(panel, outcomes, moments, statistics.ci, study)
-    in_table = panel.measures.table
-    events, units, pending = instance_table(panel, kept, hits, outcomes.filter(pl.col("measure").is_in(in_table)), summary.filter(pl.col("measure").is_in(in_table)))
-    describe_outcomes(kept.height, outcomes.filter(~pl.col("measure").is_in(panel.measures.hidden)), notes, evaluated=bool(study.evaluate))
     universe = panel.kind == "universe"
+    # the baseline's passes over every value run beside the events' stages (numpy and
+    # polars both release the GIL): at 50M symbol-days they take about as long
+    with ThreadPoolExecutor(max_workers=1) as background:
+        baseline = background.submit(_baseline, panel, window)
+        hits = panel.hits_for(study.when, study.trigger)
+        raw = raw_events(panel, hits, window, study)
+        kept = raw.filter("kept")
+        notes.append(_declustering_note(panel, study, raw, window))
+
+        node = resolve(parse(study.when), list(study.series), universe=universe)
+        notes += range_warnings(node) + describe_event_sets(study.event_sets, panel.days)
+        if raw.is_empty() and panel.kind == "timeline" and panel.frame is not None:
+            notes += _why_no_events(node, panel.frame, window)
+
+        outcomes = kept_outcomes(panel, kept, study)
+        in_table = panel.measures.table
+        shown = order_cells(panel.cells.select(CELL), list(study.series), panel.measures.order)  # the summary's rows, in its order
+        events, units, pending = instance_table(panel, kept, hits, outcomes.filter(pl.col("measure").is_in(in_table)), shown.filter(pl.col("measure").is_in(in_table)))
+        describe_outcomes(kept.height, outcomes.filter(~pl.col("measure").is_in(panel.measures.hidden)), notes, evaluated=bool(study.evaluate))
+        breakdowns = _breakdowns(outcomes) if universe else {}
+        moments = baseline.result()
+    summary = _summary(panel, outcomes, moments, statistics.ci, study)
     result = StudyResult(
         study=study,
         condition=to_text(node),
@@ -130,7 +137,7 @@ def evaluate(
         measures=panel.measures,
         sources=dict(panel.sources),
         source_ranges=dict(panel.source_ranges),
-        breakdowns=_breakdowns(outcomes) if universe else {},
+        breakdowns=breakdowns,
         notes=notes,
     )
     timings = {"evaluate_s": round(time.perf_counter() - started, 4)}
