@@ -326,7 +326,15 @@ def instance_table(
     columns, so a study without events still has them."""
     universe = panel.kind == "universe"
     keys = ["date", "symbol"] if universe else ["date"]
-    table = kept.select(keys).join(hits.values, on=keys, how="left", maintain_order="left") if hits.values.width else kept.select(keys)
+    if universe and hits.values.width and hits.values.height == hits.flat.size:
+        # a universe's hit values are in the order of their flat indices: gathered at the kept events' (a join
+        # on date and symbol with 1.6M hits at 50M rows took 0.1 s and kept 0.3 GB in the allocator)
+        flat = kept["_s"].to_numpy().astype(np.int64) * len(panel.days) + kept["_d"].to_numpy()
+        at = np.minimum(np.searchsorted(hits.flat, flat), max(hits.flat.size - 1, 0))
+        found = hits.flat[at] == flat if hits.flat.size else np.zeros(flat.size, dtype=bool)
+        table = hits.values[at] if found.all() else kept.select(keys).join(hits.values, on=keys, how="left", maintain_order="left")
+    else:
+        table = kept.select(keys).join(hits.values, on=keys, how="left", maintain_order="left") if hits.values.width else kept.select(keys)
     table = table.rename({c: c.replace(f"{SELF}.", "") for c in table.columns if c.startswith(f"{SELF}.")})
     order = _column_label(cells.select("asset", "measure", "horizon"))["column"].to_list()
     pending = _column_label(outcomes.filter(pl.col("days_remaining") > 0)).select(*keys, "column", "days_remaining")
