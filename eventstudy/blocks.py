@@ -229,7 +229,7 @@ def run_block(shared: BlockShared, symbols: list[str], prices: pl.DataFrame | No
             _add_cell(result, (cell.measure, cell.asset, cell.horizon, cell.horizon_days), cell.values if everywhere else cell.values[aligned], None)
             # pending: unknown, and the horizon runs past the symbol's last row (its tail)
             after = rows_after if cell.rows_after is None else cell.rows_after
-            tail = np.flatnonzero(after < cell.horizon_days + cell.lag)
+            tail = block.last_rows(cell.horizon_days + cell.lag) if cell.rows_after is None else np.flatnonzero(after < cell.horizon_days + cell.lag)
             tail = tail[np.isnan(cell.values[tail]) & aligned[tail]]
             remaining = (cell.horizon_days + cell.lag - after[tail]).astype(np.int16)
             result.pending[-1] = (symbol_index[tail] * n_days + day_index[tail], remaining)

@@ -25,6 +25,7 @@ from __future__ import annotations
 from abc import ABC, abstractmethod
 from collections.abc import Mapping
 from dataclasses import dataclass, field
+from functools import cached_property
 from typing import Annotated, ClassVar, NamedTuple
 
 import polars as pl
@@ -188,11 +189,33 @@ class PanelBlock:
             shifted[:, : max(self.width - k, 0)] = grid[:, k:]
             shifted[:, max(self.width - k, 0) :] = np.nan
             return shifted.reshape(-1)
-        out = np.full(values.size, np.nan, dtype=dtype)
+        out = np.empty(values.size, dtype=dtype)
         if k < values.size:
             out[: values.size - k] = values[k:]
-        out[self.rows_after < k] = np.nan
+        out[max(values.size - k, 0) :] = np.nan
+        out[self.last_rows(k)] = np.nan
         return out
+
+    def last_rows(self, k: int) -> np.ndarray:
+        """The rows with fewer than ``k`` of their symbol's rows after them, ascending:
+        each symbol's last ``k`` rows, found from the symbols' last rows (no pass over
+        every row once those are known).
+
+        >>> PanelBlock(np.ones(5), np.ones(5), np.array([2, 1, 0, 1, 0]), "u").last_rows(2).tolist()
+        [1, 2, 3, 4]
+        """
+        if k <= 0:
+            return np.zeros(0, dtype=np.int64)
+        ends = self._ends
+        back = np.arange(k - 1, -1, -1)
+        rows = ends[:, None] - back[None, :]
+        inside = rows >= 0
+        inside &= self.rows_after[np.where(inside, rows, 0)] == back[None, :]  # still the same symbol's row
+        return rows[inside]
+
+    @cached_property
+    def _ends(self) -> np.ndarray:
+        return np.flatnonzero(self.rows_after == 0)
 
 
 class PanelCell(NamedTuple):
