@@ -306,6 +306,8 @@ def _cars_frame(ar: AbnormalReturns, windows: list[tuple[int, int]], names: pl.S
 def read_factors(path: Path) -> pl.DataFrame:
     """A factors file (``date`` ISO, then decimal daily returns ``mkt_rf, smb, hml, ...,
     rf``) as ``date`` (Date) and Float64 columns, sorted by date."""
+    from eventstudy.data.validate import Origin, check_returns
+
     try:
         frame = pl.read_csv(path, try_parse_dates=False, infer_schema_length=0)
     except (OSError, pl.exceptions.PolarsError) as exc:
@@ -317,9 +319,7 @@ def read_factors(path: Path) -> pl.DataFrame:
         typed = frame.select(pl.col("date").str.to_date("%Y-%m-%d"), *(pl.col(c).cast(pl.Float64) for c in values))
     except pl.exceptions.PolarsError as exc:
         raise DataError(f"the factors file {str(path)!r} is not ISO dates and decimal returns: {exc}") from None
-    from eventstudy.data.validate import Origin, check_returns  # the rules every door applies (dates, finite values)
-
-    return check_returns(typed, Origin(repr(path.name), path, "index"), values)
+    return check_returns(typed, Origin(repr(path.name), path, "index"), values)  # the rules every door applies
 
 
 def _factor_inputs(
