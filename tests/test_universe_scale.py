@@ -250,4 +250,4 @@ def test_the_run_warns_where_calibration_showed_the_panel_tests_fail(tmp_path: P
     assert not any("overlap their forward windows" in n for n in notes)  # 4d is not over 3 x 3 days
     text = STUDY.format(panel="panel.csv", trigger="level", kind="simple", entry="close").replace("decluster: {gap: 3}\n", "decluster: {gap: 1}\n")
     notes = eventstudy.run(parse_study(text, path=tmp_path / "s.yaml"), data_dir=tmp_path, placebos=100).notes
-    assert any(n.startswith("warning: at 4d (over three times the 1td gap)") for n in notes)
+    assert not any("over three times" in n for n in notes)  # the 'dates' null moves a stock's overlapping events together

@@ -620,8 +620,9 @@ def headline_legend(result: StudyResult) -> str:
         )
     if null == "dates":
         return (
-            f"p: two-sided 'dates' placebo p-value of the figure before it (the same days, other stocks) {star}; CI: "
-            "bootstrap interval of the average, resampling event dates."
+            f"p: two-sided 'dates' placebo p-value of the figure before it (the same days, other stocks, each stock's events "
+            f"moved together) {star}; CI: interval of the average from the daily returns inside the events' windows (it allows "
+            "for a common market move and overlapping windows); '~': a bootstrap over event dates (other measures), approximate."
         )
     return (
         f"p: two-sided {null or 'placebo'} placebo p-value of the figure before it {star}: is it these dates? (it holds "
