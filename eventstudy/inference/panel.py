@@ -835,6 +835,15 @@ def _moment_nulls(
     return out
 
 
+RELABEL_BUDGET = 4_000_000
+"""Values gathered per cell for the same-stock part of :func:`_relabel_covariance`
+(:data:`RELABEL_SYMBOLS` x events): past it, the event stocks are subsampled."""
+
+RELABEL_SYMBOLS = 512
+"""Sampled symbols behind the same-stock part of :func:`_relabel_covariance` (at most
+:data:`CORRELATION_SYMBOLS`)."""
+
+
 def _relabel_covariance(data: Panel, cells: list[_Cell], s_idx: np.ndarray, d_idx: np.ndarray, name: str) -> tuple[np.ndarray, np.ndarray]:
     """The 'dates' null's covariance of the cells' placebo means (:class:`Relabel`), and
     what the relabelling adds to each cell's variance beyond independent draws.
@@ -845,42 +854,58 @@ def _relabel_covariance(data: Panel, cells: list[_Cell], s_idx: np.ndarray, d_id
     (``-C(d, d') / (N - 1)``): ``Cov(S_a, S_b) = W_ab - (T_ab - W_ab) / (N - 1)`` for the
     placebo sums, ``W`` over pairs of one stock (the same event included), ``T`` over
     all pairs. ``C`` is estimated on the fixed random subset of
-    :data:`CORRELATION_SYMBOLS` symbols (exact when the universe is no larger): the
-    sums of each symbol's deviations from the day's mean over each event stock's event
-    days. Unknown values count as the day's mean. Returns the ``(cells, cells)``
-    covariance of the means and, per cell, the variance of its mean minus that of
-    independent draws (the same subset's diagonal)."""
+    :data:`CORRELATION_SYMBOLS` symbols (exact when the universe is no larger), with
+    unknown values at the day's mean. ``T`` and the diagonal need only the events per
+    day; ``W`` needs each event stock's sums, so it is taken on the first
+    :data:`RELABEL_SYMBOLS` sampled symbols and, past :data:`RELABEL_BUDGET` values, on a
+    fixed random subset of the event stocks, then scaled by the diagonal's ratio (all
+    events and sampled symbols to the subset's). Returns the ``(cells, cells)`` covariance of the means
+    and, per cell, the variance of its mean minus that of independent draws (the same
+    subset's diagonal)."""
     k = len(cells)
-    n_symbols = data.values[0].shape[0] if data.values else 0
+    n_symbols, n_days = data.values[0].shape if data.values else (0, 0)
     rows = np.sort(np.random.default_rng(0).choice(n_symbols, size=min(n_symbols, CORRELATION_SYMBOLS), replace=False))
-    stocks, stock_of = np.unique(s_idx, return_inverse=True)
-    sums, diagonal = [], np.zeros(k)
+    stock_of = s_idx
+    # the event stocks whose pairs are summed: all, or a fixed random subset within the budget
+    shuffled = np.random.default_rng(1).permutation(n_symbols)
+    per_stock = np.bincount(stock_of, minlength=n_symbols)[shuffled]
+    few = min(rows.size, RELABEL_SYMBOLS)  # the first sampled symbols (a random subset too)
+    keep = max(1, int(np.searchsorted(np.cumsum(per_stock), RELABEL_BUDGET // max(few, 1), side="right")))
+    chosen = np.zeros(n_symbols, dtype=bool)
+    chosen[shuffled[:keep]] = True
+    column = np.cumsum(chosen) - 1  # a chosen stock's column in the sums
+    sums, totals, diagonal, ratio = [], [], np.zeros(k), np.ones(k)
     for i, cell in enumerate(cells):
-        a = np.zeros((rows.size, stocks.size))
+        a = np.zeros((few, keep))
+        total = np.zeros(rows.size)
         if cell.ev.size:
             sample = data.values[cell.key["_c"]][rows]
             if name == "pct_positive":
                 sample = np.where(np.isnan(sample), np.nan, (sample > 0).astype(np.float32))
-            centre = cell.moments.by_day.mean(name)
-            order = cell.ev[np.argsort(stock_of[cell.ev], kind="stable")]
-            step = max(1, 4_000_000 // max(rows.size, 1))
-            for lo in range(0, order.size, step):
-                part = order[lo : lo + step]
-                dev = np.nan_to_num(sample[:, d_idx[part]] - centre[d_idx[part]][None, :].astype(np.float32)).astype(np.float64)
-                diagonal[i] += float(np.square(dev).sum())
-                owner = stock_of[part]
+            dev = np.nan_to_num(sample - cell.moments.by_day.mean(name)[None, :].astype(np.float32)).astype(np.float64)
+            per_day = np.bincount(d_idx[cell.ev], minlength=n_days).astype(np.float64)
+            total = dev @ per_day  # each sampled symbol's sum over every event's day
+            diagonal[i] = float(np.square(dev).sum(axis=0) @ per_day)
+            mine = cell.ev[chosen[stock_of[cell.ev]]]
+            order = mine[np.argsort(stock_of[mine], kind="stable")]
+            if order.size:
+                part = dev[:few, d_idx[order]]
+                owner = stock_of[order]
                 starts = np.flatnonzero(np.concatenate([[True], owner[1:] != owner[:-1]]))
-                a[:, owner[starts]] += np.add.reduceat(dev, starts, axis=1)
+                a[:, column[owner[starts]]] = np.add.reduceat(part, starts, axis=1)
+                subset = float(np.square(part).sum())
+                # scaled to all events and to every sampled symbol by the diagonal's ratio
+                ratio[i] = diagonal[i] / rows.size * few / subset if subset > 0 else 1.0
         sums.append(a)
+        totals.append(total)
     cov, extra = np.zeros((k, k)), np.zeros(k)
-    totals = [a.sum(axis=1) for a in sums]
     scale = max(n_symbols - 1, 1)
     for i in range(k):
         for j in range(i, k):
             n_i, n_j = cells[i].x.size, cells[j].x.size
             if not (n_i and n_j):
                 continue
-            same = float(np.einsum("js,js->", sums[i], sums[j])) / rows.size
+            same = float(np.einsum("js,js->", sums[i], sums[j])) / few * math.sqrt(ratio[i] * ratio[j])
             every = float(totals[i] @ totals[j]) / rows.size
             cov[i, j] = cov[j, i] = (same - (every - same) / scale) / (n_i * n_j)
         if cells[i].x.size:
