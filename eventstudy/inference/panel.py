@@ -342,19 +342,22 @@ def window_interval(
     s_sorted, d_sorted = s_idx[order], d_idx[order]
     rows = np.unique(s_sorted)
     bench = np.zeros(n_days) if market is None else np.nan_to_num(market.astype(np.float64))
-    flow = np.zeros(n_days)
+    flow, weight = np.zeros(n_days), np.zeros(n_days)  # per day: sum of V r, and of V where r is known
     width = n_days + 1
     for lo in range(0, rows.size, rows_per_chunk):
         mine = rows[lo : lo + rows_per_chunk]
         a, b = np.searchsorted(s_sorted, [mine[0], mine[-1] + 1])
         local = np.searchsorted(mine, s_sorted[a:b]) * width
         start = np.minimum(d_sorted[a:b] + lag, n_days)
-        edges = np.zeros(mine.size * width, dtype=np.int32)
-        np.add.at(edges, local + start, 1)
-        np.add.at(edges, local + np.minimum(start + horizon, n_days), -1)
-        held = np.cumsum(edges.reshape(mine.size, width), axis=1, dtype=np.int32)[:, :n_days]
-        part = daily[mine].astype(np.float64) - bench[None, :] - mu
-        flow += np.einsum("ij,ij->j", held, np.nan_to_num(part, nan=0.0))
+        size = mine.size * width  # +1 where a window opens, -1 where it closes; the running sum is V
+        edges = np.bincount(local + start, minlength=size) - np.bincount(local + np.minimum(start + horizon, n_days), minlength=size)
+        held = np.cumsum(edges.reshape(mine.size, width), axis=1, dtype=np.int32)[:, :n_days].astype(np.float32)
+        part = daily[mine]
+        known = ~np.isnan(part)
+        held *= known
+        flow += (held * np.where(known, part, np.float32(0))).sum(axis=0, dtype=np.float64)
+        weight += held.sum(axis=0, dtype=np.float64)
+    flow -= (bench + mu) * weight
     se = math.sqrt(float(flow @ flow)) / n
     z = float(stats.norm.ppf(0.5 + level / 2))
     centre = float(x.mean())
@@ -509,18 +512,26 @@ def panel_significance(
         found = calendar_time(daily, s_idx, d_idx, [c.key["horizon_days"] for c in cells])  # per horizon
         return found, time.perf_counter() - clock
 
-    with ThreadPoolExecutor(max_workers=1) as background:  # the calendar-time test's pass over every day, beside the nulls
+    ci_rng = np.random.default_rng([settings.seed, 2])  # the intervals' own stream: they run beside the nulls
+
+    def intervals() -> list[tuple[float, float, bool]]:
+        return [_interval(data, cell, s_idx, d_idx[cell.ev], settings.ci, min(max(reps, 1000), 5000), ci_rng) for cell in cells]
+
+    # the calendar-time test's and the intervals' passes over the days inside the windows, beside the nulls
+    with ThreadPoolExecutor(max_workers=2) as background:
         in_calendar = background.submit(timed_calendar)
+        in_intervals = background.submit(intervals)
         if reps:
             tests = _monte_carlo(data, cells, s_idx, d_idx, window, reps, settings.seed)
         else:
             tests = _moment_nulls(data, cells, s_idx, d_idx, window, rng)
         calendar, seconds = in_calendar.result()
+        interval_of = in_intervals.result()
     if timings is not None:
         timings["calendar_s"] = round(seconds, 4)  # its own time, beside the nulls
     rows: list[dict[str, Any]] = []
     days_in_window = np.flatnonzero(window)
-    for cell in cells:
+    for cell, (ci_low, ci_high, approximate) in zip(cells, interval_of):
         xs, clusters = cell.x, d_idx[cell.ev]
         base_mean = float(cell.moments.base.mean("mean")) if cell.moments.base.n else math.nan
         positions = np.searchsorted(days_in_window, np.unique(clusters))
@@ -528,7 +539,6 @@ def panel_significance(
         # Driscoll-Kraay: by day, and across days up to the horizon (overlapping windows)
         t_cl, p_cl = driscoll_kraay_t(xs, clusters, window.size, base_mean, max(1, int(cell.key["horizon_days"])))
         t_cal, p_cal, _ = calendar[int(cell.key["horizon_days"])]
-        ci_low, ci_high, approximate = _interval(data, cell, s_idx, clusters, settings.ci, min(max(reps, 1000), 5000), rng)
         sd = math.sqrt(float(cell.moments.base.variance("mean")) * cell.moments.base.n / (cell.moments.base.n - 1)) if cell.moments.base.n > 1 else math.nan
         for name in _STATS:
             found = tests[(cell.key["_c"], name)]
