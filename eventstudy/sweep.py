@@ -27,9 +27,11 @@ Every cell's placebos come from one joint null, so the best cell can be judged a
 the best a grid of pure chance produces: White's Reality Check, Hansen's SPA and
 Romano-Wolf step-down p-values (:mod:`eventstudy.inference.snooping`). For named series
 every cell's placebo banks are drawn with the same seed (row-aligned); for a universe the
-'dates' null draws from uniforms keyed by (placebo, day, symbol)
-(:func:`~eventstudy.inference.panel.keyed_uniform`), so cells that share events share
-their placebo values. With ``confirm_from``, cells are ranked on the period before that
+'dates' null is a single run's (each placebo relabels whole stocks by one permutation of
+the symbols), with the permutations and the stand-in draws from uniforms keyed by
+(placebo, symbol) and (placebo, day, symbol)
+(:func:`~eventstudy.inference.panel.keyed_uniform`), so every cell uses the same
+permutations and cells that share events share their placebo values. With ``confirm_from``, cells are ranked on the period before that
 date only, and the best are then reported on the period from it: the held-out
 confirmation.
 """
@@ -60,7 +62,7 @@ from eventstudy.events import window_mask
 from eventstudy.executor import Executor, SerialExecutor
 from eventstudy.inference.design import panel_design
 from eventstudy.inference.multiple import maxstat_stepdown
-from eventstudy.inference.panel import CellMoments, Draws, keyed_uniform, symbol_keys
+from eventstudy.inference.panel import CellMoments, Relabel, keyed_uniform, symbol_keys
 from eventstudy.inference.placebo import STATISTICS
 from eventstudy.inference.snooping import reality_check, spa_test
 from eventstudy.inference.structural import structural_null
@@ -389,17 +391,28 @@ def _panel_baseline(moments: CellMoments, statistic: str) -> float:
     return float(moments.median) if statistic == "median" else float(moments.base.mean(statistic))
 
 
+PERMUTATION_KEY = 1_000_000_000
+"""The day key of the uniforms that order the symbols into each placebo's permutation:
+far outside any event's epoch day (years 1800-2200), so it never shares an event's draw."""
+
 DRAWS_PER_CHUNK = 4_000_000
 """Placebo values drawn at once per cell (placebos x events): bounds the memory of a
 universe cell's null whatever its number of events."""
 
 
 def _dates_nulls(panel: Panel, s_idx: np.ndarray, d_idx: np.ndarray, window: np.ndarray, settings: StatisticsSpec, stat: Any) -> list[np.ndarray]:
-    """Per cell, the statistic on ``placebos`` 'dates' placebo sets: each complete event's
-    symbol redrawn among those with a value on its day, from uniforms keyed by
-    (placebo, day, symbol), so cells that share events share their draws."""
+    """Per cell, the statistic on ``placebos`` 'dates' placebo sets, the null a single run
+    uses (:class:`~eventstudy.inference.panel.Relabel`): placebo ``b`` moves every event
+    ``(s, d)`` to ``(pi_b(s), d)``, one permutation of the symbols per placebo, so one
+    stock's overlapping windows stay together; a stock without a value that day is
+    replaced by a draw among the day's known values. The permutation comes from uniforms
+    keyed by (placebo, symbol) and the stand-ins from uniforms keyed by (placebo, day,
+    symbol), so every cell uses the same permutations and cells that share events share
+    their draws."""
     day_keys = panel.days.astype(np.int64)[d_idx]
-    name_keys = symbol_keys(panel.symbols)[s_idx] if s_idx.size else np.zeros(0, dtype=np.uint64)
+    all_keys = symbol_keys(panel.symbols)
+    name_keys = all_keys[s_idx] if s_idx.size else np.zeros(0, dtype=np.uint64)
+    permutation_day = np.full(all_keys.size, PERMUTATION_KEY, dtype=np.int64)  # no event day is this far out
     out = []
     for values in panel.values:
         x = values[s_idx, d_idx]
@@ -408,13 +421,15 @@ def _dates_nulls(panel: Panel, s_idx: np.ndarray, d_idx: np.ndarray, window: np.
         if not mine.size:
             out.append(np.full(settings.placebos, np.nan))
             continue
-        sampler = Draws(values, d_idx[mine], window, axis=0)
+        sampler = Relabel(values, s_idx[mine], d_idx[mine], window)
         null = np.empty(settings.placebos)
-        chunk = max(1, DRAWS_PER_CHUNK // mine.size)
+        chunk = max(1, DRAWS_PER_CHUNK // (mine.size + all_keys.size))
         for first in range(0, settings.placebos, chunk):
             size = min(chunk, settings.placebos - first)
+            order = keyed_uniform(settings.seed, size, permutation_day, all_keys, first=first)
+            permutation = np.argsort(order, axis=1, kind="stable").astype(np.int32)
             uniform = keyed_uniform(settings.seed, size, day_keys[mine], name_keys[mine], first=first)
-            null[first : first + size] = stat(sampler.draw(uniform).astype(np.float64))
+            null[first : first + size] = stat(sampler.draw(uniform, permutation).astype(np.float64))
         out.append(null)
     return out
 

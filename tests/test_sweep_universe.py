@@ -133,3 +133,25 @@ def test_a_trigger_axis_finds_each_cells_own_events(folder: Path) -> None:
         assert np.allclose(mine["observed"].to_numpy(), mine["mean"].to_numpy(), equal_nan=True)
     level, edge = (ledger.filter(pl.col("trigger") == t)["n"].sum() for t in ("level", "edge"))
     assert edge < level
+
+
+def test_a_sweep_cell_relabels_whole_stocks_as_a_single_run_does() -> None:
+    """Issue 13: the 'dates' null of a universe sweep is the single run's: placebo b moves
+    all of a stock's events to one other stock (its overlapping windows stay together).
+    Each stock's value is its index on every day, so a placebo's mean over one stock's
+    three events is a whole number (one stock drawn), never a mix of three stocks."""
+    from types import SimpleNamespace
+
+    from eventstudy.config import StatisticsSpec
+    from eventstudy.sweep import _dates_nulls
+
+    n_symbols, n_days = 40, 30
+    values = np.repeat(np.arange(n_symbols, dtype=np.float64)[:, None], n_days, axis=1)
+    panel = SimpleNamespace(days=np.arange(18_000, 18_000 + n_days), symbols=[f"S{i}" for i in range(n_symbols)], values=[values])
+    s_idx, d_idx = np.array([7, 7, 7]), np.array([3, 9, 15])
+    settings = StatisticsSpec(placebos=500, seed=11)
+    null = _dates_nulls(panel, s_idx, d_idx, np.ones(n_days, dtype=bool), settings, lambda x: x.mean(axis=1))[0]  # type: ignore[arg-type]
+    assert np.array_equal(null, np.round(null))
+    assert len(np.unique(null)) > 20  # the permutations differ between placebos
+    again = _dates_nulls(panel, s_idx, d_idx, np.ones(n_days, dtype=bool), settings, lambda x: x.mean(axis=1))[0]  # type: ignore[arg-type]
+    assert np.array_equal(null, again)  # keyed: the same seed gives the same draws
