@@ -247,8 +247,10 @@ class EventsSpec(_Model):
     file: str = Field(description="CSV or Parquet with a date column (and a symbol column for symbol,date pairs); relative to the study file")
 
 
-EVENT_MODELS = ("mean", "market_adjusted", "market", "factor")
-"""The abnormal-return models of ``event_study.model`` (:mod:`eventstudy.inference.abnormal`)."""
+EventModel = Literal["mean", "market_adjusted", "market", "factor"]
+"""The abnormal-return models of ``event_study.model`` (:data:`eventstudy.inference.abnormal.MODELS`;
+written out here because every validate imports this module and a study without an event
+study must not pay for numpy; a test keeps the two equal)."""
 
 FACTOR_SETS: dict[str, tuple[str, ...]] = {
     "ff3": ("mkt_rf", "smb", "hml"),
@@ -275,7 +277,7 @@ class EventStudySpec(_Model):
     min_estimation_days: StrictInt | None = Field(
         None, ge=1, description="fewest valid estimation days an event needs (default: half the estimation window)"
     )
-    model: Literal["mean", "market_adjusted", "market", "factor"] = Field(
+    model: EventModel = Field(
         "market", description="normal-return model: mean, market_adjusted, market (OLS on the market), factor"
     )
     market: str | None = Field(None, description="the market series (named under 'series:') of the market models")

@@ -34,8 +34,15 @@ import numpy.typing as npt
 import polars as pl
 
 from eventstudy.config import EventStudySpec, StatisticsSpec, Study
+from eventstudy.data.french import read_factors
 from eventstudy.errors import DataError
-from eventstudy.inference.abnormal import AbnormalReturns, EstimationWindow, abnormal_returns
+from eventstudy.inference.abnormal import (
+    AbnormalReturns,
+    EstimationWindow,
+    FloatArray,
+    IntArray,
+    abnormal_returns,
+)
 from eventstudy.inference.event_tests import EventTest, event_tests
 
 if TYPE_CHECKING:
@@ -49,14 +56,11 @@ __all__ = [
     "TESTS_SCHEMA",
     "EventStudyResult",
     "event_study",
-    "read_factors",
     "study_event_study",
     "window_label",
     "with_event_study",
 ]
 
-FloatArray = npt.NDArray[np.float64]
-IntArray = npt.NDArray[np.int64]
 
 NOT_TRADED = "no price on the event day"
 """Why an event whose day 0 is not a trading day of its stock is excluded."""
@@ -67,10 +71,6 @@ TESTS_SCHEMA = {
     "statistic": pl.Float64, "pvalue": pl.Float64, "n": pl.Int64, "detail": pl.String,
 }
 EXCLUDED_SCHEMA = {"symbol": pl.String, "date": pl.Date, "reason": pl.String, "estimation_days": pl.Int64}
-
-FACTOR_COLUMNS = ("mkt_rf", "smb", "hml", "rmw", "cma", "mom")
-"""The factor columns a factors file may hold (decimal daily returns), besides ``rf``."""
-
 
 def window_label(start: int, end: int) -> str:
     """``[-1,+1]``, ``[0,0]``, ``[-10,-2]``: a window as tables and CSV columns name it.
@@ -302,25 +302,6 @@ def _cars_frame(ar: AbnormalReturns, windows: list[tuple[int, int]], names: pl.S
 
 
 # --- from a prepared study ----------------------------------------------------------
-
-def read_factors(path: Path) -> pl.DataFrame:
-    """A factors file (``date`` ISO, then decimal daily returns ``mkt_rf, smb, hml, ...,
-    rf``) as ``date`` (Date) and Float64 columns, sorted by date."""
-    from eventstudy.data.validate import Origin, check_returns
-
-    try:
-        frame = pl.read_csv(path, try_parse_dates=False, infer_schema_length=0)
-    except (OSError, pl.exceptions.PolarsError) as exc:
-        raise DataError(f"cannot read the factors file {str(path)!r}: {exc}") from None
-    if "date" not in frame.columns:
-        raise DataError(f"the factors file {str(path)!r} has no 'date' column", hint="import it with 'eventstudy data import FILE --french'")
-    values = [c for c in frame.columns if c != "date"]
-    try:
-        typed = frame.select(pl.col("date").str.to_date("%Y-%m-%d"), *(pl.col(c).cast(pl.Float64) for c in values))
-    except pl.exceptions.PolarsError as exc:
-        raise DataError(f"the factors file {str(path)!r} is not ISO dates and decimal returns: {exc}") from None
-    return check_returns(typed, Origin(repr(path.name), path, "index"), values)  # the rules every door applies
-
 
 def _factor_inputs(
     spec: EventStudySpec, dates: pl.Series, directory: Path | None, series_returns: dict[str, FloatArray], notes: list[str]

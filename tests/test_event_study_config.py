@@ -154,3 +154,32 @@ def test_a_study_built_in_code_needs_something_to_measure() -> None:
     with pytest.raises(ValidationError, match="the study measures nothing"):
         Study(name="x", series={"SPX": "SPX"}, when="SPX at ATH")
     assert Study(name="x", series={"SPX": "SPX"}, when="SPX at ATH", event_study={"market": "SPX"}).evaluate == []
+
+
+def test_the_study_file_offers_exactly_the_models_the_numerics_run() -> None:
+    """config.EventModel is written out (validating a study must not import numpy); it
+    must name the models of eventstudy.inference.abnormal, no more and no fewer."""
+    from typing import get_args
+
+    from eventstudy.config import EventModel, EventStudySpec
+    from eventstudy.inference.abnormal import MODELS
+
+    assert get_args(EventModel) == MODELS
+    assert EventStudySpec.model_fields["model"].annotation == EventModel
+
+
+def test_validating_a_study_without_the_block_does_not_import_numpy() -> None:
+    """Why EventModel is written out in config: every validate imports config, and a study
+    without an event_study block must not pay for numpy (the block's own checks import
+    the tests' names, and with them numpy and scipy, only when it is there)."""
+    import subprocess
+    import sys
+
+    code = (
+        "import sys\nfrom eventstudy.config import parse_study\n"
+        "parse_study('name: x\\nseries: {SPX: SPX}\\nwhen: SPX at ATH\\n"
+        "evaluate:\\n  - forward_returns: {assets: [SPX], horizons: [1m]}\\n')\n"
+        "print('numpy' in sys.modules)"
+    )
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True).stdout.strip()
+    assert out == "False"

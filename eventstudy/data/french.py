@@ -24,10 +24,13 @@ import polars as pl
 from eventstudy.data.validate import Origin, check_returns
 from eventstudy.errors import DataError
 
-__all__ = ["FACTORS_FILE", "FRENCH_NAMES", "FactorImport", "read_french", "write_factors"]
+__all__ = ["FACTORS_FILE", "FACTOR_COLUMNS", "FRENCH_NAMES", "FactorImport", "read_factors", "read_french", "write_factors"]
 
 FACTORS_FILE = "factors.csv"
 """The factors file's name in a data directory (``event_study.factors_file`` by default)."""
+
+FACTOR_COLUMNS = ("mkt_rf", "smb", "hml", "rmw", "cma", "mom", "rf")
+"""The columns of a factors file, in the order it is written (decimal daily returns after ``date``)."""
 
 FRENCH_NAMES = {"mkt-rf": "mkt_rf", "smb": "smb", "hml": "hml", "rmw": "rmw", "cma": "cma", "rf": "rf", "mom": "mom", "wml": "mom", "umd": "mom"}
 """French's column headers (lower case) -> the project's factor names."""
@@ -106,6 +109,23 @@ def read_french(path: str | Path) -> pl.DataFrame:
     return out.with_columns(pl.when(pl.col(c).is_in(list(_MISSING))).then(None).otherwise((pl.col(c) / 100).round(10)).alias(c) for c in header)
 
 
+def read_factors(path: Path) -> pl.DataFrame:
+    """A factors file (``date`` ISO, then decimal daily returns ``mkt_rf, smb, hml, ...,
+    rf``) as ``date`` (Date) and Float64 columns, sorted by date."""
+    try:
+        frame = pl.read_csv(path, try_parse_dates=False, infer_schema_length=0)
+    except (OSError, pl.exceptions.PolarsError) as exc:
+        raise DataError(f"cannot read the factors file {str(path)!r}: {exc}") from None
+    if "date" not in frame.columns:
+        raise DataError(f"the factors file {str(path)!r} has no 'date' column", hint="import it with 'eventstudy data import FILE --french'")
+    values = [c for c in frame.columns if c != "date"]
+    try:
+        typed = frame.select(pl.col("date").str.to_date("%Y-%m-%d"), *(pl.col(c).cast(pl.Float64) for c in values))
+    except pl.exceptions.PolarsError as exc:
+        raise DataError(f"the factors file {str(path)!r} is not ISO dates and decimal returns: {exc}") from None
+    return check_returns(typed, Origin(repr(path.name), path, "index"), values)  # the rules every door applies
+
+
 def write_factors(path: str | Path, data_dir: str | Path, *, dry_run: bool = False) -> FactorImport:
     """Read a French daily factor file and merge it into ``DATA_DIR/factors.csv``.
 
@@ -118,13 +138,11 @@ def write_factors(path: str | Path, data_dir: str | Path, *, dry_run: bool = Fal
     rows, first, last = factors.height, str(factors["date"].min()), str(factors["date"].max())
     target = Path(data_dir) / FACTORS_FILE
     if target.is_file():
-        from eventstudy.event_study import read_factors
-
         old = read_factors(target)
         kept = [c for c in old.columns if c not in factors.columns]
         if kept:
             factors = old.select("date", *kept).join(factors, on="date", how="full", coalesce=True).sort("date")
-        order = ["date", *[c for c in ("mkt_rf", "smb", "hml", "rmw", "cma", "mom", "rf") if c in factors.columns]]
+        order = ["date", *[c for c in FACTOR_COLUMNS if c in factors.columns]]
         factors = factors.select(order + [c for c in factors.columns if c not in order])
     report = FactorImport(source=source, target=target, columns=columns, rows=rows, first=first, last=last)
     if not dry_run:

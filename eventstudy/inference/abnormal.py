@@ -75,9 +75,12 @@ __all__ = [
     "EXCLUSION_REASONS",
     "MODELS",
     "AbnormalReturns",
+    "BoolArray",
     "EstimationWindow",
     "EventWindow",
     "Excluded",
+    "FloatArray",
+    "IntArray",
     "ModelName",
     "abnormal_returns",
 ]

@@ -47,18 +47,15 @@ from dataclasses import dataclass
 from typing import Literal, get_args
 
 import numpy as np
-import numpy.typing as npt
 import polars as pl
 
-from eventstudy.inference.abnormal import abnormal_returns
+from eventstudy.inference.abnormal import FloatArray, IntArray, abnormal_returns
 from eventstudy.inference.event_tests import EVENT_TESTS, event_tests
 from eventstudy.inference.intervals import wilson_interval
 from eventstudy.inference.simulate import TRADING_DAYS, _garch_variances, _t_shocks
 
 __all__ = ["SCENARIOS", "Scenario", "SimulatedStudy", "calibrate_event_tests", "simulate_event_studies"]
 
-FloatArray = npt.NDArray[np.float64]
-IntArray = npt.NDArray[np.int64]
 
 Scenario = Literal["null", "event_variance", "clustered"]
 SCENARIOS: tuple[str, ...] = get_args(Scenario)

@@ -68,12 +68,11 @@ from dataclasses import dataclass, field
 from itertools import pairwise
 
 import numpy as np
-import numpy.typing as npt
 import polars as pl
 from scipy import stats
 
 from eventstudy.errors import ConfigError, UnknownNameError, did_you_mean
-from eventstudy.inference.abnormal import AbnormalReturns
+from eventstudy.inference.abnormal import AbnormalReturns, BoolArray, FloatArray, IntArray
 
 __all__ = [
     "EVENT_TESTS",
@@ -92,9 +91,6 @@ __all__ = [
     "residual_cross_correlation",
 ]
 
-FloatArray = npt.NDArray[np.float64]
-IntArray = npt.NDArray[np.int64]
-BoolArray = npt.NDArray[np.bool_]
 Windows = Sequence[tuple[int, int]] | None
 
 MIN_COMMON_DAYS = 20

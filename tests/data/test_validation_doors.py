@@ -241,7 +241,7 @@ def test_a_factors_file_read_by_the_event_study_follows_the_return_rules(row: st
     """factors.csv (written by data import --french, or by hand) is checked by the same
     rules as the French reader: dates in range and once each, values finite (negative is
     fine: they are returns)."""
-    from eventstudy.event_study import read_factors
+    from eventstudy.data.french import read_factors
 
     path = tmp_path / "factors.csv"
     path.write_text(f"date,mkt_rf,rf\n2020-01-02,-0.01,0.0001\n{row}\n", encoding="utf-8")
