@@ -8,7 +8,8 @@ and placebo tests (1,000 placebos asked).
 The pandas version is what a user would write in a notebook: groupby + rolling + shift
 for the features, a merge with the market, a loop over each stock's hits for the
 declustering, groupby + shift for the returns, and a placebo 'dates' null for the mean
-(for each placebo, numpy draws of the same number of stocks on each event day). Both run
+(for each placebo, one random permutation of the stocks relabels every event's stock, a
+random stock of the day standing in where the relabelled one has no value). Both run
 in this process on the same data; the script checks that they find the same events and
 the same returns, then prints times, the ratio, and peak memory (RSS).
 
@@ -103,15 +104,23 @@ def pandas_study(panel_path: Path, market_path: Path, placebos: int) -> tuple[se
     for h in HORIZONS.values():
         column = f"fwd_{h}"
         complete = events[events[column].notna()]
-        # placebo 'dates' null: same days, random stocks with a value that day
+        # placebo 'dates' null: same days, whole stocks relabelled (one permutation of the
+        # symbols per placebo, so a stock's events move together); a relabelled stock without
+        # a value that day is replaced by a random stock with one
+        wide = merged.pivot(index="date", columns="symbol", values=column)
+        grid = wide.to_numpy()
+        day_at = wide.index.get_indexer(complete["date"])
+        symbol_at = wide.columns.get_indexer(complete["symbol"])
         pool = merged.loc[merged[column].notna(), ["date", column]].sort_values("date")
         days, starts, counts = np.unique(pool["date"].to_numpy(), return_index=True, return_counts=True)
         values = pool[column].to_numpy()
         at = np.searchsorted(days, complete["date"].to_numpy())
         null = np.empty(placebos)
         for b in range(placebos):
-            pick = starts[at] + (rng.random(at.size) * counts[at]).astype(np.int64)
-            null[b] = values[pick].mean()
+            drawn = grid[day_at, rng.permutation(grid.shape[1])[symbol_at]]
+            gaps = np.isnan(drawn)
+            drawn[gaps] = values[starts[at[gaps]] + (rng.random(int(gaps.sum())) * counts[at[gaps]]).astype(np.int64)]
+            null[b] = drawn.mean()
         centre = null.mean()
         out["p"][h] = (1 + np.sum(np.abs(null - centre) >= abs(out["mean"][h] - centre))) / (placebos + 1)
     event_set = {(s, d.date()) for s, d in zip(events["symbol"], events["date"])}
