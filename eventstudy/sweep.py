@@ -62,7 +62,13 @@ from eventstudy.events import window_mask
 from eventstudy.executor import Executor, SerialExecutor
 from eventstudy.inference.design import panel_design
 from eventstudy.inference.multiple import maxstat_stepdown
-from eventstudy.inference.panel import CellMoments, Relabel, keyed_uniform, symbol_keys
+from eventstudy.inference.panel import (
+    CellMoments,
+    Relabel,
+    keyed_uniform,
+    symbol_keys,
+    volatility_scales,
+)
 from eventstudy.inference.placebo import STATISTICS
 from eventstudy.inference.snooping import reality_check, spa_test
 from eventstudy.inference.structural import structural_null
@@ -408,20 +414,22 @@ def _dates_nulls(panel: Panel, s_idx: np.ndarray, d_idx: np.ndarray, window: np.
     replaced by a draw among the day's known values. The permutation comes from uniforms
     keyed by (placebo, symbol) and the stand-ins from uniforms keyed by (placebo, day,
     symbol), so every cell uses the same permutations and cells that share events share
-    their draws."""
+    their draws. Placebo values of the stocks' returns are scaled to the event stock's
+    recent volatility, as in a single run
+    (:func:`~eventstudy.inference.panel.volatility_scales`)."""
     day_keys = panel.days.astype(np.int64)[d_idx]
     all_keys = symbol_keys(panel.symbols)
     name_keys = all_keys[s_idx] if s_idx.size else np.zeros(0, dtype=np.uint64)
     permutation_day = np.full(all_keys.size, PERMUTATION_KEY, dtype=np.int64)  # no event day is this far out
     out = []
-    for values in panel.values:
+    for values, scale in zip(panel.values, volatility_scales(panel, s_idx, d_idx), strict=True):
         x = values[s_idx, d_idx]
         complete = np.flatnonzero(~np.isnan(x))
         mine = complete[np.argsort(d_idx[complete], kind="stable")]  # grouped by day for the sampler
         if not mine.size:
             out.append(np.full(settings.placebos, np.nan))
             continue
-        sampler = Relabel(values, s_idx[mine], d_idx[mine], window)
+        sampler = Relabel(values, s_idx[mine], d_idx[mine], window, None if scale is None else scale[mine])
         null = np.empty(settings.placebos)
         chunk = max(1, DRAWS_PER_CHUNK // (mine.size + all_keys.size))
         for first in range(0, settings.placebos, chunk):

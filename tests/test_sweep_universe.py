@@ -147,7 +147,8 @@ def test_a_sweep_cell_relabels_whole_stocks_as_a_single_run_does() -> None:
 
     n_symbols, n_days = 40, 30
     values = np.repeat(np.arange(n_symbols, dtype=np.float64)[:, None], n_days, axis=1)
-    panel = SimpleNamespace(days=np.arange(18_000, 18_000 + n_days), symbols=[f"S{i}" for i in range(n_symbols)], values=[values])
+    cells = pl.DataFrame({"measure": ["fwd"], "asset": ["close"], "horizon_days": [5]})
+    panel = SimpleNamespace(days=np.arange(18_000, 18_000 + n_days), symbols=[f"S{i}" for i in range(n_symbols)], values=[values], cells=cells, frame=None, daily=None)
     s_idx, d_idx = np.array([7, 7, 7]), np.array([3, 9, 15])
     settings = StatisticsSpec(placebos=500, seed=11)
     null = _dates_nulls(panel, s_idx, d_idx, np.ones(n_days, dtype=bool), settings, lambda x: x.mean(axis=1))[0]  # type: ignore[arg-type]

@@ -13,7 +13,12 @@ nulls here keep the study's cross-sectional structure:
     horizon makes of them: one stock's events 21 days apart share most of their 6-month
     windows, and so do the placebo stock's; redrawing each event's symbol on its own (the
     first version) made the placebo mean's spread too narrow (sd of its z-score 1.17 at 6m,
-    10% rejections at 5% on factor panels: benchmarks/calibrate_universe.py).
+    10% rejections at 5% on factor panels: benchmarks/calibrate_universe.py). A rule on
+    prices picks stocks after large moves, when their volatility is up, so each drawn
+    return's deviation from its day's mean is scaled to the event stock's recent
+    volatility relative to the day's stocks (:mod:`eventstudy.inference.volatility`;
+    returns of the stocks only): unscaled, the null was a little too narrow on GARCH
+    panels (7% at 1w and 1m, 9-10% with a 126-day gap).
 ``symbols`` (reported beside it): every event keeps its symbol; its date is redrawn among
     that symbol's days in the window. Asks whether the *timing* mattered for these stocks.
     (The declustering rule is not re-applied to these draws.)
@@ -64,6 +69,7 @@ from eventstudy.inference.power import (
     minimum_detectable_effect,
 )
 from eventstudy.inference.table import SIGNIFICANCE_SCHEMA
+from eventstudy.inference.volatility import forecast_window, relative_volatility
 from eventstudy.panel import Panel
 
 __all__ = [
@@ -81,6 +87,7 @@ __all__ = [
     "panel_significance",
     "placebo_count",
     "symbol_keys",
+    "volatility_scales",
     "window_interval",
 ]
 
@@ -481,6 +488,7 @@ class _Cell:
     x: np.ndarray  # complete events' values
     ev: np.ndarray  # indices (into the kept events) of those events
     moments: CellMoments
+    scale: np.ndarray | None = None  # per kept event: the 'dates' null's volatility ratio (None: unscaled)
 
 
 def panel_significance(
@@ -497,13 +505,17 @@ def panel_significance(
     reps = placebo_count(int(settings.placebos), s_idx.size)
     table = data.cells.with_row_index("_c").filter(pl.col("measure").is_in(data.measures.tested))
     cells: list[_Cell] = []
+    clock = time.perf_counter()
+    scales = volatility_scales(data, s_idx, d_idx)
+    if timings is not None:
+        timings["volatility_s"] = round(time.perf_counter() - clock, 4)
     for spec in progress.track(table.rows(named=True), "panel moments"):
         values = data.values[spec["_c"]]
         cell_moments = moments[spec["_c"]]
         x = values[s_idx, d_idx].astype(np.float64)
         ev = np.flatnonzero(~np.isnan(x) & (cell_moments.by_day.n[d_idx] > 0) & (cell_moments.by_symbol.n[s_idx] > 0))
         cell_key = {k: spec[k] for k in ("measure", "asset", "horizon", "horizon_days")} | {"_c": spec["_c"]}
-        cells.append(_Cell(cell_key, x[ev], ev, cell_moments))
+        cells.append(_Cell(cell_key, x[ev], ev, cell_moments, scales[spec["_c"]]))
 
     assert data.daily is not None, "a universe's panel keeps its daily returns"
     daily = data.daily
@@ -591,28 +603,50 @@ def panel_significance(
     return frame.with_columns(pl.col(floats).fill_nan(None))
 
 
-def _interval(
-    data: Panel, cell: _Cell, s_idx: np.ndarray, days: np.ndarray, level: float, reps: int, rng: np.random.Generator
-) -> tuple[float, float, bool]:
-    """The interval of a cell's mean and whether it is approximate: :func:`window_interval`
-    for simple forward returns of the universe's stocks (entry at the close or the next
-    close) and their excess over a market series; else the bootstrap over event dates."""
-    measure, asset = cell.key["measure"], str(cell.key["asset"])
+def _stock_returns(data: Panel, spec: dict[str, Any]) -> tuple[int, np.ndarray | None] | None:
+    """``(lag, market)`` when a cell holds simple forward returns of the universe's stocks
+    (entry at the close, ``lag`` 0, or the next close, 1), or their excess over a market
+    series (``market``: its next-day returns); None for any other measure."""
+    measure, asset = spec["measure"], str(spec["asset"])
     columns = data.frame.columns if data.frame is not None else []
     lag = {"fwd": 0, "fwd_next_close": 1, "excess": 0}.get(measure)
     market = None
     if measure == "excess" and "-" in asset:
         own, bench = asset.rsplit("-", 1)
         if f"{bench}.close" not in columns or f"{own}.close" in columns or data.frame is None or data.frame.height != data.days.size:
-            lag = None
-        else:
-            close = data.frame[f"{bench}.close"].to_numpy().astype(np.float64)
-            market = np.full(close.size, np.nan)
-            market[:-1] = close[1:] / close[:-1] - 1
+            return None
+        close = data.frame[f"{bench}.close"].to_numpy().astype(np.float64)
+        market = np.full(close.size, np.nan)
+        market[:-1] = close[1:] / close[:-1] - 1
     elif f"{asset}.close" in columns:
-        lag = None  # a market series' own return: one path, not the stocks'
-    if lag is None or data.daily is None:
+        return None  # a market series' own return: one path, not the stocks'
+    return None if lag is None or data.daily is None else (lag, market)
+
+
+def volatility_scales(data: Panel, s_idx: np.ndarray, d_idx: np.ndarray) -> list[np.ndarray | None]:
+    """Per cell of ``data``, each event's volatility ratio for the 'dates' null
+    (:func:`~eventstudy.inference.volatility.relative_volatility`, the window set by the
+    cell's horizon), or None where the cell's values are not the stocks' returns (their
+    placebo values are not scaled)."""
+    specs = data.cells.rows(named=True)
+    windows = [forecast_window(int(spec["horizon_days"])) if _stock_returns(data, spec) is not None else None for spec in specs]
+    wanted = [k for k in windows if k is not None]
+    if not wanted or data.daily is None:
+        return [None] * len(specs)
+    ratios = relative_volatility(data.daily, s_idx, d_idx, wanted)
+    return [None if k is None else ratios[k] for k in windows]
+
+
+def _interval(
+    data: Panel, cell: _Cell, s_idx: np.ndarray, days: np.ndarray, level: float, reps: int, rng: np.random.Generator
+) -> tuple[float, float, bool]:
+    """The interval of a cell's mean and whether it is approximate: :func:`window_interval`
+    for simple forward returns of the universe's stocks (entry at the close or the next
+    close) and their excess over a market series; else the bootstrap over event dates."""
+    found = _stock_returns(data, cell.key)
+    if found is None or data.daily is None:
         return (*_cluster_interval(cell.x, days, level, reps, rng), True)
+    lag, market = found
     low, high = window_interval(data.daily, s_idx[cell.ev], days, cell.x, int(cell.key["horizon_days"]), level, lag=lag, market=market)
     return low, high, False
 
@@ -635,7 +669,11 @@ def _monte_carlo(
         for cell in cells:
             mine = np.flatnonzero(np.isin(order, cell.ev, assume_unique=True))
             values = data.values[cell.key["_c"]]
-            sampler = Relabel(values, s_idx[order[mine]], d_idx[order[mine]], window) if axis == 0 else Draws(values, group[order[mine]], window, axis)
+            if axis == 0:
+                scale = None if cell.scale is None else cell.scale[order[mine]]
+                sampler: Draws | Relabel = Relabel(values, s_idx[order[mine]], d_idx[order[mine]], window, scale)
+            else:
+                sampler = Draws(values, group[order[mine]], window, axis)
             samplers.append((mine, sampler))
             drawn[(cell.key["_c"], null)] = np.empty((reps, mine.size), dtype=np.float32)
         rng = np.random.default_rng(np.random.SeedSequence(seed).spawn(2)[stream])
@@ -767,14 +805,23 @@ class Relabel:
     among the day's known values (:class:`Draws`) stands in.
 
     ``s`` and ``d`` are the events' symbol and day indices, best sorted by day (the
-    gathers then read a few rows of the day-major copy)."""
+    gathers then read a few rows of the day-major copy). With ``scale`` (one ratio per
+    event, :func:`~eventstudy.inference.volatility.relative_volatility`) a drawn value's
+    deviation from its day's mean is multiplied by the event's ratio: the placebo stock
+    then spreads as the event's stock was expected to, and the day's mean is unchanged."""
 
-    def __init__(self, values: np.ndarray, s: np.ndarray, d: np.ndarray, window: np.ndarray) -> None:
+    def __init__(self, values: np.ndarray, s: np.ndarray, d: np.ndarray, window: np.ndarray, scale: np.ndarray | None = None) -> None:
         days, slot = np.unique(d, return_inverse=True)
+        slot = slot.ravel()
         self.block = np.ascontiguousarray(values[:, days].T)  # (event days, symbols)
-        self.base = slot.ravel().astype(np.int64) * values.shape[0]
+        self.base = slot.astype(np.int64) * values.shape[0]
         self.s = s
         self.fallback = Draws(values, d, window, axis=0) if np.isnan(self.block).any() else None
+        self.scale: np.ndarray | None = None
+        if scale is not None and not np.all(scale == 1):
+            centre = np.asarray(np.nanmean(self.block, axis=1, dtype=np.float64))  # every event day holds its event's value
+            self.centre = centre[slot].astype(np.float32)
+            self.scale = scale.astype(np.float32)
 
     def draw(self, uniform: np.ndarray, permutation: np.ndarray) -> np.ndarray:
         """The drawn values: ``permutation`` is ``(placebos, symbols)`` (row ``b``: ``pi_b``),
@@ -784,6 +831,10 @@ class Relabel:
             rows, cols = np.nonzero(np.isnan(out))
             if rows.size:
                 out[rows, cols] = self.fallback.draw_at(uniform[rows, cols], cols)
+        if self.scale is not None:
+            out -= self.centre
+            out *= self.scale
+            out += self.centre
         return out
 
 
@@ -817,7 +868,8 @@ def _moment_nulls(
                 continue
             obs = float(_STATS[name](cell.x))
             days, symbols = d_idx[cell.ev], s_idx[cell.ev]
-            centre, sd_independent = _null_moments(cell.moments.by_day, days, name, n)
+            weights = cell.scale[cell.ev] if name == "mean" and cell.scale is not None else None
+            centre, sd_independent = _null_moments(cell.moments.by_day, days, name, n, weights)
             sd = math.sqrt(max(sd_independent**2 + relabel[name][1][len(sds)], 0.0))
             centre_s, sd_s = _null_moments(cell.moments.by_symbol, symbols, name, n)
             z = (obs - centre) / sd if sd > 0 else (0.0 if obs == centre else math.copysign(math.inf, obs - centre))
@@ -869,9 +921,10 @@ def _relabel_covariance(data: Panel, cells: list[_Cell], s_idx: np.ndarray, d_id
     day; ``W`` needs each event stock's sums, so it is taken on the first
     :data:`RELABEL_SYMBOLS` sampled symbols and, past :data:`RELABEL_BUDGET` values, on a
     fixed random subset of the event stocks, then scaled by the diagonal's ratio (all
-    events and sampled symbols to the subset's). Returns the ``(cells, cells)`` covariance of the means
-    and, per cell, the variance of its mean minus that of independent draws (the same
-    subset's diagonal)."""
+    events and sampled symbols to the subset's). For the mean, each event's value is its
+    cell's volatility ratio times the drawn deviation (``cell.scale``, as :class:`Relabel`
+    draws it). Returns the ``(cells, cells)`` covariance of the means and, per cell, the
+    variance of its mean minus that of independent draws (the same subset's diagonal)."""
     k = len(cells)
     n_symbols, n_days = data.values[0].shape if data.values else (0, 0)
     rows = np.sort(np.random.default_rng(0).choice(n_symbols, size=min(n_symbols, CORRELATION_SYMBOLS), replace=False))
@@ -893,13 +946,14 @@ def _relabel_covariance(data: Panel, cells: list[_Cell], s_idx: np.ndarray, d_id
             if name == "pct_positive":
                 sample = np.where(np.isnan(sample), np.nan, (sample > 0).astype(np.float32))
             dev = np.nan_to_num(sample - cell.moments.by_day.mean(name)[None, :].astype(np.float32)).astype(np.float64)
-            per_day = np.bincount(d_idx[cell.ev], minlength=n_days).astype(np.float64)
+            r = cell.scale if name == "mean" and cell.scale is not None else np.ones(s_idx.size)
+            per_day = np.bincount(d_idx[cell.ev], weights=r[cell.ev], minlength=n_days)
             total = dev @ per_day  # each sampled symbol's sum over every event's day
-            diagonal[i] = float(np.square(dev).sum(axis=0) @ per_day)
+            diagonal[i] = float(np.square(dev).sum(axis=0) @ np.bincount(d_idx[cell.ev], weights=np.square(r[cell.ev]), minlength=n_days))
             mine = cell.ev[chosen[stock_of[cell.ev]]]
             order = mine[np.argsort(stock_of[mine], kind="stable")]
             if order.size:
-                part = dev[:few, d_idx[order]]
+                part = dev[:few, d_idx[order]] * r[order][None, :]
                 owner = stock_of[order]
                 starts = np.flatnonzero(np.concatenate([[True], owner[1:] != owner[:-1]]))
                 a[:, column[owner[starts]]] = np.add.reduceat(part, starts, axis=1)
@@ -923,12 +977,15 @@ def _relabel_covariance(data: Panel, cells: list[_Cell], s_idx: np.ndarray, d_id
     return cov, extra
 
 
-def _null_moments(moments: Moments, group: np.ndarray, name: str, n: int) -> tuple[float, float]:
-    """Mean and standard deviation of the placebo statistic: events keep their group."""
+def _null_moments(moments: Moments, group: np.ndarray, name: str, n: int, scale: np.ndarray | None = None) -> tuple[float, float]:
+    """Mean and standard deviation of the placebo statistic: events keep their group.
+    ``scale``: each event's ratio multiplying its draw's deviation from the group's mean
+    (:class:`Relabel`), which multiplies that draw's variance by its square."""
     k = np.bincount(group, minlength=moments.n.size).astype(np.float64)
     used = k > 0
     centre = float((k[used] * moments.mean(name)[used]).sum() / n)
-    var = float((k[used] * moments.variance(name)[used]).sum() / n**2)
+    k2 = k if scale is None else np.bincount(group, weights=np.square(scale), minlength=moments.n.size)
+    var = float((k2[used] * moments.variance(name)[used]).sum() / n**2)
     return centre, math.sqrt(var)
 
 
