@@ -339,7 +339,7 @@ def _explain(args: argparse.Namespace) -> int:
 def _validate(args: argparse.Namespace) -> int:
     from eventstudy.conditions import parse, resolve, to_text
     from eventstudy.config import load_study
-    from eventstudy.data import find_data_dir, load_prices_any
+    from eventstudy.data.directory import find_data_dir
 
     study = load_study(args.study)
     condition = to_text(resolve(parse(study.when), list(study.series), universe=study.universe is not None))
@@ -353,6 +353,9 @@ def _validate(args: argparse.Namespace) -> int:
         given = load_universe(study, data_dir=directory, streamed=True)
         data = f"{len(given.symbols):,} universe symbols and {len(study.series)} market series found in {directory}"
     else:
+        # the loaders only when there is data to check
+        from eventstudy.data.sources import load_prices_any
+
         loaded = load_prices_any(list(study.series.values()), data_dir=directory, provider=study.data.provider)
         data = f"{', '.join(study.series)} read from {directory}" + (f" ({'; '.join(loaded.notes)})" if loaded.notes else "")
     print(f"{args.study}: ok: {study.name!r}\n  condition: {condition}\n  evaluators: {evaluators}\n  data: {data}")

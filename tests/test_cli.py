@@ -6,6 +6,7 @@ import csv
 import datetime as dt
 import json
 import math
+import os
 import re
 import shutil
 import subprocess
@@ -187,6 +188,27 @@ def test_validate_checks_the_data_when_a_directory_is_named(tiny: Path, tmp_path
     (tiny / "data" / "BBB.csv").unlink()
     err = error_of(["validate", str(tiny / "study.yaml"), "--data-dir", str(tiny / "data")], capsys)
     assert "symbol 'BBB' not found in data directory" in err and "Traceback" not in err
+
+
+VALIDATE_LEAVES_OUT = (
+    "numpy", "scipy", "urllib.request", "eventstudy.result",
+    "eventstudy.data.load", "eventstudy.data.sources", "eventstudy.data.validate", "eventstudy.data.finder",
+)
+"""Modules ``validate`` without a data directory does not use (issue 12: it should cost
+at most twice ``import polars``, and each of these was once imported on its way)."""
+
+
+def test_validate_without_data_leaves_the_rest_of_the_pipeline_unimported() -> None:
+    code = (
+        "import sys\nfrom eventstudy.cli import main\n"
+        f"assert main(['validate', {str(CONFIG)!r}]) == 0\n"
+        f"print(sorted(m for m in {VALIDATE_LEAVES_OUT!r} if m in sys.modules))"
+    )
+    env = {k: v for k, v in os.environ.items() if k != "EVENTSTUDY_DATA"}
+    proc = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, env=env, cwd=CONFIG.parents[1])
+    assert proc.returncode == 0, proc.stderr
+    assert "data: not checked" in proc.stdout
+    assert proc.stdout.strip().splitlines()[-1] == "[]"
 
 
 def test_every_shipped_study_validates_from_the_command_line(capsys) -> None:

@@ -26,7 +26,7 @@ from abc import ABC, abstractmethod
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from functools import cached_property
-from typing import Annotated, ClassVar, NamedTuple
+from typing import TYPE_CHECKING, Annotated, ClassVar, NamedTuple
 
 import polars as pl
 from pydantic import AfterValidator, BaseModel, BeforeValidator, ConfigDict, Field
@@ -36,7 +36,9 @@ from eventstudy._numpy import np
 from eventstudy.errors import DataError
 from eventstudy.periods import Horizon, parse_horizon, pydantic_parser
 from eventstudy.registry import Registry
-from eventstudy.result import Measure
+
+if TYPE_CHECKING:
+    from eventstudy.result import Measure
 
 __all__ = [
     "EVALUATORS",
@@ -263,6 +265,8 @@ class Evaluator(ABC):
 
     def measure_entry(self, measure: str) -> Measure:
         """The catalog entry of ``measure`` (unit, title, shown in the table, tested)."""
+        from eventstudy.result import Measure  # here: validate does not import the result stage
+
         return Measure(
             measure, self.name, unit=self.units.get(measure, "fraction"), title=self.describe(measure), table=self.table, tested=self.tested
         )

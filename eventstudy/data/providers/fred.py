@@ -11,14 +11,17 @@ from __future__ import annotations
 
 import datetime as dt
 import io
+from typing import IO, TYPE_CHECKING
 from urllib.error import HTTPError, URLError
 from urllib.parse import urlencode
-from urllib.request import Request, urlopen
 
 import polars as pl
 
 from eventstudy.data.columns import EXPORT_MISSING_VALUES
 from eventstudy.data.providers.base import PROVIDERS, OfflineError, Provider, ProviderError
+
+if TYPE_CHECKING:
+    from urllib.request import Request
 
 __all__ = ["FRED_URL", "Fred", "parse_fred_csv"]
 
@@ -26,6 +29,14 @@ FRED_URL = "https://fred.stlouisfed.org/graph/fredgraph.csv"
 """The CSV endpoint; ``id`` names the series, ``cosd`` / ``coed`` bound the dates."""
 
 _TIMEOUT = 60.0
+
+
+def urlopen(request: Request, timeout: float) -> IO[bytes]:
+    """:func:`urllib.request.urlopen`, imported at the first download: urllib.request
+    (http.client, ssl, email) costs 10 ms, and every ``validate`` imports this module."""
+    from urllib.request import urlopen as open_url
+
+    return open_url(request, timeout=timeout)
 
 
 @PROVIDERS.register("fred")
@@ -40,6 +51,8 @@ class Fred(Provider):
         return symbol.strip().upper()
 
     def fetch(self, remote: str, start: dt.date | None, end: dt.date | None) -> pl.DataFrame:
+        from urllib.request import Request
+
         params = {"id": remote}
         if start is not None:
             params["cosd"] = start.isoformat()
