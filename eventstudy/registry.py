@@ -9,14 +9,27 @@ entry-point group, loaded on first lookup.
 from __future__ import annotations
 
 from collections.abc import Callable, Iterator
-from importlib.metadata import entry_points
-from typing import Generic, TypeVar
+from functools import cache
+from importlib.metadata import EntryPoints, entry_points
+from typing import Generic, Protocol, TypeVar
 
 from eventstudy.errors import UnknownNameError, did_you_mean
 
 __all__ = ["Registry"]
 
 T = TypeVar("T")
+
+
+class _EntryPoints(Protocol):
+    def select(self, *, group: str) -> EntryPoints: ...
+
+
+@cache
+def _installed_entry_points() -> _EntryPoints:
+    """Every installed entry point, read once per process: a read visits the metadata of
+    every installed distribution (3 ms for 90), and each registry used to read it again.
+    (``EntryPoints`` from Python 3.12, ``SelectableGroups`` before: both ``select``.)"""
+    return entry_points()
 
 
 class Registry(Generic[T]):
@@ -50,7 +63,7 @@ class Registry(Generic[T]):
         if self._plugins_loaded:
             return
         self._plugins_loaded = True
-        for ep in entry_points(group=self.entry_point_group or ""):
+        for ep in _installed_entry_points().select(group=self.entry_point_group or ""):
             ep.load()  # the module registers its entries on import
 
     def get(self, name: str, *, span: tuple[int, int] | None = None, source: str | None = None) -> T:
