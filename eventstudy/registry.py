@@ -3,11 +3,15 @@
 A registry maps an explicit name to an object. Registering a name twice is refused (no
 silent override); looking up an unknown name raises :class:`UnknownNameError` with the
 closest valid name and the full list. Installed packages can add entries through an
-entry-point group, loaded on first lookup.
+entry-point group, loaded on first lookup. A built-in may be reserved by name with the
+module that registers it (:meth:`Registry.add_lazy`), which is imported only when that
+name is looked up or every entry is listed: ``validate`` then imports the evaluator it
+checks, not all of them.
 """
 
 from __future__ import annotations
 
+import importlib
 from collections.abc import Callable, Iterator
 from functools import cache
 from importlib.metadata import EntryPoints, entry_points
@@ -39,17 +43,42 @@ class Registry(Generic[T]):
         self.what = what
         self.entry_point_group = entry_point_group
         self._entries: dict[str, T] = {}
+        self._lazy: dict[str, str] = {}  # reserved name -> the module that registers it on import
         self._plugins_loaded = entry_point_group is None
 
-    def add(self, name: str, entry: T) -> T:
-        """Register ``entry`` as ``name``; a name already taken is refused."""
+    def _key(self, name: str) -> str:
         key = name.lower()
         if not key.isidentifier():
             raise ValueError(f"{self.what} name {name!r} must be an identifier")
-        if key in self._entries:
+        return key
+
+    def add(self, name: str, entry: T) -> T:
+        """Register ``entry`` as ``name``; a name already taken (or reserved for another
+        module's entry with :meth:`add_lazy`) is refused."""
+        key = self._key(name)
+        reserved_by = self._lazy.get(key)
+        if key in self._entries or (reserved_by is not None and getattr(entry, "__module__", None) != reserved_by):
             raise ValueError(f"{self.what} {name!r} is already registered")
+        self._lazy.pop(key, None)
         self._entries[key] = entry
         return entry
+
+    def add_lazy(self, name: str, module: str) -> None:
+        """Reserve ``name`` for the entry ``module`` defines and registers when imported;
+        the module is imported on the first lookup of ``name`` or listing of entries."""
+        key = self._key(name)
+        if key in self._entries or key in self._lazy:
+            raise ValueError(f"{self.what} {name!r} is already registered")
+        self._lazy[key] = module
+
+    def _load_lazy(self, keys: list[str]) -> None:
+        for key in keys:
+            module = self._lazy.get(key)
+            if module is None:
+                continue
+            importlib.import_module(module)
+            if key in self._lazy:
+                raise RuntimeError(f"importing {module!r} did not register the {self.what} {key!r} it was reserved for")
 
     def register(self, name: str) -> Callable[[T], T]:
         """Decorator form of :meth:`add`."""
@@ -69,24 +98,28 @@ class Registry(Generic[T]):
     def get(self, name: str, *, span: tuple[int, int] | None = None, source: str | None = None) -> T:
         """The entry called ``name`` (case-insensitive), else a helpful error."""
         self._load_plugins()
+        self._load_lazy([name.lower()])
         try:
             return self._entries[name.lower()]
         except KeyError:
+            names = sorted({*self._entries, *self._lazy})
             raise UnknownNameError(
-                f"unknown {self.what} {name!r}{did_you_mean(name, self._entries)}",
-                hint=f"valid {self.what}s: {', '.join(sorted(self._entries))}",
+                f"unknown {self.what} {name!r}{did_you_mean(name, names)}",
+                hint=f"valid {self.what}s: {', '.join(names)}",
                 span=span,
                 source=source,
             ) from None
 
     def __contains__(self, name: object) -> bool:
         self._load_plugins()
-        return isinstance(name, str) and name.lower() in self._entries
+        return isinstance(name, str) and (name.lower() in self._entries or name.lower() in self._lazy)
 
     def __iter__(self) -> Iterator[str]:
+        """Every name, built-ins reserved with :meth:`add_lazy` too (none is imported)."""
         self._load_plugins()
-        return iter(sorted(self._entries))
+        return iter(sorted({*self._entries, *self._lazy}))
 
     def items(self) -> list[tuple[str, T]]:
         self._load_plugins()
+        self._load_lazy(list(self._lazy))
         return sorted(self._entries.items())

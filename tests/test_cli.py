@@ -193,6 +193,8 @@ def test_validate_checks_the_data_when_a_directory_is_named(tiny: Path, tmp_path
 VALIDATE_LEAVES_OUT = (
     "numpy", "scipy", "urllib.request", "eventstudy.result",
     "eventstudy.data.load", "eventstudy.data.sources", "eventstudy.data.validate", "eventstudy.data.finder",
+    "eventstudy.evaluators.excess_returns", "eventstudy.evaluators.excursions", "eventstudy.evaluators.hit_rate",
+    "eventstudy.evaluators.path",  # the study names forward_returns only
 )
 """Modules ``validate`` without a data directory does not use (issue 12: it should cost
 at most twice ``import polars``, and each of these was once imported on its way)."""

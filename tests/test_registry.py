@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import sys
+import types
 from collections.abc import Callable, Iterator
 
 import pytest
@@ -56,3 +58,40 @@ def test_plugins_of_each_group_load_from_one_read_of_the_metadata(monkeypatch: p
     with pytest.raises(UnknownNameError, match="did you mean 'blocks'"):
         samplers.get("block")
     assert len(reads) == 1
+
+
+def test_a_reserved_builtin_is_imported_on_its_first_lookup_only(tmp_path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """``add_lazy``: listed and known by name at once, imported when looked up (issue 12:
+    validate imports the evaluators a study names, not every one)."""
+    monkeypatch.syspath_prepend(str(tmp_path))
+    demo: Registry[type] = Registry("demo")
+    monkeypatch.setitem(sys.modules, "demo_registry_owner", types.SimpleNamespace(REGISTRY=demo))
+    for name in ("alpha", "beta"):
+        (tmp_path / f"demo_lazy_{name}.py").write_text(
+            f"import demo_registry_owner\n\n@demo_registry_owner.REGISTRY.register({name!r})\nclass Entry:\n    pass\n"
+        )
+        demo.add_lazy(name, f"demo_lazy_{name}")
+    (tmp_path / "demo_lazy_silent.py").write_text("")
+    demo.add_lazy("silent", "demo_lazy_silent")
+    assert list(demo) == ["alpha", "beta", "silent"] and "beta" in demo
+    assert not {"demo_lazy_alpha", "demo_lazy_beta"} & set(sys.modules)
+    assert demo.get("ALPHA").__module__ == "demo_lazy_alpha"
+    assert "demo_lazy_alpha" in sys.modules and "demo_lazy_beta" not in sys.modules
+    with pytest.raises(UnknownNameError, match="did you mean 'beta'"):
+        demo.get("betta")
+    with pytest.raises(ValueError, match="already registered"):  # a reserved name is not anyone's to take
+        demo.add("beta", type("Impostor", (), {}))
+    with pytest.raises(ValueError, match="already registered"):
+        demo.add_lazy("alpha", "elsewhere")
+    with pytest.raises(RuntimeError, match="did not register"):
+        demo.items()
+    for name in ("alpha", "beta", "silent"):
+        sys.modules.pop(f"demo_lazy_{name}", None)
+
+
+def test_the_builtin_evaluators_are_all_listed() -> None:
+    from eventstudy.evaluators import EVALUATORS
+
+    names = [name for name, cls in EVALUATORS.items()]
+    assert names == list(EVALUATORS) == ["excess_returns", "excursions", "forward_returns", "hit_rate", "path"]
+    assert all(EVALUATORS.get(name).name == name for name in names)

@@ -382,14 +382,7 @@ def empty_outcomes() -> pl.DataFrame:
     return pl.DataFrame(schema=OUTCOME_SCHEMA)
 
 
-def _load_builtins() -> None:
-    from eventstudy.evaluators import (  # noqa: F401  (each registers itself)
-        excess_returns,
-        excursions,
-        forward_returns,
-        hit_rate,
-        path,
-    )
-
-
-_load_builtins()
+# The built-ins, each imported when its name is first looked up (or all are listed), so
+# that validating a study imports the evaluators it names, not every one.
+for _name in ("excess_returns", "excursions", "forward_returns", "hit_rate", "path"):
+    EVALUATORS.add_lazy(_name, f"eventstudy.evaluators.{_name}")
