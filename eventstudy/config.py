@@ -37,7 +37,7 @@ from eventstudy.conditions import Node, OnEvents, parse, resolve, walk
 from eventstudy.data.providers import PROVIDERS
 from eventstudy.errors import ConfigError, EventStudyError, Location, UnknownNameError, did_you_mean
 from eventstudy.evaluators import EVALUATORS, UNIVERSE, Evaluator, EvaluatorSpec
-from eventstudy.inference.samplers import SAMPLERS
+from eventstudy.inference.sampler_names import SAMPLERS
 from eventstudy.periods import Gap, parse_gap, pydantic_parser
 
 __all__ = [

@@ -20,7 +20,7 @@ base class then, for every row and without a Python loop over rows:
 A subset of a declustered set is itself declustered (gaps only grow), so every row holds
 exactly ``nobs`` distinct frame days that declustering would keep in full.
 
-Three nulls are registered in :data:`SAMPLERS`:
+Three nulls are registered in :data:`SAMPLERS` (reserved by name in :mod:`.sampler_names`):
 
 ``matched``
     Candidates are ``size`` days drawn uniformly (with replacement, duplicates then
@@ -71,8 +71,8 @@ import polars as pl
 from eventstudy._numpy import np
 from eventstudy.errors import DataError
 from eventstudy.events import DeclusterMode, decluster, gap_thresholds
+from eventstudy.inference.sampler_names import SAMPLERS
 from eventstudy.periods import Gap
-from eventstudy.registry import Registry
 
 __all__ = [
     "SAMPLERS",
@@ -295,10 +295,6 @@ def _decluster_blocks(keys: np.ndarray, thresholds: np.ndarray, mode: DeclusterM
     for lo, hi in itertools.pairwise(bounds):
         kept[lo:hi] = decluster(keys[lo:hi], thresholds[lo:hi], mode, groups=groups[lo:hi])
     return kept
-
-
-SAMPLERS: Registry[type[PlaceboSampler]] = Registry("null sampler", entry_point_group="eventstudy.samplers")
-"""Null samplers by name; ``InferenceSettings.null`` picks one."""
 
 
 @SAMPLERS.register("matched")
