@@ -25,6 +25,10 @@ SHOW = ("summary", "instances", "tests", "all")
 """``run --show`` choices: :data:`eventstudy.report.text.SHOW` (written out so that the
 command line starts without importing the report stage)."""
 
+EXECUTORS = ("serial", "threads", "processes", "dask")
+"""``--executor`` choices: :data:`eventstudy.executor.EXECUTORS` (written out: building the
+parser, for ``--help`` and ``validate`` too, does not import the executors)."""
+
 
 def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(
@@ -150,8 +154,6 @@ def _statistics_options(parser: argparse.ArgumentParser) -> None:
 
 
 def _executor_options(parser: argparse.ArgumentParser, what: str) -> None:
-    from eventstudy.executor import EXECUTORS
-
     group = parser.add_argument_group(f"where {what} run")
     group.add_argument("--executor", choices=EXECUTORS,
                        help="serial (this process), threads (this process's threads: nothing is pickled), processes "

@@ -108,6 +108,13 @@ def test_show_refuses_what_it_does_not_know(tiny: Path, capsys) -> None:
     assert "--show picks parts of the table and markdown formats, not of --format json" in err and "Traceback" not in err
 
 
+def test_the_executor_choices_are_the_executors() -> None:
+    from eventstudy.cli import EXECUTORS
+    from eventstudy.executor import EXECUTORS as KNOWN
+
+    assert EXECUTORS == KNOWN
+
+
 def test_output_dir_files_have_the_documented_headers(tiny: Path, capsys) -> None:
     out_dir = tiny / "out"
     code, _, err = run_cli(["run", str(tiny / "study.yaml"), "--data-dir", str(tiny / "data"), "-o", str(out_dir)], capsys)
@@ -195,7 +202,7 @@ VALIDATE_LEAVES_OUT = (
     "eventstudy.data.load", "eventstudy.data.sources", "eventstudy.data.validate", "eventstudy.data.finder",
     "eventstudy.evaluators.excess_returns", "eventstudy.evaluators.excursions", "eventstudy.evaluators.hit_rate",
     "eventstudy.evaluators.path",  # the study names forward_returns only
-    "eventstudy.inference.samplers", "eventstudy.events",
+    "eventstudy.inference.samplers", "eventstudy.events", "eventstudy.executor",
 )
 """Modules ``validate`` without a data directory does not use (issue 12: it should cost
 at most twice ``import polars``, and each of these was once imported on its way)."""
