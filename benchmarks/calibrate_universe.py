@@ -17,6 +17,9 @@ noise).
     python benchmarks/calibrate_universe.py [--reps 200] [--gap 21] [--symbols 200] [--days 2000] [--factor 0.25] [--histories 99]
     python benchmarks/calibrate_universe.py --sweep [--factor 0.25]   # a grid of gaps, snooping control
 
+(`eventstudy calibrate --simulate universe` runs the same panels without the histories
+null and the sweep: :mod:`eventstudy.universe_calibration`.)
+
 Prints, per horizon, the rejection rates at 5% (with Wilson 95% intervals) and 10%, the
 standard deviation of the 'dates' null's z-score (1 if the null's spread matches the
 statistic's), and how often the headline interval of the event mean covers the truth. With
@@ -28,7 +31,6 @@ at which the best cell's raw p-value is below 5% (what picking the best would re
 from __future__ import annotations
 
 import argparse
-import datetime as dt
 import sys
 import tempfile
 import time
@@ -39,6 +41,8 @@ import polars as pl
 
 import eventstudy
 from eventstudy.config import parse_study
+from eventstudy.universe_calibration import simulated_panel
+from eventstudy.universe_calibration import true_mean as universe_true_mean
 
 STUDY = """\
 name: universe calibration
@@ -53,24 +57,12 @@ statistics: {{placebos: {placebos}, seed: {seed}}}
 
 
 def panel(folder: Path, n_symbols: int, n_days: int, rng: np.random.Generator, factor: float | None = None) -> None:
-    days = pl.date_range(dt.date(2000, 1, 1), dt.date(2100, 1, 1), "1d", eager=True)
-    days = days.filter(days.dt.weekday() <= 5)[:n_days]
-    if factor is None:
-        close = 50 * np.exp(np.cumsum(rng.normal(0.0003, 0.015, size=(n_symbols, n_days)), axis=1))
-    else:
-        from eventstudy.inference.simulate import factor_panel
-
-        close = factor_panel(n_symbols, n_days, market_share=factor, seed=rng)[0]
-    symbols = np.repeat(np.array([f"S{i:04d}" for i in range(n_symbols)]), n_days)
-    pl.DataFrame({"date": np.tile(days.to_numpy(), n_symbols), "symbol": symbols, "close": close.reshape(-1)}).write_parquet(folder / "panel.parquet")
-    pl.DataFrame({"date": days, "close": 100 * np.exp(np.cumsum(rng.normal(0.0003, 0.01, n_days)))}).write_csv(folder / "MKT.csv")
+    simulated_panel(folder, n_symbols, n_days, rng, factor or 0.0)
 
 
 def true_mean(horizon_days: int, factor: float | None) -> float:
     """Every stock's expected simple return over ``horizon_days`` (whatever happened before)."""
-    if factor is not None:  # factor_panel's default drift: E[r] = 0.0003 a day, exactly
-        return (1 + 0.0003) ** horizon_days - 1
-    return float(np.exp(horizon_days * (0.0003 + 0.015**2 / 2)) - 1)  # the random walks of panel()
+    return universe_true_mean(horizon_days, factor or 0.0)
 
 
 def main() -> None:

@@ -17,8 +17,9 @@ import polars as pl
 from eventstudy.calibrate import RuleCalibration
 from eventstudy.report.terminal import print_tables
 from eventstudy.report.text import TextTable
+from eventstudy.universe_calibration import UniverseCalibration
 
-__all__ = ["rate_table", "render_placebo_calibration", "render_rule_calibration"]
+__all__ = ["rate_table", "render_placebo_calibration", "render_rule_calibration", "render_universe_calibration"]
 
 LEVEL = 0.05
 """The level whose rejection rate the compact table shows."""
@@ -129,4 +130,26 @@ def render_rule_calibration(
                 f"  {r['horizon']} +{r['effect']:.0%}: {r['power'] * 100:5.1f}% at p <= 5%, {r['size_adjusted_power'] * 100:5.1f}% "
                 f"size-adjusted (critical p {r['critical_p']:.3f}; {r['tests']} tests)"
             )
+    return text + "\n".join(lines) + "\n"
+
+
+def render_universe_calibration(tables: dict[str, pl.DataFrame], info: UniverseCalibration, *, width: int | None = None) -> str:
+    """``calibrate --simulate universe``: each universe test's rejection rate at 5% per
+    horizon, then the 95% interval's coverage and the spread of the headline's z-score."""
+    header = (
+        f"Calibration on {info.replications} simulated universes of {info.symbols} {info.kind} x {info.days:,} days where "
+        f"nothing predicts returns: 'close at 52-week high', gap {info.gap}, {info.mean_events:,.0f} events per universe "
+        f"on average, {info.placebos:,} placebos, seed {info.seed}"
+    )
+    text = f"{header}\n{LEGEND}\n\n" + _tables_text([rate_table(tables["size"], ["test"], "Rejections at 5% with no effect")], width)
+    lines = []
+    coverage = tables["coverage"]
+    if coverage.height:
+        cells = [f"{r['horizon']} {_percent(r['rate'])}% [{_percent(r['low'])}, {_percent(r['high'])}]" for r in coverage.iter_rows(named=True)]
+        lines.append("Coverage of the 95% interval of the event mean (target 95%): " + ", ".join(cells))
+    spread = tables["spread"]
+    if spread.height:
+        cells = [f"{r['horizon']} {r['z_sd']:.2f}" for r in spread.iter_rows(named=True)]
+        lines.append("sd of the 'dates' null's z-score (1: the null is as wide as the statistic): " + ", ".join(cells))
+    lines.append("The 'symbols' null keeps each stock's days: no test when the condition uses the stock's own prices (it is shown, not headlined).")
     return text + "\n".join(lines) + "\n"
