@@ -30,6 +30,7 @@ blocks as the real one (:func:`eventstudy.universe.prepare_universe`).
 from __future__ import annotations
 
 from dataclasses import dataclass, field
+from typing import NamedTuple
 
 import numpy as np
 import polars as pl
@@ -40,13 +41,27 @@ from eventstudy.data import EXTRAS
 from eventstudy.derived import add_derived, is_derived
 from eventstudy.errors import DataError
 from eventstudy.evaluators import Evaluator, PanelBlock, build_evaluators
-from eventstudy.features import column_name, compute_features, feature_key
+from eventstudy.features import check_feature, column_name, compute_features, feature_key
 from eventstudy.inference.resample import optimal_block_length, rebuild_prices
 from eventstudy.own_events import with_event_columns
 from eventstudy.panel import ConditionHits, Panel, empty_cells
 from eventstudy.result import Measures
 
 __all__ = ["HistorySource", "UniverseHistorySource", "history_panel", "unsupported_measures"]
+
+
+class _Grid(NamedTuple):
+    """A batch's rows (history-major): each row's position in its history, its history
+    (and as the ``symbol`` column), its date, the history as int64 (``run``), the rows
+    after it in its history, and each history's first row."""
+
+    position: np.ndarray
+    history: np.ndarray
+    dates: pl.Series
+    symbol: pl.Series
+    run: np.ndarray
+    rows_after: np.ndarray
+    firsts: np.ndarray
 
 
 @dataclass(frozen=True)
@@ -73,17 +88,23 @@ class HistorySource:
     first: np.ndarray
     log_returns: np.ndarray
     block_length: float
-    _grids: dict[int, tuple[np.ndarray, np.ndarray, pl.Series]] = field(default_factory=dict, compare=False, repr=False)
+    _grids: dict[int, _Grid] = field(default_factory=dict, compare=False, repr=False)
 
-    def grid(self, n_hist: int) -> tuple[np.ndarray, np.ndarray, pl.Series]:
-        """Each row's position in its history, its history, and its date, for a batch of
-        ``n_hist`` histories (made once per batch size: every chunk but the last shares it)."""
+    def grid(self, n_hist: int) -> _Grid:
+        """The row layout of a batch of ``n_hist`` histories (made once per batch size:
+        every chunk but the last shares it)."""
         if n_hist not in self._grids:
             n_days = self.days.size
-            self._grids[n_hist] = (
-                np.tile(np.arange(n_days, dtype=np.int64), n_hist),
-                np.repeat(np.arange(n_hist, dtype=np.int32), n_days),
-                pl.Series("date", np.tile(self.days, n_hist)).cast(pl.Date),
+            position = np.tile(np.arange(n_days, dtype=np.int64), n_hist)
+            history = np.repeat(np.arange(n_hist, dtype=np.int32), n_days)
+            self._grids[n_hist] = _Grid(
+                position=position,
+                history=history,
+                dates=pl.Series("date", np.tile(self.days, n_hist)).cast(pl.Date),
+                symbol=pl.Series("symbol", history),
+                run=history.astype(np.int64),
+                rows_after=n_days - 1 - position,
+                firsts=np.arange(n_hist, dtype=np.int64) * n_days,
             )
         return self._grids[n_hist]
 
@@ -105,46 +126,84 @@ class HistorySource:
         return cls(days=days, names=list(names), first=closes[0], log_returns=log_returns, block_length=max(1.0, block_length))
 
 
+RUNNING_EXTREMES = ("ath", "drawdown", "at_ath", "at_atl")
+"""Features computed row by row in numpy on a batch's ``(B, T)`` closes
+(:func:`running_extreme`): the cumulative ones of the condition language's commonest
+tests, which polars can only compute per history (``.over``, about 5x slower here)."""
+
+
+def running_extreme(name: str, closes: np.ndarray, firsts: np.ndarray) -> pl.Series | None:
+    """Feature ``name`` (one of :data:`RUNNING_EXTREMES`, else None) of each row of
+    ``closes`` (``(B, T)`` float32, finite), flattened row-major, with the values the
+    registry's polars definitions give on each history: the float64 closes' running max
+    (``ath``), ``1 - close / ath`` (``drawdown``), ``close >= max`` (``at_ath``) or
+    ``<= min`` (``at_atl``) of the earlier closes, unknown (null) on each history's first
+    day (``firsts``: those rows)."""
+    if name not in RUNNING_EXTREMES or not np.isfinite(closes).all():
+        return None
+    if name in ("ath", "drawdown"):
+        ath = np.maximum.accumulate(closes, axis=1)  # float32 maxima are the float64 ones
+        if name == "ath":
+            return pl.Series(ath.astype(np.float64).ravel())
+        close = closes.astype(np.float64)
+        return pl.Series(np.subtract(1.0, np.divide(close, ath, out=close), out=close).ravel())
+    extreme, compare = (np.maximum, np.greater_equal) if name == "at_ath" else (np.minimum, np.less_equal)
+    flag = np.empty(closes.shape, dtype=bool)
+    flag[:, 0] = False
+    compare(closes[:, 1:], extreme.accumulate(closes[:, :-1], axis=1), out=flag[:, 1:])
+    return pl.Series(flag.ravel()).scatter(firsts, None)
+
+
 def history_panel(source: HistorySource, study: Study, indices: np.ndarray, evaluators: list[Evaluator] | None = None) -> Panel:
     """B resampled histories (``indices``: ``(B, T - 1)`` stationary-bootstrap day indices
     into the log returns) as a panel of B rows: the study's condition's hits (trigger
     applied) and one ``(B, T)`` float32 array per tested outcome cell."""
     n_hist, n_days = indices.shape[0], source.days.size
-    # float32 closes: the null's returns need 7 digits, and half the memory and time
-    closes = rebuild_prices(source.first, source.log_returns, indices, out=np.empty((n_hist, n_days, len(source.names)), dtype=np.float32))
+    # float32 closes: the null's returns need 7 digits, and half the memory and time; each
+    # series' (B, T) block contiguous, so its rows are one flat column without a copy
+    closes = np.empty((len(source.names), n_hist, n_days), dtype=np.float32)
+    rebuild_prices(source.first, source.log_returns, indices, out=closes.transpose(1, 2, 0))
     series = list(study.series)
     node = resolve(parse(study.when), series)
     requests = list(dict.fromkeys(required_features(node)))
-    position, history, dates = source.grid(n_hist)
+    grid = source.grid(n_hist)
+    position, dates = grid.position, grid.dates
     columns: dict[str, pl.Series] = {}
     for k, name in enumerate(source.names):
         wanted = [(r.name, tuple(r.args)) for r in requests if r.series == name]
-        if not wanted:
-            continue
-        prices = pl.DataFrame({"date": dates, "symbol": history, "close": closes[:, :, k].ravel()})
-        found = compute_features(prices, wanted, position=position)
+        rest = []
         for feat, args in wanted:
-            columns[column_name(name, feat, args)] = found[feature_key(feat, args)]
+            found_row = running_extreme(check_feature(feat, args).name, closes[k], grid.firsts) if not args else None
+            if found_row is None:
+                rest.append((feat, args))
+            else:
+                columns[column_name(name, feat, args)] = found_row
+        if rest:
+            prices = pl.DataFrame({"date": dates, "symbol": grid.history, "close": closes[k].ravel()})
+            found = compute_features(prices, rest, position=position)
+            for feat, args in rest:
+                columns[column_name(name, feat, args)] = found[feature_key(feat, args)]
     # the histories keep the real calendar: calendar terms (month, weekday, ...) read its dates
-    frame = pl.DataFrame([pl.Series("symbol", history), dates.alias("date"), *(s.alias(k) for k, s in columns.items())])
+    frame = pl.DataFrame([grid.symbol, dates, *(s.alias(k) for k, s in columns.items())])
     frame = with_event_columns(frame, study.event_sets, group="symbol")  # your own events: on the same real dates
     if any(is_derived(r) for r in requests):
-        frame = add_derived(frame, requests, dates=pl.Series("date", dates), groups=frame["symbol"], position=position)
+        frame = add_derived(frame, requests, dates=dates, groups=frame["symbol"], position=position)
     hit = frame.select(compile_condition(node, over="symbol").fill_null(False).alias("_hit"))["_hit"].to_numpy()
     if study.trigger == "edge":  # true today, and not the history's previous day
         previous = np.concatenate([[False], hit[:-1]])
-        previous[position == 0] = False
+        previous[grid.firsts] = False
         hit = hit & ~previous
     flat = np.flatnonzero(hit).astype(np.int64)
     hits = ConditionHits(flat, position[flat], pl.DataFrame())
 
+    unknown = np.broadcast_to(np.float32(np.nan), (n_hist * n_days,))  # a history has its named series' closes only
     block = PanelBlock(
-        close=np.full(n_hist * n_days, np.nan, dtype=np.float32),
-        open=np.full(n_hist * n_days, np.nan, dtype=np.float32),
-        rows_after=(n_days - 1 - position),
+        close=unknown,
+        open=unknown,
+        rows_after=grid.rows_after,
         label="history",
-        run=history.astype(np.int64),
-        series={name: closes[:, :, k].ravel() for k, name in enumerate(source.names)},
+        run=grid.run,
+        series={name: closes[k].ravel() for k, name in enumerate(source.names)},
         own_days=True,
         width=n_days,
     )
