@@ -112,6 +112,44 @@ class CellStatistics:
             return scale * self.sd / np.sqrt(self.n)
 
 
+def _complete_stretch(days: np.ndarray) -> slice | None:
+    """The columns of ``days`` known (not NaN) in its first row, when they are one stretch
+    and every other column is unknown in every row (a forward outcome's last days), else
+    None. Whether the stretch is known in every row is left to the caller (a NaN there
+    makes its row's sum NaN)."""
+    if not days.shape[0] or not days.shape[1]:
+        return None
+    inside = np.flatnonzero(~np.isnan(days[0]))
+    if not inside.size or inside.size != inside[-1] - inside[0] + 1:
+        return None
+    lo, hi = int(inside[0]), int(inside[-1]) + 1
+    if not (np.isnan(days[:, :lo]).all() and np.isnan(days[:, hi:]).all()):
+        return None
+    return slice(lo, hi)
+
+
+def _all_days_masked(days: np.ndarray, c: int, out: dict[str, np.ndarray]) -> None:
+    """The all-days figures of cell ``c`` into ``out`` wherever ``days`` has unknown values."""
+    missing = np.isnan(days)
+    known_cols = ~missing.any(axis=0)
+    if known_cols.all() or missing[:, ~known_cols].all():  # the same days unknown in every row
+        full = days if known_cols.all() else days[:, known_cols]
+        if full.shape[1]:
+            out["n_all"][:, c] = full.shape[1]
+            out["all_mean"][:, c] = full.mean(axis=1, dtype=np.float64)
+            out["all_pct_positive"][:, c] = np.count_nonzero(full > 0, axis=1) / full.shape[1]
+            out["all_median"][:, c] = median_rows(full)
+        else:
+            out["all_mean"][:, c] = np.nan
+    else:
+        with np.errstate(invalid="ignore"):
+            known = ~missing
+            out["n_all"][:, c] = known.sum(axis=1)
+            out["all_mean"][:, c] = np.nanmean(days, axis=1)
+            out["all_pct_positive"][:, c] = (days > 0).sum(axis=1) / known.sum(axis=1)
+            out["all_median"][:, c] = np.nanmedian(days, axis=1)
+
+
 def cell_statistics(values: list[np.ndarray], s_idx: np.ndarray, d_idx: np.ndarray, window: np.ndarray) -> CellStatistics:
     """Figures per row and cell of ``values`` (one ``(rows, days)`` array per cell) for
     the events at ``(s_idx, d_idx)`` (in row order, as :func:`~eventstudy.events.panel_events`
@@ -127,22 +165,16 @@ def cell_statistics(values: list[np.ndarray], s_idx: np.ndarray, d_idx: np.ndarr
     span = slice(int(inside[0]), int(inside[-1]) + 1) if inside.size and inside.size == inside[-1] - inside[0] + 1 else window
     for c, v in enumerate(values):
         days = v[:, span]  # a window is one stretch of days: a view, not a copy
-        missing = np.isnan(days)
-        known_cols = ~missing.any(axis=0)
-        if known_cols.all() or missing[:, ~known_cols].all():  # the same days unknown in every row
-            full = days if known_cols.all() else days[:, known_cols]
-            if full.shape[1]:  # float32 histories are partitioned as they are (the median's cost)
-                out["n_all"][:, c] = full.shape[1]
-                out["all_mean"][:, c] = full.mean(axis=1, dtype=np.float64)
-                out["all_pct_positive"][:, c] = np.count_nonzero(full > 0, axis=1) / full.shape[1]
-                out["all_median"][:, c] = median_rows(full)
+        complete = _complete_stretch(days)
+        if complete is not None:  # an outcome's unknown head or tail, the same in every row: no copy, no NaN test
+            full = days[:, complete]
+            out["all_mean"][:, c] = full.mean(axis=1, dtype=np.float64)
+        if complete is not None and not np.isnan(out["all_mean"][:, c]).any():
+            out["n_all"][:, c] = full.shape[1]
+            out["all_pct_positive"][:, c] = np.count_nonzero(full > 0, axis=1) / full.shape[1]
+            out["all_median"][:, c] = median_rows(np.ascontiguousarray(full))  # float32 histories partitioned as they are
         else:
-            with np.errstate(invalid="ignore"):
-                known = ~missing
-                out["n_all"][:, c] = known.sum(axis=1)
-                out["all_mean"][:, c] = np.nanmean(days, axis=1)
-                out["all_pct_positive"][:, c] = (days > 0).sum(axis=1) / known.sum(axis=1)
-                out["all_median"][:, c] = np.nanmedian(days, axis=1)
+            _all_days_masked(days, c, out)
         x = v[s_idx, d_idx].astype(np.float64)
         ok = ~np.isnan(x)
         s, x = s_idx[ok], x[ok]
