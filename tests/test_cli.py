@@ -203,6 +203,7 @@ VALIDATE_LEAVES_OUT = (
     "eventstudy.evaluators.excess_returns", "eventstudy.evaluators.excursions", "eventstudy.evaluators.hit_rate",
     "eventstudy.evaluators.path",  # the study names forward_returns only
     "eventstudy.inference.samplers", "eventstudy.events", "eventstudy.executor",
+    "eventstudy.data.providers.fred", "eventstudy.data.providers.yahoo",
 )
 """Modules ``validate`` without a data directory does not use (issue 12: it should cost
 at most twice ``import polars``, and each of these was once imported on its way)."""
