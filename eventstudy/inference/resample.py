@@ -190,31 +190,32 @@ def _fill_stationary(u: np.ndarray, p: float, out: np.ndarray) -> None:
 
     ``u[r, t] < p`` starts a new block at day ``t`` (always at ``t = 0``); conditionally
     on that, ``u[r, t] / p`` is uniform on ``[0, 1)`` and gives the block's first index.
-    ``u`` is overwritten; ``out`` is C-contiguous int32 of ``u``'s shape, and ``u.size``
-    fits in int32 unless ``u`` has one row.
+    ``u`` is C-contiguous (it is left as it is); ``out`` is C-contiguous int32 of ``u``'s
+    shape, and ``u.size`` fits in int32 unless ``u`` has one row.
+
+    Only the blocks' first days are scaled and floored (about one element in
+    ``1 / p``); every element is then its block's first index minus the block's first
+    day plus its own day, one repeat and one add, instead of carrying the block's
+    start forward along the row.
     """
     rows, n = u.shape
-    new = u < p
-    new[:, 0] = True
+    new = u.reshape(-1) < p
+    new[::n] = True
+    first = np.flatnonzero(new)  # the blocks' first elements, row-major
+    day = first % n
+    scaled = u.reshape(-1)[first]
     if p > 0:
-        u[:, 1:] *= n / p
-    u[:, 0] *= n
-    np.minimum(u, n - 1, out=u)  # guards the rounding of u / p * n up to n (and int32)
-    starts = u.astype(np.int32).ravel()  # floor, as u >= 0
-    t = np.arange(n, dtype=np.int32)
-    # The day each block started, carried forward along the row.
-    block = np.multiply(new, t, dtype=np.int32)
-    np.maximum.accumulate(block, axis=1, out=block)
-    # index = block's first index + days into the block, modulo n. Both terms are in
-    # [0, n), so (first - n) + offset is in [-n, n): one conditional add wraps it, and
-    # no intermediate leaves int32.
-    row_offsets = (np.arange(rows, dtype=np.int32) * np.int32(n))[:, None]
-    block += row_offsets
-    np.take(starts, block, out=out, mode="clip")  # valid indices: "clip" avoids a buffer
-    block -= row_offsets
-    np.subtract(t, block, out=block)  # offset within the block
-    out -= np.int32(n)
-    out += block
+        scaled *= np.where(day == 0, float(n), n / p)
+    else:  # one block per row, started on day 0
+        scaled *= n
+    np.minimum(scaled, n - 1, out=scaled)  # guards the rounding of u / p * n up to n (and int32)
+    starts = scaled.astype(np.int32)  # floor, as u >= 0
+    # index = block's first index + days into the block, modulo n: (first index - the
+    # block's first day) + (day - n) = first index + days into the block - n, whose two
+    # terms are in [0, n), lies in [-n, n): one conditional add wraps it, and no
+    # intermediate leaves int32.
+    offset = np.repeat(starts - day.astype(np.int32), np.diff(first, append=rows * n))
+    np.add(offset.reshape(rows, n), np.arange(-n, 0, dtype=np.int32), out=out)
     np.add(out, np.int32(n), out=out, where=out < 0)
 
 
