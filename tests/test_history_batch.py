@@ -85,3 +85,23 @@ def test_all_days_figures_match_plain_numpy_per_row(rows, days, tail, head, hole
     expected = _reference_all_days(values, window)
     for name, want in expected.items():
         np.testing.assert_allclose(getattr(found, name)[:, 0], want, rtol=1e-6, atol=1e-7, err_msg=name)
+
+
+@settings(max_examples=80, deadline=None)
+@given(rows=st.integers(1, 10), days=st.integers(1, 25), cells=st.integers(1, 3), share=st.floats(0, 1), seed=st.integers(0, 2**16))
+def test_event_figures_match_plain_numpy_per_row_and_cell(rows, days, cells, share, seed) -> None:
+    rng = np.random.default_rng(seed)
+    values = [rng.normal(0, 1, (rows, days)).astype(np.float32) for _ in range(cells)]
+    for c, v in enumerate(values):
+        v[:, days - c :] = np.nan  # each cell its own unknown tail, as horizons have
+    flat = np.flatnonzero(rng.random(rows * days) < share)
+    s_idx, d_idx = flat // days, flat % days
+    found = cell_statistics(values, s_idx, d_idx, np.ones(days, dtype=bool))
+    for c, v in enumerate(values):
+        for row in range(rows):
+            x = v[row, d_idx[s_idx == row]].astype(np.float64)
+            x = x[~np.isnan(x)]
+            assert found.n[row, c] == x.size
+            want = [x.mean(), np.median(x), (x > 0).mean(), x.std(ddof=1) if x.size > 1 else np.nan] if x.size else [np.nan] * 4
+            got = [found.mean[row, c], found.median[row, c], found.pct_positive[row, c], found.sd[row, c]]
+            np.testing.assert_allclose(got, want, rtol=1e-9, atol=1e-12)
