@@ -47,7 +47,7 @@ from eventstudy.own_events import with_event_columns
 from eventstudy.panel import ConditionHits, Panel, empty_cells
 from eventstudy.result import Measures
 
-__all__ = ["HistorySource", "UniverseHistorySource", "history_panel", "unsupported_measures"]
+__all__ = ["RUNNING_EXTREMES", "HistorySource", "UniverseHistorySource", "history_panel", "running", "running_extreme", "unsupported_measures"]
 
 
 class _Grid(NamedTuple):
@@ -132,6 +132,32 @@ RUNNING_EXTREMES = ("ath", "drawdown", "at_ath", "at_atl")
 tests, which polars can only compute per history (``.over``, about 5x slower here)."""
 
 
+RUNNING_BLOCK = 16
+"""Days per block of :func:`running` (16 float32 closes: one cache line)."""
+
+
+def running(extreme: np.ufunc, values: np.ndarray) -> np.ndarray:
+    """``extreme.accumulate(values, axis=1)`` for ``np.maximum`` or ``np.minimum`` on a 2-D
+    array, computed in blocks of :data:`RUNNING_BLOCK` days: the running extreme within
+    every block at once (one strided pass per day of a block), then each block's carry
+    from the blocks before it. The same values (a max or min is exact in any order), in
+    about half the time of numpy's accumulate, which takes one dependent step per element.
+    """
+    rows, days = values.shape
+    if days < 2 * RUNNING_BLOCK:
+        return extreme.accumulate(values, axis=1)
+    width = -(-days // RUNNING_BLOCK) * RUNNING_BLOCK
+    out = np.empty((rows, width), dtype=values.dtype)
+    out[:, :days] = values
+    out[:, days:] = values[:, -1:]  # padding after the last day changes no earlier value
+    blocks = out.reshape(rows, width // RUNNING_BLOCK, RUNNING_BLOCK)
+    for day in range(1, RUNNING_BLOCK):  # a loop over the days of a block, each a pass over every block
+        extreme(blocks[:, :, day], blocks[:, :, day - 1], out=blocks[:, :, day])
+    carry = extreme.accumulate(blocks[:, :, -1], axis=1)
+    extreme(blocks[:, 1:, :], carry[:, :-1, None], out=blocks[:, 1:, :])
+    return out[:, :days]
+
+
 def running_extreme(name: str, closes: np.ndarray, firsts: np.ndarray) -> pl.Series | None:
     """Feature ``name`` (one of :data:`RUNNING_EXTREMES`, else None) of each row of
     ``closes`` (``(B, T)`` float32, finite), flattened row-major, with the values the
@@ -142,7 +168,7 @@ def running_extreme(name: str, closes: np.ndarray, firsts: np.ndarray) -> pl.Ser
     if name not in RUNNING_EXTREMES or not np.isfinite(closes).all():
         return None
     if name in ("ath", "drawdown"):
-        ath = np.maximum.accumulate(closes, axis=1)  # float32 maxima are the float64 ones
+        ath = running(np.maximum, closes)  # float32 maxima are the float64 ones
         if name == "ath":
             return pl.Series(ath.astype(np.float64).ravel())
         close = closes.astype(np.float64)
@@ -150,7 +176,7 @@ def running_extreme(name: str, closes: np.ndarray, firsts: np.ndarray) -> pl.Ser
     extreme, compare = (np.maximum, np.greater_equal) if name == "at_ath" else (np.minimum, np.less_equal)
     flag = np.empty(closes.shape, dtype=bool)
     flag[:, 0] = False
-    compare(closes[:, 1:], extreme.accumulate(closes[:, :-1], axis=1), out=flag[:, 1:])
+    compare(closes[:, 1:], running(extreme, closes[:, :-1]), out=flag[:, 1:])
     return pl.Series(flag.ravel()).scatter(firsts, None)
 
 

@@ -16,7 +16,7 @@ from hypothesis import strategies as st
 from hypothesis.extra.numpy import arrays
 
 from eventstudy.features import compute_features
-from eventstudy.histories import RUNNING_EXTREMES, running_extreme
+from eventstudy.histories import RUNNING_EXTREMES, running, running_extreme
 from eventstudy.inference.histories import cell_statistics
 
 # float32 closes with many ties (a coarse grid), as resampled histories repeat days
@@ -105,3 +105,15 @@ def test_event_figures_match_plain_numpy_per_row_and_cell(rows, days, cells, sha
             want = [x.mean(), np.median(x), (x > 0).mean(), x.std(ddof=1) if x.size > 1 else np.nan] if x.size else [np.nan] * 4
             got = [found.mean[row, c], found.median[row, c], found.pct_positive[row, c], found.sd[row, c]]
             np.testing.assert_allclose(got, want, rtol=1e-9, atol=1e-12)
+
+
+@settings(max_examples=80, deadline=None)
+@given(
+    shape=st.tuples(st.integers(0, 4), st.integers(1, 100)),
+    seed=st.integers(0, 2**16),
+    dtype=st.sampled_from([np.float32, np.float64]),
+)
+def test_blocked_running_extremes_are_numpys_accumulate(shape, seed, dtype) -> None:
+    values = np.random.default_rng(seed).integers(0, 20, shape).astype(dtype)  # ties
+    for extreme in (np.maximum, np.minimum):
+        np.testing.assert_array_equal(running(extreme, values), extreme.accumulate(values, axis=1))
