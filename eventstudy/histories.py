@@ -95,12 +95,13 @@ class HistorySource:
         every chunk but the last shares it)."""
         if n_hist not in self._grids:
             n_days = self.days.size
+            day_numbers = self.days.astype("datetime64[D]").astype(np.int64).astype(np.int32)  # a Date's storage
             position = np.tile(np.arange(n_days, dtype=np.int64), n_hist)
             history = np.repeat(np.arange(n_hist, dtype=np.int32), n_days)
             self._grids[n_hist] = _Grid(
                 position=position,
                 history=history,
-                dates=pl.Series("date", np.tile(self.days, n_hist)).cast(pl.Date),
+                dates=pl.Series("date", np.tile(day_numbers, n_hist)).cast(pl.Date),
                 symbol=pl.Series("symbol", history),
                 run=history.astype(np.int64),
                 rows_after=n_days - 1 - position,

@@ -244,6 +244,7 @@ def history_null(
     seeds = np.random.SeedSequence([statistics.seed, 0x5EED]).spawn(len(sizes))
     evaluators = build_evaluators(study.evaluators)
     keys = tested.cells.select("measure", "asset", "horizon", "horizon_days").rows()
+    source.grid(per_chunk)  # the chunks' shared row layout, made once before the threads start
 
     def chunk(task: tuple[int, np.random.SeedSequence]) -> CellStatistics:
         size, seed = task
