@@ -22,9 +22,8 @@ from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Literal, NamedTuple
 
-import polars as pl
-
 from eventstudy._numpy import np
+from eventstudy._polars import pl
 from eventstudy.errors import ConditionSyntaxError, UnknownNameError
 from eventstudy.registry import Registry
 

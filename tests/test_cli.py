@@ -198,7 +198,7 @@ def test_validate_checks_the_data_when_a_directory_is_named(tiny: Path, tmp_path
 
 
 VALIDATE_LEAVES_OUT = (
-    "numpy", "scipy", "urllib.request", "eventstudy.result",
+    "polars", "numpy", "scipy", "urllib.request", "eventstudy.result",
     "eventstudy.data.load", "eventstudy.data.sources", "eventstudy.data.validate", "eventstudy.data.finder",
     "eventstudy.evaluators.excess_returns", "eventstudy.evaluators.excursions", "eventstudy.evaluators.hit_rate",
     "eventstudy.evaluators.path",  # the study names forward_returns only
@@ -206,7 +206,8 @@ VALIDATE_LEAVES_OUT = (
     "eventstudy.data.providers.fred", "eventstudy.data.providers.yahoo",
 )
 """Modules ``validate`` without a data directory does not use (issue 12: it should cost
-at most twice ``import polars``, and each of these was once imported on its way)."""
+at most twice ``import polars``, and each of these was once imported on its way; polars
+itself loads through :mod:`eventstudy._polars` when there are prices to read)."""
 
 
 def test_validate_without_data_leaves_the_rest_of_the_pipeline_unimported() -> None:
@@ -220,6 +221,19 @@ def test_validate_without_data_leaves_the_rest_of_the_pipeline_unimported() -> N
     assert proc.returncode == 0, proc.stderr
     assert "data: not checked" in proc.stdout
     assert proc.stdout.strip().splitlines()[-1] == "[]"
+
+
+def test_validate_with_data_loads_polars_on_first_use(tiny: Path) -> None:
+    """The other side of the lazy import: the modules that use ``eventstudy._polars`` get
+    polars itself once prices are read."""
+    code = (
+        "import sys\nfrom eventstudy.cli import main\nfrom eventstudy._polars import pl\n"
+        f"assert main(['validate', {str(tiny / 'study.yaml')!r}, '--data-dir', {str(tiny / 'data')!r}]) == 0\n"
+        "import polars\nprint(pl.DataFrame is polars.DataFrame, pl.col is polars.col)"
+    )
+    proc = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True)
+    assert proc.returncode == 0, proc.stderr
+    assert "data: A, B read from" in proc.stdout and proc.stdout.strip().splitlines()[-1] == "True True"
 
 
 def test_every_shipped_study_validates_from_the_command_line(capsys) -> None:

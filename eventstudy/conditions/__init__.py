@@ -13,8 +13,7 @@ from __future__ import annotations
 from collections.abc import Collection
 from typing import NamedTuple
 
-import polars as pl
-
+from eventstudy._polars import pl
 from eventstudy.conditions.ast import (
     CALENDAR,
     CALENDAR_VALUES,

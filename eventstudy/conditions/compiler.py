@@ -16,8 +16,7 @@ from collections.abc import Callable, Collection
 from dataclasses import replace
 from typing import TypeVar, cast
 
-import polars as pl
-
+from eventstudy._polars import pl
 from eventstudy.conditions.ast import (
     CALENDAR,
     CALENDAR_VALUES,

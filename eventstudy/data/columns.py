@@ -18,8 +18,10 @@ from __future__ import annotations
 
 import re
 from collections.abc import Sequence
+from functools import cache
+from typing import TYPE_CHECKING, Any
 
-import polars as pl
+from eventstudy._polars import pl
 
 __all__ = [
     "ACCEPTED_COLUMNS",
@@ -68,8 +70,23 @@ some, so a missing one (empty, a missing-value marker, null, NaN) is null that d
 is an open, high or low of 0; a value that is given must be a finite number not below 0,
 else the row is refused like a bad close (:mod:`eventstudy.data.validate`)."""
 
-PRICE_SCHEMA: dict[str, pl.DataType] = {"date": pl.Date(), "symbol": pl.String(), "close": pl.Float64(), **{n: pl.Float64() for n in EXTRAS}}
-"""The long price frame every loader returns."""
+if TYPE_CHECKING:
+    PRICE_SCHEMA: dict[str, pl.DataType]
+    """The long price frame every loader returns (built with polars on first use: see :func:`__getattr__`)."""
+
+
+@cache
+def _price_schema() -> dict[str, pl.DataType]:
+    return {"date": pl.Date(), "symbol": pl.String(), "close": pl.Float64(), **{n: pl.Float64() for n in EXTRAS}}
+
+
+def __getattr__(name: str) -> Any:
+    """``PRICE_SCHEMA``, built on first use: validating a study imports this module (for
+    the providers' column names) and needs no polars (:mod:`eventstudy._polars`)."""
+    if name == "PRICE_SCHEMA":
+        return _price_schema()
+    raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
+
 
 MISSING_VALUES: tuple[str, ...] = (".", "nan", "na", "n/a", "null", "none", "#n/a")
 """Texts (any case) read as a *missing* close, not a malformed one; ``.`` is FRED's holiday marker."""

@@ -25,14 +25,14 @@ from __future__ import annotations
 from abc import ABC, abstractmethod
 from collections.abc import Mapping
 from dataclasses import dataclass, field
-from functools import cached_property
-from typing import TYPE_CHECKING, Annotated, ClassVar, NamedTuple
+from functools import cache, cached_property
+from typing import TYPE_CHECKING, Annotated, Any, ClassVar, NamedTuple
 
-import polars as pl
 from pydantic import AfterValidator, BaseModel, BeforeValidator, ConfigDict, Field
 from pydantic_core import PydanticCustomError
 
 from eventstudy._numpy import np
+from eventstudy._polars import pl
 from eventstudy.errors import DataError
 from eventstudy.periods import Horizon, parse_horizon, pydantic_parser
 from eventstudy.registry import Registry
@@ -60,20 +60,37 @@ UNIVERSE = "@"
 """As an evaluator asset: each symbol of a universe study (the default when ``assets`` is
 omitted there). Outcomes pool under the universe's label, one ``symbol`` per row."""
 
-OUTCOME_SCHEMA: dict[str, pl.DataType] = {
-    "date": pl.Date(),
-    "asset": pl.String(),
-    "horizon": pl.String(),
-    "horizon_days": pl.Int64(),
-    "value": pl.Float64(),
-    "measure": pl.String(),
-    "days_remaining": pl.Int64(),
-    "symbol": pl.String(),
-}
+if TYPE_CHECKING:
+    OUTCOME_SCHEMA: dict[str, pl.DataType]
+    """The outcome frame's columns and types (built with polars on first use: see :func:`__getattr__`)."""
 
 
-_ROWS_AFTER = (pl.len() - 1 - pl.int_range(pl.len())).over("asset", "symbol").cast(pl.Int64).alias("rows_after")
-"""Trading days of the asset after each row: how long a pending horizon still needs."""
+@cache
+def _outcome_schema() -> dict[str, pl.DataType]:
+    return {
+        "date": pl.Date(),
+        "asset": pl.String(),
+        "horizon": pl.String(),
+        "horizon_days": pl.Int64(),
+        "value": pl.Float64(),
+        "measure": pl.String(),
+        "days_remaining": pl.Int64(),
+        "symbol": pl.String(),
+    }
+
+
+def __getattr__(name: str) -> Any:
+    """``OUTCOME_SCHEMA``, built on first use: validating a study imports this module and
+    needs no polars (:mod:`eventstudy._polars`)."""
+    if name == "OUTCOME_SCHEMA":
+        return _outcome_schema()
+    raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
+
+
+@cache
+def _rows_after() -> pl.Expr:
+    """Trading days of the asset after each row: how long a pending horizon still needs."""
+    return (pl.len() - 1 - pl.int_range(pl.len())).over("asset", "symbol").cast(pl.Int64).alias("rows_after")
 
 
 @dataclass(frozen=True)
@@ -109,14 +126,14 @@ class EvaluationContext:
         return (
             mapping.join(self.prices.select("date", "symbol", *columns), on="symbol", how="inner")
             .sort("asset", "symbol", "date")
-            .with_columns(_ROWS_AFTER)
+            .with_columns(_rows_after())
         )
 
     def with_benchmark(self, prices: pl.DataFrame, benchmark: str) -> pl.DataFrame:
         """``prices`` (from :meth:`asset_prices`) on the days the benchmark also has a close,
         with its close as ``bench``: both counted over "the same days"."""
         bench = self.asset_prices([benchmark]).select("date", pl.col("close").alias("bench"))
-        return prices.join(bench, on="date", how="inner").sort("asset", "symbol", "date").with_columns(_ROWS_AFTER)
+        return prices.join(bench, on="date", how="inner").sort("asset", "symbol", "date").with_columns(_rows_after())
 
     def at_anchors(self, anchors: pl.DataFrame, prices: pl.DataFrame) -> pl.DataFrame:
         """Rows of ``prices`` (from :meth:`asset_prices`, plus computed columns) on the anchor
@@ -379,7 +396,7 @@ def build_evaluators(specs: list[EvaluatorSpec]) -> list[Evaluator]:
 
 
 def empty_outcomes() -> pl.DataFrame:
-    return pl.DataFrame(schema=OUTCOME_SCHEMA)
+    return pl.DataFrame(schema=_outcome_schema())
 
 
 # The built-ins, each imported when its name is first looked up (or all are listed), so

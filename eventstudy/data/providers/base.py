@@ -23,8 +23,7 @@ from __future__ import annotations
 import datetime as dt
 from typing import Any, ClassVar
 
-import polars as pl
-
+from eventstudy._polars import pl
 from eventstudy.data.columns import EXTRAS
 from eventstudy.errors import DataError
 from eventstudy.registry import Registry
