@@ -223,6 +223,23 @@ def test_validate_without_data_leaves_the_rest_of_the_pipeline_unimported() -> N
     assert proc.stdout.strip().splitlines()[-1] == "[]"
 
 
+def test_no_shipped_study_needs_polars_to_validate() -> None:
+    """Every evaluator module takes polars from eventstudy._polars; a study with an
+    event_study block imports the tests' names (scipy, and polars with it) by design."""
+    studies = [str(c) for c in sorted(CONFIG.parent.glob("*.yaml")) if "\nevent_study:" not in c.read_text()]
+    code = (
+        "import contextlib, io, sys\nfrom eventstudy.cli import main\n"
+        f"for study in {studies!r}:\n"
+        "    with contextlib.redirect_stdout(io.StringIO()):\n"
+        "        assert main(['validate', study]) == 0, study\n"
+        "    print(study, sorted(m for m in ('polars', 'numpy', 'scipy') if m in sys.modules))\n"
+    )
+    env = {k: v for k, v in os.environ.items() if k != "EVENTSTUDY_DATA"}
+    proc = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, env=env, cwd=CONFIG.parents[1])
+    assert proc.returncode == 0, proc.stderr
+    assert len(studies) >= 4 and proc.stdout.splitlines() == [f"{study} []" for study in studies]
+
+
 def test_validate_with_data_loads_polars_on_first_use(tiny: Path) -> None:
     """The other side of the lazy import: the modules that use ``eventstudy._polars`` get
     polars itself once prices are read."""

@@ -20,10 +20,10 @@ from __future__ import annotations
 
 from typing import Literal
 
-import polars as pl
 from pydantic import Field
 
 from eventstudy._numpy import np
+from eventstudy._polars import pl
 from eventstudy.evaluators import (
     EVALUATORS,
     UNIVERSE,

@@ -11,10 +11,10 @@ from __future__ import annotations
 from collections.abc import Mapping
 from typing import ClassVar
 
-import polars as pl
 from pydantic import Field, field_validator
 
 from eventstudy._numpy import np
+from eventstudy._polars import pl
 from eventstudy.evaluators import (
     EVALUATORS,
     UNIVERSE,

@@ -10,9 +10,9 @@ path would only dilute the multiple-testing family).
 
 from __future__ import annotations
 
-import polars as pl
 from pydantic import Field, model_validator
 
+from eventstudy._polars import pl
 from eventstudy.evaluators import (
     EVALUATORS,
     UNIVERSE,
