@@ -83,14 +83,20 @@ def build_parser() -> argparse.ArgumentParser:
                     "declustering) and report each test's rejection rate at 1/5/10%.",
     )
     calibrate.add_argument("study", nargs="?", help="the study file (YAML); optional with --simulate")
-    calibrate.add_argument("--simulate", choices=["garch", "bootstrap"],
-                           help="histories with GARCH-t volatility and a known drift, or joint stationary-bootstrap "
-                                "reshuffles of real closes (the study's first two series, else SPX and RUT)")
+    calibrate.add_argument("--simulate", choices=["garch", "bootstrap", "universe"],
+                           help="histories with GARCH-t volatility and a known drift, joint stationary-bootstrap "
+                                "reshuffles of real closes (the study's first two series, else SPX and RUT), or universes "
+                                "of stocks (a universe study's tests; --factor, --symbols, --days, --gap)")
     calibrate.add_argument("--replications", type=_at_most(100_000), default=400, help="--simulate: simulated histories (default 400)")
     calibrate.add_argument("--block-length", type=float, help="--simulate: the histories null's mean block length (default: its own)")
     calibrate.add_argument("--condition", action="append", metavar="TEXT",
                            help="--simulate: a condition over series A and B (repeatable; default: ATH, drawdown, RSI, ATH and drawdown)")
-    calibrate.add_argument("--days", type=_at_most(100_000), default=12_000, help="--simulate: days per history (default 12,000)")
+    calibrate.add_argument("--days", type=_at_most(100_000), help="--simulate: days per history (default 12,000; a universe: 2,000)")
+    calibrate.add_argument("--factor", type=float, default=0.25,
+                           help="--simulate universe: the common market factor's share of each stock's variance "
+                                "(GARCH-t stocks; default 0.25); 0: independent random walks")
+    calibrate.add_argument("--symbols", type=_at_most(100_000), default=200, help="--simulate universe: stocks per universe (default 200)")
+    calibrate.add_argument("--gap", type=_at_most(100_000), default=21, help="--simulate universe: the declustering gap in trading days (default 21)")
     calibrate.add_argument("--data-dir", help="data directory (overrides the study's data.dir and $EVENTSTUDY_DATA)")
     calibrate.add_argument("--studies", type=_at_most(100_000), default=1000, help="placebo studies per cell (default 1000)")
     calibrate.add_argument("--horizon", action="append", metavar="H", help="horizon(s) to calibrate (default: all of the study's)")
@@ -397,6 +403,8 @@ def _calibrate_event_tests(args: argparse.Namespace) -> int:
 def _calibrate(args: argparse.Namespace) -> int:
     if args.event_tests:
         return _calibrate_event_tests(args)
+    if args.simulate == "universe":
+        return _calibrate_universe(args)
     if args.simulate:
         return _calibrate_rules(args)
     if not args.study:
@@ -459,12 +467,37 @@ def _calibrate_rules(args: argparse.Namespace) -> int:
     closes = real_closes(args.study, args.data_dir) if args.simulate == "bootstrap" else None
     results, info = calibrate_rules(
         args.simulate, conditions=args.condition or CONDITIONS, horizons=args.horizon or HORIZONS,
-        replications=args.replications, histories=args.histories or 200, placebos=args.placebos or 1000, n_days=args.days,
+        replications=args.replications, histories=args.histories or 200, placebos=args.placebos or 1000, n_days=args.days or 12_000,
         block_length=args.block_length, seed=args.seed if args.seed is not None else 7, real_closes=closes,
     )
     if args.output:
         write_file(args.output, results.drop("t_null").write_csv())
     sys.stdout.write(render_rule_calibration(summarize_rules(results), info, verbose=args.verbose))
+    return 0
+
+
+def _calibrate_universe(args: argparse.Namespace) -> int:
+    """``calibrate --simulate universe``: a universe study's tests on simulated panels."""
+    from eventstudy.periods import parse_horizon
+    from eventstudy.report.calibration import render_universe_calibration
+    from eventstudy.report.files import write_file
+    from eventstudy.universe_calibration import HORIZONS, calibrate_universe, summarize_universe
+
+    if not 0 <= args.factor < 1:
+        raise ConfigError(f"--factor {args.factor:g} is not a share of the variance", hint="a number in [0, 1), e.g. 0.25; 0 for random walks")
+    horizons = tuple(args.horizon or HORIZONS)
+    for h in horizons:
+        parse_horizon(h)  # a bad horizon is named before any panel is simulated
+    results, info = calibrate_universe(
+        replications=args.replications, symbols=args.symbols, days=args.days or 2000, factor=args.factor, gap=args.gap,
+        placebos=args.placebos or 500, horizons=horizons, seed=args.seed if args.seed is not None else 2026,
+    )
+    tables = summarize_universe(results)
+    if not tables["size"].height:
+        raise ConfigError(f"no 52-week high in {args.replications} simulated universes of {info.days} days", hint="more --days: a 52-week high needs a year of closes first")
+    if args.output:
+        write_file(args.output, results.write_csv())
+    sys.stdout.write(render_universe_calibration(tables, info))
     return 0
 
 

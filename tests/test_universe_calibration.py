@@ -56,3 +56,29 @@ def test_the_summary_counts_rejections_with_wilson_intervals() -> None:
     assert size[TESTS["driscoll_kraay"]]["tests"] == 3  # a missing p-value is not counted
     assert tables["coverage"]["rate"].to_list() == [0.75]
     assert tables["spread"]["z_sd"][0] > 1
+
+
+@pytest.mark.slow
+def test_the_command_line_prints_the_universe_tests_and_writes_every_row(tmp_path, capsys) -> None:
+    from eventstudy.cli import main
+
+    out = tmp_path / "universe.csv"
+    args = ["calibrate", "--simulate", "universe", "--replications", "2", "--symbols", "30", "--days", "400", "--horizon", "1w", "-q", "-o", str(out)]
+    assert main(args) == 0
+    text = capsys.readouterr().out
+    assert "2 simulated universes of 30 GARCH-t stocks with a common factor (25% of the variance)" in text
+    for name in TESTS.values():
+        assert name in text
+    assert "Coverage of the 95% interval" in text and "sd of the 'dates' null's z-score" in text
+    assert pl.read_csv(out).height == 2
+
+
+@pytest.mark.parametrize(
+    ("extra", "message"),
+    [(["--factor", "1.5"], "--factor 1.5 is not a share"), (["--horizon", "1x"], "bad horizon '1x'"), (["--days", "100"], "no 52-week high")],
+)
+def test_the_command_line_refuses_what_it_cannot_simulate(extra: list[str], message: str, capsys) -> None:
+    from eventstudy.cli import main
+
+    assert main(["calibrate", "--simulate", "universe", "--replications", "1", "--symbols", "5", "-q", *extra]) == 2
+    assert message in capsys.readouterr().err
