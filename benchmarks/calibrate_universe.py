@@ -56,8 +56,11 @@ statistics: {{placebos: {placebos}, seed: {seed}}}
 """
 
 
+GARCH = (0.08, 0.90)
+
+
 def panel(folder: Path, n_symbols: int, n_days: int, rng: np.random.Generator, factor: float | None = None) -> None:
-    simulated_panel(folder, n_symbols, n_days, rng, factor or 0.0)
+    simulated_panel(folder, n_symbols, n_days, rng, factor or 0.0, GARCH)
 
 
 def true_mean(horizon_days: int, factor: float | None) -> float:
@@ -76,7 +79,11 @@ def main() -> None:
     parser.add_argument("--factor", type=float, help="a common market factor with this share of each stock's variance")
     parser.add_argument("--histories", type=int, help="also the histories null, with this many resampled universes")
     parser.add_argument("--block-length", type=float, help="the histories' mean block length (default: the null's own choice)")
+    parser.add_argument("--garch", default="0.08,0.90", help="the factor panels' GARCH(1,1) alpha,beta (default 0.08,0.90)")
     args = parser.parse_args()
+    global GARCH
+    alpha, beta = (float(x) for x in args.garch.split(","))
+    GARCH = (alpha, beta)
     if args.sweep:
         sweep_calibration(args)
         return
@@ -109,7 +116,7 @@ def main() -> None:
                     "covered": None if h.get("ci_low") is None else bool(h["ci_low"] <= truth <= h["ci_high"]),
                 })
     frame = pl.DataFrame(rows)
-    kind = f"GARCH-t stocks with a common factor ({args.factor:.0%} of the variance)" if args.factor else "independent random walks"
+    kind = f"GARCH({GARCH[0]:g}, {GARCH[1]:g})-t stocks with a common factor ({args.factor:.0%} of the variance)" if args.factor else "independent random walks"
     print(
         f"{args.reps} panels of {args.symbols} {kind} x {args.days} days, 'close at 52-week high', "
         f"gap {args.gap}, {np.mean(events):,.0f} events per panel on average, {args.placebos} placebos "
@@ -169,7 +176,7 @@ def sweep_calibration(args: argparse.Namespace) -> None:
             result = run_sweep(study, [parse_axis("gap=21,42,63")], data_dir=folder)
             v = result.verdict
             found.append((v["reality_check_p"], v["spa_p"], float(result.ledger["p_placebo"].min())))
-    kind = f"GARCH-t stocks with a common factor ({args.factor:.0%} of the variance)" if args.factor else "independent random walks"
+    kind = f"GARCH({GARCH[0]:g}, {GARCH[1]:g})-t stocks with a common factor ({args.factor:.0%} of the variance)" if args.factor else "independent random walks"
     print(
         f"{args.reps} sweeps (gap 21, 42, 63 x 1w, 1m = 6 tests) on panels of {args.symbols} {kind} x "
         f"{args.days} days, 'close at 52-week high', {args.placebos} placebos ({time.perf_counter() - started:.0f} s)"

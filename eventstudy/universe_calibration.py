@@ -84,15 +84,22 @@ class UniverseCalibration:
         return "independent random walks"
 
 
-def simulated_panel(folder: Path, n_symbols: int, n_days: int, rng: np.random.Generator, factor: float = 0.0) -> None:
+GARCH = (0.08, 0.90)
+"""The simulated stocks' GARCH(1,1) ``(alpha, beta)``: daily persistence 0.98."""
+
+
+def simulated_panel(
+    folder: Path, n_symbols: int, n_days: int, rng: np.random.Generator, factor: float = 0.0, garch: tuple[float, float] = GARCH
+) -> None:
     """Write ``panel.parquet`` (date, symbol, close) and a market series ``MKT.csv`` into
-    ``folder``: random walks (``factor == 0``) or common-factor GARCH-t stocks."""
+    ``folder``: random walks (``factor == 0``) or common-factor GARCH-t stocks (``garch``:
+    their ``(alpha, beta)``)."""
     days = pl.date_range(dt.date(2000, 1, 1), dt.date(2100, 1, 1), "1d", eager=True)
     days = days.filter(days.dt.weekday() <= 5)[:n_days]
     if factor > 0:
         from eventstudy.inference.simulate import factor_panel
 
-        close = factor_panel(n_symbols, n_days, market_share=factor, mu=DRIFT, seed=rng)[0]
+        close = factor_panel(n_symbols, n_days, market_share=factor, mu=DRIFT, alpha=garch[0], beta=garch[1], seed=rng)[0]
     else:
         close = 50 * np.exp(np.cumsum(rng.normal(DRIFT, WALK_VOLATILITY, size=(n_symbols, n_days)), axis=1))
     symbols = np.repeat(np.array([f"S{i:04d}" for i in range(n_symbols)]), n_days)

@@ -118,14 +118,15 @@ def test_window_interval_covers_under_a_common_factor_and_overlap() -> None:
     assert 0.82 < np.mean(covered) < 0.96, np.mean(covered)  # 300 panels: sd of the rate about 0.017
 
 
-def plain_relative_volatility(daily: np.ndarray, s: np.ndarray, d: np.ndarray, k: int) -> np.ndarray:
+def plain_relative_volatility(daily: np.ndarray, s: np.ndarray, d: np.ndarray, span: tuple[int, int]) -> np.ndarray:
     """The ratio of :func:`relative_volatility`, one event and one stock at a time."""
     idio = daily - np.nanmean(daily, axis=0)[None, :]
+    start, stop = span
 
     def variance(stock: int, day: int) -> float:
-        past = idio[stock, max(day - k, 0) : day]
-        past = past[~np.isnan(past)]
-        return float(np.var(past, ddof=1)) if past.size >= max(5, k // 2) else np.nan
+        returns = idio[stock, max(day + start, 0) : max(day + stop, 0)]
+        returns = returns[~np.isnan(returns)]
+        return float(np.var(returns, ddof=1)) if returns.size >= max(2, (stop - start + 1) // 2) else np.nan
 
     out = np.ones(s.size)
     for i, (stock, day) in enumerate(zip(s, d)):
@@ -144,10 +145,12 @@ def test_relative_volatility_matches_a_plain_loop() -> None:
     daily[4, :60] = np.nan  # a late listing: no estimate early on
     s = np.array([0, 2, 2, 4, 4, 6, 1, 3])
     d = np.array([3, 40, 50, 61, 89, 25, 89, 10])
-    found = relative_volatility(daily, s, d, [10, 21], rows_per_chunk=3)
-    for k in (10, 21):
-        assert np.allclose(found[k], plain_relative_volatility(daily, s, d, k), rtol=1e-5), k
-    assert found[10][0] == 1.0  # three returns before day 3: no estimate, the null as it was
+    spans = [(-10, 0), (-21, 0), (0, 5), (1, 22)]
+    found = relative_volatility(daily, s, d, spans, rows_per_chunk=3)
+    for span in spans:
+        assert np.allclose(found[span], plain_relative_volatility(daily, s, d, span), rtol=1e-5), span
+    assert found[(-10, 0)][0] == 1.0  # three returns before day 3: no estimate, the null as it was
+    assert found[(0, 5)][4] == 1.0  # the last day: no returns after it
 
 
 def test_a_scaled_relabel_multiplies_each_deviation_from_the_days_mean() -> None:
@@ -194,7 +197,7 @@ def test_the_scaled_relabel_null_spreads_as_the_volatile_event_stocks_do() -> No
         observed = float(values[s, d].mean())
         permutation = np.argsort(rng.random((300, n_stocks)), axis=1).astype(np.int32)
         uniform = rng.random((300, s.size), dtype=np.float32)
-        scale = relative_volatility(daily.astype(np.float32), s, d, [21])[21]
+        scale = relative_volatility(daily.astype(np.float32), s, d, [(-21, 0)])[(-21, 0)]
         for z, sampler in ((z_plain, Relabel(values, s, d, window)), (z_scaled, Relabel(values, s, d, window, scale))):
             null = sampler.draw(uniform, permutation).mean(axis=1, dtype=np.float64)
             z.append((observed - null.mean()) / null.std())
@@ -208,21 +211,25 @@ def test_the_scaled_relabel_null_spreads_as_the_volatile_event_stocks_do() -> No
     n_symbols=st.integers(1, 9),
     n_days=st.integers(1, 60),
     missing=st.sampled_from([0.0, 0.1, 0.5]),
-    k=st.integers(2, 30),
+    start=st.integers(-30, 5),
+    length=st.integers(1, 30),
     chunk=st.integers(1, 4),
 )
-def test_relative_volatility_matches_a_plain_loop_on_random_panels(seed: int, n_symbols: int, n_days: int, missing: float, k: int, chunk: int) -> None:
+def test_relative_volatility_matches_a_plain_loop_on_random_panels(
+    seed: int, n_symbols: int, n_days: int, missing: float, start: int, length: int, chunk: int
+) -> None:
+    span = (start, start + length)
     rng = np.random.default_rng(seed)
     daily = (rng.normal(0, 0.01, (n_symbols, n_days)) * rng.uniform(0.5, 3, (n_symbols, 1))).astype(np.float32)
     daily[rng.random(daily.shape) < missing] = np.nan
     s, d = rng.integers(0, n_symbols, 12), rng.integers(0, n_days, 12)
-    found = relative_volatility(daily, s, d, [k], rows_per_chunk=chunk)[k]
+    found = relative_volatility(daily, s, d, [span], rows_per_chunk=chunk)[span]
     with np.errstate(all="ignore"):
         import warnings
 
         with warnings.catch_warnings():
             warnings.simplefilter("ignore", RuntimeWarning)  # nanmean of a day without returns
-            expected = plain_relative_volatility(daily, s, d, k)
+            expected = plain_relative_volatility(daily, s, d, span)
     assert np.allclose(found, expected, rtol=1e-4), (found, expected)
 
 
@@ -235,6 +242,22 @@ def test_a_days_mean_variance_from_a_subset_of_a_large_universe_is_close() -> No
     rng = np.random.default_rng(8)
     daily = (rng.normal(0, 0.01, (n_symbols, 40)) * rng.uniform(0.5, 3, (n_symbols, 1))).astype(np.float32)
     s, d = rng.integers(0, n_symbols, 15), rng.integers(25, 40, 15)
-    found = relative_volatility(daily, s, d, [21])[21]
-    assert np.allclose(found, plain_relative_volatility(daily, s, d, 21), rtol=0.05)
+    found = relative_volatility(daily, s, d, [(-21, 0)])[(-21, 0)]
+    assert np.allclose(found, plain_relative_volatility(daily, s, d, (-21, 0)), rtol=0.05)
     assert not np.allclose(found, 1.0)
+
+
+def test_the_forecast_blends_the_last_month_and_year_by_the_garch_term_structure() -> None:
+    from eventstudy.inference.volatility import LONG, RECENT, forecast_ratio, recent_weight
+
+    assert recent_weight(1) == 1.0
+    weights = [recent_weight(h) for h in (5, 21, 63, 126)]
+    assert weights == sorted(weights, reverse=True)
+    assert np.allclose(weights, [0.96, 0.82, 0.57, 0.37], atol=0.005)
+    nan = np.nan
+    variances = {  # four events: both spans known; no year yet; nothing; a day without a year
+        RECENT: (np.array([4.0, 4.0, nan, 4.0]), np.array([1.0, 1.0, 1.0, 1.0])),
+        LONG: (np.array([1.0, nan, nan, 1.0]), np.array([1.0, 1.0, 1.0, nan])),
+    }
+    w = recent_weight(21)
+    assert np.allclose(forecast_ratio(variances, 21), [np.sqrt(w * 4 + 1 - w), 2.0, 1.0, 2.0])

@@ -15,10 +15,11 @@ nulls here keep the study's cross-sectional structure:
     first version) made the placebo mean's spread too narrow (sd of its z-score 1.17 at 6m,
     10% rejections at 5% on factor panels: benchmarks/calibrate_universe.py). A rule on
     prices picks stocks after large moves, when their volatility is up, so each drawn
-    return's deviation from its day's mean is scaled to the event stock's recent
-    volatility relative to the day's stocks (:mod:`eventstudy.inference.volatility`;
-    returns of the stocks only): unscaled, the null was a little too narrow on GARCH
-    panels (7% at 1w and 1m, 9-10% with a 126-day gap).
+    return's deviation from its day's mean is scaled to the event stock's forecast
+    volatility over the horizon relative to the day's stocks
+    (:mod:`eventstudy.inference.volatility`; returns of the stocks only): unscaled, the
+    null was a little too narrow on GARCH panels (7% at 1w and 1m, 9-10% with a 126-day
+    gap).
 ``symbols`` (reported beside it): every event keeps its symbol; its date is redrawn among
     that symbol's days in the window. Asks whether the *timing* mattered for these stocks.
     (The declustering rule is not re-applied to these draws.)
@@ -69,7 +70,7 @@ from eventstudy.inference.power import (
     minimum_detectable_effect,
 )
 from eventstudy.inference.table import SIGNIFICANCE_SCHEMA
-from eventstudy.inference.volatility import forecast_window, relative_volatility
+from eventstudy.inference.volatility import LONG, RECENT, forecast_ratio, window_variances
 from eventstudy.panel import Panel
 
 __all__ = [
@@ -625,16 +626,15 @@ def _stock_returns(data: Panel, spec: dict[str, Any]) -> tuple[int, np.ndarray |
 
 def volatility_scales(data: Panel, s_idx: np.ndarray, d_idx: np.ndarray) -> list[np.ndarray | None]:
     """Per cell of ``data``, each event's volatility ratio for the 'dates' null
-    (:func:`~eventstudy.inference.volatility.relative_volatility`, the window set by the
-    cell's horizon), or None where the cell's values are not the stocks' returns (their
-    placebo values are not scaled)."""
+    (:func:`~eventstudy.inference.volatility.forecast_ratio` for the cell's horizon), or
+    None where the cell's values are not the stocks' returns (their placebo values are
+    not scaled)."""
     specs = data.cells.rows(named=True)
-    windows = [forecast_window(int(spec["horizon_days"])) if _stock_returns(data, spec) is not None else None for spec in specs]
-    wanted = [k for k in windows if k is not None]
-    if not wanted or data.daily is None:
+    scaled = [_stock_returns(data, spec) is not None for spec in specs]
+    if not any(scaled) or data.daily is None:
         return [None] * len(specs)
-    ratios = relative_volatility(data.daily, s_idx, d_idx, wanted)
-    return [None if k is None else ratios[k] for k in windows]
+    variances = window_variances(data.daily, s_idx, d_idx, [RECENT, LONG])
+    return [forecast_ratio(variances, int(spec["horizon_days"])) if ok else None for ok, spec in zip(scaled, specs, strict=True)]
 
 
 def _interval(
