@@ -63,6 +63,9 @@ __all__ = [
 
 STATISTIC_NAMES = ("mean", "median", "pct_positive")
 
+EVENT_FIGURES = ("n", "mean", "median", "sd", "pct_positive")
+"""The figures of each row's events in a cell (:class:`CellStatistics`)."""
+
 ROWS_PER_CHUNK = 2_000_000
 """(history, day) rows prepared at once: bounds memory whatever the number of histories."""
 
@@ -175,18 +178,17 @@ def cell_statistics(values: list[np.ndarray], s_idx: np.ndarray, d_idx: np.ndarr
             out["all_median"][:, c] = median_rows(np.ascontiguousarray(full))  # float32 histories partitioned as they are
         else:
             _all_days_masked(days, c, out)
-    if s_idx.size and k:  # every cell's events in one grouping (events come in row order: sorted keys, no hashing)
-        events = pl.DataFrame({"s": s_idx.astype(np.int64), **{f"x{c}": v[s_idx, d_idx].astype(np.float64) for c, v in enumerate(values)}})
-        found = events.with_columns(pl.col("s").set_sorted(), pl.exclude("s").fill_nan(None)).group_by("s", maintain_order=True).agg(
-            aggregate for c in range(k) for aggregate in (  # an unknown outcome (null) is left out of its cell
-                pl.col(f"x{c}").count().alias(f"n{c}"), pl.col(f"x{c}").mean().alias(f"mean{c}"),
-                pl.col(f"x{c}").median().alias(f"median{c}"), pl.col(f"x{c}").std(ddof=1).alias(f"sd{c}"),
-                (pl.col(f"x{c}") > 0).mean().alias(f"pct_positive{c}"),
+        x = v[s_idx, d_idx].astype(np.float64)
+        ok = ~np.isnan(x)
+        s, x = s_idx[ok], x[ok]
+        if x.size:  # events come in row order: polars groups sorted keys without hashing
+            found = pl.DataFrame({"s": s, "x": x}).with_columns(pl.col("s").set_sorted()).group_by("s", maintain_order=True).agg(
+                pl.len().cast(pl.Float64).alias("n"), pl.col("x").mean().alias("mean"), pl.col("x").median().alias("median"),
+                pl.col("x").std(ddof=1).alias("sd"), (pl.col("x") > 0).mean().alias("pct_positive"),
             )
-        )
-        at = found["s"].to_numpy()
-        for name in ("n", "mean", "median", "sd", "pct_positive"):
-            out[name][at] = found.select(pl.col(f"{name}{c}").cast(pl.Float64) for c in range(k)).fill_null(np.nan).to_numpy()
+            at = found["s"].to_numpy()
+            for name, column in zip(EVENT_FIGURES, found.select(EVENT_FIGURES).fill_null(np.nan).to_numpy().T):
+                out[name][at, c] = column
     out["sd"][out["n"] < 2] = np.nan
     return CellStatistics(**out)
 
