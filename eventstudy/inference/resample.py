@@ -390,8 +390,9 @@ def rebuild_prices(
     for lo in range(0, reps, step):
         hi = min(reps, lo + step)
         path = buffer[: hi - lo]
+        rows = indices[lo:hi].astype(np.intp, copy=False)  # converted once for all k series, not by every take
         for j in range(k):
-            np.take(columns[j], indices[lo:hi], out=path, mode="clip")  # indices checked above
+            np.take(columns[j], rows, out=path, mode="clip")  # indices checked above
             np.cumsum(path, axis=1, out=path)
             np.exp(path, out=path)
             path *= first[j]
