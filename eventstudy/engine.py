@@ -536,7 +536,7 @@ def _universe_tests(
         notes.append(
             f"p-values: {reps:,} placebo sets that keep the events' dates and move each stock's events together to "
             f"another stock, one random permutation of the symbols per placebo, the drawn returns' deviations from "
-            f"their day's mean scaled to the event stock's recent volatility ('dates' null: is it the stock, not the "
+            f"their day's mean scaled to the event stock's forecast volatility ('dates' null: is it the stock, not the "
             f"day?), and that keep each symbol's "
             f"event count at random days of its own ('symbols' null); the t-test (t_cluster) has Driscoll-Kraay errors, by day and "
             f"across days up to the horizon, with a fixed-b p-value (seed {statistics.seed})"
@@ -546,7 +546,7 @@ def _universe_tests(
             f"p-values: with {kept.height:,} events, {statistics.placebos:,} placebo sets would be "
             f"{statistics.placebos * kept.height / 1e6:,.0f}M draws per cell; the 'dates' and 'symbols' nulls of the mean "
             "and % positive come instead from their exact moments (a sum of that many independent draws is normal; "
-            "the mean's scaled to each event stock's recent volatility, the share positive's not), "
+            "the mean's scaled to each event stock's forecast volatility, the share positive's not), "
             "the max-statistic adjustment from their joint normal, and the median is not tested; "
             f"the t-test (t_cluster) has Driscoll-Kraay errors, by day and across days up to the horizon (seed {statistics.seed})"
         )

@@ -415,7 +415,7 @@ def _dates_nulls(panel: Panel, s_idx: np.ndarray, d_idx: np.ndarray, window: np.
     keyed by (placebo, symbol) and the stand-ins from uniforms keyed by (placebo, day,
     symbol), so every cell uses the same permutations and cells that share events share
     their draws. Placebo values of the stocks' returns are scaled to the event stock's
-    recent volatility, as in a single run
+    forecast volatility, as in a single run
     (:func:`~eventstudy.inference.panel.volatility_scales`)."""
     day_keys = panel.days.astype(np.int64)[d_idx]
     all_keys = symbol_keys(panel.symbols)
