@@ -3,7 +3,9 @@
 The running-extreme features of a batch (``ath``, ``drawdown``, ``at_ath``, ``at_atl``)
 are numpy passes over its ``(B, T)`` closes; they must give exactly the registry's polars
 definitions computed per history. The all-days figures of :func:`cell_statistics` take a
-no-copy path for an outcome's unknown tail; they must equal plain numpy per row.
+no-copy path for an outcome's unknown tail; they must equal plain numpy per row. Forward
+returns on a batch's equal-length rows skip the shifted copy; they must equal the change
+to the shifted closes.
 """
 
 from __future__ import annotations
@@ -15,6 +17,8 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 from hypothesis.extra.numpy import arrays
 
+from eventstudy.evaluators import PanelBlock
+from eventstudy.evaluators.forward_returns import _change_ahead, forward_change_array
 from eventstudy.features import compute_features
 from eventstudy.histories import RUNNING_EXTREMES, running, running_extreme
 from eventstudy.inference.histories import cell_statistics
@@ -117,3 +121,17 @@ def test_blocked_running_extremes_are_numpys_accumulate(shape, seed, dtype) -> N
     values = np.random.default_rng(seed).integers(0, 20, shape).astype(dtype)  # ties
     for extreme in (np.maximum, np.minimum):
         np.testing.assert_array_equal(running(extreme, values), extreme.accumulate(values, axis=1))
+
+
+@settings(max_examples=80, deadline=None)
+@given(
+    rows=st.integers(1, 4), width=st.integers(1, 30), k=st.integers(1, 35), kind=st.sampled_from(["simple", "log"]),
+    seed=st.integers(0, 2**16),
+)
+def test_forward_change_on_equal_rows_is_the_shifted_change(rows, width, k, kind, seed) -> None:
+    close = np.exp(np.random.default_rng(seed).normal(0, 0.1, rows * width)).astype(np.float32)
+    block = PanelBlock(close, np.full(close.size, np.nan), np.zeros(close.size, dtype=np.int64), "h", width=width)
+    expected = forward_change_array(close, block.ahead(close, k), kind)
+    found = _change_ahead(close, width, k, kind)
+    assert found.dtype == expected.dtype
+    np.testing.assert_array_equal(found, expected)
