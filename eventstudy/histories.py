@@ -172,8 +172,8 @@ def running_extreme(name: str, closes: np.ndarray, firsts: np.ndarray) -> pl.Ser
         ath = running(np.maximum, closes)  # float32 maxima are the float64 ones
         if name == "ath":
             return pl.Series(ath.astype(np.float64).ravel())
-        close = closes.astype(np.float64)
-        return pl.Series(np.subtract(1.0, np.divide(close, ath, out=close), out=close).ravel())
+        share = np.divide(closes, ath, dtype=np.float64)  # the float64 quotient of the exact float64 closes, in one pass
+        return pl.Series(np.subtract(1.0, share, out=share).ravel())
     extreme, compare = (np.maximum, np.greater_equal) if name == "at_ath" else (np.minimum, np.less_equal)
     flag = np.empty(closes.shape, dtype=bool)
     flag[:, 0] = False
