@@ -182,12 +182,12 @@ def cell_statistics(values: list[np.ndarray], s_idx: np.ndarray, d_idx: np.ndarr
         ok = ~np.isnan(x)
         s, x = s_idx[ok], x[ok]
         if x.size:  # events come in row order: polars groups sorted keys without hashing
-            found = pl.DataFrame({"s": s, "x": x}).with_columns(pl.col("s").set_sorted()).group_by("s", maintain_order=True).agg(
+            found = pl.DataFrame([pl.Series("s", s).set_sorted(), pl.Series("x", x)]).group_by("s", maintain_order=True).agg(
                 pl.len().cast(pl.Float64).alias("n"), pl.col("x").mean().alias("mean"), pl.col("x").median().alias("median"),
                 pl.col("x").std(ddof=1).alias("sd"), (pl.col("x") > 0).mean().alias("pct_positive"),
             )
             at = found["s"].to_numpy()
-            for name, column in zip(EVENT_FIGURES, found.select(EVENT_FIGURES).fill_null(np.nan).to_numpy().T):
+            for name, column in zip(EVENT_FIGURES, found.select(pl.col(EVENT_FIGURES).fill_null(np.nan)).to_numpy().T):
                 out[name][at, c] = column
     out["sd"][out["n"] < 2] = np.nan
     return CellStatistics(**out)
