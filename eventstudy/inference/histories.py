@@ -67,7 +67,9 @@ EVENT_FIGURES = ("n", "mean", "median", "sd", "pct_positive")
 """The figures of each row's events in a cell (:class:`CellStatistics`)."""
 
 ROWS_PER_CHUNK = 2_000_000
-"""(history, day) rows prepared at once: bounds memory whatever the number of histories."""
+"""(history, day) rows prepared at once: bounds memory whatever the number of histories.
+Each chunk draws from its own random stream, so this number also decides which histories
+a seed gives: changing it changes the null's draws (and every result pinned by a seed)."""
 
 UNIVERSE_HISTORIES = 200
 """Resampled universes when ``statistics.histories`` is not set: each is a whole universe
