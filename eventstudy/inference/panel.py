@@ -506,17 +506,13 @@ def panel_significance(
     reps = placebo_count(int(settings.placebos), s_idx.size)
     table = data.cells.with_row_index("_c").filter(pl.col("measure").is_in(data.measures.tested))
     cells: list[_Cell] = []
-    clock = time.perf_counter()
-    scales = volatility_scales(data, s_idx, d_idx)
-    if timings is not None:
-        timings["volatility_s"] = round(time.perf_counter() - clock, 4)
     for spec in progress.track(table.rows(named=True), "panel moments"):
         values = data.values[spec["_c"]]
         cell_moments = moments[spec["_c"]]
         x = values[s_idx, d_idx].astype(np.float64)
         ev = np.flatnonzero(~np.isnan(x) & (cell_moments.by_day.n[d_idx] > 0) & (cell_moments.by_symbol.n[s_idx] > 0))
         cell_key = {k: spec[k] for k in ("measure", "asset", "horizon", "horizon_days")} | {"_c": spec["_c"]}
-        cells.append(_Cell(cell_key, x[ev], ev, cell_moments, scales[spec["_c"]]))
+        cells.append(_Cell(cell_key, x[ev], ev, cell_moments))
 
     assert data.daily is not None, "a universe's panel keeps its daily returns"
     daily = data.daily
@@ -530,10 +526,19 @@ def panel_significance(
     def intervals() -> list[tuple[float, float, bool]]:
         return [_interval(data, cell, s_idx, d_idx[cell.ev], settings.ci, min(max(reps, 1000), 5000), ci_rng) for cell in cells]
 
-    # the calendar-time test's and the intervals' passes over the days inside the windows, beside the nulls
-    with ThreadPoolExecutor(max_workers=2) as background:
+    def timed_scales() -> tuple[list[np.ndarray | None], float]:
+        clock = time.perf_counter()
+        return volatility_scales(data, s_idx, d_idx), time.perf_counter() - clock
+
+    # the volatility forecasts (the nulls wait for them), the calendar-time test's and the
+    # intervals' passes over the days inside the windows, beside one another and the nulls
+    with ThreadPoolExecutor(max_workers=3) as background:
+        in_scales = background.submit(timed_scales)
         in_calendar = background.submit(timed_calendar)
         in_intervals = background.submit(intervals)
+        scales, scale_seconds = in_scales.result()
+        for cell in cells:
+            cell.scale = scales[cell.key["_c"]]
         if reps:
             tests = _monte_carlo(data, cells, s_idx, d_idx, window, reps, settings.seed)
         else:
@@ -542,6 +547,7 @@ def panel_significance(
         interval_of = in_intervals.result()
     if timings is not None:
         timings["calendar_s"] = round(seconds, 4)  # its own time, beside the nulls
+        timings["volatility_s"] = round(scale_seconds, 4)  # the same
     rows: list[dict[str, Any]] = []
     days_in_window = np.flatnonzero(window)
     for cell, (ci_low, ci_high, approximate) in zip(cells, interval_of):
