@@ -5,6 +5,7 @@ spread matches the statistic's when one stock's events overlap their windows."""
 from __future__ import annotations
 
 import numpy as np
+import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 from scipy import stats
@@ -247,17 +248,48 @@ def test_a_days_mean_variance_from_a_subset_of_a_large_universe_is_close() -> No
     assert not np.allclose(found, 1.0)
 
 
-def test_the_forecast_blends_the_last_month_and_year_by_the_garch_term_structure() -> None:
-    from eventstudy.inference.volatility import LONG, RECENT, forecast_ratio, recent_weight
+def test_the_forecast_is_the_garch_term_structure_from_the_weighted_and_yearly_variances() -> None:
+    from eventstudy.inference.volatility import (
+        EWMA,
+        LONG,
+        SHOCK_SHARE,
+        forecast_ratio,
+        recent_weight,
+    )
 
     assert recent_weight(1) == 1.0
     weights = [recent_weight(h) for h in (5, 21, 63, 126)]
     assert weights == sorted(weights, reverse=True)
     assert np.allclose(weights, [0.96, 0.82, 0.57, 0.37], atol=0.005)
+    assert pytest.approx(0.8) == SHOCK_SHARE
     nan = np.nan
-    variances = {  # four events: both spans known; no year yet; nothing; a day without a year
-        RECENT: (np.array([4.0, 4.0, nan, 4.0]), np.array([1.0, 1.0, 1.0, 1.0])),
+    variances = {  # four events: both known; no year yet; nothing; a day without a year
+        EWMA: (np.array([4.0, 4.0, nan, 4.0]), np.array([1.0, 1.0, 1.0, 1.0])),
         LONG: (np.array([1.0, nan, nan, 1.0]), np.array([1.0, 1.0, 1.0, nan])),
     }
-    w = recent_weight(21)
+    w = recent_weight(21) * SHOCK_SHARE
     assert np.allclose(forecast_ratio(variances, 21), [np.sqrt(w * 4 + 1 - w), 2.0, 1.0, 2.0])
+
+
+def test_the_weighted_variance_matches_a_plain_loop() -> None:
+    from eventstudy.inference.volatility import EWMA, LONG, window_variances
+
+    rng = np.random.default_rng(31)
+    daily = (rng.normal(0, 0.01, (6, 80)) * rng.uniform(0.5, 3, (6, 1))).astype(np.float32)
+    daily[1, 20:30] = np.nan
+    s, d = np.array([0, 1, 1, 3, 5, 2]), np.array([40, 25, 79, 12, 5, 60])
+    decay = 0.9
+    found = window_variances(daily, s, d, [LONG], decay=decay, rows_per_chunk=4)[EWMA]
+    idio = daily - np.nanmean(daily, axis=0)[None, :]
+
+    def weighted(stock: int, day: int) -> float:
+        past = idio[stock, :day].astype(np.float64)
+        w = (1 - decay) * decay ** np.arange(day - 1, -1, -1.0)
+        known = ~np.isnan(past)
+        return float((w[known] * past[known] ** 2).sum() / w[known].sum()) if known.sum() >= 10 else np.nan
+
+    own = np.array([weighted(a, b) for a, b in zip(s, d)])
+    assert np.allclose(found[0], own, rtol=1e-5, equal_nan=True)
+    assert np.isnan(found[0][4])  # five returns before day 5
+    day = np.array([np.nanmean([weighted(j, b) for j in range(6)]) if any(not np.isnan(weighted(j, b)) for j in range(6)) else np.nan for b in d])
+    assert np.allclose(found[1], day, rtol=1e-5, equal_nan=True)

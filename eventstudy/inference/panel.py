@@ -70,7 +70,7 @@ from eventstudy.inference.power import (
     minimum_detectable_effect,
 )
 from eventstudy.inference.table import SIGNIFICANCE_SCHEMA
-from eventstudy.inference.volatility import LONG, RECENT, forecast_ratio, window_variances
+from eventstudy.inference.volatility import DECAY, LONG, forecast_ratio, window_variances
 from eventstudy.panel import Panel
 
 __all__ = [
@@ -639,7 +639,7 @@ def volatility_scales(data: Panel, s_idx: np.ndarray, d_idx: np.ndarray) -> list
     scaled = [_stock_returns(data, spec) is not None for spec in specs]
     if not any(scaled) or data.daily is None:
         return [None] * len(specs)
-    variances = window_variances(data.daily, s_idx, d_idx, [RECENT, LONG])
+    variances = window_variances(data.daily, s_idx, d_idx, [LONG], decay=DECAY)
     return [forecast_ratio(variances, int(spec["horizon_days"])) if ok else None for ok, spec in zip(scaled, specs, strict=True)]
 
 

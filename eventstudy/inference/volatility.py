@@ -11,29 +11,35 @@ The remedy scales each placebo value's deviation from its day's mean by the even
 ratio ``r = sqrt(f[s, d] / fbar[d])``: ``f[s, d]`` forecasts the variance of stock ``s``'s
 idiosyncratic daily returns (its next-day return minus that day's mean over the stocks)
 over the ``h`` days of the event's window, from returns known at the event's close, and
-``fbar[d]`` is the same forecast averaged over the day's stocks. The forecast is the
-GARCH(1,1) term structure with a typical daily persistence ``rho = 0.98``: a blend of the
-last month's sample variance (weight ``(1 - rho^h) / (h (1 - rho))``: 0.96 at 1w, 0.57 at
-3m) and the last year's (the long-run level). A trailing window as long as the horizon
-left 7% rejections at 3m with a 126-day gap; the event's own window (realized variance)
-was conservative at 6m (2%), its large moves widening its own null. Sample variances are
-unbiased whatever the tails, and the null's variance is linear in ``r^2``, so estimation
-noise does not bias the null's spread (a ratio of two noisy estimates would:
-``E[1 / v] > 1 / E[v]``).
+``fbar[d]`` is the same forecast averaged over the day's stocks. The forecast is a
+GARCH(1,1)'s with typical parameters (Bollerslev 1986; persistence ``alpha + beta =
+0.98``, ``beta = 0.90``) and the stock's own levels: tomorrow's variance is the last
+year's variance ``L`` plus ``alpha / (1 - beta) = 0.8`` of the gap to an exponentially
+weighted mean ``E`` of its squared returns (decay 0.90: the last day weighs 0.1, a
+GARCH's ``alpha`` on the newest shock), and the excess decays as ``0.98^t`` over the
+horizon (its mean share over ``h`` days: 0.96 at 1w, 0.57 at 3m, 0.37 at 6m). Measured on
+the calibration panels: a trailing window as long as the horizon left 7.0% rejections at
+3m with a 126-day gap; a blend of the last month's and year's flat variances left the
+factor panels' 1w z-score spread at 1.07-1.10 (a new high often comes with a large last
+move, which a flat month weighs at 1/21); the event's own window (realized variance) was
+conservative at 6m (2%), its large moves widening its own null. The null's variance is
+linear in ``r^2``, so estimation noise in the forecasts does not bias its spread (a ratio
+of two noisy estimates would: ``E[1 / v] > 1 / E[v]``).
+
+Reference: Bollerslev, T. (1986). Generalized autoregressive conditional
+heteroskedasticity. *Journal of Econometrics* 31, 307-327.
 """
 
 from __future__ import annotations
 
 from collections.abc import Sequence
+from typing import Any
 
 import numpy as np
 
 from eventstudy.inference.abnormal import FloatArray, IntArray
 
-__all__ = ["DAY_SYMBOLS", "LONG", "MIN_WINDOW", "RECENT", "forecast_ratio", "recent_weight", "relative_volatility", "window_variances"]
-
-MIN_WINDOW = 21
-"""The shortest window (trading days) of returns behind a volatility estimate: a month."""
+__all__ = ["DAY_SYMBOLS", "DECAY", "EWMA", "LONG", "forecast_ratio", "recent_weight", "relative_volatility", "window_variances"]
 
 DAY_SYMBOLS = 512
 """Symbols (a fixed random subset) over which a day's mean variance is taken: its
@@ -41,28 +47,42 @@ relative error is the variances' dispersion over ``sqrt(512)``, about 4% a day, 
 averages out over the events' days."""
 
 
+Span = tuple[int, int]
+"""Days ``d + start .. d + stop - 1`` of next-day returns around an event on day ``d``:
+``(-k, 0)`` the ``k`` returns known at its close, ``(lag, lag + h)`` those of its window."""
+
 PERSISTENCE = 0.98
 """Daily persistence of variance (``alpha + beta`` of a GARCH(1,1)); fitted values for
 stocks are typically 0.95-0.99 (the calibration panels use 0.98, and 0.95 as a check)."""
 
-RECENT, LONG = (-MIN_WINDOW, 0), (-252, 0)
-"""The spans behind a forecast: the last month's returns and the last year's."""
+DECAY = 0.90
+"""A GARCH(1,1)'s ``beta``: its variance is an exponentially weighted mean of past squared
+returns with this decay (half-life 6.6 days), plus a constant."""
+
+SHOCK_SHARE = (PERSISTENCE - DECAY) / (1 - DECAY)
+"""``alpha / (1 - beta)``: the weighted mean's share in tomorrow's variance (0.8)."""
+
+LONG = (-252, 0)
+"""The span behind the long-run level: the last year's returns."""
 
 
 def recent_weight(horizon_days: int) -> float:
-    """The last month's share in the forecast of the mean variance over the next
+    """The share of tomorrow's excess variance left on average over the next
     ``horizon_days`` days: ``(1 - rho^h) / (h (1 - rho))``, the GARCH(1,1) term structure
     (a shock to today's variance decays as ``rho^t``; the rest is the long-run level)."""
     h = max(int(horizon_days), 1)
     return (1 - PERSISTENCE**h) / (h * (1 - PERSISTENCE))
 
 
-def forecast_ratio(variances: dict[Span, tuple[FloatArray, FloatArray]], horizon_days: int) -> FloatArray:
-    """Each event's ratio for an ``horizon_days`` return: the blend of its stock's last
-    month's and last year's variance (:func:`recent_weight`) over the same blend of its
-    day's stocks'; the last month's alone where the year is short, 1 where neither is known."""
-    w = recent_weight(horizon_days)
-    (own_recent, day_recent), (own_long, day_long) = variances[RECENT], variances[LONG]
+def forecast_ratio(variances: dict[Span | str, tuple[FloatArray, FloatArray]], horizon_days: int) -> FloatArray:
+    """Each event's ratio for an ``horizon_days`` return: its stock's GARCH(1,1) forecast
+    of the mean variance over the horizon, ``L + w (S - L)`` with ``L`` the last year's
+    variance, ``S`` tomorrow's (``(1 - SHOCK_SHARE) L + SHOCK_SHARE E``, ``E`` the
+    exponentially weighted mean of squares: :data:`EWMA`) and ``w``
+    :func:`recent_weight`, over the same forecast for its day's stocks; ``E`` alone where
+    the year is short, 1 where neither is known."""
+    w = recent_weight(horizon_days) * SHOCK_SHARE
+    (own_recent, day_recent), (own_long, day_long) = variances[EWMA], variances[LONG]
     long_known = ~np.isnan(own_long) & ~np.isnan(day_long)
     own = np.where(long_known, w * own_recent + (1 - w) * own_long, own_recent)
     day = np.where(long_known, w * day_recent + (1 - w) * day_long, day_recent)
@@ -71,27 +91,23 @@ def forecast_ratio(variances: dict[Span, tuple[FloatArray, FloatArray]], horizon
     return np.where(np.isfinite(ratio), ratio, 1.0)
 
 
-Span = tuple[int, int]
-"""Days ``d + start .. d + stop - 1`` of next-day returns around an event on day ``d``:
-``(-k, 0)`` the ``k`` returns known at its close, ``(lag, lag + h)`` those of its window."""
-
-
 def relative_volatility(
     daily: np.ndarray, s_idx: IntArray, d_idx: IntArray, spans: Sequence[Span], *, rows_per_chunk: int = 256
 ) -> dict[Span, FloatArray]:
     """Per span, each event's ratio ``sqrt(v[s, d] / vbar[d])`` (module docstring), ``v``
     the sample variance of the idiosyncratic returns in the span; 1 where there is none."""
-    out = {}
-    for span, (own, day) in window_variances(daily, s_idx, d_idx, spans, rows_per_chunk=rows_per_chunk).items():
+    out: dict[Span, FloatArray] = {}
+    for key, (own, day) in window_variances(daily, s_idx, d_idx, spans, rows_per_chunk=rows_per_chunk).items():
         with np.errstate(invalid="ignore", divide="ignore"):
             ratio = np.sqrt(own / day)
-        out[span] = np.where(np.isfinite(ratio), ratio, 1.0)
+        if isinstance(key, tuple):
+            out[key] = np.where(np.isfinite(ratio), ratio, 1.0)
     return out
 
 
 def window_variances(
-    daily: np.ndarray, s_idx: IntArray, d_idx: IntArray, spans: Sequence[Span], *, rows_per_chunk: int = 256
-) -> dict[Span, tuple[FloatArray, FloatArray]]:
+    daily: np.ndarray, s_idx: IntArray, d_idx: IntArray, spans: Sequence[Span], *, decay: float | None = None, rows_per_chunk: int = 256
+) -> dict[Span | str, tuple[FloatArray, FloatArray]]:
     """Per span, each event's ``v[s, d]`` and its day's ``vbar[d]`` (NaN: no estimate): the
     sample variance of the stock's idiosyncratic returns in the span, and its mean over
     the day's stocks.
@@ -101,12 +117,17 @@ def window_variances(
     An estimate needs at least half the span's returns (and 2). ``vbar[d]`` is taken over a
     fixed random subset of :data:`DAY_SYMBOLS` symbols (all of a smaller universe). One
     pass over ``daily``, a few hundred symbols at a time, with running sums along the days
-    read only at the events (and at the subset's rows on the event days).
+    read only at the events (and at the subset's rows on the event days). With ``decay``
+    the result also holds, under :data:`EWMA`, the exponentially weighted mean of the
+    squared idiosyncratic returns known at the event's close (weights ``(1 - decay)
+    decay^k`` on the return ``k`` days before the last, normalized over the known ones; at
+    least 10 of them).
     """
     n_symbols, n_days = daily.shape
     spans = sorted({(int(a), int(b)) for a, b in spans})
-    if not s_idx.size or not spans or not n_days:
-        return {span: (np.full(s_idx.size, np.nan), np.full(s_idx.size, np.nan)) for span in spans}
+    keys: list[Span | str] = [*spans, *([EWMA] if decay is not None else [])]
+    if not s_idx.size or not keys or not n_days:
+        return {key: (np.full(s_idx.size, np.nan), np.full(s_idx.size, np.nan)) for key in keys}
     day_sum, day_n = np.zeros(n_days), np.zeros(n_days)
     for lo in range(0, n_symbols, rows_per_chunk):
         part = daily[lo : lo + rows_per_chunk]
@@ -119,9 +140,9 @@ def window_variances(
     slot = slot.ravel()
     sampled = np.zeros(n_symbols, dtype=bool)
     sampled[np.random.default_rng(0).choice(n_symbols, size=min(n_symbols, DAY_SYMBOLS), replace=False)] = True
-    totals = {span: np.zeros(event_days.size) for span in spans}
-    counts = {span: np.zeros(event_days.size) for span in spans}
-    own = {span: np.full(s_idx.size, np.nan) for span in spans}
+    totals: dict[Span | str, FloatArray] = {key: np.zeros(event_days.size) for key in keys}
+    counts: dict[Span | str, FloatArray] = {key: np.zeros(event_days.size) for key in keys}
+    own: dict[Span | str, FloatArray] = {key: np.full(s_idx.size, np.nan) for key in keys}
     order = np.argsort(s_idx, kind="stable")
     s_sorted = s_idx[order]
     for lo in range(0, n_symbols, rows_per_chunk):
@@ -141,16 +162,49 @@ def window_variances(
             c = np.zeros((part.shape[0], n_days + 1))
             np.cumsum(x, axis=1, out=c[:, 1:])  # prefix sums along the days
             running.append(c.reshape(-1))
-        for span in spans:
-            own[span][mine] = _variance(running, dense, n_days, s_idx[mine] - lo, d_idx[mine], span)
+        estimates: list[tuple[Span | str, Any]] = [
+            (span, lambda row, day, span=span, running=running, dense=dense: _variance(running, dense, n_days, row, day, span)) for span in spans
+        ]
+        if decay is not None:
+            weighted = _ewma(np.square(idio), known, dense, decay)
+            estimates.append((EWMA, lambda row, day, weighted=weighted: _at_close(weighted, row, day)))
+        for key, estimate in estimates:
+            own[key][mine] = estimate(s_idx[mine] - lo, d_idx[mine])
             if rows.size:
-                v = _variance(running, dense, n_days, np.repeat(rows, event_days.size), np.tile(event_days, rows.size), span)
-                v = v.reshape(rows.size, event_days.size)
+                v = estimate(np.repeat(rows, event_days.size), np.tile(event_days, rows.size)).reshape(rows.size, event_days.size)
                 ok = ~np.isnan(v)
-                totals[span] += np.where(ok, v, 0.0).sum(axis=0)
-                counts[span] += ok.sum(axis=0)
+                totals[key] += np.where(ok, v, 0.0).sum(axis=0)
+                counts[key] += ok.sum(axis=0)
     with np.errstate(invalid="ignore", divide="ignore"):
-        return {span: (own[span], (totals[span] / counts[span])[slot]) for span in spans}
+        return {key: (own[key], (totals[key] / counts[key])[slot]) for key in keys}
+
+
+EWMA = "ewma"
+"""The key of the exponentially weighted variance in :func:`window_variances`' result."""
+
+
+def _ewma(squares: np.ndarray, known: np.ndarray, dense: bool, decay: float) -> np.ndarray:
+    """``(rows, days)``: per day, the exponentially weighted mean of ``squares`` up to and
+    including it (NaN before 10 known values)."""
+    from scipy.signal import lfilter
+
+    top = lfilter([1 - decay], [1, -decay], squares.astype(np.float64), axis=1)
+    seen = np.cumsum(known, axis=1)
+    weight = (1 - decay ** np.arange(1, squares.shape[1] + 1))[None, :] if dense else lfilter([1 - decay], [1, -decay], known.astype(np.float64), axis=1)
+    with np.errstate(invalid="ignore", divide="ignore"):
+        mean = top / weight
+    mean[seen < 10] = np.nan
+    return mean
+
+
+def _at_close(weighted: np.ndarray, row: IntArray, day: IntArray) -> FloatArray:
+    """The weighted mean of the returns known at the close of ``day`` (those of days up to
+    ``day - 1``: ``daily[s, t]`` is known at the close of ``t + 1``); NaN on the first day."""
+    before = day - 1
+    out = np.full(row.size, np.nan)
+    ok = before >= 0
+    out[ok] = weighted[row[ok], before[ok]]
+    return out
 
 
 def _variance(running: list[np.ndarray], dense: bool, n_days: int, row: IntArray, day: IntArray, span: Span) -> FloatArray:
