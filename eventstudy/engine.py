@@ -536,7 +536,7 @@ def _universe_tests(
         notes.append(
             f"p-values: {reps:,} placebo sets that keep the events' dates and move each stock's events together to "
             f"another stock, one random permutation of the symbols per placebo, the drawn returns' deviations from "
-            f"their day's mean scaled to the event stock's forecast volatility ('dates' null: is it the stock, not the "
+            f"their day's mean scaled to the event stock's forecast volatility for the mean and the median ('dates' null: is it the stock, not the "
             f"day?), and that keep each symbol's "
             f"event count at random days of its own ('symbols' null); the t-test (t_cluster) has Driscoll-Kraay errors, by day and "
             f"across days up to the horizon, with a fixed-b p-value (seed {statistics.seed})"

@@ -63,6 +63,7 @@ from eventstudy.executor import Executor, SerialExecutor
 from eventstudy.inference.design import panel_design
 from eventstudy.inference.multiple import maxstat_stepdown
 from eventstudy.inference.panel import (
+    UNSCALED,
     CellMoments,
     Relabel,
     keyed_uniform,
@@ -356,7 +357,7 @@ def cell_tests(grid: Grid, cell: Study) -> tuple[list[dict[str, Any]], list[floa
     universe = panel.kind == "universe"
     condition = to_text(resolve(parse(cell.when), list(cell.series), universe=universe))
     if universe:
-        nulls = _dates_nulls(panel, s_idx, d_idx, window, settings, stat)
+        nulls = _dates_nulls(panel, s_idx, d_idx, window, settings, stat, scaled=grid.statistic not in UNSCALED)
         moments = grid.moments(start, end, window)
     else:
         design = panel_design(panel.values, panel.cells, panel.days, window, d_idx, cell.decluster)
@@ -406,7 +407,9 @@ DRAWS_PER_CHUNK = 4_000_000
 universe cell's null whatever its number of events."""
 
 
-def _dates_nulls(panel: Panel, s_idx: np.ndarray, d_idx: np.ndarray, window: np.ndarray, settings: StatisticsSpec, stat: Any) -> list[np.ndarray]:
+def _dates_nulls(
+    panel: Panel, s_idx: np.ndarray, d_idx: np.ndarray, window: np.ndarray, settings: StatisticsSpec, stat: Any, *, scaled: bool = True
+) -> list[np.ndarray]:
     """Per cell, the statistic on ``placebos`` 'dates' placebo sets, the null a single run
     uses (:class:`~eventstudy.inference.panel.Relabel`): placebo ``b`` moves every event
     ``(s, d)`` to ``(pi_b(s), d)``, one permutation of the symbols per placebo, so one
@@ -415,14 +418,15 @@ def _dates_nulls(panel: Panel, s_idx: np.ndarray, d_idx: np.ndarray, window: np.
     keyed by (placebo, symbol) and the stand-ins from uniforms keyed by (placebo, day,
     symbol), so every cell uses the same permutations and cells that share events share
     their draws. Placebo values of the stocks' returns are scaled to the event stock's
-    forecast volatility, as in a single run
+    forecast volatility, as in a single run (not for the share positive: ``scaled=False``)
     (:func:`~eventstudy.inference.panel.volatility_scales`)."""
     day_keys = panel.days.astype(np.int64)[d_idx]
     all_keys = symbol_keys(panel.symbols)
     name_keys = all_keys[s_idx] if s_idx.size else np.zeros(0, dtype=np.uint64)
     permutation_day = np.full(all_keys.size, PERMUTATION_KEY, dtype=np.int64)  # no event day is this far out
     out = []
-    for values, scale in zip(panel.values, volatility_scales(panel, s_idx, d_idx), strict=True):
+    scales = volatility_scales(panel, s_idx, d_idx) if scaled else [None] * len(panel.values)
+    for values, scale in zip(panel.values, scales, strict=True):
         x = values[s_idx, d_idx]
         complete = np.flatnonzero(~np.isnan(x))
         mine = complete[np.argsort(d_idx[complete], kind="stable")]  # grouped by day for the sampler

@@ -55,13 +55,13 @@ from typing import Any
 
 import numpy as np
 import polars as pl
-from scipy import stats
 
 from eventstudy import progress
 from eventstudy.conditions import SELF, parse, required_features, resolve
 from eventstudy.config import StatisticsSpec, Study
 from eventstudy.executor import ThreadExecutor
 from eventstudy.inference.classical import fixed_b_pvalue, newey_west
+from eventstudy.inference.distributions import norm_cdf, norm_ppf, norm_sf, t_sf
 from eventstudy.inference.multiple import benjamini_hochberg, holm, maxstat_stepdown
 from eventstudy.inference.placebo import placebo_test
 from eventstudy.inference.power import (
@@ -77,6 +77,7 @@ __all__ = [
     "CALENDAR_NOTE",
     "MAX_DRAWS",
     "PANEL_SCHEMA",
+    "UNSCALED",
     "CellMoments",
     "Draws",
     "Moments",
@@ -109,6 +110,11 @@ _STATS: dict[str, Callable[[np.ndarray], Any]] = {  # an array over the leading 
     "pct_positive": lambda v: np.mean(v > 0, axis=-1),
 }
 """Statistics over the last axis; the arrays they get hold no NaN (complete events only)."""
+
+UNSCALED = frozenset({"pct_positive"})
+"""Statistics whose 'dates' null keeps unscaled draws (:class:`Relabel`): the share positive,
+whose exact moments (:func:`_moment_nulls`) cannot carry each event's ratio, so both ways
+of testing it agree."""
 
 MAX_DRAWS = 10_000_000
 """Placebo values drawn per cell and null at most (placebos x events). Up to it the nulls
@@ -207,7 +213,7 @@ def _mean_daily_excess(held_sum: np.ndarray, held_n: np.ndarray, all_sum: np.nda
     if not variance > 0:
         return math.nan, math.nan, t_days
     t = mean / math.sqrt(variance)
-    return t, float(2 * stats.t.sf(abs(t), df=t_days - 1)), t_days
+    return t, float(2 * t_sf(abs(t), t_days - 1)), t_days
 
 
 def _cluster_variance(resid: np.ndarray, codes: np.ndarray) -> float:
@@ -249,7 +255,7 @@ def clustered_t(x: np.ndarray, clusters: np.ndarray, mu0: float, second: np.ndar
     if groups < 2 or var <= 0:
         return math.nan, math.nan
     t = (x.mean() - mu0) / math.sqrt(var)
-    return float(t), float(2 * stats.t.sf(abs(t), df=groups - 1))
+    return float(t), float(2 * t_sf(abs(t), groups - 1))
 
 
 def driscoll_kraay_t(x: np.ndarray, days: np.ndarray, n_days: int, mu0: float, lag: int) -> tuple[float, float]:
@@ -367,7 +373,7 @@ def window_interval(
         weight += held.sum(axis=0, dtype=np.float64)
     flow -= (bench + mu) * weight
     se = math.sqrt(float(flow @ flow)) / n
-    z = float(stats.norm.ppf(0.5 + level / 2))
+    z = float(norm_ppf(0.5 + level / 2))
     centre = float(x.mean())
     return centre - z * se, centre + z * se
 
@@ -668,6 +674,7 @@ def _monte_carlo(
     observed: dict[str, list[float]] = {name: [] for name in _STATS}
     drawn: dict[tuple[int, str], np.ndarray] = {}
     n_symbols = data.values[0].shape[0] if data.values else 0
+    relabels: list[tuple[np.ndarray, Draws | Relabel]] = []
     for null, group, axis, stream in (("dates", d_idx, 0, 0), ("symbols", s_idx, 1, 1)):
         # events sorted by their group once; every cell takes its events in that order
         order = np.argsort(group, kind="stable")
@@ -682,6 +689,8 @@ def _monte_carlo(
                 sampler = Draws(values, group[order[mine]], window, axis)
             samplers.append((mine, sampler))
             drawn[(cell.key["_c"], null)] = np.empty((reps, mine.size), dtype=np.float32)
+        if axis == 0:
+            relabels = samplers
         rng = np.random.default_rng(np.random.SeedSequence(seed).spawn(2)[stream])
         chunk = max(1, 4_000_000 // max(n_events + (n_symbols if axis == 0 else 0), 1))
         for b in progress.track(range(0, reps, chunk), f"placebo draws ({null} null)"):
@@ -694,13 +703,15 @@ def _monte_carlo(
                     u = uniform if mine.size == n_events else uniform[:, mine]
                     if isinstance(sampler, Relabel):
                         assert permutation is not None
-                        drawn[(cell.key["_c"], null)][b : b + size] = sampler.draw(u, permutation)
+                        drawn[(cell.key["_c"], null)][b : b + size] = sampler.draw(u, permutation, scaled=False)
                     else:
                         drawn[(cell.key["_c"], null)][b : b + size] = sampler.draw(u)
-    for cell in cells:
-        null_dates, null_symbols = drawn[(cell.key["_c"], "dates")], drawn[(cell.key["_c"], "symbols")]
+    for cell, (_, relabel) in zip(cells, relabels, strict=True):
+        raw_dates, null_symbols = drawn[(cell.key["_c"], "dates")], drawn[(cell.key["_c"], "symbols")]
+        scaled_dates = relabel.rescale(raw_dates) if isinstance(relabel, Relabel) else raw_dates
         for name, stat in _STATS.items():
             obs = float(stat(cell.x)) if cell.x.size else math.nan
+            null_dates = raw_dates if name in UNSCALED else scaled_dates
             null_d = stat(null_dates) if cell.ev.size else np.full(reps, np.nan)
             # the 'symbols' null is reported for the mean and % positive (a median per draw costs most)
             null_s = stat(null_symbols) if cell.ev.size and name != "median" else np.full(reps, np.nan)
@@ -814,7 +825,9 @@ class Relabel:
     gathers then read a few rows of the day-major copy). With ``scale`` (one ratio per
     event, :func:`~eventstudy.inference.volatility.relative_volatility`) a drawn value's
     deviation from its day's mean is multiplied by the event's ratio: the placebo stock
-    then spreads as the event's stock was expected to, and the day's mean is unchanged."""
+    then spreads as the event's stock was expected to, and the day's mean is unchanged.
+    The share positive is tested on unscaled draws (:data:`UNSCALED`), as its exact
+    moments are."""
 
     def __init__(self, values: np.ndarray, s: np.ndarray, d: np.ndarray, window: np.ndarray, scale: np.ndarray | None = None) -> None:
         days, slot = np.unique(d, return_inverse=True)
@@ -829,18 +842,24 @@ class Relabel:
             self.centre = centre[slot].astype(np.float32)
             self.scale = scale.astype(np.float32)
 
-    def draw(self, uniform: np.ndarray, permutation: np.ndarray) -> np.ndarray:
-        """The drawn values: ``permutation`` is ``(placebos, symbols)`` (row ``b``: ``pi_b``),
-        ``uniform`` ``(placebos, events)`` for the stand-in draws."""
+    def draw(self, uniform: np.ndarray, permutation: np.ndarray, *, scaled: bool = True) -> np.ndarray:
+        """The drawn values (``scaled``: with the events' ratios applied): ``permutation``
+        is ``(placebos, symbols)`` (row ``b``: ``pi_b``), ``uniform`` ``(placebos, events)``
+        for the stand-in draws."""
         out = np.take(self.block, permutation[:, self.s] + self.base)
         if self.fallback is not None:
             rows, cols = np.nonzero(np.isnan(out))
             if rows.size:
                 out[rows, cols] = self.fallback.draw_at(uniform[rows, cols], cols)
-        if self.scale is not None:
-            out -= self.centre
-            out *= self.scale
-            out += self.centre
+        return self.rescale(out, copy=False) if scaled else out
+
+    def rescale(self, drawn: np.ndarray, *, copy: bool = True) -> np.ndarray:
+        """Unscaled draws with the events' ratios applied (the same array without any)."""
+        if self.scale is None:
+            return drawn
+        out = drawn - self.centre if copy else np.subtract(drawn, self.centre, out=drawn)
+        out *= self.scale
+        out += self.centre
         return out
 
 
@@ -883,11 +902,11 @@ def _moment_nulls(
             out[(cell.key["_c"], name)] = {
                 "observed": obs,
                 "centre": centre,
-                "p_placebo": float(2 * stats.norm.sf(abs(z))),
-                "p_greater": float(stats.norm.sf(z)),
-                "p_less": float(stats.norm.cdf(z)),
-                "percentile": float(100 * stats.norm.cdf(z)),
-                "p_symbols_null": float(2 * stats.norm.sf(abs(z_s))),
+                "p_placebo": float(2 * norm_sf(abs(z))),
+                "p_greater": float(norm_sf(z)),
+                "p_less": float(norm_cdf(z)),
+                "percentile": float(100 * norm_cdf(z)),
+                "p_symbols_null": float(2 * norm_sf(abs(z_s))),
             }
             z_obs.append(z)
             sds.append(sd)

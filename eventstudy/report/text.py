@@ -621,7 +621,7 @@ def headline_legend(result: StudyResult) -> str:
     if null == "dates":
         return (
             f"p: two-sided 'dates' placebo p-value of the figure before it (the same days, other stocks, each stock's events "
-            f"moved together, returns scaled to its forecast volatility) {star}; CI: interval of the average from the daily returns inside the events' windows (it allows "
+            f"moved together; for the average and the median, returns scaled to its forecast volatility) {star}; CI: interval of the average from the daily returns inside the events' windows (it allows "
             "for a common market move and overlapping windows); '~': a bootstrap over event dates (other measures), approximate."
         )
     return (
