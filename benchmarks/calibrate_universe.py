@@ -41,20 +41,8 @@ import polars as pl
 
 import eventstudy
 from eventstudy.config import parse_study
-from eventstudy.universe_calibration import simulated_panel
+from eventstudy.universe_calibration import STUDY, simulated_panel
 from eventstudy.universe_calibration import true_mean as universe_true_mean
-
-STUDY = """\
-name: universe calibration
-series: {{MKT: MKT}}
-universe: {{data_file: panel.parquet}}
-when: close at 52-week high
-decluster: {{gap: {gap}}}
-evaluate:
-  - forward_returns: {{horizons: {horizons}}}
-statistics: {{placebos: {placebos}, seed: {seed}}}
-"""
-
 
 GARCH = (0.08, 0.90)
 
@@ -95,7 +83,7 @@ def main() -> None:
         folder = Path(tmp)
         for rep in range(args.reps):
             panel(folder, args.symbols, args.days, rng, args.factor)
-            text = STUDY.format(gap=args.gap, placebos=args.placebos, seed=rep, horizons="[1w, 1m, 3m, 6m]")
+            text = STUDY.format(gap=args.gap, placebos=args.placebos, seed=rep, horizons="1w, 1m, 3m, 6m")
             study = parse_study(text, path=folder / "study.yaml")
             result = eventstudy.run(study, data_dir=folder)
             events.append(result.events.height)
@@ -171,7 +159,7 @@ def sweep_calibration(args: argparse.Namespace) -> None:
         folder = Path(tmp)
         for rep in range(args.reps):
             panel(folder, args.symbols, args.days, rng, args.factor)
-            text = STUDY.format(gap=21, placebos=args.placebos, seed=rep, horizons="[1w, 1m]")
+            text = STUDY.format(gap=21, placebos=args.placebos, seed=rep, horizons="1w, 1m")
             study = parse_study(text, path=folder / "study.yaml")
             result = run_sweep(study, [parse_axis("gap=21,42,63")], data_dir=folder)
             v = result.verdict
