@@ -45,7 +45,14 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 import numpy as np
-from scipy import stats
+
+from eventstudy.inference.distributions import (
+    binomtest_pvalue,
+    mannwhitney_pvalue,
+    norm_isf,
+    norm_sf,
+    t_sf,
+)
 
 __all__ = [
     "FIXED_B_GRID",
@@ -65,7 +72,7 @@ __all__ = [
 
 
 def _two_sided_t(t: np.ndarray, df: np.ndarray | float) -> np.ndarray:
-    return 2 * stats.t.sf(np.abs(t), df)  # type: ignore[return-value]  # scipy-stubs: a float for 0-d input; that float is a numpy scalar, which stands for the 0-d array here as in numpy
+    return 2 * t_sf(np.abs(t), df)
 
 
 def welch_test(events: np.ndarray, baseline: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
@@ -113,8 +120,7 @@ def mann_whitney_test(events: np.ndarray, baseline: np.ndarray) -> np.ndarray:
     x = np.asarray(events, dtype=np.float64)
     if x.shape[-1] < 1:
         return np.full(x.shape[:-1], np.nan)[()]
-    y = np.broadcast_to(np.asarray(baseline, dtype=np.float64), (*x.shape[:-1], np.size(baseline)))
-    return stats.mannwhitneyu(x, y, axis=-1, method="asymptotic").pvalue  # type: ignore[return-value]  # as in _two_sided_t: a numpy scalar for one event set
+    return mannwhitney_pvalue(x, np.asarray(baseline, dtype=np.float64).reshape(-1))
 
 
 def binomial_test(positives: int, nobs: int, rate: float) -> float:
@@ -127,7 +133,7 @@ def binomial_test(positives: int, nobs: int, rate: float) -> float:
     """
     if nobs < 1 or not 0 < rate < 1:
         return float("nan")
-    return float(stats.binomtest(int(positives), int(nobs), rate).pvalue)
+    return binomtest_pvalue(int(positives), int(nobs), rate)
 
 
 def binomial_pvalues(nobs: int, rate: float) -> np.ndarray:
@@ -291,7 +297,7 @@ _FIXED_B_SIMULATED = np.array(  # rows b = 0.02, 0.04, ..., 1.0; columns FIXED_B
          5.0982, 5.5134, 5.7760, 6.0970, 6.5101, 7.0912, 7.5029, 8.0823, 9.0708, 10.3740, 11.3573, 13.6322],
     ]
 )
-_FIXED_B_Z = stats.norm.isf(FIXED_B_PVALUES / 2)
+_FIXED_B_Z = norm_isf(FIXED_B_PVALUES / 2)
 FIXED_B_QUANTILES = np.vstack([_FIXED_B_Z, _FIXED_B_SIMULATED])
 
 
@@ -357,7 +363,7 @@ def fixed_b_pvalue(t: np.ndarray | float, b: np.ndarray | float) -> np.ndarray:
     x0 = np.take_along_axis(knots_x, seg[..., None], axis=-1)[..., 0]
     x1 = np.take_along_axis(knots_x, seg[..., None] + 1, axis=-1)[..., 0]
     z = knots_z[seg] + (x - x0) * (knots_z[seg + 1] - knots_z[seg]) / (x1 - x0)
-    p = 2 * stats.norm.sf(z)
+    p = 2 * norm_sf(z)
     return np.where(np.isnan(bb), np.nan, p)[()]
 
 
@@ -520,7 +526,7 @@ def _hac_event_test(values: np.ndarray, events: np.ndarray, lag: int, *, chunk: 
     with np.errstate(divide="ignore", invalid="ignore"):
         t = coef / se
     return HacResult(
-        coef=coef, se=se, t=t, p=2 * stats.norm.sf(np.abs(t)), p_fixed_b=np.asarray(fixed_b_pvalue(t, (lag + 1) / total))
+        coef=coef, se=se, t=t, p=2 * norm_sf(np.abs(t)), p_fixed_b=np.asarray(fixed_b_pvalue(t, (lag + 1) / total))
     )
 
 

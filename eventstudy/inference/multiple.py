@@ -28,7 +28,8 @@ hypothesis testing. *JASA* 100, 94-108.
 from __future__ import annotations
 
 import numpy as np
-from scipy import stats
+
+from eventstudy.inference.distributions import bh_adjust
 
 __all__ = ["benjamini_hochberg", "holm", "maxstat_stepdown"]
 
@@ -78,7 +79,7 @@ def benjamini_hochberg(p: np.ndarray) -> np.ndarray:
     p, ok = _pvalues_iv(p)
     out = np.full_like(p, np.nan)
     if ok.any():
-        out[ok] = stats.false_discovery_control(p[ok], method="bh")
+        out[ok] = bh_adjust(p[ok])
     return out
 
 

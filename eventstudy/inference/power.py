@@ -31,7 +31,8 @@ from __future__ import annotations
 import math
 
 import numpy as np
-from scipy import stats
+
+from eventstudy.inference.distributions import norm_ppf
 
 __all__ = ["NEFF_WARNING", "effective_sample_size", "minimum_detectable_effect"]
 
@@ -76,5 +77,5 @@ def minimum_detectable_effect(sd: float, n_eff: float, alpha: float = 0.05, powe
     """
     if not (n_eff > 0 and math.isfinite(sd)):
         return float("nan")
-    z = stats.norm.ppf(1 - alpha / 2) + stats.norm.ppf(power)
+    z = norm_ppf(1 - alpha / 2) + norm_ppf(power)
     return float(z * sd / math.sqrt(n_eff))
