@@ -14,7 +14,6 @@ from typing import TYPE_CHECKING
 
 import polars as pl
 
-from eventstudy.event_study import window_label
 from eventstudy.report.text import TextTable, format_cell, format_interval, format_p, tone_of
 
 if TYPE_CHECKING:
@@ -80,6 +79,9 @@ def event_study_verdict(found: EventStudyResult, alpha: float = 0.05) -> str:
     >>> event_study_verdict(found)
     'event study (market model on SPX): CAAR[0,+1] -2.50% (95% band -3.50% to -1.50%); 1 of 2 tests below 0.05'
     """
+    # imported here: eventstudy.event_study imports scipy.stats, which a timeline report need not pay for
+    from eventstudy.event_study import window_label
+
     model = MODEL_TITLES.get(found.model, found.model) + (f" on {found.market}" if found.market else "")
     if found.excluded.height:
         model += f"; {found.n_events:,} events studied, {found.excluded.height:,} excluded"
@@ -179,6 +181,8 @@ def event_calibration_table(table: pl.DataFrame, *, size: bool = True) -> TextTa
     compact table: per test, each scenario x window's rejection rate with its Wilson 95%
     interval; with ``size``, '!' marks an interval entirely outside :data:`SIZE_BAND`; a test
     that had no statistic in any replication reads 'no statistic'."""
+    from eventstudy.event_study import window_label  # as in event_study_verdict
+
     columns = table.select("scenario", "start", "end").unique(maintain_order=True).rows()
     headers, short, parts = ["Test"], ["Test"], []
     for scenario, a, b in columns:
