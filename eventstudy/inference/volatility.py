@@ -166,7 +166,8 @@ def window_variances(
             (span, lambda row, day, span=span, running=running, dense=dense: _variance(running, dense, n_days, row, day, span)) for span in spans
         ]
         if decay is not None:
-            weighted = _ewma(np.square(idio), known, dense, decay)
+            seen = None if dense else running[0].reshape(part.shape[0], n_days + 1)[:, 1:]  # known returns so far
+            weighted = _ewma(np.square(idio), known, seen, decay)
             estimates.append((EWMA, lambda row, day, weighted=weighted: _at_close(weighted, row, day)))
         for key, estimate in estimates:
             own[key][mine] = estimate(s_idx[mine] - lo, d_idx[mine])
@@ -183,14 +184,20 @@ EWMA = "ewma"
 """The key of the exponentially weighted variance in :func:`window_variances`' result."""
 
 
-def _ewma(squares: np.ndarray, known: np.ndarray, dense: bool, decay: float) -> np.ndarray:
+def _ewma(squares: np.ndarray, known: np.ndarray, seen: np.ndarray | None, decay: float) -> np.ndarray:
     """``(rows, days)``: per day, the exponentially weighted mean of ``squares`` up to and
-    including it (NaN before 10 known values)."""
+    including it (NaN before 10 known values; ``seen``: the known values so far, None when
+    every value is known)."""
     from scipy.signal import lfilter
 
     top = lfilter([1 - decay], [1, -decay], squares.astype(np.float64), axis=1)
-    seen = np.cumsum(known, axis=1)
-    weight = (1 - decay ** np.arange(1, squares.shape[1] + 1))[None, :] if dense else lfilter([1 - decay], [1, -decay], known.astype(np.float64), axis=1)
+    if seen is None:
+        weight = (1 - decay ** np.arange(1, squares.shape[1] + 1))[None, :]
+        with np.errstate(invalid="ignore", divide="ignore"):
+            mean = top / weight
+        mean[:, :9] = np.nan
+        return mean
+    weight = lfilter([1 - decay], [1, -decay], known.astype(np.float64), axis=1)
     with np.errstate(invalid="ignore", divide="ignore"):
         mean = top / weight
     mean[seen < 10] = np.nan
