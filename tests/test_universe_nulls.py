@@ -293,3 +293,17 @@ def test_the_weighted_variance_matches_a_plain_loop() -> None:
     assert np.isnan(found[0][4])  # five returns before day 5
     day = np.array([np.nanmean([weighted(j, b) for j in range(6)]) if any(not np.isnan(weighted(j, b)) for j in range(6)) else np.nan for b in d])
     assert np.allclose(found[1], day, rtol=1e-5, equal_nan=True)
+
+
+@settings(max_examples=30, deadline=None)
+@given(seed=st.integers(0, 2**32 - 1), rows=st.integers(1, 4), days=st.integers(1, 200), decay=st.sampled_from([0.5, 0.9, 0.97]))
+def test_the_blocked_weighted_mean_is_the_recursion(seed: int, rows: int, days: int, decay: float) -> None:
+    from eventstudy.inference.volatility import _weighted_mean
+
+    x = np.random.default_rng(seed).random((rows, days)).astype(np.float32)
+    expected = np.empty((rows, days))
+    y = np.zeros(rows)
+    for t in range(days):  # y[t] = decay y[t-1] + (1 - decay) x[t]
+        y = decay * y + (1 - decay) * x[:, t].astype(np.float64)
+        expected[:, t] = y
+    assert np.allclose(_weighted_mean(x, decay), expected, rtol=1e-12, atol=1e-15)
