@@ -538,7 +538,7 @@ def panel_significance(
 
     # the volatility forecasts (the nulls wait for them), the calendar-time test's and the
     # intervals' passes over the days inside the windows, beside one another and the nulls
-    with ThreadPoolExecutor(max_workers=3) as background:
+    with ThreadPoolExecutor(max_workers=2) as background:  # the forecasts first, beside the calendar test; the intervals next
         in_scales = background.submit(timed_scales)
         in_calendar = background.submit(timed_calendar)
         in_intervals = background.submit(intervals)
