@@ -4,6 +4,8 @@ spread matches the statistic's when one stock's events overlap their windows."""
 
 from __future__ import annotations
 
+import warnings
+
 import numpy as np
 import pytest
 from hypothesis import given, settings
@@ -11,7 +13,7 @@ from hypothesis import strategies as st
 from scipy import stats
 
 from eventstudy.inference.panel import Draws, Relabel, window_interval
-from eventstudy.inference.volatility import relative_volatility
+from eventstudy.inference.volatility import DECAY, LONG, forecast_ratio, window_variances
 
 
 def forward(close: np.ndarray, h: int) -> np.ndarray:
@@ -119,8 +121,9 @@ def test_window_interval_covers_under_a_common_factor_and_overlap() -> None:
     assert 0.82 < np.mean(covered) < 0.96, np.mean(covered)  # 300 panels: sd of the rate about 0.017
 
 
-def plain_relative_volatility(daily: np.ndarray, s: np.ndarray, d: np.ndarray, span: tuple[int, int]) -> np.ndarray:
-    """The ratio of :func:`relative_volatility`, one event and one stock at a time."""
+def plain_window_variances(daily: np.ndarray, s: np.ndarray, d: np.ndarray, span: tuple[int, int]) -> tuple[np.ndarray, np.ndarray]:
+    """What :func:`window_variances` gives for ``span``, one event and one stock at a time:
+    each event's variance and its day's mean over the stocks (NaN: no estimate)."""
     idio = daily - np.nanmean(daily, axis=0)[None, :]
     start, stop = span
 
@@ -129,17 +132,15 @@ def plain_relative_volatility(daily: np.ndarray, s: np.ndarray, d: np.ndarray, s
         returns = returns[~np.isnan(returns)]
         return float(np.var(returns, ddof=1)) if returns.size >= max(2, (stop - start + 1) // 2) else np.nan
 
-    out = np.ones(s.size)
+    own, mean = np.full(s.size, np.nan), np.full(s.size, np.nan)
     for i, (stock, day) in enumerate(zip(s, d)):
-        everyone = [variance(j, day) for j in range(daily.shape[0])]
-        known = [v for v in everyone if not np.isnan(v)]
-        own = variance(stock, day)
-        if known and not np.isnan(own) and np.mean(known) > 0:
-            out[i] = np.sqrt(own / np.mean(known))  # else no estimate: 1
-    return out
+        known = [v for v in (variance(j, day) for j in range(daily.shape[0])) if not np.isnan(v)]
+        own[i] = variance(stock, day)
+        mean[i] = np.mean(known) if known else np.nan
+    return own, mean
 
 
-def test_relative_volatility_matches_a_plain_loop() -> None:
+def test_window_variances_match_a_plain_loop() -> None:
     rng = np.random.default_rng(21)
     daily = (rng.normal(0, 0.01, (7, 90)) * rng.uniform(0.5, 3, (7, 1))).astype(np.float32)
     daily[2, 30:45] = np.nan  # a gap: fewer returns in some windows
@@ -147,11 +148,12 @@ def test_relative_volatility_matches_a_plain_loop() -> None:
     s = np.array([0, 2, 2, 4, 4, 6, 1, 3])
     d = np.array([3, 40, 50, 61, 89, 25, 89, 10])
     spans = [(-10, 0), (-21, 0), (0, 5), (1, 22)]
-    found = relative_volatility(daily, s, d, spans, rows_per_chunk=3)
+    found = window_variances(daily, s, d, spans, rows_per_chunk=3)
     for span in spans:
-        assert np.allclose(found[span], plain_relative_volatility(daily, s, d, span), rtol=1e-5), span
-    assert found[(-10, 0)][0] == 1.0  # three returns before day 3: no estimate, the null as it was
-    assert found[(0, 5)][4] == 1.0  # the last day: no returns after it
+        for got, expected in zip(found[span], plain_window_variances(daily, s, d, span), strict=True):
+            assert np.allclose(got, expected, rtol=1e-5, equal_nan=True), span
+    assert np.isnan(found[(-10, 0)][0][0])  # three returns before day 3: no estimate
+    assert np.isnan(found[(0, 5)][0][4])  # the last day: no returns after it
 
 
 def test_a_scaled_relabel_multiplies_each_deviation_from_the_days_mean() -> None:
@@ -173,8 +175,8 @@ def test_the_scaled_relabel_null_spreads_as_the_volatile_event_stocks_do() -> No
     """Stocks switch between calm (1% a day) and stormy (3%) spells of 60 days, and the
     events are days after a stormy month (chosen from the prices, as a rule on prices
     does), a month or more into a spell, so the event stocks' next week is stormy too. Placebo stocks drawn from the whole
-    day are calmer, so the unscaled null is too narrow (z-score sd about 1.6); scaled to
-    the event stocks' recent volatility it matches (about 1). Only every fourth stock may
+    day are calmer, so the unscaled null is too narrow (z-score sd about 1.7); scaled to
+    the event stocks' forecast volatility (as a run scales it) it matches (about 1.03). Only every fourth stock may
     have events: when the events are a large share of the day's stocks, their own
     deviations make up much of the day's mean and the scaled null is wider than the
     statistic (z-score sd 0.86 when all stocks may have events)."""
@@ -198,7 +200,7 @@ def test_the_scaled_relabel_null_spreads_as_the_volatile_event_stocks_do() -> No
         observed = float(values[s, d].mean())
         permutation = np.argsort(rng.random((300, n_stocks)), axis=1).astype(np.int32)
         uniform = rng.random((300, s.size), dtype=np.float32)
-        scale = relative_volatility(daily.astype(np.float32), s, d, [(-21, 0)])[(-21, 0)]
+        scale = forecast_ratio(window_variances(daily.astype(np.float32), s, d, [LONG], decay=DECAY), h)  # what a run uses
         for z, sampler in ((z_plain, Relabel(values, s, d, window)), (z_scaled, Relabel(values, s, d, window, scale))):
             null = sampler.draw(uniform, permutation).mean(axis=1, dtype=np.float64)
             z.append((observed - null.mean()) / null.std())
@@ -216,7 +218,7 @@ def test_the_scaled_relabel_null_spreads_as_the_volatile_event_stocks_do() -> No
     length=st.integers(1, 30),
     chunk=st.integers(1, 4),
 )
-def test_relative_volatility_matches_a_plain_loop_on_random_panels(
+def test_window_variances_match_a_plain_loop_on_random_panels(
     seed: int, n_symbols: int, n_days: int, missing: float, start: int, length: int, chunk: int
 ) -> None:
     span = (start, start + length)
@@ -224,14 +226,12 @@ def test_relative_volatility_matches_a_plain_loop_on_random_panels(
     daily = (rng.normal(0, 0.01, (n_symbols, n_days)) * rng.uniform(0.5, 3, (n_symbols, 1))).astype(np.float32)
     daily[rng.random(daily.shape) < missing] = np.nan
     s, d = rng.integers(0, n_symbols, 12), rng.integers(0, n_days, 12)
-    found = relative_volatility(daily, s, d, [span], rows_per_chunk=chunk)[span]
-    with np.errstate(all="ignore"):
-        import warnings
-
-        with warnings.catch_warnings():
-            warnings.simplefilter("ignore", RuntimeWarning)  # nanmean of a day without returns
-            expected = plain_relative_volatility(daily, s, d, span)
-    assert np.allclose(found, expected, rtol=1e-4), (found, expected)
+    found = window_variances(daily, s, d, [span], rows_per_chunk=chunk)[span]
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", RuntimeWarning)  # nanmean of a day without returns
+        expected = plain_window_variances(daily, s, d, span)
+    for got, want in zip(found, expected, strict=True):
+        assert np.allclose(got, want, rtol=1e-4, equal_nan=True), (got, want)
 
 
 def test_a_days_mean_variance_from_a_subset_of_a_large_universe_is_close() -> None:
@@ -243,9 +243,11 @@ def test_a_days_mean_variance_from_a_subset_of_a_large_universe_is_close() -> No
     rng = np.random.default_rng(8)
     daily = (rng.normal(0, 0.01, (n_symbols, 40)) * rng.uniform(0.5, 3, (n_symbols, 1))).astype(np.float32)
     s, d = rng.integers(0, n_symbols, 15), rng.integers(25, 40, 15)
-    found = relative_volatility(daily, s, d, [(-21, 0)])[(-21, 0)]
-    assert np.allclose(found, plain_relative_volatility(daily, s, d, (-21, 0)), rtol=0.05)
-    assert not np.allclose(found, 1.0)
+    own, day = window_variances(daily, s, d, [(-21, 0)])[(-21, 0)]
+    plain_own, plain_day = plain_window_variances(daily, s, d, (-21, 0))
+    assert np.allclose(own, plain_own, rtol=1e-5)  # each event's own variance: exact
+    assert np.allclose(day, plain_day, rtol=0.05)
+    assert not np.allclose(day, plain_day, rtol=1e-6)  # the subset, not the whole universe
 
 
 def test_the_forecast_is_the_garch_term_structure_from_the_weighted_and_yearly_variances() -> None:

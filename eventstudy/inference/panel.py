@@ -823,7 +823,7 @@ class Relabel:
 
     ``s`` and ``d`` are the events' symbol and day indices, best sorted by day (the
     gathers then read a few rows of the day-major copy). With ``scale`` (one ratio per
-    event, :func:`~eventstudy.inference.volatility.relative_volatility`) a drawn value's
+    event, :func:`~eventstudy.inference.volatility.forecast_ratio`) a drawn value's
     deviation from its day's mean is multiplied by the event's ratio: the placebo stock
     then spreads as the event's stock was expected to, and the day's mean is unchanged.
     The share positive is tested on unscaled draws (:data:`UNSCALED`), as its exact

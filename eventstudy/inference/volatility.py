@@ -33,13 +33,12 @@ heteroskedasticity. *Journal of Econometrics* 31, 307-327.
 from __future__ import annotations
 
 from collections.abc import Sequence
-from typing import Any
 
 import numpy as np
 
 from eventstudy.inference.abnormal import FloatArray, IntArray
 
-__all__ = ["DAY_SYMBOLS", "DECAY", "EWMA", "LONG", "forecast_ratio", "recent_weight", "relative_volatility", "window_variances"]
+__all__ = ["DAY_SYMBOLS", "DECAY", "EWMA", "LONG", "forecast_ratio", "recent_weight", "window_variances"]
 
 DAY_SYMBOLS = 512
 """Symbols (a fixed random subset) over which a day's mean variance is taken: its
@@ -89,20 +88,6 @@ def forecast_ratio(variances: dict[Span | str, tuple[FloatArray, FloatArray]], h
     with np.errstate(invalid="ignore", divide="ignore"):
         ratio = np.sqrt(own / day)
     return np.where(np.isfinite(ratio), ratio, 1.0)
-
-
-def relative_volatility(
-    daily: np.ndarray, s_idx: IntArray, d_idx: IntArray, spans: Sequence[Span], *, rows_per_chunk: int = 256
-) -> dict[Span, FloatArray]:
-    """Per span, each event's ratio ``sqrt(v[s, d] / vbar[d])`` (module docstring), ``v``
-    the sample variance of the idiosyncratic returns in the span; 1 where there is none."""
-    out: dict[Span, FloatArray] = {}
-    for key, (own, day) in window_variances(daily, s_idx, d_idx, spans, rows_per_chunk=rows_per_chunk).items():
-        with np.errstate(invalid="ignore", divide="ignore"):
-            ratio = np.sqrt(own / day)
-        if isinstance(key, tuple):
-            out[key] = np.where(np.isfinite(ratio), ratio, 1.0)
-    return out
 
 
 def window_variances(
@@ -162,20 +147,25 @@ def window_variances(
             c = np.zeros((part.shape[0], n_days + 1))
             np.cumsum(x, axis=1, out=c[:, 1:])  # prefix sums along the days
             running.append(c.reshape(-1))
-        estimates: list[tuple[Span | str, Any]] = [
-            (span, lambda row, day, span=span, running=running, dense=dense: _variance(running, dense, n_days, row, day, span)) for span in spans
-        ]
+        weighted = None
         if decay is not None:
             seen = None if dense else running[0].reshape(part.shape[0], n_days + 1)[:, 1:]  # known returns so far
             weighted = _ewma(np.square(idio), known, seen, decay)
-            estimates.append((EWMA, lambda row, day, weighted=weighted: _at_close(weighted, row, day)))
-        for key, estimate in estimates:
-            own[key][mine] = estimate(s_idx[mine] - lo, d_idx[mine])
-            if rows.size:
-                v = estimate(np.repeat(rows, event_days.size), np.tile(event_days, rows.size)).reshape(rows.size, event_days.size)
-                ok = ~np.isnan(v)
-                totals[key] += np.where(ok, v, 0.0).sum(axis=0)
-                counts[key] += ok.sum(axis=0)
+        grid = np.repeat(rows, event_days.size), np.tile(event_days, rows.size)  # the subset's rows on every event day
+        for key in keys:
+            for at_events, (row, day) in ((True, (s_idx[mine] - lo, d_idx[mine])), (False, grid)):
+                if isinstance(key, tuple):
+                    v = _variance(running, dense, n_days, row, day, key)
+                else:
+                    assert weighted is not None
+                    v = _at_close(weighted, row, day)
+                if at_events:
+                    own[key][mine] = v
+                elif rows.size:
+                    v = v.reshape(rows.size, event_days.size)
+                    ok = ~np.isnan(v)
+                    totals[key] += np.where(ok, v, 0.0).sum(axis=0)
+                    counts[key] += ok.sum(axis=0)
     with np.errstate(invalid="ignore", divide="ignore"):
         return {key: (own[key], (totals[key] / counts[key])[slot]) for key in keys}
 
