@@ -41,14 +41,25 @@ import polars as pl
 
 import eventstudy
 from eventstudy.config import parse_study
+from eventstudy.inference.intervals import wilson_interval
 from eventstudy.universe_calibration import STUDY, simulated_panel
 from eventstudy.universe_calibration import true_mean as universe_true_mean
 
-GARCH = (0.08, 0.90)
+
+def panel(folder: Path, args: argparse.Namespace, rng: np.random.Generator) -> None:
+    simulated_panel(folder, args.symbols, args.days, rng, args.factor or 0.0, garch(args))
 
 
-def panel(folder: Path, n_symbols: int, n_days: int, rng: np.random.Generator, factor: float | None = None) -> None:
-    simulated_panel(folder, n_symbols, n_days, rng, factor or 0.0, GARCH)
+def garch(args: argparse.Namespace) -> tuple[float, float]:
+    alpha, beta = (float(x) for x in args.garch.split(","))
+    return alpha, beta
+
+
+def kind(args: argparse.Namespace) -> str:
+    if not args.factor:
+        return "independent random walks"
+    alpha, beta = garch(args)
+    return f"GARCH({alpha:g}, {beta:g})-t stocks with a common factor ({args.factor:.0%} of the variance)"
 
 
 def true_mean(horizon_days: int, factor: float | None) -> float:
@@ -69,9 +80,6 @@ def main() -> None:
     parser.add_argument("--block-length", type=float, help="the histories' mean block length (default: the null's own choice)")
     parser.add_argument("--garch", default="0.08,0.90", help="the factor panels' GARCH(1,1) alpha,beta (default 0.08,0.90)")
     args = parser.parse_args()
-    global GARCH
-    alpha, beta = (float(x) for x in args.garch.split(","))
-    GARCH = (alpha, beta)
     if args.sweep:
         sweep_calibration(args)
         return
@@ -82,7 +90,7 @@ def main() -> None:
     with tempfile.TemporaryDirectory() as tmp:
         folder = Path(tmp)
         for rep in range(args.reps):
-            panel(folder, args.symbols, args.days, rng, args.factor)
+            panel(folder, args, rng)
             text = STUDY.format(gap=args.gap, placebos=args.placebos, seed=rep, horizons="1w, 1m, 3m, 6m")
             study = parse_study(text, path=folder / "study.yaml")
             result = eventstudy.run(study, data_dir=folder)
@@ -104,9 +112,8 @@ def main() -> None:
                     "covered": None if h.get("ci_low") is None else bool(h["ci_low"] <= truth <= h["ci_high"]),
                 })
     frame = pl.DataFrame(rows)
-    kind = f"GARCH({GARCH[0]:g}, {GARCH[1]:g})-t stocks with a common factor ({args.factor:.0%} of the variance)" if args.factor else "independent random walks"
     print(
-        f"{args.reps} panels of {args.symbols} {kind} x {args.days} days, 'close at 52-week high', "
+        f"{args.reps} panels of {args.symbols} {kind(args)} x {args.days} days, 'close at 52-week high', "
         f"gap {args.gap}, {np.mean(events):,.0f} events per panel on average, {args.placebos} placebos "
         f"({time.perf_counter() - started:.0f} s)"
     )
@@ -136,20 +143,16 @@ def main() -> None:
 
 def _rate(hits: np.ndarray) -> str:
     """A share with its Wilson 95% interval, in percent: ``5.5 (3.4-8.7)``."""
-    n = hits.size
-    if n == 0:
+    if hits.size == 0:
         return "-"
-    share, z = float(np.mean(hits)), 1.959964
-    centre = (share + z * z / (2 * n)) / (1 + z * z / n)
-    half = z * np.sqrt(share * (1 - share) / n + z * z / (4 * n * n)) / (1 + z * z / n)
-    return f"{100 * share:.1f} ({100 * max(centre - half, 0):.1f}-{100 * min(centre + half, 1):.1f})"
+    ci = wilson_interval(int(np.sum(hits)), hits.size)
+    return f"{100 * np.mean(hits):.1f} ({100 * ci.low:.1f}-{100 * ci.high:.1f})"
 
 
 def sweep_calibration(args: argparse.Namespace) -> None:
     """Sweeps on null panels (random walks, or with ``--factor`` the common-factor GARCH-t
     panels): how often the snooping tests reject (they should at about 5%), and how often
     the best cell alone looks significant."""
-    from eventstudy.inference.intervals import wilson_interval
     from eventstudy.sweep import parse_axis, run_sweep
 
     rng = np.random.default_rng(2027)
@@ -158,15 +161,14 @@ def sweep_calibration(args: argparse.Namespace) -> None:
     with tempfile.TemporaryDirectory() as tmp:
         folder = Path(tmp)
         for rep in range(args.reps):
-            panel(folder, args.symbols, args.days, rng, args.factor)
+            panel(folder, args, rng)
             text = STUDY.format(gap=21, placebos=args.placebos, seed=rep, horizons="1w, 1m")
             study = parse_study(text, path=folder / "study.yaml")
             result = run_sweep(study, [parse_axis("gap=21,42,63")], data_dir=folder)
             v = result.verdict
             found.append((v["reality_check_p"], v["spa_p"], float(result.ledger["p_placebo"].min())))
-    kind = f"GARCH({GARCH[0]:g}, {GARCH[1]:g})-t stocks with a common factor ({args.factor:.0%} of the variance)" if args.factor else "independent random walks"
     print(
-        f"{args.reps} sweeps (gap 21, 42, 63 x 1w, 1m = 6 tests) on panels of {args.symbols} {kind} x "
+        f"{args.reps} sweeps (gap 21, 42, 63 x 1w, 1m = 6 tests) on panels of {args.symbols} {kind(args)} x "
         f"{args.days} days, 'close at 52-week high', {args.placebos} placebos ({time.perf_counter() - started:.0f} s)"
     )
 

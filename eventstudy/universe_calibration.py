@@ -156,7 +156,7 @@ def summarize_universe(results: pl.DataFrame, alpha: float = 0.05) -> dict[str, 
     """``size``: each test's rejection rate at ``alpha`` per horizon with its Wilson 95%
     interval; ``coverage``: the 95% interval's coverage per horizon; ``spread``: the sd of
     the 'dates' null's z-score (1 when the null is as wide as the statistic)."""
-    from statistics import NormalDist
+    from scipy.special import ndtri
 
     from eventstudy.inference.intervals import wilson_interval
 
@@ -174,6 +174,6 @@ def summarize_universe(results: pl.DataFrame, alpha: float = 0.05) -> dict[str, 
             coverage.append({"horizon": horizon, "horizon_days": horizon_days, "rate": float(covers.mean()), "low": ci.low, "high": ci.high, "intervals": covers.size})
         pct = np.clip(part["percentile"].drop_nulls().to_numpy() / 100, 1e-4, 1 - 1e-4)
         if pct.size:
-            z = np.array([NormalDist().inv_cdf(float(q)) for q in pct])
+            z = ndtri(pct)
             spread.append({"horizon": horizon, "horizon_days": horizon_days, "z_sd": float(np.std(z))})
     return {"size": pl.DataFrame(size), "coverage": pl.DataFrame(coverage), "spread": pl.DataFrame(spread)}
