@@ -226,7 +226,7 @@ def test_window_variances_match_a_plain_loop_on_random_panels(
     daily = (rng.normal(0, 0.01, (n_symbols, n_days)) * rng.uniform(0.5, 3, (n_symbols, 1))).astype(np.float32)
     daily[rng.random(daily.shape) < missing] = np.nan
     s, d = rng.integers(0, n_symbols, 12), rng.integers(0, n_days, 12)
-    found = window_variances(daily, s, d, [span], rows_per_chunk=chunk)[span]
+    found = window_variances(daily, s, d, [span], rows_per_chunk=chunk, events_per_chunk=chunk)[span]
     with warnings.catch_warnings():
         warnings.simplefilter("ignore", RuntimeWarning)  # nanmean of a day without returns
         expected = plain_window_variances(daily, s, d, span)
@@ -273,28 +273,40 @@ def test_the_forecast_is_the_garch_term_structure_from_the_weighted_and_yearly_v
     assert np.allclose(forecast_ratio(variances, 21), [np.sqrt(w * 4 + 1 - w), 2.0, 1.0, 2.0])
 
 
-def test_the_weighted_variance_matches_a_plain_loop() -> None:
-    from eventstudy.inference.volatility import EWMA, LONG, window_variances
+@pytest.mark.parametrize(
+    ("days", "gaps", "events"),
+    [
+        (80, [(1, 20, 30)], [(0, 40), (1, 25), (1, 79), (3, 12), (5, 5), (2, 60)]),
+        # past a year: only the last 252 returns count, and 10 of them must be known
+        (400, [(1, 100, 396), (4, 130, 150)], [(0, 399), (1, 399), (1, 99), (4, 390), (2, 252), (3, 253), (5, 300)]),
+    ],
+)
+def test_the_weighted_variance_matches_a_plain_loop(days: int, gaps: list[tuple[int, int, int]], events: list[tuple[int, int]]) -> None:
+    from eventstudy.inference.volatility import EWMA, EWMA_DAYS, LONG, window_variances
 
     rng = np.random.default_rng(31)
-    daily = (rng.normal(0, 0.01, (6, 80)) * rng.uniform(0.5, 3, (6, 1))).astype(np.float32)
-    daily[1, 20:30] = np.nan
-    s, d = np.array([0, 1, 1, 3, 5, 2]), np.array([40, 25, 79, 12, 5, 60])
+    daily = (rng.normal(0, 0.01, (6, days)) * rng.uniform(0.5, 3, (6, 1))).astype(np.float32)
+    for row, first, stop in gaps:
+        daily[row, first:stop] = np.nan
+    s, d = (np.array(column) for column in zip(*events, strict=True))
     decay = 0.9
     found = window_variances(daily, s, d, [LONG], decay=decay, rows_per_chunk=4)[EWMA]
     idio = daily - np.nanmean(daily, axis=0)[None, :]
 
     def weighted(stock: int, day: int) -> float:
-        past = idio[stock, :day].astype(np.float64)
-        w = (1 - decay) * decay ** np.arange(day - 1, -1, -1.0)
+        past = idio[stock, max(day - EWMA_DAYS, 0) : day].astype(np.float64)
+        w = (1 - decay) * decay ** np.arange(past.size - 1, -1, -1.0)
         known = ~np.isnan(past)
         return float((w[known] * past[known] ** 2).sum() / w[known].sum()) if known.sum() >= 10 else np.nan
 
     own = np.array([weighted(a, b) for a, b in zip(s, d)])
-    assert np.allclose(found[0], own, rtol=1e-5, equal_nan=True)
-    assert np.isnan(found[0][4])  # five returns before day 5
+    assert np.allclose(found[0], own, rtol=1e-7, equal_nan=True)
     day = np.array([np.nanmean([weighted(j, b) for j in range(6)]) if any(not np.isnan(weighted(j, b)) for j in range(6)) else np.nan for b in d])
-    assert np.allclose(found[1], day, rtol=1e-5, equal_nan=True)
+    assert np.allclose(found[1], day, rtol=1e-7, equal_nan=True)
+    if days == 80:
+        assert np.isnan(found[0][4])  # five returns before day 5
+    else:
+        assert np.isnan(found[0][1]) and not np.isnan(weighted(1, 99))  # three known in the last year, 99 long before
 
 
 @settings(max_examples=30, deadline=None)

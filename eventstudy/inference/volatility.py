@@ -38,7 +38,7 @@ import numpy as np
 
 from eventstudy.inference.abnormal import FloatArray, IntArray
 
-__all__ = ["DAY_SYMBOLS", "DECAY", "EWMA", "LONG", "forecast_ratio", "recent_weight", "window_variances"]
+__all__ = ["DAY_SYMBOLS", "DECAY", "EWMA", "EWMA_DAYS", "LONG", "forecast_ratio", "recent_weight", "window_variances"]
 
 DAY_SYMBOLS = 512
 """Symbols (a fixed random subset) over which a day's mean variance is taken: its
@@ -91,7 +91,14 @@ def forecast_ratio(variances: dict[Span | str, tuple[FloatArray, FloatArray]], h
 
 
 def window_variances(
-    daily: np.ndarray, s_idx: IntArray, d_idx: IntArray, spans: Sequence[Span], *, decay: float | None = None, rows_per_chunk: int = 256
+    daily: np.ndarray,
+    s_idx: IntArray,
+    d_idx: IntArray,
+    spans: Sequence[Span],
+    *,
+    decay: float | None = None,
+    rows_per_chunk: int = 256,
+    events_per_chunk: int = 8192,
 ) -> dict[Span | str, tuple[FloatArray, FloatArray]]:
     """Per span, each event's ``v[s, d]`` and its day's ``vbar[d]`` (NaN: no estimate): the
     sample variance of the stock's idiosyncratic returns in the span, and its mean over
@@ -100,95 +107,182 @@ def window_variances(
     ``daily`` is ``(symbols, days)`` next-day simple returns (``daily[s, t]`` is known at the
     close of ``t + 1``; NaN: none); ``s_idx``, ``d_idx`` the events' symbol and day indices.
     An estimate needs at least half the span's returns (and 2). ``vbar[d]`` is taken over a
-    fixed random subset of :data:`DAY_SYMBOLS` symbols (all of a smaller universe). One
-    pass over ``daily``, a few hundred symbols at a time, with running sums along the days
-    read only at the events (and at the subset's rows on the event days). With ``decay``
-    the result also holds, under :data:`EWMA`, the exponentially weighted mean of the
-    squared idiosyncratic returns known at the event's close (weights ``(1 - decay)
-    decay^k`` on the return ``k`` days before the last, normalized over the known ones; at
-    least 10 of them).
+    fixed random subset of :data:`DAY_SYMBOLS` symbols (all of a smaller universe). With
+    ``decay`` the result also holds, under :data:`EWMA`, the exponentially weighted mean of
+    the squared idiosyncratic returns of the last :data:`EWMA_DAYS` known at the event's
+    close (weights ``(1 - decay) decay^k`` on the return ``k`` days before the last,
+    normalized over the known ones; at least 10 of them).
+
+    The work is linear in the events and the subset, not in the panel: each event's
+    returns are gathered over its spans (a few hundred per event), and the subset's rows
+    get running sums along the days, read on the event days. One pass over ``daily``
+    takes the days' means.
     """
     n_symbols, n_days = daily.shape
     spans = sorted({(int(a), int(b)) for a, b in spans})
-    keys: list[Span | str] = [*spans, *([EWMA] if decay is not None else [])]
+    keys = _keys(spans, decay)
     if not s_idx.size or not keys or not n_days:
         return {key: (np.full(s_idx.size, np.nan), np.full(s_idx.size, np.nan)) for key in keys}
-    day_sum, day_n = np.zeros(n_days), np.zeros(n_days)
-    for lo in range(0, n_symbols, rows_per_chunk):
-        part = daily[lo : lo + rows_per_chunk]
-        known = ~np.isnan(part)
-        day_sum += np.where(known, part, 0).sum(axis=0, dtype=np.float64)
-        day_n += known.sum(axis=0)
-    with np.errstate(invalid="ignore", divide="ignore"):
-        day_mean = (day_sum / day_n).astype(np.float32)
+    day_mean = _day_mean(daily, rows_per_chunk)
+    own = _at_events(daily, day_mean, s_idx, d_idx, spans, decay, events_per_chunk)
     event_days, slot = np.unique(d_idx, return_inverse=True)
-    slot = slot.ravel()
     sampled = np.zeros(n_symbols, dtype=bool)
     sampled[np.random.default_rng(0).choice(n_symbols, size=min(n_symbols, DAY_SYMBOLS), replace=False)] = True
-    totals: dict[Span | str, FloatArray] = {key: np.zeros(event_days.size) for key in keys}
-    counts: dict[Span | str, FloatArray] = {key: np.zeros(event_days.size) for key in keys}
-    own: dict[Span | str, FloatArray] = {key: np.full(s_idx.size, np.nan) for key in keys}
-    order = np.argsort(s_idx, kind="stable")
-    s_sorted = s_idx[order]
-    for lo in range(0, n_symbols, rows_per_chunk):
-        part = daily[lo : lo + rows_per_chunk]
-        a, b = np.searchsorted(s_sorted, [lo, lo + part.shape[0]])
-        mine = order[a:b]
-        rows = np.flatnonzero(sampled[lo : lo + part.shape[0]])
-        if not mine.size and not rows.size:
-            continue
-        idio = part - day_mean[None, :]
-        known = ~np.isnan(idio)
-        dense = bool(known.all())
-        if not dense:
-            idio[~known] = 0.0
-        running = []
-        for x in (idio, np.square(idio)) if dense else (known, idio, np.square(idio)):  # (counts,) sums, sums of squares
-            c = np.zeros((part.shape[0], n_days + 1))
-            np.cumsum(x, axis=1, out=c[:, 1:])  # prefix sums along the days
-            running.append(c.reshape(-1))
-        weighted = None
-        if decay is not None:
-            seen = None if dense else running[0].reshape(part.shape[0], n_days + 1)[:, 1:]  # known returns so far
-            weighted = _ewma(np.square(idio), known, seen, decay)
-        grid = np.repeat(rows, event_days.size), np.tile(event_days, rows.size)  # the subset's rows on every event day
-        for key in keys:
-            for at_events, (row, day) in ((True, (s_idx[mine] - lo, d_idx[mine])), (False, grid)):
-                if isinstance(key, tuple):
-                    v = _variance(running, dense, n_days, row, day, key)
-                else:
-                    assert weighted is not None
-                    v = _at_close(weighted, row, day)
-                if at_events:
-                    own[key][mine] = v
-                elif rows.size:
-                    v = v.reshape(rows.size, event_days.size)
-                    ok = ~np.isnan(v)
-                    totals[key] += np.where(ok, v, 0.0).sum(axis=0)
-                    counts[key] += ok.sum(axis=0)
-    with np.errstate(invalid="ignore", divide="ignore"):
-        return {key: (own[key], (totals[key] / counts[key])[slot]) for key in keys}
+    day = _subset_means(daily, np.flatnonzero(sampled), day_mean, event_days, spans, decay, rows_per_chunk)
+    return {key: (own[key], day[key][slot.ravel()]) for key in keys}
 
 
 EWMA = "ewma"
 """The key of the exponentially weighted variance in :func:`window_variances`' result."""
 
+EWMA_DAYS = -LONG[0]
+"""Returns behind the exponentially weighted mean: the year behind ``L``. Older weights
+would sum to ``0.90^252``, 3e-12 of the total; the cut keeps the work per event bounded."""
 
-def _ewma(squares: np.ndarray, known: np.ndarray, seen: np.ndarray | None, decay: float) -> np.ndarray:
-    """``(rows, days)``: per day, the exponentially weighted mean of ``squares`` up to and
-    including it (NaN before 10 known values; ``seen``: the known values so far, None when
-    every value is known)."""
-    top = _weighted_mean(squares, decay)
-    if seen is None:
-        weight = (1 - decay ** np.arange(1, squares.shape[1] + 1))[None, :]
-        with np.errstate(invalid="ignore", divide="ignore"):
-            mean = top / weight
-        mean[:, :9] = np.nan
-        return mean
-    weight = _weighted_mean(known, decay)
+MIN_WEIGHTED = 10
+"""Known returns the exponentially weighted mean needs among its :data:`EWMA_DAYS`."""
+
+
+def _keys(spans: list[Span], decay: float | None) -> list[Span | str]:
+    """The estimates asked: each span's variance, and the weighted mean with ``decay``."""
+    return [*spans, *([EWMA] if decay is not None else [])]
+
+
+def _day_mean(daily: np.ndarray, rows_per_chunk: int) -> np.ndarray:
+    """Each day's mean next-day return over the stocks with one (float32; NaN: none)."""
+    n_symbols, n_days = daily.shape
+    day_sum, day_n = np.zeros(n_days), np.zeros(n_days)
+    for lo in range(0, n_symbols, rows_per_chunk):
+        part = daily[lo : lo + rows_per_chunk]
+        known = ~np.isnan(part)
+        day_sum += np.where(known, part, np.float32(0)).sum(axis=0, dtype=np.float64)
+        day_n += known.sum(axis=0)
+    with np.errstate(invalid="ignore", divide="ignore"):
+        return (day_sum / day_n).astype(np.float32)
+
+
+def _min_count(span: Span) -> int:
+    """Known returns a span's variance needs: half of them, and 2."""
+    return max(2, (span[1] - span[0] + 1) // 2)
+
+
+def _ewma_weights(decay: float) -> FloatArray:
+    """The weights of the :data:`EWMA_DAYS` returns before an event's close, oldest first."""
+    return (1 - decay) * decay ** np.arange(EWMA_DAYS - 1, -1, -1, dtype=np.float64)
+
+
+def _at_events(
+    daily: np.ndarray, day_mean: np.ndarray, s_idx: IntArray, d_idx: IntArray, spans: list[Span], decay: float | None, per_chunk: int
+) -> dict[Span | str, FloatArray]:
+    """Each event's estimates from its own returns, gathered over the union of its spans
+    (and the weighted mean's year) as ``(events, width)`` rows, ``per_chunk`` events at a
+    time: each estimate's counts, sums and sums of squares are one matrix product of the
+    rows with a column per estimate (ones over a span, the weights over the year)."""
+    n_days = daily.shape[1]
+    first = min([a for a, _ in spans] + ([-EWMA_DAYS] if decay is not None else []))
+    width = max([b for _, b in spans] + ([0] if decay is not None else [])) - first
+    keys = _keys(spans, decay)
+    columns = np.zeros((width, len(keys) + 1))  # which returns each estimate sums, with what weight
+    for j, key in enumerate(keys):
+        if isinstance(key, tuple):
+            columns[key[0] - first : key[1] - first, j] = 1.0
+        else:
+            assert decay is not None
+            columns[-EWMA_DAYS - first : -first, j] = _ewma_weights(decay)
+            columns[-EWMA_DAYS - first : -first, -1] = 1.0  # the weighted mean's known returns
+    flat = daily.reshape(-1)
+    rows = np.lib.stride_tricks.sliding_window_view(flat, width) if flat.size >= width else None
+    padded = np.concatenate([np.full(width, np.nan, np.float32), day_mean, np.full(width, np.nan, np.float32)])
+    means = np.lib.stride_tricks.sliding_window_view(padded, width)
+    offsets = np.arange(first, first + width)
+    count, total, square = (np.empty((s_idx.size, columns.shape[1])) for _ in range(3))
+    for lo in range(0, s_idx.size, per_chunk):
+        s, d = s_idx[lo : lo + per_chunk], d_idx[lo : lo + per_chunk]
+        start = s * n_days + d + first
+        whole = (d + first >= 0) & (d + first + width <= n_days)  # the window lies inside the stock's own row
+        if rows is not None and whole.all():
+            x = rows[start]
+        else:  # windows that reach past the first or last day: gathered one index at a time, masked below
+            days = d[:, None] + offsets
+            x = flat[np.clip(s[:, None] * n_days + days, 0, flat.size - 1)]
+            x[(days < 0) | (days >= n_days)] = np.nan
+        x = x - means[np.clip(d + first + width, 0, n_days + width)]  # past either end: the NaN padding
+        known = ~np.isnan(x)
+        x[~known] = 0.0
+        x64 = x.astype(np.float64)
+        total[lo : lo + per_chunk] = x64 @ columns
+        square[lo : lo + per_chunk] = np.square(x64, out=x64) @ columns
+        count[lo : lo + per_chunk] = known @ columns
+    out: dict[Span | str, FloatArray] = {}
+    with np.errstate(invalid="ignore", divide="ignore"):
+        for j, key in enumerate(keys):
+            if isinstance(key, tuple):
+                n, s1, s2 = count[:, j], total[:, j], square[:, j]
+                v = (s2 - s1 * s1 / n) / (n - 1)
+                v[n < _min_count(key)] = np.nan
+            else:
+                v = square[:, j] / count[:, j]
+                v[count[:, -1] < MIN_WEIGHTED] = np.nan
+            out[key] = v
+    return out
+
+
+def _subset_means(
+    daily: np.ndarray, rows: IntArray, day_mean: np.ndarray, event_days: IntArray, spans: list[Span], decay: float | None, rows_per_chunk: int
+) -> dict[Span | str, FloatArray]:
+    """Per event day, the mean over ``rows`` of each estimate (NaN: none known): running
+    sums along the days of a few hundred rows at a time, read on the event days."""
+    n_days = daily.shape[1]
+    keys = _keys(spans, decay)
+    totals = {key: np.zeros(event_days.size) for key in keys}
+    counts = {key: np.zeros(event_days.size) for key in keys}
+    for lo in range(0, rows.size, rows_per_chunk):
+        idio = daily[rows[lo : lo + rows_per_chunk]] - day_mean[None, :]
+        known = ~np.isnan(idio)
+        idio[~known] = 0.0
+        squares = np.square(idio, dtype=np.float64)
+        running = []
+        for x in (known, idio, squares):  # counts, sums, sums of squares
+            c = np.zeros((idio.shape[0], n_days + 1))
+            np.cumsum(x, axis=1, out=c[:, 1:])  # prefix sums along the days
+            running.append(c)
+        found: dict[Span | str, np.ndarray] = {}
+        for span in spans:
+            first, last = np.clip(event_days + span[0], 0, n_days), np.clip(event_days + span[1], 0, n_days)
+            n, s1, s2 = (c[:, last] - c[:, first] for c in running)
+            with np.errstate(invalid="ignore", divide="ignore"):
+                v = (s2 - s1 * s1 / n) / (n - 1)
+            v[n < _min_count(span)] = np.nan
+            found[span] = v
+        if decay is not None:
+            found[EWMA] = _weighted_at_close(squares, known, running[0], event_days, decay)
+        for key, v in found.items():
+            ok = ~np.isnan(v)
+            totals[key] += np.where(ok, v, 0.0).sum(axis=0)
+            counts[key] += ok.sum(axis=0)
+    with np.errstate(invalid="ignore", divide="ignore"):
+        return {key: totals[key] / counts[key] for key in keys}
+
+
+def _weighted_at_close(squares: np.ndarray, known: np.ndarray, seen: np.ndarray, event_days: IntArray, decay: float) -> np.ndarray:
+    """``(rows, event days)``: the exponentially weighted mean of the squares of the
+    :data:`EWMA_DAYS` returns before each day's close (NaN: fewer than
+    :data:`MIN_WEIGHTED` known). The full weighted means ``y`` cut to a year by
+    ``y[t] - decay^K y[t - K]``; ``seen`` the running counts of known returns."""
+    n_days = squares.shape[1]
+    last = event_days - 1  # the newest return known at the close of an event day
+    older = last - EWMA_DAYS
+    cut = decay**EWMA_DAYS
+    parts = []
+    for x in (squares, known):
+        y = _weighted_mean(x, decay)
+        at = np.where(last[None, :] >= 0, y[:, np.maximum(last, 0)], 0.0)
+        parts.append(at - cut * np.where(older[None, :] >= 0, y[:, np.maximum(older, 0)], 0.0))
+    top, weight = parts
+    n = seen[:, np.clip(last + 1, 0, n_days)] - seen[:, np.clip(older + 1, 0, n_days)]
     with np.errstate(invalid="ignore", divide="ignore"):
         mean = top / weight
-    mean[seen < 10] = np.nan
+    mean[n < MIN_WEIGHTED] = np.nan
     return mean
 
 
@@ -214,28 +308,3 @@ def _weighted_mean(x: np.ndarray, decay: float) -> np.ndarray:
         y += carry[:, None] * (decay * powers[:k])
         carry = y[:, -1]
     return out
-
-
-def _at_close(weighted: np.ndarray, row: IntArray, day: IntArray) -> FloatArray:
-    """The weighted mean of the returns known at the close of ``day`` (those of days up to
-    ``day - 1``: ``daily[s, t]`` is known at the close of ``t + 1``); NaN on the first day."""
-    before = day - 1
-    out = np.full(row.size, np.nan)
-    ok = before >= 0
-    out[ok] = weighted[row[ok], before[ok]]
-    return out
-
-
-def _variance(running: list[np.ndarray], dense: bool, n_days: int, row: IntArray, day: IntArray, span: Span) -> FloatArray:
-    """Sample variance of the returns in ``span`` around each ``(row, day)``, from the flat
-    prefix sums ``running`` (counts unless ``dense``, sums, sums of squares; rows of
-    ``n_days + 1``); NaN with fewer than half the span's returns (or 2)."""
-    start, stop = span
-    width = n_days + 1
-    first, last = np.clip(day + start, 0, n_days), np.clip(day + stop, 0, n_days)
-    sums = [c[row * width + last] - c[row * width + first] for c in running]
-    n, s1, s2 = ([(last - first).astype(np.float64)] if dense else []) + sums
-    with np.errstate(invalid="ignore", divide="ignore"):
-        v = (s2 - s1 * s1 / n) / (n - 1)
-    v[n < max(2, (stop - start + 1) // 2)] = np.nan
-    return v
