@@ -10,8 +10,9 @@ The names below load on first use, so ``import eventstudy`` (and the command lin
 Everything a notebook or script needs is here: running a study (:func:`run`,
 :func:`load_study`), sweeps (:func:`run_sweep`, :func:`parse_axis`), checking and
 importing data (:func:`check_data`, :func:`import_file`), executors
-(:func:`get_executor`), report writing (:func:`write_report`, :func:`html_report`) and
-the error types. Submodules are internals and may change.
+(:func:`get_executor`; :func:`keep_freed_memory` for large universes), report writing
+(:func:`write_report`, :func:`html_report`) and the error types. Submodules are
+internals and may change.
 """
 
 from __future__ import annotations
@@ -48,6 +49,7 @@ _LAZY = {
     "ThreadExecutor": "eventstudy.executor",
     "ProcessExecutor": "eventstudy.executor",
     "DaskExecutor": "eventstudy.executor",
+    "keep_freed_memory": "eventstudy.memory",
     # reports
     "write_report": "eventstudy.report",
     "html_report": "eventstudy.report",
@@ -84,6 +86,7 @@ __all__ = [
     "html_report",
     "import_file",
     "import_files",
+    "keep_freed_memory",
     "load_study",
     "parse_axis",
     "parse_study",
@@ -114,6 +117,7 @@ if TYPE_CHECKING:  # pragma: no cover
         ThreadExecutor,
         get_executor,
     )
+    from eventstudy.memory import keep_freed_memory
     from eventstudy.report import html_report, render_markdown, render_terminal, write_report
     from eventstudy.result import StudyResult
     from eventstudy.study import run, run_study

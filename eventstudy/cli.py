@@ -532,6 +532,10 @@ def main(argv: Sequence[str] | None = None) -> int:
     from eventstudy import progress
 
     progress.configure(enabled=False if getattr(args, "quiet", False) else None)
+    if args.command in ("run", "sweep", "calibrate"):  # the commands that compute: freed memory kept for reuse
+        from eventstudy.memory import keep_freed_memory
+
+        keep_freed_memory()
     handlers = {
         "run": _run, "sweep": _sweep, "calibrate": _calibrate, "init": _init, "schema": _schema, "validate": _validate, "explain": _explain,
         "list": _list, "data": run_data,
