@@ -80,6 +80,7 @@ __all__ = [
     "UNSCALED",
     "CellMoments",
     "Draws",
+    "EventWindows",
     "Moments",
     "calendar_time",
     "calibration_warnings",
@@ -91,6 +92,7 @@ __all__ = [
     "symbol_keys",
     "volatility_scales",
     "window_interval",
+    "window_intervals",
 ]
 
 PANEL_SCHEMA = {
@@ -345,37 +347,115 @@ def window_interval(
     both enter ``P_t``, which a bootstrap of event dates misses (it covered 26% at 6m on
     factor panels). ``mu`` is the events' mean per day of window. The interval is
     ``mean +- z * sqrt(sum P_t^2) / n`` (normal quantile: a sum over thousands of days).
-    ``daily`` is ``(symbols, days)`` next-day simple returns (NaN: none).
+    ``daily`` is ``(symbols, days)`` next-day simple returns (NaN: none). Several cells
+    over the same ``daily`` share one pass: :func:`window_intervals`.
     """
-    n = x.size
+    cell = EventWindows(s_idx, d_idx, x, horizon, lag, market)
+    return window_intervals(daily, [cell], level, rows_per_chunk=rows_per_chunk)[0]
+
+
+@dataclass(frozen=True)
+class EventWindows:
+    """One cell's events for :func:`window_intervals`: their symbol and day indices, their
+    ``horizon``-day returns ``x``, the entry ``lag`` (days after the event) and the
+    ``market``'s next-day returns (excess returns; None: the stocks' own)."""
+
+    s_idx: np.ndarray
+    d_idx: np.ndarray
+    x: np.ndarray
+    horizon: int
+    lag: int = 0
+    market: np.ndarray | None = None
+
+
+def window_intervals(daily: np.ndarray, cells: Sequence[EventWindows], level: float, *, rows_per_chunk: int = 256) -> list[tuple[float, float]]:
+    """:func:`window_interval` of several cells over the same ``daily`` in one pass.
+
+    ``daily`` is read a block of ``rows_per_chunk`` symbols at a time (a view when the
+    block's event stocks are contiguous), its unknown days found once per block; each
+    cell then counts its held windows ``V`` there (+1 where a window opens, -1 where it
+    closes, a running sum along the days) and adds ``V r`` per day, the float32 products
+    summed in float64 over the block's stocks in order, block after block: a cell's sums
+    do not depend on which other cells share the pass. The held windows per day (the
+    weights of ``mu`` and the market) come from the events' days alone, less those held on
+    unknown days. Cells with fewer than two events get NaN.
+    """
     n_days = daily.shape[1]
-    if n < 2:
-        return math.nan, math.nan
-    mu = float(x.mean()) / max(horizon, 1)
-    order = np.argsort(s_idx, kind="stable")
-    s_sorted, d_sorted = s_idx[order], d_idx[order]
-    rows = np.unique(s_sorted)
-    bench = np.zeros(n_days) if market is None else np.nan_to_num(market.astype(np.float64))
-    flow, weight = np.zeros(n_days), np.zeros(n_days)  # per day: sum of V r, and of V where r is known
-    width = n_days + 1
-    for lo in range(0, rows.size, rows_per_chunk):
-        mine = rows[lo : lo + rows_per_chunk]
-        a, b = np.searchsorted(s_sorted, [mine[0], mine[-1] + 1])
-        local = np.searchsorted(mine, s_sorted[a:b]) * width
-        start = np.minimum(d_sorted[a:b] + lag, n_days)
-        size = mine.size * width  # +1 where a window opens, -1 where it closes; the running sum is V
-        edges = np.bincount(local + start, minlength=size) - np.bincount(local + np.minimum(start + horizon, n_days), minlength=size)
-        held = np.cumsum(edges.reshape(mine.size, width), axis=1, dtype=np.int32)[:, :n_days].astype(np.float32)
-        part = daily[mine]
-        known = ~np.isnan(part)
-        held *= known
-        flow += (held * np.where(known, part, np.float32(0))).sum(axis=0, dtype=np.float64)
-        weight += held.sum(axis=0, dtype=np.float64)
-    flow -= (bench + mu) * weight
-    se = math.sqrt(float(flow @ flow)) / n
+    width = n_days + 1  # a window closing at the last day closes in the extra column
+    out = [(math.nan, math.nan)] * len(cells)
     z = float(norm_ppf(0.5 + level / 2))
-    centre = float(x.mean())
-    return centre - z * se, centre + z * se
+    active = [i for i, cell in enumerate(cells) if cell.x.size >= 2]
+    opens, closes, flows, weights = [], [], [], []
+    for i in active:
+        cell = cells[i]
+        s = np.asarray(cell.s_idx, dtype=np.int64)
+        start = np.minimum(np.asarray(cell.d_idx, dtype=np.int64) + cell.lag, n_days)
+        stop = np.minimum(start + cell.horizon, n_days)
+        opens.append(_counted(s * width + start))  # sorted (symbol, day) keys and their counts
+        closes.append(_counted(s * width + stop))
+        per_day = np.cumsum(np.bincount(start, minlength=width) - np.bincount(stop, minlength=width))[:n_days]
+        weights.append(per_day.astype(np.float64))  # windows held per day; those on unknown days come off below
+        flows.append(np.zeros(n_days))
+    if active:
+        stocks = np.unique(np.concatenate([keys // width for keys, _ in opens]))
+        edges = np.zeros((min(rows_per_chunk, stocks.size), width), dtype=np.int32)
+        held = np.empty_like(edges)
+        product = np.empty((edges.shape[0], n_days), dtype=np.float32)
+        for lo in range(int(stocks[0]) // rows_per_chunk * rows_per_chunk, int(stocks[-1]) + 1, rows_per_chunk):
+            rows = stocks[np.searchsorted(stocks, lo) : np.searchsorted(stocks, lo + rows_per_chunk)]
+            if rows.size == 0:
+                continue
+            dense = int(rows[-1]) - int(rows[0]) + 1 == rows.size
+            part = daily[rows[0] : rows[-1] + 1] if dense else daily[rows]
+            unknown = np.divmod(np.flatnonzero(np.isnan(part)), n_days)  # few: (rows, days) of the NaNs
+            count = rows.size
+            for j in range(len(active)):
+                found = [_block(keys, counts, lo, rows_per_chunk, width, rows, dense) for keys, counts in (opens[j], closes[j])]
+                if found[0][0].size == 0:
+                    continue
+                flat = edges[:count].reshape(-1)
+                flat[found[0][0]] += found[0][1]
+                flat[found[1][0]] -= found[1][1]
+                np.cumsum(edges[:count], axis=1, out=held[:count])
+                flat[found[0][0]] = 0  # back to zeros for the next cell
+                flat[found[1][0]] = 0
+                np.copyto(product[:count], held[:count, :n_days], casting="same_kind")  # exact: small counts
+                np.multiply(product[:count], part, out=product[:count])  # the float32 products, as V r always was
+                if unknown[0].size:
+                    weights[j] -= np.bincount(unknown[1], weights=held[unknown], minlength=n_days)
+                    product[unknown] = 0
+                flows[j] += product[:count].sum(axis=0, dtype=np.float64)
+    for j, i in enumerate(active):
+        cell = cells[i]
+        centre = float(cell.x.mean())
+        mu = centre / max(cell.horizon, 1)
+        bench = np.zeros(n_days) if cell.market is None else np.nan_to_num(cell.market.astype(np.float64))
+        flow = flows[j] - (bench + mu) * weights[j]
+        se = math.sqrt(float(flow @ flow)) / cell.x.size
+        out[i] = (centre - z * se, centre + z * se)
+    return out
+
+
+def _counted(keys: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """The distinct keys, sorted, and how often each occurs (a stable sort: linear on the
+    kept events, which come sorted by symbol and day)."""
+    keys = np.sort(keys, kind="stable")
+    if keys.size == 0:
+        return keys, np.zeros(0, dtype=np.int32)
+    first = np.flatnonzero(np.concatenate([[True], keys[1:] != keys[:-1]]))
+    return keys[first], np.diff(np.append(first, keys.size)).astype(np.int32)
+
+
+def _block(
+    keys: np.ndarray, counts: np.ndarray, lo: int, size: int, width: int, rows: np.ndarray, dense: bool
+) -> tuple[np.ndarray, np.ndarray]:
+    """The keys ``symbol * width + day`` of symbols ``lo .. lo + size - 1``, as flat
+    positions in the block of ``rows``, and their counts."""
+    a, b = np.searchsorted(keys, [lo * width, (lo + size) * width])
+    mine = keys[a:b]
+    if dense:
+        return mine - int(rows[0]) * width, counts[a:b]
+    return np.searchsorted(rows, mine // width) * width + mine % width, counts[a:b]
 
 
 @dataclass
@@ -530,7 +610,7 @@ def panel_significance(
     ci_rng = np.random.default_rng([settings.seed, 2])  # the intervals' own stream: they run beside the nulls
 
     def intervals() -> list[tuple[float, float, bool]]:
-        return [_interval(data, cell, s_idx, d_idx[cell.ev], settings.ci, min(max(reps, 1000), 5000), ci_rng) for cell in cells]
+        return _intervals(data, cells, s_idx, d_idx, settings.ci, min(max(reps, 1000), 5000), ci_rng)
 
     def timed_scales() -> tuple[list[np.ndarray | None], float]:
         clock = time.perf_counter()
@@ -649,18 +729,28 @@ def volatility_scales(data: Panel, s_idx: np.ndarray, d_idx: np.ndarray) -> list
     return [forecast_ratio(variances, int(spec["horizon_days"])) if ok else None for ok, spec in zip(scaled, specs, strict=True)]
 
 
-def _interval(
-    data: Panel, cell: _Cell, s_idx: np.ndarray, days: np.ndarray, level: float, reps: int, rng: np.random.Generator
-) -> tuple[float, float, bool]:
-    """The interval of a cell's mean and whether it is approximate: :func:`window_interval`
-    for simple forward returns of the universe's stocks (entry at the close or the next
-    close) and their excess over a market series; else the bootstrap over event dates."""
-    found = _stock_returns(data, cell.key)
-    if found is None or data.daily is None:
-        return (*_cluster_interval(cell.x, days, level, reps, rng), True)
-    lag, market = found
-    low, high = window_interval(data.daily, s_idx[cell.ev], days, cell.x, int(cell.key["horizon_days"]), level, lag=lag, market=market)
-    return low, high, False
+def _intervals(
+    data: Panel, cells: list[_Cell], s_idx: np.ndarray, d_idx: np.ndarray, level: float, reps: int, rng: np.random.Generator
+) -> list[tuple[float, float, bool]]:
+    """Each cell's interval of its mean and whether it is approximate: :func:`window_intervals`
+    (one pass over the daily returns for all of them) for simple forward returns of the
+    universe's stocks (entry at the close or the next close) and their excess over a
+    market series; else the bootstrap over event dates, cell after cell from ``rng``."""
+    out: list[tuple[float, float, bool]] = []
+    windows: dict[int, EventWindows] = {}
+    for i, cell in enumerate(cells):
+        found = _stock_returns(data, cell.key)
+        if found is None or data.daily is None:
+            out.append((*_cluster_interval(cell.x, d_idx[cell.ev], level, reps, rng), True))
+            continue
+        lag, market = found
+        windows[i] = EventWindows(s_idx[cell.ev], d_idx[cell.ev], cell.x, int(cell.key["horizon_days"]), lag, market)
+        out.append((math.nan, math.nan, False))
+    if windows:
+        assert data.daily is not None
+        for i, (low, high) in zip(windows, window_intervals(data.daily, list(windows.values()), level)):
+            out[i] = (low, high, False)
+    return out
 
 
 def _monte_carlo(

@@ -1,0 +1,109 @@
+"""The universe's passes over the daily returns that serve several cells at once
+(:func:`eventstudy.inference.panel.window_intervals`) give each cell what a plain loop over
+its events and days gives, and what the one-cell function gives."""
+
+from __future__ import annotations
+
+import math
+
+import numpy as np
+from hypothesis import given, settings
+from hypothesis import strategies as st
+from scipy import stats
+
+from eventstudy.inference.panel import EventWindows, window_interval, window_intervals
+
+
+def plain_interval(daily: np.ndarray, cell: EventWindows, level: float) -> tuple[float, float]:
+    """The interval one event and one day at a time: count each stock's windows holding
+    each day, then ``P_t = sum_s V (r - market - mu)`` over the known returns (the product
+    ``V r`` in float32, as the panel stores returns)."""
+    n = cell.x.size
+    if n < 2:
+        return math.nan, math.nan
+    n_days = daily.shape[1]
+    held: dict[tuple[int, int], int] = {}
+    for stock, day in zip(cell.s_idx.tolist(), cell.d_idx.tolist()):
+        for t in range(day + cell.lag, min(day + cell.lag + cell.horizon, n_days)):
+            held[(stock, t)] = held.get((stock, t), 0) + 1
+    mu = float(np.mean(cell.x)) / max(cell.horizon, 1)
+    flow = [0.0] * n_days
+    for (stock, t), v in held.items():
+        r = daily[stock, t]
+        if np.isnan(r):
+            continue
+        market = 0.0 if cell.market is None or np.isnan(cell.market[t]) else float(cell.market[t])
+        flow[t] += float(np.float32(v) * r) - v * (market + mu)
+    half = float(stats.norm.ppf(0.5 + level / 2)) * math.sqrt(sum(f * f for f in flow)) / n
+    centre = float(np.mean(cell.x))
+    return centre - half, centre + half
+
+
+@st.composite
+def panels(draw: st.DrawFn) -> tuple[np.ndarray, list[EventWindows], int]:
+    """A small panel with missing returns, and cells of events (some shared, some not, a few
+    repeated) with their own horizons, lags and markets; and a block size small enough
+    for several blocks, some of them with gaps between their event stocks."""
+    n_symbols = draw(st.integers(1, 12))
+    n_days = draw(st.integers(3, 40))
+    seed = draw(st.integers(0, 2**32 - 1))
+    rng = np.random.default_rng(seed)
+    daily = rng.normal(0.0005, 0.02, (n_symbols, n_days)).astype(np.float32)
+    daily[rng.random(daily.shape) < draw(st.sampled_from([0.0, 0.1, 0.4]))] = np.nan
+    pool = draw(st.lists(st.tuples(st.integers(0, n_symbols - 1), st.integers(0, n_days - 1)), min_size=0, max_size=30))
+    cells = []
+    for _ in range(draw(st.integers(1, 4))):
+        mine = [e for e in pool if draw(st.booleans())] + draw(st.lists(st.sampled_from(pool), max_size=3) if pool else st.just([]))
+        s = np.array([e[0] for e in mine], dtype=np.int64)
+        d = np.array([e[1] for e in mine], dtype=np.int64)
+        market = None
+        if draw(st.booleans()):
+            market = rng.normal(0, 0.01, n_days)
+            market[-1] = np.nan  # no next-day return on the last day
+        cells.append(EventWindows(s, d, rng.normal(0.01, 0.05, s.size), draw(st.integers(1, 12)), draw(st.integers(0, 2)), market))
+    return daily, cells, draw(st.integers(1, 5))
+
+
+@settings(max_examples=300, deadline=None)
+@given(panels(), st.sampled_from([0.5, 0.9, 0.95]))
+def test_batched_intervals_match_a_plain_loop_over_events_and_days(panel: tuple[np.ndarray, list[EventWindows], int], level: float) -> None:
+    daily, cells, rows = panel
+    found = window_intervals(daily, cells, level, rows_per_chunk=rows)
+    assert len(found) == len(cells)
+    for cell, (low, high) in zip(cells, found):
+        want_low, want_high = plain_interval(daily, cell, level)
+        if cell.x.size < 2:
+            assert math.isnan(low) and math.isnan(high)
+            continue
+        assert math.isclose(low, want_low, rel_tol=1e-9, abs_tol=1e-15), (low, want_low)
+        assert math.isclose(high, want_high, rel_tol=1e-9, abs_tol=1e-15), (high, want_high)
+
+
+@settings(max_examples=200, deadline=None)
+@given(panels())
+def test_a_cells_interval_does_not_depend_on_the_cells_beside_it(panel: tuple[np.ndarray, list[EventWindows], int]) -> None:
+    """Bit for bit: each block's sums run over its stocks in order, and a stock without the
+    cell's events adds exact zeros, so the one-cell function and any batch agree exactly."""
+    daily, cells, rows = panel
+    together = window_intervals(daily, cells, 0.9, rows_per_chunk=rows)
+    for cell, pair in zip(cells, together):
+        alone = window_interval(daily, cell.s_idx, cell.d_idx, cell.x, cell.horizon, 0.9, lag=cell.lag, market=cell.market, rows_per_chunk=rows)
+        assert np.array_equal(np.array(alone), np.array(pair), equal_nan=True)
+
+
+def test_windows_past_the_end_lags_and_repeated_events() -> None:
+    """Fixed cases the plain loop pins: a window running past the last day, an entry lag
+    that pushes the window off the panel, an event listed twice (its window counts twice),
+    a NaN return inside a window and the market's missing last return."""
+    daily = np.array([[0.01, -0.02, 0.03, np.nan, 0.01, 0.02], [0.0, 0.01, -0.01, 0.02, -0.03, 0.01]], dtype=np.float32)
+    market = np.array([0.001, -0.002, 0.0, 0.003, 0.001, np.nan])
+    cells = [
+        EventWindows(np.array([0, 0, 1]), np.array([1, 1, 4]), np.array([0.02, 0.01, -0.01]), 3, 0, None),
+        EventWindows(np.array([0, 1, 1]), np.array([2, 0, 5]), np.array([0.05, 0.0, 0.01]), 4, 1, market),
+        EventWindows(np.array([1]), np.array([0]), np.array([0.1]), 2),  # one event: no interval
+    ]
+    found = window_intervals(daily, cells, 0.9, rows_per_chunk=1)
+    for cell, (low, high) in zip(cells[:2], found[:2]):
+        want = plain_interval(daily, cell, 0.9)
+        assert math.isclose(low, want[0], rel_tol=1e-12) and math.isclose(high, want[1], rel_tol=1e-12)
+    assert all(math.isnan(v) for v in found[2])
