@@ -115,7 +115,7 @@ def evaluate(
         shown = order_cells(panel.cells.select(CELL), list(study.series), panel.measures.order)  # the summary's rows, in its order
         events, units, pending = instance_table(panel, kept, hits, outcomes.filter(pl.col("measure").is_in(in_table)), shown.filter(pl.col("measure").is_in(in_table)))
         describe_outcomes(kept.height, outcomes.filter(~pl.col("measure").is_in(panel.measures.hidden)), notes, evaluated=bool(study.evaluate))
-        breakdowns = _breakdowns(outcomes) if universe else {}
+        breakdowns = _breakdowns(outcomes, panel.cells, kept, panel.symbols) if universe else {}
         moments = baseline.result()
     summary = _summary(panel, outcomes, moments, statistics.ci, study)
     result = StudyResult(
@@ -287,17 +287,10 @@ def _summary(panel: Panel, outcomes: pl.DataFrame, moments: list, level: float, 
     base = pl.DataFrame([{**cell, **_baseline_row(m)} for cell, m in zip(cells.iter_rows(named=True), moments)], schema={
         **dict(cells.schema), "baseline_n": pl.Int64, "baseline_mean": pl.Float64, "baseline_median": pl.Float64, "baseline_pct_positive": pl.Float64,
     })
-    summary = base.join(summarize(outcomes), on=CELL, how="left", maintain_order="left")
     z = NormalDist().inv_cdf(1 - (1 - level) / 2)
-    band = outcomes.filter(pl.col("value").is_not_null()).group_by(CELL, maintain_order=True).agg(
-        pl.col("value").mean().alias("_m"), pl.col("value").std(ddof=1).alias("_s"), pl.len().alias("_n")
-    )
-    band = band.select(
-        *CELL,
-        (pl.col("_m") - z * pl.col("_s") / pl.col("_n").sqrt()).alias("band_low"),
-        (pl.col("_m") + z * pl.col("_s") / pl.col("_n").sqrt()).alias("band_high"),
-    )
-    summary = summary.join(band, on=CELL, how="left", maintain_order="left")
+    half = z * pl.col("sd") / pl.col("n").sqrt()
+    figures = summarize(outcomes).with_columns((pl.col("mean") - half).alias("band_low"), (pl.col("mean") + half).alias("band_high"))
+    summary = base.join(figures, on=CELL, how="left", maintain_order="left")
     summary = summary.with_columns(pl.col("n").fill_null(0), pl.col("n_incomplete").fill_null(0)).select(SUMMARY_COLUMNS)
     return order_cells(summary, list(study.series), panel.measures.order)
 
@@ -355,8 +348,9 @@ def instance_table(
             wide = pl.DataFrame(schema={"date": pl.Date, **({"symbol": pl.String} if universe else {})})
         wide = wide.with_columns(pl.lit(None, dtype=pl.Float64).alias(c) for c in order if c not in wide.columns)
         table = table.join(wide.select(*keys, *order), on=keys, how="left", maintain_order="left")
-    if universe:
-        table = table.sort("date", "symbol")
+    if universe and table.height:  # by date, then symbol: on the kept events' day and symbol indices where symbols are sorted
+        in_order = all(a < b for a, b in zip(panel.symbols, panel.symbols[1:]))
+        table = table[np.lexsort((kept["_s"].to_numpy(), kept["_d"].to_numpy()))] if in_order else table.sort("date", "symbol")
     units = {"date": "date", **({"symbol": "text"} if universe else {})}
     for column in table.columns:
         if column not in units and column not in order:
@@ -413,10 +407,15 @@ def describe_outcomes(kept: int, outcomes: pl.DataFrame, notes: list[str], *, ev
             notes.append(f"{what}: {count - pending} event(s) without a value (not enough history or data), left out")
 
 
-def _breakdowns(outcomes: pl.DataFrame) -> dict[str, pl.DataFrame]:
-    """Pooled figures by year and by symbol (events only)."""
+def _breakdowns(outcomes: pl.DataFrame, cells: pl.DataFrame, kept: pl.DataFrame, symbols: list[str]) -> dict[str, pl.DataFrame]:
+    """Pooled figures by year and by symbol (events only). ``outcomes`` holds ``cells``
+    one after the other, each over the ``kept`` events in order (:func:`long_outcomes`), so
+    rows are grouped on integer codes (cell, year, symbol index) and labelled after: on
+    4 cells x 335k events the string keys took 0.66 s."""
     if outcomes.is_empty():
         return {}
+    k, n = cells.height, kept.height
+    assert outcomes.height == k * n, "one row per cell and kept event"
     value = pl.col("value")
     stats = [
         value.count().alias("n"),
@@ -424,9 +423,21 @@ def _breakdowns(outcomes: pl.DataFrame) -> dict[str, pl.DataFrame]:
         value.median().alias("median"),
         (value > 0).mean().alias("pct_positive"),
     ]
-    by_year = outcomes.with_columns(pl.col("date").dt.year().alias("year")).group_by([*CELL, "year"]).agg(stats).sort([*CELL, "year"])
-    by_symbol = outcomes.group_by([*CELL, "symbol"]).agg(stats).sort([*CELL, "n", "symbol"], descending=[False] * 4 + [True, False])
-    return {"by_year": by_year, "by_symbol": by_symbol}
+    codes = pl.DataFrame({
+        "_c": np.repeat(np.arange(k, dtype=np.uint32), n),
+        "year": pl.concat([kept["date"].dt.year()] * k),
+        "_s": np.tile(kept["_s"].to_numpy().astype(np.uint32), k),
+        "value": outcomes["value"],
+    })
+    labels = cells.select(CELL).with_row_index("_c")
+    by_year = codes.group_by("_c", "year").agg(stats).join(labels, on="_c").select(*CELL, "year", *(e.meta.output_name() for e in stats))
+    by_symbol = codes.group_by("_c", "_s").agg(stats).join(labels, on="_c")
+    by_symbol = by_symbol.with_columns(pl.Series("symbol", symbols, dtype=pl.String).gather(by_symbol["_s"]))
+    by_symbol = by_symbol.select(*CELL, "symbol", *(e.meta.output_name() for e in stats))
+    return {
+        "by_year": by_year.sort([*CELL, "year"]),
+        "by_symbol": by_symbol.sort([*CELL, "n", "symbol"], descending=[False] * 4 + [True, False]),
+    }
 
 
 # --- checks, ordering, tests -------------------------------------------------------

@@ -37,7 +37,8 @@ SUMMARY_COLUMNS = [
 
 
 def summarize(outcomes: pl.DataFrame) -> pl.DataFrame:
-    """Per cell: n, n_incomplete, mean, median, pct_positive (share > 0), min, max.
+    """Per cell: n, n_incomplete, mean, median, pct_positive (share > 0), min, max, and
+    sd (the sample standard deviation, for the mean's band).
 
     Examples
     --------
@@ -58,6 +59,7 @@ def summarize(outcomes: pl.DataFrame) -> pl.DataFrame:
             (value > 0).mean().alias("pct_positive"),
             value.min().alias("min"),
             value.max().alias("max"),
+            value.std(ddof=1).alias("sd"),
         )
         .with_columns(pl.col("n").cast(pl.Int64), pl.col("n_incomplete").cast(pl.Int64))
     )
