@@ -1,6 +1,7 @@
 """The universe's passes over the daily returns that serve several cells at once
 (:func:`eventstudy.inference.panel.window_intervals`) give each cell what a plain loop over
-its events and days gives, and what the one-cell function gives."""
+its events and days gives, and what the one-cell function gives; the moment-based null's
+deviations, computed in place, are the ones ``nan_to_num`` gave."""
 
 from __future__ import annotations
 
@@ -11,7 +12,7 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 from scipy import stats
 
-from eventstudy.inference.panel import EventWindows, window_interval, window_intervals
+from eventstudy.inference.panel import EventWindows, _deviations, window_interval, window_intervals
 
 
 def plain_interval(daily: np.ndarray, cell: EventWindows, level: float) -> tuple[float, float]:
@@ -107,3 +108,26 @@ def test_windows_past_the_end_lags_and_repeated_events() -> None:
         want = plain_interval(daily, cell, 0.9)
         assert math.isclose(low, want[0], rel_tol=1e-12) and math.isclose(high, want[1], rel_tol=1e-12)
     assert all(math.isnan(v) for v in found[2])
+
+
+@settings(max_examples=200, deadline=None)
+@given(st.integers(0, 2**32 - 1), st.booleans())
+def test_relabel_deviations_are_nan_to_num_of_the_plain_difference(seed: int, positive: bool) -> None:
+    """Bit for bit, with unknown values, days without a centre and infinite values: the
+    in-place deviations of the relabel covariance equal what it computed before."""
+    rng = np.random.default_rng(seed)
+    sample = rng.normal(0, 0.02, (7, 11)).astype(np.float32)
+    sample[rng.random(sample.shape) < 0.2] = np.nan
+    sample[rng.random(sample.shape) < 0.05] = np.inf
+    sample[rng.random(sample.shape) < 0.05] = -np.inf
+    centre = rng.normal(0, 0.01, 11) if not positive else rng.random(11)
+    centre[rng.random(11) < 0.2] = np.nan  # a day with no value in the window
+    if positive:
+        indicator = np.where(np.isnan(sample), np.nan, (sample > 0).astype(np.float32))
+        want = np.nan_to_num(indicator - centre[None, :].astype(np.float32)).astype(np.float64)
+    else:
+        with np.errstate(invalid="ignore"):
+            want = np.nan_to_num(sample - centre[None, :].astype(np.float32)).astype(np.float64)
+    got = np.empty(sample.shape)
+    _deviations(sample, np.isnan(sample), centre, positive, got)
+    assert np.array_equal(got, want)

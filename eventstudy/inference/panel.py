@@ -969,7 +969,7 @@ def _moment_nulls(
     from the joint normal. The median has no such form: not tested here.
     """
     out: dict[Any, Any] = {}
-    relabel = {name: _relabel_covariance(data, cells, s_idx, d_idx, name) for name in _STATS if name != "median"}
+    relabel = _relabel_covariance(data, cells, s_idx, d_idx, [name for name in _STATS if name != "median"])
     for name in _STATS:
         z_obs, sds, centres = [], [], []
         for cell in cells:
@@ -1021,9 +1021,12 @@ RELABEL_SYMBOLS = 512
 :data:`CORRELATION_SYMBOLS`)."""
 
 
-def _relabel_covariance(data: Panel, cells: list[_Cell], s_idx: np.ndarray, d_idx: np.ndarray, name: str) -> tuple[np.ndarray, np.ndarray]:
+def _relabel_covariance(
+    data: Panel, cells: list[_Cell], s_idx: np.ndarray, d_idx: np.ndarray, names: Sequence[str]
+) -> dict[str, tuple[np.ndarray, np.ndarray]]:
     """The 'dates' null's covariance of the cells' placebo means (:class:`Relabel`), and
-    what the relabelling adds to each cell's variance beyond independent draws.
+    what the relabelling adds to each cell's variance beyond independent draws, per
+    statistic in ``names`` (the mean, the share positive).
 
     With ``pi`` a random permutation of the ``N`` symbols, two events of one stock land on
     the same random stock (covariance ``C(d, d')``, the cross-sectional covariance of the
@@ -1038,8 +1041,10 @@ def _relabel_covariance(data: Panel, cells: list[_Cell], s_idx: np.ndarray, d_id
     fixed random subset of the event stocks, then scaled by the diagonal's ratio (all
     events and sampled symbols to the subset's). For the mean, each event's value is its
     cell's volatility ratio times the drawn deviation (``cell.scale``, as :class:`Relabel`
-    draws it). Returns the ``(cells, cells)`` covariance of the means and, per cell, the
-    variance of its mean minus that of independent draws (the same subset's diagonal)."""
+    draws it). Returns, per statistic, the ``(cells, cells)`` covariance of the means and,
+    per cell, the variance of its mean minus that of independent draws (the same subset's
+    diagonal). The statistics share each cell's sampled rows and event order; the float64
+    deviations and their squares go to buffers reused from cell to cell."""
     k = len(cells)
     n_symbols, n_days = data.values[0].shape if data.values else (0, 0)
     rows = np.sort(np.random.default_rng(0).choice(n_symbols, size=min(n_symbols, CORRELATION_SYMBOLS), replace=False))
@@ -1052,44 +1057,71 @@ def _relabel_covariance(data: Panel, cells: list[_Cell], s_idx: np.ndarray, d_id
     chosen = np.zeros(n_symbols, dtype=bool)
     chosen[shuffled[:keep]] = True
     column = np.cumsum(chosen) - 1  # a chosen stock's column in the sums
-    sums, totals, diagonal, ratio = [], [], np.zeros(k), np.ones(k)
+    sums: dict[str, list[np.ndarray]] = {name: [] for name in names}
+    totals: dict[str, list[np.ndarray]] = {name: [] for name in names}
+    diagonal, ratio = {name: np.zeros(k) for name in names}, {name: np.ones(k) for name in names}
+    dev, squares = np.empty((rows.size, n_days)), np.empty((rows.size, n_days))
     for i, cell in enumerate(cells):
-        a = np.zeros((few, keep))
-        total = np.zeros(rows.size)
-        if cell.ev.size:
-            sample = data.values[cell.key["_c"]][rows]
-            if name == "pct_positive":
-                sample = np.where(np.isnan(sample), np.nan, (sample > 0).astype(np.float32))
-            dev = np.nan_to_num(sample - cell.moments.by_day.mean(name)[None, :].astype(np.float32)).astype(np.float64)
+        if not cell.ev.size:
+            for name in names:
+                sums[name].append(np.zeros((few, keep)))
+                totals[name].append(np.zeros(rows.size))
+            continue
+        sample = data.values[cell.key["_c"]][rows]
+        unknown = np.isnan(sample)
+        mine = cell.ev[chosen[stock_of[cell.ev]]]
+        order = mine[np.argsort(stock_of[mine], kind="stable")]
+        owner = stock_of[order]
+        starts = np.flatnonzero(np.concatenate([[True], owner[1:] != owner[:-1]]))
+        for name in names:
+            _deviations(sample, unknown, cell.moments.by_day.mean(name), name == "pct_positive", dev)
             r = cell.scale if name == "mean" and cell.scale is not None else np.ones(s_idx.size)
             per_day = np.bincount(d_idx[cell.ev], weights=r[cell.ev], minlength=n_days)
-            total = dev @ per_day  # each sampled symbol's sum over every event's day
-            diagonal[i] = float(np.square(dev).sum(axis=0) @ np.bincount(d_idx[cell.ev], weights=np.square(r[cell.ev]), minlength=n_days))
-            mine = cell.ev[chosen[stock_of[cell.ev]]]
-            order = mine[np.argsort(stock_of[mine], kind="stable")]
+            totals[name].append(dev @ per_day)  # each sampled symbol's sum over every event's day
+            np.square(dev, out=squares)
+            diagonal[name][i] = float(squares.sum(axis=0) @ np.bincount(d_idx[cell.ev], weights=np.square(r[cell.ev]), minlength=n_days))
+            a = np.zeros((few, keep))
             if order.size:
-                part = dev[:few, d_idx[order]] * r[order][None, :]
-                owner = stock_of[order]
-                starts = np.flatnonzero(np.concatenate([[True], owner[1:] != owner[:-1]]))
+                part = np.take(dev[:few], d_idx[order], axis=1)  # row by row: each stock's events contiguous
+                if r is cell.scale:  # times 1 changes nothing
+                    part *= r[order][None, :]
                 a[:, column[owner[starts]]] = np.add.reduceat(part, starts, axis=1)
-                subset = float(np.square(part).sum())
+                by_event = np.ascontiguousarray(part.T)  # the sum below runs event by event, as it always has
+                subset = float(np.square(by_event, out=by_event).sum())
                 # scaled to all events and to every sampled symbol by the diagonal's ratio
-                ratio[i] = diagonal[i] / rows.size * few / subset if subset > 0 else 1.0
-        sums.append(a)
-        totals.append(total)
-    cov, extra = np.zeros((k, k)), np.zeros(k)
+                ratio[name][i] = diagonal[name][i] / rows.size * few / subset if subset > 0 else 1.0
+            sums[name].append(a)
+    out = {}
     scale = max(n_symbols - 1, 1)
-    for i in range(k):
-        for j in range(i, k):
-            n_i, n_j = cells[i].x.size, cells[j].x.size
-            if not (n_i and n_j):
-                continue
-            same = float(np.einsum("js,js->", sums[i], sums[j])) / few * math.sqrt(ratio[i] * ratio[j])
-            every = float(totals[i] @ totals[j]) / rows.size
-            cov[i, j] = cov[j, i] = (same - (every - same) / scale) / (n_i * n_j)
-        if cells[i].x.size:
-            extra[i] = cov[i, i] - diagonal[i] / rows.size / cells[i].x.size ** 2
-    return cov, extra
+    for name in names:
+        cov, extra = np.zeros((k, k)), np.zeros(k)
+        for i in range(k):
+            for j in range(i, k):
+                n_i, n_j = cells[i].x.size, cells[j].x.size
+                if not (n_i and n_j):
+                    continue
+                same = float(np.einsum("js,js->", sums[name][i], sums[name][j])) / few * math.sqrt(ratio[name][i] * ratio[name][j])
+                every = float(totals[name][i] @ totals[name][j]) / rows.size
+                cov[i, j] = cov[j, i] = (same - (every - same) / scale) / (n_i * n_j)
+            if cells[i].x.size:
+                extra[i] = cov[i, i] - diagonal[name][i] / rows.size / cells[i].x.size ** 2
+        out[name] = (cov, extra)
+    return out
+
+
+_FLOAT32_MAX = np.float32(np.finfo(np.float32).max)
+
+
+def _deviations(sample: np.ndarray, unknown: np.ndarray, centre: np.ndarray, positive: bool, out: np.ndarray) -> None:
+    """Into ``out`` (float64): each float32 value (``positive``: the indicator value > 0)
+    minus its day's float32 ``centre``, 0 where the value or the centre is unknown, an
+    infinity at float32's largest finite value (what ``nan_to_num`` gives)."""
+    deviation = np.subtract(sample > 0 if positive else sample, centre.astype(np.float32)[None, :], dtype=np.float32)
+    if positive:
+        np.copyto(deviation, np.float32(0), where=unknown)
+    np.copyto(deviation, np.float32(0), where=np.isnan(deviation))
+    np.clip(deviation, -_FLOAT32_MAX, _FLOAT32_MAX, out=deviation)
+    np.copyto(out, deviation)
 
 
 def _null_moments(moments: Moments, group: np.ndarray, name: str, n: int, scale: np.ndarray | None = None) -> tuple[float, float]:
