@@ -1,7 +1,8 @@
 """The universe's passes over the daily returns that serve several cells at once
 (:func:`eventstudy.inference.panel.window_intervals`) give each cell what a plain loop over
-its events and days gives, and what the one-cell function gives; the moment-based null's
-deviations, computed in place, are the ones ``nan_to_num`` gave."""
+its events and days gives, and what the one-cell function gives; so does the calendar-time
+test's pass (:func:`~eventstudy.inference.panel.calendar_time`, every horizon at once); the
+moment-based null's deviations, computed in place, are the ones ``nan_to_num`` gave."""
 
 from __future__ import annotations
 
@@ -12,7 +13,14 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 from scipy import stats
 
-from eventstudy.inference.panel import EventWindows, _deviations, window_interval, window_intervals
+from eventstudy.inference.classical import newey_west
+from eventstudy.inference.panel import (
+    EventWindows,
+    _deviations,
+    calendar_time,
+    window_interval,
+    window_intervals,
+)
 
 
 def plain_interval(daily: np.ndarray, cell: EventWindows, level: float) -> tuple[float, float]:
@@ -131,3 +139,42 @@ def test_relabel_deviations_are_nan_to_num_of_the_plain_difference(seed: int, po
     got = np.empty(sample.shape)
     _deviations(sample, np.isnan(sample), centre, positive, got)
     assert np.array_equal(got, want)
+
+
+def plain_calendar(daily: np.ndarray, s: np.ndarray, d: np.ndarray, horizon: int) -> tuple[float, float, int]:
+    """The calendar-time test one day and one stock at a time: the held stocks' mean return
+    minus all stocks', tested with Newey-West errors."""
+    n_symbols, n_days = daily.shape
+    excess = []
+    for t in range(n_days):
+        held = {int(stock) for stock, day in zip(s, d) if day <= t < day + horizon}
+        mine = [float(daily[k, t]) for k in sorted(held) if not np.isnan(daily[k, t])]
+        every = [float(daily[k, t]) for k in range(n_symbols) if not np.isnan(daily[k, t])]
+        if mine and every:
+            excess.append(sum(mine) / len(mine) - sum(every) / len(every))
+    if len(excess) < 3:
+        return math.nan, math.nan, len(excess)
+    x = np.array(excess)
+    lag = int(4 * (x.size / 100) ** (2 / 9))
+    variance = float(newey_west(np.ones((x.size, 1)), x - x.mean(), lag)[0, 0])
+    if not variance > 0:
+        return math.nan, math.nan, x.size
+    t_stat = float(x.mean()) / math.sqrt(variance)
+    return t_stat, float(2 * stats.t.sf(abs(t_stat), x.size - 1)), x.size
+
+
+@settings(max_examples=150, deadline=None)
+@given(panels(), st.lists(st.integers(1, 15), min_size=1, max_size=4))
+def test_calendar_time_matches_a_plain_loop_over_days_and_stocks(panel: tuple[np.ndarray, list[EventWindows], int], horizons: list[int]) -> None:
+    """Events in any order, some listed twice, windows of one stock overlapping or
+    touching, returns missing, several blocks of symbols: every horizon of the one pass
+    is the plain loop's test."""
+    daily, cells, rows = panel
+    s, d = np.concatenate([c.s_idx for c in cells]), np.concatenate([c.d_idx for c in cells])
+    found = calendar_time(daily, s, d, horizons, rows_per_chunk=rows)
+    assert sorted(found) == sorted(set(horizons))
+    for h in set(horizons):
+        got, want = found[h], plain_calendar(daily, s, d, h)
+        assert got[2] == want[2]
+        for a, b in zip(got[:2], want[:2]):
+            assert (math.isnan(a) and math.isnan(b)) or math.isclose(a, b, rel_tol=1e-9, abs_tol=1e-12), (got, want)

@@ -166,39 +166,56 @@ def calendar_time(
     horizons = list(dict.fromkeys(int(h) for h in horizons))
     if s_idx.size == 0 or n_days == 0:
         return {h: (math.nan, math.nan, 0) for h in horizons}
-    order = np.argsort(s_idx, kind="stable")
-    s_sorted, d_sorted = s_idx[order], d_idx[order]
+    width = n_days + 1
+    events = _counted(np.asarray(s_idx, dtype=np.int64) * width + np.asarray(d_idx, dtype=np.int64))[0]
+    stock, day = np.divmod(events, width)
+    # per horizon, each stock's held stretches: its windows [d, d + h) merged where they
+    # overlap or touch, so a stretch's first and past-the-end days are the edges of "held"
+    stretches, held_n = {}, {}
+    for h in horizons:
+        end = np.minimum(day + h, n_days)
+        first = np.flatnonzero(np.concatenate([[True], (stock[1:] != stock[:-1]) | (day[1:] > end[:-1])]))
+        last = np.append(first[1:], events.size) - 1
+        stretches[h] = (events[first], stock[last] * width + end[last])
+        # stocks held per day, every stock; those without a return that day come off per block
+        held_n[h] = np.cumsum(np.bincount(day[first], minlength=width) - np.bincount(end[last], minlength=width))[:n_days].astype(np.float64)
 
     def chunk(lo: int) -> tuple[np.ndarray, np.ndarray, dict[int, tuple[np.ndarray, np.ndarray]]]:
-        """One block of symbols: all stocks' sums and counts per day, and each horizon's held ones."""
+        """One block of symbols: all stocks' sums and counts per day, and each horizon's held
+        stocks' sums and those held on days without a return."""
         part = daily[lo : lo + rows_per_chunk]
-        known = ~np.isnan(part)
-        filled = np.where(known, part, np.float32(0))
+        rows = part.shape[0]
+        unknown = np.divmod(np.flatnonzero(np.isnan(part)), n_days)  # few: (rows, days) of the NaNs
+        filled = part.copy()
+        filled[unknown] = 0
         held_by_h = {}
-        a, b = np.searchsorted(s_sorted, [lo, lo + part.shape[0]])
-        if a < b:
-            rows, width = part.shape[0], n_days + 1
-            base = (s_sorted[a:b] - lo) * width
-            at_start, n_start = np.unique(base + d_sorted[a:b], return_counts=True)
-            for h in horizons:  # +1 at an event, -1 h days on; a running sum > 0 is "held"
-                at_stop, n_stop = np.unique(base + np.minimum(d_sorted[a:b] + h, n_days), return_counts=True)
-                edges = np.zeros(rows * width, dtype=np.int32)
-                edges[at_start] += n_start.astype(np.int32)
-                edges[at_stop] -= n_stop.astype(np.int32)
-                held = np.cumsum(edges.reshape(rows, width), axis=1, dtype=np.int32)[:, :n_days] > 0
-                held &= known
-                held_by_h[h] = (np.einsum("ij,ij->j", held, filled, dtype=np.float64), held.sum(axis=0, dtype=np.int64))
-        return filled.sum(axis=0, dtype=np.float64), known.sum(axis=0, dtype=np.int64), held_by_h
+        edges = np.zeros((rows, width), dtype=np.int32)
+        running = np.empty_like(edges)
+        flat = edges.reshape(-1)
+        for h in horizons:  # +1 where a stretch starts, -1 past its end; the running sum (0 or 1) is "held"
+            opens, closes = (keys[slice(*np.searchsorted(keys, [lo * width, (lo + rows) * width]))] - lo * width for keys in stretches[h])
+            if opens.size == 0:
+                continue
+            flat[opens] += 1
+            flat[closes] -= 1
+            np.cumsum(edges, axis=1, out=running)
+            flat[opens] = 0  # back to zeros for the next horizon
+            flat[closes] = 0
+            held = running[:, :n_days] > 0
+            off = np.bincount(unknown[1], weights=held[unknown], minlength=n_days) if unknown[0].size else np.zeros(n_days)
+            held_by_h[h] = (np.einsum("ij,ij->j", held, filled, dtype=np.float64), off)
+        known_n = rows - np.bincount(unknown[1], minlength=n_days)
+        return filled.sum(axis=0, dtype=np.float64), known_n, held_by_h
 
     all_sum, all_n = np.zeros(n_days), np.zeros(n_days)
-    held_sum, held_n = {h: np.zeros(n_days) for h in horizons}, {h: np.zeros(n_days) for h in horizons}
+    held_sum = {h: np.zeros(n_days) for h in horizons}
     with ThreadExecutor() as pool:  # numpy releases the GIL; results come in order, so the sums are reproducible
         for sums, counts, held_by_h in pool.imap(chunk, list(range(0, n_symbols, rows_per_chunk))):
             all_sum += sums
             all_n += counts
-            for h, (hs, hn) in held_by_h.items():
+            for h, (hs, off) in held_by_h.items():
                 held_sum[h] += hs
-                held_n[h] += hn
+                held_n[h] -= off
     return {h: _mean_daily_excess(held_sum[h], held_n[h], all_sum, all_n) for h in horizons}
 
 
