@@ -41,15 +41,33 @@ def _median(values: np.ndarray) -> np.ndarray:
     return median_rows(values) if values.ndim == 2 else np.median(values, axis=-1)
 
 
+SORT_WIDTH = 256
+"""Rows of float64 up to this wide get their medians from numpy's sort (a vectorized
+sorting network for short rows: 3-4x less CPU than polars at 20-200 values); wider rows,
+where a selection beats a sort, go through polars."""
+
+
 def median_rows(values: np.ndarray) -> np.ndarray:
-    """The median of each row of a 2-D array without NaN, as ``np.median(axis=-1)`` gives
-    it; many rows go through polars (one Series reshaped to fixed-size rows: about four
-    times faster than numpy's partition on thousands of rows)."""
+    """The median of each row of a 2-D array without NaN, to within the last bit of
+    ``np.median(axis=-1)``; many rows are computed as polars computes a median (the two
+    middle values ``a <= b`` give ``a + (b - a) / 2``, numpy's ``(a + b) / 2``), short
+    rows of float64 by a sort (:data:`SORT_WIDTH`), wider ones by polars (one Series
+    reshaped to fixed-size rows: about four times faster than numpy's partition on
+    thousands of rows)."""
     rows, width = values.shape
     if rows < 8 or width == 0:
         return np.median(values, axis=-1)
+    if width <= SORT_WIDTH and values.dtype == np.float64:
+        ranked = np.sort(values, axis=1)
+        return middle(ranked[:, (width - 1) // 2], ranked[:, width // 2])
     series = pl.Series(np.ascontiguousarray(values).ravel())
     return series.reshape((rows, width)).arr.median().to_numpy().astype(np.float64)
+
+
+def middle(lower: np.ndarray, upper: np.ndarray) -> np.ndarray:
+    """The median from its two middle values, with polars' arithmetic (its linear
+    quantile at 0.5: the lower value when they are equal, else ``lower + (upper - lower) / 2``)."""
+    return np.where(lower == upper, lower, lower + (upper - lower) / 2)
 
 
 def _pct_positive(values: np.ndarray) -> np.ndarray:

@@ -41,7 +41,7 @@ import polars as pl
 
 from eventstudy.errors import DataError
 from eventstudy.inference.design import EventDesign
-from eventstudy.inference.placebo import median_rows
+from eventstudy.inference.placebo import SORT_WIDTH, median_rows, middle
 from eventstudy.inference.samplers import (
     SAMPLERS,
     CircularSampler,
@@ -126,8 +126,9 @@ def _ratios(total: np.ndarray, count: np.ndarray, positive: np.ndarray) -> dict[
 
 def row_medians(x: np.ndarray, missing: np.ndarray, count: np.ndarray) -> np.ndarray:
     """The median of each row's known values (NaN for a row without any), as np.median
-    gives it: rows without a missing value by :func:`median_rows`, the others through
-    polars with the missing ones as nulls (which its median leaves out)."""
+    gives it: rows without a missing value by :func:`median_rows`, the others as polars
+    computes the median of the known ones (short float64 rows sorted, the missing last;
+    wider rows through polars with the missing ones as nulls, which its median leaves out)."""
     out = np.full(x.shape[0], np.nan)
     full = ~missing.any(axis=1)
     if full.all():
@@ -137,8 +138,15 @@ def row_medians(x: np.ndarray, missing: np.ndarray, count: np.ndarray) -> np.nda
     partial = np.flatnonzero(~full & (count > 0))
     if partial.size:
         rows = x[partial]
-        series = pl.Series(rows.ravel()).fill_nan(None).reshape(rows.shape)
-        out[partial] = series.arr.median().cast(pl.Float64).fill_null(np.nan).to_numpy()
+        if rows.shape[1] <= SORT_WIDTH and rows.dtype == np.float64:
+            ranked = np.sort(rows, axis=1)  # NaN sorts last: a row's known values come first
+            known = count[partial].astype(np.int64)[:, None]
+            lower = np.take_along_axis(ranked, (known - 1) // 2, axis=1)[:, 0]
+            upper = np.take_along_axis(ranked, known // 2, axis=1)[:, 0]
+            out[partial] = middle(lower, upper)
+        else:
+            series = pl.Series(rows.ravel()).fill_nan(None).reshape(rows.shape)
+            out[partial] = series.arr.median().cast(pl.Float64).fill_null(np.nan).to_numpy()
     return out
 
 

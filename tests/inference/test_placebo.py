@@ -4,9 +4,11 @@ from __future__ import annotations
 
 import numpy as np
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 from eventstudy.inference.multiple import benjamini_hochberg, holm, maxstat_stepdown
-from eventstudy.inference.placebo import placebo_test
+from eventstudy.inference.placebo import median_rows, placebo_test
 
 
 def test_pvalues_count_the_observation_itself() -> None:
@@ -70,3 +72,58 @@ def test_maxstat_hand_case_and_never_below_raw() -> None:
     # monotone in the statistic: a larger |t| never gets a larger adjusted p
     order = np.argsort(-observed)
     assert np.all(np.diff(adjusted[order]) >= 0)
+
+
+def _polars_medians(rows: np.ndarray) -> np.ndarray:
+    """The reference: polars' median of each row, missing values (NaN) left out."""
+    import polars as pl
+
+    series = pl.Series(np.ascontiguousarray(rows).ravel()).fill_nan(None).reshape(rows.shape)
+    return series.arr.median().cast(pl.Float64).fill_null(np.nan).to_numpy().copy()
+
+
+def _values(seed: int, rows: int, width: int, kind: int) -> np.ndarray:
+    """Rows of random returns, of small integers (many ties) or of numbers spread over
+    many magnitudes; no -0.0: where a row's middle holds both zeros, which one polars'
+    selection returns is its own (they are equal: only the sign of a zero median differs)."""
+    rng = np.random.default_rng(seed)
+    if kind == 0:
+        x = rng.normal(0.0, 0.05, (rows, width))
+    elif kind == 1:
+        x = rng.integers(-3, 4, (rows, width)).astype(np.float64)
+    else:
+        x = rng.normal(size=(rows, width)) * 10.0 ** rng.integers(-200, 200, (rows, width))
+    return x + 0.0
+
+
+@settings(max_examples=300, deadline=None)
+@given(st.integers(0, 2**32 - 1), st.integers(8, 40), st.integers(1, 300), st.integers(0, 2))
+def test_median_rows_is_polars_median_to_the_bit(seed: int, rows: int, width: int, kind: int) -> None:
+    """Short rows are sorted, long ones go through polars: the same bits either way (and
+    within the last bit of numpy's (a + b) / 2)."""
+    values = _values(seed, rows, width, kind)
+    found = median_rows(values)
+    np.testing.assert_array_equal(found.view(np.int64), _polars_medians(values).view(np.int64))
+    ranked = np.sort(values, axis=1)
+    scale = np.maximum(np.abs(ranked[:, (width - 1) // 2]), np.abs(ranked[:, width // 2]))
+    assert np.all(np.abs(found - np.median(values, axis=1)) <= np.finfo(np.float64).eps * scale)
+
+
+@settings(max_examples=300, deadline=None)
+@given(st.integers(0, 2**32 - 1), st.integers(1, 40), st.integers(1, 300), st.integers(0, 2), st.floats(0.0, 1.0))
+def test_row_medians_with_missing_values_is_polars_median(seed: int, rows: int, width: int, kind: int, share: float) -> None:
+    """Rows with missing values: the median of their known values, as polars gives it
+    (NaN where a row has none)."""
+    from eventstudy.inference.structural import row_medians
+
+    x = _values(seed, rows, width, kind)
+    x[np.random.default_rng(seed + 1).random(x.shape) < share] = np.nan
+    missing = np.isnan(x)
+    full = ~missing.any(axis=1)
+    expected = _polars_medians(x)
+    if full.any():
+        expected[full] = median_rows(x[full])
+    found = row_medians(x, missing, width - missing.sum(axis=1))
+    np.testing.assert_array_equal(np.isnan(found), np.isnan(expected))
+    known = ~np.isnan(found)
+    np.testing.assert_array_equal(found[known].view(np.int64), expected[known].view(np.int64))
