@@ -166,14 +166,16 @@ def significance_table(design: EventDesign, settings: StatisticsSpec, headline: 
 
 def _null_frame(cells: pl.DataFrame, draws: dict[str, np.ndarray]) -> pl.DataFrame:
     """Long null distributions: ``measure, asset, horizon, horizon_days, statistic, value``
-    (one row per cell x statistic x draw), for charts of observed vs chance."""
+    (one row per cell x statistic x draw with a value), for charts of observed vs chance.
+    The draws with a value are picked in numpy and their cells gathered once: repeating
+    every cell's row and dropping the NaN draws after took 20 ms per statistic at 10 x
+    10,000 draws."""
     frames = []
     for name, null in draws.items():
-        reps = null.shape[1]
-        frame = cells.select(pl.all().repeat_by(reps).explode()).with_columns(
-            pl.lit(name).alias("statistic"), pl.Series("value", null.reshape(-1), dtype=pl.Float64).fill_nan(None)
-        )
-        frames.append(frame.drop_nulls("value"))
+        values = np.asarray(null, dtype=np.float64).reshape(-1)
+        kept = np.flatnonzero(~np.isnan(values))
+        frame = cells[kept // null.shape[1]].with_columns(pl.lit(name).alias("statistic"), pl.Series("value", values[kept]))
+        frames.append(frame)
     return pl.concat(frames) if frames else pl.DataFrame()
 
 
