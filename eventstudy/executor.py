@@ -195,10 +195,15 @@ class ThreadExecutor(Executor):
 _worker_shared: Any = None  # in a pool worker: the ``shared`` object its pool was started with
 
 
-def _install_shared(shared: Any) -> None:
-    """Pool initializer: keep ``shared`` for every call this worker process runs."""
+def _install_shared(shared: Any, keep_memory: bool = False) -> None:
+    """Pool initializer: keep ``shared`` for every call this worker process runs, and
+    freed memory for reuse when the parent does (:mod:`eventstudy.memory`)."""
     global _worker_shared
     _worker_shared = shared
+    if keep_memory:
+        from eventstudy.memory import keep_freed_memory
+
+        keep_freed_memory()
 
 
 def _pool_call(fn: Callable[..., Any], item: Any) -> Any:
@@ -245,6 +250,8 @@ class ProcessExecutor(Executor):
         import multiprocessing
         from concurrent.futures import ProcessPoolExecutor
 
+        from eventstudy import memory
+
         if self._pool is not None and shared is not self._pool_shared:
             self.close()
         if self._pool is None:
@@ -252,7 +259,7 @@ class ProcessExecutor(Executor):
                 max_workers=self._workers,
                 mp_context=multiprocessing.get_context(self.start_method),
                 initializer=_install_shared,
-                initargs=(shared,),
+                initargs=(shared, memory.kept()),
             )
             self._pool_shared = shared
         return self._pool

@@ -7,6 +7,7 @@ import platform
 import subprocess
 import sys
 import textwrap
+from pathlib import Path
 
 import pytest
 
@@ -68,3 +69,30 @@ def test_the_commands_that_compute_keep_freed_memory(monkeypatch: pytest.MonkeyP
     assert called == ["kept"]
     cli.main(["list", "features"])
     assert called == ["kept"]  # listing computes nothing
+
+
+@pytest.mark.skipif(not GLIBC, reason="mallopt is glibc's")
+def test_worker_processes_keep_freed_memory_when_their_parent_does(tmp_path: Path) -> None:
+    script = tmp_path / "workers.py"
+    script.write_text(textwrap.dedent(
+        """
+        import os
+        import sys
+        from eventstudy import memory
+        from eventstudy.executor import ProcessExecutor
+
+        def worker_kept(parent):
+            return os.getpid() != parent, memory.kept()
+
+        if __name__ == "__main__":
+            if sys.argv[1] == "keep":
+                memory.keep_freed_memory()
+            with ProcessExecutor(workers=2) as pool:
+                print(sorted(set(pool.imap(worker_kept, [os.getpid()] * 4))))
+        """
+    ))
+    found = {
+        mode: subprocess.run([sys.executable, str(script), mode], capture_output=True, text=True, check=True, env=CLEAN_ENV).stdout.strip()
+        for mode in ("keep", "default")
+    }
+    assert found == {"keep": "[(True, True)]", "default": "[(True, False)]"}  # (in a worker, kept)
