@@ -29,7 +29,7 @@ David, H. A. and Nagaraja, H. N. (2003). *Order Statistics*, 3rd ed., sec. 7.1
 from __future__ import annotations
 
 import math
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from statistics import NormalDist
 
@@ -38,7 +38,7 @@ import numpy as np
 from eventstudy.inference.placebo import median_rows
 from eventstudy.inference.samplers import SeedLike, as_generator
 
-__all__ = ["LARGE_SAMPLE", "SMALL_SAMPLE", "WORK_BUDGET", "ConfInt", "bca_interval", "wilson_interval"]
+__all__ = ["LARGE_SAMPLE", "SMALL_SAMPLE", "WORK_BUDGET", "ConfInt", "bca_interval", "bca_intervals", "wilson_interval"]
 
 SMALL_SAMPLE = 20
 """Intervals from fewer events than this are flagged approximate."""
@@ -122,23 +122,59 @@ def bca_interval(
     >>> ci.low < 1.0 < ci.high, ci.approximate
     (True, False)
     """
+    return bca_intervals(values, [statistic], confidence_level=confidence_level, n_resamples=n_resamples, seed=seed)[0]
+
+
+def bca_intervals(
+    values: np.ndarray,
+    statistics: Sequence[Statistic | str],
+    *,
+    confidence_level: float = 0.95,
+    n_resamples: int = 9999,
+    seed: SeedLike = None,
+) -> list[ConfInt]:
+    """:func:`bca_interval` of each of ``statistics`` from one set of resamples: each
+    interval is the one :func:`bca_interval` gives with the same ``seed`` (the resamples
+    depend on the values' count only), for one draw and one gather instead of one per
+    statistic (a cell's mean and median).
+
+    Examples
+    --------
+    >>> x = np.random.default_rng(0).normal(1.0, 1.0, 50)
+    >>> both = bca_intervals(x, ["mean", "median"], seed=1)
+    >>> both == [bca_interval(x, "mean", seed=1), bca_interval(x, "median", seed=1)]
+    True
+    """
     x = np.asarray(values, dtype=np.float64)
     if not 0 < confidence_level < 1:
         raise ValueError(f"`confidence_level` must be in (0, 1), got {confidence_level}")
     if x.size < 2 or np.all(x == x[0]):
-        return ConfInt(math.nan, math.nan, True)
-    kind = _kind(statistic)
+        return [ConfInt(math.nan, math.nan, True) for _ in statistics]
+    kinds = [_kind(statistic) for statistic in statistics]
     tail = (1 - confidence_level) / 2
-    if kind is not None and x.size >= LARGE_SAMPLE:
-        return _analytic(x, kind, tail)
-    rng = as_generator(seed)
-    reps = max(1, min(int(n_resamples), WORK_BUDGET // x.size))
-    stat = kind or statistic
-    boot = np.empty(reps)
-    rows = max(1, WORK_BUDGET // (4 * x.size))
-    for lo in range(0, reps, rows):
-        size = min(rows, reps - lo)
-        boot[lo : lo + size] = _apply(stat, x[rng.integers(0, x.size, size=(size, x.size))])
+    out: list[ConfInt | None] = [
+        _analytic(x, kind, tail) if kind is not None and x.size >= LARGE_SAMPLE else None for kind in kinds
+    ]
+    resampled = [i for i, found in enumerate(out) if found is None]
+    if resampled:
+        rng = as_generator(seed)
+        reps = max(1, min(int(n_resamples), WORK_BUDGET // x.size))
+        stats = [kinds[i] or statistics[i] for i in resampled]
+        boots = [np.empty(reps) for _ in resampled]
+        rows = max(1, WORK_BUDGET // (4 * x.size))
+        for lo in range(0, reps, rows):
+            size = min(rows, reps - lo)
+            drawn = x[rng.integers(0, x.size, size=(size, x.size))]
+            for boot, stat in zip(boots, stats):
+                boot[lo : lo + size] = _apply(stat, drawn)
+        for i, boot, stat in zip(resampled, boots, stats):
+            out[i] = _bca(x, boot, stat, kinds[i], tail)
+    return [found for found in out if found is not None]
+
+
+def _bca(x: np.ndarray, boot: np.ndarray, stat: Statistic | str, kind: str | None, tail: float) -> ConfInt:
+    """The BCa interval of ``stat`` from its bootstrap values ``boot``."""
+    reps = boot.size
     theta = float(_apply(stat, x[None, :])[0])
     below = np.count_nonzero(boot < theta) + np.count_nonzero(boot == theta) / 2
     if below <= 0 or below >= reps:

@@ -47,7 +47,7 @@ import polars as pl
 from eventstudy import progress
 from eventstudy.config import StatisticsSpec
 from eventstudy.inference.design import EventDesign, event_design
-from eventstudy.inference.intervals import bca_interval, wilson_interval
+from eventstudy.inference.intervals import bca_intervals, wilson_interval
 from eventstudy.inference.multiple import maxstat_stepdown
 from eventstudy.inference.placebo import STATISTICS, PlaceboTest, placebo_test
 from eventstudy.inference.samplers import SAMPLERS
@@ -188,6 +188,15 @@ def placebo_headline(design: EventDesign, settings: StatisticsSpec) -> Headline:
     null_name = placebo_null_name(settings)
     found = structural_null(design, null_name, settings.placebos, placebo_seq)
     boot_seeds = boot_seq.spawn(k)
+    # each cell's mean and median intervals from one set of resamples (the same seed gave both the same draws)
+    resampled = ("mean", "median")
+    bootstrapped = [
+        dict(zip(resampled, bca_intervals(
+            design.values[c, design.cell_events(c)], [STATISTICS[name] for name in resampled], confidence_level=settings.ci,
+            n_resamples=settings.placebos, seed=np.random.default_rng(boot_seeds[c]),
+        )))
+        for c in range(k)
+    ]
     out = Headline(null_name)
     out.reps = found.reps
     out.median_reps = found.median_reps
@@ -213,11 +222,11 @@ def placebo_headline(design: EventDesign, settings: StatisticsSpec) -> Headline:
         out.null_mean[name] = test.null_mean - baseline
         low, high, approximate = np.full(k, np.nan), np.full(k, np.nan), np.zeros(k, dtype=bool)
         for c in range(k):
-            x = design.values[c, design.cell_events(c)]
-            if name == "pct_positive":
-                ci = wilson_interval(int((x > 0).sum()), int(x.size), confidence_level=settings.ci)
+            if name in bootstrapped[c]:
+                ci = bootstrapped[c][name]
             else:
-                ci = bca_interval(x, stat, confidence_level=settings.ci, n_resamples=settings.placebos, seed=np.random.default_rng(boot_seeds[c]))
+                x = design.values[c, design.cell_events(c)]
+                ci = wilson_interval(int((x > 0).sum()), int(x.size), confidence_level=settings.ci)
             low[c], high[c], approximate[c] = ci.low, ci.high, ci.approximate
         out.ci_low[name], out.ci_high[name], out.ci_approximate[name] = low, high, approximate
     return out

@@ -20,7 +20,12 @@ from eventstudy.inference.classical import (
     student_test,
     welch_test,
 )
-from eventstudy.inference.intervals import bca_interval, wilson_interval
+from eventstudy.inference.intervals import (
+    LARGE_SAMPLE,
+    bca_interval,
+    bca_intervals,
+    wilson_interval,
+)
 from eventstudy.inference.power import effective_sample_size, minimum_detectable_effect
 
 
@@ -220,3 +225,20 @@ def test_bca_covers_and_flags_small_samples() -> None:
     assert np.isnan(bca_interval(np.array([1.0]), lambda v: v.mean(axis=-1)).low)
     ci = wilson_interval(9, 18)
     assert (ci.low, ci.high) == pytest.approx((0.2903, 0.7097), abs=1e-4)
+
+
+@pytest.mark.parametrize("n", [1, 2, 7, 20, 200, 2_001, LARGE_SAMPLE - 1, LARGE_SAMPLE])
+def test_bca_intervals_are_each_statistics_own_interval(n: int) -> None:
+    """One set of resamples for several statistics gives each the interval it gets alone
+    with the same seed: below and above the analytic size, across the resamples' chunks
+    (2,001 values: 499 resamples in chunks of 124), with a statistic known only as a callable."""
+    x = np.random.default_rng(n).standard_t(3, n)
+    trimmed = lambda v: np.sort(v, axis=-1)[..., 1:-1].mean(axis=-1) if v.shape[-1] > 2 else v.mean(axis=-1)  # noqa: E731
+    statistics = ["mean", "median", trimmed, lambda v: v.mean(axis=-1)]
+    together = bca_intervals(x, statistics, n_resamples=3_000, seed=np.random.default_rng(11))
+    alone = [bca_interval(x, s, n_resamples=3_000, seed=np.random.default_rng(11)) for s in statistics]
+    np.testing.assert_array_equal([[c.low, c.high, c.approximate] for c in together], [[c.low, c.high, c.approximate] for c in alone])
+
+
+def test_bca_intervals_of_equal_values_have_none() -> None:
+    assert all(np.isnan(c.low) for c in bca_intervals(np.full(30, 0.01), ["mean", "median"], seed=1))
