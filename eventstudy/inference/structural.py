@@ -41,7 +41,7 @@ import polars as pl
 
 from eventstudy.errors import DataError
 from eventstudy.inference.design import EventDesign
-from eventstudy.inference.placebo import median_rows, middle
+from eventstudy.inference.placebo import SORT_WIDTH, median_rows, middle
 from eventstudy.inference.samplers import (
     SAMPLERS,
     CircularSampler,
@@ -111,7 +111,7 @@ def _statistics_from_sets(values: np.ndarray, sets: np.ndarray, median: bool = T
                     out["mean"][c, lo : lo + rows] = np.where(missing, 0.0, x).sum(axis=1) / count
                     out["pct_positive"][c, lo : lo + rows] = np.count_nonzero(x > 0, axis=1) / count
             if median:
-                out["median"][c, lo : lo + rows] = row_medians(x, missing, count)
+                out["median"][c, lo : lo + rows] = row_medians(x, missing, count, overwrite=True)  # the median comes last
     return out
 
 
@@ -124,14 +124,24 @@ def _ratios(total: np.ndarray, count: np.ndarray, positive: np.ndarray) -> dict[
         return {"mean": np.where(empty, np.nan, total / count), "pct_positive": np.where(empty, np.nan, positive / count)}
 
 
-def row_medians(x: np.ndarray, missing: np.ndarray, count: np.ndarray) -> np.ndarray:
+def row_medians(x: np.ndarray, missing: np.ndarray, count: np.ndarray, *, overwrite: bool = False) -> np.ndarray:
     """The median of each row's known values (NaN for a row without any), as np.median
     gives it: rows without a missing value by :func:`median_rows`, the others as polars
     computes the median of the known ones (float64 rows sorted, the missing last: 1.2-9x
     less CPU than polars' median of rows with nulls, at every width; other types through
-    polars with the missing ones as nulls, which its median leaves out)."""
-    out = np.full(x.shape[0], np.nan)
+    polars with the missing ones as nulls, which its median leaves out).
+
+    Short float64 rows are all sorted at once, each row's median read at its own count of
+    known values: the same bits, without copying the full rows apart (``overwrite``: sort
+    ``x`` itself, which the caller no longer needs; 200 events: 18 -> 9 ms a cell).
+    """
     full = ~missing.any(axis=1)
+    whole = int(full.sum())
+    if x.dtype == np.float64 and x.shape[1] <= SORT_WIDTH and (whole == 0 or whole >= 8):  # median_rows sorts those too
+        if overwrite:
+            x.sort(axis=1)
+        return _sorted_medians(x if overwrite else np.sort(x, axis=1), count)
+    out = np.full(x.shape[0], np.nan)
     if full.all():
         return median_rows(x)
     if full.any():
@@ -140,15 +150,20 @@ def row_medians(x: np.ndarray, missing: np.ndarray, count: np.ndarray) -> np.nda
     if partial.size:
         rows = x[partial]
         if rows.dtype == np.float64:
-            ranked = np.sort(rows, axis=1)  # NaN sorts last: a row's known values come first
-            known = count[partial].astype(np.int64)[:, None]
-            lower = np.take_along_axis(ranked, (known - 1) // 2, axis=1)[:, 0]
-            upper = np.take_along_axis(ranked, known // 2, axis=1)[:, 0]
-            out[partial] = middle(lower, upper)
+            out[partial] = _sorted_medians(np.sort(rows, axis=1), count[partial])
         else:
             series = pl.Series(rows.ravel()).fill_nan(None).reshape(rows.shape)
             out[partial] = series.arr.median().cast(pl.Float64).fill_null(np.nan).to_numpy()
     return out
+
+
+def _sorted_medians(ranked: np.ndarray, count: np.ndarray) -> np.ndarray:
+    """The median of each sorted row's first ``count`` values (its known ones: NaN sorts
+    last), NaN where it has none."""
+    known = count.astype(np.int64)[:, None]
+    lower = np.take_along_axis(ranked, np.maximum(known - 1, 0) // 2, axis=1)[:, 0]
+    upper = np.take_along_axis(ranked, np.minimum(known // 2, ranked.shape[1] - 1), axis=1)[:, 0]
+    return np.where(known[:, 0] > 0, middle(lower, upper), np.nan)
 
 
 # --- runs ------------------------------------------------------------------------------
