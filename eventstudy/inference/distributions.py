@@ -87,27 +87,52 @@ def mannwhitney_pvalue(x: np.ndarray, y: np.ndarray) -> np.ndarray:
     shape = np.broadcast_shapes(x.shape[:-1], y.shape[:-1])
     if n1 == 0 or n2 == 0:
         return np.full(shape, np.nan)[()]
-    xy = np.concatenate([np.broadcast_to(x, (*shape, n1)), np.broadcast_to(y, (*shape, n2))], axis=-1)
     n = n1 + n2
-    order = np.argsort(xy, axis=-1, kind="stable")
-    ordered = np.take_along_axis(xy, order, axis=-1)
-    starts = np.ones(ordered.shape, dtype=bool)  # the first of each run of equal values; a row starts one
-    starts[..., 1:] = ordered[..., :-1] != ordered[..., 1:]
-    first = np.flatnonzero(starts)  # flat positions of the runs' first values
-    size = np.diff(first, append=starts.size)  # run lengths (a run never crosses a row)
-    ranks = np.repeat(first % n + 1 + (size - 1) / 2, size).reshape(ordered.shape)  # average ranks, in sorted order
-    r1 = np.where(order < n1, ranks, 0.0).sum(axis=-1)  # half-integers: exact in any order
-    t = np.zeros(ordered.shape)  # scipy's tie counts: each run's length at its first value
-    t.reshape(-1)[first] = size
+    if x.ndim == 1 and y.ndim == 1 and not (np.isnan(x).any() or np.isnan(y).any()):
+        r1, tie_term = _rank_sums_1d(x, y)
+        nan = False
+    else:
+        xy = np.concatenate([np.broadcast_to(x, (*shape, n1)), np.broadcast_to(y, (*shape, n2))], axis=-1)
+        order = np.argsort(xy, axis=-1, kind="stable")
+        ordered = np.take_along_axis(xy, order, axis=-1)
+        starts = np.ones(ordered.shape, dtype=bool)  # the first of each run of equal values; a row starts one
+        starts[..., 1:] = ordered[..., :-1] != ordered[..., 1:]
+        first = np.flatnonzero(starts)  # flat positions of the runs' first values
+        size = np.diff(first, append=starts.size)  # run lengths (a run never crosses a row)
+        ranks = np.repeat(first % n + 1 + (size - 1) / 2, size).reshape(ordered.shape)  # average ranks, in sorted order
+        r1 = np.where(order < n1, ranks, 0.0).sum(axis=-1)  # half-integers: exact in any order
+        t = np.zeros(ordered.shape)  # scipy's tie counts: each run's length at its first value
+        t.reshape(-1)[first] = size
+        tie_term = np.sum(t**3 - t, axis=-1)
+        nan = np.isnan(xy).any(axis=-1)
     u1 = r1 - n1 * (n1 + 1) / 2
     u = np.maximum(u1, n1 * n2 - u1)
-    tie_term = np.sum(t**3 - t, axis=-1)
     s = np.sqrt(n1 * n2 / 12 * ((n + 1) - tie_term / (n * (n - 1))))
     with np.errstate(divide="ignore", invalid="ignore"):
         z = (u - n1 * n2 / 2 - 0.5) / s
     p = np.clip(special.ndtr(-z) * 2, 0.0, 1.0)
-    p = np.where(np.isnan(xy).any(axis=-1), np.nan, p)
+    p = np.where(nan, np.nan, p)
     return p[()]
+
+
+def _rank_sums_1d(x: np.ndarray, y: np.ndarray) -> tuple[float, float]:
+    """The rank sum of ``x`` in ``x`` and ``y`` together and the tie term ``sum (t^3 - t)``
+    over the runs of equal values, for one sample against one baseline without NaN: from
+    sorted copies and binary searches instead of a stable argsort of both (a few events
+    against 12,000 days: 0.2 instead of 1.1 ms). Ranks are half-integers and run lengths
+    integers, so both sums are exact: the same numbers as the general path."""
+    xs, ys = np.sort(x), np.sort(y)
+    below = np.searchsorted(ys, xs, side="left") + np.searchsorted(xs, xs, side="left")
+    through_y = np.searchsorted(ys, xs, side="right")
+    ties = through_y + np.searchsorted(xs, xs, side="right") - below  # each x value's run in both samples
+    r1 = float(np.sum(below + 1 + (ties - 1) / 2))
+    # the baseline's runs, then each distinct x value's run with its own copies added
+    y_runs = np.diff(np.flatnonzero(np.concatenate([[True], ys[1:] != ys[:-1], [True]]))).astype(np.float64)
+    distinct = np.concatenate([[True], xs[1:] != xs[:-1]])
+    t_x = (ties[distinct]).astype(np.float64)
+    t_y = (through_y - np.searchsorted(ys, xs, side="left"))[distinct].astype(np.float64)
+    tie_term = float(np.sum(y_runs**3 - y_runs) + np.sum(t_x**3 - t_x) - np.sum(t_y**3 - t_y))
+    return r1, tie_term
 
 
 def _binom_pmf(k: float, n: int, p: float) -> float:

@@ -103,6 +103,17 @@ def test_mann_whitney_batches_match_scipy(data: tuple[np.ndarray, np.ndarray]) -
     assert np.ndim(mannwhitney_pvalue(x[0], y)) == 0
 
 
+@settings(max_examples=300, deadline=None)
+@given(data=mwu_batches())
+def test_mann_whitney_one_sample_is_the_batch_value_to_the_bit(data: tuple[np.ndarray, np.ndarray]) -> None:
+    """One event set against a baseline (sorted copies and binary searches) gives the bits
+    the batch path (a stable argsort of both) gives: ranks and run lengths are exact."""
+    x, y = data
+    for row in x:
+        one, batch = np.float64(mannwhitney_pvalue(row, y)), np.float64(mannwhitney_pvalue(row[None, :], y)[0])
+        assert (np.isnan(one) and np.isnan(batch)) or one.view(np.int64) == batch.view(np.int64)
+
+
 def test_mann_whitney_edge_cases_match_scipy() -> None:
     rng = np.random.default_rng(12)
     x, y = rng.normal(size=(3, 40)), rng.normal(size=2_000)  # large baseline, continuous values
