@@ -24,6 +24,7 @@ from eventstudy.data.validate import (
     raise_first_problem,
     row_symbols,
     rows_of,
+    typed_parquet_block,
     validated,
 )
 from eventstudy.errors import DataError, Location
@@ -142,18 +143,25 @@ def _from_long_files(found: Sequence[Found], read: dict[Path, pl.DataFrame]) -> 
     return frames
 
 
-def read_long_block(path: Path, symbols: Sequence[str] | None) -> pl.DataFrame:
+def read_long_block(path: Path, symbols: Sequence[str] | None, *, fast: bool = True) -> pl.DataFrame:
     """Validated ``date, symbol, close`` rows (and the optional columns the file has) of ``symbols`` (None: every symbol)
     from one long file, sorted by symbol then date.
 
     ``symbols`` are values of the file's symbol column as written. Only those rows are
     read (a Parquet file sorted by symbol skips the other row groups), and a bad row
     raises the same DataError, naming the file and the line or row, as a whole-file load.
+
+    A typed Parquet file is first read the fast way (:func:`typed_parquet_block`: a
+    streamed universe reads one block after another); only a block with some unusual or
+    bad value is read again by :func:`validated`, which finds and locates the problem.
+    ``fast=False`` skips the first try (the tests compare the two).
     """
     file = inspect(path)
     require_symbol_column(file)
     if symbols is not None and not symbols:
         return pl.DataFrame(schema=PRICE_SCHEMA)
+    if fast and (typed := typed_parquet_block(file, symbols)) is not None:
+        return typed
     rows = validated(file, None, exact=symbols, every=symbols is None)
     raise_first_problem(file, rows, long=True)
     out = clean_rows(rows)
