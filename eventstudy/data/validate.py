@@ -20,7 +20,9 @@ would be valid.
 
 :func:`validated` reads a file (or some symbols of a long file) once and flags each
 row's first problem; :func:`raise_first_problem` turns the flags into the error and
-:func:`clean_rows` the rest into ``date, symbol, close[, extras]``.
+:func:`clean_rows` the rest into ``date, symbol, close[, extras]``. A block of a long
+Parquet file (a streamed universe's) is first read by :func:`typed_parquet_block`, which
+checks typed columns with whole-column aggregates and leaves any problem to them.
 """
 
 from __future__ import annotations
