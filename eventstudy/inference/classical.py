@@ -502,7 +502,9 @@ def _hac_event_test(values: np.ndarray, events: np.ndarray, lag: int, *, chunk: 
     lag = max(0, min(int(lag), total - 1))
     wy = _bartlett_filter(y, lag)
     w1 = _bartlett_ones(total, lag)
-    qyy, qy1, q11 = y @ wy, wy.sum(), w1.sum()
+    # einsum, not BLAS: a dot this long (the baseline's days) is split over threads by OpenBLAS, whose
+    # spin-waits cost 5-26 ms a call and whose bits depend on the thread count
+    qyy, qy1, q11 = np.einsum("i,i->", y, wy), wy.sum(), w1.sum()
     alpha, beta = -1 / (total - n), total / (n * (total - n))
     coef = np.empty(idx.shape[0])
     var = np.empty(idx.shape[0])
