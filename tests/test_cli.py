@@ -417,6 +417,22 @@ def test_console_script_runs_without_traceback(tiny: Path) -> None:
     assert "Traceback" not in proc.stderr and "did you mean 'drawdown'" in proc.stderr
 
 
+def test_the_console_script_ends_after_its_output_and_files_are_complete(tiny: Path, capsys) -> None:
+    """The command skips the interpreter's teardown (cli.entry): what it printed and wrote
+    must still be whole, exactly what main gives in-process, and a reader that leaves
+    early must not cost a traceback."""
+    exe = shutil.which("eventstudy", path=str(Path(sys.executable).parent))
+    assert exe, "the eventstudy command is installed with the package"
+    args = ["run", str(tiny / "study.yaml"), "--data-dir", str(tiny / "data"), "-q"]
+    proc = subprocess.run([exe, *args, "-o", str(tiny / "out")], capture_output=True, text=True)
+    assert proc.returncode == 0, proc.stderr
+    code, out, _ = run_cli([*args, "-o", str(tiny / "again")], capsys)
+    assert code == 0 and proc.stdout == out and "Summary" in out
+    assert json.loads((tiny / "out" / "result.json").read_text()) == json.loads((tiny / "again" / "result.json").read_text())
+    piped = subprocess.run(f"'{exe}' {' '.join(args)} | head -1", shell=True, capture_output=True, text=True)
+    assert piped.stdout.strip() and "Traceback" not in piped.stderr and "Exception ignored" not in piped.stderr, piped.stderr
+
+
 @pytest.mark.shared_data
 def test_the_readme_command_on_real_data(shared_data: Path, capsys) -> None:
     code, out, err = run_cli(["run", str(CONFIG), "--data-dir", str(shared_data), "--end", "2024-12-31"], capsys)
