@@ -23,12 +23,20 @@ merged by a streaming sink, so generating 200M rows needs little memory), and th
 streams it block by block. ``--keep DIR`` keeps generated files between runs. Each
 ``--scaling`` size runs in a fresh process so that its peak RSS is its own.
 
-The process keeps freed memory for reuse, as the ``eventstudy`` command does
-(:func:`eventstudy.keep_freed_memory`); ``--system-malloc`` measures with the allocator's
-defaults instead (pandas runs in the same process, under the same settings).
+The process runs as the ``eventstudy`` command does: freed memory kept for reuse
+(:func:`eventstudy.keep_freed_memory`) and one BLAS thread
+(:data:`eventstudy.cli.COMMAND_ENVIRONMENT`); ``--library-defaults`` measures with the
+allocator's and OpenBLAS's own defaults instead (pandas runs in the same process, under
+the same settings).
 """
 
 from __future__ import annotations
+
+import os
+import sys
+
+if "--library-defaults" not in sys.argv:  # as the eventstudy command runs (eventstudy.cli.entry), set before numpy loads
+    os.environ.setdefault("OPENBLAS_NUM_THREADS", "1")
 
 import argparse
 import contextlib
@@ -36,7 +44,6 @@ import datetime as dt
 import json
 import resource
 import subprocess
-import sys
 import tempfile
 import time
 from pathlib import Path
@@ -249,7 +256,7 @@ def _fmt(values: list) -> str:
     return "[" + ", ".join("-" if v is None else f"{v:.3f}" for v in values) + "]"
 
 
-def scaling(spec: str, keep: Path | None, placebos: int, executor: str | None, system_malloc: bool = False) -> None:
+def scaling(spec: str, keep: Path | None, placebos: int, executor: str | None, library_defaults: bool = False) -> None:
     """0.5x, 1x and 2x the symbols of ``spec``: each size and each run (without tests,
     with them) in a fresh process, so that every peak RSS is that run's own."""
     n_symbols, n_days = (int(x) for x in spec.lower().split("x"))
@@ -263,8 +270,8 @@ def scaling(spec: str, keep: Path | None, placebos: int, executor: str | None, s
                 command += ["--keep", str(keep / size)]
             if executor:
                 command += ["--executor", executor]
-            if system_malloc:
-                command += ["--system-malloc"]
+            if library_defaults:
+                command += ["--library-defaults"]
             out = subprocess.run(command, check=True, capture_output=True, text=True).stdout
             runs.append(json.loads(out.strip().splitlines()[-1]))
         rows.append({**runs[1], "t_core": runs[0]["t_core"], "rss_core": runs[0]["rss"]})
@@ -289,15 +296,15 @@ def main() -> None:
     parser.add_argument("--executor", help="serial, processes or dask (default: threads in this process)")
     parser.add_argument("--output", type=Path, help="also write the full report there; print its time and file sizes")
     parser.add_argument("--repeat", type=int, help="timed runs per side, median reported (default: 5 for the real panel, 1 for synthetic ones)")
-    parser.add_argument("--system-malloc", action="store_true", help="the allocator's defaults, not the command line's settings")
+    parser.add_argument("--library-defaults", action="store_true", help="the allocator's and BLAS's defaults, not the command line's settings")
     parser.add_argument("--json", action="store_true", help=argparse.SUPPRESS)
     args = parser.parse_args()
-    kept = not args.system_malloc and eventstudy.keep_freed_memory()
+    kept = not args.library_defaults and eventstudy.keep_freed_memory()
     if not args.json:
-        print(f"(freed memory {'kept for reuse, as the eventstudy command does' if kept else 'handed back: the allocator defaults'})")
+        print(f"({'as the eventstudy command runs: freed memory kept, one BLAS thread' if kept else 'the allocator and BLAS defaults'})")
     repeat = args.repeat or (1 if args.synthetic else 5)
     if args.scaling:
-        scaling(args.synthetic or "5000x10000", args.keep, args.placebos, args.executor, args.system_malloc)
+        scaling(args.synthetic or "5000x10000", args.keep, args.placebos, args.executor, args.library_defaults)
         return
     with tempfile.TemporaryDirectory() as tmp:
         folder = Path(tmp)

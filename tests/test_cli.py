@@ -571,3 +571,27 @@ def test_counts_beyond_reach_are_refused_before_any_work(capsys) -> None:
             main(args)
         assert exit_info.value.code == 2
         assert "is more than" in capsys.readouterr().err
+
+
+@pytest.mark.parametrize(("given", "expected"), [(None, "1"), ("4", "4")])
+def test_the_command_runs_with_one_blas_thread_unless_told_otherwise(monkeypatch: pytest.MonkeyPatch, given: str | None, expected: str) -> None:
+    import eventstudy.cli as cli
+
+    if given is None:
+        monkeypatch.delenv("OPENBLAS_NUM_THREADS", raising=False)
+    else:
+        monkeypatch.setenv("OPENBLAS_NUM_THREADS", given)
+    seen: dict[str, str | None] = {}
+
+    def fake_main() -> int:
+        seen["threads"] = os.environ.get("OPENBLAS_NUM_THREADS")
+        return 3
+
+    def fake_exit(code: int) -> None:
+        raise SystemExit(code)
+
+    monkeypatch.setattr(cli, "main", fake_main)
+    monkeypatch.setattr(cli.os, "_exit", fake_exit)
+    with pytest.raises(SystemExit) as ended:
+        cli.entry()
+    assert ended.value.code == 3 and seen["threads"] == expected
