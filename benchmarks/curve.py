@@ -14,8 +14,8 @@ own) and prints CPU seconds after import (every thread's) for
 
 and the process's peak RSS after the runs null's run and after the histories' run. Every point checks that eventstudy and pandas
 find the same events and mean returns. Each process runs as the ``eventstudy`` command
-does, freed memory kept for reuse and one BLAS thread, for both sides
-(``--library-defaults``: the allocator's and OpenBLAS's own defaults).
+does, freed memory kept for reuse, one BLAS thread and ordinary pages, for both sides
+(``--library-defaults``: the allocator's, OpenBLAS's and numpy's own defaults).
 
     python benchmarks/curve.py [--data-dir ../shared/data] [--points 20,200,1000,5000,9000,10000] [--json FILE]
 """
@@ -27,6 +27,7 @@ import sys
 
 if "--library-defaults" not in sys.argv:  # as the eventstudy command runs (eventstudy.cli.entry), set before numpy loads
     os.environ.setdefault("OPENBLAS_NUM_THREADS", "1")
+    os.environ.setdefault("NUMPY_MADVISE_HUGEPAGE", "0")
 
 import argparse
 import json
@@ -116,7 +117,7 @@ def main() -> None:
     parser.add_argument("--data-dir", default=str(ROOT.parent / "shared" / "data"))
     parser.add_argument("--points", default="20,200,1000,5000,9000,10000")
     parser.add_argument("--json", help="also write the figures to this file")
-    parser.add_argument("--library-defaults", action="store_true", help="the allocator's and BLAS's defaults, not the command line's settings")
+    parser.add_argument("--library-defaults", action="store_true", help="the allocator's, BLAS's and numpy's defaults, not the command line's settings")
     parser.add_argument("--point", type=int, help=argparse.SUPPRESS)  # a child process: one point
     args = parser.parse_args()
     if args.point:

@@ -24,9 +24,9 @@ streams it block by block. ``--keep DIR`` keeps generated files between runs. Ea
 ``--scaling`` size runs in a fresh process so that its peak RSS is its own.
 
 The process runs as the ``eventstudy`` command does: freed memory kept for reuse
-(:func:`eventstudy.keep_freed_memory`) and one BLAS thread
+(:func:`eventstudy.keep_freed_memory`), one BLAS thread and ordinary pages
 (:data:`eventstudy.cli.COMMAND_ENVIRONMENT`); ``--library-defaults`` measures with the
-allocator's and OpenBLAS's own defaults instead (pandas runs in the same process, under
+allocator's, OpenBLAS's and numpy's own defaults instead (pandas runs in the same process, under
 the same settings).
 """
 
@@ -37,6 +37,7 @@ import sys
 
 if "--library-defaults" not in sys.argv:  # as the eventstudy command runs (eventstudy.cli.entry), set before numpy loads
     os.environ.setdefault("OPENBLAS_NUM_THREADS", "1")
+    os.environ.setdefault("NUMPY_MADVISE_HUGEPAGE", "0")
 
 import argparse
 import contextlib
@@ -296,12 +297,12 @@ def main() -> None:
     parser.add_argument("--executor", help="serial, processes or dask (default: threads in this process)")
     parser.add_argument("--output", type=Path, help="also write the full report there; print its time and file sizes")
     parser.add_argument("--repeat", type=int, help="timed runs per side, median reported (default: 5 for the real panel, 1 for synthetic ones)")
-    parser.add_argument("--library-defaults", action="store_true", help="the allocator's and BLAS's defaults, not the command line's settings")
+    parser.add_argument("--library-defaults", action="store_true", help="the allocator's, BLAS's and numpy's defaults, not the command line's settings")
     parser.add_argument("--json", action="store_true", help=argparse.SUPPRESS)
     args = parser.parse_args()
     kept = not args.library_defaults and eventstudy.keep_freed_memory()
     if not args.json:
-        print(f"({'as the eventstudy command runs: freed memory kept, one BLAS thread' if kept else 'the allocator and BLAS defaults'})")
+        print(f"({'as the eventstudy command runs: freed memory kept, one BLAS thread, ordinary pages' if kept else 'the allocator, BLAS and numpy defaults'})")
     repeat = args.repeat or (1 if args.synthetic else 5)
     if args.scaling:
         scaling(args.synthetic or "5000x10000", args.keep, args.placebos, args.executor, args.library_defaults)

@@ -553,11 +553,16 @@ def main(argv: Sequence[str] | None = None) -> int:
         return 0
 
 
-COMMAND_ENVIRONMENT = {"OPENBLAS_NUM_THREADS": "1"}
-"""What the ``eventstudy`` command sets for itself unless the user has: one BLAS thread.
-A run's parallel work is its own threads (a universe's blocks, the tests beside one
-another); OpenBLAS's threads spin after each small product it splits, which cost a
-50M-row universe's tests 1.1-1.4 s of CPU and a 20-event study 0.1 s, for no gain."""
+COMMAND_ENVIRONMENT = {"OPENBLAS_NUM_THREADS": "1", "NUMPY_MADVISE_HUGEPAGE": "0"}
+"""What the ``eventstudy`` command sets for itself unless the user has (both read when
+numpy loads). One BLAS thread: a run's parallel work is its own threads (a universe's
+blocks, the tests beside one another), and OpenBLAS's threads spin after each small
+product it splits, which cost a 50M-row universe's tests 1.1-1.4 s of CPU and a 20-event
+study 0.1 s, for no gain. Ordinary pages for numpy's large arrays: with the kernel's
+transparent huge pages on ``madvise``, numpy asks for huge pages, and a fresh process
+whose memory the page cache holds waits for the kernel to compact them (a 50M-row
+universe's grids: 1.3-1.9 s to fill 1 GB, against 0.45 s in ordinary pages; its
+preparation 8.2-9.0 s of CPU, against 7.1-7.5 s)."""
 
 
 def entry() -> None:
