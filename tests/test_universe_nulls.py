@@ -227,6 +227,9 @@ def test_window_variances_match_a_plain_loop_on_random_panels(
     daily[rng.random(daily.shape) < missing] = np.nan
     s, d = rng.integers(0, n_symbols, 12), rng.integers(0, n_days, 12)
     found = window_variances(daily, s, d, [span], rows_per_chunk=chunk, events_per_chunk=chunk)[span]
+    threaded = window_variances(daily, s, d, [span], rows_per_chunk=chunk, events_per_chunk=chunk, workers=2)[span]
+    for one, two in zip(found, threaded, strict=True):
+        assert np.array_equal(one, two, equal_nan=True)  # chunks on threads: the same bits
     with warnings.catch_warnings():
         warnings.simplefilter("ignore", RuntimeWarning)  # nanmean of a day without returns
         expected = plain_window_variances(daily, s, d, span)

@@ -33,6 +33,7 @@ heteroskedasticity. *Journal of Econometrics* 31, 307-327.
 from __future__ import annotations
 
 from collections.abc import Sequence
+from concurrent.futures import Executor, ThreadPoolExecutor
 
 import numpy as np
 
@@ -99,6 +100,7 @@ def window_variances(
     decay: float | None = None,
     rows_per_chunk: int = 256,
     events_per_chunk: int = 8192,
+    workers: int = 1,
 ) -> dict[Span | str, tuple[FloatArray, FloatArray]]:
     """Per span, each event's ``v[s, d]`` and its day's ``vbar[d]`` (NaN: no estimate): the
     sample variance of the stock's idiosyncratic returns in the span, and its mean over
@@ -116,7 +118,8 @@ def window_variances(
     The work is linear in the events and the subset, not in the panel: each event's
     returns are gathered over its spans (a few hundred per event), and the subset's rows
     get running sums along the days, read on the event days. One pass over ``daily``
-    takes the days' means.
+    takes the days' means. ``workers`` threads share the events' chunks and the subset
+    (numpy releases the GIL); the results do not depend on them.
     """
     n_symbols, n_days = daily.shape
     spans = sorted({(int(a), int(b)) for a, b in spans})
@@ -124,11 +127,18 @@ def window_variances(
     if not s_idx.size or not keys or not n_days:
         return {key: (np.full(s_idx.size, np.nan), np.full(s_idx.size, np.nan)) for key in keys}
     day_mean = _day_mean(daily, rows_per_chunk)
-    own = _at_events(daily, day_mean, s_idx, d_idx, spans, decay, events_per_chunk)
     event_days, slot = np.unique(d_idx, return_inverse=True)
     sampled = np.zeros(n_symbols, dtype=bool)
     sampled[np.random.default_rng(0).choice(n_symbols, size=min(n_symbols, DAY_SYMBOLS), replace=False)] = True
-    day = _subset_means(daily, np.flatnonzero(sampled), day_mean, event_days, spans, decay, rows_per_chunk)
+    subset = (daily, np.flatnonzero(sampled), day_mean, event_days, spans, decay, rows_per_chunk)
+    if workers > 1:
+        with ThreadPoolExecutor(max_workers=workers) as pool:
+            in_subset = pool.submit(_subset_means, *subset)
+            own = _at_events(daily, day_mean, s_idx, d_idx, spans, decay, events_per_chunk, pool)
+            day = in_subset.result()
+    else:
+        own = _at_events(daily, day_mean, s_idx, d_idx, spans, decay, events_per_chunk)
+        day = _subset_means(*subset)
     return {key: (own[key], day[key][slot.ravel()]) for key in keys}
 
 
@@ -172,12 +182,15 @@ def _ewma_weights(decay: float) -> FloatArray:
 
 
 def _at_events(
-    daily: np.ndarray, day_mean: np.ndarray, s_idx: IntArray, d_idx: IntArray, spans: list[Span], decay: float | None, per_chunk: int
+    daily: np.ndarray, day_mean: np.ndarray, s_idx: IntArray, d_idx: IntArray, spans: list[Span], decay: float | None, per_chunk: int,
+    pool: Executor | None = None,
 ) -> dict[Span | str, FloatArray]:
     """Each event's estimates from its own returns, gathered over the union of its spans
     (and the weighted mean's year) as ``(events, width)`` rows, ``per_chunk`` events at a
-    time: each estimate's counts, sums and sums of squares are one matrix product of the
-    rows with a column per estimate (ones over a span, the weights over the year)."""
+    time (on ``pool``'s threads, if given): each estimate's sums and sums of squares are
+    one matrix product of the rows with a column per estimate (ones over a span, the
+    weights over the year), and its count (weight) the column's, less that of the
+    missing returns of the few windows that have some."""
     n_days = daily.shape[1]
     first = min([a for a, _ in spans] + ([-EWMA_DAYS] if decay is not None else []))
     width = max([b for _, b in spans] + ([0] if decay is not None else [])) - first
@@ -196,7 +209,10 @@ def _at_events(
     means = np.lib.stride_tricks.sliding_window_view(padded, width)
     offsets = np.arange(first, first + width)
     count, total, square = (np.empty((s_idx.size, columns.shape[1])) for _ in range(3))
-    for lo in range(0, s_idx.size, per_chunk):
+    every = columns.sum(axis=0)  # each estimate's count (weight) when every return is known
+
+    def fill(lo: int) -> None:
+        """One chunk of events, into its own rows of the sums (chunks can run on threads)."""
         s, d = s_idx[lo : lo + per_chunk], d_idx[lo : lo + per_chunk]
         start = s * n_days + d + first
         whole = (d + first >= 0) & (d + first + width <= n_days)  # the window lies inside the stock's own row
@@ -207,12 +223,22 @@ def _at_events(
             x = flat[np.clip(s[:, None] * n_days + days, 0, flat.size - 1)]
             x[(days < 0) | (days >= n_days)] = np.nan
         x = x - means[np.clip(d + first + width, 0, n_days + width)]  # past either end: the NaN padding
-        known = ~np.isnan(x)
-        x[~known] = 0.0
+        missing = np.isnan(x)
+        gaps = np.flatnonzero(missing.any(axis=1))  # the few windows with a missing return
+        x[missing] = 0.0
         x64 = x.astype(np.float64)
         total[lo : lo + per_chunk] = x64 @ columns
         square[lo : lo + per_chunk] = np.square(x64, out=x64) @ columns
-        count[lo : lo + per_chunk] = known @ columns
+        mine = count[lo : lo + per_chunk]
+        mine[:] = every
+        mine[gaps] -= missing[gaps] @ columns
+
+    starts = range(0, s_idx.size, per_chunk)
+    if pool is None:
+        for lo in starts:
+            fill(lo)
+    else:
+        list(pool.map(fill, starts))
     out: dict[Span | str, FloatArray] = {}
     with np.errstate(invalid="ignore", divide="ignore"):
         for j, key in enumerate(keys):
