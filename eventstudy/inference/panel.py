@@ -47,6 +47,7 @@ Corporate Finance*, vol. 1, 3-36 (event clustering in calendar time).
 from __future__ import annotations
 
 import math
+import sys
 import time
 from collections.abc import Callable, Sequence
 from concurrent.futures import ThreadPoolExecutor
@@ -531,7 +532,8 @@ class CellMoments:
                 moments.total[at] += filled.sum(axis=axis, dtype=np.float64)
                 moments.squares[at] += squares.sum(axis=axis, dtype=np.float64)
                 moments.positive[at] += positive.sum(axis=axis, dtype=np.int64)
-            chunk = np.bincount((filled.view(np.uint32) >> 16).reshape(-1), minlength=1 << 16)
+            top = filled.view(np.uint16).reshape(-1)[1 if sys.byteorder == "little" else 0 :: 2]  # each float's top 16 bits, no shift
+            chunk = np.bincount(top, minlength=1 << 16)
             chunk[0] -= filled.size - int(by_symbol.n[lo : lo + part.shape[0]].sum())  # the unknown values, filled with +0.0
             histogram += chunk
         base = Moments(by_day.n.sum(), by_day.total.sum(), by_day.squares.sum(), by_day.positive.sum())
