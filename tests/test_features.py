@@ -192,14 +192,15 @@ def test_a_new_feature_is_one_decorated_function() -> None:
 
 @settings(max_examples=60, deadline=None)
 @given(
-    lengths=st.lists(st.integers(0, 40), min_size=1, max_size=5),
-    n=st.integers(2, 12),
+    lengths=st.lists(st.integers(0, 80), min_size=1, max_size=5),
+    n=st.integers(2, 30),
     seed=st.integers(0, 2**32 - 1),
 )
 def test_whole_column_windows_equal_per_symbol_ones(lengths: list[int], n: int, seed: int) -> None:
     """With ``position``, finite-window features run over all symbols' rows at once and
     null the rows whose window reaches into the previous symbol: the values must be
-    exactly those of ``.over("symbol")``, for every feature (the others keep ``.over``)."""
+    exactly those of ``.over("symbol")``, for every feature (the others keep ``.over``),
+    highs and lows by van Herk / Gil-Werman blocks included."""
     import numpy as np
 
     from eventstudy.features import FEATURES
