@@ -185,7 +185,7 @@ def run_block(shared: BlockShared, symbols: list[str], prices: pl.DataFrame | No
             counts.append((holds, known))
         return BlockResult(flat=np.zeros(0, dtype=np.int64), hits=[], counts=counts)
     flat = (symbol_index if everywhere else symbol_index[aligned]) * n_days + day
-    first_row = np.concatenate([[True], flat[1:] // n_days != flat[:-1] // n_days]) if flat.size else np.zeros(0, dtype=bool)
+    first_row = None  # each symbol's first calendar row, for edge triggers only
     masks = frame.select(
         compile_condition(node, over="symbol").fill_null(False).alias(f"_hit{k}") for k, (node, _) in enumerate(conditions)
     )
@@ -194,6 +194,8 @@ def run_block(shared: BlockShared, symbols: list[str], prices: pl.DataFrame | No
         hit_mask = masks[f"_hit{k}"].to_numpy()
         if trigger == "edge" and hit_mask.size:  # true today, and not on the symbol's previous calendar row
             previous = np.concatenate([[False], hit_mask[:-1]])
+            if first_row is None:
+                first_row = np.concatenate([[True], flat[1:] // n_days != flat[:-1] // n_days])
             previous[first_row] = False
             hit_mask = hit_mask & ~previous
         hit_rows = np.flatnonzero(hit_mask)
