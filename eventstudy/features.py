@@ -85,6 +85,11 @@ class Feature:
         The smallest and largest value the feature can take (None: unbounded), so a
         comparison that can never hold (``drawdown >= 10`` without ``%``, ``rsi(14) >
         100``) is a warning, not a silent "no events" (:mod:`eventstudy.conditions.ranges`).
+    column
+        Optional, with a ``lookback``: ``column(closes, *args) -> np.ndarray``, the values
+        ``build`` gives, computed in numpy over a whole column of closes without nulls or
+        NaN (rows without a whole window may hold anything: they are nulled), for a
+        faster path than polars' (highs and lows: :func:`_rolling_extreme`).
     """
 
     name: str
@@ -97,6 +102,7 @@ class Feature:
     lookback: Callable[..., int] | None = None
     bounds: tuple[float | None, float | None] = (None, None)
     needs: tuple[str, ...] = ()
+    column: Callable[..., np.ndarray] | None = None
 
     @property
     def signature(self) -> str:
@@ -136,6 +142,7 @@ def feature(
     lookback: Callable[..., int] | None = None,
     bounds: tuple[float | None, float | None] = (None, None),
     needs: tuple[str, ...] = (),
+    column: Callable[..., np.ndarray] | None = None,
 ) -> Callable[[Callable[..., pl.Expr]], Callable[..., pl.Expr]]:
     """Register a build function as feature ``name`` (a name already taken is refused).
 
@@ -148,7 +155,7 @@ def feature(
 
     def decorate(build: Callable[..., pl.Expr]) -> Callable[..., pl.Expr]:
         shown = unit or ("flag" if kind == "flag" else "price")
-        FEATURES.add(name, Feature(name.lower(), tuple(params), description, kind, build, minimum, shown, lookback, bounds, tuple(needs)))
+        FEATURES.add(name, Feature(name.lower(), tuple(params), description, kind, build, minimum, shown, lookback, bounds, tuple(needs), column))
         return build
 
     return decorate
@@ -268,8 +275,8 @@ def compute_features(
     elif not frame.is_empty() and not _sorted_by_symbol_date(frame):
         frame = frame.sort("symbol", "date")
     columns: dict[str, pl.Expr] = {}
-    extremes: dict[str, np.ndarray] = {}
-    plain = position is not None and frame["close"].null_count() == 0 and not frame["close"].is_nan().any()
+    computed: list[np.ndarray] = []  # features computed in numpy over the whole column (Feature.column)
+    closes = _plain_closes(frame) if position is not None and any(_has_column(name) for name, _ in requests) else None
     for name, args in requests:
         args = tuple(args)
         feat = check_feature(name, args)
@@ -277,22 +284,27 @@ def compute_features(
         if key in columns:
             continue
         value = feat.build(pl.col("close"), *args)
-        if plain and feat.name in _EXTREMES:  # the same values as polars' rolling_max/min, in fewer passes
-            extremes[key] = _rolling_extreme(frame["close"].to_numpy(), *_EXTREMES[feat.name], *args)
-            value = pl.col(f"_x{len(extremes)}")
         if position is not None and feat.lookback is not None:
+            if closes is not None and feat.column is not None:  # the same values, in fewer passes
+                computed.append(feat.column(closes, *args))
+                value = pl.col(f"_x{len(computed)}")
             columns[key] = pl.when(pl.col(_POSITION) >= feat.lookback(*args)).then(value).alias(key)
         else:
             columns[key] = value.over("symbol").alias(key)
-    if extremes:
-        frame = frame.with_columns(pl.Series(f"_x{k}", values) for k, values in enumerate(extremes.values(), start=1))
+    if computed:
+        frame = frame.with_columns(pl.Series(f"_x{k}", values) for k, values in enumerate(computed, start=1))
     return frame.select("date", "symbol", *columns.values())
 
 
-_EXTREMES = {"high": (True, False), "low": (False, False), "at_high": (True, True), "at_low": (False, True)}
-"""Features computed by :func:`_rolling_extreme` over a whole column of non-null closes:
-``(largest, test)``, ``test`` for the flags that compare today's close with the previous
-``n`` days' extreme (``at_high``: ``close >= close.shift(1).rolling_max(n)``)."""
+def _has_column(name: str) -> bool:
+    """Whether the feature called ``name`` has a numpy path (:attr:`Feature.column`)."""
+    return name in FEATURES and FEATURES.get(name).column is not None
+
+
+def _plain_closes(frame: pl.DataFrame) -> np.ndarray | None:
+    """The closes as a numpy column, if none is null or NaN (else None: polars' path)."""
+    close = frame["close"]
+    return None if close.null_count() or close.is_nan().any() else close.to_numpy()
 
 
 def _rolling_extreme(close: np.ndarray, largest: bool, test: bool, n: int) -> np.ndarray:
@@ -368,12 +380,18 @@ def _drawdown(close: pl.Expr) -> pl.Expr:
     return 1.0 - close / close.cum_max()
 
 
-@feature("high", params=("n",), description="highest close of the last n days, today included", lookback=lambda n: n - 1, bounds=(0.0, None))
+@feature(
+    "high", params=("n",), description="highest close of the last n days, today included", lookback=lambda n: n - 1, bounds=(0.0, None),
+    column=lambda close, n: _rolling_extreme(close, True, False, n),
+)
 def _high(close: pl.Expr, n: int) -> pl.Expr:
     return close.rolling_max(n)
 
 
-@feature("low", params=("n",), description="lowest close of the last n days, today included", lookback=lambda n: n - 1, bounds=(0.0, None))
+@feature(
+    "low", params=("n",), description="lowest close of the last n days, today included", lookback=lambda n: n - 1, bounds=(0.0, None),
+    column=lambda close, n: _rolling_extreme(close, False, False, n),
+)
 def _low(close: pl.Expr, n: int) -> pl.Expr:
     return close.rolling_min(n)
 
@@ -474,6 +492,7 @@ def _at_atl(close: pl.Expr) -> pl.Expr:
     params=("n",),
     description="close >= the highest close of the n previous days",
     kind="flag",
+    column=lambda close, n: _rolling_extreme(close, True, True, n),
 )
 def _at_high(close: pl.Expr, n: int) -> pl.Expr:
     return close >= close.shift(1).rolling_max(n)
@@ -485,6 +504,7 @@ def _at_high(close: pl.Expr, n: int) -> pl.Expr:
     params=("n",),
     description="close <= the lowest close of the n previous days",
     kind="flag",
+    column=lambda close, n: _rolling_extreme(close, False, True, n),
 )
 def _at_low(close: pl.Expr, n: int) -> pl.Expr:
     return close <= close.shift(1).rolling_min(n)
