@@ -199,8 +199,7 @@ def test_a_new_feature_is_one_decorated_function() -> None:
 def test_whole_column_windows_equal_per_symbol_ones(lengths: list[int], n: int, seed: int) -> None:
     """With ``position``, finite-window features run over all symbols' rows at once and
     null the rows whose window reaches into the previous symbol: the values must be
-    exactly those of ``.over("symbol")``, for every feature (the others keep ``.over``),
-    highs and lows by van Herk / Gil-Werman blocks included."""
+    exactly those of ``.over("symbol")``, for every feature (the others keep ``.over``)."""
     import numpy as np
 
     from eventstudy.features import FEATURES
