@@ -1,12 +1,24 @@
-"""Package attributes that import their module on first use (``import eventstudy`` stays cheap)."""
+"""Imports on first use: package attributes (``import eventstudy`` stays cheap) and whole
+modules (:mod:`eventstudy._polars`, :mod:`eventstudy._numpy`)."""
 
 from __future__ import annotations
 
 import importlib
 from collections.abc import Callable, Mapping
+from types import ModuleType
 from typing import Any
 
-__all__ = ["lazy_attributes"]
+__all__ = ["LazyModule", "lazy_attributes"]
+
+
+class LazyModule(ModuleType):
+    """Stands in for the module of its name until an attribute is first read, then is
+    that module (its namespace copied in, so later reads are plain attribute reads)."""
+
+    def __getattr__(self, name: str) -> Any:
+        module = importlib.import_module(self.__name__)
+        self.__dict__.update(module.__dict__)
+        return getattr(module, name)
 
 
 def lazy_attributes(package: str, names: Mapping[str, str]) -> tuple[Callable[[str], Any], Callable[[], list[str]]]:

@@ -9,23 +9,14 @@ evaluated: every module has ``from __future__ import annotations``).
 
 from __future__ import annotations
 
-import importlib
-from types import ModuleType
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING
+
+from eventstudy._lazy import LazyModule
 
 __all__ = ["np"]
-
-
-class _LazyNumpy(ModuleType):
-    """Stands in for numpy until an attribute is first read, then is numpy."""
-
-    def __getattr__(self, name: str) -> Any:
-        module = importlib.import_module("numpy")
-        self.__dict__.update(module.__dict__)
-        return getattr(module, name)
 
 
 if TYPE_CHECKING:  # the type checker sees numpy itself, with its stubs
     import numpy as np
 else:
-    np = _LazyNumpy("numpy")
+    np = LazyModule("numpy")

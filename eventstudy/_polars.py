@@ -12,23 +12,14 @@ every module has ``from __future__ import annotations``). Same pattern as
 
 from __future__ import annotations
 
-import importlib
-from types import ModuleType
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING
+
+from eventstudy._lazy import LazyModule
 
 __all__ = ["pl"]
-
-
-class _LazyPolars(ModuleType):
-    """Stands in for polars until an attribute is first read, then is polars."""
-
-    def __getattr__(self, name: str) -> Any:
-        module = importlib.import_module("polars")
-        self.__dict__.update(module.__dict__)
-        return getattr(module, name)
 
 
 if TYPE_CHECKING:  # the type checker sees polars itself
     import polars as pl
 else:
-    pl = _LazyPolars("polars")
+    pl = LazyModule("polars")
