@@ -510,34 +510,99 @@ class CellMoments:
     median: float
 
     @classmethod
-    def of(cls, values: np.ndarray, window: np.ndarray, rows_per_chunk: int = 256) -> CellMoments:
+    def of(cls, values: np.ndarray, window: np.ndarray, rows_per_chunk: int = 256, sample_every: int | None = None) -> CellMoments:
         """One pass over a ``(symbols, days)`` float32 array (NaN: no value), a few
-        hundred symbols at a time so the temporaries stay in cache, and a second pass for
-        the exact median (:func:`_median`): no copy of the values is ever pooled."""
+        hundred symbols at a time so the temporaries stay in cache; nothing is pooled.
+
+        The exact median comes from the same pass: a systematic sample (every
+        ``sample_every``-th value; default about 500k of them) brackets it, the pass counts
+        the values below the bracket and keeps those inside it, and the middle ones are
+        sorted. Should the bracket miss (the counts say so), a second pass finds it from a
+        histogram of the values' bits instead (:func:`_histogram_median`). Where the
+        chunk's unknown values are few (the usual case), the counts are the chunk's size
+        less them, and no count is summed."""
         n_symbols, n_days = values.shape
         by_day = Moments(*(np.zeros(n_days, dtype=t) for t in (np.int64, np.float64, np.float64, np.int64)))
         by_symbol = Moments(*(np.zeros(n_symbols, dtype=t) for t in (np.int64, np.float64, np.float64, np.int64)))
-        histogram = np.zeros(1 << 16, dtype=np.int64)  # by the values' top 16 bits as stored (see _in_order)
         everywhere = bool(window.all())
+        bracket = _median_bracket(values, window, sample_every or max(1, values.size >> 19))
+        below, middle = 0, []
         for lo in range(0, n_symbols, rows_per_chunk):
             part = values[lo : lo + rows_per_chunk]
-            ok = ~np.isnan(part)
+            rows = part.shape[0]
+            missing = np.isnan(part)
             if not everywhere:
-                ok &= window[None, :]
-            filled = np.where(ok, part, np.float32(0))
+                missing |= ~window[None, :]
+            gaps = np.flatnonzero(missing)
+            if gaps.size <= part.size // 8:  # few unknown values: zero them in a copy, and count them
+                filled = part.copy()
+                filled.reshape(-1)[gaps] = 0
+                gap_row, gap_day = np.divmod(gaps, n_days)
+                by_day.n += rows - np.bincount(gap_day, minlength=n_days)
+                by_symbol.n[lo : lo + rows] += n_days - np.bincount(gap_row, minlength=rows)
+            else:
+                filled = np.where(missing, np.float32(0), part)
+                by_day.n += (~missing).sum(axis=0, dtype=np.int64)
+                by_symbol.n[lo : lo + rows] += (~missing).sum(axis=1, dtype=np.int64)
             squares = np.square(filled)
             positive = filled > 0
-            for moments, axis, at in ((by_day, 0, slice(None)), (by_symbol, 1, slice(lo, lo + part.shape[0]))):
-                moments.n[at] += ok.sum(axis=axis, dtype=np.int64)
+            for moments, axis, at in ((by_day, 0, slice(None)), (by_symbol, 1, slice(lo, lo + rows))):
                 moments.total[at] += filled.sum(axis=axis, dtype=np.float64)
                 moments.squares[at] += squares.sum(axis=axis, dtype=np.float64)
                 moments.positive[at] += positive.sum(axis=axis, dtype=np.int64)
-            top = filled.view(np.uint16).reshape(-1)[1 if sys.byteorder == "little" else 0 :: 2]  # each float's top 16 bits, no shift
-            chunk = np.bincount(top, minlength=1 << 16)
-            chunk[0] -= filled.size - int(by_symbol.n[lo : lo + part.shape[0]].sum())  # the unknown values, filled with +0.0
-            histogram += chunk
+            if bracket is not None:  # NaN compares False: only known values are counted and kept
+                low, high = bracket
+                under, inside = part < low, (part >= low) & (part <= high)
+                if not everywhere:
+                    under &= window[None, :]
+                    inside &= window[None, :]
+                below += int(np.count_nonzero(under))
+                middle.append(part[inside])
         base = Moments(by_day.n.sum(), by_day.total.sum(), by_day.squares.sum(), by_day.positive.sum())
-        return cls(by_day, by_symbol, base, _median(values, window, _in_order(histogram), rows_per_chunk))
+        n = int(base.n)
+        ranks = ((n - 1) // 2, n // 2)
+        chosen = np.concatenate(middle) if middle else np.zeros(0, dtype=np.float32)
+        if n == 0:
+            median = math.nan
+        elif below <= ranks[0] and ranks[1] < below + chosen.size:  # the bracket holds both middle ranks
+            picked = np.partition(chosen, (ranks[0] - below, ranks[1] - below))
+            median = (float(picked[ranks[0] - below]) + float(picked[ranks[1] - below])) / 2
+        else:
+            median = _histogram_median(values, window, rows_per_chunk)
+        return cls(by_day, by_symbol, base, median)
+
+
+def _median_bracket(values: np.ndarray, window: np.ndarray, every: int) -> tuple[np.float32, np.float32] | None:
+    """Two values between which the median of the known window values lies, almost
+    surely: order statistics of a systematic sample (every ``every``-th value) five
+    standard errors of its median's rank either side of it. None: the sample is empty."""
+    n_days = values.shape[1]
+    flat = values.reshape(-1)
+    sample = flat[::every]
+    if not window.all():
+        sample = sample[window[np.arange(0, flat.size, every) % n_days]]
+    sample = sample[~np.isnan(sample)]
+    if sample.size == 0:
+        return None
+    half = 2.5 * math.sqrt(sample.size) + 2  # five standard errors (sqrt(m) / 2 each), in ranks
+    ranks = (max(0, math.floor(sample.size / 2 - half)), min(sample.size - 1, math.ceil(sample.size / 2 + half)))
+    found = np.partition(sample, ranks)
+    return found[ranks[0]], found[ranks[1]]
+
+
+def _histogram_median(values: np.ndarray, window: np.ndarray, rows_per_chunk: int) -> float:
+    """The exact median of the known window values in two passes, whatever their
+    distribution: a histogram of their order keys' top 16 bits, then :func:`_median`."""
+    histogram = np.zeros(1 << 16, dtype=np.int64)  # by the values' top 16 bits as stored (see _in_order)
+    everywhere = bool(window.all())
+    for lo in range(0, values.shape[0], rows_per_chunk):
+        part = values[lo : lo + rows_per_chunk]
+        known = ~np.isnan(part)
+        if not everywhere:
+            known &= window[None, :]
+        top = part.view(np.uint16)[..., 1 if sys.byteorder == "little" else 0 :: 2]  # each float's top 16 bits, no shift
+        histogram += np.bincount(top[known], minlength=1 << 16)
+    return _median(values, window, _in_order(histogram), rows_per_chunk)
 
 
 _HALF = 1 << 15
