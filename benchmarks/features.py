@@ -3,7 +3,9 @@ whole symbol-sorted column with the rows whose window crosses a symbol boundary 
 
 Why a universe computes windows over the whole column (features with a finite
 ``lookback``: highs, lows, returns; forward returns): this prints both ways for a rolling
-max (the 52-week high) and for four forward shifts, and checks each pair is equal.
+max (the 52-week high) and for four forward shifts, and checks each pair is equal; and
+the 52-week high by doubling in numpy (what a universe's blocks use for highs and lows,
+``eventstudy.features._rolling_extreme``) against polars' rolling max on the same column.
 
     python benchmarks/features.py [--shape 5000x10000]
 """
@@ -16,6 +18,9 @@ import time
 
 import numpy as np
 import polars as pl
+
+from eventstudy.features import _rolling_extreme
+from eventstudy.memory import keep_freed_memory
 
 
 def timed(label: str, build: object) -> pl.DataFrame:
@@ -41,6 +46,16 @@ def main() -> None:
     over = timed("at 252-day high, .over('symbol')", lambda: frame.select((c >= c.shift(1).rolling_max(252)).over("s")))
     whole = timed("at 252-day high, whole column, boundary rows nulled", lambda: frame.select(pl.when(pos >= 252).then(c >= c.shift(1).rolling_max(252))))
     assert over.to_series().equals(whole.to_series()), "the two ways differ"
+    # as a universe's blocks compute it: 500k rows at a time (freed memory kept, as the command runs)
+    keep_freed_memory()
+    closes, block = frame["close"].to_numpy(), 500_000
+    ranges = [(lo, min(lo + block, closes.size)) for lo in range(0, closes.size, block)]
+    by_polars = timed(
+        "at 252-day high, 500k-row blocks, polars", lambda: [pl.Series(closes[a:b]).shift(1).rolling_max(252).to_numpy() for a, b in ranges]
+    )
+    by_doubling = timed("at 252-day high, 500k-row blocks, numpy doubling", lambda: [_rolling_extreme(closes[a:b], True, False, 252) for a, b in ranges])
+    for p, d in zip(by_polars, by_doubling, strict=True):
+        assert np.array_equal(p[252:], np.concatenate([[np.nan], d[:-1]])[252:]), "the two ways differ"
 
     horizons = (5, 21, 63, 126)
     over = timed("4 forward returns, .over('symbol')", lambda: frame.select([(c.shift(-h) / c - 1).over("s").alias(f"h{h}") for h in horizons]))

@@ -85,6 +85,11 @@ class Feature:
         The smallest and largest value the feature can take (None: unbounded), so a
         comparison that can never hold (``drawdown >= 10`` without ``%``, ``rsi(14) >
         100``) is a warning, not a silent "no events" (:mod:`eventstudy.conditions.ranges`).
+    column
+        Optional, with a ``lookback``: ``column(closes, *args) -> np.ndarray``, the values
+        ``build`` gives, computed in numpy over a whole column of closes without nulls or
+        NaN (rows without a whole window may hold anything: they are nulled), for a
+        faster path than polars' (highs and lows: :func:`_rolling_extreme`).
     """
 
     name: str
@@ -97,6 +102,7 @@ class Feature:
     lookback: Callable[..., int] | None = None
     bounds: tuple[float | None, float | None] = (None, None)
     needs: tuple[str, ...] = ()
+    column: Callable[..., np.ndarray] | None = None
 
     @property
     def signature(self) -> str:
@@ -136,6 +142,7 @@ def feature(
     lookback: Callable[..., int] | None = None,
     bounds: tuple[float | None, float | None] = (None, None),
     needs: tuple[str, ...] = (),
+    column: Callable[..., np.ndarray] | None = None,
 ) -> Callable[[Callable[..., pl.Expr]], Callable[..., pl.Expr]]:
     """Register a build function as feature ``name`` (a name already taken is refused).
 
@@ -148,7 +155,7 @@ def feature(
 
     def decorate(build: Callable[..., pl.Expr]) -> Callable[..., pl.Expr]:
         shown = unit or ("flag" if kind == "flag" else "price")
-        FEATURES.add(name, Feature(name.lower(), tuple(params), description, kind, build, minimum, shown, lookback, bounds, tuple(needs)))
+        FEATURES.add(name, Feature(name.lower(), tuple(params), description, kind, build, minimum, shown, lookback, bounds, tuple(needs), column))
         return build
 
     return decorate
@@ -268,6 +275,8 @@ def compute_features(
     elif not frame.is_empty() and not _sorted_by_symbol_date(frame):
         frame = frame.sort("symbol", "date")
     columns: dict[str, pl.Expr] = {}
+    computed: list[np.ndarray] = []  # features computed in numpy over the whole column (Feature.column)
+    closes = _plain_closes(frame) if position is not None and any(_has_column(name) for name, _ in requests) else None
     for name, args in requests:
         args = tuple(args)
         feat = check_feature(name, args)
@@ -276,10 +285,60 @@ def compute_features(
             continue
         value = feat.build(pl.col("close"), *args)
         if position is not None and feat.lookback is not None:
+            if closes is not None and feat.column is not None:  # the same values, in fewer passes
+                computed.append(feat.column(closes, *args))
+                value = pl.col(f"_x{len(computed)}")
             columns[key] = pl.when(pl.col(_POSITION) >= feat.lookback(*args)).then(value).alias(key)
         else:
             columns[key] = value.over("symbol").alias(key)
+    if computed:
+        frame = frame.with_columns(pl.Series(f"_x{k}", values) for k, values in enumerate(computed, start=1))
     return frame.select("date", "symbol", *columns.values())
+
+
+def _has_column(name: str) -> bool:
+    """Whether the feature called ``name`` has a numpy path (:attr:`Feature.column`)."""
+    return name in FEATURES and FEATURES.get(name).column is not None
+
+
+def _plain_closes(frame: pl.DataFrame) -> np.ndarray | None:
+    """The closes as a numpy column, if none is null or NaN (else None: polars' path)."""
+    close = frame["close"]
+    return None if close.null_count() or close.is_nan().any() else close.to_numpy()
+
+
+def _rolling_extreme(close: np.ndarray, largest: bool, test: bool, n: int, chunk: int = 1 << 16) -> np.ndarray:
+    """What ``high(n)``/``low(n)`` (``rolling_max(n)``/``rolling_min(n)``, NaN for the first
+    ``n - 1`` rows) or ``at_high(n)``/``at_low(n)`` give over one column of closes without
+    NaN, by doubling: the extreme of every 2, 4, 8, ... rows ending at each row, each from
+    the one before (one pass per doubling), then a window of ``n`` as the extreme of the two
+    power-of-two windows that cover it; ``chunk`` rows at a time (with the ``n - 1``
+    before them), so the passes stay in cache (polars' rolling maximum rescans the window
+    whenever its extreme leaves it: 9.0 against 2.0 ms for a 252-day high over 500k
+    closes). Max and min are exact, so the values are the same. Rows without a whole window
+    (NaN, or False for the flags) are nulled by the caller, with those nearer a symbol's
+    start than the window."""
+    extreme = np.maximum if largest else np.minimum
+    size = close.size
+    window = np.full(size, np.nan)
+    buffers = (np.empty(min(size, chunk + n - 1)), np.empty(min(size, chunk + n - 1)))
+    for start in range(n - 1, size, chunk):  # the windows ending at rows start .. stop - 1
+        stop = min(start + chunk, size)
+        ending = close[start - n + 1 : stop]  # ending[i]: the extreme of the `span` rows up to row i
+        rows, span, spare = ending.size, 1, 0
+        while span * 2 <= n:
+            into = buffers[spare][:rows]
+            into[:span] = ending[:span]  # rows with less than a whole window: never read below
+            extreme(ending[span:], ending[:-span], out=into[span:])
+            ending, spare, span = into, 1 - spare, span * 2
+        rest = n - span  # the window ending at row i: rows i - span + 1 .. i and i - n + 1 .. i - rest
+        extreme(ending[n - 1 :], ending[n - 1 - rest : rows - rest], out=window[start:stop])
+    if not test:
+        return window
+    previous = np.full(size, np.nan)  # the previous n rows' extreme
+    previous[1:] = window[:-1]
+    with np.errstate(invalid="ignore"):
+        return close >= previous if largest else close <= previous
 
 
 _POSITION = "__es_position"
@@ -324,12 +383,18 @@ def _drawdown(close: pl.Expr) -> pl.Expr:
     return 1.0 - close / close.cum_max()
 
 
-@feature("high", params=("n",), description="highest close of the last n days, today included", lookback=lambda n: n - 1, bounds=(0.0, None))
+@feature(
+    "high", params=("n",), description="highest close of the last n days, today included", lookback=lambda n: n - 1, bounds=(0.0, None),
+    column=lambda close, n: _rolling_extreme(close, True, False, n),
+)
 def _high(close: pl.Expr, n: int) -> pl.Expr:
     return close.rolling_max(n)
 
 
-@feature("low", params=("n",), description="lowest close of the last n days, today included", lookback=lambda n: n - 1, bounds=(0.0, None))
+@feature(
+    "low", params=("n",), description="lowest close of the last n days, today included", lookback=lambda n: n - 1, bounds=(0.0, None),
+    column=lambda close, n: _rolling_extreme(close, False, False, n),
+)
 def _low(close: pl.Expr, n: int) -> pl.Expr:
     return close.rolling_min(n)
 
@@ -430,6 +495,7 @@ def _at_atl(close: pl.Expr) -> pl.Expr:
     params=("n",),
     description="close >= the highest close of the n previous days",
     kind="flag",
+    column=lambda close, n: _rolling_extreme(close, True, True, n),
 )
 def _at_high(close: pl.Expr, n: int) -> pl.Expr:
     return close >= close.shift(1).rolling_max(n)
@@ -441,6 +507,7 @@ def _at_high(close: pl.Expr, n: int) -> pl.Expr:
     params=("n",),
     description="close <= the lowest close of the n previous days",
     kind="flag",
+    column=lambda close, n: _rolling_extreme(close, False, True, n),
 )
 def _at_low(close: pl.Expr, n: int) -> pl.Expr:
     return close <= close.shift(1).rolling_min(n)

@@ -193,7 +193,7 @@ def test_a_new_feature_is_one_decorated_function() -> None:
 @settings(max_examples=60, deadline=None)
 @given(
     lengths=st.lists(st.integers(0, 80), min_size=1, max_size=5),
-    n=st.integers(2, 30),
+    n=st.integers(2, 40),
     seed=st.integers(0, 2**32 - 1),
 )
 def test_whole_column_windows_equal_per_symbol_ones(lengths: list[int], n: int, seed: int) -> None:
@@ -217,3 +217,26 @@ def test_whole_column_windows_equal_per_symbol_ones(lengths: list[int], n: int, 
     whole = compute_features(prices, requests, position=position)
     assert whole.equals(per_symbol, null_equal=True)
     assert any(feat.lookback is not None for _, feat in FEATURES.items())
+
+
+@settings(max_examples=80, deadline=None)
+@given(size=st.integers(0, 700), n=st.integers(1, 300), ties=st.booleans(), seed=st.integers(0, 2**32 - 1))
+def test_rolling_extremes_by_doubling_equal_polars(size: int, n: int, ties: bool, seed: int) -> None:
+    """The numpy highs and lows (windows of 2, 4, 8, ... rows, then two of them per
+    window) equal polars' rolling max and min, and the at-high/at-low flags its
+    comparison with the previous n rows, on every row with a whole window."""
+    import numpy as np
+
+    from eventstudy.features import _rolling_extreme
+
+    rng = np.random.default_rng(seed)
+    close = 20 * np.exp(np.cumsum(rng.normal(0, 0.02, size)))
+    if ties:
+        close = np.round(close)
+    series = pl.Series(close)
+    for largest in (True, False):
+        expected = (series.rolling_max(n) if largest else series.rolling_min(n)).to_numpy()
+        np.testing.assert_array_equal(_rolling_extreme(close, largest, False, n)[n - 1 :], expected[n - 1 :])
+        previous = (series.shift(1).rolling_max(n) if largest else series.shift(1).rolling_min(n)).to_numpy()
+        flags = close[n:] >= previous[n:] if largest else close[n:] <= previous[n:]
+        np.testing.assert_array_equal(_rolling_extreme(close, largest, True, n)[n:], flags)
