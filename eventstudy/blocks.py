@@ -148,7 +148,8 @@ def run_block(shared: BlockShared, symbols: list[str], prices: pl.DataFrame | No
     # one contiguous chunk per column: a Parquet block comes in one chunk per row group, and every
     # window and group below would otherwise work across chunks (compute_features 24 -> 17 ms per 500k rows)
     prices = prices.select([c for c in PRICE_COLUMNS if c in prices.columns]).rechunk()
-    if "open" not in prices.columns:  # a panel of closes only: evaluators that enter at the open get none
+    has_open = "open" in prices.columns
+    if not has_open:  # a panel of closes only: evaluators that enter at the open get none
         prices = prices.with_columns(pl.lit(None, dtype=pl.Float64).alias("open"))
     conditions = [(resolve(parse(when), list(study.series), universe=True), trigger) for when, trigger in shared.conditions]
     requests = list(dict.fromkeys(r for node, _ in conditions for r in required_features(node)))
@@ -212,7 +213,7 @@ def run_block(shared: BlockShared, symbols: list[str], prices: pl.DataFrame | No
 
     block = PanelBlock(
         close=prices["close"].to_numpy(),
-        open=prices["open"].fill_null(np.nan).to_numpy(),
+        open=prices["open"].fill_null(np.nan).to_numpy() if has_open else np.broadcast_to(np.float64(np.nan), prices.height),  # read only
         rows_after=rows_after,
         label=study.universe.label,
         run=run,

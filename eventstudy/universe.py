@@ -23,6 +23,7 @@ from __future__ import annotations
 import re
 import time
 from collections.abc import Iterator, Sequence
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, replace
 from pathlib import Path
 from typing import Any
@@ -119,6 +120,7 @@ def prepare_universe(
     executor: Executor | None = None,
     conditions: Sequence[tuple[str, str]] = (),
     keep_closes: bool = False,
+    file_dates: tuple[pl.Series, int] | None = None,
 ) -> Panel:
     """Features, condition days and outcome arrays for every symbol, block by block.
 
@@ -132,7 +134,8 @@ def prepare_universe(
     (``(when, trigger)`` pairs; default: the study's) are all found in the same pass, for
     a sweep's grid: one read, one set of features and outcomes, the hits of each.
     ``keep_closes`` keeps every stock's closes on the calendar (``Panel.closes``, 8 bytes
-    per symbol-day) for the histories null.
+    per symbol-day) for the histories null. ``file_dates``: ``panel_file``'s distinct dates
+    and number of rows, if already read (:attr:`UniverseInput.file_dates`).
     """
     clock = time.perf_counter()
     timings: dict[str, float] = {}
@@ -162,7 +165,7 @@ def prepare_universe(
         assert panel_file is not None
         stocks = None
         found = set(symbols)
-        dates, rows = read_long_dates(panel_file)
+        dates, rows = file_dates if file_dates is not None else read_long_dates(panel_file)
     symbols = sorted(s for s in symbols if s in found)  # sorted: each block is one slice
     days_series = dates.sort()
     if market is not None:
@@ -290,7 +293,7 @@ def prepare_study_universe(
     given = load_universe(study, data_dir=data_dir, cache_dir=cache_dir, pull=pull, streamed=executor is not None)
     panel = prepare_universe(
         study, given.prices, given.symbols, stocks=given.stocks, panel_file=given.panel_file, block_rows=block_rows, executor=executor,
-        keep_closes=keep_closes,
+        keep_closes=keep_closes, file_dates=given.file_dates,
     )
     return with_sources(panel, given)
 
@@ -378,7 +381,8 @@ class UniverseInput:
 
     ``prices`` holds the market series, and the universe's symbols when they come from
     per-symbol files; ``stocks`` the universe's rows read from a long CSV (sorted by
-    symbol, date); ``panel_file`` a long file streamed block by block instead.
+    symbol, date); ``panel_file`` a long file streamed block by block instead, and
+    ``file_dates`` its distinct dates and number of rows (:func:`read_long_dates`).
     """
 
     directory: Path | None
@@ -388,6 +392,7 @@ class UniverseInput:
     panel_file: Path | None
     sources: dict[str, Path]
     notes: tuple[str, ...]
+    file_dates: tuple[pl.Series, int] | None = None
 
 
 def load_universe(
@@ -397,10 +402,13 @@ def load_universe(
     block by block too (as a Parquet file always is), for workers that read their own."""
     directory = find_data_dir(str(data_dir) if data_dir is not None else None, study.data.dir, study.path)
     long_file = _long_file(study, directory)
-    stocks, panel_file = None, None
+    stocks, panel_file, file_dates = None, None, None
     if long_file is not None and (long_file.suffix.lower() == ".parquet" or streamed):
         panel_file = long_file
-        symbols = universe_symbols(study, directory)
+        with ThreadPoolExecutor(max_workers=1) as background:  # the file's calendar beside its symbols: two columns, two passes at once
+            calendar = background.submit(read_long_dates, panel_file)
+            symbols = universe_symbols(study, directory)
+            file_dates = calendar.result()
     elif long_file is not None:  # a CSV is read once, and the universe is its symbols
         stocks = read_long_block(long_file, None)
         symbols = universe_symbols(study, directory, present=stocks["symbol"].unique().to_list())
@@ -412,7 +420,7 @@ def load_universe(
     sources = dict(loaded.sources)
     if long_file is not None:
         sources.update(dict.fromkeys(symbols, long_file))
-    return UniverseInput(directory, symbols, loaded.frame, stocks, panel_file, sources, tuple(loaded.notes))
+    return UniverseInput(directory, symbols, loaded.frame, stocks, panel_file, sources, tuple(loaded.notes), file_dates)
 
 
 def _long_file(study: Study, directory: Path | None) -> Path | None:
