@@ -67,7 +67,7 @@ from eventstudy.inference.panel import (
 from eventstudy.inference.table import SIGNIFICANCE_SCHEMA, significance_table
 from eventstudy.inference.timeseries import placebo_headline
 from eventstudy.own_events import describe as describe_event_sets
-from eventstudy.panel import ConditionHits, Panel
+from eventstudy.panel import ConditionHits, Panel, values_at
 from eventstudy.result import StudyResult
 from eventstudy.statistics import CELL, SUMMARY_COLUMNS, summarize
 
@@ -216,8 +216,9 @@ def long_outcomes(
         return _empty_outcomes()
     flat = s_idx * len(panel.days) + d_idx
     cell = np.repeat(np.arange(k), n)
-    values = np.concatenate([v[s_idx, d_idx].astype(np.float64) for v in panel.values])
-    remaining = np.concatenate([panel.days_remaining(c, flat) for c in range(k)])
+    found = [values_at(v, s_idx, d_idx) for v in panel.values]
+    values = np.concatenate(found).astype(np.float64)
+    remaining = np.concatenate([panel.days_remaining(c, flat, x) for c, x in enumerate(found)])
     cells = panel.cells
     if symbols is None:
         own = cells["symbol"] if "symbol" in cells.columns else pl.Series([None] * k, dtype=pl.String)
@@ -337,7 +338,7 @@ def instance_table(
         where = {key: c for c, key in enumerate(panel.cells.select(CELL).rows())}
         s_idx, d_idx = kept["_s"].to_numpy(), kept["_d"].to_numpy()
         table = table.with_columns(
-            pl.Series(column, panel.values[where[key]][s_idx, d_idx].astype(np.float64)).fill_nan(None)
+            pl.Series(column, values_at(panel.values[where[key]], s_idx, d_idx).astype(np.float64)).fill_nan(None)
             for column, key in zip(order, cells.select(CELL).rows())
         )
     else:

@@ -74,7 +74,7 @@ from eventstudy.inference.placebo import STATISTICS
 from eventstudy.inference.snooping import reality_check, spa_test
 from eventstudy.inference.structural import structural_null
 from eventstudy.inference.timeseries import nan_placebo_test
-from eventstudy.panel import Panel
+from eventstudy.panel import Panel, values_at
 from eventstudy.study import prepare, statistics_with
 from eventstudy.universe import load_universe, prepare_universe, with_sources
 
@@ -368,7 +368,7 @@ def cell_tests(grid: Grid, cell: Study) -> tuple[list[dict[str, Any]], list[floa
     rows, z_obs, z_null = [], [], []
     for c, info in enumerate(panel.cells.select("measure", "asset", "horizon", "horizon_days").iter_rows(named=True)):
         if universe:
-            x = panel.values[c][s_idx, d_idx].astype(np.float64)
+            x = values_at(panel.values[c], s_idx, d_idx).astype(np.float64)
             events = x[~np.isnan(x)]
             baseline = _panel_baseline(moments[c], grid.statistic)
             null = nulls[c]
@@ -427,7 +427,7 @@ def _dates_nulls(
     out = []
     scales = volatility_scales(panel, s_idx, d_idx) if scaled else [None] * len(panel.values)
     for values, scale in zip(panel.values, scales, strict=True):
-        x = values[s_idx, d_idx]
+        x = values_at(values, s_idx, d_idx)
         complete = np.flatnonzero(~np.isnan(x))
         mine = complete[np.argsort(d_idx[complete], kind="stable")]  # grouped by day for the sampler
         if not mine.size:

@@ -178,3 +178,17 @@ def test_calendar_time_matches_a_plain_loop_over_days_and_stocks(panel: tuple[np
         assert got[2] == want[2]
         for a, b in zip(got[:2], want[:2]):
             assert (math.isnan(a) and math.isnan(b)) or math.isclose(a, b, rel_tol=1e-9, abs_tol=1e-12), (got, want)
+
+
+@settings(max_examples=40, deadline=None)
+@given(symbols=st.integers(1, 12), days=st.integers(1, 30), points=st.integers(0, 50), strided=st.booleans(), seed=st.integers(0, 2**32 - 1))
+def test_values_at_is_two_index_fancy_indexing(symbols: int, days: int, points: int, strided: bool, seed: int) -> None:
+    """The grid's values at (symbol, day) points by one flat take equal ``values[s, d]``,
+    on a contiguous grid and on a strided view (which takes the plain way)."""
+    from eventstudy.panel import values_at
+
+    rng = np.random.default_rng(seed)
+    grid = rng.random((symbols, 2 * days if strided else days)).astype(np.float32)
+    values = grid[:, ::2] if strided else grid
+    s, d = rng.integers(0, symbols, points), rng.integers(0, days, points)
+    np.testing.assert_array_equal(values_at(values, s, d), values[s, d])

@@ -53,7 +53,7 @@ from eventstudy.inference.multiple import maxstat_stepdown
 from eventstudy.inference.placebo import median_rows, placebo_test
 from eventstudy.inference.resample import stationary_indices
 from eventstudy.inference.table import Headline
-from eventstudy.panel import Panel
+from eventstudy.panel import Panel, values_at
 from eventstudy.universe import prepare_universe
 
 __all__ = [
@@ -180,7 +180,7 @@ def cell_statistics(values: list[np.ndarray], s_idx: np.ndarray, d_idx: np.ndarr
             out["all_median"][:, c] = median_rows(np.ascontiguousarray(full))  # float32 histories partitioned as they are
         else:
             _all_days_masked(days, c, out)
-        x = v[s_idx, d_idx].astype(np.float64)
+        x = values_at(v, s_idx, d_idx).astype(np.float64)
         ok = ~np.isnan(x)
         s, x = s_idx[ok], x[ok]
         if x.size:  # events come in row order: polars groups sorted keys without hashing
@@ -210,7 +210,7 @@ def pooled_statistics(values: list[np.ndarray], s_idx: np.ndarray, d_idx: np.nda
             out["all_mean"][0, c] = every.mean(dtype=np.float64)
             out["all_pct_positive"][0, c] = np.count_nonzero(every > 0) / every.size
             out["all_median"][0, c] = float(np.median(every))
-        x = v[s_idx, d_idx].astype(np.float64)
+        x = values_at(v, s_idx, d_idx).astype(np.float64)
         x = x[~np.isnan(x)]
         if x.size:
             out["n"][0, c] = x.size

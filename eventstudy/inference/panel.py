@@ -72,7 +72,7 @@ from eventstudy.inference.power import (
 )
 from eventstudy.inference.table import SIGNIFICANCE_SCHEMA
 from eventstudy.inference.volatility import DECAY, LONG, forecast_ratio, window_variances
-from eventstudy.panel import Panel
+from eventstudy.panel import Panel, values_at
 
 __all__ = [
     "CALENDAR_NOTE",
@@ -679,7 +679,7 @@ def panel_significance(
     for spec in progress.track(table.rows(named=True), "panel moments"):
         values = data.values[spec["_c"]]
         cell_moments = moments[spec["_c"]]
-        x = values[s_idx, d_idx].astype(np.float64)
+        x = values_at(values, s_idx, d_idx).astype(np.float64)
         ev = np.flatnonzero(~np.isnan(x) & (cell_moments.by_day.n[d_idx] > 0) & (cell_moments.by_symbol.n[s_idx] > 0))
         cell_key = {k: spec[k] for k in ("measure", "asset", "horizon", "horizon_days")} | {"_c": spec["_c"]}
         cells.append(_Cell(cell_key, x[ev], ev, cell_moments))
