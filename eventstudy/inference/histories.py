@@ -147,12 +147,15 @@ def _all_days_masked(days: np.ndarray, c: int, out: dict[str, np.ndarray]) -> No
         else:
             out["all_mean"][:, c] = np.nan
     else:
-        with np.errstate(invalid="ignore"):
-            known = ~missing
-            out["n_all"][:, c] = known.sum(axis=1)
-            out["all_mean"][:, c] = np.nanmean(days, axis=1)
-            out["all_pct_positive"][:, c] = (days > 0).sum(axis=1) / known.sum(axis=1)
-            out["all_median"][:, c] = np.nanmedian(days, axis=1)
+        count = (~missing).sum(axis=1)
+        some = np.flatnonzero(count > 0)  # a row without a known day has no figures (and numpy would warn of an empty slice)
+        rows = days if some.size == days.shape[0] else days[some]
+        out["n_all"][:, c] = count
+        for name in ("all_mean", "all_pct_positive", "all_median"):
+            out[name][:, c] = np.nan
+        out["all_mean"][some, c] = np.nanmean(rows, axis=1)
+        out["all_pct_positive"][some, c] = (rows > 0).sum(axis=1) / count[some]
+        out["all_median"][some, c] = np.nanmedian(rows, axis=1)
 
 
 def cell_statistics(values: list[np.ndarray], s_idx: np.ndarray, d_idx: np.ndarray, window: np.ndarray) -> CellStatistics:
