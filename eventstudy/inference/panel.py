@@ -721,7 +721,8 @@ def panel_significance(
     for cell, (ci_low, ci_high, approximate) in zip(cells, interval_of):
         xs, clusters = cell.x, d_idx[cell.ev]
         base_mean = float(cell.moments.base.mean("mean")) if cell.moments.base.n else math.nan
-        positions = np.searchsorted(days_in_window, np.unique(clusters))
+        event_days = np.flatnonzero(np.bincount(clusters, minlength=window.size))  # np.unique(clusters), by counting
+        positions = np.searchsorted(days_in_window, event_days)
         n_eff = effective_sample_size(positions, max(int(cell.key["horizon_days"]), 1)) if xs.size else math.nan
         # Driscoll-Kraay: by day, and across days up to the horizon (overlapping windows)
         t_cl, p_cl = driscoll_kraay_t(xs, clusters, window.size, base_mean, max(1, int(cell.key["horizon_days"])))
@@ -749,7 +750,7 @@ def panel_significance(
                     **{k: found[k] for k in ("p_placebo", "p_greater", "p_less", "percentile", "p_symbols_null")},
                     "ci_low": ci_low if name == "mean" else math.nan,
                     "ci_high": ci_high if name == "mean" else math.nan,
-                    "ci_approximate": (approximate or bool(np.unique(clusters).size < 20)) if name == "mean" and xs.size else None,
+                    "ci_approximate": (approximate or bool(event_days.size < 20)) if name == "mean" and xs.size else None,
                     "mde": minimum_detectable_effect(scale, n_eff, settings.alpha) if xs.size else math.nan,
                     "warning": _warning(xs.size, n_eff),
                     "t_cluster": t_cl if name == "mean" else math.nan,
