@@ -209,22 +209,27 @@ def test_a_process_pool_gives_the_serial_result(tmp_path: Path, monkeypatch: pyt
     ties=st.booleans(),
     chunk=st.integers(1, 8),
     sample_every=st.sampled_from([None, 1, 3, 50, 10_000]),
+    budget=st.sampled_from([None, 0, 5]),
     seed=st.integers(0, 2**32 - 1),
 )
 def test_baseline_moments_and_median_equal_numpy(
-    shape: tuple[int, int], scale: float, missing: float, ties: bool, chunk: int, sample_every: int | None, seed: int
+    shape: tuple[int, int], scale: float, missing: float, ties: bool, chunk: int, sample_every: int | None, budget: int | None, seed: int
 ) -> None:
     """The baseline's moments come from chunked passes and its median from the values
-    inside a sampled bracket, or a histogram of order keys where the bracket misses (a
-    sparse sample: 50 or 10,000): nothing pooled, and they must equal numpy on the pooled
-    values, per day and per symbol too."""
+    inside a sampled bracket (only counted when it is one tied value: rounded small values
+    are all zeros), or a histogram of order keys where the bracket misses (a sparse
+    sample: 50 or 10,000) or would gather more than the budget: nothing pooled, and they
+    must equal numpy on the pooled values, per day and per symbol too."""
     rng = np.random.default_rng(seed)
     values = (rng.standard_t(3, size=shape) * scale).astype(np.float32)
     if ties:
         values = np.round(values)
     values[rng.random(shape) < missing] = np.nan
     window = rng.random(shape[1]) < 0.8 if rng.random() < 0.7 else np.ones(shape[1], dtype=bool)
-    found = panel.CellMoments.of(values, window, rows_per_chunk=chunk, sample_every=sample_every)
+    with pytest.MonkeyPatch.context() as patch:
+        if budget is not None:
+            patch.setattr(panel, "MEDIAN_BUDGET", budget)
+        found = panel.CellMoments.of(values, window, rows_per_chunk=chunk, sample_every=sample_every)
     known = values[:, window][~np.isnan(values[:, window])].astype(np.float64)
     inside = np.where(window[None, :] & ~np.isnan(values), values, np.nan).astype(np.float64)
     for moments, axis in ((found.by_day, 0), (found.by_symbol, 1)):

@@ -517,8 +517,9 @@ class CellMoments:
         The exact median comes from the same pass: a systematic sample (every
         ``sample_every``-th value; default about 500k of them) brackets it, the pass counts
         the values below the bracket and keeps those inside it, and the middle ones are
-        sorted. Should the bracket miss (the counts say so), a second pass finds it from a
-        histogram of the values' bits instead (:func:`_histogram_median`). Where the
+        sorted. Should the bracket miss (the counts say so) or hold more than
+        :data:`MEDIAN_BUDGET` values, a second pass finds it from a histogram of the
+        values' bits instead (:func:`_histogram_median`). Where the
         chunk's unknown values are few (the usual case), the counts are the chunk's size
         less them, and no count is summed."""
         n_symbols, n_days = values.shape
@@ -526,7 +527,7 @@ class CellMoments:
         by_symbol = Moments(*(np.zeros(n_symbols, dtype=t) for t in (np.int64, np.float64, np.float64, np.int64)))
         everywhere = bool(window.all())
         bracket = _median_bracket(values, window, sample_every or max(1, values.size >> 19))
-        below, middle = 0, []
+        below, equal, gathered, middle = 0, 0, 0, []
         for lo in range(0, n_symbols, rows_per_chunk):
             part = values[lo : lo + rows_per_chunk]
             rows = part.shape[0]
@@ -557,19 +558,32 @@ class CellMoments:
                     under &= window[None, :]
                     inside &= window[None, :]
                 below += int(np.count_nonzero(under))
-                middle.append(part[inside])
+                if low == high:  # a tie (many equal values, zero returns say): counted, never gathered
+                    equal += int(np.count_nonzero(inside))
+                elif gathered <= MEDIAN_BUDGET:
+                    middle.append(part[inside])
+                    gathered += middle[-1].size
         base = Moments(by_day.n.sum(), by_day.total.sum(), by_day.squares.sum(), by_day.positive.sum())
         n = int(base.n)
         ranks = ((n - 1) // 2, n // 2)
-        chosen = np.concatenate(middle) if middle else np.zeros(0, dtype=np.float32)
+        inside_count = equal if bracket is not None and bracket[0] == bracket[1] else gathered
         if n == 0:
             median = math.nan
-        elif below <= ranks[0] and ranks[1] < below + chosen.size:  # the bracket holds both middle ranks
-            picked = np.partition(chosen, (ranks[0] - below, ranks[1] - below))
-            median = (float(picked[ranks[0] - below]) + float(picked[ranks[1] - below])) / 2
-        else:
+        elif gathered > MEDIAN_BUDGET or not (below <= ranks[0] and ranks[1] < below + inside_count):  # missed, or too many inside
             median = _histogram_median(values, window, rows_per_chunk)
+        elif middle:  # the bracket holds both middle ranks
+            picked = np.partition(np.concatenate(middle), (ranks[0] - below, ranks[1] - below))
+            median = (float(picked[ranks[0] - below]) + float(picked[ranks[1] - below])) / 2
+        else:  # both middle values are the tied one
+            assert bracket is not None
+            median = float(bracket[0])
         return cls(by_day, by_symbol, base, median)
+
+
+MEDIAN_BUDGET = 1 << 22
+"""Values the baseline median's bracket may gather (16 MB; about 0.7% of the values are
+expected inside it): past it (a tie spread over one end of the bracket) the histogram
+finds the median instead."""
 
 
 def _median_bracket(values: np.ndarray, window: np.ndarray, every: int) -> tuple[np.float32, np.float32] | None:
