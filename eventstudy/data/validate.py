@@ -36,6 +36,7 @@ from typing import Any, Literal, cast
 
 import polars as pl
 
+from eventstudy._numpy import np
 from eventstudy.data.columns import (
     ACCEPTED_COLUMNS,
     EXTRAS,
@@ -472,15 +473,21 @@ def typed_parquet_block(file: DataFile, exact: Sequence[str] | None) -> pl.DataF
         return None
     if not all(schema[name].is_numeric() or schema[name] == pl.Null for name in extras):
         return None
+    if not _looks_sorted(rows["symbol"]):  # a file sorted by date, say: each symbol's rows gathered first
+        gathered = _stable_by_symbol(rows, exact)
+        if gathered is None:
+            return None
+        rows = gathered
     runs = rows["symbol"].rle().struct.unnest()
     if exact is not None and not set(runs["value"].to_list()) <= set(exact):  # symbols inside the range but not asked for
         rows = rows.filter(pl.col("symbol").is_in(sorted(exact)))
         runs = rows["symbol"].rle().struct.unnest()
     if rows.is_empty() or (exact is None and (runs["value"].null_count() or (runs["value"].str.strip_chars() == "").any())):
         return None
-    if not runs["value"].is_sorted():  # a symbol's rows apart: gather them (a stable sort keeps each one's order)
-        rows = rows.sort("symbol", maintain_order=True)
-        runs = rows["symbol"].rle().struct.unnest()
+    if not runs["value"].is_sorted():  # a few symbols' rows apart: gather them (a stable sort keeps each one's order)
+        gathered = _stable_by_symbol(rows, None)
+        assert gathered is not None, "no null symbol here: checked above"
+        rows, runs = gathered, gathered["symbol"].rle().struct.unnest()
     rows = rows.with_columns(
         *([] if schema["date"] == pl.Date else [pl.col("date").dt.date()]),
         *(pl.col(name).cast(pl.Float64) for name in ("close", *extras)),
@@ -501,6 +508,42 @@ def typed_parquet_block(file: DataFile, exact: Sequence[str] | None) -> pl.DataF
     if not all(ok is True for ok in checks.row(0)):
         return None
     return rows.with_columns(usable_extra(pl.col(name), name) for name in extras)
+
+
+_SORT_PROBE = 1000
+"""Rows of a block (at fixed random positions, in order) whose symbols say whether the
+block comes sorted by symbol."""
+
+
+def _looks_sorted(symbol: pl.Series) -> bool:
+    """Whether ``symbol`` seems sorted, from :data:`_SORT_PROBE` rows at fixed random
+    positions in order: rows sorted by date show at once (their first rows may well be
+    sorted: the first day's symbols), rows sorted by symbol always pass, and what slips
+    through is gathered after its runs are found."""
+    if symbol.len() <= _SORT_PROBE:
+        return symbol.is_sorted()
+    at = np.sort(np.random.default_rng(0).integers(0, symbol.len(), _SORT_PROBE))
+    return symbol.gather(at).is_sorted()
+
+
+def _stable_by_symbol(rows: pl.DataFrame, exact: Sequence[str] | None) -> pl.DataFrame | None:
+    """``rows`` sorted by symbol, each symbol's rows in their order, and only the
+    ``exact`` symbols if given (None: a row has no symbol, for the general path to
+    report). Each row's symbol becomes its rank among the distinct ones (one hash lookup),
+    the other columns are gathered by a stable sort of the ranks, and the symbols are
+    written back from the ranks: on 50M rows sorted by date 4 s, against 8 s for polars'
+    stable sort on the strings and the runs of a file with one symbol per run."""
+    names = pl.Series("symbol", sorted(exact), dtype=pl.String) if exact is not None else rows["symbol"].unique().drop_nulls().sort()
+    rank = rows["symbol"].replace_strict(names, pl.int_range(names.len(), dtype=pl.UInt32, eager=True), default=None, return_dtype=pl.UInt32)
+    if rank.null_count():  # a symbol not asked for, or none at all
+        if exact is None:
+            return None
+        keep = rank.is_not_null()
+        rows, rank = rows.filter(keep), rank.filter(keep)
+    ranks = rank.to_numpy()
+    order = np.argsort(ranks, kind="stable")
+    others = [c for c in rows.columns if c != "symbol"]
+    return rows.select(others)[order].with_columns(names.gather(ranks[order])).select(rows.columns)
 
 
 def _previous_in_symbol(contiguous: bool) -> Callable[[str], pl.Expr]:
