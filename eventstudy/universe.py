@@ -45,7 +45,7 @@ from eventstudy.data import (
     read_long_dates,
     source_ranges,
 )
-from eventstudy.data.finder import long_file_symbols
+from eventstudy.data.finder import long_file_symbols, sorted_by_symbol
 from eventstudy.errors import ConfigError, DataError
 from eventstudy.evaluators import build_evaluators
 from eventstudy.executor import Executor, ThreadExecutor
@@ -399,11 +399,22 @@ def load_universe(
     study: Study, *, data_dir: str | Path | None = None, cache_dir: str | Path | None = None, pull: bool = False, streamed: bool = False
 ) -> UniverseInput:
     """Find and read a universe study's data; ``streamed`` leaves a long CSV to be read
-    block by block too (as a Parquet file always is), for workers that read their own."""
+    block by block too (as a Parquet file sorted by symbol always is), for workers that
+    read their own. A Parquet file that is not sorted by symbol is read once, as a CSV is
+    (streamed, each block would decode all of it), and a note says so."""
     directory = find_data_dir(str(data_dir) if data_dir is not None else None, study.data.dir, study.path)
     long_file = _long_file(study, directory)
-    stocks, panel_file, file_dates = None, None, None
-    if long_file is not None and (long_file.suffix.lower() == ".parquet" or streamed):
+    stocks, panel_file, file_dates, notes = None, None, None, []
+    parquet = long_file is not None and long_file.suffix.lower() == ".parquet"
+    if parquet and long_file is not None and not sorted_by_symbol(long_file):  # each streamed block would decode the whole file
+        symbols = universe_symbols(study, directory)
+        stocks = read_long_block(long_file, symbols)  # once, sorted by symbol
+        notes.append(
+            f"{long_file.name} is not sorted by symbol (its first rows are not): it was read whole and sorted in memory, "
+            "not streamed block by block, where every block would have decoded the whole file; a copy sorted by "
+            "symbol, then date, streams (pl.scan_parquet(old).sort('symbol', 'date').sink_parquet(new))"
+        )
+    elif long_file is not None and (parquet or streamed):
         panel_file = long_file
         with ThreadPoolExecutor(max_workers=1) as background:  # the file's calendar beside its symbols: two columns, two passes at once
             calendar = background.submit(read_long_dates, panel_file)
@@ -420,7 +431,7 @@ def load_universe(
     sources = dict(loaded.sources)
     if long_file is not None:
         sources.update(dict.fromkeys(symbols, long_file))
-    return UniverseInput(directory, symbols, loaded.frame, stocks, panel_file, sources, tuple(loaded.notes), file_dates)
+    return UniverseInput(directory, symbols, loaded.frame, stocks, panel_file, sources, (*notes, *loaded.notes), file_dates)
 
 
 def _long_file(study: Study, directory: Path | None) -> Path | None:

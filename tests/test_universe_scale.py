@@ -148,6 +148,37 @@ def test_parquet_streaming_equals_the_in_memory_run(tmp_path: Path) -> None:
     assert streamed.tests.equals(in_memory.tests)
 
 
+def test_a_parquet_file_sorted_by_date_is_read_once_with_the_same_results(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """Streamed, each block of a file sorted by date would decode all of it (cost growing
+    with rows x blocks): such a file is read once and sorted by symbol in memory, with a
+    note, and the run equals the one on the same rows sorted by symbol, which streams."""
+    from eventstudy import blocks, universe
+
+    (tmp_path / "by_symbol").mkdir()
+    (tmp_path / "by_date").mkdir()
+    frame = write_panel(tmp_path / "by_symbol", seed=5, n_symbols=12, n_days=160, fmt="parquet")
+    frame.sort("symbol", "date").write_parquet(tmp_path / "by_symbol" / "panel.parquet", row_group_size=50)  # S10 before S2
+    frame.sort("date", "symbol").write_parquet(tmp_path / "by_date" / "panel.parquet", row_group_size=50)
+    (tmp_path / "by_date" / "MKT.csv").write_bytes((tmp_path / "by_symbol" / "MKT.csv").read_bytes())
+    studies = {name: study_for(tmp_path / name, "panel.parquet") for name in ("by_symbol", "by_date")}
+    reads: list[object] = []
+    original = universe.read_long_block
+    for module in (universe, blocks):  # the whole file where the study is loaded, a block's symbols where a block runs
+        monkeypatch.setattr(module, "read_long_block", lambda *args, **kwargs: reads.append(args) or original(*args, **kwargs))
+    notes, read_calls = {}, {}
+    for name, study in studies.items():
+        reads.clear()
+        notes[name] = universe.prepare_study_universe(study, data_dir=tmp_path / name, block_rows=200).notes  # several blocks
+        read_calls[name] = len(reads)
+    assert read_calls["by_date"] == 1 and read_calls["by_symbol"] > 1  # the whole file once; block by block
+    assert any("panel.parquet is not sorted by symbol" in note for note in notes["by_date"])
+    assert not any("not sorted by symbol" in note for note in notes["by_symbol"])
+    by_date, by_symbol = (eventstudy.run(studies[name], data_dir=tmp_path / name) for name in ("by_date", "by_symbol"))
+    assert by_date.events.equals(by_symbol.events)
+    assert by_date.summary.equals(by_symbol.summary)
+    assert by_date.tests.equals(by_symbol.tests)
+
+
 def test_a_bad_row_in_a_streamed_block_names_the_file_and_row(tmp_path: Path) -> None:
     frame = write_panel(tmp_path, seed=6, fmt="parquet")
     bad = frame.with_columns(pl.when(pl.int_range(pl.len()) == 40).then(-1.0).otherwise(pl.col("close")).alias("close"))

@@ -43,6 +43,7 @@ __all__ = [
     "Located",
     "inspect",
     "long_file_symbols",
+    "sorted_by_symbol",
     "symbol_values",
 ]
 
@@ -179,6 +180,25 @@ def long_file_symbols(path: Path) -> list[str]:
             hint="symbols are printable text",
         )
     return symbols.sort().to_list()
+
+
+SORT_CHECK_ROWS = 200_000
+"""Rows at the start of a long Parquet file that :func:`sorted_by_symbol` reads (a row
+group or two)."""
+
+
+def sorted_by_symbol(path: Path) -> bool:
+    """Whether a long Parquet file comes sorted by symbol, as far as its first
+    :data:`SORT_CHECK_ROWS` rows tell (a few ms). A block of symbols streamed from a
+    sorted file reads only its own row groups; from a file sorted by date, every row
+    group holds every symbol, and each block would decode the whole file."""
+    file = inspect(path)
+    column = require_symbol_column(file)
+    try:
+        head = scan(file.path, file.fmt).head(SORT_CHECK_ROWS).select(pl.col(column).cast(pl.String)).collect().to_series()
+    except (pl.exceptions.PolarsError, OSError) as exc:
+        raise unreadable(file.path, file.fmt, exc) from exc
+    return head.drop_nulls().is_sorted()
 
 
 @dataclass(frozen=True)
