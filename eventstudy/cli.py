@@ -359,7 +359,7 @@ def _validate(args: argparse.Namespace) -> int:
     elif study.universe is not None:
         from eventstudy.universe import load_universe
 
-        given = load_universe(study, data_dir=directory, streamed=True)
+        given = load_universe(study, data_dir=directory, rows=False)
         data = f"{len(given.symbols):,} universe symbols and {len(study.series)} market series found in {directory}"
     else:
         # the loaders only when there is data to check

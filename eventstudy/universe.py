@@ -396,17 +396,22 @@ class UniverseInput:
 
 
 def load_universe(
-    study: Study, *, data_dir: str | Path | None = None, cache_dir: str | Path | None = None, pull: bool = False, streamed: bool = False
+    study: Study, *, data_dir: str | Path | None = None, cache_dir: str | Path | None = None, pull: bool = False, streamed: bool = False,
+    rows: bool = True,
 ) -> UniverseInput:
     """Find and read a universe study's data; ``streamed`` leaves a long CSV to be read
     block by block too (as a Parquet file sorted by symbol always is), for workers that
     read their own. A Parquet file that is not sorted by symbol is read once, as a CSV is
-    (streamed, each block would decode all of it), and a note says so."""
+    (streamed, each block would decode all of it), and a note says so. ``rows=False``
+    finds the universe's symbols and reads the market series only: a long file's rows
+    and calendar are left unread (``validate``)."""
     directory = find_data_dir(str(data_dir) if data_dir is not None else None, study.data.dir, study.path)
     long_file = _long_file(study, directory)
     stocks, panel_file, file_dates, notes = None, None, None, []
     parquet = long_file is not None and long_file.suffix.lower() == ".parquet"
-    if parquet and long_file is not None and not sorted_by_symbol(long_file):  # each streamed block would decode the whole file
+    if long_file is not None and not rows:
+        symbols = universe_symbols(study, directory)
+    elif parquet and long_file is not None and not sorted_by_symbol(long_file):  # each streamed block would decode the whole file
         symbols = universe_symbols(study, directory)
         stocks = read_long_block(long_file, symbols)  # once, sorted by symbol
         notes.append(

@@ -171,6 +171,9 @@ def test_a_parquet_file_sorted_by_date_is_read_once_with_the_same_results(tmp_pa
         notes[name] = universe.prepare_study_universe(study, data_dir=tmp_path / name, block_rows=200).notes  # several blocks
         read_calls[name] = len(reads)
     assert read_calls["by_date"] == 1 and read_calls["by_symbol"] > 1  # the whole file once; block by block
+    reads.clear()
+    found = universe.load_universe(studies["by_date"], data_dir=tmp_path / "by_date", rows=False)  # what `validate` asks
+    assert not reads and found.stocks is None and found.symbols == sorted(frame["symbol"].unique().to_list())
     assert any("panel.parquet is not sorted by symbol" in note for note in notes["by_date"])
     assert not any("not sorted by symbol" in note for note in notes["by_symbol"])
     by_date, by_symbol = (eventstudy.run(studies[name], data_dir=tmp_path / name) for name in ("by_date", "by_symbol"))
