@@ -409,9 +409,9 @@ def load_universe(
     long_file = _long_file(study, directory)
     stocks, panel_file, file_dates, notes = None, None, None, []
     parquet = long_file is not None and long_file.suffix.lower() == ".parquet"
-    if long_file is not None and not rows:
+    if long_file is None or not rows:
         symbols = universe_symbols(study, directory)
-    elif parquet and long_file is not None and not sorted_by_symbol(long_file):  # each streamed block would decode the whole file
+    elif parquet and not sorted_by_symbol(long_file):  # each streamed block would decode the whole file
         symbols = universe_symbols(study, directory)
         stocks = read_long_block(long_file, symbols)  # once, sorted by symbol
         notes.append(
@@ -419,17 +419,15 @@ def load_universe(
             "not streamed block by block, where every block would have decoded the whole file; a copy sorted by "
             "symbol, then date, streams (pl.scan_parquet(old).sort('symbol', 'date').sink_parquet(new))"
         )
-    elif long_file is not None and (parquet or streamed):
+    elif parquet or streamed:
         panel_file = long_file
         with ThreadPoolExecutor(max_workers=1) as background:  # the file's calendar beside its symbols: two columns, two passes at once
             calendar = background.submit(read_long_dates, panel_file)
             symbols = universe_symbols(study, directory)
             file_dates = calendar.result()
-    elif long_file is not None:  # a CSV is read once, and the universe is its symbols
+    else:  # a CSV is read once, and the universe is its symbols
         stocks = read_long_block(long_file, None)
         symbols = universe_symbols(study, directory, present=stocks["symbol"].unique().to_list())
-    else:
-        symbols = universe_symbols(study, directory)
     market_symbols = list(dict.fromkeys(study.series.values()))
     wanted = market_symbols if long_file is not None else [*market_symbols, *symbols]
     loaded = load_prices_any(wanted, data_dir=directory, cache_dir=cache_dir, provider=study.data.provider, pull=pull)
