@@ -9,8 +9,14 @@ typed_parquet_block`) and with the general path only (as before the fast path ex
 the two taking turns so that both see the same load; the minimum of ``--repeat`` block
 reads and of ``--runs`` universe runs is shown (the machine is often shared).
 
+``--whole`` also reads the whole file (every symbol) the fast way, beside polars' read and
+stable sort on the symbol strings: for a file sorted by date (``benchmarks/universe.py
+--order date`` writes one), where :func:`~eventstudy.data.validate.typed_parquet_block`
+gathers each symbol's rows by their symbols' ranks.
+
     python benchmarks/universe.py --synthetic 5000x10000 --keep DIR   # writes DIR/panel.parquet and a study
     python benchmarks/read_block.py DIR/panel.parquet --study DIR/study.yaml
+    python benchmarks/read_block.py DIR/panel_by_date.parquet --whole
 """
 
 from __future__ import annotations
@@ -44,6 +50,7 @@ def main() -> None:
     parser.add_argument("--repeat", type=int, default=15, help="block reads each way; the minimum is shown")
     parser.add_argument("--study", type=Path, help="also time prepare_study_universe on this study (data dir: the panel's folder)")
     parser.add_argument("--runs", type=int, default=3, help="universe runs each way; the minimum is shown")
+    parser.add_argument("--whole", action="store_true", help="also read the whole file, against polars' read and stable sort on the symbols")
     args = parser.parse_args()
 
     symbols = pl.scan_parquet(args.panel).select(pl.col("symbol").unique()).collect()["symbol"].sort()
@@ -62,6 +69,12 @@ def main() -> None:
         same = frames["general"].equals(frames["fast"])  # type: ignore[attr-defined]
         shown = ", ".join(f"{way} {min(t) * 1e3:.1f} ms" for way, t in times.items())
         print(f"{where} block of {len(block)} symbols: {shown} (min of {args.repeat}); same frame: {same}")
+    if args.whole:
+        fast_s, fast = _timed(partial(read_long_block, args.panel, None))
+        plain_s, plain = _timed(lambda: pl.read_parquet(args.panel, columns=["date", "symbol", "close"]).sort("symbol", maintain_order=True))
+        same = fast.select("date", "symbol", "close").equals(plain)  # type: ignore[attr-defined]
+        print(f"the whole file, {plain.height:,} rows: read_long_block {fast_s:.2f} s, polars' read and stable sort on the "  # type: ignore[attr-defined]
+              f"symbols {plain_s:.2f} s; same frame: {same}")
     if args.study is not None:
         study = eventstudy.load_study(args.study)
         runs: dict[str, list[tuple[float, dict]]] = {way: [] for way in WAYS}
