@@ -424,8 +424,8 @@ def _breakdowns(outcomes: pl.DataFrame, cells: pl.DataFrame, kept: pl.DataFrame,
         value.median().alias("median"),
         (value > 0).mean().alias("pct_positive"),
     ]
-    # one integer key per group (cell and year, cell and symbol): two keys took 1.5-3x as long,
-    # and the kept events come by symbol, so the cell-and-symbol key is sorted (no hashing)
+    # one integer key per group (cell and year, cell and symbol) rather than two keys; the kept
+    # events come by symbol, so the cell-and-symbol key is sorted (grouped without hashing)
     year = kept["date"].dt.year().to_numpy().astype(np.int64)
     first_year, n_years, n_symbols = int(year.min()), int(year.max() - year.min()) + 1, max(len(symbols), 1)
     symbol = kept["_s"].to_numpy().astype(np.int64)

@@ -163,8 +163,8 @@ class Panel:
 
 def values_at(values: np.ndarray, s_idx: np.ndarray, d_idx: np.ndarray) -> np.ndarray:
     """``values[s_idx, d_idx]`` of a ``(symbols, days)`` grid, by one take at the flat
-    indices (half the time of two-index fancy indexing: 4.9 against 10.4 ms for 335k
-    points of a 50M grid)."""
+    indices of a contiguous grid (two-index fancy indexing works the same indices out
+    point by point)."""
     if not values.flags.c_contiguous:
         return values[s_idx, d_idx]
     return values.reshape(-1).take(np.asarray(s_idx, dtype=np.int64) * values.shape[1] + d_idx)
