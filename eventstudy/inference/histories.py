@@ -171,6 +171,7 @@ def cell_statistics(values: list[np.ndarray], s_idx: np.ndarray, d_idx: np.ndarr
     out["n_all"] = np.zeros((rows, k))
     inside = np.flatnonzero(window)
     span = slice(int(inside[0]), int(inside[-1]) + 1) if inside.size and inside.size == inside[-1] - inside[0] + 1 else window
+    flat = s_idx * values[0].shape[1] + d_idx if values else s_idx  # the events' places in every cell's (rows, days) grid
     for c, v in enumerate(values):
         days = v[:, span]  # a window is one stretch of days: a view, not a copy
         complete = _complete_stretch(days)
@@ -183,13 +184,14 @@ def cell_statistics(values: list[np.ndarray], s_idx: np.ndarray, d_idx: np.ndarr
             out["all_median"][:, c] = median_rows(np.ascontiguousarray(full))  # float32 histories partitioned as they are
         else:
             _all_days_masked(days, c, out)
-        x = values_at(v, s_idx, d_idx).astype(np.float64)
+        x = v.reshape(-1).take(flat) if v.flags.c_contiguous else v[s_idx, d_idx]
         ok = ~np.isnan(x)
-        s, x = s_idx[ok], x[ok]
+        s, x = s_idx[ok], x[ok].astype(np.float64)  # filtered before the cast: a float32 pass instead of a float64 one
         if x.size:  # events come in row order: polars groups sorted keys without hashing
             found = pl.DataFrame([pl.Series("s", s).set_sorted(), pl.Series("x", x)]).group_by("s", maintain_order=True).agg(
                 pl.len().cast(pl.Float64).alias("n"), pl.col("x").mean().alias("mean"), pl.col("x").median().alias("median"),
-                pl.col("x").std(ddof=1).alias("sd"), (pl.col("x") > 0).mean().alias("pct_positive"),
+                pl.col("x").std(ddof=1).alias("sd"),
+                (pl.col("x").gt(0).sum() / pl.len()).alias("pct_positive"),  # the same share; a bool column's mean is 2x slower per group
             )
             at = found["s"].to_numpy()
             for name, column in zip(EVENT_FIGURES, found.select(pl.col(EVENT_FIGURES).fill_null(np.nan)).to_numpy().T):
