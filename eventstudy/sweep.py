@@ -479,13 +479,17 @@ def _confirm(
     best: pl.DataFrame,
     confirm_from: dt.date,
 ) -> pl.DataFrame:
-    """The chosen cells' tests on the held-out period ``confirm_from`` .. end."""
+    """The chosen cells' tests on the held-out period ``confirm_from`` .. end (each grid
+    cell run once, however many of its rows were chosen)."""
     frames = []
     chosen = best.select(*[a.name for a in axes], "measure", "asset", "horizon").rows()
     by_combo = dict(zip(combos, cells))
+    found: dict[tuple[str, ...], pl.DataFrame] = {}
     for row in chosen:
         combo, (measure, asset, horizon) = tuple(row[: len(axes)]), row[len(axes) :]
-        tests = tests_for(by_combo[combo], confirm_from).filter(
+        if combo not in found:
+            found[combo] = tests_for(by_combo[combo], confirm_from)
+        tests = found[combo].filter(
             (pl.col("measure") == measure) & (pl.col("asset") == asset) & (pl.col("horizon") == horizon) & (pl.col("statistic") == best["statistic"][0])
         )
         frames.append(
