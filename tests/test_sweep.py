@@ -95,6 +95,17 @@ def test_confirmation_uses_only_the_held_out_period(folder: Path) -> None:
     assert (result.confirmation["n"] >= 0).all()
 
 
+def test_confirmation_runs_each_chosen_cell_once(folder: Path, monkeypatch) -> None:
+    """Rows of one grid cell (its assets and horizons) share one held-out evaluation."""
+    evaluated = []
+    original = sweep_module.evaluate
+    monkeypatch.setattr(sweep_module, "evaluate", lambda panel, cell, **k: evaluated.append(cell.decluster.gap.amount) or original(panel, cell, **k))
+    study = parse_study(STUDY, path=folder / "study.yaml")
+    result = run_sweep(study, [parse_axis("gap=3,8")], data_dir=folder / "data", confirm_from=dt.date(2020, 6, 1), top=6)
+    assert result.confirmation.height == 6  # the best 6 of 2 cells x 2 assets x 2 horizons
+    assert sorted(evaluated) == [3, 8]  # each cell once, not once per chosen row
+
+
 def test_cli_sweep_writes_ledger_atomically(folder: Path, capsys) -> None:
     out = folder / "out"
     code = main(["sweep", str(folder / "study.yaml"), "--data-dir", str(folder / "data"), "--grid", "gap=3,5", "-o", str(out), "-f", "json"])
