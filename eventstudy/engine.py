@@ -51,6 +51,7 @@ from eventstudy.features import FEATURES
 from eventstudy.histories import unsupported_measures
 from eventstudy.inference.design import panel_design
 from eventstudy.inference.histories import (
+    SharedHistories,
     histories_headline,
     history_null,
     universe_history_null,
@@ -85,9 +86,12 @@ def evaluate(
     start: dt.date | str | None = None,
     end: dt.date | str | None = None,
     statistics: StatisticsSpec | None = None,
+    shared_histories: SharedHistories | None = None,
 ) -> StudyResult:
     """Events, outcomes, summary and tests of ``study`` (its condition, trigger,
-    declustering and window; series and evaluators as prepared) on ``panel``."""
+    declustering and window; series and evaluators as prepared) on ``panel``.
+    ``shared_histories``: the histories null computed once for several studies on this
+    panel (a sweep's grid cells), ``study`` among them."""
     started = time.perf_counter()
     start = as_date(start) if start is not None else study.window.start
     end = as_date(end) if end is not None else study.window.end
@@ -150,7 +154,7 @@ def evaluate(
     if universe:
         tests, placebo = _universe_tests(panel, study, kept, window, statistics, moments, notes, parts), pl.DataFrame()
     else:
-        tests, placebo = _timeline_tests(panel, study, kept, window, statistics, notes)
+        tests, placebo = _timeline_tests(panel, study, kept, window, statistics, notes, shared_histories)
     tests = order_cells(tests, list(study.series), panel.measures.order)
     timings |= {"significance_s": round(time.perf_counter() - started, 4), **{f"significance_{k}": v for k, v in parts.items()}}
     return replace(result, tests=tests, placebo=placebo, timings=timings)
@@ -682,7 +686,13 @@ def choose_null(study: Study, statistics: StatisticsSpec, notes: list[str]) -> s
 
 
 def _timeline_tests(
-    panel: Panel, study: Study, kept: pl.DataFrame, window: np.ndarray, statistics: StatisticsSpec, notes: list[str]
+    panel: Panel,
+    study: Study,
+    kept: pl.DataFrame,
+    window: np.ndarray,
+    statistics: StatisticsSpec,
+    notes: list[str],
+    shared_histories: SharedHistories | None = None,
 ) -> tuple[pl.DataFrame, pl.DataFrame]:
     """The tests of a study of named series (a one-row panel), and what they are in words.
 
@@ -699,7 +709,7 @@ def _timeline_tests(
     design = panel_design(tested.values, tested.cells, panel.days, window, kept_days, study.decluster, base_mask)
     null = choose_null(study, statistics, notes)
     if null == "histories":
-        found = history_null(panel, study, tested, kept_days, window, statistics)
+        found = history_null(panel, study, tested, kept_days, window, statistics, shared_histories)
         headline = histories_headline(found, statistics)
         notes.append(
             f"p-values: the rule re-run on {found.count:,} resampled histories of {', '.join(study.series)} (their daily "

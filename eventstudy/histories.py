@@ -29,6 +29,7 @@ blocks as the real one (:func:`eventstudy.universe.prepare_universe`).
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from dataclasses import dataclass, field
 from typing import NamedTuple
 
@@ -181,18 +182,27 @@ def running_extreme(name: str, closes: np.ndarray, firsts: np.ndarray) -> pl.Ser
     return pl.Series(flag.ravel()).scatter(firsts, None)
 
 
-def history_panel(source: HistorySource, study: Study, indices: np.ndarray, evaluators: list[Evaluator] | None = None) -> Panel:
+def history_panel(
+    source: HistorySource,
+    study: Study,
+    indices: np.ndarray,
+    evaluators: list[Evaluator] | None = None,
+    conditions: Sequence[tuple[str, str]] | None = None,
+) -> Panel:
     """B resampled histories (``indices``: ``(B, T - 1)`` stationary-bootstrap day indices
-    into the log returns) as a panel of B rows: the study's condition's hits (trigger
-    applied) and one ``(B, T)`` float32 array per tested outcome cell."""
+    into the log returns) as a panel of B rows: the hits (trigger applied) of the study's
+    condition, or of each of ``conditions`` (``(when, trigger)`` pairs on the study's
+    series: a sweep's grid cells, whose features are computed once), and one ``(B, T)``
+    float32 array per tested outcome cell."""
     n_hist, n_days = indices.shape[0], source.days.size
     # float32 closes: the null's returns need 7 digits, and half the memory and time; each
     # series' (B, T) block contiguous, so its rows are one flat column without a copy
     closes = np.empty((len(source.names), n_hist, n_days), dtype=np.float32)
     rebuild_prices(source.first, source.log_returns, indices, out=closes.transpose(1, 2, 0))
     series = list(study.series)
-    node = resolve(parse(study.when), series)
-    requests = list(dict.fromkeys(required_features(node)))
+    wanted_hits = list(dict.fromkeys(conditions if conditions is not None else [(study.when, study.trigger)]))
+    nodes = {when: resolve(parse(when), series) for when, _ in wanted_hits}
+    requests = list(dict.fromkeys(r for node in nodes.values() for r in required_features(node)))
     grid = source.grid(n_hist)
     position, dates = grid.position, grid.dates
     columns: dict[str, pl.Series] = {}
@@ -215,13 +225,16 @@ def history_panel(source: HistorySource, study: Study, indices: np.ndarray, eval
     frame = with_event_columns(frame, study.event_sets, group="symbol")  # your own events: on the same real dates
     if any(is_derived(r) for r in requests):
         frame = add_derived(frame, requests, dates=dates, groups=frame["symbol"], position=position)
-    hit = frame.select(compile_condition(node, over="symbol").fill_null(False).alias("_hit"))["_hit"].to_numpy()
-    if study.trigger == "edge":  # true today, and not the history's previous day
-        previous = np.concatenate([[False], hit[:-1]])
-        previous[grid.firsts] = False
-        hit = hit & ~previous
-    flat = np.flatnonzero(hit).astype(np.int64)
-    hits = ConditionHits(flat, position[flat], pl.DataFrame())
+    masks = frame.select(compile_condition(node, over="symbol").fill_null(False).alias(when) for when, node in nodes.items())
+    hits: dict[tuple[str, str], ConditionHits] = {}
+    for when, trigger in wanted_hits:
+        hit = masks[when].to_numpy()
+        if trigger == "edge":  # true today, and not the history's previous day
+            previous = np.concatenate([[False], hit[:-1]])
+            previous[grid.firsts] = False
+            hit = hit & ~previous
+        flat = np.flatnonzero(hit).astype(np.int64)
+        hits[(when, trigger)] = ConditionHits(flat, position[flat], pl.DataFrame())
 
     unknown = np.broadcast_to(np.float32(np.nan), (n_hist * n_days,))  # a history has its named series' closes only
     block = PanelBlock(
@@ -254,7 +267,7 @@ def history_panel(source: HistorySource, study: Study, indices: np.ndarray, eval
         cells=frame_cells,
         values=values,
         pending=[(np.zeros(0, dtype=np.int64), np.zeros(0, dtype=np.int32)) for _ in values],
-        hits={(study.when, study.trigger): hits},
+        hits=hits,
         present=np.broadcast_to(np.True_, (n_hist, n_days)),
         measures=measures,
     )

@@ -61,6 +61,7 @@ from eventstudy.errors import ConfigError, EventStudyError, did_you_mean
 from eventstudy.events import window_mask
 from eventstudy.executor import Executor, SerialExecutor
 from eventstudy.inference.design import panel_design
+from eventstudy.inference.histories import SharedHistories
 from eventstudy.inference.multiple import maxstat_stepdown
 from eventstudy.inference.panel import (
     UNSCALED,
@@ -307,10 +308,15 @@ def run_sweep(
     if confirm_from is not None and ranked.height:
         # a universe's histories null rebuilds the universe per history: its confirmation keeps the 'dates' null
         confirming = settings.model_copy(update={"null": "dates"}) if study.universe is not None and settings.null == "histories" else settings
+        best = ranked.head(top)
+        chosen = list(dict.fromkeys(tuple(r) for r in best.select(*[a.name for a in axes]).rows()))
+        by_combo = dict(zip(combos, cells))
+        # the chosen cells' histories nulls in one pass over the same resampled histories
+        shared = SharedHistories([by_combo[combo] for combo in chosen]) if study.universe is None else None
         tests_for: Callable[[Study, dt.date], pl.DataFrame] = lambda cell, start: evaluate(  # noqa: E731
-            grid.panel, cell, start=start, end=cell.window.end, statistics=confirming
+            grid.panel, cell, start=start, end=cell.window.end, statistics=confirming, shared_histories=shared
         ).tests
-        confirmation = _confirm(tests_for, cells, combos, axes, ranked.head(top), confirm_from)
+        confirmation = _confirm(tests_for, cells, combos, axes, best, confirm_from)
     return SweepResult(ledger=ledger, verdict=verdict, confirmation=confirmation, axes=tuple(axes))
 
 

@@ -10,11 +10,12 @@ import pytest
 from synthetic import business_days
 
 import eventstudy
+import eventstudy.inference.histories as histories_module
 from eventstudy.config import parse_study
 from eventstudy.engine import evaluate
 from eventstudy.events import panel_events, window_mask
 from eventstudy.histories import HistorySource, history_panel
-from eventstudy.inference.histories import cell_statistics
+from eventstudy.inference.histories import SharedHistories, cell_statistics
 from eventstudy.inference.resample import stationary_indices
 from eventstudy.study import prepare
 
@@ -141,6 +142,35 @@ def test_histories_reproduce_from_the_seed_and_report_the_bias_corrected_effect(
     assert not first.tests.equals(other.tests)
     assert any("resampled histories" in note for note in first.notes)
     _ = dt
+
+
+def test_histories_shared_by_several_studies_give_each_the_null_it_gets_alone() -> None:
+    """A sweep's cells (other conditions, triggers, gaps) on one pass over the same
+    histories: each study's tests equal those of its own pass; a study not listed, or one
+    whose outcomes differ, gets its own."""
+    days = business_days(700)
+    rng = np.random.default_rng(8)
+    closes = 100 * np.exp(np.cumsum(rng.normal(0.0003, 0.012, (700, 2)), axis=0))
+    prices = pl.concat([pl.DataFrame({"date": days, "symbol": s, "close": closes[:, k]}) for k, s in enumerate("AB")])
+    texts = [("A at 20-day high", "10", "level"), ("B drawdown >= 3%", "5", "edge"), ("A rsi(14) < 45 and B drawdown >= 1%", "7cd", "level")]
+    studies = [parse_study(HISTORY.format(when=w, gap=g, trigger=t).replace("placebos: 0", "histories: 60, seed: 3")) for w, g, t in texts]
+    other_outcomes = parse_study(
+        HISTORY.format(when="A at 20-day high", gap="10", trigger="level").replace("placebos: 0", "histories: 60, seed: 3").replace("horizons: [5, 21]", "horizons: [5]")
+    )
+    panel = prepare(studies[0], prices=prices, paths=False, conditions=[s.when for s in studies])
+    shared = SharedHistories([*studies, other_outcomes])
+    calls = []
+    original = histories_module._resampled_figures
+    with pytest.MonkeyPatch.context() as patch:
+        patch.setattr(histories_module, "_resampled_figures", lambda panel, group, *a: calls.append(len(group)) or original(panel, group, *a))
+        together = [evaluate(panel, study, shared_histories=shared).tests for study in studies]
+        alone = [evaluate(panel, study).tests for study in studies]
+        outsider = parse_study(HISTORY.format(when="A at 20-day high", gap="3", trigger="level").replace("placebos: 0", "histories: 60, seed: 3"))
+        evaluate(panel, outsider, shared_histories=shared)
+    assert calls == [3, 1, 1, 1, 1]  # the three listed studies in one pass; each alone; the unlisted one alone
+    for mine, own in zip(together, alone):
+        assert mine.filter(pl.col("null") == "histories").height == own.height > 0
+        assert mine.equals(own)
 
 
 @pytest.mark.parametrize(

@@ -38,7 +38,7 @@ statistics pool the events of all stocks (:func:`pooled_statistics`), as the stu
 from __future__ import annotations
 
 import math
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 import numpy as np
 import polars as pl
@@ -57,8 +57,8 @@ from eventstudy.panel import Panel, values_at
 from eventstudy.universe import prepare_universe
 
 __all__ = [
-    "UNIVERSE_HISTORIES", "CellStatistics", "HistoryNull", "cell_statistics", "histories_headline", "history_null", "pooled_statistics",
-    "universe_history_null", "used_histories",
+    "ALL_DAYS_FIGURES", "UNIVERSE_HISTORIES", "CellStatistics", "HistoryNull", "SharedHistories", "all_days_statistics", "cell_statistics",
+    "histories_headline", "history_null", "pooled_statistics", "universe_history_null", "used_histories",
 ]
 
 STATISTIC_NAMES = ("mean", "median", "pct_positive")
@@ -158,20 +158,20 @@ def _all_days_masked(days: np.ndarray, c: int, out: dict[str, np.ndarray]) -> No
         out["all_median"][some, c] = np.nanmedian(rows, axis=1)
 
 
-def cell_statistics(values: list[np.ndarray], s_idx: np.ndarray, d_idx: np.ndarray, window: np.ndarray) -> CellStatistics:
-    """Figures per row and cell of ``values`` (one ``(rows, days)`` array per cell) for
-    the events at ``(s_idx, d_idx)`` (in row order, as :func:`~eventstudy.events.panel_events`
-    gives them) and for every window day with a value."""
-    if s_idx.size > 1 and np.any(np.diff(s_idx) < 0):
-        raise ValueError("`s_idx` must be in row order (ascending)")
+ALL_DAYS_FIGURES = ("n_all", "all_mean", "all_pct_positive", "all_median")
+"""The figures of each row's window days in a cell (:class:`CellStatistics`)."""
+
+
+def all_days_statistics(values: list[np.ndarray], window: np.ndarray) -> dict[str, np.ndarray]:
+    """:data:`ALL_DAYS_FIGURES` per row and cell of ``values`` (one ``(rows, days)`` array
+    per cell) over every window day with a value: what :func:`cell_statistics` reports
+    beside the events' figures, computed once where several event sets share the values."""
     rows = values[0].shape[0] if values else 0
     k = len(values)
-    out = {f: np.full((rows, k), np.nan) for f in CellStatistics.__dataclass_fields__}
-    out["n"] = np.zeros((rows, k))
+    out = {f: np.full((rows, k), np.nan) for f in ALL_DAYS_FIGURES}
     out["n_all"] = np.zeros((rows, k))
     inside = np.flatnonzero(window)
     span = slice(int(inside[0]), int(inside[-1]) + 1) if inside.size and inside.size == inside[-1] - inside[0] + 1 else window
-    flat = s_idx * values[0].shape[1] + d_idx if values else s_idx  # the events' places in every cell's (rows, days) grid
     for c, v in enumerate(values):
         days = v[:, span]  # a window is one stretch of days: a view, not a copy
         complete = _complete_stretch(days)
@@ -184,6 +184,25 @@ def cell_statistics(values: list[np.ndarray], s_idx: np.ndarray, d_idx: np.ndarr
             out["all_median"][:, c] = median_rows(np.ascontiguousarray(full))  # float32 histories partitioned as they are
         else:
             _all_days_masked(days, c, out)
+    return out
+
+
+def cell_statistics(
+    values: list[np.ndarray], s_idx: np.ndarray, d_idx: np.ndarray, window: np.ndarray, all_days: dict[str, np.ndarray] | None = None
+) -> CellStatistics:
+    """Figures per row and cell of ``values`` (one ``(rows, days)`` array per cell) for
+    the events at ``(s_idx, d_idx)`` (in row order, as :func:`~eventstudy.events.panel_events`
+    gives them) and for every window day with a value (``all_days``: those figures, from
+    :func:`all_days_statistics` of the same values and window, when they are known)."""
+    if s_idx.size > 1 and np.any(np.diff(s_idx) < 0):
+        raise ValueError("`s_idx` must be in row order (ascending)")
+    rows = values[0].shape[0] if values else 0
+    k = len(values)
+    out = {f: np.full((rows, k), np.nan) for f in EVENT_FIGURES}
+    out["n"] = np.zeros((rows, k))
+    out |= all_days if all_days is not None else all_days_statistics(values, window)
+    flat = s_idx * values[0].shape[1] + d_idx if values else s_idx  # the events' places in every cell's (rows, days) grid
+    for c, v in enumerate(values):
         x = v.reshape(-1).take(flat) if v.flags.c_contiguous else v[s_idx, d_idx]
         ok = ~np.isnan(x)
         s, x = s_idx[ok], x[ok].astype(np.float64)  # filtered before the cast: a float32 pass instead of a float64 one
@@ -238,13 +257,17 @@ class HistoryNull:
     flat_share: float = 0.0
 
 
-def history_null(
-    panel: Panel, study: Study, tested: Panel, kept_days: np.ndarray, window: np.ndarray, statistics: StatisticsSpec
-) -> HistoryNull:
-    """Re-run ``study`` on ``statistics.histories`` resampled histories of the series of
-    ``panel`` (a timeline), in chunks on this process's threads; ``tested`` is the panel's
-    tested cells, whose order the histories' figures follow."""
+def _resampled_figures(
+    panel: Panel, studies: list[Study], tested: Panel, window: np.ndarray, statistics: StatisticsSpec
+) -> tuple[list[CellStatistics], float]:
+    """Each of ``studies`` (the same series, evaluators and own events; any condition,
+    trigger and declustering) re-run on the same ``statistics.histories`` resampled
+    histories of ``panel``'s series, in chunks on this process's threads: every history's
+    figures per study, and the mean block length. Prices, features, outcomes and all-days
+    figures are computed once per chunk for all of them; each study's figures are those
+    it gets alone (the seed decides the histories)."""
     assert panel.frame is not None, "a timeline's panel keeps its frame"
+    study = studies[0]
     source = HistorySource.of(panel.frame, panel.days, list(study.series), statistics.block_length)
     n_days = source.days.size
     reps = statistics.histories
@@ -253,22 +276,79 @@ def history_null(
     seeds = np.random.SeedSequence([statistics.seed, 0x5EED]).spawn(len(sizes))
     evaluators = build_evaluators(study.evaluators)
     keys = tested.cells.select("measure", "asset", "horizon", "horizon_days").rows()
+    conditions = [(s.when, s.trigger) for s in studies]
     source.grid(per_chunk)  # the chunks' shared row layout, made once before the threads start
 
-    def chunk(task: tuple[int, np.random.SeedSequence]) -> CellStatistics:
+    def chunk(task: tuple[int, np.random.SeedSequence]) -> list[CellStatistics]:
         size, seed = task
         indices = stationary_indices(n_days - 1, size, source.block_length, np.random.default_rng(seed))
-        batch = history_panel(source, study, indices, evaluators)
+        batch = history_panel(source, study, indices, evaluators, conditions)
         order = {key: i for i, key in enumerate(batch.cells.select("measure", "asset", "horizon", "horizon_days").rows())}
         values = [batch.values[order[key]] for key in keys]
-        kept = panel_events(batch, batch.hits_for(study.when, study.trigger), window, study.decluster, labels=False).filter("kept")
-        s_idx, d_idx = kept["_s"].to_numpy().astype(np.int64), kept["_d"].to_numpy().astype(np.int64)
-        return cell_statistics(values, s_idx, d_idx, window)
+        all_days = all_days_statistics(values, window)
+        found = []
+        for each in studies:
+            kept = panel_events(batch, batch.hits_for(each.when, each.trigger), window, each.decluster, labels=False).filter("kept")
+            s_idx, d_idx = kept["_s"].to_numpy().astype(np.int64), kept["_d"].to_numpy().astype(np.int64)
+            found.append(cell_statistics(values, s_idx, d_idx, window, all_days))
+        return found
 
     with ThreadExecutor() as pool:
         parts = list(progress.track(pool.imap(chunk, list(zip(sizes, seeds))), "resampled histories", total=len(sizes)))
+    return [CellStatistics.stack([part[i] for part in parts]) for i in range(len(studies))], source.block_length
+
+
+_SharedKey = tuple[str, bytes, tuple[tuple[object, ...], ...], int, int]
+"""Statistics, window, tested cells, panel and first study of a :class:`SharedHistories` pass."""
+
+
+@dataclass
+class SharedHistories:
+    """The histories null of several studies on one panel at once: a sweep's grid cells,
+    which differ in their condition, trigger or declustering only, are re-run on the same
+    resampled histories (the seed decides them), so each history's prices, features,
+    outcomes and all-days figures are computed once for all of them. Each study's null is
+    the one it gets alone. Studies whose series, evaluators or own events differ share a
+    pass only with the studies like them; a study not listed gets a pass of its own."""
+
+    studies: list[Study]
+    _found: dict[_SharedKey, tuple[list[CellStatistics], float]] = field(default_factory=dict, repr=False)
+
+    def figures(
+        self, panel: Panel, study: Study, tested: Panel, window: np.ndarray, statistics: StatisticsSpec
+    ) -> tuple[CellStatistics, float] | None:
+        """``study``'s histories figures and mean block length, or None when it is not one of :attr:`studies`."""
+        alike = [s for s in self.studies if (s.series, s.evaluators, s.event_sets) == (study.series, study.evaluators, study.event_sets)]
+        at = next((i for i, s in enumerate(alike) if s is study), None)
+        if at is None:
+            return None
+        key = (statistics.model_dump_json(), window.tobytes(), tuple(tested.cells.rows()), id(panel), id(alike[0]))
+        if key not in self._found:
+            self._found[key] = _resampled_figures(panel, alike, tested, window, statistics)
+        found, block_length = self._found[key]
+        return found[at], block_length
+
+
+def history_null(
+    panel: Panel,
+    study: Study,
+    tested: Panel,
+    kept_days: np.ndarray,
+    window: np.ndarray,
+    statistics: StatisticsSpec,
+    shared: SharedHistories | None = None,
+) -> HistoryNull:
+    """Re-run ``study`` on ``statistics.histories`` resampled histories of the series of
+    ``panel`` (a timeline), in chunks on this process's threads; ``tested`` is the panel's
+    tested cells, whose order the histories' figures follow. ``shared``: histories
+    computed once for several studies (a sweep's cells), when ``study`` is one of them."""
+    found = shared.figures(panel, study, tested, window, statistics) if shared is not None else None
+    if found is None:
+        alone, length = _resampled_figures(panel, [study], tested, window, statistics)
+        found = (alone[0], length)
+    histories, block_length = found
     observed = cell_statistics(tested.values, np.zeros(kept_days.size, dtype=np.int64), kept_days.astype(np.int64), window)
-    return HistoryNull(observed, CellStatistics.stack(parts), source.block_length, reps)
+    return HistoryNull(observed, histories, block_length, statistics.histories)
 
 
 def universe_history_null(
