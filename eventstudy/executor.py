@@ -423,12 +423,15 @@ def _connect(distributed: Any, address: str, seconds: float) -> Any:
     return found["client"]
 
 
-def get_executor(name: str | None = None, *, address: str | None = None, workers: int | None = None) -> Executor:
+def get_executor(
+    name: str | None = None, *, address: str | None = None, workers: int | None = None, default: str = "processes"
+) -> Executor:
     """The executor called ``name``.
 
     Arguments left as None are read from the environment: ``$EVENTSTUDY_EXECUTOR`` for the
     name, ``$EVENTSTUDY_DASK_ADDRESS`` for the scheduler. With neither, the name is
-    ``processes``, or ``dask`` when a scheduler address is known.
+    ``default`` (``processes``; the command line's sweep of named series: ``threads``), or
+    ``dask`` when a scheduler address is known.
 
     Raises
     ------
@@ -450,7 +453,7 @@ def get_executor(name: str | None = None, *, address: str | None = None, workers
     if address is None and name in (None, "dask"):
         address = os.environ.get("EVENTSTUDY_DASK_ADDRESS") or None
     if name is None:
-        name = "dask" if address else "processes"
+        name = "dask" if address else default
     _check_workers(workers)
     if name == "serial":
         return SerialExecutor()

@@ -9,6 +9,7 @@ from pathlib import Path
 import numpy as np
 import pytest
 
+import eventstudy.executor as executor_module
 import eventstudy.sweep as sweep_module
 from eventstudy.cli import main
 from eventstudy.config import parse_study
@@ -104,6 +105,23 @@ def test_confirmation_runs_each_chosen_cell_once(folder: Path, monkeypatch) -> N
     result = run_sweep(study, [parse_axis("gap=3,8")], data_dir=folder / "data", confirm_from=dt.date(2020, 6, 1), top=6)
     assert result.confirmation.height == 6  # the best 6 of 2 cells x 2 assets x 2 horizons
     assert sorted(evaluated) == [3, 8]  # each cell once, not once per chosen row
+
+
+def test_cli_sweep_of_named_series_runs_on_threads_unless_told(folder: Path, monkeypatch, capsys) -> None:
+    """Its cells share one panel in this process (a local pool costs more than it saves);
+    an executor named on the command line or in the environment wins."""
+    monkeypatch.delenv("EVENTSTUDY_EXECUTOR", raising=False)
+    monkeypatch.delenv("EVENTSTUDY_DASK_ADDRESS", raising=False)
+    chosen = []
+    real = executor_module.get_executor
+    monkeypatch.setattr(executor_module, "get_executor", lambda *a, **k: chosen.append(real(*a, **k)) or chosen[-1])
+    args = ["sweep", str(folder / "study.yaml"), "--data-dir", str(folder / "data"), "--grid", "gap=3,5", "-q"]
+    assert main(args) == 0
+    assert main([*args, "--executor", "serial"]) == 0
+    monkeypatch.setenv("EVENTSTUDY_EXECUTOR", "serial")
+    assert main(args) == 0
+    capsys.readouterr()
+    assert [e.name for e in chosen] == ["threads", "serial", "serial"]
 
 
 def test_cli_sweep_writes_ledger_atomically(folder: Path, capsys) -> None:
