@@ -37,6 +37,7 @@ from eventstudy.conditions import Node, OnEvents, parse, resolve, walk
 from eventstudy.data.providers import PROVIDERS
 from eventstudy.errors import ConfigError, EventStudyError, Location, UnknownNameError, did_you_mean
 from eventstudy.evaluators import EVALUATORS, UNIVERSE, Evaluator, EvaluatorSpec
+from eventstudy.inference.event_test_names import EVENT_TEST_NAMES
 from eventstudy.inference.sampler_names import SAMPLERS
 from eventstudy.periods import Gap, parse_gap, pydantic_parser
 
@@ -260,13 +261,6 @@ FACTOR_SETS: dict[str, tuple[str, ...]] = {
 """``event_study.factors`` by name: the columns of the factors file each set uses."""
 
 
-def _event_test_names() -> tuple[str, ...]:
-    # scipy: imported only when a study has an event_study block
-    from eventstudy.inference.event_tests import EVENT_TESTS
-
-    return tuple(EVENT_TESTS)
-
-
 class EventStudySpec(_Model):
     """A classical event study around every kept event: abnormal returns, CARs, the standard tests."""
 
@@ -327,7 +321,7 @@ class EventStudySpec(_Model):
     def _some_tests(cls, value: list[str] | None) -> list[str] | None:
         if value is not None and not value:
             raise PydanticCustomError(
-                "no_tests", "no tests listed", {"hint": f"leave 'tests' out for all of them: {', '.join(_event_test_names())}"}
+                "no_tests", "no tests listed", {"hint": f"leave 'tests' out for all of them: {', '.join(EVENT_TEST_NAMES)}"}
             )
         return value
 
@@ -343,7 +337,7 @@ class EventStudySpec(_Model):
     @property
     def test_names(self) -> list[str]:
         """The tests to run, in the order given (default: all)."""
-        return list(self.tests) if self.tests is not None else list(_event_test_names())
+        return list(self.tests) if self.tests is not None else list(EVENT_TEST_NAMES)
 
     @property
     def factor_columns(self) -> tuple[str, ...]:
@@ -736,7 +730,7 @@ def _check_event_study(study: Study, spec: EventStudySpec, source: SourceMap) ->
                 location=at("cars", i),
                 hint=f"write [first, last] with {a} <= first <= last <= {b}",
             )
-    tests = _event_test_names()
+    tests = EVENT_TEST_NAMES
     for i, name in enumerate(spec.tests or []):
         if name not in tests:
             raise UnknownNameError(

@@ -43,3 +43,20 @@ def test_a_universe_run_with_its_tests_does_not_import_scipy_signal(shared_data:
     done = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, cwd=REPO_ROOT, timeout=300)
     assert done.returncode == 0, done.stderr
     assert done.stdout.strip().splitlines()[-1] == "False"
+
+
+def test_an_event_study_runs_without_scipy_stats_and_validates_without_scipy(shared_data: Path) -> None:
+    """The classical tests' p-values and ranks come from scipy.special and numpy
+    (``inference.distributions``), and validating a study checks the tests' names only
+    (``inference.event_test_names``): ``scipy.stats`` cost an event study's ``run`` and
+    ``validate`` about 0.5 s each."""
+    study = "configs/sp500_volume_spikes.yaml"
+    probe = "\nimport sys; print(sorted(m for m in ('scipy.stats', 'scipy.special') if m in sys.modules))"
+    runs = f"from eventstudy.cli import main; assert main(['run', {study!r}, '--data-dir', {str(shared_data)!r}, '-q']) == 0"
+    validates = f"from eventstudy.cli import main; assert main(['validate', {study!r}]) == 0"
+    found = []
+    for code in (runs, validates):
+        done = subprocess.run([sys.executable, "-c", code + probe], capture_output=True, text=True, cwd=REPO_ROOT, timeout=300)
+        assert done.returncode == 0, done.stderr
+        found.append(done.stdout.strip().splitlines()[-1])
+    assert found == ["['scipy.special']", "[]"]

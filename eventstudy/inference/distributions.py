@@ -12,6 +12,7 @@ bit. ``tests/inference/test_distributions.py`` checks each one against ``scipy.s
   (two-sided, average ranks, tie and continuity corrections).
 * :func:`binomtest_pvalue`: ``binomtest(k, n, p).pvalue`` (two-sided, scipy's rule).
 * :func:`bh_adjust`: ``false_discovery_control(p, method="bh")`` for one-dimensional ``p``.
+* :func:`rank_rows`: ``rankdata(values, axis=1, nan_policy="omit")`` (average ranks).
 
 References
 ----------
@@ -30,7 +31,7 @@ import numpy as np
 from scipy import special
 from scipy.special import _ufuncs  # the Boost binomial ufuncs scipy.stats.binom evaluates
 
-__all__ = ["bh_adjust", "binomtest_pvalue", "mannwhitney_pvalue", "norm_cdf", "norm_isf", "norm_ppf", "norm_sf", "t_sf"]
+__all__ = ["bh_adjust", "binomtest_pvalue", "mannwhitney_pvalue", "norm_cdf", "norm_isf", "norm_ppf", "norm_sf", "rank_rows", "t_sf"]
 
 _RERR = 1 + 1e-7
 """scipy.stats.binomtest's relative tolerance: outcomes this close to ``pmf(k)`` count as
@@ -212,3 +213,31 @@ def bh_adjust(p: np.ndarray) -> np.ndarray:
     out = np.empty(m)
     out[order] = scaled
     return np.clip(out, 0.0, 1.0)
+
+
+def rank_rows(values: np.ndarray) -> np.ndarray:
+    """The rank of each value within its row of a 2-D array (1 for the smallest; tied
+    values share the average of their ranks), NaN left NaN and out of the ranking.
+
+    Examples
+    --------
+    >>> rank_rows(np.array([[3.0, 1.0, 3.0, np.nan, 2.0]]))
+    array([[3.5, 1. , 3.5, nan, 2. ]])
+    """
+    x = np.asarray(values, dtype=np.float64)
+    rows, width = x.shape
+    out = np.full((rows, width), np.nan)
+    if not x.size:
+        return out
+    order = np.argsort(x, axis=1, kind="stable")  # NaN sorts last: the others rank as if it were absent
+    ranked = np.take_along_axis(x, order, axis=1)
+    column = np.broadcast_to(np.arange(width), (rows, width))
+    starts = np.ones((rows, width), dtype=bool)
+    starts[:, 1:] = ranked[:, 1:] != ranked[:, :-1]  # a run of equal values begins
+    ends = np.ones((rows, width), dtype=bool)
+    ends[:, :-1] = starts[:, 1:]
+    first = np.maximum.accumulate(np.where(starts, column, 0), axis=1)  # each value's run, by its first and last place
+    last = np.minimum.accumulate(np.where(ends, column, width - 1)[:, ::-1], axis=1)[:, ::-1]
+    np.put_along_axis(out, order, (first + last) / 2 + 1, axis=1)  # a half-integer: exact, as scipy's
+    out[np.isnan(x)] = np.nan
+    return out

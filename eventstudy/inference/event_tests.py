@@ -69,10 +69,10 @@ from itertools import pairwise
 
 import numpy as np
 import polars as pl
-from scipy import stats
 
 from eventstudy.errors import ConfigError, UnknownNameError, did_you_mean
 from eventstudy.inference.abnormal import AbnormalReturns, BoolArray, FloatArray, IntArray
+from eventstudy.inference.distributions import norm_sf, rank_rows, t_sf
 
 __all__ = [
     "EVENT_TESTS",
@@ -192,12 +192,12 @@ def _column_t(x: FloatArray) -> tuple[FloatArray, IntArray]:
 
 def _t_pvalue(t: FloatArray, n: IntArray) -> FloatArray:
     with np.errstate(invalid="ignore"):
-        out: FloatArray = np.asarray(2 * stats.t.sf(np.abs(t), np.maximum(n - 1, 1)), dtype=np.float64)
+        out: FloatArray = np.asarray(2 * t_sf(np.abs(t), np.maximum(n - 1, 1)), dtype=np.float64)
     return np.where(np.isnan(t), np.nan, out)
 
 
 def _normal_pvalue(z: FloatArray) -> FloatArray:
-    out: FloatArray = np.asarray(2 * stats.norm.sf(np.abs(z)), dtype=np.float64)
+    out: FloatArray = np.asarray(2 * norm_sf(np.abs(z)), dtype=np.float64)
     return out
 
 
@@ -361,7 +361,7 @@ def kolari_pynnonen_test(ar: AbnormalReturns, windows: Windows = None) -> EventT
 def _ranks(ar: AbnormalReturns) -> tuple[FloatArray, FloatArray]:
     """Ranks of each event's ARs over its estimation and event windows combined, and their count."""
     combined = np.concatenate([ar.estimation_abnormal, ar.abnormal], axis=1)
-    ranks: FloatArray = np.asarray(stats.rankdata(combined, axis=1, nan_policy="omit"), dtype=np.float64)
+    ranks: FloatArray = rank_rows(combined)
     count = (~np.isnan(combined)).sum(axis=1).astype(np.float64)
     return ranks, count
 

@@ -79,7 +79,7 @@ def event_study_verdict(found: EventStudyResult, alpha: float = 0.05) -> str:
     >>> event_study_verdict(found)
     'event study (market model on SPX): CAAR[0,+1] -2.50% (95% band -3.50% to -1.50%); 1 of 2 tests below 0.05'
     """
-    # imported here: eventstudy.event_study imports scipy.stats, which a timeline report need not pay for
+    # imported here: eventstudy.event_study loads the classical tests (scipy.special), which a timeline report need not pay for
     from eventstudy.event_study import window_label
 
     model = MODEL_TITLES.get(found.model, found.model) + (f" on {found.market}" if found.market else "")

@@ -13,6 +13,7 @@ import numpy as np
 import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
+from hypothesis.extra.numpy import arrays
 from scipy import stats
 
 from eventstudy.inference.distributions import (
@@ -23,6 +24,7 @@ from eventstudy.inference.distributions import (
     norm_isf,
     norm_ppf,
     norm_sf,
+    rank_rows,
     t_sf,
 )
 from eventstudy.inference.multiple import benjamini_hochberg
@@ -173,3 +175,14 @@ def test_benjamini_hochberg_matches_scipy_with_nans_left_out(p: list[float]) -> 
         expected[ok] = stats.false_discovery_control(values[ok], method="bh")
     _close(benjamini_hochberg(values), expected)
     _close(bh_adjust(values[ok]), stats.false_discovery_control(values[ok], method="bh") if ok.any() else values[ok])
+
+
+@settings(deadline=None, max_examples=200)
+@given(
+    values=st.tuples(st.integers(1, 5), st.integers(0, 25)).flatmap(
+        lambda shape: arrays(np.float64, shape, elements=st.sampled_from([np.nan, -np.inf, np.inf, -1.5, -0.0, 0.0, 0.5, 2.0, 3.0]))
+    )
+)
+def test_rank_rows_is_scipys_rankdata_with_nans_omitted(values: np.ndarray) -> None:
+    expected = stats.rankdata(values, axis=1, nan_policy="omit") if values.size else np.zeros(values.shape)
+    np.testing.assert_array_equal(rank_rows(values), expected)  # half-integers: equal to the bit

@@ -19,6 +19,7 @@ from scipy import stats
 
 from eventstudy.errors import ConfigError, UnknownNameError
 from eventstudy.inference.abnormal import AbnormalReturns, abnormal_returns
+from eventstudy.inference.event_test_names import EVENT_TEST_NAMES
 from eventstudy.inference.event_tests import (
     EVENT_TESTS,
     MIN_COMMON_DAYS,
@@ -304,3 +305,7 @@ def test_an_effect_is_found():
     for result in event_tests(ar, [(0, 0), (-2, -1)]):
         assert result.pvalue[0] < 0.001, result.test
         assert result.pvalue[1] > 0.001, result.test
+
+
+def test_the_names_a_study_is_validated_against_are_the_tests() -> None:
+    assert tuple(EVENT_TESTS) == EVENT_TEST_NAMES
