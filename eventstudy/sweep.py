@@ -33,7 +33,8 @@ the symbols), with the permutations and the stand-in draws from uniforms keyed b
 (:func:`~eventstudy.inference.panel.keyed_uniform`), so every cell uses the same
 permutations and cells that share events share their placebo values. With ``confirm_from``, cells are ranked on the period before that
 date only, and the best are then reported on the period from it: the held-out
-confirmation.
+confirmation (each chosen cell evaluated once; their histories nulls in one pass over the
+same resampled histories, :class:`~eventstudy.inference.histories.SharedHistories`).
 """
 
 from __future__ import annotations
