@@ -163,20 +163,19 @@ def _statistics_options(parser: argparse.ArgumentParser) -> None:
 def _executor_options(parser: argparse.ArgumentParser, what: str) -> None:
     group = parser.add_argument_group(f"where {what} run")
     group.add_argument("--executor", choices=EXECUTORS,
-                       help="serial (this process), threads (this process's threads: nothing is pickled), processes "
-                            "(a local process pool) or dask (a Dask cluster; needs pip install "
-                            "'eventstudy[dask]'); default: $EVENTSTUDY_EXECUTOR, else processes (a sweep of named "
-                            "series: threads)")
+                       help="serial (this process), threads (this process's threads: nothing is pickled; the "
+                            "default), processes (a local process pool) or dask (a Dask cluster; needs pip install "
+                            "'eventstudy[dask]'); default: $EVENTSTUDY_EXECUTOR, else threads")
     group.add_argument("--dask-address", metavar="ADDR",
                        help="a running Dask scheduler, e.g. tcp://host:8786 (default: $EVENTSTUDY_DASK_ADDRESS; "
                             "without one, --executor dask starts a local cluster)")
     group.add_argument("--workers", type=_positive, metavar="N", help="worker processes or threads (default: this machine's CPUs)")
 
 
-def _executor(args: argparse.Namespace, default: str = "processes"):  # -> Executor; the import stays lazy
+def _executor(args: argparse.Namespace):  # -> Executor; the import stays lazy
     from eventstudy.executor import get_executor
 
-    return get_executor(args.executor, address=args.dask_address, workers=args.workers, default=default)
+    return get_executor(args.executor, address=args.dask_address, workers=args.workers)
 
 
 def _at_most(maximum: int) -> Callable[[str], int]:
@@ -281,10 +280,7 @@ def _sweep(args: argparse.Namespace) -> int:
     for text in args.grid:
         axis = parse_axis(text)
         axes[axis.name] = axis
-    # the cells of named series are tests on one shared panel, in numpy and polars: by default
-    # they run on this process's threads, faster than a local pool that costs a second to start
-    # (benchmarks/sweep.py); a universe's cells default to the pool
-    with _executor(args, default="threads" if study.universe is None else "processes") as executor:
+    with _executor(args) as executor:
         result = run_sweep(
             study, list(axes.values()), data_dir=args.data_dir, statistic=args.statistic, confirm_from=args.confirm_from,
             top=args.top, seed=args.seed, placebos=args.placebos, null=args.null, histories=args.histories, executor=executor,

@@ -4,7 +4,7 @@ A sweep splits by grid cell, a universe study by symbol block; each piece is a c
 module-level function on one item. An :class:`Executor` runs those calls somewhere and
 hands the results back in input order::
 
-    with get_executor("processes", workers=4) as executor:
+    with get_executor("threads", workers=4) as executor:
         results = executor.map(work, items)                 # [work(item) for item in items]
         results = executor.map(work, items, shared=data)    # [work(data, item) for ...]
 
@@ -14,10 +14,13 @@ prepared timeline and outcomes): each worker receives it once, not once per item
 Four executors, chosen by name (``--executor`` on the command line, ``$EVENTSTUDY_EXECUTOR``):
 
 * ``serial``: in this process, one item after the other (tests, tiny jobs, debugging).
-* ``threads``: a few threads in this process; nothing is pickled. For work that runs in
-  polars and numpy kernels (a universe's symbol blocks: the Python API's default there).
-* ``processes`` (the default): a pool of local worker processes
-  (:class:`concurrent.futures.ProcessPoolExecutor`) started with ``spawn``.
+* ``threads`` (the default): a few threads in this process; nothing is pickled. For work
+  that runs in polars and numpy kernels, as a universe's symbol blocks and a sweep's cells
+  do (on two cores a local pool, whose workers pickle each block's arrays back, was slower
+  and larger: docs/cluster.md).
+* ``processes``: a pool of local worker processes
+  (:class:`concurrent.futures.ProcessPoolExecutor`) started with ``spawn``, for work that
+  holds the GIL (a plug-in evaluator in pure Python, say).
 * ``dask``: a Dask cluster, the one at ``address`` (``$EVENTSTUDY_DASK_ADDRESS``) or, without
   one, a ``LocalCluster`` of worker processes on this machine. Needs the optional extra:
   ``pip install 'eventstudy[dask]'``.
@@ -211,7 +214,7 @@ def _pool_call(fn: Callable[..., Any], item: Any) -> Any:
 
 
 class ProcessExecutor(Executor):
-    """A pool of worker processes on this machine (the default executor).
+    """A pool of worker processes on this machine.
 
     The workers are started with ``spawn``: each is a fresh interpreter. ``fork`` would be
     faster to start but copies a process whose polars (and BLAS) thread pools may be
@@ -423,15 +426,12 @@ def _connect(distributed: Any, address: str, seconds: float) -> Any:
     return found["client"]
 
 
-def get_executor(
-    name: str | None = None, *, address: str | None = None, workers: int | None = None, default: str = "processes"
-) -> Executor:
+def get_executor(name: str | None = None, *, address: str | None = None, workers: int | None = None) -> Executor:
     """The executor called ``name``.
 
     Arguments left as None are read from the environment: ``$EVENTSTUDY_EXECUTOR`` for the
     name, ``$EVENTSTUDY_DASK_ADDRESS`` for the scheduler. With neither, the name is
-    ``default`` (``processes``; the command line's sweep of named series: ``threads``), or
-    ``dask`` when a scheduler address is known.
+    ``threads``, or ``dask`` when a scheduler address is known.
 
     Raises
     ------
@@ -453,7 +453,7 @@ def get_executor(
     if address is None and name in (None, "dask"):
         address = os.environ.get("EVENTSTUDY_DASK_ADDRESS") or None
     if name is None:
-        name = "dask" if address else default
+        name = "dask" if address else "threads"
     _check_workers(workers)
     if name == "serial":
         return SerialExecutor()

@@ -123,7 +123,7 @@ def test_unknown_executor_names_the_valid_ones() -> None:
 def test_the_environment_chooses_when_arguments_do_not(monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.delenv("EVENTSTUDY_EXECUTOR", raising=False)
     monkeypatch.delenv("EVENTSTUDY_DASK_ADDRESS", raising=False)
-    assert isinstance(get_executor(), ProcessExecutor)  # the default
+    assert isinstance(get_executor(), ThreadExecutor)  # the default
     monkeypatch.setenv("EVENTSTUDY_EXECUTOR", "serial")
     assert isinstance(get_executor(), SerialExecutor)
     assert isinstance(get_executor("processes", workers=3), ProcessExecutor)  # an argument wins

@@ -107,7 +107,7 @@ def test_confirmation_runs_each_chosen_cell_once(folder: Path, monkeypatch) -> N
     assert sorted(evaluated) == [3, 8]  # each cell once, not once per chosen row
 
 
-def test_cli_sweep_of_named_series_runs_on_threads_unless_told(folder: Path, monkeypatch, capsys) -> None:
+def test_cli_sweep_runs_on_threads_unless_told(folder: Path, monkeypatch, capsys) -> None:
     """Its cells share one panel in this process (a local pool costs more than it saves);
     an executor named on the command line or in the environment wins."""
     monkeypatch.delenv("EVENTSTUDY_EXECUTOR", raising=False)
