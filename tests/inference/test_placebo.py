@@ -8,7 +8,7 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from eventstudy.inference.multiple import benjamini_hochberg, holm, maxstat_stepdown
-from eventstudy.inference.placebo import median_rows, placebo_test
+from eventstudy.inference.placebo import SELECT_FROM, median_of, median_rows, placebo_test
 
 
 def test_pvalues_count_the_observation_itself() -> None:
@@ -131,3 +131,16 @@ def test_row_medians_with_missing_values_is_polars_median(seed: int, rows: int, 
     np.testing.assert_array_equal(found[known].view(np.int64), expected[known].view(np.int64))
     in_place = row_medians(x.copy(), missing, count, overwrite=True)  # sorting its own rows: the same medians
     np.testing.assert_array_equal(np.nan_to_num(in_place, nan=7.0).view(np.int64), np.nan_to_num(found, nan=7.0).view(np.int64))
+
+
+@settings(max_examples=40, deadline=None)
+@given(st.integers(0, 2**32 - 1), st.integers(0, 3), st.integers(0, 2), st.sampled_from([np.float64, np.float32]))
+def test_median_of_is_numpys_median_to_the_bit(seed: int, extra: int, kind: int, dtype: type) -> None:
+    """Large arrays select their two middle values in polars: numpy's median to the bit,
+    in float32 too (the two averaged in the array's precision), odd and even counts, ties."""
+    rng = np.random.default_rng(seed)
+    values = _values(seed, 1, SELECT_FROM + extra + int(rng.integers(0, 3000)), kind if dtype is np.float64 else kind % 2)[0].astype(dtype)
+    values[rng.random(values.size) < 0.1] = 0.0  # ties among the middle values
+    expected = np.median(values)
+    found = median_of(values)
+    assert np.float64(found).view(np.int64) == np.float64(expected).view(np.int64)
