@@ -8,8 +8,9 @@ best rows confirmed from 2015 with the default tests, the histories null) prints
   plain way, one full evaluation per chosen row, in the same process; the two must give
   the same confirmation table;
 * the whole command (``eventstudy sweep``) in a fresh process, wall seconds, with its
-  cells on ``--executor serial``, ``threads`` (the default for named series) and
-  ``processes`` (a local pool), at 12, 60 and 300 grid cells (no confirmation).
+  cells on ``--executor serial``, ``threads`` (the default) and ``processes`` (a local
+  pool), at 12, 60 and 300 grid cells (no confirmation), and the docs' universe sweep
+  (the 505-stock 52-week-high study, 3 thresholds x 2 gaps).
 
     python benchmarks/sweep.py [--data-dir ../shared/data] [--skip-executors] [--json FILE]
 """
@@ -65,9 +66,12 @@ def plain_confirmation(result, study, axes, data: Path) -> pl.DataFrame:
     return pl.concat(frames, how="vertical_relaxed")
 
 
-def command(grid: tuple[str, ...], executor: str, data: Path) -> float:
+UNIVERSE_GRID = ("SPX drawdown threshold=3%,5%,10%", "gap=21,63")
+
+
+def command(grid: tuple[str, ...], executor: str, data: Path, config: str = "spx_rut.yaml") -> float:
     """Wall seconds of ``eventstudy sweep`` in a fresh process."""
-    args = [sys.executable, "-m", "eventstudy.cli", "sweep", str(ROOT / "configs" / "spx_rut.yaml"), "--data-dir", str(data), "-q",
+    args = [sys.executable, "-m", "eventstudy.cli", "sweep", str(ROOT / "configs" / config), "--data-dir", str(data), "-q",
             "--executor", executor, *[x for axis in grid for x in ("--grid", axis)]]
     start = time.perf_counter()
     subprocess.run(args, check=True, stdout=subprocess.DEVNULL, cwd=ROOT)
@@ -108,6 +112,11 @@ def main() -> None:
             walls = {ex: command(grid, ex, data) for ex in ("serial", "threads", "processes")}
             figures[f"command_{cells}"] = {k: round(v, 2) for k, v in walls.items()}
             print(f"  {cells:>6} {walls['serial']:>7.2f}s {walls['threads']:>7.2f}s {walls['processes']:>9.2f}s")
+        if (data / "panel_sp500_stocks.csv").is_file():
+            walls = {ex: command(UNIVERSE_GRID, ex, data, "sp500_52w_high.yaml") for ex in ("serial", "threads", "processes")}
+            figures["command_universe_6"] = {k: round(v, 2) for k, v in walls.items()}
+            print(f"  the universe sweep (505 stocks, 6 cells): serial {walls['serial']:.2f} s, threads {walls['threads']:.2f} s, "
+                  f"processes {walls['processes']:.2f} s")
     if args.json:
         Path(args.json).write_text(json.dumps(figures, indent=2) + "\n")
 
