@@ -221,7 +221,7 @@ def long_outcomes(
         return _empty_outcomes()
     flat = s_idx * len(panel.days) + d_idx
     cell = np.repeat(np.arange(k), n)
-    found = [values_at(v, s_idx, d_idx) for v in panel.values]
+    found = [values_at(v, s_idx, d_idx, flat) for v in panel.values]
     values = np.concatenate(found).astype(np.float64)
     remaining = np.concatenate([panel.days_remaining(c, flat, x) for c, x in enumerate(found)])
     cells = panel.cells

@@ -316,9 +316,8 @@ def _rolling_extreme(close: np.ndarray, largest: bool, test: bool, n: int, chunk
     before them), so the passes stay in cache (polars' rolling maximum rescans the window
     whenever its extreme leaves it: a 252-day high over 10M closes in 500k-row blocks takes
     0.06 against 0.28 s, ``benchmarks/features.py``). Max and min are exact, so the values
-    are the same. Rows without a whole window
-    (NaN, or False for the flags) are nulled by the caller, with those nearer a symbol's
-    start than the window."""
+    are the same. Rows without a whole window (NaN, or False for the flags) are nulled by
+    the caller, with those nearer a symbol's start than the window."""
     extreme = np.maximum if largest else np.minimum
     size = close.size
     window = np.full(size, np.nan)

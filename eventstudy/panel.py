@@ -161,13 +161,14 @@ class Panel:
         return pl.Series("date", self.days).cast(pl.Date)
 
 
-def values_at(values: np.ndarray, s_idx: np.ndarray, d_idx: np.ndarray) -> np.ndarray:
+def values_at(values: np.ndarray, s_idx: np.ndarray, d_idx: np.ndarray, flat: np.ndarray | None = None) -> np.ndarray:
     """``values[s_idx, d_idx]`` of a ``(symbols, days)`` grid, by one take at the flat
     indices of a contiguous grid (two-index fancy indexing works the same indices out
-    point by point)."""
+    point by point); ``flat``: those indices, ``s_idx * days + d_idx``, when already
+    computed for another grid of the same shape (every cell of a panel)."""
     if not values.flags.c_contiguous:
         return values[s_idx, d_idx]
-    return values.reshape(-1).take(np.asarray(s_idx, dtype=np.int64) * values.shape[1] + d_idx)
+    return values.reshape(-1).take(flat if flat is not None else np.asarray(s_idx, dtype=np.int64) * values.shape[1] + d_idx)
 
 
 def empty_cells() -> pl.DataFrame:

@@ -310,14 +310,14 @@ def run_sweep(
         # a universe's histories null rebuilds the universe per history: its confirmation keeps the 'dates' null
         confirming = settings.model_copy(update={"null": "dates"}) if study.universe is not None and settings.null == "histories" else settings
         best = ranked.head(top)
-        chosen = list(dict.fromkeys(tuple(r) for r in best.select(*[a.name for a in axes]).rows()))
         by_combo = dict(zip(combos, cells))
+        chosen = [by_combo[combo] for combo in dict.fromkeys(best.select(*[a.name for a in axes]).rows())]
         # the chosen cells' histories nulls in one pass over the same resampled histories
-        shared = SharedHistories([by_combo[combo] for combo in chosen]) if study.universe is None else None
+        shared = SharedHistories(chosen) if study.universe is None else None
         tests_for: Callable[[Study, dt.date], pl.DataFrame] = lambda cell, start: evaluate(  # noqa: E731
             grid.panel, cell, start=start, end=cell.window.end, statistics=confirming, shared_histories=shared
         ).tests
-        confirmation = _confirm(tests_for, cells, combos, axes, best, confirm_from)
+        confirmation = _confirm(tests_for, by_combo, axes, best, confirm_from)
     return SweepResult(ledger=ledger, verdict=verdict, confirmation=confirmation, axes=tuple(axes))
 
 
@@ -480,8 +480,7 @@ def ledger_row(
 
 def _confirm(
     tests_for: Callable[[Study, dt.date], pl.DataFrame],
-    cells: list[Study],
-    combos: list[tuple[str, ...]],
+    by_combo: dict[tuple[str, ...], Study],
     axes: Sequence[Axis],
     best: pl.DataFrame,
     confirm_from: dt.date,
@@ -490,7 +489,6 @@ def _confirm(
     cell run once, however many of its rows were chosen)."""
     frames = []
     chosen = best.select(*[a.name for a in axes], "measure", "asset", "horizon").rows()
-    by_combo = dict(zip(combos, cells))
     found: dict[tuple[str, ...], pl.DataFrame] = {}
     for row in chosen:
         combo, (measure, asset, horizon) = tuple(row[: len(axes)]), row[len(axes) :]

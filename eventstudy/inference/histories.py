@@ -203,7 +203,7 @@ def cell_statistics(
     out |= all_days if all_days is not None else all_days_statistics(values, window)
     flat = s_idx * values[0].shape[1] + d_idx if values else s_idx  # the events' places in every cell's (rows, days) grid
     for c, v in enumerate(values):
-        x = v.reshape(-1).take(flat) if v.flags.c_contiguous else v[s_idx, d_idx]
+        x = values_at(v, s_idx, d_idx, flat)
         ok = ~np.isnan(x)
         s, x = s_idx[ok], x[ok].astype(np.float64)  # filtered before the cast: a float32 pass instead of a float64 one
         if x.size:  # events come in row order: polars groups sorted keys without hashing

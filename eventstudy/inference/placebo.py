@@ -72,8 +72,9 @@ partitioning with numpy."""
 def median_of(values: np.ndarray) -> float:
     """``np.median`` of a 1-D array without NaN, to the bit: the middle value, or the two
     middle values (polars' 'lower' and 'higher' quantiles: two selections without numpy's
-    copy and partition) averaged in the array's own precision, as numpy does. (Where -0.0 and 0.0 tie in the middle, either sign may come
-    out, as from numpy's partition; returns computed as ``b / a - 1`` are never -0.0.)"""
+    copy and partition) averaged in the array's own precision, as numpy does. (Where -0.0
+    and 0.0 tie in the middle, either sign may come out, as from numpy's partition;
+    returns computed as ``b / a - 1`` are never -0.0.)"""
     if values.size < SELECT_FROM or values.dtype.kind != "f":
         return float(np.median(values))
     found = pl.Series(values)
