@@ -16,6 +16,7 @@ the same returns, then prints times, the ratio, and peak memory (RSS).
     python benchmarks/universe.py                              # the real 505-stock panel
     python benchmarks/universe.py --synthetic 5000x10000       # 50M rows, against pandas
     python benchmarks/universe.py --synthetic 5000x10000 --scaling     # 0.5x, 1x, 2x
+    python benchmarks/universe.py --synthetic 5000x10000 --skip-pandas --command  # and the whole command
     python benchmarks/universe.py --synthetic 20000x10000 --skip-pandas  # 200M rows, streamed
 
 Synthetic panels are written as one Parquet file sorted by symbol (generated in parts,
@@ -264,6 +265,31 @@ def write_files(result: object, folder: Path) -> None:
     print(f"  report files written in {elapsed:.2f} s: {sizes}")
 
 
+_COMMAND_PEAK = """
+import os, subprocess, sys, time
+start = time.perf_counter()
+child = subprocess.Popen(sys.argv[1:], stdout=subprocess.DEVNULL)
+_, status, usage = os.wait4(child.pid, 0)
+print(time.perf_counter() - start, os.waitstatus_to_exitcode(status), usage.ru_maxrss)
+"""
+"""Starts the command and reports its wall seconds, exit code and peak RSS (KB). It runs
+in a small process of its own: a child's peak RSS starts from its parent's at the fork,
+and this benchmark's process holds gigabytes by then."""
+
+
+def command_runs(study: Path, data: Path) -> None:
+    """The whole ``eventstudy run`` command in a fresh process (imports and reading the
+    file's symbols and calendar included), its blocks on threads (the default) and on a
+    local process pool: wall seconds and the command's own peak RSS (not its workers')."""
+    print("  the whole command, fresh process (eventstudy run STUDY --executor X):")
+    for executor in ("threads", "processes"):
+        command = [sys.executable, "-m", "eventstudy.cli", "run", str(study), "--data-dir", str(data), "-q", "--executor", executor]
+        out = subprocess.run([sys.executable, "-c", _COMMAND_PEAK, *command], check=True, capture_output=True, text=True, cwd=ROOT).stdout
+        wall, code, peak_kb = out.split()
+        assert code == "0", f"{' '.join(command)} failed"
+        print(f"    {executor:<10} {float(wall):6.2f} s, peak RSS {int(peak_kb) / 1024**2:.2f} GB")
+
+
 def _fmt(values: list) -> str:
     return "[" + ", ".join("-" if v is None else f"{v:.3f}" for v in values) + "]"
 
@@ -308,6 +334,7 @@ def main() -> None:
     parser.add_argument("--keep", type=Path, help="folder for generated panels (reused if present)")
     parser.add_argument("--executor", help="serial, processes or dask (default: threads in this process)")
     parser.add_argument("--output", type=Path, help="also write the full report there; print its time and file sizes")
+    parser.add_argument("--command", action="store_true", help="also time the whole eventstudy run command, on threads and on a process pool")
     parser.add_argument("--repeat", type=int, help="timed runs per side, median reported (default: 5 for the real panel, 1 for synthetic ones)")
     parser.add_argument("--library-defaults", action="store_true", help="the allocator's, BLAS's and numpy's defaults, not the command line's settings")
     parser.add_argument("--json", action="store_true", help=argparse.SUPPRESS)
@@ -349,6 +376,8 @@ def main() -> None:
         report(f"universe study on {panel.name}", got, rows, repeat)
         if args.output:
             write_files(got["full"], args.output)
+        if args.command:
+            command_runs(folder / "study.yaml", panel.parent)
         if not args.skip_pandas:
             compare(got, panel, market, args.placebos, repeat)
 
