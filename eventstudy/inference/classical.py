@@ -408,14 +408,27 @@ def _bartlett_filter(x: np.ndarray, lag: int) -> np.ndarray:
     total = x.size
     if 2 * lag + 1 <= 10 * np.log2(max(total, 2)):
         return np.convolve(x, _kernel(lag))[lag : lag + total]
-    from scipy import fft
-
-    size = fft.next_fast_len(total + lag, real=True)  # >= T + L: the circular convolution does not wrap
+    size = _fast_length(total + lag)  # >= T + L: the circular convolution does not wrap
     kernel = np.zeros(size)
     half = 1 - np.arange(lag + 1) / (lag + 1)
     kernel[: lag + 1] = half
     kernel[size - lag :] = half[:0:-1]
-    return fft.irfft(fft.rfft(x, size) * fft.rfft(kernel), size)[:total]
+    return np.fft.irfft(np.fft.rfft(x, size) * np.fft.rfft(kernel), size)[:total]
+
+
+def _fast_length(target: int) -> int:
+    """The smallest ``2^a 3^b 5^c >= target``: a length pocketfft transforms quickly, as
+    ``scipy.fft.next_fast_len(target, real=True)`` gives it (numpy's FFT is the same
+    pocketfft, so the filter's bits are scipy's; importing scipy.fft cost 40 ms of a run)."""
+    best = 1 << max(target - 1, 0).bit_length()
+    fives = 1
+    while fives < best:
+        odd = fives
+        while odd < best:  # odd = 3^b 5^c: the least power of two that lifts it to the target
+            best = min(best, odd << max(-(-target // odd) - 1, 0).bit_length())
+            odd *= 3
+        fives *= 5
+    return best
 
 
 def _bartlett_ones(total: int, lag: int) -> np.ndarray:

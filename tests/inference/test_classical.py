@@ -10,6 +10,8 @@ from eventstudy.inference.classical import (
     FIXED_B_GRID,
     FIXED_B_PVALUES,
     FIXED_B_QUANTILES,
+    _bartlett_filter,
+    _fast_length,
     _hac_event_test,
     binomial_test,
     fixed_b_pvalue,
@@ -54,6 +56,22 @@ def test_fast_hac_equals_textbook_regression() -> None:
         assert fast.coef[s] == pytest.approx(beta[1])
         assert fast.se[s] == pytest.approx(np.sqrt(cov[1, 1]))
     assert hac_lag(1) == 1 and hac_lag(63) == 124
+
+
+def test_fast_length_is_scipys_next_fast_len_for_real_transforms() -> None:
+    """The Bartlett filter's FFT length must be scipy's, or its bits would move."""
+    from scipy import fft
+
+    targets = [*range(1, 5000), *np.random.default_rng(3).integers(5000, 2_000_000, 2000).tolist()]
+    assert [_fast_length(n) for n in targets] == [fft.next_fast_len(n, real=True) for n in targets]
+
+
+def test_bartlett_filter_by_fft_equals_the_direct_sum() -> None:
+    rng = np.random.default_rng(11)
+    for total, lag in ((3000, 600), (4000, 252), (257, 200)):
+        x = rng.standard_normal(total)
+        weights = np.clip(1 - np.abs(np.arange(total)[:, None] - np.arange(total)[None, :]) / (lag + 1), 0, None)
+        np.testing.assert_allclose(_bartlett_filter(x, lag), weights @ x, rtol=1e-9, atol=1e-9)
 
 
 def _textbook_hac(y: np.ndarray, events: np.ndarray, lag: int) -> tuple[float, float]:
