@@ -52,6 +52,7 @@ from eventstudy.derived import add_derived
 from eventstudy.evaluators import EvaluationContext, PanelBlock, build_evaluators
 from eventstudy.features import column_name, compute_features, feature_key
 from eventstudy.own_events import with_event_columns
+from eventstudy.panel import calendar_index
 
 PRICE_COLUMNS = list(PRICE_SCHEMA)
 """The long price columns a block reads: date, symbol, close and the optional extras."""
@@ -158,7 +159,7 @@ def run_block(shared: BlockShared, symbols: list[str], prices: pl.DataFrame | No
     run_symbols, lengths = _runs(prices)
     run, position, rows_after = _rows_of_runs(lengths)
     symbol_index = np.repeat(np.array([shared.symbol_offset[s] for s in run_symbols], dtype=np.int64), lengths)
-    day_index = _day_index(prices["date"], shared.days)
+    day_index = calendar_index(prices["date"], shared.days)
     aligned = day_index >= 0
 
     # features on each symbol's full history, then the rows on the study calendar
@@ -269,7 +270,7 @@ def _evaluate_long(
             seen.add(key[0])
             result.measures.append((index, key[0]))
         s = part["symbol"].replace_strict(offsets, default=-1, return_dtype=pl.Int64).to_numpy()
-        d = _day_index(part["date"], shared.days)
+        d = calendar_index(part["date"], shared.days)
         ok = (s >= 0) & (d >= 0)
         flat = s[ok] * n_days + d[ok]
         _add_cell(result, key, part["value"].fill_null(np.nan).to_numpy()[ok], flat)
@@ -300,7 +301,7 @@ class _SeriesOnRows(Mapping[str, np.ndarray]):
     def __getitem__(self, name: str) -> np.ndarray:
         if name not in self._found:
             days, closes = self._closes[name]
-            at = _day_index(self._dates, days)
+            at = calendar_index(self._dates, days)
             self._found[name] = np.where(at >= 0, closes[np.maximum(at, 0)], np.nan) if closes.size else np.full(at.size, np.nan)
         return self._found[name]
 
@@ -319,20 +320,6 @@ def series_closes(market_prices: pl.DataFrame, series: dict[str, str]) -> dict[s
         own = market_prices.filter(pl.col("symbol") == symbol).sort("date")
         out[name] = (own["date"].cast(pl.Int32).to_numpy(), own["close"].to_numpy())
     return out
-
-
-def _day_index(dates: pl.Series, days: np.ndarray) -> np.ndarray:
-    """Index of each date in the sorted calendar ``days`` (int32 epoch days), -1 if absent."""
-    epoch = dates.cast(pl.Int32).to_numpy()
-    if days.size == 0 or epoch.size == 0:
-        return np.full(epoch.size, -1, dtype=np.int64)
-    first, last = int(days[0]), int(days[-1])
-    table = np.full(last - first + 1, -1, dtype=np.int64)
-    table[days - first] = np.arange(days.size)
-    if int(epoch.min()) >= first and int(epoch.max()) <= last:  # the usual case: one lookup, no masks
-        return table[epoch - first]
-    inside = (epoch >= first) & (epoch <= last)
-    return np.where(inside, table[np.clip(epoch - first, 0, table.size - 1)], -1)
 
 
 def _value_columns(requests: list[Any]) -> list[str]:

@@ -24,7 +24,7 @@ import polars as pl
 
 from eventstudy.result import Measures
 
-__all__ = ["CELL_SCHEMA", "ConditionHits", "HitsFinder", "Panel", "empty_cells", "values_at"]
+__all__ = ["CELL_SCHEMA", "ConditionHits", "HitsFinder", "Panel", "calendar_index", "empty_cells", "values_at"]
 
 CELL_SCHEMA = {"measure": pl.String, "asset": pl.String, "horizon": pl.String, "horizon_days": pl.Int64}
 """Columns that identify an outcome cell, in order."""
@@ -169,6 +169,21 @@ def values_at(values: np.ndarray, s_idx: np.ndarray, d_idx: np.ndarray, flat: np
     if not values.flags.c_contiguous:
         return values[s_idx, d_idx]
     return values.reshape(-1).take(flat if flat is not None else np.asarray(s_idx, dtype=np.int64) * values.shape[1] + d_idx)
+
+
+def calendar_index(dates: pl.Series, days: np.ndarray) -> np.ndarray:
+    """Index of each date in the sorted calendar ``days`` (int32 epoch days), -1 if
+    absent: one lookup in a table over the calendar's span, not a binary search per date."""
+    epoch = dates.cast(pl.Int32).to_numpy()
+    if days.size == 0 or epoch.size == 0:
+        return np.full(epoch.size, -1, dtype=np.int64)
+    first, last = int(days[0]), int(days[-1])
+    table = np.full(last - first + 1, -1, dtype=np.int64)
+    table[days - first] = np.arange(days.size)
+    if int(epoch.min()) >= first and int(epoch.max()) <= last:  # the usual case: one lookup, no masks
+        return table[epoch - first]
+    inside = (epoch >= first) & (epoch <= last)
+    return np.where(inside, table[np.clip(epoch - first, 0, table.size - 1)], -1)
 
 
 def empty_cells() -> pl.DataFrame:

@@ -36,7 +36,7 @@ from eventstudy.executor import Executor
 from eventstudy.features import FEATURES, FeatureRequest, column_name
 from eventstudy.frames import prices_from_frames
 from eventstudy.own_events import with_event_columns
-from eventstudy.panel import ConditionHits, HitsFinder, Panel
+from eventstudy.panel import ConditionHits, HitsFinder, Panel, calendar_index
 from eventstudy.result import Measures, StudyResult
 from eventstudy.timeline import build_timeline
 from eventstudy.universe import prepare_study_universe
@@ -264,18 +264,25 @@ def outcome_panel(outcomes: pl.DataFrame, dates: pl.Series) -> tuple[pl.DataFram
     keys = ["measure", "asset", "horizon", "horizon_days"]
     if outcomes.is_empty():
         return pl.DataFrame(schema={**dict.fromkeys(keys[:3], pl.String), "horizon_days": pl.Int64, "symbol": pl.String}), [], []
-    # evaluators give each cell's rows together: a run of equal keys is a cell
-    run = outcomes.select(pl.struct(keys).rle_id().alias("_c"))["_c"]
-    cells = outcomes.select(*keys, "symbol").gather(run.rle().struct.field("len").cum_sum() - 1)
+    # evaluators give each cell's rows together: a run of equal keys is a cell (a row whose
+    # keys differ from the row before starts one: 4x less than a run id over the keys' struct)
+    changed = outcomes.select(pl.any_horizontal(pl.col(k).ne_missing(pl.col(k).shift()) for k in keys))
+    starts = changed.to_series().to_numpy().copy()
+    starts[0] = True
+    ids = np.cumsum(starts, dtype=np.int64) - 1
+    ends = np.append(np.flatnonzero(starts)[1:], starts.size) - 1  # each cell's last row
+    cells = outcomes.select(pl.col(*keys, "symbol").gather(ends))  # not frame[ends]: that gathers across chunks at 100x the cost
     if cells.select(keys).is_duplicated().any():  # not contiguous after all: number the cells by a join
         cells = outcomes.group_by(keys, maintain_order=True).agg(pl.col("symbol").first())
-        run = outcomes.select(keys).join(cells.select(keys).with_row_index("_c"), on=keys, how="left", maintain_order="left")["_c"]
-    ids = run.to_numpy().astype(np.int64)
-    calendar, anchor = dates.cast(pl.Int32).to_numpy(), outcomes["date"].cast(pl.Int32).to_numpy()
-    day = np.searchsorted(calendar, anchor).astype(np.int64)
-    known = (day < calendar.size) & (calendar[np.minimum(day, calendar.size - 1)] == anchor)
+        ids = outcomes.select(keys).join(cells.select(keys).with_row_index("_c"), on=keys, how="left", maintain_order="left")["_c"].to_numpy().astype(np.int64)
+    day = calendar_index(outcomes["date"], dates.cast(pl.Int32).to_numpy())
+    known = day >= 0
     grid = np.full((cells.height, dates.len()), np.nan)
-    grid[ids[known], day[known]] = outcomes["value"].fill_null(np.nan).to_numpy()[known]
+    value = outcomes["value"].fill_null(np.nan).to_numpy()
+    if known.all():  # the usual case: every anchor is a timeline day
+        grid.reshape(-1)[ids * dates.len() + day] = value
+    else:
+        grid[ids[known], day[known]] = value[known]
     remaining = outcomes["days_remaining"].fill_null(0).to_numpy()
     waiting = np.flatnonzero(known & (remaining > 0))
     order = waiting[np.lexsort((day[waiting], ids[waiting]))]  # by cell, then day
@@ -302,7 +309,7 @@ def evaluate_outcomes(evaluators: list[Evaluator], context: EvaluationContext, a
     measures, owner = Measures(), dict[str, str]()
     for evaluator in evaluators:
         out = evaluator.evaluate(context, anchors)
-        for name in out["measure"].unique(maintain_order=True).to_list():
+        for name in out["measure"].rle().struct.field("value").unique(maintain_order=True).to_list():  # runs first: 3x less
             if name in owner:
                 raise ConfigError(
                     f"evaluators {owner[name]!r} and {evaluator.name!r} both produce measure {name!r}",
