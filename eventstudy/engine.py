@@ -225,24 +225,23 @@ def long_outcomes(
     values = np.concatenate(found).astype(np.float64)
     remaining = np.concatenate([panel.days_remaining(c, flat, x) for c, x in enumerate(found)])
     cells = panel.cells
+    keys = cells.select("asset", "horizon", "horizon_days", "measure")
     if symbols is None:
         own = cells["symbol"] if "symbol" in cells.columns else pl.Series([None] * k, dtype=pl.String)
         fallback = pl.Series([study.series.get(a) for a in cells["asset"].to_list()], dtype=pl.String)
-        per_cell = own.fill_null(fallback) if own.null_count() else own
-        symbol = per_cell.gather(cell)
-    else:
-        symbol = pl.concat([symbols] * k)
-    index = pl.Series(cell)
+        keys = keys.with_columns((own.fill_null(fallback) if own.null_count() else own).alias("symbol"))
+    per_row = keys.select(pl.all().gather(pl.Series(cell, dtype=pl.get_index_type())))  # one gather of every column: 3x less than one each
+    symbol = per_row["symbol"] if symbols is None else pl.concat([symbols] * k).alias("symbol")
     return pl.DataFrame(
         {
             "date": pl.concat([dates] * k),
-            "asset": cells["asset"].gather(index),
-            "horizon": cells["horizon"].gather(index),
-            "horizon_days": cells["horizon_days"].gather(index),
+            "asset": per_row["asset"],
+            "horizon": per_row["horizon"],
+            "horizon_days": per_row["horizon_days"],
             "value": pl.Series(values).fill_nan(None),
-            "measure": cells["measure"].gather(index),
+            "measure": per_row["measure"],
             "days_remaining": pl.Series(remaining, dtype=pl.Int64).replace(0, None),
-            "symbol": symbol.alias("symbol"),
+            "symbol": symbol,
         }
     )
 
