@@ -102,9 +102,14 @@ class Chart:
     _svg: str | None = field(default=None, repr=False)
 
     def svg(self) -> str:
-        """The figure as SVG (made once, then reused by the HTML page and the .svg file)."""
+        """The figure as SVG (made once, then reused by the HTML page and the .svg file).
+
+        The constrained layout solved for it stays: a PNG drawn after it reuses the axes'
+        places instead of solving the layout again (a third of the PNG's time; the same
+        picture to the eye, its pixels shifted by fractions of one)."""
         if self._svg is None:
             self._svg = figure_svg(self.figure, self.name)
+            self.figure.set_layout_engine("none")
         return self._svg
 
 
