@@ -230,7 +230,7 @@ def long_outcomes(
         own = cells["symbol"] if "symbol" in cells.columns else pl.Series([None] * k, dtype=pl.String)
         fallback = pl.Series([study.series.get(a) for a in cells["asset"].to_list()], dtype=pl.String)
         keys = keys.with_columns((own.fill_null(fallback) if own.null_count() else own).alias("symbol"))
-    per_row = keys.select(pl.all().gather(pl.Series(cell, dtype=pl.get_index_type())))  # one gather of every column: 3x less than one each
+    per_row = keys.select(pl.all().gather(pl.Series(cell, dtype=pl.get_index_type())))  # every column in one gather
     symbol = per_row["symbol"] if symbols is None else pl.concat([symbols] * k).alias("symbol")
     return pl.DataFrame(
         {

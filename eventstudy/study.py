@@ -264,14 +264,10 @@ def outcome_panel(outcomes: pl.DataFrame, dates: pl.Series) -> tuple[pl.DataFram
     keys = ["measure", "asset", "horizon", "horizon_days"]
     if outcomes.is_empty():
         return pl.DataFrame(schema={**dict.fromkeys(keys[:3], pl.String), "horizon_days": pl.Int64, "symbol": pl.String}), [], []
-    # evaluators give each cell's rows together: a run of equal keys is a cell (a row whose
-    # keys differ from the row before starts one: 4x less than a run id over the keys' struct)
-    changed = outcomes.select(pl.any_horizontal(pl.col(k).ne_missing(pl.col(k).shift()) for k in keys))
-    starts = changed.to_series().to_numpy().copy()
-    starts[0] = True
-    ids = np.cumsum(starts, dtype=np.int64) - 1
-    ends = np.append(np.flatnonzero(starts)[1:], starts.size) - 1  # each cell's last row
-    cells = outcomes.select(pl.col(*keys, "symbol").gather(ends))  # not frame[ends]: that gathers across chunks at 100x the cost
+    # evaluators give each cell's rows together: a run of equal keys is a cell
+    ids = outcomes.select(pl.struct(keys).rle_id())[:, 0].to_numpy().astype(np.int64)
+    firsts = np.flatnonzero(np.diff(ids, prepend=-1))  # each cell's first row (its symbol, as the join below takes it)
+    cells = outcomes.select(pl.col(*keys, "symbol").gather(firsts))  # an expression: frame[firsts] gathers across the frame's chunks
     if cells.select(keys).is_duplicated().any():  # not contiguous after all: number the cells by a join
         cells = outcomes.group_by(keys, maintain_order=True).agg(pl.col("symbol").first())
         ids = outcomes.select(keys).join(cells.select(keys).with_row_index("_c"), on=keys, how="left", maintain_order="left")["_c"].to_numpy().astype(np.int64)
@@ -309,7 +305,7 @@ def evaluate_outcomes(evaluators: list[Evaluator], context: EvaluationContext, a
     measures, owner = Measures(), dict[str, str]()
     for evaluator in evaluators:
         out = evaluator.evaluate(context, anchors)
-        for name in out["measure"].rle().struct.field("value").unique(maintain_order=True).to_list():  # runs first: 3x less
+        for name in out["measure"].rle().struct.field("value").unique(maintain_order=True).to_list():  # runs first: few to hash
             if name in owner:
                 raise ConfigError(
                     f"evaluators {owner[name]!r} and {evaluator.name!r} both produce measure {name!r}",

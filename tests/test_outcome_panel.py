@@ -40,7 +40,7 @@ def test_outcome_panel_against_a_loop(data: st.DataObject) -> None:
             rows.append({
                 "date": EPOCH + dt.timedelta(days=day), "asset": asset, "horizon": horizon, "horizon_days": days,
                 "value": value, "measure": measure, "days_remaining": data.draw(st.sampled_from([None, 2])) if value is None else None,
-                "symbol": asset,
+                "symbol": data.draw(st.sampled_from([asset, f"{asset}.alt"])),  # a cell's symbol is its first row's
             })
     if data.draw(st.booleans()):  # cells not contiguous: numbered by a join
         rows = data.draw(st.permutations(rows))
@@ -53,6 +53,10 @@ def test_outcome_panel_against_a_loop(data: st.DataObject) -> None:
 
     order = list(dict.fromkeys((r["measure"], r["asset"], r["horizon"], r["horizon_days"]) for r in rows))
     assert cells.select("measure", "asset", "horizon", "horizon_days").rows() == order
+    first_symbol = {}
+    for r in rows:
+        first_symbol.setdefault((r["measure"], r["asset"], r["horizon"], r["horizon_days"]), r["symbol"])
+    assert cells["symbol"].to_list() == [first_symbol[key] for key in order]
     position = {int(d): i for i, d in enumerate(calendar)}
     for c, key in enumerate(order):
         grid = np.full(calendar.size, np.nan)

@@ -419,7 +419,7 @@ def _bartlett_filter(x: np.ndarray, lag: int) -> np.ndarray:
 def _fast_length(target: int) -> int:
     """The smallest ``2^a 3^b 5^c >= target``: a length pocketfft transforms quickly, as
     ``scipy.fft.next_fast_len(target, real=True)`` gives it (numpy's FFT is the same
-    pocketfft, so the filter's bits are scipy's; importing scipy.fft cost 40 ms of a run)."""
+    pocketfft, so the filter's bits are scipy's, without importing scipy.fft in a run)."""
     best = 1 << max(target - 1, 0).bit_length()
     fives = 1
     while fives < best:

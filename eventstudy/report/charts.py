@@ -105,8 +105,8 @@ class Chart:
         """The figure as SVG (made once, then reused by the HTML page and the .svg file).
 
         The constrained layout solved for it stays: a PNG drawn after it reuses the axes'
-        places instead of solving the layout again (a third of the PNG's time; the same
-        picture to the eye, its pixels shifted by fractions of one)."""
+        places instead of solving the layout again (the same picture to the eye, its pixels
+        shifted by fractions of one; ``benchmarks/cli.py`` times ``run -o``)."""
         if self._svg is None:
             self._svg = figure_svg(self.figure, self.name)
             self.figure.set_layout_engine("none")
