@@ -3,7 +3,8 @@
 Times whole commands in fresh processes (median of ``--repeat`` runs, wall and CPU; on a
 shared machine the CPU ratio is the steadier one):
 ``eventstudy --help``, ``eventstudy validate`` of the flagship, an event study and a universe, and the flagship's
-default ``eventstudy run`` (histories null, 1,000 histories), beside importing polars.
+default ``eventstudy run`` (histories null, 1,000 histories), alone and with ``-o`` (every
+output file: three charts as SVG and PNG, the HTML page), beside importing polars.
 Each command runs once unmeasured first (warm file cache, and bytecode written where it
 may be).
 
@@ -22,6 +23,7 @@ import os
 import statistics
 import subprocess
 import sys
+import tempfile
 import time
 from pathlib import Path
 
@@ -55,15 +57,18 @@ def main() -> None:
         env.pop("PYTHONDONTWRITEBYTECODE", None)
         env["PYTHONPYCACHEPREFIX"] = str(Path(args.pycache_prefix).resolve())
     cli = [sys.executable, "-m", "eventstudy.cli"]
+    run = [*cli, "run", "configs/spx_rut.yaml", "--data-dir", args.data_dir]
     polars_wall, polars_cpu = measure([sys.executable, "-c", "import polars"], args.repeat, env)
-    rows = [
-        ('python -c "import polars"', polars_wall, polars_cpu),
-        ("eventstudy --help", *measure([*cli, "--help"], args.repeat, env)),
-        ("eventstudy validate configs/spx_rut.yaml", *measure([*cli, "validate", "configs/spx_rut.yaml"], args.repeat, env)),
-        *((f"eventstudy validate {config}", *measure([*cli, "validate", config], args.repeat, env)) for config in OTHER_CONFIGS),
-        ("eventstudy run configs/spx_rut.yaml",
-         *measure([*cli, "run", "configs/spx_rut.yaml", "--data-dir", args.data_dir], max(3, args.repeat // 2), env)),
-    ]
+    with tempfile.TemporaryDirectory(prefix="es-cli-") as scratch:
+        outputs = Path(scratch) / "out"  # each run replaces the one before
+        rows = [
+            ('python -c "import polars"', polars_wall, polars_cpu),
+            ("eventstudy --help", *measure([*cli, "--help"], args.repeat, env)),
+            ("eventstudy validate configs/spx_rut.yaml", *measure([*cli, "validate", "configs/spx_rut.yaml"], args.repeat, env)),
+            *((f"eventstudy validate {config}", *measure([*cli, "validate", config], args.repeat, env)) for config in OTHER_CONFIGS),
+            ("eventstudy run configs/spx_rut.yaml", *measure(run, max(3, args.repeat // 2), env)),
+            ("eventstudy run configs/spx_rut.yaml -o DIR", *measure([*run, "-q", "-o", str(outputs)], max(3, args.repeat // 2), env)),
+        ]
     if env.get("PYTHONDONTWRITEBYTECODE"):
         print("eventstudy's modules compiled from source in every process (PYTHONDONTWRITEBYTECODE; see --pycache-prefix)")
     print(f"median of {args.repeat} fresh processes (run: {max(3, args.repeat // 2)}):")
