@@ -35,7 +35,7 @@ from statistics import NormalDist
 
 import numpy as np
 
-from eventstudy.inference.placebo import median_rows
+from eventstudy.inference.placebo import Ranked, median_rows
 from eventstudy.inference.samplers import SeedLike, as_generator
 
 __all__ = ["LARGE_SAMPLE", "SMALL_SAMPLE", "WORK_BUDGET", "ConfInt", "bca_interval", "bca_intervals", "wilson_interval"]
@@ -161,12 +161,18 @@ def bca_intervals(
         reps = max(1, min(int(n_resamples), WORK_BUDGET // x.size))
         stats = [kinds[i] or statistics[i] for i in resampled]
         boots = [np.empty(reps) for _ in resampled]
+        ranked = Ranked.of(x) if "median" in stats and reps >= 8 else None  # medians from sorted ranks: the same bits
         rows = max(1, WORK_BUDGET // (4 * x.size))
         for lo in range(0, reps, rows):
             size = min(rows, reps - lo)
-            drawn = x[rng.integers(0, x.size, size=(size, x.size))]
+            picked = rng.integers(0, x.size, size=(size, x.size))
+            drawn = x[picked] if ranked is None or any(stat != "median" for stat in stats) else None
             for boot, stat in zip(boots, stats):
-                boot[lo : lo + size] = _apply(stat, drawn)
+                if ranked is not None and stat == "median":
+                    boot[lo : lo + size] = ranked.medians(picked)
+                else:
+                    assert drawn is not None, "values are gathered for every statistic but a ranked median"
+                    boot[lo : lo + size] = _apply(stat, drawn)
         for i, boot, stat in zip(resampled, boots, stats):
             out[i] = _bca(x, boot, stat, kinds[i], tail)
     return [found for found in out if found is not None]

@@ -41,7 +41,7 @@ import polars as pl
 
 from eventstudy.errors import DataError
 from eventstudy.inference.design import EventDesign
-from eventstudy.inference.placebo import SORT_WIDTH, median_rows, middle
+from eventstudy.inference.placebo import SORT_WIDTH, Ranked, median_rows, middle
 from eventstudy.inference.samplers import (
     SAMPLERS,
     CircularSampler,
@@ -59,6 +59,11 @@ GATHER_BUDGET = 2_000_000
 MATCHED_BUDGET = 10_000_000
 """Placebo values the matched null gathers per cell at most: ``max(999, MATCHED_BUDGET // n)``
 placebo sets (it has no structure to sum by)."""
+
+RANKED_FROM = 40
+"""Values gathered per calendar day from which a cell's placebo medians sort ranks
+(:class:`~eventstudy.inference.placebo.Ranked`) rather than values: with fewer, ranking
+the cell's days once costs more than the smaller sorts save."""
 
 FFT_PATTERN = 48
 """Patterns (runs) with more events than this are summed by FFT correlation."""
@@ -101,16 +106,23 @@ def _statistics_from_sets(values: np.ndarray, sets: np.ndarray, median: bool = T
     k, (reps, n) = values.shape[0], sets.shape
     out = {name: np.full((k, reps), np.nan) for name in ("mean", "median", "pct_positive")}
     rows = max(1, GATHER_BUDGET // max(n, 1))
+    by_rank = median and values.dtype == np.float64 and sets.size >= RANKED_FROM * values.shape[1]
     for c in range(k):
+        ranked = Ranked.of(values[c]) if by_rank else None
         for lo in range(0, reps, rows):
-            x = values[c][sets[lo : lo + rows]]
+            chunk = sets[lo : lo + rows]
+            if ranked is not None:
+                out["median"][c, lo : lo + rows] = ranked.medians(chunk)
+                if not means:
+                    continue
+            x = values[c][chunk]
             missing = np.isnan(x)
             count = x.shape[1] - np.count_nonzero(missing, axis=1)
             if means:
                 with np.errstate(invalid="ignore", divide="ignore"):
                     out["mean"][c, lo : lo + rows] = np.where(missing, 0.0, x).sum(axis=1) / count
                     out["pct_positive"][c, lo : lo + rows] = np.count_nonzero(x > 0, axis=1) / count
-            if median:
+            if median and ranked is None:
                 out["median"][c, lo : lo + rows] = row_medians(x, missing, count, overwrite=True)  # the median comes last
     return out
 

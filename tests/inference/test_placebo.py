@@ -8,7 +8,7 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from eventstudy.inference.multiple import benjamini_hochberg, holm, maxstat_stepdown
-from eventstudy.inference.placebo import SELECT_FROM, median_of, median_rows, placebo_test
+from eventstudy.inference.placebo import SELECT_FROM, Ranked, median_of, median_rows, placebo_test
 
 
 def test_pvalues_count_the_observation_itself() -> None:
@@ -131,6 +131,30 @@ def test_row_medians_with_missing_values_is_polars_median(seed: int, rows: int, 
     np.testing.assert_array_equal(found[known].view(np.int64), expected[known].view(np.int64))
     in_place = row_medians(x.copy(), missing, count, overwrite=True)  # sorting its own rows: the same medians
     np.testing.assert_array_equal(np.nan_to_num(in_place, nan=7.0).view(np.int64), np.nan_to_num(found, nan=7.0).view(np.int64))
+
+
+@settings(max_examples=300, deadline=None)
+@given(st.integers(0, 2**32 - 1), st.integers(1, 2000), st.integers(1, 40), st.integers(1, 300), st.integers(0, 2), st.floats(0.0, 1.0))
+def test_ranked_medians_are_the_medians_of_the_gathered_values(seed: int, size: int, rows: int, width: int, kind: int, share: float) -> None:
+    """Medians of subsets from their sorted ranks: polars' median of the gathered values to
+    the bit (as :func:`median_rows` gives it from 8 rows on), unknown values (NaN) left
+    out, NaN where a row has none; indices with repeats, as a bootstrap draws them."""
+    rng = np.random.default_rng(seed)
+    values = _values(seed, 1, size, kind)[0]
+    values[rng.random(size) < share] = np.nan
+    index = rng.integers(0, size, (rows, width))
+    expected = _polars_medians(values[index])
+    found = Ranked.of(values).medians(index)
+    np.testing.assert_array_equal(np.nan_to_num(found, nan=7.0).view(np.int64), np.nan_to_num(expected, nan=7.0).view(np.int64))
+
+
+def test_ranked_ranks_beyond_sixteen_bits() -> None:
+    """More values than 16-bit ranks hold: wider ranks, the same medians."""
+    values = np.random.default_rng(3).normal(size=70_000)
+    ranked = Ranked.of(values)
+    assert ranked.rank.dtype == np.int64
+    index = np.random.default_rng(4).integers(0, values.size, (50, 31))
+    np.testing.assert_array_equal(ranked.medians(index), median_rows(values[index]))
 
 
 @settings(max_examples=40, deadline=None)
