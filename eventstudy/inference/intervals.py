@@ -161,7 +161,7 @@ def bca_intervals(
         reps = max(1, min(int(n_resamples), WORK_BUDGET // x.size))
         stats = [kinds[i] or statistics[i] for i in resampled]
         boots = [np.empty(reps) for _ in resampled]
-        ranked = Ranked.of(x) if "median" in stats and reps >= 8 else None  # medians from sorted ranks: the same bits
+        ranked = Ranked.of(x) if "median" in stats else None  # each resample's median from its sorted ranks
         rows = max(1, WORK_BUDGET // (4 * x.size))
         for lo in range(0, reps, rows):
             size = min(rows, reps - lo)

@@ -102,7 +102,9 @@ def structural_null(design: EventDesign, null: str, reps: int, seed: np.random.S
 def _statistics_from_sets(values: np.ndarray, sets: np.ndarray, median: bool = True, means: bool = True) -> dict[str, np.ndarray]:
     """Mean, median and % positive of every cell over each placebo set (rows of ``sets``),
     unknown values left out (the median only if ``median``, mean and % positive only if
-    ``means``); chunked so at most :data:`GATHER_BUDGET` values are live."""
+    ``means``); chunked so at most :data:`GATHER_BUDGET` values are live. The median
+    sorts each set's ranks among the cell's days where the sets are many
+    (:data:`RANKED_FROM`), else the set's values."""
     k, (reps, n) = values.shape[0], sets.shape
     out = {name: np.full((k, reps), np.nan) for name in ("mean", "median", "pct_positive")}
     rows = max(1, GATHER_BUDGET // max(n, 1))
