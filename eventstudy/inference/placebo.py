@@ -99,6 +99,8 @@ class Ranked:
         (NaN for a row with no known value)."""
         ranks = np.take(self.rank, index)
         width = ranks.shape[1]
+        if width == 0:
+            return np.full(ranks.shape[0], np.nan)
         ranks.sort(axis=1, kind="stable" if width > 512 and ranks.itemsize == 2 else "quicksort")  # 16-bit: a network to 512, radix beyond
         if self.known == self.ordered.size:  # every value known: the middle columns
             return middle(self.ordered[ranks[:, (width - 1) // 2]], self.ordered[ranks[:, width // 2]])

@@ -149,6 +149,14 @@ def test_ranked_medians_are_the_medians_of_the_gathered_values(seed: int, size: 
     np.testing.assert_array_equal(np.nan_to_num(found, nan=7.0).view(np.int64), np.nan_to_num(expected, nan=7.0).view(np.int64))
 
 
+def test_ranked_medians_of_empty_rows_are_nan() -> None:
+    """Rows of no index, and rows of unknown values only, have no median."""
+    ranked = Ranked.of(np.array([np.nan, 1.0, np.nan]))
+    assert np.isnan(ranked.medians(np.zeros((3, 0), dtype=np.int64))).all()
+    assert np.isnan(ranked.medians(np.array([[0, 2, 0], [2, 2, 2]]))).all()
+    assert ranked.medians(np.array([[0, 1, 2]])).tolist() == [1.0]
+
+
 def test_ranked_ranks_beyond_sixteen_bits() -> None:
     """More values than 16-bit ranks hold: wider ranks, the same medians."""
     values = np.random.default_rng(3).normal(size=70_000)
