@@ -12,6 +12,7 @@ import pytest
 from hypothesis import example, given, settings
 from hypothesis import strategies as st
 
+from eventstudy.inference import structural
 from eventstudy.inference.design import EventDesign
 from eventstudy.inference.samplers import (
     Calendar,
@@ -179,3 +180,23 @@ def test_one_placement_serves_every_horizon() -> None:
     assert np.isfinite(found.draws["mean"]).all()
     with pytest.raises(AssertionError):
         np.testing.assert_allclose(found.draws["mean"][0], found.draws["mean"][1])
+
+
+@settings(max_examples=60, deadline=None)
+@given(seed=st.integers(0, 10_000), n=st.integers(1, 700), share=st.floats(0.0, 0.5), means=st.booleans())
+def test_placebo_medians_from_ranks_equal_those_from_values(seed: int, n: int, share: float, means: bool) -> None:
+    """However many sets there are per day, the medians sorted as ranks and those sorted
+    as values are the same bits (unknown values left out; NaN where a set has none), and
+    the mean and % positive do not depend on the path."""
+    rng = np.random.default_rng(seed)
+    values = np.round(rng.normal(0.0, 0.02, (2, 900)), 3) + 0.0  # rounded: many ties (+ 0.0: no -0.0, whose sign a tie may not keep)
+    values[rng.random(values.shape) < share] = np.nan
+    values[1, -200:] = np.nan  # a long horizon's unknown tail
+    sets = rng.integers(0, 900, (int(rng.integers(1, 300)), n))
+    found = {}
+    for path, threshold in (("ranks", 0), ("values", 10**9)):
+        with pytest.MonkeyPatch.context() as patch:
+            patch.setattr(structural, "RANKED_FROM", threshold)
+            found[path] = structural._statistics_from_sets(values, sets, means=means)
+    for name in found["ranks"]:
+        np.testing.assert_array_equal(np.nan_to_num(found["ranks"][name], nan=7.0).view(np.int64), np.nan_to_num(found["values"][name], nan=7.0).view(np.int64))
