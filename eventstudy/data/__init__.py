@@ -45,7 +45,7 @@ _LAZY = {
     "DATA_DIR_ENV": "eventstudy.data.directory",
     "find_data_dir": "eventstudy.data.directory",
     "resolve_data_dir": "eventstudy.data.directory",
-    "as_dates": "eventstudy.data.validate",
+    "as_dates": "eventstudy.data.dates",
     "usable_extra": "eventstudy.data.validate",
     "PriceData": "eventstudy.data.load",
     "load_prices": "eventstudy.data.load",
@@ -92,6 +92,7 @@ if TYPE_CHECKING:  # pragma: no cover
         pick_column,
         shown_columns,
     )
+    from eventstudy.data.dates import as_dates
     from eventstudy.data.directory import DATA_DIR_ENV, find_data_dir, resolve_data_dir
     from eventstudy.data.load import (
         PriceData,
@@ -101,7 +102,7 @@ if TYPE_CHECKING:  # pragma: no cover
         source_ranges,
     )
     from eventstudy.data.sources import MissingDataError, load_prices_any
-    from eventstudy.data.validate import as_dates, usable_extra
+    from eventstudy.data.validate import usable_extra
 
 
 __getattr__, __dir__ = lazy_attributes(__name__, _LAZY)

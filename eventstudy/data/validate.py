@@ -28,7 +28,6 @@ checks typed columns with whole-column aggregates and leaves any problem to them
 from __future__ import annotations
 
 import csv
-import datetime as dt
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
 from pathlib import Path
@@ -44,6 +43,7 @@ from eventstudy.data.columns import (
     pick_column,
     shown_columns,
 )
+from eventstudy.data.dates import FIRST_DATE, LAST_DATE, as_dates, plausible
 from eventstudy.data.finder import DataFile, scan, unreadable
 from eventstudy.errors import DataError, Location
 
@@ -105,10 +105,6 @@ CLOSE_RULE = "closes must be finite numbers above 0"
 EXTRA_RULE = "open, high, low and volume may be missing (empty), else finite numbers >= 0 (a 0 price reads as missing)"
 DATE_RULE = "dates are YYYY-MM-DD (or dates / datetimes), years 1800-2200, one row per date"
 
-FIRST_DATE, LAST_DATE = dt.date(1800, 1, 1), dt.date(2200, 12, 31)
-"""Dates prices may carry: 0000-01-01 parses, and then breaks everything downstream."""
-
-
 @dataclass(frozen=True)
 class Origin:
     """Where rows come from, as an error names them.
@@ -143,26 +139,6 @@ def _scan(file: DataFile) -> pl.LazyFrame:
     return scan(file.path, file.fmt, _ROW)
 
 
-def _plausible(date: pl.Expr) -> pl.Expr:
-    """``date``, or null (an unparseable date) outside :data:`FIRST_DATE` .. :data:`LAST_DATE`."""
-    return pl.when(date.is_between(FIRST_DATE, LAST_DATE)).then(date)
-
-
-def as_dates(column: pl.Series) -> pl.Series | None:
-    """A column of dates as the loaders read them (Date; a Datetime's day; ``YYYY-MM-DD``
-    text), null where a value is unparseable or outside 1800-2200; None for a column of
-    another type. For inputs that are not price data: events files."""
-    if column.dtype == pl.Date:
-        dates = column
-    elif isinstance(column.dtype, pl.Datetime):
-        dates = column.dt.date()
-    elif column.dtype == pl.String:
-        dates = column.str.strip_chars().str.slice(0, 10).str.to_date("%Y-%m-%d", strict=False)
-    else:
-        return None
-    return pl.select(_plausible(pl.lit(dates)).alias(column.name)).to_series()
-
-
 def usable_extra(value: pl.Expr, name: str) -> pl.Expr:
     """An optional column's value (:data:`EXTRAS`) where it is usable (a price finite and
     above 0, a volume finite and not negative), else null, under its own name."""
@@ -188,11 +164,11 @@ def _date_exprs(dtype: pl.DataType, column: str, where: str, path: Path | None) 
             .then(text.str.slice(0, 10).str.to_date("%Y-%m-%d", strict=False))
             .otherwise(None)
         )
-        return raw.is_null() | (text == ""), _plausible(parsed)
+        return raw.is_null() | (text == ""), plausible(parsed)
     if dtype == pl.Date:
-        return raw.is_null(), _plausible(raw)
+        return raw.is_null(), plausible(raw)
     if isinstance(dtype, pl.Datetime):
-        return raw.is_null(), _plausible(raw.dt.date())
+        return raw.is_null(), plausible(raw.dt.date())
     raise DataError(
         f"date column {column!r} has type {dtype} in {where}, not dates",
         location=Location(path=str(path)) if path is not None else None,
@@ -422,7 +398,7 @@ def _typed_csv(
     if distinct.null_count() or not distinct.str.contains(_PLAIN_DATE).all():
         return None
     rows = rows.with_columns(
-        _plausible(pl.col(_DRAW).str.to_date("%Y-%m-%d", strict=False, cache=False)).alias(_DATE), close.alias(_CLOSE),
+        plausible(pl.col(_DRAW).str.to_date("%Y-%m-%d", strict=False, cache=False)).alias(_DATE), close.alias(_CLOSE),
     )
     if rows[_DATE].null_count():
         return None
@@ -448,7 +424,7 @@ def typed_parquet_block(file: DataFile, exact: Sequence[str] | None) -> pl.DataF
     blank. It then returns what :func:`~eventstudy.data.load.read_long_block` returns,
     ``date, symbol, close[, extras]`` sorted by symbol (stably: each symbol's dates
     ascend already), with the rule's own conversions (the datetime's day, the Float64
-    cast, :func:`usable_extra`; an in-range date is its own :func:`_plausible` value), so
+    cast, :func:`usable_extra`; an in-range date is its own :func:`~eventstudy.data.dates.plausible` value), so
     the values are the same. Anything else (text columns, a bad or misplaced row, no
     rows, a file it cannot read) gives None: the caller takes the general path, which
     reports the first bad row.
@@ -689,7 +665,7 @@ def check_returns(frame: pl.DataFrame, origin: Origin, columns: Sequence[str]) -
     row. ``frame`` has a Date ``date`` column (and ``line`` for ``Origin(rows="lines")``)."""
     row = pl.col("line").cast(pl.Int64) if origin.rows == "lines" else pl.int_range(pl.len(), dtype=pl.Int64)
     date = pl.col("date")
-    checks: list[tuple[pl.Expr, int]] = [(_plausible(date).is_null(), _DATE_BAD)]
+    checks: list[tuple[pl.Expr, int]] = [(plausible(date).is_null(), _DATE_BAD)]
     checks += [(~pl.col(c).is_finite(), 100 + i) for i, c in enumerate(columns)]
     checks.append((date == pl.col(_PREV_DATE), _DATE_DUPLICATE))
     flagged = (
