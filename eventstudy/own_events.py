@@ -87,14 +87,14 @@ def load_event_set(name: str, file: str, study_path: Path | None) -> EventSet:
             location=Location(path=str(path), line=line), hint="write dates as YYYY-MM-DD (years 1800-2200)",
         )
     symbol_col = pick_column(frame.columns, SYMBOL_COLUMNS)
-    days = dates.cast(pl.Int32).cast(pl.Int64).to_numpy()
+    days = dates.cast(pl.Int32).cast(pl.Int64).rename("day")  # a Series: a frame of numpy arrays would load numpy.ma
     if symbol_col is None:
-        return EventSet(name, path, np.unique(days))
+        return EventSet(name, path, np.unique(days.to_numpy()))
     symbols = frame[symbol_col].cast(pl.String).str.strip_chars()
     if symbols.null_count() or (symbols == "").any():
         row = int((symbols.is_null() | (symbols == "")).arg_max())
         raise DataError(f"events {name!r}: row without a symbol", location=Location(path=str(path), line=row + 2))
-    pairs = pl.DataFrame({"symbol": symbols, "day": days}).unique().sort("symbol", "day")
+    pairs = pl.DataFrame([symbols.rename("symbol"), days]).unique().sort("symbol", "day")
     return EventSet(name, path, pairs["day"].to_numpy(), pairs["symbol"].to_numpy())
 
 
