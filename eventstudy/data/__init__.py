@@ -9,6 +9,8 @@ One module, one job:
 * :mod:`~eventstudy.data.finder`: the one rule that finds a symbol's data in a directory
   (its own ``SYMBOL.csv`` first, else a long file), used by ``run``, ``validate``,
   ``data check``, universes and ``data import``;
+* :mod:`~eventstudy.data.dates`: what a date may be (the years 1800-2200) and how a column
+  of dates is read, for prices and events files alike;
 * :mod:`~eventstudy.data.validate`: row validation, the first bad row at ``file:line``;
 * :mod:`~eventstudy.data.load`: loading symbols, and a universe's long file by blocks;
 * :mod:`~eventstudy.data.sources`: the directory first, then the download cache;
