@@ -26,12 +26,17 @@ RUNS = {
 }
 
 
+def _printed(code: str) -> str:
+    """The last line ``code`` prints, run in a fresh interpreter at the repository's root."""
+    done = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, cwd=REPO_ROOT, timeout=300)
+    assert done.returncode == 0, done.stderr
+    return done.stdout.strip().splitlines()[-1]
+
+
 @pytest.mark.parametrize("how", sorted(RUNS))
 def test_a_timeline_run_does_not_import_scipy_stats(how: str, shared_data: Path) -> None:
     code = RUNS[how].format(data=str(shared_data)) + "\nimport sys; print(sorted(m for m in ('scipy.stats', 'scipy.signal', 'scipy.fft', 'scipy.special') if m in sys.modules))"
-    done = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, cwd=REPO_ROOT, timeout=300)
-    assert done.returncode == 0, done.stderr
-    assert done.stdout.strip().splitlines()[-1] == "['scipy.special']"  # the run did use scipy, through special only
+    assert _printed(code) == "['scipy.special']"  # the run did use scipy, through special only
 
 
 def test_a_universe_run_with_its_tests_does_not_import_scipy_signal(shared_data: Path) -> None:
@@ -42,9 +47,7 @@ def test_a_universe_run_with_its_tests_does_not_import_scipy_signal(shared_data:
         f"import eventstudy; eventstudy.run('configs/sp500_52w_high.yaml', data_dir={str(shared_data)!r}, placebos=200)"
         "\nimport sys; print('scipy.signal' in sys.modules)"
     )
-    done = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, cwd=REPO_ROOT, timeout=300)
-    assert done.returncode == 0, done.stderr
-    assert done.stdout.strip().splitlines()[-1] == "False"
+    assert _printed(code) == "False"
 
 
 def test_an_event_study_runs_without_scipy_stats_and_validates_without_scipy(shared_data: Path) -> None:
@@ -56,12 +59,7 @@ def test_an_event_study_runs_without_scipy_stats_and_validates_without_scipy(sha
     probe = "\nimport sys; print(sorted(m for m in ('scipy.stats', 'scipy.special') if m in sys.modules))"
     runs = f"from eventstudy.cli import main; assert main(['run', {study!r}, '--data-dir', {str(shared_data)!r}, '-q']) == 0"
     validates = f"from eventstudy.cli import main; assert main(['validate', {study!r}]) == 0"
-    found = []
-    for code in (runs, validates):
-        done = subprocess.run([sys.executable, "-c", code + probe], capture_output=True, text=True, cwd=REPO_ROOT, timeout=300)
-        assert done.returncode == 0, done.stderr
-        found.append(done.stdout.strip().splitlines()[-1])
-    assert found == ["['scipy.special']", "[]"]
+    assert [_printed(code + probe) for code in (runs, validates)] == ["['scipy.special']", "[]"]
 
 
 def test_validating_an_events_file_loads_the_date_rules_only() -> None:
@@ -74,6 +72,4 @@ def test_validating_an_events_file_loads_the_date_rules_only() -> None:
         f"from eventstudy.cli import main; assert main(['validate', {study!r}]) == 0"
         "\nimport sys; print(sorted(m for m in ('eventstudy.data.dates', 'eventstudy.data.validate', 'eventstudy.data.finder', 'numpy.ma') if m in sys.modules))"
     )
-    done = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, cwd=REPO_ROOT, timeout=300)
-    assert done.returncode == 0, done.stderr
-    assert done.stdout.strip().splitlines()[-1] == "['eventstudy.data.dates']"
+    assert _printed(code) == "['eventstudy.data.dates']"
