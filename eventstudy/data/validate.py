@@ -43,15 +43,12 @@ from eventstudy.data.columns import (
     pick_column,
     shown_columns,
 )
-from eventstudy.data.dates import FIRST_DATE, LAST_DATE, as_dates, plausible
+from eventstudy.data.dates import FIRST_DATE, LAST_DATE, plausible
 from eventstudy.data.finder import DataFile, scan, unreadable
 from eventstudy.errors import DataError, Location
 
 __all__ = [
-    "FIRST_DATE",
-    "LAST_DATE",
     "Origin",
-    "as_dates",
     "check_prices",
     "check_returns",
     "clean_rows",
@@ -417,15 +414,16 @@ def typed_parquet_block(file: DataFile, exact: Sequence[str] | None) -> pl.DataF
 
     It accepts only typed data the one rule (:func:`_flag`) finds nothing in: a Date or
     Datetime date column, every date (a datetime's day, as the rule takes it) given and
-    in :data:`FIRST_DATE` .. :data:`LAST_DATE`; a numeric close, every value given,
+    in :data:`~eventstudy.data.dates.FIRST_DATE` ..
+    :data:`~eventstudy.data.dates.LAST_DATE`; a numeric close, every value given,
     finite and above 0; numeric (or all-null) optional columns, none infinite or
     negative (null and NaN are missing, as in the rule); each symbol's dates strictly
     ascending in the file's order; reading every symbol, every symbol given and not
     blank. It then returns what :func:`~eventstudy.data.load.read_long_block` returns,
     ``date, symbol, close[, extras]`` sorted by symbol (stably: each symbol's dates
     ascend already), with the rule's own conversions (the datetime's day, the Float64
-    cast, :func:`usable_extra`; an in-range date is its own :func:`~eventstudy.data.dates.plausible` value), so
-    the values are the same. Anything else (text columns, a bad or misplaced row, no
+    cast, :func:`usable_extra`; an in-range date is its own
+    :func:`~eventstudy.data.dates.plausible` value), so the values are the same. Anything else (text columns, a bad or misplaced row, no
     rows, a file it cannot read) gives None: the caller takes the general path, which
     reports the first bad row.
     """
