@@ -30,7 +30,7 @@ from dataclasses import dataclass
 import numpy as np
 import polars as pl
 
-__all__ = ["STATISTICS", "PlaceboTest", "Ranked", "median_of", "median_rows", "placebo_test"]
+__all__ = ["STATISTICS", "PlaceboTest", "Ranked", "median_of", "median_rows", "placebo_test", "sorted_middles"]
 
 
 def _mean(values: np.ndarray) -> np.ndarray:
@@ -105,8 +105,7 @@ class Ranked:
         if self.known == self.ordered.size:  # every value known: the middle columns
             return middle(self.ordered[ranks[:, (width - 1) // 2]], self.ordered[ranks[:, width // 2]])
         count = width - np.count_nonzero(ranks >= self.known, axis=1)
-        lower = np.take_along_axis(ranks, ((np.maximum(count, 1) - 1) // 2)[:, None], axis=1)[:, 0]
-        upper = np.take_along_axis(ranks, np.minimum(count // 2, width - 1)[:, None], axis=1)[:, 0]
+        lower, upper = sorted_middles(ranks, count)
         return np.where(count > 0, middle(self.ordered[lower], self.ordered[upper]), np.nan)
 
 
@@ -135,6 +134,16 @@ def middle(lower: np.ndarray, upper: np.ndarray) -> np.ndarray:
     """The median from its two middle values, with polars' arithmetic (its linear
     quantile at 0.5: the lower value when they are equal, else ``lower + (upper - lower) / 2``)."""
     return np.where(lower == upper, lower, lower + (upper - lower) / 2)
+
+
+def sorted_middles(rows: np.ndarray, count: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """The two middle entries of each sorted row's first ``count`` entries (its known
+    values, or ranks: the unknown sort last); equal for an odd count, and the row's first
+    for a count of 0 (a row with no median, which the caller marks)."""
+    known = np.asarray(count, dtype=np.int64)[:, None]
+    lower = np.take_along_axis(rows, np.maximum(known - 1, 0) // 2, axis=1)[:, 0]
+    upper = np.take_along_axis(rows, np.minimum(known // 2, rows.shape[1] - 1), axis=1)[:, 0]
+    return lower, upper
 
 
 def _pct_positive(values: np.ndarray) -> np.ndarray:
