@@ -66,7 +66,7 @@ def test_validating_an_events_file_loads_the_date_rules_only() -> None:
     """An events file's dates are read by :mod:`eventstudy.data.dates` alone, and its pairs
     framed from polars Series: neither the price validation (with the data finder) nor
     numpy.ma, which polars loads to frame a numpy array, is imported by ``validate``
-    (about 10 ms of its 0.33 s, half of which is importing polars)."""
+    (``benchmarks/cli.py`` times the command)."""
     study = "configs/sp500_volume_spikes.yaml"
     code = (
         f"from eventstudy.cli import main; assert main(['validate', {study!r}]) == 0"
