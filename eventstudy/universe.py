@@ -56,9 +56,10 @@ from eventstudy.timeline import build_timeline
 __all__ = ["BLOCK_ROWS", "POOL_ROWS", "UniverseInput", "load_universe", "prepare_study_universe", "prepare_universe", "universe_symbols", "with_sources"]
 
 
-def universe_symbols(study: Study, directory: Path | None, present: Sequence[str] | None = None) -> list[str]:
+def universe_symbols(study: Study, directory: Path | None, present: Sequence[str] | None = None, grouped: bool = False) -> list[str]:
     """The universe's symbols: listed, read from a file, or every symbol of a long data
-    file (``present``: that file's symbols, when the caller has read it already)."""
+    file (``present``: that file's symbols, when the caller has read it already;
+    ``grouped``: its rows come grouped by symbol, :func:`~eventstudy.data.finder.long_file_symbols`)."""
     spec = study.universe
     assert spec is not None
     if spec.symbols is not None:
@@ -86,7 +87,7 @@ def universe_symbols(study: Study, directory: Path | None, present: Sequence[str
         path = data_file_path(directory, str(spec.data_file))
         if not path.is_file():
             raise DataError(f"the universe's data file {str(path)!r} does not exist")
-        symbols = long_file_symbols(path)  # every row names its symbol, in printable text
+        symbols = long_file_symbols(path, grouped)  # every row names its symbol, in printable text
     excluded = set(spec.exclude)
     out = list(dict.fromkeys(s for s in symbols if s not in excluded))
     if not out:
@@ -423,7 +424,7 @@ def load_universe(
         panel_file = long_file
         with ThreadPoolExecutor(max_workers=1) as background:  # the file's calendar beside its symbols: two columns, two passes at once
             calendar = background.submit(read_long_dates, panel_file)
-            symbols = universe_symbols(study, directory)
+            symbols = universe_symbols(study, directory, grouped=parquet)  # a Parquet file here is sorted by symbol
             file_dates = calendar.result()
     else:  # a CSV is read once, and the universe is its symbols
         stocks = read_long_block(long_file, None)

@@ -529,3 +529,66 @@ def test_a_date_outside_1800_2200_is_a_located_error(tmp_path: Path) -> None:
     with pytest.raises(DataError) as error:
         load_prices(tmp_path, ["ZZZ"])
     assert "ZZZ.csv:2" in error.value.render() and "years 1800-2200" in error.value.render()
+
+
+# --------------------------------------------------------------------------- a long file's calendar
+
+_DAYS = st.one_of(
+    st.none(),
+    st.dates(dt.date(1990, 1, 1), dt.date(1990, 3, 1)),  # many repeats
+    st.dates(dt.date(1600, 1, 1), dt.date(2400, 12, 31)),  # outside 1800-2200 too
+    st.sampled_from([dt.date(1800, 1, 1), dt.date(2200, 12, 31), dt.date(1799, 12, 31), dt.date(2201, 1, 1)]),
+)
+
+
+@settings(max_examples=60, deadline=None)
+@given(days=st.lists(_DAYS, min_size=1, max_size=60), kind=st.sampled_from(["date", "datetime", "text"]), batch=st.integers(1, 7))
+def test_read_long_dates_are_the_distinct_plausible_dates(
+    tmp_path_factory: pytest.TempPathFactory, days: list[dt.date | None], kind: str, batch: int
+) -> None:
+    """A long file's calendar (counted batch by batch into a table of days) is its distinct
+    dates, read as the loaders read them: null, unparseable and outside 1800-2200 left out."""
+    column = pl.Series("date", days, dtype=pl.Date)
+    if kind == "datetime":
+        column = column.cast(pl.Datetime("us")) + dt.timedelta(hours=13)
+    frame = pl.DataFrame({"date": column, "symbol": "A", "close": 1.0})
+    folder = tmp_path_factory.mktemp("dates")
+    if kind == "text":
+        path = folder / "panel.csv"
+        frame.with_columns(pl.col("date").cast(pl.String).fill_null("not a date")).write_csv(path)
+    else:
+        path = folder / "panel.parquet"
+        frame.write_parquet(path)
+    with pytest.MonkeyPatch.context() as patch:
+        patch.setattr(validate_module, "DATE_BATCH", batch)  # several batches, and a last short one
+        found, rows = data.read_long_dates(path)
+    expected = sorted({d for d in days if d is not None and dt.date(1800, 1, 1) <= d <= dt.date(2200, 12, 31)})
+    assert found.dtype == pl.Date
+    assert found.to_list() == expected
+    assert rows == len(days)
+
+
+@settings(max_examples=40, deadline=None)
+@given(
+    symbols=st.lists(st.sampled_from(["AAA", " AAA", "BB ", "C", "D.X", "", None]), min_size=1, max_size=40),
+    grouped_rows=st.booleans(),
+)
+def test_long_file_symbols_by_runs_are_the_distinct_symbols(
+    tmp_path_factory: pytest.TempPathFactory, symbols: list[str | None], grouped_rows: bool
+) -> None:
+    """Reading a long file's symbols by runs (its rows grouped by symbol) gives what hashing
+    every row gives, in any order of the rows, blank and missing symbols refused alike."""
+    from eventstudy.data.finder import long_file_symbols
+
+    rows = sorted(symbols, key=lambda s: (s is None, s or "")) if grouped_rows else symbols
+    path = tmp_path_factory.mktemp("symbols") / "panel.parquet"
+    pl.DataFrame({"date": dt.date(2020, 1, 2), "symbol": pl.Series(rows, dtype=pl.String), "close": 1.0}).write_parquet(path)
+    outcomes = []
+    for grouped in (False, True):
+        try:
+            outcomes.append(long_file_symbols(path, grouped))
+        except DataError as exc:
+            outcomes.append(exc.render())
+    assert outcomes[0] == outcomes[1]
+    if all(s is not None and s.strip() for s in symbols):
+        assert outcomes[0] == sorted({s.strip() for s in symbols if s is not None})
