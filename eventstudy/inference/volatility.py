@@ -99,7 +99,7 @@ def window_variances(
     *,
     decay: float | None = None,
     rows_per_chunk: int = 256,
-    events_per_chunk: int = 8192,
+    events_per_chunk: int = 2048,
     workers: int = 1,
 ) -> dict[Span | str, tuple[FloatArray, FloatArray]]:
     """Per span, each event's ``v[s, d]`` and its day's ``vbar[d]`` (NaN: no estimate): the
@@ -116,7 +116,9 @@ def window_variances(
     normalized over the known ones; at least 10 of them).
 
     The work is linear in the events and the subset, not in the panel: each event's
-    returns are gathered over its spans (a few hundred per event), and the subset's rows
+    returns are gathered over its spans (a few hundred per event, ``events_per_chunk``
+    events at a time: 2,048 events' year of float64 returns, 4 MB, stays in the cache,
+    where 8,192 took about twice as long on 335k events), and the subset's rows
     get running sums along the days, read on the event days. One pass over ``daily``
     takes the days' means. ``workers`` threads share the events' chunks and the subset
     (numpy releases the GIL); the results do not depend on them.
