@@ -123,10 +123,19 @@ def block_rows(prices: pl.DataFrame) -> tuple[np.ndarray, np.ndarray, np.ndarray
     return _rows_of_runs(_runs(prices)[1])
 
 
-def _runs(prices: pl.DataFrame) -> tuple[list[str], np.ndarray]:
-    """The symbol runs of a frame sorted by symbol: each run's symbol and length."""
+def _runs(prices: pl.DataFrame, symbols: list[str] | None = None) -> tuple[list[str], np.ndarray]:
+    """The symbol runs of a frame sorted by symbol: each run's symbol and length.
+    ``symbols``: the frame's symbols, sorted (a block's), some perhaps without rows: their
+    runs end where a binary search puts each one, not found by comparing every row with
+    the one before (50 symbols of 500k rows: 0.15 against 1.3 ms)."""
     if prices.height == 0:
         return [], np.zeros(0, dtype=np.int64)
+    if symbols is not None:
+        ends = prices["symbol"].search_sorted(pl.Series(symbols, dtype=pl.String), side="right").to_numpy().astype(np.int64)
+        if ends[-1] == prices.height:  # every row is one of them (else: the runs themselves)
+            lengths = np.diff(ends, prepend=0)
+            present = np.flatnonzero(lengths)
+            return [symbols[i] for i in present], lengths[present]
     runs = prices["symbol"].rle()
     return runs.struct.field("value").to_list(), runs.struct.field("len").to_numpy().astype(np.int64)
 
@@ -156,7 +165,7 @@ def run_block(shared: BlockShared, symbols: list[str], prices: pl.DataFrame | No
     requests = list(dict.fromkeys(r for node, _ in conditions for r in required_features(node)))
     self_requests = [(r.name, tuple(r.args)) for r in requests if r.series == SELF]
 
-    run_symbols, lengths = _runs(prices)
+    run_symbols, lengths = _runs(prices, symbols)
     run, position, rows_after = _rows_of_runs(lengths)
     symbol_index = np.repeat(np.array([shared.symbol_offset[s] for s in run_symbols], dtype=np.int64), lengths)
     day_index = calendar_index(prices["date"], shared.days)

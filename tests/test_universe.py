@@ -8,6 +8,8 @@ from pathlib import Path
 import numpy as np
 import polars as pl
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 import eventstudy
 from eventstudy.config import parse_study
@@ -284,3 +286,22 @@ def test_a_symbol_with_a_control_character_is_refused(shared_data: Path, tmp_pat
     """Issue 15: escape codes reached the terminal raw."""
     code, err = run_on_panel(shared_data, tmp_path, "date,symbol,close\n2020-01-02,\x1b[2JAAA,10\n2020-01-03,\x1b[2JAAA,11\n", capsys)
     assert code == 2 and "holds a control character" in err and "\x1b" not in err
+
+
+@settings(max_examples=60, deadline=None)
+@given(
+    counts=st.lists(st.integers(0, 4), min_size=1, max_size=8),
+    stray=st.booleans(),
+)
+def test_block_runs_from_its_symbols_are_the_rows_runs(counts: list[int], stray: bool) -> None:
+    """A block's symbol runs found by a binary search of its (sorted) symbols are the runs
+    of its rows: symbols without rows left out, and a row of another symbol (never in a
+    block) sends it back to the rows' own runs."""
+    from eventstudy.blocks import _runs
+
+    symbols = [f"S{i}" for i in range(len(counts))]
+    rows = [s for s, n in zip(symbols, counts) for _ in range(n)] + (["T"] if stray else [])
+    prices = pl.DataFrame({"symbol": pl.Series(rows, dtype=pl.String)})
+    got, expected = _runs(prices, symbols), _runs(prices)
+    assert got[0] == expected[0]
+    assert got[1].tolist() == expected[1].tolist() == [n for n in counts if n] + ([1] if stray else [])
