@@ -742,18 +742,10 @@ def distinct_dates(file: DataFile) -> tuple[pl.Series, int]:
     try:
         schema = lf.collect_schema()
         _, parsed = _date_exprs(schema[date_col], date_col, repr(file.path.name), file.path)
-        dtype = schema[date_col]
-        if dtype == pl.Date or isinstance(dtype, pl.Datetime):  # typed: the day itself, its range kept below
-            day = pl.col(date_col) if dtype == pl.Date else pl.col(date_col).dt.date()
-            days = lf.select(day.to_physical().drop_nulls())
-        else:  # text: parsed as the loaders parse it
-            days = lf.select(pl.col(date_col).alias(_DRAW)).select(parsed.to_physical().drop_nulls())
+        days = lf.select(pl.col(date_col).alias(_DRAW)).select(parsed.to_physical().drop_nulls())  # plausible: 1800-2200
         counts = np.zeros(_LAST_DAY - _FIRST_DAY + 1, dtype=np.int64)  # rows per plausible day
         for batch in days.collect_batches(chunk_size=DATE_BATCH):
-            day_numbers = batch.to_series().to_numpy()
-            if day_numbers.size and (day_numbers.min() < _FIRST_DAY or day_numbers.max() > _LAST_DAY):
-                day_numbers = day_numbers[(day_numbers >= _FIRST_DAY) & (day_numbers <= _LAST_DAY)]
-            counts += np.bincount(day_numbers - _FIRST_DAY, minlength=counts.size)
+            counts += np.bincount(batch.to_series().to_numpy() - _FIRST_DAY, minlength=counts.size)
         rows = lf.select(pl.len()).collect().item()
     except (pl.exceptions.PolarsError, OSError) as exc:
         raise unreadable(file.path, file.fmt, exc) from exc
@@ -762,7 +754,7 @@ def distinct_dates(file: DataFile) -> tuple[pl.Series, int]:
 
 DATE_BATCH = 2_000_000
 """Rows of dates :func:`distinct_dates` reads at a time: each batch is counted into a table
-of every plausible day (146,462 of them; numpy's bincount), in about half the time that
-hashing the dates for their ``unique`` took on 50M rows."""
+of every plausible day (146,462 of them; numpy's bincount) instead of hashed for its
+distinct dates (``benchmarks/read_block.py --calendar`` times both)."""
 
 _FIRST_DAY, _LAST_DAY = ((day - dt.date(1970, 1, 1)).days for day in (FIRST_DATE, LAST_DATE))
