@@ -9,6 +9,13 @@ typed_parquet_block`) and with the general path only (as before the fast path ex
 the two taking turns so that both see the same load; the minimum of ``--repeat`` block
 reads and of ``--runs`` universe runs is shown (the machine is often shared).
 
+Each block's symbol runs are also found both ways (:func:`eventstudy.blocks._runs`: a binary
+search of the block's sorted symbols, and polars' ``rle`` over its rows). ``--calendar``
+times what a streamed universe reads before its blocks, each against the plain way: the
+file's distinct dates (:func:`eventstudy.data.read_long_dates`, counted batch by batch,
+against polars' ``unique`` of the same parsed dates) and its symbols
+(:func:`eventstudy.data.finder.long_file_symbols` by runs, against hashing every row).
+
 ``--whole`` also reads the whole file (every symbol) the fast way, beside polars' read and
 stable sort on the symbol strings: for a file sorted by date (``benchmarks/universe.py
 --order date`` writes one), where :func:`~eventstudy.data.validate.typed_parquet_block`
@@ -16,6 +23,7 @@ gathers each symbol's rows by their symbols' ranks.
 
     python benchmarks/universe.py --synthetic 5000x10000 --keep DIR   # writes DIR/panel.parquet and a study
     python benchmarks/read_block.py DIR/panel.parquet --study DIR/study.yaml
+    python benchmarks/read_block.py DIR/panel.parquet --calendar
     python benchmarks/read_block.py DIR/panel_by_date.parquet --whole
 """
 
@@ -30,7 +38,9 @@ from pathlib import Path
 import polars as pl
 
 import eventstudy
-from eventstudy.data import load, read_long_block
+from eventstudy.blocks import _runs
+from eventstudy.data import load, read_long_block, read_long_dates
+from eventstudy.data.finder import DataFile, inspect, long_file_symbols
 from eventstudy.universe import prepare_study_universe
 
 FAST = load.typed_parquet_block
@@ -43,6 +53,27 @@ def _timed(run: Callable[[], object]) -> tuple[float, object]:
     return time.perf_counter() - clock, result
 
 
+def _in_turns(ways: dict[str, Callable[[], object]], repeat: int) -> list[tuple[float, object]]:
+    """Each way's minimum time over ``repeat`` rounds, the ways taking turns, and its result."""
+    best: dict[str, tuple[float, object]] = {}
+    for _ in range(repeat):
+        for way, run in ways.items():
+            seconds, result = _timed(run)
+            best[way] = (min(seconds, best[way][0]), result) if way in best else (seconds, result)
+    return [best[way] for way in ways]
+
+
+def _plain_dates(file: DataFile) -> pl.Series:
+    """The file's distinct dates as polars' ``unique`` finds them (parsed as the loaders parse them)."""
+    from eventstudy.data.validate import _DRAW, _date_exprs
+
+    lf = pl.scan_parquet(file.path)
+    column = file.date
+    assert column is not None, "a long file has a date column"
+    _, parsed = _date_exprs(lf.collect_schema()[column], column, "", None)
+    return lf.select(pl.col(column).alias(_DRAW)).select(parsed.alias("date")).unique().drop_nulls().collect().to_series().sort()
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("panel", type=Path, help="a long Parquet file (date, symbol, close)")
@@ -50,6 +81,7 @@ def main() -> None:
     parser.add_argument("--repeat", type=int, default=15, help="block reads each way; the minimum is shown")
     parser.add_argument("--study", type=Path, help="also time prepare_study_universe on this study (data dir: the panel's folder)")
     parser.add_argument("--runs", type=int, default=3, help="universe runs each way; the minimum is shown")
+    parser.add_argument("--calendar", action="store_true", help="also time the file's distinct dates and symbols, against polars' unique")
     parser.add_argument("--whole", action="store_true", help="also read the whole file, against polars' read and stable sort on the symbols")
     args = parser.parse_args()
 
@@ -69,6 +101,15 @@ def main() -> None:
         same = frames["general"].equals(frames["fast"])  # type: ignore[attr-defined]
         shown = ", ".join(f"{way} {min(t) * 1e3:.1f} ms" for way, t in times.items())
         print(f"{where} block of {len(block)} symbols: {shown} (min of {args.repeat}); same frame: {same}")
+        searched, scanned = _in_turns({"search": partial(_runs, frames["fast"], block), "rle": partial(_runs, frames["fast"])}, args.repeat)
+        agree = searched[1][0] == scanned[1][0] and searched[1][1].tolist() == scanned[1][1].tolist()
+        print(f"  its symbol runs: binary search {searched[0] * 1e3:.2f} ms, rle {scanned[0] * 1e3:.2f} ms (min of {args.repeat}); same runs: {agree}")
+    if args.calendar:
+        counted, hashed = _in_turns({"counted": partial(read_long_dates, args.panel), "unique": partial(_plain_dates, inspect(args.panel))}, args.runs)
+        print(f"the file's dates: counted in batches {counted[0]:.3f} s, polars' unique {hashed[0]:.3f} s (min of {args.runs}); "
+              f"same dates: {counted[1][0].equals(hashed[1])}")
+        runs, rows = _in_turns({"runs": partial(long_file_symbols, args.panel, True), "rows": partial(long_file_symbols, args.panel)}, args.runs)
+        print(f"the file's symbols: by runs {runs[0]:.3f} s, hashing every row {rows[0]:.3f} s (min of {args.runs}); same symbols: {runs[1] == rows[1]}")
     if args.whole:
         fast_s, fast = _timed(partial(read_long_block, args.panel, None))
         plain_s, plain = _timed(lambda: pl.read_parquet(args.panel, columns=["date", "symbol", "close"]).sort("symbol", maintain_order=True))

@@ -127,7 +127,7 @@ def _runs(prices: pl.DataFrame, symbols: list[str] | None = None) -> tuple[list[
     """The symbol runs of a frame sorted by symbol: each run's symbol and length.
     ``symbols``: the frame's symbols, sorted (a block's), some perhaps without rows: their
     runs end where a binary search puts each one, not found by comparing every row with
-    the one before (50 symbols of 500k rows: 0.15 against 1.3 ms)."""
+    the one before (``benchmarks/read_block.py`` times both on a 500k-row block)."""
     if prices.height == 0:
         return [], np.zeros(0, dtype=np.int64)
     if symbols is not None:

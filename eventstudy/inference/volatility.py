@@ -117,8 +117,9 @@ def window_variances(
 
     The work is linear in the events and the subset, not in the panel: each event's
     returns are gathered over its spans (a few hundred per event, ``events_per_chunk``
-    events at a time: 2,048 events' year of float64 returns, 4 MB, stays in the cache,
-    where 8,192 took about twice as long on 335k events), and the subset's rows
+    events at a time: 2,048 events' year of float64 returns, 4 MB, stays in the cache;
+    OpenBLAS multiplies chunks of about 1,000 events or fewer with another kernel, whose
+    last bits differ), and the subset's rows
     get running sums along the days, read on the event days. One pass over ``daily``
     takes the days' means. ``workers`` threads share the events' chunks and the subset
     (numpy releases the GIL); the results do not depend on them.
