@@ -241,13 +241,13 @@ def test_a_process_pool_gives_the_serial_result(tmp_path: Path, monkeypatch: pyt
     scale=st.sampled_from([1e-4, 1.0, 1e4]),
     missing=st.floats(0, 0.9),
     ties=st.booleans(),
-    chunk=st.integers(1, 8),
+    chunk=st.one_of(st.none(), st.integers(1, 8)),  # None: CHUNK_VALUES' rows (the whole array here)
     sample_every=st.sampled_from([None, 1, 3, 50, 10_000]),
     budget=st.sampled_from([None, 0, 5]),
     seed=st.integers(0, 2**32 - 1),
 )
 def test_baseline_moments_and_median_equal_numpy(
-    shape: tuple[int, int], scale: float, missing: float, ties: bool, chunk: int, sample_every: int | None, budget: int | None, seed: int
+    shape: tuple[int, int], scale: float, missing: float, ties: bool, chunk: int | None, sample_every: int | None, budget: int | None, seed: int
 ) -> None:
     """The baseline's moments come from chunked passes and its median from the values
     inside a sampled bracket (only counted when it is one tied value: rounded small values
@@ -278,6 +278,20 @@ def test_baseline_moments_and_median_equal_numpy(
     else:
         assert np.isnan(found.median)
 
+
+
+@settings(max_examples=40, deadline=None)
+@given(
+    across=st.integers(1, 3), along=st.sampled_from([1, 7, 65_535, 65_536, 70_001]), axis=st.sampled_from([0, 1]),
+    every=st.booleans(), seed=st.integers(0, 2**32 - 1),
+)
+def test_counts_of_true_values_are_exact_on_either_side_of_16_bits(across: int, along: int, axis: int, every: bool, seed: int) -> None:
+    """The baseline counts a mask's True values in 16-bit lanes along an axis shorter than
+    65,536 and in 64 bits beyond: a full axis of 65,535 fits, one of 65,536 must not wrap."""
+    shape = (along, across) if axis == 0 else (across, along)
+    mask = np.ones(shape, dtype=bool) if every else np.random.default_rng(seed).random(shape) < 0.5
+    found = panel._count_true(mask, axis)
+    np.testing.assert_array_equal(found, mask.sum(axis=axis))
 
 def test_pending_outcomes_say_how_long_to_wait_per_symbol(tmp_path: Path) -> None:
     from eventstudy.report import render_markdown
