@@ -168,6 +168,8 @@ class ThreadExecutor(Executor):
 
     def __init__(self, workers: int | None = None) -> None:
         super().__init__()
+        self.chosen = workers is not None
+        """Whether the caller chose the number of threads (else: one per CPU)."""
         self._workers = _check_workers(workers) or default_workers()
 
     @property

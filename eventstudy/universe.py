@@ -48,7 +48,7 @@ from eventstudy.data import (
 from eventstudy.data.finder import long_file_symbols, sorted_by_symbol
 from eventstudy.errors import ConfigError, DataError
 from eventstudy.evaluators import build_evaluators
-from eventstudy.executor import Executor, ThreadExecutor
+from eventstudy.executor import Executor, ThreadExecutor, default_workers
 from eventstudy.panel import ConditionHits, Panel
 from eventstudy.result import Measures
 from eventstudy.timeline import build_timeline
@@ -203,7 +203,7 @@ def prepare_universe(
                 yield (block, stocks.slice(lo, hi - lo))
 
     def run_all(on: BlockShared) -> Iterator[BlockResult]:
-        if executor is None:
+        if executor is None or (isinstance(executor, ThreadExecutor) and not executor.chosen):
             return _threaded(lambda task: run_block(on, task[0], task[1]), tasks())
         return executor.imap(_block_task, list(tasks()), shared=on)
 
@@ -343,9 +343,17 @@ class _Grid:
                 array[~written] = fill
 
 
+BLOCK_THREADS_OVER = 1
+"""Threads beyond the CPUs that run the symbol blocks, unless the caller chose a number:
+a block waits for polars' own thread pool in its reads and selects, and for the GIL in
+its Python glue, and the extra thread keeps the cores busy meanwhile
+(``benchmarks/universe_passes.py`` times both counts in turns). More threads than one
+over gained nothing more."""
+
+
 def _threaded(fn: Any, items: Any) -> Iterator[Any]:
     """``fn`` over ``items`` on this process's threads (polars and numpy release the GIL)."""
-    with ThreadExecutor() as executor:
+    with ThreadExecutor(default_workers() + BLOCK_THREADS_OVER) as executor:
         yield from executor.imap(fn, list(items))
 
 

@@ -305,3 +305,31 @@ def test_block_runs_from_its_symbols_are_the_rows_runs(counts: list[int], stray:
     got, expected = _runs(prices, symbols), _runs(prices)
     assert got[0] == expected[0]
     assert got[1].tolist() == expected[1].tolist() == [n for n in counts if n] + ([1] if stray else [])
+
+
+@pytest.mark.parametrize("chosen", [None, "default", 2])
+def test_symbol_blocks_run_on_a_thread_more_than_the_cpus_unless_a_count_is_chosen(tmp_path: Path, monkeypatch: pytest.MonkeyPatch, chosen: object) -> None:
+    """A block waits for polars' pool and the GIL by turns, so the blocks run on one thread
+    more than the CPUs when no thread count was chosen (no executor, or the default
+    threads); a count the caller chose is kept. The panel is the same either way."""
+    from eventstudy import universe
+    from eventstudy.executor import ThreadExecutor, default_workers, get_executor
+
+    make_panel(tmp_path)
+    study = parse_study(STUDY, path=tmp_path / "study.yaml")
+    threads: list[int] = []
+    distribute = ThreadExecutor._distribute
+
+    def counted(self: ThreadExecutor, *args: object) -> object:
+        threads.append(self.workers)
+        return distribute(self, *args)  # type: ignore[arg-type]
+
+    expected = universe.prepare_study_universe(study, data_dir=tmp_path, block_rows=200, executor=ThreadExecutor(workers=1))
+    monkeypatch.setattr(ThreadExecutor, "_distribute", counted)
+    executor = get_executor() if chosen == "default" else ThreadExecutor(workers=chosen) if isinstance(chosen, int) else None
+    panel = universe.prepare_study_universe(study, data_dir=tmp_path, block_rows=200, executor=executor)
+    assert threads == [chosen if isinstance(chosen, int) else default_workers() + universe.BLOCK_THREADS_OVER]
+    assert universe.BLOCK_THREADS_OVER == 1
+    assert panel.symbols == expected.symbols and len(panel.values) == len(expected.values)
+    for found, wanted in zip(panel.values, expected.values):
+        np.testing.assert_array_equal(found, wanted)
