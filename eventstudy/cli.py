@@ -169,7 +169,7 @@ def _executor_options(parser: argparse.ArgumentParser, what: str) -> None:
     group.add_argument("--dask-address", metavar="ADDR",
                        help="a running Dask scheduler, e.g. tcp://host:8786 (default: $EVENTSTUDY_DASK_ADDRESS; "
                             "without one, --executor dask starts a local cluster)")
-    group.add_argument("--workers", type=_positive, metavar="N", help="worker processes or threads (default: this machine's CPUs)")
+    group.add_argument("--workers", type=_positive, metavar="N", help="worker processes or threads (default: this machine's CPUs; a universe's blocks on threads: one more)")
 
 
 def _executor(args: argparse.Namespace):  # -> Executor; the import stays lazy
