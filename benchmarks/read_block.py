@@ -21,7 +21,8 @@ stable sort on the symbol strings: for a file sorted by date (``benchmarks/unive
 --order date`` writes one), where :func:`~eventstudy.data.validate.typed_parquet_block`
 gathers each symbol's rows by their symbols' ranks.
 
-    python benchmarks/universe.py --synthetic 5000x10000 --keep DIR   # writes DIR/panel.parquet and a study
+    python benchmarks/universe.py --synthetic 5000x10000 --keep DIR   # writes DIR/panel.parquet and DIR/MKT.csv
+    # DIR/study.yaml: write benchmarks/universe.py's STUDY there (market MKT, panel panel.parquet)
     python benchmarks/read_block.py DIR/panel.parquet --study DIR/study.yaml
     python benchmarks/read_block.py DIR/panel.parquet --calendar
     python benchmarks/read_block.py DIR/panel_by_date.parquet --whole
