@@ -279,7 +279,6 @@ def test_baseline_moments_and_median_equal_numpy(
         assert np.isnan(found.median)
 
 
-
 @settings(max_examples=40, deadline=None)
 @given(
     across=st.integers(1, 3), along=st.sampled_from([1, 7, 65_535, 65_536, 70_001]), axis=st.sampled_from([0, 1]),
@@ -292,6 +291,7 @@ def test_counts_of_true_values_are_exact_on_either_side_of_16_bits(across: int, 
     mask = np.ones(shape, dtype=bool) if every else np.random.default_rng(seed).random(shape) < 0.5
     found = panel._count_true(mask, axis)
     np.testing.assert_array_equal(found, mask.sum(axis=axis))
+
 
 def test_pending_outcomes_say_how_long_to_wait_per_symbol(tmp_path: Path) -> None:
     from eventstudy.report import render_markdown

@@ -592,7 +592,7 @@ chunks' sums in another grouping than 256 symbols would: equal, or a last bit ap
 
 def _count_true(mask: np.ndarray, axis: int) -> np.ndarray:
     """``mask.sum(axis)``, exactly: counted in 16-bit lanes from the mask's bytes where the
-    axis is shorter than 65,536 (3-4x faster than numpy's cast of each bool to int64)."""
+    axis is shorter than 65,536, without numpy's cast of each bool to int64."""
     if mask.shape[axis] < 1 << 16:
         return mask.view(np.uint8).sum(axis=axis, dtype=np.uint16)
     return mask.sum(axis=axis, dtype=np.int64)
