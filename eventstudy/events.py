@@ -170,7 +170,9 @@ def decluster(
         skeys = (keys - base) + gid * span
         sthr = (thresholds - base) + gid * span
         nxt = np.searchsorted(skeys, sthr, side="left")
-        group_end = np.searchsorted(gid, gid, side="right")  # one past the group's last event
+        starts = np.flatnonzero(first)
+        sizes = np.diff(np.append(starts, n))
+        group_end = np.repeat(starts + sizes, sizes)  # one past the group's last event (a search of gid in itself, linearly)
         nxt = np.where(nxt >= group_end, n, nxt)
     nxt = np.minimum(nxt, n)
 
