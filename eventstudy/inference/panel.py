@@ -1227,12 +1227,16 @@ def _relabel_covariance(
 def _deviations(sample: np.ndarray, unknown: np.ndarray, centre: np.ndarray, positive: bool, out: np.ndarray) -> None:
     """Into ``out`` (float64): each float32 value (``positive``: the indicator value > 0)
     minus its day's float32 ``centre``, 0 where the value or the centre is unknown, an
-    infinity at float32's largest finite value (``nan_to_num`` in place on the float32
-    difference, then one widening copy)."""
+    infinity at float32's largest finite value (what ``nan_to_num`` gives, in place on the
+    float32 difference: NaN in one pass, its infinity tests only where there is one; then
+    one widening copy)."""
     deviation = np.subtract(sample > 0 if positive else sample, centre.astype(np.float32)[None, :], dtype=np.float32)
     if positive:
         np.copyto(deviation, np.float32(0), where=unknown)
-    np.copyto(out, np.nan_to_num(deviation, copy=False))
+    np.copyto(deviation, np.float32(0), where=np.isnan(deviation))
+    if np.isinf(deviation).any():  # a float32 overflow: never from returns, but kept as it was
+        np.nan_to_num(deviation, copy=False)
+    np.copyto(out, deviation)
 
 
 def _null_moments(moments: Moments, group: np.ndarray, name: str, n: int, scale: np.ndarray | None = None) -> tuple[float, float]:
