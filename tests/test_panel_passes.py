@@ -1,18 +1,23 @@
 """The universe's passes over the daily returns that serve several cells at once
 (:func:`eventstudy.inference.panel.window_intervals`) give each cell what a plain loop over
-its events and days gives, and what the one-cell function gives; so does the calendar-time
-test's pass (:func:`~eventstudy.inference.panel.calendar_time`, every horizon at once); the
-moment-based null's deviations, computed in place, are the ones ``nan_to_num`` gave."""
+its events and days gives, what the one-cell function gives and what one thread gives; so
+does the calendar-time test's pass (:func:`~eventstudy.inference.panel.calendar_time`,
+every horizon at once); the moment-based null's deviations, computed in place, are the
+ones ``nan_to_num`` gave."""
 
 from __future__ import annotations
 
 import math
+from unittest.mock import patch
 
 import numpy as np
+import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 from scipy import stats
 
+from eventstudy.executor import ThreadExecutor
+from eventstudy.inference import panel as panel_module
 from eventstudy.inference.classical import newey_west
 from eventstudy.inference.panel import (
     EventWindows,
@@ -98,6 +103,23 @@ def test_a_cells_interval_does_not_depend_on_the_cells_beside_it(panel: tuple[np
     for cell, pair in zip(cells, together):
         alone = window_interval(daily, cell.s_idx, cell.d_idx, cell.x, cell.horizon, 0.9, lag=cell.lag, market=cell.market, rows_per_chunk=rows)
         assert np.array_equal(np.array(alone), np.array(pair), equal_nan=True)
+
+
+@pytest.mark.parametrize("seed", range(5))
+def test_intervals_on_threads_are_the_one_thread_intervals(seed: int) -> None:
+    """Bit for bit: the blocks run on several threads, and their sums are added in block
+    order, as one thread adds them (returns of very different sizes in 40 blocks of one
+    stock, so that another order of the additions would show in the last bits)."""
+    rng = np.random.default_rng(seed)
+    daily = (rng.normal(0, 1, (40, 60)) * 10.0 ** rng.integers(-6, 6, (40, 60))).astype(np.float32)
+    daily[rng.random(daily.shape) < 0.1] = np.nan
+    s, d = rng.integers(0, 40, 300), rng.integers(0, 60, 300)
+    cells = [EventWindows(s, d, rng.normal(0, 1, 300), h) for h in (1, 5, 21)]
+    with patch.object(panel_module, "ThreadExecutor", lambda: ThreadExecutor(workers=1)):
+        alone = window_intervals(daily, cells, 0.9, rows_per_chunk=1)
+    with patch.object(panel_module, "ThreadExecutor", lambda: ThreadExecutor(workers=4)):
+        threaded = window_intervals(daily, cells, 0.9, rows_per_chunk=1)
+    assert np.array_equal(np.array(alone), np.array(threaded))
 
 
 def test_windows_past_the_end_lags_and_repeated_events() -> None:

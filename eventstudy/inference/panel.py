@@ -394,9 +394,11 @@ def window_intervals(daily: np.ndarray, cells: Sequence[EventWindows], level: fl
     cell then counts its held windows ``V`` there (+1 where a window opens, -1 where it
     closes, a running sum along the days) and adds ``V r`` per day, the float32 products
     summed in float64 over the block's stocks in order, block after block: a cell's sums
-    do not depend on which other cells share the pass. The held windows per day (the
-    weights of ``mu`` and the market) come from the events' days alone, less those held on
-    unknown days. Cells with fewer than two events get NaN.
+    do not depend on which other cells share the pass. The blocks run on threads (numpy
+    releases the GIL) and their sums are added in block order, as one thread adds them
+    (at 50M symbol-days the pass then has both cores once the nulls beside it end). The
+    held windows per day (the weights of ``mu`` and the market) come from the events' days
+    alone, less those held on unknown days. Cells with fewer than two events get NaN.
     """
     n_days = daily.shape[1]
     width = n_days + 1  # a window closing at the last day closes in the extra column
@@ -416,33 +418,51 @@ def window_intervals(daily: np.ndarray, cells: Sequence[EventWindows], level: fl
         flows.append(np.zeros(n_days))
     if active:
         stocks = np.unique(np.concatenate([keys // width for keys, _ in opens]))
-        edges = np.zeros((min(rows_per_chunk, stocks.size), width), dtype=np.int32)
-        held = np.empty_like(edges)
-        product = np.empty((edges.shape[0], n_days), dtype=np.float32)
-        for lo in range(int(stocks[0]) // rows_per_chunk * rows_per_chunk, int(stocks[-1]) + 1, rows_per_chunk):
+
+        def chunk(lo: int) -> list[tuple[np.ndarray, np.ndarray | None] | None]:
+            """One block of symbols: each active cell's summed ``V r`` per day and the
+            windows it holds on days without a return there (None: no event in the block)."""
             rows = stocks[np.searchsorted(stocks, lo) : np.searchsorted(stocks, lo + rows_per_chunk)]
             if rows.size == 0:
-                continue
+                return [None] * len(active)
             dense = int(rows[-1]) - int(rows[0]) + 1 == rows.size
             part = daily[rows[0] : rows[-1] + 1] if dense else daily[rows]
             unknown = np.divmod(np.flatnonzero(np.isnan(part)), n_days)  # few: (rows, days) of the NaNs
             count = rows.size
+            edges = np.zeros((count, width), dtype=np.int32)
+            held = np.empty_like(edges)
+            product = np.empty((count, n_days), dtype=np.float32)
+            flat = edges.reshape(-1)
+            found_by_cell: list[tuple[np.ndarray, np.ndarray | None] | None] = []
             for j in range(len(active)):
                 found = [_block(keys, counts, lo, rows_per_chunk, width, rows, dense) for keys, counts in (opens[j], closes[j])]
                 if found[0][0].size == 0:
+                    found_by_cell.append(None)
                     continue
-                flat = edges[:count].reshape(-1)
                 flat[found[0][0]] += found[0][1]
                 flat[found[1][0]] -= found[1][1]
-                np.cumsum(edges[:count], axis=1, out=held[:count])
+                np.cumsum(edges, axis=1, out=held)
                 flat[found[0][0]] = 0  # back to zeros for the next cell
                 flat[found[1][0]] = 0
-                np.copyto(product[:count], held[:count, :n_days], casting="same_kind")  # exact: small counts
-                np.multiply(product[:count], part, out=product[:count])  # the float32 products, as V r always was
+                np.copyto(product, held[:, :n_days], casting="same_kind")  # exact: small counts
+                np.multiply(product, part, out=product)  # the float32 products, as V r always was
+                off = None
                 if unknown[0].size:
-                    weights[j] -= np.bincount(unknown[1], weights=held[unknown], minlength=n_days)
+                    off = np.bincount(unknown[1], weights=held[unknown], minlength=n_days)
                     product[unknown] = 0
-                flows[j] += product[:count].sum(axis=0, dtype=np.float64)
+                found_by_cell.append((product.sum(axis=0, dtype=np.float64), off))
+            return found_by_cell
+
+        first = int(stocks[0]) // rows_per_chunk * rows_per_chunk
+        with ThreadExecutor() as pool:  # numpy releases the GIL; blocks come back in order, so every sum is the one-thread sum
+            for found_by_cell in pool.imap(chunk, list(range(first, int(stocks[-1]) + 1, rows_per_chunk))):
+                for j, found in enumerate(found_by_cell):
+                    if found is None:
+                        continue
+                    flow, off = found
+                    if off is not None:
+                        weights[j] -= off
+                    flows[j] += flow
     for j, i in enumerate(active):
         cell = cells[i]
         centre = float(cell.x.mean())
