@@ -129,19 +129,19 @@ def window_variances(
     keys = _keys(spans, decay)
     if not s_idx.size or not keys or not n_days:
         return {key: (np.full(s_idx.size, np.nan), np.full(s_idx.size, np.nan)) for key in keys}
-    day_mean = _day_mean(daily, rows_per_chunk)
     event_days, slot = np.unique(d_idx, return_inverse=True)
     sampled = np.zeros(n_symbols, dtype=bool)
     sampled[np.random.default_rng(0).choice(n_symbols, size=min(n_symbols, DAY_SYMBOLS), replace=False)] = True
-    subset = (daily, np.flatnonzero(sampled), day_mean, event_days, spans, decay, rows_per_chunk)
     if workers > 1:
         with ThreadPoolExecutor(max_workers=workers) as pool:
-            in_subset = pool.submit(_subset_means, *subset)
+            day_mean = _day_mean(daily, rows_per_chunk, pool)
+            in_subset = pool.submit(_subset_means, daily, np.flatnonzero(sampled), day_mean, event_days, spans, decay, rows_per_chunk)
             own = _at_events(daily, day_mean, s_idx, d_idx, spans, decay, events_per_chunk, pool)
             day = in_subset.result()
     else:
+        day_mean = _day_mean(daily, rows_per_chunk)
         own = _at_events(daily, day_mean, s_idx, d_idx, spans, decay, events_per_chunk)
-        day = _subset_means(*subset)
+        day = _subset_means(daily, np.flatnonzero(sampled), day_mean, event_days, spans, decay, rows_per_chunk)
     return {key: (own[key], day[key][slot.ravel()]) for key in keys}
 
 
@@ -161,15 +161,22 @@ def _keys(spans: list[Span], decay: float | None) -> list[Span | str]:
     return [*spans, *([EWMA] if decay is not None else [])]
 
 
-def _day_mean(daily: np.ndarray, rows_per_chunk: int) -> np.ndarray:
-    """Each day's mean next-day return over the stocks with one (float32; NaN: none)."""
+def _day_mean(daily: np.ndarray, rows_per_chunk: int, pool: Executor | None = None) -> np.ndarray:
+    """Each day's mean next-day return over the stocks with one (float32; NaN: none); the
+    blocks of ``rows_per_chunk`` stocks on ``pool``'s threads, if given, their sums added
+    in block order (the one-thread sums)."""
     n_symbols, n_days = daily.shape
-    day_sum, day_n = np.zeros(n_days), np.zeros(n_days)
-    for lo in range(0, n_symbols, rows_per_chunk):
+
+    def block(lo: int) -> tuple[np.ndarray, np.ndarray]:
         part = daily[lo : lo + rows_per_chunk]
         known = ~np.isnan(part)
-        day_sum += np.where(known, part, np.float32(0)).sum(axis=0, dtype=np.float64)
-        day_n += known.sum(axis=0)
+        return np.where(known, part, np.float32(0)).sum(axis=0, dtype=np.float64), known.sum(axis=0)
+
+    day_sum, day_n = np.zeros(n_days), np.zeros(n_days)
+    starts = range(0, n_symbols, rows_per_chunk)
+    for sums, counts in map(block, starts) if pool is None else pool.map(block, starts):
+        day_sum += sums
+        day_n += counts
     with np.errstate(invalid="ignore", divide="ignore"):
         return (day_sum / day_n).astype(np.float32)
 
