@@ -355,7 +355,7 @@ def instance_table(
         table = table.join(wide.select(*keys, *order), on=keys, how="left", maintain_order="left")
     if universe and table.height:  # by date, then symbol: on the kept events' day and symbol indices where symbols are sorted
         in_order = all(a < b for a, b in zip(panel.symbols, panel.symbols[1:]))
-        table = table[np.lexsort((kept["_s"].to_numpy(), kept["_d"].to_numpy()))] if in_order else table.sort("date", "symbol")
+        table = table[_by_day_then_row(kept["_s"].to_numpy(), kept["_d"].to_numpy(), len(panel.days))] if in_order else table.sort("date", "symbol")
     units = {"date": "date", **({"symbol": "text"} if universe else {})}
     for column in table.columns:
         if column not in units and column not in order:
@@ -410,6 +410,14 @@ def describe_outcomes(kept: int, outcomes: pl.DataFrame, notes: list[str], *, ev
             )
         if count > pending:
             notes.append(f"{what}: {count - pending} event(s) without a value (not enough history or data), left out")
+
+
+def _by_day_then_row(s_idx: np.ndarray, d_idx: np.ndarray, n_days: int) -> np.ndarray:
+    """The order of events by day, then row: a stable radix sort of their 16-bit day indices
+    when they come by row (as kept events do), else a lexsort (335k events: 3 against 18 ms)."""
+    if n_days <= 1 << 16 and bool(np.all(s_idx[1:] >= s_idx[:-1])):
+        return np.argsort(d_idx.astype(np.uint16), kind="stable")  # numpy sorts 16-bit integers by radix
+    return np.lexsort((s_idx, d_idx))
 
 
 def _breakdowns(outcomes: pl.DataFrame, cells: pl.DataFrame, kept: pl.DataFrame, symbols: list[str]) -> dict[str, pl.DataFrame]:

@@ -7,12 +7,14 @@ import datetime as dt
 import numpy as np
 import polars as pl
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 from synthetic import business_days
 
 import eventstudy
 import eventstudy.inference.histories as histories_module
 from eventstudy.config import parse_study
-from eventstudy.engine import evaluate
+from eventstudy.engine import _by_day_then_row, evaluate
 from eventstudy.events import panel_events, window_mask
 from eventstudy.histories import HistorySource, history_panel
 from eventstudy.inference.histories import SharedHistories, cell_statistics
@@ -215,3 +217,15 @@ def test_a_result_prints_in_a_few_lines_and_its_summary_holds_the_studys_measure
     assert set(result.chart_summary["measure"].to_list()) == {"path"}
     page = result._repr_html_()
     assert page.startswith("<div>") and "<b>StudyResult</b>" in page and "Verdict" in page and len(page) < 1500
+
+
+@settings(max_examples=200, deadline=None)
+@given(st.lists(st.tuples(st.integers(0, 30), st.integers(0, 70_000)), unique=True, max_size=60), st.booleans(), st.sampled_from([50, 1 << 16, 70_001]))
+def test_events_by_day_then_row_are_lexsorted(events: list[tuple[int, int]], by_row: bool, n_days: int) -> None:
+    """The instance table's order (by day, then row): a radix sort of the days where the
+    events come by row and the days fit 16 bits, a lexsort otherwise; the same order."""
+    events = [(s, d % n_days) for s, d in events]
+    events = list(dict.fromkeys(sorted(events) if by_row else events))
+    s_idx = np.array([e[0] for e in events], dtype=np.int32)
+    d_idx = np.array([e[1] for e in events], dtype=np.int32)
+    assert np.array_equal(_by_day_then_row(s_idx, d_idx, n_days), np.lexsort((s_idx, d_idx)))
