@@ -49,13 +49,15 @@ where a selection beats a sort, go through polars."""
 
 def median_rows(values: np.ndarray) -> np.ndarray:
     """The median of each row of a 2-D array without NaN, to within the last bit of
-    ``np.median(axis=-1)``; many rows are computed as polars computes a median (the two
-    middle values ``a <= b`` give ``a + (b - a) / 2``, numpy's ``(a + b) / 2``), short
-    rows of float64 by a sort (:data:`SORT_WIDTH`), wider ones by polars (one Series
-    reshaped to fixed-size rows: about four times faster than numpy's partition on
-    thousands of rows)."""
+    ``np.median(axis=-1)``: as polars computes a median (the two middle values ``a <= b``
+    give ``a + (b - a) / 2``, numpy's ``(a + b) / 2``), however many rows, so that every
+    path to a median (:class:`Ranked`, the sorted rows of
+    :func:`~eventstudy.inference.structural.row_medians`) gives the same bits; short rows
+    of float64 by a sort (:data:`SORT_WIDTH`), wider ones by polars (one Series reshaped
+    to fixed-size rows: about four times faster than numpy's partition on thousands of
+    rows)."""
     rows, width = values.shape
-    if rows < 8 or width == 0:
+    if rows == 0 or width == 0:
         return np.median(values, axis=-1)
     if width <= SORT_WIDTH and values.dtype == np.float64:
         ranked = np.sort(values, axis=1)
@@ -70,7 +72,7 @@ class Ranked:
     ranks are gathered and sorted instead of its values (16-bit ranks where the array has
     at most 65,536 values: a quarter of the bytes to sort), and its middle ranks read its
     middle values back: each median has the bits of polars' median of the values (as
-    :func:`median_rows` gives it from 8 rows on), NaN ranking last and left out.
+    :func:`median_rows` gives it), NaN ranking last and left out.
 
     Examples
     --------

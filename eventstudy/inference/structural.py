@@ -150,12 +150,11 @@ def row_medians(x: np.ndarray, missing: np.ndarray, count: np.ndarray, *, overwr
     ``x`` itself, which the caller no longer needs). Many sets of one cell's days take
     :class:`~eventstudy.inference.placebo.Ranked` instead (:data:`RANKED_FROM`).
     """
-    full = ~missing.any(axis=1)
-    whole = int(full.sum())
-    if x.dtype == np.float64 and x.shape[1] <= SORT_WIDTH and (whole == 0 or whole >= 8):  # median_rows sorts those too
+    if x.dtype == np.float64 and x.shape[1] <= SORT_WIDTH:  # every row sorted at once, as median_rows sorts the full ones
         if overwrite:
             x.sort(axis=1)
         return _sorted_medians(x if overwrite else np.sort(x, axis=1), count)
+    full = ~missing.any(axis=1)
     out = np.full(x.shape[0], np.nan)
     if full.all():
         return median_rows(x)
