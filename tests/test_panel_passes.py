@@ -2,12 +2,14 @@
 (:func:`eventstudy.inference.panel.window_intervals`) give each cell what a plain loop over
 its events and days gives, what the one-cell function gives and what one thread gives; so
 does the calendar-time test's pass (:func:`~eventstudy.inference.panel.calendar_time`,
-every horizon at once); the moment-based null's deviations, computed in place, are the
-ones ``nan_to_num`` gave."""
+every horizon at once), also from day totals taken once for it and the volatility
+forecasts; the moment-based null's deviations, computed in place, are the ones
+``nan_to_num`` gave."""
 
 from __future__ import annotations
 
 import math
+from concurrent.futures import ThreadPoolExecutor
 from unittest.mock import patch
 
 import numpy as np
@@ -26,6 +28,7 @@ from eventstudy.inference.panel import (
     window_interval,
     window_intervals,
 )
+from eventstudy.inference.volatility import DECAY, LONG, day_totals, window_variances
 
 
 def plain_interval(daily: np.ndarray, cell: EventWindows, level: float) -> tuple[float, float]:
@@ -214,3 +217,20 @@ def test_values_at_is_two_index_fancy_indexing(symbols: int, days: int, points: 
     values = grid[:, ::2] if strided else grid
     s, d = rng.integers(0, symbols, points), rng.integers(0, days, points)
     np.testing.assert_array_equal(values_at(values, s, d), values[s, d])
+
+
+@pytest.mark.parametrize("seed", range(3))
+def test_day_totals_taken_once_serve_the_calendar_test_and_the_forecasts(seed: int) -> None:
+    """Bit for bit: the calendar-time test and the volatility forecasts given the day totals
+    (taken once, on two threads, as a universe's tests take them) are what each gives
+    computing its own."""
+    rng = np.random.default_rng(seed)
+    daily = rng.normal(0, 0.02, (23, 300)).astype(np.float32)
+    daily[rng.random(daily.shape) < 0.1] = np.nan
+    s, d = rng.integers(0, 23, 40), rng.integers(0, 300, 40)
+    with ThreadPoolExecutor(max_workers=2) as pool:
+        totals = day_totals(daily, 4, pool)
+    assert calendar_time(daily, s, d, [1, 5, 21], rows_per_chunk=4, totals=totals) == calendar_time(daily, s, d, [1, 5, 21], rows_per_chunk=4)
+    given = window_variances(daily, s, d, [LONG], decay=DECAY, rows_per_chunk=4, totals=totals)
+    for key, (own, day) in window_variances(daily, s, d, [LONG], decay=DECAY, rows_per_chunk=4).items():
+        assert np.array_equal(own, given[key][0], equal_nan=True) and np.array_equal(day, given[key][1], equal_nan=True)

@@ -71,7 +71,14 @@ from eventstudy.inference.power import (
     minimum_detectable_effect,
 )
 from eventstudy.inference.table import SIGNIFICANCE_SCHEMA
-from eventstudy.inference.volatility import DECAY, LONG, forecast_ratio, window_variances
+from eventstudy.inference.volatility import (
+    DECAY,
+    LONG,
+    DayTotals,
+    day_totals,
+    forecast_ratio,
+    window_variances,
+)
 from eventstudy.panel import Panel, values_at
 
 __all__ = [
@@ -138,7 +145,8 @@ def placebo_count(placebos: int, n_events: int) -> int:
 
 
 def calendar_time(
-    daily: np.ndarray, s_idx: np.ndarray, d_idx: np.ndarray, horizons: Sequence[int], rows_per_chunk: int = 256
+    daily: np.ndarray, s_idx: np.ndarray, d_idx: np.ndarray, horizons: Sequence[int], rows_per_chunk: int = 256,
+    totals: DayTotals | None = None,
 ) -> dict[int, tuple[float, float, int]]:
     """The calendar-time portfolio test of a universe's events, per horizon: ``(t, p, days)``.
 
@@ -155,7 +163,8 @@ def calendar_time(
     days, not events, are the observations, so the cross-section needs no clustering.
     ``daily`` is ``(symbols, days)`` of next-day simple returns (NaN: none); ``s_idx``,
     ``d_idx`` the events' symbol and day indices. One pass over ``daily`` serves every
-    horizon.
+    horizon; ``totals``: the all-stocks sums and counts per day
+    (:func:`~eventstudy.inference.volatility.day_totals`), if already taken.
 
     References
     ----------
@@ -181,9 +190,9 @@ def calendar_time(
         # stocks held per day, every stock; those without a return that day come off per block
         held_n[h] = np.cumsum(np.bincount(day[first], minlength=width) - np.bincount(end[last], minlength=width))[:n_days].astype(np.float64)
 
-    def chunk(lo: int) -> tuple[np.ndarray, np.ndarray, dict[int, tuple[np.ndarray, np.ndarray]]]:
-        """One block of symbols: all stocks' sums and counts per day, and each horizon's held
-        stocks' sums and those held on days without a return."""
+    def chunk(lo: int) -> dict[int, tuple[np.ndarray, np.ndarray]]:
+        """One block of symbols: each horizon's held stocks' sums per day and those held on
+        days without a return."""
         part = daily[lo : lo + rows_per_chunk]
         rows = part.shape[0]
         unknown = np.divmod(np.flatnonzero(np.isnan(part)), n_days)  # few: (rows, days) of the NaNs
@@ -205,15 +214,12 @@ def calendar_time(
             held = running[:, :n_days] > 0
             off = np.bincount(unknown[1], weights=held[unknown], minlength=n_days) if unknown[0].size else np.zeros(n_days)
             held_by_h[h] = (np.einsum("ij,ij->j", held, filled, dtype=np.float64), off)
-        known_n = rows - np.bincount(unknown[1], minlength=n_days)
-        return filled.sum(axis=0, dtype=np.float64), known_n, held_by_h
+        return held_by_h
 
-    all_sum, all_n = np.zeros(n_days), np.zeros(n_days)
+    all_sum, all_n = totals if totals is not None else day_totals(daily, rows_per_chunk)
     held_sum = {h: np.zeros(n_days) for h in horizons}
     with ThreadExecutor() as pool:  # numpy releases the GIL; results come in order, so the sums are reproducible
-        for sums, counts, held_by_h in pool.imap(chunk, list(range(0, n_symbols, rows_per_chunk))):
-            all_sum += sums
-            all_n += counts
+        for held_by_h in pool.imap(chunk, list(range(0, n_symbols, rows_per_chunk))):
             for h, (hs, off) in held_by_h.items():
                 held_sum[h] += hs
                 held_n[h] -= off
@@ -740,7 +746,7 @@ def panel_significance(
     daily = data.daily
     def timed_calendar() -> tuple[dict[int, tuple[float, float, int]], float]:
         clock = time.perf_counter()
-        found = calendar_time(daily, s_idx, d_idx, [c.key["horizon_days"] for c in cells])  # per horizon
+        found = calendar_time(daily, s_idx, d_idx, [c.key["horizon_days"] for c in cells], totals=totals)  # per horizon
         return found, time.perf_counter() - clock
 
     ci_rng = np.random.default_rng([settings.seed, 2])  # the intervals' own stream: they run beside the nulls
@@ -751,7 +757,9 @@ def panel_significance(
     # the volatility forecasts first, on both threads: the nulls wait for them (beside the
     # calendar test, as before, they took 1.6-2.0 s of a 50M universe's wall time, 0.8 s alone)
     clock = time.perf_counter()
-    scales = volatility_scales(data, s_idx, d_idx, workers=2)
+    with ThreadPoolExecutor(max_workers=2) as pool:  # every stock's returns summed per day once, for both
+        totals = day_totals(daily, pool=pool)
+    scales = volatility_scales(data, s_idx, d_idx, workers=2, totals=totals)
     scale_seconds = time.perf_counter() - clock
     for cell in cells:
         cell.scale = scales[cell.key["_c"]]
@@ -851,16 +859,17 @@ def _stock_returns(data: Panel, spec: dict[str, Any]) -> tuple[int, np.ndarray |
     return None if lag is None or data.daily is None else (lag, market)
 
 
-def volatility_scales(data: Panel, s_idx: np.ndarray, d_idx: np.ndarray, workers: int = 1) -> list[np.ndarray | None]:
+def volatility_scales(data: Panel, s_idx: np.ndarray, d_idx: np.ndarray, workers: int = 1, totals: DayTotals | None = None) -> list[np.ndarray | None]:
     """Per cell of ``data``, each event's volatility ratio for the 'dates' null
     (:func:`~eventstudy.inference.volatility.forecast_ratio` for the cell's horizon), or
     None where the cell's values are not the stocks' returns (their placebo values are
-    not scaled); ``workers`` threads share the forecasts."""
+    not scaled); ``workers`` threads share the forecasts; ``totals``: the daily returns'
+    :func:`~eventstudy.inference.volatility.day_totals`, if already taken."""
     specs = data.cells.rows(named=True)
     scaled = [_stock_returns(data, spec) is not None for spec in specs]
     if not any(scaled) or data.daily is None:
         return [None] * len(specs)
-    variances = window_variances(data.daily, s_idx, d_idx, [LONG], decay=DECAY, workers=workers)
+    variances = window_variances(data.daily, s_idx, d_idx, [LONG], decay=DECAY, workers=workers, totals=totals)
     return [forecast_ratio(variances, int(spec["horizon_days"])) if ok else None for ok, spec in zip(scaled, specs, strict=True)]
 
 

@@ -39,7 +39,7 @@ import numpy as np
 
 from eventstudy.inference.abnormal import FloatArray, IntArray
 
-__all__ = ["DAY_SYMBOLS", "DECAY", "EWMA", "EWMA_DAYS", "LONG", "forecast_ratio", "recent_weight", "window_variances"]
+__all__ = ["DAY_SYMBOLS", "DECAY", "EWMA", "EWMA_DAYS", "LONG", "DayTotals", "day_totals", "forecast_ratio", "recent_weight", "window_variances"]
 
 DAY_SYMBOLS = 512
 """Symbols (a fixed random subset) over which a day's mean variance is taken: its
@@ -101,6 +101,7 @@ def window_variances(
     rows_per_chunk: int = 256,
     events_per_chunk: int = 2048,
     workers: int = 1,
+    totals: DayTotals | None = None,
 ) -> dict[Span | str, tuple[FloatArray, FloatArray]]:
     """Per span, each event's ``v[s, d]`` and its day's ``vbar[d]`` (NaN: no estimate): the
     sample variance of the stock's idiosyncratic returns in the span, and its mean over
@@ -121,8 +122,9 @@ def window_variances(
     OpenBLAS multiplies chunks of about 1,000 events or fewer with another kernel, whose
     last bits differ), and the subset's rows
     get running sums along the days, read on the event days. One pass over ``daily``
-    takes the days' means. ``workers`` threads share the events' chunks and the subset
-    (numpy releases the GIL); the results do not depend on them.
+    takes the days' means (``totals``: its :func:`day_totals`, if already taken). ``workers``
+    threads share the events' chunks and the subset (numpy releases the GIL); the results
+    do not depend on them.
     """
     n_symbols, n_days = daily.shape
     spans = sorted({(int(a), int(b)) for a, b in spans})
@@ -134,12 +136,12 @@ def window_variances(
     sampled[np.random.default_rng(0).choice(n_symbols, size=min(n_symbols, DAY_SYMBOLS), replace=False)] = True
     if workers > 1:
         with ThreadPoolExecutor(max_workers=workers) as pool:
-            day_mean = _day_mean(daily, rows_per_chunk, pool)
+            day_mean = _day_mean(totals if totals is not None else day_totals(daily, rows_per_chunk, pool))
             in_subset = pool.submit(_subset_means, daily, np.flatnonzero(sampled), day_mean, event_days, spans, decay, rows_per_chunk)
             own = _at_events(daily, day_mean, s_idx, d_idx, spans, decay, events_per_chunk, pool)
             day = in_subset.result()
     else:
-        day_mean = _day_mean(daily, rows_per_chunk)
+        day_mean = _day_mean(totals if totals is not None else day_totals(daily, rows_per_chunk))
         own = _at_events(daily, day_mean, s_idx, d_idx, spans, decay, events_per_chunk)
         day = _subset_means(daily, np.flatnonzero(sampled), day_mean, event_days, spans, decay, rows_per_chunk)
     return {key: (own[key], day[key][slot.ravel()]) for key in keys}
@@ -161,10 +163,17 @@ def _keys(spans: list[Span], decay: float | None) -> list[Span | str]:
     return [*spans, *([EWMA] if decay is not None else [])]
 
 
-def _day_mean(daily: np.ndarray, rows_per_chunk: int, pool: Executor | None = None) -> np.ndarray:
-    """Each day's mean next-day return over the stocks with one (float32; NaN: none); the
-    blocks of ``rows_per_chunk`` stocks on ``pool``'s threads, if given, their sums added
-    in block order (the one-thread sums)."""
+DayTotals = tuple[FloatArray, FloatArray]
+"""Each day's sum of the next-day returns known that day, over every stock, and their
+count (:func:`day_totals`)."""
+
+
+def day_totals(daily: np.ndarray, rows_per_chunk: int = 256, pool: Executor | None = None) -> DayTotals:
+    """:data:`DayTotals` of ``(symbols, days)`` returns (NaN: none), ``rows_per_chunk``
+    stocks at a time: each block's float32 values summed in float64, the blocks added in
+    order (on ``pool``'s threads, if given: the one-thread sums). The volatility forecasts'
+    day means and the calendar-time test's all-stocks returns are both these sums, taken
+    once."""
     n_symbols, n_days = daily.shape
 
     def block(lo: int) -> tuple[np.ndarray, np.ndarray]:
@@ -177,6 +186,12 @@ def _day_mean(daily: np.ndarray, rows_per_chunk: int, pool: Executor | None = No
     for sums, counts in map(block, starts) if pool is None else pool.map(block, starts):
         day_sum += sums
         day_n += counts
+    return day_sum, day_n
+
+
+def _day_mean(totals: DayTotals) -> np.ndarray:
+    """Each day's mean next-day return over the stocks with one (float32; NaN: none)."""
+    day_sum, day_n = totals
     with np.errstate(invalid="ignore", divide="ignore"):
         return (day_sum / day_n).astype(np.float32)
 
