@@ -414,7 +414,8 @@ def describe_outcomes(kept: int, outcomes: pl.DataFrame, notes: list[str], *, ev
 
 def _by_day_then_row(s_idx: np.ndarray, d_idx: np.ndarray, n_days: int) -> np.ndarray:
     """The order of events by day, then row: a stable radix sort of their 16-bit day indices
-    when they come by row (as kept events do), else a lexsort (335k events: 3 against 18 ms)."""
+    when they come by row (as kept events do; a sort by day keeps their rows in order),
+    else a lexsort of both."""
     if n_days <= 1 << 16 and bool(np.all(s_idx[1:] >= s_idx[:-1])):
         return np.argsort(d_idx.astype(np.uint16), kind="stable")  # numpy sorts 16-bit integers by radix
     return np.lexsort((s_idx, d_idx))
