@@ -193,19 +193,26 @@ def _runs(design: EventDesign, values: np.ndarray, pool: np.ndarray, events: np.
     filled = np.where(known, values, 0.0)
     positive = (filled > 0).astype(np.float64)
     k = values.shape[0]
-    # per pattern: the run's last day for every start, and its sums over every cell
+    lo, hi = int(sampler.pool[0]), int(sampler.pool[-1])
+    holes = not pool[lo : hi + 1].all()  # a nested baseline: placed days must be base days too
+    # per pattern: the run's last day for every start, its sums over every cell, and
+    # (with holes) whether every day it covers from that start is in the pool
     ends: dict[tuple[int, ...], np.ndarray] = {}
     sums: dict[tuple[int, ...], tuple[np.ndarray, np.ndarray, np.ndarray]] = {}
+    inside: dict[tuple[int, ...], np.ndarray] = {}
     for pattern in patterns:
         offsets = _offsets(pattern, sampler, trading)
         if offsets is not None:  # a trading-day gap: the same offsets from every start
             span = int(offsets[-1])
             ends[pattern] = np.arange(n_cal) + span
             sums[pattern] = tuple(_window_sums(a, offsets) for a in (filled, known.astype(np.float64), positive))  # type: ignore[assignment]
+            if holes:  # no pool day missed: a count of 0 (an FFT's count is within rounding of an integer)
+                inside[pattern] = _window_sums((~pool).astype(np.float64)[None, :], offsets)[0] < 0.5
         else:  # a calendar gap: walk the chain from every start at once
             pos = np.arange(n_cal)
             total, count, pos_count = filled[:, pos].copy(), known[:, pos].astype(np.float64), positive[:, pos].copy()
             alive = np.ones(n_cal, dtype=bool)
+            every = pool.copy()
             for slack in pattern:
                 pos = sampler.allowed[np.minimum(pos, n_cal - 1)] + slack
                 alive &= pos < n_cal
@@ -213,15 +220,15 @@ def _runs(design: EventDesign, values: np.ndarray, pool: np.ndarray, events: np.
                 total += filled[:, at]
                 count += known[:, at]
                 pos_count += positive[:, at]
+                every &= pool[at]
             ends[pattern] = np.where(alive, pos, n_cal + longest)
             sums[pattern] = (total, count, pos_count)
-    lo, hi = int(sampler.pool[0]), int(sampler.pool[-1])
+            inside[pattern] = every
     pattern_of: list[tuple[int, ...]] = [()] * len(sampler.runs)
     for pattern, runs in patterns.items():
         for r in runs:
             pattern_of[r] = pattern
-    holes = not pool[lo : hi + 1].all()  # a nested baseline: placed days must be base days too
-    starts = _placements(sampler, rng, reps, lo, hi, ends, pattern_of, pool if holes else None, trading)
+    starts = _placements(sampler, rng, reps, lo, hi, ends, pattern_of, inside if holes else None)
     total = np.zeros((k, reps))
     count = np.zeros((k, reps))
     pos_count = np.zeros((k, reps))
@@ -278,20 +285,22 @@ def _window_sums(array: np.ndarray, offsets: np.ndarray) -> np.ndarray:
 
 def _placements(
     sampler: RunsSampler, rng: np.random.Generator, reps: int, lo: int, hi: int,
-    ends: dict[tuple[int, ...], np.ndarray], pattern_of: list[tuple[int, ...]], pool: np.ndarray | None, trading: bool,
+    ends: dict[tuple[int, ...], np.ndarray], pattern_of: list[tuple[int, ...]], inside: dict[tuple[int, ...], np.ndarray] | None,
 ) -> np.ndarray:
     """``(reps, runs)`` starts: the runs in a uniformly random order, the free days a
     uniform composition around them (the runs sampler's draw), only the rows whose runs
     stay ``run_gap`` apart and inside the span kept (a run can come out longer than its
     shortest span under a calendar gap: those rows are redrawn; so are rows with a day
-    outside ``pool``, when the pool has holes)."""
+    outside the pool, when the pool has holes: ``inside`` says per pattern and start
+    whether the run's days are all in it, looked up instead of listing every placed
+    day, which took rows x events of memory: 2 GB for one run of 11,700 events)."""
     k = len(sampler.runs)
     out = np.empty((reps, k), dtype=np.int64)
     filled = 0
     ids = {pattern: i for i, pattern in enumerate(dict.fromkeys(pattern_of))}
     end_table = np.stack([ends[pattern] for pattern in ids])  # (patterns, calendar)
+    inside_table = np.stack([inside[pattern] for pattern in ids]) if inside is not None else None
     pattern_id = np.array([ids[pattern] for pattern in pattern_of], dtype=np.int64)
-    patterns = {pattern: [r for r in range(k) if pattern_of[r] == pattern] for pattern in ids}
     for _ in range(200):
         want = max(16, int(1.2 * (reps - filled)) + 16)
         order = np.argsort(rng.random((want, k)), axis=1)
@@ -299,15 +308,14 @@ def _placements(
         width = sampler.min_spans[order] + sampler.run_gap
         start = np.empty((want, k), dtype=np.int64)
         np.put_along_axis(start, order, lo + free + np.cumsum(width, axis=1) - width, axis=1)
-        end = end_table[pattern_id[None, :], np.minimum(start, end_table.shape[1] - 1)]
+        at = np.minimum(start, end_table.shape[1] - 1)
+        end = end_table[pattern_id[None, :], at]
         ok = np.all(end <= hi, axis=1)
         begins = np.take_along_axis(start, order, axis=1)
         finish = np.take_along_axis(end, order, axis=1)
         ok &= np.all(begins[:, 1:] - finish[:, :-1] >= sampler.run_gap, axis=1)
-        if pool is not None and ok.any():
-            days = _run_days(sampler, start[ok], trading, pattern_of, patterns)
-            inside = pool[days].all(axis=1)
-            ok[np.flatnonzero(ok)[~inside]] = False
+        if inside_table is not None:
+            ok &= inside_table[pattern_id[None, :], at].all(axis=1)
         good = start[ok][: reps - filled]
         out[filled : filled + good.shape[0]] = good
         filled += good.shape[0]

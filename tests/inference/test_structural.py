@@ -69,19 +69,30 @@ def _direct(values: np.ndarray, sets: np.ndarray) -> dict[str, np.ndarray]:
         return {"mean": np.nansum(x, axis=2) / count, "pct_positive": (x > 0).sum(axis=2) / count}
 
 
-@settings(max_examples=40, deadline=None)
-@given(seed=st.integers(0, 10_000), gap=st.sampled_from(["1", "5", "10cd", "3cd"]), holidays=st.booleans(), cells=st.integers(1, 3))
-def test_runs_from_structure_equal_the_runs_gathered(seed: int, gap: str, holidays: bool, cells: int) -> None:
+@settings(max_examples=60, deadline=None)
+@given(
+    seed=st.integers(0, 10_000), gap=st.sampled_from(["1", "5", "10cd", "3cd"]), holidays=st.booleans(), cells=st.integers(1, 3),
+    holes=st.integers(0, 6),
+)
+@example(seed=5, gap="1", holidays=False, cells=2, holes=3)
+@example(seed=8, gap="3cd", holidays=True, cells=1, holes=2)
+def test_runs_from_structure_equal_the_runs_gathered(seed: int, gap: str, holidays: bool, cells: int, holes: int) -> None:
     """For the very placements drawn, the run sums (direct or FFT) give each set's mean and
-    % positive exactly as gathering its days would; the median is the median of those days."""
+    % positive exactly as gathering its days would; the median is the median of those days.
+    With ``holes`` days inside the span where no cell has a value (the pool has holes, as
+    under a nested baseline), every placed day is a pool day: the placements are redrawn
+    here with each run's days listed and looked up in the pool, start by start."""
     rng = np.random.default_rng(seed)
     days = 700
     events = _declustered(rng, days - 40, int(gap.rstrip("cd")) + 1, int(rng.integers(3, 60)))
-    design = _design(days, gap, events, _values(rng, cells, days), holidays)
+    values = _values(rng, cells, days)
+    values[:, rng.choice(np.arange(days - 40), size=holes, replace=False)] = np.nan
+    design = _design(days, gap, events, values, holidays)
     found = structural_null(design, "runs", 300, np.random.SeedSequence(seed))
     # redraw the same placements: the same seed and the same sampler set-up (the pool: days
     # with an outcome in some cell)
     pool = ~np.isnan(design.values).all(axis=0)
+    events = events[pool[events]]
     again = np.random.default_rng(np.random.SeedSequence(seed))
     sampler = RunsSampler(design.calendar, pool, events.size, events=events, pool=pool, horizon=cells, seed=again)
 
@@ -105,9 +116,15 @@ def test_runs_from_structure_equal_the_runs_gathered(seed: int, gap: str, holida
                 pos = sampler.allowed[np.minimum(pos, n_cal - 1)] + slack
                 alive &= pos < n_cal
             ends[pattern] = np.where(alive, pos, n_cal + cells)
-    starts = _placements(sampler, again, 300, int(sampler.pool[0]), int(sampler.pool[-1]), ends, pattern_of, None, trading)
+    lo, hi = int(sampler.pool[0]), int(sampler.pool[-1])
+    inside = None
+    if not pool[lo : hi + 1].all():  # each run placed at every start, its days listed and looked up
+        every_start = _run_days(sampler, np.repeat(np.arange(n_cal)[:, None], len(sampler.runs), axis=1), trading, pattern_of, patterns)
+        inside = {pattern_of[r]: pool[every_start[:, head : tail + 1]].all(axis=1) for r, (head, tail) in enumerate(zip(sampler.heads, sampler.tails))}
+    starts = _placements(sampler, again, 300, lo, hi, ends, pattern_of, inside)
     sets = _run_days(sampler, starts, trading, pattern_of, patterns)
     assert obeys_rule(design.calendar, np.sort(sets, axis=1)).all()
+    assert pool[sets].all()
     direct = _direct(design.values, sets)
     np.testing.assert_allclose(found.draws["mean"], direct["mean"], rtol=1e-9, atol=1e-12)
     np.testing.assert_allclose(found.draws["pct_positive"], direct["pct_positive"], rtol=1e-12)
