@@ -90,6 +90,7 @@ __all__ = [
 SeedLike: TypeAlias = "int | np.random.Generator | np.random.SeedSequence | None"  # a string: numpy loads on first use
 
 _ELEMENTS_PER_CALL = 65_536  # candidates declustered per call: keeps the arrays in cache
+_COMPLEMENT_ELEMENTS = 1 << 22  # values of a row's mask at once when the days left out are drawn (4 MB)
 _MAX_ROUNDS = 200
 
 
@@ -594,21 +595,60 @@ def _sorted_distinct(rng: np.random.Generator, reps: int, k: int, m: int) -> np.
     """Per row, a uniform ``k``-subset of ``0..m-1``, sorted: ``(reps, k)``.
 
     Uniform floats scaled to ``m`` (samplers on spans of different lengths consume the
-    same stream), rows with a repeat redrawn; when repeats are common (``m < 4 k^2``),
-    Floyd's algorithm instead, vectorized over rows.
+    same stream), rows with a repeat redrawn. When repeats are common (``m < 4 k^2``):
+    past half the values, the ``m - k`` left out are drawn instead; else each row draws
+    enough values to hold ``k`` distinct ones with near certainty and keeps the first
+    ``k`` distinct values in the order drawn (:func:`_first_distinct`). Every rule here
+    looks at the values only through equality, so every subset stays equally likely; and
+    the cost is ``O(k log k)`` a row (Floyd's algorithm, vectorized over rows, compared
+    each value with the row's earlier ones: 17 s for a matched null of 11,697 days).
     """
-    if m < 4 * k * k:
-        chosen = np.empty((reps, k), dtype=np.int64)
-        for i, j in enumerate(range(m - k, m)):
-            t = np.floor(rng.random(reps) * (j + 1)).astype(np.int64)
-            repeat = (chosen[:, :i] == t[:, None]).any(axis=1)
-            chosen[:, i] = np.where(repeat, j, t)
-        return np.sort(chosen, axis=1)
+    if m >= 4 * k * k:
+        out = np.empty((reps, k), dtype=np.int64)
+        missing = np.arange(reps)
+        while missing.size:
+            draw = np.sort(np.floor(rng.random((missing.size, k)) * m).astype(np.int64), axis=1)
+            distinct = np.all(np.diff(draw, axis=1) > 0, axis=1)
+            out[missing[distinct]] = draw[distinct]
+            missing = missing[~distinct]
+        return out
+    if 2 * k > m:  # most values: the complement's m - k left out
+        out = np.empty((reps, k), dtype=np.int64)
+        rows = max(1, _COMPLEMENT_ELEMENTS // m)
+        for lo in range(0, reps, rows):
+            size = min(rows, reps - lo)
+            keep = np.ones((size, m), dtype=bool)
+            np.put_along_axis(keep, _sorted_distinct(rng, size, m - k, m), False, axis=1)
+            out[lo : lo + size] = np.nonzero(keep)[1].reshape(size, k)
+        return out
+    return _first_distinct(rng, reps, k, m)
+
+
+def _first_distinct(rng: np.random.Generator, reps: int, k: int, m: int) -> np.ndarray:
+    """:func:`_sorted_distinct` for ``k <= m / 2``: per row, draws until ``k`` distinct
+    values are all but certain (the mean number of draws that takes, plus six standard
+    deviations), the first ``k`` distinct ones in the order drawn, sorted; a row short of
+    ``k`` distinct values is drawn again."""
+    i = np.arange(k, dtype=np.float64)
+    mean = float(np.sum(m / (m - i)))  # draws until the (i + 1)-th new value: geometric
+    sd = math.sqrt(float(np.sum(i * m / (m - i) ** 2)))
+    width = min(math.ceil(mean + 6 * sd) + 8, 64 * m)
+    key = np.int32 if m * width < 1 << 31 else np.int64  # half the bytes to sort where they fit
     out = np.empty((reps, k), dtype=np.int64)
     missing = np.arange(reps)
     while missing.size:
-        draw = np.sort(np.floor(rng.random((missing.size, k)) * m).astype(np.int64), axis=1)
-        distinct = np.all(np.diff(draw, axis=1) > 0, axis=1)
-        out[missing[distinct]] = draw[distinct]
-        missing = missing[~distinct]
+        # each draw keyed by its value, then its place in the row: sorted, a value's first draw comes first
+        keyed = (rng.random((missing.size, width)) * m).astype(key)
+        keyed *= width
+        keyed += np.arange(width, dtype=key)
+        keyed.sort(axis=1)
+        value, place = np.divmod(keyed, width)
+        first = np.ones(keyed.shape, dtype=bool)
+        first[:, 1:] = value[:, 1:] != value[:, :-1]
+        firsts = np.count_nonzero(first, axis=1)
+        last = np.partition(np.where(first, place, width), k - 1, axis=1)[:, k - 1]  # the k-th new value's place
+        full = firsts >= k
+        kept = first & (place <= last[:, None]) & full[:, None]
+        out[missing[full]] = value[kept].reshape(-1, k)
+        missing = missing[~full]
     return out

@@ -156,20 +156,66 @@ def test_circular_from_an_fft_is_every_valid_shift(seed: int, gap: str, holidays
     np.testing.assert_allclose(found.draws["pct_positive"], direct["pct_positive"], atol=1e-12)
 
 
-def test_matched_sets_are_uniform_among_the_sets_the_rule_allows() -> None:
-    """Stars and bars: every set of n days at least g apart is equally likely (all 84 sets of
-    3 days 2 apart among 11 days; a chi-square with a fixed seed: deterministic)."""
+@pytest.mark.parametrize(
+    ("days", "n", "gap"),
+    [
+        (11, 3, 2),  # 3 of 9 free values: the first distinct values drawn
+        (9, 6, 1),  # 6 of 9: the 3 left out drawn instead
+        (8, 7, 1),  # 7 of 8
+        (14, 4, 3),  # 4 of 8: half the values
+        (40, 2, 5),  # 2 of 35: rows with a repeat redrawn
+    ],
+)
+def test_matched_sets_are_uniform_among_the_sets_the_rule_allows(days: int, n: int, gap: int) -> None:
+    """Stars and bars: every set of n days at least g apart is equally likely (e.g. all 84
+    sets of 3 days 2 apart among 11 days; a chi-square with a fixed seed: deterministic),
+    whichever way the n distinct values are drawn."""
     from scipy import stats
 
-    days, n, gap, draws = 11, 3, 2, 84_000
-    rng = np.random.default_rng(0)
-    sets = _sorted_distinct(rng, draws, n, days - (n - 1) * (gap - 1)) + np.arange(n) * (gap - 1)
+    room = days - (n - 1) * (gap - 1)
     valid = [c for c in itertools.combinations(range(days), n) if all(b - a >= gap for a, b in itertools.pairwise(c))]
+    assert len(valid) == math.comb(room, n)
+    rng = np.random.default_rng(0)
+    sets = _sorted_distinct(rng, 1000 * len(valid), n, room) + np.arange(n) * (gap - 1)
     counts = {c: 0 for c in valid}
     for row in map(tuple, sets.tolist()):
         counts[row] += 1  # a KeyError would be a set the rule does not allow
-    assert len(valid) == math.comb(days - (n - 1) * (gap - 1), n) == 84
     assert stats.chisquare(list(counts.values())).pvalue > 0.001
+
+
+@settings(max_examples=80, deadline=None)
+@given(seed=st.integers(0, 2**16), reps=st.integers(1, 40), m=st.integers(1, 3000), share=st.floats(0, 1))
+def test_sorted_distinct_gives_sorted_distinct_values_in_range(seed: int, reps: int, m: int, share: float) -> None:
+    k = round(share * m)
+    sets = _sorted_distinct(np.random.default_rng(seed), reps, k, m)
+    assert sets.shape == (reps, k) and sets.dtype == np.int64
+    assert (np.diff(sets, axis=1) > 0).all() and (sets >= 0).all() and (sets < m).all()
+
+
+def test_matched_null_on_nearly_every_day_of_a_pool_with_holes(monkeypatch: pytest.MonkeyPatch) -> None:
+    """A condition true on nearly every day, gap 1, and a few days without an outcome
+    inside the span: any set of distinct pool days obeys the rule, and is drawn directly
+    (the sampler's rejection rounds could never fill 290 distinct days from 294 drawn with
+    repeats, and gave up with an error). Every pool day is left out of its share of the
+    sets, 4 in 294."""
+    rng = np.random.default_rng(4)
+    days = 300
+    values = _values(rng, 2, days)
+    values[:, [40, 41, 170]] = np.nan
+    pool = ~np.isnan(values).all(axis=0)
+    events = np.flatnonzero(pool)[:290]
+    design = _design(days, "1", events, values)
+    drawn = []
+    gather = structural._statistics_from_sets
+    monkeypatch.setattr(structural, "_statistics_from_sets", lambda v, sets, **kw: drawn.append(sets) or gather(v, sets, **kw))
+    found = structural_null(design, "matched", 2000, np.random.SeedSequence(9))
+    sets = np.concatenate(drawn)
+    assert sets.shape == (2000, 290) and pool[sets].all() and (np.diff(sets, axis=1) > 0).all()
+    share = (pool.sum() - 290) / pool.sum()  # 4 of the 294 pool days left out of a set
+    left_out = 2000 - np.bincount(sets.ravel(), minlength=days)[pool]  # binomial(2000, share) per day
+    expected, sd = 2000 * share, math.sqrt(2000 * share * (1 - share))
+    assert np.abs(left_out - expected).max() < 5 * sd
+    assert np.isfinite(found.draws["mean"]).all()
 
 
 def test_matched_null_keeps_the_gap_and_the_pool() -> None:
