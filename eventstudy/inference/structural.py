@@ -201,6 +201,7 @@ def _runs(design: EventDesign, values: np.ndarray, pool: np.ndarray, events: np.
     ends: dict[tuple[int, ...], np.ndarray] = {}
     sums: dict[tuple[int, ...], tuple[np.ndarray, np.ndarray, np.ndarray]] = {}
     inside: dict[tuple[int, ...], np.ndarray] = {}
+    chain: _Chain | None = None
     for pattern in patterns:
         offsets = _offsets(pattern, sampler, trading)
         if offsets is not None:  # a trading-day gap: the same offsets from every start
@@ -210,20 +211,28 @@ def _runs(design: EventDesign, values: np.ndarray, pool: np.ndarray, events: np.
             if holes:  # no pool day missed: a count of 0 (an FFT's count is within rounding of an integer)
                 inside[pattern] = _window_sums((~pool).astype(np.float64)[None, :], offsets)[0] < 0.5
         else:  # a calendar gap: walk the chain from every start at once
+            if chain is None:
+                chain = _Chain(sampler.allowed, np.concatenate([filled, known.astype(np.float64), positive]), pool)
             pos = np.arange(n_cal)
-            total, count, pos_count = filled[:, pos].copy(), known[:, pos].astype(np.float64), positive[:, pos].copy()
+            acc = chain.arrays[:, :n_cal].copy()  # each cell's values, counts and positives, summed along the chain
             alive = np.ones(n_cal, dtype=bool)
             every = pool.copy()
-            for slack in pattern:
-                pos = sampler.allowed[np.minimum(pos, n_cal - 1)] + slack
+            j = 0
+            while j < len(pattern):
+                stretch = _zeros_from(pattern, j)
+                if stretch >= LIFT_FROM:  # the next allowed day, again and again: by doubling
+                    pos = chain.advance(np.minimum(pos, n_cal), stretch, acc, every)
+                    alive &= pos < n_cal
+                    j += stretch
+                    continue
+                pos = sampler.allowed[np.minimum(pos, n_cal - 1)] + pattern[j]
                 alive &= pos < n_cal
                 at = np.minimum(pos, n_cal - 1)
-                total += filled[:, at]
-                count += known[:, at]
-                pos_count += positive[:, at]
+                acc += chain.arrays[:, at]
                 every &= pool[at]
+                j += 1
             ends[pattern] = np.where(alive, pos, n_cal + longest)
-            sums[pattern] = (total, count, pos_count)
+            sums[pattern] = (acc[:k], acc[k : 2 * k], acc[2 * k :])
             inside[pattern] = every
     pattern_of: list[tuple[int, ...]] = [()] * len(sampler.runs)
     for pattern, runs in patterns.items():
@@ -245,6 +254,52 @@ def _runs(design: EventDesign, values: np.ndarray, pool: np.ndarray, events: np.
     draws["median"] = np.full((k, reps), np.nan)
     draws["median"][:, :median_reps] = _statistics_from_sets(values, sets, means=False)["median"]
     return NullDraws(draws, reps, median_reps)
+
+
+LIFT_FROM = 64
+"""Steps without slack in a row from which a calendar-gap run's chain is walked by
+doubling (:class:`_Chain`) rather than step by step."""
+
+
+def _zeros_from(pattern: tuple[int, ...], j: int) -> int:
+    """How many slacks of ``pattern`` from ``j`` on are 0 in a row."""
+    end = j
+    while end < len(pattern) and pattern[end] == 0:
+        end += 1
+    return end - j
+
+
+class _Chain:
+    """A calendar gap's next allowed day ``f`` from every day at once (a day past the
+    calendar goes to a sink, ``n``), and its powers ``f^(2^i)`` with the sums of ``arrays``
+    (rows over the calendar) and whether every day is a pool day along them: ``L`` steps
+    without slack in ``log2(L)`` gathers instead of ``L``. A run of 4,845 events under a
+    3-calendar-day gap walked step by step took 4.4 s. The sums add the same values in
+    another order (equal to rounding); a start whose run leaves the calendar is never
+    placed, so what the sink adds does not matter."""
+
+    def __init__(self, allowed: np.ndarray, arrays: np.ndarray, pool: np.ndarray) -> None:
+        n = allowed.size
+        step = np.append(np.where(allowed < n, allowed, n), n)
+        self.arrays = np.concatenate([arrays, np.zeros((arrays.shape[0], 1))], axis=1)
+        self.levels = [(step, self.arrays[:, step], np.append(pool, False)[step])]
+
+    def advance(self, pos: np.ndarray, steps: int, acc: np.ndarray, every: np.ndarray) -> np.ndarray:
+        """``pos`` (days or the sink) moved on ``steps`` next allowed days, each day's
+        values added to ``acc`` and its pool flag and-ed into ``every`` (in place)."""
+        bit = 0
+        while steps:
+            while len(self.levels) <= bit:
+                step, sums, pooled = self.levels[-1]
+                self.levels.append((step[step], sums + sums[:, step], pooled & pooled[step]))
+            if steps & 1:
+                step, sums, pooled = self.levels[bit]
+                acc += sums[:, pos]
+                every &= pooled[pos]
+                pos = step[pos]
+            steps >>= 1
+            bit += 1
+        return pos
 
 
 def _trading_gap(design: EventDesign, sampler: RunsSampler) -> bool:

@@ -133,6 +133,41 @@ def test_runs_from_structure_equal_the_runs_gathered(seed: int, gap: str, holida
     np.testing.assert_allclose(found.draws["median"][:, :m], medians, rtol=1e-12)
 
 
+@pytest.mark.parametrize("holes", [False, True])
+@pytest.mark.parametrize("gap", ["3cd", "10cd"])
+def test_a_long_run_under_a_calendar_gap_walked_by_doubling_is_the_run_walked_step_by_step(
+    monkeypatch: pytest.MonkeyPatch, gap: str, holes: bool
+) -> None:
+    """A condition true on most days under a calendar gap: one run of hundreds of events,
+    most a gap after the last (stretches without slack, walked by doubling) and a few a day
+    later. Its null equals the one walked step by step (the sums to rounding, the medians,
+    from the same placements, exactly); with holes in the pool, so do the placements."""
+    rng = np.random.default_rng(7)
+    days = 1500
+    values = _values(rng, 2, days)
+    if holes:
+        values[:, [300, 301, 777]] = np.nan
+    design = _design(days, gap, np.zeros(0, dtype=np.int64), values, holidays=True)
+    keys, thresholds = design.calendar.keys, design.calendar.thresholds
+    allowed = np.searchsorted(keys, thresholds)  # the first day a gap after each day
+    events, day = [], 5
+    while day < days - 300:
+        events.append(day)
+        day = int(allowed[day]) + (1 if len(events) % 150 == 0 else 0)
+    design = _design(days, gap, np.array(events), values, holidays=True)
+    lifts = []
+    advance = structural._Chain.advance
+    monkeypatch.setattr(structural._Chain, "advance", lambda self, *args: lifts.append(args[1]) or advance(self, *args))
+    doubled = structural_null(design, "runs", 400, np.random.SeedSequence(3))
+    assert len(lifts) >= 1 and max(lifts) >= 140  # stretches of 149 steps without slack, by doubling
+    monkeypatch.setattr(structural, "LIFT_FROM", 10**9)
+    walked = structural_null(design, "runs", 400, np.random.SeedSequence(3))
+    np.testing.assert_allclose(doubled.draws["mean"], walked.draws["mean"], rtol=1e-12)
+    np.testing.assert_allclose(doubled.draws["pct_positive"], walked.draws["pct_positive"], rtol=1e-12)
+    np.testing.assert_array_equal(doubled.draws["median"], walked.draws["median"])
+    assert len(events) > 160
+
+
 @settings(max_examples=40, deadline=None)
 @given(seed=st.integers(0, 10_000), gap=st.sampled_from(["1", "4", "10cd"]), holidays=st.booleans())
 @example(seed=3377, gap="1", holidays=False)  # every event on unknown days in some shift: NaN, not 1e-18 / 0
