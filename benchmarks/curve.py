@@ -7,6 +7,8 @@ fresh process (so its peak RSS is its own) and prints CPU seconds after import (
 thread's) for
 
 * eventstudy with the runs null and 10,000 placebos (every test, interval and companion);
+* eventstudy with the matched null (random days obeying the rule, Monte Carlo: up to
+  10,000 sets, at most 10 million values gathered per cell), the same tests;
 * eventstudy's default run: the histories null with 1,000 resampled histories;
 * pandas: the same study as a notebook would write it (cummax, shift, merge, the
   events, mean returns and the all-days baseline) and its placebo test, a loop of
@@ -16,7 +18,7 @@ thread's) for
   median and the share positive of each cell on each draw, and their baselines),
   printed beside it as a second reference (``--no-every-statistic`` leaves it out);
 
-and the process's peak RSS after the runs null's run and after the histories' run. Every point checks that eventstudy and pandas
+and the process's peak RSS after the runs null's run, the matched null's and the histories'. Every point checks that eventstudy and pandas
 find the same events and mean returns. Each process runs as the ``eventstudy`` command
 does, freed memory kept for reuse, one BLAS thread and ordinary pages, for both sides
 (``--library-defaults``: the allocator's, OpenBLAS's and numpy's own defaults).
@@ -110,7 +112,7 @@ def point(events: int, data: Path, library_defaults: bool = False, every_statist
     study = parse_study(STUDY.format(threshold=THRESHOLDS[events]), path=ROOT / "configs" / "curve.yaml")
     eventstudy.run(study, data_dir=data, placebos=0, paths=False)  # warm: files and caches read once
     figures: dict[str, object] = {}
-    for label, options in (("runs", {"null": "runs"}), ("histories", {})):
+    for label, options in (("runs", {"null": "runs"}), ("matched", {"null": "matched"}), ("histories", {})):
         start, wall = time.process_time(), time.perf_counter()
         result = eventstudy.run(study, data_dir=data, paths=False, **options)
         figures[f"{label}_cpu_s"] = round(time.process_time() - start, 3)
@@ -147,8 +149,8 @@ def main() -> None:
     rows = []
     every = args.every_statistic
     print("SPX/RUT forward returns at 5 horizons x 2 assets, gap 1; CPU seconds after import (all threads):")
-    print(f"  {'events':>7} {'runs null, B=10,000':>21} {'histories, B=1,000':>20} {'pandas + 10,000 loop':>21} {'ratio':>7} "
-          + (f"{'+ median, % positive':>21} {'ratio':>7} " if every else "") + f"{'peak RSS (runs / +histories)':>29}")
+    print(f"  {'events':>7} {'runs null, B=10,000':>21} {'matched':>9} {'histories, B=1,000':>20} {'pandas + 10,000 loop':>21} {'ratio':>7} "
+          + (f"{'+ median, % positive':>21} {'ratio':>7} " if every else "") + f"{'peak RSS (runs / +matched / +histories)':>41}")
     for events in (int(x) for x in args.points.split(",")):
         out = subprocess.run(
             [sys.executable, __file__, "--point", str(events), "--data-dir", args.data_dir,
@@ -158,10 +160,10 @@ def main() -> None:
         row = json.loads(out.stdout.strip().splitlines()[-1])
         rows.append(row)
         print(
-            f"  {row['events']:>7,} {row['runs_cpu_s']:>19.2f} s {row['histories_cpu_s']:>18.2f} s {row['pandas_cpu_s']:>19.2f} s "
+            f"  {row['events']:>7,} {row['runs_cpu_s']:>19.2f} s {row['matched_cpu_s']:>7.2f} s {row['histories_cpu_s']:>18.2f} s {row['pandas_cpu_s']:>19.2f} s "
             f"{row['pandas_cpu_s'] / row['runs_cpu_s']:>6.1f}x "
             + (f"{row['pandas_every_cpu_s']:>19.2f} s {row['pandas_every_cpu_s'] / row['runs_cpu_s']:>6.1f}x " if every else "")
-            + f"{row['runs_peak_rss_mb']:>13} / {row['histories_peak_rss_mb']:>6} MB"
+            + f"{row['runs_peak_rss_mb']:>16} / {row['matched_peak_rss_mb']:>6} / {row['histories_peak_rss_mb']:>6} MB"
         )
     print("  ratio: pandas with its placebo loop / eventstudy with the runs null (both 10,000 placebos; eventstudy also")
     print("  computes the median's and % positive's nulls, every interval and companion); events and means agree"
