@@ -42,7 +42,14 @@ import polars as pl
 
 from eventstudy.errors import DataError
 from eventstudy.inference.design import EventDesign
-from eventstudy.inference.placebo import SORT_WIDTH, Ranked, median_rows, middle, sorted_middles
+from eventstudy.inference.placebo import (
+    SORT_WIDTH,
+    STATISTICS,
+    Ranked,
+    median_rows,
+    middle,
+    sorted_middles,
+)
 from eventstudy.inference.samplers import (
     SAMPLERS,
     CircularSampler,
@@ -73,11 +80,14 @@ FFT_PATTERN = 48
 @dataclass
 class NullDraws:
     """Per statistic, the null's values ``(cells, B)`` (NaN: no complete value), and how
-    many placebos the median used (``median_reps``)."""
+    many placebos the median used (``median_reps``); ``own`` ``(B,)`` marks the placebos
+    whose set is the events' own (the runs null's own placement, the circular null's
+    shift 0), whose mean and % positive are the events' own, to the bit."""
 
     draws: dict[str, np.ndarray]
     reps: int
     median_reps: int
+    own: np.ndarray | None = None
 
 
 def structural_null(design: EventDesign, null: str, reps: int, seed: np.random.SeedSequence) -> NullDraws:
@@ -92,12 +102,23 @@ def structural_null(design: EventDesign, null: str, reps: int, seed: np.random.S
         return NullDraws({"mean": empty, "median": empty.copy(), "pct_positive": empty.copy()}, reps, reps)
     rng = np.random.default_rng(seed)
     if null == "runs":
-        return _runs(design, values, pool, events, reps, rng)
-    if null == "circular":
-        return _circular(design, values, pool, events, reps, rng)
-    if null == "matched":
+        found = _runs(design, values, pool, events, reps, rng)
+    elif null == "circular":
+        found = _circular(design, values, pool, events, reps, rng)
+    elif null == "matched":
         return _matched(design, values, pool, events, reps, rng)
-    return _sampled(design, values, pool, events, reps, rng, SAMPLERS.get(null))
+    else:
+        return _sampled(design, values, pool, events, reps, rng, SAMPLERS.get(null))
+    if found.own is not None and found.own.any():
+        # the events' own set, summed by window or FFT, equals their statistics only to
+        # rounding; where a null has few placements (one run over most of the days) a
+        # rounding error decided whether the events beat their own copy (p 0.0001 or 0.33)
+        for c in range(k):
+            x = values[c, events]
+            x = x[~np.isnan(x)]
+            for name in ("mean", "pct_positive"):
+                found.draws[name][c, found.own] = STATISTICS[name](x) if x.size else np.nan
+    return found
 
 
 def _statistics_from_sets(values: np.ndarray, sets: np.ndarray, median: bool = True, means: bool = True) -> dict[str, np.ndarray]:
@@ -253,7 +274,12 @@ def _runs(design: EventDesign, values: np.ndarray, pool: np.ndarray, events: np.
     sets = _run_days(sampler, starts[:median_reps], trading, pattern_of, patterns)
     draws["median"] = np.full((k, reps), np.nan)
     draws["median"][:, :median_reps] = _statistics_from_sets(values, sets, means=False)["median"]
-    return NullDraws(draws, reps, median_reps)
+    # the events' own placement: each run at its own first day (runs of one pattern in any order)
+    ids = {pattern: i for i, pattern in enumerate(patterns)}
+    pattern_id = np.array([ids[pattern] for pattern in pattern_of], dtype=np.int64)
+    own_key = np.sort(sampler.events[sampler.heads] * len(ids) + pattern_id)
+    own = (np.sort(starts * len(ids) + pattern_id, axis=1) == own_key).all(axis=1)
+    return NullDraws(draws, reps, median_reps, own)
 
 
 LIFT_FROM = 64
@@ -430,7 +456,7 @@ def _circular(design: EventDesign, values: np.ndarray, pool: np.ndarray, events:
     median = np.full((values.shape[0], offsets.size), np.nan)
     median[:, :median_reps] = _statistics_from_sets(values, sets, means=False)["median"]
     draws["median"] = median
-    return NullDraws(draws, int(offsets.size), median_reps)
+    return NullDraws(draws, int(offsets.size), median_reps, offsets == 0)
 
 
 def _valid_offsets(design: EventDesign, pool_days: np.ndarray, ranks: np.ndarray, sampler: CircularSampler) -> np.ndarray:

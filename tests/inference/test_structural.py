@@ -14,6 +14,7 @@ from hypothesis import strategies as st
 
 from eventstudy.inference import structural
 from eventstudy.inference.design import EventDesign
+from eventstudy.inference.placebo import STATISTICS, placebo_test
 from eventstudy.inference.samplers import (
     Calendar,
     CircularSampler,
@@ -125,12 +126,40 @@ def test_runs_from_structure_equal_the_runs_gathered(seed: int, gap: str, holida
     sets = _run_days(sampler, starts, trading, pattern_of, patterns)
     assert obeys_rule(design.calendar, np.sort(sets, axis=1)).all()
     assert pool[sets].all()
+    np.testing.assert_array_equal(found.own, (np.sort(sets, axis=1) == np.sort(events)).all(axis=1))  # the events' own set
     direct = _direct(design.values, sets)
     np.testing.assert_allclose(found.draws["mean"], direct["mean"], rtol=1e-9, atol=1e-12)
     np.testing.assert_allclose(found.draws["pct_positive"], direct["pct_positive"], rtol=1e-12)
     m = found.median_reps
     medians = np.array([[np.nanmedian(design.values[c, row]) for row in sets[:m]] for c in range(cells)])
     np.testing.assert_allclose(found.draws["median"][:, :m], medians, rtol=1e-12)
+
+
+@pytest.mark.parametrize("null", ["runs", "circular"])
+def test_the_events_own_set_in_the_null_has_the_events_statistics_to_the_bit(null: str) -> None:
+    """One run over nearly every day of the pool: the runs null's only placement is the
+    events' own, and the circular null's shift 0 is too. Summed by FFT, the own set's mean
+    equalled the events' mean only to rounding, and the rounding decided whether the
+    events beat their own copy (p 0.0001, or a '*' from the max statistic over a null
+    whose spread was rounding); the own set now has the events' mean and share positive,
+    and the test finds nothing."""
+    rng = np.random.default_rng(11)
+    days = 600
+    values = _values(rng, 2, days) - 0.001  # means near 0: rounding is large against them
+    events = np.arange(0, days - 3) if null == "runs" else np.arange(5, days - 12)  # runs: every pool day
+    design = _design(days, "1", events, values)
+    found = structural_null(design, null, 300, np.random.SeedSequence(2))
+    assert found.own is not None
+    own = found.own
+    assert own.all() if null == "runs" else own.sum() == 1
+    for c in range(2):
+        x = design.values[c, design.cell_events(c)]
+        assert (found.draws["mean"][c, own] == STATISTICS["mean"](x)).all()
+        assert (found.draws["pct_positive"][c, own] == STATISTICS["pct_positive"](x)).all()
+    if null == "runs":  # a null of one set: the events are no more extreme than it
+        observed = np.array([STATISTICS["mean"](design.values[c, design.cell_events(c)]) for c in range(2)])
+        test = placebo_test(observed, found.draws["mean"])
+        assert (test.p_two_sided == 1).all() and (test.p_greater == 1).all() and (test.p_less == 1).all()
 
 
 @pytest.mark.parametrize("holes", [False, True])
