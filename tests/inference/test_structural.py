@@ -282,6 +282,71 @@ def test_matched_null_on_nearly_every_day_of_a_pool_with_holes(monkeypatch: pyte
     assert np.isfinite(found.draws["mean"]).all()
 
 
+def _capture_sets(monkeypatch: pytest.MonkeyPatch) -> list[np.ndarray]:
+    """The placebo sets the matched null gathers, as it gathers them."""
+    drawn: list[np.ndarray] = []
+    gather = structural._statistics_from_sets
+    monkeypatch.setattr(structural, "_statistics_from_sets", lambda v, sets, **kw: drawn.append(sets) or gather(v, sets, **kw))
+    return drawn
+
+
+def test_matched_sets_around_holes_are_uniform_among_the_sets_the_rule_allows(monkeypatch: pytest.MonkeyPatch) -> None:
+    """A trading-day gap on a pool with holes: every set of 3 pool days 2 apart is equally
+    likely (a chi-square over all of them, fixed seed)."""
+    from scipy import stats
+
+    days, n, holes = 14, 3, [4, 9]
+    values = np.random.default_rng(1).normal(0, 1, (1, days))
+    values[:, holes] = np.nan
+    design = _design(days, "2", np.array([0, 2, 5]), values)
+    drawn = _capture_sets(monkeypatch)
+    found = structural_null(design, "matched", 20_000, np.random.SeedSequence(5))
+    assert found.reps == found.median_reps == 20_000  # every placebo drawn on the span (the sampler's would be fewer)
+    sets = np.concatenate(drawn)
+    valid = [c for c in itertools.combinations(sorted(set(range(days)) - set(holes)), n) if all(b - a >= 2 for a, b in itertools.pairwise(c))]
+    counts = {c: 0 for c in valid}
+    for row in map(tuple, sets.tolist()):
+        counts[row] += 1  # a KeyError would be a set on a hole or closer than the gap
+    assert sum(counts.values()) == sets.shape[0] >= 20 * len(valid)
+    assert stats.chisquare(list(counts.values())).pvalue > 0.001
+
+
+def test_matched_null_packs_dense_events_around_holes(monkeypatch: pytest.MonkeyPatch) -> None:
+    """58 events 5 trading days apart in 297 days with three holes (nearly as dense as the
+    rule allows): the sampler's rejection rounds never filled such a set and gave up; the
+    sets are drawn on the span, those on a hole again."""
+    days = 300
+    values = np.random.default_rng(2).normal(0, 1, (1, days))
+    values[:, [50, 51, 200]] = np.nan
+    events = np.array([d for d in range(0, 296, 5) if d not in (50, 200)])[:58]
+    design = _design(days, "5", events, values)
+    drawn = _capture_sets(monkeypatch)
+    found = structural_null(design, "matched", 1000, np.random.SeedSequence(3))
+    sets = np.concatenate(drawn)
+    assert sets.shape == (found.reps, 58) and np.isfinite(found.draws["mean"]).all()
+    assert obeys_rule(design.calendar, sets).all() and (~np.isnan(values[0, sets])).all()
+
+
+def test_matched_null_among_many_holes_draws_as_the_sampler_did(monkeypatch: pytest.MonkeyPatch) -> None:
+    """Where few sets drawn on the span miss the holes (every third day a hole, dense
+    events), the matched sampler draws the sets, from the generator as it was: the same
+    draws as without the span's attempt."""
+    days = 600
+    values = np.random.default_rng(3).normal(0, 1, (1, days))
+    values[:, ::3] = np.nan
+    pool_days = np.flatnonzero(~np.isnan(values[0]))
+    design = _design(days, "2", pool_days[::4][:90], values)
+    tried = []
+    spaced = structural._spaced_around_holes
+    monkeypatch.setattr(structural, "_spaced_around_holes", lambda *a: tried.append(spaced(*a)) or tried[-1])
+    found = structural_null(design, "matched", 500, np.random.SeedSequence(4))
+    assert tried == [None]
+    monkeypatch.setattr(structural, "_spaced_around_holes", lambda *a: None)
+    alone = structural_null(design, "matched", 500, np.random.SeedSequence(4))
+    for name in ("mean", "median", "pct_positive"):
+        np.testing.assert_array_equal(found.draws[name], alone.draws[name])
+
+
 def test_matched_null_keeps_the_gap_and_the_pool() -> None:
     rng = np.random.default_rng(5)
     days = 500
