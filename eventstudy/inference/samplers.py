@@ -92,6 +92,11 @@ SeedLike: TypeAlias = "int | np.random.Generator | np.random.SeedSequence | None
 _ELEMENTS_PER_CALL = 65_536  # candidates declustered per call: keeps the arrays in cache
 _COMPLEMENT_ELEMENTS = 1 << 22  # values of a row's mask at once when the days left out are drawn (4 MB)
 _MAX_ROUNDS = 200
+_HOPELESS_ROUNDS, _HOPELESS_ROWS, _HOPELESS_SHARE = 3, 100, 0.95
+"""Rounds and rows after which a bank none of whose rows has filled, none keeping this
+share of the days a set needs (and at least two short), is given up: rows are
+independent, so the rounds left would not fill it either (they ran 66 s into the same
+error)."""
 
 
 def as_generator(seed: SeedLike) -> np.random.Generator:
@@ -234,21 +239,36 @@ class PlaceboSampler:
         if self.nobs == 0:
             return bank
         missing = np.arange(reps)
-        for _ in range(_MAX_ROUNDS):
+        best, tried = 0, 0  # the most days any row kept; rows drawn
+        short = max(2, math.ceil((1 - _HOPELESS_SHARE) * self.nobs))
+        for round_ in range(_MAX_ROUNDS):
             candidates = np.asarray(self.candidates(self.rng, missing.size), dtype=np.int64)
             priority = self.rng.random(candidates.shape)
-            sets, ok = self._admit(candidates, priority)
+            sets, ok, kept = self._admit(candidates, priority)
             bank[missing[ok]] = sets[ok]
+            best, tried = max(best, int(kept.max())), tried + missing.size
+            if round_ + 1 >= _HOPELESS_ROUNDS and tried >= _HOPELESS_ROWS and missing.size == reps and best <= self.nobs - short:
+                break  # no row filled, and none came close: the rounds left would not either
             missing = missing[~ok]
             if missing.size == 0:
                 return bank
         raise DataError(
             f"could not draw {self.nobs} placebo days obeying the declustering rule from {self.frame_days.size} "
-            f"eligible days ({self.name} null): too many events for the window under this gap"
+            f"eligible days ({self.name} null): its random days, declustered, kept at most {best:,} for a set, "
+            f"and the rule allows at most {self._most():,} on these days. The events are too dense for random "
+            "dates under this gap: use the runs null (--null runs: the events' runs at random places), the "
+            "circular null or the histories null"
         )
 
-    def _admit(self, candidates: np.ndarray, priority: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
-        """Frame, dedupe, decluster and subsample each row; ``ok`` marks rows that filled."""
+    def _most(self) -> int:
+        """The most days of the frame a set obeying the rule can hold (declustering every
+        frame day after the previous kept one keeps as many as any set can)."""
+        days = self.frame_days
+        return int(decluster(self.calendar.keys[days], self.calendar.thresholds[days], "after_kept").sum()) if days.size else 0
+
+    def _admit(self, candidates: np.ndarray, priority: np.ndarray) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+        """Frame, dedupe, decluster and subsample each row; ``ok`` marks rows that filled,
+        ``kept`` counts each row's days left after declustering."""
         candidates = np.sort(candidates, axis=1)  # priorities are i.i.d.: no need to carry them along
         valid = self.frame[candidates]
         valid[:, 1:] &= candidates[:, 1:] != candidates[:, :-1]
@@ -256,11 +276,12 @@ class PlaceboSampler:
         rows, _ = np.nonzero(valid)
         days = candidates[valid]
         survive[valid] = self._decluster(self.calendar.keys[days], self.calendar.thresholds[days], rows)
-        ok = survive.sum(axis=1) >= self.nobs
+        kept = survive.sum(axis=1)
+        ok = kept >= self.nobs
         ranked = np.where(survive, priority, np.inf)
         pick = np.argpartition(ranked, self.nobs - 1, axis=1)[:, : self.nobs]
         sets = np.sort(np.take_along_axis(candidates, pick, axis=1), axis=1)
-        return sets, ok
+        return sets, ok, kept
 
     def _decluster(self, keys: np.ndarray, thresholds: np.ndarray, rows: np.ndarray) -> np.ndarray:
         """:func:`~eventstudy.events.decluster` of every row (``rows``: row id per candidate).

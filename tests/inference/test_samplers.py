@@ -115,3 +115,20 @@ def test_too_many_events_is_refused() -> None:
         MatchedSampler(calendar, np.ones(100, dtype=bool), 1, mode="sometimes")  # type: ignore[arg-type]
     with pytest.raises(ValueError, match="`horizon` must be a positive integer"):
         MatchedSampler(calendar, np.ones(100, dtype=bool), 1, horizon=0)
+
+
+def test_events_too_dense_for_random_dates_are_refused_after_a_few_rounds(monkeypatch: pytest.MonkeyPatch) -> None:
+    """1,000 weekdays under a 7-calendar-day gap allow 200 days; 190 events are a valid set,
+    but random candidates, declustered, keep far fewer: the sampler gives up once three
+    rounds show it (not after 200 rounds), and says how close it came, what the rule
+    allows and which nulls work."""
+    calendar = weekday_calendar(1000, "7cd")
+    sampler = MatchedSampler(calendar, np.ones(1000, dtype=bool), 190, seed=0)
+    rounds = []
+    candidates = sampler.candidates
+    monkeypatch.setattr(sampler, "candidates", lambda rng, reps: rounds.append(reps) or candidates(rng, reps))
+    with pytest.raises(DataError, match=r"could not draw 190 placebo days .* kept at most 1\d\d for a set, and the rule allows at most 200 .*--null runs"):
+        sampler.draw(50)
+    assert len(rounds) == 3
+    sparse = MatchedSampler(calendar, np.ones(1000, dtype=bool), 60, seed=0)  # well within reach: drawn as before
+    assert_valid(calendar, np.ones(1000, dtype=bool), sparse.draw(50), 60, "after_kept")
