@@ -36,12 +36,14 @@ from __future__ import annotations
 
 import copy
 import math
+from collections.abc import Callable
 from dataclasses import dataclass
 
 import numpy as np
 import polars as pl
 
 from eventstudy.errors import DataError
+from eventstudy.events import decluster
 from eventstudy.inference.design import EventDesign
 from eventstudy.inference.placebo import (
     SORT_WIDTH,
@@ -482,11 +484,12 @@ def _valid_offsets(design: EventDesign, pool_days: np.ndarray, ranks: np.ndarray
 # --- matched ---------------------------------------------------------------------------
 
 def _matched(design: EventDesign, values: np.ndarray, pool: np.ndarray, events: np.ndarray, reps: int, rng: np.random.Generator) -> NullDraws:
-    """Uniform sets of ``n`` pool days obeying a trading-day gap (stars and bars), or the
-    matched sampler's draws under a calendar gap. Where the rule asks only for distinct
-    days (a gap of one day), any ``n`` distinct pool days are a set, holes in the pool or
-    not: drawn directly too (the sampler's rejection rounds could not fill a set of
-    nearly every day, and gave up after 40 s at 11,697 of 11,744 days)."""
+    """Uniform sets of ``n`` pool days obeying the rule: under a trading-day gap by stars
+    and bars (on a pool with holes, on its span, a set on a hole drawn again); where the
+    rule asks only for distinct days (a gap of one day), any ``n`` distinct pool days;
+    events too dense for random dates (past :data:`DENSE_SHARE` of the most the rule
+    allows) by counting the sets (:func:`_counted_sets`); else the matched sampler's
+    draws, close to uniform where the events are sparse."""
     n = events.size
     pool_days = np.flatnonzero(pool)
     keys, thresholds = design.calendar.keys, design.calendar.thresholds
@@ -505,19 +508,80 @@ def _matched(design: EventDesign, values: np.ndarray, pool: np.ndarray, events: 
         room = pool_days.size - (n - 1) * (gap - 1)
         if room < n:
             raise DataError(f"cannot place {n} placebo days at least {gap} trading days apart in {pool_days.size} days")
-        chunks = []
-        for lo in range(0, reps, rows):
-            size = min(rows, reps - lo)
-            chosen = _sorted_distinct(rng, size, n, room) + np.arange(n) * (gap - 1)
-            chunks.append(_statistics_from_sets(values, pool_days[chosen], median=lo < GATHER_BUDGET // max(n, 1)))
-        draws = {name: np.concatenate([c[name] for c in chunks], axis=1) for name in chunks[0]}
-        return NullDraws(draws, reps, min(reps, max(1, GATHER_BUDGET // max(n, 1))))
+        spaced = _gathered(values, n, reps, rows, lambda size: pool_days[_sorted_distinct(rng, size, n, room) + np.arange(n) * (gap - 1)])
+        assert spaced is not None, "stars and bars always give their sets"
+        return spaced
+    day_keys, day_thresholds = keys[pool_days], thresholds[pool_days]
+    most = int(decluster(day_keys, day_thresholds, "after_kept").sum())  # the earliest day each time: as many as any set holds
+    if n > DENSE_SHARE * most and (n + 1) * (pool_days.size + 1) <= DENSE_TABLE:
+        draw = _counted_sets(day_keys, day_thresholds, n, rng)
+        counted = _gathered(values, n, reps, rows, lambda size: pool_days[draw(size)])
+        assert counted is not None, "counted sets are always drawn"
+        return counted
     sampler = MatchedSampler(design.calendar, pool, n, mode=design.mode, seed=rng)
     draws = _statistics_from_sets(values, sampler.draw(rows))
     note_reps = rows
     if rows < reps:  # the gather budget: fewer placebos, said in the run's notes
         draws = {name: np.pad(d, ((0, 0), (0, reps - rows)), constant_values=np.nan) for name, d in draws.items()}
     return NullDraws(draws, reps, note_reps)
+
+
+def _gathered(values: np.ndarray, n: int, reps: int, rows: int, sets: Callable[[int], np.ndarray | None]) -> NullDraws | None:
+    """``reps`` placebo sets of ``n`` days, ``rows`` at a time from ``sets(rows)``, gathered
+    into each cell's statistics (the median on the first ``GATHER_BUDGET // n``); None as
+    soon as ``sets`` gives None."""
+    chunks = []
+    for first in range(0, reps, rows):
+        drawn = sets(min(rows, reps - first))
+        if drawn is None:
+            return None
+        chunks.append(_statistics_from_sets(values, drawn, median=first < GATHER_BUDGET // max(n, 1)))
+    draws = {name: np.concatenate([c[name] for c in chunks], axis=1) for name in chunks[0]}
+    return NullDraws(draws, reps, min(reps, max(1, GATHER_BUDGET // max(n, 1))))
+
+
+DENSE_SHARE = 0.5
+"""Events past this share of the most days the rule allows in the pool are too dense for
+the matched sampler's random candidates: their sets are counted and drawn exactly."""
+
+DENSE_TABLE = 32_000_000
+"""Entries (256 MB) the table of counted sets may take at most (sets x pool days)."""
+
+
+def _counted_sets(keys: np.ndarray, thresholds: np.ndarray, n: int, rng: np.random.Generator) -> Callable[[int], np.ndarray]:
+    """A draw of sets of ``n`` days uniformly among all sets of days ``0 .. N-1`` (keys
+    and thresholds of each, increasing) in which each day may follow the one before
+    (``keys[j] >= thresholds[i]``): any gap, calendar or trading, holes or not. The sets
+    of ``m`` days from day ``i`` on are counted for every ``m`` and ``i`` (each level from
+    the one before: a reverse cumulative sum of the counts after each day's next allowed
+    day, in logarithms, as the counts span far more than a float's range), then each
+    set's days are drawn first to last, each with the share of the sets it begins. The
+    random candidates of the matched sampler, declustered, kept at most 1,050 of a set's
+    1,618 days for a condition true on most days under a 10-calendar-day gap."""
+    size = keys.size
+    after = np.searchsorted(keys, thresholds, side="left")  # the first day each day may be followed by
+    counts = np.empty((n + 1, size + 1))  # counts[m, i]: log of the sets of m days from day i on
+    counts[0] = 0.0
+    counts[1:, size] = -np.inf
+    for m in range(1, n + 1):
+        begun = counts[m - 1][after]  # log of the sets of m days that begin at each day
+        counts[m, :size] = np.logaddexp.accumulate(begun[::-1])[::-1]
+    if not np.isfinite(counts[n, 0]):
+        raise DataError(f"no set of {n} days obeys the declustering rule in these {size} days")
+    descending = -counts  # each level non-decreasing, for binary searches
+
+    def draw(reps: int) -> np.ndarray:
+        out = np.empty((reps, n), dtype=np.int64)
+        first = np.zeros(reps, dtype=np.int64)  # the earliest day the next one may take
+        for t in range(n):
+            m = n - t
+            target = counts[m][first] + np.log1p(-rng.random(reps))  # a share of the sets left, in (0, all]
+            day = np.searchsorted(descending[m], -target, side="right") - 1  # the day whose sets hold it
+            out[:, t] = day
+            first = after[day]
+        return out
+
+    return draw
 
 
 HOLES_ACCEPT = 0.01
@@ -544,25 +608,27 @@ def _spaced_around_holes(
     if room < n:
         raise DataError(f"cannot place {n} placebo days at least {gap} trading days apart in {hi - lo + 1} days")
     trial = copy.deepcopy(rng)  # given back unused if the holes turn the draws away
-    chunks, drawn, kept = [], 0, 0
-    for first in range(0, reps, rows):
-        size = min(rows, reps - first)
+    tally = [0, 0]  # sets drawn, sets clear of the holes
+
+    def clear_of_holes(size: int) -> np.ndarray | None:
         sets = np.empty((size, n), dtype=np.int64)
         filled = 0
         while filled < size:
             want = min(rows, max(16, 2 * (size - filled)))
             candidates = lo + _sorted_distinct(trial, want, n, room) + np.arange(n) * (gap - 1)
             ok = pool[candidates].all(axis=1)
-            drawn, kept = drawn + want, kept + int(ok.sum())
-            if drawn >= 2 * rows and kept < HOLES_ACCEPT * drawn:
+            tally[0], tally[1] = tally[0] + want, tally[1] + int(ok.sum())
+            if tally[0] >= 2 * rows and tally[1] < HOLES_ACCEPT * tally[0]:
                 return None
             good = candidates[ok][: size - filled]
             sets[filled : filled + good.shape[0]] = good
             filled += good.shape[0]
-        chunks.append(_statistics_from_sets(values, sets, median=first < GATHER_BUDGET // max(n, 1)))
-    draws = {name: np.concatenate([c[name] for c in chunks], axis=1) for name in chunks[0]}
-    rng.bit_generator.state = trial.bit_generator.state
-    return NullDraws(draws, reps, min(reps, max(1, GATHER_BUDGET // max(n, 1))))
+        return sets
+
+    found = _gathered(values, n, reps, rows, clear_of_holes)
+    if found is not None:
+        rng.bit_generator.state = trial.bit_generator.state
+    return found
 
 
 def _sampled(

@@ -12,12 +12,14 @@ import pytest
 from hypothesis import example, given, settings
 from hypothesis import strategies as st
 
+from eventstudy.errors import DataError
 from eventstudy.inference import structural
 from eventstudy.inference.design import EventDesign
 from eventstudy.inference.placebo import STATISTICS, placebo_test
 from eventstudy.inference.samplers import (
     Calendar,
     CircularSampler,
+    MatchedSampler,
     RunsSampler,
     _sorted_distinct,
     obeys_rule,
@@ -345,6 +347,49 @@ def test_matched_null_among_many_holes_draws_as_the_sampler_did(monkeypatch: pyt
     alone = structural_null(design, "matched", 500, np.random.SeedSequence(4))
     for name in ("mean", "median", "pct_positive"):
         np.testing.assert_array_equal(found.draws[name], alone.draws[name])
+
+
+@pytest.mark.parametrize(("gap", "days", "n", "holes"), [("3cd", 16, 4, []), ("7cd", 30, 4, [8]), ("2", 13, 4, [3, 4])])
+def test_counted_sets_are_uniform_among_the_sets_the_rule_allows(gap: str, days: int, n: int, holes: list[int]) -> None:
+    """Every set of n pool days that obeys the rule is equally likely (a chi-square over
+    all of them, fixed seed), under calendar and trading gaps, with holes in the pool."""
+    from scipy import stats
+
+    design = _design(days, gap, np.array([0]), np.zeros((1, days)), holidays=True)
+    pool_days = np.setdiff1d(np.arange(days), holes)
+    keys, thresholds = design.calendar.keys[pool_days], design.calendar.thresholds[pool_days]
+    valid = [c for c in itertools.combinations(range(pool_days.size), n) if all(keys[b] >= thresholds[a] for a, b in itertools.pairwise(c))]
+    draw = structural._counted_sets(keys, thresholds, n, np.random.default_rng(8))
+    counts = {c: 0 for c in valid}
+    for row in map(tuple, draw(300 * len(valid)).tolist()):
+        counts[row] += 1  # a KeyError would be a set the rule does not allow
+    assert len(valid) >= 10 and stats.chisquare(list(counts.values())).pvalue > 0.001
+
+
+def test_matched_null_counts_the_sets_of_events_too_dense_for_random_dates(monkeypatch: pytest.MonkeyPatch) -> None:
+    """Events nearly as dense as a calendar gap allows (the matched sampler's random days,
+    declustered, keep too few): the sets are counted and drawn, each obeying the rule on
+    pool days, every placebo of the budget drawn."""
+    days = 700
+    values = np.random.default_rng(5).normal(0, 1, (1, days))
+    values[:, [100, 101, 450]] = np.nan
+    pool = ~np.isnan(values[0])
+    design = _design(days, "7cd", np.zeros(0, dtype=np.int64), values, holidays=True)
+    keys, thresholds = design.calendar.keys, design.calendar.thresholds
+    packed, day = [], 0
+    while day < days:  # the earliest allowed pool day each time: as many as any set holds
+        if pool[day] and (not packed or keys[day] >= thresholds[packed[-1]]):
+            packed.append(day)
+        day += 1
+    events = np.array(packed[2:-2])  # a few short of the most
+    design = _design(days, "7cd", events, values, holidays=True)
+    drawn = _capture_sets(monkeypatch)
+    found = structural_null(design, "matched", 2000, np.random.SeedSequence(6))
+    sets = np.concatenate(drawn)
+    assert found.reps == found.median_reps == sets.shape[0] == 2000 and sets.shape[1] == events.size
+    assert obeys_rule(design.calendar, sets).all() and pool[sets].all()
+    with pytest.raises(DataError, match="too dense for random dates"):  # what the sampler alone could do
+        MatchedSampler(design.calendar, pool, events.size, seed=1).draw(200)
 
 
 def test_matched_null_keeps_the_gap_and_the_pool() -> None:
