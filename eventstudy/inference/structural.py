@@ -513,8 +513,8 @@ def _matched(design: EventDesign, values: np.ndarray, pool: np.ndarray, events: 
         return spaced
     day_keys, day_thresholds = keys[pool_days], thresholds[pool_days]
     most = int(decluster(day_keys, day_thresholds, "after_kept").sum())  # the earliest day each time: as many as any set holds
-    if n > DENSE_SHARE * most and (n + 1) * (pool_days.size + 1) <= DENSE_TABLE:
-        draw = _counted_sets(day_keys, day_thresholds, n, rng)
+    draw = _counted_sets(day_keys, day_thresholds, n, rng) if n > DENSE_SHARE * most else None
+    if draw is not None:
         counted = _gathered(values, n, reps, rows, lambda size: pool_days[draw(size)])
         assert counted is not None, "counted sets are always drawn"
         return counted
@@ -545,38 +545,51 @@ DENSE_SHARE = 0.5
 the matched sampler's random candidates: their sets are counted and drawn exactly."""
 
 DENSE_TABLE = 32_000_000
-"""Entries (256 MB) the table of counted sets may take at most (sets x pool days)."""
+"""Entries (256 MB) the table of counted sets may take at most (each day of a set, the
+days it can take)."""
 
 
-def _counted_sets(keys: np.ndarray, thresholds: np.ndarray, n: int, rng: np.random.Generator) -> Callable[[int], np.ndarray]:
+def _counted_sets(keys: np.ndarray, thresholds: np.ndarray, n: int, rng: np.random.Generator) -> Callable[[int], np.ndarray] | None:
     """A draw of sets of ``n`` days uniformly among all sets of days ``0 .. N-1`` (keys
     and thresholds of each, increasing) in which each day may follow the one before
     (``keys[j] >= thresholds[i]``): any gap, calendar or trading, holes or not. The sets
     of ``m`` days from day ``i`` on are counted for every ``m`` and ``i`` (each level from
     the one before: a reverse cumulative sum of the counts after each day's next allowed
     day, in logarithms, as the counts span far more than a float's range), then each
-    set's days are drawn first to last, each with the share of the sets it begins. The
-    random candidates of the matched sampler, declustered, kept at most 1,050 of a set's
-    1,618 days for a condition true on most days under a 10-calendar-day gap."""
+    set's days are drawn first to last, each with the share of the sets it begins. A
+    level keeps only the days its day of the set can take (from the earliest the days
+    before it allow to the last that leaves room for the rest): a band as wide as the
+    slack. None when the table would pass :data:`DENSE_TABLE` entries. The random
+    candidates of the matched sampler, declustered, kept at most 1,050 of a set's 1,618
+    days for a condition true on most days under a 10-calendar-day gap."""
     size = keys.size
     after = np.searchsorted(keys, thresholds, side="left")  # the first day each day may be followed by
-    counts = np.empty((n + 1, size + 1))  # counts[m, i]: log of the sets of m days from day i on
-    counts[0] = 0.0
-    counts[1:, size] = -np.inf
-    for m in range(1, n + 1):
-        begun = counts[m - 1][after]  # log of the sets of m days that begin at each day
-        counts[m, :size] = np.logaddexp.accumulate(begun[::-1])[::-1]
-    if not np.isfinite(counts[n, 0]):
+    most = np.zeros(size + 1, dtype=np.int64)  # the most days a set can hold from each day on
+    for i in range(size - 1, -1, -1):
+        most[i] = 1 + most[after[i]]
+    if most[0] < n:
         raise DataError(f"no set of {n} days obeys the declustering rule in these {size} days")
-    descending = -counts  # each level non-decreasing, for binary searches
+    earliest = np.zeros(n, dtype=np.int64)  # the earliest day the t-th day of a set can take
+    for t in range(1, n):
+        earliest[t] = after[earliest[t - 1]]
+    latest = np.searchsorted(-most[:size], -np.arange(n + 1), side="right") - 1  # the last day m days can start from
+    if int(np.sum(latest[1:][::-1] - earliest + 1)) > DENSE_TABLE:
+        return None
+    levels: list[tuple[int, np.ndarray]] = [(0, np.zeros(size + 1))]  # (first day, log of the sets of m days from each day on)
+    for m in range(1, n + 1):
+        lo, hi = int(earliest[n - m]), int(latest[m])
+        below, counts = levels[m - 1]
+        begun = counts[after[lo : hi + 1] - below]  # log of the sets of m days that begin at each day
+        levels.append((lo, np.logaddexp.accumulate(begun[::-1])[::-1]))
+    descending = [-counts for _, counts in levels]  # non-decreasing, for binary searches
 
     def draw(reps: int) -> np.ndarray:
         out = np.empty((reps, n), dtype=np.int64)
         first = np.zeros(reps, dtype=np.int64)  # the earliest day the next one may take
         for t in range(n):
-            m = n - t
-            target = counts[m][first] + np.log1p(-rng.random(reps))  # a share of the sets left, in (0, all]
-            day = np.searchsorted(descending[m], -target, side="right") - 1  # the day whose sets hold it
+            lo, counts = levels[n - t]
+            target = counts[first - lo] + np.log1p(-rng.random(reps))  # a share of the sets left, in (0, all]
+            day = lo + np.searchsorted(descending[n - t], -target, side="right") - 1  # the day whose sets hold it
             out[:, t] = day
             first = after[day]
         return out
