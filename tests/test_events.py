@@ -93,11 +93,12 @@ def test_both_chain_strategies_match_the_reference(groups: list, walk: bool) -> 
         thresholds += steps
         gids += [gid] * len(values)
         expected += reference_after_kept(values, steps)
-    saved, events.CHAIN_STEPS = events.CHAIN_STEPS, (10**9 if walk else 0)
+    saved = events.CHAIN_STEPS, events.EVENTS_PER_STEP
+    events.CHAIN_STEPS, events.EVENTS_PER_STEP = (10**9, 1) if walk else (0, 10**9)
     try:
         got = decluster(np.array(keys, dtype=np.int64), np.array(thresholds, dtype=np.int64), "after_kept", groups=np.array(gids, dtype=np.int64))
     finally:
-        events.CHAIN_STEPS = saved
+        events.CHAIN_STEPS, events.EVENTS_PER_STEP = saved
     assert got.tolist() == expected
 
 
