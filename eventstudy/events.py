@@ -187,8 +187,9 @@ events; longer ones use binary lifting."""
 EVENTS_PER_STEP = 64
 """Events per step of the walk past which walking beats binary lifting: lifting's tables
 hold log2(longest) copies of the events' next steps (a batch of 166 resampled histories
-with 2M hits under a 3-calendar-day gap: 13 tables, 300 MB a thread and 0.4 GB of the
-histories null's peak), while a step costs a few microseconds whatever the groups."""
+with 2M hits under a 3-calendar-day gap: 13 tables of 2M entries a thread; the histories
+null's peak in ``benchmarks/dense.py``), while a step costs a few microseconds whatever
+the groups."""
 
 
 def _chains(nxt: np.ndarray, group_start: np.ndarray, first: np.ndarray, keys: np.ndarray, thresholds: np.ndarray) -> np.ndarray:

@@ -302,8 +302,8 @@ class _Chain:
     """A calendar gap's next allowed day ``f`` from every day at once (a day past the
     calendar goes to a sink, ``n``), and its powers ``f^(2^i)`` with the sums of ``arrays``
     (rows over the calendar) and whether every day is a pool day along them: ``L`` steps
-    without slack in ``log2(L)`` gathers instead of ``L``. A run of 4,845 events under a
-    3-calendar-day gap walked step by step took 4.4 s. The sums add the same values in
+    without slack in ``log2(L)`` gathers instead of ``L`` (a condition true on most days
+    under a calendar gap: ``benchmarks/dense.py``). The sums add the same values in
     another order (equal to rounding); a start whose run leaves the calendar is never
     placed, so what the sink adds does not matter."""
 
@@ -378,7 +378,7 @@ def _placements(
     shortest span under a calendar gap: those rows are redrawn; so are rows with a day
     outside the pool, when the pool has holes: ``inside`` says per pattern and start
     whether the run's days are all in it, looked up instead of listing every placed
-    day, which took rows x events of memory: 2 GB for one run of 11,700 events)."""
+    day, which took rows x events of memory)."""
     k = len(sampler.runs)
     out = np.empty((reps, k), dtype=np.int64)
     filled = 0
@@ -613,7 +613,7 @@ def _spaced_around_holes(
     gaps of its own or fewer than :data:`HOLES_ACCEPT` of the sets miss the holes (many
     holes under dense events): the matched sampler then draws as before. Its rejection
     rounds draw candidates with repeats and could not fill 2,344 events 5 days apart on
-    11,747 days with three holes (131 s, then an error)."""
+    11,747 days with three holes."""
     if not np.all(np.diff(positions) == 1):  # the window's days one trading day apart: indices count trading days
         return None
     lo, hi = int(pool_days[0]), int(pool_days[-1])
