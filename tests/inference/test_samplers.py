@@ -132,3 +132,31 @@ def test_events_too_dense_for_random_dates_are_refused_after_a_few_rounds(monkey
     assert len(rounds) == 3
     sparse = MatchedSampler(calendar, np.ones(1000, dtype=bool), 60, seed=0)  # well within reach: drawn as before
     assert_valid(calendar, np.ones(1000, dtype=bool), sparse.draw(50), 60, "after_kept")
+
+
+@settings(max_examples=80, deadline=None)
+@given(
+    days=st.integers(30, 300), gap=st.sampled_from([None, "1", "3", "10", "3cd", "10cd", "1mo"]),
+    holes=st.floats(0, 0.5), events=st.integers(1, 40), seed=st.integers(0, 2**16), on_frame=st.booleans(),
+)
+def test_circular_valid_offsets_are_every_shift_that_obeys_the_rule(
+    days: int, gap: str | None, holes: float, events: int, seed: int, on_frame: bool
+) -> None:
+    """The shifts counted by correlation are those whose shifted, sorted set obeys the
+    rule, checked shift by shift (events on frame days, or on any days: a day outside the
+    frame takes the next frame day's rank)."""
+    rng = np.random.default_rng(seed)
+    calendar = weekday_calendar(days, gap)
+    frame = rng.random(days) >= holes
+    frame[rng.integers(0, days)] = True
+    among = np.flatnonzero(frame) if on_frame else np.arange(days)
+    chosen = np.sort(rng.choice(among, size=min(events, int(frame.sum())), replace=False))
+    sampler = CircularSampler(calendar, frame, chosen.size, events=chosen, seed=seed)
+    frame_days = np.flatnonzero(frame)
+    ranks = np.searchsorted(frame_days, chosen)
+    expected = [s for s in range(frame_days.size) if obeys_rule(calendar, np.sort(frame_days[(ranks + s) % frame_days.size])[None, :])[0]]
+    if not expected:
+        with pytest.raises(DataError, match="no circular shift"):
+            sampler.valid_offsets()
+        return
+    assert sampler.valid_offsets().tolist() == expected
