@@ -575,21 +575,22 @@ def _counted_sets(keys: np.ndarray, thresholds: np.ndarray, n: int, rng: np.rand
     latest = np.searchsorted(-most[:size], -np.arange(n + 1), side="right") - 1  # the last day m days can start from
     if int(np.sum(latest[1:][::-1] - earliest + 1)) > DENSE_TABLE:
         return None
-    levels: list[tuple[int, np.ndarray]] = [(0, np.zeros(size + 1))]  # (first day, log of the sets of m days from each day on)
+    # per level, its first day and minus the log of the sets of m days from each day on
+    # (non-decreasing, for binary searches; one array a level)
+    levels: list[tuple[int, np.ndarray]] = [(0, np.zeros(size + 1))]
     for m in range(1, n + 1):
         lo, hi = int(earliest[n - m]), int(latest[m])
-        below, counts = levels[m - 1]
-        begun = counts[after[lo : hi + 1] - below]  # log of the sets of m days that begin at each day
-        levels.append((lo, np.logaddexp.accumulate(begun[::-1])[::-1]))
-    descending = [-counts for _, counts in levels]  # non-decreasing, for binary searches
+        below, minus = levels[m - 1]
+        begun = -minus[after[lo : hi + 1] - below]  # log of the sets of m days that begin at each day
+        levels.append((lo, -np.logaddexp.accumulate(begun[::-1])[::-1]))
 
     def draw(reps: int) -> np.ndarray:
         out = np.empty((reps, n), dtype=np.int64)
         first = np.zeros(reps, dtype=np.int64)  # the earliest day the next one may take
         for t in range(n):
-            lo, counts = levels[n - t]
-            target = counts[first - lo] + np.log1p(-rng.random(reps))  # a share of the sets left, in (0, all]
-            day = lo + np.searchsorted(descending[n - t], -target, side="right") - 1  # the day whose sets hold it
+            lo, minus = levels[n - t]
+            target = np.log1p(-rng.random(reps)) - minus[first - lo]  # a share of the sets left, in (0, all]
+            day = lo + np.searchsorted(minus, -target, side="right") - 1  # the day whose sets hold it
             out[:, t] = day
             first = after[day]
         return out
