@@ -83,6 +83,7 @@ __all__ = [
     "RunsSampler",
     "SeedLike",
     "as_generator",
+    "most_days",
     "obeys_rule",
     "split_runs",
 ]
@@ -143,6 +144,13 @@ class Calendar:
 
     def __len__(self) -> int:
         return int(self.keys.size)
+
+
+def most_days(calendar: Calendar, days: np.ndarray) -> int:
+    """The most of ``days`` (sorted calendar indices) a set obeying the rule can hold:
+    declustering all of them, each kept day the earliest the last one allows, keeps as
+    many as any set can."""
+    return int(decluster(calendar.keys[days], calendar.thresholds[days], "after_kept").sum()) if days.size else 0
 
 
 def obeys_rule(calendar: Calendar, days: np.ndarray) -> np.ndarray:
@@ -254,16 +262,10 @@ class PlaceboSampler:
         raise DataError(
             f"could not draw {self.nobs} placebo days obeying the declustering rule from {self.frame_days.size} "
             f"eligible days ({self.name} null): its random days, declustered, kept at most {best:,} for a set, "
-            f"and the rule allows at most {self._most():,} on these days. The events are too dense for random "
+            f"and the rule allows at most {most_days(self.calendar, self.frame_days):,} on these days. The events are too dense for random "
             "dates under this gap: use the runs null (--null runs: the events' runs at random places), the "
             "circular null or the histories null"
         )
-
-    def _most(self) -> int:
-        """The most days of the frame a set obeying the rule can hold (declustering every
-        frame day after the previous kept one keeps as many as any set can)."""
-        days = self.frame_days
-        return int(decluster(self.calendar.keys[days], self.calendar.thresholds[days], "after_kept").sum()) if days.size else 0
 
     def _admit(self, candidates: np.ndarray, priority: np.ndarray) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
         """Frame, dedupe, decluster and subsample each row; ``ok`` marks rows that filled,

@@ -43,7 +43,6 @@ import numpy as np
 import polars as pl
 
 from eventstudy.errors import DataError
-from eventstudy.events import decluster
 from eventstudy.inference.design import EventDesign
 from eventstudy.inference.placebo import (
     SORT_WIDTH,
@@ -59,6 +58,7 @@ from eventstudy.inference.samplers import (
     MatchedSampler,
     RunsSampler,
     _sorted_distinct,
+    most_days,
     obeys_rule,
 )
 
@@ -241,9 +241,10 @@ def _runs(design: EventDesign, values: np.ndarray, pool: np.ndarray, events: np.
             acc = chain.arrays[:, :n_cal].copy()  # each cell's values, counts and positives, summed along the chain
             alive = np.ones(n_cal, dtype=bool)
             every = pool.copy()
+            stretches = _zero_stretches(pattern)
             j = 0
             while j < len(pattern):
-                stretch = _zeros_from(pattern, j)
+                stretch = int(stretches[j])
                 if stretch >= LIFT_FROM:  # the next allowed day, again and again: by doubling
                     pos = chain.advance(np.minimum(pos, n_cal), stretch, acc, every)
                     alive &= pos < n_cal
@@ -290,12 +291,11 @@ LIFT_FROM = 64
 doubling (:class:`_Chain`) rather than step by step."""
 
 
-def _zeros_from(pattern: tuple[int, ...], j: int) -> int:
-    """How many slacks of ``pattern`` from ``j`` on are 0 in a row."""
-    end = j
-    while end < len(pattern) and pattern[end] == 0:
-        end += 1
-    return end - j
+def _zero_stretches(pattern: tuple[int, ...]) -> np.ndarray:
+    """For each slack of ``pattern``, how many slacks from it on are 0 in a row."""
+    nonzero = np.flatnonzero(np.asarray(pattern, dtype=np.int64) != 0)
+    places = np.arange(len(pattern))
+    return np.append(nonzero, len(pattern))[np.searchsorted(nonzero, places)] - places
 
 
 class _Chain:
@@ -508,16 +508,12 @@ def _matched(design: EventDesign, values: np.ndarray, pool: np.ndarray, events: 
         room = pool_days.size - (n - 1) * (gap - 1)
         if room < n:
             raise DataError(f"cannot place {n} placebo days at least {gap} trading days apart in {pool_days.size} days")
-        spaced = _gathered(values, n, reps, rows, lambda size: pool_days[_sorted_distinct(rng, size, n, room) + np.arange(n) * (gap - 1)])
-        assert spaced is not None, "stars and bars always give their sets"
-        return spaced
+        return _gathered(values, n, reps, rows, lambda size: pool_days[_sorted_distinct(rng, size, n, room) + np.arange(n) * (gap - 1)])
     day_keys, day_thresholds = keys[pool_days], thresholds[pool_days]
-    most = int(decluster(day_keys, day_thresholds, "after_kept").sum())  # the earliest day each time: as many as any set holds
+    most = most_days(design.calendar, pool_days)
     draw = _counted_sets(day_keys, day_thresholds, n, rng) if n > DENSE_SHARE * most else None
     if draw is not None:
-        counted = _gathered(values, n, reps, rows, lambda size: pool_days[draw(size)])
-        assert counted is not None, "counted sets are always drawn"
-        return counted
+        return _gathered(values, n, reps, rows, lambda size: pool_days[draw(size)])
     sampler = MatchedSampler(design.calendar, pool, n, mode=design.mode, seed=rng)
     draws = _statistics_from_sets(values, sampler.draw(rows))
     note_reps = rows
@@ -526,16 +522,12 @@ def _matched(design: EventDesign, values: np.ndarray, pool: np.ndarray, events: 
     return NullDraws(draws, reps, note_reps)
 
 
-def _gathered(values: np.ndarray, n: int, reps: int, rows: int, sets: Callable[[int], np.ndarray | None]) -> NullDraws | None:
+def _gathered(values: np.ndarray, n: int, reps: int, rows: int, sets: Callable[[int], np.ndarray]) -> NullDraws:
     """``reps`` placebo sets of ``n`` days, ``rows`` at a time from ``sets(rows)``, gathered
-    into each cell's statistics (the median on the first ``GATHER_BUDGET // n``); None as
-    soon as ``sets`` gives None."""
+    into each cell's statistics (the median on the first ``GATHER_BUDGET // n``)."""
     chunks = []
     for first in range(0, reps, rows):
-        drawn = sets(min(rows, reps - first))
-        if drawn is None:
-            return None
-        chunks.append(_statistics_from_sets(values, drawn, median=first < GATHER_BUDGET // max(n, 1)))
+        chunks.append(_statistics_from_sets(values, sets(min(rows, reps - first)), median=first < GATHER_BUDGET // max(n, 1)))
     draws = {name: np.concatenate([c[name] for c in chunks], axis=1) for name in chunks[0]}
     return NullDraws(draws, reps, min(reps, max(1, GATHER_BUDGET // max(n, 1))))
 
@@ -624,7 +616,7 @@ def _spaced_around_holes(
     trial = copy.deepcopy(rng)  # given back unused if the holes turn the draws away
     tally = [0, 0]  # sets drawn, sets clear of the holes
 
-    def clear_of_holes(size: int) -> np.ndarray | None:
+    def clear_of_holes(size: int) -> np.ndarray:
         sets = np.empty((size, n), dtype=np.int64)
         filled = 0
         while filled < size:
@@ -633,16 +625,22 @@ def _spaced_around_holes(
             ok = pool[candidates].all(axis=1)
             tally[0], tally[1] = tally[0] + want, tally[1] + int(ok.sum())
             if tally[0] >= 2 * rows and tally[1] < HOLES_ACCEPT * tally[0]:
-                return None
+                raise _TurnedAway
             good = candidates[ok][: size - filled]
             sets[filled : filled + good.shape[0]] = good
             filled += good.shape[0]
         return sets
 
-    found = _gathered(values, n, reps, rows, clear_of_holes)
-    if found is not None:
-        rng.bit_generator.state = trial.bit_generator.state
+    try:
+        found = _gathered(values, n, reps, rows, clear_of_holes)
+    except _TurnedAway:
+        return None
+    rng.bit_generator.state = trial.bit_generator.state
     return found
+
+
+class _TurnedAway(Exception):
+    """Too few of the sets drawn on a pool's span miss its holes (:data:`HOLES_ACCEPT`)."""
 
 
 def _sampled(
