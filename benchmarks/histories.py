@@ -12,12 +12,21 @@ Prints CPU seconds after import (every thread's) and wall seconds for
   5,000-event study (``RUT drawdown >= 10%``, gap 1) with the same.
 
 The batch and the loop must agree on every history's events and figures (checked on the
-20 histories the loop runs).
+20 histories the loop runs). The process runs as the ``eventstudy`` command does: freed
+memory kept for reuse, one BLAS thread and ordinary pages (``--library-defaults``: the
+allocator's, OpenBLAS's and numpy's own defaults).
 
     python benchmarks/histories.py [--data-dir ../shared/data] [--histories 1000] [--json FILE]
 """
 
 from __future__ import annotations
+
+import os
+import sys
+
+if "--library-defaults" not in sys.argv:  # as the eventstudy command runs (eventstudy.cli.entry), set before numpy loads
+    os.environ.setdefault("OPENBLAS_NUM_THREADS", "1")
+    os.environ.setdefault("NUMPY_MADVISE_HUGEPAGE", "0")
 
 import argparse
 import json
@@ -75,7 +84,10 @@ def main() -> None:
     parser.add_argument("--data-dir", default=str(ROOT.parent / "shared" / "data"))
     parser.add_argument("--histories", type=int, default=1000)
     parser.add_argument("--json", help="also write the figures to this file")
+    parser.add_argument("--library-defaults", action="store_true", help="the allocator's, OpenBLAS's and numpy's own defaults")
     args = parser.parse_args()
+    if not args.library_defaults:
+        eventstudy.keep_freed_memory()
     data = Path(args.data_dir)
     study = load_study(ROOT / "configs" / "spx_rut.yaml")
     panel = prepare(study, data_dir=data, paths=False)
