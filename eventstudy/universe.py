@@ -122,6 +122,7 @@ def prepare_universe(
     conditions: Sequence[tuple[str, str]] = (),
     keep_closes: bool = False,
     file_dates: tuple[pl.Series, int] | None = None,
+    stock_dates: pl.Series | None = None,
 ) -> Panel:
     """Features, condition days and outcome arrays for every symbol, block by block.
 
@@ -136,7 +137,10 @@ def prepare_universe(
     a sweep's grid: one read, one set of features and outcomes, the hits of each.
     ``keep_closes`` keeps every stock's closes on the calendar (``Panel.closes``, 8 bytes
     per symbol-day) for the histories null. ``file_dates``: ``panel_file``'s distinct dates
-    and number of rows, if already read (:attr:`UniverseInput.file_dates`).
+    and number of rows, if already read (:attr:`UniverseInput.file_dates`); ``stock_dates``
+    the distinct dates of ``stocks``, when every one of ``symbols`` has rows there and the
+    caller knows them (a resampled universe keeps the real one's calendar and symbols):
+    not found again from every row.
     """
     clock = time.perf_counter()
     timings: dict[str, float] = {}
@@ -155,7 +159,9 @@ def prepare_universe(
 
     if stocks is None and panel_file is None:
         stocks = prices.filter(pl.col("symbol").is_in(list(symbols))).sort("symbol", "date")
-    if stocks is not None:
+    if stocks is not None and stock_dates is not None:
+        found, dates, rows = set(symbols), stock_dates, stocks.height
+    elif stocks is not None:
         found = set(stocks["symbol"].unique().to_list())
         if not found <= set(symbols):
             stocks = stocks.filter(pl.col("symbol").is_in(list(symbols)))

@@ -56,6 +56,28 @@ def prepared(study: eventstudy.Study, folder: Path):
     return prepare_universe(study, given.prices, given.symbols, stocks=given.stocks, panel_file=given.panel_file, keep_closes=True)
 
 
+def test_a_history_prepared_on_the_known_calendar_is_the_same_universe(tmp_path: Path) -> None:
+    """A resampled universe keeps the real calendar and symbols, so the null passes them
+    (``stock_dates``) rather than finding them from every row: the same panel either way."""
+    full_calendar_panel(tmp_path, 4)
+    study = study_in(tmp_path)
+    panel = prepared(study, tmp_path)
+    source = UniverseHistorySource.of(panel, study)
+    indices = stationary_indices(panel.days.size - 1, 1, source.block_length, np.random.default_rng(2))[0]
+    prices, stocks, _ = source.history(indices)
+    found = prepare_universe(study, prices, source.symbols, stocks=stocks)
+    known = prepare_universe(study, prices, source.symbols, stocks=stocks, stock_dates=pl.Series(panel.days).cast(pl.Date))
+    assert known.symbols == found.symbols == source.symbols
+    np.testing.assert_array_equal(known.days, found.days)
+    np.testing.assert_array_equal(known.present, found.present)
+    np.testing.assert_array_equal(known.daily, found.daily)
+    for mine, theirs in zip(known.values, found.values, strict=True):
+        np.testing.assert_array_equal(mine, theirs)
+    key = (study.when, study.trigger)
+    np.testing.assert_array_equal(known.hits[key].flat, found.hits[key].flat)
+    assert known.hits[key].flat.size > 0
+
+
 def test_the_identity_history_is_the_study_itself(tmp_path: Path) -> None:
     """Drawing every real day in order rebuilds every stock's closes on its own days (gaps,
     listings and delistings kept), and the rebuilt universe finds the same events and

@@ -365,11 +365,12 @@ def universe_history_null(
     seeds = np.random.SeedSequence([statistics.seed, 0x5EED]).spawn(reps)  # one per history: any thread count
     keys = tested.cells.select("measure", "asset", "horizon", "horizon_days").rows()
     n_days = panel.days.size
+    calendar = pl.Series("date", panel.days).cast(pl.Date)  # a history's rows are the real ones' cells: the same dates and symbols
 
     def one(seed: np.random.SeedSequence) -> tuple[CellStatistics, float]:
         indices = stationary_indices(n_days - 1, 1, source.block_length, np.random.default_rng(seed))[0]
         prices, stocks, flat_share = source.history(indices)
-        history = prepare_universe(study, prices, source.symbols, stocks=stocks)
+        history = prepare_universe(study, prices, source.symbols, stocks=stocks, stock_dates=calendar)
         if history.days.size != n_days or history.symbols != source.symbols:
             raise AssertionError("a resampled universe must keep the real calendar and symbols")
         order = {key: i for i, key in enumerate(history.cells.select("measure", "asset", "horizon", "horizon_days").rows())}
