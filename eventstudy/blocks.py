@@ -30,7 +30,6 @@ from __future__ import annotations
 from collections.abc import Iterator, Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any
 
 import numpy as np
 import polars as pl
@@ -49,8 +48,8 @@ from eventstudy.conditions.printer import breadth_name
 from eventstudy.config import Study
 from eventstudy.data import PRICE_SCHEMA, read_long_block
 from eventstudy.derived import add_derived
-from eventstudy.evaluators import EvaluationContext, PanelBlock, build_evaluators
-from eventstudy.features import column_name, compute_features, feature_key
+from eventstudy.evaluators import EvaluationContext, Evaluator, PanelBlock, build_evaluators
+from eventstudy.features import FeatureRequest, column_name, compute_features, feature_key
 from eventstudy.own_events import with_event_columns
 from eventstudy.panel import calendar_index
 
@@ -259,7 +258,7 @@ def _add_cell(result: BlockResult, key: CellKey, values: np.ndarray, flat: np.nd
 
 
 def _evaluate_long(
-    evaluator: Any, index: int, shared: BlockShared, symbols: list[str], prices: pl.DataFrame,
+    evaluator: Evaluator, index: int, shared: BlockShared, symbols: list[str], prices: pl.DataFrame,
     symbol_index: np.ndarray, day_index: np.ndarray, result: BlockResult,
 ) -> None:
     """The general path: the evaluator's long frame over every row of the block."""
@@ -331,7 +330,7 @@ def series_closes(market_prices: pl.DataFrame, series: dict[str, str]) -> dict[s
     return out
 
 
-def _value_columns(requests: list[Any]) -> list[str]:
+def _value_columns(requests: list[FeatureRequest]) -> list[str]:
     """The instance table's feature columns: the symbol's close, then each value feature."""
     columns = [f"{SELF}.close"]
     for r in requests:

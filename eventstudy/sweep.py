@@ -415,7 +415,7 @@ universe cell's null whatever its number of events."""
 
 
 def _dates_nulls(
-    panel: Panel, s_idx: np.ndarray, d_idx: np.ndarray, window: np.ndarray, settings: StatisticsSpec, stat: Any, *, scaled: bool = True
+    panel: Panel, s_idx: np.ndarray, d_idx: np.ndarray, window: np.ndarray, settings: StatisticsSpec, stat: Callable[[np.ndarray], np.ndarray], *, scaled: bool = True
 ) -> list[np.ndarray]:
     """Per cell, the statistic on ``placebos`` 'dates' placebo sets, the null a single run
     uses (:class:`~eventstudy.inference.panel.Relabel`): placebo ``b`` moves every event

@@ -22,11 +22,11 @@ from __future__ import annotations
 
 import re
 import time
-from collections.abc import Iterator, Sequence
+from collections.abc import Callable, Iterable, Iterator, Sequence
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, replace
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, TypeVar
 
 import numpy as np
 import polars as pl
@@ -52,6 +52,9 @@ from eventstudy.executor import Executor, ThreadExecutor, default_workers
 from eventstudy.panel import ConditionHits, Panel
 from eventstudy.result import Measures
 from eventstudy.timeline import build_timeline
+
+if TYPE_CHECKING:
+    import numpy.typing as npt
 
 __all__ = ["BLOCK_ROWS", "POOL_ROWS", "UniverseInput", "load_universe", "prepare_study_universe", "prepare_universe", "universe_symbols", "with_sources"]
 
@@ -325,12 +328,12 @@ class _Grid:
         self.shape = shape
         self.arrays: list[tuple[np.ndarray, object, np.ndarray]] = []  # (array, fill, rows written)
 
-    def array(self, dtype: Any, fill: object) -> np.ndarray:
+    def array(self, dtype: npt.DTypeLike, fill: object) -> np.ndarray:
         out = np.empty(self.shape, dtype=dtype)
         self.arrays.append((out, fill, np.zeros(self.shape[0], dtype=bool)))
         return out
 
-    def put(self, target: np.ndarray, result: BlockResult, flat: np.ndarray, vals: Any) -> None:
+    def put(self, target: np.ndarray, result: BlockResult, flat: np.ndarray, vals: npt.ArrayLike) -> None:
         """``vals`` at the flat indices ``flat`` (ascending, within the block's rows)."""
         lo, hi = result.span
         written = next(w for a, _, w in self.arrays if a is target)
@@ -357,7 +360,11 @@ its Python glue, and the extra thread keeps the cores busy meanwhile
 over gained nothing more."""
 
 
-def _threaded(fn: Any, items: Any) -> Iterator[Any]:
+Item = TypeVar("Item")
+Out = TypeVar("Out")
+
+
+def _threaded(fn: Callable[[Item], Out], items: Iterable[Item]) -> Iterator[Out]:
     """``fn`` over ``items`` on this process's threads (polars and numpy release the GIL)."""
     with ThreadExecutor(default_workers() + BLOCK_THREADS_OVER) as executor:
         yield from executor.imap(fn, list(items))
