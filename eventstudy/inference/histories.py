@@ -158,6 +158,13 @@ def _all_days_masked(days: np.ndarray, c: int, out: dict[str, np.ndarray]) -> No
         out["all_median"][some, c] = np.nanmedian(rows, axis=1)
 
 
+def _window_span(window: np.ndarray) -> slice | np.ndarray:
+    """The window's days as a slice when they are one stretch (as a study's window always
+    is), so that its columns are a view, not a copy; else the mask itself."""
+    inside = np.flatnonzero(window)
+    return slice(int(inside[0]), int(inside[-1]) + 1) if inside.size and inside.size == inside[-1] - inside[0] + 1 else window
+
+
 ALL_DAYS_FIGURES = ("n_all", "all_mean", "all_pct_positive", "all_median")
 """The figures of each row's window days in a cell (:class:`CellStatistics`)."""
 
@@ -170,8 +177,7 @@ def all_days_statistics(values: list[np.ndarray], window: np.ndarray) -> dict[st
     k = len(values)
     out = {f: np.full((rows, k), np.nan) for f in ALL_DAYS_FIGURES}
     out["n_all"] = np.zeros((rows, k))
-    inside = np.flatnonzero(window)
-    span = slice(int(inside[0]), int(inside[-1]) + 1) if inside.size and inside.size == inside[-1] - inside[0] + 1 else window
+    span = _window_span(window)
     for c, v in enumerate(values):
         days = v[:, span]  # a window is one stretch of days: a view, not a copy
         complete = _complete_stretch(days)
@@ -226,8 +232,9 @@ def pooled_statistics(values: list[np.ndarray], s_idx: np.ndarray, d_idx: np.nda
     out = {f: np.full((1, k), np.nan) for f in CellStatistics.__dataclass_fields__}
     out["n"] = np.zeros((1, k))
     out["n_all"] = np.zeros((1, k))
+    span = _window_span(window)
     for c, v in enumerate(values):
-        days = v[:, window]
+        days = v[:, span]  # a view: the known values are gathered once, below
         every = days[~np.isnan(days)]
         if every.size:
             out["n_all"][0, c] = every.size
