@@ -219,7 +219,8 @@ def report(label: str, got: dict, rows: int, repeat: int) -> None:
     print(f"{label}: {rows:,} rows, {full.events.height:,} events ({timing})")
     print(f"  eventstudy, events + returns + baseline:     {got['t_core']:7.2f} s   {got['core'].timings}")
     print(f"  eventstudy, plus panel placebo tests:        {got['t_full']:7.2f} s   {full.timings}")
-    print(f"  peak RSS after the first run / both runs:    {got['rss_core']:7.2f} / {got['rss']:.2f} GB")
+    print(f"  peak RSS of this process, after the runs without tests / with them: {got['rss_core']:.2f} / {got['rss']:.2f} GB")
+    print("  (this process ran the warm-up and every repeat: a run's own peak, each in a fresh process, is --scaling's)")
     significance = full.tests.filter(pl.col("statistic") == "mean").select("horizon", "observed", "baseline", "p_placebo", "p_symbols_null")
     print("  " + str(significance).replace("\n", "\n  "))
 
