@@ -328,7 +328,7 @@ def _prepare(study: Study, cells: list[Study], data_dir: str | Path | None) -> P
         return panel.only(panel.measures.tested)
     given = load_universe(study, data_dir=data_dir)
     conditions = list(dict.fromkeys((c.when, c.trigger) for c in cells))
-    panel = prepare_universe(study, given.prices, given.symbols, stocks=given.stocks, panel_file=given.panel_file, conditions=conditions, file_dates=given.file_dates)
+    panel = prepare_universe(study, given.prices, given.symbols, stocks=given.stocks, panel_file=given.panel_file, conditions=conditions, known_dates=given.file_dates)
     return with_sources(panel, given).only(panel.measures.tested)
 
 

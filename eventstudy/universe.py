@@ -124,8 +124,7 @@ def prepare_universe(
     executor: Executor | None = None,
     conditions: Sequence[tuple[str, str]] = (),
     keep_closes: bool = False,
-    file_dates: tuple[pl.Series, int] | None = None,
-    stock_dates: pl.Series | None = None,
+    known_dates: tuple[pl.Series, int] | None = None,
 ) -> Panel:
     """Features, condition days and outcome arrays for every symbol, block by block.
 
@@ -139,11 +138,11 @@ def prepare_universe(
     (``(when, trigger)`` pairs; default: the study's) are all found in the same pass, for
     a sweep's grid: one read, one set of features and outcomes, the hits of each.
     ``keep_closes`` keeps every stock's closes on the calendar (``Panel.closes``, 8 bytes
-    per symbol-day) for the histories null. ``file_dates``: ``panel_file``'s distinct dates
-    and number of rows, if already read (:attr:`UniverseInput.file_dates`); ``stock_dates``
-    the distinct dates of ``stocks``, when every one of ``symbols`` has rows there and the
-    caller knows them (a resampled universe keeps the real one's calendar and symbols):
-    not found again from every row.
+    per symbol-day) for the histories null. ``known_dates``: the universe's distinct dates
+    and number of rows, when the caller has them (``panel_file``'s, read beside its
+    symbols, :attr:`UniverseInput.file_dates`; a resampled universe's, which keeps the real
+    one's calendar and symbols): every one of ``symbols`` is then taken to have rows, and
+    nothing is found again from every row.
     """
     clock = time.perf_counter()
     timings: dict[str, float] = {}
@@ -162,8 +161,9 @@ def prepare_universe(
 
     if stocks is None and panel_file is None:
         stocks = prices.filter(pl.col("symbol").is_in(list(symbols))).sort("symbol", "date")
-    if stocks is not None and stock_dates is not None:
-        found, dates, rows = set(symbols), stock_dates, stocks.height
+    if known_dates is not None:
+        found = set(symbols)
+        dates, rows = known_dates
     elif stocks is not None:
         found = set(stocks["symbol"].unique().to_list())
         if not found <= set(symbols):
@@ -173,9 +173,8 @@ def prepare_universe(
         rows = stocks.height
     else:
         assert panel_file is not None
-        stocks = None
         found = set(symbols)
-        dates, rows = file_dates if file_dates is not None else read_long_dates(panel_file)
+        dates, rows = read_long_dates(panel_file)
     symbols = sorted(s for s in symbols if s in found)  # sorted: each block is one slice
     days_series = dates.sort()
     if market is not None:
@@ -303,7 +302,7 @@ def prepare_study_universe(
     given = load_universe(study, data_dir=data_dir, cache_dir=cache_dir, pull=pull, streamed=executor is not None)
     panel = prepare_universe(
         study, given.prices, given.symbols, stocks=given.stocks, panel_file=given.panel_file, block_rows=block_rows, executor=executor,
-        keep_closes=keep_closes, file_dates=given.file_dates,
+        keep_closes=keep_closes, known_dates=given.file_dates,
     )
     return with_sources(panel, given)
 

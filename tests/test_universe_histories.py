@@ -58,7 +58,7 @@ def prepared(study: eventstudy.Study, folder: Path):
 
 def test_a_history_prepared_on_the_known_calendar_is_the_same_universe(tmp_path: Path) -> None:
     """A resampled universe keeps the real calendar and symbols, so the null passes them
-    (``stock_dates``) rather than finding them from every row: the same panel either way."""
+    (``known_dates``) rather than finding them from every row: the same panel either way."""
     full_calendar_panel(tmp_path, 4)
     study = study_in(tmp_path)
     panel = prepared(study, tmp_path)
@@ -66,7 +66,7 @@ def test_a_history_prepared_on_the_known_calendar_is_the_same_universe(tmp_path:
     indices = stationary_indices(panel.days.size - 1, 1, source.block_length, np.random.default_rng(2))[0]
     prices, stocks, _ = source.history(indices)
     found = prepare_universe(study, prices, source.symbols, stocks=stocks)
-    known = prepare_universe(study, prices, source.symbols, stocks=stocks, stock_dates=pl.Series(panel.days).cast(pl.Date))
+    known = prepare_universe(study, prices, source.symbols, stocks=stocks, known_dates=(pl.Series(panel.days).cast(pl.Date), stocks.height))
     assert known.symbols == found.symbols == source.symbols
     np.testing.assert_array_equal(known.days, found.days)
     np.testing.assert_array_equal(known.present, found.present)

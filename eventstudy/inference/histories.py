@@ -377,7 +377,7 @@ def universe_history_null(
     def one(seed: np.random.SeedSequence) -> tuple[CellStatistics, float]:
         indices = stationary_indices(n_days - 1, 1, source.block_length, np.random.default_rng(seed))[0]
         prices, stocks, flat_share = source.history(indices)
-        history = prepare_universe(study, prices, source.symbols, stocks=stocks, stock_dates=calendar)
+        history = prepare_universe(study, prices, source.symbols, stocks=stocks, known_dates=(calendar, source.rows.size))
         if history.days.size != n_days or history.symbols != source.symbols:
             raise AssertionError("a resampled universe must keep the real calendar and symbols")
         order = {key: i for i, key in enumerate(history.cells.select("measure", "asset", "horizon", "horizon_days").rows())}
