@@ -18,7 +18,13 @@ thread's) for
   median and the share positive of each cell on each draw, and their baselines),
   printed beside it as a second reference (``--no-every-statistic`` leaves it out);
 
-and the process's peak RSS after the runs null's run, the matched null's and the histories'. Every point checks that eventstudy and pandas
+and the process's peak RSS after the runs null's run, the matched null's and the histories'. A
+second table says where each side's CPU goes at each point (median of 3): eventstudy's
+``prepare`` (data read and validated, features, condition, outcomes), ``evaluate`` without
+tests (events, declustering, summary, baseline) and the runs null's tests (the null,
+every interval and companion, the table), against pandas' set-up (read, features, events,
+baseline) and its placebo loop, so a ratio's fixed costs are seen apart from what grows
+with the events. Every point checks that eventstudy and pandas
 find the same events and mean returns. Each process runs as the ``eventstudy`` command
 does, freed memory kept for reuse, one BLAS thread and ordinary pages, for both sides
 (``--library-defaults``: the allocator's, OpenBLAS's and numpy's own defaults).
@@ -39,9 +45,17 @@ if "--library-defaults" not in sys.argv:  # as the eventstudy command runs (even
 import argparse
 import json
 import resource
+import statistics
 import subprocess
 import time
+from collections.abc import Callable
 from pathlib import Path
+from typing import TYPE_CHECKING, TypeVar
+
+if TYPE_CHECKING:
+    from eventstudy.config import Study
+
+Result = TypeVar("Result")
 
 ROOT = Path(__file__).resolve().parents[1]
 THRESHOLDS = {20: "51.9%", 200: "40.44%", 1000: "27.24%", 1500: "23.32%", 2000: "20.49%", 3000: "16.77%", 5000: "10.01%", 9000: "2.06%", 10000: "0.87%"}
@@ -58,11 +72,12 @@ evaluate:
 """
 
 
-def pandas_study(data: Path, threshold: float, placebos: int, seed: int = 7, every_statistic: bool = False) -> tuple[list, dict, float]:
+def pandas_study(data: Path, threshold: float, placebos: int, seed: int = 7, every_statistic: bool = False) -> tuple[list, dict, float, float]:
     """The study in pandas with a placebo loop; returns event dates, the events' figures
-    (``(statistic, cell)`` -> value) and CPU seconds. ``every_statistic``: the loop (and
-    the baseline) also take each cell's median and share positive, as eventstudy tests
-    them, not the mean alone."""
+    (``(statistic, cell)`` -> value), CPU seconds, and the CPU seconds of its set-up alone
+    (everything before the placebo loop). ``every_statistic``: the loop (and the baseline)
+    also take each cell's median and share positive, as eventstudy tests them, not the
+    mean alone."""
     import numpy as np
     import pandas as pd
 
@@ -88,6 +103,7 @@ def pandas_study(data: Path, threshold: float, placebos: int, seed: int = 7, eve
         return np.concatenate([np.nanmean(x, axis=0), np.nanmedian(x, axis=0), (x > 0).sum(axis=0) / known.sum(axis=0)])
 
     baseline = figures(values)
+    setup = time.process_time() - start
     rng = np.random.default_rng(seed)
     null = np.empty((placebos, baseline.size))
     for b in range(placebos):
@@ -98,7 +114,32 @@ def pandas_study(data: Path, threshold: float, placebos: int, seed: int = 7, eve
     p = (1 + (np.abs(null - centre) >= np.abs(observed - centre)).sum(axis=0)) / (placebos + 1)
     _ = (baseline, p)
     names = [(statistic, column) for statistic in (("mean", "median", "pct_positive") if every_statistic else ("mean",)) for column in columns]
-    return [pd.Timestamp(d).date() for d in window["date"].to_numpy()[events]], dict(zip(names, observed)), time.process_time() - start
+    return [pd.Timestamp(d).date() for d in window["date"].to_numpy()[events]], dict(zip(names, observed)), time.process_time() - start, setup
+
+
+def cpu_seconds(fn: Callable[..., Result], *args: object, **kwargs: object) -> tuple[Result, float]:
+    """``fn(*args, **kwargs)`` and the CPU seconds it took (every thread's)."""
+    start = time.process_time()
+    out = fn(*args, **kwargs)
+    return out, time.process_time() - start
+
+
+def stages(study: Study, data: Path, repeat: int = 3) -> dict[str, float]:
+    """Median CPU seconds of each stage of the runs null's run: ``prepare``, ``evaluate``
+    without tests, and the tests (``evaluate`` with them, less ``evaluate`` without)."""
+    from eventstudy.engine import evaluate
+    from eventstudy.study import prepare, statistics_with
+
+    untested, tested = statistics_with(study, {"placebos": 0}), statistics_with(study, {"null": "runs"})
+    found: dict[str, list[float]] = {"prepare": [], "evaluate": [], "tests": []}
+    for _ in range(repeat):
+        panel, prepared = cpu_seconds(prepare, study, data_dir=data, paths=False)
+        _, plain = cpu_seconds(evaluate, panel, study, statistics=untested)
+        _, full = cpu_seconds(evaluate, panel, study, statistics=tested)
+        found["prepare"].append(prepared)
+        found["evaluate"].append(plain)
+        found["tests"].append(full - plain)
+    return {f"stage_{name}_cpu_s": round(statistics.median(values), 3) for name, values in found.items()}
 
 
 def point(events: int, data: Path, library_defaults: bool = False, every_statistic: bool = True) -> dict[str, object]:
@@ -119,17 +160,20 @@ def point(events: int, data: Path, library_defaults: bool = False, every_statist
         figures[f"{label}_wall_s"] = round(time.perf_counter() - wall, 3)
         figures[f"{label}_peak_rss_mb"] = round(resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024)  # so far
     figures["events"] = result.events.height
+    figures |= stages(study, data)
     import pandas  # noqa: F401  (imported before timing, as eventstudy is)
 
     threshold = float(THRESHOLDS[events].rstrip("%")) / 100
     summary = list(result.summary.filter(measure="fwd").iter_rows(named=True))
     for key, every in (("pandas_cpu_s", False), *((("pandas_every_cpu_s", True),) if every_statistic else ())):
-        dates, found, cpu = pandas_study(data, threshold, 10_000, every_statistic=every)
+        dates, found, cpu, setup = pandas_study(data, threshold, 10_000, every_statistic=every)
         assert result.events["date"].to_list() == dates, "eventstudy and pandas disagree on the events"
         for row in summary:  # the figures each side tests agree
             for statistic in ("mean", "median", "pct_positive") if every else ("mean",):
                 assert abs(row[statistic] - found[(statistic, f"{row['asset']}_{row['horizon']}")]) < 1e-12, statistic
         figures[key] = round(cpu, 3)
+        if not every:
+            figures["pandas_setup_cpu_s"] = round(setup, 3)
     return figures
 
 
@@ -171,6 +215,13 @@ def main() -> None:
     if every:
         print("  + median, % positive: the same pandas loop testing the three statistics eventstudy tests (a second")
         print("  reference, not the target's: eventstudy still computes every interval and companion besides)")
+    print("where the CPU goes (median of 3 runs of each stage; the runs null for eventstudy, the means-only loop for pandas):")
+    print(f"  {'events':>7} {'prepare':>9} {'evaluate':>9} {'tests':>9} {'pandas set-up':>14} {'pandas loop':>12}")
+    for row in rows:
+        print(f"  {row['events']:>7,} {row['stage_prepare_cpu_s']:>7.3f} s {row['stage_evaluate_cpu_s']:>7.3f} s {row['stage_tests_cpu_s']:>7.3f} s "
+              f"{row['pandas_setup_cpu_s']:>12.3f} s {row['pandas_cpu_s'] - row['pandas_setup_cpu_s']:>10.3f} s")
+    print("  prepare: data read and validated, features, condition, outcomes; evaluate: events, declustering, summary,")
+    print("  baseline; tests: the runs null (10,000 placebos, three statistics), every interval and companion, the table")
     if args.json:
         Path(args.json).write_text(json.dumps(rows, indent=2) + "\n")
 
