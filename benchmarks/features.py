@@ -6,6 +6,10 @@ Why a universe computes windows over the whole column (features with a finite
 max (the 52-week high) and for four forward shifts, and checks each pair is equal; and
 the 52-week high by doubling in numpy (what a universe's blocks use for highs and lows,
 ``eventstudy.features._rolling_extreme``) against polars' rolling max on the same column.
+And ``rsi(14)``, a recursive feature that must run per symbol: ``compute_features``
+without positions (the whole expression ``.over("symbol")``) against with them (only
+Wilder's seeds and averages per symbol, ``eventstudy.features._rsi_grouped``), on the
+first 200 symbols (what a chunk of resampled histories or a few blocks hold).
 
     python benchmarks/features.py [--shape 5000x10000]
 """
@@ -19,7 +23,7 @@ import time
 import numpy as np
 import polars as pl
 
-from eventstudy.features import _rolling_extreme
+from eventstudy.features import _rolling_extreme, compute_features
 from eventstudy.memory import keep_freed_memory
 
 
@@ -64,6 +68,13 @@ def main() -> None:
         lambda: frame.select([pl.when(pos < n_days - h).then(c.shift(-h) / c - 1).alias(f"h{h}") for h in horizons]),
     )
     assert over.equals(whole), "the two ways differ"
+
+    few = min(n_symbols, 200) * n_days
+    prices = pl.DataFrame({"date": pl.Series(position[:few]).cast(pl.Date), "symbol": symbol[:few], "close": closes[:few]})
+    print(f"rsi(14) on the first {few:,} rows")
+    over = timed("rsi(14), .over('symbol')", lambda: compute_features(prices, [("rsi", (14,))]))
+    grouped = timed("rsi(14), seeds and averages per symbol", lambda: compute_features(prices, [("rsi", (14,))], position=position[:few]))
+    assert over.equals(grouped), "the two ways differ"
     print("  both ways agree")
 
 

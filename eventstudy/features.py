@@ -90,6 +90,12 @@ class Feature:
         ``build`` gives, computed in numpy over a whole column of closes without nulls or
         NaN (rows without a whole window may hold anything: they are nulled), for a
         faster path than polars' (highs and lows: :func:`_rolling_extreme`).
+    grouped
+        Optional, without a ``lookback``: ``grouped(frame, *args) -> pl.Series``, the
+        values ``build(...).over("symbol")`` gives on a frame sorted by symbol with each
+        row's position in its symbol (:func:`compute_features` with ``position``), with
+        only the recursive part run per symbol: ``.over`` runs the whole expression
+        symbol by symbol (``rsi``: :func:`_rsi_grouped`).
     """
 
     name: str
@@ -103,6 +109,7 @@ class Feature:
     bounds: tuple[float | None, float | None] = (None, None)
     needs: tuple[str, ...] = ()
     column: Callable[..., np.ndarray] | None = None
+    grouped: Callable[..., pl.Series] | None = None
 
     @property
     def signature(self) -> str:
@@ -143,6 +150,7 @@ def feature(
     bounds: tuple[float | None, float | None] = (None, None),
     needs: tuple[str, ...] = (),
     column: Callable[..., np.ndarray] | None = None,
+    grouped: Callable[..., pl.Series] | None = None,
 ) -> Callable[[Callable[..., pl.Expr]], Callable[..., pl.Expr]]:
     """Register a build function as feature ``name`` (a name already taken is refused).
 
@@ -155,7 +163,7 @@ def feature(
 
     def decorate(build: Callable[..., pl.Expr]) -> Callable[..., pl.Expr]:
         shown = unit or ("flag" if kind == "flag" else "price")
-        FEATURES.add(name, Feature(name.lower(), tuple(params), description, kind, build, minimum, shown, lookback, bounds, tuple(needs), column))
+        FEATURES.add(name, Feature(name.lower(), tuple(params), description, kind, build, minimum, shown, lookback, bounds, tuple(needs), column, grouped))
         return build
 
     return decorate
@@ -275,7 +283,7 @@ def compute_features(
     elif not frame.is_empty() and not _sorted_by_symbol_date(frame):
         frame = frame.sort("symbol", "date")
     columns: dict[str, pl.Expr] = {}
-    computed: list[np.ndarray] = []  # features computed in numpy over the whole column (Feature.column)
+    computed: list[np.ndarray | pl.Series] = []  # features computed apart (Feature.column, Feature.grouped)
     closes = _plain_closes(frame) if position is not None and any(_has_column(name) for name, _ in requests) else None
     for name, args in requests:
         args = tuple(args)
@@ -289,10 +297,15 @@ def compute_features(
                 computed.append(feat.column(closes, *args))
                 value = pl.col(f"_x{len(computed)}")
             columns[key] = pl.when(pl.col(_POSITION) >= feat.lookback(*args)).then(value).alias(key)
+        elif position is not None and feat.grouped is not None:
+            computed.append(feat.grouped(frame, *args))
+            columns[key] = pl.col(f"_x{len(computed)}").alias(key)
         else:
             columns[key] = value.over("symbol").alias(key)
     if computed:
-        frame = frame.with_columns(pl.Series(f"_x{k}", values) for k, values in enumerate(computed, start=1))
+        frame = frame.with_columns(
+            values.alias(f"_x{k}") if isinstance(values, pl.Series) else pl.Series(f"_x{k}", values) for k, values in enumerate(computed, start=1)
+        )
     return frame.select("date", "symbol", *columns.values())
 
 
@@ -415,12 +428,49 @@ def _ema(close: pl.Expr, n: int) -> pl.Expr:
     return close.ewm_mean(alpha=2.0 / (n + 1), adjust=False, min_samples=n)
 
 
-@feature("rsi", params=("n",), description="relative strength index with Wilder's smoothing", unit="number", bounds=(0.0, 100.0))
-def _rsi(close: pl.Expr, n: int) -> pl.Expr:
-    change = close.diff()
-    gain = _wilder(change.clip(lower_bound=0.0), n)
-    loss = _wilder((-change).clip(lower_bound=0.0), n)
+def _rsi_grouped(frame: pl.DataFrame, n: int) -> pl.Series:
+    """``rsi(n)`` of every symbol of ``frame`` (sorted by symbol, with each row's
+    position in its symbol): the values of ``_rsi(close, n).over("symbol")``, in a
+    third of the time (2M rows: 0.06 against 0.19 s, ``benchmarks/features.py``). Only what
+    depends on a symbol's own start runs per symbol: Wilder's seeds, from each symbol's
+    first ``n + 1`` rows alone (the same expression on the same rows), and the
+    recursive averages (one ``ewm_mean`` over the symbols each). The daily changes are
+    one pass over the whole column, unknown at each symbol's first row."""
+    position, close = pl.col(_POSITION), pl.col("close")
+    at = np.flatnonzero(frame[_POSITION].to_numpy() == n)
+    first = frame.filter(position <= n)
+    averages: list[pl.Series] = []
+    for change in _gains(close.diff()):  # one at a time: a 144-history chunk's columns are 14 MB each
+        seeds = first.select(position, change.rolling_mean(n).over("symbol").alias("seed")).filter(position == n)["seed"]
+        # each symbol's changes after its seed (its first row's change, which reads the symbol before, is not among them)
+        seeded = frame.select(pl.col("symbol").set_sorted(), pl.when(position > n).then(change).alias("x"))
+        seeded = seeded.with_columns(seeded["x"].scatter(at, seeds))
+        averages.append(seeded.select(pl.col("x").ewm_mean(alpha=1.0 / n, adjust=False).over("symbol"))["x"].alias(f"x{len(averages)}"))
+        del seeded
+    return pl.DataFrame(averages).select(_strength(pl.col("x0"), pl.col("x1")).alias("rsi"))["rsi"]
+
+
+def _gains(change: pl.Expr) -> tuple[pl.Expr, pl.Expr]:
+    """A change's gain and loss: its size when up (or down), else 0."""
+    return change.clip(lower_bound=0.0), (-change).clip(lower_bound=0.0)
+
+
+def _strength(gain: pl.Expr, loss: pl.Expr) -> pl.Expr:
+    """The RSI of Wilder's average gain and loss: 100 when nothing was lost."""
     return pl.when(loss == 0).then(100.0).otherwise(100.0 - 100.0 / (1.0 + gain / loss))
+
+
+@feature(
+    "rsi",
+    params=("n",),
+    description="relative strength index with Wilder's smoothing",
+    unit="number",
+    bounds=(0.0, 100.0),
+    grouped=_rsi_grouped,
+)
+def _rsi(close: pl.Expr, n: int) -> pl.Expr:
+    up, down = _gains(close.diff())
+    return _strength(_wilder(up, n), _wilder(down, n))
 
 
 @feature(

@@ -221,6 +221,37 @@ def test_whole_column_windows_equal_per_symbol_ones(lengths: list[int], n: int, 
 
 @settings(max_examples=80, deadline=None)
 @given(
+    lengths=st.lists(st.integers(0, 30), min_size=1, max_size=6),
+    n=st.integers(1, 8),
+    ties=st.booleans(),
+    holes=st.floats(0.0, 0.3),
+    seed=st.integers(0, 2**32 - 1),
+)
+def test_rsi_on_many_symbols_equals_rsi_per_symbol(lengths: list[int], n: int, ties: bool, holes: float, seed: int) -> None:
+    """``rsi(n)`` with ``position`` (the seeds from each symbol's first n + 1 rows, one
+    average per symbol over the whole column's changes) is exactly ``.over("symbol")``:
+    with flat stretches (no loss, a change equal to the average), unknown closes (a
+    derived series' gaps), and symbols shorter than the seed."""
+    import numpy as np
+
+    rng = np.random.default_rng(seed)
+    total = sum(lengths)
+    close = 20 * np.exp(np.cumsum(rng.normal(0, 0.05, total)))
+    close = np.round(close) if ties else close
+    known = rng.random(total) >= holes
+    prices = pl.DataFrame({
+        "date": [dt.date(2020, 1, 1) + dt.timedelta(days=i) for length in lengths for i in range(length)],
+        "symbol": [f"S{k}" for k, length in enumerate(lengths) for _ in range(length)],
+        "close": [float(c) if ok else None for c, ok in zip(close, known)],
+    }, schema={"date": pl.Date, "symbol": pl.String, "close": pl.Float64})
+    position = np.concatenate([np.arange(length) for length in lengths]).astype(np.int64)
+    per_symbol = compute_features(prices, [("rsi", (n,))])
+    whole = compute_features(prices, [("rsi", (n,))], position=position)
+    assert whole.equals(per_symbol, null_equal=True)
+
+
+@settings(max_examples=80, deadline=None)
+@given(
     size=st.integers(0, 700), n=st.integers(1, 300), ties=st.booleans(), chunk=st.sampled_from([1, 7, 64, 1 << 16]), seed=st.integers(0, 2**32 - 1)
 )
 def test_rolling_extremes_by_doubling_equal_polars(size: int, n: int, ties: bool, chunk: int, seed: int) -> None:
