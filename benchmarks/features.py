@@ -9,7 +9,10 @@ the 52-week high by doubling in numpy (what a universe's blocks use for highs an
 And ``rsi(14)``, a recursive feature that must run per symbol: ``compute_features``
 without positions (the whole expression ``.over("symbol")``) against with them (only
 Wilder's seeds and averages per symbol, ``eventstudy.features._rsi_grouped``), on the
-first 200 symbols (what a chunk of resampled histories or a few blocks hold).
+first 200 symbols (what a chunk of resampled histories or a few blocks hold). And on
+the same rows, conditions with lags (``crosses``, ``ago``, ``for``) compiled
+``.over("symbol")`` (every shift evaluates what is below it symbol by symbol) against
+with each row's position (shifts over the whole column, each symbol's first rows nulled).
 
     python benchmarks/features.py [--shape 5000x10000]
 """
@@ -23,7 +26,9 @@ import time
 import numpy as np
 import polars as pl
 
-from eventstudy.features import _rolling_extreme, compute_features
+from eventstudy.conditions import compile_condition, parse, required_features, resolve
+from eventstudy.conditions.compiler import GROUP_ROW
+from eventstudy.features import _rolling_extreme, column_name, compute_features, feature_key
 from eventstudy.memory import keep_freed_memory
 
 
@@ -75,6 +80,23 @@ def main() -> None:
     over = timed("rsi(14), .over('symbol')", lambda: compute_features(prices, [("rsi", (14,))]))
     grouped = timed("rsi(14), seeds and averages per symbol", lambda: compute_features(prices, [("rsi", (14,))], position=position[:few]))
     assert over.equals(grouped), "the two ways differ"
+
+    conditions = [
+        "A sma(50) crosses above A sma(200)",
+        "A return(1) > 0 and (A return(1) < 0 for 5 days) 1 day ago",
+        "A rsi(14) crosses above 30 and (A rsi(14) < 30 for 5 days) 1 day ago",
+    ]
+    nodes = [resolve(parse(text), ["A"]) for text in conditions]
+    wanted = list(dict.fromkeys((r.name, tuple(r.args)) for node in nodes for r in required_features(node)))
+    found = compute_features(prices, wanted, position=position[:few])
+    rows = pl.DataFrame([found["symbol"], *(found[feature_key(*w)].alias(column_name("A", *w)) for w in wanted)]).with_columns(
+        pl.Series(GROUP_ROW, position[:few])
+    )
+    for text, node in zip(conditions, nodes, strict=True):
+        print(text)
+        over = timed("  .over('symbol')", lambda node=node: rows.select(compile_condition(node, over="symbol")))
+        whole = timed("  lags over the whole column", lambda node=node: rows.select(compile_condition(node, over="symbol", position=GROUP_ROW)))
+        assert over.equals(whole), "the two ways differ"
     print("  both ways agree")
 
 

@@ -43,7 +43,7 @@ from eventstudy.conditions import (
     resolve,
     walk,
 )
-from eventstudy.conditions.compiler import reads_each_symbol
+from eventstudy.conditions.compiler import GROUP_ROW, reads_each_symbol
 from eventstudy.conditions.printer import breadth_name
 from eventstudy.config import Study
 from eventstudy.data import PRICE_SCHEMA, read_long_block
@@ -180,13 +180,15 @@ def run_block(shared: BlockShared, symbols: list[str], prices: pl.DataFrame | No
         market_columns = [c for c in shared.market.columns if c != "date"]
         frame = frame.with_columns(shared.market.select(market_columns)[day])
     frame = with_event_columns(frame, study.event_sets, group="symbol")  # each stock's own event days
+    # each row's index among its symbol's rows on the calendar: the condition's lags run over the whole column
+    within = position if everywhere else _rows_of_runs(np.bincount(run[aligned], minlength=lengths.size))[1]
     own = [r for r in requests if r.of is not None and reads_each_symbol(r.of)]
     if own:  # '(close / SPX) sma(50)': each stock's expression, over its rows on the calendar
-        within = frame.select(pl.int_range(pl.len()).over("symbol").alias("_p"))["_p"].to_numpy()
         frame = add_derived(frame, own, dates=frame["date"], groups=frame["symbol"], position=within)
+    frame = frame.with_columns(pl.Series(GROUP_ROW, within))
     n_days = shared.days.size
     if shared.breadth:  # the first pass of 'breadth(...)': per day, how many stocks hold each condition
-        verdicts = frame.select(compile_condition(node, over="symbol").alias(f"_b{k}") for k, (node, _) in enumerate(conditions))
+        verdicts = frame.select(compile_condition(node, over="symbol", position=GROUP_ROW).alias(f"_b{k}") for k, (node, _) in enumerate(conditions))
         counts = []
         for k in range(len(conditions)):
             verdict = verdicts[f"_b{k}"]
@@ -197,7 +199,7 @@ def run_block(shared: BlockShared, symbols: list[str], prices: pl.DataFrame | No
     flat = (symbol_index if everywhere else symbol_index[aligned]) * n_days + day
     first_row = None  # each symbol's first calendar row, for edge triggers only
     masks = frame.select(
-        compile_condition(node, over="symbol").fill_null(False).alias(f"_hit{k}") for k, (node, _) in enumerate(conditions)
+        compile_condition(node, over="symbol", position=GROUP_ROW).fill_null(False).alias(f"_hit{k}") for k, (node, _) in enumerate(conditions)
     )
     hits = []
     for k, (node, trigger) in enumerate(conditions):

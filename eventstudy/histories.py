@@ -37,6 +37,7 @@ import numpy as np
 import polars as pl
 
 from eventstudy.conditions import compile_condition, parse, required_features, resolve
+from eventstudy.conditions.compiler import GROUP_ROW
 from eventstudy.config import Study
 from eventstudy.data import EXTRAS
 from eventstudy.derived import add_derived, is_derived
@@ -225,7 +226,8 @@ def history_panel(
     frame = with_event_columns(frame, study.event_sets, group="symbol")  # your own events: on the same real dates
     if any(is_derived(r) for r in requests):
         frame = add_derived(frame, requests, dates=dates, groups=frame["symbol"], position=position)
-    masks = frame.select(compile_condition(node, over="symbol").fill_null(False).alias(when) for when, node in nodes.items())
+    frame = frame.with_columns(pl.Series(GROUP_ROW, position))  # the condition's lags over the whole column
+    masks = frame.select(compile_condition(node, over="symbol", position=GROUP_ROW).fill_null(False).alias(when) for when, node in nodes.items())
     hits: dict[tuple[str, str], ConditionHits] = {}
     for when, trigger in wanted_hits:
         hit = masks[when].to_numpy()

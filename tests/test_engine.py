@@ -229,3 +229,54 @@ def test_events_by_day_then_row_are_lexsorted(events: list[tuple[int, int]], by_
     s_idx = np.array([e[0] for e in events], dtype=np.int32)
     d_idx = np.array([e[1] for e in events], dtype=np.int32)
     assert np.array_equal(_by_day_then_row(s_idx, d_idx, n_days), np.lexsort((s_idx, d_idx)))
+
+
+LAGGED_UNIVERSE = """
+name: lags per stock
+series: {{M: M}}
+universe: [X, Y, Z]
+when: {when} and M > 0
+decluster: {{gap: 1}}
+evaluate:
+  - forward_returns: {{horizons: [1w]}}
+statistics: {{placebos: 0}}
+"""
+
+LAGGED_TIMELINE = """
+name: lags of one stock
+series: {{S: {symbol}, M: M}}
+when: {when} and M > 0
+decluster: {{gap: 1}}
+evaluate:
+  - forward_returns: {{assets: [S], horizons: [1w]}}
+statistics: {{placebos: 0}}
+"""
+
+
+@pytest.mark.parametrize(
+    ("stock", "timeline"),
+    [
+        ("close crosses above sma(10) and (close < sma(10) for 3 days) 1 day ago", "S crosses above S sma(10) and (S < S sma(10) for 3 days) 1 day ago"),
+        ("close 1 day ago > 0", "S close 1 day ago > 0"),  # unknown on a stock's first calendar day, whatever came before it
+    ],
+)
+def test_a_universes_lags_count_each_stocks_own_days_on_the_calendar(tmp_path, stock: str, timeline: str) -> None:
+    """A universe's condition lags (``crosses``, ``for``, ``ago``: shifts over the whole
+    block, each stock's first rows nulled) run over each stock's rows on the study
+    calendar, as the same stock's timeline study does: stocks that trade on days the
+    market series does not (off the calendar, their first day among them) and miss days
+    of their own."""
+    days = business_days(400)
+    rng = np.random.default_rng(23)
+    market = [d for i, d in enumerate(days) if i % 17 != 5]  # holidays of the market alone
+    pl.DataFrame({"date": market, "close": 100.0 + np.arange(len(market))}).write_csv(tmp_path / "M.csv")
+    for symbol in "XYZ":
+        close = 50 * np.exp(np.cumsum(rng.normal(0, 0.02, len(days))))
+        traded = (rng.random(len(days)) > 0.05) & (np.arange(len(days)) >= 5)  # from a market holiday on
+        pl.DataFrame({"date": days, "close": close}).filter(pl.Series(traded)).write_csv(tmp_path / f"{symbol}.csv")
+    universe = eventstudy.run(parse_study(LAGGED_UNIVERSE.format(when=stock)), data_dir=tmp_path)
+    for symbol in "XYZ":
+        alone = eventstudy.run(parse_study(LAGGED_TIMELINE.format(symbol=symbol, when=timeline)), data_dir=tmp_path)
+        mine = universe.events.filter(pl.col("symbol") == symbol)
+        assert alone.events.height >= 3
+        assert mine["date"].to_list() == alone.events["date"].to_list(), symbol

@@ -495,3 +495,38 @@ def event_studies(draw: st.DrawFn) -> tuple[tuple[dict[str, str], dict[str, dict
 def test_own_events_match_the_reference(case) -> None:
     study, events = case
     check_against_reference(study, events)
+
+
+@settings(max_examples=200, deadline=None)
+@given(
+    tree=conditions(NAMES[:2]),
+    lengths=st.lists(st.integers(0, 12), min_size=1, max_size=5),
+    holes=st.floats(0.0, 0.4),
+    seed=st.integers(0, 2**32 - 1),
+)
+def test_lags_over_the_whole_column_equal_lags_within_each_group(tree: Node, lengths: list[int], holes: float, seed: int) -> None:
+    """With ``position`` (each row's index in its group), shifts run over the whole column
+    and null each group's first rows: every verdict (null included) must be the one
+    ``.over`` gives group by group, whatever the condition, with unknown values and
+    groups shorter than the lag."""
+    from eventstudy.conditions.compiler import GROUP_ROW
+
+    rng = np.random.default_rng(seed)
+    rows = sum(lengths)
+    per_group = compile_condition(tree, over="g")
+    whole = compile_condition(tree, over="g", position=GROUP_ROW)
+    columns: dict[str, pl.Series] = {}
+    for name in sorted(set(per_group.meta.root_names()) - {"g", "date"}):
+        if name.startswith("on:"):  # own events: a Boolean column
+            columns[name] = pl.Series(name, rng.random(rows) < 0.3)
+        else:  # small integers, so comparisons tie; a flag column casts 0 / 1 to Boolean
+            values = rng.integers(0, 4, rows).astype(float)
+            columns[name] = pl.Series(name, values).scatter(np.flatnonzero(rng.random(rows) < holes), None)
+    frame = pl.DataFrame({
+        "g": np.repeat(np.arange(len(lengths)), lengths),
+        "date": pl.Series([EPOCH + dt.timedelta(days=i) for length in lengths for i in range(length)], dtype=pl.Date),
+        GROUP_ROW: np.concatenate([np.arange(length) for length in lengths]).astype(np.int64),
+        **columns,
+    })
+    expected = frame.select(per_group.alias("x"))["x"]
+    assert frame.select(whole.alias("x"))["x"].equals(expected, check_names=False, null_equal=True), to_text(tree)
