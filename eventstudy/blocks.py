@@ -180,15 +180,18 @@ def run_block(shared: BlockShared, symbols: list[str], prices: pl.DataFrame | No
         market_columns = [c for c in shared.market.columns if c != "date"]
         frame = frame.with_columns(shared.market.select(market_columns)[day])
     frame = with_event_columns(frame, study.event_sets, group="symbol")  # each stock's own event days
-    # each row's index among its symbol's rows on the calendar: the condition's lags run over the whole column
-    within = position if everywhere else _rows_of_runs(np.bincount(run[aligned], minlength=lengths.size))[1]
     own = [r for r in requests if r.of is not None and reads_each_symbol(r.of)]
-    if own:  # '(close / SPX) sma(50)': each stock's expression, over its rows on the calendar
-        frame = add_derived(frame, own, dates=frame["date"], groups=frame["symbol"], position=within)
-    frame = frame.with_columns(pl.Series(GROUP_ROW, within))
+    tests = [compile_condition(node, over="symbol", position=GROUP_ROW) for node, _ in conditions]
+    lags = any(GROUP_ROW in test.meta.root_names() for test in tests)  # shifts over the whole column
+    if own or lags:  # each row's index among its symbol's rows on the calendar
+        within = position if everywhere else _rows_of_runs(np.bincount(run[aligned], minlength=lengths.size))[1]
+        if own:  # '(close / SPX) sma(50)': each stock's expression, over its rows on the calendar
+            frame = add_derived(frame, own, dates=frame["date"], groups=frame["symbol"], position=within)
+        if lags:
+            frame = frame.with_columns(pl.Series(GROUP_ROW, within))
     n_days = shared.days.size
     if shared.breadth:  # the first pass of 'breadth(...)': per day, how many stocks hold each condition
-        verdicts = frame.select(compile_condition(node, over="symbol", position=GROUP_ROW).alias(f"_b{k}") for k, (node, _) in enumerate(conditions))
+        verdicts = frame.select(test.alias(f"_b{k}") for k, test in enumerate(tests))
         counts = []
         for k in range(len(conditions)):
             verdict = verdicts[f"_b{k}"]
@@ -198,9 +201,7 @@ def run_block(shared: BlockShared, symbols: list[str], prices: pl.DataFrame | No
         return BlockResult(flat=np.zeros(0, dtype=np.int64), hits=[], counts=counts)
     flat = (symbol_index if everywhere else symbol_index[aligned]) * n_days + day
     first_row = None  # each symbol's first calendar row, for edge triggers only
-    masks = frame.select(
-        compile_condition(node, over="symbol", position=GROUP_ROW).fill_null(False).alias(f"_hit{k}") for k, (node, _) in enumerate(conditions)
-    )
+    masks = frame.select(test.fill_null(False).alias(f"_hit{k}") for k, test in enumerate(tests))
     hits = []
     for k, (node, trigger) in enumerate(conditions):
         hit_mask = masks[f"_hit{k}"].to_numpy()

@@ -226,8 +226,10 @@ def history_panel(
     frame = with_event_columns(frame, study.event_sets, group="symbol")  # your own events: on the same real dates
     if any(is_derived(r) for r in requests):
         frame = add_derived(frame, requests, dates=dates, groups=frame["symbol"], position=position)
-    frame = frame.with_columns(pl.Series(GROUP_ROW, position))  # the condition's lags over the whole column
-    masks = frame.select(compile_condition(node, over="symbol", position=GROUP_ROW).fill_null(False).alias(when) for when, node in nodes.items())
+    tests = {when: compile_condition(node, over="symbol", position=GROUP_ROW) for when, node in nodes.items()}
+    if any(GROUP_ROW in test.meta.root_names() for test in tests.values()):  # lags: shifts over the whole column
+        frame = frame.with_columns(pl.Series(GROUP_ROW, position))
+    masks = frame.select(test.fill_null(False).alias(when) for when, test in tests.items())
     hits: dict[tuple[str, str], ConditionHits] = {}
     for when, trigger in wanted_hits:
         hit = masks[when].to_numpy()
