@@ -196,8 +196,8 @@ def required_features(node: Node | Value) -> list[FeatureRequest]:
 
 
 GROUP_ROW = "__group_row"
-"""The column name callers give ``compile_condition``'s ``position``: each row's index
-within its group (no feature column is named without a series)."""
+"""The column that holds each row's index within its group, for ``compile_condition``'s
+``position``: a name no series' column takes (those are ``SERIES.feature``)."""
 
 
 def compile_condition(node: Node, *, over: str | None = None, position: str | None = None) -> pl.Expr:
