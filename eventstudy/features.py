@@ -93,9 +93,9 @@ class Feature:
     grouped
         Optional, without a ``lookback``: ``grouped(frame, *args) -> pl.Series``, the
         values ``build(...).over("symbol")`` gives on a frame sorted by symbol with each
-        row's position in its symbol (:func:`compute_features` with ``position``), with
-        only the recursive part run per symbol: ``.over`` runs the whole expression
-        symbol by symbol (``rsi``: :func:`_rsi_grouped`).
+        row's position in its symbol in column ``__es_position`` (:func:`compute_features`
+        with ``position``), with only the recursive part run per symbol: ``.over`` runs
+        the whole expression symbol by symbol (``rsi``: :func:`_rsi_grouped`).
     """
 
     name: str
@@ -257,8 +257,9 @@ def compute_features(
         Optional, for ``prices`` already sorted: each row's index within its symbol. With
         it, a feature with a finite ``lookback`` runs once over the whole column and is
         nulled where its window would reach into the previous symbol (2.7x faster than
-        ``.over("symbol")`` for a 252-day high on 50M rows: ``benchmarks/features.py``);
-        the values are the same.
+        ``.over("symbol")`` for a 252-day high on 50M rows: ``benchmarks/features.py``),
+        and one with a :attr:`Feature.grouped` path (``rsi``) runs only its recursive part
+        per symbol; the values are the same.
 
     Returns
     -------
