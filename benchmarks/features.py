@@ -10,9 +10,11 @@ And ``rsi(14)``, a recursive feature that must run per symbol: ``compute_feature
 without positions (the whole expression ``.over("symbol")``) against with them (only
 Wilder's seeds and averages per symbol, ``eventstudy.features._rsi_grouped``), on the
 first 200 symbols (what a chunk of resampled histories or a few blocks hold). And on
-the same rows, conditions with lags (``crosses``, ``ago``, ``for``) compiled
-``.over("symbol")`` (every shift evaluates what is below it symbol by symbol) against
-with each row's position (shifts over the whole column, each symbol's first rows nulled).
+the same rows, conditions with lags (``crosses``, ``ago``, ``for``) or trading-day
+counts (``trading_day_of_month``) compiled ``.over("symbol")`` (every shift evaluates
+what is below it symbol by symbol; the counts group by symbol and month) against with
+each row's position (shifts over the whole column, each symbol's first rows nulled; the
+counts from where each symbol's months start and end).
 
     python benchmarks/features.py [--shape 5000x10000]
 """
@@ -85,17 +87,19 @@ def main() -> None:
         "A sma(50) crosses above A sma(200)",
         "A return(1) > 0 and (A return(1) < 0 for 5 days) 1 day ago",
         "A rsi(14) crosses above 30 and (A rsi(14) < 30 for 5 days) 1 day ago",
+        "trading_day_of_month <= 3",
+        "trading_days_left_in_month == 0 and A return(1) > 0",
     ]
     nodes = [resolve(parse(text), ["A"]) for text in conditions]
     wanted = list(dict.fromkeys((r.name, tuple(r.args)) for node in nodes for r in required_features(node)))
     found = compute_features(prices, wanted, position=position[:few])
-    rows = pl.DataFrame([found["symbol"], *(found[feature_key(*w)].alias(column_name("A", *w)) for w in wanted)]).with_columns(
+    rows = pl.DataFrame([found["symbol"], found["date"], *(found[feature_key(*w)].alias(column_name("A", *w)) for w in wanted)]).with_columns(
         pl.Series(GROUP_ROW, position[:few])
     )
     for text, node in zip(conditions, nodes, strict=True):
         print(text)
         over = timed("  .over('symbol')", lambda node=node: rows.select(compile_condition(node, over="symbol")))
-        whole = timed("  lags over the whole column", lambda node=node: rows.select(compile_condition(node, over="symbol", position=GROUP_ROW)))
+        whole = timed("  with each row's position", lambda node=node: rows.select(compile_condition(node, over="symbol", position=GROUP_ROW)))
         assert over.equals(whole), "the two ways differ"
     print("  both ways agree")
 

@@ -305,6 +305,8 @@ class _Compiler:
         if name in simple:
             return simple[name].cast(pl.Float64)
         month = date.dt.year().cast(pl.Int64) * 12 + date.dt.month().cast(pl.Int64)
+        if self.position is not None:  # groups sorted, each by date: its months are runs of rows
+            return self._calendar_runs(name, month, pl.col(self.position))
         parts = [pl.col(self.over), month] if self.over else [month]
         number = (pl.int_range(pl.len()).over(parts) + 1).cast(pl.Float64)
         if name == "trading_day_of_month":
@@ -312,6 +314,22 @@ class _Compiler:
         last_month = month.max().over(self.over) if self.over else month.max()
         left = pl.len().over(parts).cast(pl.Float64) - number
         return pl.when(month < last_month).then(left)  # the data's last month may not be complete
+
+    def _calendar_runs(self, name: str, month: pl.Expr, position: pl.Expr) -> pl.Expr:
+        """:meth:`calendar`'s trading-day counts from each row's ``position`` in its
+        group: a group's month is a run of rows, from a row where the month or the group
+        changes to the last before the next such row. The same counts as ``.over`` the
+        group and the month, without hashing either (2M rows of 200 symbols: 0.05
+        against 0.17 s for ``trading_day_of_month <= 3``, ``benchmarks/features.py``)."""
+        row = pl.int_range(pl.len(), dtype=pl.Int64)
+        starts = (position == 0) | (month.diff() != 0)
+        number = (row - pl.when(starts).then(row).forward_fill() + 1).cast(pl.Float64)
+        if name == "trading_day_of_month":
+            return number
+        group_ends = (position.shift(-1) == 0).fill_null(True)  # the frame's last row ends its group too
+        ends = group_ends | (month.diff(-1) != 0).fill_null(True)
+        run_end, group_end = (pl.when(at).then(row).backward_fill() for at in (ends, group_ends))
+        return pl.when(run_end < group_end).then((run_end - row).cast(pl.Float64))  # none in the group's last month: it may not be complete
 
     def modified(self, x: pl.Expr, kind: str, n: int) -> pl.Expr:
         """``for``: false if any of the last n rows is false, true if all n are true, else
@@ -331,7 +349,11 @@ class _Compiler:
         )
 
     def operand(self, node: Value) -> pl.Expr:
-        """A value about to be compared: NaN (e.g. 0/0 in a feature) counts as null."""
+        """A value about to be compared: NaN (e.g. 0/0 in a feature) counts as null. A
+        calendar value is never NaN, and it is left as it is: polars spells ``fill_nan``
+        with the value three times, and a trading-day count is many passes over the dates."""
+        if isinstance(node, FeatureRef) and node.series == CALENDAR:
+            return self.value(node)
         return self.value(node).fill_nan(None)
 
     def value(self, node: Value) -> pl.Expr:

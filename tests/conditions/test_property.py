@@ -497,21 +497,13 @@ def test_own_events_match_the_reference(case) -> None:
     check_against_reference(study, events)
 
 
-@settings(max_examples=200, deadline=None)
-@given(
-    tree=conditions(NAMES[:2]),
-    lengths=st.lists(st.integers(0, 12), min_size=1, max_size=5),
-    holes=st.floats(0.0, 0.4),
-    seed=st.integers(0, 2**32 - 1),
-)
-def test_lags_over_the_whole_column_equal_lags_within_each_group(tree: Node, lengths: list[int], holes: float, seed: int) -> None:
-    """With ``position`` (each row's index in its group), shifts run over the whole column
-    and null each group's first rows: every verdict (null included) must be the one
-    ``.over`` gives group by group, whatever the condition, with unknown values and
-    groups shorter than the lag."""
+def _grouped_frame(tree: Node, lengths: list[int], holes: float, rng: np.random.Generator) -> tuple[pl.DataFrame, pl.Expr, pl.Expr]:
+    """Groups of rows (sorted, each by date; dates that skip days, months and years, a
+    group's first month perhaps the one the group before ends in), random values for the
+    columns ``tree`` reads, and its two compilations: ``.over`` the group, and with each
+    row's position in its group."""
     from eventstudy.conditions.compiler import GROUP_ROW
 
-    rng = np.random.default_rng(seed)
     rows = sum(lengths)
     per_group = compile_condition(tree, over="g")
     whole = compile_condition(tree, over="g", position=GROUP_ROW)
@@ -522,11 +514,51 @@ def test_lags_over_the_whole_column_equal_lags_within_each_group(tree: Node, len
         else:  # small integers, so comparisons tie; a flag column casts 0 / 1 to Boolean
             values = rng.integers(0, 4, rows).astype(float)
             columns[name] = pl.Series(name, values).scatter(np.flatnonzero(rng.random(rows) < holes), None)
+    days = [int(rng.integers(0, 60)) + np.cumsum(rng.choice([0, 1, 3, 12, 40, 370], length)) for length in lengths]
     frame = pl.DataFrame({
         "g": np.repeat(np.arange(len(lengths)), lengths),
-        "date": pl.Series([EPOCH + dt.timedelta(days=i) for length in lengths for i in range(length)], dtype=pl.Date),
+        "date": pl.Series([EPOCH + dt.timedelta(days=int(d)) for group in days for d in group], dtype=pl.Date),
         GROUP_ROW: np.concatenate([np.arange(length) for length in lengths]).astype(np.int64),
         **columns,
     })
+    return frame, per_group, whole
+
+
+@settings(max_examples=200, deadline=None)
+@given(
+    tree=conditions(NAMES[:2], calendar=True),
+    lengths=st.lists(st.integers(0, 12), min_size=1, max_size=5),
+    holes=st.floats(0.0, 0.4),
+    seed=st.integers(0, 2**32 - 1),
+)
+def test_lags_over_the_whole_column_equal_lags_within_each_group(tree: Node, lengths: list[int], holes: float, seed: int) -> None:
+    """With ``position`` (each row's index in its group), shifts run over the whole column
+    and null each group's first rows, and trading-day counts come from where each group's
+    months start and end: every verdict (null included) must be the one ``.over`` gives
+    group by group, whatever the condition, with unknown values and groups shorter than
+    the lag."""
+    frame, per_group, whole = _grouped_frame(tree, lengths, holes, np.random.default_rng(seed))
+    expected = frame.select(per_group.alias("x"))["x"]
+    assert frame.select(whole.alias("x"))["x"].equals(expected, check_names=False, null_equal=True), to_text(tree)
+
+
+@settings(max_examples=150, deadline=None)
+@given(
+    name=st.sampled_from(["trading_day_of_month", "trading_days_left_in_month"]),
+    op=st.sampled_from(["==", "<=", ">="]),
+    k=st.integers(0, 3),
+    lagged=st.booleans(),
+    lengths=st.lists(st.integers(0, 15), min_size=1, max_size=5),
+    seed=st.integers(0, 2**32 - 1),
+)
+def test_trading_day_counts_from_positions_equal_counts_per_group_and_month(
+    name: str, op: str, k: int, lagged: bool, lengths: list[int], seed: int
+) -> None:
+    """The trading-day counts with ``position`` equal ``.over`` the group and the month:
+    a month's run starts at a group's first row even when the group before ended in the
+    same month, and the group's last month (perhaps incomplete) has no days left."""
+    test: Node = Compare(FeatureRef(CALENDAR, name), op, Number(float(k)))
+    tree = Modified(test, "ago", 1) if lagged else test
+    frame, per_group, whole = _grouped_frame(tree, lengths, 0.0, np.random.default_rng(seed))
     expected = frame.select(per_group.alias("x"))["x"]
     assert frame.select(whole.alias("x"))["x"].equals(expected, check_names=False, null_equal=True), to_text(tree)
