@@ -60,13 +60,14 @@ from eventstudy.inference.histories import (
 from eventstudy.inference.multiple import benjamini_hochberg, holm
 from eventstudy.inference.panel import (
     CALENDAR_NOTE,
+    PANEL_SCHEMA,
     CellMoments,
     calibration_warnings,
     panel_significance,
     placebo_count,
 )
 from eventstudy.inference.placebo import median_of
-from eventstudy.inference.table import SIGNIFICANCE_SCHEMA, significance_table
+from eventstudy.inference.table import SIGNIFICANCE_SCHEMA, Headline, significance_table
 from eventstudy.inference.timeseries import placebo_headline
 from eventstudy.own_events import describe as describe_event_sets
 from eventstudy.panel import ConditionHits, Panel, values_at
@@ -556,6 +557,9 @@ def _universe_tests(
     moments: list, notes: list[str], parts: dict[str, float],
 ) -> pl.DataFrame:
     """The panel nulls of a universe study, and what they are in words."""
+    if not panel.only(panel.measures.tested).cells.height:  # descriptive evaluators alone: no cell to test
+        notes.append(NOTHING_TESTED)
+        return pl.DataFrame(schema=PANEL_SCHEMA)
     null = universe_null(study, statistics)
     tests = panel_significance(panel, kept, window, statistics, moments, timings=parts)
     reps = placebo_count(statistics.placebos, kept.height)
@@ -694,6 +698,13 @@ def choose_null(study: Study, statistics: StatisticsSpec, notes: list[str]) -> s
     return "histories"
 
 
+NOTHING_TESTED = (
+    "no significance tests: none of the study's evaluators is tested (the path in event time only describes); "
+    "add forward_returns, excess_returns, excursions or hit_rate for p-values"
+)
+"""The note of a study with descriptive evaluators alone, whose nulls have no cell to test."""
+
+
 def _timeline_tests(
     panel: Panel,
     study: Study,
@@ -711,6 +722,10 @@ def _timeline_tests(
     tested = panel.only(panel.measures.tested)
     kept_days = kept["_d"].to_numpy()
     base_mask = None
+    if not tested.cells.height:  # descriptive evaluators alone (the path in event time): no cell to test
+        notes.append(NOTHING_TESTED)
+        design = panel_design(tested.values, tested.cells, panel.days, window, kept_days, study.decluster, None)
+        return significance_table(design, statistics, Headline("none"))
     if statistics.baseline is not None and panel.frame is not None:
         node = resolve(parse(statistics.baseline.when), list(study.series))
         holds = panel.frame.select(compile_condition(node).fill_null(False).alias("base"))["base"].to_numpy()

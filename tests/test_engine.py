@@ -9,7 +9,7 @@ import polars as pl
 import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
-from synthetic import business_days
+from synthetic import business_days, write_random_walks
 
 import eventstudy
 import eventstudy.inference.histories as histories_module
@@ -280,3 +280,36 @@ def test_a_universes_lags_count_each_stocks_own_days_on_the_calendar(tmp_path, s
         mine = universe.events.filter(pl.col("symbol") == symbol)
         assert alone.events.height >= 3
         assert mine["date"].to_list() == alone.events["date"].to_list(), symbol
+
+
+DESCRIPTIVE = """
+name: the path alone
+series: {{A: A}}
+{universe}when: {when}
+decluster: {{gap: 10}}
+evaluate:
+  - path: {{{assets}before: 5, after: 20}}
+statistics: {{placebos: 500}}
+"""
+
+
+@pytest.mark.parametrize(
+    ("universe", "null"), [(False, None), (False, "runs"), (True, None), (True, "histories")]
+)
+def test_a_study_with_descriptive_evaluators_alone_tests_nothing_and_says_so(tmp_path, universe: bool, null: str | None) -> None:
+    """A study whose only evaluator is the path in event time (not tested) runs under
+    every null, timeline or universe: an empty significance table and a note saying
+    why, not an error from a null with no cell to test (the histories null's headline
+    indexed its first history's figures, and a universe printed p-value notes for
+    tests that do not exist)."""
+    write_random_walks(tmp_path, ("A", "X", "Y"), seed=5)
+    text = DESCRIPTIVE.format(
+        universe="universe: [X, Y]\n" if universe else "",
+        when="close at 20-day high and A drawdown <= 5%" if universe else "A at 20-day high",
+        assets="" if universe else "assets: [A], ",
+    )
+    result = eventstudy.run(parse_study(text), data_dir=tmp_path, **({"null": null} if null else {}))
+    assert result.events.height > 10
+    assert result.tests.is_empty()
+    assert any(note.startswith("no significance tests: none of the study's evaluators is tested") for note in result.notes)
+    assert not any(note.startswith("p-values") for note in result.notes)
