@@ -59,6 +59,7 @@ from eventstudy.conditions.tokens import TokenType, tokenize
 from eventstudy.config import StatisticsSpec, Study, parse_study
 from eventstudy.engine import evaluate, raw_events, universe_null
 from eventstudy.errors import ConfigError, EventStudyError, did_you_mean
+from eventstudy.evaluators import build_evaluators
 from eventstudy.events import window_mask
 from eventstudy.executor import Executor, SerialExecutor
 from eventstudy.inference.design import panel_design
@@ -265,6 +266,11 @@ def run_sweep(
         raise ConfigError("a sweep needs at least one grid axis", hint="e.g. --grid 'gap=10,21cd,42'")
     if statistic not in STATISTICS:
         raise ConfigError(f"unknown statistic {statistic!r}{did_you_mean(statistic, STATISTICS)}", hint=f"valid: {', '.join(STATISTICS)}")
+    if not any(evaluator.tested for evaluator in build_evaluators(study.evaluators)):
+        raise ConfigError(
+            "a sweep compares its cells' tests, and none of the study's evaluators is tested (the path in event time only describes)",
+            hint="add forward_returns, excess_returns, excursions or hit_rate to the study's evaluate: list",
+        )
     for axis in axes:
         _check_axis(axis, study.universe is not None)
     settings = statistics_with(study, dict(placebos=placebos, histories=histories, block_length=block_length, null=null, seed=seed, alpha=alpha, ci=ci))

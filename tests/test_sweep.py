@@ -202,3 +202,19 @@ def test_a_grid_key_through_a_value_is_a_message() -> None:
     )
     with pytest.raises(ConfigError, match=r"'decluster.gap' is a value, not a mapping"):
         run_sweep(study, [parse_axis("decluster.gap.0=1,2")], data_dir="/nonexistent")
+
+
+def test_a_sweep_of_a_study_that_tests_nothing_is_refused_before_any_work() -> None:
+    """A sweep judges its cells by their tests: with the path in event time alone (not
+    tested) it ended in a numpy error once every cell had been evaluated."""
+    from eventstudy.config import parse_study
+    from eventstudy.errors import ConfigError
+    from eventstudy.sweep import parse_axis, run_sweep
+
+    study = parse_study(
+        "name: x\nseries: {SPX: SPX}\nwhen: SPX drawdown >= 10%\nevaluate:\n  - path: {assets: [SPX], before: 5, after: 20}\n",
+        path="x.yaml",
+    )
+    with pytest.raises(ConfigError, match="none of the study's evaluators is tested") as info:
+        run_sweep(study, [parse_axis("gap=5,10")], data_dir="/nonexistent")
+    assert "forward_returns" in (info.value.hint or "")
