@@ -10,6 +10,9 @@ Prints CPU seconds after import (every thread's) and wall seconds for
   without the batch), timed on 20 histories and scaled;
 * the SPX/RUT study with its default tests (the histories null, 1,000 histories), and a
   5,000-event study (``RUT drawdown >= 10%``, gap 1) with the same;
+* ``configs/ndx_rsi.yaml`` and two studies of the flagship's series whose conditions the
+  batch computes per history (a lagged rsi condition, a trading-day count), with the
+  same default tests;
 * the S&P 500 universe study (``configs/sp500_52w_high.yaml``, 505 stocks) with
   ``--null histories``: each of 200 resampled universes prepared as a universe of its own
   (``--skip-universe`` leaves it out).
@@ -131,6 +134,19 @@ def main() -> None:
     print(f"  the SPX/RUT study, default tests (histories null, {study.statistics.histories:,} histories): "
           f"{default_cpu:.2f} s CPU, {default_wall:.2f} s wall (after import)")
     print(f"  a {result.events.height:,}-event study (RUT drawdown >= 10%, gap 1), default tests: {big_cpu:.2f} s CPU, {big_wall:.2f} s wall")
+    flagship = (ROOT / "configs" / "spx_rut.yaml").read_text()
+    per_history = {
+        "configs/ndx_rsi.yaml": load_study(ROOT / "configs" / "ndx_rsi.yaml"),
+        **{when: parse_study(flagship.replace("SPX at ATH and RUT drawdown >= 10%", when), path=ROOT / "configs" / "when.yaml") for when in (
+            "SPX rsi(14) crosses above 30 and (SPX rsi(14) < 30 for 5 days) 1 day ago",
+            "trading_days_left_in_month == 0 and SPX return(1) > 0",
+        )},
+    }
+    for label, other in per_history.items():
+        eventstudy.run(other, data_dir=data, placebos=0, paths=False)  # warm
+        _, cpu, wall = timed(lambda other=other: eventstudy.run(other, data_dir=data, paths=False))
+        figures[f"default_run_wall_s[{label}]"] = round(wall, 3)
+        print(f"  {label}, default tests: {cpu:.2f} s CPU, {wall:.2f} s wall (after import)")
     if not args.skip_universe:
         universe = load_study(ROOT / "configs" / "sp500_52w_high.yaml")
         eventstudy.run(universe, data_dir=data, placebos=0)  # warm: the panel read once

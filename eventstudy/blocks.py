@@ -43,7 +43,7 @@ from eventstudy.conditions import (
     resolve,
     walk,
 )
-from eventstudy.conditions.compiler import GROUP_ROW, reads_each_symbol
+from eventstudy.conditions.compiler import GROUP_ROW, reads_each_symbol, reads_group_rows
 from eventstudy.conditions.printer import breadth_name
 from eventstudy.config import Study
 from eventstudy.data import PRICE_SCHEMA, read_long_block
@@ -182,12 +182,12 @@ def run_block(shared: BlockShared, symbols: list[str], prices: pl.DataFrame | No
     frame = with_event_columns(frame, study.event_sets, group="symbol")  # each stock's own event days
     own = [r for r in requests if r.of is not None and reads_each_symbol(r.of)]
     tests = [compile_condition(node, over="symbol", position=GROUP_ROW) for node, _ in conditions]
-    lags = any(GROUP_ROW in test.meta.root_names() for test in tests)  # shifts over the whole column
-    if own or lags:  # each row's index among its symbol's rows on the calendar
+    by_position = reads_group_rows(tests)  # lags, trading-day counts: over the whole column
+    if own or by_position:  # each row's index among its symbol's rows on the calendar
         within = position if everywhere else _rows_of_runs(np.bincount(run[aligned], minlength=lengths.size))[1]
         if own:  # '(close / SPX) sma(50)': each stock's expression, over its rows on the calendar
             frame = add_derived(frame, own, dates=frame["date"], groups=frame["symbol"], position=within)
-        if lags:
+        if by_position:
             frame = frame.with_columns(pl.Series(GROUP_ROW, within))
     n_days = shared.days.size
     if shared.breadth:  # the first pass of 'breadth(...)': per day, how many stocks hold each condition

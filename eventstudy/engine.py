@@ -44,7 +44,7 @@ from eventstudy.conditions import (
 from eventstudy.conditions.ranges import and_terms, range_warnings
 from eventstudy.config import StatisticsSpec, Study
 from eventstudy.errors import ConfigError, DataError
-from eventstudy.evaluators import OUTCOME_SCHEMA
+from eventstudy.evaluators import OUTCOME_SCHEMA, tested_evaluators
 from eventstudy.events import panel_events, window_mask
 from eventstudy.executor import ThreadExecutor
 from eventstudy.features import FEATURES
@@ -558,7 +558,7 @@ def _universe_tests(
 ) -> pl.DataFrame:
     """The panel nulls of a universe study, and what they are in words."""
     if not panel.only(panel.measures.tested).cells.height:  # descriptive evaluators alone: no cell to test
-        notes.append(NOTHING_TESTED)
+        notes.append(_nothing_tested())
         return pl.DataFrame(schema=PANEL_SCHEMA)
     null = universe_null(study, statistics)
     tests = panel_significance(panel, kept, window, statistics, moments, timings=parts)
@@ -698,11 +698,12 @@ def choose_null(study: Study, statistics: StatisticsSpec, notes: list[str]) -> s
     return "histories"
 
 
-NOTHING_TESTED = (
-    "no significance tests: none of the study's evaluators is tested (the path in event time only describes); "
-    "add forward_returns, excess_returns, excursions or hit_rate for p-values"
-)
-"""The note of a study with descriptive evaluators alone, whose nulls have no cell to test."""
+def _nothing_tested() -> str:
+    """The note of a study with descriptive evaluators alone, whose nulls have no cell to test."""
+    return (
+        "no significance tests: none of the study's evaluators is tested (the path in event time only describes); "
+        f"add {tested_evaluators()} for p-values"
+    )
 
 
 def _timeline_tests(
@@ -723,7 +724,7 @@ def _timeline_tests(
     kept_days = kept["_d"].to_numpy()
     base_mask = None
     if not tested.cells.height:  # descriptive evaluators alone (the path in event time): no cell to test
-        notes.append(NOTHING_TESTED)
+        notes.append(_nothing_tested())
         design = panel_design(tested.values, tested.cells, panel.days, window, kept_days, study.decluster, None)
         return significance_table(design, statistics, Headline("none"))
     if statistics.baseline is not None and panel.frame is not None:

@@ -376,7 +376,11 @@ def _wilder(x: pl.Expr, n: int) -> pl.Expr:
     """Wilder's smoothing of ``x`` (null on row 0): seed = mean of rows 1..n, then
     avg = (prev * (n - 1) + x) / n. Null before row n."""
     idx = _index()
-    seeded = pl.when(idx < n).then(None).when(idx == n).then(x.rolling_mean(n)).otherwise(x)
+    return _wilder_average(pl.when(idx < n).then(None).when(idx == n).then(x.rolling_mean(n)).otherwise(x), n)
+
+
+def _wilder_average(seeded: pl.Expr, n: int) -> pl.Expr:
+    """Wilder's recursion from its seed: ``avg = (prev * (n - 1) + x) / n``."""
     return seeded.ewm_mean(alpha=1.0 / n, adjust=False)
 
 
@@ -446,7 +450,7 @@ def _rsi_grouped(frame: pl.DataFrame, n: int) -> pl.Series:
         # each symbol's changes after its seed (its first row's change, which reads the symbol before, is not among them)
         seeded = frame.select(pl.col("symbol").set_sorted(), pl.when(position > n).then(change).alias("x"))
         seeded = seeded.with_columns(seeded["x"].scatter(at, seeds))
-        averages.append(seeded.select(pl.col("x").ewm_mean(alpha=1.0 / n, adjust=False).over("symbol"))["x"].alias(f"x{len(averages)}"))
+        averages.append(seeded.select(_wilder_average(pl.col("x"), n).over("symbol"))["x"].alias(f"x{len(averages)}"))
         del seeded
     return pl.DataFrame(averages).select(_strength(pl.col("x0"), pl.col("x1")).alias("rsi"))["rsi"]
 

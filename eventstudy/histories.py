@@ -37,7 +37,7 @@ import numpy as np
 import polars as pl
 
 from eventstudy.conditions import compile_condition, parse, required_features, resolve
-from eventstudy.conditions.compiler import GROUP_ROW
+from eventstudy.conditions.compiler import GROUP_ROW, reads_group_rows
 from eventstudy.config import Study
 from eventstudy.data import EXTRAS
 from eventstudy.derived import add_derived, is_derived
@@ -227,7 +227,7 @@ def history_panel(
     if any(is_derived(r) for r in requests):
         frame = add_derived(frame, requests, dates=dates, groups=frame["symbol"], position=position)
     tests = {when: compile_condition(node, over="symbol", position=GROUP_ROW) for when, node in nodes.items()}
-    if any(GROUP_ROW in test.meta.root_names() for test in tests.values()):  # lags: shifts over the whole column
+    if reads_group_rows(tests.values()):  # lags or trading-day counts: over the whole column
         frame = frame.with_columns(pl.Series(GROUP_ROW, position))
     masks = frame.select(test.fill_null(False).alias(when) for when, test in tests.items())
     hits: dict[tuple[str, str], ConditionHits] = {}

@@ -59,7 +59,7 @@ from eventstudy.conditions.tokens import TokenType, tokenize
 from eventstudy.config import StatisticsSpec, Study, parse_study
 from eventstudy.engine import evaluate, raw_events, universe_null
 from eventstudy.errors import ConfigError, EventStudyError, did_you_mean
-from eventstudy.evaluators import build_evaluators
+from eventstudy.evaluators import build_evaluators, tested_evaluators
 from eventstudy.events import window_mask
 from eventstudy.executor import Executor, SerialExecutor
 from eventstudy.inference.design import panel_design
@@ -269,7 +269,7 @@ def run_sweep(
     if not any(evaluator.tested for evaluator in build_evaluators(study.evaluators)):
         raise ConfigError(
             "a sweep compares its cells' tests, and none of the study's evaluators is tested (the path in event time only describes)",
-            hint="add forward_returns, excess_returns, excursions or hit_rate to the study's evaluate: list",
+            hint=f"add {tested_evaluators()} to the study's evaluate: list",
         )
     for axis in axes:
         _check_axis(axis, study.universe is not None)

@@ -12,7 +12,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Callable, Collection
+from collections.abc import Callable, Collection, Iterable
 from dataclasses import replace
 from typing import TypeVar, cast
 
@@ -200,6 +200,12 @@ GROUP_ROW = "__group_row"
 ``position``: a name no series' column takes (those are ``SERIES.feature``)."""
 
 
+def reads_group_rows(tests: Iterable[pl.Expr]) -> bool:
+    """Whether any of the compiled ``tests`` reads :data:`GROUP_ROW` (a lag or a
+    trading-day count), so that the caller's frame must hold it."""
+    return any(GROUP_ROW in test.meta.root_names() for test in tests)
+
+
 def compile_condition(node: Node, *, over: str | None = None, position: str | None = None) -> pl.Expr:
     """One Boolean expression over the timeline frame; null means "unknown".
 
@@ -350,11 +356,12 @@ class _Compiler:
 
     def operand(self, node: Value) -> pl.Expr:
         """A value about to be compared: NaN (e.g. 0/0 in a feature) counts as null. A
-        calendar value is never NaN, and it is left as it is: polars spells ``fill_nan``
-        with the value three times, and a trading-day count is many passes over the dates."""
-        if isinstance(node, FeatureRef) and node.series == CALENDAR:
-            return self.value(node)
-        return self.value(node).fill_nan(None)
+        value that cannot be NaN (a number, a calendar value) is left as it is: polars
+        spells ``fill_nan`` with the value three times, and a trading-day count is many
+        passes over the dates."""
+        value = self.value(node)
+        never_nan = isinstance(node, Number) or (isinstance(node, FeatureRef) and node.series == CALENDAR)
+        return value if never_nan else value.fill_nan(None)
 
     def value(self, node: Value) -> pl.Expr:
         if isinstance(node, Number):

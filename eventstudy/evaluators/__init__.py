@@ -390,6 +390,13 @@ def to_outcomes(
     )
 
 
+def tested_evaluators() -> str:
+    """The evaluators whose outcomes are tested, named for a message (plug-ins included):
+    what a study that tests nothing could add."""
+    names = [name for name, cls in EVALUATORS.items() if cls.tested]
+    return ", ".join(names[:-1]) + f" or {names[-1]}" if len(names) > 1 else "".join(names)
+
+
 def build_evaluators(specs: list[EvaluatorSpec]) -> list[Evaluator]:
     """Instantiate validated specs."""
     return [EVALUATORS.get(spec.name)(spec.params) for spec in specs]
