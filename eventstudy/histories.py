@@ -45,9 +45,9 @@ from eventstudy.errors import DataError
 from eventstudy.evaluators import Evaluator, PanelBlock, build_evaluators
 from eventstudy.features import check_feature, column_name, compute_features, feature_key
 from eventstudy.inference.resample import optimal_block_length, rebuild_prices
+from eventstudy.measures import Measures
 from eventstudy.own_events import with_event_columns
 from eventstudy.panel import ConditionHits, Panel, empty_cells
-from eventstudy.result import Measures
 
 __all__ = ["RUNNING_EXTREMES", "HistorySource", "UniverseHistorySource", "history_panel", "running", "running_extreme", "unsupported_measures"]
 

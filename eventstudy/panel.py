@@ -22,7 +22,7 @@ from typing import Literal
 import numpy as np
 import polars as pl
 
-from eventstudy.result import Measures
+from eventstudy.measures import Measures
 
 __all__ = ["CELL_SCHEMA", "ConditionHits", "HitsFinder", "Panel", "calendar_index", "empty_cells", "values_at"]
 

@@ -1,4 +1,5 @@
-"""What a study produces: the measure catalog and :class:`StudyResult`.
+"""What a study produces: :class:`StudyResult` (and the measure catalog it carries, from
+:mod:`eventstudy.measures`).
 
 These types sit below every stage that fills them (the engine, the inference, the sweep)
 and every stage that reads them (the reports), so none of those needs another's module
@@ -9,100 +10,19 @@ from __future__ import annotations
 
 import datetime as dt
 import html
-from collections.abc import Iterable, Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING
 
 import polars as pl
 
+from eventstudy.measures import Measure, Measures
+
 if TYPE_CHECKING:  # annotations only: the result sits below every stage that fills it
     from eventstudy.config import StatisticsSpec, Study
     from eventstudy.event_study import EventStudyResult
 
 __all__ = ["Measure", "Measures", "StudyResult"]
-
-@dataclass(frozen=True)
-class Measure:
-    """One measure an evaluator produces (``fwd``, ``excess``, ``mae``, ``path``, ...).
-
-    Attributes
-    ----------
-    name
-        The measure as it appears in the ``measure`` column of outcomes and tests.
-    evaluator
-        The registered name of the evaluator that produces it.
-    unit
-        How values are shown: ``'fraction'`` (a return), ``'share'``, ``'count'``, ...
-    title
-        What it is, in words (report headings).
-    table
-        A column of the instance table.
-    tested
-        Part of the significance tests and their multiple-testing family.
-    hidden
-        Computed for charts only (the implicit event-time path): left out of text reports.
-    """
-
-    name: str
-    evaluator: str
-    unit: str = "fraction"
-    title: str = ""
-    table: bool = True
-    tested: bool = True
-    hidden: bool = False
-
-
-@dataclass(frozen=True)
-class Measures:
-    """The measures of a study, in the order the evaluators gave them.
-
-    >>> m = Measures((Measure("fwd", "forward_returns"), Measure("path", "path", table=False, tested=False)))
-    >>> m.order, m.tested, m.units["path"]
-    (['fwd', 'path'], ['fwd'], 'fraction')
-    """
-
-    items: tuple[Measure, ...] = ()
-
-    def __iter__(self) -> Iterator[Measure]:
-        return iter(self.items)
-
-    def __contains__(self, name: object) -> bool:
-        return any(m.name == name for m in self.items)
-
-    def add(self, measure: Measure) -> Measures:
-        """This catalog with ``measure`` appended (a name already present is kept as it is)."""
-        return self if measure.name in self else Measures((*self.items, measure))
-
-    def extend(self, measures: Iterable[Measure]) -> Measures:
-        out = self
-        for measure in measures:
-            out = out.add(measure)
-        return out
-
-    @property
-    def order(self) -> list[str]:
-        return [m.name for m in self.items]
-
-    @property
-    def table(self) -> list[str]:
-        return [m.name for m in self.items if m.table and not m.hidden]
-
-    @property
-    def tested(self) -> list[str]:
-        return [m.name for m in self.items if m.tested and not m.hidden]
-
-    @property
-    def hidden(self) -> list[str]:
-        return [m.name for m in self.items if m.hidden]
-
-    @property
-    def units(self) -> dict[str, str]:
-        return {m.name: m.unit for m in self.items}
-
-    @property
-    def titles(self) -> dict[str, str]:
-        return {m.name: m.title for m in self.items}
 
 
 @dataclass(frozen=True)
@@ -203,7 +123,7 @@ class StudyResult:
     def _description(self) -> list[str]:
         """The lines of :meth:`__repr__`: name, counts, the verdict, where the tables are."""
         # the verdict's wording is the report's, imported only when a result is shown
-        from eventstudy.report.text import verdict_line
+        from eventstudy.report.verdict import verdict_line
 
         kind = "universe study" if self.universe else "study"
         window = f"{self.start or 'start of data'} .. {self.end or 'end of data'}"

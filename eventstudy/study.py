@@ -35,9 +35,10 @@ from eventstudy.evaluators.path import Path as PathEvaluator
 from eventstudy.executor import Executor
 from eventstudy.features import FEATURES, FeatureRequest, column_name
 from eventstudy.frames import prices_from_frames
+from eventstudy.measures import Measures
 from eventstudy.own_events import with_event_columns
 from eventstudy.panel import ConditionHits, HitsFinder, Panel, calendar_index
-from eventstudy.result import Measures, StudyResult
+from eventstudy.result import StudyResult
 from eventstudy.timeline import build_timeline
 from eventstudy.universe import prepare_study_universe
 

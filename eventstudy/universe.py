@@ -49,8 +49,8 @@ from eventstudy.data.finder import long_file_symbols, sorted_by_symbol
 from eventstudy.errors import ConfigError, DataError
 from eventstudy.evaluators import build_evaluators
 from eventstudy.executor import Executor, ThreadExecutor, default_workers
+from eventstudy.measures import Measures
 from eventstudy.panel import ConditionHits, Panel
-from eventstudy.result import Measures
 from eventstudy.timeline import build_timeline
 
 if TYPE_CHECKING:

@@ -34,11 +34,9 @@ from pydantic_core import PydanticCustomError
 from eventstudy._numpy import np
 from eventstudy._polars import pl
 from eventstudy.errors import DataError
+from eventstudy.measures import Measure
 from eventstudy.periods import Horizon, parse_horizon, pydantic_parser
 from eventstudy.registry import Registry
-
-if TYPE_CHECKING:
-    from eventstudy.result import Measure
 
 __all__ = [
     "EVALUATORS",
@@ -282,8 +280,6 @@ class Evaluator(ABC):
 
     def measure_entry(self, measure: str) -> Measure:
         """The catalog entry of ``measure`` (unit, title, shown in the table, tested)."""
-        from eventstudy.result import Measure  # here: validate does not import the result stage
-
         return Measure(
             measure, self.name, unit=self.units.get(measure, "fraction"), title=self.describe(measure), table=self.table, tested=self.tested
         )

@@ -27,8 +27,8 @@ from eventstudy.report.text import (
     study_lines,
     summary_tables,
     tests_table,
-    verdict_line,
 )
+from eventstudy.report.verdict import verdict_line
 from eventstudy.result import StudyResult
 
 __all__ = ["inert", "markdown_table", "render_markdown"]

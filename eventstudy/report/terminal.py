@@ -36,8 +36,8 @@ from eventstudy.report.text import (
     study_lines,
     summary_tables,
     tests_table,
-    verdict_line,
 )
+from eventstudy.report.verdict import verdict_line
 from eventstudy.result import StudyResult
 
 __all__ = ["FOLD_ROWS", "SHOWN_ROWS", "fold_table", "print_tables", "render_terminal"]

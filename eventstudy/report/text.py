@@ -40,6 +40,7 @@ __all__ = [
     "column_title",
     "folded",
     "format_cell",
+    "format_difference",
     "format_interval",
     "format_p",
     "instance_cells",
@@ -56,7 +57,6 @@ __all__ = [
     "test_rows",
     "tests_table",
     "tone_of",
-    "verdict_line",
 ]
 
 PENDING = "pending"
@@ -467,7 +467,7 @@ def summary_blocks(result: StudyResult) -> list[tuple[str, list[str], list[list[
     return [(t.title, t.headers, t.rows) for t in summary_tables(result)]
 
 
-def _difference(value: Any, unit: str, *, signed: bool = True) -> str:
+def format_difference(value: Any, unit: str, *, signed: bool = True) -> str:
     """A difference in the measure's unit; of shares (% > 0) in percentage points."""
     if value is None:
         return ""
@@ -517,9 +517,9 @@ def _test_cells(
             str(t["measure"]), str(t["asset"]), str(t["horizon"]), names.get(stat, stat),
             _value(t["observed"], unit),
             _value(t["baseline"], unit),
-            _difference(t["difference"], unit),
-            _difference(t.get("null_mean"), unit),
-            _difference(t.get("effect"), unit),
+            format_difference(t["difference"], unit),
+            format_difference(t.get("null_mean"), unit),
+            format_difference(t.get("effect"), unit),
             f"{t['n_eff']:.1f}" if t["n_eff"] is not None else "",
             format_p(t["p_placebo"], t["survives"]),
             format_p(t["p_greater"]), format_p(t["p_less"]),
@@ -528,7 +528,7 @@ def _test_cells(
             format_p(classical),
             f"{hac_t:+.2f}" if hac_t is not None else "",
             format_p(hac_p),
-            _difference(t["mde"], unit, signed=False),
+            format_difference(t["mde"], unit, signed=False),
         ]
         signed = unit == "fraction"
         tones = [""] * len(cells)
@@ -549,63 +549,6 @@ def headline_null(result: StudyResult) -> str | None:
         return None
     nulls = [n for n in result.tests["null"].unique(maintain_order=True).to_list() if n]
     return nulls[0] if nulls else None
-
-
-_STATISTIC_NAMES = {"mean": "average", "median": "median", "pct_positive": "% > 0"}
-
-
-def _cell_name(test: dict[str, object], with_measure: bool) -> str:
-    """'RUT 6m % > 0', or with the measure 'excess stocks-SPX 1m average'."""
-    words = [str(test["asset"]), str(test["horizon"]), _STATISTIC_NAMES.get(str(test["statistic"]), str(test["statistic"]))]
-    return " ".join([str(test["measure"]), *words] if with_measure else words)
-
-
-def verdict_line(result: StudyResult) -> str:
-    """One line that says what the run found, from the figures it computed: how many
-    events, and whether any test survives the max-statistic adjustment across all cells
-    (the ``survives`` column of ``result.tests``); with none, the smallest adjusted p-value
-    and how many were below alpha before the adjustment.
-
-    Nothing is computed here that the run did not: counts of its rows and its flags.
-    """
-    events = result.events.height
-    if not events:
-        return "Verdict: no events: the condition never held in the window."
-    count = f"{events:,} event{'s' if events != 1 else ''}"
-    if result.universe and "symbol" in result.events.columns:
-        symbols = result.events["symbol"].n_unique()
-        count += f" in {symbols:,} symbol{'s' if symbols != 1 else ''}"
-    tested = result.statistics is not None and result.statistics.placebos > 0 and not result.tests.is_empty()
-    if not tested and result.event_study is not None:  # the event study's own tests are the verdict
-        from eventstudy.report.event_study import event_study_verdict
-
-        alpha = result.statistics.alpha if result.statistics else 0.05
-        rest = "; the summary's figures are not tested against chance (placebos: 0)" if result.study.evaluate else ""
-        return f"Verdict: {count}; {event_study_verdict(result.event_study, alpha)}{rest}."
-    if not tested:
-        return f"Verdict: {count}; no significance tests were run (placebos: 0), so nothing here is tested against chance."
-    alpha = result.statistics.alpha if result.statistics else 0.05
-    rows = [t for t in result.tests.to_dicts() if t["p_placebo"] is not None]
-    if not rows:
-        return f"Verdict: {count}; no cell had enough complete events for a test."
-    with_measure = len({t["measure"] for t in rows}) > 1
-    adjusted = [t for t in rows if t.get("p_maxstat") is not None]
-    survivors = [t for t in adjusted if t.get("survives")]
-    nominal = sum(1 for t in rows if t["p_placebo"] < alpha)
-    family = f"after the max-statistic adjustment (alpha {alpha:g})"
-    if not adjusted:
-        return f"Verdict: {count}; {nominal} of {len(rows)} tests below {alpha:g}, with no multiple-testing adjustment possible."
-    best = min(adjusted, key=lambda t: (t["p_maxstat"], t["p_placebo"]))
-    cell = _cell_name(best, with_measure)
-    if survivors:
-        unit = "share" if best["statistic"] == "pct_positive" else result.measure_units.get(str(best["measure"]), "fraction")
-        size = best.get("effect") if best.get("effect") is not None else best.get("difference")
-        effect = f", effect {_difference(size, unit)}" if size is not None else ""
-        return (f"Verdict: {count}; {len(survivors)} of {len(rows)} tests significant {family}; "
-                f"strongest: {cell}{effect} (adjusted p {format_p(best['p_maxstat'])}).")
-    before = f"{nominal} below {alpha:g} unadjusted" if nominal else f"none below {alpha:g} even unadjusted"
-    return (f"Verdict: {count}; none of {len(rows)} tests significant {family}; {before}; "
-            f"smallest adjusted p {format_p(best['p_maxstat'])} ({cell}).")
 
 
 def headline_legend(result: StudyResult) -> str:

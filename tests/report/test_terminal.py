@@ -25,8 +25,8 @@ from eventstudy.report.text import (
     screen_layout,
     split_notes,
     summary_tables,
-    verdict_line,
 )
+from eventstudy.report.verdict import verdict_line
 
 ANSI = re.compile(r"\x1b\[[0-9;]*m")
 

@@ -1,0 +1,96 @@
+"""The measure catalog: what each measure an evaluator produces is, and how it is shown.
+
+A leaf module (no polars, no other eventstudy module): the evaluators name their measures
+with it, and the engine, the result and the reports read it, so none of them imports
+another's module for it.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Iterator
+from dataclasses import dataclass
+
+__all__ = ["Measure", "Measures"]
+
+
+@dataclass(frozen=True)
+class Measure:
+    """One measure an evaluator produces (``fwd``, ``excess``, ``mae``, ``path``, ...).
+
+    Attributes
+    ----------
+    name
+        The measure as it appears in the ``measure`` column of outcomes and tests.
+    evaluator
+        The registered name of the evaluator that produces it.
+    unit
+        How values are shown: ``'fraction'`` (a return), ``'share'``, ``'count'``, ...
+    title
+        What it is, in words (report headings).
+    table
+        A column of the instance table.
+    tested
+        Part of the significance tests and their multiple-testing family.
+    hidden
+        Computed for charts only (the implicit event-time path): left out of text reports.
+    """
+
+    name: str
+    evaluator: str
+    unit: str = "fraction"
+    title: str = ""
+    table: bool = True
+    tested: bool = True
+    hidden: bool = False
+
+
+@dataclass(frozen=True)
+class Measures:
+    """The measures of a study, in the order the evaluators gave them.
+
+    >>> m = Measures((Measure("fwd", "forward_returns"), Measure("path", "path", table=False, tested=False)))
+    >>> m.order, m.tested, m.units["path"]
+    (['fwd', 'path'], ['fwd'], 'fraction')
+    """
+
+    items: tuple[Measure, ...] = ()
+
+    def __iter__(self) -> Iterator[Measure]:
+        return iter(self.items)
+
+    def __contains__(self, name: object) -> bool:
+        return any(m.name == name for m in self.items)
+
+    def add(self, measure: Measure) -> Measures:
+        """This catalog with ``measure`` appended (a name already present is kept as it is)."""
+        return self if measure.name in self else Measures((*self.items, measure))
+
+    def extend(self, measures: Iterable[Measure]) -> Measures:
+        out = self
+        for measure in measures:
+            out = out.add(measure)
+        return out
+
+    @property
+    def order(self) -> list[str]:
+        return [m.name for m in self.items]
+
+    @property
+    def table(self) -> list[str]:
+        return [m.name for m in self.items if m.table and not m.hidden]
+
+    @property
+    def tested(self) -> list[str]:
+        return [m.name for m in self.items if m.tested and not m.hidden]
+
+    @property
+    def hidden(self) -> list[str]:
+        return [m.name for m in self.items if m.hidden]
+
+    @property
+    def units(self) -> dict[str, str]:
+        return {m.name: m.unit for m in self.items}
+
+    @property
+    def titles(self) -> dict[str, str]:
+        return {m.name: m.title for m in self.items}
