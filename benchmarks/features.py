@@ -5,7 +5,7 @@ Why a universe computes windows over the whole column (features with a finite
 ``lookback``: highs, lows, returns; forward returns): this prints both ways for a rolling
 max (the 52-week high) and for four forward shifts, and checks each pair is equal; and
 the 52-week high by doubling in numpy (what a universe's blocks use for highs and lows,
-``eventstudy.features._rolling_extreme``) against polars' rolling max on the same column.
+``eventstudy.features.rolling_extreme``) against polars' rolling max on the same column.
 And ``rsi(14)``, a recursive feature that must run per symbol: ``compute_features``
 without positions (the whole expression ``.over("symbol")``) against with them (only
 Wilder's seeds and averages per symbol, ``eventstudy.features._rsi_grouped``), on the
@@ -30,7 +30,7 @@ import polars as pl
 
 from eventstudy.conditions import compile_condition, parse, required_features, resolve
 from eventstudy.conditions.compiler import GROUP_ROW
-from eventstudy.features import _rolling_extreme, column_name, compute_features, feature_key
+from eventstudy.features import column_name, compute_features, feature_key, rolling_extreme
 from eventstudy.memory import keep_freed_memory
 
 
@@ -64,7 +64,7 @@ def main() -> None:
     by_polars = timed(
         "at 252-day high, 500k-row blocks, polars", lambda: [pl.Series(closes[a:b]).shift(1).rolling_max(252).to_numpy() for a, b in ranges]
     )
-    by_doubling = timed("at 252-day high, 500k-row blocks, numpy doubling", lambda: [_rolling_extreme(closes[a:b], True, False, 252) for a, b in ranges])
+    by_doubling = timed("at 252-day high, 500k-row blocks, numpy doubling", lambda: [rolling_extreme(closes[a:b], True, False, 252) for a, b in ranges])
     for p, d in zip(by_polars, by_doubling, strict=True):
         assert np.array_equal(p[252:], np.concatenate([[np.nan], d[:-1]])[252:]), "the two ways differ"
 

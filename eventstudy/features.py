@@ -40,6 +40,7 @@ __all__ = [
     "feature",
     "feature_key",
     "lookup_feature",
+    "rolling_extreme",
 ]
 
 FeatureKind = Literal["value", "flag"]
@@ -89,7 +90,7 @@ class Feature:
         Optional, with a ``lookback``: ``column(closes, *args) -> np.ndarray``, the values
         ``build`` gives, computed in numpy over a whole column of closes without nulls or
         NaN (rows without a whole window may hold anything: they are nulled), for a
-        faster path than polars' (highs and lows: :func:`_rolling_extreme`).
+        faster path than polars' (highs and lows: :func:`rolling_extreme`).
     grouped
         Optional, without a ``lookback``: ``grouped(frame, *args) -> pl.Series``, the
         values ``build(...).over("symbol")`` gives on a frame sorted by symbol with each
@@ -321,7 +322,7 @@ def _plain_closes(frame: pl.DataFrame) -> np.ndarray | None:
     return None if close.null_count() or close.is_nan().any() else close.to_numpy()
 
 
-def _rolling_extreme(close: np.ndarray, largest: bool, test: bool, n: int, chunk: int = 1 << 16) -> np.ndarray:
+def rolling_extreme(close: np.ndarray, largest: bool, test: bool, n: int, chunk: int = 1 << 16) -> np.ndarray:
     """What ``high(n)``/``low(n)`` (``rolling_max(n)``/``rolling_min(n)``, NaN for the first
     ``n - 1`` rows) or ``at_high(n)``/``at_low(n)`` give over one column of closes without
     NaN, by doubling: the extreme of every 2, 4, 8, ... rows ending at each row, each from
@@ -403,7 +404,7 @@ def _drawdown(close: pl.Expr) -> pl.Expr:
 
 @feature(
     "high", params=("n",), description="highest close of the last n days, today included", lookback=lambda n: n - 1, bounds=(0.0, None),
-    column=lambda close, n: _rolling_extreme(close, True, False, n),
+    column=lambda close, n: rolling_extreme(close, True, False, n),
 )
 def _high(close: pl.Expr, n: int) -> pl.Expr:
     return close.rolling_max(n)
@@ -411,7 +412,7 @@ def _high(close: pl.Expr, n: int) -> pl.Expr:
 
 @feature(
     "low", params=("n",), description="lowest close of the last n days, today included", lookback=lambda n: n - 1, bounds=(0.0, None),
-    column=lambda close, n: _rolling_extreme(close, False, False, n),
+    column=lambda close, n: rolling_extreme(close, False, False, n),
 )
 def _low(close: pl.Expr, n: int) -> pl.Expr:
     return close.rolling_min(n)
@@ -550,7 +551,7 @@ def _at_atl(close: pl.Expr) -> pl.Expr:
     params=("n",),
     description="close >= the highest close of the n previous days",
     kind="flag",
-    column=lambda close, n: _rolling_extreme(close, True, True, n),
+    column=lambda close, n: rolling_extreme(close, True, True, n),
 )
 def _at_high(close: pl.Expr, n: int) -> pl.Expr:
     return close >= close.shift(1).rolling_max(n)
@@ -562,7 +563,7 @@ def _at_high(close: pl.Expr, n: int) -> pl.Expr:
     params=("n",),
     description="close <= the lowest close of the n previous days",
     kind="flag",
-    column=lambda close, n: _rolling_extreme(close, False, True, n),
+    column=lambda close, n: rolling_extreme(close, False, True, n),
 )
 def _at_low(close: pl.Expr, n: int) -> pl.Expr:
     return close <= close.shift(1).rolling_min(n)

@@ -254,14 +254,14 @@ def test_rsi_on_many_symbols_equals_rsi_per_symbol(lengths: list[int], n: int, t
 @given(
     size=st.integers(0, 700), n=st.integers(1, 300), ties=st.booleans(), chunk=st.sampled_from([1, 7, 64, 1 << 16]), seed=st.integers(0, 2**32 - 1)
 )
-def test_rolling_extremes_by_doubling_equal_polars(size: int, n: int, ties: bool, chunk: int, seed: int) -> None:
+def testrolling_extremes_by_doubling_equal_polars(size: int, n: int, ties: bool, chunk: int, seed: int) -> None:
     """The numpy highs and lows (windows of 2, 4, 8, ... rows, then two of them per
     window, ``chunk`` rows at a time) equal polars' rolling max and min, and the
     at-high/at-low flags its comparison with the previous n rows, on every row with a
     whole window."""
     import numpy as np
 
-    from eventstudy.features import _rolling_extreme
+    from eventstudy.features import rolling_extreme
 
     rng = np.random.default_rng(seed)
     close = 20 * np.exp(np.cumsum(rng.normal(0, 0.02, size)))
@@ -270,7 +270,7 @@ def test_rolling_extremes_by_doubling_equal_polars(size: int, n: int, ties: bool
     series = pl.Series(close)
     for largest in (True, False):
         expected = (series.rolling_max(n) if largest else series.rolling_min(n)).to_numpy()
-        np.testing.assert_array_equal(_rolling_extreme(close, largest, False, n, chunk)[n - 1 :], expected[n - 1 :])
+        np.testing.assert_array_equal(rolling_extreme(close, largest, False, n, chunk)[n - 1 :], expected[n - 1 :])
         previous = (series.shift(1).rolling_max(n) if largest else series.shift(1).rolling_min(n)).to_numpy()
         flags = close[n:] >= previous[n:] if largest else close[n:] <= previous[n:]
-        np.testing.assert_array_equal(_rolling_extreme(close, largest, True, n, chunk)[n:], flags)
+        np.testing.assert_array_equal(rolling_extreme(close, largest, True, n, chunk)[n:], flags)

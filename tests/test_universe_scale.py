@@ -16,7 +16,10 @@ from hypothesis import strategies as st
 import eventstudy
 from eventstudy.config import parse_study
 from eventstudy.evaluators.excess_returns import ExcessReturns
+from eventstudy.evaluators.excursions import Excursions
 from eventstudy.evaluators.forward_returns import ForwardReturns
+from eventstudy.evaluators.hit_rate import HitRate
+from eventstudy.evaluators.path import Path as PathEvaluator
 from eventstudy.inference import panel
 from eventstudy.universe import prepare_universe
 
@@ -70,13 +73,13 @@ def hits(panel):
     return only
 
 
-def arrays(study: eventstudy.Study, folder: Path) -> object:
+def arrays(study: eventstudy.Study, folder: Path, block_rows: int = 250) -> object:
     from eventstudy.data import load_prices_any
     from eventstudy.universe import universe_symbols
 
     symbols = universe_symbols(study, folder)
     loaded = load_prices_any(["MKT", *symbols], data_dir=folder)
-    return prepare_universe(study, loaded.frame, symbols, block_rows=120)  # several blocks
+    return prepare_universe(study, loaded.frame, symbols, block_rows=block_rows)  # by default two blocks of several symbols
 
 
 @settings(max_examples=25, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
@@ -104,6 +107,41 @@ def test_evaluator_panel_paths_equal_the_long_frame_path(tmp_path: Path, seed: i
         np.testing.assert_array_equal(fa, fb)
         np.testing.assert_array_equal(ra, rb)
     np.testing.assert_array_equal(hits(fast).flat, hits(slow).flat)
+
+
+@pytest.mark.parametrize("evaluator", [Excursions, HitRate, PathEvaluator])
+@settings(max_examples=15, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
+@given(seed=st.integers(0, 10_000), max_days=st.integers(1, 12), threshold=st.sampled_from(["0%", "1%", "-2%"]))
+def test_excursions_hit_rates_and_paths_on_a_block_equal_the_long_frame_path(tmp_path: Path, evaluator: type, seed: int, max_days: int, threshold: str) -> None:
+    """The worst and best closes ahead, the days to recover, the hit rates (against a
+    threshold, and against the market over the days it also trades) and the path in
+    event time (days before the event too), over the whole column of blocks of several
+    symbols, against each symbol's own long frame: the same
+    bits, the same pending cells."""
+    write_panel(tmp_path, seed)
+    evaluate = {
+        Excursions: [f"excursions: {{horizons: [1d, 4d], max_days: {max_days}}}"],
+        HitRate: ["hit_rate: {horizons: [1d, 4d], benchmark: MKT}", f"hit_rate: {{horizons: [2d], threshold: '{threshold}'}}"],
+        PathEvaluator: [f"path: {{before: {max_days}, after: 6, step: 2}}", "forward_returns: {horizons: [1d]}"],
+    }[evaluator]
+    text = STUDY.format(panel="panel.csv", trigger="level", kind="simple", entry="close").split("evaluate:")[0]
+    text += "evaluate:\n" + "".join(f"  - {line}\n" for line in evaluate) + "statistics: {placebos: 200, seed: 3}\n"
+    (tmp_path / "study.yaml").write_text(text)
+    study = eventstudy.load_study(tmp_path / "study.yaml")
+    fast = arrays(study, tmp_path)
+    original = evaluator.panel
+    evaluator.panel = lambda self, block: None
+    try:
+        slow = arrays(study, tmp_path)
+    finally:
+        evaluator.panel = original
+    measures = {Excursions: {"mae", "mfe", "recovery"}, HitRate: {"hit"}, PathEvaluator: {"path", "fwd"}}[evaluator]
+    assert fast.cells.equals(slow.cells) and set(fast.cells["measure"]) == measures
+    for a, b in zip(fast.values, slow.values):
+        np.testing.assert_array_equal(a, b)
+    for (fa, ra), (fb, rb) in zip(fast.pending, slow.pending):
+        np.testing.assert_array_equal(fa, fb)
+        np.testing.assert_array_equal(ra, rb)
 
 
 def reference_edges(frame: pl.DataFrame, market_days: set[dt.date], mkt_dd: dict[dt.date, float]) -> set[tuple[str, dt.date]]:

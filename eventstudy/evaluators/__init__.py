@@ -213,6 +213,30 @@ class PanelBlock:
         out[self.last_rows(k)] = np.nan
         return out
 
+    def behind(self, values: np.ndarray, k: int) -> np.ndarray:
+        """``values`` k rows earlier within each symbol; NaN where the symbol has fewer
+        before (the mirror of :meth:`ahead`).
+
+        >>> block = PanelBlock(np.array([1.0, 2.0, 3.0, 10.0]), np.full(4, np.nan), np.array([2, 1, 0, 0]), "u")
+        >>> block.behind(block.close, 1).tolist()
+        [nan, 1.0, 2.0, nan]
+        """
+        dtype = values.dtype if values.dtype.kind == "f" else np.float64
+        if self.width:
+            grid = values.reshape(-1, self.width)
+            shifted = np.empty(grid.shape, dtype=dtype)
+            shifted[:, min(k, self.width) :] = grid[:, : max(self.width - k, 0)]
+            shifted[:, : min(k, self.width)] = np.nan
+            return shifted.reshape(-1)
+        out = np.empty(values.size, dtype=dtype)
+        out[min(k, values.size) :] = values[: max(values.size - k, 0)]
+        out[: min(k, values.size)] = np.nan
+        if k > 0:  # each symbol's first k rows
+            starts = np.concatenate([[0], self._ends[:-1] + 1]) if self._ends.size else np.zeros(0, dtype=np.int64)
+            rows = starts[:, None] + np.arange(k)[None, :]
+            out[rows[rows <= (starts + self.rows_after[starts])[:, None]]] = np.nan
+        return out
+
     def last_rows(self, k: int) -> np.ndarray:
         """The rows with fewer than ``k`` of their symbol's rows after them, ascending:
         each symbol's last ``k`` rows, found from the symbols' last rows (no pass over

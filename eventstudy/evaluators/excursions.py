@@ -12,7 +12,12 @@ close back at or above the event close after the first close below it; 0 if it n
 closed below within ``max_days``. Null when it did not recover within ``max_days`` (then
 ``days_remaining`` is 0) or when the data ends before that can be known (pending).
 Vectorized with sparse tables of range minima/maxima and a binary search for all days at
-once (no loop over days).
+once (no loop over days or symbols).
+
+On a block of many symbols (a universe's, or a batch of resampled histories) the same
+values come from :meth:`Excursions.panel`: the windows' extremes over the whole column
+(:func:`eventstudy.features.rolling_extreme`), NaN where a window reaches into the next
+symbol, and the recovery searched within each row's own symbol.
 """
 
 from __future__ import annotations
@@ -30,11 +35,14 @@ from eventstudy.evaluators import (
     EvaluationContext,
     Evaluator,
     Horizons,
+    PanelBlock,
+    PanelCell,
     Params,
     to_outcomes,
 )
+from eventstudy.features import rolling_extreme
 
-__all__ = ["Excursions", "ExcursionsParams", "first_crossing"]
+__all__ = ["Excursions", "ExcursionsParams", "recovery_days"]
 
 
 class ExcursionsParams(Params):
@@ -84,7 +92,7 @@ class Excursions(Evaluator):
         if params.recovery:
             prices = prices.with_columns(
                 pl.col("close")
-                .map_batches(lambda s: pl.Series(_recovery_days(s.to_numpy(), params.max_days)), return_dtype=pl.Float64)
+                .map_batches(lambda s: pl.Series(_recovery_of_one(s.to_numpy(), params.max_days)), return_dtype=pl.Float64)
                 .over("asset", "symbol")
                 .fill_nan(None)
                 .alias("recovery")
@@ -93,12 +101,38 @@ class Excursions(Evaluator):
             frames.append(to_outcomes(wide, {"recovery": ("recovery", params.max_days)}, "recovery"))
         return pl.concat(frames)
 
+    def panel(self, block: PanelBlock) -> list[PanelCell] | None:
+        """The same values as :meth:`evaluate` on a block of many symbols: each window's
+        extreme over the whole column (exact, so the same bits), NaN where the window runs
+        past the symbol's last row, and the recovery searched within each row's symbol.
+        None (the long path) for a market series in a universe block, or closes with a
+        gap (NaN), which the doubling extremes do not take."""
+        params: ExcursionsParams = self.params  # type: ignore[assignment]
+        closes = [block.close_of(asset) for asset in params.assets]
+        if any(c is None or np.isnan(c).any() for c in closes):
+            return None
+        cells = []
+        for prefix, measure in (("lo", "mae"), ("hi", "mfe")):
+            for asset, close in zip(params.assets, closes):
+                assert close is not None
+                label = block.label if asset == UNIVERSE else asset
+                for h in params.horizons:  # the extreme of rows t+1 .. t+h: the trailing window of h rows ending at t+h
+                    extreme = block.ahead(rolling_extreme(close, prefix == "hi", False, h.days), h.days)
+                    cells.append(PanelCell(measure, label, h.label, h.days, extreme / close - 1))
+        if params.recovery:
+            for asset, close in zip(params.assets, closes):
+                assert close is not None
+                label = block.label if asset == UNIVERSE else asset
+                cells.append(PanelCell("recovery", label, "recovery", params.max_days, recovery_days(close, block.rows_after, params.max_days)))
+        return cells
 
-def _sparse_table(values: np.ndarray, op: np.ufunc) -> list[np.ndarray]:
-    """table[k][i] = op over values[i : i + 2**k] (shorter at the end: padded with values)."""
+
+def _sparse_table(values: np.ndarray, op: np.ufunc, levels: int) -> list[np.ndarray]:
+    """table[k][i] = op over values[i : i + 2**k], for k below ``levels`` (shorter at the
+    end: padded with values)."""
     table = [values]
     k = 1
-    while (1 << k) <= values.size:
+    while k < levels and (1 << k) <= values.size:
         prev = table[-1]
         half = 1 << (k - 1)
         nxt = prev.copy()
@@ -108,42 +142,61 @@ def _sparse_table(values: np.ndarray, op: np.ufunc) -> list[np.ndarray]:
     return table
 
 
-def first_crossing(values: np.ndarray, start: np.ndarray, threshold: np.ndarray, above: bool) -> np.ndarray:
-    """For each i: the first j >= start[i] with values[j] >= threshold[i] (above) or
-    values[j] < threshold[i] (below); ``values.size`` when there is none.
+def _recovery_of_one(close: np.ndarray, max_days: int) -> np.ndarray:
+    """:func:`recovery_days` of one series (every row its own symbol's)."""
+    return recovery_days(close, np.arange(close.size - 1, -1, -1), max_days)
 
-    A binary search on prefix extrema from ``start``, all i at once: at each power of two
-    (largest first), jump past a block if no value in it crosses.
+
+def recovery_days(close: np.ndarray, rows_after: np.ndarray, max_days: int, chunk: int = 1 << 16) -> np.ndarray:
+    """Days to recover the close of each row (see the module docstring; NaN = not known:
+    no recovery within ``max_days``, or pending), each row searched within its own
+    symbol: ``rows_after`` counts the symbol's rows after it, so a block of many symbols
+    sorted by symbol is one call.
+
+    Only rows ``t + 1 .. t + max_days`` can decide row t, so the rows are taken ``chunk``
+    at a time (with the ``max_days`` after them) and the sparse tables go only to the
+    first power of two past ``max_days``: their memory stays a few MB whatever the
+    block's size.
+
+    >>> recovery_days(np.array([10.0, 9.0, 11.0, 5.0, 6.0]), np.array([2, 1, 0, 1, 0]), 5).tolist()
+    [2.0, nan, nan, nan, nan]
     """
-    n = values.size
-    op = np.maximum if above else np.minimum
-    table = _sparse_table(values, op)
-    pos = np.asarray(start, dtype=np.int64).copy()
-    for k in range(len(table) - 1, -1, -1):
-        block = 1 << k
-        inside = pos + block <= n
-        probe = np.where(inside, pos, 0)
-        extreme = table[k][probe]
-        no_cross = (extreme < threshold) if above else (extreme >= threshold)
-        pos = np.where(inside & no_cross, pos + block, pos)
-    # pos is now the first index whose single value crosses (or n)
-    safe = np.minimum(pos, n - 1)
-    crosses = (values[safe] >= threshold) if above else (values[safe] < threshold)
-    return np.where((pos < n) & crosses, pos, n)
-
-
-def _recovery_days(close: np.ndarray, max_days: int) -> np.ndarray:
-    """Days to recover the close of each day (see the module docstring); NaN = pending."""
     n = close.size
     out = np.full(n, np.nan)
-    if n == 0:
-        return out
-    idx = np.arange(n)
-    below = first_crossing(close, idx + 1, close, above=False)
-    back = first_crossing(close, np.minimum(below + 1, n), close, above=True)
-    never_below = (below >= n) | (below - idx > max_days)
-    recovered = (back < n) & (back - idx <= max_days) & ~never_below
-    out[recovered] = (back - idx)[recovered]
-    # never fell below within max_days, and that much data exists after t: 0
-    out[never_below & (idx + max_days < n)] = 0.0
+    levels = max(int(max_days).bit_length(), 1)  # jumps of 1, 2, ..., 2**(levels-1) reach max_days rows ahead
+    for lo in range(0, n, chunk):
+        hi = min(lo + chunk, n)
+        segment = close[lo : min(hi + max_days, n)]
+        row = np.arange(hi - lo)  # the rows' indices in the segment (intp: gathers take them as they are)
+        level = segment[: hi - lo]
+        after = rows_after[lo:hi]
+        last = row + np.minimum(after, max_days)  # the last row that can decide each row
+        below = _first_within(segment, _sparse_table(segment, np.minimum, levels), row + 1, last, level, above=False)
+        fell = below <= last
+        back = _first_within(segment, _sparse_table(segment, np.maximum, levels), np.where(fell, below + 1, last + 1), last, level, above=True)
+        days = np.where(fell & (back <= last), back - row, np.nan)
+        days[~fell & (after >= max_days)] = 0.0  # never below within max_days, and that much data exists after t
+        out[lo:hi] = days
     return out
+
+
+def _first_within(
+    values: np.ndarray, table: list[np.ndarray], start: np.ndarray, last: np.ndarray, threshold: np.ndarray, above: bool
+) -> np.ndarray:
+    """For each i: the first j in ``start[i] .. last[i]`` with ``values[j] >= threshold[i]``
+    (above) or ``< threshold[i]`` (below), else ``last[i] + 1``; ``last - start`` is below
+    ``2 ** len(table)``. A jump of ``2**k`` rows past a block in which nothing crosses,
+    largest first, never past ``last``."""
+    pos = start.copy()
+    top = values.size - 1
+    at = np.empty_like(pos)
+    for k in range(len(table) - 1, -1, -1):
+        np.minimum(pos, top, out=at)
+        extreme = table[k][at]
+        jump = extreme < threshold if above else extreme >= threshold
+        jump &= pos <= last - ((1 << k) - 1)
+        pos += jump.view(np.int8) * pos.dtype.type(1 << k)  # a masked add (where=) takes three times as long
+    np.minimum(pos, top, out=at)
+    crosses = values[at] >= threshold if above else values[at] < threshold
+    crosses &= pos <= last
+    return np.where(crosses, pos, last + 1)

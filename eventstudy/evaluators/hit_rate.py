@@ -80,23 +80,44 @@ class HitRate(Evaluator):
         return to_outcomes(wide, {f"h{h.days}": (h.label, h.days) for h in params.horizons}, "hit", asset=label)
 
     def panel(self, block: PanelBlock) -> list[PanelCell] | None:
-        """A block of resampled histories (every series on the rows' own days): the same
-        scores as :meth:`evaluate`, 1.0 / 0.0, NaN where either return is unknown."""
+        """The same scores as :meth:`evaluate`, 1.0 / 0.0, NaN where either return is
+        unknown: on a block of resampled histories (every series on the rows' own days),
+        or on a universe block for its stocks (against a benchmark: both returns over the
+        rows where the benchmark also has a close, as :meth:`evaluate` joins them)."""
         params: HitRateParams = self.params  # type: ignore[assignment]
-        if not block.own_days:
-            return None
-        bench = block.close_of(params.benchmark) if params.benchmark else None
-        closes = [block.close_of(asset) for asset in params.assets]
-        if any(c is None for c in closes) or (params.benchmark and bench is None):
-            return None
+        suffix = f">{params.benchmark}" if params.benchmark else f">{params.threshold:g}"
+        if block.own_days:
+            bench = block.close_of(params.benchmark) if params.benchmark else None
+            closes = [block.close_of(asset) for asset in params.assets]
+            if any(c is None for c in closes) or (params.benchmark and bench is None):
+                return None
+            cells = []
+            for asset, close in zip(params.assets, closes):
+                assert close is not None
+                label = (block.label if asset == UNIVERSE else asset) + suffix
+                cells += [PanelCell("hit", label, h.label, h.days, _scores(block, close, bench, params.threshold, h.days)) for h in params.horizons]
+            return cells
+        if params.assets != [UNIVERSE] or (params.benchmark is not None and params.benchmark not in block.series):
+            return None  # a market series in a universe block: the general path
+        label = block.label + suffix
+        if params.benchmark is None:
+            return [PanelCell("hit", label, h.label, h.days, _scores(block, block.close, None, params.threshold, h.days)) for h in params.horizons]
+        both = ~np.isnan(block.series[params.benchmark])
+        same = block.subset(both)
+        rows_after = np.full(block.close.size, np.iinfo(np.int64).max // 2)  # no row: never pending
+        rows_after[both] = same.rows_after
         cells = []
-        for asset, close in zip(params.assets, closes):
-            assert close is not None
-            label = (block.label if asset == UNIVERSE else asset) + (f">{params.benchmark}" if params.benchmark else f">{params.threshold:g}")
-            for h in params.horizons:
-                with np.errstate(invalid="ignore", divide="ignore"):
-                    ret = block.ahead(close, h.days) / close - 1
-                    target = block.ahead(bench, h.days) / bench - 1 if bench is not None else np.full(ret.size, params.threshold)
-                values = np.where(np.isnan(ret) | np.isnan(target), np.nan, (ret > target).astype(np.float64))
-                cells.append(PanelCell("hit", label, h.label, h.days, values))
+        for h in params.horizons:
+            values = np.full(block.close.size, np.nan)
+            values[both] = _scores(same, same.close, same.series[params.benchmark], params.threshold, h.days)
+            cells.append(PanelCell("hit", label, h.label, h.days, values, 0, rows_after))
         return cells
+
+
+def _scores(block: PanelBlock, close: np.ndarray, bench: np.ndarray | None, threshold: float, days: int) -> np.ndarray:
+    """1.0 where the simple return over ``days`` rows beats the benchmark's (or
+    ``threshold``), 0.0 where not, NaN where either is unknown."""
+    with np.errstate(invalid="ignore", divide="ignore"):
+        ret = block.ahead(close, days) / close - 1
+        target = block.ahead(bench, days) / bench - 1 if bench is not None else np.full(ret.size, threshold)
+    return np.where(np.isnan(ret) | np.isnan(target), np.nan, (ret > target).astype(np.float64))

@@ -18,6 +18,8 @@ from eventstudy.evaluators import (
     UNIVERSE,
     EvaluationContext,
     Evaluator,
+    PanelBlock,
+    PanelCell,
     Params,
     to_outcomes,
 )
@@ -67,3 +69,20 @@ class Path(Evaluator):
         prices = context.asset_prices(params.assets)
         wide = context.at_anchors(anchors, prices.with_columns(*values))
         return to_outcomes(wide, {names[j]: (f"{j:+d}d", j) for j in offsets}, "path")
+
+    def panel(self, block: PanelBlock) -> list[PanelCell] | None:
+        """The same values as :meth:`evaluate` on a block of many symbols: each offset's
+        close over the whole column (:meth:`PanelBlock.ahead`, :meth:`PanelBlock.behind`),
+        NaN where it falls outside the row's symbol."""
+        params: PathParams = self.params  # type: ignore[assignment]
+        closes = [block.close_of(asset) for asset in params.assets]
+        if any(c is None for c in closes):
+            return None
+        cells = []
+        for asset, close in zip(params.assets, closes):
+            assert close is not None
+            label = block.label if asset == UNIVERSE else asset
+            for j in self.offsets():
+                other = block.ahead(close, j) if j >= 0 else block.behind(close, -j)
+                cells.append(PanelCell("path", label, f"{j:+d}d", j, other / close - 1))
+        return cells

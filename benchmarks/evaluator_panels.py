@@ -1,0 +1,112 @@
+"""Benchmark: each evaluator's numpy panel path against its long frame, in a universe and on resampled histories.
+
+A universe's blocks (and the histories null's batches) compute an evaluator's cells with
+its ``panel`` method when it has one: a shift over the block's whole column, NaN where it
+crosses into the next symbol. Without it, the evaluator's own frame runs symbol by symbol
+(``blocks._evaluate_long``), the plain implementation this is timed against. For each of
+``excursions`` (the worst and best closes ahead and the days to recover), ``hit_rate``
+(against the market over the same days) and ``path`` (10 days before to 40 after), alone
+beside ``forward_returns``:
+
+* the S&P 500 panel (505 stocks, 2013-2018), the study's preparation (read, features,
+  condition, every block's cells) with the panel path and with the long frame, taking
+  turns in one process, the median of ``--runs``; the cells must be identical;
+* ``recovery_days`` over the closes of 1,000 simulated histories of 12,000 days (the
+  histories null's batch of a timeline study), the seconds of CPU it takes.
+
+    python benchmarks/evaluator_panels.py [--data-dir ../shared/data] [--runs 3]
+"""
+
+from __future__ import annotations
+
+import os
+import sys
+
+if "--library-defaults" not in sys.argv:  # as the eventstudy command runs (eventstudy.cli.entry), set before numpy loads
+    os.environ.setdefault("OPENBLAS_NUM_THREADS", "1")
+    os.environ.setdefault("NUMPY_MADVISE_HUGEPAGE", "0")
+
+import argparse
+import statistics
+import time
+from pathlib import Path
+
+import numpy as np
+
+import eventstudy
+from eventstudy.config import parse_study
+from eventstudy.evaluators.excursions import Excursions, recovery_days
+from eventstudy.evaluators.hit_rate import HitRate
+from eventstudy.evaluators.path import Path as PathEvaluator
+from eventstudy.universe import prepare_study_universe
+
+ROOT = Path(__file__).resolve().parents[1]
+STUDY = """
+name: evaluator panels
+series: {{SPX: SPX}}
+universe: {{data_file: panel_sp500_stocks.csv, label: stocks}}
+when: close crosses above sma(50) and SPX drawdown >= 3%
+decluster: {{gap: 21}}
+evaluate:
+  - forward_returns: {{horizons: [1w, 1m]}}
+  - {evaluator}
+"""
+CASES = {
+    "excursions": (Excursions, "excursions: {horizons: [1m, 3m]}"),
+    "hit_rate": (HitRate, "hit_rate: {horizons: [1m], benchmark: SPX}"),
+    "path": (PathEvaluator, "path: {before: 10, after: 40, step: 5}"),
+}
+
+
+def _prepared(study: eventstudy.Study, data: Path, long_frame: type | None) -> tuple[float, object]:
+    original = long_frame.panel if long_frame is not None else None
+    if long_frame is not None:
+        long_frame.panel = lambda self, block: None  # type: ignore[method-assign]
+    try:
+        start = time.perf_counter()
+        panel = prepare_study_universe(study, data_dir=data)
+        return time.perf_counter() - start, panel
+    finally:
+        if long_frame is not None:
+            long_frame.panel = original  # type: ignore[method-assign]
+
+
+def main() -> int:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--data-dir", type=Path, default=ROOT.parent / "shared" / "data")
+    parser.add_argument("--runs", type=int, default=3)
+    parser.add_argument("--library-defaults", action="store_true", help="the allocator's, OpenBLAS's and numpy's own defaults")
+    args = parser.parse_args()
+    eventstudy.keep_freed_memory()
+    print(f"universe preparation, {args.data_dir / 'panel_sp500_stocks.csv'} (median of {args.runs}, wall seconds, in turns)")
+    print(f"{'evaluator':<12} {'panel path':>11} {'long frame':>11} {'ratio':>7}")
+    for name, (evaluator, line) in CASES.items():
+        study = parse_study(STUDY.format(evaluator=line), path=ROOT / "configs" / "evaluator_panels.yaml")
+        _prepared(study, args.data_dir, None)  # warm: the file's read and the imports
+        fast, slow = [], []
+        for _ in range(args.runs):
+            seconds, panel = _prepared(study, args.data_dir, None)
+            fast.append(seconds)
+            seconds, plain = _prepared(study, args.data_dir, evaluator)
+            slow.append(seconds)
+            assert panel.cells.equals(plain.cells), name  # type: ignore[attr-defined]
+            for a, b in zip(panel.values, plain.values):  # type: ignore[attr-defined]
+                np.testing.assert_array_equal(a, b)
+        a, b = statistics.median(fast), statistics.median(slow)
+        print(f"{name:<12} {a:>10.2f}s {b:>10.2f}s {b / a:>6.1f}x")
+
+    rng = np.random.default_rng(1)
+    histories, days = 1000, 12_000
+    closes = np.exp(np.cumsum(rng.normal(0.0003, 0.012, (histories, days)), axis=1)).astype(np.float32).ravel()
+    rows_after = np.tile(np.arange(days - 1, -1, -1), histories)
+    cpu = []
+    for _ in range(args.runs):
+        start = time.process_time()
+        recovery_days(closes, rows_after, 504)
+        cpu.append(time.process_time() - start)
+    print(f"\nrecovery_days, {histories:,} histories x {days:,} days, max_days 504: {statistics.median(cpu):.2f} s of CPU (median of {args.runs})")
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
