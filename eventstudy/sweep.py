@@ -108,12 +108,16 @@ class SweepResult:
         ``cells``, ``tests``, ``statistic``, ``reality_check_p``, ``spa_p``, the best row.
     confirmation
         With ``confirm_from``: the best cells re-run on the held-out period (else empty).
+    units
+        Each measure's unit (``'fraction'``, a return, unless its evaluator says otherwise:
+        the days to recover are a count), for the reports.
     """
 
     ledger: pl.DataFrame
     verdict: dict[str, Any]
     confirmation: pl.DataFrame = field(default_factory=pl.DataFrame)
     axes: tuple[Axis, ...] = ()
+    units: dict[str, str] = field(default_factory=dict)  # each measure's unit (default: a fraction, a return)
 
 
 def parse_axis(text: str) -> Axis:
@@ -324,7 +328,7 @@ def run_sweep(
             grid.panel, cell, start=start, end=cell.window.end, statistics=confirming, shared_histories=shared
         ).tests
         confirmation = _confirm(tests_for, by_combo, axes, best, confirm_from)
-    return SweepResult(ledger=ledger, verdict=verdict, confirmation=confirmation, axes=tuple(axes))
+    return SweepResult(ledger=ledger, verdict=verdict, confirmation=confirmation, axes=tuple(axes), units=grid.panel.measures.units)
 
 
 def _prepare(study: Study, cells: list[Study], data_dir: str | Path | None) -> Panel:

@@ -218,3 +218,29 @@ def test_a_sweep_of_a_study_that_tests_nothing_is_refused_before_any_work() -> N
     with pytest.raises(ConfigError, match="none of the study's evaluators is tested") as info:
         run_sweep(study, [parse_axis("gap=5,10")], data_dir="/nonexistent")
     assert "forward_returns" in (info.value.hint or "")
+
+
+def test_a_sweep_of_several_measures_names_each_row_and_shows_it_in_its_unit(folder: Path) -> None:
+    """With forward returns and excursions the grid's rows of one asset and horizon are
+    several measures: each row names its measure, and the days to recover read as days
+    (they read as percents, 2126.32% for 21 days, and the rows of one horizon could not
+    be told apart)."""
+    from eventstudy.report.sweep import render_sweep
+
+    text = STUDY.replace(
+        "  - forward_returns: {assets: [A, B], horizons: [5d, 10d]}\n",
+        "  - forward_returns: {assets: [A], horizons: [5d]}\n  - excursions: {assets: [A], horizons: [5d], max_days: 30}\n",
+    )
+    study = parse_study(text, path=folder / "study.yaml")
+    result = run_sweep(study, [parse_axis("B drawdown threshold=1%,2%"), parse_axis("gap=3,5")], data_dir=folder / "data", confirm_from=dt.date(2020, 6, 1))
+    assert set(result.ledger["measure"]) == {"fwd", "mae", "mfe", "recovery"} and result.units["recovery"] == "count"
+    out = render_sweep(result, top=20)
+    best = out.split("Best cells")[1].split("\n\n")[1].splitlines()
+    assert best[0].split()[:4] == ["B", "drawdown", "threshold", "gap"] and "Measure" in best[0]
+    rows = [line.split() for line in best[2:]]
+    assert {row[2] for row in rows} == {"fwd", "mae", "mfe", "recovery"}
+    recovery = next(row for row in rows if row[2] == "recovery")
+    assert recovery[3:5] == ["A", "recovery"] and not any(cell.endswith("%") for cell in recovery[6:9])  # events, all days, placebos: days
+    assert all(row[6].endswith("%") for row in rows if row[2] != "recovery")
+    held_out = out.split("Held-out confirmation")[1]
+    assert "Measure" in held_out and " recovery " in held_out

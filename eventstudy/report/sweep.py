@@ -5,10 +5,34 @@ from __future__ import annotations
 import polars as pl
 
 from eventstudy.report.markdown import markdown_table
-from eventstudy.report.text import format_cell, format_p
+from eventstudy.report.text import format_p, format_statistic
 from eventstudy.sweep import SweepResult
 
 __all__ = ["render_sweep", "sweep_blocks", "verdict_lines"]
+
+
+def _shown(result: SweepResult, row: dict, key: str) -> str:
+    """``row[key]`` (a value of the ranked statistic) in its unit: the share positive as
+    a share, else the measure's unit (a return's signed percent, the days to recover)."""
+    unit = "share" if result.verdict["statistic"] == "pct_positive" else result.units.get(str(row["measure"]), "fraction")
+    return format_statistic(row.get(key), unit)
+
+
+def _measures(result: SweepResult) -> bool:
+    """Whether the grid tests more than one measure (then every row names its own)."""
+    return "measure" in result.ledger.columns and result.ledger["measure"].n_unique() > 1
+
+
+def _cell(result: SweepResult, row: dict) -> list[str]:
+    """The row's measure (when the grid has several), asset and horizon."""
+    return [*([str(row["measure"])] if _measures(result) else []), str(row["asset"]), str(row["horizon"])]
+
+
+def _named(result: SweepResult, row: dict) -> str:
+    """The row's cell in words: 'RUT 3m', 'mae RUT 3m', 'recovery RUT' (a horizon that is
+    the measure's name is said once)."""
+    words = _cell(result, row)
+    return " ".join(words[:-1] if words[-1] == str(row.get("measure")) and _measures(result) else words)
 
 
 def _verdict_lines(result: SweepResult) -> list[str]:
@@ -21,8 +45,8 @@ def _verdict_lines(result: SweepResult) -> list[str]:
     if best:
         params = ", ".join(f"{a.name}={best[a.name]}" for a in result.axes)
         lines.append(
-            f"best cell: {params}: {best['asset']} {best['horizon']} {v['statistic']} "
-            f"{format_cell(best['observed'], 'fraction')} vs all days {format_cell(best['baseline'], 'fraction')} "
+            f"best cell: {params}: {_named(result, best)} {v['statistic']} "
+            f"{_shown(result, best, 'observed')} vs all days {_shown(result, best, 'baseline')} "
             f"(n={best['n']}, raw placebo p={format_p(best['p_placebo'])}, Romano-Wolf p={format_p(best['p_romano_wolf'])})"
         )
     rc, spa = v["reality_check_p"], v["spa_p"]
@@ -36,10 +60,10 @@ def _verdict_lines(result: SweepResult) -> list[str]:
 def _best_rows(result: SweepResult, top: int) -> tuple[list[str], list[list[str]]]:
     names = [a.name for a in result.axes]
     ranked = result.ledger.filter(pl.col("z").is_not_null()).sort("z", descending=True).head(top)
-    headers = [*names, "Asset", "Horizon", "n", "Events", "All days", "Placebos", "z", "p raw", "p Romano-Wolf"]
+    headers = [*names, *(["Measure"] if _measures(result) else []), "Asset", "Horizon", "n", "Events", "All days", "Placebos", "z", "p raw", "p Romano-Wolf"]
     rows = [
-        [*[str(r[n]) for n in names], str(r["asset"]), str(r["horizon"]), str(r["n"]),
-         format_cell(r["observed"], "fraction"), format_cell(r["baseline"], "fraction"), format_cell(r.get("placebo_mean"), "fraction"),
+        [*[str(r[n]) for n in names], *_cell(result, r), str(r["n"]),
+         _shown(result, r, "observed"), _shown(result, r, "baseline"), _shown(result, r, "placebo_mean"),
          f"{r['z']:+.2f}", format_p(r["p_placebo"]), format_p(r["p_romano_wolf"])]
         for r in ranked.iter_rows(named=True)
     ]
@@ -59,9 +83,9 @@ def _heat_rows(result: SweepResult) -> tuple[str, list[str], list[list[str]]] | 
         row = [a]
         for b in second.values:
             r = lookup.get((a, b))
-            row.append("" if r is None or r["observed"] is None else f"{format_cell(r['observed'], 'fraction')} (n={r['n']})")
+            row.append("" if r is None or r["observed"] is None else f"{_shown(result, r, 'observed')} (n={r['n']})")
         rows.append(row)
-    title = f"{best['asset']} {best['horizon']} {result.verdict['statistic']} by {first.name} (rows) and {second.name} (columns)"
+    title = f"{_named(result, best)} {result.verdict['statistic']} by {first.name} (rows) and {second.name} (columns)"
     return title, [first.name, *second.values], rows
 
 
@@ -75,10 +99,10 @@ def sweep_blocks(result: SweepResult, top: int = 10) -> list[tuple[str, list[str
         blocks.append((*heat, 1))
     if not result.confirmation.is_empty():
         c = result.confirmation
-        headers = [*[a.name for a in result.axes], "Asset", "Horizon", "n", "Events", "All days", "p"]
+        headers = [*[a.name for a in result.axes], *(["Measure"] if _measures(result) else []), "Asset", "Horizon", "n", "Events", "All days", "p"]
         rows = [
-            [*[str(r[a.name]) for a in result.axes], str(r["asset"]), str(r["horizon"]), str(r["n"]),
-             "no events" if not r["n"] else format_cell(r["observed"], "fraction"), format_cell(r["baseline"], "fraction"),
+            [*[str(r[a.name]) for a in result.axes], *_cell(result, r), str(r["n"]),
+             "no events" if not r["n"] else _shown(result, r, "observed"), _shown(result, r, "baseline"),
              format_p(r["p_placebo"])]
             for r in c.iter_rows(named=True)
         ]

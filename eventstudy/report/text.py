@@ -43,6 +43,7 @@ __all__ = [
     "format_difference",
     "format_interval",
     "format_p",
+    "format_statistic",
     "instance_cells",
     "instance_table",
     "omission_line",
@@ -355,7 +356,7 @@ def _summary_groups(headers: list[str]) -> list[int]:
     return groups
 
 
-def _value(value: object, unit: str) -> str:
+def format_statistic(value: object, unit: str) -> str:
     """A statistic of a measure in the measure's unit (a count's average keeps a decimal)."""
     if value is None:
         return ""
@@ -384,8 +385,8 @@ def _summary_cells(
         has = bool(r["n"])
         n_text = str(r["n"]) + (f" (+{r['n_incomplete']} pending)" if r["n_incomplete"] else "")
         figures = {
-            "mean": _value(r["mean"], unit) if has else "",
-            "median": _value(r["median"], unit) if has else "",
+            "mean": format_statistic(r["mean"], unit) if has else "",
+            "median": format_statistic(r["median"], unit) if has else "",
             "pct_positive": format_cell(r["pct_positive"], "share") if has else "",
         }
         plain = r["horizon"] == r["measure"] or r["horizon"] in (f"{r['horizon_days']}d", f"{r['horizon_days']:+d}d")
@@ -396,10 +397,10 @@ def _summary_cells(
 
         head = [str(r["asset"]), horizon, n_text]
         head_tones = ["", "", ""]
-        tail = [_value(r["max"], unit) if has else "", _value(r["min"], unit) if has else ""]
+        tail = [format_statistic(r["max"], unit) if has else "", format_statistic(r["min"], unit) if has else ""]
         base = [
-            _value(r["baseline_mean"], unit),
-            _value(r["baseline_median"], unit),
+            format_statistic(r["baseline_mean"], unit),
+            format_statistic(r["baseline_median"], unit),
             format_cell(r["baseline_pct_positive"], "share"),
         ]
         if tests is None:
@@ -515,8 +516,8 @@ def _test_cells(
             hac_t, hac_p = t.get("t_calendar"), t.get("p_calendar")
         cells = [
             str(t["measure"]), str(t["asset"]), str(t["horizon"]), names.get(stat, stat),
-            _value(t["observed"], unit),
-            _value(t["baseline"], unit),
+            format_statistic(t["observed"], unit),
+            format_statistic(t["baseline"], unit),
             format_difference(t["difference"], unit),
             format_difference(t.get("null_mean"), unit),
             format_difference(t.get("effect"), unit),
