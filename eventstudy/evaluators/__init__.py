@@ -49,6 +49,7 @@ __all__ = [
     "PanelBlock",
     "PanelCell",
     "Params",
+    "SameDays",
     "build_evaluators",
     "empty_outcomes",
     "to_outcomes",
@@ -189,6 +190,17 @@ class PanelBlock:
             run=run, series={k: v[keep] for k, v in self.series.items()}, own_days=self.own_days,
         )
 
+    def on_days_of(self, series: str) -> SameDays:
+        """The rows on which ``series`` also has a close, as a block of their own (returns
+        over "the same days" of a stock and a benchmark, as :meth:`EvaluationContext.with_benchmark`
+        joins them), and ``rows_after`` over every row for the pending cells: the kept
+        rows' own, a row without the series' close never pending."""
+        keep = ~np.isnan(self.series[series])
+        same = self.subset(keep)
+        rows_after = np.full(self.close.size, np.iinfo(np.int64).max // 2)
+        rows_after[keep] = same.rows_after
+        return SameDays(keep, same, rows_after)
+
     def ahead(self, values: np.ndarray, k: int) -> np.ndarray:
         """``values`` k rows later within each symbol; NaN where the symbol has fewer left.
 
@@ -257,6 +269,14 @@ class PanelBlock:
     @cached_property
     def _ends(self) -> np.ndarray:
         return np.flatnonzero(self.rows_after == 0)
+
+
+class SameDays(NamedTuple):
+    """:meth:`PanelBlock.on_days_of`: which rows, their block, and ``rows_after`` of every row."""
+
+    keep: np.ndarray
+    block: PanelBlock
+    rows_after: np.ndarray
 
 
 class PanelCell(NamedTuple):

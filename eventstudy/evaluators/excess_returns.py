@@ -112,18 +112,15 @@ class ExcessReturns(Evaluator):
             return cells
         if params.assets != [UNIVERSE] or params.benchmark not in block.series:
             return None
-        both = ~np.isnan(block.series[params.benchmark])
-        same = block.subset(both)
-        bench = same.series[params.benchmark]
-        rows_after = np.full(block.close.size, np.iinfo(np.int64).max // 2)  # no row: never pending
-        rows_after[both] = same.rows_after
+        same = block.on_days_of(params.benchmark)
+        on, bench = same.block, same.block.series[params.benchmark]
         cells = []
         for h in params.horizons:
             values = np.full(block.close.size, np.nan)
-            values[both] = forward_change_array(same.close, same.ahead(same.close, h.days), params.kind) - forward_change_array(
-                bench, same.ahead(bench, h.days), params.kind
+            values[same.keep] = forward_change_array(on.close, on.ahead(on.close, h.days), params.kind) - forward_change_array(
+                bench, on.ahead(bench, h.days), params.kind
             )
-            cells.append(PanelCell(measure, f"{block.label}-{params.benchmark}", h.label, h.days, values, 0, rows_after))
+            cells.append(PanelCell(measure, f"{block.label}-{params.benchmark}", h.label, h.days, values, 0, same.rows_after))
         return cells
 
 

@@ -102,15 +102,12 @@ class HitRate(Evaluator):
         label = block.label + suffix
         if params.benchmark is None:
             return [PanelCell("hit", label, h.label, h.days, _scores(block, block.close, None, params.threshold, h.days)) for h in params.horizons]
-        both = ~np.isnan(block.series[params.benchmark])
-        same = block.subset(both)
-        rows_after = np.full(block.close.size, np.iinfo(np.int64).max // 2)  # no row: never pending
-        rows_after[both] = same.rows_after
+        same = block.on_days_of(params.benchmark)
         cells = []
         for h in params.horizons:
             values = np.full(block.close.size, np.nan)
-            values[both] = _scores(same, same.close, same.series[params.benchmark], params.threshold, h.days)
-            cells.append(PanelCell("hit", label, h.label, h.days, values, 0, rows_after))
+            values[same.keep] = _scores(same.block, same.block.close, same.block.series[params.benchmark], params.threshold, h.days)
+            cells.append(PanelCell("hit", label, h.label, h.days, values, 0, same.rows_after))
         return cells
 
 
