@@ -965,10 +965,18 @@ def _check_assets(evaluator: Evaluator, study: Study, source: SourceMap, loc: tu
                     location=source.location(loc),
                     hint=f"list series declared under 'series:': {', '.join(study.series)}",
                 )
+            where = (*loc, field_name) if isinstance(value, str) else (*loc, field_name, j)
             if asset not in study.series:
-                where = (*loc, field_name) if isinstance(value, str) else (*loc, field_name, j)
                 raise UnknownNameError(
                     f"unknown series {asset!r} in {field_name!r}{did_you_mean(asset, study.series)}",
                     location=source.location(where),
                     hint=f"assets must be series declared under 'series:': {', '.join(study.series)}",
+                )
+            if study.universe is not None and field_name == "assets":  # its panel's rows are the stocks
+                raise ConfigError(
+                    f"{asset!r} in 'assets' is a market series: a universe study measures each of its stocks, and a "
+                    "market series' outcome, the same for every stock on a day, has no row of its own there",
+                    location=source.location(where),
+                    hint=f"leave 'assets' out (each stock); compare the stocks with {asset} through 'benchmark: {asset}' "
+                    f"(excess_returns, hit_rate), or study {asset} itself in a study of named series",
                 )

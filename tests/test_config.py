@@ -101,6 +101,25 @@ def test_unknown_evaluator_and_unknown_asset() -> None:
     assert "SPX, RUT" in asset
 
 
+def test_a_market_series_among_a_universe_studys_assets_is_refused_where_it_is_written() -> None:
+    """A universe's panel has a row per stock: the outcomes of a market series named in
+    'assets' had no place there and were dropped without a word (an empty summary for
+    'assets: [SPX]', only the stocks for 'assets: ['@', SPX]'). Named as a benchmark it
+    is what the study compares the stocks with."""
+    universe = (
+        "name: u\nseries: {SPX: SPX}\nuniverse: {data_file: panel.csv}\nwhen: close at 20-day high\n"
+        "evaluate:\n  - forward_returns: {horizons: [1w]}\n  - hit_rate: {assets: ['@', SPX], horizons: [1w]}\n"
+    )
+    text = render(universe)
+    assert text.startswith("study.yaml:7:30: error: 'SPX' in 'assets' is a market series: a universe study measures each of its stocks")
+    assert "^^^" in text and "benchmark: SPX" in text and "study SPX itself in a study of named series" in text
+    for entry in ("forward_returns: {assets: [SPX], horizons: [1w]}", "excursions: {assets: [SPX], horizons: [1w]}", "path: {assets: [SPX]}"):
+        refused = render(universe.replace("hit_rate: {assets: ['@', SPX], horizons: [1w]}", entry))
+        assert "'SPX' in 'assets' is a market series" in refused, entry
+    fine = universe.replace("hit_rate: {assets: ['@', SPX], horizons: [1w]}", "hit_rate: {horizons: [1w], benchmark: SPX}")
+    assert parse_study(fine, path=Path("study.yaml")).evaluators[1].params.benchmark == "SPX"  # type: ignore[attr-defined]
+
+
 def test_window_start_after_end() -> None:
     text = render(GOOD.replace("window: {start: 1980-01-01}", "window: {start: 1990-01-01, end: 1980-01-01}"))
     assert "window start '1990-01-01' is after its end '1980-01-01'" in text
