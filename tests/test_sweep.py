@@ -7,6 +7,7 @@ import json
 from pathlib import Path
 
 import numpy as np
+import polars as pl
 import pytest
 
 import eventstudy.executor as executor_module
@@ -244,3 +245,15 @@ def test_a_sweep_of_several_measures_names_each_row_and_shows_it_in_its_unit(fol
     assert all(row[6].endswith("%") for row in rows if row[2] != "recovery")
     held_out = out.split("Held-out confirmation")[1]
     assert "Measure" in held_out and " recovery " in held_out
+    # the heat map of a best cell that is the days to recover: days in its cells and title
+    from dataclasses import replace
+
+    from eventstudy.report.charts import heatmap_chart
+
+    recovery_best = result.ledger.filter(pl.col("measure") == "recovery").row(0, named=True)
+    figure = heatmap_chart(replace(result, verdict={**result.verdict, "best": recovery_best}))
+    assert figure is not None
+    axes = figure.axes[0]
+    assert axes.get_title(loc="left") == "recovery A mean by B drawdown threshold and gap"
+    cells = [t.get_text() for t in axes.texts if t.get_text() != "no events"]
+    assert cells and not any("%" in c for c in cells) and all(c.split("\n")[0].replace(".", "").isdigit() for c in cells)

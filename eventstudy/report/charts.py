@@ -391,6 +391,12 @@ def heatmap_chart(sweep: SweepResult) -> Figure | None:
     import numpy as np
     from matplotlib.colors import TwoSlopeNorm
 
+    from eventstudy.report.sweep import (  # here: a study's charts need no sweep
+        cell_words,
+        shown_value,
+        unit_of,
+    )
+
     best = sweep.verdict.get("best")
     if not best or not sweep.axes:
         return None
@@ -417,7 +423,7 @@ def heatmap_chart(sweep: SweepResult) -> Figure | None:
     for i, a in enumerate(first.values):
         for j, b in enumerate(columns):
             r = lookup.get((a, b))
-            text = "no events" if r is None or r["observed"] is None else f"{r['observed'] * 100:+.2f}%\nn={r['n']}"
+            text = "no events" if r is None or r["observed"] is None else f"{shown_value(sweep, r)}\nn={r['n']}"
             red, green, blue, _ = image.cmap(image.norm(grid[i, j])) if np.isfinite(grid[i, j]) else (1, 1, 1, 1)
             dark = 0.299 * red + 0.587 * green + 0.114 * blue < 0.5  # legible text on the cell's colour
             ax.text(j, i, text, ha="center", va="center", fontsize=8, color="white" if dark else "#111111")
@@ -428,10 +434,11 @@ def heatmap_chart(sweep: SweepResult) -> Figure | None:
         ax.set_xlabel(second.name)
     ax.grid(False)
     statistic = sweep.verdict.get("statistic", "mean")
-    ax.set_title(f"{best['asset']} {best['horizon']} {statistic} by {first.name}" + (f" and {second.name}" if second else ""))
+    ax.set_title(f"{cell_words(sweep, best)} {statistic} by {first.name}" + (f" and {second.name}" if second else ""))
     bar = fig.colorbar(image, ax=ax, shrink=0.9)
-    bar.set_label(f"{statistic} (centre: all days {baseline * 100:+.2f}%)" if norm else statistic)
-    _percent_axis(bar.ax)
+    bar.set_label(f"{statistic} (centre: all days {shown_value(sweep, best, 'baseline')})" if norm else statistic)
+    if unit_of(sweep, best) in ("fraction", "share"):  # a count (days to recover) keeps plain ticks
+        _percent_axis(bar.ax)
     return fig
 
 

@@ -8,14 +8,18 @@ from eventstudy.report.markdown import markdown_table
 from eventstudy.report.text import format_p, format_statistic
 from eventstudy.sweep import SweepResult
 
-__all__ = ["render_sweep", "sweep_blocks", "verdict_lines"]
+__all__ = ["cell_words", "render_sweep", "shown_value", "sweep_blocks", "unit_of", "verdict_lines"]
 
 
-def _shown(result: SweepResult, row: dict, key: str) -> str:
-    """``row[key]`` (a value of the ranked statistic) in its unit: the share positive as
-    a share, else the measure's unit (a return's signed percent, the days to recover)."""
-    unit = "share" if result.verdict["statistic"] == "pct_positive" else result.units.get(str(row["measure"]), "fraction")
-    return format_statistic(row.get(key), unit)
+def unit_of(result: SweepResult, row: dict) -> str:
+    """The unit of a row's ranked statistic: the share positive a share, else the
+    measure's unit (a return's fraction, the days to recover a count)."""
+    return "share" if result.verdict["statistic"] == "pct_positive" else result.units.get(str(row["measure"]), "fraction")
+
+
+def shown_value(result: SweepResult, row: dict, key: str = "observed") -> str:
+    """``row[key]`` (a value of the ranked statistic) as text in its unit."""
+    return format_statistic(row.get(key), unit_of(result, row))
 
 
 def _measures(result: SweepResult) -> bool:
@@ -28,7 +32,7 @@ def _cell(result: SweepResult, row: dict) -> list[str]:
     return [*([str(row["measure"])] if _measures(result) else []), str(row["asset"]), str(row["horizon"])]
 
 
-def _named(result: SweepResult, row: dict) -> str:
+def cell_words(result: SweepResult, row: dict) -> str:
     """The row's cell in words: 'RUT 3m', 'mae RUT 3m', 'recovery RUT' (a horizon that is
     the measure's name is said once)."""
     words = _cell(result, row)
@@ -45,8 +49,8 @@ def _verdict_lines(result: SweepResult) -> list[str]:
     if best:
         params = ", ".join(f"{a.name}={best[a.name]}" for a in result.axes)
         lines.append(
-            f"best cell: {params}: {_named(result, best)} {v['statistic']} "
-            f"{_shown(result, best, 'observed')} vs all days {_shown(result, best, 'baseline')} "
+            f"best cell: {params}: {cell_words(result, best)} {v['statistic']} "
+            f"{shown_value(result, best, 'observed')} vs all days {shown_value(result, best, 'baseline')} "
             f"(n={best['n']}, raw placebo p={format_p(best['p_placebo'])}, Romano-Wolf p={format_p(best['p_romano_wolf'])})"
         )
     rc, spa = v["reality_check_p"], v["spa_p"]
@@ -63,7 +67,7 @@ def _best_rows(result: SweepResult, top: int) -> tuple[list[str], list[list[str]
     headers = [*names, *(["Measure"] if _measures(result) else []), "Asset", "Horizon", "n", "Events", "All days", "Placebos", "z", "p raw", "p Romano-Wolf"]
     rows = [
         [*[str(r[n]) for n in names], *_cell(result, r), str(r["n"]),
-         _shown(result, r, "observed"), _shown(result, r, "baseline"), _shown(result, r, "placebo_mean"),
+         shown_value(result, r, "observed"), shown_value(result, r, "baseline"), shown_value(result, r, "placebo_mean"),
          f"{r['z']:+.2f}", format_p(r["p_placebo"]), format_p(r["p_romano_wolf"])]
         for r in ranked.iter_rows(named=True)
     ]
@@ -83,9 +87,9 @@ def _heat_rows(result: SweepResult) -> tuple[str, list[str], list[list[str]]] | 
         row = [a]
         for b in second.values:
             r = lookup.get((a, b))
-            row.append("" if r is None or r["observed"] is None else f"{_shown(result, r, 'observed')} (n={r['n']})")
+            row.append("" if r is None or r["observed"] is None else f"{shown_value(result, r, 'observed')} (n={r['n']})")
         rows.append(row)
-    title = f"{_named(result, best)} {result.verdict['statistic']} by {first.name} (rows) and {second.name} (columns)"
+    title = f"{cell_words(result, best)} {result.verdict['statistic']} by {first.name} (rows) and {second.name} (columns)"
     return title, [first.name, *second.values], rows
 
 
@@ -102,7 +106,7 @@ def sweep_blocks(result: SweepResult, top: int = 10) -> list[tuple[str, list[str
         headers = [*[a.name for a in result.axes], *(["Measure"] if _measures(result) else []), "Asset", "Horizon", "n", "Events", "All days", "p"]
         rows = [
             [*[str(r[a.name]) for a in result.axes], *_cell(result, r), str(r["n"]),
-             "no events" if not r["n"] else _shown(result, r, "observed"), _shown(result, r, "baseline"),
+             "no events" if not r["n"] else shown_value(result, r, "observed"), shown_value(result, r, "baseline"),
              format_p(r["p_placebo"])]
             for r in c.iter_rows(named=True)
         ]
