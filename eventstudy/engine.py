@@ -22,6 +22,7 @@ from __future__ import annotations
 import datetime as dt
 import math
 import time
+from collections.abc import Mapping
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import replace
 from statistics import NormalDist
@@ -48,7 +49,7 @@ from eventstudy.evaluators import OUTCOME_SCHEMA, tested_evaluators
 from eventstudy.events import panel_events, window_mask
 from eventstudy.executor import ThreadExecutor
 from eventstudy.features import FEATURES
-from eventstudy.histories import unsupported_measures
+from eventstudy.histories import calendar_gaps, unsupported_measures
 from eventstudy.inference.design import panel_design
 from eventstudy.inference.histories import (
     SharedHistories,
@@ -658,9 +659,11 @@ def _universe_histories(
     return tests
 
 
-def choose_null(study: Study, statistics: StatisticsSpec, notes: list[str]) -> str:
+def choose_null(study: Study, statistics: StatisticsSpec, notes: list[str], gaps: Mapping[str, int] | None = None) -> str:
     """The headline null of a study of named series: as asked, or by default the
-    histories null whenever the condition uses prices (nearly always), else ``runs``."""
+    histories null whenever the condition uses prices (nearly always), else ``runs``.
+    ``gaps``: per series, the days of the study calendar without a close
+    (:func:`~eventstudy.histories.calendar_gaps`), which the histories cannot rebuild."""
     asked = statistics.null
     if asked == "dates":
         raise ConfigError(
@@ -672,7 +675,15 @@ def choose_null(study: Study, statistics: StatisticsSpec, notes: list[str]) -> s
     day_columns = day_columns_read(study)
     if day_columns:
         unsupported = [*unsupported, f"the condition's {', '.join(day_columns)} (histories rebuild closes only)"]
+    missing = [f"{name} (no close on {n:,} days of the study calendar)" for name, n in (gaps or {}).items()]
     if asked == "histories":
+        if missing:
+            raise DataError(
+                f"the histories null rebuilds every series on every day of the study calendar from its returns, and "
+                f"{', '.join(missing)} cannot be rebuilt there: 'align: ffill' leaves a series unknown before its first "
+                "close and past max_stale days without one",
+                hint="align: inner (the days on which every series has a close), or another null with --null runs (or statistics.null)",
+            )
         if unsupported:
             raise ConfigError(
                 f"the histories null re-runs the study on resampled closes, and {', '.join(unsupported)} cannot be computed "
@@ -687,8 +698,12 @@ def choose_null(study: Study, statistics: StatisticsSpec, notes: list[str]) -> s
     uses_prices = any(isinstance(n, (FeatureRef, AtLevel)) for n in walk(parse(study.when)))
     if not uses_prices:
         return "runs"
-    if unsupported or statistics.baseline is not None:
-        why = f"{', '.join(unsupported)} cannot be computed on resampled closes" if unsupported else "a nested baseline"
+    if unsupported or missing or statistics.baseline is not None:
+        why = "; ".join(
+            [*([f"{', '.join(unsupported)} cannot be computed on resampled closes"] if unsupported else []),
+             *([f"{', '.join(missing)}: 'align: ffill' leaves those days unknown"] if missing else []),
+             *(["a nested baseline"] if statistics.baseline is not None else [])]
+        )
         notes.append(
             f"warning: the condition uses prices, so its events are chosen by the returns they are tested on, but the "
             f"histories null could not be used ({why}): the runs null was used instead, which holds the real days fixed "
@@ -732,7 +747,7 @@ def _timeline_tests(
         holds = panel.frame.select(compile_condition(node).fill_null(False).alias("base"))["base"].to_numpy()
         base_mask = holds[window]
     design = panel_design(tested.values, tested.cells, panel.days, window, kept_days, study.decluster, base_mask)
-    null = choose_null(study, statistics, notes)
+    null = choose_null(study, statistics, notes, calendar_gaps(panel.frame, list(study.series)) if panel.frame is not None else None)
     if null == "histories":
         found = history_null(panel, study, tested, kept_days, window, statistics, shared_histories)
         headline = histories_headline(found, statistics)

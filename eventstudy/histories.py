@@ -49,7 +49,7 @@ from eventstudy.measures import Measures
 from eventstudy.own_events import with_event_columns
 from eventstudy.panel import ConditionHits, Panel, empty_cells
 
-__all__ = ["RUNNING_EXTREMES", "HistorySource", "UniverseHistorySource", "history_panel", "running", "running_extreme", "unsupported_measures"]
+__all__ = ["RUNNING_EXTREMES", "HistorySource", "UniverseHistorySource", "calendar_gaps", "history_panel", "running", "running_extreme", "unsupported_measures"]
 
 
 class _Grid(NamedTuple):
@@ -121,12 +121,23 @@ class HistorySource:
         closes = timeline.select(pl.col(f"{name}.close").cast(pl.Float64) for name in names).to_numpy()
         if closes.shape[0] < 3:
             raise DataError("a history needs at least three days of the study's series")
-        if np.any(~np.isfinite(closes)) or np.any(closes <= 0):
+        if calendar_gaps(timeline, names):
             raise DataError("the histories null needs positive closes on every day of the study calendar")
         log_returns = np.diff(np.log(closes), axis=0)
         if block_length is None:
             block_length = float(np.max(np.atleast_1d(optimal_block_length(log_returns))))
         return cls(days=days, names=list(names), first=closes[0], log_returns=log_returns, block_length=max(1.0, block_length))
+
+
+def calendar_gaps(timeline: pl.DataFrame, names: Sequence[str]) -> dict[str, int]:
+    """Per series with any, the days of the study calendar without a positive close:
+    ``data: {align: ffill}`` leaves a series unknown before its first close and past
+    ``max_stale`` days without one. The histories null rebuilds every series on every
+    day from its returns, so it can use none of them."""
+    counts = timeline.select(
+        (~(pl.col(f"{name}.close").cast(pl.Float64) > 0).fill_null(False)).sum().alias(name) for name in names
+    ).row(0, named=True)
+    return {name: int(n) for name, n in counts.items() if n}
 
 
 RUNNING_EXTREMES = ("ath", "drawdown", "at_ath", "at_atl")

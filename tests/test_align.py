@@ -150,3 +150,36 @@ def test_study_data_align_and_max_stale() -> None:
     assert "max_stale applies only to align: ffill" in info.value.render()
     with pytest.raises(ConfigError, match=r"bad value 'outer' for 'data.align'"):
         parse_study(BASE + "data: {align: outer}\n")
+
+
+def test_a_study_whose_ffill_leaves_a_series_unknown_is_not_run_into_the_histories_null(tmp_path) -> None:
+    """'align: ffill' leaves a series unknown past max_stale days without a close. The
+    default null (the histories, for a condition on prices) rebuilds every series on
+    every day, so a valid study ended in 'the histories null needs positive closes on
+    every day' with exit 2: it now falls back to the runs null with a warning saying
+    why, and the histories null asked for is one message with what to do."""
+    import numpy as np
+
+    import eventstudy
+    from eventstudy.errors import DataError
+
+    rng = np.random.default_rng(4)
+    days = [dt.date(2015, 1, 1) + dt.timedelta(days=i) for i in range(1500)]
+    for symbol, skip in (("AAA", set()), ("BBB", set(range(700, 712)))):  # BBB: 12 days without a close
+        close = 100 * np.exp(np.cumsum(rng.normal(0.0003, 0.01, len(days))))
+        rows = "".join(f"{d},{c:.4f}\n" for i, (d, c) in enumerate(zip(days, close)) if i not in skip)
+        (tmp_path / f"{symbol}.csv").write_text("date,close\n" + rows)
+    text = (
+        "name: ffill\nseries: {A: AAA, B: BBB}\ndata: {align: ffill, max_stale: 3}\nwhen: A drawdown >= 5% and B at 20-day high\n"
+        "decluster: {gap: 5}\nevaluate:\n  - forward_returns: {assets: [A, B], horizons: [5d]}\nstatistics: {placebos: 200, histories: 19, seed: 1}\n"
+    )
+    study = parse_study(text, path=tmp_path / "study.yaml")
+    result = eventstudy.run(study, data_dir=tmp_path)
+    assert result.events.height and set(result.tests["null"].drop_nulls()) == {"runs"}
+    warning = next(n for n in result.notes if "the histories null could not be used" in n)
+    assert "B (no close on 9 days of the study calendar)" in warning and "the runs null was used instead" in warning
+    with pytest.raises(DataError, match=r"B \(no close on 9 days of the study calendar\) cannot be rebuilt there") as info:
+        eventstudy.run(study, data_dir=tmp_path, null="histories")
+    assert "align: inner" in (info.value.hint or "")
+    inner = eventstudy.run(parse_study(text.replace("align: ffill, max_stale: 3", "align: inner"), path=tmp_path / "study.yaml"), data_dir=tmp_path)
+    assert set(inner.tests["null"].drop_nulls()) == {"histories"}  # every day has both closes: the histories null as usual
