@@ -133,9 +133,14 @@ def calendar_gaps(timeline: pl.DataFrame, names: Sequence[str]) -> dict[str, int
     """Per series with any, the days of the study calendar without a positive close:
     ``data: {align: ffill}`` leaves a series unknown before its first close and past
     ``max_stale`` days without one. The histories null rebuilds every series on every
-    day from its returns, so it can use none of them."""
-    counts = timeline.select(
-        (~(pl.col(f"{name}.close").cast(pl.Float64) > 0).fill_null(False)).sum().alias(name) for name in names
+    day from its returns, so it can use none of them.
+
+    >>> calendar_gaps(pl.DataFrame({"A.close": [1.0, None, float("nan"), float("inf"), -1.0], "B.close": [1.0] * 5}), ["A", "B"])
+    {'A': 4}
+    """
+    close = {name: pl.col(f"{name}.close").cast(pl.Float64) for name in names}
+    counts = timeline.select(  # polars orders NaN above every number: finite is asked apart
+        (~((c > 0) & c.is_finite()).fill_null(False)).sum().alias(name) for name, c in close.items()
     ).row(0, named=True)
     return {name: int(n) for name, n in counts.items() if n}
 
