@@ -23,7 +23,7 @@ through the ``eventstudy.evaluators`` entry-point group.
 from __future__ import annotations
 
 from abc import ABC, abstractmethod
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from functools import cache, cached_property
 from typing import TYPE_CHECKING, Annotated, Any, ClassVar, NamedTuple
@@ -177,6 +177,18 @@ class PanelBlock:
             return self.close
         return self.series.get(asset) if self.own_days else None
 
+    def closes_of(self, assets: Sequence[str]) -> list[tuple[str, np.ndarray]] | None:
+        """Each asset's label here (the universe's for its stocks) and the closes its
+        returns are counted on, or None when this block cannot count one of them
+        (:meth:`close_of`): the evaluator then takes its general path."""
+        found = []
+        for asset in assets:
+            close = self.close_of(asset)
+            if close is None:
+                return None
+            found.append((self.label if asset == UNIVERSE else asset, close))
+        return found
+
     def subset(self, keep: np.ndarray) -> PanelBlock:
         """The rows where ``keep`` holds, as a block of their own (``rows_after`` counted
         over the kept rows only: "the same days" of an asset and a benchmark)."""
@@ -211,19 +223,7 @@ class PanelBlock:
         >>> block.ahead(block.close, 1).tolist()
         [2.0, 3.0, nan, nan]
         """
-        dtype = values.dtype if values.dtype.kind == "f" else np.float64
-        if self.width:  # equal-length symbols: a shift within each row of the 2-D view, nothing to mask
-            grid = values.reshape(-1, self.width)
-            shifted = np.empty(grid.shape, dtype=dtype)
-            shifted[:, : max(self.width - k, 0)] = grid[:, k:]
-            shifted[:, max(self.width - k, 0) :] = np.nan
-            return shifted.reshape(-1)
-        out = np.empty(values.size, dtype=dtype)
-        if k < values.size:
-            out[: values.size - k] = values[k:]
-        out[max(values.size - k, 0) :] = np.nan
-        out[self.last_rows(k)] = np.nan
-        return out
+        return self._shifted(values, k)
 
     def behind(self, values: np.ndarray, k: int) -> np.ndarray:
         """``values`` k rows earlier within each symbol; NaN where the symbol has fewer
@@ -233,20 +233,33 @@ class PanelBlock:
         >>> block.behind(block.close, 1).tolist()
         [nan, 1.0, 2.0, nan]
         """
+        return self._shifted(values, -k)
+
+    def _shifted(self, values: np.ndarray, k: int) -> np.ndarray:
+        """``values`` ``|k|`` rows later (k > 0) or earlier (k < 0) within each symbol."""
         dtype = values.dtype if values.dtype.kind == "f" else np.float64
-        if self.width:
+        n = abs(k)
+        if self.width:  # equal-length symbols: a shift within each row of the 2-D view, nothing to mask
             grid = values.reshape(-1, self.width)
+            kept = max(self.width - n, 0)
             shifted = np.empty(grid.shape, dtype=dtype)
-            shifted[:, min(k, self.width) :] = grid[:, : max(self.width - k, 0)]
-            shifted[:, : min(k, self.width)] = np.nan
+            if k >= 0:
+                shifted[:, :kept] = grid[:, n:]
+                shifted[:, kept:] = np.nan
+            else:
+                shifted[:, self.width - kept :] = grid[:, :kept]
+                shifted[:, : self.width - kept] = np.nan
             return shifted.reshape(-1)
         out = np.empty(values.size, dtype=dtype)
-        out[min(k, values.size) :] = values[: max(values.size - k, 0)]
-        out[: min(k, values.size)] = np.nan
-        if k > 0:  # each symbol's first k rows
-            starts = np.concatenate([[0], self._ends[:-1] + 1]) if self._ends.size else np.zeros(0, dtype=np.int64)
-            rows = starts[:, None] + np.arange(k)[None, :]
-            out[rows[rows <= (starts + self.rows_after[starts])[:, None]]] = np.nan
+        kept = max(values.size - n, 0)
+        if k >= 0:
+            out[:kept] = values[n:]
+            out[kept:] = np.nan
+            out[self.last_rows(n)] = np.nan
+        else:
+            out[values.size - kept :] = values[:kept]
+            out[: values.size - kept] = np.nan
+            out[self.first_rows(n)] = np.nan
         return out
 
     def last_rows(self, k: int) -> np.ndarray:
@@ -265,6 +278,19 @@ class PanelBlock:
         inside = rows >= 0
         inside &= self.rows_after[np.where(inside, rows, 0)] == back[None, :]  # still the same symbol's row
         return rows[inside]
+
+    def first_rows(self, k: int) -> np.ndarray:
+        """The rows with fewer than ``k`` of their symbol's rows before them: each
+        symbol's first ``k`` rows (the mirror of :meth:`last_rows`).
+
+        >>> PanelBlock(np.ones(5), np.ones(5), np.array([2, 1, 0, 1, 0]), "u").first_rows(2).tolist()
+        [0, 1, 3, 4]
+        """
+        if k <= 0 or not self._ends.size:
+            return np.zeros(0, dtype=np.int64)
+        starts = np.concatenate([[0], self._ends[:-1] + 1])
+        rows = starts[:, None] + np.arange(k)[None, :]
+        return rows[rows <= (starts + self.rows_after[starts])[:, None]]  # still the same symbol's row
 
     @cached_property
     def _ends(self) -> np.ndarray:

@@ -97,13 +97,12 @@ class ExcessReturns(Evaluator):
         measure = "excess" if params.kind == "simple" else "excess_log"
         if block.own_days:
             bench = block.close_of(params.benchmark)
-            closes = [block.close_of(asset) for asset in params.assets]
-            if bench is None or any(c is None for c in closes):
+            closes = block.closes_of(params.assets)
+            if bench is None or closes is None:
                 return None
             cells = []
-            for asset, close in zip(params.assets, closes):
-                assert close is not None
-                label = f"{block.label if asset == UNIVERSE else asset}-{params.benchmark}"
+            for asset, close in closes:
+                label = f"{asset}-{params.benchmark}"
                 for h in params.horizons:
                     values = forward_change_array(close, block.ahead(close, h.days), params.kind) - forward_change_array(
                         bench, block.ahead(bench, h.days), params.kind

@@ -108,21 +108,17 @@ class Excursions(Evaluator):
         None (the long path) for a market series in a universe block, or closes with a
         gap (NaN), which the doubling extremes do not take."""
         params: ExcursionsParams = self.params  # type: ignore[assignment]
-        closes = [block.close_of(asset) for asset in params.assets]
-        if any(c is None or np.isnan(c).any() for c in closes):
+        closes = block.closes_of(params.assets)
+        if closes is None or any(np.isnan(close).any() for _, close in closes):
             return None
         cells = []
         for prefix, measure in (("lo", "mae"), ("hi", "mfe")):
-            for asset, close in zip(params.assets, closes):
-                assert close is not None
-                label = block.label if asset == UNIVERSE else asset
+            for label, close in closes:
                 for h in params.horizons:  # the extreme of rows t+1 .. t+h: the trailing window of h rows ending at t+h
                     extreme = block.ahead(rolling_extreme(close, prefix == "hi", False, h.days), h.days)
                     cells.append(PanelCell(measure, label, h.label, h.days, extreme / close - 1))
         if params.recovery:
-            for asset, close in zip(params.assets, closes):
-                assert close is not None
-                label = block.label if asset == UNIVERSE else asset
+            for label, close in closes:
                 cells.append(PanelCell("recovery", label, "recovery", params.max_days, recovery_days(close, block.rows_after, params.max_days)))
         return cells
 

@@ -115,13 +115,11 @@ class ForwardReturns(Evaluator):
 
     def panel(self, block: PanelBlock) -> list[PanelCell] | None:
         params: ForwardReturnsParams = self.params  # type: ignore[assignment]
-        closes = [block.close_of(asset) for asset in params.assets]
-        if any(c is None for c in closes) or (params.entry == "next_open" and params.assets != [UNIVERSE]):
+        closes = block.closes_of(params.assets)
+        if closes is None or (params.entry == "next_open" and params.assets != [UNIVERSE]):
             return None  # a market series in a universe block, or opens a history does not have
         cells = []
-        for asset, close in zip(params.assets, closes):
-            assert close is not None
-            label = block.label if asset == UNIVERSE else asset
+        for label, close in closes:
             for h in params.horizons:
                 if params.entry == "close" and block.width:  # equal-length rows (resampled histories)
                     cells.append(PanelCell(self.measure, label, h.label, h.days, _change_ahead(close, block.width, h.days, params.kind), 0))

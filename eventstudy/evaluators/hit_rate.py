@@ -86,29 +86,25 @@ class HitRate(Evaluator):
         rows where the benchmark also has a close, as :meth:`evaluate` joins them)."""
         params: HitRateParams = self.params  # type: ignore[assignment]
         suffix = f">{params.benchmark}" if params.benchmark else f">{params.threshold:g}"
-        if block.own_days:
-            bench = block.close_of(params.benchmark) if params.benchmark else None
-            closes = [block.close_of(asset) for asset in params.assets]
-            if any(c is None for c in closes) or (params.benchmark and bench is None):
+        if params.benchmark is not None and not block.own_days:  # a universe's stocks against a market series
+            if params.assets != [UNIVERSE] or params.benchmark not in block.series:
                 return None
+            same = block.on_days_of(params.benchmark)
             cells = []
-            for asset, close in zip(params.assets, closes):
-                assert close is not None
-                label = (block.label if asset == UNIVERSE else asset) + suffix
-                cells += [PanelCell("hit", label, h.label, h.days, _scores(block, close, bench, params.threshold, h.days)) for h in params.horizons]
+            for h in params.horizons:
+                values = np.full(block.close.size, np.nan)
+                values[same.keep] = _scores(same.block, same.block.close, same.block.series[params.benchmark], params.threshold, h.days)
+                cells.append(PanelCell("hit", block.label + suffix, h.label, h.days, values, 0, same.rows_after))
             return cells
-        if params.assets != [UNIVERSE] or (params.benchmark is not None and params.benchmark not in block.series):
-            return None  # a market series in a universe block: the general path
-        label = block.label + suffix
-        if params.benchmark is None:
-            return [PanelCell("hit", label, h.label, h.days, _scores(block, block.close, None, params.threshold, h.days)) for h in params.horizons]
-        same = block.on_days_of(params.benchmark)
-        cells = []
-        for h in params.horizons:
-            values = np.full(block.close.size, np.nan)
-            values[same.keep] = _scores(same.block, same.block.close, same.block.series[params.benchmark], params.threshold, h.days)
-            cells.append(PanelCell("hit", label, h.label, h.days, values, 0, same.rows_after))
-        return cells
+        bench = block.close_of(params.benchmark) if params.benchmark else None
+        closes = block.closes_of(params.assets)
+        if closes is None or (params.benchmark and bench is None):
+            return None
+        return [
+            PanelCell("hit", label + suffix, h.label, h.days, _scores(block, close, bench, params.threshold, h.days))
+            for label, close in closes
+            for h in params.horizons
+        ]
 
 
 def _scores(block: PanelBlock, close: np.ndarray, bench: np.ndarray | None, threshold: float, days: int) -> np.ndarray:

@@ -75,13 +75,11 @@ class Path(Evaluator):
         close over the whole column (:meth:`PanelBlock.ahead`, :meth:`PanelBlock.behind`),
         NaN where it falls outside the row's symbol."""
         params: PathParams = self.params  # type: ignore[assignment]
-        closes = [block.close_of(asset) for asset in params.assets]
-        if any(c is None for c in closes):
+        closes = block.closes_of(params.assets)
+        if closes is None:
             return None
         cells = []
-        for asset, close in zip(params.assets, closes):
-            assert close is not None
-            label = block.label if asset == UNIVERSE else asset
+        for label, close in closes:
             for j in self.offsets():
                 other = block.ahead(close, j) if j >= 0 else block.behind(close, -j)
                 cells.append(PanelCell("path", label, f"{j:+d}d", j, other / close - 1))
