@@ -11,10 +11,17 @@ beside ``forward_returns``:
 * the S&P 500 panel (505 stocks, 2013-2018), the study's preparation (read, features,
   condition, every block's cells) with the panel path and with the long frame, taking
   turns in one process, the median of ``--runs``; the cells must be identical;
+* the same studies under the universe's histories null (``--histories`` resampled
+  universes, 19 by default, the fewest the null takes: it re-runs the whole preparation
+  for each), the seconds per history with the panel path and with the long frame;
 * ``recovery_days`` over the closes of 1,000 simulated histories of 12,000 days (the
-  histories null's batch of a timeline study), the seconds of CPU it takes.
+  histories null's batch of a timeline study), the seconds of CPU it takes;
+* a study of named series with ``excursions`` (the SPX/RUT events, RUT's worst and best
+  close at 3m and 6m and its days to recover): its default null, the histories null it
+  gets now that the excursions run on resampled histories, against the runs null it
+  fell back to before, wall seconds after import (median of ``--runs``).
 
-    python benchmarks/evaluator_panels.py [--data-dir ../shared/data] [--runs 3]
+    python benchmarks/evaluator_panels.py [--data-dir ../shared/data] [--runs 3] [--histories 10]
 """
 
 from __future__ import annotations
@@ -51,6 +58,16 @@ evaluate:
   - forward_returns: {{horizons: [1w, 1m]}}
   - {evaluator}
 """
+TIMELINE = """
+name: excursions on a timeline
+series: {SPX: SPX, RUT: RUT}
+when: SPX at ATH and RUT drawdown >= 10%
+window: {start: 1980-01-01}
+decluster: {gap: 21cd, mode: after_kept}
+evaluate:
+  - excursions: {assets: [RUT], horizons: [3m, 6m]}
+statistics: {seed: 7}
+"""
 CASES = {
     "excursions": (Excursions, "excursions: {horizons: [1m, 3m]}"),
     "hit_rate": (HitRate, "hit_rate: {horizons: [1m], benchmark: SPX}"),
@@ -75,6 +92,7 @@ def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--data-dir", type=Path, default=ROOT.parent / "shared" / "data")
     parser.add_argument("--runs", type=int, default=3)
+    parser.add_argument("--histories", type=int, default=19, help="resampled universes for the histories null's timing (19 at least)")
     parser.add_argument("--library-defaults", action="store_true", help="the allocator's, OpenBLAS's and numpy's own defaults")
     args = parser.parse_args()
     eventstudy.keep_freed_memory()
@@ -95,6 +113,24 @@ def main() -> int:
         a, b = statistics.median(fast), statistics.median(slow)
         print(f"{name:<12} {a:>10.2f}s {b:>10.2f}s {b / a:>6.1f}x")
 
+    print(f"\nthe universe's histories null, {args.histories} resampled universes (wall seconds per history)")
+    print(f"{'evaluator':<12} {'panel path':>11} {'long frame':>11} {'ratio':>7}")
+    for name in ("excursions", "hit_rate"):
+        evaluator, line = CASES[name]
+        study = parse_study(STUDY.format(evaluator=line), path=ROOT / "configs" / "evaluator_panels.yaml")
+        per_history = []
+        for long_frame in (None, evaluator):
+            original = evaluator.panel
+            if long_frame is not None:
+                evaluator.panel = lambda self, block: None  # type: ignore[method-assign]
+            try:
+                start = time.perf_counter()
+                eventstudy.run(study, data_dir=args.data_dir, null="histories", histories=args.histories, paths=False)
+                per_history.append((time.perf_counter() - start) / args.histories)
+            finally:
+                evaluator.panel = original  # type: ignore[method-assign]
+        print(f"{name:<12} {per_history[0]:>10.2f}s {per_history[1]:>10.2f}s {per_history[1] / per_history[0]:>6.1f}x")
+
     rng = np.random.default_rng(1)
     histories, days = 1000, 12_000
     closes = np.exp(np.cumsum(rng.normal(0.0003, 0.012, (histories, days)), axis=1)).astype(np.float32).ravel()
@@ -105,6 +141,16 @@ def main() -> int:
         recovery_days(closes, rows_after, 504)
         cpu.append(time.process_time() - start)
     print(f"\nrecovery_days, {histories:,} histories x {days:,} days, max_days 504: {statistics.median(cpu):.2f} s of CPU (median of {args.runs})")
+
+    timeline = parse_study(TIMELINE, path=ROOT / "configs" / "evaluator_panels.yaml")
+    eventstudy.run(timeline, data_dir=args.data_dir, placebos=0)  # warm
+    for null in ("histories", "runs"):
+        walls = []
+        for _ in range(args.runs):
+            start = time.perf_counter()
+            result = eventstudy.run(timeline, data_dir=args.data_dir, null=null, paths=False)
+            walls.append(time.perf_counter() - start)
+        print(f"SPX/RUT events with excursions, the {null} null: {statistics.median(walls):.2f} s ({result.tests.height} tests)")
     return 0
 
 
