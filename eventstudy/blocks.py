@@ -22,7 +22,7 @@ does not shorten a 252-day window.
 Evaluators with a :meth:`~eventstudy.evaluators.Evaluator.panel` method compute their
 cells directly on the block's symbol-contiguous numpy columns (a shift over the whole
 column, then NaN where it crosses into the next symbol): no per-symbol groups, no long
-frame. Others (plug-ins, the market model) run their ordinary ``evaluate`` on the block.
+frame. Others (a plug-in without one) run their ordinary ``evaluate`` on the block.
 """
 
 from __future__ import annotations

@@ -85,6 +85,7 @@ evaluate:
   - forward_returns: {{assets: [A, B], horizons: [5, 21]}}
   - excess_returns: {{assets: [A], benchmark: B, horizons: [10]}}
   - hit_rate: {{assets: [B], horizons: [5], threshold: 1%}}
+  - excess_returns: {{assets: [B], benchmark: A, horizons: [5, 21], model: market, estimation: 40, gap: 3}}
 statistics: {{placebos: 0}}
 """
 

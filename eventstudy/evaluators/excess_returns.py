@@ -88,39 +88,75 @@ class ExcessReturns(Evaluator):
 
 
     def panel(self, block: PanelBlock) -> list[PanelCell] | None:
-        """The difference model over a universe block (both returns over the rows where
-        the benchmark also has a close) or a block of resampled histories (every series
-        on the rows' own days). The market model takes the general path."""
+        """Either model over a universe block (both series' returns over the rows where the
+        benchmark also has a close, as :meth:`EvaluationContext.with_benchmark` joins them)
+        or a block of resampled histories (every series on the rows' own days)."""
         params: ExcessReturnsParams = self.params  # type: ignore[assignment]
-        if params.model != "difference":
-            return None
-        measure = "excess" if params.kind == "simple" else "excess_log"
+        if params.model == "market":
+            measure, joiner = "car", "~"
+        else:
+            measure, joiner = ("excess" if params.kind == "simple" else "excess_log"), "-"
+
+        def outcomes(on: PanelBlock, close: np.ndarray, bench: np.ndarray) -> list[np.ndarray]:
+            """One array per horizon over ``on``'s rows."""
+            if params.model == "market":
+                return market_model_car(on, close, bench, params.estimation, params.gap, [h.days for h in params.horizons])
+            return [
+                forward_change_array(close, on.ahead(close, h.days), params.kind) - forward_change_array(bench, on.ahead(bench, h.days), params.kind)
+                for h in params.horizons
+            ]
+
         if block.own_days:
             bench = block.close_of(params.benchmark)
             closes = block.closes_of(params.assets)
             if bench is None or closes is None:
                 return None
-            cells = []
-            for asset, close in closes:
-                label = f"{asset}-{params.benchmark}"
-                for h in params.horizons:
-                    values = forward_change_array(close, block.ahead(close, h.days), params.kind) - forward_change_array(
-                        bench, block.ahead(bench, h.days), params.kind
-                    )
-                    cells.append(PanelCell(measure, label, h.label, h.days, values))
-            return cells
+            return [
+                PanelCell(measure, f"{asset}{joiner}{params.benchmark}", h.label, h.days, values)
+                for asset, close in closes
+                for h, values in zip(params.horizons, outcomes(block, close, bench), strict=True)
+            ]
         if params.assets != [UNIVERSE] or params.benchmark not in block.series:
             return None
         same = block.on_days_of(params.benchmark)
-        on, bench = same.block, same.block.series[params.benchmark]
+        on = same.block
         cells = []
-        for h in params.horizons:
+        for h, found in zip(params.horizons, outcomes(on, on.close, on.series[params.benchmark]), strict=True):
             values = np.full(block.close.size, np.nan)
-            values[same.keep] = forward_change_array(on.close, on.ahead(on.close, h.days), params.kind) - forward_change_array(
-                bench, on.ahead(bench, h.days), params.kind
-            )
-            cells.append(PanelCell(measure, f"{block.label}-{params.benchmark}", h.label, h.days, values, 0, same.rows_after))
+            values[same.keep] = found
+            cells.append(PanelCell(measure, f"{block.label}{joiner}{params.benchmark}", h.label, h.days, values, 0, same.rows_after))
         return cells
+
+
+def market_model_car(block: PanelBlock, close: np.ndarray, bench: np.ndarray, estimation: int, gap: int, horizons: list[int]) -> list[np.ndarray]:
+    """:func:`_market_model_car` over a block's rows, one array per horizon (NaN: unknown).
+
+    Every window runs over the whole column: a symbol's first daily return is NaN (it has
+    no previous close), so a trailing window that reaches back into the previous symbol
+    holds that NaN and is NaN, as the per-symbol window would be unfilled; shifts are the
+    block's own (:meth:`PanelBlock.ahead`, :meth:`PanelBlock.behind`). Computed in float64
+    whatever the closes' type (float32 histories): the windows' sums need the digits.
+    """
+    close, bench = np.asarray(close, dtype=np.float64), np.asarray(bench, dtype=np.float64)
+    ra = close / block.behind(close, 1) - 1
+    rb = bench / block.behind(bench, 1) - 1
+    mean_a, mean_b = _trailing(ra, estimation, "mean"), _trailing(rb, estimation, "mean")
+    with np.errstate(invalid="ignore", divide="ignore"):
+        slope = (_trailing(ra * rb, estimation, "mean") - mean_a * mean_b) / (_trailing(rb * rb, estimation, "mean") - mean_b * mean_b)
+    beta = block.behind(slope, gap)  # the window ends gap days before t (returns up to t - gap)
+    alpha = block.behind(mean_a - slope * mean_b, gap)
+    out = []
+    for h in horizons:  # the returns of rows t+1 .. t+h: the trailing window of h rows ending at t+h
+        sum_a, sum_b = block.ahead(_trailing(ra, h, "sum"), h), block.ahead(_trailing(rb, h, "sum"), h)
+        out.append(sum_a - alpha * h - beta * sum_b)
+    return out
+
+
+def _trailing(values: np.ndarray, n: int, how: str) -> np.ndarray:
+    """The mean or sum of each row's trailing ``n`` values; NaN where one of them is NaN
+    (polars' rolling window over nulls, as in the per-symbol expression)."""
+    series = pl.Series(values, nan_to_null=True)
+    return (series.rolling_mean(n) if how == "mean" else series.rolling_sum(n)).to_numpy()
 
 
 def _market_model_car(params: ExcessReturnsParams) -> list[pl.Expr]:
