@@ -19,9 +19,11 @@ conditions on each stock's own prices (``close at 52-week high``, ``drawdown >= 
 ``rsi(14) < 30``; gap 21), under the universe's ``dates`` null (its default) or its
 ``histories`` null (99 resampled universes).
 
-    --evaluator excursions     excursions: {assets: [A], horizons: [1m, 3m], max_days: 126}
-    --evaluator market_model   excess_returns: {assets: [A], benchmark: B, horizons: [1m, 3m], model: market}
-                               (in a universe: each stock on MKT)
+    --evaluator excursions       excursions: {assets: [A], horizons: [1m, 3m], max_days: 126}
+    --evaluator market_model     excess_returns: {assets: [A], benchmark: B, horizons: [1m, 3m], model: market}
+                                 (in a universe: each stock on MKT)
+    --evaluator forward_returns, excess_returns (the difference), hit_rate: the same for
+                                 comparison, at 1m and 3m
 
     python benchmarks/calibrate_outcomes.py [--evaluator excursions] [--replications 100] [--null histories|runs] [--csv FILE]
     python benchmarks/calibrate_outcomes.py --universe --evaluator market_model --null dates [--replications 40]
@@ -55,6 +57,9 @@ CONDITIONS = ("A at ATH", "A drawdown >= 15%", "A rsi(14) < 30")
 EVALUATORS = {
     "excursions": "excursions: {assets: [A], horizons: [1m, 3m], max_days: 126}",
     "market_model": "excess_returns: {assets: [A], benchmark: B, horizons: [1m, 3m], model: market}",
+    "forward_returns": "forward_returns: {assets: [A], horizons: [1m, 3m]}",  # for comparison
+    "excess_returns": "excess_returns: {assets: [A], benchmark: B, horizons: [1m, 3m]}",
+    "hit_rate": "hit_rate: {assets: [A], horizons: [1m, 3m]}",
 }
 STUDY = """
 name: outcome calibration
@@ -70,6 +75,9 @@ UNIVERSE_CONDITIONS = ("close at 52-week high", "drawdown >= 15%", "rsi(14) < 30
 UNIVERSE_EVALUATORS = {
     "excursions": "excursions: {horizons: [1m, 3m], max_days: 126}",
     "market_model": "excess_returns: {benchmark: MKT, horizons: [1m, 3m], model: market}",
+    "forward_returns": "forward_returns: {horizons: [1m, 3m]}",
+    "excess_returns": "excess_returns: {benchmark: MKT, horizons: [1m, 3m]}",
+    "hit_rate": "hit_rate: {horizons: [1m, 3m]}",
 }
 UNIVERSE_STUDY = """
 name: outcome calibration, universe

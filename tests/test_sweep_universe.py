@@ -156,3 +156,22 @@ def test_a_sweep_cell_relabels_whole_stocks_as_a_single_run_does() -> None:
     assert len(np.unique(null)) > 20  # the permutations differ between placebos
     again = _dates_nulls(panel, s_idx, d_idx, np.ones(n_days, dtype=bool), settings, lambda x: x.mean(axis=1))[0]  # type: ignore[arg-type]
     assert np.array_equal(null, again)  # keyed: the same seed gives the same draws
+
+
+@pytest.mark.parametrize(("evaluator", "warned"), [("excess_returns: {benchmark: MKT, horizons: [2d], model: market, estimation: 20}", True), ("forward_returns: {horizons: [2d]}", False)])
+def test_a_grid_of_measures_the_dates_null_cannot_test_says_so_and_confirms_on_it(folder: Path, evaluator: str, warned: bool) -> None:
+    """A universe sweep's joint null is the 'dates' null: on the market model's abnormal
+    return under a condition on the stock's own prices (whose single run defaults to the
+    histories null) the verdict says its p-values rank, not test, and the held-out
+    confirmation stays on the 'dates' null (the grid's panel keeps no closes to resample)."""
+    from eventstudy.report.sweep import render_sweep
+
+    study_for(folder)  # writes the panel's study.yaml
+    text = (folder / "study.yaml").read_text()
+    own = text.split("evaluate:")[0] + f"evaluate:\n  - {evaluator}\nstatistics: {{placebos: 120, seed: 3}}\n"
+    (folder / "grid.yaml").write_text(own)
+    study = eventstudy.load_study(folder / "grid.yaml")
+    result = run_sweep(study, [parse_axis("gap=3,8")], data_dir=folder, placebos=120, confirm_from=dt.date(2021, 6, 1), top=1)
+    assert ("warning" in result.verdict) == warned
+    assert ("warning: the 'dates' null cannot test the measure 'car' here" in render_sweep(result)) == warned
+    assert result.confirmation.height == 1

@@ -363,3 +363,34 @@ def test_the_run_warns_where_calibration_showed_the_panel_tests_fail(tmp_path: P
     notes = eventstudy.run(parse_study(text, path=tmp_path / "s.yaml"), data_dir=tmp_path, placebos=100).notes
     assert not any("over three times" in n for n in notes)  # the 'dates' null moves a stock's overlapping events together
 
+
+@pytest.mark.parametrize(
+    ("when", "evaluator", "null", "headline", "warned"),
+    [
+        ("close at 5-day high", "excess_returns: {benchmark: MKT, horizons: [2d], model: market, estimation: 20}", None, "histories", False),
+        ("close at 5-day high", "excess_returns: {benchmark: MKT, horizons: [2d], model: market, estimation: 20}", "dates", "dates", True),
+        ("close at 5-day high", "excursions: {horizons: [2d], max_days: 5}", "dates", "dates", True),
+        ("MKT drawdown >= 1%", "excess_returns: {benchmark: MKT, horizons: [2d], model: market, estimation: 20}", None, "dates", False),
+        ("close at 5-day high", "excess_returns: {benchmark: MKT, horizons: [2d]}", None, "dates", False),
+        ("close at 5-day high", "excursions: {horizons: [2d], max_days: 5}", "histories", "histories", False),
+    ],
+)
+def test_the_dates_null_gives_way_where_the_condition_picks_what_a_measure_depends_on(
+    tmp_path: Path, when: str, evaluator: str, null: str | None, headline: str, warned: bool
+) -> None:
+    """The 'dates' null compares an event stock's value with other stocks' on the same
+    day, whose alpha and beta (the market model) or volatility (the worst and best close
+    ahead) the condition did not pick. Where the condition reads the stock's own prices
+    (a market condition picks every stock's day alike), such a study's headline is the
+    histories null by default, and 'dates' asked for is run with a warning; the plain
+    excess return keeps the 'dates' null."""
+    write_panel(tmp_path, seed=1)
+    text = STUDY.format(panel="panel.csv", trigger="level", kind="simple", entry="close").split("evaluate:")[0].replace(
+        "close at 5-day high and close > sma(3) and MKT drawdown >= 1%", when
+    )
+    text += f"evaluate:\n  - {evaluator}\n"
+    text += "statistics: {placebos: 100, histories: 19, seed: 3" + (f", null: {null}" if null else "") + "}\n"
+    notes = eventstudy.run(parse_study(text, path=tmp_path / "s.yaml"), data_dir=tmp_path, paths=False).notes
+    assert any(n.startswith("p-values: the rule re-run on 19 resampled universes") for n in notes) == (headline == "histories")
+    assert any("histories null is this study's headline by default" in n for n in notes) == (headline == "histories" and null is None)
+    assert any("the 'dates' null is not a valid test of" in n for n in notes) == warned

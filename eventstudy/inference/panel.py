@@ -95,7 +95,9 @@ __all__ = [
     "clustered_t",
     "driscoll_kraay_t",
     "keyed_uniform",
+    "measures_named",
     "panel_significance",
+    "picks_by_own_prices",
     "placebo_count",
     "symbol_keys",
     "volatility_scales",
@@ -1300,20 +1302,46 @@ CALENDAR_NOTE = (
 )
 
 
-def calibration_warnings(study: Study, data: Panel) -> list[str]:
-    """What the calibration (benchmarks/calibrate_universe.py: random walks, nothing to
-    find) showed the panel tests get wrong, when it applies to this study: the 'symbols'
-    null under a condition on the stock's own prices. (Horizons over three times the
-    declustering gap were the other warning, while the 'dates' null redrew each event's
-    stock on its own: 10-13% rejections at 6m with a 21-day gap; relabelling whole stocks
-    holds 5.5-6%.)"""
-    warnings = []
+def measures_named(measures: list[str]) -> str:
+    """Measures named in a sentence.
+
+    >>> measures_named(["mae", "mfe"])
+    "the measures 'mae', 'mfe'"
+    """
+    return ("the measure " if len(measures) == 1 else "the measures ") + ", ".join(repr(m) for m in measures)
+
+
+def picks_by_own_prices(study: Study) -> bool:
+    """Whether a universe study's condition reads each stock's own prices (its events are
+    chosen by the stock's own path, not by the day alone)."""
     node = resolve(parse(study.when), list(study.series), universe=True)
-    if any(r.series == SELF for r in required_features(node)):
+    return any(r.series == SELF for r in required_features(node))
+
+
+def calibration_warnings(study: Study, misjudged: list[str]) -> list[str]:
+    """What the calibrations showed the panel tests get wrong, when it applies to this
+    study: the 'symbols' null under a condition on the stock's own prices
+    (benchmarks/calibrate_universe.py: random walks, nothing to find), and the 'dates'
+    null of the ``misjudged`` measures, when it is the headline all the same (asked for,
+    or the histories cannot be built; benchmarks/calibrate_outcomes.py --universe).
+    (Horizons over three times the declustering gap were another warning, while the
+    'dates' null redrew each event's stock on its own: 10-13% rejections at 6m with a
+    21-day gap; relabelling whole stocks holds 5.5-6%.)"""
+    warnings = []
+    if picks_by_own_prices(study):
         warnings.append(
             "warning: the 'symbols' null (p_symbols_null) is not a valid test here: the condition picks each "
             "stock's days by its own prices, which the null's random days of the same stock are not (on random "
             "walks with 'close at 52-week high' it rejected in 47% of cases at 1m at the 5% level); read it as a "
             "description, and the headline p-value (the 'dates' or histories null) as the test"
+        )
+    if misjudged:
+        warnings.append(
+            f"warning: the 'dates' null is not a valid test of {measures_named(misjudged)} here: the condition picks each "
+            "stock's days by its own prices, and with them the estimates (alpha, beta) or the volatility these "
+            "measures depend on, which the other stocks on the same days do not share (on simulated universes where "
+            "nothing predicts returns it rejected 94% of true nulls of the market model's average abnormal return "
+            "at the 5% level, and 70-80% of the worst and best close ahead); --null histories re-runs the rule on "
+            "resampled universes"
         )
     return warnings

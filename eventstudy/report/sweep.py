@@ -58,6 +58,8 @@ def _verdict_lines(result: SweepResult) -> list[str]:
         "the best cell beats what the grid would produce by chance at 5%"
     )
     lines.append(f"data snooping: White's Reality Check p={format_p(rc)}, Hansen's SPA p={format_p(spa)}: {verdict}")
+    if v.get("warning"):
+        lines.append(f"warning: {v['warning']}")
     return lines
 
 
