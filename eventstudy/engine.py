@@ -64,6 +64,7 @@ from eventstudy.inference.panel import (
     PANEL_SCHEMA,
     CellMoments,
     calibration_warnings,
+    dates_untested,
     measures_named,
     panel_significance,
     picks_by_own_prices,
@@ -588,7 +589,7 @@ def _universe_tests(
         return pl.DataFrame(schema=PANEL_SCHEMA)
     null = universe_null(study, statistics)
     misjudged = dates_null_misjudges(study)
-    tests = panel_significance(panel, kept, window, statistics, moments, timings=parts)
+    tests = panel_significance(panel, kept, window, statistics, moments, timings=parts, untested=dates_untested(study, null))
     reps = placebo_count(statistics.placebos, kept.height)
     if null == "histories":  # the headline from resampled universes; the placebo nulls' p-values stay beside it
         if statistics.null is None:
@@ -619,7 +620,8 @@ def _universe_tests(
             f"the t-test (t_cluster) has Driscoll-Kraay errors, by day and across days up to the horizon (seed {statistics.seed})"
         )
     notes.append(CALENDAR_NOTE)
-    notes.extend(calibration_warnings(study, misjudged if null == "dates" else []))
+    dates_tested = set(tests.filter(pl.col("p_placebo").is_not_null())["statistic"].to_list()) if null == "dates" else set()
+    notes.extend(calibration_warnings(study, null, misjudged, dates_tested))
     low = tests.filter((pl.col("statistic") == "mean") & (pl.col("n") > 0) & (pl.col("n_eff") < 10))
     if low.height:
         shown = ", ".join(f"{m} {a} {h} ({n:.1f})" for m, a, h, n in low.select("measure", "asset", "horizon", "n_eff").rows())

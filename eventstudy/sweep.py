@@ -69,6 +69,7 @@ from eventstudy.inference.panel import (
     UNSCALED,
     CellMoments,
     Relabel,
+    dates_untested,
     keyed_uniform,
     measures_named,
     symbol_keys,
@@ -314,14 +315,16 @@ def run_sweep(
         "reality_check_p": reality_check(z_obs_arr, z_null_arr),
         "spa_p": spa_test(z_obs_arr, z_null_arr),
     }
-    misjudged = list(dict.fromkeys(m for cell in cells for m in dates_null_misjudges(cell))) if study.universe is not None else []
-    if misjudged:  # the grid's joint null is the 'dates' null whatever a single run's default
-        verdict["warning"] = (
-            f"the 'dates' null cannot test {measures_named(misjudged)} here (the condition picks each stock's days by its own "
-            "prices, and with them what these measures depend on; on simulated universes it rejected 70-94% of true nulls "
-            "at 5%): read this grid's p-values as a ranking, and run the cells of interest as studies (their default is "
-            "the histories null)"
-        )
+    if study.universe is not None:  # the grid's joint null is the 'dates' null whatever a single run's default
+        misjudged = list(dict.fromkeys(m for cell in cells for m in dates_null_misjudges(cell)))
+        untestable = [*([measures_named(misjudged)] if misjudged else []), *([f"the {statistic}"] if statistic in dates_untested(cells[0], "dates") else [])]
+        if untestable:
+            verdict["warning"] = (
+                f"the 'dates' null cannot test {' or '.join(untestable)} here (the condition picks each stock's days by its "
+                "own prices, and with them the volatility or the estimates these depend on; on simulated universes it "
+                "rejected 15-94% of true nulls at 5%): read this grid's p-values as a ranking, and run the cells of interest "
+                "as studies (with the histories null)"
+            )
     ranked = ledger.filter(pl.col("z").is_not_null()).sort("z", descending=True, nulls_last=True)
     verdict["best"] = ranked.row(0, named=True) if ranked.height else None
     confirmation = pl.DataFrame()

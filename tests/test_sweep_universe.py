@@ -175,3 +175,6 @@ def test_a_grid_of_measures_the_dates_null_cannot_test_says_so_and_confirms_on_i
     assert ("warning" in result.verdict) == warned
     assert ("warning: the 'dates' null cannot test the measure 'car' here" in render_sweep(result)) == warned
     assert result.confirmation.height == 1
+    by_median = run_sweep(study, [parse_axis("gap=3,8")], data_dir=folder, placebos=120, statistic="median")
+    said = "the measure 'car' or the median" if warned else "the median"
+    assert f"warning: the 'dates' null cannot test {said} here" in render_sweep(by_median)

@@ -49,7 +49,7 @@ from __future__ import annotations
 import math
 import sys
 import time
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Collection, Sequence
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 from typing import Any
@@ -93,6 +93,7 @@ __all__ = [
     "calendar_time",
     "calibration_warnings",
     "clustered_t",
+    "dates_untested",
     "driscoll_kraay_t",
     "keyed_uniform",
     "measures_named",
@@ -723,13 +724,16 @@ class _Cell:
 
 
 def panel_significance(
-    data: Panel, kept: pl.DataFrame, window: np.ndarray, settings: StatisticsSpec, moments: list[CellMoments], timings: dict[str, float] | None = None
+    data: Panel, kept: pl.DataFrame, window: np.ndarray, settings: StatisticsSpec, moments: list[CellMoments],
+    timings: dict[str, float] | None = None, untested: Collection[str] = (),
 ) -> pl.DataFrame:
     """The significance table of a universe study (see the module docstring).
 
     ``data`` is a universe's :class:`~eventstudy.panel.Panel`, ``kept`` the kept events
     (``_s``, ``_d``: symbol and day indices), ``window`` the mask of the window's days;
-    ``moments`` each cell's :class:`CellMoments` (computed once, for the baseline too).
+    ``moments`` each cell's :class:`CellMoments` (computed once, for the baseline too);
+    ``untested`` statistics the 'dates' null does not test here (shown, without a p-value,
+    its null's centre or a place in the multiple-testing family: :func:`dates_untested`).
     """
     rng = np.random.default_rng(settings.seed)
     s_idx, d_idx = kept["_s"].to_numpy().astype(np.int64), kept["_d"].to_numpy().astype(np.int64)
@@ -792,6 +796,8 @@ def panel_significance(
         sd = math.sqrt(float(cell.moments.base.variance("mean")) * cell.moments.base.n / (cell.moments.base.n - 1)) if cell.moments.base.n > 1 else math.nan
         for name in _STATS:
             found = tests[(cell.key["_c"], name)]
+            if name in untested:
+                found = {"observed": found["observed"], "p_symbols_null": found.get("p_symbols_null")}
             if name == "median":
                 baseline = cell.moments.median
             else:
@@ -809,7 +815,7 @@ def panel_significance(
                     "effect": found["observed"] - found.get("centre", math.nan),
                     "n": int(xs.size),
                     "n_eff": n_eff,
-                    **{k: found[k] for k in ("p_placebo", "p_greater", "p_less", "percentile", "p_symbols_null")},
+                    **{k: found.get(k) for k in ("p_placebo", "p_greater", "p_less", "percentile", "p_symbols_null")},
                     "ci_low": ci_low if name == "mean" else math.nan,
                     "ci_high": ci_high if name == "mean" else math.nan,
                     "ci_approximate": (approximate or bool(event_days.size < 20)) if name == "mean" and xs.size else None,
@@ -825,7 +831,7 @@ def panel_significance(
     for name in _STATS:
         mine = [r for r in rows if r["statistic"] == name]
         z_obs, z_null = tests.get(("z", name), (None, None))
-        if not mine or z_obs is None:
+        if not mine or z_obs is None or name in untested:
             continue
         p = np.array([r["p_placebo"] if r["p_placebo"] is not None else np.nan for r in mine], dtype=np.float64)
         adjusted = {"p_holm": holm(p), "p_bh": benjamini_hochberg(p), "p_maxstat": maxstat_stepdown(np.abs(z_obs), np.abs(z_null))}
@@ -1318,15 +1324,24 @@ def picks_by_own_prices(study: Study) -> bool:
     return any(r.series == SELF for r in required_features(node))
 
 
-def calibration_warnings(study: Study, misjudged: list[str]) -> list[str]:
+def dates_untested(study: Study, null: str) -> list[str]:
+    """The statistics a universe study's 'dates' null does not test: the median, when the
+    condition reads the stock's own prices (benchmarks/calibrate_outcomes.py --universe
+    --evaluator forward_returns: 15.2% of true nulls rejected at 5%, the average 3.2%)."""
+    return ["median"] if null == "dates" and picks_by_own_prices(study) else []
+
+
+def calibration_warnings(study: Study, null: str, misjudged: list[str], dates_tested: Collection[str] = ()) -> list[str]:
     """What the calibrations showed the panel tests get wrong, when it applies to this
-    study: the 'symbols' null under a condition on the stock's own prices
-    (benchmarks/calibrate_universe.py: random walks, nothing to find), and the 'dates'
-    null of the ``misjudged`` measures, when it is the headline all the same (asked for,
-    or the histories cannot be built; benchmarks/calibrate_outcomes.py --universe).
-    (Horizons over three times the declustering gap were another warning, while the
-    'dates' null redrew each event's stock on its own: 10-13% rejections at 6m with a
-    21-day gap; relabelling whole stocks holds 5.5-6%.)"""
+    study (``null``: its headline), all under a condition on the stock's own prices: the
+    'symbols' null (benchmarks/calibrate_universe.py: random walks, nothing to find); and
+    under the 'dates' null, the ``misjudged`` measures (the null is the headline all the
+    same: asked for, or the histories cannot be built), the median it leaves untested
+    (:func:`dates_untested`), and the share positive among the statistics it did test
+    (``dates_tested``; benchmarks/calibrate_outcomes.py --universe for these). (Horizons
+    over three times the declustering gap were another warning, while the 'dates' null
+    redrew each event's stock on its own: 10-13% rejections at 6m with a 21-day gap;
+    relabelling whole stocks holds 5.5-6%.)"""
     warnings = []
     if picks_by_own_prices(study):
         warnings.append(
@@ -1335,7 +1350,7 @@ def calibration_warnings(study: Study, misjudged: list[str]) -> list[str]:
             "walks with 'close at 52-week high' it rejected in 47% of cases at 1m at the 5% level); read it as a "
             "description, and the headline p-value (the 'dates' or histories null) as the test"
         )
-    if misjudged:
+    if null == "dates" and misjudged:
         warnings.append(
             f"warning: the 'dates' null is not a valid test of {measures_named(misjudged)} here: the condition picks each "
             "stock's days by its own prices, and with them the estimates (alpha, beta) or the volatility these "
@@ -1343,5 +1358,19 @@ def calibration_warnings(study: Study, misjudged: list[str]) -> list[str]:
             "nothing predicts returns it rejected 94% of true nulls of the market model's average abnormal return "
             "at the 5% level, and 70-80% of the worst and best close ahead); --null histories re-runs the rule on "
             "resampled universes"
+        )
+    if dates_tested and "median" in dates_untested(study, null):
+        warnings.append(
+            "the 'dates' null does not test the median here: a condition on the stock's own prices picks "
+            "volatile stocks, whose median return is below their average (compounding), which the other stocks on the "
+            "same days are not (on simulated universes where nothing predicts returns its test of the median rejected "
+            "15.2% of true nulls at the 5% level, the average's 3.2%); the median is shown without a p-value "
+            "(--null histories tests it)"
+        )
+    if "pct_positive" in dates_tested and picks_by_own_prices(study):
+        warnings.append(
+            "warning: the 'dates' null's test of the share positive over-rejects a little here, for the same reason as "
+            "the median's (7.7% of true nulls at the 5% level on those universes, the average's 3.2%): read the "
+            "average's p-value (with the Driscoll-Kraay and calendar-time tests) as the test, or --null histories"
         )
     return warnings
