@@ -620,8 +620,8 @@ def _universe_tests(
             f"the t-test (t_cluster) has Driscoll-Kraay errors, by day and across days up to the horizon (seed {statistics.seed})"
         )
     notes.append(CALENDAR_NOTE)
-    dates_tested = set(tests.filter(pl.col("p_placebo").is_not_null())["statistic"].to_list()) if null == "dates" else set()
-    notes.extend(calibration_warnings(study, null, misjudged, dates_tested))
+    dates_tested = tests.filter(pl.col("p_placebo").is_not_null()).select("measure", "statistic").unique(maintain_order=True).rows() if null == "dates" else []
+    notes.extend(calibration_warnings(study, null, misjudged, dates_tested, panel.measures.units))
     low = tests.filter((pl.col("statistic") == "mean") & (pl.col("n") > 0) & (pl.col("n_eff") < 10))
     if low.height:
         shown = ", ".join(f"{m} {a} {h} ({n:.1f})" for m, a, h, n in low.select("measure", "asset", "horizon", "n_eff").rows())

@@ -408,16 +408,17 @@ def test_the_dates_nulls_median_and_share_positive_are_flagged_under_a_condition
     """A condition on a stock's own prices picks volatile stocks, whose median return and
     share of gains are lower than the same days' other stocks': the 'dates' null then
     leaves the median untested (shown, without a p-value or a place in the max-statistic
-    family) and says that its share positive over-rejects; the average keeps its test."""
+    family) and says that its shares (the share positive, the hit rate) over-reject; the
+    average keeps its test."""
     write_panel(tmp_path, seed=1)
     text = STUDY.format(panel="panel.csv", trigger="level", kind="simple", entry="close").split("evaluate:")[0].replace(
         "close at 5-day high and close > sma(3) and MKT drawdown >= 1%", when
     )
-    text += "evaluate:\n  - forward_returns: {horizons: [2d, 4d]}\n"
+    text += "evaluate:\n  - forward_returns: {horizons: [2d, 4d]}\n  - hit_rate: {horizons: [2d]}\n"
     text += f"statistics: {{placebos: {placebos}, histories: 19, seed: 3" + (f", null: {null}" if null else "") + "}\n"
     result = eventstudy.run(parse_study(text, path=tmp_path / "s.yaml"), data_dir=tmp_path, paths=False)
     assert any("does not test the median here" in n for n in result.notes) == warned
-    assert any("test of the share positive over-rejects" in n for n in result.notes) == warned
+    assert any("tests of the share positive and the average of 'hit' over-reject" in n for n in result.notes) == warned
     if placebos:
         by_statistic = {s: rows for (s,), rows in result.tests.group_by(["statistic"])}
         assert by_statistic["mean"]["p_placebo"].null_count() == 0 and by_statistic["mean"]["p_maxstat"].null_count() == 0

@@ -49,7 +49,7 @@ from __future__ import annotations
 import math
 import sys
 import time
-from collections.abc import Callable, Collection, Sequence
+from collections.abc import Callable, Collection, Mapping, Sequence
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 from typing import Any
@@ -1331,14 +1331,18 @@ def dates_untested(study: Study, null: str) -> list[str]:
     return ["median"] if null == "dates" and picks_by_own_prices(study) else []
 
 
-def calibration_warnings(study: Study, null: str, misjudged: list[str], dates_tested: Collection[str] = ()) -> list[str]:
+def calibration_warnings(
+    study: Study, null: str, misjudged: list[str], dates_tested: Collection[tuple[str, str]] = (), units: Mapping[str, str] | None = None
+) -> list[str]:
     """What the calibrations showed the panel tests get wrong, when it applies to this
     study (``null``: its headline), all under a condition on the stock's own prices: the
     'symbols' null (benchmarks/calibrate_universe.py: random walks, nothing to find); and
     under the 'dates' null, the ``misjudged`` measures (the null is the headline all the
     same: asked for, or the histories cannot be built), the median it leaves untested
-    (:func:`dates_untested`), and the share positive among the statistics it did test
-    (``dates_tested``; benchmarks/calibrate_outcomes.py --universe for these). (Horizons
+    (:func:`dates_untested`), and the shares among the ``(measure, statistic)`` it did
+    test (``dates_tested``): the share positive, and the average of a measure whose unit
+    (``units``) is a share, the hit rate (benchmarks/calibrate_outcomes.py --universe for
+    these). (Horizons
     over three times the declustering gap were another warning, while the 'dates' null
     redrew each event's stock on its own: 10-13% rejections at 6m with a 21-day gap;
     relabelling whole stocks holds 5.5-6%.)"""
@@ -1367,10 +1371,16 @@ def calibration_warnings(study: Study, null: str, misjudged: list[str], dates_te
             "15.2% of true nulls at the 5% level, the average's 3.2%); the median is shown without a p-value "
             "(--null histories tests it)"
         )
-    if "pct_positive" in dates_tested and picks_by_own_prices(study):
+    shares = list(dict.fromkeys(
+        "the share positive" if statistic == "pct_positive" else f"the average of '{measure}'"
+        for measure, statistic in dates_tested
+        if statistic == "pct_positive" or (statistic == "mean" and (units or {}).get(measure) == "share")
+    ))
+    if shares and picks_by_own_prices(study):
         warnings.append(
-            "warning: the 'dates' null's test of the share positive over-rejects a little here, for the same reason as "
-            "the median's (7.7% of true nulls at the 5% level on those universes, the average's 3.2%): read the "
-            "average's p-value (with the Driscoll-Kraay and calendar-time tests) as the test, or --null histories"
+            f"warning: the 'dates' null's tests of {' and '.join(shares)} over-reject a little here, for the same reason "
+            "as the median's (on those universes 7.7% of true nulls at the 5% level, for the forward return's share "
+            "positive and the hit rate alike; the average return's 3.2%): read the average return's p-value (with the "
+            "Driscoll-Kraay and calendar-time tests) as the test, or --null histories"
         )
     return warnings
