@@ -373,6 +373,7 @@ def test_the_run_warns_where_calibration_showed_the_panel_tests_fail(tmp_path: P
         ("MKT drawdown >= 1%", "excess_returns: {benchmark: MKT, horizons: [2d], model: market, estimation: 20}", None, "dates", False),
         ("close at 5-day high", "excess_returns: {benchmark: MKT, horizons: [2d]}", None, "dates", False),
         ("close at 5-day high", "excursions: {horizons: [2d], max_days: 5}", "histories", "histories", False),
+        ("close at 5-day high and close > open", "excursions: {horizons: [2d], max_days: 5}", None, "dates", True),  # no histories of opens
     ],
 )
 def test_the_dates_null_gives_way_where_the_condition_picks_what_a_measure_depends_on(
@@ -382,7 +383,8 @@ def test_the_dates_null_gives_way_where_the_condition_picks_what_a_measure_depen
     day, whose alpha and beta (the market model) or volatility (the worst and best close
     ahead) the condition did not pick. Where the condition reads the stock's own prices
     (a market condition picks every stock's day alike), such a study's headline is the
-    histories null by default, and 'dates' asked for is run with a warning; the plain
+    histories null by default, and 'dates' asked for (or left as the only null: a
+    condition on the day's open cannot be resampled) is run with a warning; the plain
     excess return keeps the 'dates' null."""
     write_panel(tmp_path, seed=1)
     text = STUDY.format(panel="panel.csv", trigger="level", kind="simple", entry="close").split("evaluate:")[0].replace(

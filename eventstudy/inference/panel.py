@@ -774,7 +774,7 @@ def panel_significance(
         in_calendar = background.submit(timed_calendar)
         in_intervals = background.submit(intervals)
         if reps:
-            tests = _monte_carlo(data, cells, s_idx, d_idx, window, reps, settings.seed)
+            tests = _monte_carlo(data, cells, s_idx, d_idx, window, reps, settings.seed, untested)
         else:
             tests = _moment_nulls(data, cells, s_idx, d_idx, window, rng)
         calendar, seconds = in_calendar.result()
@@ -906,10 +906,12 @@ def _intervals(
 
 
 def _monte_carlo(
-    data: Panel, cells: list[_Cell], s_idx: np.ndarray, d_idx: np.ndarray, window: np.ndarray, reps: int, seed: int
+    data: Panel, cells: list[_Cell], s_idx: np.ndarray, d_idx: np.ndarray, window: np.ndarray, reps: int, seed: int,
+    untested: Collection[str] = (),
 ) -> dict[Any, Any]:
     """Both nulls by Monte Carlo: placebo b redraws every event's symbol (within its day)
-    or day (within its symbol) from the same uniform numbers in every cell."""
+    or day (within its symbol) from the same uniform numbers in every cell; the
+    ``untested`` statistics get their observed value only (no null is drawn for them)."""
     n_events = s_idx.size
     out: dict[Any, Any] = {}
     nulls: dict[str, list[np.ndarray]] = {name: [] for name in _STATS}
@@ -953,6 +955,9 @@ def _monte_carlo(
         scaled_dates = relabel.rescale(raw_dates) if isinstance(relabel, Relabel) else raw_dates
         for name, stat in _STATS.items():
             obs = float(stat(cell.x)) if cell.x.size else math.nan
+            if name in untested:
+                out[(cell.key["_c"], name)] = {"observed": obs}
+                continue
             null_dates = raw_dates if name in UNSCALED else scaled_dates
             null_d = stat(null_dates) if cell.ev.size else np.full(reps, np.nan)
             # the 'symbols' null is reported for the mean and % positive (a median per draw costs most)
@@ -1342,10 +1347,9 @@ def calibration_warnings(
     (:func:`dates_untested`), and the shares among the ``(measure, statistic)`` it did
     test (``dates_tested``): the share positive, and the average of a measure whose unit
     (``units``) is a share, the hit rate (benchmarks/calibrate_outcomes.py --universe for
-    these). (Horizons
-    over three times the declustering gap were another warning, while the 'dates' null
-    redrew each event's stock on its own: 10-13% rejections at 6m with a 21-day gap;
-    relabelling whole stocks holds 5.5-6%.)"""
+    these). (Horizons over three times the declustering gap were another warning, while
+    the 'dates' null redrew each event's stock on its own: 10-13% rejections at 6m with a
+    21-day gap; relabelling whole stocks holds 5.5-6%.)"""
     warnings = []
     if picks_by_own_prices(study):
         warnings.append(
