@@ -721,7 +721,7 @@ def choose_null(study: Study, statistics: StatisticsSpec, notes: list[str], gaps
         if unsupported:
             raise ConfigError(
                 f"the histories null re-runs the study on resampled closes, and {', '.join(unsupported)} cannot be computed "
-                "there (a market-model CAR, an entry at the next open, or a plug-in without a panel path)",
+                "there (an entry at the next open, or a plug-in without a panel path)",
                 hint="choose another null with --null runs (or statistics.null), or an evaluator that works on closes",
             )
         if statistics.baseline is not None:
