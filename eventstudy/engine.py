@@ -532,14 +532,14 @@ def day_columns_read(study: Study) -> list[str]:
 def universe_null(study: Study, statistics: StatisticsSpec) -> str:
     """The headline null of a universe study: 'dates' (the default), 'histories' when
     asked for, or by default when the 'dates' null cannot test a measure of the study
-    (:func:`dates_null_misjudges`) and the histories can be built; the nulls of a study of
+    (:func:`placebos_misjudge`) and the histories can be built; the nulls of a study of
     named series are refused, not ignored."""
     asked = statistics.null
     if asked == "dates":
         return "dates"
     refusal = _histories_refusal(study)
     if asked is None:
-        return "histories" if dates_null_misjudges(study) and refusal is None else "dates"
+        return "histories" if placebos_misjudge(study) and refusal is None else "dates"
     if asked == "histories":
         if refusal is not None:
             message, hint = refusal
@@ -552,14 +552,15 @@ def universe_null(study: Study, statistics: StatisticsSpec) -> str:
     )
 
 
-def dates_null_misjudges(study: Study) -> list[str]:
-    """The tested measures of a universe study that its 'dates' null cannot test: none
-    unless the condition picks each stock's days by its own prices; then those of
-    :meth:`~eventstudy.evaluators.Evaluator.misjudged_by_dates_null` (the market model's
+def placebos_misjudge(study: Study) -> list[str]:
+    """The tested measures of a study that its placebo nulls (a universe's 'dates', a
+    timeline's runs, matched or circular) cannot test: none unless the condition picks its
+    days by the prices (a universe's: each stock's own); then those of
+    :meth:`~eventstudy.evaluators.Evaluator.misjudged_by_placebos` (the market model's
     abnormal return, the worst and best close ahead)."""
-    if not picks_by_own_prices(study):
-        return []
-    return list(dict.fromkeys(m for ev in build_evaluators(study.evaluators) if ev.tested for m in ev.misjudged_by_dates_null()))
+    if not (picks_by_own_prices(study) if study.universe is not None else required_features(resolve(parse(study.when), list(study.series)))):
+        return []  # a universe's market condition, or a calendar condition, picks no stock's or series' own path
+    return list(dict.fromkeys(m for ev in build_evaluators(study.evaluators) if ev.tested for m in ev.misjudged_by_placebos()))
 
 
 def _histories_refusal(study: Study) -> tuple[str, str] | None:
@@ -588,7 +589,7 @@ def _universe_tests(
         notes.append(_nothing_tested())
         return pl.DataFrame(schema=PANEL_SCHEMA)
     null = universe_null(study, statistics)
-    misjudged = dates_null_misjudges(study)
+    misjudged = placebos_misjudge(study)
     tests = panel_significance(panel, kept, window, statistics, moments, timings=parts, untested=dates_untested(study, null))
     reps = placebo_count(statistics.placebos, kept.height)
     if null == "histories":  # the headline from resampled universes; the placebo nulls' p-values stay beside it

@@ -57,7 +57,7 @@ from eventstudy import progress
 from eventstudy.conditions import Compare, Neg, Number, parse, resolve, to_text, walk
 from eventstudy.conditions.tokens import TokenType, tokenize
 from eventstudy.config import StatisticsSpec, Study, parse_study
-from eventstudy.engine import dates_null_misjudges, evaluate, raw_events, universe_null
+from eventstudy.engine import evaluate, placebos_misjudge, raw_events, universe_null
 from eventstudy.errors import ConfigError, EventStudyError, did_you_mean
 from eventstudy.evaluators import build_evaluators, tested_evaluators
 from eventstudy.events import window_mask
@@ -315,16 +315,20 @@ def run_sweep(
         "reality_check_p": reality_check(z_obs_arr, z_null_arr),
         "spa_p": spa_test(z_obs_arr, z_null_arr),
     }
-    if study.universe is not None:  # the grid's joint null is the 'dates' null whatever a single run's default
-        misjudged = list(dict.fromkeys(m for cell in cells for m in dates_null_misjudges(cell)))
-        untestable = [*([measures_named(misjudged)] if misjudged else []), *([f"the {statistic}"] if statistic in dates_untested(cells[0], "dates") else [])]
-        if untestable:
-            verdict["warning"] = (
-                f"the 'dates' null cannot test {' or '.join(untestable)} here (the condition picks each stock's days by its "
-                "own prices, and with them the volatility or the estimates these depend on; on simulated universes it "
-                "rejected 15-94% of true nulls at 5%): read this grid's p-values as a ranking, and run the cells of interest "
-                "as studies (with the histories null)"
-            )
+    # the grid's joint null is a placebo null whatever a single run's headline ('dates', or runs unless asked)
+    misjudged = list(dict.fromkeys(m for cell in cells for m in placebos_misjudge(cell)))
+    untestable = [
+        *([measures_named(misjudged)] if misjudged else []),
+        *([f"the {statistic}"] if study.universe is not None and statistic in dates_untested(cells[0], "dates") else []),
+    ]
+    if untestable:
+        grid_null = "'dates'" if study.universe is not None else f"{placebo_null(settings)}"
+        verdict["warning"] = (
+            f"the {grid_null} null cannot test {' or '.join(untestable)} here (the condition picks its days by the "
+            "prices, and with them the volatility or the estimates these depend on; on simulated data the placebo nulls "
+            "rejected 8-94% of their true nulls at 5%): read this grid's p-values as a ranking, and run the cells of "
+            "interest as studies (with the histories null)"
+        )
     ranked = ledger.filter(pl.col("z").is_not_null()).sort("z", descending=True, nulls_last=True)
     verdict["best"] = ranked.row(0, named=True) if ranked.height else None
     confirmation = pl.DataFrame()

@@ -257,3 +257,28 @@ def test_a_sweep_of_several_measures_names_each_row_and_shows_it_in_its_unit(fol
     assert axes.get_title(loc="left") == "recovery A mean by B drawdown threshold and gap"
     cells = [t.get_text() for t in axes.texts if t.get_text() != "no events"]
     assert cells and not any("%" in c for c in cells) and all(c.split("\n")[0].replace(".", "").isdigit() for c in cells)
+
+
+@pytest.mark.parametrize(
+    ("when", "evaluator", "warned"),
+    [
+        ("A at 5-day high and B drawdown >= 2%", "excess_returns: {assets: [A], benchmark: B, horizons: [5d], model: market, estimation: 40}", True),
+        ("A at 5-day high and B drawdown >= 2%", "excursions: {assets: [A], horizons: [5d], max_days: 10}", True),
+        ("A at 5-day high and B drawdown >= 2%", "forward_returns: {assets: [A], horizons: [5d]}", False),
+        ("month == 3", "excess_returns: {assets: [A], benchmark: B, horizons: [5d], model: market, estimation: 40}", False),
+    ],
+)
+def test_a_grid_whose_placebo_null_cannot_test_its_measures_says_so(folder: Path, when: str, evaluator: str, warned: bool) -> None:
+    """A timeline sweep's joint null is the runs null: under a condition on prices it
+    cannot test the market model's abnormal return or the excursions (8-39% of true nulls
+    rejected on simulated histories), so the verdict says its p-values rank; a calendar
+    condition picks nothing from the prices."""
+    from eventstudy.report.sweep import render_sweep
+
+    text = STUDY.replace("A at 5-day high and B drawdown >= 2%", when).replace(
+        "  - forward_returns: {assets: [A, B], horizons: [5d, 10d]}", f"  - {evaluator}"
+    )
+    study = parse_study(text, path=folder / "grid.yaml")
+    result = run_sweep(study, [parse_axis("gap=3,8")], data_dir=folder / "data")
+    assert ("warning" in result.verdict) == warned
+    assert ("warning: the runs null cannot test the measure" in render_sweep(result)) == warned

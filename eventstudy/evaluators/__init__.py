@@ -348,14 +348,17 @@ class Evaluator(ABC):
         """A title for a measure this evaluator produces (reports use it as a heading)."""
         return self.description
 
-    def misjudged_by_dates_null(self) -> tuple[str, ...]:
-        """The measures a universe's 'dates' null (the event stock's value against other
-        stocks' on the same day, their deviations scaled to its volatility) cannot test
-        when the condition picks each stock's days by its own prices: those whose value
-        on a day depends on the stock's past in a way the scaling does not see, so far
-        that the study's default becomes the histories null (70-94% of true nulls rejected
-        at 5%: ``benchmarks/calibrate_outcomes.py --universe``). Empty for forward and
-        excess returns and hit rates, whose averages that calibration holds at 3-11%."""
+    def misjudged_by_placebos(self) -> tuple[str, ...]:
+        """The measures the placebo nulls cannot test when the condition picks its days by
+        the prices: those whose value on a day depends on the past in a way that a null
+        keeping real days without re-running the rule does not see (a universe's 'dates'
+        null, other stocks on the same days, even with its volatility scaling; a timeline's
+        runs null, random runs of real days). On simulated histories such a null rejected
+        70-94% ('dates') and 8-39% (runs) of their true nulls at 5%
+        (``benchmarks/calibrate_outcomes.py``), so a universe study of them gets the
+        histories null by default and a sweep says its grid's p-values only rank. Empty for
+        forward and excess returns and hit rates, whose averages those calibrations hold at
+        3-11%."""
         return ()
 
     def measure_entry(self, measure: str) -> Measure:
