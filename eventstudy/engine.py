@@ -739,10 +739,16 @@ def choose_null(study: Study, statistics: StatisticsSpec, notes: list[str], gaps
              *([f"{', '.join(missing)}: 'align: ffill' leaves those days unknown"] if missing else []),
              *(["a nested baseline"] if statistics.baseline is not None else [])]
         )
+        misjudged = placebos_misjudge(study)
         notes.append(
             f"warning: the condition uses prices, so its events are chosen by the returns they are tested on, but the "
             f"histories null could not be used ({why}): the runs null was used instead, which holds the real days fixed "
             "and does not see the rule's selection bias"
+            + (
+                f"; it is no test of {measures_named(misjudged)} (on simulated histories where nothing predicts returns it "
+                "rejected 8-39% of their true nulls at the 5% level): read their p-values as a description"
+                if misjudged else ""
+            )
         )
         return "runs"
     return "histories"
