@@ -555,11 +555,11 @@ def universe_null(study: Study, statistics: StatisticsSpec) -> str:
 def placebos_misjudge(study: Study) -> list[str]:
     """The tested measures of a study that its placebo nulls (a universe's 'dates', a
     timeline's runs, matched or circular) cannot test: none unless the condition picks its
-    days by the prices (a universe's: each stock's own); then those of
+    days by the prices (:func:`~eventstudy.inference.panel.picks_by_own_prices`); then those of
     :meth:`~eventstudy.evaluators.Evaluator.misjudged_by_placebos` (the market model's
     abnormal return, the worst and best close ahead)."""
-    if not (picks_by_own_prices(study) if study.universe is not None else required_features(resolve(parse(study.when), list(study.series)))):
-        return []  # a universe's market condition, or a calendar condition, picks no stock's or series' own path
+    if not picks_by_own_prices(study):
+        return []
     return list(dict.fromkeys(m for ev in build_evaluators(study.evaluators) if ev.tested for m in ev.misjudged_by_placebos()))
 
 

@@ -319,7 +319,7 @@ def run_sweep(
     misjudged = list(dict.fromkeys(m for cell in cells for m in placebos_misjudge(cell)))
     untestable = [
         *([measures_named(misjudged)] if misjudged else []),
-        *([f"the {statistic}"] if study.universe is not None and statistic in dates_untested(cells[0], "dates") else []),
+        *([f"the {statistic}"] if study.universe is not None and any(statistic in dates_untested(cell, "dates") for cell in cells) else []),
     ]
     if untestable:
         grid_null = "'dates'" if study.universe is not None else f"{placebo_null(settings)}"

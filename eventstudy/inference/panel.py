@@ -1323,10 +1323,12 @@ def measures_named(measures: list[str]) -> str:
 
 
 def picks_by_own_prices(study: Study) -> bool:
-    """Whether a universe study's condition reads each stock's own prices (its events are
-    chosen by the stock's own path, not by the day alone)."""
-    node = resolve(parse(study.when), list(study.series), universe=True)
-    return any(r.series == SELF for r in required_features(node))
+    """Whether the condition picks its days by the path its outcomes are measured on: a
+    universe study's by each stock's own prices (a market condition picks every stock's
+    day alike), a timeline's by any series' prices (a calendar condition picks none)."""
+    universe = study.universe is not None
+    requests = required_features(resolve(parse(study.when), list(study.series), universe=universe))
+    return any(r.series == SELF for r in requests) if universe else bool(requests)
 
 
 def dates_untested(study: Study, null: str) -> list[str]:
