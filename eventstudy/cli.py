@@ -155,7 +155,8 @@ def _statistics_options(parser: argparse.ArgumentParser) -> None:
     group.add_argument("--placebos", type=_non_negative, help="placebo event sets per cell (0 skips the tests)")
     group.add_argument("--null", help="the headline test: histories (the default when the condition uses prices: the rule "
                                       "re-run on resampled histories), runs, matched or circular (placebo dates); "
-                                      "a universe study: dates (the default) or histories")
+                                      "a universe study: dates (the default) or histories (the default for the market model or the "
+                                      "excursions under a condition on the stock's own prices)")
     group.add_argument("--histories", type=_positive, help="resampled histories of the histories null "
                                                            "(default 1,000; a universe's: 200)")
 

@@ -380,7 +380,8 @@ class StatisticsSpec(_Model):
         description="the headline test: histories (the rule re-run on resampled histories: is it this rule?), runs (the "
         "events' runs placed at random dates), matched (random days under the declustering rule), circular (the event "
         "calendar shifted): is it these dates?; null: histories whenever the condition uses prices (nearly always). "
-        "A universe study: dates (the default: the events' dates kept, their stocks redrawn) or histories",
+        "A universe study: dates (the default: the events' dates kept, their stocks redrawn) or histories (the default "
+        "for the market model or the excursions under a condition on the stock's own prices)",
     )
     baseline: BaselineSpec | None = None
 
@@ -498,7 +499,8 @@ class Study(_Model):
 
 
 UNIVERSE_NULLS = ("dates", "histories")
-"""The headline nulls of a universe study: 'dates' (the default) and the histories null."""
+"""The headline nulls of a universe study: 'dates' and the histories null (which is the default:
+:func:`eventstudy.engine.universe_null`)."""
 
 
 def nulls(universe: bool = False) -> list[str]:

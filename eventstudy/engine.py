@@ -546,8 +546,8 @@ def universe_null(study: Study, statistics: StatisticsSpec) -> str:
             raise ConfigError(message, hint=hint)
         return asked
     raise ConfigError(
-        f"the {asked!r} null is for studies of named series; a universe study's headline null is 'dates' (the default: "
-        "the events' dates kept, their stocks redrawn) or 'histories' (the rule re-run on resampled universes)",
+        f"the {asked!r} null is for studies of named series; a universe study's headline null is 'dates' (the events' "
+        "dates kept, their stocks redrawn) or 'histories' (the rule re-run on resampled universes)",
         hint="--null dates or --null histories (or statistics.null)",
     )
 
