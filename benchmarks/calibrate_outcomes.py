@@ -105,7 +105,9 @@ def main() -> int:
     parser.add_argument("--evaluator", choices=list(EVALUATORS), default="excursions")
     parser.add_argument("--universe", action="store_true", help="universes of stocks instead (--null dates or histories)")
     parser.add_argument("--replications", type=int, default=100)
-    parser.add_argument("--null", choices=["histories", "runs", "dates"], default="histories")
+    parser.add_argument("--null", choices=["histories", "runs", "matched", "circular", "dates"], default="histories")
+    parser.add_argument("--condition", action="append", metavar="TEXT",
+                        help="a condition over A and B (repeatable; default: the three price conditions; a universe's: over each stock)")
     parser.add_argument("--days", type=int, help="days per history (default 8,000; a universe: 2,000)")
     parser.add_argument("--symbols", type=int, default=200, help="--universe: stocks per universe")
     parser.add_argument("--seed", type=int, default=2026)
@@ -113,13 +115,13 @@ def main() -> int:
     parser.add_argument("--library-defaults", action="store_true", help="the allocator's, OpenBLAS's and numpy's own defaults")
     args = parser.parse_args()
     if (args.null == "dates") != args.universe and not (args.universe and args.null == "histories"):
-        parser.error("a universe's nulls are dates and histories; a study of named series' histories and runs")
+        parser.error("a universe's nulls are dates and histories; a study of named series' histories, runs, matched and circular")
     eventstudy.keep_freed_memory()
-    conditions = UNIVERSE_CONDITIONS if args.universe else CONDITIONS
+    conditions = tuple(args.condition or (UNIVERSE_CONDITIONS if args.universe else CONDITIONS))
     rows, clock = [], time.perf_counter()
     for rep, stream in enumerate(np.random.SeedSequence(args.seed).spawn(args.replications)):
         rng = np.random.default_rng(stream)
-        for when, tests in zip(conditions, _universe_run(args, rng) if args.universe else _timeline_run(args, rng, rep)):
+        for when, tests in zip(conditions, _universe_run(args, rng, conditions) if args.universe else _timeline_run(args, rng, rep, conditions)):
             rows += [{"replication": rep, "condition": when, **t} for t in tests.select("measure", "horizon", "statistic", "n", "p_placebo").iter_rows(named=True)]
     found = pl.DataFrame(rows).filter(pl.col("p_placebo").is_not_null())
     if args.csv:
@@ -136,17 +138,17 @@ def main() -> int:
     return 0
 
 
-def _timeline_run(args: argparse.Namespace, rng: np.random.Generator, rep: int) -> list[pl.DataFrame]:
+def _timeline_run(args: argparse.Namespace, rng: np.random.Generator, rep: int, conditions: tuple[str, ...]) -> list[pl.DataFrame]:
     """The tests of each condition's study on one simulated history of two series."""
     days = _calendar(args.days or 8000)
     start = (days[0] + np.timedelta64(400, "D")).astype(object).isoformat()  # a year of history before the first event (the market model's 250 days)
     closes = garch_t_paths(days.size, 2, reps=1, seed=rng)[0]
     frames = {name: pl.DataFrame({"date": pl.Series(days).cast(pl.Date), "close": closes[:, k]}) for k, name in enumerate("AB")}
-    texts = [STUDY.format(when=when, start=start, evaluator=EVALUATORS[args.evaluator], null=args.null) for when in CONDITIONS]
+    texts = [STUDY.format(when=when, start=start, evaluator=EVALUATORS[args.evaluator], null=args.null) for when in conditions]
     return [eventstudy.run(parse_study(text, path=Path("calibrate_outcomes.yaml")), data=frames, paths=False, seed=rep).tests for text in texts]
 
 
-def _universe_run(args: argparse.Namespace, rng: np.random.Generator) -> list[pl.DataFrame]:
+def _universe_run(args: argparse.Namespace, rng: np.random.Generator, conditions: tuple[str, ...]) -> list[pl.DataFrame]:
     """The tests of each condition's study on one simulated universe: common-factor
     GARCH-t stocks with a known drift and an independent market series
     (:func:`eventstudy.universe_calibration.simulated_panel`, as ``eventstudy calibrate
@@ -156,7 +158,7 @@ def _universe_run(args: argparse.Namespace, rng: np.random.Generator) -> list[pl
         simulated_panel(folder, args.symbols, args.days or 2000, rng, factor=0.25)
         seed = int(rng.integers(2**31))
         found = []
-        for when in UNIVERSE_CONDITIONS:
+        for when in conditions:
             text = UNIVERSE_STUDY.format(when=when, evaluator=UNIVERSE_EVALUATORS[args.evaluator], null=args.null)
             found.append(eventstudy.run(parse_study(text, path=folder / "study.yaml"), data_dir=folder, paths=False, seed=seed).tests)
         return found

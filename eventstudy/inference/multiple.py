@@ -98,7 +98,9 @@ def maxstat_stepdown(observed: np.ndarray, null: np.ndarray) -> np.ndarray:
     -------
     Adjusted p-values: with cells sorted by ``|t|`` descending,
     ``p_(j) = (1 + #{b: max_{i>=j} |T_(i),b| >= |t_(j)|}) / (B + 1)``, made monotone by
-    a running maximum. Never below the cell's own Monte Carlo p-value.
+    a running maximum. Never below the cell's own Monte Carlo p-value. A cell whose
+    statistic is NaN, or infinite (a null without spread: ``|t| / 0``, which no draw can
+    reach and which says nothing), is left out: NaN.
 
     Examples
     --------
@@ -107,6 +109,7 @@ def maxstat_stepdown(observed: np.ndarray, null: np.ndarray) -> np.ndarray:
     [0.4, 0.6]
     """
     t = np.abs(np.asarray(observed, dtype=np.float64))
+    t[np.isinf(t)] = np.nan  # one event, say: every history's statistic alike, so |t| = d / 0
     null = np.abs(np.atleast_2d(np.asarray(null, dtype=np.float64)))
     if null.shape[0] != t.shape[0]:
         raise ValueError(f"`null` must have one row per observed statistic ({t.shape[0]}), got shape {null.shape}")

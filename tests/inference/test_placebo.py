@@ -74,6 +74,15 @@ def test_maxstat_hand_case_and_never_below_raw() -> None:
     assert np.all(np.diff(adjusted[order]) >= 0)
 
 
+def test_maxstat_leaves_out_a_statistic_a_null_without_spread_cannot_judge() -> None:
+    # one event: every draw's statistic alike, so the studentized one is d / 0; it used to
+    # leave every count at 0 (inf - inf tolerance) and an adjusted p of 1 / (B + 1)
+    null = np.array([[0.0, 0.0, 0.0, 0.0], [0.4, 1.2, 0.1, 2.0]])
+    adjusted = maxstat_stepdown(np.array([np.inf, 1.0]), null)
+    assert np.isnan(adjusted[0])
+    assert adjusted[1] == pytest.approx(maxstat_stepdown(np.array([1.0]), null[1:])[0])
+
+
 def _polars_medians(rows: np.ndarray) -> np.ndarray:
     """The reference: polars' median of each row, missing values (NaN) left out."""
     import polars as pl
