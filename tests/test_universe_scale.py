@@ -401,6 +401,8 @@ def test_the_dates_null_gives_way_where_the_condition_picks_what_a_measure_depen
 @pytest.mark.parametrize(("when", "null", "placebos", "warned"), [
     ("close at 5-day high", None, 100, True),
     ("MKT drawdown >= 1%", None, 100, False),
+    ("breadth(close at 5-day high) >= 20%", None, 100, False),  # the share of all stocks: the same for each
+    ("breadth(close > sma(3)) >= 20% and close at 5-day high", None, 100, True),
     ("close at 5-day high", "histories", 100, False),
     ("close at 5-day high", None, 0, False),
 ])

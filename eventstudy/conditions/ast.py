@@ -247,10 +247,13 @@ Node = Or | And | Not | Modified | First | AtLevel | Compare | Crosses | OnEvent
 _NODE_TYPES = (Number, FeatureRef, Neg, BinOp, Ago, Breadth, AtLevel, Compare, Crosses, OnEvents, Modified, First, Not, And, Or)
 
 
-def walk(node: Node | Value) -> Iterator[Node | Value]:
-    """Every node of the tree, depth-first, left to right (pre-order)."""
+def walk(node: Node | Value, skip: tuple[type, ...] = ()) -> Iterator[Node | Value]:
+    """Every node of the tree, depth-first, left to right (pre-order); a node of a type in
+    ``skip`` is yielded but not entered."""
     yield node
+    if isinstance(node, skip):
+        return
     for f in fields(node):
         child = getattr(node, f.name)
         if isinstance(child, _NODE_TYPES):
-            yield from walk(child)
+            yield from walk(child, skip)

@@ -172,8 +172,10 @@ def resolve(node: Node, series_names: Collection[str], *, source: str | None = N
     return condition(node)
 
 
-def required_features(node: Node | Value) -> list[FeatureRequest]:
-    """Features the condition reads, deduplicated, in order of first appearance.
+def required_features(node: Node | Value, skip: tuple[type, ...] = ()) -> list[FeatureRequest]:
+    """Features the condition reads, deduplicated, in order of first appearance (not
+    those inside a node of a type in ``skip``: ``(Breadth,)``, the stock-level tests a
+    breadth aggregates).
 
     A bare series is its close; ``SPX at 52-week high`` needs the flag ``at_high(252)``.
     A feature of an expression (``(SPX / RUT) sma(50)``) comes before the features its
@@ -184,7 +186,7 @@ def required_features(node: Node | Value) -> list[FeatureRequest]:
     [FeatureRequest(series='SPX', name='at_high', args=(252,)), FeatureRequest(series='RUT', name='close', args=()), FeatureRequest(series='RUT', name='sma', args=(50,))]
     """
     seen: dict[FeatureRequest, None] = {}
-    for n in walk(node):
+    for n in walk(node, skip):
         if isinstance(n, FeatureRef) and n.series == CALENDAR:  # from each row's date, not a feature
             continue
         if isinstance(n, FeatureRef):

@@ -58,7 +58,7 @@ import numpy as np
 import polars as pl
 
 from eventstudy import progress
-from eventstudy.conditions import SELF, parse, required_features, resolve
+from eventstudy.conditions import SELF, Breadth, parse, required_features, resolve
 from eventstudy.config import StatisticsSpec, Study
 from eventstudy.executor import ThreadExecutor
 from eventstudy.inference.classical import fixed_b_pvalue, newey_west
@@ -1325,9 +1325,10 @@ def measures_named(measures: list[str]) -> str:
 def picks_by_own_prices(study: Study) -> bool:
     """Whether the condition picks its days by the path its outcomes are measured on: a
     universe study's by each stock's own prices (a market condition picks every stock's
-    day alike), a timeline's by any series' prices (a calendar condition picks none)."""
+    day alike, and so does a ``breadth(...)``: the share of all stocks, the same for each),
+    a timeline's by any series' prices (a calendar condition picks none)."""
     universe = study.universe is not None
-    requests = required_features(resolve(parse(study.when), list(study.series), universe=universe))
+    requests = required_features(resolve(parse(study.when), list(study.series), universe=universe), skip=(Breadth,))
     return any(r.series == SELF for r in requests) if universe else bool(requests)
 
 
