@@ -379,7 +379,8 @@ class StatisticsSpec(_Model):
         None,
         description="the headline test: histories (the rule re-run on resampled histories: is it this rule?), runs (the "
         "events' runs placed at random dates), matched (random days under the declustering rule), circular (the event "
-        "calendar shifted): is it these dates?; null: histories whenever the condition uses prices (nearly always). "
+        "calendar shifted): is it these dates?; null: histories wherever the histories can be built (any condition on closes, a "
+        "calendar's, your own dates). "
         "A universe study: dates (the default: the events' dates kept, their stocks redrawn) or histories (the default "
         "for the market model or the excursions under a condition on the stock's own prices)",
     )

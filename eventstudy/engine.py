@@ -32,15 +32,12 @@ import polars as pl
 
 from eventstudy.conditions import (
     SELF,
-    AtLevel,
-    FeatureRef,
     Node,
     compile_condition,
     parse,
     required_features,
     resolve,
     to_text,
-    walk,
 )
 from eventstudy.conditions.ranges import and_terms, range_warnings
 from eventstudy.config import StatisticsSpec, Study
@@ -696,9 +693,14 @@ def _universe_histories(
 
 def choose_null(study: Study, statistics: StatisticsSpec, notes: list[str], gaps: Mapping[str, int] | None = None) -> str:
     """The headline null of a study of named series: as asked, or by default the
-    histories null whenever the condition uses prices (nearly always), else ``runs``.
-    ``gaps``: per series, the days of the study calendar without a close
-    (:func:`~eventstudy.histories.calendar_gaps`), which the histories cannot rebuild."""
+    histories null wherever it can be built, else ``runs``. That is every condition: one
+    on prices (the rule's selection), and one that picks no prices, a calendar's or your
+    own dates, whose events recur evenly (the runs null chains them into one run that
+    fills the window: on simulated histories its test of the mean rejected 0-22% of true
+    nulls at 5% by horizon, the histories null's 3.5-8%, ``eventstudy calibrate --simulate
+    garch --condition 'month == 3'``; :data:`~eventstudy.inference.structural.LITTLE_ROOM`).
+    ``gaps``: per series, the days of the study calendar without a
+    close (:func:`~eventstudy.histories.calendar_gaps`), which the histories cannot rebuild."""
     asked = statistics.null
     if asked == "dates":
         raise ConfigError(
@@ -729,10 +731,17 @@ def choose_null(study: Study, statistics: StatisticsSpec, notes: list[str], gaps
             raise ConfigError("a nested baseline (statistics.baseline) is not supported by the histories null yet", hint="use --null runs")
         return asked
     if asked is not None:
+        misjudged = placebos_misjudge(study)
+        if misjudged:
+            notes.append(
+                f"warning: the {asked} null holds the real days fixed, so under a condition on prices it is no test of "
+                f"{measures_named(misjudged)} (on simulated histories where nothing predicts returns the runs null rejected "
+                "8-39% of their true nulls at the 5% level): read their p-values as a description; the histories null "
+                "(the default) tests them"
+            )
         return asked
-    uses_prices = any(isinstance(n, (FeatureRef, AtLevel)) for n in walk(parse(study.when)))
-    if not uses_prices:
-        return "runs"
+    if (unsupported or missing or statistics.baseline is not None) and not picks_by_own_prices(study):
+        return "runs"  # no selection by the prices for the histories to see
     if unsupported or missing or statistics.baseline is not None:
         why = "; ".join(
             [*([f"{', '.join(unsupported)} cannot be computed on resampled closes"] if unsupported else []),
@@ -826,6 +835,7 @@ def _timeline_tests(
             f"{settings.seed}): they answer 'is it these dates?', holding the real days fixed, and do not see what the "
             f"rule picks on noise; '*' marks what survives the max-statistic adjustment across all cells at alpha {settings.alpha}"
         )
+        notes.extend(headline.warnings)
         if headline.median_reps < headline.reps:
             notes.append(
                 f"the median's null uses {headline.median_reps:,} of the {headline.reps:,} placebo sets (it is computed on "

@@ -333,3 +333,56 @@ def test_the_runs_fallback_names_the_measures_it_cannot_test(with_market_model: 
     fallback = [n for n in notes if "the runs null was used instead" in n]
     assert len(fallback) == 1
     assert ("it is no test of the measure 'car'" in fallback[0]) == with_market_model
+
+
+NULL_CHOICE = """
+name: null choice
+series: {{A: A, B: B}}
+{events}when: {when}
+window: {{start: 2022-01-03}}
+decluster: {{gap: {gap}}}
+evaluate:
+  - {evaluator}
+statistics: {{placebos: 200, histories: 19, seed: 3{null}}}
+"""
+
+
+def _null_choice(tmp_path, when: str, *, gap: int = 5, null: str | None = None, events: bool = False,
+                 evaluator: str = "forward_returns: {assets: [A], horizons: [5, 21]}") -> eventstudy.StudyResult:
+    days = business_days(900)
+    rng = np.random.default_rng(8)
+    closes = 100 * np.exp(np.cumsum(rng.normal(0.0003, 0.012, (900, 2)), axis=0))
+    frames = {s: pl.DataFrame({"date": days, "close": closes[:, k]}) for k, s in enumerate("AB")}
+    if events:
+        pl.DataFrame({"date": days[::10]}).write_csv(tmp_path / "dates.csv")  # every other week, like a schedule
+    text = NULL_CHOICE.format(
+        when=when, gap=gap, evaluator=evaluator, null=f", null: {null}" if null else "",
+        events="events: {dates: dates.csv}\n" if events else "",
+    )
+    return eventstudy.run(parse_study(text, path=tmp_path / "s.yaml"), data=frames, paths=False)
+
+
+@pytest.mark.parametrize(("when", "events"), [("weekday == 1", False), ("on dates", True), ("A at 20-day high", False)])
+def test_every_condition_the_histories_can_rebuild_gets_the_histories_null_by_default(tmp_path, when: str, events: bool) -> None:
+    """Prices, a calendar and your own dates alike: events that recur evenly chain into one
+    run that leaves the runs null no room (on simulated histories it rejected 0-22% of
+    true nulls), while the histories null keeps their dates and resamples the prices."""
+    result = _null_choice(tmp_path, when, events=events)
+    assert set(result.tests["null"]) == {"histories"}
+
+
+@pytest.mark.parametrize(("when", "events", "warned"), [("weekday == 1", False, True), ("on dates", True, True), ("A at 20-day high", False, False)])
+def test_a_runs_null_with_little_room_says_its_p_values_are_no_test(tmp_path, when: str, events: bool, warned: bool) -> None:
+    result = _null_choice(tmp_path, when, events=events, null="runs")
+    assert set(result.tests["null"]) == {"runs"}
+    assert any(n.startswith("warning: the runs null had little room") for n in result.notes) == warned
+
+
+@pytest.mark.parametrize(("null", "evaluator", "warned"), [
+    ("matched", "excess_returns: {assets: [A], benchmark: B, horizons: [5], model: market, estimation: 40}", True),
+    ("runs", "excursions: {assets: [A], horizons: [5], max_days: 10}", True),
+    ("runs", "forward_returns: {assets: [A], horizons: [5]}", False),
+])
+def test_a_placebo_null_asked_for_under_a_price_condition_says_what_it_cannot_test(tmp_path, null: str, evaluator: str, warned: bool) -> None:
+    result = _null_choice(tmp_path, "A at 20-day high", gap=10, null=null, evaluator=evaluator)
+    assert any(f"warning: the {null} null holds the real days fixed" in n for n in result.notes) == warned

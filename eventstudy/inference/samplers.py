@@ -545,7 +545,7 @@ class RunsSampler(PlaceboSampler):
                 f"a run of the events spans at least {int(self.min_spans.max()) + 1} trading days, more than the frame's "
                 f"{room}: the runs null cannot place it (run_gap={self.run_gap})"
             )
-        if self._free_days(room) < 0:
+        if self.free_days(room) < 0:
             raise DataError(
                 f"the events' {len(self.runs)} runs (spanning {int(self.min_spans.sum()) + len(self.runs)} days in all), "
                 f"at least run_gap={self.run_gap} days apart, do not fit in the frame's {room} days: use a smaller run_gap"
@@ -568,7 +568,7 @@ class RunsSampler(PlaceboSampler):
         spans = (pos - np.arange(n))[pos < n]
         return int(spans.min()) if spans.size else n
 
-    def _free_days(self, room: int) -> int:
+    def free_days(self, room: int) -> int:
         """Free days in a span of ``room`` days once the runs (shortest) and their separations are laid out."""
         return room - 1 - int(self.min_spans.sum()) - (len(self.runs) - 1) * self.run_gap
 
@@ -612,7 +612,7 @@ class RunsSampler(PlaceboSampler):
         order = np.argsort(rng.random((reps, k)), axis=1)  # the runs in a uniformly random order
         # Free days before each run: a uniform composition of the free days into k + 1
         # parts, from k distinct sorted values of 0..free+k-1 (stars and bars).
-        free = _sorted_distinct(rng, reps, k, self._free_days(hi - lo + 1) + k) - np.arange(k)
+        free = _sorted_distinct(rng, reps, k, self.free_days(hi - lo + 1) + k) - np.arange(k)
         width = self.min_spans[order] + self.run_gap
         start = np.empty((reps, k), dtype=np.int64)
         np.put_along_axis(start, order, lo + free + np.cumsum(width, axis=1) - width, axis=1)

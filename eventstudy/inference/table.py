@@ -95,6 +95,8 @@ class Headline:
     draws: dict[str, np.ndarray] = field(default_factory=dict)
     reps: int = 0
     median_reps: int = 0
+    warnings: list[str] = field(default_factory=list)
+    """What the null's draws cannot say (a runs null with little room), for the notes."""
 
 
 def significance_table(design: EventDesign, settings: StatisticsSpec, headline: Headline) -> tuple[pl.DataFrame, pl.DataFrame]:

@@ -200,6 +200,7 @@ def placebo_headline(design: EventDesign, settings: StatisticsSpec) -> Headline:
     out = Headline(null_name)
     out.reps = found.reps
     out.median_reps = found.median_reps
+    out.warnings = [found.warning] if found.warning else []
     for name, stat in STATISTICS.items():
         observed = np.full(k, np.nan)
         baseline = np.full(k, np.nan)
