@@ -682,6 +682,13 @@ def _check_semantics(study: Study, source: SourceMap) -> None:
         raise source.anchor_in_scalar(exc, ("when",)) from None
     study._evaluators = resolve_evaluators(study, source)
     base = study.statistics.baseline
+    if base is not None and study.universe is not None:
+        raise ConfigError(
+            "a nested baseline (statistics.baseline) is for studies of named series: a universe's baseline is every "
+            "symbol-day of the window, and its nulls draw from them all",
+            location=source.location(("statistics", "baseline"), key=True),
+            hint="remove statistics.baseline, or put the market condition in 'when:' to study only such days",
+        )
     if base is not None:
         try:
             _check_event_names(resolve(parse(base.when), list(study.series), universe=study.universe is not None), study)

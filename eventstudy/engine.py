@@ -728,7 +728,10 @@ def choose_null(study: Study, statistics: StatisticsSpec, notes: list[str], gaps
                 hint="choose another null with --null runs (or statistics.null), or an evaluator that works on closes",
             )
         if statistics.baseline is not None:
-            raise ConfigError("a nested baseline (statistics.baseline) is not supported by the histories null yet", hint="use --null runs")
+            raise ConfigError(
+                "a nested baseline (statistics.baseline) is not supported by the histories null yet",
+                location=study.source.location(("statistics", "baseline"), key=True), hint="use --null runs",
+            )
         return asked
     if asked is not None:
         misjudged = placebos_misjudge(study)

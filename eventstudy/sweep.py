@@ -282,6 +282,14 @@ def run_sweep(
     settings = statistics_with(study, dict(placebos=placebos, histories=histories, block_length=block_length, null=null, seed=seed, alpha=alpha, ci=ci))
     if study.universe is not None:
         universe_null(study, settings)  # a named-series null is refused here, not ignored
+        if settings.null == "histories" or histories is not None:
+            raise ConfigError(
+                "a universe sweep tests its grid and its held-out confirmation with the 'dates' null: its panel keeps no "
+                "closes to rebuild resampled universes from, so the histories null "
+                + ("(statistics.null: histories) " if histories is None else "(--histories) ")
+                + "would be ignored",
+                hint="drop --null histories and --histories for the sweep; run the cells of interest as studies with --null histories",
+            )
     if settings.placebos < 99:
         raise ConfigError("a sweep needs placebos (at least 99) for its snooping control", hint="set --placebos 2000 or more")
     cells_asked = math.prod(len(a.values) for a in axes)

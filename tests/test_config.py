@@ -226,3 +226,19 @@ def test_more_horizons_than_an_evaluator_takes_are_refused_before_any_work() -> 
     horizons = ", ".join(f"{i}d" for i in range(1, 150))
     with pytest.raises(ConfigError, match="at most 100 items"):
         parse_study(BASE.replace("horizons: [1m]", f"horizons: [{horizons}]"), path="r.yaml")
+
+
+def test_a_nested_baseline_in_a_universe_is_refused_at_its_key() -> None:
+    """A universe's baseline is every symbol-day of the window: the key was ignored."""
+    text = """\
+name: universe with a baseline
+series: {SPX: SPX}
+universe: [AAA, BBB]
+when: close at 20-day high
+evaluate:
+  - forward_returns: {horizons: [1m]}
+statistics: {placebos: 100, baseline: {when: SPX > SPX sma(200)}}
+"""
+    shown = render(text)
+    assert "study.yaml:7:29: error: a nested baseline (statistics.baseline) is for studies of named series" in shown
+    assert shown.splitlines()[2].index("^") == shown.splitlines()[1].index("baseline")

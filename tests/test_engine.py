@@ -349,17 +349,13 @@ statistics: {{placebos: 200, histories: 19, seed: 3{null}}}
 
 def _null_choice(tmp_path, when: str, *, gap: int = 5, null: str | None = None, events: bool = False,
                  evaluator: str = "forward_returns: {assets: [A], horizons: [5, 21]}") -> eventstudy.StudyResult:
-    days = business_days(900)
-    rng = np.random.default_rng(8)
-    closes = 100 * np.exp(np.cumsum(rng.normal(0.0003, 0.012, (900, 2)), axis=0))
-    frames = {s: pl.DataFrame({"date": days, "close": closes[:, k]}) for k, s in enumerate("AB")}
     if events:
-        pl.DataFrame({"date": days[::10]}).write_csv(tmp_path / "dates.csv")  # every other week, like a schedule
+        pl.DataFrame({"date": business_days(900)[::10]}).write_csv(tmp_path / "dates.csv")  # every other week, like a schedule
     text = NULL_CHOICE.format(
         when=when, gap=gap, evaluator=evaluator, null=f", null: {null}" if null else "",
         events="events: {dates: dates.csv}\n" if events else "",
     )
-    return eventstudy.run(parse_study(text, path=tmp_path / "s.yaml"), data=frames, paths=False)
+    return _null_choice_run(tmp_path, text)
 
 
 @pytest.mark.parametrize(("when", "events"), [("weekday == 1", False), ("on dates", True), ("A at 20-day high", False)])
@@ -386,3 +382,21 @@ def test_a_runs_null_with_little_room_says_its_p_values_are_no_test(tmp_path, wh
 def test_a_placebo_null_asked_for_under_a_price_condition_says_what_it_cannot_test(tmp_path, null: str, evaluator: str, warned: bool) -> None:
     result = _null_choice(tmp_path, "A at 20-day high", gap=10, null=null, evaluator=evaluator)
     assert any(f"warning: the {null} null holds the real days fixed" in n for n in result.notes) == warned
+
+
+def test_the_histories_null_refuses_a_nested_baseline_at_its_key(tmp_path) -> None:
+    from eventstudy.errors import ConfigError
+
+    text = NULL_CHOICE.format(when="A at 20-day high", gap=10, evaluator="forward_returns: {assets: [A], horizons: [5]}",
+                              null=", null: histories, baseline: {when: B > B sma(20)}", events="")
+    with pytest.raises(ConfigError) as error:
+        _null_choice_run(tmp_path, text)
+    shown = error.value.render()
+    assert "s.yaml:9:70:" in shown and "not supported by the histories null yet" in shown and "^^^^^^^^" in shown
+
+
+def _null_choice_run(tmp_path, text: str) -> eventstudy.StudyResult:
+    days = business_days(900)
+    closes = 100 * np.exp(np.cumsum(np.random.default_rng(8).normal(0.0003, 0.012, (900, 2)), axis=0))
+    frames = {s: pl.DataFrame({"date": days, "close": closes[:, k]}) for k, s in enumerate("AB")}
+    return eventstudy.run(parse_study(text, path=tmp_path / "s.yaml"), data=frames, paths=False)

@@ -113,6 +113,14 @@ def test_axes_that_change_the_universe_or_its_data_are_refused(folder: Path) -> 
         run_sweep(study_for(folder), [parse_axis("universe.label=a,b")], data_dir=folder, placebos=120)
 
 
+@pytest.mark.parametrize("options", [{"null": "histories"}, {"histories": 50}])
+def test_a_universe_sweep_refuses_the_histories_null_it_would_ignore(folder: Path, options: dict) -> None:
+    """Its grid and its held-out confirmation keep the 'dates' null (the grid's panel keeps
+    no closes): asking for the histories null, or for a number of histories, is refused."""
+    with pytest.raises(ConfigError, match="a universe sweep tests its grid and its held-out confirmation with the 'dates' null"):
+        run_sweep(study_for(folder), [parse_axis("gap=3,8")], data_dir=folder, placebos=120, **options)
+
+
 def test_a_held_out_period_without_events_says_so(folder: Path) -> None:
     from eventstudy.report.sweep import render_sweep
 
