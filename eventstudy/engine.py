@@ -619,7 +619,8 @@ def _universe_tests(
         )
     notes.append(CALENDAR_NOTE)
     dates_tested = tests.filter(pl.col("p_placebo").is_not_null()).select("measure", "statistic").unique(maintain_order=True).rows() if null == "dates" else []
-    notes.extend(calibration_warnings(study, null, misjudged, dates_tested, panel.measures.units))
+    refusal = _histories_refusal(study)
+    notes.extend(calibration_warnings(study, null, misjudged, dates_tested, panel.measures.units, refusal[0] if refusal else None))
     low = tests.filter((pl.col("statistic") == "mean") & (pl.col("n") > 0) & (pl.col("n_eff") < 10))
     if low.height:
         shown = ", ".join(f"{m} {a} {h} ({n:.1f})" for m, a, h, n in low.select("measure", "asset", "horizon", "n_eff").rows())

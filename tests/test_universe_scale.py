@@ -429,3 +429,19 @@ def test_the_dates_nulls_median_and_share_positive_are_flagged_under_a_condition
         median = by_statistic["median"]
         assert median["observed"].null_count() == 0
         assert (median["p_placebo"].null_count() == median.height and median["p_maxstat"].null_count() == median.height) == warned
+
+
+def test_warnings_do_not_point_to_a_histories_null_that_cannot_run(tmp_path: Path) -> None:
+    """A condition on the day's open: the histories (closes only) cannot be built, so the
+    default stays 'dates', and its warnings say the histories null cannot run rather than
+    suggest --null histories, which is refused."""
+    write_panel(tmp_path, seed=1)
+    text = STUDY.format(panel="panel.csv", trigger="level", kind="simple", entry="close").split("evaluate:")[0].replace(
+        "close at 5-day high and close > sma(3) and MKT drawdown >= 1%", "close at 5-day high and open < close"
+    )
+    text += "evaluate:\n  - excursions: {horizons: [4d], max_days: 10}\nstatistics: {placebos: 100, seed: 3}\n"
+    result = eventstudy.run(parse_study(text, path=tmp_path / "s.yaml"), data_dir=tmp_path, paths=False)
+    assert set(result.tests["null"]) == {"dates"}
+    assert any("the histories null, which would test them, cannot run here (" in n and "day's open" in n for n in result.notes)
+    assert any("the histories null, which tests it, cannot run here" in n for n in result.notes)
+    assert not any("--null histories" in n for n in result.notes)

@@ -1340,7 +1340,8 @@ def dates_untested(study: Study, null: str) -> list[str]:
 
 
 def calibration_warnings(
-    study: Study, null: str, misjudged: list[str], dates_tested: Collection[tuple[str, str]] = (), units: Mapping[str, str] | None = None
+    study: Study, null: str, misjudged: list[str], dates_tested: Collection[tuple[str, str]] = (), units: Mapping[str, str] | None = None,
+    refusal: str | None = None,
 ) -> list[str]:
     """What the calibrations showed the panel tests get wrong, when it applies to this
     study (``null``: its headline), all under a condition on the stock's own prices: the
@@ -1350,7 +1351,8 @@ def calibration_warnings(
     (:func:`dates_untested`), and the shares among the ``(measure, statistic)`` it did
     test (``dates_tested``): the share positive, and the average of a measure whose unit
     (``units``) is a share, the hit rate (benchmarks/calibrate_outcomes.py --universe for
-    these). (Horizons over three times the declustering gap were another warning, while
+    these). ``refusal``: why the histories null cannot run for this study, if it cannot
+    (the warnings then say so instead of pointing to it). (Horizons over three times the declustering gap were another warning, while
     the 'dates' null redrew each event's stock on its own: 10-13% rejections at 6m with a
     21-day gap; relabelling whole stocks holds 5.5-6%.)"""
     warnings = []
@@ -1367,8 +1369,8 @@ def calibration_warnings(
             "stock's days by its own prices, and with them the estimates (alpha, beta) or the volatility these "
             "measures depend on, which the other stocks on the same days do not share (on simulated universes where "
             "nothing predicts returns it rejected 94% of true nulls of the market model's average abnormal return "
-            "at the 5% level, and 70-80% of the worst and best close ahead); --null histories re-runs the rule on "
-            "resampled universes"
+            "at the 5% level, and 70-80% of the worst and best close ahead); "
+            + (f"the histories null, which would test them, cannot run here ({refusal})" if refusal else "--null histories re-runs the rule on resampled universes")
         )
     if dates_tested and "median" in dates_untested(study, null):
         warnings.append(
@@ -1376,7 +1378,7 @@ def calibration_warnings(
             "volatile stocks, whose median return is below their average (compounding), which the other stocks on the "
             "same days are not (on simulated universes where nothing predicts returns its test of the median rejected "
             "15.2% of true nulls at the 5% level, the average's 3.2%); the median is shown without a p-value "
-            "(--null histories tests it)"
+            + ("(the histories null, which tests it, cannot run here)" if refusal else "(--null histories tests it)")
         )
     shares = list(dict.fromkeys(
         "the share positive" if statistic == "pct_positive" else f"the average of '{measure}'"
@@ -1388,6 +1390,6 @@ def calibration_warnings(
             f"warning: the 'dates' null's tests of {' and '.join(shares)} over-reject a little here, for the same reason "
             "as the median's (on those universes 7.7% of true nulls at the 5% level, for the forward return's share "
             "positive and the hit rate alike; the average return's 3.2%): read the average return's p-value (with the "
-            "Driscoll-Kraay and calendar-time tests) as the test, or --null histories"
+            "Driscoll-Kraay and calendar-time tests) as the test" + ("" if refusal else ", or --null histories")
         )
     return warnings
