@@ -245,7 +245,7 @@ def render_html(result: StudyResult, charts: Sequence[Chart] = (), *, events_fil
                     f"{_e(tested.title)} ({len(tested.rows)} rows)</summary>")
         body.append(f"{_shortened(folded(tested, DOCUMENT_ROWS), 'tests.csv', written)}</details></section>")
 
-    breakdowns = [(name, breakdown_table(name, frame)) for name, frame in result.breakdowns.items()]
+    breakdowns = [(name, breakdown_table(name, frame, result.measure_units)) for name, frame in result.breakdowns.items()]
     if any(breakdown is not None for _, breakdown in breakdowns):
         body.append('<section id="breakdowns"><h2>Breakdowns</h2>')
         for name, breakdown in breakdowns:

@@ -21,6 +21,8 @@ from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any, cast
 
 if TYPE_CHECKING:
+    from collections.abc import Mapping
+
     import polars as pl
 
     from eventstudy.result import StudyResult
@@ -704,9 +706,10 @@ BREAKDOWN_TOP = 20
 """A universe's by-symbol breakdown shows its largest groups (all are in by_symbol.csv)."""
 
 
-def breakdown_table(name: str, frame: pl.DataFrame, top: int = BREAKDOWN_TOP) -> TextTable | None:
+def breakdown_table(name: str, frame: pl.DataFrame, units: Mapping[str, str] | None = None, top: int = BREAKDOWN_TOP) -> TextTable | None:
     """A universe study's figures by year (every year) or by symbol (the ``top`` largest
-    groups); None when there is nothing to show."""
+    groups), each measure's in its unit (``units``: the result's ``measure_units``; a
+    return by default); None when there is nothing to show."""
     if frame.is_empty():
         return None
     key = "year" if name == "by_year" else "symbol"
@@ -714,8 +717,9 @@ def breakdown_table(name: str, frame: pl.DataFrame, top: int = BREAKDOWN_TOP) ->
     shown = frame if key == "year" else frame.sort("n", descending=True).head(top)
     rows = [
         [str(r["measure"]), str(r["asset"]), str(r["horizon"]), str(r[key]), str(r["n"]),
-         format_cell(r["mean"], "fraction"), format_cell(r["median"], "fraction"), format_cell(r["pct_positive"], "share")]
+         format_statistic(r["mean"], unit), format_statistic(r["median"], unit), format_cell(r["pct_positive"], "share")]
         for r in shown.iter_rows(named=True)
+        for unit in [(units or {}).get(str(r["measure"]), "fraction")]
     ]
     title = "By year" if key == "year" else f"By symbol (the {min(top, height)} largest of {height} groups; all in {name}.csv)"
     headers = ["Measure", "Asset", "Horizon", key.capitalize(), "n", "Average", "Median", "% > 0"]

@@ -239,3 +239,18 @@ def test_the_big_report_makes_no_network_request_in_chromium(out: Path, tmp_path
     assert 'class="omitted"' in dom
     leaked = [u for u in page_requests(requests) if not u.startswith(("file:", "data:"))]
     assert not leaked, f"the report made network requests: {leaked}"
+
+
+def test_breakdowns_show_each_measure_in_its_unit() -> None:
+    """The days to recover are days, a hit rate a share, a return a signed percent (the
+    breakdowns showed every average as a return: 5.08 days as +508.33%)."""
+    from eventstudy.report.text import breakdown_table
+
+    frame = pl.DataFrame({
+        "measure": ["fwd", "recovery", "hit"], "asset": ["stocks"] * 3, "horizon": ["1m", "recovery", "1m"],
+        "year": [2014] * 3, "n": [24, 24, 24], "mean": [0.0123, 5.0833, 0.625], "median": [0.01, 3.5, 1.0],
+        "pct_positive": [0.6, 1.0, 0.625],
+    })
+    table = breakdown_table("by_year", frame, {"fwd": "fraction", "recovery": "count", "hit": "share"})
+    assert table is not None
+    assert [row[5:7] for row in table.rows] == [["+1.23%", "+1.00%"], ["5.08", "3.50"], ["62.5%", "100.0%"]]
