@@ -37,8 +37,10 @@ SUMMARY_COLUMNS = [
 
 
 def summarize(outcomes: pl.DataFrame) -> pl.DataFrame:
-    """Per cell: n, n_incomplete, mean, median, pct_positive (share > 0), min, max, and
-    sd (the sample standard deviation, for the mean's band).
+    """Per cell: n, n_incomplete (values still to come: ``days_remaining > 0``, when the
+    outcomes say; a value missing for want of history, as a market model's first year,
+    is not incomplete), mean, median, pct_positive (share > 0), min, max, and sd (the
+    sample standard deviation, for the mean's band).
 
     Examples
     --------
@@ -49,11 +51,12 @@ def summarize(outcomes: pl.DataFrame) -> pl.DataFrame:
     (2, 1, -0.05, 0.5)
     """
     value = pl.col("value")
+    incomplete = value.is_null() & (pl.col("days_remaining") > 0).fill_null(False) if "days_remaining" in outcomes.columns else value.is_null()
     return (
         outcomes.group_by(CELL, maintain_order=True)
         .agg(
             value.count().alias("n"),
-            value.null_count().alias("n_incomplete"),
+            incomplete.sum().alias("n_incomplete"),
             value.mean().alias("mean"),
             value.median().alias("median"),
             (value > 0).mean().alias("pct_positive"),

@@ -400,3 +400,23 @@ def _null_choice_run(tmp_path, text: str) -> eventstudy.StudyResult:
     closes = 100 * np.exp(np.cumsum(np.random.default_rng(8).normal(0.0003, 0.012, (900, 2)), axis=0))
     frames = {s: pl.DataFrame({"date": days, "close": closes[:, k]}) for k, s in enumerate("AB")}
     return eventstudy.run(parse_study(text, path=tmp_path / "s.yaml"), data=frames, paths=False)
+
+
+def test_a_value_missing_for_want_of_history_is_not_pending(tmp_path) -> None:
+    """The market model's first year has no estimate: those events have no value and
+    never will; the summary counts as incomplete (and the instance table shows as
+    pending) only the values still to come."""
+    from eventstudy.report.text import instance_cells
+
+    text = NULL_CHOICE.format(when="A at 20-day high", gap=10, null=", null: runs", events="",
+                              evaluator="excess_returns: {assets: [A], benchmark: B, horizons: [5], model: market}").replace(
+        "window: {start: 2022-01-03}\n", "")
+    result = _null_choice_run(tmp_path, text)
+    outcomes = result.outcomes.filter(pl.col("measure") == "car")
+    to_come = outcomes.filter(pl.col("value").is_null() & (pl.col("days_remaining") > 0).fill_null(False)).height
+    no_history = outcomes.filter(pl.col("value").is_null()).height - to_come
+    assert no_history > 0
+    assert result.summary.filter(pl.col("measure") == "car")["n_incomplete"].to_list() == [to_come]
+    cells = [c for row in instance_cells(result) for c in row]
+    assert cells.count("n/a") == no_history and sum(c.startswith("pending") for c in cells) == to_come
+    assert any(f"{no_history} event(s) without a value" in n for n in result.notes)

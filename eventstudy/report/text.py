@@ -622,7 +622,8 @@ def pending_lookup(result: StudyResult) -> dict[tuple[object, object, str], int]
 
 
 def instance_cells(result: StudyResult) -> list[list[str]]:
-    """The instance table's cells (every event); a pending outcome reads 'pending (N d)'."""
+    """The instance table's cells (every event); a pending outcome reads 'pending (N d)',
+    one without a value for want of history or data 'n/a'."""
     return _instance_rows(result.events, result.column_units, pending_lookup(result))
 
 
@@ -635,6 +636,8 @@ def _instance_rows(events: pl.DataFrame, units: dict[str, str], waiting: dict[tu
             key = (row["date"], row.get("symbol"), column)
             if value is None and key in waiting:
                 cells.append(f"{PENDING} ({waiting[key]}d)")
+            elif value is None and units.get(column) in ("fraction", "car"):
+                cells.append("n/a")  # nothing to come: not enough history or data
             else:
                 cells.append(format_cell(value, units.get(column, "")))
         rows.append(cells)
