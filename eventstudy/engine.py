@@ -49,6 +49,7 @@ from eventstudy.features import FEATURES
 from eventstudy.histories import calendar_gaps, unsupported_measures
 from eventstudy.inference.design import panel_design
 from eventstudy.inference.histories import (
+    UNIVERSE_HISTORIES,
     SharedHistories,
     histories_headline,
     history_null,
@@ -160,7 +161,19 @@ def evaluate(
         tests, placebo = _timeline_tests(panel, study, kept, window, statistics, notes, shared_histories)
     tests = order_cells(tests, list(study.series), panel.measures.order)
     timings |= {"significance_s": round(time.perf_counter() - started, 4), **{f"significance_{k}": v for k, v in parts.items()}}
-    return replace(result, tests=tests, placebo=placebo, timings=timings)
+    return replace(result, tests=tests, placebo=placebo, timings=timings, statistics=_as_run(statistics, tests, universe))
+
+
+def _as_run(statistics: StatisticsSpec, tests: pl.DataFrame, universe: bool) -> StatisticsSpec:
+    """The statistics settings as the run used them, for result.json and the manifest (a
+    run from them gives the same tests): the headline null it chose (the default's, or
+    the circular null a runs null fell back to), and a universe's number of resampled
+    universes when it was not given (:data:`~eventstudy.inference.histories.UNIVERSE_HISTORIES`)."""
+    nulls = [n for n in tests["null"].unique(maintain_order=True).to_list() if n is not None] if tests.height else []
+    update: dict[str, object] = {"null": nulls[0]} if len(nulls) == 1 else {}
+    if universe and update.get("null") == "histories" and "histories" not in statistics.model_fields_set:
+        update["histories"] = UNIVERSE_HISTORIES
+    return statistics.model_copy(update=update) if update else statistics
 
 
 def as_date(value: dt.date | str) -> dt.date:

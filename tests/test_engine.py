@@ -365,6 +365,7 @@ def test_every_condition_the_histories_can_rebuild_gets_the_histories_null_by_de
     true nulls), while the histories null keeps their dates and resamples the prices."""
     result = _null_choice(tmp_path, when, events=events)
     assert set(result.tests["null"]) == {"histories"}
+    assert result.statistics is not None and result.statistics.null == "histories"  # as result.json and the manifest record it
 
 
 @pytest.mark.parametrize(("when", "events", "warned"), [("weekday == 1", False, True), ("on dates", True, True), ("A at 20-day high", False, False)])

@@ -392,7 +392,9 @@ def test_the_dates_null_gives_way_where_the_condition_picks_what_a_measure_depen
     )
     text += f"evaluate:\n  - {evaluator}\n"
     text += "statistics: {placebos: 100, histories: 19, seed: 3" + (f", null: {null}" if null else "") + "}\n"
-    notes = eventstudy.run(parse_study(text, path=tmp_path / "s.yaml"), data_dir=tmp_path, paths=False).notes
+    result = eventstudy.run(parse_study(text, path=tmp_path / "s.yaml"), data_dir=tmp_path, paths=False)
+    notes = result.notes
+    assert result.statistics is not None and result.statistics.null == headline  # result.json and the manifest say what ran
     assert any(n.startswith("p-values: the rule re-run on 19 resampled universes") for n in notes) == (headline == "histories")
     assert any("histories null is this study's headline by default" in n for n in notes) == (headline == "histories" and null is None)
     assert any("the 'dates' null is not a valid test of" in n for n in notes) == warned
@@ -445,3 +447,14 @@ def test_warnings_do_not_point_to_a_histories_null_that_cannot_run(tmp_path: Pat
     assert any("the histories null, which would test them, cannot run here (" in n and "day's open" in n for n in result.notes)
     assert any("the histories null, which tests it, cannot run here" in n for n in result.notes)
     assert not any("--null histories" in n for n in result.notes)
+
+
+def test_a_default_universe_histories_null_records_the_universes_it_drew(tmp_path: Path) -> None:
+    write_panel(tmp_path, seed=1)
+    text = STUDY.format(panel="panel.csv", trigger="level", kind="simple", entry="close").split("evaluate:")[0].replace(
+        "close at 5-day high and close > sma(3) and MKT drawdown >= 1%", "close at 5-day high"
+    )
+    text += "evaluate:\n  - excursions: {horizons: [2d], max_days: 5, recovery: false}\nstatistics: {placebos: 100, seed: 3}\n"
+    result = eventstudy.run(parse_study(text, path=tmp_path / "s.yaml"), data_dir=tmp_path, paths=False)
+    assert result.statistics is not None and (result.statistics.null, result.statistics.histories) == ("histories", 200)
+    assert any(n.startswith("p-values: the rule re-run on 200 resampled universes") for n in result.notes)
