@@ -901,7 +901,7 @@ def _schema_error(exc: ValidationError, source: SourceMap, prefix: Loc = (), mod
         return ConfigError("missing required key 'evaluate' in the study", location=source.location(full, key=True), hint=ctx.get("hint"))
     value = err.get("input")
     shown = f" {value!r}" if value is not None and not isinstance(value, (dict, list)) else ""
-    message = str(ctx.get("message") or err["msg"])
+    message = str(ctx.get("message") or (ctx.get("error") if kind == "value_error" else None) or err["msg"])  # a validator's own words
     message = message[0].lower() + message[1:] if message else message
     return ConfigError(
         f"bad value{shown} for {'.'.join(str(p) for p in full)!r}: {message}",

@@ -242,3 +242,21 @@ statistics: {placebos: 100, baseline: {when: SPX > SPX sma(200)}}
     shown = render(text)
     assert "study.yaml:7:29: error: a nested baseline (statistics.baseline) is for studies of named series" in shown
     assert shown.splitlines()[2].index("^") == shown.splitlines()[1].index("baseline")
+
+
+@pytest.mark.parametrize(("entry", "said"), [
+    ("excess_returns: {assets: [RUT], benchmark: SPX, horizons: [1m], model: market, kind: log}", "'kind: log' is for the difference model"),
+    ("excess_returns: {assets: [RUT], benchmark: SPX, horizons: [1m], estimation: 30}", "'estimation' set the market model's estimation window"),
+    ("excess_returns: {assets: [RUT], benchmark: SPX, horizons: [1m], gap: 3}", "'gap' set the market model's estimation window"),
+    ("hit_rate: {assets: [RUT], horizons: [1m], threshold: 5%, benchmark: SPX}", "'threshold' and 'benchmark' are two kinds of hit"),
+])
+def test_an_evaluator_option_that_would_be_ignored_is_refused_at_its_entry(entry: str, said: str) -> None:
+    shown = render(GOOD.replace("  - forward_returns: {assets: [SPX, RUT], horizons: [1m, 3m]}", f"  - {entry}"))
+    assert "study.yaml:7:" in shown and said in shown and "value error" not in shown
+
+
+def test_the_options_each_model_uses_are_accepted() -> None:
+    for entry in ("excess_returns: {assets: [RUT], benchmark: SPX, horizons: [1m], model: market, estimation: 60, gap: 3, kind: simple}",
+                  "excess_returns: {assets: [RUT], benchmark: SPX, horizons: [1m], kind: log}",
+                  "hit_rate: {assets: [RUT], horizons: [1m], benchmark: SPX}", "hit_rate: {assets: [RUT], horizons: [1m], threshold: 5%}"):
+        parse_study(GOOD.replace("  - forward_returns: {assets: [SPX, RUT], horizons: [1m, 3m]}", f"  - {entry}"), path="study.yaml")

@@ -20,7 +20,7 @@ from __future__ import annotations
 
 from typing import Literal
 
-from pydantic import Field
+from pydantic import Field, model_validator
 
 from eventstudy._numpy import np
 from eventstudy._polars import pl
@@ -50,6 +50,17 @@ class ExcessReturnsParams(Params):
     kind: Literal["simple", "log"] = Field("simple", description="for the difference model: simple or log returns")
     estimation: int = Field(250, ge=20, description="market model: daily returns used to estimate alpha and beta")
     gap: int = Field(10, ge=0, description="market model: trading days between the estimation window and the event")
+
+    @model_validator(mode="after")
+    def _applies(self) -> ExcessReturnsParams:
+        """An option the model does not use is refused, not ignored."""
+        given = self.model_fields_set
+        if self.model == "market" and self.kind == "log":
+            raise ValueError("'kind: log' is for the difference model: the market model's CAR sums simple daily abnormal returns")
+        unused = [name for name in ("estimation", "gap") if name in given]
+        if self.model == "difference" and unused:
+            raise ValueError(f"{' and '.join(repr(n) for n in unused)} set the market model's estimation window: add 'model: market', or remove them")
+        return self
 
 
 @EVALUATORS.register("excess_returns")

@@ -11,7 +11,7 @@ from __future__ import annotations
 from collections.abc import Mapping
 from typing import ClassVar
 
-from pydantic import Field, field_validator
+from pydantic import Field, field_validator, model_validator
 
 from eventstudy._numpy import np
 from eventstudy._polars import pl
@@ -37,6 +37,13 @@ class HitRateParams(Params):
     horizons: Horizons
     threshold: float = Field(0.0, description="a hit is a forward return above this (a fraction; '5%' is 0.05)")
     benchmark: str | None = Field(None, description="a hit is beating this series over the same days instead")
+
+    @model_validator(mode="after")
+    def _one_kind_of_hit(self) -> HitRateParams:
+        """A threshold beside a benchmark would be ignored: refused."""
+        if self.benchmark is not None and "threshold" in self.model_fields_set:
+            raise ValueError("'threshold' and 'benchmark' are two kinds of hit (a return above the threshold, or beating the benchmark): give one, or two hit_rate entries")
+        return self
 
     @field_validator("threshold", mode="before")
     @classmethod
