@@ -24,11 +24,11 @@ from pydantic import ValidationError
 
 from eventstudy.align import describe_alignment
 from eventstudy.conditions import compile_condition, parse, required_features, resolve
-from eventstudy.config import StatisticsSpec, Study, load_study
+from eventstudy.config import StatisticsSpec, Study, load_study, nulls
 from eventstudy.data import find_data_dir, load_prices_any, source_ranges
 from eventstudy.data.quality import quick_check
 from eventstudy.engine import evaluate, universe_null
-from eventstudy.errors import ConfigError, DataError
+from eventstudy.errors import ConfigError, DataError, did_you_mean
 from eventstudy.evaluators import EvaluationContext, Evaluator, build_evaluators, empty_outcomes
 from eventstudy.evaluators.forward_returns import ForwardReturns
 from eventstudy.evaluators.path import Path as PathEvaluator
@@ -326,6 +326,11 @@ def statistics_with(study: Study, overrides: dict[str, object]) -> StatisticsSpe
         raise TypeError(f"unknown statistics override(s): {', '.join(sorted(unknown))}")
     if not given:
         return study.statistics
+    null = given.get("null")
+    valid = nulls(universe=study.universe is not None)
+    if null is not None and null not in {*nulls(universe=True), *nulls(universe=False)}:  # the other kind's: refused with its reason later
+        kind = "a universe study" if study.universe is not None else "a study of named series"
+        raise ConfigError(f"unknown null {null!r} for {kind}{did_you_mean(str(null), valid)}", hint=f"valid nulls: {', '.join(valid)}")
     try:
         return StatisticsSpec.model_validate({**study.statistics.model_dump(exclude_unset=True), **given})
     except ValidationError as exc:

@@ -260,3 +260,18 @@ def test_the_options_each_model_uses_are_accepted() -> None:
                   "excess_returns: {assets: [RUT], benchmark: SPX, horizons: [1m], kind: log}",
                   "hit_rate: {assets: [RUT], horizons: [1m], benchmark: SPX}", "hit_rate: {assets: [RUT], horizons: [1m], threshold: 5%}"):
         parse_study(GOOD.replace("  - forward_returns: {assets: [SPX, RUT], horizons: [1m, 3m]}", f"  - {entry}"), path="study.yaml")
+
+
+@pytest.mark.parametrize(("universe", "said"), [
+    (False, "unknown null 'histores' for a study of named series (did you mean 'histories'?)"),
+    (True, "unknown null 'histores' for a universe study (did you mean 'histories'?)"),
+])
+def test_an_unknown_null_from_the_command_line_names_every_valid_one(universe: bool, said: str) -> None:
+    from eventstudy.study import statistics_with
+
+    text = GOOD if not universe else GOOD.replace("series: {SPX: SPX, RUT: RUT}", "series: {SPX: SPX}\nuniverse: [AAA, BBB]").replace(
+        "when: SPX at ATH and RUT drawdown >= 10%", "when: close at ATH").replace("assets: [SPX, RUT], ", "")
+    with pytest.raises(ConfigError) as error:
+        statistics_with(parse_study(text, path="study.yaml"), {"null": "histores"})
+    assert error.value.message == said
+    assert "histories" in (error.value.hint or "")
