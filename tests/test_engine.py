@@ -421,3 +421,24 @@ def test_a_value_missing_for_want_of_history_is_not_pending(tmp_path) -> None:
     cells = [c for row in instance_cells(result) for c in row]
     assert cells.count("n/a") == no_history and sum(c.startswith("pending") for c in cells) == to_come
     assert any(f"{no_history} event(s) without a value" in n for n in result.notes)
+
+
+def test_the_histories_headline_of_a_cell_no_history_can_value_is_empty_without_numpy_warnings() -> None:
+    """Events on the data's last days: no resampled history has an all-days value in their
+    cell. The cell gets no p-value and no interval, and numpy's 'Mean of empty slice'
+    no longer leaks to stderr."""
+    import warnings
+
+    from eventstudy.config import StatisticsSpec
+    from eventstudy.inference.histories import CellStatistics, HistoryNull, histories_headline
+
+    def figures(rows: int, known: bool) -> CellStatistics:
+        value = np.full((rows, 1), 0.01 if known else np.nan)
+        return CellStatistics(n=np.full((rows, 1), 2.0), mean=value, median=value, pct_positive=value, sd=value,
+                              n_all=np.zeros((rows, 1)), all_mean=np.full((rows, 1), np.nan), all_median=np.full((rows, 1), np.nan),
+                              all_pct_positive=np.full((rows, 1), np.nan))
+    null = HistoryNull(figures(1, True), figures(19, False), block_length=8.0, count=19)
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")
+        headline = histories_headline(null, StatisticsSpec(histories=19))
+    assert np.isnan(headline.p["mean"]).all() and np.isnan(headline.ci_low["mean"]).all()

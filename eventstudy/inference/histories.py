@@ -427,7 +427,10 @@ def histories_headline(null: HistoryNull, statistics: StatisticsSpec, studentize
         centre_d = np.full(k, np.nan)
         low, high = np.full(k, np.nan), np.full(k, np.nan)
         draws = np.full((k, t_hist.shape[0]), np.nan)
-        truth = np.nanmean(hist.all_days(name), axis=0)  # the resampling world's expected value
+        every = hist.all_days(name)
+        known = (~np.isnan(every)).sum(axis=0)
+        # the resampling world's expected value (np.nanmean's bits, without its warning where no history has a value)
+        truth = np.where(known > 0, np.nansum(every, axis=0) / np.maximum(known, 1), np.nan)
         for c in range(k):
             valid = np.isfinite(t_hist[:, c])
             centre_d[c] = float(np.mean(d_hist[valid, c])) if valid.any() else np.nan
