@@ -458,4 +458,3 @@ def test_a_default_universe_histories_null_records_the_universes_it_drew(tmp_pat
     result = eventstudy.run(parse_study(text, path=tmp_path / "s.yaml"), data_dir=tmp_path, paths=False)
     assert result.statistics is not None and (result.statistics.null, result.statistics.histories) == ("histories", 200)
     assert any(n.startswith("p-values: the rule re-run on 200 resampled universes") for n in result.notes)
-
