@@ -158,9 +158,10 @@ def _pair_hits(names: list[str], group_id: np.ndarray, day: np.ndarray, first: n
     return hit
 
 
-def describe(sets: dict[str, EventSet], calendar: np.ndarray) -> list[str]:
+def describe(sets: dict[str, EventSet], calendar: np.ndarray, symbols: list[str] | None = None) -> list[str]:
     """A note per set: how many of its dates are not on the study calendar (they count on
-    the next trading day) and how many fall outside it (``calendar``: datetime64[D])."""
+    the next trading day), how many fall outside it (``calendar``: datetime64[D]), and
+    for pairs, how many name a stock outside the universe (``symbols``: its stocks)."""
     notes: list[str] = []
     days = calendar.astype("datetime64[D]").astype(np.int64)
     if not days.size:
@@ -177,5 +178,11 @@ def describe(sets: dict[str, EventSet], calendar: np.ndarray) -> list[str]:
             text += "; a date a stock does not trade counts on its next trading day"
         if outside:
             text += f"; {outside:,} outside the data's dates ({calendar[0]} .. {calendar[-1]}) are not seen"
+        if events.symbols is not None and symbols is not None:
+            strangers = ~np.isin(events.symbols, np.asarray(symbols, dtype=object))
+            if strangers.any():
+                names = list(dict.fromkeys(events.symbols[strangers].tolist()))
+                shown = ", ".join(names[:3]) + (f" and {len(names) - 3:,} more" if len(names) > 3 else "")
+                text += f"; {int(strangers.sum()):,} name a stock not in the universe ({shown}) and are not seen"
         notes.append(text)
     return notes

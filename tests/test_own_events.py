@@ -7,6 +7,7 @@ from __future__ import annotations
 import datetime as dt
 from pathlib import Path
 
+import numpy as np
 import polars as pl
 import pytest
 
@@ -124,3 +125,15 @@ def test_bad_event_files_are_located(shared_data: Path, tmp_path: Path, capsys) 
     (tmp_path / "pairs.csv").write_text("symbol,date\nAAPL,2020-01-15\n", encoding="utf-8")
     with pytest.raises(ConfigError, match="symbol,date pairs, which name the stocks of a universe"):
         load_study(study_file(tmp_path, "on fomc", file="pairs.csv"))
+
+
+def test_pairs_that_name_a_stock_outside_the_universe_are_counted_in_the_note(tmp_path: Path) -> None:
+    from eventstudy.own_events import EventSet, describe
+
+    days = np.array(["2015-08-24", "2015-08-24", "2016-02-11", "2016-03-01"], dtype="datetime64[D]").astype(np.int64)
+    pairs = EventSet("e", tmp_path / "pairs.csv", days, np.array(["AAPL", "ZZZZ", "MSFT", "YYYY"], dtype=object))
+    calendar = np.arange(np.datetime64("2015-01-02"), np.datetime64("2017-01-01"))
+    [note] = describe({"e": pairs}, calendar, ["AAPL", "MSFT"])
+    assert note.endswith("; 2 name a stock not in the universe (ZZZZ, YYYY) and are not seen")
+    [alone] = describe({"e": pairs}, calendar)  # a study of named series: no universe to check against
+    assert "not in the universe" not in alone
