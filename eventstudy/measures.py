@@ -8,7 +8,7 @@ another's module for it.
 from __future__ import annotations
 
 from collections.abc import Iterable, Iterator
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 
 __all__ = ["Measure", "Measures"]
 
@@ -62,8 +62,22 @@ class Measures:
         return any(m.name == name for m in self.items)
 
     def add(self, measure: Measure) -> Measures:
-        """This catalog with ``measure`` appended (a name already present is kept as it is)."""
-        return self if measure.name in self else Measures((*self.items, measure))
+        """This catalog with ``measure`` appended. A name already present keeps its entry,
+        and another title for it (two ``hit_rate`` entries, a threshold's and a
+        benchmark's, share the measure) is joined to the first with '; '.
+
+        >>> one = Measures((Measure("hit", "hit_rate", title="share above 5%"),))
+        >>> one.add(Measure("hit", "hit_rate", title="share beating SPX")).titles["hit"]
+        'share above 5%; share beating SPX'
+        """
+        for i, known in enumerate(self.items):
+            if known.name != measure.name:
+                continue
+            if not measure.title or measure.title in known.title.split("; "):
+                return self
+            title = f"{known.title}; {measure.title}" if known.title else measure.title
+            return Measures((*self.items[:i], replace(known, title=title), *self.items[i + 1 :]))
+        return Measures((*self.items, measure))
 
     def extend(self, measures: Iterable[Measure]) -> Measures:
         out = self

@@ -303,16 +303,18 @@ def implicit_path(study: Study, evaluators: list[Evaluator]) -> list[Evaluator]:
 def evaluate_outcomes(evaluators: list[Evaluator], context: EvaluationContext, anchors: pl.DataFrame) -> tuple[pl.DataFrame, Measures]:
     """All evaluators' outcomes on the anchor days, and the measures they produce."""
     frames: list[pl.DataFrame] = []
-    measures, owner = Measures(), dict[str, str]()
+    measures, owner = Measures(), dict[tuple[str, str, str], str]()
     for evaluator in evaluators:
         out = evaluator.evaluate(context, anchors)
-        for name in out["measure"].rle().struct.field("value").unique(maintain_order=True).to_list():  # runs first: few to hash
-            if name in owner:
+        for cell in out.select("measure", "asset", "horizon").unique(maintain_order=True).rows():
+            if cell in owner:  # two entries may share a measure (a hit rate's threshold and benchmark), not a cell
+                measure, asset, horizon = cell
                 raise ConfigError(
-                    f"evaluators {owner[name]!r} and {evaluator.name!r} both produce measure {name!r}",
-                    hint="merge them into one entry (e.g. one forward_returns with all assets and horizons)",
+                    f"evaluators {owner[cell]!r} and {evaluator.name!r} both produce {asset} {measure} {horizon}",
+                    hint="give each asset and horizon once (e.g. one forward_returns with all assets and horizons)",
                 )
-            owner[name] = evaluator.name
+            owner[cell] = evaluator.name
+        for name in out["measure"].rle().struct.field("value").unique(maintain_order=True).to_list():  # runs first: few to hash
             measures = measures.add(evaluator.measure_entry(name))
         frames.append(out)
     return (pl.concat(frames) if frames else empty_outcomes()), measures

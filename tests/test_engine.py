@@ -442,3 +442,17 @@ def test_the_histories_headline_of_a_cell_no_history_can_value_is_empty_without_
         warnings.simplefilter("error")
         headline = histories_headline(null, StatisticsSpec(histories=19))
     assert np.isnan(headline.p["mean"]).all() and np.isnan(headline.ci_low["mean"]).all()
+
+
+def test_two_entries_may_share_a_measure_but_not_a_cell(tmp_path) -> None:
+    """A hit rate above a threshold and one beating a benchmark are both 'hit': each keeps
+    its cells and the table's title names both; one asset and horizon given twice is refused."""
+    from eventstudy.errors import ConfigError
+
+    two = "hit_rate: {assets: [A], horizons: [5], threshold: 1%}\n  - hit_rate: {assets: [A], horizons: [5], benchmark: B}"
+    result = _null_choice(tmp_path, "A at 20-day high", gap=10, null="runs", evaluator=two)
+    assert result.summary.filter(pl.col("measure") == "hit")["asset"].to_list() == ["A>0.01", "A>B"]
+    assert result.measure_titles["hit"].count("hit rate") == 2
+    twice = "forward_returns: {assets: [A], horizons: [5]}\n  - forward_returns: {assets: [A, B], horizons: [5]}"
+    with pytest.raises(ConfigError, match="both produce A fwd 5d"):
+        _null_choice(tmp_path, "A at 20-day high", gap=10, null="runs", evaluator=twice)
