@@ -305,10 +305,12 @@ def run_sweep(
 
     rows, z_obs, z_null = [], [], []
     cell_results = (executor or SerialExecutor()).imap(cell_tests, cells, shared=grid)
-    for combo, (cell_rows, cell_z, cell_null) in progress.track(zip(combos, cell_results), "sweep: grid cells", total=len(combos)):
+    cramped = 0  # cells whose runs null had little room (events that recur evenly)
+    for combo, (cell_rows, cell_z, cell_null, room) in progress.track(zip(combos, cell_results), "sweep: grid cells", total=len(combos)):
         rows += [{**{a.name: v for a, v in zip(axes, combo)}, **row} for row in cell_rows]
         z_obs += cell_z
         z_null += cell_null
+        cramped += room is not None
     z_obs_arr, z_null_arr = np.array(z_obs), np.vstack(z_null)
     ledger = pl.DataFrame(rows).with_columns(pl.Series("p_romano_wolf", maxstat_stepdown(z_obs_arr, z_null_arr)))
     ledger = ledger.with_columns(pl.col(pl.Float64).fill_nan(None))
@@ -337,6 +339,12 @@ def run_sweep(
             "rejected 8-94% of their true nulls at 5%): read this grid's p-values as a ranking, and run the cells of "
             "interest as studies (with the histories null)"
         )
+    if cramped:
+        verdict["warning"] = " ".join([*([verdict["warning"]] if "warning" in verdict else []), (
+            f"the runs null had little room in {cramped:,} of {len(combos):,} cells: their events' runs leave fewer free "
+            "days than twice the longest horizon, so their placebo sets are nearly the events themselves and their "
+            "p-values say little (events that recur evenly do this): run the cells of interest as studies, with the histories null"
+        )])
     ranked = ledger.filter(pl.col("z").is_not_null()).sort("z", descending=True, nulls_last=True)
     verdict["best"] = ranked.row(0, named=True) if ranked.height else None
     confirmation = pl.DataFrame()
@@ -384,9 +392,10 @@ class Grid:
         return self._moments[(start, end)]
 
 
-def cell_tests(grid: Grid, cell: Study) -> tuple[list[dict[str, Any]], list[float], list[np.ndarray]]:
-    """One grid cell: its ledger rows (without the axis values), and per row the
-    studentized statistic and its placebo draws, for the grid-wide snooping control.
+def cell_tests(grid: Grid, cell: Study) -> tuple[list[dict[str, Any]], list[float], list[np.ndarray], str | None]:
+    """One grid cell: its ledger rows (without the axis values), per row the studentized
+    statistic and its placebo draws, for the grid-wide snooping control, and why its
+    null says little, if it does (a runs null with little room).
 
     Module-level, so an executor can send it to worker processes.
     """
@@ -406,6 +415,7 @@ def cell_tests(grid: Grid, cell: Study) -> tuple[list[dict[str, Any]], list[floa
         draws = found.draws[grid.statistic][:, : found.median_reps if grid.statistic == "median" else found.reps]
         if draws.shape[1] != settings.placebos:  # every cell of the grid needs B joint draws (circular: all shifts)
             draws = draws[:, np.random.default_rng(settings.seed).integers(0, draws.shape[1], settings.placebos)]
+    room = None if universe else found.warning
     rows, z_obs, z_null = [], [], []
     for c, info in enumerate(panel.cells.select("measure", "asset", "horizon", "horizon_days").iter_rows(named=True)):
         if universe:
@@ -424,7 +434,7 @@ def cell_tests(grid: Grid, cell: Study) -> tuple[list[dict[str, Any]], list[floa
         rows.append(row)
         z_obs.append(z)
         z_null.append(zn)
-    return rows, z_obs, z_null
+    return rows, z_obs, z_null, room
 
 
 def placebo_null(settings: StatisticsSpec) -> str:

@@ -280,5 +280,15 @@ def test_a_grid_whose_placebo_null_cannot_test_its_measures_says_so(folder: Path
     )
     study = parse_study(text, path=folder / "grid.yaml")
     result = run_sweep(study, [parse_axis("gap=3,8")], data_dir=folder / "data")
-    assert ("warning" in result.verdict) == warned
+    assert ("cannot test" in result.verdict.get("warning", "")) == warned
     assert ("warning: the runs null cannot test the measure" in render_sweep(result)) == warned
+
+
+@pytest.mark.parametrize(("when", "warned"), [("weekday == 1", True), ("A at 5-day high and B drawdown >= 2%", True), ("month == 3", False)])
+def test_a_grid_whose_runs_null_had_little_room_says_so(folder: Path, when: str, warned: bool) -> None:
+    """Mondays a gap apart chain into one run that fills the window (so do this short
+    sample's frequent price events): the runs null's placebo sets are then the events
+    shifted by a few days, and the verdict says so; one March's run leaves plenty."""
+    study = parse_study(STUDY.replace("A at 5-day high and B drawdown >= 2%", when), path=folder / "grid.yaml")
+    result = run_sweep(study, [parse_axis("gap=3,8")], data_dir=folder / "data")
+    assert ("the runs null had little room in 2 of 2 cells" in result.verdict.get("warning", "")) == warned

@@ -79,7 +79,7 @@ def test_cells_sharing_events_share_placebo_values(folder: Path) -> None:
     cells = [_cell_study(study, [axis], (v,)) for v in axis.values]
     grid = Grid(_prepare(study, cells, folder), settings, "mean", None)
     assert len(grid.panel.hits) == 1  # one condition: one set of hits for the three cells
-    (rows_a, _z_a, null_a), (rows_b, _, _null_b), (rows_c, _, null_c) = (cell_tests(grid, cell) for cell in cells)
+    (rows_a, _z_a, null_a, _), (rows_b, _, _null_b, _), (rows_c, _, null_c, _) = (cell_tests(grid, cell) for cell in cells)
     assert [r["n"] for r in rows_a] != [r["n"] for r in rows_c]  # a longer gap keeps fewer events
     for a, c in zip(null_a, null_c):  # ... which overlap, so their nulls correlate strongly
         assert np.corrcoef(a, c)[0, 1] > 0.5
