@@ -500,8 +500,8 @@ class Study(_Model):
 
 
 UNIVERSE_NULLS = ("dates", "histories")
-"""The headline nulls of a universe study: 'dates' and the histories null (which is the default:
-:func:`eventstudy.engine.universe_null`)."""
+"""The headline nulls of a universe study: 'dates' and the histories null (which one is the
+default: :func:`eventstudy.engine.universe_null`)."""
 
 
 def nulls(universe: bool = False) -> list[str]:
