@@ -110,6 +110,7 @@ def main() -> int:
                         help="a condition over A and B (repeatable; default: the three price conditions; a universe's: over each stock)")
     parser.add_argument("--days", type=int, help="days per history (default 8,000; a universe: 2,000)")
     parser.add_argument("--symbols", type=int, default=200, help="--universe: stocks per universe")
+    parser.add_argument("--max-days", type=int, default=126, help="--evaluator excursions: the days a recovery is looked for (and the histories' block)")
     parser.add_argument("--seed", type=int, default=2026)
     parser.add_argument("--csv", type=Path)
     parser.add_argument("--library-defaults", action="store_true", help="the allocator's, OpenBLAS's and numpy's own defaults")
@@ -144,7 +145,7 @@ def _timeline_run(args: argparse.Namespace, rng: np.random.Generator, rep: int, 
     start = (days[0] + np.timedelta64(400, "D")).astype(object).isoformat()  # a year of history before the first event (the market model's 250 days)
     closes = garch_t_paths(days.size, 2, reps=1, seed=rng)[0]
     frames = {name: pl.DataFrame({"date": pl.Series(days).cast(pl.Date), "close": closes[:, k]}) for k, name in enumerate("AB")}
-    texts = [STUDY.format(when=when, start=start, evaluator=EVALUATORS[args.evaluator], null=args.null) for when in conditions]
+    texts = [STUDY.format(when=when, start=start, evaluator=EVALUATORS[args.evaluator].replace("max_days: 126", f"max_days: {args.max_days}"), null=args.null) for when in conditions]
     return [eventstudy.run(parse_study(text, path=Path("calibrate_outcomes.yaml")), data=frames, paths=False, seed=rep).tests for text in texts]
 
 
@@ -159,7 +160,8 @@ def _universe_run(args: argparse.Namespace, rng: np.random.Generator, conditions
         seed = int(rng.integers(2**31))
         found = []
         for when in conditions:
-            text = UNIVERSE_STUDY.format(when=when, evaluator=UNIVERSE_EVALUATORS[args.evaluator], null=args.null)
+            evaluator = UNIVERSE_EVALUATORS[args.evaluator].replace("max_days: 126", f"max_days: {args.max_days}")
+            text = UNIVERSE_STUDY.format(when=when, evaluator=evaluator, null=args.null)
             found.append(eventstudy.run(parse_study(text, path=folder / "study.yaml"), data_dir=folder, paths=False, seed=seed).tests)
         return found
 

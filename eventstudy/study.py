@@ -303,18 +303,23 @@ def implicit_path(study: Study, evaluators: list[Evaluator]) -> list[Evaluator]:
 def evaluate_outcomes(evaluators: list[Evaluator], context: EvaluationContext, anchors: pl.DataFrame) -> tuple[pl.DataFrame, Measures]:
     """All evaluators' outcomes on the anchor days, and the measures they produce."""
     frames: list[pl.DataFrame] = []
-    measures, owner = Measures(), dict[tuple[str, str, str], str]()
+    measures, owners = Measures(), dict[str, list[int]]()  # measure -> the entries (indices into frames) that gave it
+
+    def cells(frame: pl.DataFrame, measure: str) -> set[tuple[str, str]]:
+        return set(frame.filter(pl.col("measure") == measure).select("asset", "horizon").unique().rows())
+
     for evaluator in evaluators:
         out = evaluator.evaluate(context, anchors)
-        for cell in out.select("measure", "asset", "horizon").unique(maintain_order=True).rows():
-            if cell in owner:  # two entries may share a measure (a hit rate's threshold and benchmark), not a cell
-                measure, asset, horizon = cell
-                raise ConfigError(
-                    f"evaluators {owner[cell]!r} and {evaluator.name!r} both produce {asset} {measure} {horizon}",
-                    hint="give each asset and horizon once (e.g. one forward_returns with all assets and horizons)",
-                )
-            owner[cell] = evaluator.name
         for name in out["measure"].rle().struct.field("value").unique(maintain_order=True).to_list():  # runs first: few to hash
+            for earlier in owners.get(name, []):  # two entries may share a measure (a hit rate's threshold and benchmark), not a cell
+                clash = sorted(cells(frames[earlier], name) & cells(out, name))
+                if clash:
+                    asset, horizon = clash[0]
+                    raise ConfigError(
+                        f"evaluators {evaluators[earlier].name!r} and {evaluator.name!r} both produce {asset} {name} {horizon}",
+                        hint="give each asset and horizon once (e.g. one forward_returns with all assets and horizons)",
+                    )
+            owners.setdefault(name, []).append(len(frames))
             measures = measures.add(evaluator.measure_entry(name))
         frames.append(out)
     return (pl.concat(frames) if frames else empty_outcomes()), measures
