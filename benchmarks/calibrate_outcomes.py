@@ -27,6 +27,11 @@ conditions on each stock's own prices (``close at 52-week high``, ``drawdown >= 
 
     python benchmarks/calibrate_outcomes.py [--evaluator excursions] [--replications 100] [--null histories|runs] [--csv FILE]
     python benchmarks/calibrate_outcomes.py --universe --evaluator market_model --null dates [--replications 40]
+    python benchmarks/calibrate_outcomes.py --universe --evaluator excursions --days 1260 --max-days 504   # blocks of 504 days
+    python benchmarks/calibrate_outcomes.py --evaluator forward_returns --null runs --condition 'weekday == 1'
+
+``--condition`` replaces the three conditions (repeatable); ``--max-days`` the excursions'
+recovery horizon, which a universe's histories also take as their mean block length.
 """
 
 from __future__ import annotations
