@@ -255,6 +255,12 @@ def prepare_universe(
             mine.append((result.flat[hits.rows], hits.position, hits.values))
         for index, measure in result.measures:
             measures = measures.add(evaluators[index].measure_entry(measure))
+        if len(set(result.cells)) < len(result.cells):  # two entries may share a measure, not a cell (as a timeline's)
+            measure, asset, horizon, _ = next(key for i, key in enumerate(result.cells) if key in result.cells[:i])
+            raise ConfigError(
+                f"two evaluator entries both produce {asset} {measure} {horizon}",
+                hint="give each horizon once (e.g. one forward_returns with all horizons)",
+            )
         for key, vals, flat, pend in zip(result.cells, result.values, result.cell_flat, result.pending):
             if key not in values:
                 values[key] = grid.array(np.float32, np.nan)

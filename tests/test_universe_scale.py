@@ -458,3 +458,20 @@ def test_a_default_universe_histories_null_records_the_universes_it_drew(tmp_pat
     result = eventstudy.run(parse_study(text, path=tmp_path / "s.yaml"), data_dir=tmp_path, paths=False)
     assert result.statistics is not None and (result.statistics.null, result.statistics.histories) == ("histories", 200)
     assert any(n.startswith("p-values: the rule re-run on 200 resampled universes") for n in result.notes)
+
+
+def test_a_universe_lets_two_entries_share_a_measure_but_not_a_cell(tmp_path: Path) -> None:
+    """As a study of named series: a hit rate above a threshold and one beating the market
+    keep their cells under one title naming both; one horizon given twice is refused (it
+    was merged without a word)."""
+    from eventstudy.errors import ConfigError
+
+    write_panel(tmp_path, seed=1)
+    head = STUDY.format(panel="panel.csv", trigger="level", kind="simple", entry="close").split("evaluate:")[0]
+    two = head + "evaluate:\n  - hit_rate: {horizons: [2d], threshold: 1%}\n  - hit_rate: {horizons: [2d], benchmark: MKT}\nstatistics: {placebos: 0}\n"
+    result = eventstudy.run(parse_study(two, path=tmp_path / "s.yaml"), data_dir=tmp_path, paths=False)
+    assert sorted(result.summary["asset"].to_list()) == ["stocks>0.01", "stocks>MKT"]
+    assert result.measure_titles["hit"].count("hit rate") == 2
+    twice = head + "evaluate:\n  - forward_returns: {horizons: [2d]}\n  - forward_returns: {horizons: [2d, 4d]}\nstatistics: {placebos: 0}\n"
+    with pytest.raises(ConfigError, match="two evaluator entries both produce stocks fwd 2d"):
+        eventstudy.run(parse_study(twice, path=tmp_path / "s.yaml"), data_dir=tmp_path, paths=False)
