@@ -552,6 +552,12 @@ def main(argv: Sequence[str] | None = None) -> int:
         return 130
     except BrokenPipeError:
         return 0
+    except OSError as exc:  # a folder that cannot be written (or read): the user's to fix, not a bug
+        if exc.filename is None:
+            raise
+        print(f"error: {exc.filename}: {exc.strerror or exc}", file=sys.stderr)
+        print("  hint: check that the folder exists and that you may write there", file=sys.stderr)
+        return EXIT_USER_ERROR
 
 
 COMMAND_ENVIRONMENT = {"OPENBLAS_NUM_THREADS": "1", "NUMPY_MADVISE_HUGEPAGE": "0"}

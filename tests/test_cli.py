@@ -595,3 +595,29 @@ def test_the_command_runs_with_one_blas_thread_unless_told_otherwise(monkeypatch
     with pytest.raises(SystemExit) as ended:
         cli.entry()
     assert ended.value.code == 3 and seen["threads"] == expected
+
+
+def test_a_folder_that_cannot_be_written_is_an_error_not_a_traceback(tiny: Path, capsys) -> None:
+    """/proc takes no new files, even from root (whom a read-only folder does not stop)."""
+    if not Path("/proc/self").is_dir():
+        pytest.skip("needs Linux's /proc")
+    for args in (["init", "starter", "--dir", "/proc"], ["schema", "--output", "/proc/schema.json"],
+                 ["run", str(tiny / "study.yaml"), "--data-dir", str(tiny / "data"), "--output", "/proc/out"]):
+        err = error_of(args, capsys)
+        assert err.startswith("error: /proc/") and "hint: check that the folder exists and that you may write there" in err
+
+
+def test_a_reader_that_leaves_early_ends_the_run_with_exit_code_0(tiny: Path) -> None:
+    """``eventstudy run ... | head -1``: rich's console exited with 1 on the broken pipe."""
+    import subprocess
+    import sys
+
+    script = (f"import sys; sys.argv = ['eventstudy', 'run', {str(tiny / 'study.yaml')!r}, '--data-dir', {str(tiny / 'data')!r}, "
+              "'--show', 'all']; from eventstudy.cli import entry; entry()")
+    reader = subprocess.Popen([sys.executable, "-c", script], stdout=subprocess.PIPE, stderr=subprocess.PIPE)
+    assert reader.stdout is not None
+    reader.stdout.readline()
+    reader.stdout.close()  # the reader leaves after one line
+    _, err = reader.communicate(timeout=120)
+    assert reader.returncode == 0, err
+    assert b"Traceback" not in err

@@ -17,6 +17,7 @@ right after the study, in yellow.
 
 from __future__ import annotations
 
+import os
 import sys
 from typing import TextIO
 
@@ -135,10 +136,21 @@ def _print_table(console: Console, title: str, table: TextTable, *, fold_note: s
     console.print()
 
 
+class _PipedConsole(Console):
+    """rich's console, but a reader that left (``eventstudy run ... | head``) ends the
+    command as the rest of it does, exit 0 (rich's own exits with 1)."""
+
+    def on_broken_pipe(self) -> None:
+        self.quiet = True
+        devnull = os.open(os.devnull, os.O_WRONLY)
+        os.dup2(devnull, sys.stdout.fileno())  # nothing more reaches the pipe, at exit either
+        raise BrokenPipeError
+
+
 def _console(file: TextIO, color: bool | None, width: int | None) -> Console:
     is_tty = hasattr(file, "isatty") and file.isatty()
     use_color = is_tty if color is None else color
-    return Console(
+    return _PipedConsole(
         file=file,
         no_color=not use_color,
         force_terminal=True if use_color else None,
