@@ -802,6 +802,7 @@ def _check_event_study(study: Study, spec: EventStudySpec, source: SourceMap) ->
                 location=at("assets"), hint="drop 'assets'",
             )
         return
+    factor_series = spec.factors if isinstance(spec.factors, list) else []
     for i, name in enumerate(spec.assets or []):
         known(name, "assets", i)
         if name == spec.market:
@@ -809,12 +810,18 @@ def _check_event_study(study: Study, spec: EventStudySpec, source: SourceMap) ->
                 f"{name!r} is the market: its abnormal return against itself is zero", location=at("assets", i),
                 hint="list the other series",
             )
+        if name in factor_series:
+            raise ConfigError(
+                f"{name!r} is one of the factors: its abnormal return against itself is zero", location=at("assets", i),
+                hint="list the other series",
+            )
     if not spec.assets and spec.assets is not None:
-        raise ConfigError("'assets' lists no series", location=at("assets"), hint="leave it out for every series but the market")
-    if spec.assets is None and not [s for s in series if s != spec.market]:
+        raise ConfigError("'assets' lists no series", location=at("assets"), hint="leave it out for every series but the market and the factors")
+    if spec.assets is None and not [s for s in series if s != spec.market and s not in factor_series]:
+        taken = ([f"{spec.market!r} is the market"] if spec.market else []) + ([f"{', '.join(map(repr, factor_series))} the factors"] if factor_series else [])
         raise ConfigError(
-            f"no series to study: {spec.market!r} is the market and the only series",
-            location=at("market"),
+            f"no series to study: {' and '.join(taken)}, and there is no other series",
+            location=at("market") if spec.market else at("factors"),
             hint="add the series to study under 'series:' (and 'assets:'), or use a universe",
         )
 

@@ -373,7 +373,8 @@ def study_event_study(panel: Panel, study: Study, kept: pl.DataFrame, statistics
         names = list(panel.symbols)
         firm = np.searchsorted(np.asarray(names), kept["symbol"].to_numpy()).astype(np.int64)  # a universe's symbols are sorted
     else:
-        assets = spec.assets or [s for s in study.series if s != spec.market]
+        factor_series = spec.factors if isinstance(spec.factors, list) else []
+        assets = spec.assets or [s for s in study.series if s != spec.market and s not in factor_series]  # neither against itself
         returns = np.column_stack([series_returns(a) for a in assets])
         traded = None
         names = assets

@@ -59,7 +59,7 @@ def test_defaults_run_every_test_on_the_day_the_three_days_and_the_window() -> N
 def test_a_factor_model_and_a_universe() -> None:
     spec = study("  model: factor\n  factors: carhart\n", UNIVERSE).event_study
     assert spec is not None and spec.factor_columns == ("mkt_rf", "smb", "hml", "mom")
-    listed = study("  model: factor\n  factors: [SPX, RUT]\n").event_study
+    listed = study("  model: factor\n  factors: [SPX]\n").event_study  # RUT studied on SPX's returns
     assert listed is not None and listed.factor_columns == ()
     assert study("  model: mean\n", UNIVERSE).event_study is not None
 
@@ -97,6 +97,8 @@ def test_overlapping_windows_are_refused_at_the_estimation_window() -> None:
         ("  market: SPX\n  tests: [t, bmpp]\n", "study.yaml:8:14: error: unknown event-study test 'bmpp' (did you mean 'bmp'?)", "kolari_pynnonen"),
         ("  market: SPX\n  tests: []\n", "study.yaml:8:10: error: bad value for 'event_study.tests': no tests listed", None),
         ("  market: SPX\n  assets: [SPX]\n", "study.yaml:8:12: error: 'SPX' is the market: its abnormal return against itself is zero", "other series"),
+        ("  model: factor\n  factors: [SPX]\n  assets: [SPX]\n", "study.yaml:9:12: error: 'SPX' is one of the factors: its abnormal return against itself is zero", "other series"),
+        ("  model: factor\n  factors: [SPX, RUT]\n", "study.yaml:8:12: error: no series to study: 'SPX', 'RUT' the factors, and there is no other series", "add the series"),
         ("  market: SPX\n  windw: [-1, 1]\n", "study.yaml:8:3: error: unknown key 'windw' in event_study (did you mean 'window'?)", "valid keys:"),
     ],
 )
@@ -121,7 +123,7 @@ def test_a_universe_study_has_no_assets_and_needs_its_market_declared() -> None:
 
 def test_only_the_market_as_a_named_series_is_refused() -> None:
     lines = render("  market: SPX\n", SERIES.replace("{SPX: SPX, RUT: RUT}", "{SPX: SPX}"))
-    assert lines[0].startswith("study.yaml:7:11: error: no series to study: 'SPX' is the market and the only series")
+    assert lines[0].startswith("study.yaml:7:11: error: no series to study: 'SPX' is the market, and there is no other series")
 
 
 NO_EVALUATOR = """\
