@@ -117,8 +117,23 @@ class SourceMap:
         if single_line and start.line < len(self.lines):
             offset = 1 if node.style in ("'", '"') else 0
             return error.anchor(self.path, start.line + 1, start.column + 1 + offset, self.lines[start.line])
-        # A block or multi-line scalar: name the line, draw the caret under the text itself.
-        error.location = Location(path=self.path, line=start.line + 1)
+        # A block or multi-line scalar: find the bad token on its own line (the n-th time
+        # the text holds it is the n-th time the file's lines do), and draw the caret there.
+        text = str(node.value)
+        lo, hi = error.span if error.span else (0, 0)
+        token = text[lo:hi]
+        if token.strip() and "\n" not in token:
+            nth = text.count(token, 0, lo)
+            for line_no in range(start.line, min(node.end_mark.line + 1, len(self.lines))):
+                line = self.lines[line_no]
+                col = line.find(token, start.column + 1 if line_no == start.line else 0)
+                while col >= 0:
+                    if nth == 0:
+                        error.location = Location(path=self.path, line=line_no + 1, column=col + 1, length=hi - lo, source_line=line)
+                        return error
+                    nth -= 1
+                    col = line.find(token, col + len(token))
+        error.location = Location(path=self.path, line=start.line + 1)  # not found as written (an escape, a fold): the first line
         return error
 
 

@@ -275,3 +275,15 @@ def test_an_unknown_null_from_the_command_line_names_every_valid_one(universe: b
         statistics_with(parse_study(text, path="study.yaml"), {"null": "histores"})
     assert error.value.message == said
     assert "histories" in (error.value.hint or "")
+
+
+@pytest.mark.parametrize("style", ["|", ">", ""])
+def test_a_mistake_in_a_multi_line_condition_is_shown_on_its_own_line(style: str) -> None:
+    """A block (|, >) or plain multi-line `when:` names the line the bad token is on and
+    draws the caret under it (it named the scalar's first line, without a caret)."""
+    text = GOOD.replace("when: SPX at ATH and RUT drawdown >= 10%", f"when: {style}\n  SPX at ATH and\n  RUT drawdown >= 10% and RUT rsl(14) < 30".replace(": \n", ":\n"))
+    shown = render(text)
+    lines = shown.splitlines()
+    assert lines[0].startswith("study.yaml:5:") and "unknown feature 'rsl'" in lines[0], shown
+    assert lines[1].strip() == "RUT drawdown >= 10% and RUT rsl(14) < 30"
+    assert lines[2].index("^") == lines[1].index("rsl") and lines[2].count("^") == 3
