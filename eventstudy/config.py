@@ -325,6 +325,10 @@ class EventStudySpec(_Model):
     @field_validator("cars", mode="before")
     @classmethod
     def _pairs(cls, value: Any) -> Any:
+        if isinstance(value, list) and not value:  # no window: nothing would be tested, and nothing says so
+            raise PydanticCustomError(
+                "no_cars", "no CAR windows listed", {"hint": "leave 'cars' out for [0, 0], [-1, 1] and the whole window, or write e.g. cars: [[-1, 1], [0, 5]]"}
+            )
         if isinstance(value, list) and not all(isinstance(w, (list, tuple)) and len(w) == 2 for w in value):
             raise PydanticCustomError(
                 "not_pairs", "each CAR window is two days [first, last]", {"hint": "write e.g. cars: [[-1, 1], [0, 5]]"}

@@ -96,6 +96,7 @@ def test_overlapping_windows_are_refused_at_the_estimation_window() -> None:
         ("  market: SPX\n  min_estimation_days: 500\n", "study.yaml:8:24: error: min_estimation_days 500 is more than the estimation window's 221 days", "at most 221"),
         ("  market: SPX\n  tests: [t, bmpp]\n", "study.yaml:8:14: error: unknown event-study test 'bmpp' (did you mean 'bmp'?)", "kolari_pynnonen"),
         ("  market: SPX\n  tests: []\n", "study.yaml:8:10: error: bad value for 'event_study.tests': no tests listed", None),
+        ("  market: SPX\n  cars: []\n", "study.yaml:8:9: error: bad value for 'event_study.cars': no CAR windows listed", "leave 'cars' out"),
         ("  market: SPX\n  assets: [SPX]\n", "study.yaml:8:12: error: 'SPX' is the market: its abnormal return against itself is zero", "other series"),
         ("  model: factor\n  factors: [SPX]\n  assets: [SPX]\n", "study.yaml:9:12: error: 'SPX' is one of the factors: its abnormal return against itself is zero", "other series"),
         ("  model: factor\n  factors: [SPX, RUT]\n", "study.yaml:8:12: error: no series to study: 'SPX', 'RUT' the factors, and there is no other series", "add the series"),
