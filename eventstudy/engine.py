@@ -498,8 +498,9 @@ def _check_window(panel: Panel, study: Study, window: np.ndarray, start: dt.date
         first_day = loaded["first"]
         names = ", ".join(n for n, s in study.series.items() if s == symbol and n in since_start)
         if names and (window_start - first_day).days < 365:  # type: ignore[operator]
+            when = "after the window starts" if first_day > window_start else "less than a year before the window"  # type: ignore[operator]
             notes.append(
-                f"warning: {names} history starts {first_day}, less than a year before the window "
+                f"warning: {names} history starts {first_day}, {when} "
                 f"({window_start}): its early 'all-time highs' are only highs since {first_day}"
             )
 

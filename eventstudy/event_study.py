@@ -191,7 +191,7 @@ def event_study(
     if not_traded.height:
         notes.append(f"{not_traded.height} event(s) fall on a day their stock has no price: excluded (listed with the reason)")
     firm, day = firm[ok], day[ok]
-    notes += _earlier_events_note(firm, day, spec.estimation)
+    notes += _earlier_events_note(firm, day, spec.estimation, fitted=spec.model != "market_adjusted")
 
     ar = abnormal_returns(
         panel, firm, day, window=spec.window, estimation=estimation, model=spec.model,
@@ -229,9 +229,10 @@ def event_study(
     )
 
 
-def _earlier_events_note(firm: IntArray, day: IntArray, estimation: tuple[int, int]) -> list[str]:
+def _earlier_events_note(firm: IntArray, day: IntArray, estimation: tuple[int, int], fitted: bool = True) -> list[str]:
     """A note counting the events whose estimation window holds an earlier event of the same
-    firm (that event's returns then enter the normal-return fit)."""
+    firm (that event's returns then enter the normal-return fit, or with nothing ``fitted``,
+    the market-adjusted model, the variance the tests standardize by)."""
     if firm.size < 2:
         return []
     span = int(day.max()) + 1 - int(estimation[0]) + 1
@@ -244,7 +245,9 @@ def _earlier_events_note(firm: IntArray, day: IntArray, estimation: tuple[int, i
         return []
     return [
         f"{flagged} event(s) have an earlier event of the same stock inside their estimation window "
-        f"[{estimation[0]}, {estimation[1]}]: its returns enter their normal-return fit (thin the events, or shorten the window)"
+        f"[{estimation[0]}, {estimation[1]}]: its returns enter their "
+        + ("normal-return fit" if fitted else "abnormal returns' variance, which the standardized tests divide by")
+        + " (thin the events, or shorten the window)"
     ]
 
 

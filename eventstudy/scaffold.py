@@ -60,8 +60,9 @@ decluster: {{gap: 21cd, mode: after_kept}}
 evaluate:
   - forward_returns: {{assets: [SPX], horizons: [1w, 1m, 3m, 6m, 1y]}}
 
-# Is it more than luck? p-values from placebo event sets (random days, same size, same
-# declustering); the same seed always gives the same numbers.
+# Is it more than luck? p-values from the rule re-run on resampled histories (prices whose
+# returns are reshuffled in blocks, so nothing predicts them); the same seed always gives
+# the same numbers.
 statistics: {{placebos: 2000, seed: 7}}
 """
 

@@ -456,3 +456,12 @@ def test_two_entries_may_share_a_measure_but_not_a_cell(tmp_path) -> None:
     twice = "forward_returns: {assets: [A], horizons: [5]}\n  - forward_returns: {assets: [A, B], horizons: [5]}"
     with pytest.raises(ConfigError, match="both produce A fwd 5d"):
         _null_choice(tmp_path, "A at 20-day high", gap=10, null="runs", evaluator=twice)
+
+
+@pytest.mark.parametrize(("start", "said"), [("2019-06-01", "after the window starts (2019-06-01)"), ("2020-01-10", "less than a year before the window (2020-01-10)")])
+def test_the_short_history_warning_says_whether_the_data_starts_before_or_after_the_window(tmp_path, start: str, said: str) -> None:
+    from report_helpers import STUDY, tiny_result
+
+    result = tiny_result(tmp_path, STUDY.replace("window: {start: 2020-01-10}", f"window: {{start: {start}}}"), placebos=0)
+    warnings = [n for n in result.notes if "'all-time highs' are only highs since" in n]
+    assert warnings and all(said in n for n in warnings)

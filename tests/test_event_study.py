@@ -160,7 +160,11 @@ def test_an_earlier_event_inside_the_estimation_window_is_flagged() -> None:
     dates = pl.Series("date", business_days(600))
     spec = EventStudySpec(market="M", window=(-2, 2), estimation=(-200, -10))
     out = event_study(returns, dates, ["A", "B"], [0, 0, 1], [300, 400, 400], spec, market=market)
-    assert any(n.startswith("1 event(s) have an earlier event of the same stock") for n in out.notes)
+    assert any(n.startswith("1 event(s) have an earlier event of the same stock") and "normal-return fit" in n for n in out.notes)
+    adjusted = event_study(returns, dates, ["A", "B"], [0, 0, 1], [300, 400, 400], EventStudySpec(
+        model="market_adjusted", market="M", window=(-2, 2), estimation=(-200, -10)), market=market)
+    flagged = [n for n in adjusted.notes if "earlier event of the same stock" in n]
+    assert flagged and "variance" in flagged[0] and "fit" not in flagged[0]  # the market-adjusted model fits nothing
     apart = event_study(returns, dates, ["A", "B"], [0, 0], [300, 550], spec, market=market)
     assert not any("earlier event" in n for n in apart.notes)
 
