@@ -103,8 +103,9 @@ class SeriesQuality:
 
     @property
     def errors(self) -> int:
-        """Rows the loader would refuse (bad, repeated or unsorted dates, missing or non-positive closes)."""
-        return self.bad_dates + self.duplicates + self.unsorted + self.missing + self.non_positive
+        """Rows the loader would refuse (bad, repeated or unsorted dates, missing, infinite or
+        non-positive closes); a file without a data row counts as one."""
+        return self.bad_dates + self.duplicates + self.unsorted + self.missing + self.non_positive + (self.rows == 0)
 
     @property
     def warnings(self) -> int:
@@ -226,7 +227,7 @@ def _clean(frame: pl.DataFrame) -> pl.DataFrame:
     """Usable rows: a date and a positive close, first row per date, ascending."""
     return (
         frame.select("date", "close")
-        .filter(pl.col("date").is_not_null() & (pl.col("close") > 0))
+        .filter(pl.col("date").is_not_null() & (pl.col("close") > 0) & pl.col("close").is_finite())
         .unique("date", keep="first", maintain_order=True)
         .sort("date")
     )
@@ -250,7 +251,7 @@ def _check_one(
     bad_dates = raw.filter(pl.col("date").is_null())["line"].to_list()
     repeated = dated.filter(~pl.col("date").is_first_distinct())["date"]
     unsorted = dated.filter(pl.col("date") < pl.col("date").shift(1).cum_max())["date"]
-    missing = dated.filter(pl.col("close").is_null() | pl.col("close").is_nan())["date"]
+    missing = dated.filter(pl.col("close").is_null() | ~pl.col("close").is_finite())["date"]  # NaN and inf too: the loader refuses both
     non_positive = dated.filter(pl.col("close") <= 0)["date"]
     first = cast(dt.date, clean["date"].min()) if clean.height else None
     last = cast(dt.date, clean["date"].max()) if clean.height else None
@@ -618,6 +619,8 @@ def _dates(values: Sequence[Any], total: int) -> str:
 def _details(s: SeriesQuality, report: QualityReport) -> list[str]:
     """What to look at in one series, one finding a line."""
     out: list[str] = []
+    if not s.rows:
+        out.append("error: no data rows (a header alone): the loader refuses the file")
     if s.bad_dates:
         out.append(f"error: {s.bad_dates} unparseable date(s) (expected YYYY-MM-DD) on line(s) {_dates(s.bad_date_lines, s.bad_dates)}")
     if s.duplicates:
@@ -625,7 +628,7 @@ def _details(s: SeriesQuality, report: QualityReport) -> list[str]:
     if s.unsorted:
         out.append(f"error: {s.unsorted} date(s) out of order: {_dates(s.unsorted_dates, s.unsorted)}")
     if s.missing:
-        out.append(f"error: {s.missing} missing close(s): {_dates(s.missing_dates, s.missing)}")
+        out.append(f"error: {s.missing} missing or infinite close(s): {_dates(s.missing_dates, s.missing)}")
     if s.non_positive:
         out.append(f"error: {s.non_positive} close(s) <= 0: {_dates(s.non_positive_dates, s.non_positive)}")
     if s.gaps:

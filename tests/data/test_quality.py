@@ -71,7 +71,23 @@ def test_loader_refusals_are_counted_not_raised(data: Path) -> None:
     assert bad.duplicate_dates == [days[2]] and bad.missing_dates == [days[5]] and bad.unsorted_dates == [days[8]]
     assert bad.bad_date_lines == [12]
     text = check_data(["BAD"], data_dir=data).render_text()
-    assert "error: 1 repeated date(s): 2024-01-03" in text and "error: 1 missing close(s): 2024-01-08" in text
+    assert "error: 1 repeated date(s): 2024-01-03" in text and "error: 1 missing or infinite close(s): 2024-01-08" in text
+
+
+def test_what_the_loader_refuses_the_check_counts_as_errors_too(data: Path) -> None:
+    """An infinite close and a file with a header alone: the check passed both (exit 0)
+    while `run` refused them."""
+    days = business_days(10)
+    rows = [(d.isoformat(), str(100 + i)) for i, d in enumerate(days)]
+    rows[4] = (rows[4][0], "inf")
+    write(data / "INF.csv", rows)
+    write(data / "HEAD.csv", [])
+    report = check_data(["INF", "HEAD"], data_dir=data)
+    infinite, alone = report.series[1], report.series[2]
+    assert (infinite.missing, infinite.missing_dates, alone.rows) == (1, [days[4]], 0)
+    assert infinite.errors == 1 and alone.errors == 1 and report.has_errors
+    text = report.render_text()
+    assert "error: 1 missing or infinite close(s): 2024-01-05" in text and "error: no data rows (a header alone)" in text
 
 
 def test_gaps_and_extra_dates_against_the_reference(data: Path) -> None:
