@@ -85,8 +85,15 @@ def read_french(path: str | Path) -> pl.DataFrame:
             if len(cells) != len(header) + 1:
                 raise DataError(f"{path.name}:{number}: {len(cells) - 1} values for {len(header)} columns ({', '.join(header)})")
             rows.append([str(number), *cells])
-        elif rows:
-            break  # the daily section ended (a blank line, the annual section, the copyright)
+        elif rows:  # the daily section ended (a blank line, the copyright), unless dated rows go on after this line
+            later = next((n for n, rest in enumerate(lines[number:], number + 1) if _DAILY.match(rest)), None)
+            if later is not None:
+                raise DataError(
+                    f"{path.name}:{number}: the daily rows stop at {repr(line.strip()[:40]) if line.strip() else 'a blank line'} "
+                    f"and go on at line {later}",
+                    hint="a malformed or blank line inside the daily rows: fix it, or the rows after it would be lost",
+                )
+            break
         elif line.startswith(",") and line.strip(", "):
             header = [_name(h) for h in line.split(",")[1:]]
     if header is None or not rows:
@@ -102,8 +109,17 @@ def read_french(path: str | Path) -> pl.DataFrame:
             pl.col("date").str.to_date("%Y%m%d"),
             *(pl.col(c).cast(pl.Float64) for c in header),
         )
-    except pl.exceptions.PolarsError as exc:
-        raise DataError(f"{path.name}: a value is not a number or a date is not YYYYMMDD ({exc})") from None
+    except pl.exceptions.PolarsError:
+        loose = frame.select(
+            pl.col("line"), pl.col("date").str.to_date("%Y%m%d", strict=False).is_null().alias("date"),
+            *(pl.col(c).cast(pl.Float64, strict=False).is_null() & (pl.col(c) != "").alias(c) for c in header),
+        )
+        for row in loose.iter_rows(named=True):
+            bad = [c for c in ("date", *header) if row[c]]
+            if bad:
+                what = "the date is not YYYYMMDD" if bad[0] == "date" else f"{bad[0]} is not a number"
+                raise DataError(f"{path.name}:{row['line']}: {what}") from None
+        raise
     # returns, not prices: the date rules and finiteness of every door (check_returns), not "above 0"
     out = check_returns(out, Origin(repr(path.name), path, "lines"), header)
     return out.with_columns(pl.when(pl.col(c).is_in(list(_MISSING))).then(None).otherwise((pl.col(c) / 100).round(10)).alias(c) for c in header)

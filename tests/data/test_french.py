@@ -52,7 +52,11 @@ def test_two_files_merge_into_one_factors_file_through_the_cli(tmp_path: Path, c
         ("This file\n\n,Mkt-RF,SMB,HML,RF\n201701,   1.00,  0.20,  0.30,  0.04\n", "monthly factors"),
         ("date,close\n2017-01-03,1\n", "no daily rows"),
         (",Mkt-RF,SMB\n20170103,   1.00\n", "1 values for 2 columns"),
-        (",Mkt-RF\n20170103,   abc\n", "not a number"),
+        (",Mkt-RF\n20170103,   abc\n", "f.CSV:2: mkt_rf is not a number"),
+        (",Mkt-RF\n20170103,   1.0\n20171303,   1.0\n", "f.CSV:3: the date is not YYYYMMDD"),
+        # a malformed or blank line inside the daily rows: the rows after it were dropped without a word
+        (",Mkt-RF\n20170103,   1.0\n2017010X,   1.0\n20170105,   1.0\n", "f.CSV:3: the daily rows stop at '2017010X,   1.0' and go on at line 4"),
+        (",Mkt-RF\n20170103,   1.0\n\n20170105,   1.0\n", "f.CSV:3: the daily rows stop at a blank line and go on at line 4"),
     ],
 )
 def test_files_that_are_not_daily_french_factors_are_refused(tmp_path: Path, text: str, message: str) -> None:
