@@ -339,6 +339,22 @@ def test_error_malformed_data_file_names_file_and_row(tiny: Path, capsys) -> Non
     assert not out_dir.exists()  # a failed run writes nothing
 
 
+@pytest.mark.parametrize("command", ["run", "validate", "check"])
+def test_a_row_with_a_field_too_many_is_located(tiny: Path, capsys, command: str) -> None:
+    """polars' message ('found more fields than defined in Schema', and an option the user
+    cannot set) named no row."""
+    path = tiny / "data" / "AAA.csv"
+    lines = path.read_text().splitlines()
+    lines[6] = lines[6] + ",7"
+    path.write_text("\n".join(lines) + "\n")
+    args = (["data", "check", "AAA", "--data-dir", str(tiny / "data")] if command == "check"
+            else [command, str(tiny / "study.yaml"), "--data-dir", str(tiny / "data")])
+    code, _, err = run_cli(args, capsys)
+    assert code != 0 and "Traceback" not in err
+    assert err.splitlines()[0].endswith("AAA.csv:7:1: error: 3 fields where the header has 2"), err
+    assert "truncate_ragged_lines" not in err
+
+
 def test_error_window_with_no_data(tiny: Path, capsys) -> None:
     err = error_of(["run", str(tiny / "study.yaml"), "--data-dir", str(tiny / "data"), "--start", "1990-01-01", "--end", "1990-12-31"], capsys)
     assert "has no data" in err and "2020-01-01" in err

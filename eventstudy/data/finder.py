@@ -116,12 +116,40 @@ def scan(path: Path, fmt: Format, row_index: str | None = None) -> pl.LazyFrame:
 
 
 def unreadable(path: Path, fmt: Format, exc: BaseException) -> DataError:
-    """A DataError for a file polars or the OS could not read."""
+    """A DataError for a file polars or the OS could not read: at its first row with more
+    or fewer fields than its header, when that is why (polars does not say where)."""
+    ragged = _ragged_row(path) if fmt == "csv" else None
+    if ragged is not None:
+        line, fields, expected, text = ragged
+        return DataError(
+            f"{fields} fields where the header has {expected}",
+            location=Location(path=str(path), line=line, column=1, length=len(text), source_line=text),
+            hint="one value per column on every row (a stray comma? quote a value that holds one)",
+        )
     detail = str(exc).strip().splitlines()[0] if str(exc).strip() else type(exc).__name__
     return DataError(
         f"cannot read {path.name!r} as {fmt.upper()}: {detail}",
         location=Location(path=str(path)),
     )
+
+
+def _ragged_row(path: Path) -> tuple[int, int, int, str] | None:
+    """(line, fields, the header's fields, the line's text) of a CSV file's first row with
+    another number of fields than its header (quotes as CSV reads them), or None."""
+    import csv
+
+    try:
+        with path.open(newline="", encoding="utf-8-sig", errors="replace") as handle:
+            reader = csv.reader(handle)
+            header = next(reader, None)
+            if header is None:
+                return None
+            for row in reader:
+                if row and len(row) != len(header):
+                    return reader.line_num, len(row), len(header), ",".join(row)
+    except (OSError, csv.Error):
+        return None
+    return None
 
 
 def require_symbol_column(file: DataFile) -> str:

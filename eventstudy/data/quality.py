@@ -27,7 +27,7 @@ import polars as pl
 
 from eventstudy.data.cache import Cache
 from eventstudy.data.columns import MISSING_VALUES
-from eventstudy.data.finder import DataDirectory, DataFile, inspect, scan
+from eventstudy.data.finder import DataDirectory, DataFile, inspect, scan, unreadable
 from eventstudy.errors import DataError, Location, did_you_mean
 
 __all__ = [
@@ -601,7 +601,7 @@ def _read_raw(file: DataFile, value: str | None, keep_symbol: bool = False) -> p
         out = lf.select(pl.col("line").cast(pl.Int64), date.cast(pl.Date).alias("date"), close.cast(pl.Float64, strict=False).alias("close"), *kept)
         return out.filter(pl.col("date").is_not_null() | pl.col("close").is_not_null()).collect()
     except (pl.exceptions.PolarsError, OSError) as exc:
-        raise DataError(f"cannot read {path.name!r}: {exc}", location=Location(path=str(path))) from None
+        raise unreadable(path, file.fmt, exc) from None  # a ragged row at its line, as the loader says it
 
 
 # --------------------------------------------------------------------------- text
