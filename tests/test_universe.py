@@ -280,6 +280,7 @@ def run_on_panel(shared_data: Path, folder: Path, panel_text: str, capsys) -> tu
 def test_a_panel_row_without_a_symbol_is_a_message(shared_data: Path, tmp_path: Path, capsys) -> None:
     code, err = run_on_panel(shared_data, tmp_path, "date,symbol,close\n2020-01-02,AAA,10\n2020-01-03,,11\n", capsys)
     assert code == 2 and "1 row(s) have no symbol" in err
+    assert err.startswith(f"{tmp_path / 'panel.csv'}:3: error:") and "the first on line 3" in err  # at its line
 
 
 def test_a_symbol_with_a_control_character_is_refused(shared_data: Path, tmp_path: Path, capsys) -> None:

@@ -198,10 +198,12 @@ def long_file_symbols(path: Path, grouped: bool = False) -> list[str]:
         distinct = raw.rle().struct.field("value").unique() if grouped else raw.unique()
         symbols = lf.select(distinct).collect().to_series().str.strip_chars().unique()
         if symbols.null_count() or (symbols == "").any():
-            blank = lf.select(_symbol_text(file).fill_null("").eq("").sum()).collect().item()
+            empty = _symbol_text(file).fill_null("").eq("")
+            blank, first = lf.select(empty.sum().alias("blank"), empty.arg_max().alias("first")).collect().row(0)
+            line = int(first) + (2 if file.fmt == "csv" else 1)  # a CSV's header is line 1; a Parquet file's rows count from 1
             raise DataError(
-                f"{path.name}: {blank:,} row(s) have no symbol in column {column!r}",
-                location=Location(path=str(path)),
+                f"{blank:,} row(s) have no symbol in column {column!r}, the first on {'line' if file.fmt == 'csv' else 'row'} {line:,}",
+                location=Location(path=str(path), line=line),
                 hint="every row of a universe's long file names its symbol",
             )
     except (pl.exceptions.PolarsError, OSError) as exc:
