@@ -353,7 +353,7 @@ def _validate(args: argparse.Namespace) -> int:
 
     study = load_study(args.study)
     condition = to_text(resolve(parse(study.when), list(study.series), universe=study.universe is not None))
-    evaluators = ", ".join(spec.name for spec in study.evaluators)
+    evaluators = ", ".join([spec.name for spec in study.evaluators] + (["event_study"] if study.event_study is not None else []))
     directory = find_data_dir(args.data_dir, study.data.dir, study.path)
     if directory is None:
         data = "not checked (name a data directory with --data-dir, the study's data.dir or $EVENTSTUDY_DATA)"

@@ -258,6 +258,10 @@ def explain(study: Study) -> Explanation:
         params = spec.params.model_dump(mode="json", exclude_defaults=False)
         shown = ", ".join(f"{k}: {_short(v)}" for k, v in params.items())
         evaluators.append(f"{spec.name}: {{{shown}}}")
+    if study.event_study is not None:  # the classical event study: its model, windows and tests, defaults included
+        params = study.event_study.model_dump(mode="json", exclude_defaults=False) | {"tests": list(study.event_study.test_names)}
+        shown = ", ".join(f"{k}: {_short(v)}" for k, v in params.items() if v is not None)
+        evaluators.append(f"event_study: {{{shown}}}")
     tree, tree_columns = _tree(node)
     return Explanation(
         written=" ".join(study.when.split()),

@@ -127,3 +127,15 @@ def test_cli_explain(capsys, tmp_path: Path) -> None:
     (tmp_path / "bad.yaml").write_text(NESTED.replace("RSI(14) < 30 OR", "rsl(14) < 30 OR"))
     assert main(["explain", str(tmp_path / "bad.yaml")]) == 2
     assert "unknown feature 'rsl'" in capsys.readouterr().err
+
+
+def test_explain_and_validate_name_the_event_study_with_its_settings(capsys: pytest.CaptureFixture[str]) -> None:
+    """A study of the event study alone showed an empty 'evaluators:' in both."""
+    path = Path(__file__).resolve().parents[1] / "configs" / "sp500_volume_spikes.yaml"
+    study = load_study(path)
+    explained = render_explanation(study, explain(study))
+    [line] = [x for x in explained.splitlines() if x.strip().startswith("event_study: {")]
+    assert "model: market, market: SPX" in line and "cars: [[-10, -2], [-1, 1], [0, 0], [1, 5], [1, 20]]" in line
+    assert "tests: [t, patell, bmp" in line  # every test, the default, spelled out
+    assert main(["validate", str(path)]) == 0
+    assert "  evaluators: event_study" in capsys.readouterr().out
