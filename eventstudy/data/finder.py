@@ -118,7 +118,7 @@ def scan(path: Path, fmt: Format, row_index: str | None = None) -> pl.LazyFrame:
 def unreadable(path: Path, fmt: Format, exc: BaseException) -> DataError:
     """A DataError for a file polars or the OS could not read: at its first row with more
     or fewer fields than its header, when that is why (polars does not say where)."""
-    ragged = _ragged_row(path) if fmt == "csv" else None
+    ragged = _ragged_row(path) if fmt == "csv" and "fields" in str(exc) else None  # the row is sought only for that reason
     if ragged is not None:
         line, fields, expected, text = ragged
         return DataError(
