@@ -16,7 +16,7 @@ from pathlib import Path
 
 from eventstudy import __version__
 from eventstudy.cli_data import _iso_date, add_data_commands, offer_pull, run_data
-from eventstudy.errors import ConfigError, EventStudyError, did_you_mean
+from eventstudy.errors import ConfigError, DataError, EventStudyError, did_you_mean
 
 __all__ = ["main"]
 
@@ -555,8 +555,8 @@ def main(argv: Sequence[str] | None = None) -> int:
     except OSError as exc:  # a folder that cannot be written (or read): the user's to fix, not a bug
         if exc.filename is None:
             raise
-        print(f"error: {exc.filename}: {exc.strerror or exc}", file=sys.stderr)
-        print("  hint: check that the folder exists and that you may write there", file=sys.stderr)
+        error = DataError(f"{exc.filename}: {exc.strerror or exc}", hint="check that the folder exists and that you may write there")
+        print(error.render(), file=sys.stderr)
         return EXIT_USER_ERROR
 
 

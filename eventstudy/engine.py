@@ -758,9 +758,9 @@ def choose_null(study: Study, statistics: StatisticsSpec, notes: list[str], gaps
                 "(the default) tests them"
             )
         return asked
-    if (unsupported or missing or statistics.baseline is not None) and not picks_by_own_prices(study):
-        return "runs"  # no selection by the prices for the histories to see
-    if unsupported or missing or statistics.baseline is not None:
+    if not (unsupported or missing or statistics.baseline is not None):
+        return "histories"
+    if picks_by_own_prices(study):  # else no selection by the prices for the histories to see: the runs null, quietly
         why = "; ".join(
             [*([f"{', '.join(unsupported)} cannot be computed on resampled closes"] if unsupported else []),
              *([f"{', '.join(missing)}: 'align: ffill' leaves those days unknown"] if missing else []),
@@ -777,8 +777,7 @@ def choose_null(study: Study, statistics: StatisticsSpec, notes: list[str], gaps
                 if misjudged else ""
             )
         )
-        return "runs"
-    return "histories"
+    return "runs"
 
 
 def _nothing_tested() -> str:

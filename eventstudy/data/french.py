@@ -110,16 +110,15 @@ def read_french(path: str | Path) -> pl.DataFrame:
             *(pl.col(c).cast(pl.Float64) for c in header),
         )
     except pl.exceptions.PolarsError:
-        loose = frame.select(
-            pl.col("line"), pl.col("date").str.to_date("%Y%m%d", strict=False).is_null().alias("date"),
-            *(pl.col(c).cast(pl.Float64, strict=False).is_null() & (pl.col(c) != "").alias(c) for c in header),
-        )
-        for row in loose.iter_rows(named=True):
-            bad = [c for c in ("date", *header) if row[c]]
-            if bad:
-                what = "the date is not YYYYMMDD" if bad[0] == "date" else f"{bad[0]} is not a number"
-                raise DataError(f"{path.name}:{row['line']}: {what}") from None
-        raise
+        # the first row with a value polars could not convert, and its first such column
+        failed = [pl.col("date").str.to_date("%Y%m%d", strict=False).is_null().alias("date"),
+                  *((pl.col(c).cast(pl.Float64, strict=False).is_null() & (pl.col(c) != "")).alias(c) for c in header)]
+        first = frame.select(pl.col("line"), *failed).filter(pl.any_horizontal(pl.exclude("line"))).head(1)
+        if not first.height:
+            raise
+        column = next(c for c in ("date", *header) if first[c][0])
+        what = "the date is not YYYYMMDD" if column == "date" else f"{column} is not a number"
+        raise DataError(f"{path.name}:{first['line'][0]}: {what}") from None
     # returns, not prices: the date rules and finiteness of every door (check_returns), not "above 0"
     out = check_returns(out, Origin(repr(path.name), path, "lines"), header)
     return out.with_columns(pl.when(pl.col(c).is_in(list(_MISSING))).then(None).otherwise((pl.col(c) / 100).round(10)).alias(c) for c in header)
