@@ -21,8 +21,10 @@ from pathlib import Path
 
 import polars as pl
 
+from eventstudy.data.columns import shown_columns
+from eventstudy.data.finder import scan, unreadable
 from eventstudy.data.validate import Origin, check_returns
-from eventstudy.errors import DataError
+from eventstudy.errors import DataError, Location
 
 __all__ = ["FACTORS_FILE", "FACTOR_COLUMNS", "FRENCH_NAMES", "FactorImport", "read_factors", "read_french", "write_factors"]
 
@@ -126,19 +128,22 @@ def read_french(path: str | Path) -> pl.DataFrame:
 
 def read_factors(path: Path) -> pl.DataFrame:
     """A factors file (``date`` ISO, then decimal daily returns ``mkt_rf, smb, hml, ...,
-    rf``) as ``date`` (Date) and Float64 columns, sorted by date."""
+    rf``) as ``date`` (Date) and Float64 columns, sorted by date; a bad row is a
+    DataError at its line (``factors.csv:5``) with the value, as a prices file's is."""
     try:
-        frame = pl.read_csv(path, try_parse_dates=False, infer_schema_length=0)
+        frame = scan(path, "csv").collect()  # every field as text: check_returns reads and locates them
+    except pl.exceptions.NoDataError:
+        raise DataError(f"the factors file {path.name!r} is empty", location=Location(path=str(path))) from None
     except (OSError, pl.exceptions.PolarsError) as exc:
-        raise DataError(f"cannot read the factors file {str(path)!r}: {exc}") from None
+        raise unreadable(path, "csv", exc) from None  # a ragged row at its line
     if "date" not in frame.columns:
-        raise DataError(f"the factors file {str(path)!r} has no 'date' column", hint="import it with 'eventstudy data import FILE --french'")
+        raise DataError(
+            f"the factors file {path.name!r} has no 'date' column; found columns {shown_columns(frame.columns)}",
+            location=Location(path=str(path), line=1),
+            hint="import it with 'eventstudy data import FILE --french'",
+        )
     values = [c for c in frame.columns if c != "date"]
-    try:
-        typed = frame.select(pl.col("date").str.to_date("%Y-%m-%d"), *(pl.col(c).cast(pl.Float64) for c in values))
-    except pl.exceptions.PolarsError as exc:
-        raise DataError(f"the factors file {str(path)!r} is not ISO dates and decimal returns: {exc}") from None
-    return check_returns(typed, Origin(repr(path.name), path, "index"), values)  # the rules every door applies
+    return check_returns(frame, Origin(repr(path.name), path, "csv"), values)  # the rules every door applies
 
 
 def write_factors(path: str | Path, data_dir: str | Path, *, dry_run: bool = False) -> FactorImport:

@@ -77,6 +77,7 @@ _CLOSE = "__es_close"
 _PREV_DATE = "__es_prev_date"
 _PREV_ROW = "__es_prev_row"
 _PROBLEM = "__es_problem"
+_DATE_BLANK = "__es_date_blank"
 _EXTRA = {name: f"__es_{name}" for name in EXTRAS}  # the usable value (null where missing or 0)
 _XRAW = {name: f"__es_{name}_raw" for name in EXTRAS}  # as read
 _XVAL = {name: f"__es_{name}_value" for name in EXTRAS}  # as a number (null where missing or unreadable)
@@ -94,7 +95,8 @@ _SHOWN = {role: f"__es_{role}_shown" for role in ("close", *EXTRAS)}  # the text
     _CLOSE_NON_POSITIVE,
     _DATE_DUPLICATE,
     _DATE_UNSORTED,
-) = range(1, 11)
+    _DATE_RANGE,
+) = range(1, 12)
 _EXTRA_KINDS = ("non-numeric", "non-finite", "negative")
 _EXTRA_CODES = {(name, kind): 20 + 3 * i + k for i, name in enumerate(EXTRAS) for k, kind in enumerate(_EXTRA_KINDS)}
 _EXTRA_OF = {code: key for key, code in _EXTRA_CODES.items()}
@@ -102,6 +104,8 @@ _EXTRA_OF = {code: key for key, code in _EXTRA_CODES.items()}
 CLOSE_RULE = "closes must be finite numbers above 0"
 EXTRA_RULE = "open, high, low and volume may be missing (empty), else finite numbers >= 0 (a 0 price reads as missing)"
 DATE_RULE = "dates are YYYY-MM-DD (or dates / datetimes), years 1800-2200, one row per date"
+RETURNS_RULE = "returns are finite decimal numbers (0.0123 for 1.23%), an empty field where missing"
+RETURNS_DATE_RULE = "dates are YYYY-MM-DD, years 1800-2200, one row per date"
 
 @dataclass(frozen=True)
 class Origin:
@@ -191,12 +195,12 @@ def _number_exprs(raw: pl.Expr, dtype: pl.DataType, column: str, where: str, pat
     )
 
 
-def _first_of(checks: Sequence[tuple[pl.Expr, int]]) -> pl.Expr:
+def _first_of(checks: Sequence[tuple[pl.Expr, int]], dtype: type[pl.DataType] = pl.Int8) -> pl.Expr:
     """The code of the first check that holds (a null check does not), else null."""
     chain: Any = pl.when(checks[0][0]).then(checks[0][1])
     for condition, code in checks[1:]:
         chain = chain.when(condition).then(code)
-    return cast(pl.Expr, chain.otherwise(None)).cast(pl.Int8)
+    return cast(pl.Expr, chain.otherwise(None)).cast(dtype)
 
 
 def _flag(
@@ -658,38 +662,98 @@ def check_prices(
 
 
 def check_returns(frame: pl.DataFrame, origin: Origin, columns: Sequence[str]) -> pl.DataFrame:
-    """A table of returns (factor files): the date rules of prices (in range, one row per
-    date; sorted here) and every value of ``columns`` finite where given (returns may be
-    negative, and null is missing); the frame by date, or the DataError at its first bad
-    row. ``frame`` has a Date ``date`` column (and ``line`` for ``Origin(rows="lines")``)."""
+    """A table of returns (factor files): the date rules of prices (a date given, readable,
+    in range, one row per date; sorted here) and every value of ``columns`` a finite
+    number where given (returns may be negative; null, or an empty field, is missing);
+    the frame by date with ``date`` as Date and ``columns`` as Float64, or the DataError
+    at its first bad row (lowest row; its first bad field), named as ``origin`` says.
+
+    ``frame`` has a ``date`` column (Date, or ``YYYY-MM-DD`` text as a CSV is read), the
+    ``columns`` (numbers, or text), and ``line`` for ``Origin(rows="lines")``; for
+    ``Origin(rows="csv")`` its rows are the file's data rows in order, blank lines
+    included as polars reads them (all null: they are dropped), so an error names the
+    line an editor shows.
+
+    Examples
+    --------
+    >>> text = pl.DataFrame({"date": ["2020-01-02", "2020-01-03"], "mkt_rf": ["0.01", "abc"]})
+    >>> try:
+    ...     check_returns(text, Origin("factors"), ["mkt_rf"])
+    ... except DataError as error:
+    ...     print(error.message)
+    factors row 1: non-numeric mkt_rf 'abc' on '2020-01-03'
+    """
+    non_finite, non_numeric = 100, 100 + len(columns)  # + the column's index
     row = pl.col("line").cast(pl.Int64) if origin.rows == "lines" else pl.int_range(pl.len(), dtype=pl.Int64)
-    date = pl.col("date")
-    checks: list[tuple[pl.Expr, int]] = [(plausible(date).is_null(), _DATE_BAD)]
-    checks += [(~pl.col(c).is_finite(), 100 + i) for i, c in enumerate(columns)]
+    unbounded: pl.Expr
+    if frame.schema["date"] == pl.String:
+        text = pl.col("date").str.strip_chars()
+        date_empty = pl.col("date").is_null() | (text == "")
+        unbounded = pl.when(text.str.contains(_ISO_DATE)).then(text.str.slice(0, 10).str.to_date("%Y-%m-%d", strict=False))
+    else:
+        date_empty, unbounded = pl.col("date").is_null(), pl.col("date")
+    raw = {c: f"__es_raw_{i}" for i, c in enumerate(columns)}
+    values = []
+    for c in columns:
+        if frame.schema[c] == pl.String:
+            stripped = pl.col(c).str.strip_chars()
+            values.append(pl.when(stripped != "").then(stripped).cast(pl.Float64, strict=False).alias(c))
+        else:
+            values.append(pl.col(c).cast(pl.Float64).alias(c))
+    typed = frame.with_columns(
+        row.alias(_ROW), pl.col("date").cast(pl.String).alias(_DRAW), date_empty.alias(_DATE_BLANK),
+        *(pl.col(c).cast(pl.String).alias(raw[c]) for c in columns),
+    ).with_columns(unbounded.alias("date"), *values)
+    if origin.rows == "csv":
+        typed = typed.filter(~pl.all_horizontal(pl.col(_DRAW, *raw.values()).is_null()))
+    typed = typed.with_columns(plausible(pl.col("date")).alias(_DATE))
+    date = pl.col(_DATE)
+    checks: list[tuple[pl.Expr, int]] = [
+        (pl.col(_DATE_BLANK), _DATE_EMPTY),
+        (pl.col("date").is_null(), _DATE_BAD),
+        (date.is_null(), _DATE_RANGE),
+    ]
+    for i, c in enumerate(columns):
+        given = pl.col(raw[c]).is_not_null() & (pl.col(raw[c]).str.strip_chars() != "")
+        checks += [(given & pl.col(c).is_null(), non_numeric + i), (~pl.col(c).is_finite(), non_finite + i)]
     checks.append((date == pl.col(_PREV_DATE), _DATE_DUPLICATE))
     flagged = (
-        frame.with_columns(row.alias(_ROW))
-        .sort("date", _ROW)
+        typed.sort(_DATE, _ROW, nulls_last=False)
         .with_columns(date.shift(1).alias(_PREV_DATE), pl.col(_ROW).shift(1).alias(_PREV_ROW))
-        .with_columns(_first_of(checks).alias(_PROBLEM))
+        .with_columns(_first_of(checks, pl.Int32).alias(_PROBLEM))
     )
     bad = flagged.filter(pl.col(_PROBLEM).is_not_null())
     if bad.is_empty():
-        return flagged.drop(_ROW, _PREV_DATE, _PREV_ROW, _PROBLEM, *(["line"] if "line" in frame.columns else []))
+        internal = [_ROW, _DRAW, _DATE_BLANK, _DATE, _PREV_DATE, _PREV_ROW, _PROBLEM, *raw.values()]
+        return flagged.drop(*internal, *(["line"] if "line" in frame.columns else []))
     first = bad.row(int(bad[_ROW].arg_min() or 0), named=True)
-    code = first[_PROBLEM]
-    at = (lambda r: f"line {r}") if origin.rows in ("csv", "lines") else (lambda r: f"row {r}")
-    if code == _DATE_BAD:
-        message, hint = f"date {str(first['date'])!r} is outside the years 1800-2200", DATE_RULE
+    code, at_row, prev_row = first[_PROBLEM], int(first[_ROW]), first[_PREV_ROW]
+    lines: dict[int, int] = {}
+    if origin.rows == "csv" and origin.path is not None:
+        lines = _csv_lines(origin.path, [at_row] + ([int(prev_row)] if prev_row is not None else []))
+
+    def at(r: int) -> str:
+        return f"line {lines.get(r, r)}" if origin.rows in ("csv", "lines") else f"row {r}"
+
+    date_text = str(first[_DRAW]).strip() if first[_DRAW] is not None else ""
+    if code == _DATE_EMPTY:
+        message, hint = "missing date: the 'date' field is empty", RETURNS_DATE_RULE
+    elif code == _DATE_BAD:
+        message, hint = f"unparseable date {date_text!r} (expected YYYY-MM-DD)", RETURNS_DATE_RULE
+    elif code == _DATE_RANGE:
+        message, hint = f"date {date_text!r} is outside the years 1800-2200", RETURNS_DATE_RULE
     elif code == _DATE_DUPLICATE:
-        message, hint = f"duplicate date {str(first['date'])!r}: also on {at(int(first[_PREV_ROW]))}", "keep one row per date"
+        assert prev_row is not None
+        message, hint = f"duplicate date {date_text!r}: also on {at(int(prev_row))}", "keep one row per date"
     else:
-        column = columns[code - 100]
-        message, hint = f"non-finite {column} {first[column]!r} on {str(first['date'])!r}", "returns must be finite numbers"
+        column = columns[code - (non_numeric if code >= non_numeric else non_finite)]
+        shown = str(first[raw[column]]).strip()
+        kind = "non-numeric" if code >= non_numeric else "non-finite"
+        message, hint = f"{kind} {column} {shown!r} on {date_text!r}", RETURNS_RULE
     path = str(origin.path) if origin.path is not None else None
     if origin.rows in ("csv", "lines"):
-        raise DataError(message, location=Location(path=path, line=int(first[_ROW])), hint=hint)
-    raise DataError(f"{origin.name} row {first[_ROW]}: {message}", location=Location(path=path) if path else None, hint=hint)
+        raise DataError(message, location=Location(path=path, line=lines.get(at_row, at_row)), hint=hint)
+    raise DataError(f"{origin.name} {at(at_row)}: {message}", location=Location(path=path) if path else None, hint=hint)
 
 
 def _csv_lines(path: Path, rows: Sequence[int]) -> dict[int, int]:

@@ -11,7 +11,6 @@ and why (:data:`DIFFERENT`).
 from __future__ import annotations
 
 import datetime as dt
-import re
 from collections.abc import Callable
 from pathlib import Path
 
@@ -234,16 +233,35 @@ def test_the_command_line_exits_2_with_the_located_message(door: str, tmp_path: 
 
 @pytest.mark.parametrize(
     ("row", "expected"),
-    [("2020-01-03,inf,0.0001", "non-finite mkt_rf inf"), ("2201-01-02,0.01,0.0001", "outside the years 1800-2200"),
-     ("2020-01-02,0.02,0.0001", "duplicate date '2020-01-02'")],
+    [
+        ("2020-01-03,inf,0.0001", ":4: error: non-finite mkt_rf 'inf' on '2020-01-03'"),
+        ("2201-01-02,0.01,0.0001", ":4: error: date '2201-01-02' is outside the years 1800-2200"),
+        ("2020-01-02,0.02,0.0001", ":4: error: duplicate date '2020-01-02': also on line 2"),
+        # a bad value or date was polars' message (with its advice) and no line
+        ("2020-01-03,abc,0.0001", ":4: error: non-numeric mkt_rf 'abc' on '2020-01-03'"),
+        ("2020/01/03,0.01,0.0001", ":4: error: unparseable date '2020/01/03' (expected YYYY-MM-DD)"),
+        (",0.01,0.0001", ":4: error: missing date: the 'date' field is empty"),
+    ],
 )
 def test_a_factors_file_read_by_the_event_study_follows_the_return_rules(row: str, expected: str, tmp_path: Path) -> None:
     """factors.csv (written by data import --french, or by hand) is checked by the same
     rules as the French reader: dates in range and once each, values finite (negative is
-    fine: they are returns)."""
+    fine: they are returns), each bad row named by its line as an editor shows it (a
+    blank line counts) with the value, as a prices file's is."""
     from eventstudy.data.french import read_factors
 
     path = tmp_path / "factors.csv"
-    path.write_text(f"date,mkt_rf,rf\n2020-01-02,-0.01,0.0001\n{row}\n", encoding="utf-8")
-    with pytest.raises(DataError, match=re.escape(expected)):
+    path.write_text(f"date,mkt_rf,rf\n2020-01-02,-0.01,0.0001\n\n{row}\n2020-01-06,0.01,\n", encoding="utf-8")
+    with pytest.raises(DataError) as info:
         read_factors(path)
+    assert info.value.render().startswith(f"{path}{expected}\n  hint: "), info.value.render()
+
+
+def test_a_good_factors_file_reads_with_blank_lines_and_missing_values(tmp_path: Path) -> None:
+    from eventstudy.data.french import read_factors
+
+    path = tmp_path / "factors.csv"
+    path.write_text("date,mkt_rf,rf\n2020-01-03, 0.02 ,0.0001\n\n2020-01-02,-0.01,\n", encoding="utf-8")
+    frame = read_factors(path)
+    assert frame.schema == {"date": pl.Date, "mkt_rf": pl.Float64, "rf": pl.Float64}
+    assert frame.rows() == [(dt.date(2020, 1, 2), -0.01, None), (dt.date(2020, 1, 3), 0.02, 0.0001)]
