@@ -137,7 +137,8 @@ def build_parser() -> argparse.ArgumentParser:
     validate = commands.add_parser("validate", help="check a study (schema, series, condition, and its data when a "
                                                      "data directory is named) without running it")
     validate.add_argument("study", help="the study file (YAML)")
-    validate.add_argument("--data-dir", help="also check that every series (and a universe's data) is there and readable "
+    validate.add_argument("--data-dir", help="also check that every series (and a universe's data) is there and readable, "
+                                             "a universe's data file row by row as a run reads it "
                                              "(default: the study's data.dir or $EVENTSTUDY_DATA, if named)")
 
     explain = commands.add_parser("explain", help="show how a study's condition is parsed and compiled, for audit")
@@ -358,10 +359,16 @@ def _validate(args: argparse.Namespace) -> int:
     if directory is None:
         data = "not checked (name a data directory with --data-dir, the study's data.dir or $EVENTSTUDY_DATA)"
     elif study.universe is not None:
-        from eventstudy.universe import load_universe
+        from eventstudy.universe import BLOCK_ROWS, data_file_path, load_universe
 
         given = load_universe(study, data_dir=directory, rows=False)
         data = f"{len(given.symbols):,} universe symbols and {len(study.series)} market series found in {directory}"
+        if study.universe.data_file is not None:  # its rows, as the run reads them: a bad row is the run's error
+            from eventstudy.data.load import check_long_rows
+
+            panel = data_file_path(directory, str(study.universe.data_file))
+            rows = check_long_rows(panel, given.symbols, block_rows=BLOCK_ROWS)
+            data += f" ({rows:,} rows of {panel.name} checked)"
     else:
         # the loaders only when there is data to check
         from eventstudy.data.sources import load_prices_any

@@ -197,6 +197,51 @@ def test_validate_checks_the_data_when_a_directory_is_named(tiny: Path, tmp_path
     assert "symbol 'BBB' not found in data directory" in err and "Traceback" not in err
 
 
+PANEL_STUDY = """\
+name: panel study
+series: {{A: AAA}}
+universe: {{data_file: {panel}}}
+when: close at 20-day high
+evaluate:
+  - forward_returns: {{horizons: [1d]}}
+statistics: {{placebos: 20, seed: 3}}
+"""
+
+
+def write_panel(tiny: Path, fmt: str, bad: str | None = None) -> Path:
+    """A long file of three stocks (60 days each) in ``tiny``'s data folder, and a study of
+    them as its universe; ``bad``: XB's close on its 31st day. ``parquet by date``: rows
+    sorted by date, not by symbol."""
+    days = [dt.date(2020, 1, 1) + dt.timedelta(days=i) for i in range(60)]
+    rows = [(d, s, str(100 + i + k)) for k, s in enumerate(("XA", "XB", "XC")) for i, d in enumerate(days)]
+    if bad is not None:
+        rows[60 + 30] = (rows[90][0], "XB", bad)
+    frame = pl.DataFrame(rows, schema={"date": pl.Date, "symbol": pl.String, "close": pl.String}, orient="row")
+    name = "panel.csv" if fmt == "csv" else "panel.parquet"
+    if fmt == "csv":
+        frame.write_csv(tiny / "data" / name)
+    else:
+        typed = frame.with_columns(pl.col("close").cast(pl.Float64))
+        (typed.sort("date", "symbol") if fmt == "parquet by date" else typed).write_parquet(tiny / "data" / name, row_group_size=50)
+    (tiny / "panel.yaml").write_text(PANEL_STUDY.format(panel=name))
+    return tiny / "panel.yaml"
+
+
+@pytest.mark.parametrize("fmt", ["csv", "parquet", "parquet by date"])
+def test_validate_reads_a_universe_panel_s_rows_as_run_does(tiny: Path, fmt: str, capsys) -> None:
+    """validate found the panel file and its symbols and said ok; run then stopped at a bad
+    row. Now validate reads the rows as run does and stops with run's located error."""
+    study = write_panel(tiny, fmt)
+    code, out, err = run_cli(["validate", str(study), "--data-dir", str(tiny / "data")], capsys)
+    assert code == 0, err
+    assert f"3 universe symbols and 1 market series found in {tiny / 'data'} (180 rows of panel." in out
+    write_panel(tiny, fmt, bad="abc" if fmt == "csv" else "-1")
+    err = error_of(["validate", str(study), "--data-dir", str(tiny / "data")], capsys)
+    assert err == error_of(["run", str(study), "--data-dir", str(tiny / "data")], capsys)
+    where = f"{tiny / 'data' / 'panel.csv'}:92: error: non-numeric close 'abc'" if fmt == "csv" else "(0-based parquet row index): non-positive close '-1.0'"
+    assert where in err and "on '2020-01-31' for symbol 'XB'" in err
+
+
 VALIDATE_LEAVES_OUT = (
     "polars", "numpy", "scipy", "urllib.request", "eventstudy.result",
     "eventstudy.data.load", "eventstudy.data.sources", "eventstudy.data.validate", "eventstudy.data.finder",

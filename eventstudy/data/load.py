@@ -5,7 +5,8 @@ universe's long file read block by block.
 (its own file, else a long file), reads each file once (a long file filtered to the
 symbols wanted) and validates every row (:mod:`eventstudy.data.validate`).
 :func:`read_long_block` reads one block of a universe's symbols from its long file, and
-:func:`read_long_dates` that file's calendar, so a universe is never in memory whole.
+:func:`read_long_dates` that file's calendar, so a universe is never in memory whole;
+:func:`check_long_rows` reads the file as a run would, for ``validate``.
 """
 
 from __future__ import annotations
@@ -17,7 +18,15 @@ from pathlib import Path
 import polars as pl
 
 from eventstudy.data.columns import EXTRAS, PRICE_SCHEMA
-from eventstudy.data.finder import DataDirectory, DataFile, Found, inspect, require_symbol_column
+from eventstudy.data.finder import (
+    DataDirectory,
+    DataFile,
+    Found,
+    inspect,
+    require_symbol_column,
+    sorted_by_symbol,
+    unreadable,
+)
 from eventstudy.data.validate import (
     clean_rows,
     distinct_dates,
@@ -29,7 +38,7 @@ from eventstudy.data.validate import (
 )
 from eventstudy.errors import DataError, Location
 
-__all__ = ["PriceData", "load_prices", "read_long_block", "read_long_dates", "source_ranges"]
+__all__ = ["PriceData", "check_long_rows", "load_prices", "read_long_block", "read_long_dates", "source_ranges"]
 
 
 @dataclass(frozen=True)
@@ -167,6 +176,34 @@ def read_long_block(path: Path, symbols: Sequence[str] | None, *, fast: bool = T
     out = clean_rows(rows)
     # valid rows have ascending dates per symbol: sorted already if the symbols are
     return out if out["symbol"].is_sorted() else out.sort("symbol", "date", maintain_order=True)
+
+
+def check_long_rows(path: Path, symbols: Sequence[str], *, block_rows: int) -> int:
+    """Read a universe's long file as a run reads it, for ``validate``: every row a run
+    reads is checked by the one rule, and a bad row raises the DataError the run would
+    give (file, line or row, value); returns the number of rows read.
+
+    A CSV is read whole, every symbol's rows (as a run reads it); a Parquet file not
+    sorted by symbol, its ``symbols``' rows at once (as a run does); a Parquet file
+    sorted by symbol, ``symbols`` in blocks of about ``block_rows`` rows (a run's
+    blocks), so memory stays that of one block and each block reads only its row groups.
+    A typed Parquet block is checked by whole-column aggregates
+    (:func:`~eventstudy.data.validate.typed_parquet_block`); only a block with something
+    wrong is read row by row, to say where.
+    """
+    file = inspect(path)
+    require_symbol_column(file)
+    if file.fmt == "csv":
+        return read_long_block(path, None).height
+    wanted = sorted(symbols)
+    if not sorted_by_symbol(path):  # each block would decode the whole file: read once, as the run does
+        return read_long_block(path, wanted).height
+    try:
+        total = pl.scan_parquet(path).select(pl.len()).collect().item()  # from the file's metadata
+    except (pl.exceptions.PolarsError, OSError) as exc:
+        raise unreadable(path, file.fmt, exc) from exc
+    per_block = max(1, block_rows // max(1, total // max(1, len(wanted))))
+    return sum(read_long_block(path, wanted[i : i + per_block]).height for i in range(0, len(wanted), per_block))
 
 
 def read_long_dates(path: Path) -> tuple[pl.Series, int]:

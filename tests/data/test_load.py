@@ -592,3 +592,30 @@ def test_long_file_symbols_by_runs_are_the_distinct_symbols(
     assert outcomes[0] == outcomes[1]
     if all(s is not None and s.strip() for s in symbols):
         assert outcomes[0] == sorted({s.strip() for s in symbols if s is not None})
+
+
+def test_validate_reads_a_good_parquet_panel_the_fast_way_block_by_block(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """check_long_rows (validate's read of a universe's long file) reads a Parquet file
+    sorted by symbol in the run's blocks, each checked by whole-column aggregates: a good
+    file never takes the row-by-row path, and memory is one block's."""
+    days = pl.date_range(dt.date(2020, 1, 1), dt.date(2020, 3, 31), eager=True)
+    symbols = [f"S{k:02d}" for k in range(12)]
+    frame = pl.DataFrame({"date": days}).join(pl.DataFrame({"symbol": symbols}), how="cross").sort("symbol", "date")
+    frame = frame.with_columns(close=pl.int_range(pl.len()).cast(pl.Float64) + 1.0)
+    path = tmp_path / "panel.parquet"
+    frame.write_parquet(path, row_group_size=100)
+    blocks: list[int] = []
+    read = load_module.read_long_block
+
+    def block(path: Path, wanted: list[str] | None, **kwargs: object) -> pl.DataFrame:
+        assert wanted is not None
+        blocks.append(len(wanted))
+        return read(path, wanted)
+
+    def slow(*args: object, **kwargs: object) -> pl.DataFrame:
+        raise AssertionError("a good typed block takes the fast path")
+
+    monkeypatch.setattr(load_module, "read_long_block", block)
+    monkeypatch.setattr(load_module, "validated", slow)
+    assert load_module.check_long_rows(path, symbols, block_rows=4 * days.len()) == frame.height
+    assert blocks == [4, 4, 4]
