@@ -19,7 +19,7 @@ import datetime as dt
 import json
 import math
 from collections.abc import Mapping, Sequence
-from dataclasses import asdict, dataclass, field
+from dataclasses import asdict, dataclass, field, replace
 from pathlib import Path
 from typing import Any, cast
 
@@ -27,13 +27,14 @@ import polars as pl
 
 from eventstudy.data.cache import Cache
 from eventstudy.data.columns import MISSING_VALUES
-from eventstudy.data.finder import DataDirectory, DataFile, inspect, scan, unreadable
+from eventstudy.data.finder import DataDirectory, DataFile, inspect, scan, symbol_values, unreadable
 from eventstudy.errors import DataError, Location, did_you_mean
 
 __all__ = [
     "MAX_MOVE",
     "OUTLIER_SD",
     "STALE_DAYS",
+    "LongFileCheck",
     "QualityReport",
     "SeriesQuality",
     "check_data",
@@ -118,8 +119,35 @@ class SeriesQuality:
 
 
 @dataclass(frozen=True)
+class LongFileCheck:
+    """A file named like a series that holds many (a symbol column with several symbols):
+    it is checked per symbol, each symbol a series of the report. ``no_symbol`` rows
+    (the symbol field empty; at most a few of their lines are kept) belong to none, and
+    the loader refuses them."""
+
+    name: str
+    file: str
+    symbols: int
+    rows: int
+    no_symbol: int = 0
+    no_symbol_lines: list[int] = field(default_factory=list)
+
+    def describe(self) -> str:
+        """One line: the file, its symbols and rows, and the rows without a symbol."""
+        text = f"{self.file}: a long file (date, symbol, close), checked per symbol: {self.symbols:,} symbols, {self.rows:,} rows"
+        if self.no_symbol:
+            where = "line" if self.file.lower().endswith(".csv") else "row"
+            text += (
+                f"\n  error: {self.no_symbol:,} row(s) without a symbol, on {where}(s) "
+                f"{_dates(self.no_symbol_lines, self.no_symbol)}: the loader refuses them"
+            )
+        return text
+
+
+@dataclass(frozen=True)
 class QualityReport:
-    """Every series checked, the reference used and the thresholds."""
+    """Every series checked, the reference used and the thresholds; ``long_files``: the
+    long files named like a series, each checked per symbol."""
 
     series: list[SeriesQuality]
     reference: str | None
@@ -128,11 +156,12 @@ class QualityReport:
     outlier_sd: float = OUTLIER_SD
     max_move: float = MAX_MOVE
     notes: list[str] = field(default_factory=list)
+    long_files: list[LongFileCheck] = field(default_factory=list)
 
     @property
     def has_errors(self) -> bool:
-        """Whether any series has rows the loader would refuse."""
-        return any(s.errors for s in self.series)
+        """Whether any series (or a long file's row without a symbol) has rows the loader would refuse."""
+        return any(s.errors for s in self.series) or any(f.no_symbol for f in self.long_files)
 
     def to_json(self) -> dict[str, Any]:
         """The report as a JSON-ready dict."""
@@ -140,6 +169,7 @@ class QualityReport:
             "reference": self.reference,
             "reference_rows": self.reference_rows,
             "settings": {"stale_days": self.stale_days, "outlier_sd": self.outlier_sd, "max_move": self.max_move},
+            "long_files": [asdict(f) for f in self.long_files],
             "series": [s.to_json() for s in self.series],
             "notes": list(self.notes),
         }
@@ -154,7 +184,7 @@ class QualityReport:
             f"reference calendar {self.reference} ({self.reference_rows:,} dates)"
             if self.reference else "no reference calendar"
         )
-        lines = [f"data check: {len(self.series)} series, {ref}", ""]
+        lines = [f"data check: {len(self.series)} series, {ref}", *(f.describe() for f in self.long_files), ""]
         head = ("symbol", "first", "last", "rows", "bad date", "repeated", "unsorted", "missing", "<= 0",
                 "gaps", "extra", "stale", "outliers")
         body = [
@@ -464,22 +494,54 @@ def check_data(
         if reference is not None:
             raise DataError(f"reference series {reference!r} not found in {where}{did_you_mean(reference, series.names())}")
         notes.append("no reference calendar (SPX not found): pass --reference SYMBOL to count gaps")
+    chosen, long_files = _per_symbol(chosen, ref_symbol)
     frames = _read_found(chosen)
     sources = {symbol: found.source for symbol, found in chosen.items()}
-    return _with_notes(
-        check_series(frames, reference=ref_symbol, sources=sources, stale_days=stale_days,
-                     outlier_sd=outlier_sd, max_move=max_move),
-        notes,
-    )
+    report = check_series(frames, reference=ref_symbol, sources=sources, stale_days=stale_days, outlier_sd=outlier_sd, max_move=max_move)
+    return replace(report, notes=[*report.notes, *notes], long_files=long_files)
 
 
-def _with_notes(report: QualityReport, notes: list[str]) -> QualityReport:
-    """``report`` with ``notes`` added."""
-    return QualityReport(
-        series=report.series, reference=report.reference, reference_rows=report.reference_rows,
-        stale_days=report.stale_days, outlier_sd=report.outlier_sd, max_move=report.max_move,
-        notes=[*report.notes, *notes],
-    )
+def _per_symbol(chosen: dict[str, _Found], reference: str | None) -> tuple[dict[str, _Found], list[LongFileCheck]]:
+    """``chosen`` with each named file that is a long file (a symbol column holding
+    several symbols) replaced by its symbols' rows, one series each (named as the
+    file writes them; ``FILE:SYMBOL`` where that name is taken), and a summary of each.
+    Read as one series, such a file's symbols would interleave: every date repeated,
+    and out of order."""
+    out: dict[str, _Found] = {}
+    summaries: list[LongFileCheck] = []
+    for name, found in chosen.items():
+        if found.value is not None or found.file.symbol is None:
+            out[name] = found
+            continue
+        values = sorted(symbol_values(found.file))
+        if len(values) < 2:  # one symbol: the file is that series' own, whatever its symbol column says
+            out[name] = found
+            continue
+        if name == reference:
+            raise DataError(
+                f"the reference {name!r} is a long file of {len(values):,} symbols ({found.file.path.name}): a calendar is one series",
+                hint="pass --reference SYMBOL, one series (SPX, or one of the file's symbols)",
+            )
+        taken = set(chosen) | set(out)
+        for value in values:
+            out[value if value not in taken else f"{found.file.path.name}:{value}"] = _Found(found.source, found.file, value)
+        summaries.append(_long_file_check(name, found.file, len(values)))
+    return out, summaries
+
+
+def _long_file_check(name: str, file: DataFile, symbols: int) -> LongFileCheck:
+    """The summary of a long file: its symbols, rows with a symbol, and rows without one
+    (not a blank line: the date or the close is there)."""
+    assert file.symbol is not None
+    lf = scan(file.path, file.fmt).with_row_index("line", offset=2 if file.fmt == "csv" else 0)
+    blank_line = pl.all_horizontal(pl.col(file.date or file.symbol, file.close or file.symbol).is_null())
+    nameless = pl.col(file.symbol).cast(pl.String).str.strip_chars().fill_null("").eq("") & ~blank_line
+    try:
+        rows, count = lf.select((~blank_line & ~nameless).sum(), nameless.sum()).collect().row(0)
+        lines = lf.filter(nameless).select("line").head(_EXAMPLES).collect()["line"].to_list() if count else []
+    except (pl.exceptions.PolarsError, OSError) as exc:
+        raise unreadable(file.path, file.fmt, exc) from None
+    return LongFileCheck(name=name, file=file.path.name, symbols=symbols, rows=int(rows), no_symbol=int(count), no_symbol_lines=lines)
 
 
 @dataclass(frozen=True)

@@ -285,3 +285,32 @@ def test_data_check_finds_what_run_finds_and_refuses_what_run_refuses(tmp_path: 
     with pytest.raises(DataError) as by_check:
         check_data(["BBB"], data_dir=folder)
     assert "is ambiguous" in by_run.value.message and by_check.value.message == by_run.value.message
+
+
+def test_a_long_file_named_like_a_series_is_checked_per_symbol(data: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    """`data check panel` read a long file as one series: every date of its symbols
+    'repeated' and 'out of order', nothing about the symbol whose dates really repeat.
+    Now each symbol is a series, its own problems its own, with a line for the file."""
+    days = [d.isoformat() for d in business_days(30)]
+    rows = [f"{d},AAA,{c}" for d, c in zip(days, calm(30))]
+    rows += [f"{d},BBB,{c}" for d, c in zip(days, calm(30, 3))]
+    rows[40] = rows[39]  # BBB: a date twice
+    rows.insert(45, f"{days[3]},,5")  # a row without a symbol: line 47
+    (data / "panel.csv").write_text("date,symbol,close\n" + "\n".join(rows) + "\n\n")
+    report = check_data(["panel"], data_dir=data)
+    every = {s.symbol: s for s in report.series}
+    assert list(every) == ["SPX", "AAA", "BBB"] and every["AAA"].source == "panel.csv"
+    assert (every["AAA"].rows, every["AAA"].errors) == (30, 0)
+    assert (every["BBB"].rows, every["BBB"].duplicates, every["BBB"].unsorted, every["BBB"].duplicate_dates) == (30, 1, 0, [D.fromisoformat(days[9])])
+    [long] = report.long_files
+    assert (long.file, long.symbols, long.rows, long.no_symbol, long.no_symbol_lines) == ("panel.csv", 2, 60, 1, [47])
+    assert report.has_errors and run_data(parse().parse_args(["data", "check", "panel", "--data-dir", str(data)])) == EXIT_PROBLEMS
+    text = capsys.readouterr().out
+    assert text.splitlines()[1:3] == [
+        "panel.csv: a long file (date, symbol, close), checked per symbol: 2 symbols, 60 rows",
+        "  error: 1 row(s) without a symbol, on line(s) 47: the loader refuses them",
+    ]
+    assert f"error: 1 repeated date(s): {days[9]}" in text and "panel" not in [s.symbol for s in report.series]
+    assert json.loads(report.render_json())["long_files"][0]["symbols"] == 2
+    with pytest.raises(DataError, match="the reference 'panel' is a long file of 2 symbols"):
+        check_data(["panel"], data_dir=data, reference="panel")
