@@ -231,8 +231,8 @@ def run_block(shared: BlockShared, symbols: list[str], prices: pl.DataFrame | No
         run=run,
         series=_SeriesOnRows(shared.series_closes, prices["date"]),
     )
-    daily = block.ahead(block.close, 1) / block.close - 1  # the calendar-time portfolio test's daily returns
-    result.daily = (daily if everywhere else daily[aligned]).astype(np.float32)
+    daily = block.change_ahead(block.close, 1)  # the calendar-time portfolio test's daily returns
+    result.daily = daily if everywhere else daily[aligned]
     if shared.keep_closes:
         result.close = (block.close if everywhere else block.close[aligned]).astype(np.float64)
     evaluators = build_evaluators(study.evaluators)

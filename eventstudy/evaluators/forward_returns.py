@@ -125,8 +125,9 @@ class ForwardReturns(Evaluator):
                     cells.append(PanelCell(self.measure, label, h.label, h.days, _change_ahead(close, block.width, h.days, params.kind), 0))
                     continue
                 if params.entry == "close":
-                    entry, exit_, lag = close, block.ahead(close, h.days), 0
-                elif params.entry == "next_close":
+                    cells.append(PanelCell(self.measure, label, h.label, h.days, block.change_ahead(close, h.days, params.kind), 0))
+                    continue
+                if params.entry == "next_close":
                     entry, exit_, lag = block.ahead(close, 1), block.ahead(close, 1 + h.days), 1
                 else:
                     entry, exit_, lag = block.ahead(block.open, 1), block.ahead(close, h.days), 0

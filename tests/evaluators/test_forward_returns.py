@@ -3,13 +3,16 @@
 from __future__ import annotations
 
 import datetime as dt
+from unittest.mock import patch
 
+import numpy as np
 import polars as pl
 import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from eventstudy.evaluators import EvaluationContext
+from eventstudy import evaluators
+from eventstudy.evaluators import EvaluationContext, PanelBlock
 from eventstudy.evaluators.forward_returns import ForwardReturns, ForwardReturnsParams
 from eventstudy.statistics import summarize
 
@@ -77,3 +80,30 @@ def test_summary_counts_incomplete_separately_and_keeps_fractions() -> None:
     assert row["median"] == pytest.approx(0.02)
     assert row["pct_positive"] == pytest.approx(2 / 3)
     assert (row["min"], row["max"]) == (-0.01, 0.04)
+
+
+@settings(max_examples=120, deadline=None)
+@given(
+    lengths=st.lists(st.integers(1, 30), min_size=1, max_size=6), k=st.integers(1, 35), kind=st.sampled_from(["simple", "log"]),
+    piece=st.sampled_from([1, 3, 8, 1 << 15]), seed=st.integers(0, 2**16),
+)
+def test_change_ahead_in_a_universe_block_is_the_change_per_symbol(lengths, k, kind, piece, seed) -> None:
+    """A block's forward change (the universe path: symbols of any length one after the
+    other, cut into pieces) against a loop over each symbol's own rows, rounded once."""
+    rng = np.random.default_rng(seed)
+    close = np.exp(rng.normal(0, 0.1, sum(lengths))) * 20
+    close[rng.random(close.size) < 0.1] = np.nan  # a missing close: NaN on both sides of it
+    rows_after = np.concatenate([np.arange(n - 1, -1, -1) for n in lengths])
+    block = PanelBlock(close, np.full(close.size, np.nan), rows_after, "u", run=np.repeat(np.arange(len(lengths)), lengths))
+    ratio = np.full(close.size, np.nan)
+    start = 0
+    for n in lengths:
+        for i in range(start, start + n - k):
+            ratio[i] = close[i + k] / close[i]
+        start += n
+    with np.errstate(invalid="ignore"):
+        expected = (np.log(ratio) if kind == "log" else ratio - 1).astype(np.float32)
+    with patch.object(evaluators, "_PIECE", piece):
+        found = block.change_ahead(close, k, kind)
+    assert found.dtype == np.float32
+    np.testing.assert_array_equal(found, expected)
