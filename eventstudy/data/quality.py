@@ -9,8 +9,9 @@ standard deviations, or a move above :data:`MAX_MOVE`), the longest calendar gap
 dates each series shares with the others. :func:`quick_check` is the fast subset that
 ``eventstudy run`` prints as warnings.
 
-Problems the loader refuses (bad, repeated or unsorted dates, missing or non-positive
-closes) are *errors*; the rest are *warnings*: a crash day is a real outlier.
+Problems the loader refuses (bad, repeated or unsorted dates, missing, non-positive or
+out-of-range closes: :data:`~eventstudy.data.validate.MIN_CLOSE` ..
+:data:`~eventstudy.data.validate.MAX_CLOSE`) are *errors*; the rest are *warnings*: a crash day is a real outlier.
 """
 
 from __future__ import annotations
@@ -28,6 +29,7 @@ import polars as pl
 from eventstudy.data.cache import Cache
 from eventstudy.data.columns import MISSING_VALUES
 from eventstudy.data.finder import DataDirectory, DataFile, inspect, scan, symbol_values, unreadable
+from eventstudy.data.validate import MAX_CLOSE, MIN_CLOSE
 from eventstudy.errors import DataError, Location, did_you_mean
 
 __all__ = [
@@ -88,6 +90,8 @@ class SeriesQuality:
     missing_dates: list[dt.date] = field(default_factory=list)
     non_positive: int = 0
     non_positive_dates: list[dt.date] = field(default_factory=list)
+    out_of_range: int = 0
+    out_of_range_closes: list[tuple[dt.date, float]] = field(default_factory=list)
     reference: str | None = None
     gaps: int | None = None
     gap_dates: list[dt.date] = field(default_factory=list)
@@ -104,9 +108,9 @@ class SeriesQuality:
 
     @property
     def errors(self) -> int:
-        """Rows the loader would refuse (bad, repeated or unsorted dates, missing, infinite or
-        non-positive closes); a file without a data row counts as one."""
-        return self.bad_dates + self.duplicates + self.unsorted + self.missing + self.non_positive + (self.rows == 0)
+        """Rows the loader would refuse (bad, repeated or unsorted dates, missing, infinite,
+        non-positive or out-of-range closes); a file without a data row counts as one."""
+        return self.bad_dates + self.duplicates + self.unsorted + self.missing + self.non_positive + self.out_of_range + (self.rows == 0)
 
     @property
     def warnings(self) -> int:
@@ -186,12 +190,12 @@ class QualityReport:
         )
         lines = [f"data check: {len(self.series)} series, {ref}", *(f.describe() for f in self.long_files), ""]
         head = ("symbol", "first", "last", "rows", "bad date", "repeated", "unsorted", "missing", "<= 0",
-                "gaps", "extra", "stale", "outliers")
+                "huge/tiny", "gaps", "extra", "stale", "outliers")
         body = [
             (
                 s.symbol, str(s.first or "-"), str(s.last or "-"), f"{s.rows:,}", _n(s.bad_dates), _n(s.duplicates),
-                _n(s.unsorted), _n(s.missing), _n(s.non_positive), _n(s.gaps), _n(s.extra), _n(s.stale_count),
-                _n(s.outlier_count),
+                _n(s.unsorted), _n(s.missing), _n(s.non_positive), _n(s.out_of_range), _n(s.gaps), _n(s.extra),
+                _n(s.stale_count), _n(s.outlier_count),
             )
             for s in self.series
         ]
@@ -254,10 +258,10 @@ def check_series(
 
 
 def _clean(frame: pl.DataFrame) -> pl.DataFrame:
-    """Usable rows: a date and a positive close, first row per date, ascending."""
+    """Usable rows: a date and a close the loader takes, first row per date, ascending."""
     return (
         frame.select("date", "close")
-        .filter(pl.col("date").is_not_null() & (pl.col("close") > 0) & pl.col("close").is_finite())
+        .filter(pl.col("date").is_not_null() & pl.col("close").is_between(MIN_CLOSE, MAX_CLOSE))
         .unique("date", keep="first", maintain_order=True)
         .sort("date")
     )
@@ -283,6 +287,7 @@ def _check_one(
     unsorted = dated.filter(pl.col("date") < pl.col("date").shift(1).cum_max())["date"]
     missing = dated.filter(pl.col("close").is_null() | ~pl.col("close").is_finite())["date"]  # NaN and inf too: the loader refuses both
     non_positive = dated.filter(pl.col("close") <= 0)["date"]
+    out_of_range = dated.filter((pl.col("close") > 0) & pl.col("close").is_finite() & ~pl.col("close").is_between(MIN_CLOSE, MAX_CLOSE))
     first = cast(dt.date, clean["date"].min()) if clean.height else None
     last = cast(dt.date, clean["date"].max()) if clean.height else None
 
@@ -328,6 +333,8 @@ def _check_one(
         missing_dates=missing.head(_EXAMPLES).to_list(),
         non_positive=non_positive.len(),
         non_positive_dates=non_positive.head(_EXAMPLES).to_list(),
+        out_of_range=out_of_range.height,
+        out_of_range_closes=list(out_of_range.select("date", "close").head(_EXAMPLES).iter_rows()),
         reference=reference,
         gaps=gaps,
         gap_dates=gap_dates,
@@ -693,6 +700,9 @@ def _details(s: SeriesQuality, report: QualityReport) -> list[str]:
         out.append(f"error: {s.missing} missing or infinite close(s): {_dates(s.missing_dates, s.missing)}")
     if s.non_positive:
         out.append(f"error: {s.non_positive} close(s) <= 0: {_dates(s.non_positive_dates, s.non_positive)}")
+    if s.out_of_range:
+        closes = [f"{d} ({c!r})" for d, c in s.out_of_range_closes]
+        out.append(f"error: {s.out_of_range} out-of-range close(s) (closes must be from 1e-18 to 1e18): {_dates(closes, s.out_of_range)}")
     if s.gaps:
         out.append(f"gaps: no close on {s.gaps:,} of {s.reference}'s dates in {s.first} .. {s.last}: {_dates(s.gap_dates, s.gaps)}")
     if s.extra:

@@ -1,9 +1,10 @@
 """Validation: the one rule for prices, whichever way they come in.
 
 A row's date must be ``YYYY-MM-DD`` text (a time part after it is allowed), a date or a
-datetime, in the years 1800-2200; its close a finite number above zero (a
-:data:`~eventstudy.data.columns.MISSING_VALUES` marker, a null or a NaN is reported as
-missing, not malformed); each symbol's dates strictly ascending (one row per date); a
+datetime, in the years 1800-2200; its close a finite number from 1e-18 to 1e18
+(:data:`MIN_CLOSE` .. :data:`MAX_CLOSE`: above zero, and no ratio of two closes
+overflows; a :data:`~eventstudy.data.columns.MISSING_VALUES` marker, a null or a NaN is
+reported as missing, not malformed); each symbol's dates strictly ascending (one row per date); a
 long file's symbol non-empty. The optional columns (:data:`~eventstudy.data.columns.EXTRAS`)
 may be missing (empty, a marker, null, NaN: null that day), but a value that is given
 must be a finite number not below zero; an open, high or low of 0 (some sources' way of
@@ -49,6 +50,8 @@ from eventstudy.data.finder import DataFile, scan, unreadable
 from eventstudy.errors import DataError, Location
 
 __all__ = [
+    "MAX_CLOSE",
+    "MIN_CLOSE",
     "Origin",
     "check_prices",
     "check_returns",
@@ -96,12 +99,19 @@ _SHOWN = {role: f"__es_{role}_shown" for role in ("close", *EXTRAS)}  # the text
     _DATE_DUPLICATE,
     _DATE_UNSORTED,
     _DATE_RANGE,
-) = range(1, 12)
+    _CLOSE_OUT_OF_RANGE,
+) = range(1, 13)
 _EXTRA_KINDS = ("non-numeric", "non-finite", "negative")
 _EXTRA_CODES = {(name, kind): 20 + 3 * i + k for i, name in enumerate(EXTRAS) for k, kind in enumerate(_EXTRA_KINDS)}
 _EXTRA_OF = {code: key for key, code in _EXTRA_CODES.items()}
 
-CLOSE_RULE = "closes must be finite numbers above 0"
+MIN_CLOSE, MAX_CLOSE = 1e-18, 1e18
+"""The closes a price file may hold. Far beyond any real price, and narrow enough that
+every ratio of two closes (a return, and its inverse) is a normal float32 number, as a
+study keeps returns and the histories null its closes: a close of 1e300, or a subnormal
+1e-320 (whose inverse overflows), would pass "finite and above 0" and turn into
+overflow, infinities and NaN deep inside a run."""
+CLOSE_RULE = "closes must be finite numbers from 1e-18 to 1e18 (above 0, and far beyond any real price)"
 EXTRA_RULE = "open, high, low and volume may be missing (empty), else finite numbers >= 0 (a 0 price reads as missing)"
 DATE_RULE = "dates are YYYY-MM-DD (or dates / datetimes), years 1800-2200, one row per date"
 RETURNS_RULE = "returns are finite decimal numbers (0.0123 for 1.23%), an empty field where missing"
@@ -243,6 +253,7 @@ def _flag(
         (c.is_null(), _CLOSE_NON_NUMERIC),
         (~c.is_finite(), _CLOSE_NON_FINITE),  # NaN > 0 is true in polars: a NaN stops here
         (c <= 0, _CLOSE_NON_POSITIVE),
+        (~c.is_between(MIN_CLOSE, MAX_CLOSE), _CLOSE_OUT_OF_RANGE),
     ]
     for name, (empty, missing, _) in extras.items():
         value, given = pl.col(_XVAL[name]), ~(empty | missing)
@@ -358,9 +369,9 @@ def _typed_csv(
 
     It accepts only what the text path accepts and gives the same values: every distinct
     date is plain ``YYYY-MM-DD`` (the reader's own date parsing is laxer than the text
-    path, so dates stay text here), every close a finite positive number the reader
-    parsed (it parses numbers as the text path's cast does), every optional value empty
-    or a finite number >= 0, every symbol's dates strictly ascending (and, reading every
+    path, so dates stay text here), every close a finite number in :data:`MIN_CLOSE` ..
+    :data:`MAX_CLOSE` the reader parsed (it parses numbers as the text path's cast
+    does), every optional value empty or a finite number >= 0, every symbol's dates strictly ascending (and, reading every
     symbol, every symbol given). Anything else, including a field the reader cannot
     parse, gives None: the caller reads the file as text, which reports the first bad row.
     """
@@ -385,7 +396,7 @@ def _typed_csv(
     except (pl.exceptions.PolarsError, OSError):
         return None  # a field the reader cannot parse (or no rows at all): the text path says which
     close = rows[_CRAW]
-    if close.null_count() or not close.is_finite().all() or not (close > 0).all():
+    if close.null_count() or not close.is_finite().all() or not close.is_between(MIN_CLOSE, MAX_CLOSE).all():
         return None
     if extras:  # a NaN may be a missing-value marker ('nan') or not ('-nan'): the text path tells
         odd = pl.any_horizontal((~pl.col(_XVAL[n]).is_finite() | (pl.col(_XVAL[n]) < 0)).any() for n in extras)
@@ -601,6 +612,8 @@ def _describe(first: Mapping[str, object], code: int, labels: Mapping[str, str],
         return f"non-finite close {close_text!r}{on}", CLOSE_RULE
     if code == _CLOSE_NON_POSITIVE:
         return f"non-positive close {close_text!r}{on} (closes must be > 0)", CLOSE_RULE
+    if code == _CLOSE_OUT_OF_RANGE:
+        return f"out-of-range close {close_text!r}{on} (closes must be from 1e-18 to 1e18)", CLOSE_RULE
     if code in _EXTRA_OF:
         name, kind = _EXTRA_OF[code]
         return f"{kind} {name} {shown(name, _XRAW[name])!r}{on} (column {labels.get(name, name)!r})", EXTRA_RULE

@@ -90,6 +90,35 @@ def test_what_the_loader_refuses_the_check_counts_as_errors_too(data: Path) -> N
     assert "error: 1 missing or infinite close(s): 2024-01-05" in text and "error: no data rows (a header alone)" in text
 
 
+def test_a_huge_or_subnormal_close_is_an_error_as_the_loader_says(data: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    """Closes of 1e300 and 1e-320 are finite and above 0: the check passed them (exit 0)
+    and a run took them, to overflow inside. The loader now refuses them at their line,
+    and the check counts them with the loader's words."""
+    from eventstudy.data import load_prices
+
+    days = business_days(10)
+    for name, value in (("HUGE", "1e300"), ("TINY", "1e-320")):
+        rows = [(d.isoformat(), str(100 + i)) for i, d in enumerate(days)]
+        rows[4] = (rows[4][0], value)
+        write(data / f"{name}.csv", rows)
+        with pytest.raises(DataError) as info:
+            load_prices(data, [name])
+        assert info.value.render().startswith(
+            f"{data / name}.csv:6: error: out-of-range close {value!r} on '2024-01-05' (closes must be from 1e-18 to 1e18)\n"
+            "  hint: closes must be finite numbers from 1e-18 to 1e18"
+        )
+    report = check_data(["HUGE", "TINY"], data_dir=data)
+    huge, tiny = report.series[1], report.series[2]
+    assert (huge.out_of_range, huge.out_of_range_closes, huge.errors) == (1, [(days[4], 1e300)], 1)
+    assert (tiny.out_of_range, tiny.out_of_range_closes, tiny.errors) == (1, [(days[4], 1e-320)], 1)
+    assert huge.rows == 10 and max(abs(r) for _, r in huge.outliers) < 1  # not a move of +1e298: it is not a close
+    assert run_data(parse().parse_args(["data", "check", "HUGE", "TINY", "--data-dir", str(data)])) == EXIT_PROBLEMS
+    text = capsys.readouterr().out
+    assert "error: 1 out-of-range close(s) (closes must be from 1e-18 to 1e18): 2024-01-05 (1e+300)" in text
+    assert "error: 1 out-of-range close(s) (closes must be from 1e-18 to 1e18): 2024-01-05 (1e-320)" in text
+    assert "2 series with errors" in text
+
+
 def test_gaps_and_extra_dates_against_the_reference(data: Path) -> None:
     days = business_days(60)
     own = [d for i, d in enumerate(days) if i not in (10, 11, 12)] + [D(2024, 1, 6)]  # 3 holes, a Saturday

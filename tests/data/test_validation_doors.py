@@ -37,6 +37,9 @@ CASES: dict[str, tuple[tuple[str, str, str], str]] = {
     "-inf close": (("2020-01-07", "-inf", "100"), "non-finite close '-inf'"),
     "zero close": (("2020-01-07", "0", "100"), "non-positive close '0"),
     "negative close": (("2020-01-07", "-2.5", "100"), "non-positive close '-2.5'"),
+    # finite and above 0, and then overflow (1e300) or an infinite inverse (a subnormal) inside a run
+    "huge close": (("2020-01-07", "1e+300", "100"), "out-of-range close '1e+300' on '2020-01-07"),
+    "subnormal close": (("2020-01-07", "1e-320", "100"), "out-of-range close '1e-320' on '2020-01-07"),
     "repeated date": (("2020-01-06", "13", "100"), "duplicate date '2020-01-06': also on"),
     "date before 1800": (("1799-12-31", "13", "100"), "unparseable date '1799-12-31"),  # (pandas: '1799-12-31 00:00:00', the value as given)
     "date after 2200": (("2201-01-01", "13", "100"), "unparseable date '2201-01-01"),
@@ -143,6 +146,8 @@ def test_every_door_refuses_a_bad_row_alike(case: str, door: str, tmp_path: Path
     assert where in text and words in text, text
     if case in ("date before 1800", "date after 2200", "unparseable date"):
         assert "years 1800-2200" in text, text  # what would be valid
+    if case in ("huge close", "subnormal close"):
+        assert "(closes must be from 1e-18 to 1e18)" in text, text
 
 
 def test_a_text_date_in_a_frame_is_refused_like_a_file(tmp_path: Path) -> None:
