@@ -159,30 +159,34 @@ def _pair_hits(names: list[str], group_id: np.ndarray, day: np.ndarray, first: n
 
 
 def describe(sets: dict[str, EventSet], calendar: np.ndarray, symbols: list[str] | None = None) -> list[str]:
-    """A note per set: how many of its dates are not on the study calendar (they count on
-    the next trading day), how many fall outside it (``calendar``: datetime64[D]), and
-    for pairs, how many name a stock outside the universe (``symbols``: its stocks)."""
+    """A note per set: how many of its dates (or pairs of a stock of the universe) are not
+    on the study calendar (they count on the next trading day), how many fall outside it
+    (``calendar``: datetime64[D]), and for pairs, how many name a stock outside the
+    universe (``symbols``: its stocks)."""
     notes: list[str] = []
     days = calendar.astype("datetime64[D]").astype(np.int64)
     if not days.size:
         return notes
     for name, events in sets.items():
         inside = (events.days >= days[0]) & (events.days <= days[-1])
-        moved = int(np.count_nonzero(inside & ~np.isin(events.days, days)))
+        strangers = np.zeros(events.days.size, dtype=bool)  # pairs naming a stock outside the universe: not seen
+        if events.symbols is not None and symbols is not None:
+            strangers = ~np.isin(events.symbols, np.asarray(symbols, dtype=object))
+        moved = int(np.count_nonzero(inside & ~strangers & ~np.isin(events.days, days)))
         outside = int(np.count_nonzero(~inside))
         kind = "symbol,date pairs" if events.pairs else "dates"
         text = f"events {name!r}: {events.days.size:,} {kind} from {events.path.name}"
         if moved and not events.pairs:
             text += f"; {moved:,} not on the study calendar count on its next trading day"
+        elif moved:  # counted as for dates; a day the calendar has and one stock does not moves that stock's event too
+            text += f"; {moved:,} not on the study calendar count on the stock's next trading day (so does a day its stock alone does not trade)"
         elif events.pairs:
             text += "; a date a stock does not trade counts on its next trading day"
         if outside:
             text += f"; {outside:,} outside the data's dates ({calendar[0]} .. {calendar[-1]}) are not seen"
-        if events.symbols is not None and symbols is not None:
-            strangers = ~np.isin(events.symbols, np.asarray(symbols, dtype=object))
-            if strangers.any():
-                names = list(dict.fromkeys(events.symbols[strangers].tolist()))
-                shown = ", ".join(names[:3]) + (f" and {len(names) - 3:,} more" if len(names) > 3 else "")
-                text += f"; {int(strangers.sum()):,} name a stock not in the universe ({shown}) and are not seen"
+        if events.symbols is not None and strangers.any():
+            names = list(dict.fromkeys(events.symbols[strangers].tolist()))
+            shown = ", ".join(names[:3]) + (f" and {len(names) - 3:,} more" if len(names) > 3 else "")
+            text += f"; {int(strangers.sum()):,} name a stock not in the universe ({shown}) and are not seen"
         notes.append(text)
     return notes

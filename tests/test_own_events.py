@@ -107,6 +107,10 @@ def test_a_universe_reads_each_stocks_own_dates(shared_data: Path, tmp_path: Pat
     )
     got = result.events.select("symbol", pl.col("date").alias("day")).sort("symbol", "day")
     assert got.height > 500 and got.equals(expected)
+    # the note counts the pairs that move, as a study of dates counts its dates
+    calendar = rows["date"].unique().filter(rows["date"].unique().is_in(pl.read_csv(shared_data / "SPX.csv", try_parse_dates=True)["date"].implode()))
+    moved = pairs.filter(pl.col("date").is_between(calendar.min(), calendar.max()) & ~pl.col("date").is_in(calendar.implode())).height
+    assert moved > 100 and any(f"; {moved:,} not on the study calendar count on the stock's next trading day" in n for n in result.notes)
     config.write_text(UNIVERSE.format(when="on fomc and close at 52-week high"), encoding="utf-8")
     market_wide = eventstudy.run(config, data_dir=shared_data)
     assert market_wide.events["symbol"].n_unique() > 100  # a file of dates: every stock's
@@ -137,3 +141,24 @@ def test_pairs_that_name_a_stock_outside_the_universe_are_counted_in_the_note(tm
     assert note.endswith("; 2 name a stock not in the universe (ZZZZ, YYYY) and are not seen")
     [alone] = describe({"e": pairs}, calendar)  # a study of named series: no universe to check against
     assert "not in the universe" not in alone
+
+
+def test_the_note_of_a_universe_counts_its_moved_pairs_as_a_timeline_counts_its_dates(tmp_path: Path) -> None:
+    """A file of dates said how many of them moved to the next trading day; a file of
+    pairs only that a date 'counts on its next trading day', with no count."""
+    from eventstudy.own_events import EventSet, describe
+
+    calendar = np.arange(np.datetime64("2016-01-04"), np.datetime64("2016-03-01"))
+    calendar = calendar[np.is_busday(calendar)]  # no weekends
+    given = np.array(["2016-01-09", "2016-01-12", "2016-02-14", "2016-06-01"], dtype="datetime64[D]").astype(np.int64)  # Sat, Tue, Sun, after
+    [dates] = describe({"fomc": EventSet("fomc", tmp_path / "fomc.csv", given)}, calendar)
+    assert dates == "events 'fomc': 4 dates from fomc.csv; 2 not on the study calendar count on its next trading day; 1 outside the data's dates (2016-01-04 .. 2016-02-29) are not seen"
+    symbols = np.array(["AAPL", "MSFT", "AAPL", "MSFT", "ZZZZ"], dtype=object)
+    days = np.concatenate([given[:2], given[:2], given[:1]])
+    [pairs] = describe({"e": EventSet("e", tmp_path / "e.csv", days, symbols)}, calendar, ["AAPL", "MSFT"])
+    assert pairs.startswith(
+        "events 'e': 5 symbol,date pairs from e.csv; 2 not on the study calendar count on the stock's next trading day "
+        "(so does a day its stock alone does not trade); 1 name a stock not in the universe (ZZZZ)"
+    ), pairs  # ZZZZ's Saturday is not seen, so not moved
+    [none] = describe({"e": EventSet("e", tmp_path / "e.csv", given[1:2], symbols[:1])}, calendar, ["AAPL"])
+    assert none == "events 'e': 1 symbol,date pairs from e.csv; a date a stock does not trade counts on its next trading day"
