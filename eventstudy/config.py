@@ -36,6 +36,7 @@ from pydantic_core import PydanticCustomError
 from eventstudy.conditions import Node, OnEvents, parse, resolve, walk
 from eventstudy.data.providers import PROVIDERS
 from eventstudy.errors import ConfigError, EventStudyError, Location, UnknownNameError, did_you_mean
+from eventstudy.estimation import MIN_DEGREES_OF_FREEDOM, fewest_estimation_days, model_parameters
 from eventstudy.evaluators import EVALUATORS, UNIVERSE, Evaluator, EvaluatorSpec
 from eventstudy.inference.event_test_names import EVENT_TEST_NAMES
 from eventstudy.inference.sampler_names import SAMPLERS
@@ -813,6 +814,17 @@ def _check_event_study(study: Study, spec: EventStudySpec, source: SourceMap) ->
         raise ConfigError(
             "'factors_file' is used only with a named factor set (factors: ff3, ff5 or carhart)", location=at("factors_file"),
             hint="drop it, or set model: factor and factors: ff3",
+        )
+    factors = len(spec.factors) if isinstance(spec.factors, list) else len(spec.factor_columns)
+    parameters = model_parameters(spec.model, factors)
+    need = fewest_estimation_days(parameters)  # the run's own minimum: shorter, every event is excluded
+    if length < need:
+        fitted = f"{parameters} parameter{'s' if parameters != 1 else ''}" if parameters else "the residuals' mean"
+        raise ConfigError(
+            f"the estimation window [{ea}, {eb}] has {length} day{'s' if length != 1 else ''}: the {spec.model!r} model needs "
+            f"at least {need} ({fitted} + {MIN_DEGREES_OF_FREEDOM} residual degrees of freedom), or every event is excluded",
+            location=at("estimation"),
+            hint=f"make it {need} days or more, e.g. [{eb - need + 1}, {eb}] (the default [-250, -30] has 221)",
         )
     if study.universe is not None:
         if spec.assets is not None:

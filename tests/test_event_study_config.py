@@ -101,6 +101,16 @@ def test_overlapping_windows_are_refused_at_the_estimation_window() -> None:
         ("  model: factor\n  factors: [SPX]\n  assets: [SPX]\n", "study.yaml:9:12: error: 'SPX' is one of the factors: its abnormal return against itself is zero", "other series"),
         ("  model: factor\n  factors: [SPX, RUT]\n", "study.yaml:8:12: error: no series to study: 'SPX', 'RUT' the factors, and there is no other series", "add the series"),
         ("  market: SPX\n  windw: [-1, 1]\n", "study.yaml:8:3: error: unknown key 'windw' in event_study (did you mean 'window'?)", "valid keys:"),
+        # an estimation window too short for the model: validate said ok, and the run excluded every event
+        ("  estimation: [-14, -11]\n  market: SPX\n",
+         "study.yaml:7:15: error: the estimation window [-14, -11] has 4 days: the 'market' model needs at least 5 (2 parameters + 3 residual degrees of freedom), or every event is excluded",
+         "make it 5 days or more, e.g. [-15, -11]"),
+        ("  estimation: [-13, -11]\n  model: market_adjusted\n  market: SPX\n",
+         "study.yaml:7:15: error: the estimation window [-13, -11] has 3 days: the 'market_adjusted' model needs at least 4 (the residuals' mean + 3", "e.g. [-14, -11]"),
+        ("  estimation: [-18, -11]\n  model: factor\n  factors: ff5\n",
+         "study.yaml:7:15: error: the estimation window [-18, -11] has 8 days: the 'factor' model needs at least 9 (6 parameters + 3", "e.g. [-19, -11]"),
+        ("  estimation: [-14, -11]\n  model: factor\n  factors: [SPX]\n  assets: [RUT]\n",
+         "study.yaml:7:15: error: the estimation window [-14, -11] has 4 days: the 'factor' model needs at least 5 (2 parameters + 3", None),
     ],
 )
 def test_each_mistake_is_located_with_what_would_be_valid(block: str, first: str, hint: str | None) -> None:
@@ -186,3 +196,35 @@ def test_validating_a_study_without_the_block_does_not_import_numpy() -> None:
     )
     out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True).stdout.strip()
     assert out == "False"
+
+
+@pytest.mark.parametrize(("model", "factors"), [("mean", 0), ("market_adjusted", 0), ("market", 0), ("factor", 1), ("factor", 3), ("factor", 5)])
+def test_the_shortest_estimation_window_validate_accepts_is_the_shortest_the_run_fits(model: str, factors: int) -> None:
+    """validate refuses an estimation window shorter than the run's minimum and accepts
+    that minimum: at it, the run fits every event; one day shorter, it excludes every
+    one as 'too few estimation days' (eventstudy.estimation states the rule once)."""
+    import numpy as np
+
+    from eventstudy.estimation import fewest_estimation_days, model_parameters
+    from eventstudy.inference.abnormal import TOO_FEW_DAYS, abnormal_returns
+
+    need = fewest_estimation_days(model_parameters(model, factors))
+    block = {"mean": "  model: mean\n", "market_adjusted": "  model: market_adjusted\n  market: SPX\n", "market": "  market: SPX\n"}
+    names = ["SPX", "RUT", "NDX", "DJI", "VIX", "TNX"]
+    head = SERIES.replace("{SPX: SPX, RUT: RUT}", "{" + ", ".join(f"{n}: {n}" for n in names) + "}")
+    spec = block.get(model, f"  model: factor\n  factors: [{', '.join(names[1 : 1 + factors])}]\n  assets: [SPX]\n")
+    for length, ok in ((need, True), (need - 1, False)):
+        text = f"  window: [-2, 2]\n  estimation: [{-3 - length + 1}, -3]\n" + spec
+        if ok:
+            study(text, head)
+        else:
+            assert "every event is excluded" in render(text, head)[0]
+        rng = np.random.default_rng(length)
+        market, extra = rng.normal(0, 0.01, 60), rng.normal(0, 0.01, (60, max(factors, 1)))
+        returns = 0.5 * market[:, None] + rng.normal(0, 0.01, (60, 3))
+        ar = abnormal_returns(
+            returns, [0, 1, 2], [30, 40, 50], window=(-2, 2), estimation=(-3 - length + 1, -3), min_days=1, model=model,
+            market=market if model != "factor" and model != "mean" else None, factors=extra[:, :factors] if model == "factor" else None,
+        )
+        assert (len(ar), len(ar.excluded)) == ((3, 0) if ok else (0, 3)), (model, factors, length)
+        assert ok or set(ar.excluded.reason.tolist()) == {TOO_FEW_DAYS}
