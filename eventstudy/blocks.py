@@ -218,7 +218,7 @@ def run_block(shared: BlockShared, symbols: list[str], prices: pl.DataFrame | No
             Hits(
                 rows=hit_rows,
                 position=(position if everywhere else position[aligned])[hit_rows],
-                values=frame.filter(pl.Series(hit_mask)).select("date", "symbol", *value_columns),
+                values=frame.select("date", "symbol", *value_columns).filter(pl.Series(hit_mask)),  # select first: filter only these
             )
         )
     result = BlockResult(flat=flat, hits=hits, span=(shared.symbol_offset[symbols[0]], shared.symbol_offset[symbols[-1]] + 1))
