@@ -255,6 +255,26 @@ def test_each_problem_is_refused_by_the_fast_path(tmp_path: Path, problem: str, 
     assert kind == "error" and PROBLEMS[problem] in message
 
 
+@pytest.mark.parametrize(("close", "good"), [(1e300, False), (1e-320, False), (1.5e18, False), (9e-19, False), (1e18, True), (1e-18, True)])
+@pytest.mark.parametrize("at", [0, 4, 5])
+def test_a_close_out_of_range_is_refused_by_the_fast_path(tmp_path: Path, close: float, good: bool, at: int) -> None:
+    """A float64 close outside MIN_CLOSE .. MAX_CLOSE (finite and above 0, so the other
+    checks pass it) on a symbol's first, middle or last row: no fast frame, and the
+    general path's located error; a close on either bound reads the same either way."""
+    rows = [
+        {"symbol": s, "date": dt.datetime(2020, 1, d), "close": 10.0 + d} for s in ("AA", "BB") for d in (2, 3, 6)
+    ]
+    rows[at]["close"] = close
+    panel = {"rows": rows, "date kind": "date", "close type": pl.Float64, "volume type": pl.Int64, "header": ("date", "symbol", "close"), "row group": 2}
+    path = write_panel(tmp_path, panel)
+    kind, message = assert_same(path, None)
+    assert (typed_parquet_block(inspect(path), None) is not None) == good
+    assert kind == ("frame" if good else "error")
+    if not good:
+        assert "out-of-range close" in message
+    assert_same(path, [rows[at]["symbol"]])
+
+
 def test_usable_optional_values_come_out_as_the_general_path_makes_them(tmp_path: Path) -> None:
     """A 0 or NaN open and a NaN volume read as null, a 0 volume as 0, as the rule says;
     closes of an integer column as floats; a datetime as its day; sorted by symbol."""

@@ -432,7 +432,7 @@ def typed_parquet_block(file: DataFile, exact: Sequence[str] | None) -> pl.DataF
     Datetime date column, every date (a datetime's day, as the rule takes it) given and
     in :data:`~eventstudy.data.dates.FIRST_DATE` ..
     :data:`~eventstudy.data.dates.LAST_DATE`; a numeric close, every value given,
-    finite and above 0; numeric (or all-null) optional columns, none infinite or
+    finite and in :data:`MIN_CLOSE` .. :data:`MAX_CLOSE`; numeric (or all-null) optional columns, none infinite or
     negative (null and NaN are missing, as in the rule); each symbol's dates strictly
     ascending in the file's order; reading every symbol, every symbol given and not
     blank. It then returns what :func:`~eventstudy.data.load.read_long_block` returns,
@@ -491,7 +491,7 @@ def typed_parquet_block(file: DataFile, exact: Sequence[str] | None) -> pl.DataF
         (date.max() <= LAST_DATE).alias("last date"),
         (close.null_count() == 0).alias("closes given"),
         close.sum().is_finite().alias("finite"),  # not with a NaN or an infinity (an overflow: the slow way, to be sure)
-        (close.min() > 0).alias("positive"),
+        ((close.min() >= MIN_CLOSE) & (close.max() <= MAX_CLOSE)).alias("in range"),
         *(~(pl.col(name).is_infinite() | (pl.col(name) < 0)).any().alias(name) for name in extras),
         (falls.sum() == falls.gather(starts).sum()).alias("ascending"),
     )
