@@ -70,6 +70,7 @@ import numpy.typing as npt
 import polars as pl
 
 from eventstudy.errors import ConfigError, did_you_mean
+from eventstudy.estimation import fewest_estimation_days
 
 __all__ = [
     "EXCLUSION_REASONS",
@@ -560,7 +561,7 @@ def abnormal_returns(
     est_off = estimation_window.offsets
     evt_off = event_window.offsets
     n_events, length, width = firm.size, est_off.size, evt_off.size
-    need = max(estimation_window.min_days, max(p, 1) + 3)  # Patell's (L - p) / (L - p - 2) exists
+    need = max(estimation_window.min_days, fewest_estimation_days(p))  # Patell's (L - p) / (L - p - 2) exists
     assert est_off[-1] < evt_off[0], "estimation and event windows overlap"  # check_windows refused it
 
     params = np.full((n_events, p), np.nan)
