@@ -384,19 +384,24 @@ def test_error_malformed_data_file_names_file_and_row(tiny: Path, capsys) -> Non
     assert not out_dir.exists()  # a failed run writes nothing
 
 
+@pytest.mark.parametrize("unread_column", [False, True])
 @pytest.mark.parametrize("command", ["run", "validate", "check"])
-def test_a_row_with_a_field_too_many_is_located(tiny: Path, capsys, command: str) -> None:
+def test_a_row_with_a_field_too_many_is_located(tiny: Path, capsys, command: str, unread_column: bool) -> None:
     """polars' message ('found more fields than defined in Schema', and an option the user
-    cannot set) named no row."""
+    cannot set) named no row; and with a column no command reads (``note``), polars did
+    not see the row at all, and its values were taken as they fell."""
     path = tiny / "data" / "AAA.csv"
     lines = path.read_text().splitlines()
+    if unread_column:
+        lines = [line + (",note" if k == 0 else ",x") for k, line in enumerate(lines)]
     lines[6] = lines[6] + ",7"
     path.write_text("\n".join(lines) + "\n")
+    fields = 4 if unread_column else 3
     args = (["data", "check", "AAA", "--data-dir", str(tiny / "data")] if command == "check"
             else [command, str(tiny / "study.yaml"), "--data-dir", str(tiny / "data")])
     code, _, err = run_cli(args, capsys)
     assert code != 0 and "Traceback" not in err
-    assert err.splitlines()[0].endswith("AAA.csv:7:1: error: 3 fields where the header has 2"), err
+    assert err.splitlines()[0].endswith(f"AAA.csv:7:1: error: {fields} fields where the header has {fields - 1}"), err
     assert "truncate_ragged_lines" not in err
 
 

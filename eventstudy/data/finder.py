@@ -45,6 +45,7 @@ __all__ = [
     "long_file_symbols",
     "sorted_by_symbol",
     "symbol_values",
+    "whole_lines",
 ]
 
 Format = Literal["csv", "parquet"]
@@ -109,15 +110,28 @@ def inspect(path: Path) -> DataFile:
 
 
 def scan(path: Path, fmt: Format, row_index: str | None = None) -> pl.LazyFrame:
-    """A lazy scan of a data file; CSV fields stay text, so nothing is lost or guessed."""
+    """A lazy scan of a data file; CSV fields stay text, so nothing is lost or guessed,
+    and every line is read whole (:func:`whole_lines`)."""
     if fmt == "csv":
-        return pl.scan_csv(path, infer_schema=False, row_index_name=row_index)
+        return whole_lines(pl.scan_csv(path, infer_schema=False, row_index_name=row_index))
     return pl.scan_parquet(path, row_index_name=row_index)
+
+
+def whole_lines(csv: pl.LazyFrame) -> pl.LazyFrame:
+    """A CSV scan whose every column is read, whichever a query selects: polars checks a
+    line's number of fields only when it reads every column, so a line with a field too
+    many (a stray comma) passed unseen when a query read some of them (``date, close``
+    of a file with a volume column: its values taken as they fell). A filter that keeps
+    every row and names every column makes such a line polars' error, which
+    :func:`unreadable` locates. A line with fewer fields than the header stays valid: its
+    missing trailing fields are empty, as spreadsheets export them."""
+    every = pl.all()
+    return csv.filter(pl.all_horizontal(every.is_null() | every.is_not_null()))
 
 
 def unreadable(path: Path, fmt: Format, exc: BaseException) -> DataError:
     """A DataError for a file polars or the OS could not read: at its first row with more
-    or fewer fields than its header, when that is why (polars does not say where)."""
+    fields than its header, when that is why (polars does not say where)."""
     ragged = _ragged_row(path) if fmt == "csv" and "fields" in str(exc) else None  # the row is sought only for that reason
     if ragged is not None:
         line, fields, expected, text = ragged
@@ -135,7 +149,8 @@ def unreadable(path: Path, fmt: Format, exc: BaseException) -> DataError:
 
 def _ragged_row(path: Path) -> tuple[int, int, int, str] | None:
     """(line, fields, the header's fields, the line's text) of a CSV file's first row with
-    another number of fields than its header (quotes as CSV reads them), or None."""
+    more fields than its header (quotes as CSV reads them), or None: the rows polars
+    refuses (a shorter row is read, its missing fields empty)."""
     import csv
 
     try:
@@ -145,7 +160,7 @@ def _ragged_row(path: Path) -> tuple[int, int, int, str] | None:
             if header is None:
                 return None
             for row in reader:
-                if row and len(row) != len(header):
+                if len(row) > len(header):
                     return reader.line_num, len(row), len(header), ",".join(row)
     except (OSError, csv.Error):
         return None

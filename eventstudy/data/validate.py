@@ -46,7 +46,7 @@ from eventstudy.data.columns import (
     shown_columns,
 )
 from eventstudy.data.dates import FIRST_DATE, LAST_DATE, plausible
-from eventstudy.data.finder import DataFile, scan, unreadable
+from eventstudy.data.finder import DataFile, scan, unreadable, whole_lines
 from eventstudy.errors import DataError, Location
 
 __all__ = [
@@ -383,7 +383,7 @@ def _typed_csv(
             continue
         overrides[column] = pl.Float64
         extras[name] = column
-    lf = pl.scan_csv(file.path, infer_schema=False, schema_overrides=overrides, row_index_name=_ROW)
+    lf = whole_lines(pl.scan_csv(file.path, infer_schema=False, schema_overrides=overrides, row_index_name=_ROW))
     if keep is not None:
         lf = lf.filter(keep)
     lf = lf.select(

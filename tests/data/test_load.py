@@ -20,6 +20,7 @@ from eventstudy.data import (
     SYMBOL_COLUMNS,
     PriceData,
     load_prices,
+    read_long_block,
     resolve_data_dir,
 )
 from eventstudy.data import load as load_module
@@ -333,6 +334,32 @@ def test_unreadable_files(tmp_path: Path) -> None:
     assert "cannot read 'Y.csv' as CSV" in load_error(tmp_path, ["Y"])
     write(tmp_path / "Z.csv", "date,close\n2020-01-02,1,7\n")
     assert load_error(tmp_path, ["Z"]).startswith(f"{tmp_path / 'Z.csv'}:2:1: error: 3 fields where the header has 2")  # at its row
+
+
+@pytest.mark.parametrize("long_file", [False, True])
+def test_a_field_too_many_is_found_whichever_columns_are_read(tmp_path: Path, long_file: bool) -> None:
+    """polars counts a line's fields only when a query reads every column: a file with a
+    column the loader does not read (``note``) let a line with a stray comma through, its
+    values taken as they fell. A shorter line before it is valid (its missing trailing
+    fields are empty, as spreadsheets export them), so the error names the longer one."""
+    symbol = "Z," if long_file else ""
+    lines = [f"date,{'symbol,' if long_file else ''}close,volume,note"]
+    lines += [f"2020-01-{d:02d},{symbol}{10 + d},100,x" for d in range(2, 9)]
+    lines[3] = f"2020-01-04,{symbol}12"  # short: volume and note empty
+    lines[5] = f"2020-01-06,{symbol}1,234.5,100,x"  # a thousands separator: a field too many
+    write(tmp_path / "Z.csv", "\n".join(lines) + "\n")
+    if long_file:
+        with pytest.raises(DataError) as info:
+            read_long_block(tmp_path / "Z.csv", ["Z"])
+        message = info.value.render()
+    else:
+        message = load_error(tmp_path, ["Z"])
+    fields = 6 if long_file else 5
+    assert message.startswith(f"{tmp_path / 'Z.csv'}:6:1: error: {fields} fields where the header has {fields - 1}"), message
+    lines[5] = f"2020-01-06,{symbol}15,100,x"
+    write(tmp_path / "Z.csv", "\n".join(lines) + "\n")
+    frame = read_long_block(tmp_path / "Z.csv", ["Z"]) if long_file else load_prices(tmp_path, ["Z"]).frame
+    assert frame.height == 7 and frame.filter(pl.col("date") == dt.date(2020, 1, 4))["close"].item() == 12.0
 
 
 # --------------------------------------------------------------------------- not found
