@@ -36,6 +36,7 @@ import polars as pl
 from eventstudy.config import EventStudySpec, StatisticsSpec, Study
 from eventstudy.data.french import read_factors
 from eventstudy.errors import DataError
+from eventstudy.estimation import fewest_estimation_days, model_parameters
 from eventstudy.inference.abnormal import (
     AbnormalReturns,
     EstimationWindow,
@@ -106,7 +107,9 @@ class EventStudyResult:
     excluded
         Events left out: ``symbol, date, reason, estimation_days``.
     model, window, estimation, min_days, market, factors
-        What was run.
+        What was run; ``min_days`` the fewest valid estimation days an event needed (the
+        window's own minimum, or the model's when that is more:
+        :func:`~eventstudy.estimation.fewest_estimation_days`).
     notes
         Plain statements for the report.
     """
@@ -213,6 +216,7 @@ def event_study(
             + ", ".join(f"{n} {reason}" for reason, n in counts)
         )
     windows = spec.car_windows
+    factor_count = np.asarray(factors).shape[1] if spec.model == "factor" and factors is not None else 0
     return EventStudyResult(
         caar=_caar_frame(ar, level),
         tests=_tests_frame(event_tests(ar, windows, spec.test_names) if len(ar) else []),
@@ -221,7 +225,7 @@ def event_study(
         model=spec.model,
         window=spec.window,
         estimation=spec.estimation,
-        min_days=estimation.min_days,
+        min_days=max(estimation.min_days, fewest_estimation_days(model_parameters(spec.model, factor_count))),
         market=spec.market,
         factors=factors_name,
         level=level,

@@ -17,6 +17,7 @@ from eventstudy.config import EventStudySpec
 from eventstudy.event_study import NOT_TRADED, event_study, simple_returns, window_label
 from eventstudy.inference.abnormal import abnormal_returns
 from eventstudy.inference.event_tests import event_tests, event_tests_frame
+from eventstudy.report.event_study import event_study_heading
 
 N_DAYS = 700
 SYMBOLS = ("AAA", "BBB", "CCC")
@@ -328,3 +329,23 @@ def test_calibrate_event_tests_prints_the_compact_table(capsys: pytest.CaptureFi
     assert set(table["scenario"].to_list()) == {"clustered"} and table.height == 8 * 2
     calendar = table.filter(pl.col("test") == "calendar_time").sort("start")
     assert calendar["tested"].to_list() == [5, 0]
+
+
+@pytest.mark.parametrize(("model", "factors", "fewest"), [("market", 0, 5), ("market_adjusted", 0, 4), ("mean", 0, 4), ("factor", 3, 7)])
+def test_the_heading_gives_the_fewest_estimation_days_the_fit_needed(model: str, factors: int, fewest: int) -> None:
+    """``min_estimation_days: 1`` is below what any model can be fitted on: the run needs
+    the model's own minimum, and the heading said 'at least 1 days'."""
+    rng = np.random.default_rng(3)
+    market = rng.normal(0, 0.01, 400)
+    returns = market[:, None] + rng.normal(0, 0.02, (400, 2))
+    dates = pl.Series("date", business_days(400))
+    spec = EventStudySpec(model=model, market=None if model in ("mean", "factor") else "M", window=(-2, 2), estimation=(-200, -10), min_estimation_days=1)
+    out = event_study(
+        returns, dates, ["A", "B"], [0, 1], [300, 350], spec, market=market,
+        factors=rng.normal(0, 0.01, (400, factors)) if model == "factor" else None,
+    )
+    assert out.min_days == fewest
+    assert f"(at least {fewest} days)" in event_study_heading(out)
+    configured = event_study(returns, dates, ["A", "B"], [0, 1], [300, 350], spec.model_copy(update={"min_estimation_days": 150}), market=market,
+                             factors=rng.normal(0, 0.01, (400, factors)) if model == "factor" else None)
+    assert configured.min_days == 150
