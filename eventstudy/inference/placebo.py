@@ -222,6 +222,9 @@ def placebo_test(observed: np.ndarray, null: np.ndarray) -> PlaceboTest:
     gamma = np.abs(_EPS * t)
     centre = null.mean(axis=1)
     std = null.std(axis=1, ddof=1) if reps > 1 else np.zeros_like(centre)
+    # draws alike but for rounding (every shift of events on every day, summed by FFT) have
+    # no spread: their std is the mean's rounding, and a z of rounding over rounding is noise
+    std = np.where(np.ptp(null, axis=1) <= np.abs(_EPS * centre), 0.0, std) if reps > 1 else std
     dev_obs = np.abs(t - centre[:, None])
     dev_null = np.abs(null - centre[:, None])
     above = (null >= t - gamma).sum(axis=1)

@@ -2,10 +2,15 @@
 
 from __future__ import annotations
 
+from pathlib import Path
+
 import numpy as np
 import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
+from synthetic import write_random_walks
+
+import eventstudy
 
 from eventstudy.inference.multiple import benjamini_hochberg, holm, maxstat_stepdown
 from eventstudy.inference.placebo import SELECT_FROM, Ranked, median_of, median_rows, placebo_test
@@ -81,6 +86,28 @@ def test_maxstat_leaves_out_a_statistic_a_null_without_spread_cannot_judge() -> 
     adjusted = maxstat_stepdown(np.array([np.inf, 1.0]), null)
     assert np.isnan(adjusted[0])
     assert adjusted[1] == pytest.approx(maxstat_stepdown(np.array([1.0]), null[1:])[0])
+
+
+def test_draws_alike_but_for_rounding_have_no_spread() -> None:
+    # every circular shift of events on every day is the same set: the draws are equal, but
+    # their mean is not to the bit, so the std was the mean's rounding and z an O(1) noise
+    # that put the max-statistic p (0.95) below the cell's own p (1.0)
+    null = np.full((1, 1500), 0.0012678)
+    r = placebo_test(np.array([0.0012678]), null)
+    assert r.null_std[0] == 0.0 and r.z[0] == 0.0 and r.p_two_sided[0] == 1.0
+    spread = placebo_test(np.array([0.0]), np.array([[0.0012678, 0.0012679, 0.0012678]]))
+    assert spread.null_std[0] > 0.0
+
+
+def test_circular_null_of_events_on_every_day_is_no_evidence(tmp_path: Path) -> None:
+    write_random_walks(tmp_path, ("A",), seed=1)
+    (tmp_path / "study.yaml").write_text(
+        "name: every day\nseries: {A: A}\nwhen: A close > 0\nwindow: {start: 2015-01-01}\n"
+        "evaluate:\n  - forward_returns: {assets: [A], horizons: [1w, 1m]}\n"
+    )
+    tests = eventstudy.run(tmp_path / "study.yaml", data_dir=tmp_path, null="circular", placebos=200).tests
+    assert (tests["p_placebo"] == 1.0).all()
+    assert (tests["p_maxstat"] >= tests["p_placebo"]).all()
 
 
 def _polars_medians(rows: np.ndarray) -> np.ndarray:
