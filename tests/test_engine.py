@@ -375,6 +375,19 @@ def test_a_runs_null_with_little_room_says_its_p_values_are_no_test(tmp_path, wh
     assert any(n.startswith("warning: the runs null had little room") for n in result.notes) == warned
 
 
+@pytest.mark.parametrize(("when", "gap", "floor"), [("A close > 0", 5, "0.201"), ("A close > 0", 10, "0.333"), ("A at 20-day high", 5, None)])
+def test_a_circular_null_that_cannot_reach_alpha_says_its_p_values_are_no_test(tmp_path, when: str, gap: int, floor: str | None) -> None:
+    """Events on every 5th day come back under every 5th shift (179 of 895), events on
+    every 10th day allow 5 shifts in all: no p-value could fall below 0.201 or 0.333,
+    and nothing said so."""
+    result = _null_choice(tmp_path, when, gap=gap, null="circular")
+    warned = [n for n in result.notes if n.startswith("warning: the circular null had little room")]
+    assert bool(warned) == (floor is not None)
+    if floor is not None:
+        assert f"no p-value can fall below {floor}" in warned[0]
+        assert result.tests["p_placebo"].min() >= float(floor) - 1e-3
+
+
 @pytest.mark.parametrize(("null", "evaluator", "warned"), [
     ("matched", "excess_returns: {assets: [A], benchmark: B, horizons: [5], model: market, estimation: 40}", True),
     ("runs", "excursions: {assets: [A], horizons: [5], max_days: 10}", True),

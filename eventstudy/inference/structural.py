@@ -486,7 +486,10 @@ def _circular(design: EventDesign, values: np.ndarray, pool: np.ndarray, events:
     median = np.full((values.shape[0], offsets.size), np.nan)
     median[:, :median_reps] = _statistics_from_sets(values, sets, means=False)["median"]
     draws["median"] = median
-    return NullDraws(draws, int(offsets.size), median_reps, offsets == 0)
+    # the shifts that map the events onto themselves (shift 0, and every period of events
+    # that recur evenly): their sets are the events' own, so their statistics are too
+    autocorrelation = np.rint(np.fft.irfft(np.abs(np.fft.rfft(indicator)) ** 2, length))
+    return NullDraws(draws, int(offsets.size), median_reps, autocorrelation[offsets] == autocorrelation[0])
 
 
 def _valid_offsets(design: EventDesign, pool_days: np.ndarray, ranks: np.ndarray, sampler: CircularSampler) -> np.ndarray:

@@ -201,6 +201,9 @@ def placebo_headline(design: EventDesign, settings: StatisticsSpec) -> Headline:
     out.reps = found.reps
     out.median_reps = found.median_reps
     out.warnings = [found.warning] if found.warning else []
+    own = int(found.own.sum()) if found.own is not None else 1
+    if null_name == "circular" and found.reps and (1 + own) / (found.reps + 1) > settings.alpha:
+        out.warnings.append(_few_shifts(found.reps, own))
     for name, stat in STATISTICS.items():
         observed = np.full(k, np.nan)
         baseline = np.full(k, np.nan)
@@ -231,6 +234,19 @@ def placebo_headline(design: EventDesign, settings: StatisticsSpec) -> Headline:
             low[c], high[c], approximate[c] = ci.low, ci.high, ci.approximate
         out.ci_low[name], out.ci_high[name], out.ci_approximate[name] = low, high, approximate
     return out
+
+
+def _few_shifts(shifts: int, own: int) -> str:
+    """The warning of a circular null that cannot reach a p-value below alpha: ``own`` of
+    its ``shifts`` map the events onto themselves (shift 0, and each period of events that
+    recur evenly), each as extreme as the events, so ``p >= (1 + own) / (shifts + 1)``."""
+    return (
+        f"warning: the circular null had little room: the events' own dates come back under {own:,} of the {shifts:,} "
+        "shift(s) of the event calendar that obey the declustering rule, so no p-value can fall below "
+        f"{(1 + own) / (shifts + 1):.3f}: "
+        "its p-values are no test (events on most days of the window, or that recur evenly, do this); the histories "
+        "null (--null histories) keeps the events' dates and resamples the prices"
+    )
 
 
 def nan_placebo_test(observed: np.ndarray, null: np.ndarray) -> PlaceboTest:
