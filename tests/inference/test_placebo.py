@@ -11,7 +11,6 @@ from hypothesis import strategies as st
 from synthetic import write_random_walks
 
 import eventstudy
-
 from eventstudy.inference.multiple import benjamini_hochberg, holm, maxstat_stepdown
 from eventstudy.inference.placebo import SELECT_FROM, Ranked, median_of, median_rows, placebo_test
 
