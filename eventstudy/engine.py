@@ -69,7 +69,7 @@ from eventstudy.inference.panel import (
     placebo_count,
 )
 from eventstudy.inference.placebo import median_of
-from eventstudy.inference.table import SIGNIFICANCE_SCHEMA, Headline, significance_table
+from eventstudy.inference.table import MIN_TESTED, SIGNIFICANCE_SCHEMA, Headline, significance_table
 from eventstudy.inference.timeseries import placebo_headline
 from eventstudy.own_events import describe as describe_event_sets
 from eventstudy.panel import ConditionHits, Panel, values_at
@@ -864,6 +864,13 @@ def _timeline_tests(
                 "values, and is bounded to 10 million values per cell)"
             )
     tests, placebo = significance_table(design, statistics, headline)
+    few = tests.filter((pl.col("statistic") == "mean") & pl.col("n").is_between(1, MIN_TESTED - 1))
+    if few.height:
+        shown = ", ".join(f"{a} {h} ({n})" for a, h, n in few.select("asset", "horizon", "n").rows())
+        notes.append(
+            f"warning: fewer than {MIN_TESTED} events with a complete outcome at {shown}: shown, not tested "
+            "(a p-value from one or two returns is no evidence)"
+        )
     low = (
         tests.filter((pl.col("statistic") == "mean") & (pl.col("n") > 0) & (pl.col("n_eff") < 10))
         .group_by("horizon", "horizon_days", maintain_order=True)

@@ -19,6 +19,7 @@ from eventstudy.events import panel_events, window_mask
 from eventstudy.histories import HistorySource, history_panel
 from eventstudy.inference.histories import SharedHistories, cell_statistics
 from eventstudy.inference.resample import stationary_indices
+from eventstudy.report.verdict import verdict_line
 from eventstudy.study import prepare
 
 TIMELINE = """
@@ -373,6 +374,22 @@ def test_a_runs_null_with_little_room_says_its_p_values_are_no_test(tmp_path, wh
     result = _null_choice(tmp_path, when, events=events, null="runs")
     assert set(result.tests["null"]) == {"runs"}
     assert any(n.startswith("warning: the runs null had little room") for n in result.notes) == warned
+
+
+@pytest.mark.parametrize("null", ["runs", "circular", "matched", "histories"])
+def test_one_event_is_shown_not_tested(tmp_path, null: str) -> None:
+    """The day with the best month ahead, alone: the placebo nulls ranked its return
+    among all days' and the verdict read '2 of 3 tests significant' (adjusted p 0.008)."""
+    closes = 100 * np.exp(np.cumsum(np.random.default_rng(8).normal(0.0003, 0.012, (900, 2)), axis=0))[:, 0]
+    best = int(np.argmax(closes[21:] / closes[:-21]))
+    pl.DataFrame({"date": [business_days(900)[best]]}).write_csv(tmp_path / "dates.csv")
+    text = NULL_CHOICE.format(when="on dates", gap=5, null=f", null: {null}", events="events: {dates: dates.csv}\n",
+                              evaluator="forward_returns: {assets: [A], horizons: [21]}").replace("window: {start: 2022-01-03}\n", "")
+    result = _null_choice_run(tmp_path, text)
+    assert result.events.height == 1
+    assert result.tests["p_placebo"].null_count() == result.tests.height
+    assert verdict_line(result) == "Verdict: 1 event; no cell had enough complete events for a test."
+    assert any(n.startswith("warning: fewer than 3 events with a complete outcome at A 21d (1)") for n in result.notes)
 
 
 @pytest.mark.parametrize(("when", "gap", "floor"), [("A close > 0", 5, "0.201"), ("A close > 0", 10, "0.333"), ("A at 20-day high", 5, None)])

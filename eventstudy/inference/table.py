@@ -99,10 +99,21 @@ class Headline:
     """What the null's draws cannot say (a runs null with little room), for the notes."""
 
 
+MIN_TESTED = 3
+"""A cell with fewer complete events is shown but not tested: a placebo null ranks one
+event's return among all days' and called a study of one event significant."""
+
+
 def significance_table(design: EventDesign, settings: StatisticsSpec, headline: Headline) -> tuple[pl.DataFrame, pl.DataFrame]:
     """One row per cell x statistic: the headline test beside the classical companions,
-    the multiple-testing adjustments, n_eff and the minimum detectable effect."""
+    the multiple-testing adjustments, n_eff and the minimum detectable effect. A cell of
+    fewer than :data:`MIN_TESTED` events has no p-value (the others' max-statistic
+    adjustment still counts its draws: conservative)."""
     cell_rows = design.cells.rows(named=True)
+    few = np.array([design.cell_events(c).size < MIN_TESTED for c in range(len(cell_rows))], dtype=bool)
+    for tested in (headline.p, headline.p_greater, headline.p_less, headline.percentile, headline.p_maxstat):
+        for name in tested:
+            tested[name] = np.where(few, np.nan, tested[name])
     adjusted = {name: (holm(p), benjamini_hochberg(p)) for name, p in headline.p.items()}
     columns: dict[str, list[object]] = {name: [] for name in SIGNIFICANCE_SCHEMA}
     for c, cell in enumerate(cell_rows):
@@ -184,6 +195,8 @@ def _null_frame(cells: pl.DataFrame, draws: dict[str, np.ndarray]) -> pl.DataFra
 def _warning(n: int, n_eff: float) -> str | None:
     if n == 0:
         return "no event with a complete outcome in this cell: nothing to test"
+    if n < MIN_TESTED:
+        return f"only {n} event(s) with a complete outcome in this cell: too few to test (at least {MIN_TESTED})"
     if n_eff < NEFF_WARNING:
         return (
             f"effective sample size {n_eff:.1f} < {NEFF_WARNING:.0f} ({n} events with overlapping forward windows): "
