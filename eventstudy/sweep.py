@@ -78,6 +78,7 @@ from eventstudy.inference.panel import (
 from eventstudy.inference.placebo import STATISTICS
 from eventstudy.inference.snooping import reality_check, spa_test
 from eventstudy.inference.structural import structural_null
+from eventstudy.inference.table import MIN_TESTED
 from eventstudy.inference.timeseries import nan_placebo_test
 from eventstudy.panel import Panel, values_at
 from eventstudy.study import prepare, statistics_with
@@ -503,7 +504,7 @@ def ledger_row(
     """One ledger row (without the axis values), its studentized statistic ``z`` and the
     placebo draws on the same scale, for the grid-wide snooping control."""
     test = nan_placebo_test(np.array([observed]), null[None, :])
-    sd = test.null_std[0]
+    sd = test.null_std[0] if n >= MIN_TESTED else math.nan  # one or two events: shown, not tested (as a study's cells)
     z = (observed - test.null_mean[0]) / sd if sd and sd > 0 else np.nan
     z_null = np.nan_to_num((null - test.null_mean[0]) / sd, nan=0.0) if sd and sd > 0 else np.full(null.size, np.nan)
     row = {
@@ -516,7 +517,7 @@ def ledger_row(
         "baseline": baseline,
         "difference": observed - baseline,
         "placebo_mean": float(test.null_mean[0]),
-        "p_placebo": float(test.p_two_sided[0]),
+        "p_placebo": float(test.p_two_sided[0]) if n >= MIN_TESTED else math.nan,
         "z": z,
     }
     return row, z, z_null

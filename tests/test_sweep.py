@@ -284,6 +284,27 @@ def test_a_grid_whose_placebo_null_cannot_test_its_measures_says_so(folder: Path
     assert ("warning: the runs null cannot test the measure" in render_sweep(result)) == warned
 
 
+def test_a_grid_cell_of_one_or_two_events_is_shown_not_tested(tmp_path: Path) -> None:
+    """A threshold that one day's 5-day return clears: such a cell of one event could be a
+    grid's best ('n=1, raw placebo p=0.010, Romano-Wolf p=0.013': 'the best cell beats what
+    the grid would produce by chance at 5%'). It stays in the ledger, without z or p, as a
+    study's cell does."""
+    days = [dt.date(2019, 6, 3) + dt.timedelta(days=i) for i in range(600)]
+    close = 100 * np.exp(np.cumsum(np.random.default_rng(1).normal(0.0, 0.01, len(days))))
+    close[300:] *= 1.2  # one 20% jump: the only 5-day return above 15%, with the week after at the new level
+    (tmp_path / "A.csv").write_text("date,close\n" + "".join(f"{d},{c:.4f}\n" for d, c in zip(days, close)))
+    study = parse_study(
+        "name: one jump\nseries: {A: A}\nwhen: A return(5) > 1%\ndecluster: {gap: 10}\n"
+        "evaluate:\n  - forward_returns: {assets: [A], horizons: [1w]}\nstatistics: {placebos: 300, seed: 7}\n",
+        path=tmp_path / "grid.yaml",
+    )
+    result = run_sweep(study, [parse_axis("A return(5) threshold=1%,15%")], data_dir=tmp_path)
+    few = result.ledger.filter(pl.col("n") < 3)
+    assert few.height == 1 and few["z"].null_count() == 1 and few["p_placebo"].null_count() == 1
+    assert few["p_romano_wolf"].null_count() == 1
+    assert result.verdict["best"]["n"] >= 3
+
+
 @pytest.mark.parametrize(("when", "warned"), [("weekday == 1", True), ("A at 5-day high and B drawdown >= 2%", True), ("month == 3", False)])
 def test_a_grid_whose_runs_null_had_little_room_says_so(folder: Path, when: str, warned: bool) -> None:
     """Mondays a gap apart chain into one run that fills the window (so do this short
