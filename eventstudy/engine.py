@@ -635,7 +635,9 @@ def _universe_tests(
     dates_tested = tests.filter(pl.col("p_placebo").is_not_null()).select("measure", "statistic").unique(maintain_order=True).rows() if null == "dates" else []
     refusal = _histories_refusal(study)
     notes.extend(calibration_warnings(study, null, misjudged, dates_tested, panel.measures.units, refusal[0] if refusal else None))
-    low = tests.filter((pl.col("statistic") == "mean") & (pl.col("n") > 0) & (pl.col("n_eff") < 10))
+    tests = _too_few_untested(tests)
+    notes.extend(_too_few_note(tests))
+    low = tests.filter((pl.col("statistic") == "mean") & (pl.col("n") >= MIN_TESTED) & (pl.col("n_eff") < 10))
     if low.height:
         shown = ", ".join(f"{m} {a} {h} ({n:.1f})" for m, a, h, n in low.select("measure", "asset", "horizon", "n_eff").rows())
         notes.append(
@@ -643,6 +645,31 @@ def _universe_tests(
             "windows overlap; read the Driscoll-Kraay t-test and the headline null, not the event count"
         )
     return tests
+
+
+_TOO_FEW = pl.col("n").is_between(1, MIN_TESTED - 1)
+"""A cell with an event or two but fewer than :data:`~eventstudy.inference.table.MIN_TESTED`."""
+
+
+def _too_few_untested(tests: pl.DataFrame) -> pl.DataFrame:
+    """A universe's tests with its cells of fewer than ``MIN_TESTED`` events shown, not
+    tested, as a timeline's are (:func:`~eventstudy.inference.table.significance_table`):
+    no p-value or place among the significant; the others' adjustments still count
+    them (conservative)."""
+    untested = [c for c in ("p_placebo", "p_greater", "p_less", "percentile", "p_symbols_null", "p_holm", "p_bh", "p_maxstat", "survives") if c in tests.columns]
+    return tests.with_columns(pl.when(_TOO_FEW).then(None).otherwise(pl.col(c)).alias(c) for c in untested)
+
+
+def _too_few_note(tests: pl.DataFrame) -> list[str]:
+    """The warning naming the cells of an event or two, shown but not tested."""
+    few = tests.filter((pl.col("statistic") == "mean") & _TOO_FEW)
+    if not few.height:
+        return []
+    shown = ", ".join(f"{m} {a} {h} ({n})" for m, a, h, n in few.select("measure", "asset", "horizon", "n").rows())
+    return [
+        f"warning: fewer than {MIN_TESTED} events with a complete outcome at {shown}: shown, not tested "
+        "(a p-value from one or two returns is no evidence)"
+    ]
 
 
 def _universe_histories(
@@ -864,15 +891,9 @@ def _timeline_tests(
                 "values, and is bounded to 10 million values per cell)"
             )
     tests, placebo = significance_table(design, statistics, headline)
-    few = tests.filter((pl.col("statistic") == "mean") & pl.col("n").is_between(1, MIN_TESTED - 1))
-    if few.height:
-        shown = ", ".join(f"{a} {h} ({n})" for a, h, n in few.select("asset", "horizon", "n").rows())
-        notes.append(
-            f"warning: fewer than {MIN_TESTED} events with a complete outcome at {shown}: shown, not tested "
-            "(a p-value from one or two returns is no evidence)"
-        )
+    notes.extend(_too_few_note(tests))
     low = (
-        tests.filter((pl.col("statistic") == "mean") & (pl.col("n") > 0) & (pl.col("n_eff") < 10))
+        tests.filter((pl.col("statistic") == "mean") & (pl.col("n") >= MIN_TESTED) & (pl.col("n_eff") < 10))  # fewer: untested, said above
         .group_by("horizon", "horizon_days", maintain_order=True)
         .agg(pl.col("n_eff").min())
         .sort("horizon_days")

@@ -162,3 +162,28 @@ def test_the_note_of_a_universe_counts_its_moved_pairs_as_a_timeline_counts_its_
     ), pairs  # ZZZZ's Saturday is not seen, so not moved
     [none] = describe({"e": EventSet("e", tmp_path / "e.csv", given[1:2], symbols[:1])}, calendar, ["AAPL"])
     assert none == "events 'e': 1 symbol,date pairs from e.csv; a date a stock does not trade counts on its next trading day"
+
+
+@pytest.mark.parametrize("null", ["dates", "histories"])
+def test_a_universe_cell_of_one_or_two_events_is_shown_not_tested(tmp_path: Path, null: str) -> None:
+    """As a study of named series does: a universe's cell of two events got p-values and a
+    place among the significant from the 'dates' null's moments or the resampled
+    universes, from two returns."""
+    rng = np.random.default_rng(4)
+    days = pl.date_range(dt.date(2018, 1, 1), dt.date(2021, 12, 31), eager=True)
+    days = days.filter(days.dt.weekday() <= 5).head(700)
+    closes = 50 * np.exp(np.cumsum(rng.normal(0.0003, 0.015, (3, days.len())), axis=1))
+    pl.concat([
+        pl.DataFrame({"date": days, "symbol": symbol, "close": closes[k]}) for k, symbol in enumerate(["AAA", "BBB", "CCC"])
+    ]).write_csv(tmp_path / "panel.csv")
+    pl.DataFrame({"symbol": ["AAA", "BBB"], "date": [days[300], days[400]]}).write_csv(tmp_path / "pairs.csv")
+    (tmp_path / "study.yaml").write_text(
+        "name: two events\nuniverse: {data_file: panel.csv}\nevents: {mine: pairs.csv}\nwhen: on mine\n"
+        f"evaluate:\n  - forward_returns: {{horizons: [1w, 1m]}}\nstatistics: {{seed: 7, null: {null}, histories: 60, placebos: 200}}\n"
+    )
+    result = eventstudy.run(load_study(tmp_path / "study.yaml"), data_dir=tmp_path)
+    assert result.events.height == 2 and set(result.tests["n"]) == {2}
+    for column in ("p_placebo", "p_holm", "p_maxstat", "survives"):
+        assert result.tests[column].null_count() == result.tests.height, column
+    assert set(result.tests["warning"]) == {"only 2 event(s) with a complete outcome in this cell: too few to test (at least 3)"}
+    assert any(n.startswith("warning: fewer than 3 events with a complete outcome at fwd stocks 1w (2), fwd stocks 1m (2)") for n in result.notes)
