@@ -374,6 +374,8 @@ def test_a_runs_null_with_little_room_says_its_p_values_are_no_test(tmp_path, wh
     result = _null_choice(tmp_path, when, events=events, null="runs")
     assert set(result.tests["null"]) == {"runs"}
     assert any(n.startswith("warning: the runs null had little room") for n in result.notes) == warned
+    # and the verdict claims nothing from them (it had read "1 of 18 tests significant" beside the warning)
+    assert verdict_line(result).endswith("nothing is tested: the runs null had little room here, so its p-values are no test (see its warning).") == warned
 
 
 @pytest.mark.parametrize("null", ["runs", "circular", "matched", "histories"])

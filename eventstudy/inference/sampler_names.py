@@ -15,10 +15,15 @@ from eventstudy.registry import Registry
 if TYPE_CHECKING:
     from eventstudy.inference.samplers import PlaceboSampler
 
-__all__ = ["SAMPLERS"]
+__all__ = ["NO_TEST", "SAMPLERS"]
 
 SAMPLERS: Registry[type[PlaceboSampler]] = Registry("null sampler", entry_point_group="eventstudy.samplers")
 """Null samplers by name; ``InferenceSettings.null`` picks one."""
+
+NO_TEST = "its p-values are no test"
+"""The words of every warning that a placebo null's draws cannot test a study (a runs or
+circular null with little room): the verdict (:mod:`eventstudy.report.verdict`) reads
+them and claims no significance."""
 
 for _name in ("matched", "circular", "runs"):  # registered by their classes in .samplers
     SAMPLERS.add_lazy(_name, "eventstudy.inference.samplers")

@@ -52,6 +52,7 @@ from eventstudy.inference.placebo import (
     middle,
     sorted_middles,
 )
+from eventstudy.inference.sampler_names import NO_TEST
 from eventstudy.inference.samplers import (
     SAMPLERS,
     CircularSampler,
@@ -114,7 +115,7 @@ def little_room(runs: int, free: int, longest: int, run_gap: int) -> str | None:
         f"warning: the runs null had little room: the events' {runs:,} run(s) (events less than {run_gap} "
         f"trading days apart chain into one) leave {max(free, 0):,} free day(s) in the window, fewer than twice the "
         f"longest horizon ({longest} days), so its placebo sets are nearly the events themselves, shifted a little: "
-        "its p-values are no test (events that recur evenly, a calendar's or your own dates, do this; on simulated "
+        f"{NO_TEST} (events that recur evenly, a calendar's or your own dates, do this; on simulated "
         "histories such studies' means rejected 0-22% of true nulls at the 5% level); the histories null (--null histories) "
         "keeps the events' dates and resamples the prices"
     )

@@ -50,6 +50,7 @@ from eventstudy.inference.design import EventDesign, event_design
 from eventstudy.inference.intervals import bca_intervals, wilson_interval
 from eventstudy.inference.multiple import maxstat_stepdown
 from eventstudy.inference.placebo import STATISTICS, PlaceboTest, placebo_test
+from eventstudy.inference.sampler_names import NO_TEST
 from eventstudy.inference.samplers import SAMPLERS
 from eventstudy.inference.structural import structural_null
 from eventstudy.inference.table import SIGNIFICANCE_SCHEMA, Headline, significance_table
@@ -244,7 +245,7 @@ def _few_shifts(shifts: int, own: int) -> str:
         f"warning: the circular null had little room: the events' own dates come back under {own:,} of the {shifts:,} "
         "shift(s) of the event calendar that obey the declustering rule, so no p-value can fall below "
         f"{(1 + own) / (shifts + 1):.3f}: "
-        "its p-values are no test (events on most days of the window, or that recur evenly, do this); the histories "
+        f"{NO_TEST} (events on most days of the window, or that recur evenly, do this); the histories "
         "null (--null histories) keeps the events' dates and resamples the prices"
     )
 

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING
 
+from eventstudy.inference.sampler_names import NO_TEST
 from eventstudy.report.event_study import event_study_verdict
 from eventstudy.report.text import format_difference, format_p
 
@@ -52,6 +53,10 @@ def verdict_line(result: StudyResult) -> str:
     rows = [t for t in result.tests.to_dicts() if t["p_placebo"] is not None]
     if not rows:
         return f"Verdict: {count}; no cell had enough complete events for a test."
+    if any(NO_TEST in note for note in result.notes):  # the null's own warning: its p-values claim nothing
+        null = next((t["null"] for t in rows if t.get("null")), "placebo")
+        return (f"Verdict: {count}; nothing is tested: the {null} null had little room here, so {NO_TEST} "
+                "(see its warning).")
     with_measure = len({t["measure"] for t in rows}) > 1
     adjusted = [t for t in rows if t.get("p_maxstat") is not None]
     survivors = [t for t in adjusted if t.get("survives")]
