@@ -854,7 +854,7 @@ def _timeline_tests(
             "same histories; '*' marks what survives the max-statistic adjustment across all "
             f"cells at alpha {statistics.alpha}"
         )
-        used = used_histories(found)
+        used = used_histories(found)[found.observed.n[0] >= MIN_TESTED]  # an untested cell's null is not read
         if used.size and used.min() < 0.9 * found.count:
             notes.append(
                 f"warning: only {int(used.min()):,} of {found.count:,} resampled histories gave two or more events in some "

@@ -428,6 +428,18 @@ def test_the_histories_null_refuses_a_nested_baseline_at_its_key(tmp_path) -> No
     assert "s.yaml:9:70:" in shown and "not supported by the histories null yet" in shown and "^^^^^^^^" in shown
 
 
+def test_an_untested_cell_raises_no_warning_about_its_histories(tmp_path) -> None:
+    """Events in the last days, every outcome still to come: no cell is tested, and the
+    histories null warned 'only 0 of 19 resampled histories gave two or more events in
+    some cell', about a null nothing reads."""
+    pl.DataFrame({"date": business_days(900)[-3:]}).write_csv(tmp_path / "dates.csv")
+    text = NULL_CHOICE.format(when="on dates", gap=1, null="", events="events: {dates: dates.csv}\n",
+                              evaluator="forward_returns: {assets: [A], horizons: [5, 21]}")
+    result = _null_choice_run(tmp_path, text)
+    assert set(result.tests["null"]) == {"histories"} and set(result.tests["n"]) == {0}
+    assert not any("resampled histories gave two or more events" in n for n in result.notes)
+
+
 def _null_choice_run(tmp_path, text: str) -> eventstudy.StudyResult:
     days = business_days(900)
     closes = 100 * np.exp(np.cumsum(np.random.default_rng(8).normal(0.0003, 0.012, (900, 2)), axis=0))
