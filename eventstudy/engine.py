@@ -69,6 +69,7 @@ from eventstudy.inference.panel import (
     placebo_count,
 )
 from eventstudy.inference.placebo import median_of
+from eventstudy.inference.sampler_names import NO_TEST
 from eventstudy.inference.table import MIN_TESTED, SIGNIFICANCE_SCHEMA, Headline, significance_table
 from eventstudy.inference.timeseries import placebo_headline
 from eventstudy.own_events import describe as describe_event_sets
@@ -632,6 +633,8 @@ def _universe_tests(
             f"the t-test (t_cluster) has Driscoll-Kraay errors, by day and across days up to the horizon (seed {statistics.seed})"
         )
     notes.append(CALENDAR_NOTE)
+    if null == "dates":
+        notes.extend(_few_stocks(len(panel.symbols), statistics.alpha))
     dates_tested = tests.filter(pl.col("p_placebo").is_not_null()).select("measure", "statistic").unique(maintain_order=True).rows() if null == "dates" else []
     refusal = _histories_refusal(study)
     notes.extend(calibration_warnings(study, null, misjudged, dates_tested, panel.measures.units, refusal[0] if refusal else None))
@@ -645,6 +648,20 @@ def _universe_tests(
             "windows overlap; read the Driscoll-Kraay t-test and the headline null, not the event count"
         )
     return tests
+
+
+def _few_stocks(stocks: int, alpha: float) -> list[str]:
+    """The warning of a 'dates' null with too few stocks to relabel the events among: its
+    placebo sets are the ``stocks!`` orderings of the symbols, so no exact p-value falls
+    below ``1 / stocks!`` (three stocks: 1/6), whatever its normal approximation says."""
+    orderings = math.factorial(min(stocks, 20))
+    if orderings * alpha >= 1:
+        return []
+    return [
+        f"warning: the 'dates' null had little room: it moves each stock's events to another of only {stocks} stocks, "
+        f"{orderings} orderings in all, so no p-value can truly fall below {1 / orderings:.3f}: {NO_TEST} (its "
+        "normal approximation gives smaller ones); the histories null (--null histories) resamples the prices instead"
+    ]
 
 
 _TOO_FEW = pl.col("n").is_between(1, MIN_TESTED - 1)

@@ -334,3 +334,30 @@ def test_symbol_blocks_run_on_a_thread_more_than_the_cpus_unless_a_count_is_chos
     assert panel.symbols == expected.symbols and len(panel.values) == len(expected.values)
     for found, wanted in zip(panel.values, expected.values):
         np.testing.assert_array_equal(found, wanted)
+
+
+@pytest.mark.parametrize(("stocks", "warned"), [(3, True), (4, False)])
+def test_a_dates_null_among_three_stocks_is_no_test(tmp_path: Path, stocks: int, warned: bool) -> None:
+    """Three stocks have 6 orderings, so no exact p-value of the 'dates' null falls below
+    1/6, while its normal approximation gave any; four have 24 (1/24 < 5%)."""
+    from eventstudy.report.verdict import verdict_line
+
+    rng = np.random.default_rng(11)
+    days = pl.date_range(dt.date(2015, 1, 1), dt.date(2020, 12, 31), eager=True)
+    days = days.filter(days.dt.weekday() <= 5).head(1200)
+    closes = 50 * np.exp(np.cumsum(rng.normal(0.0002, 0.02, (stocks, days.len())), axis=1))
+    pl.concat([pl.DataFrame({"date": days, "symbol": f"S{k}", "close": closes[k]}) for k in range(stocks)]).write_csv(tmp_path / "panel.csv")
+    study = parse_study(
+        "name: few stocks\nuniverse: {data_file: panel.csv}\nwhen: return(5) > 3%\ndecluster: {gap: 10}\n"
+        "evaluate:\n  - forward_returns: {horizons: [1w]}\nstatistics: {seed: 7, null: dates, placebos: 200}\n",
+        path=tmp_path / "study.yaml",
+    )
+    result = eventstudy.run(study, data_dir=tmp_path)
+    assert result.events.height > 20 and set(result.tests["null"]) == {"dates"}
+    found = [n for n in result.notes if n.startswith("warning: the 'dates' null had little room")]
+    assert bool(found) == warned
+    if warned:
+        assert "only 3 stocks, 6 orderings in all, so no p-value can truly fall below 0.167" in found[0]
+        assert "nothing is tested: the dates null had little room here" in verdict_line(result)
+    else:
+        assert "nothing is tested" not in verdict_line(result)
