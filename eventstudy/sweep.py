@@ -323,8 +323,8 @@ def run_sweep(
         "placebos": settings.placebos,
         "seed": settings.seed,
         "period": f"{study.window.start or 'start'} .. {end or study.window.end or 'end'}",
-        "reality_check_p": reality_check(z_obs_arr, z_null_arr),
-        "spa_p": spa_test(z_obs_arr, z_null_arr),
+        # no cell tested (each had fewer than MIN_TESTED events): no p-value, null in sweep.json (NaN is no JSON)
+        **{key: None if math.isnan(p) else p for key, p in (("reality_check_p", reality_check(z_obs_arr, z_null_arr)), ("spa_p", spa_test(z_obs_arr, z_null_arr)))},
     }
     # the grid's joint null is a placebo null whatever a single run's headline ('dates', or runs unless asked)
     misjudged = list(dict.fromkeys(m for cell in cells for m in placebos_misjudge(cell)))

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import datetime as dt
 import json
+from dataclasses import replace
 from pathlib import Path
 
 import numpy as np
@@ -246,8 +247,6 @@ def test_a_sweep_of_several_measures_names_each_row_and_shows_it_in_its_unit(fol
     held_out = out.split("Held-out confirmation")[1]
     assert "Measure" in held_out and " recovery " in held_out
     # the heat map of a best cell that is the days to recover: days in its cells and title
-    from dataclasses import replace
-
     from eventstudy.report.charts import heatmap_chart
 
     recovery_best = result.ledger.filter(pl.col("measure") == "recovery").row(0, named=True)
@@ -313,3 +312,17 @@ def test_a_grid_whose_runs_null_had_little_room_says_so(folder: Path, when: str,
     study = parse_study(STUDY.replace("A at 5-day high and B drawdown >= 2%", when), path=folder / "grid.yaml")
     result = run_sweep(study, [parse_axis("gap=3,8")], data_dir=folder / "data")
     assert ("the runs null had little room in 2 of 2 cells" in result.verdict.get("warning", "")) == warned
+
+
+def test_a_grid_that_tests_no_cell_claims_nothing_and_writes_valid_json(folder: Path, capsys) -> None:
+    """Thresholds no day clears: no cell has three events, so there is no best cell and no
+    Reality Check. The verdict had read 'White's Reality Check p=nan, Hansen's SPA p=nan: the
+    best cell beats what the grid would produce by chance at 5%', and sweep.json held NaN."""
+    args = ["sweep", str(folder / "study.yaml"), "--data-dir", str(folder / "data"), "--grid", "B drawdown threshold=90%,95%"]
+    assert main([*args, "-f", "json"]) == 0
+    verdict = json.loads(capsys.readouterr().out, parse_constant=lambda c: pytest.fail(f"{c} in sweep.json"))["verdict"]
+    assert verdict["reality_check_p"] is None and verdict["spa_p"] is None and verdict["best"] is None
+    assert main(args) == 0
+    out = capsys.readouterr().out
+    assert "data snooping: nothing is tested: no grid cell had three or more events" in out and "beats" not in out
+
