@@ -323,6 +323,7 @@ def run_sweep(
         "placebos": settings.placebos,
         "seed": settings.seed,
         "period": f"{study.window.start or 'start'} .. {end or study.window.end or 'end'}",
+        "alpha": settings.alpha,
         # no cell tested (each had fewer than MIN_TESTED events): no p-value, null in sweep.json (NaN is no JSON)
         **{key: None if math.isnan(p) else p for key, p in (("reality_check_p", reality_check(z_obs_arr, z_null_arr)), ("spa_p", spa_test(z_obs_arr, z_null_arr)))},
     }

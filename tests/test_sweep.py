@@ -326,3 +326,16 @@ def test_a_grid_that_tests_no_cell_claims_nothing_and_writes_valid_json(folder: 
     out = capsys.readouterr().out
     assert "data snooping: nothing is tested: no grid cell had three or more events" in out and "beats" not in out
 
+
+def test_the_verdict_judges_the_best_cell_at_the_studys_alpha(folder: Path) -> None:
+    """A study's alpha of 1%: a Reality Check p of 0.03 is no better than chance (the verdict
+    had read 'beats what the grid would produce by chance at 5%' whatever alpha said)."""
+    from eventstudy.report.sweep import verdict_lines
+
+    study = parse_study(STUDY, path=folder / "study.yaml")
+    result = run_sweep(study, [parse_axis("gap=3,5")], data_dir=folder / "data", alpha=0.01)
+    assert result.verdict["alpha"] == 0.01
+    result = replace(result, verdict={**result.verdict, "reality_check_p": 0.03, "spa_p": 0.03})
+    assert verdict_lines(result)[2].endswith("p=0.030: the best cell is no better than the best of a grid of chance")
+    result = replace(result, verdict={**result.verdict, "reality_check_p": 0.005, "spa_p": 0.005})
+    assert verdict_lines(result)[2].endswith("the best cell beats what the grid would produce by chance at 1%")

@@ -53,12 +53,12 @@ def _verdict_lines(result: SweepResult) -> list[str]:
             f"{shown_value(result, best, 'observed')} vs all days {shown_value(result, best, 'baseline')} "
             f"(n={best['n']}, raw placebo p={format_p(best['p_placebo'])}, Romano-Wolf p={format_p(best['p_romano_wolf'])})"
         )
-    rc, spa = v["reality_check_p"], v["spa_p"]
+    rc, spa, alpha = v["reality_check_p"], v["spa_p"], v.get("alpha", 0.05)
     if rc is None or spa is None:  # every cell had fewer than three events: nothing to judge
         lines.append("data snooping: nothing is tested: no grid cell had three or more events with a complete outcome")
     else:
-        verdict = "the best cell is no better than the best of a grid of chance" if min(rc, spa) > 0.05 else (
-            "the best cell beats what the grid would produce by chance at 5%"
+        verdict = "the best cell is no better than the best of a grid of chance" if min(rc, spa) > alpha else (
+            f"the best cell beats what the grid would produce by chance at {alpha * 100:g}%"
         )
         lines.append(f"data snooping: White's Reality Check p={format_p(rc)}, Hansen's SPA p={format_p(spa)}: {verdict}")
     if v.get("warning"):
