@@ -231,6 +231,52 @@ def _check_axis(axis: Axis, universe: bool) -> None:
     )
 
 
+def _target(axis: Axis, condition: str) -> tuple[str, ...] | tuple[int, int] | None:
+    """What ``axis`` sets: a key path of the study, or the span of a number in the condition
+    (None: a threshold or ``when#N`` that names no number, refused with its own message)."""
+    name = axis.name
+    if name.lower().endswith(" threshold"):
+        return _threshold_span(condition, name[: -len(" threshold")])
+    match = re.fullmatch(r"when#(\d+)", name)
+    if match:
+        slots = _number_slots(condition)
+        return slots[int(match.group(1)) - 1] if 1 <= int(match.group(1)) <= len(slots) else None
+    return tuple({"gap": "decluster.gap", "mode": "decluster.mode"}.get(name, name).split("."))
+
+
+def _check_grid(axes: Sequence[Axis], condition: str) -> None:
+    """Refuse a grid whose cells would not be what their axis values say: an axis without
+    values, a value listed twice (its cells run and counted twice), or two axes that set the
+    same thing (the later would override the earlier in every cell)."""
+    for axis in axes:
+        if not axis.values:
+            raise ConfigError(f"grid axis {axis.name!r} has no values", hint="write NAME=v1,v2,... e.g. 'gap=10,21cd,42'")
+        twice = next((v for i, v in enumerate(axis.values) if v in axis.values[:i]), None)
+        if twice is not None:
+            raise ConfigError(
+                f"grid axis {axis.name!r} lists {twice!r} twice: its cells would be run, and paid for by the snooping control, twice",
+                hint="list each value once",
+            )
+    targets = [(axis, _target(axis, condition)) for axis in axes]
+    for i, (a, first) in enumerate(targets):
+        for b, second in targets[:i]:
+            if first is None or second is None:
+                continue
+            if isinstance(first[0], str) and isinstance(second[0], str):
+                shorter = min(len(first), len(second))
+                clash = first[:shorter] == second[:shorter]
+            elif isinstance(first[0], int) and isinstance(second[0], int):
+                clash = first[0] < second[1] and second[0] < first[1]
+            else:  # a number of the condition, then the whole condition: the number is lost (the other way round, each condition's own number is set)
+                clash = first == ("when",)
+            if clash:
+                raise ConfigError(
+                    f"grid axis {a.name!r} is given twice" if a.name == b.name else
+                    f"grid axes {b.name!r} and {a.name!r} set the same thing: in every cell {a.name!r} would override {b.name!r}",
+                    hint="give each setting one axis (e.g. 'gap' or 'decluster.gap', a threshold or 'when#N')",
+                )
+
+
 def _cell_study(study: Study, axes: Sequence[Axis], values: Sequence[str]) -> Study:
     raw = copy.deepcopy(study.raw)
     for axis, value in zip(axes, values):
@@ -280,6 +326,7 @@ def run_sweep(
         )
     for axis in axes:
         _check_axis(axis, study.universe is not None)
+    _check_grid(axes, study.when)
     settings = statistics_with(study, dict(placebos=placebos, histories=histories, block_length=block_length, null=null, seed=seed, alpha=alpha, ci=ci))
     if study.universe is not None:
         universe_null(study, settings)  # a named-series null is refused here, not ignored

@@ -339,3 +339,40 @@ def test_the_verdict_judges_the_best_cell_at_the_studys_alpha(folder: Path) -> N
     assert verdict_lines(result)[2].endswith("p=0.030: the best cell is no better than the best of a grid of chance")
     result = replace(result, verdict={**result.verdict, "reality_check_p": 0.005, "spa_p": 0.005})
     assert verdict_lines(result)[2].endswith("the best cell beats what the grid would produce by chance at 1%")
+
+
+@pytest.mark.parametrize(
+    ("axes", "message"),
+    [
+        (["gap=3,5", "gap=8"], "grid axis 'gap' is given twice"),
+        (["gap=3,5", "decluster.gap=8,13"], "grid axes 'gap' and 'decluster.gap' set the same thing"),
+        (["gap=3,5", "decluster={gap: 8}"], "grid axes 'gap' and 'decluster' set the same thing"),
+        (["B drawdown threshold=1%,3%", "when#2=5%"], "grid axes 'B drawdown threshold' and 'when#2' set the same thing"),
+        (["B drawdown threshold=1%,3%", "when=A at 5-day high and B drawdown >= 4%"], "'when' would override 'B drawdown threshold'"),
+        (["gap=3,3cd,3"], "grid axis 'gap' lists '3' twice"),
+    ],
+)
+def test_a_grid_whose_cells_would_not_be_what_they_say_is_refused_before_any_work(folder: Path, axes: list[str], message: str) -> None:
+    """Two axes that set the same thing: the later overrode the earlier in every cell, so
+    cells labelled 'gap=3' and 'gap=5' both ran gap 8 (and 'B drawdown threshold=1%' ran the
+    when#2 value); a value listed twice ran its cells twice and counted them in the snooping
+    control. Refused before the data is read."""
+    study = parse_study(STUDY, path=folder / "study.yaml")
+    with pytest.raises(ConfigError, match=message):
+        run_sweep(study, [parse_axis(a) for a in axes], data_dir=folder / "no-data-read")
+
+
+def test_a_condition_axis_then_its_threshold_sets_each_conditions_number(folder: Path) -> None:
+    study = parse_study(STUDY, path=folder / "study.yaml")
+    axes = [Axis("when", ("A at 5-day high and B drawdown >= 2%", "A at 10-day high and B drawdown >= 2%")), parse_axis("B drawdown threshold=1%,3%")]
+    ledger = run_sweep(study, axes, data_dir=folder / "data").ledger
+    assert sorted(set(ledger["condition"])) == sorted(
+        f"A at {n}-day high and B drawdown >= {t}" for n in (5, 10) for t in ("1%", "3%")
+    )
+
+
+def test_an_axis_without_values_is_a_message(folder: Path) -> None:
+    """Axis('gap', ()) from Python had ended in numpy's 'need at least one array to concatenate'."""
+    study = parse_study(STUDY, path=folder / "study.yaml")
+    with pytest.raises(ConfigError, match="grid axis 'gap' has no values"):
+        run_sweep(study, [Axis("gap", ())], data_dir=folder / "data")
