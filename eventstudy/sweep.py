@@ -328,6 +328,16 @@ def run_sweep(
         _check_axis(axis, study.universe is not None)
     _check_grid(axes, study.when)
     settings = statistics_with(study, dict(placebos=placebos, histories=histories, block_length=block_length, null=null, seed=seed, alpha=alpha, ci=ci))
+    asked = [f"{key}={value!r}" for key, value in (("null", null), ("histories", histories), ("block_length", block_length))
+             if value is not None and (key != "null" or value == "histories")]
+    if asked and study.universe is None and confirm_from is None:
+        raise ConfigError(
+            f"{', '.join(asked)} would be ignored: a sweep tests its grid on a placebo null and re-runs no histories; only "
+            "its held-out confirmation (--confirm-from) uses the histories null",
+            hint="add --confirm-from DATE, or drop the histories options (the grid is tested on the runs null unless --null names another)",
+        )
+    if study.universe is not None and block_length is not None:
+        raise ConfigError("block_length would be ignored: a universe sweep resamples no histories", hint="drop block_length")
     if study.universe is not None:
         universe_null(study, settings)  # a named-series null is refused here, not ignored
         if settings.null == "histories" or histories is not None:

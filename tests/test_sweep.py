@@ -376,3 +376,14 @@ def test_an_axis_without_values_is_a_message(folder: Path) -> None:
     study = parse_study(STUDY, path=folder / "study.yaml")
     with pytest.raises(ConfigError, match="grid axis 'gap' has no values"):
         run_sweep(study, [Axis("gap", ())], data_dir=folder / "data")
+
+
+@pytest.mark.parametrize("options", [["--histories", "50"], ["--null", "histories"]])
+def test_histories_options_without_a_confirmation_are_refused_not_ignored(folder: Path, capsys, options: list[str]) -> None:
+    """The grid is tested on the runs null; only the held-out confirmation re-runs histories.
+    Without --confirm-from, '--histories 50' was accepted and used nowhere."""
+    args = ["sweep", str(folder / "study.yaml"), "--data-dir", str(folder / "data"), "--grid", "gap=3,5", *options]
+    assert main(args) == 2
+    assert "would be ignored: a sweep tests its grid on a placebo null" in capsys.readouterr().err
+    assert main([*args, "--histories", "19", "--confirm-from", "2020-06-01", "--top", "1"]) == 0
+
