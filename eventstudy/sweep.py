@@ -57,8 +57,8 @@ from eventstudy import progress
 from eventstudy.conditions import Compare, Neg, Number, parse, resolve, to_text, walk
 from eventstudy.conditions.tokens import TokenType, tokenize
 from eventstudy.config import StatisticsSpec, Study, parse_study
-from eventstudy.engine import evaluate, placebos_misjudge, raw_events, universe_null
-from eventstudy.errors import ConfigError, EventStudyError, did_you_mean
+from eventstudy.engine import as_date, evaluate, placebos_misjudge, raw_events, universe_null
+from eventstudy.errors import ConfigError, DataError, EventStudyError, did_you_mean
 from eventstudy.evaluators import build_evaluators, tested_evaluators
 from eventstudy.events import window_mask
 from eventstudy.executor import Executor, SerialExecutor
@@ -296,7 +296,7 @@ def run_sweep(
     *,
     data_dir: str | Path | None = None,
     statistic: str = "mean",
-    confirm_from: dt.date | None = None,
+    confirm_from: dt.date | str | None = None,
     top: int = 5,
     executor: Executor | None = None,
     placebos: int | None = None,
@@ -328,6 +328,9 @@ def run_sweep(
         _check_axis(axis, study.universe is not None)
     _check_grid(axes, study.when)
     settings = statistics_with(study, dict(placebos=placebos, histories=histories, block_length=block_length, null=null, seed=seed, alpha=alpha, ci=ci))
+    confirm_from = as_date(confirm_from) if confirm_from is not None else None
+    if top < 0:  # head(-1) would have taken every row but the last
+        raise ConfigError(f"top is {top}: it counts the best cells to show and re-test on the held-out period", hint="e.g. --top 5")
     asked = [f"{key}={value!r}" for key, value in (("null", null), ("histories", histories), ("block_length", block_length))
              if value is not None and (key != "null" or value == "histories")]
     if asked and study.universe is None and confirm_from is None:
@@ -358,8 +361,15 @@ def run_sweep(
         )
     combos = list(itertools.product(*[a.values for a in axes]))
     cells = [_cell_study(study, axes, combo) for combo in combos]
+    if confirm_from is not None:
+        _check_confirmation(cells, confirm_from)
     end = (confirm_from - dt.timedelta(days=1)) if confirm_from else None
     grid = Grid(_prepare(study, cells, data_dir), settings, statistic, end)
+    if confirm_from is not None and not (grid.panel.days >= np.datetime64(confirm_from)).any():
+        raise DataError(
+            f"confirm_from {confirm_from} is after the data's last day ({grid.panel.dates[-1]}): the held-out period has no data",
+            hint="give --confirm-from a date inside the data",
+        )
 
     rows, z_obs, z_null = [], [], []
     cell_results = (executor or SerialExecutor()).imap(cell_tests, cells, shared=grid)
@@ -420,6 +430,19 @@ def run_sweep(
         ).tests
         confirmation = _confirm(tests_for, by_combo, axes, best, confirm_from)
     return SweepResult(ledger=ledger, verdict=verdict, confirmation=confirmation, axes=tuple(axes), units=grid.panel.measures.units)
+
+
+def _check_confirmation(cells: list[Study], confirm_from: dt.date) -> None:
+    """``confirm_from`` splits every cell's window in two: a grid period before it and a
+    held-out period from it (else the grid ran past the window, or confirmed on nothing)."""
+    for cell in cells:
+        start, end = cell.window.start, cell.window.end
+        if (start is not None and confirm_from <= start) or (end is not None and confirm_from > end):
+            raise ConfigError(
+                f"confirm_from {confirm_from} is not inside the window {start or 'start of data'} .. {end or 'end of data'}: "
+                "the grid is ranked on the days before it and confirmed on the days from it",
+                hint="give --confirm-from a date inside the study's window",
+            )
 
 
 def _prepare(study: Study, cells: list[Study], data_dir: str | Path | None) -> Panel:

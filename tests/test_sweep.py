@@ -15,7 +15,7 @@ import eventstudy.executor as executor_module
 import eventstudy.sweep as sweep_module
 from eventstudy.cli import main
 from eventstudy.config import parse_study
-from eventstudy.errors import ConfigError
+from eventstudy.errors import ConfigError, DataError
 from eventstudy.inference.snooping import reality_check, spa_test
 from eventstudy.sweep import Axis, _apply, parse_axis, run_sweep
 
@@ -387,3 +387,20 @@ def test_histories_options_without_a_confirmation_are_refused_not_ignored(folder
     assert "would be ignored: a sweep tests its grid on a placebo null" in capsys.readouterr().err
     assert main([*args, "--histories", "19", "--confirm-from", "2020-06-01", "--top", "1"]) == 0
 
+
+def test_the_held_out_date_is_checked_before_the_grid_runs(folder: Path, monkeypatch) -> None:
+    """A date before the window had ranked an empty period ('1980-01-01 .. 1969-12-31'); one
+    after the data failed only after the whole grid ran, with 'change window: ... or
+    --start/--end'; a text date ended in a TypeError; a negative top took all rows but one."""
+    study = parse_study(STUDY, path=folder / "study.yaml")
+    monkeypatch.setattr(sweep_module, "cell_tests", lambda *a: pytest.fail("the grid ran"))
+    axes = [parse_axis("gap=3,5")]
+    with pytest.raises(ConfigError, match=r"confirm_from 2019-01-01 is not inside the window 2020-01-01 \.\. end of data"):
+        run_sweep(study, axes, data_dir=folder / "data", confirm_from=dt.date(2019, 1, 1))
+    with pytest.raises(DataError, match=r"confirm_from 2030-01-01 is after the data's last day \(2020-10-14\)"):
+        run_sweep(study, axes, data_dir=folder / "data", confirm_from="2030-01-01")
+    with pytest.raises(ConfigError, match="top is -1"):
+        run_sweep(study, axes, data_dir=folder / "data", confirm_from="2020-06-01", top=-1)
+    monkeypatch.undo()
+    given_as_text = run_sweep(study, axes, data_dir=folder / "data", confirm_from="2020-06-01", top=2)
+    assert given_as_text.confirmation.equals(run_sweep(study, axes, data_dir=folder / "data", confirm_from=dt.date(2020, 6, 1), top=2).confirmation)
