@@ -98,8 +98,10 @@ def evaluate(
     ``shared_histories``: the histories null computed once for several studies on this
     panel (a sweep's grid cells), ``study`` among them."""
     started = time.perf_counter()
-    start = as_date(start) if start is not None else study.window.start
-    end = as_date(end) if end is not None else study.window.end
+    start = as_date(start, "start") if start is not None else study.window.start
+    end = as_date(end, "end") if end is not None else study.window.end
+    if start is not None and end is not None and start > end:  # else 'the window ... has no data', as if the data were short
+        raise ConfigError(f"the window's start {start} is after its end {end}", hint="change 'window:' in the study or --start/--end (start=, end=)")
     statistics = statistics or study.statistics
     notes: list[str] = list(panel.notes)
     window = window_mask(panel.days, start, end)
@@ -177,10 +179,18 @@ def _as_run(statistics: StatisticsSpec, tests: pl.DataFrame, universe: bool) -> 
     return statistics.model_copy(update=update) if update else statistics
 
 
-def as_date(value: dt.date | str) -> dt.date:
+def as_date(value: dt.date | str, name: str = "date") -> dt.date:
+    """``value`` as a date: a date, a datetime's day (a pandas Timestamp is one) or ISO text;
+    anything else is a :class:`ConfigError` naming ``name`` (a Python caller's start=, end=)."""
+    if isinstance(value, dt.datetime):
+        return value.date()
     if isinstance(value, dt.date):
         return value
-    return dt.date.fromisoformat(value)
+    try:
+        return dt.date.fromisoformat(value)
+    except (TypeError, ValueError):
+        shown = repr(value) if isinstance(value, str) else f"of type {type(value).__name__}"
+        raise ConfigError(f"{name} is {shown}, not a date", hint="give a datetime.date or text such as '2020-01-31'") from None
 
 
 # --- events ------------------------------------------------------------------------

@@ -328,7 +328,7 @@ def run_sweep(
         _check_axis(axis, study.universe is not None)
     _check_grid(axes, study.when)
     settings = statistics_with(study, dict(placebos=placebos, histories=histories, block_length=block_length, null=null, seed=seed, alpha=alpha, ci=ci))
-    confirm_from = as_date(confirm_from) if confirm_from is not None else None
+    confirm_from = as_date(confirm_from, "confirm_from") if confirm_from is not None else None
     if top < 0:  # head(-1) would have taken every row but the last
         raise ConfigError(f"top is {top}: it counts the best cells to show and re-test on the held-out period", hint="e.g. --top 5")
     asked = [f"{key}={value!r}" for key, value in (("null", null), ("histories", histories), ("block_length", block_length))

@@ -44,3 +44,52 @@ def test_importing_the_package_loads_no_pipeline() -> None:
     code = "import sys, eventstudy; print(sorted(m for m in ('polars', 'scipy', 'numpy', 'eventstudy.study') if m in sys.modules))"
     out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True).stdout
     assert out.strip() == "[]"
+
+
+STUDY = """\
+name: api study
+series: {A: AAA}
+when: A at 5-day high
+window: {start: 2020-01-01}
+decluster: {gap: 5}
+evaluate:
+  - forward_returns: {assets: [A], horizons: [5d]}
+statistics: {placebos: 0}
+"""
+
+
+@pytest.fixture
+def prices() -> dict[str, object]:
+    import datetime as dt
+
+    import numpy as np
+    import polars as pl
+
+    days = [dt.date(2019, 6, 3) + dt.timedelta(days=i) for i in range(400)]
+    close = 100 * np.exp(np.cumsum(np.random.default_rng(0).normal(0.0003, 0.01, len(days))))
+    return {"AAA": pl.DataFrame({"date": days, "close": close})}
+
+
+def test_a_window_given_from_python_is_read_as_the_command_line_reads_it(prices: dict[str, object]) -> None:
+    """A datetime (a pandas Timestamp is one) is its day; it had ended in "unsupported operand
+    type(s) for -: 'datetime.datetime' and 'datetime.date'"."""
+    import datetime as dt
+
+    study = eventstudy.parse_study(STUDY)
+    by_date = eventstudy.run(study, data=prices, start=dt.date(2020, 3, 2), end="2020-05-29")
+    by_datetime = eventstudy.run(study, data=prices, start=dt.datetime(2020, 3, 2, 9, 30), end=dt.datetime(2020, 5, 29))
+    assert by_datetime.start == dt.date(2020, 3, 2) and by_datetime.events.equals(by_date.events)
+
+
+@pytest.mark.parametrize(
+    ("options", "message"),
+    [
+        ({"start": "2020-13-01"}, "start is '2020-13-01', not a date"),  # was: ValueError 'month must be in 1..12'
+        ({"end": 2020}, "end is of type int, not a date"),  # was: TypeError 'fromisoformat: argument must be str'
+        ({"start": "2020-06-01", "end": "2020-03-01"}, "the window's start 2020-06-01 is after its end 2020-03-01"),  # was: 'has no data'
+    ],
+)
+def test_a_bad_window_from_python_says_what_is_wrong(prices: dict[str, object], options: dict[str, object], message: str) -> None:
+    with pytest.raises(eventstudy.ConfigError, match=message):
+        eventstudy.run(eventstudy.parse_study(STUDY), data=prices, **options)  # type: ignore[arg-type]
+
