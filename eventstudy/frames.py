@@ -28,6 +28,9 @@ __all__ = ["prices_from_frames"]
 def prices_from_frames(data: Mapping[str, object], symbols: Sequence[str], names: Mapping[str, str] | None = None) -> pl.DataFrame:
     """The long prices of ``symbols`` from ``data`` (keyed by symbol, or by the series
     name ``names`` maps to that symbol): ``date, symbol, close, open``, by symbol and date."""
+    if not isinstance(data, Mapping):  # a frame's 'in' reads its column names, a list's its items: say what is wanted
+        example = ", ".join(f"{s!r}: {s.lower()}_frame" for s in symbols[:2])
+        raise DataError(f"data= is a {type(data).__name__}, not a mapping of symbol to frame", hint=f"key each frame by the series' symbol: data={{{example}}}")
     by_name = {symbol: name for name, symbol in (names or {}).items()}
     parts = []
     for symbol in symbols:

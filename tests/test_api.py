@@ -93,3 +93,11 @@ def test_a_bad_window_from_python_says_what_is_wrong(prices: dict[str, object], 
     with pytest.raises(eventstudy.ConfigError, match=message):
         eventstudy.run(eventstudy.parse_study(STUDY), data=prices, **options)  # type: ignore[arg-type]
 
+
+def test_data_that_is_not_a_mapping_of_frames_says_what_is_wanted(prices: dict[str, object]) -> None:
+    """One frame had been searched as if its columns were symbols: 'no frame for 'AAA' in
+    data= (it holds shape: (400,) Series: 'date' ...' and every date after it."""
+    with pytest.raises(eventstudy.DataError, match="data= is a DataFrame, not a mapping of symbol to frame") as info:
+        eventstudy.run(eventstudy.parse_study(STUDY), data=prices["AAA"])  # type: ignore[arg-type]
+    assert "data={'AAA': aaa_frame}" in (info.value.hint or "")
+
