@@ -85,6 +85,10 @@ def run(
     >>> result = eventstudy.run("configs/spx_rut.yaml", data_dir="../shared/data")  # doctest: +SKIP
     >>> result.summary.filter(asset="RUT")  # doctest: +SKIP
     """
+    if not isinstance(study, (str, Path, Study)):  # pathlib's own TypeError names no argument
+        raise TypeError(f"study is of type {type(study).__name__}: give a study file's path or a Study (eventstudy.load_study)")
+    if when is not None and not isinstance(when, str):
+        raise TypeError(f"when is of type {type(when).__name__}: give the condition as text, e.g. 'SPX at ATH'")
     if not isinstance(study, Study):
         study = load_study(study)
     if when is not None:
