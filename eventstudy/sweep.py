@@ -56,7 +56,7 @@ import yaml
 from eventstudy import progress
 from eventstudy.conditions import Compare, Neg, Number, parse, resolve, to_text, walk
 from eventstudy.conditions.tokens import TokenType, tokenize
-from eventstudy.config import StatisticsSpec, Study, parse_study
+from eventstudy.config import StatisticsSpec, Study, load_study, parse_study
 from eventstudy.engine import as_date, evaluate, placebos_misjudge, raw_events, universe_null
 from eventstudy.errors import ConfigError, DataError, EventStudyError, did_you_mean
 from eventstudy.evaluators import build_evaluators, tested_evaluators
@@ -291,8 +291,8 @@ def _cell_study(study: Study, axes: Sequence[Axis], values: Sequence[str]) -> St
 
 
 def run_sweep(
-    study: Study,
-    axes: Sequence[Axis],
+    study: str | Path | Study,
+    axes: Sequence[Axis | str] | Axis | str,
     *,
     data_dir: str | Path | None = None,
     statistic: str = "mean",
@@ -314,7 +314,19 @@ def run_sweep(
     worker receives the prepared panel once and evaluates the cells it is given. The
     ledger is the same whichever executor runs the cells. The statistics keywords
     replace those keys of the study's ``statistics:`` block, as in :func:`eventstudy.run`.
+    ``study`` may be a path, as for :func:`eventstudy.run`; an axis may be written as
+    ``--grid`` takes it (``'gap=10,21cd,42'``).
     """
+    if not isinstance(study, (str, Path, Study)):
+        raise TypeError(f"study is of type {type(study).__name__}: give a study file's path or a Study (eventstudy.load_study)")
+    if not isinstance(study, Study):
+        study = load_study(study)
+    given = [axes] if isinstance(axes, (Axis, str)) else list(axes)
+    wrong = next((a for a in given if not isinstance(a, (Axis, str))), None)
+    if wrong is not None:
+        raise TypeError(f"a grid axis is of type {type(wrong).__name__}: give Axis objects or text such as 'gap=10,21cd,42'")
+    parsed: list[Axis] = [parse_axis(a) if isinstance(a, str) else a for a in given]
+    axes = parsed
     if not axes:
         raise ConfigError("a sweep needs at least one grid axis", hint="e.g. --grid 'gap=10,21cd,42'")
     if statistic not in STATISTICS:

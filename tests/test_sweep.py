@@ -404,3 +404,14 @@ def test_the_held_out_date_is_checked_before_the_grid_runs(folder: Path, monkeyp
     monkeypatch.undo()
     given_as_text = run_sweep(study, axes, data_dir=folder / "data", confirm_from="2020-06-01", top=2)
     assert given_as_text.confirmation.equals(run_sweep(study, axes, data_dir=folder / "data", confirm_from=dt.date(2020, 6, 1), top=2).confirmation)
+
+
+def test_run_sweep_takes_a_path_and_axes_written_as_on_the_command_line(folder: Path) -> None:
+    """As eventstudy.run does: a study file's path had ended in "'str' object has no attribute
+    'evaluators'", an axis 'gap=3,5' in "'str' object has no attribute 'name'"."""
+    study = parse_study(STUDY, path=folder / "study.yaml")
+    expected = run_sweep(study, [parse_axis("gap=3,5")], data_dir=folder / "data").ledger
+    assert run_sweep(folder / "study.yaml", ["gap=3,5"], data_dir=folder / "data").ledger.equals(expected)
+    assert run_sweep(str(folder / "study.yaml"), "gap=3,5", data_dir=folder / "data").ledger.equals(expected)
+    with pytest.raises(TypeError, match="a grid axis is of type dict"):
+        run_sweep(study, [{"gap": [3, 5]}], data_dir=folder / "data")  # type: ignore[list-item]
