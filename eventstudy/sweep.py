@@ -505,7 +505,8 @@ def cell_tests(grid: Grid, cell: Study) -> tuple[list[dict[str, Any]], list[floa
         moments = grid.moments(start, end, window)
     else:
         design = panel_design(panel.values, panel.cells, panel.days, window, d_idx, cell.decluster)
-        found = structural_null(design, placebo_null(settings), settings.placebos, np.random.SeedSequence(settings.seed))
+        # the placebo stream a single run draws from the seed (placebo_headline): a cell's raw p is its own run's
+        found = structural_null(design, placebo_null(settings), settings.placebos, np.random.SeedSequence(settings.seed).spawn(2)[0])
         draws = found.draws[grid.statistic][:, : found.median_reps if grid.statistic == "median" else found.reps]
         if draws.shape[1] != settings.placebos:  # every cell of the grid needs B joint draws (circular: all shifts)
             draws = draws[:, np.random.default_rng(settings.seed).integers(0, draws.shape[1], settings.placebos)]
