@@ -32,9 +32,13 @@ class StudyResult:
     Attributes
     ----------
     study
-        The validated study (with any window override applied).
+        The validated study, as given: a window override (``run(..., start=, end=)``,
+        ``--start``/``--end``) is in ``start`` and ``end``, not in ``study.window``.
     condition
         The condition in canonical form, as it was evaluated.
+    data_dir, start, end
+        Where the data came from, and the window the run used (None: the data's first or
+        last day).
     events
         The instance table: one row per kept event, ``date`` (and ``symbol`` in a universe
         study), the closes of the study's series and the condition's other features that
