@@ -189,6 +189,8 @@ BASE = "name: x\nseries: {SPX: SPX}\nwhen: SPX at ATH\nevaluate:\n  - forward_re
         ("decluster: {gap: 1000000000000mo}", "gap '1000000000000mo' is too long"),
         ("window: {start: 1980-02-30}", "'1980-02-30' is not a date"),
         ("window: {start: 1980-13-01}", "'1980-13-01' is not a date"),
+        ("statistics: {placebos: true}", "'statistics.placebos': true is yes or no, not a number"),  # had run 1 placebo set
+        ("statistics: {histories: false}", "'statistics.histories': false is yes or no, not a number"),
     ],
 )
 def test_numbers_and_dates_out_of_range_are_located_messages(extra: str, message: str) -> None:
