@@ -351,6 +351,8 @@ def run_sweep(
             "its held-out confirmation (--confirm-from) uses the histories null",
             hint="add --confirm-from DATE, or drop the histories options (the grid is tested on the runs null unless --null names another)",
         )
+    if ci is not None:  # the ledger and the confirmation show p-values and figures, no interval
+        raise ConfigError(f"ci={ci!r} would be ignored: a sweep shows no intervals", hint="drop ci (eventstudy.run shows a cell's interval)")
     if study.universe is not None and block_length is not None:
         raise ConfigError("block_length would be ignored: a universe sweep resamples no histories", hint="drop block_length")
     if study.universe is not None:

@@ -389,6 +389,14 @@ def test_histories_options_without_a_confirmation_are_refused_not_ignored(folder
     assert main([*args, "--histories", "19", "--confirm-from", "2020-06-01", "--top", "1"]) == 0
 
 
+def test_an_interval_level_is_refused_not_ignored(folder: Path, monkeypatch) -> None:
+    """run_sweep(ci=0.5) was accepted and changed nothing: a sweep shows no interval."""
+    study = parse_study(STUDY, path=folder / "study.yaml")
+    monkeypatch.setattr(sweep_module, "cell_tests", lambda *a: pytest.fail("the grid ran"))
+    with pytest.raises(ConfigError, match=r"ci=0\.5 would be ignored: a sweep shows no intervals"):
+        run_sweep(study, [parse_axis("gap=3,5")], data_dir=folder / "data", ci=0.5)
+
+
 def test_the_held_out_date_is_checked_before_the_grid_runs(folder: Path, monkeypatch) -> None:
     """A date before the window had ranked an empty period ('1980-01-01 .. 1969-12-31'); one
     after the data failed only after the whole grid ran, with 'change window: ... or
