@@ -89,6 +89,8 @@ def run(
         raise TypeError(f"study is of type {type(study).__name__}: give a study file's path or a Study (eventstudy.load_study)")
     if when is not None and not isinstance(when, str):
         raise TypeError(f"when is of type {type(when).__name__}: give the condition as text, e.g. 'SPX at ATH'")
+    if executor is not None and not isinstance(executor, Executor):  # a name would be ignored by a study of named series
+        raise TypeError(f"executor is of type {type(executor).__name__}: give one from eventstudy.executor.get_executor(), e.g. get_executor('processes')")
     if not isinstance(study, Study):
         study = load_study(study)
     if when is not None:

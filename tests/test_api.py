@@ -102,7 +102,10 @@ def test_data_that_is_not_a_mapping_of_frames_says_what_is_wanted(prices: dict[s
     assert "data={'AAA': aaa_frame}" in (info.value.hint or "")
 
 
-@pytest.mark.parametrize(("options", "message"), [({"study": 5}, "study is of type int"), ({"when": 5}, "when is of type int")])
+@pytest.mark.parametrize(("options", "message"), [
+    ({"study": 5}, "study is of type int"), ({"when": 5}, "when is of type int"),
+    ({"executor": "processes"}, r"executor is of type str: give one from eventstudy\.executor\.get_executor\(\)"),  # was ignored
+])
 def test_a_study_or_condition_of_the_wrong_type_is_named(options: dict[str, object], message: str) -> None:
     study = options.pop("study", "configs/spx_rut.yaml")
     with pytest.raises(TypeError, match=message):
