@@ -244,6 +244,23 @@ def _target(axis: Axis, condition: str) -> tuple[str, ...] | tuple[int, int] | N
     return tuple({"gap": "decluster.gap", "mode": "decluster.mode"}.get(name, name).split("."))
 
 
+def _value_key(axis: Axis, value: str) -> object:
+    """What a value of ``axis`` sets, to find two values that set the same: a condition's
+    number by its value ('10%' and '0.1' alike), any other value by its text."""
+    if not (axis.name.lower().endswith(" threshold") or re.fullmatch(r"when#\d+", axis.name)):
+        return value
+    try:
+        node = parse(f"x > {value}")
+    except EventStudyError:
+        return value  # not a number: refused where it is applied
+    if not isinstance(node, Compare):
+        return value
+    number, sign = (node.right.operand, -1) if isinstance(node.right, Neg) else (node.right, 1)
+    if not isinstance(number, Number):
+        return value
+    return sign * (number.value / 100 if number.percent else number.value)
+
+
 def _check_grid(axes: Sequence[Axis], condition: str) -> None:
     """Refuse a grid whose cells would not be what their axis values say: an axis without
     values, a value listed twice (its cells run and counted twice), or two axes that set the
@@ -251,10 +268,13 @@ def _check_grid(axes: Sequence[Axis], condition: str) -> None:
     for axis in axes:
         if not axis.values:
             raise ConfigError(f"grid axis {axis.name!r} has no values", hint="write NAME=v1,v2,... e.g. 'gap=10,21cd,42'")
-        twice = next((v for i, v in enumerate(axis.values) if v in axis.values[:i]), None)
+        keys = [_value_key(axis, v) for v in axis.values]
+        twice = next((i for i in range(len(keys)) if keys[i] in keys[:i]), None)
         if twice is not None:
+            again, earlier = axis.values[twice], axis.values[keys.index(keys[twice])]
+            listed = f"{again!r} twice" if again == earlier else f"{earlier!r} and {again!r}, the same number"
             raise ConfigError(
-                f"grid axis {axis.name!r} lists {twice!r} twice: its cells would be run, and paid for by the snooping control, twice",
+                f"grid axis {axis.name!r} lists {listed}: its cells would be run, and paid for by the snooping control, twice",
                 hint="list each value once",
             )
     targets = [(axis, _target(axis, condition)) for axis in axes]

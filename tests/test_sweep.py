@@ -351,6 +351,8 @@ def test_the_verdict_judges_the_best_cell_at_the_studys_alpha(folder: Path) -> N
         (["B drawdown threshold=1%,3%", "when#2=5%"], "grid axes 'B drawdown threshold' and 'when#2' set the same thing"),
         (["B drawdown threshold=1%,3%", "when=A at 5-day high and B drawdown >= 4%"], "'when' would override 'B drawdown threshold'"),
         (["gap=3,3cd,3"], "grid axis 'gap' lists '3' twice"),
+        (["B drawdown threshold=3%,0.03"], "grid axis 'B drawdown threshold' lists '3%' and '0.03', the same number"),
+        (["when#1=5,5.0"], "grid axis 'when#1' lists '5' and '5.0', the same number"),
     ],
 )
 def test_a_grid_whose_cells_would_not_be_what_they_say_is_refused_before_any_work(folder: Path, axes: list[str], message: str) -> None:
