@@ -46,6 +46,7 @@ from eventstudy.data import (
     source_ranges,
 )
 from eventstudy.data.finder import long_file_symbols, sorted_by_symbol
+from eventstudy.data.load import symbols_per_block
 from eventstudy.errors import ConfigError, DataError
 from eventstudy.evaluators import build_evaluators
 from eventstudy.executor import Executor, ThreadExecutor, default_workers
@@ -195,7 +196,7 @@ def prepare_universe(
     )
     if executor is not None and executor.name == "processes" and rows < POOL_ROWS:
         executor = None
-    per_block = max(1, int(block_rows // max(1, rows // max(1, len(symbols)))))
+    per_block = symbols_per_block(rows, len(symbols), block_rows)
     if executor is not None and executor.workers > 1:  # at least one block per worker
         per_block = min(per_block, -(-len(symbols) // executor.workers))
     blocks = [symbols[i : i + per_block] for i in range(0, len(symbols), per_block)]

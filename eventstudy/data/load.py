@@ -38,7 +38,7 @@ from eventstudy.data.validate import (
 )
 from eventstudy.errors import DataError, Location
 
-__all__ = ["PriceData", "check_long_rows", "load_prices", "read_long_block", "read_long_dates", "source_ranges"]
+__all__ = ["PriceData", "check_long_rows", "load_prices", "read_long_block", "read_long_dates", "source_ranges", "symbols_per_block"]
 
 
 @dataclass(frozen=True)
@@ -202,8 +202,14 @@ def check_long_rows(path: Path, symbols: Sequence[str], *, block_rows: int) -> i
         total = pl.scan_parquet(path).select(pl.len()).collect().item()  # from the file's metadata
     except (pl.exceptions.PolarsError, OSError) as exc:
         raise unreadable(path, file.fmt, exc) from exc
-    per_block = max(1, block_rows // max(1, total // max(1, len(wanted))))
+    per_block = symbols_per_block(total, len(wanted), block_rows)
     return sum(read_long_block(path, wanted[i : i + per_block]).height for i in range(0, len(wanted), per_block))
+
+
+def symbols_per_block(rows: int, symbols: int, block_rows: int) -> int:
+    """How many symbols make a block of about ``block_rows`` rows, at ``rows`` over
+    ``symbols`` rows per symbol (at least one): a run's blocks, and ``validate``'s."""
+    return max(1, block_rows // max(1, rows // max(1, symbols)))
 
 
 def read_long_dates(path: Path) -> tuple[pl.Series, int]:
