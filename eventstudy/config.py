@@ -393,15 +393,6 @@ class StatisticsSpec(_Model):
         None, ge=1, description="mean block length (trading days) of the histories' stationary bootstrap; null: Politis-White's, from the data"
     )
     seed: int = Field(7, ge=0, le=2**63 - 1, description="seed of every random draw: the same seed gives identical outputs")
-
-    @field_validator("placebos", "histories", "seed", mode="before")
-    @classmethod
-    def _a_count_not_a_flag(cls, value: Any) -> Any:
-        """``placebos: true`` read as 1 placebo set (and ``false`` as none): a count is
-        a number."""
-        if isinstance(value, bool):
-            raise PydanticCustomError("bool_count", "{value} is yes or no, not a number", {"value": str(value).lower(), "hint": "give a whole number, e.g. 10000"})
-        return value
     alpha: float = Field(0.05, gt=0, lt=1, description="level for marking what survives multiple-testing adjustment")
     ci: float = Field(0.95, gt=0, lt=1, description="confidence level of the intervals")
     null: str | None = Field(
@@ -414,6 +405,15 @@ class StatisticsSpec(_Model):
         "for the market model or the excursions under a condition on the stock's own prices)",
     )
     baseline: BaselineSpec | None = None
+
+    @field_validator("placebos", "histories", "seed", mode="before")
+    @classmethod
+    def _a_count_not_a_flag(cls, value: Any) -> Any:
+        """``placebos: true`` read as 1 placebo set (and ``false`` as none): a count is
+        a number."""
+        if isinstance(value, bool):
+            raise PydanticCustomError("bool_count", "{value} is yes or no, not a number", {"value": str(value).lower(), "hint": "give a whole number, e.g. 10000"})
+        return value
 
     @model_validator(mode="before")
     @classmethod
