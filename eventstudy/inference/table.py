@@ -100,8 +100,9 @@ class Headline:
 
 
 MIN_TESTED = 3
-"""A cell with fewer complete events is shown but not tested: a placebo null ranks one
-event's return among all days' and called a study of one event significant."""
+"""A cell with fewer complete events is shown but not tested: a placebo null ranked one
+event's return among all days' and called a study of one event significant, and a
+studentized statistic has no spread to divide by from one or two returns."""
 
 
 def significance_table(design: EventDesign, settings: StatisticsSpec, headline: Headline) -> tuple[pl.DataFrame, pl.DataFrame]:
