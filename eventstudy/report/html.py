@@ -34,6 +34,7 @@ from eventstudy.report.text import (
     tests_table,
     tone_of,
 )
+from eventstudy.report.verdict import verdict_line
 
 if TYPE_CHECKING:
     from eventstudy.report.charts import Chart
@@ -188,7 +189,7 @@ def _shortened(table: TextTable, file: str, written: bool, *, tall: bool = False
 
 
 def render_html(result: StudyResult, charts: Sequence[Chart] = (), *, events_file: str | None = None) -> str:
-    """The study as one self-contained HTML page: description, condition, warnings,
+    """The study as one self-contained HTML page: the verdict, description, condition, warnings,
     charts, the instance table, the summary with its baseline and significance, a
     universe's breakdowns, notes.
 
@@ -199,7 +200,7 @@ def render_html(result: StudyResult, charts: Sequence[Chart] = (), *, events_fil
 
     written = events_file is not None
     study = result.study
-    body = [f"<header><h1>{_e(study.name)}</h1>"]
+    body = [f"<header><h1>{_e(study.name)}</h1>", f'<p class="verdict"><strong>{_e(verdict_line(result))}</strong></p>']
     if study.description:
         body.append(f'<p class="description">{_e(study.description.strip())}</p>')
     items = []

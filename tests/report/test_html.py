@@ -9,6 +9,7 @@ is kept under the pytest tmp dir and as test-artifacts/report.png at the reposit
 
 from __future__ import annotations
 
+import html
 import json
 import os
 import re
@@ -19,12 +20,14 @@ from pathlib import Path
 
 import polars as pl
 import pytest
-from report_helpers import tiny_result
+from report_helpers import STUDY, tiny_result
 
 from eventstudy.cli import main
-from eventstudy.report import html_report
+from eventstudy.report import html_report, render_markdown
 from eventstudy.report.charts import sweep_charts
-from eventstudy.report.html import CSP, render_sweep_html
+from eventstudy.report.html import CSP, render_html, render_sweep_html
+from eventstudy.report.markdown import inert
+from eventstudy.report.verdict import verdict_line
 from eventstudy.sweep import Axis, SweepResult
 
 REPO = Path(__file__).resolve().parents[2]
@@ -97,6 +100,22 @@ def test_the_page_has_every_part(page: str) -> None:
     assert "All days (the baseline)" in page  # the summary's baseline, grouped under its own header
     assert 'class="pos"' in page and 'class="neg"' in page and 'class="pending"' in page
     assert "survives" in page  # significance marks
+
+
+def test_the_page_states_the_verdict_the_terminal_and_markdown_lead_with(tmp_path: Path) -> None:
+    """report.html had no verdict: a run whose terminal and report.md open with 'nothing
+    is tested' or 'no cell had enough complete events' showed its p-values without it."""
+    for k, text in enumerate([None, "when: A at ATH and B drawdown >= 10% and day_of_month == 3"]):
+        folder = tmp_path / str(k)
+        folder.mkdir()
+        result = tiny_result(folder) if text is None else tiny_result(folder, STUDY.replace("when: A at ATH and B drawdown >= 10%", text))
+        verdict = verdict_line(result)
+        assert verdict.startswith("Verdict: ") and f"**{inert(verdict)}**" in render_markdown(result)
+        page = render_html(result)
+        assert f'<p class="verdict"><strong>{html.escape(verdict, quote=True)}</strong></p>' in page
+        assert page.index('class="verdict"') < page.index('class="study"')  # first, as on the terminal
+        assert not parse(page).open
+    assert "no cell had enough complete events for a test" in verdict
 
 
 def test_sweep_page() -> None:
