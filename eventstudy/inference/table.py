@@ -108,11 +108,12 @@ studentized statistic has no spread to divide by from one or two returns."""
 def significance_table(design: EventDesign, settings: StatisticsSpec, headline: Headline) -> tuple[pl.DataFrame, pl.DataFrame]:
     """One row per cell x statistic: the headline test beside the classical companions,
     the multiple-testing adjustments, n_eff and the minimum detectable effect. A cell of
-    fewer than :data:`MIN_TESTED` events has no p-value (the others' max-statistic
-    adjustment still counts its draws: conservative)."""
+    fewer than :data:`MIN_TESTED` events has no p-value and no interval (two values' bootstrap
+    interval is their range; the others' max-statistic adjustment still counts its draws:
+    conservative)."""
     cell_rows = design.cells.rows(named=True)
     few = np.array([design.cell_events(c).size < MIN_TESTED for c in range(len(cell_rows))], dtype=bool)
-    for tested in (headline.p, headline.p_greater, headline.p_less, headline.percentile, headline.p_maxstat):
+    for tested in (headline.p, headline.p_greater, headline.p_less, headline.percentile, headline.p_maxstat, headline.ci_low, headline.ci_high):
         for name in tested:
             tested[name] = np.where(few, np.nan, tested[name])
     adjusted = {name: (holm(p), benjamini_hochberg(p)) for name, p in headline.p.items()}
@@ -161,7 +162,7 @@ def significance_table(design: EventDesign, settings: StatisticsSpec, headline: 
                 "survives": None if math.isnan(p_maxstat) else p_maxstat <= settings.alpha,
                 "ci_low": float(headline.ci_low[name][c]),
                 "ci_high": float(headline.ci_high[name][c]),
-                "ci_approximate": bool(headline.ci_approximate[name][c]) if n else None,
+                "ci_approximate": bool(headline.ci_approximate[name][c]) if n >= MIN_TESTED else None,
                 "p_welch": float(welch_test(x, base)[1]) if name == "mean" else math.nan,
                 "p_mannwhitney": float(mann_whitney_test(x, base)) if name == "median" and n else math.nan,
                 "p_binomial": binomial_test(int((x > 0).sum()), n, p0) if name == "pct_positive" else math.nan,

@@ -115,9 +115,10 @@ def test_fewer_than_three_events_are_shown_not_tested(walk: eventstudy.StudyResu
         untested = table.filter(pl.col("n") < 3)
         assert untested.height == (18 if events < 3 else 0)
         assert tested.select("p_placebo", "p_maxstat", "p_holm", "survives").null_count().row(0) == (0, 0, 0, 0)
-        for col in ("p_placebo", "p_greater", "p_less", "percentile", "p_holm", "p_bh", "p_maxstat", "survives"):
-            assert untested[col].null_count() == untested.height, col
+        for col in ("p_placebo", "p_greater", "p_less", "percentile", "p_holm", "p_bh", "p_maxstat", "survives", "ci_low", "ci_high", "ci_approximate"):
+            assert untested[col].null_count() == untested.height, col  # two returns' bootstrap interval was their range
         assert all("too few to test" in w for w in untested["warning"])
+        assert tested.filter(pl.col("statistic") == "mean").select("ci_low").null_count().item() == 0
 
 
 def test_settings_are_validated(walk: eventstudy.StudyResult) -> None:
