@@ -681,11 +681,11 @@ _TOO_FEW = pl.col("n").is_between(1, MIN_TESTED - 1)
 def _too_few_untested(tests: pl.DataFrame) -> pl.DataFrame:
     """A universe's tests with its cells of fewer than ``MIN_TESTED`` events shown, not
     tested, as a timeline's are (:func:`~eventstudy.inference.table.significance_table`):
-    no p-value, interval or place among the significant; the others' adjustments still
-    count them (conservative)."""
+    no p-value (the Driscoll-Kraay and calendar-time tests' neither), interval or place
+    among the significant; the others' adjustments still count them (conservative)."""
     untested = [
         c for c in ("p_placebo", "p_greater", "p_less", "percentile", "p_symbols_null", "p_holm", "p_bh", "p_maxstat", "survives",
-                    "ci_low", "ci_high", "ci_approximate")
+                    "ci_low", "ci_high", "ci_approximate", "t_cluster", "p_cluster", "t_calendar", "p_calendar")
         if c in tests.columns
     ]
     return tests.with_columns(pl.when(_TOO_FEW).then(None).otherwise(pl.col(c)).alias(c) for c in untested)

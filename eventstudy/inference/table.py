@@ -108,9 +108,9 @@ studentized statistic has no spread to divide by from one or two returns."""
 def significance_table(design: EventDesign, settings: StatisticsSpec, headline: Headline) -> tuple[pl.DataFrame, pl.DataFrame]:
     """One row per cell x statistic: the headline test beside the classical companions,
     the multiple-testing adjustments, n_eff and the minimum detectable effect. A cell of
-    fewer than :data:`MIN_TESTED` events has no p-value and no interval (two values' bootstrap
-    interval is their range; the others' max-statistic adjustment still counts its draws:
-    conservative)."""
+    fewer than :data:`MIN_TESTED` events has no p-value, the classical companions' neither,
+    and no interval (two values' bootstrap interval is their range; the others' max-statistic
+    adjustment still counts its draws: conservative)."""
     cell_rows = design.cells.rows(named=True)
     few = np.array([design.cell_events(c).size < MIN_TESTED for c in range(len(cell_rows))], dtype=bool)
     for tested in (headline.p, headline.p_greater, headline.p_less, headline.percentile, headline.p_maxstat, headline.ci_low, headline.ci_high):
@@ -128,7 +128,8 @@ def significance_table(design: EventDesign, settings: StatisticsSpec, headline: 
         p0 = float((base > 0).mean()) if base.size else math.nan
         hac_days = design.frame(c)
         hac_days[events] = True  # the dummy regression runs over the baseline days plus the events
-        hac = hac_event_test(design.values[c, hac_days], np.searchsorted(np.flatnonzero(hac_days), events), hac_lag(h)) if n else None
+        tested = n >= MIN_TESTED  # the classical companions too: a Newey-West t of one event read -156.58, p <0.001
+        hac = hac_event_test(design.values[c, hac_days], np.searchsorted(np.flatnonzero(hac_days), events), hac_lag(h)) if tested else None
         warning = _warning(n, n_eff)
         sd = float(base.std(ddof=1)) if base.size > 1 else math.nan
         for name, stat in STATISTICS.items():
@@ -163,9 +164,9 @@ def significance_table(design: EventDesign, settings: StatisticsSpec, headline: 
                 "ci_low": float(headline.ci_low[name][c]),
                 "ci_high": float(headline.ci_high[name][c]),
                 "ci_approximate": bool(headline.ci_approximate[name][c]) if n >= MIN_TESTED else None,
-                "p_welch": float(welch_test(x, base)[1]) if name == "mean" else math.nan,
-                "p_mannwhitney": float(mann_whitney_test(x, base)) if name == "median" and n else math.nan,
-                "p_binomial": binomial_test(int((x > 0).sum()), n, p0) if name == "pct_positive" else math.nan,
+                "p_welch": float(welch_test(x, base)[1]) if name == "mean" and tested else math.nan,
+                "p_mannwhitney": float(mann_whitney_test(x, base)) if name == "median" and tested else math.nan,
+                "p_binomial": binomial_test(int((x > 0).sum()), n, p0) if name == "pct_positive" and tested else math.nan,
                 "t_hac": float(hac.t[0]) if name == "mean" and hac is not None else math.nan,
                 "p_hac": float(hac.p_fixed_b[0]) if name == "mean" and hac is not None else math.nan,
                 "mde": mde,

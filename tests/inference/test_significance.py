@@ -121,6 +121,21 @@ def test_fewer_than_three_events_are_shown_not_tested(walk: eventstudy.StudyResu
         assert tested.filter(pl.col("statistic") == "mean").select("ci_low").null_count().item() == 0
 
 
+@pytest.mark.parametrize("events", [1, 2, 3])
+def test_fewer_than_three_events_have_no_companion_tests_either(walk: eventstudy.StudyResult, events: int) -> None:
+    """report.md showed a one-event cell's Newey-West t (-156.58) and 'NW p <0.001', and
+    its 'i.i.d. p', beside the blank headline p-value of a cell 'shown, not tested'."""
+    firsts = walk.raw_events.filter("kept").get_column("date")[:events]
+    few = dataclasses.replace(walk, raw_events=walk.raw_events.with_columns(kept=pl.col("date").is_in(firsts.implode())))
+    table = significance(few, FAST)
+    companions = ("p_welch", "p_mannwhitney", "p_binomial", "t_hac", "p_hac")
+    if events < 3:
+        assert table.select(companions).null_count().row(0) == (table.height,) * len(companions)
+    else:
+        assert table.filter(statistic="mean").select("p_welch", "t_hac", "p_hac").null_count().row(0) == (0, 0, 0)
+        assert table.filter(statistic="pct_positive")["p_binomial"].null_count() == 0
+
+
 def test_settings_are_validated(walk: eventstudy.StudyResult) -> None:
     with pytest.raises(ValueError, match="`placebos` must be a positive integer"):
         significance(walk, InferenceSettings(placebos=0))
