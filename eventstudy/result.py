@@ -129,7 +129,7 @@ class StudyResult:
         # the verdict's wording is the report's, imported only when a result is shown
         from eventstudy.report.verdict import verdict_line
 
-        kind = "universe study" if self.universe else "study"
+        kind, held = ("universe study", "symbol-days") if self.universe else ("study", "days")
         window = f"{self.start or 'start of data'} .. {self.end or 'end of data'}"
         cells = self.summary.height
         tests = f", {self.tests.height:,} tests" if self.tests.height else ""
@@ -139,7 +139,7 @@ class StudyResult:
         return [
             f"{kind} {self.study.name!r}",
             f"condition: {self.condition}; window {window}",
-            f"counts: {self.events.height:,} events (kept of {self.raw_events.height:,} days the condition held), "
+            f"counts: {self.events.height:,} events (kept of {self.raw_events.height:,} {held} the condition held), "
             f"{cells:,} summary cells{tests}",
             verdict_line(self),
             f"tables (polars DataFrames): {where}",

@@ -444,6 +444,8 @@ def heatmap_chart(sweep: SweepResult) -> Figure | None:
 
 def study_charts(result: StudyResult) -> list[Chart]:
     """Every chart of a study, in report order (a chart with nothing to draw is left out)."""
+    from eventstudy.report.text import held_days
+
     charts = []
     prices = price_chart(result)
     if prices is not None:
@@ -451,7 +453,7 @@ def study_charts(result: StudyResult) -> list[Chart]:
         shown = ("bars below the prices: events per period, kept (blue) and dropped by declustering (grey)."
                  if result.raw_events.height > MARKER_LIMIT else "grey dots: days dropped by declustering.")
         charts.append(Chart("prices", "Price history and events", prices,
-                            f"{kept:,} events kept of {result.raw_events.height:,} days the condition held; {shown}"))
+                            f"{kept:,} events kept of {result.raw_events.height:,} {held_days(result)} the condition held; {shown}"))
     path = path_chart(result)
     if path is not None:
         charts.append(Chart("path", "Average path in event time", path,

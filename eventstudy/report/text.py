@@ -736,6 +736,11 @@ def split_notes(notes: list[str]) -> tuple[list[str], list[str]]:
     return warnings, [n for n in notes if not n.startswith(WARNING)]
 
 
+def held_days(result: StudyResult) -> str:
+    """What a day the condition held is in ``result``: a universe's are symbol-days."""
+    return "symbol-days" if result.universe else "days"
+
+
 def study_lines(result: StudyResult) -> list[tuple[str, str]]:
     """(label, text) pairs describing the study as run: condition, window, clusters."""
     study = result.study
@@ -744,7 +749,7 @@ def study_lines(result: StudyResult) -> list[tuple[str, str]]:
     if study.decluster is not None:
         lines.append(("Declustering", f"gap {study.decluster.gap.label} ({study.decluster.gap.describe()}), {study.decluster.mode}"))
     raw = result.raw_events
-    lines.append(("Events", f"{int(raw['kept'].sum()):,} kept of {raw.height:,} days the condition held"))
+    lines.append(("Events", f"{int(raw['kept'].sum()):,} kept of {raw.height:,} {held_days(result)} the condition held"))
     if not result.timeline.is_empty():
         where = result.data_dir if result.data_dir is not None else "download cache"
         first, last = cast("dt.date", result.timeline["date"].min()), cast("dt.date", result.timeline["date"].max())

@@ -9,6 +9,7 @@ from pathlib import Path
 import pytest
 from report_helpers import make_study
 
+import eventstudy
 from eventstudy import __version__
 from eventstudy.cli import main
 
@@ -161,6 +162,23 @@ def test_a_dollar_in_a_label_is_text_in_the_charts(tmp_path: Path, capsys) -> No
     assert main(["run", str(study), "--data-dir", str(data), "--output", str(tmp_path / "out")]) == 0
     capsys.readouterr()
     assert (tmp_path / "out" / "distribution.svg").is_file()
+
+
+def test_a_universe_counts_the_symbol_days_the_condition_held(tmp_path: Path, capsys) -> None:
+    """A universe's 'Events:' line read '238 kept of 759 days the condition held' on the
+    terminal, in report.md and report.html (and the price chart's caption, print(result)):
+    759 were symbol-days, as its own note said, not days."""
+    study, data = tiny_universe(tmp_path, ["AAA", "BBB"], "name: u\n", "", placebos=0)
+    out = tmp_path / "out"
+    assert main(["run", str(study), "--data-dir", str(data), "--output", str(out)]) == 0
+    terminal = capsys.readouterr().out
+    result = eventstudy.run(study, data_dir=data)
+    raw, kept = result.raw_events.height, result.events.height
+    assert raw > len({d for d in result.raw_events["date"]})  # the two stocks share days
+    line = f"{kept:,} kept of {raw:,} symbol-days the condition held"
+    assert line in terminal and line in (out / "report.md").read_text() and line in (out / "report.html").read_text()
+    assert f"{kept:,} events kept of {raw:,} symbol-days the condition held" in (out / "report.html").read_text()
+    assert f"(kept of {raw:,} symbol-days the condition held)" in repr(result)
 
 
 KILL_SCRIPT = """
