@@ -128,8 +128,8 @@ def significance_table(design: EventDesign, settings: StatisticsSpec, headline: 
         p0 = float((base > 0).mean()) if base.size else math.nan
         hac_days = design.frame(c)
         hac_days[events] = True  # the dummy regression runs over the baseline days plus the events
-        tested = n >= MIN_TESTED  # the classical companions too: a Newey-West t of one event read -156.58, p <0.001
-        hac = hac_event_test(design.values[c, hac_days], np.searchsorted(np.flatnonzero(hac_days), events), hac_lag(h)) if tested else None
+        enough = n >= MIN_TESTED  # the classical companions too: a Newey-West t of one event read -156.58, p <0.001
+        hac = hac_event_test(design.values[c, hac_days], np.searchsorted(np.flatnonzero(hac_days), events), hac_lag(h)) if enough else None
         warning = _warning(n, n_eff)
         sd = float(base.std(ddof=1)) if base.size > 1 else math.nan
         for name, stat in STATISTICS.items():
@@ -164,9 +164,9 @@ def significance_table(design: EventDesign, settings: StatisticsSpec, headline: 
                 "ci_low": float(headline.ci_low[name][c]),
                 "ci_high": float(headline.ci_high[name][c]),
                 "ci_approximate": bool(headline.ci_approximate[name][c]) if n >= MIN_TESTED else None,
-                "p_welch": float(welch_test(x, base)[1]) if name == "mean" and tested else math.nan,
-                "p_mannwhitney": float(mann_whitney_test(x, base)) if name == "median" and tested else math.nan,
-                "p_binomial": binomial_test(int((x > 0).sum()), n, p0) if name == "pct_positive" and tested else math.nan,
+                "p_welch": float(welch_test(x, base)[1]) if name == "mean" and enough else math.nan,
+                "p_mannwhitney": float(mann_whitney_test(x, base)) if name == "median" and enough else math.nan,
+                "p_binomial": binomial_test(int((x > 0).sum()), n, p0) if name == "pct_positive" and enough else math.nan,
                 "t_hac": float(hac.t[0]) if name == "mean" and hac is not None else math.nan,
                 "p_hac": float(hac.p_fixed_b[0]) if name == "mean" and hac is not None else math.nan,
                 "mde": mde,
