@@ -174,7 +174,7 @@ def describe(sets: dict[str, EventSet], calendar: np.ndarray, symbols: list[str]
             strangers = ~np.isin(events.symbols, np.asarray(symbols, dtype=object))
         moved = int(np.count_nonzero(inside & ~strangers & ~np.isin(events.days, days)))
         outside = int(np.count_nonzero(~inside))
-        kind = "symbol,date pairs" if events.pairs else "dates"
+        kind = ("symbol,date pair" if events.pairs else "date") + ("" if events.days.size == 1 else "s")
         text = f"events {name!r}: {events.days.size:,} {kind} from {events.path.name}"
         if moved and not events.pairs:
             text += f"; {moved:,} not on the study calendar count on its next trading day"

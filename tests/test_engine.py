@@ -392,6 +392,11 @@ def test_one_event_is_shown_not_tested(tmp_path, null: str) -> None:
     assert result.tests["p_placebo"].null_count() == result.tests.height
     assert verdict_line(result) == "Verdict: 1 event; no cell had enough complete events for a test."
     assert any(n.startswith("warning: fewer than 3 events with a complete outcome at fwd A 21d (1)") for n in result.notes)
+    from eventstudy.report.text import study_lines
+
+    assert ("Events", "1 kept of 1 day the condition held") in study_lines(result)  # not '1 days'
+    assert any(n.startswith("events 'dates': 1 date from dates.csv") for n in result.notes)  # not '1 dates'
+
 
 
 @pytest.mark.parametrize(("when", "gap", "floor"), [("A close > 0", 5, "0.201"), ("A close > 0", 10, "0.333"), ("A at 20-day high", 5, None)])

@@ -161,7 +161,7 @@ def test_the_note_of_a_universe_counts_its_moved_pairs_as_a_timeline_counts_its_
         "(so does a day its stock alone does not trade); 1 name a stock not in the universe (ZZZZ)"
     ), pairs  # ZZZZ's Saturday is not seen, so not moved
     [none] = describe({"e": EventSet("e", tmp_path / "e.csv", given[1:2], symbols[:1])}, calendar, ["AAPL"])
-    assert none == "events 'e': 1 symbol,date pairs from e.csv; a date a stock does not trade counts on its next trading day"
+    assert none == "events 'e': 1 symbol,date pair from e.csv; a date a stock does not trade counts on its next trading day"
 
 
 @pytest.mark.parametrize("null", ["dates", "histories"])

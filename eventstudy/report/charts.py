@@ -453,7 +453,7 @@ def study_charts(result: StudyResult) -> list[Chart]:
         shown = ("bars below the prices: events per period, kept (blue) and dropped by declustering (grey)."
                  if result.raw_events.height > MARKER_LIMIT else "grey dots: days dropped by declustering.")
         charts.append(Chart("prices", "Price history and events", prices,
-                            f"{kept:,} events kept of {result.raw_events.height:,} {held_days(result)} the condition held; {shown}"))
+                            f"{kept:,} events kept of {held_days(result)} the condition held; {shown}"))
     path = path_chart(result)
     if path is not None:
         charts.append(Chart("path", "Average path in event time", path,

@@ -737,8 +737,10 @@ def split_notes(notes: list[str]) -> tuple[list[str], list[str]]:
 
 
 def held_days(result: StudyResult) -> str:
-    """What a day the condition held is in ``result``: a universe's are symbol-days."""
-    return "symbol-days" if result.universe else "days"
+    """What the days the condition held are in ``result`` (a universe's are symbol-days),
+    counted: '759 symbol-days', '1 day'."""
+    n = result.raw_events.height
+    return f"{n:,} {'symbol-day' if result.universe else 'day'}{'' if n == 1 else 's'}"
 
 
 def study_lines(result: StudyResult) -> list[tuple[str, str]]:
@@ -749,7 +751,7 @@ def study_lines(result: StudyResult) -> list[tuple[str, str]]:
     if study.decluster is not None:
         lines.append(("Declustering", f"gap {study.decluster.gap.label} ({study.decluster.gap.describe()}), {study.decluster.mode}"))
     raw = result.raw_events
-    lines.append(("Events", f"{int(raw['kept'].sum()):,} kept of {raw.height:,} {held_days(result)} the condition held"))
+    lines.append(("Events", f"{int(raw['kept'].sum()):,} kept of {held_days(result)} the condition held"))
     if not result.timeline.is_empty():
         where = result.data_dir if result.data_dir is not None else "download cache"
         first, last = cast("dt.date", result.timeline["date"].min()), cast("dt.date", result.timeline["date"].max())
