@@ -326,6 +326,7 @@ def test_a_grid_that_tests_no_cell_claims_nothing_and_writes_valid_json(folder: 
     assert main(args) == 0
     out = capsys.readouterr().out
     assert "data snooping: nothing is tested: no grid cell had three or more events" in out and "beats" not in out
+    assert "Best cells" not in out  # its header had been printed over no rows
 
 
 def test_the_verdict_judges_the_best_cell_at_the_studys_alpha(folder: Path) -> None:

@@ -99,10 +99,11 @@ def _heat_rows(result: SweepResult) -> tuple[str, list[str], list[list[str]]] | 
 
 
 def sweep_blocks(result: SweepResult, top: int = 10) -> list[tuple[str, list[str], list[list[str]], int]]:
-    """The sweep's tables as (title, headers, rows, key columns): best cells, heat map,
-    confirmation."""
+    """The sweep's tables as (title, headers, rows, key columns): best cells (none when no
+    cell was tested, as the verdict says), heat map, confirmation."""
     keys = len(result.axes)
-    blocks = [("Best cells (by studentized z)", *_best_rows(result, top), keys)]
+    headers, best = _best_rows(result, top)
+    blocks = [("Best cells (by studentized z)", headers, best, keys)] if best else []
     heat = _heat_rows(result)
     if heat:
         blocks.append((*heat, 1))
