@@ -131,5 +131,6 @@ def render_markdown(
         parts += ["### Charts", ""]
         parts += [f"![{title}]({name})" for title, name in charts]
         parts.append("")
-    parts += [f"- {note}" for note in notes]
+    if notes:  # under their own heading, as the HTML page has them (else they read as the charts' list)
+        parts += ["### Notes", "", *(f"- {note}" for note in notes)]
     return "\n".join(parts) + "\n"

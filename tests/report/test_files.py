@@ -82,6 +82,8 @@ def test_charts_are_written_for_slides(run_dir: Path) -> None:
     assert "![Price history and events](prices.png)" in report  # the note links the charts beside it
     assert "> " in report and "Warning:" in report  # warnings stand out at the top
     assert report.index("Warning:") < report.index("### Instances")
+    # the notes under their own heading after the charts (they had read as the charts' list), as in the HTML page
+    assert report.index("### Charts") < report.index("### Notes") < report.index("- returns are simple returns")
 
 
 def test_format_html_prints_the_page(tmp_path: Path, capsys) -> None:
