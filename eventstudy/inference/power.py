@@ -68,14 +68,18 @@ def effective_sample_size(positions: np.ndarray, horizon_days: int) -> float:
 
 
 def minimum_detectable_effect(sd: float, n_eff: float, alpha: float = 0.05, power: float = 0.80) -> float:
-    """``(z_{1-alpha/2} + z_{power}) * sd / sqrt(n_eff)``; NaN when undefined.
+    """``(z_{1-alpha/2} + z_{power}) * sd / sqrt(n_eff)``; NaN when undefined, a zero
+    spread included (a constant series, or every day positive for the share positive:
+    the formula's 0 would read as any effect being detectable).
 
     Examples
     --------
     >>> round(minimum_detectable_effect(0.1, 16.0), 5)
     0.07004
+    >>> minimum_detectable_effect(0.0, 16.0)
+    nan
     """
-    if not (n_eff > 0 and math.isfinite(sd)):
+    if not (n_eff > 0 and math.isfinite(sd) and sd > 0):
         return float("nan")
     z = norm_ppf(1 - alpha / 2) + norm_ppf(power)
     return float(z * sd / math.sqrt(n_eff))
