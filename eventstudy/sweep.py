@@ -423,7 +423,7 @@ def run_sweep(
         "null": "'dates' (same days, other stocks)" if study.universe is not None else placebo_null(settings),
         "placebos": settings.placebos,
         "seed": settings.seed,
-        "period": f"{study.window.start or 'start'} .. {end or study.window.end or 'end'}",
+        "period": _period(cells, end),
         "alpha": settings.alpha,
         # no cell tested (each had fewer than MIN_TESTED events): no p-value, null in sweep.json (NaN is no JSON)
         **{key: None if math.isnan(p) else p for key, p in (("reality_check_p", reality_check(z_obs_arr, z_null_arr)), ("spa_p", spa_test(z_obs_arr, z_null_arr)))},
@@ -464,6 +464,19 @@ def run_sweep(
         ).tests
         confirmation = _confirm(tests_for, by_combo, axes, best, confirm_from)
     return SweepResult(ledger=ledger, verdict=verdict, confirmation=confirmation, axes=tuple(axes), units=grid.panel.measures.units)
+
+
+def _period(cells: list[Study], end: dt.date | None) -> str:
+    """The days the grid's cells are ranked on: the study's window, or each cell's own
+    where a window axis sets it ("each cell's start (2015-01-01 to 2025-06-01) .. end");
+    ``end``: the day before the held-out period."""
+    def bound(dates: list[dt.date | None], which: str) -> str:
+        open_first = which == "start"  # an open start is the earliest, an open end the latest
+        distinct = sorted(set(dates), key=lambda d: ((d is not None) if open_first else (d is None), d or dt.date.min))
+        words = [which if d is None else str(d) for d in distinct]
+        return words[0] if len(words) == 1 else f"each cell's {which} ({words[0]} to {words[-1]})"
+    last = str(end) if end is not None else bound([c.window.end for c in cells], "end")
+    return f"{bound([c.window.start for c in cells], 'start')} .. {last}"
 
 
 def _check_confirmation(cells: list[Study], confirm_from: dt.date) -> None:

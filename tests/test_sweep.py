@@ -329,6 +329,15 @@ def test_a_grid_that_tests_no_cell_claims_nothing_and_writes_valid_json(folder: 
     assert "Best cells" not in out  # its header had been printed over no rows
 
 
+def test_the_period_is_each_cells_own_under_a_window_axis(folder: Path) -> None:
+    """A window.start axis: the verdict's period had read the study's own window
+    ('2020-01-01 .. end') whatever window the cells ranked on."""
+    study = parse_study(STUDY, path=folder / "study.yaml")
+    result = run_sweep(study, [parse_axis("window.start=2020-01-01,2020-03-02")], data_dir=folder / "data")
+    assert result.verdict["period"] == "each cell's start (2020-01-01 to 2020-03-02) .. end"
+    assert run_sweep(study, [parse_axis("gap=3,5")], data_dir=folder / "data").verdict["period"] == "2020-01-01 .. end"
+
+
 def test_the_verdict_judges_the_best_cell_at_the_studys_alpha(folder: Path) -> None:
     """A study's alpha of 1%: a Reality Check p of 0.03 is no better than chance (the verdict
     had read 'beats what the grid would produce by chance at 5%' whatever alpha said)."""
