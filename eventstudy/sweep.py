@@ -632,8 +632,9 @@ def ledger_row(
 ) -> tuple[dict[str, Any], float, np.ndarray]:
     """One ledger row (without the axis values), its studentized statistic ``z`` and the
     placebo draws on the same scale, for the grid-wide snooping control."""
+    tested = n >= MIN_TESTED  # one or two events: shown, not tested (as a study's cells)
     test = nan_placebo_test(np.array([observed]), null[None, :])
-    sd = test.null_std[0] if n >= MIN_TESTED else math.nan  # one or two events: shown, not tested (as a study's cells)
+    sd = test.null_std[0] if tested else math.nan
     z = (observed - test.null_mean[0]) / sd if sd and sd > 0 else np.nan
     z_null = np.nan_to_num((null - test.null_mean[0]) / sd, nan=0.0) if sd and sd > 0 else np.full(null.size, np.nan)
     row = {
@@ -646,7 +647,7 @@ def ledger_row(
         "baseline": baseline,
         "difference": observed - baseline,
         "placebo_mean": float(test.null_mean[0]),
-        "p_placebo": float(test.p_two_sided[0]) if n >= MIN_TESTED else math.nan,
+        "p_placebo": float(test.p_two_sided[0]) if tested else math.nan,
         "z": z,
     }
     return row, z, z_null

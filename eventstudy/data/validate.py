@@ -170,13 +170,8 @@ def _date_exprs(dtype: pl.DataType, column: str, where: str, path: Path | None) 
     or outside the years 1800-2200."""
     raw = pl.col(_DRAW)
     if dtype == pl.String:
-        text = raw.str.strip_chars()
-        parsed = (
-            pl.when(text.str.contains(_ISO_DATE))
-            .then(text.str.slice(0, 10).str.to_date("%Y-%m-%d", strict=False))
-            .otherwise(None)
-        )
-        return raw.is_null() | (text == ""), plausible(parsed)
+        empty, parsed = _text_date(raw)
+        return empty, plausible(parsed)
     if dtype == pl.Date:
         return raw.is_null(), plausible(raw)
     if isinstance(dtype, pl.Datetime):
@@ -186,6 +181,13 @@ def _date_exprs(dtype: pl.DataType, column: str, where: str, path: Path | None) 
         location=Location(path=str(path)) if path is not None else None,
         hint="store dates as a date or datetime column, or as 'YYYY-MM-DD' text",
     )
+
+
+def _text_date(raw: pl.Expr) -> tuple[pl.Expr, pl.Expr]:
+    """``(is_empty, date)`` of a text date column: ``YYYY-MM-DD`` (a time part after it is
+    allowed), null where unparseable; any year (:func:`plausible` bounds them)."""
+    text = raw.str.strip_chars()
+    return raw.is_null() | (text == ""), pl.when(text.str.contains(_ISO_DATE)).then(text.str.slice(0, 10).str.to_date("%Y-%m-%d", strict=False))
 
 
 def _number_exprs(raw: pl.Expr, dtype: pl.DataType, column: str, where: str, path: Path | None) -> tuple[pl.Expr, pl.Expr, pl.Expr]:
@@ -700,19 +702,11 @@ def check_returns(frame: pl.DataFrame, origin: Origin, columns: Sequence[str]) -
     row = pl.col("line").cast(pl.Int64) if origin.rows == "lines" else pl.int_range(pl.len(), dtype=pl.Int64)
     unbounded: pl.Expr
     if frame.schema["date"] == pl.String:
-        text = pl.col("date").str.strip_chars()
-        date_empty = pl.col("date").is_null() | (text == "")
-        unbounded = pl.when(text.str.contains(_ISO_DATE)).then(text.str.slice(0, 10).str.to_date("%Y-%m-%d", strict=False))
+        date_empty, unbounded = _text_date(pl.col("date"))
     else:
         date_empty, unbounded = pl.col("date").is_null(), pl.col("date")
     raw = {c: f"__es_raw_{i}" for i, c in enumerate(columns)}
-    values = []
-    for c in columns:
-        if frame.schema[c] == pl.String:
-            stripped = pl.col(c).str.strip_chars()
-            values.append(pl.when(stripped != "").then(stripped).cast(pl.Float64, strict=False).alias(c))
-        else:
-            values.append(pl.col(c).cast(pl.Float64).alias(c))
+    values = [_number_exprs(pl.col(c), frame.schema[c], c, origin.name, origin.path)[2].alias(c) for c in columns]
     typed = frame.with_columns(
         row.alias(_ROW), pl.col("date").cast(pl.String).alias(_DRAW), date_empty.alias(_DATE_BLANK),
         *(pl.col(c).cast(pl.String).alias(raw[c]) for c in columns),

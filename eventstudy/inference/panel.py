@@ -70,7 +70,7 @@ from eventstudy.inference.power import (
     effective_sample_size,
     minimum_detectable_effect,
 )
-from eventstudy.inference.table import MIN_TESTED, SIGNIFICANCE_SCHEMA
+from eventstudy.inference.table import MIN_TESTED, SIGNIFICANCE_SCHEMA, too_few_warning
 from eventstudy.inference.volatility import (
     DECAY,
     LONG,
@@ -1299,10 +1299,8 @@ cross-sectional covariances of the values (:func:`_relabel_covariance`)."""
 
 
 def _warning(n: int, n_eff: float) -> str | None:
-    if n == 0:
-        return "no event with a complete outcome in this cell: nothing to test"
     if n < MIN_TESTED:
-        return f"only {n} event(s) with a complete outcome in this cell: too few to test (at least {MIN_TESTED})"
+        return too_few_warning(n)
     if not math.isnan(n_eff) and n_eff < NEFF_WARNING:
         return f"effective sample size {n_eff:.1f} < {NEFF_WARNING:.0f}: the events bunch on few dates with overlapping windows"
     return None

@@ -33,7 +33,7 @@ from eventstudy.inference.power import (
     minimum_detectable_effect,
 )
 
-__all__ = ["SIGNIFICANCE_SCHEMA", "Headline", "significance_table"]
+__all__ = ["MIN_TESTED", "SIGNIFICANCE_SCHEMA", "Headline", "significance_table", "too_few_warning"]
 
 SIGNIFICANCE_SCHEMA: dict[str, pl.DataType] = {
     "measure": pl.String(),
@@ -195,11 +195,19 @@ def _null_frame(cells: pl.DataFrame, draws: dict[str, np.ndarray]) -> pl.DataFra
     return pl.concat(frames) if frames else pl.DataFrame()
 
 
-def _warning(n: int, n_eff: float) -> str | None:
+def too_few_warning(n: int) -> str | None:
+    """A cell's warning when it has too few complete events to test (a study's and a
+    universe's alike), else None."""
     if n == 0:
         return "no event with a complete outcome in this cell: nothing to test"
     if n < MIN_TESTED:
         return f"only {n} event(s) with a complete outcome in this cell: too few to test (at least {MIN_TESTED})"
+    return None
+
+
+def _warning(n: int, n_eff: float) -> str | None:
+    if n < MIN_TESTED:
+        return too_few_warning(n)
     if n_eff < NEFF_WARNING:
         return (
             f"effective sample size {n_eff:.1f} < {NEFF_WARNING:.0f} ({n} events with overlapping forward windows): "
