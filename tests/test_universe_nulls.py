@@ -237,6 +237,29 @@ def test_window_variances_match_a_plain_loop_on_random_panels(
         assert np.allclose(got, want, rtol=1e-4, equal_nan=True), (got, want)
 
 
+@settings(max_examples=25, deadline=None)
+@given(seed=st.integers(0, 2**32 - 1), n_symbols=st.integers(1, 12), rows=st.sampled_from([1, 3, 5, 64]), chunk=st.integers(1, 8))
+def test_the_days_mean_estimates_do_not_depend_on_how_many_rows_are_taken_at_once(seed: int, n_symbols: int, rows: int, chunk: int) -> None:
+    """The subset's running sums are taken a few rows at a time (``SUBSET_ROWS``), its
+    estimates summed per ``rows_per_chunk``: the same bits however the rows are cut."""
+    from eventstudy.inference import volatility
+
+    rng = np.random.default_rng(seed)
+    daily = (rng.normal(0, 0.01, (n_symbols, 300)) * rng.uniform(0.5, 3, (n_symbols, 1))).astype(np.float32)
+    daily[rng.random(daily.shape) < 0.1] = np.nan
+    s, d = rng.integers(0, n_symbols, 20), rng.integers(0, 300, 20)
+    whole = window_variances(daily, s, d, [LONG, (-21, 0)], decay=DECAY, rows_per_chunk=chunk)
+    before = volatility.SUBSET_ROWS
+    try:
+        volatility.SUBSET_ROWS = rows
+        cut = window_variances(daily, s, d, [LONG, (-21, 0)], decay=DECAY, rows_per_chunk=chunk)
+    finally:
+        volatility.SUBSET_ROWS = before
+    for key, (own, day) in whole.items():
+        assert np.array_equal(own, cut[key][0], equal_nan=True)
+        assert np.array_equal(day, cut[key][1], equal_nan=True), key
+
+
 def test_a_days_mean_variance_from_a_subset_of_a_large_universe_is_close() -> None:
     """Past :data:`DAY_SYMBOLS` symbols the day's mean variance comes from a fixed subset:
     within a few percent of the whole universe's (about 1% here)."""

@@ -282,37 +282,54 @@ def _subset_means(
     daily: np.ndarray, rows: IntArray, day_mean: np.ndarray, event_days: IntArray, spans: list[Span], decay: float | None, rows_per_chunk: int
 ) -> dict[Span | str, FloatArray]:
     """Per event day, the mean over ``rows`` of each estimate (NaN: none known): running
-    sums along the days of a few hundred rows at a time, read on the event days."""
-    n_days = daily.shape[1]
+    sums along the days, :data:`SUBSET_ROWS` rows at a time, read on the event days and
+    summed ``rows_per_chunk`` rows at a time."""
     keys = _keys(spans, decay)
     totals = {key: np.zeros(event_days.size) for key in keys}
     counts = {key: np.zeros(event_days.size) for key in keys}
     for lo in range(0, rows.size, rows_per_chunk):
-        idio = daily[rows[lo : lo + rows_per_chunk]] - day_mean[None, :]
-        known = ~np.isnan(idio)
-        idio[~known] = 0.0
-        squares = np.square(idio, dtype=np.float64)
-        running = []
-        for x in (known, idio, squares):  # counts, sums, sums of squares
-            c = np.zeros((idio.shape[0], n_days + 1))
-            np.cumsum(x, axis=1, out=c[:, 1:])  # prefix sums along the days
-            running.append(c)
-        found: dict[Span | str, np.ndarray] = {}
-        for span in spans:
-            first, last = np.clip(event_days + span[0], 0, n_days), np.clip(event_days + span[1], 0, n_days)
-            n, s1, s2 = (c[:, last] - c[:, first] for c in running)
-            with np.errstate(invalid="ignore", divide="ignore"):
-                v = (s2 - s1 * s1 / n) / (n - 1)
-            v[n < _min_count(span)] = np.nan
-            found[span] = v
-        if decay is not None:
-            found[EWMA] = _weighted_at_close(squares, known, running[0], event_days, decay)
+        chunk = rows[lo : lo + rows_per_chunk]
+        found = {key: np.empty((chunk.size, event_days.size)) for key in keys}
+        for part in range(0, chunk.size, SUBSET_ROWS):  # a few MB per array: reused memory, in the cache
+            for key, v in _estimates(daily, chunk[part : part + SUBSET_ROWS], day_mean, event_days, spans, decay).items():
+                found[key][part : part + SUBSET_ROWS] = v
         for key, v in found.items():
             ok = ~np.isnan(v)
             totals[key] += np.where(ok, v, 0.0).sum(axis=0)
             counts[key] += ok.sum(axis=0)
     with np.errstate(invalid="ignore", divide="ignore"):
         return {key: totals[key] / counts[key] for key in keys}
+
+
+SUBSET_ROWS = 64
+"""Rows of the subset whose running sums are taken at once (:func:`_subset_means`)."""
+
+
+def _estimates(
+    daily: np.ndarray, rows: IntArray, day_mean: np.ndarray, event_days: IntArray, spans: list[Span], decay: float | None
+) -> dict[Span | str, np.ndarray]:
+    """``(rows, event days)``: each estimate of each of ``rows`` on each event day."""
+    n_days = daily.shape[1]
+    idio = daily[rows] - day_mean[None, :]
+    known = ~np.isnan(idio)
+    idio[~known] = 0.0
+    squares = np.square(idio, dtype=np.float64)
+    running = []
+    for x in (known, idio, squares):  # counts, sums, sums of squares
+        c = np.zeros((idio.shape[0], n_days + 1))
+        np.cumsum(x, axis=1, out=c[:, 1:])  # prefix sums along the days
+        running.append(c)
+    found: dict[Span | str, np.ndarray] = {}
+    for span in spans:
+        first, last = np.clip(event_days + span[0], 0, n_days), np.clip(event_days + span[1], 0, n_days)
+        n, s1, s2 = (c[:, last] - c[:, first] for c in running)
+        with np.errstate(invalid="ignore", divide="ignore"):
+            v = (s2 - s1 * s1 / n) / (n - 1)
+        v[n < _min_count(span)] = np.nan
+        found[span] = v
+    if decay is not None:
+        found[EWMA] = _weighted_at_close(squares, known, running[0], event_days, decay)
+    return found
 
 
 def _weighted_at_close(squares: np.ndarray, known: np.ndarray, seen: np.ndarray, event_days: IntArray, decay: float) -> np.ndarray:
