@@ -302,7 +302,11 @@ def _subset_means(
 
 
 SUBSET_ROWS = 64
-"""Rows of the subset whose running sums are taken at once (:func:`_subset_means`)."""
+"""Rows of the subset whose running sums are taken at once (:func:`_subset_means`): 5 MB
+per float64 array over 10,000 days, which the allocator reuses and the cache holds. At
+256 rows each was 20 MB, and glibc served every such array of a worker thread from a new
+heap that it deleted on free, so each one page-faulted in again (``docs/performance.md``).
+The estimates do not depend on it."""
 
 
 def _estimates(
