@@ -443,10 +443,12 @@ def run_sweep(
             "interest as studies (with the histories null)"
         )
     if cramped:
+        verdict["little_room"] = cramped
         verdict["warning"] = " ".join([*([verdict["warning"]] if "warning" in verdict else []), (
             f"the runs null had little room in {cramped:,} of {len(combos):,} cells: their events' runs leave fewer free "
             "days than twice the longest horizon, so their placebo sets are nearly the events themselves and their "
-            "p-values say little (events that recur evenly do this): run the cells of interest as studies, with the histories null"
+            "p-values would be no test (events that recur evenly do this); those cells are shown untested, and are "
+            "neither the best cell nor part of the snooping control: run the cells of interest as studies, with the histories null"
         )])
     ranked = ledger.filter(pl.col("z").is_not_null()).sort("z", descending=True, nulls_last=True)
     verdict["best"] = ranked.row(0, named=True) if ranked.height else None
@@ -560,7 +562,7 @@ def cell_tests(grid: Grid, cell: Study) -> tuple[list[dict[str, Any]], list[floa
             baseline = float(stat(frame)) if frame.size else math.nan
             null = draws[c] if mine.size else np.full(settings.placebos, np.nan)
         observed = float(stat(events)) if events.size else math.nan
-        row, z, zn = ledger_row(cell, condition, info, int(events.size), grid.statistic, observed, baseline, null)
+        row, z, zn = ledger_row(cell, condition, info, int(events.size), grid.statistic, observed, baseline, null, no_test=room is not None)
         rows.append(row)
         z_obs.append(z)
         z_null.append(zn)
@@ -628,11 +630,15 @@ def _dates_nulls(
 
 
 def ledger_row(
-    cell: Study, condition: str, info: dict[str, Any], n: int, statistic: str, observed: float, baseline: float, null: np.ndarray
+    cell: Study, condition: str, info: dict[str, Any], n: int, statistic: str, observed: float, baseline: float, null: np.ndarray,
+    *, no_test: bool = False,
 ) -> tuple[dict[str, Any], float, np.ndarray]:
     """One ledger row (without the axis values), its studentized statistic ``z`` and the
-    placebo draws on the same scale, for the grid-wide snooping control."""
-    tested = n >= MIN_TESTED  # one or two events: shown, not tested (as a study's cells)
+    placebo draws on the same scale, for the grid-wide snooping control. A cell of one or
+    two events, or whose null is ``no_test`` (a runs null with little room: its placebo
+    sets are nearly its events), is shown and not tested, as a study's cell is: no p or
+    ``z``, so it is neither the best cell nor part of the snooping control."""
+    tested = n >= MIN_TESTED and not no_test
     test = nan_placebo_test(np.array([observed]), null[None, :])
     sd = test.null_std[0] if tested else math.nan
     z = (observed - test.null_mean[0]) / sd if sd and sd > 0 else np.nan

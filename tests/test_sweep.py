@@ -39,7 +39,10 @@ def folder(tmp_path: Path) -> Path:
     data.mkdir()
     days = [dt.date(2019, 6, 3) + dt.timedelta(days=i) for i in range(500)]
     for symbol in ("AAA", "BBB"):
-        close = 100 * np.exp(np.cumsum(rng.normal(0.0003, 0.01, len(days))))
+        returns = rng.normal(0.0003, 0.01, len(days))
+        if symbol == "BBB":  # a calm climb of 120 days, B near its high: the events' runs leave the runs null room
+            returns[250:370] = rng.normal(0.01, 0.001, 120)
+        close = 100 * np.exp(np.cumsum(returns))
         (data / f"{symbol}.csv").write_text("date,close\n" + "".join(f"{d},{c:.4f}\n" for d, c in zip(days, close)))
     (tmp_path / "study.yaml").write_text(STUDY)
     return tmp_path
@@ -235,7 +238,9 @@ def test_a_sweep_of_several_measures_names_each_row_and_shows_it_in_its_unit(fol
         "  - forward_returns: {assets: [A], horizons: [5d]}\n  - excursions: {assets: [A], horizons: [5d], max_days: 30}\n",
     )
     study = parse_study(text, path=folder / "study.yaml")
-    result = run_sweep(study, [parse_axis("B drawdown threshold=1%,2%"), parse_axis("gap=3,5")], data_dir=folder / "data", confirm_from=dt.date(2020, 6, 1))
+    result = run_sweep(
+        study, [parse_axis("B drawdown threshold=1%,2%"), parse_axis("gap=3,5")], data_dir=folder / "data", confirm_from=dt.date(2020, 6, 1), top=20
+    )
     assert set(result.ledger["measure"]) == {"fwd", "mae", "mfe", "recovery"} and result.units["recovery"] == "count"
     out = render_sweep(result, top=20)
     best = out.split("Best cells")[1].split("\n\n")[1].splitlines()
@@ -305,14 +310,44 @@ def test_a_grid_cell_of_one_or_two_events_is_shown_not_tested(tmp_path: Path) ->
     assert result.verdict["best"]["n"] >= 3
 
 
-@pytest.mark.parametrize(("when", "warned"), [("weekday == 1", True), ("A at 5-day high and B drawdown >= 2%", True), ("month == 3", False)])
+@pytest.mark.parametrize(
+    ("when", "warned"),
+    [("weekday == 1", True), ("A at 5-day high and B drawdown >= 0%", True), ("A at 5-day high and B drawdown >= 2%", False), ("month == 3", False)],
+)
 def test_a_grid_whose_runs_null_had_little_room_says_so(folder: Path, when: str, warned: bool) -> None:
-    """Mondays a gap apart chain into one run that fills the window (so do this short
-    sample's frequent price events): the runs null's placebo sets are then the events
-    shifted by a few days, and the verdict says so; one March's run leaves plenty."""
+    """Mondays a gap apart chain into one run that fills the window (so do A's 5-day
+    highs): the runs null's placebo sets are then the events shifted by a few days, and the
+    verdict says so; B's calm climb, and one March's run, leave plenty."""
     study = parse_study(STUDY.replace("A at 5-day high and B drawdown >= 2%", when), path=folder / "grid.yaml")
     result = run_sweep(study, [parse_axis("gap=3,8")], data_dir=folder / "data")
     assert ("the runs null had little room in 2 of 2 cells" in result.verdict.get("warning", "")) == warned
+    if warned:  # no cell is tested, so nothing is judged
+        assert result.verdict["best"] is None and result.verdict["reality_check_p"] is None
+        assert result.ledger["p_placebo"].null_count() == result.ledger.height
+        from eventstudy.report.sweep import render_sweep
+
+        assert "nothing is tested: no grid cell had three or more events with a complete outcome and room for its runs null" in render_sweep(result)
+
+
+def test_a_grid_cell_whose_runs_null_had_little_room_is_shown_not_tested(folder: Path) -> None:
+    """At a 0% threshold A's 5-day highs chain into one run over the whole window, so
+    that cell's placebo sets are its own events shifted a little and its p-values are no
+    test (a study with such a null claims nothing). It had still been ranked, and could be
+    the grid's best cell; it is now shown without z or p, outside the best cells and the
+    snooping control, and the 2% cell (room to spare: B's calm climb) is judged alone."""
+    from eventstudy.report.sweep import render_sweep
+
+    study = parse_study(STUDY, path=folder / "study.yaml")
+    result = run_sweep(study, [parse_axis("B drawdown threshold=0%,2%")], data_dir=folder / "data")
+    assert "the runs null had little room in 1 of 2 cells" in result.verdict["warning"]
+    cramped = result.ledger.filter(pl.col("B drawdown threshold") == "0%")
+    assert cramped.height == 4 and (cramped["n"] >= 3).all()
+    for column in ("z", "p_placebo", "p_romano_wolf"):
+        assert cramped[column].null_count() == cramped.height, column
+    assert result.verdict["best"]["B drawdown threshold"] == "2%"
+    assert result.verdict["reality_check_p"] is not None
+    best_rows = render_sweep(result, top=20).split("Best cells")[1].split("\n\n")[1].splitlines()[2:]
+    assert best_rows and all(row.split()[0] == "2%" for row in best_rows)
 
 
 def test_a_grid_that_tests_no_cell_claims_nothing_and_writes_valid_json(folder: Path, capsys) -> None:

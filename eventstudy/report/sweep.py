@@ -54,8 +54,9 @@ def _verdict_lines(result: SweepResult) -> list[str]:
             f"(n={best['n']}, raw placebo p={format_p(best['p_placebo'])}, Romano-Wolf p={format_p(best['p_romano_wolf'])})"
         )
     rc, spa, alpha = v["reality_check_p"], v["spa_p"], v.get("alpha", 0.05)
-    if rc is None or spa is None:  # every cell had fewer than three events: nothing to judge
-        lines.append("data snooping: nothing is tested: no grid cell had three or more events with a complete outcome")
+    if rc is None or spa is None:  # every cell had fewer than three events, or a null with little room: nothing to judge
+        room = " and room for its runs null (see the warning)" if v.get("little_room") else ""
+        lines.append(f"data snooping: nothing is tested: no grid cell had three or more events with a complete outcome{room}")
     else:
         verdict = "the best cell is no better than the best of a grid of chance" if min(rc, spa) > alpha else (
             f"the best cell beats what the grid would produce by chance at {alpha * 100:g}%"
