@@ -79,7 +79,7 @@ from eventstudy.inference.placebo import STATISTICS
 from eventstudy.inference.snooping import reality_check, spa_test
 from eventstudy.inference.structural import structural_null
 from eventstudy.inference.table import MIN_TESTED
-from eventstudy.inference.timeseries import nan_placebo_test
+from eventstudy.inference.timeseries import nan_placebo_test, no_test_warnings
 from eventstudy.panel import Panel, values_at
 from eventstudy.study import prepare, statistics_with
 from eventstudy.universe import load_universe, prepare_universe, with_sources
@@ -407,7 +407,7 @@ def run_sweep(
 
     rows, z_obs, z_null = [], [], []
     cell_results = (executor or SerialExecutor()).imap(cell_tests, cells, shared=grid)
-    cramped = 0  # cells whose runs null had little room (events that recur evenly)
+    cramped = 0  # cells whose placebo null had little room (events that recur evenly): no test
     for combo, (cell_rows, cell_z, cell_null, room) in progress.track(zip(combos, cell_results), "sweep: grid cells", total=len(combos)):
         rows += [{**{a.name: v for a, v in zip(axes, combo)}, **row} for row in cell_rows]
         z_obs += cell_z
@@ -444,9 +444,13 @@ def run_sweep(
         )
     if cramped:
         verdict["little_room"] = cramped
+        why = (
+            "its shifts of the event calendar bring their events' own dates back so often that no p-value can fall below alpha"
+            if placebo_null(settings) == "circular" else
+            "their events' runs leave fewer free days than twice the longest horizon, so their placebo sets are nearly the events themselves"
+        )
         verdict["warning"] = " ".join([*([verdict["warning"]] if "warning" in verdict else []), (
-            f"the runs null had little room in {cramped:,} of {len(combos):,} cells: their events' runs leave fewer free "
-            "days than twice the longest horizon, so their placebo sets are nearly the events themselves and their "
+            f"the {placebo_null(settings)} null had little room in {cramped:,} of {len(combos):,} cells: {why}, and their "
             "p-values would be no test (events that recur evenly do this); those cells are shown untested, and are "
             "neither the best cell nor part of the snooping control: run the cells of interest as studies, with the histories null"
         )])
@@ -544,10 +548,11 @@ def cell_tests(grid: Grid, cell: Study) -> tuple[list[dict[str, Any]], list[floa
         design = panel_design(panel.values, panel.cells, panel.days, window, d_idx, cell.decluster)
         # the placebo stream a single run draws from the seed (placebo_headline): a cell's raw p is its own run's
         found = structural_null(design, placebo_null(settings), settings.placebos, np.random.SeedSequence(settings.seed).spawn(2)[0])
-        draws = found.draws[grid.statistic][:, : found.median_reps if grid.statistic == "median" else found.reps]
+        exact = found.draws[grid.statistic][:, : found.median_reps if grid.statistic == "median" else found.reps]  # a run's own
+        draws = exact
         if draws.shape[1] != settings.placebos:  # every cell of the grid needs B joint draws (circular: all shifts)
             draws = draws[:, np.random.default_rng(settings.seed).integers(0, draws.shape[1], settings.placebos)]
-    room = None if universe else found.warning
+    room = None if universe else " ".join(no_test_warnings(found, placebo_null(settings), settings.alpha)) or None
     rows, z_obs, z_null = [], [], []
     for c, info in enumerate(panel.cells.select("measure", "asset", "horizon", "horizon_days").iter_rows(named=True)):
         if universe:
@@ -562,7 +567,10 @@ def cell_tests(grid: Grid, cell: Study) -> tuple[list[dict[str, Any]], list[floa
             baseline = float(stat(frame)) if frame.size else math.nan
             null = draws[c] if mine.size else np.full(settings.placebos, np.nan)
         observed = float(stat(events)) if events.size else math.nan
-        row, z, zn = ledger_row(cell, condition, info, int(events.size), grid.statistic, observed, baseline, null, no_test=room is not None)
+        row, z, zn = ledger_row(
+            cell, condition, info, int(events.size), grid.statistic, observed, baseline, null, no_test=room is not None,
+            exact=None if universe or draws is exact or not mine.size else exact[c],
+        )
         rows.append(row)
         z_obs.append(z)
         z_null.append(zn)
@@ -631,15 +639,18 @@ def _dates_nulls(
 
 def ledger_row(
     cell: Study, condition: str, info: dict[str, Any], n: int, statistic: str, observed: float, baseline: float, null: np.ndarray,
-    *, no_test: bool = False,
+    *, no_test: bool = False, exact: np.ndarray | None = None,
 ) -> tuple[dict[str, Any], float, np.ndarray]:
     """One ledger row (without the axis values), its studentized statistic ``z`` and the
     placebo draws on the same scale, for the grid-wide snooping control. A cell of one or
-    two events, or whose null is ``no_test`` (a runs null with little room: its placebo
-    sets are nearly its events), is shown and not tested, as a study's cell is: no p or
-    ``z``, so it is neither the best cell nor part of the snooping control."""
+    two events, or whose null is ``no_test`` (a runs null with little room, a circular
+    null that cannot reach alpha: :func:`~eventstudy.inference.timeseries.no_test_warnings`),
+    is shown and not tested, as a study's cell is: no p or ``z``, so it is neither the
+    best cell nor part of the snooping control. ``exact``: the cell's own null when
+    ``null`` resamples it to the grid's B draws (a circular null's every shift), so that
+    its p, mean and spread are the cell's run's."""
     tested = n >= MIN_TESTED and not no_test
-    test = nan_placebo_test(np.array([observed]), null[None, :])
+    test = nan_placebo_test(np.array([observed]), (null if exact is None else exact)[None, :])
     sd = test.null_std[0] if tested else math.nan
     z = (observed - test.null_mean[0]) / sd if sd and sd > 0 else np.nan
     z_null = np.nan_to_num((null - test.null_mean[0]) / sd, nan=0.0) if sd and sd > 0 else np.full(null.size, np.nan)

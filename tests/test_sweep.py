@@ -326,7 +326,18 @@ def test_a_grid_whose_runs_null_had_little_room_says_so(folder: Path, when: str,
         assert result.ledger["p_placebo"].null_count() == result.ledger.height
         from eventstudy.report.sweep import render_sweep
 
-        assert "nothing is tested: no grid cell had three or more events with a complete outcome and room for its runs null" in render_sweep(result)
+        assert "nothing is tested: no grid cell had three or more events with a complete outcome and room for its placebo null" in render_sweep(result)
+
+
+def test_a_grid_whose_circular_null_cannot_reach_alpha_tests_nothing(folder: Path) -> None:
+    """Under a 5-day gap only the events' own calendar (shift 0) obeys the rule on this
+    short window, so a run of either cell warns that its p-values are no test, and prints
+    p = 1.000; the sweep had drawn 300 'placebos' from that one shift and ranked the
+    cells. It now tests neither, and says why."""
+    study = parse_study(STUDY, path=folder / "study.yaml")
+    result = run_sweep(study, [parse_axis("B drawdown threshold=1%,3%")], data_dir=folder / "data", null="circular")
+    assert "the circular null had little room in 2 of 2 cells" in result.verdict["warning"]
+    assert result.verdict["best"] is None and result.ledger["p_placebo"].null_count() == result.ledger.height
 
 
 def test_a_grid_cell_whose_runs_null_had_little_room_is_shown_not_tested(folder: Path) -> None:
@@ -473,17 +484,20 @@ def test_run_sweep_takes_a_path_and_axes_written_as_on_the_command_line(folder: 
         run_sweep(study, [{"gap": [3, 5]}], data_dir=folder / "data")  # type: ignore[list-item]
 
 
-@pytest.mark.parametrize("null", ["runs", "matched"])
+@pytest.mark.parametrize("null", ["runs", "matched", "circular"])
 def test_a_cells_raw_p_value_is_its_own_runs(folder: Path, null: str) -> None:
     """The ledger's n, statistic, baseline and raw p of a cell are what `eventstudy run`
     of that cell prints with the same null and seed: the sweep had drawn its placebo sets
     from the seed itself, a run from the seed's placebo stream, so a cell's raw p of 0.169
-    in the sweep was 0.162 in its run (SPX 1w, 15% and 21cd, 2,000 runs placebos)."""
-    study = parse_study(STUDY, path=folder / "study.yaml")
+    in the sweep was 0.162 in its run (SPX 1w, 15% and 21cd, 2,000 runs placebos). A
+    circular null's run takes every shift, and the sweep its B shifts drawn with
+    replacement for the joint null: the raw p is now the run's, from every shift."""
+    text = STUDY.replace("gap: 5", "gap: 1") if null == "circular" else STUDY  # a 5-day gap leaves this calendar one shift
+    study = parse_study(text, path=folder / "study.yaml")
     ledger = run_sweep(study, [parse_axis("B drawdown threshold=1%,3%")], data_dir=folder / "data", null=null).ledger
-    cell = parse_study(STUDY.replace(">= 2%", ">= 3%"), path=folder / "study.yaml")
+    cell = parse_study(text.replace(">= 2%", ">= 3%"), path=folder / "study.yaml")
     tests = evaluate_study(cell, data_dir=folder / "data", null=null).tests.filter(pl.col("statistic") == "mean")
     row = ledger.filter(pl.col("B drawdown threshold") == "3%").join(tests, on=["asset", "horizon"], suffix="_run")
-    assert row.height == 4 and (row["n"] == row["n_run"]).all()
+    assert row.height == 4 and (row["n"] == row["n_run"]).all() and row["p_placebo"].null_count() == 0
     for ours, theirs in [("observed", "observed_run"), ("baseline", "baseline_run"), ("p_placebo", "p_placebo_run")]:
         assert np.allclose(row[ours].to_numpy(), row[theirs].to_numpy()), ours

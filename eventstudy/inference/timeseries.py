@@ -52,7 +52,7 @@ from eventstudy.inference.multiple import maxstat_stepdown
 from eventstudy.inference.placebo import STATISTICS, PlaceboTest, placebo_test
 from eventstudy.inference.sampler_names import NO_TEST
 from eventstudy.inference.samplers import SAMPLERS
-from eventstudy.inference.structural import structural_null
+from eventstudy.inference.structural import NullDraws, structural_null
 from eventstudy.inference.table import SIGNIFICANCE_SCHEMA, Headline, significance_table
 from eventstudy.result import StudyResult
 
@@ -201,10 +201,7 @@ def placebo_headline(design: EventDesign, settings: StatisticsSpec) -> Headline:
     out = Headline(null_name)
     out.reps = found.reps
     out.median_reps = found.median_reps
-    out.warnings = [found.warning] if found.warning else []
-    own = int(found.own.sum()) if found.own is not None else 1
-    if null_name == "circular" and found.reps and (1 + own) / (found.reps + 1) > settings.alpha:
-        out.warnings.append(_few_shifts(found.reps, own))
+    out.warnings = no_test_warnings(found, null_name, settings.alpha)
     for name, stat in STATISTICS.items():
         observed = np.full(k, np.nan)
         baseline = np.full(k, np.nan)
@@ -235,6 +232,18 @@ def placebo_headline(design: EventDesign, settings: StatisticsSpec) -> Headline:
             low[c], high[c], approximate[c] = ci.low, ci.high, ci.approximate
         out.ci_low[name], out.ci_high[name], out.ci_approximate[name] = low, high, approximate
     return out
+
+
+def no_test_warnings(found: NullDraws, null_name: str, alpha: float) -> list[str]:
+    """Why ``found``'s p-values are no test, if they are: a runs null left little room
+    (:func:`~eventstudy.inference.structural.little_room`), or a circular null whose shifts
+    cannot reach a p-value below ``alpha`` (:func:`_few_shifts`). A study's run and each
+    cell of a sweep read the same."""
+    warnings = [found.warning] if found.warning else []
+    own = int(found.own.sum()) if found.own is not None else 1
+    if null_name == "circular" and found.reps and (1 + own) / (found.reps + 1) > alpha:
+        warnings.append(_few_shifts(found.reps, own))
+    return warnings
 
 
 def _few_shifts(shifts: int, own: int) -> str:

@@ -55,7 +55,7 @@ def _verdict_lines(result: SweepResult) -> list[str]:
         )
     rc, spa, alpha = v["reality_check_p"], v["spa_p"], v.get("alpha", 0.05)
     if rc is None or spa is None:  # every cell had fewer than three events, or a null with little room: nothing to judge
-        room = " and room for its runs null (see the warning)" if v.get("little_room") else ""
+        room = " and room for its placebo null (see the warning)" if v.get("little_room") else ""
         lines.append(f"data snooping: nothing is tested: no grid cell had three or more events with a complete outcome{room}")
     else:
         verdict = "the best cell is no better than the best of a grid of chance" if min(rc, spa) > alpha else (
