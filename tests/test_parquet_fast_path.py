@@ -45,6 +45,9 @@ PROBLEMS: dict[str, str] = {
     "negative open": "negative open",
     "-inf volume": "non-finite volume",
     "negative volume": "negative volume",
+    "huge open": "out-of-range open",
+    "subnormal open": "out-of-range open",
+    "huge volume": "out-of-range volume",
 }
 
 
@@ -55,7 +58,7 @@ def panels(draw: st.DrawFn) -> dict[str, Any]:
     null or NaN, or 0: all usable), header spellings and the order of the rows."""
     symbols = draw(st.lists(st.sampled_from(SYMBOLS), min_size=1, max_size=5, unique=True))
     with_open, with_volume = draw(st.booleans()), draw(st.booleans())
-    optional = st.one_of(st.none(), st.just(float("nan")), st.just(0.0), st.floats(0.0, 1e6, allow_nan=False))
+    optional = st.one_of(st.none(), st.just(float("nan")), st.just(0.0), st.floats(1e-12, 1e6, allow_nan=False))  # a price in range
     rows: list[dict[str, Any]] = []
     for symbol in sorted(symbols):
         days = draw(st.lists(st.integers(0, 3000), min_size=1, max_size=12, unique=True))
@@ -133,6 +136,9 @@ def spoil(panel: dict[str, Any], problem: str, at: int, where: str = "any row") 
             "negative open": ("open", -0.5),
             "-inf volume": ("volume", float("-inf")),
             "negative volume": ("volume", -3.0),
+            "huge open": ("open", 1e300),
+            "subnormal open": ("open", 1e-320),
+            "huge volume": ("volume", 1e19),
         }[problem]
         for r in rows:
             r.setdefault(column, None)

@@ -101,8 +101,8 @@ _SHOWN = {role: f"__es_{role}_shown" for role in ("close", *EXTRAS)}  # the text
     _DATE_RANGE,
     _CLOSE_OUT_OF_RANGE,
 ) = range(1, 13)
-_EXTRA_KINDS = ("non-numeric", "non-finite", "negative")
-_EXTRA_CODES = {(name, kind): 20 + 3 * i + k for i, name in enumerate(EXTRAS) for k, kind in enumerate(_EXTRA_KINDS)}
+_EXTRA_KINDS = ("non-numeric", "non-finite", "negative", "out-of-range")
+_EXTRA_CODES = {(name, kind): 20 + len(_EXTRA_KINDS) * i + k for i, name in enumerate(EXTRAS) for k, kind in enumerate(_EXTRA_KINDS)}
 _EXTRA_OF = {code: key for key, code in _EXTRA_CODES.items()}
 
 MIN_CLOSE, MAX_CLOSE = 1e-18, 1e18
@@ -112,7 +112,10 @@ study keeps returns and the histories null its closes: a close of 1e300, or a su
 1e-320 (whose inverse overflows), would pass "finite and above 0" and turn into
 overflow, infinities and NaN deep inside a run."""
 CLOSE_RULE = "closes must be finite numbers from 1e-18 to 1e18 (above 0, and far beyond any real price)"
-EXTRA_RULE = "open, high, low and volume may be missing (empty), else finite numbers >= 0 (a 0 price reads as missing)"
+EXTRA_RULE = (
+    "open, high, low and volume may be missing (empty), else finite numbers >= 0 (a 0 price reads as missing): "
+    "a price from 1e-18 to 1e18, as a close, and a volume up to 1e18"
+)
 DATE_RULE = "dates are YYYY-MM-DD (or dates / datetimes), years 1800-2200, one row per date"
 RETURNS_RULE = "returns are finite decimal numbers (0.0123 for 1.23%), an empty field where missing"
 RETURNS_DATE_RULE = "dates are YYYY-MM-DD, years 1800-2200, one row per date"
@@ -155,6 +158,15 @@ def usable_extra(value: pl.Expr, name: str) -> pl.Expr:
     """An optional column's value (:data:`EXTRAS`) where it is usable (a price finite and
     above 0, a volume finite and not negative), else null, under its own name."""
     return _usable(value, name).alias(name)
+
+
+def _out_of_range(value: pl.Expr, name: str) -> pl.Expr:
+    """A finite optional value outside what a close may be: a price above 0 outside
+    :data:`MIN_CLOSE` .. :data:`MAX_CLOSE` (a ratio with it would overflow), a volume
+    above :data:`MAX_CLOSE` (0 stays "none" for a price, and is a volume)."""
+    if name == "volume":
+        return value.is_finite() & (value > MAX_CLOSE)
+    return value.is_finite() & (value > 0) & ~value.is_between(MIN_CLOSE, MAX_CLOSE)
 
 
 def _usable(value: pl.Expr, name: str) -> pl.Expr:
@@ -263,6 +275,7 @@ def _flag(
             (given & value.is_null(), _EXTRA_CODES[name, "non-numeric"]),
             (given & ~value.is_finite(), _EXTRA_CODES[name, "non-finite"]),
             (value < 0, _EXTRA_CODES[name, "negative"]),
+            (given & _out_of_range(value, name), _EXTRA_CODES[name, "out-of-range"]),
         ]
     checks += [(d == pl.col(_PREV_DATE), _DATE_DUPLICATE), (d < pl.col(_PREV_DATE), _DATE_UNSORTED)]
     return lf.with_columns(_first_of(checks).alias(_PROBLEM), *(_usable(pl.col(_XVAL[n]), n) for n in present))
@@ -401,7 +414,9 @@ def _typed_csv(
     if close.null_count() or not close.is_finite().all() or not close.is_between(MIN_CLOSE, MAX_CLOSE).all():
         return None
     if extras:  # a NaN may be a missing-value marker ('nan') or not ('-nan'): the text path tells
-        odd = pl.any_horizontal((~pl.col(_XVAL[n]).is_finite() | (pl.col(_XVAL[n]) < 0)).any() for n in extras)
+        odd = pl.any_horizontal(
+            (~pl.col(_XVAL[n]).is_finite() | (pl.col(_XVAL[n]) < 0) | _out_of_range(pl.col(_XVAL[n]), n)).any() for n in extras
+        )
         if rows.select(odd).item():
             return None
         rows = rows.drop(_XVAL[n] for n in extras)
@@ -494,7 +509,7 @@ def typed_parquet_block(file: DataFile, exact: Sequence[str] | None) -> pl.DataF
         (close.null_count() == 0).alias("closes given"),
         close.sum().is_finite().alias("finite"),  # not with a NaN or an infinity (an overflow: the slow way, to be sure)
         ((close.min() >= MIN_CLOSE) & (close.max() <= MAX_CLOSE)).alias("in range"),
-        *(~(pl.col(name).is_infinite() | (pl.col(name) < 0)).any().alias(name) for name in extras),
+        *(~(pl.col(name).is_infinite() | (pl.col(name) < 0) | _out_of_range(pl.col(name), name)).any().alias(name) for name in extras),
         (falls.sum() == falls.gather(starts).sum()).alias("ascending"),
     )
     if not all(ok is True for ok in checks.row(0)):

@@ -46,6 +46,7 @@ CASES: dict[str, tuple[tuple[str, str, str], str]] = {
     "unparseable date": (("2020-13-45", "13", "100"), "unparseable date '2020-13-45'"),
     "negative volume": (("2020-01-07", "13", "-5"), "negative volume '-5"),
     "inf volume": (("2020-01-07", "13", "inf"), "non-finite volume 'inf'"),
+    "huge volume": (("2020-01-07", "13", "1e+19"), "out-of-range volume '1e+19' on '2020-01-07"),
 }
 
 # (case, door) -> (what the door says instead, or None: the door cannot hold that value) and why
