@@ -445,7 +445,7 @@ def run_sweep(
     if cramped:
         verdict["little_room"] = cramped
         why = (
-            "its shifts of the event calendar bring their events' own dates back so often that no p-value can fall below alpha"
+            "the shifts of the event calendar bring their events' own dates back so often that no p-value can fall below alpha"
             if placebo_null(settings) == "circular" else
             "their events' runs leave fewer free days than twice the longest horizon, so their placebo sets are nearly the events themselves"
         )
