@@ -127,9 +127,10 @@ class StudyResult:
     def _description(self) -> list[str]:
         """The lines of :meth:`__repr__`: name, counts, the verdict, where the tables are."""
         # the verdict's wording is the report's, imported only when a result is shown
+        from eventstudy.report.text import held_days
         from eventstudy.report.verdict import verdict_line
 
-        kind, held = ("universe study", "symbol-days") if self.universe else ("study", "days")
+        kind = "universe study" if self.universe else "study"
         window = f"{self.start or 'start of data'} .. {self.end or 'end of data'}"
         cells = self.summary.height
         tests = f", {self.tests.height:,} tests" if self.tests.height else ""
@@ -139,7 +140,7 @@ class StudyResult:
         return [
             f"{kind} {self.study.name!r}",
             f"condition: {self.condition}; window {window}",
-            f"counts: {self.events.height:,} events (kept of {self.raw_events.height:,} {held} the condition held), "
+            f"counts: {self.events.height:,} events (kept of {held_days(self)} the condition held), "
             f"{cells:,} summary cells{tests}",
             verdict_line(self),
             f"tables (polars DataFrames): {where}",

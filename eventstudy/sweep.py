@@ -559,17 +559,17 @@ def cell_tests(grid: Grid, cell: Study) -> tuple[list[dict[str, Any]], list[floa
             x = values_at(panel.values[c], s_idx, d_idx).astype(np.float64)
             events = x[~np.isnan(x)]
             baseline = _panel_baseline(moments[c], grid.statistic)
-            null = nulls[c]
+            null, own = nulls[c], None
         else:
             mine = design.cell_events(c)
             events = design.values[c, mine]
             frame = design.values[c, design.frame(c)]
             baseline = float(stat(frame)) if frame.size else math.nan
             null = draws[c] if mine.size else np.full(settings.placebos, np.nan)
+            own = exact[c] if mine.size and draws is not exact else None  # the p of the cell's own run, from every draw
         observed = float(stat(events)) if events.size else math.nan
         row, z, zn = ledger_row(
-            cell, condition, info, int(events.size), grid.statistic, observed, baseline, null, no_test=room is not None,
-            exact=None if universe or draws is exact or not mine.size else exact[c],
+            cell, condition, info, int(events.size), grid.statistic, observed, baseline, null, no_test=room is not None, exact=own
         )
         rows.append(row)
         z_obs.append(z)

@@ -395,6 +395,7 @@ def test_one_event_is_shown_not_tested(tmp_path, null: str) -> None:
     from eventstudy.report.text import study_lines
 
     assert ("Events", "1 kept of 1 day the condition held") in study_lines(result)  # not '1 days'
+    assert "(kept of 1 day the condition held)" in repr(result)  # the same words in a notebook
     assert any(n.startswith("events 'dates': 1 date from dates.csv") for n in result.notes)  # not '1 dates'
 
 

@@ -30,6 +30,7 @@ from eventstudy.data.cache import Cache
 from eventstudy.data.columns import MISSING_VALUES
 from eventstudy.data.finder import DataDirectory, DataFile, inspect, scan, symbol_values, unreadable
 from eventstudy.data.validate import MAX_CLOSE, MIN_CLOSE
+from eventstudy.data.validate import out_of_range as close_out_of_range
 from eventstudy.errors import DataError, Location, did_you_mean
 
 __all__ = [
@@ -287,7 +288,7 @@ def _check_one(
     unsorted = dated.filter(pl.col("date") < pl.col("date").shift(1).cum_max())["date"]
     missing = dated.filter(pl.col("close").is_null() | ~pl.col("close").is_finite())["date"]  # NaN and inf too: the loader refuses both
     non_positive = dated.filter(pl.col("close") <= 0)["date"]
-    out_of_range = dated.filter((pl.col("close") > 0) & pl.col("close").is_finite() & ~pl.col("close").is_between(MIN_CLOSE, MAX_CLOSE))
+    out_of_range = dated.filter(close_out_of_range(pl.col("close")))
     first = cast(dt.date, clean["date"].min()) if clean.height else None
     last = cast(dt.date, clean["date"].max()) if clean.height else None
 

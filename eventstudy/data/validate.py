@@ -57,6 +57,7 @@ __all__ = [
     "check_returns",
     "clean_rows",
     "distinct_dates",
+    "out_of_range",
     "raise_first_problem",
     "row_symbols",
     "rows_of",
@@ -160,10 +161,11 @@ def usable_extra(value: pl.Expr, name: str) -> pl.Expr:
     return _usable(value, name).alias(name)
 
 
-def _out_of_range(value: pl.Expr, name: str) -> pl.Expr:
-    """A finite optional value outside what a close may be: a price above 0 outside
-    :data:`MIN_CLOSE` .. :data:`MAX_CLOSE` (a ratio with it would overflow), a volume
-    above :data:`MAX_CLOSE` (0 stays "none" for a price, and is a volume)."""
+def out_of_range(value: pl.Expr, name: str = "close") -> pl.Expr:
+    """A finite value above 0 outside what a close may be, :data:`MIN_CLOSE` ..
+    :data:`MAX_CLOSE` (a ratio with it would overflow), for a close or an optional price;
+    a volume only above :data:`MAX_CLOSE` (0 stays "none" for a price, and is a volume).
+    ``data check`` counts the closes it flags."""
     if name == "volume":
         return value.is_finite() & (value > MAX_CLOSE)
     return value.is_finite() & (value > 0) & ~value.is_between(MIN_CLOSE, MAX_CLOSE)
@@ -275,7 +277,7 @@ def _flag(
             (given & value.is_null(), _EXTRA_CODES[name, "non-numeric"]),
             (given & ~value.is_finite(), _EXTRA_CODES[name, "non-finite"]),
             (value < 0, _EXTRA_CODES[name, "negative"]),
-            (given & _out_of_range(value, name), _EXTRA_CODES[name, "out-of-range"]),
+            (given & out_of_range(value, name), _EXTRA_CODES[name, "out-of-range"]),
         ]
     checks += [(d == pl.col(_PREV_DATE), _DATE_DUPLICATE), (d < pl.col(_PREV_DATE), _DATE_UNSORTED)]
     return lf.with_columns(_first_of(checks).alias(_PROBLEM), *(_usable(pl.col(_XVAL[n]), n) for n in present))
@@ -415,7 +417,7 @@ def _typed_csv(
         return None
     if extras:  # a NaN may be a missing-value marker ('nan') or not ('-nan'): the text path tells
         odd = pl.any_horizontal(
-            (~pl.col(_XVAL[n]).is_finite() | (pl.col(_XVAL[n]) < 0) | _out_of_range(pl.col(_XVAL[n]), n)).any() for n in extras
+            (~pl.col(_XVAL[n]).is_finite() | (pl.col(_XVAL[n]) < 0) | out_of_range(pl.col(_XVAL[n]), n)).any() for n in extras
         )
         if rows.select(odd).item():
             return None
@@ -509,7 +511,7 @@ def typed_parquet_block(file: DataFile, exact: Sequence[str] | None) -> pl.DataF
         (close.null_count() == 0).alias("closes given"),
         close.sum().is_finite().alias("finite"),  # not with a NaN or an infinity (an overflow: the slow way, to be sure)
         ((close.min() >= MIN_CLOSE) & (close.max() <= MAX_CLOSE)).alias("in range"),
-        *(~(pl.col(name).is_infinite() | (pl.col(name) < 0) | _out_of_range(pl.col(name), name)).any().alias(name) for name in extras),
+        *(~(pl.col(name).is_infinite() | (pl.col(name) < 0) | out_of_range(pl.col(name), name)).any().alias(name) for name in extras),
         (falls.sum() == falls.gather(starts).sum()).alias("ascending"),
     )
     if not all(ok is True for ok in checks.row(0)):
