@@ -682,7 +682,8 @@ def _too_few_untested(tests: pl.DataFrame) -> pl.DataFrame:
     """A universe's tests with its cells of fewer than ``MIN_TESTED`` events shown, not
     tested, as a timeline's are (:func:`~eventstudy.inference.table.significance_table`):
     no p-value (the Driscoll-Kraay and calendar-time tests' neither), interval or place
-    among the significant; the others' adjustments still count them (conservative)."""
+    among the significant, nor a place in the family the others' Holm, BH and
+    max-statistic adjustments count (those leave them out before adjusting)."""
     untested = [
         c for c in ("p_placebo", "p_greater", "p_less", "percentile", "p_symbols_null", "p_holm", "p_bh", "p_maxstat", "survives",
                     "ci_low", "ci_high", "ci_approximate", "t_cluster", "p_cluster", "t_calendar", "p_calendar")
@@ -715,8 +716,10 @@ def _universe_histories(
     headline = histories_headline(found, statistics)
     keys = tested.cells.select(CELL).rows()
     rows = []
+    untested = found.observed.n[0] < MIN_TESTED  # shown, not tested (_too_few_untested): not in the adjustments' family
     for name in headline.p:
-        adjusted = {"p_holm": holm(headline.p[name]), "p_bh": benjamini_hochberg(headline.p[name])}
+        family = np.where(untested, np.nan, headline.p[name])
+        adjusted = {"p_holm": holm(family), "p_bh": benjamini_hochberg(family)}
         for c, key in enumerate(keys):
             p_maxstat = float(headline.p_maxstat[name][c])
             rows.append({

@@ -187,3 +187,41 @@ def test_a_universe_cell_of_one_or_two_events_is_shown_not_tested(tmp_path: Path
         assert result.tests[column].null_count() == result.tests.height, column  # report.md showed 'NW p' of two events
     assert set(result.tests["warning"]) == {"only 2 event(s) with a complete outcome in this cell: too few to test (at least 3)"}
     assert any(n.startswith("warning: fewer than 3 events with a complete outcome at fwd stocks 1w (2), fwd stocks 1m (2)") for n in result.notes)
+
+
+@pytest.mark.parametrize(
+    ("kind", "when", "null"),
+    [("timeline", "on mine", "runs"), ("timeline", "on mine", "matched"), ("timeline", "on mine", "circular"),
+     ("timeline", "on mine and SPX close > 0", "histories"), ("universe", "on mine", "dates"), ("universe", "on mine", "histories")],
+)
+def test_a_cell_shown_not_tested_is_not_in_the_multiple_testing_family(tmp_path: Path, kind: str, when: str, null: str) -> None:
+    """Twelve events, ten too late for a 6-month outcome: the 1w cell is the only one
+    tested, so its Holm, BH and max-statistic adjustments are over a family of one and
+    equal its own p. A universe's Holm and BH counted the untested 6m cell (0.10 -> 0.20
+    under the 'dates' null), and every null's max-statistic adjustment counted its draws."""
+    rng = np.random.default_rng(4)
+    days = pl.date_range(dt.date(2018, 1, 1), dt.date(2021, 12, 31), eager=True)
+    days = days.filter(days.dt.weekday() <= 5).head(700)
+    at = [100, 250, *range(600, 690, 9)]  # two with a 6-month outcome, ten in the last 100 days
+    symbols = [f"S{k:02d}" for k in range(12)]
+    closes = 50 * np.exp(np.cumsum(rng.normal(0.0003, 0.015, (len(symbols), days.len())), axis=1))
+    if kind == "timeline":
+        pl.DataFrame({"date": days, "close": closes[0]}).write_csv(tmp_path / "SPX.csv")
+        pl.DataFrame({"date": [days[i] for i in at]}).write_csv(tmp_path / "mine.csv")
+        where = "series: {SPX: SPX}\n"
+        assets = ", assets: [SPX]"
+    else:
+        pl.concat([pl.DataFrame({"date": days, "symbol": s, "close": closes[k]}) for k, s in enumerate(symbols)]).write_csv(tmp_path / "panel.csv")
+        pl.DataFrame({"symbol": [symbols[i % 12] for i in range(len(at))], "date": [days[i] for i in at]}).write_csv(tmp_path / "mine.csv")
+        where, assets = "universe: {data_file: panel.csv}\n", ""
+    (tmp_path / "study.yaml").write_text(
+        f"name: late events\n{where}events: {{mine: mine.csv}}\nwhen: {when}\n"
+        f"evaluate:\n  - forward_returns: {{horizons: [1w, 6m]{assets}}}\n"
+        f"statistics: {{seed: 7, null: {null}, histories: 200, placebos: 500}}\n"
+    )
+    tests = eventstudy.run(load_study(tmp_path / "study.yaml"), data_dir=tmp_path).tests
+    assert tests.filter(horizon="6m")["n"].to_list() == [2] * 3 and tests.filter(horizon="6m")["p_placebo"].null_count() == 3
+    tested = tests.filter(horizon="1w")
+    assert tested["n"].to_list() == [12] * 3 and tested["null"].to_list() == [null] * 3
+    for column in ("p_holm", "p_bh", "p_maxstat"):
+        assert tested[column].to_list() == pytest.approx(tested["p_placebo"].to_list(), rel=1e-12), column

@@ -52,7 +52,7 @@ from eventstudy.histories import HistorySource, UniverseHistorySource, history_p
 from eventstudy.inference.multiple import maxstat_stepdown
 from eventstudy.inference.placebo import median_of, median_rows, placebo_test
 from eventstudy.inference.resample import stationary_indices
-from eventstudy.inference.table import Headline
+from eventstudy.inference.table import MIN_TESTED, Headline
 from eventstudy.panel import Panel, values_at
 from eventstudy.universe import prepare_universe
 
@@ -410,6 +410,7 @@ def histories_headline(null: HistoryNull, statistics: StatisticsSpec, studentize
     k = null.observed.n.shape[1]
     out = Headline("histories")
     tail = (1 - statistics.ci) / 2
+    untested = null.observed.n[0] < MIN_TESTED  # shown, not tested: not in the max-statistic adjustment's family
     for name in STATISTIC_NAMES:
         obs, hist = null.observed, null.histories
         d_obs = obs.event(name)[0] - obs.all_days(name)[0]
@@ -453,7 +454,7 @@ def histories_headline(null: HistoryNull, statistics: StatisticsSpec, studentize
             low[c], high[c] = estimate - q_high * scale, estimate - q_low * scale
         out.observed[name] = obs.event(name)[0]
         out.p[name], out.p_greater[name], out.p_less[name], out.percentile[name] = p, p_greater, p_less, percentile
-        out.p_maxstat[name] = maxstat_stepdown(np.abs(z_obs), np.abs(z_null))
+        out.p_maxstat[name] = maxstat_stepdown(np.where(untested, np.nan, np.abs(z_obs)), np.abs(z_null))
         out.null_mean[name] = centre_d
         out.ci_low[name], out.ci_high[name] = low, high
         out.ci_approximate[name] = obs.n[0] < 20

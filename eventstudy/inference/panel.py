@@ -833,8 +833,10 @@ def panel_significance(
         z_obs, z_null = tests.get(("z", name), (None, None))
         if not mine or z_obs is None or name in untested:
             continue
-        p = np.array([r["p_placebo"] if r["p_placebo"] is not None else np.nan for r in mine], dtype=np.float64)
-        adjusted = {"p_holm": holm(p), "p_bh": benjamini_hochberg(p), "p_maxstat": maxstat_stepdown(np.abs(z_obs), np.abs(z_null))}
+        # a cell of fewer than MIN_TESTED events is shown, not tested: not in the family either
+        few = np.array([r["n"] < MIN_TESTED for r in mine], dtype=bool)
+        p = np.array([r["p_placebo"] if r["p_placebo"] is not None and r["n"] >= MIN_TESTED else np.nan for r in mine], dtype=np.float64)
+        adjusted = {"p_holm": holm(p), "p_bh": benjamini_hochberg(p), "p_maxstat": maxstat_stepdown(np.where(few, np.nan, np.abs(z_obs)), np.abs(z_null))}
         for i, row in enumerate(mine):
             for key, arr in adjusted.items():
                 row[key] = float(arr[i])

@@ -109,8 +109,9 @@ def significance_table(design: EventDesign, settings: StatisticsSpec, headline: 
     """One row per cell x statistic: the headline test beside the classical companions,
     the multiple-testing adjustments, n_eff and the minimum detectable effect. A cell of
     fewer than :data:`MIN_TESTED` events has no p-value, the classical companions' neither,
-    and no interval (two values' bootstrap interval is their range; the others' max-statistic
-    adjustment still counts its draws: conservative)."""
+    and no interval (two values' bootstrap interval is their range), and is not in the
+    family the others' Holm, BH and max-statistic adjustments count (the headline leaves
+    its draws out of the max-statistic's)."""
     cell_rows = design.cells.rows(named=True)
     few = np.array([design.cell_events(c).size < MIN_TESTED for c in range(len(cell_rows))], dtype=bool)
     for tested in (headline.p, headline.p_greater, headline.p_less, headline.percentile, headline.p_maxstat, headline.ci_low, headline.ci_high):

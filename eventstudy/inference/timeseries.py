@@ -53,7 +53,7 @@ from eventstudy.inference.placebo import STATISTICS, PlaceboTest, placebo_test
 from eventstudy.inference.sampler_names import NO_TEST
 from eventstudy.inference.samplers import SAMPLERS
 from eventstudy.inference.structural import NullDraws, structural_null
-from eventstudy.inference.table import SIGNIFICANCE_SCHEMA, Headline, significance_table
+from eventstudy.inference.table import MIN_TESTED, SIGNIFICANCE_SCHEMA, Headline, significance_table
 from eventstudy.result import StudyResult
 
 __all__ = [
@@ -202,6 +202,7 @@ def placebo_headline(design: EventDesign, settings: StatisticsSpec) -> Headline:
     out.reps = found.reps
     out.median_reps = found.median_reps
     out.warnings = no_test_warnings(found, null_name, settings.alpha)
+    untested = np.array([design.cell_events(c).size < MIN_TESTED for c in range(k)], dtype=bool)  # not in the adjustment's family
     for name, stat in STATISTICS.items():
         observed = np.full(k, np.nan)
         baseline = np.full(k, np.nan)
@@ -220,7 +221,7 @@ def placebo_headline(design: EventDesign, settings: StatisticsSpec) -> Headline:
         z_null = np.where(np.isnan(null), np.inf, z_null)  # no value: counts as beating the cell (conservative)
         out.observed[name], out.p[name], out.draws[name] = observed, test.p_two_sided, null
         out.p_greater[name], out.p_less[name], out.percentile[name] = test.p_greater, test.p_less, test.percentile
-        out.p_maxstat[name] = maxstat_stepdown(np.abs(test.z), np.abs(z_null))
+        out.p_maxstat[name] = maxstat_stepdown(np.where(untested, np.nan, np.abs(test.z)), np.abs(z_null))
         out.null_mean[name] = test.null_mean - baseline
         low, high, approximate = np.full(k, np.nan), np.full(k, np.nan), np.zeros(k, dtype=bool)
         for c in range(k):
