@@ -95,9 +95,16 @@ MODELS: tuple[str, ...] = get_args(ModelName)
 
 TOO_FEW_DAYS = "too few estimation days"
 SINGULAR = "singular estimation design"
+NO_VARIANCE = "no residual variance in the estimation window"
 NO_EVENT_RETURNS = "no returns in the event window"
-EXCLUSION_REASONS: tuple[str, ...] = (TOO_FEW_DAYS, SINGULAR, NO_EVENT_RETURNS)
+EXCLUSION_REASONS: tuple[str, ...] = (TOO_FEW_DAYS, SINGULAR, NO_VARIANCE, NO_EVENT_RETURNS)
 """Why an event can be excluded, in the order they are checked."""
+
+_NO_VARIANCE_TOL = 1e-20
+"""A residual variance at most this times the estimation returns' mean square is none: the
+model fits every estimation day to within rounding (a stock whose price did not move), so
+each standardized abnormal return would be ``x / 0`` (Patell's statistic infinite, BMP's
+and Kolari-Pynnönen's spread undefined)."""
 
 _CHUNK_VALUES = 1 << 22  # estimation-window values (events x days x regressors) per batch
 _RANK_TOL = 1e-10  # |R_jj| at most this times max |R_jj| marks a singular design
@@ -573,6 +580,7 @@ def abnormal_returns(
     evt_ret = np.full((n_events, width), np.nan)
     evt_x = np.full((n_events, width, p), np.nan)
     singular = np.zeros(n_events, dtype=bool)
+    scale = np.full(n_events, np.nan)  # each event's mean square estimation return (the variance's yardstick)
 
     chunk = max(1, _CHUNK_VALUES // max(1, length * max(p, 1)))
     for lo in range(0, n_events, chunk):
@@ -585,6 +593,8 @@ def abnormal_returns(
         valid = inside & np.isfinite(y) & x_ok[np.clip(rows, 0, n_days - 1)]
         count = valid.sum(axis=1)
         nobs[sl] = count
+        square_sum = (np.where(valid, y, 0.0) ** 2).sum(axis=1)
+        scale[sl] = np.where(count > 0, square_sum / np.maximum(count, 1), np.nan)  # no valid day: too few days anyway
 
         erows = d[:, None] + evt_off
         einside = (erows >= 0) & (erows < n_days)
@@ -623,6 +633,7 @@ def abnormal_returns(
     reasons = np.full(n_events, "", dtype=object)
     no_event = np.isnan(evt_ar).all(axis=1)
     reasons[no_event] = NO_EVENT_RETURNS
+    reasons[variance <= _NO_VARIANCE_TOL * scale] = NO_VARIANCE
     reasons[singular & (nobs >= need)] = SINGULAR
     reasons[nobs < need] = TOO_FEW_DAYS
     keep = reasons == ""

@@ -18,6 +18,7 @@ from hypothesis import strategies as st
 from eventstudy.errors import ConfigError
 from eventstudy.inference.abnormal import (
     NO_EVENT_RETURNS,
+    NO_VARIANCE,
     SINGULAR,
     TOO_FEW_DAYS,
     AbnormalReturns,
@@ -95,6 +96,8 @@ def reference_event(returns, market, factors, riskfree, firm, day, window, estim
         out["params"] = list(b)
         predict = lambda t, x: float(np.r_[1.0, x] @ b)  # noqa: E731
         corr = lambda t, x: 1 + float(np.r_[1.0, x] @ inv @ np.r_[1.0, x])  # noqa: E731
+    if out["s2"] <= 1e-20 * float((y**2).mean()):  # the model fits every estimation day: no spread to standardize by
+        return {"excluded": NO_VARIANCE, "L": big_l}
     ars, rets, corrs = [], [], []
     for t in evt_days:
         if not 0 <= t < n_days:
@@ -122,6 +125,8 @@ def panels(draw, model=None):
     market = rng.normal(0, 0.01, n_days)
     returns = 0.0005 + rng.uniform(0.5, 1.5, n_firms) * market[:, None] + rng.normal(0, 0.02, (n_days, n_firms))
     returns[rng.random((n_days, n_firms)) < draw(st.sampled_from([0.0, 0.05, 0.3]))] = np.nan
+    if draw(st.booleans()):  # firm 0's price never moves (a halted or illiquid stock)
+        returns[:, 0] = np.where(np.isnan(returns[:, 0]), np.nan, 0.0)
     if draw(st.booleans()):
         market[rng.random(n_days) < 0.05] = np.nan
     k = draw(st.integers(0, 4))
@@ -283,6 +288,27 @@ def test_exclusions_carry_their_reasons():
     assert frame.columns == ["event", "firm", "day", "reason", "estimation_days"]
     singular = abnormal_returns(returns, [0], [280], window=(-5, 5), market=flat)
     assert singular.excluded.reason.tolist() == [SINGULAR]
+
+
+@pytest.mark.parametrize("model", ["mean", "market", "factor"])
+def test_a_stock_whose_price_did_not_move_before_its_event_is_excluded_not_divided_by_zero(model):
+    """A stock flat through its estimation window has no residual variance: its
+    standardized abnormal returns were x / 0, so Patell read +inf (p = 0, 'significant')
+    and BMP and Kolari-Pynnonen NaN for the whole study, with no note."""
+    from eventstudy.inference.event_tests import event_tests
+
+    rng = np.random.default_rng(0)
+    market = rng.normal(0, 0.01, 300)
+    returns = market[:, None] + rng.normal(0, 0.015, (300, 4))
+    returns[:275, 3] = 0.0  # firm 3: a constant price before its event
+    returns[280, 3] = 0.02  # and a 2% move on its event day
+    factors = np.column_stack([market, rng.normal(0, 0.004, 300)])
+    ar = abnormal_returns(returns, [0, 1, 2, 3], [280] * 4, window=(-2, 2), estimation=(-250, -10), market=market,
+                          model=model, factors=factors if model == "factor" else None)
+    assert ar.excluded.event.tolist() == [3] and ar.excluded.reason.tolist() == [NO_VARIANCE]
+    assert (ar.variance > 0).all()
+    found = event_tests(ar, [(0, 0)], ["patell", "bmp", "kolari_pynnonen"])
+    assert all(np.isfinite(t.statistic).all() and (t.nobs == 3).all() for t in found), found
 
 
 def test_event_window_past_the_panel_end_is_missing_not_dropped():
