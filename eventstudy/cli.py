@@ -359,21 +359,41 @@ def _validate(args: argparse.Namespace) -> int:
     if directory is None:
         data = "not checked (name a data directory with --data-dir, the study's data.dir or $EVENTSTUDY_DATA)"
     elif study.universe is not None:
-        from eventstudy.universe import BLOCK_ROWS, data_file_path, load_universe
+        import polars as pl
+
+        from eventstudy.universe import (
+            BLOCK_ROWS,
+            data_file_path,
+            load_universe,
+            require_day_prices,
+        )
 
         given = load_universe(study, data_dir=directory, rows=False)
         data = f"{len(given.symbols):,} universe symbols and {len(study.series)} market series found in {directory}"
+        node = resolve(parse(study.when), list(study.series), universe=True)
         if study.universe.data_file is not None:  # its rows, as the run reads them: a bad row is the run's error
             from eventstudy.data.load import check_long_rows
 
             panel = data_file_path(directory, str(study.universe.data_file))
+            require_day_prices(study, [node], None, panel)  # what the run would refuse before reading a row
             rows = check_long_rows(panel, given.symbols, block_rows=BLOCK_ROWS)
             data += f" ({rows:,} rows of {panel.name} checked)"
+        else:
+            require_day_prices(study, [node], given.prices.filter(pl.col("symbol").is_in(given.symbols)), None)
     else:
         # the loaders only when there is data to check
+        from eventstudy.conditions import required_features
         from eventstudy.data.sources import load_prices_any
+        from eventstudy.evaluators import EvaluationContext, build_evaluators
+        from eventstudy.timeline import require_day_prices as require_series_prices
 
-        loaded = load_prices_any(list(study.series.values()), data_dir=directory, provider=study.data.provider)
+        loaded = load_prices_any(list(dict.fromkeys(study.series.values())), data_dir=directory, provider=study.data.provider)
+        # what the run would refuse: a feature or an evaluator reading a day's price the data has none of
+        require_series_prices(loaded.frame, study.series, required_features(resolve(parse(study.when), list(study.series))))
+        context = EvaluationContext(prices=loaded.frame, series=study.series)
+        for evaluator in build_evaluators(study.evaluators):
+            if evaluator.price_columns():
+                context.asset_prices(evaluator.assets(), ("close", *evaluator.price_columns()))
         data = f"{', '.join(study.series)} read from {directory}" + (f" ({'; '.join(loaded.notes)})" if loaded.notes else "")
     print(f"{args.study}: ok: {study.name!r}\n  condition: {condition}\n  evaluators: {evaluators}\n  data: {data}")
     from eventstudy.conditions.ranges import range_warnings

@@ -10,7 +10,7 @@ forward for at most ``max_stale`` of its trading days.
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Mapping
+from collections.abc import Iterable, Mapping, Sequence
 
 import polars as pl
 
@@ -19,7 +19,7 @@ from eventstudy.derived import add_derived, is_derived
 from eventstudy.errors import DataError, UnknownNameError, did_you_mean
 from eventstudy.features import FEATURES, FeatureRequest, column_name, compute_features, feature_key
 
-__all__ = ["build_timeline"]
+__all__ = ["build_timeline", "require_day_prices"]
 
 
 def build_timeline(
@@ -88,13 +88,7 @@ def build_timeline(
         block = prices.filter(pl.col("symbol") == symbol)
         if block.is_empty():
             raise DataError(f"no prices for symbol {symbol!r}")
-        for feat, _ in needed:  # the day's open, high, low or volume: only where the data has them
-            for column in FEATURES.get(feat).needs if feat in FEATURES else ():
-                if column not in block.columns or block[column].null_count() == block.height:
-                    raise DataError(
-                        f"the feature {feat!r} needs the day's {column}, and the data of {symbol!r} has none",
-                        hint=f"use a data file with a {column} column (eventstudy data import keeps open, high, low and volume)",
-                    )
+        _require_columns(block, symbol, needed)
         computed[symbol] = compute_features(block, needed)
 
     parts = {
@@ -108,3 +102,21 @@ def build_timeline(
     if any(is_derived(r) for r in requests):
         timeline = add_derived(timeline, requests, dates=timeline["date"])
     return timeline
+
+
+def require_day_prices(prices: pl.DataFrame, series: Mapping[str, str], requests: Sequence[FeatureRequest]) -> None:
+    """Refuse features that read the day's open, high, low or volume of a series whose data
+    has none (``validate`` checks what ``run`` would refuse): a file without the column
+    is read as nulls, and the condition would hold on no day."""
+    for name, symbol in series.items():
+        _require_columns(prices.filter(pl.col("symbol") == symbol), symbol, [(r.name, tuple(r.args)) for r in requests if r.series == name])
+
+
+def _require_columns(block: pl.DataFrame, symbol: str, needed: Sequence[tuple[str, tuple[int, ...]]]) -> None:
+    for feat, _ in needed:  # the day's open, high, low or volume: only where the data has them
+        for column in FEATURES.get(feat).needs if feat in FEATURES else ():
+            if column not in block.columns or block[column].null_count() == block.height:
+                raise DataError(
+                    f"the feature {feat!r} needs the day's {column}, and the data of {symbol!r} has none",
+                    hint=f"use a data file with {'an' if column[0] in 'aeiou' else 'a'} {column} column (eventstudy data import keeps open, high, low and volume)",
+                )

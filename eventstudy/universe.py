@@ -33,7 +33,16 @@ import polars as pl
 
 from eventstudy import progress
 from eventstudy.blocks import BlockResult, BlockShared, run_block, series_closes
-from eventstudy.conditions import SELF, Breadth, parse, required_features, resolve, to_text, walk
+from eventstudy.conditions import (
+    SELF,
+    Breadth,
+    Node,
+    parse,
+    required_features,
+    resolve,
+    to_text,
+    walk,
+)
 from eventstudy.conditions.compiler import reads_each_symbol
 from eventstudy.conditions.printer import breadth_name
 from eventstudy.config import Study
@@ -45,11 +54,13 @@ from eventstudy.data import (
     read_long_dates,
     source_ranges,
 )
-from eventstudy.data.finder import long_file_symbols, sorted_by_symbol
+from eventstudy.data.columns import pick_column
+from eventstudy.data.finder import inspect, long_file_symbols, sorted_by_symbol
 from eventstudy.data.load import symbols_per_block
 from eventstudy.errors import ConfigError, DataError
-from eventstudy.evaluators import build_evaluators
+from eventstudy.evaluators import UNIVERSE, Evaluator, build_evaluators
 from eventstudy.executor import Executor, ThreadExecutor, default_workers
+from eventstudy.features import FEATURES
 from eventstudy.measures import Measures
 from eventstudy.panel import ConditionHits, Panel
 from eventstudy.timeline import build_timeline
@@ -177,6 +188,7 @@ def prepare_universe(
         found = set(symbols)
         dates, rows = read_long_dates(panel_file)
     symbols = sorted(s for s in symbols if s in found)  # sorted: each block is one slice
+    require_day_prices(study, nodes, stocks if stocks is not None or panel_file is not None else prices.filter(pl.col("symbol").is_in(symbols)), panel_file)
     days_series = dates.sort()
     if market is not None:
         days_series = days_series.filter(days_series.is_in(market["date"].implode()))
@@ -288,6 +300,44 @@ def prepare_universe(
         closes=closes,
         timings={k: round(v, 4) for k, v in timings.items()},
     )
+
+
+def require_day_prices(study: Study, nodes: Sequence[Node], stocks: pl.DataFrame | None, panel_file: Path | None) -> None:
+    """Refuse a universe study that reads each stock's open, high, low or volume (in its
+    condition, or an evaluator's entry at the next open) when the universe's data has
+    none: its blocks would read nulls and the study would end with no events, or no
+    values, and no error. ``stocks``: the universe's rows in memory; else ``panel_file``,
+    whose header says which columns it has (a column given for some stocks and not
+    others is their missing data, not an error)."""
+    readers: dict[str, str] = {}  # column -> what reads it
+    for node in nodes:
+        for request in required_features(node):
+            if request.series == SELF and request.name in FEATURES:
+                readers.update((c, f"the condition {to_text(node)!r}") for c in FEATURES.get(request.name).needs if c not in readers)
+    for evaluator in build_evaluators(study.evaluators):
+        if UNIVERSE in evaluator.assets():
+            readers.update((c, f"{evaluator.name} ({', '.join(f'{k}: {v}' for k, v in _entry(evaluator))})") for c in evaluator.price_columns() if c not in readers)
+    for column, reader in readers.items():
+        if panel_file is not None:
+            lacking = pick_column(inspect(panel_file).columns, (column,)) is None
+            source = panel_file.name
+        else:
+            assert stocks is not None
+            lacking = column not in stocks.columns or stocks[column].null_count() == stocks.height
+            named = study.universe.data_file if study.universe is not None else None
+            source = Path(str(named)).name if named is not None else "the universe's files"
+        if lacking:
+            raise DataError(
+                f"{reader} reads each stock's {column}, and {source} has none",
+                hint=f"use data with {'an' if column[0] in 'aeiou' else 'a'} {column} column (eventstudy data import keeps open, high, low and volume)"
+                + (", or an entry at the close" if reader.startswith(("forward_returns",)) else ""),
+            )
+
+
+def _entry(evaluator: Evaluator) -> list[tuple[str, object]]:
+    """The parameters behind an evaluator's extra price columns, for a message (``entry: next_open``)."""
+    entry = getattr(evaluator.params, "entry", None)
+    return [("entry", entry)] if entry is not None else []
 
 
 def prepare_study_universe(

@@ -4,6 +4,7 @@ not, and kept out of the histories null (which rebuilds closes only)."""
 
 from __future__ import annotations
 
+import re
 from pathlib import Path
 
 import numpy as np
@@ -63,6 +64,65 @@ def test_gaps_and_volume_spikes_match_numpy(spx_ohlcv: pl.DataFrame, tmp_path: P
 def test_data_without_the_column_is_a_message(shared_data: Path, tmp_path: Path) -> None:
     with pytest.raises(DataError, match="the feature 'volume' needs the day's volume, and the data of 'SPX' has none"):
         eventstudy.run(study(tmp_path, "SPX volume > 1"), data_dir=shared_data)
+
+
+UNIVERSE = """\
+name: ohlcv universe
+series: {{SPX: SPX}}
+universe: {{data_file: {panel}}}
+when: {when}
+evaluate:
+  - forward_returns: {{horizons: [1w]{entry}}}
+statistics: {{placebos: 0}}
+"""
+
+
+@pytest.mark.parametrize("fmt", ["csv", "parquet"])
+@pytest.mark.parametrize(
+    ("when", "entry", "said"),
+    [
+        ("close > open", "", "the condition 'close > open' reads each stock's open"),
+        ("volume > 2 * volume_sma(20)", "", "the condition 'volume > 2 * volume_sma(20)' reads each stock's volume"),
+        ("close at 20-day high", ", entry: next_open", "forward_returns (entry: next_open) reads each stock's open"),
+    ],
+)
+def test_a_universe_without_the_column_is_a_message_not_an_empty_study(
+    shared_data: Path, tmp_path: Path, capsys: pytest.CaptureFixture[str], fmt: str, when: str, entry: str, said: str
+) -> None:
+    """A universe read the missing column as nulls: 'close > open' on a panel of closes
+    ended with 'no events: the condition never held', and an entry at the next open with
+    every cell empty ('+3 pending'), without an error; validate said ok."""
+    from eventstudy.cli import main
+
+    rng = np.random.default_rng(2)
+    days = pl.read_csv(shared_data / "SPX.csv", try_parse_dates=True)["date"].tail(300)
+    panel = pl.concat([
+        pl.DataFrame({"date": days, "symbol": s, "close": 50 * np.exp(np.cumsum(rng.normal(0, 0.01, days.len())))}) for s in ("AA", "BB")
+    ])
+    getattr(panel, f"write_{fmt}")(tmp_path / f"panel.{fmt}")
+    (tmp_path / "SPX.csv").write_bytes((shared_data / "SPX.csv").read_bytes())
+    config = tmp_path / "u.yaml"
+    config.write_text(UNIVERSE.format(panel=f"panel.{fmt}", when=when, entry=entry), encoding="utf-8")
+    with pytest.raises(DataError, match=re.escape(f"{said}, and panel.{fmt} has none")):
+        eventstudy.run(config, data_dir=tmp_path)
+    assert main(["validate", str(config), "--data-dir", str(tmp_path)]) == 2
+    assert said in capsys.readouterr().err
+
+
+def test_a_series_without_the_column_is_refused_at_validate_and_at_an_entry_at_the_open(shared_data: Path, tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    """validate said ok to 'SPX volume > 1' on closes only, which run refuses; and an entry
+    at the next open on closes only ran to every cell empty ('364 event(s) without a value'),
+    the loader having read the file's missing open as nulls."""
+    from eventstudy.cli import main
+
+    assert main(["validate", str(study(tmp_path, "SPX volume > 1")), "--data-dir", str(shared_data)]) == 2
+    assert "the feature 'volume' needs the day's volume, and the data of 'SPX' has none" in capsys.readouterr().err
+    path = tmp_path / "open.yaml"
+    path.write_text(TIMELINE.format(when="SPX return(1) < -3%", placebos=0).replace("assets: [SPX]}", "assets: [SPX], entry: next_open}"), encoding="utf-8")
+    with pytest.raises(DataError, match="this evaluator needs the day's open, and the data of 'SPX' has none"):
+        eventstudy.run(path, data_dir=shared_data)
+    assert main(["validate", str(path), "--data-dir", str(shared_data)]) == 2
+    assert "choose entry: close" in capsys.readouterr().err
 
 
 def test_the_histories_null_is_not_used_on_the_days_columns(spx_ohlcv: pl.DataFrame, tmp_path: Path) -> None:

@@ -119,12 +119,25 @@ class EvaluationContext:
                 f"{', '.join(repr(c) for c in self.prices.columns if c not in ('date', 'symbol'))}",
                 hint="add the column to the data files (e.g. Yahoo exports have Open) or choose entry: close",
             )
-        pairs = []
+        pairs, named = [], []
         for asset in assets:
             if asset == UNIVERSE:
                 pairs += [(self.universe_label, symbol) for symbol in self.universe]
             else:
                 pairs.append((asset, self.series[asset]))
+                named.append((asset, self.series[asset]))
+        for column in [c for c in columns if c != "close"] if named else []:
+            # a named series whose file has no such column reads as nulls: refused, not run to empty cells
+            # (a universe's stocks may each lack it; the universe as a whole is checked before its blocks run)
+            given = self.prices.filter(pl.col("symbol").is_in([symbol for _, symbol in named]) & pl.col(column).is_not_null())
+            found = set(given["symbol"].unique().to_list())
+            lacking = [asset for asset, symbol in named if symbol not in found]
+            if lacking:
+                raise DataError(
+                    f"this evaluator needs the day's {column}, and the data of {', '.join(repr(a) for a in lacking)} has none",
+                    hint=f"use data files with {'an' if column[0] in 'aeiou' else 'a'} {column} column (eventstudy data import keeps open, high, low and volume)"
+                    + (", or choose entry: close" if column == "open" else ""),
+                )
         mapping = pl.DataFrame(pairs, schema={"asset": pl.String, "symbol": pl.String}, orient="row")
         return (
             mapping.join(self.prices.select("date", "symbol", *columns), on="symbol", how="inner")
@@ -392,6 +405,12 @@ class Evaluator(ABC):
         histories null by default and a sweep says its grid's p-values only rank. Empty for
         forward and excess returns and hit rates, whose averages those calibrations hold at
         3-11%."""
+        return ()
+
+    def price_columns(self) -> tuple[str, ...]:
+        """The day's prices beyond the close this evaluator reads ('open' for an entry at
+        the next day's open): a study whose data has none of them is refused, not run to
+        empty cells."""
         return ()
 
     def measure_entry(self, measure: str) -> Measure:

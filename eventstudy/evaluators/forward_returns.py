@@ -95,10 +95,12 @@ class ForwardReturns(Evaluator):
         entry = {"close": "the event day's close", "next_close": "the next day's close", "next_open": "the next day's open"}
         return f"forward return ({params.kind}) from {entry[params.entry]}"
 
+    def price_columns(self) -> tuple[str, ...]:
+        return ("open",) if self.params.entry == "next_open" else ()  # type: ignore[attr-defined]
+
     def evaluate(self, context: EvaluationContext, anchors: pl.DataFrame) -> pl.DataFrame:
         params: ForwardReturnsParams = self.params  # type: ignore[assignment]
-        columns = ("close", "open") if params.entry == "next_open" else ("close",)
-        prices = context.asset_prices(params.assets, columns)
+        prices = context.asset_prices(params.assets, ("close", *self.price_columns()))
         close = pl.col("close")
         if params.entry == "close":
             entry, lag, exit_at = close, 0, lambda h: close.shift(-h)
