@@ -80,6 +80,8 @@ def _tree(node: Node) -> tuple[list[str], list[list[str]]]:
         if isinstance(n, Not):
             return "not", [n.operand]
         if isinstance(n, Modified):
+            if n.kind == "ago":
+                return f"as it was {n.n} trading days earlier ({n.n} days ago)", [n.test]
             words = "on each of the last" if n.kind == "for" else "on at least one of the last"
             return f"{words} {n.n} days ({n.kind} {n.n} days)", [n.test]
         return to_text(n), []

@@ -420,7 +420,8 @@ def _low(close: pl.Expr, n: int) -> pl.Expr:
 
 @feature("return", params=("n",), description="simple return over n trading days", unit="fraction", lookback=lambda n: n, bounds=(-1.0, None))
 def _return(close: pl.Expr, n: int) -> pl.Expr:
-    return close / close.shift(n) - 1.0
+    before = close.shift(n)  # a price is never 0; an expression (a spread) may be: unknown, not an infinity
+    return pl.when(before != 0).then(close / before - 1.0)
 
 
 @feature("sma", params=("n",), description="simple moving average of the last n closes", bounds=(0.0, None))

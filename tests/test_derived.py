@@ -73,6 +73,17 @@ def test_a_division_by_zero_is_unknown_in_every_window_holding_it() -> None:
     assert timeline["(A / B).sma(2)"].to_list() == [None, 1.5, None, None, 4.5, 5.5, 6.5, 7.5]
 
 
+def test_a_return_from_a_zero_is_unknown_not_an_infinity() -> None:
+    """A spread through zero: '(A - B) return(1) > 1000' held on the day after a 0 with
+    the value inf, where a division by zero is unknown everywhere else."""
+    days = [dt.date(2024, 1, 1) + dt.timedelta(days=i) for i in range(5)]
+    prices = pl.DataFrame({"date": days * 2, "symbol": ["A"] * 5 + ["B"] * 5, "close": [2.0, 1.0, 2.0, 3.0, 3.0] + [1.0] * 5})
+    node = resolve(parse("(A - B) return(1) > 1000"), ["A", "B"])
+    timeline = build_timeline(prices, {"A": "A", "B": "B"}, required_features(node))
+    assert timeline["(A - B).return(1)"].to_list() == [None, -1.0, None, 1.0, 0.0]  # 0 -> 1: unknown
+    assert not timeline.select(compile_condition(node).fill_null(False)).to_series().any()
+
+
 def test_nested_expressions_are_computed_inner_first(shared_data: Path) -> None:
     prices, c = real(shared_data, "NDX", "SPX")
     text = "((NDX / SPX) sma(5) / SPX) sma(3) > 0"

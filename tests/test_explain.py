@@ -112,6 +112,13 @@ def test_the_plan_of_temporal_operators() -> None:
     assert right == '    b = (-col("SPX.sma(50)").shift(2) / 2)'  # a division by a non-zero number cannot be null
 
 
+def test_the_tree_reads_a_test_days_ago_as_its_verdict_that_many_days_earlier() -> None:
+    """The tree said 'on at least one of the last 5 days' of '(SPX > 4000) 5 days ago',
+    which is 'within 5 days' (the plan's .shift(5) was right)."""
+    study = parse_study(NESTED.replace(NESTED.splitlines()[2], 'when: "(SPX > 4000) 5 days ago and RUT at ATH"'))
+    assert explain(study).tree == ["all of (and)", "├─ as it was 5 trading days earlier (5 days ago)", "│  └─ SPX > 4000", "└─ RUT at ATH"]
+
+
 def test_cli_explain(capsys, tmp_path: Path) -> None:
     assert main(["explain", str(REPO / "configs" / "ndx_rsi.yaml")]) == 0
     out = capsys.readouterr().out

@@ -264,8 +264,8 @@ class _Parser:
         )
 
     def parse_days_ago(self) -> tuple[int, int]:
-        """``N days ago``: N and where it ends."""
-        n = self.whole_number(self.tok, "the number of days")
+        """``N days ago``: N and where it ends (``X 0 days ago`` is X)."""
+        n = self.whole_number(self.tok, "the number of days", least=0)
         self.advance()
         self.advance()  # day(s)
         return n, self.advance().end
@@ -332,14 +332,14 @@ class _Parser:
         self.advance()
         return Modified(test, kind, n, span=(test.span[0], unit.end))  # type: ignore[arg-type]
 
-    def whole_number(self, token: Token, what: str) -> int:
-        """``token``'s integer value; a decimal, a zero or more than :data:`MAX_DAYS` is an
-        error naming ``what``."""
+    def whole_number(self, token: Token, what: str, least: int = 1) -> int:
+        """``token``'s integer value; a decimal, one below ``least`` or more than
+        :data:`MAX_DAYS` is an error naming ``what``."""
         if "." in token.text:
             self.error(f"{what} must be a whole number, got {token.text!r}", token.span)
         n = self.bounded(token, what)
-        if n < 1:
-            self.error(f"{what} must be at least 1, got {n!r}", token.span)
+        if n < least:
+            self.error(f"{what} must be at least {least}, got {n!r}", token.span)
         return n
 
     # --- tests -----------------------------------------------------------------

@@ -37,6 +37,13 @@ def test_a_value_days_ago_is_the_close_that_many_rows_earlier(shared_data: Path)
     np.testing.assert_array_equal(events_of(prices, "SPX < 0.9 * SPX 5 days ago"), five)
 
 
+def test_zero_days_ago_is_today(shared_data: Path) -> None:
+    """DESIGN's contract 'X 0 days ago is X' was refused ('the number of days must be at least 1')."""
+    prices, _, _ = spx(shared_data)
+    np.testing.assert_array_equal(events_of(prices, "SPX close 0 days ago > 4000"), events_of(prices, "SPX close > 4000"))
+    np.testing.assert_array_equal(events_of(prices, "(SPX at ATH) 0 days ago"), events_of(prices, "SPX at ATH"))
+
+
 def test_a_test_days_ago_is_its_verdict_that_many_rows_earlier(shared_data: Path) -> None:
     prices, dates, close = spx(shared_data)
     sma = np.full(close.size, np.nan)
