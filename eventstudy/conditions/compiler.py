@@ -87,6 +87,13 @@ def resolve(node: Node, series_names: Collection[str], *, source: str | None = N
                 span=span,
                 source=source,
             )
+        if name not in names and name.lower() in CALENDAR_VALUES:  # 'month sma(3)', 'month at 52-week high'
+            raise UnknownNameError(
+                f"{name!r} is a calendar value of the event day, not a series: it has no features or levels",
+                hint=f"{name.lower()} is {CALENDAR_VALUES[name.lower()]}: compare it as it is (e.g. '{name.lower()} == 3'); valid series: {', '.join(sorted(names))}",
+                span=span,
+                source=source,
+            )
         if name not in names:
             raise UnknownNameError(
                 f"unknown series {name!r}{did_you_mean(name, [*names, *CALENDAR_VALUES])}",

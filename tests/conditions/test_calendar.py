@@ -6,10 +6,12 @@ from __future__ import annotations
 from pathlib import Path
 
 import polars as pl
+import pytest
 
 import eventstudy
 from eventstudy.conditions import compile_condition, parse, required_features, resolve, to_text
 from eventstudy.data import load_prices
+from eventstudy.errors import UnknownNameError
 from eventstudy.timeline import build_timeline
 
 
@@ -51,3 +53,15 @@ def test_a_universe_reads_the_calendar_of_each_stocks_rows(shared_data: Path, tm
     result = eventstudy.run(config, data_dir=shared_data)
     dates = result.events["date"]
     assert result.events.height > 50 and (dates.dt.month() == 1).all() and (dates.dt.day() <= 12).all()
+
+
+def test_a_calendar_value_with_a_feature_or_a_level_says_what_it_is() -> None:
+    """'month sma(3)' and 'month at 52-week high' read "unknown series 'month' (did you mean
+    'month'?)": the suggestion named the word itself."""
+    for text in ("SPX at ATH and month sma(3) > 3", "month at 52-week high"):
+        with pytest.raises(UnknownNameError) as found:
+            resolve(parse(text), ["SPX"], source=text)
+        error = found.value
+        assert error.message == "'month' is a calendar value of the event day, not a series: it has no features or levels"
+        assert "month == 3" in (error.hint or "") and "did you mean" not in error.render()
+        assert error.span is not None and text[error.span[0] : error.span[1]] == "month"
