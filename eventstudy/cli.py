@@ -384,16 +384,15 @@ def _validate(args: argparse.Namespace) -> int:
         # the loaders only when there is data to check
         from eventstudy.conditions import required_features
         from eventstudy.data.sources import load_prices_any
-        from eventstudy.evaluators import EvaluationContext, build_evaluators
+        from eventstudy.evaluators import EvaluationContext, build_evaluators, evaluate_outcomes
         from eventstudy.timeline import require_day_prices as require_series_prices
 
         loaded = load_prices_any(list(dict.fromkeys(study.series.values())), data_dir=directory, provider=study.data.provider)
         # what the run would refuse: a feature or an evaluator reading a day's price the data has none of
         require_series_prices(loaded.frame, study.series, required_features(resolve(parse(study.when), list(study.series))))
-        context = EvaluationContext(prices=loaded.frame, series=study.series)
-        for evaluator in build_evaluators(study.evaluators):
-            if evaluator.price_columns():
-                context.asset_prices(evaluator.assets(), ("close", *evaluator.price_columns()))
+        # and the evaluators on a few days (an entry at the open needs opens; two entries may not produce one cell)
+        anchors = loaded.frame.select("date").unique().sort("date").head(3)
+        evaluate_outcomes(build_evaluators(study.evaluators), EvaluationContext(prices=loaded.frame, series=study.series), anchors)
         data = f"{', '.join(study.series)} read from {directory}" + (f" ({'; '.join(loaded.notes)})" if loaded.notes else "")
     print(f"{args.study}: ok: {study.name!r}\n  condition: {condition}\n  evaluators: {evaluators}\n  data: {data}")
     from eventstudy.conditions.ranges import range_warnings

@@ -29,13 +29,17 @@ from eventstudy.data import find_data_dir, load_prices_any, source_ranges
 from eventstudy.data.quality import quick_check
 from eventstudy.engine import evaluate, universe_null
 from eventstudy.errors import ConfigError, DataError, did_you_mean
-from eventstudy.evaluators import EvaluationContext, Evaluator, build_evaluators, empty_outcomes
+from eventstudy.evaluators import (
+    EvaluationContext,
+    Evaluator,
+    build_evaluators,
+    evaluate_outcomes,
+)
 from eventstudy.evaluators.forward_returns import ForwardReturns
 from eventstudy.evaluators.path import Path as PathEvaluator
 from eventstudy.executor import Executor
 from eventstudy.features import FEATURES, FeatureRequest, column_name
 from eventstudy.frames import prices_from_frames
-from eventstudy.measures import Measures
 from eventstudy.own_events import with_event_columns
 from eventstudy.panel import ConditionHits, HitsFinder, Panel, calendar_index
 from eventstudy.result import StudyResult
@@ -304,31 +308,6 @@ def implicit_path(study: Study, evaluators: list[Evaluator]) -> list[Evaluator]:
     after = min(252, max((h.days for ev in forward for h in ev.params.horizons), default=63))  # type: ignore[attr-defined]
     step = max(1, round((after + 21) / 50))
     return [PathEvaluator(PathEvaluator.Params(assets=assets, before=21, after=after, step=step))]
-
-
-def evaluate_outcomes(evaluators: list[Evaluator], context: EvaluationContext, anchors: pl.DataFrame) -> tuple[pl.DataFrame, Measures]:
-    """All evaluators' outcomes on the anchor days, and the measures they produce."""
-    frames: list[pl.DataFrame] = []
-    measures, owners = Measures(), dict[str, list[int]]()  # measure -> the entries (indices into frames) that gave it
-
-    def cells(frame: pl.DataFrame, measure: str) -> set[tuple[str, str]]:
-        return set(frame.filter(pl.col("measure") == measure).select("asset", "horizon").unique().rows())
-
-    for evaluator in evaluators:
-        out = evaluator.evaluate(context, anchors)
-        for name in out["measure"].rle().struct.field("value").unique(maintain_order=True).to_list():  # runs first: few to hash
-            for earlier in owners.get(name, []):  # two entries may share a measure (a hit rate's threshold and benchmark), not a cell
-                clash = sorted(cells(frames[earlier], name) & cells(out, name))
-                if clash:
-                    asset, horizon = clash[0]
-                    raise ConfigError(
-                        f"evaluators {evaluators[earlier].name!r} and {evaluator.name!r} both produce {asset} {name} {horizon}",
-                        hint="give each asset and horizon once (e.g. one forward_returns with all assets and horizons)",
-                    )
-            owners.setdefault(name, []).append(len(frames))
-            measures = measures.add(evaluator.measure_entry(name))
-        frames.append(out)
-    return (pl.concat(frames) if frames else empty_outcomes()), measures
 
 
 def statistics_with(study: Study, overrides: dict[str, object]) -> StatisticsSpec:

@@ -58,7 +58,7 @@ from eventstudy.data.columns import pick_column
 from eventstudy.data.finder import inspect, long_file_symbols, sorted_by_symbol
 from eventstudy.data.load import symbols_per_block
 from eventstudy.errors import ConfigError, DataError
-from eventstudy.evaluators import UNIVERSE, Evaluator, build_evaluators
+from eventstudy.evaluators import UNIVERSE, Evaluator, build_evaluators, duplicate_cell
 from eventstudy.executor import Executor, ThreadExecutor, default_workers
 from eventstudy.features import FEATURES
 from eventstudy.measures import Measures
@@ -270,10 +270,8 @@ def prepare_universe(
             measures = measures.add(evaluators[index].measure_entry(measure))
         if len(set(result.cells)) < len(result.cells):  # two entries may share a measure, not a cell (as a timeline's)
             measure, asset, horizon, _ = next(key for i, key in enumerate(result.cells) if key in result.cells[:i])
-            raise ConfigError(
-                f"two evaluator entries both produce {asset} {measure} {horizon}",
-                hint="give each horizon once (e.g. one forward_returns with all horizons)",
-            )
+            names = [evaluators[index].name for index in dict.fromkeys(index for index, m in result.measures if m == measure)]
+            raise duplicate_cell(names[0], names[-1], measure, asset, horizon)
         for key, vals, flat, pend in zip(result.cells, result.values, result.cell_flat, result.pending):
             if key not in values:
                 values[key] = grid.array(np.float32, np.nan)

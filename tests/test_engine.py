@@ -504,8 +504,29 @@ def test_two_entries_may_share_a_measure_but_not_a_cell(tmp_path) -> None:
     assert result.summary.filter(pl.col("measure") == "hit")["asset"].to_list() == ["A>0.01", "A>B"]
     assert result.measure_titles["hit"].count("hit rate") == 2
     twice = "forward_returns: {assets: [A], horizons: [5]}\n  - forward_returns: {assets: [A, B], horizons: [5]}"
-    with pytest.raises(ConfigError, match="both produce A fwd 5d"):
+    with pytest.raises(ConfigError, match="two 'forward_returns' entries both produce A fwd 5d"):
         _null_choice(tmp_path, "A at 20-day high", gap=10, null="runs", evaluator=twice)
+
+
+def test_validate_refuses_two_entries_of_one_cell_as_run_does(tmp_path, capsys) -> None:
+    """Two excursions entries (different horizons) both produce the recovery: validate said
+    ok, and run refused with "evaluators 'excursions' and 'excursions' both produce A
+    recovery recovery"."""
+    from eventstudy.cli import main
+
+    days = business_days(300)
+    closes = 100 * np.exp(np.cumsum(np.random.default_rng(8).normal(0.0003, 0.012, 300)))
+    pl.DataFrame({"date": days, "close": closes}).write_csv(tmp_path / "A.csv")
+    study = tmp_path / "s.yaml"
+    study.write_text(
+        "name: twice\nseries: {A: A}\nwhen: A return(1) < -1%\nevaluate:\n"
+        "  - excursions: {assets: [A], horizons: [5], max_days: 10}\n  - excursions: {assets: [A], horizons: [21], max_days: 30}\n"
+    )
+    said = "error: two 'excursions' entries both produce A recovery\n"
+    assert main(["validate", str(study), "--data-dir", str(tmp_path)]) == 2
+    assert said in capsys.readouterr().err
+    assert main(["run", str(study), "--data-dir", str(tmp_path)]) == 2
+    assert said in capsys.readouterr().err
 
 
 @pytest.mark.parametrize(("start", "said"), [("2019-06-01", "after the window starts (2019-06-01)"), ("2020-01-10", "less than a year before the window (2020-01-10)")])

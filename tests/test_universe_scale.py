@@ -473,5 +473,5 @@ def test_a_universe_lets_two_entries_share_a_measure_but_not_a_cell(tmp_path: Pa
     assert sorted(result.summary["asset"].to_list()) == ["stocks>0.01", "stocks>MKT"]
     assert result.measure_titles["hit"].count("hit rate") == 2
     twice = head + "evaluate:\n  - forward_returns: {horizons: [2d]}\n  - forward_returns: {horizons: [2d, 4d]}\nstatistics: {placebos: 0}\n"
-    with pytest.raises(ConfigError, match="two evaluator entries both produce stocks fwd 2d"):
+    with pytest.raises(ConfigError, match="two 'forward_returns' entries both produce stocks fwd 2d"):
         eventstudy.run(parse_study(twice, path=tmp_path / "s.yaml"), data_dir=tmp_path, paths=False)

@@ -33,8 +33,8 @@ from pydantic_core import PydanticCustomError
 
 from eventstudy._numpy import np
 from eventstudy._polars import pl
-from eventstudy.errors import DataError
-from eventstudy.measures import Measure
+from eventstudy.errors import ConfigError, DataError
+from eventstudy.measures import Measure, Measures
 from eventstudy.periods import Horizon, parse_horizon, pydantic_parser
 from eventstudy.registry import Registry
 
@@ -51,7 +51,9 @@ __all__ = [
     "Params",
     "SameDays",
     "build_evaluators",
+    "duplicate_cell",
     "empty_outcomes",
+    "evaluate_outcomes",
     "to_outcomes",
 ]
 
@@ -430,6 +432,38 @@ class Evaluator(ABC):
     @abstractmethod
     def evaluate(self, context: EvaluationContext, anchors: pl.DataFrame) -> pl.DataFrame:
         """Outcomes for each anchor ``date``, in :data:`OUTCOME_SCHEMA` order."""
+
+
+def duplicate_cell(first: str, second: str, measure: str, asset: str, horizon: str) -> ConfigError:
+    """The error of two ``evaluate:`` entries that produce the same cell (a timeline's or a
+    universe's): 'two 'excursions' entries both produce A recovery'."""
+    who = f"two {first!r} entries" if first == second else f"the evaluators {first!r} and {second!r}"
+    cell = f"{asset} {measure}" + ("" if horizon == measure else f" {horizon}")  # an excursion's recovery is its own horizon
+    return ConfigError(
+        f"{who} both produce {cell}",
+        hint=f"give each asset and horizon once (e.g. one {second} entry with all its assets and horizons)",
+    )
+
+
+def evaluate_outcomes(evaluators: list[Evaluator], context: EvaluationContext, anchors: pl.DataFrame) -> tuple[pl.DataFrame, Measures]:
+    """All evaluators' outcomes on the anchor days, and the measures they produce."""
+    frames: list[pl.DataFrame] = []
+    measures, owners = Measures(), dict[str, list[int]]()  # measure -> the entries (indices into frames) that gave it
+
+    def cells(frame: pl.DataFrame, measure: str) -> set[tuple[str, str]]:
+        return set(frame.filter(pl.col("measure") == measure).select("asset", "horizon").unique().rows())
+
+    for evaluator in evaluators:
+        out = evaluator.evaluate(context, anchors)
+        for name in out["measure"].rle().struct.field("value").unique(maintain_order=True).to_list():  # runs first: few to hash
+            for earlier in owners.get(name, []):  # two entries may share a measure (a hit rate's threshold and benchmark), not a cell
+                clash = sorted(cells(frames[earlier], name) & cells(out, name))
+                if clash:
+                    raise duplicate_cell(evaluators[earlier].name, evaluator.name, name, *clash[0])
+            owners.setdefault(name, []).append(len(frames))
+            measures = measures.add(evaluator.measure_entry(name))
+        frames.append(out)
+    return (pl.concat(frames) if frames else empty_outcomes()), measures
 
 
 EVALUATORS: Registry[type[Evaluator]] = Registry("evaluator", entry_point_group="eventstudy.evaluators")
