@@ -387,13 +387,15 @@ def quick_check(
     stale_days: int = STALE_DAYS,
     max_move: float = MAX_MOVE,
     max_gap_days: int = MAX_GAP_DAYS,
+    align: str = "inner",
 ) -> list[str]:
     """Fast warnings on loaded prices (``date, symbol, close``, validated): what ``run`` prints.
 
     Stale runs, moves above ``max_move`` in a day, calendar gaps longer than
     ``max_gap_days``, and, with several symbols, dates inside their common range on which
-    one lacks a close that another has (an inner join drops them). Clean index data
-    gives no warning; volatility outliers are left to ``eventstudy data check``.
+    one lacks a close that another has (``align`` says what the study does with them: an
+    inner join drops them; under ``ffill`` the series' last close stands in). Clean index
+    data gives no warning; volatility outliers are left to ``eventstudy data check``.
 
     Examples
     --------
@@ -439,7 +441,10 @@ def quick_check(
                 if lacking.len():
                     warnings.append(
                         f"warning: {symbol} has no close on {lacking.len():,} of the {union.len():,} dates the study's "
-                        f"series trade between {start} and {end} (first {lacking[0]}): with align: inner those dates are dropped"
+                        f"series trade between {start} and {end} (first {lacking[0]}): "
+                        + ("with align: inner those dates are dropped" if align == "inner" else
+                           f"with align: {align} its last close stands in for the condition there (within data.max_stale), "
+                           "and its outcomes from those dates are unknown")
                     )
     return warnings
 

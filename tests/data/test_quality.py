@@ -246,6 +246,9 @@ def test_quick_check_warnings() -> None:
     assert "warning: A: 2 daily move(s) above 25% (largest +40.0%" in text
     assert "warning: B: no data for 21 calendar days before 2024-03-21" in text
     assert "warning: B has no close on 17 of the" in text and "with align: inner those dates are dropped" in text
+    # under ffill they are not dropped (it said they were): B's last close stands in, its outcomes there are unknown
+    ffill = "\n".join(quick_check(long_frame({"A": (days, a), "B": (b_days, calm(len(b_days), 1))}), align="ffill"))
+    assert "dropped" not in ffill and "with align: ffill its last close stands in for the condition there" in ffill
 
 
 # --------------------------------------------------------------------------- one finding rule
