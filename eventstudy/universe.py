@@ -503,7 +503,10 @@ def load_universe(
             file_dates = calendar.result()
     else:  # a CSV is read once, and the universe is its symbols
         stocks = read_long_block(long_file, None)
-        symbols = universe_symbols(study, directory, present=stocks["symbol"].unique().to_list())
+        present = stocks["symbol"].unique()
+        if (present != present.str.strip_chars()).any():  # a padded name: refused where it is, as the streamed read refuses it
+            long_file_symbols(long_file)
+        symbols = universe_symbols(study, directory, present=present.to_list())
     market_symbols = list(dict.fromkeys(study.series.values()))
     wanted = market_symbols if long_file is not None else [*market_symbols, *symbols]
     loaded = load_prices_any(wanted, data_dir=directory, cache_dir=cache_dir, provider=study.data.provider, pull=pull)

@@ -289,6 +289,37 @@ def test_a_symbol_with_a_control_character_is_refused(shared_data: Path, tmp_pat
     assert code == 2 and "holds a control character" in err and "\x1b" not in err
 
 
+@pytest.mark.parametrize("fmt", ["csv", "parquet", "parquet by date", "api"])
+def test_a_symbol_with_spaces_around_it_is_refused_at_its_line_not_dropped(shared_data: Path, tmp_path: Path, capsys, fmt: str) -> None:
+    """' BBB' was counted among the universe's symbols while every one of its rows was
+    dropped (the blocks select rows by the stripped name), without a word; the Python
+    API kept it under its padded name, and each file format gave another answer."""
+    import polars as pl
+
+    from eventstudy.cli import main
+    from eventstudy.errors import DataError
+
+    days = pl.read_csv(shared_data / "SPX.csv", try_parse_dates=True)["date"].tail(300)
+    panel = pl.concat([pl.DataFrame({"date": days, "symbol": s, "close": 10.0 + np.arange(300) / 10}) for s in ("AAA", " BBB")])
+    if fmt == "parquet by date":
+        panel = panel.sort("date", "symbol")
+    name = "panel.csv" if fmt in ("csv", "api") else "panel.parquet"
+    getattr(panel, "write_csv" if name.endswith(".csv") else "write_parquet")(tmp_path / name)
+    (tmp_path / "SPX.csv").write_bytes((shared_data / "SPX.csv").read_bytes())
+    study = tmp_path / "s.yaml"
+    study.write_text(f"name: padded\nseries: {{SPX: SPX}}\nuniverse: {{data_file: {name}}}\nwhen: close at 20-day high\n"
+                     "evaluate:\n  - forward_returns: {horizons: [1w]}\nstatistics: {placebos: 0}\n", encoding="utf-8")
+    said = "the symbol ' BBB' has spaces around it"
+    if fmt == "api":
+        with pytest.raises(DataError, match=said):
+            eventstudy.run(study, data_dir=tmp_path)
+        return
+    for command in ("validate", "run"):
+        assert main([command, str(study), "--data-dir", str(tmp_path)]) == 2
+        err = capsys.readouterr().err
+        assert said in err and f"{name}:{302 if fmt == 'csv' else (1 if fmt == 'parquet by date' else 301)}: error:" in err, err
+
+
 @settings(max_examples=60, deadline=None)
 @given(
     counts=st.lists(st.integers(0, 4), min_size=1, max_size=8),

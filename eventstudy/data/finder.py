@@ -197,6 +197,13 @@ def symbol_values(file: DataFile, wanted_upper: Sequence[str] | None = None) -> 
     return set(values["s"].to_list())
 
 
+def _first_row(lf: pl.LazyFrame, holds: pl.Expr) -> int:
+    """The index of the first row of ``lf`` where ``holds``. By a row index, not
+    ``arg_max``: polars' streaming engine gave a Parquet file's ``arg_max`` of a
+    comparison as 300 for the row 0 (polars 2.1)."""
+    return int(lf.with_row_index("_row").filter(holds).select(pl.col("_row").min()).collect().item())
+
+
 def long_file_symbols(path: Path, grouped: bool = False) -> list[str]:
     """Every symbol of a universe's long file, sorted; a row without a symbol, or a symbol
     holding a control character, is refused (it would rewrite the terminal it is shown in).
@@ -211,11 +218,22 @@ def long_file_symbols(path: Path, grouped: bool = False) -> list[str]:
         # the distinct raw values first (each run, or each row, once), then stripped; by runs each
         # row is compared with the one before instead of hashed (benchmarks/read_block.py --calendar)
         distinct = raw.rle().struct.field("value").unique() if grouped else raw.unique()
-        symbols = lf.select(distinct).collect().to_series().str.strip_chars().unique()
+        values = lf.select(distinct).collect().to_series()
+        padded = values.filter(values != values.str.strip_chars())
+        if padded.len():  # the blocks select rows by the stripped name: its rows would be dropped without a word
+            first = _first_row(lf, raw == padded.sort()[0])
+            line = first + (2 if file.fmt == "csv" else 1)
+            shown = padded.sort()[0]
+            raise DataError(
+                f"the symbol {shown!r} has spaces around it ({'line' if file.fmt == 'csv' else 'row'} {line:,} of column {column!r})",
+                location=Location(path=str(path), line=line),
+                hint=f"write it {shown.strip()!r}, as the study and the other files name it (a padded name is a different symbol)",
+            )
+        symbols = values.str.strip_chars().unique()
         if symbols.null_count() or (symbols == "").any():
             empty = _symbol_text(file).fill_null("").eq("")
-            blank, first = lf.select(empty.sum().alias("blank"), empty.arg_max().alias("first")).collect().row(0)
-            line = int(first) + (2 if file.fmt == "csv" else 1)  # a CSV's header is line 1; a Parquet file's rows count from 1
+            blank = int(lf.select(empty.sum()).collect().item())
+            line = _first_row(lf, empty) + (2 if file.fmt == "csv" else 1)  # a CSV's header is line 1; a Parquet file's rows count from 1
             raise DataError(
                 f"{blank:,} row(s) have no symbol in column {column!r}, the first on {'line' if file.fmt == 'csv' else 'row'} {line:,}",
                 location=Location(path=str(path), line=line),
