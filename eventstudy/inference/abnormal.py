@@ -326,7 +326,9 @@ class AbnormalReturns:
 
         Examples
         --------
-        >>> ar = abnormal_returns(np.full((40, 1), 0.01), [0], [30], window=(-1, 1),
+        >>> returns = np.full((40, 1), 0.01)
+        >>> returns[:28:2] = 0.012  # some spread before the event (none would exclude it)
+        >>> ar = abnormal_returns(returns, [0], [30], window=(-1, 1),
         ...                       estimation=(-30, -2), model="market_adjusted", market=np.zeros(40))
         >>> ar.car(-1, 1).round(6).tolist()
         [0.03]
@@ -339,7 +341,9 @@ class AbnormalReturns:
 
         Examples
         --------
-        >>> ar = abnormal_returns(np.full((40, 1), 0.01), [0], [30], window=(0, 1),
+        >>> returns = np.full((40, 1), 0.01)
+        >>> returns[:28:2] = 0.012  # some spread before the event (none would exclude it)
+        >>> ar = abnormal_returns(returns, [0], [30], window=(0, 1),
         ...                       estimation=(-30, -1), model="market_adjusted", market=np.zeros(40))
         >>> ar.bhar(0, 1).round(6).tolist()
         [0.0201]
