@@ -433,7 +433,7 @@ def test_a_failed_write_leaves_no_partial_files(tiny: Path, capsys, monkeypatch)
     out_dir = tiny / "out"
     out_dir.mkdir()
     (out_dir / "summary.csv").write_text("old\n")
-    (out_dir / "manifest.json").write_text("{}\n")  # an earlier run's folder
+    (out_dir / "manifest.json").write_text('{"outputs": {"summary.csv": ""}}\n')  # an earlier run's folder
 
     def explode(result, path):
         raise OSError("disk full")
@@ -454,7 +454,10 @@ def test_an_output_folder_is_replaced_whole_or_not_at_all(tiny: Path, capsys) ->
     out_dir = tiny / "out"
     args = ["run", str(tiny / "study.yaml"), "--data-dir", str(tiny / "data"), "-o", str(out_dir)]
     assert main(args) == 0
-    (out_dir / "by_symbol.csv").write_text("from an earlier universe run\n")
+    (out_dir / "by_symbol.csv").write_text("from an earlier universe run\n")  # which its manifest lists
+    manifest = json.loads((out_dir / "manifest.json").read_text())
+    manifest["outputs"]["by_symbol.csv"] = ""
+    (out_dir / "manifest.json").write_text(json.dumps(manifest))
     (tiny / ".out.abc123.partial").mkdir()  # what a killed run leaves
     assert main(args) == 0
     names = {p.name for p in out_dir.iterdir()}
@@ -472,6 +475,21 @@ def test_an_output_folder_is_replaced_whole_or_not_at_all(tiny: Path, capsys) ->
     (mine / "notes.txt").write_text("my own file\n")
     assert main(["run", str(tiny / "study.yaml"), "--data-dir", str(tiny / "data"), "-o", str(mine)]) == 2
     assert (mine / "notes.txt").read_text() == "my own file\n"
+    # files named like outputs are no run's unless its manifest lists them: a user's notes
+    # beside a run's files, and data beside a result.json printed there, were deleted
+    (out_dir / "result.json").rmdir()
+    assert main(args) == 0
+    (out_dir / "my_notes.md").write_text("mine\n")
+    (out_dir / "my_prices.csv").write_text("date,close\n")
+    assert main(args) == 2 and "(my_notes.md, my_prices.csv)" in capsys.readouterr().err
+    assert (out_dir / "my_notes.md").read_text() == "mine\n"
+    data = tiny / "both"
+    data.mkdir()
+    for name in ("AAA.csv", "BBB.csv"):
+        (data / name).write_bytes((tiny / "data" / name).read_bytes())
+    (data / "result.json").write_text("{}\n")  # eventstudy run --format json > both/result.json
+    assert main(["run", str(tiny / "study.yaml"), "--data-dir", str(data), "-o", str(data)]) == 2
+    assert sorted(p.name for p in data.iterdir()) == ["AAA.csv", "BBB.csv", "result.json"]
 
 
 def test_console_script_runs_without_traceback(tiny: Path) -> None:

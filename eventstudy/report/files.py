@@ -34,7 +34,6 @@ import errno
 import glob
 import json
 import os
-import re
 import shutil
 import sys
 import tempfile
@@ -305,26 +304,38 @@ def write_files(out_dir: str | Path, files: dict[str, str], also: Callable[[Path
     return _publish(out_dir, fill)
 
 
-OUTPUT_PATTERN = re.compile(r"^[\w.-]+\.(csv|json|md|html|svg|png)$")
-"""Names of the files eventstudy writes into an output folder."""
+SWEEP_OUTPUTS = frozenset({"sweep.json", "sweep_ledger.csv", "sweep_confirmation.csv", "sweep.md", "sweep.html", "heatmap.svg", "heatmap.png"})
+"""What ``eventstudy sweep --output`` writes."""
 
-MARKERS = ("manifest.json", "result.json", "sweep.json")
-"""A folder holding one of these (and only files named like outputs) was written by eventstudy."""
+
+def _written_by_us(out_dir: Path) -> set[str] | None:
+    """The names a run of eventstudy wrote into ``out_dir``: those its manifest lists (a
+    study's run), or a sweep's files beside its sweep.json; None when neither is there."""
+    try:
+        listed = json.loads((out_dir / "manifest.json").read_text(encoding="utf-8"))["outputs"]
+    except (OSError, ValueError, KeyError, TypeError):
+        listed = None
+    if isinstance(listed, dict) and all(isinstance(name, str) for name in listed):
+        return {*listed, "manifest.json"}
+    if (out_dir / "sweep.json").is_file():
+        return set(SWEEP_OUTPUTS)
+    return None
 
 
 def _check_replaceable(out_dir: Path) -> None:
     """``out_dir`` may be replaced as a whole: it is empty, or it holds only what a run of
-    eventstudy writes. Anything else (a file of the user's, a sub-folder, a folder named
-    like an output) is refused before any work is written."""
+    eventstudy wrote there (the files its manifest lists, or a sweep's). Anything else (a file of the
+    user's, a sub-folder, a folder named like an output, input data) is refused before
+    any work is written: the folder is replaced whole, and what it held is gone."""
     if not out_dir.is_dir():
         raise DataError(f"the output {str(out_dir)!r} is a file, not a folder", hint="--output names a folder for the run's files")
     entries = list(out_dir.iterdir())
     if not entries:
         return
-    foreign = [e.name for e in entries if not (e.is_file() and not e.is_symlink() and OUTPUT_PATTERN.match(e.name))]
-    ours = any(e.name in MARKERS for e in entries)
-    if foreign or not ours:
-        shown = ", ".join(sorted(foreign)[:5]) if foreign else ", ".join(sorted(e.name for e in entries)[:5])
+    listed = _written_by_us(out_dir)
+    foreign = [e.name for e in entries if not (e.is_file() and not e.is_symlink() and listed is not None and e.name in listed)]
+    if foreign:
+        shown = ", ".join(sorted(foreign)[:5])
         raise DataError(
             f"the output folder {str(out_dir)!r} holds what an eventstudy run did not write ({shown}): it is not replaced",
             hint="give a new or empty folder, or one a previous run wrote",

@@ -225,7 +225,7 @@ def test_publication_killed_at_every_step_leaves_old_or_new(tmp_path: Path, exch
 
     script = tmp_path / "kill.py"
     script.write_text(KILL_SCRIPT, encoding="utf-8")
-    old = {"manifest.json": "old\n", "summary.csv": "old\n"}
+    old = {"manifest.json": '{"outputs": {"summary.csv": "old"}}\n', "summary.csv": "old\n"}  # a run's folder: its manifest lists it
     new = {"manifest.json": "new\n", "summary.csv": "new\n", "events.csv": "new\n"}
     seen = set()
     for k in range(1, 12):
