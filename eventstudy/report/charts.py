@@ -252,11 +252,14 @@ def path_chart(result: StudyResult) -> Figure | None:
                 one = mine.filter(pl.col("date") == date).sort("horizon_days").drop_nulls("value")
                 ax.plot(one["horizon_days"].to_list(), one["value"].to_list(), color=EVENTS, alpha=0.12, linewidth=0.7,
                         label=None if k else "each event")
-        if "band_low" in rows.columns and rows["band_low"].null_count() < rows.height:
+        rows = rows.with_columns(pl.col(c).fill_null(float("nan")) for c in ("mean", "baseline_mean", "band_low", "band_high") if c in rows.columns)
+        if "band_low" in rows.columns and rows["band_low"].is_not_nan().any():  # none where a day has fewer than 2 events
             ax.fill_between(x, rows["band_low"].to_list(), rows["band_high"].to_list(), color=BAND, alpha=0.45,
                             linewidth=0, label="band (normal, of the mean)")
-        n = int(rows["n"].max() or 0)  # type: ignore[arg-type]  # polars types max() as any literal; an integer column's is an int
-        ax.plot(x, rows["mean"].to_list(), color=EVENTS, linewidth=2, label=f"after the events (n={n})")
+        counts = rows["n"].fill_null(0)
+        fewest, most = int(counts.min() or 0), int(counts.max() or 0)  # type: ignore[arg-type]  # an integer column's are ints
+        shown = f"n={most}" if fewest == most else f"n={fewest}-{most} by day"
+        ax.plot(x, rows["mean"].to_list(), color=EVENTS, linewidth=2, label=f"after the events ({shown})")
         ax.plot(x, rows["baseline_mean"].to_list(), color=BASELINE, linewidth=1.4, linestyle="--", label="all days")
         ax.axhline(0, color="#999999", linewidth=0.8)
         ax.axvline(0, color="#999999", linewidth=0.8, linestyle=":")

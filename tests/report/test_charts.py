@@ -64,8 +64,8 @@ def test_path_chart_draws_the_average_its_band_and_the_baseline(result) -> None:
     path = result.chart_summary.filter(pl.col("measure") == "path")
     for ax, asset in zip(axes, ["A", "B"]):
         rows = path.filter(pl.col("asset") == asset).sort("horizon_days")
-        n = int(rows["n"].max())
-        mean = by_label(ax, f"after the events (n={n})")
+        fewest, n = int(rows["n"].min()), int(rows["n"].max())
+        mean = by_label(ax, f"after the events (n={n})" if fewest == n else f"after the events (n={fewest}-{n} by day)")
         assert list(mean.get_xdata()) == rows["horizon_days"].to_list()
         assert list(mean.get_ydata()) == pytest.approx(rows["mean"].to_list(), nan_ok=True)
         baseline = by_label(ax, "all days")
@@ -97,6 +97,29 @@ def test_distribution_chart_shows_each_event_against_the_placebo_means(result) -
         assert len(bars) == 4  # the events' mean and the all-days mean at each horizon
         notes = [t.get_text() for t in ax.texts]
         assert len(notes) == 2 and all(t.startswith("p=") or t == "p<0.001" for t in notes)
+
+
+def test_a_path_whose_later_days_have_fewer_than_two_events_draws_without_a_crash(result) -> None:
+    """--output and --format html died in matplotlib (TypeError from isfinite on None) when
+    the path's later days had one event or none (their band is null), as near the end of
+    the data; the legend gave the largest n only."""
+    import dataclasses
+
+    path = pl.col("measure") == "path"
+    late = pl.col("horizon_days") >= 3
+
+    def thinned(summary: pl.DataFrame) -> pl.DataFrame:
+        return summary.with_columns(
+            *(pl.when(path & late).then(None).otherwise(pl.col(c)).alias(c) for c in ("band_low", "band_high")),
+            pl.when(path & late).then(1).otherwise(pl.col("n")).alias("n"),
+        )
+
+    fig = path_chart(dataclasses.replace(result, summary=thinned(result.summary), chart_summary=thinned(result.chart_summary)))
+    n = int(pl.concat([result.summary, result.chart_summary], how="diagonal_relaxed").filter(path & ~late)["n"].max())
+    for ax in fig.get_axes():
+        assert f"after the events (n=1-{n} by day)" in legend_labels(ax)
+        assert len([c for c in ax.collections if isinstance(c, PolyCollection)]) == 1  # the band where it exists
+    figure_png(fig)
 
 
 def test_distribution_chart_without_placebos_has_no_violins(tmp_path: Path) -> None:
