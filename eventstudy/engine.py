@@ -644,7 +644,7 @@ def _universe_tests(
         )
     notes.append(CALENDAR_NOTE)
     if null == "dates":
-        notes.extend(_few_stocks(len(panel.symbols), statistics.alpha))
+        notes.extend(few_stocks(len(panel.symbols), statistics.alpha))
     dates_tested = tests.filter(pl.col("p_placebo").is_not_null()).select("measure", "statistic").unique(maintain_order=True).rows() if null == "dates" else []
     refusal = _histories_refusal(study)
     notes.extend(calibration_warnings(study, null, misjudged, dates_tested, panel.measures.units, refusal[0] if refusal else None))
@@ -660,7 +660,7 @@ def _universe_tests(
     return tests
 
 
-def _few_stocks(stocks: int, alpha: float) -> list[str]:
+def few_stocks(stocks: int, alpha: float) -> list[str]:
     """The warning of a 'dates' null with too few stocks to relabel the events among: its
     placebo sets are the ``stocks!`` orderings of the symbols, so no exact p-value falls
     below ``1 / stocks!`` (three stocks: 1/6), whatever its normal approximation says."""

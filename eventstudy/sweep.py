@@ -57,7 +57,14 @@ from eventstudy import progress
 from eventstudy.conditions import Compare, Neg, Number, parse, resolve, to_text, walk
 from eventstudy.conditions.tokens import TokenType, tokenize
 from eventstudy.config import StatisticsSpec, Study, load_study, parse_study
-from eventstudy.engine import as_date, evaluate, placebos_misjudge, raw_events, universe_null
+from eventstudy.engine import (
+    as_date,
+    evaluate,
+    few_stocks,
+    placebos_misjudge,
+    raw_events,
+    universe_null,
+)
 from eventstudy.errors import ConfigError, DataError, EventStudyError, did_you_mean
 from eventstudy.evaluators import build_evaluators, tested_evaluators
 from eventstudy.events import window_mask
@@ -444,14 +451,19 @@ def run_sweep(
         )
     if cramped:
         verdict["little_room"] = cramped
-        why = (
-            "the shifts of the event calendar bring their events' own dates back so often that no p-value can fall below alpha"
-            if placebo_null(settings) == "circular" else
-            "their events' runs leave fewer free days than twice the longest horizon, so their placebo sets are nearly the events themselves"
-        )
+        if study.universe is not None:  # the 'dates' null among a few stocks: the same for every cell
+            null_name, why = "'dates'", f"it moves each stock's events among only {len(grid.panel.symbols)} stocks, too few orderings to reach alpha"
+            cause = "a universe of three stocks or fewer does this"
+        else:
+            null_name, cause = placebo_null(settings), "events that recur evenly do this"
+            why = (
+                "the shifts of the event calendar bring their events' own dates back so often that no p-value can fall below alpha"
+                if null_name == "circular" else
+                "their events' runs leave fewer free days than twice the longest horizon, so their placebo sets are nearly the events themselves"
+            )
         verdict["warning"] = " ".join([*([verdict["warning"]] if "warning" in verdict else []), (
-            f"the {placebo_null(settings)} null had little room in {cramped:,} of {len(combos):,} cells: {why}, and their "
-            "p-values would be no test (events that recur evenly do this); those cells are shown untested, and are "
+            f"the {null_name} null had little room in {cramped:,} of {len(combos):,} cells: {why}, and their "
+            f"p-values would be no test ({cause}); those cells are shown untested, and are "
             "neither the best cell nor part of the snooping control: run the cells of interest as studies, with the histories null"
         )])
     ranked = ledger.filter(pl.col("z").is_not_null()).sort("z", descending=True, nulls_last=True)
@@ -552,7 +564,10 @@ def cell_tests(grid: Grid, cell: Study) -> tuple[list[dict[str, Any]], list[floa
         draws = exact
         if draws.shape[1] != settings.placebos:  # every cell of the grid needs B joint draws (circular: all shifts)
             draws = draws[:, np.random.default_rng(settings.seed).integers(0, draws.shape[1], settings.placebos)]
-    room = None if universe else " ".join(no_test_warnings(found, placebo_null(settings), settings.alpha)) or None
+    if universe:  # the 'dates' null among three stocks or fewer is no test, as a run says (engine.few_stocks)
+        room = " ".join(few_stocks(len(panel.symbols), settings.alpha)) or None
+    else:
+        room = " ".join(no_test_warnings(found, placebo_null(settings), settings.alpha)) or None
     rows, z_obs, z_null = [], [], []
     for c, info in enumerate(panel.cells.select("measure", "asset", "horizon", "horizon_days").iter_rows(named=True)):
         if universe:

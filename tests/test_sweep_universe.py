@@ -186,3 +186,16 @@ def test_a_grid_of_measures_the_dates_null_cannot_test_says_so_and_confirms_on_i
     by_median = run_sweep(study, [parse_axis("gap=3,8")], data_dir=folder, placebos=120, statistic="median")
     said = "the measure 'car' or the median" if warned else "the median"
     assert f"warning: the 'dates' null cannot test {said} here" in render_sweep(by_median)
+
+
+def test_a_universe_of_three_stocks_is_shown_not_tested_as_its_run_says(tmp_path: Path) -> None:
+    """A single run of three stocks says its 'dates' null is no test (6 orderings), but its
+    sweep picked a best cell and gave Reality Check and SPA p-values with no warning."""
+    write_panel(tmp_path, seed=5, n_symbols=3, n_days=260)
+    study = study_for(tmp_path)
+    run = eventstudy.run(study, data_dir=tmp_path, placebos=200, null="dates")
+    assert any("the 'dates' null had little room" in n for n in run.notes)
+    result = run_sweep(study, [parse_axis("MKT drawdown threshold=0.5%,1%")], data_dir=tmp_path, placebos=200, seed=3)
+    assert result.verdict["little_room"] == 2 and result.verdict["best"] is None
+    assert result.ledger.select("p_placebo", "z", "p_romano_wolf").null_count().row(0) == (6, 6, 6)
+    assert "the 'dates' null had little room in 2 of 2 cells: it moves each stock's events among only 3 stocks" in result.verdict["warning"]
