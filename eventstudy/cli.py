@@ -63,7 +63,8 @@ def build_parser() -> argparse.ArgumentParser:
     sweep = commands.add_parser("sweep", help="run every combination of a parameter grid, with data-snooping control")
     sweep.add_argument("study", help="the study file (YAML)")
     sweep.add_argument("--grid", action="append", default=[], metavar="NAME=V1,V2,...",
-                       help="a grid axis: gap, mode, 'X threshold', when#N or a study key path (repeatable; adds to the study's sweep:)")
+                       help="a grid axis: gap, mode, 'X threshold', when#N or a study key path (repeatable; adds to the study's sweep:, "
+                            "or replaces its axis of the same name)")
     sweep.add_argument("--data-dir", help="data directory (overrides the study's data.dir and $EVENTSTUDY_DATA)")
     sweep.add_argument("--statistic", default="mean", choices=["mean", "median", "pct_positive"], help="what to rank and test (default: mean)")
     sweep.add_argument("--confirm-from", type=_iso_date, metavar="DATE", help="choose on the period before DATE, confirm on DATE onwards")
@@ -279,9 +280,13 @@ def _sweep(args: argparse.Namespace) -> int:
 
     study = load_study(args.study)
     axes = {a.name: Axis(a.name, tuple(str(v) for v in a.values)) for a in study.sweep}
+    given: set[str] = set()
     for text in args.grid:
         axis = parse_axis(text)
-        axes[axis.name] = axis
+        if axis.name in given:  # the later one would replace the first without a word
+            raise ConfigError(f"grid axis {axis.name!r} is given twice (--grid)", hint=f"give its values once: --grid '{axis.name}=V1,V2,...'")
+        given.add(axis.name)
+        axes[axis.name] = axis  # the study's own axis of that name is replaced, as the help says
     with _executor(args) as executor:
         result = run_sweep(
             study, list(axes.values()), data_dir=args.data_dir, statistic=args.statistic, confirm_from=args.confirm_from,

@@ -175,10 +175,19 @@ def _substitute(condition: str, span: tuple[int, int], value: str) -> str:
     return condition[: span[0]] + value + condition[span[1] :]
 
 
+_NUMBER = re.compile(r"^\s*-?\s*(\d+(\.\d*)?|\.\d+)\s*%?\s*$")
+"""A value a threshold or ``when#N`` axis may set: a number, perhaps negative or a percent."""
+
+
 def _apply(raw: dict[str, Any], axis: Axis, value: str) -> None:
     """Set one axis to ``value`` in a copy of the study's raw YAML mapping."""
     name = axis.name
     condition = str(raw["when"])
+    if (name.lower().endswith(" threshold") or re.fullmatch(r"when#\d+", name)) and not _NUMBER.match(value):
+        raise ConfigError(  # spliced into the condition it would change it ('SIG > PX sma(5) or SIG > 0'), not its number
+            f"grid axis {name!r}: {value!r} is not a number",
+            hint="a threshold or when#N axis sets a number of the condition: e.g. 150, -2.5 or 10%; vary 'when' for other conditions",
+        )
     if name.lower().endswith(" threshold"):
         subject = name[: -len(" threshold")]
         span = _threshold_span(condition, subject)

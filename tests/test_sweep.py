@@ -409,6 +409,9 @@ def test_the_verdict_judges_the_best_cell_at_the_studys_alpha(folder: Path) -> N
         (["gap=3,3cd,3"], "grid axis 'gap' lists '3' twice"),
         (["B drawdown threshold=3%,0.03"], "grid axis 'B drawdown threshold' lists '3%' and '0.03', the same number"),
         (["when#1=5,5.0"], "grid axis 'when#1' lists '5' and '5.0', the same number"),
+        # spliced into the condition, a word changed it ('B drawdown >= A'), run and ranked as a number
+        (["B drawdown threshold=1%,A sma(5) or B"], r"grid axis 'B drawdown threshold': 'A sma\(5\) or B' is not a number"),
+        (["when#1=5,B close"], "grid axis 'when#1': 'B close' is not a number"),
     ],
 )
 def test_a_grid_whose_cells_would_not_be_what_they_say_is_refused_before_any_work(folder: Path, axes: list[str], message: str) -> None:
@@ -435,6 +438,13 @@ def test_an_axis_without_values_is_a_message(folder: Path) -> None:
     study = parse_study(STUDY, path=folder / "study.yaml")
     with pytest.raises(ConfigError, match="grid axis 'gap' has no values"):
         run_sweep(study, [Axis("gap", ())], data_dir=folder / "data")
+
+
+def test_an_axis_given_twice_on_the_command_line_is_refused(folder: Path, capsys) -> None:
+    """'--grid gap=5,10 --grid gap=20' ran one cell, gap 20: the later replaced the first."""
+    args = ["sweep", str(folder / "study.yaml"), "--data-dir", str(folder / "data"), "--grid", "gap=5,10", "--grid", "gap=20"]
+    assert main(args) == 2
+    assert "grid axis 'gap' is given twice (--grid)" in capsys.readouterr().err
 
 
 @pytest.mark.parametrize("options", [["--histories", "50"], ["--null", "histories"]])
