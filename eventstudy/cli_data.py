@@ -73,6 +73,8 @@ def add_data_commands(subparsers: Any) -> argparse.ArgumentParser:
     importer.add_argument("--data-dir", help="where to write (default: $EVENTSTUDY_DATA); created if needed")
     importer.add_argument("--column", help="the header of the close column, when several could be (e.g. 'Close' or 'Adj Close')")
     importer.add_argument("--date-format", help="dmy (day first), mdy (month first), ymd, or a pattern such as '%%d/%%m/%%Y'")
+    importer.add_argument("--decimal", choices=("point", "comma"),
+                          help="the prices' decimal mark, when no value shows it and some read both ways (4.700: 4.7 or 4700)")
     importer.add_argument("--force", action="store_true", help="replace an existing file with different content")
     importer.add_argument("--dry-run", action="store_true", help="report what would be written, write nothing")
     importer.add_argument("--french", action="store_true",
@@ -156,7 +158,7 @@ def _import(args: argparse.Namespace) -> int:
         print("\n".join(write_factors(file, target, dry_run=args.dry_run).describe() for file in args.files))
         return 0
     reports = import_files(
-        args.files, target, symbol=args.symbol, column=args.column, date_format=args.date_format,
+        args.files, target, symbol=args.symbol, column=args.column, date_format=args.date_format, decimal=args.decimal,
         force=args.force, dry_run=args.dry_run,
     )
     print("\n".join(report.describe() for report in reports))

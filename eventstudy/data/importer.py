@@ -176,6 +176,7 @@ def read_export(
     symbol: str | None = None,
     column: str | None = None,
     date_format: str | None = None,
+    decimal: str | None = None,
 ) -> ImportReport:
     """Read and normalize one export; nothing is written.
 
@@ -188,6 +189,9 @@ def read_export(
         The header of the close column, when the file has several candidates.
     date_format
         ``dmy``, ``mdy`` or ``ymd`` (field order), or a strftime pattern (``%d/%m/%Y``).
+    decimal
+        ``point`` (``1,234.5``) or ``comma`` (``1.234,5``): the prices' decimal mark, when
+        no value in the file shows it and some could be read either way (``4.700``).
 
     Raises
     ------
@@ -252,9 +256,9 @@ def read_export(
         raise DataError(f"{path.name!r} has no row with a close in column {header[roles['close']]!r}", location=where)
 
     fmt, date_notes = _date_format(raw, date_format, path)
-    decimal, evidence = _decimal(raw, [r for r in roles if r in ("close", "open", "high", "low")], delimiter, path)
+    decimal_mark, evidence = _decimal(raw, [r for r in roles if r in ("close", "open", "high", "low")], delimiter, path, decimal)
     value_notes: list[str] = []
-    frame = _parse_rows(raw, roles, fmt, decimal, path, header, value_notes)
+    frame = _parse_rows(raw, roles, fmt, decimal_mark, path, header, value_notes)
     frame, notes = _order(frame, path, dropped)
     frame = _checked(frame, path, header, roles)
     columns = {role: header[index] for role, index in sorted(roles.items(), key=lambda kv: _OUTPUT_ORDER.index(kv[0]))}
@@ -268,7 +272,7 @@ def read_export(
         encoding=encoding,
         delimiter=delimiter,
         date_format=fmt.label,
-        decimal=decimal,
+        decimal=decimal_mark,
         decimal_evidence=evidence,
         columns=columns,
         ignored=ignored,
@@ -288,6 +292,7 @@ def import_file(
     symbol: str | None = None,
     column: str | None = None,
     date_format: str | None = None,
+    decimal: str | None = None,
     force: bool = False,
     dry_run: bool = False,
 ) -> ImportReport:
@@ -300,7 +305,7 @@ def import_file(
     --------
     >>> print(import_file("Downloads/^GSPC.csv", "data", symbol="SPX").describe())  # doctest: +SKIP
     """
-    return import_files([path], data_dir, symbol=symbol, column=column, date_format=date_format,
+    return import_files([path], data_dir, symbol=symbol, column=column, date_format=date_format, decimal=decimal,
                         force=force, dry_run=dry_run)[0]
 
 
@@ -311,6 +316,7 @@ def import_files(
     symbol: str | None = None,
     column: str | None = None,
     date_format: str | None = None,
+    decimal: str | None = None,
     force: bool = False,
     dry_run: bool = False,
 ) -> list[ImportReport]:
@@ -327,7 +333,7 @@ def import_files(
     data_dir = Path(data_dir)
     if data_dir.exists() and not data_dir.is_dir():
         raise DataError(f"data directory {str(data_dir)!r} is not a directory")
-    reports = [read_export(p, symbol=symbol, column=column, date_format=date_format) for p in paths]
+    reports = [read_export(p, symbol=symbol, column=column, date_format=date_format, decimal=decimal) for p in paths]
     seen: dict[str, Path] = {}
     for report in reports:
         other = seen.get(report.symbol.lower())
@@ -601,8 +607,14 @@ def _parse_dates(values: pl.Series, pattern: str) -> pl.Series:
     return parsed.zip_with((years >= 1800) & (years <= 2200), pl.Series([None] * len(parsed), dtype=pl.Date))
 
 
-def _decimal(raw: pl.DataFrame, price_roles: list[str], delimiter: str, path: Path) -> tuple[str, bool]:
-    """The decimal mark of the price columns and whether any value showed it."""
+def _decimal(raw: pl.DataFrame, price_roles: list[str], delimiter: str, path: Path, wanted: str | None = None) -> tuple[str, bool]:
+    """The decimal mark of the price columns and whether any value showed it (``wanted``:
+    ``point`` or ``comma``, the user's answer). When none shows it and a value reads both
+    ways (``4.700``: 4.7 or 4700), the import asks instead of guessing."""
+    if wanted is not None:
+        if wanted not in ("point", "comma"):
+            raise DataError(f"--decimal is 'point' or 'comma', not {wanted!r}", hint="--decimal point (1,234.5) or --decimal comma (1.234,5)")
+        return ("." if wanted == "point" else ","), True
     texts = pl.concat([raw[r].alias("v") for r in price_roles]).drop_nulls().str.replace_all(_NOISE, "")
     point = texts.str.contains(r",\d*\.\d*$") | (
         texts.str.contains(r"^-?\d*\.\d+$") & ~texts.str.contains(r"^-?\d{1,3}(\.\d{3})+$")
@@ -622,6 +634,15 @@ def _decimal(raw: pl.DataFrame, price_roles: list[str], delimiter: str, path: Pa
         return ",", True
     if n_point:
         return ".", True
+    either = texts.filter(texts.str.contains(r"^-?\d{1,3}([.,]\d{3})+$"))  # a group of three digits, or three decimals
+    if either.len():
+        example = either[0]
+        as_point, as_comma = (float(pl.select(_number(pl.lit(example), mark)).item()) for mark in (".", ","))
+        raise ImportQuestion(
+            f"is {example!r} in {path.name!r} {as_point:g} or {as_comma:g}? No value in the file shows its decimal mark",
+            location=Location(path=str(path)),
+            hint="--decimal point (1,234.5: the comma groups thousands) or --decimal comma (1.234,5: the point groups thousands)",
+        )
     return ".", False
 
 

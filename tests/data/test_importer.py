@@ -146,6 +146,22 @@ def test_semicolon_decimal_comma_day_first_dots(tmp_path: Path) -> None:
     ]
 
 
+@pytest.mark.parametrize(("text", "asked", "point", "comma"), [
+    ("Datum;Schluss\n02.01.2024;4.700\n03.01.2024;4.710\n15.01.2024;4.720\n", "'4.700' in 'X.csv' 4.7 or 4700", 4.7, 4700.0),
+    ("date,close\n2024-01-02,\"1,234\"\n2024-01-03,\"1,240\"\n", "'1,234' in 'X.csv' 1234 or 1.234", 1234.0, 1.234),
+])
+def test_a_decimal_mark_no_value_shows_is_asked_not_guessed(tmp_path: Path, text: str, asked: str, point: float, comma: float) -> None:
+    """Whole prices grouped by a point ('4.700', a German export) were read as 4.7, a
+    thousand times too small, with 'assumed' as the only word: the docs say it asks."""
+    path = write(tmp_path, "X.csv", text)
+    with pytest.raises(ImportQuestion, match=f"is {asked}\\? No value in the file shows its decimal mark") as found:
+        read_export(path)
+    assert "--decimal point" in (found.value.hint or "") and "--decimal comma" in (found.value.hint or "")
+    assert read_export(path, decimal="point").frame["close"][0] == point
+    assert read_export(path, decimal="comma").frame["close"][0] == comma
+    assert read_export(write(tmp_path, "Y.csv", "date,close\n2024-01-02,4700\n2024-01-03,4710\n")).frame["close"][0] == 4700  # no mark at all: nothing to ask
+
+
 def test_tab_separated(tmp_path: Path) -> None:
     report = read_export(write(tmp_path, "NDX.tsv", "date\tclose\n2024-01-02\t16543.94\n2024-01-03\t16368.49\n"))
     assert report.delimiter == "\t" and report.frame["close"].to_list() == [16543.94, 16368.49]
