@@ -264,6 +264,26 @@ def test_a_sweep_of_several_measures_names_each_row_and_shows_it_in_its_unit(fol
     assert cells and not any("%" in c for c in cells) and all(c.split("\n")[0].replace(".", "").isdigit() for c in cells)
 
 
+def test_the_heat_map_of_three_axes_is_the_best_cells_plane(folder: Path) -> None:
+    """With a third axis each square showed the cell of its last value, not the best cell's
+    (the lookup was keyed by the first two axes), and the title did not say which."""
+    from eventstudy.report.charts import heatmap_chart
+    from eventstudy.report.sweep import sweep_blocks
+
+    study = parse_study(STUDY, path=folder / "study.yaml")
+    axes = [parse_axis("B drawdown threshold=1%,3%"), parse_axis("gap=3,5"), parse_axis("window.end=2020-07-31,2020-10-15")]
+    result = run_sweep(study, axes, data_dir=folder / "data", placebos=200)
+    best = result.verdict["best"]
+    title, _, rows, _ = next(b for b in sweep_blocks(result) if "(rows) and" in b[0])
+    assert title.endswith(f", at window.end {best['window.end']}")
+    square = rows[axes[0].values.index(best["B drawdown threshold"])][1 + axes[1].values.index(best["gap"])]
+    assert square.endswith(f"(n={best['n']})")
+    figure = heatmap_chart(result)
+    assert figure is not None and figure.axes[0].get_title(loc="left").endswith(f", at window.end {best['window.end']}")
+    texts = [t.get_text() for t in figure.axes[0].texts]
+    assert f"n={best['n']}" in texts[axes[0].values.index(best["B drawdown threshold"]) * 2 + axes[1].values.index(best["gap"])]
+
+
 @pytest.mark.parametrize(
     ("when", "evaluator", "warned"),
     [

@@ -396,6 +396,7 @@ def heatmap_chart(sweep: SweepResult) -> Figure | None:
 
     from eventstudy.report.sweep import (  # here: a study's charts need no sweep
         cell_words,
+        heat_slice,
         shown_value,
         unit_of,
     )
@@ -405,9 +406,7 @@ def heatmap_chart(sweep: SweepResult) -> Figure | None:
         return None
     first = sweep.axes[0]
     second = sweep.axes[1] if len(sweep.axes) > 1 else None
-    cut = sweep.ledger.filter(
-        (pl.col("asset") == best["asset"]) & (pl.col("horizon") == best["horizon"]) & (pl.col("measure") == best["measure"])
-    )
+    cut, at = heat_slice(sweep, best)
     lookup = {(r[first.name], r[second.name] if second else ""): r for r in cut.iter_rows(named=True)}
     columns = list(second.values) if second else [""]
     grid = np.full((len(first.values), len(columns)), np.nan)
@@ -437,7 +436,7 @@ def heatmap_chart(sweep: SweepResult) -> Figure | None:
         ax.set_xlabel(second.name)
     ax.grid(False)
     statistic = sweep.verdict.get("statistic", "mean")
-    ax.set_title(f"{cell_words(sweep, best)} {statistic} by {first.name}" + (f" and {second.name}" if second else ""))
+    ax.set_title(f"{cell_words(sweep, best)} {statistic} by {first.name}" + (f" and {second.name}" if second else "") + at)
     bar = fig.colorbar(image, ax=ax, shrink=0.9)
     bar.set_label(f"{statistic} (centre: all days {shown_value(sweep, best, 'baseline')})" if norm else statistic)
     if unit_of(sweep, best) in ("fraction", "share"):  # a count (days to recover) keeps plain ticks

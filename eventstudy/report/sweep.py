@@ -2,13 +2,15 @@
 
 from __future__ import annotations
 
+from typing import Any
+
 import polars as pl
 
 from eventstudy.report.markdown import markdown_table
 from eventstudy.report.text import format_p, format_statistic
 from eventstudy.sweep import SweepResult
 
-__all__ = ["cell_words", "render_sweep", "shown_value", "sweep_blocks", "unit_of", "verdict_lines"]
+__all__ = ["cell_words", "heat_slice", "render_sweep", "shown_value", "sweep_blocks", "unit_of", "verdict_lines"]
 
 
 def unit_of(result: SweepResult, row: dict) -> str:
@@ -80,13 +82,26 @@ def _best_rows(result: SweepResult, top: int) -> tuple[list[str], list[list[str]
     return headers, rows
 
 
+def heat_slice(result: SweepResult, best: dict[str, Any]) -> tuple[pl.DataFrame, str]:
+    """The ledger rows of the best cell's measure, asset and horizon on the heat map's plane:
+    the first two axes vary, every later axis stays at the best cell's value (else the
+    later axes' cells would overwrite one another in each square); and those values in
+    words, for the title ('' with two axes or fewer)."""
+    cut = result.ledger.filter((pl.col("asset") == best["asset"]) & (pl.col("horizon") == best["horizon"]) & (pl.col("measure") == best["measure"]))
+    fixed = result.axes[2:]
+    for axis in fixed:
+        cut = cut.filter(pl.col(axis.name) == best[axis.name])
+    return cut, (", at " + ", ".join(f"{axis.name} {best[axis.name]}" for axis in fixed) if fixed else "")
+
+
 def _heat_rows(result: SweepResult) -> tuple[str, list[str], list[list[str]]] | None:
-    """The statistic of the best cell's asset and horizon over the first two axes."""
+    """The statistic of the best cell's asset and horizon over the first two axes (the
+    later ones at the best cell's values)."""
     best = result.verdict.get("best")
     if not best or len(result.axes) < 2:
         return None
     first, second = result.axes[0], result.axes[1]
-    cut = result.ledger.filter((pl.col("asset") == best["asset"]) & (pl.col("horizon") == best["horizon"]) & (pl.col("measure") == best["measure"]))
+    cut, at = heat_slice(result, best)
     lookup = {(r[first.name], r[second.name]): r for r in cut.iter_rows(named=True)}
     rows = []
     for a in first.values:
@@ -95,7 +110,7 @@ def _heat_rows(result: SweepResult) -> tuple[str, list[str], list[list[str]]] | 
             r = lookup.get((a, b))
             row.append("" if r is None or r["observed"] is None else f"{shown_value(result, r, 'observed')} (n={r['n']})")
         rows.append(row)
-    title = f"{cell_words(result, best)} {result.verdict['statistic']} by {first.name} (rows) and {second.name} (columns)"
+    title = f"{cell_words(result, best)} {result.verdict['statistic']} by {first.name} (rows) and {second.name} (columns){at}"
     return title, [first.name, *second.values], rows
 
 
