@@ -259,8 +259,9 @@ def _run(args: argparse.Namespace) -> int:
             page = html_report(result)
     if args.format == "json":
         sys.stdout.write(result_to_json(result))
-    elif args.format == "markdown":
-        sys.stdout.write(render_markdown(result, layout=screen_layout(args.show)))
+    elif args.format == "markdown":  # with --output, the long tables are in its folder: say where
+        sys.stdout.write(render_markdown(result, events_file=str(Path(args.output) / "events.csv") if args.output else None,
+                                         layout=screen_layout(args.show)))
     elif args.format == "html":
         sys.stdout.write(page or "")
     else:

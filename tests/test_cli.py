@@ -705,3 +705,14 @@ def test_a_reader_that_leaves_early_ends_the_run_with_exit_code_0(tiny: Path) ->
     _, err = reader.communicate(timeout=120)
     assert reader.returncode == 0, err
     assert b"Traceback" not in err
+
+
+def test_markdown_on_the_screen_with_output_names_the_events_file_written(tiny: Path, capsys) -> None:
+    """'--format markdown --output DIR' said the events were still to be written ('eventstudy
+    run --output DIR writes them all to events.csv') right after writing them."""
+    study = tiny / "many.yaml"
+    study.write_text(STUDY.replace("A at ATH and B drawdown >= 10%", "A > 0").replace("gap: 5", "gap: 1"))
+    out = tiny / "out"
+    assert main(["run", str(study), "--data-dir", str(tiny / "data"), "-o", str(out), "--format", "markdown"]) == 0
+    printed = capsys.readouterr().out
+    assert "Showing the first" in printed and f"all are in {out / 'events.csv'}" in printed and "--output DIR" not in printed

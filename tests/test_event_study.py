@@ -281,6 +281,10 @@ def test_a_study_of_the_event_study_only_needs_no_evaluator(tmp_path: Path, caps
     assert 'id="summary"' not in page and 'id="event-study"' in page
     assert json.loads((out / "result.json").read_text())["event_study"]["model"] == "market"
     assert pl.read_csv(out / "cars.csv").height == 5
+    # --show tests shows its tests (it printed the verdict's count of them and no table), in text and Markdown
+    for fmt in ("table", "markdown"):
+        assert main(["run", str(tmp_path / "s.yaml"), "--data-dir", str(tmp_path), "--show", "tests", "--format", fmt]) == 0
+        assert "Event-study tests" in capsys.readouterr().out, fmt
 
 
 def test_a_cars_symbol_that_looks_like_a_formula_is_guarded(tmp_path: Path) -> None:

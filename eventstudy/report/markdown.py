@@ -104,7 +104,7 @@ def render_markdown(
             parts += [f"**{inert(table.title)}**", "", markdown_table(table.headers, table.rows, right_from=2), ""]
         if details is not None:
             parts += [headline_legend(result), ""]
-    if layout.summary and result.event_study is not None:  # a classical event study: its tests and CAAR path
+    if (layout.summary or layout.tests) and result.event_study is not None:  # a classical event study: its tests and CAAR path
         parts += [f"### {inert(event_study_heading(result.event_study))}", ""]
         for table in event_study_tables(result):
             parts += [f"**{inert(table.title)}**", "", markdown_table(table.headers, table.rows, right_from=1), ""]

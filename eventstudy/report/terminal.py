@@ -204,7 +204,7 @@ def render_terminal(
         for summary in summary_tables(result):
             for title, part in fold_table(summary, width):
                 _print_table(console, f"Summary, {title}", part)
-    if layout.summary and result.event_study is not None:  # a classical event study: its tests and CAAR path
+    if (layout.summary or layout.tests) and result.event_study is not None:  # a classical event study: its tests and CAAR path
         console.print(Text(event_study_heading(result.event_study), style="bold"))
         console.print()
         for table in event_study_tables(result):
