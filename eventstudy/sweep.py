@@ -175,15 +175,11 @@ def _substitute(condition: str, span: tuple[int, int], value: str) -> str:
     return condition[: span[0]] + value + condition[span[1] :]
 
 
-_NUMBER = re.compile(r"^\s*-?\s*(\d+(\.\d*)?|\.\d+)\s*%?\s*$")
-"""A value a threshold or ``when#N`` axis may set: a number, perhaps negative or a percent."""
-
-
 def _apply(raw: dict[str, Any], axis: Axis, value: str) -> None:
     """Set one axis to ``value`` in a copy of the study's raw YAML mapping."""
     name = axis.name
     condition = str(raw["when"])
-    if (name.lower().endswith(" threshold") or re.fullmatch(r"when#\d+", name)) and not _NUMBER.match(value):
+    if _sets_a_number(axis) and _number_of(value) is None:
         raise ConfigError(  # spliced into the condition it would change it ('SIG > PX sma(5) or SIG > 0'), not its number
             f"grid axis {name!r}: {value!r} is not a number",
             hint="a threshold or when#N axis sets a number of the condition: e.g. 150, -2.5 or 10%; vary 'when' for other conditions",
@@ -233,7 +229,7 @@ VARIABLE = ("when", "trigger", "decluster", "window", "name", "description")
 def _check_axis(axis: Axis, universe: bool) -> None:
     """Refuse an axis the sweep cannot apply cell by cell (module docstring)."""
     name = axis.name
-    if name.lower().endswith(" threshold") or re.fullmatch(r"when#\d+", name) or name in ("gap", "mode"):
+    if _sets_a_number(axis) or name in ("gap", "mode"):
         return
     top = name.split(".", 1)[0]
     if top in VARIABLE:
@@ -260,21 +256,31 @@ def _target(axis: Axis, condition: str) -> tuple[str, ...] | tuple[int, int] | N
     return tuple({"gap": "decluster.gap", "mode": "decluster.mode"}.get(name, name).split("."))
 
 
-def _value_key(axis: Axis, value: str) -> object:
-    """What a value of ``axis`` sets, to find two values that set the same: a condition's
-    number by its value ('10%' and '0.1' alike), any other value by its text."""
-    if not (axis.name.lower().endswith(" threshold") or re.fullmatch(r"when#\d+", axis.name)):
-        return value
+def _sets_a_number(axis: Axis) -> bool:
+    """Whether ``axis`` sets a number of the condition ('X threshold', ``when#N``)."""
+    return axis.name.lower().endswith(" threshold") or re.fullmatch(r"when#\d+", axis.name) is not None
+
+
+def _number_of(value: str) -> float | None:
+    """``value`` as the condition language reads a number ('10%' is 0.1, '-2' is -2), or
+    None when it is not one (a word, an expression)."""
     try:
         node = parse(f"x > {value}")
     except EventStudyError:
-        return value  # not a number: refused where it is applied
+        return None
     if not isinstance(node, Compare):
-        return value
+        return None
     number, sign = (node.right.operand, -1) if isinstance(node.right, Neg) else (node.right, 1)
     if not isinstance(number, Number):
-        return value
+        return None
     return sign * (number.value / 100 if number.percent else number.value)
+
+
+def _value_key(axis: Axis, value: str) -> object:
+    """What a value of ``axis`` sets, to find two values that set the same: a condition's
+    number by its value ('10%' and '0.1' alike), any other value by its text."""
+    number = _number_of(value) if _sets_a_number(axis) else None
+    return value if number is None else number  # not a number: refused where it is applied
 
 
 def _check_grid(axes: Sequence[Axis], condition: str) -> None:

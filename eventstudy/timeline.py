@@ -15,6 +15,7 @@ from collections.abc import Iterable, Mapping, Sequence
 import polars as pl
 
 from eventstudy.align import MAX_STALE, align_series
+from eventstudy.data.columns import missing_extra_hint
 from eventstudy.derived import add_derived, is_derived
 from eventstudy.errors import DataError, UnknownNameError, did_you_mean
 from eventstudy.features import FEATURES, FeatureRequest, column_name, compute_features, feature_key
@@ -118,5 +119,5 @@ def _require_columns(block: pl.DataFrame, symbol: str, needed: Sequence[tuple[st
             if column not in block.columns or block[column].null_count() == block.height:
                 raise DataError(
                     f"the feature {feat!r} needs the day's {column}, and the data of {symbol!r} has none",
-                    hint=f"use a data file with {'an' if column[0] in 'aeiou' else 'a'} {column} column (eventstudy data import keeps open, high, low and volume)",
+                    hint=missing_extra_hint(column),
                 )

@@ -54,11 +54,11 @@ from eventstudy.data import (
     read_long_dates,
     source_ranges,
 )
-from eventstudy.data.columns import pick_column
+from eventstudy.data.columns import missing_extra_hint, pick_column
 from eventstudy.data.finder import inspect, long_file_symbols, sorted_by_symbol
 from eventstudy.data.load import symbols_per_block
 from eventstudy.errors import ConfigError, DataError
-from eventstudy.evaluators import UNIVERSE, Evaluator, build_evaluators, duplicate_cell
+from eventstudy.evaluators import UNIVERSE, build_evaluators, duplicate_cell
 from eventstudy.executor import Executor, ThreadExecutor, default_workers
 from eventstudy.features import FEATURES
 from eventstudy.measures import Measures
@@ -188,7 +188,10 @@ def prepare_universe(
         found = set(symbols)
         dates, rows = read_long_dates(panel_file)
     symbols = sorted(s for s in symbols if s in found)  # sorted: each block is one slice
-    require_day_prices(study, nodes, stocks if stocks is not None or panel_file is not None else prices.filter(pl.col("symbol").is_in(symbols)), panel_file)
+    if panel_file is not None:
+        require_day_prices(study, nodes, None, panel_file)
+    else:  # the universe's rows in memory: a long file's, or the symbols' own files' among the prices
+        require_day_prices(study, nodes, stocks if stocks is not None else prices.filter(pl.col("symbol").is_in(symbols)), None)
     days_series = dates.sort()
     if market is not None:
         days_series = days_series.filter(days_series.is_in(market["date"].implode()))
@@ -307,15 +310,18 @@ def require_day_prices(study: Study, nodes: Sequence[Node], stocks: pl.DataFrame
     values, and no error. ``stocks``: the universe's rows in memory; else ``panel_file``,
     whose header says which columns it has (a column given for some stocks and not
     others is their missing data, not an error)."""
-    readers: dict[str, str] = {}  # column -> what reads it
+    readers: dict[str, tuple[str, str]] = {}  # column -> what reads it, and what else the hint offers
     for node in nodes:
         for request in required_features(node):
             if request.series == SELF and request.name in FEATURES:
-                readers.update((c, f"the condition {to_text(node)!r}") for c in FEATURES.get(request.name).needs if c not in readers)
+                for column in FEATURES.get(request.name).needs:
+                    readers.setdefault(column, (f"the condition {to_text(node)!r}", ""))
     for evaluator in build_evaluators(study.evaluators):
         if UNIVERSE in evaluator.assets():
-            readers.update((c, f"{evaluator.name} ({', '.join(f'{k}: {v}' for k, v in _entry(evaluator))})") for c in evaluator.price_columns() if c not in readers)
-    for column, reader in readers.items():
+            entry = getattr(evaluator.params, "entry", None)  # forward returns' entry at the next open
+            for column in evaluator.price_columns():
+                readers.setdefault(column, (f"{evaluator.name}" + (f" (entry: {entry})" if entry else ""), ", or an entry at the close" if entry else ""))
+    for column, (reader, instead) in readers.items():
         if panel_file is not None:
             lacking = pick_column(inspect(panel_file).columns, (column,)) is None
             source = panel_file.name
@@ -327,15 +333,8 @@ def require_day_prices(study: Study, nodes: Sequence[Node], stocks: pl.DataFrame
         if lacking:
             raise DataError(
                 f"{reader} reads each stock's {column}, and {source} has none",
-                hint=f"use data with {'an' if column[0] in 'aeiou' else 'a'} {column} column (eventstudy data import keeps open, high, low and volume)"
-                + (", or an entry at the close" if reader.startswith(("forward_returns",)) else ""),
+                hint=missing_extra_hint(column) + instead,
             )
-
-
-def _entry(evaluator: Evaluator) -> list[tuple[str, object]]:
-    """The parameters behind an evaluator's extra price columns, for a message (``entry: next_open``)."""
-    entry = getattr(evaluator.params, "entry", None)
-    return [("entry", entry)] if entry is not None else []
 
 
 def prepare_study_universe(

@@ -139,6 +139,13 @@ def test_cli_sweep_writes_ledger_atomically(folder: Path, capsys) -> None:
     assert sorted(p.name for p in out.iterdir()) == [
         "heatmap.png", "heatmap.svg", "sweep.html", "sweep.json", "sweep.md", "sweep_ledger.csv"
     ]
+    # a later sweep replaces the folder: every file a sweep writes is one files.SWEEP_OUTPUTS names as its own
+    from eventstudy.report.files import SWEEP_OUTPUTS
+
+    again = ["sweep", str(folder / "study.yaml"), "--data-dir", str(folder / "data"), "--grid", "gap=3,5", "-o", str(out), "-q"]
+    assert main([*again, "--confirm-from", "2020-06-01", "--top", "1", "--histories", "19"]) == 0
+    assert "sweep_confirmation.csv" in {p.name for p in out.iterdir()} and {p.name for p in out.iterdir()} <= SWEEP_OUTPUTS
+    assert main(again) == 0
 
 
 def test_cli_sweep_error_is_one_message(folder: Path, capsys) -> None:

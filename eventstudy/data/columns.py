@@ -36,6 +36,7 @@ __all__ = [
     "SYMBOL_COLUMNS",
     "export_names",
     "header_key",
+    "missing_extra_hint",
     "pick_column",
     "pick_index",
     "shown_columns",
@@ -69,6 +70,14 @@ low and volume (the features ``day_high``, ``day_low``, ``volume``). Data sets o
 some, so a missing one (empty, a missing-value marker, null, NaN) is null that day, and so
 is an open, high or low of 0; a value that is given must be a finite number not below 0,
 else the row is refused like a bad close (:mod:`eventstudy.data.validate`)."""
+
+
+
+def missing_extra_hint(column: str) -> str:
+    """The hint of an error refusing a study that reads the day's ``column`` (one of
+    :data:`EXTRAS`) where the data has none: the run's, validate's, a universe's alike."""
+    return f"use data files with {'an' if column[0] in 'aeiou' else 'a'} {column} column (eventstudy data import keeps open, high, low and volume)"
+
 
 if TYPE_CHECKING:
     PRICE_SCHEMA: dict[str, pl.DataType]

@@ -219,11 +219,10 @@ def long_file_symbols(path: Path, grouped: bool = False) -> list[str]:
         # row is compared with the one before instead of hashed (benchmarks/read_block.py --calendar)
         distinct = raw.rle().struct.field("value").unique() if grouped else raw.unique()
         values = lf.select(distinct).collect().to_series()
-        padded = values.filter(values != values.str.strip_chars())
+        padded = values.filter(values != values.str.strip_chars()).sort()
         if padded.len():  # the blocks select rows by the stripped name: its rows would be dropped without a word
-            first = _first_row(lf, raw == padded.sort()[0])
-            line = first + (2 if file.fmt == "csv" else 1)
-            shown = padded.sort()[0]
+            shown = padded[0]
+            line = _first_row(lf, raw == shown) + (2 if file.fmt == "csv" else 1)
             raise DataError(
                 f"the symbol {shown!r} has spaces around it ({'line' if file.fmt == 'csv' else 'row'} {line:,} of column {column!r})",
                 location=Location(path=str(path), line=line),

@@ -33,6 +33,7 @@ from pydantic_core import PydanticCustomError
 
 from eventstudy._numpy import np
 from eventstudy._polars import pl
+from eventstudy.data.columns import missing_extra_hint
 from eventstudy.errors import ConfigError, DataError
 from eventstudy.measures import Measure, Measures
 from eventstudy.periods import Horizon, parse_horizon, pydantic_parser
@@ -128,7 +129,8 @@ class EvaluationContext:
             else:
                 pairs.append((asset, self.series[asset]))
                 named.append((asset, self.series[asset]))
-        for column in [c for c in columns if c != "close"] if named else []:
+        extras = [c for c in columns if c != "close"] if named else []
+        for column in extras:
             # a named series whose file has no such column reads as nulls: refused, not run to empty cells
             # (a universe's stocks may each lack it; the universe as a whole is checked before its blocks run)
             given = self.prices.filter(pl.col("symbol").is_in([symbol for _, symbol in named]) & pl.col(column).is_not_null())
@@ -137,8 +139,7 @@ class EvaluationContext:
             if lacking:
                 raise DataError(
                     f"this evaluator needs the day's {column}, and the data of {', '.join(repr(a) for a in lacking)} has none",
-                    hint=f"use data files with {'an' if column[0] in 'aeiou' else 'a'} {column} column (eventstudy data import keeps open, high, low and volume)"
-                    + (", or choose entry: close" if column == "open" else ""),
+                    hint=missing_extra_hint(column) + (", or choose entry: close" if column == "open" else ""),
                 )
         mapping = pl.DataFrame(pairs, schema={"asset": pl.String, "symbol": pl.String}, orient="row")
         return (
