@@ -393,7 +393,8 @@ def _validate(args: argparse.Namespace) -> int:
         from eventstudy.evaluators import EvaluationContext, build_evaluators, evaluate_outcomes
         from eventstudy.timeline import require_day_prices as require_series_prices
 
-        loaded = load_prices_any(list(dict.fromkeys(study.series.values())), data_dir=directory, provider=study.data.provider)
+        with study.naming_missing_symbols():
+            loaded = load_prices_any(list(dict.fromkeys(study.series.values())), data_dir=directory, provider=study.data.provider)
         # what the run would refuse: a feature or an evaluator reading a day's price the data has none of
         require_series_prices(loaded.frame, study.series, required_features(resolve(parse(study.when), list(study.series))))
         # and the evaluators on a few days (an entry at the open needs opens; two entries may not produce one cell)

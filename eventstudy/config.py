@@ -16,6 +16,7 @@ import importlib.util
 import re
 import sys
 from collections.abc import Iterator, Sequence
+from contextlib import contextmanager
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, Literal
@@ -35,7 +36,14 @@ from pydantic_core import PydanticCustomError
 
 from eventstudy.conditions import Node, OnEvents, parse, resolve, walk
 from eventstudy.data.providers import PROVIDERS
-from eventstudy.errors import ConfigError, EventStudyError, Location, UnknownNameError, did_you_mean
+from eventstudy.errors import (
+    ConfigError,
+    EventStudyError,
+    Location,
+    MissingDataError,
+    UnknownNameError,
+    did_you_mean,
+)
 from eventstudy.estimation import MIN_DEGREES_OF_FREEDOM, fewest_estimation_days, model_parameters
 from eventstudy.evaluators import EVALUATORS, UNIVERSE, Evaluator, EvaluatorSpec
 from eventstudy.inference.event_test_names import EVENT_TEST_NAMES
@@ -500,6 +508,39 @@ class Study(_Model):
     def path(self) -> Path | None:
         """The study file, if it came from one."""
         return self._path
+
+    def where_named(self, symbol: str) -> Location | None:
+        """Where the study file names the data symbol ``symbol``: a series' value
+        (``RUT: RUTT``, or an entry of a ``series:`` list) or an entry of the universe's
+        symbols; None for a study built in code or a symbol it does not write."""
+        places: list[Loc] = []
+        series = self.source.node(("series",))
+        if isinstance(series, yaml.SequenceNode):
+            places += [("series", i) for i, value in enumerate(self.series.values()) if value == symbol]
+        else:
+            places += [("series", name) for name, value in self.series.items() if value == symbol]
+        listed = self.universe.symbols if self.universe is not None else None
+        if listed is not None:
+            shorthand = isinstance(self.source.node(("universe",)), yaml.SequenceNode)  # universe: [AAPL, MSFT]
+            places += [("universe", i) if shorthand else ("universe", "symbols", i) for i, s in enumerate(listed) if s == symbol]
+        for loc in places:
+            where = self.source.location(loc)
+            if where.line is not None:
+                return where
+        return None
+
+    @contextmanager
+    def naming_missing_symbols(self) -> Iterator[None]:
+        """Point a :class:`~eventstudy.errors.MissingDataError` at the line of the study
+        file that names its first missing symbol (the message already names the data
+        directory and every file looked for)."""
+        try:
+            yield
+        except MissingDataError as exc:
+            where = next((w for w in map(self.where_named, exc.symbols) if w is not None), None)
+            if where is not None:
+                exc.location = where
+            raise
 
     @property
     def evaluators(self) -> list[EvaluatorSpec]:

@@ -16,7 +16,7 @@ points at ``file:line:col`` with a caret under the bad token::
 from __future__ import annotations
 
 import difflib
-from collections.abc import Callable, Iterable
+from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass
 from typing import Any
 
@@ -26,6 +26,7 @@ __all__ = [
     "DataError",
     "EventStudyError",
     "Location",
+    "MissingDataError",
     "UnknownNameError",
     "did_you_mean",
 ]
@@ -141,6 +142,20 @@ class UnknownNameError(EventStudyError):
 
 class DataError(EventStudyError):
     """A data file is missing or malformed, or the data cannot serve the study."""
+
+
+class MissingDataError(DataError):
+    """Symbols found neither in the data directory nor in the cache.
+
+    ``symbols`` are the missing ones and ``provider`` the one a pull would use, so a
+    front end can offer to pull them and try again.
+    """
+
+    def __init__(self, message: str, *, symbols: Sequence[str], provider: str, hint: str | None = None,
+                 location: Location | None = None) -> None:
+        super().__init__(message, hint=hint, location=location)
+        self.symbols = tuple(symbols)
+        self.provider = provider
 
 
 def did_you_mean(name: str, choices: Iterable[str]) -> str:

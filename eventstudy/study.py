@@ -215,7 +215,8 @@ def prepare(
     symbols = list(dict.fromkeys(study.series.values()))
     if prices is None:
         directory = find_data_dir(str(data_dir) if data_dir is not None else None, study.data.dir, study.path)
-        loaded = load_prices_any(symbols, data_dir=directory, cache_dir=cache_dir, provider=study.data.provider, pull=pull)
+        with study.naming_missing_symbols():
+            loaded = load_prices_any(symbols, data_dir=directory, cache_dir=cache_dir, provider=study.data.provider, pull=pull)
         prices, sources, loaded_notes = loaded.frame, dict(loaded.sources), list(loaded.notes)
     else:
         directory, sources, loaded_notes = None, {}, []

@@ -508,7 +508,8 @@ def load_universe(
         symbols = universe_symbols(study, directory, present=present.to_list())
     market_symbols = list(dict.fromkeys(study.series.values()))
     wanted = market_symbols if long_file is not None else [*market_symbols, *symbols]
-    loaded = load_prices_any(wanted, data_dir=directory, cache_dir=cache_dir, provider=study.data.provider, pull=pull)
+    with study.naming_missing_symbols():
+        loaded = load_prices_any(wanted, data_dir=directory, cache_dir=cache_dir, provider=study.data.provider, pull=pull)
     sources = dict(loaded.sources)
     if long_file is not None:
         sources.update(dict.fromkeys(symbols, long_file))

@@ -197,6 +197,31 @@ def test_validate_checks_the_data_when_a_directory_is_named(tiny: Path, tmp_path
     assert "symbol 'BBB' not found in data directory" in err and "Traceback" not in err
 
 
+@pytest.mark.parametrize(
+    ("text", "written"),
+    [
+        ("series: {A: AAA, B: BBX}", "series: {A: AAA, B: BBX}"),  # a series' value
+        ("series: [AAA, BBX]", "series: [AAA, BBX]"),  # a list of symbols
+        ("universe: [AAA, BBX]", "universe: [AAA, BBX]"),  # a universe's symbol
+        ("universe:\n  symbols:\n    - AAA\n    - BBX", "    - BBX"),
+    ],
+)
+@pytest.mark.parametrize("command", ["run", "validate"])
+def test_a_missing_symbol_is_shown_where_the_study_names_it(tiny: Path, capsys, text: str, written: str, command: str) -> None:
+    """A symbol the data directory lacks is a typo in the study as often as a missing
+    file: the error points at the line and column that name it, with a caret under it
+    (it pointed at the data directory alone)."""
+    first = "" if "universe" in text else ("AAA" if "[" in text else "A")
+    when = f"{first} at ATH" if first else "close at 20-day high"
+    assets = f"assets: [{first}], " if first else ""
+    (tiny / "typo.yaml").write_text(f"name: typo\n{text}\nwhen: {when}\nevaluate:\n  - forward_returns: {{{assets}horizons: [1d]}}\n")
+    err = error_of([command, str(tiny / "typo.yaml"), "--data-dir", str(tiny / "data")], capsys)
+    line = f"name: typo\n{text}".splitlines().index(written) + 1
+    column = written.index("BBX") + 1
+    assert err.startswith(f"{tiny / 'typo.yaml'}:{line}:{column}: error: symbol 'BBX' (did you mean 'BBB'?) not found in data directory")
+    assert f"    {written}\n    {' ' * (column - 1)}^^^\n" in err and "Traceback" not in err
+
+
 PANEL_STUDY = """\
 name: panel study
 series: {{A: AAA}}

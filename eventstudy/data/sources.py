@@ -19,23 +19,9 @@ from eventstudy.data.directory import DATA_DIR_ENV
 from eventstudy.data.load import PriceData, load_found, price_data
 from eventstudy.data.providers import DEFAULT_PROVIDER, OfflineError
 from eventstudy.data.validate import usable_extra
-from eventstudy.errors import DataError, Location
+from eventstudy.errors import DataError, Location, MissingDataError
 
 __all__ = ["MissingDataError", "load_prices_any"]
-
-
-class MissingDataError(DataError):
-    """Symbols found neither in the data directory nor in the cache.
-
-    ``symbols`` are the missing ones and ``provider`` the one a pull would use, so a
-    front end can offer to pull them and try again.
-    """
-
-    def __init__(self, message: str, *, symbols: Sequence[str], provider: str, hint: str | None = None,
-                 location: Location | None = None) -> None:
-        super().__init__(message, hint=hint, location=location)
-        self.symbols = tuple(symbols)
-        self.provider = provider
 
 
 def load_prices_any(
