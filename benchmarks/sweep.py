@@ -30,7 +30,8 @@ from polars.testing import assert_frame_equal
 
 from eventstudy.config import load_study
 from eventstudy.engine import evaluate
-from eventstudy.sweep import _cell_study, _prepare, parse_axis, run_sweep
+from eventstudy.grid import _cell_study
+from eventstudy.sweep import _prepare, parse_axis, run_sweep
 
 ROOT = Path(__file__).resolve().parents[1]
 AXES = ("RUT drawdown threshold=5%,10%,15%,20%", "gap=10,21cd,42")

@@ -275,12 +275,13 @@ def _sweep(args: argparse.Namespace) -> int:
     import json
 
     from eventstudy.config import load_study
+    from eventstudy.grid import parse_axis, study_axes
     from eventstudy.report.files import write_files
     from eventstudy.report.sweep import render_sweep
-    from eventstudy.sweep import Axis, parse_axis, run_sweep
+    from eventstudy.sweep import run_sweep
 
     study = load_study(args.study)
-    axes = {a.name: Axis(a.name, tuple(str(v) for v in a.values)) for a in study.sweep}
+    axes = {a.name: a for a in study_axes(study)}
     given: set[str] = set()
     for text in args.grid:
         axis = parse_axis(text)
@@ -361,6 +362,12 @@ def _validate(args: argparse.Namespace) -> int:
     study = load_study(args.study)
     condition = to_text(resolve(parse(study.when), list(study.series), universe=study.universe is not None))
     evaluators = ", ".join([spec.name for spec in study.evaluators] + (["event_study"] if study.event_study is not None else []))
+    sweep = ""
+    if study.sweep:  # what 'eventstudy sweep' would refuse before reading any data
+        from eventstudy.grid import grid_cells, study_axes
+
+        combos, _ = grid_cells(study, study_axes(study))
+        sweep = f"\n  sweep: {len(study.sweep)} {'axis' if len(study.sweep) == 1 else 'axes'}, {len(combos):,} cells ({', '.join(spec.name for spec in study.sweep)})"
     directory = find_data_dir(args.data_dir, study.data.dir, study.path)
     if directory is None:
         data = "not checked (name a data directory with --data-dir, the study's data.dir or $EVENTSTUDY_DATA)"
@@ -401,7 +408,7 @@ def _validate(args: argparse.Namespace) -> int:
         anchors = loaded.frame.select("date").unique().sort("date").head(3)
         evaluate_outcomes(build_evaluators(study.evaluators), EvaluationContext(prices=loaded.frame, series=study.series), anchors)
         data = f"{', '.join(study.series)} read from {directory}" + (f" ({'; '.join(loaded.notes)})" if loaded.notes else "")
-    print(f"{args.study}: ok: {study.name!r}\n  condition: {condition}\n  evaluators: {evaluators}\n  data: {data}")
+    print(f"{args.study}: ok: {study.name!r}\n  condition: {condition}\n  evaluators: {evaluators}\n  data: {data}{sweep}")
     from eventstudy.conditions.ranges import range_warnings
 
     for warning in range_warnings(resolve(parse(study.when), list(study.series), universe=study.universe is not None)):

@@ -67,6 +67,7 @@ __all__ = [
     "nulls",
     "parse_study",
     "resolve_evaluators",
+    "study_from_mapping",
 ]
 
 Loc = tuple[str | int, ...]
@@ -377,7 +378,7 @@ class SweepAxisSpec(_Model):
     """One grid axis of a sweep: ``{name: gap, values: [10, 21cd, 42]}``."""
 
     name: str = Field(description="gap, mode, 'X threshold', when#N, or a key path of the study")
-    values: list[str | int | float] = Field(min_length=1)
+    values: list[str | int | float | dt.date] = Field(min_length=1, description="the values to try: numbers, text, or dates (window.start)")
 
 
 class BaselineSpec(_Model):
@@ -636,7 +637,17 @@ def parse_study(text: str, *, path: str | Path | None = None) -> Study:
         raise ConfigError(f"invalid YAML: {exc}", location=Location(path=shown)) from None
     finally:
         loader.dispose()
-    source = SourceMap(shown, text, root)
+    return _study_of(data, SourceMap(shown, text, root), path)
+
+
+def study_from_mapping(data: dict[str, Any], *, path: str | Path | None = None) -> Study:
+    """Validate a study already loaded from YAML (a sweep's cell: its study file's mapping
+    with one axis value set), as :func:`parse_study` validates its text, without writing
+    and re-reading the YAML (with no file to point into, errors name no line)."""
+    return _study_of(data, SourceMap(str(path) if path is not None else "<study>", "", None), path)
+
+
+def _study_of(data: Any, source: SourceMap, path: str | Path | None) -> Study:
     if not isinstance(data, dict):
         raise ConfigError(
             "a study file must be a mapping of keys (name, series, when, evaluate, ...)",

@@ -39,11 +39,8 @@ same resampled histories, :class:`~eventstudy.inference.histories.SharedHistorie
 
 from __future__ import annotations
 
-import copy
 import datetime as dt
-import itertools
 import math
-import re
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -51,12 +48,10 @@ from typing import Any
 
 import numpy as np
 import polars as pl
-import yaml
 
 from eventstudy import progress
-from eventstudy.conditions import Compare, Neg, Number, parse, resolve, to_text, walk
-from eventstudy.conditions.tokens import TokenType, tokenize
-from eventstudy.config import StatisticsSpec, Study, load_study, parse_study
+from eventstudy.conditions import parse, resolve, to_text
+from eventstudy.config import StatisticsSpec, Study, load_study
 from eventstudy.engine import (
     as_date,
     evaluate,
@@ -65,10 +60,11 @@ from eventstudy.engine import (
     raw_events,
     universe_null,
 )
-from eventstudy.errors import ConfigError, DataError, EventStudyError, did_you_mean
+from eventstudy.errors import ConfigError, DataError, did_you_mean
 from eventstudy.evaluators import build_evaluators, tested_evaluators
 from eventstudy.events import window_mask
 from eventstudy.executor import Executor, SerialExecutor
+from eventstudy.grid import Axis, grid_cells, parse_axis
 from eventstudy.inference.design import panel_design
 from eventstudy.inference.histories import SharedHistories
 from eventstudy.inference.multiple import maxstat_stepdown
@@ -92,14 +88,6 @@ from eventstudy.study import prepare, statistics_with
 from eventstudy.universe import load_universe, prepare_universe, with_sources
 
 __all__ = ["Axis", "Grid", "SweepResult", "cell_tests", "parse_axis", "run_sweep"]
-
-
-@dataclass(frozen=True)
-class Axis:
-    """One grid axis: a name as the user wrote it and the values to try (as text)."""
-
-    name: str
-    values: tuple[str, ...]
 
 
 @dataclass(frozen=True)
@@ -128,208 +116,6 @@ class SweepResult:
     confirmation: pl.DataFrame = field(default_factory=pl.DataFrame)
     axes: tuple[Axis, ...] = ()
     units: dict[str, str] = field(default_factory=dict)  # each measure's unit (default: a fraction, a return)
-
-
-def parse_axis(text: str) -> Axis:
-    """``'RUT drawdown threshold=5%,10%'`` -> Axis('RUT drawdown threshold', ('5%', '10%'))."""
-    name, sep, values = text.partition("=")
-    items = tuple(v.strip() for v in values.split(",") if v.strip())
-    if not sep or not name.strip() or not items:
-        raise ConfigError(
-            f"bad grid axis {text!r}",
-            hint="write NAME=v1,v2,... e.g. 'gap=10,21cd,42' or 'RUT drawdown threshold=5%,10%,15%'",
-        )
-    return Axis(name.strip(), items)
-
-
-def _number_slots(condition: str) -> list[tuple[int, int]]:
-    """Spans of the numbers written in a condition (a percent includes its '%')."""
-    tokens = tokenize(condition)
-    slots = []
-    for i, tok in enumerate(tokens):
-        if tok.type is TokenType.NUMBER:
-            end = tokens[i + 1].end if i + 1 < len(tokens) and tokens[i + 1].type is TokenType.PERCENT else tok.end
-            slots.append((tok.start, end))
-    return slots
-
-
-def _compared_numbers(condition: str) -> list[tuple[str, tuple[int, int]]]:
-    """Each value compared with a number in the condition (as text), with that number's span."""
-    found = []
-    for node in walk(parse(condition)):
-        if not isinstance(node, Compare):
-            continue
-        for side, other in ((node.left, node.right), (node.right, node.left)):
-            if isinstance(other, (Number, Neg)):
-                found.append((to_text(side), other.span))
-    return found
-
-
-def _threshold_span(condition: str, value_text: str) -> tuple[int, int] | None:
-    """Span of the number compared with ``value_text`` (e.g. 'RUT drawdown') in the condition."""
-    wanted = " ".join(value_text.lower().split())
-    return next((span for text, span in _compared_numbers(condition) if " ".join(text.lower().split()) == wanted), None)
-
-
-def _substitute(condition: str, span: tuple[int, int], value: str) -> str:
-    return condition[: span[0]] + value + condition[span[1] :]
-
-
-def _apply(raw: dict[str, Any], axis: Axis, value: str) -> None:
-    """Set one axis to ``value`` in a copy of the study's raw YAML mapping."""
-    name = axis.name
-    condition = str(raw["when"])
-    if _sets_a_number(axis) and _number_of(value) is None:
-        raise ConfigError(  # spliced into the condition it would change it ('SIG > PX sma(5) or SIG > 0'), not its number
-            f"grid axis {name!r}: {value!r} is not a number",
-            hint="a threshold or when#N axis sets a number of the condition: e.g. 150, -2.5 or 10%; vary 'when' for other conditions",
-        )
-    if name.lower().endswith(" threshold"):
-        subject = name[: -len(" threshold")]
-        span = _threshold_span(condition, subject)
-        if span is None:
-            compared = [text for text, _ in _compared_numbers(condition)]
-            valid = ", ".join(f"{t + ' threshold'!r}" for t in compared) or "none: name a number by position, e.g. 'when#1'"
-            raise ConfigError(
-                f"grid axis {name!r}: the condition compares no number with {subject!r}{did_you_mean(subject, compared)}",
-                hint=f"the condition is {condition!r}; threshold axes here: {valid}",
-            )
-        raw["when"] = _substitute(condition, span, value)
-        return
-    match = re.fullmatch(r"when#(\d+)", name)
-    if match:
-        slots = _number_slots(condition)
-        k = int(match.group(1))
-        if not 1 <= k <= len(slots):
-            raise ConfigError(f"grid axis {name!r}: the condition has {len(slots)} number(s)", hint=f"the condition is {condition!r}")
-        raw["when"] = _substitute(condition, slots[k - 1], value)
-        return
-    path = {"gap": "decluster.gap", "mode": "decluster.mode"}.get(name, name).split(".")
-    target = raw
-    for depth, key in enumerate(path[:-1]):
-        if target.get(key) is None:
-            target[key] = {}
-        if not isinstance(target[key], dict):
-            raise ConfigError(
-                f"grid axis {name!r}: {'.'.join(path[: depth + 1])!r} is a value, not a mapping with keys to vary",
-                hint="name a key of the study file, e.g. 'decluster.gap' or 'window.start'",
-            )
-        target = target[key]
-    target[path[-1]] = yaml.safe_load(value) if path[-1] not in ("gap",) else value
-
-
-MAX_CELLS = 2_000
-"""Grid cells a sweep runs at most: each is a full study, and every one more makes the best
-cell's snooping control stricter (a 10^6-cell grid ran silently for hours)."""
-
-VARIABLE = ("when", "trigger", "decluster", "window", "name", "description")
-"""Top-level keys a grid may vary: what the engine evaluates on the prepared panel."""
-
-
-def _check_axis(axis: Axis, universe: bool) -> None:
-    """Refuse an axis the sweep cannot apply cell by cell (module docstring)."""
-    name = axis.name
-    if _sets_a_number(axis) or name in ("gap", "mode"):
-        return
-    top = name.split(".", 1)[0]
-    if top in VARIABLE:
-        return
-    kind = "a universe sweep" if universe else "a sweep"
-    raise ConfigError(
-        f"{kind} cannot vary {top!r} (grid axis {name!r}): the grid's data, features and outcomes are prepared "
-        "once and tested on one joint null, so every cell shares its series, universe, data, evaluators and statistics",
-        hint="sweep the condition's numbers ('X threshold', 'when#N'), 'when', 'gap', 'mode', 'trigger' or the window; "
-        "run other variants as separate studies",
-    )
-
-
-def _target(axis: Axis, condition: str) -> tuple[str, ...] | tuple[int, int] | None:
-    """What ``axis`` sets: a key path of the study, or the span of a number in the condition
-    (None: a threshold or ``when#N`` that names no number, refused with its own message)."""
-    name = axis.name
-    if name.lower().endswith(" threshold"):
-        return _threshold_span(condition, name[: -len(" threshold")])
-    match = re.fullmatch(r"when#(\d+)", name)
-    if match:
-        slots = _number_slots(condition)
-        return slots[int(match.group(1)) - 1] if 1 <= int(match.group(1)) <= len(slots) else None
-    return tuple({"gap": "decluster.gap", "mode": "decluster.mode"}.get(name, name).split("."))
-
-
-def _sets_a_number(axis: Axis) -> bool:
-    """Whether ``axis`` sets a number of the condition ('X threshold', ``when#N``)."""
-    return axis.name.lower().endswith(" threshold") or re.fullmatch(r"when#\d+", axis.name) is not None
-
-
-def _number_of(value: str) -> float | None:
-    """``value`` as the condition language reads a number ('10%' is 0.1, '-2' is -2), or
-    None when it is not one (a word, an expression)."""
-    try:
-        node = parse(f"x > {value}")
-    except EventStudyError:
-        return None
-    if not isinstance(node, Compare):
-        return None
-    number, sign = (node.right.operand, -1) if isinstance(node.right, Neg) else (node.right, 1)
-    if not isinstance(number, Number):
-        return None
-    return sign * (number.value / 100 if number.percent else number.value)
-
-
-def _value_key(axis: Axis, value: str) -> object:
-    """What a value of ``axis`` sets, to find two values that set the same: a condition's
-    number by its value ('10%' and '0.1' alike), any other value by its text."""
-    number = _number_of(value) if _sets_a_number(axis) else None
-    return value if number is None else number  # not a number: refused where it is applied
-
-
-def _check_grid(axes: Sequence[Axis], condition: str) -> None:
-    """Refuse a grid whose cells would not be what their axis values say: an axis without
-    values, a value listed twice (its cells run and counted twice), or two axes that set the
-    same thing (the later would override the earlier in every cell)."""
-    for axis in axes:
-        if not axis.values:
-            raise ConfigError(f"grid axis {axis.name!r} has no values", hint="write NAME=v1,v2,... e.g. 'gap=10,21cd,42'")
-        keys = [_value_key(axis, v) for v in axis.values]
-        twice = next((i for i in range(len(keys)) if keys[i] in keys[:i]), None)
-        if twice is not None:
-            again, earlier = axis.values[twice], axis.values[keys.index(keys[twice])]
-            listed = f"{again!r} twice" if again == earlier else f"{earlier!r} and {again!r}, the same number"
-            raise ConfigError(
-                f"grid axis {axis.name!r} lists {listed}: its cells would be run, and paid for by the snooping control, twice",
-                hint="list each value once",
-            )
-    targets = [(axis, _target(axis, condition)) for axis in axes]
-    for i, (a, first) in enumerate(targets):
-        for b, second in targets[:i]:
-            if first is None or second is None:
-                continue
-            if isinstance(first[0], str) and isinstance(second[0], str):
-                shorter = min(len(first), len(second))
-                clash = first[:shorter] == second[:shorter]
-            elif isinstance(first[0], int) and isinstance(second[0], int):
-                clash = first[0] < second[1] and second[0] < first[1]
-            else:  # a number of the condition, then the whole condition: the number is lost (the other way round, each condition's own number is set)
-                clash = first == ("when",)
-            if clash:
-                raise ConfigError(
-                    f"grid axis {a.name!r} is given twice" if a.name == b.name else
-                    f"grid axes {b.name!r} and {a.name!r} set the same thing: in every cell {a.name!r} would override {b.name!r}",
-                    hint="give each setting one axis (e.g. 'gap' or 'decluster.gap', a threshold or 'when#N')",
-                )
-
-
-def _cell_study(study: Study, axes: Sequence[Axis], values: Sequence[str]) -> Study:
-    raw = copy.deepcopy(study.raw)
-    for axis, value in zip(axes, values):
-        _apply(raw, axis, value)
-    raw.pop("sweep", None)
-    text = yaml.safe_dump(raw, sort_keys=False)
-    where = ", ".join(f"{a.name}={v}" for a, v in zip(axes, values))
-    try:
-        return parse_study(text, path=study.path)
-    except EventStudyError as exc:
-        raise ConfigError(f"grid cell {where}: {exc.message}", hint=exc.hint) from None
 
 
 def run_sweep(
@@ -378,9 +164,7 @@ def run_sweep(
             "a sweep compares its cells' tests, and none of the study's evaluators is tested (the path in event time only describes)",
             hint=f"add {tested_evaluators()} to the study's evaluate: list",
         )
-    for axis in axes:
-        _check_axis(axis, study.universe is not None)
-    _check_grid(axes, study.when)
+    combos, cells = grid_cells(study, axes)  # every axis and cell checked before any data is read
     settings = statistics_with(study, dict(placebos=placebos, histories=histories, block_length=block_length, null=null, seed=seed, alpha=alpha, ci=ci))
     confirm_from = as_date(confirm_from, "confirm_from") if confirm_from is not None else None
     if top < 0:  # head(-1) would have taken every row but the last
@@ -409,14 +193,6 @@ def run_sweep(
             )
     if settings.placebos < 99:
         raise ConfigError("a sweep needs placebos (at least 99) for its snooping control", hint="set --placebos 2000 or more")
-    cells_asked = math.prod(len(a.values) for a in axes)
-    if cells_asked > MAX_CELLS:
-        raise ConfigError(
-            f"the grid has {cells_asked:,} cells; a sweep runs at most {MAX_CELLS:,}",
-            hint="fewer values per axis (each cell is a study and a test the snooping control must pay for)",
-        )
-    combos = list(itertools.product(*[a.values for a in axes]))
-    cells = [_cell_study(study, axes, combo) for combo in combos]
     if confirm_from is not None:
         _check_confirmation(cells, confirm_from)
     end = (confirm_from - dt.timedelta(days=1)) if confirm_from else None

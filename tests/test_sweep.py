@@ -16,9 +16,10 @@ import eventstudy.sweep as sweep_module
 from eventstudy.cli import main
 from eventstudy.config import parse_study
 from eventstudy.errors import ConfigError, DataError
+from eventstudy.grid import _apply
 from eventstudy.inference.snooping import reality_check, spa_test
 from eventstudy.study import run as evaluate_study
-from eventstudy.sweep import Axis, _apply, parse_axis, run_sweep
+from eventstudy.sweep import Axis, parse_axis, run_sweep
 
 STUDY = """\
 name: sweep study
@@ -192,7 +193,8 @@ def test_a_grid_beyond_the_cell_limit_is_refused_before_any_work() -> None:
     """Issue 15: a 10^6-cell sweep ran silently for hours."""
     from eventstudy.config import parse_study
     from eventstudy.errors import ConfigError
-    from eventstudy.sweep import MAX_CELLS, parse_axis, run_sweep
+    from eventstudy.grid import MAX_CELLS
+    from eventstudy.sweep import parse_axis, run_sweep
 
     study = parse_study(
         "name: x\nseries: {SPX: SPX}\nwhen: SPX drawdown >= 10%\nevaluate:\n  - forward_returns: {horizons: [1m], assets: [SPX]}\n",
@@ -439,6 +441,10 @@ def test_the_verdict_judges_the_best_cell_at_the_studys_alpha(folder: Path) -> N
         # spliced into the condition, a word changed it ('B drawdown >= A'), run and ranked as a number
         (["B drawdown threshold=1%,A sma(5) or B"], r"grid axis 'B drawdown threshold': 'A sma\(5\) or B' is not a number"),
         (["when#1=5,B close"], "grid axis 'when#1': 'B close' is not a number"),
+        (["gap=10,10td"], "grid axis 'gap' lists '10' and '10td', the same gap"),  # trading days unless told
+        (["decluster.gap=3w,21cd"], "grid axis 'decluster.gap' lists '3w' and '21cd', the same gap"),
+        (["name=a,b"], "grid axis 'name' varies only the study's name: every cell would be the same study"),
+        (["description=a,b"], "grid axis 'description' varies only the study's description"),
     ],
 )
 def test_a_grid_whose_cells_would_not_be_what_they_say_is_refused_before_any_work(folder: Path, axes: list[str], message: str) -> None:
@@ -458,6 +464,48 @@ def test_a_condition_axis_then_its_threshold_sets_each_conditions_number(folder:
     assert sorted(set(ledger["condition"])) == sorted(
         f"A at {n}-day high and B drawdown >= {t}" for n in (5, 10) for t in ("1%", "3%")
     )
+
+
+SWEPT = STUDY + """\
+sweep:
+  - {name: B drawdown threshold, values: [1%, 3%]}
+  - name: window.start
+    values: [2020-01-01, 2020-06-01]
+"""
+
+
+def test_a_studys_sweep_block_takes_dates(folder: Path, capsys) -> None:
+    """A date in the study's sweep: list (window.start) is a date, as anywhere else in the
+    file; it was refused ("bad value datetime.date(2020, 1, 1) for 'sweep.1.values.0.str':
+    input should be a valid string")."""
+    (folder / "study.yaml").write_text(SWEPT)
+    assert main(["validate", str(folder / "study.yaml")]) == 0
+    assert "sweep: 2 axes, 4 cells (B drawdown threshold, window.start)" in capsys.readouterr().out
+    assert main(["sweep", str(folder / "study.yaml"), "--data-dir", str(folder / "data"), "-f", "json", "-q"]) == 0
+    rows = json.loads(capsys.readouterr().out)["ledger"]
+    assert {r["window.start"] for r in rows} == {"2020-01-01", "2020-06-01"}
+
+
+@pytest.mark.parametrize(
+    ("axis", "where", "message"),
+    [
+        ("{name: gapp, values: [1, 2]}", "gapp", "a sweep cannot vary 'gapp'"),
+        ("{name: B drawdown threshold, values: [1%, abc]}", "abc", "'abc' is not a number"),
+        ("{name: gap, values: [10, 10td]}", "10td", "lists '10' and '10td', the same gap"),
+        ("{name: B drawdwn threshold, values: [1%]}", "B drawdwn threshold", "compares no number with 'B drawdwn'"),
+        ("{name: window.end, values: [2019-01-01]}", "2019-01-01", "window start '2020-01-01' is after its end '2019-01-01'"),
+    ],
+)
+@pytest.mark.parametrize("command", ["validate", "sweep"])
+def test_an_error_in_a_studys_sweep_block_is_shown_where_it_is_written(folder: Path, capsys, axis: str, where: str, message: str, command: str) -> None:
+    """validate refuses what sweep would, before any data is read (it said ok), and both
+    point at the axis's name or value in the file (the message had no line)."""
+    (folder / "study.yaml").write_text(STUDY + f"sweep:\n  - {axis}\n")
+    assert main([command, str(folder / "study.yaml"), "--data-dir", str(folder / "no-data-read")]) == 2
+    err = capsys.readouterr().err
+    line, column = STUDY.count("\n") + 2, len("  - ") + axis.index(where) + 1
+    assert err.startswith(f"{folder / 'study.yaml'}:{line}:{column}: error: ") and message in err.splitlines()[0]
+    assert f"  - {axis}\n    {' ' * (column - 1)}{'^' * len(where)}\n" in err and "Traceback" not in err
 
 
 def test_an_axis_without_values_is_a_message(folder: Path) -> None:

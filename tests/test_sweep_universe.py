@@ -71,7 +71,8 @@ def test_each_cell_matches_its_own_run_and_the_snooping_tests_hold(folder: Path,
 def test_cells_sharing_events_share_placebo_values(folder: Path) -> None:
     """Two grid values that select the same events get the same null, draw for draw (a
     stream per cell would make them independent and the max-statistic too severe)."""
-    from eventstudy.sweep import Grid, _cell_study, _prepare, cell_tests
+    from eventstudy.grid import _cell_study
+    from eventstudy.sweep import Grid, _prepare, cell_tests
 
     study = study_for(folder)
     settings = study.statistics.model_copy(update={"placebos": 200})

@@ -1,0 +1,327 @@
+"""A sweep's grid: its axes, what each sets in the study, and the checks that refuse a
+grid whose cells would not be what their axis values say.
+
+An axis is written ``NAME=v1,v2,...`` (``--grid``) or as an entry of the study's
+``sweep:`` list (``{name: gap, values: [10, 21cd, 42]}``); what NAME may be is in
+:mod:`eventstudy.sweep`. :func:`grid_cells` turns the axes into one study per cell
+before any data is read, so ``eventstudy validate`` refuses what ``eventstudy sweep``
+would, and an error about an axis of the study's ``sweep:`` block points at the line
+that writes it (an axis given with ``--grid`` is named in the message).
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import itertools
+import math
+import re
+from collections.abc import Iterator, Sequence
+from contextlib import contextmanager
+from dataclasses import dataclass
+from typing import Any
+
+import yaml
+
+from eventstudy.conditions import Compare, Neg, Number, parse, to_text, walk
+from eventstudy.conditions.tokens import TokenType, tokenize
+from eventstudy.config import Loc, Study, study_from_mapping
+from eventstudy.errors import ConfigError, EventStudyError, Location, did_you_mean
+from eventstudy.periods import parse_gap
+
+__all__ = ["MAX_CELLS", "Axis", "grid_cells", "parse_axis", "study_axes"]
+
+
+@dataclass(frozen=True)
+class Axis:
+    """One grid axis: a name as the user wrote it and the values to try (as text)."""
+
+    name: str
+    values: tuple[str, ...]
+
+
+
+def parse_axis(text: str) -> Axis:
+    """``'RUT drawdown threshold=5%,10%'`` -> Axis('RUT drawdown threshold', ('5%', '10%'))."""
+    name, sep, values = text.partition("=")
+    items = tuple(v.strip() for v in values.split(",") if v.strip())
+    if not sep or not name.strip() or not items:
+        raise ConfigError(
+            f"bad grid axis {text!r}",
+            hint="write NAME=v1,v2,... e.g. 'gap=10,21cd,42' or 'RUT drawdown threshold=5%,10%,15%'",
+        )
+    return Axis(name.strip(), items)
+
+
+def _number_slots(condition: str) -> list[tuple[int, int]]:
+    """Spans of the numbers written in a condition (a percent includes its '%')."""
+    tokens = tokenize(condition)
+    slots = []
+    for i, tok in enumerate(tokens):
+        if tok.type is TokenType.NUMBER:
+            end = tokens[i + 1].end if i + 1 < len(tokens) and tokens[i + 1].type is TokenType.PERCENT else tok.end
+            slots.append((tok.start, end))
+    return slots
+
+
+def _compared_numbers(condition: str) -> list[tuple[str, tuple[int, int]]]:
+    """Each value compared with a number in the condition (as text), with that number's span."""
+    found = []
+    for node in walk(parse(condition)):
+        if not isinstance(node, Compare):
+            continue
+        for side, other in ((node.left, node.right), (node.right, node.left)):
+            if isinstance(other, (Number, Neg)):
+                found.append((to_text(side), other.span))
+    return found
+
+
+def _threshold_span(condition: str, value_text: str) -> tuple[int, int] | None:
+    """Span of the number compared with ``value_text`` (e.g. 'RUT drawdown') in the condition."""
+    wanted = " ".join(value_text.lower().split())
+    return next((span for text, span in _compared_numbers(condition) if " ".join(text.lower().split()) == wanted), None)
+
+
+def _substitute(condition: str, span: tuple[int, int], value: str) -> str:
+    return condition[: span[0]] + value + condition[span[1] :]
+
+
+def _apply(raw: dict[str, Any], axis: Axis, value: str) -> None:
+    """Set one axis to ``value`` in a copy of the study's raw YAML mapping."""
+    name = axis.name
+    condition = str(raw["when"])
+    _check_value(axis, value)
+    if name.lower().endswith(" threshold"):
+        subject = name[: -len(" threshold")]
+        span = _threshold_span(condition, subject)
+        if span is None:
+            compared = [text for text, _ in _compared_numbers(condition)]
+            valid = ", ".join(f"{t + ' threshold'!r}" for t in compared) or "none: name a number by position, e.g. 'when#1'"
+            raise ConfigError(
+                f"grid axis {name!r}: the condition compares no number with {subject!r}{did_you_mean(subject, compared)}",
+                hint=f"the condition is {condition!r}; threshold axes here: {valid}",
+            )
+        raw["when"] = _substitute(condition, span, value)
+        return
+    match = re.fullmatch(r"when#(\d+)", name)
+    if match:
+        slots = _number_slots(condition)
+        k = int(match.group(1))
+        if not 1 <= k <= len(slots):
+            raise ConfigError(f"grid axis {name!r}: the condition has {len(slots)} number(s)", hint=f"the condition is {condition!r}")
+        raw["when"] = _substitute(condition, slots[k - 1], value)
+        return
+    path = {"gap": "decluster.gap", "mode": "decluster.mode"}.get(name, name).split(".")
+    target = raw
+    for depth, key in enumerate(path[:-1]):
+        if target.get(key) is None:
+            target[key] = {}
+        if not isinstance(target[key], dict):
+            raise ConfigError(
+                f"grid axis {name!r}: {'.'.join(path[: depth + 1])!r} is a value, not a mapping with keys to vary",
+                hint="name a key of the study file, e.g. 'decluster.gap' or 'window.start'",
+            )
+        target = target[key]
+    target[path[-1]] = yaml.safe_load(value) if path[-1] not in ("gap",) else value
+
+
+def _check_value(axis: Axis, value: str) -> None:
+    if _sets_a_number(axis) and _number_of(value) is None:
+        raise ConfigError(  # spliced into the condition it would change it ('SIG > PX sma(5) or SIG > 0'), not its number
+            f"grid axis {axis.name!r}: {value!r} is not a number",
+            hint="a threshold or when#N axis sets a number of the condition: e.g. 150, -2.5 or 10%; vary 'when' for other conditions",
+        )
+
+
+MAX_CELLS = 2_000
+"""Grid cells a sweep runs at most: each is a full study, and every one more makes the best
+cell's snooping control stricter (a 10^6-cell grid ran silently for hours)."""
+
+VARIABLE = ("when", "trigger", "decluster", "window")
+"""Top-level keys a grid may vary: what the engine evaluates on the prepared panel."""
+
+LABELS = ("name", "description")
+"""Keys that only label a study: every cell of an axis over them would be the same study."""
+
+
+def _check_axis(axis: Axis, universe: bool) -> None:
+    """Refuse an axis the sweep cannot apply cell by cell (module docstring)."""
+    name = axis.name
+    if _sets_a_number(axis) or name in ("gap", "mode"):
+        return
+    top = name.split(".", 1)[0]
+    if top in VARIABLE:
+        return
+    if top in LABELS:
+        raise ConfigError(
+            f"grid axis {name!r} varies only the study's {top}: every cell would be the same study, run and paid for by "
+            "the snooping control once per value",
+            hint="sweep the condition's numbers ('X threshold', 'when#N'), 'when', 'gap', 'mode', 'trigger' or the window",
+        )
+    kind = "a universe sweep" if universe else "a sweep"
+    raise ConfigError(
+        f"{kind} cannot vary {top!r} (grid axis {name!r}): the grid's data, features and outcomes are prepared "
+        "once and tested on one joint null, so every cell shares its series, universe, data, evaluators and statistics",
+        hint="sweep the condition's numbers ('X threshold', 'when#N'), 'when', 'gap', 'mode', 'trigger' or the window; "
+        "run other variants as separate studies",
+    )
+
+
+def _target(axis: Axis, condition: str) -> tuple[str, ...] | tuple[int, int] | None:
+    """What ``axis`` sets: a key path of the study, or the span of a number in the condition
+    (None: a threshold or ``when#N`` that names no number, refused with its own message)."""
+    name = axis.name
+    if name.lower().endswith(" threshold"):
+        return _threshold_span(condition, name[: -len(" threshold")])
+    match = re.fullmatch(r"when#(\d+)", name)
+    if match:
+        slots = _number_slots(condition)
+        return slots[int(match.group(1)) - 1] if 1 <= int(match.group(1)) <= len(slots) else None
+    return tuple({"gap": "decluster.gap", "mode": "decluster.mode"}.get(name, name).split("."))
+
+
+def _sets_a_number(axis: Axis) -> bool:
+    """Whether ``axis`` sets a number of the condition ('X threshold', ``when#N``)."""
+    return axis.name.lower().endswith(" threshold") or re.fullmatch(r"when#\d+", axis.name) is not None
+
+
+def _number_of(value: str) -> float | None:
+    """``value`` as the condition language reads a number ('10%' is 0.1, '-2' is -2), or
+    None when it is not one (a word, an expression)."""
+    try:
+        node = parse(f"x > {value}")
+    except EventStudyError:
+        return None
+    if not isinstance(node, Compare):
+        return None
+    number, sign = (node.right.operand, -1) if isinstance(node.right, Neg) else (node.right, 1)
+    if not isinstance(number, Number):
+        return None
+    return sign * (number.value / 100 if number.percent else number.value)
+
+
+def _value_key(axis: Axis, value: str) -> object:
+    """What a value of ``axis`` sets, to find two values that set the same: a condition's
+    number by its value ('10%' and '0.1' alike), any other value by its text."""
+    if axis.name in ("gap", "decluster.gap"):  # '10' and '10td' alike, '3w' and '21cd'
+        try:
+            gap = parse_gap(value)
+        except ConfigError:
+            return value  # refused, with its own message, where the cell is parsed
+        return (gap.amount, gap.unit)
+    number = _number_of(value) if _sets_a_number(axis) else None
+    return value if number is None else number  # not a number: refused where it is applied
+
+
+def _check_grid(study: Study, axes: Sequence[Axis]) -> None:
+    """Refuse a grid whose cells would not be what their axis values say: an axis without
+    values, a value listed twice (its cells run and counted twice), or two axes that set the
+    same thing (the later would override the earlier in every cell)."""
+    for axis in axes:
+        if not axis.values:
+            raise ConfigError(f"grid axis {axis.name!r} has no values", hint="write NAME=v1,v2,... e.g. 'gap=10,21cd,42'")
+        keys = [_value_key(axis, v) for v in axis.values]
+        twice = next((i for i in range(len(keys)) if keys[i] in keys[:i]), None)
+        if twice is not None:
+            again, earlier = axis.values[twice], axis.values[keys.index(keys[twice])]
+            same = "the same number" if _sets_a_number(axis) else "the same gap"
+            listed = f"{again!r} twice" if again == earlier else f"{earlier!r} and {again!r}, {same}"
+            with _placed(study, axis, twice):
+                raise ConfigError(
+                    f"grid axis {axis.name!r} lists {listed}: its cells would be run, and paid for by the snooping control, twice",
+                    hint="list each value once",
+                )
+    targets = [(axis, _target(axis, study.when)) for axis in axes]
+    for i, (a, first) in enumerate(targets):
+        for b, second in targets[:i]:
+            if first is None or second is None:
+                continue
+            if isinstance(first[0], str) and isinstance(second[0], str):
+                shorter = min(len(first), len(second))
+                clash = first[:shorter] == second[:shorter]
+            elif isinstance(first[0], int) and isinstance(second[0], int):
+                clash = first[0] < second[1] and second[0] < first[1]
+            else:  # a number of the condition, then the whole condition: the number is lost (the other way round, each condition's own number is set)
+                clash = first == ("when",)
+            if clash:
+                with _placed(study, a):
+                    raise ConfigError(
+                        f"grid axis {a.name!r} is given twice" if a.name == b.name else
+                        f"grid axes {b.name!r} and {a.name!r} set the same thing: in every cell {a.name!r} would override {b.name!r}",
+                        hint="give each setting one axis (e.g. 'gap' or 'decluster.gap', a threshold or 'when#N')",
+                    )
+
+
+def _cell_study(study: Study, axes: Sequence[Axis], values: Sequence[str]) -> Study:
+    """The study of one grid cell: each axis set to its value in a copy of the study file."""
+    raw = study.raw  # a copy
+    for axis, value in zip(axes, values):
+        with _placed(study, axis, axis.values.index(value) if value in axis.values else None):
+            _check_value(axis, value)
+        with _placed(study, axis):  # what the axis names: a number the condition lacks, a key that is a value
+            _apply(raw, axis, value)
+    raw.pop("sweep", None)
+    where = ", ".join(f"{a.name}={v}" for a, v in zip(axes, values))
+    try:
+        return study_from_mapping(raw, path=study.path)
+    except EventStudyError as exc:
+        own = [i for i, axis in enumerate(axes) if _written_at(study, axis) is not None]
+        # the cell's own file is generated: a study's own axis is shown where it is written (the last one applied)
+        error = ConfigError(f"grid cell {where}: {exc.message}", hint=exc.hint)
+        if own:
+            axis = axes[own[-1]]
+            error.location = _written_at(study, axis, axis.values.index(values[own[-1]]))
+        raise error from None
+
+
+def study_axes(study: Study) -> list[Axis]:
+    """The axes of the study's own ``sweep:`` list, their values as text (a date as
+    YYYY-MM-DD, a number as YAML wrote it)."""
+    return [Axis(spec.name, tuple(_as_text(v) for v in spec.values)) for spec in study.sweep]
+
+
+def _as_text(value: object) -> str:
+    return value.isoformat() if isinstance(value, dt.date) else str(value)
+
+
+def grid_cells(study: Study, axes: Sequence[Axis]) -> tuple[list[tuple[str, ...]], list[Study]]:
+    """Every combination of ``axes``' values, and the study of each, after refusing an axis
+    the sweep cannot apply, a value listed twice, two axes that set one thing and a grid of
+    more than :data:`MAX_CELLS` cells. Reads no data: ``eventstudy validate`` checks the
+    study's own ``sweep:`` block with it."""
+    for axis in axes:
+        with _placed(study, axis):
+            _check_axis(axis, study.universe is not None)
+    _check_grid(study, axes)
+    cells_asked = math.prod(len(a.values) for a in axes)
+    if cells_asked > MAX_CELLS:
+        raise ConfigError(
+            f"the grid has {cells_asked:,} cells; a sweep runs at most {MAX_CELLS:,}",
+            location=study.source.location(("sweep",), key=True) if all(_written_at(study, a) for a in axes) else None,
+            hint="fewer values per axis (each cell is a study and a test the snooping control must pay for)",
+        )
+    combos = list(itertools.product(*[a.values for a in axes]))
+    return combos, [_cell_study(study, axes, combo) for combo in combos]
+
+
+def _written_at(study: Study, axis: Axis, position: int | None = None) -> Location | None:
+    """Where the study's own ``sweep:`` list writes ``axis`` (its name, or its value at
+    ``position``); None for an axis given on the command line or in code."""
+    for i, spec in enumerate(study.sweep):
+        if spec.name == axis.name and tuple(_as_text(v) for v in spec.values) == axis.values:
+            loc: Loc = ("sweep", i, "name") if position is None else ("sweep", i, "values", position)
+            where = study.source.location(loc)
+            return where if where.line is not None else None
+    return None
+
+
+@contextmanager
+def _placed(study: Study, axis: Axis, position: int | None = None) -> Iterator[None]:
+    """Show a ConfigError about ``axis`` where the study file writes it, if it does."""
+    try:
+        yield
+    except ConfigError as exc:
+        if exc.location is None:
+            exc.location = _written_at(study, axis, position)
+        raise
+
+
