@@ -379,23 +379,24 @@ def _validate(args: argparse.Namespace) -> int:
             data_file_path,
             load_universe,
             require_day_prices,
+            require_market_prices,
         )
 
         given = load_universe(study, data_dir=directory, rows=False)
         data = f"{len(given.symbols):,} universe symbols and {len(study.series)} market series found in {directory}"
         node = resolve(parse(study.when), list(study.series), universe=True)
+        require_market_prices(study, given.prices.filter(pl.col("symbol").is_in(list(study.series.values()))), [(study.when, node)])
         if study.universe.data_file is not None:  # its rows, as the run reads them: a bad row is the run's error
             from eventstudy.data.load import check_long_rows
 
             panel = data_file_path(directory, str(study.universe.data_file))
-            require_day_prices(study, [node], None, panel)  # what the run would refuse before reading a row
+            require_day_prices(study, [(study.when, node)], None, panel)  # what the run would refuse before reading a row
             rows = check_long_rows(panel, given.symbols, block_rows=BLOCK_ROWS)
             data += f" ({rows:,} rows of {panel.name} checked)"
         else:
-            require_day_prices(study, [node], given.prices.filter(pl.col("symbol").is_in(given.symbols)), None)
+            require_day_prices(study, [(study.when, node)], given.prices.filter(pl.col("symbol").is_in(given.symbols)), None)
     else:
         # the loaders only when there is data to check
-        from eventstudy.conditions import required_features
         from eventstudy.data.sources import load_prices_any
         from eventstudy.evaluators import EvaluationContext, build_evaluators, evaluate_outcomes
         from eventstudy.timeline import require_day_prices as require_series_prices
@@ -403,7 +404,10 @@ def _validate(args: argparse.Namespace) -> int:
         with study.naming_missing_symbols():
             loaded = load_prices_any(list(dict.fromkeys(study.series.values())), data_dir=directory, provider=study.data.provider)
         # what the run would refuse: a feature or an evaluator reading a day's price the data has none of
-        require_series_prices(loaded.frame, study.series, required_features(resolve(parse(study.when), list(study.series))))
+        try:
+            require_series_prices(loaded.frame, study.series, resolve(parse(study.when), list(study.series)), study.when)
+        except DataError as exc:
+            raise study.anchor_in_condition(exc, study.when) from None
         # and the evaluators on a few days (an entry at the open needs opens; two entries may not produce one cell)
         anchors = loaded.frame.select("date").unique().sort("date").head(3)
         evaluate_outcomes(build_evaluators(study.evaluators), EvaluationContext(prices=loaded.frame, series=study.series), anchors)

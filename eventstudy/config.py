@@ -530,6 +530,17 @@ class Study(_Model):
                 return where
         return None
 
+    def anchor_in_condition(self, error: EventStudyError, text: str) -> EventStudyError:
+        """Place an error whose span points into the condition ``text`` where the study file
+        writes it: its ``when:``, or its nested baseline's. Another condition (a sweep
+        cell's) keeps its own text, which the error shows with its caret."""
+        baseline = self.statistics.baseline
+        if text == self.when:
+            return self.source.anchor_in_scalar(error, ("when",))
+        if baseline is not None and text == baseline.when:
+            return self.source.anchor_in_scalar(error, ("statistics", "baseline", "when"))
+        return error
+
     @contextmanager
     def naming_missing_symbols(self) -> Iterator[None]:
         """Point a :class:`~eventstudy.errors.MissingDataError` at the line of the study

@@ -43,7 +43,7 @@ from eventstudy.frames import prices_from_frames
 from eventstudy.own_events import with_event_columns
 from eventstudy.panel import ConditionHits, HitsFinder, Panel, calendar_index
 from eventstudy.result import StudyResult
-from eventstudy.timeline import build_timeline
+from eventstudy.timeline import build_timeline, require_day_prices
 from eventstudy.universe import prepare_study_universe
 
 __all__ = ["StudyResult", "evaluate", "outcome_panel", "prepare", "run", "run_study", "statistics_with"]
@@ -226,7 +226,12 @@ def prepare(
         prices = prices.filter(pl.col("symbol").is_in(symbols)).sort("symbol", "date")
     requests: list[FeatureRequest] = []
     for text in (study.when, *conditions):
-        requests += required_features(resolve(parse(text), list(study.series)))
+        node = resolve(parse(text), list(study.series))
+        try:  # a feature reading a day's open, high, low or volume the data has none of: shown where it is written
+            require_day_prices(prices, study.series, node, text)
+        except DataError as exc:
+            raise study.anchor_in_condition(exc, text) from None
+        requests += required_features(node)
     timeline = build_timeline(
         prices, study.series, list(dict.fromkeys(requests)), align=study.data.align, max_stale=study.data.max_stale
     )

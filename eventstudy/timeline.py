@@ -15,6 +15,7 @@ from collections.abc import Iterable, Mapping, Sequence
 import polars as pl
 
 from eventstudy.align import MAX_STALE, align_series
+from eventstudy.conditions import AtLevel, FeatureRef, Node, required_features, walk
 from eventstudy.data.columns import missing_extra_hint
 from eventstudy.derived import add_derived, is_derived
 from eventstudy.errors import DataError, UnknownNameError, did_you_mean
@@ -105,12 +106,26 @@ def build_timeline(
     return timeline
 
 
-def require_day_prices(prices: pl.DataFrame, series: Mapping[str, str], requests: Sequence[FeatureRequest]) -> None:
-    """Refuse features that read the day's open, high, low or volume of a series whose data
-    has none (``validate`` checks what ``run`` would refuse): a file without the column
-    is read as nulls, and the condition would hold on no day."""
-    for name, symbol in series.items():
-        _require_columns(prices.filter(pl.col("symbol") == symbol), symbol, [(r.name, tuple(r.args)) for r in requests if r.series == name])
+def require_day_prices(prices: pl.DataFrame, series: Mapping[str, str], node: Node, text: str) -> None:
+    """Refuse a condition that reads the day's open, high, low or volume of a series whose
+    data has none (a file without the column is read as nulls, and the condition would
+    hold on no day), with a caret under the first place in the condition ``text`` that
+    reads it. ``run`` checks before it computes a feature, and ``validate`` as ``run``."""
+    blocks: dict[str, pl.DataFrame] = {}
+    for part in walk(node):
+        if not isinstance(part, (FeatureRef, AtLevel)):
+            continue
+        for request in required_features(part)[:1]:  # the part's own feature (an expression's come after it, as parts of their own)
+            if is_derived(request) or request.series not in series or request.name not in FEATURES or not FEATURES.get(request.name).needs:
+                continue  # an expression's feature, or one of closes only: nothing to look for
+            symbol = series[request.series]
+            if symbol not in blocks:
+                blocks[symbol] = prices.filter(pl.col("symbol") == symbol)
+            try:
+                _require_columns(blocks[symbol], symbol, [(request.name, tuple(request.args))])
+            except DataError as exc:
+                exc.span, exc.source = part.span, text
+                raise
 
 
 def _require_columns(block: pl.DataFrame, symbol: str, needed: Sequence[tuple[str, tuple[int, ...]]]) -> None:

@@ -35,7 +35,9 @@ from eventstudy import progress
 from eventstudy.blocks import BlockResult, BlockShared, run_block, series_closes
 from eventstudy.conditions import (
     SELF,
+    AtLevel,
     Breadth,
+    FeatureRef,
     Node,
     parse,
     required_features,
@@ -64,6 +66,7 @@ from eventstudy.features import FEATURES
 from eventstudy.measures import Measures
 from eventstudy.panel import ConditionHits, Panel
 from eventstudy.timeline import build_timeline
+from eventstudy.timeline import require_day_prices as require_series_prices
 
 if TYPE_CHECKING:
     import numpy.typing as npt
@@ -167,6 +170,8 @@ def prepare_universe(
     ]
     market_symbols = list(dict.fromkeys(study.series.values()))
     market_prices = prices.filter(pl.col("symbol").is_in(market_symbols))
+    written = [(when, node) for (when, _), node in zip(conditions, nodes)]
+    require_market_prices(study, market_prices, written)
     market = None
     if study.series:
         market = build_timeline(market_prices, study.series, market_requests, align=study.data.align, max_stale=study.data.max_stale)
@@ -189,9 +194,9 @@ def prepare_universe(
         dates, rows = read_long_dates(panel_file)
     symbols = sorted(s for s in symbols if s in found)  # sorted: each block is one slice
     if panel_file is not None:
-        require_day_prices(study, nodes, None, panel_file)
+        require_day_prices(study, written, None, panel_file)
     else:  # the universe's rows in memory: a long file's, or the symbols' own files' among the prices
-        require_day_prices(study, nodes, stocks if stocks is not None else prices.filter(pl.col("symbol").is_in(symbols)), None)
+        require_day_prices(study, written, stocks if stocks is not None else prices.filter(pl.col("symbol").is_in(symbols)), None)
     days_series = dates.sort()
     if market is not None:
         days_series = days_series.filter(days_series.is_in(market["date"].implode()))
@@ -303,19 +308,37 @@ def prepare_universe(
     )
 
 
-def require_day_prices(study: Study, nodes: Sequence[Node], stocks: pl.DataFrame | None, panel_file: Path | None) -> None:
+def require_market_prices(study: Study, prices: pl.DataFrame, conditions: Sequence[tuple[str, Node]]) -> None:
+    """Refuse a condition whose market feature reads a day's open, high, low or volume the
+    market series' data has none of, with a caret where the condition writes it."""
+    for when, node in conditions:
+        try:
+            require_series_prices(prices, study.series, node, when)
+        except DataError as exc:
+            raise study.anchor_in_condition(exc, when) from None
+
+
+def require_day_prices(
+    study: Study, conditions: Sequence[tuple[str, Node]], stocks: pl.DataFrame | None, panel_file: Path | None
+) -> None:
     """Refuse a universe study that reads each stock's open, high, low or volume (in its
     condition, or an evaluator's entry at the next open) when the universe's data has
     none: its blocks would read nulls and the study would end with no events, or no
-    values, and no error. ``stocks``: the universe's rows in memory; else ``panel_file``,
-    whose header says which columns it has (a column given for some stocks and not
-    others is their missing data, not an error)."""
+    values, and no error. ``conditions``: each condition's text and resolved node (a
+    caret goes under the place that reads the column). ``stocks``: the universe's rows in
+    memory; else ``panel_file``, whose header says which columns it has (a column given
+    for some stocks and not others is their missing data, not an error)."""
     readers: dict[str, tuple[str, str]] = {}  # column -> what reads it, and what else the hint offers
-    for node in nodes:
-        for request in required_features(node):
-            if request.series == SELF and request.name in FEATURES:
-                for column in FEATURES.get(request.name).needs:
-                    readers.setdefault(column, (f"the condition {to_text(node)!r}", ""))
+    places: dict[str, tuple[tuple[int, int], str]] = {}  # column -> where a condition reads it (span, text)
+    for text, node in conditions:
+        for part in walk(node):
+            if not isinstance(part, (FeatureRef, AtLevel)):
+                continue
+            for request in required_features(part)[:1]:  # the part's own feature (an expression's are parts of their own)
+                if request.series == SELF and request.name in FEATURES:
+                    for column in FEATURES.get(request.name).needs:
+                        readers.setdefault(column, (f"the condition {to_text(node)!r}", ""))
+                        places.setdefault(column, (part.span, text))
     for evaluator in build_evaluators(study.evaluators):
         if UNIVERSE in evaluator.assets():
             entry = getattr(evaluator.params, "entry", None)  # forward returns' entry at the next open
@@ -331,10 +354,12 @@ def require_day_prices(study: Study, nodes: Sequence[Node], stocks: pl.DataFrame
             named = study.universe.data_file if study.universe is not None else None
             source = Path(str(named)).name if named is not None else "the universe's files"
         if lacking:
-            raise DataError(
-                f"{reader} reads each stock's {column}, and {source} has none",
-                hint=missing_extra_hint(column) + instead,
-            )
+            have = "have" if source == "the universe's files" else "has"
+            error = DataError(f"{reader} reads each stock's {column}, and {source} {have} none", hint=missing_extra_hint(column) + instead)
+            if column in places:  # a condition reads it (else an evaluator's entry): a caret under the first place
+                error.span, error.source = places[column]
+                raise study.anchor_in_condition(error, error.source)
+            raise error
 
 
 def prepare_study_universe(

@@ -109,6 +109,47 @@ def test_a_universe_without_the_column_is_a_message_not_an_empty_study(
     assert said in capsys.readouterr().err
 
 
+@pytest.mark.parametrize("command", ["run", "validate"])
+@pytest.mark.parametrize(
+    ("when", "universe", "token", "said"),
+    [
+        ("SPX at ATH and SPX volume > 1", "", "SPX volume", "the feature 'volume' needs the day's volume, and the data of 'SPX' has none"),
+        ("SPX > 1 and (SPX day_high) sma(5) > 0", "", "(SPX day_high)", "the feature 'day_high' needs the day's high"),
+        ("close at 20-day high and SPX volume > 1", "universe: {data_file: panel.csv}", "SPX volume", "the data of 'SPX' has none"),
+        ("close at 20-day high and volume > 1", "universe: {data_file: panel.csv}", "volume", "reads each stock's volume, and panel.csv has none"),
+        ("close at 20-day high and volume > 1", "universe: [AA, BB]", "volume", "reads each stock's volume, and the universe's files have none"),
+    ],
+)
+def test_a_price_the_data_lacks_is_shown_where_the_condition_reads_it(
+    shared_data: Path, tmp_path: Path, capsys: pytest.CaptureFixture[str], command: str, when: str, universe: str, token: str, said: str
+) -> None:
+    """The refusal of a feature reading a day's price the data has none of points at the
+    study file's line and column with a caret under the feature (it named no place), for
+    a series, a universe's market series and a universe's stocks, at run and at validate."""
+    from eventstudy.cli import main
+
+    days = pl.read_csv(shared_data / "SPX.csv", try_parse_dates=True)["date"].tail(300)
+    rng = np.random.default_rng(3)
+    stocks = {s: pl.DataFrame({"date": days, "close": 50 * np.exp(np.cumsum(rng.normal(0, 0.01, days.len())))}) for s in ("AA", "BB")}
+    pl.concat([frame.with_columns(symbol=pl.lit(s)) for s, frame in stocks.items()]).select("date", "symbol", "close").write_csv(tmp_path / "panel.csv")
+    if universe.startswith("universe: ["):
+        (tmp_path / "panel.csv").unlink()
+        for s, frame in stocks.items():
+            frame.write_csv(tmp_path / f"{s}.csv")
+    (tmp_path / "SPX.csv").write_bytes((shared_data / "SPX.csv").read_bytes())
+    text = TIMELINE.format(when=when, placebos=0)
+    if universe:
+        text = text.replace("series: {SPX: SPX}\n", f"series: {{SPX: SPX}}\n{universe}\n").replace(", assets: [SPX]", "")
+    path = tmp_path / "s.yaml"
+    path.write_text(text, encoding="utf-8")
+    assert main([command, str(path), "--data-dir", str(tmp_path)]) == 2
+    err = capsys.readouterr().err
+    line = text.splitlines().index(f"when: {when}") + 1
+    column = len("when: ") + when.index(token) + 1
+    assert err.startswith(f"{path}:{line}:{column}: error: ") and said in err.splitlines()[0], err
+    assert f"    when: {when}\n    {' ' * (column - 1)}{'^' * len(token)}\n" in err and "Traceback" not in err
+
+
 def test_a_series_without_the_column_is_refused_at_validate_and_at_an_entry_at_the_open(shared_data: Path, tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
     """validate said ok to 'SPX volume > 1' on closes only, which run refuses; and an entry
     at the next open on closes only ran to every cell empty ('364 event(s) without a value'),
