@@ -38,8 +38,8 @@ keywords (``and``, ``or``, ``not``, ``at``, ``crosses``, ``above``, ``below``, `
 
 from __future__ import annotations
 
-import math
 from dataclasses import fields, replace
+from decimal import Decimal
 from typing import NoReturn
 
 from eventstudy.conditions.ast import (
@@ -65,7 +65,7 @@ from eventstudy.conditions.ast import (
     Or,
     Value,
 )
-from eventstudy.conditions.printer import derived_name
+from eventstudy.conditions.printer import derived_name, number_text
 from eventstudy.conditions.tokens import KEYWORDS, UNITS, Token, TokenType, tokenize, window_days
 from eventstudy.errors import ConditionSyntaxError, did_you_mean
 
@@ -77,6 +77,9 @@ _LEVELS = "ATH, ATL, N-day high or N-day low"
 
 MAX_DAYS = 100_000
 """The largest window, argument or number of days a condition may name."""
+
+MAX_NUMBER_CHARS = 40
+"""A number's characters at most, as written and, for one with an exponent, written out in full."""
 
 MAX_NESTING = 64
 """Brackets, ``not``s and minus signs nested inside each other, at most."""
@@ -105,6 +108,37 @@ def parse(text: str) -> Node:
             hint="split a long chain of 'and'/'or' terms into a few studies, or simplify it",
         )
     return node
+
+
+def _scientific(text: str) -> tuple[Decimal, int, int]:
+    """A number's mantissa, exponent and the power of ten of its first digit (``'2.5e-3'``
+    -> 2.5, -3, -3), without building the number (``1e999999999999`` is fine)."""
+    mantissa, _, exponent = text.lower().partition("e")
+    digits, power = Decimal(mantissa), int(exponent or 0)
+    return digits, power, digits.adjusted() + power
+
+
+def _written_out_fits(text: str) -> bool:
+    """Whether the number ``text`` (``1e-3``) prints back in full (``0.001``, the printer's
+    form, which never has an exponent) in at most :data:`MAX_NUMBER_CHARS` characters: so
+    every number read here prints to text that is read back."""
+    if "e" not in text.lower():
+        return True  # plain: at most MAX_NUMBER_CHARS as written, checked before
+    digits, power, first = _scientific(text)
+    if digits == 0:
+        return True
+    return abs(first) < MAX_NUMBER_CHARS and len(number_text(float(digits.scaleb(power)))) <= MAX_NUMBER_CHARS
+
+
+def _in_digits(text: str) -> str | None:
+    """A whole number written with an exponent (``1e3``) in digits (``'1000'``); None for
+    one that is not whole (``2.5``, ``1e-3``) or too large to be a count."""
+    digits, power, first = _scientific(text)
+    if digits == 0:
+        return "0"
+    if not 0 <= first <= 12 or (exact := digits.scaleb(power)) != exact.to_integral_value():
+        return None
+    return str(int(exact))
 
 
 def _depth(root: Node) -> tuple[int, Node | Value]:
@@ -333,10 +367,15 @@ class _Parser:
         return Modified(test, kind, n, span=(test.span[0], unit.end))  # type: ignore[arg-type]
 
     def whole_number(self, token: Token, what: str, least: int = 1) -> int:
-        """``token``'s integer value; a decimal, one below ``least`` or more than
-        :data:`MAX_DAYS` is an error naming ``what``."""
-        if "." in token.text:
+        """``token``'s integer value; a decimal, an exponent (``1e3``), one below ``least``
+        or more than :data:`MAX_DAYS` is an error naming ``what``."""
+        if "." in token.text and "e" not in token.text.lower():
             self.error(f"{what} must be a whole number, got {token.text!r}", token.span)
+        if not token.text.isdigit():  # 1e3
+            whole = _in_digits(token.text)
+            fits = whole is not None and least <= int(whole) <= MAX_DAYS
+            hint = f"write {whole}" if fits else f"write a whole number in digits, from {least} to {MAX_DAYS:,}"
+            self.error(f"{what} must be written in digits, got {token.text!r}", token.span, hint=hint)
         n = self.bounded(token, what)
         if n < least:
             self.error(f"{what} must be at least {least}, got {n!r}", token.span)
@@ -488,8 +527,15 @@ class _Parser:
     def parse_atom(self) -> Value:
         token = self.tok
         if token.type is TokenType.NUMBER:
-            if not math.isfinite(float(token.text)) or len(token.text) > 40:
+            if len(token.text) > MAX_NUMBER_CHARS:
                 self.error(f"the number {token.text[:20]}... is too long to be a price, a percent or a count", token.span)
+            if not _written_out_fits(token.text):
+                size = "large" if _scientific(token.text)[2] >= 0 else "small"
+                self.error(
+                    f"the number {token.text!r} is too {size} to be a price, a percent or a count",
+                    token.span,
+                    hint=f"written out in full a number takes at most {MAX_NUMBER_CHARS} characters: 1e39 and 1e-38 do, 1e40 and 1e-39 do not",
+                )
             self.advance()
             if self.tok.type is TokenType.PERCENT:
                 end = self.advance().end
@@ -557,10 +603,12 @@ class _Parser:
                         self.unexpected(f"',' or ')' in the arguments of {name.text!r}")
                     self.advance()
                 arg = self.tok
-                if arg.type is not TokenType.NUMBER or "." in arg.text:
+                if arg.type is not TokenType.NUMBER or not arg.text.isdigit():
                     if arg.type is TokenType.END:
                         self.error("unbalanced parenthesis: '(' is never closed", opening.span)
-                    self.unexpected(f"a whole number as an argument of {name.text!r}")
+                    whole = _in_digits(arg.text) if arg.type is TokenType.NUMBER and "e" in arg.text.lower() else None
+                    hint = f"write it in digits: {name.text}({whole})" if whole is not None and int(whole) <= MAX_DAYS else None
+                    self.unexpected(f"a whole number as an argument of {name.text!r}", hint=hint)
                 args.append(self.bounded(arg, f"the argument of {name.text!r}"))
                 self.advance()
             end = self.advance().end

@@ -32,7 +32,7 @@ from eventstudy.conditions.ast import (
 )
 from eventstudy.conditions.tokens import window_days
 
-__all__ = ["breadth_name", "derived_name", "to_text"]
+__all__ = ["breadth_name", "derived_name", "number_text", "to_text"]
 
 # Binding strength: higher binds tighter.
 _OR, _AND, _NOT, _MODIFIED, _TEST = 1, 2, 3, 4, 5
@@ -134,7 +134,7 @@ def _value_strength(node: Value) -> int:
 
 def _value(node: Value) -> str:
     if isinstance(node, Number):
-        return _number(node.value) + ("%" if node.percent else "")
+        return number_text(node.value) + ("%" if node.percent else "")
     if isinstance(node, FeatureRef):
         if node.series == CALENDAR:
             return str(node.feature)
@@ -167,8 +167,12 @@ def _value(node: Value) -> str:
     raise TypeError(f"not a value node: {node!r}")
 
 
-def _number(value: float) -> str:
-    """Plain decimal text (no exponent), shortest that reads back to the same float."""
+def number_text(value: float) -> str:
+    """Plain decimal text (no exponent), shortest that reads back to the same float.
+
+    >>> number_text(1e6), number_text(2.5e-3)
+    ('1000000', '0.0025')
+    """
     if value < 0 or value != value or value == float("inf"):
         raise ValueError(f"a number literal must be finite and >= 0, got {value!r}")
     text = format(Decimal(repr(float(value) + 0.0)), "f")  # + 0.0 turns -0.0 into 0.0

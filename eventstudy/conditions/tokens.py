@@ -101,7 +101,9 @@ UNITS: dict[str, int] = {
     "years": 252,
 }
 
-_NUMBER = re.compile(r"\d+(?:\.\d+)?|\.\d+")
+#: ``4000``, ``0.25``, ``.5``, and each with an exponent (``1e6``, ``2.5E-3``): the exponent
+#: needs its digits, so ``2e`` is ``2`` and a word (a series ``e``, say) and never a number.
+_NUMBER = re.compile(r"(?:\d+(?:\.\d+)?|\.\d+)(?:[eE][+-]?\d+)?")
 _WORD = re.compile(r"[^\W\d]\w*")
 _SPACE = re.compile(r"\s+")
 
@@ -111,6 +113,8 @@ def tokenize(text: str) -> list[Token]:
 
     >>> [t.text for t in tokenize("RUT drawdown ≥ 10%")]
     ['RUT', 'drawdown', '>=', '10', '%', '']
+    >>> [t.text for t in tokenize("SPX volume > 1e6")]
+    ['SPX', 'volume', '>', '1e6', '']
     """
     tokens: list[Token] = []
     pos, n = 0, len(text)

@@ -72,6 +72,20 @@ def test_numbers_and_words() -> None:
     ]
 
 
+def test_scientific_notation_is_a_number() -> None:
+    """`SPX volume > 1e6` was refused ("unexpected 'e6' after a complete condition")."""
+    volume = ref("SPX", "volume")
+    assert parse("SPX volume > 1e6") == Compare(volume, ">", Number(1e6))
+    assert parse("SPX volume > 2.5E+6") == Compare(volume, ">", Number(2.5e6))
+    assert parse("SPX return(1) < -1.5e-2") == Compare(ref("SPX", "return", 1), "<", Neg(Number(0.015)))
+    assert parse("SPX return(1) < .5e1%") == Compare(ref("SPX", "return", 1), "<", Number(5, percent=True))
+    assert to_text(parse("SPX volume > 1e6")) == "SPX volume > 1000000"
+    # an exponent needs its digits: `2e` and `2e-day` stay a number and a word, and words
+    # holding digits stay words
+    assert [t.text for t in tokenize("2e 2e-day x1e6 e1")] == ["2", "e", "2", "e", "-", "day", "x1e6", "e1", ""]
+    assert parse("SPX > 2 * e") == Compare(spx, ">", BinOp(Number(2), "*", FeatureRef("e")))
+
+
 # --- grammar ------------------------------------------------------------------------
 
 @pytest.mark.parametrize(

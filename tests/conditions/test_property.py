@@ -17,6 +17,7 @@ import datetime as dt
 import math
 import statistics
 from collections.abc import Callable, Sequence
+from decimal import Decimal
 from pathlib import Path
 
 import numpy as np
@@ -49,6 +50,7 @@ from eventstudy.conditions import (
     required_features,
     resolve,
     to_text,
+    walk,
 )
 from eventstudy.own_events import EventSet, with_event_columns
 from eventstudy.timeline import build_timeline
@@ -462,6 +464,31 @@ def test_print_parse_round_trip(tree: Node) -> None:
 def test_value_round_trip(value: Value) -> None:
     tree = Compare(value, ">=", Number(0))
     assert parse(to_text(tree)) == tree
+
+
+@settings(max_examples=200, deadline=None)
+@given(values(NAMES), st.data())
+def test_numbers_written_with_an_exponent_read_as_written_out(value: Value, data: st.DataObject) -> None:
+    """Each number of a value rewritten with an exponent (``250`` as ``2.5e2``, ``0.5`` as
+    ``5000E-4``) gives the same tree."""
+    tree = Compare(value, ">=", Number(0))
+    text = to_text(tree)
+    spans = {node.span for node in walk(parse(text)) if isinstance(node, Number)}
+    for start, end in sorted(spans, reverse=True):
+        digits = text[start:end].rstrip("%")
+        k = data.draw(st.integers(-6, 6))
+        mantissa = format(Decimal(digits).scaleb(-k), "f")
+        written = f"{mantissa}{data.draw(st.sampled_from(['e', 'E', 'e+']))}{k}".replace("+-", "-")
+        text = text[:start] + written + text[start + len(digits) :]
+    assert parse(text) == tree, text
+
+
+@settings(max_examples=300, deadline=None)
+@given(st.floats(1e-6, 1e20), st.integers(0, 16), st.booleans())
+def test_a_number_with_an_exponent_reads_as_python_reads_it(value: float, digits: int, percent: bool) -> None:
+    """The reference is Python's own float(): '1.234e+05' is 123400.0, '1.234e+05%' its percent."""
+    written = f"{value:.{digits}e}"
+    assert parse(f"A > {written}{'%' if percent else ''}") == Compare(FeatureRef("A"), ">", Number(float(written), percent))
 
 
 @st.composite
