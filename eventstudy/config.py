@@ -125,8 +125,19 @@ class SourceMap:
         start = node.start_mark
         single_line = start.line == node.end_mark.line and node.style in (None, "", "'", '"')
         if single_line and start.line < len(self.lines):
-            offset = 1 if node.style in ("'", '"') else 0
-            return error.anchor(self.path, start.line + 1, start.column + 1 + offset, self.lines[start.line])
+            line = self.lines[start.line]
+            if node.style not in ("'", '"'):
+                return error.anchor(self.path, start.line + 1, start.column + 1, line)
+            # quoted: an escape (\" \\ \t \u00e9, or '' in single quotes) is written in more
+            # columns than the one character it stands for
+            columns = self._quoted_columns(line, start.column, node.style)
+            lo, hi = error.span if error.span else (0, 1)
+            if len(columns) == len(str(node.value)) + 1 and 0 <= lo <= hi < len(columns):
+                error.location = Location(
+                    path=self.path, line=start.line + 1, column=columns[lo] + 1, length=max(1, columns[hi] - columns[lo]), source_line=line
+                )
+                return error
+            return error.anchor(self.path, start.line + 1, start.column + 2, line)
         # A block or multi-line scalar: find the bad token on its own line (the n-th time
         # the text holds it is the n-th time the file's lines do), and draw the caret there.
         text = str(node.value)
@@ -145,6 +156,23 @@ class SourceMap:
                     col = line.find(token, col + len(token))
         error.location = Location(path=self.path, line=start.line + 1)  # not found as written (an escape, a fold): the first line
         return error
+
+    @staticmethod
+    def _quoted_columns(line: str, quote: int, style: str) -> list[int]:
+        """The 0-based column of ``line`` where each character of a one-line quoted scalar
+        (opening quote at ``quote``) is written, then the column of its closing quote."""
+        columns, i = [], quote + 1
+        while i < len(line):
+            width = 1
+            if line[i] == style:
+                if style == '"' or not line.startswith("''", i):
+                    break
+                width = 2  # '' is '
+            elif line[i] == "\\" and style == '"':
+                width = 2 + {"x": 2, "u": 4, "U": 8}.get(line[i + 1 : i + 2], 0)  # \x41, \u00e9, \U0001F600
+            columns.append(i)
+            i += width
+        return [*columns, i]
 
 
 def _node_length(node: yaml.Node) -> int:

@@ -55,6 +55,26 @@ def test_condition_error_in_a_quoted_string_is_placed_inside_the_quotes() -> Non
     assert caret.index("^") == line.index("RTU")
 
 
+@pytest.mark.parametrize(
+    ("when", "bad"),
+    [
+        (r'"SPX at ATH and \"RUT\" drawdown >= 10%"', r'\"'),  # the bad character is the escape
+        (r'"SPX at ATH and\tRUT drawdwn >= 10%"', "drawdwn"),  # after an escape
+        (r'"SPX at\u0020ATH and \\ RUT >= 10%"', "\\\\"),
+        ("'SPX at ATH and ''RUT'' drawdown >= 10%'", "''"),
+    ],
+)
+def test_condition_error_after_an_escape_in_a_quoted_string_is_under_the_token(when: str, bad: str) -> None:
+    """An escape (\\" \\t \\u0020, '' in single quotes) is written in more columns than the
+    character it stands for: the caret was drawn as if each took one, so it sat under the
+    backslash of \\", and one column early after \\t (five after \\u0020)."""
+    text = render(GOOD.replace("when: SPX at ATH and RUT drawdown >= 10%", f"when: {when}"))
+    first, line, caret = text.splitlines()[:3]
+    column = line.index(bad) + 1 - 4  # the source line is indented by 4
+    assert first.startswith(f"study.yaml:3:{column}: error: "), text
+    assert caret.index("^") == line.index(bad) and caret.count("^") == len(bad), text
+
+
 def test_invalid_yaml_names_line_and_column() -> None:
     text = render(GOOD.replace("window: {start: 1980-01-01}", "window: {start: 1980-01-01"))
     assert text.startswith("study.yaml:5:")
