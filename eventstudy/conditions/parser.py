@@ -433,6 +433,7 @@ class _Parser:
         if token.type is TokenType.COMPARE:
             self.advance()
             right = self.parse_value()
+            self.refuse_a_chain(left, right)
             return Compare(left, token.text, right, span=(left.span[0], right.span[1]))  # type: ignore[arg-type]
         if self.word(token) == "crosses":
             self.advance()
@@ -441,10 +442,31 @@ class _Parser:
                 self.unexpected("'above' or 'below' after 'crosses'")
             self.advance()
             right = self.parse_value()
+            self.refuse_a_chain(left, right)
             return Crosses(left, direction, right, span=(left.span[0], right.span[1]))  # type: ignore[arg-type]
         self.unexpected(
             f"a comparison operator {_COMPARE_LIST} after {self.source_of(left)!r}",
             hint="or 'crosses above' / 'crosses below' and a value",
+        )
+
+    def refuse_a_chain(self, left: Value, middle: Value) -> None:
+        """``1 < SPX < 2``: a second comparison (or ``crosses``) right after ``left OP middle``
+        is an error at its operator, with the two tests joined by 'and' as the hint."""
+        second = self.tok
+        if second.type is not TokenType.COMPARE and self.word(second) != "crosses":
+            return
+        first = self.text[left.span[0] : middle.span[1]]
+        try:  # the value after the second operator, to write the hint with it
+            self.advance()
+            if self.word(second) == "crosses" and self.word(self.tok) in ("above", "below"):
+                self.advance()
+            rest = self.text[second.start : self.parse_value().span[1]]
+        except ConditionSyntaxError:
+            rest = f"{self.text[second.start : second.end]} ..."
+        self.error(
+            f"comparisons do not chain: {self.text[second.start : second.end]!r} after {first!r}",
+            second.span,
+            hint=f"write '{first} and {self.source_of(middle)} {rest}'",
         )
 
     def parse_level(self) -> Node:

@@ -348,6 +348,26 @@ def test_golden_errors_cover_the_required_cases() -> None:
     } <= names
 
 
+@pytest.mark.parametrize(
+    ("text", "operator", "hint"),
+    [
+        ("1 < SPX < 2", "<", "write '1 < SPX and SPX < 2'"),
+        ("SPX > 1 > 0", "> 0", "write 'SPX > 1 and 1 > 0'"),
+        ("RUT at ATH and (0 <= RUT drawdown ≤ 10%)", "≤", "write '0 <= RUT drawdown and RUT drawdown ≤ 10%'"),
+        ("SPX crosses above SPX sma(200) > 3", "> 3", "write 'SPX crosses above SPX sma(200) and SPX sma(200) > 3'"),
+        ("1 < SPX < and RUT at ATH", "< and", "write '1 < SPX and SPX < ...'"),
+    ],
+)
+def test_a_chained_comparison_is_refused_at_its_second_operator(text: str, operator: str, hint: str) -> None:
+    """`1 < SPX < 2` had the generic "unexpected '<' after a complete condition"."""
+    with pytest.raises(ConditionSyntaxError) as info:
+        parse(text)
+    start = text.rindex(operator)
+    assert info.value.message.startswith(f"comparisons do not chain: {operator[0]!r} after ")
+    assert info.value.span == (start, start + 1)
+    assert info.value.hint == hint
+
+
 def test_error_kinds() -> None:
     with pytest.raises(ConditionSyntaxError):
         parse("SPX at")
