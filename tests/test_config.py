@@ -284,6 +284,28 @@ def test_the_options_each_model_uses_are_accepted() -> None:
         parse_study(GOOD.replace("  - forward_returns: {assets: [SPX, RUT], horizons: [1m, 3m]}", f"  - {entry}"), path="study.yaml")
 
 
+@pytest.mark.parametrize(("threshold", "said", "hint"), [
+    ("5", "bad value 5 for 'evaluate.0.hit_rate.threshold': a threshold is a fraction of the price: 5 is a 500% return",
+     "hint: write 5% or 0.05 for 5 percent (500% if that is meant)"),
+    ("-2", "-2 is a -200% return", "hint: write -2% or -0.02 for -2 percent"),
+    ("'1'", "1 is a 100% return", "hint: write 1% or 0.01 for 1 percent (100% if that is meant)"),
+    ("-100%", "every return is above -100%: every day would be a hit", "hint: write a return above -100%"),
+    ("true", "true is yes or no, not a return", "hint: write a return, e.g. 5% or 0.05"),
+])
+def test_a_hit_rate_threshold_written_as_a_bare_percent_is_refused_at_its_value(threshold: str, said: str, hint: str) -> None:
+    """'threshold: 5' was a 500% return without a word (every event a miss; '-5' made every
+    one a hit): thresholds are fractions, so a bare number of 1 or more is refused as the
+    percent it surely meant, and '500%' stays the way to ask for 500%."""
+    entry = f"hit_rate: {{assets: [RUT], horizons: [1m], threshold: {threshold}}}"
+    shown = render(GOOD.replace("  - forward_returns: {assets: [SPX, RUT], horizons: [1m, 3m]}", f"  - {entry}"))
+    lines = shown.splitlines()
+    assert lines[0].startswith("study.yaml:7:58: error: ") and said in lines[0], shown
+    assert lines[2].index("^") == lines[1].index(threshold) and hint in shown
+    for fine, value in (("5%", 0.05), ("0.05", 0.05), ("500%", 5.0), ("-0.99", -0.99), ("-5%", -0.05)):
+        study = parse_study(GOOD.replace("  - forward_returns: {assets: [SPX, RUT], horizons: [1m, 3m]}", f"  - {entry.replace(threshold, fine)}"), path="study.yaml")
+        assert study.evaluators[0].params.threshold == pytest.approx(value)  # type: ignore[attr-defined]
+
+
 @pytest.mark.parametrize(("universe", "said"), [
     (False, "unknown null 'histores' for a study of named series (did you mean 'histories'?)"),
     (True, "unknown null 'histores' for a universe study (did you mean 'histories'?)"),

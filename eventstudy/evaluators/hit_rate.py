@@ -8,10 +8,12 @@ the all-days hit rate.
 
 from __future__ import annotations
 
+import math
 from collections.abc import Mapping
 from typing import ClassVar
 
 from pydantic import Field, field_validator, model_validator
+from pydantic_core import PydanticCustomError
 
 from eventstudy._numpy import np
 from eventstudy._polars import pl
@@ -35,7 +37,7 @@ class HitRateParams(Params):
 
     assets: list[str] = Field(default_factory=lambda: [UNIVERSE], min_length=1, description="series scored (default in a universe study: each symbol)")
     horizons: Horizons
-    threshold: float = Field(0.0, description="a hit is a forward return above this (a fraction; '5%' is 0.05)")
+    threshold: float = Field(0.0, allow_inf_nan=False, description="a hit is a forward return above this (a fraction; '5%' is 0.05; a bare 1 or more is refused)")
     benchmark: str | None = Field(None, description="a hit is beating this series over the same days instead")
 
     @model_validator(mode="after")
@@ -48,11 +50,34 @@ class HitRateParams(Params):
     @field_validator("threshold", mode="before")
     @classmethod
     def _percent(cls, value: object) -> object:
+        """``'5%'`` is 0.05; a bare number is a fraction, so a bare 1 or more (``5``: a
+        500% return) is refused as the percent it surely meant, and a threshold at or
+        below -100% (every return is above it) as a hit on every day."""
+        if isinstance(value, bool):
+            raise PydanticCustomError("bool_threshold", "{value} is yes or no, not a return", {"value": str(value).lower(), "hint": "write a return, e.g. 5% or 0.05"})
         if isinstance(value, str) and value.strip().endswith("%"):
             try:
-                return float(value.strip()[:-1]) / 100
+                value = float(value.strip()[:-1]) / 100
             except ValueError:
                 return value
+        elif isinstance(value, (int, float, str)):
+            try:
+                number = float(value)
+            except ValueError:
+                return value  # not a number: pydantic's own message
+            if abs(number) >= 1 and math.isfinite(number):
+                shown, meant = f"{number:g}", f" ({number * 100:g}% if that is meant)" if number > 0 else ""
+                raise PydanticCustomError(
+                    "threshold_not_a_fraction",
+                    "a threshold is a fraction of the price: {shown} is a {percent}% return",
+                    {"shown": shown, "percent": f"{number * 100:g}", "hint": f"write {shown}% or {number / 100:g} for {shown} percent{meant}"},
+                )
+        if isinstance(value, float) and value <= -1:
+            raise PydanticCustomError(
+                "threshold_always_hit",
+                "every return is above {shown}: every day would be a hit",
+                {"shown": f"{value * 100:g}%", "hint": "write a return above -100%, e.g. -5% or -0.05"},
+            )
         return value
 
 
