@@ -1128,3 +1128,13 @@ def _check_assets(evaluator: Evaluator, study: Study, source: SourceMap, loc: tu
                     hint=f"leave 'assets' out (each stock); compare the stocks with {asset} through 'benchmark: {asset}' "
                     f"(excess_returns, hit_rate), or study {asset} itself in a study of named series",
                 )
+    benchmark = getattr(evaluator.params, "benchmark", None)
+    if "benchmark" in evaluator.asset_fields and isinstance(benchmark, str):  # measured against itself: 0 on every day
+        for j, asset in enumerate(getattr(evaluator.params, "assets", None) or []):
+            if asset != UNIVERSE and study.series.get(asset) == study.series.get(benchmark):
+                same = "is the benchmark" if asset == benchmark else f"and the benchmark {benchmark!r} are the same symbol {study.series[asset]!r}"
+                raise ConfigError(
+                    f"{asset!r} in 'assets' {same}: measured against itself, its return less the benchmark's is 0 on every day",
+                    location=source.location((*loc, "assets", j)),
+                    hint=f"list the other series in 'assets', or compare {asset} with another benchmark",
+                )

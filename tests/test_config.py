@@ -306,6 +306,27 @@ def test_a_hit_rate_threshold_written_as_a_bare_percent_is_refused_at_its_value(
         assert study.evaluators[0].params.threshold == pytest.approx(value)  # type: ignore[attr-defined]
 
 
+@pytest.mark.parametrize("entry", [
+    "excess_returns: {assets: [RUT, SPX], benchmark: SPX, horizons: [1m]}",
+    "excess_returns: {assets: [RUT, SPX], benchmark: SPX, horizons: [1m], model: market}",
+    "hit_rate: {assets: [RUT, SPX], benchmark: SPX, horizons: [1m]}",
+    "excess_returns: {assets: [RUT, SP], benchmark: SPX, horizons: [1m]}",
+])
+def test_an_asset_measured_against_itself_as_benchmark_is_refused_where_it_is_listed(entry: str) -> None:
+    """'excess_returns: {assets: [RUT, SPX], benchmark: SPX}' ran, and SPX-SPX was +0.00%
+    on every day (a hit rate of 0%), tested and reported as a result; another series name
+    for the benchmark's own symbol did the same."""
+    text = GOOD.replace("{SPX: SPX, RUT: RUT}", "{SPX: SPX, RUT: RUT, SP: SPX}")
+    shown = render(text.replace("  - forward_returns: {assets: [SPX, RUT], horizons: [1m, 3m]}", f"  - {entry}"))
+    asset = "SP" if "SP]" in entry else "SPX"
+    lines = shown.splitlines()
+    assert lines[0].startswith(f"study.yaml:7:{f'  - {entry}'.index(asset + ']') + 1}: error: {asset!r} in 'assets' "), shown
+    assert ("is the benchmark" if asset == "SPX" else "and the benchmark 'SPX' are the same symbol 'SPX'") in lines[0]
+    assert "its return less the benchmark's is 0 on every day" in lines[0] and lines[2].strip() == "^" * len(asset)
+    assert f"hint: list the other series in 'assets', or compare {asset} with another benchmark" in shown
+    parse_study(text.replace("  - forward_returns: {assets: [SPX, RUT], horizons: [1m, 3m]}", f"  - {entry.replace(f', {asset}]', ']')}"), path="study.yaml")
+
+
 @pytest.mark.parametrize(("universe", "said"), [
     (False, "unknown null 'histores' for a study of named series (did you mean 'histories'?)"),
     (True, "unknown null 'histores' for a universe study (did you mean 'histories'?)"),
