@@ -36,6 +36,7 @@ from eventstudy.data.directory import check_dir
 from eventstudy.errors import DataError, Location, did_you_mean
 
 __all__ = [
+    "HEAD_BYTES",
     "SUFFIXES",
     "DataDirectory",
     "DataFile",
@@ -43,6 +44,8 @@ __all__ = [
     "Located",
     "inspect",
     "long_file_symbols",
+    "not_a_csv",
+    "not_text",
     "sorted_by_symbol",
     "symbol_values",
     "whole_lines",
@@ -132,6 +135,9 @@ def whole_lines(csv: pl.LazyFrame) -> pl.LazyFrame:
 def unreadable(path: Path, fmt: Format, exc: BaseException) -> DataError:
     """A DataError for a file polars or the OS could not read: at its first row with more
     fields than its header, when that is why (polars does not say where)."""
+    binary = not_a_csv(path) if fmt == "csv" else None
+    if binary is not None:
+        return binary
     ragged = _ragged_row(path) if fmt == "csv" and "fields" in str(exc) else None  # the row is sought only for that reason
     if ragged is not None:
         line, fields, expected, text = ragged
@@ -144,6 +150,62 @@ def unreadable(path: Path, fmt: Format, exc: BaseException) -> DataError:
     return DataError(
         f"cannot read {path.name!r} as {fmt.upper()}: {detail}",
         location=Location(path=str(path)),
+    )
+
+
+_SIGNATURES: tuple[tuple[bytes, str, str | None], ...] = (
+    (b"\x1f\x8b", "gzip-compressed", "decompress it first (gunzip)"),
+    (b"\x28\xb5\x2f\xfd", "zstd-compressed", "decompress it first (unzstd)"),
+    (b"PK\x03\x04", "a zip archive (an Excel .xlsx workbook is one)", "save the sheet as CSV (comma-separated text) and use that"),
+    (b"\xd0\xcf\x11\xe0", "an Office document (an Excel .xls workbook?)", "save the sheet as CSV (comma-separated text) and use that"),
+    (b"PAR1", "a Parquet file", "name it SYMBOL.parquet in the data directory: it is read as it is"),
+    (b"\x89PNG", "a PNG image", None),
+    (b"%PDF", "a PDF document", None),
+    (b"\xff\xfe", "UTF-16 text", "save it as UTF-8 text, or import it with 'eventstudy data import FILE' (which writes UTF-8)"),
+    (b"\xfe\xff", "UTF-16 text", "save it as UTF-8 text, or import it with 'eventstudy data import FILE' (which writes UTF-8)"),
+)
+_COMPRESSED = ("gzip-compressed", "zstd-compressed")
+HEAD_BYTES = 4096
+"""How much of a file :func:`not_text` looks at."""
+
+
+def not_text(head: bytes, *, compressed: bool = True) -> tuple[str, str | None] | None:
+    r"""What a ``.csv`` file that is not CSV text is, from its first bytes (a few KB), and
+    what to do about it; None for text. An error about such a file names this instead of
+    showing its bytes as if they were a header. ``compressed=False`` passes gzip and zstd,
+    which polars decompresses when it reads a data directory's CSV file.
+
+    Examples
+    --------
+    >>> not_text(b"date,close\n2024-01-02,4742.83\n") is None
+    True
+    >>> not_text(b"PK\x03\x04\x14\x00")[0], not_text(b"\x00\x01\x02 raw")[0]
+    ('a zip archive (an Excel .xlsx workbook is one)', 'binary, not text')
+    """
+    for magic, kind, advice in _SIGNATURES:
+        if head.startswith(magic):
+            return None if kind in _COMPRESSED and not compressed else (kind, advice)
+    control = sum(byte < 32 and byte not in (9, 10, 12, 13) for byte in head)  # tab, newlines, form feed are text
+    if b"\x00" in head or control > len(head) / 20:
+        return "binary, not text", None
+    return None
+
+
+def not_a_csv(path: Path) -> DataError | None:
+    """The error of a data directory's ``.csv`` file that is not CSV text (:func:`not_text`;
+    compressed CSV is read), or None: for a reader whose file has no header it can use."""
+    try:
+        with path.open("rb") as handle:
+            found = not_text(handle.read(HEAD_BYTES), compressed=False)
+    except OSError:
+        return None
+    if found is None:
+        return None
+    kind, advice = found
+    return DataError(
+        f"{path.name!r} is not a CSV file: it is {kind}",
+        location=Location(path=str(path)),
+        hint=advice or "a data file is text, a header line (date, close, ...) and one row per day; 'eventstudy data import FILE' converts an export",
     )
 
 
@@ -170,6 +232,9 @@ def _ragged_row(path: Path) -> tuple[int, int, int, str] | None:
 def require_symbol_column(file: DataFile) -> str:
     """The symbol column of a file that must be long (a universe's data file)."""
     if file.symbol is None:
+        binary = not_a_csv(file.path) if file.fmt == "csv" else None
+        if binary is not None:  # its bytes are no header: say what the file is
+            raise binary
         raise DataError(
             f"{file.path.name}: no symbol column ({', '.join(SYMBOL_COLUMNS)})",
             location=Location(path=str(file.path)),

@@ -19,6 +19,7 @@ existing different file is replaced only with ``force``.
 
 from __future__ import annotations
 
+import codecs
 import csv
 import datetime as dt
 import io
@@ -37,7 +38,7 @@ from eventstudy.data.columns import (
     header_key,
     pick_index,
 )
-from eventstudy.data.finder import DataDirectory
+from eventstudy.data.finder import HEAD_BYTES, DataDirectory, not_text
 from eventstudy.data.validate import Origin, check_prices
 from eventstudy.errors import DataError, Location
 from eventstudy.files import atomic_write
@@ -214,6 +215,13 @@ def read_export(
         raise DataError(f"file {str(path)!r} does not exist", location=where) from None
     except OSError as exc:
         raise DataError(f"cannot read {str(path)!r}: {exc.strerror or exc}", location=where) from None
+    found = None if data.startswith((codecs.BOM_UTF16_LE, codecs.BOM_UTF16_BE)) else not_text(data[:HEAD_BYTES])
+    if found is not None:  # its bytes are no header: say what the file is
+        kind, advice = found
+        raise DataError(
+            f"{path.name!r} is not a CSV file: it is {kind}", location=where,
+            hint=advice or "export the prices as CSV text: a header line, then one row per day",
+        )
     text, encoding = _decode(data)
     try:
         delimiter = _sniff_delimiter(text, path)
@@ -357,7 +365,10 @@ def import_files(
 
 
 def _decode(data: bytes) -> tuple[str, str]:
-    """Text and encoding name: UTF-8 (with or without BOM), else Windows-1252."""
+    """Text and encoding name: UTF-16 with its BOM (Excel's 'Unicode text'), UTF-8 (with
+    or without BOM), else Windows-1252."""
+    if data.startswith((codecs.BOM_UTF16_LE, codecs.BOM_UTF16_BE)):
+        return data.decode("utf-16", errors="replace"), "utf-16"
     try:
         return data.decode("utf-8-sig"), "utf-8"
     except UnicodeDecodeError:

@@ -27,8 +27,16 @@ from typing import Any, cast
 import polars as pl
 
 from eventstudy.data.cache import Cache
-from eventstudy.data.columns import MISSING_VALUES
-from eventstudy.data.finder import DataDirectory, DataFile, inspect, scan, symbol_values, unreadable
+from eventstudy.data.columns import MISSING_VALUES, shown_columns
+from eventstudy.data.finder import (
+    DataDirectory,
+    DataFile,
+    inspect,
+    not_a_csv,
+    scan,
+    symbol_values,
+    unreadable,
+)
 from eventstudy.data.validate import MAX_CLOSE, MIN_CLOSE
 from eventstudy.data.validate import out_of_range as close_out_of_range
 from eventstudy.errors import DataError, Location, did_you_mean
@@ -654,8 +662,11 @@ def _read_raw(file: DataFile, value: str | None, keep_symbol: bool = False) -> p
     column; unparseable dates and missing closes are null."""
     path, date_col, close_col = file.path, file.date, file.close
     if date_col is None or close_col is None:
+        binary = not_a_csv(path) if file.fmt == "csv" else None
+        if binary is not None:  # its bytes are no header: say what the file is
+            raise binary
         raise DataError(
-            f"{path.name!r} has no {'date' if date_col is None else 'close'} column; found {list(file.columns)!r}",
+            f"{path.name!r} has no {'date' if date_col is None else 'close'} column; found {shown_columns(file.columns)}",
             location=Location(path=str(path), line=1),
         )
     lf = scan(path, file.fmt).with_row_index("line", offset=2 if file.fmt == "csv" else 0)

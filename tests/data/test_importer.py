@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import argparse
 import datetime as dt
+import gzip
 from pathlib import Path
 
 import polars as pl
@@ -346,3 +347,36 @@ def test_imported_files_get_the_usual_permissions(tmp_path: Path) -> None:
     os.umask(mask)
     target = import_file(write(tmp_path, "a.csv", "Date,Close\n2024-01-02,10\n"), tmp_path / "data", symbol="X").target
     assert target is not None and target.stat().st_mode & 0o777 == 0o666 & ~mask
+
+
+# --------------------------------------------------------------------------- not a CSV at all
+
+_ZIP = b"PK\x03\x04\x14\x00\x00\x00\x08\x00" + b"xl/worksheets/sheet1.xml<row>1,2,3</row>\n" * 3
+_NOT_TEXT = [
+    (gzip.compress(b"date,close\n2020-01-02,10\n"), "it is gzip-compressed", "decompress it first"),
+    (_ZIP, "it is a zip archive (an Excel .xlsx workbook is one)", "save the sheet as CSV"),
+    (b"\x89PNG\r\n\x1a\n\x00\x00\x00\rIHDR" + bytes(range(256)), "it is a PNG image", "export the prices as CSV text"),
+    (bytes((i * 167 + 13) % 256 for i in range(3000)), "it is binary, not text", "export the prices as CSV text"),
+]
+
+
+@pytest.mark.parametrize(("content", "said", "hint"), _NOT_TEXT, ids=["gzip", "xlsx", "png", "random"])
+def test_a_file_that_is_not_text_is_named_as_what_it_is_not_echoed(tmp_path: Path, content: bytes, said: str, hint: str) -> None:
+    """A gzip, an Excel workbook, an image or random bytes saved as .csv: the error showed
+    the file's first bytes as its header ("no date column in 'x.csv'; the columns are
+    'PK\\x03\\x04\\x14...'", or under a caret) instead of saying it is no CSV text."""
+    path = tmp_path / "x.csv"
+    path.write_bytes(content)
+    with pytest.raises(DataError) as info:
+        read_export(path)
+    rendered = info.value.render()
+    assert rendered.splitlines()[0] == f"{path}: error: 'x.csv' is not a CSV file: {said}", rendered
+    assert f"hint: {hint}" in rendered and len(rendered.splitlines()) == 2  # the file's name, no line of its bytes
+
+
+def test_excels_unicode_text_utf16_export_imports(tmp_path: Path) -> None:
+    """Excel's 'Unicode text' is UTF-16 with its byte-order mark: text, read as such (its
+    bytes were decoded as Windows-1252, and the header came out as 'ÿþD\\x00a\\x00...')."""
+    path = write(tmp_path, "SPX.csv", "Date\tClose\n2024-01-02\t4742.83\n2024-01-03\t4704.81\n", encoding="utf-16")
+    report = read_export(path)
+    assert report.encoding == "utf-16" and report.frame["close"].to_list() == [4742.83, 4704.81]

@@ -4,6 +4,8 @@ and the one rule that finds a symbol's file."""
 from __future__ import annotations
 
 import datetime as dt
+import gzip
+import re
 from collections.abc import Callable
 from pathlib import Path
 
@@ -25,7 +27,8 @@ from eventstudy.data import (
 )
 from eventstudy.data import load as load_module
 from eventstudy.data import validate as validate_module
-from eventstudy.data.finder import DataFile
+from eventstudy.data.finder import DataFile, inspect, require_symbol_column
+from eventstudy.data.quality import check_data
 from eventstudy.errors import DataError
 
 
@@ -334,6 +337,37 @@ def test_unreadable_files(tmp_path: Path) -> None:
     assert "cannot read 'Y.csv' as CSV" in load_error(tmp_path, ["Y"])
     write(tmp_path / "Z.csv", "date,close\n2020-01-02,1,7\n")
     assert load_error(tmp_path, ["Z"]).startswith(f"{tmp_path / 'Z.csv'}:2:1: error: 3 fields where the header has 2")  # at its row
+
+
+_ZIP = b"PK\x03\x04\x14\x00\x00\x00\x08\x00" + b"xl/worksheets/sheet1.xml<row>1,2,3</row>\n" * 3
+
+
+@pytest.mark.parametrize(("content", "said"), [
+    (_ZIP, "it is a zip archive (an Excel .xlsx workbook is one)"),
+    (b"\x89PNG\r\n\x1a\n\x00\x00\x00\rIHDR" + bytes(range(256)), "it is a PNG image"),
+    (bytes((i * 167 + 13) % 256 for i in range(3000)), "it is binary, not text"),
+    ("date,close\n2020-01-02,10\n".encode("utf-16"), "it is UTF-16 text"),
+], ids=["xlsx", "png", "random", "utf-16"])
+def test_a_data_file_that_is_not_text_is_named_as_what_it_is(tmp_path: Path, content: bytes, said: str) -> None:
+    """A workbook, an image or random bytes saved as X.csv: the loader said "no date column
+    in 'X.csv'" and to name the date column; 'data check' showed the bytes as its columns
+    (['PK\\x03\\x04...']), a universe's data file said it has no symbol column."""
+    (tmp_path / "X.csv").write_bytes(content)
+    message = load_error(tmp_path, ["X"])
+    assert message.splitlines()[0] == f"{tmp_path / 'X.csv'}: error: 'X.csv' is not a CSV file: {said}", message
+    assert "hint: " in message and len(message.splitlines()) == 2
+    with pytest.raises(DataError) as checked:  # data check
+        check_data(["X"], data_dir=tmp_path)
+    assert checked.value.render().splitlines()[0] == message.splitlines()[0]
+    file: DataFile = inspect(tmp_path / "X.csv")
+    with pytest.raises(DataError, match=re.escape(f"'X.csv' is not a CSV file: {said}")):
+        require_symbol_column(file)
+
+
+def test_a_gzip_compressed_csv_is_still_read(tmp_path: Path) -> None:
+    """polars reads a gzip-compressed CSV: the check for a file that is not text leaves it be."""
+    (tmp_path / "X.csv").write_bytes(gzip.compress(SIMPLE.encode()))
+    assert load_prices(tmp_path, ["X"]).frame["close"].to_list() == [10.5, 11.0, 12.25]
 
 
 @pytest.mark.parametrize("long_file", [False, True])
