@@ -22,7 +22,7 @@ from __future__ import annotations
 import datetime as dt
 import math
 import time
-from collections.abc import Mapping
+from collections.abc import Collection, Mapping
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import replace
 from statistics import NormalDist
@@ -124,8 +124,11 @@ def evaluate(
         outcomes = kept_outcomes(panel, kept, study)
         in_table = panel.measures.table
         shown = order_cells(panel.cells.select(CELL), list(study.series), panel.measures.order)  # the summary's rows, in its order
-        events, units, pending = instance_table(panel, kept, hits, outcomes.filter(pl.col("measure").is_in(in_table)), shown.filter(pl.col("measure").is_in(in_table)))
-        describe_outcomes(kept.height, outcomes.filter(~pl.col("measure").is_in(panel.measures.hidden)), notes, evaluated=bool(study.evaluate))
+        events, units = instance_table(panel, kept, hits, outcomes.filter(pl.col("measure").is_in(in_table)), shown.filter(pl.col("measure").is_in(in_table)))
+        visible = outcomes.filter(~pl.col("measure").is_in(panel.measures.hidden))
+        ended = panel.ended_symbols()
+        pending = incomplete_cells(visible, universe, ended)
+        describe_outcomes(kept.height, visible, notes, evaluated=bool(study.evaluate), ended=ended)
         breakdowns = _breakdowns(outcomes, panel.cells, kept, panel.symbols) if universe else {}
         moments = baseline.result()
     summary = _summary(panel, outcomes, moments, statistics.ci, study)
@@ -341,13 +344,22 @@ def _column_label(frame: pl.DataFrame) -> pl.DataFrame:
     return frame.with_columns((pl.col("asset") + "." + pl.col("measure") + suffix).alias("column"))
 
 
+def incomplete_cells(outcomes: pl.DataFrame, universe: bool, ended: Collection[str]) -> pl.DataFrame:
+    """The outcomes whose horizon runs past the data (``date, [symbol,] column,
+    days_remaining, ended``): ``ended`` where it runs past the end of the data of one of
+    ``ended``'s symbols, which stop before the calendar's last day (never complete),
+    else pending (more data will come)."""
+    keys = ["date", "symbol"] if universe else ["date"]
+    waiting = _column_label(outcomes.filter(pl.col("days_remaining") > 0))
+    return waiting.select(*keys, "column", "days_remaining", pl.col("symbol").is_in(list(ended)).fill_null(False).alias("ended"))
+
+
 def instance_table(
     panel: Panel, kept: pl.DataFrame, hits: ConditionHits, outcomes: pl.DataFrame, cells: pl.DataFrame
-) -> tuple[pl.DataFrame, dict[str, str], pl.DataFrame]:
+) -> tuple[pl.DataFrame, dict[str, str]]:
     """One row per kept event: date (and symbol), the condition's values that day, outcomes
-    wide; the units of every column; and the pending cells (``date, [symbol,] column,
-    days_remaining``). ``cells`` (the summary's, in display order) fixes the outcome
-    columns, so a study without events still has them."""
+    wide; and the units of every column. ``cells`` (the summary's, in display order) fixes
+    the outcome columns, so a study without events still has them."""
     universe = panel.kind == "universe"
     keys = ["date", "symbol"] if universe else ["date"]
     if universe and hits.values.width and hits.values.height == hits.flat.size:
@@ -361,7 +373,6 @@ def instance_table(
         table = kept.select(keys).join(hits.values, on=keys, how="left", maintain_order="left") if hits.values.width else kept.select(keys)
     table = table.rename({c: c.replace(f"{SELF}.", "") for c in table.columns if c.startswith(f"{SELF}.")})
     order = _column_label(cells.select("asset", "measure", "horizon"))["column"].to_list()
-    pending = _column_label(outcomes.filter(pl.col("days_remaining") > 0)).select(*keys, "column", "days_remaining")
     if universe and kept.height and not set(order) & set(table.columns):
         # a universe's outcomes are its cells' arrays at the kept events, in their order: gathered, not pivoted
         # (at 335k events x 4 cells the pivot of the long outcomes took 0.25 s and 0.4 GB)
@@ -392,7 +403,7 @@ def instance_table(
             units[column] = FEATURES.get(name).unit if name in FEATURES else "price"
     measure_units = panel.measures.units
     units.update(dict(zip(order, (measure_units.get(m, "fraction") for m in cells["measure"].to_list()))))
-    return table, units, pending
+    return table, units
 
 
 def _why_no_events(node: Node, timeline: pl.DataFrame, window: np.ndarray) -> list[str]:
@@ -406,9 +417,11 @@ def _why_no_events(node: Node, timeline: pl.DataFrame, window: np.ndarray) -> li
     return [f"no events: alone, the condition's terms hold on these days of the window: {counts}; never all on one day"]
 
 
-def describe_outcomes(kept: int, outcomes: pl.DataFrame, notes: list[str], *, evaluated: bool = True) -> None:
-    """State what the numbers are, what is pending, and what could not be computed
-    (``evaluated``: the study has evaluators; without, an event study only, no returns note)."""
+def describe_outcomes(kept: int, outcomes: pl.DataFrame, notes: list[str], *, evaluated: bool = True, ended: Collection[str] = ()) -> None:
+    """State what the numbers are, what is pending, what will never complete (the horizon
+    runs past the end of the data of one of ``ended``'s symbols, which stop before the
+    calendar's last day) and what could not be computed (``evaluated``: the study has
+    evaluators; without, an event study only, no returns note)."""
     if evaluated:
         notes.append(
             "returns are simple returns (close[t+h] / close[t] - 1) from the event day's close unless a measure "
@@ -422,20 +435,32 @@ def describe_outcomes(kept: int, outcomes: pl.DataFrame, notes: list[str], *, ev
             f"warning: only {kept} event{'s' if kept != 1 else ''}: averages and p-values from so few cases are fragile; "
             "widen the window or loosen the condition before reading much into them"
         )
+    incomplete = pl.col("days_remaining") > 0
+    stopped = incomplete & pl.col("symbol").is_in(list(ended)).fill_null(False)
+    waiting = incomplete & ~stopped
     missing = (
         outcomes.filter(pl.col("value").is_null())
         .group_by("measure", "asset", "horizon", maintain_order=True)
-        .agg((pl.col("days_remaining") > 0).sum().alias("pending"), pl.len().alias("missing"), pl.col("days_remaining").max())
+        .agg(
+            waiting.sum().alias("pending"), stopped.sum().alias("ended"), pl.len().alias("missing"),
+            pl.col("days_remaining").filter(waiting).max().alias("most"), pl.col("symbol").filter(stopped).unique(maintain_order=True).alias("stopped"),
+        )
     )
-    for measure, asset, horizon, pending, count, most in missing.rows():
+    for measure, asset, horizon, pending, stopped_count, count, most, symbols in missing.rows():
         what = f"{asset} {measure} {horizon}" if horizon != measure else f"{asset} {measure}"
         if pending:
             notes.append(
                 f"{what}: {pending} event(s) pending (up to {most} more trading days of data needed), "
                 "listed but left out of its statistics"
             )
-        if count > pending:
-            notes.append(f"{what}: {count - pending} event(s) without a value (not enough history or data), left out")
+        if stopped_count:
+            names = ", ".join(symbols[:3]) + (f" and {len(symbols) - 3} more" if len(symbols) > 3 else "")
+            notes.append(
+                f"{what}: {stopped_count} event(s) never complete: the data of {names} end within the horizon, "
+                "before the last day of the data; listed but left out of its statistics"
+            )
+        if count > pending + stopped_count:
+            notes.append(f"{what}: {count - pending - stopped_count} event(s) without a value (not enough history or data), left out")
 
 
 def _by_day_then_row(s_idx: np.ndarray, d_idx: np.ndarray, n_days: int) -> np.ndarray:

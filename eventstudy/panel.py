@@ -15,6 +15,7 @@ needed downstream.
 
 from __future__ import annotations
 
+import datetime as dt
 from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import Literal
@@ -154,6 +155,21 @@ class Panel:
             found = where[at] == flat[ask]
             out[ask[found]] = remaining[at[found]]
         return out
+
+    def ended_symbols(self) -> list[str]:
+        """The symbols whose data end before the calendar's last day: a universe's stocks
+        without a row that day (delisted, acquired), a timeline's series that stop before
+        the first series of ``align: ffill``. A horizon that runs past the end of their
+        data never completes, though the calendar goes on; a pending one runs past the
+        calendar's end, and more data will come."""
+        if not self.days.size:
+            return []
+        if self.kind == "universe":
+            return [s for s, here in zip(self.symbols, self.present[:, -1].tolist()) if not here]
+        if self.kind == "timeline":
+            last = self.days[-1].astype(object)  # a datetime.date, as the ranges' dates
+            return [s for s, loaded in self.source_ranges.items() if isinstance(end := loaded.get("last"), dt.date) and end < last]
+        return []  # resampled histories: every row runs to the last day
 
     @property
     def dates(self) -> pl.Series:

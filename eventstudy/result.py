@@ -48,7 +48,9 @@ class StudyResult:
         Every day the condition held in the window, with ``kept`` (survived declustering).
     outcomes
         Long outcomes of the kept events: ``date, asset, horizon, horizon_days, value,
-        measure, days_remaining`` (and ``symbol`` in a universe study).
+        measure, days_remaining`` (and ``symbol`` in a universe study);
+        ``days_remaining``: the trading days of data an incomplete value lacks (whether
+        they will come: ``pending``'s ``ended``).
     baseline_outcomes
         The same for every day of the study window (the unconditional baseline); empty for
         a universe study, whose baseline is summarized without a long frame.
@@ -72,8 +74,12 @@ class StudyResult:
     statistics
         The statistics settings used (after command-line overrides).
     pending
-        ``date, column, days_remaining``: instance-table cells whose horizon has not
-        elapsed yet, and how many trading days of data they still need.
+        ``date, [symbol,] column, days_remaining, ended``: the incomplete outcomes (value
+        null, the horizon past the data) and how many trading days of data they lack.
+        ``ended`` False: pending, the horizon runs past the data's last day and more
+        data will come; True: it runs past the end of its symbol's data, which stop
+        before the data's last day (a delisted stock, a series of ``align: ffill`` that
+        stops first), so it never completes. Both are counted in ``n_incomplete``.
     measures
         The measure catalog (units, titles, which are tested, in the table, hidden).
     sources

@@ -37,10 +37,10 @@ SUMMARY_COLUMNS = [
 
 
 def summarize(outcomes: pl.DataFrame) -> pl.DataFrame:
-    """Per cell: n, n_incomplete (values still to come: ``days_remaining > 0``, when the
-    outcomes say; a value missing for want of history, as a market model's first year,
-    is not incomplete), mean, median, pct_positive (share > 0), min, max, and sd (the
-    sample standard deviation, for the mean's band).
+    """Per cell: n, n_incomplete (values whose horizon runs past the data:
+    ``days_remaining > 0``, when the outcomes say; a value missing for want of history, as
+    a market model's first year, is not incomplete), mean, median, pct_positive (share >
+    0), min, max, and sd (the sample standard deviation, for the mean's band).
 
     Examples
     --------

@@ -113,6 +113,41 @@ def test_universe_tests_have_sane_p_values_and_find_a_planted_effect(tmp_path: P
     assert tests["t_cluster"].is_not_null().all()
 
 
+def test_a_stock_whose_data_end_early_is_not_pending(tmp_path: Path, capsys) -> None:
+    """A stock whose data stop before the panel's last day (delisted, acquired) had the
+    events near its end shown as pending: 'pending (3d)', '+2 pending', '2 event(s)
+    pending (up to 3 more trading days of data needed)', as if its data were to come. They
+    never complete: still counted incomplete and left out, but worded so."""
+    from eventstudy.cli import main
+    from eventstudy.report import render_markdown
+
+    days = [dt.date(2020, 1, 1) + dt.timedelta(days=i) for i in range(60)]
+    pl.DataFrame({"date": days, "close": np.linspace(100, 90, len(days))}).write_csv(tmp_path / "MKT.csv")
+    rows = []
+    for symbol, last, high in (("GONE", 40, 37), ("LIVE", 60, 57), ("FLAT", 60, None)):
+        close = [50.0 - 0.01 * i for i in range(last)]  # falling: no 5-day high but the one planted
+        if high is not None:
+            close[high] = 60.0
+        rows += [(days[i], symbol, close[i]) for i in range(last)]
+    pl.DataFrame(rows, schema=["date", "symbol", "close"], orient="row").write_csv(tmp_path / "panel.csv")
+    (tmp_path / "study.yaml").write_text(STUDY.replace("close at 5-day high and MKT drawdown >= 1%", "close at 5-day high").replace("placebos: 300", "placebos: 0"))
+    result = eventstudy.run(tmp_path / "study.yaml", data_dir=tmp_path)
+    assert result.events.select("symbol", "date").rows() == [("GONE", days[37]), ("LIVE", days[57])]
+    fwd_5d = result.summary.filter(measure="fwd", horizon="5d").row(0, named=True)
+    assert (fwd_5d["n"], fwd_5d["n_incomplete"]) == (0, 2)  # both incomplete, left out: the counts stay
+    pending = result.pending.filter(column="stocks.fwd.5d").sort("symbol")
+    assert pending.select("symbol", "days_remaining", "ended").rows() == [("GONE", 3, True), ("LIVE", 3, False)]
+    assert main(["run", str(tmp_path / "study.yaml"), "--data-dir", str(tmp_path)]) == 0
+    for text in (capsys.readouterr().out, render_markdown(result)):
+        flat = " ".join(text.split())
+        gone = next(line for line in text.splitlines() if "GONE" in line and "2020-02-07" in line)
+        live = next(line for line in text.splitlines() if "LIVE" in line and "2020-02-27" in line)
+        assert "data ended" in gone and "pending" not in gone and "pending (3d)" in live
+        assert "0 (+1 pending, +1 data ended)" in flat
+        assert "stocks fwd 5d: 1 event(s) pending (up to 3 more trading days of data needed)" in flat
+        assert "stocks fwd 5d: 1 event(s) never complete: the data of GONE end within the horizon" in flat
+
+
 def test_bare_features_need_a_universe() -> None:
     with pytest.raises(eventstudy.EventStudyError, match="no universe"):
         parse_study(STUDY.replace("universe: {data_file: panel.csv, label: stocks}\n", ""), path="s.yaml")

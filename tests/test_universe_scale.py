@@ -342,16 +342,28 @@ def test_counts_of_true_values_are_exact_on_either_side_of_16_bits(across: int, 
 
 
 def test_pending_outcomes_say_how_long_to_wait_per_symbol(tmp_path: Path) -> None:
+    """A stock with a row on the panel's last day waits for its data ('pending (Nd)'); one
+    whose rows stop before it (an early end) never completes ('data ended')."""
     from eventstudy.report import render_markdown
 
-    write_panel(tmp_path, seed=2, n_symbols=30, n_days=120)
+    frame = write_panel(tmp_path, seed=2, n_symbols=30, n_days=120)
+    market = pl.read_csv(tmp_path / "MKT.csv", try_parse_dates=True)["date"]
+    last_day = frame.filter(pl.col("date").is_in(market.implode()))["date"].max()
+    running = set(frame.filter(pl.col("date") == last_day)["symbol"])
     result = eventstudy.run(study_for(tmp_path), data_dir=tmp_path, placebos=0)
     pending = result.outcomes.filter(pl.col("days_remaining") > 0)
     assert pending.height and result.pending.height == pending.height
+    assert result.pending["ended"].to_list() == [s not in running for s in result.pending["symbol"]]
     text = render_markdown(result)
-    for row in pending.head(5).iter_rows(named=True):
-        line = next(x for x in text.splitlines() if x.startswith(f"| {row['date']} | {row['symbol']} |"))
-        assert f"pending ({row['days_remaining']}d)" in line
+    lines = {tuple(x.split(" | ")[:2]): x for x in text.splitlines() if x.startswith("| 20")}
+    said = {True: 0, False: 0}
+    for row in pending.iter_rows(named=True):
+        line = lines.get((f"| {row['date']}", row["symbol"]))
+        if line is not None:  # a row of the instance table's shown part
+            ended = row["symbol"] not in running
+            assert ("data ended" if ended else f"pending ({row['days_remaining']}d)") in line
+            said[ended] += 1
+    assert said[True] and said[False]
 
 
 def test_the_run_warns_where_calibration_showed_the_panel_tests_fail(tmp_path: Path) -> None:

@@ -31,6 +31,7 @@ __all__ = [
     "COMPACT_TEST_HEADERS",
     "DOCUMENT_LAYOUT",
     "DOCUMENT_ROWS",
+    "ENDED",
     "PENDING",
     "SHOW",
     "TERMINAL_ROWS",
@@ -63,7 +64,11 @@ __all__ = [
 ]
 
 PENDING = "pending"
-"""What an incomplete horizon shows instead of a number (never 0)."""
+"""What an incomplete horizon shows instead of a number (never 0): more data will come."""
+
+ENDED = "data ended"
+"""What an incomplete horizon shows when it runs past the end of its symbol's data, which
+stop before the last day of the data (a stock delisted or acquired): it never completes."""
 
 WARNING = "warning:"
 """Notes starting with this are warnings: shown first and prominently."""
@@ -270,7 +275,7 @@ def tone_of(text: str) -> str:
         return "pos"
     if text.startswith("-"):
         return "neg"
-    if text.startswith(PENDING):
+    if text.startswith((PENDING, ENDED)):  # incomplete: no figure
         return PENDING
     return ""
 
@@ -377,15 +382,20 @@ def summary_rows(
 
 
 def _summary_cells(
-    summary: list[dict[str, object]], tests: list[dict[str, object]] | None, unit: str, alpha: float = 0.05
+    summary: list[dict[str, object]], tests: list[dict[str, object]] | None, unit: str, alpha: float = 0.05,
+    ended: Mapping[str, int] | None = None,
 ) -> list[tuple[list[str], list[str]]]:
-    """(cells, tones) per summary row; see :func:`summary_rows`."""
+    """(cells, tones) per summary row; see :func:`summary_rows`. ``ended``: per outcome
+    column (``asset.measure.horizon``), how many of its incomplete events never complete."""
     by_cell = _tests_by_cell(tests or [])
     signed = unit == "fraction"
     rows = []
     for r in summary:
         has = bool(r["n"])
-        n_text = str(r["n"]) + (f" (+{r['n_incomplete']} pending)" if r["n_incomplete"] else "")
+        stopped = (ended or {}).get(_outcome_column(r), 0)
+        waiting = cast(int, r["n_incomplete"] or 0) - stopped
+        incomplete = [f"+{waiting} {PENDING}"] * bool(waiting) + [f"+{stopped} {ENDED}"] * bool(stopped)
+        n_text = str(r["n"]) + (f" ({', '.join(incomplete)})" if incomplete else "")
         figures = {
             "mean": format_statistic(r["mean"], unit) if has else "",
             "median": format_statistic(r["median"], unit) if has else "",
@@ -438,6 +448,7 @@ def summary_tables(result: StudyResult) -> list[TextTable]:
     tests = result.tests.to_dicts() if tested else []
     ci = result.statistics.ci if result.statistics else 0.95
     alpha = result.statistics.alpha if result.statistics else 0.05
+    ended = _ended_counts(result)
     tables = []
     for measure in result.summary["measure"].unique(maintain_order=True).to_list():
         if measure in result.hidden_measures:
@@ -447,7 +458,7 @@ def summary_tables(result: StudyResult) -> list[TextTable]:
         title = f"{measure}: {result.measure_titles.get(measure, measure)}"
         unit = result.measure_units.get(measure, "fraction")
         headers = summary_headers(has_tests, ci)
-        cells = _summary_cells(rows, tests if has_tests else None, unit, alpha)
+        cells = _summary_cells(rows, tests if has_tests else None, unit, alpha, ended)
         base = [h.startswith(BASELINE_PREFIX) for h in headers]
         tables.append(
             TextTable(
@@ -608,26 +619,44 @@ def tests_table(result: StudyResult, *, compact: bool = False) -> TextTable | No
     return compact_table
 
 
-def pending_lookup(result: StudyResult) -> dict[tuple[object, object, str], int]:
-    """(date, symbol, instance-table column) -> trading days still to come, for pending
-    cells (symbol None for a study of named series)."""
+def pending_lookup(result: StudyResult) -> dict[tuple[object, object, str], str]:
+    """(date, symbol, outcome column) -> what an incomplete cell reads (symbol None for a
+    study of named series): 'pending (N d)' with the trading days still to come, or
+    'data ended' where the symbol's data end within the horizon (never complete)."""
     pending = result.pending
     if pending.is_empty():
         return {}
     by_symbol = "symbol" in pending.columns
+    ended = "ended" in pending.columns
     return {
-        (r["date"], r["symbol"] if by_symbol else None, r["column"]): int(r["days_remaining"])
+        (r["date"], r["symbol"] if by_symbol else None, r["column"]): ENDED if ended and r["ended"] else f"{PENDING} ({r['days_remaining']}d)"
         for r in pending.iter_rows(named=True)
     }
 
 
+def _ended_counts(result: StudyResult) -> dict[str, int]:
+    """Per outcome column, the incomplete events that never complete (as ``result.pending`` flags them)."""
+    pending = result.pending
+    if pending.is_empty() or "ended" not in pending.columns:
+        return {}
+    return {str(column): int(n) for column, n in pending.filter("ended").group_by("column").len().iter_rows()}
+
+
+def _outcome_column(row: Mapping[str, object]) -> str:
+    """A summary row's outcome column, as the instance table and ``result.pending`` name
+    it: ``asset.measure.horizon`` (``asset.measure`` when the horizon is the measure's name)."""
+    suffix = f".{row['horizon']}" if row["horizon"] != row["measure"] else ""
+    return f"{row['asset']}.{row['measure']}{suffix}"
+
+
 def instance_cells(result: StudyResult) -> list[list[str]]:
     """The instance table's cells (every event); a pending outcome reads 'pending (N d)',
-    one without a value for want of history or data 'n/a'."""
+    one whose symbol's data ended within its horizon 'data ended', one without a value for
+    want of history or data 'n/a'."""
     return _instance_rows(result.events, result.column_units, pending_lookup(result))
 
 
-def _instance_rows(events: pl.DataFrame, units: dict[str, str], waiting: dict[tuple[object, object, str], int]) -> list[list[str]]:
+def _instance_rows(events: pl.DataFrame, units: dict[str, str], waiting: dict[tuple[object, object, str], str]) -> list[list[str]]:
     rows = []
     for row in events.iter_rows(named=True):
         cells = []
@@ -635,7 +664,7 @@ def _instance_rows(events: pl.DataFrame, units: dict[str, str], waiting: dict[tu
             value = row[column]
             key = (row["date"], row.get("symbol"), column)
             if value is None and key in waiting:
-                cells.append(f"{PENDING} ({waiting[key]}d)")
+                cells.append(waiting[key])
             elif value is None and units.get(column) in ("fraction", "car"):
                 cells.append("n/a")  # nothing to come: not enough history or data
             else:
