@@ -921,8 +921,9 @@ def _timeline_tests(
             )
     else:
         settings = statistics.model_copy(update={"null": null})
+        described = placebos_misjudge(study)  # their p-values are shown as descriptions, outside the family
         try:
-            headline = placebo_headline(design, settings)
+            headline = placebo_headline(design, settings, described)
         except DataError as exc:
             if null != "runs":
                 raise
@@ -930,7 +931,7 @@ def _timeline_tests(
             # scattered days, or a short window, may have none): say so and shift the calendar
             notes.append(f"warning: {exc.message}; the circular null was used instead")
             settings = settings.model_copy(update={"null": "circular"})
-            headline = placebo_headline(design, settings)
+            headline = placebo_headline(design, settings, described)
         nested = f", drawn only from days where {statistics.baseline.when!r}" if statistics.baseline else ""
         sets = "every valid shift of the event calendar" if settings.null == "circular" else f"{headline.reps:,} {settings.null} placebo event sets"
         notes.append(
@@ -949,7 +950,7 @@ def _timeline_tests(
                 f"the matched null drew {headline.reps:,} placebo sets, not {settings.placebos:,} (it gathers each set's "
                 "values, and is bounded to 10 million values per cell)"
             )
-    tests, placebo = significance_table(design, statistics, headline)
+    tests, placebo = significance_table(design, statistics, headline, described if null != "histories" else ())
     notes.extend(_too_few_note(tests))
     low = (
         tests.filter((pl.col("statistic") == "mean") & (pl.col("n") >= MIN_TESTED) & (pl.col("n_eff") < 10))  # fewer: untested, said above

@@ -336,6 +336,38 @@ def test_the_runs_fallback_names_the_measures_it_cannot_test(with_market_model: 
     assert ("it is no test of the measure 'car'" in fallback[0]) == with_market_model
 
 
+@pytest.mark.parametrize("null", ["runs", "matched", "circular"])
+def test_a_measure_a_placebo_null_does_not_test_is_out_of_the_family_and_the_verdict(null: str) -> None:
+    """Under a placebo null a condition on prices makes the market model's abnormal
+    return (and the excursions) no test: their p-values are shown as descriptions, but
+    they were in the max-statistic, Holm and BH families and in the verdict's counts,
+    whose smallest adjusted p could name one of them (spx_rut_catchup's verdict named
+    'mae RUT 6m average', and its '1 below 0.05 unadjusted' was that mae)."""
+    days = business_days(500)
+    rng = np.random.default_rng(3)
+    closes = 100 * np.exp(np.cumsum(rng.normal(0.0003, 0.012, (500, 2)), axis=0))
+    frames = {s: pl.DataFrame({"date": days, "close": closes[:, k]}) for k, s in enumerate("AB")}
+    text = HISTORY.format(when="A at 20-day high", gap="5", trigger="level").replace("placebos: 0", f"placebos: 400, seed: 1, null: {null}")
+    result = eventstudy.run(parse_study(text), data=frames, paths=False)
+    tests = result.tests.filter(pl.col("p_placebo").is_not_null())
+    described = tests.filter(pl.col("measure") == "car")
+    assert described.height and described["warning"].str.contains("does not test car: a description, no test").all()
+    assert described.select("p_holm", "p_bh", "p_maxstat", "survives").null_count().row(0) == (described.height,) * 4
+    tested = tests.filter(pl.col("measure") != "car")
+    assert tested["p_maxstat"].null_count() == 0 and not tested["warning"].fill_null("").str.contains("a description").any()
+    for statistic in ("mean", "median", "pct_positive"):  # Holm over the tested cells alone
+        mine = tested.filter(pl.col("statistic") == statistic)
+        p = np.sort(mine["p_placebo"].to_numpy())
+        holm = np.minimum(1, np.maximum.accumulate(p * (p.size - np.arange(p.size))))
+        np.testing.assert_allclose(np.sort(mine["p_holm"].to_numpy()), holm)
+    line = verdict_line(result)
+    if null == "runs":  # its runs fill this window: the null's own warning, no claim either way
+        assert "nothing is tested: the runs null had little room" in line
+        return
+    assert f"of {tested.height} tests" in line and "car" not in line.split(";")[-2]
+    assert line.endswith("; the p-values of car are descriptions, not tests (see the warning).")
+
+
 NULL_CHOICE = """
 name: null choice
 series: {{A: A, B: B}}

@@ -20,6 +20,12 @@ __all__ = ["NO_TEST", "SAMPLERS"]
 SAMPLERS: Registry[type[PlaceboSampler]] = Registry("null sampler", entry_point_group="eventstudy.samplers")
 """Null samplers by name; ``InferenceSettings.null`` picks one."""
 
+DESCRIBED = "a description, no test"
+"""The words of a test row's warning when its null is no test of its measure (a placebo
+null of the market model's abnormal return or the excursions, under a condition on
+prices): its p-value is shown, outside the multiple-testing family, and the verdict
+(:mod:`eventstudy.report.verdict`) does not count it."""
+
 NO_TEST = "its p-values are no test"
 """The words of every warning that a placebo null's draws cannot test a study (a runs or
 circular null with little room): the verdict (:mod:`eventstudy.report.verdict`) reads

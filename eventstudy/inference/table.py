@@ -11,6 +11,7 @@ interval; :func:`significance_table` sets them beside the classical companions
 from __future__ import annotations
 
 import math
+from collections.abc import Collection
 from dataclasses import dataclass, field
 
 import numpy as np
@@ -32,6 +33,7 @@ from eventstudy.inference.power import (
     effective_sample_size,
     minimum_detectable_effect,
 )
+from eventstudy.inference.sampler_names import DESCRIBED
 
 __all__ = ["MIN_TESTED", "SIGNIFICANCE_SCHEMA", "Headline", "significance_table", "too_few_warning"]
 
@@ -105,19 +107,24 @@ event's return among all days' and called a study of one event significant, and 
 studentized statistic has no spread to divide by from one or two returns."""
 
 
-def significance_table(design: EventDesign, settings: StatisticsSpec, headline: Headline) -> tuple[pl.DataFrame, pl.DataFrame]:
+def significance_table(
+    design: EventDesign, settings: StatisticsSpec, headline: Headline, described: Collection[str] = ()
+) -> tuple[pl.DataFrame, pl.DataFrame]:
     """One row per cell x statistic: the headline test beside the classical companions,
     the multiple-testing adjustments, n_eff and the minimum detectable effect. A cell of
     fewer than :data:`MIN_TESTED` events has no p-value, the classical companions' neither,
     and no interval (two values' bootstrap interval is their range), and is not in the
     family the others' Holm, BH and max-statistic adjustments count (the headline leaves
-    its draws out of the max-statistic's)."""
+    its draws out of the max-statistic's). A cell of a ``described`` measure, which the
+    headline's null does not test, keeps its p-value as a description (its warning says
+    so: :data:`~eventstudy.inference.sampler_names.DESCRIBED`), outside the family too."""
     cell_rows = design.cells.rows(named=True)
     few = np.array([design.cell_events(c).size < MIN_TESTED for c in range(len(cell_rows))], dtype=bool)
     for tested in (headline.p, headline.p_greater, headline.p_less, headline.percentile, headline.p_maxstat, headline.ci_low, headline.ci_high):
         for name in tested:
             tested[name] = np.where(few, np.nan, tested[name])
-    adjusted = {name: (holm(p), benjamini_hochberg(p)) for name, p in headline.p.items()}
+    outside = np.array([cell["measure"] in described for cell in cell_rows], dtype=bool)
+    adjusted = {name: (holm(np.where(outside, np.nan, p)), benjamini_hochberg(np.where(outside, np.nan, p))) for name, p in headline.p.items()}
     columns: dict[str, list[object]] = {name: [] for name in SIGNIFICANCE_SCHEMA}
     for c, cell in enumerate(cell_rows):
         events = design.cell_events(c)
@@ -132,6 +139,8 @@ def significance_table(design: EventDesign, settings: StatisticsSpec, headline: 
         enough = n >= MIN_TESTED  # the classical companions too: a Newey-West t of one event read -156.58, p <0.001
         hac = hac_event_test(design.values[c, hac_days], np.searchsorted(np.flatnonzero(hac_days), events), hac_lag(h)) if enough else None
         warning = _warning(n, n_eff)
+        if outside[c] and n >= MIN_TESTED:
+            warning = "; ".join([f"the {headline.null} null holds the real days fixed and does not test {cell['measure']}: {DESCRIBED}", *([warning] if warning else [])])
         sd = float(base.std(ddof=1)) if base.size > 1 else math.nan
         for name, stat in STATISTICS.items():
             baseline = float(stat(base)) if base.size else math.nan

@@ -39,6 +39,7 @@ The multiple-testing family is one statistic across all cells (the 10 means of a
 from __future__ import annotations
 
 import math
+from collections.abc import Collection
 from dataclasses import replace
 
 import numpy as np
@@ -180,10 +181,12 @@ def design_significance(design: EventDesign, settings: StatisticsSpec) -> tuple[
     return significance_table(design, settings, placebo_headline(design, settings))
 
 
-def placebo_headline(design: EventDesign, settings: StatisticsSpec) -> Headline:
+def placebo_headline(design: EventDesign, settings: StatisticsSpec, described: Collection[str] = ()) -> Headline:
     """The placebo test of every cell (the null ``settings.null``, evaluated from its
     structure: :mod:`.structural`), and the events' bootstrap (mean, median) and Wilson
-    (% positive) intervals."""
+    (% positive) intervals. The cells of ``described`` measures, which this null does not
+    test (:func:`eventstudy.engine.placebos_misjudge`), are left out of the max-statistic
+    family, as are cells with too few events."""
     placebo_seq, boot_seq = np.random.SeedSequence(settings.seed).spawn(2)
     k = design.values.shape[0]
     null_name = placebo_null_name(settings)
@@ -202,7 +205,8 @@ def placebo_headline(design: EventDesign, settings: StatisticsSpec) -> Headline:
     out.reps = found.reps
     out.median_reps = found.median_reps
     out.warnings = no_test_warnings(found, null_name, settings.alpha)
-    untested = np.array([design.cell_events(c).size < MIN_TESTED for c in range(k)], dtype=bool)  # not in the adjustment's family
+    measures = design.cells["measure"].to_list()
+    untested = np.array([design.cell_events(c).size < MIN_TESTED or measures[c] in described for c in range(k)], dtype=bool)  # not in the adjustment's family
     for name, stat in STATISTICS.items():
         observed = np.full(k, np.nan)
         baseline = np.full(k, np.nan)

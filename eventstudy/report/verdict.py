@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING
 
-from eventstudy.inference.sampler_names import NO_TEST
+from eventstudy.inference.sampler_names import DESCRIBED, NO_TEST
 from eventstudy.report.event_study import event_study_verdict
 from eventstudy.report.text import format_difference, format_p
 
@@ -50,8 +50,13 @@ def verdict_line(result: StudyResult) -> str:
     if not tested:
         return f"Verdict: {count}; no significance tests were run (placebos: 0), so nothing here is tested against chance."
     alpha = result.statistics.alpha if result.statistics else 0.05
-    rows = [t for t in result.tests.to_dicts() if t["p_placebo"] is not None]
+    shown = [t for t in result.tests.to_dicts() if t["p_placebo"] is not None]
+    rows = [t for t in shown if DESCRIBED not in (t.get("warning") or "")]  # a description is no test: not counted
+    described = list(dict.fromkeys(str(t["measure"]) for t in shown if t not in rows))
+    aside = f"; the p-values of {', '.join(described)} are descriptions, not tests (see the warning)" if described else ""
     if not rows:
+        if described:
+            return f"Verdict: {count}; nothing is tested: the {shown[0]['null']} null does not test {', '.join(described)} (see its warning)."
         return f"Verdict: {count}; no cell had enough complete events for a test."
     if any(NO_TEST in note for note in result.notes):  # the null's own warning: its p-values claim nothing
         null = next((t["null"] for t in rows if t.get("null")), "placebo")
@@ -63,7 +68,7 @@ def verdict_line(result: StudyResult) -> str:
     nominal = sum(1 for t in rows if t["p_placebo"] < alpha)
     family = f"after the max-statistic adjustment (alpha {alpha:g})"
     if not adjusted:
-        return f"Verdict: {count}; {nominal} of {len(rows)} tests below {alpha:g}, with no multiple-testing adjustment possible."
+        return f"Verdict: {count}; {nominal} of {len(rows)} tests below {alpha:g}, with no multiple-testing adjustment possible{aside}."
     best = min(adjusted, key=lambda t: (t["p_maxstat"], t["p_placebo"]))
     cell = _cell_name(best, with_measure)
     if survivors:
@@ -71,7 +76,7 @@ def verdict_line(result: StudyResult) -> str:
         size = best.get("effect") if best.get("effect") is not None else best.get("difference")
         effect = f", effect {format_difference(size, unit)}" if size is not None else ""
         return (f"Verdict: {count}; {len(survivors)} of {len(rows)} tests significant {family}; "
-                f"strongest: {cell}{effect} (adjusted p {format_p(best['p_maxstat'])}).")
+                f"strongest: {cell}{effect} (adjusted p {format_p(best['p_maxstat'])}){aside}.")
     before = f"{nominal} below {alpha:g} unadjusted" if nominal else f"none below {alpha:g} even unadjusted"
     return (f"Verdict: {count}; none of {len(rows)} tests significant {family}; {before}; "
-            f"smallest adjusted p {format_p(best['p_maxstat'])} ({cell}).")
+            f"smallest adjusted p {format_p(best['p_maxstat'])} ({cell}){aside}.")
