@@ -32,6 +32,8 @@ from typing import TYPE_CHECKING, Any, cast
 
 import polars as pl
 
+from eventstudy.report.text import format_p
+
 if TYPE_CHECKING:
     from matplotlib.figure import Figure
     from matplotlib.typing import RcKeyType
@@ -333,6 +335,7 @@ def distribution_chart(result: StudyResult, measure: str) -> Figure | None:
     placebo = result.placebo.filter((pl.col("measure") == measure) & (pl.col("statistic") == "mean")) if not result.placebo.is_empty() else None
     tests = result.tests.filter((pl.col("measure") == measure) & (pl.col("statistic") == "mean")) if not result.tests.is_empty() else None
     unit = result.measure_units.get(measure, "fraction")
+    alpha = result.statistics.alpha if result.statistics else 0.05
     histograms = _largest_cell(result, measure) > DOT_LIMIT
     for ax, asset in zip(axes, assets):
         rows = cells.filter(pl.col("asset") == asset).sort("horizon_days")
@@ -366,7 +369,8 @@ def distribution_chart(result: StudyResult, measure: str) -> Figure | None:
             if tests is not None:
                 p = tests.filter((pl.col("asset") == asset) & (pl.col("horizon") == horizon))["p_placebo"].to_list()
                 if p and p[0] is not None:
-                    ax.annotate(f"p={p[0]:.3f}" if p[0] >= 0.001 else "p<0.001", (i, 1.0), xycoords=("data", "axes fraction"),
+                    shown = format_p(p[0], alpha=alpha)
+                    ax.annotate(f"p{shown}" if shown.startswith("<") else f"p={shown}", (i, 1.0), xycoords=("data", "axes fraction"),
                                 ha="center", va="bottom", fontsize=8, color="#333333")
         if drew_violin:
             ax.fill_between([], [], [], color=PLACEBO, label="null distribution of the mean")

@@ -119,7 +119,7 @@ def event_tests_table(found: EventStudyResult, alpha: float = 0.05) -> TextTable
         for window in windows:
             r = mine.get(window)
             stat, p = (r["statistic"], r["pvalue"]) if r else (None, None)
-            row += ["" if stat is None else f"{stat:+.2f}", format_p(p)]
+            row += ["" if stat is None else f"{stat:+.2f}", format_p(p, alpha=alpha)]
             tone += ["", "sig" if p is not None and p < alpha else ""]
         rows.append(row)
         tones.append(tone)

@@ -43,7 +43,7 @@ def cell_words(result: SweepResult, row: dict) -> str:
 
 def _verdict_lines(result: SweepResult) -> list[str]:
     v = result.verdict
-    best = v.get("best")
+    best, alpha = v.get("best"), v.get("alpha", 0.05)
     lines = [
         f"{v['cells']} grid cells x their assets and horizons = {v['tests']} tests of the {v['statistic']} "
         f"({v['placebos']:,} placebos per cell, {v['null']} null, seed {v['seed']}), period {v['period']}",
@@ -53,9 +53,10 @@ def _verdict_lines(result: SweepResult) -> list[str]:
         lines.append(
             f"best cell: {params}: {cell_words(result, best)} {v['statistic']} "
             f"{shown_value(result, best, 'observed')} vs all days {shown_value(result, best, 'baseline')} "
-            f"(n={best['n']}, raw placebo p={format_p(best['p_placebo'])}, Romano-Wolf p={format_p(best['p_romano_wolf'])})"
+            f"(n={best['n']}, raw placebo p={format_p(best['p_placebo'], alpha=alpha)}, "
+            f"Romano-Wolf p={format_p(best['p_romano_wolf'], alpha=alpha)})"
         )
-    rc, spa, alpha = v["reality_check_p"], v["spa_p"], v.get("alpha", 0.05)
+    rc, spa = v["reality_check_p"], v["spa_p"]
     if rc is None or spa is None:  # every cell had fewer than three events, or a null with little room: nothing to judge
         room = " and room for its placebo null (see the warning)" if v.get("little_room") else ""
         lines.append(f"data snooping: nothing is tested: no grid cell had three or more events with a complete outcome{room}")
@@ -63,7 +64,7 @@ def _verdict_lines(result: SweepResult) -> list[str]:
         verdict = "the best cell is no better than the best of a grid of chance" if min(rc, spa) > alpha else (
             f"the best cell beats what the grid would produce by chance at {alpha * 100:g}%"
         )
-        lines.append(f"data snooping: White's Reality Check p={format_p(rc)}, Hansen's SPA p={format_p(spa)}: {verdict}")
+        lines.append(f"data snooping: White's Reality Check p={format_p(rc, alpha=alpha)}, Hansen's SPA p={format_p(spa, alpha=alpha)}: {verdict}")
     if v.get("warning"):
         lines.append(f"warning: {v['warning']}")
     return lines
@@ -71,12 +72,13 @@ def _verdict_lines(result: SweepResult) -> list[str]:
 
 def _best_rows(result: SweepResult, top: int) -> tuple[list[str], list[list[str]]]:
     names = [a.name for a in result.axes]
+    alpha = result.verdict.get("alpha", 0.05)
     ranked = result.ledger.filter(pl.col("z").is_not_null()).sort("z", descending=True).head(top)
     headers = [*names, *(["Measure"] if _measures(result) else []), "Asset", "Horizon", "n", "Events", "All days", "Placebos", "z", "p raw", "p Romano-Wolf"]
     rows = [
         [*[str(r[n]) for n in names], *_cell(result, r), str(r["n"]),
          shown_value(result, r, "observed"), shown_value(result, r, "baseline"), shown_value(result, r, "placebo_mean"),
-         f"{r['z']:+.2f}", format_p(r["p_placebo"]), format_p(r["p_romano_wolf"])]
+         f"{r['z']:+.2f}", format_p(r["p_placebo"], alpha=alpha), format_p(r["p_romano_wolf"], alpha=alpha)]
         for r in ranked.iter_rows(named=True)
     ]
     return headers, rows
@@ -129,7 +131,7 @@ def sweep_blocks(result: SweepResult, top: int = 10) -> list[tuple[str, list[str
         rows = [
             [*[str(r[a.name]) for a in result.axes], *_cell(result, r), str(r["n"]),
              "no events" if not r["n"] else shown_value(result, r, "observed"), shown_value(result, r, "baseline"),
-             format_p(r["p_placebo"])]
+             format_p(r["p_placebo"], alpha=result.verdict.get("alpha", 0.05))]
             for r in c.iter_rows(named=True)
         ]
         nulls = [n for n in c["null"].unique(maintain_order=True).to_list() if n] if "null" in c.columns else []

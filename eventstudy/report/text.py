@@ -304,11 +304,33 @@ def _short_title(column: str) -> tuple[str, str]:
     return head, " ".join(pieces)
 
 
-def format_p(p: Any, survives: object = None) -> str:
-    """A p-value with 3 decimals ('<0.001' below), '*' when it survives adjustment."""
+def format_p(p: Any, survives: object = None, alpha: float = 0.05) -> str:
+    """A p-value with 3 decimals ('<0.001' below), '*' when it survives adjustment.
+
+    The text sits on the same side of ``alpha`` as ``p``: where 3 decimals would round
+    across it (or onto it), more are shown, so a p counted below alpha never reads as
+    alpha or above, nor the reverse; only a p equal to alpha reads as alpha. Below 0.001
+    (or below an ``alpha`` under 0.001, then named) it reads as '<0.001'.
+
+    >>> format_p(0.0123), format_p(0.0123, True), format_p(0.0002), format_p(None)
+    ('0.012', '0.012*', '<0.001', '')
+    >>> format_p(50 / 1001), format_p(0.0501), format_p(0.05), format_p(0.0104, alpha=0.01)
+    ('0.04995', '0.0501', '0.050', '0.0104')
+    """
     if p is None:
         return ""
-    text = "<0.001" if p < 0.001 else f"{p:.3f}"
+    p = float(p)
+    floor = min(0.001, alpha)
+    if p < floor:
+        return f"<{floor:g}" + ("*" if survives else "")
+
+    def side(x: float) -> int:
+        return (x > alpha) - (x < alpha)
+
+    for decimals in range(3, 21):  # 20 decimals of a p >= 0.001 give it back exactly
+        text = f"{p:.{decimals}f}"
+        if side(float(text)) == side(p):
+            break
     return text + ("*" if survives else "")
 
 
@@ -434,7 +456,7 @@ def _summary_cells(
             if stat != "mean":
                 middle.append(figures[stat])
                 middle_tones.append(tone(figures[stat]) if stat == "median" else "")
-            middle.append(format_p(t.get("p_placebo"), t.get("survives")))
+            middle.append(format_p(t.get("p_placebo"), t.get("survives"), alpha))
             middle_tones.append(_p_tone(t.get("p_placebo"), t.get("survives"), alpha))
         cells = head + middle + tail + base
         tones = head_tones + middle_tones + [tone(t) for t in tail] + [tone(base[0]), tone(base[1]), ""]
@@ -535,13 +557,13 @@ def _test_cells(
             format_difference(t.get("null_mean"), unit),
             format_difference(t.get("effect"), unit),
             f"{t['n_eff']:.1f}" if t["n_eff"] is not None else "",
-            format_p(t["p_placebo"], t["survives"]),
-            format_p(t["p_greater"]), format_p(t["p_less"]),
+            format_p(t["p_placebo"], t["survives"], alpha),
+            format_p(t["p_greater"], alpha=alpha), format_p(t["p_less"], alpha=alpha),
             f"{t['percentile']:.0f}" if t["percentile"] is not None else "",
-            format_p(t["p_maxstat"]), format_p(t["p_holm"]), format_p(t["p_bh"]),
-            format_p(classical),
+            format_p(t["p_maxstat"], alpha=alpha), format_p(t["p_holm"], alpha=alpha), format_p(t["p_bh"], alpha=alpha),
+            format_p(classical, alpha=alpha),
             f"{hac_t:+.2f}" if hac_t is not None else "",
-            format_p(hac_p),
+            format_p(hac_p, alpha=alpha),
             format_difference(t["mde"], unit, signed=False),
         ]
         signed = unit == "fraction"

@@ -76,7 +76,7 @@ def verdict_line(result: StudyResult) -> str:
         size = best.get("effect") if best.get("effect") is not None else best.get("difference")
         effect = f", effect {format_difference(size, unit)}" if size is not None else ""
         return (f"Verdict: {count}; {len(survivors)} of {len(rows)} tests significant {family}; "
-                f"strongest: {cell}{effect} (adjusted p {format_p(best['p_maxstat'])}){aside}.")
+                f"strongest: {cell}{effect} (adjusted p {format_p(best['p_maxstat'], alpha=alpha)}){aside}.")
     before = f"{nominal} below {alpha:g} unadjusted" if nominal else f"none below {alpha:g} even unadjusted"
     return (f"Verdict: {count}; none of {len(rows)} tests significant {family}; {before}; "
-            f"smallest adjusted p {format_p(best['p_maxstat'])} ({cell}){aside}.")
+            f"smallest adjusted p {format_p(best['p_maxstat'], alpha=alpha)} ({cell}){aside}.")

@@ -99,6 +99,15 @@ def test_distribution_chart_shows_each_event_against_the_placebo_means(result) -
         assert len(notes) == 2 and all(t.startswith("p=") or t == "p<0.001" for t in notes)
 
 
+def test_the_charts_p_reads_on_the_same_side_of_alpha_as_the_tables(result) -> None:
+    """A p of 50/1001 (below 0.05) was annotated 'p=0.050', as the tables printed it."""
+    from dataclasses import replace
+
+    near = replace(result, tests=result.tests.with_columns(pl.lit(50 / 1001).alias("p_placebo")))
+    for ax in distribution_chart(near, "fwd").get_axes():
+        assert [t.get_text() for t in ax.texts] == ["p=0.04995", "p=0.04995"]
+
+
 def test_a_path_whose_later_days_have_fewer_than_two_events_draws_without_a_crash(result) -> None:
     """--output and --format html died in matplotlib (TypeError from isfinite on None) when
     the path's later days had one event or none (their band is null), as near the end of

@@ -21,6 +21,7 @@ from eventstudy.report.text import (
     SHOW,
     TextTable,
     format_cell,
+    format_p,
     instance_table,
     screen_layout,
     split_notes,
@@ -131,6 +132,37 @@ def test_a_result_with_no_test_surviving_says_so_and_names_the_smallest(result) 
     nominal = int((quiet.tests["p_placebo"] < alpha).sum())
     assert f"none of {quiet.tests.height} tests significant after the max-statistic adjustment" in verdict
     assert f"{nominal} below {alpha:g} unadjusted" in verdict and "smallest adjusted p 0.500 (" in verdict
+
+
+def test_a_p_counted_below_alpha_never_reads_as_alpha(result) -> None:
+    """p = 50/1001 = 0.04995 is counted below 0.05 but read '0.050' in every table and the
+    verdict; an adjusted p of 0.0501 (not below) read '0.050' too. Where 3 decimals would
+    round onto or across alpha, more are shown, at the study's alpha."""
+    from dataclasses import replace
+
+    import polars as pl
+
+    from eventstudy.report.text import (
+        tests_table as significance_table,  # imported as it is, pytest collects it
+    )
+
+    below, above = 50 / 1001, 0.0501
+    assert [format_p(below), format_p(above), format_p(0.05), format_p(0.012), format_p(0.0004)] == [
+        "0.04995", "0.0501", "0.050", "0.012", "<0.001"]
+    assert format_p(0.0104, alpha=0.01) == "0.0104" and format_p(0.0104) == "0.010"
+    assert format_p(0.0003, alpha=0.0005) == "<0.0005" and format_p(0.0007, alpha=0.0005) == "0.001"
+    near = replace(result, tests=result.tests.with_columns(
+        pl.lit(below).alias("p_placebo"), pl.lit(above).alias("p_maxstat"), pl.lit(False).alias("survives")))
+    verdict = verdict_line(near)
+    assert f"{near.tests.height} below 0.05 unadjusted" in verdict and "smallest adjusted p 0.0501 (" in verdict
+    summary = summary_tables(near)[0]
+    shown = {row[i] for row in summary.rows for i, h in enumerate(summary.headers) if h == "p"}
+    assert shown == {"0.04995"}
+    table = significance_table(near)
+    assert table is not None
+    for row in table.rows:
+        assert row[table.headers.index("p")] == "0.04995" and row[table.headers.index("p max-stat")] == "0.0501"
+    assert not re.search(r"(?<![\d.])0\.050(?!\d)", render(near, width=200, layout=screen_layout("all")))
 
 
 def test_show_picks_the_parts(result) -> None:
