@@ -517,6 +517,44 @@ def test_an_output_folder_is_replaced_whole_or_not_at_all(tiny: Path, capsys) ->
     assert sorted(p.name for p in data.iterdir()) == ["AAA.csv", "BBB.csv", "result.json"]
 
 
+def test_an_output_folder_that_is_a_symlink_stays_one_and_leaves_no_debris(tiny: Path, capsys) -> None:
+    """'--output LINK', LINK a symbolic link to a folder: the link was exchanged for the new
+    folder (the folder it led to stayed empty) and left beside it as '.LINK.*.partial'. The
+    folder it leads to is written, by the rule of any output folder; so is one reached
+    through a linked parent; a link that leads nowhere is refused in one line."""
+    args = ["run", str(tiny / "study.yaml"), "--data-dir", str(tiny / "data"), "--placebos", "0", "--quiet", "-o"]
+    (tiny / "target").mkdir()
+    link = tiny / "LINK"
+    link.symlink_to("target")
+    (tiny / "parent").mkdir()
+    (tiny / "LINKED").symlink_to("parent")
+
+    def debris() -> list[str]:
+        return sorted(p.name for folder in (tiny, tiny / "parent") for p in folder.iterdir() if p.name.startswith("."))
+
+    (tiny / "parent" / "LINK").symlink_to("../target")
+    (tiny / ".target.x1.partial").symlink_to("target")  # what the bug left when a link and its folder share a name
+    # a new output, an earlier run's replaced through its link, through a link beside a linked parent, and under one
+    for out in (link, link, tiny / "LINKED" / "LINK", tiny / "LINKED" / "out"):
+        assert main([*args, str(out)]) == 0, capsys.readouterr().err
+        assert link.is_symlink() and (tiny / "parent" / "LINK").is_symlink() and (tiny / "LINKED").is_symlink()
+        assert {"manifest.json", "events.csv", "summary.csv"} <= {p.name for p in (tiny / "target").iterdir()}
+        assert debris() == []
+    assert (tiny / "parent" / "out" / "manifest.json").is_file()
+    (tiny / "target" / "mine.txt").write_text("my own file\n")
+    assert main([*args, str(link)]) == 2
+    assert f"the output folder 'LINK' (a link to {str(tiny / 'target')!r}) holds what an eventstudy run did not write (mine.txt)" in (
+        capsys.readouterr().err.replace(str(tiny / "LINK"), "LINK"))
+    assert (tiny / "target" / "mine.txt").read_text() == "my own file\n" and debris() == []
+    (tiny / "nowhere").symlink_to("missing")
+    for out, message in ((tiny / "nowhere", "is a symbolic link to 'missing', which does not exist"),
+                         (tiny / "nowhere" / "out", f"leads through {str(tiny / 'nowhere')!r}, a symbolic link to 'missing'")):
+        assert main([*args, str(out)]) == 2
+        err = capsys.readouterr().err
+        assert message in err and "Traceback" not in err and "hint: create the folder the link leads to" in err
+    assert not (tiny / "missing").exists() and debris() == []
+
+
 def test_console_script_runs_without_traceback(tiny: Path) -> None:
     exe = shutil.which("eventstudy", path=str(Path(sys.executable).parent))
     assert exe, "the eventstudy command is installed with the package"

@@ -322,24 +322,43 @@ def _written_by_us(out_dir: Path) -> set[str] | None:
     return None
 
 
-def _check_replaceable(out_dir: Path) -> None:
+def _check_replaceable(out_dir: Path, shown: str) -> None:
     """``out_dir`` may be replaced as a whole: it is empty, or it holds only what a run of
     eventstudy wrote there (the files its manifest lists, or a sweep's). Anything else (a file of the
     user's, a sub-folder, a folder named like an output, input data) is refused before
-    any work is written: the folder is replaced whole, and what it held is gone."""
+    any work is written: the folder is replaced whole, and what it held is gone. ``shown``:
+    the output as the messages name it."""
     if not out_dir.is_dir():
-        raise DataError(f"the output {str(out_dir)!r} is a file, not a folder", hint="--output names a folder for the run's files")
+        raise DataError(f"the output {shown} is a file, not a folder", hint="--output names a folder for the run's files")
     entries = list(out_dir.iterdir())
     if not entries:
         return
     listed = _written_by_us(out_dir)
     foreign = [e.name for e in entries if not (e.is_file() and not e.is_symlink() and listed is not None and e.name in listed)]
     if foreign:
-        shown = ", ".join(sorted(foreign)[:5])
+        names = ", ".join(sorted(foreign)[:5])
         raise DataError(
-            f"the output folder {str(out_dir)!r} holds what an eventstudy run did not write ({shown}): it is not replaced",
+            f"the output folder {shown} holds what an eventstudy run did not write ({names}): it is not replaced",
             hint="give a new or empty folder, or one a previous run wrote",
         )
+
+
+def _output_folder(given: Path) -> tuple[Path, str]:
+    """The folder an output path names, and how messages name it: ``given`` itself, or,
+    when ``given`` is a symbolic link, the folder it leads to (the link stays; that folder
+    is written, by the rule of any output folder). A link on the way that leads nowhere
+    is refused: writing where it points would create a folder the user did not name."""
+    for path in (given, *given.parents):
+        if path.is_symlink() and not path.exists():
+            where = "is" if path == given else f"leads through {str(path)!r},"
+            raise DataError(
+                f"the output {str(given)!r} {where} a symbolic link to {os.readlink(path)!r}, which does not exist",
+                hint="create the folder the link leads to, or give another --output",
+            )
+    if not given.is_symlink():
+        return given, repr(str(given))
+    target = Path(os.path.realpath(given))
+    return target, f"{str(given)!r} (a link to {str(target)!r})"
 
 
 def _publish(out_dir: str | Path, fill: Callable[[Path], None]) -> list[Path]:
@@ -349,16 +368,22 @@ def _publish(out_dir: str | Path, fill: Callable[[Path], None]) -> list[Path]:
     ``out_dir`` is always the old complete output or the new one. Elsewhere it is renamed
     aside first (kept as ``.NAME.*.old``, which the next run puts back if this one dies
     between the two renames). Writers take a lock beside ``out_dir``; staging folders a
-    killed run left are removed."""
-    out_dir = Path(out_dir)
+    killed run left are removed. An ``out_dir`` that is a symbolic link stays one: the
+    folder it leads to is the one replaced (the link had been exchanged for the new folder,
+    and its copy under the staging name left behind); the paths returned are under ``out_dir``."""
+    given = Path(out_dir)
+    out_dir, shown = _output_folder(given)
     parent = out_dir.parent
     parent.mkdir(parents=True, exist_ok=True)
     with _writer_lock(parent / f".{out_dir.name}.lock"):
         _recover(out_dir)
         if out_dir.exists() or out_dir.is_symlink():
-            _check_replaceable(out_dir)
+            _check_replaceable(out_dir, shown)
         for stale in parent.glob(f".{glob.escape(out_dir.name)}.*.partial"):
-            shutil.rmtree(stale, ignore_errors=True)
+            if stale.is_symlink():  # an output link exchanged for the folder by an earlier version
+                stale.unlink()
+            else:
+                shutil.rmtree(stale, ignore_errors=True)
         staging = Path(tempfile.mkdtemp(prefix=f".{out_dir.name}.", suffix=".partial", dir=parent))
         try:
             fill(staging)
@@ -370,7 +395,7 @@ def _publish(out_dir: str | Path, fill: Callable[[Path], None]) -> list[Path]:
                 os.rename(out_dir, aside)
                 os.rename(staging, out_dir)
                 shutil.rmtree(aside, ignore_errors=True)
-            return sorted(out_dir.iterdir())
+            return sorted(given / path.name for path in out_dir.iterdir())
         finally:
             shutil.rmtree(staging, ignore_errors=True)  # after an exchange: the earlier output
 
