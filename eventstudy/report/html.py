@@ -99,7 +99,8 @@ PART_LABELS = {"events": "Events", "all days": "All days (the baseline)"}
 def html_table(table: TextTable, *, caption: str | None = None, gap_note: str = "") -> str:
     """A table as HTML: numbers right-aligned, each cell's tone as its class. A table in
     parts (the instance table by asset, the summary's events and all days) gets a
-    two-row header, each part's columns together under its name. A shortened table gets
+    two-row header, each part's columns together under its name (a column of no part,
+    like a universe's own close, with its title across both rows). A shortened table gets
     a row in its gap: '… 30,229 more events' and ``gap_note``."""
     grouped = any(table.parts)
     spans: list[tuple[str, int]] = []
@@ -111,9 +112,15 @@ def html_table(table: TextTable, *, caption: str | None = None, gap_note: str = 
     out.append("<thead>")
     if grouped:
         keys = "".join(f'<th class="l" scope="col" rowspan="2">{_e(h)}</th>' for h in table.headers[: table.keys])
-        groups = "".join(f'<th class="group" scope="colgroup" colspan="{n}">{_e(PART_LABELS.get(p, p))}</th>' for p, n in spans)
-        subs = "".join(f'<th scope="col">{_e(h)}</th>' for h in table.short_headers[table.keys :])
-        out.append(f"<tr>{keys}{groups}</tr><tr>{subs}</tr>")
+        groups, subs, start = [], [], table.keys
+        for part, n in spans:
+            if part:
+                groups.append(f'<th class="group" scope="colgroup" colspan="{n}">{_e(PART_LABELS.get(part, part))}</th>')
+                subs += [f'<th scope="col">{_e(h)}</th>' for h in table.short_headers[start : start + n]]
+            else:  # columns of no part (a universe's own close beside SPX drawdown): their title spans both rows
+                groups += [f'<th scope="col" rowspan="2">{_e(h)}</th>' for h in table.headers[start : start + n]]
+            start += n
+        out.append(f"<tr>{keys}{''.join(groups)}</tr><tr>{''.join(subs)}</tr>")
     else:
         heads = "".join(f'<th class="l" scope="col">{_e(h)}</th>' if i < table.left else f'<th scope="col">{_e(h)}</th>'
                         for i, h in enumerate(table.headers))

@@ -118,6 +118,40 @@ def test_the_page_states_the_verdict_the_terminal_and_markdown_lead_with(tmp_pat
     assert "no cell had enough complete events for a test" in verdict
 
 
+def test_a_universe_instance_table_has_no_empty_group_header(tmp_path: Path) -> None:
+    """A universe's instance table: each stock's own close (a column of no series) stood
+    under an empty group header beside 'MKT' and 'stocks'; its title now spans both rows."""
+    import datetime as dt
+    import math
+
+    import eventstudy
+
+    data = tmp_path / "data"
+    data.mkdir()
+    days = [dt.date(2020, 1, 1) + dt.timedelta(days=i) for i in range(120)]
+    rows = [(d, s, 100 * (1 + 0.3 * math.sin(i / 9 + k))) for k, s in enumerate(["AAA", "BBB"]) for i, d in enumerate(days)]
+    pl.DataFrame(rows, schema=["date", "symbol", "close"], orient="row").write_csv(data / "panel.csv")
+    pl.DataFrame({"date": days, "close": [100.0 + math.sin(i) for i in range(120)]}).write_csv(data / "MKT.csv")
+    study = tmp_path / "u.yaml"
+    study.write_text("name: u\nseries: {MKT: MKT}\nuniverse: {data_file: panel.csv, label: stocks}\n"
+                     "when: close at 20-day high and MKT drawdown >= 0%\nevaluate:\n  - forward_returns: {horizons: [1w]}\n"
+                     "statistics: {placebos: 0}\n")
+    result = eventstudy.run(study, data_dir=data)
+    assert result.events.columns[:3] == ["date", "symbol", "close"]
+    page = html_report(result)
+    table = page[page.index('<section id="instances">'):]
+    table = table[table.index("<thead>"):table.index("</tbody>")]
+    first, second = re.findall(r"<tr>(.*?)</tr>", table[: table.index("</thead>")])
+    assert '<th scope="col" rowspan="2">close</th>' in first
+    assert not re.search(r'<th class="group"[^>]*></th>', first)  # no group without a name
+    groups = re.findall(r'<th class="group" scope="colgroup" colspan="(\d+)">([^<]+)</th>', first)
+    assert [name for _, name in groups] == ["MKT", "stocks"]
+    spanning = len(re.findall(r'rowspan="2"', first))
+    assert sum(int(n) for n, _ in groups) == second.count("<th ")  # the second row: the named groups' columns
+    body = re.search(r"<tbody><tr>(.*?)</tr>", table)
+    assert body and body.group(1).count("<td") == spanning + second.count("<th ") == len(result.events.columns)
+
+
 def test_sweep_page() -> None:
     rows = [{"gap": g, "mode": m, "measure": "fwd", "asset": "A", "horizon": "1m", "observed": o, "baseline": 0.01, "n": 5,
              "z": z, "p_placebo": 0.2, "p_romano_wolf": 0.5}
