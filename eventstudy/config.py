@@ -29,6 +29,7 @@ from pydantic import (
     PrivateAttr,
     StrictInt,
     ValidationError,
+    ValidationInfo,
     field_validator,
     model_validator,
 )
@@ -450,6 +451,26 @@ class StatisticsSpec(_Model):
         a number."""
         if isinstance(value, bool):
             raise PydanticCustomError("bool_count", "{value} is yes or no, not a number", {"value": str(value).lower(), "hint": "give a whole number, e.g. 10000"})
+        return value
+
+    @field_validator("alpha", "ci", mode="before")
+    @classmethod
+    def _a_share(cls, value: Any, info: ValidationInfo) -> Any:
+        """``5%`` is 0.05, as a threshold's percent; a bare 5 or 95 (a percent without its
+        sign) is refused with the two ways to write it, rather than 'should be less than 1'."""
+        example = "5% or 0.05" if info.field_name == "alpha" else "95% or 0.95"
+        if isinstance(value, bool):
+            raise PydanticCustomError("bool_share", "{value} is yes or no, not a level", {"value": str(value).lower(), "hint": f"write {example}"})
+        if isinstance(value, str) and value.strip().endswith("%"):
+            try:
+                return float(value.strip()[:-1]) / 100
+            except ValueError:
+                return value  # pydantic's own message
+        if isinstance(value, (int, float)) and 1 <= value <= 100:
+            raise PydanticCustomError(
+                "share_not_a_fraction", "{value} is a percent written without its sign: the level is a share of 1",
+                {"value": f"{value:g}", "hint": f"write {value:g}% or {value / 100:g}"},
+            )
         return value
 
     @model_validator(mode="before")

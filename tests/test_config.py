@@ -221,6 +221,28 @@ def test_numbers_and_dates_out_of_range_are_located_messages(extra: str, message
     assert message in rendered and "r.yaml:6:" in rendered
 
 
+@pytest.mark.parametrize(("written", "alpha", "ci"), [("{alpha: 5%, ci: 90%}", 0.05, 0.90), ("{alpha: 0.1, ci: 99.5%}", 0.1, 0.995)])
+def test_a_level_is_written_as_a_percent_or_a_share(written: str, alpha: float, ci: float) -> None:
+    """'alpha: 5%' was 'unable to parse string as a number', though a threshold takes 5%."""
+    study = parse_study(BASE + f"statistics: {written}\n", path="r.yaml")
+    assert study.statistics.alpha == pytest.approx(alpha) and study.statistics.ci == pytest.approx(ci)
+
+
+@pytest.mark.parametrize(
+    ("written", "message", "hint"),
+    [
+        ("alpha: 5", "'statistics.alpha': 5 is a percent written without its sign", "write 5% or 0.05"),  # was 'less than 1'
+        ("ci: 95", "'statistics.ci': 95 is a percent written without its sign", "write 95% or 0.95"),
+        ("alpha: true", "'statistics.alpha': true is yes or no, not a level", "write 5% or 0.05"),  # was 1.0: 'less than 1'
+    ],
+)
+def test_a_level_written_as_a_bare_percent_says_how_to_write_it(written: str, message: str, hint: str) -> None:
+    with pytest.raises(ConfigError) as error:
+        parse_study(BASE + f"statistics: {{{written}}}\n", path="r.yaml")
+    rendered = error.value.render()
+    assert message in rendered and f"hint: {hint}" in rendered and "r.yaml:6:" in rendered
+
+
 def test_a_horizon_beyond_400_years_is_refused() -> None:
     text = BASE.replace("horizons: [1m]", "horizons: [18446744073709551616d]")
     with pytest.raises(ConfigError, match="is too long"):
