@@ -18,7 +18,7 @@ from hypothesis import strategies as st
 from hypothesis.extra.numpy import arrays
 
 from eventstudy.evaluators import PanelBlock
-from eventstudy.evaluators.forward_returns import _change_ahead, forward_change_array
+from eventstudy.evaluators.forward_returns import forward_change_array
 from eventstudy.features import compute_features
 from eventstudy.histories import RUNNING_EXTREMES, running, running_extreme
 from eventstudy.inference.histories import cell_statistics
@@ -134,6 +134,6 @@ def test_forward_change_on_equal_rows_is_the_shifted_change(rows, width, k, kind
     close = np.exp(np.random.default_rng(seed).normal(0, 0.1, rows * width)).astype(np.float32)
     block = PanelBlock(close, np.full(close.size, np.nan), np.zeros(close.size, dtype=np.int64), "h", width=width)
     expected = forward_change_array(close, block.ahead(close, k), kind)
-    found = _change_ahead(close, width, k, kind)
+    found = block.change_ahead(close, k, kind)  # a block of equal rows: the 2-D view
     assert found.dtype == expected.dtype
     np.testing.assert_array_equal(found, expected)

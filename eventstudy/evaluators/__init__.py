@@ -169,6 +169,23 @@ class EvaluationContext:
         return anchors.select("date").join(prices, on="date", how="inner")
 
 
+def _rows_change_ahead(close: np.ndarray, width: int, k: int, kind: str) -> np.ndarray:
+    """``close`` k rows later over ``close`` now, less one (or its log), for rows of ``width``
+    closes (a batch of histories), computed on the 2-D view into one new array (no shifted
+    copy, no temporary): half the memory a batch of histories touches per cell."""
+    grid = close.reshape(-1, width)
+    out = np.empty(grid.shape, dtype=close.dtype if close.dtype.kind == "f" else np.float64)
+    known = max(width - k, 0)
+    with np.errstate(invalid="ignore", divide="ignore"):
+        change = np.divide(grid[:, k:], grid[:, :known], out=out[:, :known])
+        if kind == "log":
+            np.log(change, out=change)
+        else:
+            change -= 1
+    out[:, known:] = np.nan
+    return out.reshape(-1)
+
+
 @dataclass(frozen=True)
 class PanelBlock:
     """Rows of many symbols (or resampled histories) as numpy columns, sorted by symbol
@@ -292,10 +309,15 @@ class PanelBlock:
         float64 array of the block's size (a 50M-row universe makes five such cells per
         row, ``benchmarks/universe.py``).
 
+        A block of equal-length rows (``width``: a batch of resampled histories) keeps the
+        values' own float type, computed on the 2-D view (:func:`_rows_change_ahead`).
+
         >>> block = PanelBlock(np.array([1.0, 2.0, 3.0, 10.0]), np.full(4, np.nan), np.array([2, 1, 0, 0]), "u")
         >>> block.change_ahead(block.close, 1).tolist()
         [1.0, 0.5, nan, nan]
         """
+        if self.width:
+            return _rows_change_ahead(values, self.width, k, kind)
         out = np.empty(values.size, dtype=np.float32)
         kept = max(values.size - k, 0)
         ratio = np.empty(min(kept, _PIECE), dtype=np.float64)

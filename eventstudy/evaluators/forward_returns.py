@@ -58,23 +58,6 @@ def forward_change_array(entry_price: np.ndarray, exit_price: np.ndarray, kind: 
         return np.log(exit_price / entry_price) if kind == "log" else exit_price / entry_price - 1
 
 
-def _change_ahead(close: np.ndarray, width: int, k: int, kind: str) -> np.ndarray:
-    """``forward_change_array(close, block.ahead(close, k), kind)`` for rows of ``width``
-    closes, computed on the 2-D view into one new array (no shifted copy, no temporary):
-    the same values, half the memory a batch of histories touches per cell."""
-    grid = close.reshape(-1, width)
-    out = np.empty(grid.shape, dtype=close.dtype if close.dtype.kind == "f" else np.float64)
-    known = max(width - k, 0)
-    with np.errstate(invalid="ignore", divide="ignore"):
-        change = np.divide(grid[:, k:], grid[:, :known], out=out[:, :known])
-        if kind == "log":
-            np.log(change, out=change)
-        else:
-            change -= 1
-    out[:, known:] = np.nan
-    return out.reshape(-1)
-
-
 @EVALUATORS.register("forward_returns")
 class ForwardReturns(Evaluator):
     """Forward return from the anchor (or the next day) to h trading days later."""
@@ -123,9 +106,6 @@ class ForwardReturns(Evaluator):
         cells = []
         for label, close in closes:
             for h in params.horizons:
-                if params.entry == "close" and block.width:  # equal-length rows (resampled histories)
-                    cells.append(PanelCell(self.measure, label, h.label, h.days, _change_ahead(close, block.width, h.days, params.kind), 0))
-                    continue
                 if params.entry == "close":
                     cells.append(PanelCell(self.measure, label, h.label, h.days, block.change_ahead(close, h.days, params.kind), 0))
                     continue
