@@ -429,10 +429,14 @@ class Cache:
         source = provider if isinstance(provider, Provider) else get_provider(provider or DEFAULT_PROVIDER)
         remote = source.remote_symbol(symbol)
         self.path(source.name, symbol)  # validates the name before any download
+        # a series is filed once whatever the letter case it is asked by: a pull of 'SPX'
+        # updates a cached 'spx' (which every read of 'SPX' finds), never files a second copy
+        located = self.locate(symbol, source.name)
+        filed = located[1].stem if located is not None else symbol
         reason: str | None = None
         cached: CachedSeries | None = None
         try:
-            cached = self.read(symbol, source.name)
+            cached = self.read(filed, source.name)
         except CorruptCacheError as exc:
             reason = f"the cached file was corrupt ({exc.reason}): pulled again in full"
         if cached is not None and full:
@@ -442,28 +446,29 @@ class Cache:
             reason = f"asked for {asked}, the cache starts at {cached.meta.since}: pulled again"
             cached = None
         if cached is None:
-            return self._full(source, symbol, remote, since, "refresh" if reason else "new", reason)
+            return self._full(source, symbol, filed, remote, since, "refresh" if reason else "new", reason)
 
         dates = cached.frame["date"]
         start = dates[max(0, len(dates) - OVERLAP_ROWS)]
         fresh = source.download(symbol, start)
         problem = _overlap_problem(cached.frame, fresh, start, source.name)
         if problem:
-            return self._full(source, symbol, remote, cached.meta.since, "refresh", f"{problem}: pulled again in full")
+            return self._full(source, symbol, filed, remote, cached.meta.since, "refresh", f"{problem}: pulled again in full")
         kept = cached.frame.filter(pl.col("date") < start)
         merged = pl.concat([kept, fresh], how="diagonal_relaxed").sort("date")
         merged = merged.select([c for c in ("date", "close", *EXTRAS) if c in merged.columns])
-        stored = self.write(source.name, symbol, remote, merged, cached.meta.since)
+        stored = self.write(source.name, filed, remote, merged, cached.meta.since)
         return PullResult(
             symbol=symbol, source=source.name, remote=remote, path=stored.path, mode="update",
             requested_start=start, added=stored.meta.rows - cached.meta.rows, meta=stored.meta,
         )
 
     def _full(
-        self, source: Provider, symbol: str, remote: str, since: dt.date | None, mode: Literal["new", "refresh"], reason: str | None
+        self, source: Provider, symbol: str, filed: str, remote: str, since: dt.date | None,
+        mode: Literal["new", "refresh"], reason: str | None,
     ) -> PullResult:
         frame = source.download(symbol, since)
-        stored = self.write(source.name, symbol, remote, frame, since)
+        stored = self.write(source.name, filed, remote, frame, since)
         return PullResult(
             symbol=symbol, source=source.name, remote=remote, path=stored.path, mode=mode,
             requested_start=since, added=stored.meta.rows, meta=stored.meta, reason=reason,

@@ -154,6 +154,20 @@ def test_asking_for_earlier_history_pulls_everything_again(cache: Cache) -> None
     assert result.mode == "update"
 
 
+def test_a_pull_in_another_letter_case_updates_the_cached_file(cache: Cache) -> None:
+    """'data pull spx' then 'data pull SPX' filed a second file: reads of 'spx' kept the stale one."""
+    source = RecordedSource(history(10))
+    cache.pull("spx", source)
+    source.history = history(13)
+    result = cache.pull("SPX", source)
+    assert result.mode == "update" and result.added == 3 and result.path.name == "spx.parquet"
+    assert cache.symbols() == [("recorded", "spx")]
+    for name in ("spx", "SPX", "Spx"):
+        assert cache.read(name) is not None and cache.read(name).frame.equals(history(13))  # type: ignore[union-attr]
+    cache.pull("SPX", source, full=True)
+    assert sorted(p.name for p in result.path.parent.iterdir()) == ["spx.meta.json", "spx.parquet"]
+
+
 def test_full_ignores_the_cache(cache: Cache) -> None:
     source = RecordedSource(history(10))
     cache.pull("TEST", source)
