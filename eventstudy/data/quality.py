@@ -27,7 +27,7 @@ from typing import Any, cast
 import polars as pl
 
 from eventstudy.data.cache import Cache
-from eventstudy.data.columns import MISSING_VALUES, shown_columns
+from eventstudy.data.columns import shown_columns
 from eventstudy.data.finder import (
     DataDirectory,
     DataFile,
@@ -37,7 +37,7 @@ from eventstudy.data.finder import (
     symbol_values,
     unreadable,
 )
-from eventstudy.data.validate import MAX_CLOSE, MIN_CLOSE
+from eventstudy.data.validate import MAX_CLOSE, MIN_CLOSE, date_values, number_values
 from eventstudy.data.validate import out_of_range as close_out_of_range
 from eventstudy.errors import DataError, Location, did_you_mean
 
@@ -675,16 +675,11 @@ def _read_raw(file: DataFile, value: str | None, keep_symbol: bool = False) -> p
         lf = lf.filter(symbol == value)
     try:
         schema = lf.collect_schema()
-        date, close = pl.col(date_col), pl.col(close_col)
-        if schema[date_col] == pl.String:
-            date = date.str.strip_chars().str.slice(0, 10).str.to_date("%Y-%m-%d", strict=False)
-        elif isinstance(schema[date_col], pl.Datetime):
-            date = date.dt.date()
-        if schema[close_col] == pl.String:
-            text = close.str.strip_chars()
-            close = pl.when(text.str.to_lowercase().is_in(list(MISSING_VALUES)) | (text == "")).then(None).otherwise(text)
+        # the loader's own parsing (types, date text, years): a row it refuses is counted
+        _, date = date_values(pl.col(date_col), schema[date_col], date_col, repr(path.name), path)
+        _, _, close = number_values(pl.col(close_col), schema[close_col], close_col, repr(path.name), path)
         kept = [symbol.alias("symbol")] if keep_symbol and symbol is not None else []
-        out = lf.select(pl.col("line").cast(pl.Int64), date.cast(pl.Date).alias("date"), close.cast(pl.Float64, strict=False).alias("close"), *kept)
+        out = lf.select(pl.col("line").cast(pl.Int64), date.cast(pl.Date).alias("date"), close.alias("close"), *kept)
         return out.filter(pl.col("date").is_not_null() | pl.col("close").is_not_null()).collect()
     except (pl.exceptions.PolarsError, OSError) as exc:
         raise unreadable(path, file.fmt, exc) from None  # a ragged row at its line, as the loader says it

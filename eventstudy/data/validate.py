@@ -56,7 +56,9 @@ __all__ = [
     "check_prices",
     "check_returns",
     "clean_rows",
+    "date_values",
     "distinct_dates",
+    "number_values",
     "out_of_range",
     "raise_first_problem",
     "row_symbols",
@@ -182,10 +184,10 @@ def _usable(value: pl.Expr, name: str) -> pl.Expr:
 # --------------------------------------------------------------------------- the rules
 
 
-def _date_exprs(dtype: pl.DataType, column: str, where: str, path: Path | None) -> tuple[pl.Expr, pl.Expr]:
-    """``(is_empty, parsed)`` for the raw date column; parsed is null where unparseable
-    or outside the years 1800-2200."""
-    raw = pl.col(_DRAW)
+def date_values(raw: pl.Expr, dtype: pl.DataType, column: str, where: str, path: Path | None) -> tuple[pl.Expr, pl.Expr]:
+    """``(is_empty, parsed)`` for a raw date column (``raw``, of type ``dtype``), by the
+    one rule: parsed is null where unparseable or outside the years 1800-2200; a column
+    that is neither text nor dates raises the DataError every door raises."""
     if dtype == pl.String:
         empty, parsed = _text_date(raw)
         return empty, plausible(parsed)
@@ -207,9 +209,10 @@ def _text_date(raw: pl.Expr) -> tuple[pl.Expr, pl.Expr]:
     return raw.is_null() | (text == ""), pl.when(text.str.contains(_ISO_DATE)).then(text.str.slice(0, 10).str.to_date("%Y-%m-%d", strict=False))
 
 
-def _number_exprs(raw: pl.Expr, dtype: pl.DataType, column: str, where: str, path: Path | None) -> tuple[pl.Expr, pl.Expr, pl.Expr]:
+def number_values(raw: pl.Expr, dtype: pl.DataType, column: str, where: str, path: Path | None) -> tuple[pl.Expr, pl.Expr, pl.Expr]:
     """``(is_empty, is_missing_marker, value)`` for a raw number column: text (a
-    :data:`MISSING_VALUES` marker is missing) or numbers (NaN is missing)."""
+    :data:`MISSING_VALUES` marker is missing) or numbers (NaN is missing); a column of
+    another type raises the DataError every door raises."""
     if dtype == pl.String:
         text = raw.str.strip_chars()
         missing = text.str.to_lowercase().is_in(list(MISSING_VALUES))
@@ -250,10 +253,10 @@ def _flag(
     order), else rows out of order are a problem. ``contiguous``: each symbol's rows are
     together (one shift finds the previous row)."""
     where = origin.name
-    date_empty, date = _date_exprs(schema[_DRAW], labels["date"], where, origin.path)
-    close_empty, close_missing, close = _number_exprs(pl.col(_CRAW), schema[_CRAW], labels["close"], where, origin.path)
+    date_empty, date = date_values(pl.col(_DRAW), schema[_DRAW], labels["date"], where, origin.path)
+    close_empty, close_missing, close = number_values(pl.col(_CRAW), schema[_CRAW], labels["close"], where, origin.path)
     present = [name for name in EXTRAS if _XRAW[name] in schema]
-    extras = {name: _number_exprs(pl.col(_XRAW[name]), schema[_XRAW[name]], labels.get(name, name), where, origin.path) for name in present}
+    extras = {name: number_values(pl.col(_XRAW[name]), schema[_XRAW[name]], labels.get(name, name), where, origin.path) for name in present}
     lf = lf.with_columns(date.alias(_DATE), close.alias(_CLOSE), *(value.alias(_XVAL[n]) for n, (_, _, value) in extras.items()))
     if order == "sort":
         lf = lf.sort(_SYM, _DATE, _ROW, nulls_last=False)
@@ -726,7 +729,7 @@ def check_returns(frame: pl.DataFrame, origin: Origin, columns: Sequence[str]) -
     else:
         date_empty, unbounded = pl.col("date").is_null(), pl.col("date")
     raw = {c: f"__es_raw_{i}" for i, c in enumerate(columns)}
-    values = [_number_exprs(pl.col(c), frame.schema[c], c, origin.name, origin.path)[2].alias(c) for c in columns]
+    values = [number_values(pl.col(c), frame.schema[c], c, origin.name, origin.path)[2].alias(c) for c in columns]
     typed = frame.with_columns(
         row.alias(_ROW), pl.col("date").cast(pl.String).alias(_DRAW), date_empty.alias(_DATE_BLANK),
         *(pl.col(c).cast(pl.String).alias(raw[c]) for c in columns),
@@ -832,7 +835,7 @@ def distinct_dates(file: DataFile) -> tuple[pl.Series, int]:
     lf = scan(file.path, file.fmt)  # no row index: it would number every row
     try:
         schema = lf.collect_schema()
-        _, parsed = _date_exprs(schema[date_col], date_col, repr(file.path.name), file.path)
+        _, parsed = date_values(pl.col(_DRAW), schema[date_col], date_col, repr(file.path.name), file.path)
         days = lf.select(pl.col(date_col).alias(_DRAW)).select(parsed.to_physical().drop_nulls())  # plausible: 1800-2200
         counts = np.zeros(_LAST_DAY - _FIRST_DAY + 1, dtype=np.int64)  # rows per plausible day
         for batch in days.collect_batches(chunk_size=DATE_BATCH):

@@ -90,6 +90,42 @@ def test_what_the_loader_refuses_the_check_counts_as_errors_too(data: Path) -> N
     assert "error: 1 missing or infinite close(s): 2024-01-05" in text and "error: no data rows (a header alone)" in text
 
 
+@pytest.mark.parametrize("bad", ["2024-01-05junk", "2024-1-5", "1700-01-05"])
+def test_a_date_the_loader_refuses_is_a_bad_date_for_the_check_too(data: Path, bad: str) -> None:
+    """The check read the first ten characters of a date ('2024-01-05junk' as 2024-01-05),
+    took unpadded dates and any year, and passed the file (exit 0) that `run` refuses."""
+    from eventstudy.data import load_prices
+
+    days = business_days(10)
+    rows = [(d.isoformat(), str(100 + i)) for i, d in enumerate(days)]
+    rows[0 if bad.startswith("1700") else 4] = (bad, "104")
+    write(data / "ODD.csv", rows)
+    with pytest.raises(DataError, match="unparseable date"):
+        load_prices(data, ["ODD"])
+    checked = check_data(["ODD"], data_dir=data).series[1]
+    assert checked.bad_dates == 1 and checked.errors == 1 and checked.first == days[1 if bad.startswith("1700") else 0]
+
+
+@pytest.mark.parametrize(
+    ("frame", "message"),
+    [
+        (pl.DataFrame({"date": [20240102, 20240103], "close": [1.0, 2.0]}), "date column 'date' has type Int64 in 'ODD.parquet', not dates"),
+        (pl.DataFrame({"date": [D(2024, 1, 2), D(2024, 1, 3)], "close": [True, True]}), "column 'close' has type Boolean in 'ODD.parquet', not numbers"),
+    ],
+)
+def test_a_parquet_column_of_the_wrong_type_is_the_loaders_error(data: Path, frame: pl.DataFrame, message: str) -> None:
+    """Integer dates were read as days since 1970 (a traceback, 'year 57385 is out of
+    range', for 20240102) and boolean closes as 1.0: the check passed what `run` refuses."""
+    from eventstudy.data import load_prices
+
+    frame.write_parquet(data / "ODD.parquet")
+    with pytest.raises(DataError) as by_run:
+        load_prices(data, ["ODD"])
+    with pytest.raises(DataError) as by_check:
+        check_data(["ODD"], data_dir=data)
+    assert by_check.value.message == by_run.value.message == message
+
+
 def test_a_huge_or_subnormal_close_is_an_error_as_the_loader_says(data: Path, capsys: pytest.CaptureFixture[str]) -> None:
     """Closes of 1e300 and 1e-320 are finite and above 0: the check passed them (exit 0)
     and a run took them, to overflow inside. The loader now refuses them at their line,
