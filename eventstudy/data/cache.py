@@ -299,15 +299,16 @@ class Cache:
         return hits[0] if hits else None
 
     def symbols(self) -> list[tuple[str, str]]:
-        """Every cached ``(source, symbol)``, sorted."""
+        """Every cached ``(source, symbol)``, sorted; a file under a name the cache never
+        writes (``SPX copy.parquet``, left by a file manager) is no series."""
         if not self.root.is_dir():
             return []
         return sorted(
             (folder.name, p.stem)
             for folder in self.root.iterdir()
-            if folder.is_dir() and not folder.name.startswith(".")
+            if folder.is_dir() and _SAFE_NAME.match(folder.name)
             for p in folder.glob("*.parquet")
-            if not p.name.startswith(".")
+            if _SAFE_NAME.match(p.stem)
         )
 
     # ------------------------------------------------------------------ read / write

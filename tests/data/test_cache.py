@@ -363,6 +363,27 @@ def test_cli_pull_and_list(cache: Cache, monkeypatch: pytest.MonkeyPatch, capsys
         run_data(parser.parse_args(["data", "pull", "DGS10", "--provider", "fred", "--cache-dir", str(cache.root)]))
 
 
+def test_a_stray_file_in_the_cache_does_not_break_list_or_check(cache: Cache, capsys: pytest.CaptureFixture[str]) -> None:
+    """A copy a file manager left ('TEST copy.parquet') stopped 'data list' (after its
+    header, exit 2) and 'data check' with "symbol 'TEST copy' cannot be used as a file name"."""
+    import argparse
+    import shutil
+
+    from eventstudy.cli_data import add_data_commands, run_data
+
+    stored = cache.pull("TEST", RecordedSource(history(10)))
+    shutil.copy(stored.path, stored.path.with_name("TEST copy.parquet"))
+    (cache.root / "my folder").mkdir()
+    assert cache.symbols() == [("recorded", "TEST")]
+    parser = argparse.ArgumentParser()
+    add_data_commands(parser.add_subparsers(dest="command"))
+    assert run_data(parser.parse_args(["data", "list", "--cache-dir", str(cache.root)])) == 0
+    out = capsys.readouterr().out
+    assert "1 series" in out and "TEST         recorded 'TEST' 2024-01-01 .. 2024-01-12, 10 rows" in out
+    assert run_data(parser.parse_args(["data", "check", "--cache-dir", str(cache.root)])) == 0
+    assert "TEST    2024-01-01  2024-01-12" in capsys.readouterr().out
+
+
 def test_a_cached_nan_or_infinite_close_is_corruption(cache: Cache, monkeypatch: pytest.MonkeyPatch) -> None:
     """Issue 15: NaN > 0 is true in polars, so a NaN close passed the check and was used.
     Now the cache refuses to write one, and a file holding one (written the cache's way,
