@@ -141,6 +141,22 @@ def test_normalize_history_types_sorts_dedupes_and_drops_unusable_rows() -> None
         normalize_history(raw, "test", start=dt.date(2025, 1, 1))
 
 
+def test_normalize_history_reads_dates_as_every_door_does() -> None:
+    """A provider's time-zone-aware stamps were cast to their UTC day (Tokyo's trading
+    days each read as the day before, silently), ISO text dates were a traceback
+    (polars: 'casting from string to date is not supported'), and integers were days
+    since 1970."""
+    tokyo = pl.Series([dt.datetime(2024, 1, 4), dt.datetime(2024, 1, 5)]).dt.replace_time_zone("Asia/Tokyo")
+    out = normalize_history(pl.DataFrame({"date": tokyo, "close": [1.0, 2.0]}), "test")
+    assert out["date"].to_list() == [dt.date(2024, 1, 4), dt.date(2024, 1, 5)]
+    text = pl.DataFrame({"date": ["2024-01-04", "2024-01-05T00:00:00Z"], "close": [1.0, 2.0]})
+    assert normalize_history(text, "test")["date"].to_list() == [dt.date(2024, 1, 4), dt.date(2024, 1, 5)]
+    with pytest.raises(ProviderError, match=r"test returned an unreadable date 'junk' \(and 1 more\)"):
+        normalize_history(pl.DataFrame({"date": ["2024-01-04", "junk", "1700-01-02"], "close": [1.0, 2.0, 3.0]}), "test")
+    with pytest.raises(ProviderError, match="date column 'date' has type Int64 in test, not dates"):
+        normalize_history(pl.DataFrame({"date": [20240104, 20240105], "close": [1.0, 2.0]}), "test")
+
+
 # --------------------------------------------------------------------------- FRED
 
 

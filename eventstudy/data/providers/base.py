@@ -116,21 +116,21 @@ def normalize_history(
 ) -> pl.DataFrame:
     """``date, close[, open, high, low, volume]``: typed, in range, ascending, one row per date.
 
-    Rows without a usable close (null, NaN, not > 0) are dropped: sources mark holidays
-    that way (FRED's ``.``). A repeated date keeps its last row (the source's correction).
+    Dates are read as every door reads them: a datetime as its own day in its time zone,
+    ``YYYY-MM-DD`` text (a time part allowed), years 1800-2200. Rows without a usable
+    close (null, NaN, not > 0) are dropped: sources mark holidays that way (FRED's ``.``).
+    A repeated date keeps its last row (the source's correction).
 
     Raises
     ------
     ProviderError
-        No ``date``/``close`` column, or no usable row in the range.
+        No ``date``/``close`` column, a date that is not one, or no usable row in the range.
     """
     for column in ("date", "close"):
         if column not in frame.columns:
             raise ProviderError(f"{what} returned no {column!r} column (got {frame.columns!r})")
     extra = [c for c in EXTRAS if c in frame.columns and frame[c].null_count() < frame.height]
-    date = pl.col("date")
-    if frame.schema["date"] != pl.Date:
-        date = date.cast(pl.Date)
+    date = _dates(frame, what)
     out = frame.select(
         date.alias("date"),
         *(pl.col(c).cast(pl.Float64).fill_nan(None).alias(c) for c in ("close", *extra)),
@@ -146,3 +146,24 @@ def normalize_history(
             when = f" between {start.isoformat() if start else 'the start'} and {end.isoformat() if end else 'today'}"
         raise ProviderError(f"{what} returned no prices{when}", hint="check the symbol (and the provider)")
     return out
+
+
+def _dates(frame: pl.DataFrame, what: str) -> pl.Expr:
+    """The ``date`` column as dates by the rule of every other door
+    (:func:`~eventstudy.data.validate.date_values`): a datetime's own day in its time zone
+    (a cast to Date took the UTC day: Tokyo's 2024-01-02 00:00 read as 2024-01-01),
+    ``YYYY-MM-DD`` text, years 1800-2200; a value that is none of these is an error, not a
+    dropped row."""
+    from eventstudy.data.validate import date_values  # validate is not needed to list providers
+
+    hint = "a provider returns dates as a date or datetime column, or as 'YYYY-MM-DD' text, years 1800-2200"
+
+    try:
+        _, parsed = date_values(pl.col("date"), frame.schema["date"], "date", what, None)
+    except DataError as exc:
+        raise ProviderError(exc.message, hint=hint) from None
+    bad = frame.select(pl.col("date"), parsed.alias("parsed")).filter(pl.col("date").is_not_null() & pl.col("parsed").is_null())
+    if bad.height:
+        more = f" (and {bad.height - 1:,} more)" if bad.height > 1 else ""
+        raise ProviderError(f"{what} returned an unreadable date {str(bad['date'][0])!r}{more}", hint=hint)
+    return parsed
