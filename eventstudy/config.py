@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import copy
 import datetime as dt
+import functools
 import importlib
 import importlib.machinery
 import importlib.util
@@ -50,6 +51,7 @@ from eventstudy.evaluators import EVALUATORS, UNIVERSE, Evaluator, EvaluatorSpec
 from eventstudy.inference.event_test_names import EVENT_TEST_NAMES
 from eventstudy.inference.sampler_names import SAMPLERS
 from eventstudy.periods import Gap, parse_gap, pydantic_parser
+from eventstudy.registry import import_plugin
 
 __all__ = [
     "UNIVERSE_NULLS",
@@ -1008,7 +1010,11 @@ def load_plugins(names: Sequence[str], source: SourceMap | None = None) -> None:
                 location=where,
                 hint="a study names installed modules only; install it (pip install -e PATH) to use it",
             )
-        importlib.import_module(name)
+        import_plugin(
+            functools.partial(importlib.import_module, name), f"plug-in {name!r}", location=where,
+            hint="fix the plug-in or reinstall its package; a name it registers must not be taken already "
+                 "('eventstudy list features' and 'list evaluators' show them)",
+        )
 
 
 def _installed(top: str) -> bool:

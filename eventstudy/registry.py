@@ -12,14 +12,16 @@ checks, not all of them.
 from __future__ import annotations
 
 import importlib
+import traceback
 from collections.abc import Callable, Iterator
 from functools import cache
 from importlib.metadata import EntryPoints, entry_points
+from pathlib import Path
 from typing import Generic, Protocol, TypeVar
 
-from eventstudy.errors import UnknownNameError, did_you_mean
+from eventstudy.errors import ConfigError, Location, UnknownNameError, did_you_mean
 
-__all__ = ["Registry"]
+__all__ = ["Registry", "import_plugin"]
 
 T = TypeVar("T")
 
@@ -34,6 +36,29 @@ def _installed_entry_points() -> _EntryPoints:
     every installed distribution (3 ms for 90), and each registry used to read it again.
     (``EntryPoints`` from Python 3.12, ``SelectableGroups`` before: both ``select``.)"""
     return entry_points()
+
+
+_OWN = str(Path(__file__).resolve().parent)
+
+
+def import_plugin(load: Callable[[], object], what: str, *, location: Location | None = None, hint: str) -> None:
+    """Run ``load`` (the import of a plug-in module); an exception it raises (a missing
+    dependency, a syntax error, a name already registered) becomes one :class:`ConfigError`
+    that names the plug-in (``what``), the error, and the line of the plug-in's code it
+    came from: a user's study (or every command, for an entry point) stops with a message
+    instead of a traceback through importlib."""
+    try:
+        load()
+    except Exception as exc:  # the plug-in's code, whatever it raised
+        where, text = "", str(exc)
+        if isinstance(exc, SyntaxError) and exc.filename:
+            where, text = f" ({exc.filename}:{exc.lineno})", str(exc.msg)
+        else:
+            frames = [f for f in traceback.extract_tb(exc.__traceback__)
+                      if not f.filename.startswith(("<", _OWN)) and "importlib" not in f.filename]
+            if frames:
+                where = f" ({frames[-1].filename}:{frames[-1].lineno})"
+        raise ConfigError(f"{what} failed to import: {type(exc).__name__}: {text}{where}", location=location, hint=hint) from None
 
 
 class Registry(Generic[T]):
@@ -93,7 +118,12 @@ class Registry(Generic[T]):
             return
         self._plugins_loaded = True
         for ep in _installed_entry_points().select(group=self.entry_point_group or ""):
-            ep.load()  # the module registers its entries on import
+            dist = getattr(getattr(ep, "dist", None), "name", None)
+            import_plugin(  # the module registers its entries on import
+                ep.load, f"the installed plug-in {ep.value!r} (entry point {ep.name!r} in {ep.group!r})",
+                hint=f"fix or uninstall the package that provides it{f' (pip uninstall {dist})' if dist else ''}: every "
+                     f"command loads it",
+            )
 
     def get(self, name: str, *, span: tuple[int, int] | None = None, source: str | None = None) -> T:
         """The entry called ``name`` (case-insensitive), else a helpful error."""

@@ -11,6 +11,8 @@ from pathlib import Path
 
 import pytest
 
+import eventstudy as eventstudy_package
+
 PLUGIN = Path(__file__).resolve().parent / "fixtures" / "plugin"
 
 STUDY = """\
@@ -40,7 +42,8 @@ def installed(tmp_path_factory: pytest.TempPathFactory) -> Path:
 
 
 def eventstudy(args: list[str], site: Path | None, cwd: Path) -> subprocess.CompletedProcess[str]:
-    env = {**os.environ, "PYTHONPATH": str(site) if site else ""}
+    root = str(Path(eventstudy_package.__file__).resolve().parents[1])  # the eventstudy under test, not another install
+    env = {**os.environ, "PYTHONPATH": os.pathsep.join([str(site), root] if site else [root])}
     return subprocess.run([sys.executable, "-m", "eventstudy.cli", *args], capture_output=True, text=True, env=env, cwd=cwd)
 
 
@@ -69,6 +72,30 @@ def test_a_plugin_that_is_not_installed_is_refused(tmp_path: Path) -> None:
     assert proc.returncode == 2
     assert "study.yaml:4:11: error: plug-in module 'es_demo_plugin' is not installed" in proc.stderr
     assert "Traceback" not in proc.stderr
+
+
+@pytest.mark.parametrize(
+    ("code", "error", "line"),
+    [
+        ("import es_no_such_dependency\n", "ModuleNotFoundError: No module named 'es_no_such_dependency'", 1),
+        ("from eventstudy.features import feature\n\n@feature('drawdown', description='mine')\ndef _mine(close):\n    return close\n",
+         "ValueError: feature 'drawdown' is already registered", 3),
+        ("def broken(:\n", "SyntaxError: invalid syntax", 1),
+    ],
+)
+def test_a_plugin_that_fails_to_import_is_one_located_message(tmp_path: Path, code: str, error: str, line: int) -> None:
+    """A plug-in whose import raised (a missing dependency, a feature name already taken,
+    a syntax error) came out as importlib's traceback and exit code 1."""
+    site = tmp_path / "site"
+    site.mkdir()
+    (site / "es_failing_plugin.py").write_text(code, encoding="utf-8")
+    (tmp_path / "study.yaml").write_text(STUDY.replace("es_demo_plugin", "es_failing_plugin"))
+    proc = eventstudy(["validate", "study.yaml"], site, tmp_path)
+    assert proc.returncode == 2, proc.stderr
+    assert "Traceback" not in proc.stderr
+    first = proc.stderr.splitlines()[0]
+    assert first == f"study.yaml:4:11: error: plug-in 'es_failing_plugin' failed to import: {error} ({site / 'es_failing_plugin.py'}:{line})"
+    assert "hint: fix the plug-in or reinstall its package" in proc.stderr
 
 
 def test_a_plugin_name_is_never_a_path(tmp_path: Path) -> None:

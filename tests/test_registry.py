@@ -14,9 +14,11 @@ from eventstudy.registry import Registry
 
 
 class FakeEntryPoint:
-    def __init__(self, group: str, load: Callable[[], None]) -> None:
+    def __init__(self, group: str, load: Callable[[], None], name: str = "demo", value: str = "demo_plugin") -> None:
         self.group = group
         self.load = load
+        self.name = name
+        self.value = value
 
 
 class FakeInstalled:
@@ -58,6 +60,31 @@ def test_plugins_of_each_group_load_from_one_read_of_the_metadata(monkeypatch: p
     with pytest.raises(UnknownNameError, match="did you mean 'blocks'"):
         samplers.get("block")
     assert len(reads) == 1
+
+
+def test_an_installed_plugin_that_fails_to_import_is_one_message(monkeypatch: pytest.MonkeyPatch, fresh_metadata: None) -> None:
+    """An entry-point plug-in whose import raised (a missing dependency, a name already
+    taken) came out of every lookup as importlib's traceback: now one ConfigError that
+    names the plug-in, its error and the line of its code."""
+    from eventstudy.errors import ConfigError
+
+    features: Registry[str] = Registry("feature", entry_point_group="demo.features")
+    features.add("close", "built-in")
+
+    def clash() -> None:
+        features.add("close", "plug-in")
+
+    points = [FakeEntryPoint("demo.features", clash, name="close", value="es_clashing.features")]
+    monkeypatch.setattr(registry_module, "entry_points", lambda: FakeInstalled(points))
+    with pytest.raises(ConfigError) as caught:
+        features.get("close")
+    message = caught.value.render()
+    assert message.startswith(
+        "error: the installed plug-in 'es_clashing.features' (entry point 'close' in 'demo.features') failed to import: "
+        "ValueError: feature 'close' is already registered ("
+    )
+    assert f"{__file__}:" in message.splitlines()[0]  # the plug-in's own line, not the registry's
+    assert "hint: fix or uninstall the package that provides it" in message
 
 
 def test_a_reserved_builtin_is_imported_on_its_first_lookup_only(tmp_path, monkeypatch: pytest.MonkeyPatch) -> None:
