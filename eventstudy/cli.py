@@ -154,7 +154,9 @@ def build_parser() -> argparse.ArgumentParser:
 def _statistics_options(parser: argparse.ArgumentParser) -> None:
     group = parser.add_argument_group("statistics (override the study's statistics: block)")
     group.add_argument("--seed", type=int, help="seed of every random draw (same seed, identical outputs)")
-    group.add_argument("--placebos", type=_non_negative, help="placebo event sets per cell (0 skips the tests)")
+    group.add_argument("--placebos", type=_non_negative,
+                       help="placebo event sets per cell of the runs, matched, circular and dates nulls (the histories "
+                            "null's count is --histories); 0 skips every test")
     group.add_argument("--null", help="the headline test: histories (the default wherever the histories can be built: the rule "
                                       "re-run on resampled histories), runs, matched or circular (placebo dates); "
                                       "a universe study: dates (the default) or histories (the default for the market model or the "

@@ -25,6 +25,17 @@ def test_init_writes_a_valid_commented_study(tmp_path: Path, monkeypatch, capsys
     assert main(["validate", str(path)]) == 0
 
 
+def test_the_starter_sets_the_count_its_null_reads(tmp_path: Path) -> None:
+    """The starter's 'statistics: {placebos: 2000, ...}' changed nothing: its p-values come
+    from the histories null, whose count is 'histories' (a newcomer who raised or lowered
+    placebos saw the same numbers)."""
+    from eventstudy.engine import choose_null
+
+    study = load_study(write_study(str(tmp_path / "starter")))
+    assert choose_null(study, study.statistics, []) == "histories"
+    assert study.statistics.model_fields_set == {"histories", "seed"}
+
+
 def test_init_refuses_to_overwrite(tmp_path: Path, monkeypatch, capsys) -> None:
     monkeypatch.chdir(tmp_path)
     (tmp_path / "mine.yaml").write_text("name: mine\n")
@@ -55,7 +66,7 @@ def test_the_starter_study_runs_on_the_shared_data(shared_data: Path, tmp_path: 
     monkeypatch.chdir(tmp_path)
     assert main(["init", "starter"]) == 0
     capsys.readouterr()
-    code = main(["run", "starter.yaml", "--data-dir", str(shared_data), "--placebos", "200"])
+    code = main(["run", "starter.yaml", "--data-dir", str(shared_data), "--histories", "200"])
     out, err = capsys.readouterr()
     assert code == 0, err
     assert "Instances (" in out and "No events" not in out
