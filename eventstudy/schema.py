@@ -9,7 +9,8 @@ schema describes how they are *written* in YAML instead:
   ``1mo``) are a string or a whole number, not the objects they become;
 * ``series`` is a mapping of names to symbols or a list of symbols;
 * an ``events:`` entry is a file name or ``{file: ...}``;
-* each ``evaluate`` item is a one-key mapping, the evaluator's name to its parameters.
+* each ``evaluate`` item is a one-key mapping, the evaluator's name to its parameters
+  (``- path:``, null, for an evaluator none of whose parameters is required).
 
 Checks that need more than a schema (the condition, assets named in ``series``, plug-ins)
 remain ``eventstudy validate``'s job.
@@ -124,12 +125,14 @@ def study_schema(plugins: Iterable[str] = ()) -> dict[str, Any]:
         params.pop("title", None)
         def_name = f"evaluator_{name}"
         defs[def_name] = params
+        # '- path:' with no parameters is written as null: only for an evaluator that needs none
+        written = [{"$ref": f"#/$defs/{def_name}"}] + ([] if params.get("required") else [{"type": "null"}])
         options.append(
             {
                 "type": "object",
                 "title": name,
                 "description": evaluator.description,
-                "properties": {name: {"anyOf": [{"$ref": f"#/$defs/{def_name}"}, {"type": "null"}]}},
+                "properties": {name: written[0] if len(written) == 1 else {"anyOf": written}},
                 "required": [name],
                 "additionalProperties": False,
             }

@@ -85,6 +85,21 @@ def test_mistakes_are_caught(validator, old: str, new: str, expected: str) -> No
     assert any(expected in message for message in found), found
 
 
+@pytest.mark.parametrize(("evaluator", "valid"), [("forward_returns", False), ("hit_rate", False), ("excess_returns", False), ("path", True)])
+def test_an_evaluator_without_parameters_is_valid_only_if_none_is_required(validator, evaluator: str, valid: bool) -> None:
+    """'- forward_returns:' (null) passed the schema while validate refused it ("missing
+    required key 'horizons'"): null is the written form of no parameters, for an
+    evaluator that needs none."""
+    text = f"name: t\nseries: {{SPX: SPX}}\nwhen: SPX at ATH\nevaluate:\n  - {evaluator}:\n"
+    assert (errors(validator, text) == []) is valid
+    if not valid:
+        from eventstudy.config import parse_study
+        from eventstudy.errors import ConfigError
+
+        with pytest.raises(ConfigError, match="missing required key"):
+            parse_study(text, path="s.yaml")
+
+
 def test_cli_prints_and_writes_the_schema(tmp_path: Path, capsys) -> None:
     assert main(["schema"]) == 0
     printed = json.loads(capsys.readouterr().out)
