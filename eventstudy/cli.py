@@ -82,7 +82,8 @@ def build_parser() -> argparse.ArgumentParser:
                     "series) on simulated histories where nothing predicts returns, and report every test's rejection "
                     "rate at 5% with binomial intervals, the interval coverage and the power for planted effects. "
                     "Without: run many placebo studies on the study's own data (n random event days under its "
-                    "declustering) and report each test's rejection rate at 1/5/10%.",
+                    "declustering) and report each test's rejection rate at 1/5/10%. With --event-tests: the classical "
+                    "event-study tests on simulated panels. An option of another mode than the one chosen is refused.",
     )
     calibrate.add_argument("study", nargs="?", help="the study file (YAML); optional with --simulate")
     calibrate.add_argument("--simulate", choices=["garch", "bootstrap", "universe"],
@@ -448,7 +449,38 @@ def _calibrate_event_tests(args: argparse.Namespace) -> int:
     return 0
 
 
+CALIBRATE_READS: dict[str, tuple[str, ...]] = {
+    "study": ("placebo", "bootstrap"), "data_dir": ("placebo", "bootstrap"), "simulate": ("garch", "bootstrap", "universe"),
+    "replications": ("garch", "bootstrap", "universe", "event-tests"), "block_length": ("garch", "bootstrap"),
+    "condition": ("garch", "bootstrap"), "days": ("garch", "bootstrap", "universe"), "factor": ("universe",),
+    "symbols": ("universe",), "gap": ("universe",), "studies": ("placebo",), "horizon": ("placebo", "garch", "bootstrap", "universe"),
+    "asset": ("placebo",), "effects": ("placebo", "event-tests"), "pseudo": ("placebo",), "end": ("placebo",),
+    "scenario": ("event-tests",), "firms": ("event-tests",), "verbose": ("placebo", "garch", "bootstrap"),
+    "placebos": ("placebo", "garch", "bootstrap", "universe"), "null": ("placebo",), "histories": ("garch", "bootstrap"),
+}
+"""Which ``calibrate`` modes read each option (placebo: placebo studies on a study's data;
+garch, bootstrap, universe: ``--simulate``; event-tests: ``--event-tests``). An option
+given to a mode that does not read it is refused, not silently dropped."""
+
+_CALIBRATE_MODES = {"placebo": "calibrate STUDY (placebo studies on its data)", "garch": "calibrate --simulate garch",
+                    "bootstrap": "calibrate --simulate bootstrap", "universe": "calibrate --simulate universe",
+                    "event-tests": "calibrate --event-tests"}
+
+
+def _refuse_unread_calibrate_options(args: argparse.Namespace) -> None:
+    mode = "event-tests" if args.event_tests else (args.simulate or "placebo")
+    defaults = vars(build_parser().parse_args(["calibrate"]))
+    for dest, modes in CALIBRATE_READS.items():
+        if mode in modes or getattr(args, dest) == defaults[dest]:
+            continue
+        option = "the study file" if dest == "study" else "--" + dest.replace("_", "-")
+        readers = [_CALIBRATE_MODES[m] for m in modes]
+        readers = readers if len(readers) == 1 else [", ".join(readers[:-1]) + " and " + readers[-1]]
+        raise ConfigError(f"{option} is not used by {_CALIBRATE_MODES[mode]}", hint=f"only {readers[0]} read{'s' if len(modes) == 1 else ''} it; drop it")
+
+
 def _calibrate(args: argparse.Namespace) -> int:
+    _refuse_unread_calibrate_options(args)
     if args.event_tests:
         return _calibrate_event_tests(args)
     if args.simulate == "universe":

@@ -703,6 +703,30 @@ def test_calibrate_refuses_bad_options_with_a_message(shared_data: Path, capsys,
         assert message in capsys.readouterr().err
 
 
+@pytest.mark.parametrize(
+    ("extra", "message", "hint"),
+    [
+        (["--event-tests", "--replications", "2", "--firms", "10", "--studies", "5"], "--studies is not used by calibrate --event-tests",
+         "only calibrate STUDY (placebo studies on its data) reads it"),
+        (["--event-tests", "--replications", "2", "--firms", "10", "--simulate", "garch"], "--simulate is not used by calibrate --event-tests", "calibrate --simulate universe"),
+        (["--simulate", "universe", "--replications", "1", "--symbols", "5", "--days", "100", "--pseudo", "circular"], "--pseudo is not used by calibrate --simulate universe",
+         "only calibrate STUDY"),
+        (["--simulate", "universe", "--replications", "1", "--symbols", "5", "--days", "100", "--effects", "0.1"], "--effects is not used by calibrate --simulate universe",
+         "calibrate --event-tests read it"),
+        ([str(CONFIG), "--simulate", "garch", "--replications", "1", "--days", "300"], "the study file is not used by calibrate --simulate garch",
+         "calibrate --simulate bootstrap read it"),
+    ],
+)
+def test_calibrate_refuses_an_option_its_mode_does_not_read(capsys, extra: list[str], message: str, hint: str) -> None:
+    """calibrate's options each belong to some of its modes, and the others dropped them
+    without a word: '--simulate garch --studies 50' ran the default 400 histories, and
+    '--event-tests --simulate garch' the event tests."""
+    code, _, err = run_cli(["calibrate", "-q", *extra], capsys)
+    assert code == 2 and "Traceback" not in err
+    assert err.splitlines()[0] == f"error: {message}"
+    assert hint in err
+
+
 def test_schema_into_a_new_folder_and_init_into_a_file(tmp_path: Path, capsys) -> None:
     code, _, _ = run_cli(["schema", "--output", str(tmp_path / "new" / "schema.json")], capsys)
     assert code == 0 and (tmp_path / "new" / "schema.json").is_file()
