@@ -495,6 +495,13 @@ def _calibrate(args: argparse.Namespace) -> int:
     from eventstudy.report.files import write_file
     from eventstudy.study import run
 
+    if args.null == "histories":  # placebo studies plant pseudo-events in the real data: they test a placebo null
+        raise ConfigError(
+            "calibrate STUDY checks a placebo null (runs, matched or circular) on pseudo-events planted in the study's "
+            "data; the histories null re-runs the rule on resampled histories, which it does not do",
+            hint="drop --null histories (the runs null is checked), or calibrate the histories null with "
+            "'eventstudy calibrate --simulate garch' (or bootstrap)",
+        )
     try:
         effects = tuple(float(x) for x in args.effects.split(",") if x.strip())
     except ValueError:
@@ -503,7 +510,7 @@ def _calibrate(args: argparse.Namespace) -> int:
         raise ConfigError(f"bad --effects {args.effects!r}", hint="finite fractions above -1 separated by commas, e.g. 0,0.01,0.02")
     placebos = args.placebos if args.placebos is not None else 2000
     result = run(args.study, data_dir=args.data_dir, end=args.end, placebos=0, seed=args.seed, paths=False)
-    null = args.null if args.null not in (None, "histories") else "runs"
+    null = args.null or "runs"
     horizons = list(dict.fromkeys(result.summary["horizon"].to_list()))
     assets = sorted(set(result.summary["asset"].to_list()))
     for h in args.horizon or []:

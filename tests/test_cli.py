@@ -715,6 +715,10 @@ def test_calibrate_refuses_bad_options_with_a_message(shared_data: Path, capsys,
          "calibrate --event-tests read it"),
         ([str(CONFIG), "--simulate", "garch", "--replications", "1", "--days", "300"], "the study file is not used by calibrate --simulate garch",
          "calibrate --simulate bootstrap read it"),
+        # placebo studies check a placebo null: '--null histories' checked the runs null without a word
+        ([str(CONFIG), "--null", "histories"], "calibrate STUDY checks a placebo null (runs, matched or circular) on pseudo-events planted in "
+         "the study's data; the histories null re-runs the rule on resampled histories, which it does not do",
+         "'eventstudy calibrate --simulate garch'"),
     ],
 )
 def test_calibrate_refuses_an_option_its_mode_does_not_read(capsys, extra: list[str], message: str, hint: str) -> None:
