@@ -44,6 +44,9 @@ GAP = {
         {"type": "string", "pattern": r"^\s*[0-9]+\s*([tT][dD]|[cC][dD]|[wW]|[mM][oO])?\s*$"},
     ],
 }
+PERCENT = {"type": "string", "pattern": r"^\s*-?([0-9]+(\.[0-9]*)?|\.[0-9]+)\s*%\s*$"}
+"""A share written as a percent ('5%', '-2.5%'), which a threshold, alpha and ci take beside a number."""
+
 SERIES = {
     "description": "name used in conditions -> symbol in the data (or a list of symbols, each its own name)",
     "anyOf": [
@@ -93,6 +96,11 @@ def _written_forms(defs: dict[str, Any]) -> None:
         defs["Horizon"] = copy.deepcopy(HORIZON)
     if "Gap" in defs:
         defs["Gap"] = copy.deepcopy(GAP)
+    for def_name, field in (("StatisticsSpec", "alpha"), ("StatisticsSpec", "ci"), ("evaluator_hit_rate", "threshold")):
+        spec = defs.get(def_name, {}).get("properties", {}).get(field)
+        if spec is not None and "type" in spec:  # '5%' is the percent form of 0.05
+            number = {k: spec.pop(k) for k in ("type", "exclusiveMinimum", "exclusiveMaximum", "minimum", "maximum") if k in spec}
+            spec["anyOf"] = [number, copy.deepcopy(PERCENT)]
     if "EventsSpec" in defs:  # ``events: {fomc: fomc.csv}`` is the short form of ``{fomc: {file: fomc.csv}}``
         spec = defs["EventsSpec"]
         defs["EventsSpec"] = {

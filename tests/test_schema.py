@@ -100,6 +100,28 @@ def test_an_evaluator_without_parameters_is_valid_only_if_none_is_required(valid
             parse_study(text, path="s.yaml")
 
 
+@pytest.mark.parametrize(
+    ("fields", "valid"),
+    [
+        ("statistics: {alpha: 5%, ci: 90%}", True), ("statistics: {alpha: 0.05, ci: 0.9}", True),
+        ("statistics: {alpha: 5}", False), ("statistics: {alpha: five%}", False),
+    ],
+)
+def test_a_share_may_be_written_as_a_percent_in_the_schema_as_in_the_study(validator, fields: str, valid: bool) -> None:
+    """alpha, ci and a hit rate's threshold take '5%' (as validate does); the schema had them
+    as numbers only, so an editor flagged the documented form."""
+    from eventstudy.config import parse_study
+    from eventstudy.errors import ConfigError
+
+    text = f"name: t\nseries: {{SPX: SPX}}\nwhen: SPX at ATH\nevaluate:\n  - hit_rate: {{assets: [SPX], horizons: [1m], threshold: 2.5%}}\n{fields}\n"
+    assert (errors(validator, text) == []) is valid
+    if valid:
+        parse_study(text, path="s.yaml")
+    else:
+        with pytest.raises(ConfigError):
+            parse_study(text, path="s.yaml")
+
+
 def test_cli_prints_and_writes_the_schema(tmp_path: Path, capsys) -> None:
     assert main(["schema"]) == 0
     printed = json.loads(capsys.readouterr().out)
