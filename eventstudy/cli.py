@@ -341,7 +341,7 @@ def _schema(args: argparse.Namespace) -> int:
     if args.output:
         from eventstudy.report.files import write_file
 
-        write_file(args.output, text)
+        write_file(args.output, text, example="schema.json")
         print(f"wrote {args.output}", file=sys.stderr)
     else:
         sys.stdout.write(text)
@@ -445,7 +445,7 @@ def _calibrate_event_tests(args: argparse.Namespace) -> int:
         rows.append(power)
     print_tables(tables)
     if args.output:
-        print(f"wrote {write_file(args.output, pl.concat(rows).write_csv())}")
+        print(f"wrote {write_file(args.output, pl.concat(rows).write_csv(), example='calibration.csv')}")
     return 0
 
 
@@ -525,7 +525,7 @@ def _calibrate(args: argparse.Namespace) -> int:
         placebos=placebos, pseudo=args.pseudo,
     )
     if args.output:
-        write_file(args.output, table.write_csv())
+        write_file(args.output, table.write_csv(), example="calibration.csv")
     from eventstudy.inference.intervals import wilson_interval
     from eventstudy.report.calibration import render_placebo_calibration
 
@@ -558,7 +558,7 @@ def _calibrate_rules(args: argparse.Namespace) -> int:
         block_length=args.block_length, seed=args.seed if args.seed is not None else 7, real_closes=closes,
     )
     if args.output:
-        write_file(args.output, results.drop("t_null").write_csv())
+        write_file(args.output, results.drop("t_null").write_csv(), example="calibration.csv")
     sys.stdout.write(render_rule_calibration(summarize_rules(results), info, verbose=args.verbose))
     return 0
 
@@ -583,7 +583,7 @@ def _calibrate_universe(args: argparse.Namespace) -> int:
     if not tables["size"].height:
         raise ConfigError(f"no 52-week high in {args.replications} simulated universes of {info.days} days", hint="more --days: a 52-week high needs a year of closes first")
     if args.output:
-        write_file(args.output, results.write_csv())
+        write_file(args.output, results.write_csv(), example="calibration.csv")
     sys.stdout.write(render_universe_calibration(tables, info))
     return 0
 

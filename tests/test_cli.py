@@ -734,6 +734,8 @@ def test_calibrate_refuses_an_option_its_mode_does_not_read(capsys, extra: list[
 def test_schema_into_a_new_folder_and_init_into_a_file(tmp_path: Path, capsys) -> None:
     code, _, _ = run_cli(["schema", "--output", str(tmp_path / "new" / "schema.json")], capsys)
     assert code == 0 and (tmp_path / "new" / "schema.json").is_file()
+    code, _, err = run_cli(["schema", "--output", str(tmp_path / "new")], capsys)  # the hint had offered 'calibration.csv'
+    assert code == 2 and f"hint: name a file, e.g. {str(tmp_path / 'new' / 'schema.json')!r}" in err
     (tmp_path / "afile").write_text("x")
     code, _, err = run_cli(["init", "x", "--dir", str(tmp_path / "afile")], capsys)
     assert code == 2 and "is a file, not a folder" in err

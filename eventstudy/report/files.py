@@ -451,11 +451,12 @@ def _writer_lock(path: Path) -> Iterator[None]:
             fcntl.flock(handle, fcntl.LOCK_UN)
 
 
-def write_file(path: str | Path, text: str) -> Path:
+def write_file(path: str | Path, text: str, *, example: str = "out.csv") -> Path:
     """Write one file atomically (a temporary file beside it, then a rename): for outputs
-    that are a single file (``calibrate --output table.csv``)."""
+    that are a single file (``calibrate --output table.csv``, ``schema --output
+    schema.json``; ``example``: the name the hint offers when ``path`` is a folder)."""
     path = Path(path)
     if path.is_dir():
-        raise DataError(f"the output {str(path)!r} is a folder", hint="name a file, e.g. calibration.csv")
+        raise DataError(f"the output {str(path)!r} is a folder", hint=f"name a file, e.g. {str(path / example)!r}")
     path.parent.mkdir(parents=True, exist_ok=True)
     return atomic_write(path, text, suffix=".partial")
