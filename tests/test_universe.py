@@ -229,8 +229,9 @@ def test_source_ranges_agree_whether_or_not_the_symbols_are_sorted() -> None:
     assert by_runs["Z"]["rows"] == frame.filter(pl.col("symbol") == "Z").height
 
 
-def _calendar_reference(daily: np.ndarray, events: list[tuple[int, int]], horizon: int) -> tuple[float, float, int]:
-    """The calendar-time portfolio test by plain loops over days and stocks."""
+def _calendar_reference(daily: np.ndarray, events: list[tuple[int, int]], horizon: int, lag: int = 0) -> tuple[float, float, int]:
+    """The calendar-time portfolio test by plain loops over days and stocks (``lag``: days
+    from the event to the entry)."""
     from scipy import stats as st
 
     from eventstudy.inference.classical import newey_west
@@ -238,7 +239,7 @@ def _calendar_reference(daily: np.ndarray, events: list[tuple[int, int]], horizo
     n_symbols, n_days = daily.shape
     excess = []
     for t in range(n_days):
-        held = {s for s, d in events if d <= t < d + horizon}
+        held = {s for s, d in events if d + lag <= t < d + lag + horizon}
         mine = [daily[s, t] for s in sorted(held) if not np.isnan(daily[s, t])]
         every = [daily[s, t] for s in range(n_symbols) if not np.isnan(daily[s, t])]
         if mine and every:
@@ -265,6 +266,48 @@ def test_calendar_time_portfolio_matches_a_plain_loop(seed: int) -> None:
         want = _calendar_reference(daily.astype(np.float64), events, horizon)
         assert got[2] == want[2]
         assert got[0] == pytest.approx(want[0], rel=1e-6) and got[1] == pytest.approx(want[1], rel=1e-6)
+
+
+def test_calendar_time_of_a_next_close_entry_holds_the_stock_from_the_day_after(tmp_path: Path) -> None:
+    """A forward return entered at the next close leaves out the event day's next-day
+    return; its calendar-time test held the stock on the event day all the same (the
+    close entry's portfolio), so a jump on the day after each event, which the cell's own
+    average does not see, read t = 10, p = 2e-20 beside it."""
+    rng = np.random.default_rng(7)
+    # a universe run: a 3% jump from each event's close to the next, nothing after it
+    n_stocks, n_days = 30, 300
+    days = [dt.date(2020, 1, 1) + dt.timedelta(days=i) for i in range(n_days)]
+    returns = rng.normal(0.0, 0.01, (n_stocks, n_days))
+    pairs = []
+    for k in range(n_stocks):
+        for d in rng.choice(np.arange(5, n_days - 30), size=6, replace=False):
+            returns[k, d + 1] += 0.03
+            pairs.append((f"S{k}", days[d]))
+    close = 50 * np.cumprod(1 + returns, axis=1)
+    pl.DataFrame({"date": days, "close": 100.0}).write_csv(tmp_path / "MKT.csv")
+    pl.DataFrame({"date": days * n_stocks, "symbol": np.repeat([f"S{k}" for k in range(n_stocks)], n_days), "close": close.ravel()}).write_csv(tmp_path / "panel.csv")
+    pl.DataFrame(pairs, schema=["symbol", "date"], orient="row").write_csv(tmp_path / "pairs.csv")
+    (tmp_path / "study.yaml").write_text(
+        "name: jump\nseries: {MKT: MKT}\nuniverse: {data_file: panel.csv, label: stocks}\nevents: {mine: {file: pairs.csv}}\n"
+        "when: on mine\nevaluate:\n  - forward_returns: {horizons: [5d]}\n  - forward_returns: {horizons: [5d], entry: next_close}\n"
+        "statistics: {placebos: 200, seed: 1}\n"
+    )
+    means = eventstudy.run(tmp_path / "study.yaml", data_dir=tmp_path).tests.filter(pl.col("statistic") == "mean")
+    close_entry, next_close = (means.filter(pl.col("measure") == m).row(0, named=True) for m in ("fwd", "fwd_next_close"))
+    assert close_entry["p_calendar"] < 1e-6  # the jump is in the close entry's window
+    assert next_close["p_calendar"] > 0.05 and abs(next_close["t_calendar"]) < 2  # and not in the next close's
+    # against the plain loop, the last days included
+    from eventstudy.inference.panel import calendar_time
+
+    daily = rng.normal(0, 0.02, size=(60, 90)).astype(np.float32)
+    daily[rng.random(daily.shape) < 0.1] = np.nan
+    events = sorted({(int(s), int(d)) for s, d in zip(rng.integers(0, 60, 50), rng.integers(0, 90, 50))} | {(3, 89), (4, 88)})  # the last days too
+    s_idx, d_idx = (np.array(x) for x in zip(*events))
+    found = calendar_time(daily, s_idx, d_idx, [1, 5], rows_per_chunk=16, lag=1)
+    for horizon in (1, 5):
+        want = _calendar_reference(daily.astype(np.float64), events, horizon, lag=1)
+        assert found[horizon][2] == want[2]
+        assert found[horizon][0] == pytest.approx(want[0], rel=1e-6) and found[horizon][1] == pytest.approx(want[1], rel=1e-6)
 
 
 def test_calendar_time_test_is_in_the_universe_table_and_finds_a_planted_effect(tmp_path: Path) -> None:

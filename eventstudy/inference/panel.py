@@ -95,6 +95,7 @@ __all__ = [
     "clustered_t",
     "dates_untested",
     "driscoll_kraay_t",
+    "entry_lag",
     "keyed_uniform",
     "measures_named",
     "panel_significance",
@@ -149,13 +150,16 @@ def placebo_count(placebos: int, n_events: int) -> int:
 
 def calendar_time(
     daily: np.ndarray, s_idx: np.ndarray, d_idx: np.ndarray, horizons: Sequence[int], rows_per_chunk: int = 256,
-    totals: DayTotals | None = None,
+    totals: DayTotals | None = None, lag: int = 0,
 ) -> dict[int, tuple[float, float, int]]:
     """The calendar-time portfolio test of a universe's events, per horizon: ``(t, p, days)``.
 
     Each calendar day, the portfolio holds (equally weighted) the stocks that had an event
     in the last ``h`` days, counting the event day itself: the days whose next-day return
-    is part of the event's ``h``-day forward return. Its daily return minus that of all
+    is part of the event's ``h``-day forward return (``lag``: days from the event to the
+    entry, 1 for an entry at the next close; the stock is then held on days
+    ``d + lag .. d + lag + h - 1``, not on the event day, whose next-day return that
+    entry leaves out). Its daily return minus that of all
     stocks with a return that day is the day's excess; the test is a t-test of the mean
     daily excess over the days the portfolio holds any stock, with Newey-West errors (lag
     ``floor(4 (T/100)^(2/9))``, Bartlett kernel), p from Student's t.
@@ -182,14 +186,15 @@ def calendar_time(
     width = n_days + 1
     events = _counted(np.asarray(s_idx, dtype=np.int64) * width + np.asarray(d_idx, dtype=np.int64))[0]
     stock, day = np.divmod(events, width)
-    # per horizon, each stock's held stretches: its windows [d, d + h) merged where they
-    # overlap or touch, so a stretch's first and past-the-end days are the edges of "held"
+    day = np.minimum(day + lag, n_days)  # the first day held (past the end: never held)
+    # per horizon, each stock's held stretches: its windows [d + lag, d + lag + h) merged where
+    # they overlap or touch, so a stretch's first and past-the-end days are the edges of "held"
     stretches, held_n = {}, {}
     for h in horizons:
         end = np.minimum(day + h, n_days)
         first = np.flatnonzero(np.concatenate([[True], (stock[1:] != stock[:-1]) | (day[1:] > end[:-1])]))
         last = np.append(first[1:], events.size) - 1
-        stretches[h] = (events[first], stock[last] * width + end[last])
+        stretches[h] = (stock[first] * width + day[first], stock[last] * width + end[last])
         # stocks held per day, every stock; those without a return that day come off per block
         held_n[h] = np.cumsum(np.bincount(day[first], minlength=width) - np.bincount(end[last], minlength=width))[:n_days].astype(np.float64)
 
@@ -750,9 +755,14 @@ def panel_significance(
 
     assert data.daily is not None, "a universe's panel keeps its daily returns"
     daily = data.daily
-    def timed_calendar() -> tuple[dict[int, tuple[float, float, int]], float]:
+    def timed_calendar() -> tuple[dict[tuple[int, int], tuple[float, float, int]], float]:
         clock = time.perf_counter()
-        found = calendar_time(daily, s_idx, d_idx, [c.key["horizon_days"] for c in cells], totals=totals)  # per horizon
+        by_lag: dict[int, list[int]] = {}
+        for c in cells:  # one pass per entry lag (an entry at the next close holds from the day after)
+            by_lag.setdefault(entry_lag(c.key["measure"]), []).append(int(c.key["horizon_days"]))
+        found = {
+            (h, lag): test for lag, horizons in by_lag.items() for h, test in calendar_time(daily, s_idx, d_idx, horizons, totals=totals, lag=lag).items()
+        }  # per horizon and lag
         return found, time.perf_counter() - clock
 
     ci_rng = np.random.default_rng([settings.seed, 2])  # the intervals' own stream: they run beside the nulls
@@ -792,7 +802,7 @@ def panel_significance(
         n_eff = effective_sample_size(positions, max(int(cell.key["horizon_days"]), 1)) if xs.size else math.nan
         # Driscoll-Kraay: by day, and across days up to the horizon (overlapping windows)
         t_cl, p_cl = driscoll_kraay_t(xs, clusters, window.size, base_mean, max(1, int(cell.key["horizon_days"])))
-        t_cal, p_cal, _ = calendar[int(cell.key["horizon_days"])]
+        t_cal, p_cal, _ = calendar[(int(cell.key["horizon_days"]), entry_lag(cell.key["measure"]))]
         sd = math.sqrt(float(cell.moments.base.variance("mean")) * cell.moments.base.n / (cell.moments.base.n - 1)) if cell.moments.base.n > 1 else math.nan
         for name in _STATS:
             found = tests[(cell.key["_c"], name)]
@@ -847,6 +857,16 @@ def panel_significance(
     frame = pl.DataFrame(rows, schema=PANEL_SCHEMA) if rows else pl.DataFrame(schema=PANEL_SCHEMA)
     floats = [k for k, t in PANEL_SCHEMA.items() if t == pl.Float64()]
     return frame.with_columns(pl.col(floats).fill_nan(None))
+
+
+def entry_lag(measure: str) -> int:
+    """Days from the event to a cell's entry: 1 for a forward return entered at the next
+    close (``fwd_next_close``, ``fwd_log_next_close``), else 0.
+
+    >>> entry_lag("fwd_next_close"), entry_lag("fwd"), entry_lag("excess")
+    (1, 0, 0)
+    """
+    return 1 if measure.endswith("next_close") else 0
 
 
 def _stock_returns(data: Panel, spec: dict[str, Any]) -> tuple[int, np.ndarray | None] | None:
