@@ -310,6 +310,22 @@ def test_calendar_time_of_a_next_close_entry_holds_the_stock_from_the_day_after(
         assert found[horizon][0] == pytest.approx(want[0], rel=1e-6) and found[horizon][1] == pytest.approx(want[1], rel=1e-6)
 
 
+def test_calendar_time_test_is_shown_for_returns_over_the_window_only(tmp_path: Path) -> None:
+    """The calendar-time portfolio tests the event stocks' returns over their windows; the
+    rows of the worst and best close ahead, the days to recover and the hit rate showed
+    the forward return's test of their horizon as their 'NW t' and 'NW p' (the days to
+    recover, the test of its cell's horizon_days)."""
+    make_panel(tmp_path, effect=0.01, seed=3)
+    text = STUDY.replace("statistics:", "  - excursions: {horizons: [5d]}\n  - hit_rate: {horizons: [5d]}\nstatistics:")
+    means = eventstudy.run(parse_study(text, path=tmp_path / "study.yaml"), data_dir=tmp_path).tests.filter(pl.col("statistic") == "mean")
+    returns = means.filter(pl.col("measure").is_in(["fwd", "excess"]))
+    assert returns.height == 3 and returns["p_calendar"].null_count() == 0
+    others = means.filter(~pl.col("measure").is_in(["fwd", "excess"]))
+    assert set(others["measure"]) == {"mae", "mfe", "recovery", "hit"}
+    assert others["t_calendar"].null_count() == others.height and others["p_calendar"].null_count() == others.height
+    assert others["p_cluster"].null_count() == 0  # the Driscoll-Kraay t of each measure's own average stays
+
+
 def test_calendar_time_test_is_in_the_universe_table_and_finds_a_planted_effect(tmp_path: Path) -> None:
     make_panel(tmp_path, effect=0.01, seed=3)
     study = parse_study(STUDY, path=tmp_path / "study.yaml")

@@ -82,6 +82,7 @@ from eventstudy.inference.volatility import (
 from eventstudy.panel import Panel, values_at
 
 __all__ = [
+    "CALENDAR_EVALUATORS",
     "CALENDAR_NOTE",
     "MAX_DRAWS",
     "PANEL_SCHEMA",
@@ -755,11 +756,13 @@ def panel_significance(
 
     assert data.daily is not None, "a universe's panel keeps its daily returns"
     daily = data.daily
+    window_returns = {m.name for m in data.measures if m.evaluator in CALENDAR_EVALUATORS}  # what the calendar-time test tests
     def timed_calendar() -> tuple[dict[tuple[int, int], tuple[float, float, int]], float]:
         clock = time.perf_counter()
         by_lag: dict[int, list[int]] = {}
         for c in cells:  # one pass per entry lag (an entry at the next close holds from the day after)
-            by_lag.setdefault(entry_lag(c.key["measure"]), []).append(int(c.key["horizon_days"]))
+            if c.key["measure"] in window_returns:
+                by_lag.setdefault(entry_lag(c.key["measure"]), []).append(int(c.key["horizon_days"]))
         found = {
             (h, lag): test for lag, horizons in by_lag.items() for h, test in calendar_time(daily, s_idx, d_idx, horizons, totals=totals, lag=lag).items()
         }  # per horizon and lag
@@ -802,7 +805,9 @@ def panel_significance(
         n_eff = effective_sample_size(positions, max(int(cell.key["horizon_days"]), 1)) if xs.size else math.nan
         # Driscoll-Kraay: by day, and across days up to the horizon (overlapping windows)
         t_cl, p_cl = driscoll_kraay_t(xs, clusters, window.size, base_mean, max(1, int(cell.key["horizon_days"])))
-        t_cal, p_cal, _ = calendar[(int(cell.key["horizon_days"]), entry_lag(cell.key["measure"]))]
+        t_cal, p_cal = math.nan, math.nan
+        if cell.key["measure"] in window_returns:
+            t_cal, p_cal, _ = calendar[(int(cell.key["horizon_days"]), entry_lag(cell.key["measure"]))]
         sd = math.sqrt(float(cell.moments.base.variance("mean")) * cell.moments.base.n / (cell.moments.base.n - 1)) if cell.moments.base.n > 1 else math.nan
         for name in _STATS:
             found = tests[(cell.key["_c"], name)]
@@ -857,6 +862,13 @@ def panel_significance(
     frame = pl.DataFrame(rows, schema=PANEL_SCHEMA) if rows else pl.DataFrame(schema=PANEL_SCHEMA)
     floats = [k for k, t in PANEL_SCHEMA.items() if t == pl.Float64()]
     return frame.with_columns(pl.col(floats).fill_nan(None))
+
+
+CALENDAR_EVALUATORS = frozenset({"forward_returns", "excess_returns"})
+"""The evaluators whose measures are the stocks' returns over the event's window (forward,
+excess, abnormal): the average the calendar-time portfolio test (:func:`calendar_time`)
+tests. The worst and best close ahead, the days to recover and the hit rate are not
+returns over the window; their rows get no calendar-time test."""
 
 
 def entry_lag(measure: str) -> int:
