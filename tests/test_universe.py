@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import datetime as dt
+import math
 from pathlib import Path
 
 import numpy as np
@@ -158,6 +159,34 @@ def test_clustered_t_treats_a_date_as_one_observation() -> None:
     one_date_each = clustered_t(x + 0.002, np.arange(100), 0.0)[1]
     two_dates = clustered_t(x + 0.002, np.repeat([0, 1], 50), 0.0)[1]
     assert one_date_each < 0.05 < two_dates
+
+
+def _driscoll_kraay_reference(x: np.ndarray, days: np.ndarray, mu0: float, lag: int) -> float:
+    """The Driscoll-Kraay t by plain loops: the deviations summed per day from the first
+    event day to the last, their Newey-West (Bartlett) long-run variance at ``lag``."""
+    sums = [float(np.sum(x[days == d] - mu0)) for d in range(int(days.min()), int(days.max()) + 1)]
+    lag = min(lag, len(sums) - 1)
+    variance = sum(s * s for s in sums)
+    for k in range(1, lag + 1):
+        variance += 2 * (1 - k / (lag + 1)) * sum(sums[i] * sums[i - k] for i in range(k, len(sums)))
+    return float((x.mean() - mu0) / np.sqrt(variance / x.size**2))
+
+
+@pytest.mark.parametrize("seed", [0, 1])
+def test_driscoll_kraay_t_matches_a_plain_loop_and_tests_nothing_on_one_day(seed: int) -> None:
+    """Events all on one day: the day's sum is the whole deviation, so t was -1 or +1
+    whatever the returns, with a p-value (0.60) beside it; it is now no test (NaN)."""
+    from eventstudy.inference.panel import driscoll_kraay_t
+
+    rng = np.random.default_rng(seed)
+    days = np.sort(rng.integers(0, 60, 40))
+    x = rng.normal(0.01, 0.05, 40)
+    for lag in (0, 1, 5, 100):
+        t, p = driscoll_kraay_t(x, days, 80, 0.002, lag)
+        assert t == pytest.approx(_driscoll_kraay_reference(x, days, 0.002, lag), rel=1e-9) and 0 < p < 1
+    one_day = np.full(5, 7)
+    for values in (x[:5], -x[:5]):
+        assert all(math.isnan(v) for v in driscoll_kraay_t(values, one_day, 80, 0.0, 5))
 
 
 @pytest.mark.shared_data

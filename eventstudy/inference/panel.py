@@ -304,7 +304,8 @@ def driscoll_kraay_t(x: np.ndarray, days: np.ndarray, n_days: int, mu0: float, l
     ``Var(mean) = (sum_d S_d^2 + 2 sum_{l<=L} (1 - l/(L+1)) sum_d S_d S_{d+l}) / n^2``.
     The p-value is the fixed-b one (Kiefer & Vogelsang 2005) with ``b = (L + 1) / T``,
     ``T`` the days from the first to the last event day: a long lag over a short span is
-    not read as a normal t.
+    not read as a normal t. Events on one day only give NaN: that day's sum is the whole
+    deviation, so its variance is the deviation squared and ``t`` is +-1 whatever the data.
 
     References
     ----------
@@ -318,7 +319,7 @@ def driscoll_kraay_t(x: np.ndarray, days: np.ndarray, n_days: int, mu0: float, l
     1.147
     """
     n = x.size
-    if n < 2:
+    if n < 2 or np.all(days == days[0]):
         return math.nan, math.nan
     sums = np.bincount(days, weights=x - mu0, minlength=n_days).astype(np.float64)
     first, last = int(days.min()), int(days.max())
