@@ -40,8 +40,9 @@ def plain_interval(daily: np.ndarray, cell: EventWindows, level: float) -> tuple
         return math.nan, math.nan
     n_days = daily.shape[1]
     held: dict[tuple[int, int], int] = {}
-    for stock, day in zip(cell.s_idx.tolist(), cell.d_idx.tolist()):
-        for t in range(day + cell.lag, min(day + cell.lag + cell.horizon, n_days)):
+    for e, (stock, day) in enumerate(zip(cell.s_idx.tolist(), cell.d_idx.tolist())):
+        first, end = (int(cell.days[0][e]), int(cell.days[1][e])) if cell.days is not None else (day + cell.lag, day + cell.lag + cell.horizon)
+        for t in range(first, min(end, n_days)):
             held[(stock, t)] = held.get((stock, t), 0) + 1
     mu = float(np.mean(cell.x)) / max(cell.horizon, 1)
     flow = [0.0] * n_days
@@ -51,7 +52,12 @@ def plain_interval(daily: np.ndarray, cell: EventWindows, level: float) -> tuple
             continue
         market = 0.0 if cell.market is None or np.isnan(cell.market[t]) else float(cell.market[t])
         flow[t] += float(np.float32(v) * r) - v * (market + mu)
-    half = float(stats.norm.ppf(0.5 + level / 2)) * math.sqrt(sum(f * f for f in flow)) / n
+    variance = sum(f * f for f in flow)
+    if cell.days is not None:  # a window that skips days: the covariances of P_t that many days apart, Bartlett-weighted
+        reach = max(0, *(int(b - a) - cell.horizon for a, b in zip(*cell.days)))
+        for gap in range(1, min(reach, n_days - 1) + 1):
+            variance += 2 * (1 - gap / (reach + 1)) * sum(flow[t] * flow[t + gap] for t in range(n_days - gap))
+    half = float(stats.norm.ppf(0.5 + level / 2)) * math.sqrt(max(variance, 0.0)) / n
     centre = float(np.mean(cell.x))
     return centre - half, centre + half
 
@@ -77,8 +83,54 @@ def panels(draw: st.DrawFn) -> tuple[np.ndarray, list[EventWindows], int]:
         if draw(st.booleans()):
             market = rng.normal(0, 0.01, n_days)
             market[-1] = np.nan  # no next-day return on the last day
-        cells.append(EventWindows(s, d, rng.normal(0.01, 0.05, s.size), draw(st.integers(1, 12)), draw(st.integers(0, 2)), market))
+        horizon, lag = draw(st.integers(1, 12)), draw(st.integers(0, 2))
+        days = None
+        if draw(st.booleans()):  # windows in the stocks' own rows: later and longer than on the calendar
+            start = np.minimum(d + lag + rng.integers(0, 3, s.size), n_days)
+            days = (start, np.minimum(start + horizon + rng.integers(0, 4, s.size), n_days))
+        cells.append(EventWindows(s, d, rng.normal(0.01, 0.05, s.size), horizon, lag, market, days))
     return daily, cells, draw(st.integers(1, 5))
+
+
+def plain_own_rows(present: np.ndarray, s: np.ndarray, d: np.ndarray, lag: int, horizon: int) -> tuple[list[int], list[int]]:
+    """Each event's first and past-the-end calendar day, walking its stock's own rows."""
+    n_days = present.shape[1]
+    starts, stops = [], []
+    for stock, day in zip(s.tolist(), d.tolist()):
+        rows = [t for t in range(n_days) if present[stock, t]]
+        at = sum(1 for t in rows if t < day)  # the event day's place among the stock's rows
+        starts.append(rows[at + lag] if at + lag < len(rows) else n_days)
+        stops.append(rows[at + lag + horizon] if at + lag + horizon < len(rows) else n_days)
+    return starts, stops
+
+
+@settings(max_examples=300, deadline=None)
+@given(
+    n_symbols=st.integers(1, 9), n_days=st.integers(2, 30), seed=st.integers(0, 2**32 - 1), missing=st.sampled_from([0.0, 0.1, 0.5]),
+    lag=st.integers(0, 2), horizon=st.integers(1, 12), rows=st.integers(1, 4),
+)
+def test_windows_in_a_stocks_own_rows_match_a_walk_along_them(n_symbols, n_days, seed, missing, lag, horizon, rows) -> None:
+    """A stock that skips calendar days holds an event's window for as many of its own rows
+    as the event's return spans (the windows had counted calendar days, so the 95% interval
+    covered 84-86% with 15% of stock-days missing); without a skipped day nothing changes."""
+    rng = np.random.default_rng(seed)
+    present = rng.random((n_symbols, n_days)) >= missing
+    present[rng.random(n_symbols) < 0.3] = True  # some stocks skip nothing
+    s, d = np.nonzero(present)
+    pick = rng.random(s.size) < 0.5
+    s, d = s[pick], d[pick]
+    skipping = panel_module.skipping_rows(present)
+    found = panel_module.own_row_windows(present, skipping, s, d, lag, horizon, rows_per_chunk=rows)
+    starts, stops = plain_own_rows(present, s, d, lag, horizon)
+    if found is None:  # no event's stock skips a day: the calendar's days are its rows' (for a return that completes)
+        assert not skipping[s].any()
+        complete = [e for e, stop in enumerate(stops) if stop < n_days]
+        assert [starts[e] for e in complete] == [d[e] + lag for e in complete]
+        assert [stops[e] for e in complete] == [d[e] + lag + horizon for e in complete]
+        return
+    # every event of a stock that skips days; of the others, those whose return completes (the rest are not in a cell)
+    kept = [e for e in range(s.size) if skipping[s[e]] or stops[e] < n_days]
+    assert [found[0][e] for e in kept] == [starts[e] for e in kept] and [found[1][e] for e in kept] == [stops[e] for e in kept]
 
 
 @settings(max_examples=300, deadline=None)
@@ -104,7 +156,7 @@ def test_a_cells_interval_does_not_depend_on_the_cells_beside_it(panel: tuple[np
     daily, cells, rows = panel
     together = window_intervals(daily, cells, 0.9, rows_per_chunk=rows)
     for cell, pair in zip(cells, together):
-        alone = window_interval(daily, cell.s_idx, cell.d_idx, cell.x, cell.horizon, 0.9, lag=cell.lag, market=cell.market, rows_per_chunk=rows)
+        alone = window_interval(daily, cell.s_idx, cell.d_idx, cell.x, cell.horizon, 0.9, lag=cell.lag, market=cell.market, days=cell.days, rows_per_chunk=rows)
         assert np.array_equal(np.array(alone), np.array(pair), equal_nan=True)
 
 
