@@ -149,6 +149,8 @@ def build_parser() -> argparse.ArgumentParser:
 
     listing = commands.add_parser("list", help="list what is installed")
     listing.add_argument("what", choices=["features", "evaluators"])
+    listing.add_argument("--plugin", action="append", default=[], metavar="MODULE",
+                         help="import an installed plug-in module first, so its features or evaluators are listed too (repeatable)")
     return parser
 
 
@@ -589,6 +591,10 @@ def _calibrate_universe(args: argparse.Namespace) -> int:
 
 
 def _list(args: argparse.Namespace) -> int:
+    if args.plugin:  # what a study's plugins: would register
+        from eventstudy.config import load_plugins
+
+        load_plugins(args.plugin)
     if args.what == "features":
         from eventstudy.features import FEATURES
 

@@ -63,6 +63,9 @@ def test_plugin_feature_and_entry_point_evaluator_run_from_yaml(installed: Path,
     assert doc["events"], "the plug-in feature drove the condition"
     listing = eventstudy(["list", "evaluators"], installed, tmp_path)
     assert "up_days" in listing.stdout
+    # a feature a study's plugins: registers is listed when its module is named, as schema --plugin does
+    assert "double_close" not in eventstudy(["list", "features"], installed, tmp_path).stdout
+    assert "double_close" in eventstudy(["list", "features", "--plugin", "es_demo_plugin"], installed, tmp_path).stdout
 
 
 def test_a_plugin_that_is_not_installed_is_refused(tmp_path: Path) -> None:
