@@ -28,6 +28,7 @@ __all__ = [
     "Location",
     "MissingDataError",
     "UnknownNameError",
+    "WorkerError",
     "did_you_mean",
 ]
 
@@ -142,6 +143,11 @@ class UnknownNameError(EventStudyError):
 
 class DataError(EventStudyError):
     """A data file is missing or malformed, or the data cannot serve the study."""
+
+
+class WorkerError(EventStudyError):
+    """A worker process ended without returning its piece of the work (killed for memory,
+    by a signal, or a crash in native code): the run cannot be completed where it ran."""
 
 
 class MissingDataError(DataError):

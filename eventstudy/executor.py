@@ -32,7 +32,8 @@ whatever the executor.
 Results are the same wherever the calls run: the functions are deterministic (every
 random draw comes from the study's seed), and an :class:`~eventstudy.errors.EventStudyError`
 raised in a worker comes back as the same exception, so the command line still prints one
-clean message. A script that uses ``processes`` or ``dask`` must guard its entry point
+clean message; a worker process that dies (killed for memory, or by a signal) raises a
+:class:`~eventstudy.errors.WorkerError`, and the next map starts new workers. A script that uses ``processes`` or ``dask`` must guard its entry point
 with ``if __name__ == "__main__":`` (the workers are fresh interpreters that import it).
 """
 
@@ -43,7 +44,7 @@ from abc import ABC, abstractmethod
 from collections.abc import Callable, Iterator, Sequence
 from typing import Any, ClassVar
 
-from eventstudy.errors import ConfigError, did_you_mean
+from eventstudy.errors import ConfigError, WorkerError, did_you_mean
 
 __all__ = [
     "EXECUTORS", "DaskExecutor", "Executor", "ProcessExecutor", "SerialExecutor", "ThreadExecutor", "default_workers", "get_executor",
@@ -53,6 +54,15 @@ EXECUTORS = ("serial", "threads", "processes", "dask")
 """The executor names ``get_executor`` accepts."""
 
 _DASK_HINT = "install the optional extra: pip install 'eventstudy[dask]'"
+
+
+def _worker_died(executor: str) -> WorkerError:
+    """The one-line error for a worker process that ended without returning its result."""
+    return WorkerError(
+        f"a worker process of the {executor!r} executor ended without returning its result (killed: out of memory, "
+        "or by a signal?)",
+        hint="run again with fewer --workers, or with --executor threads (one process: its memory is shared, not copied)",
+    )
 
 
 def default_workers() -> int:
@@ -270,12 +280,19 @@ class ProcessExecutor(Executor):
         return self._pool
 
     def _distribute(self, fn: Callable[..., Any], items: list[Any], shared: Any) -> Iterator[Any]:
+        from concurrent.futures.process import BrokenProcessPool
+
         pool = self._pool_for(shared)
         futures = [pool.submit(_pool_call, fn, item) for item in items]
         self.submitted += len(futures)
         try:
             for future in futures:
-                yield future.result()
+                try:
+                    result = future.result()
+                except BrokenProcessPool:  # a worker died: this pool takes no more work, the next map starts a new one
+                    self.close()
+                    raise _worker_died(self.name) from None
+                yield result
         finally:
             for future in futures:
                 future.cancel()
@@ -369,7 +386,11 @@ class DaskExecutor(Executor):
         self.submitted += len(futures)
         try:
             for future in futures:
-                yield future.result()
+                try:
+                    result = future.result()
+                except _import_distributed().KilledWorker:  # the workers that ran it died (the scheduler gave up)
+                    raise _worker_died(self.name) from None
+                yield result
         finally:
             client.cancel(futures)
             if scattered is not None:

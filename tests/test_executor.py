@@ -4,6 +4,7 @@ universe studies that give the serial run's numbers exactly."""
 
 from __future__ import annotations
 
+import os
 import sys
 import time
 from collections.abc import Iterator
@@ -16,7 +17,7 @@ import eventstudy
 from eventstudy.cli import main
 from eventstudy.config import load_study
 from eventstudy.data import MissingDataError
-from eventstudy.errors import ConfigError
+from eventstudy.errors import ConfigError, WorkerError
 from eventstudy.executor import (
     DaskExecutor,
     Executor,
@@ -49,6 +50,12 @@ def _refuse(x: int) -> int:
 def _crash(x: int) -> int:
     if x == 2:
         raise ValueError("a bug in a worker")
+    return x
+
+
+def _die(x: int) -> int:
+    if x == 2:
+        os._exit(9)  # the worker process ends here, as when the kernel kills it for memory
     return x
 
 
@@ -96,6 +103,22 @@ def test_a_user_error_in_a_worker_comes_back_as_itself(executor: Executor) -> No
     with pytest.raises(ValueError, match="a bug in a worker"):
         executor.map(_crash, range(4))
     assert executor.map(abs, [-1, -2]) == [1, 2]  # still usable after a failure
+
+
+@pytest.mark.parametrize("name", ["processes", "dask"])
+def test_a_worker_that_dies_is_one_message(name: str, request: pytest.FixtureRequest) -> None:
+    """A worker process killed mid-map (out of memory, a signal) ended the command with a
+    traceback (BrokenProcessPool, KilledWorker), and left a process pool that refused
+    every later map."""
+    executor = request.getfixturevalue("processes" if name == "processes" else "dask_cluster")
+    with pytest.raises(WorkerError) as caught:
+        executor.map(_die, range(5))
+    assert caught.value.render() == (
+        f"error: a worker process of the {name!r} executor ended without returning its result (killed: out of memory, "
+        "or by a signal?)\n  hint: run again with fewer --workers, or with --executor threads (one process: its memory "
+        "is shared, not copied)"
+    )
+    assert executor.map(abs, [-1, -2, -3]) == [1, 2, 3]  # the next map runs on new workers
 
 
 def test_small_jobs_run_in_process() -> None:
