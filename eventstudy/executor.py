@@ -330,7 +330,9 @@ class DaskExecutor(Executor):
     Raises
     ------
     ConfigError
-        Dask (``distributed``) is not installed; the hint says how to install it.
+        Dask (``distributed``) is not installed; the hint says how to install it. On first
+        use of :attr:`client`: ``address`` is not an address (no port, an unknown scheme),
+        or no scheduler answers there.
     """
 
     name = "dask"
@@ -351,6 +353,11 @@ class DaskExecutor(Executor):
             if self.address:
                 try:
                     self._client = _connect(distributed, self.address, CONNECT_SECONDS)
+                except ValueError as exc:  # not an address: no port, an unknown scheme ('missing port number in address ...')
+                    raise ConfigError(
+                        f"{self.address!r} is not a Dask scheduler address: {exc}",
+                        hint="write it as tcp://HOST:PORT, e.g. tcp://scheduler:8786 (the port 'dask scheduler' prints)",
+                    ) from None
                 except (OSError, TimeoutError) as exc:
                     raise ConfigError(
                         f"cannot reach the Dask scheduler at {self.address!r}: {exc}",

@@ -247,6 +247,18 @@ def test_cli_executor_mistakes_are_one_message(tmp_path: Path, capsys: pytest.Ca
     assert "invalid choice: 'ray'" in capsys.readouterr().err
 
 
+@pytest.mark.parametrize("address", ["notaurl", "127.0.0.1", "http://127.0.0.1:8786"])
+def test_a_malformed_dask_address_is_one_message(address: str) -> None:
+    """A --dask-address without a port or with a scheme Dask does not speak ended the run
+    with a traceback (ValueError: missing port number in address 'notaurl')."""
+    pytest.importorskip("distributed")
+    with pytest.raises(ConfigError) as caught:
+        _ = get_executor("dask", address=address).client
+    message = caught.value.render()
+    assert message.startswith(f"error: {address!r} is not a Dask scheduler address: ")
+    assert message.endswith("hint: write it as tcp://HOST:PORT, e.g. tcp://scheduler:8786 (the port 'dask scheduler' prints)")
+
+
 @pytest.mark.slow
 def test_a_server_that_never_answers_is_given_up(monkeypatch: pytest.MonkeyPatch) -> None:
     """Issue 15: a --dask-address that accepts the connection but never answers hung
