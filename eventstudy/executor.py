@@ -124,11 +124,19 @@ class Executor(ABC):
         """Release the workers (a no-op for executors that hold none)."""
         return None
 
+    def abandon(self) -> None:
+        """Release the workers without waiting for the calls they run: their results are no
+        longer wanted (Ctrl-C, or an error that ends the run). By default :meth:`close`."""
+        self.close()
+
     def __enter__(self) -> Executor:
         return self
 
-    def __exit__(self, *exc: object) -> None:
-        self.close()
+    def __exit__(self, exc_type: type[BaseException] | None, *exc: object) -> None:
+        if exc_type is None:
+            self.close()
+        else:
+            self.abandon()
 
     def __repr__(self) -> str:
         return f"{type(self).__name__}(workers={self.workers})"
@@ -225,6 +233,17 @@ def _pool_call(fn: Callable[..., Any], item: Any) -> Any:
     return fn(item) if _worker_shared is None else fn(_worker_shared, item)
 
 
+def _awaited(future: Any) -> Any:
+    """``future.result()``, waited for in short spells: a Ctrl-C that one of the pool's own
+    threads happens to receive is only seen by the main thread when its wait ends, and a
+    single wait would last until the call is done."""
+    from concurrent.futures import wait
+
+    while not wait([future], timeout=0.1).done:
+        pass
+    return future.result()
+
+
 class ProcessExecutor(Executor):
     """A pool of worker processes on this machine.
 
@@ -288,10 +307,13 @@ class ProcessExecutor(Executor):
         try:
             for future in futures:
                 try:
-                    result = future.result()
+                    result = _awaited(future)
                 except BrokenProcessPool:  # a worker died: this pool takes no more work, the next map starts a new one
                     self.close()
                     raise _worker_died(self.name) from None
+                except KeyboardInterrupt:  # Ctrl-C: the workers stop now, not after the calls they hold
+                    self.abandon()
+                    raise
                 yield result
         finally:
             for future in futures:
@@ -301,6 +323,19 @@ class ProcessExecutor(Executor):
         if self._pool is not None:
             self._pool.shutdown(wait=True, cancel_futures=True)
         self._pool, self._pool_shared = None, None
+
+    def abandon(self) -> None:
+        """End the pool now: its workers are terminated, and the calls they were running and
+        had queued are dropped (a worker whose call outlives an interrupt would otherwise
+        run it, and the next queued one, to the end before the command could exit)."""
+        pool, self._pool, self._pool_shared = self._pool, None, None
+        if pool is None:
+            return
+        # Python 3.14's pool.terminate_workers(), by hand: the pool's own thread sees its
+        # workers gone, fails what they held, and ends; shutdown waits for it
+        for process in list((getattr(pool, "_processes", None) or {}).values()):
+            process.terminate()
+        pool.shutdown(wait=True, cancel_futures=True)
 
 
 # -- Dask --------------------------------------------------------------------------------

@@ -59,6 +59,12 @@ def _die(x: int) -> int:
     return x
 
 
+def _sleepy(folder: str, x: int) -> int:
+    (Path(folder) / f"{os.getpid()}.pid").touch()
+    time.sleep(8)
+    return x
+
+
 @pytest.fixture(scope="module")
 def processes() -> Iterator[ProcessExecutor]:
     with ProcessExecutor(workers=2) as executor:
@@ -119,6 +125,28 @@ def test_a_worker_that_dies_is_one_message(name: str, request: pytest.FixtureReq
         "is shared, not copied)"
     )
     assert executor.map(abs, [-1, -2, -3]) == [1, 2, 3]  # the next map runs on new workers
+
+
+def test_ctrl_c_stops_the_process_pool_at_once(tmp_path: Path) -> None:
+    """Ctrl-C during a map on a process pool took as long as the calls the workers held:
+    the main thread, waiting on a result, did not see an interrupt that one of the pool's
+    threads received until that call was done, and leaving the pool then ran each worker's
+    running and queued calls to the end (minutes for a large sweep's cells)."""
+    import _thread
+    import threading
+
+    timer = threading.Timer(2.0, _thread.interrupt_main)  # as when the signal lands on another thread
+    clock = time.perf_counter()
+    with pytest.raises(KeyboardInterrupt), ProcessExecutor(workers=2) as executor:
+        timer.start()
+        executor.map(_sleepy, range(5), shared=str(tmp_path))
+    timer.join()
+    assert time.perf_counter() - clock < 6.0  # not the 8 s of a call, twice
+    pids = [int(path.stem) for path in tmp_path.glob("*.pid")]
+    assert pids and executor._pool is None
+    for pid in pids:  # the workers are gone, not left running their calls
+        with pytest.raises(ProcessLookupError):
+            os.kill(pid, 0)
 
 
 def test_small_jobs_run_in_process() -> None:
