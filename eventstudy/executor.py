@@ -223,10 +223,30 @@ def _install_shared(shared: Any, keep_memory: bool = False) -> None:
     freed memory for reuse when the parent does (:mod:`eventstudy.memory`)."""
     global _worker_shared
     _worker_shared = shared
+    _exit_with_parent()
     if keep_memory:
         from eventstudy.memory import keep_freed_memory
 
         keep_freed_memory()
+
+
+def _exit_with_parent() -> None:
+    """In a pool worker: end this process as soon as the parent ends, however it ends
+    (SIGTERM, SIGKILL, out of memory). Without a parent its pool's queues never close, and
+    a worker would run its call to the end and then wait for the next one forever."""
+    import multiprocessing
+    import threading
+    from multiprocessing.connection import wait
+
+    parent = multiprocessing.parent_process()
+    if parent is None or parent.sentinel is None:  # pragma: no cover - not a multiprocessing child
+        return
+
+    def watch() -> None:
+        wait([parent.sentinel])  # ready when the parent's end of the pipe closes: it has exited
+        os._exit(1)
+
+    threading.Thread(target=watch, name="eventstudy-parent-watch", daemon=True).start()
 
 
 def _pool_call(fn: Callable[..., Any], item: Any) -> Any:

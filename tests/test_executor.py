@@ -149,6 +149,57 @@ def test_ctrl_c_stops_the_process_pool_at_once(tmp_path: Path) -> None:
             os.kill(pid, 0)
 
 
+ORPHAN_SCRIPT = """
+import os, sys, time
+from pathlib import Path
+from eventstudy.executor import ProcessExecutor
+
+def sleepy(folder, x):
+    (Path(folder) / f"{os.getpid()}.pid").touch()
+    time.sleep(60)
+    return x
+
+if __name__ == "__main__":
+    with ProcessExecutor(workers=2) as executor:
+        executor.map(sleepy, range(4), shared=sys.argv[1])
+"""
+
+
+def _running(pid: int) -> bool:
+    try:
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return False
+    status = Path(f"/proc/{pid}/status")  # an orphan that ended may wait as a zombie for a reaper
+    return not (status.exists() and "\nState:\tZ" in status.read_text())
+
+
+def test_pool_workers_end_with_their_parent(tmp_path: Path) -> None:
+    """A command killed while its process pool worked (SIGTERM from a job scheduler or
+    `timeout`, SIGKILL, out of memory) left its workers running: each ran its call to
+    the end, holding its copy of the shared data, then waited for the next call forever."""
+    import signal
+    import subprocess
+
+    script = tmp_path / "pool.py"
+    script.write_text(ORPHAN_SCRIPT)
+    parent = subprocess.Popen([sys.executable, str(script), str(tmp_path)])
+    deadline = time.monotonic() + 60
+    while len(list(tmp_path.glob("*.pid"))) < 2 and time.monotonic() < deadline:
+        time.sleep(0.1)
+    pids = [int(path.stem) for path in tmp_path.glob("*.pid")]
+    parent.send_signal(signal.SIGKILL)
+    parent.wait()
+    assert len(pids) == 2
+    deadline = time.monotonic() + 10
+    while any(_running(pid) for pid in pids) and time.monotonic() < deadline:
+        time.sleep(0.1)
+    left = [pid for pid in pids if _running(pid)]
+    for pid in left:
+        os.kill(pid, signal.SIGKILL)
+    assert not left
+
+
 def test_small_jobs_run_in_process() -> None:
     with ProcessExecutor(workers=2) as executor:
         assert executor.map(_late_square, [3]) == [9]
