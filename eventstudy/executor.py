@@ -522,7 +522,8 @@ def get_executor(name: str | None = None, *, address: str | None = None, workers
     ------
     ConfigError
         An unknown name (the valid ones are listed), ``address`` with a name other than
-        ``dask``, fewer than one worker, or ``dask`` without Dask installed.
+        ``dask``, fewer than one worker (more than one for ``serial``), or ``dask`` without
+        Dask installed.
 
     Examples
     --------
@@ -541,6 +542,11 @@ def get_executor(name: str | None = None, *, address: str | None = None, workers
         name = "dask" if address else "threads"
     _check_workers(workers)
     if name == "serial":
+        if workers is not None and workers != 1:  # one call after another in this process: a count would be ignored
+            raise ConfigError(
+                f"{workers} workers were asked, but the executor is 'serial' (one call after another, in this process)",
+                hint="drop --workers, or use --executor threads or processes with it",
+            )
         return SerialExecutor()
     if name == "threads":
         return ThreadExecutor(workers)

@@ -220,6 +220,10 @@ def test_unknown_executor_names_the_valid_ones() -> None:
         get_executor("processes", workers=0)
     with pytest.raises(ConfigError, match="address was given, but the executor is 'serial'"):
         get_executor("serial", address="tcp://scheduler:8786")
+    # 'sweep --executor serial --workers 8' ran one call after another without a word
+    with pytest.raises(ConfigError, match="8 workers were asked, but the executor is 'serial'"):
+        get_executor("serial", workers=8)
+    assert isinstance(get_executor("serial", workers=1), SerialExecutor)
 
 
 def test_the_environment_chooses_when_arguments_do_not(monkeypatch: pytest.MonkeyPatch) -> None:
