@@ -191,8 +191,17 @@ def _shortened(table: TextTable, file: str, written: bool, *, tall: bool = False
     if not table.omitted:
         return f"{box}{html_table(table)}</div>"
     gap = f" (all in {file})" if written else ""
-    return (f'<p class="description omission">{_e(shown_line(table, file, written=written))}</p>'
+    return (f'<p class="description omission">{_inline_code(shown_line(table, file, written=written))}</p>'
             f"{box}{html_table(table, gap_note=gap)}</div>")
+
+
+def _inline_code(text: str) -> str:
+    """``text`` escaped, its Markdown spans (```eventstudy run --output DIR```) as <code>: the
+    sentence is written once for Markdown and HTML alike."""
+    parts = text.split("`")
+    if len(parts) % 2 == 0:  # an unpaired backtick: as it is
+        return _e(text)
+    return "".join(f"<code>{_e(part)}</code>" if i % 2 else _e(part) for i, part in enumerate(parts))
 
 
 def render_html(result: StudyResult, charts: Sequence[Chart] = (), *, events_file: str | None = None) -> str:

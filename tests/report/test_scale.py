@@ -130,6 +130,15 @@ def test_markdown_without_an_output_folder_says_how_to_get_every_event(result: S
     assert f"of {result.events.height:,} events; `eventstudy run --output DIR` writes them all to events.csv." in text
 
 
+def test_html_without_an_output_folder_shows_the_command_as_code(result: StudyResult) -> None:
+    """The sentence is written once for Markdown and HTML: the page showed its Markdown
+    backticks ('`eventstudy run --output DIR` writes them all to events.csv')."""
+    from eventstudy.report.html import render_html
+
+    page = render_html(result)
+    assert "<code>eventstudy run --output DIR</code> writes them all to events.csv." in page and "`" not in page
+
+
 def test_report_html_is_small_self_contained_and_says_what_it_leaves_out(result: StudyResult, out: Path) -> None:
     page = (out / "report.html").read_text()
     tags = parse(page)
