@@ -37,7 +37,7 @@ from eventstudy.data.finder import (
     symbol_values,
     unreadable,
 )
-from eventstudy.data.validate import MAX_CLOSE, MIN_CLOSE, date_values, number_values
+from eventstudy.data.validate import CLOSE_RANGE, MAX_CLOSE, MIN_CLOSE, date_values, number_values
 from eventstudy.data.validate import out_of_range as close_out_of_range
 from eventstudy.errors import DataError, Location, did_you_mean
 
@@ -714,7 +714,7 @@ def _details(s: SeriesQuality, report: QualityReport) -> list[str]:
         out.append(f"error: {s.non_positive} close(s) <= 0: {_dates(s.non_positive_dates, s.non_positive)}")
     if s.out_of_range:
         closes = [f"{d} ({c!r})" for d, c in s.out_of_range_closes]
-        out.append(f"error: {s.out_of_range} out-of-range close(s) (closes must be from 1e-18 to 1e18): {_dates(closes, s.out_of_range)}")
+        out.append(f"error: {s.out_of_range} out-of-range close(s) (closes must be {CLOSE_RANGE}): {_dates(closes, s.out_of_range)}")
     if s.gaps:
         out.append(f"gaps: no close on {s.gaps:,} of {s.reference}'s dates in {s.first} .. {s.last}: {_dates(s.gap_dates, s.gaps)}")
     if s.extra:

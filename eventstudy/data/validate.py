@@ -50,6 +50,7 @@ from eventstudy.data.finder import DataFile, not_a_csv, scan, unreadable, whole_
 from eventstudy.errors import DataError, Location
 
 __all__ = [
+    "CLOSE_RANGE",
     "MAX_CLOSE",
     "MIN_CLOSE",
     "Origin",
@@ -114,10 +115,12 @@ every ratio of two closes (a return, and its inverse) is a normal float32 number
 study keeps returns and the histories null its closes: a close of 1e300, or a subnormal
 1e-320 (whose inverse overflows), would pass "finite and above 0" and turn into
 overflow, infinities and NaN deep inside a run."""
-CLOSE_RULE = "closes must be finite numbers from 1e-18 to 1e18 (above 0, and far beyond any real price)"
+CLOSE_RANGE = "from 1e-18 to 1e18"
+""":data:`MIN_CLOSE` and :data:`MAX_CLOSE` as every message writes them."""
+CLOSE_RULE = f"closes must be finite numbers {CLOSE_RANGE} (above 0, and far beyond any real price)"
 EXTRA_RULE = (
     "open, high, low and volume may be missing (empty), else finite numbers >= 0 (a 0 price reads as missing): "
-    "a price from 1e-18 to 1e18, as a close, and a volume up to 1e18"
+    f"a price {CLOSE_RANGE}, as a close, and a volume up to 1e18"
 )
 DATE_RULE = "dates are YYYY-MM-DD (or dates / datetimes), years 1800-2200, one row per date"
 RETURNS_RULE = "returns are finite decimal numbers (0.0123 for 1.23%), an empty field where missing"
@@ -638,7 +641,7 @@ def _describe(first: Mapping[str, object], code: int, labels: Mapping[str, str],
     if code == _CLOSE_NON_POSITIVE:
         return f"non-positive close {close_text!r}{on} (closes must be > 0)", CLOSE_RULE
     if code == _CLOSE_OUT_OF_RANGE:
-        return f"out-of-range close {close_text!r}{on} (closes must be from 1e-18 to 1e18)", CLOSE_RULE
+        return f"out-of-range close {close_text!r}{on} (closes must be {CLOSE_RANGE})", CLOSE_RULE
     if code in _EXTRA_OF:
         name, kind = _EXTRA_OF[code]
         return f"{kind} {name} {shown(name, _XRAW[name])!r}{on} (column {labels.get(name, name)!r})", EXTRA_RULE
