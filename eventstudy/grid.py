@@ -39,7 +39,6 @@ class Axis:
     values: tuple[str, ...]
 
 
-
 def parse_axis(text: str) -> Axis:
     """``'RUT drawdown threshold=5%,10%'`` -> Axis('RUT drawdown threshold', ('5%', '10%'))."""
     name, sep, values = text.partition("=")
