@@ -339,6 +339,42 @@ def test_calendar_time_of_a_next_close_entry_holds_the_stock_from_the_day_after(
         assert found[horizon][0] == pytest.approx(want[0], rel=1e-6) and found[horizon][1] == pytest.approx(want[1], rel=1e-6)
 
 
+def test_a_next_open_entry_has_no_calendar_time_test(tmp_path: Path) -> None:
+    """A forward return entered at the next open leaves out the gap from the event's close
+    to that open, which no portfolio of daily closes can: its calendar-time test held the
+    stock from the event day (the close entry's), so a 3% gap at each next open, which the
+    cell's own average does not see, read as significant beside it. It gets none now."""
+    rng = np.random.default_rng(8)
+    n_stocks, n_days = 30, 300
+    days = [dt.date(2020, 1, 1) + dt.timedelta(days=i) for i in range(n_days)]
+    returns = rng.normal(0.0, 0.01, (n_stocks, n_days))
+    gap = np.zeros((n_stocks, n_days))
+    pairs = []
+    for k in range(n_stocks):
+        for d in rng.choice(np.arange(5, n_days - 30), size=6, replace=False):
+            returns[k, d + 1] += 0.03
+            gap[k, d + 1] = 0.03  # all of it between the close before and the open
+            pairs.append((f"S{k}", days[d]))
+    close = 50 * np.cumprod(1 + returns, axis=1)
+    before = np.concatenate([close[:, :1], close[:, :-1]], axis=1)
+    opens = before * (1 + gap)
+    pl.DataFrame({"date": days, "close": 100.0}).write_csv(tmp_path / "MKT.csv")
+    pl.DataFrame({
+        "date": days * n_stocks, "symbol": np.repeat([f"S{k}" for k in range(n_stocks)], n_days), "close": close.ravel(), "open": opens.ravel(),
+    }).write_csv(tmp_path / "panel.csv")
+    pl.DataFrame(pairs, schema=["symbol", "date"], orient="row").write_csv(tmp_path / "pairs.csv")
+    (tmp_path / "study.yaml").write_text(
+        "name: gap\nseries: {MKT: MKT}\nuniverse: {data_file: panel.csv, label: stocks}\nevents: {mine: {file: pairs.csv}}\n"
+        "when: on mine\nevaluate:\n  - forward_returns: {horizons: [5d]}\n  - forward_returns: {horizons: [5d], entry: next_open}\n"
+        "statistics: {placebos: 200, seed: 1, null: dates}\n"
+    )
+    means = eventstudy.run(tmp_path / "study.yaml", data_dir=tmp_path).tests.filter(pl.col("statistic") == "mean")
+    close_entry, next_open = (means.filter(pl.col("measure") == m).row(0, named=True) for m in ("fwd", "fwd_next_open"))
+    assert close_entry["p_calendar"] < 1e-6  # the gap is in the close entry's window
+    assert abs(next_open["observed"]) < 0.01  # and not in the next open's return
+    assert next_open["t_calendar"] is None and next_open["p_calendar"] is None
+
+
 def test_calendar_time_test_is_shown_for_returns_over_the_window_only(tmp_path: Path) -> None:
     """The calendar-time portfolio tests the event stocks' returns over their windows; the
     rows of the worst and best close ahead, the days to recover and the hit rate showed

@@ -815,13 +815,16 @@ def panel_significance(
 
     assert data.daily is not None, "a universe's panel keeps its daily returns"
     daily = data.daily
-    window_returns = {m.name for m in data.measures if m.evaluator in CALENDAR_EVALUATORS}  # what the calendar-time test tests
+    # what the calendar-time test tests: returns over close-to-close windows (an entry at the
+    # next open holds from that open, which a portfolio of daily closes cannot)
+    window_returns = {m.name for m in data.measures if m.evaluator in CALENDAR_EVALUATORS and entry_lag(m.name) is not None}
     def timed_calendar() -> tuple[dict[tuple[int, int], tuple[float, float, int]], float]:
         clock = time.perf_counter()
         by_lag: dict[int, list[int]] = {}
         for c in cells:  # one pass per entry lag (an entry at the next close holds from the day after)
-            if c.key["measure"] in window_returns:
-                by_lag.setdefault(entry_lag(c.key["measure"]), []).append(int(c.key["horizon_days"]))
+            lag = entry_lag(c.key["measure"])
+            if c.key["measure"] in window_returns and lag is not None:
+                by_lag.setdefault(lag, []).append(int(c.key["horizon_days"]))
         found = {
             (h, lag): test for lag, horizons in by_lag.items() for h, test in calendar_time(daily, s_idx, d_idx, horizons, totals=totals, lag=lag).items()
         }  # per horizon and lag
@@ -865,8 +868,9 @@ def panel_significance(
         # Driscoll-Kraay: by day, and across days up to the horizon (overlapping windows)
         t_cl, p_cl = driscoll_kraay_t(xs, clusters, window.size, base_mean, max(1, int(cell.key["horizon_days"])))
         t_cal, p_cal = math.nan, math.nan
-        if cell.key["measure"] in window_returns:
-            t_cal, p_cal, _ = calendar[(int(cell.key["horizon_days"]), entry_lag(cell.key["measure"]))]
+        lag = entry_lag(cell.key["measure"])
+        if cell.key["measure"] in window_returns and lag is not None:
+            t_cal, p_cal, _ = calendar[(int(cell.key["horizon_days"]), lag)]
         sd = math.sqrt(float(cell.moments.base.variance("mean")) * cell.moments.base.n / (cell.moments.base.n - 1)) if cell.moments.base.n > 1 else math.nan
         for name in _STATS:
             found = tests[(cell.key["_c"], name)]
@@ -930,13 +934,18 @@ tests. The worst and best close ahead, the days to recover and the hit rate are 
 returns over the window; their rows get no calendar-time test."""
 
 
-def entry_lag(measure: str) -> int:
+def entry_lag(measure: str) -> int | None:
     """Days from the event to a cell's entry: 1 for a forward return entered at the next
-    close (``fwd_next_close``, ``fwd_log_next_close``), else 0.
+    close (``fwd_next_close``, ``fwd_log_next_close``), 0 at the event's close; None at the
+    next open (``fwd_next_open``), which no close-to-close day holds: such a cell gets no
+    calendar-time test (held from the event day, a jump at the next open that its return
+    leaves out read as its own, as the next close's had).
 
-    >>> entry_lag("fwd_next_close"), entry_lag("fwd"), entry_lag("excess")
-    (1, 0, 0)
+    >>> entry_lag("fwd_next_close"), entry_lag("fwd"), entry_lag("excess"), entry_lag("fwd_next_open")
+    (1, 0, 0, None)
     """
+    if measure.endswith("next_open"):
+        return None
     return 1 if measure.endswith("next_close") else 0
 
 
