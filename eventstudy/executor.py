@@ -365,6 +365,29 @@ def _dask_call(item: Any, *, fn: Callable[..., Any], shared: Any = None) -> Any:
     return fn(item) if shared is None else fn(shared, item)
 
 
+def _not_an_address(address: str, exc: Exception) -> ConfigError:
+    return ConfigError(
+        f"{address!r} is not a Dask scheduler address: {exc}",
+        hint="write it as tcp://HOST:PORT, e.g. tcp://scheduler:8786 (the port 'dask scheduler' prints)",
+    )
+
+
+def _check_address(address: str) -> None:
+    """Refuse an address that is none (no port, a scheme Dask does not speak: 'notaurl',
+    'http://host:8786') when the executor is made, before any data is read: the first
+    connection found it only after the data had been read and prepared."""
+    from distributed.comm.addressing import parse_address, parse_host_port
+    from distributed.comm.registry import get_backend
+
+    try:
+        scheme, location = parse_address(address)
+        get_backend(scheme)
+        if scheme in ("tcp", "tls"):
+            parse_host_port(location)
+    except ValueError as exc:
+        raise _not_an_address(address, exc) from None
+
+
 class DaskExecutor(Executor):
     """A Dask cluster: the scheduler at ``address``, or a local cluster of processes.
 
@@ -385,9 +408,9 @@ class DaskExecutor(Executor):
     Raises
     ------
     ConfigError
-        Dask (``distributed``) is not installed; the hint says how to install it. On first
-        use of :attr:`client`: ``address`` is not an address (no port, an unknown scheme),
-        or no scheduler answers there.
+        Dask (``distributed``) is not installed; the hint says how to install it;
+        ``address`` is not an address (no port, an unknown scheme). On first use of
+        :attr:`client`: no scheduler answers there.
     """
 
     name = "dask"
@@ -395,6 +418,8 @@ class DaskExecutor(Executor):
     def __init__(self, address: str | None = None, *, workers: int | None = None) -> None:
         super().__init__()
         _import_distributed()
+        if address:
+            _check_address(address)
         self.address = address
         self._workers = _check_workers(workers)
         self._client: Any = None
@@ -408,11 +433,8 @@ class DaskExecutor(Executor):
             if self.address:
                 try:
                     self._client = _connect(distributed, self.address, CONNECT_SECONDS)
-                except ValueError as exc:  # not an address: no port, an unknown scheme ('missing port number in address ...')
-                    raise ConfigError(
-                        f"{self.address!r} is not a Dask scheduler address: {exc}",
-                        hint="write it as tcp://HOST:PORT, e.g. tcp://scheduler:8786 (the port 'dask scheduler' prints)",
-                    ) from None
+                except ValueError as exc:  # what the check in __init__ let through
+                    raise _not_an_address(self.address, exc) from None
                 except (OSError, TimeoutError) as exc:
                     raise ConfigError(
                         f"cannot reach the Dask scheduler at {self.address!r}: {exc}",

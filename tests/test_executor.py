@@ -336,7 +336,7 @@ def test_a_malformed_dask_address_is_one_message(address: str) -> None:
     with a traceback (ValueError: missing port number in address 'notaurl')."""
     pytest.importorskip("distributed")
     with pytest.raises(ConfigError) as caught:
-        _ = get_executor("dask", address=address).client
+        get_executor("dask", address=address)  # refused when made, before any data is read
     message = caught.value.render()
     assert message.startswith(f"error: {address!r} is not a Dask scheduler address: ")
     assert message.endswith("hint: write it as tcp://HOST:PORT, e.g. tcp://scheduler:8786 (the port 'dask scheduler' prints)")
