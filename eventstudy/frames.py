@@ -18,7 +18,7 @@ from typing import Any
 
 import polars as pl
 
-from eventstudy.data import ACCEPTED_COLUMNS, EXTRAS, pick_column
+from eventstudy.data import ACCEPTED_COLUMNS, EXTRAS, pick_column, twin_columns
 from eventstudy.data.validate import Origin, check_prices
 from eventstudy.errors import DataError
 
@@ -47,6 +47,11 @@ def _frame(value: object, key: str) -> pl.DataFrame:
     as ``date, close`` and the optional columns, by date."""
     where = f"data[{key!r}]"
     frame = _as_polars(value, where)
+    twins = twin_columns(frame.columns)
+    if twins is not None:
+        role, first, second = twins
+        raise DataError(f"{where} has two {role} columns, {first!r} and {second!r}: which one holds the {role} is not guessed",
+                        hint="drop or rename one of them (column names are read in any letter case)")
     date_col = pick_column(frame.columns, ACCEPTED_COLUMNS["date"])
     close_col = pick_column(frame.columns, ACCEPTED_COLUMNS["close"])
     for role, column in (("date", date_col), ("close", close_col)):

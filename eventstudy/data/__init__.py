@@ -44,6 +44,7 @@ _LAZY = {
     "SYMBOL_COLUMNS": "eventstudy.data.columns",
     "pick_column": "eventstudy.data.columns",
     "shown_columns": "eventstudy.data.columns",
+    "twin_columns": "eventstudy.data.columns",
     "DATA_DIR_ENV": "eventstudy.data.directory",
     "find_data_dir": "eventstudy.data.directory",
     "resolve_data_dir": "eventstudy.data.directory",
@@ -79,6 +80,7 @@ __all__ = [
     "resolve_data_dir",
     "shown_columns",
     "source_ranges",
+    "twin_columns",
     "usable_extra",
 ]
 
@@ -93,6 +95,7 @@ if TYPE_CHECKING:  # pragma: no cover
         SYMBOL_COLUMNS,
         pick_column,
         shown_columns,
+        twin_columns,
     )
     from eventstudy.data.dates import as_dates
     from eventstudy.data.directory import DATA_DIR_ENV, find_data_dir, resolve_data_dir

@@ -40,6 +40,7 @@ __all__ = [
     "pick_column",
     "pick_index",
     "shown_columns",
+    "twin_columns",
 ]
 
 DATE_COLUMNS: tuple[str, ...] = ("date", "datetime", "timestamp", "time", "day")
@@ -153,6 +154,28 @@ def pick_column(columns: Sequence[str], accepted: Sequence[str]) -> str | None:
     """
     index = pick_index([name.lstrip("\ufeff").strip().lower() for name in columns], accepted)
     return None if index is None else columns[index]
+
+
+def twin_columns(columns: Sequence[str]) -> tuple[str, str, str] | None:
+    """``(role, a, b)`` for two columns that :func:`pick_column` would read as the same one
+    (``'Close'`` beside ``'close'``: their names differ only in letter case or the spaces
+    around them), for the date, symbol, close or an optional price: which one holds it is
+    not guessed. None when every role has at most one.
+
+    Examples
+    --------
+    >>> twin_columns(["date", "Close", "close "]), twin_columns(["date", "close", "Adj Close"])
+    (('close', 'Close', 'close '), None)
+    """
+    keys = [name.lstrip("\ufeff").strip().lower() for name in columns]
+    roles = {"date": DATE_COLUMNS, "symbol": SYMBOL_COLUMNS, "close": CLOSE_COLUMNS, **{name: (name,) for name in EXTRAS}}
+    for role, accepted in roles.items():
+        index = pick_index(keys, accepted)
+        if index is not None:
+            same = [columns[i] for i, key in enumerate(keys) if key == keys[index]]
+            if len(same) > 1:
+                return role, same[0], same[1]
+    return None
 
 
 def pick_index(keys: Sequence[str], accepted: Sequence[str]) -> int | None:

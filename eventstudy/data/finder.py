@@ -31,7 +31,13 @@ from typing import Literal
 
 import polars as pl
 
-from eventstudy.data.columns import CLOSE_COLUMNS, DATE_COLUMNS, SYMBOL_COLUMNS, pick_column
+from eventstudy.data.columns import (
+    CLOSE_COLUMNS,
+    DATE_COLUMNS,
+    SYMBOL_COLUMNS,
+    pick_column,
+    twin_columns,
+)
 from eventstudy.data.directory import check_dir
 from eventstudy.errors import DataError, Location, did_you_mean
 
@@ -102,6 +108,14 @@ def inspect(path: Path) -> DataFile:
         raise empty from exc
     except (pl.exceptions.PolarsError, OSError) as exc:
         raise unreadable(path, fmt, exc) from exc
+    twins = twin_columns(columns)
+    if twins is not None:  # 'Close' beside 'close': the first had been taken without a word
+        role, first, second = twins
+        raise DataError(
+            f"{path.name!r} has two {role} columns, {first!r} and {second!r}: which one holds the {role} is not guessed",
+            location=Location(path=str(path), line=1 if fmt == "csv" else None),
+            hint="remove or rename one of them (column names are read in any letter case)",
+        )
     return DataFile(
         path=path,
         fmt=fmt,

@@ -396,6 +396,27 @@ def test_a_field_too_many_is_found_whichever_columns_are_read(tmp_path: Path, lo
     assert frame.height == 7 and frame.filter(pl.col("date") == dt.date(2020, 1, 4))["close"].item() == 12.0
 
 
+@pytest.mark.parametrize(
+    ("header", "role", "first", "second"),
+    [("date,Close,close", "close", "Close", "close"), ("Date,date ,close", "date", "Date", "date "), ("date,close,Volume,volume", "volume", "Volume", "volume")],
+)
+def test_two_columns_of_one_role_are_refused_not_guessed(tmp_path: Path, header: str, role: str, first: str, second: str) -> None:
+    """'Close' beside 'close' (names that differ in letter case or spaces alone): the first
+    was taken without a word, whichever held the real prices (a helper's bug hunt)."""
+    values = ",".join(["1"] * (header.count(",")))
+    (tmp_path / "AAA.csv").write_text(f"{header}\n2024-01-02,{values}\n2024-01-03,{values}\n")
+    with pytest.raises(DataError) as caught:
+        load_prices(tmp_path, ["AAA"])
+    assert caught.value.render().startswith(
+        f"{tmp_path / 'AAA.csv'}:1: error: 'AAA.csv' has two {role} columns, {first!r} and {second!r}: which one holds the {role} is not guessed"
+    )
+    frame = pl.read_csv(tmp_path / "AAA.csv", infer_schema=False).with_columns(pl.col(pl.String).exclude(header.split(",")[0]).cast(pl.Float64))
+    from eventstudy.frames import prices_from_frames
+
+    with pytest.raises(DataError, match=f"data\\['AAA'\\] has two {role} columns"):  # the same frame given in memory
+        prices_from_frames({"AAA": frame}, ["AAA"])
+
+
 # --------------------------------------------------------------------------- not found
 
 
