@@ -97,6 +97,8 @@ class SeriesQuality:
     unsorted_dates: list[dt.date] = field(default_factory=list)
     missing: int = 0
     missing_dates: list[dt.date] = field(default_factory=list)
+    non_numeric: int = 0
+    non_numeric_closes: list[tuple[dt.date, str]] = field(default_factory=list)
     non_positive: int = 0
     non_positive_dates: list[dt.date] = field(default_factory=list)
     out_of_range: int = 0
@@ -119,7 +121,8 @@ class SeriesQuality:
     def errors(self) -> int:
         """Rows the loader would refuse (bad, repeated or unsorted dates, missing, infinite,
         non-positive or out-of-range closes); a file without a data row counts as one."""
-        return self.bad_dates + self.duplicates + self.unsorted + self.missing + self.non_positive + self.out_of_range + (self.rows == 0)
+        return (self.bad_dates + self.duplicates + self.unsorted + self.missing + self.non_numeric + self.non_positive + self.out_of_range
+                + (self.rows == 0))
 
     @property
     def warnings(self) -> int:
@@ -203,7 +206,7 @@ class QualityReport:
         body = [
             (
                 s.symbol, str(s.first or "-"), str(s.last or "-"), f"{s.rows:,}", _n(s.bad_dates), _n(s.duplicates),
-                _n(s.unsorted), _n(s.missing), _n(s.non_positive), _n(s.out_of_range), _n(s.gaps), _n(s.extra),
+                _n(s.unsorted), _n(s.missing + s.non_numeric), _n(s.non_positive), _n(s.out_of_range), _n(s.gaps), _n(s.extra),
                 _n(s.stale_count), _n(s.outlier_count),
             )
             for s in self.series
@@ -294,7 +297,11 @@ def _check_one(
     bad_dates = raw.filter(pl.col("date").is_null())["line"].to_list()
     repeated = dated.filter(~pl.col("date").is_first_distinct())["date"]
     unsorted = dated.filter(pl.col("date") < pl.col("date").shift(1).cum_max())["date"]
-    missing = dated.filter(pl.col("close").is_null() | ~pl.col("close").is_finite())["date"]  # NaN and inf too: the loader refuses both
+    if "close_text" not in dated.columns:  # a source read as numbers (the cache, a frame): no text to be none
+        dated = dated.with_columns(pl.lit(None, pl.String).alias("close_text"))
+    written = pl.col("close_text").is_not_null()  # text that is no number
+    non_numeric = dated.filter(written).select("date", "close_text")
+    missing = dated.filter((pl.col("close").is_null() | ~pl.col("close").is_finite()) & ~written)["date"]  # NaN and inf too: the loader refuses both
     non_positive = dated.filter(pl.col("close") <= 0)["date"]
     out_of_range = dated.filter(close_out_of_range(pl.col("close")))
     first = cast(dt.date, clean["date"].min()) if clean.height else None
@@ -340,6 +347,8 @@ def _check_one(
         unsorted_dates=unsorted.head(_EXAMPLES).to_list(),
         missing=missing.len(),
         missing_dates=missing.head(_EXAMPLES).to_list(),
+        non_numeric=non_numeric.height,
+        non_numeric_closes=list(non_numeric.head(_EXAMPLES).iter_rows()),
         non_positive=non_positive.len(),
         non_positive_dates=non_positive.head(_EXAMPLES).to_list(),
         out_of_range=out_of_range.height,
@@ -677,9 +686,11 @@ def _read_raw(file: DataFile, value: str | None, keep_symbol: bool = False) -> p
         schema = lf.collect_schema()
         # the loader's own parsing (types, date text, years): a row it refuses is counted
         _, date = date_values(pl.col(date_col), schema[date_col], date_col, repr(path.name), path)
-        _, _, close = number_values(pl.col(close_col), schema[close_col], close_col, repr(path.name), path)
+        empty, marker, close = number_values(pl.col(close_col), schema[close_col], close_col, repr(path.name), path)
         kept = [symbol.alias("symbol")] if keep_symbol and symbol is not None else []
-        out = lf.select(pl.col("line").cast(pl.Int64), date.cast(pl.Date).alias("date"), close.alias("close"), *kept)
+        text = pl.col(close_col).cast(pl.String).str.strip_chars()
+        unread = pl.when(~empty & ~marker & close.is_null()).then(text).otherwise(None).alias("close_text")  # no number, as the loader says
+        out = lf.select(pl.col("line").cast(pl.Int64), date.cast(pl.Date).alias("date"), close.alias("close"), unread, *kept)
         return out.filter(pl.col("date").is_not_null() | pl.col("close").is_not_null()).collect()
     except (pl.exceptions.PolarsError, OSError) as exc:
         raise unreadable(path, file.fmt, exc) from None  # a ragged row at its line, as the loader says it
@@ -710,6 +721,9 @@ def _details(s: SeriesQuality, report: QualityReport) -> list[str]:
         out.append(f"error: {s.unsorted} date(s) out of order: {_dates(s.unsorted_dates, s.unsorted)}")
     if s.missing:
         out.append(f"error: {s.missing} missing or infinite close(s): {_dates(s.missing_dates, s.missing)}")
+    if s.non_numeric:  # as the loader says it: text that is no number ('1,010.5', '$10')
+        shown = ", ".join(f"{d} ({text!r})" for d, text in s.non_numeric_closes)
+        out.append(f"error: {s.non_numeric} non-numeric close(s): {shown}{', ...' if s.non_numeric > len(s.non_numeric_closes) else ''}")
     if s.non_positive:
         out.append(f"error: {s.non_positive} close(s) <= 0: {_dates(s.non_positive_dates, s.non_positive)}")
     if s.out_of_range:

@@ -90,6 +90,22 @@ def test_what_the_loader_refuses_the_check_counts_as_errors_too(data: Path) -> N
     assert "error: 1 missing or infinite close(s): 2024-01-05" in text and "error: no data rows (a header alone)" in text
 
 
+def test_a_close_that_is_no_number_is_named_as_one(data: Path) -> None:
+    """'1,010.5' and '$10' read 'missing or infinite' in the check, while run says
+    "non-numeric close '1,010.5'" (a helper's bug hunt): the check shows the text now."""
+    days = business_days(10)
+    rows = [(d.isoformat(), str(100 + i)) for i, d in enumerate(days)]
+    rows[2], rows[3], rows[5] = (rows[2][0], '"1,010.5"'), (rows[3][0], "$10"), (rows[5][0], "")
+    write(data / "TXT.csv", rows)
+    report = check_data(["TXT"], data_dir=data)
+    found = report.series[1]
+    assert (found.missing, found.missing_dates, found.non_numeric) == (1, [days[5]], 2)
+    assert found.non_numeric_closes == [(days[2], "1,010.5"), (days[3], "$10")] and found.errors == 3
+    text = report.render_text()
+    assert f"error: 2 non-numeric close(s): {days[2]} ('1,010.5'), {days[3]} ('$10')" in text
+    assert f"error: 1 missing or infinite close(s): {days[5]}" in text
+
+
 @pytest.mark.parametrize("bad", ["2024-01-05junk", "2024-1-5", "1700-01-05"])
 def test_a_date_the_loader_refuses_is_a_bad_date_for_the_check_too(data: Path, bad: str) -> None:
     """The check read the first ten characters of a date ('2024-01-05junk' as 2024-01-05),
