@@ -39,15 +39,26 @@ def atomic_path(target: str | Path, suffix: str = ".tmp") -> Iterator[Path]:
     ('new', ['a.txt'])
     """
     target = Path(target)
-    handle, name = tempfile.mkstemp(dir=target.parent, prefix=f".{target.name}.", suffix=suffix)
+    try:
+        handle, name = tempfile.mkstemp(dir=target.parent, prefix=f".{target.name}.", suffix=suffix)
+    except OSError as exc:  # named by the file asked for, not the temporary name beside it
+        raise _named(exc, target) from None
     os.close(handle)
     temp = Path(name)
     try:
         yield temp
         os.chmod(temp, 0o666 & ~umask())  # mkstemp makes the file private; give it the usual permissions
-        os.replace(temp, target)
+        try:
+            os.replace(temp, target)
+        except OSError as exc:
+            raise _named(exc, target) from None
     finally:
         temp.unlink(missing_ok=True)
+
+
+def _named(exc: OSError, target: Path) -> OSError:
+    """``exc`` as the OS would say it of ``target`` (one without an errno, as it was)."""
+    return exc if exc.errno is None else type(exc)(exc.errno, exc.strerror, str(target))
 
 
 def atomic_write(target: str | Path, content: str | bytes, suffix: str = ".tmp") -> Path:

@@ -741,6 +741,14 @@ def test_schema_into_a_new_folder_and_init_into_a_file(tmp_path: Path, capsys) -
     assert code == 2 and "is a file, not a folder" in err
 
 
+@pytest.mark.skipif(not Path("/proc/self").is_dir(), reason="needs a folder no file can be created in (/proc)")
+def test_a_file_that_cannot_be_written_is_named_as_given(tmp_path: Path, capsys) -> None:
+    """'schema -o /proc/x.json' named the temporary file beside it ('/proc/.x.json.r2w8nrs7.partial'),
+    a name the user never gave (a helper's note); so did a calibration table."""
+    code, _, err = run_cli(["schema", "--output", "/proc/x.json"], capsys)
+    assert code == 2 and err.startswith("error: /proc/x.json: ") and ".partial" not in err
+
+
 def test_counts_beyond_reach_are_refused_before_any_work(capsys) -> None:
     """Issue 15: --placebos 10^9 and calibrate --studies 10^9 ended in a MemoryError traceback."""
     for args in (["run", str(CONFIG), "--placebos", "1000000000"], ["calibrate", str(CONFIG), "--studies", "200000"]):
