@@ -365,7 +365,8 @@ def _validate(args: argparse.Namespace) -> int:
     from eventstudy.data.directory import find_data_dir
 
     study = load_study(args.study)
-    condition = to_text(resolve(parse(study.when), list(study.series), universe=study.universe is not None))
+    node = resolve(parse(study.when), list(study.series), universe=study.universe is not None)
+    condition = to_text(node)
     evaluators = ", ".join([spec.name for spec in study.evaluators] + (["event_study"] if study.event_study is not None else []))
     sweep = ""
     if study.sweep:  # what 'eventstudy sweep' would refuse before reading any data
@@ -379,18 +380,17 @@ def _validate(args: argparse.Namespace) -> int:
     elif study.universe is not None:
         import polars as pl
 
+        from eventstudy.timeline import require_study_day_prices
         from eventstudy.universe import (
             BLOCK_ROWS,
             data_file_path,
             load_universe,
             require_day_prices,
-            require_market_prices,
         )
 
         given = load_universe(study, data_dir=directory, rows=False)
         data = f"{len(given.symbols):,} universe symbols and {len(study.series)} market series found in {directory}"
-        node = resolve(parse(study.when), list(study.series), universe=True)
-        require_market_prices(study, given.prices.filter(pl.col("symbol").is_in(list(study.series.values()))), [(study.when, node)])
+        require_study_day_prices(study, given.prices.filter(pl.col("symbol").is_in(list(study.series.values()))), [(study.when, node)])
         if study.universe.data_file is not None:  # its rows, as the run reads them: a bad row is the run's error
             from eventstudy.data.load import check_long_rows
 
@@ -404,15 +404,12 @@ def _validate(args: argparse.Namespace) -> int:
         # the loaders only when there is data to check
         from eventstudy.data.sources import load_prices_any
         from eventstudy.evaluators import EvaluationContext, build_evaluators, evaluate_outcomes
-        from eventstudy.timeline import require_day_prices as require_series_prices
+        from eventstudy.timeline import require_study_day_prices
 
         with study.naming_missing_symbols():
             loaded = load_prices_any(list(dict.fromkeys(study.series.values())), data_dir=directory, provider=study.data.provider)
         # what the run would refuse: a feature or an evaluator reading a day's price the data has none of
-        try:
-            require_series_prices(loaded.frame, study.series, resolve(parse(study.when), list(study.series)), study.when)
-        except DataError as exc:
-            raise study.anchor_in_condition(exc, study.when) from None
+        require_study_day_prices(study, loaded.frame, [(study.when, node)])
         # and the evaluators on a few days (an entry at the open needs opens; two entries may not produce one cell)
         anchors = loaded.frame.select("date").unique().sort("date").head(3)
         evaluate_outcomes(build_evaluators(study.evaluators), EvaluationContext(prices=loaded.frame, series=study.series), anchors)
@@ -420,7 +417,7 @@ def _validate(args: argparse.Namespace) -> int:
     print(f"{args.study}: ok: {study.name!r}\n  condition: {condition}\n  evaluators: {evaluators}\n  data: {data}{sweep}")
     from eventstudy.conditions.ranges import range_warnings
 
-    for warning in range_warnings(resolve(parse(study.when), list(study.series), universe=study.universe is not None)):
+    for warning in range_warnings(node):
         print(f"  {warning}")
     return 0
 

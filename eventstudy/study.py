@@ -43,7 +43,7 @@ from eventstudy.frames import prices_from_frames
 from eventstudy.own_events import with_event_columns
 from eventstudy.panel import ConditionHits, HitsFinder, Panel, calendar_index
 from eventstudy.result import StudyResult
-from eventstudy.timeline import build_timeline, require_day_prices
+from eventstudy.timeline import build_timeline, require_study_day_prices
 from eventstudy.universe import prepare_study_universe
 
 __all__ = ["StudyResult", "evaluate", "outcome_panel", "prepare", "run", "run_study", "statistics_with"]
@@ -224,14 +224,9 @@ def prepare(
         if missing:
             raise DataError(f"no prices for {', '.join(repr(m) for m in missing)} in the frame given")
         prices = prices.filter(pl.col("symbol").is_in(symbols)).sort("symbol", "date")
-    requests: list[FeatureRequest] = []
-    for text in (study.when, *conditions):
-        node = resolve(parse(text), list(study.series))
-        try:  # a feature reading a day's open, high, low or volume the data has none of: shown where it is written
-            require_day_prices(prices, study.series, node, text)
-        except DataError as exc:
-            raise study.anchor_in_condition(exc, text) from None
-        requests += required_features(node)
+    written = [(text, resolve(parse(text), list(study.series))) for text in (study.when, *conditions)]
+    require_study_day_prices(study, prices, written)  # a feature reading a day's price the data has none of
+    requests: list[FeatureRequest] = [r for _, node in written for r in required_features(node)]
     timeline = build_timeline(
         prices, study.series, list(dict.fromkeys(requests)), align=study.data.align, max_stale=study.data.max_stale
     )

@@ -11,17 +11,21 @@ forward for at most ``max_stale`` of its trading days.
 from __future__ import annotations
 
 from collections.abc import Iterable, Mapping, Sequence
+from typing import TYPE_CHECKING
 
 import polars as pl
 
 from eventstudy.align import MAX_STALE, align_series
-from eventstudy.conditions import AtLevel, FeatureRef, Node, required_features, walk
+from eventstudy.conditions import Node, day_price_reads
 from eventstudy.data.columns import missing_extra_hint
 from eventstudy.derived import add_derived, is_derived
 from eventstudy.errors import DataError, UnknownNameError, did_you_mean
 from eventstudy.features import FEATURES, FeatureRequest, column_name, compute_features, feature_key
 
-__all__ = ["build_timeline", "require_day_prices"]
+if TYPE_CHECKING:
+    from eventstudy.config import Study
+
+__all__ = ["build_timeline", "require_day_prices", "require_study_day_prices"]
 
 
 def build_timeline(
@@ -112,20 +116,27 @@ def require_day_prices(prices: pl.DataFrame, series: Mapping[str, str], node: No
     hold on no day), with a caret under the first place in the condition ``text`` that
     reads it. ``run`` checks before it computes a feature, and ``validate`` as ``run``."""
     blocks: dict[str, pl.DataFrame] = {}
-    for part in walk(node):
-        if not isinstance(part, (FeatureRef, AtLevel)):
+    for request, _, span in day_price_reads(node):
+        if request.series not in series:  # a universe's stock, or an expression: not a series' own feature
             continue
-        for request in required_features(part)[:1]:  # the part's own feature (an expression's come after it, as parts of their own)
-            if is_derived(request) or request.series not in series or request.name not in FEATURES or not FEATURES.get(request.name).needs:
-                continue  # an expression's feature, or one of closes only: nothing to look for
-            symbol = series[request.series]
-            if symbol not in blocks:
-                blocks[symbol] = prices.filter(pl.col("symbol") == symbol)
-            try:
-                _require_columns(blocks[symbol], symbol, [(request.name, tuple(request.args))])
-            except DataError as exc:
-                exc.span, exc.source = part.span, text
-                raise
+        symbol = series[request.series]
+        if symbol not in blocks:
+            blocks[symbol] = prices.filter(pl.col("symbol") == symbol)
+        try:
+            _require_columns(blocks[symbol], symbol, [(request.name, tuple(request.args))])
+        except DataError as exc:
+            exc.span, exc.source = span, text
+            raise
+
+
+def require_study_day_prices(study: Study, prices: pl.DataFrame, conditions: Sequence[tuple[str, Node]]) -> None:
+    """:func:`require_day_prices` of each ``(text, node)`` condition of ``study`` over its
+    series, the refusal placed where the study file writes the condition."""
+    for text, node in conditions:
+        try:
+            require_day_prices(prices, study.series, node, text)
+        except DataError as exc:
+            raise study.anchor_in_condition(exc, text) from None
 
 
 def _require_columns(block: pl.DataFrame, symbol: str, needed: Sequence[tuple[str, tuple[int, ...]]]) -> None:

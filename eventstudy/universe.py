@@ -35,10 +35,9 @@ from eventstudy import progress
 from eventstudy.blocks import BlockResult, BlockShared, run_block, series_closes
 from eventstudy.conditions import (
     SELF,
-    AtLevel,
     Breadth,
-    FeatureRef,
     Node,
+    day_price_reads,
     parse,
     required_features,
     resolve,
@@ -62,11 +61,9 @@ from eventstudy.data.load import symbols_per_block
 from eventstudy.errors import ConfigError, DataError
 from eventstudy.evaluators import UNIVERSE, build_evaluators, duplicate_cell
 from eventstudy.executor import Executor, ThreadExecutor, default_workers
-from eventstudy.features import FEATURES
 from eventstudy.measures import Measures
 from eventstudy.panel import ConditionHits, Panel
-from eventstudy.timeline import build_timeline
-from eventstudy.timeline import require_day_prices as require_series_prices
+from eventstudy.timeline import build_timeline, require_study_day_prices
 
 if TYPE_CHECKING:
     import numpy.typing as npt
@@ -171,7 +168,7 @@ def prepare_universe(
     market_symbols = list(dict.fromkeys(study.series.values()))
     market_prices = prices.filter(pl.col("symbol").is_in(market_symbols))
     written = [(when, node) for (when, _), node in zip(conditions, nodes)]
-    require_market_prices(study, market_prices, written)
+    require_study_day_prices(study, market_prices, written)  # the market series' features
     market = None
     if study.series:
         market = build_timeline(market_prices, study.series, market_requests, align=study.data.align, max_stale=study.data.max_stale)
@@ -308,16 +305,6 @@ def prepare_universe(
     )
 
 
-def require_market_prices(study: Study, prices: pl.DataFrame, conditions: Sequence[tuple[str, Node]]) -> None:
-    """Refuse a condition whose market feature reads a day's open, high, low or volume the
-    market series' data has none of, with a caret where the condition writes it."""
-    for when, node in conditions:
-        try:
-            require_series_prices(prices, study.series, node, when)
-        except DataError as exc:
-            raise study.anchor_in_condition(exc, when) from None
-
-
 def require_day_prices(
     study: Study, conditions: Sequence[tuple[str, Node]], stocks: pl.DataFrame | None, panel_file: Path | None
 ) -> None:
@@ -331,14 +318,10 @@ def require_day_prices(
     readers: dict[str, tuple[str, str]] = {}  # column -> what reads it, and what else the hint offers
     places: dict[str, tuple[tuple[int, int], str]] = {}  # column -> where a condition reads it (span, text)
     for text, node in conditions:
-        for part in walk(node):
-            if not isinstance(part, (FeatureRef, AtLevel)):
-                continue
-            for request in required_features(part)[:1]:  # the part's own feature (an expression's are parts of their own)
-                if request.series == SELF and request.name in FEATURES:
-                    for column in FEATURES.get(request.name).needs:
-                        readers.setdefault(column, (f"the condition {to_text(node)!r}", ""))
-                        places.setdefault(column, (part.span, text))
+        for request, column, span in day_price_reads(node):
+            if request.series == SELF:
+                readers.setdefault(column, (f"the condition {to_text(node)!r}", ""))
+                places.setdefault(column, (span, text))
     for evaluator in build_evaluators(study.evaluators):
         if UNIVERSE in evaluator.assets():
             entry = getattr(evaluator.params, "entry", None)  # forward returns' entry at the next open

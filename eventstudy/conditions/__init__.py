@@ -37,7 +37,12 @@ from eventstudy.conditions.ast import (
     Value,
     walk,
 )
-from eventstudy.conditions.compiler import compile_condition, required_features, resolve
+from eventstudy.conditions.compiler import (
+    compile_condition,
+    day_price_reads,
+    required_features,
+    resolve,
+)
 from eventstudy.conditions.parser import parse
 from eventstudy.conditions.printer import derived_name, to_text
 from eventstudy.features import FeatureRequest
@@ -67,6 +72,7 @@ __all__ = [
     "Value",
     "compile_condition",
     "compile_text",
+    "day_price_reads",
     "derived_name",
     "parse",
     "required_features",

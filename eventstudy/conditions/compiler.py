@@ -12,7 +12,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Callable, Collection, Iterable
+from collections.abc import Callable, Collection, Iterable, Iterator
 from dataclasses import replace
 from typing import TypeVar, cast
 
@@ -44,7 +44,7 @@ from eventstudy.conditions.printer import breadth_name, derived_name, to_text
 from eventstudy.errors import ConditionSyntaxError, UnknownNameError, did_you_mean
 from eventstudy.features import FEATURES, FeatureRequest, check_feature, column_name, lookup_feature
 
-__all__ = ["compile_condition", "compile_value", "reads_each_symbol", "required_features", "resolve"]
+__all__ = ["compile_condition", "compile_value", "day_price_reads", "reads_each_symbol", "required_features", "resolve"]
 
 N = TypeVar("N", Node, Value)
 
@@ -202,6 +202,22 @@ def required_features(node: Node | Value, skip: tuple[type, ...] = ()) -> list[F
             args = () if n.n is None else (n.n,)
             seen.setdefault(FeatureRequest(n.series, _LEVEL_FLAGS[n.level], args, n.of))
     return list(seen)
+
+
+def day_price_reads(node: Node) -> Iterator[tuple[FeatureRequest, str, tuple[int, int]]]:
+    """Each place the condition reads a day's open, high, low or volume: the feature's
+    request, the column it reads and the span of the part that asks for it (its own
+    feature; an expression's features are parts of their own), in reading order.
+
+    >>> from eventstudy.conditions.parser import parse
+    >>> [(r.series, c, span) for r, c, span in day_price_reads(parse("SPX at ATH and RUT volume > 1"))]
+    [('RUT', 'volume', (15, 25))]
+    """
+    for part in walk(node):
+        if isinstance(part, (FeatureRef, AtLevel)):
+            for request in required_features(part)[:1]:
+                for column in FEATURES.get(request.name).needs if request.name in FEATURES else ():
+                    yield request, column, part.span
 
 
 GROUP_ROW = "__group_row"
