@@ -297,31 +297,41 @@ def test_calendar_time_portfolio_matches_a_plain_loop(seed: int) -> None:
         assert got[0] == pytest.approx(want[0], rel=1e-6) and got[1] == pytest.approx(want[1], rel=1e-6)
 
 
+def jump_universe(folder: Path, rng: np.random.Generator, entry: str) -> eventstudy.StudyResult:
+    """A universe of 30 stocks x 300 days with a 3% jump from each of its 6 events' close to
+    the next day (``entry`` 'next_open': all of it before the next open), nothing after
+    it, run with forward returns at 5 days entered at the close and at ``entry``."""
+    n_stocks, n_days = 30, 300
+    days = [dt.date(2020, 1, 1) + dt.timedelta(days=i) for i in range(n_days)]
+    returns = rng.normal(0.0, 0.01, (n_stocks, n_days))
+    jumps = np.zeros((n_stocks, n_days))
+    pairs = []
+    for k in range(n_stocks):
+        for d in rng.choice(np.arange(5, n_days - 30), size=6, replace=False):
+            jumps[k, d + 1] = 0.03
+            pairs.append((f"S{k}", days[d]))
+    close = 50 * np.cumprod(1 + returns + jumps, axis=1)
+    columns = {"date": days * n_stocks, "symbol": np.repeat([f"S{k}" for k in range(n_stocks)], n_days), "close": close.ravel()}
+    if entry == "next_open":  # the day's open: the close before, and the jump
+        columns["open"] = (np.concatenate([close[:, :1], close[:, :-1]], axis=1) * (1 + jumps)).ravel()
+    pl.DataFrame({"date": days, "close": 100.0}).write_csv(folder / "MKT.csv")
+    pl.DataFrame(columns).write_csv(folder / "panel.csv")
+    pl.DataFrame(pairs, schema=["symbol", "date"], orient="row").write_csv(folder / "pairs.csv")
+    (folder / "study.yaml").write_text(
+        "name: jump\nseries: {MKT: MKT}\nuniverse: {data_file: panel.csv, label: stocks}\nevents: {mine: {file: pairs.csv}}\n"
+        f"when: on mine\nevaluate:\n  - forward_returns: {{horizons: [5d]}}\n  - forward_returns: {{horizons: [5d], entry: {entry}}}\n"
+        "statistics: {placebos: 200, seed: 1, null: dates}\n"
+    )
+    return eventstudy.run(folder / "study.yaml", data_dir=folder)
+
+
 def test_calendar_time_of_a_next_close_entry_holds_the_stock_from_the_day_after(tmp_path: Path) -> None:
     """A forward return entered at the next close leaves out the event day's next-day
     return; its calendar-time test held the stock on the event day all the same (the
     close entry's portfolio), so a jump on the day after each event, which the cell's own
     average does not see, read t = 10, p = 2e-20 beside it."""
     rng = np.random.default_rng(7)
-    # a universe run: a 3% jump from each event's close to the next, nothing after it
-    n_stocks, n_days = 30, 300
-    days = [dt.date(2020, 1, 1) + dt.timedelta(days=i) for i in range(n_days)]
-    returns = rng.normal(0.0, 0.01, (n_stocks, n_days))
-    pairs = []
-    for k in range(n_stocks):
-        for d in rng.choice(np.arange(5, n_days - 30), size=6, replace=False):
-            returns[k, d + 1] += 0.03
-            pairs.append((f"S{k}", days[d]))
-    close = 50 * np.cumprod(1 + returns, axis=1)
-    pl.DataFrame({"date": days, "close": 100.0}).write_csv(tmp_path / "MKT.csv")
-    pl.DataFrame({"date": days * n_stocks, "symbol": np.repeat([f"S{k}" for k in range(n_stocks)], n_days), "close": close.ravel()}).write_csv(tmp_path / "panel.csv")
-    pl.DataFrame(pairs, schema=["symbol", "date"], orient="row").write_csv(tmp_path / "pairs.csv")
-    (tmp_path / "study.yaml").write_text(
-        "name: jump\nseries: {MKT: MKT}\nuniverse: {data_file: panel.csv, label: stocks}\nevents: {mine: {file: pairs.csv}}\n"
-        "when: on mine\nevaluate:\n  - forward_returns: {horizons: [5d]}\n  - forward_returns: {horizons: [5d], entry: next_close}\n"
-        "statistics: {placebos: 200, seed: 1}\n"
-    )
-    means = eventstudy.run(tmp_path / "study.yaml", data_dir=tmp_path).tests.filter(pl.col("statistic") == "mean")
+    means = jump_universe(tmp_path, rng, "next_close").tests.filter(pl.col("statistic") == "mean")
     close_entry, next_close = (means.filter(pl.col("measure") == m).row(0, named=True) for m in ("fwd", "fwd_next_close"))
     assert close_entry["p_calendar"] < 1e-6  # the jump is in the close entry's window
     assert next_close["p_calendar"] > 0.05 and abs(next_close["t_calendar"]) < 2  # and not in the next close's
@@ -344,31 +354,7 @@ def test_a_next_open_entry_has_no_calendar_time_test(tmp_path: Path) -> None:
     to that open, which no portfolio of daily closes can: its calendar-time test held the
     stock from the event day (the close entry's), so a 3% gap at each next open, which the
     cell's own average does not see, read as significant beside it. It gets none now."""
-    rng = np.random.default_rng(8)
-    n_stocks, n_days = 30, 300
-    days = [dt.date(2020, 1, 1) + dt.timedelta(days=i) for i in range(n_days)]
-    returns = rng.normal(0.0, 0.01, (n_stocks, n_days))
-    gap = np.zeros((n_stocks, n_days))
-    pairs = []
-    for k in range(n_stocks):
-        for d in rng.choice(np.arange(5, n_days - 30), size=6, replace=False):
-            returns[k, d + 1] += 0.03
-            gap[k, d + 1] = 0.03  # all of it between the close before and the open
-            pairs.append((f"S{k}", days[d]))
-    close = 50 * np.cumprod(1 + returns, axis=1)
-    before = np.concatenate([close[:, :1], close[:, :-1]], axis=1)
-    opens = before * (1 + gap)
-    pl.DataFrame({"date": days, "close": 100.0}).write_csv(tmp_path / "MKT.csv")
-    pl.DataFrame({
-        "date": days * n_stocks, "symbol": np.repeat([f"S{k}" for k in range(n_stocks)], n_days), "close": close.ravel(), "open": opens.ravel(),
-    }).write_csv(tmp_path / "panel.csv")
-    pl.DataFrame(pairs, schema=["symbol", "date"], orient="row").write_csv(tmp_path / "pairs.csv")
-    (tmp_path / "study.yaml").write_text(
-        "name: gap\nseries: {MKT: MKT}\nuniverse: {data_file: panel.csv, label: stocks}\nevents: {mine: {file: pairs.csv}}\n"
-        "when: on mine\nevaluate:\n  - forward_returns: {horizons: [5d]}\n  - forward_returns: {horizons: [5d], entry: next_open}\n"
-        "statistics: {placebos: 200, seed: 1, null: dates}\n"
-    )
-    means = eventstudy.run(tmp_path / "study.yaml", data_dir=tmp_path).tests.filter(pl.col("statistic") == "mean")
+    means = jump_universe(tmp_path, np.random.default_rng(8), "next_open").tests.filter(pl.col("statistic") == "mean")
     close_entry, next_open = (means.filter(pl.col("measure") == m).row(0, named=True) for m in ("fwd", "fwd_next_open"))
     assert close_entry["p_calendar"] < 1e-6  # the gap is in the close entry's window
     assert abs(next_open["observed"]) < 0.01  # and not in the next open's return

@@ -817,14 +817,13 @@ def panel_significance(
     daily = data.daily
     # what the calendar-time test tests: returns over close-to-close windows (an entry at the
     # next open holds from that open, which a portfolio of daily closes cannot)
-    window_returns = {m.name for m in data.measures if m.evaluator in CALENDAR_EVALUATORS and entry_lag(m.name) is not None}
+    lag_of = {m.name: lag for m in data.measures if m.evaluator in CALENDAR_EVALUATORS and (lag := entry_lag(m.name)) is not None}
     def timed_calendar() -> tuple[dict[tuple[int, int], tuple[float, float, int]], float]:
         clock = time.perf_counter()
         by_lag: dict[int, list[int]] = {}
         for c in cells:  # one pass per entry lag (an entry at the next close holds from the day after)
-            lag = entry_lag(c.key["measure"])
-            if c.key["measure"] in window_returns and lag is not None:
-                by_lag.setdefault(lag, []).append(int(c.key["horizon_days"]))
+            if c.key["measure"] in lag_of:
+                by_lag.setdefault(lag_of[c.key["measure"]], []).append(int(c.key["horizon_days"]))
         found = {
             (h, lag): test for lag, horizons in by_lag.items() for h, test in calendar_time(daily, s_idx, d_idx, horizons, totals=totals, lag=lag).items()
         }  # per horizon and lag
@@ -868,9 +867,8 @@ def panel_significance(
         # Driscoll-Kraay: by day, and across days up to the horizon (overlapping windows)
         t_cl, p_cl = driscoll_kraay_t(xs, clusters, window.size, base_mean, max(1, int(cell.key["horizon_days"])))
         t_cal, p_cal = math.nan, math.nan
-        lag = entry_lag(cell.key["measure"])
-        if cell.key["measure"] in window_returns and lag is not None:
-            t_cal, p_cal, _ = calendar[(int(cell.key["horizon_days"]), lag)]
+        if cell.key["measure"] in lag_of:
+            t_cal, p_cal, _ = calendar[(int(cell.key["horizon_days"]), lag_of[cell.key["measure"]])]
         sd = math.sqrt(float(cell.moments.base.variance("mean")) * cell.moments.base.n / (cell.moments.base.n - 1)) if cell.moments.base.n > 1 else math.nan
         for name in _STATS:
             found = tests[(cell.key["_c"], name)]
@@ -913,7 +911,7 @@ def panel_significance(
             continue
         # a cell of fewer than MIN_TESTED events is shown, not tested: not in the family either
         few = np.array([r["n"] < MIN_TESTED for r in mine], dtype=bool)
-        p = np.array([r["p_placebo"] if r["p_placebo"] is not None and r["n"] >= MIN_TESTED else np.nan for r in mine], dtype=np.float64)
+        p = np.where(few, np.nan, np.array([r["p_placebo"] if r["p_placebo"] is not None else np.nan for r in mine], dtype=np.float64))
         adjusted = {"p_holm": holm(p), "p_bh": benjamini_hochberg(p), "p_maxstat": maxstat_stepdown(np.where(few, np.nan, np.abs(z_obs)), np.abs(z_null))}
         for i, row in enumerate(mine):
             for key, arr in adjusted.items():
@@ -955,7 +953,7 @@ def _stock_returns(data: Panel, spec: dict[str, Any]) -> tuple[int, np.ndarray |
     series (``market``: its next-day returns); None for any other measure."""
     measure, asset = spec["measure"], str(spec["asset"])
     columns = data.frame.columns if data.frame is not None else []
-    lag = {"fwd": 0, "fwd_next_close": 1, "excess": 0}.get(measure)
+    lag = entry_lag(measure) if measure in ("fwd", "fwd_next_close", "excess") else None  # simple returns over the window
     market = None
     if measure == "excess" and "-" in asset:
         own, bench = asset.rsplit("-", 1)
