@@ -47,7 +47,7 @@ from eventstudy.errors import (
     did_you_mean,
 )
 from eventstudy.estimation import MIN_DEGREES_OF_FREEDOM, fewest_estimation_days, model_parameters
-from eventstudy.evaluators import EVALUATORS, UNIVERSE, Evaluator, EvaluatorSpec
+from eventstudy.evaluators import EVALUATORS, UNIVERSE, Evaluator, EvaluatorSpec, written_percent
 from eventstudy.inference.event_test_names import EVENT_TEST_NAMES
 from eventstudy.inference.sampler_names import SAMPLERS
 from eventstudy.periods import Gap, parse_gap, pydantic_parser
@@ -463,12 +463,10 @@ class StatisticsSpec(_Model):
         example = "5% or 0.05" if info.field_name == "alpha" else "95% or 0.95"
         if isinstance(value, bool):
             raise PydanticCustomError("bool_share", "{value} is yes or no, not a level", {"value": str(value).lower(), "hint": f"write {example}"})
-        if isinstance(value, str) and value.strip().endswith("%"):
-            try:
-                return float(value.strip()[:-1]) / 100
-            except ValueError:
-                return value  # pydantic's own message
-        if isinstance(value, (int, float)) and 1 <= value <= 100:
+        written = written_percent(value)
+        if written is not value or not isinstance(value, (int, float)):  # '5%', or pydantic's own message
+            return written
+        if 1 <= value <= 100:
             raise PydanticCustomError(
                 "share_not_a_fraction", "{value} is a percent written without its sign: the level is a share of 1",
                 {"value": f"{value:g}", "hint": f"write {value:g}% or {value / 100:g}"},

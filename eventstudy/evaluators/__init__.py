@@ -56,6 +56,7 @@ __all__ = [
     "empty_outcomes",
     "evaluate_outcomes",
     "to_outcomes",
+    "written_percent",
 ]
 
 UNIVERSE = "@"
@@ -517,6 +518,21 @@ MAX_HORIZONS = 100
 """Horizons one evaluator takes at most: every horizon is an outcome array over the whole
 calendar, tested on its own (5,000 of them ended in an allocation failure); a path over
 many days is the path evaluator's job."""
+
+def written_percent(value: object) -> object:
+    """A share written as a percent (``'5%'``) as its fraction (0.05); any other value as it
+    is, for the field's own checks (a hit rate's threshold, the statistics' alpha and ci).
+
+    >>> written_percent("5%"), written_percent(" -2.5 % "), written_percent(0.05), written_percent("x%")
+    (0.05, -0.025, 0.05, 'x%')
+    """
+    if isinstance(value, str) and value.strip().endswith("%"):
+        try:
+            return float(value.strip()[:-1].strip()) / 100
+        except ValueError:
+            return value  # not a number: the field's own message
+    return value
+
 
 Horizons = Annotated[
     list[Annotated[Horizon, BeforeValidator(_horizon)]],

@@ -27,6 +27,7 @@ from eventstudy.evaluators import (
     PanelCell,
     Params,
     to_outcomes,
+    written_percent,
 )
 
 __all__ = ["HitRate", "HitRateParams"]
@@ -55,11 +56,9 @@ class HitRateParams(Params):
         below -100% (every return is above it) as a hit on every day."""
         if isinstance(value, bool):
             raise PydanticCustomError("bool_threshold", "{value} is yes or no, not a return", {"value": str(value).lower(), "hint": "write a return, e.g. 5% or 0.05"})
-        if isinstance(value, str) and value.strip().endswith("%"):
-            try:
-                value = float(value.strip()[:-1]) / 100
-            except ValueError:
-                return value
+        written = written_percent(value)
+        if written is not value:  # '5%'
+            value = written
         elif isinstance(value, (int, float, str)):
             try:
                 number = float(value)
