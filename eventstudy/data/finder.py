@@ -103,6 +103,9 @@ def inspect(path: Path) -> DataFile:
     try:
         if path.stat().st_size == 0:
             raise empty
+        binary = not_a_csv(path) if fmt == "csv" else None
+        if binary is not None:  # its bytes are no header: say what the file is, for every reader of it
+            raise binary
         columns = scan(path, fmt).collect_schema().names()
     except pl.exceptions.NoDataError as exc:
         raise empty from exc
@@ -246,9 +249,6 @@ def _ragged_row(path: Path) -> tuple[int, int, int, str] | None:
 def require_symbol_column(file: DataFile) -> str:
     """The symbol column of a file that must be long (a universe's data file)."""
     if file.symbol is None:
-        binary = not_a_csv(file.path) if file.fmt == "csv" else None
-        if binary is not None:  # its bytes are no header: say what the file is
-            raise binary
         raise DataError(
             f"{file.path.name}: no symbol column ({', '.join(SYMBOL_COLUMNS)})",
             location=Location(path=str(file.path)),

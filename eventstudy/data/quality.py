@@ -32,7 +32,6 @@ from eventstudy.data.finder import (
     DataDirectory,
     DataFile,
     inspect,
-    not_a_csv,
     scan,
     symbol_values,
     unreadable,
@@ -671,9 +670,6 @@ def _read_raw(file: DataFile, value: str | None, keep_symbol: bool = False) -> p
     column; unparseable dates and missing closes are null."""
     path, date_col, close_col = file.path, file.date, file.close
     if date_col is None or close_col is None:
-        binary = not_a_csv(path) if file.fmt == "csv" else None
-        if binary is not None:  # its bytes are no header: say what the file is
-            raise binary
         raise DataError(
             f"{path.name!r} has no {'date' if date_col is None else 'close'} column; found {shown_columns(file.columns)}",
             location=Location(path=str(path), line=1),

@@ -46,7 +46,7 @@ from eventstudy.data.columns import (
     shown_columns,
 )
 from eventstudy.data.dates import FIRST_DATE, LAST_DATE, plausible
-from eventstudy.data.finder import DataFile, not_a_csv, scan, unreadable, whole_lines
+from eventstudy.data.finder import DataFile, scan, unreadable, whole_lines
 from eventstudy.errors import DataError, Location
 
 __all__ = [
@@ -145,9 +145,6 @@ def _require_columns(file: DataFile) -> tuple[str, str]:
     """The date and close column names, or a DataError listing what was found and accepted."""
     for role, name in (("date", file.date), ("close", file.close)):
         if name is None:
-            binary = not_a_csv(file.path) if file.fmt == "csv" else None
-            if binary is not None:  # its bytes are no header: say what the file is
-                raise binary
             accepted = ", ".join(repr(n) for n in ACCEPTED_COLUMNS[role])
             raise DataError(
                 f"no {role} column in {file.path.name!r}; found columns {shown_columns(file.columns)}",

@@ -359,9 +359,8 @@ def test_a_data_file_that_is_not_text_is_named_as_what_it_is(tmp_path: Path, con
     with pytest.raises(DataError) as checked:  # data check
         check_data(["X"], data_dir=tmp_path)
     assert checked.value.render().splitlines()[0] == message.splitlines()[0]
-    file: DataFile = inspect(tmp_path / "X.csv")
-    with pytest.raises(DataError, match=re.escape(f"'X.csv' is not a CSV file: {said}")):
-        require_symbol_column(file)
+    with pytest.raises(DataError, match=re.escape(f"'X.csv' is not a CSV file: {said}")):  # a universe's data file:
+        require_symbol_column(inspect(tmp_path / "X.csv"))  # its header is read by the one door every reader uses
 
 
 def test_a_gzip_compressed_csv_is_still_read(tmp_path: Path) -> None:
