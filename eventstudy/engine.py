@@ -345,13 +345,15 @@ def _column_label(frame: pl.DataFrame) -> pl.DataFrame:
 
 
 def incomplete_cells(outcomes: pl.DataFrame, universe: bool, ended: Collection[str]) -> pl.DataFrame:
-    """The outcomes whose horizon runs past the data (``date, [symbol,] column,
-    days_remaining, ended``): ``ended`` where it runs past the end of the data of one of
+    """The outcomes whose horizon runs past the data (``date, [symbol,] column, measure,
+    asset, horizon, days_remaining, ended``: the instance table's column and the summary's
+    cell): ``ended`` where it runs past the end of the data of one of
     ``ended``'s symbols, which stop before the calendar's last day (never complete),
     else pending (more data will come)."""
     keys = ["date", "symbol"] if universe else ["date"]
     waiting = _column_label(outcomes.filter(pl.col("days_remaining") > 0))
-    return waiting.select(*keys, "column", "days_remaining", pl.col("symbol").is_in(list(ended)).fill_null(False).alias("ended"))
+    return waiting.select(*keys, "column", "measure", "asset", "horizon", "days_remaining",
+                          pl.col("symbol").is_in(list(ended)).fill_null(False).alias("ended"))
 
 
 def instance_table(

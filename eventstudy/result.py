@@ -74,8 +74,9 @@ class StudyResult:
     statistics
         The statistics settings used (after command-line overrides).
     pending
-        ``date, [symbol,] column, days_remaining, ended``: the incomplete outcomes (value
-        null, the horizon past the data) and how many trading days of data they lack.
+        ``date, [symbol,] column, measure, asset, horizon, days_remaining, ended``: the
+        incomplete outcomes (value null, the horizon past the data), their instance-table
+        column and summary cell, and how many trading days of data they lack.
         ``ended`` False: pending, the horizon runs past the data's last day and more
         data will come; True: it runs past the end of its symbol's data, which stop
         before the data's last day (a delisted stock, a series of ``align: ffill`` that

@@ -405,16 +405,16 @@ def summary_rows(
 
 def _summary_cells(
     summary: list[dict[str, object]], tests: list[dict[str, object]] | None, unit: str, alpha: float = 0.05,
-    ended: Mapping[str, int] | None = None,
+    ended: Mapping[tuple[object, object, object], int] | None = None,
 ) -> list[tuple[list[str], list[str]]]:
-    """(cells, tones) per summary row; see :func:`summary_rows`. ``ended``: per outcome
-    column (``asset.measure.horizon``), how many of its incomplete events never complete."""
+    """(cells, tones) per summary row; see :func:`summary_rows`. ``ended``: per cell
+    (``measure, asset, horizon``), how many of its incomplete events never complete."""
     by_cell = _tests_by_cell(tests or [])
     signed = unit == "fraction"
     rows = []
     for r in summary:
         has = bool(r["n"])
-        stopped = (ended or {}).get(_outcome_column(r), 0)
+        stopped = (ended or {}).get((r["measure"], r["asset"], r["horizon"]), 0)
         waiting = cast(int, r["n_incomplete"] or 0) - stopped
         incomplete = [f"+{waiting} {PENDING}"] * bool(waiting) + [f"+{stopped} {ENDED}"] * bool(stopped)
         n_text = str(r["n"]) + (f" ({', '.join(incomplete)})" if incomplete else "")
@@ -656,19 +656,13 @@ def pending_lookup(result: StudyResult) -> dict[tuple[object, object, str], str]
     }
 
 
-def _ended_counts(result: StudyResult) -> dict[str, int]:
-    """Per outcome column, the incomplete events that never complete (as ``result.pending`` flags them)."""
+def _ended_counts(result: StudyResult) -> dict[tuple[object, object, object], int]:
+    """Per cell (``measure, asset, horizon``), the incomplete events that never complete
+    (as ``result.pending`` flags them)."""
     pending = result.pending
     if pending.is_empty() or "ended" not in pending.columns:
         return {}
-    return {str(column): int(n) for column, n in pending.filter("ended").group_by("column").len().iter_rows()}
-
-
-def _outcome_column(row: Mapping[str, object]) -> str:
-    """A summary row's outcome column, as the instance table and ``result.pending`` name
-    it: ``asset.measure.horizon`` (``asset.measure`` when the horizon is the measure's name)."""
-    suffix = f".{row['horizon']}" if row["horizon"] != row["measure"] else ""
-    return f"{row['asset']}.{row['measure']}{suffix}"
+    return {(m, a, h): int(n) for m, a, h, n in pending.filter("ended").group_by("measure", "asset", "horizon").len().iter_rows()}
 
 
 def instance_cells(result: StudyResult) -> list[list[str]]:
