@@ -903,6 +903,7 @@ def _timeline_tests(
         base_mask = holds[window]
     design = panel_design(tested.values, tested.cells, panel.days, window, kept_days, study.decluster, base_mask)
     null = choose_null(study, statistics, notes, calendar_gaps(panel.frame, list(study.series)) if panel.frame is not None else None)
+    described: list[str] = []  # measures a placebo null does not test: p-values shown as descriptions, outside the family
     if null == "histories":
         found = history_null(panel, study, tested, kept_days, window, statistics, shared_histories)
         headline = histories_headline(found, statistics)
@@ -923,7 +924,7 @@ def _timeline_tests(
             )
     else:
         settings = statistics.model_copy(update={"null": null})
-        described = placebos_misjudge(study)  # their p-values are shown as descriptions, outside the family
+        described = placebos_misjudge(study)
         try:
             headline = placebo_headline(design, settings, described)
         except DataError as exc:
@@ -952,7 +953,7 @@ def _timeline_tests(
                 f"the matched null drew {headline.reps:,} placebo sets, not {settings.placebos:,} (it gathers each set's "
                 "values, and is bounded to 10 million values per cell)"
             )
-    tests, placebo = significance_table(design, statistics, headline, described if null != "histories" else ())
+    tests, placebo = significance_table(design, statistics, headline, described)
     notes.extend(_too_few_note(tests))
     low = (
         tests.filter((pl.col("statistic") == "mean") & (pl.col("n") >= MIN_TESTED) & (pl.col("n_eff") < 10))  # fewer: untested, said above
