@@ -122,7 +122,7 @@ def offer_pull(error: Any, *, stdin: TextIO | None = None, stderr: TextIO | None
 
 
 def _pull(args: argparse.Namespace) -> int:
-    from eventstudy.data.cache import Cache
+    from eventstudy.data.cache import Cache, ShrunkHistoryError
     from eventstudy.data.providers import DEFAULT_PROVIDER, ProviderError, get_provider
     from eventstudy.data.providers.base import MissingPackageError, OfflineError
 
@@ -134,7 +134,7 @@ def _pull(args: argparse.Namespace) -> int:
             result = cache.pull(symbol, provider, since=args.since, full=args.full)
         except (OfflineError, MissingPackageError):  # nothing else could be pulled either
             raise
-        except ProviderError as exc:
+        except (ProviderError, ShrunkHistoryError) as exc:  # this symbol only: the others may be pulled
             print(exc.render(), file=sys.stderr)
             failed += 1
             continue

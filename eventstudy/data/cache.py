@@ -14,7 +14,10 @@ between the two replaces leaves a hash mismatch, which is detected.
 A second pull asks the provider only for the days from the last few cached ones on
 (:data:`OVERLAP_ROWS` rows of overlap), checks that the overlap agrees with the cache,
 and appends; if the source has revised its history (a split, a correction) the whole
-history is pulled again and the reason is reported.
+history is pulled again and the reason is reported. A history pulled in full that lacks
+cached days (the source now starts later or ends earlier) replaces the file only when the
+user asked for ``full``; else the file is kept and :class:`ShrunkHistoryError` says which
+days would have gone.
 
 The cache folder is ``--cache-dir`` if given, else ``$EVENTSTUDY_CACHE``, else the
 platform's user cache directory (:func:`default_cache_dir`).
@@ -51,6 +54,7 @@ __all__ = [
     "CachedSeries",
     "CorruptCacheError",
     "PullResult",
+    "ShrunkHistoryError",
     "default_cache_dir",
     "resolve_cache_dir",
 ]
@@ -64,6 +68,25 @@ OVERLAP_ROWS = 5
 _TOLERANCE = 1e-6
 _VERSION = 1
 _SAFE_NAME = re.compile(r'^[^/\\:*?"<>|\s.][^/\\:*?"<>|\s]*$')
+
+
+class ShrunkHistoryError(DataError):
+    """A pull in full would replace the cached file with a history that lacks some of its
+    days (the source now starts later, or ends earlier): the file is kept as it was."""
+
+    def __init__(self, symbol: str, source: str, cached: CachedSeries, fresh: pl.DataFrame, dropped: str, reason: str | None) -> None:
+        why = reason[0].upper() + reason[1:] if reason else "Pulled again in full"
+        super().__init__(
+            f"{symbol}: the cache was kept as it was. {why}: {source}'s history is "
+            f"{fresh['date'].min()} .. {fresh['date'].max()} ({fresh.height:,} rows), the cache's "
+            f"{cached.meta.first} .. {cached.meta.last} ({cached.meta.rows:,} rows), and {dropped}",
+            location=Location(path=str(cached.path)),
+            hint=(
+                f"to replace it with the shorter history anyway: eventstudy data pull {symbol} --provider {source} --full "
+                "(copy the cached file elsewhere first to keep the older days)"
+            ),
+        )
+        self.symbol = symbol
 
 
 class CorruptCacheError(DataError):
@@ -440,6 +463,7 @@ class Cache:
             cached = self.read(filed, source.name)
         except CorruptCacheError as exc:
             reason = f"the cached file was corrupt ({exc.reason}): pulled again in full"
+        previous = cached  # what a pull in full would replace
         if cached is not None and full:
             cached, reason = None, "--full: pulled again in full"
         elif cached is not None and cached.meta.since is not None and (since is None or since < cached.meta.since):
@@ -447,14 +471,14 @@ class Cache:
             reason = f"asked for {asked}, the cache starts at {cached.meta.since}: pulled again"
             cached = None
         if cached is None:
-            return self._full(source, symbol, filed, remote, since, "refresh" if reason else "new", reason)
+            return self._full(source, symbol, filed, remote, since, "refresh" if reason else "new", reason, previous, asked_full=full)
 
         dates = cached.frame["date"]
         start = dates[max(0, len(dates) - OVERLAP_ROWS)]
         fresh = source.download(symbol, start)
         problem = _overlap_problem(cached.frame, fresh, start, source.name)
         if problem:
-            return self._full(source, symbol, filed, remote, cached.meta.since, "refresh", f"{problem}: pulled again in full")
+            return self._full(source, symbol, filed, remote, cached.meta.since, "refresh", f"{problem}: pulled again in full", cached)
         kept = cached.frame.filter(pl.col("date") < start)
         merged = pl.concat([kept, fresh], how="diagonal_relaxed").sort("date")
         merged = merged.select([c for c in ("date", "close", *EXTRAS) if c in merged.columns])
@@ -466,14 +490,36 @@ class Cache:
 
     def _full(
         self, source: Provider, symbol: str, filed: str, remote: str, since: dt.date | None,
-        mode: Literal["new", "refresh"], reason: str | None,
+        mode: Literal["new", "refresh"], reason: str | None, previous: CachedSeries | None = None, *, asked_full: bool = False,
     ) -> PullResult:
+        """The whole history (from ``since``) in place of ``previous``, the cached file.
+        A history that lacks cached days (the source now starts later, or ends earlier)
+        replaces the file only when the user asked for ``full``; else the file is kept
+        and :class:`ShrunkHistoryError` says what would have been lost."""
         frame = source.download(symbol, since)
+        dropped = _dropped_days(previous.frame, frame) if previous is not None else None
+        if dropped is not None and previous is not None:
+            if not asked_full:
+                raise ShrunkHistoryError(symbol, source.name, previous, frame, dropped, reason)
+            reason = f"{reason}; {dropped}"
         stored = self.write(source.name, filed, remote, frame, since)
         return PullResult(
             symbol=symbol, source=source.name, remote=remote, path=stored.path, mode=mode,
             requested_start=since, added=stored.meta.rows, meta=stored.meta, reason=reason,
         )
+
+
+def _dropped_days(cached: pl.DataFrame, fresh: pl.DataFrame) -> str | None:
+    """Which cached days ``fresh`` (a whole history) no longer covers, in words, or
+    ``None`` when it covers them all: days before its first date or after its last."""
+    first, last = fresh["date"].min(), fresh["date"].max()
+    dates = cached["date"]
+    parts = []
+    for lost, where in ((dates.filter(dates < first), "before"), (dates.filter(dates > last), "after")):
+        if lost.len():
+            edge = first if where == "before" else last
+            parts.append(f"{lost.len():,} cached days {where} {edge} ({lost.min()} .. {lost.max()})")
+    return " and ".join(parts) + " are not in the source's history any more" if parts else None
 
 
 def _overlap_problem(cached: pl.DataFrame, fresh: pl.DataFrame, start: dt.date, source: str) -> str | None:

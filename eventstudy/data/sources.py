@@ -73,7 +73,8 @@ def load_prices_any(
     if not missing:
         return price_data(frames, sources, wanted)
 
-    from eventstudy.data.cache import Cache  # the cache only when the directory lacks something
+    # the cache only when the directory lacks something
+    from eventstudy.data.cache import Cache, ShrunkHistoryError
 
     cache = Cache(cache_dir)
     source = provider or DEFAULT_PROVIDER
@@ -86,6 +87,8 @@ def load_prices_any(
                 result = cache.pull(symbol, source)
             except OfflineError as exc:
                 offline = exc.message  # no network: use what is cached, report what is not
+            except ShrunkHistoryError as exc:  # the cached file was kept: the run reads it, and says so
+                notes.append(exc.message)
             else:
                 notes.append(f"{symbol}: pulled ({result.mode}), {result.meta.describe()}")
                 if result.reason:

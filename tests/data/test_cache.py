@@ -20,6 +20,7 @@ from eventstudy.data.cache import (
     OVERLAP_ROWS,
     Cache,
     CorruptCacheError,
+    ShrunkHistoryError,
     default_cache_dir,
     resolve_cache_dir,
 )
@@ -142,6 +143,42 @@ def test_a_revised_history_is_pulled_again_in_full(cache: Cache) -> None:
     assert result.mode == "refresh" and source.starts[-2:] == [history(10)["date"][-OVERLAP_ROWS], None]
     assert "history revised" in (result.reason or "")
     assert cache.read("TEST").frame["close"].to_list() == (history(12)["close"] / 2).to_list()
+
+
+def test_a_revision_that_would_drop_cached_days_keeps_the_cache(cache: Cache) -> None:
+    """A source that revises its history and now serves less of it (a later start) made
+    the pull in full replace the cache: the older days were gone without a word."""
+    source = RecordedSource(history(20))
+    cache.pull("TEST", source)
+    before = cache.read("TEST")
+    source.history = history(20).with_columns(pl.col("close") / 2).tail(12)  # split-adjusted, and its first 8 days gone
+    with pytest.raises(ShrunkHistoryError) as caught:
+        cache.pull("TEST", source)
+    message = caught.value.render()
+    assert "the cache was kept as it was" in message and "history revised" in message
+    assert f"8 cached days before {history(20)['date'][8]}" in message and "--full" in message
+    after = cache.read("TEST")
+    assert after.frame.equals(before.frame) and after.meta == before.meta
+
+
+def test_full_replaces_the_cache_with_a_shorter_history_and_says_what_went(cache: Cache) -> None:
+    source = RecordedSource(history(20))
+    cache.pull("TEST", source)
+    source.history = history(20).head(15)  # the source's last five days are gone
+    result = cache.pull("TEST", source, full=True)
+    assert result.mode == "refresh" and cache.read("TEST").frame.equals(history(15))
+    assert "5 cached days after" in (result.reason or "") and "--full" in (result.reason or "")
+
+
+def test_a_run_that_pulls_keeps_a_cache_the_source_would_shrink(cache: Cache, monkeypatch: pytest.MonkeyPatch) -> None:
+    """run --pull reads the kept cache and says why it was not refreshed."""
+    cache.write("fred", "SP500", "SP500", history(20).select("date", "close"), None)
+    revised = history(20).tail(10).select(pl.col("date").cast(pl.String).alias("observation_date"), (pl.col("close") * 3).alias("SP500"))
+    body = revised.write_csv().encode()
+    monkeypatch.setattr(fred_module, "urlopen", lambda request, timeout=None: io.BytesIO(body))
+    prices = load_prices_any(["SP500"], cache_dir=cache.root, provider="fred", pull=True)
+    assert prices.frame["close"].to_list() == history(20)["close"].to_list()
+    assert any("SP500: the cache was kept as it was" in note and "10 cached days before" in note for note in prices.notes)
 
 
 def test_asking_for_earlier_history_pulls_everything_again(cache: Cache) -> None:
