@@ -76,9 +76,10 @@ class ShrunkHistoryError(DataError):
 
     def __init__(self, symbol: str, source: str, cached: CachedSeries, fresh: pl.DataFrame, dropped: str, reason: str | None) -> None:
         why = reason[0].upper() + reason[1:] if reason else "Pulled again in full"
+        first, last = _span(fresh["date"])
         super().__init__(
             f"{symbol}: the cache was kept as it was. {why}: {source}'s history is "
-            f"{fresh['date'].min()} .. {fresh['date'].max()} ({fresh.height:,} rows), the cache's "
+            f"{first} .. {last} ({fresh.height:,} rows), the cache's "
             f"{cached.meta.first} .. {cached.meta.last} ({cached.meta.rows:,} rows), and {dropped}",
             location=Location(path=str(cached.path)),
             hint=(
@@ -512,14 +513,19 @@ class Cache:
 def _dropped_days(cached: pl.DataFrame, fresh: pl.DataFrame) -> str | None:
     """Which cached days ``fresh`` (a whole history) no longer covers, in words, or
     ``None`` when it covers them all: days before its first date or after its last."""
-    first, last = fresh["date"].min(), fresh["date"].max()
+    first, last = _span(fresh["date"])
     dates = cached["date"]
     parts = []
     for lost, where in ((dates.filter(dates < first), "before"), (dates.filter(dates > last), "after")):
         if lost.len():
             edge = first if where == "before" else last
-            parts.append(f"{lost.len():,} cached days {where} {edge} ({lost.min()} .. {lost.max()})")
+            parts.append(f"{lost.len():,} cached days {where} {edge} ({' .. '.join(map(str, _span(lost)))})")
     return " and ".join(parts) + " are not in the source's history any more" if parts else None
+
+
+def _span(dates: pl.Series) -> tuple[dt.date, dt.date]:
+    """The first and last of a date column with at least one date."""
+    return cast(dt.date, dates.min()), cast(dt.date, dates.max())
 
 
 def _overlap_problem(cached: pl.DataFrame, fresh: pl.DataFrame, start: dt.date, source: str) -> str | None:
