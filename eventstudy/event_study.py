@@ -359,7 +359,7 @@ def study_event_study(panel: Panel, study: Study, kept: pl.DataFrame, statistics
     level = (statistics or study.statistics).ci
     dates = panel.dates
     calendar = dates.cast(pl.Int32).to_numpy()
-    frame = panel.frame if panel.frame is not None else pl.DataFrame({"date": dates})
+    frame = next((f for f in (panel.observed_closes, panel.frame) if f is not None), pl.DataFrame({"date": dates}))
     on_calendar = pl.DataFrame({"date": dates}).join(frame, on="date", how="left", maintain_order="left")
 
     def series_returns(name: str) -> FloatArray:
@@ -383,7 +383,7 @@ def study_event_study(panel: Panel, study: Study, kept: pl.DataFrame, statistics
         factor_series = spec.factors if isinstance(spec.factors, list) else []
         assets = spec.assets or [s for s in study.series if s != spec.market and s not in factor_series]  # neither against itself
         returns = np.column_stack([series_returns(a) for a in assets])
-        traded = None
+        traded = ~np.column_stack([on_calendar[f"{a}.close"].is_null().to_numpy() for a in assets])  # align: ffill leaves days
         names = assets
         firm = np.tile(np.arange(len(assets), dtype=np.int64), day.size)
         day = np.repeat(day, len(assets))

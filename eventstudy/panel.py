@@ -103,6 +103,10 @@ class Panel:
     closes
         A universe's ``(rows, days)`` closes (NaN: no row that day), kept only when the
         histories null will rebuild the universe from them.
+    observed_closes
+        A timeline with ``align: ffill`` and an event study: each series' closes
+        (``{series}.close``) on the calendar only on the days it has one, null where the
+        alignment carried its last close forward (a day without a close has no return).
     """
 
     kind: PanelKind
@@ -117,6 +121,7 @@ class Panel:
     frame: pl.DataFrame | None = None
     daily: np.ndarray | None = None
     closes: np.ndarray | None = None
+    observed_closes: pl.DataFrame | None = None
     directory: Path | None = None
     sources: dict[str, Path] = field(default_factory=dict)
     source_ranges: dict[str, dict[str, object]] = field(default_factory=dict)

@@ -22,7 +22,7 @@ import numpy as np
 import polars as pl
 from pydantic import ValidationError
 
-from eventstudy.align import describe_alignment
+from eventstudy.align import align_series, describe_alignment
 from eventstudy.conditions import compile_condition, parse, required_features, resolve
 from eventstudy.config import StatisticsSpec, Study, load_study, nulls
 from eventstudy.data import find_data_dir, load_prices_any, source_ranges
@@ -236,6 +236,16 @@ def prepare(
             f"the series {', '.join(study.series)} have no date in common",
             hint="a condition over several series is evaluated on the dates where all of them have a close",
         )
+    observed = None
+    if study.event_study is not None and study.data.align == "ffill":  # its returns: none on a day carried forward
+        observed = align_series(
+            {
+                name: prices.filter(pl.col("symbol") == symbol).select("date", pl.col("close").alias(column_name(name, "close", ())))
+                for name, symbol in study.series.items()
+            },
+            "ffill",
+            0,
+        )
     context = EvaluationContext(prices=prices, series=study.series)
     evaluators = build_evaluators(study.evaluators)
     implicit = implicit_path(study, evaluators) if paths else []
@@ -262,6 +272,7 @@ def prepare(
         present=np.ones((1, days.size), dtype=bool),
         measures=measures,
         frame=timeline,
+        observed_closes=observed,
         directory=directory,
         sources=sources,
         source_ranges=source_ranges(prices),

@@ -217,6 +217,42 @@ def test_a_study_of_named_series_studies_each_asset_on_each_event_date(tmp_path:
         assert joined[f"{asset}.CAR[-1,+1]"].equals(joined["expected"].alias(f"{asset}.CAR[-1,+1]"))
 
 
+def test_a_series_that_ffill_carries_forward_has_no_return_on_the_days_it_lacks(tmp_path: Path) -> None:
+    """align: ffill fills a series' missing days with its last close for the conditions;
+    the event study reads each series' own closes, so a day RUT has no close gives no
+    return (and the day after, none across the gap), as in a universe, and an event on
+    such a day is excluded: the filled close made a 0% return there, an abnormal return of
+    minus beta times the market's move (+9.1% for a real index on 2020-03-16)."""
+    from synthetic import write_random_walks
+
+    write_random_walks(tmp_path, ("SPX", "RUT"), seed=4)
+    rut = pl.read_csv(tmp_path / "RUT.csv", try_parse_dates=True)
+    rut.filter(pl.int_range(pl.len()) % 7 != 3).write_csv(tmp_path / "RUT.csv")  # a day a week without a close
+    spx_days = pl.read_csv(tmp_path / "SPX.csv", try_parse_dates=True)["date"]
+    events = spx_days.filter(spx_days.is_between(dt.date(2001, 1, 1), dt.date(2003, 12, 31)))[::25]
+    pl.DataFrame({"date": events}).write_csv(tmp_path / "dates.csv")
+    (tmp_path / "s.yaml").write_text(
+        "name: ffill\nseries: {SPX: SPX, RUT: RUT}\ndata: {align: ffill, max_stale: 3}\nevents: {mine: dates.csv}\n"
+        "when: on mine\nevent_study: {window: [-3, 5], estimation: [-150, -10], market: SPX}\n",
+        encoding="utf-8",
+    )
+    found = eventstudy.run(tmp_path / "s.yaml", data_dir=tmp_path).event_study
+    assert found is not None
+    calendar = spx_days.filter(spx_days >= rut["date"].min())
+
+    def rets(s: str) -> np.ndarray:
+        c = pl.DataFrame({"date": calendar}).join(pl.read_csv(tmp_path / f"{s}.csv", try_parse_dates=True), on="date", how="left")
+        return simple_returns(c["close"].cast(pl.Float64).fill_null(np.nan).to_numpy()[:, None])[:, 0]
+
+    own = set(pl.read_csv(tmp_path / "RUT.csv", try_parse_dates=True)["date"].to_list())
+    traded = [d for d in events.to_list() if d in own]
+    assert sorted(found.excluded.filter(pl.col("reason") == NOT_TRADED)["date"].to_list()) == [d for d in events.to_list() if d not in own]
+    days = np.searchsorted(calendar.to_numpy(), np.array(traded, dtype="datetime64[D]"))
+    ar = abnormal_returns(rets("RUT")[:, None], np.zeros(days.size, np.int64), days, window=(-3, 5), estimation=(-150, -10), market=rets("SPX"))
+    assert found.cars["date"].to_list() == traded and len(ar) == len(traded)
+    np.testing.assert_allclose(found.cars["CAR[-1,+1]"].fill_null(np.nan).to_numpy(), ar.car(-1, 1), rtol=1e-12)
+
+
 def test_a_study_without_the_block_has_none(tmp_path: Path) -> None:
     write_universe(tmp_path)
     text = STUDY.format(model="market", extra="  market: SPX\n")
