@@ -92,10 +92,12 @@ class EventStudyResult:
     Attributes
     ----------
     caar
-        Per day of the event window: ``offset, aar, caar, band_low, band_high, n``; the
-        band is ``caar`` plus or minus the normal quantile times the cross-sectional
-        standard error of the events' CARs from the window's first day through
-        ``offset`` (``n`` of them: the events with every return so far).
+        Per day of the event window: ``offset, aar, caar, band_low, band_high, n``;
+        ``caar`` is the mean of the events' CARs from the window's first day through
+        ``offset`` over the ``n`` events with every return so far (the sum of the AARs
+        when no return is missing; ``aar`` averages each day's present returns), and the
+        band is ``caar`` plus or minus the normal quantile times their cross-sectional
+        standard error.
     tests
         Per test and CAR window: ``test, window, start, end, statistic, pvalue, n,
         detail`` (two-sided p-values; ``detail``: Kolari-Pynnönen's average residual
@@ -270,7 +272,7 @@ def _caar_frame(ar: AbnormalReturns, level: float) -> pl.DataFrame:
         var = np.where(present, (cumulative - mean) ** 2, 0.0).sum(axis=0) / (n - 1)
         se = np.sqrt(var / n)
     z = NormalDist().inv_cdf(0.5 + level / 2)
-    caar = ar.caar()
+    caar = mean  # the events the band and the tests of [first day, offset] count, not a sum of AARs over other sets of events
     half = np.where(n > 1, z * se, np.nan)
     return pl.DataFrame(
         {"offset": offsets, "aar": ar.aar(), "caar": caar, "band_low": caar - half, "band_high": caar + half, "n": n.astype(np.int64)},
