@@ -61,14 +61,23 @@ def load_event_set(name: str, file: str, study_path: Path | None) -> EventSet:
         path = (study_path.parent if study_path is not None else Path.cwd()) / path
     if not path.is_file():
         raise DataError(f"events {name!r}: no file {str(path)!r}", hint="give the file's path, absolute or relative to the study file")
+    parquet = path.suffix.lower() == ".parquet"
     try:
-        if path.suffix.lower() == ".parquet":
-            frame = pl.read_parquet(path)
-        else:
-            frame = pl.read_csv(path, infer_schema=False)  # every field as text: checked below
+        frame = pl.read_parquet(path) if parquet else pl.read_csv(path, infer_schema=False)  # every field as text: checked below
     except (pl.exceptions.PolarsError, OSError) as exc:
-        raise DataError(f"events {name!r}: cannot read {path.name!r}: {exc}", location=Location(path=str(path))) from None
+        # imported here: validating a good events file does not load the data finder
+        from eventstudy.data.finder import unreadable
+
+        found = unreadable(path, "parquet" if parquet else "csv", exc)  # a row with a field too many: at its line
+        raise DataError(f"events {name!r}: {found.message}", location=found.location, hint=found.hint) from None
     date_col = pick_column(frame.columns, ACCEPTED_COLUMNS["date"])
+    if date_col is None and not parquet:  # an Excel workbook or UTF-16 text named .csv: its bytes are no header
+        from eventstudy.data.finder import not_a_csv
+
+        binary = not_a_csv(path)
+        if binary is not None:
+            hint = binary.hint if "data import" not in (binary.hint or "") else "save it as UTF-8 text"  # data import reads prices
+            raise DataError(f"events {name!r}: {binary.message}", location=binary.location, hint=hint)
     if date_col is None:
         accepted = ", ".join(repr(c) for c in ACCEPTED_COLUMNS["date"])
         raise DataError(

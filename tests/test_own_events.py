@@ -131,6 +131,25 @@ def test_bad_event_files_are_located(shared_data: Path, tmp_path: Path, capsys) 
         load_study(study_file(tmp_path, "on fomc", file="pairs.csv"))
 
 
+@pytest.mark.parametrize(
+    ("content", "expected"),
+    [
+        (b"date\n2020-01-15\n2020-02-14,x\n", "fomc.csv:3:1: error: events 'fomc': 2 fields where the header has 1"),
+        (b"PK\x03\x04\x14\x00\x00\x00[Content_Types].xml\x00", "'fomc.csv' is not a CSV file: it is a zip archive (an Excel .xlsx"),
+        ("date\n2020-01-15\n".encode("utf-16"), "'fomc.csv' is not a CSV file: it is UTF-16 text\n  hint: save it as UTF-8 text\n"),
+    ],
+)
+def test_an_events_file_that_is_not_plain_csv_is_named_as_such(tmp_path: Path, capsys, content: bytes, expected: str) -> None:
+    """A row with a stray comma read "cannot read 'fomc.csv': found more fields than defined in
+    'Schema' ... Consider setting 'truncate_ragged_lines=True'" (polars' words, no line), an
+    Excel workbook or a UTF-16 export named .csv "has no date column (columns: PK ...)": the
+    events file is refused as a data file is, at the row, or as what it is."""
+    (tmp_path / "fomc.csv").write_bytes(content)
+    assert main(["validate", str(study_file(tmp_path, "on fomc"))]) == 2
+    err = capsys.readouterr().err
+    assert expected in err and "Schema" not in err and "no date column" not in err
+
+
 def test_pairs_that_name_a_stock_outside_the_universe_are_counted_in_the_note(tmp_path: Path) -> None:
     from eventstudy.own_events import EventSet, describe
 
