@@ -397,3 +397,15 @@ def test_the_heading_gives_the_fewest_estimation_days_the_fit_needed(model: str,
     configured = event_study(returns, dates, ["A", "B"], [0, 1], [300, 350], spec.model_copy(update={"min_estimation_days": 150}), market=market,
                              factors=rng.normal(0, 0.01, (400, factors)) if model == "factor" else None)
     assert configured.min_days == 150
+
+
+@pytest.mark.parametrize(("window", "estimation", "shown"), [((-10, 0), (-250, -30), "[-10, 0]"), ((3, 5), (-100, 1), "[+3, +5], estimation [-100, +1]")])
+def test_the_heading_writes_the_days_as_the_tables_do(window: tuple[int, int], estimation: tuple[int, int], shown: str) -> None:
+    """The heading wrote 'event window [-10, +0]' and '[3, +5]' beside tables and a verdict
+    that write [-10,0] and [+3,+5] (window_label's days: -1, 0, +1)."""
+    rng = np.random.default_rng(3)
+    market = rng.normal(0, 0.01, 400)
+    returns = market[:, None] + rng.normal(0, 0.02, (400, 1))
+    spec = EventStudySpec(market="M", window=window, estimation=estimation, cars=[window])
+    out = event_study(returns, pl.Series("date", business_days(400)), ["A"], [0], [300], spec, market=market)
+    assert f"event window {shown}" in event_study_heading(out)

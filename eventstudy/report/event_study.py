@@ -62,8 +62,12 @@ def event_study_heading(found: EventStudyResult) -> str:
     (a, b), (ea, eb) = found.window, found.estimation
     excluded = f", {found.excluded.height:,} excluded" if found.excluded.height else ""
     n = found.n_events
+
+    def day(d: int) -> str:  # as window_label writes a day: -1, 0, +1
+        return f"{d:+d}" if d else "0"
+
     return (
-        f"Event study: {model}, event window [{a}, {b:+d}], estimation [{ea}, {eb}] (at least {found.min_days} days); "
+        f"Event study: {model}, event window [{day(a)}, {day(b)}], estimation [{day(ea)}, {day(eb)}] (at least {found.min_days} days); "
         f"{n:,} event{'s' if n != 1 else ''}{excluded}"
     )
 
