@@ -381,7 +381,8 @@ def distribution_chart(result: StudyResult, measure: str) -> Figure | None:
             ax.axhline(0, color="#999999", linewidth=0.8)
             _percent_axis(ax)
         what = f"the events' {measure} (histogram)" if histograms else f"each event's {measure}"
-        ax.set_title(f"{asset}: {what} vs the null distribution of the mean", pad=14)
+        versus = " vs the null distribution of the mean" if drew_violin else ""  # none kept (a universe's null) or none run
+        ax.set_title(f"{asset}: {what}{versus}", pad=14)
     legend: dict[str, Any] = {}
     for ax in axes:  # each kind of mark once, in the order first drawn
         for handle, name in zip(*ax.get_legend_handles_labels()):
@@ -477,9 +478,15 @@ def study_charts(result: StudyResult) -> list[Chart]:
             each = ("Blue bars: histogram of the events' outcomes (the middle 99%; the 0.5% at each end are off the "
                     f"chart), in cells of more than {DOT_LIMIT:,} events; dots: each event elsewhere"
                     if _largest_cell(result, measure) > DOT_LIMIT else "Dots: each event")
+            shaded = f"; shaded: {_null_words(result)}" if _draws_null(figure) else ""
             charts.append(Chart(name, f"Distribution per horizon: {result.measure_titles.get(measure, measure)}", figure,
-                                f"{each}; shaded: {_null_words(result)}; bar: the events' mean; dashed: all days."))
+                                f"{each}{shaded}; bar: the events' mean; dashed: all days."))
     return charts
+
+
+def _draws_null(figure: Figure) -> bool:
+    """Whether a distribution chart shades a null distribution (its legend names one)."""
+    return any(text.get_text() == "null distribution of the mean" for legend in figure.legends for text in legend.get_texts())
 
 
 def _null_words(result: StudyResult) -> str:

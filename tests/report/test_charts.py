@@ -139,6 +139,25 @@ def test_distribution_chart_without_placebos_has_no_violins(tmp_path: Path) -> N
         assert not ax.texts
 
 
+def test_a_distribution_chart_names_a_null_only_where_it_draws_one(tmp_path: Path) -> None:
+    """A universe's report (whose result keeps no null draws) and a study without
+    placebos titled each distribution 'each event's fwd vs the null distribution of the
+    mean' and captioned it 'shaded: the placebo distribution of the mean (random event sets
+    ...)', with nothing shaded."""
+    untested = tiny_result(tmp_path, placebos=0)
+    (chart,) = [c for c in study_charts(untested) if c.name == "distribution"]
+    for ax, asset in zip(chart.figure.get_axes(), ["A", "B"]):
+        assert ax.get_title(loc="left") == f"{asset}: each event's fwd"
+    assert "shaded" not in chart.caption and "null" not in chart.caption
+
+
+def test_a_distribution_chart_with_its_null_says_so(result) -> None:
+    (chart,) = [c for c in study_charts(result) if c.name == "distribution"]
+    for ax, asset in zip(chart.figure.get_axes(), ["A", "B"]):
+        assert ax.get_title(loc="left") == f"{asset}: each event's fwd vs the null distribution of the mean"
+    assert "shaded: the" in chart.caption
+
+
 def sweep_result() -> SweepResult:
     rows = []
     for gap, n_base in (("5", 10), ("10", 6)):

@@ -219,7 +219,7 @@ def test_the_price_chart_counts_events_per_period_instead_of_marking_each(result
 def test_the_distribution_chart_draws_histograms_instead_of_dots(result: StudyResult) -> None:
     fig = distribution_chart(result, "fwd")
     (ax,) = [a for a in fig.get_axes() if a.get_title(loc="left")]
-    assert ax.get_title(loc="left") == "stocks: the events' fwd (histogram) vs the null distribution of the mean"
+    assert ax.get_title(loc="left") == "stocks: the events' fwd (histogram)"  # a universe's result keeps no null draws
     assert not [c for c in ax.collections if isinstance(c, PathCollection) and len(c.get_offsets()) > DOT_LIMIT]
     legend = [t.get_text() for t in fig.legends[0].get_texts()]
     assert "events' fwd: histogram of the middle 99%" in legend and "each event" not in legend
