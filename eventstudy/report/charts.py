@@ -125,11 +125,28 @@ def _figure(height: float, rows: int = 1, cols: int = 1, **kwargs: Any) -> tuple
     return fig, [ax for row in axes for ax in row]
 
 
-def _percent_axis(ax: Any, axis: str = "y") -> None:
-    from matplotlib.ticker import FuncFormatter
+def _percent(value: float, decimals: int) -> str:
+    """A fraction as a signed percent ('+1.5%'); zero (or a rounding speck of it) as '0%'."""
+    return f"{value * 100:+.{decimals}f}%" if abs(value) > 1e-12 else "0%"
 
-    formatter = FuncFormatter(lambda v, _: f"{v * 100:+.0f}%" if v else "0%")
-    (ax.yaxis if axis == "y" else ax.xaxis).set_major_formatter(formatter)
+
+def _percent_axis(ax: Any, axis: str = "y") -> None:
+    """Ticks as signed percents with the fewest decimals (up to 4) that tell them apart:
+    a span of less than 1% reads '+0.2%, +0.4%', not '+0%, +0%, +1%, +1%'."""
+    from matplotlib.ticker import Formatter
+
+    class Percent(Formatter):
+        decimals = 0
+
+        def __call__(self, x: float, pos: int | None = None) -> str:
+            return _percent(x, self.decimals)
+
+        def format_ticks(self, values: Any) -> list[str]:
+            distinct = set(values)
+            self.decimals = next((d for d in range(5) if len({_percent(v, d) for v in distinct}) == len(distinct)), 4)
+            return [self(v) for v in values]
+
+    (ax.yaxis if axis == "y" else ax.xaxis).set_major_formatter(Percent())
 
 
 def _price_axis(ax: Any) -> None:

@@ -183,6 +183,25 @@ def test_heatmap_chart_has_one_cell_per_combination() -> None:
     assert ax.get_title(loc="left") == "A 1m mean by gap and mode"
 
 
+def test_percent_ticks_over_a_narrow_span_tell_their_values_apart() -> None:
+    """A sweep's heat map whose cells span 2% to 4% labelled its colour bar
+    '+2%, +2%, +3%, +3%, +4%' (whole percents): the labels now carry the decimals that
+    tell the ticks apart, and whole percents keep none."""
+    fig = heatmap_chart(sweep_result())
+    fig.draw_without_rendering()
+    colorbar = fig.get_axes()[1]
+    labels = [t.get_text() for t in colorbar.get_yticklabels()]
+    ticks = list(colorbar.get_yticks())
+    assert len(labels) >= 3 and len(set(labels)) == len(labels)
+    assert labels == [f"{v * 100:+.1f}%" for v in ticks]
+    wide = sweep_result()
+    wide = SweepResult(ledger=wide.ledger.with_columns(pl.col("observed") * 10), verdict=wide.verdict, axes=wide.axes)
+    fig = heatmap_chart(wide)
+    fig.draw_without_rendering()
+    colorbar = fig.get_axes()[1]
+    assert [t.get_text() for t in colorbar.get_yticklabels()] == [f"{v * 100:+.0f}%" for v in colorbar.get_yticks()]
+
+
 def test_study_charts_and_their_files_are_deterministic(result) -> None:
     charts = study_charts(result)
     assert [c.name for c in charts] == ["prices", "path", "distribution"]
