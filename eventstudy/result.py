@@ -147,7 +147,7 @@ class StudyResult:
         return [
             f"{kind} {self.study.name!r}",
             f"condition: {self.condition}; window {window}",
-            f"counts: {self.events.height:,} events (kept of {held_days(self)} the condition held), "
+            f"counts: {self.events.height:,} events (kept of {held_days(self)}), "
             f"{cells:,} summary cells{tests}",
             verdict_line(self),
             f"tables (polars DataFrames): {where}",

@@ -32,7 +32,7 @@ from typing import TYPE_CHECKING, Any, cast
 
 import polars as pl
 
-from eventstudy.report.text import format_p
+from eventstudy.report.text import format_p, held_words
 
 if TYPE_CHECKING:
     from matplotlib.figure import Figure
@@ -183,7 +183,7 @@ def _period(first: dt.date, last: dt.date) -> tuple[str, str]:
     return "1d", "day"
 
 
-def _count_strip(ax: Any, raw: pl.DataFrame, first: dt.date, last: dt.date, universe: bool) -> None:
+def _count_strip(ax: Any, raw: pl.DataFrame, first: dt.date, last: dt.date, universe: bool, held: str) -> None:
     """Events per period as stacked bars: kept at the bottom, dropped by declustering above."""
     every, unit = _period(first, last)
     start = pl.col("date").dt.truncate(every)
@@ -202,7 +202,7 @@ def _count_strip(ax: Any, raw: pl.DataFrame, first: dt.date, last: dt.date, univ
         ax.bar(x, dropped, width=width, bottom=kept, align="edge", color=DROPPED, linewidth=0,
                label=f"dropped by declustering ({n_dropped:,} {what})")
     ax.set_ylabel(f"events per {unit}")
-    ax.set_title(f"Events per {unit} ({n_kept + n_dropped:,} {what} the condition held: too many to mark one by one)")
+    ax.set_title(f"Events per {unit} ({n_kept + n_dropped:,} {what} {held}: too many to mark one by one)")
 
 
 @_styled
@@ -240,7 +240,7 @@ def price_chart(result: StudyResult) -> Figure | None:
                        linewidth=0.5, zorder=4, label=f"event ({kept.height}{on_days(kept)})")
         ax.set_title(f"{name} close (log scale)")
     if many:
-        _count_strip(axes[-1], result.raw_events, first, last, universe)
+        _count_strip(axes[-1], result.raw_events, first, last, universe, held_words(result.study.trigger))
     for k, ax in enumerate(axes):
         if result.start is not None and result.start > first:
             ax.axvspan(first, result.start, color="#f2f2f2", zorder=0, label="outside the window")
@@ -477,7 +477,7 @@ def study_charts(result: StudyResult) -> list[Chart]:
         shown = ("bars below the prices: events per period, kept (blue) and dropped by declustering (grey)."
                  if result.raw_events.height > MARKER_LIMIT else "grey dots: days dropped by declustering.")
         charts.append(Chart("prices", "Price history and events", prices,
-                            f"{kept:,} events kept of {held_days(result)} the condition held; {shown}"))
+                            f"{kept:,} events kept of {held_days(result)}; {shown}"))
     path = path_chart(result)
     if path is not None:
         charts.append(Chart("path", "Average path in event time", path,

@@ -782,10 +782,16 @@ def split_notes(notes: list[str]) -> tuple[list[str], list[str]]:
 
 
 def held_days(result: StudyResult) -> str:
-    """What the days the condition held are in ``result`` (a universe's are symbol-days),
-    counted: '759 symbol-days', '1 day'."""
+    """The raw events of ``result`` counted, in words: '759 symbol-days the condition held'
+    (a universe's are symbol-days), '1 day the condition held'; with ``trigger: edge``,
+    '44 days the condition turned true' (it held on more)."""
     n = result.raw_events.height
-    return f"{n:,} {'symbol-day' if result.universe else 'day'}{'' if n == 1 else 's'}"
+    return f"{n:,} {'symbol-day' if result.universe else 'day'}{'' if n == 1 else 's'} {held_words(result.study.trigger)}"
+
+
+def held_words(trigger: str) -> str:
+    """What a raw event is under ``trigger``: a day the condition held, or turned true."""
+    return "the condition turned true" if trigger == "edge" else "the condition held"
 
 
 def study_lines(result: StudyResult) -> list[tuple[str, str]]:
@@ -796,7 +802,7 @@ def study_lines(result: StudyResult) -> list[tuple[str, str]]:
     if study.decluster is not None:
         lines.append(("Declustering", f"gap {study.decluster.gap.label} ({study.decluster.gap.describe()}), {study.decluster.mode}"))
     raw = result.raw_events
-    lines.append(("Events", f"{int(raw['kept'].sum()):,} kept of {held_days(result)} the condition held"))
+    lines.append(("Events", f"{int(raw['kept'].sum()):,} kept of {held_days(result)}"))
     if not result.timeline.is_empty():
         where = result.data_dir if result.data_dir is not None else "download cache"
         first, last = cast("dt.date", result.timeline["date"].min()), cast("dt.date", result.timeline["date"].max())

@@ -247,3 +247,27 @@ def test_a_result_prints_as_a_short_description(result) -> None:
     page = result._repr_html_()
     assert len(page) < 1500 and "<table" not in page and "result.summary" in page
     assert page.count("<li>") == 4 and "Verdict: " in page
+
+
+def test_an_edge_triggered_study_counts_the_days_the_condition_turned_true(tmp_path) -> None:
+    """With 'trigger: edge' the report read 'Events: 44 kept of 44 days the condition
+    held' for SPX at ATH and RUT 10%+ off its high, which held on 80 days since 1980 and
+    turned true on 44; nothing said the events were the turns ('no declustering: every day
+    the condition holds is an event', in the notes and in explain, too)."""
+    from eventstudy.config import load_study
+    from eventstudy.explain import explain
+    from eventstudy.report.text import study_lines
+
+    edge = STUDY.replace("decluster: {gap: 5, mode: after_kept}\n", "trigger: edge\n")
+    (tmp_path / "level").mkdir()
+    (tmp_path / "edge").mkdir()
+    level = tiny_result(tmp_path / "level", edge.replace("trigger: edge\n", ""))
+    result = tiny_result(tmp_path / "edge", edge)
+    turns = result.raw_events.height
+    assert 0 < turns < level.raw_events.height  # the condition held on more days than it turned true
+    assert ("Events", f"{turns} kept of {turns} days the condition turned true") in study_lines(result)
+    assert f"(kept of {turns} days the condition turned true)" in repr(result)
+    assert "no declustering: every day the condition turns true is an event" in result.notes
+    assert ("Events", f"{level.raw_events.height} kept of {level.raw_events.height} days the condition held") in study_lines(level)
+    selection = dict(explain(load_study(tmp_path / "edge" / "study.yaml")).selection)
+    assert selection["declustering"] == "none: every day the condition turns true is an event"
