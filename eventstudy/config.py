@@ -413,7 +413,7 @@ class SweepAxisSpec(_Model):
 
 
 class BaselineSpec(_Model):
-    """A nested baseline: placebos and the all-days figures use only days where ``when`` holds."""
+    """A nested baseline: placebos and the tests' 'Baseline days' use only days where ``when`` holds (the summary's all days do not)."""
 
     when: str = Field(description="a condition, e.g. 'SPX at ATH': what does the study's condition add beyond it?")
 

@@ -119,7 +119,9 @@ def render_markdown(
         parts.append("")
     if details is not None and layout.tests:
         shown = folded(details, layout.rows) if layout.rows else details
-        parts += ["### Significance", "", *_shortened(shown, "tests.csv", written, 4), ""]
+        nested = result.statistics.baseline if result.statistics is not None else None
+        where = [f"Baseline days: the days where `{nested.when}` (the summary's all days are every day of the window).", ""] if nested else []
+        parts += ["### Significance", "", *where, *_shortened(shown, "tests.csv", written, 4), ""]
     elif details is not None:
         parts += ["Significance details (null mean, effect, n_eff, adjusted p, MDE): `--show tests`, report.md or tests.csv.", ""]
     if layout.summary:

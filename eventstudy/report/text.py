@@ -623,9 +623,15 @@ def tests_table(result: StudyResult, *, compact: bool = False) -> TextTable | No
     cells = _test_cells(result.tests.to_dicts(), result.measure_units, alpha)
     nulls = [n for n in result.tests["null"].unique(maintain_order=True).to_list() if n] if "null" in result.tests.columns else []
     headline = ", ".join(NULL_TITLES.get(n, n) for n in nulls) or "placebo test"
+    headers = list(TEST_HEADERS)
+    nested = result.statistics.baseline if result.statistics is not None else None
+    where = ""
+    if nested is not None:  # the tests' baseline is the days where it holds, not the summary's all days
+        headers[headers.index("All days")] = "Baseline days"
+        where = f"; baseline days: where {nested.when!r}"
     table = TextTable(
-        title=f"Significance: {headline} (p), adjustments, classical companions",
-        headers=list(TEST_HEADERS),
+        title=f"Significance: {headline} (p), adjustments, classical companions{where}",
+        headers=headers,
         rows=[c for c, _ in cells],
         tones=[t for _, t in cells],
         keys=4,
@@ -637,7 +643,7 @@ def tests_table(result: StudyResult, *, compact: bool = False) -> TextTable | No
     single = result.tests["measure"].n_unique() == 1
     headers = COMPACT_TEST_HEADERS[1:] if single else COMPACT_TEST_HEADERS
     compact_table = table.select(headers, keys=3 if single else 4)
-    compact_table.title = "Significance (all columns: report.md, report.html, tests.csv)"
+    compact_table.title = f"Significance (all columns: report.md, report.html, tests.csv){where}"
     return compact_table
 
 

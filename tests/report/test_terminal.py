@@ -271,3 +271,30 @@ def test_an_edge_triggered_study_counts_the_days_the_condition_turned_true(tmp_p
     assert ("Events", f"{level.raw_events.height} kept of {level.raw_events.height} days the condition held") in study_lines(level)
     selection = dict(explain(load_study(tmp_path / "edge" / "study.yaml")).selection)
     assert selection["declustering"] == "none: every day the condition turns true is an event"
+
+
+def test_a_nested_baseline_is_not_called_all_days(tmp_path) -> None:
+    """With 'baseline: {when: SPX at ATH}' the significance table's 'All days' column held
+    the figure over the ATH days (SPX 1m average +0.31%) while the summary's 'All days'
+    beside it held every day's (+0.87%), for the same cell: the column is now 'Baseline
+    days', and the tables say which days those are."""
+    import polars as pl
+
+    from eventstudy import render_markdown
+    from eventstudy.report.text import format_cell
+    from eventstudy.report.text import (
+        tests_table as significance_table,  # not at the top: pytest would collect it
+    )
+
+    text = STUDY.replace("null: matched}", "null: matched, baseline: {when: B drawdown >= 15%}}")
+    result = tiny_result(tmp_path, text)
+    table = significance_table(result)
+    assert "All days" not in table.headers
+    column = table.headers.index("Baseline days")
+    first = result.tests.row(0, named=True)
+    summary = result.summary.filter((pl.col("asset") == first["asset"]) & (pl.col("horizon") == first["horizon"])).row(0, named=True)
+    assert first["baseline"] != pytest.approx(summary["baseline_mean"])  # the days where B is 15% off differ from all days
+    assert table.rows[0][column] == format_cell(first["baseline"], "fraction")
+    assert table.title.endswith("; baseline days: where 'B drawdown >= 15%'")
+    assert significance_table(result, compact=True).title.endswith("; baseline days: where 'B drawdown >= 15%'")
+    assert "Baseline days: the days where `B drawdown >= 15%`" in render_markdown(result)
