@@ -549,6 +549,13 @@ class Study(_Model):
             return {k: {"file": v} if isinstance(v, str) else v for k, v in value.items()}
         return value
 
+    def condition_days(self, *, past: bool = False) -> str:
+        """What a raw event is under the study's trigger, in words: a day 'the condition
+        holds' (``level``) or 'turns true' (``edge``); ``past`` for counts ('held')."""
+        if self.trigger == "edge":
+            return "the condition turned true" if past else "the condition turns true"
+        return "the condition held" if past else "the condition holds"
+
     @property
     def source(self) -> SourceMap:
         """The source map this study was parsed from (an empty one for studies built in code)."""

@@ -205,15 +205,14 @@ def raw_events(panel: Panel, hits: ConditionHits, window: np.ndarray, study: Stu
 
 def _declustering_note(panel: Panel, study: Study, raw: pl.DataFrame, window: np.ndarray) -> str:
     spec, kept = study.decluster, int(raw["kept"].sum())
-    held = "the condition turned true" if study.trigger == "edge" else "the condition held"  # trigger: edge counts the turns
     if panel.kind == "universe":
         rule = f"per symbol, gap {spec.gap.label} ({spec.gap.describe()}), {spec.mode}" if spec else "no declustering"
         return (
-            f"universe of {len(panel.symbols)} symbols: {kept} events kept of {raw.height} symbol-days {held} "
+            f"universe of {len(panel.symbols)} symbols: {kept} events kept of {raw.height} symbol-days {study.condition_days(past=True)} "
             f"({rule})" + (f"; the baseline is every symbol-day of the window ({_count_days(panel.present, window):,})" if study.evaluate else "")
         )
     if spec is None:
-        return f"no declustering: every day {'the condition turns true' if study.trigger == 'edge' else 'the condition holds'} is an event"
+        return f"no declustering: every day {study.condition_days()} is an event"
     rule = (
         f"at least {spec.gap.describe()} after the previous kept event"
         if spec.mode == "after_kept"

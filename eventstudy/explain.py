@@ -250,8 +250,7 @@ def explain(study: Study) -> Explanation:
         )
         selection.append(("declustering", f"gap {gap.label}, {study.decluster.mode}: {rule}"))
     else:
-        every = "every day the condition turns true" if study.trigger == "edge" else "every day the condition holds"
-        selection.append(("declustering", f"none: {every} is an event"))
+        selection.append(("declustering", f"none: every day {study.condition_days()} is an event"))
     alignment = "inner (dates on which every series has a close)" if study.data.align == "inner" else (
         f"ffill (the first series' dates; others carried forward up to {study.data.max_stale} days)"
     )

@@ -32,7 +32,7 @@ from typing import TYPE_CHECKING, Any, cast
 
 import polars as pl
 
-from eventstudy.report.text import format_p, held_words
+from eventstudy.report.text import format_p
 
 if TYPE_CHECKING:
     from matplotlib.figure import Figure
@@ -240,7 +240,7 @@ def price_chart(result: StudyResult) -> Figure | None:
                        linewidth=0.5, zorder=4, label=f"event ({kept.height}{on_days(kept)})")
         ax.set_title(f"{name} close (log scale)")
     if many:
-        _count_strip(axes[-1], result.raw_events, first, last, universe, held_words(result.study.trigger))
+        _count_strip(axes[-1], result.raw_events, first, last, universe, result.study.condition_days(past=True))
     for k, ax in enumerate(axes):
         if result.start is not None and result.start > first:
             ax.axvspan(first, result.start, color="#f2f2f2", zorder=0, label="outside the window")

@@ -792,12 +792,7 @@ def held_days(result: StudyResult) -> str:
     (a universe's are symbol-days), '1 day the condition held'; with ``trigger: edge``,
     '44 days the condition turned true' (it held on more)."""
     n = result.raw_events.height
-    return f"{n:,} {'symbol-day' if result.universe else 'day'}{'' if n == 1 else 's'} {held_words(result.study.trigger)}"
-
-
-def held_words(trigger: str) -> str:
-    """What a raw event is under ``trigger``: a day the condition held, or turned true."""
-    return "the condition turned true" if trigger == "edge" else "the condition held"
+    return f"{n:,} {'symbol-day' if result.universe else 'day'}{'' if n == 1 else 's'} {result.study.condition_days(past=True)}"
 
 
 def study_lines(result: StudyResult) -> list[tuple[str, str]]:
