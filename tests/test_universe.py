@@ -101,6 +101,21 @@ def test_universe_events_and_returns_match_a_plain_loop(tmp_path: Path) -> None:
     assert set(excess["asset"]) == {"stocks-MKT"}
 
 
+def test_the_breakdowns_list_their_cells_in_the_summary_order(tmp_path: Path) -> None:
+    """by_year.csv and by_symbol.csv listed cells alphabetically: excess before fwd, a 1m
+    horizon before 1w, unlike the summary beside them."""
+    make_panel(tmp_path)
+    (tmp_path / "study.yaml").write_text(STUDY.replace("horizons: [2d, 5d]", "horizons: [5d, 12d]"))
+    result = eventstudy.run(tmp_path / "study.yaml", data_dir=tmp_path, placebos=0)
+    cells = ["measure", "asset", "horizon"]
+    shown = result.summary.select(cells).rows()
+    assert shown == [("fwd", "stocks", "5d"), ("fwd", "stocks", "12d"), ("excess", "stocks-MKT", "5d")]
+    for name in ("by_year", "by_symbol"):
+        assert result.breakdowns[name].select(cells).unique(maintain_order=True).rows() == shown, name
+    by_symbol = result.breakdowns["by_symbol"].filter(pl.col("horizon") == "12d")
+    assert by_symbol["n"].to_list() == sorted(by_symbol["n"].to_list(), reverse=True)  # the busiest symbol first in each cell
+
+
 def test_universe_tests_have_sane_p_values_and_find_a_planted_effect(tmp_path: Path) -> None:
     make_panel(tmp_path, effect=0.03, seed=2)
     (tmp_path / "study.yaml").write_text(STUDY)
