@@ -31,7 +31,9 @@ every cell's placebo banks are drawn with the same seed (row-aligned); for a uni
 the symbols), with the permutations and the stand-in draws from uniforms keyed by
 (placebo, symbol) and (placebo, day, symbol)
 (:func:`~eventstudy.inference.panel.keyed_uniform`), so every cell uses the same
-permutations and cells that share events share their placebo values. With ``confirm_from``, cells are ranked on the period before that
+permutations and cells that share events share their placebo values; a cell's raw p and
+the null's centre are its own run's, from the draws a run of that cell takes
+(:func:`~eventstudy.inference.panel.run_dates_nulls`). With ``confirm_from``, cells are ranked on the period before that
 date only, and the best are then reported on the period from it: the held-out
 confirmation (each chosen cell evaluated once; their histories nulls in one pass over the
 same resampled histories, :class:`~eventstudy.inference.histories.SharedHistories`).
@@ -75,6 +77,8 @@ from eventstudy.inference.panel import (
     dates_untested,
     keyed_uniform,
     measures_named,
+    placebo_count,
+    run_dates_nulls,
     symbol_keys,
     volatility_scales,
 )
@@ -345,7 +349,7 @@ def cell_tests(grid: Grid, cell: Study) -> tuple[list[dict[str, Any]], list[floa
     universe = panel.kind == "universe"
     condition = to_text(resolve(parse(cell.when), list(cell.series), universe=universe))
     if universe:
-        nulls = _dates_nulls(panel, s_idx, d_idx, window, settings, stat, scaled=grid.statistic not in UNSCALED)
+        nulls, own_nulls = _dates_nulls(panel, s_idx, d_idx, window, settings, grid.statistic)
         moments = grid.moments(start, end, window)
     else:
         design = panel_design(panel.values, panel.cells, panel.days, window, d_idx, cell.decluster)
@@ -365,7 +369,7 @@ def cell_tests(grid: Grid, cell: Study) -> tuple[list[dict[str, Any]], list[floa
             x = values_at(panel.values[c], s_idx, d_idx).astype(np.float64)
             events = x[~np.isnan(x)]
             baseline = _panel_baseline(moments[c], grid.statistic)
-            null, own = nulls[c], None
+            null, own = nulls[c], (own_nulls[c] if own_nulls is not None else None)
         else:
             mine = design.cell_events(c)
             events = design.values[c, mine]
@@ -405,10 +409,14 @@ universe cell's null whatever its number of events."""
 
 
 def _dates_nulls(
-    panel: Panel, s_idx: np.ndarray, d_idx: np.ndarray, window: np.ndarray, settings: StatisticsSpec, stat: Callable[[np.ndarray], np.ndarray], *, scaled: bool = True
-) -> list[np.ndarray]:
-    """Per cell, the statistic on ``placebos`` 'dates' placebo sets, the null a single run
-    uses (:class:`~eventstudy.inference.panel.Relabel`): placebo ``b`` moves every event
+    panel: Panel, s_idx: np.ndarray, d_idx: np.ndarray, window: np.ndarray, settings: StatisticsSpec, statistic: str
+) -> tuple[list[np.ndarray], list[np.ndarray] | None]:
+    """Per cell, the statistic on ``placebos`` 'dates' placebo sets for the grid's joint
+    null, and on the placebo sets the cell's own run draws, from which its raw p-value and
+    the null's centre come, as its run's do (:func:`~eventstudy.inference.panel.run_dates_nulls`;
+    None when the run would take the null's moments instead: more than ten million draws).
+    The joint null is the 'dates' null a single run uses
+    (:class:`~eventstudy.inference.panel.Relabel`): placebo ``b`` moves every event
     ``(s, d)`` to ``(pi_b(s), d)``, one permutation of the symbols per placebo, so one
     stock's overlapping windows stay together; a stock without a value that day is
     replaced by a draw among the day's known values. The permutation comes from uniforms
@@ -417,6 +425,7 @@ def _dates_nulls(
     their draws. Placebo values of the stocks' returns are scaled to the event stock's
     forecast volatility, as in a single run (not for the share positive: ``scaled=False``)
     (:func:`~eventstudy.inference.panel.volatility_scales`)."""
+    stat, scaled = STATISTICS[statistic], statistic not in UNSCALED
     day_keys = panel.days.astype(np.int64)[d_idx]
     all_keys = symbol_keys(panel.symbols)
     name_keys = all_keys[s_idx] if s_idx.size else np.zeros(0, dtype=np.uint64)
@@ -440,7 +449,10 @@ def _dates_nulls(
             uniform = keyed_uniform(settings.seed, size, day_keys[mine], name_keys[mine], first=first)
             null[first : first + size] = stat(sampler.draw(uniform, permutation).astype(np.float64))
         out.append(null)
-    return out
+    own = None
+    if placebo_count(settings.placebos, s_idx.size) == settings.placebos:
+        own = run_dates_nulls(panel.values, s_idx, d_idx, window, scales, settings.placebos, settings.seed, statistic)
+    return out, own
 
 
 def ledger_row(

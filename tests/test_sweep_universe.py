@@ -160,10 +160,11 @@ def test_a_sweep_cell_relabels_whole_stocks_as_a_single_run_does() -> None:
     panel = SimpleNamespace(days=np.arange(18_000, 18_000 + n_days), symbols=[f"S{i}" for i in range(n_symbols)], values=[values], cells=cells, frame=None, daily=None)
     s_idx, d_idx = np.array([7, 7, 7]), np.array([3, 9, 15])
     settings = StatisticsSpec(placebos=500, seed=11)
-    null = _dates_nulls(panel, s_idx, d_idx, np.ones(n_days, dtype=bool), settings, lambda x: x.mean(axis=1))[0]  # type: ignore[arg-type]
+    (null,), own = _dates_nulls(panel, s_idx, d_idx, np.ones(n_days, dtype=bool), settings, "mean")  # type: ignore[arg-type]
     assert np.array_equal(null, np.round(null))
     assert len(np.unique(null)) > 20  # the permutations differ between placebos
-    again = _dates_nulls(panel, s_idx, d_idx, np.ones(n_days, dtype=bool), settings, lambda x: x.mean(axis=1))[0]  # type: ignore[arg-type]
+    assert own is not None and np.array_equal(own[0], np.round(own[0]))  # the run's own draws too (its raw p)
+    again = _dates_nulls(panel, s_idx, d_idx, np.ones(n_days, dtype=bool), settings, "mean")[0][0]  # type: ignore[arg-type]
     assert np.array_equal(null, again)  # keyed: the same seed gives the same draws
 
 
@@ -200,3 +201,23 @@ def test_a_universe_of_three_stocks_is_shown_not_tested_as_its_run_says(tmp_path
     assert result.verdict["little_room"] == 2 and result.verdict["best"] is None
     assert result.ledger.select("p_placebo", "z", "p_romano_wolf").null_count().row(0) == (6, 6, 6)
     assert "the 'dates' null had little room in 2 of 2 cells: it moves each stock's events among only 3 stocks" in result.verdict["warning"]
+
+
+@pytest.mark.parametrize("statistic", ["mean", "pct_positive"])  # its run leaves the median untested here
+def test_a_cells_raw_p_value_and_null_centre_are_its_own_runs(folder: Path, statistic: str) -> None:
+    """The ledger's raw p and placebo mean of a universe cell are what `eventstudy run` of
+    that cell prints: the sweep drew them from its keyed joint null, a run from its seed's
+    stream, so the 52-week-high study's cell (fwd 1w, gap 21) read raw p 0.062 in the sweep
+    and 0.054 in its run. The joint null (and so the snooping control) stays keyed."""
+    study = study_for(folder)
+    ledger = run_sweep(study, [parse_axis("gap=3,8")], data_dir=folder, placebos=300, seed=5, statistic=statistic).ledger
+    for gap in ("3", "8"):
+        (folder / "cell.yaml").write_text((folder / "study.yaml").read_text().replace("gap: 3", f"gap: {gap}"))
+        tests = eventstudy.run(eventstudy.load_study(folder / "cell.yaml"), data_dir=folder, placebos=300, seed=5, null="dates").tests
+        own = tests.filter(pl.col("statistic") == statistic).select("measure", "asset", "horizon", "n", "p_placebo", "baseline", "null_mean")
+        row = ledger.filter(pl.col("gap") == gap).join(own, on=["measure", "asset", "horizon"], suffix="_run")
+        assert row.height == 3 and (row["n"] == row["n_run"]).all()
+        tested = row.filter(pl.col("p_placebo_run").is_not_null())
+        assert tested.height >= 2 and tested["p_placebo"].to_list() == tested["p_placebo_run"].to_list()
+        centre = (tested["null_mean"] + tested["baseline_run"]).to_numpy()
+        assert np.allclose(tested["placebo_mean"].to_numpy(), centre, rtol=0, atol=1e-12)

@@ -49,7 +49,7 @@ from __future__ import annotations
 import math
 import sys
 import time
-from collections.abc import Callable, Collection, Mapping, Sequence
+from collections.abc import Callable, Collection, Iterator, Mapping, Sequence
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 from typing import Any
@@ -101,7 +101,9 @@ __all__ = [
     "measures_named",
     "panel_significance",
     "picks_by_own_prices",
+    "placebo_chunks",
     "placebo_count",
+    "run_dates_nulls",
     "symbol_keys",
     "volatility_scales",
     "window_interval",
@@ -1038,13 +1040,7 @@ def _monte_carlo(
             drawn[(cell.key["_c"], null)] = np.empty((reps, mine.size), dtype=np.float32)
         if axis == 0:
             relabels = samplers
-        rng = np.random.default_rng(np.random.SeedSequence(seed).spawn(2)[stream])
-        chunk = max(1, 4_000_000 // max(n_events + (n_symbols if axis == 0 else 0), 1))
-        for b in progress.track(range(0, reps, chunk), f"placebo draws ({null} null)"):
-            size = min(chunk, reps - b)
-            # 'dates': one permutation of the symbols per placebo (argsort of uniforms), shared by every cell
-            permutation = np.argsort(rng.random((size, n_symbols), dtype=np.float32), axis=1).astype(np.int32) if axis == 0 else None
-            uniform = rng.random((size, n_events), dtype=np.float32)
+        for b, size, permutation, uniform in placebo_chunks(seed, stream, reps, n_events, n_symbols if axis == 0 else 0, f"placebo draws ({null} null)"):
             for cell, (mine, sampler) in zip(cells, samplers):
                 if mine.size:
                     u = uniform if mine.size == n_events else uniform[:, mine]
@@ -1086,6 +1082,54 @@ def _monte_carlo(
                 z_null = np.where(test.null_std[:, None] > 0, (draws - test.null_mean[:, None]) / test.null_std[:, None], 0.0)
             out[("z", name)] = (test.z, z_null)
     return out
+
+
+def run_dates_nulls(
+    values: Sequence[np.ndarray], s_idx: np.ndarray, d_idx: np.ndarray, window: np.ndarray, scales: Sequence[np.ndarray | None],
+    reps: int, seed: int, statistic: str,
+) -> list[np.ndarray]:
+    """Per cell of ``values``, ``statistic`` on the 'dates' placebo sets that a run of these
+    kept events draws (:func:`_monte_carlo`: the same stream, events in the same order, the
+    same volatility ``scales``, float32 draws), so that a sweep's cell reports its own run's
+    raw p-value and null centre; the grid's joint null is keyed instead
+    (:func:`keyed_uniform`), so that cells sharing events share their draws."""
+    order = np.argsort(d_idx, kind="stable")
+    n_symbols = values[0].shape[0] if values else 0
+    stat = _STATS[statistic]
+    samplers: list[tuple[np.ndarray, Relabel] | None] = []
+    for cell_values, scale in zip(values, scales, strict=True):
+        ev = np.flatnonzero(~np.isnan(values_at(cell_values, s_idx, d_idx)))
+        mine = np.flatnonzero(np.isin(order, ev, assume_unique=True))
+        picked = order[mine]
+        ratio = None if scale is None or statistic in UNSCALED else scale[picked]
+        samplers.append((mine, Relabel(cell_values, s_idx[picked], d_idx[picked], window, ratio)) if mine.size else None)
+    out = [np.full(reps, np.nan) for _ in values]
+    for b, size, permutation, uniform in placebo_chunks(seed, 0, reps, s_idx.size, n_symbols):
+        assert permutation is not None
+        for null, found in zip(out, samplers):
+            if found is not None:
+                mine, sampler = found
+                drawn = sampler.draw(uniform if mine.size == s_idx.size else uniform[:, mine], permutation, scaled=False)
+                null[b : b + size] = stat(sampler.rescale(drawn) if sampler.scale is not None else drawn)
+    return out
+
+
+def placebo_chunks(
+    seed: int, stream: int, reps: int, n_events: int, n_symbols: int = 0, description: str | None = None
+) -> Iterator[tuple[int, int, np.ndarray | None, np.ndarray]]:
+    """The random numbers of a universe run's placebo null (``stream`` 0: 'dates', 1:
+    'symbols'), chunk by chunk: (first placebo, placebos, permutation, uniforms). With
+    ``n_symbols`` (the 'dates' null) each placebo first draws one permutation of the
+    symbols (argsort of uniforms), shared by every cell; ``uniforms`` is
+    ``(placebos, n_events)``, one column per kept event in the events' order. A sweep's
+    cell takes its own run's draws from here too (:func:`eventstudy.sweep.cell_tests`)."""
+    rng = np.random.default_rng(np.random.SeedSequence(seed).spawn(2)[stream])
+    chunk = max(1, 4_000_000 // max(n_events + n_symbols, 1))
+    starts = range(0, reps, chunk)
+    for b in (starts if description is None else progress.track(starts, description)):
+        size = min(chunk, reps - b)
+        permutation = np.argsort(rng.random((size, n_symbols), dtype=np.float32), axis=1).astype(np.int32) if n_symbols else None
+        yield b, size, permutation, rng.random((size, n_events), dtype=np.float32)
 
 
 _GOLDEN = np.uint64(0x9E3779B97F4A7C15)
