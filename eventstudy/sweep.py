@@ -216,7 +216,11 @@ def run_sweep(
         z_null += cell_null
         cramped += room is not None
     z_obs_arr, z_null_arr = np.array(z_obs), np.vstack(z_null)
-    ledger = pl.DataFrame(rows).with_columns(pl.Series("p_romano_wolf", maxstat_stepdown(z_obs_arr, z_null_arr)))
+    # never below the raw p, which may come from the cell's own run's draws, not the joint null's
+    raw_p = np.array([row["p_placebo"] for row in rows], dtype=np.float64)
+    adjusted = maxstat_stepdown(z_obs_arr, z_null_arr)
+    adjusted = np.where(np.isnan(adjusted), np.nan, np.fmax(adjusted, raw_p))
+    ledger = pl.DataFrame(rows).with_columns(pl.Series("p_romano_wolf", adjusted))
     ledger = ledger.with_columns(pl.col(pl.Float64).fill_nan(None))
     verdict: dict[str, Any] = {
         "cells": len(combos),
