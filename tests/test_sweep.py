@@ -586,3 +586,18 @@ def test_a_cells_raw_p_value_is_its_own_runs(folder: Path, null: str) -> None:
     assert row.height == 4 and (row["n"] == row["n_run"]).all() and row["p_placebo"].null_count() == 0
     for ours, theirs in [("observed", "observed_run"), ("baseline", "baseline_run"), ("p_placebo", "p_placebo_run")]:
         assert np.allclose(row[ours].to_numpy(), row[theirs].to_numpy()), ours
+
+
+def test_a_grid_value_that_decides_the_condition_is_named_as_a_run_names_it(folder: Path, capsys) -> None:
+    """A threshold written without its percent sign ('B drawdown threshold=5,3%': 5 is
+    500%) made cells that can never hold; the sweep said only that no cell was tested, or
+    nothing at all beside a tested one, where a run of that cell warns 'can never hold ...
+    (did you mean 5%?)'. The verdict now says so, naming the cells."""
+    study = parse_study(STUDY, path=folder / "study.yaml")
+    result = run_sweep(study, ["B drawdown threshold=5,3%"], data_dir=folder / "data")
+    assert "'B drawdown >= 5' can never hold" in result.verdict["warning"]
+    assert "did you mean 5%?) (in the cell B drawdown threshold=5)" in result.verdict["warning"]
+    assert "'B drawdown >= 0.03'" not in result.verdict["warning"]
+    assert main(["sweep", str(folder / "study.yaml"), "--data-dir", str(folder / "data"), "--grid", "B drawdown threshold=5,7", "-q"]) == 0
+    out = capsys.readouterr().out
+    assert "nothing is tested" in out and "did you mean 7%?) (in the cell B drawdown threshold=7)" in out
