@@ -107,6 +107,16 @@ def universe_symbols(study: Study, directory: Path | None, present: Sequence[str
     out = list(dict.fromkeys(s for s in symbols if s not in excluded))
     if not out:
         raise ConfigError("the universe is empty")
+    if spec.data_file is None:  # a listed symbol finds its data in any letter case: two spellings would be one stock twice
+        spelled: dict[str, str] = {}
+        for symbol in out:
+            first = spelled.setdefault(symbol.upper(), symbol)
+            if first != symbol:
+                raise ConfigError(
+                    f"{'the universe' if spec.file is None else f'the universe file {Path(spec.file).name!r}'} lists {first!r} and {symbol!r}: one stock, since a symbol's data are found in any letter case, "
+                    "so its events would be counted twice",
+                    hint=f"list {first!r} once", location=study.where_named(symbol),
+                )
     clash = sorted(set(out) & set(study.series.values()))
     if clash:
         raise ConfigError(f"{', '.join(clash)} are both market series and universe symbols", hint="list them in one place only")

@@ -552,3 +552,22 @@ def test_a_dates_null_among_three_stocks_is_no_test(tmp_path: Path, stocks: int,
         assert "nothing is tested: the dates null had little room here" in verdict_line(result)
     else:
         assert "nothing is tested" not in verdict_line(result)
+
+
+@pytest.mark.parametrize(("universe", "where"), [("[S0, S1, s0]", "study.yaml:3:20"), ("{file: symbols.txt}", "the universe file 'symbols.txt'")])
+def test_a_symbol_listed_in_two_letter_cases_is_refused_not_counted_twice(tmp_path: Path, capsys, universe: str, where: str) -> None:
+    """'s0' finds S0's data (a symbol's data are found in any letter case): [S0, S1, s0]
+    ran S0 twice, as two stocks with the same events (2 symbols' events and a third
+    copy: 'events in 3 symbols'), where listing S0 twice counts it once."""
+    from eventstudy.cli import main
+
+    make_panel(tmp_path)
+    (tmp_path / "symbols.txt").write_text("S0\nS1\ns0\n")
+    (tmp_path / "study.yaml").write_text(STUDY.replace("universe: {data_file: panel.csv, label: stocks}", f"universe: {universe}"))
+    assert main(["run", str(tmp_path / "study.yaml"), "--data-dir", str(tmp_path), "--placebos", "0"]) == 2
+    err = capsys.readouterr().err
+    assert "lists 'S0' and 's0': one stock" in err and where in err and "Traceback" not in err
+    twice = STUDY.replace("universe: {data_file: panel.csv, label: stocks}", "universe: [S0, S1, S0]")
+    once = STUDY.replace("universe: {data_file: panel.csv, label: stocks}", "universe: [S0, S1]")
+    runs = [eventstudy.run(parse_study(text, path=tmp_path / "study.yaml"), data_dir=tmp_path, placebos=0) for text in (twice, once)]
+    assert runs[0].events.equals(runs[1].events)  # the same spelling twice is one stock
