@@ -166,6 +166,8 @@ def evaluate(
     else:
         tests, placebo = _timeline_tests(panel, study, kept, window, statistics, notes, shared_histories)
     tests = order_cells(tests, list(study.series), panel.measures.order)
+    if any(NO_TEST in note for note in notes):  # the null's own warning: its p-values are shown, none marked as surviving
+        tests = tests.with_columns(pl.lit(None, dtype=pl.Boolean).alias("survives"))
     timings |= {"significance_s": round(time.perf_counter() - started, 4), **{f"significance_{k}": v for k, v in parts.items()}}
     return replace(result, tests=tests, placebo=placebo, timings=timings, statistics=_as_run(statistics, tests, universe))
 

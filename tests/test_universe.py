@@ -571,3 +571,27 @@ def test_a_symbol_listed_in_two_letter_cases_is_refused_not_counted_twice(tmp_pa
     once = STUDY.replace("universe: {data_file: panel.csv, label: stocks}", "universe: [S0, S1]")
     runs = [eventstudy.run(parse_study(text, path=tmp_path / "study.yaml"), data_dir=tmp_path, placebos=0) for text in (twice, once)]
     assert runs[0].events.equals(runs[1].events)  # the same spelling twice is one stock
+
+
+def test_a_dates_null_that_is_no_test_marks_nothing_as_surviving(tmp_path: Path) -> None:
+    """Two random walks: the 'dates' null has two orderings, its p of the mean is 0.49 or
+    0.005, and the average's 0.005 was marked '*' (survives the max-statistic adjustment)
+    in the summary under a verdict of 'nothing is tested' (1w and 1m here). Its p-values
+    are shown, as its warning says, and none is marked as surviving."""
+    from eventstudy.report.text import summary_tables
+
+    rng = np.random.default_rng(7)
+    days = pl.date_range(dt.date(2015, 1, 1), dt.date(2020, 12, 31), eager=True)
+    days = days.filter(days.dt.weekday() <= 5).head(1200)
+    closes = 50 * np.exp(np.cumsum(rng.normal(0.0002, 0.02, (2, days.len())), axis=1))
+    pl.concat([pl.DataFrame({"date": days, "symbol": f"S{k}", "close": closes[k]}) for k in range(2)]).write_csv(tmp_path / "panel.csv")
+    study = parse_study(
+        "name: two stocks\nuniverse: {data_file: panel.csv}\nwhen: return(5) > 3%\ndecluster: {gap: 10}\n"
+        "evaluate:\n  - forward_returns: {horizons: [1w, 1m]}\nstatistics: {seed: 7, null: dates, placebos: 200}\n",
+        path=tmp_path / "study.yaml",
+    )
+    result = eventstudy.run(study, data_dir=tmp_path)
+    means = result.tests.filter(pl.col("statistic") == "mean")
+    assert (means["p_placebo"] < 0.05).sum() >= 1  # shown, as the warning says
+    assert result.tests["survives"].null_count() == result.tests.height
+    assert not any("*" in cell for table in summary_tables(result) for row in table.rows for cell in row)
