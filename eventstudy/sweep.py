@@ -108,7 +108,9 @@ class SweepResult:
         raw placebo p-value, the studentized z and the Romano-Wolf step-down p-value
         across the whole grid.
     verdict
-        ``cells``, ``tests``, ``statistic``, ``reality_check_p``, ``spa_p``, the best row.
+        ``cells``, ``tests`` (the ledger's rows), ``tested`` (those with a test: the family of
+        the snooping control and the Romano-Wolf p-values), ``statistic``,
+        ``reality_check_p``, ``spa_p``, the best row.
     confirmation
         With ``confirm_from``: the best cells re-run on the held-out period (else empty).
     units
@@ -226,6 +228,7 @@ def run_sweep(
     verdict: dict[str, Any] = {
         "cells": len(combos),
         "tests": ledger.height,
+        "tested": ledger["z"].is_not_null().sum(),  # the snooping control's family: rows of three or more events, a null with room
         "statistic": statistic,
         "null": "'dates' (same days, other stocks)" if study.universe is not None else placebo_null(settings),
         "placebos": settings.placebos,

@@ -601,3 +601,17 @@ def test_a_grid_value_that_decides_the_condition_is_named_as_a_run_names_it(fold
     assert main(["sweep", str(folder / "study.yaml"), "--data-dir", str(folder / "data"), "--grid", "B drawdown threshold=5,7", "-q"]) == 0
     out = capsys.readouterr().out
     assert "nothing is tested" in out and "did you mean 7%?) (in the cell B drawdown threshold=7)" in out
+
+
+def test_the_verdict_counts_the_tests_the_snooping_control_is_over(folder: Path) -> None:
+    """A grid whose cells had no events said '2 grid cells x their assets and horizons = 8
+    tests of the mean', while its Reality Check, SPA and Romano-Wolf p-values were over the
+    4 tests of the cell with events: the line says how many are tested."""
+    from eventstudy.report.sweep import verdict_lines
+
+    study = parse_study(STUDY, path=folder / "study.yaml")
+    result = run_sweep(study, ["B drawdown threshold=2%,90%"], data_dir=folder / "data")
+    assert result.verdict["tests"] == 8 and result.verdict["tested"] == result.ledger["p_romano_wolf"].is_not_null().sum() == 4
+    assert "= 8 tests of the mean, 4 of them tested (the family of the snooping control;" in verdict_lines(result)[0]
+    full = run_sweep(study, ["B drawdown threshold=1%,2%"], data_dir=folder / "data")
+    assert full.verdict["tested"] == full.verdict["tests"] and "= 8 tests of the mean (" in verdict_lines(full)[0]

@@ -44,8 +44,14 @@ def cell_words(result: SweepResult, row: dict) -> str:
 def _verdict_lines(result: SweepResult) -> list[str]:
     v = result.verdict
     best, alpha = v.get("best"), v.get("alpha", 0.05)
+    tested = v.get("tested", v["tests"])
+    family = "" if tested == v["tests"] else (
+        f", {tested:,} of them tested (the family of the snooping control; the others, of fewer than three events "
+        "or a null without room, are shown untested)"
+    )
+    kinds = "measures, assets and horizons" if _measures(result) else "assets and horizons"
     lines = [
-        f"{v['cells']} grid cells x their assets and horizons = {v['tests']} tests of the {v['statistic']} "
+        f"{v['cells']} grid cells x their {kinds} = {v['tests']:,} tests of the {v['statistic']}{family} "
         f"({v['placebos']:,} placebos per cell, {v['null']} null, seed {v['seed']}), period {v['period']}",
     ]
     if best:
