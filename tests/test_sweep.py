@@ -615,3 +615,25 @@ def test_the_verdict_counts_the_tests_the_snooping_control_is_over(folder: Path)
     assert "= 8 tests of the mean, 4 of them tested (the family of the snooping control;" in verdict_lines(result)[0]
     full = run_sweep(study, ["B drawdown threshold=1%,2%"], data_dir=folder / "data")
     assert full.verdict["tested"] == full.verdict["tests"] and "= 8 tests of the mean (" in verdict_lines(full)[0]
+
+
+def test_tests_that_survive_below_their_placebos_are_named_in_the_verdict(folder: Path) -> None:
+    """The best cells and the Reality Check look upward, the Romano-Wolf p is two-sided: on
+    the 52-week-high universe (thresholds 3%, 5%, 10% x gaps 21, 63) 16 of 30 tests survived
+    it at 5% with the events below their placebos (excess 1m, z = -5.96), and the report,
+    its top 10 ranked by z from +1.51 down, said only 'no better than the best of a grid of
+    chance'. The verdict names them (here one row made such a test)."""
+    from eventstudy.report.sweep import verdict_lines
+
+    study = parse_study(STUDY, path=folder / "study.yaml")
+    result = run_sweep(study, ["B drawdown threshold=1%,2%"], data_dir=folder / "data")
+    assert not any(line.startswith("below the placebos") for line in verdict_lines(result))
+    low = result.ledger.filter(pl.col("z").is_not_null()).row(0, named=True)
+    ledger = result.ledger.with_columns(
+        pl.when((pl.col("B drawdown threshold") == low["B drawdown threshold"]) & (pl.col("asset") == low["asset"]) & (pl.col("horizon") == low["horizon"]))
+        .then(pl.lit(v)).otherwise(pl.col(k)).alias(k) for k, v in (("z", -4.5), ("p_romano_wolf", 0.004))
+    )
+    lines = verdict_lines(replace(result, ledger=ledger))
+    below = [line for line in lines if line.startswith("below the placebos")]
+    assert len(below) == 1 and below[0].startswith("below the placebos: 1 of the tests survive the Romano-Wolf adjustment at 5%")
+    assert f"B drawdown threshold={low['B drawdown threshold']}: {low['asset']} {low['horizon']} mean" in below[0] and "z=-4.50" in below[0]

@@ -71,6 +71,17 @@ def _verdict_lines(result: SweepResult) -> list[str]:
             f"the best cell beats what the grid would produce by chance at {alpha * 100:g}%"
         )
         lines.append(f"data snooping: White's Reality Check p={format_p(rc, alpha=alpha)}, Hansen's SPA p={format_p(spa, alpha=alpha)}: {verdict}")
+    # the best cells and the tests above look upward; a Romano-Wolf p is two-sided, and the tests below are not shown
+    below = result.ledger.filter((pl.col("z") < 0) & (pl.col("p_romano_wolf") <= alpha))
+    if below.height:
+        low = below.sort("z").row(0, named=True)
+        params = ", ".join(f"{a.name}={low[a.name]}" for a in result.axes)
+        lines.append(
+            f"below the placebos: {below.height:,} of the tests survive the Romano-Wolf adjustment at {alpha * 100:g}% with the events "
+            f"under their placebos, which the best cells (ranked upward) leave out; the lowest: {params}: {cell_words(result, low)} "
+            f"{v['statistic']} {shown_value(result, low, 'observed')} vs placebos {shown_value(result, low, 'placebo_mean')} "
+            f"(n={low['n']}, z={low['z']:+.2f}, Romano-Wolf p={format_p(low['p_romano_wolf'], alpha=alpha)}); the ledger lists them all"
+        )
     if v.get("warning"):
         lines.append(f"warning: {v['warning']}")
     return lines
