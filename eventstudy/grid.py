@@ -77,7 +77,17 @@ def _compared_numbers(condition: str) -> list[tuple[str, tuple[int, int]]]:
 def _threshold_span(condition: str, value_text: str) -> tuple[int, int] | None:
     """Span of the number compared with ``value_text`` (e.g. 'RUT drawdown') in the condition."""
     wanted = " ".join(value_text.lower().split())
-    return next((span for text, span in _compared_numbers(condition) if " ".join(text.lower().split()) == wanted), None)
+    spans = [span for text, span in _compared_numbers(condition) if " ".join(text.lower().split()) == wanted]
+    if len(spans) > 1:  # the first would be set without a word, the others kept
+        slots = _number_slots(condition)
+        positions = [next(k for k, (start, _) in enumerate(slots, start=1) if span[0] <= start < span[1]) for span in spans]
+        raise ConfigError(
+            f"grid axis {value_text + ' threshold'!r}: the condition compares {len(spans)} numbers with {value_text!r} "
+            f"({', '.join(condition[a:b] for a, b in spans)}), and the axis would set the first only",
+            hint=f"name the number by its place in the condition: {' or '.join(repr(f'when#{k}') for k in positions)} "
+            f"(the condition is {condition!r})",
+        )
+    return spans[0] if spans else None
 
 
 def _substitute(condition: str, span: tuple[int, int], value: str) -> str:
@@ -229,7 +239,10 @@ def _check_grid(study: Study, axes: Sequence[Axis]) -> None:
                     f"grid axis {axis.name!r} lists {listed}: its cells would be run, and paid for by the snooping control, twice",
                     hint="list each value once",
                 )
-    targets = [(axis, _target(axis, study.when)) for axis in axes]
+    targets = []
+    for axis in axes:
+        with _placed(study, axis):  # a threshold the condition compares with two numbers is refused where it is written
+            targets.append((axis, _target(axis, study.when)))
     for i, (a, first) in enumerate(targets):
         for b, second in targets[:i]:
             if first is None or second is None:

@@ -637,3 +637,21 @@ def test_tests_that_survive_below_their_placebos_are_named_in_the_verdict(folder
     below = [line for line in lines if line.startswith("below the placebos")]
     assert len(below) == 1 and below[0].startswith("below the placebos: 1 of the tests survive the Romano-Wolf adjustment at 5%")
     assert f"B drawdown threshold={low['B drawdown threshold']}: {low['asset']} {low['horizon']} mean" in below[0] and "z=-4.50" in below[0]
+
+
+@pytest.mark.parametrize(("when", "axis", "places"), [
+    ("A at 5-day high and B drawdown >= 2% and B drawdown < 30%", "B drawdown threshold", "'when#2' or 'when#3'"),
+    ("A return(5) > -2% and B drawdown >= 2% and A return(5) < 4%", "A return(5) threshold", "'when#2' or 'when#5'"),
+])
+def test_a_threshold_compared_with_two_numbers_is_refused_where_it_is_written(folder: Path, capsys, when: str, axis: str, places: str) -> None:
+    """'B drawdown threshold=1%,3%' on 'B drawdown >= 2% and B drawdown < 30%' set the
+    first number and kept the second without a word (a grid of '>= 1%' and '>= 3%'); which
+    one was meant is not said, so the axis is refused, naming each number's when#N."""
+    text = STUDY.replace("when: A at 5-day high and B drawdown >= 2%", f"when: {when}")
+    with pytest.raises(ConfigError, match=r"compares 2 numbers with .*, and the axis would set the first only") as caught:
+        run_sweep(parse_study(text, path=folder / "study.yaml"), [f"{axis}=1%,3%"], data_dir=folder / "data")
+    assert places in (caught.value.hint or "")
+    (folder / "study.yaml").write_text(text + f"sweep:\n  - {{name: {axis}, values: [1%, 3%]}}\n")
+    assert main(["validate", str(folder / "study.yaml"), "--data-dir", str(folder / "data")]) == 2
+    err = capsys.readouterr().err
+    assert "study.yaml:10:12: error: grid axis" in err and places in err
