@@ -58,7 +58,7 @@ from eventstudy.data import (
 from eventstudy.data.columns import missing_extra_hint, pick_column
 from eventstudy.data.finder import inspect, long_file_symbols, sorted_by_symbol
 from eventstudy.data.load import symbols_per_block
-from eventstudy.errors import ConfigError, DataError
+from eventstudy.errors import ConfigError, DataError, did_you_mean
 from eventstudy.evaluators import UNIVERSE, build_evaluators, duplicate_cell
 from eventstudy.executor import Executor, ThreadExecutor, default_workers
 from eventstudy.measures import Measures
@@ -103,8 +103,15 @@ def universe_symbols(study: Study, directory: Path | None, present: Sequence[str
         if not path.is_file():
             raise DataError(f"the universe's data file {str(path)!r} does not exist")
         symbols = long_file_symbols(path, grouped)  # every row names its symbol, in printable text
-    excluded = set(spec.exclude)
-    out = list(dict.fromkeys(s for s in symbols if s not in excluded))
+    # a symbol's data are found in any letter case, so an exclusion matches in any letter case too
+    excluded, named = {s.upper() for s in spec.exclude}, {s.upper() for s in symbols}
+    for i, symbol in enumerate(spec.exclude):
+        if symbol.upper() not in named:  # a typo would leave the stock in without a word
+            raise ConfigError(
+                f"the universe's exclude lists {symbol!r}, which is not one of its symbols{did_you_mean(symbol, symbols)}",
+                hint="list only symbols of the universe to leave out", location=study.source.location(("universe", "exclude", i)),
+            )
+    out = list(dict.fromkeys(s for s in symbols if s.upper() not in excluded))
     if not out:
         raise ConfigError("the universe is empty")
     if spec.data_file is None:  # a listed symbol finds its data in any letter case: two spellings would be one stock twice

@@ -595,3 +595,20 @@ def test_a_dates_null_that_is_no_test_marks_nothing_as_surviving(tmp_path: Path)
     assert (means["p_placebo"] < 0.05).sum() >= 1  # shown, as the warning says
     assert result.tests["survives"].null_count() == result.tests.height
     assert not any("*" in cell for table in summary_tables(result) for row in table.rows for cell in row)
+
+
+def test_an_exclusion_matches_in_any_letter_case_and_a_stray_one_is_refused(tmp_path: Path, capsys) -> None:
+    """'exclude: [s2]' left S2 in (its data are found as 's2', its exclusion was not), and
+    'exclude: [S9]', a symbol the panel lacks (a typo of S2, say), was dropped without a
+    word: both ran all six stocks."""
+    from eventstudy.cli import main
+
+    make_panel(tmp_path)
+    study = lambda exclude: STUDY.replace("universe: {data_file: panel.csv, label: stocks}", f"universe: {{data_file: panel.csv, exclude: [{exclude}]}}")  # noqa: E731
+    lower = eventstudy.run(parse_study(study("s2, S4"), path=tmp_path / "study.yaml"), data_dir=tmp_path, placebos=0)
+    upper = eventstudy.run(parse_study(study("S2, S4"), path=tmp_path / "study.yaml"), data_dir=tmp_path, placebos=0)
+    assert set(lower.events["symbol"]) == set(upper.events["symbol"]) and not {"S2", "S4"} & set(lower.events["symbol"])
+    (tmp_path / "study.yaml").write_text(study("S4, S9"))
+    assert main(["run", str(tmp_path / "study.yaml"), "--data-dir", str(tmp_path), "--placebos", "0"]) == 2
+    err = capsys.readouterr().err
+    assert "study.yaml:3:48: error: the universe's exclude lists 'S9', which is not one of its symbols" in err and "Traceback" not in err
