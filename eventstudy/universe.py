@@ -124,9 +124,14 @@ def universe_symbols(study: Study, directory: Path | None, present: Sequence[str
                     "so its events would be counted twice",
                     hint=f"list {first!r} once", location=study.where_named(symbol),
                 )
-    clash = sorted(set(out) & set(study.series.values()))
+    market = {symbol.upper() for symbol in study.series.values()}  # in any letter case, as their data are found
+    clash = sorted(s for s in out if s.upper() in market)
     if clash:
-        raise ConfigError(f"{', '.join(clash)} are both market series and universe symbols", hint="list them in one place only")
+        raise ConfigError(
+            f"{', '.join(clash)} {'is both a market series and a universe symbol' if len(clash) == 1 else 'are both market series and universe symbols'}",
+            hint="list them in one place only",
+            location=study.where_named(clash[0]),
+        )
     return out
 
 

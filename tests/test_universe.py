@@ -612,3 +612,15 @@ def test_an_exclusion_matches_in_any_letter_case_and_a_stray_one_is_refused(tmp_
     assert main(["run", str(tmp_path / "study.yaml"), "--data-dir", str(tmp_path), "--placebos", "0"]) == 2
     err = capsys.readouterr().err
     assert "study.yaml:3:48: error: the universe's exclude lists 'S9', which is not one of its symbols" in err and "Traceback" not in err
+
+
+def test_a_market_series_listed_as_a_stock_in_another_letter_case_is_refused(tmp_path: Path, capsys) -> None:
+    """'universe: [mkt, S0, S1]' with the market series MKT ran the market index as a
+    stock of the universe ('mkt' finds MKT.csv), where '[MKT, S0, S1]' is refused."""
+    from eventstudy.cli import main
+
+    make_panel(tmp_path)
+    (tmp_path / "study.yaml").write_text(STUDY.replace("universe: {data_file: panel.csv, label: stocks}", "universe: [mkt, S0, S1]"))
+    assert main(["run", str(tmp_path / "study.yaml"), "--data-dir", str(tmp_path), "--placebos", "0"]) == 2
+    err = capsys.readouterr().err
+    assert "study.yaml:3:12: error: mkt is both a market series and a universe symbol" in err and "Traceback" not in err
