@@ -370,10 +370,12 @@ def _validate(args: argparse.Namespace) -> int:
     evaluators = ", ".join([spec.name for spec in study.evaluators] + (["event_study"] if study.event_study is not None else []))
     sweep = ""
     if study.sweep:  # what 'eventstudy sweep' would refuse before reading any data
-        from eventstudy.grid import grid_cells, study_axes
+        from eventstudy.grid import decided_values, grid_cells, study_axes
 
-        combos, _ = grid_cells(study, study_axes(study))
+        axes = study_axes(study)
+        combos, cells = grid_cells(study, axes)
         sweep = f"\n  sweep: {len(study.sweep)} {'axis' if len(study.sweep) == 1 else 'axes'}, {len(combos):,} cells ({', '.join(spec.name for spec in study.sweep)})"
+        sweep += "".join(f"\n  warning: {warning}" for warning in decided_values(axes, combos, cells, universe=study.universe is not None))
     directory = find_data_dir(args.data_dir, study.data.dir, study.path)
     if directory is None:
         data = "not checked (name a data directory with --data-dir, the study's data.dir or $EVENTSTUDY_DATA)"

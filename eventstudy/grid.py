@@ -22,13 +22,14 @@ from typing import Any
 
 import yaml
 
-from eventstudy.conditions import Compare, Neg, Number, parse, to_text, walk
+from eventstudy.conditions import Compare, Neg, Number, parse, resolve, to_text, walk
+from eventstudy.conditions.ranges import range_warnings
 from eventstudy.conditions.tokens import TokenType, tokenize
 from eventstudy.config import Loc, Study, study_from_mapping
 from eventstudy.errors import ConfigError, EventStudyError, Location, did_you_mean
 from eventstudy.periods import parse_gap
 
-__all__ = ["MAX_CELLS", "Axis", "grid_cells", "parse_axis", "study_axes"]
+__all__ = ["MAX_CELLS", "Axis", "decided_values", "grid_cells", "parse_axis", "study_axes"]
 
 
 @dataclass(frozen=True)
@@ -337,3 +338,16 @@ def _placed(study: Study, axis: Axis, position: int | None = None) -> Iterator[N
         raise
 
 
+def decided_values(axes: Sequence[Axis], combos: list[tuple[str, ...]], cells: list[Study], *, universe: bool) -> list[str]:
+    """What a run warns of each cell's condition (``combos[i]``'s values, ``cells[i]``'s
+    study): a comparison that its feature's range decides (it can never hold, or holds on
+    every day: ``SPX drawdown >= 5`` for 5%), each with the cells whose condition has it;
+    for a sweep's verdict and ``eventstudy validate``."""
+    found: dict[str, list[str]] = {}
+    for combo, cell in zip(combos, cells):
+        for warning in range_warnings(resolve(parse(cell.when), list(cell.series), universe=universe)):
+            found.setdefault(warning.removeprefix("warning: "), []).append(", ".join(f"{a.name}={v}" for a, v in zip(axes, combo)))
+    return [
+        f"{warning} ({'in every cell' if len(where) == len(cells) else ('in the cell ' if len(where) == 1 else 'in the cells ') + '; '.join(where)})."
+        for warning, where in found.items()
+    ]

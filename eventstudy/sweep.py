@@ -53,7 +53,6 @@ import polars as pl
 
 from eventstudy import progress
 from eventstudy.conditions import parse, resolve, to_text
-from eventstudy.conditions.ranges import range_warnings
 from eventstudy.config import StatisticsSpec, Study, load_study
 from eventstudy.engine import (
     as_date,
@@ -67,7 +66,7 @@ from eventstudy.errors import ConfigError, DataError, did_you_mean
 from eventstudy.evaluators import build_evaluators, tested_evaluators
 from eventstudy.events import window_mask
 from eventstudy.executor import Executor, SerialExecutor
-from eventstudy.grid import Axis, grid_cells, parse_axis
+from eventstudy.grid import Axis, decided_values, grid_cells, parse_axis
 from eventstudy.inference.design import panel_design
 from eventstudy.inference.histories import SharedHistories
 from eventstudy.inference.multiple import maxstat_stepdown
@@ -252,7 +251,7 @@ def run_sweep(
             "rejected 8-94% of their true nulls at 5%): read this grid's p-values as a ranking, and run the cells of "
             "interest as studies (with the histories null)"
         )
-    decided = _range_warnings(axes, combos, cells, universe=study.universe is not None)
+    decided = decided_values(axes, combos, cells, universe=study.universe is not None)
     if decided:  # a run says so of its condition; a grid of them said only that no cell was tested
         verdict["warning"] = " ".join([*([verdict["warning"]] if "warning" in verdict else []), *decided])
     if cramped:
@@ -288,20 +287,6 @@ def run_sweep(
         ).tests
         confirmation = _confirm(tests_for, by_combo, axes, best, confirm_from)
     return SweepResult(ledger=ledger, verdict=verdict, confirmation=confirmation, axes=tuple(axes), units=grid.panel.measures.units)
-
-
-def _range_warnings(axes: Sequence[Axis], combos: list[tuple[str, ...]], cells: list[Study], *, universe: bool) -> list[str]:
-    """What a run warns of each cell's condition: a comparison that its feature's range
-    decides (it can never hold, or holds on every day: ``SPX drawdown >= 5`` for 5%), each
-    with the cells whose condition has it."""
-    found: dict[str, list[str]] = {}
-    for combo, cell in zip(combos, cells):
-        for warning in range_warnings(resolve(parse(cell.when), list(cell.series), universe=universe)):
-            found.setdefault(warning.removeprefix("warning: "), []).append(", ".join(f"{a.name}={v}" for a, v in zip(axes, combo)))
-    return [
-        f"{warning} ({'in every cell' if len(where) == len(cells) else ('in the cell ' if len(where) == 1 else 'in the cells ') + '; '.join(where)})."
-        for warning, where in found.items()
-    ]
 
 
 def _period(cells: list[Study], end: dt.date | None) -> str:

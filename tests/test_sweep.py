@@ -601,6 +601,11 @@ def test_a_grid_value_that_decides_the_condition_is_named_as_a_run_names_it(fold
     assert main(["sweep", str(folder / "study.yaml"), "--data-dir", str(folder / "data"), "--grid", "B drawdown threshold=5,7", "-q"]) == 0
     out = capsys.readouterr().out
     assert "nothing is tested" in out and "did you mean 7%?) (in the cell B drawdown threshold=7)" in out
+    # validate, which checks a study's sweep: list as the sweep would, says so too
+    (folder / "study.yaml").write_text(STUDY + "sweep:\n  - {name: B drawdown threshold, values: [5, 3%]}\n")
+    assert main(["validate", str(folder / "study.yaml")]) == 0
+    out = capsys.readouterr().out
+    assert "  warning: 'B drawdown >= 5' can never hold" in out and "(in the cell B drawdown threshold=5)" in out
 
 
 def test_the_verdict_counts_the_tests_the_snooping_control_is_over(folder: Path) -> None:
