@@ -344,8 +344,11 @@ def decided_values(axes: Sequence[Axis], combos: list[tuple[str, ...]], cells: l
     every day: ``SPX drawdown >= 5`` for 5%), each with the cells whose condition has it;
     for a sweep's verdict and ``eventstudy validate``."""
     found: dict[str, list[str]] = {}
+    warned: dict[str, list[str]] = {}  # per distinct condition: a gap or window axis leaves it as it is
     for combo, cell in zip(combos, cells):
-        for warning in range_warnings(resolve(parse(cell.when), list(cell.series), universe=universe)):
+        if cell.when not in warned:
+            warned[cell.when] = range_warnings(resolve(parse(cell.when), list(cell.series), universe=universe))
+        for warning in warned[cell.when]:
             found.setdefault(warning.removeprefix("warning: "), []).append(", ".join(f"{a.name}={v}" for a, v in zip(axes, combo)))
     return [
         f"{warning} ({'in every cell' if len(where) == len(cells) else ('in the cell ' if len(where) == 1 else 'in the cells ') + '; '.join(where)})."
