@@ -72,6 +72,7 @@ from eventstudy.inference.placebo import median_of
 from eventstudy.inference.sampler_names import NO_TEST
 from eventstudy.inference.table import MIN_TESTED, SIGNIFICANCE_SCHEMA, Headline, significance_table
 from eventstudy.inference.timeseries import placebo_headline
+from eventstudy.measures import Measure, Measures
 from eventstudy.own_events import describe as describe_event_sets
 from eventstudy.panel import ConditionHits, Panel, values_at
 from eventstudy.result import StudyResult
@@ -128,7 +129,7 @@ def evaluate(
         visible = outcomes.filter(~pl.col("measure").is_in(panel.measures.hidden))
         ended = panel.ended_symbols()
         pending = incomplete_cells(visible, universe, ended)
-        describe_outcomes(kept.height, visible, notes, evaluated=bool(study.evaluate), ended=ended)
+        describe_outcomes(kept.height, visible, notes, evaluated=bool(study.evaluate), ended=ended, measures=panel.measures)
         breakdowns = _breakdowns(outcomes, panel.cells, kept, panel.symbols, list(study.series), panel.measures.order) if universe else {}
         moments = baseline.result()
     summary = _summary(panel, outcomes, moments, statistics.ci, study)
@@ -421,11 +422,14 @@ def _why_no_events(node: Node, timeline: pl.DataFrame, window: np.ndarray) -> li
     return [f"no events: alone, the condition's terms hold on these days of the window: {counts}; never all on one day"]
 
 
-def describe_outcomes(kept: int, outcomes: pl.DataFrame, notes: list[str], *, evaluated: bool = True, ended: Collection[str] = ()) -> None:
+def describe_outcomes(
+    kept: int, outcomes: pl.DataFrame, notes: list[str], *, evaluated: bool = True, ended: Collection[str] = (), measures: Measures | None = None
+) -> None:
     """State what the numbers are, what is pending, what will never complete (the horizon
     runs past the end of the data of one of ``ended``'s symbols, which stop before the
     calendar's last day) and what could not be computed (``evaluated``: the study has
-    evaluators; without, an event study only, no returns note)."""
+    evaluators; without, an event study only, no returns note), in the words of the
+    measure's catalog entry (``measures``: a recovery that did not come)."""
     if evaluated:
         notes.append(
             "returns are simple returns (close[t+h] / close[t] - 1) from the event day's close unless a measure "
@@ -464,7 +468,8 @@ def describe_outcomes(kept: int, outcomes: pl.DataFrame, notes: list[str], *, ev
                 "before the last day of the data; listed but left out of its statistics"
             )
         if count > pending + stopped_count:
-            notes.append(f"{what}: {count - pending - stopped_count} event(s) without a value (not enough history or data), left out")
+            why = measures.missing.get(measure, Measure.missing) if measures else Measure.missing
+            notes.append(f"{what}: {count - pending - stopped_count} event(s) {why}")
 
 
 def _by_day_then_row(s_idx: np.ndarray, d_idx: np.ndarray, n_days: int) -> np.ndarray:

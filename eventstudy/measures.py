@@ -33,6 +33,10 @@ class Measure:
         Part of the significance tests and their multiple-testing family.
     hidden
         Computed for charts only (the implicit event-time path): left out of text reports.
+    missing
+        Why an event's value is missing when more data would not bring it, as the run's
+        notes say it ('without a value (not enough history or data), left out'; the days to
+        recover: no recovery within ``max_days``).
     """
 
     name: str
@@ -42,6 +46,7 @@ class Measure:
     table: bool = True
     tested: bool = True
     hidden: bool = False
+    missing: str = "without a value (not enough history or data), left out"
 
 
 @dataclass(frozen=True)
@@ -100,6 +105,10 @@ class Measures:
     @property
     def hidden(self) -> list[str]:
         return [m.name for m in self.items if m.hidden]
+
+    @property
+    def missing(self) -> dict[str, str]:
+        return {m.name: m.missing for m in self.items}
 
     @property
     def units(self) -> dict[str, str]:

@@ -10,7 +10,8 @@ For anchor t and horizon h, over the closes of days t+1 .. t+h of the asset:
 ``recovery`` (horizon label 'recovery'): trading days from the event until the first
 close back at or above the event close after the first close below it; 0 if it never
 closed below within ``max_days``. Null when it did not recover within ``max_days`` (then
-``days_remaining`` is 0) or when the data ends before that can be known (pending).
+``days_remaining`` is null too: no more data will bring it, and the run's notes count such
+events, left out of the figures) or when the data ends before that can be known (pending).
 Vectorized with sparse tables of range minima/maxima and a binary search for all days at
 once (no loop over days or symbols).
 
@@ -23,6 +24,7 @@ symbol, and the recovery searched within each row's own symbol.
 from __future__ import annotations
 
 from collections.abc import Mapping
+from dataclasses import replace
 from typing import ClassVar
 
 from pydantic import Field
@@ -41,6 +43,7 @@ from eventstudy.evaluators import (
     to_outcomes,
 )
 from eventstudy.features import rolling_extreme
+from eventstudy.measures import Measure
 
 __all__ = ["Excursions", "ExcursionsParams", "recovery_days"]
 
@@ -69,6 +72,18 @@ class Excursions(Evaluator):
             "mfe": "maximum favourable excursion: best close within the horizon vs the event close",
             "recovery": "trading days to close back at or above the event close after first closing below it",
         }[measure]
+
+    def measure_entry(self, measure: str) -> Measure:
+        """The catalog entry; a missing recovery that no more data would bring is one that
+        did not come within ``max_days``: the figures are over the events that recovered."""
+        entry = super().measure_entry(measure)
+        if measure != "recovery":
+            return entry
+        days = self.params.max_days  # type: ignore[attr-defined]
+        return replace(
+            entry,
+            missing=f"still below the event close max_days ({days} trading days) later, left out: the figures are over the events back at or above it by then",
+        )
 
     def misjudged_by_placebos(self) -> tuple[str, ...]:
         """The worst and best close ahead grow with the stock's volatility, and a condition

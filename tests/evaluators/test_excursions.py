@@ -2,12 +2,16 @@
 
 from __future__ import annotations
 
+import datetime as dt
 import math
 
 import numpy as np
+import polars as pl
+import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
+import eventstudy
 from eventstudy.evaluators.excursions import recovery_days
 
 
@@ -47,3 +51,30 @@ def test_recovery_days_within_each_symbol_equal_a_plain_loop(groups: list[list[f
     rows_after = np.concatenate([np.arange(len(g) - 1, -1, -1) for g in groups])
     expected = [d for g in groups for d in plain_recovery(g, max_days)]
     np.testing.assert_array_equal(recovery_days(close, rows_after, max_days, chunk=chunk), np.array(expected))
+
+
+@pytest.mark.parametrize("universe", [False, True])
+def test_a_recovery_that_never_came_is_named_as_such_not_as_missing_history(tmp_path, universe: bool) -> None:
+    """An event still below its close max_days later has no recovery: the run's note said
+    'without a value (not enough history or data)', as if the data were short, while the
+    figures were over the events that got back only. The note now says what it is."""
+    days = [dt.date(2020, 1, 1) + dt.timedelta(days=i) for i in range(40)]
+    closes = [10.0, 9.0, 12.0, 11.0] + [8.0] * 12 + [13.0] * 24  # day 0 is back on day 2; days 1-3 are below from day 4 to day 16
+    text = (
+        "name: r\n"
+        + ("universe: {symbols: [A]}\nwhen: close >= 9\n" if universe else "series: {A: A}\nwhen: A close >= 9\n")
+        + "evaluate:\n  - excursions: {"
+        + ("" if universe else "assets: [A], ")
+        + "horizons: [2], max_days: 10}\nstatistics: {placebos: 0}\n"
+    )
+    pl.DataFrame({"date": days, "close": closes}).write_csv(tmp_path / "A.csv")
+    (tmp_path / "r.yaml").write_text(text)
+    result = eventstudy.run(tmp_path / "r.yaml", data_dir=tmp_path)
+    recovery = result.outcomes.filter(pl.col("measure") == "recovery").sort("date")
+    assert recovery["value"].to_list()[:4] == [2.0, None, None, None]
+    assert result.summary.filter(pl.col("measure") == "recovery")["n"].item() == recovery["value"].count()
+    said = [n for n in result.notes if " recovery: " in n and "pending" not in n]
+    assert said == [
+        f"{'stocks' if universe else 'A'} recovery: 3 event(s) still below the event close max_days (10 trading days) later, "
+        "left out: the figures are over the events back at or above it by then"
+    ]
