@@ -21,7 +21,7 @@ from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any, cast
 
 if TYPE_CHECKING:
-    from collections.abc import Mapping
+    from collections.abc import Collection, Mapping
 
     import polars as pl
 
@@ -280,11 +280,27 @@ def tone_of(text: str) -> str:
     return ""
 
 
-def column_title(column: str) -> str:
-    """'SPX.close' -> 'SPX', 'RUT.drawdown' -> 'RUT drawdown', 'SPX.fwd.1m' -> 'SPX 1m'."""
+def _column_parts(column: str, measures: Collection[str] = ()) -> list[str]:
+    """An instance-table column's parts: ``series.feature``, or an outcome's
+    ``asset.measure[.horizon]`` split off at its measure (one of ``measures``), whose asset
+    may hold a dot itself (a hit rate's 'SPX>0.02', a universe's label)."""
+    pieces = column.rsplit(".", 2)
+    for n in (2, 1):  # asset.measure.horizon, then asset.measure (a recovery)
+        if len(pieces) > n and pieces[-n] in measures:
+            return [".".join(pieces[:-n]), *pieces[-n:]]
+    return column.split(".")
+
+
+def column_title(column: str, measures: Collection[str] = ()) -> str:
+    """'SPX.close' -> 'SPX', 'RUT.drawdown' -> 'RUT drawdown', 'SPX.fwd.1m' -> 'SPX 1m';
+    an outcome's asset is split off at its measure, one of ``measures``:
+
+    >>> column_title("SPX>0.02.hit.1m", {"hit"}), column_title("SPX.recovery", {"recovery"})
+    ('SPX>0.02 hit 1m', 'SPX recovery')
+    """
     if column == "date":
         return "Date"
-    parts = column.split(".")
+    parts = _column_parts(column, measures)
     if len(parts) == 2:
         series, feature = parts
         return series if feature == "close" else f"{series} {feature}"
@@ -293,12 +309,11 @@ def column_title(column: str) -> str:
     return " ".join(p for p in parts)
 
 
-def _short_title(column: str) -> tuple[str, str]:
+def _short_title(column: str, measures: Collection[str] = ()) -> tuple[str, str]:
     """(part, title within the part): 'SPX.fwd.1m' -> ('SPX', '1m'), 'SPX.close' -> ('SPX', 'close')."""
-    head, _, rest = column.partition(".")
-    if not rest:
-        return "", column_title(column)
-    pieces = rest.split(".")
+    head, *pieces = _column_parts(column, measures)
+    if not pieces:
+        return "", column_title(column, measures)
     if len(pieces) == 2 and pieces[0] == "fwd":
         return head, pieces[1]
     return head, " ".join(pieces)
@@ -709,10 +724,11 @@ def instance_table(result: StudyResult, limit: RowLimit | None = None) -> TextTa
     signed = [units.get(c) in ("fraction", "car") for c in events.columns]
     tones = [[tone_of(cell) if s else "" for cell, s in zip(row, signed)] for row in rows]
     keys = 2 if events.columns[1:2] == ["symbol"] else 1  # a universe's events are (date, symbol)
-    headers = [column_title(c) if c != "symbol" else "Symbol" for c in events.columns]
+    measures = result.measures.order
+    headers = [column_title(c, measures) if c != "symbol" else "Symbol" for c in events.columns]
     parts, short = [], headers[:keys]
     for column in events.columns[keys:]:
-        part, title = _short_title(column)
+        part, title = _short_title(column, measures)
         parts.append(part)
         short.append(title)
     return TextTable(

@@ -232,6 +232,17 @@ def test_instance_table_parts_are_assets(result) -> None:
     assert set(summary.parts) == {"events", "all days"}
 
 
+def test_a_hit_rates_threshold_stays_in_its_instance_columns_title(tmp_path: Path) -> None:
+    """A hit rate above 2% is the asset 'A>0.02': its instance column 'A>0.02.hit.5d' was
+    split at its first dot, shown under 'Instances: A>0' (a threshold of 0) as '02 hit
+    5d', and as 'A>0 02 hit 5d' in Markdown."""
+    text = MANY.replace("horizons: [1d, 5d]}", "horizons: [1d, 5d]}\n  - hit_rate: {assets: [A], threshold: 2%, horizons: [5d]}\n  - excursions: {assets: [A], horizons: [5d]}")
+    table = instance_table(tiny_result(tmp_path, text, days=30))
+    titles = dict(zip(table.headers[1:], zip(table.parts, table.short_headers[1:], strict=True), strict=True))
+    assert titles["A>0.02 hit 5d"] == ("A>0.02", "hit 5d")
+    assert titles["A recovery"] == ("A", "recovery") and titles["A 5d"] == ("A", "5d") and titles["A"] == ("A", "close")
+
+
 def test_a_result_prints_as_a_short_description(result) -> None:
     """print(result) and a notebook show the name, the counts, the verdict and where the
     tables are, never the tables themselves."""
