@@ -92,7 +92,7 @@ class HitRate(Evaluator):
 
     def describe(self, measure: str) -> str:
         params: HitRateParams = self.params  # type: ignore[assignment]
-        target = f"{params.benchmark}'s over the same days" if params.benchmark else f"{params.threshold:.2%}"
+        target = f"{params.benchmark}'s over the same days" if params.benchmark else f"{params.threshold * 100:g}%"  # as written: 0.125%, not 0.12%
         return f"hit rate: share of forward returns above {target}"
 
     def evaluate(self, context: EvaluationContext, anchors: pl.DataFrame) -> pl.DataFrame:

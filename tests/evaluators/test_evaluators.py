@@ -136,3 +136,13 @@ def test_next_open_without_opens_is_a_clear_error() -> None:
     ev = cls(cls.Params.model_validate({"assets": ["A"], "horizons": [1], "entry": "next_open"}))
     with pytest.raises(DataError, match="'open'"):
         ev.evaluate(ctx, pl.DataFrame({"date": [DAY0]}))
+
+
+@pytest.mark.parametrize(("threshold", "said"), [("0.125%", "0.125%"), ("0.001%", "0.001%"), ("-5%", "-5%"), (0.02, "2%")])
+def test_a_hit_rates_heading_names_its_threshold_as_written(threshold: object, said: str) -> None:
+    """The heading rounded the threshold to two decimals of a percent: 'threshold: 0.125%'
+    read 'share of forward returns above 0.12%', and 0.001% 'above 0.00%' (a hit rate
+    above nothing), beside the asset 'A>1e-05'."""
+    cls = EVALUATORS.get("hit_rate")
+    hit = cls(cls.Params.model_validate({"assets": ["A"], "horizons": [5], "threshold": threshold}))
+    assert hit.describe("hit") == f"hit rate: share of forward returns above {said}"
