@@ -1137,6 +1137,12 @@ def _check_assets(evaluator: Evaluator, study: Study, source: SourceMap, loc: tu
         value = getattr(evaluator.params, field_name, None)
         items = [value] if isinstance(value, str) else list(value or [])
         for j, asset in enumerate(items):
+            if asset in items[:j]:  # its rows taken twice: a shift of h rows would be h/2 days
+                raise ConfigError(
+                    f"{asset!r} is listed twice in {field_name!r}",
+                    location=source.location((*loc, field_name, j)),
+                    hint="give each series once",
+                )
             if asset == UNIVERSE and study.universe is not None:
                 continue
             if asset == UNIVERSE:

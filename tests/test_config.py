@@ -299,6 +299,26 @@ def test_an_evaluator_option_that_would_be_ignored_is_refused_at_its_entry(entry
     assert "study.yaml:7:" in shown and said in shown and "value error" not in shown
 
 
+@pytest.mark.parametrize("entry", [
+    "forward_returns: {assets: [SPX, RUT, SPX], horizons: [1m]}",
+    "path: {assets: [SPX, RUT, SPX]}",
+    "excursions: {assets: [SPX, RUT, SPX], horizons: [5]}",
+])
+def test_a_series_listed_twice_in_assets_is_refused_where_it_is_listed_again(entry: str) -> None:
+    """'assets: [SPX, SPX]' ran: the series' rows were taken twice, so a shift of 21 rows
+    was 10 or 11 days (SPX 1m after its highs since 2020: -0.02% on 227 events, none
+    pending, for -0.09% on 224 with 3 pending; the path at -21d equal to -20d). A
+    universe's ['@', '@'] said 'two 'forward_returns' entries both produce stocks fwd 1m'
+    when run, of one entry."""
+    shown = render(GOOD.replace("  - forward_returns: {assets: [SPX, RUT], horizons: [1m, 3m]}", f"  - {entry}"))
+    lines = shown.splitlines()
+    assert lines[0].startswith("study.yaml:7:") and "error: 'SPX' is listed twice in 'assets'" in lines[0], shown
+    assert lines[2].index("^") == lines[1].rindex("SPX") and "hint: give each series once" in shown
+    universe = GOOD.replace("series: {SPX: SPX, RUT: RUT}", "series: {SPX: SPX}\nuniverse: [AAA, BBB]").replace("when: SPX at ATH and RUT drawdown >= 10%", "when: close at ATH")
+    shown = render(universe.replace("  - forward_returns: {assets: [SPX, RUT], horizons: [1m, 3m]}", "  - forward_returns: {assets: ['@', '@'], horizons: [1m]}"))
+    assert "error: '@' is listed twice in 'assets'" in shown
+
+
 def test_the_options_each_model_uses_are_accepted() -> None:
     for entry in ("excess_returns: {assets: [RUT], benchmark: SPX, horizons: [1m], model: market, estimation: 60, gap: 3, kind: simple}",
                   "excess_returns: {assets: [RUT], benchmark: SPX, horizons: [1m], kind: log}",
