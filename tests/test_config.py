@@ -293,6 +293,7 @@ statistics: {placebos: 100, baseline: {when: SPX > SPX sma(200)}}
     ("excess_returns: {assets: [RUT], benchmark: SPX, horizons: [1m], estimation: 30}", "'estimation' set the market model's estimation window"),
     ("excess_returns: {assets: [RUT], benchmark: SPX, horizons: [1m], gap: 3}", "'gap' set the market model's estimation window"),
     ("hit_rate: {assets: [RUT], horizons: [1m], threshold: 5%, benchmark: SPX}", "'threshold' and 'benchmark' are two kinds of hit"),
+    ("excursions: {assets: [RUT], horizons: [1m], recovery: false, max_days: 63}", "'max_days' is how long the recovery is looked for"),
 ])
 def test_an_evaluator_option_that_would_be_ignored_is_refused_at_its_entry(entry: str, said: str) -> None:
     shown = render(GOOD.replace("  - forward_returns: {assets: [SPX, RUT], horizons: [1m, 3m]}", f"  - {entry}"))
@@ -322,7 +323,8 @@ def test_a_series_listed_twice_in_assets_is_refused_where_it_is_listed_again(ent
 def test_the_options_each_model_uses_are_accepted() -> None:
     for entry in ("excess_returns: {assets: [RUT], benchmark: SPX, horizons: [1m], model: market, estimation: 60, gap: 3, kind: simple}",
                   "excess_returns: {assets: [RUT], benchmark: SPX, horizons: [1m], kind: log}",
-                  "hit_rate: {assets: [RUT], horizons: [1m], benchmark: SPX}", "hit_rate: {assets: [RUT], horizons: [1m], threshold: 5%}"):
+                  "hit_rate: {assets: [RUT], horizons: [1m], benchmark: SPX}", "hit_rate: {assets: [RUT], horizons: [1m], threshold: 5%}",
+                  "excursions: {assets: [RUT], horizons: [1m], max_days: 63}", "excursions: {assets: [RUT], horizons: [1m], recovery: false}"):
         parse_study(GOOD.replace("  - forward_returns: {assets: [SPX, RUT], horizons: [1m, 3m]}", f"  - {entry}"), path="study.yaml")
 
 

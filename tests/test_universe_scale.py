@@ -466,7 +466,7 @@ def test_a_default_universe_histories_null_records_the_universes_it_drew(tmp_pat
     text = STUDY.format(panel="panel.csv", trigger="level", kind="simple", entry="close").split("evaluate:")[0].replace(
         "close at 5-day high and close > sma(3) and MKT drawdown >= 1%", "close at 5-day high"
     )
-    text += "evaluate:\n  - excursions: {horizons: [2d], max_days: 5, recovery: false}\nstatistics: {placebos: 100, seed: 3}\n"
+    text += "evaluate:\n  - excursions: {horizons: [2d], recovery: false}\nstatistics: {placebos: 100, seed: 3}\n"
     result = eventstudy.run(parse_study(text, path=tmp_path / "s.yaml"), data_dir=tmp_path, paths=False)
     assert result.statistics is not None and (result.statistics.null, result.statistics.histories) == ("histories", 200)
     assert any(n.startswith("p-values: the rule re-run on 200 resampled universes") for n in result.notes)

@@ -27,7 +27,7 @@ from collections.abc import Mapping
 from dataclasses import replace
 from typing import ClassVar
 
-from pydantic import Field
+from pydantic import Field, model_validator
 
 from eventstudy._numpy import np
 from eventstudy._polars import pl
@@ -55,6 +55,13 @@ class ExcursionsParams(Params):
     horizons: Horizons
     recovery: bool = Field(True, description="also measure the days to recover the event close")
     max_days: int = Field(504, ge=1, description="recovery: stop looking after this many trading days")
+
+    @model_validator(mode="after")
+    def _applies(self) -> ExcursionsParams:
+        """max_days beside 'recovery: false' would be ignored: refused."""
+        if not self.recovery and "max_days" in self.model_fields_set:
+            raise ValueError("'max_days' is how long the recovery is looked for, and 'recovery: false' measures none: remove one of them")
+        return self
 
 
 @EVALUATORS.register("excursions")
