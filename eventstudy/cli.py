@@ -434,10 +434,11 @@ def _calibrate_event_tests(args: argparse.Namespace) -> int:
     from eventstudy.report.terminal import print_tables
 
     scenarios = args.scenario or list(SCENARIOS)
-    seed = args.seed if args.seed is not None else 0
+    seed = _simulation_seed(args, 0)
+    effects = _effects(args)
     size = pl.concat([calibrate_event_tests(s, replications=args.replications, firms=args.firms, seed=seed + k) for k, s in enumerate(scenarios)])
     tables = [event_calibration_table(size)]
-    effect = next((float(x) for x in args.effects.split(",") if x.strip() and float(x) != 0), None) if args.scenario is None else None
+    effect = next((x for x in effects if x != 0), None) if args.scenario is None else None
     rows = [size]
     if effect is not None:
         power = calibrate_event_tests("null", replications=args.replications, firms=args.firms, effect=effect, seed=seed + len(scenarios))
@@ -480,6 +481,38 @@ def _refuse_unread_calibrate_options(args: argparse.Namespace) -> None:
         raise ConfigError(f"{option} is not used by {_CALIBRATE_MODES[mode]}", hint=f"only {readers[0]} read{'s' if len(modes) == 1 else ''} it; drop it")
 
 
+def _effects(args: argparse.Namespace) -> tuple[float, ...]:
+    """``--effects`` as fractions, refused in one message when one is no fraction."""
+    try:
+        effects = tuple(float(x) for x in args.effects.split(",") if x.strip())
+    except ValueError:
+        effects = (math.nan,)
+    if not effects or not all(math.isfinite(e) and -1 < e < 10 for e in effects):
+        raise ConfigError(f"bad --effects {args.effects!r}", hint="finite fractions above -1 separated by commas, e.g. 0,0.01,0.02")
+    return effects
+
+
+def _simulation_seed(args: argparse.Namespace, default: int) -> int:
+    """``--seed`` of a simulating mode, held to the range a study's seed has (the same message as run's)."""
+    if args.seed is None:
+        return default
+    from pydantic import ValidationError
+
+    from eventstudy.config import StatisticsSpec
+
+    try:
+        return StatisticsSpec(seed=args.seed).seed
+    except ValidationError as exc:
+        err = exc.errors(include_url=False)[0]
+        raise ConfigError(f"bad value {args.seed!r} for 'seed': {err['msg'].lower()}") from None
+
+
+def _refuse_no_placebos(args: argparse.Namespace, tests: str, default: int) -> None:
+    if args.placebos == 0:
+        raise ConfigError(f"--placebos 0 leaves {tests} without placebo sets to compare with",
+                          hint=f"1 or more (default {default:,})")
+
+
 def _calibrate(args: argparse.Namespace) -> int:
     _refuse_unread_calibrate_options(args)
     if args.event_tests:
@@ -503,12 +536,9 @@ def _calibrate(args: argparse.Namespace) -> int:
             hint="drop --null histories (the runs null is checked), or calibrate the histories null with "
             "'eventstudy calibrate --simulate garch' (or bootstrap)",
         )
-    try:
-        effects = tuple(float(x) for x in args.effects.split(",") if x.strip())
-    except ValueError:
-        effects = (math.nan,)
-    if not effects or not all(math.isfinite(e) and -1 < e < 10 for e in effects):
-        raise ConfigError(f"bad --effects {args.effects!r}", hint="finite fractions above -1 separated by commas, e.g. 0,0.01,0.02")
+    effects = _effects(args)
+    effects = effects if 0.0 in effects else (0.0, *effects)  # the table is the rates with no effect
+    _refuse_no_placebos(args, "the placebo tests of calibrate STUDY", 2000)
     placebos = args.placebos if args.placebos is not None else 2000
     result = run(args.study, data_dir=args.data_dir, end=args.end, placebos=0, seed=args.seed, paths=False)
     null = args.null or "runs"
@@ -552,12 +582,22 @@ def _calibrate_rules(args: argparse.Namespace) -> int:
     from eventstudy.report.calibration import render_rule_calibration
     from eventstudy.report.files import write_file
 
+    seed = _simulation_seed(args, 7)
+    _refuse_no_placebos(args, f"the runs placebo test of calibrate --simulate {args.simulate}", 1000)
+    if args.histories is not None and args.histories < 19:
+        raise ConfigError(f"--histories {args.histories} cannot reject at 5%: its smallest p-value is 1/{args.histories + 1}",
+                          hint="19 or more (default 200)")
+    if args.block_length is not None and not args.block_length >= 1:  # also NaN
+        raise ConfigError(f"--block-length {args.block_length:g} is not a mean block length", hint="trading days, 1 or more (or drop it for Politis-White's)")
     closes = real_closes(args.study, args.data_dir) if args.simulate == "bootstrap" else None
     results, info = calibrate_rules(
         args.simulate, conditions=args.condition or CONDITIONS, horizons=args.horizon or HORIZONS,
         replications=args.replications, histories=args.histories or 200, placebos=args.placebos or 1000, n_days=args.days or 12_000,
-        block_length=args.block_length, seed=args.seed if args.seed is not None else 7, real_closes=closes,
+        block_length=args.block_length, seed=seed, real_closes=closes,
     )
+    if not results.height:
+        raise ConfigError(f"no condition held on two days in {args.replications} simulated histories of {info.n_days:,} days",
+                          hint="more --days (the events start after a year of history; default 12,000), or a condition that holds more often")
     if args.output:
         write_file(args.output, results.drop("t_null").write_csv(), example="calibration.csv")
     sys.stdout.write(render_rule_calibration(summarize_rules(results), info, verbose=args.verbose))
@@ -576,9 +616,11 @@ def _calibrate_universe(args: argparse.Namespace) -> int:
     horizons = tuple(args.horizon or HORIZONS)
     for h in horizons:
         parse_horizon(h)  # a bad horizon is named before any panel is simulated
+    seed = _simulation_seed(args, 2026)
+    _refuse_no_placebos(args, "the 'dates' null of calibrate --simulate universe", 500)
     results, info = calibrate_universe(
         replications=args.replications, symbols=args.symbols, days=args.days or 2000, factor=args.factor, gap=args.gap,
-        placebos=args.placebos or 500, horizons=horizons, seed=args.seed if args.seed is not None else 2026,
+        placebos=args.placebos or 500, horizons=horizons, seed=seed,
     )
     tables = summarize_universe(results)
     if not tables["size"].height:

@@ -731,6 +731,48 @@ def test_calibrate_refuses_an_option_its_mode_does_not_read(capsys, extra: list[
     assert hint in err
 
 
+@pytest.mark.parametrize(
+    ("extra", "message"),
+    [
+        (["--event-tests", "--effects", "abc"], "bad --effects 'abc'"),
+        (["--event-tests", "--seed", "-1"], "bad value -1 for 'seed': input should be greater than or equal to 0"),
+        (["--simulate", "garch", "--seed", "-1"], "bad value -1 for 'seed': input should be greater than or equal to 0"),
+        (["--simulate", "universe", "--seed", "-1"], "bad value -1 for 'seed': input should be greater than or equal to 0"),
+        (["--simulate", "garch", "--histories", "5"], "--histories 5 cannot reject at 5%: its smallest p-value is 1/6"),
+        (["--simulate", "garch", "--block-length", "0.5"], "--block-length 0.5 is not a mean block length"),
+        (["--simulate", "bootstrap", "--block-length", "nan"], "--block-length nan is not a mean block length"),
+        (["--simulate", "garch", "--placebos", "0"], "--placebos 0 leaves the runs placebo test of calibrate --simulate garch without placebo"),
+        (["--simulate", "universe", "--placebos", "0"], "--placebos 0 leaves the 'dates' null of calibrate --simulate universe without placebo"),
+        ([str(CONFIG), "--placebos", "0"], "--placebos 0 leaves the placebo tests of calibrate STUDY without placebo sets"),
+        (["--simulate", "garch", "--days", "100", "--replications", "2", "--histories", "19", "--condition", "A at ATH", "--horizon", "1w"],
+         "no condition held on two days in 2 simulated histories of 100 days"),
+    ],
+)
+def test_calibrate_refuses_a_value_it_cannot_use(capsys, extra: list[str], message: str) -> None:
+    """Each ended in a traceback (ValueError, pydantic's ValidationError, numpy's 'expected
+    non-negative integer', polars' 'unable to find column "p"' when no history had events),
+    or was replaced without a word: '--simulate garch --placebos 0' ran 1,000 placebos, a
+    universe's 500."""
+    small = {"--event-tests": ["--replications", "2", "--firms", "5"], "garch": ["--replications", "1", "--days", "300"],
+             "bootstrap": ["--replications", "1", "--days", "300"], "universe": ["--replications", "1", "--symbols", "5", "--days", "300"]}
+    sizes = next((v for k, v in small.items() if k in extra and "--replications" not in extra), [])  # a run, if one starts, is short
+    code, _, err = run_cli(["calibrate", "-q", *extra, *sizes], capsys)
+    assert code == 2 and "Traceback" not in err
+    assert err.splitlines()[0].startswith(f"error: {message}")
+
+
+def test_calibrate_study_measures_the_size_whatever_the_effects(tiny: Path, capsys) -> None:
+    """'--effects 0.05' printed an empty table titled 'Rejections at 5% with no effect ()':
+    the table is the rates with no effect, which the effects given did not include."""
+    out_csv = tiny / "calibration.csv"
+    code, out, err = run_cli(
+        ["calibrate", str(tiny / "study.yaml"), "--data-dir", str(tiny / "data"), "--studies", "20",
+         "--placebos", "49", "--effects", "0.05", "-o", str(out_csv), "-q"], capsys)
+    assert code == 0, err
+    assert sorted(pl.read_csv(out_csv)["effect"].unique()) == [0.0, 0.05]
+    assert "with no effect (A)" in out and any(line.startswith("placebo_mean ") for line in out.splitlines())
+
+
 def test_schema_into_a_new_folder_and_init_into_a_file(tmp_path: Path, capsys) -> None:
     code, _, _ = run_cli(["schema", "--output", str(tmp_path / "new" / "schema.json")], capsys)
     assert code == 0 and (tmp_path / "new" / "schema.json").is_file()
