@@ -458,11 +458,17 @@ CALIBRATE_READS: dict[str, tuple[str, ...]] = {
     "symbols": ("universe",), "gap": ("universe",), "studies": ("placebo",), "horizon": ("placebo", "garch", "bootstrap", "universe"),
     "asset": ("placebo",), "effects": ("placebo", "event-tests"), "pseudo": ("placebo",), "end": ("placebo",),
     "scenario": ("event-tests",), "firms": ("event-tests",), "verbose": ("placebo", "garch", "bootstrap"),
-    "placebos": ("placebo", "garch", "bootstrap", "universe"), "null": ("placebo",), "histories": ("garch", "bootstrap"),
+    "placebos": ("placebo", "garch", "bootstrap", "universe"), "null": (), "histories": ("garch", "bootstrap"),
 }
 """Which ``calibrate`` modes read each option (placebo: placebo studies on a study's data;
 garch, bootstrap, universe: ``--simulate``; event-tests: ``--event-tests``). An option
 given to a mode that does not read it is refused, not silently dropped."""
+
+_CALIBRATE_NULLS = {"placebo": "the matched, circular and runs placebo tests on pseudo-events planted in the study's data",
+                    "garch": "the histories null and the runs placebo", "bootstrap": "the histories null and the runs placebo",
+                    "universe": "the 'dates' null, the calendar-time test, Driscoll-Kraay's and the 'symbols' null",
+                    "event-tests": "the classical event-study tests"}
+"""What each ``calibrate`` mode checks, side by side: ``--null`` chooses none of them."""
 
 _CALIBRATE_MODES = {"placebo": "calibrate STUDY (placebo studies on its data)", "garch": "calibrate --simulate garch",
                     "bootstrap": "calibrate --simulate bootstrap", "universe": "calibrate --simulate universe",
@@ -476,6 +482,12 @@ def _refuse_unread_calibrate_options(args: argparse.Namespace) -> None:
         if mode in modes or getattr(args, dest) == defaults[dest]:
             continue
         option = "the study file" if dest == "study" else "--" + dest.replace("_", "-")
+        if not modes:  # --null: every mode checks each of its tests
+            raise ConfigError(
+                f"{option} is not used by {_CALIBRATE_MODES[mode]}: it checks {_CALIBRATE_NULLS[mode]}, side by side",
+                hint="drop it" + ("; the histories null is calibrated by 'eventstudy calibrate --simulate garch' (or bootstrap)"
+                                  if mode == "placebo" else ""),
+            )
         readers = [_CALIBRATE_MODES[m] for m in modes]
         readers = readers if len(readers) == 1 else [", ".join(readers[:-1]) + " and " + readers[-1]]
         raise ConfigError(f"{option} is not used by {_CALIBRATE_MODES[mode]}", hint=f"only {readers[0]} read{'s' if len(modes) == 1 else ''} it; drop it")
@@ -529,19 +541,11 @@ def _calibrate(args: argparse.Namespace) -> int:
     from eventstudy.report.files import write_file
     from eventstudy.study import run
 
-    if args.null == "histories":  # placebo studies plant pseudo-events in the real data: they test a placebo null
-        raise ConfigError(
-            "calibrate STUDY checks a placebo null (runs, matched or circular) on pseudo-events planted in the study's "
-            "data; the histories null re-runs the rule on resampled histories, which it does not do",
-            hint="drop --null histories (the runs null is checked), or calibrate the histories null with "
-            "'eventstudy calibrate --simulate garch' (or bootstrap)",
-        )
     effects = _effects(args)
     effects = effects if 0.0 in effects else (0.0, *effects)  # the table is the rates with no effect
     _refuse_no_placebos(args, "the placebo tests of calibrate STUDY", 2000)
     placebos = args.placebos if args.placebos is not None else 2000
     result = run(args.study, data_dir=args.data_dir, end=args.end, placebos=0, seed=args.seed, paths=False)
-    null = args.null or "runs"
     horizons = list(dict.fromkeys(result.summary["horizon"].to_list()))
     assets = sorted(set(result.summary["asset"].to_list()))
     for h in args.horizon or []:
@@ -550,7 +554,7 @@ def _calibrate(args: argparse.Namespace) -> int:
     if args.asset is not None and args.asset not in assets:
         raise ConfigError(f"--asset {args.asset!r} is not one of the study's{did_you_mean(args.asset, assets)}", hint=f"its assets: {', '.join(assets)}")
     seed = (result.statistics or result.study.statistics).seed
-    settings = InferenceSettings(placebos=placebos, seed=seed, null=null)
+    settings = InferenceSettings(placebos=placebos, seed=seed)
     table = calibrate(
         result, settings, studies=args.studies, effects=effects, horizon=args.horizon, asset=args.asset,
         placebos=placebos, pseudo=args.pseudo,

@@ -715,10 +715,15 @@ def test_calibrate_refuses_bad_options_with_a_message(shared_data: Path, capsys,
          "calibrate --event-tests read it"),
         ([str(CONFIG), "--simulate", "garch", "--replications", "1", "--days", "300"], "the study file is not used by calibrate --simulate garch",
          "calibrate --simulate bootstrap read it"),
-        # placebo studies check a placebo null: '--null histories' checked the runs null without a word
-        ([str(CONFIG), "--null", "histories"], "calibrate STUDY checks a placebo null (runs, matched or circular) on pseudo-events planted in "
-         "the study's data; the histories null re-runs the rule on resampled histories, which it does not do",
+        # placebo studies check every placebo null: '--null histories' checked the runs null without a word,
+        # and '--null matched' or '--null circular' (or '--null garbage') changed no byte of the output
+        ([str(CONFIG), "--null", "histories"], "--null is not used by calibrate STUDY (placebo studies on its data): it checks the matched, "
+         "circular and runs placebo tests on pseudo-events planted in the study's data, side by side",
          "'eventstudy calibrate --simulate garch'"),
+        ([str(CONFIG), "--null", "matched", "--studies", "5", "--placebos", "19", "--horizon", "1w"], "--null is not used by calibrate STUDY (placebo studies on its data): it checks the "
+         "matched, circular and runs placebo tests on pseudo-events planted in the study's data, side by side", "drop it"),
+        (["--simulate", "garch", "--replications", "1", "--days", "300", "--null", "runs"],
+         "--null is not used by calibrate --simulate garch: it checks the histories null and the runs placebo, side by side", "drop it"),
     ],
 )
 def test_calibrate_refuses_an_option_its_mode_does_not_read(capsys, extra: list[str], message: str, hint: str) -> None:
