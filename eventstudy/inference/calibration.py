@@ -72,7 +72,9 @@ CALIBRATION_TESTS: tuple[str, ...] = (
 _EPS = np.finfo(np.float64).eps * 100
 
 
-def _calibrate_iv(design: EventDesign, horizon: str | Sequence[str] | None, asset: str | None, studies: int, placebos: int) -> list[int]:
+def _calibrate_iv(
+    design: EventDesign, horizon: str | Sequence[str] | None, asset: str | None, studies: int, placebos: int, order: Sequence[str] = ()
+) -> list[int]:
     if studies < 1:
         raise ValueError(f"`studies` must be >= 1, got {studies}")
     if placebos < 1:
@@ -80,7 +82,7 @@ def _calibrate_iv(design: EventDesign, horizon: str | Sequence[str] | None, asse
     cells = design.cells.with_row_index("_i")
     assets = cells.get_column("asset").unique(maintain_order=True).to_list()
     horizons = cells.get_column("horizon").unique(maintain_order=True).to_list()
-    asset = asset if asset is not None else assets[0]
+    asset = asset if asset is not None else next((a for a in order if a in assets), assets[0])  # the study's first, not the cells' order
     if asset not in assets:
         raise ValueError(f"`asset` must be one of {assets}, got {asset!r}")
     wanted = horizons if horizon is None else [horizon] if isinstance(horizon, str) else list(horizon)
@@ -170,7 +172,8 @@ def calibrate(
         keep = pl.col("measure").is_in(result.tested_measures)
         result = replace(result, outcomes=result.outcomes.filter(keep), baseline_outcomes=result.baseline_outcomes.filter(keep))
     design = event_design(result, base_mask)
-    cells = _calibrate_iv(design, horizon, asset, studies, placebos)
+    order = result.summary.get_column("asset").unique(maintain_order=True).to_list() if "asset" in result.summary.columns else []
+    cells = _calibrate_iv(design, horizon, asset, studies, placebos, order)
     if pseudo not in ("matched", "circular", "runs"):
         raise ValueError(f"`pseudo` must be one of {{'matched', 'circular', 'runs'}}, got {pseudo!r}")
     source = design.events if events is None else _event_days(design, events)

@@ -143,6 +143,15 @@ def test_settings_are_validated(walk: eventstudy.StudyResult) -> None:
         significance(walk, InferenceSettings(null="circulr"))  # type: ignore[arg-type]
 
 
+def test_calibrate_takes_the_study_s_first_asset_by_default(walk: eventstudy.StudyResult) -> None:
+    """The study's assets are [SPX, RUT]: calibrate ran RUT, the first of its cells, which
+    are ordered by horizon and then by name, though its default is the study's first asset
+    (so did 'eventstudy calibrate configs/spx_rut.yaml', titled '... with no effect (RUT)')."""
+    table = calibrate(walk, FAST, studies=5, placebos=19, horizon="1w", effects=(0.0,), circular=False, runs=False)
+    assert set(table["asset"]) == {"SPX"}
+    assert set(calibrate(walk, FAST, studies=5, placebos=19, horizon="1w", effects=(0.0,), circular=False, runs=False, asset="RUT")["asset"]) == {"RUT"}
+
+
 @pytest.mark.slow
 def test_calibration_reduced(walk: eventstudy.StudyResult) -> None:
     """200 pseudo-studies x B = 500: the placebo test rejects 2%-10% of the time at 5%."""
