@@ -175,6 +175,7 @@ def calibrate_rules(
             for c, cell in enumerate(design.cells.iter_rows(named=True)):
                 for s, name in enumerate(("mean", "median", "pct_positive")):
                     row = table.row(3 * c + s, named=True)
+                    has_test = row["p_placebo"] is not None  # a cell the run shows without a test (too few events) counts in no rate
                     rows.append(
                         {
                             "replication": rep,
@@ -188,9 +189,9 @@ def calibrate_rules(
                             "difference": row["difference"],
                             "null_mean": row["null_mean"],
                             "p": row["p_placebo"],
-                            "p_plain": float(none.p[name][c]),
-                            "p_studentized": float(every.p[name][c]),
-                            "p_runs": float(runs.p[name][c]),
+                            "p_plain": _p(none.p[name][c], has_test),
+                            "p_studentized": _p(every.p[name][c], has_test),
+                            "p_runs": _p(runs.p[name][c], has_test),
                             "p_welch": row["p_welch"],
                             "p_hac": row["p_hac"],
                             "ci_low": row["ci_low"],
@@ -203,6 +204,11 @@ def calibrate_rules(
                     )
     info = RuleCalibration(null, replications, histories, placebos, n_days, gap, block_length, seed)
     return pl.DataFrame(rows), info
+
+
+def _p(p: float, tested: bool) -> float | None:
+    """A variant's p-value, or None (no test) where the run tests no cell or the variant has no statistic (NaN)."""
+    return float(p) if tested and np.isfinite(p) else None
 
 
 def _t(found: HistoryNull, c: int, studentized: bool) -> float:
@@ -236,7 +242,7 @@ def summarize_rules(results: pl.DataFrame, alpha: float = 0.05, effects: Sequenc
     }
     frames = []
     for column, label in tests.items():
-        part = results.filter(pl.col(column).is_not_null())
+        part = results.filter(pl.col(column).cast(pl.Float64).is_not_nan())  # null and NaN: no test
         if column in ("p_welch", "p_hac"):
             part = part.filter(pl.col("statistic") == "mean")
         grouped = part.group_by("statistic", "horizon", "horizon_days").agg(
@@ -273,7 +279,7 @@ def summarize_rules(results: pl.DataFrame, alpha: float = 0.05, effects: Sequenc
                  "size_adjusted_power": float((pe[ok] <= critical).mean()), "critical_p": critical, "tests": int(ok.sum())}
             )
     by_condition = (
-        results.filter(pl.col("statistic") == "mean")
+        results.filter((pl.col("statistic") == "mean") & pl.col("p").cast(pl.Float64).is_not_nan())
         .group_by("condition", "horizon", "horizon_days")
         .agg((pl.col("p") <= alpha).sum().alias("rejected"), pl.len().alias("tests"))
         .with_columns((pl.col("rejected") / pl.col("tests")).alias("rate"))

@@ -599,12 +599,13 @@ def _calibrate_rules(args: argparse.Namespace) -> int:
         replications=args.replications, histories=args.histories or 200, placebos=args.placebos or 1000, n_days=args.days or 12_000,
         block_length=args.block_length, seed=seed, real_closes=closes,
     )
-    if not results.height:
-        raise ConfigError(f"no condition held on two days in {args.replications} simulated histories of {info.n_days:,} days",
+    tables = summarize_rules(results) if results.height else None
+    if tables is None or not tables["size"].height:
+        raise ConfigError(f"no cell had the three events a test needs in {args.replications} simulated histories of {info.n_days:,} days",
                           hint="more --days (the events start after a year of history; default 12,000), or a condition that holds more often")
     if args.output:
         write_file(args.output, results.drop("t_null").write_csv(), example="calibration.csv")
-    sys.stdout.write(render_rule_calibration(summarize_rules(results), info, verbose=args.verbose))
+    sys.stdout.write(render_rule_calibration(tables, info, verbose=args.verbose))
     return 0
 
 

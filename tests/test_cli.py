@@ -750,7 +750,9 @@ def test_calibrate_refuses_an_option_its_mode_does_not_read(capsys, extra: list[
         (["--simulate", "universe", "--placebos", "0"], "--placebos 0 leaves the 'dates' null of calibrate --simulate universe without placebo"),
         ([str(CONFIG), "--placebos", "0"], "--placebos 0 leaves the placebo tests of calibrate STUDY without placebo sets"),
         (["--simulate", "garch", "--days", "100", "--replications", "2", "--histories", "19", "--condition", "A at ATH", "--horizon", "1w"],
-         "no condition held on two days in 2 simulated histories of 100 days"),
+         "no cell had the three events a test needs in 2 simulated histories of 100 days"),
+        (["--simulate", "garch", "--days", "3000", "--replications", "1", "--histories", "19", "--condition", "A rsi(14) < 20", "--horizon", "1w", "--seed", "3"],
+         "no cell had the three events a test needs in 1 simulated histories of 3,000 days"),
     ],
 )
 def test_calibrate_refuses_a_value_it_cannot_use(capsys, extra: list[str], message: str) -> None:

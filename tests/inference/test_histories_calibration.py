@@ -46,3 +46,26 @@ def test_the_rule_shows_a_bias_on_noise_that_the_effect_removes(results: pl.Data
     effect = difference - null_mean
     se = effect.std(ddof=1) / np.sqrt(effect.size)
     assert abs(effect.mean()) < 3 * se  # bias-corrected: no effect where there is none
+
+
+def test_a_cell_the_run_does_not_test_counts_in_no_rate() -> None:
+    """A cell of fewer than three events is shown, not tested, by a run: its headline p is
+    null, but its plain, studentized and runs p-values were kept and counted in their rates
+    (120 of 450 rows of a small calibration with an RSI condition), and a studentized p of
+    NaN (no spread) counted as a test that did not reject; the per-condition rates counted
+    the untested cells in their denominators too."""
+    from eventstudy.calibrate import summarize_rules
+
+    frame, _ = calibrate_rules(
+        "garch", conditions=["A at ATH", "A rsi(14) < 20"], horizons=["1w", "1y"], replications=4, histories=19, placebos=19, n_days=3000, seed=3
+    )
+    untested = frame.filter(pl.col("p").is_null())
+    assert untested.height and (untested["n"] < 3).all()
+    for column in ("p_plain", "p_studentized", "p_runs"):
+        assert untested[column].null_count() == untested.height
+        assert not frame[column].cast(pl.Float64).is_nan().any()
+    tables = summarize_rules(frame)
+    counts = tables["size"].filter(pl.col("statistic") == "mean").group_by("test").agg(pl.col("tests").sum())
+    tested = frame.filter((pl.col("statistic") == "mean") & pl.col("p").is_not_null()).height
+    assert dict(counts.rows())["runs placebo"] == dict(counts.rows())["histories (headline)"] == tested
+    assert tables["by_condition"]["tests"].sum() == tested
