@@ -134,6 +134,9 @@ def calibrate_rules(
         parse_study(STUDY.format(when=when, start=start.isoformat(), gap=gap, horizons=", ".join(horizons)))
         for when in conditions
     ]
+    spans = [h.days for h in studies[0].evaluators[0].params.horizons]  # type: ignore[attr-defined]
+    # the bootstrap scheme's expected forward return: that of the closes reshuffled, the same for every history
+    reshuffled = {d: np.asarray(bootstrap_forward_mean(real_closes, d, reshuffle_block)) for d in spans} if null == "bootstrap" and real_closes is not None else {}
     streams = np.random.SeedSequence(seed).spawn(replications)
     rows: list[dict[str, object]] = []
     for rep, stream in enumerate(progress.track(streams, f"calibration ({null})", total=replications)):
@@ -152,9 +155,7 @@ def calibrate_rules(
         panel = prepare(studies[0], prices=prices, conditions=[s.when for s in studies], paths=False)
         tested = panel.only(panel.measures.tested)
         truth = {
-            (name, h.label): (
-                true_forward_mean(mu, h.days) if null == "garch" else float(bootstrap_forward_mean(closes[:, k], h.days, reshuffle_block))
-            )
+            (name, h.label): true_forward_mean(mu, h.days) if null == "garch" else float(reshuffled[h.days][k])
             for k, name in enumerate(("A", "B"))
             for h in studies[0].evaluators[0].params.horizons  # type: ignore[attr-defined]
         }
