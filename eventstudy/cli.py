@@ -31,6 +31,10 @@ EXECUTORS = ("serial", "threads", "processes", "dask")
 parser, for ``--help`` and ``validate`` too, does not import the executors)."""
 
 
+EFFECTS = "0,0.01,0.02,0.05"
+"""``calibrate --effects``' default."""
+
+
 def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(
         prog="eventstudy",
@@ -104,14 +108,15 @@ def build_parser() -> argparse.ArgumentParser:
     calibrate.add_argument("--studies", type=_at_most(100_000), default=1000, help="placebo studies per cell (default 1000)")
     calibrate.add_argument("--horizon", action="append", metavar="H", help="horizon(s) to calibrate (default: all of the study's)")
     calibrate.add_argument("--asset", help="the asset (default: the study's first)")
-    calibrate.add_argument("--effects", default="0,0.01,0.02,0.05", help="planted effects, fractions (default 0,0.01,0.02,0.05)")
+    calibrate.add_argument("--effects", default=EFFECTS, help=f"planted effects, fractions (default {EFFECTS})")
     calibrate.add_argument("--pseudo", default="matched", choices=["matched", "circular", "runs"], help="where pseudo-events come from: matched (random days under the rule), "
                            "circular (the real events shifted), or runs (the real events' runs placed at random)")
     calibrate.add_argument("--end", type=_iso_date, help="last event date (overrides window.end)")
     calibrate.add_argument("--event-tests", action="store_true",
                            help="calibrate the classical event-study tests (t, Patell, BMP, ...) on simulated panels instead")
     calibrate.add_argument("--scenario", action="append", choices=["null", "event_variance", "clustered"],
-                           help="--event-tests: the scenario(s) (default: all three); --effects' first non-zero value adds the power")
+                           help="--event-tests: the scenario(s) (default: all three); --effects' first non-zero value adds the power "
+                                "(on the null scenario; with --scenario when --effects is given)")
     calibrate.add_argument("--firms", type=_at_most(100_000), default=100, help="--event-tests: firms per simulated study (default 100)")
     calibrate.add_argument("--output", "-o", metavar="FILE", help="also write the table as CSV")
     calibrate.add_argument("--quiet", "-q", action="store_true", help="no progress bars on stderr")
@@ -438,7 +443,8 @@ def _calibrate_event_tests(args: argparse.Namespace) -> int:
     effects = _effects(args)
     size = pl.concat([calibrate_event_tests(s, replications=args.replications, firms=args.firms, seed=seed + k) for k, s in enumerate(scenarios)])
     tables = [event_calibration_table(size)]
-    effect = next((x for x in effects if x != 0), None) if args.scenario is None else None
+    # the power: by default only with every scenario; with --scenario when --effects is given
+    effect = next((x for x in effects if x != 0), None) if args.scenario is None or args.effects != EFFECTS else None
     rows = [size]
     if effect is not None:
         power = calibrate_event_tests("null", replications=args.replications, firms=args.firms, effect=effect, seed=seed + len(scenarios))

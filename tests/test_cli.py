@@ -780,6 +780,20 @@ def test_calibrate_study_measures_the_size_whatever_the_effects(tiny: Path, caps
     assert "with no effect (A)" in out and any(line.startswith("placebo_mean ") for line in out.splitlines())
 
 
+def test_calibrate_event_tests_gives_the_power_asked_for_with_a_scenario(tmp_path: Path, capsys) -> None:
+    """'--event-tests --scenario null --effects 0.005' printed the size alone: the power for
+    the effect given was computed only when every scenario ran, and --effects was dropped
+    without a word. Without --effects, a scenario's size stays alone."""
+    out_csv = tmp_path / "calibration.csv"
+    base = ["calibrate", "--event-tests", "--scenario", "null", "--replications", "3", "--firms", "10", "-q"]
+    code, out, err = run_cli([*base, "--effects", "0,0.005", "-o", str(out_csv)], capsys)
+    assert code == 0, err
+    assert set(pl.read_csv(out_csv)["scenario"]) == {"null", "effect 0.005"} and "effect 0.005" in out
+    code, out, err = run_cli([*base, "-o", str(out_csv)], capsys)
+    assert code == 0, err
+    assert set(pl.read_csv(out_csv)["scenario"]) == {"null"}
+
+
 def test_schema_into_a_new_folder_and_init_into_a_file(tmp_path: Path, capsys) -> None:
     code, _, _ = run_cli(["schema", "--output", str(tmp_path / "new" / "schema.json")], capsys)
     assert code == 0 and (tmp_path / "new" / "schema.json").is_file()
