@@ -780,6 +780,16 @@ def test_calibrate_study_measures_the_size_whatever_the_effects(tiny: Path, caps
     assert "with no effect (A)" in out and any(line.startswith("placebo_mean ") for line in out.splitlines())
 
 
+def test_calibrate_names_each_planted_effect_as_given(tiny: Path, capsys) -> None:
+    """The power lines wrote an effect with ':.0%' after a '+': 0.005 read '+0%' and -0.01 '+-1%'."""
+    code, out, err = run_cli(
+        ["calibrate", str(tiny / "study.yaml"), "--data-dir", str(tiny / "data"), "--studies", "5", "--placebos", "19",
+         "--effects", "0,0.005,-0.01", "--verbose", "-q"], capsys)
+    assert code == 0, err
+    power = out.split("power at alpha = 5%")[1]
+    assert "+0.5%: " in power and " -1%: " in power and "+0%" not in power and "+-" not in power
+
+
 def test_calibrate_event_tests_gives_the_power_asked_for_with_a_scenario(tmp_path: Path, capsys) -> None:
     """'--event-tests --scenario null --effects 0.005' printed the size alone: the power for
     the effect given was computed only when every scenario ran, and --effects was dropped

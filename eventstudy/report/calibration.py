@@ -29,6 +29,11 @@ def _percent(x: float) -> str:
     return f"{max(x, 0.0) * 100:.1f}"  # a bound computed as -1e-17 shows as 0.0, not -0.0
 
 
+def _effect(effect: float) -> str:
+    """A planted effect in percent with its sign: '+0.5%', '-1%' (':.0%' wrote 0.005 as '+0%' and -0.01 as '+-1%')."""
+    return f"{effect * 100:+.4g}%"
+
+
 def _rate_cell(rate: float, low: float, high: float) -> str:
     """'6.0 [2.1, 16.2]' (percent); '*' when the interval excludes :data:`LEVEL`."""
     off = "*" if not low <= LEVEL <= high else ""
@@ -87,7 +92,7 @@ def render_placebo_calibration(
     if power.height:
         more.append("power at alpha = 5% for planted effects (added to the pseudo-events' outcomes):")
         for row in power.sort("horizon_days", "test", "effect").iter_rows(named=True):
-            more.append(f"  {row['asset']:<8} {row['horizon']:<5} {row['test']:<22} +{row['effect']:.0%}: {row['reject_5pct']:.3f}")
+            more.append(f"  {row['asset']:<8} {row['horizon']:<5} {row['test']:<22} {_effect(row['effect'])}: {row['reject_5pct']:.3f}")
     return text + "\n".join(more) + "\n"
 
 
@@ -127,7 +132,7 @@ def render_rule_calibration(
                   "critical p that gives exactly 5% on these histories):"]
         for r in power.iter_rows(named=True):
             lines.append(
-                f"  {r['horizon']} +{r['effect']:.0%}: {r['power'] * 100:5.1f}% at p <= 5%, {r['size_adjusted_power'] * 100:5.1f}% "
+                f"  {r['horizon']} {_effect(r['effect'])}: {r['power'] * 100:5.1f}% at p <= 5%, {r['size_adjusted_power'] * 100:5.1f}% "
                 f"size-adjusted (critical p {r['critical_p']:.3f}; {r['tests']} tests)"
             )
     return text + "\n".join(lines) + "\n"
