@@ -525,6 +525,22 @@ def _simulation_seed(args: argparse.Namespace, default: int) -> int:
         raise ConfigError(f"bad value {args.seed!r} for 'seed': {err['msg'].lower()}") from None
 
 
+def _simulation_horizons(args: argparse.Namespace, default: Sequence[str]) -> tuple[str, ...]:
+    """``--horizon`` of a simulating mode, checked before any history is simulated: each a
+    horizon, no two of the same length (the study the calibration writes would refuse them
+    later, located in a file the user never wrote)."""
+    from eventstudy.periods import parse_horizon
+
+    horizons = tuple(args.horizon or default)
+    seen: dict[int, str] = {}
+    for h in horizons:
+        days = parse_horizon(h).days
+        if days in seen:
+            raise ConfigError(f"--horizon {seen[days]!r} and {h!r} are the same horizon ({days} trading days)", hint="give each horizon once")
+        seen[days] = h
+    return horizons
+
+
 def _refuse_no_placebos(args: argparse.Namespace, tests: str, default: int) -> None:
     if args.placebos == 0:
         raise ConfigError(f"--placebos 0 leaves {tests} without placebo sets to compare with",
@@ -601,7 +617,7 @@ def _calibrate_rules(args: argparse.Namespace) -> int:
         raise ConfigError(f"--block-length {args.block_length:g} is not a mean block length", hint="trading days, 1 or more (or drop it for Politis-White's)")
     closes = real_closes(args.study, args.data_dir) if args.simulate == "bootstrap" else None
     results, info = calibrate_rules(
-        args.simulate, conditions=args.condition or CONDITIONS, horizons=args.horizon or HORIZONS,
+        args.simulate, conditions=args.condition or CONDITIONS, horizons=_simulation_horizons(args, HORIZONS),
         replications=args.replications, histories=args.histories or 200, placebos=args.placebos or 1000, n_days=args.days or 12_000,
         block_length=args.block_length, seed=seed, real_closes=closes,
     )
@@ -617,16 +633,13 @@ def _calibrate_rules(args: argparse.Namespace) -> int:
 
 def _calibrate_universe(args: argparse.Namespace) -> int:
     """``calibrate --simulate universe``: a universe study's tests on simulated panels."""
-    from eventstudy.periods import parse_horizon
     from eventstudy.report.calibration import render_universe_calibration
     from eventstudy.report.files import write_file
     from eventstudy.universe_calibration import HORIZONS, calibrate_universe, summarize_universe
 
     if not 0 <= args.factor < 1:
         raise ConfigError(f"--factor {args.factor:g} is not a share of the variance", hint="a number in [0, 1), e.g. 0.25; 0 for random walks")
-    horizons = tuple(args.horizon or HORIZONS)
-    for h in horizons:
-        parse_horizon(h)  # a bad horizon is named before any panel is simulated
+    horizons = _simulation_horizons(args, HORIZONS)  # a bad horizon is named before any panel is simulated
     seed = _simulation_seed(args, 2026)
     _refuse_no_placebos(args, "the 'dates' null of calibrate --simulate universe", 500)
     results, info = calibrate_universe(

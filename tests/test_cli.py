@@ -749,6 +749,10 @@ def test_calibrate_refuses_an_option_its_mode_does_not_read(capsys, extra: list[
         (["--simulate", "garch", "--placebos", "0"], "--placebos 0 leaves the runs placebo test of calibrate --simulate garch without placebo"),
         (["--simulate", "universe", "--placebos", "0"], "--placebos 0 leaves the 'dates' null of calibrate --simulate universe without placebo"),
         ([str(CONFIG), "--placebos", "0"], "--placebos 0 leaves the placebo tests of calibrate STUDY without placebo sets"),
+        # refused in the study the calibration writes, as '<study>:8:49: error: bad value for ...' (a universe's after
+        # simulating its first panel, in a temporary file since deleted)
+        (["--simulate", "garch", "--horizon", "1m", "--horizon", "21d"], "--horizon '1m' and '21d' are the same horizon (21 trading days)"),
+        (["--simulate", "universe", "--horizon", "1m", "--horizon", "1m"], "--horizon '1m' and '1m' are the same horizon (21 trading days)"),
         (["--simulate", "garch", "--days", "100", "--replications", "2", "--histories", "19", "--condition", "A at ATH", "--horizon", "1w"],
          "no cell had the three events a test needs in 2 simulated histories of 100 days"),
         (["--simulate", "garch", "--days", "3000", "--replications", "1", "--histories", "19", "--condition", "A rsi(14) < 20", "--horizon", "1w", "--seed", "3"],
