@@ -567,7 +567,22 @@ def _calibrate(args: argparse.Namespace) -> int:
     effects = effects if 0.0 in effects else (0.0, *effects)  # the table is the rates with no effect
     _refuse_no_placebos(args, "the placebo tests of calibrate STUDY", 2000)
     placebos = args.placebos if args.placebos is not None else 2000
-    result = run(args.study, data_dir=args.data_dir, end=args.end, placebos=0, seed=args.seed, paths=False)
+    from eventstudy.config import load_study
+
+    study = load_study(args.study)
+    if study.universe is not None:  # placebo studies plant event days in one calendar of named series
+        raise ConfigError(
+            "calibrate STUDY plants pseudo-events in a study of named series; this is a universe study",
+            location=study.source.location(("universe",), key=True),
+            hint="eventstudy calibrate --simulate universe calibrates a universe study's tests",
+        )
+    if not study.evaluate:  # an event_study: block alone has no outcome the placebo tests test
+        raise ConfigError(
+            "calibrate STUDY checks the tests of the outcomes under 'evaluate:'; this study has none",
+            location=study.source.location(("event_study",), key=True),
+            hint="eventstudy calibrate --event-tests calibrates the event-study tests",
+        )
+    result = run(study, data_dir=args.data_dir, end=args.end, placebos=0, seed=args.seed, paths=False)
     horizons = list(dict.fromkeys(result.summary["horizon"].to_list()))
     assets = sorted(set(result.summary["asset"].to_list()))
     for h in args.horizon or []:

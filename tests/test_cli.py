@@ -794,6 +794,22 @@ def test_calibrate_names_each_planted_effect_as_given(tiny: Path, capsys) -> Non
     assert "+0.5%: " in power and " -1%: " in power and "+0%" not in power and "+-" not in power
 
 
+def test_calibrate_study_refuses_a_study_it_cannot_plant_pseudo_events_in(tmp_path: Path, capsys) -> None:
+    """A universe study, and a study with an event_study: block alone, ended in a traceback
+    ('ValueError: every kept event must be a day of the study window'), after reading the data."""
+    universe = CONFIG.parent / "sp500_52w_high.yaml"
+    code, _, err = run_cli(["calibrate", str(universe), "--studies", "5", "--placebos", "19"], capsys)
+    assert code == 2 and "Traceback" not in err
+    assert err.splitlines()[0] == f"{universe}:9:1: error: calibrate STUDY plants pseudo-events in a study of named series; this is a universe study"
+    assert "calibrate --simulate universe" in err
+    alone = tmp_path / "alone.yaml"
+    alone.write_text("name: x\nseries: {A: AAA, B: BBB}\nwhen: A at ATH\nevent_study:\n  window: [-5, 5]\n  model: market\n  market: B\n")
+    code, _, err = run_cli(["calibrate", str(alone), "--studies", "5", "--placebos", "19"], capsys)
+    assert code == 2 and "Traceback" not in err
+    assert err.splitlines()[0] == f"{alone}:4:1: error: calibrate STUDY checks the tests of the outcomes under 'evaluate:'; this study has none"
+    assert "calibrate --event-tests" in err
+
+
 def test_calibrate_event_tests_gives_the_power_asked_for_with_a_scenario(tmp_path: Path, capsys) -> None:
     """'--event-tests --scenario null --effects 0.005' printed the size alone: the power for
     the effect given was computed only when every scenario ran, and --effects was dropped
