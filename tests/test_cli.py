@@ -810,6 +810,22 @@ def test_calibrate_study_refuses_a_study_it_cannot_plant_pseudo_events_in(tmp_pa
     assert "calibrate --event-tests" in err
 
 
+def test_calibrate_study_tells_the_measures_of_one_horizon_apart(tiny: Path, capsys) -> None:
+    """The excursions give an asset two cells at each horizon (mae and mfe): the table keyed
+    its rows by test and horizon alone and showed whichever came last under '5d', and the
+    CSV held two rows per test and horizon with nothing to tell them apart."""
+    (tiny / "study.yaml").write_text(STUDY.replace("forward_returns: {assets: [A, B], horizons: [1d, 5d]}", "excursions: {assets: [A], horizons: [5d]}"))
+    out_csv = tiny / "calibration.csv"
+    code, out, err = run_cli(
+        ["calibrate", str(tiny / "study.yaml"), "--data-dir", str(tiny / "data"), "--studies", "5", "--placebos", "19",
+         "--horizon", "5d", "--effects", "0", "-o", str(out_csv), "-q"], capsys)
+    assert code == 0, err
+    table = pl.read_csv(out_csv)
+    assert sorted(table["measure"].unique()) == ["mae", "mfe"] and table.group_by("measure", "test").len()["len"].max() == 1
+    rows = [line.split()[:2] for line in out.splitlines() if line.split()[1:2] == ["placebo_mean"]]
+    assert rows == [["mae", "placebo_mean"], ["mfe", "placebo_mean"]]
+
+
 def test_calibrate_event_tests_gives_the_power_asked_for_with_a_scenario(tmp_path: Path, capsys) -> None:
     """'--event-tests --scenario null --effects 0.005' printed the size alone: the power for
     the effect given was computed only when every scenario ran, and --effects was dropped

@@ -161,8 +161,9 @@ def calibrate(
 
     Returns
     -------
-    One row per cell x effect x test: ``asset, horizon, horizon_days, nobs, pseudo, effect, test,
-    reject_1pct, reject_5pct, reject_10pct, studies, placebos``.
+    One row per cell x effect x test: ``measure, asset, horizon, horizon_days, nobs, pseudo, effect,
+    test, reject_1pct, reject_5pct, reject_10pct, studies, placebos`` (an asset's cells at one
+    horizon are told apart by their measure: ``mae`` and ``mfe`` of the excursions, say).
 
     Examples
     --------
@@ -227,6 +228,7 @@ def calibrate(
                 p = pvalues[test]
                 rows.append(
                     {
+                        "measure": cell["measure"],
                         "asset": cell["asset"],
                         "horizon": cell["horizon"],
                         "horizon_days": h,

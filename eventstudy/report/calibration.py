@@ -80,19 +80,23 @@ def render_placebo_calibration(
     ``low`` and ``high``), and with ``verbose`` the rates at 1 / 5 / 10% and the power for
     planted effects, one line per cell as in ``table``."""
     asset = ", ".join(sorted({str(a) for a in size["asset"].unique()}))
+    # several measures of the asset at one horizon (the excursions' mae and mfe, say): a row per measure and test
+    several = "measure" in size.columns and size["measure"].n_unique() > 1
     lines = [header, LEGEND, ""]
-    text = "\n".join(lines) + "\n" + _tables_text([rate_table(size, ["test"], f"Rejections at 5% with no effect ({asset})")], width)
+    keys = ["measure", "test"] if several else ["test"]
+    text = "\n".join(lines) + "\n" + _tables_text([rate_table(size, keys, f"Rejections at 5% with no effect ({asset})")], width)
     if not verbose:
         return text + "--verbose: the rates at 1% and 10% and the power for planted effects (all in the --output CSV).\n"
     more = ["rejection rate at alpha = 1% / 5% / 10% with no effect (a calibrated test: about 0.01 / 0.05 / 0.10):"]
-    for row in table.filter(pl.col("effect") == 0.0).sort("horizon_days", "test").iter_rows(named=True):
-        more.append(f"  {row['asset']:<8} {row['horizon']:<5} {row['test']:<22} "
+    label = (lambda row: f"{row['asset']} {row['measure']}") if several else (lambda row: str(row["asset"]))
+    for row in table.filter(pl.col("effect") == 0.0).sort("horizon_days", *keys).iter_rows(named=True):
+        more.append(f"  {label(row):<8} {row['horizon']:<5} {row['test']:<22} "
                     f"{row['reject_1pct']:.3f} / {row['reject_5pct']:.3f} / {row['reject_10pct']:.3f}")
     power = table.filter(pl.col("effect") != 0.0)
     if power.height:
         more.append("power at alpha = 5% for planted effects (added to the pseudo-events' outcomes):")
-        for row in power.sort("horizon_days", "test", "effect").iter_rows(named=True):
-            more.append(f"  {row['asset']:<8} {row['horizon']:<5} {row['test']:<22} {_effect(row['effect'])}: {row['reject_5pct']:.3f}")
+        for row in power.sort("horizon_days", *keys, "effect").iter_rows(named=True):
+            more.append(f"  {label(row):<8} {row['horizon']:<5} {row['test']:<22} {_effect(row['effect'])}: {row['reject_5pct']:.3f}")
     return text + "\n".join(more) + "\n"
 
 
