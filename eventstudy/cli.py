@@ -636,7 +636,9 @@ def _calibrate_rules(args: argparse.Namespace) -> int:
         replications=args.replications, histories=args.histories or 200, placebos=args.placebos or 1000, n_days=args.days or 12_000,
         block_length=args.block_length, seed=seed, real_closes=closes,
     )
-    tables = summarize_rules(results) if results.height else None
+    # the power at 3m, or at the calibrated horizon nearest 3m when --horizon leaves it out (the table names it)
+    nearest = min(results.select("horizon", "horizon_days").unique().rows(), key=lambda r: (abs(r[1] - 63), r[1]))[0] if results.height else "3m"
+    tables = summarize_rules(results, power_horizon=nearest) if results.height else None
     if tables is None or not tables["size"].height:
         raise ConfigError(f"no cell had the three events a test needs in {args.replications} simulated histories of {info.n_days:,} days",
                           hint="more --days (the events start after a year of history; default 12,000), or a condition that holds more often")

@@ -826,6 +826,16 @@ def test_calibrate_study_tells_the_measures_of_one_horizon_apart(tiny: Path, cap
     assert rows == [["mae", "placebo_mean"], ["mfe", "placebo_mean"]]
 
 
+def test_calibrate_simulate_gives_the_power_without_3m(capsys) -> None:
+    """The power was measured at 3m alone: with '--horizon 1w --horizon 1y', --verbose, whose
+    help promises the power for planted effects, printed none without a word."""
+    code, out, err = run_cli(
+        ["calibrate", "--simulate", "garch", "--replications", "3", "--days", "2000", "--histories", "19", "--condition", "A at ATH",
+         "--horizon", "1w", "--horizon", "1y", "--verbose", "-q"], capsys)
+    assert code == 0, err
+    assert "Power of the headline test" in out and "  1w +1%: " in out
+
+
 def test_calibrate_event_tests_gives_the_power_asked_for_with_a_scenario(tmp_path: Path, capsys) -> None:
     """'--event-tests --scenario null --effects 0.005' printed the size alone: the power for
     the effect given was computed only when every scenario ran, and --effects was dropped
