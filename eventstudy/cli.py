@@ -590,6 +590,15 @@ def _calibrate(args: argparse.Namespace) -> int:
             raise ConfigError(f"--horizon {h!r} is not one of the study's{did_you_mean(h, horizons)}", hint=f"its horizons: {', '.join(horizons)}")
     if args.asset is not None and args.asset not in assets:
         raise ConfigError(f"--asset {args.asset!r} is not one of the study's{did_you_mean(args.asset, assets)}", hint=f"its assets: {', '.join(assets)}")
+    cells = result.summary.filter(pl.col("measure").is_in(result.tested_measures)) if result.tested_measures else result.summary
+    cells = cells.filter(pl.col("asset") == (args.asset or cells["asset"][0]), pl.col("horizon").is_in(args.horizon or horizons))
+    empty = cells.filter(pl.col("n") == 0)
+    if empty.height:  # placebo studies plant as many pseudo-events as the study has complete outcomes
+        a, h = empty.row(0, named=True)["asset"], empty.row(0, named=True)["horizon"]
+        raise ConfigError(
+            f"no event of {args.study} has a complete {a} {h} outcome, so its placebo studies would have no events",
+            hint="a condition that holds ('eventstudy run' lists the events), or --asset and --horizon of a cell with events",
+        )
     seed = (result.statistics or result.study.statistics).seed
     settings = InferenceSettings(placebos=placebos, seed=seed)
     table = calibrate(

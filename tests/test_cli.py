@@ -836,6 +836,15 @@ def test_calibrate_simulate_gives_the_power_without_3m(capsys) -> None:
     assert "Power of the headline test" in out and "  1w +1%: " in out
 
 
+def test_calibrate_study_without_events_is_refused_with_a_message(tiny: Path, capsys) -> None:
+    """A study whose condition never held ended in a traceback: 'ValueError: cell A 1d has no
+    events: pass `nobs`' (an argument of the Python function the command does not have)."""
+    (tiny / "study.yaml").write_text(STUDY.replace("when: A at ATH and B drawdown >= 10%", "when: A drawdown >= 90%"))
+    code, _, err = run_cli(["calibrate", str(tiny / "study.yaml"), "--data-dir", str(tiny / "data"), "--studies", "5", "--placebos", "19"], capsys)
+    assert code == 2 and "Traceback" not in err
+    assert err.splitlines()[0] == f"error: no event of {tiny / 'study.yaml'} has a complete A 1d outcome, so its placebo studies would have no events"
+
+
 def test_calibrate_event_tests_gives_the_power_asked_for_with_a_scenario(tmp_path: Path, capsys) -> None:
     """'--event-tests --scenario null --effects 0.005' printed the size alone: the power for
     the effect given was computed only when every scenario ran, and --effects was dropped
