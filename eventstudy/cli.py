@@ -438,16 +438,17 @@ def _calibrate_event_tests(args: argparse.Namespace) -> int:
     from eventstudy.report.files import write_file
     from eventstudy.report.terminal import print_tables
 
-    scenarios = args.scenario or list(SCENARIOS)
+    scenarios = list(dict.fromkeys(args.scenario or SCENARIOS))
     seed = _simulation_seed(args, 0)
     effects = _effects(args)
-    size = pl.concat([calibrate_event_tests(s, replications=args.replications, firms=args.firms, seed=seed + k) for k, s in enumerate(scenarios)])
+    size = pl.concat([calibrate_event_tests(s, replications=args.replications, firms=args.firms, seed=seed + SCENARIOS.index(s))
+                     for s in scenarios])  # a scenario's seed is its own: '--scenario clustered' gives the full table's column
     tables = [event_calibration_table(size)]
     # the power: by default only with every scenario; with --scenario when --effects is given
     effect = next((x for x in effects if x != 0), None) if args.scenario is None or args.effects != EFFECTS else None
     rows = [size]
     if effect is not None:
-        power = calibrate_event_tests("null", replications=args.replications, firms=args.firms, effect=effect, seed=seed + len(scenarios))
+        power = calibrate_event_tests("null", replications=args.replications, firms=args.firms, effect=effect, seed=seed + len(SCENARIOS))
         power = power.with_columns(pl.lit(f"effect {effect:g}").alias("scenario"))
         tables.append(event_calibration_table(power, size=False))
         rows.append(power)

@@ -845,6 +845,20 @@ def test_calibrate_study_without_events_is_refused_with_a_message(tiny: Path, ca
     assert err.splitlines()[0] == f"error: no event of {tiny / 'study.yaml'} has a complete A 1d outcome, so its placebo studies would have no events"
 
 
+def test_calibrate_event_tests_one_scenario_is_the_full_table_s_column(tmp_path: Path, capsys) -> None:
+    """Each scenario's seed was its place in the list asked for: '--scenario clustered' ran
+    with the seed the full table gives the null scenario, so its rates were not the full
+    table's clustered column (nor its power the full table's power)."""
+    base = ["calibrate", "--event-tests", "--replications", "3", "--firms", "10", "--effects", "0,0.01", "-q"]
+    frames = {}
+    for name, extra in {"full": [], "one": ["--scenario", "clustered", "--scenario", "null"]}.items():
+        code, _, err = run_cli([*base, *extra, "-o", str(tmp_path / f"{name}.csv")], capsys)
+        assert code == 0, err
+        frames[name] = pl.read_csv(tmp_path / f"{name}.csv")
+    full = frames["full"].filter(pl.col("scenario").is_in(["clustered", "null", "effect 0.01"]))
+    assert frames["one"].sort("scenario", "test", "start").equals(full.sort("scenario", "test", "start"))
+
+
 def test_calibrate_event_tests_gives_the_power_asked_for_with_a_scenario(tmp_path: Path, capsys) -> None:
     """'--event-tests --scenario null --effects 0.005' printed the size alone: the power for
     the effect given was computed only when every scenario ran, and --effects was dropped
