@@ -120,8 +120,10 @@ def calibrate_rules(
     """
     if null not in ("garch", "bootstrap"):
         raise ValueError(f"`null` must be one of {{'garch', 'bootstrap'}}, got {null!r}")
-    if replications < 1 or histories < 19:
-        raise ValueError("`replications` must be >= 1 and `histories` >= 19")
+    if replications < 1 or histories < 19 or placebos < 1:
+        raise ValueError("`replications` and `placebos` must be >= 1 and `histories` >= 19")
+    if not conditions or len(set(conditions)) < len(conditions):
+        raise ValueError(f"`conditions` must name at least one condition, each once, got {list(conditions)!r}")
     if null == "bootstrap":
         if real_closes is None:
             raise ValueError("`real_closes` is needed for null='bootstrap'")

@@ -634,6 +634,9 @@ def _calibrate_rules(args: argparse.Namespace) -> int:
     from eventstudy.report.files import write_file
 
     seed = _simulation_seed(args, 7)
+    twice = next((c for i, c in enumerate(args.condition or []) if c in args.condition[:i]), None)
+    if twice is not None:  # the same histories' tests counted twice: rates with half the width they have
+        raise ConfigError(f"--condition {twice!r} is given twice", hint="give each condition once")
     _refuse_no_placebos(args, f"the runs placebo test of calibrate --simulate {args.simulate}", 1000)
     if args.histories is not None and args.histories < 19:
         raise ConfigError(f"--histories {args.histories} cannot reject at 5%: its smallest p-value is 1/{args.histories + 1}",

@@ -751,6 +751,8 @@ def test_calibrate_refuses_an_option_its_mode_does_not_read(capsys, extra: list[
         ([str(CONFIG), "--placebos", "0"], "--placebos 0 leaves the placebo tests of calibrate STUDY without placebo sets"),
         # refused in the study the calibration writes, as '<study>:8:49: error: bad value for ...' (a universe's after
         # simulating its first panel, in a temporary file since deleted)
+        # each history's tests were counted twice, and the Wilson intervals were as narrow as for twice the histories
+        (["--simulate", "garch", "--condition", "A at ATH", "--condition", "A at ATH"], "--condition 'A at ATH' is given twice"),
         (["--simulate", "garch", "--horizon", "1m", "--horizon", "21d"], "--horizon '1m' and '21d' are the same horizon (21 trading days)"),
         (["--simulate", "universe", "--horizon", "1m", "--horizon", "1m"], "--horizon '1m' and '1m' are the same horizon (21 trading days)"),
         (["--simulate", "garch", "--days", "100", "--replications", "2", "--histories", "19", "--condition", "A at ATH", "--horizon", "1w"],
