@@ -542,6 +542,25 @@ def _simulation_horizons(args: argparse.Namespace, default: Sequence[str]) -> tu
     return horizons
 
 
+def _check_simulated_conditions(conditions: Sequence[str]) -> None:
+    """Each ``--condition`` checked on its own text, with the caret there: in the study the
+    calibration writes, an error was placed at '<study>:4:7' under a template line, and a
+    day's open, high, low or volume was asked of 'data files' the user does not give."""
+    from eventstudy.conditions import parse, resolve
+    from eventstudy.conditions.ast import OnEvents, walk
+    from eventstudy.conditions.compiler import day_price_reads
+
+    for text in conditions:
+        node = resolve(parse(text), ["A", "B"], source=text)
+        for part in walk(node):
+            if isinstance(part, OnEvents):
+                raise ConfigError(f"the simulated histories have no events file: 'on {part.name}' holds on none of their days",
+                                  span=part.span, source=text, hint="a condition on the closes of A and B, or on the calendar")
+        for request, column, span in day_price_reads(node):
+            raise ConfigError(f"the simulated histories have closes only: '{request.series} {request.name}' needs the day's {column}",
+                              span=span, source=text, hint="a condition on the closes of A and B")
+
+
 def _refuse_no_placebos(args: argparse.Namespace, tests: str, default: int) -> None:
     if args.placebos == 0:
         raise ConfigError(f"--placebos 0 leaves {tests} without placebo sets to compare with",
@@ -634,6 +653,7 @@ def _calibrate_rules(args: argparse.Namespace) -> int:
     from eventstudy.report.files import write_file
 
     seed = _simulation_seed(args, 7)
+    _check_simulated_conditions(args.condition or [])
     twice = next((c for i, c in enumerate(args.condition or []) if c in args.condition[:i]), None)
     if twice is not None:  # the same histories' tests counted twice: rates with half the width they have
         raise ConfigError(f"--condition {twice!r} is given twice", hint="give each condition once")

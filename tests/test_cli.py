@@ -861,6 +861,25 @@ def test_calibrate_event_tests_one_scenario_is_the_full_table_s_column(tmp_path:
     assert frames["one"].sort("scenario", "test", "start").equals(full.sort("scenario", "test", "start"))
 
 
+@pytest.mark.parametrize(
+    ("condition", "message", "caret"),
+    [
+        ("C at ATH", "unknown series 'C'", "    ^"),
+        ("A rsi(14) < 30 and B volume > 0", "the simulated histories have closes only: 'B volume' needs the day's volume",
+         "                       ^^^^^^^^"),
+        ("A at ATH and not on fomc", "the simulated histories have no events file: 'on fomc' holds on none of their days", "                     ^^^^^^^"),
+    ],
+)
+def test_calibrate_simulate_places_a_condition_s_error_in_its_own_text(capsys, condition: str, message: str, caret: str) -> None:
+    """A --condition's error was placed in the study the calibration writes ('<study>:4:7:'
+    under 'when: ...', a file the user never wrote), and a day's volume or an own-events
+    file was asked of data files and an 'events:' block the simulation does not take."""
+    code, _, err = run_cli(["calibrate", "--simulate", "garch", "--replications", "1", "--days", "300", "--condition", condition, "-q"], capsys)
+    assert code == 2 and "Traceback" not in err and "<study>" not in err
+    lines = err.splitlines()
+    assert lines[:3] == [f"error: {message}", f"    {condition}", caret]
+
+
 def test_calibrate_event_tests_gives_the_power_asked_for_with_a_scenario(tmp_path: Path, capsys) -> None:
     """'--event-tests --scenario null --effects 0.005' printed the size alone: the power for
     the effect given was computed only when every scenario ran, and --effects was dropped
