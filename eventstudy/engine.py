@@ -720,13 +720,15 @@ def _too_few_untested(tests: pl.DataFrame) -> pl.DataFrame:
     tested, as a timeline's are (:func:`~eventstudy.inference.table.significance_table`):
     no p-value (the Driscoll-Kraay and calendar-time tests' neither), interval or place
     among the significant, nor a place in the family the others' Holm, BH and
-    max-statistic adjustments count (those leave them out before adjusting)."""
+    max-statistic adjustments count (those leave them out before adjusting). A cell with
+    no complete outcome has none either: the calendar-time portfolio, which holds each
+    event for the days it has, gave one a p-value beside an n of 0."""
     untested = [
         c for c in ("p_placebo", "p_greater", "p_less", "percentile", "p_symbols_null", "p_holm", "p_bh", "p_maxstat", "survives",
                     "ci_low", "ci_high", "ci_approximate", "t_cluster", "p_cluster", "t_calendar", "p_calendar")
         if c in tests.columns
     ]
-    return tests.with_columns(pl.when(_TOO_FEW).then(None).otherwise(pl.col(c)).alias(c) for c in untested)
+    return tests.with_columns(pl.when(pl.col("n") < MIN_TESTED).then(None).otherwise(pl.col(c)).alias(c) for c in untested)
 
 
 def _too_few_note(tests: pl.DataFrame) -> list[str]:

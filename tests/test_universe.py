@@ -116,6 +116,19 @@ def test_the_breakdowns_list_their_cells_in_the_summary_order(tmp_path: Path) ->
     assert by_symbol["n"].to_list() == sorted(by_symbol["n"].to_list(), reverse=True)  # the busiest symbol first in each cell
 
 
+def test_a_cell_with_no_complete_outcome_has_no_test(tmp_path: Path) -> None:
+    """A horizon longer than any event's data left its cell with n 0 and no p-value but
+    the calendar-time portfolio's, which holds each event for the days it has."""
+    make_panel(tmp_path)
+    (tmp_path / "study.yaml").write_text(STUDY.replace("horizons: [2d, 5d]", "horizons: [2d, 150d]"))
+    result = eventstudy.run(tmp_path / "study.yaml", data_dir=tmp_path)
+    empty = result.tests.filter((pl.col("horizon") == "150d") & (pl.col("statistic") == "mean")).row(0, named=True)
+    assert empty["n"] == 0
+    assert all(empty[c] is None for c in ("p_placebo", "p_calendar", "t_calendar", "p_cluster", "p_maxstat", "survives"))
+    kept = result.tests.filter((pl.col("horizon") == "2d") & (pl.col("statistic") == "mean")).row(0, named=True)
+    assert kept["n"] >= 3 and kept["p_calendar"] is not None  # a cell with its outcomes keeps its tests
+
+
 def test_universe_tests_have_sane_p_values_and_find_a_planted_effect(tmp_path: Path) -> None:
     make_panel(tmp_path, effect=0.03, seed=2)
     (tmp_path / "study.yaml").write_text(STUDY)
