@@ -24,7 +24,8 @@ window's days is the *difference* ``D``. Then
 * the interval of the event statistic is the basic bootstrap interval of the pivot
   ``E_b - A`` (each history's event statistic minus the resampling world's expected
   value, the mean over histories of their all-days statistic; studentized like ``D``):
-  it covers the expected value after an event, net of what the rule picks on noise.
+  it covers the expected value after an event, net of what the rule picks on noise
+  (the share positive's interval is cut to [0, 1]).
 
 A history without an event (or with one, where a standard error is needed) does not
 enter that cell's null; the number used is reported. All cells' statistics come from the
@@ -452,6 +453,8 @@ def histories_headline(null: HistoryNull, statistics: StatisticsSpec, studentize
             scale = se_obs[c] if studentize else 1.0
             estimate = obs.event(name)[0, c]
             low[c], high[c] = estimate - q_high * scale, estimate - q_low * scale
+            if name == "pct_positive":  # a share: the basic interval's ends past 0 or 100% are no share an event set can have
+                low[c], high[c] = max(low[c], 0.0), min(high[c], 1.0)
         out.observed[name] = obs.event(name)[0]
         out.p[name], out.p_greater[name], out.p_less[name], out.percentile[name] = p, p_greater, p_less, percentile
         out.p_maxstat[name] = maxstat_stepdown(np.where(untested, np.nan, np.abs(z_obs)), np.abs(z_null))
