@@ -264,8 +264,13 @@ def run_sweep(
             why = (
                 "the shifts of the event calendar bring their events' own dates back so often that no p-value can fall below alpha"
                 if null_name == "circular" else
+                "the declustering rule leaves each day of their placebo sets fewer trading days to move than twice the longest "
+                "horizon, so their placebo sets are nearly the events themselves"
+                if null_name == "matched" else
                 "their events' runs leave fewer free days than twice the longest horizon, so their placebo sets are nearly the events themselves"
             )
+            if null_name == "matched":
+                cause = "events on most of the days the rule allows do this"
         verdict["warning"] = " ".join([*([verdict["warning"]] if "warning" in verdict else []), (
             f"the {null_name} null had little room in {cramped:,} of {len(combos):,} cells: {why}, and their "
             f"p-values would be no test ({cause}); those cells are shown untested, and are "

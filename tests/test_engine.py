@@ -445,6 +445,24 @@ def test_a_circular_null_that_cannot_reach_alpha_says_its_p_values_are_no_test(t
         assert result.tests["p_placebo"].min() >= float(floor) - 1e-3
 
 
+@pytest.mark.parametrize(("when", "gap", "moves"), [("A close > 0", 5, "4"), ("A close > 0", 4, "2"), ("A at 20-day high", 5, None)])
+def test_a_matched_null_with_little_room_says_its_p_values_are_no_test(tmp_path, when: str, gap: int, moves: str | None) -> None:
+    """Events on every 4th day nearly fill the window: every set of as many days 4 apart
+    is the events' shifted by at most 2 days, and the verdict read '1 of 6 tests
+    significant after the max-statistic adjustment' (every 5th day: '1 below 0.05
+    unadjusted'), with no word that the null had nothing else to draw from (the runs and
+    circular nulls warn there). Where the events
+    fill the window exactly (SPX close > 0, gap 21, 2020-2021) the one set is the events'
+    own: every p-value 1.000, and the verdict 'none below 0.05 even unadjusted'."""
+    result = _null_choice(tmp_path, when, gap=gap, null="matched")
+    warned = [n for n in result.notes if n.startswith("warning: the matched null had little room")]
+    assert bool(warned) == (moves is not None)
+    if moves is not None:
+        assert f"at most {moves} trading day(s) to move" in warned[0]
+        assert verdict_line(result).endswith("nothing is tested: the matched null had little room here, so its p-values are no test (see its warning).")
+        assert result.tests["survives"].null_count() == result.tests.height
+
+
 @pytest.mark.parametrize(("null", "evaluator", "warned"), [
     ("matched", "excess_returns: {assets: [A], benchmark: B, horizons: [5], model: market, estimation: 40}", True),
     ("runs", "excursions: {assets: [A], horizons: [5], max_days: 10}", True),

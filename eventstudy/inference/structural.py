@@ -121,6 +121,31 @@ def little_room(runs: int, free: int, longest: int, run_gap: int) -> str | None:
     )
 
 
+def matched_little_room(n: int, moves: int, longest: int) -> str | None:
+    """The warning of a matched null with little room, else None: every set of ``n``
+    days the rule allows keeps each of its days within ``moves`` trading days of the
+    same place (events on most of the days the rule allows: one set when they fill the
+    window), fewer than :data:`LITTLE_ROOM` times the longest horizon, so its placebo sets
+    are the events shifted a little, as a runs null's with little room (:func:`little_room`)."""
+    if moves >= LITTLE_ROOM * max(longest, 1):
+        return None
+    return (
+        f"warning: the matched null had little room: the declustering rule leaves each of the {n:,} days of a placebo set "
+        f"at most {max(moves, 0):,} trading day(s) to move in the window, fewer than twice the longest horizon ({longest} "
+        f"days), so its placebo sets are nearly the events themselves, shifted a little: {NO_TEST} (events on most of "
+        "the days the rule allows do this); the histories null (--null histories) keeps the events' dates and resamples "
+        "the prices"
+    )
+
+
+def _moves(design: EventDesign, earliest: np.ndarray, latest: np.ndarray) -> str | None:
+    """:func:`matched_little_room` of sets whose ``t``-th day lies between calendar days
+    ``earliest[t]`` and ``latest[t]``."""
+    positions = design.calendar.positions
+    longest = int(design.cells.get_column("horizon_days").max())  # type: ignore[arg-type]  # polars types max() as any literal or None; an integer column's is an int
+    return matched_little_room(earliest.size, int((positions[latest] - positions[earliest]).max()), longest)
+
+
 def structural_null(design: EventDesign, null: str, reps: int, seed: np.random.SeedSequence) -> NullDraws:
     """The ``null`` distributions of mean, median and % positive for every cell of ``design``."""
     k = design.values.shape[0]
@@ -532,19 +557,27 @@ def _matched(design: EventDesign, values: np.ndarray, pool: np.ndarray, events: 
     trading = steps.size == 1 and np.array_equal(keys[pool_days], design.calendar.positions[pool_days])
     if trading and not contiguous and not distinct:
         found = _spaced_around_holes(values, pool, pool_days, n, int(steps[0]), reps, rows, rng, design.calendar.positions)
-        if found is not None:
+        if found is not None:  # sets on the pool's span, clear of its holes: fewer than the span's, none wider
+            first = pool_days[0] + np.arange(n) * int(steps[0])
+            found.warning = _moves(design, first, first + pool_days[-1] - pool_days[0] + 1 - (n - 1) * (int(steps[0]) - 1) - n)
             return found
     if distinct or (contiguous and trading):
         gap = int(steps[0])
         room = pool_days.size - (n - 1) * (gap - 1)
         if room < n:
             raise DataError(f"cannot place {n} placebo days at least {gap} trading days apart in {pool_days.size} days")
-        return _gathered(values, n, reps, rows, lambda size: pool_days[_sorted_distinct(rng, size, n, room) + np.arange(n) * (gap - 1)])
+        found = _gathered(values, n, reps, rows, lambda size: pool_days[_sorted_distinct(rng, size, n, room) + np.arange(n) * (gap - 1)])
+        first = np.arange(n) * gap  # the t-th day of a set: pool day t gap .. t gap + room - n
+        found.warning = _moves(design, pool_days[first], pool_days[first + room - n])
+        return found
     day_keys, day_thresholds = keys[pool_days], thresholds[pool_days]
     most = most_days(design.calendar, pool_days)
-    draw = _counted_sets(day_keys, day_thresholds, n, rng) if n > DENSE_SHARE * most else None
-    if draw is not None:
-        return _gathered(values, n, reps, rows, lambda size: pool_days[draw(size)])
+    counted = _counted_sets(day_keys, day_thresholds, n, rng) if n > DENSE_SHARE * most else None
+    if counted is not None:
+        draw, earliest, latest = counted
+        found = _gathered(values, n, reps, rows, lambda size: pool_days[draw(size)])
+        found.warning = _moves(design, pool_days[earliest], pool_days[latest])
+        return found
     sampler = MatchedSampler(design.calendar, pool, n, mode=design.mode, seed=rng)
     draws = _statistics_from_sets(values, sampler.draw(rows))
     note_reps = rows
@@ -572,7 +605,9 @@ DENSE_TABLE = 32_000_000
 days it can take)."""
 
 
-def _counted_sets(keys: np.ndarray, thresholds: np.ndarray, n: int, rng: np.random.Generator) -> Callable[[int], np.ndarray] | None:
+def _counted_sets(
+    keys: np.ndarray, thresholds: np.ndarray, n: int, rng: np.random.Generator
+) -> tuple[Callable[[int], np.ndarray], np.ndarray, np.ndarray] | None:
     """A draw of sets of ``n`` days uniformly among all sets of days ``0 .. N-1`` (keys
     and thresholds of each, increasing) in which each day may follow the one before
     (``keys[j] >= thresholds[i]``): any gap, calendar or trading, holes or not. The sets
@@ -582,7 +617,8 @@ def _counted_sets(keys: np.ndarray, thresholds: np.ndarray, n: int, rng: np.rand
     set's days are drawn first to last, each with the share of the sets it begins. A
     level keeps only the days its day of the set can take (from the earliest the days
     before it allow to the last that leaves room for the rest): a band as wide as the
-    slack. None when the table would pass :data:`DENSE_TABLE` entries. The random
+    slack. Returned with the earliest and the latest day each day of a set can take; None
+    when the table would pass :data:`DENSE_TABLE` entries. The random
     candidates of the matched sampler, declustered, kept at most 1,050 of a set's 1,618
     days for a condition true on most days under a 10-calendar-day gap."""
     size = keys.size
@@ -618,7 +654,7 @@ def _counted_sets(keys: np.ndarray, thresholds: np.ndarray, n: int, rng: np.rand
             first = after[day]
         return out
 
-    return draw
+    return draw, earliest, latest[n - np.arange(n)]
 
 
 HOLES_ACCEPT = 0.01

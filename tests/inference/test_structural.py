@@ -362,7 +362,10 @@ def test_counted_sets_are_uniform_among_the_sets_the_rule_allows(gap: str, days:
     pool_days = np.setdiff1d(np.arange(days), holes)
     keys, thresholds = design.calendar.keys[pool_days], design.calendar.thresholds[pool_days]
     valid = [c for c in itertools.combinations(range(pool_days.size), n) if all(keys[b] >= thresholds[a] for a, b in itertools.pairwise(c))]
-    draw = structural._counted_sets(keys, thresholds, n, np.random.default_rng(8))
+    counted = structural._counted_sets(keys, thresholds, n, np.random.default_rng(8))
+    assert counted is not None
+    draw, earliest, latest = counted
+    assert earliest.tolist() == np.min(valid, axis=0).tolist() and latest.tolist() == np.max(valid, axis=0).tolist()
     counts = {c: 0 for c in valid}
     for row in map(tuple, draw(300 * len(valid)).tolist()):
         counts[row] += 1  # a KeyError would be a set the rule does not allow
