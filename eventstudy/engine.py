@@ -960,6 +960,13 @@ def _timeline_tests(
                 f"the median's null uses {headline.median_reps:,} of the {headline.reps:,} placebo sets (it is computed on "
                 "the sets themselves, and those are bounded to 5 million values per cell)"
             )
+        if 1 / (headline.reps + 1) > settings.alpha:  # p = (1 + as extreme) / (B + 1): none can reach alpha
+            drawn = f"the {headline.reps:,} shifts of the circular null" if settings.null == "circular" else f"{headline.reps:,} placebo sets"
+            notes.append(
+                f"warning: {drawn} leave no p-value below 1/{headline.reps + 1:,} = {1 / (headline.reps + 1):.3f}, above alpha "
+                f"{settings.alpha}: at that alpha {NO_TEST}"
+                + ("" if settings.null == "circular" else f"; ask for {math.ceil(1 / settings.alpha) - 1:,} or more (statistics.placebos, --placebos)")
+            )
         if settings.null == "matched" and headline.reps < settings.placebos:
             notes.append(
                 f"the matched null drew {headline.reps:,} placebo sets, not {settings.placebos:,} (it gathers each set's "

@@ -463,6 +463,21 @@ def test_a_matched_null_with_little_room_says_its_p_values_are_no_test(tmp_path,
         assert result.tests["survives"].null_count() == result.tests.height
 
 
+@pytest.mark.parametrize(("null", "placebos", "warned"), [("runs", 10, True), ("matched", 18, True), ("runs", 19, False)])
+def test_too_few_placebo_sets_for_alpha_say_their_p_values_are_no_test(tmp_path, null: str, placebos: int, warned: bool) -> None:
+    """With B placebo sets no p-value falls below 1 / (B + 1): 10 sets (0.091) at alpha
+    0.05 gave a verdict 'none below 0.05 even unadjusted', as if the data had said so."""
+    text = NULL_CHOICE.format(when="A at 20-day high", gap=10, evaluator="forward_returns: {assets: [A], horizons: [5, 21]}",
+                              null=f", null: {null}", events="").replace("placebos: 200", f"placebos: {placebos}")
+    result = _null_choice_run(tmp_path, text)
+    found = [n for n in result.notes if "leave no p-value below" in n]
+    assert bool(found) == warned
+    if warned:
+        assert f"warning: {placebos} placebo sets leave no p-value below 1/{placebos + 1}" in found[0] and "ask for 19 or more" in found[0]
+        assert verdict_line(result).endswith(f"nothing is tested: the {null} null drew too few placebo sets for this alpha, so its p-values are no test (see its warning).")
+        assert result.tests["survives"].null_count() == result.tests.height
+
+
 @pytest.mark.parametrize(("null", "evaluator", "warned"), [
     ("matched", "excess_returns: {assets: [A], benchmark: B, horizons: [5], model: market, estimation: 40}", True),
     ("runs", "excursions: {assets: [A], horizons: [5], max_days: 10}", True),
