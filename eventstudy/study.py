@@ -257,7 +257,7 @@ def prepare(
     notes = [
         *loaded_notes,
         describe_alignment(study.data.align, study.data.max_stale, next(iter(study.series))),
-        *quick_check(prices, align=study.data.align),
+        *quick_check(prices, align=study.data.align, reference=next(iter(study.series.values()))),
     ]
     days = timeline["date"].to_numpy().astype("datetime64[D]")
     cells, values, pending = outcome_panel(outcomes, timeline["date"])

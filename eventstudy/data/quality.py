@@ -404,14 +404,18 @@ def quick_check(
     max_move: float = MAX_MOVE,
     max_gap_days: int = MAX_GAP_DAYS,
     align: str = "inner",
+    reference: str | None = None,
 ) -> list[str]:
     """Fast warnings on loaded prices (``date, symbol, close``, validated): what ``run`` prints.
 
     Stale runs, moves above ``max_move`` in a day, calendar gaps longer than
     ``max_gap_days``, and, with several symbols, dates inside their common range on which
     one lacks a close that another has (``align`` says what the study does with them: an
-    inner join drops them; under ``ffill`` the series' last close stands in). Clean index
-    data gives no warning; volatility outliers are left to ``eventstudy data check``.
+    inner join drops them; under ``ffill`` the series' last close stands in). Under
+    ``ffill`` with the ``reference`` symbol given (the first series, whose calendar the
+    study takes), the dates the reference lacks are not on the study calendar, and another
+    series is checked against the reference's dates only. Clean index data gives no
+    warning; volatility outliers are left to ``eventstudy data check``.
 
     Examples
     --------
@@ -451,17 +455,26 @@ def quick_check(
         if start is not None and end is not None and start <= end:
             common = frame.filter(pl.col("date").is_between(start, end))
             union = common["date"].unique().sort()
+            ffill_on = reference if align == "ffill" and reference in symbols else None
+            calendar = common.filter(pl.col("symbol") == ffill_on)["date"] if ffill_on is not None else union
             for symbol in symbols:
                 own = common.filter(pl.col("symbol") == symbol)["date"]
-                lacking = union.filter(~union.is_in(own.implode()))
-                if lacking.len():
-                    warnings.append(
-                        f"warning: {symbol} has no close on {lacking.len():,} of the {union.len():,} dates the study's "
-                        f"series trade between {start} and {end} (first {lacking[0]}): "
-                        + ("with align: inner those dates are dropped" if align == "inner" else
-                           f"with align: {align} its last close stands in for the condition there (within data.max_stale), "
-                           "and its outcomes from those dates are unknown")
-                    )
+                dates = union if symbol == ffill_on else calendar
+                lacking = dates.filter(~dates.is_in(own.implode()))
+                if not lacking.len():
+                    continue
+                where = "the study's series trade" if dates is union else f"{ffill_on} trades"
+                if align == "inner":
+                    what = "with align: inner those dates are dropped"
+                elif symbol == ffill_on:
+                    what = f"with align: {align} the study calendar is {symbol}'s, so those dates are not on it: no event and no baseline day falls there"
+                else:
+                    what = (f"with align: {align} its last close stands in for the condition there (within data.max_stale), "
+                            "and its outcomes from those dates are unknown")
+                warnings.append(
+                    f"warning: {symbol} has no close on {lacking.len():,} of the {dates.len():,} dates {where} "
+                    f"between {start} and {end} (first {lacking[0]}): {what}"
+                )
     return warnings
 
 

@@ -398,3 +398,21 @@ def test_a_long_file_named_like_a_series_is_checked_per_symbol(data: Path, capsy
     assert json.loads(report.render_json())["long_files"][0]["symbols"] == 2
     with pytest.raises(DataError, match="the reference 'panel' is a long file of 2 symbols"):
         check_data(["panel"], data_dir=data, reference="panel")
+
+
+def test_quick_check_under_ffill_says_the_reference_calendar_leaves_out_the_dates_it_lacks() -> None:
+    """Under 'align: ffill' the study calendar is the first series': a date it lacks is
+    not on it at all. The warning said of the reference (SPX beside a series trading on
+    weekends) that 'its last close stands in for the condition there', as of any other
+    series; and another series was counted against dates the calendar does not have."""
+    days = [D(2024, 1, 1) + dt.timedelta(days=i) for i in range(68)]  # Mon 2024-01-01 .. Fri 2024-03-08
+    weekdays = [d for d in days if d.weekday() < 5]
+    b_days = [d for i, d in enumerate(weekdays) if i not in (10, 11)]  # B lacks two of A's dates
+    frame = long_frame({"A": (weekdays, calm(len(weekdays))), "B": (b_days, calm(len(b_days), 1)), "W": (days, calm(len(days), 2))})
+    warnings = quick_check(frame, align="ffill", reference="A")
+    on_a = next(w for w in warnings if w.startswith("warning: A has no close"))
+    assert "its last close stands in" not in on_a
+    assert f"on {len(days) - len(weekdays)} of the {len(days)} dates" in on_a and "the study calendar is A's, so those dates are not on it" in on_a
+    on_b = next(w for w in warnings if w.startswith("warning: B has no close"))
+    assert f"on 2 of the {len(weekdays)} dates A trades" in on_b and "its last close stands in" in on_b
+    assert not any(w.startswith("warning: W has no close") for w in warnings)
