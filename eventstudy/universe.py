@@ -217,9 +217,13 @@ def prepare_universe(
     else:  # the universe's rows in memory: a long file's, or the symbols' own files' among the prices
         require_day_prices(study, written, stocks if stocks is not None else prices.filter(pl.col("symbol").is_in(symbols)), None)
     days_series = dates.sort()
+    notes: list[str] = []
     if market is not None:
+        off = days_series.filter(~days_series.is_in(market["date"].implode()))
         days_series = days_series.filter(days_series.is_in(market["date"].implode()))
         market = market.filter(pl.col("date").is_in(days_series.implode())).sort("date")
+        if off.len():
+            notes.append(market_calendar_warning(study, off, off.len() + days_series.len()))
     days = days_series.to_numpy().astype("datetime64[D]")
     shape = (len(symbols), len(days))
     shared = BlockShared(
@@ -324,6 +328,24 @@ def prepare_universe(
         daily=daily,
         closes=closes,
         timings={k: round(v, 4) for k, v in timings.items()},
+        notes=notes,
+    )
+
+
+def market_calendar_warning(study: Study, off: pl.Series, n_dates: int) -> str:
+    """The warning for the universe's dates ``off`` (sorted) on which the market series
+    (the study's ``series:``, aligned as ``data.align`` says) have no close: they are not
+    on the study calendar, so the stocks' rows then are neither events nor baseline days;
+    ``n_dates``: the universe's dates."""
+    names = ", ".join(study.series)
+    which = f"the market series {names} {'has' if len(study.series) == 1 else 'have'}"
+    if study.data.align == "ffill" and len(study.series) > 1:
+        which = f"the market calendar ({next(iter(study.series))}'s, align: ffill) has"
+    span = f"{off[0]}" if off.len() == 1 else f"{off[0]} .. {off[-1]}"
+    return (
+        f"warning: {which} no close on {off.len():,} of the universe's {n_dates:,} dates ({span}): those dates are not on "
+        "the study calendar, so no stock's day then is an event or a baseline day (the stocks' features and horizons still "
+        "count all their own trading days)"
     )
 
 

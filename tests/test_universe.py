@@ -637,3 +637,25 @@ def test_a_market_series_listed_as_a_stock_in_another_letter_case_is_refused(tmp
     assert main(["run", str(tmp_path / "study.yaml"), "--data-dir", str(tmp_path), "--placebos", "0"]) == 2
     err = capsys.readouterr().err
     assert "study.yaml:3:12: error: mkt is both a market series and a universe symbol" in err and "Traceback" not in err
+
+
+def test_the_universe_dates_the_market_series_lacks_are_said_to_be_left_out(tmp_path: Path) -> None:
+    """The study calendar of a universe is its dates on which the market series have a
+    close: a stock's day on a date the market lacks (a holiday of its own, or before the
+    market's data start) is neither an event nor a baseline day. That was silent: a
+    market series starting 40 days after the stocks cut 40 of their dates from the study
+    with nothing but the 'Data:' range to show it; it is now a warning."""
+    days = [dt.date(2020, 1, 1) + dt.timedelta(days=i) for i in range(120)]
+    market_days = [d for i, d in enumerate(days) if i >= 40 and i != 70]  # starts later, and one hole
+    pl.DataFrame({"date": market_days, "close": np.linspace(100, 110, len(market_days))}).write_csv(tmp_path / "MKT.csv")
+    rng = np.random.default_rng(3)
+    rows = [(d, s, float(c)) for s in ("S0", "S1") for d, c in zip(days, 50 * np.exp(np.cumsum(rng.normal(0, 0.01, len(days)))))]
+    pl.DataFrame(rows, schema=["date", "symbol", "close"], orient="row").write_csv(tmp_path / "panel.csv")
+    (tmp_path / "study.yaml").write_text(STUDY.replace("close at 5-day high and MKT drawdown >= 1%", "return(1) > 0").replace("placebos: 300", "placebos: 0"))
+    result = eventstudy.run(tmp_path / "study.yaml", data_dir=tmp_path)
+    on_market = set(market_days)
+    assert set(result.events["date"]) <= on_market
+    assert result.summary.filter(measure="fwd", horizon="2d")["baseline_n"].item() == 2 * (len(market_days) - 2)  # the last two have no 2d return
+    warning = next(n for n in result.notes if "has no close on" in n)
+    assert warning.startswith("warning: the market series MKT has no close on 41 of the universe's 120 dates (2020-01-01 .. 2020-03-11)")
+    assert "no stock's day then is an event or a baseline day" in warning
