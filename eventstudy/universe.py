@@ -344,7 +344,7 @@ def market_calendar_warning(study: Study, off: pl.Series, n_dates: int) -> str:
     span = f"{off[0]}" if off.len() == 1 else f"{off[0]} .. {off[-1]}"
     return (
         f"warning: {which} no close on {off.len():,} of the universe's {n_dates:,} dates ({span}): those dates are not on "
-        "the study calendar, so no stock's day then is an event or a baseline day (the stocks' features and horizons still "
+        f"the study calendar, so no stock's day then is an event{' or a baseline day' if study.evaluate else ''} (the stocks' features and horizons still "
         "count all their own trading days)"
     )
 
