@@ -26,6 +26,7 @@ from collections.abc import Collection, Mapping
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import replace
 from statistics import NormalDist
+from typing import cast
 
 import numpy as np
 import polars as pl
@@ -540,6 +541,7 @@ def _check_window(panel: Panel, study: Study, window: np.ndarray, start: dt.date
         raise DataError(f"the window {shown} has no data: {what} {first} .. {last}", hint="change 'window:' in the study or --start/--end")
     if panel.kind == "universe":
         return
+    _calendar_bounds(panel, study, start, end, notes)
     window_start = start or first
     since_start = {r.series for r in required_features(resolve(parse(study.when), list(study.series))) if r.name in RUNNING_EXTREMES}
     for symbol, loaded in sorted(panel.source_ranges.items()):
@@ -551,6 +553,50 @@ def _check_window(panel: Panel, study: Study, window: np.ndarray, start: dt.date
                 f"warning: {names} history starts {first_day}, {when} "
                 f"({window_start}): its early 'all-time highs' are only highs since {first_day}"
             )
+
+
+def _calendar_bounds(panel: Panel, study: Study, start: dt.date | None, end: dt.date | None, notes: list[str]) -> None:
+    """Warnings for the days a window asks for that the study calendar leaves out because
+    of one series: a start before the calendar's first day (a series whose data begin
+    later; other series have closes before it), an end after its last (one whose data end
+    earlier), and under ``align: ffill`` a series whose data end before the calendar's
+    (after ``max_stale`` days its values are null, so a condition on it holds on no day)."""
+    ranges = {s: r for s, r in panel.source_ranges.items() if s in set(study.series.values())}
+    if len(ranges) < 2:
+        return
+    first, last = panel.dates[0], panel.dates[-1]
+    starts = {s: cast("dt.date", r["first"]) for s, r in ranges.items()}
+    ends = {s: cast("dt.date", r["last"]) for s, r in ranges.items()}
+
+    def named(day: dt.date, by: dict[str, dt.date]) -> str:
+        return ", ".join(n for n, s in study.series.items() if by.get(s) == day)
+
+    ffill = study.data.align == "ffill"
+    how = f"align: ffill: {next(iter(study.series))}'s dates once every series has begun" if ffill else "the dates on which every series has a close"
+    begun = max(starts.values())
+    if start is not None and start < first and min(starts.values()) < first:
+        notes.append(
+            f"warning: the window starts {start}, but the study calendar ({how}) starts {first}, as the data of {named(begun, starts)} "
+            f"start {begun}: the other series' days before it are neither events nor baseline days"
+        )
+    if ffill:
+        stale, reference = study.data.max_stale, study.series[next(iter(study.series))]
+        for symbol, ended in ends.items():
+            null_from = int(np.searchsorted(panel.days, np.datetime64(ended, "D"), side="right")) + stale
+            if symbol == reference or null_from >= len(panel.days) or (end is not None and end < panel.dates[null_from]):
+                continue
+            notes.append(
+                f"warning: the data of {named(ended, {symbol: ended})} end {ended}, before the study calendar's last day {last}: with "
+                f"align: ffill its last close stands in for at most {stale} day(s), so from {panel.dates[null_from]} its values are null "
+                "and a condition on it holds on no day"
+            )
+        return
+    ended = min(ends.values())
+    if end is not None and end > last and max(ends.values()) > last:
+        notes.append(
+            f"warning: the window ends {end}, but the study calendar ({how}) ends {last}, as the data of {named(ended, ends)} "
+            f"end {ended}: the other series' days after it are neither events nor baseline days"
+        )
 
 
 def order_cells(frame: pl.DataFrame, series_order: list[str], measure_order: list[str], *then: str) -> pl.DataFrame:

@@ -183,3 +183,46 @@ def test_a_study_whose_ffill_leaves_a_series_unknown_is_not_run_into_the_histori
     assert "align: inner" in (info.value.hint or "")
     inner = eventstudy.run(parse_study(text.replace("align: ffill, max_stale: 3", "align: inner"), path=tmp_path / "study.yaml"), data_dir=tmp_path)
     assert set(inner.tests["null"].drop_nulls()) == {"histories"}  # every day has both closes: the histories null as usual
+
+
+def test_a_window_beyond_the_study_calendar_of_one_series_is_a_warning() -> None:
+    """A series that starts later (or ends earlier) than the others cuts the study
+    calendar: the window's days before (after) it are no study days. That was silent,
+    but for the 'Data:' range: 'Window: 2019-06-01 ..' beside a calendar that starts
+    2020-03-02. Under 'align: ffill' a series whose data end early leaves its values
+    null max_stale days on, so a condition on it held on no day from then, silently."""
+    import eventstudy
+
+    every = (D(2019, 1, 1) + dt.timedelta(days=i) for i in range(1096))  # 2019-01-01 .. 2021-12-31
+    days = [d for d in every if d.weekday() < 5]
+    closes = [100.0 + i % 7 for i in range(len(days))]
+    a = pl.DataFrame({"date": days, "close": closes})
+    late = a.filter(pl.col("date") >= D(2020, 3, 2))
+    early = a.filter(pl.col("date") <= D(2021, 6, 30))
+    text = (
+        "name: bounds\nseries: {A: A, B: B}\nwhen: A close > 0 and B close > 0\n"
+        "evaluate:\n  - forward_returns: {assets: [A], horizons: [5d]}\nstatistics: {placebos: 0}\n"
+    )
+
+    def warnings(data: dict, extra: str = "", **window: str) -> list[str]:
+        result = eventstudy.run(parse_study(text + extra), data=data, **window)
+        return [n for n in result.notes if n.startswith("warning:")]
+
+    found = warnings({"A": a, "B": late}, start="2019-06-01")
+    assert any(
+        "the window starts 2019-06-01, but the study calendar (the dates on which every series has a close) starts 2020-03-02, "
+        "as the data of B start 2020-03-02" in w for w in found
+    )
+    assert not warnings({"A": a, "B": late}, start="2020-03-02") and not warnings({"A": a, "B": late})
+    found = warnings({"A": a, "B": early}, end="2023-01-01")
+    assert any("the window ends 2023-01-01, but the study calendar (the dates on which every series has a close) ends 2021-06-30" in w for w in found)
+    assert not warnings({"A": a, "B": early})  # an open end: the end of the data, as the 'Data:' line says
+    ffill = "data: {align: ffill, max_stale: 3}\n"
+    found = warnings({"A": a, "B": early}, ffill)
+    assert any(
+        "the data of B end 2021-06-30, before the study calendar's last day 2021-12-31: with align: ffill its last close "
+        "stands in for at most 3 day(s), so from 2021-07-06 its values are null" in w for w in found
+    )
+    assert not warnings({"A": a, "B": early}, ffill, end="2021-07-05")
+    result = eventstudy.run(parse_study(text + ffill), data={"A": a, "B": early})
+    assert result.events["date"].max() == D(2021, 7, 5)  # the warning's day: the last event is the day before
