@@ -873,7 +873,7 @@ def choose_null(study: Study, statistics: StatisticsSpec, notes: list[str], gaps
     day_columns = day_columns_read(study)
     if day_columns:
         unsupported = [*unsupported, f"the condition's {', '.join(day_columns)} (histories rebuild closes only)"]
-    missing = [f"{name} (no close on {n:,} days of the study calendar)" for name, n in (gaps or {}).items()]
+    missing = [f"{name} (unknown on {n:,} days of the study calendar)" for name, n in (gaps or {}).items()]
     if asked == "histories":
         if missing:
             raise DataError(
