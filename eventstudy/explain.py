@@ -248,12 +248,25 @@ def explain(study: Study) -> Explanation:
             if study.decluster.mode == "after_kept"
             else f"keep the first day of each cluster (a new one starts {gap.describe()} or more after the previous raw event)"
         )
+        if universe:  # as the run's note says: each stock's events on their own, a trading-day gap on its own days
+            rule += " of the same stock" + (", on the stock's own trading days" if gap.unit == "td" else "")
         selection.append(("declustering", f"gap {gap.label}, {study.decluster.mode}: {rule}"))
     else:
         selection.append(("declustering", f"none: every day {study.condition_days()} is an event"))
     alignment = "inner (dates on which every series has a close)" if study.data.align == "inner" else (
         f"ffill (the first series' dates; others carried forward up to {study.data.max_stale} days)"
     )
+    if universe:  # the stocks are not aligned with one another: the calendar is theirs, cut to the market series' dates
+        names = list(study.series)
+        if not names:
+            market = "the universe's dates"
+        elif len(names) == 1:
+            market = f"the universe's dates on which {names[0]} has a close"
+        elif study.data.align == "inner":
+            market = f"the universe's dates on which every market series ({', '.join(names)}) has a close"
+        else:
+            market = f"the universe's dates on {names[0]}'s calendar (ffill: the other market series carried forward up to {study.data.max_stale} days)"
+        alignment = f"{market}; each stock's features and horizons on its own trading days"
     selection.append(("alignment", alignment))
     evaluators = []
     for spec in study.evaluators:

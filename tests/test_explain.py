@@ -146,3 +146,23 @@ def test_explain_and_validate_name_the_event_study_with_its_settings(capsys: pyt
     assert "tests: [t, patell, bmp" in line  # every test, the default, spelled out
     assert main(["validate", str(path)]) == 0
     assert "  evaluators: event_study" in capsys.readouterr().out
+
+
+def test_explain_of_a_universe_says_its_calendar_and_that_gaps_are_per_stock() -> None:
+    """A universe's stocks are not aligned with one another: its calendar is its dates on
+    which the market series have a close, and each stock is declustered on its own
+    trading days. explain said 'alignment: inner (dates on which every series has a
+    close)', as if every stock needed a close that day, and a gap 'after the previous
+    kept event' without a word of the stock."""
+    text = (
+        "name: u\nseries: {SPX: SPX}\nuniverse: [AAA, BBB]\nwhen: close at 20-day high and SPX drawdown >= 5%\n"
+        "decluster: {gap: 21}\nevaluate:\n  - forward_returns: {horizons: [1m]}\n"
+    )
+    selection = dict(explain(parse_study(text)).selection)
+    assert selection["alignment"] == "the universe's dates on which SPX has a close; each stock's features and horizons on its own trading days"
+    assert selection["declustering"].endswith("after the previous kept event of the same stock, on the stock's own trading days")
+    two = dict(explain(parse_study(text.replace("{SPX: SPX}", "{SPX: SPX, RUT: RUT}"))).selection)
+    assert two["alignment"].startswith("the universe's dates on which every market series (SPX, RUT) has a close")
+    calendar = dict(explain(parse_study(text.replace("{gap: 21}", "{gap: 30cd}"))).selection)
+    assert calendar["declustering"].endswith("after the previous kept event of the same stock")
+    assert dict(explain(parse_study(NESTED)).selection)["alignment"] == "inner (dates on which every series has a close)"
