@@ -223,6 +223,17 @@ class DataSpec(_Model):
             )
         return value.lower()
 
+    @field_validator("max_stale", mode="before")
+    @classmethod
+    def _days_not_a_flag(cls, value: Any) -> Any:
+        """``max_stale: true`` read as 1 day (and ``false`` as 0): a count of days is a number."""
+        if isinstance(value, bool):
+            raise PydanticCustomError(
+                "bool_count", "{value} is yes or no, not a number of days",
+                {"value": str(value).lower(), "hint": "give how many of the first series' trading days a value may be carried forward, e.g. 3"},
+            )
+        return value
+
     @model_validator(mode="after")
     def _stale_needs_ffill(self) -> DataSpec:
         if "max_stale" in self.model_fields_set and self.align != "ffill":

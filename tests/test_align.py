@@ -152,6 +152,15 @@ def test_study_data_align_and_max_stale() -> None:
         parse_study(BASE + "data: {align: outer}\n")
 
 
+@pytest.mark.parametrize("flag", ["true", "false"])
+def test_max_stale_yes_or_no_is_refused_not_read_as_one_or_zero_days(flag: str) -> None:
+    """'max_stale: true' ran as 1 day and 'false' as 0 (pydantic reads a bool as an
+    integer), where 'placebos: true' is refused: a count of days is a number."""
+    with pytest.raises(ConfigError) as info:
+        parse_study(BASE + f"data: {{align: ffill, max_stale: {flag}}}\n", path="s.yaml")
+    assert f"'data.max_stale': {flag} is yes or no, not a number of days" in info.value.render()
+
+
 def test_a_study_whose_ffill_leaves_a_series_unknown_is_not_run_into_the_histories_null(tmp_path) -> None:
     """'align: ffill' leaves a series unknown past max_stale days without a close. The
     default null (the histories, for a condition on prices) rebuilds every series on
