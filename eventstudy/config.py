@@ -251,6 +251,23 @@ class WindowSpec(_Model):
     start: dt.date | None = Field(None, description="first event date (YYYY-MM-DD); features still use earlier history")
     end: dt.date | None = Field(None, description="last event date; forward returns may use data after it")
 
+    @field_validator("start", "end", mode="before")
+    @classmethod
+    def _a_date_not_a_number(cls, value: Any, info: ValidationInfo) -> Any:
+        """A number is no date: pydantic reads 2020 as 2020 seconds after 1970 (refused
+        for its time of day, 'datetimes provided to dates should have zero time'), 0 or
+        86400 as 1970-01-01 or 02 (taken), and true as 1 second after."""
+        if not isinstance(value, (bool, int, float)):
+            return value
+        day = "01-01" if info.field_name == "start" else "12-31"
+        if isinstance(value, int) and not isinstance(value, bool) and 1800 <= value <= 2200:  # a year
+            hint = f"write the date as YYYY-MM-DD: {value}-{day} for the year {value}"
+        else:
+            hint = f"write the date as YYYY-MM-DD, e.g. 2020-{day}"
+        what = "yes or no" if isinstance(value, bool) else "a number"
+        shown = str(value).lower() if isinstance(value, bool) else str(value)
+        raise PydanticCustomError("date_number", "{value} is {what}, not a date", {"value": shown, "what": what, "hint": hint})
+
 
 class DeclusterSpec(_Model):
     """Drop clustered events: keep one at least ``gap`` after the previous kept (or any) one."""

@@ -396,3 +396,19 @@ def test_a_mistake_in_a_multi_line_condition_is_shown_on_its_own_line(style: str
     assert lines[0].startswith("study.yaml:5:") and "unknown feature 'rsl'" in lines[0], shown
     assert lines[1].strip() == "RUT drawdown >= 10% and RUT rsl(14) < 30"
     assert lines[2].index("^") == lines[1].index("rsl") and lines[2].count("^") == 3
+
+
+@pytest.mark.parametrize(("written", "message", "hint"), [
+    ("start: 2020", "'window.start': 2020 is a number, not a date", "2020-01-01 for the year 2020"),
+    ("end: 2024", "'window.end': 2024 is a number, not a date", "2024-12-31 for the year 2024"),
+    ("start: 0", "'window.start': 0 is a number, not a date", "e.g. 2020-01-01"),
+    ("start: true", "'window.start': true is yes or no, not a date", "e.g. 2020-01-01"),
+])
+def test_a_window_bound_written_as_a_number_is_refused_as_no_date(written: str, message: str, hint: str) -> None:
+    """pydantic reads a number as seconds since 1970: 'start: 0' ran from 1970-01-01 without a word, and
+    'start: 2020' (a year) was refused as 'datetimes provided to dates should have zero time - e.g. be exact dates'."""
+    text = "name: w\nseries: {A: A}\nwhen: A close > 0\nwindow: {" + written + "}\nevaluate:\n  - forward_returns: {assets: [A], horizons: [1w]}\n"
+    with pytest.raises(ConfigError) as info:
+        parse_study(text, path="s.yaml")
+    rendered = info.value.render()
+    assert message in rendered and hint in rendered and "s.yaml:4:" in rendered
