@@ -71,9 +71,15 @@ from eventstudy.inference.panel import (
 )
 from eventstudy.inference.placebo import median_of
 from eventstudy.inference.sampler_names import NO_TEST
-from eventstudy.inference.table import MIN_TESTED, SIGNIFICANCE_SCHEMA, Headline, significance_table
+from eventstudy.inference.table import (
+    MIN_TESTED,
+    SIGNIFICANCE_SCHEMA,
+    Headline,
+    not_tested_on,
+    significance_table,
+)
 from eventstudy.inference.timeseries import placebo_headline
-from eventstudy.measures import Measure, Measures
+from eventstudy.measures import STATISTICS, Measure, Measures
 from eventstudy.own_events import describe as describe_event_sets
 from eventstudy.panel import ConditionHits, Panel, values_at
 from eventstudy.result import StudyResult
@@ -695,7 +701,10 @@ def _universe_tests(
         return pl.DataFrame(schema=PANEL_SCHEMA)
     null = universe_null(study, statistics)
     misjudged = placebos_misjudge(study)
-    tests = panel_significance(panel, kept, window, statistics, moments, timings=parts, untested=dates_untested(study, null))
+    tests = panel_significance(
+        panel, kept, window, statistics, moments, timings=parts, untested=dates_untested(study, null), tested_on=panel.measures.statistics
+    )
+    notes.extend(_tested_on_notes(panel))
     reps = placebo_count(statistics.placebos, kept.height)
     if null == "histories":  # the headline from resampled universes; the placebo nulls' p-values stay beside it
         if statistics.null is None:
@@ -798,12 +807,13 @@ def _universe_histories(
     tested = panel.only(panel.measures.tested)
     s_idx, d_idx = kept["_s"].to_numpy().astype(np.int64), kept["_d"].to_numpy().astype(np.int64)
     found = universe_history_null(panel, study, tested, s_idx, d_idx, window, statistics)
-    headline = histories_headline(found, statistics)
+    measures = tested.cells["measure"].to_list()
+    headline = histories_headline(found, statistics, tested_on=panel.measures.statistics, measures=measures)
     keys = tested.cells.select(CELL).rows()
     rows = []
     untested = found.observed.n[0] < MIN_TESTED  # shown, not tested (_too_few_untested): not in the adjustments' family
     for name in headline.p:
-        family = np.where(untested, np.nan, headline.p[name])
+        family = np.where(untested | not_tested_on(measures, name, panel.measures.statistics), np.nan, headline.p[name])
         adjusted = {"p_holm": holm(family), "p_bh": benjamini_hochberg(family)}
         for c, key in enumerate(keys):
             p_maxstat = float(headline.p_maxstat[name][c])
@@ -926,6 +936,26 @@ def choose_null(study: Study, statistics: StatisticsSpec, notes: list[str], gaps
     return "runs"
 
 
+def _tested_on_notes(panel: Panel) -> list[str]:
+    """The note of each tested measure tested on fewer than all three statistics (the hit
+    rate: on its average alone), whose other statistics have no row in the tests."""
+    names = {"mean": "average", "median": "median", "pct_positive": "% > 0"}
+    notes = []
+    for measure in panel.measures:
+        if not measure.tested or measure.hidden or measure.name not in panel.cells["measure"] or set(STATISTICS) <= set(measure.statistics):
+            continue
+        left = [names[s] for s in STATISTICS if s not in measure.statistics]
+        notes.append(
+            f"'{measure.name}' is tested on its {' and '.join(names[s] for s in measure.statistics)} only: a score of 0 or 1 has a "
+            f"% > 0 equal to its average and a median of 0 or 1, so its {' and '.join(left)} are shown in the summary, "
+            "not tested (no row in the tests, no place in the multiple-testing families)"
+            if measure.evaluator == "hit_rate" else
+            f"'{measure.name}' is tested on its {' and '.join(names[s] for s in measure.statistics)} only: its "
+            f"{' and '.join(left)} are shown in the summary, not tested (no row in the tests, no place in the multiple-testing families)"
+        )
+    return notes
+
+
 def _nothing_tested() -> str:
     """The note of a study with descriptive evaluators alone, whose nulls have no cell to test."""
     return (
@@ -962,9 +992,11 @@ def _timeline_tests(
     design = panel_design(tested.values, tested.cells, panel.days, window, kept_days, study.decluster, base_mask)
     null = choose_null(study, statistics, notes, calendar_gaps(panel.frame, list(study.series)) if panel.frame is not None else None)
     described: list[str] = []  # measures a placebo null does not test: p-values shown as descriptions, outside the family
+    tested_on = panel.measures.statistics
+    notes.extend(_tested_on_notes(panel))
     if null == "histories":
         found = history_null(panel, study, tested, kept_days, window, statistics, shared_histories)
-        headline = histories_headline(found, statistics)
+        headline = histories_headline(found, statistics, tested_on=tested_on, measures=tested.cells["measure"].to_list())
         notes.append(
             f"p-values: the rule re-run on {found.count:,} resampled histories of {', '.join(study.series)} (their daily "
             f"returns resampled together in blocks of {found.block_length:.0f} trading days on average, prices rebuilt, "
@@ -984,7 +1016,7 @@ def _timeline_tests(
         settings = statistics.model_copy(update={"null": null})
         described = placebos_misjudge(study)
         try:
-            headline = placebo_headline(design, settings, described)
+            headline = placebo_headline(design, settings, described, tested_on)
         except DataError as exc:
             if null != "runs":
                 raise
@@ -992,7 +1024,7 @@ def _timeline_tests(
             # scattered days, or a short window, may have none): say so and shift the calendar
             notes.append(f"warning: {exc.message}; the circular null was used instead")
             settings = settings.model_copy(update={"null": "circular"})
-            headline = placebo_headline(design, settings, described)
+            headline = placebo_headline(design, settings, described, tested_on)
         nested = f", drawn only from days where {statistics.baseline.when!r}" if statistics.baseline else ""
         sets = "every valid shift of the event calendar" if settings.null == "circular" else f"{headline.reps:,} {settings.null} placebo event sets"
         notes.append(
@@ -1018,7 +1050,7 @@ def _timeline_tests(
                 f"the matched null drew {headline.reps:,} placebo sets, not {settings.placebos:,} (it gathers each set's "
                 "values, and is bounded to 10 million values per cell)"
             )
-    tests, placebo = significance_table(design, statistics, headline, described)
+    tests, placebo = significance_table(design, statistics, headline, described, tested_on)
     notes.extend(_too_few_note(tests))
     low = (
         tests.filter((pl.col("statistic") == "mean") & (pl.col("n") >= MIN_TESTED) & (pl.col("n_eff") < 10))  # fewer: untested, said above

@@ -10,7 +10,10 @@ from __future__ import annotations
 from collections.abc import Iterable, Iterator
 from dataclasses import dataclass, replace
 
-__all__ = ["Measure", "Measures"]
+__all__ = ["STATISTICS", "Measure", "Measures"]
+
+STATISTICS = ("mean", "median", "pct_positive")
+"""The statistics a measure's events are summarized and tested on, in order."""
 
 
 @dataclass(frozen=True)
@@ -31,6 +34,11 @@ class Measure:
         A column of the instance table.
     tested
         Part of the significance tests and their multiple-testing family.
+    statistics
+        The statistics it is tested on (all of :data:`STATISTICS` by default). A score of 0
+        or 1 (the hit rate) is tested on its mean alone: its share above 0 is its mean, the
+        same test twice, and its median is 0 or 1, a coarsening of the mean; neither gets a
+        row of the tests or a place in a multiple-testing family (the summary shows them).
     hidden
         Computed for charts only (the implicit event-time path): left out of text reports.
     missing
@@ -45,6 +53,7 @@ class Measure:
     title: str = ""
     table: bool = True
     tested: bool = True
+    statistics: tuple[str, ...] = STATISTICS
     hidden: bool = False
     missing: str = "without a value (not enough history or data), left out"
 
@@ -101,6 +110,15 @@ class Measures:
     @property
     def tested(self) -> list[str]:
         return [m.name for m in self.items if m.tested and not m.hidden]
+
+    @property
+    def statistics(self) -> dict[str, tuple[str, ...]]:
+        """The statistics each measure is tested on (:attr:`Measure.statistics`).
+
+        >>> Measures((Measure("fwd", "forward_returns"), Measure("hit", "hit_rate", statistics=("mean",)))).statistics["hit"]
+        ('mean',)
+        """
+        return {m.name: m.statistics for m in self.items}
 
     @property
     def hidden(self) -> list[str]:

@@ -85,7 +85,7 @@ from eventstudy.inference.panel import (
 from eventstudy.inference.placebo import STATISTICS
 from eventstudy.inference.snooping import reality_check, spa_test
 from eventstudy.inference.structural import structural_null
-from eventstudy.inference.table import MIN_TESTED
+from eventstudy.inference.table import MIN_TESTED, not_tested_on
 from eventstudy.inference.timeseries import nan_placebo_test, no_test_warnings
 from eventstudy.panel import Panel, values_at
 from eventstudy.study import prepare, statistics_with
@@ -203,6 +203,14 @@ def run_sweep(
         _check_confirmation(cells, confirm_from)
     end = (confirm_from - dt.timedelta(days=1)) if confirm_from else None
     grid = Grid(_prepare(study, cells, data_dir), settings, statistic, end)
+    measures = grid.panel.cells["measure"].to_list()
+    off = list(dict.fromkeys(m for m, no in zip(measures, not_tested_on(measures, statistic, grid.panel.measures.statistics)) if no))
+    if off and len(off) == len(set(measures)):
+        raise ConfigError(
+            f"a sweep ranks and tests the {statistic} of its cells, and {measures_named(off)} is tested on its "
+            f"{' and '.join(grid.panel.measures.statistics[off[0]])} only (a score of 0 or 1: its share above 0 is its mean, its median 0 or 1)",
+            hint=f"--statistic {grid.panel.measures.statistics[off[0]][0]}",
+        )
     if confirm_from is not None and not (grid.panel.days >= np.datetime64(confirm_from)).any():
         raise DataError(
             f"confirm_from {confirm_from} is after the data's last day ({grid.panel.dates[-1]}): the held-out period has no data",
@@ -250,6 +258,11 @@ def run_sweep(
             "prices, and with them the volatility or the estimates these depend on; on simulated data the placebo nulls "
             "rejected 8-94% of their true nulls at 5%): read this grid's p-values as a ranking, and run the cells of "
             "interest as studies (with the histories null)"
+        )
+    if off:  # the hit rate's median or share positive: no ledger row, no place in the snooping control
+        verdict["not_tested"] = (
+            f"{measures_named(off)} is not tested on the {statistic} (a score of 0 or 1: its share above 0 is its mean, its "
+            "median 0 or 1): its cells have no row here and no place in the snooping control; --statistic mean tests it"
         )
     decided = decided_values(axes, combos, cells, universe=study.universe is not None)
     if decided:  # a run says so of its condition; a grid of them said only that no cell was tested
@@ -380,6 +393,8 @@ def cell_tests(grid: Grid, cell: Study) -> tuple[list[dict[str, Any]], list[floa
         room = " ".join(no_test_warnings(found, placebo_null(settings), settings.alpha)) or None
     rows, z_obs, z_null = [], [], []
     for c, info in enumerate(panel.cells.select("measure", "asset", "horizon", "horizon_days").iter_rows(named=True)):
+        if not_tested_on([info["measure"]], grid.statistic, panel.measures.statistics)[0]:
+            continue  # a statistic its measure is not tested on (the hit rate's median): no row, as in a study's tests
         if universe:
             x = values_at(panel.values[c], s_idx, d_idx).astype(np.float64)
             events = x[~np.isnan(x)]

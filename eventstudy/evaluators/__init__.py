@@ -35,7 +35,7 @@ from eventstudy._numpy import np
 from eventstudy._polars import pl
 from eventstudy.data.columns import missing_extra_hint
 from eventstudy.errors import ConfigError, DataError
-from eventstudy.measures import Measure, Measures
+from eventstudy.measures import STATISTICS, Measure, Measures
 from eventstudy.periods import Horizon, parse_horizon, pydantic_parser
 from eventstudy.registry import Registry
 
@@ -401,6 +401,7 @@ class Evaluator(ABC):
     table: ClassVar[bool] = True  # outcomes are columns of the instance table
     tested: ClassVar[bool] = True  # outcomes get significance tests
     units: ClassVar[Mapping[str, str]] = {}  # measure -> display unit; default 'fraction' (a return)
+    tested_on: ClassVar[Mapping[str, tuple[str, ...]]] = {}  # measure -> the statistics it is tested on; default all three
 
     def __init__(self, params: BaseModel) -> None:
         self.params = params
@@ -442,7 +443,8 @@ class Evaluator(ABC):
     def measure_entry(self, measure: str) -> Measure:
         """The catalog entry of ``measure`` (unit, title, shown in the table, tested)."""
         return Measure(
-            measure, self.name, unit=self.units.get(measure, "fraction"), title=self.describe(measure), table=self.table, tested=self.tested
+            measure, self.name, unit=self.units.get(measure, "fraction"), title=self.describe(measure), table=self.table, tested=self.tested,
+            statistics=self.tested_on.get(measure, STATISTICS),
         )
 
     def panel(self, block: PanelBlock) -> list[PanelCell] | None:

@@ -3,7 +3,9 @@
 Each event scores 1 when the asset's simple forward return over h trading days is above
 ``threshold`` (default 0) or, with ``benchmark``, above the benchmark's forward return over
 the same days; else 0. The statistics layer's mean is then the hit rate, and its baseline
-the all-days hit rate.
+the all-days hit rate. It is tested on that mean alone: the share of scores above 0 is
+the mean again, and their median is 0 or 1 (the summary shows both; the tests have no
+row for them).
 """
 
 from __future__ import annotations
@@ -89,6 +91,8 @@ class HitRate(Evaluator):
     Params = HitRateParams
     asset_fields = ("assets", "benchmark")
     units: ClassVar[Mapping[str, str]] = {"hit": "share"}
+    # a score of 0 or 1: its share above 0 is its mean (the same test twice), its median 0 or 1
+    tested_on: ClassVar[Mapping[str, tuple[str, ...]]] = {"hit": ("mean",)}
 
     def describe(self, measure: str) -> str:
         params: HitRateParams = self.params  # type: ignore[assignment]

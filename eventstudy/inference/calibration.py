@@ -52,6 +52,7 @@ from eventstudy.inference.design import EventDesign, event_design
 from eventstudy.inference.placebo import STATISTICS
 from eventstudy.inference.samplers import SAMPLERS, CircularSampler, PlaceboSampler, RunsSampler
 from eventstudy.inference.timeseries import InferenceSettings
+from eventstudy.measures import STATISTICS as STATISTIC_NAMES
 from eventstudy.result import StudyResult
 
 __all__ = ["CALIBRATION_LEVELS", "CALIBRATION_TESTS", "calibrate"]
@@ -69,6 +70,9 @@ CALIBRATION_TESTS: tuple[str, ...] = (
     "hac",
     "naive_t",
 )
+TEST_STATISTIC: dict[str, str] = {"placebo_median": "median", "mann_whitney": "median", "placebo_pct_positive": "pct_positive", "binomial": "pct_positive"}
+"""The statistic a calibrated test tests, where it is not the mean: a measure not tested on
+it (:attr:`~eventstudy.measures.Measure.statistics`) gets no row for the test."""
 _EPS = np.finfo(np.float64).eps * 100
 
 
@@ -173,6 +177,7 @@ def calibrate(
         keep = pl.col("measure").is_in(result.tested_measures)
         result = replace(result, outcomes=result.outcomes.filter(keep), baseline_outcomes=result.baseline_outcomes.filter(keep))
     design = event_design(result, base_mask)
+    tested_on = result.measures.statistics
     order = result.summary.get_column("asset").unique(maintain_order=True).to_list() if "asset" in result.summary.columns else []
     cells = _calibrate_iv(design, horizon, asset, studies, placebos, order)
     if pseudo not in ("matched", "circular", "runs"):
@@ -223,8 +228,8 @@ def calibrate(
             pvalues["hac"] = _normal_p((hac.coef + effect) / hac.se)
             pvalues["naive_t"] = student_test(xe, base)[1]
             for test in CALIBRATION_TESTS:
-                if test not in pvalues:
-                    continue
+                if test not in pvalues or TEST_STATISTIC.get(test, "mean") not in tested_on.get(cell["measure"], STATISTIC_NAMES):
+                    continue  # a statistic the measure is not tested on (the hit rate's median and % positive): no row, as in its tests
                 p = pvalues[test]
                 rows.append(
                     {

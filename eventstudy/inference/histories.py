@@ -39,6 +39,7 @@ statistics pool the events of all stocks (:func:`pooled_statistics`), as the stu
 from __future__ import annotations
 
 import math
+from collections.abc import Collection, Mapping, Sequence
 from dataclasses import dataclass, field
 
 import numpy as np
@@ -53,7 +54,7 @@ from eventstudy.histories import HistorySource, UniverseHistorySource, history_p
 from eventstudy.inference.multiple import maxstat_stepdown
 from eventstudy.inference.placebo import median_of, median_rows, placebo_test
 from eventstudy.inference.resample import stationary_indices
-from eventstudy.inference.table import MIN_TESTED, Headline
+from eventstudy.inference.table import MIN_TESTED, Headline, not_tested_on
 from eventstudy.panel import Panel, values_at
 from eventstudy.universe import prepare_universe
 
@@ -406,8 +407,14 @@ event is positive (or none), which would leave such a history, or a study, untes
 (% positive) at 5% (benchmarks/calibrate.py --prices)."""
 
 
-def histories_headline(null: HistoryNull, statistics: StatisticsSpec, studentized: tuple[str, ...] = STUDENTIZED) -> Headline:
-    """The headline test of every cell from the histories (module docstring)."""
+def histories_headline(
+    null: HistoryNull, statistics: StatisticsSpec, studentized: tuple[str, ...] = STUDENTIZED,
+    tested_on: Mapping[str, Collection[str]] | None = None, measures: Sequence[str] = (),
+) -> Headline:
+    """The headline test of every cell from the histories (module docstring). A cell
+    (its measure in ``measures``) whose measure is not tested on a statistic
+    (``tested_on``: :func:`~eventstudy.inference.table.not_tested_on`) is left out of
+    that statistic's max-statistic family."""
     k = null.observed.n.shape[1]
     out = Headline("histories")
     tail = (1 - statistics.ci) / 2
@@ -457,7 +464,8 @@ def histories_headline(null: HistoryNull, statistics: StatisticsSpec, studentize
                 low[c], high[c] = max(low[c], 0.0), min(high[c], 1.0)
         out.observed[name] = obs.event(name)[0]
         out.p[name], out.p_greater[name], out.p_less[name], out.percentile[name] = p, p_greater, p_less, percentile
-        out.p_maxstat[name] = maxstat_stepdown(np.where(untested, np.nan, np.abs(z_obs)), np.abs(z_null))
+        off = untested | (not_tested_on(measures, name, tested_on) if measures else False)
+        out.p_maxstat[name] = maxstat_stepdown(np.where(off, np.nan, np.abs(z_obs)), np.abs(z_null))
         out.null_mean[name] = centre_d
         out.ci_low[name], out.ci_high[name] = low, high
         out.ci_approximate[name] = obs.n[0] < 20

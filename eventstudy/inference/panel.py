@@ -70,7 +70,12 @@ from eventstudy.inference.power import (
     effective_sample_size,
     minimum_detectable_effect,
 )
-from eventstudy.inference.table import MIN_TESTED, SIGNIFICANCE_SCHEMA, too_few_warning
+from eventstudy.inference.table import (
+    MIN_TESTED,
+    SIGNIFICANCE_SCHEMA,
+    not_tested_on,
+    too_few_warning,
+)
 from eventstudy.inference.volatility import (
     DECAY,
     LONG,
@@ -792,7 +797,7 @@ class _Cell:
 
 def panel_significance(
     data: Panel, kept: pl.DataFrame, window: np.ndarray, settings: StatisticsSpec, moments: list[CellMoments],
-    timings: dict[str, float] | None = None, untested: Collection[str] = (),
+    timings: dict[str, float] | None = None, untested: Collection[str] = (), tested_on: Mapping[str, Collection[str]] | None = None,
 ) -> pl.DataFrame:
     """The significance table of a universe study (see the module docstring).
 
@@ -800,7 +805,10 @@ def panel_significance(
     (``_s``, ``_d``: symbol and day indices), ``window`` the mask of the window's days;
     ``moments`` each cell's :class:`CellMoments` (computed once, for the baseline too);
     ``untested`` statistics the 'dates' null does not test here (shown, without a p-value,
-    its null's centre or a place in the multiple-testing family: :func:`dates_untested`).
+    its null's centre or a place in the multiple-testing family: :func:`dates_untested`);
+    ``tested_on`` the statistics each measure is tested on (a measure not named: all): a
+    statistic its measure is not tested on has no row, and no place in the family
+    (:func:`~eventstudy.inference.table.not_tested_on`, as a study's).
     """
     rng = np.random.default_rng(settings.seed)
     s_idx, d_idx = kept["_s"].to_numpy().astype(np.int64), kept["_d"].to_numpy().astype(np.int64)
@@ -912,13 +920,14 @@ def panel_significance(
         if not mine or z_obs is None or name in untested:
             continue
         # a cell of fewer than MIN_TESTED events is shown, not tested: not in the family either
-        few = np.array([r["n"] < MIN_TESTED for r in mine], dtype=bool)
+        few = np.array([r["n"] < MIN_TESTED for r in mine], dtype=bool) | not_tested_on([r["measure"] for r in mine], name, tested_on)
         p = np.where(few, np.nan, np.array([r["p_placebo"] if r["p_placebo"] is not None else np.nan for r in mine], dtype=np.float64))
         adjusted = {"p_holm": holm(p), "p_bh": benjamini_hochberg(p), "p_maxstat": maxstat_stepdown(np.where(few, np.nan, np.abs(z_obs)), np.abs(z_null))}
         for i, row in enumerate(mine):
             for key, arr in adjusted.items():
                 row[key] = float(arr[i])
             row["survives"] = None if math.isnan(row["p_maxstat"]) else row["p_maxstat"] <= settings.alpha
+    rows = [row for row in rows if not not_tested_on([row["measure"]], row["statistic"], tested_on)[0]]  # no row: not tested on it
     for row in rows:
         for key in PANEL_SCHEMA:
             row.setdefault(key, None)

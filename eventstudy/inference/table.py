@@ -11,7 +11,7 @@ interval; :func:`significance_table` sets them beside the classical companions
 from __future__ import annotations
 
 import math
-from collections.abc import Collection
+from collections.abc import Collection, Mapping, Sequence
 from dataclasses import dataclass, field
 
 import numpy as np
@@ -35,7 +35,7 @@ from eventstudy.inference.power import (
 )
 from eventstudy.inference.sampler_names import DESCRIBED
 
-__all__ = ["MIN_TESTED", "SIGNIFICANCE_SCHEMA", "Headline", "significance_table", "too_few_warning"]
+__all__ = ["MIN_TESTED", "SIGNIFICANCE_SCHEMA", "Headline", "not_tested_on", "significance_table", "too_few_warning"]
 
 SIGNIFICANCE_SCHEMA: dict[str, pl.DataType] = {
     "measure": pl.String(),
@@ -107,8 +107,23 @@ event's return among all days' and called a study of one event significant, and 
 studentized statistic has no spread to divide by from one or two returns."""
 
 
+def not_tested_on(measures: Sequence[str], statistic: str, tested_on: Mapping[str, Collection[str]] | None) -> np.ndarray:
+    """Per cell (its measure in ``measures``), whether ``statistic`` is not one its measure
+    is tested on (``tested_on``: a measure's statistics,
+    :attr:`~eventstudy.measures.Measure.statistics`; a measure not named, or None: all):
+    such a cell x statistic has no row in the tests and no place in a family.
+
+    >>> not_tested_on(["fwd", "hit"], "median", {"hit": ("mean",)}).tolist()
+    [False, True]
+    """
+    if not tested_on:
+        return np.zeros(len(measures), dtype=bool)
+    return np.array([m in tested_on and statistic not in tested_on[m] for m in measures], dtype=bool)
+
+
 def significance_table(
-    design: EventDesign, settings: StatisticsSpec, headline: Headline, described: Collection[str] = ()
+    design: EventDesign, settings: StatisticsSpec, headline: Headline, described: Collection[str] = (),
+    tested_on: Mapping[str, Collection[str]] | None = None,
 ) -> tuple[pl.DataFrame, pl.DataFrame]:
     """One row per cell x statistic: the headline test beside the classical companions,
     the multiple-testing adjustments, n_eff and the minimum detectable effect. A cell of
@@ -117,14 +132,22 @@ def significance_table(
     family the others' Holm, BH and max-statistic adjustments count (the headline leaves
     its draws out of the max-statistic's). A cell of a ``described`` measure, which the
     headline's null does not test, keeps its p-value as a description (its warning says
-    so: :data:`~eventstudy.inference.sampler_names.DESCRIBED`), outside the family too."""
+    so: :data:`~eventstudy.inference.sampler_names.DESCRIBED`), outside the family too. A
+    statistic a cell's measure is not tested on (``tested_on``: :func:`not_tested_on`, the
+    hit rate's median and share positive) has no row, no null draws and no place in its
+    family."""
     cell_rows = design.cells.rows(named=True)
     few = np.array([design.cell_events(c).size < MIN_TESTED for c in range(len(cell_rows))], dtype=bool)
     for tested in (headline.p, headline.p_greater, headline.p_less, headline.percentile, headline.p_maxstat, headline.ci_low, headline.ci_high):
         for name in tested:
             tested[name] = np.where(few, np.nan, tested[name])
     outside = np.array([cell["measure"] in described for cell in cell_rows], dtype=bool)
-    adjusted = {name: (holm(np.where(outside, np.nan, p)), benjamini_hochberg(np.where(outside, np.nan, p))) for name, p in headline.p.items()}
+    measures = [str(cell["measure"]) for cell in cell_rows]
+    off = {name: not_tested_on(measures, name, tested_on) for name in STATISTICS}
+    adjusted = {
+        name: (holm(np.where(outside | off[name], np.nan, p)), benjamini_hochberg(np.where(outside | off[name], np.nan, p)))
+        for name, p in headline.p.items()
+    }
     columns: dict[str, list[object]] = {name: [] for name in SIGNIFICANCE_SCHEMA}
     for c, cell in enumerate(cell_rows):
         events = design.cell_events(c)
@@ -143,6 +166,8 @@ def significance_table(
             warning = "; ".join([f"the {headline.null} null holds the real days fixed and does not test {cell['measure']}: {DESCRIBED}", *([warning] if warning else [])])
         sd = float(base.std(ddof=1)) if base.size > 1 else math.nan
         for name, stat in STATISTICS.items():
+            if off[name][c]:  # not a statistic this measure is tested on: no row
+                continue
             baseline = float(stat(base)) if base.size else math.nan
             if name == "pct_positive":
                 mde = minimum_detectable_effect(math.sqrt(p0 * (1 - p0)), n_eff, settings.alpha)
@@ -187,7 +212,8 @@ def significance_table(
 
     frame = pl.DataFrame(columns, schema=SIGNIFICANCE_SCHEMA)
     floats = [name for name, dtype in SIGNIFICANCE_SCHEMA.items() if dtype == pl.Float64()]
-    return frame.with_columns(pl.col(floats).fill_nan(None)), _null_frame(design.cells, headline.draws)
+    draws = {name: np.where(off[name][:, None], np.nan, null) if off[name].any() else null for name, null in headline.draws.items()}
+    return frame.with_columns(pl.col(floats).fill_nan(None)), _null_frame(design.cells, draws)
 
 
 def _null_frame(cells: pl.DataFrame, draws: dict[str, np.ndarray]) -> pl.DataFrame:

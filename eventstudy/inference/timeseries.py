@@ -39,7 +39,7 @@ The multiple-testing family is one statistic across all cells (the 10 means of a
 from __future__ import annotations
 
 import math
-from collections.abc import Collection
+from collections.abc import Collection, Mapping
 from dataclasses import replace
 
 import numpy as np
@@ -54,7 +54,13 @@ from eventstudy.inference.placebo import STATISTICS, PlaceboTest, placebo_test
 from eventstudy.inference.sampler_names import NO_TEST
 from eventstudy.inference.samplers import SAMPLERS
 from eventstudy.inference.structural import NullDraws, structural_null
-from eventstudy.inference.table import MIN_TESTED, SIGNIFICANCE_SCHEMA, Headline, significance_table
+from eventstudy.inference.table import (
+    MIN_TESTED,
+    SIGNIFICANCE_SCHEMA,
+    Headline,
+    not_tested_on,
+    significance_table,
+)
 from eventstudy.result import StudyResult
 
 __all__ = [
@@ -171,22 +177,28 @@ def significance_with_null(
         result = replace(
             result, outcomes=result.outcomes.filter(tested), baseline_outcomes=result.baseline_outcomes.filter(tested)
         )
-    return design_significance(event_design(result, base_mask), settings)
+    return design_significance(event_design(result, base_mask), settings, result.measures.statistics)
 
 
-def design_significance(design: EventDesign, settings: StatisticsSpec) -> tuple[pl.DataFrame, pl.DataFrame]:
-    """:func:`significance_with_null` on a study already reduced to arrays (:class:`EventDesign`)."""
+def design_significance(
+    design: EventDesign, settings: StatisticsSpec, tested_on: Mapping[str, Collection[str]] | None = None
+) -> tuple[pl.DataFrame, pl.DataFrame]:
+    """:func:`significance_with_null` on a study already reduced to arrays (:class:`EventDesign`);
+    ``tested_on``: the statistics each measure is tested on (all, for a measure not named)."""
     _settings_iv(settings)
     settings = settings.model_copy(update={"null": placebo_null_name(settings)})
-    return significance_table(design, settings, placebo_headline(design, settings))
+    return significance_table(design, settings, placebo_headline(design, settings, tested_on=tested_on), tested_on=tested_on)
 
 
-def placebo_headline(design: EventDesign, settings: StatisticsSpec, described: Collection[str] = ()) -> Headline:
+def placebo_headline(
+    design: EventDesign, settings: StatisticsSpec, described: Collection[str] = (), tested_on: Mapping[str, Collection[str]] | None = None
+) -> Headline:
     """The placebo test of every cell (the null ``settings.null``, evaluated from its
     structure: :mod:`.structural`), and the events' bootstrap (mean, median) and Wilson
     (% positive) intervals. The cells of ``described`` measures, which this null does not
     test (:func:`eventstudy.engine.placebos_misjudge`), are left out of the max-statistic
-    family, as are cells with too few events."""
+    family, as are cells with too few events, and in each statistic's family the cells whose
+    measure is not tested on it (``tested_on``: :func:`~eventstudy.inference.table.not_tested_on`)."""
     placebo_seq, boot_seq = np.random.SeedSequence(settings.seed).spawn(2)
     k = design.values.shape[0]
     null_name = placebo_null_name(settings)
@@ -225,7 +237,8 @@ def placebo_headline(design: EventDesign, settings: StatisticsSpec, described: C
         z_null = np.where(np.isnan(null), np.inf, z_null)  # no value: counts as beating the cell (conservative)
         out.observed[name], out.p[name], out.draws[name] = observed, test.p_two_sided, null
         out.p_greater[name], out.p_less[name], out.percentile[name] = test.p_greater, test.p_less, test.percentile
-        out.p_maxstat[name] = maxstat_stepdown(np.where(untested, np.nan, np.abs(test.z)), np.abs(z_null))
+        off = untested | not_tested_on(measures, name, tested_on)
+        out.p_maxstat[name] = maxstat_stepdown(np.where(off, np.nan, np.abs(test.z)), np.abs(z_null))
         out.null_mean[name] = test.null_mean - baseline
         low, high, approximate = np.full(k, np.nan), np.full(k, np.nan), np.zeros(k, dtype=bool)
         for c in range(k):

@@ -82,6 +82,8 @@ def _verdict_lines(result: SweepResult) -> list[str]:
             f"{v['statistic']} {shown_value(result, low, 'observed')} vs placebos {shown_value(result, low, 'placebo_mean')} "
             f"(n={low['n']}, z={low['z']:+.2f}, Romano-Wolf p={format_p(low['p_romano_wolf'], alpha=alpha)}); the ledger lists them all"
         )
+    if v.get("not_tested"):
+        lines.append(v["not_tested"])
     if v.get("warning"):
         lines.append(f"warning: {v['warning']}")
     return lines
