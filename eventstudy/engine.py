@@ -725,6 +725,12 @@ def _universe_tests(
             f"event count at random days of its own ('symbols' null); the t-test (t_cluster) has Driscoll-Kraay errors, by day and "
             f"across days up to the horizon, with a fixed-b p-value (seed {statistics.seed})"
         )
+        if 1 / (reps + 1) > statistics.alpha:  # p = (1 + as extreme) / (B + 1): none can reach alpha (as a timeline's)
+            notes.append(
+                f"warning: the 'dates' null's {reps:,} placebo sets leave no p-value below 1/{reps + 1:,} = {1 / (reps + 1):.3f}, above alpha "
+                f"{statistics.alpha}: at that alpha {NO_TEST}; ask for {math.ceil(1 / statistics.alpha) - 1:,} or more "
+                "(statistics.placebos, --placebos)"
+            )
     else:
         notes.append(
             f"p-values: with {kept.height:,} events, {statistics.placebos:,} placebo sets would be "

@@ -659,3 +659,27 @@ def test_the_universe_dates_the_market_series_lacks_are_said_to_be_left_out(tmp_
     warning = next(n for n in result.notes if "has no close on" in n)
     assert warning.startswith("warning: the market series MKT has no close on 41 of the universe's 120 dates (2020-01-01 .. 2020-03-11)")
     assert "no stock's day then is an event or a baseline day" in warning
+
+
+@pytest.mark.parametrize(("placebos", "max_draws", "warned"), [(10, None, True), (19, None, False), (10, 1, False)])
+def test_a_dates_null_of_too_few_placebos_for_alpha_says_its_p_values_are_no_test(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, placebos: int, max_draws: int | None, warned: bool
+) -> None:
+    """p = (1 + as extreme) / (B + 1): with 10 placebo sets no p-value falls below 1/11 =
+    0.091, above alpha 0.05, and the run read 'none below 0.05 even unadjusted; smallest
+    adjusted p 0.091' without a word, where a timeline's warns and its verdict claims
+    nothing. The null from its exact moments (past MAX_DRAWS draws) has no such floor."""
+    import eventstudy.inference.panel as panel_module
+    from eventstudy.report.verdict import verdict_line
+
+    if max_draws is not None:
+        monkeypatch.setattr(panel_module, "MAX_DRAWS", max_draws)
+    make_panel(tmp_path, seed=3)
+    text = STUDY.replace("placebos: 300, seed: 1", f"placebos: {placebos}, seed: 1, null: dates")
+    result = eventstudy.run(parse_study(text, path=tmp_path / "study.yaml"), data_dir=tmp_path)
+    floor = [note for note in result.notes if "placebo sets leave no p-value below" in note]
+    assert bool(floor) == warned
+    if warned:
+        assert floor[0].startswith("warning: the 'dates' null's 10 placebo sets leave no p-value below 1/11 = 0.091, above alpha 0.05")
+        assert "ask for 19 or more" in floor[0]
+        assert "nothing is tested: the dates null drew too few placebo sets" in verdict_line(result)
