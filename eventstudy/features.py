@@ -375,9 +375,13 @@ def _index() -> pl.Expr:
 
 def _wilder(x: pl.Expr, n: int) -> pl.Expr:
     """Wilder's smoothing of ``x`` (null on row 0): seed = mean of rows 1..n, then
-    avg = (prev * (n - 1) + x) / n. Null before row n."""
-    idx = _index()
-    return _wilder_average(pl.when(idx < n).then(None).when(idx == n).then(x.rolling_mean(n)).otherwise(x), n)
+    avg = (prev * (n - 1) + x) / n. Null before row n. Where ``x`` starts later (an
+    expression's leading unknown days: ``(SPX - SPX sma(200)) rsi(14)``), the seed is the
+    mean of its first n known values in a row, and the average null before it: not a
+    recursion started from one value."""
+    mean = x.rolling_mean(n)
+    full = mean.is_not_null().cum_sum()  # 0 before the first whole window of n values, 1 from it
+    return _wilder_average(pl.when(full == 0).then(None).when((full == 1) & mean.is_not_null()).then(mean).otherwise(x), n)
 
 
 def _wilder_average(seeded: pl.Expr, n: int) -> pl.Expr:
@@ -443,6 +447,8 @@ def _rsi_grouped(frame: pl.DataFrame, n: int) -> pl.Series:
     first ``n + 1`` rows alone (the same expression on the same rows), and the
     recursive averages (one ``ewm_mean`` over the symbols each). The daily changes are
     one pass over the whole column, unknown at each symbol's first row."""
+    if frame["close"].null_count():  # an expression's unknown days: the seeds come later than row n
+        return frame.select(_rsi(pl.col("close"), n).over("symbol").alias("rsi"))["rsi"]
     position, close = pl.col(_POSITION), pl.col("close")
     at = np.flatnonzero(frame[_POSITION].to_numpy() == n)
     first = frame.filter(position <= n)

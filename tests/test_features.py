@@ -84,6 +84,24 @@ def test_rsi_is_100_without_losses() -> None:
     assert one("rsi", (2,), [1.0, 2.0, 3.0, 3.0]) == [None, None, 100.0, 100.0]
 
 
+def test_rsi_of_a_series_that_starts_later_is_seeded_by_its_own_first_n_changes() -> None:
+    """An expression's leading unknown days (``(SPX - SPX sma(200)) rsi(14)``, a stock's
+    ``(close - sma(50)) rsi(14)``) do not start Wilder's averages from one change: the
+    values are those of the known closes alone, null until n changes exist, on both paths
+    (per symbol, and with ``position`` as a universe's blocks compute it)."""
+    import numpy as np
+
+    lead = [None] * 4
+    frame = prices(("X", [*lead, *CLOSES]), ("Y", [*lead, *CLOSES[::-1]]))
+    alone = prices(("X", CLOSES), ("Y", CLOSES[::-1]))
+    expected = compute_features(alone, [("rsi", (2,))])["rsi(2)"].to_list()
+    expected = [*lead, *expected[:6], *lead, *expected[6:]]
+    position = np.tile(np.arange(len(lead) + len(CLOSES)), 2)
+    for path in (None, position):
+        got = compute_features(frame, [("rsi", (2,))], position=path)["rsi(2)"].to_list()
+        assert got == approx(expected)
+
+
 def test_volatility_is_annualized_sample_stdev_of_log_returns() -> None:
     logs = [math.log(b / a) for a, b in itertools.pairwise(CLOSES)]
     expected: list = [None, None]
