@@ -46,7 +46,7 @@ from eventstudy.errors import ConfigError, DataError
 from eventstudy.evaluators import OUTCOME_SCHEMA, build_evaluators, tested_evaluators
 from eventstudy.events import panel_events, window_mask
 from eventstudy.executor import ThreadExecutor
-from eventstudy.features import FEATURES
+from eventstudy.features import FEATURES, column_name, feature_key
 from eventstudy.histories import calendar_gaps, unsupported_measures
 from eventstudy.inference.design import panel_design
 from eventstudy.inference.histories import (
@@ -420,13 +420,28 @@ def instance_table(
 
 def _why_no_events(node: Node, timeline: pl.DataFrame, window: np.ndarray) -> list[str]:
     """For a condition of several 'and' terms that found nothing: on how many days of the
-    window each term holds alone (the one that never does, or the pair that never meet)."""
+    window each term holds alone (the one that never does, or the pair that never meet);
+    before them, any feature unknown on every day of the window (a window longer than the
+    data: 'SPX sma(20000)' on 12,000 closes), which no comparison can hold on."""
+    notes = []
+    days = pl.Series(window)
+    for request in dict.fromkeys(required_features(node)):
+        column = column_name(request.series, request.name, tuple(request.args))
+        if request.name != "close" and column in timeline.columns and window.any() and timeline[column].filter(days).null_count() == int(window.sum()):
+            what = f"{request.series} {_level_text(request.name, tuple(request.args))}"
+            notes.append(f"no events: {what} is unknown on every day of the window (a feature is null until its window is full), so nothing that reads it holds")
     terms = and_terms(node)
     if len(terms) < 2:
-        return []
+        return notes
     held = timeline.select(compile_condition(t).fill_null(False).alias(f"t{i}") for i, t in enumerate(terms)).filter(pl.Series(window))
     counts = ", ".join(f"'{to_text(t)}' on {int(held[f't{i}'].sum()):,}" for i, t in enumerate(terms))
-    return [f"no events: alone, the condition's terms hold on these days of the window: {counts}; never all on one day"]
+    return [*notes, f"no events: alone, the condition's terms hold on these days of the window: {counts}; never all on one day"]
+
+
+def _level_text(name: str, args: tuple[int, ...]) -> str:
+    """A feature as a condition writes it: 'sma(200)', and a flag as its level, 'at 252-day high'."""
+    levels = {"at_ath": "at ATH", "at_atl": "at ATL", "at_high": "at {}-day high", "at_low": "at {}-day low"}
+    return levels[name].format(*args) if name in levels else feature_key(name, args)
 
 
 def describe_outcomes(

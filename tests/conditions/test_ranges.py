@@ -54,6 +54,15 @@ def test_no_events_names_the_terms_that_never_meet(shared_data: Path) -> None:
     assert "'SPX at ATH' on " in note and "'SPX days_since_ath > 252' on " in note and "never all on one day" in note
 
 
+def test_no_events_names_a_feature_unknown_on_every_day(shared_data: Path) -> None:
+    """A feature whose window is longer than the data is null on every day: the run says
+    so, not only that the condition never held (and not for a term with a known feature)."""
+    result = eventstudy.run(CONFIG, data_dir=shared_data, when="SPX at ATH and (SPX / RUT) sma(20000) > 0", placebos=0)
+    assert result.events.height == 0
+    assert any("(SPX / RUT) sma(20000) is unknown on every day of the window" in note for note in result.notes)
+    assert not any("SPX at ATH is unknown" in note for note in result.notes)
+
+
 def test_validate_prints_the_warning(tmp_path: Path, capsys) -> None:
     study = tmp_path / "s.yaml"
     study.write_text(CONFIG.read_text(encoding="utf-8").replace("RUT drawdown >= 10%", "RUT drawdown >= 10"), encoding="utf-8")
