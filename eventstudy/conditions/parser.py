@@ -73,6 +73,8 @@ __all__ = ["parse", "window_days"]
 
 _COMPARE_LIST = "(>, >=, <, <=, ==, !=)"
 _LEVELS = "ATH, ATL, N-day high or N-day low"
+_FLAG_LEVELS = {"at_ath": "at ATH", "at_atl": "at ATL", "at_high": "at {}-day high", "at_low": "at {}-day low"}
+"""The tests behind ``SERIES at LEVEL`` (``eventstudy list features`` names them), as written."""
 
 
 MAX_DAYS = 100_000
@@ -444,6 +446,15 @@ class _Parser:
             right = self.parse_value()
             self.refuse_a_chain(left, right)
             return Crosses(left, direction, right, span=(left.span[0], right.span[1]))  # type: ignore[arg-type]
+        flag = left.feature.lower() if isinstance(left, FeatureRef) and left.feature and left.feature_span else None
+        if flag in _FLAG_LEVELS and isinstance(left, FeatureRef) and left.feature_span:  # 'SPX at_ath': a name from the list of tests
+            owner = self.text[left.span[0] : left.feature_span[0]].strip() or "close"
+            level = _FLAG_LEVELS[flag].format(*(left.args or ("N",)))
+            self.error(
+                f"{left.feature!r} is the test behind '{owner} {level}', not a word of a condition",
+                (left.feature_span[0], left.span[1]),
+                hint=f"write it as '{owner} {level}'",
+            )
         self.unexpected(
             f"a comparison operator {_COMPARE_LIST} after {self.source_of(left)!r}",
             hint="or 'crosses above' / 'crosses below' and a value",

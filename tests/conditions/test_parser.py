@@ -237,6 +237,18 @@ def test_resolve_rejects_unknown_series_with_suggestion() -> None:
     assert info.value.span == (0, 3)
 
 
+@pytest.mark.parametrize(
+    ("text", "level", "span"),
+    [("SPX at_ath", "SPX at ATH", (4, 10)), ("SPX at_high(20) and RUT > 1", "SPX at 20-day high", (4, 15)), ("at_low(5)", "close at 5-day low", (0, 9))],
+)
+def test_a_test_named_as_in_the_list_of_features_is_written_as_its_level(text: str, level: str, span: tuple[int, int]) -> None:
+    """'SPX at_ath' (the name 'eventstudy list features' gives the test) is refused with
+    the way to write it, not with 'expected a comparison operator after SPX at_ath'."""
+    with pytest.raises(ConditionSyntaxError, match=f"is the test behind '{level}'") as info:
+        parse(text)
+    assert info.value.hint == f"write it as '{level}'" and info.value.span == span
+
+
 def test_required_features_in_order_of_appearance() -> None:
     tree = parse("SPX at ATH and RUT drawdown >= 10% or SPX crosses above SPX sma(200) "
                  "and RUT drawdown < 50% and SPX at 52-week high and not RUT at 20-day low")
