@@ -35,8 +35,8 @@ CALENDAR_BOUNDS: dict[str, tuple[float, float]] = {
     "day_of_month": (1, 31),
     "quarter": (1, 4),
     "year": (1, 9999),
-    "trading_day_of_month": (1, 23),
-    "trading_days_left_in_month": (0, 22),
+    "trading_day_of_month": (1, 31),  # a series that trades every day (crypto) has 31 in a month
+    "trading_days_left_in_month": (0, 30),
 }
 
 _FLIP = {">": "<", ">=": "<=", "<": ">", "<=": ">=", "==": "==", "!=": "!="}

@@ -41,6 +41,15 @@ def test_a_comparison_that_can_hold_is_not(condition: str) -> None:
     assert warnings_of(condition) == []
 
 
+def test_a_series_that_trades_every_day_has_31_trading_days_in_a_month() -> None:
+    """Daily data with weekends (crypto) reach trading_day_of_month 31 and 30 days left:
+    'trading_day_of_month == 28' found 36 events in three years of such data beside the
+    warning that it can never hold (between 1 and 23)."""
+    assert warnings_of("trading_day_of_month == 28") == []
+    assert warnings_of("trading_days_left_in_month >= 25") == []
+    assert warnings_of("trading_day_of_month == 32") == ["warning: 'trading_day_of_month == 32' can never hold: trading_day_of_month is always between 1 and 31"]
+
+
 def test_the_run_and_validate_say_it(shared_data: Path, capsys) -> None:
     result = eventstudy.run(CONFIG, data_dir=shared_data, when="SPX at ATH and RUT drawdown >= 10", placebos=0)
     assert result.events.height == 0
