@@ -110,9 +110,13 @@ def range_warnings(node: Node) -> list[str]:
             low, high, unit = bounds
             x, percent = number
             verdict = _verdict(op, x, low, high)
-            if verdict is None:
-                continue
             what, as_percent = to_text(side), unit in ("share", "fraction")
+            if verdict is None:
+                mistake = _unit_mistake(to_text(n), what, unit, x, percent, low, high)
+                if mistake is None:
+                    continue
+                found.append(mistake)
+                break
             if low is not None and high is not None:
                 span = f"between {_shown(low, as_percent)} and {_shown(high, as_percent)}"
             elif low is not None:
@@ -126,6 +130,20 @@ def range_warnings(node: Node) -> list[str]:
             found.append(message)
             break
     return found
+
+
+def _unit_mistake(condition: str, what: str, unit: str, x: float, percent: bool, low: float | None, high: float | None) -> str | None:
+    """A warning for a number the range does not decide but the unit says was miswritten:
+    a percent against a feature that is no fraction (``SPX rsi(14) < 30%`` is ``< 0.3``),
+    or a plain number beyond 1 against a fraction (``SPX volatility(21) > 30`` is 3000%)."""
+    if percent and unit in ("number", "count"):
+        shown = f"always between {low:g} and {high:g}" if low is not None and high is not None else f"a {unit}, not a fraction"
+        return f"warning: '{condition}' reads {x * 100:g}% as {x:g}, and {what} is {shown} (did you mean {x * 100:g}?)"
+    if percent and unit in ("price", "volume"):
+        return f"warning: '{condition}' reads {x * 100:g}% as {x:g}, and {what} is a {unit}, not a fraction"
+    if not percent and unit in ("share", "fraction") and abs(x) > 1:
+        return f"warning: '{condition}' reads {x:g} as {x * 100:g}%: {what} is a fraction (did you mean {x:g}%?)"
+    return None
 
 
 def and_terms(node: Node) -> list[Node]:

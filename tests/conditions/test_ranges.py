@@ -29,6 +29,11 @@ def warnings_of(text: str) -> list[str]:
         ("SPX return(5) < -150%", "can never hold: SPX return(5) is always at least -100%"),
         ("RUT drawdown >= 0", "'RUT drawdown >= 0' holds on every day where RUT drawdown is known"),
         ("SPX < -1", "'SPX < -1' can never hold: SPX is always at least 0"),
+        ("SPX rsi(14) < 30%", "'SPX rsi(14) < 30%' reads 30% as 0.3, and SPX rsi(14) is always between 0 and 100 (did you mean 30?)"),
+        ("SPX days_since_ath > 10%", "SPX days_since_ath is a count, not a fraction (did you mean 10?)"),
+        ("SPX sma(50) > 5%", "'SPX sma(50) > 5%' reads 5% as 0.05, and SPX sma(50) is a price, not a fraction"),
+        ("SPX volatility(21) > 30", "'SPX volatility(21) > 30' reads 30 as 3000%: SPX volatility(21) is a fraction (did you mean 30%?)"),
+        ("SPX return(21) < -5", "can never hold: SPX return(21) is always at least -100% (a fraction: did you mean -5%?)"),
     ],
 )
 def test_a_comparison_the_range_decides_is_a_warning(condition: str, expected: str) -> None:
@@ -36,7 +41,9 @@ def test_a_comparison_the_range_decides_is_a_warning(condition: str, expected: s
     assert len(found) == 1 and expected in found[0]
 
 
-@pytest.mark.parametrize("condition", ["RUT drawdown >= 10%", "SPX rsi(14) < 30", "month is December", "SPX > 4000", "(SPX / RUT) drawdown > 2"])
+@pytest.mark.parametrize(
+    "condition", ["RUT drawdown >= 10%", "SPX rsi(14) < 30", "month is December", "SPX > 4000", "(SPX / RUT) drawdown > 2", "SPX volatility(21) > 30%", "SPX return(5) > 0.5"]
+)
 def test_a_comparison_that_can_hold_is_not(condition: str) -> None:
     assert warnings_of(condition) == []
 
