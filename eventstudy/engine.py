@@ -411,7 +411,7 @@ def instance_table(
             if column.startswith("breadth("):  # a share of the universe's stocks
                 units[column] = "share"
                 continue
-            name = column.split(".", 1)[-1].split("(", 1)[0]
+            name = column.rsplit(".", 1)[-1].split("(", 1)[0]  # an expression's name may hold a dot: '(SPX - 0.5 * RUT).return(5)'
             units[column] = FEATURES.get(name).unit if name in FEATURES else "price"
     measure_units = panel.measures.units
     units.update(dict(zip(order, (measure_units.get(m, "fraction") for m in cells["measure"].to_list()))))

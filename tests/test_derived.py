@@ -160,3 +160,17 @@ def test_a_universe_reads_each_stocks_own_expressions(shared_data: Path, tmp_pat
         result = eventstudy.run(config, data_dir=tmp_path)
         got = result.raw_events.select("symbol", "date").sort("symbol", "date")
         assert got.height > 500 and got.equals(expected.select("symbol", "date").sort("symbol", "date")), when
+
+
+def test_an_expression_with_a_decimal_is_titled_and_shown_as_its_feature(shared_data: Path) -> None:
+    """The instance column '(NDX - 0.5 * SPX).return(5)' is the expression's return: its
+    title keeps the expression's '0.5' and its values read as percents, like any return
+    (the column's name was split at its first dot: '(NDX - 0 5 * SPX) return(5)', 0.07)."""
+    from eventstudy.report import render_markdown
+
+    study = parse_study(STUDY.format(when="(NDX - 0.5 * SPX) return(5) > 10%", placebos=20), path=Path("rs.yaml"))
+    result = eventstudy.run(study, data_dir=shared_data, null="runs")
+    column = "(NDX - 0.5 * SPX).return(5)"
+    assert result.column_units[column] == "fraction"
+    header = next(line for line in render_markdown(result).splitlines() if line.startswith("| Date"))
+    assert "| (NDX - 0.5 * SPX) return(5) |" in header

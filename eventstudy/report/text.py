@@ -288,6 +288,8 @@ def _column_parts(column: str, measures: Collection[str] = ()) -> list[str]:
     for n in (2, 1):  # asset.measure.horizon, then asset.measure (a recovery)
         if len(pieces) > n and pieces[-n] in measures:
             return [".".join(pieces[:-n]), *pieces[-n:]]
+    if column.startswith("("):  # a feature of an expression, whose text may hold a dot: '(SPX - 0.5 * RUT).return(5)'
+        return column.rsplit(".", 1)
     return column.split(".")
 
 
