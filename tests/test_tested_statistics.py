@@ -25,20 +25,13 @@ from eventstudy.inference.multiple import benjamini_hochberg, holm
 from eventstudy.inference.timeseries import InferenceSettings, significance
 from eventstudy.report.verdict import verdict_line
 from eventstudy.sweep import parse_axis, run_sweep
+from tests.test_sweep import STUDY as SWEEP_STUDY
 from tests.test_universe import STUDY as UNIVERSE_STUDY
 from tests.test_universe import make_panel
 
-TIMELINE = """\
-name: hit families
-series: {A: AAA, B: BBB}
-when: A at 5-day high and B drawdown >= 2%
-window: {start: 2020-01-01}
-decluster: {gap: 5}
-evaluate:
-  - forward_returns: {assets: [A, B], horizons: [5d, 10d]}
-HIT
-statistics: {placebos: 299, histories: 99, seed: 5, null: NULL}
-"""
+TIMELINE = SWEEP_STUDY.replace("name: sweep study", "name: hit families").replace(
+    "statistics: {placebos: 300, seed: 5}", "HIT\nstatistics: {placebos: 299, histories: 99, seed: 5, null: NULL}"
+)  # the sweep tests' study, with a hit rate (HIT) and a null (NULL) to fill in
 HIT = "  - hit_rate: {assets: [A], benchmark: B, horizons: [5d, 10d]}"
 CELL = ["measure", "asset", "horizon", "statistic"]
 
