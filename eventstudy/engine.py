@@ -740,12 +740,7 @@ def _universe_tests(
             f"event count at random days of its own ('symbols' null); the t-test (t_cluster) has Driscoll-Kraay errors, by day and "
             f"across days up to the horizon, with a fixed-b p-value (seed {statistics.seed})"
         )
-        if 1 / (reps + 1) > statistics.alpha:  # p = (1 + as extreme) / (B + 1): none can reach alpha (as a timeline's)
-            notes.append(
-                f"warning: the 'dates' null's {reps:,} placebo sets leave no p-value below 1/{reps + 1:,} = {1 / (reps + 1):.3f}, above alpha "
-                f"{statistics.alpha}: at that alpha {NO_TEST}; ask for {math.ceil(1 / statistics.alpha) - 1:,} or more "
-                "(statistics.placebos, --placebos)"
-            )
+        notes.extend(too_few_draws(f"the 'dates' null's {reps:,} placebo sets", reps, statistics.alpha, "statistics.placebos, --placebos"))
     else:
         notes.append(
             f"p-values: with {kept.height:,} events, {statistics.placebos:,} placebo sets would be "
@@ -785,6 +780,18 @@ def few_stocks(stocks: int, alpha: float) -> list[str]:
         f"{orderings} orderings in all, so no p-value can truly fall below {1 / orderings:.3f}: {NO_TEST} (its "
         "normal approximation gives smaller ones); the histories null (--null histories) resamples the prices instead"
     ]
+
+
+def too_few_draws(drawn: str, count: int, alpha: float, ask: str | None) -> list[str]:
+    """The warning of a null whose ``count`` draws (``drawn``: '10 placebo sets', '19
+    resampled histories') leave no p-value at or below ``alpha``: each p-value is
+    (1 + as extreme) / (count + 1), at least 1 / (count + 1). ``ask``: the setting that
+    draws more (None: the count is the null's own, a circular null's shifts)."""
+    floor = 1 / (count + 1)
+    if floor <= alpha:
+        return []
+    more = f"; ask for {math.ceil(1 / alpha) - 1:,} or more ({ask})" if ask else ""
+    return [f"warning: {drawn} leave no p-value below 1/{count + 1:,} = {floor:.3f}, above alpha {alpha}: at that alpha {NO_TEST}{more}"]
 
 
 _TOO_FEW = pl.col("n").is_between(1, MIN_TESTED - 1)
@@ -869,6 +876,7 @@ def _universe_histories(
         f"across all cells at alpha {statistics.alpha}. Beside them: the 'symbols' null (p_symbols_null), the t-test with "
         "Driscoll-Kraay errors (t_cluster) and the calendar-time portfolio test (t_calendar)"
     )
+    notes.extend(too_few_draws(f"{found.count:,} resampled universes", found.count, statistics.alpha, "statistics.histories, --histories"))
     if found.flat_share > 0.001:
         notes.append(
             f"{found.flat_share:.1%} of the resampled stock-days drew a day on which that stock did not trade (before its "
@@ -1027,6 +1035,7 @@ def _timeline_tests(
             "same histories; '*' marks what survives the max-statistic adjustment across all "
             f"cells at alpha {statistics.alpha}"
         )
+        notes.extend(too_few_draws(f"{found.count:,} resampled histories", found.count, statistics.alpha, "statistics.histories, --histories"))
         used = used_histories(found)[found.observed.n[0] >= MIN_TESTED]  # an untested cell's null is not read
         if used.size and used.min() < 0.9 * found.count:
             notes.append(
@@ -1059,13 +1068,9 @@ def _timeline_tests(
                 f"the median's null uses {headline.median_reps:,} of the {headline.reps:,} placebo sets (it is computed on "
                 "the sets themselves, and those are bounded to 5 million values per cell)"
             )
-        if 1 / (headline.reps + 1) > settings.alpha:  # p = (1 + as extreme) / (B + 1): none can reach alpha
-            drawn = f"the {headline.reps:,} shifts of the circular null" if settings.null == "circular" else f"{headline.reps:,} placebo sets"
-            notes.append(
-                f"warning: {drawn} leave no p-value below 1/{headline.reps + 1:,} = {1 / (headline.reps + 1):.3f}, above alpha "
-                f"{settings.alpha}: at that alpha {NO_TEST}"
-                + ("" if settings.null == "circular" else f"; ask for {math.ceil(1 / settings.alpha) - 1:,} or more (statistics.placebos, --placebos)")
-            )
+        circular = settings.null == "circular"
+        drawn = f"the {headline.reps:,} shifts of the circular null" if circular else f"{headline.reps:,} placebo sets"
+        notes.extend(too_few_draws(drawn, headline.reps, settings.alpha, None if circular else "statistics.placebos, --placebos"))
         if settings.null == "matched" and headline.reps < settings.placebos:
             notes.append(
                 f"the matched null drew {headline.reps:,} placebo sets, not {settings.placebos:,} (it gathers each set's "

@@ -478,6 +478,22 @@ def test_too_few_placebo_sets_for_alpha_say_their_p_values_are_no_test(tmp_path,
         assert result.tests["survives"].null_count() == result.tests.height
 
 
+@pytest.mark.parametrize(("histories", "alpha", "warned"), [(19, 0.01, True), (19, 0.05, False), (99, 0.01, False)])
+def test_too_few_histories_for_alpha_say_their_p_values_are_no_test(tmp_path, histories: int, alpha: float, warned: bool) -> None:
+    """19 resampled histories leave no p-value below 1/20 = 0.05: at alpha 0.01 the verdict
+    read 'none below 0.01 even unadjusted', as if the data had said so."""
+    text = NULL_CHOICE.format(when="A at 20-day high", gap=10, evaluator="forward_returns: {assets: [A], horizons: [5, 21]}",
+                              null=f", null: histories, alpha: {alpha}", events="").replace("histories: 19", f"histories: {histories}")
+    result = _null_choice_run(tmp_path, text)
+    found = [n for n in result.notes if "leave no p-value below" in n]
+    assert bool(found) == warned
+    if warned:
+        assert found[0].startswith(f"warning: {histories} resampled histories leave no p-value below 1/{histories + 1} = 0.050")
+        assert "ask for 99 or more (statistics.histories, --histories)" in found[0]
+        assert verdict_line(result).endswith("nothing is tested: the histories null drew too few resampled histories for this alpha, so its p-values are no test (see its warning).")
+        assert result.tests["survives"].null_count() == result.tests.height
+
+
 @pytest.mark.parametrize(("null", "evaluator", "warned"), [
     ("matched", "excess_returns: {assets: [A], benchmark: B, horizons: [5], model: market, estimation: 40}", True),
     ("runs", "excursions: {assets: [A], horizons: [5], max_days: 10}", True),

@@ -683,3 +683,17 @@ def test_a_dates_null_of_too_few_placebos_for_alpha_says_its_p_values_are_no_tes
         assert floor[0].startswith("warning: the 'dates' null's 10 placebo sets leave no p-value below 1/11 = 0.091, above alpha 0.05")
         assert "ask for 19 or more" in floor[0]
         assert "nothing is tested: the dates null drew too few placebo sets" in verdict_line(result)
+
+
+def test_too_few_resampled_universes_for_alpha_say_their_p_values_are_no_test(tmp_path: Path) -> None:
+    """19 resampled universes leave no p-value below 1/20 = 0.05, above alpha 0.01, as 19
+    histories of a timeline do."""
+    from eventstudy.report.verdict import verdict_line
+
+    make_panel(tmp_path)
+    text = STUDY.replace("placebos: 300, seed: 1", "histories: 19, null: histories, alpha: 0.01, seed: 1")
+    result = eventstudy.run(parse_study(text, path=tmp_path / "study.yaml"), data_dir=tmp_path)
+    floor = [note for note in result.notes if "leave no p-value below" in note]
+    assert floor and floor[0].startswith("warning: 19 resampled universes leave no p-value below 1/20 = 0.050, above alpha 0.01")
+    assert "nothing is tested: the histories null drew too few resampled histories for this alpha" in verdict_line(result)
+    assert result.tests["survives"].null_count() == result.tests.height
