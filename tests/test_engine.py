@@ -463,34 +463,26 @@ def test_a_matched_null_with_little_room_says_its_p_values_are_no_test(tmp_path,
         assert result.tests["survives"].null_count() == result.tests.height
 
 
-@pytest.mark.parametrize(("null", "placebos", "warned"), [("runs", 10, True), ("matched", 18, True), ("runs", 19, False)])
-def test_too_few_placebo_sets_for_alpha_say_their_p_values_are_no_test(tmp_path, null: str, placebos: int, warned: bool) -> None:
-    """With B placebo sets no p-value falls below 1 / (B + 1): 10 sets (0.091) at alpha
-    0.05 gave a verdict 'none below 0.05 even unadjusted', as if the data had said so."""
+@pytest.mark.parametrize(("null", "count", "alpha", "warned"), [
+    ("runs", 10, 0.05, True), ("matched", 18, 0.05, True), ("runs", 19, 0.05, False),
+    ("histories", 19, 0.01, True), ("histories", 19, 0.05, False), ("histories", 99, 0.01, False),
+])
+def test_too_few_draws_for_alpha_say_their_p_values_are_no_test(tmp_path, null: str, count: int, alpha: float, warned: bool) -> None:
+    """With B placebo sets (or resampled histories) no p-value falls below 1 / (B + 1):
+    10 sets (0.091) at alpha 0.05, or 19 histories (0.05) at alpha 0.01, gave a verdict
+    'none below ... even unadjusted', as if the data had said so."""
+    setting = "histories" if null == "histories" else "placebos"
     text = NULL_CHOICE.format(when="A at 20-day high", gap=10, evaluator="forward_returns: {assets: [A], horizons: [5, 21]}",
-                              null=f", null: {null}", events="").replace("placebos: 200", f"placebos: {placebos}")
-    result = _null_choice_run(tmp_path, text)
+                              null=f", null: {null}, alpha: {alpha}", events="")
+    written = {"placebos": "placebos: 200", "histories": "histories: 19"}[setting]
+    result = _null_choice_run(tmp_path, text.replace(written, f"{setting}: {count}"))
     found = [n for n in result.notes if "leave no p-value below" in n]
     assert bool(found) == warned
     if warned:
-        assert f"warning: {placebos} placebo sets leave no p-value below 1/{placebos + 1}" in found[0] and "ask for 19 or more" in found[0]
-        assert verdict_line(result).endswith(f"nothing is tested: the {null} null drew too few placebo sets for this alpha, so its p-values are no test (see its warning).")
-        assert result.tests["survives"].null_count() == result.tests.height
-
-
-@pytest.mark.parametrize(("histories", "alpha", "warned"), [(19, 0.01, True), (19, 0.05, False), (99, 0.01, False)])
-def test_too_few_histories_for_alpha_say_their_p_values_are_no_test(tmp_path, histories: int, alpha: float, warned: bool) -> None:
-    """19 resampled histories leave no p-value below 1/20 = 0.05: at alpha 0.01 the verdict
-    read 'none below 0.01 even unadjusted', as if the data had said so."""
-    text = NULL_CHOICE.format(when="A at 20-day high", gap=10, evaluator="forward_returns: {assets: [A], horizons: [5, 21]}",
-                              null=f", null: histories, alpha: {alpha}", events="").replace("histories: 19", f"histories: {histories}")
-    result = _null_choice_run(tmp_path, text)
-    found = [n for n in result.notes if "leave no p-value below" in n]
-    assert bool(found) == warned
-    if warned:
-        assert found[0].startswith(f"warning: {histories} resampled histories leave no p-value below 1/{histories + 1} = 0.050")
-        assert "ask for 99 or more (statistics.histories, --histories)" in found[0]
-        assert verdict_line(result).endswith("nothing is tested: the histories null drew too few resampled histories for this alpha, so its p-values are no test (see its warning).")
+        drawn = "resampled histories" if null == "histories" else "placebo sets"
+        assert found[0].startswith(f"warning: {count} {drawn} leave no p-value below 1/{count + 1} = {1 / (count + 1):.3f}")
+        assert f"ask for {round(1 / alpha) - 1} or more (statistics.{setting}, --{setting})" in found[0]
+        assert verdict_line(result).endswith(f"nothing is tested: the {null} null drew too few {drawn} for this alpha, so its p-values are no test (see its warning).")
         assert result.tests["survives"].null_count() == result.tests.height
 
 
