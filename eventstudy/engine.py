@@ -79,7 +79,7 @@ from eventstudy.inference.table import (
     significance_table,
 )
 from eventstudy.inference.timeseries import placebo_headline
-from eventstudy.measures import STATISTICS, Measure, Measures
+from eventstudy.measures import STATISTIC_WORDS, STATISTICS, Measure, Measures
 from eventstudy.own_events import describe as describe_event_sets
 from eventstudy.panel import ConditionHits, Panel, values_at
 from eventstudy.result import StudyResult
@@ -968,19 +968,16 @@ def choose_null(study: Study, statistics: StatisticsSpec, notes: list[str], gaps
 def _tested_on_notes(panel: Panel) -> list[str]:
     """The note of each tested measure tested on fewer than all three statistics (the hit
     rate: on its average alone), whose other statistics have no row in the tests."""
-    names = {"mean": "average", "median": "median", "pct_positive": "% > 0"}
     notes = []
     for measure in panel.measures:
         if not measure.tested or measure.hidden or measure.name not in panel.cells["measure"] or set(STATISTICS) <= set(measure.statistics):
             continue
-        left = [names[s] for s in STATISTICS if s not in measure.statistics]
+        tested = " and ".join(STATISTIC_WORDS[s] for s in measure.statistics)
+        left = " and ".join(STATISTIC_WORDS[s] for s in STATISTICS if s not in measure.statistics)
+        its = f"{measure.fewer_why}, so its" if measure.fewer_why else "its"
         notes.append(
-            f"'{measure.name}' is tested on its {' and '.join(names[s] for s in measure.statistics)} only: a score of 0 or 1 has a "
-            f"% > 0 equal to its average and a median of 0 or 1, so its {' and '.join(left)} are shown in the summary, "
-            "not tested (no row in the tests, no place in the multiple-testing families)"
-            if measure.evaluator == "hit_rate" else
-            f"'{measure.name}' is tested on its {' and '.join(names[s] for s in measure.statistics)} only: its "
-            f"{' and '.join(left)} are shown in the summary, not tested (no row in the tests, no place in the multiple-testing families)"
+            f"'{measure.name}' is tested on its {tested} only: {its} {left} are shown in the summary, not tested (no row in the "
+            "tests, no place in the multiple-testing families)"
         )
     return notes
 

@@ -10,10 +10,13 @@ from __future__ import annotations
 from collections.abc import Iterable, Iterator
 from dataclasses import dataclass, replace
 
-__all__ = ["STATISTICS", "Measure", "Measures"]
+__all__ = ["STATISTICS", "STATISTIC_WORDS", "Measure", "Measures"]
 
 STATISTICS = ("mean", "median", "pct_positive")
 """The statistics a measure's events are summarized and tested on, in order."""
+
+STATISTIC_WORDS = {"mean": "average", "median": "median", "pct_positive": "% > 0"}
+"""Each of :data:`STATISTICS` as the reports and notes name it."""
 
 
 @dataclass(frozen=True)
@@ -39,6 +42,9 @@ class Measure:
         or 1 (the hit rate) is tested on its mean alone: its share above 0 is its mean, the
         same test twice, and its median is 0 or 1, a coarsening of the mean; neither gets a
         row of the tests or a place in a multiple-testing family (the summary shows them).
+    fewer_why
+        Why it is tested on fewer than all of them, in words ('a score of 0 or 1 has a
+        % > 0 equal to its average and a median of 0 or 1'), for the run's note and a sweep.
     hidden
         Computed for charts only (the implicit event-time path): left out of text reports.
     missing
@@ -54,6 +60,7 @@ class Measure:
     table: bool = True
     tested: bool = True
     statistics: tuple[str, ...] = STATISTICS
+    fewer_why: str = ""
     hidden: bool = False
     missing: str = "without a value (not enough history or data), left out"
 
@@ -119,6 +126,10 @@ class Measures:
         ('mean',)
         """
         return {m.name: m.statistics for m in self.items}
+
+    @property
+    def fewer_why(self) -> dict[str, str]:
+        return {m.name: m.fewer_why for m in self.items}
 
     @property
     def hidden(self) -> list[str]:

@@ -208,7 +208,7 @@ def run_sweep(
     if off and len(off) == len(set(measures)):
         raise ConfigError(
             f"a sweep ranks and tests the {statistic} of its cells, and {measures_named(off)} is tested on its "
-            f"{' and '.join(grid.panel.measures.statistics[off[0]])} only (a score of 0 or 1: its share above 0 is its mean, its median 0 or 1)",
+            f"{' and '.join(grid.panel.measures.statistics[off[0]])} only{_fewer_why(grid.panel, off)}",
             hint=f"--statistic {grid.panel.measures.statistics[off[0]][0]}",
         )
     if confirm_from is not None and not (grid.panel.days >= np.datetime64(confirm_from)).any():
@@ -261,8 +261,8 @@ def run_sweep(
         )
     if off:  # the hit rate's median or share positive: no ledger row, no place in the snooping control
         verdict["not_tested"] = (
-            f"{measures_named(off)} is not tested on the {statistic} (a score of 0 or 1: its share above 0 is its mean, its "
-            "median 0 or 1): its cells have no row here and no place in the snooping control; --statistic mean tests it"
+            f"{measures_named(off)} is not tested on the {statistic}{_fewer_why(grid.panel, off)}: its cells have no row here and no "
+            "place in the snooping control; --statistic mean tests it"
         )
     decided = decided_values(axes, combos, cells, universe=study.universe is not None)
     if decided:  # a run says so of its condition; a grid of them said only that no cell was tested
@@ -360,6 +360,12 @@ class Grid:
         if (start, end) not in self._moments:
             self._moments[(start, end)] = [CellMoments.of(v, window) for v in self.panel.values]
         return self._moments[(start, end)]
+
+
+def _fewer_why(panel: Panel, measures: list[str]) -> str:
+    """Why ``measures`` are tested on fewer statistics, in parentheses (their catalog's words), or nothing."""
+    why = next((w for m in measures if (w := panel.measures.fewer_why.get(m))), "")
+    return f" ({why})" if why else ""
 
 
 def cell_tests(grid: Grid, cell: Study) -> tuple[list[dict[str, Any]], list[float], list[np.ndarray], str | None]:

@@ -402,6 +402,7 @@ class Evaluator(ABC):
     tested: ClassVar[bool] = True  # outcomes get significance tests
     units: ClassVar[Mapping[str, str]] = {}  # measure -> display unit; default 'fraction' (a return)
     tested_on: ClassVar[Mapping[str, tuple[str, ...]]] = {}  # measure -> the statistics it is tested on; default all three
+    fewer_why: ClassVar[Mapping[str, str]] = {}  # measure -> why tested_on leaves statistics out, in words
 
     def __init__(self, params: BaseModel) -> None:
         self.params = params
@@ -444,7 +445,7 @@ class Evaluator(ABC):
         """The catalog entry of ``measure`` (unit, title, shown in the table, tested)."""
         return Measure(
             measure, self.name, unit=self.units.get(measure, "fraction"), title=self.describe(measure), table=self.table, tested=self.tested,
-            statistics=self.tested_on.get(measure, STATISTICS),
+            statistics=self.tested_on.get(measure, STATISTICS), fewer_why=self.fewer_why.get(measure, ""),
         )
 
     def panel(self, block: PanelBlock) -> list[PanelCell] | None:

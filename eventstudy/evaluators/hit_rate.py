@@ -91,8 +91,8 @@ class HitRate(Evaluator):
     Params = HitRateParams
     asset_fields = ("assets", "benchmark")
     units: ClassVar[Mapping[str, str]] = {"hit": "share"}
-    # a score of 0 or 1: its share above 0 is its mean (the same test twice), its median 0 or 1
-    tested_on: ClassVar[Mapping[str, tuple[str, ...]]] = {"hit": ("mean",)}
+    tested_on: ClassVar[Mapping[str, tuple[str, ...]]] = {"hit": ("mean",)}  # its share above 0 is its mean: the same test twice
+    fewer_why: ClassVar[Mapping[str, str]] = {"hit": "a score of 0 or 1 has a % > 0 equal to its average and a median of 0 or 1"}
 
     def describe(self, measure: str) -> str:
         params: HitRateParams = self.params  # type: ignore[assignment]

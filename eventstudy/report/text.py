@@ -20,6 +20,8 @@ import datetime as dt
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any, cast
 
+from eventstudy.measures import STATISTIC_WORDS
+
 if TYPE_CHECKING:
     from collections.abc import Collection, Mapping
 
@@ -557,7 +559,6 @@ def _test_cells(
     tests: list[dict[str, object]], units: dict[str, str] | None = None, alpha: float = 0.05
 ) -> list[tuple[list[str], list[str]]]:
     rows = []
-    names = {"mean": "average", "median": "median", "pct_positive": "% > 0"}
     for t in tests:
         stat = str(t["statistic"])
         measure_unit = (units or {}).get(str(t["measure"]), "fraction")
@@ -567,7 +568,7 @@ def _test_cells(
         if hac_t is None and stat == "mean" and t.get("t_calendar") is not None:  # a universe: the calendar-time portfolio test
             hac_t, hac_p = t.get("t_calendar"), t.get("p_calendar")
         cells = [
-            str(t["measure"]), str(t["asset"]), str(t["horizon"]), names.get(stat, stat),
+            str(t["measure"]), str(t["asset"]), str(t["horizon"]), STATISTIC_WORDS.get(stat, stat),
             format_statistic(t["observed"], unit),
             format_statistic(t["baseline"], unit),
             format_difference(t["difference"], unit),

@@ -10,6 +10,7 @@ from __future__ import annotations
 from typing import TYPE_CHECKING
 
 from eventstudy.inference.sampler_names import DESCRIBED, NO_TEST
+from eventstudy.measures import STATISTIC_WORDS
 from eventstudy.report.event_study import event_study_verdict
 from eventstudy.report.text import format_difference, format_p
 
@@ -18,12 +19,9 @@ if TYPE_CHECKING:
 
 __all__ = ["verdict_line"]
 
-_STATISTIC_NAMES = {"mean": "average", "median": "median", "pct_positive": "% > 0"}
-
-
 def _cell_name(test: dict[str, object], with_measure: bool) -> str:
     """'RUT 6m % > 0', or with the measure 'excess stocks-SPX 1m average'."""
-    words = [str(test["asset"]), str(test["horizon"]), _STATISTIC_NAMES.get(str(test["statistic"]), str(test["statistic"]))]
+    words = [str(test["asset"]), str(test["horizon"]), STATISTIC_WORDS.get(str(test["statistic"]), str(test["statistic"]))]
     return " ".join([str(test["measure"]), *words] if with_measure else words)
 
 
