@@ -1034,21 +1034,18 @@ def _monte_carlo(
     n_symbols = data.values[0].shape[0] if data.values else 0
     relabels: list[tuple[np.ndarray, Draws | Relabel]] = []
     for null, group, axis, stream in (("dates", d_idx, 0, 0), ("symbols", s_idx, 1, 1)):
-        # events sorted by their group once; every cell takes its events in that order
-        order = np.argsort(group, kind="stable")
-        samplers: list[tuple[np.ndarray, Draws | Relabel]] = []
-        for cell in cells:
-            mine = np.flatnonzero(np.isin(order, cell.ev, assume_unique=True))
-            values = data.values[cell.key["_c"]]
-            if axis == 0:
-                scale = None if cell.scale is None else cell.scale[order[mine]]
-                sampler: Draws | Relabel = Relabel(values, s_idx[order[mine]], d_idx[order[mine]], window, scale)
-            else:
-                sampler = Draws(values, group[order[mine]], window, axis)
-            samplers.append((mine, sampler))
-            drawn[(cell.key["_c"], null)] = np.empty((reps, mine.size), dtype=np.float32)
+        samplers: list[tuple[np.ndarray, Draws | Relabel]]
         if axis == 0:
-            relabels = samplers
+            samplers = relabels = list(_dates_samplers([data.values[c.key["_c"]] for c in cells], [c.ev for c in cells],
+                                                       [c.scale for c in cells], s_idx, d_idx, window))
+        else:  # events sorted by their symbol once; every cell takes its events in that order
+            order = np.argsort(group, kind="stable")
+            samplers = []
+            for cell in cells:
+                mine = np.flatnonzero(np.isin(order, cell.ev, assume_unique=True))
+                samplers.append((mine, Draws(data.values[cell.key["_c"]], group[order[mine]], window, axis)))
+        for cell, (mine, _) in zip(cells, samplers):
+            drawn[(cell.key["_c"], null)] = np.empty((reps, mine.size), dtype=np.float32)
         for b, size, permutation, uniform in placebo_chunks(seed, stream, reps, n_events, n_symbols if axis == 0 else 0, f"placebo draws ({null} null)"):
             for cell, (mine, sampler) in zip(cells, samplers):
                 if mine.size:
@@ -1102,25 +1099,34 @@ def run_dates_nulls(
     same volatility ``scales``, float32 draws), so that a sweep's cell reports its own run's
     raw p-value and null centre; the grid's joint null is keyed instead
     (:func:`keyed_uniform`), so that cells sharing events share their draws."""
-    order = np.argsort(d_idx, kind="stable")
     n_symbols = values[0].shape[0] if values else 0
     stat = _STATS[statistic]
-    samplers: list[tuple[np.ndarray, Relabel] | None] = []
-    for cell_values, scale in zip(values, scales, strict=True):
-        ev = np.flatnonzero(~np.isnan(values_at(cell_values, s_idx, d_idx)))
-        mine = np.flatnonzero(np.isin(order, ev, assume_unique=True))
-        picked = order[mine]
-        ratio = None if scale is None or statistic in UNSCALED else scale[picked]
-        samplers.append((mine, Relabel(cell_values, s_idx[picked], d_idx[picked], window, ratio)) if mine.size else None)
+    evs = [np.flatnonzero(~np.isnan(values_at(cell_values, s_idx, d_idx))) for cell_values in values]
+    ratios = [None if statistic in UNSCALED else scale for scale in scales]
+    samplers = list(_dates_samplers(values, evs, ratios, s_idx, d_idx, window))
     out = [np.full(reps, np.nan) for _ in values]
     for b, size, permutation, uniform in placebo_chunks(seed, 0, reps, s_idx.size, n_symbols):
         assert permutation is not None
-        for null, found in zip(out, samplers):
-            if found is not None:
-                mine, sampler = found
+        for null, (mine, sampler) in zip(out, samplers):
+            if mine.size:
                 drawn = sampler.draw(uniform if mine.size == s_idx.size else uniform[:, mine], permutation, scaled=False)
                 null[b : b + size] = stat(sampler.rescale(drawn) if sampler.scale is not None else drawn)
     return out
+
+
+def _dates_samplers(
+    values: Sequence[np.ndarray], evs: Sequence[np.ndarray], scales: Sequence[np.ndarray | None],
+    s_idx: np.ndarray, d_idx: np.ndarray, window: np.ndarray,
+) -> Iterator[tuple[np.ndarray, Relabel]]:
+    """Per cell (its ``values``, its events ``evs`` among the kept ones, its volatility
+    ``scales`` of every kept event or None), the 'dates' null's sampler: the cell's events
+    in the order the null draws them (by day, stably: the columns ``mine`` of the
+    uniforms), relabelled among the symbols of their day (:class:`Relabel`)."""
+    order = np.argsort(d_idx, kind="stable")
+    for cell_values, ev, scale in zip(values, evs, scales, strict=True):
+        mine = np.flatnonzero(np.isin(order, ev, assume_unique=True))
+        picked = order[mine]
+        yield mine, Relabel(cell_values, s_idx[picked], d_idx[picked], window, None if scale is None else scale[picked])
 
 
 def placebo_chunks(
