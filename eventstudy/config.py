@@ -188,6 +188,14 @@ class _Model(BaseModel):
     model_config = ConfigDict(extra="forbid", frozen=True, arbitrary_types_allowed=True)
 
 
+def _not_a_flag(value: Any, what: str, hint: str) -> Any:
+    """``value``, unless it is YAML's yes or no, which pydantic would take for 1 or 0 of a
+    count (``what``: 'a number', 'a number of days'): refused with ``hint``."""
+    if isinstance(value, bool):
+        raise PydanticCustomError("bool_count", "{value} is yes or no, not {what}", {"value": str(value).lower(), "what": what, "hint": hint})
+    return value
+
+
 class DataSpec(_Model):
     """Where the prices come from, and how series on different calendars are aligned."""
 
@@ -227,12 +235,7 @@ class DataSpec(_Model):
     @classmethod
     def _days_not_a_flag(cls, value: Any) -> Any:
         """``max_stale: true`` read as 1 day (and ``false`` as 0): a count of days is a number."""
-        if isinstance(value, bool):
-            raise PydanticCustomError(
-                "bool_count", "{value} is yes or no, not a number of days",
-                {"value": str(value).lower(), "hint": "give how many of the first series' trading days a value may be carried forward, e.g. 3"},
-            )
-        return value
+        return _not_a_flag(value, "a number of days", "give how many of the first series' trading days a value may be carried forward, e.g. 3")
 
     @model_validator(mode="after")
     def _stale_needs_ffill(self) -> DataSpec:
@@ -479,9 +482,7 @@ class StatisticsSpec(_Model):
     def _a_count_not_a_flag(cls, value: Any) -> Any:
         """``placebos: true`` read as 1 placebo set (and ``false`` as none): a count is
         a number."""
-        if isinstance(value, bool):
-            raise PydanticCustomError("bool_count", "{value} is yes or no, not a number", {"value": str(value).lower(), "hint": "give a whole number, e.g. 10000"})
-        return value
+        return _not_a_flag(value, "a number", "give a whole number, e.g. 10000")
 
     @field_validator("alpha", "ci", mode="before")
     @classmethod
