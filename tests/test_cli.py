@@ -447,6 +447,19 @@ def test_env_var_supplies_the_data_dir(tiny: Path, capsys, monkeypatch) -> None:
     assert code == 0, err
 
 
+@pytest.mark.parametrize(
+    ("option", "expected"),
+    [
+        (["--pull"], "error: nothing to pull: every series (AAA, BBB) is read from the data directory"),
+        (["--cache-dir", "cache"], "error: the download cache 'cache' is not read: every series (AAA, BBB) is read from the data directory"),
+    ],
+)
+def test_pull_and_cache_dir_are_refused_when_the_data_directory_has_every_series(tiny: Path, capsys, option: list[str], expected: str) -> None:
+    # the run went on with the directory's files, nothing pulled and no word said
+    err = error_of(["run", str(tiny / "study.yaml"), "--data-dir", str(tiny / "data"), *option], capsys)
+    assert expected in err, err
+
+
 def test_bad_date_on_the_command_line(tiny: Path, capsys) -> None:
     with pytest.raises(SystemExit) as info:
         main(["run", str(tiny / "study.yaml"), "--end", "2024-13-01"])

@@ -19,9 +19,26 @@ from eventstudy.data.directory import DATA_DIR_ENV
 from eventstudy.data.load import PriceData, load_found, price_data
 from eventstudy.data.providers import DEFAULT_PROVIDER, OfflineError
 from eventstudy.data.validate import usable_extra
-from eventstudy.errors import DataError, Location, MissingDataError
+from eventstudy.errors import ConfigError, DataError, Location, MissingDataError
 
 __all__ = ["MissingDataError", "load_prices_any"]
+
+
+def _refuse_unread_cache(symbols: Sequence[str], directory: Path, *, pull: bool, cache_dir: Path | str | None) -> None:
+    """A pull, or a cache folder, asked for where every series is read from the data
+    directory (which comes before the cache): refused, not silently dropped. The run went
+    on with the directory's files and nothing pulled (``run --pull --data-dir DIR``)."""
+    names = ", ".join(symbols)
+    if pull:
+        raise ConfigError(
+            f"nothing to pull: every series ({names}) is read from the data directory '{directory}', which comes before the download cache",
+            hint="drop --pull (pull=); to read the cache, name no data directory (--data-dir, the study's data.dir, $EVENTSTUDY_DATA); "
+            f"'eventstudy data pull {' '.join(symbols)}' updates the cache alone",
+        )
+    raise ConfigError(
+        f"the download cache '{cache_dir}' is not read: every series ({names}) is read from the data directory '{directory}', which comes before it",
+        hint="drop --cache-dir (cache_dir=), or name no data directory (--data-dir, the study's data.dir, $EVENTSTUDY_DATA) to read the cache",
+    )
 
 
 def load_prices_any(
@@ -71,6 +88,8 @@ def load_prices_any(
     if data_dir is not None:
         frames, sources, missing, not_found = load_found(Path(data_dir), wanted)
     if not missing:
+        if pull or cache_dir is not None:  # the cache is never read: the pull or the cache folder asked for would do nothing
+            _refuse_unread_cache(wanted, Path(str(data_dir)), pull=pull, cache_dir=cache_dir)
         return price_data(frames, sources, wanted)
 
     # the cache only when the directory lacks something
