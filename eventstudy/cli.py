@@ -242,15 +242,26 @@ def _run(args: argparse.Namespace) -> int:
         seed=args.seed, placebos=args.placebos, null=args.null, histories=args.histories,
         paths=bool(args.output) or args.format == "html",  # the event-time path is drawn, never printed
     )
+    from eventstudy.config import load_study
+
+    study = load_study(args.study)
+    given = [option for option, value in (("--executor", args.executor), ("--workers", args.workers), ("--dask-address", args.dask_address))
+             if value is not None]
+    if given and study.universe is None:  # they were dropped without a word: a study of named series runs in this process
+        raise ConfigError(
+            f"{' and '.join(given)} {'runs' if len(given) == 1 else 'run'} a universe study's symbol blocks; {args.study} is a "
+            "study of named series, which runs in this process",
+            hint=f"drop {' and '.join(given)} ('eventstudy sweep' runs its grid cells on an executor)",
+        )
     with _executor(args) as executor:
         try:
             with progress.task(f"running {args.study}") as _:
-                result = run(args.study, pull=args.pull, executor=executor, **options)
+                result = run(study, pull=args.pull, executor=executor, **options)
         except MissingDataError as exc:
             if args.pull or not offer_pull(exc):  # a question on the terminal: no progress bar around it
                 raise
             with progress.task(f"running {args.study}") as _:
-                result = run(args.study, pull=True, executor=executor, **options)
+                result = run(study, pull=True, executor=executor, **options)
     page = None
     if args.output:
         from eventstudy.report import write_report

@@ -115,6 +115,16 @@ def test_the_executor_choices_are_the_executors() -> None:
     assert EXECUTORS == KNOWN
 
 
+def test_executor_options_are_refused_for_a_study_of_named_series(tiny: Path, capsys) -> None:
+    """--executor, --workers and --dask-address run a universe study's symbol blocks; a
+    study of named series ran in this process with them dropped and no word said."""
+    data = ["--data-dir", str(tiny / "data")]
+    err = error_of(["run", str(tiny / "study.yaml"), *data, "--executor", "processes", "--workers", "2"], capsys)
+    assert err.startswith(f"error: --executor and --workers run a universe study's symbol blocks; {tiny / 'study.yaml'} is a study of named series"), err
+    code, _, err = run_cli(["run", str(write_panel(tiny, "csv")), *data, "--executor", "serial", "--workers", "1"], capsys)
+    assert code == 0, err  # a universe study's blocks: the options apply
+
+
 def test_output_dir_files_have_the_documented_headers(tiny: Path, capsys) -> None:
     out_dir = tiny / "out"
     code, _, err = run_cli(["run", str(tiny / "study.yaml"), "--data-dir", str(tiny / "data"), "-o", str(out_dir)], capsys)
