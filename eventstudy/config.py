@@ -248,6 +248,10 @@ class DataSpec(_Model):
         return self
 
 
+_NUMBER_TEXT = re.compile(r"\s*[+-]?([0-9]+(\.[0-9]*)?|\.[0-9]+)\s*")
+"""A number written in quotes, which pydantic reads as seconds since 1970 where a date is asked for."""
+
+
 class WindowSpec(_Model):
     """Event dates are restricted to [start, end]; either end may be open (null)."""
 
@@ -259,7 +263,11 @@ class WindowSpec(_Model):
     def _a_date_not_a_number(cls, value: Any, info: ValidationInfo) -> Any:
         """A number is no date: pydantic reads 2020 as 2020 seconds after 1970 (refused
         for its time of day, 'datetimes provided to dates should have zero time'), 0 or
-        86400 as 1970-01-01 or 02 (taken), and true as 1 second after."""
+        86400 as 1970-01-01 or 02 (taken), and true as 1 second after; a number in quotes
+        ('2020', '0') the same."""
+        written = value
+        if isinstance(value, str) and _NUMBER_TEXT.fullmatch(value):
+            value = float(value) if "." in value else int(value)
         if not isinstance(value, (bool, int, float)):
             return value
         day = "01-01" if info.field_name == "start" else "12-31"
@@ -268,7 +276,7 @@ class WindowSpec(_Model):
         else:
             hint = f"write the date as YYYY-MM-DD, e.g. 2020-{day}"
         what = "yes or no" if isinstance(value, bool) else "a number"
-        shown = str(value).lower() if isinstance(value, bool) else str(value)
+        shown = repr(written) if isinstance(written, str) else str(value).lower() if isinstance(value, bool) else str(value)
         raise PydanticCustomError("date_number", "{value} is {what}, not a date", {"value": shown, "what": what, "hint": hint})
 
 

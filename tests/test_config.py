@@ -403,6 +403,10 @@ def test_a_mistake_in_a_multi_line_condition_is_shown_on_its_own_line(style: str
     ("end: 2024", "'window.end': 2024 is a number, not a date", "2024-12-31 for the year 2024"),
     ("start: 0", "'window.start': 0 is a number, not a date", "e.g. 2020-01-01"),
     ("start: true", "'window.start': true is yes or no, not a date", "e.g. 2020-01-01"),
+    # in quotes, a number was read the same way: '0' ran from 1970-01-01, '2020' had the message about a time of day
+    ("start: '0'", "'window.start': '0' is a number, not a date", "e.g. 2020-01-01"),
+    ('start: "2020"', "'window.start': '2020' is a number, not a date", "2020-01-01 for the year 2020"),
+    ("end: '2024'", "'window.end': '2024' is a number, not a date", "2024-12-31 for the year 2024"),
 ])
 def test_a_window_bound_written_as_a_number_is_refused_as_no_date(written: str, message: str, hint: str) -> None:
     """pydantic reads a number as seconds since 1970: 'start: 0' ran from 1970-01-01 without a word, and
