@@ -20,10 +20,12 @@ from __future__ import annotations
 
 import copy
 import json
+import re
 from collections.abc import Iterable
 from typing import Any
 
 from eventstudy.config import Study, load_plugins
+from eventstudy.data.providers import PROVIDERS
 from eventstudy.evaluators import EVALUATORS
 
 __all__ = ["DIALECT", "schema_json", "study_schema"]
@@ -101,12 +103,23 @@ def _written_forms(defs: dict[str, Any]) -> None:
         if spec is not None and "type" in spec:  # '5%' is the percent form of 0.05
             number = {k: spec.pop(k) for k in ("type", "exclusiveMinimum", "exclusiveMaximum", "minimum", "maximum") if k in spec}
             spec["anyOf"] = [number, copy.deepcopy(PERCENT)]
+    data = defs.get("DataSpec", {})
+    if "provider" in data.get("properties", {}):  # a registered provider, any letter case (as the loader reads it)
+        data["properties"]["provider"]["anyOf"] = [{"type": "string", "pattern": _any_case(PROVIDERS)}, {"type": "null"}]
+    if "max_stale" in data.get("properties", {}):  # written, it needs 'align: ffill' (the loader refuses it otherwise)
+        data["dependentSchemas"] = {"max_stale": {"required": ["align"], "properties": {"align": {"const": "ffill"}}}}
     if "EventsSpec" in defs:  # ``events: {fomc: fomc.csv}`` is the short form of ``{fomc: {file: fomc.csv}}``
         spec = defs["EventsSpec"]
         defs["EventsSpec"] = {
             "anyOf": [{"type": "string", "description": "the events file (CSV or Parquet), relative to the study file"}, spec],
             "description": spec.get("description", "a file of your own events"),
         }
+
+
+def _any_case(names: Iterable[str]) -> str:
+    """A pattern matching exactly one of ``names`` in any letter case ('fred', 'FRED')."""
+    alternatives = ("".join(f"[{c.lower()}{c.upper()}]" if c.isalpha() else re.escape(c) for c in name) for name in names)
+    return f"^({'|'.join(alternatives)})$"
 
 
 def study_schema(plugins: Iterable[str] = ()) -> dict[str, Any]:

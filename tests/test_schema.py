@@ -122,6 +122,28 @@ def test_a_share_may_be_written_as_a_percent_in_the_schema_as_in_the_study(valid
             parse_study(text, path="s.yaml")
 
 
+@pytest.mark.parametrize(
+    ("data", "valid"),
+    [
+        ("{provider: foo}", False), ("{provider: Yahoo}", True), ("{provider: fred}", True),
+        ("{max_stale: 3}", False), ("{align: inner, max_stale: 3}", False), ("{align: ffill, max_stale: 3}", True),
+    ],
+)
+def test_the_data_block_is_valid_in_the_schema_as_in_the_study(validator, data: str, valid: bool) -> None:
+    """The schema took any provider name and a max_stale without 'align: ffill', both of
+    which validate refuses ('unknown provider', 'max_stale applies only to align: ffill')."""
+    from eventstudy.config import parse_study
+    from eventstudy.errors import ConfigError
+
+    text = f"name: t\nseries: {{SPX: SPX}}\nwhen: SPX at ATH\nevaluate:\n  - forward_returns: {{assets: [SPX], horizons: [1m]}}\ndata: {data}\n"
+    assert (errors(validator, text) == []) is valid
+    if valid:
+        parse_study(text, path="s.yaml")
+    else:
+        with pytest.raises(ConfigError):
+            parse_study(text, path="s.yaml")
+
+
 def test_cli_prints_and_writes_the_schema(tmp_path: Path, capsys) -> None:
     assert main(["schema"]) == 0
     printed = json.loads(capsys.readouterr().out)
