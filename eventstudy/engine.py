@@ -85,7 +85,7 @@ from eventstudy.panel import ConditionHits, Panel, values_at
 from eventstudy.result import StudyResult
 from eventstudy.statistics import CELL, SUMMARY_COLUMNS, summarize
 
-__all__ = ["as_date", "describe_outcomes", "evaluate", "instance_table", "kept_outcomes", "order_cells", "raw_events"]
+__all__ = ["as_date", "describe_outcomes", "evaluate", "instance_table", "kept_outcomes", "order_cells", "raw_events", "refuse_unused_counts"]
 
 SMALL_PANEL = 5_000_000
 """Below this many (row, day) values a cell's baseline is computed exactly in one pass of
@@ -963,6 +963,43 @@ def choose_null(study: Study, statistics: StatisticsSpec, notes: list[str], gaps
             )
         )
     return "runs"
+
+
+def refuse_unused_counts(study: Study, statistics: StatisticsSpec, given: Collection[str]) -> None:
+    """Refuse, not ignore, a count given to this run (``--placebos``, ``--histories``, or
+    :func:`~eventstudy.run`'s ``placebos=``, ``histories=``, ``block_length=``) that its
+    headline null does not draw: ``histories`` and ``block_length`` are the histories
+    null's, and a timeline's histories null draws no placebo sets (its intervals come from
+    the histories too; a universe's keeps its 'dates' null beside it, and ``placebos: 0``
+    skips every test). The study file's own settings are not refused: a sweep or another
+    null may read them. The null is the one the run will choose (:func:`choose_null`,
+    :func:`universe_null`), before any data is read."""
+    if not given:
+        return
+    flags = {"placebos": "--placebos", "histories": "--histories", "block_length": "block_length"}
+    resampling = [flags[key] for key in ("histories", "block_length") if key in given]
+    if statistics.placebos == 0 and resampling:
+        raise ConfigError(
+            f"{' and '.join(resampling)} would be ignored: --placebos 0 (statistics.placebos) skips every test",
+            hint=f"drop {' and '.join(resampling)}, or drop --placebos 0 to run the tests",
+        )
+    if statistics.placebos == 0 or (study.universe is None and not study.evaluate):
+        return
+    null = universe_null(study, statistics) if study.universe is not None else choose_null(study, statistics, [])
+    why = "asked for" if statistics.null is not None else "this study's default"
+    if resampling and null != "histories":
+        raise ConfigError(
+            f"{' and '.join(resampling)} would be ignored: the run's headline null is the {null} null ({why}), which "
+            "resamples no histories",
+            hint=f"add --null histories (statistics.null) to test on resampled histories, or drop {' and '.join(resampling)}",
+        )
+    if "placebos" in given and null == "histories" and study.universe is None:
+        raise ConfigError(
+            f"--placebos {statistics.placebos:,} would be ignored: the run's headline null is the histories null ({why}), "
+            "which draws resampled histories, not placebo sets (their count is --histories; --placebos counts the "
+            "runs, matched and circular nulls' sets, and --placebos 0 skips every test)",
+            hint="--histories N for the histories null's count, or --null runs (matched, circular) with --placebos",
+        )
 
 
 def _tested_on_notes(panel: Panel) -> list[str]:

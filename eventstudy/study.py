@@ -27,7 +27,7 @@ from eventstudy.conditions import compile_condition, parse, required_features, r
 from eventstudy.config import StatisticsSpec, Study, load_study, nulls
 from eventstudy.data import find_data_dir, load_prices_any, source_ranges
 from eventstudy.data.quality import quick_check
-from eventstudy.engine import evaluate, universe_null
+from eventstudy.engine import evaluate, refuse_unused_counts, universe_null
 from eventstudy.errors import ConfigError, DataError, did_you_mean
 from eventstudy.evaluators import (
     EvaluationContext,
@@ -144,6 +144,8 @@ def run_study(
     ``executor`` runs a universe study's symbol blocks; ``prices`` (long ``date, symbol,
     close``) are a study of named series' data in memory."""
     statistics = statistics_with(study, dict(placebos=placebos, histories=histories, block_length=block_length, null=null, seed=seed, alpha=alpha, ci=ci))
+    counts = {"placebos": placebos, "histories": histories, "block_length": block_length}
+    refuse_unused_counts(study, statistics, [key for key, value in counts.items() if value is not None])
     started = time.perf_counter()
     if study.universe is not None and prices is not None:
         raise DataError("data= serves studies of named series; a universe study reads its panel from its data file")

@@ -16,7 +16,9 @@ from pathlib import Path
 import polars as pl
 import pytest
 
+import eventstudy
 from eventstudy.cli import main
+from eventstudy.errors import ConfigError
 from eventstudy.report import files as report_files
 
 CONFIG = Path(__file__).resolve().parents[1] / "configs" / "spx_rut.yaml"
@@ -123,6 +125,27 @@ def test_executor_options_are_refused_for_a_study_of_named_series(tiny: Path, ca
     assert err.startswith(f"error: --executor and --workers run a universe study's symbol blocks; {tiny / 'study.yaml'} is a study of named series"), err
     code, _, err = run_cli(["run", str(write_panel(tiny, "csv")), *data, "--executor", "serial", "--workers", "1"], capsys)
     assert code == 0, err  # a universe study's blocks: the options apply
+
+
+@pytest.mark.parametrize(
+    ("options", "expected"),
+    [
+        (["--placebos", "50"], "error: --placebos 50 would be ignored: the run's headline null is the histories null (this study's default)"),
+        (["--null", "runs", "--histories", "50"], "error: --histories would be ignored: the run's headline null is the runs null (asked for)"),
+        (["--placebos", "0", "--histories", "50"], "error: --histories would be ignored: --placebos 0 (statistics.placebos) skips every test"),
+    ],
+)
+def test_a_count_the_null_does_not_draw_is_refused(tiny: Path, capsys, options: list[str], expected: str) -> None:
+    """--placebos under a timeline's histories null, and --histories under a placebo null,
+    changed nothing (the same tests byte for byte) and said nothing; the study file's own
+    counts (this one's placebos: 200) and a count the null draws still run."""
+    data = ["--data-dir", str(tiny / "data")]
+    assert error_of(["run", str(tiny / "study.yaml"), *data, *options], capsys).startswith(expected)
+    for drawn in (["--null", "runs", "--placebos", "50"], ["--histories", "20"]):
+        code, _, err = run_cli(["run", str(tiny / "study.yaml"), *data, *drawn], capsys)
+        assert code == 0, err
+    with pytest.raises(ConfigError, match="block_length would be ignored"):
+        eventstudy.run(tiny / "study.yaml", data_dir=tiny / "data", null="runs", block_length=5)
 
 
 def test_output_dir_files_have_the_documented_headers(tiny: Path, capsys) -> None:

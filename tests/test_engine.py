@@ -210,7 +210,7 @@ def test_a_result_prints_in_a_few_lines_and_its_summary_holds_the_studys_measure
     path computed for charts is in chart_summary, not mixed into summary."""
     from pathlib import Path
 
-    result = eventstudy.run(Path(__file__).resolve().parents[1] / "configs" / "spx_rut.yaml", data_dir=shared_data, placebos=100)
+    result = eventstudy.run(Path(__file__).resolve().parents[1] / "configs" / "spx_rut.yaml", data_dir=shared_data, histories=100)
     text = repr(result)
     assert len(text.splitlines()) == 5 and len(text) < 800  # name, condition, counts, verdict, where the tables are
     assert "19 events" in text and "SPX at ATH and RUT drawdown >= 10%" in text and "Verdict:" in text

@@ -25,8 +25,8 @@ def test_frames_in_memory_give_what_the_files_give(shared_data: Path, closes: di
     pytest.importorskip("pandas")
     rut = closes["RUT"].to_pandas().set_index("date")  # a pandas frame with a date index
     spx = closes["SPX"].rename({"close": "Adj Close", "date": "Date"}).lazy()  # other accepted names, lazy
-    from_memory = eventstudy.run(CONFIG, data={"SPX": spx, "RUT": rut}, placebos=300)
-    from_files = eventstudy.run(CONFIG, data_dir=shared_data, placebos=300)
+    from_memory = eventstudy.run(CONFIG, data={"SPX": spx, "RUT": rut}, histories=200)
+    from_files = eventstudy.run(CONFIG, data_dir=shared_data, histories=200)
     assert from_memory.events.equals(from_files.events)
     assert from_memory.tests.equals(from_files.tests)
     assert from_memory.events.height == 19
