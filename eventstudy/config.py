@@ -66,6 +66,7 @@ __all__ = [
     "SweepAxisSpec",
     "UniverseSpec",
     "WindowSpec",
+    "check_event_names",
     "load_study",
     "nulls",
     "parse_study",
@@ -626,12 +627,12 @@ class Study(_Model):
     def anchor_in_condition(self, error: EventStudyError, text: str) -> EventStudyError:
         """Place an error whose span points into the condition ``text`` where the study file
         writes it: its ``when:``, or its nested baseline's. Another condition (a sweep
-        cell's) keeps its own text, which the error shows with its caret."""
-        baseline = self.statistics.baseline
-        if text == self.when:
-            return self.source.anchor_in_scalar(error, ("when",))
-        if baseline is not None and text == baseline.when:
-            return self.source.anchor_in_scalar(error, ("statistics", "baseline", "when"))
+        cell's, or ``run(..., when=)``'s) keeps its own text, which the error shows with its
+        caret."""
+        for loc in (("when",), ("statistics", "baseline", "when")):
+            node = self.source.node(loc)  # the file's own text: a study given another condition keeps the file's map
+            if isinstance(node, yaml.ScalarNode) and node.value == text:
+                return self.source.anchor_in_scalar(error, loc)
         return error
 
     @contextmanager
@@ -793,7 +794,7 @@ def _load_event_sets(study: Study, source: SourceMap) -> dict[str, Any]:
     return sets
 
 
-def _check_event_names(node: Node, study: Study) -> None:
+def check_event_names(node: Node, study: Study) -> None:
     """Every ``on NAME`` names a set under ``events:``."""
     for n in walk(node):
         if isinstance(n, OnEvents) and n.name not in study.events:
@@ -862,7 +863,7 @@ def _check_semantics(study: Study, source: SourceMap) -> None:
     study._event_sets = _load_event_sets(study, source)
     try:
         node = resolve(parse(study.when), list(study.series), universe=study.universe is not None)
-        _check_event_names(node, study)
+        check_event_names(node, study)
     except EventStudyError as exc:
         raise source.anchor_in_scalar(exc, ("when",)) from None
     study._evaluators = resolve_evaluators(study, source)
@@ -876,7 +877,7 @@ def _check_semantics(study: Study, source: SourceMap) -> None:
         )
     if base is not None:
         try:
-            _check_event_names(resolve(parse(base.when), list(study.series), universe=study.universe is not None), study)
+            check_event_names(resolve(parse(base.when), list(study.series), universe=study.universe is not None), study)
         except EventStudyError as exc:
             raise source.anchor_in_scalar(exc, ("statistics", "baseline", "when")) from None
     null = study.statistics.null

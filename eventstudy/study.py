@@ -24,11 +24,11 @@ from pydantic import ValidationError
 
 from eventstudy.align import align_series, describe_alignment
 from eventstudy.conditions import compile_condition, parse, required_features, resolve
-from eventstudy.config import StatisticsSpec, Study, load_study, nulls
+from eventstudy.config import StatisticsSpec, Study, check_event_names, load_study, nulls
 from eventstudy.data import find_data_dir, load_prices_any, source_ranges
 from eventstudy.data.quality import quick_check
 from eventstudy.engine import evaluate, refuse_unused_counts, universe_null
-from eventstudy.errors import ConfigError, DataError, did_you_mean
+from eventstudy.errors import ConfigError, DataError, EventStudyError, did_you_mean
 from eventstudy.evaluators import (
     EvaluationContext,
     Evaluator,
@@ -116,7 +116,12 @@ def run(
 def with_condition(study: Study, when: str) -> Study:
     """``study`` with the condition ``when``, checked against its series (an error draws
     its caret under ``when`` itself)."""
-    resolve(parse(when), list(study.series), source=when, universe=study.universe is not None)
+    node = resolve(parse(when), list(study.series), source=when, universe=study.universe is not None)
+    try:
+        check_event_names(node, study)
+    except EventStudyError as exc:
+        exc.source = when
+        raise
     return study.model_copy(update={"when": when})
 
 

@@ -5,6 +5,7 @@ from __future__ import annotations
 import inspect
 import subprocess
 import sys
+from pathlib import Path
 
 import pytest
 
@@ -110,3 +111,28 @@ def test_a_study_or_condition_of_the_wrong_type_is_named(options: dict[str, obje
     study = options.pop("study", "configs/spx_rut.yaml")
     with pytest.raises(TypeError, match=message):
         eventstudy.run(study, **options)  # type: ignore[arg-type]
+
+
+def test_a_condition_given_inline_is_the_one_an_error_points_at(prices: dict[str, object], tmp_path: Path) -> None:
+    """A refusal found once the data are read was placed on the study file's 'when:' line:
+    'study.yaml:3:7: error: the feature 'volume' needs the day's volume ...' under
+    'when: A at 5-day high', a condition that reads no volume. It shows the condition given."""
+    path = tmp_path / "study.yaml"
+    path.write_text(STUDY, encoding="utf-8")
+    with pytest.raises(eventstudy.DataError) as error:
+        eventstudy.run(path, data=prices, when="A at 5-day high and A volume > 0")
+    shown = error.value.render()
+    assert "study.yaml" not in shown and "5-day high and A volume > 0\n" in shown
+    assert shown.splitlines()[2] == " " * 24 + "^" * len("A volume")
+    path.write_text(STUDY.replace("when: A at 5-day high", "when: A volume > 0"), encoding="utf-8")
+    with pytest.raises(eventstudy.DataError) as error:  # the file's own condition is still placed in the file
+        eventstudy.run(path, data=prices)
+    assert error.value.render().startswith(f"{path}:3:7: error: the feature 'volume'")
+
+
+def test_a_condition_given_inline_names_only_declared_events(prices: dict[str, object]) -> None:
+    """'on fomc' with no 'events:' ended in polars' 'unable to find column "on:fomc"'."""
+    with pytest.raises(eventstudy.UnknownNameError, match="unknown events 'fomc'") as error:
+        eventstudy.run(eventstudy.parse_study(STUDY), data=prices, when="A at 5-day high and on fomc")
+    assert "events: {fomc: fomc.csv}" in (error.value.hint or "")
+    assert error.value.render().splitlines()[1].strip() == "A at 5-day high and on fomc"
