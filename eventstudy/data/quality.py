@@ -507,6 +507,10 @@ def check_data(
     --------
     >>> print(check_data(["SPX", "RUT"], data_dir="data").render_text())  # doctest: +SKIP
     """
+    if isinstance(symbols, (str, Path)):  # a text is a sequence of its letters: 'SPX' was checked as 'S', 'P', 'X'
+        text = str(symbols)
+        instead = f"a data directory is data_dir={text!r}" if Path(text).is_dir() else f"give a list of symbols, e.g. check_data([{text!r}])"
+        raise TypeError(f"symbols is the text {text!r}: {instead}")
     series: _Series = _CacheSeries(cache_dir) if data_dir is None else _DirectorySeries(Path(data_dir))
     where = f"data directory {str(data_dir)!r}" if data_dir is not None else "the cache"
     if series.empty():

@@ -416,3 +416,14 @@ def test_quick_check_under_ffill_says_the_reference_calendar_leaves_out_the_date
     on_b = next(w for w in warnings if w.startswith("warning: B has no close"))
     assert f"on 2 of the {len(weekdays)} dates A trades" in on_b and "its last close stands in" in on_b
     assert not any(w.startswith("warning: W has no close") for w in warnings)
+
+
+def test_one_symbol_or_a_folder_given_as_text_is_refused_with_the_call_to_write(data: Path) -> None:
+    """A text is a sequence of its letters: check_data("SPX", data_dir=...) read "symbol 'S'
+    not found in data directory ... (did you mean 'SPX'?)", and check_data(folder) "no series
+    to check in the cache"."""
+    with pytest.raises(TypeError, match=r"symbols is the text 'SPX': give a list of symbols, e.g. check_data\(\['SPX'\]\)$"):
+        check_data("SPX", data_dir=data)
+    with pytest.raises(TypeError, match=f"^symbols is the text '{data}': a data directory is data_dir='{data}'$"):
+        check_data(data)  # type: ignore[arg-type]
+    assert [s.symbol for s in check_data(["SPX"], data_dir=data).series] == ["SPX"]
