@@ -695,6 +695,8 @@ def load_study(path: str | Path) -> Study:
     >>> study.when  # doctest: +SKIP
     'SPX at ATH and RUT drawdown >= 10%'
     """
+    if isinstance(path, str) and "\n" in path:  # the study's YAML itself, not a file's name
+        raise ConfigError("a study file's path was expected, and this is a study's text", hint="give the text to eventstudy.parse_study(text), and its Study to run()")
     path = Path(path)
     try:
         text = path.read_text(encoding="utf-8")
@@ -709,6 +711,9 @@ def load_study(path: str | Path) -> Study:
 
 def parse_study(text: str, *, path: str | Path | None = None) -> Study:
     """Validate study YAML given as text (``path`` is used for messages and ``data.dir``)."""
+    if not isinstance(text, str):  # PyYAML would read a Path or a mapping as a stream: "'PosixPath' object has no attribute 'read'"
+        also = "; a study file's path is eventstudy.load_study(path)'s" if isinstance(text, Path) else ""
+        raise TypeError(f"text is of type {type(text).__name__}: parse_study takes a study's YAML as text{also}")
     shown = str(path) if path is not None else "<study>"
     try:
         loader = yaml.SafeLoader(text)
@@ -754,10 +759,11 @@ def study_from_mapping(data: dict[str, Any], *, path: str | Path | None = None) 
 
 def _study_of(data: Any, source: SourceMap, path: str | Path | None) -> Study:
     if not isinstance(data, dict):
+        named = isinstance(data, str) and data.endswith((".yaml", ".yml")) and path is None  # parse_study("configs/x.yaml")
         raise ConfigError(
             "a study file must be a mapping of keys (name, series, when, evaluate, ...)",
             location=source.location(()),
-            hint=f"valid keys: {', '.join(Study.model_fields)}",
+            hint=f"{data!r} reads as a file's name: eventstudy.load_study({data!r}) reads the file" if named else f"valid keys: {', '.join(Study.model_fields)}",
         )
     try:
         study = Study.model_validate(data)

@@ -154,6 +154,24 @@ def test_missing_file_is_a_config_error(tmp_path: Path) -> None:
         load_study(tmp_path / "nope.yaml")
 
 
+def test_a_study_file_and_a_study_text_mistaken_for_each_other_say_which_call_reads_which() -> None:
+    """load_study(text) read 'name: x<newline>...: error: study file 'name: x\\n...' does not
+    exist', the whole text as a file name; parse_study(Path(...)) ended in PyYAML's
+    "'PosixPath' object has no attribute 'read'", and parse_study("configs/x.yaml") gave the
+    valid keys of a study for a hint."""
+    with pytest.raises(ConfigError) as error:
+        load_study(GOOD)
+    assert error.value.render() == (
+        "error: a study file's path was expected, and this is a study's text\n"
+        "  hint: give the text to eventstudy.parse_study(text), and its Study to run()"
+    )
+    with pytest.raises(TypeError, match=r"text is of type \w*Path: parse_study takes a study's YAML as text; a study file's path is eventstudy.load_study\(path\)'s"):
+        parse_study(Path("configs/spx_rut.yaml"))  # type: ignore[arg-type]
+    with pytest.raises(ConfigError, match="must be a mapping") as error:
+        parse_study("configs/spx_rut.yaml")
+    assert error.value.hint == "'configs/spx_rut.yaml' reads as a file's name: eventstudy.load_study('configs/spx_rut.yaml') reads the file"
+
+
 def test_yaml_is_loaded_safely() -> None:
     with pytest.raises(ConfigError, match="invalid YAML"):
         parse_study("name: !!python/object/apply:os.system ['true']\n")
