@@ -3,8 +3,9 @@
 ``RUT drawdown >= 10`` (a drawdown is a fraction: ``10%`` was meant), ``rsi(14) > 100``,
 ``month == 13``: each is a silent "no events" unless someone says why. A feature's
 :attr:`~eventstudy.features.Feature.bounds` and the calendar's ranges decide; a
-comparison of a feature with a plain number (``SPX drawdown >= 10``, ``5 > SPX rsi(14)``)
-is checked, anything more (arithmetic, two features) is not.
+comparison or a cross of a feature (or of a feature N days ago) with a plain number
+(``SPX drawdown >= 10``, ``5 > SPX rsi(14)``, ``RUT drawdown crosses above 10``) is
+checked, anything more (arithmetic, two features) is not.
 
 A further help that needs the data, not the text: when a condition made of ``and`` terms
 finds nothing, :func:`and_terms` lists its terms so a run can say on how many days each
@@ -15,8 +16,10 @@ from __future__ import annotations
 
 from eventstudy.conditions.ast import (
     CALENDAR,
+    Ago,
     And,
     Compare,
+    Crosses,
     FeatureRef,
     Neg,
     Node,
@@ -51,8 +54,13 @@ def _number(value: Value) -> tuple[float, bool] | None:
     return None
 
 
-def _bounds(ref: FeatureRef) -> tuple[float | None, float | None, str] | None:
-    """What ``ref`` can be, and its unit ('share', 'fraction', ...)."""
+def _bounds(ref: Value) -> tuple[float | None, float | None, str] | None:
+    """What ``ref`` can be, and its unit ('share', 'fraction', ...); a feature N days ago
+    can be what the feature can be."""
+    while isinstance(ref, Ago):
+        ref = ref.operand
+    if not isinstance(ref, FeatureRef):
+        return None
     if ref.series == CALENDAR:
         low, high = CALENDAR_BOUNDS.get(str(ref.feature), (None, None))
         return (low, high, "number") if low is not None else None
@@ -89,27 +97,37 @@ def _verdict(op: str, x: float, low: float | None, high: float | None) -> str | 
     return None
 
 
+def _sides(n: Compare | Crosses) -> list[tuple[Value, Value, tuple[str, ...]]]:
+    """Each side of ``n`` with the other and the comparisons the side must pass against
+    it: ``X crosses above 10`` is ``X > 10`` today after ``X <= 10`` the day before, so
+    it can never hold where either never does (and it never holds on every day)."""
+    if isinstance(n, Compare):
+        return [(n.left, n.right, (n.op,)), (n.right, n.left, (_FLIP[n.op],))]
+    above = (">", "<=") if n.direction == "above" else ("<", ">=")
+    below = tuple(_FLIP[op] for op in above)
+    return [(n.left, n.right, above), (n.right, n.left, below)]
+
+
 def _shown(x: float, percent: bool) -> str:
     return f"{x * 100:g}%" if percent else f"{x:g}"
 
 
 def range_warnings(node: Node) -> list[str]:
-    """One warning per comparison of a feature with a number that the feature's range
+    """One warning per comparison (or cross) of a feature with a number that the feature's range
     decides: it can never hold, or it always holds (where the feature is known)."""
     found: list[str] = []
     for n in walk(node):
-        if not isinstance(n, Compare):
+        if not isinstance(n, (Compare, Crosses)):
             continue
-        for side, other, op in ((n.left, n.right, n.op), (n.right, n.left, _FLIP[n.op])):
+        for side, other, ops in _sides(n):
             number = _number(other)
-            if not isinstance(side, FeatureRef) or number is None:
-                continue
-            bounds = _bounds(side)
-            if bounds is None:
+            bounds = _bounds(side) if number is not None else None
+            if number is None or bounds is None:
                 continue
             low, high, unit = bounds
             x, percent = number
-            verdict = _verdict(op, x, low, high)
+            verdicts = [_verdict(op, x, low, high) for op in ops]
+            verdict = "never" if "never" in verdicts else verdicts[0]
             what, as_percent = to_text(side), unit in ("share", "fraction")
             if verdict is None:
                 mistake = _unit_mistake(to_text(n), what, unit, x, percent, low, high)

@@ -48,6 +48,35 @@ def test_a_comparison_that_can_hold_is_not(condition: str) -> None:
     assert warnings_of(condition) == []
 
 
+@pytest.mark.parametrize(
+    ("condition", "expected"),
+    [
+        ("RUT drawdown crosses above 10", "'RUT drawdown crosses above 10' can never hold: RUT drawdown is always between 0% and 100% (a fraction: did you mean 10%?)"),
+        ("10 crosses below RUT drawdown", "'10 crosses below RUT drawdown' can never hold"),
+        ("RUT drawdown crosses below 0", "'RUT drawdown crosses below 0' can never hold"),
+        ("SPX rsi(14) crosses above 100", "'SPX rsi(14) crosses above 100' can never hold"),
+        ("SPX rsi(14) crosses below 30%", "'SPX rsi(14) crosses below 30%' reads 30% as 0.3, and SPX rsi(14) is always between 0 and 100 (did you mean 30?)"),
+        ("SPX volatility(21) crosses above 30", "reads 30 as 3000%: SPX volatility(21) is a fraction (did you mean 30%?)"),
+        ("RUT drawdown 1 day ago >= 10", "'RUT drawdown 1 day ago >= 10' can never hold: RUT drawdown 1 day ago is always between 0% and 100% (a fraction: did you mean 10%?)"),
+        ("SPX rsi(14) 5 days ago < 30%", "reads 30% as 0.3, and SPX rsi(14) 5 days ago is always between 0 and 100 (did you mean 30?)"),
+    ],
+)
+def test_a_cross_or_a_lagged_feature_the_range_decides_is_a_warning(condition: str, expected: str) -> None:
+    """'RUT drawdown crosses above 10' and 'RUT drawdown 1 day ago >= 10' never hold, as
+    'RUT drawdown >= 10' never does, and found no events with no word; 'SPX rsi(14)
+    crosses below 30%' crosses 0.3, not 30."""
+    found = warnings_of(condition)
+    assert len(found) == 1 and expected in found[0]
+
+
+@pytest.mark.parametrize(
+    "condition",
+    ["RUT drawdown crosses above 0", "RUT drawdown crosses above 10%", "SPX rsi(14) crosses below 100", "SPX rsi(14) crosses above 30", "SPX days_since_ath 1 day ago > 252"],
+)
+def test_a_cross_or_a_lagged_feature_that_can_hold_is_not(condition: str) -> None:
+    assert warnings_of(condition) == []
+
+
 def test_a_series_that_trades_every_day_has_31_trading_days_in_a_month() -> None:
     """Daily data with weekends (crypto) reach trading_day_of_month 31 and 30 days left:
     'trading_day_of_month == 28' found 36 events in three years of such data beside the
