@@ -868,7 +868,7 @@ def _check_semantics(study: Study, source: SourceMap) -> None:
         raise ConfigError("'series' must name at least one series (or the study needs a 'universe')", location=source.location(("series",)))
     study._event_sets = _load_event_sets(study, source)
     try:
-        node = resolve(parse(study.when), list(study.series), universe=study.universe is not None)
+        node = resolve(parse(study.when), list(study.series), source=study.when, universe=study.universe is not None)
         check_event_names(node, study)
     except EventStudyError as exc:
         raise source.anchor_in_scalar(exc, ("when",)) from None
@@ -883,7 +883,7 @@ def _check_semantics(study: Study, source: SourceMap) -> None:
         )
     if base is not None:
         try:
-            check_event_names(resolve(parse(base.when), list(study.series), universe=study.universe is not None), study)
+            check_event_names(resolve(parse(base.when), list(study.series), source=base.when, universe=study.universe is not None), study)
         except EventStudyError as exc:
             raise source.anchor_in_scalar(exc, ("statistics", "baseline", "when")) from None
     null = study.statistics.null

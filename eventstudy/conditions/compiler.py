@@ -41,6 +41,7 @@ from eventstudy.conditions.ast import (
     walk,
 )
 from eventstudy.conditions.printer import breadth_name, derived_name, to_text
+from eventstudy.conditions.tokens import with_foreign_letters
 from eventstudy.errors import ConditionSyntaxError, UnknownNameError, did_you_mean
 from eventstudy.features import FEATURES, FeatureRequest, check_feature, column_name, lookup_feature
 
@@ -176,7 +177,10 @@ def resolve(node: Node, series_names: Collection[str], *, source: str | None = N
             return replace(n, left=condition(n.left), right=condition(n.right))
         raise TypeError(f"not a condition node: {n!r}")
 
-    return condition(node)
+    try:
+        return condition(node)
+    except (UnknownNameError, ConditionSyntaxError) as error:
+        raise with_foreign_letters(error, source) from None
 
 
 def required_features(node: Node | Value, skip: tuple[type, ...] = ()) -> list[FeatureRequest]:

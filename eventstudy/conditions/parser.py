@@ -66,7 +66,15 @@ from eventstudy.conditions.ast import (
     Value,
 )
 from eventstudy.conditions.printer import derived_name, number_text
-from eventstudy.conditions.tokens import KEYWORDS, UNITS, Token, TokenType, tokenize, window_days
+from eventstudy.conditions.tokens import (
+    KEYWORDS,
+    UNITS,
+    Token,
+    TokenType,
+    tokenize,
+    window_days,
+    with_foreign_letters,
+)
 from eventstudy.errors import ConditionSyntaxError, did_you_mean
 
 __all__ = ["parse", "window_days"]
@@ -100,7 +108,10 @@ def parse(text: str) -> Node:
     >>> parse("SPX at ATH and RUT drawdown >= 10%")
     And(left=AtLevel(series='SPX', level='ath', n=None), right=Compare(left=FeatureRef(series='RUT', feature='drawdown', args=()), op='>=', right=Number(value=10.0, percent=True)))
     """
-    node = _Parser(text).parse()
+    try:
+        node = _Parser(text).parse()
+    except ConditionSyntaxError as error:
+        raise with_foreign_letters(error, text) from None
     depth, deepest = _depth(node)
     if depth > MAX_DEPTH:
         raise ConditionSyntaxError(

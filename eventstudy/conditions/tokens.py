@@ -8,10 +8,12 @@ The tables of keywords and symbols are UPPER_CASE so they are easy to read and e
 from __future__ import annotations
 
 import re
+import unicodedata
 from dataclasses import dataclass
 from enum import Enum
+from typing import TypeVar
 
-from eventstudy.errors import ConditionSyntaxError
+from eventstudy.errors import ConditionSyntaxError, EventStudyError
 
 __all__ = [
     "COMPARE_OPS",
@@ -19,8 +21,10 @@ __all__ = [
     "UNITS",
     "Token",
     "TokenType",
+    "foreign_letters",
     "tokenize",
     "window_days",
+    "with_foreign_letters",
 ]
 
 
@@ -89,6 +93,13 @@ SYMBOLS: dict[str, tuple[TokenType, str]] = {
     "÷": (TokenType.SLASH, "/"),
 }
 
+#: Characters that look like a symbol of the language but are not one, -> the symbol
+#: (besides those Unicode itself folds to one: fullwidth '＞', '％', ...).
+LOOK_ALIKES: dict[str, str] = {
+    "‐": "-", "‑": "-", "‒": "-", "–": "-", "—": "-", "―": "-", "﹣": "-",
+    "≧": ">=", "⩾": ">=", "≦": "<=", "⩽": "<=", "٪": "%", "⁄": "/", "∕": "/",
+}
+
 #: Units of a level's window (``52-week high``), in trading days per unit.
 UNITS: dict[str, int] = {
     "day": 1,
@@ -134,7 +145,7 @@ def tokenize(text: str) -> list[Token]:
             kind, canonical = SYMBOLS[one]
             tokens.append(Token(kind, canonical, pos, pos + 1))
         else:
-            hint = "comparisons are written '=='" if one == "=" else None
+            hint = "comparisons are written '=='" if one == "=" else _look_alike_hint(one)
             raise ConditionSyntaxError(
                 f"unexpected character {one!r}", span=(pos, pos + 1), source=text, hint=hint
             )
@@ -153,3 +164,50 @@ def window_days(count: int, unit: str) -> int:
     if per_unit == UNITS["week"] and count == 52:
         return 252
     return count * per_unit
+
+
+def _character(char: str) -> str:
+    """``'–'`` -> ``"'–' (U+2013 EN DASH)"``."""
+    return f"{char!r} (U+{ord(char):04X} {unicodedata.name(char, 'unnamed')})"
+
+
+def _look_alike_hint(char: str) -> str | None:
+    """What to write for a character the tokenizer does not read: the symbol it looks
+    like, or that an invisible one is there at all."""
+    folded = unicodedata.normalize("NFKC", char)
+    symbol = LOOK_ALIKES.get(char) or (folded if folded in SYMBOLS or folded in COMPARE_OPS else None)
+    if symbol is not None:
+        return f"{_character(char)} only looks like {symbol!r}: write {symbol!r}"
+    if unicodedata.category(char) in ("Cf", "Cc", "Zs"):
+        return f"the character is {_character(char)}, which does not show: delete it"
+    return None
+
+
+def foreign_letters(text: str) -> str | None:
+    """A note on the letters of ``text`` that are not ASCII (``'SРX'`` with a Cyrillic
+    ``Р``), which look like the name or keyword they are not; None if it has none.
+
+    >>> foreign_letters("SРX")
+    "'SРX' holds 'Р' (U+0420 CYRILLIC CAPITAL LETTER ER), not an ASCII letter"
+    """
+    letters = list(dict.fromkeys(c for c in text if not c.isascii() and unicodedata.category(c).startswith("L")))
+    if not letters:
+        return None
+    shown = ", ".join(_character(c) for c in letters[:3]) + (", ..." if len(letters) > 3 else "")
+    return f"{text!r} holds {shown}, not {'an ASCII letter' if len(letters) == 1 else 'ASCII letters'}"
+
+
+E = TypeVar("E", bound=EventStudyError)
+
+
+def with_foreign_letters(error: E, text: str | None) -> E:
+    """``error`` with a hint naming the non-ASCII letters of the word it points at: in
+    'SРX' (a Cyrillic 'Р') or 'АTH' the word looks like the one it is not, and the
+    message alone ("unknown series 'SРX' (did you mean 'SPX'?)") reads as nonsense."""
+    if text is None or error.span is None:
+        return error
+    word = text[error.span[0] : error.span[1]]
+    note = foreign_letters(word) if word and not any(c.isspace() for c in word) else None
+    if note is not None:
+        error.hint = f"{note}; {error.hint}" if error.hint else note
+    return error

@@ -360,6 +360,19 @@ def test_golden_errors_cover_the_required_cases() -> None:
     } <= names
 
 
+def test_a_look_alike_letter_is_named_in_a_study_file_too() -> None:
+    """'RUТ' with a Cyrillic 'Т' read "unknown series 'RUТ' (did you mean 'RUT'?)" and
+    nothing more: the two names look the same (the golden look_alike_* files, and here
+    through a study file, whose condition is resolved apart from its text)."""
+    from eventstudy.config import parse_study
+
+    study = "name: s\nseries: {SPX: SPX, RUT: RUT}\nwhen: SPX at ATH and RU\u0422 drawdown >= 10%\nevaluate:\n  - forward_returns: {assets: [SPX], horizons: [1m]}\n"
+    with pytest.raises(UnknownNameError) as info:
+        parse_study(study, path="study.yaml")
+    assert info.value.render().startswith("study.yaml:3:22: error: unknown series 'RU\u0422'")
+    assert "'RU\u0422' holds '\u0422' (U+0422 CYRILLIC CAPITAL LETTER TE), not an ASCII letter; valid series: RUT, SPX" in info.value.render()
+
+
 @pytest.mark.parametrize(
     ("text", "operator", "hint"),
     [
