@@ -37,6 +37,7 @@ from pydantic import (
 from pydantic_core import PydanticCustomError
 
 from eventstudy.conditions import Node, OnEvents, parse, resolve, walk
+from eventstudy.conditions.tokens import KEYWORDS
 from eventstudy.data.providers import PROVIDERS
 from eventstudy.errors import (
     ConfigError,
@@ -665,11 +666,23 @@ class Study(_Model):
             value = {str(v): str(v) for v in value}
         if isinstance(value, dict):
             for name in value:
+                if isinstance(name, bool):  # 'ON: ON' (a ticker): YAML 1.1 reads an unquoted on/off/yes/no as a boolean
+                    raise PydanticCustomError(
+                        "bool_series_name",
+                        "series name {name} is no name: YAML reads an unquoted yes, no, on, off, true or false as true or false",
+                        {"name": str(name).lower(), "hint": "quote the name, and a symbol written so: 'YES': 'YES'"},
+                    )
                 if not isinstance(name, str) or not name.isidentifier():
                     raise PydanticCustomError(
                         "bad_series_name",
                         "series name {name} is not a valid name",
                         {"name": repr(name), "hint": "names start with a letter and use letters, digits, '_'"},
+                    )
+                if name.lower() in KEYWORDS:  # 'at > 100' and 'IN at ATH' do not parse: the word is the language's
+                    raise PydanticCustomError(
+                        "keyword_series_name",
+                        "series name {name} is a word of the condition language, which a condition cannot use as a name",
+                        {"name": repr(name), "hint": f"name the series otherwise, e.g. {name}_: ... (the words: {', '.join(sorted(KEYWORDS))})"},
                     )
 
         return value

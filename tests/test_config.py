@@ -42,6 +42,24 @@ def test_series_may_be_a_list() -> None:
     assert study.series == {"SPX": "SPX", "RUT": "RUT"}
 
 
+@pytest.mark.parametrize("name", ["at", "AND", "first", "In", "'on'"])
+def test_a_series_named_by_a_word_of_the_condition_language_is_refused_where_it_is_declared(name: str) -> None:
+    """'series: {at: SPX}' was accepted and its condition 'at > 100' then read "expected a
+    condition, got 'at'" ('first > 100': "expected a value ..., got '>'"): no condition
+    can use such a name."""
+    text = render(GOOD.replace("{SPX: SPX, RUT: RUT}", f"{{{name}: SPX, RUT: RUT}}"))
+    bare = name.strip("'")
+    assert text.startswith(f"study.yaml:2:9: error: bad value for 'series': series name {bare!r} is a word of the condition language")
+    assert f"name the series otherwise, e.g. {bare}_: ..." in text
+
+
+def test_a_series_named_on_unquoted_is_a_boolean_to_yaml_and_is_said_so() -> None:
+    """'series: {ON: ON}' (a ticker) read "series name True is not a valid name"."""
+    text = render(GOOD.replace("{SPX: SPX, RUT: RUT}", "{ON: SPX, RUT: RUT}"))
+    assert "series name true is no name: YAML reads an unquoted yes, no, on, off, true or false as true or false" in text
+    assert "hint: quote the name" in text
+
+
 def test_condition_typo_points_at_the_token_in_the_file() -> None:
     text = render(GOOD.replace("RUT drawdown", "RUT drawdwn"))
     assert text.splitlines() == ["study.yaml:3:26: error: unknown feature 'drawdwn' (did you mean 'drawdown'?)", "    when: SPX at ATH and RUT drawdwn >= 10%", "                             ^^^^^^^", *text.splitlines()[3:]]
