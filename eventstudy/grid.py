@@ -70,7 +70,7 @@ def _compared_numbers(condition: str) -> list[tuple[str, tuple[int, int]]]:
         if not isinstance(node, Compare):
             continue
         for side, other in ((node.left, node.right), (node.right, node.left)):
-            if isinstance(other, (Number, Neg)):
+            if isinstance(other, Number) or (isinstance(other, Neg) and isinstance(other.operand, Number)):  # not '-RUT return(21)'
                 found.append((to_text(side), other.span))
     return found
 

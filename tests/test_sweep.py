@@ -55,6 +55,18 @@ def test_parse_axis() -> None:
         parse_axis("gap")
 
 
+def test_a_threshold_axis_sets_a_number_not_a_negated_value() -> None:
+    """'SPX return(21) > -RUT return(21)' swept over 'SPX return(21) threshold=5%' became
+    'SPX return(21) > 5%': the negated RUT return was taken for the threshold, and every
+    cell studied another condition than the study's. A negated number is one."""
+    raw = {"when": "SPX return(21) > -RUT return(21)"}
+    with pytest.raises(ConfigError, match="compares no number with 'SPX return\\(21\\)'"):
+        _apply(raw, Axis("SPX return(21) threshold", ()), "5%")
+    raw = {"when": "SPX return(21) > -RUT return(21) and SPX return(21) < -5%"}
+    _apply(raw, Axis("SPX return(21) threshold", ()), "-3%")
+    assert raw["when"] == "SPX return(21) > -RUT return(21) and SPX return(21) < -3%"
+
+
 def test_axes_rewrite_the_condition_and_the_study() -> None:
     raw = {"when": "SPX at ATH and RUT drawdown >= 10% and SPX > SPX sma(200)", "decluster": {"gap": "21cd"}}
     _apply(raw, Axis("RUT drawdown threshold", ()), "15%")
