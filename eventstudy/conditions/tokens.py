@@ -115,6 +115,7 @@ UNITS: dict[str, int] = {
 #: ``4000``, ``0.25``, ``.5``, and each with an exponent (``1e6``, ``2.5E-3``): the exponent
 #: needs its digits, so ``2e`` is ``2`` and a word (a series ``e``, say) and never a number.
 _NUMBER = re.compile(r"(?:\d+(?:\.\d+)?|\.\d+)(?:[eE][+-]?\d+)?")
+_GROUPED = re.compile(r"\d+(?:_\d+)+(?:\.\d+)?")
 _WORD = re.compile(r"[^\W\d]\w*")
 _SPACE = re.compile(r"\s+")
 
@@ -134,6 +135,14 @@ def tokenize(text: str) -> list[Token]:
             pos = m.end()
             continue
         if m := _NUMBER.match(text, pos):
+            if grouped := _GROUPED.match(text, pos):  # '1_000' read as 1 and a word '_000'
+                written = grouped.group()
+                raise ConditionSyntaxError(
+                    f"a number is written without '_' between its digits, got {written!r}",
+                    span=grouped.span(),
+                    source=text,
+                    hint=f"write {written.replace('_', '')}",
+                )
             tokens.append(Token(TokenType.NUMBER, m.group(), pos, m.end()))
         elif m := _WORD.match(text, pos):
             tokens.append(Token(TokenType.WORD, m.group(), pos, m.end()))
