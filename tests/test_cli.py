@@ -637,7 +637,7 @@ def test_the_readme_command_on_real_data(shared_data: Path, capsys) -> None:
 
 @pytest.mark.slow
 def test_same_seed_gives_byte_identical_outputs(tiny: Path, capsys) -> None:
-    base = ["run", str(tiny / "study.yaml"), "--data-dir", str(tiny / "data"), "--placebos", "300"]
+    base = ["run", str(tiny / "study.yaml"), "--data-dir", str(tiny / "data"), "--histories", "50"]
     for name in ("a", "b"):
         assert run_cli([*base, "--seed", "11", "-o", str(tiny / name)], capsys)[0] == 0
     assert run_cli([*base, "--seed", "12", "-o", str(tiny / "c")], capsys)[0] == 0
