@@ -133,7 +133,8 @@ def evaluate(
         in_table = panel.measures.table
         shown = order_cells(panel.cells.select(CELL), list(study.series), panel.measures.order)  # the summary's rows, in its order
         events, units = instance_table(panel, kept, hits, outcomes.filter(pl.col("measure").is_in(in_table)), shown.filter(pl.col("measure").is_in(in_table)))
-        visible = outcomes.filter(~pl.col("measure").is_in(panel.measures.hidden))
+        shown_measures = [m for m in panel.measures.order if m not in panel.measures.hidden]
+        visible = outcomes.filter(pl.col("measure").is_in(shown_measures))
         ended = panel.ended_symbols()
         pending = incomplete_cells(visible, universe, ended)
         describe_outcomes(kept.height, visible, notes, evaluated=bool(study.evaluate), ended=ended, measures=panel.measures)
@@ -148,10 +149,11 @@ def evaluate(
         end=end,
         events=events,
         raw_events=raw.select(*(["date", "symbol"] if universe else ["date"]), "position", "kept"),
-        outcomes=outcomes,
-        baseline_outcomes=_baseline_outcomes(panel, window, study) if not universe else _empty_outcomes(),
+        outcomes=visible,  # the study's own measures; the path drawn for charts apart (chart_outcomes)
+        baseline_outcomes=_baseline_outcomes(panel.only(shown_measures), window, study) if not universe else _empty_outcomes(),
         summary=summary.filter(~pl.col("measure").is_in(panel.measures.hidden)),
         chart_summary=summary.filter(pl.col("measure").is_in(panel.measures.hidden)),
+        chart_outcomes=outcomes.filter(pl.col("measure").is_in(panel.measures.hidden)),
         timeline=panel.frame if panel.frame is not None else pl.DataFrame({"date": panel.dates}),
         statistics=statistics,
         column_units=units,

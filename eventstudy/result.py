@@ -48,9 +48,10 @@ class StudyResult:
         Every day the condition held in the window, with ``kept`` (survived declustering).
     outcomes
         Long outcomes of the kept events: ``date, asset, horizon, horizon_days, value,
-        measure, days_remaining`` (and ``symbol`` in a universe study);
-        ``days_remaining``: the trading days of data an incomplete value lacks (whether
-        they will come: ``pending``'s ``ended``).
+        measure, days_remaining, symbol``; ``days_remaining``: the trading days of data an
+        incomplete value lacks (whether they will come: ``pending``'s ``ended``). Only the
+        study's own measures, as ``outcomes.csv``: the event-time path computed for charts
+        is in ``chart_outcomes``.
     baseline_outcomes
         The same for every day of the study window (the unconditional baseline); empty for
         a universe study, whose baseline is summarized without a long frame.
@@ -63,6 +64,9 @@ class StudyResult:
     chart_summary
         The same figures for measures computed only for charts (the implicit event-time
         path); empty when none was computed.
+    chart_outcomes
+        The kept events' long outcomes of those measures (the path's per-event values the
+        chart draws); empty when none was computed.
     timeline
         The aligned daily frame the condition was evaluated on (full history; for a
         universe study, the market series).
@@ -118,6 +122,7 @@ class StudyResult:
     summary: pl.DataFrame
     timeline: pl.DataFrame
     chart_summary: pl.DataFrame = field(default_factory=pl.DataFrame)
+    chart_outcomes: pl.DataFrame = field(default_factory=pl.DataFrame)
     tests: pl.DataFrame = field(default_factory=pl.DataFrame)
     statistics: StatisticsSpec | None = None
     column_units: dict[str, str] = field(default_factory=dict)

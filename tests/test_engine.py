@@ -221,6 +221,24 @@ def test_a_result_prints_in_a_few_lines_and_its_summary_holds_the_studys_measure
     assert page.startswith("<div>") and "<b>StudyResult</b>" in page and "Verdict" in page and len(page) < 1500
 
 
+def test_outcomes_hold_the_studys_measures_and_the_chart_path_is_apart(tmp_path) -> None:
+    """result.outcomes is what outcomes.csv holds: the event-time path computed for the
+    charts (paths=True, as a run writing a report) had its rows in it too (2,356 rows for
+    the flagship's 190, so an average of result.outcomes' SPX values mixed path values in),
+    and in baseline_outcomes, which nothing read (1.29M rows)."""
+    from report_helpers import tiny_result
+
+    from eventstudy.report.files import visible_outcomes
+
+    result = tiny_result(tmp_path, placebos=0, paths=True)
+    assert set(result.outcomes["measure"].to_list()) == {"fwd"}
+    written = visible_outcomes(result)  # outcomes.csv's rows
+    assert result.outcomes.height == written.height and result.outcomes.select(written.columns).equals(written)
+    assert set(result.chart_outcomes["measure"].to_list()) == {"path"}
+    assert result.chart_outcomes["date"].unique().sort().equals(result.outcomes["date"].unique().sort())
+    assert set(result.baseline_outcomes["measure"].to_list()) == {"fwd"}
+
+
 @settings(max_examples=200, deadline=None)
 @given(st.lists(st.tuples(st.integers(0, 30), st.integers(0, 70_000)), unique=True, max_size=60), st.booleans(), st.sampled_from([50, 1 << 16, 70_001]))
 def test_events_by_day_then_row_are_lexsorted(events: list[tuple[int, int]], by_row: bool, n_days: int) -> None:

@@ -260,7 +260,7 @@ def path_chart(result: StudyResult) -> Figure | None:
         return None
     assets = path["asset"].unique(maintain_order=True).to_list()
     fig, axes = _figure(3.4, cols=len(assets), sharey=True)
-    per_event = result.outcomes.filter(pl.col("measure") == "path")
+    per_event = pl.concat([result.outcomes, result.chart_outcomes], how="diagonal_relaxed").filter(pl.col("measure") == "path")
     for ax, asset in zip(axes, assets):
         rows = path.filter(pl.col("asset") == asset).sort("horizon_days")
         x = rows["horizon_days"].to_list()
