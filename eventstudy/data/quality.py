@@ -11,7 +11,8 @@ dates each series shares with the others. :func:`quick_check` is the fast subset
 
 Problems the loader refuses (bad, repeated or unsorted dates, missing, non-positive or
 out-of-range closes: :data:`~eventstudy.data.validate.MIN_CLOSE` ..
-:data:`~eventstudy.data.validate.MAX_CLOSE`) are *errors*; the rest are *warnings*: a crash day is a real outlier.
+:data:`~eventstudy.data.validate.MAX_CLOSE`; an open, high, low or volume that is no
+number, infinite, negative or out of range) are *errors*; the rest are *warnings*: a crash day is a real outlier.
 """
 
 from __future__ import annotations
@@ -27,7 +28,7 @@ from typing import Any, cast
 import polars as pl
 
 from eventstudy.data.cache import Cache
-from eventstudy.data.columns import shown_columns
+from eventstudy.data.columns import EXTRAS, pick_column, shown_columns
 from eventstudy.data.finder import (
     DataDirectory,
     DataFile,
@@ -81,6 +82,9 @@ class SeriesQuality:
     close; ``extra`` the series' dates the reference lacks (weekends of a crypto series).
     ``stale_runs`` are ``(first, last, rows, close)``, ``outliers`` ``(date, simple
     return)`` largest first, ``shared`` other symbol -> dates in common.
+    ``bad_extras`` counts the rows whose open, high, low or volume the loader refuses
+    (no number, infinite, negative, out of range), ``bad_extra_values`` ``(date, column,
+    value as written)``.
     """
 
     symbol: str
@@ -102,6 +106,8 @@ class SeriesQuality:
     non_positive_dates: list[dt.date] = field(default_factory=list)
     out_of_range: int = 0
     out_of_range_closes: list[tuple[dt.date, float]] = field(default_factory=list)
+    bad_extras: int = 0
+    bad_extra_values: list[tuple[dt.date, str, str]] = field(default_factory=list)
     reference: str | None = None
     gaps: int | None = None
     gap_dates: list[dt.date] = field(default_factory=list)
@@ -119,9 +125,10 @@ class SeriesQuality:
     @property
     def errors(self) -> int:
         """Rows the loader would refuse (bad, repeated or unsorted dates, missing, infinite,
-        non-positive or out-of-range closes); a file without a data row counts as one."""
+        non-positive or out-of-range closes, a bad open, high, low or volume); a file
+        without a data row counts as one."""
         return (self.bad_dates + self.duplicates + self.unsorted + self.missing + self.non_numeric + self.non_positive + self.out_of_range
-                + (self.rows == 0))
+                + self.bad_extras + (self.rows == 0))
 
     @property
     def warnings(self) -> int:
@@ -303,6 +310,10 @@ def _check_one(
     missing = dated.filter((pl.col("close").is_null() | ~pl.col("close").is_finite()) & ~written)["date"]  # NaN and inf too: the loader refuses both
     non_positive = dated.filter(pl.col("close") <= 0)["date"]
     out_of_range = dated.filter(close_out_of_range(pl.col("close")))
+    bad_extras = (
+        dated.filter(pl.col("extra_bad").is_not_null()).select("date", pl.col("extra_bad").struct.unnest())
+        if "extra_bad" in dated.columns else pl.DataFrame(schema={"date": pl.Date, "column": pl.String, "text": pl.String})
+    )
     first = cast(dt.date, clean["date"].min()) if clean.height else None
     last = cast(dt.date, clean["date"].max()) if clean.height else None
 
@@ -352,6 +363,8 @@ def _check_one(
         non_positive_dates=non_positive.head(_EXAMPLES).to_list(),
         out_of_range=out_of_range.height,
         out_of_range_closes=list(out_of_range.select("date", "close").head(_EXAMPLES).iter_rows()),
+        bad_extras=bad_extras.height,
+        bad_extra_values=list(bad_extras.head(_EXAMPLES).iter_rows()),
         reference=reference,
         gaps=gaps,
         gap_dates=gap_dates,
@@ -703,10 +716,33 @@ def _read_raw(file: DataFile, value: str | None, keep_symbol: bool = False) -> p
         kept = [symbol.alias("symbol")] if keep_symbol and symbol is not None else []
         text = pl.col(close_col).cast(pl.String).str.strip_chars()
         unread = pl.when(~empty & ~marker & close.is_null()).then(text).otherwise(None).alias("close_text")  # no number, as the loader says
+        kept += _bad_extra(file, schema, repr(path.name))
         out = lf.select(pl.col("line").cast(pl.Int64), date.cast(pl.Date).alias("date"), close.alias("close"), unread, *kept)
         return out.filter(pl.col("date").is_not_null() | pl.col("close").is_not_null()).collect()
     except (pl.exceptions.PolarsError, OSError) as exc:
         raise unreadable(path, file.fmt, exc) from None  # a ragged row at its line, as the loader says it
+
+
+def _bad_extra(file: DataFile, schema: Mapping[str, pl.DataType], where: str) -> list[pl.Expr]:
+    """``extra_bad``: the first open, high, low or volume of a row that the loader refuses
+    (given, and no number, infinite, negative or out of range: the rule of
+    :func:`~eventstudy.data.validate.validated`), as ``{column, text}``; none without such
+    columns."""
+    found: list[tuple[str, pl.Expr]] = []
+    for name in EXTRAS:
+        column = pick_column(file.columns, (name,))
+        if column is None:
+            continue
+        empty, marker, value = number_values(pl.col(column), schema[column], column, where, file.path)
+        given = ~(empty | marker)
+        bad = (given & (value.is_null() | ~value.is_finite() | close_out_of_range(value, name))) | (value < 0)
+        found.append((column, bad))
+    if not found:
+        return []
+    chain: Any = pl.when(found[0][1]).then(pl.struct(pl.lit(found[0][0]).alias("column"), pl.col(found[0][0]).cast(pl.String).alias("text")))
+    for column, bad in found[1:]:
+        chain = chain.when(bad).then(pl.struct(pl.lit(column).alias("column"), pl.col(column).cast(pl.String).alias("text")))
+    return [cast(pl.Expr, chain.otherwise(None)).alias("extra_bad")]
 
 
 # --------------------------------------------------------------------------- text
@@ -742,6 +778,9 @@ def _details(s: SeriesQuality, report: QualityReport) -> list[str]:
     if s.out_of_range:
         closes = [f"{d} ({c!r})" for d, c in s.out_of_range_closes]
         out.append(f"error: {s.out_of_range} out-of-range close(s) (closes must be {CLOSE_RANGE}): {_dates(closes, s.out_of_range)}")
+    if s.bad_extras:
+        values = [f"{d} {column} {text!r}" for d, column, text in s.bad_extra_values]
+        out.append(f"error: {s.bad_extras} row(s) with an open, high, low or volume that is no number, infinite, negative or out of range: {_dates(values, s.bad_extras)}")
     if s.gaps:
         out.append(f"gaps: no close on {s.gaps:,} of {s.reference}'s dates in {s.first} .. {s.last}: {_dates(s.gap_dates, s.gaps)}")
     if s.extra:

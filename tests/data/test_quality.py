@@ -427,3 +427,42 @@ def test_one_symbol_or_a_folder_given_as_text_is_refused_with_the_call_to_write(
     with pytest.raises(TypeError, match=f"^symbols is the text '{data}': a data directory is data_dir='{data}'$"):
         check_data(data)  # type: ignore[arg-type]
     assert [s.symbol for s in check_data(["SPX"], data_dir=data).series] == ["SPX"]
+
+
+@pytest.mark.parametrize("fmt", ["csv", "parquet", "long"])
+def test_an_open_high_low_or_volume_the_loader_refuses_is_an_error_of_the_check(data: Path, fmt: str) -> None:
+    """A negative open, an open 'abc' and a volume of -3: `run` refused the file at its
+    line, while the check said '0 series with errors' and exited 0 (it read the close alone)."""
+    from eventstudy.data import load_prices
+
+    days = business_days(10)
+    frame = pl.DataFrame(
+        {
+            "date": [d.isoformat() for d in days],
+            "close": [str(100.0 + i) for i in range(10)],
+            "open": ["99", "-5", "abc", *["99"] * 7],
+            "high": [""] * 10,
+            "volume": ["10", "10", "10", "-3", *["0"] * 6],
+        }
+    )
+    if fmt == "csv":
+        frame.write_csv(data / "OHLC.csv")
+    elif fmt == "parquet":
+        frame.with_columns(pl.col("open").cast(pl.Float64, strict=False), pl.col("volume").cast(pl.Float64)).write_parquet(
+            data / "OHLC.parquet"
+        )
+    else:
+        frame.with_columns(symbol=pl.lit("OHLC")).vstack(
+            frame.with_columns(symbol=pl.lit("OK"), open=pl.lit("99"), volume=pl.lit("1"))
+        ).write_csv(data / "panel.csv")
+    with pytest.raises(DataError, match="open"):
+        load_prices(data, ["OHLC"])
+    load_prices(data, ["SPX"])
+    report = check_data(["OHLC"], data_dir=data)
+    found = report.series[1]
+    expected = 2 if fmt == "parquet" else 3  # 'abc' is no number of a typed column: missing
+    assert (found.bad_extras, found.errors) == (expected, expected) and report.has_errors
+    assert found.bad_extra_values[0][:2] == (days[1], "open")
+    text = report.render_text()
+    assert f"error: {expected} row(s) with an open, high, low or volume that is no number, infinite, negative or out of range: {days[1]} open '-5" in text
+    assert "1 series with errors" in text
