@@ -111,6 +111,16 @@ def inspect(path: Path) -> DataFile:
         raise empty from exc
     except (pl.exceptions.PolarsError, OSError) as exc:
         raise unreadable(path, fmt, exc) from exc
+    separated = _other_separator(columns) if fmt == "csv" else None
+    if separated is not None:  # 'date;close' read as one column: its names are there, its separator is not a comma
+        raise DataError(
+            f"{path.name!r} is {separated}-separated ({columns[0].lstrip(chr(0xFEFF))!r}): a data file's fields are separated by commas",
+            location=Location(path=str(path), line=1),
+            hint=(
+                f"convert it with 'eventstudy data import {path.name} --symbol {path.stem} --data-dir DIR' (it reads "
+                "semicolon-, tab- and bar-separated exports and decimal commas), or save it as comma-separated CSV"
+            ),
+        )
     twins = twin_columns(columns)
     if twins is not None:  # 'Close' beside 'close': the first had been taken without a word
         role, first, second = twins
@@ -127,6 +137,22 @@ def inspect(path: Path) -> DataFile:
         symbol=pick_column(columns, SYMBOL_COLUMNS),
         close=pick_column(columns, CLOSE_COLUMNS),
     )
+
+
+_SEPARATORS = {";": "semicolon", "\t": "tab", "|": "bar"}
+
+
+def _other_separator(columns: Sequence[str]) -> str | None:
+    """The separator's name when a CSV header read with commas is one field that another
+    separator splits into columns, a date among them (``date;close``: an export saved with
+    semicolons, as a spreadsheet in a decimal-comma locale writes it), else None."""
+    if len(columns) != 1:
+        return None
+    for separator, name in _SEPARATORS.items():
+        names = columns[0].split(separator)
+        if len(names) > 1 and pick_column(names, DATE_COLUMNS) is not None:
+            return name
+    return None
 
 
 def scan(path: Path, fmt: Format, row_index: str | None = None) -> pl.LazyFrame:

@@ -700,3 +700,24 @@ def test_validate_reads_a_good_parquet_panel_the_fast_way_block_by_block(tmp_pat
     monkeypatch.setattr(load_module, "validated", slow)
     assert load_module.check_long_rows(path, symbols, block_rows=4 * days.len()) == frame.height
     assert blocks == [4, 4, 4]
+
+
+@pytest.mark.parametrize(("separator", "name"), [(";", "semicolon"), ("\t", "tab"), ("|", "bar")])
+def test_a_file_separated_by_another_mark_is_named_as_such(tmp_path: Path, separator: str, name: str) -> None:
+    """'date;close' (a spreadsheet's CSV in a decimal-comma locale) read as one column
+    named 'date;close': run and data check said "no date column ... found (1 fields that
+    do not look like column names: not a data file?)" and hinted to name the date column
+    'date', which it was."""
+    write(tmp_path / "AAA.csv", f"\ufeffDate{separator}Close\n2024-01-02{separator}100,5\n")
+    with pytest.raises(DataError) as by_run:
+        load_prices(tmp_path, ["AAA"])
+    with pytest.raises(DataError) as by_check:
+        check_data(["AAA"], data_dir=tmp_path)
+    assert by_run.value.render() == by_check.value.render()
+    assert by_run.value.render().startswith(
+        f"{tmp_path / 'AAA.csv'}:1: error: 'AAA.csv' is {name}-separated ({f'Date{separator}Close'!r}): "
+        "a data file's fields are separated by commas\n"
+        "  hint: convert it with 'eventstudy data import AAA.csv --symbol AAA --data-dir DIR'"
+    )
+    write(tmp_path / "one.csv", "date\n2024-01-02\n")  # one column that no other mark splits: as before
+    assert inspect(tmp_path / "one.csv").date == "date"
