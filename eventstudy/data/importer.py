@@ -233,12 +233,14 @@ def read_export(
     ticker = pick_index(keys, _TICKER_KEYS)
     period = pick_index(keys, _PERIOD_KEYS)
 
+    traded = _traded_close(keys, roles)
     raw = pl.DataFrame(
         {
             "line": [line for line, _ in records],
             **{role: [fields[index] for _, fields in records] for role, index in roles.items()},
+            **({"traded": [fields[traded].strip() for _, fields in records]} if traded is not None else {}),
         },
-        schema={"line": pl.Int64, **{role: pl.String for role in roles}},
+        schema={"line": pl.Int64, **{role: pl.String for role in roles}, **({"traded": pl.String} if traded is not None else {})},
     )
     if period is not None:
         _check_daily(records, period, header[period], path)
@@ -267,6 +269,8 @@ def read_export(
     decimal_mark, evidence = _decimal(raw, [r for r in roles if r in ("close", "open", "high", "low")], delimiter, path, decimal)
     value_notes: list[str] = []
     frame = _parse_rows(raw, roles, fmt, decimal_mark, path, header, value_notes)
+    if traded is not None:
+        frame = _adjusted_prices(frame, raw["traded"], decimal_mark, header, roles, traded, value_notes)
     frame, notes = _order(frame, path, dropped)
     frame = _checked(frame, path, header, roles)
     columns = {role: header[index] for role, index in sorted(roles.items(), key=lambda kv: _OUTPUT_ORDER.index(kv[0]))}
@@ -708,6 +712,32 @@ def _parse_rows(
         zero = frame.filter(pl.col(role) == 0)["line"].to_list()
         if zero:
             notes.append(f"{role} is 0 on {len(zero):,} row(s) (from line {zero[0]}): written empty, the close is kept")
+    return frame
+
+
+def _traded_close(keys: list[str], roles: dict[str, int]) -> int | None:
+    """The traded close's column when the close read is an adjusted close (``Adj Close``
+    chosen with ``--column``) and the file has an open, high or low beside it: those are
+    the traded prices, to be put in the adjusted close's units; else None."""
+    if keys[roles["close"]] not in _ADJUSTED_KEYS or not any(r in roles for r in ("open", "high", "low")):
+        return None
+    return next((i for i, k in enumerate(keys) if k in _CLOSE_KEYS and i != roles["close"]), None)
+
+
+def _adjusted_prices(
+    frame: pl.DataFrame, traded: pl.Series, decimal: str, header: list[str], roles: dict[str, int], index: int,
+    notes: list[str],
+) -> pl.DataFrame:
+    """The open, high and low times the row's adjusted close / traded close (``traded``:
+    its text, row for row with ``frame``): in the adjusted close's units, as the close they
+    sit beside (a next-open entry, a gap, the day's range would otherwise read the
+    dividends as price moves); empty on a row whose traded close is missing or no price."""
+    value = _number(pl.col("traded"), decimal)
+    factor = pl.when(value > 0).then(pl.col("close") / value)
+    prices = [r for r in ("open", "high", "low") if r in roles]
+    frame = frame.with_columns(traded).with_columns(*(pl.col(r) * factor for r in prices)).drop("traded")
+    scaled = " and ".join(", ".join(repr(header[roles[r]]) for r in prices).rsplit(", ", 1))
+    notes.append(f"{scaled} scaled by {header[roles['close']]!r} / {header[index]!r} on each row, to the adjusted close's units")
     return frame
 
 

@@ -62,6 +62,30 @@ def test_yahoo_with_column_chosen(tmp_path: Path) -> None:
     assert adjusted.columns["close"] == "Adj Close" and adjusted.symbol == "^GSPC"
 
 
+def test_an_adjusted_close_gets_its_open_high_and_low_in_its_units(tmp_path: Path) -> None:
+    """With --column 'Adj Close', the traded Open, High and Low were written beside the
+    adjusted close: a stock whose dividends put Adj Close 30% under Close read a next-open
+    entry (close[t+h] / open[t+1] - 1) as a 30% loss and a high below the close. They are
+    now scaled by Adj Close / Close on their row; a row without a traded close keeps its
+    close and loses them."""
+    path = write(
+        tmp_path, "AAA.csv",
+        "Date,Open,High,Low,Close,Adj Close,Volume\n"
+        "2024-01-02,100,102,99,101,70.7,1000\n"
+        "2024-01-03,101,103,100,102,71.4,1200\n"
+        "2024-01-04,101,103,100,null,72.1,1300\n",
+    )
+    report = read_export(path, column="Adj Close")
+    rows = report.frame.rows()
+    assert rows[0][:5] == pytest.approx((D(2024, 1, 2), 70.7, 100 * 0.7, 102 * 0.7, 99 * 0.7))
+    assert rows[1][:5] == pytest.approx((D(2024, 1, 3), 71.4, 101 * 0.7, 103 * 0.7, 100 * 0.7))
+    assert rows[2] == (D(2024, 1, 4), 72.1, None, None, None, 1300)  # no traded close: no ratio
+    assert [r[5] for r in rows] == [1000, 1200, 1300]  # volumes as they are
+    assert "'Open', 'High' and 'Low' scaled by 'Adj Close' / 'Close' on each row, to the adjusted close's units" in report.notes
+    traded = read_export(path, column="Close")  # the traded close: the prices as they are
+    assert traded.frame.rows()[0][:5] == (D(2024, 1, 2), 101.0, 100.0, 102.0, 99.0) and not traded.notes
+
+
 def test_stooq_plain(tmp_path: Path) -> None:
     path = write(tmp_path, "spx_d.csv", "Date,Open,High,Low,Close,Volume\n2024-01-02,4745.2,4754.33,4722.67,4742.83,2278925824\n2024-01-03,4725.07,4729.29,4699.71,4704.81,2310183424\n")
     report = read_export(path)
