@@ -189,6 +189,18 @@ def unreadable(path: Path, fmt: Format, exc: BaseException) -> DataError:
             location=Location(path=str(path), line=line, column=1, length=len(text), source_line=text),
             hint="one value per column on every row (a stray comma? quote a value that holds one)",
         )
+    undecodable = _undecodable_line(path) if fmt == "csv" and "utf-8" in str(exc).lower() else None
+    if undecodable is not None:
+        line, column, byte, text = undecodable
+        return DataError(
+            f"{path.name!r} is not UTF-8 text: line {line} has the byte {byte:#04x}"
+            f" ({bytes([byte]).decode('cp1252', errors='replace')!r} in Windows-1252)",
+            location=Location(path=str(path), line=line, column=column, source_line=text),
+            hint=(
+                "save it as UTF-8 text (Excel: 'CSV UTF-8'), or convert it with "
+                f"'eventstudy data import {path.name} --symbol {path.stem} --data-dir DIR' (it reads Windows-1252)"
+            ),
+        )
     detail = str(exc).strip().splitlines()[0] if str(exc).strip() else type(exc).__name__
     return DataError(
         f"cannot read {path.name!r} as {fmt.upper()}: {detail}",
@@ -250,6 +262,25 @@ def not_a_csv(path: Path) -> DataError | None:
         location=Location(path=str(path)),
         hint=advice or "a data file is text, a header line (date, close, ...) and one row per day; 'eventstudy data import FILE' converts an export",
     )
+
+
+def _undecodable_line(path: Path) -> tuple[int, int, int, str] | None:
+    """(line, column, byte, the line as Windows-1252 text) of a CSV file's first byte that
+    is not UTF-8, or None (a compressed file, whose lines are not its bytes, included)."""
+    try:
+        data = path.read_bytes()
+    except OSError:
+        return None
+    if not_text(data[:HEAD_BYTES], compressed=True) is not None:
+        return None
+    for number, raw in enumerate(data.removeprefix(b"\xef\xbb\xbf").split(b"\n"), start=1):
+        try:
+            raw.decode("utf-8")
+        except UnicodeDecodeError as exc:
+            text = raw.rstrip(b"\r").decode("cp1252", errors="replace")
+            column = len(raw[: exc.start].decode("utf-8")) + 1
+            return number, column, raw[exc.start], text[:200]
+    return None
 
 
 def _ragged_row(path: Path) -> tuple[int, int, int, str] | None:

@@ -334,7 +334,7 @@ def test_unreadable_files(tmp_path: Path) -> None:
     message = load_error(tmp_path, ["X"])
     assert message.startswith(f"{tmp_path / 'X.parquet'}: error: cannot read 'X.parquet' as PARQUET")
     (tmp_path / "Y.csv").write_bytes(b"date,close\n2020-01-02,\xff\xfe\n")
-    assert "cannot read 'Y.csv' as CSV" in load_error(tmp_path, ["Y"])
+    assert load_error(tmp_path, ["Y"]).startswith(f"{tmp_path / 'Y.csv'}:2:12: error: 'Y.csv' is not UTF-8 text: line 2 has the byte 0xff")
     write(tmp_path / "Z.csv", "date,close\n2020-01-02,1,7\n")
     assert load_error(tmp_path, ["Z"]).startswith(f"{tmp_path / 'Z.csv'}:2:1: error: 3 fields where the header has 2")  # at its row
 
@@ -721,3 +721,20 @@ def test_a_file_separated_by_another_mark_is_named_as_such(tmp_path: Path, separ
     )
     write(tmp_path / "one.csv", "date\n2024-01-02\n")  # one column that no other mark splits: as before
     assert inspect(tmp_path / "one.csv").date == "date"
+
+
+def test_a_file_that_is_not_utf8_is_named_at_its_line(tmp_path: Path) -> None:
+    """A Windows-1252 'café' in a note column: run and data check said "cannot read
+    'AAA.csv' as CSV: invalid utf-8 sequence", with no line and no way out."""
+    (tmp_path / "AAA.csv").write_bytes(b"date,close,note\n2024-01-02,100,ok\n2024-01-03,101,caf\xe9\n")
+    with pytest.raises(DataError) as by_run:
+        load_prices(tmp_path, ["AAA"])
+    with pytest.raises(DataError) as by_check:
+        check_data(["AAA"], data_dir=tmp_path)
+    assert by_run.value.render() == by_check.value.render()
+    assert by_run.value.render().startswith(
+        f"{tmp_path / 'AAA.csv'}:3:19: error: 'AAA.csv' is not UTF-8 text: line 3 has the byte 0xe9 ('é' in Windows-1252)\n"
+        "    2024-01-03,101,café\n"
+        "                      ^\n"
+        "  hint: save it as UTF-8 text (Excel: 'CSV UTF-8'), or convert it with 'eventstudy data import AAA.csv --symbol AAA --data-dir DIR'"
+    )
