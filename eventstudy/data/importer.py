@@ -273,6 +273,11 @@ def read_export(
         frame = _adjusted_prices(frame, raw["traded"], decimal_mark, header, roles, traded, value_notes)
     frame, notes = _order(frame, path, dropped)
     frame = _checked(frame, path, header, roles)
+    empty = [role for role in EXTRAS if role in roles and role not in frame.columns]  # no value on any row: not written
+    if empty:
+        names = " and ".join(", ".join(repr(header[roles[r]]) for r in empty).rsplit(", ", 1))
+        value_notes.append(f"{names} {'has' if len(empty) == 1 else 'have'} no value on any row: not written")
+        roles = {role: index for role, index in roles.items() if role not in empty}
     columns = {role: header[index] for role, index in sorted(roles.items(), key=lambda kv: _OUTPUT_ORDER.index(kv[0]))}
     used = set(roles.values())
     ignored = tuple(h for i, h in enumerate(header) if i not in used)

@@ -86,6 +86,22 @@ def test_an_adjusted_close_gets_its_open_high_and_low_in_its_units(tmp_path: Pat
     assert traded.frame.rows()[0][:5] == (D(2024, 1, 2), 101.0, 100.0, 102.0, 99.0) and not traded.notes
 
 
+def test_a_column_with_no_value_is_not_said_to_be_read(tmp_path: Path) -> None:
+    """An index's Investing export with 'Vol.' empty on every row: the import said
+    "columns: ..., volume <- 'Vol.'" and wrote no volume column."""
+    path = write(
+        tmp_path, "inv.csv",
+        '"Date","Price","Open","Vol.","Change %"\n"Jan 03, 2024","4,704.81","4,725.07","","-0.80%"\n'
+        '"Jan 02, 2024","4,742.83","4,745.20","-","-0.57%"\n',
+    )
+    report = read_export(path)
+    assert report.frame.columns == ["date", "close", "open"]
+    assert report.columns == {"date": "Date", "close": "Price", "open": "Open"}
+    assert report.ignored == ("Vol.", "Change %")
+    assert "'Vol.' has no value on any row: not written" in report.notes
+    assert "columns: date <- 'Date', close <- 'Price', open <- 'Open'; ignored 'Vol.', 'Change %'" in report.describe()
+
+
 def test_stooq_plain(tmp_path: Path) -> None:
     path = write(tmp_path, "spx_d.csv", "Date,Open,High,Low,Close,Volume\n2024-01-02,4745.2,4754.33,4722.67,4742.83,2278925824\n2024-01-03,4725.07,4729.29,4699.71,4704.81,2310183424\n")
     report = read_export(path)
