@@ -799,7 +799,7 @@ def _details(s: SeriesQuality, report: QualityReport) -> list[str]:
         out.append(f"longest calendar gap: {s.longest_gap_days} day{'s' if s.longest_gap_days != 1 else ''}, before {s.longest_gap_before}")
     if s.shared:
         out.append("shared dates: " + ", ".join(f"{k} {v:,}" for k, v in s.shared.items()))
-    return out or ["no rows"]
+    return out or [f"no findings ({s.rows:,} row{'s' if s.rows != 1 else ''}: no move or gap to measure)" if s.rows < 2 else "no findings"]
 
 
 def _jsonable(value: Any) -> Any:

@@ -466,3 +466,13 @@ def test_an_open_high_low_or_volume_the_loader_refuses_is_an_error_of_the_check(
     text = report.render_text()
     assert f"error: {expected} row(s) with an open, high, low or volume that is no number, infinite, negative or out of range: {days[1]} open '-5" in text
     assert "1 series with errors" in text
+
+
+def test_a_series_of_one_row_is_not_said_to_have_no_rows(tmp_path: Path) -> None:
+    """A file of one good row: the table said 'rows 1' and the details 'no rows'."""
+    write(tmp_path / "ONE.csv", [("2024-01-02", "100")])
+    report = check_data(["ONE"], data_dir=tmp_path)
+    one = report.series[0]
+    assert (one.rows, one.errors, one.warnings) == (1, 0, 0)
+    text = report.render_text()
+    assert "ONE (ONE.csv)\n  no findings (1 row: no move or gap to measure)\n" in text and "no rows" not in text
