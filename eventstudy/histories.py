@@ -120,7 +120,12 @@ class HistorySource:
         5%; benchmarks/calibrate.py measured it.)"""
         closes = timeline.select(pl.col(f"{name}.close").cast(pl.Float64) for name in names).to_numpy()
         if closes.shape[0] < 3:
-            raise DataError("a history needs at least three days of the study's series")
+            shown = ", ".join(names)
+            raise DataError(
+                f"the resampled histories need at least three days of the study's series, and {shown} "
+                f"{'has' if len(names) == 1 else 'have'} {closes.shape[0]} on the study calendar",
+                hint="use data with more days (the histories resample the series' daily returns)",
+            )
         if calendar_gaps(timeline, names):
             raise DataError("the histories null needs positive closes on every day of the study calendar")
         log_returns = np.diff(np.log(closes), axis=0)

@@ -136,3 +136,19 @@ def test_a_condition_given_inline_names_only_declared_events(prices: dict[str, o
         eventstudy.run(eventstudy.parse_study(STUDY), data=prices, when="A at 5-day high and on fomc")
     assert "events: {fomc: fomc.csv}" in (error.value.hint or "")
     assert error.value.render().splitlines()[1].strip() == "A at 5-day high and on fomc"
+
+
+def test_data_too_short_for_the_histories_says_how_short() -> None:
+    """Two days of data: the run said 'a history needs at least three days of the study's
+    series', naming neither the series nor how many days it had."""
+    import datetime as dt
+
+    import polars as pl
+
+    data = {"AAA": pl.DataFrame({"date": [dt.date(2024, 1, 2), dt.date(2024, 1, 3)], "close": [100.0, 101.0]})}
+    study = eventstudy.parse_study(STUDY.replace("statistics: {placebos: 0}", "statistics: {histories: 20}"))
+    with pytest.raises(eventstudy.DataError) as info:
+        eventstudy.run(study, data=data)
+    assert info.value.message == (
+        "the resampled histories need at least three days of the study's series, and A has 2 on the study calendar"
+    )
