@@ -805,10 +805,12 @@ def _target(report: ImportReport, data_dir: Path, force: bool) -> tuple[Path, by
     if data_dir.is_dir():  # the files the loader would take for this symbol, other than the one written
         clashes = [p for p in DataDirectory(data_dir).own_files(report.symbol) if p.name != target.name]
         if clashes:
+            same_kind = clashes[0].suffix.lower() == ".csv"  # the same symbol in another letter case: replaceable as itself
             raise DataError(
                 f"{str(clashes[0])!r} already holds {report.symbol!r}: the data directory would have two files for it",
                 location=Location(path=str(clashes[0])),
-                hint="remove or rename that file, or import under another name with --symbol",
+                hint=(f"to replace it, import as --symbol {clashes[0].stem} --force; else " if same_kind else "")
+                + "remove or rename that file, or import under another name with --symbol",
             )
     if target.exists():
         if target.read_bytes() == content:

@@ -309,6 +309,22 @@ def test_refuses_a_second_file_for_the_same_symbol(tmp_path: Path) -> None:
         import_file(write(tmp_path, "a.csv", "Date,Close\n2024-01-02,10\n"), data, symbol="SPX")
 
 
+def test_a_symbol_filed_in_another_letter_case_says_how_to_replace_it(tmp_path: Path) -> None:
+    """Re-importing a fresher export as 'spx' beside 'SPX.csv' was refused even with
+    --force, with the hint 'remove or rename that file, or import under another name':
+    the way to update it (--symbol SPX --force) went unsaid."""
+    data = tmp_path / "data"
+    export = write(tmp_path, "a.csv", "Date,Close\n2024-01-02,10\n")
+    import_file(export, data, symbol="SPX")
+    fresher = write(tmp_path, "b.csv", "Date,Close\n2024-01-02,10\n2024-01-03,11\n")
+    with pytest.raises(DataError) as info:
+        import_file(fresher, data, symbol="spx", force=True)
+    assert info.value.hint == (
+        "to replace it, import as --symbol SPX --force; else remove or rename that file, or import under another name with --symbol"
+    )
+    assert import_file(fresher, data, symbol="SPX", force=True).action == "replaced"
+
+
 def test_several_files_are_all_checked_before_any_is_written(tmp_path: Path) -> None:
     data = tmp_path / "data"
     good = write(tmp_path, "A.csv", "Date,Close\n2024-01-02,10\n")
