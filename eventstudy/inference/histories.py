@@ -20,7 +20,9 @@ window's days is the *difference* ``D``. Then
 * ``p`` compares the observed ``D`` with the histories' (the mean's and the median's
   studentized by the events' naive standard error within each history,
   ``D / (sd / sqrt(n))``; :data:`STUDENTIZED`), ``p = (1 + #{as extreme}) / (B + 1)``
-  two-sided around the null's centre;
+  two-sided around the null's centre (a studentized null's median: its ratios are
+  heavy-tailed where a history's few events nearly agree, and a few such draws pull its
+  mean anywhere);
 * the interval of the event statistic is the basic bootstrap interval of the pivot
   ``E_b - A`` (each history's event statistic minus the resampling world's expected
   value, the mean over histories of their all-days statistic; studentized like ``D``):
@@ -446,7 +448,9 @@ def histories_headline(
             draws[c, valid] = obs.all_days(name)[0, c] + d_hist[valid, c]
             if not valid.any() or not np.isfinite(t_obs[c]):
                 continue
-            test = placebo_test(np.array([t_obs[c]]), t_hist[valid, c][None, :])
+            # a studentized null is heavy-tailed (a history of two events of nearly one return
+            # divides by a near-zero sd): a few far draws pull its mean onto the observed value
+            test = placebo_test(np.array([t_obs[c]]), t_hist[valid, c][None, :], centre="median" if studentize else "mean")
             p[c], p_greater[c], p_less[c], percentile[c] = test.p_two_sided[0], test.p_greater[0], test.p_less[0], test.percentile[0]
             z_obs[c] = test.z[0]
             z_null[c, valid] = (t_hist[valid, c] - test.null_mean[0]) / test.null_std[0] if test.null_std[0] > 0 else 0.0

@@ -1,8 +1,8 @@
 """The placebo (randomization) test: where the observed statistic falls among placebo sets.
 
 Given the observed statistic of a cell and its values on ``B`` placebo sets (a null
-distribution from :mod:`eventstudy.inference.samplers`), with ``c`` the null's mean and
-``s`` its standard deviation:
+distribution from :mod:`eventstudy.inference.samplers`), with ``c`` the null's centre (its
+mean, or its median with ``centre="median"``) and ``s`` its standard deviation:
 
 * ``p_greater = (1 + #{T_b >= t}) / (B + 1)``, ``p_less = (1 + #{T_b <= t}) / (B + 1)``;
 * ``p_two_sided = (1 + #{|T_b - c| >= |t - c|}) / (B + 1)``: as extreme on either side
@@ -26,6 +26,7 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from dataclasses import dataclass
+from typing import Literal
 
 import numpy as np
 import polars as pl
@@ -171,7 +172,8 @@ class PlaceboTest:
     observed
         The statistic on the events.
     null_mean, null_std
-        Mean and standard deviation (ddof=1) of the placebo distribution.
+        Centre (the mean, or the median with ``centre="median"``) and standard deviation
+        (ddof=1) of the placebo distribution.
     p_two_sided, p_greater, p_less
         Monte Carlo p-values ``(1 + count) / (B + 1)`` (module docstring).
     percentile
@@ -194,7 +196,7 @@ class PlaceboTest:
     reps: int
 
 
-def placebo_test(observed: np.ndarray, null: np.ndarray) -> PlaceboTest:
+def placebo_test(observed: np.ndarray, null: np.ndarray, centre: Literal["mean", "median"] = "mean") -> PlaceboTest:
     """Test each observed statistic against its row of the null distribution.
 
     Parameters
@@ -203,6 +205,10 @@ def placebo_test(observed: np.ndarray, null: np.ndarray) -> PlaceboTest:
         Shape ``(k,)``: one statistic per cell.
     null
         Shape ``(k, B)``: the same statistic on ``B`` placebo sets.
+    centre
+        What the two-sided p-value and ``z`` are measured from: the null's mean, or its
+        median for a heavy-tailed null (a ratio whose denominator can be near zero), whose
+        mean a few far draws can pull onto the observed value.
 
     Examples
     --------
@@ -220,22 +226,22 @@ def placebo_test(observed: np.ndarray, null: np.ndarray) -> PlaceboTest:
         raise ValueError("`null` must hold at least one placebo value per statistic")
     t = observed[:, None]
     gamma = np.abs(_EPS * t)
-    centre = null.mean(axis=1)
-    std = null.std(axis=1, ddof=1) if reps > 1 else np.zeros_like(centre)
+    mid = np.median(null, axis=1) if centre == "median" else null.mean(axis=1)
+    std = null.std(axis=1, ddof=1) if reps > 1 else np.zeros_like(mid)
     # draws alike but for rounding (every shift of events on every day, summed by FFT) have
     # no spread: their std is the mean's rounding, and a z of rounding over rounding is noise
-    std = np.where(np.ptp(null, axis=1) <= np.abs(_EPS * centre), 0.0, std) if reps > 1 else std
-    dev_obs = np.abs(t - centre[:, None])
-    dev_null = np.abs(null - centre[:, None])
+    std = np.where(np.ptp(null, axis=1) <= np.abs(_EPS * mid), 0.0, std) if reps > 1 else std
+    dev_obs = np.abs(t - mid[:, None])
+    dev_null = np.abs(null - mid[:, None])
     above = (null >= t - gamma).sum(axis=1)
     below = (null <= t + gamma).sum(axis=1)
-    extreme = (dev_null >= dev_obs - gamma - np.abs(_EPS * centre[:, None])).sum(axis=1)
+    extreme = (dev_null >= dev_obs - gamma - np.abs(_EPS * mid[:, None])).sum(axis=1)
     strictly_below = (null < t - gamma).sum(axis=1)
     ties = reps - strictly_below - (null > t + gamma).sum(axis=1)
     with np.errstate(divide="ignore", invalid="ignore"):
-        diff = observed - centre
+        diff = observed - mid
         degenerate = ~(std > 0)
-        z = np.where(degenerate, np.where(np.abs(diff) > np.abs(_EPS * centre), np.sign(diff) * np.inf, 0.0), diff / std)
+        z = np.where(degenerate, np.where(np.abs(diff) > np.abs(_EPS * mid), np.sign(diff) * np.inf, 0.0), diff / std)
     nan = np.isnan(observed)
 
     def masked(x: np.ndarray) -> np.ndarray:
@@ -243,7 +249,7 @@ def placebo_test(observed: np.ndarray, null: np.ndarray) -> PlaceboTest:
 
     return PlaceboTest(
         observed=observed,
-        null_mean=centre,
+        null_mean=mid,
         null_std=std,
         p_two_sided=masked((1 + extreme) / (reps + 1)),
         p_greater=masked((1 + above) / (reps + 1)),
