@@ -1072,12 +1072,23 @@ def _timeline_tests(
             f"cells at alpha {statistics.alpha}"
         )
         notes.extend(too_few_draws(f"{found.count:,} resampled histories", found.count, statistics.alpha, "statistics.histories, --histories"))
-        used = used_histories(found)[found.observed.n[0] >= MIN_TESTED]  # an untested cell's null is not read
+        tested_cells = found.observed.n[0] >= MIN_TESTED  # an untested cell's null is not read
+        used = used_histories(found)[tested_cells]
         if used.size and used.min() < 0.9 * found.count:
-            notes.append(
-                f"warning: only {int(used.min()):,} of {found.count:,} resampled histories gave two or more events in some "
-                "cell; the others do not enter its null"
+            fewest = int(used.min())
+            short = (
+                f" (where so few enter, no p-value of the average or the median can fall below 1/{fewest + 1:,} = "
+                f"{1 / (fewest + 1):.3f}, above alpha {statistics.alpha}: ask for more histories, statistics.histories or --histories)"
+                if 1 / (fewest + 1) > statistics.alpha else ""
             )
+            notes.append(
+                f"warning: only {fewest:,} of {found.count:,} resampled histories gave two or more events in some "
+                f"cell; the others do not enter its null{short}"
+            )
+            # the share positive's null takes a history of one event: when even the most any cell has cannot reach alpha, no p-value can
+            most = int((found.histories.n >= 1).sum(axis=0)[tested_cells].max())
+            if 1 / (found.count + 1) <= statistics.alpha:  # else the count's own warning above says it
+                notes.extend(too_few_draws(f"the {most:,} of {found.count:,} resampled histories that gave the rule an event", most, statistics.alpha, None))
     else:
         settings = statistics.model_copy(update={"null": null})
         described = placebos_misjudge(study)

@@ -504,6 +504,28 @@ def test_too_few_draws_for_alpha_say_their_p_values_are_no_test(tmp_path, null: 
         assert result.tests["survives"].null_count() == result.tests.height
 
 
+def test_too_few_histories_with_events_for_alpha_say_their_p_values_are_no_test(tmp_path) -> None:
+    """A history with no event (or one, for the average and the median) does not enter the
+    null: 30 histories are enough for alpha 0.05, but a rule that the resampled histories
+    rarely meet (a 45% drawdown made of one crash, whose days the resampling scatters) left
+    11 of them in its null, no p-value below 1/12, and the verdict read '1 below 0.05
+    unadjusted' or 'none below 0.05 even unadjusted' as if the data had said so."""
+    days = business_days(900)
+    returns = np.random.default_rng(8).normal(0.0003, 0.006, 900)
+    returns[300:320] = -0.035  # a crash of about 50%
+    frames = {"A": pl.DataFrame({"date": days, "close": 100 * np.exp(np.cumsum(returns))})}
+    text = (
+        "name: rare\nseries: {A: A}\nwhen: A drawdown >= 45% and A at 20-day high\ndecluster: {gap: 10}\n"
+        "evaluate:\n  - forward_returns: {assets: [A], horizons: [5, 21]}\nstatistics: {histories: 30, seed: 3}\n"
+    )
+    result = eventstudy.run(parse_study(text, path=tmp_path / "s.yaml"), data=frames, paths=False)
+    entered = next(n for n in result.notes if n.startswith("warning: only ") and "resampled histories" in n)
+    assert "no p-value of the average or the median can fall below" in entered and "above alpha 0.05" in entered
+    assert any("resampled histories that gave the rule an event leave no p-value below" in n for n in result.notes)
+    assert verdict_line(result).endswith("nothing is tested: the histories null drew too few resampled histories for this alpha, so its p-values are no test (see its warning).")
+    assert result.tests["survives"].null_count() == result.tests.height
+
+
 @pytest.mark.parametrize(("null", "evaluator", "warned"), [
     ("matched", "excess_returns: {assets: [A], benchmark: B, horizons: [5], model: market, estimation: 40}", True),
     ("runs", "excursions: {assets: [A], horizons: [5], max_days: 10}", True),
