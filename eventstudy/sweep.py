@@ -175,6 +175,11 @@ def run_sweep(
     confirm_from = as_date(confirm_from, "confirm_from") if confirm_from is not None else None
     if top < 0:  # head(-1) would have taken every row but the last
         raise ConfigError(f"top is {top}: it counts the best cells to show and re-test on the held-out period", hint="e.g. --top 5")
+    if top == 0 and confirm_from is not None:  # the grid would leave out the held-out period and re-test no cell on it
+        raise ConfigError(
+            f"top is 0: no cell would be re-tested on the held-out period from {confirm_from}, which the grid's ranking leaves out",
+            hint="give --top 1 or more, or drop --confirm-from to rank the grid on the whole window",
+        )
     asked = [f"{key}={value!r}" for key, value in (("null", null), ("histories", histories), ("block_length", block_length))
              if value is not None and (key != "null" or value == "histories")]
     if asked and study.universe is None and confirm_from is None:

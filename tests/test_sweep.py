@@ -555,7 +555,8 @@ def test_an_interval_level_is_refused_not_ignored(folder: Path, monkeypatch) -> 
 def test_the_held_out_date_is_checked_before_the_grid_runs(folder: Path, monkeypatch) -> None:
     """A date before the window had ranked an empty period ('1980-01-01 .. 1969-12-31'); one
     after the data failed only after the whole grid ran, with 'change window: ... or
-    --start/--end'; a text date ended in a TypeError; a negative top took all rows but one."""
+    --start/--end'; a text date ended in a TypeError; a negative top took all rows but one,
+    and a top of 0 confirmed nothing."""
     study = parse_study(STUDY, path=folder / "study.yaml")
     monkeypatch.setattr(sweep_module, "cell_tests", lambda *a: pytest.fail("the grid ran"))
     axes = [parse_axis("gap=3,5")]
@@ -565,6 +566,9 @@ def test_the_held_out_date_is_checked_before_the_grid_runs(folder: Path, monkeyp
         run_sweep(study, axes, data_dir=folder / "data", confirm_from="2030-01-01")
     with pytest.raises(ConfigError, match="top is -1"):
         run_sweep(study, axes, data_dir=folder / "data", confirm_from="2020-06-01", top=-1)
+    # top 0 had cut the grid at the date and shown no confirmation, without a word
+    with pytest.raises(ConfigError, match=r"top is 0: no cell would be re-tested on the held-out period from 2020-06-01"):
+        run_sweep(study, axes, data_dir=folder / "data", confirm_from="2020-06-01", top=0)
     monkeypatch.undo()
     given_as_text = run_sweep(study, axes, data_dir=folder / "data", confirm_from="2020-06-01", top=2)
     assert given_as_text.confirmation.equals(run_sweep(study, axes, data_dir=folder / "data", confirm_from=dt.date(2020, 6, 1), top=2).confirmation)
