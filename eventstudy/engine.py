@@ -784,6 +784,12 @@ def few_stocks(stocks: int, alpha: float) -> list[str]:
     ]
 
 
+def _block_days(used: float, statistics: StatisticsSpec) -> str:
+    """The histories' mean block length as a note gives it: the study's own as written
+    (2.5 read '2'), Politis-White's estimate to the day."""
+    return f"{used:g}" if statistics.block_length is not None else f"{used:.0f}"
+
+
 def too_few_draws(drawn: str, count: int, alpha: float, ask: str | None) -> list[str]:
     """The warning of a null whose ``count`` draws (``drawn``: '10 placebo sets', '19
     resampled histories') leave no p-value at or below ``alpha``: each p-value is
@@ -871,7 +877,7 @@ def _universe_histories(
         tests = tests.with_columns(pl.col(floats).fill_nan(None))
     notes.append(
         f"p-values: the rule re-run on {found.count:,} resampled universes (every stock's and the market series' daily "
-        f"returns resampled together, whole days in blocks of {found.block_length:.0f} trading days on average, prices "
+        f"returns resampled together, whole days in blocks of {_block_days(found.block_length, statistics)} trading days on average, prices "
         f"rebuilt, then condition, declustering and outcomes as here; seed {statistics.seed}): 'null mean' is the difference "
         "the rule shows on such noise, 'effect' what is left beyond it; the mean's and the median's differences are compared "
         "studentized, and the intervals come from the same universes; '*' marks what survives the max-statistic adjustment "
@@ -1064,7 +1070,7 @@ def _timeline_tests(
         headline = histories_headline(found, statistics, tested_on=tested_on, measures=tested.cells["measure"].to_list())
         notes.append(
             f"p-values: the rule re-run on {found.count:,} resampled histories of {', '.join(study.series)} (their daily "
-            f"returns resampled together in blocks of {found.block_length:.0f} trading days on average, prices rebuilt, "
+            f"returns resampled together in blocks of {_block_days(found.block_length, statistics)} trading days on average, prices rebuilt, "
             f"then condition, declustering and outcomes as here; seed {statistics.seed}): 'null mean' is the difference the "
             "rule shows on such noise, 'effect' what is left beyond it; the mean's and the median's differences are "
             "compared studentized (by their naive standard error within each history), and the intervals come from the "

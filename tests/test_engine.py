@@ -504,6 +504,14 @@ def test_too_few_draws_for_alpha_say_their_p_values_are_no_test(tmp_path, null: 
         assert result.tests["survives"].null_count() == result.tests.height
 
 
+@pytest.mark.parametrize(("written", "said"), [(", block_length: 2.5", "blocks of 2.5 trading days"), (", block_length: 12", "blocks of 12 trading days")])
+def test_the_histories_note_gives_the_block_length_the_study_set(tmp_path, written: str, said: str) -> None:
+    """'block_length: 2.5' was run as 2.5 and reported as 'blocks of 2 trading days on average'."""
+    text = NULL_CHOICE.format(when="A at 20-day high", gap=10, evaluator="forward_returns: {assets: [A], horizons: [5]}", null="", events="")
+    result = _null_choice_run(tmp_path, text.replace("histories: 19", f"histories: 19{written}"))
+    assert any(n.startswith("p-values: the rule re-run on 19 resampled histories") and said in n for n in result.notes)
+
+
 def test_too_few_histories_with_events_for_alpha_say_their_p_values_are_no_test(tmp_path) -> None:
     """A history with no event (or one, for the average and the median) does not enter the
     null: 30 histories are enough for alpha 0.05, but a rule that the resampled histories
