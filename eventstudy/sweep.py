@@ -153,6 +153,8 @@ def run_sweep(
     """
     if not isinstance(study, (str, Path, Study)):
         raise TypeError(f"study is of type {type(study).__name__}: give a study file's path or a Study (eventstudy.load_study)")
+    if executor is not None and not isinstance(executor, Executor):  # a name ended, after the data was read, in "'str' object has no attribute 'imap'"
+        raise TypeError(f"executor is of type {type(executor).__name__}: give one from eventstudy.executor.get_executor(), e.g. get_executor('processes')")
     if not isinstance(study, Study):
         study = load_study(study)
     given = [axes] if isinstance(axes, (Axis, str)) else list(axes)

@@ -552,6 +552,16 @@ def test_an_interval_level_is_refused_not_ignored(folder: Path, monkeypatch) -> 
         run_sweep(study, [parse_axis("gap=3,5")], data_dir=folder / "data", ci=0.5)
 
 
+def test_an_executor_given_by_name_is_refused_before_the_data_is_read(folder: Path, monkeypatch) -> None:
+    """run_sweep(..., executor='processes') read and prepared the data, then ended in
+    "AttributeError: 'str' object has no attribute 'imap'"; eventstudy.run refuses it
+    with a TypeError that says where an executor comes from."""
+    study = parse_study(STUDY, path=folder / "study.yaml")
+    monkeypatch.setattr(sweep_module, "_prepare", lambda *a: pytest.fail("the data was read"))
+    with pytest.raises(TypeError, match=r"executor is of type str: give one from eventstudy\.executor\.get_executor\(\)"):
+        run_sweep(study, [parse_axis("gap=3,5")], data_dir=folder / "data", executor="processes")  # type: ignore[arg-type]
+
+
 def test_the_held_out_date_is_checked_before_the_grid_runs(folder: Path, monkeypatch) -> None:
     """A date before the window had ranked an empty period ('1980-01-01 .. 1969-12-31'); one
     after the data failed only after the whole grid ran, with 'change window: ... or
