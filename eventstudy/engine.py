@@ -973,15 +973,16 @@ def choose_null(study: Study, statistics: StatisticsSpec, notes: list[str], gaps
     return "runs"
 
 
-def refuse_unused_counts(study: Study, statistics: StatisticsSpec, given: Collection[str]) -> None:
+def refuse_unused_counts(study: Study, statistics: StatisticsSpec, given: Collection[str], gaps: Mapping[str, int] | None = None) -> None:
     """Refuse, not ignore, a count given to this run (``--placebos``, ``--histories``, or
     :func:`~eventstudy.run`'s ``placebos=``, ``histories=``, ``block_length=``) that its
     headline null does not draw: ``histories`` and ``block_length`` are the histories
     null's, and a timeline's histories null draws no placebo sets (its intervals come from
     the histories too; a universe's keeps its 'dates' null beside it, and ``placebos: 0``
     skips every test). The study file's own settings are not refused: a sweep or another
-    null may read them. The null is the one the run will choose (:func:`choose_null`,
-    :func:`universe_null`), before any data is read."""
+    null may read them. The null is the one the run will choose (:func:`choose_null`, with
+    the series' ``gaps`` on the study calendar, which can turn a timeline's default to the
+    runs null; :func:`universe_null`, known before any data is read)."""
     if not given:
         return
     flags = {"placebos": "--placebos", "histories": "--histories", "block_length": "block_length"}
@@ -993,7 +994,7 @@ def refuse_unused_counts(study: Study, statistics: StatisticsSpec, given: Collec
         )
     if statistics.placebos == 0 or (study.universe is None and not study.evaluate):
         return
-    null = universe_null(study, statistics) if study.universe is not None else choose_null(study, statistics, [])
+    null = universe_null(study, statistics) if study.universe is not None else choose_null(study, statistics, [], gaps)
     why = "asked for" if statistics.null is not None else "this study's default"
     if resampling and null != "histories":
         raise ConfigError(

@@ -40,6 +40,7 @@ from eventstudy.evaluators.path import Path as PathEvaluator
 from eventstudy.executor import Executor
 from eventstudy.features import FEATURES, FeatureRequest, column_name
 from eventstudy.frames import prices_from_frames
+from eventstudy.histories import calendar_gaps
 from eventstudy.own_events import with_event_columns
 from eventstudy.panel import ConditionHits, HitsFinder, Panel, calendar_index
 from eventstudy.result import StudyResult
@@ -150,7 +151,9 @@ def run_study(
     close``) are a study of named series' data in memory."""
     statistics = statistics_with(study, dict(placebos=placebos, histories=histories, block_length=block_length, null=null, seed=seed, alpha=alpha, ci=ci))
     counts = {"placebos": placebos, "histories": histories, "block_length": block_length}
-    refuse_unused_counts(study, statistics, [key for key, value in counts.items() if value is not None])
+    given = [key for key, value in counts.items() if value is not None]
+    if study.universe is not None:  # its null is known before any data is read
+        refuse_unused_counts(study, statistics, given)
     started = time.perf_counter()
     if study.universe is not None and prices is not None:
         raise DataError("data= serves studies of named series; a universe study reads its panel from its data file")
@@ -160,6 +163,8 @@ def run_study(
     else:
         extra = [statistics.baseline.when] if statistics.baseline is not None else []
         panel = prepare(study, data_dir=data_dir, conditions=extra, cache_dir=cache_dir, pull=pull, paths=paths, prices=prices)
+        # a series 'align: ffill' leaves unknown on some days turns the default null to the runs null
+        refuse_unused_counts(study, statistics, given, calendar_gaps(panel.frame, list(study.series)) if panel.frame is not None else None)
     prepared_s = time.perf_counter() - started
     result = evaluate(panel, study, start=start, end=end, statistics=statistics)
     if study.event_study is not None:  # a classical event study of the kept events (eventstudy.event_study)

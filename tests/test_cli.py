@@ -148,6 +148,24 @@ def test_a_count_the_null_does_not_draw_is_refused(tiny: Path, capsys, options: 
         eventstudy.run(tiny / "study.yaml", data_dir=tiny / "data", null="runs", block_length=5)
 
 
+def test_a_count_is_judged_by_the_null_the_data_leave(tiny: Path, capsys) -> None:
+    """A series 'align: ffill' leaves unknown on some days turns a timeline's default null
+    to the runs null, whose placebo sets --placebos counts: it is taken, and --histories
+    refused (the null is chosen once the data are read)."""
+    closes = [100 + (i % 5) for i in range(60)]
+    write_series(tiny / "data" / "BBB.csv", closes)
+    gappy = (tiny / "data" / "BBB.csv").read_text().splitlines()
+    (tiny / "data" / "BBB.csv").write_text("\n".join(gappy[:30] + gappy[42:]) + "\n")  # 12 days without a close
+    study = tiny / "ffill.yaml"
+    study.write_text(STUDY.replace("decluster:", "data: {align: ffill, max_stale: 3}\ndecluster:"))
+    data = ["--data-dir", str(tiny / "data")]
+    code, out, err = run_cli(["run", str(study), *data, "--placebos", "60"], capsys)
+    assert code == 0, err
+    assert "60 runs placebo event sets" in " ".join(out.split())
+    err = error_of(["run", str(study), *data, "--histories", "50"], capsys)
+    assert err.startswith("error: --histories would be ignored: the run's headline null is the runs null (this study's default)"), err
+
+
 def test_output_dir_files_have_the_documented_headers(tiny: Path, capsys) -> None:
     out_dir = tiny / "out"
     code, _, err = run_cli(["run", str(tiny / "study.yaml"), "--data-dir", str(tiny / "data"), "-o", str(out_dir)], capsys)
