@@ -409,3 +409,32 @@ def test_the_heading_writes_the_days_as_the_tables_do(window: tuple[int, int], e
     spec = EventStudySpec(market="M", window=window, estimation=estimation, cars=[window])
     out = event_study(returns, pl.Series("date", business_days(400)), ["A"], [0], [300], spec, market=market)
     assert f"event window {shown}" in event_study_heading(out)
+
+
+def test_the_manifest_hashes_the_events_and_factors_files_the_run_read(tmp_path: Path) -> None:
+    """Regression: manifest.json hashed the price files only, so a run whose own events
+    file (``events: {spikes: spikes.csv}``) or factors file had changed wrote the same
+    manifest inputs as before: the change did not show."""
+    import hashlib
+    import json
+
+    from eventstudy.cli import main
+
+    facts = write_universe(tmp_path)
+    rng = np.random.default_rng(5)
+    pl.DataFrame({
+        "date": facts["days"], **{c: rng.normal(0, 0.01, N_DAYS) for c in ("mkt_rf", "smb", "hml")}, "rf": 0.0001,
+    }).write_csv(tmp_path / "factors.csv")
+    (tmp_path / "s.yaml").write_text(STUDY.format(model="factor", extra="  factors: ff3\n"), encoding="utf-8")
+    out = tmp_path / "out"
+    assert main(["run", str(tmp_path / "s.yaml"), "--data-dir", str(tmp_path), "-o", str(out), "--quiet"]) == 0
+    data = json.loads((out / "manifest.json").read_text())["data"]
+
+    def sha(path: Path) -> str:
+        return hashlib.sha256(path.read_bytes()).hexdigest()
+
+    [events] = data["events_files"]
+    assert events["name"] == "spikes" and Path(events["path"]) == tmp_path / "spikes.csv"
+    assert events["sha256"] == sha(tmp_path / "spikes.csv") and events["bytes"] == (tmp_path / "spikes.csv").stat().st_size
+    assert Path(data["factors_file"]["path"]) == tmp_path / "factors.csv"
+    assert data["factors_file"]["sha256"] == sha(tmp_path / "factors.csv")

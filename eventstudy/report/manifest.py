@@ -2,7 +2,8 @@
 
 With the manifest beside the outputs, a result can be audited and reproduced: the
 eventstudy version and environment, the command line, the study file and every data file
-with their SHA-256 (a changed byte shows), the dates each series covered, the alignment,
+with their SHA-256 (a changed byte shows; own events files and a factor model's
+factors file among them), the dates each series covered, the alignment,
 window, declustering and statistics settings (the seed among them), the time each stage
 took, and the SHA-256 of every file written with it.
 
@@ -74,6 +75,24 @@ def _series_ranges(result: StudyResult) -> dict[str, dict[str, Any]]:
     return ranges
 
 
+def _other_inputs(result: StudyResult) -> dict[str, Any]:
+    """The input files other than prices, hashed as theirs are: the study's own events
+    files (``events_files``, one entry per name under ``events:``) and a factor model's
+    factors file (``factors_file``); each key only where the study reads such a file."""
+    study = result.study
+    out: dict[str, Any] = {}
+    if study.events:
+        out["events_files"] = [
+            {"name": name, "path": str(found.path), **_file_facts(Path(found.path))}
+            for name, found in study.event_sets.items()
+        ]
+    spec = study.event_study
+    if spec is not None and spec.model == "factor" and isinstance(spec.factors, str) and result.data_dir is not None:
+        path = Path(result.data_dir) / spec.factors_file
+        out["factors_file"] = {"path": str(path), **_file_facts(path)}
+    return out
+
+
 def build_manifest(
     result: StudyResult,
     *,
@@ -120,6 +139,7 @@ def build_manifest(
         if study.decluster
         else None
     )
+    inputs = _other_inputs(result)
     timings = dict(result.timings)
     if render_seconds is not None:
         timings["render_s"] = round(render_seconds, 4)
@@ -154,6 +174,7 @@ def build_manifest(
                 "rows": result.timeline.height,
             },
             "files": files,
+            **inputs,
         },
         "statistics": result.statistics.model_dump() if result.statistics else None,
         "seed": result.statistics.seed if result.statistics else None,
