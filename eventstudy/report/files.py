@@ -146,7 +146,7 @@ def _header(result: StudyResult) -> dict[str, object]:
             "dir": str(result.data_dir) if result.data_dir is not None else None,
             "provider": study.data.provider,
             "align": study.data.align,
-            "max_stale": study.data.max_stale,
+            "max_stale": study.data.max_stale if study.data.align == "ffill" else None,  # as manifest.json: only ffill carries values
             **_sources(result),
         },
         "statistics": result.statistics.model_dump() if result.statistics else None,

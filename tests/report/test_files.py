@@ -73,6 +73,17 @@ def test_manifest_records_inputs_settings_and_outputs(run_dir: Path, capsys) -> 
         assert sha(out / name) == digest, name
 
 
+def test_result_json_and_the_manifest_agree_on_the_alignment(run_dir: Path) -> None:
+    """Regression: with the default inner alignment result.json gave "max_stale": 3 (the
+    setting's default, which only ffill uses) beside the manifest's null, as if values
+    had been carried forward up to 3 days."""
+    out = run_dir / "out"
+    manifest = json.loads((out / "manifest.json").read_text())["data"]
+    document = json.loads((out / "result.json").read_text())["data"]
+    assert document["align"] == manifest["align"] == "inner"
+    assert document["max_stale"] is None and manifest["max_stale"] is None
+
+
 def test_charts_are_written_for_slides(run_dir: Path) -> None:
     out = run_dir / "out"
     for name in ("prices", "path", "distribution"):
