@@ -43,6 +43,9 @@ class EventSet:
     path: Path
     days: np.ndarray
     symbols: np.ndarray | None = None
+    rows: int = 0
+    """The file's rows: more than the dates (or pairs) where a date is given twice, or as
+    two times of one day."""
 
     @property
     def pairs(self) -> bool:
@@ -98,13 +101,13 @@ def load_event_set(name: str, file: str, study_path: Path | None) -> EventSet:
     symbol_col = pick_column(frame.columns, SYMBOL_COLUMNS)
     days = dates.cast(pl.Int32).cast(pl.Int64).rename("day")  # a Series: a frame of numpy arrays would load numpy.ma
     if symbol_col is None:
-        return EventSet(name, path, np.unique(days.to_numpy()))
+        return EventSet(name, path, np.unique(days.to_numpy()), rows=frame.height)
     symbols = frame[symbol_col].cast(pl.String).str.strip_chars()
     if symbols.null_count() or (symbols == "").any():
         row = int((symbols.is_null() | (symbols == "")).arg_max())
         raise DataError(f"events {name!r}: row without a symbol", location=Location(path=str(path), line=row + 2))
     pairs = pl.DataFrame([symbols.rename("symbol"), days]).unique().sort("symbol", "day")
-    return EventSet(name, path, pairs["day"].to_numpy(), pairs["symbol"].to_numpy())
+    return EventSet(name, path, pairs["day"].to_numpy(), pairs["symbol"].to_numpy(), rows=frame.height)
 
 
 def with_event_columns(frame: pl.DataFrame, sets: dict[str, EventSet], group: str | None = None) -> pl.DataFrame:
@@ -185,8 +188,14 @@ def describe(sets: dict[str, EventSet], calendar: np.ndarray, symbols: list[str]
         outside = int(np.count_nonzero(~inside))
         kind = ("symbol,date pair" if events.pairs else "date") + ("" if events.days.size == 1 else "s")
         text = f"events {name!r}: {events.days.size:,} {kind} from {events.path.name}"
+        if events.rows > events.days.size:  # the same day twice in the file: one event
+            text += f" ({events.rows:,} rows: a {'pair' if events.pairs else 'date'} given twice, or at two times of one day, counts once)"
         if moved and not events.pairs:
             text += f"; {moved:,} not on the study calendar count on its next trading day"
+            seen = events.days[inside]
+            shared = seen.size - np.unique(np.searchsorted(days, seen)).size  # moved onto a day another date names
+            if shared:
+                text += f", {shared:,} of them on a trading day another date counts on too (one event there)"
         elif moved:  # counted as for dates; a day the calendar has and one stock does not moves that stock's event too
             text += f"; {moved:,} not on the study calendar count on the stock's next trading day (so does a day its stock alone does not trade)"
         elif events.pairs:

@@ -183,6 +183,23 @@ def test_the_note_of_a_universe_counts_its_moved_pairs_as_a_timeline_counts_its_
     assert none == "events 'e': 1 symbol,date pair from e.csv; a date a stock does not trade counts on its next trading day"
 
 
+def test_dates_that_make_one_event_are_counted_in_the_note(tmp_path: Path) -> None:
+    """A date given twice (or at two times of one day) and a Saturday moved onto a Monday
+    the file names too are one event each: five rows read '4 dates', and the Saturday's
+    move was counted with no word that it made no event of its own."""
+    from eventstudy.own_events import describe, load_event_set
+
+    (tmp_path / "ev.csv").write_text("date\n2024-01-05\n2024-01-06\n2024-01-08\n2024-01-08 14:00\n2024-01-10\n")
+    events = load_event_set("my", "ev.csv", tmp_path / "study.yaml")
+    calendar = np.arange(np.datetime64("2024-01-02"), np.datetime64("2024-02-01"))
+    [note] = describe({"my": events}, calendar[np.is_busday(calendar)])
+    assert note == (
+        "events 'my': 4 dates from ev.csv (5 rows: a date given twice, or at two times of one day, counts once); "
+        "1 not on the study calendar count on its next trading day, 1 of them on a trading day another date counts on too "
+        "(one event there)"
+    )
+
+
 @pytest.mark.parametrize("null", ["dates", "histories"])
 def test_a_universe_cell_of_one_or_two_events_is_shown_not_tested(tmp_path: Path, null: str) -> None:
     """As a study of named series does: a universe's cell of two events got p-values and a
