@@ -48,7 +48,13 @@ from eventstudy.conditions.printer import breadth_name
 from eventstudy.config import Study
 from eventstudy.data import PRICE_SCHEMA, read_long_block
 from eventstudy.derived import add_derived
-from eventstudy.evaluators import EvaluationContext, Evaluator, PanelBlock, build_evaluators
+from eventstudy.evaluators import (
+    EvaluationContext,
+    Evaluator,
+    PanelBlock,
+    build_evaluators,
+    run_evaluator,
+)
 from eventstudy.features import FeatureRequest, column_name, compute_features, feature_key
 from eventstudy.own_events import with_event_columns
 from eventstudy.panel import calendar_index
@@ -271,7 +277,7 @@ def _evaluate_long(
         prices=pl.concat([prices, shared.market_prices.select(PRICE_COLUMNS)], how="diagonal_relaxed"),
         series=study.series, universe=tuple(symbols), universe_label=study.universe.label, all_rows=True,
     )
-    out = evaluator.evaluate(context, prices.select("date", "symbol"))
+    out = run_evaluator(evaluator, context, prices.select("date", "symbol"))
     out = out.filter(pl.col("symbol").is_in(symbols))
     n_days = shared.days.size
     offsets = {s: shared.symbol_offset[s] for s in symbols if s in shared.symbol_offset}

@@ -12,6 +12,7 @@ checks, not all of them.
 from __future__ import annotations
 
 import importlib
+import re
 import traceback
 from collections.abc import Callable, Iterator
 from functools import cache
@@ -21,7 +22,7 @@ from typing import Generic, Protocol, TypeVar
 
 from eventstudy.errors import ConfigError, Location, UnknownNameError, did_you_mean
 
-__all__ = ["Registry", "import_plugin"]
+__all__ = ["Registry", "import_plugin", "plugin_failure"]
 
 T = TypeVar("T")
 
@@ -39,6 +40,7 @@ def _installed_entry_points() -> _EntryPoints:
 
 
 _OWN = str(Path(__file__).resolve().parent)
+_LIBRARY = re.compile(r"[\\/](polars|numpy|pandas|pyarrow|pydantic)[\\/]")  # where a plug-in's call failed, not its line
 
 
 def import_plugin(load: Callable[[], object], what: str, *, location: Location | None = None, hint: str) -> None:
@@ -50,15 +52,22 @@ def import_plugin(load: Callable[[], object], what: str, *, location: Location |
     try:
         load()
     except Exception as exc:  # the plug-in's code, whatever it raised
-        where, text = "", str(exc)
-        if isinstance(exc, SyntaxError) and exc.filename:
-            where, text = f" ({exc.filename}:{exc.lineno})", str(exc.msg)
-        else:
-            frames = [f for f in traceback.extract_tb(exc.__traceback__)
-                      if not f.filename.startswith(("<", _OWN)) and "importlib" not in f.filename]
-            if frames:
-                where = f" ({frames[-1].filename}:{frames[-1].lineno})"
-        raise ConfigError(f"{what} failed to import: {type(exc).__name__}: {text}{where}", location=location, hint=hint) from None
+        raise ConfigError(f"{what} failed to import: {plugin_failure(exc)}", location=location, hint=hint) from None
+
+
+def plugin_failure(exc: BaseException) -> str:
+    """What a plug-in's code raised, for a message: ``'ZeroDivisionError: division by zero
+    (/path/mine.py:29)'``, with the last line of the plug-in's own code it came through
+    (not eventstudy's, importlib's or polars')."""
+    where, text = "", (str(exc).strip().splitlines() or [""])[0]  # polars adds the expression's plan on further lines
+    if isinstance(exc, SyntaxError) and exc.filename:
+        where, text = f" ({exc.filename}:{exc.lineno})", str(exc.msg)
+    else:
+        frames = [f for f in traceback.extract_tb(exc.__traceback__)
+                  if not f.filename.startswith(("<", _OWN)) and "importlib" not in f.filename and not _LIBRARY.search(f.filename)]
+        if frames:
+            where = f" ({frames[-1].filename}:{frames[-1].lineno})"
+    return f"{type(exc).__name__}: {text}{where}"
 
 
 class Registry(Generic[T]):

@@ -34,10 +34,10 @@ from pydantic_core import PydanticCustomError
 from eventstudy._numpy import np
 from eventstudy._polars import pl
 from eventstudy.data.columns import missing_extra_hint
-from eventstudy.errors import ConfigError, DataError
+from eventstudy.errors import ConfigError, DataError, EventStudyError
 from eventstudy.measures import STATISTICS, Measure, Measures
 from eventstudy.periods import Horizon, parse_horizon, pydantic_parser
-from eventstudy.registry import Registry
+from eventstudy.registry import Registry, plugin_failure
 
 __all__ = [
     "EVALUATORS",
@@ -55,6 +55,7 @@ __all__ = [
     "duplicate_cell",
     "empty_outcomes",
     "evaluate_outcomes",
+    "run_evaluator",
     "to_outcomes",
     "written_percent",
 ]
@@ -481,7 +482,7 @@ def evaluate_outcomes(evaluators: list[Evaluator], context: EvaluationContext, a
         return set(frame.filter(pl.col("measure") == measure).select("asset", "horizon").unique().rows())
 
     for evaluator in evaluators:
-        out = evaluator.evaluate(context, anchors)
+        out = run_evaluator(evaluator, context, anchors)
         for name in out["measure"].rle().struct.field("value").unique(maintain_order=True).to_list():  # runs first: few to hash
             for earlier in owners.get(name, []):  # two entries may share a measure (a hit rate's threshold and benchmark), not a cell
                 clash = sorted(cells(frames[earlier], name) & cells(out, name))
@@ -491,6 +492,73 @@ def evaluate_outcomes(evaluators: list[Evaluator], context: EvaluationContext, a
             measures = measures.add(evaluator.measure_entry(name))
         frames.append(out)
     return (pl.concat(frames) if frames else empty_outcomes()), measures
+
+
+def run_evaluator(evaluator: Evaluator, context: EvaluationContext, anchors: pl.DataFrame) -> pl.DataFrame:
+    """``evaluator.evaluate(context, anchors)``; a plug-in's (an evaluator defined outside
+    eventstudy) is held to the outcome contract, so that its mistake is one message naming
+    it instead of a traceback from deep in the statistics or, worse, numbers: an exception
+    it raises, a frame that is not a polars DataFrame, a column of :data:`OUTCOME_SCHEMA`
+    missing or of another type, a null key, a NaN or infinite value (an outcome that cannot
+    be computed is null), a day that is not an anchor, two values for one cell on one day."""
+    plugin = type(evaluator).__module__
+    if plugin == "eventstudy" or plugin.startswith("eventstudy."):
+        return evaluator.evaluate(context, anchors)
+    what = f"the evaluator {evaluator.name!r} (plug-in {plugin!r})"
+    hint = (
+        f"evaluate() returns a polars DataFrame of {', '.join(_outcome_schema())}, one row per anchor day, asset and "
+        "horizon: eventstudy.evaluators.to_outcomes builds it"
+    )
+    try:
+        out = evaluator.evaluate(context, anchors)
+    except (EventStudyError, MemoryError, KeyboardInterrupt):
+        raise
+    except Exception as exc:  # the plug-in's code, whatever it raised
+        raise ConfigError(f"{what} failed: {plugin_failure(exc)}", hint="fix the plug-in; " + hint) from None
+    return _checked_outcomes(out, anchors, what, hint)
+
+
+def _checked_outcomes(out: object, anchors: pl.DataFrame, what: str, hint: str) -> pl.DataFrame:
+    """A plug-in evaluator's output in :data:`OUTCOME_SCHEMA`'s columns and types, else the
+    contract it breaks (:func:`run_evaluator`)."""
+    if not isinstance(out, pl.DataFrame):
+        kind = type(out).__module__.split(".")[0] + "." + type(out).__name__ if out is not None else "None"
+        raise ConfigError(f"{what} returned {kind}, not a polars DataFrame", hint=hint)
+    schema = _outcome_schema()
+    missing = [name for name in schema if name not in out.columns]
+    if missing:
+        raise ConfigError(f"{what} returned no {', '.join(repr(m) for m in missing)} column{'s' if len(missing) > 1 else ''}", hint=hint)
+    for name, dtype in schema.items():
+        given = out.schema[name]
+        numeric = dtype in (pl.Float64(), pl.Int64())
+        if not (given == dtype or (numeric and given.is_numeric()) or (dtype == pl.String() and isinstance(given, (pl.Categorical, pl.Enum)))):
+            raise ConfigError(f"{what} returned {name!r} as {given}, not {dtype}", hint=hint)
+        if numeric and dtype == pl.Int64() and given.is_float():
+            raise ConfigError(f"{what} returned {name!r} as {given}, not {dtype}", hint=hint)
+    out = out.select(pl.col(name).cast(dtype) for name, dtype in schema.items())
+    for name in ("date", "asset", "horizon", "horizon_days", "measure", "symbol"):
+        nulls = out[name].null_count()
+        if nulls:
+            raise ConfigError(f"{what} returned a null {name!r} on {nulls:,} row{'s' if nulls > 1 else ''}", hint=hint)
+
+    def first(rows: pl.DataFrame) -> str:
+        row = rows.row(0, named=True)
+        return f"{row['date']} {row['asset']} {row['measure']} {row['horizon']}" + (f" (and {rows.height - 1:,} more rows)" if rows.height > 1 else "")
+
+    bad = out.filter(pl.col("value").is_nan() | pl.col("value").is_infinite())
+    if bad.height:
+        raise ConfigError(
+            f"{what} returned a NaN or infinite value, on {first(bad)}",
+            hint="an outcome that cannot be computed is null (e.g. .fill_nan(None)), which the study counts and leaves out; "
+                 "NaN and infinity would enter its averages and tests",
+        )
+    off = out.filter(~pl.col("date").is_in(anchors["date"].unique().implode()))
+    if off.height:
+        raise ConfigError(f"{what} returned an outcome on a day that is not an anchor, on {first(off)}", hint=hint)
+    twice = out.filter(pl.struct("date", "symbol", "asset", "horizon", "measure").is_duplicated())
+    if twice.height:
+        raise ConfigError(f"{what} returned two values for one cell on one day, on {first(twice)}", hint=hint)
+    return out
 
 
 EVALUATORS: Registry[type[Evaluator]] = Registry("evaluator", entry_point_group="eventstudy.evaluators")
