@@ -293,7 +293,7 @@ def compute_features(
         key = feature_key(feat.name, args)
         if key in columns:
             continue
-        value = feat.build(pl.col("close"), *args)
+        value = feat.build(pl.col("close"), *args) if _builtin(feat) else _plugin_values(feat, args, frame, computed)
         if position is not None and feat.lookback is not None:
             if closes is not None and feat.column is not None:  # the same values, in fewer passes
                 computed.append(feat.column(closes, *args))
@@ -309,6 +309,42 @@ def compute_features(
             values.alias(f"_x{k}") if isinstance(values, pl.Series) else pl.Series(f"_x{k}", values) for k, values in enumerate(computed, start=1)
         )
     return frame.select("date", "symbol", *columns.values())
+
+
+def _builtin(feat: Feature) -> bool:
+    module = getattr(feat.build, "__module__", None) or ""
+    return module == "eventstudy" or module.startswith("eventstudy.")
+
+
+def _plugin_values(feat: Feature, args: tuple[int, ...], frame: pl.DataFrame, computed: list[np.ndarray | pl.Series]) -> pl.Expr:
+    """A plug-in feature's values over ``frame`` (each symbol apart), appended to
+    ``computed``, and the column that reads them; what breaks the feature contract (an
+    exception, a build that returns no expression, values that are not one number, or one
+    flag for a flag feature, per row) is one message naming the feature and its plug-in,
+    not a traceback from polars."""
+    from eventstudy.errors import ConfigError
+    from eventstudy.registry import plugin_failure
+
+    module = getattr(feat.build, "__module__", None) or "?"
+    what = f"the feature {feat.signature!r} (plug-in {module!r})"
+    want = "Boolean (a flag feature)" if feat.kind == "flag" else "numbers"
+    hint = f"build({', '.join(('close', *feat.params))}) returns a polars expression of {want}, one per row of a symbol's closes"
+    try:
+        expr = feat.build(pl.col("close"), *args)
+        if not isinstance(expr, pl.Expr):
+            kind = "None" if expr is None else type(expr).__name__
+            raise ConfigError(f"{what} returned {kind}, not a polars expression", hint=hint)
+        values = frame.select(expr.over("symbol").alias("value")).to_series()
+    except ConfigError:
+        raise
+    except Exception as exc:  # the plug-in's code or the polars expression it built, whatever it raised
+        raise ConfigError(f"{what} failed: {plugin_failure(exc)}", hint=hint) from None
+    ok = values.dtype == pl.Boolean if feat.kind == "flag" else (values.dtype.is_numeric() or values.dtype == pl.Boolean)
+    if not ok or values.len() != frame.height:
+        got = f"{values.len():,} values for {frame.height:,} rows" if ok else f"{values.dtype} values"
+        raise ConfigError(f"{what} gave {got}, not {want}", hint=hint)
+    computed.append(values if feat.kind == "flag" else values.cast(pl.Float64))
+    return pl.col(f"_x{len(computed)}")
 
 
 def _has_column(name: str) -> bool:
