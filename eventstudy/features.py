@@ -163,6 +163,14 @@ def feature(
     """
 
     def decorate(build: Callable[..., pl.Expr]) -> Callable[..., pl.Expr]:
+        if not _builtin_module(getattr(build, "__module__", None)):  # a plug-in's: the built-ins' names are checked by their tests
+            from eventstudy.conditions.tokens import KEYWORDS
+
+            if name.lower() in KEYWORDS:  # 'SPX above > 1' does not parse: the word is the language's
+                raise ValueError(
+                    f"feature {name!r} is a word of the condition language, which a condition cannot use as a feature "
+                    f"name (the words: {', '.join(sorted(KEYWORDS))})"
+                )
         shown = unit or ("flag" if kind == "flag" else "price")
         FEATURES.add(name, Feature(name.lower(), tuple(params), description, kind, build, minimum, shown, lookback, bounds, tuple(needs), column, grouped))
         return build
@@ -312,8 +320,11 @@ def compute_features(
 
 
 def _builtin(feat: Feature) -> bool:
-    module = getattr(feat.build, "__module__", None) or ""
-    return module == "eventstudy" or module.startswith("eventstudy.")
+    return _builtin_module(getattr(feat.build, "__module__", None))
+
+
+def _builtin_module(module: str | None) -> bool:
+    return module is not None and (module == "eventstudy" or module.startswith("eventstudy."))
 
 
 def _plugin_values(feat: Feature, args: tuple[int, ...], frame: pl.DataFrame, computed: list[np.ndarray | pl.Series]) -> pl.Expr:

@@ -83,6 +83,10 @@ def test_a_plugin_that_is_not_installed_is_refused(tmp_path: Path) -> None:
         ("import es_no_such_dependency\n", "ModuleNotFoundError: No module named 'es_no_such_dependency'", 1),
         ("from eventstudy.features import feature\n\n@feature('drawdown', description='mine')\ndef _mine(close):\n    return close\n",
          "ValueError: feature 'drawdown' is already registered", 3),
+        # registered, listed, and no condition could use it: 'A above > 1' read "expected a comparison operator"
+        ("from eventstudy.features import feature\n\n@feature('Above', description='mine')\ndef _mine(close):\n    return close\n",
+         "ValueError: feature 'Above' is a word of the condition language, which a condition cannot use as a feature name "
+         "(the words: above, ago, and, at, below, breadth, crosses, first, for, in, is, not, on, or, within)", 3),
         ("def broken(:\n", "SyntaxError: invalid syntax", 1),
     ],
 )
