@@ -778,6 +778,10 @@ def _study_of(data: Any, source: SourceMap, path: str | Path | None) -> Study:
             location=source.location(()),
             hint=f"{data!r} reads as a file's name: eventstudy.load_study({data!r}) reads the file" if named else f"valid keys: {', '.join(Study.model_fields)}",
         )
+    plugins = data.get("plugins")
+    if isinstance(plugins, list) and all(isinstance(name, str) for name in plugins):
+        # imported first, as the field says: the schema checks names they may register ('data.provider', 'statistics.null')
+        load_plugins(plugins, source)
     try:
         study = Study.model_validate(data)
     except ValidationError as exc:

@@ -124,3 +124,40 @@ def test_a_file_in_the_working_directory_is_not_imported(tmp_path: Path, monkeyp
         load_plugins(["es_cwd_helper"])
     assert not (tmp_path / "ran").exists()
     load_plugins(["json"])  # an installed module still loads
+
+
+PROVIDER = """\
+import datetime as dt
+
+import polars as pl
+
+from eventstudy.data.providers import PROVIDERS, Provider
+
+
+@PROVIDERS.register("es_synth")
+class Synth(Provider):
+    name = "es_synth"
+    description = "a rising line (demo provider)"
+
+    def fetch(self, remote, start, end):
+        days = pl.date_range(dt.date(2020, 1, 1), dt.date(2020, 3, 31), "1d", eager=True)
+        return pl.DataFrame({"date": days, "close": [100.0 + i % 7 for i in range(days.len())]})
+"""
+
+
+def test_a_provider_a_study_plugin_registers_is_known_to_its_data_block(tmp_path: Path) -> None:
+    """'plugins: [es_provider_plugin]' with 'data: {provider: es_synth}' read "unknown provider
+    'es_synth'" with the hint 'valid providers: fred, yahoo': the schema checked the name before
+    the study's plug-ins were imported."""
+    site = tmp_path / "site"
+    site.mkdir()
+    (site / "es_provider_plugin.py").write_text(PROVIDER, encoding="utf-8")
+    study = STUDY.replace("es_demo_plugin", "es_provider_plugin").replace("A double_close > 2 * A sma(3)", "A drawdown >= 3%")
+    study = study.replace("  - up_days:", "  - forward_returns:") + "data: {provider: es_synth}\n"
+    (tmp_path / "study.yaml").write_text(study)
+    proc = eventstudy(["validate", "study.yaml"], site, tmp_path)
+    assert proc.returncode == 0, proc.stderr
+    (tmp_path / "cache").mkdir()
+    proc = eventstudy(["run", "study.yaml", "--pull", "--data-dir", "cache", "-f", "json"], site, tmp_path)
+    assert proc.returncode == 0, proc.stderr
+    assert json.loads(proc.stdout)["events"]
