@@ -216,13 +216,16 @@ def prepare(
     pull: bool = False,
     paths: bool = True,
     prices: pl.DataFrame | None = None,
+    before: dt.date | None = None,
 ) -> Panel:
     """Load the data and compute features and outcomes for ``study`` (and ``conditions``).
 
     ``conditions`` are further condition texts (a sweep's cells, a nested baseline) whose
     features must be on the timeline too. ``paths=False`` skips the implicit event-time
     path (charts only). ``prices`` (long ``date, symbol, close``) is data already in
-    memory, used instead of reading any file.
+    memory, used instead of reading any file. ``before``: the data is taken to end the
+    day before it (a sweep's search before its held-out period): an outcome that would
+    read a later close is pending, as at the end of the data.
     """
     symbols = list(dict.fromkeys(study.series.values()))
     if prices is None:
@@ -236,6 +239,8 @@ def prepare(
         if missing:
             raise DataError(f"no prices for {', '.join(repr(m) for m in missing)} in the frame given")
         prices = prices.filter(pl.col("symbol").is_in(symbols)).sort("symbol", "date")
+    if before is not None:
+        prices = prices.filter(pl.col("date") < before)
     written = [(text, resolve(parse(text), list(study.series))) for text in (study.when, *conditions)]
     require_study_day_prices(study, prices, written)  # a feature reading a day's price the data has none of
     requests: list[FeatureRequest] = [r for _, node in written for r in required_features(node)]

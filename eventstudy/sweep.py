@@ -37,6 +37,12 @@ the null's centre are its own run's, from the draws a run of that cell takes
 date only, and the best are then reported on the period from it: the held-out
 confirmation (each chosen cell evaluated once; their histories nulls in one pass over the
 same resampled histories, :class:`~eventstudy.inference.histories.SharedHistories`).
+The search reads no close from the held-out period: its panel is prepared from the data
+before ``confirm_from`` (a second panel, of all the data, serves the confirmation), so a
+return that would reach the date or later is incomplete there, as past the end of the
+data, at the events, on the all-days baseline and on the placebo days alike, and each
+cell's search figures are a plain run's on the data cut the day before (the features
+read past closes only, and are the same either way).
 """
 
 from __future__ import annotations
@@ -102,14 +108,17 @@ class SweepResult:
     ----------
     ledger
         One row per grid cell x asset x horizon (x measure): the parameters, the condition
-        as run, n, the statistic, its baseline and difference, the placebos' mean (the
+        as run, n (the events with a complete outcome), ``n_incomplete`` (those whose
+        horizon runs past the data or, with ``confirm_from``, into the held-out period:
+        left out), the statistic, its baseline and difference, the placebos' mean (the
         null's centre: random days, or for a universe the same days' other stocks), the
         raw placebo p-value, the studentized z and the Romano-Wolf step-down p-value
         across the whole grid.
     verdict
         ``cells``, ``tests`` (the ledger's rows), ``tested`` (those with a test: the family of
         the snooping control and the Romano-Wolf p-values), ``statistic``,
-        ``reality_check_p``, ``spa_p``, the best row.
+        ``reality_check_p``, ``spa_p``, the best row, ``confirm_from`` (the search read
+        the data before it only; None without).
     confirmation
         With ``confirm_from``: the best cells re-run on the held-out period (else empty).
     units
@@ -209,7 +218,8 @@ def run_sweep(
     if confirm_from is not None:
         _check_confirmation(cells, confirm_from)
     end = (confirm_from - dt.timedelta(days=1)) if confirm_from else None
-    grid = Grid(_prepare(study, cells, data_dir), settings, statistic, end)
+    searched, full = _prepare(study, cells, data_dir, confirm_from)
+    grid = Grid(searched, settings, statistic, end)
     measures = grid.panel.cells["measure"].to_list()
     off = list(dict.fromkeys(m for m, no in zip(measures, not_tested_on(measures, statistic, grid.panel.measures.statistics)) if no))
     if off and len(off) == len(set(measures)):
@@ -218,9 +228,9 @@ def run_sweep(
             f"{' and '.join(grid.panel.measures.statistics[off[0]])} only{_fewer_why(grid.panel, off)}",
             hint=f"--statistic {grid.panel.measures.statistics[off[0]][0]}",
         )
-    if confirm_from is not None and not (grid.panel.days >= np.datetime64(confirm_from)).any():
+    if confirm_from is not None and not (full.days >= np.datetime64(confirm_from)).any():
         raise DataError(
-            f"confirm_from {confirm_from} is after the data's last day ({grid.panel.dates[-1]}): the held-out period has no data",
+            f"confirm_from {confirm_from} is after the data's last day ({full.dates[-1]}): the held-out period has no data",
             hint="give --confirm-from a date inside the data",
         )
 
@@ -248,6 +258,7 @@ def run_sweep(
         "placebos": settings.placebos,
         "seed": settings.seed,
         "period": _period(cells, end),
+        "confirm_from": str(confirm_from) if confirm_from is not None else None,  # the search reads the data before it only
         "alpha": settings.alpha,
         # no cell tested (each had fewer than MIN_TESTED events): no p-value, null in sweep.json (NaN is no JSON)
         **{key: None if math.isnan(p) else p for key, p in (("reality_check_p", reality_check(z_obs_arr, z_null_arr)), ("spa_p", spa_test(z_obs_arr, z_null_arr)))},
@@ -308,7 +319,7 @@ def run_sweep(
         # the chosen cells' histories nulls in one pass over the same resampled histories
         shared = SharedHistories(chosen) if study.universe is None else None
         tests_for: Callable[[Study, dt.date], pl.DataFrame] = lambda cell, start: evaluate(  # noqa: E731
-            grid.panel, cell, start=start, end=cell.window.end, statistics=confirming, shared_histories=shared
+            full, cell, start=start, end=cell.window.end, statistics=confirming, shared_histories=shared
         ).tests
         confirmation = _confirm(tests_for, by_combo, axes, best, confirm_from)
     return SweepResult(ledger=ledger, verdict=verdict, confirmation=confirmation, axes=tuple(axes), units=grid.panel.measures.units)
@@ -340,15 +351,30 @@ def _check_confirmation(cells: list[Study], confirm_from: dt.date) -> None:
             )
 
 
-def _prepare(study: Study, cells: list[Study], data_dir: str | Path | None) -> Panel:
-    """The grid's panel: read once, features and outcomes once, every cell's condition."""
+def _prepare(study: Study, cells: list[Study], data_dir: str | Path | None, before: dt.date | None = None) -> tuple[Panel, Panel]:
+    """The grid's panels: the search's and the held-out confirmation's, each with every
+    cell's condition (data read once, features and outcomes once per panel). With
+    ``before`` (``confirm_from``) the search's panel is prepared from the data before it
+    only, as if the data ended the day before: an outcome whose horizon would reach the
+    held-out period is pending there, at the events, on the all-days baseline and on the
+    placebo days alike; the confirmation's panel reads all the data. Without, both are one."""
+    def panels(build: Callable[[dt.date | None], Panel]) -> tuple[Panel, Panel]:
+        full = build(None)
+        return (build(before) if before is not None else full), full
     if study.universe is None:
-        panel = prepare(study, data_dir=data_dir, conditions=[c.when for c in cells], paths=False)
-        return panel.only(panel.measures.tested)
+        def timeline(end: dt.date | None) -> Panel:
+            panel = prepare(study, data_dir=data_dir, conditions=[c.when for c in cells], paths=False, before=end)
+            return panel.only(panel.measures.tested)
+        return panels(timeline)
     given = load_universe(study, data_dir=data_dir)
     conditions = list(dict.fromkeys((c.when, c.trigger) for c in cells))
-    panel = prepare_universe(study, given.prices, given.symbols, stocks=given.stocks, panel_file=given.panel_file, conditions=conditions, known_dates=given.file_dates)
-    return with_sources(panel, given).only(panel.measures.tested)
+    def universe(end: dt.date | None) -> Panel:
+        panel = prepare_universe(
+            study, given.prices, given.symbols, stocks=given.stocks, panel_file=given.panel_file, conditions=conditions,
+            known_dates=given.file_dates, before=end,
+        )
+        return with_sources(panel, given).only(panel.measures.tested)
+    return panels(universe)
 
 
 @dataclass
@@ -405,6 +431,7 @@ def cell_tests(grid: Grid, cell: Study) -> tuple[list[dict[str, Any]], list[floa
     else:
         room = " ".join(no_test_warnings(found, placebo_null(settings), settings.alpha)) or None
     rows, z_obs, z_null = [], [], []
+    flat = s_idx * panel.days.size + d_idx
     for c, info in enumerate(panel.cells.select("measure", "asset", "horizon", "horizon_days").iter_rows(named=True)):
         if not_tested_on([info["measure"]], grid.statistic, panel.measures.statistics)[0]:
             continue  # a statistic its measure is not tested on (the hit rate's median): no row, as in a study's tests
@@ -421,8 +448,11 @@ def cell_tests(grid: Grid, cell: Study) -> tuple[list[dict[str, Any]], list[floa
             null = draws[c] if mine.size else np.full(settings.placebos, np.nan)
             own = exact[c] if mine.size and draws is not exact else None  # the p of the cell's own run, from every draw
         observed = float(stat(events)) if events.size else math.nan
+        # the kept events whose horizon runs past the data (or, in a search before a held-out period, into it): left out, counted
+        incomplete = int((panel.days_remaining(c, flat, values_at(panel.values[c], s_idx, d_idx, flat)) > 0).sum())
         row, z, zn = ledger_row(
-            cell, condition, info, int(events.size), grid.statistic, observed, baseline, null, no_test=room is not None, exact=own
+            cell, condition, {**info, "n_incomplete": incomplete}, int(events.size), grid.statistic, observed, baseline, null,
+            no_test=room is not None, exact=own,
         )
         rows.append(row)
         z_obs.append(z)
@@ -518,8 +548,9 @@ def ledger_row(
     row = {
         "condition": condition,
         "decluster": f"{cell.decluster.gap.label} {cell.decluster.mode}" if cell.decluster else "none",
-        **info,
+        **{k: v for k, v in info.items() if k != "n_incomplete"},
         "n": n,
+        "n_incomplete": info.get("n_incomplete", 0),
         "statistic": statistic,
         "observed": observed,
         "baseline": baseline,

@@ -20,6 +20,7 @@ without ever materializing a long frame of all symbol-days x horizons.
 
 from __future__ import annotations
 
+import datetime as dt
 import re
 import time
 from collections.abc import Callable, Iterable, Iterator, Sequence
@@ -159,6 +160,7 @@ def prepare_universe(
     conditions: Sequence[tuple[str, str]] = (),
     keep_closes: bool = False,
     known_dates: tuple[pl.Series, int] | None = None,
+    before: dt.date | None = None,
 ) -> Panel:
     """Features, condition days and outcome arrays for every symbol, block by block.
 
@@ -176,9 +178,16 @@ def prepare_universe(
     and number of rows, when the caller has them (``panel_file``'s, read beside its
     symbols, :attr:`UniverseInput.file_dates`; a resampled universe's, which keeps the real
     one's calendar and symbols): every one of ``symbols`` is then taken to have rows, and
-    nothing is found again from every row.
+    nothing is found again from every row. ``before``: the data is taken to end the day
+    before it, the market series' and every stock's (a sweep's search before its held-out
+    period): an outcome that would read a later close is pending, as at the end of the data.
     """
     clock = time.perf_counter()
+    if before is not None:
+        prices = prices.filter(pl.col("date") < before)
+        stocks = stocks.filter(pl.col("date") < before) if stocks is not None else None
+        if known_dates is not None:
+            known_dates = (known_dates[0].filter(known_dates[0] < before), known_dates[1])
     timings: dict[str, float] = {}
     series = list(study.series)
     conditions = list(conditions) or [(study.when, study.trigger)]
@@ -236,6 +245,7 @@ def prepare_universe(
         source=panel_file,
         conditions=tuple(conditions),
         keep_closes=keep_closes,
+        before=before,
     )
     if executor is not None and executor.name == "processes" and rows < POOL_ROWS:
         executor = None
@@ -314,7 +324,7 @@ def prepare_universe(
     grid.finish()
     timings["blocks_s"] = time.perf_counter() - clock
     cells = pl.DataFrame(cell_order, schema={"measure": pl.String, "asset": pl.String, "horizon": pl.String, "horizon_days": pl.Int64}, orient="row")
-    return Panel(
+    panel = Panel(
         kind="universe",
         days=days,
         symbols=list(symbols),
@@ -329,6 +339,43 @@ def prepare_universe(
         closes=closes,
         timings={k: round(v, 4) for k, v in timings.items()},
         notes=notes,
+    )
+    if before is not None and known_dates is not None:  # the file's symbols were taken on trust: those whose rows all come later have none
+        panel = _with_rows(panel, np.asarray(panel.present.any(axis=1)))
+    return panel
+
+
+def _with_rows(panel: Panel, keep: np.ndarray) -> Panel:
+    """``panel`` with only the rows (symbols) ``keep`` says, every flat index renumbered:
+    a universe read up to a day, without the stocks whose data begins later (as a file
+    ending then would not list them)."""
+    if keep.all():
+        return panel
+    days = panel.days.size
+    row = np.cumsum(keep) - 1
+
+    def renumber(flat: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+        mine = keep[flat // days]
+        return mine, (row[flat[mine] // days] * days + flat[mine] % days).astype(flat.dtype)
+
+    def hits(found: ConditionHits) -> ConditionHits:
+        mine, flat = renumber(found.flat)
+        values = found.values.filter(pl.Series(mine)) if found.values.height == mine.size else found.values
+        return ConditionHits(flat, found.position[mine], values)
+
+    pending = []
+    for where, remaining in panel.pending:
+        mine, flat = renumber(where)
+        pending.append((flat, remaining[mine]))
+    return replace(
+        panel,
+        symbols=[s for s, k in zip(panel.symbols, keep.tolist()) if k],
+        values=[v[keep] for v in panel.values],
+        pending=pending,
+        hits={key: hits(found) for key, found in panel.hits.items()},
+        present=panel.present[keep],
+        daily=panel.daily[keep] if panel.daily is not None else None,
+        closes=panel.closes[keep] if panel.closes is not None else None,
     )
 
 

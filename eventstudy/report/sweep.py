@@ -54,12 +54,18 @@ def _verdict_lines(result: SweepResult) -> list[str]:
         f"{v['cells']} grid cells x their {kinds} = {v['tests']:,} tests of the {v['statistic']}{family} "
         f"({v['placebos']:,} placebos per cell, {v['null']} null, seed {v['seed']}), period {v['period']}",
     ]
+    if v.get("confirm_from"):  # the search reads no close of the held-out period, as if the data ended the day before
+        held = v["confirm_from"]
+        lines.append(
+            f"search: data before {held}; returns that would reach {held} or later are left out as incomplete "
+            "(n counts the complete ones, '+k incomplete' the others), at the events, on all days and on the placebo days alike"
+        )
     if best:
         params = ", ".join(f"{a.name}={best[a.name]}" for a in result.axes)
         lines.append(
             f"best cell: {params}: {cell_words(result, best)} {v['statistic']} "
             f"{shown_value(result, best, 'observed')} vs all days {shown_value(result, best, 'baseline')} "
-            f"(n={best['n']}, raw placebo p={format_p(best['p_placebo'], alpha=alpha)}, "
+            f"(n={_n(best)}, raw placebo p={format_p(best['p_placebo'], alpha=alpha)}, "
             f"Romano-Wolf p={format_p(best['p_romano_wolf'], alpha=alpha)})"
         )
     rc, spa = v["reality_check_p"], v["spa_p"]
@@ -89,13 +95,19 @@ def _verdict_lines(result: SweepResult) -> list[str]:
     return lines
 
 
+def _n(row: dict) -> str:
+    """A ledger row's n, with its events whose horizon runs past the data (or into a held-out period): '33 (+2 incomplete)'."""
+    incomplete = row.get("n_incomplete") or 0
+    return f"{row['n']}" + (f" (+{incomplete} incomplete)" if incomplete else "")
+
+
 def _best_rows(result: SweepResult, top: int) -> tuple[list[str], list[list[str]]]:
     names = [a.name for a in result.axes]
     alpha = result.verdict.get("alpha", 0.05)
     ranked = result.ledger.filter(pl.col("z").is_not_null()).sort("z", descending=True).head(top)
     headers = [*names, *(["Measure"] if _measures(result) else []), "Asset", "Horizon", "n", "Events", "All days", "Placebos", "z", "p raw", "p Romano-Wolf"]
     rows = [
-        [*[str(r[n]) for n in names], *_cell(result, r), str(r["n"]),
+        [*[str(r[n]) for n in names], *_cell(result, r), _n(r),
          shown_value(result, r, "observed"), shown_value(result, r, "baseline"), shown_value(result, r, "placebo_mean"),
          f"{r['z']:+.2f}", format_p(r["p_placebo"], alpha=alpha), format_p(r["p_romano_wolf"], alpha=alpha)]
         for r in ranked.iter_rows(named=True)
