@@ -360,6 +360,12 @@ def _prepare(study: Study, cells: list[Study], data_dir: str | Path | None, befo
     placebo days alike; the confirmation's panel reads all the data. Without, both are one."""
     def panels(build: Callable[[dt.date | None], Panel]) -> tuple[Panel, Panel]:
         full = build(None)
+        if before is not None and not (full.days < np.datetime64(before)).any():  # else the cut data named no symbol's prices
+            raise DataError(
+                f"confirm_from {before} is on or before the data's first day ({full.dates[0] if full.days.size else 'none'}): "
+                "the grid's search period before it has no data",
+                hint="give --confirm-from a date inside the data",
+            )
         return (build(before) if before is not None else full), full
     if study.universe is None:
         def timeline(end: dt.date | None) -> Panel:

@@ -572,6 +572,9 @@ def test_the_held_out_date_is_checked_before_the_grid_runs(folder: Path, monkeyp
     axes = [parse_axis("gap=3,5")]
     with pytest.raises(ConfigError, match=r"confirm_from 2019-01-01 is not inside the window 2020-01-01 \.\. end of data"):
         run_sweep(study, axes, data_dir=folder / "data", confirm_from=dt.date(2019, 1, 1))
+    open_start = parse_study(STUDY.replace("window: {start: 2020-01-01}", "window: {start: null}"), path=folder / "study.yaml")
+    with pytest.raises(DataError, match=r"confirm_from 2019-06-03 is on or before the data's first day \(2019-06-03\): the grid's search"):
+        run_sweep(open_start, axes, data_dir=folder / "data", confirm_from="2019-06-03")  # was: "no prices for symbol 'AAA'"
     with pytest.raises(DataError, match=r"confirm_from 2030-01-01 is after the data's last day \(2020-10-14\)"):
         run_sweep(study, axes, data_dir=folder / "data", confirm_from="2030-01-01")
     with pytest.raises(ConfigError, match="top is -1"):
