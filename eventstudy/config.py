@@ -878,11 +878,30 @@ def _refuse_duplicate_keys(root: yaml.Node, source: SourceMap) -> None:
             seen[key.value] = key
 
 
+def _check_universe_label(study: Study, source: SourceMap) -> None:
+    """A universe's label names its pooled stocks in every table: a market series' name
+    there made the stocks' returns read as that series' ('SPX 1m +1.76%') and their
+    excess return over it as the series' over itself ('SPX-SPX')."""
+    assert study.universe is not None
+    label = study.universe.label
+    for name, symbol in study.series.items():
+        if label.upper() in (name.upper(), symbol.upper()):
+            which = f"the market series {name!r}" + (f" ({symbol!r})" if symbol != name else "")
+            raise ConfigError(
+                f"the universe's label {label!r} names {which}: the stocks' figures would read as that series' "
+                f"(their excess return over it as '{label}-{name}')",
+                location=source.location(("universe", "label")),
+                hint="give the universe a label of its own, e.g. 'stocks' (the default)",
+            )
+
+
 def _check_semantics(study: Study, source: SourceMap) -> None:
     """What the schema cannot say: plug-ins, the condition, the evaluators and their assets."""
     load_plugins(study.plugins, source)
     if not study.series and study.universe is None:
         raise ConfigError("'series' must name at least one series (or the study needs a 'universe')", location=source.location(("series",)))
+    if study.universe is not None:
+        _check_universe_label(study, source)
     study._event_sets = _load_event_sets(study, source)
     try:
         node = resolve(parse(study.when), list(study.series), source=study.when, universe=study.universe is not None)

@@ -158,6 +158,22 @@ def test_a_market_series_among_a_universe_studys_assets_is_refused_where_it_is_w
     assert parse_study(fine, path=Path("study.yaml")).evaluators[1].params.benchmark == "SPX"  # type: ignore[attr-defined]
 
 
+def test_a_universe_label_that_names_a_market_series_is_refused_where_it_is_written() -> None:
+    """'label: SPX' beside 'series: {SPX: SPX}' labelled the stocks' own returns 'SPX' in
+    every table and their excess return over the S&P 500 'SPX-SPX': figures that read as
+    the index's, and as the index against itself."""
+    universe = (
+        "name: u\nseries: {SPX: SPX, R: ^RUT}\nuniverse: {data_file: panel.csv, label: LABEL}\nwhen: close at 20-day high\n"
+        "evaluate:\n  - forward_returns: {horizons: [1w]}\n  - excess_returns: {benchmark: SPX, horizons: [1w]}\n"
+    )
+    text = render(universe.replace("LABEL", "SPX"))
+    assert text.startswith("study.yaml:3:41: error: the universe's label 'SPX' names the market series 'SPX': the stocks' figures")
+    assert "'SPX-SPX'" in text and "^^^" in text and "hint: give the universe a label of its own" in text
+    assert "the market series 'R' ('^RUT')" in render(universe.replace("LABEL", "^rut"))  # its symbol, in any letter case
+    assert "names the market series 'SPX'" in render(universe.replace("LABEL", "spx"))
+    assert parse_study(universe.replace("LABEL", "stocks"), path="study.yaml").universe.label == "stocks"  # type: ignore[union-attr]
+
+
 def test_window_start_after_end() -> None:
     text = render(GOOD.replace("window: {start: 1980-01-01}", "window: {start: 1990-01-01, end: 1980-01-01}"))
     assert "window start '1990-01-01' is after its end '1980-01-01'" in text
