@@ -1232,6 +1232,14 @@ def _check_assets(evaluator: Evaluator, study: Study, source: SourceMap, loc: tu
                     hint=f"list series declared under 'series:': {', '.join(study.series)}",
                 )
             where = (*loc, field_name) if isinstance(value, str) else (*loc, field_name, j)
+            if asset not in study.series and study.universe is not None and field_name == "assets":
+                # the market series are refused there too: a hint that offered them led to the next error
+                named = f"the universe's label {asset!r}" if asset == study.universe.label else f"{asset!r}"
+                raise UnknownNameError(
+                    f"{named} in 'assets': a universe study measures each of its stocks, with 'assets' left out",
+                    location=source.location(where),
+                    hint="leave 'assets' out (each stock: the label names them in tables); to study some stocks, list them under 'universe:'",
+                )
             if asset not in study.series:
                 raise UnknownNameError(
                     f"unknown series {asset!r} in {field_name!r}{did_you_mean(asset, study.series)}",

@@ -174,6 +174,19 @@ def test_a_universe_label_that_names_a_market_series_is_refused_where_it_is_writ
     assert parse_study(universe.replace("LABEL", "stocks"), path="study.yaml").universe.label == "stocks"  # type: ignore[union-attr]
 
 
+def test_a_universe_studys_own_label_in_assets_is_answered_with_leaving_assets_out() -> None:
+    """'assets: [stocks]' (the universe's label) answered "unknown series 'stocks'" with
+    the hint that assets must be series under 'series:': SPX, which the next run then
+    refused as a market series. A universe's assets are its stocks, with 'assets' out."""
+    universe = "name: u\nseries: {SPX: SPX}\nuniverse: {data_file: panel.csv}\nwhen: close at 20-day high\nevaluate:\n  - forward_returns: {assets: [ASSET], horizons: [1w]}\n"
+    text = render(universe.replace("ASSET", "stocks"))
+    assert text.startswith("study.yaml:6:32: error: the universe's label 'stocks' in 'assets': a universe study measures each of its stocks")
+    assert "hint: leave 'assets' out" in text and "series:" not in text
+    other = render(universe.replace("ASSET", "AAPL"))
+    assert other.startswith("study.yaml:6:32: error: 'AAPL' in 'assets': a universe study measures each of its stocks")
+    assert "list them under 'universe:'" in other
+
+
 def test_window_start_after_end() -> None:
     text = render(GOOD.replace("window: {start: 1980-01-01}", "window: {start: 1990-01-01, end: 1980-01-01}"))
     assert "window start '1990-01-01' is after its end '1980-01-01'" in text
