@@ -130,7 +130,8 @@ def universe_symbols(study: Study, directory: Path | None, present: Sequence[str
     if clash:
         raise ConfigError(
             f"{', '.join(clash)} {'is both a market series and a universe symbol' if len(clash) == 1 else 'are both market series and universe symbols'}",
-            hint="list them in one place only",
+            # a universe that is a file's symbols cannot drop one from a list: 'exclude' leaves it out
+            hint="list them in one place only" if spec.symbols is not None else f"leave {'it' if len(clash) == 1 else 'them'} out of the universe: exclude: [{', '.join(clash)}]",
             location=study.where_named(clash[0]),
         )
     return out

@@ -639,6 +639,25 @@ def test_a_market_series_listed_as_a_stock_in_another_letter_case_is_refused(tmp
     assert "study.yaml:3:12: error: mkt is both a market series and a universe symbol" in err and "Traceback" not in err
 
 
+def test_a_market_series_among_a_data_files_symbols_is_answered_with_exclude(tmp_path: Path, capsys) -> None:
+    """A long file that holds the market series' rows beside the stocks' (an S&P 500
+    panel with SPX in it) was refused with 'hint: list them in one place only': there is
+    no list to take it out of. 'exclude' leaves it out, and the hint now says so."""
+    from eventstudy.cli import main
+
+    make_panel(tmp_path)
+    market = pl.read_csv(tmp_path / "MKT.csv", try_parse_dates=True).select("date", pl.lit("MKT").alias("symbol"), "close")
+    pl.concat([pl.read_csv(tmp_path / "panel.csv", try_parse_dates=True), market]).write_csv(tmp_path / "panel.csv")
+    (tmp_path / "study.yaml").write_text(STUDY.replace("placebos: 300", "placebos: 0"))
+    assert main(["run", str(tmp_path / "study.yaml"), "--data-dir", str(tmp_path)]) == 2
+    err = capsys.readouterr().err
+    assert "study.yaml:2:15: error: MKT is both a market series and a universe symbol" in err
+    assert "hint: leave it out of the universe: exclude: [MKT]" in err and "one place" not in err
+    (tmp_path / "study.yaml").write_text(STUDY.replace("label: stocks}", "exclude: [MKT]}").replace("placebos: 300", "placebos: 0"))
+    result = eventstudy.run(tmp_path / "study.yaml", data_dir=tmp_path)
+    assert "MKT" not in set(result.events["symbol"]) and result.events.height > 0
+
+
 def test_the_universe_dates_the_market_series_lacks_are_said_to_be_left_out(tmp_path: Path) -> None:
     """The study calendar of a universe is its dates on which the market series have a
     close: a stock's day on a date the market lacks (a holiday of its own, or before the
