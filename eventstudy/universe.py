@@ -86,7 +86,11 @@ def universe_symbols(study: Study, directory: Path | None, present: Sequence[str
         try:
             lines = path.read_text(encoding="utf-8").splitlines()
         except OSError as exc:
-            raise ConfigError(f"cannot read the universe file {str(path)!r}: {exc.strerror or exc}") from None
+            raise ConfigError(
+                f"cannot read the universe file {str(path)!r}: {exc.strerror or exc}",
+                hint="name a text file of symbols, one per line, relative to the study file (or absolute)",
+                location=study.source.location(("universe", "file")),
+            ) from None
         symbols = [ln.split("#", 1)[0].strip() for ln in lines]
         for number, symbol in enumerate(symbols, start=1):
             if symbol and not _SYMBOL.match(symbol):  # never echoed: the file may be anything
@@ -102,7 +106,12 @@ def universe_symbols(study: Study, directory: Path | None, present: Sequence[str
             raise DataError("'universe: {data_file: ...}' needs a data directory", hint="pass --data-dir")
         path = data_file_path(directory, str(spec.data_file))
         if not path.is_file():
-            raise DataError(f"the universe's data file {str(path)!r} does not exist")
+            near = sorted(f.name for f in directory.iterdir() if f.is_file()) if directory.is_dir() and path.parent == directory else []
+            raise DataError(
+                f"the universe's data file {str(path)!r} does not exist{did_you_mean(path.name, near)}",
+                hint="name a long file (date, symbol, close rows) of the data directory, or pass --data-dir",
+                location=study.source.location(("universe", "data_file")),
+            )
         symbols = long_file_symbols(path, grouped)  # every row names its symbol, in printable text
     # a symbol's data are found in any letter case, so an exclusion matches in any letter case too
     excluded, named = {s.upper() for s in spec.exclude}, {s.upper() for s in symbols}
@@ -114,7 +123,11 @@ def universe_symbols(study: Study, directory: Path | None, present: Sequence[str
             )
     out = list(dict.fromkeys(s for s in symbols if s.upper() not in excluded))
     if not out:
-        raise ConfigError("the universe is empty")
+        excluded_all = bool(spec.exclude and symbols)
+        raise ConfigError(
+            "the universe is empty" + (": 'exclude' leaves out every one of its symbols" if excluded_all else ""),
+            hint="leave out fewer of its symbols" if excluded_all else "list at least one symbol", location=study.source.location(("universe",)),
+        )
     if spec.data_file is None:  # a listed symbol finds its data in any letter case: two spellings would be one stock twice
         spelled: dict[str, str] = {}
         for symbol in out:

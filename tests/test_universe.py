@@ -658,6 +658,32 @@ def test_a_market_series_among_a_data_files_symbols_is_answered_with_exclude(tmp
     assert "MKT" not in set(result.events["symbol"]) and result.events.height > 0
 
 
+@pytest.mark.parametrize(
+    ("universe", "where", "message", "hint"),
+    [
+        ("{data_file: panl.csv}", "3:23", "the universe's data file '{dir}/panl.csv' does not exist (did you mean 'panel.csv'?)", "name a long file"),
+        ("{file: symbol.txt}", "3:18", "cannot read the universe file '{dir}/symbol.txt': No such file or directory", "name a text file of symbols"),
+        ("{symbols: [S0, S1], exclude: [s0, S1]}", "3:11", "the universe is empty: 'exclude' leaves out every one of its symbols", "leave out fewer"),
+        ("[]", "3:11", "the universe is empty", "list at least one symbol"),
+    ],
+)
+def test_a_universe_whose_file_is_missing_or_that_is_empty_is_named_where_it_is_written(
+    tmp_path: Path, capsys, universe: str, where: str, message: str, hint: str
+) -> None:
+    """A misspelt 'data_file: panl.csv' said only "error: the universe's data file
+    '.../panl.csv' does not exist": no line, no caret, no hint, no 'panel.csv' beside it;
+    a missing universe file and an empty universe said as little. Each is now placed in
+    the study file, with the way out."""
+    from eventstudy.cli import main
+
+    make_panel(tmp_path)
+    (tmp_path / "study.yaml").write_text(STUDY.replace("{data_file: panel.csv, label: stocks}", universe))
+    assert main(["run", str(tmp_path / "study.yaml"), "--data-dir", str(tmp_path), "--placebos", "0"]) == 2
+    err = capsys.readouterr().err
+    assert f"study.yaml:{where}: error: {message.format(dir=tmp_path)}" in err, err
+    assert "^" in err and f"hint: {hint}" in err and "Traceback" not in err
+
+
 def test_the_universe_dates_the_market_series_lacks_are_said_to_be_left_out(tmp_path: Path) -> None:
     """The study calendar of a universe is its dates on which the market series have a
     close: a stock's day on a date the market lacks (a holiday of its own, or before the
