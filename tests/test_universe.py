@@ -742,3 +742,19 @@ def test_too_few_resampled_universes_for_alpha_say_their_p_values_are_no_test(tm
     assert floor and floor[0].startswith("warning: 19 resampled universes leave no p-value below 1/20 = 0.050, above alpha 0.01")
     assert "nothing is tested: the histories null drew too few resampled histories for this alpha" in verdict_line(result)
     assert result.tests["survives"].null_count() == result.tests.height
+
+
+def test_an_approximate_interval_of_few_event_days_is_not_called_a_bootstrap(tmp_path: Path) -> None:
+    """With its events on fewer than 20 days, a universe's forward-return interval (from
+    the daily returns inside the windows) is marked '~', and the legend beneath the
+    summary said "'~': a bootstrap over event dates (other measures), approximate": the
+    reader took a window interval for a bootstrap of a measure it is not."""
+    from eventstudy.report import render_markdown
+
+    make_panel(tmp_path)
+    (tmp_path / "study.yaml").write_text(STUDY.replace("decluster:", "window: {start: 2020-05-20}\ndecluster:").replace("placebos: 300", "placebos: 50"))
+    result = eventstudy.run(tmp_path / "study.yaml", data_dir=tmp_path)
+    fwd = result.tests.filter(measure="fwd", horizon="2d", statistic="mean")
+    assert 0 < result.events["date"].n_unique() < 20 and fwd["ci_approximate"].item() is True
+    assert "~[" in render_markdown(result)
+    assert "'~': approximate (events on fewer than 20 days, or a bootstrap over event dates for other measures)" in render_markdown(result)

@@ -619,7 +619,8 @@ def headline_legend(result: StudyResult) -> str:
         return (
             f"p: two-sided 'dates' placebo p-value of the figure before it (the same days, other stocks, each stock's events "
             f"moved together; for the average and the median, returns scaled to its forecast volatility) {star}; CI: interval of the average from the daily returns inside the events' windows (it allows "
-            "for a common market move and overlapping windows); '~': a bootstrap over event dates (other measures), approximate."
+            "for a common market move and overlapping windows); '~': approximate (events on fewer than 20 days, or a bootstrap "
+            "over event dates for other measures)."
         )
     return (
         f"p: two-sided {null or 'placebo'} placebo p-value of the figure before it {star}: is it these dates? (it holds "
