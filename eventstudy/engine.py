@@ -125,7 +125,7 @@ def evaluate(
         notes.append(_declustering_note(panel, study, raw, window))
 
         node = resolve(parse(study.when), list(study.series), universe=universe)
-        notes += range_warnings(node) + describe_event_sets(study.event_sets, panel.days, panel.symbols if universe else None)
+        notes += range_warnings(node) + describe_event_sets(study.event_sets, panel.days, panel.symbols if universe else None, panel.present if universe else None)
         if raw.is_empty() and panel.kind == "timeline" and panel.frame is not None:
             notes += _why_no_events(node, panel.frame, window)
 

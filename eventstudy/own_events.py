@@ -170,11 +170,13 @@ def _pair_hits(names: list[str], group_id: np.ndarray, day: np.ndarray, first: n
     return hit
 
 
-def describe(sets: dict[str, EventSet], calendar: np.ndarray, symbols: list[str] | None = None) -> list[str]:
+def describe(sets: dict[str, EventSet], calendar: np.ndarray, symbols: list[str] | None = None, present: np.ndarray | None = None) -> list[str]:
     """A note per set: how many of its dates (or pairs of a stock of the universe) are not
     on the study calendar (they count on the next trading day), how many fall outside it
     (``calendar``: datetime64[D]), and for pairs, how many name a stock outside the
-    universe (``symbols``: its stocks)."""
+    universe (``symbols``: its stocks) and how many fall before the first or after the
+    last of their stock's days on the calendar (``present``: ``(symbols, days)``, whether
+    the stock has that day)."""
     notes: list[str] = []
     days = calendar.astype("datetime64[D]").astype(np.int64)
     if not days.size:
@@ -182,9 +184,18 @@ def describe(sets: dict[str, EventSet], calendar: np.ndarray, symbols: list[str]
     for name, events in sets.items():
         inside = (events.days >= days[0]) & (events.days <= days[-1])
         strangers = np.zeros(events.days.size, dtype=bool)  # pairs naming a stock outside the universe: not seen
+        beyond = np.zeros(events.days.size, dtype=bool)  # pairs outside their stock's own days (listed later, delisted): not seen
         if events.symbols is not None and symbols is not None:
             strangers = ~np.isin(events.symbols, np.asarray(symbols, dtype=object))
-        moved = int(np.count_nonzero(inside & ~strangers & ~np.isin(events.days, days)))
+            if present is not None and present.shape == (len(symbols), days.size):
+                row = {s: i for i, s in enumerate(symbols)}
+                traded = present.any(axis=1)
+                first = np.where(traded, days[np.argmax(present, axis=1)], np.iinfo(np.int64).max)
+                last = np.where(traded, days[days.size - 1 - np.argmax(present[:, ::-1], axis=1)], np.iinfo(np.int64).min)
+                at = np.array([row.get(s, -1) for s in events.symbols.tolist()], dtype=np.int64)
+                known = inside & (at >= 0)
+                beyond[known] = (events.days[known] < first[at[known]]) | (events.days[known] > last[at[known]])
+        moved = int(np.count_nonzero(inside & ~strangers & ~beyond & ~np.isin(events.days, days)))
         outside = int(np.count_nonzero(~inside))
         kind = ("symbol,date pair" if events.pairs else "date") + ("" if events.days.size == 1 else "s")
         text = f"events {name!r}: {events.days.size:,} {kind} from {events.path.name}"
@@ -206,5 +217,9 @@ def describe(sets: dict[str, EventSet], calendar: np.ndarray, symbols: list[str]
             names = list(dict.fromkeys(events.symbols[strangers].tolist()))
             shown = ", ".join(names[:3]) + (f" and {len(names) - 3:,} more" if len(names) > 3 else "")
             text += f"; {int(strangers.sum()):,} name a stock not in the universe ({shown}) and are not seen"
+        if beyond.any():
+            names = list(dict.fromkeys(events.symbols[beyond].tolist())) if events.symbols is not None else []
+            shown = ", ".join(names[:3]) + (f" and {len(names) - 3:,} more" if len(names) > 3 else "")
+            text += f"; {int(beyond.sum()):,} fall before their stock's first day or after its last ({shown}) and are not seen"
         notes.append(text)
     return notes

@@ -200,6 +200,31 @@ def test_dates_that_make_one_event_are_counted_in_the_note(tmp_path: Path) -> No
     )
 
 
+def test_pairs_before_their_stocks_first_day_or_after_its_last_are_counted_in_the_note(tmp_path: Path) -> None:
+    """An earnings date of a stock listed later, or of one whose data stop (delisted),
+    has no day of that stock to count on: it was not seen, and the note said nothing of
+    it ('5 symbol,date pairs ...; 1 not on the study calendar count on the stock's next
+    trading day', 2 events): the events a file names vanished without a word."""
+    days = pl.date_range(dt.date(2020, 1, 1), dt.date(2020, 6, 30), eager=True)
+    days = days.filter(days.dt.weekday() <= 5).head(80)
+    rng = np.random.default_rng(2)
+    rows = {"AAA": (0, 80), "BBB": (10, 80), "CCC": (0, 60)}  # BBB listed on its 11th day, CCC ends on its 60th
+    pl.concat([
+        pl.DataFrame({"date": days[a:b], "symbol": symbol, "close": 50 * np.exp(np.cumsum(rng.normal(0, 0.01, b - a)))})
+        for symbol, (a, b) in rows.items()
+    ]).write_csv(tmp_path / "panel.csv")
+    pairs = [("AAA", days[20]), ("BBB", days[2]), ("BBB", days[10]), ("CCC", days[70]), ("CCC", days[30])]
+    pl.DataFrame({"symbol": [s for s, _ in pairs], "date": [d for _, d in pairs]}).write_csv(tmp_path / "pairs.csv")
+    (tmp_path / "study.yaml").write_text(
+        "name: pairs\nuniverse: {data_file: panel.csv}\nevents: {mine: pairs.csv}\nwhen: on mine\n"
+        "evaluate:\n  - forward_returns: {horizons: [5d]}\nstatistics: {placebos: 0}\n"
+    )
+    result = eventstudy.run(tmp_path / "study.yaml", data_dir=tmp_path)
+    assert sorted(result.events.select("symbol", "date").rows()) == [("AAA", days[20]), ("BBB", days[10]), ("CCC", days[30])]
+    note = next(n for n in result.notes if n.startswith("events 'mine'"))
+    assert note.endswith("; 2 fall before their stock's first day or after its last (BBB, CCC) and are not seen"), note
+
+
 @pytest.mark.parametrize("null", ["dates", "histories"])
 def test_a_universe_cell_of_one_or_two_events_is_shown_not_tested(tmp_path: Path, null: str) -> None:
     """As a study of named series does: a universe's cell of two events got p-values and a
