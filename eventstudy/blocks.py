@@ -347,7 +347,7 @@ def _value_columns(requests: list[FeatureRequest]) -> list[str]:
     """The instance table's feature columns: the symbol's close, then each value feature."""
     columns = [f"{SELF}.close"]
     for r in requests:
-        if r.name == "close" or r.name.startswith("at_"):
+        if (r.name == "close" and r.series == SELF) or r.name.startswith("at_"):  # a market series' close is shown when read
             continue
         columns.append(column_name(r.series, r.name, tuple(r.args)) if r.series != SELF else f"{SELF}.{feature_key(r.name, tuple(r.args))}")
     return list(dict.fromkeys(columns))

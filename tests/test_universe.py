@@ -758,3 +758,18 @@ def test_an_approximate_interval_of_few_event_days_is_not_called_a_bootstrap(tmp
     assert 0 < result.events["date"].n_unique() < 20 and fwd["ci_approximate"].item() is True
     assert "~[" in render_markdown(result)
     assert "'~': approximate (events on fewer than 20 days, or a bootstrap over event dates for other measures)" in render_markdown(result)
+
+
+def test_the_instance_table_shows_the_market_close_a_universe_condition_reads(tmp_path: Path) -> None:
+    """'return(3) < -2% and MKT close > MKT sma(5)' listed each event's MKT sma(5) but
+    not the MKT close it was compared with (a stock's own close is always listed, and a
+    study of named series lists every series' close): the reader could not check why a
+    day was an event. The market close the condition reads is now a column."""
+    series = make_panel(tmp_path)
+    (tmp_path / "study.yaml").write_text(STUDY.replace("close at 5-day high and MKT drawdown >= 1%", "return(3) < -1% and MKT close > MKT sma(5)").replace("placebos: 300", "placebos: 0"))
+    result = eventstudy.run(tmp_path / "study.yaml", data_dir=tmp_path)
+    assert result.events.columns[:6] == ["date", "symbol", "close", "return(3)", "MKT.close", "MKT.sma(5)"]
+    market = dict(series["MKT"])
+    assert result.events.height > 0
+    for day, close, sma in result.events.select("date", "MKT.close", "MKT.sma(5)").iter_rows():
+        assert close == pytest.approx(market[day]) and close > sma
