@@ -773,3 +773,23 @@ def test_the_instance_table_shows_the_market_close_a_universe_condition_reads(tm
     assert result.events.height > 0
     for day, close, sma in result.events.select("date", "MKT.close", "MKT.sma(5)").iter_rows():
         assert close == pytest.approx(market[day]) and close > sma
+
+
+def test_a_file_of_symbol_date_events_in_the_data_directory_does_not_stop_a_listed_universe(tmp_path: Path, capsys) -> None:
+    """A universe listed by symbol, its stocks in panel.csv, stopped when an earnings file
+    of symbol,date pairs lay in the same directory: "earnings.csv:1: error: no close
+    column in 'earnings.csv'", as if it were a price file. It holds no prices: it is read
+    only for a symbol no price file has, and then still says what it lacks."""
+    from eventstudy.cli import main
+
+    make_panel(tmp_path)
+    pl.DataFrame({"symbol": ["S0", "S1", "QQQ"], "date": ["2020-02-03", "2020-03-02", "2020-03-02"]}).write_csv(tmp_path / "earnings.csv")
+    listed = STUDY.replace("{data_file: panel.csv, label: stocks}", "[S0, S1, S2]").replace("placebos: 300", "placebos: 0")
+    (tmp_path / "study.yaml").write_text(listed)
+    result = eventstudy.run(tmp_path / "study.yaml", data_dir=tmp_path)
+    (tmp_path / "panel_study.yaml").write_text(STUDY.replace("label: stocks}", "label: stocks, exclude: [S3, S4, S5]}").replace("placebos: 300", "placebos: 0"))
+    from_panel = eventstudy.run(tmp_path / "panel_study.yaml", data_dir=tmp_path)
+    assert result.events.height > 0 and result.events.equals(from_panel.events)
+    (tmp_path / "study.yaml").write_text(listed.replace("[S0, S1, S2]", "[S0, QQQ]"))
+    assert main(["run", str(tmp_path / "study.yaml"), "--data-dir", str(tmp_path)]) == 2
+    assert "earnings.csv:1: error: no close column in 'earnings.csv'" in capsys.readouterr().err  # the only file that names it

@@ -10,7 +10,9 @@ where a symbol's rows are. A data directory holds, in any mix:
 2. **long files**, any other ``*.csv`` / ``*.parquet`` whose header has a symbol column
    (``date, symbol, close``), holding many series. They serve the symbols that have no
    file of their own: the symbol column's value matched exactly first, then ignoring
-   case; found in two long files, a symbol is ambiguous.
+   case; found in two long files, a symbol is ambiguous. A file with a symbol column and
+   no close column (a file of symbol,date events) is read only for a symbol that no
+   other file has, and then says what it lacks.
 
 A file that is a requested symbol's own file is not also read as a long file, so
 ``SPX.csv`` wins over the ``SPX`` rows of a panel. Hidden files (``.name``) and other
@@ -333,6 +335,14 @@ def symbol_values(file: DataFile, wanted_upper: Sequence[str] | None = None) -> 
     return set(values["s"].to_list())
 
 
+def _names_any(file: DataFile, wanted_upper: Sequence[str]) -> bool:
+    """Whether a long file's symbol column names one of ``wanted_upper`` (ignoring case);
+    a file that cannot be read names none."""
+    with contextlib.suppress(DataError):
+        return bool(symbol_values(file, wanted_upper))
+    return False
+
+
 def _first_row(lf: pl.LazyFrame, holds: pl.Expr) -> int:
     """The index of the first row of ``lf`` where ``holds``. By a row index, not
     ``arg_max``: polars' streaming engine gave a Parquet file's ``arg_max`` of a
@@ -483,7 +493,12 @@ class DataDirectory:
         if unresolved:
             claimed = {f.file.path for f in found.values()}
             long_files, skipped = self._long_files(claimed)
-            found.update(self._in_long_files(unresolved, long_files, values))
+            # a file with a symbol column and no close (own events: symbol,date pairs) holds no prices: it is
+            # read as a long file only for a symbol no other file has, which it then says it cannot serve
+            found.update(self._in_long_files(unresolved, [f for f in long_files if f.close is not None], values))
+            rest = sorted({s.upper() for s in unresolved if s not in found})
+            unpriced = [f for f in long_files if f.close is None and rest and _names_any(f, rest)]
+            found.update(self._in_long_files([s for s in unresolved if s not in found], unpriced, values))
         missing = [s for s in unresolved if s not in found]
         return Located(self, found, missing, long_files, skipped)
 
