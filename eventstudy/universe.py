@@ -84,11 +84,17 @@ def universe_symbols(study: Study, directory: Path | None, present: Sequence[str
         base = study.path.parent if study.path else Path.cwd()
         path = (base / spec.file) if not Path(spec.file).is_absolute() else Path(spec.file)
         try:
-            lines = path.read_text(encoding="utf-8").splitlines()
+            lines = path.read_text(encoding="utf-8-sig").splitlines()  # a BOM (Notepad, Excel) is no part of line 1
         except OSError as exc:
             raise ConfigError(
                 f"cannot read the universe file {str(path)!r}: {exc.strerror or exc}",
                 hint="name a text file of symbols, one per line, relative to the study file (or absolute)",
+                location=study.source.location(("universe", "file")),
+            ) from None
+        except UnicodeDecodeError as exc:  # a UTF-16 'Unicode' save of Notepad, a Latin-1 export
+            raise ConfigError(
+                f"the universe file {path.name!r} is not UTF-8 text (byte {exc.object[exc.start]:#04x} at offset {exc.start})",
+                hint="save it as UTF-8 text, one symbol per line",
                 location=study.source.location(("universe", "file")),
             ) from None
         symbols = [ln.split("#", 1)[0].strip() for ln in lines]

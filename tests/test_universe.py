@@ -793,3 +793,25 @@ def test_a_file_of_symbol_date_events_in_the_data_directory_does_not_stop_a_list
     (tmp_path / "study.yaml").write_text(listed.replace("[S0, S1, S2]", "[S0, QQQ]"))
     assert main(["run", str(tmp_path / "study.yaml"), "--data-dir", str(tmp_path)]) == 2
     assert "earnings.csv:1: error: no close column in 'earnings.csv'" in capsys.readouterr().err  # the only file that names it
+
+
+def test_a_universe_file_saved_with_a_bom_or_not_as_utf8_is_read_or_named(tmp_path: Path, capsys) -> None:
+    """A list of symbols saved by Notepad or Excel as 'UTF-8 with BOM' was refused with
+    "line 1 of the universe file 'symbols.txt' is not a symbol" (its first symbol looked
+    right), and one saved as 'Unicode' (UTF-16) ended in a traceback, UnicodeDecodeError.
+    The BOM is now no part of line 1; a file that is not UTF-8 is named where the study
+    names it, with the way out."""
+    from eventstudy.cli import main
+
+    make_panel(tmp_path)
+    study = STUDY.replace("{data_file: panel.csv, label: stocks}", "{file: symbols.txt}").replace("placebos: 300", "placebos: 0")
+    (tmp_path / "study.yaml").write_text(study)
+    (tmp_path / "symbols.txt").write_bytes(b"S0\r\nS1\r\n")
+    plain = eventstudy.run(tmp_path / "study.yaml", data_dir=tmp_path)
+    (tmp_path / "symbols.txt").write_bytes(b"\xef\xbb\xbfS0\r\nS1\r\n")
+    assert eventstudy.run(tmp_path / "study.yaml", data_dir=tmp_path).events.equals(plain.events) and plain.events.height > 0
+    (tmp_path / "symbols.txt").write_bytes("S0\r\nS1\r\n".encode("utf-16"))
+    assert main(["run", str(tmp_path / "study.yaml"), "--data-dir", str(tmp_path)]) == 2
+    err = capsys.readouterr().err
+    assert "study.yaml:3:18: error: the universe file 'symbols.txt' is not UTF-8 text (byte 0xff at offset 0)" in err
+    assert "hint: save it as UTF-8 text" in err and "Traceback" not in err
