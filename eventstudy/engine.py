@@ -520,6 +520,8 @@ def _breakdowns(
     value = pl.col("value")
     stats = [
         value.count().alias("n"),
+        # as the summary counts them: the horizon runs past the data (pending, or the stock's data ended)
+        (value.is_null() & (pl.col("days_remaining") > 0).fill_null(False)).sum().cast(pl.Int64).alias("n_incomplete"),
         value.mean().alias("mean"),
         value.median().alias("median"),
         (value > 0).mean().alias("pct_positive"),
@@ -533,7 +535,9 @@ def _breakdowns(
     by_cell_symbol = pl.Series("_k", cell * n_symbols + np.tile(symbol, k))
     if bool(np.all(symbol[1:] >= symbol[:-1])):
         by_cell_symbol = by_cell_symbol.set_sorted()
-    codes = pl.DataFrame({"_y": cell * n_years + np.tile(year - first_year, k), "_k": by_cell_symbol, "value": outcomes["value"]})
+    codes = pl.DataFrame({
+        "_y": cell * n_years + np.tile(year - first_year, k), "_k": by_cell_symbol, "value": outcomes["value"], "days_remaining": outcomes["days_remaining"],
+    })
     labels = cells.select(CELL).with_row_index("_c").with_columns(pl.col("_c").cast(pl.Int64))
     by_year = codes.group_by("_y").agg(stats).with_columns((pl.col("_y") // n_years).alias("_c"), (pl.col("_y") % n_years + first_year).cast(pl.Int32).alias("year"))
     by_year = by_year.join(labels, on="_c").select(*CELL, "year", *(e.meta.output_name() for e in stats))

@@ -95,7 +95,8 @@ class StudyResult:
         The null distributions behind the tests: ``measure, asset, horizon,
         horizon_days, statistic, value``, one row per draw (for charts).
     breakdowns
-        Universe studies: the events' figures ``by_year`` and ``by_symbol``.
+        Universe studies: the events' figures ``by_year`` and ``by_symbol`` (``n``,
+        ``n_incomplete`` as in the summary, ``mean``, ``median``, ``pct_positive``).
     timings
         Seconds spent per stage (``prepare_s``, ``evaluate_s``, ``significance_s``, ...).
     column_units

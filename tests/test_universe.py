@@ -815,3 +815,23 @@ def test_a_universe_file_saved_with_a_bom_or_not_as_utf8_is_read_or_named(tmp_pa
     err = capsys.readouterr().err
     assert "study.yaml:3:18: error: the universe file 'symbols.txt' is not UTF-8 text (byte 0xff at offset 0)" in err
     assert "hint: save it as UTF-8 text" in err and "Traceback" not in err
+
+
+def test_the_breakdowns_count_the_incomplete_events_as_the_summary_does(tmp_path: Path) -> None:
+    """The by-year table read '2018 | 0 | | |' for the 52-week-high study's two events of
+    2018, both pending, beside a summary of '236 (+2 pending)' and an instance table that
+    lists them: the year looked empty. The breakdowns now count them (``n_incomplete``,
+    as the summary does) and show them ('0 (+2 incomplete)'); their n and n_incomplete
+    add up to the summary's, by year and by symbol."""
+    from eventstudy.report import render_markdown
+
+    make_panel(tmp_path)
+    (tmp_path / "study.yaml").write_text(STUDY.replace("close at 5-day high and MKT drawdown >= 1%", "return(1) > 0").replace("placebos: 300", "placebos: 0"))
+    result = eventstudy.run(tmp_path / "study.yaml", data_dir=tmp_path)
+    summary = result.summary.select("measure", "horizon", "n", "n_incomplete").sort("measure", "horizon")
+    assert summary["n_incomplete"].min() > 0
+    for name in ("by_year", "by_symbol"):
+        sums = result.breakdowns[name].group_by("measure", "horizon").agg(pl.col("n").sum().cast(pl.Int64), pl.col("n_incomplete").sum())
+        assert sums.sort("measure", "horizon").equals(summary), name
+    late = result.breakdowns["by_symbol"].filter(measure="fwd", horizon="5d").sort("n_incomplete", descending=True).row(0, named=True)
+    assert f"| {late['symbol']} | {late['n']} (+{late['n_incomplete']} incomplete) |" in render_markdown(result)

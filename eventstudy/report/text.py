@@ -790,7 +790,7 @@ def breakdown_table(name: str, frame: pl.DataFrame, units: Mapping[str, str] | N
     height = frame.height
     shown = frame if key == "year" else frame.sort("n", descending=True).head(top)
     rows = [
-        [str(r["measure"]), str(r["asset"]), str(r["horizon"]), str(r[key]), str(r["n"]),
+        [str(r["measure"]), str(r["asset"]), str(r["horizon"]), str(r[key]), str(r["n"]) + (f" (+{r['n_incomplete']} incomplete)" if r.get("n_incomplete") else ""),
          format_statistic(r["mean"], unit), format_statistic(r["median"], unit), format_cell(r["pct_positive"], "share")]
         for r in shown.iter_rows(named=True)
         for unit in [(units or {}).get(str(r["measure"]), "fraction")]
