@@ -23,33 +23,51 @@ Events after the last row are not seen.
 from __future__ import annotations
 
 from dataclasses import dataclass
+from functools import cached_property
 from pathlib import Path
 
-import numpy as np
 import polars as pl
 
+from eventstudy._numpy import np
 from eventstudy.data import ACCEPTED_COLUMNS, SYMBOL_COLUMNS, as_dates, pick_column
 from eventstudy.errors import DataError, Location
 
 __all__ = ["EventSet", "column", "describe", "load_event_set", "with_event_columns"]
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, eq=False)
 class EventSet:
-    """One declared set: its sorted unique dates (days since 1970, int64), and for a
-    file of pairs, the symbols beside them (None: the same dates for everyone)."""
+    """One declared set: ``table`` holds its sorted unique dates (``day``, days since 1970,
+    Int64), and for a file of pairs the symbols beside them (``symbol``); ``days`` and
+    ``symbols`` are their numpy arrays, made on first use (validating a study reads and
+    checks its files without loading numpy). Two sets are equal only when they are one."""
 
     name: str
     path: Path
-    days: np.ndarray
-    symbols: np.ndarray | None = None
+    table: pl.DataFrame
     rows: int = 0
     """The file's rows: more than the dates (or pairs) where a date is given twice, or as
     two times of one day."""
 
+    @classmethod
+    def of(cls, name: str, path: Path, days: np.ndarray, symbols: np.ndarray | None = None, rows: int = 0) -> EventSet:
+        """A set from arrays of days (since 1970) and, for pairs, symbols, as given."""
+        columns = {"day": pl.Series(days, dtype=pl.Int64)}
+        if symbols is not None:
+            columns["symbol"] = pl.Series([str(s) for s in symbols], dtype=pl.String)
+        return cls(name, path, pl.DataFrame(columns), rows)
+
+    @cached_property
+    def days(self) -> np.ndarray:
+        return self.table["day"].to_numpy()
+
+    @cached_property
+    def symbols(self) -> np.ndarray | None:
+        return self.table["symbol"].to_numpy() if self.pairs else None
+
     @property
     def pairs(self) -> bool:
-        return self.symbols is not None
+        return "symbol" in self.table.columns
 
 
 def column(name: str) -> str:
@@ -101,13 +119,13 @@ def load_event_set(name: str, file: str, study_path: Path | None) -> EventSet:
     symbol_col = pick_column(frame.columns, SYMBOL_COLUMNS)
     days = dates.cast(pl.Int32).cast(pl.Int64).rename("day")  # a Series: a frame of numpy arrays would load numpy.ma
     if symbol_col is None:
-        return EventSet(name, path, np.unique(days.to_numpy()), rows=frame.height)
+        return EventSet(name, path, days.unique().sort().to_frame(), rows=frame.height)
     symbols = frame[symbol_col].cast(pl.String).str.strip_chars()
     if symbols.null_count() or (symbols == "").any():
         row = int((symbols.is_null() | (symbols == "")).arg_max())
         raise DataError(f"events {name!r}: row without a symbol", location=Location(path=str(path), line=row + 2))
     pairs = pl.DataFrame([symbols.rename("symbol"), days]).unique().sort("symbol", "day")
-    return EventSet(name, path, pairs["day"].to_numpy(), pairs["symbol"].to_numpy(), rows=frame.height)
+    return EventSet(name, path, pairs.select("day", "symbol"), rows=frame.height)
 
 
 def with_event_columns(frame: pl.DataFrame, sets: dict[str, EventSet], group: str | None = None) -> pl.DataFrame:

@@ -154,7 +154,7 @@ def test_pairs_that_name_a_stock_outside_the_universe_are_counted_in_the_note(tm
     from eventstudy.own_events import EventSet, describe
 
     days = np.array(["2015-08-24", "2015-08-24", "2016-02-11", "2016-03-01"], dtype="datetime64[D]").astype(np.int64)
-    pairs = EventSet("e", tmp_path / "pairs.csv", days, np.array(["AAPL", "ZZZZ", "MSFT", "YYYY"], dtype=object))
+    pairs = EventSet.of("e", tmp_path / "pairs.csv", days, np.array(["AAPL", "ZZZZ", "MSFT", "YYYY"], dtype=object))
     calendar = np.arange(np.datetime64("2015-01-02"), np.datetime64("2017-01-01"))
     [note] = describe({"e": pairs}, calendar, ["AAPL", "MSFT"])
     assert note.endswith("; 2 name a stock not in the universe (ZZZZ, YYYY) and are not seen")
@@ -170,16 +170,16 @@ def test_the_note_of_a_universe_counts_its_moved_pairs_as_a_timeline_counts_its_
     calendar = np.arange(np.datetime64("2016-01-04"), np.datetime64("2016-03-01"))
     calendar = calendar[np.is_busday(calendar)]  # no weekends
     given = np.array(["2016-01-09", "2016-01-12", "2016-02-14", "2016-06-01"], dtype="datetime64[D]").astype(np.int64)  # Sat, Tue, Sun, after
-    [dates] = describe({"fomc": EventSet("fomc", tmp_path / "fomc.csv", given)}, calendar)
+    [dates] = describe({"fomc": EventSet.of("fomc", tmp_path / "fomc.csv", given)}, calendar)
     assert dates == "events 'fomc': 4 dates from fomc.csv; 2 not on the study calendar count on its next trading day; 1 outside the data's dates (2016-01-04 .. 2016-02-29) are not seen"
     symbols = np.array(["AAPL", "MSFT", "AAPL", "MSFT", "ZZZZ"], dtype=object)
     days = np.concatenate([given[:2], given[:2], given[:1]])
-    [pairs] = describe({"e": EventSet("e", tmp_path / "e.csv", days, symbols)}, calendar, ["AAPL", "MSFT"])
+    [pairs] = describe({"e": EventSet.of("e", tmp_path / "e.csv", days, symbols)}, calendar, ["AAPL", "MSFT"])
     assert pairs.startswith(
         "events 'e': 5 symbol,date pairs from e.csv; 2 not on the study calendar count on the stock's next trading day "
         "(so does a day its stock alone does not trade); 1 name a stock not in the universe (ZZZZ)"
     ), pairs  # ZZZZ's Saturday is not seen, so not moved
-    [none] = describe({"e": EventSet("e", tmp_path / "e.csv", given[1:2], symbols[:1])}, calendar, ["AAPL"])
+    [none] = describe({"e": EventSet.of("e", tmp_path / "e.csv", given[1:2], symbols[:1])}, calendar, ["AAPL"])
     assert none == "events 'e': 1 symbol,date pair from e.csv; a date a stock does not trade counts on its next trading day"
 
 

@@ -444,7 +444,7 @@ def check_against_reference(study: tuple[dict[str, str], dict[str, dict[dt.date,
     assert node == tree
     timeline = build_timeline(price_frame(data), series, required_features(node))
     days = np.array(sorted({(e - dt.date(1970, 1, 1)).days for e in events}), dtype=np.int64)
-    timeline = with_event_columns(timeline, {"ev": EventSet("ev", Path("ev.csv"), days)})
+    timeline = with_event_columns(timeline, {"ev": EventSet.of("ev", Path("ev.csv"), days)})
     assert timeline["date"].to_list() == reference.calendar
     got = timeline.select(compile_condition(node).fill_null(False)).to_series().to_list()
     assert got == expected, text
