@@ -486,6 +486,34 @@ def test_error_window_with_no_data(tiny: Path, capsys) -> None:
     assert "has no data" in err and "2020-01-01" in err
 
 
+@pytest.mark.parametrize(
+    ("window", "options", "where"),
+    [
+        ("{start: 2021-01-01}", [], ":4:17:"),  # the start, after the data's last day (2020-02-29)
+        ("{start: 2019-01-01, end: 2019-06-30}", [], ":4:34:"),  # the end, before its first
+        ("{start: 2020-01-04, end: 2020-01-05}", [], ":4:9:"),  # the window, on no day of the data (a weekend gap)
+        ("{start: 2018-01-01, end: 2019-06-30}", ["--start", "2019-01-01"], ":4:34:"),  # the file's end; the start is the option's
+        ("{start: 2021-01-01}", ["--start", "2021-02-01"], None),  # the option's start: not the file's
+    ],
+)
+def test_a_window_with_no_data_is_shown_where_the_study_sets_it(tiny: Path, capsys, window: str, options: list[str], where: str | None) -> None:
+    """Regression: 'window: {start: 2021-01-01}' past the data's end read 'error: the window
+    2021-01-01 .. open has no data: ...', no file, line or caret, where every other mistake
+    in a study file is shown where it is written."""
+    for name in ("AAA", "BBB"):  # a weekend gap: no close on 2020-01-04 and 2020-01-05
+        path = tiny / "data" / f"{name}.csv"
+        path.write_text("".join(line + "\n" for line in path.read_text().splitlines() if not line.startswith(("2020-01-04", "2020-01-05"))))
+    (tiny / "study.yaml").write_text(STUDY.replace("window: {start: 2020-01-01}", f"window: {window}"))
+    err = error_of(["run", str(tiny / "study.yaml"), "--data-dir", str(tiny / "data"), *options], capsys)
+    first = err.splitlines()[0]
+    assert "has no data" in first
+    if where is None:
+        assert first.startswith("error: ")
+    else:
+        assert first.startswith(f"{tiny / 'study.yaml'}{where} error: "), err
+        assert "^" in err
+
+
 def test_error_no_data_dir_anywhere(tiny: Path, capsys, monkeypatch) -> None:
     monkeypatch.delenv("EVENTSTUDY_DATA", raising=False)
     err = error_of(["run", str(tiny / "study.yaml")], capsys)
