@@ -206,6 +206,19 @@ def test_json_has_the_same_content_as_the_files(tiny: Path, capsys) -> None:
     assert {e["date"] for e in doc["events"]} == {o["date"] for o in doc["outcomes"]}
 
 
+def test_result_json_records_the_trigger_as_the_manifest_does(tiny: Path, capsys) -> None:
+    """Regression: result.json (and '--format json') recorded the window and the
+    declustering but not the trigger, so an edge study's document read like a level one's
+    beside other events ('"window": ..., "decluster": ...' and no word of 'edge'); the
+    manifest had it."""
+    (tiny / "study.yaml").write_text(STUDY + "trigger: edge\n")
+    out_dir = tiny / "out"
+    code, out, err = run_cli(["run", str(tiny / "study.yaml"), "--data-dir", str(tiny / "data"), "-o", str(out_dir), "-f", "json", "-q"], capsys)
+    assert code == 0, err
+    manifest = json.loads((out_dir / "manifest.json").read_text())["study"]
+    assert json.loads(out)["study"]["trigger"] == json.loads((out_dir / "result.json").read_text())["study"]["trigger"] == manifest["trigger"] == "edge"
+
+
 def test_markdown_tables(tiny: Path, capsys) -> None:
     code, out, _ = run_cli(["run", str(tiny / "study.yaml"), "--data-dir", str(tiny / "data"), "--format", "markdown"], capsys)
     assert code == 0

@@ -133,6 +133,7 @@ def _header(result: StudyResult) -> dict[str, object]:
             "file": str(study.path) if study.path else None,
             "condition": result.condition,
             "series": dict(study.series),
+            "trigger": study.trigger,
             "window": {"start": result.start, "end": result.end},
             "decluster": (
                 {"gap": study.decluster.gap.label, "unit": study.decluster.gap.unit,
