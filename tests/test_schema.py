@@ -85,6 +85,19 @@ def test_mistakes_are_caught(validator, old: str, new: str, expected: str) -> No
     assert any(expected in message for message in found), found
 
 
+def schema_and_loader_agree(validator, text: str, valid: bool) -> None:
+    """The schema and the loader (parse_study) both accept ``text``, or both refuse it."""
+    from eventstudy.config import parse_study
+    from eventstudy.errors import ConfigError
+
+    assert (errors(validator, text) == []) is valid
+    if valid:
+        parse_study(text, path="s.yaml")
+    else:
+        with pytest.raises(ConfigError):
+            parse_study(text, path="s.yaml")
+
+
 @pytest.mark.parametrize(("evaluator", "valid"), [("forward_returns", False), ("hit_rate", False), ("excess_returns", False), ("path", True)])
 def test_an_evaluator_without_parameters_is_valid_only_if_none_is_required(validator, evaluator: str, valid: bool) -> None:
     """'- forward_returns:' (null) passed the schema while validate refused it ("missing
@@ -110,16 +123,8 @@ def test_an_evaluator_without_parameters_is_valid_only_if_none_is_required(valid
 def test_a_share_may_be_written_as_a_percent_in_the_schema_as_in_the_study(validator, fields: str, valid: bool) -> None:
     """alpha, ci and a hit rate's threshold take '5%' (as validate does); the schema had them
     as numbers only, so an editor flagged the documented form."""
-    from eventstudy.config import parse_study
-    from eventstudy.errors import ConfigError
-
     text = f"name: t\nseries: {{SPX: SPX}}\nwhen: SPX at ATH\nevaluate:\n  - hit_rate: {{assets: [SPX], horizons: [1m], threshold: 2.5%}}\n{fields}\n"
-    assert (errors(validator, text) == []) is valid
-    if valid:
-        parse_study(text, path="s.yaml")
-    else:
-        with pytest.raises(ConfigError):
-            parse_study(text, path="s.yaml")
+    schema_and_loader_agree(validator, text, valid)
 
 
 @pytest.mark.parametrize(
@@ -132,16 +137,8 @@ def test_a_share_may_be_written_as_a_percent_in_the_schema_as_in_the_study(valid
 def test_the_data_block_is_valid_in_the_schema_as_in_the_study(validator, data: str, valid: bool) -> None:
     """The schema took any provider name and a max_stale without 'align: ffill', both of
     which validate refuses ('unknown provider', 'max_stale applies only to align: ffill')."""
-    from eventstudy.config import parse_study
-    from eventstudy.errors import ConfigError
-
     text = f"name: t\nseries: {{SPX: SPX}}\nwhen: SPX at ATH\nevaluate:\n  - forward_returns: {{assets: [SPX], horizons: [1m]}}\ndata: {data}\n"
-    assert (errors(validator, text) == []) is valid
-    if valid:
-        parse_study(text, path="s.yaml")
-    else:
-        with pytest.raises(ConfigError):
-            parse_study(text, path="s.yaml")
+    schema_and_loader_agree(validator, text, valid)
 
 
 def test_cli_prints_and_writes_the_schema(tmp_path: Path, capsys) -> None:

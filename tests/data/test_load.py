@@ -702,6 +702,16 @@ def test_validate_reads_a_good_parquet_panel_the_fast_way_block_by_block(tmp_pat
     assert blocks == [4, 4, 4]
 
 
+def refused_by_run_and_check(folder: Path, symbol: str) -> str:
+    """The message a run and ``data check`` both give for ``symbol``'s file (the same one)."""
+    with pytest.raises(DataError) as by_run:
+        load_prices(folder, [symbol])
+    with pytest.raises(DataError) as by_check:
+        check_data([symbol], data_dir=folder)
+    assert by_run.value.render() == by_check.value.render()
+    return by_run.value.render()
+
+
 @pytest.mark.parametrize(("separator", "name"), [(";", "semicolon"), ("\t", "tab"), ("|", "bar")])
 def test_a_file_separated_by_another_mark_is_named_as_such(tmp_path: Path, separator: str, name: str) -> None:
     """'date;close' (a spreadsheet's CSV in a decimal-comma locale) read as one column
@@ -709,12 +719,7 @@ def test_a_file_separated_by_another_mark_is_named_as_such(tmp_path: Path, separ
     do not look like column names: not a data file?)" and hinted to name the date column
     'date', which it was."""
     write(tmp_path / "AAA.csv", f"\ufeffDate{separator}Close\n2024-01-02{separator}100,5\n")
-    with pytest.raises(DataError) as by_run:
-        load_prices(tmp_path, ["AAA"])
-    with pytest.raises(DataError) as by_check:
-        check_data(["AAA"], data_dir=tmp_path)
-    assert by_run.value.render() == by_check.value.render()
-    assert by_run.value.render().startswith(
+    assert refused_by_run_and_check(tmp_path, "AAA").startswith(
         f"{tmp_path / 'AAA.csv'}:1: error: 'AAA.csv' is {name}-separated ({f'Date{separator}Close'!r}): "
         "a data file's fields are separated by commas\n"
         "  hint: convert it with 'eventstudy data import AAA.csv --symbol AAA --data-dir DIR'"
@@ -727,12 +732,7 @@ def test_a_file_that_is_not_utf8_is_named_at_its_line(tmp_path: Path) -> None:
     """A Windows-1252 'café' in a note column: run and data check said "cannot read
     'AAA.csv' as CSV: invalid utf-8 sequence", with no line and no way out."""
     (tmp_path / "AAA.csv").write_bytes(b"date,close,note\n2024-01-02,100,ok\n2024-01-03,101,caf\xe9\n")
-    with pytest.raises(DataError) as by_run:
-        load_prices(tmp_path, ["AAA"])
-    with pytest.raises(DataError) as by_check:
-        check_data(["AAA"], data_dir=tmp_path)
-    assert by_run.value.render() == by_check.value.render()
-    assert by_run.value.render().startswith(
+    assert refused_by_run_and_check(tmp_path, "AAA").startswith(
         f"{tmp_path / 'AAA.csv'}:3:19: error: 'AAA.csv' is not UTF-8 text: line 3 has the byte 0xe9 ('é' in Windows-1252)\n"
         "    2024-01-03,101,café\n"
         "                      ^\n"
