@@ -1,8 +1,9 @@
 """Comparisons that can never hold, or always hold, given what a feature can be.
 
 ``RUT drawdown >= 10`` (a drawdown is a fraction: ``10%`` was meant), ``rsi(14) > 100``,
-``month == 13``: each is a silent "no events" unless someone says why. A feature's
-:attr:`~eventstudy.features.Feature.bounds` and the calendar's ranges decide; a
+``month == 13``, ``breadth(close > sma(50)) < 30`` (a share: every day): each is a silent
+"no events" (or every day an event) unless someone says why. A feature's
+:attr:`~eventstudy.features.Feature.bounds`, the calendar's ranges and a breadth's 0 to 1 decide; a
 comparison or a cross of a feature (or of a feature N days ago) with a plain number
 (``SPX drawdown >= 10``, ``5 > SPX rsi(14)``, ``RUT drawdown crosses above 10``) is
 checked, anything more (arithmetic, two features) is not.
@@ -18,6 +19,7 @@ from eventstudy.conditions.ast import (
     CALENDAR,
     Ago,
     And,
+    Breadth,
     Compare,
     Crosses,
     FeatureRef,
@@ -59,6 +61,8 @@ def _bounds(ref: Value) -> tuple[float | None, float | None, str] | None:
     can be what the feature can be."""
     while isinstance(ref, Ago):
         ref = ref.operand
+    if isinstance(ref, Breadth):  # a share of the universe's stocks
+        return 0.0, 1.0, "share"
     if not isinstance(ref, FeatureRef):
         return None
     if ref.series == CALENDAR:

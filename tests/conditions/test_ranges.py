@@ -113,3 +113,26 @@ def test_validate_prints_the_warning(tmp_path: Path, capsys) -> None:
     study.write_text(CONFIG.read_text(encoding="utf-8").replace("RUT drawdown >= 10%", "RUT drawdown >= 10"), encoding="utf-8")
     assert main(["validate", str(study)]) == 0
     assert "warning: 'RUT drawdown >= 10' can never hold" in capsys.readouterr().out
+
+
+@pytest.mark.parametrize(
+    ("condition", "expected"),
+    [
+        ("breadth(close > sma(50)) < 30", "'breadth(close > sma(50)) < 30' holds on every day where breadth(close > sma(50)) is known: "
+         "breadth(close > sma(50)) is always between 0% and 100% (a fraction: did you mean 30%?)"),
+        ("close at 20-day high and breadth(close > sma(50)) > 60", "'breadth(close > sma(50)) > 60' can never hold: breadth(close > sma(50)) is always between 0% and 100%"),
+        ("breadth(close at 52-week high) 5 days ago crosses above 10", "'breadth(close at 52-week high) 5 days ago crosses above 10' can never hold"),
+        ("breadth(close > sma(50)) >= 0%", "'breadth(close > sma(50)) >= 0%' holds on every day where breadth(close > sma(50)) is known"),
+    ],
+)
+def test_a_breadth_compared_with_a_number_beyond_a_share_is_a_warning(condition: str, expected: str) -> None:
+    """A breadth is a share of the stocks, 0% to 100%: 'breadth(close > sma(50)) < 30' made
+    every stock-day of the 505-stock panel an event (595,716) and '... > 60' none, with no
+    word, where 'RUT drawdown >= 10' warned."""
+    found = range_warnings(resolve(parse(condition), ["SPX"], universe=True))
+    assert len(found) == 1 and expected in found[0]
+
+
+@pytest.mark.parametrize("condition", ["breadth(close > sma(50)) < 30%", "breadth(close > sma(50)) > 0.6", "breadth(close > sma(50)) crosses above 50%"])
+def test_a_breadth_that_can_hold_is_not(condition: str) -> None:
+    assert range_warnings(resolve(parse(condition), ["SPX"], universe=True)) == []
