@@ -59,6 +59,7 @@ from eventstudy.data import (
 from eventstudy.data.columns import missing_extra_hint, pick_column
 from eventstudy.data.finder import inspect, long_file_symbols, sorted_by_symbol
 from eventstudy.data.load import symbols_per_block
+from eventstudy.derived import add_derived
 from eventstudy.errors import ConfigError, DataError, did_you_mean
 from eventstudy.evaluators import UNIVERSE, build_evaluators, duplicate_cell
 from eventstudy.executor import Executor, ThreadExecutor, default_workers
@@ -216,6 +217,9 @@ def prepare_universe(
         r for r in dict.fromkeys(r for node in nodes for r in required_features(node))
         if r.series != SELF and not (r.of is not None and reads_each_symbol(r.of))  # a stock's own expression: in its block
     ]
+    # '(breadth(close > sma(50))) sma(10)': a market expression too, but its breadth is known only after the first pass
+    of_breadth = [r for r in market_requests if r.of is not None and any(isinstance(n, Breadth) for n in walk(r.of))]
+    market_requests = [r for r in market_requests if r not in of_breadth]
     market_symbols = list(dict.fromkeys(study.series.values()))
     market_prices = prices.filter(pl.col("symbol").is_in(market_symbols))
     written = [(when, node) for (when, _), node in zip(conditions, nodes)]
@@ -302,9 +306,10 @@ def prepare_universe(
         with np.errstate(invalid="ignore", divide="ignore"):
             shares = np.where(known > 0, holds / known, np.nan)
         base = shared.market if shared.market is not None else pl.DataFrame({"date": days_series})
-        shared = replace(shared, market=base.with_columns(
-            pl.Series(breadth_name(b), shares[k]).fill_nan(None) for k, b in enumerate(breadths)
-        ))
+        base = base.with_columns(pl.Series(breadth_name(b), shares[k]).fill_nan(None) for k, b in enumerate(breadths))
+        if of_breadth:  # over the study calendar's rows, as '(SPX / RUT) sma(50)': one value a day for every stock
+            base = add_derived(base, of_breadth, dates=base["date"])
+        shared = replace(shared, market=base)
         timings["breadth_s"] = time.perf_counter() - clock
 
     grid = _Grid(shape)

@@ -258,8 +258,9 @@ def compile_condition(node: Node, *, over: str | None = None, position: str | No
 
 def reads_each_symbol(node: Node | Value) -> bool:
     """Whether ``node`` (a request's expression, a condition) reads the universe's current
-    symbol: such an expression is computed per stock, in each block of symbols."""
-    return any(isinstance(m, (FeatureRef, AtLevel)) and m.series == SELF for m in walk(node))
+    symbol: such an expression is computed per stock, in each block of symbols. A
+    ``breadth(...)`` does not: its test reads every stock, its share is the market's."""
+    return any(isinstance(m, (FeatureRef, AtLevel)) and m.series == SELF for m in walk(node, skip=(Breadth,)))
 
 
 def compile_value(node: Value, *, over: str | None = None) -> pl.Expr:

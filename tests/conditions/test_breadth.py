@@ -57,6 +57,27 @@ def test_breadth_is_the_share_of_stocks_that_day(folder: Path) -> None:
     assert got.height > 10 and got.equals(expected)
 
 
+def test_a_feature_of_breadth_is_the_markets_the_same_for_every_stock(folder: Path) -> None:
+    """'(breadth(close > sma(50))) sma(10)' is a market value: the breadth's average over
+    the study calendar's last 10 days, as '(SPX / RUT) sma(10)' is. It was averaged over
+    each stock's own rows, so a stock listed later (ALLE in November 2013, APTV in December
+    2017) had none for its first 9 days and then an average of other dates than every
+    other stock's that day: 192 stock-days of the 505-stock panel were no event of
+    '... > 50%' where the breadth's average was above 50%, 58 for '... at 20-day high'."""
+    panel = pl.read_csv(folder / "panel.csv", try_parse_dates=True).sort("symbol", "date")
+    spx_days = pl.read_csv(folder / "SPX.csv", try_parse_dates=True)["date"].implode()
+    rows = panel.with_columns(pl.col("close").rolling_mean(50).over("symbol").alias("sma")).filter(pl.col("date").is_in(spx_days))
+    share = (
+        rows.group_by("date").agg((pl.col("close") > pl.col("sma")).filter(pl.col("sma").is_not_null()).mean().alias("share"))
+        .sort("date").with_columns(pl.col("share").rolling_mean(10).alias("average"), (pl.col("share") >= pl.col("share").shift(1).rolling_max(20)).alias("high"))
+    )
+    for when, column in (("(breadth(close > sma(50))) sma(10) > 50%", pl.col("average") > 0.5), ("(breadth(close > sma(50))) at 20-day high", pl.col("high"))):
+        expected = rows.join(share, on="date").filter(column).select("symbol", "date").sort("symbol", "date")
+        got = run(folder, when).raw_events.select("symbol", "date").sort("symbol", "date")
+        assert got.height > 100 and got.equals(expected), when
+        assert {"ALLE", "APTV"} <= set(got["symbol"].to_list())
+
+
 def test_breadth_through_the_histories_null_and_in_a_sweep_cell(folder: Path) -> None:
     result = run(folder, "breadth(close > sma(50)) < 25% and close > sma(50)", placebos=100, null="histories", histories=20)
     assert set(result.tests["null"].to_list()) == {"histories"}
