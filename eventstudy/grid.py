@@ -53,13 +53,19 @@ def parse_axis(text: str) -> Axis:
 
 
 def _number_slots(condition: str) -> list[tuple[int, int]]:
-    """Spans of the numbers written in a condition (a percent includes its '%')."""
+    """Spans of the numbers written in a condition (a percent includes its '%', a negative
+    number its minus: ``when#N=-3%`` on '< -5%' sets the number -5% to -3%, as a threshold
+    axis does, where '< --3%' read +3%)."""
     tokens = tokenize(condition)
+    try:
+        negated = [node.span for node in walk(parse(condition)) if isinstance(node, Neg) and isinstance(node.operand, Number)]
+    except EventStudyError:  # an earlier axis's value broke it: refused with the cell's own message
+        negated = []
     slots = []
     for i, tok in enumerate(tokens):
         if tok.type is TokenType.NUMBER:
             end = tokens[i + 1].end if i + 1 < len(tokens) and tokens[i + 1].type is TokenType.PERCENT else tok.end
-            slots.append((tok.start, end))
+            slots.append(next((span for span in negated if span[0] < tok.start < span[1]), (tok.start, end)))
     return slots
 
 

@@ -7,7 +7,8 @@ A grid axis is written ``NAME=v1,v2,...`` (``--grid`` on the command line, or a
 * ``X threshold``: the number compared with value ``X`` in the condition, e.g.
   ``RUT drawdown threshold=5%,10%,15%`` for ``RUT drawdown >= 10%``;
 * ``when#N``: the N-th number written in the condition (1-based, in reading order),
-  e.g. ``when#2=150,200`` for the 200 of ``SPX > SPX sma(200)`` when it is the second;
+  e.g. ``when#2=150,200`` for the 200 of ``SPX > SPX sma(200)`` when it is the second; a
+  negative number includes its minus (``when#2=-3%`` for the -5% of ``SPX return(21) < -5%``);
 * any other key path of the study file, e.g. ``trigger`` or ``window.start``.
 
 A grid may vary what the engine evaluates on a prepared panel (the condition and its

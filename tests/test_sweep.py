@@ -67,6 +67,21 @@ def test_a_threshold_axis_sets_a_number_not_a_negated_value() -> None:
     assert raw["when"] == "SPX return(21) > -RUT return(21) and SPX return(21) < -3%"
 
 
+@pytest.mark.parametrize(("value", "condition"), [("-3%", "SPX return(21) < -3%"), ("3%", "SPX return(21) < 3%"), ("-2", "SPX return(21) < -2")])
+def test_a_when_n_axis_sets_a_negative_number_with_its_sign(value: str, condition: str) -> None:
+    """'when#1=-3%,-5%' on 'SPX return(21) < -5%' ran 'SPX return(21) < --3%', which reads
+    +3% (537 events of SPX since 1980, not 112), and 'when#1=3%' ran '< -3%': each cell's
+    label named another number than its condition compared with. The N-th number is the
+    number as written, its minus included, as a threshold axis sets it."""
+    raw = {"when": "SPX return(21) < -5% and SPX close > SPX sma(200)"}
+    _apply(raw, Axis("when#2", ()), value)
+    assert raw["when"] == f"{condition} and SPX close > SPX sma(200)"
+    raw = {"when": "SPX return(21) < - (5%) and SPX close - 5 > 0"}  # a minus before brackets; a minus that subtracts is no sign
+    _apply(raw, Axis("when#2", ()), value)
+    _apply(raw, Axis("when#3", ()), "7")
+    assert raw["when"] == f"{condition} and SPX close - 7 > 0"
+
+
 def test_axes_rewrite_the_condition_and_the_study() -> None:
     raw = {"when": "SPX at ATH and RUT drawdown >= 10% and SPX > SPX sma(200)", "decluster": {"gap": "21cd"}}
     _apply(raw, Axis("RUT drawdown threshold", ()), "15%")
