@@ -34,10 +34,17 @@ __all__ = ["MAX_CELLS", "Axis", "decided_values", "grid_cells", "parse_axis", "s
 
 @dataclass(frozen=True)
 class Axis:
-    """One grid axis: a name as the user wrote it and the values to try (as text)."""
+    """One grid axis: a name as the user wrote it and the values to try (as text; a number
+    or a date given in code is taken as its text, as a study's ``sweep:`` list writes it)."""
 
     name: str
     values: tuple[str, ...]
+
+    def __post_init__(self) -> None:
+        if isinstance(self.values, str):  # 'gap', '21cd' would have been the values '2', '1', 'c', 'd'
+            raise TypeError(f"the values of grid axis {self.name!r} are one text, {self.values!r}: give a sequence, e.g. ('10', '21cd')")
+        # Axis('RUT drawdown threshold', (0.05, 0.1)) ended in "can only concatenate str (not 'float') to str"
+        object.__setattr__(self, "values", tuple(_as_text(v) for v in self.values))
 
 
 def parse_axis(text: str) -> Axis:

@@ -101,6 +101,19 @@ def test_axes_rewrite_the_condition_and_the_study() -> None:
         _apply(raw, Axis("when#9", ()), "5")
 
 
+def test_an_axis_given_in_code_takes_numbers_and_dates(folder: Path) -> None:
+    """Axis('B drawdown threshold', (0.01, 0.03)), numbers as a study's sweep: list writes
+    them, ended in a traceback, "TypeError: can only concatenate str (not 'float') to str";
+    a date of window.start in another. They are taken as their text."""
+    study = parse_study(STUDY, path=folder / "study.yaml")
+    axes = [Axis("B drawdown threshold", (0.01, 0.03)), Axis("window.start", (dt.date(2020, 1, 1), dt.date(2020, 3, 2))), Axis("gap", [3, 5])]
+    ledger = run_sweep(study, axes, data_dir=folder / "data").ledger
+    assert set(ledger["condition"]) == {"A at 5-day high and B drawdown >= 0.01", "A at 5-day high and B drawdown >= 0.03"}
+    assert set(ledger["window.start"]) == {"2020-01-01", "2020-03-02"} and set(ledger["decluster"]) == {"3td after_kept", "5td after_kept"}
+    with pytest.raises(TypeError, match="give a sequence"):
+        Axis("gap", "21cd")
+
+
 def test_sweep_prepares_once_and_controls_snooping(folder: Path, monkeypatch) -> None:
     calls = []
     original = sweep_module.prepare
