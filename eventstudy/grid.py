@@ -11,6 +11,7 @@ that writes it (an axis given with ``--grid`` is named in the message).
 
 from __future__ import annotations
 
+import dataclasses
 import datetime as dt
 import itertools
 import math
@@ -231,8 +232,25 @@ def _value_key(axis: Axis, value: str) -> object:
         except ConfigError:
             return value  # refused, with its own message, where the cell is parsed
         return (gap.amount, gap.unit)
+    if axis.name == "when":  # 'SPX at ATH and RUT drawdown >= 10%' and '... >= 0.1', or in other spacing or brackets
+        try:
+            return _condition_key(parse(value))
+        except EventStudyError:
+            return value  # refused, with its own message, where the cell is parsed
     number = _number_of(value) if _sets_a_number(axis) else None
     return value if number is None else number  # not a number: refused where it is applied
+
+
+def _condition_key(node: object) -> object:
+    """A parsed condition as a value to compare: its nodes without their spans, a number by
+    its value (10% and 0.1 alike)."""
+    if isinstance(node, Number):
+        return ("number", node.value / 100 if node.percent else node.value)
+    if dataclasses.is_dataclass(node):
+        return (type(node).__name__, *(_condition_key(getattr(node, f.name)) for f in dataclasses.fields(node) if f.compare))
+    if isinstance(node, (tuple, list)):
+        return tuple(_condition_key(item) for item in node)
+    return node
 
 
 def _check_grid(study: Study, axes: Sequence[Axis]) -> None:
@@ -246,7 +264,7 @@ def _check_grid(study: Study, axes: Sequence[Axis]) -> None:
         twice = next((i for i in range(len(keys)) if keys[i] in keys[:i]), None)
         if twice is not None:
             again, earlier = axis.values[twice], axis.values[keys.index(keys[twice])]
-            same = "the same number" if _sets_a_number(axis) else "the same gap"
+            same = "the same number" if _sets_a_number(axis) else "the same condition" if axis.name == "when" else "the same gap"
             listed = f"{again!r} twice" if again == earlier else f"{earlier!r} and {again!r}, {same}"
             with _placed(study, axis, twice):
                 raise ConfigError(

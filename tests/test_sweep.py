@@ -16,7 +16,7 @@ import eventstudy.sweep as sweep_module
 from eventstudy.cli import main
 from eventstudy.config import parse_study
 from eventstudy.errors import ConfigError, DataError
-from eventstudy.grid import _apply
+from eventstudy.grid import _apply, grid_cells
 from eventstudy.inference.snooping import reality_check, spa_test
 from eventstudy.study import run as evaluate_study
 from eventstudy.sweep import Axis, parse_axis, run_sweep
@@ -495,6 +495,19 @@ def test_a_grid_whose_cells_would_not_be_what_they_say_is_refused_before_any_wor
     study = parse_study(STUDY, path=folder / "study.yaml")
     with pytest.raises(ConfigError, match=message):
         run_sweep(study, [parse_axis(a) for a in axes], data_dir=folder / "no-data-read")
+
+
+@pytest.mark.parametrize("other", ["A at 5-day high and B drawdown >= 0.02", "A at 5-DAY HIGH  AND (B drawdown >= 2%)"])
+def test_a_condition_listed_twice_in_another_spelling_is_refused(folder: Path, other: str) -> None:
+    """'when=A at 5-day high and B drawdown >= 2%,A at 5-day high and B drawdown >= 0.02'
+    ran one condition twice, as two cells counted in the snooping control (a Reality Check
+    paid twice), where '2%' and '0.02' in a threshold axis are refused as the same number."""
+    study = parse_study(STUDY, path=folder / "study.yaml")
+    with pytest.raises(ConfigError, match=r"grid axis 'when' lists .* the same condition"):
+        run_sweep(study, [Axis("when", ("A at 5-day high and B drawdown >= 2%", other))], data_dir=folder / "no-data-read")
+    # a condition that differs is run: another operator, another number
+    _, cells = grid_cells(study, [Axis("when", ("A at 5-day high and B drawdown >= 2%", "A at 5-day high and B drawdown > 2%", "A at 5-day high and B drawdown >= 3%"))])
+    assert len(cells) == 3
 
 
 def test_a_condition_axis_then_its_threshold_sets_each_conditions_number(folder: Path) -> None:
