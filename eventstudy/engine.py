@@ -85,7 +85,7 @@ from eventstudy.panel import ConditionHits, Panel, values_at
 from eventstudy.result import StudyResult
 from eventstudy.statistics import CELL, SUMMARY_COLUMNS, summarize
 
-__all__ = ["as_date", "describe_outcomes", "evaluate", "instance_table", "kept_outcomes", "order_cells", "raw_events", "refuse_unused_counts"]
+__all__ = ["as_date", "describe_outcomes", "evaluate", "instance_table", "kept_outcomes", "nested_baseline_days", "order_cells", "raw_events", "refuse_unused_counts"]
 
 SMALL_PANEL = 5_000_000
 """Below this many (row, day) values a cell's baseline is computed exactly in one pass of
@@ -1058,6 +1058,17 @@ def _nothing_tested() -> str:
     )
 
 
+def nested_baseline_days(panel: Panel, study: Study, statistics: StatisticsSpec) -> np.ndarray | None:
+    """Where a study's nested baseline (``statistics.baseline``) holds, on every day of the
+    panel's calendar (look-backs cross the window start), or None without one: the days its
+    tests' baseline and placebo sets are drawn from."""
+    if statistics.baseline is None or panel.frame is None:
+        return None
+    node = resolve(parse(statistics.baseline.when), list(study.series))
+    holds: np.ndarray = panel.frame.select(compile_condition(node).fill_null(False).alias("base"))["base"].to_numpy()
+    return holds
+
+
 def _timeline_tests(
     panel: Panel,
     study: Study,
@@ -1079,9 +1090,8 @@ def _timeline_tests(
         notes.append(_nothing_tested())
         design = panel_design(tested.values, tested.cells, panel.days, window, kept_days, study.decluster, None)
         return significance_table(design, statistics, Headline("none"))
-    if statistics.baseline is not None and panel.frame is not None:
-        node = resolve(parse(statistics.baseline.when), list(study.series))
-        holds = panel.frame.select(compile_condition(node).fill_null(False).alias("base"))["base"].to_numpy()
+    holds = nested_baseline_days(panel, study, statistics)
+    if holds is not None:
         base_mask = holds[window]
     design = panel_design(tested.values, tested.cells, panel.days, window, kept_days, study.decluster, base_mask)
     null = choose_null(study, statistics, notes, calendar_gaps(panel.frame, list(study.series)) if panel.frame is not None else None)

@@ -65,6 +65,7 @@ from eventstudy.engine import (
     as_date,
     evaluate,
     few_stocks,
+    nested_baseline_days,
     placebos_misjudge,
     raw_events,
     universe_null,
@@ -111,15 +112,18 @@ class SweepResult:
         One row per grid cell x asset x horizon (x measure): the parameters, the condition
         as run, n (the events with a complete outcome), ``n_incomplete`` (those whose
         horizon runs past the data or, with ``confirm_from``, into the held-out period:
-        left out), the statistic, its baseline and difference, the placebos' mean (the
-        null's centre: random days, or for a universe the same days' other stocks), the
-        raw placebo p-value, the studentized z and the Romano-Wolf step-down p-value
-        across the whole grid.
+        left out), the statistic, the placebo null its p comes from (``null``: the grid's,
+        or the circular null where the runs null could not place a cell's runs, as in a
+        run), its baseline (every day of the window, or the days where a nested baseline
+        holds) and difference, the placebos' mean (the null's centre: random days, or for
+        a universe the same days' other stocks), the raw placebo p-value, the studentized
+        z and the Romano-Wolf step-down p-value across the whole grid.
     verdict
         ``cells``, ``tests`` (the ledger's rows), ``tested`` (those with a test: the family of
         the snooping control and the Romano-Wolf p-values), ``statistic``,
         ``reality_check_p``, ``spa_p``, the best row, ``confirm_from`` (the search read
-        the data before it only; None without).
+        the data before it only; None without), ``baseline`` (a nested baseline's
+        condition, where the study has one).
     confirmation
         With ``confirm_from``: the best cells re-run on the held-out period (else empty).
     units
@@ -220,7 +224,8 @@ def run_sweep(
         _check_confirmation(cells, confirm_from)
     end = (confirm_from - dt.timedelta(days=1)) if confirm_from else None
     searched, full = _prepare(study, cells, data_dir, confirm_from)
-    grid = Grid(searched, settings, statistic, end)
+    # a nested baseline: each cell's baseline and placebo sets are drawn from the days where it holds, as in a run
+    grid = Grid(searched, settings, statistic, end, nested_baseline_days(searched, study, settings) if study.universe is None else None)
     measures = grid.panel.cells["measure"].to_list()
     off = list(dict.fromkeys(m for m, no in zip(measures, not_tested_on(measures, statistic, grid.panel.measures.statistics)) if no))
     if off and len(off) == len(set(measures)):
@@ -237,12 +242,13 @@ def run_sweep(
 
     rows, z_obs, z_null = [], [], []
     cell_results = (executor or SerialExecutor()).imap(cell_tests, cells, shared=grid)
-    cramped = 0  # cells whose placebo null had little room (events that recur evenly): no test
+    cramped: list[str] = []  # the null of each cell whose placebo null had little room (events that recur evenly): no test
     for combo, (cell_rows, cell_z, cell_null, room) in progress.track(zip(combos, cell_results), "sweep: grid cells", total=len(combos)):
         rows += [{**{a.name: v for a, v in zip(axes, combo)}, **row} for row in cell_rows]
         z_obs += cell_z
         z_null += cell_null
-        cramped += room is not None
+        if room is not None:  # a cell the runs null could not place is tested on the circular null, as in a run
+            cramped.append(cell_rows[0].get("null", placebo_null(settings)) if cell_rows else placebo_null(settings))
     z_obs_arr, z_null_arr = np.array(z_obs), np.vstack(z_null)
     # never below the raw p, which may come from the cell's own run's draws, not the joint null's
     raw_p = np.array([row["p_placebo"] for row in rows], dtype=np.float64)
@@ -283,16 +289,27 @@ def run_sweep(
             f"{measures_named(off)} is not tested on the {statistic}{_fewer_why(grid.panel, off)}: its cells have no row here and no "
             "place in the snooping control; --statistic mean tests it"
         )
+    if settings.baseline is not None and study.universe is None:  # the tests' baseline and placebo days, as in a run
+        verdict["baseline"] = settings.baseline.when
+    shifted = ledger.filter(pl.col("null") != placebo_null(settings)).select(*[a.name for a in axes]).unique().height if study.universe is None else 0
+    if shifted:  # as a run of such a cell does, with its warning
+        verdict["warning"] = " ".join([*([verdict["warning"]] if "warning" in verdict else []), (
+            f"the runs null could not place the events' runs in {shifted:,} of {len(combos):,} cells (the frame has no stretches "
+            "long enough to hold every run: a nested baseline's scattered days, or a short window): those cells were tested on "
+            "the circular null instead, as a run of them is (the ledger's null column)"
+        )])
     decided = decided_values(axes, combos, cells, universe=study.universe is not None)
     if decided:  # a run says so of its condition; a grid of them said only that no cell was tested
         verdict["warning"] = " ".join([*([verdict["warning"]] if "warning" in verdict else []), *decided])
     if cramped:
-        verdict["little_room"] = cramped
+        verdict["little_room"] = len(cramped)
+    for null_name in dict.fromkeys(cramped):  # each null the cramped cells were tested on (circular where runs could not be placed)
+        count = cramped.count(null_name)
         if study.universe is not None:  # the 'dates' null among a few stocks: the same for every cell
             null_name, why = "'dates'", f"it moves each stock's events among only {len(grid.panel.symbols)} stocks, too few orderings to reach alpha"
             cause = "a universe of three stocks or fewer does this"
         else:
-            null_name, cause = placebo_null(settings), "events that recur evenly do this"
+            cause = "events that recur evenly do this"
             why = (
                 "the shifts of the event calendar bring their events' own dates back so often that no p-value can fall below alpha"
                 if null_name == "circular" else
@@ -304,7 +321,7 @@ def run_sweep(
             if null_name == "matched":
                 cause = "events on most of the days the rule allows do this"
         verdict["warning"] = " ".join([*([verdict["warning"]] if "warning" in verdict else []), (
-            f"the {null_name} null had little room in {cramped:,} of {len(combos):,} cells: {why}, and their "
+            f"the {null_name} null had little room in {count:,} of {len(combos):,} cells: {why}, and their "
             f"p-values would be no test ({cause}); those cells are shown untested, and are "
             "neither the best cell nor part of the snooping control: run the cells of interest as studies, with the histories null"
         )])
@@ -370,7 +387,8 @@ def _prepare(study: Study, cells: list[Study], data_dir: str | Path | None, befo
         return (build(before) if before is not None else full), full
     if study.universe is None:
         def timeline(end: dt.date | None) -> Panel:
-            panel = prepare(study, data_dir=data_dir, conditions=[c.when for c in cells], paths=False, before=end)
+            nested = [study.statistics.baseline.when] if study.statistics.baseline is not None else []  # its features too
+            panel = prepare(study, data_dir=data_dir, conditions=[*(c.when for c in cells), *nested], paths=False, before=end)
             return panel.only(panel.measures.tested)
         return panels(timeline)
     given = load_universe(study, data_dir=data_dir)
@@ -393,6 +411,7 @@ class Grid:
     settings: StatisticsSpec
     statistic: str
     end: dt.date | None
+    base_days: np.ndarray | None = None  # where a nested baseline holds, on the panel's calendar (None: every day)
     _moments: dict[tuple[dt.date | None, dt.date | None], list[CellMoments]] = field(default_factory=dict, repr=False)
 
     def moments(self, start: dt.date | None, end: dt.date | None, window: np.ndarray) -> list[CellMoments]:
@@ -426,9 +445,18 @@ def cell_tests(grid: Grid, cell: Study) -> tuple[list[dict[str, Any]], list[floa
         nulls, own_nulls = _dates_nulls(panel, s_idx, d_idx, window, settings, grid.statistic)
         moments = grid.moments(start, end, window)
     else:
-        design = panel_design(panel.values, panel.cells, panel.days, window, d_idx, cell.decluster)
+        base_mask = grid.base_days[window] if grid.base_days is not None else None
+        design = panel_design(panel.values, panel.cells, panel.days, window, d_idx, cell.decluster, base_mask)
         # the placebo stream a single run draws from the seed (placebo_headline): a cell's raw p is its own run's
-        found = structural_null(design, placebo_null(settings), settings.placebos, np.random.SeedSequence(settings.seed).spawn(2)[0])
+        null_name, stream = placebo_null(settings), np.random.SeedSequence(settings.seed).spawn(2)[0]
+        try:
+            found = structural_null(design, null_name, settings.placebos, stream)
+        except DataError:
+            if null_name != "runs":
+                raise
+            # as a run does: no stretches long enough for every run (a nested baseline's scattered days, a short window)
+            null_name = "circular"
+            found = structural_null(design, null_name, settings.placebos, stream)
         exact = found.draws[grid.statistic][:, : found.median_reps if grid.statistic == "median" else found.reps]  # a run's own
         draws = exact
         if draws.shape[1] != settings.placebos:  # every cell of the grid needs B joint draws (circular: all shifts)
@@ -436,7 +464,7 @@ def cell_tests(grid: Grid, cell: Study) -> tuple[list[dict[str, Any]], list[floa
     if universe:  # the 'dates' null among three stocks or fewer is no test, as a run says (engine.few_stocks)
         room = " ".join(few_stocks(len(panel.symbols), settings.alpha)) or None
     else:
-        room = " ".join(no_test_warnings(found, placebo_null(settings), settings.alpha)) or None
+        room = " ".join(no_test_warnings(found, null_name, settings.alpha)) or None
     rows, z_obs, z_null = [], [], []
     flat = s_idx * panel.days.size + d_idx
     for c, info in enumerate(panel.cells.select("measure", "asset", "horizon", "horizon_days").iter_rows(named=True)):
@@ -459,7 +487,7 @@ def cell_tests(grid: Grid, cell: Study) -> tuple[list[dict[str, Any]], list[floa
         incomplete = int((panel.days_remaining(c, flat, values_at(panel.values[c], s_idx, d_idx, flat)) > 0).sum())
         row, z, zn = ledger_row(
             cell, condition, {**info, "n_incomplete": incomplete}, int(events.size), grid.statistic, observed, baseline, null,
-            no_test=room is not None, exact=own,
+            no_test=room is not None, exact=own, null_name="dates" if universe else null_name,
         )
         rows.append(row)
         z_obs.append(z)
@@ -537,7 +565,7 @@ def _dates_nulls(
 
 def ledger_row(
     cell: Study, condition: str, info: dict[str, Any], n: int, statistic: str, observed: float, baseline: float, null: np.ndarray,
-    *, no_test: bool = False, exact: np.ndarray | None = None,
+    *, no_test: bool = False, exact: np.ndarray | None = None, null_name: str | None = None,
 ) -> tuple[dict[str, Any], float, np.ndarray]:
     """One ledger row (without the axis values), its studentized statistic ``z`` and the
     placebo draws on the same scale, for the grid-wide snooping control. A cell of one or
@@ -546,7 +574,8 @@ def ledger_row(
     is shown and not tested, as a study's cell is: no p or ``z``, so it is neither the
     best cell nor part of the snooping control. ``exact``: the cell's own null when
     ``null`` resamples it to the grid's B draws (a circular null's every shift), so that
-    its p, mean and spread are the cell's run's."""
+    its p, mean and spread are the cell's run's. ``null_name``: the placebo null the row's
+    p comes from (the ledger's ``null``)."""
     tested = n >= MIN_TESTED and not no_test
     test = nan_placebo_test(np.array([observed]), (null if exact is None else exact)[None, :])
     sd = test.null_std[0] if tested else math.nan
@@ -559,6 +588,7 @@ def ledger_row(
         "n": n,
         "n_incomplete": info.get("n_incomplete", 0),
         "statistic": statistic,
+        **({"null": null_name} if null_name is not None else {}),
         "observed": observed,
         "baseline": baseline,
         "difference": observed - baseline,

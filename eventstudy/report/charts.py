@@ -460,7 +460,8 @@ def heatmap_chart(sweep: SweepResult) -> Figure | None:
     statistic = sweep.verdict.get("statistic", "mean")
     ax.set_title(f"{cell_words(sweep, best)} {statistic} by {first.name}" + (f" and {second.name}" if second else "") + at)
     bar = fig.colorbar(image, ax=ax, shrink=0.9)
-    bar.set_label(f"{statistic} (centre: all days {shown_value(sweep, best, 'baseline')})" if norm else statistic)
+    centre = "baseline days" if sweep.verdict.get("baseline") else "all days"
+    bar.set_label(f"{statistic} (centre: {centre} {shown_value(sweep, best, 'baseline')})" if norm else statistic)
     if unit_of(sweep, best) in ("fraction", "share"):  # a count (days to recover) keeps plain ticks
         _percent_axis(bar.ax)
     return fig

@@ -60,11 +60,13 @@ def _verdict_lines(result: SweepResult) -> list[str]:
             f"search: data before {held}; returns that would reach {held} or later are left out as incomplete "
             "(n counts the complete ones, '+k incomplete' the others), at the events, on all days and on the placebo days alike"
         )
+    if v.get("baseline"):  # a nested baseline: the tests' baseline and placebo days, not every day
+        lines.append(f"baseline days: where {v['baseline']!r} (each cell's baseline and placebo days, as in a run)")
     if best:
         params = ", ".join(f"{a.name}={best[a.name]}" for a in result.axes)
         lines.append(
             f"best cell: {params}: {cell_words(result, best)} {v['statistic']} "
-            f"{shown_value(result, best, 'observed')} vs all days {shown_value(result, best, 'baseline')} "
+            f"{shown_value(result, best, 'observed')} vs {_baseline_word(result).lower()} {shown_value(result, best, 'baseline')} "
             f"(n={_n(best)}, raw placebo p={format_p(best['p_placebo'], alpha=alpha)}, "
             f"Romano-Wolf p={format_p(best['p_romano_wolf'], alpha=alpha)})"
         )
@@ -95,6 +97,11 @@ def _verdict_lines(result: SweepResult) -> list[str]:
     return lines
 
 
+def _baseline_word(result: SweepResult) -> str:
+    """What the rows' baseline is: 'All days', or 'Baseline days' with a nested baseline."""
+    return "Baseline days" if result.verdict.get("baseline") else "All days"
+
+
 def _n(row: dict) -> str:
     """A ledger row's n, with its events whose horizon runs past the data (or into a held-out period): '33 (+2 incomplete)'."""
     incomplete = row.get("n_incomplete") or 0
@@ -105,7 +112,7 @@ def _best_rows(result: SweepResult, top: int) -> tuple[list[str], list[list[str]
     names = [a.name for a in result.axes]
     alpha = result.verdict.get("alpha", 0.05)
     ranked = result.ledger.filter(pl.col("z").is_not_null()).sort("z", descending=True).head(top)
-    headers = [*names, *(["Measure"] if _measures(result) else []), "Asset", "Horizon", "n", "Events", "All days", "Placebos", "z", "p raw", "p Romano-Wolf"]
+    headers = [*names, *(["Measure"] if _measures(result) else []), "Asset", "Horizon", "n", "Events", _baseline_word(result), "Placebos", "z", "p raw", "p Romano-Wolf"]
     rows = [
         [*[str(r[n]) for n in names], *_cell(result, r), _n(r),
          shown_value(result, r, "observed"), shown_value(result, r, "baseline"), shown_value(result, r, "placebo_mean"),
@@ -158,7 +165,7 @@ def sweep_blocks(result: SweepResult, top: int = 10) -> list[tuple[str, list[str
         blocks.append((*heat, 1))
     if not result.confirmation.is_empty():
         c = result.confirmation
-        headers = [*[a.name for a in result.axes], *(["Measure"] if _measures(result) else []), "Asset", "Horizon", "n", "Events", "All days", "p"]
+        headers = [*[a.name for a in result.axes], *(["Measure"] if _measures(result) else []), "Asset", "Horizon", "n", "Events", _baseline_word(result), "p"]
         rows = [
             [*[str(r[a.name]) for a in result.axes], *_cell(result, r), str(r["n"]),
              "no events" if not r["n"] else shown_value(result, r, "observed"), shown_value(result, r, "baseline"),
