@@ -105,6 +105,10 @@ def _threshold_span(condition: str, value_text: str) -> tuple[int, int] | None:
     return spans[0] if spans else None
 
 
+_NO_NUMBER = "sweep whole conditions with 'when=...', or 'gap', 'mode', 'trigger' or the window"
+"""What a condition that writes no number can be swept by ('SPX at ATH': no threshold, no when#1)."""
+
+
 def _substitute(condition: str, span: tuple[int, int], value: str) -> str:
     return condition[: span[0]] + value + condition[span[1] :]
 
@@ -119,7 +123,9 @@ def _apply(raw: dict[str, Any], axis: Axis, value: str) -> None:
         span = _threshold_span(condition, subject)
         if span is None:
             compared = [text for text, _ in _compared_numbers(condition)]
-            valid = ", ".join(f"{t + ' threshold'!r}" for t in compared) or "none: name a number by position, e.g. 'when#1'"
+            valid = ", ".join(f"{t + ' threshold'!r}" for t in compared) or (
+                "none: name a number by position, e.g. 'when#1'" if _number_slots(condition) else f"none, nor any number ({_NO_NUMBER})"
+            )
             raise ConfigError(
                 f"grid axis {name!r}: the condition compares no number with {subject!r}{did_you_mean(subject, compared)}",
                 hint=f"the condition is {condition!r}; threshold axes here: {valid}",
@@ -131,7 +137,10 @@ def _apply(raw: dict[str, Any], axis: Axis, value: str) -> None:
         slots = _number_slots(condition)
         k = int(match.group(1))
         if not 1 <= k <= len(slots):
-            raise ConfigError(f"grid axis {name!r}: the condition has {len(slots)} number(s)", hint=f"the condition is {condition!r}")
+            raise ConfigError(
+                f"grid axis {name!r}: the condition has {len(slots)} number(s)",
+                hint=f"the condition is {condition!r}" + ("" if slots else f", which writes no number ({_NO_NUMBER})"),
+            )
         raw["when"] = _substitute(condition, slots[k - 1], value)
         return
     path = {"gap": "decluster.gap", "mode": "decluster.mode"}.get(name, name).split(".")

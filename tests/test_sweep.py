@@ -114,6 +114,21 @@ def test_an_axis_given_in_code_takes_numbers_and_dates(folder: Path) -> None:
         Axis("gap", "21cd")
 
 
+def test_a_condition_without_a_number_is_not_answered_with_when_n() -> None:
+    """'SPX threshold=1,2' on 'SPX at ATH' was answered 'threshold axes here: none: name a
+    number by position, e.g. 'when#1'', and 'when#1' was then refused ('the condition has
+    0 number(s)'): the hint sent the user to an axis the condition cannot have."""
+    with pytest.raises(ConfigError) as caught:
+        _apply({"when": "SPX at ATH"}, Axis("SPX threshold", ()), "1")
+    assert "when#1" not in (caught.value.hint or "") and "sweep whole conditions with 'when=...'" in (caught.value.hint or "")
+    with pytest.raises(ConfigError, match="has 0 number") as caught:
+        _apply({"when": "SPX at ATH"}, Axis("when#1", ()), "1")
+    assert "which writes no number (sweep whole conditions with 'when=...'" in (caught.value.hint or "")
+    with pytest.raises(ConfigError) as caught:  # a number that is not compared (the 20 of '20-day'): when#1 names it
+        _apply({"when": "SPX at 20-day high"}, Axis("SPX threshold", ()), "1")
+    assert "name a number by position, e.g. 'when#1'" in (caught.value.hint or "")
+
+
 def test_sweep_prepares_once_and_controls_snooping(folder: Path, monkeypatch) -> None:
     calls = []
     original = sweep_module.prepare
