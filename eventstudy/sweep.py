@@ -74,7 +74,7 @@ from eventstudy.errors import ConfigError, DataError, did_you_mean
 from eventstudy.evaluators import build_evaluators, tested_evaluators
 from eventstudy.events import window_mask
 from eventstudy.executor import Executor, SerialExecutor
-from eventstudy.grid import Axis, decided_values, grid_cells, parse_axis
+from eventstudy.grid import Axis, _written_at, decided_values, grid_cells, parse_axis
 from eventstudy.inference.design import panel_design
 from eventstudy.inference.histories import SharedHistories
 from eventstudy.inference.multiple import maxstat_stepdown
@@ -226,6 +226,7 @@ def run_sweep(
     searched, full = _prepare(study, cells, data_dir, confirm_from)
     # a nested baseline: each cell's baseline and placebo sets are drawn from the days where it holds, as in a run
     grid = Grid(searched, settings, statistic, end, nested_baseline_days(searched, study, settings) if study.universe is None else None)
+    _check_windows(searched, axes, combos, cells, end, study)
     measures = grid.panel.cells["measure"].to_list()
     off = list(dict.fromkeys(m for m, no in zip(measures, not_tested_on(measures, statistic, grid.panel.measures.statistics)) if no))
     if off and len(off) == len(set(measures)):
@@ -354,6 +355,23 @@ def _period(cells: list[Study], end: dt.date | None) -> str:
         return words[0] if len(words) == 1 else f"each cell's {which} ({words[0]} to {words[-1]})"
     last = str(end) if end is not None else bound([c.window.end for c in cells], "end")
     return f"{bound([c.window.start for c in cells], 'start')} .. {last}"
+
+
+def _check_windows(panel: Panel, axes: Sequence[Axis], combos: list[tuple[str, ...]], cells: list[Study], end: dt.date | None, study: Study) -> None:
+    """A cell whose window holds no day of the data is refused, as a run of it is (else it
+    ran with no events, its tests counted in the grid's and shown untested)."""
+    for combo, cell in zip(combos, cells):
+        if window_mask(panel.days, cell.window.start, end or cell.window.end).any():
+            continue
+        shown = f"{cell.window.start or 'open'} .. {end or cell.window.end or 'open'}"
+        what = "the universe has days" if panel.kind == "universe" else "the study's series have common dates"
+        axis, value = next(((a, v) for a, v in zip(axes, combo) if a.name.split(".")[0] == "window"), (None, None))
+        raise DataError(
+            f"grid cell {', '.join(f'{a.name}={v}' for a, v in zip(axes, combo))}: the window {shown} has no data: "
+            f"{what} {panel.dates[0]} .. {panel.dates[-1]}",
+            location=_written_at(study, axis, axis.values.index(value)) if axis is not None and value is not None else None,
+            hint="give the window axis values inside the data" if axis is not None else "change 'window:' in the study",
+        )
 
 
 def _check_confirmation(cells: list[Study], confirm_from: dt.date) -> None:

@@ -824,3 +824,18 @@ def test_a_nested_baseline_is_each_cells_baseline_and_placebo_days(folder: Path)
     assert "baseline days: where 'A drawdown < 10%'" in text_out and "vs baseline days" in text_out and "All days" not in text_out
     confirmed = run_sweep(study, [parse_axis("B drawdown threshold=1%,2%")], data_dir=folder / "data", confirm_from=dt.date(2020, 6, 1), top=1)
     assert confirmed.confirmation.height == 1
+
+
+def test_a_cell_whose_window_has_no_data_is_refused_as_its_run_is(folder: Path, capsys) -> None:
+    """'window.start=2030-01-01,1990-01-01' ran the 2030 cell with no events, its tests
+    counted in the grid's ('20 tests of the mean, 10 of them tested') and shown untested,
+    where a run of that cell is refused: 'the window 2030-01-01 .. open has no data'. The
+    sweep now refuses it too, naming the cell, and where the study's sweep: list writes
+    the value, pointing at it."""
+    study = parse_study(STUDY, path=folder / "study.yaml")
+    with pytest.raises(DataError, match=r"grid cell window.start=2030-01-01, gap=3: the window 2030-01-01 .. open has no data"):
+        run_sweep(study, [Axis("window.start", ("2020-01-01", "2030-01-01")), parse_axis("gap=3,8")], data_dir=folder / "data")
+    (folder / "study.yaml").write_text(STUDY + "sweep:\n  - {name: window.start, values: [2020-01-01, 2030-01-01]}\n")
+    assert main(["sweep", str(folder / "study.yaml"), "--data-dir", str(folder / "data"), "-q"]) == 2
+    err = capsys.readouterr().err
+    assert "study.yaml:10:47: error: grid cell window.start=2030-01-01: the window 2030-01-01 .. open has no data" in err
