@@ -133,8 +133,7 @@ def evaluate(
         in_table = panel.measures.table
         shown = order_cells(panel.cells.select(CELL), list(study.series), panel.measures.order)  # the summary's rows, in its order
         events, units = instance_table(panel, kept, hits, outcomes.filter(pl.col("measure").is_in(in_table)), shown.filter(pl.col("measure").is_in(in_table)))
-        shown_measures = [m for m in panel.measures.order if m not in panel.measures.hidden]
-        visible = outcomes.filter(pl.col("measure").is_in(shown_measures))
+        visible = outcomes.filter(pl.col("measure").is_in(panel.measures.shown))
         ended = panel.ended_symbols()
         pending = incomplete_cells(visible, universe, ended)
         describe_outcomes(kept.height, visible, notes, evaluated=bool(study.evaluate), ended=ended, measures=panel.measures)
@@ -150,7 +149,7 @@ def evaluate(
         events=events,
         raw_events=raw.select(*(["date", "symbol"] if universe else ["date"]), "position", "kept"),
         outcomes=visible,  # the study's own measures; the path drawn for charts apart (chart_outcomes)
-        baseline_outcomes=_baseline_outcomes(panel.only(shown_measures), window, study) if not universe else _empty_outcomes(),
+        baseline_outcomes=_baseline_outcomes(panel.only(panel.measures.shown), window, study) if not universe else _empty_outcomes(),
         summary=summary.filter(~pl.col("measure").is_in(panel.measures.hidden)),
         chart_summary=summary.filter(pl.col("measure").is_in(panel.measures.hidden)),
         chart_outcomes=outcomes.filter(pl.col("measure").is_in(panel.measures.hidden)),
@@ -817,11 +816,18 @@ def too_few_draws(drawn: str, count: int, alpha: float, ask: str | None) -> list
     resampled histories') leave no p-value at or below ``alpha``: each p-value is
     (1 + as extreme) / (count + 1), at least 1 / (count + 1). ``ask``: the setting that
     draws more (None: the count is the null's own, a circular null's shifts)."""
-    floor = 1 / (count + 1)
-    if floor <= alpha:
+    floor = _p_floor(count, alpha)
+    if floor is None:
         return []
     more = f"; ask for {math.ceil(1 / alpha) - 1:,} or more ({ask})" if ask else ""
-    return [f"warning: {drawn} leave no p-value below 1/{count + 1:,} = {floor:.3f}, above alpha {alpha}: at that alpha {NO_TEST}{more}"]
+    return [f"warning: {drawn} leave no p-value below {floor}: at that alpha {NO_TEST}{more}"]
+
+
+def _p_floor(count: int, alpha: float) -> str | None:
+    """The smallest p-value ``count`` draws allow, 1 / (count + 1), in words ('1/11 =
+    0.091, above alpha 0.05') when it is above ``alpha`` (no p-value can reach it), else None."""
+    floor = 1 / (count + 1)
+    return f"1/{count + 1:,} = {floor:.3f}, above alpha {alpha}" if floor > alpha else None
 
 
 _TOO_FEW = pl.col("n").is_between(1, MIN_TESTED - 1)
@@ -1007,8 +1013,7 @@ def refuse_unused_counts(study: Study, statistics: StatisticsSpec, given: Collec
     runs null; :func:`universe_null`, known before any data is read)."""
     if not given:
         return
-    flags = {"placebos": "--placebos", "histories": "--histories", "block_length": "block_length"}
-    resampling = [flags[key] for key in ("histories", "block_length") if key in given]
+    resampling = [flag for key, flag in (("histories", "--histories"), ("block_length", "block_length")) if key in given]
     if statistics.placebos == 0 and resampling:
         raise ConfigError(
             f"{' and '.join(resampling)} would be ignored: --placebos 0 (statistics.placebos) skips every test",
@@ -1115,10 +1120,10 @@ def _timeline_tests(
         used = used_histories(found)[tested_cells]
         if used.size and used.min() < 0.9 * found.count:
             fewest = int(used.min())
+            floor = _p_floor(fewest, statistics.alpha)
             short = (
-                f" (where so few enter, no p-value of the average or the median can fall below 1/{fewest + 1:,} = "
-                f"{1 / (fewest + 1):.3f}, above alpha {statistics.alpha}: ask for more histories, statistics.histories or --histories)"
-                if 1 / (fewest + 1) > statistics.alpha else ""
+                f" (where so few enter, no p-value of the average or the median can fall below {floor}: ask for more "
+                "histories, statistics.histories or --histories)" if floor else ""
             )
             notes.append(
                 f"warning: only {fewest:,} of {found.count:,} resampled histories gave two or more events in some "
@@ -1126,7 +1131,7 @@ def _timeline_tests(
             )
             # the share positive's null takes a history of one event: when even the most any cell has cannot reach alpha, no p-value can
             most = int((found.histories.n >= 1).sum(axis=0)[tested_cells].max())
-            if 1 / (found.count + 1) <= statistics.alpha:  # else the count's own warning above says it
+            if _p_floor(found.count, statistics.alpha) is None:  # else the count's own warning above says it
                 notes.extend(too_few_draws(f"the {most:,} of {found.count:,} resampled histories that gave the rule an event", most, statistics.alpha, None))
     else:
         settings = statistics.model_copy(update={"null": null})

@@ -136,6 +136,11 @@ class Measures:
         return [m.name for m in self.items if m.hidden]
 
     @property
+    def shown(self) -> list[str]:
+        """The study's own measures, in order: all but those computed for charts only."""
+        return [m.name for m in self.items if not m.hidden]
+
+    @property
     def missing(self) -> dict[str, str]:
         return {m.name: m.missing for m in self.items}
 

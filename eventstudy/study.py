@@ -163,8 +163,8 @@ def run_study(
     else:
         extra = [statistics.baseline.when] if statistics.baseline is not None else []
         panel = prepare(study, data_dir=data_dir, conditions=extra, cache_dir=cache_dir, pull=pull, paths=paths, prices=prices)
-        # a series 'align: ffill' leaves unknown on some days turns the default null to the runs null
-        refuse_unused_counts(study, statistics, given, calendar_gaps(panel.frame, list(study.series)) if panel.frame is not None else None)
+        if given:  # a series 'align: ffill' leaves unknown on some days turns the default null to the runs null
+            refuse_unused_counts(study, statistics, given, calendar_gaps(panel.frame, list(study.series)) if panel.frame is not None else None)
     prepared_s = time.perf_counter() - started
     result = evaluate(panel, study, start=start, end=end, statistics=statistics)
     if study.event_study is not None:  # a classical event study of the kept events (eventstudy.event_study)
