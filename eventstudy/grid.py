@@ -30,7 +30,7 @@ from eventstudy.config import Loc, Study, study_from_mapping
 from eventstudy.errors import ConfigError, EventStudyError, Location, did_you_mean
 from eventstudy.periods import parse_gap
 
-__all__ = ["MAX_CELLS", "Axis", "decided_values", "grid_cells", "parse_axis", "study_axes"]
+__all__ = ["MAX_CELLS", "Axis", "decided_values", "grid_cells", "parse_axis", "study_axes", "written_at"]
 
 
 @dataclass(frozen=True)
@@ -317,12 +317,12 @@ def _cell_study(study: Study, axes: Sequence[Axis], values: Sequence[str]) -> St
     try:
         return study_from_mapping(raw, path=study.path)
     except EventStudyError as exc:
-        own = [i for i, axis in enumerate(axes) if _written_at(study, axis) is not None]
+        own = [i for i, axis in enumerate(axes) if written_at(study, axis) is not None]
         # the cell's own file is generated: a study's own axis is shown where it is written (the last one applied)
         error = ConfigError(f"grid cell {where}: {exc.message}", hint=exc.hint)
         if own:
             axis = axes[own[-1]]
-            error.location = _written_at(study, axis, axis.values.index(values[own[-1]]))
+            error.location = written_at(study, axis, axis.values.index(values[own[-1]]))
         raise error from None
 
 
@@ -349,14 +349,14 @@ def grid_cells(study: Study, axes: Sequence[Axis]) -> tuple[list[tuple[str, ...]
     if cells_asked > MAX_CELLS:
         raise ConfigError(
             f"the grid has {cells_asked:,} cells; a sweep runs at most {MAX_CELLS:,}",
-            location=study.source.location(("sweep",), key=True) if all(_written_at(study, a) for a in axes) else None,
+            location=study.source.location(("sweep",), key=True) if all(written_at(study, a) for a in axes) else None,
             hint="fewer values per axis (each cell is a study and a test the snooping control must pay for)",
         )
     combos = list(itertools.product(*[a.values for a in axes]))
     return combos, [_cell_study(study, axes, combo) for combo in combos]
 
 
-def _written_at(study: Study, axis: Axis, position: int | None = None) -> Location | None:
+def written_at(study: Study, axis: Axis, position: int | None = None) -> Location | None:
     """Where the study's own ``sweep:`` list writes ``axis`` (its name, or its value at
     ``position``); None for an axis given on the command line or in code."""
     for i, spec in enumerate(study.sweep):
@@ -374,7 +374,7 @@ def _placed(study: Study, axis: Axis, position: int | None = None) -> Iterator[N
         yield
     except ConfigError as exc:
         if exc.location is None:
-            exc.location = _written_at(study, axis, position)
+            exc.location = written_at(study, axis, position)
         raise
 
 

@@ -74,7 +74,7 @@ from eventstudy.errors import ConfigError, DataError, did_you_mean
 from eventstudy.evaluators import build_evaluators, tested_evaluators
 from eventstudy.events import window_mask
 from eventstudy.executor import Executor, SerialExecutor
-from eventstudy.grid import Axis, _written_at, decided_values, grid_cells, parse_axis
+from eventstudy.grid import Axis, decided_values, grid_cells, parse_axis, written_at
 from eventstudy.inference.design import panel_design
 from eventstudy.inference.histories import SharedHistories
 from eventstudy.inference.multiple import maxstat_stepdown
@@ -279,12 +279,12 @@ def run_sweep(
     ]
     if untestable:
         grid_null = "'dates'" if study.universe is not None else f"{placebo_null(settings)}"
-        verdict["warning"] = (
+        _warn(verdict, (
             f"the {grid_null} null cannot test {' or '.join(untestable)} here (the condition picks its days by the "
             "prices, and with them the volatility or the estimates these depend on; on simulated data the placebo nulls "
             "rejected 8-94% of their true nulls at 5%): read this grid's p-values as a ranking, and run the cells of "
             "interest as studies (with the histories null)"
-        )
+        ))
     if off:  # the hit rate's median or share positive: no ledger row, no place in the snooping control
         verdict["not_tested"] = (
             f"{measures_named(off)} is not tested on the {statistic}{_fewer_why(grid.panel, off)}: its cells have no row here and no "
@@ -294,14 +294,14 @@ def run_sweep(
         verdict["baseline"] = settings.baseline.when
     shifted = ledger.filter(pl.col("null") != placebo_null(settings)).select(*[a.name for a in axes]).unique().height if study.universe is None else 0
     if shifted:  # as a run of such a cell does, with its warning
-        verdict["warning"] = " ".join([*([verdict["warning"]] if "warning" in verdict else []), (
+        _warn(verdict, (
             f"the runs null could not place the events' runs in {shifted:,} of {len(combos):,} cells (the frame has no stretches "
             "long enough to hold every run: a nested baseline's scattered days, or a short window): those cells were tested on "
             "the circular null instead, as a run of them is (the ledger's null column)"
-        )])
+        ))
     decided = decided_values(axes, combos, cells, universe=study.universe is not None)
     if decided:  # a run says so of its condition; a grid of them said only that no cell was tested
-        verdict["warning"] = " ".join([*([verdict["warning"]] if "warning" in verdict else []), *decided])
+        _warn(verdict, *decided)
     if cramped:
         verdict["little_room"] = len(cramped)
     for null_name in dict.fromkeys(cramped):  # each null the cramped cells were tested on (circular where runs could not be placed)
@@ -310,22 +310,12 @@ def run_sweep(
             null_name, why = "'dates'", f"it moves each stock's events among only {len(grid.panel.symbols)} stocks, too few orderings to reach alpha"
             cause = "a universe of three stocks or fewer does this"
         else:
-            cause = "events that recur evenly do this"
-            why = (
-                "the shifts of the event calendar bring their events' own dates back so often that no p-value can fall below alpha"
-                if null_name == "circular" else
-                "the declustering rule leaves each day of their placebo sets fewer trading days to move than twice the longest "
-                "horizon, so their placebo sets are nearly the events themselves"
-                if null_name == "matched" else
-                "their events' runs leave fewer free days than twice the longest horizon, so their placebo sets are nearly the events themselves"
-            )
-            if null_name == "matched":
-                cause = "events on most of the days the rule allows do this"
-        verdict["warning"] = " ".join([*([verdict["warning"]] if "warning" in verdict else []), (
+            why, cause = _LITTLE_ROOM.get(null_name, _LITTLE_ROOM["runs"])
+        _warn(verdict, (
             f"the {null_name} null had little room in {count:,} of {len(combos):,} cells: {why}, and their "
             f"p-values would be no test ({cause}); those cells are shown untested, and are "
             "neither the best cell nor part of the snooping control: run the cells of interest as studies, with the histories null"
-        )])
+        ))
     ranked = ledger.filter(pl.col("z").is_not_null()).sort("z", descending=True, nulls_last=True)
     verdict["best"] = ranked.row(0, named=True) if ranked.height else None
     confirmation = pl.DataFrame()
@@ -342,6 +332,29 @@ def run_sweep(
         ).tests
         confirmation = _confirm(tests_for, by_combo, axes, best, confirm_from)
     return SweepResult(ledger=ledger, verdict=verdict, confirmation=confirmation, axes=tuple(axes), units=grid.panel.measures.units)
+
+
+def _warn(verdict: dict[str, Any], *texts: str) -> None:
+    """Add ``texts`` to the verdict's warning (one paragraph, in the order they are found)."""
+    verdict["warning"] = " ".join([*([verdict["warning"]] if "warning" in verdict else []), *texts])
+
+
+_LITTLE_ROOM = {
+    "runs": (
+        "their events' runs leave fewer free days than twice the longest horizon, so their placebo sets are nearly the events themselves",
+        "events that recur evenly do this",
+    ),
+    "matched": (
+        "the declustering rule leaves each day of their placebo sets fewer trading days to move than twice the longest "
+        "horizon, so their placebo sets are nearly the events themselves",
+        "events on most of the days the rule allows do this",
+    ),
+    "circular": (
+        "the shifts of the event calendar bring their events' own dates back so often that no p-value can fall below alpha",
+        "events that recur evenly do this",
+    ),
+}
+"""Why a grid's placebo null had little room in a cell, and what does that, per null (a sweep's verdict)."""
 
 
 def _period(cells: list[Study], end: dt.date | None) -> str:
@@ -369,7 +382,7 @@ def _check_windows(panel: Panel, axes: Sequence[Axis], combos: list[tuple[str, .
         raise DataError(
             f"grid cell {', '.join(f'{a.name}={v}' for a, v in zip(axes, combo))}: the window {shown} has no data: "
             f"{what} {panel.dates[0]} .. {panel.dates[-1]}",
-            location=_written_at(study, axis, axis.values.index(value)) if axis is not None and value is not None else None,
+            location=written_at(study, axis, axis.values.index(value)) if axis is not None and value is not None else None,
             hint="give the window axis values inside the data" if axis is not None else "change 'window:' in the study",
         )
 
@@ -504,8 +517,8 @@ def cell_tests(grid: Grid, cell: Study) -> tuple[list[dict[str, Any]], list[floa
         # the kept events whose horizon runs past the data (or, in a search before a held-out period, into it): left out, counted
         incomplete = int((panel.days_remaining(c, flat, values_at(panel.values[c], s_idx, d_idx, flat)) > 0).sum())
         row, z, zn = ledger_row(
-            cell, condition, {**info, "n_incomplete": incomplete}, int(events.size), grid.statistic, observed, baseline, null,
-            no_test=room is not None, exact=own, null_name="dates" if universe else null_name,
+            cell, condition, info, int(events.size), grid.statistic, observed, baseline, null,
+            no_test=room is not None, exact=own, null_name="dates" if universe else null_name, n_incomplete=incomplete,
         )
         rows.append(row)
         z_obs.append(z)
@@ -583,7 +596,7 @@ def _dates_nulls(
 
 def ledger_row(
     cell: Study, condition: str, info: dict[str, Any], n: int, statistic: str, observed: float, baseline: float, null: np.ndarray,
-    *, no_test: bool = False, exact: np.ndarray | None = None, null_name: str | None = None,
+    *, no_test: bool = False, exact: np.ndarray | None = None, null_name: str | None = None, n_incomplete: int = 0,
 ) -> tuple[dict[str, Any], float, np.ndarray]:
     """One ledger row (without the axis values), its studentized statistic ``z`` and the
     placebo draws on the same scale, for the grid-wide snooping control. A cell of one or
@@ -593,7 +606,8 @@ def ledger_row(
     best cell nor part of the snooping control. ``exact``: the cell's own null when
     ``null`` resamples it to the grid's B draws (a circular null's every shift), so that
     its p, mean and spread are the cell's run's. ``null_name``: the placebo null the row's
-    p comes from (the ledger's ``null``)."""
+    p comes from (the ledger's ``null``); ``n_incomplete``: the cell's events whose horizon
+    runs past the data (or into the held-out period), left out of ``n``."""
     tested = n >= MIN_TESTED and not no_test
     test = nan_placebo_test(np.array([observed]), (null if exact is None else exact)[None, :])
     sd = test.null_std[0] if tested else math.nan
@@ -602,9 +616,9 @@ def ledger_row(
     row = {
         "condition": condition,
         "decluster": f"{cell.decluster.gap.label} {cell.decluster.mode}" if cell.decluster else "none",
-        **{k: v for k, v in info.items() if k != "n_incomplete"},
+        **info,
         "n": n,
-        "n_incomplete": info.get("n_incomplete", 0),
+        "n_incomplete": n_incomplete,
         "statistic": statistic,
         **({"null": null_name} if null_name is not None else {}),
         "observed": observed,
