@@ -18,6 +18,7 @@ from eventstudy.config import parse_study
 from eventstudy.errors import ConfigError, DataError
 from eventstudy.grid import _apply, grid_cells
 from eventstudy.inference.snooping import reality_check, spa_test
+from eventstudy.result import StudyResult
 from eventstudy.study import run as evaluate_study
 from eventstudy.sweep import Axis, parse_axis, run_sweep
 
@@ -747,6 +748,19 @@ def test_a_threshold_compared_with_two_numbers_is_refused_where_it_is_written(fo
     assert "study.yaml:10:12: error: grid axis" in err and places in err
 
 
+def assert_rows_are_runs(mine: pl.DataFrame, own: StudyResult, rows: int) -> None:
+    """The ledger rows ``mine`` of one grid cell (the mean) equal the run ``own`` of that
+    cell: n and its incomplete events, the average, its baseline and the raw p."""
+    summary = own.summary.join(own.tests.filter(pl.col("statistic") == "mean"), on=["measure", "asset", "horizon"], suffix="_test")
+    joined = mine.join(summary, on=["measure", "asset", "horizon"], how="inner", suffix="_run")
+    assert joined.height == rows
+    assert joined["n"].to_list() == joined["n_run"].to_list()
+    assert np.allclose(joined["observed"].to_numpy(), joined["mean"].to_numpy(), equal_nan=True)
+    assert np.allclose(joined["baseline"].to_numpy(), joined["baseline_mean"].to_numpy())
+    assert np.allclose(joined["p_placebo"].to_numpy(), joined["p_placebo_run"].to_numpy(), equal_nan=True)
+    assert joined["n_incomplete"].to_list() == joined["n_incomplete_run"].to_list()
+
+
 def test_the_search_before_confirm_from_reads_no_held_out_close(folder: Path, tmp_path: Path) -> None:
     """A sweep's search ranked its cells on the period before --confirm-from with returns
     read from held-out closes: an event days before the date got its 10-day return from
@@ -766,15 +780,7 @@ def test_the_search_before_confirm_from_reads_no_held_out_close(folder: Path, tm
     for threshold, gap in (("1%", "3"), ("2%", "8")):
         cell = parse_study(STUDY.replace("drawdown >= 2%", f"drawdown >= {threshold}").replace("gap: 5", f"gap: {gap}"), path=folder / "study.yaml")
         own = evaluate_study(cell, data_dir=short, null="runs")
-        summary = own.summary.join(own.tests.filter(pl.col("statistic") == "mean"), on=["measure", "asset", "horizon"], suffix="_test")
-        mine = ledger.filter((pl.col("B drawdown threshold") == threshold) & (pl.col("gap") == gap))
-        joined = mine.join(summary, on=["measure", "asset", "horizon"], how="inner", suffix="_run")
-        assert joined.height == 4
-        assert joined["n"].to_list() == joined["n_run"].to_list()
-        assert np.allclose(joined["observed"].to_numpy(), joined["mean"].to_numpy(), equal_nan=True)
-        assert np.allclose(joined["baseline"].to_numpy(), joined["baseline_mean"].to_numpy())
-        assert np.allclose(joined["p_placebo"].to_numpy(), joined["p_placebo_run"].to_numpy(), equal_nan=True)
-        assert joined["n_incomplete"].to_list() == joined["n_incomplete_run"].to_list()
+        assert_rows_are_runs(ledger.filter((pl.col("B drawdown threshold") == threshold) & (pl.col("gap") == gap)), own, 4)
     assert ledger["n_incomplete"].sum() > 0  # events whose horizon reaches the held-out period: left out, counted
     assert result.verdict["confirm_from"] == "2020-07-30"
     # the held-out confirmation still reads every close from the date on

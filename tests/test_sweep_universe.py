@@ -10,6 +10,7 @@ import numpy as np
 import polars as pl
 import pytest
 from scipy import stats
+from test_sweep import assert_rows_are_runs
 from test_universe_scale import study_for, write_panel
 
 import eventstudy
@@ -258,14 +259,6 @@ def test_the_search_before_confirm_from_is_a_run_on_the_data_cut_there(tmp_path:
     for gap in ("3", "8"):
         (short / "cell.yaml").write_text((tmp_path / "study.yaml").read_text().replace("gap: 3", f"gap: {gap}"))
         own = eventstudy.run(eventstudy.load_study(short / "cell.yaml"), data_dir=short, placebos=120)
-        summary = own.summary.join(own.tests.filter(pl.col("statistic") == "mean"), on=["measure", "asset", "horizon"], suffix="_test")
-        mine = result.ledger.filter(pl.col("gap") == gap)
-        joined = mine.join(summary, on=["measure", "asset", "horizon"], how="inner", suffix="_run")
-        assert joined.height == 3
-        assert joined["n"].to_list() == joined["n_run"].to_list()
-        assert np.allclose(joined["observed"].to_numpy(), joined["mean"].to_numpy(), equal_nan=True)
-        assert np.allclose(joined["baseline"].to_numpy(), joined["baseline_mean"].to_numpy())
-        assert np.allclose(joined["p_placebo"].to_numpy(), joined["p_placebo_run"].to_numpy(), equal_nan=True)
-        assert joined["n_incomplete"].to_list() == joined["n_incomplete_run"].to_list()
+        assert_rows_are_runs(result.ledger.filter(pl.col("gap") == gap), own, 3)
     assert result.ledger["n_incomplete"].sum() > 0
     assert result.confirmation["n"].sum() > 0

@@ -7,7 +7,7 @@ from typing import Any
 import polars as pl
 
 from eventstudy.report.markdown import markdown_table
-from eventstudy.report.text import format_p, format_statistic
+from eventstudy.report.text import format_p, format_statistic, n_with_incomplete
 from eventstudy.sweep import SweepResult
 
 __all__ = ["cell_words", "heat_slice", "render_sweep", "shown_value", "sweep_blocks", "unit_of", "verdict_lines"]
@@ -67,7 +67,7 @@ def _verdict_lines(result: SweepResult) -> list[str]:
         lines.append(
             f"best cell: {params}: {cell_words(result, best)} {v['statistic']} "
             f"{shown_value(result, best, 'observed')} vs {_baseline_word(result).lower()} {shown_value(result, best, 'baseline')} "
-            f"(n={_n(best)}, raw placebo p={format_p(best['p_placebo'], alpha=alpha)}, "
+            f"(n={n_with_incomplete(best)}, raw placebo p={format_p(best['p_placebo'], alpha=alpha)}, "
             f"Romano-Wolf p={format_p(best['p_romano_wolf'], alpha=alpha)})"
         )
     rc, spa = v["reality_check_p"], v["spa_p"]
@@ -102,19 +102,13 @@ def _baseline_word(result: SweepResult) -> str:
     return "Baseline days" if result.verdict.get("baseline") else "All days"
 
 
-def _n(row: dict) -> str:
-    """A ledger row's n, with its events whose horizon runs past the data (or into a held-out period): '33 (+2 incomplete)'."""
-    incomplete = row.get("n_incomplete") or 0
-    return f"{row['n']}" + (f" (+{incomplete} incomplete)" if incomplete else "")
-
-
 def _best_rows(result: SweepResult, top: int) -> tuple[list[str], list[list[str]]]:
     names = [a.name for a in result.axes]
     alpha = result.verdict.get("alpha", 0.05)
     ranked = result.ledger.filter(pl.col("z").is_not_null()).sort("z", descending=True).head(top)
     headers = [*names, *(["Measure"] if _measures(result) else []), "Asset", "Horizon", "n", "Events", _baseline_word(result), "Placebos", "z", "p raw", "p Romano-Wolf"]
     rows = [
-        [*[str(r[n]) for n in names], *_cell(result, r), _n(r),
+        [*[str(r[n]) for n in names], *_cell(result, r), n_with_incomplete(r),
          shown_value(result, r, "observed"), shown_value(result, r, "baseline"), shown_value(result, r, "placebo_mean"),
          f"{r['z']:+.2f}", format_p(r["p_placebo"], alpha=alpha), format_p(r["p_romano_wolf"], alpha=alpha)]
         for r in ranked.iter_rows(named=True)

@@ -51,6 +51,7 @@ __all__ = [
     "format_statistic",
     "instance_cells",
     "instance_table",
+    "n_with_incomplete",
     "omission_line",
     "screen_layout",
     "shown_line",
@@ -790,7 +791,7 @@ def breakdown_table(name: str, frame: pl.DataFrame, units: Mapping[str, str] | N
     height = frame.height
     shown = frame if key == "year" else frame.sort("n", descending=True).head(top)
     rows = [
-        [str(r["measure"]), str(r["asset"]), str(r["horizon"]), str(r[key]), str(r["n"]) + (f" (+{r['n_incomplete']} incomplete)" if r.get("n_incomplete") else ""),
+        [str(r["measure"]), str(r["asset"]), str(r["horizon"]), str(r[key]), n_with_incomplete(r),
          format_statistic(r["mean"], unit), format_statistic(r["median"], unit), format_cell(r["pct_positive"], "share")]
         for r in shown.iter_rows(named=True)
         for unit in [(units or {}).get(str(r["measure"]), "fraction")]
@@ -799,6 +800,13 @@ def breakdown_table(name: str, frame: pl.DataFrame, units: Mapping[str, str] | N
     headers = ["Measure", "Asset", "Horizon", key.capitalize(), "n", "Average", "Median", "% > 0"]
     tones = [["", "", "", "", "", tone_of(r[5]), tone_of(r[6]), ""] for r in rows]
     return TextTable(title=title, headers=headers, rows=rows, tones=tones, keys=4, left=4)
+
+
+def n_with_incomplete(row: Mapping[str, Any]) -> str:
+    """A row's ``n`` with its ``n_incomplete``, the events whose horizon runs past the data
+    (or into a sweep's held-out period): '33 (+2 incomplete)', or '33' without any."""
+    incomplete = row.get("n_incomplete") or 0
+    return f"{row['n']}" + (f" (+{incomplete} incomplete)" if incomplete else "")
 
 
 def split_notes(notes: list[str]) -> tuple[list[str], list[str]]:
