@@ -22,7 +22,7 @@ from __future__ import annotations
 import datetime as dt
 import math
 import time
-from collections.abc import Collection, Mapping
+from collections.abc import Collection, Iterable, Mapping
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import replace
 from statistics import NormalDist
@@ -70,7 +70,7 @@ from eventstudy.inference.panel import (
     placebo_count,
 )
 from eventstudy.inference.placebo import median_of
-from eventstudy.inference.sampler_names import NO_TEST
+from eventstudy.inference.sampler_names import NO_TEST, NoTest
 from eventstudy.inference.table import (
     MIN_TESTED,
     SIGNIFICANCE_SCHEMA,
@@ -170,15 +170,18 @@ def evaluate(
         return replace(result, tests=pl.DataFrame(schema=SIGNIFICANCE_SCHEMA), timings=timings)
     started = time.perf_counter()
     parts: dict[str, float] = {}
+    no_test: list[NoTest] = []
     if universe:
-        tests, placebo = _universe_tests(panel, study, kept, window, statistics, moments, notes, parts), pl.DataFrame()
+        tests, placebo = _universe_tests(panel, study, kept, window, statistics, moments, notes, no_test, parts), pl.DataFrame()
     else:
-        tests, placebo = _timeline_tests(panel, study, kept, window, statistics, notes, shared_histories)
+        tests, placebo = _timeline_tests(panel, study, kept, window, statistics, notes, no_test, shared_histories)
     tests = order_cells(tests, list(study.series), panel.measures.order)
-    if any(NO_TEST in note for note in notes):  # the null's own warning: its p-values are shown, none marked as surviving
+    if no_test:  # the null's own warning: its p-values are shown, none marked as surviving
         tests = tests.with_columns(pl.lit(None, dtype=pl.Boolean).alias("survives"))
     timings |= {"significance_s": round(time.perf_counter() - started, 4), **{f"significance_{k}": v for k, v in parts.items()}}
-    return replace(result, tests=tests, placebo=placebo, timings=timings, statistics=_as_run(statistics, tests, universe))
+    return replace(
+        result, tests=tests, placebo=placebo, timings=timings, statistics=_as_run(statistics, tests, universe), no_test=tuple(no_test)
+    )
 
 
 def _as_run(statistics: StatisticsSpec, tests: pl.DataFrame, universe: bool) -> StatisticsSpec:
@@ -731,9 +734,10 @@ def _histories_refusal(study: Study) -> tuple[str, str] | None:
 
 def _universe_tests(
     panel: Panel, study: Study, kept: pl.DataFrame, window: np.ndarray, statistics: StatisticsSpec,
-    moments: list, notes: list[str], parts: dict[str, float],
+    moments: list, notes: list[str], no_test: list[NoTest], parts: dict[str, float],
 ) -> pl.DataFrame:
-    """The panel nulls of a universe study, and what they are in words."""
+    """The panel nulls of a universe study, and what they are in words (a null's no-test
+    warnings also in ``no_test``)."""
     if not panel.only(panel.measures.tested).cells.height:  # descriptive evaluators alone: no cell to test
         notes.append(_nothing_tested())
         return pl.DataFrame(schema=PANEL_SCHEMA)
@@ -752,7 +756,7 @@ def _universe_tests(
                 "predicts returns it rejected 70-94% of true nulls at the 5% level; --null dates runs it anyway, with a warning)"
             )
         clock = time.perf_counter()
-        tests = _universe_histories(panel, study, kept, window, statistics, tests, notes)
+        tests = _universe_histories(panel, study, kept, window, statistics, tests, notes, no_test)
         parts["histories_s"] = round(time.perf_counter() - clock, 4)
     elif reps:
         notes.append(
@@ -763,7 +767,7 @@ def _universe_tests(
             f"event count at random days of its own ('symbols' null); the t-test (t_cluster) has Driscoll-Kraay errors, by day and "
             f"across days up to the horizon, with a fixed-b p-value (seed {statistics.seed})"
         )
-        notes.extend(too_few_draws(f"the 'dates' null's {reps:,} placebo sets", reps, statistics.alpha, "statistics.placebos, --placebos"))
+        _warn_no_test(notes, no_test, too_few_draws("dates", f"the 'dates' null's {reps:,} placebo sets", reps, statistics.alpha, "statistics.placebos, --placebos"))
     else:
         notes.append(
             f"p-values: with {kept.height:,} events, {statistics.placebos:,} placebo sets would be "
@@ -775,7 +779,7 @@ def _universe_tests(
         )
     notes.append(CALENDAR_NOTE)
     if null == "dates":
-        notes.extend(few_stocks(len(panel.symbols), statistics.alpha))
+        _warn_no_test(notes, no_test, few_stocks(len(panel.symbols), statistics.alpha))
     dates_tested = tests.filter(pl.col("p_placebo").is_not_null()).select("measure", "statistic").unique(maintain_order=True).rows() if null == "dates" else []
     refusal = _histories_refusal(study)
     notes.extend(calibration_warnings(study, null, misjudged, dates_tested, panel.measures.units, refusal[0] if refusal else None))
@@ -791,18 +795,18 @@ def _universe_tests(
     return tests
 
 
-def few_stocks(stocks: int, alpha: float) -> list[str]:
+def few_stocks(stocks: int, alpha: float) -> list[NoTest]:
     """The warning of a 'dates' null with too few stocks to relabel the events among: its
     placebo sets are the ``stocks!`` orderings of the symbols, so no exact p-value falls
     below ``1 / stocks!`` (three stocks: 1/6), whatever its normal approximation says."""
     orderings = math.factorial(min(stocks, 20))
     if orderings * alpha >= 1:
         return []
-    return [
+    return [NoTest("dates", "little room", (
         f"warning: the 'dates' null had little room: it moves each stock's events to another of only {stocks} stocks, "
         f"{orderings} orderings in all, so no p-value can truly fall below {1 / orderings:.3f}: {NO_TEST} (its "
         "normal approximation gives smaller ones); the histories null (--null histories) resamples the prices instead"
-    ]
+    ))]
 
 
 def _block_days(used: float, statistics: StatisticsSpec) -> str:
@@ -811,8 +815,8 @@ def _block_days(used: float, statistics: StatisticsSpec) -> str:
     return f"{used:g}" if statistics.block_length is not None else f"{used:.0f}"
 
 
-def too_few_draws(drawn: str, count: int, alpha: float, ask: str | None) -> list[str]:
-    """The warning of a null whose ``count`` draws (``drawn``: '10 placebo sets', '19
+def too_few_draws(null: str, drawn: str, count: int, alpha: float, ask: str | None) -> list[NoTest]:
+    """The warning of the ``null`` whose ``count`` draws (``drawn``: '10 placebo sets', '19
     resampled histories') leave no p-value at or below ``alpha``: each p-value is
     (1 + as extreme) / (count + 1), at least 1 / (count + 1). ``ask``: the setting that
     draws more (None: the count is the null's own, a circular null's shifts)."""
@@ -820,7 +824,16 @@ def too_few_draws(drawn: str, count: int, alpha: float, ask: str | None) -> list
     if floor is None:
         return []
     more = f"; ask for {math.ceil(1 / alpha) - 1:,} or more ({ask})" if ask else ""
-    return [f"warning: {drawn} leave no p-value below {floor}: at that alpha {NO_TEST}{more}"]
+    words = f"warning: {drawn} leave no p-value below {floor}: at that alpha {NO_TEST}{more}"
+    return [NoTest(null, "few draws", words, drawn="resampled histories" if null == "histories" else "placebo sets")]
+
+
+def _warn_no_test(notes: list[str], no_test: list[NoTest], warnings: Iterable[NoTest]) -> None:
+    """A null's no-test ``warnings``: in the notes as words, in ``no_test`` as data (the
+    tests' 'survives' and the verdict read the data)."""
+    for warning in warnings:
+        notes.append(warning.words)
+        no_test.append(warning)
 
 
 def _p_floor(count: int, alpha: float) -> str | None:
@@ -863,7 +876,8 @@ def _too_few_note(tests: pl.DataFrame) -> list[str]:
 
 
 def _universe_histories(
-    panel: Panel, study: Study, kept: pl.DataFrame, window: np.ndarray, statistics: StatisticsSpec, tests: pl.DataFrame, notes: list[str]
+    panel: Panel, study: Study, kept: pl.DataFrame, window: np.ndarray, statistics: StatisticsSpec, tests: pl.DataFrame,
+    notes: list[str], no_test: list[NoTest],
 ) -> pl.DataFrame:
     """``tests`` with the histories null as the headline: p-values, adjustments, the
     null's mean, the effect and the intervals of every statistic from resampled universes;
@@ -912,7 +926,7 @@ def _universe_histories(
         f"across all cells at alpha {statistics.alpha}. Beside them: the 'symbols' null (p_symbols_null), the t-test with "
         "Driscoll-Kraay errors (t_cluster) and the calendar-time portfolio test (t_calendar)"
     )
-    notes.extend(too_few_draws(f"{found.count:,} resampled universes", found.count, statistics.alpha, "statistics.histories, --histories"))
+    _warn_no_test(notes, no_test, too_few_draws("histories", f"{found.count:,} resampled universes", found.count, statistics.alpha, "statistics.histories, --histories"))
     if found.flat_share > 0.001:
         notes.append(
             f"{found.flat_share:.1%} of the resampled stock-days drew a day on which that stock did not trade (before its "
@@ -1081,9 +1095,11 @@ def _timeline_tests(
     window: np.ndarray,
     statistics: StatisticsSpec,
     notes: list[str],
+    no_test: list[NoTest],
     shared_histories: SharedHistories | None = None,
 ) -> tuple[pl.DataFrame, pl.DataFrame]:
-    """The tests of a study of named series (a one-row panel), and what they are in words.
+    """The tests of a study of named series (a one-row panel), and what they are in words
+    (a null's no-test warnings also in ``no_test``).
 
     A nested baseline (``statistics.baseline``) is evaluated on the whole timeline
     (look-backs cross the window start) and then windowed.
@@ -1115,7 +1131,7 @@ def _timeline_tests(
             "same histories; '*' marks what survives the max-statistic adjustment across all "
             f"cells at alpha {statistics.alpha}"
         )
-        notes.extend(too_few_draws(f"{found.count:,} resampled histories", found.count, statistics.alpha, "statistics.histories, --histories"))
+        _warn_no_test(notes, no_test, too_few_draws("histories", f"{found.count:,} resampled histories", found.count, statistics.alpha, "statistics.histories, --histories"))
         tested_cells = found.observed.n[0] >= MIN_TESTED  # an untested cell's null is not read
         used = used_histories(found)[tested_cells]
         if used.size and used.min() < 0.9 * found.count:
@@ -1132,7 +1148,7 @@ def _timeline_tests(
             # the share positive's null takes a history of one event: when even the most any cell has cannot reach alpha, no p-value can
             most = int((found.histories.n >= 1).sum(axis=0)[tested_cells].max())
             if _p_floor(found.count, statistics.alpha) is None:  # else the count's own warning above says it
-                notes.extend(too_few_draws(f"the {most:,} of {found.count:,} resampled histories that gave the rule an event", most, statistics.alpha, None))
+                _warn_no_test(notes, no_test, too_few_draws("histories", f"the {most:,} of {found.count:,} resampled histories that gave the rule an event", most, statistics.alpha, None))
     else:
         settings = statistics.model_copy(update={"null": null})
         described = placebos_misjudge(study)
@@ -1153,7 +1169,7 @@ def _timeline_tests(
             f"{settings.seed}): they answer 'is it these dates?', holding the real days fixed, and do not see what the "
             f"rule picks on noise; '*' marks what survives the max-statistic adjustment across all cells at alpha {settings.alpha}"
         )
-        notes.extend(headline.warnings)
+        _warn_no_test(notes, no_test, headline.warnings)
         if headline.median_reps < headline.reps:
             notes.append(
                 f"the median's null uses {headline.median_reps:,} of the {headline.reps:,} placebo sets (it is computed on "
@@ -1161,7 +1177,7 @@ def _timeline_tests(
             )
         circular = settings.null == "circular"
         drawn = f"the {headline.reps:,} shifts of the circular null" if circular else f"{headline.reps:,} placebo sets"
-        notes.extend(too_few_draws(drawn, headline.reps, settings.alpha, None if circular else "statistics.placebos, --placebos"))
+        _warn_no_test(notes, no_test, too_few_draws(headline.null, drawn, headline.reps, settings.alpha, None if circular else "statistics.placebos, --placebos"))
         if settings.null == "matched" and headline.reps < settings.placebos:
             notes.append(
                 f"the matched null drew {headline.reps:,} placebo sets, not {settings.placebos:,} (it gathers each set's "

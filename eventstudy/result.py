@@ -21,6 +21,7 @@ from eventstudy.measures import Measure, Measures
 if TYPE_CHECKING:  # annotations only: the result sits below every stage that fills it
     from eventstudy.config import StatisticsSpec, Study
     from eventstudy.event_study import EventStudyResult
+    from eventstudy.inference.sampler_names import NoTest
 
 __all__ = ["Measure", "Measures", "StudyResult"]
 
@@ -105,6 +106,10 @@ class StudyResult:
         'number', 'count').
     notes
         Plain statements of the choices made and anything a careful analyst should know.
+    no_test
+        The headline null's warnings that its p-values are no test here (little room, too
+        few draws; :class:`~eventstudy.inference.sampler_names.NoTest`), as data: their
+        words are among the notes. Empty when the tests test.
     event_study
         The classical event study of the kept events when the study has an
         ``event_study:`` block (:class:`~eventstudy.event_study.EventStudyResult`: CAAR
@@ -135,6 +140,7 @@ class StudyResult:
     breakdowns: dict[str, pl.DataFrame] = field(default_factory=dict)
     timings: dict[str, float] = field(default_factory=dict)
     notes: list[str] = field(default_factory=list)
+    no_test: tuple[NoTest, ...] = ()
     event_study: EventStudyResult | None = None
 
     def _description(self) -> list[str]:

@@ -493,9 +493,9 @@ def cell_tests(grid: Grid, cell: Study) -> tuple[list[dict[str, Any]], list[floa
         if draws.shape[1] != settings.placebos:  # every cell of the grid needs B joint draws (circular: all shifts)
             draws = draws[:, np.random.default_rng(settings.seed).integers(0, draws.shape[1], settings.placebos)]
     if universe:  # the 'dates' null among three stocks or fewer is no test, as a run says (engine.few_stocks)
-        room = " ".join(few_stocks(len(panel.symbols), settings.alpha)) or None
+        room = " ".join(w.words for w in few_stocks(len(panel.symbols), settings.alpha)) or None
     else:
-        room = " ".join(no_test_warnings(found, null_name, settings.alpha)) or None
+        room = " ".join(w.words for w in no_test_warnings(found, null_name, settings.alpha)) or None
     rows, z_obs, z_null = [], [], []
     flat = s_idx * panel.days.size + d_idx
     for c, info in enumerate(panel.cells.select("measure", "asset", "horizon", "horizon_days").iter_rows(named=True)):

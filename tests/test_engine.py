@@ -424,8 +424,24 @@ def test_a_runs_null_with_little_room_says_its_p_values_are_no_test(tmp_path, wh
     result = _null_choice(tmp_path, when, events=events, null="runs")
     assert set(result.tests["null"]) == {"runs"}
     assert any(n.startswith("warning: the runs null had little room") for n in result.notes) == warned
+    assert [(w.null, w.cause) for w in result.no_test] == ([("runs", "little room")] if warned else [])
     # and the verdict claims nothing from them (it had read "1 of 18 tests significant" beside the warning)
     assert verdict_line(result).endswith("nothing is tested: the runs null had little room here, so its p-values are no test (see its warning).") == warned
+
+
+def test_a_note_in_the_words_of_a_null_s_warning_is_no_warning(tmp_path) -> None:
+    """Whether a null's p-values are no test is the null's finding, not words found in the
+    notes: an events file named 'its p-values are no test.csv' is named in a note, and the
+    run marked no test as surviving and read 'nothing is tested: the histories null drew
+    too few placebo sets' of 19 histories that reach alpha 0.05."""
+    pl.DataFrame({"date": business_days(900)[::10]}).write_csv(tmp_path / "its p-values are no test.csv")
+    text = NULL_CHOICE.format(when="on dates", gap=5, null="", events="events: {dates: 'its p-values are no test.csv'}\n",
+                              evaluator="forward_returns: {assets: [A], horizons: [5, 21]}")
+    result = _null_choice_run(tmp_path, text)
+    assert any("its p-values are no test.csv" in n for n in result.notes)
+    assert result.no_test == ()
+    assert "nothing is tested" not in verdict_line(result)
+    assert result.tests["survives"].null_count() < result.tests.height
 
 
 @pytest.mark.parametrize("null", ["runs", "circular", "matched", "histories"])
@@ -502,6 +518,7 @@ def test_too_few_draws_for_alpha_say_their_p_values_are_no_test(tmp_path, null: 
         assert f"ask for {round(1 / alpha) - 1} or more (statistics.{setting}, --{setting})" in found[0]
         assert verdict_line(result).endswith(f"nothing is tested: the {null} null drew too few {drawn} for this alpha, so its p-values are no test (see its warning).")
         assert result.tests["survives"].null_count() == result.tests.height
+    assert [(w.null, w.cause, w.drawn) for w in result.no_test] == ([(null, "few draws", drawn)] if warned else [])
 
 
 @pytest.mark.parametrize(("written", "said"), [(", block_length: 2.5", "blocks of 2.5 trading days"), (", block_length: 12", "blocks of 12 trading days")])

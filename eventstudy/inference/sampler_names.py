@@ -8,14 +8,15 @@ entry-point group.
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING
+from dataclasses import dataclass
+from typing import TYPE_CHECKING, Literal
 
 from eventstudy.registry import Registry
 
 if TYPE_CHECKING:
     from eventstudy.inference.samplers import PlaceboSampler
 
-__all__ = ["NO_TEST", "SAMPLERS"]
+__all__ = ["NO_TEST", "SAMPLERS", "NoTest"]
 
 SAMPLERS: Registry[type[PlaceboSampler]] = Registry("null sampler", entry_point_group="eventstudy.samplers")
 """Null samplers by name; ``InferenceSettings.null`` picks one."""
@@ -27,9 +28,37 @@ prices): its p-value is shown, outside the multiple-testing family, and the verd
 (:mod:`eventstudy.report.verdict`) does not count it."""
 
 NO_TEST = "its p-values are no test"
-"""The words of every warning that a placebo null's draws cannot test a study (a runs or
-circular null with little room): the verdict (:mod:`eventstudy.report.verdict`) reads
-them and claims no significance."""
+"""The words every :class:`NoTest` warning says it with."""
+
+
+@dataclass(frozen=True)
+class NoTest:
+    """A null's own finding that its p-values are no test of this study, as data beside
+    its words: a runs, matched or circular null with little room (its placebo sets are
+    nearly the events themselves), a 'dates' null among a few stocks, or too few draws
+    for any p-value to reach alpha. A run's tests then mark nothing as surviving, and the
+    verdict (:mod:`eventstudy.report.verdict`) claims no significance: both read
+    ``null`` and ``cause``, never the words.
+
+    Attributes
+    ----------
+    null
+        The null the warning is about ('runs', 'matched', 'circular', 'dates', 'histories').
+    cause
+        'little room' or 'few draws'.
+    drawn
+        What there were too few of ('placebo sets', 'resampled histories'); '' for little room.
+    words
+        The warning as the notes give it.
+    """
+
+    null: str
+    cause: Literal["little room", "few draws"]
+    words: str
+    drawn: str = ""
+
+    def __str__(self) -> str:
+        return self.words
 
 for _name in ("matched", "circular", "runs"):  # registered by their classes in .samplers
     SAMPLERS.add_lazy(_name, "eventstudy.inference.samplers")

@@ -52,7 +52,7 @@ from eventstudy.inference.placebo import (
     middle,
     sorted_middles,
 )
-from eventstudy.inference.sampler_names import NO_TEST
+from eventstudy.inference.sampler_names import NO_TEST, NoTest
 from eventstudy.inference.samplers import (
     SAMPLERS,
     CircularSampler,
@@ -92,7 +92,7 @@ class NullDraws:
     reps: int
     median_reps: int
     own: np.ndarray | None = None
-    warning: str | None = None
+    warning: NoTest | None = None
     """Why the null's draws say little, when they do (:func:`little_room`)."""
 
 
@@ -107,21 +107,21 @@ nulls at 5% for ``month == 3`` (13 runs, free days 1.3 times the 1y horizon), no
 times); the histories null's 3.5-8%. Price conditions left 4.5-46 times."""
 
 
-def little_room(runs: int, free: int, longest: int, run_gap: int) -> str | None:
+def little_room(runs: int, free: int, longest: int, run_gap: int) -> NoTest | None:
     """The warning of a runs null with little room (:data:`LITTLE_ROOM`), else None."""
     if free >= LITTLE_ROOM * max(longest, 1):
         return None
-    return (
+    return NoTest("runs", "little room", (
         f"warning: the runs null had little room: the events' {runs:,} run(s) (events less than {run_gap} "
         f"trading days apart chain into one) leave {max(free, 0):,} free day(s) in the window, fewer than twice the "
         f"longest horizon ({longest} days), so its placebo sets are nearly the events themselves, shifted a little: "
         f"{NO_TEST} (events that recur evenly, a calendar's or your own dates, do this; on simulated "
         "histories such studies' means rejected 0-22% of true nulls at the 5% level); the histories null (--null histories) "
         "keeps the events' dates and resamples the prices"
-    )
+    ))
 
 
-def matched_little_room(n: int, moves: int, longest: int) -> str | None:
+def matched_little_room(n: int, moves: int, longest: int) -> NoTest | None:
     """The warning of a matched null with little room, else None: every set of ``n``
     days the rule allows keeps each of its days within ``moves`` trading days of the
     same place (events on most of the days the rule allows: one set when they fill the
@@ -129,16 +129,16 @@ def matched_little_room(n: int, moves: int, longest: int) -> str | None:
     are the events shifted a little, as a runs null's with little room (:func:`little_room`)."""
     if moves >= LITTLE_ROOM * max(longest, 1):
         return None
-    return (
+    return NoTest("matched", "little room", (
         f"warning: the matched null had little room: the declustering rule leaves each of the {n:,} days of a placebo set "
         f"at most {max(moves, 0):,} trading day(s) to move in the window, fewer than twice the longest horizon ({longest} "
         f"days), so its placebo sets are nearly the events themselves, shifted a little: {NO_TEST} (events on most of "
         "the days the rule allows do this); the histories null (--null histories) keeps the events' dates and resamples "
         "the prices"
-    )
+    ))
 
 
-def _moves(design: EventDesign, earliest: np.ndarray, latest: np.ndarray) -> str | None:
+def _moves(design: EventDesign, earliest: np.ndarray, latest: np.ndarray) -> NoTest | None:
     """:func:`matched_little_room` of sets whose ``t``-th day lies between calendar days
     ``earliest[t]`` and ``latest[t]``."""
     positions = design.calendar.positions

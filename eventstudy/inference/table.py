@@ -33,7 +33,7 @@ from eventstudy.inference.power import (
     effective_sample_size,
     minimum_detectable_effect,
 )
-from eventstudy.inference.sampler_names import DESCRIBED
+from eventstudy.inference.sampler_names import DESCRIBED, NoTest
 
 __all__ = ["MIN_TESTED", "SIGNIFICANCE_SCHEMA", "Headline", "not_tested_on", "significance_table", "too_few_warning"]
 
@@ -97,7 +97,7 @@ class Headline:
     draws: dict[str, np.ndarray] = field(default_factory=dict)
     reps: int = 0
     median_reps: int = 0
-    warnings: list[str] = field(default_factory=list)
+    warnings: list[NoTest] = field(default_factory=list)
     """What the null's draws cannot say (a runs null with little room), for the notes."""
 
 

@@ -51,7 +51,7 @@ from eventstudy.inference.design import EventDesign, event_design
 from eventstudy.inference.intervals import bca_intervals, wilson_interval
 from eventstudy.inference.multiple import maxstat_stepdown
 from eventstudy.inference.placebo import STATISTICS, PlaceboTest, placebo_test
-from eventstudy.inference.sampler_names import NO_TEST
+from eventstudy.inference.sampler_names import NO_TEST, NoTest
 from eventstudy.inference.samplers import SAMPLERS
 from eventstudy.inference.structural import NullDraws, structural_null
 from eventstudy.inference.table import (
@@ -252,7 +252,7 @@ def placebo_headline(
     return out
 
 
-def no_test_warnings(found: NullDraws, null_name: str, alpha: float) -> list[str]:
+def no_test_warnings(found: NullDraws, null_name: str, alpha: float) -> list[NoTest]:
     """Why ``found``'s p-values are no test, if they are: a runs null left little room
     (:func:`~eventstudy.inference.structural.little_room`), or a circular null whose shifts
     cannot reach a p-value below ``alpha`` (:func:`_few_shifts`). A study's run and each
@@ -264,17 +264,17 @@ def no_test_warnings(found: NullDraws, null_name: str, alpha: float) -> list[str
     return warnings
 
 
-def _few_shifts(shifts: int, own: int) -> str:
+def _few_shifts(shifts: int, own: int) -> NoTest:
     """The warning of a circular null that cannot reach a p-value below alpha: ``own`` of
     its ``shifts`` map the events onto themselves (shift 0, and each period of events that
     recur evenly), each as extreme as the events, so ``p >= (1 + own) / (shifts + 1)``."""
-    return (
+    return NoTest("circular", "little room", (
         f"warning: the circular null had little room: the events' own dates come back under {own:,} of the {shifts:,} "
         "shift(s) of the event calendar that obey the declustering rule, so no p-value can fall below "
         f"{(1 + own) / (shifts + 1):.3f}: "
         f"{NO_TEST} (events on most days of the window, or that recur evenly, do this); the histories "
         "null (--null histories) keeps the events' dates and resamples the prices"
-    )
+    ))
 
 
 def nan_placebo_test(observed: np.ndarray, null: np.ndarray) -> PlaceboTest:

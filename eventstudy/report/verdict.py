@@ -56,13 +56,10 @@ def verdict_line(result: StudyResult) -> str:
         if described:
             return f"Verdict: {count}; nothing is tested: the {shown[0]['null']} null does not test {', '.join(described)} (see its warning)."
         return f"Verdict: {count}; no cell had enough complete events for a test."
-    no_test = next((note for note in result.notes if NO_TEST in note), None)  # the null's own warning: its p-values claim nothing
-    if no_test is not None:
-        null = next((t["null"] for t in rows if t.get("null")), "placebo")
-        why = "had little room here" if "little room" in no_test else (
-            f"drew too few {'resampled histories' if 'resampled' in no_test else 'placebo sets'} for this alpha"
-        )
-        return f"Verdict: {count}; nothing is tested: the {null} null {why}, so {NO_TEST} (see its warning)."
+    if result.no_test:  # the null's own warning: its p-values claim nothing
+        first = result.no_test[0]
+        why = "had little room here" if first.cause == "little room" else f"drew too few {first.drawn} for this alpha"
+        return f"Verdict: {count}; nothing is tested: the {first.null} null {why}, so {NO_TEST} (see its warning)."
     with_measure = len({t["measure"] for t in rows}) > 1
     adjusted = [t for t in rows if t.get("p_maxstat") is not None]
     survivors = [t for t in adjusted if t.get("survives")]
