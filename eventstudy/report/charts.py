@@ -125,25 +125,27 @@ def _figure(height: float, rows: int = 1, cols: int = 1, **kwargs: Any) -> tuple
     return fig, [ax for row in axes for ax in row]
 
 
-def _percent(value: float, decimals: int) -> str:
-    """A fraction as a signed percent ('+1.5%'); zero (or a rounding speck of it) as '0%'."""
-    return f"{value * 100:+.{decimals}f}%" if abs(value) > 1e-12 else "0%"
+def _percent(value: float, decimals: int, signed: bool = True) -> str:
+    """A fraction as a signed percent ('+1.5%'), or unsigned ('65.7%': a share, as the
+    tables write one); zero (or a rounding speck of it) as '0%'."""
+    return f"{value * 100:{'+' if signed else ''}.{decimals}f}%" if abs(value) > 1e-12 else "0%"
 
 
-def _percent_axis(ax: Any, axis: str = "y") -> None:
+def _percent_axis(ax: Any, axis: str = "y", *, signed: bool = True) -> None:
     """Ticks as signed percents with the fewest decimals (up to 4) that tell them apart:
-    a span of less than 1% reads '+0.2%, +0.4%', not '+0%, +0%, +1%, +1%'."""
+    a span of less than 1% reads '+0.2%, +0.4%', not '+0%, +0%, +1%, +1%'. ``signed``
+    False: a share's ticks, '60%' rather than '+60%' (a hit rate is not a return)."""
     from matplotlib.ticker import Formatter
 
     class Percent(Formatter):
         decimals = 0
 
         def __call__(self, x: float, pos: int | None = None) -> str:
-            return _percent(x, self.decimals)
+            return _percent(x, self.decimals, signed)
 
         def format_ticks(self, values: Any) -> list[str]:
             distinct = set(values)
-            self.decimals = next((d for d in range(5) if len({_percent(v, d) for v in distinct}) == len(distinct)), 4)
+            self.decimals = next((d for d in range(5) if len({_percent(v, d, signed) for v in distinct}) == len(distinct)), 4)
             return [self(v) for v in values]
 
     (ax.yaxis if axis == "y" else ax.xaxis).set_major_formatter(Percent())
@@ -397,6 +399,8 @@ def distribution_chart(result: StudyResult, measure: str) -> Figure | None:
         if unit == "fraction":
             ax.axhline(0, color="#999999", linewidth=0.8)
             _percent_axis(ax)
+        elif unit == "share":  # a hit rate: 65.7% in the tables, not 0.657 on the axis
+            _percent_axis(ax, signed=False)
         what = f"the events' {measure} (histogram)" if histograms else f"each event's {measure}"
         versus = " vs the null distribution of the mean" if drew_violin else ""  # none kept (a universe's null) or none run
         ax.set_title(f"{asset}: {what}{versus}", pad=14)
@@ -462,8 +466,9 @@ def heatmap_chart(sweep: SweepResult) -> Figure | None:
     bar = fig.colorbar(image, ax=ax, shrink=0.9)
     centre = "baseline days" if sweep.verdict.get("baseline") else "all days"
     bar.set_label(f"{statistic} (centre: {centre} {shown_value(sweep, best, 'baseline')})" if norm else statistic)
-    if unit_of(sweep, best) in ("fraction", "share"):  # a count (days to recover) keeps plain ticks
-        _percent_axis(bar.ax)
+    unit = unit_of(sweep, best)
+    if unit in ("fraction", "share"):  # a count (days to recover) keeps plain ticks
+        _percent_axis(bar.ax, signed=unit == "fraction")
     return fig
 
 

@@ -11,7 +11,7 @@ from pathlib import Path
 import polars as pl
 import pytest
 from matplotlib.collections import LineCollection, PathCollection, PolyCollection
-from report_helpers import tiny_result
+from report_helpers import STUDY, tiny_result
 
 from eventstudy.report.charts import (
     distribution_chart,
@@ -211,3 +211,28 @@ def test_study_charts_and_their_files_are_deterministic(result) -> None:
     assert figure_png(charts[1].figure).startswith(b"\x89PNG\r\n\x1a\n")
     other = figure_svg(charts[1].figure, "another")
     assert other != svg  # ids are salted per chart, so several SVGs can share one page
+
+
+HIT_RATE = STUDY.replace(
+    "  - forward_returns: {assets: [A, B], horizons: [1d, 5d]}",
+    "  - forward_returns: {assets: [A, B], horizons: [1d, 5d]}\n  - hit_rate: {assets: [A], horizons: [1d, 5d]}",
+)
+
+
+def test_a_hit_rate_chart_reads_in_percent_as_its_table_does(tmp_path: Path) -> None:
+    """A hit rate's distribution chart had a y axis of bare fractions ('0.0, 0.2, ... 1.0')
+    beside the tables' '65.7%': its ticks are unsigned percents now ('60%', a share, not
+    '+60%', a return), as are those of a sweep's heat map of a share."""
+    hits = tiny_result(tmp_path, HIT_RATE)
+    fig = distribution_chart(hits, "hit")
+    fig.draw_without_rendering()
+    (ax,) = fig.get_axes()
+    shown = [(tick, t.get_text()) for tick, t in zip(ax.get_yticks(), ax.get_yticklabels()) if 0 <= tick <= 1]
+    assert len(shown) >= 3
+    assert all(text == (f"{tick * 100:.0f}%" if tick else "0%") for tick, text in shown)
+    share = sweep_result()
+    share = SweepResult(ledger=share.ledger, verdict={**share.verdict, "statistic": "pct_positive"}, axes=share.axes)
+    fig = heatmap_chart(share)
+    fig.draw_without_rendering()
+    labels = [t.get_text() for t in fig.get_axes()[1].get_yticklabels()]
+    assert labels and not any(label.startswith("+") for label in labels)
