@@ -263,6 +263,7 @@ def path_chart(result: StudyResult) -> Figure | None:
     assets = path["asset"].unique(maintain_order=True).to_list()
     fig, axes = _figure(3.4, cols=len(assets), sharey=True)
     per_event = pl.concat([result.outcomes, result.chart_outcomes], how="diagonal_relaxed").filter(pl.col("measure") == "path")
+    band = f"{_band_level(result)}band (normal, of the mean)"
     for ax, asset in zip(axes, assets):
         rows = path.filter(pl.col("asset") == asset).sort("horizon_days")
         x = rows["horizon_days"].to_list()
@@ -276,7 +277,7 @@ def path_chart(result: StudyResult) -> Figure | None:
         rows = rows.with_columns(pl.col(c).fill_null(float("nan")) for c in ("mean", "baseline_mean", "band_low", "band_high") if c in rows.columns)
         if "band_low" in rows.columns and rows["band_low"].is_not_nan().any():  # none where a day has fewer than 2 events
             ax.fill_between(x, rows["band_low"].to_list(), rows["band_high"].to_list(), color=BAND, alpha=0.45,
-                            linewidth=0, label="band (normal, of the mean)")
+                            linewidth=0, label=band)
         counts = rows["n"].fill_null(0)
         fewest, most = int(counts.min() or 0), int(counts.max() or 0)  # type: ignore[arg-type]  # an integer column's are ints
         shown = f"n={most}" if fewest == most else f"n={fewest}-{most} by day"
@@ -289,6 +290,12 @@ def path_chart(result: StudyResult) -> Figure | None:
         _percent_axis(ax)
         ax.legend(loc="upper left")
     return fig
+
+
+def _band_level(result: StudyResult) -> str:
+    """The level of the path's band as its legend and caption name it ('80% '): the
+    study's ``ci``, which the summary's band was computed at."""
+    return f"{result.statistics.ci * 100:g}% " if result.statistics is not None else ""
 
 
 @_styled
@@ -487,7 +494,7 @@ def study_charts(result: StudyResult) -> list[Chart]:
     path = path_chart(result)
     if path is not None:
         charts.append(Chart("path", "Average path in event time", path,
-                            "Cumulative return from the event day's close; band: normal interval of the average; "
+                            f"Cumulative return from the event day's close; band: {_band_level(result)}normal interval of the average; "
                             "dashed: the same average over every day of the window."))
     caar = caar_chart(result)
     if caar is not None:

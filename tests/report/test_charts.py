@@ -236,3 +236,21 @@ def test_a_hit_rate_chart_reads_in_percent_as_its_table_does(tmp_path: Path) -> 
     fig.draw_without_rendering()
     labels = [t.get_text() for t in fig.get_axes()[1].get_yticklabels()]
     assert labels and not any(label.startswith("+") for label in labels)
+
+
+def test_the_path_band_names_the_level_it_is_drawn_at(tmp_path: Path) -> None:
+    """With 'statistics: {ci: 0.8}' the path chart's band was the 80% interval of the mean
+    (the summary's band_low and band_high) under the legend 'band (normal, of the mean)'
+    and the caption 'band: normal interval of the average', as at 95%: both name the
+    level now."""
+    narrow = tiny_result(tmp_path, STUDY.replace("seed: 3,", "seed: 3, ci: 0.8,"))
+    assert narrow.statistics.ci == 0.8
+    path = narrow.chart_summary.filter(pl.col("measure") == "path")
+    (chart,) = [c for c in study_charts(narrow) if c.name == "path"]
+    assert "band: 80% normal interval of the average" in chart.caption
+    for ax, asset in zip(chart.figure.get_axes(), ["A", "B"]):
+        assert "80% band (normal, of the mean)" in legend_labels(ax)
+        (band,) = [c for c in ax.collections if isinstance(c, PolyCollection)]
+        rows = path.filter(pl.col("asset") == asset).drop_nulls("band_low")
+        top = band.get_paths()[0].vertices[:, 1].max()
+        assert top == pytest.approx(rows["band_high"].max())  # the band drawn is that 80% interval
