@@ -438,3 +438,23 @@ def test_the_manifest_hashes_the_events_and_factors_files_the_run_read(tmp_path:
     assert events["sha256"] == sha(tmp_path / "spikes.csv") and events["bytes"] == (tmp_path / "spikes.csv").stat().st_size
     assert Path(data["factors_file"]["path"]) == tmp_path / "factors.csv"
     assert data["factors_file"]["sha256"] == sha(tmp_path / "factors.csv")
+
+
+def test_the_caar_chart_counts_the_events_each_day_draws(tmp_path: Path) -> None:
+    """The CAAR chart's legend read 'CAAR (n=967)', every included event, beside a table
+    whose each day counts 935 to 966 (a day's CAAR is of the events with every return so
+    far): it gives that range now, as the path chart does ('n=3-5 by day' here, BBB's
+    gap and the last event's end of data leaving one out each)."""
+    from eventstudy.report.charts import caar_chart
+
+    write_universe(tmp_path)
+    (tmp_path / "s.yaml").write_text(STUDY.format(model="market", extra="  market: SPX\n"), encoding="utf-8")
+    result = eventstudy.run(tmp_path / "s.yaml", data_dir=tmp_path)
+    found = result.event_study
+    assert found is not None
+    (ax,) = caar_chart(result).get_axes()
+    n = found.caar["n"]
+    assert int(n.min()) < int(n.max()) == found.n_events
+    (line,) = [line for line in ax.get_lines() if line.get_label().startswith("CAAR")]
+    assert line.get_label() == f"CAAR (n={n.min()}-{n.max()} by day)"
+    np.testing.assert_allclose(line.get_ydata(), found.caar["caar"].to_numpy(), rtol=1e-12)

@@ -311,7 +311,9 @@ def caar_chart(result: StudyResult) -> Figure | None:
     if rows["band_low"].null_count() < rows.height:
         ax.fill_between(x, rows["band_low"].fill_null(float("nan")).to_list(), rows["band_high"].fill_null(float("nan")).to_list(),
                         color=BAND, alpha=0.45, linewidth=0, label=f"{found.level:.0%} band (cross-section of the CARs)")
-    ax.plot(x, rows["caar"].to_list(), color=EVENTS, linewidth=2, marker="o", markersize=2.5, label=f"CAAR (n={found.n_events:,})")
+    fewest, most = int(rows["n"].min() or 0), int(rows["n"].max() or 0)  # type: ignore[arg-type]  # an integer column's are ints
+    shown = f"n={most:,}" if fewest == most else f"n={fewest:,}-{most:,} by day"  # each day's CAAR: the events with every return so far
+    ax.plot(x, rows["caar"].to_list(), color=EVENTS, linewidth=2, marker="o", markersize=2.5, label=f"CAAR ({shown})")
     ax.axhline(0, color="#999999", linewidth=0.8)
     ax.axvline(0, color="#999999", linewidth=0.8, linestyle=":")
     ax.set_title(f"Cumulative average abnormal return ({found.model.replace('_', '-')} model)")
