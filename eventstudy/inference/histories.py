@@ -31,7 +31,11 @@ window's days is the *difference* ``D``. Then
 
 A history without an event (or with one, where a standard error is needed) does not
 enter that cell's null; the number used is reported. All cells' statistics come from the
-same histories, so the max-statistic adjustment across cells is joint.
+same histories, so the max-statistic adjustment across cells is joint: its draws are the
+histories with a value in some cell of the family (the cells they have no value in count
+as not beating any), each cell's divided by their median absolute deviation where the
+difference is studentized (their sd is the size of a few far draws), and an adjusted p is
+never below the cell's own.
 
 A universe study's histories (:func:`universe_history_null`) resample whole days of every
 stock and market series together, and each is prepared as a universe of its own; its
@@ -409,6 +413,23 @@ event is positive (or none), which would leave such a history, or a study, untes
 (% positive) at 5% (benchmarks/calibrate.py --prices)."""
 
 
+MAD_SCALE = 1.4826
+"""The median absolute deviation times this is the standard deviation of a normal sample."""
+
+
+def _null_scale(draws: np.ndarray, centre: float, sd: float, robust: bool) -> float:
+    """The scale a cell's draws are divided by for the max-statistic adjustment: ``sd``,
+    or, for a studentized null (``robust``), the draws' median absolute deviation from
+    ``centre`` (times :data:`MAD_SCALE`; ``sd`` where it is 0). A studentized null is
+    heavy-tailed (a history whose few events nearly agree gives a ratio in the hundreds):
+    its sd, a few such draws' size, shrank the cell's observed ratio to nothing beside the
+    other cells' draws, so its adjusted p neared 1 whatever its own p."""
+    if not robust or not draws.size:
+        return sd
+    mad = MAD_SCALE * float(np.median(np.abs(draws - centre)))
+    return mad if mad > 0 else sd
+
+
 def histories_headline(
     null: HistoryNull, statistics: StatisticsSpec, studentized: tuple[str, ...] = STUDENTIZED,
     tested_on: Mapping[str, Collection[str]] | None = None, measures: Sequence[str] = (),
@@ -432,9 +453,9 @@ def histories_headline(
             t_hist = d_hist / se_hist if studentize else d_hist
         t_hist = np.where(np.isfinite(t_hist), t_hist, np.nan)
         p, p_greater, p_less, percentile = (np.full(k, np.nan) for _ in range(4))
-        # a history without a value in a cell counts as beating it in the max-statistic
-        # adjustment: conservative, and never below the cell's own p-value
-        z_obs, z_null = np.full(k, np.nan), np.full((k, t_hist.shape[0]), np.inf)
+        # a history without a value in a cell (too few events) is left out of that cell's
+        # max-statistic draws, as out of its own p-value (NaN here, 0 in the max below)
+        z_obs, z_null = np.full(k, np.nan), np.full((k, t_hist.shape[0]), np.nan)
         centre_d = np.full(k, np.nan)
         low, high = np.full(k, np.nan), np.full(k, np.nan)
         draws = np.full((k, t_hist.shape[0]), np.nan)
@@ -452,8 +473,9 @@ def histories_headline(
             # divides by a near-zero sd): a few far draws pull its mean onto the observed value
             test = placebo_test(np.array([t_obs[c]]), t_hist[valid, c][None, :], centre="median" if studentize else "mean")
             p[c], p_greater[c], p_less[c], percentile[c] = test.p_two_sided[0], test.p_greater[0], test.p_less[0], test.percentile[0]
-            z_obs[c] = test.z[0]
-            z_null[c, valid] = (t_hist[valid, c] - test.null_mean[0]) / test.null_std[0] if test.null_std[0] > 0 else 0.0
+            spread = _null_scale(t_hist[valid, c], test.null_mean[0], test.null_std[0], robust=studentize)
+            z_obs[c] = (t_obs[c] - test.null_mean[0]) / spread if spread > 0 else test.z[0]
+            z_null[c, valid] = (t_hist[valid, c] - test.null_mean[0]) / spread if spread > 0 else 0.0
             pivot = hist.event(name)[valid, c] - truth[c]
             if studentize:
                 pivot = pivot / se_hist[valid, c]
@@ -469,7 +491,11 @@ def histories_headline(
         out.observed[name] = obs.event(name)[0]
         out.p[name], out.p_greater[name], out.p_less[name], out.percentile[name] = p, p_greater, p_less, percentile
         off = untested | (not_tested_on(measures, name, tested_on) if measures else False)
-        out.p_maxstat[name] = maxstat_stepdown(np.where(off, np.nan, np.abs(z_obs)), np.abs(z_null))
+        family = np.where(off, np.nan, np.abs(z_obs))
+        entered = ~np.isnan(z_null[np.isfinite(family)]).all(axis=0)  # the histories with a value in some cell of the family
+        adjusted = maxstat_stepdown(family, np.nan_to_num(np.abs(z_null[:, entered]), nan=0.0))
+        # the family's draws are the histories with any value, a cell's own its histories with one: never below its own p
+        out.p_maxstat[name] = np.where(np.isnan(adjusted), np.nan, np.fmax(adjusted, p))
         out.null_mean[name] = centre_d
         out.ci_low[name], out.ci_high[name] = low, high
         out.ci_approximate[name] = obs.n[0] < 20
