@@ -162,6 +162,19 @@ def test_every_condition_shown_runs_on_the_real_data(shared_data: Path, tmp_path
         assert events > 0 or text == "SPX at ATL", where  # no SPX close in the data is below every earlier one
 
 
+def test_the_feature_shown_unknown_on_every_day_is_so_on_the_real_data(shared_data: Path) -> None:
+    """conditions.md's example of a feature whose window is longer than the data is one: the
+    run without events names it (it showed 'SPX sma(20000)', known from 2007 on SPX's 24,783
+    closes, where 'SPX at ATH and SPX sma(20000) > 0' finds 96 events)."""
+    import eventstudy
+
+    text = (ROOT / "docs" / "conditions.md").read_text(encoding="utf-8")
+    (feature,) = re.findall(r"unknown on every day of the window \(`([^`]+)`", text)
+    result = eventstudy.run(ROOT / "configs" / "spx_rut.yaml", data_dir=shared_data, when=f"SPX at ATH and {feature} > 0", placebos=0)
+    assert result.events.height == 0
+    assert any(f"{feature} is unknown on every day of the window" in note for note in result.notes), feature
+
+
 def shown_studies() -> list[tuple[Path, str, bool]]:
     """Every YAML block holding a condition: (file, text, whether it is marked to run)."""
     found = []
