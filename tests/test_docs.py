@@ -97,6 +97,36 @@ def test_the_python_example_is_the_file_that_runs() -> None:
     assert f"```python\n{example}```" in README.read_text(encoding="utf-8")
 
 
+
+def _table_rows(body: str, asset: str) -> dict[str, list[str]]:
+    """The cells of a shown Markdown summary's rows of one asset, by horizon ('6m')."""
+    rows = [[cell.strip() for cell in line.strip("|").split("|")] for line in body.splitlines() if line.startswith(f"| {asset} |")]
+    return {row[1].split()[0]: row for row in rows}
+
+
+def test_the_catch_up_prose_says_what_its_tables_show() -> None:
+    """The words under evaluators.md's worked example are the shown run's figures: the hit
+    count at 1y, the horizons whose interval of the average excess return leaves zero out,
+    and the smallest p (the page said the average was 'within its interval of zero at every
+    horizon' beside a 6m interval of ~[+0.13%, +7.60%])."""
+    page = ROOT / "docs" / "evaluators.md"
+    (block,) = [b for b in BLOCKS if b.path == page and "spx_rut_catchup" in b.spec]
+    prose = page.read_text(encoding="utf-8").split("<!-- /output -->", 1)[1].split("\n\n")[1]
+    prose = " ".join(prose.split())
+    excess, hit = _table_rows(block.body, "RUT-SPX"), _table_rows(block.body, "RUT>SPX")
+    n, share, all_days = int(hit["1y"][2]), float(hit["1y"][3].rstrip("%")), float(hit["1y"][12].rstrip("%"))
+    assert f"after {round(n * share / 100)} of {n} events at 1y ({share:.0f}%, about the all-days rate of {all_days:.0f}%)" in prose
+    leaves_zero = []
+    for horizon, row in excess.items():
+        low, high = (float(x.rstrip("%")) for x in row[4].strip("~[]").split(", "))
+        if low > 0 or high < 0:
+            leaves_zero.append(horizon)
+            assert f"{row[4]} only just leaves it out" in prose, horizon
+    assert f"holds zero at every horizon but {', '.join(leaves_zero)}," in prose if leaves_zero else "holds zero at every horizon," in prose
+    p_values = {horizon: float(row[5]) for horizon, row in excess.items()} | {f"hit {h}": float(row[5]) for h, row in hit.items()}
+    smallest = min(p_values, key=p_values.__getitem__)
+    assert f"(the smallest {p_values[smallest]:.3f}, at {smallest})" in prose
+
 # -- conditions ------------------------------------------------------------------------
 
 
