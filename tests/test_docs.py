@@ -127,6 +127,32 @@ def test_the_catch_up_prose_says_what_its_tables_show() -> None:
     smallest = min(p_values, key=p_values.__getitem__)
     assert f"(the smallest {p_values[smallest]:.3f}, at {smallest})" in prose
 
+
+@pytest.mark.slow
+def test_the_market_model_caution_quotes_a_run(shared_data: Path, tmp_path: Path) -> None:
+    """evaluators.md's figures for the market model on the SPX/RUT events are what the run
+    prints under the histories and the runs null (the page said p 0.267 under the histories
+    null where the run gives 0.216)."""
+    import eventstudy
+
+    text = " ".join((ROOT / "docs" / "evaluators.md").read_text(encoding="utf-8").split("A caution on `model: market`")[1].split())
+    quoted = re.search(
+        r"its null mean at 3m is (\S+)%, and the (\S+)% is not significant \(p (\S+)\)\. The runs null, .*? puts its null mean at (\S+)% and its p at ([\d.]+)", text
+    )
+    assert quoted, "the caution's figures are not where the test reads them"
+    study = tmp_path / "market.yaml"
+    study.write_text(
+        (ROOT / "configs" / "spx_rut.yaml").read_text(encoding="utf-8").split("evaluate:")[0]
+        + "evaluate:\n  - excess_returns: {assets: [RUT], benchmark: SPX, horizons: [3m, 6m], model: market}\nstatistics: {seed: 7}\n",
+        encoding="utf-8",
+    )
+    figures = []
+    for null in ("histories", "runs"):
+        (row,) = eventstudy.run(study, data_dir=shared_data, null=null, paths=False).tests.filter(statistic="mean", horizon="3m").iter_rows(named=True)
+        figures.append((f"{row['null_mean']:+.2%}", f"{row['observed']:+.2%}", f"{row['p_placebo']:.3f}"))
+    assert (quoted[1] + "%", quoted[2] + "%", quoted[3]) == figures[0]
+    assert (f"{float(quoted[4]):+.2f}%", quoted[5]) == (figures[1][0], figures[1][2])
+
 # -- conditions ------------------------------------------------------------------------
 
 
