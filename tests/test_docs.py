@@ -336,3 +336,8 @@ def test_the_readme_gives_the_commands_ci_runs() -> None:
     assert "python -m pytest -q  " in readme and "\npython -m pytest -q\n" in ci
     assert 'python -m pytest -q -m "not slow"' in readme
     assert "pip install -e '.[test]'" in readme and "mkdocs build --strict" in ci
+    # What the README says CI runs is what .ci/run runs: it said 'these two steps' of the
+    # install-and-run block, a study run CI does not make, and left out the lint and type gates.
+    said = " ".join(readme.split("CI runs `.ci/run`:")[1].split(".\n")[0].split())
+    assert ("eventstudy run" in ci) == ("does not run the study" not in said), said
+    assert ("ruff check" in ci and "mypy" in ci) == ("lint and type gates" in said), said
