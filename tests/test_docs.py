@@ -153,6 +153,21 @@ def test_the_market_model_caution_quotes_a_run(shared_data: Path, tmp_path: Path
     assert (quoted[1] + "%", quoted[2] + "%", quoted[3]) == figures[0]
     assert (f"{float(quoted[4]):+.2f}%", quoted[5]) == (figures[1][0], figures[1][2])
 
+
+def test_what_a_notebook_shows_is_what_the_page_says(shared_data: Path) -> None:
+    """studies.md's comment on a notebook cell ending in ``result`` names the lines its HTML
+    shows (it said 'three lines (events, condition, tables), then the summary': the page is
+    the lines of print(result), condition, counts, verdict and tables, and no summary table)."""
+    import eventstudy
+
+    text = (ROOT / "docs" / "studies.md").read_text(encoding="utf-8")
+    (comment,) = re.findall(r"^result +# in a notebook: (.*)$", text, re.M)
+    named = re.findall(r"\(([^)]*)\)", comment)[-1].split(", ")
+    result = eventstudy.run(ROOT / "configs" / "spx_rut.yaml", data_dir=shared_data, placebos=0)
+    page, lines = result._repr_html_(), repr(result).splitlines()[1:]
+    assert len(named) == len(lines) and all(line.strip().lower().startswith(word) for word, line in zip(named, lines)), (named, lines)
+    assert ("<table" in page) == ("summary" in comment.rsplit(")", 1)[-1] and "no table" not in comment), comment
+
 # -- conditions ------------------------------------------------------------------------
 
 
