@@ -450,7 +450,8 @@ def _ath(close: pl.Expr) -> pl.Expr:
 
 @feature("drawdown", description="fraction below the all-time high: 1 - close / ath", unit="share", bounds=(0.0, 1.0))
 def _drawdown(close: pl.Expr) -> pl.Expr:
-    return 1.0 - close / close.cum_max()
+    high = close.cum_max()  # a price's is > 0; an expression's (a spread) may not be: no fraction of it, unknown
+    return pl.when(high > 0).then(1.0 - close / high)
 
 
 @feature(
@@ -542,7 +543,8 @@ def _rsi(close: pl.Expr, n: int) -> pl.Expr:
     bounds=(0.0, None),
 )
 def _volatility(close: pl.Expr, n: int) -> pl.Expr:
-    return (close / close.shift(1)).log().rolling_std(n, ddof=1) * math.sqrt(252)
+    before = close.shift(1)  # a log return needs two prices > 0; an expression (a spread) through 0 has none: unknown, not NaN
+    return pl.when((close > 0) & (before > 0)).then((close / before).log()).rolling_std(n, ddof=1) * math.sqrt(252)
 
 
 @feature("days_since_ath", description="trading days since the last close at the all-time high", unit="count", bounds=(0.0, None))

@@ -9,6 +9,7 @@ from pathlib import Path
 
 import numpy as np
 import polars as pl
+from pytest import approx
 
 import eventstudy
 from eventstudy.cli import main
@@ -82,6 +83,38 @@ def test_a_return_from_a_zero_is_unknown_not_an_infinity() -> None:
     timeline = build_timeline(prices, {"A": "A", "B": "B"}, required_features(node))
     assert timeline["(A - B).return(1)"].to_list() == [None, -1.0, None, 1.0, 0.0]  # 0 -> 1: unknown
     assert not timeline.select(compile_condition(node).fill_null(False)).to_series().any()
+
+
+def test_a_volatility_of_a_spread_at_or_below_zero_is_unknown() -> None:
+    """'(SPX - SPX sma(200)) volatility(21)' was NaN on 5,174 days of SPX (the log of a
+    ratio across 0) and a number where the spread stayed below 0, the log of a ratio of
+    two negatives reading a fall from -0.5 to -2 as a rise of log(4): '> 30%' held on
+    19,389 days. A log return needs two values above 0."""
+    days = [dt.date(2024, 1, 1) + dt.timedelta(days=i) for i in range(9)]
+    spread = np.array([2.0, 3.0, 1.0, -0.5, -2.0, -1.0, 0.5, 2.0, 2.3])
+    prices = pl.DataFrame({"date": days * 2, "symbol": ["A"] * 9 + ["B"] * 9, "close": [*(spread + 1.0)] + [1.0] * 9})
+    node = resolve(parse("(A - B) volatility(2) > 30%"), ["A", "B"])
+    timeline = build_timeline(prices, {"A": "A", "B": "B"}, required_features(node))
+    values = timeline["(A - B).volatility(2)"]
+    assert values.is_nan().sum() == 0
+    assert values.is_null().to_list() == [True, True, False, True, True, True, True, True, False]  # two log returns without a value <= 0
+    assert values[2] == approx(np.std(np.diff(np.log(spread[:3])), ddof=1) * np.sqrt(252))
+    assert values[8] == approx(np.std(np.diff(np.log(spread[6:])), ddof=1) * np.sqrt(252))
+    held = timeline.select(compile_condition(node).fill_null(False)).to_series().to_list()
+    assert held == [False, False, True, False, False, False, False, False, True]
+
+
+def test_a_drawdown_below_a_high_that_is_not_above_zero_is_unknown() -> None:
+    """'(RUT - SPX) drawdown' (a spread below 0 since 1978) was negative on 11,974 days:
+    '(RUT - SPX) drawdown < 0' held on each, where a drawdown is a fraction >= 0, and a
+    high of 0 gave NaN or an infinity. A fraction of a high <= 0 is unknown."""
+    days = [dt.date(2024, 1, 1) + dt.timedelta(days=i) for i in range(6)]
+    a = [0.0, -1.0, 1.0, 3.0, 4.0, 2.0]
+    prices = pl.DataFrame({"date": days * 2, "symbol": ["A"] * 6 + ["B"] * 6, "close": [x + 1.0 for x in a] + [1.0] * 6})
+    node = resolve(parse("(A - B) drawdown < 0 or (A - B) drawdown >= 10%"), ["A", "B"])
+    timeline = build_timeline(prices, {"A": "A", "B": "B"}, required_features(node))
+    assert timeline["(A - B).drawdown"].to_list() == [None, None, approx(0.0), approx(0.0), approx(0.0), approx(0.5)]
+    assert timeline.select(compile_condition(node).fill_null(False)).to_series().to_list() == [False] * 5 + [True]
 
 
 def test_nested_expressions_are_computed_inner_first(shared_data: Path) -> None:
