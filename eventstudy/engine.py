@@ -433,13 +433,22 @@ def _why_no_events(node: Node, timeline: pl.DataFrame, window: np.ndarray) -> li
         column = column_name(request.series, request.name, tuple(request.args))
         if request.name != "close" and column in timeline.columns and window.any() and timeline[column].filter(days).null_count() == int(window.sum()):
             what = f"{request.series} {_level_text(request.name, tuple(request.args))}"
-            notes.append(f"no events: {what} is unknown on every day of the window (a feature is null until its window is full), so nothing that reads it holds")
+            why = "a feature is null until its window is full"
+            if request.of is not None and request.name in _NEEDS_ABOVE_ZERO:  # '(RUT - SPX) drawdown': a spread below 0
+                why += f", and {_NEEDS_ABOVE_ZERO[request.name]}"
+            notes.append(f"no events: {what} is unknown on every day of the window ({why}), so nothing that reads it holds")
     terms = and_terms(node)
     if len(terms) < 2:
         return notes
     held = timeline.select(compile_condition(t).fill_null(False).alias(f"t{i}") for i, t in enumerate(terms)).filter(pl.Series(window))
     counts = ", ".join(f"'{to_text(t)}' on {int(held[f't{i}'].sum()):,}" for i, t in enumerate(terms))
     return [*notes, f"no events: alone, the condition's terms hold on these days of the window: {counts}; never all on one day"]
+
+
+_NEEDS_ABOVE_ZERO = {
+    "drawdown": "a drawdown of an expression while its high is not above 0",
+    "volatility": "a volatility of an expression where its window holds a value not above 0",
+}
 
 
 def _level_text(name: str, args: tuple[int, ...]) -> str:

@@ -108,6 +108,16 @@ def test_no_events_names_a_feature_unknown_on_every_day(shared_data: Path) -> No
     assert not any("SPX at ATH is unknown" in note for note in result.notes)
 
 
+def test_no_events_says_why_a_drawdown_of_an_expression_is_unknown(shared_data: Path) -> None:
+    """'(RUT - SPX) drawdown' is unknown on every day (the spread is below 0 since 1978):
+    the note gave the only cause it knew, 'a feature is null until its window is full',
+    which a drawdown (no window) cannot be."""
+    result = eventstudy.run(CONFIG, data_dir=shared_data, when="SPX at ATH and (RUT - SPX) drawdown >= 10%", placebos=0)
+    assert result.events.height == 0
+    note = next(n for n in result.notes if "(RUT - SPX) drawdown is unknown on every day of the window" in n)
+    assert "a drawdown of an expression while its high is not above 0" in note
+
+
 def test_validate_prints_the_warning(tmp_path: Path, capsys) -> None:
     study = tmp_path / "s.yaml"
     study.write_text(CONFIG.read_text(encoding="utf-8").replace("RUT drawdown >= 10%", "RUT drawdown >= 10"), encoding="utf-8")
