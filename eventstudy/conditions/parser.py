@@ -15,7 +15,7 @@
     value      := term (("+" | "-") term)*
     term       := unary (("*" | "/") unary)*
     unary      := "-" unary | atom [N days "ago"]      (not after a bare number)
-    atom       := NUMBER ["%"] | "(" value ")" [FEATURE [args]] | SERIES [FEATURE [args]] | "breadth" "(" condition ")"
+    atom       := NUMBER ["%"] | "(" value ")" [FEATURE [args]] | SERIES [FEATURE [args]] | "breadth" "(" condition ")" [FEATURE [args]]
     args       := "(" [INT ("," INT)*] ")"
 
 Features and levels of expressions (``(SPX / RUT) sma(50)``, ``NDX / SPX at 52-week
@@ -601,7 +601,10 @@ class _Parser:
                 self.error("unbalanced parenthesis: '(' is never closed", token.span)
             self.unexpected("')' or an arithmetic operator")
         if self.word(token) == "breadth":
-            return self.parse_breadth()
+            breadth = self.parse_breadth()
+            if self.tok.type is TokenType.WORD and self.word(self.tok) not in KEYWORDS:  # usable like a series: 'breadth(...) sma(10)'
+                return self.parse_derived_feature(breadth)
+            return breadth
         if token.type is TokenType.WORD and self.word(token) not in KEYWORDS:
             return self.parse_feature_ref()
         self.unexpected("a value (a series, a number or '(')")

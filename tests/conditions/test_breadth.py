@@ -78,6 +78,21 @@ def test_a_feature_of_breadth_is_the_markets_the_same_for_every_stock(folder: Pa
         assert {"ALLE", "APTV"} <= set(got["symbol"].to_list())
 
 
+def test_a_feature_of_breadth_is_written_as_a_series_feature_is() -> None:
+    """A breadth is 'usable like any series' (DESIGN.md), but 'breadth(close > sma(50))
+    sma(10) > 50%', written as 'SPX sma(10)' is, was refused: "expected a comparison
+    operator (>, >=, <, <=, ==, !=) after 'breadth(close > sma(50))', got 'sma'", with the
+    hint "or 'crosses above' / 'crosses below' and a value". It reads as the bracketed
+    '(breadth(close > sma(50))) sma(10)', the market's average, and prints back so."""
+    from eventstudy.conditions import parse
+
+    for bare, bracketed in (
+        ("breadth(close > sma(50)) sma(10) > 50%", "(breadth(close > sma(50))) sma(10) > 50%"),
+        ("breadth(close at 52-week high) return(5) > 0 and close > sma(50)", "(breadth(close at 52-week high)) return(5) > 0 and close > sma(50)"),
+    ):
+        assert to_text(parse(bare)) == to_text(parse(bracketed)) == bracketed
+
+
 def test_breadth_through_the_histories_null_and_in_a_sweep_cell(folder: Path) -> None:
     result = run(folder, "breadth(close > sma(50)) < 25% and close > sma(50)", placebos=100, null="histories", histories=20)
     assert set(result.tests["null"].to_list()) == {"histories"}
