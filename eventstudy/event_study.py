@@ -336,6 +336,7 @@ def _factor_inputs(
             f"the factors file {str(path)!r} has no {', '.join(missing)} column(s) for factors: {spec.factors}",
             hint="import the French files that hold them (momentum: F-F_Momentum_Factor_daily.CSV) with --french",
         )
+    _refuse_percent(table, wanted, path)
     on = pl.DataFrame({"date": dates}).join(table.select("date", *wanted, "rf"), on="date", how="left", maintain_order="left")
     lacking = on.filter(pl.any_horizontal(pl.col(*wanted, "rf").is_null()))
     first, last = cast(dt.date, table["date"].min()), cast(dt.date, table["date"].max())  # polars types min() as any literal
@@ -351,6 +352,38 @@ def _factor_inputs(
         on["rf"].to_numpy().astype(np.float64),
         f"{spec.factors} ({', '.join(wanted)}; rf) from {path.name}",
     )
+
+
+_PERCENT_FACTOR = 0.05
+"""A factor whose median absolute daily value is at least this (5% a day) is in percent."""
+_PERCENT_RISKFREE = 0.005
+"""A risk-free rate of 0.5% a day or more (over 200% a year) is in percent."""
+
+
+def _refuse_percent(table: pl.DataFrame, factors: list[str], path: Path) -> None:
+    """Refuse a factors file written in percent (French's own unit) instead of decimal returns.
+
+    The factors' scale alone would not show (the fit's betas absorb it), but the risk-free
+    rate is subtracted from each return as it is: in percent, a rate that moves between the
+    estimation and the event window moves every abnormal return by 100 times its change.
+    """
+    medians = table.select(pl.col(*factors).abs().median())
+    for column in factors:
+        median = medians[column][0]
+        if median is not None and median >= _PERCENT_FACTOR:
+            raise DataError(
+                f"the factors file {str(path)!r} holds percent, not decimal returns: the median absolute daily "
+                f"{column} is {median:.3g} (a {median:.0%} move on a typical day, read as a decimal)",
+                hint="write decimal returns (0.0062 for 0.62%: divide its values by 100), or import Kenneth French's "
+                "files with 'eventstudy data import FILE --french', which converts them",
+            )
+    largest = table["rf"].abs().max()
+    if isinstance(largest, float) and largest >= _PERCENT_RISKFREE:
+        raise DataError(
+            f"the factors file {str(path)!r} holds its risk-free rate in percent, not as a decimal return: rf reaches "
+            f"{largest:.3g} a day (a {largest:.1%} daily rate, read as a decimal)",
+            hint="write rf as a decimal daily return (0.0001 for 0.01%: divide it by 100), as the factors",
+        )
 
 
 def study_event_study(panel: Panel, study: Study, kept: pl.DataFrame, statistics: StatisticsSpec | None = None) -> EventStudyResult:

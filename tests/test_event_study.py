@@ -458,3 +458,28 @@ def test_the_caar_chart_counts_the_events_each_day_draws(tmp_path: Path) -> None
     (line,) = [line for line in ax.get_lines() if line.get_label().startswith("CAAR")]
     assert line.get_label() == f"CAAR (n={n.min()}-{n.max()} by day)"
     np.testing.assert_allclose(line.get_ydata(), found.caar["caar"].to_numpy(), rtol=1e-12)
+
+
+@pytest.mark.parametrize("scale", [(100, 100), (1, 100)], ids=["all in percent", "rf in percent"])
+def test_a_factors_file_in_percent_is_refused_not_read_as_decimals(tmp_path: Path, scale: tuple[int, int]) -> None:
+    """Regression: a factors file written in percent (French's unit, without 'data import
+    --french') ran silently: the betas absorb the factors' scale, but the risk-free rate is
+    subtracted from each return as written, so a rate that moves between the estimation and
+    the event window moved every abnormal return by 100 times its change (RUT's
+    CAR[-5,+5] around 2020-03-16 read -7.41% against -3.54% from the same file in decimals)."""
+    facts = write_universe(tmp_path)
+    rng = np.random.default_rng(5)
+    factors, riskfree = scale
+    rf = 0.0001 + 0.0001 * np.sin(np.arange(N_DAYS) / 100)  # a rate that moves, as real ones do
+    pl.DataFrame({
+        "date": facts["days"], **{c: factors * rng.normal(0, 0.01, N_DAYS) for c in ("mkt_rf", "smb", "hml")}, "rf": riskfree * rf,
+    }).write_csv(tmp_path / "factors.csv")
+    (tmp_path / "s.yaml").write_text(STUDY.format(model="factor", extra="  factors: ff3\n"), encoding="utf-8")
+    with pytest.raises(eventstudy.DataError, match="percent") as caught:
+        eventstudy.run(tmp_path / "s.yaml", data_dir=tmp_path)
+    assert str(tmp_path / "factors.csv") in caught.value.message
+    assert caught.value.hint is not None and "divide" in caught.value.hint
+    pl.DataFrame({
+        "date": facts["days"], **{c: rng.normal(0, 0.01, N_DAYS) for c in ("mkt_rf", "smb", "hml")}, "rf": rf,
+    }).write_csv(tmp_path / "factors.csv")
+    assert eventstudy.run(tmp_path / "s.yaml", data_dir=tmp_path).event_study.n_events > 0  # the same in decimals runs
