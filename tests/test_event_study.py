@@ -483,3 +483,23 @@ def test_a_factors_file_in_percent_is_refused_not_read_as_decimals(tmp_path: Pat
         "date": facts["days"], **{c: rng.normal(0, 0.01, N_DAYS) for c in ("mkt_rf", "smb", "hml")}, "rf": rf,
     }).write_csv(tmp_path / "factors.csv")
     assert eventstudy.run(tmp_path / "s.yaml", data_dir=tmp_path).event_study.n_events > 0  # the same in decimals runs
+
+
+def test_a_test_without_a_statistic_says_so_in_the_table_and_the_verdict() -> None:
+    """Regression: with every event on one day the calendar-time portfolio has one
+    observation on [0,0] and no statistic; its cells were blank, with nothing saying why,
+    and the verdict counted '1 of 15 tests' beside a table of 16."""
+    from eventstudy.report.event_study import event_study_verdict, event_tests_table
+
+    rng = np.random.default_rng(4)
+    market = rng.normal(0, 0.01, 400)
+    returns = market[:, None] + rng.normal(0, 0.02, (400, 4))
+    spec = EventStudySpec(market="M", window=(-2, 2), cars=[(0, 0), (-1, 1)])
+    out = event_study(returns, pl.Series("date", business_days(400)), ["A", "B", "C", "D"], range(4), [300] * 4, spec, market=market)
+    table = event_tests_table(out)
+    assert table is not None
+    [row] = [r for r in table.rows if r[0] == "calendar-time portfolio"]
+    assert row[1:3] == ["no statistic", ""] and row[3] != ""  # [-1,+1] spans three days: it has one
+    tested = out.tests["pvalue"].drop_nulls().len()
+    assert tested == out.tests.height - 1
+    assert f"of {tested} tests below 0.05 (1 more without a statistic)" in event_study_verdict(out)

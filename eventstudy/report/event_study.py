@@ -81,7 +81,7 @@ def event_study_verdict(found: EventStudyResult, alpha: float = 0.05) -> str:
     >>> tests = pl.DataFrame({"pvalue": [0.001, 0.2, None]})
     >>> found = EventStudyResult(caar, tests, pl.DataFrame({"x": [1, 2]}), pl.DataFrame(), "market", (0, 1), (-250, -30), 110, "SPX")
     >>> event_study_verdict(found)
-    'event study (market model on SPX): CAAR[0,+1] -2.50% (95% band -3.50% to -1.50%); 1 of 2 tests below 0.05'
+    'event study (market model on SPX): CAAR[0,+1] -2.50% (95% band -3.50% to -1.50%); 1 of 2 tests below 0.05 (1 more without a statistic)'
     """
     # imported here: eventstudy.event_study loads the classical tests (scipy.special), which a timeline report need not pay for
     from eventstudy.event_study import window_label
@@ -98,9 +98,12 @@ def event_study_verdict(found: EventStudyResult, alpha: float = 0.05) -> str:
         caar, low, high = last["caar"][0], last["band_low"][0], last["band_high"][0]
         band = f" ({found.level:.0%} band {format_cell(low, 'fraction')} to {format_cell(high, 'fraction')})" if low is not None else ""
         parts.append(f"CAAR{window_label(a, b)} {format_cell(caar, 'fraction')}{band}")
-    p = found.tests["pvalue"].drop_nulls() if "pvalue" in found.tests.columns else pl.Series([], dtype=pl.Float64)
+    every = found.tests["pvalue"] if "pvalue" in found.tests.columns else pl.Series([], dtype=pl.Float64)
+    p = every.drop_nulls()
     if p.len():
-        parts.append(f"{int((p < alpha).sum())} of {p.len()} tests below {alpha:g}")
+        untested = every.len() - p.len()
+        without = f" ({untested} more without a statistic)" if untested else ""
+        parts.append(f"{int((p < alpha).sum())} of {p.len()} tests below {alpha:g}{without}")
     return f"event study ({model}): " + "; ".join(parts)
 
 
@@ -123,7 +126,10 @@ def event_tests_table(found: EventStudyResult, alpha: float = 0.05) -> TextTable
         for window in windows:
             r = mine.get(window)
             stat, p = (r["statistic"], r["pvalue"]) if r else (None, None)
-            row += ["" if stat is None else f"{stat:+.2f}", format_p(p, alpha=alpha)]
+            if r is not None and stat is None:  # e.g. the calendar-time portfolio with every event on one day
+                row += ["no statistic", ""]
+            else:
+                row += ["" if stat is None else f"{stat:+.2f}", format_p(p, alpha=alpha)]
             tone += ["", "sig" if p is not None and p < alpha else ""]
         rows.append(row)
         tones.append(tone)
