@@ -196,12 +196,12 @@ def event_study(
     if not_traded.height:
         notes.append(f"{not_traded.height} event(s) fall on a day their stock has no price: excluded (listed with the reason)")
     firm, day = firm[ok], day[ok]
-    notes += _earlier_events_note(firm, day, spec.estimation, fitted=spec.model != "market_adjusted")
 
     ar = abnormal_returns(
         panel, firm, day, window=spec.window, estimation=estimation, model=spec.model,
         market=market, factors=factors, riskfree=riskfree,
     )
+    notes += _earlier_events_note(firm, day, spec.estimation, ar.event, fitted=spec.model != "market_adjusted")
     dropped = ar.excluded
     excluded = pl.concat([
         not_traded,
@@ -235,17 +235,21 @@ def event_study(
     )
 
 
-def _earlier_events_note(firm: IntArray, day: IntArray, estimation: tuple[int, int], fitted: bool = True) -> list[str]:
-    """A note counting the events whose estimation window holds an earlier event of the same
-    firm (that event's returns then enter the normal-return fit, or with nothing ``fitted``,
-    the market-adjusted model, the variance the tests standardize by)."""
-    if firm.size < 2:
+def _earlier_events_note(
+    firm: IntArray, day: IntArray, estimation: tuple[int, int], included: IntArray, fitted: bool = True
+) -> list[str]:
+    """A note counting the ``included`` events (rows of ``firm``, ``day``) whose estimation
+    window holds an earlier event of the same firm, included or not (that event's returns
+    then enter the normal-return fit, or with nothing ``fitted``, the market-adjusted model,
+    the variance the tests standardize by); an excluded event has no fit to speak of."""
+    if firm.size < 2 or included.size == 0:
         return []
     span = int(day.max()) + 1 - int(estimation[0]) + 1
     key = firm * span + day  # one number line, firms far apart
     order = np.sort(key)
-    lo = np.searchsorted(order, key + estimation[0], side="left")
-    hi = np.searchsorted(order, key + estimation[1], side="right")
+    mine = key[included]
+    lo = np.searchsorted(order, mine + estimation[0], side="left")
+    hi = np.searchsorted(order, mine + estimation[1], side="right")
     flagged = int(((hi - lo) > 0).sum())
     if not flagged:
         return []

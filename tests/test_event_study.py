@@ -503,3 +503,19 @@ def test_a_test_without_a_statistic_says_so_in_the_table_and_the_verdict() -> No
     tested = out.tests["pvalue"].drop_nulls().len()
     assert tested == out.tests.height - 1
     assert f"of {tested} tests below 0.05 (1 more without a statistic)" in event_study_verdict(out)
+
+
+def test_the_earlier_events_note_counts_only_events_that_have_a_fit() -> None:
+    """Regression: the note on earlier events inside an estimation window counted excluded
+    events too: RUT's events of 1979-01-10, 1979-06-01 and 1980-03-27 (SPX market model,
+    [-250, -30]) read '2 event(s) have an earlier event ... its returns enter their
+    normal-return fit' while 1979-06-01 was excluded (too few estimation days) and had no
+    fit; now 1. An excluded event still counts as the earlier one."""
+    rng = np.random.default_rng(6)
+    market = rng.normal(0, 0.01, 400)
+    returns = market[:, None] + rng.normal(0, 0.02, (400, 1))
+    spec = EventStudySpec(market="M", window=(-2, 2), cars=[(0, 0)], min_estimation_days=200)
+    out = event_study(returns, pl.Series("date", business_days(400)), ["A"], [0, 0, 0], [100, 200, 300], spec, market=market)
+    assert out.excluded["reason"].to_list() == ["too few estimation days"] * 2 and out.n_events == 1
+    [note] = [n for n in out.notes if "earlier event" in n]
+    assert note.startswith("1 event(s) have an earlier event of the same stock")
