@@ -824,17 +824,19 @@ def _block_days(used: float, statistics: StatisticsSpec) -> str:
     return f"{used:g}" if statistics.block_length is not None else f"{used:.0f}"
 
 
-def too_few_draws(null: str, drawn: str, count: int, alpha: float, ask: str | None) -> list[NoTest]:
+def too_few_draws(null: str, drawn: str, count: int, alpha: float, ask: str | None, *, short_of: str | None = None) -> list[NoTest]:
     """The warning of the ``null`` whose ``count`` draws (``drawn``: '10 placebo sets', '19
     resampled histories') leave no p-value at or below ``alpha``: each p-value is
     (1 + as extreme) / (count + 1), at least 1 / (count + 1). ``ask``: the setting that
-    draws more (None: the count is the null's own, a circular null's shifts)."""
+    draws more (None: the count is the null's own, a circular null's shifts).
+    ``short_of``: what the null had too few of, for the verdict (the null's draws:
+    'resampled histories', 'placebo sets')."""
     floor = _p_floor(count, alpha)
     if floor is None:
         return []
     more = f"; ask for {math.ceil(1 / alpha) - 1:,} or more ({ask})" if ask else ""
     words = f"warning: {drawn} leave no p-value below {floor}: at that alpha {NO_TEST}{more}"
-    return [NoTest(null, "few draws", words, drawn="resampled histories" if null == "histories" else "placebo sets")]
+    return [NoTest(null, "few draws", words, drawn=short_of or ("resampled histories" if null == "histories" else "placebo sets"))]
 
 
 def _warn_no_test(notes: list[str], no_test: list[NoTest], warnings: Iterable[NoTest]) -> None:
@@ -1157,7 +1159,8 @@ def _timeline_tests(
             # the share positive's null takes a history of one event: when even the most any cell has cannot reach alpha, no p-value can
             most = int((found.histories.n >= 1).sum(axis=0)[tested_cells].max())
             if _p_floor(found.count, statistics.alpha) is None:  # else the count's own warning above says it
-                _warn_no_test(notes, no_test, too_few_draws("histories", f"the {most:,} of {found.count:,} resampled histories that gave the rule an event", most, statistics.alpha, None))
+                _warn_no_test(notes, no_test, too_few_draws("histories", f"the {most:,} of {found.count:,} resampled histories that gave the rule an event", most, statistics.alpha, None,
+                                                              short_of="resampled histories with an event"))
     else:
         settings = statistics.model_copy(update={"null": null})
         described = placebos_misjudge(study)

@@ -547,8 +547,30 @@ def test_too_few_histories_with_events_for_alpha_say_their_p_values_are_no_test(
     entered = next(n for n in result.notes if n.startswith("warning: only ") and "resampled histories" in n)
     assert "no p-value of the average or the median can fall below" in entered and "above alpha 0.05" in entered
     assert any("resampled histories that gave the rule an event leave no p-value below" in n for n in result.notes)
-    assert verdict_line(result).endswith("nothing is tested: the histories null drew too few resampled histories for this alpha, so its p-values are no test (see its warning).")
+    assert verdict_line(result).endswith(
+        "nothing is tested: the histories null drew too few resampled histories with an event for this alpha, so its p-values are no test (see its warning)."
+    )
     assert result.tests["survives"].null_count() == result.tests.height
+
+
+def test_histories_that_never_meet_the_rule_leave_nothing_tested_and_the_verdict_says_why(tmp_path) -> None:
+    """A rule no resampled history meets: A's 600-day average fills on A's own history
+    (from 2019), but the histories are rebuilt on the study's calendar, which B starts 400
+    days later, so none of them has an event. Every cell had 20 or more events and no
+    p-value, and the verdict read 'no cell had enough complete events for a test'."""
+    days = business_days(900)
+    closes = 100 * np.exp(np.cumsum(np.random.default_rng(8).normal(0.0003, 0.012, (900, 2)), axis=0))
+    frames = {"A": pl.DataFrame({"date": days, "close": closes[:, 0]}), "B": pl.DataFrame({"date": days[400:], "close": closes[400:, 1]})}
+    text = (
+        "name: never\nseries: {A: A, B: B}\nwhen: A sma(600) > 0 and A at 20-day high\ndecluster: {gap: 5}\n"
+        "evaluate:\n  - forward_returns: {assets: [A], horizons: [5]}\nstatistics: {histories: 30, seed: 3}\n"
+    )
+    result = eventstudy.run(parse_study(text, path=tmp_path / "s.yaml"), data=frames, paths=False)
+    assert result.summary["n"].min() >= 3 and result.tests["p_placebo"].null_count() == result.tests.height
+    assert [(w.null, w.cause, w.drawn) for w in result.no_test] == [("histories", "few draws", "resampled histories with an event")]
+    assert verdict_line(result).endswith(
+        "nothing is tested: the histories null drew too few resampled histories with an event for this alpha, so its p-values are no test (see its warning)."
+    )
 
 
 @pytest.mark.parametrize(("null", "evaluator", "warned"), [

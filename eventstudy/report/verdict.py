@@ -52,14 +52,14 @@ def verdict_line(result: StudyResult) -> str:
     rows = [t for t in shown if DESCRIBED not in (t.get("warning") or "")]  # a description is no test: not counted
     described = list(dict.fromkeys(str(t["measure"]) for t in shown if t not in rows))
     aside = f"; the p-values of {', '.join(described)} are descriptions, not tests (see the warning)" if described else ""
-    if not rows:
-        if described:
-            return f"Verdict: {count}; nothing is tested: the {shown[0]['null']} null does not test {', '.join(described)} (see its warning)."
-        return f"Verdict: {count}; no cell had enough complete events for a test."
-    if result.no_test:  # the null's own warning: its p-values claim nothing
+    if not rows and described:
+        return f"Verdict: {count}; nothing is tested: the {shown[0]['null']} null does not test {', '.join(described)} (see its warning)."
+    if result.no_test:  # the null's own warning: its p-values claim nothing (or there are none: no history had an event)
         first = result.no_test[0]
         why = "had little room here" if first.cause == "little room" else f"drew too few {first.drawn} for this alpha"
         return f"Verdict: {count}; nothing is tested: the {first.null} null {why}, so {NO_TEST} (see its warning)."
+    if not rows:
+        return f"Verdict: {count}; no cell had enough complete events for a test."
     with_measure = len({t["measure"] for t in rows}) > 1
     adjusted = [t for t in rows if t.get("p_maxstat") is not None]
     survivors = [t for t in adjusted if t.get("survives")]
