@@ -8,6 +8,7 @@ traceback.
 from __future__ import annotations
 
 import argparse
+import errno
 import math
 import os
 import sys
@@ -769,12 +770,22 @@ def main(argv: Sequence[str] | None = None) -> int:
         return 130
     except BrokenPipeError:
         return 0
-    except OSError as exc:  # a folder that cannot be written (or read): the user's to fix, not a bug
-        if exc.filename is None:
+    except OSError as exc:  # a folder that cannot be written (or read), a full disk: the user's to fix, not a bug
+        if exc.filename is None and exc.errno not in NO_ROOM:
             raise
-        error = DataError(f"{exc.filename}: {exc.strerror or exc}", hint="check that the folder exists and that you may write there")
+        where = exc.filename if exc.filename is not None else "cannot write the output"  # unnamed: the standard output
+        error = DataError(f"{where}: {exc.strerror or exc}", hint=NO_ROOM.get(exc.errno or 0, "check that the folder exists and that you may write there"))
         print(error.render(), file=sys.stderr)
         return EXIT_USER_ERROR
+
+
+NO_ROOM = {
+    errno.ENOSPC: "free some space on that disk, or write to another one",
+    errno.EDQUOT: "your disk quota is used up: free some space, or write to another disk",
+    errno.EROFS: "that file system is read-only: write to another one",
+}
+"""Write errors that are the machine's state, not a bug, with what to do; a write to the
+standard output names no file, and is reported too."""
 
 
 COMMAND_ENVIRONMENT = {"OPENBLAS_NUM_THREADS": "1", "NUMPY_MADVISE_HUGEPAGE": "0"}

@@ -46,7 +46,12 @@ def atomic_path(target: str | Path, suffix: str = ".tmp") -> Iterator[Path]:
     os.close(handle)
     temp = Path(name)
     try:
-        yield temp
+        try:
+            yield temp
+        except OSError as exc:  # writing the temporary file (a full disk): named by the file asked for
+            if exc.filename not in (None, str(temp)):
+                raise
+            raise _named(exc, target) from None
         os.chmod(temp, 0o666 & ~umask())  # mkstemp makes the file private; give it the usual permissions
         try:
             os.replace(temp, target)

@@ -11,6 +11,7 @@ import re
 import shutil
 import subprocess
 import sys
+from collections.abc import Callable
 from pathlib import Path
 
 import polars as pl
@@ -1058,6 +1059,63 @@ def test_a_folder_that_cannot_be_written_is_an_error_not_a_traceback(tiny: Path,
                  ["run", str(tiny / "study.yaml"), "--data-dir", str(tiny / "data"), "--output", "/proc/out"]):
         err = error_of(args, capsys)
         assert err.startswith("error: /proc/") and "hint: check that the folder exists and that you may write there" in err
+
+
+@pytest.mark.parametrize("failing", ["report.md", "prices.png", "events.csv"])
+def test_a_full_disk_is_an_error_naming_the_output_not_a_traceback(tiny: Path, capsys, monkeypatch: pytest.MonkeyPatch,
+                                                                   failing: str) -> None:
+    """A disk that filled while the report was written ended in a traceback, 'OSError: [Errno
+    28] No space left on device' (a write names no file; polars' CSV writer says 'No space
+    left on device (os error 28)' with no errno), or named the staging folder, gone when the
+    message was read ('.out.x1y2.partial/report.md'), with the hint 'check that the folder
+    exists and that you may write there'. Now the output's file or folder and what to do;
+    the output folder is not created."""
+    import errno as errnos
+
+    def full(real: Callable[..., object], polars: bool = False) -> Callable[..., object]:
+        def write(self: object, *args: object, **kwargs: object) -> object:
+            name = Path(str(args[0] if polars else self)).name
+            if name == failing:
+                raise OSError("No space left on device (os error 28)") if polars else OSError(errnos.ENOSPC, "No space left on device")
+            return real(self, *args, **kwargs)
+        return write
+
+    monkeypatch.setattr(Path, "write_text", full(Path.write_text))
+    monkeypatch.setattr(Path, "write_bytes", full(Path.write_bytes))
+    monkeypatch.setattr(pl.DataFrame, "write_csv", full(pl.DataFrame.write_csv, polars=True))
+    out = tiny / "out"
+    err = error_of(["run", str(tiny / "study.yaml"), "--data-dir", str(tiny / "data"), "--output", str(out), "-q"], capsys)
+    assert err.startswith(f"error: {out}: No space left on device"), err
+    assert err.rstrip().endswith("hint: free some space on that disk, or write to another one"), err
+    assert ".partial" not in err and not out.exists() and [p.name for p in tiny.iterdir() if p.name.startswith(".")] == []
+
+
+def test_a_full_disk_under_a_one_file_output_names_that_file(tmp_path: Path, capsys, monkeypatch: pytest.MonkeyPatch) -> None:
+    """'schema --output s.json' on a full disk ended in a traceback (the write to the
+    temporary file beside it names no file)."""
+    import errno as errnos
+
+    def full(self: Path, data: bytes) -> int:
+        raise OSError(errnos.ENOSPC, "No space left on device")
+
+    monkeypatch.setattr(Path, "write_bytes", full)
+    err = error_of(["schema", "--output", str(tmp_path / "s.json")], capsys)
+    assert err.startswith(f"error: {tmp_path / 's.json'}: No space left on device\n  hint: free some space"), err
+    assert list(tmp_path.iterdir()) == []
+
+
+def test_a_full_standard_output_is_an_error_not_a_traceback(tiny: Path) -> None:
+    """'eventstudy run study.yaml > /dev/full' (a full disk under a redirected output) ended
+    in a traceback, 'OSError: [Errno 28] No space left on device'."""
+    if not Path("/dev/full").exists():
+        pytest.skip("needs /dev/full")
+    script = (f"import sys; sys.argv = ['eventstudy', 'run', {str(tiny / 'study.yaml')!r}, '--data-dir', {str(tiny / 'data')!r}, "
+              "'--format', 'json', '-q']; from eventstudy.cli import entry; entry()")
+    with open("/dev/full", "w") as full:
+        ended = subprocess.run([sys.executable, "-c", script], stdout=full, stderr=subprocess.PIPE, text=True, timeout=120)
+    assert ended.returncode == 2 and ended.stderr == (
+        "error: cannot write the output: No space left on device\n  hint: free some space on that disk, or write to another one\n"
+    )
 
 
 def test_a_reader_that_leaves_early_ends_the_run_with_exit_code_0(tiny: Path) -> None:

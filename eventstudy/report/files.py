@@ -34,6 +34,7 @@ import errno
 import glob
 import json
 import os
+import re
 import shutil
 import sys
 import tempfile
@@ -387,7 +388,10 @@ def _publish(out_dir: str | Path, fill: Callable[[Path], None]) -> list[Path]:
                 shutil.rmtree(stale, ignore_errors=True)
         staging = Path(tempfile.mkdtemp(prefix=f".{out_dir.name}.", suffix=".partial", dir=parent))
         try:
-            fill(staging)
+            try:
+                fill(staging)
+            except OSError as exc:
+                raise _named_in_output(exc, staging, given) from None
             os.chmod(staging, 0o777 & ~umask())  # mkdtemp makes it private (0700)
             if not out_dir.exists():
                 os.rename(staging, out_dir)
@@ -399,6 +403,24 @@ def _publish(out_dir: str | Path, fill: Callable[[Path], None]) -> list[Path]:
             return sorted(given / path.name for path in out_dir.iterdir())
         finally:
             shutil.rmtree(staging, ignore_errors=True)  # after an exchange: the earlier output
+
+
+def _named_in_output(exc: OSError, staging: Path, out_dir: Path) -> OSError:
+    """``exc``, raised writing into the staging folder, as the OS would say it of the output
+    ``out_dir`` (a full disk's error names no file; another names the staging folder, which
+    is gone when the message is read)."""
+    where = out_dir
+    if exc.filename is not None:
+        try:
+            where = out_dir / Path(exc.filename).relative_to(staging)
+        except ValueError:  # a file outside the output (an input read while writing): as it was
+            return exc
+    code, reason = exc.errno, exc.strerror or str(exc)
+    found = re.search(r"\(os error (\d+)\)", reason) if code is None else None  # polars' writers: no errno, only its text
+    if found:
+        code = int(found.group(1))
+        reason = os.strerror(code)
+    return exc if code is None else type(exc)(code, reason, str(where))
 
 
 def _recover(out_dir: Path) -> None:
