@@ -809,6 +809,9 @@ def entry() -> None:
     exception still ends the usual way, with its traceback."""
     for name, value in COMMAND_ENVIRONMENT.items():
         os.environ.setdefault(name, value)
+    for stream in ("stdout", "stderr"):  # closed by the caller ('2>&-'): what is written to it goes nowhere, as to /dev/null
+        if getattr(sys, stream) is None:
+            setattr(sys, stream, open(os.devnull, "w", encoding="utf-8"))  # noqa: SIM115 - open until the process ends
     code = main()
     try:
         sys.stdout.flush()

@@ -1118,6 +1118,26 @@ def test_a_full_standard_output_is_an_error_not_a_traceback(tiny: Path) -> None:
     )
 
 
+@pytest.mark.parametrize("closed", [1, 2], ids=["stdout", "stderr"])
+def test_a_closed_output_stream_is_written_to_as_to_dev_null(tiny: Path, closed: int) -> None:
+    """'eventstudy run ... -o out --format json 2>&-' printed 'wrote 14 files to out: ...'
+    into the JSON on the standard output (print to a closed stderr writes to stdout), then
+    ended in a traceback, "AttributeError: 'NoneType' object has no attribute 'flush'",
+    with exit code 1 and the JSON lost; '>&-' ended in the same traceback after writing
+    the folder. Now what goes to the closed stream goes nowhere, and the run ends with 0."""
+    out = tiny / "out"
+    script = (f"import sys; sys.argv = ['eventstudy', 'run', {str(tiny / 'study.yaml')!r}, '--data-dir', {str(tiny / 'data')!r}, "
+              f"'--format', 'json', '-o', {str(out)!r}]; from eventstudy.cli import entry; entry()")
+    ended = subprocess.run([sys.executable, "-c", script], capture_output=True, text=True, timeout=120,
+                           preexec_fn=lambda: os.close(closed))
+    assert ended.returncode == 0, ended.stderr
+    assert (out / "result.json").is_file()
+    if closed == 2:
+        assert json.loads(ended.stdout)["study"]["name"]
+    else:
+        assert ended.stderr.startswith("wrote ")
+
+
 def test_a_reader_that_leaves_early_ends_the_run_with_exit_code_0(tiny: Path) -> None:
     """``eventstudy run ... | head -1``: rich's console exited with 1 on the broken pipe."""
     import subprocess
