@@ -1046,6 +1046,7 @@ def test_the_command_runs_with_one_blas_thread_unless_told_otherwise(monkeypatch
 
     monkeypatch.setattr(cli, "main", fake_main)
     monkeypatch.setattr(cli.os, "_exit", fake_exit)
+    monkeypatch.setattr(cli.signal, "signal", lambda *args: None)  # the command's SIGTERM handler: not this test process's
     with pytest.raises(SystemExit) as ended:
         cli.entry()
     assert ended.value.code == 3 and seen["threads"] == expected
@@ -1136,6 +1137,46 @@ def test_a_closed_output_stream_is_written_to_as_to_dev_null(tiny: Path, closed:
         assert json.loads(ended.stdout)["study"]["name"]
     else:
         assert ended.stderr.startswith("wrote ")
+
+
+TERM_SCRIPT = """
+import sys, time
+import eventstudy.report.files as files
+from eventstudy.cli import entry
+
+def slow_charts(charts, folder):
+    (folder / "report.md").write_text("half")
+    time.sleep(60)  # the kill comes while the report is half written
+
+files.write_chart_files = slow_charts
+sys.argv = ["eventstudy", "run", sys.argv[1], "--data-dir", sys.argv[2], "-o", sys.argv[3], "-q"]
+entry()
+"""
+
+
+def test_a_run_terminated_while_writing_leaves_nothing_and_says_so(tiny: Path) -> None:
+    """'kill' (SIGTERM, as 'timeout' and job schedulers send) while a run wrote its report
+    ended it silently with the signal's default action: the half-written staging folder
+    ('.out.x1y2.partial' with report.md, the CSVs, result.json ...) and '.out.lock' stayed
+    beside the output, and exit status -15. Now it ends as Ctrl-C does: the staging folder
+    and the lock are removed, 'terminated', exit code 143."""
+    import signal
+    import time
+
+    script = tiny / "term.py"
+    script.write_text(TERM_SCRIPT, encoding="utf-8")
+    folder = tiny / "outputs"
+    folder.mkdir()
+    run = subprocess.Popen([sys.executable, str(script), str(tiny / "study.yaml"), str(tiny / "data"), str(folder / "out")],
+                           stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, text=True)
+    deadline = time.monotonic() + 120
+    while not list(folder.glob(".out.*.partial/report.md")) and time.monotonic() < deadline and run.poll() is None:
+        time.sleep(0.05)
+    assert list(folder.glob(".out.*.partial/report.md")), "the run never reached its report"
+    run.send_signal(signal.SIGTERM)
+    _, err = run.communicate(timeout=60)
+    assert (run.returncode, err) == (128 + signal.SIGTERM, "terminated\n")
+    assert list(folder.iterdir()) == []
 
 
 def test_a_reader_that_leaves_early_ends_the_run_with_exit_code_0(tiny: Path) -> None:
