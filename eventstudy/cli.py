@@ -8,7 +8,9 @@ traceback.
 from __future__ import annotations
 
 import argparse
+import codecs
 import errno
+import io
 import math
 import os
 import signal
@@ -828,6 +830,8 @@ def entry() -> None:
     for stream in ("stdout", "stderr"):  # closed by the caller ('2>&-'): what is written to it goes nowhere, as to /dev/null
         if getattr(sys, stream) is None:
             setattr(sys, stream, open(os.devnull, "w", encoding="utf-8"))  # noqa: SIM115 - open until the process ends
+    if isinstance(sys.stdout, io.TextIOWrapper) and not codecs.lookup(sys.stdout.encoding).name.startswith("utf"):
+        sys.stdout.reconfigure(errors="replace")  # a locale's ASCII or Latin-1: '?' for what it cannot show (stderr escapes it)
     if signal.getsignal(signal.SIGTERM) == signal.SIG_DFL:
         signal.signal(signal.SIGTERM, _stop)
     code = main()

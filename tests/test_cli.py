@@ -1179,6 +1179,22 @@ def test_a_run_terminated_while_writing_leaves_nothing_and_says_so(tiny: Path) -
     assert list(folder.iterdir()) == []
 
 
+@pytest.mark.parametrize("fmt", ["table", "markdown"])
+def test_a_name_the_locale_cannot_show_prints_as_question_marks(tiny: Path, fmt: str) -> None:
+    """A study named 'Zürich – …' run where the standard output is ASCII (LC_ALL=C without
+    Python's UTF-8 mode) or Latin-1 ended in a traceback, "UnicodeEncodeError: 'ascii' codec
+    can't encode character '\\xfc'", after the run's work and with the report lost. Now what
+    the locale cannot show prints as '?'."""
+    study = tiny / "study.yaml"
+    study.write_text(STUDY.replace("name: tiny study", "name: Zürich – tiny"), encoding="utf-8")
+    script = (f"import sys; sys.argv = ['eventstudy', 'run', {str(study)!r}, '--data-dir', {str(tiny / 'data')!r}, "
+              f"'--format', {fmt!r}]; from eventstudy.cli import entry; entry()")
+    env = {**os.environ, "LC_ALL": "C", "LANG": "C", "PYTHONUTF8": "0", "PYTHONIOENCODING": ""}
+    ended = subprocess.run([sys.executable, "-c", script], capture_output=True, timeout=120, env=env)
+    assert ended.returncode == 0, ended.stderr.decode()
+    assert b"Z?rich ? tiny" in ended.stdout
+
+
 def test_a_reader_that_leaves_early_ends_the_run_with_exit_code_0(tiny: Path) -> None:
     """``eventstudy run ... | head -1``: rich's console exited with 1 on the broken pipe."""
     import subprocess
