@@ -11,6 +11,7 @@ from __future__ import annotations
 import copy
 import datetime as dt
 import functools
+import hashlib
 import importlib
 import importlib.machinery
 import importlib.util
@@ -568,6 +569,7 @@ class Study(_Model):
     _path: Path | None = PrivateAttr(None)
     _evaluators: list[EvaluatorSpec] = PrivateAttr(default_factory=list)
     _raw: dict[str, Any] | None = PrivateAttr(None)
+    _file_sha256: str | None = PrivateAttr(None)
 
     @property
     def raw(self) -> dict[str, Any]:
@@ -604,6 +606,13 @@ class Study(_Model):
     def path(self) -> Path | None:
         """The study file, if it came from one."""
         return self._path
+
+    @property
+    def file_sha256(self) -> str | None:
+        """The SHA-256 of the study file's bytes as they were read (None for a study not
+        read by :func:`load_study`): what a run's manifest records, though the file be
+        edited while the run computes."""
+        return self._file_sha256
 
     def where_named(self, symbol: str) -> Location | None:
         """Where the study file names the data symbol ``symbol``: a series' value
@@ -712,14 +721,17 @@ def load_study(path: str | Path) -> Study:
         raise ConfigError("a study file's path was expected, and this is a study's text", hint="give the text to eventstudy.parse_study(text), and its Study to run()")
     path = Path(path)
     try:
-        text = path.read_text(encoding="utf-8")
+        content = path.read_bytes()
+        text = content.decode("utf-8").replace("\r\n", "\n").replace("\r", "\n")  # as read_text reads it
     except FileNotFoundError:
         raise ConfigError(f"study file {str(path)!r} does not exist", location=Location(path=str(path))) from None
     except IsADirectoryError:
         raise ConfigError(f"{str(path)!r} is a directory, not a study file", location=Location(path=str(path))) from None
     except (OSError, UnicodeDecodeError) as exc:
         raise ConfigError(f"cannot read study file: {exc}", location=Location(path=str(path))) from None
-    return parse_study(text, path=path)
+    study = parse_study(text, path=path)
+    study._file_sha256 = hashlib.sha256(content).hexdigest()
+    return study
 
 
 def parse_study(text: str, *, path: str | Path | None = None) -> Study:

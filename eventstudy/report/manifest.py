@@ -133,7 +133,8 @@ def build_manifest(
         files.append(entry)
     study_file = None
     if study.path is not None:
-        study_file = {"path": str(study.path), "sha256": sha256_file(study.path) if Path(study.path).is_file() else None}
+        read = study.file_sha256 or (sha256_file(study.path) if Path(study.path).is_file() else None)  # as the run read it
+        study_file = {"path": str(study.path), "sha256": read}
     decluster = (
         {"gap": study.decluster.gap.label, "meaning": study.decluster.gap.describe(), "mode": study.decluster.mode}
         if study.decluster

@@ -73,6 +73,30 @@ def test_manifest_records_inputs_settings_and_outputs(run_dir: Path, capsys) -> 
         assert sha(out / name) == digest, name
 
 
+def test_the_manifest_hashes_the_study_file_the_run_read(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """A study file edited while its run computed (the threshold 10% changed to 20%, to try
+    next) was hashed when the manifest was written: the manifest named the condition the run
+    used, 'B drawdown >= 10%', beside the SHA-256 of the file that says 20%. The hash is now
+    of the bytes the run read (a CRLF file's included)."""
+    import eventstudy.report.files as report_files
+
+    study = make_study(tmp_path)
+    study.write_bytes(study.read_bytes().replace(b"\n", b"\r\n"))
+    read = sha(study)
+    real = report_files.write_chart_files
+
+    def edited_meanwhile(charts: object, folder: Path) -> None:
+        study.write_text(study.read_text().replace(">= 10%", ">= 20%"))
+        real(charts, folder)
+
+    monkeypatch.setattr(report_files, "write_chart_files", edited_meanwhile)
+    args = ["run", str(study), "--data-dir", str(tmp_path / "data"), "-o", str(tmp_path / "out"), "--end", "2020-03-31", "-q"]
+    assert main(args) == 0
+    manifest = json.loads((tmp_path / "out" / "manifest.json").read_text())
+    assert manifest["study"]["condition"] == "A at ATH and B drawdown >= 10%"
+    assert manifest["study"]["file"]["sha256"] == read != sha(study)
+
+
 def test_result_json_and_the_manifest_agree_on_the_alignment(run_dir: Path) -> None:
     """Regression: with the default inner alignment result.json gave "max_stale": 3 (the
     setting's default, which only ffill uses) beside the manifest's null, as if values
