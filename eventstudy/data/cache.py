@@ -136,12 +136,18 @@ def default_cache_dir(platform: str | None = None, environ: Mapping[str, str] | 
 
 def resolve_cache_dir(override: str | Path | None = None) -> Path:
     """``--cache-dir`` > ``$EVENTSTUDY_CACHE`` > :func:`default_cache_dir` (not created here)."""
-    if override is not None and str(override).strip():
-        return Path(override).expanduser()
-    env = os.environ.get(CACHE_ENV, "")
-    if env.strip():
-        return Path(env).expanduser()
-    return default_cache_dir()
+    try:
+        if override is not None and str(override).strip():
+            return Path(override).expanduser()
+        env = os.environ.get(CACHE_ENV, "")
+        if env.strip():
+            return Path(env).expanduser()
+        return default_cache_dir()
+    except RuntimeError:  # Path.home(): no $HOME, and no home in the user database (a container's arbitrary user id)
+        raise DataError(
+            "the download cache has no folder: $HOME is not set, and this user has no home directory",
+            hint=f"name one with --cache-dir DIR or ${CACHE_ENV} (or set $HOME)",
+        ) from None
 
 
 @dataclass(frozen=True)

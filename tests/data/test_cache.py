@@ -83,6 +83,28 @@ def test_cache_dir_option_beats_environment_beats_default(tmp_path: Path, monkey
     assert resolve_cache_dir("") == default_cache_dir()
 
 
+def test_no_home_directory_is_an_error_naming_the_way_out(monkeypatch: pytest.MonkeyPatch) -> None:
+    """With $HOME unset and a user id the user database does not know (a container run
+    with an arbitrary --user), a study whose symbol is not in the data directory (the
+    cache is looked in next) ended in a traceback, 'RuntimeError: Could not determine home
+    directory.'; so did --cache-dir '~/cache'."""
+
+    def no_home() -> Path:
+        raise RuntimeError("Could not determine home directory.")
+
+    monkeypatch.delenv(CACHE_ENV, raising=False)
+    monkeypatch.delenv("XDG_CACHE_HOME", raising=False)
+    monkeypatch.setattr(Path, "home", staticmethod(no_home))
+    monkeypatch.setattr(Path, "expanduser", lambda self: no_home() if str(self).startswith("~") else self)
+    for given in (None, "~/cache"):
+        with pytest.raises(DataError) as caught:
+            resolve_cache_dir(given)
+        assert caught.value.render() == (
+            "error: the download cache has no folder: $HOME is not set, and this user has no home directory\n"
+            "  hint: name one with --cache-dir DIR or $EVENTSTUDY_CACHE (or set $HOME)"
+        )
+
+
 def test_unsafe_symbol_names_are_refused(cache: Cache) -> None:
     with pytest.raises(DataError, match="cannot be used as a file name"):
         cache.path("yahoo", "../etc/passwd")
