@@ -52,7 +52,7 @@ def build_parser() -> argparse.ArgumentParser:
     run.add_argument("--data-dir", help="data directory (overrides the study's data.dir and $EVENTSTUDY_DATA)")
     run.add_argument("--start", type=_iso_date, help="first event date (overrides window.start), YYYY-MM-DD")
     run.add_argument("--end", type=_iso_date, help="last event date (overrides window.end), YYYY-MM-DD")
-    run.add_argument("--output", "-o", metavar="DIR",
+    run.add_argument("--output", "-o", metavar="DIR", type=_output,
                      help="write events.csv, outcomes.csv, summary.csv, tests.csv, result.json, report.md, report.html, "
                           "the charts (.svg, .png) and manifest.json")
     run.add_argument("--format", "-f", choices=["table", "markdown", "json", "html"], default="table",
@@ -77,7 +77,7 @@ def build_parser() -> argparse.ArgumentParser:
     sweep.add_argument("--statistic", default="mean", choices=["mean", "median", "pct_positive"], help="what to rank and test (default: mean)")
     sweep.add_argument("--confirm-from", type=_iso_date, metavar="DATE", help="choose on the period before DATE, confirm on DATE onwards")
     sweep.add_argument("--top", type=int, default=10, help="best cells to show (default 10)")
-    sweep.add_argument("--output", "-o", metavar="DIR",
+    sweep.add_argument("--output", "-o", metavar="DIR", type=_output,
                        help="write sweep_ledger.csv, sweep.json, sweep.md, sweep.html, heatmap.svg/.png (and sweep_confirmation.csv)")
     sweep.add_argument("--format", "-f", choices=["table", "markdown", "json", "html"], default="table")
     sweep.add_argument("--quiet", "-q", action="store_true", help="no progress bars or messages on stderr")
@@ -122,7 +122,7 @@ def build_parser() -> argparse.ArgumentParser:
                            help="--event-tests: the scenario(s) (default: all three); --effects' first non-zero value adds the power "
                                 "(on the null scenario; with --scenario when --effects is given)")
     calibrate.add_argument("--firms", type=_at_most(100_000), default=100, help="--event-tests: firms per simulated study (default 100)")
-    calibrate.add_argument("--output", "-o", metavar="FILE", help="also write the table as CSV")
+    calibrate.add_argument("--output", "-o", metavar="FILE", type=_output, help="also write the table as CSV")
     calibrate.add_argument("--quiet", "-q", action="store_true", help="no progress bars on stderr")
     calibrate.add_argument("--verbose", "-v", action="store_true",
                            help="also print the rates at 1%% and 10%%, the power for planted effects, and with --simulate the "
@@ -141,7 +141,7 @@ def build_parser() -> argparse.ArgumentParser:
                                              "evaluator's parameters; point your editor's YAML extension at it.")
     schema.add_argument("--plugin", action="append", default=[], metavar="MODULE",
                         help="import an installed plug-in module first, so its evaluators are in the schema (repeatable)")
-    schema.add_argument("--output", "-o", metavar="FILE", help="write the schema to FILE instead of printing it")
+    schema.add_argument("--output", "-o", metavar="FILE", type=_output, help="write the schema to FILE instead of printing it")
 
     add_data_commands(commands)
 
@@ -193,6 +193,13 @@ def _executor(args: argparse.Namespace):  # -> Executor; the import stays lazy
     from eventstudy.executor import get_executor
 
     return get_executor(args.executor, address=args.dask_address, workers=args.workers)
+
+
+def _output(text: str) -> str:
+    """An argparse type: an output path, not empty ('-o "$OUT"' with $OUT unset wrote nothing, without a word)."""
+    if not text:
+        raise argparse.ArgumentTypeError("an empty path (an unset variable?): name where the output goes, e.g. -o out")
+    return text
 
 
 def _at_most(maximum: int) -> Callable[[str], int]:

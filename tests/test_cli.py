@@ -1195,6 +1195,27 @@ def test_a_name_the_locale_cannot_show_prints_as_question_marks(tiny: Path, fmt:
     assert b"Z?rich ? tiny" in ended.stdout
 
 
+def test_the_current_folder_or_an_empty_path_is_no_output(tiny: Path, capsys, monkeypatch: pytest.MonkeyPatch) -> None:
+    """'-o .' in an empty folder was refused as holding what a run did not write,
+    '(..lock)': the lock the run had put there itself; '-o ""' (an unset '$OUT') ran and
+    wrote nothing, with exit code 0. Now '.' and '..' are refused as the folders the shell
+    is in, and an empty path as empty; nothing is left behind."""
+    here = tiny / "here"
+    here.mkdir()
+    monkeypatch.chdir(here)
+    base = ["run", str(tiny / "study.yaml"), "--data-dir", str(tiny / "data"), "-q"]
+    err = error_of([*base, "-o", "."], capsys)
+    assert err == "error: the output '.' is the current folder, and an output folder is replaced whole\n  hint: name a folder of its own, e.g. -o out\n"
+    err = error_of([*base, "-o", ".."], capsys)
+    assert err.startswith("error: the output '..' is a folder the current folder is in")
+    assert list(here.iterdir()) == [] and sorted(p.name for p in tiny.iterdir()) == ["data", "here", "study.yaml"]
+    for command in (base, ["sweep", *base[1:]], ["schema"]):
+        with pytest.raises(SystemExit) as ended:
+            main([*command, "-o", ""])
+        assert ended.value.code == 2
+        assert "argument --output/-o: an empty path (an unset variable?): name where the output goes, e.g. -o out" in capsys.readouterr().err
+
+
 def test_a_reader_that_leaves_early_ends_the_run_with_exit_code_0(tiny: Path) -> None:
     """``eventstudy run ... | head -1``: rich's console exited with 1 on the broken pipe."""
     import subprocess

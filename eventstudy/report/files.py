@@ -375,6 +375,7 @@ def _publish(out_dir: str | Path, fill: Callable[[Path], None]) -> list[Path]:
     and its copy under the staging name left behind); the paths returned are under ``out_dir``."""
     given = Path(out_dir)
     out_dir, shown = _output_folder(given)
+    _refuse_the_working_folder(out_dir, shown)
     parent = out_dir.parent
     parent.mkdir(parents=True, exist_ok=True)
     with _writer_lock(parent / f".{out_dir.name}.lock"):
@@ -403,6 +404,20 @@ def _publish(out_dir: str | Path, fill: Callable[[Path], None]) -> list[Path]:
             return sorted(given / path.name for path in out_dir.iterdir())
         finally:
             shutil.rmtree(staging, ignore_errors=True)  # after an exchange: the earlier output
+
+
+def _refuse_the_working_folder(out_dir: Path, shown: str) -> None:
+    """``out_dir`` is not the current folder nor one it is in (``-o .``, ``-o ..``): the
+    output is replaced whole, and the shell would be left in a folder that is gone."""
+    try:
+        here = Path.cwd().resolve()
+    except OSError:  # the current folder was removed: nothing to protect
+        return
+    target = out_dir.resolve()
+    if target == here or target in here.parents:
+        what = "the current folder" if target == here else "a folder the current folder is in"
+        raise DataError(f"the output {shown} is {what}, and an output folder is replaced whole",
+                        hint="name a folder of its own, e.g. -o out")
 
 
 def _named_in_output(exc: OSError, staging: Path, out_dir: Path) -> OSError:
