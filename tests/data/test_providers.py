@@ -177,6 +177,25 @@ def test_fred_asks_for_the_start_date(fred_server: RecordedFred) -> None:
     assert frame["date"].to_list() == [dt.date(2024, 1, 10), dt.date(2024, 1, 11), dt.date(2024, 1, 12)]
 
 
+def test_fred_spread_that_crosses_zero_is_refused_not_filed_without_its_negative_days(monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> None:
+    """A close at or below 0 was dropped as if it were FRED's '.': T10Y2Y was filed
+    2022-06-28 .. 2022-07-01, 4 of its 13 values, the inversion gone, and 'T10Y2Y < 0'
+    never held. It is refused as a data file and an import refuse it, and nothing is cached."""
+    from eventstudy.data.cache import Cache
+
+    body = (
+        b"observation_date,T10Y2Y\n2022-06-30,0.06\n2022-07-01,0.04\n2022-07-04,.\n2022-07-05,-0.01\n"
+        b"2022-07-06,-0.04\n2022-07-07,0.00\n2022-07-08,0.03\n"
+    )
+    monkeypatch.setattr(fred_module, "urlopen", RecordedFred(body))
+    with pytest.raises(ProviderError) as info:
+        Cache(tmp_path).pull("T10Y2Y", "fred")
+    text = info.value.render()
+    assert "fred 'T10Y2Y' returned a close at or below 0: -0.01 on 2022-07-05 (and 2 more, the last on 2022-07-07)" in text
+    assert "'DGS10 - DGS2 < 0'" in text
+    assert Cache(tmp_path).symbols() == []
+
+
 def test_fred_old_header_and_dot_for_missing() -> None:
     frame = fred_module.parse_fred_csv((FIXTURES / "fred_old_header.csv").read_bytes(), "DGS10")
     assert frame["close"].to_list() == [None, 3.95, 3.91, 3.99]

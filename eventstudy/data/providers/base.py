@@ -117,14 +117,17 @@ def normalize_history(
     """``date, close[, open, high, low, volume]``: typed, in range, ascending, one row per date.
 
     Dates are read as every door reads them: a datetime as its own day in its time zone,
-    ``YYYY-MM-DD`` text (a time part allowed), years 1800-2200. Rows without a usable
-    close (null, NaN, not > 0) are dropped: sources mark holidays that way (FRED's ``.``).
+    ``YYYY-MM-DD`` text (a time part allowed), years 1800-2200. Rows without a close
+    (null, NaN, infinite) are dropped: sources mark holidays that way (FRED's ``.``). A
+    close at or below 0 is a value, not a missing day (a spread or a rate that crosses
+    0): it is refused, as every other door refuses it, rather than dropped.
     A repeated date keeps its last row (the source's correction).
 
     Raises
     ------
     ProviderError
-        No ``date``/``close`` column, a date that is not one, or no usable row in the range.
+        No ``date``/``close`` column, a date that is not one, a close at or below 0, or
+        no usable row in the range.
     """
     for column in ("date", "close"):
         if column not in frame.columns:
@@ -134,11 +137,12 @@ def normalize_history(
     out = frame.select(
         date.alias("date"),
         *(pl.col(c).cast(pl.Float64).fill_nan(None).alias(c) for c in ("close", *extra)),
-    ).filter(pl.col("date").is_not_null() & (pl.col("close") > 0) & pl.col("close").is_finite())
+    ).filter(pl.col("date").is_not_null() & pl.col("close").is_finite())
     if start is not None:
         out = out.filter(pl.col("date") >= start)
     if end is not None:
         out = out.filter(pl.col("date") <= end)
+    _refuse_non_positive(out, what)
     out = out.unique("date", keep="last").sort("date")
     if out.is_empty():
         when = ""
@@ -146,6 +150,25 @@ def normalize_history(
             when = f" between {start.isoformat() if start else 'the start'} and {end.isoformat() if end else 'today'}"
         raise ProviderError(f"{what} returned no prices{when}", hint="check the symbol (and the provider)")
     return out
+
+
+def _refuse_non_positive(frame: pl.DataFrame, what: str) -> None:
+    """A close at or below 0 stops the download, as it stops a data file and an import:
+    dropping those rows filed a spread without the days it crossed 0 (FRED's T10Y2Y lost
+    its whole inversion, and 'T10Y2Y < 0' never held)."""
+    bad = frame.filter(pl.col("close") <= 0).sort("date")
+    if bad.is_empty():
+        return
+    date, close = bad.row(0)[:2]
+    more = f" (and {bad.height - 1:,} more, the last on {bad['date'][-1]})" if bad.height > 1 else ""
+    raise ProviderError(
+        f"{what} returned a close at or below 0: {close:g} on {date}{more}; closes must be above 0",
+        hint=(
+            "every series is read as prices (returns, drawdowns and highs divide by them), so a spread or a rate that "
+            "crosses 0 cannot be one: pull its legs and compare them in the condition, e.g. 'DGS10 - DGS2 < 0' "
+            "in place of T10Y2Y"
+        ),
+    )
 
 
 def _dates(frame: pl.DataFrame, what: str) -> pl.Expr:
