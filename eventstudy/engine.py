@@ -47,7 +47,7 @@ from eventstudy.evaluators import OUTCOME_SCHEMA, build_evaluators, tested_evalu
 from eventstudy.events import panel_events, window_mask
 from eventstudy.executor import ThreadExecutor
 from eventstudy.features import FEATURES, column_name, feature_key
-from eventstudy.histories import calendar_gaps, unsupported_measures
+from eventstudy.histories import calendar_gaps, calendar_mismatch, unsupported_measures
 from eventstudy.inference.design import panel_design
 from eventstudy.inference.histories import (
     UNIVERSE_HISTORIES,
@@ -952,7 +952,10 @@ def _universe_histories(
     return tests
 
 
-def choose_null(study: Study, statistics: StatisticsSpec, notes: list[str], gaps: Mapping[str, int] | None = None) -> str:
+def choose_null(
+    study: Study, statistics: StatisticsSpec, notes: list[str], gaps: Mapping[str, int] | None = None,
+    mismatched: Mapping[str, int] | None = None, days: int = 0,
+) -> str:
     """The headline null of a study of named series: as asked, or by default the
     histories null wherever it can be built, else ``runs``. That is every condition: one
     on prices (the rule's selection), and one that picks no prices, a calendar's or your
@@ -961,7 +964,10 @@ def choose_null(study: Study, statistics: StatisticsSpec, notes: list[str], gaps
     nulls at 5% by horizon, the histories null's 3.5-8%, ``eventstudy calibrate --simulate
     garch --condition 'month == 3'``; :data:`~eventstudy.inference.structural.LITTLE_ROOM`).
     ``gaps``: per series, the days of the study calendar without a
-    close (:func:`~eventstudy.histories.calendar_gaps`), which the histories cannot rebuild."""
+    close (:func:`~eventstudy.histories.calendar_gaps`), which the histories cannot rebuild;
+    ``mismatched``: per series, its own trading days where they are far more or fewer
+    than the calendar's ``days`` (:func:`~eventstudy.histories.calendar_mismatch`), on
+    which the histories would count its features and horizons in other days than its own."""
     asked = statistics.null
     if asked == "dates":
         raise ConfigError(
@@ -974,7 +980,15 @@ def choose_null(study: Study, statistics: StatisticsSpec, notes: list[str], gaps
     if day_columns:
         unsupported = [*unsupported, f"the condition's {', '.join(day_columns)} (histories rebuild closes only)"]
     missing = [f"{name} (unknown on {n:,} days of the study calendar)" for name, n in (gaps or {}).items()]
+    skewed = [f"{name} ({n:,} trading days of its own where the study calendar has {days:,})" for name, n in (mismatched or {}).items()]
     if asked == "histories":
+        if skewed:
+            raise DataError(
+                f"the histories null rebuilds every series on the study calendar and counts features and horizons in its "
+                f"days, and {', '.join(skewed)} would there be measured over another length of time than in the data "
+                "(a monthly series beside daily prices)",
+                hint="another null with --null runs (or statistics.null)",
+            )
         if missing:
             raise DataError(
                 f"the histories null rebuilds every series on every day of the study calendar from its returns, and "
@@ -1004,12 +1018,13 @@ def choose_null(study: Study, statistics: StatisticsSpec, notes: list[str], gaps
                 "(the default) tests them"
             )
         return asked
-    if not (unsupported or missing or statistics.baseline is not None):
+    if not (unsupported or missing or skewed or statistics.baseline is not None):
         return "histories"
     if picks_by_own_prices(study):  # else no selection by the prices for the histories to see: the runs null, quietly
         why = "; ".join(
             [*([f"{', '.join(unsupported)} cannot be computed on resampled closes"] if unsupported else []),
              *([f"{', '.join(missing)}: 'align: ffill' leaves those days unknown"] if missing else []),
+             *([f"{', '.join(skewed)}: the histories would count its features and horizons in the calendar's days"] if skewed else []),
              *(["a nested baseline"] if statistics.baseline is not None else [])]
         )
         misjudged = placebos_misjudge(study)
@@ -1026,7 +1041,10 @@ def choose_null(study: Study, statistics: StatisticsSpec, notes: list[str], gaps
     return "runs"
 
 
-def refuse_unused_counts(study: Study, statistics: StatisticsSpec, given: Collection[str], gaps: Mapping[str, int] | None = None) -> None:
+def refuse_unused_counts(
+    study: Study, statistics: StatisticsSpec, given: Collection[str], gaps: Mapping[str, int] | None = None,
+    mismatched: Mapping[str, int] | None = None, days: int = 0,
+) -> None:
     """Refuse, not ignore, a count given to this run (``--placebos``, ``--histories``, or
     :func:`~eventstudy.run`'s ``placebos=``, ``histories=``, ``block_length=``) that its
     headline null does not draw: ``histories`` and ``block_length`` are the histories
@@ -1046,7 +1064,7 @@ def refuse_unused_counts(study: Study, statistics: StatisticsSpec, given: Collec
         )
     if statistics.placebos == 0 or (study.universe is None and not study.evaluate):
         return
-    null = universe_null(study, statistics) if study.universe is not None else choose_null(study, statistics, [], gaps)
+    null = universe_null(study, statistics) if study.universe is not None else choose_null(study, statistics, [], gaps, mismatched, days)
     why = "asked for" if statistics.null is not None else "this study's default"
     if resampling and null != "histories":
         raise ConfigError(
@@ -1126,7 +1144,8 @@ def _timeline_tests(
     if holds is not None:
         base_mask = holds[window]
     design = panel_design(tested.values, tested.cells, panel.days, window, kept_days, study.decluster, base_mask)
-    null = choose_null(study, statistics, notes, calendar_gaps(panel.frame, list(study.series)) if panel.frame is not None else None)
+    gaps = calendar_gaps(panel.frame, list(study.series)) if panel.frame is not None else None
+    null = choose_null(study, statistics, notes, gaps, calendar_mismatch(panel.days.size, panel.own_days), panel.days.size)
     described: list[str] = []  # measures a placebo null does not test: p-values shown as descriptions, outside the family
     tested_on = panel.measures.statistics
     notes.extend(_tested_on_notes(panel))

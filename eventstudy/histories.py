@@ -29,7 +29,7 @@ blocks as the real one (:func:`eventstudy.universe.prepare_universe`).
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import NamedTuple
 
@@ -49,7 +49,7 @@ from eventstudy.measures import Measures
 from eventstudy.own_events import with_event_columns
 from eventstudy.panel import ConditionHits, Panel, empty_cells
 
-__all__ = ["RUNNING_EXTREMES", "HistorySource", "UniverseHistorySource", "calendar_gaps", "history_panel", "running", "running_extreme", "unsupported_measures"]
+__all__ = ["RUNNING_EXTREMES", "HistorySource", "UniverseHistorySource", "calendar_gaps", "calendar_mismatch", "history_panel", "running", "running_extreme", "unsupported_measures"]
 
 
 class _Grid(NamedTuple):
@@ -148,6 +148,20 @@ def calendar_gaps(timeline: pl.DataFrame, names: Sequence[str]) -> dict[str, int
         (~((c > 0) & c.is_finite()).fill_null(False)).sum().alias(name) for name, c in close.items()
     ).row(0, named=True)
     return {name: int(n) for name, n in counts.items() if n}
+
+
+def calendar_mismatch(days: int, own_days: Mapping[str, int]) -> dict[str, int]:
+    """Per series whose own trading days over the study calendar's span are more than
+    twice the calendar's days, or fewer than half: a monthly series beside daily prices,
+    whichever the alignment (``inner`` keeps the monthly dates, ``ffill`` the daily
+    ones). The histories null rebuilds every series on the calendar and counts features
+    and horizons in its days, so there a 21-day horizon or a ``return(1)`` would span
+    another length of time than in the data. Its value: the series' own days.
+
+    >>> calendar_mismatch(281, {"SPX": 9212, "UNRATE": 439})
+    {'SPX': 9212}
+    """
+    return {name: n for name, n in own_days.items() if n > 2 * days or 2 * n < days}
 
 
 RUNNING_EXTREMES = ("ath", "drawdown", "at_ath", "at_atl")

@@ -107,6 +107,9 @@ class Panel:
         A timeline with ``align: ffill`` and an event study: each series' closes
         (``{series}.close``) on the calendar only on the days it has one, null where the
         alignment carried its last close forward (a day without a close has no return).
+    own_days
+        A timeline's series: how many trading days of its own each has from the
+        calendar's first day to its last (its features and horizons count these).
     """
 
     kind: PanelKind
@@ -122,6 +125,7 @@ class Panel:
     daily: np.ndarray | None = None
     closes: np.ndarray | None = None
     observed_closes: pl.DataFrame | None = None
+    own_days: dict[str, int] = field(default_factory=dict)
     directory: Path | None = None
     sources: dict[str, Path] = field(default_factory=dict)
     source_ranges: dict[str, dict[str, object]] = field(default_factory=dict)

@@ -40,7 +40,7 @@ from eventstudy.evaluators.path import Path as PathEvaluator
 from eventstudy.executor import Executor
 from eventstudy.features import FEATURES, FeatureRequest, column_name
 from eventstudy.frames import prices_from_frames
-from eventstudy.histories import calendar_gaps
+from eventstudy.histories import calendar_gaps, calendar_mismatch
 from eventstudy.own_events import with_event_columns
 from eventstudy.panel import ConditionHits, HitsFinder, Panel, calendar_index
 from eventstudy.result import StudyResult
@@ -164,7 +164,8 @@ def run_study(
         extra = [statistics.baseline.when] if statistics.baseline is not None else []
         panel = prepare(study, data_dir=data_dir, conditions=extra, cache_dir=cache_dir, pull=pull, paths=paths, prices=prices)
         if given:  # a series 'align: ffill' leaves unknown on some days turns the default null to the runs null
-            refuse_unused_counts(study, statistics, given, calendar_gaps(panel.frame, list(study.series)) if panel.frame is not None else None)
+            gaps = calendar_gaps(panel.frame, list(study.series)) if panel.frame is not None else None
+            refuse_unused_counts(study, statistics, given, gaps, calendar_mismatch(panel.days.size, panel.own_days), panel.days.size)
     prepared_s = time.perf_counter() - started
     result = evaluate(panel, study, start=start, end=end, statistics=statistics)
     if study.event_study is not None:  # a classical event study of the kept events (eventstudy.event_study)
@@ -277,6 +278,8 @@ def prepare(
         *quick_check(prices, align=study.data.align, reference=next(iter(study.series.values()))),
     ]
     days = timeline["date"].to_numpy().astype("datetime64[D]")
+    span = pl.col("date").is_between(timeline["date"][0], timeline["date"][-1])
+    own_days = {name: prices.filter((pl.col("symbol") == symbol) & span).height for name, symbol in study.series.items()}
     cells, values, pending = outcome_panel(outcomes, timeline["date"])
     return Panel(
         kind="timeline",
@@ -290,6 +293,7 @@ def prepare(
         measures=measures,
         frame=timeline,
         observed_closes=observed,
+        own_days=own_days,
         directory=directory,
         sources=sources,
         source_ranges=source_ranges(prices),

@@ -238,3 +238,45 @@ def test_a_window_beyond_the_study_calendar_of_one_series_is_a_warning() -> None
     assert not warnings({"A": a, "B": early}, ffill, end="2021-07-05")
     result = eventstudy.run(parse_study(text + ffill), data={"A": a, "B": early})
     assert result.events["date"].max() == D(2021, 7, 5)  # the warning's day: the last event is the day before
+
+
+@pytest.mark.parametrize("align", ["inner", "ffill"])
+def test_a_monthly_series_beside_daily_prices_is_not_run_into_the_histories_null(tmp_path, align: str) -> None:
+    """The histories null rebuilds every series on the study calendar and counts features
+    and horizons in its days. With a monthly series M beside daily A, 'align: inner' made
+    that calendar the months' first days, so A's 5-day horizon was 5 months in the null
+    (and 5 days in the data), and 'align: ffill' made it A's days, so 'M return(1)' was a
+    day's change in the null (a month's in the data); both ran on the histories null,
+    silently (on SPX and a noise series of monthly values, SPX 1m % > 0 came out
+    'significant', adjusted p 0.004, where the runs null gives 0.198). The default now
+    falls back to the runs null with a warning naming the series, and the histories null
+    asked for is one message."""
+    import numpy as np
+
+    import eventstudy
+    from eventstudy.errors import DataError
+
+    rng = np.random.default_rng(5)
+    days = [d for d in (dt.date(2010, 1, 1) + dt.timedelta(days=i) for i in range(2200)) if d.weekday() < 5]
+    close = 100 * np.exp(np.cumsum(rng.normal(0.0003, 0.01, len(days))))
+    (tmp_path / "AAA.csv").write_text("date,close\n" + "".join(f"{d},{c:.4f}\n" for d, c in zip(days, close)))
+    months = [d for d in days if d.day <= 3 and (d.day == 1 or d.weekday() == 0)]  # the month's first weekday
+    level = 5 + np.cumsum(rng.normal(0, 0.2, len(months))).clip(-4, None)
+    (tmp_path / "MMM.csv").write_text("date,close\n" + "".join(f"{d},{v:.2f}\n" for d, v in zip(months, level)))
+    data = "{align: ffill, max_stale: 23}" if align == "ffill" else "{align: inner}"
+    text = (
+        f"name: monthly\nseries: {{A: AAA, M: MMM}}\ndata: {data}\nwhen: M return(1) > 1%\n"
+        "decluster: {gap: 21cd}\nevaluate:\n  - forward_returns: {assets: [A], horizons: [5d]}\n"
+        "statistics: {placebos: 100, seed: 1}\n"
+    )
+    study = parse_study(text, path=tmp_path / "study.yaml")
+    result = eventstudy.run(study, data_dir=tmp_path)
+    assert result.events.height and set(result.tests["null"].drop_nulls()) == {"runs"}
+    warning = next(n for n in result.notes if "the histories null could not be used" in n)
+    if align == "inner":  # the calendar: M's dates; A's own days over their span
+        skewed = f"A ({sum(months[0] <= d <= months[-1] for d in days):,} trading days of its own where the study calendar has {len(months)})"
+    else:  # the calendar: A's days from M's first
+        skewed = f"M ({len(months)} trading days of its own where the study calendar has {sum(d >= months[0] for d in days):,})"
+    assert skewed in warning, warning
+    with pytest.raises(DataError, match="would there be measured over another length of time than in the data"):
+        eventstudy.run(study, data_dir=tmp_path, null="histories")
