@@ -222,6 +222,23 @@ def test_fred_unknown_series(monkeypatch: pytest.MonkeyPatch) -> None:
         get_provider("fred").download("NOPE")
 
 
+@pytest.mark.parametrize(("code", "reason", "message", "advice"), [
+    (429, "Too Many Requests", "fred refused to answer for 'DGS10': too many requests (HTTP 429)", "wait a minute and pull again"),
+    (503, "Service Unavailable", "fred answered HTTP 503 for 'DGS10': Service Unavailable (a failure on FRED's side)", "try again later"),
+])
+def test_fred_rate_limit_and_server_failure_say_to_wait(monkeypatch: pytest.MonkeyPatch, code: int, reason: str, message: str, advice: str) -> None:
+    """HTTP 429 and 5xx read 'fred answered HTTP 429 for 'DGS10': Too Many Requests' with
+    no hint: nothing said it passes, nor what serves meanwhile."""
+    def refuse(request: Any, timeout: float | None = None) -> Any:
+        raise HTTPError(request.full_url, code, reason, {}, None)  # type: ignore[arg-type]
+
+    monkeypatch.setattr(fred_module, "urlopen", refuse)
+    with pytest.raises(ProviderError) as info:
+        get_provider("fred").download("DGS10")
+    assert info.value.message == message
+    assert advice in (info.value.hint or "") and "eventstudy data import" in (info.value.hint or "")
+
+
 def test_fred_web_page_instead_of_csv() -> None:
     with pytest.raises(ProviderError, match="web page, not CSV"):
         fred_module.parse_fred_csv(b"<!DOCTYPE html><html>error</html>", "NOPE")
@@ -290,6 +307,24 @@ def test_yahoo_offline_message_drops_curl_boilerplate(monkeypatch: pytest.Monkey
     with pytest.raises(OfflineError) as info:
         get_provider("yahoo").download("RUT")
     assert info.value.message == "cannot reach yahoo finance for '^RUT': Could not resolve host: query2.finance.yahoo.com"
+
+
+def test_yahoo_rate_limit_is_not_called_an_unknown_symbol(monkeypatch: pytest.MonkeyPatch) -> None:
+    """yfinance's YFRateLimitError read 'yahoo finance has no daily prices for '^GSPC':
+    Too Many Requests. Rate limited. Try after a while.' with 'hint: check the symbol as
+    Yahoo spells it': a known symbol was called unknown, and the user sent to fix it."""
+    class YFRateLimitError(Exception):  # as yfinance.exceptions names it
+        def __init__(self) -> None:
+            super().__init__("Too Many Requests. Rate limited. Try after a while.")
+
+    module, _ = fake_yfinance(error=YFRateLimitError())
+    monkeypatch.setitem(sys.modules, "yfinance", module)
+    with pytest.raises(ProviderError) as info:
+        get_provider("yahoo").download("SPX")
+    text = info.value.render()
+    assert "yahoo finance refused to answer for '^GSPC': too many requests (Too Many Requests. Rate limited." in text
+    assert "no daily prices" not in text and "check the symbol" not in text
+    assert "wait a few minutes and pull again" in text
 
 
 def test_yahoo_unknown_symbol(monkeypatch: pytest.MonkeyPatch) -> None:

@@ -29,6 +29,7 @@ from eventstudy.errors import DataError
 from eventstudy.registry import Registry
 
 __all__ = [
+    "IMPORT_INSTEAD",
     "PROVIDERS",
     "MissingPackageError",
     "OfflineError",
@@ -51,14 +52,17 @@ class MissingPackageError(ProviderError):
     pulled, so a command stops with the user-error exit code, as ``run --pull`` does."""
 
 
+IMPORT_INSTEAD = "download a CSV elsewhere, 'eventstudy data import FILE --data-dir DIR', and run with --data-dir DIR"
+"""What serves in place of a download that failed (the end of its hint)."""
+
+
 class OfflineError(ProviderError):
     """The source could not be reached (no network, DNS failure, timeout)."""
 
     def __init__(self, message: str, **kwargs: Any) -> None:
         kwargs.setdefault(
             "hint",
-            "check the network connection and try again; without network, download a CSV elsewhere, "
-            "'eventstudy data import FILE --data-dir DIR', and run with --data-dir DIR",
+            f"check the network connection and try again; without network, {IMPORT_INSTEAD}",
         )
         super().__init__(message, **kwargs)
 

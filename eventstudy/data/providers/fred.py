@@ -18,7 +18,13 @@ from urllib.parse import urlencode
 import polars as pl
 
 from eventstudy.data.columns import EXPORT_MISSING_VALUES
-from eventstudy.data.providers.base import PROVIDERS, OfflineError, Provider, ProviderError
+from eventstudy.data.providers.base import (
+    IMPORT_INSTEAD,
+    PROVIDERS,
+    OfflineError,
+    Provider,
+    ProviderError,
+)
 
 if TYPE_CHECKING:
     from urllib.request import Request
@@ -68,6 +74,16 @@ class Fred(Provider):
                 raise ProviderError(
                     f"fred has no series {remote!r} (HTTP {exc.code})",
                     hint="FRED ids are listed at fred.stlouisfed.org, e.g. 'SP500', 'NASDAQCOM', 'DGS10'",
+                ) from None
+            if exc.code == 429:
+                raise ProviderError(
+                    f"fred refused to answer for {remote!r}: too many requests (HTTP 429)",
+                    hint=f"FRED limits how often it answers: wait a minute and pull again; meanwhile, {IMPORT_INSTEAD}",
+                ) from None
+            if exc.code >= 500:
+                raise ProviderError(
+                    f"fred answered HTTP {exc.code} for {remote!r}: {exc.reason} (a failure on FRED's side)",
+                    hint=f"try again later; meanwhile, {IMPORT_INSTEAD}",
                 ) from None
             raise ProviderError(f"fred answered HTTP {exc.code} for {remote!r}: {exc.reason}") from None
         except (URLError, TimeoutError, ConnectionError) as exc:

@@ -24,6 +24,7 @@ from typing import Any, ClassVar
 import polars as pl
 
 from eventstudy.data.providers.base import (
+    IMPORT_INSTEAD,
     PROVIDERS,
     MissingPackageError,
     OfflineError,
@@ -65,6 +66,11 @@ class Yahoo(Provider):
         except OSError as exc:  # requests' and curl_cffi's connection errors are OSErrors
             raise OfflineError(f"cannot reach yahoo finance for {remote!r}: {_first_line(exc)}") from None
         except Exception as exc:
+            if _rate_limited(exc):
+                raise ProviderError(
+                    f"yahoo finance refused to answer for {remote!r}: too many requests ({_first_line(exc)})",
+                    hint=f"Yahoo limits how often it answers: wait a few minutes and pull again; meanwhile, {IMPORT_INSTEAD}",
+                ) from None
             raise ProviderError(
                 f"yahoo finance has no daily prices for {remote!r}: {_first_line(exc)}",
                 hint="check the symbol as Yahoo spells it, e.g. '^GSPC', 'AAPL', 'BTC-USD'",
@@ -95,6 +101,13 @@ def frame_from_history(history: Any, remote: str) -> pl.DataFrame:
     if "close" not in data:
         raise ProviderError(f"yahoo finance returned no 'Close' column for {remote!r} (got {list(history.columns)!r})")
     return pl.DataFrame(data, schema={"date": pl.Date, **{k: pl.Float64 for k in data if k != "date"}})
+
+
+def _rate_limited(exc: BaseException) -> bool:
+    """Whether yfinance's error is Yahoo's rate limit (its ``YFRateLimitError``, 'Too Many
+    Requests. Rate limited. Try after a while.'), which is no word on the symbol."""
+    text = str(exc).lower()
+    return any(cls.__name__ == "YFRateLimitError" for cls in type(exc).__mro__) or "too many requests" in text or "rate limited" in text
 
 
 def _as_date(stamp: Any) -> dt.date:
