@@ -8,7 +8,7 @@ import json
 import os
 from pathlib import Path
 from typing import Any
-from urllib.error import URLError
+from urllib.error import HTTPError, URLError
 
 import polars as pl
 import pytest
@@ -388,6 +388,23 @@ def test_offline_pull_falls_back_to_what_is_cached(cache: Cache, monkeypatch: py
         load_prices_any(["SP500", "DGS10"], cache_dir=cache.root, provider="fred", pull=True)
     assert info.value.symbols == ("DGS10",)
     assert "cannot reach fred.stlouisfed.org for 'SP500': no network; no data for symbol 'DGS10'" in info.value.message
+
+
+@pytest.mark.parametrize("code", [429, 503])
+def test_a_rate_limited_pull_falls_back_to_what_is_cached(cache: Cache, monkeypatch: pytest.MonkeyPatch, code: int) -> None:
+    """'run --pull' where FRED answered HTTP 429 (or 503) stopped the run with 'fred
+    answered HTTP 429 for 'SP500': Too Many Requests', every series cached: a source that
+    will not serve now is as one that cannot be reached, so the run reads the cache and
+    says the series was not updated, as it does offline."""
+    cache.write("fred", "SP500", "SP500", history(5), None)
+
+    def refuse(request: Any, timeout: float | None = None) -> Any:
+        raise HTTPError(request.full_url, code, "Too Many Requests" if code == 429 else "Service Unavailable", {}, None)  # type: ignore[arg-type]
+
+    monkeypatch.setattr(fred_module, "urlopen", refuse)
+    prices = load_prices_any(["SP500"], cache_dir=cache.root, provider="fred", pull=True)
+    assert prices.frame.height == 5
+    assert prices.notes[0].startswith(f"warning: SP500: not updated (fred {'refused to answer' if code == 429 else 'answered HTTP 503'} for 'SP500'")
 
 
 def test_cli_pull_and_list(cache: Cache, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]) -> None:

@@ -57,7 +57,9 @@ IMPORT_INSTEAD = "download a CSV elsewhere, 'eventstudy data import FILE --data-
 
 
 class OfflineError(ProviderError):
-    """The source could not be reached (no network, DNS failure, timeout)."""
+    """The source could not be reached, or would not serve now (no network, DNS failure,
+    timeout; a rate limit, a failure on its side): a later try may succeed, so a run that
+    pulls reads what is cached, and ``data pull`` asks for no further symbol."""
 
     def __init__(self, message: str, **kwargs: Any) -> None:
         kwargs.setdefault(

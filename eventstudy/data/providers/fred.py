@@ -76,12 +76,12 @@ class Fred(Provider):
                     hint="FRED ids are listed at fred.stlouisfed.org, e.g. 'SP500', 'NASDAQCOM', 'DGS10'",
                 ) from None
             if exc.code == 429:
-                raise ProviderError(
+                raise OfflineError(
                     f"fred refused to answer for {remote!r}: too many requests (HTTP 429)",
                     hint=f"FRED limits how often it answers: wait a minute and pull again; meanwhile, {IMPORT_INSTEAD}",
                 ) from None
             if exc.code >= 500:
-                raise ProviderError(
+                raise OfflineError(
                     f"fred answered HTTP {exc.code} for {remote!r}: {exc.reason} (a failure on FRED's side)",
                     hint=f"try again later; meanwhile, {IMPORT_INSTEAD}",
                 ) from None

@@ -67,7 +67,7 @@ class Yahoo(Provider):
             raise OfflineError(f"cannot reach yahoo finance for {remote!r}: {_first_line(exc)}") from None
         except Exception as exc:
             if _rate_limited(exc):
-                raise ProviderError(
+                raise OfflineError(
                     f"yahoo finance refused to answer for {remote!r}: too many requests ({_first_line(exc)})",
                     hint=f"Yahoo limits how often it answers: wait a few minutes and pull again; meanwhile, {IMPORT_INSTEAD}",
                 ) from None
