@@ -250,9 +250,17 @@ def prepare(
     )
     timeline = with_event_columns(timeline, study.event_sets)
     if timeline.is_empty():
+        hint = "a condition over several series is evaluated on the dates where all of them have a close"
+        if study.data.align == "inner":
+            hint += (
+                "; a series dated on other days (a weekly one dated on Saturdays, a monthly one) is carried forward onto "
+                "the first series' days with 'data: {align: ffill, max_stale: N}', N its spacing in trading days "
+                "(5 for a weekly series, 23 for a monthly one)"
+            )
         raise DataError(
             f"the series {', '.join(study.series)} have no date in common",
-            hint="a condition over several series is evaluated on the dates where all of them have a close",
+            location=study.source.location(("series",)),
+            hint=hint,
         )
     observed = None
     if study.event_study is not None and study.data.align == "ffill":  # its returns: none on a day carried forward

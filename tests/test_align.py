@@ -280,3 +280,24 @@ def test_a_monthly_series_beside_daily_prices_is_not_run_into_the_histories_null
     assert skewed in warning, warning
     with pytest.raises(DataError, match="would there be measured over another length of time than in the data"):
         eventstudy.run(study, data_dir=tmp_path, null="histories")
+
+
+def test_a_weekly_series_dated_on_saturdays_is_shown_the_way_to_align_it(tmp_path) -> None:
+    """A weekly series dated on Saturdays (FRED's ICSA) beside daily prices shares no date
+    with them: 'error: the series A, W have no date in common' with a hint that only
+    restated the inner join, no file or line, and no word of 'align: ffill', which runs
+    it. The error now points at the study's series and names the way."""
+    import eventstudy
+    from eventstudy.errors import DataError
+
+    days = [dt.date(2020, 1, 1) + dt.timedelta(days=i) for i in range(200)]
+    (tmp_path / "AAA.csv").write_text("date,close\n" + "".join(f"{d},{100 + i % 9}\n" for i, d in enumerate(days) if d.weekday() < 5))
+    (tmp_path / "WWW.csv").write_text("date,close\n" + "".join(f"{d},{200 + i % 5}\n" for i, d in enumerate(days) if d.weekday() == 5))
+    text = "name: weekly\nseries: {A: AAA, W: WWW}\nwhen: W return(1) > 1%\nevaluate:\n  - forward_returns: {assets: [A], horizons: [5d]}\nstatistics: {placebos: 0}\n"
+    with pytest.raises(DataError) as info:
+        eventstudy.run(parse_study(text, path=tmp_path / "study.yaml"), data_dir=tmp_path)
+    rendered = info.value.render()
+    assert "study.yaml:2:9: error: the series A, W have no date in common" in rendered
+    assert "'data: {align: ffill, max_stale: N}'" in rendered and "5 for a weekly series" in rendered
+    ffill = text.replace("when:", "data: {align: ffill, max_stale: 5}\nwhen:")
+    assert eventstudy.run(parse_study(ffill, path=tmp_path / "study.yaml"), data_dir=tmp_path).events.height > 0
