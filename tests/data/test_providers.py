@@ -12,6 +12,7 @@ from typing import Any
 from urllib.error import HTTPError, URLError
 from urllib.parse import parse_qs, urlparse
 
+import numpy as np
 import polars as pl
 import pytest
 
@@ -259,6 +260,22 @@ def test_yahoo_reads_a_recorded_history(monkeypatch: pytest.MonkeyPatch) -> None
     # float32 index levels are rounded back to the published 2 decimals
     assert frame.row(0) == (dt.date(2024, 1, 2), 4742.83, 4745.2, 4754.33, 4722.67, 3743050000.0)
     assert frame.height == 7
+
+
+def test_yahoo_yields_keep_their_third_decimal(monkeypatch: pytest.MonkeyPatch) -> None:
+    """Levels of '^' symbols were rounded to 2 decimals, right for ^GSPC's 6173.07 but not
+    for yields quoted with three: ^TNX's 4.237 read 4.24, 4.231 the same as 4.235, and ^IRX's
+    0.003 (a bill yield of 2011-2015) read 0.0, a close the loader refuses. Each level is
+    now the shortest decimal its float32 stands for."""
+    f32 = [4.237, 4.231, 0.003, 6173.07]
+    history = FakeHistory({
+        "index": ["2024-01-02T00:00:00-05:00", "2024-01-03T00:00:00-05:00", "2024-01-04T00:00:00-05:00", "2024-01-05T00:00:00-05:00"],
+        "columns": ["Close"],
+        "data": [[float(np.float32(v))] for v in f32],
+    })
+    module, _ = fake_yfinance(history)
+    monkeypatch.setitem(sys.modules, "yfinance", module)
+    assert get_provider("yahoo").download("^TNX")["close"].to_list() == f32
 
 
 def test_yahoo_start_and_exclusive_end(monkeypatch: pytest.MonkeyPatch) -> None:

@@ -3,8 +3,10 @@
 ``yfinance`` is imported only when a download is asked for, so the rest of eventstudy
 works without it. The provider asks for unadjusted daily bars (``auto_adjust=False``)
 and keeps Yahoo's ``Close`` (for indices, the published level). Yahoo stores index
-levels as 32-bit floats (``6173.06982421875``), so levels of ``^`` symbols are rounded to
-2 decimals, restoring the published value.
+levels as 32-bit floats (``6173.06982421875``), so each level of a ``^`` symbol is read
+back as the shortest decimal that 32-bit float stands for, the published value:
+``6173.07``, and ``4.237`` for the 10-year yield ``^TNX`` (``4.236999988555908``), whose
+quotes have three decimals.
 
 Yahoo's ``Close`` of a stock is adjusted for splits (not dividends): after a split the
 whole history changes, which the cache notices on its next pull and re-downloads.
@@ -32,10 +34,7 @@ from eventstudy.data.providers.base import (
     ProviderError,
 )
 
-__all__ = ["INDEX_DECIMALS", "Yahoo", "frame_from_history"]
-
-INDEX_DECIMALS = 2
-"""Decimals index levels (``^`` symbols) are rounded to (Yahoo keeps them as float32)."""
+__all__ = ["Yahoo", "frame_from_history", "published_levels"]
 
 _COLUMNS = {"Open": "open", "High": "high", "Low": "low", "Close": "close", "Volume": "volume"}
 
@@ -78,8 +77,23 @@ class Yahoo(Provider):
         frame = frame_from_history(history, remote)
         if remote.startswith("^"):
             prices = [c for c in ("open", "high", "low", "close") if c in frame.columns]
-            frame = frame.with_columns(pl.col(prices).round(INDEX_DECIMALS))
+            frame = frame.with_columns(published_levels(pl.col(prices)))
         return frame
+
+
+def published_levels(levels: pl.Expr) -> pl.Expr:
+    """Levels Yahoo keeps as 32-bit floats, as the shortest decimals those floats stand
+    for: the published quotes, whatever their decimals (rounding to 2 read ``^TNX``'s
+    4.237 as 4.24, and ``^IRX``'s 0.003 as 0.0).
+
+    Examples
+    --------
+    >>> pl.DataFrame({"close": [6173.06982421875, 4.236999988555908, 0.003000000026077032]}).select(
+    ...     published_levels(pl.col("close"))
+    ... )["close"].to_list()
+    [6173.07, 4.237, 0.003]
+    """
+    return levels.cast(pl.Float32).cast(pl.String).cast(pl.Float64)
 
 
 def frame_from_history(history: Any, remote: str) -> pl.DataFrame:
