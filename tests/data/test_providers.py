@@ -214,6 +214,23 @@ def test_fred_offline_is_one_clear_error(monkeypatch: pytest.MonkeyPatch) -> Non
     assert "--data-dir" in text and "eventstudy data import" in text
 
 
+def test_fred_answer_cut_off_is_one_clear_error(monkeypatch: pytest.MonkeyPatch) -> None:
+    """A connection dropped in the middle of FRED's answer ended in a traceback,
+    'http.client.IncompleteRead: IncompleteRead(8192 bytes read, 4242 more expected)':
+    http.client's errors are neither URLError nor OSError."""
+    from http.client import IncompleteRead
+
+    class CutOff(io.BytesIO):
+        def read(self, *args: Any) -> bytes:
+            raise IncompleteRead(b"observation_date,DGS10\n2024-01-02,3.9", 4242)
+
+    monkeypatch.setattr(fred_module, "urlopen", lambda request, timeout=None: CutOff())
+    with pytest.raises(OfflineError) as info:
+        get_provider("fred").download("DGS10")
+    assert info.value.message == "fred.stlouisfed.org's answer for 'DGS10' was cut off (IncompleteRead): nothing was kept"
+    assert "pull again" in (info.value.hint or "")
+
+
 def test_fred_unknown_series(monkeypatch: pytest.MonkeyPatch) -> None:
     def not_found(request: Any, timeout: float | None = None) -> Any:
         raise HTTPError(request.full_url, 404, "Not Found", {}, None)  # type: ignore[arg-type]

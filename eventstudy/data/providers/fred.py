@@ -57,6 +57,7 @@ class Fred(Provider):
         return symbol.strip().upper()
 
     def fetch(self, remote: str, start: dt.date | None, end: dt.date | None) -> pl.DataFrame:
+        from http.client import HTTPException
         from urllib.request import Request
 
         params = {"id": remote}
@@ -89,6 +90,11 @@ class Fred(Provider):
         except (URLError, TimeoutError, ConnectionError) as exc:
             reason = getattr(exc, "reason", exc)
             raise OfflineError(f"cannot reach fred.stlouisfed.org for {remote!r}: {reason}") from None
+        except HTTPException as exc:  # the connection dropped mid-answer (IncompleteRead): a part is no history
+            raise OfflineError(
+                f"fred.stlouisfed.org's answer for {remote!r} was cut off ({type(exc).__name__}): nothing was kept",
+                hint=f"pull again; without network, {IMPORT_INSTEAD}",
+            ) from None
         return parse_fred_csv(body, remote)
 
 
