@@ -56,7 +56,11 @@ def add_data_commands(subparsers: Any) -> argparse.ArgumentParser:
     )
     pull.add_argument("symbols", nargs="+", metavar="SYMBOL", help="names to pull, e.g. SPX RUT (or ^GSPC, AAPL, DGS10 with --provider fred)")
     pull.add_argument("--since", type=_iso_date, help="first date wanted, YYYY-MM-DD (default: all the history the source has)")
-    pull.add_argument("--provider", help="yahoo (default; needs pip install 'eventstudy[yahoo]') or fred, or a plug-in")
+    pull.add_argument(
+        "--provider",
+        help="yahoo (default for a series not cached yet; needs pip install 'eventstudy[yahoo]') or fred, or a plug-in; "
+        "a cached series is updated from the provider it came from",
+    )
     pull.add_argument("--cache-dir", help="cache folder (overrides $EVENTSTUDY_CACHE)")
     pull.add_argument("--full", action="store_true", help="pull the whole history again instead of only new days")
 
@@ -131,7 +135,8 @@ def _pull(args: argparse.Namespace) -> int:
     failed = 0
     for symbol in dict.fromkeys(args.symbols):
         try:
-            result = cache.pull(symbol, provider, since=args.since, full=args.full)
+            found = cache.locate(symbol) if args.provider is None else None  # updated from where it came from
+            result = cache.pull(symbol, found[0] if found is not None else provider, since=args.since, full=args.full)
         except (OfflineError, MissingPackageError):  # nothing else could be pulled either
             raise
         except (ProviderError, ShrunkHistoryError) as exc:  # this symbol only: the others may be pulled

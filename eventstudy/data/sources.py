@@ -59,7 +59,8 @@ def load_prices_any(
         The cache folder (default: ``$EVENTSTUDY_CACHE``, else the user cache directory).
     provider
         Only this provider's cache (and pull from it); ``None``: any provider's cache,
-        pulling from the default provider (yahoo).
+        pulling each cached series from the provider it came from, and a series not
+        cached from the default provider (yahoo).
     pull
         Download what is missing (and refresh what is cached) before loading.
 
@@ -101,9 +102,13 @@ def load_prices_any(
     still: list[str] = []
     offline: str | None = None
     for symbol in missing:
+        origin = source
+        if pull and provider is None:  # a series cached from FRED is updated from FRED, beside one from Yahoo
+            found = cache.locate(symbol)
+            origin = found[0] if found is not None else source
         if pull and offline is None:
             try:
-                result = cache.pull(symbol, source)
+                result = cache.pull(symbol, origin)
             except OfflineError as exc:
                 offline = exc.message  # no network: use what is cached, report what is not
             except ShrunkHistoryError as exc:  # the cached file was kept: the run reads it, and says so
@@ -112,7 +117,7 @@ def load_prices_any(
                 notes.append(f"{symbol}: pulled ({result.mode}), {result.meta.describe()}")
                 if result.reason:
                     notes.append(f"{symbol}: {result.reason}")
-        cached = cache.read(symbol, source if pull else provider)
+        cached = cache.read(symbol, origin if pull else provider)
         if cached is None:
             still.append(symbol)
             continue

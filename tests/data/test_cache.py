@@ -6,6 +6,7 @@ import datetime as dt
 import io
 import json
 import os
+import sys
 from pathlib import Path
 from typing import Any
 from urllib.error import HTTPError, URLError
@@ -405,6 +406,28 @@ def test_a_rate_limited_pull_falls_back_to_what_is_cached(cache: Cache, monkeypa
     prices = load_prices_any(["SP500"], cache_dir=cache.root, provider="fred", pull=True)
     assert prices.frame.height == 5
     assert prices.notes[0].startswith(f"warning: SP500: not updated (fred {'refused to answer' if code == 429 else 'answered HTTP 503'} for 'SP500'")
+
+
+def test_a_pull_without_a_provider_updates_each_series_from_where_it_came(
+    cache: Cache, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """A study of SPX from Yahoo and DGS10 from FRED, both cached, ran from the cache,
+    but 'run --pull' asked Yahoo for DGS10 and stopped with 'yahoo finance has no daily
+    prices for 'DGS10'' (and so did 'data pull DGS10'): nothing could be updated without
+    pulling each series apart. A series cached from a provider is now pulled from it; one
+    not cached yet from the default, as before."""
+    from eventstudy.cli import main
+
+    cache.write("fred", "DGS10", "DGS10", history(5), None)
+    body = "observation_date,DGS10\n" + "".join(f"{d},{c}\n" for d, c in history(8).select("date", "close").iter_rows())
+    monkeypatch.setattr(fred_module, "urlopen", lambda request, timeout=None: io.BytesIO(body.encode()))
+    monkeypatch.setitem(sys.modules, "yfinance", None)  # no Yahoo: asking it would stop the pull
+    prices = load_prices_any(["DGS10"], cache_dir=cache.root, pull=True)
+    assert prices.frame.height == 8
+    assert prices.notes[0].startswith("DGS10: pulled (update), fred 'DGS10'")
+    cache.write("fred", "DGS10", "DGS10", history(5), None)
+    assert main(["data", "pull", "DGS10", "--cache-dir", str(cache.root)]) == 0
+    assert "DGS10: fred 'DGS10' 2024-01-01 .. 2024-01-10, 8 rows (+3 rows" in capsys.readouterr().out
 
 
 def test_cli_pull_and_list(cache: Cache, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]) -> None:
