@@ -100,17 +100,18 @@ def load_prices_any(
     source = provider or DEFAULT_PROVIDER
     notes: list[str] = []
     still: list[str] = []
-    offline: str | None = None
+    offline: dict[str, str] = {}  # per provider, why it could not be reached: it is not asked again this run
     for symbol in missing:
         origin = source
         if pull and provider is None:  # a series cached from FRED is updated from FRED, beside one from Yahoo
             found = cache.locate(symbol)
             origin = found[0] if found is not None else source
-        if pull and offline is None:
+        why = f"{origin} not asked again: {offline[origin]}" if pull and origin in offline else None
+        if pull and origin not in offline:
             try:
                 result = cache.pull(symbol, origin)
             except OfflineError as exc:
-                offline = exc.message  # no network: use what is cached, report what is not
+                offline[origin] = why = exc.message  # no network: use what is cached, report what is not
             except ShrunkHistoryError as exc:  # the cached file was kept: the run reads it, and says so
                 notes.append(exc.message)
             else:
@@ -127,12 +128,12 @@ def load_prices_any(
         ]
         frames.append(cached.frame.select("date", pl.lit(symbol, pl.String).alias("symbol"), pl.col("close").cast(pl.Float64), *extras))
         sources[symbol] = cached.path
-        if offline is not None:
-            notes.append(f"warning: {symbol}: not updated ({offline}); using the cache, {cached.meta.describe()}")
+        if why is not None:
+            notes.append(f"warning: {symbol}: not updated ({why}); using the cache, {cached.meta.describe()}")
         elif not pull:
             notes.append(f"{symbol}: from the cache, {cached.meta.describe()}")
     if still:
-        raise _missing_error(still, data_dir, not_found, cache.root, source, f"{offline}; " if offline else "")
+        raise _missing_error(still, data_dir, not_found, cache.root, source, "".join(f"{why}; " for why in offline.values()))
     return price_data(frames, sources, wanted, notes)
 
 

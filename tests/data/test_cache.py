@@ -391,6 +391,22 @@ def test_offline_pull_falls_back_to_what_is_cached(cache: Cache, monkeypatch: py
     assert "cannot reach fred.stlouisfed.org for 'SP500': no network; no data for symbol 'DGS10'" in info.value.message
 
 
+def test_an_offline_pull_says_of_each_series_why_it_was_not_updated(cache: Cache, monkeypatch: pytest.MonkeyPatch) -> None:
+    """Offline, the first series is asked and the others are not: DGS10's note read
+    'not updated (cannot reach fred.stlouisfed.org for 'SP500': no network)', another
+    series' error as if DGS10 had been asked."""
+    for symbol in ("SP500", "DGS10"):
+        cache.write("fred", symbol, symbol, history(5), None)
+
+    def offline(request: Any, timeout: float | None = None) -> Any:
+        raise URLError("no network")
+
+    monkeypatch.setattr(fred_module, "urlopen", offline)
+    prices = load_prices_any(["SP500", "DGS10"], cache_dir=cache.root, provider="fred", pull=True)
+    assert prices.notes[0].startswith("warning: SP500: not updated (cannot reach fred.stlouisfed.org for 'SP500': no network)")
+    assert prices.notes[1].startswith("warning: DGS10: not updated (fred not asked again: cannot reach fred.stlouisfed.org for 'SP500': no network)")
+
+
 @pytest.mark.parametrize("code", [429, 503])
 def test_a_rate_limited_pull_falls_back_to_what_is_cached(cache: Cache, monkeypatch: pytest.MonkeyPatch, code: int) -> None:
     """'run --pull' where FRED answered HTTP 429 (or 503) stopped the run with 'fred
