@@ -319,7 +319,13 @@ def _cell_study(study: Study, axes: Sequence[Axis], values: Sequence[str]) -> St
     except EventStudyError as exc:
         own = [i for i, axis in enumerate(axes) if written_at(study, axis) is not None]
         # the cell's own file is generated: a study's own axis is shown where it is written (the last one applied)
-        error = ConfigError(f"grid cell {where}: {exc.message}", hint=exc.hint)
+        hint = exc.hint
+        if any(re.fullmatch(r"when#\d+", axis.name) for axis in axes):  # which number of the condition each when#N set
+            slots = _number_slots(study.when)
+            named = ", ".join(f"when#{k} is {study.when[a:b]}" for k, (a, b) in enumerate(slots, start=1))
+            hint = f"{hint}; " if hint else ""
+            hint += f"in {study.when!r}, {named}"
+        error = ConfigError(f"grid cell {where}: {exc.message}", hint=hint)
         if own:
             axis = axes[own[-1]]
             error.location = written_at(study, axis, axis.values.index(values[own[-1]]))

@@ -513,6 +513,16 @@ def test_a_grid_whose_cells_would_not_be_what_they_say_is_refused_before_any_wor
         run_sweep(study, [parse_axis(a) for a in axes], data_dir=folder / "no-data-read")
 
 
+def test_a_when_n_cell_that_does_not_parse_says_which_number_each_when_n_is(folder: Path) -> None:
+    """'when#1=-3%' meant for the threshold set the 5 of '5-day high' (when#1 counts every
+    number), and the cell's error said only 'grid cell when#1=-3%: ... got '-'' with no
+    word of which number when#1 is."""
+    study = parse_study(STUDY, path=folder / "study.yaml")
+    with pytest.raises(ConfigError, match="grid cell when#1=-3%") as caught:
+        run_sweep(study, [parse_axis("when#1=-3%")], data_dir=folder / "no-data-read")
+    assert "in 'A at 5-day high and B drawdown >= 2%', when#1 is 5, when#2 is 2%" in (caught.value.hint or "")
+
+
 @pytest.mark.parametrize("other", ["A at 5-day high and B drawdown >= 0.02", "A at 5-DAY HIGH  AND (B drawdown >= 2%)"])
 def test_a_condition_listed_twice_in_another_spelling_is_refused(folder: Path, other: str) -> None:
     """'when=A at 5-day high and B drawdown >= 2%,A at 5-day high and B drawdown >= 0.02'
