@@ -975,12 +975,7 @@ def choose_null(
             "series has one row to draw from",
             hint="--null histories, runs, matched or circular (or statistics.null)",
         )
-    unsupported = unsupported_measures(study)
-    day_columns = day_columns_read(study)
-    if day_columns:
-        unsupported = [*unsupported, f"the condition's {', '.join(day_columns)} (histories rebuild closes only)"]
-    missing = [f"{name} (unknown on {n:,} days of the study calendar)" for name, n in (gaps or {}).items()]
-    skewed = [f"{name} ({n:,} trading days of its own where the study calendar has {days:,})" for name, n in (mismatched or {}).items()]
+    unsupported, missing, skewed = _histories_obstacles(study, gaps, mismatched, days)
     if asked == "histories":
         if skewed:
             raise DataError(
@@ -1021,12 +1016,7 @@ def choose_null(
     if not (unsupported or missing or skewed or statistics.baseline is not None):
         return "histories"
     if picks_by_own_prices(study):  # else no selection by the prices for the histories to see: the runs null, quietly
-        why = "; ".join(
-            [*([f"{', '.join(unsupported)} cannot be computed on resampled closes"] if unsupported else []),
-             *([f"{', '.join(missing)}: 'align: ffill' leaves those days unknown"] if missing else []),
-             *([f"{', '.join(skewed)}: the histories would count its features and horizons in the calendar's days"] if skewed else []),
-             *(["a nested baseline"] if statistics.baseline is not None else [])]
-        )
+        why = no_histories_why(study, statistics, gaps, mismatched, days)
         misjudged = placebos_misjudge(study)
         notes.append(
             f"warning: the condition uses prices, so its events are chosen by the returns they are tested on, but the "
@@ -1039,6 +1029,36 @@ def choose_null(
             )
         )
     return "runs"
+
+
+def _histories_obstacles(
+    study: Study, gaps: Mapping[str, int] | None, mismatched: Mapping[str, int] | None, days: int
+) -> tuple[list[str], list[str], list[str]]:
+    """What keeps the histories null from a study of named series (:func:`choose_null`):
+    measures or condition columns resampled closes cannot give, series unknown on days of
+    the calendar, series whose own days are far from the calendar's."""
+    unsupported = unsupported_measures(study)
+    day_columns = day_columns_read(study)
+    if day_columns:
+        unsupported = [*unsupported, f"the condition's {', '.join(day_columns)} (histories rebuild closes only)"]
+    missing = [f"{name} (unknown on {n:,} days of the study calendar)" for name, n in (gaps or {}).items()]
+    skewed = [f"{name} ({n:,} trading days of its own where the study calendar has {days:,})" for name, n in (mismatched or {}).items()]
+    return unsupported, missing, skewed
+
+
+def no_histories_why(
+    study: Study, statistics: StatisticsSpec, gaps: Mapping[str, int] | None = None,
+    mismatched: Mapping[str, int] | None = None, days: int = 0,
+) -> str | None:
+    """Why the histories null cannot be used for this study, in words; None when it can."""
+    unsupported, missing, skewed = _histories_obstacles(study, gaps, mismatched, days)
+    why = "; ".join(
+        [*([f"{', '.join(unsupported)} cannot be computed on resampled closes"] if unsupported else []),
+         *([f"{', '.join(missing)}: 'align: ffill' leaves those days unknown"] if missing else []),
+         *([f"{', '.join(skewed)}: the histories would count its features and horizons in the calendar's days"] if skewed else []),
+         *(["a nested baseline"] if statistics.baseline is not None else [])]
+    )
+    return why or None
 
 
 def refuse_unused_counts(
@@ -1145,7 +1165,8 @@ def _timeline_tests(
         base_mask = holds[window]
     design = panel_design(tested.values, tested.cells, panel.days, window, kept_days, study.decluster, base_mask)
     gaps = calendar_gaps(panel.frame, list(study.series)) if panel.frame is not None else None
-    null = choose_null(study, statistics, notes, gaps, calendar_mismatch(panel.days.size, panel.own_days), panel.days.size)
+    mismatched = calendar_mismatch(panel.days.size, panel.own_days)
+    null = choose_null(study, statistics, notes, gaps, mismatched, panel.days.size)
     described: list[str] = []  # measures a placebo null does not test: p-values shown as descriptions, outside the family
     tested_on = panel.measures.statistics
     notes.extend(_tested_on_notes(panel))
@@ -1200,7 +1221,9 @@ def _timeline_tests(
             f"{settings.seed}): they answer 'is it these dates?', holding the real days fixed, and do not see what the "
             f"rule picks on noise; '*' marks what survives the max-statistic adjustment across all cells at alpha {settings.alpha}"
         )
-        _warn_no_test(notes, no_test, headline.warnings)
+        unusable = no_histories_why(study, statistics, gaps, mismatched, panel.days.size)
+        # a remedy the run would refuse is no remedy: the warning says why it cannot be used instead
+        _warn_no_test(notes, no_test, [w.without_remedy(unusable) if unusable and w.remedy else w for w in headline.warnings])
         if headline.median_reps < headline.reps:
             notes.append(
                 f"the median's null uses {headline.median_reps:,} of the {headline.reps:,} placebo sets (it is computed on "

@@ -429,6 +429,20 @@ def test_a_runs_null_with_little_room_says_its_p_values_are_no_test(tmp_path, wh
     assert verdict_line(result).endswith("nothing is tested: the runs null had little room here, so its p-values are no test (see its warning).") == warned
 
 
+def test_a_null_with_little_room_does_not_send_the_user_to_a_null_the_run_refuses(tmp_path) -> None:
+    """A calendar condition under a nested baseline: the runs null had little room, and its
+    warning ended 'the histories null (--null histories) keeps the events' dates and
+    resamples the prices', which this run refuses ('a nested baseline ... is not supported
+    by the histories null'). It now says why that null cannot be used here."""
+    result = _null_choice(tmp_path, "weekday == 1", null="runs, baseline: {when: 'A close > 0'}")
+    warned = [n for n in result.notes if n.startswith("warning: the runs null had little room")]
+    assert warned and "--null histories" not in warned[0]
+    assert warned[0].endswith("the histories null, which would keep the events' dates and resample the prices, cannot be used here (a nested baseline)")
+    assert [(w.null, w.cause) for w in result.no_test] == [("runs", "little room")]
+    plain = _null_choice(tmp_path, "weekday == 1", null="runs")  # where it can be used, the warning sends the user there
+    assert any(n.startswith("warning: the runs null had little room") and n.endswith("(--null histories) keeps the events' dates and resamples the prices") for n in plain.notes)
+
+
 def test_a_note_in_the_words_of_a_null_s_warning_is_no_warning(tmp_path) -> None:
     """Whether a null's p-values are no test is the null's finding, not words found in the
     notes: an events file named 'its p-values are no test.csv' is named in a note, and the

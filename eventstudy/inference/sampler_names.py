@@ -8,7 +8,7 @@ entry-point group.
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from typing import TYPE_CHECKING, Literal
 
 from eventstudy.registry import Registry
@@ -16,7 +16,7 @@ from eventstudy.registry import Registry
 if TYPE_CHECKING:
     from eventstudy.inference.samplers import PlaceboSampler
 
-__all__ = ["NO_TEST", "SAMPLERS", "NoTest"]
+__all__ = ["HISTORIES_INSTEAD", "NO_TEST", "SAMPLERS", "NoTest"]
 
 SAMPLERS: Registry[type[PlaceboSampler]] = Registry("null sampler", entry_point_group="eventstudy.samplers")
 """Null samplers by name; ``InferenceSettings.null`` picks one."""
@@ -46,19 +46,36 @@ class NoTest:
         The null the warning is about ('runs', 'matched', 'circular', 'dates', 'histories').
     cause
         'little room' or 'few draws'.
+    finding
+        The warning's finding, in words.
     drawn
         What there were too few of ('placebo sets', 'resampled histories'); '' for little room.
-    words
-        The warning as the notes give it.
     """
 
     null: str
     cause: Literal["little room", "few draws"]
-    words: str
+    finding: str
     drawn: str = ""
+    remedy: str = ""
+    """What would test the study instead (:data:`HISTORIES_INSTEAD`), '' for nothing to say;
+    the run words it otherwise where that null cannot be built (:meth:`without_remedy`)."""
+
+    @property
+    def words(self) -> str:
+        """The warning as the notes give it: the finding, then the remedy."""
+        return f"{self.finding}; {self.remedy}" if self.remedy else self.finding
+
+    def without_remedy(self, why: str) -> NoTest:
+        """The same warning where its remedy cannot be used (the histories null cannot be
+        built, ``why``): a warning that sent the user to an option the run refuses misled."""
+        return replace(self, remedy=f"the histories null, which would keep the events' dates and resample the prices, cannot be used here ({why})")
 
     def __str__(self) -> str:
         return self.words
+
+
+HISTORIES_INSTEAD = "the histories null (--null histories) keeps the events' dates and resamples the prices"
+"""The remedy of a placebo null with little room: a null that does not hold the days fixed."""
 
 for _name in ("matched", "circular", "runs"):  # registered by their classes in .samplers
     SAMPLERS.add_lazy(_name, "eventstudy.inference.samplers")
