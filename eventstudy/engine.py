@@ -1087,10 +1087,12 @@ def refuse_unused_counts(
     null = universe_null(study, statistics) if study.universe is not None else choose_null(study, statistics, [], gaps, mismatched, days)
     why = "asked for" if statistics.null is not None else "this study's default"
     if resampling and null != "histories":
+        unusable = no_histories_why(study, statistics, gaps, mismatched, days) if study.universe is None else None
         raise ConfigError(
             f"{' and '.join(resampling)} would be ignored: the run's headline null is the {null} null ({why}), which "
-            "resamples no histories",
-            hint=f"add --null histories (statistics.null) to test on resampled histories, or drop {' and '.join(resampling)}",
+            "resamples no histories" + (f", and the histories null cannot be used here ({unusable})" if unusable else ""),
+            hint=f"drop {' and '.join(resampling)}" if unusable else
+            f"add --null histories (statistics.null) to test on resampled histories, or drop {' and '.join(resampling)}",
         )
     if "placebos" in given and null == "histories" and study.universe is None:
         raise ConfigError(

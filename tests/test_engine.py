@@ -443,6 +443,23 @@ def test_a_null_with_little_room_does_not_send_the_user_to_a_null_the_run_refuse
     assert any(n.startswith("warning: the runs null had little room") and n.endswith("(--null histories) keeps the events' dates and resamples the prices") for n in plain.notes)
 
 
+def test_histories_given_where_that_null_cannot_be_used_say_why_not_add_it(tmp_path) -> None:
+    """'--histories 50' on a study whose default is the runs null for want of the histories
+    null (a nested baseline) was refused with the hint 'add --null histories', which the run
+    then refuses too."""
+    text = NULL_CHOICE.format(when="weekday == 1", gap=5, evaluator="forward_returns: {assets: [A], horizons: [5]}",
+                              null=", baseline: {when: 'A close > 0'}", events="")
+    days = business_days(900)
+    closes = 100 * np.exp(np.cumsum(np.random.default_rng(8).normal(0.0003, 0.012, (900, 2)), axis=0))
+    frames = {s: pl.DataFrame({"date": days, "close": closes[:, k]}) for k, s in enumerate("AB")}
+    from eventstudy.errors import ConfigError
+
+    with pytest.raises(ConfigError) as caught:
+        eventstudy.run(parse_study(text, path=tmp_path / "s.yaml"), data=frames, paths=False, histories=50)
+    assert "the histories null cannot be used here (a nested baseline)" in caught.value.message
+    assert caught.value.hint == "drop --histories"
+
+
 def test_a_note_in_the_words_of_a_null_s_warning_is_no_warning(tmp_path) -> None:
     """Whether a null's p-values are no test is the null's finding, not words found in the
     notes: an events file named 'its p-values are no test.csv' is named in a note, and the
