@@ -110,6 +110,10 @@ class Panel:
     own_days
         A timeline's series: how many trading days of its own each has from the
         calendar's first day to its last (its features and horizons count these).
+    max_stale
+        A timeline's ``align: ffill``: how many of the calendar's days a series' last close
+        stands in for; one whose data end no earlier than that before the calendar's last
+        day is behind (a source that publishes later), not ended.
     """
 
     kind: PanelKind
@@ -126,6 +130,7 @@ class Panel:
     closes: np.ndarray | None = None
     observed_closes: pl.DataFrame | None = None
     own_days: dict[str, int] = field(default_factory=dict)
+    max_stale: int = 0
     directory: Path | None = None
     sources: dict[str, Path] = field(default_factory=dict)
     source_ranges: dict[str, dict[str, object]] = field(default_factory=dict)
@@ -168,7 +173,9 @@ class Panel:
     def ended_symbols(self) -> list[str]:
         """The symbols whose data end before the calendar's last day: a universe's stocks
         without a row that day (delisted, acquired), a timeline's series that stop before
-        the first series of ``align: ffill``. A horizon that runs past the end of their
+        the first series of ``align: ffill`` by more than ``max_stale`` of its days (one
+        that stops fewer days before is carried to the last day: it is behind, and its
+        horizons pending). A horizon that runs past the end of their
         data never completes, though the calendar goes on; a pending one runs past the
         calendar's end, and more data will come."""
         if not self.days.size:
@@ -176,8 +183,9 @@ class Panel:
         if self.kind == "universe":
             return [s for s, here in zip(self.symbols, self.present[:, -1].tolist()) if not here]
         if self.kind == "timeline":
-            last = self.days[-1].astype(object)  # a datetime.date, as the ranges' dates
-            return [s for s, loaded in self.source_ranges.items() if isinstance(end := loaded.get("last"), dt.date) and end < last]
+            # ended: its values null on the calendar's last day (its last close carried no further than max_stale days)
+            ends = {s: end for s, loaded in self.source_ranges.items() if isinstance(end := loaded.get("last"), dt.date)}
+            return [s for s, end in ends.items() if int(np.searchsorted(self.days, np.datetime64(end, "D"), side="right")) + self.max_stale < self.days.size]
         return []  # resampled histories: every row runs to the last day
 
     @property

@@ -302,6 +302,7 @@ def prepare(
         frame=timeline,
         observed_closes=observed,
         own_days=own_days,
+        max_stale=study.data.max_stale if study.data.align == "ffill" else 0,
         directory=directory,
         sources=sources,
         source_ranges=source_ranges(prices),

@@ -301,3 +301,31 @@ def test_a_weekly_series_dated_on_saturdays_is_shown_the_way_to_align_it(tmp_pat
     assert "'data: {align: ffill, max_stale: N}'" in rendered and "5 for a weekly series" in rendered
     ffill = text.replace("when:", "data: {align: ffill, max_stale: 5}\nwhen:")
     assert eventstudy.run(parse_study(ffill, path=tmp_path / "study.yaml"), data_dir=tmp_path).events.height > 0
+
+
+@pytest.mark.parametrize(("behind", "ended"), [(2, False), (3, False), (4, True)])
+def test_a_series_behind_by_at_most_max_stale_days_is_pending_not_ended(behind: int, ended: bool) -> None:
+    """Under 'align: ffill' a series whose file stops a few days before the first series'
+    (RUT's 2026-08-26 beside SPX's 2026-08-31: a source that publishes later) is carried
+    to the calendar's last day, yet its horizons read 'data ended' and the notes 'never
+    complete: the data of RUT end within the horizon', as for a delisted stock. One behind
+    by at most max_stale of the calendar's days is pending, with the days it still needs."""
+    import eventstudy
+    from eventstudy.report.text import instance_cells
+
+    days = [d for d in (D(2021, 1, 4) + dt.timedelta(days=i) for i in range(120)) if d.weekday() < 5]
+    a = pl.DataFrame({"date": days, "close": [100.0 + i % 7 for i in range(len(days))]})
+    b = a.head(len(days) - behind)
+    text = (
+        "name: behind\nseries: {A: A, B: B}\ndata: {align: ffill, max_stale: 3}\nwhen: A close > 0\n"
+        "window: {start: 2021-04-01}\nevaluate:\n  - forward_returns: {assets: [B], horizons: [5d]}\nstatistics: {placebos: 0}\n"
+    )
+    result = eventstudy.run(parse_study(text), data={"A": a, "B": b})
+    last_b = b["date"][-1]
+    waiting = result.pending.filter(pl.col("date") <= last_b)  # events on B's own days whose 5 days run past its data
+    assert waiting.height == 5
+    assert waiting["ended"].to_list() == [ended] * 5
+    assert waiting["days_remaining"].to_list() == [1, 2, 3, 4, 5]
+    cells = [row[-1] for row, date in zip(instance_cells(result), result.events["date"]) if date == last_b]
+    assert cells == ["data ended" if ended else "pending (5d)"]
+    assert any(("never complete" in n) == ended and "B fwd 5d" in n for n in result.notes)
