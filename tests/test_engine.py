@@ -664,6 +664,33 @@ def test_a_value_missing_for_want_of_history_is_not_pending(tmp_path) -> None:
     assert any(f"{no_history} event(s) without a value" in n for n in result.notes)
 
 
+def test_a_hit_or_a_recovery_without_a_value_reads_n_a_as_a_return_does() -> None:
+    """An event whose benchmark has no close on its day has no excess return ('n/a' in
+    the instance table) and no hit against it, which read as an empty cell; nor did a
+    recovery that never came within max_days (the run's notes count such events). Every
+    outcome without a value, and none to come, reads 'n/a', whatever its unit."""
+    from eventstudy.report.text import instance_cells
+
+    days = business_days(300)
+    a = pl.DataFrame({"date": days, "close": [100.0 + (i % 9) for i in range(150)] + [50.0] * 150})  # never back after day 150
+    b = a.with_columns(pl.lit(1.0).alias("close")).filter(pl.int_range(pl.len()) % 7 != 3)  # a benchmark without every 7th day
+    text = (
+        "name: n_a\nseries: {A: A, B: B}\ndata: {align: ffill, max_stale: 3}\nwhen: A close > 0\n"
+        "evaluate:\n  - excess_returns: {assets: [A], benchmark: B, horizons: [5]}\n"
+        "  - hit_rate: {assets: [A], benchmark: B, horizons: [5]}\n"
+        "  - excursions: {assets: [A], horizons: [5], max_days: 20}\nstatistics: {placebos: 0}\n"
+    )
+    result = eventstudy.run(parse_study(text), data={"A": a, "B": b}, paths=False)
+    columns = result.events.columns
+    rows = {row[0]: dict(zip(columns, row)) for row in instance_cells(result)}
+    without_bench = days[3].isoformat()  # B has no close that day
+    assert rows[without_bench]["A-B.excess.5d"] == "n/a" and rows[without_bench]["A>B.hit.5d"] == "n/a"
+    fell = days[143].isoformat()  # the top of the cycle (108), below it the next day and never back
+    assert result.events.filter(pl.col("date") == days[143])["A.recovery"].to_list() == [None]
+    assert rows[fell]["A.recovery"] == "n/a"
+    assert "" not in [cell for row in rows.values() for cell in row.values()]
+
+
 def test_the_histories_headline_of_a_cell_no_history_can_value_is_empty_without_numpy_warnings() -> None:
     """Events on the data's last days: no resampled history has an all-days value in their
     cell. The cell gets no p-value and no interval, and numpy's 'Mean of empty slice'

@@ -695,10 +695,14 @@ def instance_cells(result: StudyResult) -> list[list[str]]:
     """The instance table's cells (every event); a pending outcome reads 'pending (N d)',
     one whose symbol's data ended within its horizon 'data ended', one without a value for
     want of history or data 'n/a'."""
-    return _instance_rows(result.events, result.column_units, pending_lookup(result))
+    return _instance_rows(result.events, result.column_units, pending_lookup(result), result.measures.order)
 
 
-def _instance_rows(events: pl.DataFrame, units: dict[str, str], waiting: dict[tuple[object, object, str], str]) -> list[list[str]]:
+def _instance_rows(
+    events: pl.DataFrame, units: dict[str, str], waiting: dict[tuple[object, object, str], str], measures: Collection[str] = ()
+) -> list[list[str]]:
+    # every outcome's column, whatever its unit (a hit's share, a recovery's count of days), not only the returns'
+    outcome = {c for c in events.columns if units.get(c) in ("fraction", "car") or any(p in measures for p in _column_parts(c, measures)[1:2])}
     rows = []
     for row in events.iter_rows(named=True):
         cells = []
@@ -707,8 +711,8 @@ def _instance_rows(events: pl.DataFrame, units: dict[str, str], waiting: dict[tu
             key = (row["date"], row.get("symbol"), column)
             if value is None and key in waiting:
                 cells.append(waiting[key])
-            elif value is None and units.get(column) in ("fraction", "car"):
-                cells.append("n/a")  # nothing to come: not enough history or data
+            elif value is None and column in outcome:
+                cells.append("n/a")  # nothing to come: not enough history or data, or no recovery within max_days
             else:
                 cells.append(format_cell(value, units.get(column, "")))
         rows.append(cells)
@@ -725,7 +729,7 @@ def instance_table(result: StudyResult, limit: RowLimit | None = None) -> TextTa
     units = result.column_units
     head, omitted = limit.fold(events.height) if limit else (events.height, 0)
     shown = events if not omitted else events.head(head).vstack(events.tail(head))
-    rows = _instance_rows(shown, units, pending_lookup(result))
+    rows = _instance_rows(shown, units, pending_lookup(result), result.measures.order)
     signed = [units.get(c) in ("fraction", "car") for c in events.columns]
     tones = [[tone_of(cell) if s else "" for cell, s in zip(row, signed)] for row in rows]
     keys = 2 if events.columns[1:2] == ["symbol"] else 1  # a universe's events are (date, symbol)
