@@ -444,4 +444,4 @@ def unsupported_measures(study: Study) -> list[str]:
         close=np.full(4, np.nan), open=np.full(4, np.nan), rows_after=np.arange(3, -1, -1), label="history",
         run=np.zeros(4, dtype=np.int64), series={name: np.ones(4) for name in tiny.names}, own_days=True,
     )
-    return [ev.name for ev in build_evaluators(study.evaluators) if ev.tested and ev.panel(block) is None]
+    return list(dict.fromkeys(ev.name for ev in build_evaluators(study.evaluators) if ev.tested and ev.panel(block) is None))  # each named once

@@ -174,6 +174,24 @@ def test_the_histories_null_is_not_used_on_the_days_columns(spx_ohlcv: pl.DataFr
         eventstudy.run(study(tmp_path, "SPX volume > 1", placebos=200), data={"SPX": spx_ohlcv}, null="histories")
 
 
+def test_two_entries_the_histories_null_cannot_run_are_named_once(spx_ohlcv: pl.DataFrame, tmp_path: Path) -> None:
+    """Two forward_returns entries at the next open (simple and log) read 'the histories
+    null could not be used (forward_returns, forward_returns cannot be computed on
+    resampled closes)', and the refusal of --null histories the same: each evaluator once."""
+    path = tmp_path / "open.yaml"
+    path.write_text(
+        "name: o\nseries: {SPX: SPX}\nwhen: SPX return(1) < -2%\ndecluster: {gap: 5}\nevaluate:\n"
+        "  - forward_returns: {assets: [SPX], horizons: [5], entry: next_open}\n"
+        "  - forward_returns: {assets: [SPX], horizons: [5], entry: next_open, kind: log}\nstatistics: {placebos: 50, seed: 1}\n",
+        encoding="utf-8",
+    )
+    result = eventstudy.run(path, data={"SPX": spx_ohlcv})
+    assert set(result.tests["null"].to_list()) == {"runs"}
+    assert any("(forward_returns cannot be computed on resampled closes)" in n for n in result.notes)
+    with pytest.raises(ConfigError, match=r"and forward_returns cannot be computed there"):
+        eventstudy.run(path, data={"SPX": spx_ohlcv}, null="histories")
+
+
 def test_a_universe_reads_each_stocks_volume(shared_data: Path, tmp_path: Path) -> None:
     panel = pl.read_csv(shared_data / "panel_sp500_stocks.csv", try_parse_dates=True)
     symbols = panel["symbol"].unique().sort().to_list()[:30]
