@@ -10,7 +10,8 @@
 
 A file is found as written (absolute) or next to the study file; its date column takes
 the data files' names (``date``, ``Date``, ``timestamp``, ...), ISO dates or datetimes;
-a symbol column (``symbol``, ``ticker``, ...) makes it pairs. Each file is read and
+a symbol column (``symbol``, ``ticker``, ...) makes it pairs, whose symbols name the
+universe's stocks in any letter case. Each file is read and
 checked when the study is loaded, so ``validate`` finds a bad one, with its line.
 
 **Days that do not trade.** An event on a day the series (or the stock) does not trade,
@@ -124,7 +125,8 @@ def load_event_set(name: str, file: str, study_path: Path | None) -> EventSet:
     if symbols.null_count() or (symbols == "").any():
         row = int((symbols.is_null() | (symbols == "")).arg_max())
         raise DataError(f"events {name!r}: row without a symbol", location=Location(path=str(path), line=row + 2))
-    pairs = pl.DataFrame([symbols.rename("symbol"), days]).unique().sort("symbol", "day")
+    pairs = pl.DataFrame([symbols.rename("symbol"), days])  # AAPL and aapl on one day: one pair (one stock, see _stock_rows)
+    pairs = pairs.unique(subset=[pl.col("symbol").str.to_uppercase(), "day"], keep="first", maintain_order=True).sort("symbol", "day")
     return EventSet(name, path, pairs.select("day", "symbol"), rows=frame.height)
 
 
@@ -170,8 +172,7 @@ def _pair_hits(names: list[str], group_id: np.ndarray, day: np.ndarray, first: n
     hit = np.zeros(day.size, dtype=bool)
     if not day.size or not events.days.size:
         return hit
-    index = {s: i for i, s in enumerate(names)}
-    ev_group = np.array([index.get(s, -1) for s in events.symbols.tolist()], dtype=np.int64)  # events: small
+    ev_group = _stock_rows(names, events.symbols.tolist())
     known = ev_group >= 0
     ev_group, ev_day = ev_group[known], events.days[known]
     if not ev_day.size:
@@ -186,6 +187,18 @@ def _pair_hits(names: list[str], group_id: np.ndarray, day: np.ndarray, first: n
     on_first = first[at] & (day[at] != ev_day)  # a stock's first row: only that very date
     hit[at[same_symbol & ~on_first]] = True
     return hit
+
+
+def _stock_rows(stocks: list[str], symbols: list[str]) -> np.ndarray:
+    """Each pair's stock among ``stocks`` (its index; -1 for none): the stock so spelled,
+    else one in another letter case, as a symbol's data are found in any letter case (a
+    universe listed as ``aapl`` holds the prices of AAPL.csv, and an earnings file's
+    ``AAPL`` is that stock)."""
+    exact = {s: i for i, s in enumerate(stocks)}
+    folded: dict[str, int] = {}
+    for i, s in enumerate(stocks):
+        folded.setdefault(s.upper(), i)
+    return np.array([exact.get(s, folded.get(s.upper(), -1)) for s in symbols], dtype=np.int64)
 
 
 def describe(sets: dict[str, EventSet], calendar: np.ndarray, symbols: list[str] | None = None, present: np.ndarray | None = None) -> list[str]:
@@ -204,13 +217,12 @@ def describe(sets: dict[str, EventSet], calendar: np.ndarray, symbols: list[str]
         strangers = np.zeros(events.days.size, dtype=bool)  # pairs naming a stock outside the universe: not seen
         beyond = np.zeros(events.days.size, dtype=bool)  # pairs outside their stock's own days (listed later, delisted): not seen
         if events.symbols is not None and symbols is not None:
-            strangers = ~np.isin(events.symbols, np.asarray(symbols, dtype=object))
+            at = _stock_rows(list(symbols), events.symbols.tolist())
+            strangers = at < 0
             if present is not None and present.shape == (len(symbols), days.size):
-                row = {s: i for i, s in enumerate(symbols)}
                 traded = present.any(axis=1)
                 first = np.where(traded, days[np.argmax(present, axis=1)], np.iinfo(np.int64).max)
                 last = np.where(traded, days[days.size - 1 - np.argmax(present[:, ::-1], axis=1)], np.iinfo(np.int64).min)
-                at = np.array([row.get(s, -1) for s in events.symbols.tolist()], dtype=np.int64)
                 known = inside & (at >= 0)
                 beyond[known] = (events.days[known] < first[at[known]]) | (events.days[known] > last[at[known]])
         moved = int(np.count_nonzero(inside & ~strangers & ~beyond & ~np.isin(events.days, days)))

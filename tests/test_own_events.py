@@ -286,3 +286,25 @@ def test_a_cell_shown_not_tested_is_not_in_the_multiple_testing_family(tmp_path:
     assert tested["n"].to_list() == [12] * 3 and tested["null"].to_list() == [null] * 3
     for column in ("p_holm", "p_bh", "p_maxstat"):
         assert tested[column].to_list() == pytest.approx(tested["p_placebo"].to_list(), rel=1e-12), column
+
+
+def test_pairs_find_their_stock_in_any_letter_case(tmp_path: Path) -> None:
+    """A universe listed as 'aapl, msft' holds AAPL.csv's prices (a symbol's data are found
+    in any letter case), yet an earnings file's 'AAPL' pairs were 'not in the universe'
+    and not seen: 0 events, and a note that contradicted the universe. A pair now names
+    its stock in any letter case, and 'AAA' and 'aaa' on one day are one pair."""
+    days = pl.date_range(dt.date(2020, 1, 1), dt.date(2020, 6, 30), eager=True)
+    days = days.filter(days.dt.weekday() <= 5).head(80)
+    rng = np.random.default_rng(5)
+    for symbol in ("AAA", "BBB"):
+        pl.DataFrame({"date": days, "close": 50 * np.exp(np.cumsum(rng.normal(0, 0.01, days.len())))}).write_csv(tmp_path / f"{symbol}.csv")
+    pairs = [("AAA", days[20]), ("aaa", days[20]), ("bbb", days[30]), ("Bbb", days[40])]
+    pl.DataFrame({"symbol": [s for s, _ in pairs], "date": [d for _, d in pairs]}).write_csv(tmp_path / "pairs.csv")
+    (tmp_path / "study.yaml").write_text(
+        "name: pairs\nuniverse: {symbols: [aaa, BBB]}\nevents: {mine: pairs.csv}\nwhen: on mine\n"
+        "evaluate:\n  - forward_returns: {horizons: [5d]}\nstatistics: {placebos: 0}\n"
+    )
+    result = eventstudy.run(tmp_path / "study.yaml", data_dir=tmp_path)
+    assert sorted(result.events.select("symbol", "date").rows()) == [("BBB", days[30]), ("BBB", days[40]), ("aaa", days[20])]
+    note = next(n for n in result.notes if n.startswith("events 'mine'"))
+    assert note.startswith("events 'mine': 3 symbol,date pairs from pairs.csv (4 rows: a pair given twice") and "not in the universe" not in note, note
