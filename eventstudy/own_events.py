@@ -106,16 +106,24 @@ def load_event_set(name: str, file: str, study_path: Path | None) -> EventSet:
             f"events {name!r}: {path.name!r} has no date column (columns: {', '.join(frame.columns) or 'none'})",
             location=Location(path=str(path), line=1), hint=f"name it one of {accepted}",
         )
+    lines = pl.int_range(2, frame.height + 2, eager=True)  # each row's line in the file
+    if not parquet:  # a blank line holds no event (as in a price file): skipped, the lines of the rest kept
+        blank = frame.select(pl.all_horizontal(pl.col(c).str.strip_chars().fill_null("") == "" for c in frame.columns)).to_series()
+        if blank.any():
+            frame, lines = frame.filter(~blank), lines.filter(~blank)
     raw = frame[date_col]
     dates = as_dates(raw)
     if dates is None:
         raise DataError(f"events {name!r}: the column {date_col!r} of {path.name!r} holds {raw.dtype}, not dates", location=Location(path=str(path)))
     if dates.null_count():
         row = int(dates.is_null().arg_max())  # type: ignore[arg-type]
-        line = row + 2 if path.suffix.lower() != ".parquet" else None
+        line = None if parquet else int(lines[row])
+        given = raw[row] if raw.dtype == pl.String else None
+        if given is None or not given.strip():  # a symbol and no date
+            where = f" (row {row + 1:,} of {path.name!r})" if parquet else ""
+            raise DataError(f"events {name!r}: a row without a date{where}", location=Location(path=str(path), line=line), hint="give it its date, or delete the row")
         raise DataError(
-            f"events {name!r}: {raw[row]!r} is not a date",
-            location=Location(path=str(path), line=line), hint="write dates as YYYY-MM-DD (years 1800-2200)",
+            f"events {name!r}: {given!r} is not a date", location=Location(path=str(path), line=line), hint="write dates as YYYY-MM-DD (years 1800-2200)"
         )
     symbol_col = pick_column(frame.columns, SYMBOL_COLUMNS)
     days = dates.cast(pl.Int32).cast(pl.Int64).rename("day")  # a Series: a frame of numpy arrays would load numpy.ma
@@ -124,7 +132,7 @@ def load_event_set(name: str, file: str, study_path: Path | None) -> EventSet:
     symbols = frame[symbol_col].cast(pl.String).str.strip_chars()
     if symbols.null_count() or (symbols == "").any():
         row = int((symbols.is_null() | (symbols == "")).arg_max())
-        raise DataError(f"events {name!r}: row without a symbol", location=Location(path=str(path), line=row + 2))
+        raise DataError(f"events {name!r}: row without a symbol", location=Location(path=str(path), line=None if parquet else int(lines[row])))
     pairs = pl.DataFrame([symbols.rename("symbol"), days])  # AAPL and aapl on one day: one pair (one stock, see _stock_rows)
     pairs = pairs.unique(subset=[pl.col("symbol").str.to_uppercase(), "day"], keep="first", maintain_order=True).sort("symbol", "day")
     return EventSet(name, path, pairs.select("day", "symbol"), rows=frame.height)

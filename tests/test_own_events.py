@@ -15,6 +15,7 @@ import eventstudy
 from eventstudy.cli import main
 from eventstudy.config import load_study
 from eventstudy.errors import ConfigError, DataError, UnknownNameError
+from eventstudy.own_events import load_event_set
 
 TIMELINE = """\
 name: own events
@@ -308,3 +309,19 @@ def test_pairs_find_their_stock_in_any_letter_case(tmp_path: Path) -> None:
     assert sorted(result.events.select("symbol", "date").rows()) == [("BBB", days[30]), ("BBB", days[40]), ("aaa", days[20])]
     note = next(n for n in result.notes if n.startswith("events 'mine'"))
     assert note.startswith("events 'mine': 3 symbol,date pairs from pairs.csv (4 rows: a pair given twice") and "not in the universe" not in note, note
+
+
+def test_a_blank_line_in_an_events_file_is_no_event(tmp_path: Path, capsys) -> None:
+    """A blank line between two dates (a hand-edited file) stopped the study with
+    "fomc.csv:3: error: events 'fomc': None is not a date", where a price file skips it.
+    It is skipped; a row with a symbol and no date is named as such, at its own line."""
+    (tmp_path / "fomc.csv").write_text("date\n2020-01-15\n\n   \n2020-03-16\n", encoding="utf-8")
+    study = load_study(study_file(tmp_path, "on fomc"))
+    assert study.event_sets["fomc"].days.tolist() == [18276, 18337] and study.event_sets["fomc"].rows == 2
+    (tmp_path / "fomc.csv").write_text("date\n\n2020-01-15\n2020-02-31\n", encoding="utf-8")
+    assert main(["validate", str(study_file(tmp_path, "on fomc"))]) == 2
+    assert "fomc.csv:4: error: events 'fomc': '2020-02-31' is not a date" in capsys.readouterr().err
+    (tmp_path / "pairs.csv").write_text("symbol,date\nAAPL,2020-01-15\n\nMSFT,\n", encoding="utf-8")
+    with pytest.raises(DataError, match="a row without a date") as found:
+        load_event_set("e", "pairs.csv", tmp_path / "s.yaml")
+    assert found.value.location is not None and found.value.location.line == 4
