@@ -820,10 +820,12 @@ def _load_event_sets(study: Study, source: SourceMap) -> dict[str, Any]:
                 exc.location = source.location(("events", name))
             raise
         if found.pairs and study.universe is None:
+            taken = found.symbol_column.strip().lower() not in ("symbol", "ticker")  # 'name', 'code': say it is read as symbols
             raise ConfigError(
-                f"events {name!r}: {found.path.name!r} has symbol,date pairs, which name the stocks of a universe",
+                f"events {name!r}: {found.path.name!r} has symbol,date pairs"
+                + (f" (its column {found.symbol_column!r} read as the symbols)" if taken else "") + ", which name the stocks of a universe",
                 location=source.location(("events", name)),
-                hint="a study of named series takes a file of dates only (drop the symbol column)",
+                hint=f"a study of named series takes a file of dates only (drop or rename the column {found.symbol_column!r})",
             )
         sets[name] = found
     return sets

@@ -49,6 +49,8 @@ class EventSet:
     rows: int = 0
     """The file's rows: more than the dates (or pairs) where a date is given twice, or as
     two times of one day."""
+    symbol_column: str = "symbol"
+    """The file's column of symbols, for pairs (``symbol``, ``ticker``, ``name``, ``code``)."""
 
     @classmethod
     def of(cls, name: str, path: Path, days: np.ndarray, symbols: np.ndarray | None = None, rows: int = 0) -> EventSet:
@@ -135,7 +137,7 @@ def load_event_set(name: str, file: str, study_path: Path | None) -> EventSet:
         raise DataError(f"events {name!r}: row without a symbol", location=Location(path=str(path), line=None if parquet else int(lines[row])))
     pairs = pl.DataFrame([symbols.rename("symbol"), days])  # AAPL and aapl on one day: one pair (one stock, see _stock_rows)
     pairs = pairs.unique(subset=[pl.col("symbol").str.to_uppercase(), "day"], keep="first", maintain_order=True).sort("symbol", "day")
-    return EventSet(name, path, pairs.select("day", "symbol"), rows=frame.height)
+    return EventSet(name, path, pairs.select("day", "symbol"), rows=frame.height, symbol_column=symbol_col)
 
 
 def with_event_columns(frame: pl.DataFrame, sets: dict[str, EventSet], group: str | None = None) -> pl.DataFrame:
@@ -237,6 +239,8 @@ def describe(sets: dict[str, EventSet], calendar: np.ndarray, symbols: list[str]
         outside = int(np.count_nonzero(~inside))
         kind = ("symbol,date pair" if events.pairs else "date") + ("" if events.days.size == 1 else "s")
         text = f"events {name!r}: {events.days.size:,} {kind} from {events.path.name}"
+        if events.pairs and events.symbol_column.strip().lower() not in ("symbol", "ticker"):  # 'name': a stock's? say so
+            text += f" (the symbols from its column {events.symbol_column!r})"
         if events.rows > events.days.size:  # the same day twice in the file: one event
             text += f" ({events.rows:,} rows: a {'pair' if events.pairs else 'date'} given twice, or at two times of one day, counts once)"
         if moved and not events.pairs:

@@ -325,3 +325,22 @@ def test_a_blank_line_in_an_events_file_is_no_event(tmp_path: Path, capsys) -> N
     with pytest.raises(DataError, match="a row without a date") as found:
         load_event_set("e", "pairs.csv", tmp_path / "s.yaml")
     assert found.value.location is not None and found.value.location.line == 4
+
+
+def test_a_column_read_as_the_symbols_is_named(tmp_path: Path) -> None:
+    """'name' (and 'code') is a symbol column, as in a price file: FOMC dates with the
+    meetings' names were refused with "'fomc.csv' has symbol,date pairs ... (drop the
+    symbol column)", a column the file has not, and in a universe were pairs of stocks
+    named 'March meeting'. The message and the note name the column taken."""
+    from eventstudy.own_events import describe
+
+    (tmp_path / "fomc.csv").write_text("date,name\n2020-01-15,January meeting\n", encoding="utf-8")
+    with pytest.raises(ConfigError, match="its column 'name' read as the symbols") as found:
+        load_study(study_file(tmp_path, "on fomc"))
+    assert found.value.hint is not None and "the column 'name'" in found.value.hint
+    calendar = np.arange(np.datetime64("2020-01-02"), np.datetime64("2020-02-01"))
+    [note] = describe({"fomc": load_event_set("fomc", "fomc.csv", tmp_path / "s.yaml")}, calendar, ["AAPL"])
+    assert note.startswith("events 'fomc': 1 symbol,date pair from fomc.csv (the symbols from its column 'name'); "), note
+    (tmp_path / "pairs.csv").write_text("Ticker,date\nAAPL,2020-01-15\n", encoding="utf-8")
+    [plain] = describe({"e": load_event_set("e", "pairs.csv", tmp_path / "s.yaml")}, calendar, ["AAPL"])
+    assert "its column" not in plain
