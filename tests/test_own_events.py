@@ -344,3 +344,15 @@ def test_a_column_read_as_the_symbols_is_named(tmp_path: Path) -> None:
     (tmp_path / "pairs.csv").write_text("Ticker,date\nAAPL,2020-01-15\n", encoding="utf-8")
     [plain] = describe({"e": load_event_set("e", "pairs.csv", tmp_path / "s.yaml")}, calendar, ["AAPL"])
     assert "its column" not in plain
+
+
+@pytest.mark.parametrize("value", ["2020-01-151", "2020-01-15x", "2020-01-15 see note"])
+def test_a_date_with_more_after_it_is_not_read_as_its_first_ten_characters(tmp_path: Path, capsys, value: str) -> None:
+    """'2020-01-151' (a digit too many) was read as 2020-01-15: an event on a day the file
+    may not mean, without a word, where a price file refuses it. A value is a date (or a
+    date and a time) as a whole, or it is named at its line."""
+    (tmp_path / "fomc.csv").write_text(f"date\n2020-01-14 16:05\n{value}\n2020-1-16T14:00:00-05:00\n", encoding="utf-8")
+    assert main(["validate", str(study_file(tmp_path, "on fomc"))]) == 2
+    assert f"fomc.csv:3: error: events 'fomc': {value!r} is not a date" in capsys.readouterr().err
+    (tmp_path / "fomc.csv").write_text("date\n2020-01-14 16:05\n2020-1-16T14:00:00-05:00\n2020-01-17 9:30 EST\n", encoding="utf-8")
+    assert load_event_set("fomc", "fomc.csv", tmp_path / "s.yaml").days.tolist() == [18275, 18277, 18278]
