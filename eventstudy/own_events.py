@@ -102,6 +102,16 @@ def load_event_set(name: str, file: str, study_path: Path | None) -> EventSet:
         if binary is not None:
             hint = binary.hint if "data import" not in (binary.hint or "") else "save it as UTF-8 text"  # data import reads prices
             raise DataError(f"events {name!r}: {binary.message}", location=binary.location, hint=hint)
+    if date_col is None and not parquet:  # 'date;symbol' read as one column: a date column is there, a comma is not
+        from eventstudy.data.finder import _other_separator
+
+        separated = _other_separator(frame.columns)
+        if separated is not None:
+            raise DataError(
+                f"events {name!r}: {path.name!r} is {separated}-separated ({frame.columns[0].lstrip(chr(0xFEFF))!r}): "
+                "an events file's fields are separated by commas",
+                location=Location(path=str(path), line=1), hint="save it as comma-separated CSV",
+            )
     if date_col is None:
         accepted = ", ".join(repr(c) for c in ACCEPTED_COLUMNS["date"])
         raise DataError(

@@ -356,3 +356,13 @@ def test_a_date_with_more_after_it_is_not_read_as_its_first_ten_characters(tmp_p
     assert f"fomc.csv:3: error: events 'fomc': {value!r} is not a date" in capsys.readouterr().err
     (tmp_path / "fomc.csv").write_text("date\n2020-01-14 16:05\n2020-1-16T14:00:00-05:00\n2020-01-17 9:30 EST\n", encoding="utf-8")
     assert load_event_set("fomc", "fomc.csv", tmp_path / "s.yaml").days.tolist() == [18275, 18277, 18278]
+
+
+@pytest.mark.parametrize(("separator", "name"), [(";", "semicolon"), ("\t", "tab")])
+def test_an_events_file_separated_otherwise_is_named_as_such(tmp_path: Path, separator: str, name: str) -> None:
+    """A spreadsheet's semicolon export read "'fomc.csv' has no date column (columns:
+    date;symbol)" with "hint: name it one of 'date', ...": the column was named so."""
+    (tmp_path / "e.csv").write_text(f"date{separator}symbol\n2020-01-15{separator}AAPL\n", encoding="utf-8")
+    with pytest.raises(DataError, match=f"'e.csv' is {name}-separated .*: an events file's fields are separated by commas") as found:
+        load_event_set("e", "e.csv", tmp_path / "s.yaml")
+    assert "no date column" not in found.value.render() and found.value.location is not None and found.value.location.line == 1
