@@ -366,3 +366,15 @@ def test_an_events_file_separated_otherwise_is_named_as_such(tmp_path: Path, sep
     with pytest.raises(DataError, match=f"'e.csv' is {name}-separated .*: an events file's fields are separated by commas") as found:
         load_event_set("e", "e.csv", tmp_path / "s.yaml")
     assert "no date column" not in found.value.render() and found.value.location is not None and found.value.location.line == 1
+
+
+def test_a_datetime_counts_on_its_date_as_written(tmp_path: Path) -> None:
+    """What docs/conditions.md says of times of day: not read, no zone converted; one
+    moment written in New York and in UTC is two days, text or a Parquet zone alike."""
+    (tmp_path / "t.csv").write_text("timestamp\n2024-05-01T21:30:00-04:00\n2024-05-02T01:30:00Z\n", encoding="utf-8")
+    assert load_event_set("t", "t.csv", tmp_path / "s.yaml").days.tolist() == [19844, 19845]
+    moment = pl.Series("date", [dt.datetime(2024, 5, 2, 1, 30)]).dt.replace_time_zone("UTC")
+    pl.DataFrame([moment]).write_parquet(tmp_path / "utc.parquet")
+    pl.DataFrame([moment.dt.convert_time_zone("America/New_York")]).write_parquet(tmp_path / "ny.parquet")
+    assert load_event_set("t", "utc.parquet", tmp_path / "s.yaml").days.tolist() == [19845]
+    assert load_event_set("t", "ny.parquet", tmp_path / "s.yaml").days.tolist() == [19844]
