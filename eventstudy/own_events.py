@@ -30,7 +30,7 @@ from pathlib import Path
 import polars as pl
 
 from eventstudy._numpy import np
-from eventstudy.data import ACCEPTED_COLUMNS, SYMBOL_COLUMNS, as_dates, pick_column
+from eventstudy.data import ACCEPTED_COLUMNS, SYMBOL_COLUMNS, as_dates, pick_column, twin_columns
 from eventstudy.errors import DataError, Location
 
 __all__ = ["EventSet", "column", "describe", "load_event_set", "with_event_columns"]
@@ -123,6 +123,14 @@ def load_event_set(name: str, file: str, study_path: Path | None) -> EventSet:
         blank = frame.select(pl.all_horizontal(pl.col(c).str.strip_chars().fill_null("") == "" for c in frame.columns)).to_series()
         if blank.any():
             frame, lines = frame.filter(~blank), lines.filter(~blank)
+    twins = twin_columns(frame.columns)
+    if twins is not None and twins[0] in ("date", "symbol"):  # 'Date' beside 'date': the second's events would not be seen
+        role, first, second = twins
+        raise DataError(
+            f"events {name!r}: {path.name!r} has two {role} columns, {first!r} and {second!r}: which one holds the {role}s is not guessed",
+            location=Location(path=str(path), line=None if parquet else 1),
+            hint="remove or rename one of them (column names are read in any letter case)",
+        )
     raw = frame[date_col]
     dates = as_dates(raw)
     if dates is None:

@@ -378,3 +378,14 @@ def test_a_datetime_counts_on_its_date_as_written(tmp_path: Path) -> None:
     pl.DataFrame([moment.dt.convert_time_zone("America/New_York")]).write_parquet(tmp_path / "ny.parquet")
     assert load_event_set("t", "utc.parquet", tmp_path / "s.yaml").days.tolist() == [19845]
     assert load_event_set("t", "ny.parquet", tmp_path / "s.yaml").days.tolist() == [19844]
+
+
+def test_two_date_columns_of_one_name_are_refused(tmp_path: Path) -> None:
+    """'Date' beside 'date' (a merged export): the first was read and the second's dates
+    were not seen, without a word, where a price file refuses such twins."""
+    (tmp_path / "e.csv").write_text("Date,date\n2020-01-15,2020-03-16\n", encoding="utf-8")
+    with pytest.raises(DataError, match=r"'e\.csv' has two date columns, 'Date' and 'date': which one holds the dates is not guessed"):
+        load_event_set("e", "e.csv", tmp_path / "s.yaml")
+    (tmp_path / "e.csv").write_text("date,symbol,Symbol\n2020-01-15,AAPL,MSFT\n", encoding="utf-8")
+    with pytest.raises(DataError, match="two symbol columns, 'symbol' and 'Symbol'"):
+        load_event_set("e", "e.csv", tmp_path / "s.yaml")
