@@ -587,6 +587,21 @@ class Study(_Model):
     @classmethod
     def _events(cls, value: Any) -> Any:
         if isinstance(value, dict):  # a bare file name is {file: name}
+            for name, file in value.items():  # a name is written after 'on' in a condition: one a condition can read
+                if isinstance(name, bool):
+                    raise PydanticCustomError(
+                        "bool_events_name",
+                        "events name {name} is no name: YAML reads an unquoted yes, no, on, off, true or false as true or false",
+                        {"name": str(name).lower(), "hint": "name the events otherwise, e.g. fomc: fomc.csv"},
+                    )
+                if not isinstance(name, str) or not name.isidentifier() or name.lower() in KEYWORDS:
+                    raise PydanticCustomError(
+                        "bad_events_name",
+                        "events name {name} cannot be written after 'on' in a condition",
+                        {"name": repr(name), "hint": "names start with a letter and use letters, digits, '_', and are no word of the condition language"},
+                    )
+                if file is None:  # 'fomc:' with the file left out
+                    raise PydanticCustomError("no_events_file", "events {name} names no file", {"name": repr(name), "hint": f"write {name}: FILE.csv"})
             return {k: {"file": v} if isinstance(v, str) else v for k, v in value.items()}
         return value
 

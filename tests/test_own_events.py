@@ -389,3 +389,27 @@ def test_two_date_columns_of_one_name_are_refused(tmp_path: Path) -> None:
     (tmp_path / "e.csv").write_text("date,symbol,Symbol\n2020-01-15,AAPL,MSFT\n", encoding="utf-8")
     with pytest.raises(DataError, match="two symbol columns, 'symbol' and 'Symbol'"):
         load_event_set("e", "e.csv", tmp_path / "s.yaml")
+
+
+@pytest.mark.parametrize(
+    ("events", "expected"),
+    [
+        ("{fomc-2: fomc.csv}", "events name 'fomc-2' cannot be written after 'on' in a condition"),
+        ("{my events: fomc.csv}", "events name 'my events' cannot be written after 'on' in a condition"),
+        ("{at: fomc.csv}", "events name 'at' cannot be written after 'on' in a condition"),
+        ("{on: fomc.csv}", "events name true is no name: YAML reads an unquoted yes, no, on, off, true or false"),
+        ("{fomc: }", "events 'fomc' names no file"),
+    ],
+)
+def test_an_events_name_a_condition_cannot_read_is_refused_where_it_is_declared(tmp_path: Path, events: str, expected: str) -> None:
+    """'events: {fomc-2: fomc.csv}' was accepted, and 'on fomc-2' then read "unexpected '-'
+    after a complete condition" ('on my events': "unexpected 'events'"): a name no
+    condition could use; 'on:' (YAML's true) read "bad value True for 'events.1.[key]'",
+    and 'fomc:' with no file "input should be a valid dictionary or instance of EventsSpec"."""
+    write_fomc(tmp_path)
+    path = tmp_path / "s.yaml"
+    path.write_text(f"name: x\nseries: {{SPX: SPX}}\nevents: {events}\nwhen: SPX at ATH\n", encoding="utf-8")
+    with pytest.raises(ConfigError) as found:
+        load_study(path)
+    assert expected in found.value.message and found.value.location is not None and found.value.location.line == 3
+    assert "EventsSpec" not in found.value.render()
