@@ -17,7 +17,7 @@ from eventstudy.config import EventStudySpec
 from eventstudy.event_study import NOT_TRADED, event_study, simple_returns, window_label
 from eventstudy.inference.abnormal import abnormal_returns
 from eventstudy.inference.event_tests import event_tests, event_tests_frame
-from eventstudy.report.event_study import event_study_heading
+from eventstudy.report.event_study import event_study_heading, event_study_verdict
 
 N_DAYS = 700
 SYMBOLS = ("AAA", "BBB", "CCC")
@@ -519,3 +519,21 @@ def test_the_earlier_events_note_counts_only_events_that_have_a_fit() -> None:
     assert out.excluded["reason"].to_list() == ["too few estimation days"] * 2 and out.n_events == 1
     [note] = [n for n in out.notes if "earlier event" in n]
     assert note.startswith("1 event(s) have an earlier event of the same stock")
+
+
+def test_the_caar_band_names_the_level_it_was_computed_at() -> None:
+    """An event study at 'ci: 0.975' drew a 97.5% band and called it '98% band' (the
+    table's header and title, the verdict's words): the level was rounded to a whole
+    percent, and 0.999 read '100%'."""
+    from eventstudy.report.event_study import caar_table
+
+    rng = np.random.default_rng(5)
+    market = rng.normal(0, 0.01, 500)
+    returns = market[:, None] + rng.normal(0, 0.02, (500, 40))
+    spec = EventStudySpec(market="M", window=(-3, 3), estimation=(-200, -10))
+    dates = pl.Series("date", business_days(500))
+    days = rng.integers(250, 490, 40)
+    out = event_study(returns, dates, [f"S{i}" for i in range(40)], np.arange(40), days, spec, market=market, level=0.975)
+    table = caar_table(out)
+    assert table is not None and "97.5% band" in table.headers and "band: 97.5%," in (table.title or "")
+    assert "(97.5% band " in event_study_verdict(out)

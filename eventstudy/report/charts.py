@@ -32,7 +32,7 @@ from typing import TYPE_CHECKING, Any, cast
 
 import polars as pl
 
-from eventstudy.report.text import format_p
+from eventstudy.report.text import format_level, format_p
 
 if TYPE_CHECKING:
     from matplotlib.figure import Figure
@@ -310,7 +310,7 @@ def caar_chart(result: StudyResult) -> Figure | None:
     ax.bar(x, rows["aar"].fill_null(0).to_list(), color=PLACEBO, width=0.7, label="AAR (each day)")
     if rows["band_low"].null_count() < rows.height:
         ax.fill_between(x, rows["band_low"].fill_null(float("nan")).to_list(), rows["band_high"].fill_null(float("nan")).to_list(),
-                        color=BAND, alpha=0.45, linewidth=0, label=f"{found.level:.0%} band (cross-section of the CARs)")
+                        color=BAND, alpha=0.45, linewidth=0, label=f"{format_level(found.level)} band (cross-section of the CARs)")
     fewest, most = int(rows["n"].min() or 0), int(rows["n"].max() or 0)  # type: ignore[arg-type]  # an integer column's are ints
     shown = f"n={most:,}" if fewest == most else f"n={fewest:,}-{most:,} by day"  # each day's CAAR: the events with every return so far
     ax.plot(x, rows["caar"].to_list(), color=EVENTS, linewidth=2, marker="o", markersize=2.5, label=f"CAAR ({shown})")

@@ -14,7 +14,14 @@ from typing import TYPE_CHECKING
 
 import polars as pl
 
-from eventstudy.report.text import TextTable, format_cell, format_interval, format_p, tone_of
+from eventstudy.report.text import (
+    TextTable,
+    format_cell,
+    format_interval,
+    format_level,
+    format_p,
+    tone_of,
+)
 
 if TYPE_CHECKING:
     from eventstudy.event_study import EventStudyResult
@@ -96,7 +103,7 @@ def event_study_verdict(found: EventStudyResult, alpha: float = 0.05) -> str:
     parts = []
     if last.height and last["caar"][0] is not None:
         caar, low, high = last["caar"][0], last["band_low"][0], last["band_high"][0]
-        band = f" ({found.level:.0%} band {format_cell(low, 'fraction')} to {format_cell(high, 'fraction')})" if low is not None else ""
+        band = f" ({format_level(found.level)} band {format_cell(low, 'fraction')} to {format_cell(high, 'fraction')})" if low is not None else ""
         parts.append(f"CAAR{window_label(a, b)} {format_cell(caar, 'fraction')}{band}")
     every = found.tests["pvalue"] if "pvalue" in found.tests.columns else pl.Series([], dtype=pl.Float64)
     p = every.drop_nulls()
@@ -152,7 +159,7 @@ def caar_table(found: EventStudyResult) -> TextTable | None:
     """The CAAR at :func:`key_offsets`, with the day's AAR, the band and the events counted."""
     if found.caar.is_empty() or found.n_events == 0:
         return None
-    level = f"{found.level:.0%}"
+    level = format_level(found.level)
     rows, tones = [], []
     for r in found.caar.filter(pl.col("offset").is_in(key_offsets(found))).iter_rows(named=True):
         aar, caar = format_cell(r["aar"], "fraction"), format_cell(r["caar"], "fraction")

@@ -47,6 +47,7 @@ __all__ = [
     "format_cell",
     "format_difference",
     "format_interval",
+    "format_level",
     "format_p",
     "format_statistic",
     "instance_cells",
@@ -362,6 +363,16 @@ def _p_tone(p: Any, survives: object, alpha: float) -> str:
     return "sig" if p < alpha else ""
 
 
+def format_level(level: float) -> str:
+    """A confidence level as the percent it is: '95%', '97.5%', '99.9%' (not rounded to a
+    whole percent, which read 0.975 as '98%' and 0.999 as '100%').
+
+    >>> format_level(0.95), format_level(0.975), format_level(0.999)
+    ('95%', '97.5%', '99.9%')
+    """
+    return f"{level * 100:g}%"
+
+
 def format_interval(low: object, high: object, unit: str, approximate: object = None) -> str:
     """'[+1.23%, +4.56%]', with '~' in front when the interval is approximate (few events)."""
     if low is None or high is None:
@@ -386,7 +397,7 @@ def summary_headers(with_tests: bool, ci: float = 0.95) -> list[str]:
     if not with_tests:
         return ["Asset", "Horizon", "n", "Average", "Median", "% > 0", "High", "Low",
                 "All days n", "All days avg", "All days median", "All days % > 0"]
-    return ["Asset", "Horizon", "n", "Average", f"{ci:.0%} CI", "p", "Median", "p", "% > 0", "p",
+    return ["Asset", "Horizon", "n", "Average", f"{format_level(ci)} CI", "p", "Median", "p", "% > 0", "p",
             "High", "Low", "All days avg", "All days median", "All days % > 0"]
 
 

@@ -309,3 +309,18 @@ def test_a_nested_baseline_is_not_called_all_days(tmp_path) -> None:
     assert table.title.endswith("; baseline days: where 'B drawdown >= 15%'")
     assert significance_table(result, compact=True).title.endswith("; baseline days: where 'B drawdown >= 15%'")
     assert "Baseline days: the days where `B drawdown >= 15%`" in render_markdown(result)
+
+
+@pytest.mark.parametrize(("level", "label"), [(0.975, "97.5% CI"), (0.999, "99.9% CI")])
+def test_the_summary_names_the_interval_level_it_was_computed_at(tmp_path: Path, level: float, label: str) -> None:
+    """'statistics: {ci: 0.975}' computed 97.5% intervals under the header '98% CI', and
+    'ci: 99.5%' (or 0.999) under '100% CI', an interval no finite sample gives: the header
+    rounded the level to a whole percent. Every format reads the level as it was set."""
+    from eventstudy import render_markdown
+
+    found = tiny_result(tmp_path, STUDY.replace("seed: 3,", f"seed: 3, ci: {level},"))
+    assert found.statistics.ci == level
+    (table, *_) = summary_tables(found)
+    assert label in table.headers
+    assert f"| {label} |" in render_markdown(found)
+    assert label in ANSI.sub("", render(found, width=200))
