@@ -634,10 +634,16 @@ def headline_legend(result: StudyResult) -> str:
             "for a common market move and overlapping windows); '~': approximate (events on fewer than 20 days, or a bootstrap "
             "over event dates for other measures)."
         )
+    # the run has loaded it: no import cost here
+    from eventstudy.inference.intervals import LARGE_SAMPLE
+
+    counts = result.tests.select("statistic", "n").iter_rows() if "n" in result.tests.columns else iter(())
+    large = any(statistic == "mean" and n is not None and n >= LARGE_SAMPLE for statistic, n in counts)
+    normal = f" (the normal-theory interval where a cell has {LARGE_SAMPLE} events or more)" if large else ""
     return (
         f"p: two-sided {null or 'placebo'} placebo p-value of the figure before it {star}: is it these dates? (it holds "
-        "the real days fixed and does not see what the rule picks on noise); CI: bootstrap (BCa) interval of the "
-        "average, events resampled as if independent, '~' when approximate (fewer than 20 events)."
+        f"the real days fixed and does not see what the rule picks on noise); CI: bootstrap (BCa) interval of the "
+        f"average, events resampled as if independent{normal}, '~' when approximate (fewer than 20 events)."
     )
 
 

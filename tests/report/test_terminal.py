@@ -7,6 +7,7 @@ import io
 import re
 from pathlib import Path
 
+import polars as pl
 import pytest
 from report_helpers import MANY, STUDY, tiny_result
 
@@ -324,3 +325,21 @@ def test_the_summary_names_the_interval_level_it_was_computed_at(tmp_path: Path,
     assert label in table.headers
     assert f"| {label} |" in render_markdown(found)
     assert label in ANSI.sub("", render(found, width=200))
+
+
+def test_the_legend_says_when_the_interval_is_normal_theory(tmp_path: Path) -> None:
+    """Under a placebo null a cell of 500 events or more gets the normal-theory interval of
+    its average, not the bootstrap: the legend under the summary still read 'CI: bootstrap
+    (BCa) interval of the average' there (on SPX's Mondays, 499 events gave a BCa interval
+    and 500 a normal one under the same words). It says so now, and only where it applies."""
+    from eventstudy import render_markdown
+
+    text = MANY.replace("placebos: 0", "placebos: 99, seed: 1, null: circular")
+    (tmp_path / "many").mkdir()
+    (tmp_path / "few").mkdir()
+    many = tiny_result(tmp_path / "many", text, days=600)
+    few = tiny_result(tmp_path / "few", text, days=300)
+    assert many.tests.filter(pl.col("statistic") == "mean")["n"].max() >= 500
+    assert few.tests["n"].max() < 500
+    assert "(the normal-theory interval where a cell has 500 events or more)" in render_markdown(many)
+    assert "normal-theory" not in render_markdown(few)
