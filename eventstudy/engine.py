@@ -72,6 +72,7 @@ from eventstudy.inference.panel import (
 from eventstudy.inference.placebo import median_of
 from eventstudy.inference.sampler_names import NO_TEST, NoTest
 from eventstudy.inference.table import (
+    ALIKE,
     MIN_TESTED,
     SIGNIFICANCE_SCHEMA,
     Headline,
@@ -886,6 +887,22 @@ def _too_few_note(tests: pl.DataFrame) -> list[str]:
     ]
 
 
+def _alike_note(tests: pl.DataFrame) -> list[str]:
+    """The warning naming the tested cells whose events all have one value, where an
+    interval (and under the histories null a p-value) is blank
+    (:data:`~eventstudy.inference.table.ALIKE`)."""
+    alike = tests.filter(pl.col("warning").str.starts_with(ALIKE.split("{n}")[0]).fill_null(False))
+    if not alike.height:
+        return []
+    cells = alike.unique(["measure", "asset", "horizon"], maintain_order=True)
+    shown = ", ".join(f"{m} {a} {h} ({n} events)" for m, a, h, n in cells.select("measure", "asset", "horizon", "n").rows())
+    what = (
+        "no interval of the average or the median, and the histories, which divide their difference by that spread, "
+        "give them no p-value" if alike["null"][0] == "histories" else "no bootstrap interval of the average or the median"
+    )
+    return [f"warning: every event has the same value at {shown}: with no spread among them there is {what}"]
+
+
 def _universe_histories(
     panel: Panel, study: Study, kept: pl.DataFrame, window: np.ndarray, statistics: StatisticsSpec, tests: pl.DataFrame,
     notes: list[str], no_test: list[NoTest],
@@ -1241,6 +1258,7 @@ def _timeline_tests(
             )
     tests, placebo = significance_table(design, statistics, headline, described, tested_on)
     notes.extend(_too_few_note(tests))
+    notes.extend(_alike_note(tests))
     low = (
         tests.filter((pl.col("statistic") == "mean") & (pl.col("n") >= MIN_TESTED) & (pl.col("n_eff") < 10))  # fewer: untested, said above
         .group_by("horizon", "horizon_days", maintain_order=True)

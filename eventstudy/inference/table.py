@@ -35,7 +35,7 @@ from eventstudy.inference.power import (
 )
 from eventstudy.inference.sampler_names import DESCRIBED, NoTest
 
-__all__ = ["MIN_TESTED", "SIGNIFICANCE_SCHEMA", "Headline", "not_tested_on", "significance_table", "too_few_warning"]
+__all__ = ["ALIKE", "MIN_TESTED", "SIGNIFICANCE_SCHEMA", "Headline", "not_tested_on", "significance_table", "too_few_warning"]
 
 SIGNIFICANCE_SCHEMA: dict[str, pl.DataType] = {
     "measure": pl.String(),
@@ -101,6 +101,12 @@ class Headline:
     """What the null's draws cannot say (a runs null with little room), for the notes."""
 
 
+ALIKE = "all {n} events have the same value here: with no spread among them there is no {blank}"
+"""A tested cell's warning when its events' values are all equal (a stale or stepwise
+series: every forward return 0): the bootstrap has no interval to give, and the histories
+null, which divides the average's and the median's difference by the events' spread, no
+p-value; a blank with no reason read as a cell left untested by mistake."""
+
 MIN_TESTED = 3
 """A cell with fewer complete events is shown but not tested: a placebo null ranked one
 event's return among all days' and called a study of one event significant, and a
@@ -165,9 +171,12 @@ def significance_table(
         if outside[c] and n >= MIN_TESTED:
             warning = "; ".join([f"the {headline.null} null holds the real days fixed and does not test {cell['measure']}: {DESCRIBED}", *([warning] if warning else [])])
         sd = float(base.std(ddof=1)) if base.size > 1 else math.nan
+        alike = enough and bool(np.all(x == x[0]))  # no spread: no interval, no studentized p-value
         for name, stat in STATISTICS.items():
             if off[name][c]:  # not a statistic this measure is tested on: no row
                 continue
+            blank = [what for what, value in (("p-value", headline.p[name][c]), ("interval", headline.ci_low[name][c])) if math.isnan(value)]
+            row_warning = "; ".join([ALIKE.format(n=n, blank=" or ".join(blank)), *([warning] if warning else [])]) if alike and blank else warning
             baseline = float(stat(base)) if base.size else math.nan
             if name == "pct_positive":
                 mde = minimum_detectable_effect(math.sqrt(p0 * (1 - p0)), n_eff, settings.alpha)
@@ -205,7 +214,7 @@ def significance_table(
                 "t_hac": float(hac.t[0]) if name == "mean" and hac is not None else math.nan,
                 "p_hac": float(hac.p_fixed_b[0]) if name == "mean" and hac is not None else math.nan,
                 "mde": mde,
-                "warning": warning,
+                "warning": row_warning,
             }
             for key in SIGNIFICANCE_SCHEMA:
                 columns[key].append(row[key])

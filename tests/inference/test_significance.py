@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import dataclasses
+import datetime as dt
 from pathlib import Path
 
 import numpy as np
@@ -186,3 +187,36 @@ def test_spx_calibration_reduced(shared_data: Path) -> None:
     result = eventstudy.run(CONFIG, data_dir=shared_data, end="2024-12-31")
     table = calibrate(result, FAST, studies=200, placebos=500, horizon="3m", effects=(0.0,), circular=False)
     assert 0.02 <= table.filter(test="placebo_mean")["reject_5pct"][0] <= 0.10
+
+
+@pytest.mark.parametrize(("null", "blank"), [("histories", "p-value or interval"), ("runs", "interval")])
+def test_a_cell_whose_events_all_agree_says_why_its_figures_are_blank(tmp_path: Path, null: str, blank: str) -> None:
+    """A stepwise series (it moves every 12th day, flat between): after each jump the next
+    days' forward returns are all 0. The 55 events' cells at 1d and 5d showed the
+    average's and the median's interval blank, and under the histories null their p-value
+    too (the difference is divided by the events' spread, 0), with no warning or note,
+    beside a Welch p of 0.0002: a tested cell that looked skipped by mistake. Each such
+    row's warning, and a note, now say why."""
+    from synthetic import business_days
+
+    rng = np.random.default_rng(4)
+    moves = np.zeros(2000)
+    moves[::12] = rng.normal(0.002, 0.02, moves[::12].size)
+    closes = np.round(100 * np.cumprod(1 + moves), 2)
+    days = business_days(2000, dt.date(2010, 1, 4))
+    (tmp_path / "S.csv").write_text("date,close\n" + "".join(f"{d},{c}\n" for d, c in zip(days, closes)))
+    (tmp_path / "s.yaml").write_text(
+        "name: steps\nseries: {S: S}\nwhen: S return(1) > 1%\n"
+        "evaluate:\n  - forward_returns: {assets: [S], horizons: [1d, 21d]}\n"
+        "statistics: {seed: 1, histories: 40, placebos: 40}\n"
+    )
+    found = eventstudy.run(tmp_path / "s.yaml", data_dir=tmp_path, null=null)
+    tests = found.tests.filter(pl.col("statistic").is_in(["mean", "median"]))
+    flat = tests.filter(pl.col("horizon") == "1d")
+    assert flat["n"].min() >= 3 and flat["ci_low"].null_count() == flat.height
+    assert (flat["p_placebo"].null_count() == flat.height) == (null == "histories")
+    for warning in flat["warning"]:
+        assert warning.startswith(f"all {flat['n'][0]} events have the same value here: with no spread among them there is no {blank}")
+    assert tests.filter(pl.col("horizon") == "21d")["warning"].null_count() == 2  # events that differ: no such warning
+    (note,) = [n for n in found.notes if "same value" in n]
+    assert note.startswith(f"warning: every event has the same value at fwd S 1d ({flat['n'][0]} events): ")
