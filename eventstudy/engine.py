@@ -852,7 +852,12 @@ def _p_floor(count: int, alpha: float) -> str | None:
     """The smallest p-value ``count`` draws allow, 1 / (count + 1), in words ('1/11 =
     0.091, above alpha 0.05') when it is above ``alpha`` (no p-value can reach it), else None."""
     floor = 1 / (count + 1)
-    return f"1/{count + 1:,} = {floor:.3f}, above alpha {alpha}" if floor > alpha else None
+    if floor <= alpha:
+        return None
+    decimals = 3  # more where 3 would read as alpha or below it ('1/97 = 0.010, above alpha 0.01')
+    while float(f"{floor:.{decimals}f}") <= alpha:
+        decimals += 1
+    return f"1/{count + 1:,} = {floor:.{decimals}f}, above alpha {alpha}"
 
 
 _TOO_FEW = pl.col("n").is_between(1, MIN_TESTED - 1)

@@ -855,3 +855,15 @@ def test_the_short_history_warning_says_whether_the_data_starts_before_or_after_
     result = tiny_result(tmp_path, STUDY.replace("window: {start: 2020-01-10}", f"window: {{start: {start}}}"), placebos=0)
     warnings = [n for n in result.notes if "'all-time highs' are only highs since" in n]
     assert warnings and all(said in n for n in warnings)
+
+
+def test_a_p_value_floor_above_alpha_never_reads_as_alpha(tmp_path) -> None:
+    """96 placebo sets at alpha 0.01 leave no p-value below 1/97 = 0.0103: the warning read
+    'leave no p-value below 1/97 = 0.010, above alpha 0.01', a floor equal to alpha called
+    above it (and 1/851 at alpha 0.001 read '0.001, above alpha 0.001'). The floor now
+    shows the decimals that set it apart."""
+    from report_helpers import STUDY, tiny_result
+
+    found = tiny_result(tmp_path, STUDY.replace("placebos: 200", "placebos: 96, alpha: 0.01"))
+    (floor,) = [n for n in found.notes if "leave no p-value below" in n]
+    assert "leave no p-value below 1/97 = 0.0103, above alpha 0.01:" in floor
