@@ -790,6 +790,7 @@ def _universe_tests(
     notes.append(CALENDAR_NOTE)
     if null == "dates":
         _warn_no_test(notes, no_test, few_stocks(len(panel.symbols), statistics.alpha))
+        _warn_no_test(notes, no_test, every_stock_an_event(panel, kept, _histories_refusal(study)))
     dates_tested = tests.filter(pl.col("p_placebo").is_not_null()).select("measure", "statistic").unique(maintain_order=True).rows() if null == "dates" else []
     refusal = _histories_refusal(study)
     notes.extend(calibration_warnings(study, null, misjudged, dates_tested, panel.measures.units, refusal[0] if refusal else None))
@@ -823,6 +824,35 @@ def _block_days(used: float, statistics: StatisticsSpec) -> str:
     """The histories' mean block length as a note gives it: the study's own as written
     (2.5 read '2'), Politis-White's estimate to the day."""
     return f"{used:g}" if statistics.block_length is not None else f"{used:.0f}"
+
+
+EVERY_STOCK = 0.9
+"""The share of the stocks trading on the events' days (event-weighted) that are events
+there, from which the 'dates' null has no room (:func:`every_stock_an_event`)."""
+
+
+def every_stock_an_event(panel: Panel, kept: pl.DataFrame, refusal: tuple[str, str] | None = None) -> list[NoTest]:
+    """The warning of a 'dates' null with no room because nearly every stock trading on
+    an event's day is an event that day (:data:`EVERY_STOCK`): a condition on the market
+    series or on a file of dates picks every stock at once. The null moves each stock's
+    events to another stock, on the same days: it asks whether the event stocks differ
+    from the others that day, and there are almost none, so its sets are the events
+    themselves (7 FOMC days: +0.47% against +0.05% on all days read p 0.960). ``refusal``:
+    why the histories null cannot be built here (:func:`_histories_refusal`), else None."""
+    if not kept.height:
+        return []
+    days = kept["_d"].to_numpy().astype(np.int64)
+    trading = panel.present.sum(axis=0)
+    share = float(np.mean(np.bincount(days, minlength=trading.size)[days] / np.maximum(trading[days], 1)))
+    if share < EVERY_STOCK:
+        return []
+    found = NoTest("dates", "little room", (
+        f"warning: the 'dates' null had little room: on the events' days {share:.0%} of the stocks trading are events (a "
+        "condition on the market series or on a file of dates picks every stock at once), so moving each stock's events to "
+        "another stock leaves them nearly as they are: it asks whether the event stocks differ from the others that day, "
+        f"and there are almost no others: {NO_TEST}"
+    ), remedy="the histories null (--null histories) re-runs the rule on resampled universes and asks whether these days differ from others")
+    return [found.without_remedy(refusal[0]) if refusal else found]
 
 
 def too_few_draws(null: str, drawn: str, count: int, alpha: float, ask: str | None, *, short_of: str | None = None) -> list[NoTest]:

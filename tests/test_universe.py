@@ -567,6 +567,37 @@ def test_a_dates_null_among_three_stocks_is_no_test(tmp_path: Path, stocks: int,
         assert "nothing is tested" not in verdict_line(result)
 
 
+@pytest.mark.parametrize(("when", "warned"), [("MKT return(1) <= -2%", True), ("MKT return(1) <= -2% and return(5) > 0", False)])
+def test_a_dates_null_where_every_stock_is_an_event_is_no_test(tmp_path: Path, when: str, warned: bool) -> None:
+    """A condition on the market series picks every stock on its days: the 'dates' null,
+    which moves each stock's events to another stock on the same days, then draws the
+    events themselves (7 FOMC days, +0.47% against +0.05% on all days, read p 0.960 and
+    'none significant'). Where the stocks' own prices pick among them, it has room."""
+    from eventstudy.report.verdict import verdict_line
+
+    rng = np.random.default_rng(11)
+    days = pl.date_range(dt.date(2015, 1, 1), dt.date(2020, 12, 31), eager=True)
+    days = days.filter(days.dt.weekday() <= 5).head(1200)
+    closes = 50 * np.exp(np.cumsum(rng.normal(0.0002, 0.02, (9, days.len())), axis=1))
+    pl.concat([pl.DataFrame({"date": days, "symbol": f"S{k}", "close": closes[k]}) for k in range(8)]).write_csv(tmp_path / "panel.csv")
+    pl.DataFrame({"date": days, "close": closes[8]}).write_csv(tmp_path / "MKT.csv")
+    study = parse_study(
+        f"name: market days\nuniverse: {{data_file: panel.csv}}\nseries: {{MKT: MKT}}\nwhen: {when}\ndecluster: {{gap: 10}}\n"
+        "evaluate:\n  - forward_returns: {horizons: [1w]}\nstatistics: {seed: 7, null: dates, placebos: 200}\n",
+        path=tmp_path / "study.yaml",
+    )
+    result = eventstudy.run(study, data_dir=tmp_path)
+    assert result.events.height > 20 and set(result.tests["null"]) == {"dates"}
+    found = [n for n in result.notes if n.startswith("warning: the 'dates' null had little room: on the events' days")]
+    assert bool(found) == warned
+    assert [(w.null, w.cause) for w in result.no_test] == ([("dates", "little room")] if warned else [])
+    if warned:
+        assert "100% of the stocks trading are events" in found[0] and "(--null histories) re-runs the rule" in found[0]
+        assert "nothing is tested: the dates null had little room here" in verdict_line(result)
+    else:
+        assert "nothing is tested" not in verdict_line(result)
+
+
 @pytest.mark.parametrize(("universe", "where"), [("[S0, S1, s0]", "study.yaml:3:20"), ("{file: symbols.txt}", "the universe file 'symbols.txt'")])
 def test_a_symbol_listed_in_two_letter_cases_is_refused_not_counted_twice(tmp_path: Path, capsys, universe: str, where: str) -> None:
     """'s0' finds S0's data (a symbol's data are found in any letter case): [S0, S1, s0]
