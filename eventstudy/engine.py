@@ -34,12 +34,15 @@ import polars as pl
 from eventstudy.conditions import (
     SELF,
     Node,
+    OnEvents,
     compile_condition,
     parse,
     required_features,
     resolve,
     to_text,
+    walk,
 )
+from eventstudy.conditions.compiler import reads_each_symbol
 from eventstudy.conditions.ranges import and_terms, range_warnings
 from eventstudy.config import StatisticsSpec, Study
 from eventstudy.errors import ConfigError, DataError, Location
@@ -790,7 +793,7 @@ def _universe_tests(
     notes.append(CALENDAR_NOTE)
     if null == "dates":
         _warn_no_test(notes, no_test, few_stocks(len(panel.symbols), statistics.alpha))
-        _warn_no_test(notes, no_test, every_stock_an_event(panel, kept, _histories_refusal(study)))
+        _warn_no_test(notes, no_test, every_stock_an_event(panel, kept, picks_days_not_stocks(study), _histories_refusal(study)))
     dates_tested = tests.filter(pl.col("p_placebo").is_not_null()).select("measure", "statistic").unique(maintain_order=True).rows() if null == "dates" else []
     refusal = _histories_refusal(study)
     notes.extend(calibration_warnings(study, null, misjudged, dates_tested, panel.measures.units, refusal[0] if refusal else None))
@@ -831,26 +834,36 @@ EVERY_STOCK = 0.9
 there, from which the 'dates' null has no room (:func:`every_stock_an_event`)."""
 
 
-def every_stock_an_event(panel: Panel, kept: pl.DataFrame, refusal: tuple[str, str] | None = None) -> list[NoTest]:
-    """The warning of a 'dates' null with no room because nearly every stock trading on
-    an event's day is an event that day (:data:`EVERY_STOCK`): a condition on the market
-    series or on a file of dates picks every stock at once. The null moves each stock's
-    events to another stock, on the same days: it asks whether the event stocks differ
-    from the others that day, and there are almost none, so its sets are the events
-    themselves (7 FOMC days: +0.47% against +0.05% on all days read p 0.960). ``refusal``:
-    why the histories null cannot be built here (:func:`_histories_refusal`), else None."""
+def picks_days_not_stocks(study: Study) -> bool:
+    """Whether a universe study's condition reads no stock's own prices or events (the
+    market series, a breadth, the calendar, a file of dates): it picks days, and every
+    stock trading on them, declustering and listings aside."""
+    node = resolve(parse(study.when), list(study.series), universe=True)
+    pairs = {name for name, found in study.event_sets.items() if found.pairs}
+    return not reads_each_symbol(node) and not any(isinstance(m, OnEvents) and m.name in pairs for m in walk(node))
+
+
+def every_stock_an_event(panel: Panel, kept: pl.DataFrame, days_not_stocks: bool = False, refusal: tuple[str, str] | None = None) -> list[NoTest]:
+    """The warning of a 'dates' null with no room: a condition that picks days, not
+    stocks (``days_not_stocks``: :func:`picks_days_not_stocks`), or events that are nearly
+    every stock trading on their days (:data:`EVERY_STOCK`). The null moves each stock's
+    events to another stock, on the same days: it asks whether the event stocks differ from
+    the others that day, not whether the days differ, and there are few others, set apart
+    by declustering or listing (7 FOMC days: +0.47% against +0.05% on all days read p
+    0.960). ``refusal``: why the histories null cannot be built here
+    (:func:`_histories_refusal`), else None."""
     if not kept.height:
         return []
     days = kept["_d"].to_numpy().astype(np.int64)
     trading = panel.present.sum(axis=0)
     share = float(np.mean(np.bincount(days, minlength=trading.size)[days] / np.maximum(trading[days], 1)))
-    if share < EVERY_STOCK:
+    if share < EVERY_STOCK and not days_not_stocks:
         return []
+    why = "the condition picks days, not stocks (it reads no stock's own prices or events), and " if days_not_stocks else ""
     found = NoTest("dates", "little room", (
-        f"warning: the 'dates' null had little room: on the events' days {share:.0%} of the stocks trading are events (a "
-        "condition on the market series or on a file of dates picks every stock at once), so moving each stock's events to "
-        "another stock leaves them nearly as they are: it asks whether the event stocks differ from the others that day, "
-        f"and there are almost no others: {NO_TEST}"
+        f"warning: the 'dates' null had little room: {why}on the events' days {share:.0%} of the stocks trading are events, "
+        "so moving each stock's events to another stock on the same days asks whether the event stocks differ from the "
+        f"others that day, not whether the days differ: {NO_TEST}"
     ), remedy="the histories null (--null histories) re-runs the rule on resampled universes and asks whether these days differ from others")
     return [found.without_remedy(refusal[0]) if refusal else found]
 

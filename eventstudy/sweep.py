@@ -64,8 +64,10 @@ from eventstudy.config import StatisticsSpec, Study, load_study
 from eventstudy.engine import (
     as_date,
     evaluate,
+    every_stock_an_event,
     few_stocks,
     nested_baseline_days,
+    picks_days_not_stocks,
     placebos_misjudge,
     raw_events,
     universe_null,
@@ -306,9 +308,15 @@ def run_sweep(
         verdict["little_room"] = len(cramped)
     for null_name in dict.fromkeys(cramped):  # each null the cramped cells were tested on (circular where runs could not be placed)
         count = cramped.count(null_name)
-        if study.universe is not None:  # the 'dates' null among a few stocks: the same for every cell
+        if study.universe is not None and few_stocks(len(grid.panel.symbols), settings.alpha):  # the same for every cell
             null_name, why = "'dates'", f"it moves each stock's events among only {len(grid.panel.symbols)} stocks, too few orderings to reach alpha"
             cause = "a universe of three stocks or fewer does this"
+        elif study.universe is not None:  # engine.every_stock_an_event
+            null_name, why = "'dates'", (
+                "nearly every stock trading on the events' days is an event there, so it asks whether the event stocks differ "
+                "from the others those days, not whether the days differ"
+            )
+            cause = "a condition that picks days, not stocks (the market series, a breadth, a file of dates), does this"
         else:
             why, cause = _LITTLE_ROOM.get(null_name, _LITTLE_ROOM["runs"])
         _warn(verdict, (
@@ -492,8 +500,8 @@ def cell_tests(grid: Grid, cell: Study) -> tuple[list[dict[str, Any]], list[floa
         draws = exact
         if draws.shape[1] != settings.placebos:  # every cell of the grid needs B joint draws (circular: all shifts)
             draws = draws[:, np.random.default_rng(settings.seed).integers(0, draws.shape[1], settings.placebos)]
-    if universe:  # the 'dates' null among three stocks or fewer is no test, as a run says (engine.few_stocks)
-        room = " ".join(w.words for w in few_stocks(len(panel.symbols), settings.alpha)) or None
+    if universe:  # the 'dates' null among three stocks or fewer, or where every stock is an event, is no test, as a run says
+        room = " ".join(w.words for w in [*few_stocks(len(panel.symbols), settings.alpha), *every_stock_an_event(panel, kept, picks_days_not_stocks(cell))]) or None
     else:
         room = " ".join(w.words for w in no_test_warnings(found, null_name, settings.alpha)) or None
     rows, z_obs, z_null = [], [], []

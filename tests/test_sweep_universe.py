@@ -204,6 +204,21 @@ def test_a_universe_of_three_stocks_is_shown_not_tested_as_its_run_says(tmp_path
     assert "the 'dates' null had little room in 2 of 2 cells: it moves each stock's events among only 3 stocks" in result.verdict["warning"]
 
 
+def test_a_grid_of_market_days_is_shown_not_tested_as_its_run_says(folder: Path) -> None:
+    """A condition on the market series alone picks every stock on its days, and the
+    'dates' null then draws the events themselves: a run says its p-values are no test,
+    and its sweep picked a best cell with Reality Check and SPA p-values beside it."""
+    study_for(folder)  # writes study.yaml
+    text = (folder / "study.yaml").read_text()
+    (folder / "market.yaml").write_text(text.replace("when: close at 5-day high and close > sma(3) and MKT drawdown >= 1%", "when: MKT drawdown >= 1%"))
+    study = eventstudy.load_study(folder / "market.yaml")
+    run = eventstudy.run(study, data_dir=folder, placebos=200, null="dates")
+    assert any("the 'dates' null had little room: the condition picks days, not stocks" in n for n in run.notes)
+    result = run_sweep(study, [parse_axis("MKT drawdown threshold=1%,2%")], data_dir=folder, placebos=200, seed=3)
+    assert result.verdict["little_room"] == 2 and result.verdict["best"] is None
+    assert "the 'dates' null had little room in 2 of 2 cells: nearly every stock trading on the events' days is an event there" in result.verdict["warning"]
+
+
 @pytest.mark.parametrize("statistic", ["mean", "pct_positive"])  # its run leaves the median untested here
 def test_a_cells_raw_p_value_and_null_centre_are_its_own_runs(folder: Path, statistic: str) -> None:
     """The ledger's raw p and placebo mean of a universe cell are what `eventstudy run` of

@@ -588,7 +588,7 @@ def test_a_dates_null_where_every_stock_is_an_event_is_no_test(tmp_path: Path, w
     )
     result = eventstudy.run(study, data_dir=tmp_path)
     assert result.events.height > 20 and set(result.tests["null"]) == {"dates"}
-    found = [n for n in result.notes if n.startswith("warning: the 'dates' null had little room: on the events' days")]
+    found = [n for n in result.notes if n.startswith("warning: the 'dates' null had little room: the condition picks days, not stocks")]
     assert bool(found) == warned
     assert [(w.null, w.cause) for w in result.no_test] == ([("dates", "little room")] if warned else [])
     if warned:
