@@ -696,15 +696,17 @@ def day_columns_read(study: Study) -> list[str]:
 
 def universe_null(study: Study, statistics: StatisticsSpec) -> str:
     """The headline null of a universe study: 'dates' (the default), 'histories' when
-    asked for, or by default when the 'dates' null cannot test a measure of the study
-    (:func:`placebos_misjudge`) and the histories can be built; the nulls of a study of
-    named series are refused, not ignored."""
+    asked for, or by default when the 'dates' null cannot test the study and the histories
+    can be built: a measure it misjudges (:func:`placebos_misjudge`), or a condition that
+    picks days, not stocks (:func:`picks_days_not_stocks`: the 'dates' null keeps the days
+    and asks only whether the event stocks differ from the others); the nulls of a study
+    of named series are refused, not ignored."""
     asked = statistics.null
     if asked == "dates":
         return "dates"
     refusal = _histories_refusal(study)
     if asked is None:
-        return "histories" if placebos_misjudge(study) and refusal is None else "dates"
+        return "histories" if (placebos_misjudge(study) or picks_days_not_stocks(study)) and refusal is None else "dates"
     if asked == "histories":
         if refusal is not None:
             message, hint = refusal
@@ -762,11 +764,18 @@ def _universe_tests(
     notes.extend(_tested_on_notes(panel))
     reps = placebo_count(statistics.placebos, kept.height)
     if null == "histories":  # the headline from resampled universes; the placebo nulls' p-values stay beside it
-        if statistics.null is None:
+        if statistics.null is None and misjudged:
             notes.append(
                 f"the histories null is this study's headline by default: its condition picks each stock's days by its own "
                 f"prices, and the 'dates' null cannot test {measures_named(misjudged)} then (on simulated universes where nothing "
                 "predicts returns it rejected 70-94% of true nulls at the 5% level; --null dates runs it anyway, with a warning)"
+            )
+        elif statistics.null is None:  # picks_days_not_stocks
+            notes.append(
+                "the histories null is this study's headline by default: its condition picks days, not stocks (it reads no "
+                "stock's own prices or events), and the 'dates' null, which keeps the events' days and moves them among the "
+                "stocks, asks only whether the event stocks differ from the others those days, not whether the days differ "
+                "(--null dates runs it anyway, with a warning)"
             )
         clock = time.perf_counter()
         tests = _universe_histories(panel, study, kept, window, statistics, tests, notes, no_test)

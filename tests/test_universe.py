@@ -567,6 +567,33 @@ def test_a_dates_null_among_three_stocks_is_no_test(tmp_path: Path, stocks: int,
         assert "nothing is tested" not in verdict_line(result)
 
 
+def _market_days_study(tmp_path: Path, when: str, statistics: str) -> eventstudy.Study:
+    """Eight stocks and a market series MKT on 1,200 days, and a study of ``when``."""
+    rng = np.random.default_rng(11)
+    days = pl.date_range(dt.date(2015, 1, 1), dt.date(2020, 12, 31), eager=True)
+    days = days.filter(days.dt.weekday() <= 5).head(1200)
+    closes = 50 * np.exp(np.cumsum(rng.normal(0.0002, 0.02, (9, days.len())), axis=1))
+    pl.concat([pl.DataFrame({"date": days, "symbol": f"S{k}", "close": closes[k]}) for k in range(8)]).write_csv(tmp_path / "panel.csv")
+    pl.DataFrame({"date": days, "close": closes[8]}).write_csv(tmp_path / "MKT.csv")
+    return parse_study(
+        f"name: market days\nuniverse: {{data_file: panel.csv}}\nseries: {{MKT: MKT}}\nwhen: {when}\ndecluster: {{gap: 10}}\n"
+        f"evaluate:\n  - forward_returns: {{horizons: [1w]}}\nstatistics: {{seed: 7{statistics}}}\n",
+        path=tmp_path / "study.yaml",
+    )
+
+
+@pytest.mark.parametrize(("when", "null"), [("MKT return(1) <= -2%", "histories"), ("MKT return(1) <= -2% and return(5) > 0", "dates")])
+def test_a_condition_that_picks_days_not_stocks_is_tested_on_the_histories_by_default(tmp_path: Path, when: str, null: str) -> None:
+    """The 'dates' null keeps the events' days and moves them among the stocks: of a
+    condition on the market alone it asks only whether the event stocks differ from the
+    others those days, and the default was that null, whose verdict could only be 'none
+    significant'. The default is now the histories null, which asks whether the days differ."""
+    result = eventstudy.run(_market_days_study(tmp_path, when, ", histories: 19"), data_dir=tmp_path)
+    assert set(result.tests["null"]) == {null}
+    said = any(n.startswith("the histories null is this study's headline by default: its condition picks days, not stocks") for n in result.notes)
+    assert said == (null == "histories") and result.no_test == ()
+
+
 @pytest.mark.parametrize(("when", "warned"), [("MKT return(1) <= -2%", True), ("MKT return(1) <= -2% and return(5) > 0", False)])
 def test_a_dates_null_where_every_stock_is_an_event_is_no_test(tmp_path: Path, when: str, warned: bool) -> None:
     """A condition on the market series picks every stock on its days: the 'dates' null,
@@ -575,18 +602,7 @@ def test_a_dates_null_where_every_stock_is_an_event_is_no_test(tmp_path: Path, w
     'none significant'). Where the stocks' own prices pick among them, it has room."""
     from eventstudy.report.verdict import verdict_line
 
-    rng = np.random.default_rng(11)
-    days = pl.date_range(dt.date(2015, 1, 1), dt.date(2020, 12, 31), eager=True)
-    days = days.filter(days.dt.weekday() <= 5).head(1200)
-    closes = 50 * np.exp(np.cumsum(rng.normal(0.0002, 0.02, (9, days.len())), axis=1))
-    pl.concat([pl.DataFrame({"date": days, "symbol": f"S{k}", "close": closes[k]}) for k in range(8)]).write_csv(tmp_path / "panel.csv")
-    pl.DataFrame({"date": days, "close": closes[8]}).write_csv(tmp_path / "MKT.csv")
-    study = parse_study(
-        f"name: market days\nuniverse: {{data_file: panel.csv}}\nseries: {{MKT: MKT}}\nwhen: {when}\ndecluster: {{gap: 10}}\n"
-        "evaluate:\n  - forward_returns: {horizons: [1w]}\nstatistics: {seed: 7, null: dates, placebos: 200}\n",
-        path=tmp_path / "study.yaml",
-    )
-    result = eventstudy.run(study, data_dir=tmp_path)
+    result = eventstudy.run(_market_days_study(tmp_path, when, ", null: dates, placebos: 200"), data_dir=tmp_path)
     assert result.events.height > 20 and set(result.tests["null"]) == {"dates"}
     found = [n for n in result.notes if n.startswith("warning: the 'dates' null had little room: the condition picks days, not stocks")]
     assert bool(found) == warned
