@@ -624,16 +624,29 @@ def _calibrate(args: argparse.Namespace) -> int:
             location=study.source.location(("event_study",), key=True),
             hint="eventstudy calibrate --event-tests calibrates the event-study tests",
         )
+    from eventstudy.evaluators import EVALUATORS, tested_evaluators
+
+    if not any(EVALUATORS.get(spec.name).tested for spec in study.evaluators):  # the path in event time alone: the run tests nothing
+        raise ConfigError(
+            "calibrate STUDY checks the tests of the outcomes under 'evaluate:'; none of this study's evaluators is tested "
+            "(the path in event time only describes)",
+            location=study.source.location(("evaluate",), key=True),
+            hint=f"add {tested_evaluators()} to calibrate their tests",
+        )
     result = run(study, data_dir=args.data_dir, end=args.end, placebos=0, seed=args.seed, paths=False)
-    horizons = list(dict.fromkeys(result.summary["horizon"].to_list()))
-    assets = sorted(set(result.summary["asset"].to_list()))
+    # the cells a run tests (not the path's, which only describes): their assets, and the chosen asset's horizons
+    tested = result.summary.filter(pl.col("measure").is_in(result.tested_measures))
+    assets = list(dict.fromkeys(tested["asset"].to_list()))
+    if args.asset is not None and args.asset not in assets:
+        raise ConfigError(f"--asset {args.asset!r} is not one of the study's tested assets{did_you_mean(args.asset, assets)}",
+                          hint=f"its tested assets: {', '.join(assets)}")
+    asset = args.asset or assets[0]
+    horizons = list(dict.fromkeys(tested.filter(pl.col("asset") == asset)["horizon"].to_list()))
     for h in args.horizon or []:
         if h not in horizons:
-            raise ConfigError(f"--horizon {h!r} is not one of the study's{did_you_mean(h, horizons)}", hint=f"its horizons: {', '.join(horizons)}")
-    if args.asset is not None and args.asset not in assets:
-        raise ConfigError(f"--asset {args.asset!r} is not one of the study's{did_you_mean(args.asset, assets)}", hint=f"its assets: {', '.join(assets)}")
-    cells = result.summary.filter(pl.col("measure").is_in(result.tested_measures)) if result.tested_measures else result.summary
-    cells = cells.filter(pl.col("asset") == (args.asset or cells["asset"][0]), pl.col("horizon").is_in(args.horizon or horizons))
+            raise ConfigError(f"--horizon {h!r} is not one of {asset}'s horizons{did_you_mean(h, horizons)}",
+                              hint=f"its horizons: {', '.join(horizons)}" + ("" if args.asset else " (--asset chooses another of the study's assets)"))
+    cells = tested.filter(pl.col("asset") == asset, pl.col("horizon").is_in(args.horizon or horizons))
     empty = cells.filter(pl.col("n") == 0)
     if empty.height:  # placebo studies plant as many pseudo-events as the study has complete outcomes
         a, h = empty.row(0, named=True)["asset"], empty.row(0, named=True)["horizon"]
@@ -644,7 +657,7 @@ def _calibrate(args: argparse.Namespace) -> int:
     seed = (result.statistics or result.study.statistics).seed
     settings = InferenceSettings(placebos=placebos, seed=seed)
     table = calibrate(
-        result, settings, studies=args.studies, effects=effects, horizon=args.horizon, asset=args.asset,
+        result, settings, studies=args.studies, effects=effects, horizon=args.horizon, asset=asset,
         placebos=placebos, pseudo=args.pseudo,
     )
     if args.output:

@@ -791,7 +791,7 @@ def test_calibrate_reports_rejection_rates(tiny: Path, capsys) -> None:
     ("extra", "message"),
     [
         (["--studies", "0"], "argument --studies: '0' must be 1 or more"),
-        (["--horizon", "7y"], "--horizon '7y' is not one of the study's"),
+        (["--horizon", "7y"], "--horizon '7y' is not one of SPX's horizons"),
         (["--asset", "XYZ"], "--asset 'XYZ' is not one of the study's"),
         (["--pseudo", "bogus"], "invalid choice: 'bogus'"),
         (["--effects", "nan,inf"], "bad --effects 'nan,inf'"),
@@ -932,6 +932,42 @@ def test_calibrate_study_tells_the_measures_of_one_horizon_apart(tiny: Path, cap
     assert sorted(table["measure"].unique()) == ["mae", "mfe"] and table.group_by("measure", "test").len()["len"].max() == 1
     rows = [line.split()[:2] for line in out.splitlines() if line.split()[1:2] == ["placebo_mean"]]
     assert rows == [["mae", "placebo_mean"], ["mfe", "placebo_mean"]]
+
+
+def test_calibrate_study_chooses_among_the_cells_a_run_tests(tiny: Path, capsys) -> None:
+    """An asset of the path alone (which a run does not test) passed the command's check and
+    ended in a traceback ("ValueError: `asset` must be one of [...]"), and so did a horizon of
+    another asset than the one calibrated ('polars...ColumnNotFoundError: unable to find column
+    "effect"'); a study of the path alone was calibrated on the path's cells, which its run
+    leaves untested ('no significance tests: none of the study's evaluators is tested')."""
+    mixed = STUDY.replace(
+        "forward_returns: {assets: [A, B], horizons: [1d, 5d]}",
+        "forward_returns: {assets: [A], horizons: [1d]}\n  - excursions: {assets: [A], horizons: [5d]}\n"
+        "  - hit_rate: {assets: [A], horizons: [1d]}\n  - path: {assets: [B], before: 1, after: 5}",
+    )
+    (tiny / "study.yaml").write_text(mixed)
+    base = ["calibrate", str(tiny / "study.yaml"), "--data-dir", str(tiny / "data"), "--studies", "5", "--placebos", "19", "-q"]
+    for extra, message in [
+        (["--asset", "B"], "error: --asset 'B' is not one of the study's tested assets"),
+        (["--asset", "A>0", "--horizon", "5d"], "error: --horizon '5d' is not one of A>0's horizons"),  # A's excursions' only
+        (["--horizon", "+3d"], "error: --horizon '+3d' is not one of A's horizons"),  # the path's
+    ]:
+        code, _, err = run_cli([*base, *extra], capsys)
+        assert code == 2 and "Traceback" not in err, err
+        assert err.splitlines()[0].startswith(message), err
+    code, out, err = run_cli([*base, "--asset", "A>0"], capsys)  # the hit rate's cells: tested on their mean
+    assert code == 0, err
+    assert "with no effect (A>0)" in out
+    (tiny / "study.yaml").write_text(STUDY.replace("forward_returns: {assets: [A, B], horizons: [1d, 5d]}", "path: {assets: [A], before: 1, after: 5}"))
+    code, _, err = run_cli(base, capsys)
+    assert code == 2 and "Traceback" not in err
+    assert err.splitlines()[0] == (f"{tiny / 'study.yaml'}:6:1: error: calibrate STUDY checks the tests of the outcomes under 'evaluate:'; "
+                                   "none of this study's evaluators is tested (the path in event time only describes)")
+    result = eventstudy.run(tiny / "study.yaml", data_dir=tiny / "data", placebos=0)
+    from eventstudy.inference import InferenceSettings, calibrate
+
+    with pytest.raises(ValueError, match="no tested measure"):
+        calibrate(result, InferenceSettings(), studies=5, placebos=19)
 
 
 def test_calibrate_simulate_gives_the_power_without_3m(capsys) -> None:

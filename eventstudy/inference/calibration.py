@@ -85,14 +85,14 @@ def _calibrate_iv(
         raise ValueError(f"`placebos` must be >= 1, got {placebos}")
     cells = design.cells.with_row_index("_i")
     assets = cells.get_column("asset").unique(maintain_order=True).to_list()
-    horizons = cells.get_column("horizon").unique(maintain_order=True).to_list()
     asset = asset if asset is not None else next((a for a in order if a in assets), assets[0])  # the study's first, not the cells' order
     if asset not in assets:
         raise ValueError(f"`asset` must be one of {assets}, got {asset!r}")
+    horizons = cells.filter(pl.col("asset") == asset).get_column("horizon").unique(maintain_order=True).to_list()  # the asset's own
     wanted = horizons if horizon is None else [horizon] if isinstance(horizon, str) else list(horizon)
     for h in wanted:
         if h not in horizons:
-            raise ValueError(f"`horizon` must be one of {horizons} (or None for all), got {h!r}")
+            raise ValueError(f"`horizon` must be one of {asset!r}'s {horizons} (or None for all), got {h!r}")
     chosen = cells.filter(pl.col("asset") == asset, pl.col("horizon").is_in(wanted))
     return chosen.get_column("_i").to_list()
 
@@ -173,6 +173,8 @@ def calibrate(
     --------
     >>> table = calibrate(result, InferenceSettings(), studies=200, placebos=500)  # doctest: +SKIP
     """
+    if result.measures.items and not result.tested_measures:  # the path in event time alone: a run tests none of its cells
+        raise ValueError("`result` has no tested measure (the path in event time only describes): there is nothing to calibrate")
     if result.tested_measures:  # as significance(): an event-time path (or other untested measure) is not tested
         keep = pl.col("measure").is_in(result.tested_measures)
         result = replace(result, outcomes=result.outcomes.filter(keep), baseline_outcomes=result.baseline_outcomes.filter(keep))
