@@ -654,12 +654,21 @@ def _calibrate(args: argparse.Namespace) -> int:
             f"no event of {args.study} has a complete {a} {h} outcome, so its placebo studies would have no events",
             hint="a condition that holds ('eventstudy run' lists the events), or --asset and --horizon of a cell with events",
         )
-    seed = (result.statistics or result.study.statistics).seed
-    settings = InferenceSettings(placebos=placebos, seed=seed)
-    table = calibrate(
-        result, settings, studies=args.studies, effects=effects, horizon=args.horizon, asset=asset,
-        placebos=placebos, pseudo=args.pseudo,
-    )
+    from eventstudy.engine import result_baseline_mask
+
+    statistics = result.statistics or result.study.statistics
+    settings = InferenceSettings(placebos=placebos, seed=statistics.seed)
+    # under a nested baseline, pseudo-events and placebos on its days, as the run's placebo tests draw them
+    options = dict(studies=args.studies, effects=effects, horizon=args.horizon, asset=asset, placebos=placebos, pseudo=args.pseudo,
+                   base_mask=result_baseline_mask(result))
+    left_out = ""
+    try:
+        table = calibrate(result, settings, **options)
+    except DataError as exc:  # the runs null finds no room for the events' runs (a nested baseline of scattered days)
+        if args.pseudo == "runs":
+            raise DataError(exc.message.split("; use ")[0], hint="--pseudo matched or circular") from None
+        table = calibrate(result, settings, runs=False, **options)  # a circular null's error is raised here
+        left_out = f"\nno runs_mean row: {exc.message.split('; use ')[0]} (the run falls back to the circular null)"
     if args.output:
         write_file(args.output, table.write_csv(), example="calibration.csv")
     from eventstudy.inference.intervals import wilson_interval
@@ -670,7 +679,8 @@ def _calibrate(args: argparse.Namespace) -> int:
     size = size.with_columns(
         pl.col("reject_5pct").alias("rate"), pl.Series("low", [b.low for b in bounds]), pl.Series("high", [b.high for b in bounds])
     )
-    header = f"calibration of {args.study}: {args.studies} placebo studies per cell, B = {placebos:,}, pseudo-events: {args.pseudo}"
+    nested = f", drawn only from days where {statistics.baseline.when!r} (the nested baseline)" if statistics.baseline is not None else ""
+    header = f"calibration of {args.study}: {args.studies} placebo studies per cell, B = {placebos:,}, pseudo-events: {args.pseudo}{nested}{left_out}"
     sys.stdout.write(render_placebo_calibration(table, size, header, verbose=args.verbose))
     return 0
 

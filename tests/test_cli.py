@@ -970,6 +970,63 @@ def test_calibrate_study_chooses_among_the_cells_a_run_tests(tiny: Path, capsys)
         calibrate(result, InferenceSettings(), studies=5, placebos=19)
 
 
+def test_calibrate_study_draws_under_its_nested_baseline(tiny: Path, capsys) -> None:
+    """A nested baseline (statistics.baseline) was ignored: pseudo-events and placebo sets
+    were drawn from every day, and the classical tests compared with every day, where the
+    run draws its placebos and takes its baseline on the base condition's days only (the
+    CSV was the same byte for byte with and without it). And a cell's pseudo-events counted
+    only the events inside the base, so a baseline that leaves out the events (here
+    'not A at ATH', the events being days of A at ATH) ended in 'ValueError: cell A 1d
+    has no events: pass `nobs`', where the run draws as many placebos as it has events."""
+    from eventstudy.inference import InferenceSettings, calibrate
+
+    base = ["calibrate", str(tiny / "study.yaml"), "--data-dir", str(tiny / "data"), "--studies", "20", "--placebos", "19",
+            "--effects", "0", "--horizon", "1d", "-q"]
+    code, _, err = run_cli([*base, "-o", str(tiny / "all.csv")], capsys)
+    assert code == 0, err
+    (tiny / "study.yaml").write_text(STUDY.replace("seed: 3}", "seed: 3, baseline: {when: A at ATH}}"))
+    code, out, err = run_cli([*base, "-o", str(tiny / "nested.csv")], capsys)
+    assert code == 0, err
+    assert "drawn only from days where 'A at ATH' (the nested baseline)" in out.splitlines()[0]
+    nested = pl.read_csv(tiny / "nested.csv")
+    assert not nested.equals(pl.read_csv(tiny / "all.csv"))
+    # the same as calibrate() under the days where A closed at a new high, computed here
+    result = eventstudy.run(tiny / "study.yaml", data_dir=tiny / "data", placebos=0)
+    closes = pl.read_csv(tiny / "data" / "AAA.csv", try_parse_dates=True)
+    highs = closes.with_columns((pl.col("close") >= pl.col("close").cum_max().shift(1)).fill_null(False).alias("ath"))
+    dates = result.baseline_outcomes.select(pl.col("date").unique().sort())
+    mask = dates.join(highs, on="date", how="left")["ath"].to_numpy()
+    assert 0 < mask.sum() < mask.size
+    expected = calibrate(result, InferenceSettings(seed=3), studies=20, effects=(0.0,), horizon="1d", placebos=19,
+                         base_mask=mask, runs=False, circular=False)
+    same = ["test", "nobs", "reject_1pct", "reject_5pct", "reject_10pct"]
+    assert nested.filter(pl.col("test").is_in(expected["test"].to_list())).select(same).equals(expected.select(same))
+    # a baseline that leaves out every event: as many pseudo-events as the run has events
+    (tiny / "study.yaml").write_text(STUDY.replace("seed: 3}", "seed: 3, baseline: {when: not A at ATH}}"))
+    code, out, err = run_cli([*base, "-o", str(tiny / "outside.csv")], capsys)
+    assert code == 0 and "Traceback" not in err, err
+    events = eventstudy.run(tiny / "study.yaml", data_dir=tiny / "data", placebos=0).summary.filter(asset="A", horizon="1d")["n"][0]
+    assert set(pl.read_csv(tiny / "outside.csv")["nobs"]) == {events}
+
+
+def test_calibrate_study_under_a_nested_baseline_leaves_out_a_runs_null_with_no_room(shared_data: Path, tmp_path: Path, capsys) -> None:
+    """The runs null cannot place the SPX/RUT events' runs among the scattered days of
+    'SPX at ATH' (a run says so and falls back to the circular null): the calibration says
+    it has no runs_mean row and checks the other tests, and '--pseudo runs' is refused with
+    the pseudo-events that can be placed."""
+    study = tmp_path / "nested.yaml"
+    study.write_text(CONFIG.read_text().replace("evaluate:", "statistics: {baseline: {when: SPX at ATH}}\nevaluate:"))
+    base = ["calibrate", str(study), "--data-dir", str(shared_data), "--studies", "10", "--placebos", "19", "--horizon", "1m", "--effects", "0", "-q"]
+    code, out, err = run_cli([*base, "-o", str(tmp_path / "c.csv")], capsys)
+    assert code == 0, err
+    assert out.splitlines()[1].startswith("no runs_mean row: could not place the events' runs")
+    tests = set(pl.read_csv(tmp_path / "c.csv")["test"])
+    assert "runs_mean" not in tests and {"placebo_mean", "circular_mean", "welch"} <= tests
+    code, _, err = run_cli([*base, "--pseudo", "runs"], capsys)
+    assert code == 2 and "Traceback" not in err
+    assert err.splitlines()[0].startswith("error: could not place the events' runs") and "hint: --pseudo matched or circular" in err
+
+
 def test_calibrate_simulate_gives_the_power_without_3m(capsys) -> None:
     """The power was measured at 3m alone: with '--horizon 1w --horizon 1y', --verbose, whose
     help promises the power for planted effects, printed none without a word."""

@@ -193,12 +193,12 @@ def calibrate(
         bank_seq, study_seq, circ_seq, runs_seq = seq.spawn(4)
         cell = design.cells.row(c, named=True)
         frame = design.frame(c)
-        cell_events = source[frame[source]]
+        values = design.values[c]
+        cell_events = source[~np.isnan(values[source])]  # complete: in a nested baseline's days or not, as a run's nulls count them
         n = cell_events.size if pseudo != "matched" or nobs is None else int(nobs)
         if n < 1:
             raise ValueError(f"cell {cell['asset']} {cell['horizon']} has no events: pass `nobs`")
         h = int(cell["horizon_days"])
-        values = design.values[c]
         base = values[frame]
         bank = matched(design.calendar, frame, n, mode=design.mode, seed=np.random.default_rng(bank_seq)).draw(placebos)
         study_rng = np.random.default_rng(study_seq)
