@@ -584,9 +584,14 @@ def _check_simulated_conditions(conditions: Sequence[str]) -> None:
 
 
 def _refuse_no_placebos(args: argparse.Namespace, tests: str, default: int) -> None:
+    """``--placebos`` of a calibration: none, or too few for a p-value of 5% (a test that
+    cannot reject would read as one that never does, a rate of 0 flagged as off its level)."""
     if args.placebos == 0:
         raise ConfigError(f"--placebos 0 leaves {tests} without placebo sets to compare with",
-                          hint=f"1 or more (default {default:,})")
+                          hint=f"19 or more (default {default:,})")
+    if args.placebos is not None and args.placebos < 19:
+        raise ConfigError(f"--placebos {args.placebos} leaves {tests} unable to reject at 5%: a p-value from {args.placebos} placebo sets is at least 1/{args.placebos + 1}",
+                          hint=f"19 or more (default {default:,}); 99 or more for the rates at 1%")
 
 
 def _calibrate(args: argparse.Namespace) -> int:

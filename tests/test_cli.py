@@ -855,6 +855,11 @@ def test_calibrate_refuses_an_option_its_mode_does_not_read(capsys, extra: list[
         (["--simulate", "garch", "--placebos", "0"], "--placebos 0 leaves the runs placebo test of calibrate --simulate garch without placebo"),
         (["--simulate", "universe", "--placebos", "0"], "--placebos 0 leaves the 'dates' null of calibrate --simulate universe without placebo"),
         ([str(CONFIG), "--placebos", "0"], "--placebos 0 leaves the placebo tests of calibrate STUDY without placebo sets"),
+        # a test that cannot reject read as one that never does: 'placebo_mean 0.0 [0.0, 3.7]*' with 100 studies and 10 placebos
+        ([str(CONFIG), "--placebos", "10"], "--placebos 10 leaves the placebo tests of calibrate STUDY unable to reject at 5%: "
+         "a p-value from 10 placebo sets is at least 1/11"),
+        (["--simulate", "garch", "--placebos", "18"], "--placebos 18 leaves the runs placebo test of calibrate --simulate garch unable to reject"),
+        (["--simulate", "universe", "--placebos", "5"], "--placebos 5 leaves the 'dates' null of calibrate --simulate universe unable to reject"),
         # refused in the study the calibration writes, as '<study>:8:49: error: bad value for ...' (a universe's after
         # simulating its first panel, in a temporary file since deleted)
         # each history's tests were counted twice, and the Wilson intervals were as narrow as for twice the histories
