@@ -45,6 +45,7 @@ from eventstudy.errors import ConfigError
 from eventstudy.events import panel_events, window_mask
 from eventstudy.inference.design import panel_design
 from eventstudy.inference.histories import HistoryNull, histories_headline, history_null
+from eventstudy.inference.placebo import placebo_test
 from eventstudy.inference.simulate import (
     bootstrap_forward_mean,
     bootstrap_paths,
@@ -292,14 +293,14 @@ def summarize_rules(results: pl.DataFrame, alpha: float = 0.05, effects: Sequenc
 
 
 def _p_shifted(t_observed: float, se: float, effect: float, null: list[float] | None) -> float:
-    """The studentized histories p-value had the events' mean been ``effect`` higher."""
+    """The studentized histories p-value had the events' mean been ``effect`` higher: the
+    headline's own test (:func:`~eventstudy.inference.placebo.placebo_test` around the
+    studentized null's median, as :func:`histories_headline` takes it), so that with no
+    effect it is the headline's p."""
     if null is None or not len(null) or not np.isfinite(t_observed) or not se > 0:
         return math.nan
-    values = np.asarray(null)
     t = t_observed + effect / se
-    centre = values.mean()
-    extreme = np.count_nonzero(np.abs(values - centre) >= abs(t - centre))
-    return (1 + extreme) / (values.size + 1)
+    return float(placebo_test(np.array([t]), np.asarray(null, dtype=np.float64)[None, :], centre="median").p_two_sided[0])
 
 
 def real_closes(study_path: str | None, data_dir: str | None) -> np.ndarray:
