@@ -37,11 +37,11 @@ from typing import Literal
 
 import numpy as np
 import polars as pl
-from scipy import stats
 
 from eventstudy import progress
 from eventstudy.inference.classical import (
     binomial_pvalues,
+    fixed_b_pvalue,
     hac_event_test,
     hac_lag,
     mann_whitney_test,
@@ -213,6 +213,7 @@ def calibrate(
         x = values[pseudo_sets]
         frame_days = np.flatnonzero(frame)
         hac = hac_event_test(base, np.searchsorted(frame_days, pseudo_sets), hac_lag(h))
+        b = (max(0, min(hac_lag(h), base.size - 1)) + 1) / base.size  # the fixed-b bandwidth share, as hac_event_test takes it
         binom = binomial_pvalues(n, float((base > 0).mean()))
         own_nulls = {}
         if circular:
@@ -227,7 +228,7 @@ def calibrate(
             pvalues["welch"] = welch_test(xe, base)[1]
             pvalues["mann_whitney"] = mann_whitney_test(xe, base)
             pvalues["binomial"] = binom[(xe > 0).sum(axis=1)]
-            pvalues["hac"] = _normal_p((hac.coef + effect) / hac.se)
+            pvalues["hac"] = fixed_b_pvalue((hac.coef + effect) / hac.se, b)  # the run's p_hac (the normal p is more liberal)
             pvalues["naive_t"] = student_test(xe, base)[1]
             for test in CALIBRATION_TESTS:
                 if test not in pvalues or TEST_STATISTIC.get(test, "mean") not in tested_on.get(cell["measure"], STATISTIC_NAMES):
@@ -258,10 +259,6 @@ def _event_days(design: EventDesign, events: Sequence[date] | pl.Series | np.nda
     inside = idx < design.calendar.dates.size
     inside[inside] = design.calendar.dates[idx[inside]] == dates[inside]
     return np.unique(idx[inside])
-
-
-def _normal_p(t: np.ndarray) -> np.ndarray:
-    return 2 * stats.norm.sf(np.abs(t))
 
 
 def _own_means(
