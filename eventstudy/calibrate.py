@@ -56,7 +56,7 @@ from eventstudy.inference.table import significance_table
 from eventstudy.inference.timeseries import placebo_headline
 from eventstudy.study import prepare
 
-__all__ = ["CONDITIONS", "HORIZONS", "RuleCalibration", "calibrate_rules", "real_closes", "summarize_rules"]
+__all__ = ["CONDITIONS", "HORIZONS", "RuleCalibration", "calibrate_rules", "real_closes", "reshuffled_symbols", "summarize_rules"]
 
 CONDITIONS: tuple[str, ...] = ("A at ATH", "A drawdown >= 15%", "A rsi(14) < 30", "A at ATH and B drawdown >= 10%")
 """Conditions made of the prices they are tested on (ATH, drawdown, RSI, two series)."""
@@ -86,6 +86,8 @@ class RuleCalibration:
     gap: str
     block_length: float | None
     seed: int
+    reshuffled: tuple[str, ...] = ()
+    """The real symbols a ``bootstrap`` calibration reshuffles as A and B (empty: not known)."""
 
 
 def _calendar(n_days: int) -> np.ndarray:
@@ -303,15 +305,20 @@ def _p_shifted(t_observed: float, se: float, effect: float, null: list[float] | 
     return float(placebo_test(np.array([t]), np.asarray(null, dtype=np.float64)[None, :], centre="median").p_two_sided[0])
 
 
+def reshuffled_symbols(study_path: str | None) -> list[str]:
+    """The symbols the ``bootstrap`` null reshuffles as A and B: a study's first two series
+    (SPX and RUT without a study)."""
+    return list(dict.fromkeys(load_study(study_path).series.values()))[:2] if study_path else ["SPX", "RUT"]
+
+
 def real_closes(study_path: str | None, data_dir: str | None) -> np.ndarray:
     """``(T, 2)`` closes of a study's first two series on their common days (SPX and RUT
     without a study), to be reshuffled by the ``bootstrap`` null."""
+    symbols = reshuffled_symbols(study_path)
     if study_path:
         study = load_study(study_path)
-        symbols = list(dict.fromkeys(study.series.values()))[:2]
         directory = find_data_dir(data_dir, study.data.dir, study.path)
     else:
-        symbols = ["SPX", "RUT"]
         directory = find_data_dir(data_dir, None, None)
     if len(symbols) < 2:
         raise ConfigError("the bootstrap null reshuffles two series: the study names one", hint="use --simulate garch")

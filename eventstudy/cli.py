@@ -692,11 +692,14 @@ def _calibrate(args: argparse.Namespace) -> int:
 
 def _calibrate_rules(args: argparse.Namespace) -> int:
     """``calibrate --simulate``: the tests on simulated histories with price-chosen events."""
+    from dataclasses import replace
+
     from eventstudy.calibrate import (
         CONDITIONS,
         HORIZONS,
         calibrate_rules,
         real_closes,
+        reshuffled_symbols,
         summarize_rules,
     )
     from eventstudy.report.calibration import render_rule_calibration
@@ -714,11 +717,13 @@ def _calibrate_rules(args: argparse.Namespace) -> int:
     if args.block_length is not None and not args.block_length >= 1:  # also NaN
         raise ConfigError(f"--block-length {args.block_length:g} is not a mean block length", hint="trading days, 1 or more (or drop it for Politis-White's)")
     closes = real_closes(args.study, args.data_dir) if args.simulate == "bootstrap" else None
+    reshuffled = tuple(reshuffled_symbols(args.study)) if args.simulate == "bootstrap" else ()
     results, info = calibrate_rules(
         args.simulate, conditions=args.condition or CONDITIONS, horizons=_simulation_horizons(args, HORIZONS),
         replications=args.replications, histories=args.histories or 200, placebos=args.placebos or 1000, n_days=args.days or 12_000,
         block_length=args.block_length, seed=seed, real_closes=closes,
     )
+    info = replace(info, reshuffled=reshuffled)  # the header names the real series behind A and B
     # the power at 3m, or at the calibrated horizon nearest 3m when --horizon leaves it out (the table names it)
     nearest = min(results.select("horizon", "horizon_days").unique().rows(), key=lambda r: (abs(r[1] - 63), r[1]))[0] if results.height else "3m"
     tables = summarize_rules(results, power_horizon=nearest) if results.height else None

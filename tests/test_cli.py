@@ -1032,6 +1032,21 @@ def test_calibrate_study_under_a_nested_baseline_leaves_out_a_runs_null_with_no_
     assert err.splitlines()[0].startswith("error: could not place the events' runs") and "hint: --pseudo matched or circular" in err
 
 
+def test_calibrate_simulate_bootstrap_names_the_series_it_reshuffles(shared_data: Path, capsys) -> None:
+    """The header read "Calibration on 'bootstrap' histories where nothing predicts returns"
+    whether the closes reshuffled as A and B were SPX and RUT (no study) or a study's first
+    two series (NDX and SPX for configs/ndx_rsi.yaml), which the conditions over A and B
+    left the user to guess."""
+    base = ["calibrate", "--simulate", "bootstrap", "--data-dir", str(shared_data), "--replications", "1", "--days", "2000",
+            "--histories", "19", "--placebos", "19", "--condition", "A at ATH", "--horizon", "1m", "-q"]
+    code, out, err = run_cli([*base, str(CONFIG.parent / "ndx_rsi.yaml")], capsys)
+    assert code == 0, err
+    assert out.startswith("Calibration on 'bootstrap' histories (reshuffles of NDX and SPX, as A and B) where nothing predicts returns")
+    code, out, err = run_cli(base, capsys)
+    assert code == 0, err
+    assert out.startswith("Calibration on 'bootstrap' histories (reshuffles of SPX and RUT, as A and B) where")
+
+
 def test_calibrate_simulate_gives_the_power_without_3m(capsys) -> None:
     """The power was measured at 3m alone: with '--horizon 1w --horizon 1y', --verbose, whose
     help promises the power for planted effects, printed none without a word."""
