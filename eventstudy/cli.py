@@ -659,6 +659,17 @@ def _calibrate(args: argparse.Namespace) -> int:
             f"no event of {args.study} has a complete {a} {h} outcome, so its placebo studies would have no events",
             hint="a condition that holds ('eventstudy run' lists the events), or --asset and --horizon of a cell with events",
         )
+    from eventstudy.inference.table import MIN_TESTED
+
+    few = cells.filter(pl.col("n") < MIN_TESTED)
+    if few.height:  # a run shows such a cell without a test: the rates of tests it never runs (a Newey-West t rejecting 98%) mislead
+        row = few.row(0, named=True)
+        raise ConfigError(
+            f"only {row['n']} event{'s' if row['n'] > 1 else ''} of {args.study} {'have' if row['n'] > 1 else 'has'} a complete "
+            f"{row['asset']} {row['horizon']} outcome: a run shows such a cell without a test (fewer than {MIN_TESTED} events), "
+            "so there is no test to calibrate",
+            hint=f"a condition that holds more often, or --asset and --horizon of a cell with {MIN_TESTED} or more events ('eventstudy run' shows each cell's n)",
+        )
     from eventstudy.engine import result_baseline_mask
 
     statistics = result.statistics or result.study.statistics

@@ -1066,6 +1066,21 @@ def test_calibrate_study_without_events_is_refused_with_a_message(tiny: Path, ca
     assert err.splitlines()[0] == f"error: no event of {tiny / 'study.yaml'} has a complete A 1d outcome, so its placebo studies would have no events"
 
 
+def test_calibrate_study_refuses_a_cell_a_run_does_not_test(tiny: Path, capsys) -> None:
+    """A cell of one or two complete events is shown by a run without a test ('no cell had
+    enough complete events for a test'), but calibrate rated the tests on it: a study of
+    one event (SPX return(1) < -15% since 1980) read 'hac 98.0 [89.5, 99.6]*' at 1w, a test
+    no run of it performs flagged as rejecting nearly always."""
+    (tiny / "study.yaml").write_text(STUDY.replace("when: A at ATH and B drawdown >= 10%", "when: B drawdown >= 10% and B drawdown < 11%"))
+    result = eventstudy.run(tiny / "study.yaml", data_dir=tiny / "data", placebos=0)
+    n = result.summary.filter(asset="A", horizon="1d")["n"][0]
+    assert n == 1  # one day between 10% and 11% below B's high
+    code, _, err = run_cli(["calibrate", str(tiny / "study.yaml"), "--data-dir", str(tiny / "data"), "--studies", "5", "--placebos", "19"], capsys)
+    assert code == 2 and "Traceback" not in err
+    assert err.splitlines()[0] == (f"error: only 1 event of {tiny / 'study.yaml'} has a complete A 1d outcome: a run shows such a cell "
+                                   "without a test (fewer than 3 events), so there is no test to calibrate")
+
+
 def test_calibrate_event_tests_one_scenario_is_the_full_table_s_column(tmp_path: Path, capsys) -> None:
     """Each scenario's seed was its place in the list asked for: '--scenario clustered' ran
     with the seed the full table gives the null scenario, so its rates were not the full
