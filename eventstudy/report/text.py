@@ -17,6 +17,7 @@ table of a million events costs no more to draw than one of a hundred.
 from __future__ import annotations
 
 import datetime as dt
+import math
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any, cast
 
@@ -253,7 +254,7 @@ class TextTable:
 
 
 def format_cell(value: Any, unit: str) -> str:
-    """One value as text: fractions as signed percents, prices with 2 decimals."""
+    """One value as text: fractions as signed percents, prices with 2 decimals (4 significant digits below 10)."""
     if value is None:
         return PENDING if unit == "fraction" else ("n/a" if unit == "car" else "")
     if isinstance(value, dt.date):
@@ -269,8 +270,26 @@ def format_cell(value: Any, unit: str) -> str:
     if unit == "volume":
         return f"{value:,.0f}"
     if unit == "price":
-        return f"{value:,.2f}"
+        return _level(float(value))
     return str(value)
+
+
+def _level(value: float) -> str:
+    """A level (a close, an average of closes, a spread) with 2 decimals, more below 10
+    so that it keeps 4 significant digits: a yield of 0.003 is not '0.00', nor 4.237
+    '4.24' (a condition 'TNX > 4.24' would seem to hold on it).
+
+    >>> _level(6173.07), _level(4.237), _level(0.003), _level(-0.0042), _level(17.66)
+    ('6,173.07', '4.237', '0.003', '-0.0042', '17.66')
+    """
+    if not math.isfinite(value) or value == 0:
+        return f"{value:,.2f}"
+    decimals = max(2, 3 - math.floor(math.log10(abs(value))))
+    text = f"{value:,.{decimals}f}"
+    if decimals > 2:  # '0.00300' -> '0.003', never fewer than 2 decimals
+        whole, _, fraction = text.partition(".")
+        text = f"{whole}.{fraction.rstrip('0').ljust(2, '0')}"
+    return text
 
 
 def tone_of(text: str) -> str:

@@ -67,6 +67,14 @@ def test_returns_are_percents_with_two_decimals_and_pending_is_not_zero(result) 
     assert format_cell(None, "fraction") == "pending"
 
 
+def test_a_small_level_is_not_rounded_to_nothing() -> None:
+    # a bill yield of 0.004 read '0.00' in the instance table of 'IRX < 0.005', and 4.237 read '4.24'
+    assert format_cell(0.004, "price") == "0.004" and format_cell(0.0042137, "price") == "0.004214"
+    assert format_cell(4.237, "price") == "4.237" and format_cell(-0.25, "price") == "-0.25"
+    assert format_cell(6173.07, "price") == "6,173.07" and format_cell(109.3046, "price") == "109.30"  # as before
+    assert format_cell(17.6, "price") == "17.60" and format_cell(0.0, "price") == "0.00"
+
+
 def test_plain_when_piped_colour_when_asked(result) -> None:
     plain = render(result, width=80)
     assert not ANSI.search(plain)
