@@ -106,12 +106,25 @@ def fold_table(table: TextTable, width: int) -> list[tuple[str, TextTable]]:
             out.append((title, whole))
             continue
         chunks: list[list[int]] = []
+        closed = False  # the last chunk holds part of a group split apart: nothing joins it
         for group in dict.fromkeys(table.groups[i - n_keys] for i in indices):
             members = [i for i in indices if table.groups[i - n_keys] == group]
-            if chunks and table_width(table.columns(chunks[-1] + members, short=named)) <= width:
+            if chunks and not closed and table_width(table.columns(chunks[-1] + members, short=named)) <= width:
                 chunks[-1] += members
-            else:
+            elif table_width(table.columns(members, short=named)) <= width:
                 chunks.append(members)
+                closed = False
+            else:  # a group wider than the terminal on its own: its columns apart rather than squeezed to '…',
+                # a p-value beside the figure it belongs to (an interval on its own)
+                first, *rest = members
+                ordered = [first, *(i for i in rest if table.headers[i] == "p"), *(i for i in rest if table.headers[i] != "p")]
+                for k, i in enumerate(ordered):
+                    joins = chunks and (k > 0 or not closed)
+                    if joins and table_width(table.columns([*chunks[-1], i], short=named)) <= width:
+                        chunks[-1].append(i)
+                    else:
+                        chunks.append([i])
+                closed = True
         for k, chunk in enumerate(chunks, 1):
             suffix = f" ({k}/{len(chunks)})" if len(chunks) > 1 else ""
             out.append((title + suffix, table.columns(chunk, short=named)))
@@ -123,17 +136,32 @@ def _print_table(console: Console, title: str, table: TextTable, *, fold_note: s
     with a line in its gap, both halves at the same column widths."""
     console.print(Text(title, style="bold"))
     if not table.omitted:
-        console.print(_rich_table(table))
+        _print_whole(console, _rich_table(table), table_width(table))
         console.print()
         return
     widths = [max([len(h), *(len(r[i]) for r in table.rows)]) for i, h in enumerate(table.headers)]
     first, last = table.halves()
     head = TextTable(table.title, table.headers, first, table.tones[: len(first)], table.keys, table.groups, table.left)
     tail = TextTable(table.title, table.headers, last, table.tones[len(first) :], table.keys, table.groups, table.left)
-    console.print(_rich_table(head, widths))
+    _print_whole(console, _rich_table(head, widths), table_width(table))
     console.print(Text(omission_line(table, fold_note), style="dim"))
-    console.print(_rich_table(tail, widths, header=False))
+    _print_whole(console, _rich_table(tail, widths, header=False), table_width(table))
     console.print()
+
+
+def _print_whole(console: Console, table: Table, width: int) -> None:
+    """Print a table at its natural width even where the terminal is narrower (its keys
+    and one column wider than the terminal): the lines wrap, where rich would squeeze
+    the cells to '…' and lose the figures."""
+    narrow = console.width
+    if width <= narrow:
+        console.print(table)
+        return
+    console.width = width
+    try:
+        console.print(table)
+    finally:
+        console.width = narrow
 
 
 class _PipedConsole(Console):

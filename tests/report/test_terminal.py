@@ -53,6 +53,19 @@ def test_every_line_fits_80_columns_and_nothing_is_squeezed(result) -> None:
     assert "from the event day's close: all days" in out  # the baseline in a table of its own
 
 
+@pytest.mark.parametrize("width", [30, 40, 50])
+def test_a_narrow_terminal_loses_no_figure(result, width: int) -> None:
+    # at 50 columns the summary's (average, interval, p) group was squeezed: p '0.5…', 'Avera…'
+    out = render(result, width=width, layout=screen_layout("all"))
+    assert "…" not in out
+    words = set(out.split())
+    for table in summary_tables(result):
+        assert {cell for row in table.rows for cell in row if cell and " " not in cell} <= words
+        assert {h for h in table.short_headers if " " not in h} <= words
+    for line in out.splitlines():  # a p-value is never drawn beside another figure's header
+        assert not re.search(r"\bp\s+Median\b|95% CI\s+Median", line)
+
+
 def test_a_wide_terminal_shows_the_tables_whole(result) -> None:
     out = render(result, width=200)
     assert "Instances (11)\n" in out  # not split per asset
