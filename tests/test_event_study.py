@@ -296,6 +296,22 @@ def test_the_reports_and_files_carry_the_event_study(tmp_path: Path, capsys: pyt
     assert 'id="event-study"' in page and "Event study: CAAR over the event window" in page
 
 
+def test_the_verdict_of_tested_evaluators_keeps_the_event_studys_finding(tmp_path: Path) -> None:
+    # with placebo tests of the evaluators, the verdict spoke of them alone ('none of 6 tests significant ...')
+    # and dropped the event study's CAAR and its '16 of 40 tests below 0.05' (the volume spikes with forward returns)
+    from eventstudy.report.event_study import event_study_verdict
+    from eventstudy.report.verdict import verdict_line
+
+    write_universe(tmp_path)
+    text = STUDY.format(model="market", extra="  market: SPX\n").replace("placebos: 0", "placebos: 50, seed: 1")
+    (tmp_path / "s.yaml").write_text(text, encoding="utf-8")
+    result = eventstudy.run(tmp_path / "s.yaml", data_dir=tmp_path)
+    assert result.event_study is not None and not result.tests.is_empty()
+    line = verdict_line(result)
+    assert line.startswith("Verdict: 6 events in 3 symbols; ") and line.count("event study (market model on SPX") == 1
+    assert line.endswith(f"; {event_study_verdict(result.event_study, 0.05)}.") and "..;" not in line
+
+
 def test_a_study_of_the_event_study_only_needs_no_evaluator(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
     """No ``evaluate:``: the run, the three reports and --output say what the event study
     measures, with no empty summary and no notes about placebos or forward returns."""

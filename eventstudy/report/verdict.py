@@ -29,10 +29,20 @@ def verdict_line(result: StudyResult) -> str:
     """One line that says what the run found, from the figures it computed: how many
     events, and whether any test survives the max-statistic adjustment across all cells
     (the ``survives`` column of ``result.tests``); with none, the smallest adjusted p-value
-    and how many were below alpha before the adjustment.
+    and how many were below alpha before the adjustment. A classical event study beside
+    tested evaluators adds what it found (its CAAR and its tests).
 
     Nothing is computed here that the run did not: counts of its rows and its flags.
     """
+    line = _placebo_verdict(result)
+    tested = result.statistics is not None and result.statistics.placebos > 0 and not result.tests.is_empty()
+    if tested and result.event_study is not None and result.events.height:
+        alpha = result.statistics.alpha if result.statistics else 0.05
+        line = f"{line.removesuffix('.')}; {event_study_verdict(result.event_study, alpha)}."
+    return line
+
+
+def _placebo_verdict(result: StudyResult) -> str:
     events = result.events.height
     if not events:
         return "Verdict: no events: the condition never held in the window."
