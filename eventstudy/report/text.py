@@ -262,7 +262,11 @@ def format_cell(value: Any, unit: str) -> str:
     if unit in ("fraction", "car"):  # 'car': an event study's CAR or BHAR, n/a when a return is missing
         return f"{value * 100:+.2f}%"
     if unit == "share":  # an unsigned fraction (drawdown, % positive) shown without sign
-        return f"{value * 100:.1f}%"
+        text = f"{value * 100:.1f}%"
+        if 0 < value < 1 and text in ("0.0%", "100.0%"):  # short of all (or above none) never reads as all (or none)
+            text = next((t for d in (2, 3) for t in [f"{value * 100:.{d}f}%"] if t not in (f"{0:.{d}f}%", f"{100:.{d}f}%")),
+                        "<0.001%" if value < 0.5 else ">99.999%")
+        return text
     if unit == "count":
         return f"{int(value):d}"
     if unit == "number":

@@ -88,6 +88,23 @@ def test_a_small_level_is_not_rounded_to_nothing() -> None:
     assert format_cell(17.6, "price") == "17.60" and format_cell(0.0, "price") == "0.00"
 
 
+
+
+def test_the_intervals_level_is_named_to_the_digit_it_was_given(tmp_path: Path) -> None:
+    # 'ci: 97.5%' headed its column '98% CI' (and 99.9% '100% CI') while the path chart's legend read 97.5%
+    result = tiny_result(tmp_path, STUDY.replace("seed: 3,", "seed: 3, ci: 97.5%,"))
+    (summary,) = summary_tables(result)
+    assert "97.5% CI" in summary.headers
+    assert "97.5% CI" in render(result, width=200)
+
+
+def test_a_share_short_of_all_never_reads_as_all() -> None:
+    # 2,999 positive of 3,000 read '% > 0 100.0%' (and 1 of 3,000 '0.0%'), as if every event (none) were
+    assert format_cell(2999 / 3000, "share") == "99.97%" and format_cell(1 / 3000, "share") == "0.03%"
+    assert format_cell(0.9999999, "share") == ">99.999%" and format_cell(1e-9, "share") == "<0.001%"
+    assert format_cell(1.0, "share") == "100.0%" and format_cell(0.0, "share") == "0.0%" and format_cell(0.474, "share") == "47.4%"
+
+
 def test_plain_when_piped_colour_when_asked(result) -> None:
     plain = render(result, width=80)
     assert not ANSI.search(plain)
