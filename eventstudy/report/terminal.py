@@ -178,7 +178,7 @@ class _PipedConsole(Console):
 def _console(file: TextIO, color: bool | None, width: int | None) -> Console:
     is_tty = hasattr(file, "isatty") and file.isatty()
     use_color = is_tty if color is None else color
-    return _PipedConsole(
+    console = _PipedConsole(
         file=file,
         no_color=not use_color,
         force_terminal=True if use_color else None,
@@ -186,6 +186,9 @@ def _console(file: TextIO, color: bool | None, width: int | None) -> Console:
         highlight=False,
         emoji=False,
     )
+    if console.width < 1:  # COLUMNS=0 (a width unknown, as some CI runners set it): rich printed no line at all
+        console.width = 80
+    return console
 
 
 def print_tables(

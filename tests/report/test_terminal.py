@@ -66,6 +66,13 @@ def test_a_narrow_terminal_loses_no_figure(result, width: int) -> None:
         assert not re.search(r"\bp\s+Median\b|95% CI\s+Median", line)
 
 
+def test_a_width_of_zero_is_read_as_unknown(result, monkeypatch: pytest.MonkeyPatch) -> None:
+    # COLUMNS=0 (as some CI runners set it) printed nothing at all, exit 0: the whole report lost
+    monkeypatch.setenv("COLUMNS", "0")
+    out = render(result)
+    assert out.startswith("Verdict: ") and out == render(result, width=80)
+
+
 def test_a_wide_terminal_shows_the_tables_whole(result) -> None:
     out = render(result, width=200)
     assert "Instances (11)\n" in out  # not split per asset
