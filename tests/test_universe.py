@@ -241,6 +241,22 @@ def test_breakdowns_are_written_and_rendered(tmp_path: Path) -> None:
     assert "### By year" in text and "### By symbol" in text
 
 
+def test_a_breakdown_printed_without_its_file_says_how_to_write_it(tmp_path: Path) -> None:
+    # 'eventstudy run --format markdown' (and html) without --output titled the breakdown
+    # 'By symbol (the 12 largest of 12 groups; all in by_symbol.csv)', a file nobody wrote
+    from eventstudy.report import html_report, render_markdown, write_report
+
+    make_panel(tmp_path)
+    (tmp_path / "study.yaml").write_text(STUDY)
+    result = eventstudy.run(tmp_path / "study.yaml", data_dir=tmp_path, placebos=0)
+    printed = render_markdown(result)
+    assert "### By symbol (" in printed and "all in by_symbol.csv" not in printed
+    assert "`eventstudy run --output DIR` writes them all to by_symbol.csv)" in printed
+    assert "<code>eventstudy run --output DIR</code> writes them all to by_symbol.csv)" in html_report(result)
+    write_report(result, tmp_path / "out")
+    assert "groups; all in by_symbol.csv)" in (tmp_path / "out" / "report.md").read_text()
+
+
 def test_two_way_clustering_counts_a_stock_as_one_observation_too() -> None:
     rng = np.random.default_rng(0)
     stocks = np.repeat(np.arange(4), 25)  # four stocks whose events all move together

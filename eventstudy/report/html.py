@@ -262,13 +262,14 @@ def render_html(result: StudyResult, charts: Sequence[Chart] = (), *, events_fil
                     f"{_e(tested.title)} ({len(tested.rows)} rows)</summary>")
         body.append(f"{_shortened(folded(tested, DOCUMENT_ROWS), 'tests.csv', written)}</details></section>")
 
-    breakdowns = [(name, breakdown_table(name, frame, result.measure_units)) for name, frame in result.breakdowns.items()]
+    breakdowns = [(name, breakdown_table(name, frame, result.measure_units, written=written))
+                  for name, frame in result.breakdowns.items()]
     if any(breakdown is not None for _, breakdown in breakdowns):
         body.append('<section id="breakdowns"><h2>Breakdowns</h2>')
         for name, breakdown in breakdowns:
             if breakdown is not None:
                 shown = folded(breakdown, DOCUMENT_ROWS)
-                body.append(f"<h3>{_e(breakdown.title)}</h3>{_shortened(shown, f'{name}.csv', written, tall=len(shown.rows) > 40)}")
+                body.append(f"<h3>{_inline_code(breakdown.title)}</h3>{_shortened(shown, f'{name}.csv', written, tall=len(shown.rows) > 40)}")
         body.append("</section>")
 
     body.append('<section id="notes"><h2>Notes</h2><ul class="notes">')

@@ -126,7 +126,7 @@ def render_markdown(
         parts += ["Significance details (null mean, effect, n_eff, adjusted p, MDE): `--show tests`, report.md or tests.csv.", ""]
     if layout.summary:
         for name, frame in result.breakdowns.items():
-            breakdown = breakdown_table(name, frame, result.measure_units)
+            breakdown = breakdown_table(name, frame, result.measure_units, written=written)
             if breakdown is not None:
                 parts += _breakdown(name, breakdown, written)
     if charts:

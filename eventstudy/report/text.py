@@ -825,10 +825,14 @@ BREAKDOWN_TOP = 20
 """A universe's by-symbol breakdown shows its largest groups (all are in by_symbol.csv)."""
 
 
-def breakdown_table(name: str, frame: pl.DataFrame, units: Mapping[str, str] | None = None, top: int = BREAKDOWN_TOP) -> TextTable | None:
+def breakdown_table(
+    name: str, frame: pl.DataFrame, units: Mapping[str, str] | None = None, top: int = BREAKDOWN_TOP, *, written: bool = True
+) -> TextTable | None:
     """A universe study's figures by year (every year) or by symbol (the ``top`` largest
     groups), each measure's in its unit (``units``: the result's ``measure_units``; a
-    return by default); None when there is nothing to show."""
+    return by default); None when there is nothing to show. ``written`` False: the CSV
+    file is not written (a report printed without ``--output``), and the title says how
+    to get it."""
     if frame.is_empty():
         return None
     key = "year" if name == "by_year" else "symbol"
@@ -840,7 +844,8 @@ def breakdown_table(name: str, frame: pl.DataFrame, units: Mapping[str, str] | N
         for r in shown.iter_rows(named=True)
         for unit in [(units or {}).get(str(r["measure"]), "fraction")]
     ]
-    title = "By year" if key == "year" else f"By symbol (the {min(top, height)} largest of {height} groups; all in {name}.csv)"
+    where = f"all in {name}.csv" if written else f"`eventstudy run --output DIR` writes them all to {name}.csv"
+    title = "By year" if key == "year" else f"By symbol (the {min(top, height)} largest of {height} groups; {where})"
     headers = ["Measure", "Asset", "Horizon", key.capitalize(), "n", "Average", "Median", "% > 0"]
     tones = [["", "", "", "", "", tone_of(r[5]), tone_of(r[6]), ""] for r in rows]
     return TextTable(title=title, headers=headers, rows=rows, tones=tones, keys=4, left=4)
