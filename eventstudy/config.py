@@ -1096,6 +1096,15 @@ def _check_event_study(study: Study, spec: EventStudySpec, source: SourceMap) ->
 
 _MODULE_NAME = re.compile(r"^[A-Za-z_][A-Za-z0-9_]*(\.[A-Za-z_][A-Za-z0-9_]*)*$")
 
+_LOADED_PLUGINS: dict[str, None] = {}  # the modules load_plugins imported in this process, in order
+
+
+def loaded_plugins() -> tuple[str, ...]:
+    """The plug-in modules :func:`load_plugins` imported in this process, in order: what a
+    worker process must import too before it runs a piece of a study (its registries start
+    with the built-ins only)."""
+    return tuple(_LOADED_PLUGINS)
+
 
 def load_plugins(names: Sequence[str], source: SourceMap | None = None) -> None:
     """Import the installed modules a study names under ``plugins:``; nothing else is imported.
@@ -1129,6 +1138,7 @@ def load_plugins(names: Sequence[str], source: SourceMap | None = None) -> None:
             hint="fix the plug-in or reinstall its package; a name it registers must not be taken already "
                  "('eventstudy list features' and 'list evaluators' show them)",
         )
+        _LOADED_PLUGINS[name] = None
 
 
 def _installed(top: str) -> bool:

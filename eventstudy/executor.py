@@ -249,8 +249,37 @@ def _exit_with_parent() -> None:
     threading.Thread(target=watch, name="eventstudy-parent-watch", daemon=True).start()
 
 
-def _pool_call(fn: Callable[..., Any], item: Any) -> Any:
+def _pool_call(fn: Callable[..., Any], item: Any, plugins: tuple[str, ...] = ()) -> Any:
+    _import_plugins(plugins)
     return fn(item) if _worker_shared is None else fn(_worker_shared, item)
+
+
+def _plugins_here() -> tuple[str, ...]:
+    """The study plug-ins this process imported, which a worker must import too."""
+    from eventstudy.config import loaded_plugins
+
+    return loaded_plugins()
+
+
+def _import_plugins(plugins: tuple[str, ...]) -> None:
+    """In a worker: import the plug-ins the calling process had imported (a study's
+    ``plugins:``), so that the features and evaluators they register are known here too: a
+    fresh interpreter's registries hold the built-ins only, and a universe's block that
+    used one ended in "unknown evaluator 'mine'" or "unknown series 'my_feature'"."""
+    import sys
+
+    missing = [name for name in plugins if name not in sys.modules]
+    if not missing:
+        return
+    from eventstudy.config import load_plugins
+
+    try:
+        load_plugins(missing)
+    except ConfigError as exc:
+        raise ConfigError(
+            f"a worker could not import the study's plug-ins: {exc.message}",
+            hint="install them on every worker host, beside the same eventstudy version",
+        ) from None
 
 
 def _awaited(future: Any) -> Any:
@@ -322,7 +351,8 @@ class ProcessExecutor(Executor):
         from concurrent.futures.process import BrokenProcessPool
 
         pool = self._pool_for(shared)
-        futures = [pool.submit(_pool_call, fn, item) for item in items]
+        plugins = _plugins_here()
+        futures = [pool.submit(_pool_call, fn, item, plugins) for item in items]
         self.submitted += len(futures)
         try:
             for future in futures:
@@ -361,7 +391,8 @@ class ProcessExecutor(Executor):
 # -- Dask --------------------------------------------------------------------------------
 
 
-def _dask_call(item: Any, *, fn: Callable[..., Any], shared: Any = None) -> Any:
+def _dask_call(item: Any, *, fn: Callable[..., Any], shared: Any = None, plugins: tuple[str, ...] = ()) -> Any:
+    _import_plugins(plugins)
     return fn(item) if shared is None else fn(shared, item)
 
 
@@ -466,7 +497,7 @@ class DaskExecutor(Executor):
         client = self.client
         # in a list: scatter would split a dict (or list) into one future per element
         scattered = client.scatter([shared], broadcast=True, hash=False)[0] if shared is not None else None
-        futures = client.map(_dask_call, items, fn=fn, shared=scattered, pure=False)
+        futures = client.map(_dask_call, items, fn=fn, shared=scattered, plugins=_plugins_here(), pure=False)
         self.submitted += len(futures)
         try:
             for future in futures:

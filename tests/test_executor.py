@@ -310,6 +310,74 @@ def test_universe_study_on_dask_equals_local(shared_data: Path, dask_cluster: Da
     assert_frame_equal(result.summary, expected.summary)
 
 
+PLUGIN = """
+import polars as pl
+from eventstudy.features import feature
+
+
+@feature("es_worker_twice", description="twice the close (a test plug-in)")
+def _twice(close: pl.Expr) -> pl.Expr:
+    return close * 2
+"""
+
+
+@pytest.fixture
+def worker_plugin(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Iterator[str]:
+    """A study plug-in importable here and in the workers started after it (their sys.path
+    is this process's); the registry and the record of loaded plug-ins as shipped after."""
+    from eventstudy import config
+    from eventstudy.features import FEATURES
+
+    site = tmp_path / "site"
+    site.mkdir()
+    (site / "es_worker_plugin.py").write_text(PLUGIN, encoding="utf-8")
+    monkeypatch.syspath_prepend(str(site))
+    monkeypatch.setenv("PYTHONPATH", os.pathsep.join([str(site), *filter(None, [os.environ.get("PYTHONPATH")])]))
+    yield "es_worker_plugin"
+    FEATURES._entries.pop("es_worker_twice", None)
+    config._LOADED_PLUGINS.pop("es_worker_plugin", None)
+    sys.modules.pop("es_worker_plugin", None)
+
+
+@pytest.mark.slow
+@pytest.mark.shared_data
+@pytest.mark.parametrize("name", ["processes", "dask"])
+def test_workers_import_the_study_plugins(name: str, shared_data: Path, worker_plugin: str, tmp_path: Path,
+                                          monkeypatch: pytest.MonkeyPatch) -> None:
+    """A study's plugins: were imported in this process only: a universe's blocks on a Dask
+    cluster (or a process pool) ended in "unknown series 'es_worker_twice'", and a sweep's
+    cells on a pool in "unknown feature 'es_worker_twice'", the workers' registries holding
+    the built-ins only."""
+    if name == "dask":
+        pytest.importorskip("distributed", reason="dask is not installed")
+    if not (shared_data / "panel_sp500_stocks.csv").is_file():
+        pytest.skip(f"the S&P 500 panel is not in {shared_data}")
+    import eventstudy.universe
+
+    monkeypatch.setattr(eventstudy.universe, "POOL_ROWS", 0)  # a pool for this small universe too
+    universe = tmp_path / "universe.yaml"
+    universe.write_text(
+        f"name: u\nseries: {{SPX: SPX}}\nplugins: [{worker_plugin}]\nuniverse: {{data_file: panel_sp500_stocks.csv}}\n"
+        "when: es_worker_twice >= 2 * high(252) and SPX drawdown >= 5%\ndecluster: {gap: 21}\n"
+        "evaluate:\n  - forward_returns: {horizons: [1m]}\n", encoding="utf-8")
+    timeline = tmp_path / "timeline.yaml"
+    timeline.write_text(
+        f"name: t\nseries: {{SPX: SPX, RUT: RUT}}\nplugins: [{worker_plugin}]\n"
+        "when: SPX es_worker_twice >= 2 * SPX high(252) and RUT drawdown >= 10%\ndecluster: {gap: 21}\n"
+        "evaluate:\n  - forward_returns: {assets: [SPX], horizons: [1m]}\n", encoding="utf-8")
+    year = dict(data_dir=shared_data, start="2016-01-01", end="2016-12-31", placebos=50)
+    expected = eventstudy.run(load_study(universe), **year)
+    expected_sweep = run_sweep(load_study(timeline), [parse_axis("gap=21,42")], data_dir=shared_data, placebos=100)
+    with get_executor(name, workers=2) as executor:
+        result = eventstudy.run(load_study(universe), executor=executor, **year)
+        sweep = run_sweep(load_study(timeline), [parse_axis("gap=21,42")], data_dir=shared_data, placebos=100, executor=executor)
+        assert executor.submitted > 2  # the blocks and the cells ran on the workers
+    assert expected.events.height > 0
+    assert_frame_equal(result.events, expected.events)
+    assert_frame_equal(result.summary, expected.summary)
+    _assert_same_sweep(sweep, expected_sweep)
+
+
 # -- the command line ------------------------------------------------------------------------
 
 
