@@ -480,7 +480,7 @@ class DaskExecutor(Executor):
                     threads_per_worker=1,
                     processes=True,
                     dashboard_address=":0",  # a free port: None would still take 8787, and clash with another cluster
-                    silence_logs=logging.ERROR,
+                    silence_logs=logging.CRITICAL,  # a call that raised is the run's one message, not the worker's logged traceback too
                 )
                 self._client = distributed.Client(self._cluster)
         return self._client

@@ -111,6 +111,17 @@ def test_a_user_error_in_a_worker_comes_back_as_itself(executor: Executor) -> No
     assert executor.map(abs, [-1, -2]) == [1, 2]  # still usable after a failure
 
 
+def test_a_user_error_on_a_dask_local_cluster_prints_nothing_else(dask_cluster: DaskExecutor, capfd: pytest.CaptureFixture[str]) -> None:
+    """The local cluster's workers logged the call that raised on the command's stderr
+    ('distributed.worker - ERROR - Compute Failed', the task, the exception and its
+    traceback, 7 lines) before the error's one message."""
+    capfd.readouterr()
+    with pytest.raises(MissingDataError):
+        dask_cluster.map(_refuse, range(6))
+    time.sleep(0.5)  # a worker's log line would be written by now
+    assert capfd.readouterr().err == ""
+
+
 @pytest.mark.parametrize("name", ["processes", "dask"])
 def test_a_worker_that_dies_is_one_message(name: str, request: pytest.FixtureRequest) -> None:
     """A worker process killed mid-map (out of memory, a signal) ended the command with a
