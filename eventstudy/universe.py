@@ -70,7 +70,7 @@ from eventstudy.timeline import build_timeline, require_study_day_prices
 if TYPE_CHECKING:
     import numpy.typing as npt
 
-__all__ = ["BLOCK_ROWS", "POOL_ROWS", "UniverseInput", "load_universe", "prepare_study_universe", "prepare_universe", "universe_symbols", "with_sources"]
+__all__ = ["BLOCK_ROWS", "UniverseInput", "load_universe", "prepare_study_universe", "prepare_universe", "universe_symbols", "with_sources"]
 
 
 def universe_symbols(study: Study, directory: Path | None, present: Sequence[str] | None = None, grouped: bool = False) -> list[str]:
@@ -162,11 +162,6 @@ BLOCK_ROWS = 500_000
 each) are reused by the allocator instead of being mapped afresh (at 1M rows a block
 took 20,000 page faults, a third of the blocks' time in the kernel at 50M rows), large
 enough that per-block overhead is noise (at 150k rows it shows)."""
-
-POOL_ROWS = 5_000_000
-"""Below this many rows a local process pool is not started for a universe (it costs
-about a second; the blocks run on this process's threads instead). Dask is always used
-when asked for: the point there is the cluster."""
 
 
 def prepare_universe(
@@ -271,8 +266,6 @@ def prepare_universe(
         keep_closes=keep_closes,
         before=before,
     )
-    if executor is not None and executor.name == "processes" and rows < POOL_ROWS:
-        executor = None
     per_block = symbols_per_block(rows, len(symbols), block_rows)
     if executor is not None and executor.workers > 1:  # at least one block per worker
         per_block = min(per_block, -(-len(symbols) // executor.workers))

@@ -353,19 +353,15 @@ def worker_plugin(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Iterator[s
 @pytest.mark.slow
 @pytest.mark.shared_data
 @pytest.mark.parametrize("name", ["processes", "dask"])
-def test_workers_import_the_study_plugins(name: str, shared_data: Path, worker_plugin: str, tmp_path: Path,
-                                          monkeypatch: pytest.MonkeyPatch) -> None:
+def test_workers_import_the_study_plugins(name: str, shared_data: Path, worker_plugin: str, tmp_path: Path) -> None:
     """A study's plugins: were imported in this process only: a universe's blocks on a Dask
-    cluster (or a process pool) ended in "unknown series 'es_worker_twice'", and a sweep's
+    cluster or a process pool ended in "unknown series 'es_worker_twice'", and a sweep's
     cells on a pool in "unknown feature 'es_worker_twice'", the workers' registries holding
     the built-ins only."""
     if name == "dask":
         pytest.importorskip("distributed", reason="dask is not installed")
     if not (shared_data / "panel_sp500_stocks.csv").is_file():
         pytest.skip(f"the S&P 500 panel is not in {shared_data}")
-    import eventstudy.universe
-
-    monkeypatch.setattr(eventstudy.universe, "POOL_ROWS", 0)  # a pool for this small universe too
     universe = tmp_path / "universe.yaml"
     universe.write_text(
         f"name: u\nseries: {{SPX: SPX}}\nplugins: [{worker_plugin}]\nuniverse: {{data_file: panel_sp500_stocks.csv}}\n"
