@@ -42,6 +42,7 @@ from __future__ import annotations
 import os
 from abc import ABC, abstractmethod
 from collections.abc import Callable, Iterator, Sequence
+from contextlib import contextmanager
 from typing import Any, ClassVar
 
 from eventstudy.errors import ConfigError, WorkerError, did_you_mean
@@ -282,6 +283,27 @@ def _import_plugins(plugins: tuple[str, ...]) -> None:
         ) from None
 
 
+@contextmanager
+def _ctrl_c_held() -> Iterator[None]:
+    """SIGINT blocked in this thread meanwhile, and so in the processes it starts (a child
+    inherits the signal mask). Ctrl-C on a terminal goes to every process of the
+    foreground group: the pool's workers printed a traceback each ('Process
+    SpawnProcess-1: ... KeyboardInterrupt', or 'Fatal Python error: init_import_site' while
+    starting) before the command's 'interrupted'; with SIGINT blocked they never see it, and
+    the command, which does, ends them (:meth:`ProcessExecutor.abandon`). This process still
+    sees it at once: its other threads take it, or this one when the block ends."""
+    import signal
+
+    if not hasattr(signal, "pthread_sigmask"):  # pragma: no cover - Windows
+        yield
+        return
+    before = signal.pthread_sigmask(signal.SIG_BLOCK, {signal.SIGINT})
+    try:
+        yield
+    finally:
+        signal.pthread_sigmask(signal.SIG_SETMASK, before)
+
+
 def _awaited(future: Any) -> Any:
     """``future.result()``, waited for in short spells: a Ctrl-C that one of the pool's own
     threads happens to receive is only seen by the main thread when its wait ends, and a
@@ -350,9 +372,13 @@ class ProcessExecutor(Executor):
     def _distribute(self, fn: Callable[..., Any], items: list[Any], shared: Any) -> Iterator[Any]:
         from concurrent.futures.process import BrokenProcessPool
 
-        pool = self._pool_for(shared)
         plugins = _plugins_here()
-        futures = [pool.submit(_pool_call, fn, item, plugins) for item in items]
+        from multiprocessing import resource_tracker
+
+        resource_tracker.ensure_running()  # before the block, not in it: starting the tracker ends with SIGINT unblocked
+        with _ctrl_c_held():  # the workers start (in submit) deaf to Ctrl-C: this process stops them
+            pool = self._pool_for(shared)
+            futures = [pool.submit(_pool_call, fn, item, plugins) for item in items]
         self.submitted += len(futures)
         try:
             for future in futures:

@@ -219,6 +219,49 @@ def test_pool_workers_end_with_their_parent(tmp_path: Path) -> None:
     assert not left
 
 
+CTRL_C_SCRIPT = """
+import os, sys, time
+from pathlib import Path
+from eventstudy.executor import ProcessExecutor
+
+def call(folder, x):
+    (Path(folder) / f"{os.getpid()}-{x}.pid").touch()
+    time.sleep(60 if x == 0 else 0)  # one worker holds a call, the other waits for the next
+    return x
+
+if __name__ == "__main__":
+    try:
+        with ProcessExecutor(workers=2) as executor:
+            executor.map(call, range(3), shared=sys.argv[1])
+    except KeyboardInterrupt:
+        print("interrupted", file=sys.stderr)
+        sys.exit(130)
+"""
+
+
+def test_ctrl_c_on_a_terminal_is_the_command_s_alone(tmp_path: Path) -> None:
+    """Ctrl-C on a terminal goes to every process of the foreground group, the pool's
+    workers too: each printed its own traceback ('Process SpawnProcess-2:', 'Traceback
+    (most recent call last):', ..., 'KeyboardInterrupt'; 'Fatal Python error:
+    init_import_site' while starting) above the command's 'interrupted'. The workers now
+    start deaf to it, and the command, which hears it, ends them."""
+    import signal
+    import subprocess
+
+    script = tmp_path / "pool.py"
+    script.write_text(CTRL_C_SCRIPT)
+    parent = subprocess.Popen([sys.executable, str(script), str(tmp_path)], start_new_session=True, stderr=subprocess.PIPE, text=True)
+    deadline = time.monotonic() + 60
+    while len({path.stem.split("-")[0] for path in tmp_path.glob("*.pid")}) < 2 and time.monotonic() < deadline:
+        time.sleep(0.1)
+    time.sleep(0.3)  # the idle worker is back waiting for a call
+    os.killpg(parent.pid, signal.SIGINT)  # as the terminal sends it
+    _, stderr = parent.communicate(timeout=60)
+    assert (parent.returncode, stderr) == (130, "interrupted\n")
+    for pid in {int(path.stem.split("-")[0]) for path in tmp_path.glob("*.pid")}:
+        assert not _running(pid)
+
+
 def test_small_jobs_run_in_process() -> None:
     with ProcessExecutor(workers=2) as executor:
         assert executor.map(_late_square, [3]) == [9]
