@@ -500,14 +500,17 @@ class DaskExecutor(Executor):
                     ) from None
             else:
                 import logging
+                from multiprocessing import resource_tracker
 
-                self._cluster = distributed.LocalCluster(
-                    n_workers=self._workers or default_workers(),
-                    threads_per_worker=1,
-                    processes=True,
-                    dashboard_address=":0",  # a free port: None would still take 8787, and clash with another cluster
-                    silence_logs=logging.CRITICAL,  # a call that raised is the run's one message, not the worker's logged traceback too
-                )
+                resource_tracker.ensure_running()  # see ProcessExecutor._distribute
+                with _ctrl_c_held():  # its processes start deaf to Ctrl-C, as a process pool's: this one ends them
+                    self._cluster = distributed.LocalCluster(
+                        n_workers=self._workers or default_workers(),
+                        threads_per_worker=1,
+                        processes=True,
+                        dashboard_address=":0",  # a free port: None would still take 8787, and clash with another cluster
+                        silence_logs=logging.CRITICAL,  # a call that raised is the run's one message, not the worker's logged traceback too
+                    )
                 self._client = distributed.Client(self._cluster)
         return self._client
 

@@ -239,17 +239,22 @@ if __name__ == "__main__":
 """
 
 
-def test_ctrl_c_on_a_terminal_is_the_command_s_alone(tmp_path: Path) -> None:
+@pytest.mark.parametrize("name", ["processes", "dask"])
+def test_ctrl_c_on_a_terminal_is_the_command_s_alone(name: str, tmp_path: Path) -> None:
     """Ctrl-C on a terminal goes to every process of the foreground group, the pool's
     workers too: each printed its own traceback ('Process SpawnProcess-2:', 'Traceback
     (most recent call last):', ..., 'KeyboardInterrupt'; 'Fatal Python error:
-    init_import_site' while starting) above the command's 'interrupted'. The workers now
-    start deaf to it, and the command, which hears it, ends them."""
+    init_import_site' while starting) above the command's 'interrupted'; a Dask local
+    cluster's the same ('Process Dask Worker process (from Nanny):', ...), or while it
+    started 'RuntimeError: Nanny failed to start.' and exit code 1. The workers now start deaf to it, and the command, which
+    hears it, ends them."""
     import signal
     import subprocess
 
+    if name == "dask":
+        pytest.importorskip("distributed", reason="dask is not installed")
     script = tmp_path / "pool.py"
-    script.write_text(CTRL_C_SCRIPT)
+    script.write_text(CTRL_C_SCRIPT.replace("ProcessExecutor", "DaskExecutor" if name == "dask" else "ProcessExecutor"))
     parent = subprocess.Popen([sys.executable, str(script), str(tmp_path)], start_new_session=True, stderr=subprocess.PIPE, text=True)
     deadline = time.monotonic() + 60
     while len({path.stem.split("-")[0] for path in tmp_path.glob("*.pid")}) < 2 and time.monotonic() < deadline:
