@@ -614,12 +614,16 @@ def get_executor(name: str | None = None, *, address: str | None = None, workers
     >>> get_executor("processes", workers=2)
     ProcessExecutor(workers=2)
     """
+    named_by = ""  # where a name or an address the caller did not give came from, for a message
     if name is None:
         name = os.environ.get("EVENTSTUDY_EXECUTOR") or None
+        named_by = " in $EVENTSTUDY_EXECUTOR" if name is not None else ""
     if address is not None and name is not None and name != "dask":
         raise ConfigError(f"a Dask scheduler address was given, but the executor is {name!r}", hint="use --executor dask with --dask-address")
+    address_by = ""
     if address is None and name in (None, "dask"):
         address = os.environ.get("EVENTSTUDY_DASK_ADDRESS") or None
+        address_by = " (from $EVENTSTUDY_DASK_ADDRESS)" if address is not None else ""
     if name is None:
         name = "dask" if address else "threads"
     _check_workers(workers)
@@ -635,5 +639,10 @@ def get_executor(name: str | None = None, *, address: str | None = None, workers
     if name == "processes":
         return ProcessExecutor(workers)
     if name == "dask":
-        return DaskExecutor(address, workers=workers)
-    raise ConfigError(f"unknown executor {name!r}{did_you_mean(name, EXECUTORS)}", hint=f"valid: {', '.join(EXECUTORS)}")
+        try:
+            return DaskExecutor(address, workers=workers)
+        except ConfigError as exc:
+            if address_by and address and exc.message.startswith(repr(address)):  # 'X is not a Dask scheduler address': say where X came from
+                raise ConfigError(repr(address) + address_by + exc.message[len(repr(address)):], hint=exc.hint) from None
+            raise
+    raise ConfigError(f"unknown executor {name!r}{named_by}{did_you_mean(name, EXECUTORS)}", hint=f"valid: {', '.join(EXECUTORS)}")

@@ -308,6 +308,29 @@ def test_the_environment_chooses_when_arguments_do_not(monkeypatch: pytest.Monke
     assert isinstance(get_executor("processes"), ProcessExecutor)  # the address only applies to dask
 
 
+def test_a_mistake_in_the_environment_names_the_variable(monkeypatch: pytest.MonkeyPatch) -> None:
+    """'EVENTSTUDY_EXECUTOR=proceses eventstudy sweep ...' read "unknown executor 'proceses'",
+    and a malformed $EVENTSTUDY_DASK_ADDRESS "'notaurl' is not a Dask scheduler address",
+    where no --executor or --dask-address had been given: nothing said where they came from."""
+    monkeypatch.delenv("EVENTSTUDY_DASK_ADDRESS", raising=False)
+    monkeypatch.setenv("EVENTSTUDY_EXECUTOR", "proceses")
+    with pytest.raises(ConfigError) as caught:
+        get_executor()
+    assert caught.value.message == "unknown executor 'proceses' in $EVENTSTUDY_EXECUTOR (did you mean 'processes'?)"
+    with pytest.raises(ConfigError) as caught:
+        get_executor("proc")  # an argument is the caller's own
+    assert caught.value.message == "unknown executor 'proc' (did you mean 'processes'?)"
+    pytest.importorskip("distributed", reason="dask is not installed")
+    monkeypatch.delenv("EVENTSTUDY_EXECUTOR")
+    monkeypatch.setenv("EVENTSTUDY_DASK_ADDRESS", "notaurl")
+    with pytest.raises(ConfigError) as caught:
+        get_executor()
+    assert caught.value.message.startswith("'notaurl' (from $EVENTSTUDY_DASK_ADDRESS) is not a Dask scheduler address: ")
+    with pytest.raises(ConfigError) as caught:
+        get_executor("dask", address="notaurl")
+    assert caught.value.message.startswith("'notaurl' is not a Dask scheduler address: ")
+
+
 def test_dask_missing_says_how_to_install_it(monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.setitem(sys.modules, "distributed", None)  # import distributed -> ImportError
     with pytest.raises(ConfigError) as caught:
