@@ -801,7 +801,7 @@ def _universe_tests(
         )
     notes.append(CALENDAR_NOTE)
     if null == "dates":
-        _warn_no_test(notes, no_test, few_stocks(len(panel.symbols), statistics.alpha))
+        _warn_no_test(notes, no_test, few_stocks(len(panel.symbols), statistics.alpha, _histories_refusal(study)))
         _warn_no_test(notes, no_test, every_stock_an_event(panel, kept, picks_days_not_stocks(study), _histories_refusal(study)))
     dates_tested = tests.filter(pl.col("p_placebo").is_not_null()).select("measure", "statistic").unique(maintain_order=True).rows() if null == "dates" else []
     refusal = _histories_refusal(study)
@@ -818,18 +818,21 @@ def _universe_tests(
     return tests
 
 
-def few_stocks(stocks: int, alpha: float) -> list[NoTest]:
+def few_stocks(stocks: int, alpha: float, refusal: tuple[str, str] | None = None) -> list[NoTest]:
     """The warning of a 'dates' null with too few stocks to relabel the events among: its
     placebo sets are the ``stocks!`` orderings of the symbols, so no exact p-value falls
-    below ``1 / stocks!`` (three stocks: 1/6), whatever its normal approximation says."""
+    below ``1 / stocks!`` (three stocks: 1/6), whatever its normal approximation says.
+    ``refusal``: why the histories null cannot be built here (:func:`_histories_refusal`),
+    else None."""
     orderings = math.factorial(min(stocks, 20))
     if orderings * alpha >= 1:
         return []
-    return [NoTest("dates", "little room", (
+    found = NoTest("dates", "little room", (
         f"warning: the 'dates' null had little room: it moves each stock's events to another of only {stocks} stocks, "
         f"{orderings} orderings in all, so no p-value can truly fall below {1 / orderings:.3f}: {NO_TEST} (its "
-        "normal approximation gives smaller ones); the histories null (--null histories) resamples the prices instead"
-    ))]
+        "normal approximation gives smaller ones)"
+    ), remedy="the histories null (--null histories) resamples the prices instead")
+    return [found.without_remedy(refusal[0]) if refusal else found]
 
 
 def _block_days(used: float, statistics: StatisticsSpec) -> str:

@@ -14,6 +14,7 @@ from hypothesis import strategies as st
 
 import eventstudy
 from eventstudy.config import parse_study
+from eventstudy.errors import ConfigError
 from eventstudy.inference.panel import clustered_t
 
 STUDY = """\
@@ -581,6 +582,34 @@ def test_a_dates_null_among_three_stocks_is_no_test(tmp_path: Path, stocks: int,
         assert "nothing is tested: the dates null had little room here" in verdict_line(result)
     else:
         assert "nothing is tested" not in verdict_line(result)
+
+
+@pytest.mark.parametrize("entry", ["close", "next_open"])
+def test_a_dates_null_among_three_stocks_sends_to_the_histories_null_only_where_it_can_run(tmp_path: Path, entry: str) -> None:
+    """The warning of a 'dates' null among three stocks named '--null histories' as the
+    remedy even where the run refuses it (an entry at the next open): it now says why that
+    null cannot be used, as the other no-test warnings do."""
+    rng = np.random.default_rng(11)
+    days = pl.date_range(dt.date(2015, 1, 1), dt.date(2020, 12, 31), eager=True)
+    days = days.filter(days.dt.weekday() <= 5).head(1200)
+    closes = 50 * np.exp(np.cumsum(rng.normal(0.0002, 0.02, (3, days.len())), axis=1))
+    pl.concat([pl.DataFrame({"date": days, "symbol": f"S{k}", "close": closes[k], "open": closes[k]}) for k in range(3)]).write_csv(tmp_path / "panel.csv")
+    study = parse_study(
+        "name: few stocks\nuniverse: {data_file: panel.csv}\nwhen: return(5) > 3%\ndecluster: {gap: 10}\n"
+        f"evaluate:\n  - forward_returns: {{horizons: [1w], entry: {entry}}}\nstatistics: {{seed: 7, placebos: 200}}\n",
+        path=tmp_path / "study.yaml",
+    )
+    result = eventstudy.run(study, data_dir=tmp_path)
+    assert set(result.tests["null"]) == {"dates"}
+    (found,) = [n for n in result.notes if n.startswith("warning: the 'dates' null had little room")]
+    assert "only 3 stocks, 6 orderings in all" in found
+    if entry == "close":
+        assert found.endswith("; the histories null (--null histories) resamples the prices instead")
+    else:
+        assert "--null histories" not in found
+        assert found.endswith("cannot be used here (the histories null rebuilds the universe from its closes, and forward_returns enters at the next open)")
+        with pytest.raises(ConfigError, match="enters at the next open"):
+            eventstudy.run(study, data_dir=tmp_path, null="histories")
 
 
 def _market_days_study(tmp_path: Path, when: str, statistics: str) -> eventstudy.Study:
