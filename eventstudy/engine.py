@@ -800,11 +800,11 @@ def _universe_tests(
             f"the t-test (t_cluster) has Driscoll-Kraay errors, by day and across days up to the horizon (seed {statistics.seed})"
         )
     notes.append(CALENDAR_NOTE)
-    if null == "dates":
-        _warn_no_test(notes, no_test, few_stocks(len(panel.symbols), statistics.alpha, _histories_refusal(study)))
-        _warn_no_test(notes, no_test, every_stock_an_event(panel, kept, picks_days_not_stocks(study), _histories_refusal(study)))
-    dates_tested = tests.filter(pl.col("p_placebo").is_not_null()).select("measure", "statistic").unique(maintain_order=True).rows() if null == "dates" else []
     refusal = _histories_refusal(study)
+    if null == "dates":
+        _warn_no_test(notes, no_test, few_stocks(len(panel.symbols), statistics.alpha, refusal))
+        _warn_no_test(notes, no_test, every_stock_an_event(panel, kept, picks_days_not_stocks(study), refusal))
+    dates_tested = tests.filter(pl.col("p_placebo").is_not_null()).select("measure", "statistic").unique(maintain_order=True).rows() if null == "dates" else []
     notes.extend(calibration_warnings(study, null, misjudged, dates_tested, panel.measures.units, refusal[0] if refusal else None))
     tests = _too_few_untested(tests)
     notes.extend(_too_few_note(tests))
