@@ -618,8 +618,9 @@ def get_executor(name: str | None = None, *, address: str | None = None, workers
     if name is None:
         name = os.environ.get("EVENTSTUDY_EXECUTOR") or None
         named_by = " in $EVENTSTUDY_EXECUTOR" if name is not None else ""
+    from_env = " (from $EVENTSTUDY_EXECUTOR)" if named_by else ""  # a name the command line did not give: say where it came from
     if address is not None and name is not None and name != "dask":
-        raise ConfigError(f"a Dask scheduler address was given, but the executor is {name!r}", hint="use --executor dask with --dask-address")
+        raise ConfigError(f"a Dask scheduler address was given, but the executor is {name!r}{from_env}", hint="use --executor dask with --dask-address")
     address_by = ""
     if address is None and name in (None, "dask"):
         address = os.environ.get("EVENTSTUDY_DASK_ADDRESS") or None
@@ -630,7 +631,7 @@ def get_executor(name: str | None = None, *, address: str | None = None, workers
     if name == "serial":
         if workers is not None and workers != 1:  # one call after another in this process: a count would be ignored
             raise ConfigError(
-                f"{workers} workers were asked, but the executor is 'serial' (one call after another, in this process)",
+                f"{workers} workers were asked, but the executor is 'serial'{from_env} (one call after another, in this process)",
                 hint="drop --workers, or use --executor threads or processes with it",
             )
         return SerialExecutor()

@@ -331,6 +331,25 @@ def test_a_mistake_in_the_environment_names_the_variable(monkeypatch: pytest.Mon
     assert caught.value.message.startswith("'notaurl' is not a Dask scheduler address: ")
 
 
+def test_an_executor_from_the_environment_that_refuses_an_argument_names_the_variable(monkeypatch: pytest.MonkeyPatch) -> None:
+    """'EVENTSTUDY_EXECUTOR=processes eventstudy run STUDY --dask-address tcp://...' read "a
+    Dask scheduler address was given, but the executor is 'processes'" (and '--workers 4'
+    with the variable set to serial "the executor is 'serial'"), on a command line that
+    named no executor: nothing said where 'processes' came from."""
+    monkeypatch.delenv("EVENTSTUDY_DASK_ADDRESS", raising=False)
+    monkeypatch.setenv("EVENTSTUDY_EXECUTOR", "processes")
+    with pytest.raises(ConfigError) as caught:
+        get_executor(address="tcp://scheduler:8786")
+    assert caught.value.message == "a Dask scheduler address was given, but the executor is 'processes' (from $EVENTSTUDY_EXECUTOR)"
+    monkeypatch.setenv("EVENTSTUDY_EXECUTOR", "serial")
+    with pytest.raises(ConfigError) as caught:
+        get_executor(workers=4)
+    assert caught.value.message.startswith("4 workers were asked, but the executor is 'serial' (from $EVENTSTUDY_EXECUTOR) (one call")
+    with pytest.raises(ConfigError) as caught:
+        get_executor("processes", address="tcp://scheduler:8786")  # an argument is the caller's own
+    assert caught.value.message == "a Dask scheduler address was given, but the executor is 'processes'"
+
+
 def test_dask_missing_says_how_to_install_it(monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.setitem(sys.modules, "distributed", None)  # import distributed -> ImportError
     with pytest.raises(ConfigError) as caught:
