@@ -830,7 +830,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     except OSError as exc:  # a folder that cannot be written (or read), a full disk: the user's to fix, not a bug
         if exc.filename is None and exc.errno not in NO_ROOM:
             raise
-        where = exc.filename if exc.filename is not None else "cannot write the output"  # unnamed: the standard output
+        where = exc.filename if exc.filename is not None else "cannot write the standard output"  # unnamed: not the output folder, which '-o' wrote before it
         error = DataError(f"{where}: {exc.strerror or exc}", hint=NO_ROOM.get(exc.errno or 0, "check that the folder exists and that you may write there"))
         print(error.render(), file=sys.stderr)
         return EXIT_USER_ERROR

@@ -1243,8 +1243,25 @@ def test_a_full_standard_output_is_an_error_not_a_traceback(tiny: Path) -> None:
     with open("/dev/full", "w") as full:
         ended = subprocess.run([sys.executable, "-c", script], stdout=full, stderr=subprocess.PIPE, text=True, timeout=120)
     assert ended.returncode == 2 and ended.stderr == (
-        "error: cannot write the output: No space left on device\n  hint: free some space on that disk, or write to another one\n"
+        "error: cannot write the standard output: No space left on device\n  hint: free some space on that disk, or write to another one\n"
     )
+
+
+def test_a_full_standard_output_after_an_output_folder_is_not_called_the_output(tiny: Path, tmp_path: Path) -> None:
+    """'eventstudy run study.yaml -o out > /dev/full' wrote its folder, then read 'wrote 14
+    files to out: ...' and 'error: cannot write the output: No space left on device': the
+    output named was the folder just written, whole, where the standard output was full."""
+    if not Path("/dev/full").exists():
+        pytest.skip("needs /dev/full")
+    out = tmp_path / "out"
+    script = (f"import sys; sys.argv = ['eventstudy', 'run', {str(tiny / 'study.yaml')!r}, '--data-dir', {str(tiny / 'data')!r}, "
+              f"'-o', {str(out)!r}]; from eventstudy.cli import entry; entry()")
+    with open("/dev/full", "w") as full:
+        ended = subprocess.run([sys.executable, "-c", script], stdout=full, stderr=subprocess.PIPE, text=True, timeout=120)
+    assert ended.returncode == 2 and (out / "result.json").is_file()
+    assert f"files to {out}" in ended.stderr
+    assert ended.stderr.endswith("error: cannot write the standard output: No space left on device\n"
+                                 "  hint: free some space on that disk, or write to another one\n"), ended.stderr
 
 
 @pytest.mark.parametrize("closed", [1, 2], ids=["stdout", "stderr"])
