@@ -382,7 +382,8 @@ def test_the_run_warns_where_calibration_showed_the_panel_tests_fail(tmp_path: P
         ("close at 5-day high", "excess_returns: {benchmark: MKT, horizons: [2d], model: market, estimation: 20}", None, "histories", False),
         ("close at 5-day high", "excess_returns: {benchmark: MKT, horizons: [2d], model: market, estimation: 20}", "dates", "dates", True),
         ("close at 5-day high", "excursions: {horizons: [2d], max_days: 5}", "dates", "dates", True),
-        ("MKT drawdown >= 1%", "excess_returns: {benchmark: MKT, horizons: [2d], model: market, estimation: 20}", None, "dates", False),
+        # a market condition picks days, not stocks: the histories null by default for that reason (engine.picks_days_not_stocks)
+        ("MKT drawdown >= 1%", "excess_returns: {benchmark: MKT, horizons: [2d], model: market, estimation: 20}", None, "histories", False),
         ("close at 5-day high", "excess_returns: {benchmark: MKT, horizons: [2d]}", None, "dates", False),
         ("close at 5-day high", "excursions: {horizons: [2d], max_days: 5}", "histories", "histories", False),
         ("close at 5-day high and close > open", "excursions: {horizons: [2d], max_days: 5}", None, "dates", True),  # no histories of opens
@@ -394,7 +395,8 @@ def test_the_dates_null_gives_way_where_the_condition_picks_what_a_measure_depen
     """The 'dates' null compares an event stock's value with other stocks' on the same
     day, whose alpha and beta (the market model) or volatility (the worst and best close
     ahead) the condition did not pick. Where the condition reads the stock's own prices
-    (a market condition picks every stock's day alike), such a study's headline is the
+    (a market condition picks every stock's day alike, and gets the histories null for
+    another reason: it picks days, not stocks), such a study's headline is the
     histories null by default, and 'dates' asked for (or left as the only null: a
     condition on the day's open cannot be resampled) is run with a warning; the plain
     excess return keeps the 'dates' null."""
