@@ -195,6 +195,16 @@ def _executor(args: argparse.Namespace):  # -> Executor; the import stays lazy
     return get_executor(args.executor, address=args.dask_address, workers=args.workers)
 
 
+def _write_page(page: str) -> None:
+    """An HTML page on the standard output, nothing lost where its encoding is not UTF-8 (a
+    locale's ASCII): what it cannot show is written as character references ('&#252;'),
+    which a browser reads as the page's UTF-8 would be, where the terminal's '?' lost them."""
+    if isinstance(sys.stdout, io.TextIOWrapper) and not codecs.lookup(sys.stdout.encoding).name.startswith("utf"):
+        sys.stdout.flush()
+        sys.stdout.reconfigure(errors="xmlcharrefreplace")
+    sys.stdout.write(page)
+
+
 def _output(text: str) -> str:
     """An argparse type: an output path, not empty ('-o "$OUT"' with $OUT unset wrote nothing, without a word)."""
     if not text:
@@ -295,7 +305,7 @@ def _run(args: argparse.Namespace) -> int:
         sys.stdout.write(render_markdown(result, events_file=str(Path(args.output) / "events.csv") if args.output else None,
                                          layout=screen_layout(args.show)))
     elif args.format == "html":
-        sys.stdout.write(page or "")
+        _write_page(page or "")
     else:
         events_file = str(Path(args.output) / "events.csv") if args.output else None
         render_terminal(result, sys.stdout, color=False if args.no_color else None, events_file=events_file,
@@ -349,7 +359,7 @@ def _sweep(args: argparse.Namespace) -> int:
     if args.format == "json":
         sys.stdout.write(document)
     elif args.format == "html":
-        sys.stdout.write(page or "")
+        _write_page(page or "")
     else:
         sys.stdout.write(render_sweep(result, markdown=args.format == "markdown", top=args.top))
     return 0

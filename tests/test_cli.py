@@ -1340,6 +1340,20 @@ def test_a_name_the_locale_cannot_show_prints_as_question_marks(tiny: Path, fmt:
     assert b"Z?rich ? tiny" in ended.stdout
 
 
+def test_an_html_page_on_an_ascii_output_loses_no_character(tiny: Path) -> None:
+    """'--format html' where the standard output is ASCII wrote the page's 'Zürich – tiny'
+    as 'Z?rich ? tiny' in a page that declares UTF-8: a character reference loses nothing."""
+    study = tiny / "study.yaml"
+    study.write_text(STUDY.replace("name: tiny study", "name: Zürich – tiny"), encoding="utf-8")
+    script = (f"import sys; sys.argv = ['eventstudy', 'run', {str(study)!r}, '--data-dir', {str(tiny / 'data')!r}, "
+              "'--format', 'html', '-q']; from eventstudy.cli import entry; entry()")
+    env = {**os.environ, "LC_ALL": "C", "LANG": "C", "PYTHONUTF8": "0", "PYTHONIOENCODING": ""}
+    ended = subprocess.run([sys.executable, "-c", script], capture_output=True, timeout=120, env=env)
+    assert ended.returncode == 0, ended.stderr.decode()
+    page = ended.stdout.decode("ascii")  # nothing but ASCII, which is UTF-8 too
+    assert "Z&#252;rich &#8211; tiny" in page and "Z?rich" not in page
+
+
 def test_the_current_folder_or_an_empty_path_is_no_output(tiny: Path, capsys, monkeypatch: pytest.MonkeyPatch) -> None:
     """'-o .' in an empty folder was refused as holding what a run did not write,
     '(..lock)': the lock the run had put there itself; '-o ""' (an unset '$OUT') ran and
