@@ -553,3 +553,19 @@ def test_the_caar_band_names_the_level_it_was_computed_at() -> None:
     table = caar_table(out)
     assert table is not None and "97.5% band" in table.headers and "band: 97.5%," in (table.title or "")
     assert "(97.5% band " in event_study_verdict(out)
+
+
+def test_an_event_study_verdict_with_no_figure_says_so() -> None:
+    """Events studied, but none with every return of the window and no test with a
+    statistic: the verdict's clause read 'event study (market model on SPX): ', and the
+    line ended in ': .'."""
+    from eventstudy.event_study import EventStudyResult
+    from eventstudy.report.event_study import event_study_verdict
+
+    caar = pl.DataFrame({"offset": [0, 1], "caar": [-0.02, None], "band_low": [None, None], "band_high": [None, None]},
+                        schema_overrides={"caar": pl.Float64, "band_low": pl.Float64, "band_high": pl.Float64})
+    tests = pl.DataFrame({"pvalue": [None, None]}, schema={"pvalue": pl.Float64})
+    found = EventStudyResult(caar, tests, pl.DataFrame({"x": [1, 2]}), pl.DataFrame(), "market", (0, 1), (-250, -30), 110, "SPX")
+    assert event_study_verdict(found) == (
+        "event study (market model on SPX): no CAAR over the whole window and no test with a statistic (see its tables)"
+    )

@@ -111,7 +111,8 @@ def event_study_verdict(found: EventStudyResult, alpha: float = 0.05) -> str:
         untested = every.len() - p.len()
         without = f" ({untested} more without a statistic)" if untested else ""
         parts.append(f"{int((p < alpha).sum())} of {p.len()} tests below {alpha:g}{without}")
-    return f"event study ({model}): " + "; ".join(parts)
+    # no event with every return of the window, no test with a statistic: said, not 'event study (...): .'
+    return f"event study ({model}): " + ("; ".join(parts) or "no CAAR over the whole window and no test with a statistic (see its tables)")
 
 
 def event_tests_table(found: EventStudyResult, alpha: float = 0.05) -> TextTable | None:
