@@ -76,7 +76,7 @@ from eventstudy.errors import ConfigError, DataError, did_you_mean
 from eventstudy.evaluators import build_evaluators, tested_evaluators
 from eventstudy.events import window_mask
 from eventstudy.executor import Executor, SerialExecutor
-from eventstudy.grid import Axis, decided_values, grid_cells, parse_axis, written_at
+from eventstudy.grid import Axis, decided_values, grid_cells, parse_axis, study_axes, written_at
 from eventstudy.inference.design import panel_design
 from eventstudy.inference.histories import SharedHistories
 from eventstudy.inference.multiple import maxstat_stepdown
@@ -142,7 +142,7 @@ class SweepResult:
 
 def run_sweep(
     study: str | Path | Study,
-    axes: Sequence[Axis | str] | Axis | str,
+    axes: Sequence[Axis | str] | Axis | str = (),
     *,
     data_dir: str | Path | None = None,
     statistic: str = "mean",
@@ -165,7 +165,8 @@ def run_sweep(
     ledger is the same whichever executor runs the cells. The statistics keywords
     replace those keys of the study's ``statistics:`` block, as in :func:`eventstudy.run`.
     ``study`` may be a path, as for :func:`eventstudy.run`; an axis may be written as
-    ``--grid`` takes it (``'gap=10,21cd,42'``).
+    ``--grid`` takes it (``'gap=10,21cd,42'``). The study's own ``sweep:`` list is its
+    grid, and ``axes`` add to it or replace its axis of the same name, as ``--grid`` does.
     """
     if not isinstance(study, (str, Path, Study)):
         raise TypeError(f"study is of type {type(study).__name__}: give a study file's path or a Study (eventstudy.load_study)")
@@ -178,9 +179,14 @@ def run_sweep(
     if wrong is not None:
         raise TypeError(f"a grid axis is of type {type(wrong).__name__}: give Axis objects or text such as 'gap=10,21cd,42'")
     parsed: list[Axis] = [parse_axis(a) if isinstance(a, str) else a for a in given]
-    axes = parsed
+    # the study's sweep: list, each of its axes replaced in place by one given of that name (as --grid does), then the others
+    names = [a.name for a in parsed]
+    own = study_axes(study)
+    replacing = {names.index(a.name) for a in own if a.name in names}
+    merged: list[Axis] = [parsed[names.index(a.name)] if a.name in names else a for a in own]
+    axes = merged + [a for i, a in enumerate(parsed) if i not in replacing]
     if not axes:
-        raise ConfigError("a sweep needs at least one grid axis", hint="e.g. --grid 'gap=10,21cd,42'")
+        raise ConfigError("a sweep needs at least one grid axis", hint="e.g. --grid 'gap=10,21cd,42', or a sweep: list in the study")
     if statistic not in STATISTICS:
         raise ConfigError(f"unknown statistic {statistic!r}{did_you_mean(statistic, STATISTICS)}", hint=f"valid: {', '.join(STATISTICS)}")
     if not any(evaluator.tested for evaluator in build_evaluators(study.evaluators)):

@@ -855,3 +855,17 @@ def test_a_cell_whose_window_has_no_data_is_refused_as_its_run_is(folder: Path, 
     assert main(["sweep", str(folder / "study.yaml"), "--data-dir", str(folder / "data"), "-q"]) == 2
     err = capsys.readouterr().err
     assert "study.yaml:10:47: error: grid cell window.start=2030-01-01: the window 2030-01-01 .. open has no data" in err
+
+
+def test_run_sweep_runs_the_studys_own_grid_as_the_command_does(folder: Path) -> None:
+    """run_sweep left out the study's sweep: list: on a study sweeping 'B drawdown threshold'
+    and window.start, run_sweep(study, 'gap=3,5') ran 2 cells where 'eventstudy sweep STUDY
+    --grid gap=3,5' runs 8, and run_sweep(study, []) read 'a sweep needs at least one grid
+    axis'. The list is the grid, and the axes given add to it or replace one of its name."""
+    (folder / "study.yaml").write_text(SWEPT)
+    result = run_sweep(folder / "study.yaml", "gap=3,5", data_dir=folder / "data")
+    assert [a.name for a in result.axes] == ["B drawdown threshold", "window.start", "gap"] and result.verdict["cells"] == 8
+    own = run_sweep(folder / "study.yaml", data_dir=folder / "data")
+    assert [a.name for a in own.axes] == ["B drawdown threshold", "window.start"] and own.verdict["cells"] == 4
+    replaced = run_sweep(folder / "study.yaml", ["window.start=2020-03-02"], data_dir=folder / "data")
+    assert [(a.name, a.values) for a in replaced.axes] == [("B drawdown threshold", ("1%", "3%")), ("window.start", ("2020-03-02",))]
