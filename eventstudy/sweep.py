@@ -127,7 +127,8 @@ class SweepResult:
         the data before it only; None without), ``baseline`` (a nested baseline's
         condition, where the study has one).
     confirmation
-        With ``confirm_from``: the best cells re-run on the held-out period (else empty).
+        With ``confirm_from``: the best cells re-run on the held-out period (else empty),
+        with n and ``n_incomplete`` as a run of the cell from ``confirm_from`` counts them.
     units
         Each measure's unit (``'fraction'``, a return, unless its evaluator says otherwise:
         the days to recover are a count), for the reports.
@@ -341,9 +342,12 @@ def run_sweep(
         chosen = [by_combo[combo] for combo in dict.fromkeys(best.select(*[a.name for a in axes]).rows())]
         # the chosen cells' histories nulls in one pass over the same resampled histories
         shared = SharedHistories(chosen) if study.universe is None else None
-        tests_for: Callable[[Study, dt.date], pl.DataFrame] = lambda cell, start: evaluate(  # noqa: E731
-            full, cell, start=start, end=cell.window.end, statistics=confirming, shared_histories=shared
-        ).tests
+        def tests_for(cell: Study, start: dt.date) -> pl.DataFrame:
+            found = evaluate(full, cell, start=start, end=cell.window.end, statistics=confirming, shared_histories=shared)
+            # with the events whose horizon runs past the data, as the run counts them beside n ('0 (+1 pending)')
+            return found.tests.join(
+                found.summary.select("measure", "asset", "horizon", "n_incomplete"), on=["measure", "asset", "horizon"], how="left"
+            )
         confirmation = _confirm(tests_for, by_combo, axes, best, confirm_from)
     return SweepResult(ledger=ledger, verdict=verdict, confirmation=confirmation, axes=tuple(axes), units=grid.panel.measures.units)
 
@@ -667,7 +671,8 @@ def _confirm(
         frames.append(
             tests.select(
                 *[pl.lit(v).alias(a.name) for a, v in zip(axes, combo)],
-                "measure", "asset", "horizon", "statistic", "n", "observed", "baseline", "difference", "null", "p_placebo",
+                "measure", "asset", "horizon", "statistic", "n", pl.col("n_incomplete").fill_null(0),
+                "observed", "baseline", "difference", "null", "p_placebo",
             )
         )
     return pl.concat(frames, how="vertical_relaxed") if frames else pl.DataFrame()

@@ -869,3 +869,32 @@ def test_run_sweep_runs_the_studys_own_grid_as_the_command_does(folder: Path) ->
     assert [a.name for a in own.axes] == ["B drawdown threshold", "window.start"] and own.verdict["cells"] == 4
     replaced = run_sweep(folder / "study.yaml", ["window.start=2020-03-02"], data_dir=folder / "data")
     assert [(a.name, a.values) for a in replaced.axes] == [("B drawdown threshold", ("1%", "3%")), ("window.start", ("2020-03-02",))]
+
+
+def test_the_confirmation_counts_the_held_out_events_still_pending_as_a_run_does(folder: Path) -> None:
+    """The held-out confirmation showed n alone, where a run of the cell from confirm_from
+    shows '9 (+1 pending)': an event whose horizon runs past the data was left out without
+    a word, and a cell whose every held-out event was pending read '0  no events' (SPX/RUT
+    cut at 2025-12-31, --confirm-from 2025-01-01: RUT 1y after a 10% threshold, whose run
+    reads '0 (+1 pending)'). The confirmation carries n_incomplete, and its table says it."""
+    from eventstudy.report.sweep import sweep_blocks
+
+    study = parse_study(STUDY, path=folder / "study.yaml")
+    result = run_sweep(study, [parse_axis("gap=3,8")], data_dir=folder / "data", confirm_from=dt.date(2020, 6, 1), top=8)
+    confirmation = result.confirmation
+    for gap in ("3", "8"):
+        cell = parse_study(STUDY.replace("gap: 5", f"gap: {gap}"), path=folder / "study.yaml")
+        summary = evaluate_study(cell, data_dir=folder / "data", start="2020-06-01").summary.filter(pl.col("measure") == "fwd")
+        ours = confirmation.filter(pl.col("gap") == gap).join(summary, on=["asset", "horizon"], suffix="_run")
+        assert ours.height == 4 and (ours["n"] == ours["n_run"]).all() and (ours["n_incomplete"] == ours["n_incomplete_run"]).all()
+    assert (confirmation["n_incomplete"] > 0).any()  # the 10d returns of the last events
+    title, headers, rows, _ = sweep_blocks(result, top=8)[-1]
+    assert title.startswith("Held-out confirmation")
+    shown = {(r[0], r[1], r[2]): r[headers.index("n")] for r in rows}
+    for r in confirmation.iter_rows(named=True):
+        words = f"{r['n']} (+{r['n_incomplete']} incomplete)" if r["n_incomplete"] else str(r["n"])
+        assert shown[(r["gap"], r["asset"], r["horizon"])] == words
+    nothing = replace(result, confirmation=confirmation.with_columns(pl.lit(0).alias("n"), pl.lit(None, pl.Float64).alias("observed")))
+    _, headers, rows, _ = sweep_blocks(nothing, top=8)[-1]
+    events = {r[headers.index("n")]: r[headers.index("Events")] for r in rows}
+    assert events.get("0") in (None, "no events") and all(v == "" for n, v in events.items() if n != "0")  # pending: not 'no events'

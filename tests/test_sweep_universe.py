@@ -123,13 +123,18 @@ def test_a_universe_sweep_refuses_the_histories_null_it_would_ignore(folder: Pat
         run_sweep(study_for(folder), [parse_axis("gap=3,8")], data_dir=folder, placebos=120, **options)
 
 
-def test_a_held_out_period_without_events_says_so(folder: Path) -> None:
+def test_a_held_out_period_of_one_pending_event_says_so(folder: Path) -> None:
+    """The held-out period is the data's last day, with one event whose 1d return is still
+    to come: a run from that day reads '0 (+1 pending)', and the confirmation read '0' and
+    'no events'."""
     from eventstudy.report.sweep import render_sweep
 
     result = run_sweep(study_for(folder), [parse_axis("gap=3,8")], data_dir=folder, placebos=120, confirm_from=dt.date(2021, 9, 17), top=1)
-    assert result.confirmation["n"].to_list() == [0]
-    text = render_sweep(result)
-    assert "no events" in text.split("Held-out confirmation")[1]  # not 'pending': nothing is to come
+    assert result.confirmation["n"].to_list() == [0] and result.confirmation["n_incomplete"].to_list() == [1]
+    own = eventstudy.run(study_for(folder), data_dir=folder, start="2021-09-17", placebos=0).summary
+    assert own.filter(pl.col("horizon") == "1d").select("n", "n_incomplete").row(0) == (0, 1)
+    held_out = render_sweep(result).split("Held-out confirmation")[1]
+    assert "0 (+1 incomplete)" in held_out and "no events" not in held_out
 
 
 def test_a_trigger_axis_finds_each_cells_own_events(folder: Path) -> None:

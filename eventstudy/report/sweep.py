@@ -161,8 +161,8 @@ def sweep_blocks(result: SweepResult, top: int = 10) -> list[tuple[str, list[str
         c = result.confirmation
         headers = [*[a.name for a in result.axes], *(["Measure"] if _measures(result) else []), "Asset", "Horizon", "n", "Events", _baseline_word(result), "p"]
         rows = [
-            [*[str(r[a.name]) for a in result.axes], *_cell(result, r), str(r["n"]),
-             "no events" if not r["n"] else shown_value(result, r, "observed"), shown_value(result, r, "baseline"),
+            [*[str(r[a.name]) for a in result.axes], *_cell(result, r), n_with_incomplete(r),
+             "no events" if not r["n"] and not r.get("n_incomplete") else shown_value(result, r, "observed"), shown_value(result, r, "baseline"),
              format_p(r["p_placebo"], alpha=result.verdict.get("alpha", 0.05))]
             for r in c.iter_rows(named=True)
         ]
