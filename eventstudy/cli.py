@@ -447,8 +447,11 @@ def _validate(args: argparse.Namespace) -> int:
 
         with study.naming_missing_symbols():
             loaded = load_prices_any(list(dict.fromkeys(study.series.values())), data_dir=directory, provider=study.data.provider)
-        # what the run would refuse: a feature or an evaluator reading a day's price the data has none of
-        require_study_day_prices(study, loaded.frame, [(study.when, node)])
+        # what the run would refuse: a feature or an evaluator reading a day's price the data has none of,
+        # in the condition or in the nested baseline's (the run computes both)
+        baseline = study.statistics.baseline
+        nested = [(baseline.when, resolve(parse(baseline.when), list(study.series)))] if baseline is not None else []
+        require_study_day_prices(study, loaded.frame, [(study.when, node), *nested])
         # and the evaluators on a few days (an entry at the open needs opens; two entries may not produce one cell)
         anchors = loaded.frame.select("date").unique().sort("date").head(3)
         evaluate_outcomes(build_evaluators(study.evaluators), EvaluationContext(prices=loaded.frame, series=study.series), anchors)

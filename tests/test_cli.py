@@ -262,6 +262,17 @@ def test_validate_checks_the_data_when_a_directory_is_named(tiny: Path, tmp_path
     assert "symbol 'BBB' not found in data directory" in err and "Traceback" not in err
 
 
+@pytest.mark.parametrize("command", ["run", "validate"])
+def test_validate_refuses_a_nested_baseline_reading_a_field_the_data_lacks(tiny: Path, capsys, command: str) -> None:
+    """'statistics: {baseline: {when: A volume > 0}}' on data of closes alone: run refused
+    it ('the feature 'volume' needs the day's volume, and the data of 'AAA' has none'), but
+    validate --data-dir checked the study's own condition only and printed 'ok'."""
+    (tiny / "nested.yaml").write_text(STUDY.replace("statistics: {placebos: 200, seed: 3}", "statistics: {baseline: {when: A volume > 0}}"))
+    err = error_of([command, str(tiny / "nested.yaml"), "--data-dir", str(tiny / "data"), *(["--placebos", "20"] if command == "run" else [])], capsys)
+    assert err.startswith(f"{tiny / 'nested.yaml'}:8:31: error: the feature 'volume' needs the day's volume, and the data of 'AAA' has none")
+    assert "Traceback" not in err
+
+
 @pytest.mark.parametrize(
     ("text", "written"),
     [
