@@ -36,14 +36,14 @@ HORIZON = {
     "description": "trading days: a whole number (10) or '10d', '1w' (5), '1m' (21), '3m' (63), '6m' (126), '1y' (252)",
     "anyOf": [
         {"type": "integer", "minimum": 1},
-        {"type": "string", "pattern": r"^\s*[0-9]+\s*[dwmyDWMY]?\s*$"},
+        {"type": "string", "pattern": r"^\s*0*[1-9][0-9]*\s*[dwmyDWMY]?\s*$"},  # not '0d': a horizon is a day or more
     ],
 }
 GAP = {
     "description": "'21' or '21td' (trading days), '21cd' (calendar days), '4w' (calendar weeks), '1mo' (calendar months)",
     "anyOf": [
         {"type": "integer", "minimum": 1},
-        {"type": "string", "pattern": r"^\s*[0-9]+\s*([tT][dD]|[cC][dD]|[wW]|[mM][oO])?\s*$"},
+        {"type": "string", "pattern": r"^\s*0*[1-9][0-9]*\s*([tT][dD]|[cC][dD]|[wW]|[mM][oO])?\s*$"},  # not '0cd'
     ],
 }
 PERCENT = {"type": "string", "pattern": r"^\s*-?([0-9]+(\.[0-9]*)?|\.[0-9]+)\s*%\s*$"}

@@ -141,6 +141,22 @@ def test_the_data_block_is_valid_in_the_schema_as_in_the_study(validator, data: 
     schema_and_loader_agree(validator, text, valid)
 
 
+@pytest.mark.parametrize(
+    ("fields", "valid"),
+    [
+        ("horizons: [0d]", False), ("horizons: ['0']", False), ("horizons: [00w]", False), ("horizons: [05d, 1m]", True),
+        ("horizons: [1m]}\ndecluster: {gap: 0cd", False), ("horizons: [1m]}\ndecluster: {gap: '0'", False),
+        ("horizons: [1m]}\ndecluster: {gap: 0mo", False), ("horizons: [1m]}\ndecluster: {gap: 21cd", True),
+    ],
+)
+def test_a_horizon_or_a_gap_of_zero_is_refused_by_the_schema_as_by_the_study(validator, fields: str, valid: bool) -> None:
+    """'horizons: [0d]' and 'gap: 0cd' passed the schema (its patterns took any digits, where
+    its integers start at 1), so an editor showed no mark on what validate refuses ('bad
+    horizon '0d'', 'bad gap '0cd'')."""
+    text = f"name: t\nseries: {{SPX: SPX}}\nwhen: SPX at ATH\nevaluate:\n  - forward_returns: {{assets: [SPX], {fields}}}\n"
+    schema_and_loader_agree(validator, text, valid)
+
+
 def test_cli_prints_and_writes_the_schema(tmp_path: Path, capsys) -> None:
     assert main(["schema"]) == 0
     printed = json.loads(capsys.readouterr().out)
