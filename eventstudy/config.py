@@ -1283,7 +1283,8 @@ def _check_assets(evaluator: Evaluator, study: Study, source: SourceMap, loc: tu
                 raise UnknownNameError(
                     f"unknown series {asset!r} in {field_name!r}{did_you_mean(asset, study.series)}",
                     location=source.location(where),
-                    hint=f"assets must be series declared under 'series:': {', '.join(study.series)}",
+                    hint=f"assets must be series declared under 'series:': {', '.join(study.series)}" if study.series else
+                    f"this study declares no series: add 'series: {{{asset}: {asset}}}' (the name used here -> the symbol in the data)",
                 )
             if study.universe is not None and field_name == "assets":  # its panel's rows are the stocks
                 raise ConfigError(

@@ -187,6 +187,16 @@ def test_a_universe_studys_own_label_in_assets_is_answered_with_leaving_assets_o
     assert "list them under 'universe:'" in other
 
 
+def test_a_benchmark_in_a_study_without_series_is_answered_with_declaring_it() -> None:
+    """A universe study with no 'series:' and 'benchmark: SPX' read "unknown series 'SPX' in
+    'benchmark'" with the hint "assets must be series declared under 'series:': ", a list
+    with nothing after its colon; the hint now says what to add."""
+    text = render("name: u\nuniverse: {data_file: panel.csv}\nwhen: close at 20-day high\nevaluate:\n  - excess_returns: {horizons: [1m], benchmark: SPX}\n")
+    assert text.startswith("study.yaml:5:49: error: unknown series 'SPX' in 'benchmark'")
+    assert "hint: this study declares no series: add 'series: {SPX: SPX}' (the name used here -> the symbol in the data)" in text
+    assert "'series:': \n" not in text + "\n"
+
+
 def test_window_start_after_end() -> None:
     text = render(GOOD.replace("window: {start: 1980-01-01}", "window: {start: 1990-01-01, end: 1980-01-01}"))
     assert "window start '1990-01-01' is after its end '1980-01-01'" in text
