@@ -456,6 +456,12 @@ def _validate(args: argparse.Namespace) -> int:
         anchors = loaded.frame.select("date").unique().sort("date").head(3)
         evaluate_outcomes(build_evaluators(study.evaluators), EvaluationContext(prices=loaded.frame, series=study.series), anchors)
         data = f"{', '.join(study.series)} read from {directory}" + (f" ({'; '.join(loaded.notes)})" if loaded.notes else "")
+    event_study = study.event_study
+    if directory is not None and event_study is not None and event_study.model == "factor" and not isinstance(event_study.factors, list):
+        from eventstudy.event_study import read_factors_file
+
+        read_factors_file(event_study, directory)  # 'factors: ff3' reads the data directory's factors file, as the run does
+        data += f"; {event_study.factors_file} read"
     print(f"{args.study}: ok: {study.name!r}\n  condition: {condition}\n  evaluators: {evaluators}\n  data: {data}{sweep}")
     from eventstudy.conditions.ranges import range_warnings
 

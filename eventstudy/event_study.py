@@ -316,14 +316,10 @@ def _cars_frame(ar: AbnormalReturns, windows: list[tuple[int, int]], names: pl.S
 
 # --- from a prepared study ----------------------------------------------------------
 
-def _factor_inputs(
-    spec: EventStudySpec, dates: pl.Series, directory: Path | None, series_returns: dict[str, FloatArray], notes: list[str]
-) -> tuple[FloatArray | None, FloatArray | None, str | None]:
-    """(factors, riskfree, name) of a factor model on the calendar ``dates``."""
-    if spec.model != "factor":
-        return None, None, None
-    if isinstance(spec.factors, list):
-        return np.column_stack([series_returns[name] for name in spec.factors]), None, ", ".join(spec.factors)
+def read_factors_file(spec: EventStudySpec, directory: Path | None) -> tuple[pl.DataFrame, list[str], Path]:
+    """The factors file a factor model with named factors (``factors: ff3``) reads from the
+    data ``directory``, its factor columns and its path; refused as the run refuses it
+    (missing, a column short, in percent). ``eventstudy validate --data-dir`` asks it too."""
     if directory is None:
         raise DataError(f"factors: {spec.factors} reads {spec.factors_file!r} from the data directory, and this study has none")
     path = directory / spec.factors_file
@@ -341,6 +337,18 @@ def _factor_inputs(
             hint="import the French files that hold them (momentum: F-F_Momentum_Factor_daily.CSV) with --french",
         )
     _refuse_percent(table, wanted, path)
+    return table, wanted, path
+
+
+def _factor_inputs(
+    spec: EventStudySpec, dates: pl.Series, directory: Path | None, series_returns: dict[str, FloatArray], notes: list[str]
+) -> tuple[FloatArray | None, FloatArray | None, str | None]:
+    """(factors, riskfree, name) of a factor model on the calendar ``dates``."""
+    if spec.model != "factor":
+        return None, None, None
+    if isinstance(spec.factors, list):
+        return np.column_stack([series_returns[name] for name in spec.factors]), None, ", ".join(spec.factors)
+    table, wanted, path = read_factors_file(spec, directory)
     on = pl.DataFrame({"date": dates}).join(table.select("date", *wanted, "rf"), on="date", how="left", maintain_order="left")
     lacking = on.filter(pl.any_horizontal(pl.col(*wanted, "rf").is_null()))
     first, last = cast(dt.date, table["date"].min()), cast(dt.date, table["date"].max())  # polars types min() as any literal

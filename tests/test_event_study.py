@@ -501,6 +501,35 @@ def test_a_factors_file_in_percent_is_refused_not_read_as_decimals(tmp_path: Pat
     assert eventstudy.run(tmp_path / "s.yaml", data_dir=tmp_path).event_study.n_events > 0  # the same in decimals runs
 
 
+@pytest.mark.parametrize("factors_file", ["missing", "in percent", "decimals"])
+def test_validate_reads_the_factors_file_the_run_reads(tmp_path: Path, capsys: pytest.CaptureFixture[str], factors_file: str) -> None:
+    """'model: factor, factors: ff3' with no factors.csv in the data directory (or one in
+    percent): 'validate --data-dir' printed 'ok', then run stopped with "factors: ff3 needs
+    the factors file '.../factors.csv', which does not exist" (or "... holds percent").
+    validate now refuses it with the run's message, and names the file it read."""
+    from eventstudy.cli import main
+
+    facts = write_universe(tmp_path)
+    rng = np.random.default_rng(5)
+    scale = 100 if factors_file == "in percent" else 1
+    if factors_file != "missing":
+        pl.DataFrame({
+            "date": facts["days"], **{c: scale * rng.normal(0, 0.01, N_DAYS) for c in ("mkt_rf", "smb", "hml")}, "rf": 0.0001,
+        }).write_csv(tmp_path / "factors.csv")
+    (tmp_path / "s.yaml").write_text(STUDY.format(model="factor", extra="  factors: ff3\n"), encoding="utf-8")
+    for command in ("validate", "run"):
+        code = main([command, str(tmp_path / "s.yaml"), "--data-dir", str(tmp_path), *(["--quiet"] if command == "run" else [])])
+        _, err = capsys.readouterr()
+        if factors_file == "decimals":
+            assert code == 0, err
+        else:
+            assert code == 2 and err.startswith("error: ") and "Traceback" not in err
+            assert ("which does not exist" if factors_file == "missing" else "holds percent") in err
+    if factors_file == "decimals":
+        main(["validate", str(tmp_path / "s.yaml"), "--data-dir", str(tmp_path)])
+        assert "; factors.csv read" in capsys.readouterr().out
+
+
 def test_a_test_without_a_statistic_says_so_in_the_table_and_the_verdict() -> None:
     """Regression: with every event on one day the calendar-time portfolio has one
     observation on [0,0] and no statistic; its cells were blank, with nothing saying why,
