@@ -390,6 +390,8 @@ def _sniff_delimiter(text: str, path: Path) -> str:
     A row that disagrees is reported later, at its line, by :func:`_records`.
     """
     sample = "\n".join(line for line in text.splitlines()[:200] if line.strip())
+    if not text.strip():  # nothing to separate: say so, not that the separator is unknown
+        raise DataError(f"{path.name!r} is empty", location=Location(path=str(path)))
     best: tuple[float, int, str] | None = None
     for delimiter in DELIMITERS:
         rows = [r for r in csv.reader(io.StringIO(sample), delimiter=delimiter) if any(f.strip() for f in r)]

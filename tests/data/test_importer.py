@@ -436,3 +436,14 @@ def test_excels_unicode_text_utf16_export_imports(tmp_path: Path) -> None:
     path = write(tmp_path, "SPX.csv", "Date\tClose\n2024-01-02\t4742.83\n2024-01-03\t4704.81\n", encoding="utf-16")
     report = read_export(path)
     assert report.encoding == "utf-16" and report.frame["close"].to_list() == [4742.83, 4704.81]
+
+
+@pytest.mark.parametrize("text", ["", "\n\n", "  \r\n"])
+def test_an_empty_export_is_called_empty(tmp_path: Path, text: str) -> None:
+    """An empty file (or one of blank lines) read "cannot tell how the fields of 'EMPTY.csv'
+    are separated (tried comma, semicolon, tab, bar)" with the hint 'a header line and one
+    row per day', as if its separator were the problem."""
+    path = write(tmp_path, "EMPTY.csv", text)
+    with pytest.raises(DataError) as caught:
+        read_export(path)
+    assert caught.value.message == "'EMPTY.csv' is empty"
