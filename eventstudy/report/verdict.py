@@ -51,12 +51,17 @@ def _placebo_verdict(result: StudyResult) -> str:
         symbols = result.events["symbol"].n_unique()
         count += f" in {symbols:,} symbol{'s' if symbols != 1 else ''}"
     tested = result.statistics is not None and result.statistics.placebos > 0 and not result.tests.is_empty()
+    # why nothing is tested: the tests were turned off, or no evaluator of the study is tested (the path only describes)
+    off = result.statistics is None or result.statistics.placebos == 0
+    why = "(placebos: 0)" if off else "(none of its evaluators is tested: the path in event time only describes)"
     if not tested and result.event_study is not None:  # the event study's own tests are the verdict
         alpha = result.statistics.alpha if result.statistics else 0.05
-        rest = "; the summary's figures are not tested against chance (placebos: 0)" if result.study.evaluate else ""
+        rest = f"; the summary's figures are not tested against chance {why}" if result.study.evaluate else ""
         return f"Verdict: {count}; {event_study_verdict(result.event_study, alpha)}{rest}."
-    if not tested:
+    if not tested and off:
         return f"Verdict: {count}; no significance tests were run (placebos: 0), so nothing here is tested against chance."
+    if not tested:
+        return f"Verdict: {count}; nothing here is tested against chance {why}."
     alpha = result.statistics.alpha if result.statistics else 0.05
     shown = [t for t in result.tests.to_dicts() if t["p_placebo"] is not None]
     rows = [t for t in shown if DESCRIBED not in (t.get("warning") or "")]  # a description is no test: not counted

@@ -161,6 +161,12 @@ def test_the_verdict_without_tests_and_without_events(tmp_path: Path) -> None:
         f"Verdict: {untested.events.height} events; no significance tests were run (placebos: 0), "
         "so nothing here is tested against chance."
     )
+    (tmp_path / "c").mkdir()  # the path alone: the tests run, and none of its evaluators is tested (not 'placebos: 0')
+    described = tiny_result(tmp_path / "c", STUDY.replace("forward_returns: {assets: [A, B], horizons: [1d, 5d]}", "path: {assets: [A], before: 2, after: 5}"))
+    assert verdict_line(described) == (
+        f"Verdict: {described.events.height} events; nothing here is tested against chance "
+        "(none of its evaluators is tested: the path in event time only describes)."
+    )
     none = tiny_result(tmp_path / "b", STUDY.replace("B drawdown >= 10%", "B drawdown >= 90%"))
     assert verdict_line(none) == "Verdict: no events: the condition never held in the window."
     out = render(none, width=80)
