@@ -164,6 +164,7 @@ def evaluate(
         measures=panel.measures,
         sources=dict(panel.sources),
         source_ranges=dict(panel.source_ranges),
+        input_hashes=dict(panel.input_hashes),
         breakdowns=breakdowns,
         notes=notes,
     )

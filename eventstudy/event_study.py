@@ -37,6 +37,7 @@ from eventstudy.config import EventStudySpec, StatisticsSpec, Study
 from eventstudy.data.french import read_factors
 from eventstudy.errors import DataError
 from eventstudy.estimation import fewest_estimation_days, model_parameters
+from eventstudy.files import file_facts
 from eventstudy.inference.abnormal import (
     AbnormalReturns,
     EstimationWindow,
@@ -128,6 +129,8 @@ class EventStudyResult:
     factors: str | None = None
     level: float = 0.95
     notes: list[str] = field(default_factory=list)
+    factors_file: dict[str, object] | None = None
+    """A named factor set's file: ``path``, ``sha256`` and ``bytes``, taken when it was read."""
 
     @property
     def n_events(self) -> int:
@@ -316,10 +319,11 @@ def _cars_frame(ar: AbnormalReturns, windows: list[tuple[int, int]], names: pl.S
 
 # --- from a prepared study ----------------------------------------------------------
 
-def read_factors_file(spec: EventStudySpec, directory: Path | None) -> tuple[pl.DataFrame, list[str], Path]:
+def read_factors_file(spec: EventStudySpec, directory: Path | None) -> tuple[pl.DataFrame, list[str], Path, dict[str, object]]:
     """The factors file a factor model with named factors (``factors: ff3``) reads from the
-    data ``directory``, its factor columns and its path; refused as the run refuses it
-    (missing, a column short, in percent). ``eventstudy validate --data-dir`` asks it too."""
+    data ``directory``, its factor columns, its path and its path and stamp as read (for the
+    manifest); refused as the run refuses it (missing, a column short, in percent).
+    ``eventstudy validate --data-dir`` asks it too."""
     if directory is None:
         raise DataError(f"factors: {spec.factors} reads {spec.factors_file!r} from the data directory, and this study has none")
     path = directory / spec.factors_file
@@ -329,6 +333,7 @@ def read_factors_file(spec: EventStudySpec, directory: Path | None) -> tuple[pl.
             hint="import Kenneth French's daily factors: eventstudy data import F-F_Research_Data_Factors_daily.CSV --french",
         )
     table = read_factors(path)
+    read = {"path": str(path), **file_facts(path)}  # the file as read, not as it is when the run ends
     wanted = list(spec.factor_columns)
     missing = [c for c in [*wanted, "rf"] if c not in table.columns]
     if missing:
@@ -337,18 +342,19 @@ def read_factors_file(spec: EventStudySpec, directory: Path | None) -> tuple[pl.
             hint="import the French files that hold them (momentum: F-F_Momentum_Factor_daily.CSV) with --french",
         )
     _refuse_percent(table, wanted, path)
-    return table, wanted, path
+    return table, wanted, path, read
 
 
 def _factor_inputs(
     spec: EventStudySpec, dates: pl.Series, directory: Path | None, series_returns: dict[str, FloatArray], notes: list[str]
-) -> tuple[FloatArray | None, FloatArray | None, str | None]:
-    """(factors, riskfree, name) of a factor model on the calendar ``dates``."""
+) -> tuple[FloatArray | None, FloatArray | None, str | None, dict[str, object] | None]:
+    """(factors, riskfree, name, the factors file's path and stamp as read) of a factor
+    model on the calendar ``dates``."""
     if spec.model != "factor":
-        return None, None, None
+        return None, None, None, None
     if isinstance(spec.factors, list):
-        return np.column_stack([series_returns[name] for name in spec.factors]), None, ", ".join(spec.factors)
-    table, wanted, path = read_factors_file(spec, directory)
+        return np.column_stack([series_returns[name] for name in spec.factors]), None, ", ".join(spec.factors), None
+    table, wanted, path, read = read_factors_file(spec, directory)
     on = pl.DataFrame({"date": dates}).join(table.select("date", *wanted, "rf"), on="date", how="left", maintain_order="left")
     lacking = on.filter(pl.any_horizontal(pl.col(*wanted, "rf").is_null()))
     first, last = cast(dt.date, table["date"].min()), cast(dt.date, table["date"].max())  # polars types min() as any literal
@@ -363,6 +369,7 @@ def _factor_inputs(
         on.select(wanted).to_numpy().astype(np.float64),
         on["rf"].to_numpy().astype(np.float64),
         f"{spec.factors} ({', '.join(wanted)}; rf) from {path.name}",
+        read,
     )
 
 
@@ -434,13 +441,13 @@ def study_event_study(panel: Panel, study: Study, kept: pl.DataFrame, statistics
         names = assets
         firm = np.tile(np.arange(len(assets), dtype=np.int64), day.size)
         day = np.repeat(day, len(assets))
-    factors, riskfree, factors_name = _factor_inputs(spec, dates, panel.directory, by_series, notes)
+    factors, riskfree, factors_name, factors_file = _factor_inputs(spec, dates, panel.directory, by_series, notes)
     market = by_series[spec.market] if spec.market else None
     out = event_study(
         returns, dates, names, firm, day, spec, market=market, factors=factors, riskfree=riskfree, traded=traded, level=level,
         factors_name=factors_name,
     )
-    return replace(out, notes=notes + out.notes)
+    return replace(out, notes=notes + out.notes, factors_file=factors_file)
 
 
 def with_event_study(result: StudyResult, panel: Panel, statistics: StatisticsSpec | None = None) -> StudyResult:

@@ -16,8 +16,9 @@ import tempfile
 from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
+from typing import Any
 
-__all__ = ["atomic_path", "atomic_write", "sha256_file", "umask"]
+__all__ = ["atomic_path", "atomic_write", "file_facts", "sha256_file", "umask"]
 
 
 @contextmanager
@@ -80,6 +81,24 @@ def atomic_write(target: str | Path, content: str | bytes, suffix: str = ".tmp")
     with atomic_path(target, suffix) as temp:
         temp.write_bytes(data)
     return Path(target)
+
+
+def file_facts(path: str | Path) -> dict[str, Any]:
+    """``{"sha256": ..., "bytes": ...}`` of an input file as it is now: a loader takes them
+    when it reads the file, so the manifest records the bytes the run read, not the file
+    as it is when the run ends (both None when it is not a file).
+
+    Examples
+    --------
+    >>> import tempfile
+    >>> facts = file_facts(atomic_write(Path(tempfile.mkdtemp()) / "d", b"abc"))
+    >>> facts["sha256"][:16], facts["bytes"]
+    ('ba7816bf8f01cfea', 3)
+    """
+    path = Path(path)
+    if not path.is_file():
+        return {"sha256": None, "bytes": None}
+    return {"sha256": sha256_file(path), "bytes": path.stat().st_size}
 
 
 def sha256_file(path: str | Path) -> str:

@@ -134,6 +134,7 @@ class Panel:
     directory: Path | None = None
     sources: dict[str, Path] = field(default_factory=dict)
     source_ranges: dict[str, dict[str, object]] = field(default_factory=dict)
+    input_hashes: dict[Path, dict[str, object]] = field(default_factory=dict)
     notes: list[str] = field(default_factory=list)
     timings: dict[str, float] = field(default_factory=dict)
     finder: HitsFinder | None = None

@@ -92,6 +92,9 @@ class StudyResult:
         The file each symbol's prices came from (a data directory or the download cache).
     source_ranges
         Per symbol, the data as loaded: ``first`` and ``last`` date and ``rows``.
+    input_hashes
+        Each input file read (prices, a universe's panel and symbols file) -> its
+        ``sha256`` and ``bytes``, taken when it was read (for the manifest).
     placebo
         The null distributions behind the tests: ``measure, asset, horizon,
         horizon_days, statistic, value``, one row per draw (for charts).
@@ -136,6 +139,7 @@ class StudyResult:
     measures: Measures = field(default_factory=Measures)
     sources: dict[str, Path] = field(default_factory=dict)
     source_ranges: dict[str, dict[str, object]] = field(default_factory=dict)
+    input_hashes: dict[Path, dict[str, object]] = field(default_factory=dict)
     placebo: pl.DataFrame = field(default_factory=pl.DataFrame)
     breakdowns: dict[str, pl.DataFrame] = field(default_factory=dict)
     timings: dict[str, float] = field(default_factory=dict)

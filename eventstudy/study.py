@@ -233,9 +233,9 @@ def prepare(
         directory = find_data_dir(str(data_dir) if data_dir is not None else None, study.data.dir, study.path)
         with study.naming_missing_symbols():
             loaded = load_prices_any(symbols, data_dir=directory, cache_dir=cache_dir, provider=study.data.provider, pull=pull)
-        prices, sources, loaded_notes = loaded.frame, dict(loaded.sources), list(loaded.notes)
+        prices, sources, loaded_notes, hashes = loaded.frame, dict(loaded.sources), list(loaded.notes), dict(loaded.hashes)
     else:
-        directory, sources, loaded_notes = None, {}, []
+        directory, sources, loaded_notes, hashes = None, {}, [], {}
         missing = sorted(set(symbols) - set(prices["symbol"].unique().to_list()))
         if missing:
             raise DataError(f"no prices for {', '.join(repr(m) for m in missing)} in the frame given")
@@ -306,6 +306,7 @@ def prepare(
         directory=directory,
         sources=sources,
         source_ranges=source_ranges(prices),
+        input_hashes=hashes,
         notes=notes,
         finder=TimelineHits(timeline, list(study.series)),
     )

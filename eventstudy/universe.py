@@ -25,7 +25,7 @@ import re
 import time
 from collections.abc import Callable, Iterable, Iterator, Sequence
 from concurrent.futures import ThreadPoolExecutor
-from dataclasses import dataclass, replace
+from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import TYPE_CHECKING, TypeVar
 
@@ -63,6 +63,7 @@ from eventstudy.derived import add_derived
 from eventstudy.errors import ConfigError, DataError, did_you_mean
 from eventstudy.evaluators import UNIVERSE, build_evaluators, duplicate_cell
 from eventstudy.executor import Executor, ThreadExecutor, default_workers
+from eventstudy.files import file_facts
 from eventstudy.measures import Measures
 from eventstudy.panel import ConditionHits, Panel
 from eventstudy.timeline import build_timeline, require_study_day_prices
@@ -70,7 +71,17 @@ from eventstudy.timeline import build_timeline, require_study_day_prices
 if TYPE_CHECKING:
     import numpy.typing as npt
 
-__all__ = ["BLOCK_ROWS", "UniverseInput", "load_universe", "prepare_study_universe", "prepare_universe", "universe_symbols", "with_sources"]
+__all__ = ["BLOCK_ROWS", "UniverseInput", "load_universe", "prepare_study_universe", "prepare_universe", "universe_file", "universe_symbols", "with_sources"]
+
+
+def universe_file(study: Study) -> Path | None:
+    """The universe's file of symbols (``universe: {file: ...}``, relative to the study
+    file), if it has one."""
+    spec = study.universe
+    if spec is None or spec.file is None:
+        return None
+    base = study.path.parent if study.path else Path.cwd()
+    return (base / spec.file) if not Path(spec.file).is_absolute() else Path(spec.file)
 
 
 def universe_symbols(study: Study, directory: Path | None, present: Sequence[str] | None = None, grouped: bool = False) -> list[str]:
@@ -81,9 +92,7 @@ def universe_symbols(study: Study, directory: Path | None, present: Sequence[str
     assert spec is not None
     if spec.symbols is not None:
         symbols = list(spec.symbols)
-    elif spec.file is not None:
-        base = study.path.parent if study.path else Path.cwd()
-        path = (base / spec.file) if not Path(spec.file).is_absolute() else Path(spec.file)
+    elif (path := universe_file(study)) is not None:
         try:
             lines = path.read_text(encoding="utf-8-sig").splitlines()  # a BOM (Notepad, Excel) is no part of line 1
         except OSError as exc:
@@ -485,7 +494,9 @@ def with_sources(panel: Panel, given: UniverseInput) -> Panel:
     ranges = source_ranges(given.prices)
     if given.stocks is not None:
         ranges.update((s, r) for s, r in source_ranges(given.stocks).items() if s in in_universe)
-    return replace(panel, directory=given.directory, sources=sources, source_ranges=ranges, notes=[*panel.notes, *given.notes])
+    return replace(
+        panel, directory=given.directory, sources=sources, source_ranges=ranges, input_hashes=dict(given.hashes), notes=[*panel.notes, *given.notes]
+    )
 
 
 class _Grid:
@@ -574,7 +585,9 @@ class UniverseInput:
     ``prices`` holds the market series, and the universe's symbols when they come from
     per-symbol files; ``stocks`` the universe's rows read from a long CSV (sorted by
     symbol, date); ``panel_file`` a long file streamed block by block instead, and
-    ``file_dates`` its distinct dates and number of rows (:func:`read_long_dates`).
+    ``file_dates`` its distinct dates and number of rows (:func:`read_long_dates`);
+    ``hashes`` each file read (the prices', the long file, the symbols file) -> its
+    ``sha256`` and ``bytes``, taken when it was read.
     """
 
     directory: Path | None
@@ -585,6 +598,7 @@ class UniverseInput:
     sources: dict[str, Path]
     notes: tuple[str, ...]
     file_dates: tuple[pl.Series, int] | None = None
+    hashes: dict[Path, dict[str, object]] = field(default_factory=dict)
 
 
 def load_universe(
@@ -628,9 +642,14 @@ def load_universe(
     with study.naming_missing_symbols():
         loaded = load_prices_any(wanted, data_dir=directory, cache_dir=cache_dir, provider=study.data.provider, pull=pull)
     sources = dict(loaded.sources)
+    hashes: dict[Path, dict[str, object]] = dict(loaded.hashes)
     if long_file is not None:
         sources.update(dict.fromkeys(symbols, long_file))
-    return UniverseInput(directory, symbols, loaded.frame, stocks, panel_file, sources, (*notes, *loaded.notes), file_dates)
+        hashes[long_file] = file_facts(long_file)  # a streamed file's blocks are read later: as it is when the run starts
+    listed = universe_file(study)
+    if listed is not None:
+        hashes[listed] = file_facts(listed)
+    return UniverseInput(directory, symbols, loaded.frame, stocks, panel_file, sources, (*notes, *loaded.notes), file_dates, hashes)
 
 
 def _long_file(study: Study, directory: Path | None) -> Path | None:

@@ -456,6 +456,43 @@ def test_the_manifest_hashes_the_events_and_factors_files_the_run_read(tmp_path:
     assert data["factors_file"]["sha256"] == sha(tmp_path / "factors.csv")
 
 
+def test_the_manifest_hashes_the_events_and_factors_files_as_the_run_read_them(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """An events file and a factors file rewritten while the run computed (a new spike
+    date, a refreshed French download) were hashed when the manifest was written, so the
+    manifest gave the SHA-256 of files the run never read. They are hashed when read."""
+    import hashlib
+    import json
+
+    import eventstudy.report.files as report_files
+    from eventstudy.cli import main
+
+    facts = write_universe(tmp_path)
+    rng = np.random.default_rng(5)
+    pl.DataFrame({
+        "date": facts["days"], **{c: rng.normal(0, 0.01, N_DAYS) for c in ("mkt_rf", "smb", "hml")}, "rf": 0.0001,
+    }).write_csv(tmp_path / "factors.csv")
+    (tmp_path / "s.yaml").write_text(STUDY.format(model="factor", extra="  factors: ff3\n"), encoding="utf-8")
+
+    def sha(path: Path) -> str:
+        return hashlib.sha256(path.read_bytes()).hexdigest()
+
+    read = {name: sha(tmp_path / name) for name in ("spikes.csv", "factors.csv")}
+    real = report_files.write_chart_files
+
+    def rewritten_meanwhile(charts: object, folder: Path) -> None:
+        for name in read:
+            (tmp_path / name).write_text((tmp_path / name).read_text() + "\n")
+        real(charts, folder)
+
+    monkeypatch.setattr(report_files, "write_chart_files", rewritten_meanwhile)
+    out = tmp_path / "out"
+    assert main(["run", str(tmp_path / "s.yaml"), "--data-dir", str(tmp_path), "-o", str(out), "--quiet"]) == 0
+    data = json.loads((out / "manifest.json").read_text())["data"]
+    [events] = data["events_files"]
+    assert events["sha256"] == read["spikes.csv"] != sha(tmp_path / "spikes.csv")
+    assert data["factors_file"]["sha256"] == read["factors.csv"] != sha(tmp_path / "factors.csv")
+
+
 def test_the_caar_chart_counts_the_events_each_day_draws(tmp_path: Path) -> None:
     """The CAAR chart's legend read 'CAAR (n=967)', every included event, beside a table
     whose each day counts 935 to 966 (a day's CAAR is of the events with every return so

@@ -218,11 +218,13 @@ class CacheMeta:
 
 @dataclass(frozen=True)
 class CachedSeries:
-    """A verified cached file: its metadata, its rows (``date, close[, ...]``) and its path."""
+    """A verified cached file: its metadata, its rows (``date, close[, ...]``) and its
+    path; ``size``, the bytes read (hashed to ``meta.sha256``)."""
 
     meta: CacheMeta
     frame: pl.DataFrame
     path: Path
+    size: int | None = None
 
 
 @dataclass(frozen=True)
@@ -428,7 +430,7 @@ class Cache:
         problems = _content_problems(frame, meta, path)
         if problems:
             raise corrupt(problems)
-        return CachedSeries(meta=meta, frame=frame, path=path)
+        return CachedSeries(meta=meta, frame=frame, path=path, size=len(data))
 
     # ------------------------------------------------------------------ pull
 

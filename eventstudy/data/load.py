@@ -12,8 +12,9 @@ symbols wanted) and validates every row (:mod:`eventstudy.data.validate`).
 from __future__ import annotations
 
 from collections.abc import Callable, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
+from typing import Any
 
 import polars as pl
 
@@ -37,6 +38,7 @@ from eventstudy.data.validate import (
     validated,
 )
 from eventstudy.errors import DataError, Location
+from eventstudy.files import file_facts
 
 __all__ = ["PriceData", "check_long_rows", "load_prices", "read_long_block", "read_long_dates", "source_ranges", "symbols_per_block"]
 
@@ -55,11 +57,15 @@ class PriceData:
         Requested symbol -> the file its rows were read from.
     notes
         Where data came from when it was not a data directory (the cache, a pull).
+    hashes
+        Each file of ``sources`` -> its ``sha256`` and ``bytes``, taken when it was read
+        (the manifest's: a file rewritten while the run computed is not the one read).
     """
 
     frame: pl.DataFrame
     sources: dict[str, Path]
     notes: tuple[str, ...] = ()
+    hashes: dict[Path, dict[str, Any]] = field(default_factory=dict)
 
 
 def load_prices(data_dir: Path | str, symbols: Sequence[str]) -> PriceData:
@@ -91,12 +97,21 @@ def load_prices(data_dir: Path | str, symbols: Sequence[str]) -> PriceData:
     return price_data(frames, sources, wanted)
 
 
-def price_data(frames: list[pl.DataFrame], sources: dict[str, Path], wanted: Sequence[str], notes: Sequence[str] = ()) -> PriceData:
-    """The loaded frames as one :class:`PriceData` (every column of :data:`PRICE_SCHEMA`)."""
+def price_data(
+    frames: list[pl.DataFrame], sources: dict[str, Path], wanted: Sequence[str], notes: Sequence[str] = (),
+    hashes: dict[Path, dict[str, Any]] | None = None,
+) -> PriceData:
+    """The loaded frames as one :class:`PriceData` (every column of :data:`PRICE_SCHEMA`);
+    each file's hash is taken now, just read, unless ``hashes`` has it (the cache's, of
+    the bytes it read and verified)."""
+    known = dict(hashes or {})
+    for path in dict.fromkeys(sources[s] for s in wanted):
+        if path not in known:
+            known[path] = file_facts(path)
     schema = PRICE_SCHEMA
     frames = [f.select([pl.col(c).cast(t) if c in f.columns else pl.lit(None, dtype=t).alias(c) for c, t in schema.items()]) for f in frames]
     frame = pl.concat(frames, how="vertical") if frames else pl.DataFrame(schema=schema)
-    return PriceData(frame=frame.sort("symbol", "date"), sources={s: sources[s] for s in wanted}, notes=tuple(notes))
+    return PriceData(frame=frame.sort("symbol", "date"), sources={s: sources[s] for s in wanted}, notes=tuple(notes), hashes=known)
 
 
 def load_found(

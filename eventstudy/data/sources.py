@@ -11,6 +11,7 @@ from __future__ import annotations
 
 from collections.abc import Callable, Sequence
 from pathlib import Path
+from typing import Any
 
 import polars as pl
 
@@ -99,6 +100,7 @@ def load_prices_any(
     cache = Cache(cache_dir)
     source = provider or DEFAULT_PROVIDER
     notes: list[str] = []
+    hashes: dict[Path, dict[str, Any]] = {}  # the cache's files, as read and verified
     still: list[str] = []
     offline: dict[str, str] = {}  # per provider, why it could not be reached: it is not asked again this run
     for symbol in missing:
@@ -128,13 +130,14 @@ def load_prices_any(
         ]
         frames.append(cached.frame.select("date", pl.lit(symbol, pl.String).alias("symbol"), pl.col("close").cast(pl.Float64), *extras))
         sources[symbol] = cached.path
+        hashes[cached.path] = {"sha256": cached.meta.sha256, "bytes": cached.size}
         if why is not None:
             notes.append(f"warning: {symbol}: not updated ({why}); using the cache, {cached.meta.describe()}")
         elif not pull:
             notes.append(f"{symbol}: from the cache, {cached.meta.describe()}")
     if still:
         raise _missing_error(still, data_dir, not_found, cache.root, source, "".join(f"{why}; " for why in offline.values()))
-    return price_data(frames, sources, wanted, notes)
+    return price_data(frames, sources, wanted, notes, hashes)
 
 
 def _missing_error(

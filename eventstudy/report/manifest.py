@@ -2,8 +2,9 @@
 
 With the manifest beside the outputs, a result can be audited and reproduced: the
 eventstudy version and environment, the command line, the study file and every data file
-with their SHA-256 (a changed byte shows; own events files and a factor model's
-factors file among them), the dates each series covered, the alignment,
+with their SHA-256 (a changed byte shows; own events files, a factor model's factors
+file and a universe's file of symbols among them; each taken when the run read the
+file, :attr:`StudyResult.input_hashes`), the dates each series covered, the alignment,
 window, declustering and statistics settings (the seed among them), the time each stage
 took, and the SHA-256 of every file written with it.
 
@@ -25,7 +26,7 @@ from typing import Any
 
 import polars as pl
 
-from eventstudy.files import sha256_file
+from eventstudy.files import file_facts, sha256_file
 from eventstudy.result import StudyResult
 
 __all__ = ["MANIFEST_VERSION", "build_manifest", "command_line", "manifest_json", "panel_members"]
@@ -34,11 +35,11 @@ MANIFEST_VERSION = 1
 PACKAGES = ("polars", "numpy", "scipy", "pydantic", "pyyaml", "rich", "matplotlib")
 
 
-def _file_facts(path: Path) -> dict[str, Any]:
-    """SHA-256 and size of an input file (None for both when it is not a file)."""
-    if not path.is_file():
-        return {"sha256": None, "bytes": None}
-    return {"sha256": sha256_file(path), "bytes": path.stat().st_size}
+def _read_facts(result: StudyResult, path: Path) -> dict[str, Any]:
+    """SHA-256 and size of an input file as the run read it (taken by its loader); a
+    result made without them (built by hand) has the file hashed now."""
+    facts = result.input_hashes.get(path)
+    return dict(facts) if facts is not None else file_facts(path)
 
 
 def panel_members(result: StudyResult) -> dict[Path, list[str]]:
@@ -77,19 +78,27 @@ def _series_ranges(result: StudyResult) -> dict[str, dict[str, Any]]:
 
 def _other_inputs(result: StudyResult) -> dict[str, Any]:
     """The input files other than prices, hashed as theirs are: the study's own events
-    files (``events_files``, one entry per name under ``events:``) and a factor model's
-    factors file (``factors_file``); each key only where the study reads such a file."""
+    files (``events_files``, one entry per name under ``events:``), a factor model's
+    factors file (``factors_file``) and a universe's file of symbols (``universe_file``);
+    each key only where the study reads such a file."""
     study = result.study
     out: dict[str, Any] = {}
     if study.events:
         out["events_files"] = [
-            {"name": name, "path": str(found.path), **_file_facts(Path(found.path))}
+            {"name": name, "path": str(found.path), **(found.file if found.file is not None else file_facts(found.path))}
             for name, found in study.event_sets.items()
         ]
     spec = study.event_study
-    if spec is not None and spec.model == "factor" and isinstance(spec.factors, str) and result.data_dir is not None:
+    if result.event_study is not None and result.event_study.factors_file is not None:
+        out["factors_file"] = dict(result.event_study.factors_file)
+    elif spec is not None and spec.model == "factor" and isinstance(spec.factors, str) and result.data_dir is not None:
         path = Path(result.data_dir) / spec.factors_file
-        out["factors_file"] = {"path": str(path), **_file_facts(path)}
+        out["factors_file"] = {"path": str(path), **file_facts(path)}
+    from eventstudy.universe import universe_file  # the run has imported it already
+
+    listed = universe_file(study) if study.universe is not None else None
+    if listed is not None:
+        out["universe_file"] = {"path": str(listed), **_read_facts(result, listed)}
     return out
 
 
@@ -112,7 +121,7 @@ def build_manifest(
     for name, symbol in study.series.items():
         names_of.setdefault(symbol, []).append(name)
     ranges = _series_ranges(result)
-    facts = {path: _file_facts(path) for path in {Path(p) for p in result.sources.values()}}  # each file hashed once
+    facts = {path: _read_facts(result, path) for path in {Path(p) for p in result.sources.values()}}  # each file once, as read
     panels = panel_members(result)  # a panel's symbols share one entry
     files = []
     for symbol, path in result.sources.items():

@@ -97,6 +97,74 @@ def test_the_manifest_hashes_the_study_file_the_run_read(tmp_path: Path, monkeyp
     assert manifest["study"]["file"]["sha256"] == read != sha(study)
 
 
+def test_the_manifest_hashes_the_data_files_the_run_read(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """A data file rewritten while the run computed (a nightly download adding a day) was
+    hashed when the manifest was written: manifest.json gave BBB.csv's SHA-256 and size of
+    the new file beside the dates and rows the run read from the old one. Each file is now
+    hashed when it is read."""
+    import eventstudy.report.files as report_files
+
+    study = make_study(tmp_path)
+    data = tmp_path / "data"
+    read = {name: (sha(data / name), (data / name).stat().st_size) for name in ("AAA.csv", "BBB.csv")}
+    real = report_files.write_chart_files
+
+    def downloaded_meanwhile(charts: object, folder: Path) -> None:
+        with (data / "BBB.csv").open("a") as handle:
+            handle.write("2020-03-21,80.0\n")
+        real(charts, folder)
+
+    monkeypatch.setattr(report_files, "write_chart_files", downloaded_meanwhile)
+    args = ["run", str(study), "--data-dir", str(data), "-o", str(tmp_path / "out"), "-q"]
+    assert main(args) == 0
+    files = json.loads((tmp_path / "out" / "manifest.json").read_text())["data"]["files"]
+    by_name = {Path(f["path"]).name: f for f in files}
+    assert by_name["BBB.csv"]["loaded"]["rows"] == 80
+    for name, (digest, size) in read.items():
+        assert (by_name[name]["sha256"], by_name[name]["bytes"]) == (digest, size), name
+    assert by_name["BBB.csv"]["sha256"] != sha(data / "BBB.csv")
+
+
+def test_the_manifest_hashes_a_universe_s_files_as_read_and_lists_its_symbols_file(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """A universe's long file and its file of symbols: the panel rewritten while the run
+    computed was hashed as it was when the manifest was written, and the symbols file
+    (``universe: {file: ...}``), an input that decides which stocks are in, was not in
+    the manifest at all. Both are now recorded as read (``universe_file``)."""
+    import eventstudy.report.files as report_files
+
+    study, data = tiny_universe(tmp_path, ["AA", "BB", "CC"], "name: u\n", "", 0)
+    read = sha(data / "panel.csv")
+    real = report_files.write_chart_files
+
+    def downloaded_meanwhile(charts: object, folder: Path) -> None:
+        with (data / "panel.csv").open("a") as handle:
+            handle.write("2021-01-01,AA,1.0\n")
+        real(charts, folder)
+
+    monkeypatch.setattr(report_files, "write_chart_files", downloaded_meanwhile)
+    assert main(["run", str(study), "--data-dir", str(data), "-o", str(tmp_path / "out"), "-q"]) == 0
+    [panel] = [f for f in json.loads((tmp_path / "out" / "manifest.json").read_text())["data"]["files"] if "symbols" in f]
+    assert panel["symbols"] == ["AA", "BB", "CC"] and panel["sha256"] == read != sha(data / "panel.csv")
+
+    listed = tmp_path / "listed"
+    listed.mkdir()
+    for name in ("AA", "BB", "MKT"):
+        (listed / f"{name}.csv").write_text((data / "MKT.csv").read_text())
+    (tmp_path / "symbols.txt").write_text("AA\nBB\n")
+    study.write_text(study.read_text().replace("{data_file: panel.csv}", "{file: symbols.txt}"))
+    symbols_read = sha(tmp_path / "symbols.txt")
+
+    def edited_meanwhile(charts: object, folder: Path) -> None:
+        (tmp_path / "symbols.txt").write_text("AA\nBB\nCC\n")
+        real(charts, folder)
+
+    monkeypatch.setattr(report_files, "write_chart_files", edited_meanwhile)
+    assert main(["run", str(study), "--data-dir", str(listed), "-o", str(tmp_path / "out2"), "-q"]) == 0
+    universe_file = json.loads((tmp_path / "out2" / "manifest.json").read_text())["data"]["universe_file"]
+    assert Path(universe_file["path"]) == tmp_path / "symbols.txt"
+    assert (universe_file["sha256"], universe_file["bytes"]) == (symbols_read, 6)
+
+
 def test_result_json_and_the_manifest_agree_on_the_alignment(run_dir: Path) -> None:
     """Regression: with the default inner alignment result.json gave "max_stale": 3 (the
     setting's default, which only ffill uses) beside the manifest's null, as if values
