@@ -1,7 +1,8 @@
 """manifest.json: what a run read, with which settings, and what it wrote, with hashes.
 
 With the manifest beside the outputs, a result can be audited and reproduced: the
-eventstudy version and environment, the command line, the study file and every data file
+eventstudy version and environment, the command line and the folder it ran in (which
+relative paths are relative to), the study file and every data file
 with their SHA-256 (a changed byte shows; own events files, a factor model's factors
 file and a universe's file of symbols among them; each taken when the run read the
 file, :attr:`StudyResult.input_hashes`), the dates each series covered, the alignment,
@@ -17,6 +18,7 @@ from __future__ import annotations
 
 import datetime as dt
 import json
+import os
 import platform
 import sys
 from collections.abc import Mapping, Sequence
@@ -158,6 +160,7 @@ def build_manifest(
         "eventstudy_version": __version__,
         "created_utc": dt.datetime.now(dt.timezone.utc).replace(microsecond=0).isoformat(),
         "command": list(command) if command is not None else None,
+        "working_dir": os.getcwd(),  # what the command's and the files' relative paths are relative to
         "environment": {
             "python": platform.python_version(),
             "platform": platform.platform(),

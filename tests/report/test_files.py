@@ -165,6 +165,23 @@ def test_the_manifest_hashes_a_universe_s_files_as_read_and_lists_its_symbols_fi
     assert (universe_file["sha256"], universe_file["bytes"]) == (symbols_read, 6)
 
 
+def test_the_manifest_says_what_its_relative_paths_are_relative_to(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """'eventstudy run study.yaml --data-dir data -o out' wrote a manifest whose study file
+    is 'study.yaml' and whose data files are 'data/AAA.csv', relative to a folder it did
+    not name: read elsewhere (an archive, a colleague's machine), neither the command nor
+    the files could be found. It now records the folder the run was started in."""
+    make_study(tmp_path)
+    monkeypatch.chdir(tmp_path)
+    assert main(["run", "study.yaml", "--data-dir", "data", "-o", "out", "-q"]) == 0
+    monkeypatch.chdir("/")
+    manifest = json.loads((tmp_path / "out" / "manifest.json").read_text())
+    here = Path(manifest["working_dir"])
+    assert here == tmp_path and manifest["data"]["files"][0]["path"] == str(Path("data") / "AAA.csv")
+    assert sha(here / manifest["study"]["file"]["path"]) == manifest["study"]["file"]["sha256"]
+    for entry in manifest["data"]["files"]:
+        assert sha(here / entry["path"]) == entry["sha256"]
+
+
 def test_result_json_and_the_manifest_agree_on_the_alignment(run_dir: Path) -> None:
     """Regression: with the default inner alignment result.json gave "max_stale": 3 (the
     setting's default, which only ffill uses) beside the manifest's null, as if values
