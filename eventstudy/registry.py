@@ -14,7 +14,7 @@ from __future__ import annotations
 import importlib
 import re
 import traceback
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Iterator, Sequence
 from functools import cache
 from importlib.metadata import EntryPoints, entry_points
 from pathlib import Path
@@ -22,7 +22,10 @@ from typing import Generic, Protocol, TypeVar
 
 from eventstudy.errors import ConfigError, Location, UnknownNameError, did_you_mean
 
-__all__ = ["Registry", "import_plugin", "plugin_failure"]
+__all__ = ["PLUGIN_GROUPS", "Registry", "import_plugin", "plugin_distributions", "plugin_failure"]
+
+PLUGIN_GROUPS = ("eventstudy.features", "eventstudy.evaluators", "eventstudy.samplers")
+"""The entry-point groups whose installed plug-ins every registry lookup loads."""
 
 T = TypeVar("T")
 
@@ -37,6 +40,30 @@ def _installed_entry_points() -> _EntryPoints:
     every installed distribution (3 ms for 90), and each registry used to read it again.
     (``EntryPoints`` from Python 3.12, ``SelectableGroups`` before: both ``select``.)"""
     return entry_points()
+
+
+def plugin_distributions(modules: Sequence[str] = ()) -> dict[str, str | None]:
+    """The plug-ins a run may have used, each with its version (for the manifest): the
+    distribution of every installed entry point of :data:`PLUGIN_GROUPS`, and that of each
+    of ``modules`` (a study's ``plugins:``, ``--plugin``), by distribution name; a module
+    no installed distribution provides is listed by its own name, version None."""
+    from importlib.metadata import PackageNotFoundError, packages_distributions, version
+
+    names: dict[str, None] = {}
+    for group in PLUGIN_GROUPS:
+        for ep in _installed_entry_points().select(group=group):
+            dist = getattr(getattr(ep, "dist", None), "name", None)
+            names[dist or ep.value.split(":")[0]] = None
+    providers = packages_distributions() if modules else {}
+    for module in modules:
+        names.update(dict.fromkeys(providers.get(module.split(".")[0]) or [module]))
+    out: dict[str, str | None] = {}
+    for name in sorted(names):
+        try:
+            out[name] = version(name)
+        except PackageNotFoundError:
+            out[name] = None
+    return out
 
 
 _OWN = str(Path(__file__).resolve().parent)

@@ -28,7 +28,9 @@ from typing import Any
 
 import polars as pl
 
+from eventstudy.config import loaded_plugins
 from eventstudy.files import file_facts, sha256_file
+from eventstudy.registry import plugin_distributions
 from eventstudy.result import StudyResult
 
 __all__ = ["MANIFEST_VERSION", "build_manifest", "command_line", "manifest_json", "panel_members"]
@@ -165,6 +167,7 @@ def build_manifest(
             "python": platform.python_version(),
             "platform": platform.platform(),
             "packages": {p: _version(p) for p in PACKAGES},
+            "plugins": plugin_distributions(loaded_plugins()),  # features, evaluators, nulls of other packages
         },
         "study": {
             "name": study.name,

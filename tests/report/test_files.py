@@ -182,6 +182,32 @@ def test_the_manifest_says_what_its_relative_paths_are_relative_to(tmp_path: Pat
         assert sha(here / entry["path"]) == entry["sha256"]
 
 
+def test_the_manifest_names_the_plug_ins_and_their_versions(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """An installed plug-in (an entry point of eventstudy.features: its 'momentum' can
+    replace a study's numbers when upgraded) and a module under 'plugins:' were not in the
+    manifest: its environment listed polars, numpy, scipy, pydantic, pyyaml, rich and
+    matplotlib only. They are now listed by distribution, with the version installed."""
+    import types
+
+    import eventstudy.config as config
+    from eventstudy import registry
+
+    class Installed:
+        def select(self, *, group: str) -> list[object]:
+            point = types.SimpleNamespace(group=group, name="demo", value="es_demo.features", load=lambda: None,
+                                          dist=types.SimpleNamespace(name="es-demo-indicators"))
+            return [point] if group == "eventstudy.features" else []
+
+    monkeypatch.setattr(registry, "_installed_entry_points", lambda: Installed())
+    monkeypatch.setitem(config._LOADED_PLUGINS, "yaml", None)  # as a study's 'plugins: [yaml]' leaves it
+    study = make_study(tmp_path)
+    assert main(["run", str(study), "--data-dir", str(tmp_path / "data"), "-o", str(tmp_path / "out"), "-q"]) == 0
+    plugins = json.loads((tmp_path / "out" / "manifest.json").read_text())["environment"]["plugins"]
+    from importlib.metadata import version
+
+    assert plugins == {"PyYAML": version("PyYAML"), "es-demo-indicators": None}
+
+
 def test_result_json_and_the_manifest_agree_on_the_alignment(run_dir: Path) -> None:
     """Regression: with the default inner alignment result.json gave "max_stale": 3 (the
     setting's default, which only ffill uses) beside the manifest's null, as if values
