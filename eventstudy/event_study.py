@@ -37,7 +37,7 @@ from eventstudy.config import EventStudySpec, StatisticsSpec, Study
 from eventstudy.data.french import read_factors
 from eventstudy.errors import DataError
 from eventstudy.estimation import fewest_estimation_days, model_parameters
-from eventstudy.files import file_facts
+from eventstudy.files import file_stamp
 from eventstudy.inference.abnormal import (
     AbnormalReturns,
     EstimationWindow,
@@ -333,7 +333,7 @@ def read_factors_file(spec: EventStudySpec, directory: Path | None) -> tuple[pl.
             hint="import Kenneth French's daily factors: eventstudy data import F-F_Research_Data_Factors_daily.CSV --french",
         )
     table = read_factors(path)
-    read = {"path": str(path), **file_facts(path)}  # the file as read, not as it is when the run ends
+    read = {"path": str(path), **file_stamp(path)}  # the file as read: the manifest hashes it if it is still that
     wanted = list(spec.factor_columns)
     missing = [c for c in [*wanted, "rf"] if c not in table.columns]
     if missing:

@@ -32,7 +32,7 @@ import polars as pl
 from eventstudy._numpy import np
 from eventstudy.data import ACCEPTED_COLUMNS, SYMBOL_COLUMNS, as_dates, pick_column, twin_columns
 from eventstudy.errors import DataError, Location
-from eventstudy.files import file_facts
+from eventstudy.files import file_stamp
 
 __all__ = ["EventSet", "column", "describe", "load_event_set", "with_event_columns"]
 
@@ -151,14 +151,14 @@ def load_event_set(name: str, file: str, study_path: Path | None) -> EventSet:
     symbol_col = pick_column(frame.columns, SYMBOL_COLUMNS)
     days = dates.cast(pl.Int32).cast(pl.Int64).rename("day")  # a Series: a frame of numpy arrays would load numpy.ma
     if symbol_col is None:
-        return EventSet(name, path, days.unique().sort().to_frame(), rows=frame.height, file=file_facts(path))
+        return EventSet(name, path, days.unique().sort().to_frame(), rows=frame.height, file=file_stamp(path))
     symbols = frame[symbol_col].cast(pl.String).str.strip_chars()
     if symbols.null_count() or (symbols == "").any():
         row = int((symbols.is_null() | (symbols == "")).arg_max())
         raise DataError(f"events {name!r}: row without a symbol", location=Location(path=str(path), line=None if parquet else int(lines[row])))
     pairs = pl.DataFrame([symbols.rename("symbol"), days])  # AAPL and aapl on one day: one pair (one stock, see _stock_rows)
     pairs = pairs.unique(subset=[pl.col("symbol").str.to_uppercase(), "day"], keep="first", maintain_order=True).sort("symbol", "day")
-    return EventSet(name, path, pairs.select("day", "symbol"), rows=frame.height, symbol_column=symbol_col, file=file_facts(path))
+    return EventSet(name, path, pairs.select("day", "symbol"), rows=frame.height, symbol_column=symbol_col, file=file_stamp(path))
 
 
 def with_event_columns(frame: pl.DataFrame, sets: dict[str, EventSet], group: str | None = None) -> pl.DataFrame:

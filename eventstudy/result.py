@@ -93,8 +93,9 @@ class StudyResult:
     source_ranges
         Per symbol, the data as loaded: ``first`` and ``last`` date and ``rows``.
     input_hashes
-        Each input file read (prices, a universe's panel and symbols file) -> its
-        ``sha256`` and ``bytes``, taken when it was read (for the manifest).
+        Each input file read (prices, a universe's panel and symbols file) -> its stamp
+        when it was read (size and modification time; the cache's hash of what it read),
+        which the manifest checks the file against before hashing it.
     placebo
         The null distributions behind the tests: ``measure, asset, horizon,
         horizon_days, statistic, value``, one row per draw (for charts).

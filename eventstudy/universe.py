@@ -63,7 +63,7 @@ from eventstudy.derived import add_derived
 from eventstudy.errors import ConfigError, DataError, did_you_mean
 from eventstudy.evaluators import UNIVERSE, build_evaluators, duplicate_cell
 from eventstudy.executor import Executor, ThreadExecutor, default_workers
-from eventstudy.files import file_facts
+from eventstudy.files import file_stamp
 from eventstudy.measures import Measures
 from eventstudy.panel import ConditionHits, Panel
 from eventstudy.timeline import build_timeline, require_study_day_prices
@@ -645,10 +645,10 @@ def load_universe(
     hashes: dict[Path, dict[str, object]] = dict(loaded.hashes)
     if long_file is not None:
         sources.update(dict.fromkeys(symbols, long_file))
-        hashes[long_file] = file_facts(long_file)  # a streamed file's blocks are read later: as it is when the run starts
+        hashes[long_file] = file_stamp(long_file)  # a streamed file's blocks are read later: as it is when the run starts
     listed = universe_file(study)
     if listed is not None:
-        hashes[listed] = file_facts(listed)
+        hashes[listed] = file_stamp(listed)
     return UniverseInput(directory, symbols, loaded.frame, stocks, panel_file, sources, (*notes, *loaded.notes), file_dates, hashes)
 
 

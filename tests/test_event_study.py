@@ -489,8 +489,9 @@ def test_the_manifest_hashes_the_events_and_factors_files_as_the_run_read_them(t
     assert main(["run", str(tmp_path / "s.yaml"), "--data-dir", str(tmp_path), "-o", str(out), "--quiet"]) == 0
     data = json.loads((out / "manifest.json").read_text())["data"]
     [events] = data["events_files"]
-    assert events["sha256"] == read["spikes.csv"] != sha(tmp_path / "spikes.csv")
-    assert data["factors_file"]["sha256"] == read["factors.csv"] != sha(tmp_path / "factors.csv")
+    assert (events["sha256"], events["changed"]) == (None, True) and read["spikes.csv"] != sha(tmp_path / "spikes.csv")
+    assert (data["factors_file"]["sha256"], data["factors_file"]["changed"]) == (None, True)
+    assert Path(data["factors_file"]["path"]) == tmp_path / "factors.csv"
 
 
 def test_the_caar_chart_counts_the_events_each_day_draws(tmp_path: Path) -> None:

@@ -38,7 +38,7 @@ from eventstudy.data.validate import (
     validated,
 )
 from eventstudy.errors import DataError, Location
-from eventstudy.files import file_facts
+from eventstudy.files import file_stamp
 
 __all__ = ["PriceData", "check_long_rows", "load_prices", "read_long_block", "read_long_dates", "source_ranges", "symbols_per_block"]
 
@@ -58,8 +58,9 @@ class PriceData:
     notes
         Where data came from when it was not a data directory (the cache, a pull).
     hashes
-        Each file of ``sources`` -> its ``sha256`` and ``bytes``, taken when it was read
-        (the manifest's: a file rewritten while the run computed is not the one read).
+        Each file of ``sources`` -> its stamp when it was read (:func:`~eventstudy.files.file_stamp`),
+        or the cache's ``sha256`` and ``bytes`` of what it read: the manifest hashes a file
+        only if it is still the one read.
     """
 
     frame: pl.DataFrame
@@ -102,12 +103,12 @@ def price_data(
     hashes: dict[Path, dict[str, Any]] | None = None,
 ) -> PriceData:
     """The loaded frames as one :class:`PriceData` (every column of :data:`PRICE_SCHEMA`);
-    each file's hash is taken now, just read, unless ``hashes`` has it (the cache's, of
-    the bytes it read and verified)."""
+    each file's stamp is taken now, just read, unless ``hashes`` has its hash (the cache's,
+    of the bytes it read and verified)."""
     known = dict(hashes or {})
     for path in dict.fromkeys(sources[s] for s in wanted):
         if path not in known:
-            known[path] = file_facts(path)
+            known[path] = file_stamp(path)
     schema = PRICE_SCHEMA
     frames = [f.select([pl.col(c).cast(t) if c in f.columns else pl.lit(None, dtype=t).alias(c) for c, t in schema.items()]) for f in frames]
     frame = pl.concat(frames, how="vertical") if frames else pl.DataFrame(schema=schema)

@@ -29,7 +29,7 @@ from typing import Any
 import polars as pl
 
 from eventstudy.config import loaded_plugins
-from eventstudy.files import file_facts, sha256_file
+from eventstudy.files import facts_as_read, file_facts, sha256_file
 from eventstudy.registry import plugin_distributions
 from eventstudy.result import StudyResult
 
@@ -42,8 +42,7 @@ PACKAGES = ("polars", "numpy", "scipy", "pydantic", "pyyaml", "rich", "matplotli
 def _read_facts(result: StudyResult, path: Path) -> dict[str, Any]:
     """SHA-256 and size of an input file as the run read it (taken by its loader); a
     result made without them (built by hand) has the file hashed now."""
-    facts = result.input_hashes.get(path)
-    return dict(facts) if facts is not None else file_facts(path)
+    return facts_as_read(path, result.input_hashes.get(path))
 
 
 def panel_members(result: StudyResult) -> dict[Path, list[str]]:
@@ -89,12 +88,13 @@ def _other_inputs(result: StudyResult) -> dict[str, Any]:
     out: dict[str, Any] = {}
     if study.events:
         out["events_files"] = [
-            {"name": name, "path": str(found.path), **(found.file if found.file is not None else file_facts(found.path))}
+            {"name": name, "path": str(found.path), **facts_as_read(found.path, found.file)}
             for name, found in study.event_sets.items()
         ]
     spec = study.event_study
     if result.event_study is not None and result.event_study.factors_file is not None:
-        out["factors_file"] = dict(result.event_study.factors_file)
+        read = dict(result.event_study.factors_file)
+        out["factors_file"] = {"path": read["path"], **facts_as_read(Path(str(read.pop("path"))), read)}
     elif spec is not None and spec.model == "factor" and isinstance(spec.factors, str) and result.data_dir is not None:
         path = Path(result.data_dir) / spec.factors_file
         out["factors_file"] = {"path": str(path), **file_facts(path)}

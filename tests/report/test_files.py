@@ -100,8 +100,10 @@ def test_the_manifest_hashes_the_study_file_the_run_read(tmp_path: Path, monkeyp
 def test_the_manifest_hashes_the_data_files_the_run_read(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     """A data file rewritten while the run computed (a nightly download adding a day) was
     hashed when the manifest was written: manifest.json gave BBB.csv's SHA-256 and size of
-    the new file beside the dates and rows the run read from the old one. Each file is now
-    hashed when it is read."""
+    the new file beside the dates and rows the run read from the old one. A loader stamps
+    each file as it reads it (size, modification time), and the manifest hashes a file
+    still so stamped, and says of one rewritten since that it changed (no hash of bytes the
+    run did not read)."""
     import eventstudy.report.files as report_files
 
     study = make_study(tmp_path)
@@ -120,16 +122,16 @@ def test_the_manifest_hashes_the_data_files_the_run_read(tmp_path: Path, monkeyp
     files = json.loads((tmp_path / "out" / "manifest.json").read_text())["data"]["files"]
     by_name = {Path(f["path"]).name: f for f in files}
     assert by_name["BBB.csv"]["loaded"]["rows"] == 80
-    for name, (digest, size) in read.items():
-        assert (by_name[name]["sha256"], by_name[name]["bytes"]) == (digest, size), name
-    assert by_name["BBB.csv"]["sha256"] != sha(data / "BBB.csv")
+    assert (by_name["AAA.csv"]["sha256"], by_name["AAA.csv"]["bytes"]) == read["AAA.csv"] and "changed" not in by_name["AAA.csv"]
+    assert (by_name["BBB.csv"]["sha256"], by_name["BBB.csv"]["bytes"], by_name["BBB.csv"]["changed"]) == (None, read["BBB.csv"][1], True)
 
 
 def test_the_manifest_hashes_a_universe_s_files_as_read_and_lists_its_symbols_file(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     """A universe's long file and its file of symbols: the panel rewritten while the run
     computed was hashed as it was when the manifest was written, and the symbols file
     (``universe: {file: ...}``), an input that decides which stocks are in, was not in
-    the manifest at all. Both are now recorded as read (``universe_file``)."""
+    the manifest at all. Both are now recorded as read (``universe_file``): rewritten,
+    with no hash and ``changed``."""
     import eventstudy.report.files as report_files
 
     study, data = tiny_universe(tmp_path, ["AA", "BB", "CC"], "name: u\n", "", 0)
@@ -144,7 +146,8 @@ def test_the_manifest_hashes_a_universe_s_files_as_read_and_lists_its_symbols_fi
     monkeypatch.setattr(report_files, "write_chart_files", downloaded_meanwhile)
     assert main(["run", str(study), "--data-dir", str(data), "-o", str(tmp_path / "out"), "-q"]) == 0
     [panel] = [f for f in json.loads((tmp_path / "out" / "manifest.json").read_text())["data"]["files"] if "symbols" in f]
-    assert panel["symbols"] == ["AA", "BB", "CC"] and panel["sha256"] == read != sha(data / "panel.csv")
+    assert panel["symbols"] == ["AA", "BB", "CC"] and (panel["sha256"], panel["changed"]) == (None, True)
+    assert read != sha(data / "panel.csv")
 
     listed = tmp_path / "listed"
     listed.mkdir()
@@ -162,7 +165,8 @@ def test_the_manifest_hashes_a_universe_s_files_as_read_and_lists_its_symbols_fi
     assert main(["run", str(study), "--data-dir", str(listed), "-o", str(tmp_path / "out2"), "-q"]) == 0
     universe_file = json.loads((tmp_path / "out2" / "manifest.json").read_text())["data"]["universe_file"]
     assert Path(universe_file["path"]) == tmp_path / "symbols.txt"
-    assert (universe_file["sha256"], universe_file["bytes"]) == (symbols_read, 6)
+    assert (universe_file["sha256"], universe_file["bytes"], universe_file["changed"]) == (None, 6, True)
+    assert symbols_read != sha(tmp_path / "symbols.txt")
 
 
 def test_the_manifest_says_what_its_relative_paths_are_relative_to(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
