@@ -427,6 +427,16 @@ def test_the_heading_writes_the_days_as_the_tables_do(window: tuple[int, int], e
     assert f"event window {shown}" in event_study_heading(out)
 
 
+def _ff3_study(tmp_path: Path) -> None:
+    """The synthetic universe, a decimal ff3 factors file and a factor-model study s.yaml."""
+    facts = write_universe(tmp_path)
+    rng = np.random.default_rng(5)
+    pl.DataFrame({
+        "date": facts["days"], **{c: rng.normal(0, 0.01, N_DAYS) for c in ("mkt_rf", "smb", "hml")}, "rf": 0.0001,
+    }).write_csv(tmp_path / "factors.csv")
+    (tmp_path / "s.yaml").write_text(STUDY.format(model="factor", extra="  factors: ff3\n"), encoding="utf-8")
+
+
 def test_the_manifest_hashes_the_events_and_factors_files_the_run_read(tmp_path: Path) -> None:
     """Regression: manifest.json hashed the price files only, so a run whose own events
     file (``events: {spikes: spikes.csv}``) or factors file had changed wrote the same
@@ -436,12 +446,7 @@ def test_the_manifest_hashes_the_events_and_factors_files_the_run_read(tmp_path:
 
     from eventstudy.cli import main
 
-    facts = write_universe(tmp_path)
-    rng = np.random.default_rng(5)
-    pl.DataFrame({
-        "date": facts["days"], **{c: rng.normal(0, 0.01, N_DAYS) for c in ("mkt_rf", "smb", "hml")}, "rf": 0.0001,
-    }).write_csv(tmp_path / "factors.csv")
-    (tmp_path / "s.yaml").write_text(STUDY.format(model="factor", extra="  factors: ff3\n"), encoding="utf-8")
+    _ff3_study(tmp_path)
     out = tmp_path / "out"
     assert main(["run", str(tmp_path / "s.yaml"), "--data-dir", str(tmp_path), "-o", str(out), "--quiet"]) == 0
     data = json.loads((out / "manifest.json").read_text())["data"]
@@ -459,19 +464,15 @@ def test_the_manifest_hashes_the_events_and_factors_files_the_run_read(tmp_path:
 def test_the_manifest_hashes_the_events_and_factors_files_as_the_run_read_them(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     """An events file and a factors file rewritten while the run computed (a new spike
     date, a refreshed French download) were hashed when the manifest was written, so the
-    manifest gave the SHA-256 of files the run never read. They are hashed when read."""
+    manifest gave the SHA-256 of files the run never read. They are stamped when read, and
+    a file changed since has no hash, and says so."""
     import hashlib
     import json
 
     import eventstudy.report.files as report_files
     from eventstudy.cli import main
 
-    facts = write_universe(tmp_path)
-    rng = np.random.default_rng(5)
-    pl.DataFrame({
-        "date": facts["days"], **{c: rng.normal(0, 0.01, N_DAYS) for c in ("mkt_rf", "smb", "hml")}, "rf": 0.0001,
-    }).write_csv(tmp_path / "factors.csv")
-    (tmp_path / "s.yaml").write_text(STUDY.format(model="factor", extra="  factors: ff3\n"), encoding="utf-8")
+    _ff3_study(tmp_path)
 
     def sha(path: Path) -> str:
         return hashlib.sha256(path.read_bytes()).hexdigest()

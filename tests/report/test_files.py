@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import hashlib
 import json
+from collections.abc import Callable
 from pathlib import Path
 
 import pytest
@@ -73,23 +74,34 @@ def test_manifest_records_inputs_settings_and_outputs(run_dir: Path, capsys) -> 
         assert sha(out / name) == digest, name
 
 
+def while_writing(monkeypatch: pytest.MonkeyPatch, change: Callable[[], object]) -> None:
+    """``change`` done while the run writes its report: its inputs read, its manifest not
+    written yet (a nightly download, an edit, between the two)."""
+    import eventstudy.report.files as report_files
+
+    real = report_files.write_chart_files
+
+    def changed_meanwhile(charts: object, folder: Path) -> None:
+        change()
+        real(charts, folder)
+
+    monkeypatch.setattr(report_files, "write_chart_files", changed_meanwhile)
+
+
+def appended(path: Path, line: str) -> None:
+    with path.open("a") as handle:
+        handle.write(line)
+
+
 def test_the_manifest_hashes_the_study_file_the_run_read(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     """A study file edited while its run computed (the threshold 10% changed to 20%, to try
     next) was hashed when the manifest was written: the manifest named the condition the run
     used, 'B drawdown >= 10%', beside the SHA-256 of the file that says 20%. The hash is now
     of the bytes the run read (a CRLF file's included)."""
-    import eventstudy.report.files as report_files
-
     study = make_study(tmp_path)
     study.write_bytes(study.read_bytes().replace(b"\n", b"\r\n"))
     read = sha(study)
-    real = report_files.write_chart_files
-
-    def edited_meanwhile(charts: object, folder: Path) -> None:
-        study.write_text(study.read_text().replace(">= 10%", ">= 20%"))
-        real(charts, folder)
-
-    monkeypatch.setattr(report_files, "write_chart_files", edited_meanwhile)
+    while_writing(monkeypatch, lambda: study.write_text(study.read_text().replace(">= 10%", ">= 20%")))
     args = ["run", str(study), "--data-dir", str(tmp_path / "data"), "-o", str(tmp_path / "out"), "--end", "2020-03-31", "-q"]
     assert main(args) == 0
     manifest = json.loads((tmp_path / "out" / "manifest.json").read_text())
@@ -104,19 +116,10 @@ def test_the_manifest_hashes_the_data_files_the_run_read(tmp_path: Path, monkeyp
     each file as it reads it (size, modification time), and the manifest hashes a file
     still so stamped, and says of one rewritten since that it changed (no hash of bytes the
     run did not read)."""
-    import eventstudy.report.files as report_files
-
     study = make_study(tmp_path)
     data = tmp_path / "data"
     read = {name: (sha(data / name), (data / name).stat().st_size) for name in ("AAA.csv", "BBB.csv")}
-    real = report_files.write_chart_files
-
-    def downloaded_meanwhile(charts: object, folder: Path) -> None:
-        with (data / "BBB.csv").open("a") as handle:
-            handle.write("2020-03-21,80.0\n")
-        real(charts, folder)
-
-    monkeypatch.setattr(report_files, "write_chart_files", downloaded_meanwhile)
+    while_writing(monkeypatch, lambda: appended(data / "BBB.csv", "2020-03-21,80.0\n"))
     args = ["run", str(study), "--data-dir", str(data), "-o", str(tmp_path / "out"), "-q"]
     assert main(args) == 0
     files = json.loads((tmp_path / "out" / "manifest.json").read_text())["data"]["files"]
@@ -132,18 +135,9 @@ def test_the_manifest_hashes_a_universe_s_files_as_read_and_lists_its_symbols_fi
     (``universe: {file: ...}``), an input that decides which stocks are in, was not in
     the manifest at all. Both are now recorded as read (``universe_file``): rewritten,
     with no hash and ``changed``."""
-    import eventstudy.report.files as report_files
-
     study, data = tiny_universe(tmp_path, ["AA", "BB", "CC"], "name: u\n", "", 0)
     read = sha(data / "panel.csv")
-    real = report_files.write_chart_files
-
-    def downloaded_meanwhile(charts: object, folder: Path) -> None:
-        with (data / "panel.csv").open("a") as handle:
-            handle.write("2021-01-01,AA,1.0\n")
-        real(charts, folder)
-
-    monkeypatch.setattr(report_files, "write_chart_files", downloaded_meanwhile)
+    while_writing(monkeypatch, lambda: appended(data / "panel.csv", "2021-01-01,AA,1.0\n"))
     assert main(["run", str(study), "--data-dir", str(data), "-o", str(tmp_path / "out"), "-q"]) == 0
     [panel] = [f for f in json.loads((tmp_path / "out" / "manifest.json").read_text())["data"]["files"] if "symbols" in f]
     assert panel["symbols"] == ["AA", "BB", "CC"] and (panel["sha256"], panel["changed"]) == (None, True)
@@ -157,11 +151,7 @@ def test_the_manifest_hashes_a_universe_s_files_as_read_and_lists_its_symbols_fi
     study.write_text(study.read_text().replace("{data_file: panel.csv}", "{file: symbols.txt}"))
     symbols_read = sha(tmp_path / "symbols.txt")
 
-    def edited_meanwhile(charts: object, folder: Path) -> None:
-        (tmp_path / "symbols.txt").write_text("AA\nBB\nCC\n")
-        real(charts, folder)
-
-    monkeypatch.setattr(report_files, "write_chart_files", edited_meanwhile)
+    while_writing(monkeypatch, lambda: (tmp_path / "symbols.txt").write_text("AA\nBB\nCC\n"))
     assert main(["run", str(study), "--data-dir", str(listed), "-o", str(tmp_path / "out2"), "-q"]) == 0
     universe_file = json.loads((tmp_path / "out2" / "manifest.json").read_text())["data"]["universe_file"]
     assert Path(universe_file["path"]) == tmp_path / "symbols.txt"
