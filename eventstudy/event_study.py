@@ -130,7 +130,7 @@ class EventStudyResult:
     level: float = 0.95
     notes: list[str] = field(default_factory=list)
     factors_file: dict[str, object] | None = None
-    """A named factor set's file: ``path``, ``sha256`` and ``bytes``, taken when it was read."""
+    """A named factor set's file: its ``path`` and its stamp when it was read (:func:`~eventstudy.files.file_stamp`)."""
 
     @property
     def n_events(self) -> int:

@@ -53,7 +53,7 @@ class EventSet:
     symbol_column: str = "symbol"
     """The file's column of symbols, for pairs (``symbol``, ``ticker``, ``name``, ``code``)."""
     file: dict[str, object] | None = None
-    """The file's ``sha256`` and ``bytes``, taken when it was read (for the manifest)."""
+    """The file's stamp when it was read (:func:`~eventstudy.files.file_stamp`), which the manifest hashes it by."""
 
     @classmethod
     def of(cls, name: str, path: Path, days: np.ndarray, symbols: np.ndarray | None = None, rows: int = 0) -> EventSet:

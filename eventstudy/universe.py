@@ -587,7 +587,7 @@ class UniverseInput:
     symbol, date); ``panel_file`` a long file streamed block by block instead, and
     ``file_dates`` its distinct dates and number of rows (:func:`read_long_dates`);
     ``hashes`` each file read (the prices', the long file, the symbols file) -> its
-    ``sha256`` and ``bytes``, taken when it was read.
+    stamp when it was read (:func:`~eventstudy.files.file_stamp`), for the manifest.
     """
 
     directory: Path | None
