@@ -32,7 +32,7 @@ from typing import TYPE_CHECKING, Any, cast
 
 import polars as pl
 
-from eventstudy.report.text import format_level, format_p
+from eventstudy.report.text import format_level, format_p, n_with_incomplete
 
 if TYPE_CHECKING:
     from matplotlib.figure import Figure
@@ -460,7 +460,10 @@ def heatmap_chart(sweep: SweepResult) -> Figure | None:
     for i, a in enumerate(first.values):
         for j, b in enumerate(columns):
             r = lookup.get((a, b))
-            text = "no events" if r is None or r["observed"] is None else f"{shown_value(sweep, r)}\nn={r['n']}"
+            if r is None or (r["observed"] is None and not r.get("n_incomplete")):
+                text = "no events"
+            else:  # events whose horizon runs past the data are counted, as the sweep's tables count them
+                text = f"{shown_value(sweep, r) if r['observed'] is not None else 'pending'}\nn={n_with_incomplete(r)}"
             red, green, blue, _ = image.cmap(image.norm(grid[i, j])) if np.isfinite(grid[i, j]) else (1, 1, 1, 1)
             dark = 0.299 * red + 0.587 * green + 0.114 * blue < 0.5  # legible text on the cell's colour
             ax.text(j, i, text, ha="center", va="center", fontsize=8, color="white" if dark else "#111111")

@@ -183,6 +183,21 @@ def test_heatmap_chart_has_one_cell_per_combination() -> None:
     assert ax.get_title(loc="left") == "A 1m mean by gap and mode"
 
 
+def test_a_heatmap_cell_of_pending_events_is_not_called_empty() -> None:
+    """A cell whose every event's horizon runs past the data read 'no events' on the SVG
+    heat map, where the sweep's tables read '0 (+1 incomplete)'; a cell with some complete
+    events gave n without the pending ones."""
+    found = sweep_result()
+    ledger = found.ledger.with_columns(pl.Series("n_incomplete", [0, 2, 0, 1]))
+    ledger = ledger.with_columns(
+        pl.when(pl.int_range(pl.len()) == 3).then(None).otherwise(pl.col("observed")).alias("observed"),
+        pl.when(pl.int_range(pl.len()) == 3).then(0).otherwise(pl.col("n")).alias("n"),
+    )
+    fig = heatmap_chart(SweepResult(ledger=ledger, verdict=found.verdict, axes=found.axes))
+    texts = [t.get_text() for t in fig.get_axes()[0].texts]
+    assert texts == ["+2.00%\nn=10", "+3.00%\nn=10 (+2 incomplete)", "+3.00%\nn=6", "pending\nn=0 (+1 incomplete)"]
+
+
 def test_percent_ticks_over_a_narrow_span_tell_their_values_apart() -> None:
     """A sweep's heat map whose cells span 2% to 4% labelled its colour bar
     '+2%, +2%, +3%, +3%, +4%' (whole percents): the labels now carry the decimals that
