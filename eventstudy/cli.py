@@ -317,23 +317,21 @@ def _sweep(args: argparse.Namespace) -> int:
     import json
 
     from eventstudy.config import load_study
-    from eventstudy.grid import parse_axis, study_axes
+    from eventstudy.grid import Axis, parse_axis
     from eventstudy.report.files import write_files
     from eventstudy.report.sweep import render_sweep
     from eventstudy.sweep import run_sweep
 
     study = load_study(args.study)
-    axes = {a.name: a for a in study_axes(study)}
-    given: set[str] = set()
+    given: dict[str, Axis] = {}
     for text in args.grid:
         axis = parse_axis(text)
         if axis.name in given:  # the later one would replace the first without a word
             raise ConfigError(f"grid axis {axis.name!r} is given twice (--grid)", hint=f"give its values once: --grid '{axis.name}=V1,V2,...'")
-        given.add(axis.name)
-        axes[axis.name] = axis  # the study's own axis of that name is replaced, as the help says
-    with _executor(args) as executor:
+        given[axis.name] = axis
+    with _executor(args) as executor:  # run_sweep adds them to the study's own sweep: list, replacing its axis of a name
         result = run_sweep(
-            study, list(axes.values()), data_dir=args.data_dir, statistic=args.statistic, confirm_from=args.confirm_from,
+            study, list(given.values()), data_dir=args.data_dir, statistic=args.statistic, confirm_from=args.confirm_from,
             top=args.top, seed=args.seed, placebos=args.placebos, null=args.null, histories=args.histories, executor=executor,
         )
     document = json.dumps({"verdict": result.verdict, "ledger": result.ledger.to_dicts(),

@@ -75,7 +75,7 @@ from eventstudy.inference.panel import (
 from eventstudy.inference.placebo import median_of
 from eventstudy.inference.sampler_names import NO_TEST, NoTest
 from eventstudy.inference.table import (
-    ALIKE,
+    ALIKE_WORDS,
     MIN_TESTED,
     SIGNIFICANCE_SCHEMA,
     Headline,
@@ -951,8 +951,8 @@ def _too_few_note(tests: pl.DataFrame) -> list[str]:
 def _alike_note(tests: pl.DataFrame) -> list[str]:
     """The warning naming the tested cells whose events all have one value, where an
     interval (and under the histories null a p-value) is blank
-    (:data:`~eventstudy.inference.table.ALIKE`)."""
-    alike = tests.filter(pl.col("warning").str.starts_with(ALIKE.split("{n}")[0]).fill_null(False))
+    (:data:`~eventstudy.inference.table.ALIKE`, found by its words)."""
+    alike = tests.filter(pl.col("warning").str.contains(ALIKE_WORDS, literal=True).fill_null(False))
     if not alike.height:
         return []
     cells = alike.unique(["measure", "asset", "horizon"], maintain_order=True)

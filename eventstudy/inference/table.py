@@ -35,7 +35,7 @@ from eventstudy.inference.power import (
 )
 from eventstudy.inference.sampler_names import DESCRIBED, NoTest
 
-__all__ = ["ALIKE", "MIN_TESTED", "SIGNIFICANCE_SCHEMA", "Headline", "not_tested_on", "significance_table", "too_few_warning"]
+__all__ = ["ALIKE", "ALIKE_WORDS", "MIN_TESTED", "SIGNIFICANCE_SCHEMA", "Headline", "not_tested_on", "significance_table", "too_few_warning"]
 
 SIGNIFICANCE_SCHEMA: dict[str, pl.DataType] = {
     "measure": pl.String(),
@@ -101,7 +101,10 @@ class Headline:
     """What the null's draws cannot say (a runs null with little room), for the notes."""
 
 
-ALIKE = "all {n} events have the same value here: with no spread among them there is no {blank}"
+ALIKE_WORDS = "events have the same value here"
+"""The words of :data:`ALIKE` a table's reader finds its rows by."""
+
+ALIKE = "all {n} " + ALIKE_WORDS + ": with no spread among them there is no {blank}"
 """A tested cell's warning when its events' values are all equal (a stale or stepwise
 series: every forward return 0): the bootstrap has no interval to give, and the histories
 null, which divides the average's and the median's difference by the events' spread, no
