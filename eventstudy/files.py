@@ -18,7 +18,10 @@ from contextlib import contextmanager
 from pathlib import Path
 from typing import Any
 
-__all__ = ["atomic_path", "atomic_write", "facts_as_read", "file_facts", "file_stamp", "sha256_file", "umask"]
+__all__ = ["atomic_path", "atomic_write", "facts_as_read", "file_facts", "file_stamp", "hidden_stem", "sha256_file", "umask"]
+
+NAME_MAX = 255
+"""The longest file name, in bytes, of the usual file systems (ext4, APFS, NTFS)."""
 
 
 @contextmanager
@@ -41,7 +44,7 @@ def atomic_path(target: str | Path, suffix: str = ".tmp") -> Iterator[Path]:
     """
     target = Path(target)
     try:
-        handle, name = tempfile.mkstemp(dir=target.parent, prefix=f".{target.name}.", suffix=suffix)
+        handle, name = tempfile.mkstemp(dir=target.parent, prefix=f".{hidden_stem(target.name, 8 + len(suffix))}.", suffix=suffix)
     except OSError as exc:  # named by the file asked for, not the temporary name beside it
         raise _named(exc, target) from None
     os.close(handle)
@@ -60,6 +63,27 @@ def atomic_path(target: str | Path, suffix: str = ".tmp") -> Iterator[Path]:
             raise _named(exc, target) from None
     finally:
         temp.unlink(missing_ok=True)
+
+
+def hidden_stem(name: str, room: int) -> str:
+    """What names a hidden file beside ``name`` (``.STEM.`` then ``room`` bytes: a random
+    part and a suffix): ``name`` itself, or where that would pass :data:`NAME_MAX` bytes,
+    its start and a hash of the whole, so that a target named near the limit (valid in
+    itself) is still written through a file beside it. The same name gives the same stem.
+
+    Examples
+    --------
+    >>> hidden_stem("out", 16)
+    'out'
+    >>> stem = hidden_stem("r" * 250, 16)
+    >>> len(f".{stem}.") + 16, stem[-13:-12], stem == hidden_stem("r" * 250, 16)
+    (255, '~', True)
+    """
+    encoded = os.fsencode(name)
+    if len(encoded) + 2 + room <= NAME_MAX:
+        return name
+    digest = hashlib.sha256(encoded).hexdigest()[:12]
+    return f"{os.fsdecode(encoded[: NAME_MAX - room - 3 - len(digest)])}~{digest}"  # '.', '~' and '.' around it
 
 
 def _named(exc: OSError, target: Path) -> OSError:

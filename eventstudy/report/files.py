@@ -46,7 +46,7 @@ from typing import TYPE_CHECKING
 import polars as pl
 
 from eventstudy.errors import DataError
-from eventstudy.files import atomic_write, umask
+from eventstudy.files import atomic_write, hidden_stem, umask
 from eventstudy.report.manifest import panel_members
 from eventstudy.result import StudyResult
 
@@ -378,16 +378,17 @@ def _publish(out_dir: str | Path, fill: Callable[[Path], None]) -> list[Path]:
     _refuse_the_working_folder(out_dir, shown)
     parent = out_dir.parent
     parent.mkdir(parents=True, exist_ok=True)
-    with _writer_lock(parent / f".{out_dir.name}.lock"):
+    stem = _hidden_stem(out_dir)
+    with _writer_lock(parent / f".{stem}.lock"):
         _recover(out_dir)
         if out_dir.exists() or out_dir.is_symlink():
             _check_replaceable(out_dir, shown)
-        for stale in parent.glob(f".{glob.escape(out_dir.name)}.*.partial"):
+        for stale in parent.glob(f".{glob.escape(stem)}.*.partial"):
             if stale.is_symlink():  # an output link exchanged for the folder by an earlier version
                 stale.unlink()
             else:
                 shutil.rmtree(stale, ignore_errors=True)
-        staging = Path(tempfile.mkdtemp(prefix=f".{out_dir.name}.", suffix=".partial", dir=parent))
+        staging = Path(tempfile.mkdtemp(prefix=f".{stem}.", suffix=".partial", dir=parent))
         try:
             try:
                 fill(staging)
@@ -438,11 +439,17 @@ def _named_in_output(exc: OSError, staging: Path, out_dir: Path) -> OSError:
     return exc if code is None else type(exc)(code, reason, str(where))
 
 
+def _hidden_stem(out_dir: Path) -> str:
+    """What names the lock, staging folders (``.STEM.XXXXXXXX.partial``) and kept folders
+    beside ``out_dir``: its name, shortened with a hash where those would pass 255 bytes."""
+    return hidden_stem(out_dir.name, 8 + len(".partial"))
+
+
 def _recover(out_dir: Path) -> None:
     """Put back an earlier output a run renamed aside and died before replacing."""
     if out_dir.exists():
         return
-    kept = sorted(out_dir.parent.glob(f".{glob.escape(out_dir.name)}.*.old"))
+    kept = sorted(out_dir.parent.glob(f".{glob.escape(_hidden_stem(out_dir))}.*.old"))
     if kept:
         os.rename(kept[-1], out_dir)
 

@@ -381,3 +381,29 @@ def test_publication_killed_at_every_step_leaves_old_or_new(tmp_path: Path, exch
         if code == 0:
             break
     assert seen == {"old", "new"}  # killed before the swap, and finished
+
+
+@pytest.mark.parametrize("name", ["r" * 250, "é" * 125], ids=["250 ascii bytes", "250 bytes of two-byte letters"])
+def test_an_output_named_near_the_file_name_limit_is_written_and_replaced(tmp_path: Path, name: str) -> None:
+    """A valid output name of 250 bytes failed: the lock beside it ('.NAME.lock') and its
+    staging folder ('.NAME.XXXXXXXX.partial') passed the 255-byte limit ('File name too
+    long', with a hint to check that the folder exists). They are named by its start and a
+    hash now; a second run replaces the first's folder, and a kept folder is put back."""
+    from eventstudy.files import atomic_write
+    from eventstudy.report import files
+
+    out = tmp_path / name
+
+    def fill(staging: Path, text: str) -> None:  # a run's folder: its manifest lists what it wrote
+        (staging / "summary.csv").write_text(text)
+        (staging / "manifest.json").write_text('{"outputs": {"summary.csv": "x"}}\n')
+
+    for text in ("first\n", "second\n"):
+        files._publish(out, lambda staging, text=text: fill(staging, text))
+        assert (out / "summary.csv").read_text() == text
+    assert {p.name for p in tmp_path.iterdir()} <= {name, f".{files._hidden_stem(out)}.lock"}
+    aside = tmp_path / f".{files._hidden_stem(out)}.abcd1234.old"  # what a run killed between two renames leaves
+    out.rename(aside)
+    files._recover(out)
+    assert (out / "summary.csv").read_text() == "second\n" and not aside.exists()
+    assert atomic_write(tmp_path / f"{name[:-5]}.json", "{}\n").read_text() == "{}\n"  # a single file: its temporary name too
