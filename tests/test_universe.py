@@ -579,7 +579,7 @@ def test_a_dates_null_among_three_stocks_is_no_test(tmp_path: Path, stocks: int,
     assert bool(found) == warned
     if warned:
         assert "only 3 stocks, 6 orderings in all, so no p-value can truly fall below 0.167" in found[0]
-        assert "nothing is tested: the dates null had little room here" in verdict_line(result)
+        assert "nothing is tested: the 'dates' null had little room here" in verdict_line(result)
     else:
         assert "nothing is tested" not in verdict_line(result)
 
@@ -654,7 +654,7 @@ def test_a_dates_null_where_every_stock_is_an_event_is_no_test(tmp_path: Path, w
     assert [(w.null, w.cause) for w in result.no_test] == ([("dates", "little room")] if warned else [])
     if warned:
         assert "100% of the stocks trading are events" in found[0] and "(--null histories) re-runs the rule" in found[0]
-        assert "nothing is tested: the dates null had little room here" in verdict_line(result)
+        assert "nothing is tested: the 'dates' null had little room here" in verdict_line(result)
     else:
         assert "nothing is tested" not in verdict_line(result)
 
@@ -819,7 +819,7 @@ def test_a_dates_null_of_too_few_placebos_for_alpha_says_its_p_values_are_no_tes
     if warned:
         assert floor[0].startswith("warning: the 'dates' null's 10 placebo sets leave no p-value below 1/11 = 0.091, above alpha 0.05")
         assert "ask for 19 or more" in floor[0]
-        assert "nothing is tested: the dates null drew too few placebo sets" in verdict_line(result)
+        assert "nothing is tested: the 'dates' null drew too few placebo sets" in verdict_line(result)
 
 
 def test_too_few_resampled_universes_for_alpha_say_their_p_values_are_no_test(tmp_path: Path) -> None:

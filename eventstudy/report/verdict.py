@@ -25,6 +25,11 @@ def _cell_name(test: dict[str, object], with_measure: bool) -> str:
     return " ".join([str(test["measure"]), *words] if with_measure else words)
 
 
+def _null_named(null: str) -> str:
+    """A null as the notes name it: 'dates' in quotes ("the dates null" reads as any null of dates)."""
+    return f"'{null}'" if null == "dates" else null
+
+
 def verdict_line(result: StudyResult) -> str:
     """One line that says what the run found, from the figures it computed: how many
     events, and whether any test survives the max-statistic adjustment across all cells
@@ -68,11 +73,11 @@ def _placebo_verdict(result: StudyResult) -> str:
     described = list(dict.fromkeys(str(t["measure"]) for t in shown if t not in rows))
     aside = f"; the p-values of {', '.join(described)} are descriptions, not tests (see the warning)" if described else ""
     if not rows and described:
-        return f"Verdict: {count}; nothing is tested: the {shown[0]['null']} null does not test {', '.join(described)} (see its warning)."
+        return f"Verdict: {count}; nothing is tested: the {_null_named(str(shown[0]['null']))} null does not test {', '.join(described)} (see its warning)."
     if result.no_test:  # the null's own warning: its p-values claim nothing (or there are none: no history had an event)
         first = result.no_test[0]
         why = "had little room here" if first.cause == "little room" else f"drew too few {first.drawn} for this alpha"
-        return f"Verdict: {count}; nothing is tested: the {first.null} null {why}, so {NO_TEST} (see its warning)."
+        return f"Verdict: {count}; nothing is tested: the {_null_named(first.null)} null {why}, so {NO_TEST} (see its warning)."
     if not rows:
         return f"Verdict: {count}; no cell had enough complete events for a test."
     with_measure = len({t["measure"] for t in rows}) > 1
