@@ -90,11 +90,14 @@ class Measures:
         >>> one = Measures((Measure("hit", "hit_rate", title="share above 5%"),))
         >>> one.add(Measure("hit", "hit_rate", title="share beating SPX")).titles["hit"]
         'share above 5%; share beating SPX'
+        >>> car = Measure("car", "excess_returns", title="CAR; alpha from 250 days")
+        >>> Measures((car,)).add(car).titles["car"]
+        'CAR; alpha from 250 days'
         """
         for i, known in enumerate(self.items):
             if known.name != measure.name:
                 continue
-            if not measure.title or measure.title in known.title.split("; "):
+            if not measure.title or f"; {measure.title}; " in f"; {known.title}; ":  # a title may hold '; ' itself
                 return self
             title = f"{known.title}; {measure.title}" if known.title else measure.title
             return Measures((*self.items[:i], replace(known, title=title), *self.items[i + 1 :]))

@@ -927,3 +927,19 @@ def test_the_breakdowns_count_the_incomplete_events_as_the_summary_does(tmp_path
         assert sums.sort("measure", "horizon").equals(summary), name
     late = result.breakdowns["by_symbol"].filter(measure="fwd", horizon="5d").sort("n_incomplete", descending=True).row(0, named=True)
     assert f"| {late['symbol']} | {late['n']} (+{late['n_incomplete']} incomplete) |" in render_markdown(result)
+
+
+def test_the_market_models_title_is_shown_once(tmp_path: Path) -> None:
+    """The market model's title holds '; ' ('... (market model, CAR; alpha and beta from
+    ...)'), and a universe's blocks add its catalog entry once per cell: the catalog took
+    each as another title, so the summary's heading read the title twice per horizon
+    ('Summary, car: abnormal return vs MKT (...); abnormal return vs MKT (...); ...')."""
+    from eventstudy.report import render_markdown
+
+    make_panel(tmp_path)
+    model = "excess_returns: {benchmark: MKT, horizons: [2d, 5d], model: market, estimation: 30, gap: 2}"
+    (tmp_path / "study.yaml").write_text(STUDY.replace("excess_returns: {benchmark: MKT, horizons: [5d]}", model))
+    result = eventstudy.run(tmp_path / "study.yaml", data_dir=tmp_path, placebos=0, null="dates")
+    title = result.measure_titles["car"]
+    assert title.startswith("abnormal return vs MKT (market model") and title.count("abnormal return") == 1
+    assert f"**car: {title}**" in render_markdown(result)
