@@ -275,6 +275,8 @@ def explain(study: Study) -> Explanation:
         evaluators.append(f"{spec.name}: {{{shown}}}")
     if study.event_study is not None:  # the classical event study: its model, windows and tests, defaults included
         params = study.event_study.model_dump(mode="json", exclude_defaults=False) | {"tests": list(study.event_study.test_names)}
+        if not study.event_study.factor_columns:  # only a named factor set (factors: ff3) reads the factors file
+            params.pop("factors_file")
         shown = ", ".join(f"{k}: {_short(v)}" for k, v in params.items() if v is not None)
         evaluators.append(f"event_study: {{{shown}}}")
     tree, tree_columns = _tree(node)

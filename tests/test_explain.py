@@ -166,3 +166,19 @@ def test_explain_of_a_universe_says_its_calendar_and_that_gaps_are_per_stock() -
     calendar = dict(explain(parse_study(text.replace("{gap: 21}", "{gap: 30cd}"))).selection)
     assert calendar["declustering"].endswith("after the previous kept event of the same stock")
     assert dict(explain(parse_study(NESTED)).selection)["alignment"] == "inner (dates on which every series has a close)"
+
+
+def test_explain_names_the_factors_file_only_where_a_factor_set_reads_it(tmp_path: Path) -> None:
+    """The market model's event study (configs/sp500_volume_spikes.yaml) was explained with
+    'factors_file: factors.csv' among its settings, a file only 'factors: ff3' (ff5,
+    carhart) reads, as if the study needed it."""
+    path = Path(__file__).resolve().parents[1] / "configs" / "sp500_volume_spikes.yaml"
+    study = load_study(path)
+    [line] = [x for x in render_explanation(study, explain(study)).splitlines() if x.strip().startswith("event_study: {")]
+    assert "model: market" in line and "factors" not in line
+    text = path.read_text(encoding="utf-8").replace("  model: market\n  market: SPX\n", "  model: factor\n  factors: ff3\n")
+    (tmp_path / "ff3.yaml").write_text(text, encoding="utf-8")
+    (tmp_path / "sp500_volume_spikes.csv").write_text((path.parent / "sp500_volume_spikes.csv").read_text(encoding="utf-8"), encoding="utf-8")
+    factor = load_study(tmp_path / "ff3.yaml")
+    [line] = [x for x in render_explanation(factor, explain(factor)).splitlines() if x.strip().startswith("event_study: {")]
+    assert "model: factor" in line and "factors: ff3, factors_file: factors.csv" in line
