@@ -431,7 +431,7 @@ def _validate(args: argparse.Namespace) -> int:
         if study.universe.data_file is not None:  # its rows, as the run reads them: a bad row is the run's error
             from eventstudy.data.load import check_long_rows
 
-            panel = data_file_path(directory, str(study.universe.data_file))
+            panel = data_file_path(directory, study)
             require_day_prices(study, [(study.when, node)], None, panel)  # what the run would refuse before reading a row
             rows = check_long_rows(panel, given.symbols, block_rows=BLOCK_ROWS)
             data += f" ({rows:,} rows of {panel.name} checked)"

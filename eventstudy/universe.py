@@ -113,6 +113,7 @@ def universe_symbols(study: Study, directory: Path | None, present: Sequence[str
                 raise ConfigError(
                     f"line {number} of the universe file {path.name!r} is not a symbol",
                     hint="one symbol per line (letters, digits and . - ^ = _ /), '#' starts a comment",
+                    location=study.source.location(("universe", "file")),
                 )
         symbols = [s for s in symbols if s]
     elif present is not None:
@@ -120,7 +121,7 @@ def universe_symbols(study: Study, directory: Path | None, present: Sequence[str
     else:
         if directory is None:
             raise DataError("'universe: {data_file: ...}' needs a data directory", hint="pass --data-dir")
-        path = data_file_path(directory, str(spec.data_file))
+        path = data_file_path(directory, study)
         if not path.is_file():
             near = sorted(f.name for f in directory.iterdir() if f.is_file()) if directory.is_dir() and path.parent == directory else []
             raise DataError(
@@ -657,16 +658,18 @@ def _long_file(study: Study, directory: Path | None) -> Path | None:
     spec = study.universe
     if spec is None or spec.data_file is None or directory is None:
         return None
-    path = data_file_path(directory, str(spec.data_file))
+    path = data_file_path(directory, study)
     return path if path.is_file() else None
 
 
 _SYMBOL = re.compile(r"^[A-Za-z0-9][A-Za-z0-9.\-^=_/]{0,31}$|^\^[A-Za-z0-9.\-=_]{1,31}$")
 
 
-def data_file_path(directory: Path, name: str) -> Path:
-    """``universe: {data_file: NAME}`` in ``directory``; a path outside it must be written
-    absolute (``../../etc/passwd`` is refused, not opened)."""
+def data_file_path(directory: Path, study: Study) -> Path:
+    """The study's ``universe: {data_file: NAME}`` in ``directory``; a path outside it must
+    be written absolute (``../../etc/passwd`` is refused, not opened, where it is written)."""
+    assert study.universe is not None and study.universe.data_file is not None
+    name = str(study.universe.data_file)
     given = Path(name).expanduser()
     if given.is_absolute():
         return given
@@ -674,6 +677,7 @@ def data_file_path(directory: Path, name: str) -> Path:
         raise ConfigError(
             f"the universe's data_file {name!r} leaves the data directory",
             hint="name a file in the data directory, or write the absolute path of a file elsewhere",
+            location=study.source.location(("universe", "data_file")),
         )
     return directory / given
 

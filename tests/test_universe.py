@@ -943,3 +943,25 @@ def test_the_market_models_title_is_shown_once(tmp_path: Path) -> None:
     title = result.measure_titles["car"]
     assert title.startswith("abnormal return vs MKT (market model") and title.count("abnormal return") == 1
     assert f"**car: {title}**" in render_markdown(result)
+
+
+def test_a_universe_file_refused_for_its_path_or_its_lines_is_shown_where_the_study_names_it(shared_data: Path, tmp_path: Path, capsys) -> None:
+    """'data_file: ../panel.csv' and a symbols file with a line that is no symbol were
+    refused with a bare 'error: ...', the only mistakes in a universe: block not shown
+    where the study file writes them (a missing file, one not UTF-8, a stray exclude are)."""
+    from eventstudy.cli import main
+
+    (tmp_path / "symbols.txt").write_text("AAPL\nnot a symbol\n", encoding="utf-8")
+    base = (Path(__file__).resolve().parents[1] / "configs" / "sp500_52w_high.yaml").read_text(encoding="utf-8")
+    for universe, message, column, width in (
+        ("{data_file: ../panel.csv}", "error: the universe's data_file '../panel.csv' leaves the data directory", 23, 12),
+        ("{file: symbols.txt}", "error: line 2 of the universe file 'symbols.txt' is not a symbol", 18, 11),
+    ):
+        study = tmp_path / "s.yaml"
+        study.write_text("\n".join(f"universe: {universe}" if ln.startswith("universe:") else ln for ln in base.splitlines()), encoding="utf-8")
+        line = next(i for i, ln in enumerate(study.read_text(encoding="utf-8").splitlines(), start=1) if ln.startswith("universe:"))
+        for command in ("run", "validate"):
+            assert main([command, str(study), "--data-dir", str(shared_data)]) == 2
+            err = capsys.readouterr().err
+            assert f"s.yaml:{line}:{column}: {message}" in err, (command, err)
+            assert "\n" + " " * (column + 3) + "^" * width + "\n" in err
