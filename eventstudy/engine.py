@@ -828,11 +828,15 @@ def few_stocks(stocks: int, alpha: float, refusal: tuple[str, str] | None = None
     orderings = math.factorial(min(stocks, 20))
     if orderings * alpha >= 1:
         return []
-    found = NoTest("dates", "little room", (
+    words = (
         f"warning: the 'dates' null had little room: it moves each stock's events to another of only {stocks} stocks, "
         f"{orderings} orderings in all, so no p-value can truly fall below {1 / orderings:.3f}: {NO_TEST} (its "
         "normal approximation gives smaller ones)"
-    ), remedy="the histories null (--null histories) resamples the prices instead")
+    ) if stocks > 1 else (
+        "warning: the 'dates' null had no room: a universe of one stock has no other stock to move its events to, so every "
+        f"placebo set is the events themselves (p = 1): {NO_TEST}"
+    )
+    found = NoTest("dates", "little room", words, remedy="the histories null (--null histories) resamples the prices instead")
     return [found.without_remedy(refusal[0]) if refusal else found]
 
 

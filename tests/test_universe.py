@@ -965,3 +965,24 @@ def test_a_universe_file_refused_for_its_path_or_its_lines_is_shown_where_the_st
             err = capsys.readouterr().err
             assert f"s.yaml:{line}:{column}: {message}" in err, (command, err)
             assert "\n" + " " * (column + 3) + "^" * width + "\n" in err
+
+
+def test_a_dates_null_of_one_stock_says_it_has_no_other_stock(tmp_path: Path) -> None:
+    """A universe of one stock read 'it moves each stock's events to another of only 1
+    stocks, 1 orderings in all, so no p-value can truly fall below 1.000': there is no
+    other stock, and every placebo set is the events themselves."""
+    rng = np.random.default_rng(11)
+    days = pl.date_range(dt.date(2015, 1, 1), dt.date(2020, 12, 31), eager=True)
+    days = days.filter(days.dt.weekday() <= 5).head(1200)
+    closes = 50 * np.exp(np.cumsum(rng.normal(0.0002, 0.02, days.len())))
+    pl.DataFrame({"date": days, "symbol": "S0", "close": closes}).write_csv(tmp_path / "panel.csv")
+    study = parse_study(
+        "name: one stock\nuniverse: {data_file: panel.csv}\nwhen: return(5) > 3%\ndecluster: {gap: 10}\n"
+        "evaluate:\n  - forward_returns: {horizons: [1w]}\nstatistics: {seed: 7, null: dates, placebos: 200}\n",
+        path=tmp_path / "study.yaml",
+    )
+    result = eventstudy.run(study, data_dir=tmp_path)
+    (found,) = [n for n in result.notes if n.startswith("warning: the 'dates' null had no room")]
+    assert "a universe of one stock has no other stock to move its events to" in found and "1 stocks" not in found
+    assert found.endswith("(p = 1): its p-values are no test; the histories null (--null histories) resamples the prices instead")
+    assert result.tests.filter(pl.col("statistic") == "mean")["p_placebo"].to_list() == [1.0]
