@@ -316,7 +316,11 @@ def run_sweep(
     for null_name in dict.fromkeys(cramped):  # each null the cramped cells were tested on (circular where runs could not be placed)
         count = cramped.count(null_name)
         if study.universe is not None and few_stocks(len(grid.panel.symbols), settings.alpha):  # the same for every cell
-            null_name, why = "'dates'", f"it moves each stock's events among only {len(grid.panel.symbols)} stocks, too few orderings to reach alpha"
+            stocks = len(grid.panel.symbols)
+            null_name, why = "'dates'", (
+                f"it moves each stock's events among only {stocks} stocks, too few orderings to reach alpha" if stocks > 1
+                else "a universe of one stock has no other stock to move its events to, so every placebo set is the events themselves"
+            )
             cause = "a universe of three stocks or fewer does this"
         elif study.universe is not None:  # engine.every_stock_an_event
             null_name, why = "'dates'", (

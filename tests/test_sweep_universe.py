@@ -282,3 +282,15 @@ def test_the_search_before_confirm_from_is_a_run_on_the_data_cut_there(tmp_path:
         assert_rows_are_runs(result.ledger.filter(pl.col("gap") == gap), own, 3)
     assert result.ledger["n_incomplete"].sum() > 0
     assert result.confirmation["n"].sum() > 0
+
+
+def test_a_universe_of_one_stock_is_said_to_have_no_other_stock(tmp_path: Path) -> None:
+    """A sweep of a one-stock universe warned 'it moves each stock's events among only 1
+    stocks, too few orderings to reach alpha', of a null with no other stock."""
+    write_panel(tmp_path, seed=5, n_symbols=1, n_days=260)
+    study = study_for(tmp_path)
+    result = run_sweep(study, [parse_axis("MKT drawdown threshold=0.5%,1%")], data_dir=tmp_path, placebos=200, seed=3)
+    assert result.verdict["little_room"] == 2 and result.verdict["best"] is None
+    warning = result.verdict["warning"]
+    assert "little room in 2 of 2 cells: a universe of one stock has no other stock to move its events to" in warning
+    assert "1 stocks" not in warning
