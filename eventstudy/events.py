@@ -17,7 +17,7 @@ calendar gaps in dates (``date >= date_kept + gap``, months by calendar arithmet
 
 from __future__ import annotations
 
-from datetime import date
+from datetime import date, datetime
 from typing import TYPE_CHECKING, Literal
 
 import polars as pl
@@ -71,6 +71,13 @@ def in_window(col: pl.Expr, start: date | None, end: date | None) -> pl.Expr:
 
 def window_mask(days: np.ndarray, start: date | None, end: date | None) -> np.ndarray:
     """Which calendar days (``datetime64[D]``) fall in the window: :func:`in_window` on numpy days."""
+    if days.dtype == np.dtype("datetime64[D]") and not any(isinstance(bound, datetime) for bound in (start, end)):
+        inside = np.ones(days.size, dtype=bool)  # the same comparisons in numpy: a polars frame and query cost 0.25 ms
+        if start is not None:
+            inside &= days >= np.datetime64(start, "D")
+        if end is not None:
+            inside &= days <= np.datetime64(end, "D")
+        return inside
     frame = pl.DataFrame({"date": pl.Series(days).cast(pl.Date)})
     return frame.with_columns(in_window(pl.col("date"), start, end).alias("inside"))["inside"].to_numpy()
 

@@ -867,3 +867,41 @@ def test_a_p_value_floor_above_alpha_never_reads_as_alpha(tmp_path) -> None:
     found = tiny_result(tmp_path, STUDY.replace("placebos: 200", "placebos: 96, alpha: 0.01"))
     (floor,) = [n for n in found.notes if "leave no p-value below" in n]
     assert "leave no p-value below 1/97 = 0.0103, above alpha 0.01:" in floor
+
+
+@settings(max_examples=40, deadline=None)
+@given(st.integers(0, 2**32 - 1), st.integers(1, 60), st.booleans())
+def test_order_cells_sorts_as_polars_sorts_the_cells(seed: int, rows: int, by_date: bool) -> None:
+    """order_cells' numpy lexsort gives the rows in the order of the polars sort it stands for
+    (measure by its catalog's order, unknown last; asset by series order; horizon; then date)."""
+    from eventstudy.engine import order_cells
+
+    rng = np.random.default_rng(seed)
+    frame = pl.DataFrame({
+        "measure": rng.choice(["fwd", "mae", "other"], rows).tolist(),
+        "asset": rng.choice(["SPX", "RUT", "RUT-SPX", "zz", "(SPX + 1)"], rows).tolist(),
+        "horizon_days": rng.integers(1, 4, rows),
+        "date": pl.Series(rng.integers(0, 5, rows).astype("datetime64[D]")).cast(pl.Date),
+        "row": np.arange(rows),
+    })
+    then = ("date",) if by_date else ()
+    rank = {"SPX": 0, "RUT": 1}
+    assets = sorted(frame["asset"].unique().to_list(), key=lambda a: (rank.get(a.split("-")[0], 2) if a[0].isalpha() else 2, a))
+    expected = frame.sort(
+        pl.col("measure").replace_strict({"fwd": 0, "mae": 1}, default=2, return_dtype=pl.Int32),
+        pl.col("asset").replace_strict({a: i for i, a in enumerate(assets)}, return_dtype=pl.Int32),
+        "horizon_days", *then, maintain_order=True,
+    )
+    assert order_cells(frame, ["SPX", "RUT"], ["fwd", "mae"], *then).equals(expected)
+
+
+@settings(max_examples=40, deadline=None)
+@given(st.integers(0, 2**32 - 1), st.one_of(st.none(), st.dates(dt.date(1999, 12, 1), dt.date(2000, 3, 1))), st.one_of(st.none(), st.dates(dt.date(1999, 12, 1), dt.date(2000, 3, 1))))
+def test_window_mask_is_in_window_on_the_days(seed: int, start: dt.date | None, end: dt.date | None) -> None:
+    """window_mask's numpy comparisons give in_window's polars mask on the same days."""
+    from eventstudy.events import in_window
+
+    days = np.sort(np.random.default_rng(seed).choice(np.arange(np.datetime64("1999-12-01"), np.datetime64("2000-03-01")), 40, replace=False))
+    frame = pl.DataFrame({"date": pl.Series(days).cast(pl.Date)})
+    expected = frame.with_columns(in_window(pl.col("date"), start, end).alias("inside"))["inside"].to_numpy()
+    assert np.array_equal(window_mask(days, start, end), expected)
