@@ -4,16 +4,18 @@ from __future__ import annotations
 
 import argparse
 import datetime as dt
+import itertools
 import json
 from pathlib import Path
 
+import numpy as np
 import polars as pl
 import pytest
 from synthetic import business_days
 
 from eventstudy.cli_data import EXIT_PROBLEMS, add_data_commands, run_data
 from eventstudy.data.cache import Cache
-from eventstudy.data.quality import check_data, check_series, quick_check
+from eventstudy.data.quality import _quick_flags, check_data, check_series, quick_check
 from eventstudy.errors import DataError
 
 D = dt.date
@@ -301,6 +303,25 @@ def test_quick_check_warnings() -> None:
     # under ffill they are not dropped (it said they were): B's last close stands in, its outcomes there are unknown
     ffill = "\n".join(quick_check(long_frame({"A": (days, a), "B": (b_days, calm(len(b_days), 1))}), align="ffill"))
     assert "dropped" not in ffill and "with align: ffill its last close stands in for the condition there" in ffill
+
+
+def test_quick_check_passes_over_a_series_only_when_no_check_would_warn() -> None:
+    # _quick_flags lets quick_check skip a clean series' queries: each flag against the plain computation
+    rng = np.random.default_rng(12)
+    for case in range(60):
+        n = int(rng.integers(1, 40))
+        steps = rng.choice([1, 1, 1, 3, 16], size=n) if case % 3 == 0 else np.ones(n, dtype=int)
+        days = [D(2024, 1, 1) + dt.timedelta(days=int(k)) for k in np.cumsum(steps)]
+        close = np.round(100 * np.exp(np.cumsum(rng.normal(0, 0.12 if case % 4 == 0 else 0.01, n))), 1 if case % 2 else 3)
+        if case % 5 == 1 and n > 6:  # a run of 4 or 5 equal closes: just under or at the stale length
+            start = int(rng.integers(0, n - 5))
+            close[start : start + 4 + case % 2] = close[start]
+        frame = long_frame({"A": (days, close.tolist())})
+        stale = max(len(list(run)) for _, run in itertools.groupby(close)) >= 5
+        moves = bool(np.any(np.abs(close[1:] / close[:-1] - 1) > 0.25))
+        gaps = bool(np.any(np.diff(np.array(days, dtype="datetime64[D]")).astype(int) > 14))
+        assert _quick_flags(frame, 5, 0.25, 14)["flagged"].to_list() == [stale or moves or gaps], case
+        assert (quick_check(frame) != []) == (stale or moves or gaps), case
 
 
 # --------------------------------------------------------------------------- one finding rule
