@@ -27,6 +27,7 @@ from typing import Any, cast
 
 import polars as pl
 
+from eventstudy._numpy import np
 from eventstudy.data.cache import Cache
 from eventstudy.data.columns import EXTRAS, pick_column, shown_columns
 from eventstudy.data.finder import (
@@ -513,11 +514,15 @@ def _quick_flags(frame: pl.DataFrame, stale_days: int, max_move: float, max_gap_
 
 
 def _same_dates(common: pl.DataFrame, symbols: int) -> bool:
-    """Whether each of the ``symbols`` symbols has every distinct date of ``common`` (their
-    rows within the common range), so none lacks a date another has: a symbol's dates
-    are among them, as many means the same."""
-    counts = common.group_by("symbol").agg(pl.col("date").n_unique())["date"]
-    return counts.len() == symbols and bool((counts == common["date"].n_unique()).all())
+    """Whether each of the ``symbols`` symbols of ``common`` (their rows within the common
+    range, sorted by symbol and date) has the same dates, ascending, so none lacks a
+    date another has. False also where that is not so plain (a date repeated, a null):
+    the caller then finds what each one lacks."""
+    runs = common["symbol"].rle().struct.field("len").to_numpy()  # each symbol's rows, together
+    if runs.size != symbols:
+        return False
+    first, *others = np.split(common["date"].to_physical().to_numpy(), np.cumsum(runs)[:-1])  # days (NaN: null)
+    return bool(np.all(np.diff(first) > 0)) and all(np.array_equal(first, dates) for dates in others)
 
 
 # --------------------------------------------------------------------------- reading
