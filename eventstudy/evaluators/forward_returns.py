@@ -23,6 +23,7 @@ from eventstudy._numpy import np
 from eventstudy._polars import pl
 from eventstudy.evaluators import (
     EVALUATORS,
+    SERIES_RUN,
     UNIVERSE,
     EvaluationContext,
     Evaluator,
@@ -30,6 +31,7 @@ from eventstudy.evaluators import (
     PanelBlock,
     PanelCell,
     Params,
+    per_series,
     to_outcomes,
 )
 
@@ -92,10 +94,10 @@ class ForwardReturns(Evaluator):
         else:
             entry, lag, exit_at = pl.col("open").shift(-1), 0, lambda h: close.shift(-h)
         values = {
-            f"h{h.days}": forward_change(entry, exit_at(h.days), params.kind).over("asset", "symbol").alias(f"h{h.days}")
+            f"h{h.days}": forward_change(entry, exit_at(h.days), params.kind).over(SERIES_RUN).alias(f"h{h.days}")
             for h in params.horizons
         }
-        wide = context.at_anchors(anchors, prices.with_columns(*values.values()))
+        wide = context.at_anchors(anchors, per_series(prices, values.values()))
         return to_outcomes(wide, {f"h{h.days}": (h.label, h.days) for h in params.horizons}, self.measure, lag=lag)
 
     def panel(self, block: PanelBlock) -> list[PanelCell] | None:
