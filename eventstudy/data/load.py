@@ -147,7 +147,7 @@ def _load_single(file: DataFile, symbol: str) -> pl.DataFrame:
             location=Location(path=str(file.path), line=1 if file.fmt == "csv" else None),
         )
     raise_first_problem(file, rows, long=False)
-    return clean_rows(rows).with_columns(pl.lit(symbol, pl.String).alias("symbol"))
+    return clean_rows(rows, symbol)
 
 
 def _from_long_files(found: Sequence[Found], read: dict[Path, pl.DataFrame]) -> list[pl.DataFrame]:

@@ -812,11 +812,13 @@ def _csv_lines(path: Path, rows: Sequence[int]) -> dict[int, int]:
     return {r: found.get(r, r + 2) for r in wanted}
 
 
-def clean_rows(rows: pl.DataFrame) -> pl.DataFrame:
+def clean_rows(rows: pl.DataFrame, symbol: str | None = None) -> pl.DataFrame:
     """The validated rows as ``date, symbol, close`` and those of the :data:`EXTRAS` the file
-    has (symbol still the file's value)."""
+    has (symbol the file's value, or ``symbol`` on every row: one symbol's own file)."""
     return rows.select(
-        pl.col(_DATE).alias("date"), pl.col(_SYM).alias("symbol"), pl.col(_CLOSE).alias("close"),
+        pl.col(_DATE).alias("date"),
+        pl.col(_SYM).alias("symbol") if symbol is None else pl.lit(symbol, pl.String).alias("symbol"),
+        pl.col(_CLOSE).alias("close"),
         *(pl.col(_EXTRA[name]).cast(pl.Float64).alias(name) for name in EXTRAS if _EXTRA[name] in rows.columns),
     )
 
