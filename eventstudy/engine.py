@@ -1205,7 +1205,11 @@ def refuse_unused_counts(
     null = universe_null(study, statistics) if study.universe is not None else choose_null(study, statistics, [], gaps, mismatched, days)
     why = "asked for" if statistics.null is not None else "this study's default"
     if resampling and null != "histories":
-        unusable = no_histories_why(study, statistics, gaps, mismatched, days) if study.universe is None else None
+        if study.universe is None:
+            unusable = no_histories_why(study, statistics, gaps, mismatched, days)
+        else:  # a universe's: a condition on the day's fields, a next-open entry
+            refusal = _histories_refusal(study)
+            unusable = refusal[0] if refusal else None
         raise ConfigError(
             f"{' and '.join(resampling)} would be ignored: the run's headline null is the {null} null ({why}), which "
             "resamples no histories" + (f", and the histories null cannot be used here ({unusable})" if unusable else ""),

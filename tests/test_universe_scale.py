@@ -15,6 +15,7 @@ from hypothesis import strategies as st
 
 import eventstudy
 from eventstudy.config import parse_study
+from eventstudy.errors import ConfigError
 from eventstudy.evaluators.excess_returns import ExcessReturns
 from eventstudy.evaluators.excursions import Excursions
 from eventstudy.evaluators.forward_returns import ForwardReturns
@@ -461,6 +462,21 @@ def test_warnings_do_not_point_to_a_histories_null_that_cannot_run(tmp_path: Pat
     assert any("the histories null, which would test them, cannot run here (" in n and "day's open" in n for n in result.notes)
     assert any("the histories null, which tests it, cannot run here" in n for n in result.notes)
     assert not any("--null histories" in n for n in result.notes)
+
+
+def test_histories_given_to_a_universe_that_cannot_be_resampled_say_why_not_add_it(tmp_path: Path) -> None:
+    """'--histories 100' on a universe study entering at the next open (the histories null
+    cannot be built: closes only) was refused with the hint 'add --null histories
+    (statistics.null) ...', which the run then refuses too; a study of named series names
+    why (e468824), and so does a universe now."""
+    write_panel(tmp_path, seed=1)
+    study = study_for(tmp_path, entry="next_open")
+    with pytest.raises(ConfigError) as caught:
+        eventstudy.run(study, data_dir=tmp_path, paths=False, histories=100)
+    assert "the histories null cannot be used here (" in caught.value.message and "next open" in caught.value.message
+    assert caught.value.hint == "drop --histories"
+    with pytest.raises(ConfigError):  # the null the old hint sent the user to
+        eventstudy.run(study, data_dir=tmp_path, paths=False, null="histories")
 
 
 def test_a_default_universe_histories_null_records_the_universes_it_drew(tmp_path: Path) -> None:
