@@ -1179,6 +1179,19 @@ def no_histories_why(
     return why or None
 
 
+def histories_unusable(study: Study, statistics: StatisticsSpec, panel: Panel | None = None) -> str | None:
+    """Why a run of ``study`` cannot use the histories null, in words (None: it can): a
+    universe's :func:`_histories_refusal`, or a timeline's :func:`no_histories_why` with the
+    calendar gaps and mismatched series of its prepared ``panel`` (none without one)."""
+    if study.universe is not None:
+        refusal = _histories_refusal(study)
+        return refusal[0] if refusal else None
+    if panel is None:
+        return no_histories_why(study, statistics)
+    gaps = calendar_gaps(panel.frame, list(study.series)) if panel.frame is not None else None
+    return no_histories_why(study, statistics, gaps, calendar_mismatch(panel.days.size, panel.own_days), panel.days.size)
+
+
 def refuse_unused_counts(
     study: Study, statistics: StatisticsSpec, given: Collection[str], gaps: Mapping[str, int] | None = None,
     mismatched: Mapping[str, int] | None = None, days: int = 0,

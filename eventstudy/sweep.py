@@ -66,6 +66,7 @@ from eventstudy.engine import (
     evaluate,
     every_stock_an_event,
     few_stocks,
+    histories_unusable,
     nested_baseline_days,
     picks_days_not_stocks,
     placebos_misjudge,
@@ -286,13 +287,16 @@ def run_sweep(
         *([measures_named(misjudged)] if misjudged else []),
         *([f"the {statistic}"] if study.universe is not None and any(statistic in dates_untested(cell, "dates") for cell in cells) else []),
     ]
+    # where a run of the study cannot use the histories null either, the warnings say so rather than send the user to it
+    unusable = histories_unusable(study, settings, grid.panel) if untestable or cramped else None
     if untestable:
         grid_null = "'dates'" if study.universe is not None else f"{placebo_null(settings)}"
         _warn(verdict, (
             f"the {grid_null} null cannot test {' or '.join(untestable)} here (the condition picks its days by the "
             "prices, and with them the volatility or the estimates these depend on; on simulated data the placebo nulls "
-            "rejected 8-94% of their true nulls at 5%): read this grid's p-values as a ranking, and run the cells of "
-            "interest as studies (with the histories null)"
+            "rejected 8-94% of their true nulls at 5%): read this grid's p-values as a ranking, and "
+            + (f"not as tests: the histories null, which would test them, cannot be used here ({unusable})" if unusable
+               else "run the cells of interest as studies (with the histories null)")
         ))
     if off:  # the hit rate's median or share positive: no ledger row, no place in the snooping control
         verdict["not_tested"] = (
@@ -333,7 +337,9 @@ def run_sweep(
         _warn(verdict, (
             f"the {null_name} null had little room in {count:,} of {len(combos):,} cells: {why}, and their "
             f"p-values would be no test ({cause}); those cells are shown untested, and are "
-            "neither the best cell nor part of the snooping control: run the cells of interest as studies, with the histories null"
+            "neither the best cell nor part of the snooping control: "
+            + (f"the histories null, which would test them, cannot be used here ({unusable})" if unusable
+               else "run the cells of interest as studies, with the histories null")
         ))
     ranked = ledger.filter(pl.col("z").is_not_null()).sort("z", descending=True, nulls_last=True)
     verdict["best"] = ranked.row(0, named=True) if ranked.height else None

@@ -414,6 +414,19 @@ def test_a_grid_whose_runs_null_had_little_room_says_so(folder: Path, when: str,
         assert "nothing is tested: no grid cell had three or more events with a complete outcome and room for its placebo null" in render_sweep(result)
 
 
+def test_a_grid_with_little_room_does_not_send_the_user_to_a_null_its_runs_refuse(folder: Path) -> None:
+    """With a nested baseline the histories null cannot be used, yet the sweep's warning on
+    Mondays whose runs null had little room ended 'run the cells of interest as studies,
+    with the histories null', which a run of a cell refuses; it says why not, as a run does."""
+    text = STUDY.replace("A at 5-day high and B drawdown >= 2%", "weekday == 1").replace("seed: 5}", "seed: 5, baseline: {when: 'A close > 0'}}")
+    study = parse_study(text, path=folder / "grid.yaml")
+    result = run_sweep(study, [parse_axis("gap=3,8")], data_dir=folder / "data")
+    warning = result.verdict["warning"]
+    assert "the runs null had little room in 2 of 2 cells" in warning
+    assert "the histories null, which would test them, cannot be used here (a nested baseline)" in warning
+    assert "with the histories null" not in warning
+
+
 def test_a_grid_whose_circular_null_cannot_reach_alpha_tests_nothing(folder: Path) -> None:
     """Under a 5-day gap only the events' own calendar (shift 0) obeys the rule on this
     short window, so a run of either cell warns that its p-values are no test, and prints

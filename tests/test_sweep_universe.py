@@ -224,6 +224,24 @@ def test_a_grid_of_market_days_is_shown_not_tested_as_its_run_says(folder: Path)
     assert "the 'dates' null had little room in 2 of 2 cells: nearly every stock trading on the events' days is an event there" in result.verdict["warning"]
 
 
+def test_a_grid_of_market_days_does_not_send_the_user_to_a_null_its_runs_refuse(folder: Path) -> None:
+    """Entering at the next open, the histories null cannot be built (closes only), yet the
+    sweep's little-room warning ended 'run the cells of interest as studies, with the
+    histories null', which a run of a cell then refuses; it says why that null cannot be
+    used, as a run's warning does."""
+    study_for(folder, entry="next_open")  # writes study.yaml
+    text = (folder / "study.yaml").read_text()
+    (folder / "market.yaml").write_text(text.replace("when: close at 5-day high and close > sma(3) and MKT drawdown >= 1%", "when: MKT drawdown >= 1%"))
+    study = eventstudy.load_study(folder / "market.yaml")
+    with pytest.raises(ConfigError):
+        eventstudy.run(study, data_dir=folder, null="histories")
+    result = run_sweep(study, [parse_axis("MKT drawdown threshold=1%,2%")], data_dir=folder, placebos=200, seed=3)
+    warning = result.verdict["warning"]
+    assert "the 'dates' null had little room in 2 of 2 cells" in warning
+    assert "the histories null, which would test them, cannot be used here (" in warning and "next open" in warning
+    assert "with the histories null" not in warning
+
+
 @pytest.mark.parametrize("statistic", ["mean", "pct_positive"])  # its run leaves the median untested here
 def test_a_cells_raw_p_value_and_null_centre_are_its_own_runs(folder: Path, statistic: str) -> None:
     """The ledger's raw p and placebo mean of a universe cell are what `eventstudy run` of
