@@ -731,17 +731,19 @@ def day_columns_read(study: Study) -> list[str]:
     return list(needed)
 
 
-def universe_null(study: Study, statistics: StatisticsSpec) -> str:
+def universe_null(study: Study, statistics: StatisticsSpec, panel: Panel | None = None) -> str:
     """The headline null of a universe study: 'dates' (the default), 'histories' when
     asked for, or by default when the 'dates' null cannot test the study and the histories
     can be built: a measure it misjudges (:func:`placebos_misjudge`), or a condition that
     picks days, not stocks (:func:`picks_days_not_stocks`: the 'dates' null keeps the days
     and asks only whether the event stocks differ from the others); the nulls of a study
-    of named series are refused, not ignored."""
+    of named series are refused, not ignored. Without the prepared ``panel`` (before any
+    data is read) a calendar the histories cannot use is not yet known
+    (:func:`_histories_refusal`)."""
     asked = statistics.null
     if asked == "dates":
         return "dates"
-    refusal = _histories_refusal(study)
+    refusal = _histories_refusal(study, panel)
     if asked is None:
         return "histories" if (placebos_misjudge(study) or picks_days_not_stocks(study)) and refusal is None else "dates"
     if asked == "histories":
@@ -767,8 +769,11 @@ def placebos_misjudge(study: Study) -> list[str]:
     return list(dict.fromkeys(m for ev in build_evaluators(study.evaluators) if ev.tested for m in ev.misjudged_by_placebos()))
 
 
-def _histories_refusal(study: Study) -> tuple[str, str] | None:
-    """Why a universe cannot be resampled for this study (message, hint), or None."""
+def _histories_refusal(study: Study, panel: Panel | None = None) -> tuple[str, str] | None:
+    """Why a universe cannot be resampled for this study (message, hint), or None; with
+    its prepared ``panel``, also a calendar far sparser than the stocks' own days (a
+    monthly market series: :func:`~eventstudy.histories.calendar_mismatch`), on which the
+    histories would count the stocks' features and horizons in other days than the data's."""
     day_columns = day_columns_read(study)
     if day_columns:
         return (
@@ -780,6 +785,16 @@ def _histories_refusal(study: Study) -> tuple[str, str] | None:
         return (
             f"the histories null rebuilds the universe from its closes, and {', '.join(opens)} enters at the next open",
             "enter at the close (entry: close or next_close), or keep the 'dates' null",
+        )
+    skewed = calendar_mismatch(panel.days.size, panel.own_days) if panel is not None else {}
+    if panel is not None and skewed:
+        return (
+            f"the histories null rebuilds the universe on the study calendar and counts the stocks' features and horizons in "
+            f"its days, and the calendar (the dates on which the market series {', '.join(study.series)} "
+            f"{'has' if len(study.series) == 1 else 'have'} a close) has "
+            f"{panel.days.size:,} where the stocks have {next(iter(skewed.values())):,} over its span: they would be measured "
+            "over another length of time than in the data (a monthly market series beside daily stocks)",
+            "keep the 'dates' null (statistics.null), or name a daily market series",
         )
     return None
 
@@ -793,7 +808,7 @@ def _universe_tests(
     if not panel.only(panel.measures.tested).cells.height:  # descriptive evaluators alone: no cell to test
         notes.append(_nothing_tested())
         return pl.DataFrame(schema=PANEL_SCHEMA)
-    null = universe_null(study, statistics)
+    null = universe_null(study, statistics, panel)
     misjudged = placebos_misjudge(study)
     tests = panel_significance(
         panel, kept, window, statistics, moments, timings=parts, untested=dates_untested(study, null), tested_on=panel.measures.statistics
@@ -837,7 +852,7 @@ def _universe_tests(
             f"the t-test (t_cluster) has Driscoll-Kraay errors, by day and across days up to the horizon (seed {statistics.seed})"
         )
     notes.append(CALENDAR_NOTE)
-    refusal = _histories_refusal(study)
+    refusal = _histories_refusal(study, panel)
     if null == "dates":
         _warn_no_test(notes, no_test, few_stocks(len(panel.symbols), statistics.alpha, refusal))
         _warn_no_test(notes, no_test, every_stock_an_event(panel, kept, picks_days_not_stocks(study), refusal))
@@ -1184,7 +1199,7 @@ def histories_unusable(study: Study, statistics: StatisticsSpec, panel: Panel | 
     universe's :func:`_histories_refusal`, or a timeline's :func:`no_histories_why` with the
     calendar gaps and mismatched series of its prepared ``panel`` (none without one)."""
     if study.universe is not None:
-        refusal = _histories_refusal(study)
+        refusal = _histories_refusal(study, panel)
         return refusal[0] if refusal else None
     if panel is None:
         return no_histories_why(study, statistics)
@@ -1194,7 +1209,7 @@ def histories_unusable(study: Study, statistics: StatisticsSpec, panel: Panel | 
 
 def refuse_unused_counts(
     study: Study, statistics: StatisticsSpec, given: Collection[str], gaps: Mapping[str, int] | None = None,
-    mismatched: Mapping[str, int] | None = None, days: int = 0,
+    mismatched: Mapping[str, int] | None = None, days: int = 0, panel: Panel | None = None,
 ) -> None:
     """Refuse, not ignore, a count given to this run (``--placebos``, ``--histories``, or
     :func:`~eventstudy.run`'s ``placebos=``, ``histories=``, ``block_length=``) that its
@@ -1204,7 +1219,8 @@ def refuse_unused_counts(
     skips every test). The study file's own settings are not refused: a sweep or another
     null may read them. The null is the one the run will choose (:func:`choose_null`, with
     the series' ``gaps`` on the study calendar, which can turn a timeline's default to the
-    runs null; :func:`universe_null`, known before any data is read)."""
+    runs null; :func:`universe_null`, known before any data is read but for a calendar the
+    histories cannot use, which its prepared ``panel`` shows)."""
     if not given:
         return
     resampling = [flag for key, flag in (("histories", "--histories"), ("block_length", "block_length")) if key in given]
@@ -1215,13 +1231,13 @@ def refuse_unused_counts(
         )
     if statistics.placebos == 0 or (study.universe is None and not study.evaluate):
         return
-    null = universe_null(study, statistics) if study.universe is not None else choose_null(study, statistics, [], gaps, mismatched, days)
+    null = universe_null(study, statistics, panel) if study.universe is not None else choose_null(study, statistics, [], gaps, mismatched, days)
     why = "asked for" if statistics.null is not None else "this study's default"
     if resampling and null != "histories":
         if study.universe is None:
             unusable = no_histories_why(study, statistics, gaps, mismatched, days)
         else:  # a universe's: a condition on the day's fields, a next-open entry
-            refusal = _histories_refusal(study)
+            refusal = _histories_refusal(study, panel)
             unusable = refusal[0] if refusal else None
         raise ConfigError(
             f"{' and '.join(resampling)} would be ignored: the run's headline null is the {null} null ({why}), which "

@@ -109,7 +109,9 @@ class Panel:
         alignment carried its last close forward (a day without a close has no return).
     own_days
         A timeline's series: how many trading days of its own each has from the
-        calendar's first day to its last (its features and horizons count these).
+        calendar's first day to its last (its features and horizons count these); a
+        universe's: how many dates its stocks have over that span
+        (:data:`~eventstudy.universe.UNIVERSE_DAYS`).
     max_stale
         A timeline's ``align: ffill``: how many of the calendar's days a series' last close
         stands in for; one whose data end no earlier than that before the calendar's last

@@ -160,6 +160,8 @@ def run_study(
     if study.universe is not None:
         keep_closes = (statistics.placebos > 0 and universe_null(study, statistics) == "histories") or study.event_study is not None
         panel = prepare_study_universe(study, data_dir=data_dir, cache_dir=cache_dir, pull=pull, executor=executor, keep_closes=keep_closes)
+        if given:  # a calendar far sparser than the stocks' days (a monthly market series) turns the default to 'dates'
+            refuse_unused_counts(study, statistics, given, panel=panel)
     else:
         extra = [statistics.baseline.when] if statistics.baseline is not None else []
         panel = prepare(study, data_dir=data_dir, conditions=extra, cache_dir=cache_dir, pull=pull, paths=paths, prices=prices)

@@ -256,9 +256,12 @@ def prepare_universe(
         require_day_prices(study, written, stocks if stocks is not None else prices.filter(pl.col("symbol").is_in(symbols)), None)
     days_series = dates.sort()
     notes: list[str] = []
+    own_days: dict[str, int] = {}
     if market is not None:
         off = days_series.filter(~days_series.is_in(market["date"].implode()))
-        days_series = days_series.filter(days_series.is_in(market["date"].implode()))
+        every_date, days_series = days_series, days_series.filter(days_series.is_in(market["date"].implode()))
+        if days_series.len():  # the universe's dates over the calendar's span: the days its stocks' features and horizons count
+            own_days[UNIVERSE_DAYS] = every_date.filter(every_date.is_between(days_series[0], days_series[-1])).len()
         market = market.filter(pl.col("date").is_in(days_series.implode())).sort("date")
         if off.len():
             notes.append(market_calendar_warning(study, off, off.len() + days_series.len()))
@@ -365,6 +368,7 @@ def prepare_universe(
         frame=market,
         daily=daily,
         closes=closes,
+        own_days=own_days,
         timings={k: round(v, 4) for k, v in timings.items()},
         notes=notes,
     )
@@ -405,6 +409,11 @@ def _with_rows(panel: Panel, keep: np.ndarray) -> Panel:
         daily=panel.daily[keep] if panel.daily is not None else None,
         closes=panel.closes[keep] if panel.closes is not None else None,
     )
+
+
+UNIVERSE_DAYS = "the universe"
+"""The key of ``Panel.own_days`` under which a universe panel counts its dates over the
+study calendar's span (the calendar keeps those the market series have a close on)."""
 
 
 def market_calendar_warning(study: Study, off: pl.Series, n_dates: int) -> str:

@@ -479,6 +479,35 @@ def test_histories_given_to_a_universe_that_cannot_be_resampled_say_why_not_add_
         eventstudy.run(study, data_dir=tmp_path, paths=False, null="histories")
 
 
+def test_a_monthly_market_series_keeps_a_universe_off_the_histories_null(tmp_path: Path) -> None:
+    """A market series with a close every 21st day makes the study calendar monthly, and
+    the histories null rebuilt the universe on it: each stock's 4-day horizon was 4 months
+    there and 4 trading days in the data. A condition on it (which picks days, so the
+    histories null by default) now keeps the 'dates' null, says why the histories cannot
+    be used, and refuses them when asked, as a study of named series does (bb94f2f)."""
+    write_panel(tmp_path, seed=1, n_symbols=6, n_days=900)
+    market = pl.read_csv(tmp_path / "MKT.csv", try_parse_dates=True)
+    market.gather_every(21).write_csv(tmp_path / "MKT.csv")
+    text = STUDY.format(panel="panel.csv", trigger="level", kind="simple", entry="close").replace(
+        "close at 5-day high and close > sma(3) and MKT drawdown >= 1%", "MKT drawdown >= 1%"
+    )
+    study = parse_study(text, path=tmp_path / "s.yaml")
+    result = eventstudy.run(study, data_dir=tmp_path, paths=False)
+    assert result.statistics is not None and result.statistics.null == "dates"
+    assert set(result.tests["null"]) == {"dates"}
+    assert any("the histories null, which would keep the events' dates and resample the prices, cannot be used here "
+               "(the histories null rebuilds the universe on the study calendar" in n for n in result.notes)
+    with pytest.raises(ConfigError, match="a monthly market series beside daily stocks"):
+        eventstudy.run(study, data_dir=tmp_path, paths=False, null="histories")
+    with pytest.raises(ConfigError) as caught:
+        eventstudy.run(study, data_dir=tmp_path, paths=False, histories=50)
+    assert "the histories null cannot be used here" in caught.value.message and caught.value.hint == "drop --histories"
+    daily = tmp_path / "daily"
+    daily.mkdir()
+    write_panel(daily, seed=1, n_symbols=6, n_days=900)  # the same universe beside a daily market: the histories null
+    assert eventstudy.run(parse_study(text, path=daily / "s.yaml"), data_dir=daily, paths=False).statistics.null == "histories"
+
+
 def test_a_default_universe_histories_null_records_the_universes_it_drew(tmp_path: Path) -> None:
     write_panel(tmp_path, seed=1)
     text = STUDY.format(panel="panel.csv", trigger="level", kind="simple", entry="close").split("evaluate:")[0].replace(
