@@ -295,6 +295,14 @@ def _check_grid(study: Study, axes: Sequence[Axis]) -> None:
                 clash = first[0] < second[1] and second[0] < first[1]
             else:  # a number of the condition, then the whole condition: the number is lost (the other way round, each condition's own number is set)
                 clash = first == ("when",)
+            if clash and a.name != b.name and written_at(study, b) is not None and written_at(study, a) is None:
+                # a --grid axis (run_sweep's) beside the sweep: list's: it replaces an axis of its name only
+                raise ConfigError(
+                    f"grid axis {a.name!r} sets what the study's sweep: axis {b.name!r} sets: in every cell {a.name!r} would "
+                    f"override {b.name!r}",
+                    hint=f"give it the name the sweep: list uses (--grid '{b.name}=...'), which replaces that axis's values, or edit the list",
+                    location=written_at(study, b),
+                )
             if clash:
                 with _placed(study, a):
                     raise ConfigError(

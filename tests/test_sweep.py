@@ -884,6 +884,19 @@ def test_run_sweep_runs_the_studys_own_grid_as_the_command_does(folder: Path) ->
     assert [(a.name, a.values) for a in replaced.axes] == [("B drawdown threshold", ("1%", "3%")), ("window.start", ("2020-03-02",))]
 
 
+def test_a_grid_axis_beside_the_sweep_list_axis_it_would_override_names_the_list(folder: Path) -> None:
+    """'--grid "b drawdown threshold=..."' (or 'decluster.gap' for the list's 'gap') on a study
+    whose sweep: list has 'B drawdown threshold' read "grid axes 'B drawdown threshold' and 'b
+    drawdown threshold' set the same thing", no file, line or word of the list, where the
+    user had given one axis; it now points at the list's axis and says to give its name."""
+    (folder / "study.yaml").write_text(SWEPT)
+    with pytest.raises(ConfigError) as caught:
+        run_sweep(folder / "study.yaml", "b drawdown threshold=2%,4%", data_dir=folder / "data")
+    assert caught.value.message.startswith("grid axis 'b drawdown threshold' sets what the study's sweep: axis 'B drawdown threshold' sets")
+    assert caught.value.location is not None and caught.value.location.line == 10
+    assert caught.value.hint is not None and "--grid 'B drawdown threshold=...'" in caught.value.hint
+
+
 def test_the_confirmation_counts_the_held_out_events_still_pending_as_a_run_does(folder: Path) -> None:
     """The held-out confirmation showed n alone, where a run of the cell from confirm_from
     shows '9 (+1 pending)': an event whose horizon runs past the data was left out without
