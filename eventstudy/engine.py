@@ -1076,12 +1076,24 @@ def _universe_histories(
             f"{found.flat_share:.1%} of the resampled stock-days drew a day on which that stock did not trade (before its "
             "listing, after its delisting, or in a gap): they are flat days in the history"
         )
-    used = used_histories(found)
+    tested_cells = found.observed.n[0] >= MIN_TESTED  # an untested cell's null is not read
+    used = used_histories(found)[tested_cells]
     if used.size and used.min() < 0.9 * found.count:
-        notes.append(
-            f"warning: only {int(used.min()):,} of {found.count:,} resampled universes gave two or more events in some "
-            "cell; the others do not enter its null"
+        fewest = int(used.min())
+        floor = _p_floor(fewest, statistics.alpha)
+        short = (
+            f" (where so few enter, no p-value of the average or the median can fall below {floor}: ask for more "
+            "histories, statistics.histories or --histories)" if floor else ""
         )
+        notes.append(
+            f"warning: only {fewest:,} of {found.count:,} resampled universes gave two or more events in some "
+            f"cell; the others do not enter its null{short}"
+        )
+        # as a study of named series: where even the most any cell has cannot reach alpha, no p-value can (3109f47)
+        most = int((found.histories.n >= 1).sum(axis=0)[tested_cells].max())
+        if _p_floor(found.count, statistics.alpha) is None:  # else the count's own warning above says it
+            _warn_no_test(notes, no_test, too_few_draws("histories", f"the {most:,} of {found.count:,} resampled universes that gave the rule an event", most, statistics.alpha, None,
+                                                          short_of="resampled universes with an event"))
     return tests
 
 

@@ -508,6 +508,28 @@ def test_a_monthly_market_series_keeps_a_universe_off_the_histories_null(tmp_pat
     assert eventstudy.run(parse_study(text, path=daily / "s.yaml"), data_dir=daily, paths=False).statistics.null == "histories"
 
 
+def test_a_rule_no_resampled_universe_meets_leaves_nothing_tested(tmp_path: Path) -> None:
+    """'MKT sma(200) > 0' fills on the market's own 400 days, but the resampled universes
+    are rebuilt on the stocks' 150-day calendar and never fill it: no universe gave the
+    rule an event, no p-value, and the verdict read 'no cell had enough complete events for
+    a test' beside cells of dozens of events. As for a study of named series (3109f47), the
+    null's finding is that nothing is tested, and the verdict says so."""
+    from eventstudy.report.verdict import verdict_line
+
+    rng = np.random.default_rng(4)
+    days = [dt.date(2020, 1, 1) + dt.timedelta(days=i) for i in range(400)]
+    pl.DataFrame({"date": days, "close": 100 * np.exp(np.cumsum(rng.normal(0, 0.01, 400)))}).write_csv(tmp_path / "MKT.csv")
+    stocks = [(d, f"S{k}", float(c)) for k in range(6) for d, c in zip(days[250:], 20 * np.exp(np.cumsum(rng.normal(0, 0.02, 150))))]
+    pl.DataFrame(stocks, schema={"date": pl.Date, "symbol": pl.String, "close": pl.Float64}, orient="row").write_csv(tmp_path / "panel.csv")
+    text = STUDY.format(panel="panel.csv", trigger="level", kind="simple", entry="close").replace(
+        "close at 5-day high and close > sma(3) and MKT drawdown >= 1%", "close at 5-day high and MKT sma(200) > 0"
+    ).replace("statistics: {placebos: 200, seed: 3}", "statistics: {placebos: 200, histories: 30, seed: 3, null: histories}")
+    result = eventstudy.run(parse_study(text, path=tmp_path / "s.yaml"), data_dir=tmp_path, paths=False)
+    assert (result.summary["n"] >= 3).all()
+    assert [(w.null, w.cause, w.drawn) for w in result.no_test] == [("histories", "few draws", "resampled universes with an event")]
+    assert "nothing is tested: the histories null drew too few resampled universes with an event" in verdict_line(result)
+
+
 def test_a_default_universe_histories_null_records_the_universes_it_drew(tmp_path: Path) -> None:
     write_panel(tmp_path, seed=1)
     text = STUDY.format(panel="panel.csv", trigger="level", kind="simple", entry="close").split("evaluate:")[0].replace(
