@@ -363,8 +363,12 @@ def run_sweep(
 
 
 def _warn(verdict: dict[str, Any], *texts: str) -> None:
-    """Add ``texts`` to the verdict's warning (one paragraph, in the order they are found)."""
-    verdict["warning"] = " ".join([*([verdict["warning"]] if "warning" in verdict else []), *texts])
+    """Add ``texts`` to the verdict's warning (one paragraph, in the order they are found,
+    each set apart from the one before it: after a text without a full stop, by '; ', where
+    two had run into one, '... (with the histories null) the runs null had little room')."""
+    for text in texts:
+        before = verdict.get("warning")
+        verdict["warning"] = text if before is None else f"{before}{' ' if before.endswith('.') else '; '}{text}"
 
 
 _LITTLE_ROOM = {

@@ -427,6 +427,20 @@ def test_a_grid_with_little_room_does_not_send_the_user_to_a_null_its_runs_refus
     assert "with the histories null" not in warning
 
 
+def test_two_warnings_of_a_grid_do_not_run_into_one(folder: Path) -> None:
+    """The verdict's warnings were joined by a space, most ending in no full stop: '... run
+    the cells of interest as studies (with the histories null) 'B drawdown >= 0%' holds on
+    every day ...', one sentence of two findings."""
+    text = STUDY.replace("A at 5-day high and B drawdown >= 2%", "A at 5-day high and B drawdown >= 0%").replace(
+        "forward_returns: {assets: [A, B], horizons: [5d, 10d]}", "excursions: {assets: [A], horizons: [5d], recovery: false}"
+    )
+    result = run_sweep(parse_study(text, path=folder / "grid.yaml"), [parse_axis("gap=3,8")], data_dir=folder / "data")
+    warning = result.verdict["warning"]
+    assert "cannot test the measures 'mae', 'mfe' here" in warning
+    assert "(with the histories null); 'B drawdown >= 0%' holds on every day" in warning  # was '(...) 'B drawdown'
+    assert "(in every cell). the runs null had little room in 2 of 2 cells" in warning  # a text with its own full stop
+
+
 def test_a_grid_whose_circular_null_cannot_reach_alpha_tests_nothing(folder: Path) -> None:
     """Under a 5-day gap only the events' own calendar (shift 0) obeys the rule on this
     short window, so a run of either cell warns that its p-values are no test, and prints
