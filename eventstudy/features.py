@@ -382,7 +382,8 @@ def rolling_extreme(close: np.ndarray, largest: bool, test: bool, n: int, chunk:
     the caller, with those nearer a symbol's start than the window."""
     extreme = np.maximum if largest else np.minimum
     size = close.size
-    window = np.full(size, np.nan)
+    window = np.empty(size)
+    window[: n - 1] = np.nan  # rows without a whole window; every later row is written below
     buffers = (np.empty(min(size, chunk + n - 1)), np.empty(min(size, chunk + n - 1)))
     for start in range(n - 1, size, chunk):  # the windows ending at rows start .. stop - 1
         stop = min(start + chunk, size)
@@ -397,10 +398,12 @@ def rolling_extreme(close: np.ndarray, largest: bool, test: bool, n: int, chunk:
         extreme(ending[n - 1 :], ending[n - 1 - rest : rows - rest], out=window[start:stop])
     if not test:
         return window
-    previous = np.full(size, np.nan)  # the previous n rows' extreme
-    previous[1:] = window[:-1]
+    # against the previous n rows' extreme (the window ending the row before): False on the
+    # first row, which has none, and where that window is NaN (not whole), as a NaN compares
+    flags = np.zeros(size, dtype=bool)
     with np.errstate(invalid="ignore"):
-        return close >= previous if largest else close <= previous
+        (np.greater_equal if largest else np.less_equal)(close[1:], window[:-1], out=flags[1:])
+    return flags
 
 
 _POSITION = "__es_position"
