@@ -24,6 +24,7 @@ from eventstudy.inference.classical import newey_west
 from eventstudy.inference.panel import (
     EventWindows,
     _deviations,
+    _squares_by_day,
     calendar_time,
     window_interval,
     window_intervals,
@@ -216,6 +217,18 @@ def test_relabel_deviations_are_nan_to_num_of_the_plain_difference(seed: int, po
     got = np.empty(sample.shape)
     _deviations(sample, np.isnan(sample), centre, positive, got)
     assert np.array_equal(got, want)
+
+
+@settings(max_examples=100, deadline=None)
+@given(st.integers(0, 2**32 - 1), st.integers(0, 70), st.integers(1, 40))
+def test_relabel_squares_by_day_are_the_squares_summed_over_rows(seed: int, rows: int, days: int) -> None:
+    """Bit for bit: the relabel covariance's day sums of squares, a few rows at a time,
+    are ``np.square(dev).sum(axis=0)`` (deviations over many magnitudes, so that another
+    order of the additions would show in the last bits)."""
+    rng = np.random.default_rng(seed)
+    dev = rng.normal(0, 1, (rows, days)) * np.exp(rng.uniform(-30, 5, (rows, days)))
+    dev[rng.random(dev.shape) < 0.1] = 0.0
+    assert np.array_equal(_squares_by_day(dev), np.square(dev).sum(axis=0))
 
 
 def plain_calendar(daily: np.ndarray, s: np.ndarray, d: np.ndarray, horizon: int) -> tuple[float, float, int]:

@@ -1379,7 +1379,12 @@ def _relabel_covariance(
     sums: dict[str, list[np.ndarray]] = {name: [] for name in names}
     totals: dict[str, list[np.ndarray]] = {name: [] for name in names}
     diagonal, ratio = {name: np.zeros(k) for name in names}, {name: np.ones(k) for name in names}
-    dev, squares = np.empty((rows.size, n_days)), np.empty((rows.size, n_days))
+    dev = np.empty((rows.size, n_days))
+    mine_of = [cell.ev[chosen[stock_of[cell.ev]]] for cell in cells]
+    # the gathered events' deviations, stock by stock and event by event: one buffer each for
+    # every cell (at the budget, 32 MB: a fresh array per cell came from the system, page by page)
+    largest = few * max((m.size for m in mine_of), default=0)
+    gathered, by_event_buffer = np.empty(largest), np.empty(largest)
     for i, cell in enumerate(cells):
         if not cell.ev.size:
             for name in names:
@@ -1388,7 +1393,7 @@ def _relabel_covariance(
             continue
         sample = data.values[cell.key["_c"]][rows]
         unknown = np.isnan(sample)
-        mine = cell.ev[chosen[stock_of[cell.ev]]]
+        mine = mine_of[i]
         order = mine[np.argsort(stock_of[mine], kind="stable")]
         owner = stock_of[order]
         starts = np.flatnonzero(np.concatenate([[True], owner[1:] != owner[:-1]]))
@@ -1397,16 +1402,18 @@ def _relabel_covariance(
             r = cell.scale if name == "mean" and cell.scale is not None else np.ones(s_idx.size)
             per_day = np.bincount(d_idx[cell.ev], weights=r[cell.ev], minlength=n_days)
             totals[name].append(dev @ per_day)  # each sampled symbol's sum over every event's day
-            np.square(dev, out=squares)
-            diagonal[name][i] = float(squares.sum(axis=0) @ np.bincount(d_idx[cell.ev], weights=np.square(r[cell.ev]), minlength=n_days))
+            diagonal[name][i] = float(_squares_by_day(dev) @ np.bincount(d_idx[cell.ev], weights=np.square(r[cell.ev]), minlength=n_days))
             a = np.zeros((few, keep))
             if order.size:
-                part = np.take(dev[:few], d_idx[order], axis=1)  # row by row: each stock's events contiguous
+                part = gathered[: few * order.size].reshape(few, order.size)
+                # row by row: each stock's events contiguous ('clip': the days are all in range, and
+                # numpy copies through a temporary for mode 'raise' when given out=)
+                np.take(dev[:few], d_idx[order], axis=1, out=part, mode="clip")
                 if r is cell.scale:  # times 1 changes nothing
                     part *= r[order][None, :]
                 a[:, column[owner[starts]]] = np.add.reduceat(part, starts, axis=1)
-                by_event = np.ascontiguousarray(part.T)  # the sum below runs event by event, as it always has
-                subset = float(np.square(by_event, out=by_event).sum())
+                by_event = by_event_buffer[: part.size].reshape(order.size, few)  # the sum below runs event by event, as it always has
+                subset = float(np.square(part.T, out=by_event).sum())
                 # scaled to all events and to every sampled symbol by the diagonal's ratio
                 ratio[name][i] = diagonal[name][i] / rows.size * few / subset if subset > 0 else 1.0
             sums[name].append(a)
@@ -1426,6 +1433,34 @@ def _relabel_covariance(
                 extra[i] = cov[i, i] - diagonal[name][i] / rows.size / cells[i].x.size ** 2
         out[name] = (cov, extra)
     return out
+
+
+SQUARES_ROWS = 32
+"""Rows of deviations :func:`_squares_by_day` squares at a time (2.5 MB of float64 at
+10,000 days: they stay in the cache)."""
+
+
+def _squares_by_day(dev: np.ndarray) -> np.ndarray:
+    """``np.square(dev).sum(axis=0)``, bit for bit, without the squares of every row: over
+    two days or more, a sum over the first axis of a C-ordered array adds the rows one
+    after another (row 0, then 1, ...), so summing each chunk's squares below the running
+    total, put in as the chunk's first row, adds in the same order (over one day numpy
+    sums the column pairwise instead: summed so here too)."""
+    rows = dev.shape[0]
+    if dev.shape[1] < 2:
+        return np.square(dev).sum(axis=0)
+    chunk = np.empty((min(rows, SQUARES_ROWS) + 1, dev.shape[1]))
+    total = None
+    for lo in range(0, rows, SQUARES_ROWS):
+        part = dev[lo : lo + SQUARES_ROWS]
+        if total is None:
+            np.square(part, out=chunk[: part.shape[0]])
+            total = chunk[: part.shape[0]].sum(axis=0)
+        else:
+            chunk[0] = total
+            np.square(part, out=chunk[1 : part.shape[0] + 1])
+            total = chunk[: part.shape[0] + 1].sum(axis=0)
+    return total if total is not None else np.zeros(dev.shape[1])
 
 
 def _deviations(sample: np.ndarray, unknown: np.ndarray, centre: np.ndarray, positive: bool, out: np.ndarray) -> None:
