@@ -8,6 +8,7 @@ formatting is the report layer's job.
 
 from __future__ import annotations
 
+import numpy as np
 import polars as pl
 
 __all__ = ["CELL", "SUMMARY_COLUMNS", "summarize"]
@@ -36,11 +37,17 @@ SUMMARY_COLUMNS = [
 ]
 
 
-def summarize(outcomes: pl.DataFrame) -> pl.DataFrame:
+def summarize(outcomes: pl.DataFrame, run_length: int | None = None) -> pl.DataFrame:
     """Per cell: n, n_incomplete (values whose horizon runs past the data:
     ``days_remaining > 0``, when the outcomes say; a value missing for want of history, as
     a market model's first year, is not incomplete), mean, median, pct_positive (share >
     0), min, max, and sd (the sample standard deviation, for the mean's band).
+
+    ``run_length``: the outcomes hold their cells one after another, each in this many
+    rows (a universe's long outcomes, every cell over the same kept events), so rows are
+    grouped on their run's number instead of hashing the cell's four columns: the same
+    rows in the same groups, so the same figures (0.2 -> 0.1 s of CPU on 4 cells x 335k
+    events).
 
     Examples
     --------
@@ -52,17 +59,24 @@ def summarize(outcomes: pl.DataFrame) -> pl.DataFrame:
     """
     value = pl.col("value")
     incomplete = value.is_null() & (pl.col("days_remaining") > 0).fill_null(False) if "days_remaining" in outcomes.columns else value.is_null()
-    return (
-        outcomes.group_by(CELL, maintain_order=True)
-        .agg(
-            value.count().alias("n"),
-            incomplete.sum().alias("n_incomplete"),
-            value.mean().alias("mean"),
-            value.median().alias("median"),
-            (value > 0).mean().alias("pct_positive"),
-            value.min().alias("min"),
-            value.max().alias("max"),
-            value.std(ddof=1).alias("sd"),
-        )
-        .with_columns(pl.col("n").cast(pl.Int64), pl.col("n_incomplete").cast(pl.Int64))
-    )
+    figures = [
+        value.count().alias("n"),
+        incomplete.sum().alias("n_incomplete"),
+        value.mean().alias("mean"),
+        value.median().alias("median"),
+        (value > 0).mean().alias("pct_positive"),
+        value.min().alias("min"),
+        value.max().alias("max"),
+        value.std(ddof=1).alias("sd"),
+    ]
+    counts = (pl.col("n").cast(pl.Int64), pl.col("n_incomplete").cast(pl.Int64))
+    if not run_length or outcomes.is_empty():
+        return outcomes.group_by(CELL, maintain_order=True).agg(figures).with_columns(counts)
+    assert outcomes.height % run_length == 0, "whole runs of one cell each"
+    runs = outcomes.height // run_length
+    # not flagged sorted: a sorted key makes each group a slice, whose means and deviations
+    # polars sums in another order than a group's rows (the last bits differ)
+    run = pl.Series("_run", np.repeat(np.arange(runs, dtype=np.int64), run_length))
+    found = outcomes.with_columns(run).group_by("_run", maintain_order=True).agg(figures).drop("_run")
+    keys = outcomes.select(CELL).gather(np.arange(runs, dtype=np.int64) * run_length)  # each run's first row
+    return pl.concat([keys, found], how="horizontal").with_columns(counts)

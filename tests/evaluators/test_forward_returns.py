@@ -82,6 +82,25 @@ def test_summary_counts_incomplete_separately_and_keeps_fractions() -> None:
     assert (row["min"], row["max"]) == (-0.01, 0.04)
 
 
+@settings(max_examples=60, deadline=None)
+@given(cells=st.integers(1, 5), rows=st.integers(1, 400), seed=st.integers(0, 2**16))
+def test_summary_by_runs_of_cells_is_the_summary_by_their_keys(cells: int, rows: int, seed: int) -> None:
+    """A universe's outcomes, cell after cell, grouped by run number: every figure bit for
+    bit the one grouped by the cell's keys (values over many magnitudes, so that a
+    different order of the sums would show in their last bits), in the same order."""
+    rng = np.random.default_rng(seed)
+    value = rng.normal(0, 1, cells * rows) * np.exp(rng.uniform(-12, 2, cells * rows))
+    value[rng.random(value.size) < 0.1] = np.nan
+    outcomes = pl.DataFrame({
+        "measure": "fwd", "asset": np.repeat([f"A{c % 2}" for c in range(cells)], rows), "horizon": np.repeat([f"{c}d" for c in range(cells)], rows),
+        "horizon_days": np.repeat(np.arange(cells), rows), "value": pl.Series(value).fill_nan(None),
+        "days_remaining": pl.Series(np.where(rng.random(value.size) < 0.05, 3, 0)).replace(0, None),
+    })
+    want = summarize(outcomes)
+    got = summarize(outcomes, rows)
+    assert got.schema == want.schema and got.equals(want)
+
+
 @settings(max_examples=120, deadline=None)
 @given(
     lengths=st.lists(st.integers(1, 30), min_size=1, max_size=6), k=st.integers(1, 35), kind=st.sampled_from(["simple", "log"]),
