@@ -865,8 +865,10 @@ def _universe_tests(
     notes.append(CALENDAR_NOTE)
     refusal = _histories_refusal(study, panel)
     if null == "dates":
-        _warn_no_test(notes, no_test, few_stocks(len(panel.symbols), statistics.alpha, refusal))
-        _warn_no_test(notes, no_test, every_stock_an_event(panel, kept, picks_days_not_stocks(study), refusal))
+        stocks = stocks_trading(panel, kept, window)
+        _warn_no_test(notes, no_test, few_stocks(stocks, statistics.alpha, refusal, universe=len(panel.symbols)))
+        if stocks > 1:  # one stock trading is every stock trading: said by few_stocks
+            _warn_no_test(notes, no_test, every_stock_an_event(panel, kept, picks_days_not_stocks(study), refusal))
     dates_tested = tests.filter(pl.col("p_placebo").is_not_null()).select("measure", "statistic").unique(maintain_order=True).rows() if null == "dates" else []
     notes.extend(calibration_warnings(study, null, misjudged, dates_tested, panel.measures.units, refusal[0] if refusal else None))
     tests = _too_few_untested(tests)
@@ -881,23 +883,45 @@ def _universe_tests(
     return tests
 
 
-def few_stocks(stocks: int, alpha: float, refusal: tuple[str, str] | None = None) -> list[NoTest]:
+def stocks_trading(panel: Panel, kept: pl.DataFrame, window: np.ndarray) -> int:
+    """The stocks the 'dates' null can move ``kept``'s events to: those with data on at
+    least one of the events' days (without events, on a day of ``window``). A stock whose
+    data end before the events (delisted) or start after them receives none: its
+    placebo values are draws among the stocks trading that day."""
+    days = np.unique(kept["_d"].to_numpy()).astype(np.int64) if kept.height else np.flatnonzero(window)
+    return int(np.count_nonzero(panel.present[:, days].any(axis=1))) if days.size else 0
+
+
+def few_stocks_why(stocks: int, universe: int | None = None) -> str:
+    """Why a 'dates' null among ``stocks`` stocks (those trading on the events' days, of
+    a ``universe`` of that many symbols) has little room, in the words a run's warning
+    and a sweep's verdict share."""
+    if stocks > 1:
+        trade = f" (only {stocks} of the universe's {universe} trade on the events' days)" if universe and universe > stocks else ""
+        return f"it moves each stock's events to another of only {stocks} stocks{trade}"
+    if universe and universe > 1:
+        return (
+            f"only one of the universe's {universe} stocks trades on the events' days, so there is no other stock to move its "
+            "events to, and every placebo set is the events themselves"
+        )
+    return "a universe of one stock has no other stock to move its events to, so every placebo set is the events themselves"
+
+
+def few_stocks(stocks: int, alpha: float, refusal: tuple[str, str] | None = None, *, universe: int | None = None) -> list[NoTest]:
     """The warning of a 'dates' null with too few stocks to relabel the events among: its
     placebo sets are the ``stocks!`` orderings of the symbols, so no exact p-value falls
     below ``1 / stocks!`` (three stocks: 1/6), whatever its normal approximation says.
-    ``refusal``: why the histories null cannot be built here (:func:`_histories_refusal`),
-    else None."""
+    ``stocks``: those trading on the events' days (:func:`stocks_trading`), of a
+    ``universe`` of that many symbols (None: the same). ``refusal``: why the histories
+    null cannot be built here (:func:`_histories_refusal`), else None."""
     orderings = math.factorial(min(stocks, 20))
-    if orderings * alpha >= 1:
+    if orderings * alpha >= 1 or stocks < 1:
         return []
+    why = few_stocks_why(stocks, universe)
     words = (
-        f"warning: the 'dates' null had little room: it moves each stock's events to another of only {stocks} stocks, "
-        f"{orderings} orderings in all, so no p-value can truly fall below {1 / orderings:.3f}: {NO_TEST} (its "
-        "normal approximation gives smaller ones)"
-    ) if stocks > 1 else (
-        "warning: the 'dates' null had no room: a universe of one stock has no other stock to move its events to, so every "
-        f"placebo set is the events themselves (p = 1): {NO_TEST}"
-    )
+        f"warning: the 'dates' null had little room: {why}, {orderings} orderings in all, so no p-value can truly fall "
+        f"below {1 / orderings:.3f}: {NO_TEST} (its normal approximation gives smaller ones)"
+    ) if stocks > 1 else f"warning: the 'dates' null had no room: {why} (p = 1): {NO_TEST}"
     found = NoTest("dates", "little room", words, remedy="the histories null (--null histories) resamples the prices instead")
     return [found.without_remedy(refusal[0]) if refusal else found]
 

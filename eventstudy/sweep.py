@@ -66,11 +66,13 @@ from eventstudy.engine import (
     evaluate,
     every_stock_an_event,
     few_stocks,
+    few_stocks_why,
     histories_unusable,
     nested_baseline_days,
     picks_days_not_stocks,
     placebos_misjudge,
     raw_events,
+    stocks_trading,
     universe_null,
 )
 from eventstudy.errors import ConfigError, DataError, did_you_mean
@@ -253,13 +255,14 @@ def run_sweep(
 
     rows, z_obs, z_null = [], [], []
     cell_results = (executor or SerialExecutor()).imap(cell_tests, cells, shared=grid)
-    cramped: list[str] = []  # the null of each cell whose placebo null had little room (events that recur evenly): no test
+    # per cell whose placebo null had little room (events that recur evenly, few stocks): the null, why, and what does that
+    cramped: list[tuple[str, str, str]] = []
     for combo, (cell_rows, cell_z, cell_null, room) in progress.track(zip(combos, cell_results), "sweep: grid cells", total=len(combos)):
         rows += [{**{a.name: v for a, v in zip(axes, combo)}, **row} for row in cell_rows]
         z_obs += cell_z
         z_null += cell_null
-        if room is not None:  # a cell the runs null could not place is tested on the circular null, as in a run
-            cramped.append(cell_rows[0].get("null", placebo_null(settings)) if cell_rows else placebo_null(settings))
+        if room is not None:
+            cramped.append(room)
     z_obs_arr, z_null_arr = np.array(z_obs), np.vstack(z_null)
     # never below the raw p, which may come from the cell's own run's draws, not the joint null's
     raw_p = np.array([row["p_placebo"] for row in rows], dtype=np.float64)
@@ -317,23 +320,8 @@ def run_sweep(
         _warn(verdict, *decided)
     if cramped:
         verdict["little_room"] = len(cramped)
-    for null_name in dict.fromkeys(cramped):  # each null the cramped cells were tested on (circular where runs could not be placed)
-        count = cramped.count(null_name)
-        if study.universe is not None and few_stocks(len(grid.panel.symbols), settings.alpha):  # the same for every cell
-            stocks = len(grid.panel.symbols)
-            null_name, why = "'dates'", (
-                f"it moves each stock's events among only {stocks} stocks, too few orderings to reach alpha" if stocks > 1
-                else "a universe of one stock has no other stock to move its events to, so every placebo set is the events themselves"
-            )
-            cause = "a universe of three stocks or fewer does this"
-        elif study.universe is not None:  # engine.every_stock_an_event
-            null_name, why = "'dates'", (
-                "nearly every stock trading on the events' days is an event there, so it asks whether the event stocks differ "
-                "from the others those days, not whether the days differ"
-            )
-            cause = "a condition that picks days, not stocks (the market series, a breadth, a file of dates), does this"
-        else:
-            why, cause = _LITTLE_ROOM.get(null_name, _LITTLE_ROOM["runs"])
+    for null_name, why, cause in dict.fromkeys(cramped):  # each null and reason of the cramped cells (circular where runs could not be placed)
+        count = cramped.count((null_name, why, cause))
         _warn(verdict, (
             f"the {null_name} null had little room in {count:,} of {len(combos):,} cells: {why}, and their "
             f"p-values would be no test ({cause}); those cells are shown untested, and are "
@@ -490,10 +478,11 @@ def _fewer_why(panel: Panel, measures: list[str]) -> str:
     return f" ({why})" if why else ""
 
 
-def cell_tests(grid: Grid, cell: Study) -> tuple[list[dict[str, Any]], list[float], list[np.ndarray], str | None]:
+def cell_tests(grid: Grid, cell: Study) -> tuple[list[dict[str, Any]], list[float], list[np.ndarray], tuple[str, str, str] | None]:
     """One grid cell: its ledger rows (without the axis values), per row the studentized
-    statistic and its placebo draws, for the grid-wide snooping control, and why its
-    null says little, if it does (a runs null with little room).
+    statistic and its placebo draws, for the grid-wide snooping control, and, if its null
+    says little (a runs null with little room, a 'dates' null among three stocks or
+    fewer), that null, why, and what does that, in the verdict's words.
 
     Module-level, so an executor can send it to worker processes.
     """
@@ -524,10 +513,21 @@ def cell_tests(grid: Grid, cell: Study) -> tuple[list[dict[str, Any]], list[floa
         draws = exact
         if draws.shape[1] != settings.placebos:  # every cell of the grid needs B joint draws (circular: all shifts)
             draws = draws[:, np.random.default_rng(settings.seed).integers(0, draws.shape[1], settings.placebos)]
+    room: tuple[str, str, str] | None = None
     if universe:  # the 'dates' null among three stocks or fewer, or where every stock is an event, is no test, as a run says
-        room = " ".join(w.words for w in [*few_stocks(len(panel.symbols), settings.alpha), *every_stock_an_event(panel, kept, picks_days_not_stocks(cell))]) or None
-    else:
-        room = " ".join(w.words for w in no_test_warnings(found, null_name, settings.alpha)) or None
+        stocks = stocks_trading(panel, kept, window)
+        if few_stocks(stocks, settings.alpha):
+            room = ("'dates'", f"{few_stocks_why(stocks, len(panel.symbols))}{', too few orderings to reach alpha' if stocks > 1 else ''}", (
+                "a universe of three stocks or fewer does this" if stocks == len(panel.symbols)
+                else "a window in which three stocks or fewer trade does this"
+            ))
+        elif every_stock_an_event(panel, kept, picks_days_not_stocks(cell)):
+            room = ("'dates'", (
+                "nearly every stock trading on the events' days is an event there, so it asks whether the event stocks differ "
+                "from the others those days, not whether the days differ"
+            ), "a condition that picks days, not stocks (the market series, a breadth, a file of dates), does this")
+    elif no_test_warnings(found, null_name, settings.alpha):
+        room = (null_name, *_LITTLE_ROOM.get(null_name, _LITTLE_ROOM["runs"]))
     rows, z_obs, z_null = [], [], []
     flat = s_idx * panel.days.size + d_idx
     for c, info in enumerate(panel.cells.select("measure", "asset", "horizon", "horizon_days").iter_rows(named=True)):

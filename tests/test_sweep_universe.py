@@ -206,7 +206,7 @@ def test_a_universe_of_three_stocks_is_shown_not_tested_as_its_run_says(tmp_path
     result = run_sweep(study, [parse_axis("MKT drawdown threshold=0.5%,1%")], data_dir=tmp_path, placebos=200, seed=3)
     assert result.verdict["little_room"] == 2 and result.verdict["best"] is None
     assert result.ledger.select("p_placebo", "z", "p_romano_wolf").null_count().row(0) == (6, 6, 6)
-    assert "the 'dates' null had little room in 2 of 2 cells: it moves each stock's events among only 3 stocks" in result.verdict["warning"]
+    assert "the 'dates' null had little room in 2 of 2 cells: it moves each stock's events to another of only 3 stocks, too few" in result.verdict["warning"]
 
 
 def test_a_grid_of_market_days_is_shown_not_tested_as_its_run_says(folder: Path) -> None:
@@ -312,3 +312,24 @@ def test_a_universe_of_one_stock_is_said_to_have_no_other_stock(tmp_path: Path) 
     warning = result.verdict["warning"]
     assert "little room in 2 of 2 cells: a universe of one stock has no other stock to move its events to" in warning
     assert "1 stocks" not in warning
+
+
+def test_a_cell_whose_window_has_few_stocks_trading_is_shown_not_tested_as_its_run_says(tmp_path: Path) -> None:
+    """The 'dates' null moves each stock's events among the stocks trading on their days:
+    a cell whose window starts after three of five stocks' data end had two, and was
+    ranked and tested with no warning, where its run now says its p-values are no test."""
+    frame = write_panel(tmp_path, seed=5, n_symbols=5, n_days=260)
+    ended = pl.col("symbol").is_in(["S2", "S3", "S4"]) & (pl.col("date") >= dt.date(2021, 4, 1))
+    frame.filter(~ended).write_csv(tmp_path / "panel.csv")
+    study = study_for(tmp_path)
+    run = eventstudy.run(study, data_dir=tmp_path, placebos=200, null="dates", start=dt.date(2021, 6, 1))
+    (said,) = [n for n in run.notes if n.startswith("warning: the 'dates' null had little room")]
+    assert "to another of only 2 stocks (only 2 of the universe's 5 trade on the events' days)" in said
+    result = run_sweep(study, [parse_axis("window.start=2021-01-01,2021-06-01")], data_dir=tmp_path, placebos=200, seed=3)
+    assert result.verdict["little_room"] == 1
+    assert result.ledger.filter(pl.col("window.start") == "2021-06-01")["p_placebo"].null_count() == 3
+    assert result.ledger.filter(pl.col("window.start") == "2021-01-01")["p_placebo"].null_count() < 3
+    assert (
+        "the 'dates' null had little room in 1 of 2 cells: it moves each stock's events to another of only 2 stocks (only 2 "
+        "of the universe's 5 trade on the events' days), too few orderings to reach alpha"
+    ) in result.verdict["warning"]

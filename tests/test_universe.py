@@ -986,3 +986,40 @@ def test_a_dates_null_of_one_stock_says_it_has_no_other_stock(tmp_path: Path) ->
     assert "a universe of one stock has no other stock to move its events to" in found and "1 stocks" not in found
     assert found.endswith("(p = 1): its p-values are no test; the histories null (--null histories) resamples the prices instead")
     assert result.tests.filter(pl.col("statistic") == "mean")["p_placebo"].to_list() == [1.0]
+    assert not [n for n in result.notes if "stocks trading are events" in n]  # one stock is every stock trading: said once
+
+
+@pytest.mark.parametrize(("trading", "warned"), [(1, "no room"), (2, "little room"), (4, None)])
+def test_a_dates_null_counts_the_stocks_trading_on_the_events_days(tmp_path: Path, trading: int, warned: str | None) -> None:
+    """The 'dates' null moves each stock's events to a stock trading on their days: a
+    universe of five whose others' data end before the window ('universe: [AAPL, MSFT,
+    NVDA, AWK]' from 2017, AAPL's and NVDA's data ending earlier) moved them among two
+    stocks, and the run said nothing of it (smallest p 0.547, 'none significant'), as it
+    did of one stock trading, whose placebo sets are the events themselves."""
+    from eventstudy.report.verdict import verdict_line
+
+    rng = np.random.default_rng(11)
+    days = pl.date_range(dt.date(2015, 1, 1), dt.date(2020, 12, 31), eager=True)
+    days = days.filter(days.dt.weekday() <= 5).head(1200)
+    closes = 50 * np.exp(np.cumsum(rng.normal(0.0002, 0.02, (5, days.len())), axis=1))
+    ends = [days.len() if k < trading else 400 for k in range(5)]  # the others' data end before the window
+    pl.concat([pl.DataFrame({"date": days[: ends[k]], "symbol": f"S{k}", "close": closes[k, : ends[k]]}) for k in range(5)]).write_csv(tmp_path / "panel.csv")
+    study = parse_study(
+        "name: few trading\nuniverse: {data_file: panel.csv}\nwhen: return(5) > 3%\ndecluster: {gap: 10}\n"
+        "evaluate:\n  - forward_returns: {horizons: [1w]}\nstatistics: {seed: 7, null: dates, placebos: 200}\n",
+        path=tmp_path / "study.yaml",
+    )
+    result = eventstudy.run(study, data_dir=tmp_path, start=days[500])
+    assert result.events.height > 20 and set(result.tests["null"]) == {"dates"}
+    found = [n for n in result.notes if n.startswith("warning: the 'dates' null had")]
+    if warned is None:
+        assert not found and "nothing is tested" not in verdict_line(result)
+        return
+    (only,) = found  # one stock trading is every stock trading: not said again as '100% of the stocks trading are events'
+    assert only.startswith(f"warning: the 'dates' null had {warned}")
+    if trading == 2:
+        assert "to another of only 2 stocks (only 2 of the universe's 5 trade on the events' days), 2 orderings in all" in only
+    else:
+        assert "only one of the universe's 5 stocks trades on the events' days, so there is no other stock" in only
+        assert result.tests.filter(pl.col("statistic") == "mean")["p_placebo"].to_list() == [1.0]
+    assert "nothing is tested: the 'dates' null had little room here" in verdict_line(result)
