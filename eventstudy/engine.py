@@ -140,8 +140,8 @@ def evaluate(
         shown = order_cells(panel.cells[CELL], list(study.series), panel.measures.order)  # the summary's rows, in its order
         present = panel.cells["measure"].to_list()  # every frame's rows are of the panel's cells
         events, units = instance_table(panel, kept, hits, _of_measures(outcomes, in_table, present), _of_measures(shown, in_table, present))
-        visible = _of_measures(outcomes, panel.measures.shown, present)
         ended = panel.ended_symbols()
+        visible = with_ended(_of_measures(outcomes, panel.measures.shown, present), ended)
         pending = incomplete_cells(visible, universe, ended)
         describe_outcomes(kept.height, visible, notes, evaluated=bool(study.evaluate), ended=ended, measures=panel.measures)
         breakdowns = _breakdowns(outcomes, panel.cells, kept, panel.symbols, list(study.series), panel.measures.order) if universe else {}
@@ -385,6 +385,19 @@ def _column_labels(cells: pl.DataFrame) -> list[str]:
     """:func:`_column_label` of each of a few cells (no nulls), in Python: a query costs 0.1 ms."""
     cells = cells[["asset", "measure", "horizon"]]
     return [f"{a}.{m}" + (f".{h}" if h != m else "") for a, m, h in cells.iter_rows()]
+
+
+def with_ended(outcomes: pl.DataFrame, ended: Collection[str]) -> pl.DataFrame:
+    """``outcomes`` with ``ended`` after ``days_remaining``, as :func:`incomplete_cells`
+    says it: where the value is incomplete (``days_remaining`` > 0), True when its horizon
+    runs past the end of the data of one of ``ended``'s symbols (it never completes),
+    False when it is pending; null where nothing is awaited."""
+    remaining = outcomes["days_remaining"].to_numpy()  # null as NaN
+    waiting = np.greater(remaining, 0, where=~np.isnan(remaining), out=np.zeros(outcomes.height, dtype=bool))
+    stopped = outcomes["symbol"].is_in(list(ended)).fill_null(False).to_numpy() if ended else np.zeros(outcomes.height, dtype=bool)
+    column = pl.Series("ended", np.ma.masked_array(stopped, mask=~waiting), dtype=pl.Boolean)  # nulls at construction: no query
+    at = outcomes.columns.index("days_remaining") + 1
+    return outcomes.select(outcomes.columns[:at]).hstack([column, *outcomes.select(outcomes.columns[at:]).get_columns()])
 
 
 def incomplete_cells(outcomes: pl.DataFrame, universe: bool, ended: Collection[str]) -> pl.DataFrame:

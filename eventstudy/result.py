@@ -49,8 +49,9 @@ class StudyResult:
         Every day the condition held in the window, with ``kept`` (survived declustering).
     outcomes
         Long outcomes of the kept events: ``date, asset, horizon, horizon_days, value,
-        measure, days_remaining, symbol``; ``days_remaining``: the trading days of data an
-        incomplete value lacks (whether they will come: ``pending``'s ``ended``). Only the
+        measure, days_remaining, ended, symbol``; ``days_remaining``: the trading days of
+        data an incomplete value lacks, ``ended`` whether they will come, as ``pending``
+        says it (False: pending; True: its symbol's data end first; null: complete). Only the
         study's own measures, as ``outcomes.csv``: the event-time path computed for charts
         is in ``chart_outcomes``.
     baseline_outcomes

@@ -178,6 +178,34 @@ def test_a_stock_whose_data_end_early_is_not_pending(tmp_path: Path, capsys) -> 
         assert "stocks fwd 5d: 1 event(s) never complete: the data of GONE end within the horizon" in flat
 
 
+def test_outcomes_csv_says_which_incomplete_outcomes_never_complete(tmp_path: Path) -> None:
+    """outcomes.csv gave a delisted stock's incomplete outcome as 'days_remaining 3', as it
+    gave a pending one, where the summary said '+1 data ended' and result.pending flagged
+    it 'ended': nothing there told the one that never completes from the one to come. The
+    outcomes now carry ``ended`` as result.pending has it (null for a complete value)."""
+    from eventstudy.report import write_outputs
+
+    days = [dt.date(2020, 1, 1) + dt.timedelta(days=i) for i in range(60)]
+    pl.DataFrame({"date": days, "close": np.linspace(100, 90, len(days))}).write_csv(tmp_path / "MKT.csv")
+    rows = []
+    for symbol, last, highs in (("GONE", 40, (20, 37)), ("LIVE", 60, (57,))):
+        close = [50.0 - 0.01 * i for i in range(last)]
+        for high in highs:
+            close[high] = 60.0 + high
+        rows += [(days[i], symbol, close[i]) for i in range(last)]
+    pl.DataFrame(rows, schema=["date", "symbol", "close"], orient="row").write_csv(tmp_path / "panel.csv")
+    (tmp_path / "study.yaml").write_text(STUDY.replace("close at 5-day high and MKT drawdown >= 1%", "close at 5-day high").replace("placebos: 300", "placebos: 0"))
+    result = eventstudy.run(tmp_path / "study.yaml", data_dir=tmp_path)
+    write_outputs(result, tmp_path / "out")
+    for outcomes in (result.outcomes, pl.read_csv(tmp_path / "out" / "outcomes.csv", try_parse_dates=True)):
+        fwd = outcomes.filter(measure="fwd", horizon="5d").sort("symbol", "date")
+        assert fwd.select("symbol", "days_remaining", "ended").rows() == [("GONE", None, None), ("GONE", 3, True), ("LIVE", 3, False)]
+        waiting = outcomes.filter(pl.col("ended").is_not_null()).select("date", "symbol", "measure", "asset", "horizon", "days_remaining", "ended")
+        assert waiting.sort("symbol", "date", "horizon").rows() == result.pending.drop("column").sort("symbol", "date", "horizon").rows()
+    ended = result.summary.filter(measure="fwd", horizon="5d")["n_incomplete"].item()
+    assert ended == 2 and result.outcomes.filter(measure="fwd", horizon="5d")["ended"].sum() == 1
+
+
 def test_bare_features_need_a_universe() -> None:
     with pytest.raises(eventstudy.EventStudyError, match="no universe"):
         parse_study(STUDY.replace("universe: {data_file: panel.csv, label: stocks}\n", ""), path="s.yaml")

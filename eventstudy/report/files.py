@@ -63,7 +63,7 @@ __all__ = [
     "write_outputs",
 ]
 
-OUTCOME_COLUMNS = ["date", "asset", "horizon", "horizon_days", "value", "measure", "days_remaining"]
+OUTCOME_COLUMNS = ["date", "asset", "horizon", "horizon_days", "value", "measure", "days_remaining", "ended"]
 
 JSON_ROWS = 1_000
 """result.json embeds the rows of a table only up to this many (all are in its CSV file):
