@@ -175,7 +175,7 @@ def evaluate(
     if statistics.placebos == 0 or not study.evaluate:  # no evaluator (an event study only): no cell to test
         if study.evaluate:
             notes.append("significance tests skipped (statistics.placebos is 0)")
-        return replace(result, tests=pl.DataFrame(schema=SIGNIFICANCE_SCHEMA), timings=timings)
+        return replace(result, tests=pl.DataFrame(schema=SIGNIFICANCE_SCHEMA), timings=timings, statistics=_as_run(statistics, result.tests, universe))
     started = time.perf_counter()
     parts: dict[str, float] = {}
     no_test: list[NoTest] = []
@@ -207,10 +207,11 @@ def _as_run(statistics: StatisticsSpec, tests: pl.DataFrame, universe: bool) -> 
     """The statistics settings as the run used them, for result.json and the manifest (a
     run from them gives the same tests): the headline null it chose (the default's, or
     the circular null a runs null fell back to), and a universe's number of resampled
-    universes when it was not given (:data:`~eventstudy.inference.histories.UNIVERSE_HISTORIES`)."""
+    universes when it was not given (:data:`~eventstudy.inference.histories.UNIVERSE_HISTORIES`,
+    whichever null ran: a universe's 'dates' run recorded the named series' 1,000)."""
     nulls = [n for n in tests["null"].unique(maintain_order=True).to_list() if n is not None] if tests.height else []
     update: dict[str, object] = {"null": nulls[0]} if len(nulls) == 1 else {}
-    if universe and update.get("null") == "histories" and "histories" not in statistics.model_fields_set:
+    if universe and "histories" not in statistics.model_fields_set:
         update["histories"] = UNIVERSE_HISTORIES
     return statistics.model_copy(update=update) if update else statistics
 

@@ -541,6 +541,20 @@ def test_a_default_universe_histories_null_records_the_universes_it_drew(tmp_pat
     assert any(n.startswith("p-values: the rule re-run on 200 resampled universes") for n in result.notes)
 
 
+@pytest.mark.parametrize("placebos", [100, 0])
+def test_a_universe_dates_run_records_the_universes_histories_default(tmp_path: Path, placebos: int) -> None:
+    """A universe run on the 'dates' null recorded 'histories: 1000' in result.json and
+    the manifest, the named series' default: a universe's is 200, and a run from the
+    recorded settings with the histories null drew 1,000 resampled universes, not the
+    200 the same study draws."""
+    write_panel(tmp_path, seed=1)
+    result = eventstudy.run(study_for(tmp_path), data_dir=tmp_path, placebos=placebos, paths=False)
+    assert result.statistics is not None and result.statistics.histories == 200
+    assert set(result.tests["null"]) == ({"dates"} if placebos else set())
+    again = eventstudy.run(study_for(tmp_path), data_dir=tmp_path, placebos=100, null="histories", histories=result.statistics.histories, paths=False)
+    assert any(n.startswith("p-values: the rule re-run on 200 resampled universes") for n in again.notes)
+
+
 def test_a_universe_lets_two_entries_share_a_measure_but_not_a_cell(tmp_path: Path) -> None:
     """As a study of named series: a hit rate above a threshold and one beating the market
     keep their cells under one title naming both; one horizon given twice is refused (it
