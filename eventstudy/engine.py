@@ -879,12 +879,13 @@ def _universe_tests(
     notes.append(CALENDAR_NOTE)
     refusal = _histories_refusal(study, panel)
     if null == "dates":
-        stocks = stocks_trading(panel, kept, window)
+        stocks = stocks_trading(panel, kept)
         _warn_no_test(notes, no_test, few_stocks(stocks, statistics.alpha, refusal, universe=len(panel.symbols)))
         if stocks > 1:  # one stock trading is every stock trading: said by few_stocks
             _warn_no_test(notes, no_test, every_stock_an_event(panel, kept, picks_days_not_stocks(study), refusal))
     dates_tested = tests.filter(pl.col("p_placebo").is_not_null()).select("measure", "statistic").unique(maintain_order=True).rows() if null == "dates" else []
-    notes.extend(calibration_warnings(study, null, misjudged, dates_tested, panel.measures.units, refusal[0] if refusal else None))
+    symbols_tested = bool(tests.height) and tests["p_symbols_null"].is_not_null().any()
+    notes.extend(calibration_warnings(study, null, misjudged, dates_tested, panel.measures.units, refusal[0] if refusal else None, symbols_tested=symbols_tested))
     tests = _too_few_untested(tests)
     notes.extend(_too_few_note(tests))
     low = tests.filter((pl.col("statistic") == "mean") & (pl.col("n") >= MIN_TESTED) & (pl.col("n_eff") < 10))
@@ -897,12 +898,12 @@ def _universe_tests(
     return tests
 
 
-def stocks_trading(panel: Panel, kept: pl.DataFrame, window: np.ndarray) -> int:
+def stocks_trading(panel: Panel, kept: pl.DataFrame) -> int:
     """The stocks the 'dates' null can move ``kept``'s events to: those with data on at
-    least one of the events' days (without events, on a day of ``window``). A stock whose
-    data end before the events (delisted) or start after them receives none: its
-    placebo values are draws among the stocks trading that day."""
-    days = np.unique(kept["_d"].to_numpy()).astype(np.int64) if kept.height else np.flatnonzero(window)
+    least one of the events' days (none without events: nothing to move, nor to test). A
+    stock whose data end before the events (delisted) or start after them receives none:
+    its placebo values are draws among the stocks trading that day."""
+    days = np.unique(kept["_d"].to_numpy()).astype(np.int64)
     return int(np.count_nonzero(panel.present[:, days].any(axis=1))) if days.size else 0
 
 

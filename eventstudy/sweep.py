@@ -515,7 +515,7 @@ def cell_tests(grid: Grid, cell: Study) -> tuple[list[dict[str, Any]], list[floa
             draws = draws[:, np.random.default_rng(settings.seed).integers(0, draws.shape[1], settings.placebos)]
     room: tuple[str, str, str] | None = None
     if universe:  # the 'dates' null among three stocks or fewer, or where every stock is an event, is no test, as a run says
-        stocks = stocks_trading(panel, kept, window)
+        stocks = stocks_trading(panel, kept)
         if few_stocks(stocks, settings.alpha):
             room = ("'dates'", f"{few_stocks_why(stocks, len(panel.symbols))}{', too few orderings to reach alpha' if stocks > 1 else ''}", (
                 "a universe of three stocks or fewer does this" if stocks == len(panel.symbols)

@@ -1051,3 +1051,38 @@ def test_a_dates_null_counts_the_stocks_trading_on_the_events_days(tmp_path: Pat
         assert "only one of the universe's 5 stocks trades on the events' days, so there is no other stock" in only
         assert result.tests.filter(pl.col("statistic") == "mean")["p_placebo"].to_list() == [1.0]
     assert "nothing is tested: the 'dates' null had little room here" in verdict_line(result)
+
+
+@pytest.mark.parametrize(("high", "warned"), [(59, False), (40, True)])
+def test_the_symbols_null_warning_needs_a_complete_outcome(tmp_path: Path, high: int, warned: bool) -> None:
+    """'warning: the 'symbols' null (p_symbols_null) is not a valid test here' printed for
+    a run whose events were all pending (the data's last day), with no p_symbols_null to
+    read, and for a run with no events."""
+    days = [dt.date(2020, 1, 1) + dt.timedelta(days=i) for i in range(60)]
+    pl.DataFrame({"date": days, "close": np.linspace(100, 90, len(days))}).write_csv(tmp_path / "MKT.csv")
+    rows = []
+    for k in range(6):
+        close = [50.0 - 0.01 * i for i in range(60)]
+        close[high - k % 2] = 60.0
+        rows += [(days[i], f"S{k}", close[i]) for i in range(60)]
+    pl.DataFrame(rows, schema=["date", "symbol", "close"], orient="row").write_csv(tmp_path / "panel.csv")
+    (tmp_path / "study.yaml").write_text(STUDY.replace("close at 5-day high and MKT drawdown >= 1%", "close at 5-day high").replace("placebos: 300", "placebos: 100"))
+    result = eventstudy.run(tmp_path / "study.yaml", data_dir=tmp_path)
+    assert result.events.height == 6 and result.tests["p_symbols_null"].is_not_null().any() == warned
+    assert any(n.startswith("warning: the 'symbols' null (p_symbols_null)") for n in result.notes) == warned
+    none = eventstudy.run(tmp_path / "study.yaml", data_dir=tmp_path, end=days[10])
+    assert none.events.height == 0 and not any("warning" in n for n in none.notes)
+
+
+def test_the_terminal_says_where_the_calendar_time_columns_are(tmp_path: Path, capsys) -> None:
+    """'--show tests' printed "note: 'NW t' and 'NW p' (t_calendar, p_calendar) are the
+    calendar-time portfolio test" of columns its table does not have (report.md and
+    report.html have them)."""
+    from eventstudy.cli import main
+
+    make_panel(tmp_path)
+    (tmp_path / "study.yaml").write_text(STUDY.replace("placebos: 300", "placebos: 100"))
+    assert main(["run", str(tmp_path / "study.yaml"), "--data-dir", str(tmp_path), "--show", "tests"]) == 0
+    out = " ".join(capsys.readouterr().out.split())
+    assert "Significance" in out and "NW t" not in out.split("note:")[0]  # the table has no such column
+    assert "t_calendar and p_calendar (tests.csv; 'NW t' and 'NW p' in report.md and report.html) are the calendar-time portfolio test" in out

@@ -1504,9 +1504,9 @@ def _warning(n: int, n_eff: float) -> str | None:
 
 
 CALENDAR_NOTE = (
-    "'NW t' and 'NW p' (t_calendar, p_calendar) are the calendar-time portfolio test of the average: each "
-    "day, the stocks with an event in the last h trading days (equally weighted) against all stocks, the mean "
-    "daily excess tested with Newey-West errors; days, not events, are its observations"
+    "t_calendar and p_calendar (tests.csv; 'NW t' and 'NW p' in report.md and report.html) are the calendar-time "
+    "portfolio test of the average: each day, the stocks with an event in the last h trading days (equally weighted) "
+    "against all stocks, the mean daily excess tested with Newey-West errors; days, not events, are its observations"
 )
 
 
@@ -1538,7 +1538,7 @@ def dates_untested(study: Study, null: str) -> list[str]:
 
 def calibration_warnings(
     study: Study, null: str, misjudged: list[str], dates_tested: Collection[tuple[str, str]] = (), units: Mapping[str, str] | None = None,
-    refusal: str | None = None,
+    refusal: str | None = None, *, symbols_tested: bool = True,
 ) -> list[str]:
     """What the calibrations showed the panel tests get wrong, when it applies to this
     study (``null``: its headline), all under a condition on the stock's own prices: the
@@ -1549,11 +1549,13 @@ def calibration_warnings(
     test (``dates_tested``): the share positive, and the average of a measure whose unit
     (``units``) is a share, the hit rate (benchmarks/calibrate_outcomes.py --universe for
     these). ``refusal``: why the histories null cannot run for this study, if it cannot
-    (the warnings then say so instead of pointing to it). (Horizons over three times the declustering gap were another warning, while
+    (the warnings then say so instead of pointing to it). ``symbols_tested``: whether
+    any cell has a 'symbols' null p-value (none without a complete outcome: no warning
+    of it then). (Horizons over three times the declustering gap were another warning, while
     the 'dates' null redrew each event's stock on its own: 10-13% rejections at 6m with a
     21-day gap; relabelling whole stocks holds 5.5-6%.)"""
     warnings = []
-    if picks_by_own_prices(study):
+    if symbols_tested and picks_by_own_prices(study):
         warnings.append(
             "warning: the 'symbols' null (p_symbols_null) is not a valid test here: the condition picks each "
             "stock's days by its own prices, which the null's random days of the same stock are not (on random "
