@@ -72,6 +72,7 @@ __all__ = [
     "load_study",
     "nulls",
     "parse_study",
+    "require_checked",
     "resolve_evaluators",
     "study_from_mapping",
 ]
@@ -570,6 +571,7 @@ class Study(_Model):
     _evaluators: list[EvaluatorSpec] = PrivateAttr(default_factory=list)
     _raw: dict[str, Any] | None = PrivateAttr(None)
     _file_sha256: str | None = PrivateAttr(None)
+    _checked: dict[str, Any] | None = PrivateAttr(None)  # the fields as checked (require_checked: a copy may change them unchecked)
 
     @property
     def raw(self) -> dict[str, Any]:
@@ -817,7 +819,41 @@ def _study_of(data: Any, source: SourceMap, path: str | Path | None) -> Study:
     study._raw = copy.deepcopy(data)
     study._path = Path(path) if path is not None else None
     _check_semantics(study, source)
+    study._checked = {name: copy.deepcopy(getattr(study, name)) for name in Study.model_fields}
     return study
+
+
+def require_checked(study: Study) -> None:
+    """Refuse a :class:`Study` that is not as :func:`parse_study` checked it: built directly
+    (``Study(...)``, ``Study.model_validate``: the condition, the event files and the
+    evaluators were never read, so a run measured nothing) or changed since
+    (``model_copy(update=...)`` validates nothing: a new ``evaluate`` list was ignored, a
+    sweep ran the original condition, a mapping given for ``decluster`` failed mid-run)."""
+    checked = study._checked
+    if checked is None:
+        raise ConfigError(
+            "this Study was built directly (Study(...) or Study.model_validate), so it was never checked: "
+            "its condition, event files and evaluators were not read, and a run would measure nothing",
+            hint="give the study's YAML text to eventstudy.parse_study (a mapping: parse_study(yaml.safe_dump(mapping))), or its file's path to eventstudy.load_study",
+        )
+    changed = [name for name in Study.model_fields if not _same(getattr(study, name), checked[name])]
+    if changed:
+        raise ConfigError(
+            f"the study's {', '.join(repr(name) for name in changed)} changed after it was checked, and model_copy(update=...) "
+            "or an edit of its fields checks nothing: a run reads parts of what was checked (the evaluators, a sweep's condition), "
+            "so the change could be ignored",
+            hint="eventstudy.run(study, when=..., start=..., end=..., placebos=..., seed=...) replaces those; for anything else, "
+            "change the YAML and give it to eventstudy.parse_study",
+        )
+
+
+def _same(value: Any, checked: Any) -> bool:
+    if value is checked:
+        return True
+    try:
+        return bool(value == checked) and type(value) is type(checked)
+    except Exception:  # a value that cannot be compared is not the one checked
+        return False
 
 
 def _load_event_sets(study: Study, source: SourceMap) -> dict[str, Any]:

@@ -24,7 +24,14 @@ from pydantic import ValidationError
 
 from eventstudy.align import align_series, describe_alignment
 from eventstudy.conditions import compile_condition, parse, required_features, resolve
-from eventstudy.config import StatisticsSpec, Study, check_event_names, load_study, nulls
+from eventstudy.config import (
+    StatisticsSpec,
+    Study,
+    check_event_names,
+    load_study,
+    nulls,
+    require_checked,
+)
 from eventstudy.data import find_data_dir, load_prices_any, source_ranges
 from eventstudy.data.quality import quick_check
 from eventstudy.engine import evaluate, refuse_unused_counts, universe_null
@@ -98,6 +105,7 @@ def run(
         raise TypeError(f"executor is of type {type(executor).__name__}: give one from eventstudy.executor.get_executor(), e.g. get_executor('processes')")
     if not isinstance(study, Study):
         study = load_study(study)
+    require_checked(study)
     if when is not None:
         study = with_condition(study, when)
     prices = None
@@ -123,7 +131,10 @@ def with_condition(study: Study, when: str) -> Study:
     except EventStudyError as exc:
         exc.source = when
         raise
-    return study.model_copy(update={"when": when})
+    copied = study.model_copy(update={"when": when})
+    if study._checked is not None:  # the condition is checked here
+        copied._checked = {**study._checked, "when": when}
+    return copied
 
 
 def run_study(
@@ -149,6 +160,7 @@ def run_study(
     (as in :func:`run`) its ``statistics:`` block,
     ``executor`` runs a universe study's symbol blocks; ``prices`` (long ``date, symbol,
     close``) are a study of named series' data in memory."""
+    require_checked(study)
     statistics = statistics_with(study, dict(placebos=placebos, histories=histories, block_length=block_length, null=null, seed=seed, alpha=alpha, ci=ci))
     counts = {"placebos": placebos, "histories": histories, "block_length": block_length}
     given = [key for key, value in counts.items() if value is not None]

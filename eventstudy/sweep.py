@@ -60,7 +60,7 @@ import polars as pl
 
 from eventstudy import progress
 from eventstudy.conditions import parse, resolve, to_text
-from eventstudy.config import StatisticsSpec, Study, load_study
+from eventstudy.config import StatisticsSpec, Study, load_study, require_checked
 from eventstudy.engine import (
     as_date,
     evaluate,
@@ -178,6 +178,7 @@ def run_sweep(
         raise TypeError(f"executor is of type {type(executor).__name__}: give one from eventstudy.executor.get_executor(), e.g. get_executor('processes')")
     if not isinstance(study, Study):
         study = load_study(study)
+    require_checked(study)
     given = [axes] if isinstance(axes, (Axis, str)) else list(axes)
     wrong = next((a for a in given if not isinstance(a, (Axis, str))), None)
     if wrong is not None:

@@ -152,3 +152,35 @@ def test_data_too_short_for_the_histories_says_how_short() -> None:
     assert info.value.message == (
         "the resampled histories need at least three days of the study's series, and A has 2 on the study calendar"
     )
+
+
+def test_a_study_built_or_copied_without_its_checks_is_refused(prices: dict[str, object]) -> None:
+    """``Study(**mapping)`` skipped parse_study's checks and never read its evaluators: the run
+    measured nothing (0 summary cells) and its verdict said 'none of its evaluators is tested:
+    the path in event time only describes'. ``model_copy(update=...)`` validates nothing
+    either: a new ``evaluate`` list was ignored (the summary kept the checked horizons), a
+    sweep ran the checked condition under the copy's, and a mapping for ``decluster`` ended
+    in "'dict' object has no attribute 'gap'"."""
+    import yaml
+
+    mapping = yaml.safe_load(STUDY)
+    with pytest.raises(eventstudy.ConfigError, match="this Study was built directly") as info:
+        eventstudy.run(eventstudy.Study(**mapping), data=prices)
+    assert "parse_study(yaml.safe_dump(mapping))" in (info.value.hint or "")
+    study = eventstudy.parse_study(yaml.safe_dump(mapping))
+    assert eventstudy.run(study, data=prices).summary["horizon"].to_list() == ["5d"]
+    copies = [
+        ("evaluate", study.model_copy(update={"evaluate": [{"forward_returns": {"assets": ["A"], "horizons": ["10d"]}}]})),
+        ("decluster", study.model_copy(update={"decluster": {"gap": "10"}})),
+        ("when", study.model_copy(update={"when": "A at 10-day high"})),
+    ]
+    for name, copy in copies:
+        with pytest.raises(eventstudy.ConfigError, match=f"the study's '{name}' changed after it was checked"):
+            eventstudy.run(copy, data=prices)
+    with pytest.raises(eventstudy.ConfigError, match="the study's 'when' changed after it was checked"):
+        eventstudy.run_sweep(copies[2][1], "gap=5,10", data_dir="nowhere")
+    study.series["A"] = "BBB"  # an edit in place is a change too
+    with pytest.raises(eventstudy.ConfigError, match="the study's 'series' changed after it was checked"):
+        eventstudy.run(study, data=prices)
+    inline = eventstudy.run(eventstudy.parse_study(STUDY), data=prices, when="A at 10-day high")  # the way to change it
+    assert inline.condition == "A at 10-day high"
