@@ -153,12 +153,16 @@ class StudyResult:
         """The lines of :meth:`__repr__`: name, counts, the verdict, where the tables are."""
         # the verdict's wording is the report's, imported only when a result is shown
         from eventstudy.report.text import held_days
-        from eventstudy.report.verdict import verdict_line
+        from eventstudy.report.verdict import counted_tests, verdict_line
 
         kind = "universe study" if self.universe else "study"
         window = f"{self.start or 'start of data'} .. {self.end or 'end of data'}"
         cells = self.summary.height
-        tests = f", {self.tests.height:,} tests" if self.tests.height else ""
+        counted = len(counted_tests(self.tests.to_dicts()))  # as the verdict counts them
+        other = self.tests.height - counted
+        tests = f", {counted:,} tests" if self.tests.height else ""
+        if other and self.tests.height:  # a statistic the null does not test, a description (mae, mfe): rows, not tests
+            tests += f" (result.tests has {other:,} more row{'s' if other != 1 else ''}, with no test)"
         tables = {"summary": self.summary, "events": self.events, "tests": self.tests, "outcomes": self.outcomes,
                   "raw_events": self.raw_events, "timeline": self.timeline}
         where = ", ".join(f"result.{name} ({frame.height:,} rows)" for name, frame in tables.items())

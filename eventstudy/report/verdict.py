@@ -30,6 +30,12 @@ def _null_named(null: str) -> str:
     return f"'{null}'" if null == "dates" else null
 
 
+def counted_tests(tests: list[dict]) -> list[dict]:
+    """The rows of ``result.tests`` the verdict counts as tests: those with a p-value that
+    is not a description (a statistic the null does not test has none)."""
+    return [t for t in tests if t["p_placebo"] is not None and DESCRIBED not in (t.get("warning") or "")]
+
+
 def verdict_line(result: StudyResult) -> str:
     """One line that says what the run found, from the figures it computed: how many
     events, and whether any test survives the max-statistic adjustment across all cells
@@ -69,7 +75,7 @@ def _placebo_verdict(result: StudyResult) -> str:
         return f"Verdict: {count}; nothing here is tested against chance {why}."
     alpha = result.statistics.alpha if result.statistics else 0.05
     shown = [t for t in result.tests.to_dicts() if t["p_placebo"] is not None]
-    rows = [t for t in shown if DESCRIBED not in (t.get("warning") or "")]  # a description is no test: not counted
+    rows = counted_tests(shown)
     described = list(dict.fromkeys(str(t["measure"]) for t in shown if t not in rows))
     aside = f"; the p-values of {', '.join(described)} are descriptions, not tests (see the warning)" if described else ""
     if not rows and described:

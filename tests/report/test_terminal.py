@@ -312,6 +312,20 @@ def test_a_result_prints_as_a_short_description(result) -> None:
     assert page.count("<li>") == 4 and "Verdict: " in page
 
 
+def test_a_results_description_counts_the_tests_its_verdict_counts(tmp_path: Path) -> None:
+    """Rows of result.tests that are no test (an excursion's mae and mfe, described; a
+    statistic the null leaves untested) were counted as tests: configs/spx_rut_catchup.yaml
+    printed 'counts: ..., 31 tests' above 'Verdict: ...; none of 19 tests significant', and
+    the S&P 500 universe '15 tests' above '6 of 10 tests'."""
+    text = STUDY.replace("horizons: [1d, 5d]}", "horizons: [1d, 5d]}\n  - excursions: {assets: [A], horizons: [5d]}")
+    result = tiny_result(tmp_path, text.replace("null: matched", "null: circular"))  # the matched null has little room here
+    verdict = verdict_line(result)
+    counted = int(verdict.split(" tests significant")[0].split(" of ")[-1])
+    other = result.tests.height - counted
+    assert other > 0 and "descriptions, not tests" in verdict
+    assert f"summary cells, {counted:,} tests (result.tests has {other:,} more rows, with no test)" in repr(result)
+
+
 def test_an_edge_triggered_study_counts_the_days_the_condition_turned_true(tmp_path) -> None:
     """With 'trigger: edge' the report read 'Events: 44 kept of 44 days the condition
     held' for SPX at ATH and RUT 10%+ off its high, which held on 80 days since 1980 and
