@@ -23,7 +23,7 @@ if TYPE_CHECKING:  # annotations only: the result sits below every stage that fi
     from eventstudy.event_study import EventStudyResult
     from eventstudy.inference.sampler_names import NoTest
 
-__all__ = ["Measure", "Measures", "StudyResult"]
+__all__ = ["Measure", "Measures", "StudyResult", "require_study_result"]
 
 
 @dataclass(frozen=True)
@@ -211,3 +211,18 @@ class StudyResult:
     def universe(self) -> bool:
         """Whether this is a universe study (events are ``(symbol, date)`` pairs)."""
         return self.study.universe is not None
+
+
+def require_study_result(result: object, function: str) -> None:
+    """Refuse anything but a :class:`StudyResult` where a report renders one (a sweep's
+    result ended in "'SweepResult' object has no attribute 'study'")."""
+    if isinstance(result, StudyResult):
+        return
+    kind = type(result).__name__
+    if kind == "SweepResult":
+        raise TypeError(
+            f"{function} renders a study's result (what eventstudy.run returns), and this is a SweepResult: its tables "
+            "are result.ledger and result.confirmation (polars DataFrames: .write_csv(path) writes one), and "
+            "'eventstudy sweep STUDY --output DIR' writes the sweep's report"
+        )
+    raise TypeError(f"result is of type {kind}: {function} renders what eventstudy.run returns (a StudyResult)")

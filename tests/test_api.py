@@ -184,3 +184,19 @@ def test_a_study_built_or_copied_without_its_checks_is_refused(prices: dict[str,
         eventstudy.run(study, data=prices)
     inline = eventstudy.run(eventstudy.parse_study(STUDY), data=prices, when="A at 10-day high")  # the way to change it
     assert inline.condition == "A at 10-day high"
+
+
+@pytest.mark.parametrize("function", ["write_report", "html_report", "render_markdown", "render_terminal"])
+def test_a_report_of_a_sweep_says_where_its_tables_are(function: str, tmp_path: Path) -> None:
+    """A notebook's write_report(sweep, 'out') ended in "AttributeError: 'SweepResult'
+    object has no attribute 'study'" from inside the charts, render_markdown(sweep) the same
+    from the Markdown; a sweep's tables are its ledger and confirmation."""
+    import polars as pl
+
+    sweep = eventstudy.SweepResult(ledger=pl.DataFrame({"gap": ["10"]}), verdict={})
+    arguments = (tmp_path / "out",) if function == "write_report" else ()
+    with pytest.raises(TypeError, match=f"{function} renders a study's result .* this is a SweepResult: its tables are result.ledger"):
+        getattr(eventstudy, function)(sweep, *arguments)
+    with pytest.raises(TypeError, match=f"result is of type NoneType: {function} renders what eventstudy.run returns"):
+        getattr(eventstudy, function)(None, *arguments)
+    assert not (tmp_path / "out").exists()

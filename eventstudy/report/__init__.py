@@ -19,7 +19,7 @@ from pathlib import Path
 from eventstudy.report.files import result_to_json, write_outputs
 from eventstudy.report.markdown import render_markdown
 from eventstudy.report.terminal import render_terminal
-from eventstudy.result import StudyResult
+from eventstudy.result import StudyResult, require_study_result
 
 __all__ = ["html_report", "render_markdown", "render_terminal", "result_to_json", "write_outputs", "write_report"]
 
@@ -35,6 +35,7 @@ def html_report(result: StudyResult, *, charts: bool = True, events_file: str | 
     >>> result = eventstudy.run("configs/spx_rut.yaml", data_dir="../shared/data")  # doctest: +SKIP
     >>> Path("report.html").write_text(html_report(result))  # doctest: +SKIP
     """
+    require_study_result(result, "html_report")
     from eventstudy.report.charts import study_charts
     from eventstudy.report.html import render_html as page
 
@@ -48,6 +49,7 @@ def write_report(result: StudyResult, out_dir: str | Path, *, command: Sequence[
     The CSV files hold every row; report.md, report.html and result.json shorten what is
     long and point at them (see :mod:`.text` and :mod:`.files` for the limits).
     """
+    require_study_result(result, "write_report")
     from eventstudy.report.charts import study_charts
     from eventstudy.report.html import render_html as page
 

@@ -29,7 +29,7 @@ from eventstudy.report.text import (
     tests_table,
 )
 from eventstudy.report.verdict import verdict_line
-from eventstudy.result import StudyResult
+from eventstudy.result import StudyResult, require_study_result
 
 __all__ = ["inert", "markdown_table", "render_markdown"]
 
@@ -86,6 +86,7 @@ def render_markdown(
     (the report then says how to write it). ``layout``: which parts (default: all, as
     report.md has them; ``eventstudy run --format markdown --show`` picks others).
     """
+    require_study_result(result, "render_markdown")
     written = events_file is not None
     parts = [f"## {inert(result.study.name)}", "", f"**{inert(verdict_line(result))}**", ""]
     if result.study.description:

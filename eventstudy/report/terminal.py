@@ -39,7 +39,7 @@ from eventstudy.report.text import (
     tests_table,
 )
 from eventstudy.report.verdict import verdict_line
-from eventstudy.result import StudyResult
+from eventstudy.result import StudyResult, require_study_result
 
 __all__ = ["FOLD_ROWS", "SHOWN_ROWS", "fold_table", "print_tables", "render_terminal"]
 
@@ -218,6 +218,7 @@ def render_terminal(
     written, named when a long table is folded; ``layout``: see
     :func:`~eventstudy.report.text.screen_layout` (``eventstudy run --show``).
     """
+    require_study_result(result, "render_terminal")
     layout = layout or Layout()
     console = _console(file or sys.stdout, color, width)
     width = console.width
