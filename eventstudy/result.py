@@ -161,8 +161,10 @@ class StudyResult:
         counted = len(counted_tests(self.tests.to_dicts()))  # as the verdict counts them
         other = self.tests.height - counted
         tests = f", {counted:,} tests" if self.tests.height else ""
-        if other and self.tests.height:  # a statistic the null does not test, a description (mae, mfe): rows, not tests
+        if other and counted:  # a statistic the null does not test, a description (mae, mfe): rows, not tests
             tests += f" (result.tests has {other:,} more row{'s' if other != 1 else ''}, with no test)"
+        elif other:  # no events, too few complete ones
+            tests = f", no tests (result.tests has {other:,} row{'s' if other != 1 else ''}, with no test)"
         tables = {"summary": self.summary, "events": self.events, "tests": self.tests, "outcomes": self.outcomes,
                   "raw_events": self.raw_events, "timeline": self.timeline}
         where = ", ".join(f"result.{name} ({frame.height:,} rows)" for name, frame in tables.items())

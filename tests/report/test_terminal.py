@@ -324,6 +324,10 @@ def test_a_results_description_counts_the_tests_its_verdict_counts(tmp_path: Pat
     other = result.tests.height - counted
     assert other > 0 and "descriptions, not tests" in verdict
     assert f"summary cells, {counted:,} tests (result.tests has {other:,} more rows, with no test)" in repr(result)
+    (tmp_path / "none").mkdir()
+    none = tiny_result(tmp_path / "none", STUDY.replace("B drawdown >= 10%", "B drawdown >= 90%"))
+    assert verdict_line(none) == "Verdict: no events: the condition never held in the window."
+    assert f"summary cells, no tests (result.tests has {none.tests.height:,} rows, with no test)" in repr(none)  # was: '12 tests' above 'no events'
 
 
 def test_an_edge_triggered_study_counts_the_days_the_condition_turned_true(tmp_path) -> None:
