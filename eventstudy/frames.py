@@ -76,6 +76,16 @@ def _as_polars(value: object, where: str) -> pl.DataFrame:
     module = type(value).__module__.split(".")[0]
     if module == "pandas" and hasattr(value, "reset_index"):
         frame: Any = value  # a pandas DataFrame (pandas is never imported here)
+        levels = getattr(getattr(frame, "columns", None), "nlevels", 1)
+        if levels > 1:  # yfinance.download's (Price, Ticker): read as "no date column (columns: ('date', ''), ('Close', '^GSPC'))"
+            named = [tuple(column) for column in frame.columns]
+            shown = ", ".join(repr(column) for column in named[:3]) + (", ..." if len(named) > 3 else "")
+            tickers = list(dict.fromkeys(column[1] for column in named))
+            raise DataError(
+                f"{where} has columns on {levels} levels ({shown}), as yfinance.download gives them: which one is the close is not guessed",
+                hint=f"give one level of columns: frame.xs({tickers[0]!r}, axis=1, level=1) picks one ticker's"
+                + (", or frame.droplevel(1, axis=1) drops the only one" if len(tickers) == 1 else ""),
+            )
         index = getattr(frame, "index", None)
         if index is not None and str(getattr(index, "dtype", "")).startswith("datetime"):  # a date index becomes a column
             frame = (frame.rename_axis("date") if index.name is None else frame).reset_index()

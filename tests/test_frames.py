@@ -76,3 +76,21 @@ def test_data_in_memory_refuses_what_it_cannot_serve(shared_data: Path, closes: 
     universe = Path(__file__).resolve().parents[1] / "configs" / "sp500_52w_high.yaml"
     with pytest.raises(DataError, match="a universe study reads its panel"):
         eventstudy.run(universe, data=closes)
+
+
+def test_a_frame_with_two_levels_of_columns_says_how_to_flatten_it(closes: dict[str, pl.DataFrame]) -> None:
+    """yfinance.download's frame has (Price, Ticker) columns; it read "data['SPX'] has no date
+    column (columns: ('date', ''), ('Close', '^GSPC'))", a date column among those listed."""
+    pd = pytest.importorskip("pandas")
+    spx = closes["SPX"].to_pandas().set_index("date").rename_axis("Date")
+    download = pd.concat({"Close": spx["close"], "Open": spx["close"]}, axis=1)
+    download.columns = pd.MultiIndex.from_tuples([("Close", "^GSPC"), ("Open", "^GSPC")], names=["Price", "Ticker"])
+    with pytest.raises(DataError) as error:
+        eventstudy.run(CONFIG, data={"SPX": download, "RUT": closes["RUT"]})
+    assert error.value.message == (
+        "data['SPX'] has columns on 2 levels (('Close', '^GSPC'), ('Open', '^GSPC')), as yfinance.download gives them: "
+        "which one is the close is not guessed"
+    )
+    assert error.value.hint == "give one level of columns: frame.xs('^GSPC', axis=1, level=1) picks one ticker's, or frame.droplevel(1, axis=1) drops the only one"
+    flat = eventstudy.run(CONFIG, data={"SPX": download.xs("^GSPC", axis=1, level=1), "RUT": closes["RUT"]}, placebos=0)
+    assert flat.events.height == 19
