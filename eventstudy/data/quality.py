@@ -40,7 +40,7 @@ from eventstudy.data.finder import (
 )
 from eventstudy.data.validate import CLOSE_RANGE, MAX_CLOSE, MIN_CLOSE, date_values, number_values
 from eventstudy.data.validate import out_of_range as close_out_of_range
-from eventstudy.errors import DataError, Location, did_you_mean
+from eventstudy.errors import ConfigError, DataError, Location, did_you_mean
 
 __all__ = [
     "MAX_MOVE",
@@ -528,6 +528,19 @@ def _same_dates(common: pl.DataFrame, symbols: int) -> bool:
 # --------------------------------------------------------------------------- reading
 
 
+def _check_thresholds(stale_days: object, outlier_sd: object, max_move: object) -> None:
+    """check_data's thresholds, as ``--stale-days`` is checked (stale_days=-1 reported every
+    row of SPX as stale: '24470 run(s) of -1+ rows with the same close')."""
+    if isinstance(stale_days, bool) or not isinstance(stale_days, int) or stale_days < 2:
+        raise ConfigError(f"stale_days is {stale_days!r}: a stale run is a whole number of rows with one close, 2 or more",
+                          hint=f"e.g. stale_days={STALE_DAYS} (the default)")
+    for name, value, default, what in (("outlier_sd", outlier_sd, OUTLIER_SD, "robust standard deviations"),
+                                       ("max_move", max_move, MAX_MOVE, "a share of the close (0.25 is 25%)")):
+        if isinstance(value, bool) or not isinstance(value, (int, float)) or not math.isfinite(value) or value <= 0:
+            raise ConfigError(f"{name} is {value!r}: a daily move beyond it is an outlier, so it is a positive number of {what}",
+                              hint=f"e.g. {name}={default:g} (the default)")
+
+
 def check_data(
     symbols: Sequence[str] = (),
     *,
@@ -558,6 +571,7 @@ def check_data(
         text = str(symbols)
         instead = f"a data directory is data_dir={text!r}" if Path(text).is_dir() else f"give a list of symbols, e.g. check_data([{text!r}])"
         raise TypeError(f"symbols is the text {text!r}: {instead}")
+    _check_thresholds(stale_days, outlier_sd, max_move)
     series: _Series = _CacheSeries(cache_dir) if data_dir is None else _DirectorySeries(Path(data_dir))
     where = f"data directory {str(data_dir)!r}" if data_dir is not None else "the cache"
     if series.empty():

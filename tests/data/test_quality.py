@@ -16,7 +16,7 @@ from synthetic import business_days
 from eventstudy.cli_data import EXIT_PROBLEMS, add_data_commands, run_data
 from eventstudy.data.cache import Cache
 from eventstudy.data.quality import _quick_flags, check_data, check_series, quick_check
-from eventstudy.errors import DataError
+from eventstudy.errors import ConfigError, DataError
 
 D = dt.date
 
@@ -448,6 +448,23 @@ def test_one_symbol_or_a_folder_given_as_text_is_refused_with_the_call_to_write(
     with pytest.raises(TypeError, match=f"^symbols is the text '{data}': a data directory is data_dir='{data}'$"):
         check_data(data)  # type: ignore[arg-type]
     assert [s.symbol for s in check_data(["SPX"], data_dir=data).series] == ["SPX"]
+
+
+@pytest.mark.parametrize(("options", "message"), [
+    ({"stale_days": -1}, "stale_days is -1: a stale run is a whole number of rows with one close, 2 or more"),
+    ({"stale_days": 1}, "stale_days is 1: a stale run"),  # every row alone is a 'run'
+    ({"stale_days": 2.5}, "stale_days is 2.5: a stale run"),
+    ({"outlier_sd": -2}, "outlier_sd is -2: a daily move beyond it is an outlier, so it is a positive number of robust standard deviations"),
+    ({"max_move": 0}, r"max_move is 0: a daily move beyond it is an outlier, so it is a positive number of a share of the close \(0.25 is 25%\)"),
+    ({"max_move": float("nan")}, "max_move is nan"),
+])
+def test_a_threshold_no_check_can_use_is_refused(data: Path, options: dict[str, object], message: str) -> None:
+    """check_data(..., stale_days=-1) reported every row of SPX stale ('24470 run(s) of -1+
+    rows with the same close'), outlier_sd=-2 and max_move=0 every move an outlier (24,782
+    of 24,783); --stale-days refused below 2, the Python keywords took anything."""
+    with pytest.raises(ConfigError, match=f"^error: {message}") as info:
+        check_data(["SPX"], data_dir=data, **options)  # type: ignore[arg-type]
+    assert "(the default)" in (info.value.hint or "")
 
 
 @pytest.mark.parametrize("fmt", ["csv", "parquet", "long"])
