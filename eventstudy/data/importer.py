@@ -345,6 +345,8 @@ def import_files(
         ``symbol`` given with several files, two files naming the same symbol, a target
         that exists with different content (without ``force``), or any read error.
     """
+    if isinstance(paths, (str, Path)):  # a text is a sequence of its letters: 'exports/spx.csv' was read as '/', 'e', ...
+        raise TypeError(f"paths is the text {str(paths)!r}: give a list of files, e.g. import_files([{str(paths)!r}]), or import_file({str(paths)!r})")
     if symbol is not None and len(paths) > 1:
         raise DataError("--symbol names one series, but several files were given", hint="import the files one at a time to name each")
     data_dir = Path(data_dir)

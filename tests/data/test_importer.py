@@ -447,3 +447,17 @@ def test_an_empty_export_is_called_empty(tmp_path: Path, text: str) -> None:
     with pytest.raises(DataError) as caught:
         read_export(path)
     assert caught.value.message == "'EMPTY.csv' is empty"
+
+
+@pytest.mark.parametrize("given", ["text", "path"])
+def test_one_file_given_to_import_files_as_text_is_refused_with_the_call_to_write(tmp_path: Path, given: str) -> None:
+    """A text is a sequence of its letters: import_files('/tmp/exports/GSPC.csv', 'data') read
+    "error: cannot read '/': Is a directory" (its first letter), 'GSPC.csv' "file 'G' does not
+    exist"; a Path ended in "'PosixPath' object is not iterable"."""
+    export = tmp_path / "GSPC.csv"
+    export.write_text("Date,Close\n2024-01-02,100\n2024-01-03,101\n")
+    paths = str(export) if given == "text" else export
+    with pytest.raises(TypeError, match=rf"^paths is the text '{export}': give a list of files, e.g. import_files\(\['{export}'\]\), or import_file\('{export}'\)$"):
+        import_files(paths, tmp_path / "data")  # type: ignore[arg-type]
+    assert not (tmp_path / "data").exists()
+    assert [r.symbol for r in import_files([paths], tmp_path / "data")] == ["GSPC"]
