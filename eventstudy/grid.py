@@ -50,6 +50,8 @@ class Axis:
 
 def parse_axis(text: str) -> Axis:
     """``'RUT drawdown threshold=5%,10%'`` -> Axis('RUT drawdown threshold', ('5%', '10%'))."""
+    if not isinstance(text, str):  # a list ended in "'list' object has no attribute 'partition'"
+        raise TypeError(f"an axis is of type {type(text).__name__}: parse_axis takes one axis as text, e.g. 'gap=10,21cd,42'")
     name, sep, values = text.partition("=")
     items = tuple(v.strip() for v in values.split(",") if v.strip())
     if not sep or not name.strip() or not items:

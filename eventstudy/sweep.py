@@ -176,6 +176,10 @@ def run_sweep(
         raise TypeError(f"study is of type {type(study).__name__}: give a study file's path or a Study (eventstudy.load_study)")
     if executor is not None and not isinstance(executor, Executor):  # a name ended, after the data was read, in "'str' object has no attribute 'imap'"
         raise TypeError(f"executor is of type {type(executor).__name__}: give one from eventstudy.executor.get_executor(), e.g. get_executor('processes')")
+    if isinstance(top, bool) or not isinstance(top, int):  # '3' ended in "'<' not supported between ... 'str' and 'int'"; 2.5 ran
+        raise TypeError(f"top is of type {type(top).__name__}: give the number of best cells as a whole number, e.g. top=5")
+    if not isinstance(statistic, str):  # None ended in "'NoneType' object has no attribute 'lower'"
+        raise TypeError(f"statistic is of type {type(statistic).__name__}: give one of {', '.join(repr(s) for s in STATISTICS)}")
     if not isinstance(study, Study):
         study = load_study(study)
     require_checked(study)

@@ -200,3 +200,19 @@ def test_a_report_of_a_sweep_says_where_its_tables_are(function: str, tmp_path: 
     with pytest.raises(TypeError, match=f"result is of type NoneType: {function} renders what eventstudy.run returns"):
         getattr(eventstudy, function)(None, *arguments)
     assert not (tmp_path / "out").exists()
+
+
+@pytest.mark.parametrize(("options", "message"), [
+    ({"top": "3"}, r"top is of type str: give the number of best cells as a whole number, e.g. top=5"),  # was: "'<' not supported ..."
+    ({"top": 2.5}, r"top is of type float"),  # was run as if it were a count
+    ({"statistic": None}, r"statistic is of type NoneType: give one of 'mean', 'median', 'pct_positive'"),  # was: "... no attribute 'lower'"
+])
+def test_a_sweep_option_of_the_wrong_type_is_named(options: dict[str, object], message: str) -> None:
+    with pytest.raises(TypeError, match=f"^{message}"):
+        eventstudy.run_sweep("configs/spx_rut.yaml", "gap=10,21", data_dir="nowhere", **options)  # type: ignore[arg-type]
+
+
+def test_an_axis_given_as_a_list_is_named() -> None:
+    """parse_axis(['gap=10']) ended in "'list' object has no attribute 'partition'"."""
+    with pytest.raises(TypeError, match=r"^an axis is of type list: parse_axis takes one axis as text, e.g. 'gap=10,21cd,42'$"):
+        eventstudy.parse_axis(["gap=10"])  # type: ignore[arg-type]
