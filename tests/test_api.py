@@ -216,3 +216,13 @@ def test_an_axis_given_as_a_list_is_named() -> None:
     """parse_axis(['gap=10']) ended in "'list' object has no attribute 'partition'"."""
     with pytest.raises(TypeError, match=r"^an axis is of type list: parse_axis takes one axis as text, e.g. 'gap=10,21cd,42'$"):
         eventstudy.parse_axis(["gap=10"])  # type: ignore[arg-type]
+
+
+def test_a_report_of_prices_given_in_memory_says_where_they_came_from(prices: dict[str, object]) -> None:
+    """A run on data= frames was reported as read from the download cache ('**Data:**
+    download cache (2019-06-03 .. 2020-07-06)' in report.md, 'Data: download cache' on the
+    terminal and in report.html), which it never opened."""
+    result = eventstudy.run(eventstudy.parse_study(STUDY), data=prices)
+    assert result.data_dir is None and result.sources == {}
+    assert "- **Data:** frames in memory (data=) (2019-06-03 .. 2020-07-06)" in eventstudy.render_markdown(result)
+    assert "download cache" not in eventstudy.html_report(result, charts=False)

@@ -882,7 +882,8 @@ def study_lines(result: StudyResult) -> list[tuple[str, str]]:
     raw = result.raw_events
     lines.append(("Events", f"{int(raw['kept'].sum()):,} kept of {held_days(result)}"))
     if not result.timeline.is_empty():
-        where = result.data_dir if result.data_dir is not None else "download cache"
+        # no directory: the download cache, whose files are the sources, or frames given as data=, which have none
+        where = result.data_dir if result.data_dir is not None else "download cache" if result.sources else "frames in memory (data=)"
         first, last = cast("dt.date", result.timeline["date"].min()), cast("dt.date", result.timeline["date"].max())
         lines.append(("Data", f"{where} ({first} .. {last})"))
     return lines
