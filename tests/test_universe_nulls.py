@@ -260,6 +260,34 @@ def test_the_days_mean_estimates_do_not_depend_on_how_many_rows_are_taken_at_onc
         assert np.array_equal(day, cut[key][1], equal_nan=True), key
 
 
+@settings(max_examples=25, deadline=None)
+@given(seed=st.integers(0, 2**32 - 1), n_symbols=st.integers(1, 40), n_patterns=st.integers(1, 4))
+def test_rows_sharing_their_known_days_get_the_estimates_each_row_gets_alone(seed: int, n_symbols: int, n_patterns: int) -> None:
+    """The day subset's counts and weights are taken once per pattern of known days
+    (``_known_patterns``) and copied to its rows: the same bits as each row taken alone
+    (``SUBSET_ROWS`` 1), with full rows, rows sharing gaps and a late start."""
+    from eventstudy.inference import volatility
+
+    rng = np.random.default_rng(seed)
+    n_days = 400
+    daily = (rng.normal(0, 0.01, (n_symbols, n_days)) * rng.uniform(0.5, 3, (n_symbols, 1))).astype(np.float32)
+    gaps = rng.random((n_patterns, n_days)) < rng.uniform(0, 0.3, (n_patterns, 1))
+    gaps[0] = False  # a full history
+    gaps[-1, : rng.integers(0, n_days)] = True  # listed late
+    daily[gaps[rng.integers(0, n_patterns, n_symbols)]] = np.nan
+    s, d = rng.integers(0, n_symbols, 30), rng.integers(0, n_days, 30)
+    together = window_variances(daily, s, d, [LONG, (-21, 0)], decay=DECAY)
+    before = volatility.SUBSET_ROWS
+    try:
+        volatility.SUBSET_ROWS = 1
+        alone = window_variances(daily, s, d, [LONG, (-21, 0)], decay=DECAY)
+    finally:
+        volatility.SUBSET_ROWS = before
+    for key, (own, day) in together.items():
+        assert np.array_equal(own, alone[key][0], equal_nan=True)
+        assert np.array_equal(day, alone[key][1], equal_nan=True), key
+
+
 def test_a_days_mean_variance_from_a_subset_of_a_large_universe_is_close() -> None:
     """Past :data:`DAY_SYMBOLS` symbols the day's mean variance comes from a fixed subset:
     within a few percent of the whole universe's (about 1% here)."""
