@@ -131,7 +131,8 @@ def window_variances(
     keys = _keys(spans, decay)
     if not s_idx.size or not keys or not n_days:
         return {key: (np.full(s_idx.size, np.nan), np.full(s_idx.size, np.nan)) for key in keys}
-    event_days, slot = np.unique(d_idx, return_inverse=True)
+    on_day = np.bincount(d_idx, minlength=n_days) > 0  # np.unique(d_idx, return_inverse=True) by counting: the days are indices
+    event_days, slot = np.flatnonzero(on_day), (np.cumsum(on_day) - 1)[d_idx]
     sampled = np.zeros(n_symbols, dtype=bool)
     sampled[np.random.default_rng(0).choice(n_symbols, size=min(n_symbols, DAY_SYMBOLS), replace=False)] = True
     if workers > 1:
