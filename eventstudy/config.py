@@ -90,7 +90,8 @@ class SourceMap:
     lines: list[str] = field(init=False)
 
     def __post_init__(self) -> None:
-        self.lines = self.text.splitlines()
+        # PyYAML's marks do not count a byte-order mark: neither do the lines shown
+        self.lines = self.text.removeprefix("\ufeff").splitlines()
 
     def _walk(self, loc: Loc) -> tuple[yaml.Node | None, yaml.Node | None]:
         """(value node, key node) at ``loc``, stopping at the deepest node that exists."""

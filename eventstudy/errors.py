@@ -16,6 +16,7 @@ points at ``file:line:col`` with a caret under the bad token::
 from __future__ import annotations
 
 import difflib
+import unicodedata
 from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass
 from typing import Any
@@ -108,7 +109,8 @@ class EventStudyError(Exception):
             source_line, column = self.source, self.span[0] + 1
             length = max(1, self.span[1] - self.span[0])
         if source_line is not None and column is not None and "\n" not in source_line:
-            caret = " " * (column - 1) + "^" * max(1, min(length, len(source_line) - column + 1))
+            marked = source_line[column - 1 : column - 1 + max(1, length)]
+            caret = _under(source_line[: column - 1]) + "^" * max(1, len(_under(marked)))
             text += f"\n    {source_line}\n    {caret}"
         if self.hint:
             text += f"\n  hint: {self.hint}"
@@ -121,6 +123,23 @@ class EventStudyError(Exception):
         # Rebuilt without calling __init__, so subclasses with their own required arguments
         # (MissingDataError, CorruptCacheError) survive the trip back from a worker process.
         return (_rebuild, (type(self), self.args), self.__dict__)
+
+
+def _under(text: str) -> str:
+    """Blanks as wide as ``text`` where a terminal shows it: a tab stays a tab (so it
+    reaches the tab stop the line above reaches), a wide character (CJK, an emoji) is two
+    columns and a combining mark none."""
+    blanks = []
+    for char in text:
+        if char == "\t":
+            blanks.append("\t")
+        elif unicodedata.combining(char) or unicodedata.category(char) in ("Mn", "Me", "Cf"):
+            continue
+        elif unicodedata.east_asian_width(char) in ("W", "F"):
+            blanks.append("  ")
+        else:
+            blanks.append(" ")
+    return "".join(blanks)
 
 
 def _rebuild(cls: type[EventStudyError], args: tuple[Any, ...]) -> EventStudyError:

@@ -373,6 +373,34 @@ def test_a_look_alike_letter_is_named_in_a_study_file_too() -> None:
     assert "'RU\u0422' holds '\u0422' (U+0422 CYRILLIC CAPITAL LETTER TE), not an ASCII letter; valid series: RUT, SPX" in info.value.render()
 
 
+def test_the_caret_is_under_the_token_after_a_tab_or_a_wide_character() -> None:
+    """A tab in the condition before the error put the caret 6 columns short in a terminal
+    (the line showed the tab, the caret line a single space for it: under 'RUT', not under
+    'drawdwn'), and each CJK character of a series name before the error put it one column
+    short; the caret line now keeps the tab and gives a wide character two columns."""
+    from eventstudy.config import parse_study
+
+    def rendered(series: str, when: str) -> list[str]:
+        study = f"name: s\nseries: {series}\nwhen: {when}\nevaluate:\n  - forward_returns: {{assets: [RUT], horizons: [1m]}}\n"
+        with pytest.raises(UnknownNameError) as info:
+            parse_study(study, path="study.yaml")
+        return info.value.render().splitlines()
+
+    head, line, caret = rendered("{SPX: SPX, RUT: RUT}", '"SPX at ATH and\tRUT drawdwn >= 10%"')[:3]
+    assert head.startswith("study.yaml:3:27: error: unknown feature 'drawdwn'")
+    assert caret.expandtabs().index("^") == line.expandtabs().index("drawdwn")
+    assert caret.expandtabs().strip() == "^" * len("drawdwn")
+    line, caret = rendered("{\u65e5\u7d4c: SPX, RUT: RUT}", '"\u65e5\u7d4c at ATH and RUT drawdwn >= 10%"')[1:3]
+    assert caret == " " * (len('    when: "') + 4 + len(" at ATH and RUT ")) + "^^^^^^^"
+    # a byte-order mark, which the column does not count, is not shown either
+    study = "\ufeffwhen: SPX at ATH and RUT drawdwn >= 10%\nname: s\nseries: {SPX: SPX, RUT: RUT}\nevaluate:\n  - forward_returns: {assets: [RUT], horizons: [1m]}\n"
+    with pytest.raises(UnknownNameError) as info:
+        parse_study(study, path="study.yaml")
+    head, line, caret = info.value.render().splitlines()[:3]
+    assert head.startswith("study.yaml:1:26: ") and line == "    when: SPX at ATH and RUT drawdwn >= 10%"
+    assert caret.index("^") == line.index("drawdwn")
+
+
 @pytest.mark.parametrize(
     ("text", "operator", "hint"),
     [
