@@ -162,8 +162,33 @@ class SourceMap:
                         return error
                     nth -= 1
                     col = line.find(token, col + len(token))
+        if not text[lo:].strip():  # the end of the condition: after its last character
+            end = self._scalar_end(node)
+            if end is not None:
+                error.location = end
+                return error
         error.location = Location(path=self.path, line=start.line + 1)  # not found as written (an escape, a fold): the first line
         return error
+
+    def _scalar_end(self, node: yaml.ScalarNode) -> Location | None:
+        """Where a multi-line scalar's text ends in the file: one column past its last
+        character, as a one-line condition's end is shown."""
+        start, end = node.start_mark, node.end_mark
+        for line_no in range(min(end.line, len(self.lines) - 1), start.line - 1, -1):
+            if line_no == start.line and node.style in (">", "|"):
+                break  # the line of the '>' or '|' holds no text of the scalar
+            line = self.lines[line_no]
+            written = line[: end.column] if line_no == end.line else line
+            quoted = node.style in ("'", '"')
+            if quoted and line_no == end.line:
+                written = written[:-1]  # its closing quote
+            if line_no == start.line:  # the key before the scalar, and its opening quote
+                skip = start.column + quoted
+                written = " " * skip + written[skip:]
+            content = written.rstrip()
+            if content.strip():
+                return Location(path=self.path, line=line_no + 1, column=len(content) + 1, source_line=line)
+        return None
 
     @staticmethod
     def _quoted_columns(line: str, quote: int, style: str) -> list[int]:

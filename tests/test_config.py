@@ -473,6 +473,25 @@ def test_a_mistake_in_a_multi_line_condition_is_shown_on_its_own_line(style: str
     assert lines[2].index("^") == lines[1].index("rsl") and lines[2].count("^") == 3
 
 
+@pytest.mark.parametrize("style", ["|", ">", "", '"', "'"])
+def test_a_multi_line_condition_that_ends_too_soon_is_shown_where_it_ends(style: str) -> None:
+    """A multi-line `when:` ending in 'and' read 'study.yaml:3: error: unexpected end of
+    condition, ...' with no column: a block scalar (|, >) with no line at all, a plain one
+    with its folded text shown as if it were a line of the file. The caret now stands one
+    column past its last character, on the line it is written on."""
+    quote = style if style in ("'", '"') else ""
+    head = f"when: {style}\n  " if not quote else f"when: {quote}"
+    text = GOOD.replace("when: SPX at ATH and RUT drawdown >= 10%", f"{head}SPX at ATH and\n  RUT drawdown >= 10% and{quote}   # why".replace(": \n", ":\n"))
+    if not quote and style:
+        text = text.replace("and   # why", "and")
+    shown = render(text)
+    lines = shown.splitlines()
+    row = 4 if quote else 5
+    assert lines[0].startswith(f"study.yaml:{row}:26: error: unexpected end of condition"), shown
+    assert lines[1].strip().startswith("RUT drawdown >= 10% and")
+    assert lines[2] == " " * lines[1].index("and") + "   ^"
+
+
 @pytest.mark.parametrize(("written", "message", "hint"), [
     ("start: 2020", "'window.start': 2020 is a number, not a date", "2020-01-01 for the year 2020"),
     ("end: 2024", "'window.end': 2024 is a number, not a date", "2024-12-31 for the year 2024"),
