@@ -112,6 +112,9 @@ UNITS: dict[str, int] = {
     "years": 252,
 }
 
+#: Operators of other languages (Python, C, SQL) -> what a condition writes for them.
+FOREIGN_OPERATORS: dict[str, str] = {"&&": "and", "||": "or", "<>": "!=", "&": "and", "|": "or", "!": "not", "~": "not"}
+
 #: ``4000``, ``0.25``, ``.5``, and each with an exponent (``1e6``, ``2.5E-3``): the exponent
 #: needs its digits, so ``2e`` is ``2`` and a word (a series ``e``, say) and never a number.
 _NUMBER = re.compile(r"(?:\d+(?:\.\d+)?|\.\d+)(?:[eE][+-]?\d+)?")
@@ -146,6 +149,13 @@ def tokenize(text: str) -> list[Token]:
             tokens.append(Token(TokenType.NUMBER, m.group(), pos, m.end()))
         elif m := _WORD.match(text, pos):
             tokens.append(Token(TokenType.WORD, m.group(), pos, m.end()))
+        elif (foreign := _foreign_operator(text, pos)) is not None:
+            said = "character " if len(foreign) == 1 else ""
+            word = FOREIGN_OPERATORS[foreign]
+            why = "not equal" if word == "!=" else "conditions combine with 'and', 'or' and 'not'"
+            raise ConditionSyntaxError(
+                f"unexpected {said}{foreign!r}", span=(pos, pos + len(foreign)), source=text, hint=f"write {word!r} ({why})"
+            )
         elif (two := text[pos : pos + 2]) in COMPARE_OPS:
             tokens.append(Token(TokenType.COMPARE, COMPARE_OPS[two], pos, pos + 2))
         elif (one := text[pos]) in COMPARE_OPS:
@@ -161,6 +171,15 @@ def tokenize(text: str) -> list[Token]:
         pos = tokens[-1].end
     tokens.append(Token(TokenType.END, "", n, n))
     return tokens
+
+
+def _foreign_operator(text: str, pos: int) -> str | None:
+    """The operator of another language at ``pos`` (``&&``, ``&``, ``!`` not in ``!=``, ``<>``), or None."""
+    two = text[pos : pos + 2]
+    if two in FOREIGN_OPERATORS:
+        return two
+    one = text[pos]
+    return one if one in FOREIGN_OPERATORS and two != "!=" else None
 
 
 def window_days(count: int, unit: str) -> int:
