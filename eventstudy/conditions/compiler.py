@@ -20,7 +20,9 @@ from eventstudy._polars import pl
 from eventstudy.conditions.ast import (
     CALENDAR,
     CALENDAR_VALUES,
+    MONTHS,
     SELF,
+    WEEKDAYS,
     Ago,
     And,
     AtLevel,
@@ -171,6 +173,15 @@ def resolve(node: Node, series_names: Collection[str], *, source: str | None = N
             return replace(n, operand=condition(n.operand))
         if isinstance(n, (Modified, First)):
             return replace(n, test=condition(n.test))
+        if isinstance(n, Compare) and (named := _calendar_name(n, names)) is not None:  # 'month == December'
+            subject, word, number = named
+            written = {"==": f"'{subject} is {word}' (or '{subject} == {number}')", "!=": f"'{subject} is not {word}' (or '{subject} != {number}')"}
+            raise UnknownNameError(
+                f"{word!r} is a {subject} name, not a series: a {subject} is compared with a name after 'is', or with its number",
+                hint=f"write {written.get(n.op, repr(f'{subject} {n.op} {number}'))}",
+                span=n.right.span,
+                source=source,
+            )
         if isinstance(n, (BinOp, Compare, Crosses)):
             return replace(n, left=value(n.left), right=value(n.right))
         if isinstance(n, (And, Or)):
@@ -233,6 +244,20 @@ def reads_group_rows(tests: Iterable[pl.Expr]) -> bool:
     """Whether any of the compiled ``tests`` reads :data:`GROUP_ROW` (a lag or a
     trading-day count), so that the caller's frame must hold it."""
     return any(GROUP_ROW in test.meta.root_names() for test in tests)
+
+
+def _calendar_name(n: Compare, names: Collection[str]) -> tuple[str, str, int] | None:
+    """``('month', 'December', 12)`` where ``n`` compares the bare month or weekday with a
+    word that is none of the study's series but a name of one (``month == December``, as
+    ``month is December`` reads it: the name, or its first three letters or more)."""
+    left, right = n.left, n.right
+    if not all(isinstance(v, FeatureRef) and v.feature is None and v.of is None and v.series not in names for v in (left, right)):
+        return None
+    subject = cast(FeatureRef, left).series.lower()
+    word = cast(FeatureRef, right).series
+    known = {"month": MONTHS, "weekday": WEEKDAYS}.get(subject, ())
+    matches = [i for i, name in enumerate(known) if name == word.lower() or (len(word) >= 3 and name.startswith(word.lower()))]
+    return (subject, word, matches[0] + 1) if len(matches) == 1 else None
 
 
 def compile_condition(node: Node, *, over: str | None = None, position: str | None = None) -> pl.Expr:
