@@ -108,6 +108,12 @@ class EventStudyError(Exception):
         elif self.source is not None and self.span is not None:
             source_line, column = self.source, self.span[0] + 1
             length = max(1, self.span[1] - self.span[0])
+            if "\n" in self.source:  # a condition of several lines: the line the span is on
+                start = self.span[0] if self.source[self.span[0] :].strip() else len(self.source.rstrip())
+                first = self.source.rfind("\n", 0, start) + 1
+                last = self.source.find("\n", start)
+                source_line = self.source[first : last if last >= 0 else len(self.source)].rstrip("\r")
+                column = start - first + 1
         if source_line is not None and column is not None and "\n" not in source_line:
             marked = source_line[column - 1 : column - 1 + max(1, length)]
             caret = _under(source_line[: column - 1]) + "^" * max(1, len(_under(marked)))

@@ -402,6 +402,22 @@ def test_the_caret_is_under_the_token_after_a_tab_or_a_wide_character() -> None:
 
 
 @pytest.mark.parametrize(
+    ("text", "line", "caret"),
+    [
+        ("SPX at ATH\n    and RUT drawdwn >= 10%", "    and RUT drawdwn >= 10%", "            ^^^^^^^"),
+        ("SPX at ATH and\n  RUT drawdown >= 10% and\n", "  RUT drawdown >= 10% and", "                         ^"),
+        ("SPX at ATH and\r\n(RUT drawdown >= 10% or\r\n SPX at ATH", "(RUT drawdown >= 10% or", "^"),
+    ],
+)
+def test_a_condition_of_several_lines_shows_the_line_of_its_mistake(text: str, line: str, caret: str) -> None:
+    """A condition given in Python over several lines (eventstudy.run(..., when=\"\"\"...\"\"\"))
+    was shown with no line and no caret at all: 'error: unknown feature 'drawdwn' (did you
+    mean 'drawdown'?)' and the hint, nothing to say which of its lines was meant."""
+    rendered = render_error(text).splitlines()
+    assert rendered[1:3] == [f"    {line}", f"    {caret}"], rendered
+
+
+@pytest.mark.parametrize(
     ("text", "operator", "hint"),
     [
         ("1 < SPX < 2", "<", "write '1 < SPX and SPX < 2'"),
