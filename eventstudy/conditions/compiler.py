@@ -97,6 +97,14 @@ def resolve(node: Node, series_names: Collection[str], *, source: str | None = N
                 span=span,
                 source=source,
             )
+        if name not in names and universe:  # a bare word is a stock's feature there too: 'clsoe > 1'
+            values = {f.name: f.signature for _, f in FEATURES.items() if f.kind == "value"}
+            raise UnknownNameError(
+                f"unknown series or feature {name!r}{did_you_mean(name, [*names, *values, *CALENDAR_VALUES])}",
+                hint=f"valid series: {', '.join(sorted(names))}; each stock's features, written bare: {', '.join(values.values())}",
+                span=span,
+                source=source,
+            )
         if name not in names:
             raise UnknownNameError(
                 f"unknown series {name!r}{did_you_mean(name, [*names, *CALENDAR_VALUES])}",

@@ -437,6 +437,20 @@ def test_a_chained_comparison_is_refused_at_its_second_operator(text: str, opera
     assert info.value.hint == hint
 
 
+@pytest.mark.parametrize(("text", "word", "meant"), [("clsoe > 1", "clsoe", "close"), ("volum > 2 * volume_sma(50)", "volum", "volume"), ("drawdwn >= 10%", "drawdwn", "drawdown")])
+def test_a_misspelt_bare_feature_of_a_universe_is_answered_with_the_feature(text: str, word: str, meant: str) -> None:
+    """In a universe a bare word is a stock's feature, yet 'clsoe > 1' read "unknown series
+    'clsoe'" with 'hint: valid series: SPX' and no suggestion, where 'smaa(50)' read
+    "unknown feature 'smaa' (did you mean 'sma'?)"."""
+    with pytest.raises(UnknownNameError) as info:
+        resolve(parse(text), ["SPX"], source=text, universe=True)
+    assert info.value.message == f"unknown series or feature {word!r} (did you mean {meant!r}?)"
+    assert info.value.hint is not None and info.value.hint.startswith("valid series: SPX; each stock's features, written bare: ath, close,")
+    with pytest.raises(UnknownNameError) as named:  # a study of named series: as before
+        resolve(parse(text), ["SPX"], source=text)
+    assert named.value.message == f"unknown series {word!r}"
+
+
 def test_error_kinds() -> None:
     with pytest.raises(ConditionSyntaxError):
         parse("SPX at")
