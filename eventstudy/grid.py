@@ -156,7 +156,9 @@ def _apply(raw: dict[str, Any], axis: Axis, value: str) -> None:
                 hint="name a key of the study file, e.g. 'decluster.gap' or 'window.start'",
             )
         target = target[key]
-    target[path[-1]] = yaml.safe_load(value) if path[-1] not in ("gap",) else value
+    # a gap and a condition are text as written (YAML would read a tab, a '!', '*' or '|' in
+    # a condition as its own syntax, and a ' #' as a comment); a date, a number, a mode are YAML
+    target[path[-1]] = value if path[-1] == "gap" or path == ["when"] else yaml.safe_load(value)
 
 
 def _check_value(axis: Axis, value: str) -> None:

@@ -563,6 +563,25 @@ def test_a_condition_listed_twice_in_another_spelling_is_refused(folder: Path, o
     assert len(cells) == 3
 
 
+@pytest.mark.parametrize(("written", "said"), [
+    ("A at 5-day high and\tB drawdwn >= 2%", "unknown feature 'drawdwn'"),  # was a traceback: found character '\t' that cannot start any token
+    ("!A at 5-day high", "unexpected character '!'"),  # was a traceback: could not determine a constructor for the tag '!A'
+    ("*A at 5-day high", "expected a value"),  # was a traceback: found undefined alias 'A'
+    ("A at 5-day high #2", "unexpected character '#'"),  # ran 'A at 5-day high', its ' #2' read as a YAML comment
+    ("A > 1: 2", "unexpected character ':'"),  # was "bad value for 'when': input should be a valid string", of a mapping
+])
+def test_a_condition_of_a_grid_is_read_as_written_not_as_yaml(folder: Path, written: str, said: str) -> None:
+    """A 'when' axis's value was loaded as YAML before it was read as a condition: a tab, a
+    '!', '*', '@' or '|' ended the sweep (and validate) in a PyYAML traceback, and a ' #'
+    dropped the rest of the condition as a comment."""
+    study = parse_study(STUDY, path=folder / "study.yaml")
+    with pytest.raises(ConfigError) as info:
+        grid_cells(study, [Axis("when", ("A at 5-day high", written))])
+    assert info.value.message.startswith(f"grid cell when={written}: {said}"), info.value.message
+    _, cells = grid_cells(study, [Axis("when", ("A at 5-day high", "A at 5-day high and\tB drawdown >= 2%"))])
+    assert cells[1].when == "A at 5-day high and\tB drawdown >= 2%"
+
+
 def test_a_condition_axis_then_its_threshold_sets_each_conditions_number(folder: Path) -> None:
     study = parse_study(STUDY, path=folder / "study.yaml")
     axes = [Axis("when", ("A at 5-day high and B drawdown >= 2%", "A at 10-day high and B drawdown >= 2%")), parse_axis("B drawdown threshold=1%,3%")]
