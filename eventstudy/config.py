@@ -810,7 +810,9 @@ def parse_study(text: str, *, path: str | Path | None = None) -> Study:
         message = f"invalid YAML: {exc.problem or exc.context}"
         if exc.context and exc.context_mark is not None and exc.problem:
             message += f" ({exc.context} at line {exc.context_mark.line + 1}, column {exc.context_mark.column + 1})"
-        raise ConfigError(message, location=location) from None
+        tab = "'\\t'" in (exc.problem or "")  # PyYAML reads no tab between words of a plain value, nor as indentation
+        hint = "YAML reads no tab here: write spaces" if tab else None
+        raise ConfigError(message, location=location, hint=hint) from None
     except yaml.YAMLError as exc:
         raise ConfigError(f"invalid YAML: {exc}", location=Location(path=shown)) from None
     finally:

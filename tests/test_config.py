@@ -99,6 +99,17 @@ def test_invalid_yaml_names_line_and_column() -> None:
     assert "invalid YAML" in text
 
 
+@pytest.mark.parametrize("when", ["when: SPX at ATH and\tRUT drawdown >= 10%", "when: >\n\tSPX at ATH and RUT drawdown >= 10%"])
+def test_a_tab_yaml_does_not_read_is_answered_with_spaces(when: str) -> None:
+    """A tab between the words of a plain condition (or indenting a block one) read
+    "invalid YAML: found character '\\t' that cannot start any token" and nothing more: the
+    caret stood under white space that looks like any other."""
+    text = render(GOOD.replace("when: SPX at ATH and RUT drawdown >= 10%", when))
+    assert "invalid YAML: found character '\\t' that cannot start any token" in text
+    assert text.endswith("\n  hint: YAML reads no tab here: write spaces"), text
+    assert "hint" not in render(GOOD.replace("window: {start: 1980-01-01}", "window: {start: 1980-01-01"))
+
+
 def test_unknown_key_lists_the_valid_keys() -> None:
     text = render(GOOD.replace("window:", "windw:"))
     assert text.startswith("study.yaml:4:1: error: unknown key 'windw' in the study (did you mean 'window'?)")
