@@ -169,6 +169,9 @@ def _depth(root: Node) -> tuple[int, Node | Value]:
     return deepest
 
 
+#: Short forms of a level's unit, and the unit to write (``52w high`` is ``52-week high``).
+_UNIT_ABBREVIATIONS = {"d": "day", "w": "week", "wk": "week", "wks": "week", "m": "month", "mo": "month", "mth": "month", "y": "year", "yr": "year", "yrs": "year"}
+
 class _Parser:
     """Recursive descent over one condition's tokens."""
 
@@ -516,8 +519,14 @@ class _Parser:
         if self.tok.type is TokenType.MINUS:
             self.advance()
         unit = self.word(self.tok)
-        if unit not in UNITS:
-            self.unexpected(f"a unit (day, week, month, year) after '{token.text}-'")
+        if unit not in UNITS:  # '52w high', '52-wk high': after what was written, and the unit it abbreviates
+            meant = _UNIT_ABBREVIATIONS.get(unit or "")
+            after = self.text[token.start : self.tok.start].rstrip()
+            side = next((w for w in (unit, self.word(self.peek())) if w in ("high", "low")), "high")
+            self.unexpected(
+                f"a unit (day, week, month, year) after {after!r}",
+                hint=f"write '{token.text}-{meant} {side}'" if meant else f"e.g. '{token.text}-day {side}' or '{token.text}-week {side}'",
+            )
         self.advance()
         kind = self.word(self.tok)
         if kind not in ("high", "low"):
