@@ -233,12 +233,20 @@ class _Parser:
         if token.type is TokenType.RPAREN:
             self.error("unbalanced parenthesis: ')' without a matching '('", token.span)
         if token.type is not TokenType.END:
-            self.error(
-                f"unexpected {token.text!r} after a complete condition",
-                token.span,
-                hint="combine conditions with 'and' or 'or'",
-            )
+            self.error(f"unexpected {token.text!r} after a complete condition", token.span, hint=self.trailing_hint())
         return node
+
+    def trailing_hint(self) -> str:
+        """What to write for words after a complete condition: 'in the last 5 days' and 'in
+        a row' are no modifiers of the language, whose own would be misread as a second test."""
+        rest = self.tokens[self.pos : self.pos + 5]
+        if self.word(rest[0]) == "in":
+            if [self.word(t) for t in rest[1:3]] == ["a", "row"]:
+                return "'for N days' already means on each of the last N days, in a row: delete 'in a row'"
+            n = next((t.text for t in rest[1:4] if t.type is TokenType.NUMBER), None)
+            if n is not None:
+                return f"write 'within {n} days' (on at least one of the last {n} days) or 'for {n} days' (on each of them)"
+        return "combine conditions with 'and' or 'or'"
 
     def parse_or(self) -> Node:
         left = self.parse_and()
