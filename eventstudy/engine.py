@@ -1407,8 +1407,9 @@ def _timeline_tests(
             f"returns resampled together in blocks of {_block_days(found.block_length, statistics)} trading days on average, prices rebuilt, "
             f"then condition, declustering and outcomes as here; seed {statistics.seed}): 'null mean' is the difference the "
             "rule shows on such noise, 'effect' what is left beyond it; the mean's and the median's differences are "
-            "compared studentized (by their naive standard error within each history), and the intervals come from the "
-            "same histories; '*' marks what survives the max-statistic adjustment across all "
+            "compared studentized (by sd / sqrt(n_eff) within each history, n_eff the effective sample size of their "
+            "overlapping windows), and the intervals come from the same histories; '*' marks what survives the "
+            "max-statistic adjustment across all "
             f"cells at alpha {statistics.alpha}"
         )
         _warn_no_test(notes, no_test, too_few_draws("histories", f"{found.count:,} resampled histories", found.count, statistics.alpha, "statistics.histories, --histories"))

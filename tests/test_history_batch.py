@@ -21,7 +21,9 @@ from eventstudy.evaluators import PanelBlock
 from eventstudy.evaluators.forward_returns import forward_change_array
 from eventstudy.features import compute_features
 from eventstudy.histories import RUNNING_EXTREMES, running, running_extreme
-from eventstudy.inference.histories import cell_statistics
+from eventstudy.inference import power
+from eventstudy.inference.histories import CellStatistics, cell_statistics
+from eventstudy.inference.power import EventLine, effective_sample_size, effective_sample_sizes
 
 pytestmark = pytest.mark.filterwarnings("error::RuntimeWarning")  # a history without a known day is NaN, not numpy's empty-slice warning
 
@@ -111,6 +113,84 @@ def test_event_figures_match_plain_numpy_per_row_and_cell(rows, days, cells, sha
             want = [x.mean(), np.median(x), (x > 0).mean(), x.std(ddof=1) if x.size > 1 else np.nan] if x.size else [np.nan] * 4
             got = [found.mean[row, c], found.median[row, c], found.pct_positive[row, c], found.sd[row, c]]
             np.testing.assert_allclose(got, want, rtol=1e-9, atol=1e-12)
+
+
+@settings(max_examples=150, deadline=None)
+@given(rows=st.integers(1, 30), events=st.integers(0, 400), days=st.integers(400, 20_000), horizon=st.integers(1, 400), seed=st.integers(0, 2**16))
+def test_effective_sample_sizes_of_many_histories_are_each_historys_own(rows, events, days, horizon, seed) -> None:
+    """The histories' n_eff, all rows in one pass, is :func:`effective_sample_size` of each
+    row's event days alone (the same pair terms added in another order: equal to rounding;
+    both use integer prefix sums, so a row's overlaps leaking into another's would show)."""
+    rng = np.random.default_rng(seed)
+    row = np.sort(rng.integers(0, rows, events))
+    day = np.concatenate([np.sort(rng.choice(days, size=(row == r).sum(), replace=False)) for r in range(rows)])
+    want = np.array([effective_sample_size(day[row == r], horizon) for r in range(rows)])
+    np.testing.assert_allclose(effective_sample_sizes(row, day, horizon, rows), want, rtol=1e-12, atol=0)
+
+
+@settings(max_examples=150, deadline=None)
+@given(rows=st.integers(1, 12), events=st.integers(0, 300), days=st.integers(300, 3_000), horizon=st.integers(1, 300),
+       share=st.floats(0, 1), shuffled=st.booleans(), seed=st.integers(0, 2**16))
+def test_a_subsets_effective_sample_sizes_are_its_own(rows, events, days, horizon, share, shuffled, seed) -> None:
+    """A cell's events with a value are a subset of the events: the whole set's overlap sums
+    less the left-out events' (few or many, events in order or not) are the subset's own,
+    bit for bit, at every horizon up to the longest."""
+    rng = np.random.default_rng(seed)
+    row = np.sort(rng.integers(0, rows, events))
+    day = np.concatenate([np.sort(rng.choice(days, size=(row == r).sum(), replace=False)) for r in range(rows)])
+    if shuffled:
+        order = rng.permutation(events)
+        row, day = row[order], day[order]
+    keep = rng.random(events) < share
+    for search_below in (0.0, np.inf):  # the events counted on the line, and searched
+        power.SEARCH_BELOW, before = search_below, power.SEARCH_BELOW
+        try:
+            line = EventLine(row, day, rows, horizon + 7)
+            for h in (horizon, horizon + 7):
+                alone = effective_sample_sizes(row[keep], day[keep], h, rows)
+                np.testing.assert_array_equal(line.effective_sample_sizes(h, keep), alone)
+                want = np.array([effective_sample_size(day[keep & (row == r)], h) for r in range(rows)])
+                np.testing.assert_allclose(alone, want, rtol=1e-12, atol=0)
+        finally:
+            power.SEARCH_BELOW = before
+
+
+@settings(max_examples=60, deadline=None)
+@given(rows=st.integers(1, 8), days=st.integers(1, 60), share=st.floats(0, 1), seed=st.integers(0, 2**16))
+def test_cell_statistics_n_eff_counts_each_cells_complete_events(rows, days, share, seed) -> None:
+    """A cell's n_eff is that of its events with a value (a horizon's unknown tail drops
+    the last events), at its own horizon; a cell without a horizon in days has none."""
+    rng = np.random.default_rng(seed)
+    values = [rng.normal(0, 1, (rows, days)).astype(np.float32) for _ in range(3)]
+    for c, v in enumerate(values):
+        v[:, days - 2 * c :] = np.nan
+    flat = np.flatnonzero(rng.random(rows * days) < share)
+    s_idx, d_idx = flat // days, flat % days
+    found = cell_statistics(values, s_idx, d_idx, np.ones(days, dtype=bool), horizons=[5, 21, -1])
+    assert found.n_eff is not None and np.isnan(found.n_eff[:, 2]).all()
+    for c, h in ((0, 5), (1, 21)):
+        for row in range(rows):
+            d = d_idx[s_idx == row]
+            d = d[~np.isnan(values[c][row, d])]
+            np.testing.assert_allclose(found.n_eff[row, c], effective_sample_size(d, h), rtol=1e-12)
+
+
+def test_events_in_one_run_are_studentized_by_their_effective_sample_size() -> None:
+    """The histories null divides a difference by sd / sqrt(n_eff): 20 events on 20
+    consecutive days, whose 1-year windows nearly coincide, are worth about one return, so
+    their se is several times the naive sd / sqrt(20); spread a year apart, it is the
+    naive one. A cell without a horizon in days (a recovery) keeps the naive se."""
+    values = [np.random.default_rng(1).normal(0, 1, (2, 6000))] * 2
+    s_idx = np.repeat([0, 1], 20)
+    d_idx = np.concatenate([np.arange(1000, 1020), np.arange(0, 20 * 260, 260)])
+    found = cell_statistics(values, s_idx, d_idx, np.ones(6000, dtype=bool), horizons=[252, -1])
+    naive = found.sd / np.sqrt(found.n)
+    se = found.se("mean")
+    assert se[0, 0] > 3 * naive[0, 0]
+    assert se[1, 0] == naive[1, 0] and np.array_equal(se[:, 1], naive[:, 1])
+    np.testing.assert_allclose(found.se("median"), np.sqrt(np.pi / 2) * se)
+    stacked = CellStatistics.stack([found, found])
+    assert stacked.n_eff is not None and stacked.n_eff.shape == (4, 2)
 
 
 @settings(max_examples=80, deadline=None)

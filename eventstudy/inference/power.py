@@ -34,7 +34,7 @@ import numpy as np
 
 from eventstudy.inference.distributions import norm_ppf
 
-__all__ = ["NEFF_WARNING", "effective_sample_size", "minimum_detectable_effect"]
+__all__ = ["NEFF_WARNING", "EventLine", "effective_sample_size", "effective_sample_sizes", "minimum_detectable_effect"]
 
 NEFF_WARNING = 10.0
 """Below this effective sample size the row carries a warning."""
@@ -65,6 +65,128 @@ def effective_sample_size(positions: np.ndarray, horizon_days: int) -> float:
     spread = prefix[np.maximum(hi, lo)] - prefix[lo] - count * t
     pairs = float((count - spread / horizon_days).sum())
     return float(n**2 / (n + 2 * pairs))
+
+
+def effective_sample_sizes(
+    rows: np.ndarray, positions: np.ndarray, horizon_days: int, n_rows: int, keep: np.ndarray | None = None
+) -> np.ndarray:
+    """:func:`effective_sample_size` of each row's events at once (row ``r``'s events are
+    the ``positions`` where ``rows == r``, and ``keep`` where given; each day at most once
+    per row; positions >= 0): ``(n_rows,)``, NaN for a row without events. For the
+    resampled histories' many event sets, without a loop (:class:`EventLine`).
+
+    Examples
+    --------
+    >>> effective_sample_sizes(np.array([0, 0, 0, 1, 1]), np.array([0, 100, 200, 0, 10]), 20, 3)
+    array([3.        , 1.33333333,        nan])
+    """
+    return EventLine(rows, positions, n_rows, horizon_days).effective_sample_sizes(horizon_days, keep)
+
+
+SEARCH_BELOW = 1 / 16
+"""An :class:`EventLine` counts its events on the line when they fill more than this share
+of its places, and searches them otherwise (the same counts: a matter of speed only)."""
+
+
+class EventLine:
+    """Many rows' events on one line, for their effective sample sizes at any horizon up
+    to ``longest`` and for any subset of them (a cell's events with a value).
+
+    Each row's positions are moved past the previous row's by a stride longer than every
+    position plus ``longest``, so no two rows' events are within a horizon of each other,
+    and the events are counted on that line of ``n_rows * stride`` places (as many as the
+    caller's ``(rows, days)`` grids hold): a running count there gives every event the
+    events within ``h`` days of it, without a search (few events are searched instead:
+    :data:`SEARCH_BELOW`). Sums are of ``h`` times the
+    overlap, ``h - |t_i - t_j|``: integers, added exactly, where
+    :func:`effective_sample_size` adds each event's float share (the two may differ in
+    the last bit), and so a subset's sums are the whole set's less the pairs of the events
+    left out, bit for bit the sums taken over the subset alone.
+    """
+
+    def __init__(self, rows: np.ndarray, positions: np.ndarray, n_rows: int, longest: int) -> None:
+        if longest < 1:
+            raise ValueError(f"`horizon_days` must be >= 1, got {longest}")
+        r = np.asarray(rows, dtype=np.int64)
+        t = np.asarray(positions, dtype=np.int64)
+        self.n_rows, self.longest, self.size = n_rows, longest, t.size
+        stride = (int(t.max()) if t.size else 0) + longest + 1
+        key = r * stride + t + longest  # from ``longest`` on: a look ``h`` days back stays on the line
+        self.order: np.ndarray | None = None
+        if key.size > 1 and not (key[1:] > key[:-1]).all():  # panel_events gives them in order: sort only when not
+            self.order = np.argsort(key, kind="stable")
+            key, t = key[self.order], t[self.order]
+            r = (key - longest) // stride
+        self.key, self.t, self.r = key, t, r
+        places = n_rows * stride + 2 * longest
+        # the events at or before each place on the line, where they fill a good part of it (a
+        # history's every other day); a search of the few events otherwise costs less than the line
+        self._line = np.cumsum(np.bincount(key, minlength=places)) if SEARCH_BELOW * places < key.size else None
+        self.cumulative = np.concatenate([[0], np.cumsum(t)])  # int64: exact, far below 2^63
+        self._pairs: dict[int, np.ndarray] = {}
+
+    def effective_sample_sizes(self, h: int, keep: np.ndarray | None = None) -> np.ndarray:
+        """Each row's ``n^2 / sum_ij max(0, 1 - |t_i - t_j| / h)`` over its events (those
+        where ``keep``, in the order given): ``(n_rows,)``, NaN for a row without events."""
+        if not 1 <= h <= self.longest:
+            raise ValueError(f"`horizon_days` must be in [1, {self.longest}], got {h}")
+        if h not in self._pairs:
+            self._pairs[h] = self._row_sums(self._scaled_pairs(h), self.r)
+        pairs, n = self._pairs[h], np.bincount(self.r, minlength=self.n_rows)
+        if keep is not None and not keep.all():
+            left_out = np.flatnonzero(~(keep if self.order is None else keep[self.order]))  # in line order
+            if 2 * left_out.size > self.size:  # most events left out: the subset's own line is shorter
+                subset = EventLine(self._original(self.r)[keep], self._original(self.t)[keep], self.n_rows, self.longest)
+                return subset.effective_sample_sizes(h)
+            # the set's pairs less each left-out event's pairs with every other, plus the
+            # left-out events' pairs among themselves (subtracted twice)
+            rows_out, key_out = self.r[left_out], self.key[left_out]  # in order: a search, not a line, for these few
+            among = _scaled_pairs(np.searchsorted(key_out, key_out + (h - 1), side="right"), self.t[left_out], h)
+            pairs = pairs - self._row_sums(self._scaled_weights(h, left_out) - among, rows_out)
+            n = n - np.bincount(rows_out, minlength=self.n_rows)
+        n = n.astype(np.float64)
+        with np.errstate(divide="ignore", invalid="ignore"):
+            return np.where(n > 0, n**2 / (n + 2 * pairs / h), np.nan)
+
+    def _through(self, places: np.ndarray) -> np.ndarray:
+        """The number of events at or before each of ``places`` on the line."""
+        return self._line[places] if self._line is not None else np.searchsorted(self.key, places, side="right")
+
+    def _original(self, x: np.ndarray) -> np.ndarray:
+        """``x`` (in line order) back in the order the events were given."""
+        if self.order is None:
+            return x
+        out = np.empty_like(x)
+        out[self.order] = x
+        return out
+
+    def _scaled_pairs(self, h: int) -> np.ndarray:
+        """Per event i, the sum of ``h - (t_j - t_i)`` over the later events j of its row within ``h`` days."""
+        return _scaled_pairs(self._through(self.key + (h - 1)), self.t, h, self.cumulative)
+
+    def _scaled_weights(self, h: int, at: np.ndarray) -> np.ndarray:
+        """Per event ``at`` (line order), the sum of ``h - |t_j - t_i|`` over every other event j of its row within ``h`` days."""
+        t, key = self.t[at], self.key[at]
+        behind = self._through(key - h)  # events behind .. at - 1 overlap event at from its left
+        ahead = self._through(key + (h - 1))
+        left = (at - behind) * (h - t) + (self.cumulative[at] - self.cumulative[behind])
+        right = (ahead - at - 1) * (h + t) - (self.cumulative[ahead] - self.cumulative[at + 1])
+        return left + right
+
+    def _row_sums(self, x: np.ndarray, rows: np.ndarray) -> np.ndarray:
+        """The int64 ``x`` summed per row (``rows`` in order), exactly."""
+        bounds = np.searchsorted(rows, np.arange(self.n_rows + 1))
+        return np.diff(np.concatenate([[0], np.cumsum(x)])[bounds])
+
+
+def _scaled_pairs(ahead: np.ndarray, t: np.ndarray, h: int, cumulative: np.ndarray | None = None) -> np.ndarray:
+    """Per event i of ``t`` (in line order), the sum of ``h - (t_j - t_i)`` over the events
+    i + 1 .. ahead[i] - 1 (the later ones of its row within ``h`` days); ``cumulative``:
+    the running sums of ``t`` from 0, when known."""
+    if cumulative is None:
+        cumulative = np.concatenate([[0], np.cumsum(t)])
+    count = ahead - np.arange(1, t.size + 1)
+    return count * (h + t) - (cumulative[ahead] - cumulative[1:])
 
 
 def minimum_detectable_effect(sd: float, n_eff: float, alpha: float = 0.05, power: float = 0.80) -> float:
