@@ -54,6 +54,7 @@ from eventstudy.histories import calendar_gaps, calendar_mismatch, unsupported_m
 from eventstudy.inference.design import panel_design
 from eventstudy.inference.histories import (
     UNIVERSE_HISTORIES,
+    HistoryNull,
     SharedHistories,
     histories_headline,
     history_null,
@@ -1126,25 +1127,31 @@ def _universe_histories(
             f"{found.flat_share:.1%} of the resampled stock-days drew a day on which that stock did not trade (before its "
             "listing, after its delisting, or in a gap): they are flat days in the history"
         )
+    _warn_few_entered(notes, no_test, found, statistics, "resampled universes")
+    return tests
+
+
+def _warn_few_entered(notes: list[str], no_test: list[NoTest], found: HistoryNull, statistics: StatisticsSpec, drawn: str) -> None:
+    """The histories null's warnings when some tested cell's null has few of the ``drawn``
+    ('resampled histories' or 'resampled universes'): those with two or more events in it
+    (the average's and the median's), and, where even the most any cell has with one event
+    (the share positive's null takes a history of one) cannot reach alpha, that no p-value
+    can (3109f47)."""
     tested_cells = found.observed.n[0] >= MIN_TESTED  # an untested cell's null is not read
     used = used_histories(found)[tested_cells]
-    if used.size and used.min() < 0.9 * found.count:
-        fewest = int(used.min())
-        floor = _p_floor(fewest, statistics.alpha)
-        short = (
-            f" (where so few enter, no p-value of the average or the median can fall below {floor}: ask for more "
-            "histories, statistics.histories or --histories)" if floor else ""
-        )
-        notes.append(
-            f"warning: only {fewest:,} of {found.count:,} resampled universes gave two or more events in some "
-            f"cell; the others do not enter its null{short}"
-        )
-        # as a study of named series: where even the most any cell has cannot reach alpha, no p-value can (3109f47)
-        most = int((found.histories.n >= 1).sum(axis=0)[tested_cells].max())
-        if _p_floor(found.count, statistics.alpha) is None:  # else the count's own warning above says it
-            _warn_no_test(notes, no_test, too_few_draws("histories", f"the {most:,} of {found.count:,} resampled universes that gave the rule an event", most, statistics.alpha, None,
-                                                          short_of="resampled universes with an event"))
-    return tests
+    if not (used.size and used.min() < 0.9 * found.count):
+        return
+    fewest = int(used.min())
+    floor = _p_floor(fewest, statistics.alpha)
+    short = (
+        f" (where so few enter, no p-value of the average or the median can fall below {floor}: ask for more "
+        "histories, statistics.histories or --histories)" if floor else ""
+    )
+    notes.append(f"warning: only {fewest:,} of {found.count:,} {drawn} gave two or more events in some cell; the others do not enter its null{short}")
+    most = int((found.histories.n >= 1).sum(axis=0)[tested_cells].max())
+    if _p_floor(found.count, statistics.alpha) is None:  # else the count's own warning above says it
+        _warn_no_test(notes, no_test, too_few_draws("histories", f"the {most:,} of {found.count:,} {drawn} that gave the rule an event", most, statistics.alpha, None,
+                                                      short_of=f"{drawn} with an event"))
 
 
 def choose_null(
@@ -1413,24 +1420,7 @@ def _timeline_tests(
             f"cells at alpha {statistics.alpha}"
         )
         _warn_no_test(notes, no_test, too_few_draws("histories", f"{found.count:,} resampled histories", found.count, statistics.alpha, "statistics.histories, --histories"))
-        tested_cells = found.observed.n[0] >= MIN_TESTED  # an untested cell's null is not read
-        used = used_histories(found)[tested_cells]
-        if used.size and used.min() < 0.9 * found.count:
-            fewest = int(used.min())
-            floor = _p_floor(fewest, statistics.alpha)
-            short = (
-                f" (where so few enter, no p-value of the average or the median can fall below {floor}: ask for more "
-                "histories, statistics.histories or --histories)" if floor else ""
-            )
-            notes.append(
-                f"warning: only {fewest:,} of {found.count:,} resampled histories gave two or more events in some "
-                f"cell; the others do not enter its null{short}"
-            )
-            # the share positive's null takes a history of one event: when even the most any cell has cannot reach alpha, no p-value can
-            most = int((found.histories.n >= 1).sum(axis=0)[tested_cells].max())
-            if _p_floor(found.count, statistics.alpha) is None:  # else the count's own warning above says it
-                _warn_no_test(notes, no_test, too_few_draws("histories", f"the {most:,} of {found.count:,} resampled histories that gave the rule an event", most, statistics.alpha, None,
-                                                              short_of="resampled histories with an event"))
+        _warn_few_entered(notes, no_test, found, statistics, "resampled histories")
     else:
         settings = statistics.model_copy(update={"null": null})
         described = placebos_misjudge(study)
