@@ -143,8 +143,8 @@ def evaluate(
         events, units = instance_table(panel, kept, hits, _of_measures(outcomes, in_table, present), _of_measures(shown, in_table, present))
         ended = panel.ended_symbols()
         visible = with_ended(_of_measures(outcomes, panel.measures.shown, present), ended)
-        pending = incomplete_cells(visible, universe, ended)
-        describe_outcomes(kept.height, visible, notes, evaluated=bool(study.evaluate), ended=ended, measures=panel.measures)
+        pending = incomplete_cells(visible, universe)
+        describe_outcomes(kept.height, visible, notes, evaluated=bool(study.evaluate), measures=panel.measures)
         breakdowns = _breakdowns(outcomes, panel.cells, kept, panel.symbols, list(study.series), panel.measures.order) if universe else {}
         moments = baseline.result()
     summary = _summary(panel, outcomes, moments, statistics.ci, study)
@@ -402,16 +402,14 @@ def with_ended(outcomes: pl.DataFrame, ended: Collection[str]) -> pl.DataFrame:
     return outcomes.select(outcomes.columns[:at]).hstack([column, *outcomes.select(outcomes.columns[at:]).get_columns()])
 
 
-def incomplete_cells(outcomes: pl.DataFrame, universe: bool, ended: Collection[str]) -> pl.DataFrame:
-    """The outcomes whose horizon runs past the data (``date, [symbol,] column, measure,
-    asset, horizon, days_remaining, ended``: the instance table's column and the summary's
-    cell): ``ended`` where it runs past the end of the data of one of
-    ``ended``'s symbols, which stop before the calendar's last day (never complete),
+def incomplete_cells(outcomes: pl.DataFrame, universe: bool) -> pl.DataFrame:
+    """The outcomes (with their ``ended``: :func:`with_ended`) whose horizon runs past the
+    data (``date, [symbol,] column, measure, asset, horizon, days_remaining, ended``: the
+    instance table's column and the summary's cell): ``ended`` where it never completes,
     else pending (more data will come)."""
     keys = ["date", "symbol"] if universe else ["date"]
     waiting = _column_label(outcomes.lazy().filter(pl.col("days_remaining") > 0))  # one query
-    return waiting.select(*keys, "column", "measure", "asset", "horizon", "days_remaining",
-                          pl.col("symbol").is_in(list(ended)).fill_null(False).alias("ended")).collect()
+    return waiting.select(*keys, "column", "measure", "asset", "horizon", "days_remaining", "ended").collect()
 
 
 def instance_table(
@@ -513,11 +511,11 @@ def _level_text(name: str, args: tuple[int, ...]) -> str:
 
 
 def describe_outcomes(
-    kept: int, outcomes: pl.DataFrame, notes: list[str], *, evaluated: bool = True, ended: Collection[str] = (), measures: Measures | None = None
+    kept: int, outcomes: pl.DataFrame, notes: list[str], *, evaluated: bool = True, measures: Measures | None = None
 ) -> None:
-    """State what the numbers are, what is pending, what will never complete (the horizon
-    runs past the end of the data of one of ``ended``'s symbols, which stop before the
-    calendar's last day) and what could not be computed (``evaluated``: the study has
+    """State what the numbers are, what is pending, what will never complete (the
+    outcomes' ``ended``, :func:`with_ended`: the horizon runs past the end of the data of a
+    symbol that stops before the calendar's last day) and what could not be computed (``evaluated``: the study has
     evaluators; without, an event study only, no returns note), in the words of the
     measure's catalog entry (``measures``: a recovery that did not come)."""
     if evaluated:
@@ -534,7 +532,7 @@ def describe_outcomes(
             "widen the window or loosen the condition before reading much into them"
         )
     incomplete = pl.col("days_remaining") > 0
-    stopped = incomplete & pl.col("symbol").is_in(list(ended)).fill_null(False)
+    stopped = incomplete & pl.col("ended").fill_null(False)
     waiting = incomplete & ~stopped
     missing = (
         outcomes.lazy().filter(pl.col("value").is_null())
