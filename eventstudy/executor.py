@@ -293,7 +293,9 @@ def _ctrl_c_held() -> Iterator[None]:
     the command, which does, ends them (:meth:`ProcessExecutor.abandon`). This process still
     sees it at once: its other threads take it, or this one when the block ends."""
     import signal
+    from multiprocessing import resource_tracker
 
+    resource_tracker.ensure_running()  # before the block, not in it: starting the tracker ends with SIGINT unblocked
     if not hasattr(signal, "pthread_sigmask"):  # pragma: no cover - Windows
         yield
         return
@@ -373,9 +375,6 @@ class ProcessExecutor(Executor):
         from concurrent.futures.process import BrokenProcessPool
 
         plugins = _plugins_here()
-        from multiprocessing import resource_tracker
-
-        resource_tracker.ensure_running()  # before the block, not in it: starting the tracker ends with SIGINT unblocked
         with _ctrl_c_held():  # the workers start (in submit) deaf to Ctrl-C: this process stops them
             pool = self._pool_for(shared)
             futures = [pool.submit(_pool_call, fn, item, plugins) for item in items]
@@ -500,9 +499,6 @@ class DaskExecutor(Executor):
                     ) from None
             else:
                 import logging
-                from multiprocessing import resource_tracker
-
-                resource_tracker.ensure_running()  # see ProcessExecutor._distribute
                 with _ctrl_c_held():  # its processes start deaf to Ctrl-C, as a process pool's: this one ends them
                     self._cluster = distributed.LocalCluster(
                         n_workers=self._workers or default_workers(),
