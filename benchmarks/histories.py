@@ -43,12 +43,12 @@ import numpy as np
 import polars as pl
 
 import eventstudy
-from eventstudy.config import load_study, parse_study
+from eventstudy.config import UNIVERSE_HISTORIES, load_study, parse_study
 from eventstudy.engine import evaluate
 from eventstudy.evaluators import build_evaluators
 from eventstudy.events import panel_events, window_mask
 from eventstudy.histories import HistorySource, history_panel
-from eventstudy.inference.histories import ROWS_PER_CHUNK, UNIVERSE_HISTORIES, cell_statistics
+from eventstudy.inference.histories import ROWS_PER_CHUNK, cell_statistics
 from eventstudy.inference.resample import stationary_indices
 from eventstudy.study import prepare
 

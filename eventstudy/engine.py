@@ -34,26 +34,22 @@ import polars as pl
 from eventstudy.conditions import (
     SELF,
     Node,
-    OnEvents,
     compile_condition,
     parse,
     required_features,
     resolve,
     to_text,
-    walk,
 )
-from eventstudy.conditions.compiler import reads_each_symbol
 from eventstudy.conditions.ranges import and_terms, range_warnings
-from eventstudy.config import StatisticsSpec, Study
+from eventstudy.config import UNIVERSE_HISTORIES, StatisticsSpec, Study
 from eventstudy.errors import ConfigError, DataError, Location
-from eventstudy.evaluators import OUTCOME_SCHEMA, build_evaluators, tested_evaluators
+from eventstudy.evaluators import OUTCOME_SCHEMA, tested_evaluators
 from eventstudy.events import panel_events, window_mask
 from eventstudy.executor import ThreadExecutor
 from eventstudy.features import FEATURES, column_name, feature_key
-from eventstudy.histories import calendar_gaps, calendar_mismatch, unsupported_measures
+from eventstudy.histories import calendar_gaps, calendar_mismatch
 from eventstudy.inference.design import panel_design
 from eventstudy.inference.histories import (
-    UNIVERSE_HISTORIES,
     HistoryNull,
     SharedHistories,
     histories_headline,
@@ -68,9 +64,7 @@ from eventstudy.inference.panel import (
     CellMoments,
     calibration_warnings,
     dates_untested,
-    measures_named,
     panel_significance,
-    picks_by_own_prices,
     placebo_count,
 )
 from eventstudy.inference.placebo import median_of
@@ -84,7 +78,15 @@ from eventstudy.inference.table import (
     significance_table,
 )
 from eventstudy.inference.timeseries import placebo_headline
-from eventstudy.measures import STATISTIC_WORDS, STATISTICS, Measure, Measures
+from eventstudy.measures import STATISTIC_WORDS, STATISTICS, Measure, Measures, measures_named
+from eventstudy.null_choice import (
+    choose_null,
+    histories_refusal,
+    no_histories_why,
+    picks_days_not_stocks,
+    placebos_misjudge,
+    universe_null,
+)
 from eventstudy.own_events import describe as describe_event_sets
 from eventstudy.panel import ConditionHits, Panel, values_at
 from eventstudy.result import StudyResult
@@ -208,7 +210,7 @@ def _as_run(statistics: StatisticsSpec, tests: pl.DataFrame, universe: bool) -> 
     """The statistics settings as the run used them, for result.json and the manifest (a
     run from them gives the same tests): the headline null it chose (the default's, or
     the circular null a runs null fell back to), and a universe's number of resampled
-    universes when it was not given (:data:`~eventstudy.inference.histories.UNIVERSE_HISTORIES`,
+    universes when it was not given (:data:`~eventstudy.config.UNIVERSE_HISTORIES`,
     whichever null ran: a universe's 'dates' run recorded the named series' 1,000)."""
     nulls = [n for n in tests["null"].unique(maintain_order=True).to_list() if n is not None] if tests.height else []
     update: dict[str, object] = {"null": nulls[0]} if len(nulls) == 1 else {}
@@ -744,85 +746,6 @@ def order_cells(frame: pl.DataFrame, series_order: list[str], measure_order: lis
     )
 
 
-def day_columns_read(study: Study) -> list[str]:
-    """The columns besides the close (open, high, low, volume) the study's condition reads:
-    resampled histories have closes only."""
-    node = resolve(parse(study.when), list(study.series), universe=study.universe is not None)
-    needed: dict[str, None] = {}
-    for request in required_features(node):
-        if request.name in FEATURES:
-            needed.update(dict.fromkeys(FEATURES.get(request.name).needs))
-    return list(needed)
-
-
-def universe_null(study: Study, statistics: StatisticsSpec, panel: Panel | None = None) -> str:
-    """The headline null of a universe study: 'dates' (the default), 'histories' when
-    asked for, or by default when the 'dates' null cannot test the study and the histories
-    can be built: a measure it misjudges (:func:`placebos_misjudge`), or a condition that
-    picks days, not stocks (:func:`picks_days_not_stocks`: the 'dates' null keeps the days
-    and asks only whether the event stocks differ from the others); the nulls of a study
-    of named series are refused, not ignored. Without the prepared ``panel`` (before any
-    data is read) a calendar the histories cannot use is not yet known
-    (:func:`_histories_refusal`)."""
-    asked = statistics.null
-    if asked == "dates":
-        return "dates"
-    refusal = _histories_refusal(study, panel)
-    if asked is None:
-        return "histories" if (placebos_misjudge(study) or picks_days_not_stocks(study)) and refusal is None else "dates"
-    if asked == "histories":
-        if refusal is not None:
-            message, hint = refusal
-            raise ConfigError(message, hint=hint)
-        return asked
-    raise ConfigError(
-        f"the {asked!r} null is for studies of named series; a universe study's headline null is 'dates' (the events' "
-        "dates kept, their stocks redrawn) or 'histories' (the rule re-run on resampled universes)",
-        hint="--null dates or --null histories (or statistics.null)",
-    )
-
-
-def placebos_misjudge(study: Study) -> list[str]:
-    """The tested measures of a study that its placebo nulls (a universe's 'dates', a
-    timeline's runs, matched or circular) cannot test: none unless the condition picks its
-    days by the prices (:func:`~eventstudy.inference.panel.picks_by_own_prices`); then those of
-    :meth:`~eventstudy.evaluators.Evaluator.misjudged_by_placebos` (the market model's
-    abnormal return, the worst and best close ahead)."""
-    if not picks_by_own_prices(study):
-        return []
-    return list(dict.fromkeys(m for ev in build_evaluators(study.evaluators) if ev.tested for m in ev.misjudged_by_placebos()))
-
-
-def _histories_refusal(study: Study, panel: Panel | None = None) -> tuple[str, str] | None:
-    """Why a universe cannot be resampled for this study (message, hint), or None; with
-    its prepared ``panel``, also a calendar far sparser than the stocks' own days (a
-    monthly market series: :func:`~eventstudy.histories.calendar_mismatch`), on which the
-    histories would count the stocks' features and horizons in other days than the data's."""
-    day_columns = day_columns_read(study)
-    if day_columns:
-        return (
-            f"the histories null rebuilds the universe from its closes, and the condition reads the day's {', '.join(day_columns)}",
-            "keep the 'dates' null for this condition",
-        )
-    opens = [spec.name for spec in study.evaluators if getattr(spec.params, "entry", None) == "next_open"]
-    if opens:
-        return (
-            f"the histories null rebuilds the universe from its closes, and {', '.join(opens)} enters at the next open",
-            "enter at the close (entry: close or next_close), or keep the 'dates' null",
-        )
-    skewed = calendar_mismatch(panel.days.size, panel.own_days) if panel is not None else {}
-    if panel is not None and skewed:
-        return (
-            f"the histories null rebuilds the universe on the study calendar and counts the stocks' features and horizons in "
-            f"its days, and the calendar (the dates on which the market series {', '.join(study.series)} "
-            f"{'has' if len(study.series) == 1 else 'have'} a close) has "
-            f"{panel.days.size:,} where the stocks have {next(iter(skewed.values())):,} over its span: they would be measured "
-            "over another length of time than in the data (a monthly market series beside daily stocks)",
-            "keep the 'dates' null (statistics.null), or name a daily market series",
-        )
-    return None
-
-
 def _universe_tests(
     panel: Panel, study: Study, kept: pl.DataFrame, window: np.ndarray, statistics: StatisticsSpec,
     moments: list, notes: list[str], no_test: list[NoTest], parts: dict[str, float],
@@ -876,7 +799,7 @@ def _universe_tests(
             f"the t-test (t_cluster) has Driscoll-Kraay errors, by day and across days up to the horizon (seed {statistics.seed})"
         )
     notes.append(CALENDAR_NOTE)
-    refusal = _histories_refusal(study, panel)
+    refusal = histories_refusal(study, panel)
     if null == "dates":
         stocks = stocks_trading(panel, kept)
         _warn_no_test(notes, no_test, few_stocks(stocks, statistics.alpha, refusal, universe=len(panel.symbols)))
@@ -927,7 +850,7 @@ def few_stocks(stocks: int, alpha: float, refusal: tuple[str, str] | None = None
     below ``1 / stocks!`` (three stocks: 1/6), whatever its normal approximation says.
     ``stocks``: those trading on the events' days (:func:`stocks_trading`), of a
     ``universe`` of that many symbols (None: the same). ``refusal``: why the histories
-    null cannot be built here (:func:`_histories_refusal`), else None."""
+    null cannot be built here (:func:`~eventstudy.null_choice.histories_refusal`), else None."""
     orderings = math.factorial(min(stocks, 20))
     if orderings * alpha >= 1 or stocks < 1:
         return []
@@ -951,15 +874,6 @@ EVERY_STOCK = 0.9
 there, from which the 'dates' null has no room (:func:`every_stock_an_event`)."""
 
 
-def picks_days_not_stocks(study: Study) -> bool:
-    """Whether a universe study's condition reads no stock's own prices or events (the
-    market series, a breadth, the calendar, a file of dates): it picks days, and every
-    stock trading on them, declustering and listings aside."""
-    node = resolve(parse(study.when), list(study.series), universe=True)
-    pairs = {name for name, found in study.event_sets.items() if found.pairs}
-    return not reads_each_symbol(node) and not any(isinstance(m, OnEvents) and m.name in pairs for m in walk(node))
-
-
 def every_stock_an_event(panel: Panel, kept: pl.DataFrame, days_not_stocks: bool = False, refusal: tuple[str, str] | None = None) -> list[NoTest]:
     """The warning of a 'dates' null with no room: a condition that picks days, not
     stocks (``days_not_stocks``: :func:`picks_days_not_stocks`), or events that are nearly
@@ -968,7 +882,7 @@ def every_stock_an_event(panel: Panel, kept: pl.DataFrame, days_not_stocks: bool
     the others that day, not whether the days differ, and there are few others, set apart
     by declustering or listing (7 FOMC days: +0.47% against +0.05% on all days read p
     0.960). ``refusal``: why the histories null cannot be built here
-    (:func:`_histories_refusal`), else None."""
+    (:func:`~eventstudy.null_choice.histories_refusal`), else None."""
     if not kept.height:
         return []
     days = kept["_d"].to_numpy().astype(np.int64)
@@ -1152,128 +1066,6 @@ def _warn_few_entered(notes: list[str], no_test: list[NoTest], found: HistoryNul
                                                       short_of=f"{drawn} with an event"))
 
 
-def choose_null(
-    study: Study, statistics: StatisticsSpec, notes: list[str], gaps: Mapping[str, int] | None = None,
-    mismatched: Mapping[str, int] | None = None, days: int = 0,
-) -> str:
-    """The headline null of a study of named series: as asked, or by default the
-    histories null wherever it can be built, else ``runs``. That is every condition: one
-    on prices (the rule's selection), and one that picks no prices, a calendar's or your
-    own dates, whose events recur evenly (the runs null chains them into one run that
-    fills the window: on simulated histories its test of the mean rejected 0-22% of true
-    nulls at 5% by horizon, the histories null's 3.5-8%, ``eventstudy calibrate --simulate
-    garch --condition 'month == 3'``; :data:`~eventstudy.inference.structural.LITTLE_ROOM`).
-    ``gaps``: per series, the days of the study calendar without a
-    close (:func:`~eventstudy.histories.calendar_gaps`), which the histories cannot rebuild;
-    ``mismatched``: per series, its own trading days where they are far more or fewer
-    than the calendar's ``days`` (:func:`~eventstudy.histories.calendar_mismatch`), on
-    which the histories would count its features and horizons in other days than its own."""
-    asked = statistics.null
-    if asked == "dates":
-        raise ConfigError(
-            "the 'dates' null is a universe study's (the events' dates kept, their stocks redrawn); a study of named "
-            "series has one row to draw from",
-            hint="--null histories, runs, matched or circular (or statistics.null)",
-        )
-    unsupported, missing, skewed = _histories_obstacles(study, gaps, mismatched, days)
-    if asked == "histories":
-        if skewed:
-            raise DataError(
-                f"the histories null rebuilds every series on the study calendar and counts features and horizons in its "
-                f"days, and {', '.join(skewed)} would there be measured over another length of time than in the data "
-                "(a monthly series beside daily prices)",
-                hint="another null with --null runs (or statistics.null)",
-            )
-        if missing:
-            raise DataError(
-                f"the histories null rebuilds every series on every day of the study calendar from its returns, and "
-                f"{', '.join(missing)} cannot be rebuilt there: 'align: ffill' leaves a series unknown before its first "
-                "close and past max_stale days without one",
-                hint="align: inner (the days on which every series has a close), or another null with --null runs (or statistics.null)",
-            )
-        if unsupported:
-            raise ConfigError(
-                f"the histories null re-runs the study on resampled closes, and {', '.join(unsupported)} cannot be computed "
-                "there (an entry at the next open, or a plug-in without a panel path)",
-                hint="choose another null with --null runs (or statistics.null), or an evaluator that works on closes",
-            )
-        if statistics.baseline is not None:
-            raise ConfigError(
-                "a nested baseline (statistics.baseline) is not supported by the histories null yet",
-                location=study.source.location(("statistics", "baseline"), key=True), hint="use --null runs",
-            )
-        return asked
-    if asked is not None:
-        misjudged = placebos_misjudge(study)
-        if misjudged:
-            notes.append(
-                f"warning: the {asked} null holds the real days fixed, so under a condition on prices it is no test of "
-                f"{measures_named(misjudged)} (on simulated histories where nothing predicts returns the runs null rejected "
-                "8-39% of their true nulls at the 5% level): read their p-values as a description; the histories null "
-                "(the default) tests them"
-            )
-        return asked
-    if not (unsupported or missing or skewed or statistics.baseline is not None):
-        return "histories"
-    if picks_by_own_prices(study):  # else no selection by the prices for the histories to see: the runs null, quietly
-        why = no_histories_why(study, statistics, gaps, mismatched, days)
-        misjudged = placebos_misjudge(study)
-        notes.append(
-            f"warning: the condition uses prices, so its events are chosen by the returns they are tested on, but the "
-            f"histories null could not be used ({why}): the runs null was used instead, which holds the real days fixed "
-            "and does not see the rule's selection bias"
-            + (
-                f"; it is no test of {measures_named(misjudged)} (on simulated histories where nothing predicts returns it "
-                "rejected 8-39% of their true nulls at the 5% level): read their p-values as a description"
-                if misjudged else ""
-            )
-        )
-    return "runs"
-
-
-def _histories_obstacles(
-    study: Study, gaps: Mapping[str, int] | None, mismatched: Mapping[str, int] | None, days: int
-) -> tuple[list[str], list[str], list[str]]:
-    """What keeps the histories null from a study of named series (:func:`choose_null`):
-    measures or condition columns resampled closes cannot give, series unknown on days of
-    the calendar, series whose own days are far from the calendar's."""
-    unsupported = unsupported_measures(study)
-    day_columns = day_columns_read(study)
-    if day_columns:
-        unsupported = [*unsupported, f"the condition's {', '.join(day_columns)} (histories rebuild closes only)"]
-    missing = [f"{name} (unknown on {n:,} days of the study calendar)" for name, n in (gaps or {}).items()]
-    skewed = [f"{name} ({n:,} trading days of its own where the study calendar has {days:,})" for name, n in (mismatched or {}).items()]
-    return unsupported, missing, skewed
-
-
-def no_histories_why(
-    study: Study, statistics: StatisticsSpec, gaps: Mapping[str, int] | None = None,
-    mismatched: Mapping[str, int] | None = None, days: int = 0,
-) -> str | None:
-    """Why the histories null cannot be used for this study, in words; None when it can."""
-    unsupported, missing, skewed = _histories_obstacles(study, gaps, mismatched, days)
-    why = "; ".join(
-        [*([f"{', '.join(unsupported)} cannot be computed on resampled closes"] if unsupported else []),
-         *([f"{', '.join(missing)}: 'align: ffill' leaves those days unknown"] if missing else []),
-         *([f"{', '.join(skewed)}: the histories would count its features and horizons in the calendar's days"] if skewed else []),
-         *(["a nested baseline"] if statistics.baseline is not None else [])]
-    )
-    return why or None
-
-
-def histories_unusable(study: Study, statistics: StatisticsSpec, panel: Panel | None = None) -> str | None:
-    """Why a run of ``study`` cannot use the histories null, in words (None: it can): a
-    universe's :func:`_histories_refusal`, or a timeline's :func:`no_histories_why` with the
-    calendar gaps and mismatched series of its prepared ``panel`` (none without one)."""
-    if study.universe is not None:
-        refusal = _histories_refusal(study, panel)
-        return refusal[0] if refusal else None
-    if panel is None:
-        return no_histories_why(study, statistics)
-    gaps = calendar_gaps(panel.frame, list(study.series)) if panel.frame is not None else None
-    return no_histories_why(study, statistics, gaps, calendar_mismatch(panel.days.size, panel.own_days), panel.days.size)
-
-
 def refuse_unused_counts(
     study: Study, statistics: StatisticsSpec, given: Collection[str], gaps: Mapping[str, int] | None = None,
     mismatched: Mapping[str, int] | None = None, days: int = 0, panel: Panel | None = None,
@@ -1304,7 +1096,7 @@ def refuse_unused_counts(
         if study.universe is None:
             unusable = no_histories_why(study, statistics, gaps, mismatched, days)
         else:  # a universe's: a condition on the day's fields, a next-open entry
-            refusal = _histories_refusal(study, panel)
+            refusal = histories_refusal(study, panel)
             unusable = refusal[0] if refusal else None
         raise ConfigError(
             f"{' and '.join(resampling)} would be ignored: the run's headline null is the {null} null ({why}), which "

@@ -10,7 +10,7 @@ from __future__ import annotations
 from collections.abc import Iterable, Iterator
 from dataclasses import dataclass, replace
 
-__all__ = ["STATISTICS", "STATISTIC_WORDS", "Measure", "Measures"]
+__all__ = ["STATISTICS", "STATISTIC_WORDS", "Measure", "Measures", "measures_named"]
 
 STATISTICS = ("mean", "median", "pct_positive")
 """The statistics a measure's events are summarized and tested on, in order."""
@@ -154,3 +154,12 @@ class Measures:
     @property
     def titles(self) -> dict[str, str]:
         return {m.name: m.title for m in self.items}
+
+
+def measures_named(measures: list[str]) -> str:
+    """Measures named in a sentence.
+
+    >>> measures_named(["mae", "mfe"])
+    "the measures 'mae', 'mfe'"
+    """
+    return ("the measure " if len(measures) == 1 else "the measures ") + ", ".join(repr(m) for m in measures)

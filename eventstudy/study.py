@@ -34,7 +34,7 @@ from eventstudy.config import (
 )
 from eventstudy.data import find_data_dir, load_prices_any, source_ranges
 from eventstudy.data.quality import quick_check
-from eventstudy.engine import evaluate, refuse_unused_counts, universe_null
+from eventstudy.engine import evaluate, refuse_unused_counts
 from eventstudy.errors import ConfigError, DataError, EventStudyError, did_you_mean
 from eventstudy.evaluators import (
     EvaluationContext,
@@ -48,6 +48,7 @@ from eventstudy.executor import Executor
 from eventstudy.features import FEATURES, FeatureRequest, column_name
 from eventstudy.frames import prices_from_frames
 from eventstudy.histories import calendar_gaps, calendar_mismatch
+from eventstudy.null_choice import universe_null
 from eventstudy.own_events import with_event_columns
 from eventstudy.panel import ConditionHits, HitsFinder, Panel, calendar_index
 from eventstudy.result import StudyResult

@@ -67,13 +67,9 @@ from eventstudy.engine import (
     every_stock_an_event,
     few_stocks,
     few_stocks_why,
-    histories_unusable,
     nested_baseline_days,
-    picks_days_not_stocks,
-    placebos_misjudge,
     raw_events,
     stocks_trading,
-    universe_null,
 )
 from eventstudy.errors import ConfigError, DataError, did_you_mean
 from eventstudy.evaluators import build_evaluators, tested_evaluators
@@ -89,7 +85,6 @@ from eventstudy.inference.panel import (
     Relabel,
     dates_untested,
     keyed_uniform,
-    measures_named,
     placebo_count,
     run_dates_nulls,
     symbol_keys,
@@ -100,6 +95,13 @@ from eventstudy.inference.snooping import reality_check, spa_test
 from eventstudy.inference.structural import structural_null
 from eventstudy.inference.table import MIN_TESTED, not_tested_on
 from eventstudy.inference.timeseries import nan_placebo_test, no_test_warnings
+from eventstudy.measures import measures_named
+from eventstudy.null_choice import (
+    histories_unusable,
+    picks_days_not_stocks,
+    placebos_misjudge,
+    universe_null,
+)
 from eventstudy.panel import Panel, values_at
 from eventstudy.study import prepare, statistics_with
 from eventstudy.universe import load_universe, prepare_universe, with_sources

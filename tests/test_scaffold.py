@@ -29,7 +29,7 @@ def test_the_starter_sets_the_count_its_null_reads(tmp_path: Path) -> None:
     """The starter's 'statistics: {placebos: 2000, ...}' changed nothing: its p-values come
     from the histories null, whose count is 'histories' (a newcomer who raised or lowered
     placebos saw the same numbers)."""
-    from eventstudy.engine import choose_null
+    from eventstudy.null_choice import choose_null
 
     study = load_study(write_study(str(tmp_path / "starter")))
     assert choose_null(study, study.statistics, []) == "histories"

@@ -383,7 +383,7 @@ def test_the_run_warns_where_calibration_showed_the_panel_tests_fail(tmp_path: P
         ("close at 5-day high", "excess_returns: {benchmark: MKT, horizons: [2d], model: market, estimation: 20}", None, "histories", False),
         ("close at 5-day high", "excess_returns: {benchmark: MKT, horizons: [2d], model: market, estimation: 20}", "dates", "dates", True),
         ("close at 5-day high", "excursions: {horizons: [2d], max_days: 5}", "dates", "dates", True),
-        # a market condition picks days, not stocks: the histories null by default for that reason (engine.picks_days_not_stocks)
+        # a market condition picks days, not stocks: the histories null by default for that reason (null_choice.picks_days_not_stocks)
         ("MKT drawdown >= 1%", "excess_returns: {benchmark: MKT, horizons: [2d], model: market, estimation: 20}", None, "histories", False),
         ("close at 5-day high", "excess_returns: {benchmark: MKT, horizons: [2d]}", None, "dates", False),
         ("close at 5-day high", "excursions: {horizons: [2d], max_days: 5}", "histories", "histories", False),

@@ -57,7 +57,7 @@ import numpy as np
 import polars as pl
 
 from eventstudy import progress
-from eventstudy.config import StatisticsSpec, Study
+from eventstudy.config import UNIVERSE_HISTORIES, StatisticsSpec, Study
 from eventstudy.evaluators import build_evaluators
 from eventstudy.events import panel_events
 from eventstudy.executor import ThreadExecutor
@@ -71,7 +71,7 @@ from eventstudy.panel import Panel, values_at
 from eventstudy.universe import prepare_universe
 
 __all__ = [
-    "ALL_DAYS_FIGURES", "UNIVERSE_HISTORIES", "CellStatistics", "HistoryNull", "SharedHistories", "all_days_statistics", "cell_statistics",
+    "ALL_DAYS_FIGURES", "CellStatistics", "HistoryNull", "SharedHistories", "all_days_statistics", "cell_statistics",
     "histories_headline", "history_null", "pooled_statistics", "universe_history_null", "used_histories",
 ]
 
@@ -84,11 +84,6 @@ ROWS_PER_CHUNK = 2_000_000
 """(history, day) rows prepared at once: bounds memory whatever the number of histories.
 Each chunk draws from its own random stream, so this number also decides which histories
 a seed gives: changing it changes the null's draws (and every result pinned by a seed)."""
-
-UNIVERSE_HISTORIES = 200
-"""Resampled universes when ``statistics.histories`` is not set: each is a whole universe
-study (about 0.1 s for 500 stocks x 5 years), so fewer than a timeline's 1,000."""
-
 
 @dataclass
 class CellStatistics:
@@ -401,7 +396,7 @@ def universe_history_null(
     panel: Panel, study: Study, tested: Panel, s_idx: np.ndarray, d_idx: np.ndarray, window: np.ndarray, statistics: StatisticsSpec
 ) -> HistoryNull:
     """Re-run the universe ``study`` on resampled universes built from ``panel`` (prepared
-    with ``keep_closes``): ``statistics.histories`` of them, or :data:`UNIVERSE_HISTORIES`
+    with ``keep_closes``): ``statistics.histories`` of them, or :data:`~eventstudy.config.UNIVERSE_HISTORIES`
     when that is not set; one history at a time on each of this process's threads.
     ``s_idx``, ``d_idx`` are the real kept events; ``tested`` the panel's tested cells,
     whose order the figures follow."""

@@ -58,7 +58,6 @@ import numpy as np
 import polars as pl
 
 from eventstudy import progress
-from eventstudy.conditions import SELF, Breadth, parse, required_features, resolve
 from eventstudy.config import StatisticsSpec, Study
 from eventstudy.executor import ThreadExecutor
 from eventstudy.inference.classical import fixed_b_pvalue, newey_west
@@ -84,6 +83,8 @@ from eventstudy.inference.volatility import (
     forecast_ratio,
     window_variances,
 )
+from eventstudy.measures import measures_named
+from eventstudy.null_choice import picks_by_own_prices
 from eventstudy.panel import Panel, values_at
 
 __all__ = [
@@ -103,9 +104,7 @@ __all__ = [
     "driscoll_kraay_t",
     "entry_lag",
     "keyed_uniform",
-    "measures_named",
     "panel_significance",
-    "picks_by_own_prices",
     "placebo_chunks",
     "placebo_count",
     "run_dates_nulls",
@@ -1508,25 +1507,6 @@ CALENDAR_NOTE = (
     "portfolio test of the average: each day, the stocks with an event in the last h trading days (equally weighted) "
     "against all stocks, the mean daily excess tested with Newey-West errors; days, not events, are its observations"
 )
-
-
-def measures_named(measures: list[str]) -> str:
-    """Measures named in a sentence.
-
-    >>> measures_named(["mae", "mfe"])
-    "the measures 'mae', 'mfe'"
-    """
-    return ("the measure " if len(measures) == 1 else "the measures ") + ", ".join(repr(m) for m in measures)
-
-
-def picks_by_own_prices(study: Study) -> bool:
-    """Whether the condition picks its days by the path its outcomes are measured on: a
-    universe study's by each stock's own prices (a market condition picks every stock's
-    day alike, and so does a ``breadth(...)``: the share of all stocks, the same for each),
-    a timeline's by any series' prices (a calendar condition picks none)."""
-    universe = study.universe is not None
-    requests = required_features(resolve(parse(study.when), list(study.series), universe=universe), skip=(Breadth,))
-    return any(r.series == SELF for r in requests) if universe else bool(requests)
 
 
 def dates_untested(study: Study, null: str) -> list[str]:

@@ -196,7 +196,7 @@ def placebo_headline(
     """The placebo test of every cell (the null ``settings.null``, evaluated from its
     structure: :mod:`.structural`), and the events' bootstrap (mean, median) and Wilson
     (% positive) intervals. The cells of ``described`` measures, which this null does not
-    test (:func:`eventstudy.engine.placebos_misjudge`), are left out of the max-statistic
+    test (:func:`eventstudy.null_choice.placebos_misjudge`), are left out of the max-statistic
     family, as are cells with too few events, and in each statistic's family the cells whose
     measure is not tested on it (``tested_on``: :func:`~eventstudy.inference.table.not_tested_on`)."""
     placebo_seq, boot_seq = np.random.SeedSequence(settings.seed).spawn(2)
