@@ -5,7 +5,8 @@ precedence of ``and`` / ``or`` / ``not`` is explicit) with the timeline columns 
 reads, the features per series with their descriptions, an indented plan of the polars
 operations the condition compiles to (one step per node, in polars' words: ``col``,
 ``shift``, rolling windows), and how events are then selected (trigger, window,
-declustering) and measured (evaluators). The compiled expression itself, as polars prints
+declustering), measured (evaluators) and tested (the null a run chooses and why, from
+:mod:`eventstudy.null_choice`, as the run decides it). The compiled expression itself, as polars prints
 it (thousands of characters once ``for``, ``crosses`` or ``first`` repeat their operands),
 is shown with ``--raw``. Nothing is loaded or run: this reads the study file only.
 """
@@ -41,8 +42,15 @@ from eventstudy.conditions import (
     to_text,
 )
 from eventstudy.conditions.printer import breadth_name
-from eventstudy.config import Study
+from eventstudy.config import UNIVERSE_HISTORIES, StatisticsSpec, Study
 from eventstudy.features import FEATURES, FeatureRequest, column_name
+from eventstudy.measures import measures_named
+from eventstudy.null_choice import (
+    choose_null,
+    picks_by_own_prices,
+    placebos_misjudge,
+    universe_null,
+)
 
 __all__ = ["Explanation", "explain", "render_explanation"]
 
@@ -59,6 +67,8 @@ class Explanation:
     plan: list[str]
     selection: list[tuple[str, str]]
     evaluators: list[str]
+    tests: list[tuple[str, str]]  # label -> what the run's tests will be
+    test_warnings: list[str]  # what the run will warn of its null, decided by the study alone
 
 
 def _flatten(n: Node, kind: type[And] | type[Or]) -> list[Node]:
@@ -279,6 +289,7 @@ def explain(study: Study) -> Explanation:
             params.pop("factors_file")
         shown = ", ".join(f"{k}: {_short(v)}" for k, v in params.items() if v is not None)
         evaluators.append(f"event_study: {{{shown}}}")
+    tests, test_warnings = _tests(study)
     tree, tree_columns = _tree(node)
     return Explanation(
         written=" ".join(study.when.split()),
@@ -290,7 +301,93 @@ def explain(study: Study) -> Explanation:
         plan=_plan(node),
         selection=selection,
         evaluators=evaluators,
+        tests=tests,
+        test_warnings=test_warnings,
     )
+
+
+def _tests(study: Study) -> tuple[list[tuple[str, str]], list[str]]:
+    """The tests a run of ``study`` makes: its headline null (the one the run chooses,
+    :mod:`eventstudy.null_choice`, and what the data alone can still change), the
+    statistics tested and how they are adjusted, the intervals and the seed; and the
+    warnings the run will give of that null, which the study alone decides."""
+    statistics, warnings = study.statistics, list[str]()
+    if not study.evaluate:
+        return [("null", "none besides the event study's own tests (its 'tests' under evaluators)")], warnings
+    if statistics.placebos == 0:
+        return [("null", "none: statistics.placebos is 0, the run skips every test")], warnings
+    if study.universe is not None:
+        null = universe_null(study, statistics)
+        described = _universe_null_words(study, statistics, null)
+        untested = null == "dates" and picks_by_own_prices(study)
+    else:
+        null = choose_null(study, statistics, warnings)
+        described, untested = _timeline_null_words(study, statistics, null), False
+    return [
+        *described,
+        ("tested", (
+            "the average and the % > 0 of each tested measure against all days, its median shown but not tested (the 'dates' null "
+            "under a condition on the stock's own prices); a hit rate on its average alone"
+        ) if untested else "the average, the median and the % > 0 of each tested measure against all days; a hit rate on its average alone"),
+        ("adjusted", f"max-statistic step-down, Holm and Benjamini-Hochberg across the tested cells; '*': survives the max-statistic adjustment at alpha {statistics.alpha:g}"),
+        ("intervals", f"{statistics.ci:.0%}"),
+        ("seed", f"{statistics.seed} (the same seed, the same draws)"),
+    ], warnings
+
+
+def _blocks(statistics: StatisticsSpec) -> str:
+    """The histories' blocks, as the study sets them."""
+    if statistics.block_length is not None:
+        return f"blocks of {statistics.block_length:g} trading days on average"
+    return "blocks of a mean length estimated from the data (Politis and White)"
+
+
+def _timeline_null_words(study: Study, statistics: StatisticsSpec, null: str) -> list[tuple[str, str]]:
+    """A study of named series' headline null, how it is drawn, and why it is the one."""
+    chosen = "asked for (statistics.null)" if statistics.null is not None else "the default"
+    if null == "histories":
+        if statistics.null is None:  # the data can still rule it out
+            chosen += (
+                "; a run whose data leave a series unknown on days of the study calendar (align: ffill), or count it on "
+                "another calendar (a monthly series), uses the runs null instead and says why"
+            )
+        return [
+            ("null", f"histories: the rule re-run on {statistics.histories:,} resampled histories of {', '.join(study.series)}"),
+            ("drawn", f"their daily returns resampled together in {_blocks(statistics)}, prices rebuilt, then condition, declustering and outcomes as here"),
+            ("chosen", chosen),
+        ]
+    if statistics.null is None:
+        chosen = "the histories null cannot be built for this study (the run says why)"
+    drawn = {
+        "runs": f"the events' runs placed at random dates, {statistics.placebos:,} placebo sets",
+        "matched": f"random days under the declustering rule, up to {statistics.placebos:,} placebo sets",
+        "circular": "the event calendar shifted, every shift",
+    }[null]
+    return [("null", null), ("drawn", drawn), ("chosen", chosen)]
+
+
+def _universe_null_words(study: Study, statistics: StatisticsSpec, null: str) -> list[tuple[str, str]]:
+    """A universe study's headline null, how it is drawn, and why it is the one."""
+    chosen = "asked for (statistics.null)" if statistics.null is not None else "the default"
+    if null == "histories":
+        count = statistics.histories if "histories" in statistics.model_fields_set else UNIVERSE_HISTORIES
+        if statistics.null is None:
+            misjudged = placebos_misjudge(study)
+            why = (
+                f"the 'dates' null cannot test {measures_named(misjudged)} under a condition on the stock's own prices"
+                if misjudged else "the condition picks days, not stocks, and the 'dates' null keeps the days"
+            )
+            chosen += f" here: {why}; a market series on a far sparser calendar than the stocks' keeps the 'dates' null"
+        return [
+            ("null", f"histories: the rule re-run on {count:,} resampled universes, the 'dates' null beside it"),
+            ("drawn", f"every stock's daily returns resampled in {_blocks(statistics)}, the same days for all, prices rebuilt, then condition, declustering and outcomes as here"),
+            ("chosen", chosen),
+        ]
+    return [
+        ("null", "dates: the events' dates kept, their stocks redrawn; the 'symbols' null beside it"),
+        ("drawn", f"{statistics.placebos:,} placebo sets (the 'symbols' null: each stock's events at random days of its own)"),
+        ("chosen", chosen),
+    ]
 
 
 def _short(value: object) -> str:
@@ -326,6 +423,9 @@ def render_explanation(study: Study, explanation: Explanation, *, raw: bool = Fa
     out += [f"  {label}: {text}" for label, text in explanation.selection]
     out += ["", "evaluators:"]
     out += [f"  {line}" for line in explanation.evaluators]
+    out += ["", "tests:"]
+    out += [f"  {label}: {text}" for label, text in explanation.tests]
+    out += [f"  {line}" for line in explanation.test_warnings]
     if raw:
         out += ["", "polars expression (one boolean per day, as polars prints it):", f"  {explanation.expression}"]
     else:

@@ -182,3 +182,61 @@ def test_explain_names_the_factors_file_only_where_a_factor_set_reads_it(tmp_pat
     factor = load_study(tmp_path / "ff3.yaml")
     [line] = [x for x in render_explanation(factor, explain(factor)).splitlines() if x.strip().startswith("event_study: {")]
     assert "model: factor" in line and "factors: ff3, factors_file: factors.csv" in line
+
+
+UNIVERSE = "name: u\nseries: {SPX: SPX}\nuniverse: [AAA, BBB]\nwhen: WHEN\nevaluate:\n  - forward_returns: {horizons: [1m]}\n"
+
+
+@pytest.mark.shared_data
+@pytest.mark.parametrize(("config", "options"), [
+    ("spx_rut.yaml", {"histories": 19}),
+    ("spx_rut_catchup.yaml", {"placebos": 200}),
+    ("sp500_52w_high.yaml", {"placebos": 200}),
+])
+def test_explain_names_the_null_the_run_uses(config: str, options: dict, shared_data: Path) -> None:
+    """explain showed the condition, the events and the evaluators, and not one word of the
+    tests a run makes: which null (the histories, a placebo null, a universe's 'dates'),
+    why that one, how many draws, the adjustment, the seed. It says them now, as the run
+    decides them (eventstudy.null_choice), and the run's own warnings of its null."""
+    import eventstudy
+
+    study = load_study(REPO / "configs" / config)
+    explained = explain(study)
+    result = eventstudy.run(study, data_dir=shared_data, paths=False, **options)
+    tests = dict(explained.tests)
+    assert tests["null"].split(":")[0] == result.statistics.null
+    assert tests["seed"].startswith(f"{study.statistics.seed} ")
+    assert f"alpha {study.statistics.alpha:g}" in tests["adjusted"]
+    for warning in explained.test_warnings:  # the run gives the same warnings of its null
+        assert warning in result.notes
+
+
+def test_explain_says_why_a_null_is_chosen_and_what_it_draws() -> None:
+    flagship = dict(explain(load_study(REPO / "configs" / "spx_rut.yaml")).tests)
+    assert flagship["null"] == "histories: the rule re-run on 1,000 resampled histories of SPX, RUT"
+    assert "Politis and White" in flagship["drawn"] and flagship["chosen"].startswith("the default; a run whose data")
+    fixed = dict(explain(parse_study(NESTED + "statistics: {block_length: 5, histories: 500}\n")).tests)
+    assert fixed["null"].endswith("500 resampled histories of SPX, RUT") and "blocks of 5 trading days on average" in fixed["drawn"]
+    # an entry at the next open cannot be rebuilt from closes: the runs null, and the run's warning of it
+    opens = parse_study(NESTED.replace("horizons: [1m]}", "horizons: [1m], entry: next_open}"))
+    explained = explain(opens)
+    assert dict(explained.tests)["null"] == "runs"
+    assert dict(explained.tests)["chosen"] == "the histories null cannot be built for this study (the run says why)"
+    [warning] = explained.test_warnings
+    assert warning.startswith("warning: the condition uses prices") and "the runs null was used instead" in warning
+    asked = dict(explain(parse_study(NESTED + "statistics: {null: circular}\n")).tests)
+    assert asked["null"] == "circular" and asked["chosen"] == "asked for (statistics.null)"
+    skipped = dict(explain(parse_study(NESTED + "statistics: {placebos: 0}\n")).tests)
+    assert skipped == {"null": "none: statistics.placebos is 0, the run skips every test"}
+
+
+def test_explain_of_a_universe_names_its_null_and_why() -> None:
+    own = dict(explain(parse_study(UNIVERSE.replace("WHEN", "close at 20-day high"))).tests)
+    assert own["null"].startswith("dates: ") and own["chosen"] == "the default"
+    assert "its median shown but not tested" in own["tested"]
+    market = dict(explain(parse_study(UNIVERSE.replace("WHEN", "SPX drawdown >= 5%"))).tests)
+    assert market["null"] == "histories: the rule re-run on 200 resampled universes, the 'dates' null beside it"
+    assert "the condition picks days, not stocks" in market["chosen"]
+    assert market["tested"].startswith("the average, the median and the % > 0")
+    counted = dict(explain(parse_study(UNIVERSE.replace("WHEN", "SPX drawdown >= 5%") + "statistics: {histories: 50}\n")).tests)
+    assert counted["null"].startswith("histories: the rule re-run on 50 resampled universes")
