@@ -892,11 +892,21 @@ def every_stock_an_event(panel: Panel, kept: pl.DataFrame, days_not_stocks: bool
         return []
     why = "the condition picks days, not stocks (it reads no stock's own prices or events), and " if days_not_stocks else ""
     found = NoTest("dates", "little room", (
-        f"warning: the 'dates' null had little room: {why}on the events' days {share:.0%} of the stocks trading are events, "
+        f"warning: the 'dates' null had little room: {why}on the events' days {_percent_short_of_all(share)} of the stocks trading are events, "
         "so moving each stock's events to another stock on the same days asks whether the event stocks differ from the "
         f"others that day, not whether the days differ: {NO_TEST}"
     ), remedy="the histories null (--null histories) re-runs the rule on resampled universes and asks whether these days differ from others")
     return [found.without_remedy(refusal[0]) if refusal else found]
+
+
+def _percent_short_of_all(share: float) -> str:
+    """A share as a whole percent, but never '100%' short of all: 99.6% read '100%' (every
+    stock an event) where 4 in 1,000 were not.
+
+    >>> _percent_short_of_all(0.914), _percent_short_of_all(0.996), _percent_short_of_all(0.99996), _percent_short_of_all(1.0)
+    ('91%', '99.6%', '99.9%', '100%')
+    """
+    return f"{math.floor(share * 1000) / 10:.1f}%" if f"{share:.0%}" == "100%" and share < 1 else f"{share:.0%}"
 
 
 def too_few_draws(null: str, drawn: str, count: int, alpha: float, ask: str | None, *, short_of: str | None = None) -> list[NoTest]:

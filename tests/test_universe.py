@@ -1086,3 +1086,18 @@ def test_the_terminal_says_where_the_calendar_time_columns_are(tmp_path: Path, c
     out = " ".join(capsys.readouterr().out.split())
     assert "Significance" in out and "NW t" not in out.split("note:")[0]  # the table has no such column
     assert "t_calendar and p_calendar (tests.csv; 'NW t' and 'NW p' in report.md and report.html) are the calendar-time portfolio test" in out
+
+
+def test_the_little_room_warning_does_not_round_most_stocks_up_to_all() -> None:
+    """On days where 249 of 250 stocks trading were events, the 'dates' null's warning read
+    '100% of the stocks trading are events', which says every one was."""
+    from types import SimpleNamespace
+
+    from eventstudy.engine import every_stock_an_event
+
+    present = np.ones((250, 3), dtype=bool)
+    kept = pl.DataFrame({"_d": [1] * 249})
+    [found] = every_stock_an_event(SimpleNamespace(present=present), kept)  # type: ignore[arg-type]
+    assert "on the events' days 99.6% of the stocks trading are events" in found.finding
+    [every] = every_stock_an_event(SimpleNamespace(present=present), pl.DataFrame({"_d": [1] * 250}))  # type: ignore[arg-type]
+    assert "on the events' days 100% of the stocks trading are events" in every.finding
