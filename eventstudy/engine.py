@@ -25,6 +25,7 @@ import time
 from collections.abc import Collection, Iterable, Mapping
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import replace
+from itertools import groupby
 from statistics import NormalDist
 from typing import TypeVar, cast
 
@@ -545,7 +546,7 @@ def describe_outcomes(
         )
         .collect()  # one query
     )
-    for measure, asset, horizon, pending, stopped_count, count, most, symbols in missing.rows():
+    for measure, asset, horizon, pending, stopped_count, count, most, symbols in _path_days_together(missing.rows(), measures):
         what = f"{asset} {measure} {horizon}" if horizon != measure else f"{asset} {measure}"
         if pending:
             notes.append(
@@ -561,6 +562,30 @@ def describe_outcomes(
         if count > pending + stopped_count:
             why = measures.missing.get(measure, Measure.missing) if measures else Measure.missing
             notes.append(f"{what}: {count - pending - stopped_count} event(s) {why}")
+
+
+def _path_days_together(rows: list[tuple], measures: Measures | None) -> list[tuple]:
+    """``describe_outcomes``' rows (measure, asset, horizon, pending, ended, missing, most
+    days needed, ended symbols) with the consecutive days of a path in event time (a
+    measure outside the instance table: ``path``) that say the same joined into one,
+    'SPX path -21d to -2d (20 points of the path)', needing the most days of any of them: a
+    path of 21 days before an event read 20 notes of one event without a value, one a day."""
+    paths = set(measures.order) - set(measures.table) if measures else set()
+
+    def alike(index_row: tuple[int, tuple]) -> tuple:
+        index, (measure, asset, _, pending, ended, missing, _most, symbols) = index_row
+        return (measure, asset, pending, ended, missing, tuple(symbols)) if measure in paths else (index,)
+
+    joined = []
+    for _, group in groupby(enumerate(rows), key=alike):
+        days = [row for _, row in group]
+        measure, asset, first, pending, ended, missing, _, symbols = days[0]
+        if len(days) == 1:
+            joined.append(days[0])
+            continue
+        most = max((row[6] for row in days if row[6] is not None), default=None)
+        joined.append((measure, asset, f"{first} to {days[-1][2]} ({len(days)} points of the path)", pending, ended, missing, most, symbols))
+    return joined
 
 
 def _by_day_then_row(s_idx: np.ndarray, d_idx: np.ndarray, n_days: int) -> np.ndarray:

@@ -930,3 +930,30 @@ def test_window_mask_is_in_window_on_the_days(seed: int, start: dt.date | None, 
     frame = pl.DataFrame({"date": pl.Series(days).cast(pl.Date)})
     expected = frame.with_columns(in_window(pl.col("date"), start, end).alias("inside"))["inside"].to_numpy()
     assert np.array_equal(window_mask(days, start, end), expected)
+
+
+def test_a_path_says_what_its_days_miss_once_per_run_of_days_alike(shared_data) -> None:
+    """A path of 21 days before a year after its events, every 5th day, read a note per point
+    of the path (52 on SPX's data): '1 event(s) without a value' for each day before an
+    event near the start of the data, and 'k event(s) pending' for each day after recent
+    ones. Points that say the same are one note now; the forward returns keep theirs."""
+    text = (
+        "name: p\nseries: {SPX: SPX}\nwhen: SPX at ATH\ndecluster: {gap: 21}\nevaluate:\n"
+        "  - path: {assets: [SPX], before: 21, after: 252, step: 5}\n  - forward_returns: {assets: [SPX], horizons: [1m, 1y]}\n"
+        "statistics: {placebos: 0}\n"
+    )
+    result = eventstudy.run(parse_study(text), data_dir=shared_data, paths=False)
+    said = [n for n in result.notes if n.startswith("SPX path ")]
+    outcomes = result.outcomes.filter(pl.col("measure") == "path", pl.col("value").is_null())
+    assert outcomes.height and 1 <= len(said) < outcomes["horizon"].n_unique()
+    for note in said:  # each joined note names the first and last point it covers and how many
+        points = outcomes.filter(pl.col("days_remaining") > 0) if "pending" in note else outcomes.filter(pl.col("days_remaining").fill_null(0) == 0)
+        first, _, rest = note.removeprefix("SPX path ").partition(" to ")
+        assert first in points["horizon"].to_list()
+        if rest:
+            last, count = rest.split(" (")[0], int(rest.split(" (")[1].split()[0])
+            assert last in points["horizon"].to_list() and count >= 2
+    assert any(n.startswith("SPX fwd 1y: ") for n in result.notes)  # the forward returns, one note a horizon
+    pending = outcomes.filter(pl.col("days_remaining") > 0)
+    most = pending["days_remaining"].max()
+    assert any(f"(up to {most} more trading days of data needed)" in n for n in said)
