@@ -6,8 +6,8 @@ another process or on another machine (:mod:`eventstudy.executor`). A block retu
 what the whole study needs, as flat numpy arrays over the block's rows:
 
 * where each row sits in the study's ``(symbol, day)`` grid (``flat = symbol * days + day``);
-* the rows where the condition held, with each one's position among its symbol's own
-  trading days (for declustering) and the condition's values (for the instance table),
+* the rows where the condition held, with each one's position among its symbol's rows
+  on the study calendar (for declustering) and the condition's values (for the instance table),
   for each of the conditions asked (a sweep's grid cells share one pass over the data);
 * one float32 array per outcome cell (measure x asset x horizon), NaN where unknown, and
   the sparse ``days_remaining`` of the pending ones;
@@ -99,7 +99,8 @@ class BlockShared:
 @dataclass
 class Hits:
     """Where one condition held in a block (trigger applied): row indices, each row's
-    position among its symbol's own trading days, and the condition's values there."""
+    position among its symbol's rows on the study calendar (the clock of a trading-day
+    gap), and the condition's values there."""
 
     rows: np.ndarray
     position: np.ndarray
@@ -193,8 +194,9 @@ def run_block(shared: BlockShared, symbols: list[str], prices: pl.DataFrame | No
     own = [r for r in requests if r.of is not None and reads_each_symbol(r.of)]
     tests = [compile_condition(node, over="symbol", position=GROUP_ROW) for node, _ in conditions]
     by_position = reads_group_rows(tests)  # lags, trading-day counts: over the whole column
-    if own or by_position:  # each row's index among its symbol's rows on the calendar
-        within = position if everywhere else _rows_of_runs(np.bincount(run[aligned], minlength=lengths.size))[1]
+    # each row's index among its symbol's rows on the calendar: the clock of lags and of trading-day gaps
+    within = position if everywhere else _rows_of_runs(np.bincount(run[aligned], minlength=lengths.size))[1]
+    if own or by_position:
         if own:  # '(close / SPX) sma(50)': each stock's expression, over its rows on the calendar
             frame = add_derived(frame, own, dates=frame["date"], groups=frame["symbol"], position=within)
         if by_position:
@@ -227,7 +229,7 @@ def run_block(shared: BlockShared, symbols: list[str], prices: pl.DataFrame | No
         hits.append(
             Hits(
                 rows=hit_rows,
-                position=(position if everywhere else position[aligned])[hit_rows],
+                position=within[hit_rows],
                 values=frame.select("date", "symbol", *value_columns).filter(pl.Series(hit_mask)),  # select first: filter only these
             )
         )

@@ -3,7 +3,7 @@
 Every kind of study (:mod:`eventstudy.panel`) goes through the same stages here:
 
 1. **events**: the condition's hits in the window, declustered within each row (a
-   symbol's own trading days, or calendar days), the kept ones marked;
+   symbol's own trading days on the study calendar, or calendar days), the kept ones marked;
 2. **outcomes**: the kept events' values, gathered from the cell arrays;
 3. **summary**: the events' figures beside the baseline over every (row, day) of the
    window, and a normal band of the mean (for charts);

@@ -84,8 +84,8 @@ def window_mask(days: np.ndarray, start: date | None, end: date | None) -> np.nd
 
 def panel_events(panel: Panel, hits: ConditionHits, window: np.ndarray, spec: DeclusterSpec | None, *, labels: bool = True) -> pl.DataFrame:
     """A panel's raw events ``symbol, date, position, kept, _s, _d``: the condition's days in
-    the window (a mask of ``panel.days``), declustered within each row on its own trading
-    days (trading-day gaps count ``position``) or calendar days, in row then date order;
+    the window (a mask of ``panel.days``), declustered within each row on its days of the
+    study calendar (trading-day gaps count ``position``) or calendar days, in row then date order;
     ``_s`` and ``_d`` are the row and day indices. ``labels=False`` leaves out the
     ``symbol`` and ``date`` columns (a batch of histories has a million events and needs
     only the indices)."""

@@ -258,8 +258,8 @@ def explain(study: Study) -> Explanation:
             if study.decluster.mode == "after_kept"
             else f"keep the first day of each cluster (a new one starts {gap.describe()} or more after the previous raw event)"
         )
-        if universe:  # as the run's note says: each stock's events on their own, a trading-day gap on its own days
-            rule += " of the same stock" + (", on the stock's own trading days" if gap.unit == "td" else "")
+        if universe:  # as the run's note says: each stock's events on their own, a trading-day gap on its own days of the calendar
+            rule += " of the same stock" + (", on the stock's own trading days of the study calendar" if gap.unit == "td" else "")
         selection.append(("declustering", f"gap {gap.label}, {study.decluster.mode}: {rule}"))
     else:
         selection.append(("declustering", f"none: every day {study.condition_days()} is an event"))

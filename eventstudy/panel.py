@@ -42,8 +42,8 @@ class ConditionHits:
     flat
         int64 indices ``row * days + day``, ascending.
     position
-        Each hit's position among its row's own trading days (the clock of trading-day
-        declustering gaps).
+        Each hit's position among its row's days on the study calendar (the clock of
+        trading-day declustering gaps).
     values
         The condition's feature values at the hits, for the instance table: ``date``
         (``symbol`` too in a universe), then one column per value.

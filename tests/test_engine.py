@@ -302,6 +302,70 @@ def test_a_universes_lags_count_each_stocks_own_days_on_the_calendar(tmp_path, s
         assert mine["date"].to_list() == alone.events["date"].to_list(), symbol
 
 
+GAPPED_UNIVERSE = """
+name: gaps per stock
+series: {{M: M}}
+universe: [X]
+when: return(1) > 0
+decluster: {{gap: {gap}, mode: {mode}}}
+evaluate:
+  - forward_returns: {{horizons: [1]}}
+statistics: {{placebos: 0}}
+"""
+
+GAPPED_TIMELINE = """
+name: gaps of one series
+series: {{X: X, M: M}}
+when: X return(1) > 0
+decluster: {{gap: {gap}, mode: {mode}}}
+evaluate:
+  - forward_returns: {{assets: [X], horizons: [1]}}
+statistics: {{placebos: 0}}
+"""
+
+
+@settings(max_examples=25, deadline=None)
+@given(
+    seed=st.integers(0, 2**32 - 1),
+    stock_off=st.floats(0.0, 0.3),
+    market_off=st.floats(0.0, 0.3),
+    gap=st.integers(2, 6),
+    mode=st.sampled_from(["after_kept", "after_any"]),
+)
+def test_a_universes_trading_day_gap_counts_the_stocks_days_on_the_study_calendar(
+    seed: int, stock_off: float, market_off: float, gap: int, mode: str
+) -> None:
+    """DESIGN: a trading-day gap is i - i_kept >= gap on the study's calendar. A stock that
+    trades on days its market series does not (off the calendar: neither events nor
+    baseline days) counts them in no gap, as its timeline study with that market series
+    does; a plain walk over the stock's days on the calendar is the reference."""
+    import tempfile
+    from pathlib import Path
+
+    rng = np.random.default_rng(seed)
+    days = business_days(120)
+    stock = [d for d in days if rng.random() >= stock_off]
+    market = [d for d in days if rng.random() >= market_off]
+    close = 100 * np.exp(np.cumsum(rng.normal(0, 0.01, len(stock))))
+    on_calendar = set(market)
+    rows = [i for i, d in enumerate(stock) if d in on_calendar]  # the stock's days on the study calendar
+    hits = [k for k, i in enumerate(rows) if i >= 1 and close[i] > close[i - 1]]  # return(1) on its own days
+    want, last = [], None
+    for k in hits:
+        before = (want[-1] if want else None) if mode == "after_kept" else last
+        if before is None or k - before >= gap:
+            want.append(k)
+        last = k
+    with tempfile.TemporaryDirectory() as folder:
+        root = Path(folder)
+        pl.DataFrame({"date": stock, "close": close}).write_csv(root / "X.csv")
+        pl.DataFrame({"date": market, "close": 100.0 + np.arange(len(market))}).write_csv(root / "M.csv")
+        universe = eventstudy.run(parse_study(GAPPED_UNIVERSE.format(gap=gap, mode=mode)), data_dir=root)
+        timeline = eventstudy.run(parse_study(GAPPED_TIMELINE.format(gap=gap, mode=mode)), data_dir=root)
+    assert universe.events["date"].to_list() == [stock[rows[k]] for k in want]
+    assert timeline.events["date"].to_list() == [stock[rows[k]] for k in want]
+
+
 DESCRIPTIVE = """
 name: the path alone
 series: {{A: A}}

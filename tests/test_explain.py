@@ -160,7 +160,7 @@ def test_explain_of_a_universe_says_its_calendar_and_that_gaps_are_per_stock() -
     )
     selection = dict(explain(parse_study(text)).selection)
     assert selection["alignment"] == "the universe's dates on which SPX has a close; each stock's features and horizons on its own trading days"
-    assert selection["declustering"].endswith("after the previous kept event of the same stock, on the stock's own trading days")
+    assert selection["declustering"].endswith("after the previous kept event of the same stock, on the stock's own trading days of the study calendar")
     two = dict(explain(parse_study(text.replace("{SPX: SPX}", "{SPX: SPX, RUT: RUT}"))).selection)
     assert two["alignment"].startswith("the universe's dates on which every market series (SPX, RUT) has a close")
     calendar = dict(explain(parse_study(text.replace("{gap: 21}", "{gap: 30cd}"))).selection)
