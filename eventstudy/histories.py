@@ -119,7 +119,7 @@ class HistorySource:
         the real path, rule and returns together, and the test rejects 1% of true nulls at
         5%; benchmarks/calibrate.py measured it.)"""
         closes = timeline.select(pl.col(f"{name}.close").cast(pl.Float64) for name in names).to_numpy()
-        if closes.shape[0] < 3:
+        if closes.shape[0] < MIN_DAYS:
             shown = ", ".join(names)
             raise DataError(
                 f"the resampled histories need at least three days of the study's series, and {shown} "
@@ -132,6 +132,11 @@ class HistorySource:
         if block_length is None:
             block_length = float(np.max(np.atleast_1d(optimal_block_length(log_returns))))
         return cls(days=days, names=list(names), first=closes[0], log_returns=log_returns, block_length=max(1.0, block_length))
+
+
+MIN_DAYS = 3
+"""The fewest days of the study calendar resampled histories are built from (two daily
+returns): a default null with fewer is the runs null (:func:`eventstudy.null_choice.choose_null`)."""
 
 
 def calendar_gaps(timeline: pl.DataFrame, names: Sequence[str]) -> dict[str, int]:

@@ -17,7 +17,7 @@ from eventstudy.config import StatisticsSpec, Study
 from eventstudy.errors import ConfigError, DataError
 from eventstudy.evaluators import build_evaluators
 from eventstudy.features import FEATURES
-from eventstudy.histories import calendar_gaps, calendar_mismatch, unsupported_measures
+from eventstudy.histories import MIN_DAYS, calendar_gaps, calendar_mismatch, unsupported_measures
 from eventstudy.measures import measures_named
 
 if TYPE_CHECKING:
@@ -97,7 +97,7 @@ def choose_null(
                 "(the default) tests them"
             )
         return asked
-    if not (unsupported or missing or skewed or statistics.baseline is not None):
+    if not (unsupported or missing or skewed or statistics.baseline is not None or _too_short(days)):
         return "histories"
     if picks_by_own_prices(study):  # else no selection by the prices for the histories to see: the runs null, quietly
         why = no_histories_why(study, statistics, gaps, mismatched, days)
@@ -208,9 +208,16 @@ def no_histories_why(
         [*([f"{', '.join(unsupported)} cannot be computed on resampled closes"] if unsupported else []),
          *([f"{', '.join(missing)}: 'align: ffill' leaves those days unknown"] if missing else []),
          *([f"{', '.join(skewed)}: the histories would count its features and horizons in the calendar's days"] if skewed else []),
-         *(["a nested baseline"] if statistics.baseline is not None else [])]
+         *(["a nested baseline"] if statistics.baseline is not None else []),
+         *([f"the study calendar has {days} day{'s' if days != 1 else ''}, and the histories resample at least {MIN_DAYS}"] if _too_short(days) else [])]
     )
     return why or None
+
+
+def _too_short(days: int) -> bool:
+    """Whether a study calendar of ``days`` (0: not yet known) is too short to resample:
+    a study with no events on two common days ran into the histories' own error."""
+    return 0 < days < MIN_DAYS
 
 
 def histories_unusable(study: Study, statistics: StatisticsSpec, panel: Panel | None = None) -> str | None:

@@ -1021,3 +1021,20 @@ def test_a_path_says_what_its_days_miss_once_per_run_of_days_alike(shared_data) 
     pending = outcomes.filter(pl.col("days_remaining") > 0)
     most = pending["days_remaining"].max()
     assert any(f"(up to {most} more trading days of data needed)" in n for n in said)
+
+
+def test_a_calendar_too_short_to_resample_takes_the_runs_null_by_default(tmp_path) -> None:
+    """Two series with two common days and no event stopped the run with the histories'
+    own error ('the resampled histories need at least three days'), though zero events is
+    no error and the runs null runs: the default is the runs null there, and says why; the
+    histories null asked for still says what it needs."""
+    from eventstudy.errors import DataError
+
+    (tmp_path / "A.csv").write_text("date,close\n2024-01-02,100\n2024-01-03,101\n2024-01-04,102\n2024-01-05,103\n")
+    (tmp_path / "B.csv").write_text("date,close\n2024-01-04,50\n2024-01-05,51\n2024-01-08,52\n")
+    text = "name: few\nseries: {A: A, B: B}\nwhen: A drawdown >= 50%\nevaluate:\n  - forward_returns: {assets: [A], horizons: [1d]}\n"
+    result = eventstudy.run(parse_study(text), data_dir=tmp_path, paths=False)
+    assert result.events.height == 0 and result.statistics.null == "runs"
+    assert any("the histories null could not be used (the study calendar has 2 days, and the histories resample at least 3)" in n for n in result.notes)
+    with pytest.raises(DataError, match="the resampled histories need at least three days"):
+        eventstudy.run(parse_study(text), data_dir=tmp_path, paths=False, null="histories")
