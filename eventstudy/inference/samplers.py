@@ -515,10 +515,14 @@ class RunsSampler(PlaceboSampler):
         self.run_gap = int(run_gap)
         if self.events.size != self.nobs:
             raise ValueError(f"the runs null moves the events' runs: `events` must hold {self.nobs} days, got {self.events.size}")
-        if np.unique(self.events).size != self.events.size:
+        if np.any(self.events[1:] == self.events[:-1]):  # sorted: a repeat sits next to its copy
             raise ValueError("`events` must be distinct days")
         self.runs = split_runs(self.events, self.run_gap)
-        self.pool = np.union1d(self.pool, self.frame_days)  # placements are laid out on the pool's span
+        # placements are laid out on the pool's span: the pool's and the frame's days, sorted
+        # and distinct as np.union1d gives them, by a mask (its sort took 2-3 ms on 12,000 days)
+        either = self.frame.copy()
+        either[self.pool] = True
+        self.pool = np.flatnonzero(either)
         # allowed[j]: the first day the rule allows after day j (len(calendar): none)
         self.allowed = np.searchsorted(calendar.keys, calendar.thresholds)
         lengths = np.array([run.size for run in self.runs], dtype=np.int64)

@@ -524,7 +524,7 @@ def _valid_offsets(design: EventDesign, pool_days: np.ndarray, ranks: np.ndarray
     positions = design.calendar.positions[pool_days]
     contiguous = bool(np.all(np.diff(positions) == 1))
     keys, thresholds = design.calendar.keys, design.calendar.thresholds
-    fixed_step = np.unique(thresholds[pool_days] - keys[pool_days]).size == 1 and np.array_equal(keys[pool_days], positions)
+    fixed_step = _distinct_steps(keys, thresholds, pool_days).size == 1 and np.array_equal(keys[pool_days], positions)
     if contiguous and fixed_step:
         gap = int(thresholds[pool_days[0]] - keys[pool_days[0]])
         r_min, r_max = int(ranks.min()), int(ranks.max())
@@ -533,6 +533,14 @@ def _valid_offsets(design: EventDesign, pool_days: np.ndarray, ranks: np.ndarray
             return np.arange(length)
         return no_wrap
     return sampler.valid_offsets()
+
+
+def _distinct_steps(keys: np.ndarray, thresholds: np.ndarray, days: np.ndarray) -> np.ndarray:
+    """The distinct steps from each of ``days`` to the first key the rule allows after it,
+    sorted (``np.unique``'s): the common case, one step, told by its least and greatest
+    without the sort (2-3 ms on 12,000 days)."""
+    steps = thresholds[days] - keys[days]
+    return steps[:1] if steps.size and steps.min() == steps.max() else np.unique(steps)
 
 
 # --- matched ---------------------------------------------------------------------------
@@ -547,7 +555,7 @@ def _matched(design: EventDesign, values: np.ndarray, pool: np.ndarray, events: 
     n = events.size
     pool_days = np.flatnonzero(pool)
     keys, thresholds = design.calendar.keys, design.calendar.thresholds
-    steps = np.unique(thresholds[pool_days] - keys[pool_days])
+    steps = _distinct_steps(keys, thresholds, pool_days)
     contiguous = bool(np.all(np.diff(design.calendar.positions[pool_days]) == 1))
     reps = min(reps, max(999, MATCHED_BUDGET // max(n, 1)))
     rows = max(1, min(reps, GATHER_BUDGET // max(n, 1)))
