@@ -278,14 +278,23 @@ def _few_shifts(shifts: int, own: int) -> NoTest:
 
 def nan_placebo_test(observed: np.ndarray, null: np.ndarray) -> PlaceboTest:
     """:func:`placebo_test` per cell on the draws that have a value (a placebo set with no
-    complete outcome in a cell is not part of that cell's null)."""
-    if not np.isnan(null).any():
+    complete outcome in a cell is not part of that cell's null). The cells whose draws all
+    have one are tested together: each row's figures are reduced along that row alone, so
+    they are the bits of testing it by itself."""
+    gaps = np.isnan(null).any(axis=1)
+    if not gaps.any():
         return placebo_test(observed, null)
-    parts = [placebo_test(observed[c : c + 1], null[c, ~np.isnan(null[c])][None, :] if (~np.isnan(null[c])).any() else np.full((1, 1), np.nan))
-             for c in range(observed.size)]
+    full = np.flatnonzero(~gaps)
+    parts = [(full, placebo_test(observed[full], null[full]))] if full.size else []
+    for c in np.flatnonzero(gaps):
+        known = null[c, ~np.isnan(null[c])]
+        parts.append((np.array([c]), placebo_test(observed[c : c + 1], known[None, :] if known.size else np.full((1, 1), np.nan))))
 
     def joined(field: str) -> np.ndarray:
-        return np.concatenate([getattr(p, field) for p in parts])
+        out = np.empty(observed.size)
+        for cells, part in parts:
+            out[cells] = getattr(part, field)
+        return out
 
     return PlaceboTest(
         observed=joined("observed"), null_mean=joined("null_mean"), null_std=joined("null_std"),

@@ -246,3 +246,30 @@ def test_calibrate_checks_the_newey_west_p_a_run_reports(tmp_path: Path, monkeyp
     for level in (1, 5, 10):
         assert row[f"reject_{level}pct"] == pytest.approx(np.mean(hac.p_fixed_b <= level / 100), abs=1e-12)
     assert any(np.mean(hac.p <= a) != np.mean(hac.p_fixed_b <= a) for a in (0.01, 0.05, 0.10))  # the normal p would read otherwise
+
+
+def test_nan_placebo_test_is_each_cells_test_on_its_known_draws() -> None:
+    # cells whose draws all have a value are tested together: each must get the bits of
+    # placebo_test on its row alone, as the cells with a missing draw (and none) do
+    from eventstudy.inference.placebo import placebo_test
+    from eventstudy.inference.timeseries import nan_placebo_test
+
+    rng = np.random.default_rng(3)
+    fields = ("observed", "null_mean", "null_std", "p_two_sided", "p_greater", "p_less", "percentile", "z")
+    for trial in range(60):
+        k, reps = int(rng.integers(1, 9)), int(rng.choice([1, 7, 1000]))
+        null = np.round(rng.normal(size=(k, reps)) * 10 ** rng.uniform(-3, 3), int(rng.integers(1, 6)))
+        for c in range(k):
+            roll = rng.random()
+            if roll < 0.3:
+                null[c, rng.random(reps) < 0.2] = np.nan
+            elif roll < 0.4:
+                null[c] = np.nan
+        observed = np.where(rng.random(k) < 0.2, np.nan, rng.normal(size=k))
+        found = nan_placebo_test(observed, null)
+        for c in range(k):
+            known = null[c, ~np.isnan(null[c])]
+            alone = placebo_test(observed[c : c + 1], known[None, :] if known.size else np.full((1, 1), np.nan))
+            for field in fields:
+                assert np.array_equal(getattr(found, field)[c : c + 1], getattr(alone, field), equal_nan=True), (trial, c, field)
+        assert found.reps == reps
