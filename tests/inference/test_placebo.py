@@ -162,6 +162,8 @@ def test_row_medians_with_missing_values_is_polars_median(seed: int, rows: int, 
     np.testing.assert_array_equal(found[known].view(np.int64), expected[known].view(np.int64))
     in_place = row_medians(x.copy(), missing, count, overwrite=True)  # sorting its own rows: the same medians
     np.testing.assert_array_equal(np.nan_to_num(in_place, nan=7.0).view(np.int64), np.nan_to_num(found, nan=7.0).view(np.int64))
+    counted = row_medians(x.copy(), overwrite=True)  # the known values counted here (after the sort): the same medians
+    np.testing.assert_array_equal(np.nan_to_num(counted, nan=7.0).view(np.int64), np.nan_to_num(found, nan=7.0).view(np.int64))
 
 
 @settings(max_examples=300, deadline=None)
