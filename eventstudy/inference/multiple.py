@@ -120,7 +120,12 @@ def maxstat_stepdown(observed: np.ndarray, null: np.ndarray) -> np.ndarray:
     idx = np.flatnonzero(ok)
     order = idx[np.argsort(-t[idx], kind="stable")]
     reps = null.shape[1]
-    tail_max = np.maximum.accumulate(null[order][::-1], axis=0)[::-1]  # max over cells ranked j and below
+    # max over cells ranked j and below: a running maximum from the last row up, one row at a
+    # time (the same maxima as np.maximum.accumulate over the reversed rows, whose loop along
+    # the short axis of cells took 1.6 ms at 10 cells x 10,000 draws)
+    tail_max = null[order]
+    for j in range(tail_max.shape[0] - 2, -1, -1):
+        np.maximum(tail_max[j + 1], tail_max[j], out=tail_max[j])
     tol = np.abs(_EPS * t[order])[:, None]
     counts = (tail_max >= t[order][:, None] - tol).sum(axis=1)
     out[order] = np.maximum.accumulate((1 + counts) / (reps + 1))

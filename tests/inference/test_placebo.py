@@ -78,6 +78,27 @@ def test_maxstat_hand_case_and_never_below_raw() -> None:
     assert np.all(np.diff(adjusted[order]) >= 0)
 
 
+def test_maxstat_is_the_step_down_formula() -> None:
+    # p_(j) = (1 + #{b: max over cells ranked j and below >= |t_(j)|}) / (B + 1), running max,
+    # written plainly per cell, on random nulls with ties and a cell left out
+    rng = np.random.default_rng(11)
+    for _ in range(50):
+        cells, reps = int(rng.integers(1, 12)), int(rng.choice([1, 4, 500]))
+        null = np.round(np.abs(rng.standard_t(3, (cells, reps))), 1)
+        observed = np.round(np.abs(rng.standard_t(3, cells)) * 2, 1)
+        observed[rng.random(cells) < 0.1] = np.nan
+        ok = np.flatnonzero(~np.isnan(observed))
+        order = ok[np.argsort(-observed[ok], kind="stable")]
+        expected = np.full(cells, np.nan)
+        running = 0.0
+        for j, cell in enumerate(order):
+            beyond = null[order[j:]].max(axis=0)
+            tol = abs(np.finfo(np.float64).eps * 100 * observed[cell])
+            running = max(running, (1 + int(np.sum(beyond >= observed[cell] - tol))) / (reps + 1))
+            expected[cell] = running
+        np.testing.assert_array_equal(maxstat_stepdown(observed, null), expected)
+
+
 def test_maxstat_leaves_out_a_statistic_a_null_without_spread_cannot_judge() -> None:
     # one event: every draw's statistic alike, so the studentized one is d / 0; it used to
     # leave every count at 0 (inf - inf tolerance) and an adjusted p of 1 / (B + 1)
