@@ -204,11 +204,14 @@ def placebo_headline(
     null_name = placebo_null_name(settings)
     found = structural_null(design, null_name, settings.placebos, placebo_seq)
     boot_seeds = boot_seq.spawn(k)
+    # each cell's events' values and baseline days' values, gathered once for every statistic
+    events_of = [design.values[c, design.cell_events(c)] for c in range(k)]
+    base_of = [design.values[c, design.frame(c)] for c in range(k)]
     # each cell's mean and median intervals from one set of resamples (the same seed gave both the same draws)
     resampled = ("mean", "median")
     bootstrapped = [
         dict(zip(resampled, bca_intervals(
-            design.values[c, design.cell_events(c)], [STATISTICS[name] for name in resampled], confidence_level=settings.ci,
+            events_of[c], [STATISTICS[name] for name in resampled], confidence_level=settings.ci,
             n_resamples=settings.placebos, seed=np.random.default_rng(boot_seeds[c]),
         )))
         for c in range(k)
@@ -218,16 +221,15 @@ def placebo_headline(
     out.median_reps = found.median_reps
     out.warnings = no_test_warnings(found, null_name, settings.alpha)
     measures = design.cells["measure"].to_list()
-    untested = np.array([design.cell_events(c).size < MIN_TESTED or measures[c] in described for c in range(k)], dtype=bool)  # not in the adjustment's family
+    untested = np.array([events_of[c].size < MIN_TESTED or measures[c] in described for c in range(k)], dtype=bool)  # not in the adjustment's family
     for name, stat in STATISTICS.items():
         observed = np.full(k, np.nan)
         baseline = np.full(k, np.nan)
         for c in range(k):
-            base = design.values[c, design.frame(c)]
+            base, x = base_of[c], events_of[c]
             baseline[c] = float(stat(base)) if base.size else np.nan
-            events = design.cell_events(c)
-            if events.size:
-                observed[c] = stat(design.values[c, events])
+            if x.size:
+                observed[c] = stat(x)
         null = found.draws[name]
         if name == "median":
             null = null[:, : found.median_reps]
@@ -245,7 +247,7 @@ def placebo_headline(
             if name in bootstrapped[c]:
                 ci = bootstrapped[c][name]
             else:
-                x = design.values[c, design.cell_events(c)]
+                x = events_of[c]
                 ci = wilson_interval(int((x > 0).sum()), int(x.size), confidence_level=settings.ci)
             low[c], high[c], approximate[c] = ci.low, ci.high, ci.approximate
         out.ci_low[name], out.ci_high[name], out.ci_approximate[name] = low, high, approximate
