@@ -487,14 +487,14 @@ def _run_days(sampler: RunsSampler, starts: np.ndarray, trading: bool, pattern_o
         pattern = pattern_of[r]
         offsets = _offsets(pattern, sampler, trading)
         if offsets is not None:
-            days[:, head : tail + 1] = starts[:, r : r + 1] + offsets[None, :]
+            np.add(starts[:, r : r + 1], offsets[None, :], out=days[:, head : tail + 1])  # no (rows, run) temporary
         else:
             pos = starts[:, r].copy()
             days[:, head] = pos
             for j, slack in enumerate(pattern, start=head + 1):
                 pos = sampler.allowed[np.minimum(pos, n_cal - 1)] + slack
                 days[:, j] = pos
-    return np.minimum(days, n_cal - 1)
+    return np.minimum(days, n_cal - 1, out=days)
 
 
 # --- circular --------------------------------------------------------------------------
