@@ -883,6 +883,39 @@ def test_the_histories_null_studentizes_by_the_effective_sample_size() -> None:
     assert together.p["pct_positive"][0] == apart.p["pct_positive"][0]  # the share positive is compared as it is
 
 
+def test_the_histories_null_studentizes_a_recovery_by_its_naive_se(monkeypatch) -> None:
+    """A recovery has no window in days: its horizon is itself, its horizon_days the
+    max_days it looks within (504 by default). The histories null took that for a horizon
+    and divided the recovery's differences by sd / sqrt(n_eff) at 504 days (n_eff 8.7 of
+    667 events for 'SPX drawdown >= 10%' from 1990, p 0.164 -> 0.169, the interval of the
+    mean [22.71, 40.94] -> [22.96, 42.66] days), where docs/statistics.md says the naive
+    n; the excursions at 1m keep their n_eff."""
+    import eventstudy.engine as engine_module
+
+    found = []
+
+    def spy(*args, **kwargs):
+        null = histories_module.history_null(*args, **kwargs)
+        found.append((args[2].cells["measure"].to_list(), null))
+        return null
+
+    monkeypatch.setattr(engine_module, "history_null", spy)
+    text = (
+        "name: recovery\nseries: {A: A}\nwhen: A drawdown >= 3%\ndecluster: {gap: 5}\n"
+        "evaluate:\n  - excursions: {assets: [A], horizons: [21], max_days: 100}\n"
+        "statistics: {null: histories, histories: 19, seed: 1}\n"
+    )
+    eventstudy.run(parse_study(text), data={"A": _walk(1200).drop("symbol")}, paths=False)
+    (measures, null), = found
+    recovery, mae = measures.index("recovery"), measures.index("mae")
+    for figures in (null.observed, null.histories):
+        assert figures.n_eff is not None
+        assert np.isnan(figures.n_eff[:, recovery]).all()
+        assert (figures.n_eff[:, mae][figures.n[:, mae] > 0] < figures.n[:, mae][figures.n[:, mae] > 0]).any()
+    naive = null.observed.sd[0, recovery] / np.sqrt(null.observed.n[0, recovery])
+    assert null.observed.se("mean")[0, recovery] == naive
+
+
 def test_histories_without_events_do_not_enter_the_max_statistic_adjustment() -> None:
     """A history with too few events has no value in a cell and is left out of its p-value;
     the max-statistic step-down counted it as beating every cell instead, so where half the

@@ -291,8 +291,11 @@ class HistoryNull:
 
 
 def _horizon_days(tested: Panel) -> list[int]:
-    """Each tested cell's horizon in days (below one where it has none, as a recovery)."""
-    return [-1 if h is None else int(h) for h in tested.cells["horizon_days"].to_list()]
+    """Each tested cell's horizon in days (below one where it has none, as a recovery: its
+    horizon is itself, and its ``horizon_days`` the ``max_days`` it looks within, no window
+    its events share)."""
+    cells = tested.cells.select("measure", "horizon", "horizon_days").rows()
+    return [-1 if h is None or horizon == measure else int(h) for measure, horizon, h in cells]
 
 
 def _resampled_figures(
