@@ -158,7 +158,21 @@ def _apply(raw: dict[str, Any], axis: Axis, value: str) -> None:
         target = target[key]
     # a gap and a condition are text as written (YAML would read a tab, a '!', '*' or '|' in
     # a condition as its own syntax, and a ' #' as a comment); a date, a number, a mode are YAML
-    target[path[-1]] = value if path[-1] == "gap" or path == ["when"] else yaml.safe_load(value)
+    target[path[-1]] = value if path[-1] == "gap" else _condition_text(value) if path == ["when"] else yaml.safe_load(value)
+
+
+def _condition_text(value: str) -> str:
+    """A 'when' value as the condition's text: as written, less the quotes around it where
+    it is quoted as a whole (``when="SPX at ATH","RUT at ATH"`` in a shell, which YAML read
+    as the condition inside; the condition language has no quotes of its own)."""
+    if len(value) >= 2 and value[0] == value[-1] and value[0] in "\"'":
+        try:
+            inside = yaml.safe_load(value)
+        except yaml.YAMLError:  # '"SPX at ATH" and "RUT at ATH"': not one quoted text, refused as written
+            return value
+        if isinstance(inside, str):
+            return inside
+    return value
 
 
 def _check_value(axis: Axis, value: str) -> None:
@@ -247,7 +261,7 @@ def _value_key(axis: Axis, value: str) -> object:
         return (gap.amount, gap.unit)
     if axis.name == "when":  # 'SPX at ATH and RUT drawdown >= 10%' and '... >= 0.1', or in other spacing or brackets
         try:
-            return _condition_key(parse(value))
+            return _condition_key(parse(_condition_text(value)))
         except EventStudyError:
             return value  # refused, with its own message, where the cell is parsed
     number = _number_of(value) if _sets_a_number(axis) else None

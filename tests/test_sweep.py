@@ -582,6 +582,21 @@ def test_a_condition_of_a_grid_is_read_as_written_not_as_yaml(folder: Path, writ
     assert cells[1].when == "A at 5-day high and\tB drawdown >= 2%"
 
 
+def test_a_quoted_condition_of_a_grid_is_the_condition_inside_its_quotes(folder: Path) -> None:
+    """Since the 'when' values are read as written (e133814), a quoted one ('--grid
+    'when="SPX at ATH","RUT at ATH"'', which YAML had read as the condition inside) was
+    refused: 'grid cell when="SPX at ATH": unexpected character '"''. A value quoted as a
+    whole is the condition inside its quotes again (the language has no quotes), and the
+    same condition quoted and not is listed twice."""
+    study = parse_study(STUDY, path=folder / "study.yaml")
+    _, cells = grid_cells(study, [parse_axis("""when="A at 5-day high",'A at 10-day high and B drawdown >= 2%'""")])
+    assert [c.when for c in cells] == ["A at 5-day high", "A at 10-day high and B drawdown >= 2%"]
+    with pytest.raises(ConfigError, match="the same condition"):
+        grid_cells(study, [parse_axis('when="A at 5-day high",A at 5-day high')])
+    with pytest.raises(ConfigError, match="""unexpected character '"'"""):  # not one quoted text: refused as written
+        grid_cells(study, [parse_axis('when="A at 5-day high" and "B drawdown >= 2%"')])
+
+
 def test_a_condition_axis_then_its_threshold_sets_each_conditions_number(folder: Path) -> None:
     study = parse_study(STUDY, path=folder / "study.yaml")
     axes = [Axis("when", ("A at 5-day high and B drawdown >= 2%", "A at 10-day high and B drawdown >= 2%")), parse_axis("B drawdown threshold=1%,3%")]
