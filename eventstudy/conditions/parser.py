@@ -242,6 +242,13 @@ class _Parser:
         rest = self.tokens[self.pos : self.pos + 5]
         if self.word(rest[0]) == "in":
             if [self.word(t) for t in rest[1:3]] == ["a", "row"]:
+                before = self.tokens[max(self.pos - 3, 0) : self.pos]
+                modifier = self.word(before[0]) if len(before) == 3 and before[1].type is TokenType.NUMBER else None
+                if modifier == "within":  # deleting 'in a row' would leave 'on at least one of the days'
+                    days = before[1].text
+                    return f"'within {days} days' holds on at least one of the last {days} days: write 'for {days} days' (on each of them, in a row) and delete 'in a row'"
+                if modifier != "for":
+                    return "write 'for N days' instead: 'X for N days' holds where X held on each of the last N days, in a row"
                 return "'for N days' already means on each of the last N days, in a row: delete 'in a row'"
             n = next((t.text for t in rest[1:4] if t.type is TokenType.NUMBER), None)
             if n is not None:
