@@ -850,8 +850,12 @@ def stocks_trading(panel: Panel, kept: pl.DataFrame) -> int:
     least one of the events' days (none without events: nothing to move, nor to test). A
     stock whose data end before the events (delisted) or start after them receives none:
     its placebo values are draws among the stocks trading that day."""
-    days = np.unique(kept["_d"].to_numpy()).astype(np.int64)
-    return int(np.count_nonzero(panel.present[:, days].any(axis=1))) if days.size else 0
+    on_event_days = np.zeros(panel.present.shape[1], dtype=bool)
+    on_event_days[kept["_d"].to_numpy()] = True
+    # a boolean matrix-vector product is, per row, 'any(present and on an event day)': one
+    # pass over the grid, where gathering the event days' columns first copied them
+    # (0.15 s of CPU at 50M symbol-days, with one core idle)
+    return int(np.count_nonzero(panel.present @ on_event_days))
 
 
 def few_stocks_why(stocks: int, universe: int | None = None) -> str:

@@ -1053,6 +1053,22 @@ def test_a_dates_null_counts_the_stocks_trading_on_the_events_days(tmp_path: Pat
     assert "nothing is tested: the 'dates' null had little room here" in verdict_line(result)
 
 
+def test_stocks_trading_counts_the_rows_with_data_on_an_event_day_as_gathering_those_days_did() -> None:
+    """stocks_trading's one boolean product over the grid counts what gathering the
+    events' day columns and asking any() per row counted, on random ragged panels."""
+    from types import SimpleNamespace
+
+    from eventstudy.engine import stocks_trading
+
+    rng = np.random.default_rng(5)
+    for _ in range(300):
+        present = rng.random((int(rng.integers(1, 30)), int(rng.integers(1, 50)))) < rng.random()
+        d = rng.integers(0, present.shape[1], int(rng.integers(0, 12)))
+        days = np.unique(d)
+        expected = int(np.count_nonzero(present[:, days].any(axis=1))) if days.size else 0
+        assert stocks_trading(SimpleNamespace(present=present), pl.DataFrame({"_d": d.astype(np.int32)})) == expected  # type: ignore[arg-type]
+
+
 @pytest.mark.parametrize(("high", "warned"), [(59, False), (40, True)])
 def test_the_symbols_null_warning_needs_a_complete_outcome(tmp_path: Path, high: int, warned: bool) -> None:
     """'warning: the 'symbols' null (p_symbols_null) is not a valid test here' printed for
