@@ -22,6 +22,7 @@ from __future__ import annotations
 
 import datetime as dt
 import re
+import threading
 import time
 from collections.abc import Callable, Iterable, Iterator, Sequence
 from concurrent.futures import ThreadPoolExecutor
@@ -33,7 +34,7 @@ import numpy as np
 import polars as pl
 
 from eventstudy import progress
-from eventstudy.blocks import BlockResult, BlockShared, run_block, series_closes
+from eventstudy.blocks import BlockResult, BlockShared, CellKey, run_block, series_closes
 from eventstudy.conditions import (
     SELF,
     Breadth,
@@ -294,10 +295,15 @@ def prepare_universe(
                 hi = int(stocks["symbol"].search_sorted(block[-1], side="right"))
                 yield (block, stocks.slice(lo, hi - lo))
 
-    def run_all(on: BlockShared) -> Iterator[BlockResult]:
+    def run_all(on: BlockShared, then: Callable[[BlockResult], BlockResult] | None = None) -> Iterator[BlockResult]:
+        """Every block's result, in order; ``then`` applied to each on the thread that
+        computed it (here, for blocks computed in other processes or machines)."""
         if executor is None or (isinstance(executor, ThreadExecutor) and not executor.chosen):
-            return _threaded(lambda task: run_block(on, task[0], task[1]), tasks())
-        return executor.imap(_block_task, list(tasks()), shared=on)
+            if then is None:
+                return _threaded(lambda task: run_block(on, task[0], task[1]), tasks())
+            return _threaded(lambda task: then(run_block(on, task[0], task[1])), tasks())
+        found = executor.imap(_block_task, list(tasks()), shared=on)
+        return found if then is None else map(then, found)
 
     breadths = list(dict.fromkeys(n for node in nodes for n in walk(node) if isinstance(n, Breadth)))
     if breadths:  # a first pass over the universe: each breadth(...) becomes a market column
@@ -318,24 +324,16 @@ def prepare_universe(
         shared = replace(shared, market=base)
         timings["breadth_s"] = time.perf_counter() - clock
 
-    grid = _Grid(shape)
-    present = grid.array(bool, False)
-    daily = grid.array(np.float32, np.nan)
-    closes = grid.array(np.float64, np.nan) if keep_closes else None
-    values: dict[tuple, np.ndarray] = {}
+    grid = _Grid(shape, keep_closes)
     pending: dict[tuple, list[tuple[np.ndarray, np.ndarray]]] = {}
     cell_order: list[tuple] = []
     found_hits: list[list[tuple[np.ndarray, np.ndarray, pl.DataFrame]]] = [[] for _ in conditions]
     evaluators = build_evaluators(study.evaluators)
     measures = Measures()
 
-    results = run_all(shared)
+    results = run_all(shared, grid.write)  # each block's rows written by the thread that computed it
     clock = time.perf_counter()
     for result in progress.track(results, "symbol blocks", total=len(blocks)):
-        grid.put(present, result, result.flat, True)
-        grid.put(daily, result, result.flat, result.daily)
-        if closes is not None and result.close is not None:
-            grid.put(closes, result, result.flat, result.close)
         for mine, hits in zip(found_hits, result.hits):
             mine.append((result.flat[hits.rows], hits.position, hits.values))
         for index, measure in result.measures:
@@ -344,12 +342,10 @@ def prepare_universe(
             measure, asset, horizon, _ = next(key for i, key in enumerate(result.cells) if key in result.cells[:i])
             names = [evaluators[index].name for index in dict.fromkeys(index for index, m in result.measures if m == measure)]
             raise duplicate_cell(names[0], names[-1], measure, asset, horizon)
-        for key, vals, flat, pend in zip(result.cells, result.values, result.cell_flat, result.pending):
-            if key not in values:
-                values[key] = grid.array(np.float32, np.nan)
+        for key, pend in zip(result.cells, result.pending):
+            if key not in pending:
                 pending[key] = []
                 cell_order.append(key)
-            grid.put(values[key], result, result.flat if flat is None else flat, vals)
             if pend[0].size:
                 pending[key].append(pend)
     grid.finish()
@@ -360,14 +356,14 @@ def prepare_universe(
         days=days,
         symbols=list(symbols),
         cells=cells,
-        values=[values[k] for k in cell_order],
+        values=[grid.cells[k] for k in cell_order],
         pending=[_merge_pending(pending[k]) for k in cell_order],
         hits={key: _merge_hits(parts) for key, parts in zip(conditions, found_hits)},
-        present=present,
+        present=grid.present,
         measures=measures,
         frame=market,
-        daily=daily,
-        closes=closes,
+        daily=grid.daily,
+        closes=grid.closes,
         own_days=own_days,
         timings={k: round(v, 4) for k, v in timings.items()},
         notes=notes,
@@ -513,22 +509,50 @@ class _Grid:
     """The study's ``(symbols, days)`` arrays, filled block by block without a first pass
     of fill values: a block owns the rows of its symbols (``BlockResult.span``), and a
     block with a value on every day of its rows (the usual case) is one contiguous copy.
-    Rows no block wrote (a cell some blocks do not have) get the fill value at the end."""
+    Rows no block wrote (a cell some blocks do not have) get the fill value at the end.
 
-    def __init__(self, shape: tuple[int, int]) -> None:
+    Blocks on threads write their own rows (:meth:`write`, from the thread that computed
+    the block): the first write to each page of these arrays (1 GB at 50M symbol-days) is
+    a page fault, and the block threads take theirs side by side, where one thread
+    writing every block's rows took them one after another. Blocks own disjoint rows, so
+    writes never overlap; a cell's array is made once, under the lock."""
+
+    def __init__(self, shape: tuple[int, int], keep_closes: bool = False) -> None:
         self.shape = shape
-        self.arrays: list[tuple[np.ndarray, object, np.ndarray]] = []  # (array, fill, rows written)
+        self._lock = threading.Lock()
+        self._filled: dict[int, tuple[object, np.ndarray]] = {}  # id(array) -> (fill, rows written)
+        self.arrays: list[np.ndarray] = []
+        self.present = self.array(bool, False)
+        self.daily = self.array(np.float32, np.nan)
+        self.closes = self.array(np.float64, np.nan) if keep_closes else None
+        self.cells: dict[CellKey, np.ndarray] = {}  # per cell, made when a block first has it
 
     def array(self, dtype: npt.DTypeLike, fill: object) -> np.ndarray:
         out = np.empty(self.shape, dtype=dtype)
-        self.arrays.append((out, fill, np.zeros(self.shape[0], dtype=bool)))
+        self._filled[id(out)] = (fill, np.zeros(self.shape[0], dtype=bool))
+        self.arrays.append(out)
         return out
+
+    def cell(self, key: CellKey) -> np.ndarray:
+        with self._lock:
+            if key not in self.cells:
+                self.cells[key] = self.array(np.float32, np.nan)
+            return self.cells[key]
+
+    def write(self, result: BlockResult) -> BlockResult:
+        """A block's rows into every array: days present, daily returns, closes, cells."""
+        self.put(self.present, result, result.flat, True)
+        self.put(self.daily, result, result.flat, result.daily)
+        if self.closes is not None and result.close is not None:
+            self.put(self.closes, result, result.flat, result.close)
+        for key, vals, flat in zip(result.cells, result.values, result.cell_flat):
+            self.put(self.cell(key), result, result.flat if flat is None else flat, vals)
+        return result
 
     def put(self, target: np.ndarray, result: BlockResult, flat: np.ndarray, vals: npt.ArrayLike) -> None:
         """``vals`` at the flat indices ``flat`` (ascending, within the block's rows)."""
         lo, hi = result.span
-        written = next(w for a, _, w in self.arrays if a is target)
-        fill = next(f for a, f, _ in self.arrays if a is target)
+        fill, written = self._filled[id(target)]
         region = target[lo:hi].reshape(-1)  # a view: the rows are contiguous
         if flat.size == region.size:  # strictly increasing and as many as the region: every cell of it
             region[:] = vals
@@ -538,7 +562,8 @@ class _Grid:
         written[lo:hi] = True
 
     def finish(self) -> None:
-        for array, fill, written in self.arrays:
+        for array in self.arrays:
+            fill, written = self._filled[id(array)]
             if not written.all():
                 array[~written] = fill
 
