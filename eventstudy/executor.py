@@ -317,6 +317,25 @@ def _awaited(future: Any) -> Any:
     return future.result()
 
 
+def _main_importable() -> None:
+    """Refuse to start ``spawn`` workers that could not start: each re-runs the script that
+    started this process (``__main__``) from its file, and a script read from standard
+    input (``python - < script.py``) has none ('<stdin>'). Its workers died at start and the
+    run hung for good, waiting for them. An interactive session or a notebook has no file
+    to re-run either, and its workers start without it."""
+    import sys
+
+    main = sys.modules.get("__main__")
+    path = getattr(main, "__file__", None)
+    if path is None or getattr(main, "__spec__", None) is not None or os.path.exists(path):
+        return
+    raise ConfigError(
+        f"the 'processes' executor starts fresh Python processes that first re-run the script that started this one, "
+        f"and this script was read from {path!r}, which they cannot read",
+        hint="save the script to a file and run that, or use the 'threads' executor (get_executor('threads'))",
+    )
+
+
 class ProcessExecutor(Executor):
     """A pool of worker processes on this machine.
 
@@ -362,6 +381,7 @@ class ProcessExecutor(Executor):
         if self._pool is not None and shared is not self._pool_shared:
             self.close()
         if self._pool is None:
+            _main_importable()
             self._pool = ProcessPoolExecutor(
                 max_workers=self._workers,
                 mp_context=multiprocessing.get_context(self.start_method),
