@@ -140,13 +140,14 @@ def test_a_condition_given_inline_names_only_declared_events(prices: dict[str, o
 
 def test_data_too_short_for_the_histories_says_how_short() -> None:
     """Two days of data: the run said 'a history needs at least three days of the study's
-    series', naming neither the series nor how many days it had."""
+    series', naming neither the series nor how many days it had. (The histories null asked
+    for: by default such a calendar takes the runs null, test_engine.py says.)"""
     import datetime as dt
 
     import polars as pl
 
     data = {"AAA": pl.DataFrame({"date": [dt.date(2024, 1, 2), dt.date(2024, 1, 3)], "close": [100.0, 101.0]})}
-    study = eventstudy.parse_study(STUDY.replace("statistics: {placebos: 0}", "statistics: {histories: 20}"))
+    study = eventstudy.parse_study(STUDY.replace("statistics: {placebos: 0}", "statistics: {histories: 20, null: histories}"))
     with pytest.raises(eventstudy.DataError) as info:
         eventstudy.run(study, data=data)
     assert info.value.message == (
