@@ -135,6 +135,22 @@ def test_windows_in_a_stocks_own_rows_match_a_walk_along_them(n_symbols, n_days,
 
 
 @settings(max_examples=300, deadline=None)
+@given(n_symbols=st.integers(1, 9), n_days=st.integers(1, 30), seed=st.integers(0, 2**32 - 1), missing=st.sampled_from([0.0, 0.1, 0.5, 1.0]))
+def test_skipping_rows_are_the_rows_with_a_gap_between_their_first_and_last_day(n_symbols, n_days, seed, missing) -> None:
+    """A row skips days iff it has data and lacks a day between its first and its last,
+    whether or not it holds the calendar's last day (searched from the end only if not)."""
+    rng = np.random.default_rng(seed)
+    present = rng.random((n_symbols, n_days)) >= missing
+    present[rng.random(n_symbols) < 0.2] = True  # full rows
+    present[rng.random(n_symbols) < 0.2, -1] = False  # rows that end early
+    expected = []
+    for row in present:
+        days = np.flatnonzero(row)
+        expected.append(bool(days.size) and days[-1] - days[0] + 1 != days.size)
+    assert panel_module.skipping_rows(present).tolist() == expected
+
+
+@settings(max_examples=300, deadline=None)
 @given(panels(), st.sampled_from([0.5, 0.9, 0.95]))
 def test_batched_intervals_match_a_plain_loop_over_events_and_days(panel: tuple[np.ndarray, list[EventWindows], int], level: float) -> None:
     daily, cells, rows = panel
