@@ -375,3 +375,26 @@ def test_the_blocked_weighted_mean_is_the_recursion(seed: int, rows: int, days: 
         y = decay * y + (1 - decay) * x[:, t].astype(np.float64)
         expected[:, t] = y
     assert np.allclose(_weighted_mean(x, decay), expected, rtol=1e-12, atol=1e-15)
+
+
+@settings(max_examples=60, deadline=None)
+@given(seed=st.integers(0, 2**32 - 1), rows=st.integers(1, 5), days=st.integers(1, 300), decay=st.sampled_from([0.5, 0.9, 0.97]), known=st.booleans())
+def test_the_weighted_mean_in_one_call_for_all_blocks_is_block_after_block_bit_for_bit(seed: int, rows: int, days: int, decay: float, known: bool) -> None:
+    """Every block's cumulative sum taken at once, the carries chained after, gives the
+    bits of the blocks taken one after another over every row (the squares of the returns,
+    or a pattern of known days)."""
+    from eventstudy.inference.volatility import EWM_BLOCK, _weighted_mean
+
+    rng = np.random.default_rng(seed)
+    x = rng.random((rows, days)) < 0.8 if known else np.square(rng.normal(0, 0.02, (rows, days)))
+    expected = np.empty((rows, days))
+    powers = decay ** np.arange(EWM_BLOCK, dtype=np.float64)
+    carry = np.zeros(rows)
+    for start in range(0, days, EWM_BLOCK):
+        y = expected[:, start : start + EWM_BLOCK]
+        k = y.shape[1]
+        np.cumsum(x[:, start : start + k] / powers[:k], axis=1, out=y)
+        y *= (1 - decay) * powers[:k]
+        y += carry[:, None] * (decay * powers[:k])
+        carry = y[:, -1]
+    assert np.array_equal(_weighted_mean(x, decay), expected)

@@ -383,17 +383,24 @@ def _weighted_mean(x: np.ndarray, decay: float) -> np.ndarray:
     """``y[:, t] = (1 - decay) sum_{u <= t} decay^(t - u) x[:, u]`` in float64 (what
     ``scipy.signal.lfilter([1 - decay], [1, -decay], x, axis=1)`` gives, without importing
     scipy.signal, half a second): within blocks of :data:`EWM_BLOCK` days a cumulative sum
-    of ``x decay^-j`` times ``decay^j``, then each block's carry from the one before."""
+    of ``x decay^-j`` times ``decay^j``, then each block's carry from the one before.
+
+    Every block's sum is taken in one call, over the days padded to whole blocks (a
+    cumulative sum reads no later day), and only the carries, one per row and block, are
+    chained block by block: the same operations on each value as block after block over
+    every row (157 calls per step on 64-day slices, 0.1 s of CPU per forecast at 10,000
+    days), so the same bits."""
     rows, days = x.shape
-    out = np.empty((rows, days))
+    blocks = -(-days // EWM_BLOCK)
     powers = decay ** np.arange(EWM_BLOCK, dtype=np.float64)
-    carry = np.zeros(rows)
-    for start in range(0, days, EWM_BLOCK):  # a loop over blocks of days, each a pass over every row
-        part = x[:, start : start + EWM_BLOCK]
-        k = part.shape[1]
-        y = out[:, start : start + k]
-        np.cumsum(part / powers[:k], axis=1, out=y)
-        y *= (1 - decay) * powers[:k]
-        y += carry[:, None] * (decay * powers[:k])
-        carry = y[:, -1]
-    return out
+    out = np.zeros((rows, blocks * EWM_BLOCK))
+    np.divide(x, np.tile(powers, blocks)[:days], out=out[:, :days])
+    y = out.reshape(rows, blocks, EWM_BLOCK)
+    np.cumsum(y, axis=2, out=y)
+    y *= (1 - decay) * powers
+    step = decay * powers
+    carry = np.zeros((rows, blocks))  # into each block: the one before's last day, its own carry added
+    for b in range(1, blocks):  # a loop over blocks of days, each on one value per row
+        carry[:, b] = y[:, b - 1, -1] + carry[:, b - 1] * step[-1]
+    y += carry[:, :, None] * step
+    return out[:, :days]
