@@ -330,12 +330,13 @@ def test_baseline_moments_and_median_equal_numpy(
 
 @settings(max_examples=40, deadline=None)
 @given(
-    across=st.integers(1, 3), along=st.sampled_from([1, 7, 65_535, 65_536, 70_001]), axis=st.sampled_from([0, 1]),
+    across=st.integers(1, 3), along=st.sampled_from([1, 7, 52, 255, 256, 257, 65_535, 65_536, 70_001]), axis=st.sampled_from([0, 1]),
     every=st.booleans(), seed=st.integers(0, 2**32 - 1),
 )
 def test_counts_of_true_values_are_exact_on_either_side_of_16_bits(across: int, along: int, axis: int, every: bool, seed: int) -> None:
-    """The baseline counts a mask's True values in 16-bit lanes along an axis shorter than
-    65,536 and in 64 bits beyond: a full axis of 65,535 fits, one of 65,536 must not wrap."""
+    """The baseline counts a mask's True values in 8-bit lanes along an axis shorter than
+    256, in 16-bit lanes along one shorter than 65,536 and in 64 bits beyond: a full axis of
+    255 or 65,535 fits, one of 256 or 65,536 must not wrap."""
     shape = (along, across) if axis == 0 else (across, along)
     mask = np.ones(shape, dtype=bool) if every else np.random.default_rng(seed).random(shape) < 0.5
     found = panel._count_true(mask, axis)

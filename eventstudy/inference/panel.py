@@ -696,8 +696,12 @@ chunks' sums in another grouping than 256 symbols would: equal, or a last bit ap
 
 
 def _count_true(mask: np.ndarray, axis: int) -> np.ndarray:
-    """``mask.sum(axis)``, exactly: counted in 16-bit lanes from the mask's bytes where the
-    axis is shorter than 65,536, without numpy's cast of each bool to int64."""
+    """``mask.sum(axis)``, exactly: counted from the mask's bytes in 8-bit lanes where the
+    axis is shorter than 256 (a baseline chunk's 52 rows: the bytes added as they are, no
+    cast at all, a quarter of the 16-bit count's time) and in 16-bit lanes where it is
+    shorter than 65,536, without numpy's cast of each bool to int64."""
+    if mask.shape[axis] < 1 << 8:
+        return mask.view(np.uint8).sum(axis=axis, dtype=np.uint8)
     if mask.shape[axis] < 1 << 16:
         return mask.view(np.uint8).sum(axis=axis, dtype=np.uint16)
     return mask.sum(axis=axis, dtype=np.int64)
