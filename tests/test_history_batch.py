@@ -156,6 +156,23 @@ def test_a_subsets_effective_sample_sizes_are_its_own(rows, events, days, horizo
 
 
 @settings(max_examples=60, deadline=None)
+@given(rows=st.integers(1, 12), events=st.integers(1, 300), days=st.integers(300, 3_000), horizon=st.integers(1, 300), seed=st.integers(0, 2**16))
+def test_an_event_lines_subsets_at_one_horizon_are_each_their_own(rows, events, days, horizon, seed) -> None:
+    """Subsets asked in turn at one horizon (the line keeps the last one's sizes, for the
+    next cell with the same events: another asset's) get each its own sizes, also from
+    one mask array the caller rewrites between them, and the same again when asked twice."""
+    rng = np.random.default_rng(seed)
+    row = np.sort(rng.integers(0, rows, events))
+    day = np.concatenate([np.sort(rng.choice(days, size=(row == r).sum(), replace=False)) for r in range(rows)])
+    line = EventLine(row, day, rows, horizon)
+    mask = np.empty(events, dtype=bool)
+    for share in (0.9, 0.9, 0.3, 1.0, 0.9):
+        mask[:] = rng.random(events) < share
+        for _ in range(2):
+            np.testing.assert_array_equal(line.effective_sample_sizes(horizon, mask), effective_sample_sizes(row[mask], day[mask], horizon, rows))
+
+
+@settings(max_examples=60, deadline=None)
 @given(rows=st.integers(1, 8), days=st.integers(1, 60), share=st.floats(0, 1), seed=st.integers(0, 2**16))
 def test_cell_statistics_n_eff_counts_each_cells_complete_events(rows, days, share, seed) -> None:
     """A cell's n_eff is that of its events with a value (a horizon's unknown tail drops

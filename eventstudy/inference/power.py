@@ -101,7 +101,9 @@ class EventLine:
     overlap, ``h - |t_i - t_j|``: integers, added exactly, where
     :func:`effective_sample_size` adds each event's float share (the two may differ in
     the last bit), and so a subset's sums are the whole set's less the pairs of the events
-    left out, bit for bit the sums taken over the subset alone.
+    left out, bit for bit the sums taken over the subset alone. The last subset asked at
+    each horizon is kept with its sizes: the next cell with the same events (another
+    asset's, at the same horizon) gets them without the sums.
     """
 
     def __init__(self, rows: np.ndarray, positions: np.ndarray, n_rows: int, longest: int) -> None:
@@ -124,16 +126,29 @@ class EventLine:
         self._line = np.cumsum(np.bincount(key, minlength=places)) if SEARCH_BELOW * places < key.size else None
         self.cumulative = np.concatenate([[0], np.cumsum(t)])  # int64: exact, far below 2^63
         self._pairs: dict[int, np.ndarray] = {}
+        self._counts: np.ndarray | None = None
+        self._subsets: dict[int, tuple[np.ndarray, np.ndarray]] = {}  # per horizon, the last subset asked and its sizes
 
     def effective_sample_sizes(self, h: int, keep: np.ndarray | None = None) -> np.ndarray:
         """Each row's ``n^2 / sum_ij max(0, 1 - |t_i - t_j| / h)`` over its events (those
         where ``keep``, in the order given): ``(n_rows,)``, NaN for a row without events."""
         if not 1 <= h <= self.longest:
             raise ValueError(f"`horizon_days` must be in [1, {self.longest}], got {h}")
+        if keep is None or keep.all():
+            return self._sizes(h, None)
+        last = self._subsets.get(h)
+        if last is None or not np.array_equal(last[0], keep):  # another cell's events at this horizon (another asset's): the same sizes
+            last = self._subsets[h] = (keep.copy(), self._sizes(h, keep))
+        return last[1].copy()
+
+    def _sizes(self, h: int, keep: np.ndarray | None) -> np.ndarray:
+        """:meth:`effective_sample_sizes` of the events where ``keep`` (None: all)."""
         if h not in self._pairs:
             self._pairs[h] = self._row_sums(self._scaled_pairs(h), self.r)
-        pairs, n = self._pairs[h], np.bincount(self.r, minlength=self.n_rows)
-        if keep is not None and not keep.all():
+        if self._counts is None:  # the same for every horizon
+            self._counts = np.bincount(self.r, minlength=self.n_rows)
+        pairs, n = self._pairs[h], self._counts
+        if keep is not None:
             left_out = np.flatnonzero(~(keep if self.order is None else keep[self.order]))  # in line order
             if 2 * left_out.size > self.size:  # most events left out: the subset's own line is shorter
                 subset = EventLine(self._original(self.r)[keep], self._original(self.t)[keep], self.n_rows, self.longest)
@@ -174,9 +189,15 @@ class EventLine:
         return left + right
 
     def _row_sums(self, x: np.ndarray, rows: np.ndarray) -> np.ndarray:
-        """The int64 ``x`` summed per row (``rows`` in order), exactly."""
-        bounds = np.searchsorted(rows, np.arange(self.n_rows + 1))
-        return np.diff(np.concatenate([[0], np.cumsum(x)])[bounds])
+        """The int64 ``x`` summed per row (``rows`` in order), exactly: one pass of
+        np.add.reduceat from each row's first event (integers: any order of the additions
+        gives the same sums), where a running sum took two and a copy."""
+        starts = np.searchsorted(rows, np.arange(self.n_rows + 1))
+        filled = np.flatnonzero(starts[1:] > starts[:-1])  # reduceat gives an empty row the next value, not 0
+        out = np.zeros(self.n_rows, dtype=np.int64)
+        if filled.size:
+            out[filled] = np.add.reduceat(x, starts[filled])  # each up to the next filled row's start: its own end
+        return out
 
 
 def _scaled_pairs(ahead: np.ndarray, t: np.ndarray, h: int, cumulative: np.ndarray | None = None) -> np.ndarray:
@@ -186,7 +207,12 @@ def _scaled_pairs(ahead: np.ndarray, t: np.ndarray, h: int, cumulative: np.ndarr
     if cumulative is None:
         cumulative = np.concatenate([[0], np.cumsum(t)])
     count = ahead - np.arange(1, t.size + 1)
-    return count * (h + t) - (cumulative[ahead] - cumulative[1:])
+    out = np.add(t, h)  # the same integers as count * (h + t) - (cumulative[ahead] - cumulative[1:]), in place: three arrays fewer
+    out *= count
+    reach = np.take(cumulative, ahead, out=count)  # count is used up
+    reach -= cumulative[1:]
+    out -= reach
+    return out
 
 
 def minimum_detectable_effect(sd: float, n_eff: float, alpha: float = 0.05, power: float = 0.80) -> float:
