@@ -270,6 +270,25 @@ def test_prices_match_a_loop(days: int, k: int, reps: int, seed: int) -> None:
         np.testing.assert_array_equal(rebuild_prices(first, log_returns, indices.astype(dtype)), closes)
 
 
+@settings(max_examples=40, deadline=None)
+@given(days=st.integers(0, 300), k=st.integers(1, 5), reps=st.integers(0, 6), seed=st.integers(0, 2**32 - 1))
+def test_each_series_closes_are_its_own_running_sum(days: int, k: int, reps: int, seed: int) -> None:
+    """Two series are summed at once (as the real and imaginary parts of one complex
+    series): each series' closes are still its own float64 running sum of its resampled
+    returns, exponentiated and scaled by its first close, bit for bit (and then rounded
+    once to float32 where the closes are float32), an odd series out included."""
+    rng = np.random.default_rng(seed)
+    first = rng.uniform(1.0, 500.0, k)
+    log_returns = rng.normal(0.0, 0.02, (days, k))
+    indices = rng.integers(0, max(days, 1), (reps, days))
+    closes = rebuild_prices(first, log_returns, indices)
+    single = rebuild_prices(first, log_returns, indices, out=np.empty((k, reps, days + 1), dtype=np.float32).transpose(1, 2, 0))
+    for j in range(k):
+        own = np.exp(np.cumsum(log_returns[indices, j], axis=1)) * first[j]
+        np.testing.assert_array_equal(closes[:, 1:, j], own)
+        np.testing.assert_array_equal(single[:, 1:, j], own.astype(np.float32))
+
+
 def test_identity_indices_give_back_the_prices() -> None:
     rng = np.random.default_rng(3)
     close = 100 * np.exp(np.cumsum(rng.normal(0, 0.01, (300, 2)), axis=0))
