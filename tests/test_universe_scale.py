@@ -339,7 +339,7 @@ def test_counts_of_true_values_are_exact_on_either_side_of_16_bits(across: int, 
     255 or 65,535 fits, one of 256 or 65,536 must not wrap."""
     shape = (along, across) if axis == 0 else (across, along)
     mask = np.ones(shape, dtype=bool) if every else np.random.default_rng(seed).random(shape) < 0.5
-    found = panel._count_true(mask, axis)
+    found = panel.count_true(mask, axis)
     np.testing.assert_array_equal(found, mask.sum(axis=axis))
 
 

@@ -63,7 +63,7 @@ from eventstudy.events import panel_events
 from eventstudy.executor import ThreadExecutor
 from eventstudy.histories import HistorySource, UniverseHistorySource, history_panel
 from eventstudy.inference.multiple import maxstat_stepdown
-from eventstudy.inference.panel import _count_true
+from eventstudy.inference.panel import count_true
 from eventstudy.inference.placebo import median_of, median_rows, placebo_test
 from eventstudy.inference.power import EventLine
 from eventstudy.inference.resample import stationary_indices
@@ -203,7 +203,7 @@ def all_days_statistics(values: list[np.ndarray], window: np.ndarray) -> dict[st
             out["all_mean"][:, c] = full.mean(axis=1, dtype=np.float64)
         if complete is not None and not np.isnan(out["all_mean"][:, c]).any():
             out["n_all"][:, c] = full.shape[1]
-            out["all_pct_positive"][:, c] = _count_true(full > 0, axis=1) / full.shape[1]  # 16-bit sums of the bytes: a quarter of int64's
+            out["all_pct_positive"][:, c] = count_true(full > 0, axis=1) / full.shape[1]  # 16-bit sums of the bytes: a quarter of int64's
             out["all_median"][:, c] = median_rows(np.ascontiguousarray(full))  # float32 histories partitioned as they are
         else:
             _all_days_masked(days, c, out)

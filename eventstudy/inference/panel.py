@@ -100,6 +100,7 @@ __all__ = [
     "calendar_time",
     "calibration_warnings",
     "clustered_t",
+    "count_true",
     "dates_untested",
     "driscoll_kraay_t",
     "entry_lag",
@@ -416,11 +417,11 @@ class EventWindows:
 def skipping_rows(present: np.ndarray) -> np.ndarray:
     """Per row of ``present``, whether it lacks a calendar day between its first and its
     last (a stock's halt, a holiday of its own, missing rows): a few passes over the bits.
-    The counts are taken from the bits' bytes (:func:`_count_true`), and the last day is
+    The counts are taken from the bits' bytes (:func:`count_true`), and the last day is
     searched from the end only in the rows without the calendar's last day: a search of
     every row, reversed, read the grid backwards (0.02 of 0.04 s of CPU at 50M symbol-days)."""
     n_days = present.shape[1]
-    count = _count_true(present, axis=1)
+    count = count_true(present, axis=1)
     first = np.argmax(present, axis=1)
     last = np.full(present.shape[0], n_days - 1)
     early = np.flatnonzero(~present[:, -1])  # rows that end before the calendar (or hold no day)
@@ -650,14 +651,14 @@ class CellMoments:
                 by_symbol.n[lo : lo + rows] += n_days - np.bincount(gap_row, minlength=rows)
             else:
                 filled = np.where(missing, np.float32(0), part)
-                by_day.n += _count_true(~missing, axis=0)
-                by_symbol.n[lo : lo + rows] += _count_true(~missing, axis=1)
+                by_day.n += count_true(~missing, axis=0)
+                by_symbol.n[lo : lo + rows] += count_true(~missing, axis=1)
             squares = np.square(filled)
             positive = filled > 0
             for moments, axis, at in ((by_day, 0, slice(None)), (by_symbol, 1, slice(lo, lo + rows))):
                 moments.total[at] += filled.sum(axis=axis, dtype=np.float64)
                 moments.squares[at] += squares.sum(axis=axis, dtype=np.float64)
-                moments.positive[at] += _count_true(positive, axis=axis)
+                moments.positive[at] += count_true(positive, axis=axis)
             if bracket is not None:  # NaN compares False: only known values are counted and kept
                 low, high = bracket
                 under, inside = part < low, (part >= low) & (part <= high)
@@ -695,7 +696,7 @@ symbols at a time (10 MB and more of temporaries per thread) waited on memory
 chunks' sums in another grouping than 256 symbols would: equal, or a last bit apart."""
 
 
-def _count_true(mask: np.ndarray, axis: int) -> np.ndarray:
+def count_true(mask: np.ndarray, axis: int) -> np.ndarray:
     """``mask.sum(axis)``, exactly: counted from the mask's bytes in 8-bit lanes where the
     axis is shorter than 256 (a baseline chunk's 52 rows: the bytes added as they are, no
     cast at all, a quarter of the 16-bit count's time) and in 16-bit lanes where it is
