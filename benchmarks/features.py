@@ -6,7 +6,9 @@ Why a universe computes windows over the whole column (features with a finite
 max (the 52-week high) and for four forward shifts, and checks each pair is equal; and
 the 52-week high by doubling in numpy (what a universe's blocks use for highs and lows,
 ``eventstudy.features.rolling_extreme``) against polars' rolling max on the same column.
-And ``rsi(14)``, a recursive feature that must run per symbol: ``compute_features``
+And ``sma(200)``, which runs per symbol, partitioned by the symbols' names (in their
+row groups' chunks, as a block reads them, or copied into one) against their numbers
+(what a universe's blocks partition by). And ``rsi(14)``, a recursive feature that must run per symbol: ``compute_features``
 without positions (the whole expression ``.over("symbol")``) against with them (only
 Wilder's seeds and averages per symbol, ``eventstudy.features._rsi_grouped``), on the
 first 200 symbols (what a chunk of resampled histories or a few blocks hold). And on
@@ -34,10 +36,12 @@ from eventstudy.features import column_name, compute_features, feature_key, roll
 from eventstudy.memory import keep_freed_memory
 
 
-def timed(label: str, build: object) -> pl.DataFrame:
-    start = time.perf_counter()
+def timed(label: str, build: object, cpu: bool = False) -> pl.DataFrame:
+    """``build()``, printing its wall seconds (``cpu``: and the process's CPU seconds, every thread's)."""
+    start, clock = time.perf_counter(), time.process_time()
     out = build()  # type: ignore[operator]
-    print(f"  {label:<52} {time.perf_counter() - start:6.2f} s")
+    used = f", {time.process_time() - clock:6.2f} s of CPU" if cpu else ""
+    print(f"  {label:<52} {time.perf_counter() - start:6.2f} s{used}")
     return out
 
 
@@ -67,6 +71,22 @@ def main() -> None:
     by_doubling = timed("at 252-day high, 500k-row blocks, numpy doubling", lambda: [rolling_extreme(closes[a:b], True, False, 252) for a, b in ranges])
     for p, d in zip(by_polars, by_doubling, strict=True):
         assert np.array_equal(p[252:], np.concatenate([[np.nan], d[:-1]])[252:]), "the two ways differ"
+
+    # sma(200), which runs per symbol, as a universe's blocks compute it: partitioned by the symbols'
+    # names, in one chunk per 200k-row row group as a block reads them or copied into one chunk, or by
+    # each row's symbol number (eventstudy.features._GROUP); the same groups, so the same values
+    names = pl.Series(symbol).cast(pl.String).str.zfill(6)
+    as_read = [pl.concat([names[k : min(k + 200_000, b)] for k in range(a, b, 200_000)], rechunk=False) for a, b in ranges]
+    parts = [  # with_columns keeps the names' chunks (a frame built from them would copy them into one)
+        pl.DataFrame({"s": symbol[a:b], "close": closes[a:b]}).with_columns(n.alias("symbol").set_sorted(), pl.col("s").set_sorted())
+        for n, (a, b) in zip(as_read, ranges)
+    ]
+    assert parts[0]["symbol"].n_chunks() > 1, "the names as read: in chunks"
+    sma = c.rolling_mean(200)
+    by_chunks = timed("sma(200), 500k-row blocks, .over(names as read)", lambda: [p.select(sma.over("symbol")) for p in parts], cpu=True)
+    by_name = timed("sma(200), 500k-row blocks, .over(names in one chunk)", lambda: [p.with_columns(p["symbol"].rechunk()).select(sma.over("symbol")) for p in parts], cpu=True)
+    by_number = timed("sma(200), 500k-row blocks, .over(symbol numbers)", lambda: [p.select(sma.over("s")) for p in parts], cpu=True)
+    assert all(x.equals(y) and x.equals(z) for x, y, z in zip(by_chunks, by_name, by_number, strict=True)), "the ways differ"
 
     horizons = (5, 21, 63, 126)
     over = timed("4 forward returns, .over('symbol')", lambda: frame.select([(c.shift(-h) / c - 1).over("s").alias(f"h{h}") for h in horizons]))

@@ -63,6 +63,10 @@ from eventstudy.panel import calendar_index
 PRICE_COLUMNS = list(PRICE_SCHEMA)
 """The long price columns a block reads: date, symbol, close and the optional extras."""
 
+SYMBOL_NUMBER = "__es_symbol_number"
+"""A block's column of each row's symbol as a number (its run: 0, 1, 2, ... in the block's
+order, sorted), that conditions and a stock's own expressions partition by."""
+
 __all__ = ["BlockResult", "BlockShared", "CellKey", "Hits", "block_rows", "run_block", "series_closes"]
 
 CellKey = tuple[str, str, str, int]
@@ -165,9 +169,12 @@ def run_block(shared: BlockShared, symbols: list[str], prices: pl.DataFrame | No
         prices = read_long_block(shared.source, symbols)
         if shared.before is not None:
             prices = prices.filter(pl.col("date") < shared.before)
-    # one contiguous chunk per column: a Parquet block comes in one chunk per row group, and every
-    # window and group below would otherwise work across chunks (compute_features 24 -> 17 ms per 500k rows)
-    prices = prices.select([c for c in PRICE_COLUMNS if c in prices.columns]).rechunk()
+    # one contiguous chunk per numeric column: a Parquet block comes in one chunk per row group, and every
+    # window below would otherwise work across chunks (compute_features 24 -> 17 ms per 500k rows); the
+    # symbol strings stay in their chunks, read only by binary searches, gathers and filters (copying
+    # them into one chunk was 0.8 of the 1.2 ms of the block's rechunk, benchmarks/read_block.py)
+    prices = prices.select([c for c in PRICE_COLUMNS if c in prices.columns])
+    prices = prices.with_columns(prices.select(pl.exclude("symbol")).rechunk())
     has_open = "open" in prices.columns
     if not has_open:  # a panel of closes only: evaluators that enter at the open get none
         prices = prices.with_columns(pl.lit(None, dtype=pl.Float64).alias("open"))
@@ -191,14 +198,17 @@ def run_block(shared: BlockShared, symbols: list[str], prices: pl.DataFrame | No
         market_columns = [c for c in shared.market.columns if c != "date"]
         frame = frame.with_columns(shared.market.select(market_columns)[day])
     frame = with_event_columns(frame, study.event_sets, group="symbol")  # each stock's own event days
+    # the windows and groups of each stock's rows below run over its run's number, not its name (the
+    # same groups; the names stay in their row groups' chunks, where a window over them takes twice as long)
+    frame = frame.with_columns(pl.Series(SYMBOL_NUMBER, run if everywhere else run[aligned]).set_sorted())
     own = [r for r in requests if r.of is not None and reads_each_symbol(r.of)]
-    tests = [compile_condition(node, over="symbol", position=GROUP_ROW) for node, _ in conditions]
+    tests = [compile_condition(node, over=SYMBOL_NUMBER, position=GROUP_ROW) for node, _ in conditions]
     by_position = reads_group_rows(tests)  # lags, trading-day counts: over the whole column
     # each row's index among its symbol's rows on the calendar: the clock of lags and of trading-day gaps
     within = position if everywhere else _rows_of_runs(np.bincount(run[aligned], minlength=lengths.size))[1]
     if own or by_position:
         if own:  # '(close / SPX) sma(50)': each stock's expression, over its rows on the calendar
-            frame = add_derived(frame, own, dates=frame["date"], groups=frame["symbol"], position=within)
+            frame = add_derived(frame, own, dates=frame["date"], groups=frame[SYMBOL_NUMBER], position=within)
         if by_position:
             frame = frame.with_columns(pl.Series(GROUP_ROW, within))
     n_days = shared.days.size
