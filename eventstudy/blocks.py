@@ -240,7 +240,7 @@ def run_block(shared: BlockShared, symbols: list[str], prices: pl.DataFrame | No
             Hits(
                 rows=hit_rows,
                 position=within[hit_rows],
-                values=frame.select("date", "symbol", *value_columns).filter(pl.Series(hit_mask)),  # select first: filter only these
+                values=frame.select("date", "symbol", *value_columns).gather(hit_rows),  # select first: gather only these
             )
         )
     result = BlockResult(flat=flat, hits=hits, span=(shared.symbol_offset[symbols[0]], shared.symbol_offset[symbols[-1]] + 1))
