@@ -51,7 +51,9 @@ def choose_null(
     close (:func:`~eventstudy.histories.calendar_gaps`), which the histories cannot rebuild;
     ``mismatched``: per series, its own trading days where they are far more or fewer
     than the calendar's ``days`` (:func:`~eventstudy.histories.calendar_mismatch`), on
-    which the histories would count its features and horizons in other days than its own."""
+    which the histories would count its features and horizons in other days than its own;
+    ``days``: the study calendar's days (0: not known yet), of which the histories resample
+    at least :data:`~eventstudy.histories.MIN_DAYS`."""
     asked = statistics.null
     if asked == "dates":
         raise ConfigError(
