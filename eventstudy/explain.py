@@ -379,7 +379,7 @@ def _universe_null_words(study: Study, statistics: StatisticsSpec, null: str) ->
             )
             chosen += f" here: {why}; a market series on a far sparser calendar than the stocks' keeps the 'dates' null"
         return [
-            ("null", f"histories: the rule re-run on {count:,} resampled universes, the 'dates' null beside it"),
+            ("null", f"histories: the rule re-run on {count:,} resampled universes, the 'symbols' null beside it"),
             ("drawn", f"every stock's daily returns resampled in {_blocks(statistics)}, the same days for all, prices rebuilt, then condition, declustering and outcomes as here"),
             ("chosen", chosen),
         ]

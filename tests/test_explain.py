@@ -235,7 +235,7 @@ def test_explain_of_a_universe_names_its_null_and_why() -> None:
     assert own["null"].startswith("dates: ") and own["chosen"] == "the default"
     assert "its median shown but not tested" in own["tested"]
     market = dict(explain(parse_study(UNIVERSE.replace("WHEN", "SPX drawdown >= 5%"))).tests)
-    assert market["null"] == "histories: the rule re-run on 200 resampled universes, the 'dates' null beside it"
+    assert market["null"] == "histories: the rule re-run on 200 resampled universes, the 'symbols' null beside it"
     assert "the condition picks days, not stocks" in market["chosen"]
     assert market["tested"].startswith("the average, the median and the % > 0")
     counted = dict(explain(parse_study(UNIVERSE.replace("WHEN", "SPX drawdown >= 5%") + "statistics: {histories: 50}\n")).tests)
