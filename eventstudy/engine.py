@@ -188,6 +188,13 @@ def evaluate(
     else:
         tests, placebo = _timeline_tests(panel, study, kept, window, statistics, notes, no_test, shared_histories)
     tests = order_cells(tests, list(study.series), panel.measures.order)
+    if tests.height and not (tests["n"] > 0).any():  # not one complete outcome: the null's words would describe p-values that do not exist
+        nothing = "no p-values: no cell has an event with a complete outcome, so nothing is tested"
+        said = [i for i, n in enumerate(notes) if n.startswith("p-values: ")]
+        for i in said:
+            notes[i] = f"{nothing} (the test: {notes[i].removeprefix('p-values: ')})"
+        if not said:
+            notes.append(nothing)
     if no_test:  # the null's own warning: its p-values are shown, none marked as surviving
         tests = tests.with_columns(pl.lit(None, dtype=pl.Boolean).alias("survives"))
     timings |= {"significance_s": round(time.perf_counter() - started, 4), **{f"significance_{k}": v for k, v in parts.items()}}

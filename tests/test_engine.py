@@ -1071,3 +1071,17 @@ def test_a_calendar_too_short_to_resample_takes_the_runs_null_by_default(tmp_pat
     assert any("the histories null could not be used (the study calendar has 2 days, and the histories resample at least 3)" in n for n in result.notes)
     with pytest.raises(DataError, match="the resampled histories need at least three days"):
         eventstudy.run(parse_study(text), data_dir=tmp_path, paths=False, null="histories")
+
+
+def test_a_run_without_a_complete_outcome_does_not_describe_p_values_it_has_not(shared_data) -> None:
+    """With no event ('SPX drawdown >= 99%'), every tests row said 'nothing to test', yet the
+    notes (terminal, report.md, result.json) said 'p-values: the rule re-run on 50 resampled
+    histories ...', as if a test had run. Found by the outputs helper."""
+    text = "name: z\nseries: {SPX: SPX}\nwhen: SPX drawdown >= 99%\nevaluate:\n  - forward_returns: {assets: [SPX], horizons: [1m]}\nstatistics: {histories: 50}\n"
+    result = eventstudy.run(parse_study(text), data_dir=shared_data, paths=False)
+    assert result.events.height == 0 and result.tests.height
+    assert not any(n.startswith("p-values: ") for n in result.notes)
+    [said] = [n for n in result.notes if n.startswith("no p-values: no cell has an event with a complete outcome, so nothing is tested")]
+    assert "(the test: the rule re-run on 50 resampled histories of SPX" in said  # what the test would be, not that it ran
+    tested = eventstudy.run(parse_study(text.replace("99%", "50%")), data_dir=shared_data, paths=False)
+    assert any(n.startswith("p-values: the rule re-run on 50 resampled histories") for n in tested.notes)
