@@ -317,12 +317,13 @@ def _awaited(future: Any) -> Any:
     return future.result()
 
 
-def _main_importable() -> None:
+def _main_importable(executor: str = "processes") -> None:
     """Refuse to start ``spawn`` workers that could not start: each re-runs the script that
     started this process (``__main__``) from its file, and a script read from standard
     input (``python - < script.py``) has none ('<stdin>'). Its workers died at start and the
-    run hung for good, waiting for them. An interactive session or a notebook has no file
-    to re-run either, and its workers start without it."""
+    run hung for good, waiting for them (a Dask local cluster's: a page of tracebacks). An
+    interactive session or a notebook has no file to re-run either, and its workers start
+    without it."""
     import sys
 
     main = sys.modules.get("__main__")
@@ -330,7 +331,7 @@ def _main_importable() -> None:
     if path is None or getattr(main, "__spec__", None) is not None or os.path.exists(path):
         return
     raise ConfigError(
-        f"the 'processes' executor starts fresh Python processes that first re-run the script that started this one, "
+        f"the {executor!r} executor starts fresh Python processes that first re-run the script that started this one, "
         f"and this script was read from {path!r}, which they cannot read",
         hint="save the script to a file and run that, or use the 'threads' executor (get_executor('threads'))",
     )
@@ -519,6 +520,7 @@ class DaskExecutor(Executor):
                     ) from None
             else:
                 import logging
+                _main_importable("dask")  # its workers are spawned processes too
                 with _ctrl_c_held():  # its processes start deaf to Ctrl-C, as a process pool's: this one ends them
                     self._cluster = distributed.LocalCluster(
                         n_workers=self._workers or default_workers(),

@@ -556,14 +556,19 @@ def test_a_server_that_never_answers_is_given_up(monkeypatch: pytest.MonkeyPatch
         server.close()
 
 
-def test_a_script_read_from_standard_input_is_refused_the_process_pool_not_hung() -> None:
+@pytest.mark.parametrize("name", ["processes", "dask"])
+def test_a_script_read_from_standard_input_is_refused_the_process_pool_not_hung(name: str) -> None:
     """'python - < script.py' with the 'processes' executor hung for good: each spawned
     worker re-runs the script that started its parent from its file, '<stdin>' here, died
-    at start, and the run waited for it. It is one message now, before any worker starts."""
+    at start, and the run waited for it (a Dask local cluster: a page of tracebacks ending
+    in 'Nanny failed to start'). It is one message now, before any worker starts."""
     import subprocess
 
-    script = "from eventstudy.executor import ProcessExecutor\nProcessExecutor(workers=2).map(abs, [-1, -2, -3])\n"
+    if name == "dask":
+        pytest.importorskip("distributed", reason="dask is not installed")
+    script = f"from eventstudy import get_executor\nget_executor({name!r}, workers=2).map(abs, [-1, -2, -3])\n"
     done = subprocess.run([sys.executable, "-"], input=script, capture_output=True, text=True, timeout=120, cwd=Path(__file__).resolve().parents[1])
     assert done.returncode == 1
-    assert "the 'processes' executor starts fresh Python processes" in done.stderr and "'<stdin>'" in done.stderr
+    assert f"the {name!r} executor starts fresh Python processes" in done.stderr and "'<stdin>'" in done.stderr
     assert "save the script to a file and run that" in done.stderr
+    assert "Nanny failed" not in done.stderr
