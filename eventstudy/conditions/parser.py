@@ -172,6 +172,10 @@ def _depth(root: Node) -> tuple[int, Node | Value]:
 #: Short forms of a level's unit, and the unit to write (``52w high`` is ``52-week high``).
 _UNIT_ABBREVIATIONS = {"d": "day", "w": "week", "wk": "week", "wks": "week", "m": "month", "mo": "month", "mth": "month", "y": "year", "yr": "year", "yrs": "year"}
 
+_NUMBER_WORDS = {w: i for i, w in enumerate(("one", "two", "three", "four", "five", "six", "seven", "eight", "nine", "ten"), start=1)}
+"""Numbers written as words, which a hint turns into the digits the language reads."""
+
+
 class _Parser:
     """Recursive descent over one condition's tokens."""
 
@@ -251,6 +255,7 @@ class _Parser:
                     return "write 'for N days' instead: 'X for N days' holds where X held on each of the last N days, in a row"
                 return "'for N days' already means on each of the last N days, in a row: delete 'in a row'"
             n = next((t.text for t in rest[1:4] if t.type is TokenType.NUMBER), None)
+            n = n or next((str(_NUMBER_WORDS[w]) for w in map(self.word, rest[1:4]) if w in _NUMBER_WORDS), None)  # 'the last five days'
             if n is not None:
                 return f"write 'within {n} days' (on at least one of the last {n} days) or 'for {n} days' (on each of them)"
         return "combine conditions with 'and' or 'or'"
