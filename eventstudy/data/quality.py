@@ -332,7 +332,7 @@ def _check_one(
 
     longest_days, longest_before = 0, None
     if clean.height > 1:
-        spans = clean.select(pl.col("date"), (pl.col("date") - pl.col("date").shift(1)).dt.total_days().alias("gap"))
+        spans = clean.select(pl.col("date"), _calendar_gap().alias("gap"))
         index = spans["gap"].arg_max()
         if index is not None:
             longest_days, longest_before = int(spans["gap"][index]), spans["date"][index]
@@ -382,12 +382,28 @@ def _check_one(
     )
 
 
+def _stale_run() -> pl.Expr:
+    """Each row's run of one close (a number that grows where the close changes): one series'
+    rows, in date order."""
+    return (pl.col("close") != pl.col("close").shift(1)).fill_null(True).cum_sum()
+
+
+def _daily_move() -> pl.Expr:
+    """Each row's simple change from the row before (null on the first)."""
+    return pl.col("close") / pl.col("close").shift(1) - 1
+
+
+def _calendar_gap() -> pl.Expr:
+    """Each row's calendar days since the row before (null on the first)."""
+    return (pl.col("date") - pl.col("date").shift(1)).dt.total_days()
+
+
 def _stale_runs(clean: pl.DataFrame, stale_days: int) -> list[tuple[dt.date, dt.date, int, float]]:
     """Runs of at least ``stale_days`` rows with one close, longest first."""
     if clean.height < stale_days:
         return []
     runs = (
-        clean.with_columns((pl.col("close") != pl.col("close").shift(1)).fill_null(True).cum_sum().alias("run"))
+        clean.with_columns(_stale_run().alias("run"))
         .group_by("run")
         .agg(pl.col("date").first().alias("first"), pl.col("date").last().alias("last"), pl.len().alias("rows"),
              pl.col("close").first().alias("close"))
@@ -451,7 +467,7 @@ def quick_check(
             a, b, n, c = runs[0]
             more = f" ({len(runs)} such runs)" if len(runs) > 1 else ""
             warnings.append(f"warning: {symbol}: the close stays at {c} for {n} rows from {a} to {b}{more} (stale data?)")
-        moves = clean.select("date", (pl.col("close") / pl.col("close").shift(1) - 1).alias("r")).filter(
+        moves = clean.select("date", _daily_move().alias("r")).filter(
             pl.col("r").abs() > max_move
         ).sort(pl.col("r").abs(), descending=True)
         if moves.height:
@@ -460,7 +476,7 @@ def quick_check(
                 f"warning: {symbol}: {moves.height} daily move(s) above {max_move:.0%} (largest {r:+.1%} on {d}): "
                 "a bad print or an unadjusted split?"
             )
-        spans = clean.select("date", (pl.col("date") - pl.col("date").shift(1)).dt.total_days().alias("gap")).filter(
+        spans = clean.select("date", _calendar_gap().alias("gap")).filter(
             pl.col("gap") > max_gap_days
         ).sort("gap", descending=True)
         if spans.height:
@@ -503,13 +519,11 @@ def _quick_flags(frame: pl.DataFrame, stale_days: int, max_move: float, max_gap_
     move above ``max_move``; a calendar gap above ``max_gap_days``), so that clean series
     skip the queries that find and describe what is wrong: a query costs about as much
     at a series' 10,000 rows as at 10."""
-    close, date = pl.col("close"), pl.col("date")
-    run = (close != close.shift(1)).fill_null(True).cum_sum()
-    stale = run.rle().struct.field("len").max() >= stale_days  # run ids ascend: each run's rows are one rle run
-    moves = ((close / close.shift(1) - 1).abs() > max_move).any()
-    gaps = ((date - date.shift(1)).dt.total_days() > max_gap_days).any()
+    stale = _stale_run().rle().struct.field("len").max() >= stale_days  # run ids ascend: each run's rows are one rle run
+    moves = (_daily_move().abs() > max_move).any()
+    gaps = (_calendar_gap() > max_gap_days).any()
     return frame.group_by("symbol", maintain_order=True).agg(
-        date.min().alias("first"), date.max().alias("last"), (stale.fill_null(False) | moves | gaps).alias("flagged")
+        pl.col("date").min().alias("first"), pl.col("date").max().alias("last"), (stale.fill_null(False) | moves | gaps).alias("flagged")
     )
 
 
