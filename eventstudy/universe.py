@@ -299,9 +299,11 @@ def prepare_universe(
         """Every block's result, in order; ``then`` applied to each on the thread that
         computed it (here, for blocks computed in other processes or machines)."""
         if executor is None or (isinstance(executor, ThreadExecutor) and not executor.chosen):
-            if then is None:
-                return _threaded(lambda task: run_block(on, task[0], task[1]), tasks())
-            return _threaded(lambda task: then(run_block(on, task[0], task[1])), tasks())
+            def one(task: tuple[list[str], pl.DataFrame | None]) -> BlockResult:
+                result = run_block(on, task[0], task[1])
+                return result if then is None else then(result)
+
+            return _threaded(one, tasks())
         found = executor.imap(_block_task, list(tasks()), shared=on)
         return found if then is None else map(then, found)
 
@@ -520,8 +522,7 @@ class _Grid:
     def __init__(self, shape: tuple[int, int], keep_closes: bool = False) -> None:
         self.shape = shape
         self._lock = threading.Lock()
-        self._filled: dict[int, tuple[object, np.ndarray]] = {}  # id(array) -> (fill, rows written)
-        self.arrays: list[np.ndarray] = []
+        self._filled: dict[int, tuple[np.ndarray, object, np.ndarray]] = {}  # id(array) -> (array, fill, rows written)
         self.present = self.array(bool, False)
         self.daily = self.array(np.float32, np.nan)
         self.closes = self.array(np.float64, np.nan) if keep_closes else None
@@ -529,8 +530,7 @@ class _Grid:
 
     def array(self, dtype: npt.DTypeLike, fill: object) -> np.ndarray:
         out = np.empty(self.shape, dtype=dtype)
-        self._filled[id(out)] = (fill, np.zeros(self.shape[0], dtype=bool))
-        self.arrays.append(out)
+        self._filled[id(out)] = (out, fill, np.zeros(self.shape[0], dtype=bool))
         return out
 
     def cell(self, key: CellKey) -> np.ndarray:
@@ -552,7 +552,7 @@ class _Grid:
     def put(self, target: np.ndarray, result: BlockResult, flat: np.ndarray, vals: npt.ArrayLike) -> None:
         """``vals`` at the flat indices ``flat`` (ascending, within the block's rows)."""
         lo, hi = result.span
-        fill, written = self._filled[id(target)]
+        _, fill, written = self._filled[id(target)]
         region = target[lo:hi].reshape(-1)  # a view: the rows are contiguous
         if flat.size == region.size:  # strictly increasing and as many as the region: every cell of it
             region[:] = vals
@@ -562,8 +562,7 @@ class _Grid:
         written[lo:hi] = True
 
     def finish(self) -> None:
-        for array in self.arrays:
-            fill, written = self._filled[id(array)]
+        for array, fill, written in self._filled.values():
             if not written.all():
                 array[~written] = fill
 
