@@ -15,6 +15,9 @@ This module holds the numerics only, all numpy and vectorized over replications:
   the correction of Patton, Politis & White (2009), as ``arch`` computes it;
 * :func:`stationary_indices`: a ``(reps, n_obs)`` bank of stationary-bootstrap day
   indices;
+* :func:`volatility_states` and :func:`matched_indices`: the same bootstrap with each
+  block started on a day as volatile as the day the block before ended on, so volatility
+  regimes outlast a block (what the histories null draws);
 * :func:`rebuild_prices`: resampled closes of ``k`` series from their log returns and
   one bank of indices (joint blocks).
 
@@ -24,6 +27,8 @@ Brock, W., Lakonishok, J. and LeBaron, B. (1992). Simple technical trading rules
 the stochastic properties of stock returns. *Journal of Finance* 47, 1731-1764.
 Politis, D. N. and Romano, J. P. (1994). The stationary bootstrap. *Journal of the
 American Statistical Association* 89, 1303-1313.
+Carlstein, E., Do, K.-A., Hall, P., Hesterberg, T. and Kunsch, H. R. (1998).
+Matched-block bootstrap for dependent data. *Bernoulli* 4, 305-328.
 Politis, D. N. and White, H. (2004). Automatic block-length selection for the dependent
 bootstrap. *Econometric Reviews* 23, 53-70.
 Patton, A., Politis, D. N. and White, H. (2009). Correction to "Automatic block-length
@@ -37,7 +42,7 @@ import operator
 
 import numpy as np
 
-__all__ = ["optimal_block_length", "rebuild_prices", "stationary_indices"]
+__all__ = ["STATE_BINS", "STATE_WINDOW", "block_indices", "matched_blocks", "matched_indices", "optimal_block_length", "rebuild_prices", "stationary_indices", "volatility_states"]
 
 _ELEMENTS_PER_CHUNK = 1 << 18
 """Rows are processed in blocks of about this many elements: a block's float64 working
@@ -294,6 +299,150 @@ def stationary_indices(n_obs: int, reps: int, block_length: float, seed: SeedLik
         hi = min(rows, lo + step)
         _fill_stationary(rng.random(out=uniforms[: hi - lo]), p, out[lo:hi])
     return out
+
+
+# --------------------------------------------------------------------------------------
+# Blocks matched on volatility
+# --------------------------------------------------------------------------------------
+
+STATE_WINDOW = 21
+"""Trading days of the trailing window whose mean squared return is a day's volatility
+state (:func:`volatility_states`): about a month."""
+
+STATE_BINS = 10
+"""Volatility states: the days cut into this many equal shares by the rank of their
+trailing volatility (tenths)."""
+
+
+def volatility_states(log_returns: np.ndarray, window: int = STATE_WINDOW, bins: int = STATE_BINS) -> np.ndarray:
+    """Each day's volatility state, ``0 .. bins - 1``: the share of the days (``bins``
+    equal shares, by rank) its trailing ``window``-day mean squared return falls in.
+
+    ``log_returns`` is ``(n,)`` or ``(n, k)``; with ``k`` series each one's squared
+    deviations from its mean are divided by its variance and averaged, so the state is
+    the series' joint one (the histories resample their days together). The first days
+    average the fewer days they have. A day's state says how volatile the month up to it
+    was, against the rest of the sample; ties are ranked in day order.
+
+    >>> volatility_states(np.array([0.01, -0.01, 0.05, -0.04, 0.0, 0.001]), window=2, bins=3).tolist()
+    [0, 1, 2, 2, 1, 0]
+    """
+    x = np.asarray(log_returns, dtype=np.float64)
+    if x.ndim == 1:
+        x = x[:, None]
+    if x.ndim != 2 or x.shape[0] < 1 or not np.isfinite(x).all():
+        raise ValueError("`log_returns` must be a non-empty finite (n,) or (n, k) array")
+    width, count = _as_int(window, "window", 1), _as_int(bins, "bins", 1)
+    n = x.shape[0]
+    deviations = x - x.mean(axis=0)
+    variance = np.square(deviations).mean(axis=0)
+    squares = (np.square(deviations) / np.where(variance > 0, variance, 1.0)).mean(axis=1)  # a flat series adds zeros
+    running = np.concatenate([[0.0], np.cumsum(squares)])
+    end = np.arange(1, n + 1)
+    start = np.maximum(end - width, 0)
+    trailing = (running[end] - running[start]) / (end - start)
+    rank = np.empty(n, dtype=np.int64)
+    rank[np.argsort(trailing, kind="stable")] = np.arange(n)
+    return rank * count // n
+
+
+def matched_indices(states: np.ndarray, reps: int, block_length: float, seed: SeedLike = None) -> np.ndarray:
+    """Day indices of the stationary bootstrap with blocks matched on volatility state.
+
+    As :func:`stationary_indices`, each row is a history of ``n`` days made of blocks of
+    consecutive days (wrapping from ``n - 1`` to 0) of geometric length with mean
+    ``block_length``, and the first block starts on a uniformly random day. But every
+    later block starts on a day drawn uniformly among those whose previous day has the
+    state (``states``, e.g. :func:`volatility_states`) of the day the block before ended
+    on: after a block that ends in a volatile month the history goes on from a day that
+    followed a volatile month, so a volatile regime outlasts the block it started in, as
+    it does in the data (a matched-block bootstrap in the manner of Carlstein et al.
+    1998, matched on a state rather than on the returns). With one state this is the
+    stationary bootstrap in distribution.
+
+    Why: the unmatched bootstrap keeps volatility clustering only within its blocks (a
+    few days). A rule that picks big falls picks days that real prices follow with weeks
+    of high volatility, and the histories followed them with ordinary days: their events'
+    forward returns varied less than the real events' do, and the test rejected 14.5% of
+    true nulls at 5% at a year's horizon (docs/statistics.md).
+
+    :func:`matched_blocks` draws the blocks; :func:`block_indices` fills in the days
+    (a caller may fill a few rows at a time). Returns ``(reps, n)`` int32 indices in
+    ``0 .. n - 1``.
+
+    >>> idx = matched_indices(np.array([0, 0, 1, 1, 0, 1, 1, 0]), 3, 2.0, seed=0)
+    >>> idx.shape, idx.dtype.name, bool(((idx >= 0) & (idx < 8)).all())
+    ((3, 8), 'int32', True)
+    """
+    starts, lengths = matched_blocks(states, reps, block_length, seed)
+    return block_indices(starts, lengths, np.asarray(states).size)
+
+
+def matched_blocks(states: np.ndarray, reps: int, block_length: float, seed: SeedLike = None) -> tuple[np.ndarray, np.ndarray]:
+    """The blocks of :func:`matched_indices`: ``(reps, K)`` int64 first days and lengths
+    (views of ``(K, reps)`` arrays), each row's in order (a row's blocks past its ``n`` days are drawn but never used).
+
+    The blocks' lengths and one uniform each for its start are drawn in bulk; each
+    block's start then needs the state where the one before ended: one pass over the
+    blocks, every row at once (about ``1.25 n / block_length`` short steps, whatever the
+    number of rows)."""
+    state = np.asarray(states)
+    if state.ndim != 1 or state.size < 1 or not np.issubdtype(state.dtype, np.integer) or state.min() < 0:
+        raise ValueError("`states` must be a non-empty (n,) array of integers >= 0")
+    n = state.size
+    if n > _INT32_MAX:
+        raise ValueError(f"`states` must have fewer than 2**31 days (int32 indices), got {n}")
+    rows = _as_int(reps, "reps", 0)
+    try:
+        length = float(block_length)
+    except (TypeError, ValueError):
+        raise ValueError(f"`block_length` must be a number, got {block_length!r}") from None
+    if not length >= 1:  # also NaN
+        raise ValueError(f"`block_length` must be >= 1, got {block_length}")
+    rng = _as_generator(seed)
+    state = state.astype(np.int64)
+    first_start = rng.integers(0, n, size=rows)
+    if length >= n or rows == 0:  # one block per row: the next would start past the row's end, or nearly always
+        return first_start[:, None], np.full((rows, 1), n, dtype=np.int64)
+    # where a block may start, by the state of the day before it (day 0's: the last day's, as rows wrap)
+    before = np.roll(state, 1)
+    members = np.argsort(before, kind="stable")
+    counts = np.bincount(before)
+    firsts = np.cumsum(counts) - counts
+    p = 1.0 / length
+    per_draw = int(n * p * 1.25) + 16  # blocks drawn at a time: every row is filled in one draw but for a chance of about e^-16
+    # drawn block by block ((K, rows): the pass below reads one block of every row at a time)
+    lengths = rng.geometric(p, size=(per_draw, rows))
+    uniforms = rng.random((per_draw, rows))
+    while (lengths.sum(axis=0) < n).any():
+        lengths = np.concatenate([lengths, rng.geometric(p, size=(per_draw, rows))])
+        uniforms = np.concatenate([uniforms, rng.random((per_draw, rows))])
+    starts = np.empty_like(lengths)
+    starts[0] = start = first_start
+    ended = np.empty(rows, dtype=np.int64)
+    for k in range(1, lengths.shape[0]):  # each block after the state where the one before ended
+        np.add(start, lengths[k - 1] - 1, out=ended)
+        np.remainder(ended, n, out=ended)
+        ended = state[ended]
+        start = members[firsts[ended] + (uniforms[k] * counts[ended]).astype(np.int64)]
+        starts[k] = start
+    return starts.T, lengths.T
+
+
+def block_indices(starts: np.ndarray, lengths: np.ndarray, n: int) -> np.ndarray:
+    """``(rows, n)`` int32 day indices of rows of blocks (``(rows, K)`` first days and
+    lengths, in order; the blocks past a row's ``n`` days are ignored): each day is its
+    block's first day plus its days into the block, wrapping at ``n``."""
+    rows = starts.shape[0]
+    begin = np.cumsum(lengths, axis=1) - lengths  # each block's first day in its row
+    if ((lengths.sum(axis=1) < n) | (starts.min(initial=0) < 0) | (starts.max(initial=0) >= n)).any():
+        raise ValueError(f"every row's blocks must cover its {n} days, from days in 0 .. {n - 1}")
+    inside = begin < n
+    days = np.minimum(lengths, n - begin)[inside]  # each block's days within its row, row-major
+    offset = np.repeat((starts - begin)[inside], days).reshape(rows, n)
+    offset += np.arange(n)
+    offset %= n
+    return offset.astype(np.int32)
 
 
 # --------------------------------------------------------------------------------------

@@ -11,7 +11,15 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from eventstudy.inference import resample
-from eventstudy.inference.resample import optimal_block_length, rebuild_prices, stationary_indices
+from eventstudy.inference.resample import (
+    block_indices,
+    matched_blocks,
+    matched_indices,
+    optimal_block_length,
+    rebuild_prices,
+    stationary_indices,
+    volatility_states,
+)
 
 # --------------------------------------------------------------------------------------
 # optimal_block_length
@@ -233,6 +241,138 @@ def test_indices_reject_bad_input() -> None:
         stationary_indices(10, -1, 2.0, 0)
     with pytest.raises(ValueError, match="`reps` must be an integer"):
         stationary_indices(10, True, 2.0, 0)
+
+
+# --------------------------------------------------------------------------------------
+# volatility_states, matched_indices
+# --------------------------------------------------------------------------------------
+
+
+def reference_states(log_returns: np.ndarray, window: int, bins: int) -> np.ndarray:
+    """Day by day: the trailing window's mean of the series' standardized squares, ranked."""
+    x = np.asarray(log_returns, dtype=np.float64)
+    x = x[:, None] if x.ndim == 1 else x
+    dev = x - x.mean(axis=0)
+    var = (dev**2).mean(axis=0)
+    squares = [sum(dev[t, j] ** 2 / (var[j] if var[j] > 0 else 1.0) for j in range(x.shape[1])) / x.shape[1] for t in range(x.shape[0])]
+    trailing = [sum(squares[max(0, t - window + 1) : t + 1]) / (t + 1 - max(0, t - window + 1)) for t in range(len(squares))]
+    order = sorted(range(len(trailing)), key=lambda t: (trailing[t], t))
+    states = np.empty(len(trailing), dtype=np.int64)
+    for rank, t in enumerate(order):
+        states[t] = rank * bins // len(trailing)
+    return states
+
+
+@settings(max_examples=60, deadline=None)
+@given(n=st.integers(1, 80), k=st.integers(1, 3), window=st.integers(1, 30), bins=st.integers(1, 12), seed=st.integers(0, 2**32 - 1))
+def test_volatility_states_rank_the_trailing_volatility(n: int, k: int, window: int, bins: int, seed: int) -> None:
+    rng = np.random.default_rng(seed)
+    x = rng.standard_normal((n, k)) * rng.choice([0.001, 0.01, 0.05], size=(n, 1))  # calm and wild stretches
+    found = volatility_states(x, window=window, bins=bins)
+    reference = reference_states(x, window, bins)
+    assert found.shape == (n,) and found.dtype == np.int64
+    # each state holds its share of the days; a running sum may order two trailing means
+    # equal but for their last bits the other way round, which moves a day by one state at most
+    assert np.bincount(found, minlength=bins).tolist() == np.bincount(reference, minlength=bins).tolist()
+    assert (np.abs(found - reference) <= 1).all()
+
+
+def test_volatility_states_of_two_regimes() -> None:
+    rng = np.random.default_rng(3)
+    calm, wild = rng.standard_normal(1000) * 0.005, rng.standard_normal(300) * 0.03
+    states = volatility_states(np.concatenate([calm, wild, calm]), window=21, bins=10)
+    # the wildest tenth (230 days) is all in the wild stretch, and a month into it every day is in the top fifth
+    assert (states[1021:1300] >= 8).all()
+    assert (states[:1000] < 9).all() and (states[1321:] < 9).all()
+
+
+def test_volatility_states_reject_bad_input() -> None:
+    with pytest.raises(ValueError, match="non-empty finite"):
+        volatility_states(np.array([0.1, np.nan]))
+    with pytest.raises(ValueError, match="`window` must be >= 1"):
+        volatility_states(np.zeros(5), window=0)
+
+
+@settings(max_examples=80, deadline=None)
+@given(n=st.integers(1, 60), reps=st.integers(0, 8), bins=st.integers(1, 5), block_length=st.floats(1.0, 80.0), seed=st.integers(0, 2**32 - 1))
+def test_matched_blocks_follow_the_definition(n: int, reps: int, bins: int, block_length: float, seed: int) -> None:
+    states = np.random.default_rng(seed).integers(0, bins, size=n)
+    starts, lengths = matched_blocks(states, reps, block_length, seed)
+    idx = matched_indices(states, reps, block_length, seed)
+    assert idx.shape == (reps, n) and idx.dtype == np.int32
+    for r in range(reps):
+        row: list[int] = []
+        end = None
+        for start, length in zip(starts[r].tolist(), lengths[r].tolist()):
+            if len(row) >= n:
+                break
+            assert 0 <= start < n and length >= 1
+            if end is not None:  # a block starts after a day of the state the block before ended on
+                assert states[(start - 1) % n] == states[end]
+            row += [(start + i) % n for i in range(length)]
+            end = (start + length - 1) % n
+        assert idx[r].tolist() == row[:n]
+
+
+def test_matched_indices_reproducible_and_seeded() -> None:
+    states = volatility_states(np.random.default_rng(0).standard_normal(400))
+    idx = matched_indices(states, 30, 6.0, 7)
+    np.testing.assert_array_equal(idx, matched_indices(states, 30, 6.0, 7))
+    np.testing.assert_array_equal(idx, matched_indices(states, 30, 6.0, np.random.SeedSequence(7)))
+    assert not np.array_equal(idx, matched_indices(states, 30, 6.0, 8))
+    assert matched_indices(states, 0, 6.0, 1).shape == (0, 400)
+    circular = matched_indices(states, 5, math.inf, 2)  # one block per row
+    np.testing.assert_array_equal(circular, (circular[:, :1] + np.arange(400)) % 400)
+
+
+def test_one_state_is_the_stationary_bootstrap_in_distribution() -> None:
+    n, reps, b = 2_000, 400, 20.0
+    idx = matched_indices(np.zeros(n, dtype=np.int64), reps, b, 2024)
+    # as test_mean_block_length: a fresh day breaks the run unless it is the next one
+    trials = reps * (n - 1)
+    q = (1 / b) * (1 - 1 / n)
+    count = int(breaks(idx).sum())
+    assert abs(count - trials * q) < 6 * math.sqrt(trials * q * (1 - q))
+    counts = np.bincount(idx.ravel(), minlength=n)  # every day as likely: a block's days come together, ~b times a multinomial's variance
+    expected = idx.size / n
+    chi2 = ((counts - expected) ** 2 / expected).sum()
+    assert chi2 < 2 * b * (n - 1)
+
+
+def test_matched_blocks_keep_volatile_regimes_and_every_day_as_likely() -> None:
+    """Days of a volatile month follow one another across blocks, where the unmatched
+    bootstrap mixes them with calm ones; and every day is still drawn as often (the
+    uniform distribution over days is the chain's stationary one, so a history's mean
+    return is the data's)."""
+    rng = np.random.default_rng(11)
+    returns = np.concatenate([rng.standard_normal(900) * 0.005, rng.standard_normal(300) * 0.03, rng.standard_normal(800) * 0.005])
+    states = volatility_states(returns, bins=10)
+    wild = states >= 9
+    n, reps, b = returns.size, 300, 5.0
+    matched = matched_indices(states, reps, b, 1)
+    plain = stationary_indices(n, reps, b, 1)
+    # after a wild day, the share of wild days 20 days later
+    later = {name: wild[idx[:, 20:]][wild[idx[:, :-20]]].mean() for name, idx in (("matched", matched), ("plain", plain))}
+    assert later["matched"] > 0.45 and later["plain"] < 0.2, later
+    counts = np.bincount(matched.ravel(), minlength=n)
+    expected = matched.size / n
+    assert counts.min() > 0.5 * expected and counts.max() < 1.5 * expected
+
+
+def test_block_indices_reject_blocks_that_do_not_cover_the_row() -> None:
+    with pytest.raises(ValueError, match="cover its 5 days"):
+        block_indices(np.array([[0, 1]]), np.array([[2, 2]]), 5)
+    with pytest.raises(ValueError, match=r"from days in 0 \.\. 4"):
+        block_indices(np.array([[5]]), np.array([[5]]), 5)
+
+
+def test_matched_indices_reject_bad_input() -> None:
+    with pytest.raises(ValueError, match="integers >= 0"):
+        matched_indices(np.array([0.5, 1.0]), 2, 2.0)
+    with pytest.raises(ValueError, match="integers >= 0"):
+        matched_indices(np.array([], dtype=np.int64), 2, 2.0)
+    with pytest.raises(ValueError, match=r"`block_length` must be >= 1, got 0.5"):
+        matched_indices(np.zeros(4, dtype=np.int64), 2, 0.5)
 
 
 # --------------------------------------------------------------------------------------
