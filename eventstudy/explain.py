@@ -335,11 +335,12 @@ def _tests(study: Study) -> tuple[list[tuple[str, str]], list[str]]:
     ], warnings
 
 
-def _blocks(statistics: StatisticsSpec) -> str:
-    """The histories' blocks, as the study sets them."""
+def _blocks(statistics: StatisticsSpec, matched_on_volatility: bool = True) -> str:
+    """The histories' blocks, as the study sets them (a timeline's matched on volatility, a universe's not)."""
+    matched = ", each starting after a month as volatile as the one the block before ended on (the same tenth of 21-day volatility)" if matched_on_volatility else ""
     if statistics.block_length is not None:
-        return f"blocks of {statistics.block_length:g} trading days on average"
-    return "blocks of a mean length estimated from the data (Politis and White)"
+        return f"blocks of {statistics.block_length:g} trading days on average{matched}"
+    return f"blocks of a mean length estimated from the data (Politis and White){matched}"
 
 
 def _timeline_null_words(study: Study, statistics: StatisticsSpec, null: str) -> list[tuple[str, str]]:
@@ -380,7 +381,7 @@ def _universe_null_words(study: Study, statistics: StatisticsSpec, null: str) ->
             chosen += f" here: {why}; a market series on a far sparser calendar than the stocks' keeps the 'dates' null"
         return [
             ("null", f"histories: the rule re-run on {count:,} resampled universes, the 'symbols' null beside it"),
-            ("drawn", f"every stock's daily returns resampled in {_blocks(statistics)}, the same days for all, prices rebuilt, then condition, declustering and outcomes as here"),
+            ("drawn", f"every stock's daily returns resampled in {_blocks(statistics, matched_on_volatility=False)}, the same days for all, prices rebuilt, then condition, declustering and outcomes as here"),
             ("chosen", chosen),
         ]
     return [

@@ -44,7 +44,7 @@ from eventstudy.derived import add_derived, is_derived
 from eventstudy.errors import DataError
 from eventstudy.evaluators import Evaluator, PanelBlock, build_evaluators
 from eventstudy.features import check_feature, column_name, compute_features, feature_key
-from eventstudy.inference.resample import optimal_block_length, rebuild_prices
+from eventstudy.inference.resample import optimal_block_length, rebuild_prices, volatility_states
 from eventstudy.measures import Measures
 from eventstudy.own_events import with_event_columns
 from eventstudy.panel import ConditionHits, Panel, empty_cells
@@ -83,6 +83,9 @@ class HistorySource:
         forward counts as a zero return).
     block_length
         The mean block length of the stationary bootstrap (trading days).
+    states
+        Each daily return's volatility state (:func:`~eventstudy.inference.resample.volatility_states`
+        of ``log_returns``): what the histories' blocks are matched on.
     """
 
     days: np.ndarray
@@ -91,6 +94,10 @@ class HistorySource:
     log_returns: np.ndarray
     block_length: float
     _grids: dict[int, _Grid] = field(default_factory=dict, compare=False, repr=False)
+
+    @property
+    def states(self) -> np.ndarray:
+        return volatility_states(self.log_returns)
 
     def grid(self, n_hist: int) -> _Grid:
         """The row layout of a batch of ``n_hist`` histories (made once per batch size:
