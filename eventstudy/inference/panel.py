@@ -661,7 +661,11 @@ class CellMoments:
                 moments.positive[at] += count_true(positive, axis=axis)
             if bracket is not None:  # NaN compares False: only known values are counted and kept
                 low, high = bracket
-                under, inside = part < low, (part >= low) & (part <= high)
+                # low <= high, so the values under the bracket are among those up to its top:
+                # those inside are the others (one comparison fewer than >= low and <= high)
+                under = part < low
+                inside = part <= high
+                inside ^= under
                 if not everywhere:
                     under &= window[None, :]
                     inside &= window[None, :]
