@@ -26,6 +26,7 @@ from eventstudy.inference.panel import (
     _deviations,
     _squares_by_day,
     calendar_time,
+    running_sum,
     window_interval,
     window_intervals,
 )
@@ -245,6 +246,26 @@ def test_relabel_squares_by_day_are_the_squares_summed_over_rows(seed: int, rows
     dev = rng.normal(0, 1, (rows, days)) * np.exp(rng.uniform(-30, 5, (rows, days)))
     dev[rng.random(dev.shape) < 0.1] = 0.0
     assert np.array_equal(_squares_by_day(dev), np.square(dev).sum(axis=0))
+
+
+@settings(max_examples=200, deadline=None)
+@given(st.integers(0, 2**32 - 1), st.integers(0, 200), st.integers(0, 60), st.sampled_from([np.int32, np.float32, np.bool_]))
+def test_running_sum_is_the_cumsum_of_the_steps_in_place(seed: int, size: int, count: int, dtype: type) -> None:
+    """The passes' running counts from their steps alone are ``np.cumsum`` over every
+    place: steps on the same place, at the first and at ``size`` (past the end), in any
+    order; as a bool, whether the count is above 0 (steps that never leave it negative)."""
+    rng = np.random.default_rng(seed)
+    at = rng.integers(0, size + 1, count)
+    steps = rng.integers(1, 4, count) * np.where(rng.random(count) < 0.5, 1, -1)
+    if dtype is np.bool_:  # a held mask: each +1 has its -1 at or after it
+        at = np.concatenate([at, np.minimum(at + rng.integers(0, 5, count), size)])
+        steps = np.concatenate([np.ones(count, dtype=np.int64), -np.ones(count, dtype=np.int64)])
+    every = np.zeros(size + 1, dtype=np.int64)
+    np.add.at(every, at, steps)
+    want = np.cumsum(every)[:size]
+    found = running_sum(at, steps, size, dtype)
+    assert found.dtype == dtype and found.shape == (size,)
+    assert np.array_equal(found, want > 0 if dtype is np.bool_ else want.astype(dtype))
 
 
 def plain_calendar(daily: np.ndarray, s: np.ndarray, d: np.ndarray, horizon: int) -> tuple[float, float, int]:

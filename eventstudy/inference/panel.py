@@ -215,19 +215,12 @@ def calendar_time(
         filled = part.copy()
         filled[unknown] = 0
         held_by_h = {}
-        edges = np.zeros((rows, width), dtype=np.int32)
-        running = np.empty_like(edges)
-        flat = edges.reshape(-1)
         for h in horizons:  # +1 where a stretch starts, -1 past its end; the running sum (0 or 1) is "held"
             opens, closes = (keys[slice(*np.searchsorted(keys, [lo * width, (lo + rows) * width]))] - lo * width for keys in stretches[h])
             if opens.size == 0:
                 continue
-            flat[opens] += 1
-            flat[closes] -= 1
-            np.cumsum(edges, axis=1, out=running)
-            flat[opens] = 0  # back to zeros for the next horizon
-            flat[closes] = 0
-            held = running[:, :n_days] > 0
+            steps = np.concatenate([np.ones(opens.size, dtype=np.int64), np.full(closes.size, -1, dtype=np.int64)])
+            held = running_sum(_unpadded(np.concatenate([opens, closes]), width), steps, rows * n_days, np.bool_).reshape(rows, n_days)
             off = np.bincount(unknown[1], weights=held[unknown], minlength=n_days) if unknown[0].size else np.zeros(n_days)
             held_by_h[h] = (np.einsum("ij,ij->j", held, filled, dtype=np.float64), off)
         return held_by_h
@@ -508,26 +501,20 @@ def window_intervals(daily: np.ndarray, cells: Sequence[EventWindows], level: fl
             part = daily[rows[0] : rows[-1] + 1] if dense else daily[rows]
             unknown = np.divmod(np.flatnonzero(np.isnan(part)), n_days)  # few: (rows, days) of the NaNs
             count = rows.size
-            edges = np.zeros((count, width), dtype=np.int32)
-            held = np.empty_like(edges)
-            product = np.empty((count, n_days), dtype=np.float32)
-            flat = edges.reshape(-1)
             found_by_cell: list[tuple[np.ndarray, np.ndarray | None] | None] = []
             for j in range(len(active)):
                 found = [_block(keys, counts, lo, rows_per_chunk, width, rows, dense) for keys, counts in (opens[j], closes[j])]
                 if found[0][0].size == 0:
                     found_by_cell.append(None)
                     continue
-                flat[found[0][0]] += found[0][1]
-                flat[found[1][0]] -= found[1][1]
-                np.cumsum(edges, axis=1, out=held)
-                flat[found[0][0]] = 0  # back to zeros for the next cell
-                flat[found[1][0]] = 0
-                np.copyto(product, held[:, :n_days], casting="same_kind")  # exact: small counts
-                np.multiply(product, part, out=product)  # the float32 products, as V r always was
+                at = _unpadded(np.concatenate([found[0][0], found[1][0]]), width)
+                steps = np.concatenate([found[0][1], -found[1][1]]).astype(np.int64)
+                product = running_sum(at, steps, count * n_days, np.float32).reshape(count, n_days)  # V, exact: small counts
                 off = None
                 if unknown[0].size:
-                    off = np.bincount(unknown[1], weights=held[unknown], minlength=n_days)
+                    off = np.bincount(unknown[1], weights=product[unknown], minlength=n_days)
+                np.multiply(product, part, out=product)  # the float32 products, as V r always was
+                if off is not None:
                     product[unknown] = 0
                 found_by_cell.append((product.sum(axis=0, dtype=np.float64), off))
             return found_by_cell
@@ -558,6 +545,26 @@ def window_intervals(daily: np.ndarray, cells: Sequence[EventWindows], level: fl
         se = math.sqrt(max(variance, 0.0)) / cell.x.size
         out[i] = (centre - z * se, centre + z * se)
     return out
+
+
+def running_sum(at: np.ndarray, steps: np.ndarray, size: int, dtype: type) -> np.ndarray:
+    """``np.cumsum`` of ``size`` zeros with each of ``steps`` added at its place in ``at``
+    (places may repeat, and ``size`` is a step past the end), as ``dtype``: built from the
+    steps alone, each level repeated up to the next step (:func:`numpy.repeat`). The sum
+    changes only at the steps (a few per stock among 10,000 days), and a cumsum along a
+    row adds its values one after another: the passes' cumsums over every (stock, day)
+    took 0.2 s of CPU at 50M symbol-days, the repeats a third of it. Integers: exact."""
+    order = np.argsort(at, kind="stable")
+    at = at[order]
+    levels = np.concatenate([[0], np.cumsum(steps[order])])
+    return np.repeat(levels.astype(dtype), np.diff(at, prepend=0, append=size))
+
+
+def _unpadded(keys: np.ndarray, width: int) -> np.ndarray:
+    """Flat places ``row * width + day`` in a grid of ``width - 1`` days a row: a step in
+    the extra column (a window closing at the last day) falls on the next row's first
+    day, or past the end, where the running sum of a row that closes all it opens is 0."""
+    return keys - keys // width
 
 
 def _counted(keys: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
