@@ -489,7 +489,8 @@ def window_intervals(daily: np.ndarray, cells: Sequence[EventWindows], level: fl
         weights.append(per_day.astype(np.float64))  # windows held per day; those on unknown days come off below
         flows.append(np.zeros(n_days))
     if active:
-        stocks = np.unique(np.concatenate([keys // width for keys, _ in opens]))
+        # the event stocks, by counting (np.unique hashed and sorted the keys of every cell)
+        stocks = np.flatnonzero(np.bincount(np.concatenate([keys // width for keys, _ in opens]), minlength=daily.shape[0]))
 
         def chunk(lo: int) -> list[tuple[np.ndarray, np.ndarray | None] | None]:
             """One block of symbols: each active cell's summed ``V r`` per day and the
