@@ -300,7 +300,7 @@ def _run(args: argparse.Namespace) -> int:
         with progress.task("drawing charts") as _:
             page = html_report(result)
     if args.format == "json":
-        sys.stdout.write(result_to_json(result))
+        sys.stdout.write(result_to_json(result, files=args.output is not None))  # without --output no CSV file is written
     elif args.format == "markdown":  # with --output, the long tables are in its folder: say where
         sys.stdout.write(render_markdown(result, events_file=str(Path(args.output) / "events.csv") if args.output else None,
                                          layout=screen_layout(args.show)))

@@ -220,6 +220,20 @@ def test_result_json_records_the_trigger_as_the_manifest_does(tiny: Path, capsys
     assert json.loads(out)["study"]["trigger"] == json.loads((out_dir / "result.json").read_text())["study"]["trigger"] == manifest["trigger"] == "edge"
 
 
+def test_json_on_stdout_names_csv_files_only_where_they_are_written(tiny: Path, capsys) -> None:
+    """'run --format json' without --output writes no CSV file, yet its "tables" entry said
+    '"file": "outcomes.csv"' for every table, as if one were beside it; with --output each
+    one names its file in that folder."""
+    code, out, err = run_cli(["run", str(tiny / "study.yaml"), "--data-dir", str(tiny / "data"), "-f", "json", "-q"], capsys)
+    assert code == 0, err
+    tables = json.loads(out)["tables"]
+    assert {entry["file"] for entry in tables.values()} == {None} and tables["outcomes"]["included"]
+    out_dir = tiny / "out"
+    code, out, err = run_cli(["run", str(tiny / "study.yaml"), "--data-dir", str(tiny / "data"), "-o", str(out_dir), "-f", "json", "-q"], capsys)
+    assert code == 0, err
+    assert all((out_dir / entry["file"]).is_file() for entry in json.loads(out)["tables"].values())
+
+
 def test_markdown_tables(tiny: Path, capsys) -> None:
     code, out, _ = run_cli(["run", str(tiny / "study.yaml"), "--data-dir", str(tiny / "data"), "--format", "markdown"], capsys)
     assert code == 0

@@ -22,7 +22,8 @@ it has, which CSV file holds them all, and whether its rows are in the document:
 A table left out has no key of its own (no ``"events"``, no ``"outcomes"``): a reader
 that expects rows fails loudly instead of reading a partial list. The breakdowns that
 are included sit under ``"breakdowns"``. :func:`result_to_json` without ``max_rows``
-(``eventstudy run --format json``, which writes no CSV file) includes every row.
+(``eventstudy run --format json``) includes every row; without ``--output``, which
+writes the CSV files, its ``"file"`` entries are null.
 """
 
 from __future__ import annotations
@@ -91,8 +92,9 @@ def _event_study_files(result: StudyResult) -> dict[str, pl.DataFrame]:
     return {name: table(result.event_study) for name, table in EVENT_STUDY_FILES.items()}
 
 
-def _document(result: StudyResult, max_rows: int | None, rows: Callable[[str, pl.DataFrame], object]) -> dict[str, object]:
-    """The document with each included table's rows made by ``rows(name, frame)``."""
+def _document(result: StudyResult, max_rows: int | None, rows: Callable[[str, pl.DataFrame], object], files: bool = True) -> dict[str, object]:
+    """The document with each included table's rows made by ``rows(name, frame)``;
+    ``files``: the CSV files are written beside it (else each table's ``"file"`` is None)."""
     tables = _tables(result)
     always = {"summary", "tests", "caar", "event_tests"}
     included = {name: name in always or max_rows is None or frame.height <= max_rows for name, frame in tables.items()}
@@ -111,7 +113,7 @@ def _document(result: StudyResult, max_rows: int | None, rows: Callable[[str, pl
             **{name: rows(name, tables[name]) for name in ("caar", "event_tests", "cars", "excluded_events") if included[name]},
         }
     document["tables"] = {
-        name: {"rows": frame.height, "file": f"{name}.csv", "included": included[name]} for name, frame in tables.items()
+        name: {"rows": frame.height, "file": f"{name}.csv" if files else None, "included": included[name]} for name, frame in tables.items()
     }
     return document
 
@@ -200,11 +202,12 @@ def _json_rows(frame: pl.DataFrame, depth: int) -> str:
     return "[" + inner + ("," + inner).join(frame.write_ndjson().splitlines()) + outer + "]"
 
 
-def result_to_json(result: StudyResult, *, max_rows: int | None = None) -> str:
+def result_to_json(result: StudyResult, *, max_rows: int | None = None, files: bool = True) -> str:
     """The same content as the CSV files, as one JSON document (each table row on a line).
 
     ``max_rows``: leave out the rows of long tables, as result.json does beside the CSV
-    files (see the module docstring); None (the default) keeps every row.
+    files (see the module docstring); None (the default) keeps every row. ``files``:
+    whether the CSV files are written (else no table names one: ``"file": null``).
     """
     arrays: dict[str, str] = {}
 
@@ -214,7 +217,7 @@ def result_to_json(result: StudyResult, *, max_rows: int | None = None) -> str:
         arrays[json.dumps(key)] = _json_rows(frame, 2 if nested else 1)
         return key
 
-    text = json.dumps(_document(result, max_rows, placeholder), default=_default, indent=2, allow_nan=False)
+    text = json.dumps(_document(result, max_rows, placeholder, files), default=_default, indent=2, allow_nan=False)
     for key, array in arrays.items():
         text = text.replace(key, array, 1)
     return text + "\n"

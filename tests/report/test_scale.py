@@ -178,6 +178,9 @@ def test_result_json_points_at_the_csv_files_for_long_tables(result: StudyResult
 def test_json_without_a_limit_has_every_row_as_python_would_write_it(result: StudyResult) -> None:
     doc = json.loads(result_to_json(result))
     assert all(doc["tables"][name]["included"] for name in doc["tables"])
+    assert doc["tables"]["outcomes"]["file"] == "outcomes.csv"
+    alone = json.loads(result_to_json(result, files=False))  # `run --format json` without --output: no CSV file to name
+    assert {entry["file"] for entry in alone["tables"].values()} == {None} and alone["tables"]["outcomes"]["included"]
     assert len(doc["events"]) == result.events.height
     expected = json.loads(json.dumps(result.events.head(300).to_dicts(), default=str))
     assert doc["events"][:300] == expected  # polars' serialization: the same dates and floats
