@@ -106,6 +106,7 @@ class Registry(Generic[T]):
         self._entries: dict[str, T] = {}
         self._lazy: dict[str, str] = {}  # reserved name -> the module that registers it on import
         self._plugins_loaded = entry_point_group is None
+        self.version = 0  # bumped by every add: a cache of what names resolve to is keyed on it
 
     def _key(self, name: str) -> str:
         key = name.lower()
@@ -122,6 +123,7 @@ class Registry(Generic[T]):
             raise ValueError(f"{self.what} {name!r} is already registered")
         self._lazy.pop(key, None)
         self._entries[key] = entry
+        self.version += 1
         return entry
 
     def add_lazy(self, name: str, module: str) -> None:

@@ -275,7 +275,7 @@ def prepare_universe(
         market=market,
         market_prices=market_prices.select(list(PRICE_SCHEMA)),
         series_closes=series_closes(market_prices, study.series),
-        source=panel_file,
+        source=inspect(panel_file) if panel_file is not None else None,
         conditions=tuple(conditions),
         keep_closes=keep_closes,
         before=before,

@@ -63,3 +63,22 @@ def test_a_plugin_feature_keeps_its_values(registered) -> None:
     registered(lambda close, n: close.rolling_max(n) - close.rolling_min(n))
     out = compute_features(PRICES, [("es_test_mine", (2,))])
     assert out["es_test_mine(2)"].to_list() == [None, 1.0, 0.5, 1.5, None, 1.0, 2.0, 1.0]
+
+
+def test_a_feature_registered_again_is_compiled_anew_in_a_universe_block() -> None:
+    """A universe's blocks compile their condition once (``blocks._compiled``, cached): a
+    feature registered again under the same name, now without its argument, is resolved
+    again (an error), not taken from the cache."""
+    from eventstudy.blocks import _compiled
+    from eventstudy.errors import EventStudyError
+
+    condition = (("es_test_again(2) > 1", "level"),)
+    try:
+        feature("es_test_again", params=("n",), description="a plug-in's feature")(lambda close, n: close * n)
+        assert _compiled(condition, ("MKT",), FEATURES.version).requests[0].name == "es_test_again"
+        FEATURES._entries.pop("es_test_again")
+        feature("es_test_again", description="a plug-in's feature")(lambda close: close)
+        with pytest.raises(EventStudyError):
+            _compiled(condition, ("MKT",), FEATURES.version)
+    finally:
+        FEATURES._entries.pop("es_test_again", None)  # keep the registry as shipped
