@@ -155,11 +155,15 @@ def _runs(prices: pl.DataFrame, symbols: list[str] | None = None) -> tuple[list[
 
 
 def _rows_of_runs(lengths: np.ndarray) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
-    """:func:`block_rows` from the runs' lengths (repeats, no per-row lookups)."""
+    """:func:`block_rows` from the runs' lengths (repeats, no per-row lookups; the
+    subtractions in place: each new array of a block's rows is 4 MB of fresh pages)."""
     run = np.repeat(np.arange(lengths.size, dtype=np.int64), lengths)
     starts = np.cumsum(lengths) - lengths
-    position = np.arange(run.size, dtype=np.int64) - np.repeat(starts, lengths)
-    return run, position, np.repeat(lengths - 1, lengths) - position
+    position = np.arange(run.size, dtype=np.int64)
+    position -= np.repeat(starts, lengths)
+    rows_after = np.repeat(lengths - 1, lengths)
+    rows_after -= position
+    return run, position, rows_after
 
 
 def run_block(shared: BlockShared, symbols: list[str], prices: pl.DataFrame | None = None) -> BlockResult:
@@ -186,12 +190,12 @@ def run_block(shared: BlockShared, symbols: list[str], prices: pl.DataFrame | No
 
     run_symbols, lengths = _runs(prices, symbols)
     run, position, rows_after = _rows_of_runs(lengths)
-    symbol_index = np.repeat(np.array([shared.symbol_offset[s] for s in run_symbols], dtype=np.int64), lengths)
     day_index = calendar_index(prices["date"], shared.days)
     aligned = day_index >= 0
 
     # features on each symbol's full history, then the rows on the study calendar
-    features = compute_features(prices, [("close", ()), *[r for r in self_requests if r[0] != "close"]], position=position)
+    numbers = pl.Series(SYMBOL_NUMBER, run).set_sorted()  # each row's run: what the windows below partition by
+    features = compute_features(prices, [("close", ()), *[r for r in self_requests if r[0] != "close"]], position=position, groups=numbers)
     features = features.rename({c: f"{SELF}.{c}" for c in features.columns if c not in ("date", "symbol")})
     everywhere = bool(aligned.all())  # the usual case: no copies needed
     frame = features if everywhere else features.filter(pl.Series(aligned))
@@ -203,7 +207,7 @@ def run_block(shared: BlockShared, symbols: list[str], prices: pl.DataFrame | No
     frame = with_event_columns(frame, study.event_sets, group="symbol")  # each stock's own event days
     # the windows and groups of each stock's rows below run over its run's number, not its name (the
     # same groups; the names stay in their row groups' chunks, where a window over them takes twice as long)
-    frame = frame.with_columns(pl.Series(SYMBOL_NUMBER, run if everywhere else run[aligned]).set_sorted())
+    frame = frame.with_columns(numbers if everywhere else pl.Series(SYMBOL_NUMBER, run[aligned]).set_sorted())
     own, by_position = compiled.own, compiled.by_position
     # each row's index among its symbol's rows on the calendar: the clock of lags and of trading-day gaps
     within = position if everywhere else _rows_of_runs(np.bincount(run[aligned], minlength=lengths.size))[1]
@@ -222,7 +226,10 @@ def run_block(shared: BlockShared, symbols: list[str], prices: pl.DataFrame | No
             known = np.bincount(day, weights=verdict.is_not_null().cast(pl.Float64).to_numpy(), minlength=n_days)
             counts.append((holds, known))
         return BlockResult(flat=np.zeros(0, dtype=np.int64), hits=[], counts=counts)
-    flat = (symbol_index if everywhere else symbol_index[aligned]) * n_days + day
+    # each row's place in the study's grid, symbol * days + day, made in one array (the rows off the calendar, day -1, are never read)
+    place = np.repeat(np.array([shared.symbol_offset[s] for s in run_symbols], dtype=np.int64) * n_days, lengths)
+    place += day_index
+    flat = place if everywhere else place[aligned]
     first_row = None  # each symbol's first calendar row, for edge triggers only
     masks = frame.select(test.fill_null(False).alias(f"_hit{k}") for k, test in enumerate(tests))
     hits = []
@@ -261,7 +268,7 @@ def run_block(shared: BlockShared, symbols: list[str], prices: pl.DataFrame | No
     for index, evaluator in enumerate(evaluators):
         cells = evaluator.panel(block)
         if cells is None:
-            _evaluate_long(evaluator, index, shared, symbols, prices, symbol_index, day_index, result)
+            _evaluate_long(evaluator, index, shared, symbols, prices, result)
             continue
         for cell in cells:
             result.measures.append((index, cell.measure))
@@ -271,7 +278,7 @@ def run_block(shared: BlockShared, symbols: list[str], prices: pl.DataFrame | No
             tail = block.last_rows(cell.horizon_days + cell.lag) if cell.rows_after is None else np.flatnonzero(after < cell.horizon_days + cell.lag)
             tail = tail[np.isnan(cell.values[tail]) & aligned[tail]]
             remaining = (cell.horizon_days + cell.lag - after[tail]).astype(np.int16)
-            result.pending[-1] = (symbol_index[tail] * n_days + day_index[tail], remaining)
+            result.pending[-1] = (place[tail], remaining)
     return result
 
 
@@ -321,7 +328,7 @@ def _add_cell(result: BlockResult, key: CellKey, values: np.ndarray, flat: np.nd
 
 def _evaluate_long(
     evaluator: Evaluator, index: int, shared: BlockShared, symbols: list[str], prices: pl.DataFrame,
-    symbol_index: np.ndarray, day_index: np.ndarray, result: BlockResult,
+    result: BlockResult,
 ) -> None:
     """The general path: the evaluator's long frame over every row of the block."""
     study = shared.study

@@ -252,6 +252,7 @@ def compute_features(
     prices: pl.DataFrame,
     requests: Iterable[tuple[str, tuple[int, ...]]],
     position: np.ndarray | None = None,
+    groups: pl.Series | None = None,
 ) -> pl.DataFrame:
     """Compute features per symbol over each symbol's full history.
 
@@ -271,6 +272,10 @@ def compute_features(
         per symbol; the values are the same. A feature that still runs per symbol
         (``sma``) is partitioned by each row's symbol number (:data:`_GROUP`, counted
         where ``position`` is 0) rather than by the symbol strings: the same groups.
+    groups
+        Optional, with ``position``: each row's symbol as a number, flagged sorted, when the
+        caller has them (a universe block's runs), used as :data:`_GROUP` instead of
+        counting them again from ``position`` (the same groups, so the same values).
 
     Returns
     -------
@@ -291,7 +296,8 @@ def compute_features(
     ]
     frame = prices.select("date", "symbol", pl.col("close").cast(pl.Float64), *extras)
     if position is not None:  # sorted by symbol: polars partitions sorted keys without hashing
-        frame = frame.with_columns(pl.Series(_POSITION, position), pl.col("symbol").set_sorted(), _group_numbers(position))
+        numbers = _group_numbers(position) if groups is None else groups.alias(_GROUP)
+        frame = frame.with_columns(pl.Series(_POSITION, position), pl.col("symbol").set_sorted(), numbers)
     elif not frame.is_empty() and not _sorted_by_symbol_date(frame):
         frame = frame.sort("symbol", "date")
     columns: dict[str, pl.Expr] = {}

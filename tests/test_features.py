@@ -235,6 +235,9 @@ def test_whole_column_windows_equal_per_symbol_ones(lengths: list[int], n: int, 
     whole = compute_features(prices, requests, position=position)
     assert whole.equals(per_symbol, null_equal=True)
     assert any(feat.lookback is not None for _, feat in FEATURES.items())
+    # a universe block's own symbol numbers (its runs, from 0) as the groups: the same values
+    numbers = pl.Series(np.repeat(np.arange(len(lengths)), lengths)).set_sorted()
+    assert compute_features(prices, requests, position=position, groups=numbers).equals(per_symbol, null_equal=True)
 
 
 @settings(max_examples=80, deadline=None)
@@ -266,6 +269,8 @@ def test_rsi_on_many_symbols_equals_rsi_per_symbol(lengths: list[int], n: int, t
     per_symbol = compute_features(prices, [("rsi", (n,))])
     whole = compute_features(prices, [("rsi", (n,))], position=position)
     assert whole.equals(per_symbol, null_equal=True)
+    numbers = pl.Series(np.repeat(np.arange(len(lengths)), lengths)).set_sorted()
+    assert compute_features(prices, [("rsi", (n,))], position=position, groups=numbers).equals(per_symbol, null_equal=True)
 
 
 @settings(max_examples=80, deadline=None)
