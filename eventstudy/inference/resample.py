@@ -358,7 +358,8 @@ def matched_indices(states: np.ndarray, reps: int, block_length: float, seed: Se
     followed a volatile month, so a volatile regime outlasts the block it started in, as
     it does in the data (a matched-block bootstrap in the manner of Carlstein et al.
     1998, matched on a state rather than on the returns). With one state this is the
-    stationary bootstrap in distribution.
+    stationary bootstrap in distribution, whatever ``block_length``: ``inf`` (or anything
+    from ``2**53`` on) gives one block per row (a random circular shift).
 
     Why: the unmatched bootstrap keeps volatility clustering only within its blocks (a
     few days). A rule that picks big falls picks days that real prices follow with weeks
@@ -402,7 +403,7 @@ def matched_blocks(states: np.ndarray, reps: int, block_length: float, seed: See
     rng = _as_generator(seed)
     state = state.astype(np.int64)
     first_start = rng.integers(0, n, size=rows)
-    if length >= n or rows == 0:  # one block per row: the next would start past the row's end, or nearly always
+    if length >= 2.0**53 or rows == 0:  # one block per row (a random circular shift), as stationary_indices
         return first_start[:, None], np.full((rows, 1), n, dtype=np.int64)
     # where a block may start, by the state of the day before it (day 0's: the last day's, as rows wrap)
     before = np.roll(state, 1)
@@ -411,11 +412,13 @@ def matched_blocks(states: np.ndarray, reps: int, block_length: float, seed: See
     firsts = np.cumsum(counts) - counts
     p = 1.0 / length
     per_draw = int(n * p * 1.25) + 16  # blocks drawn at a time: every row is filled in one draw but for a chance of about e^-16
-    # drawn block by block ((K, rows): the pass below reads one block of every row at a time)
-    lengths = rng.geometric(p, size=(per_draw, rows))
+    # drawn block by block ((K, rows): the pass below reads one block of every row at a time);
+    # a block longer than the row fills the rest of it either way (and its length, up to
+    # 2**63 - 1 for a block length near 2**53, no longer overflows the rows' sums)
+    lengths = np.minimum(rng.geometric(p, size=(per_draw, rows)), n)
     uniforms = rng.random((per_draw, rows))
     while (lengths.sum(axis=0) < n).any():
-        lengths = np.concatenate([lengths, rng.geometric(p, size=(per_draw, rows))])
+        lengths = np.concatenate([lengths, np.minimum(rng.geometric(p, size=(per_draw, rows)), n)])
         uniforms = np.concatenate([uniforms, rng.random((per_draw, rows))])
     starts = np.empty_like(lengths)
     starts[0] = start = first_start

@@ -339,6 +339,23 @@ def test_one_state_is_the_stationary_bootstrap_in_distribution() -> None:
     assert chi2 < 2 * b * (n - 1)
 
 
+@pytest.mark.parametrize("block_length", [50.0, 400.0])
+def test_a_block_as_long_as_the_row_is_still_geometric(block_length: float) -> None:
+    """A mean block length of n days or more (a study's block_length set past its
+    calendar) gives a geometric first block, which ends within the row in 1 - (1 - 1 /
+    b)^(n - 1) of the rows (63% for b = n), as the stationary bootstrap's does: the
+    histories were all circular shifts of the data, whatever b from n on."""
+    n, reps = 50, 3_000
+    whole = {}
+    for name, idx in (("matched", matched_indices(np.zeros(n, dtype=np.int64), reps, block_length, 5)), ("plain", stationary_indices(n, reps, block_length, 5))):
+        whole[name] = float(np.mean((idx == (idx[:, :1] + np.arange(n)) % n).all(axis=1)))
+    expected = (1 - 1 / block_length) ** (n - 1)
+    se = math.sqrt(expected * (1 - expected) / reps)
+    assert abs(whole["matched"] - expected) < 5 * se and abs(whole["plain"] - expected) < 5 * se, (whole, expected)
+    huge = matched_indices(np.zeros(n, dtype=np.int64), 20, 2.0**60, 1)  # past 2**53: one block, and no overflow
+    np.testing.assert_array_equal(huge, (huge[:, :1] + np.arange(n)) % n)
+
+
 def test_matched_blocks_keep_volatile_regimes_and_every_day_as_likely() -> None:
     """Days of a volatile month follow one another across blocks, where the unmatched
     bootstrap mixes them with calm ones; and every day is still drawn as often (the
