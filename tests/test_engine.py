@@ -148,6 +148,32 @@ def test_histories_reproduce_from_the_seed_and_report_the_bias_corrected_effect(
     _ = dt
 
 
+def test_histories_draw_their_blocks_a_group_at_a_time_and_the_seed_alone_decides_them(monkeypatch) -> None:
+    """The histories' blocks are drawn a group of histories at a time, not all at once
+    (10,000 histories of SPX since 1927 took 2.9 GB for their blocks alone, 100,000 would
+    take 29 GB); the first group from the seed's stream as one draw of all did, so up to
+    a group's histories draw as before; and the chunks the histories are run in decide
+    nothing."""
+    days = business_days(160)
+    rng = np.random.default_rng(8)
+    closes = 100 * np.exp(np.cumsum(rng.normal(0.0003, 0.012, (160, 2)), axis=0))
+    prices = pl.concat([pl.DataFrame({"date": days, "symbol": s, "close": closes[:, k]}) for k, s in enumerate("AB")])
+    study = parse_study(HISTORY.format(when="A at 20-day high", gap="5", trigger="level").replace("placebos: 0", "histories: 100, seed: 4").replace("2024-06-03", "2024-01-02"))
+    panel = prepare(study, prices=prices, paths=False)
+    drawn: list[int] = []
+    original = histories_module.matched_blocks
+    monkeypatch.setattr(histories_module, "matched_blocks", lambda states, reps, *a: drawn.append(reps) or original(states, reps, *a))
+    monkeypatch.setattr(histories_module, "BLOCKS_PER_DRAW", 1)
+    monkeypatch.setattr(histories_module, "HISTORIES_PER_DRAW", 40)
+    grouped = evaluate(panel, study).tests
+    assert drawn == [40, 40, 20] and set(grouped["null"]) == {"histories"}
+    monkeypatch.setattr(histories_module, "ROWS_PER_CHUNK", 7 * 160)  # chunks of 7 histories, across the groups
+    assert evaluate(panel, study).tests.equals(grouped)
+    monkeypatch.setattr(histories_module, "HISTORIES_PER_DRAW", 100)  # one group: the seed's stream, as before
+    alone = evaluate(panel, study).tests
+    assert drawn[-1] == 100 and not alone.equals(grouped)
+
+
 def test_histories_shared_by_several_studies_give_each_the_null_it_gets_alone() -> None:
     """A sweep's cells (other conditions, triggers, gaps) on one pass over the same
     histories: each study's tests equal those of its own pass; a study not listed, or one
