@@ -317,6 +317,10 @@ trailing volatility (tenths)."""
 def volatility_states(log_returns: np.ndarray, window: int = STATE_WINDOW, bins: int = STATE_BINS) -> np.ndarray:
     """Each day's volatility state, ``0 .. bins - 1``: the share of the days (``bins``
     equal shares, by rank) its trailing ``window``-day mean squared return falls in.
+    Fewer than ``window * bins`` days get fewer states, ``n // window`` (one below two
+    windows), so that a block matched on a state has at least ``window`` days to start
+    from: with a state per day, the matching would leave no choice, and every history
+    would be the data itself, shifted.
 
     ``log_returns`` is ``(n,)`` or ``(n, k)``; with ``k`` series each one's squared
     deviations from its mean are divided by its variance and averaged, so the state is
@@ -326,6 +330,8 @@ def volatility_states(log_returns: np.ndarray, window: int = STATE_WINDOW, bins:
 
     >>> volatility_states(np.array([0.01, -0.01, 0.05, -0.04, 0.0, 0.001]), window=2, bins=3).tolist()
     [0, 1, 2, 2, 1, 0]
+    >>> volatility_states(np.array([0.01, -0.01, 0.05, -0.04, 0.0, 0.001]), window=3, bins=3).tolist()  # two states of three days
+    [0, 0, 1, 1, 1, 0]
     """
     x = np.asarray(log_returns, dtype=np.float64)
     if x.ndim == 1:
@@ -334,6 +340,7 @@ def volatility_states(log_returns: np.ndarray, window: int = STATE_WINDOW, bins:
         raise ValueError("`log_returns` must be a non-empty finite (n,) or (n, k) array")
     width, count = _as_int(window, "window", 1), _as_int(bins, "bins", 1)
     n = x.shape[0]
+    count = max(1, min(count, n // width))
     deviations = x - x.mean(axis=0)
     variance = np.square(deviations).mean(axis=0)
     squares = (np.square(deviations) / np.where(variance > 0, variance, 1.0)).mean(axis=1)  # a flat series adds zeros

@@ -256,6 +256,7 @@ def reference_states(log_returns: np.ndarray, window: int, bins: int) -> np.ndar
     var = (dev**2).mean(axis=0)
     squares = [sum(dev[t, j] ** 2 / (var[j] if var[j] > 0 else 1.0) for j in range(x.shape[1])) / x.shape[1] for t in range(x.shape[0])]
     trailing = [sum(squares[max(0, t - window + 1) : t + 1]) / (t + 1 - max(0, t - window + 1)) for t in range(len(squares))]
+    bins = max(1, min(bins, len(trailing) // window))
     order = sorted(range(len(trailing)), key=lambda t: (trailing[t], t))
     states = np.empty(len(trailing), dtype=np.int64)
     for rank, t in enumerate(order):
@@ -284,6 +285,18 @@ def test_volatility_states_of_two_regimes() -> None:
     # the wildest tenth (230 days) is all in the wild stretch, and a month into it every day is in the top fifth
     assert (states[1021:1300] >= 8).all()
     assert (states[:1000] < 9).all() and (states[1321:] < 9).all()
+
+
+def test_short_calendars_get_fewer_states_each_of_a_window_of_days() -> None:
+    """With a state per day (10 returns or fewer) the matching left no choice: every
+    history was the data shifted (1,000 'histories', n distinct ones)."""
+    returns = np.random.default_rng(4).standard_normal(300)
+    for n, states in ((10, 1), (41, 1), (42, 2), (100, 4), (209, 9), (210, 10), (300, 10)):
+        found = volatility_states(returns[:n])
+        assert found.max() + 1 == states
+        assert np.bincount(found).min() >= min(n, 21)  # every state a window of days to start a block from
+    idx = matched_indices(volatility_states(returns[:10]), 200, 1.0, 3)
+    assert len({tuple(row) for row in idx.tolist()}) > 100  # histories, not the 10 shifts of the data
 
 
 def test_volatility_states_reject_bad_input() -> None:
