@@ -1248,7 +1248,7 @@ def _timeline_tests(
         notes.append(
             f"p-values: the rule re-run on {found.count:,} resampled histories of {', '.join(study.series)} (their daily "
             f"returns resampled together in blocks of {_block_days(found.block_length, statistics)} trading days on average, each "
-            "starting after a month in the same tenth of 21-day volatility as the month the block before ended on, prices rebuilt, "
+            "after the first starting after a month in the same tenth of 21-day volatility as the month the block before ended on, prices rebuilt, "
             f"then condition, declustering and outcomes as here; seed {statistics.seed}): 'null mean' is the difference the "
             "rule shows on such noise, 'effect' what is left beyond it; the mean's and the median's differences are "
             "compared studentized (by sd / sqrt(n_eff) within each history, n_eff the effective sample size of their "

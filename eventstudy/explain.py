@@ -337,7 +337,7 @@ def _tests(study: Study) -> tuple[list[tuple[str, str]], list[str]]:
 
 def _blocks(statistics: StatisticsSpec, matched_on_volatility: bool = True) -> str:
     """The histories' blocks, as the study sets them (a timeline's matched on volatility, a universe's not)."""
-    matched = ", each starting after a month in the same tenth of 21-day volatility as the month the block before ended on" if matched_on_volatility else ""
+    matched = ", each after the first starting after a month in the same tenth of 21-day volatility as the month the block before ended on" if matched_on_volatility else ""
     if statistics.block_length is not None:
         return f"blocks of {statistics.block_length:g} trading days on average{matched}"
     return f"blocks of a mean length estimated from the data (Politis and White){matched}"
