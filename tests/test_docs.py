@@ -154,6 +154,27 @@ def test_the_market_model_caution_quotes_a_run(shared_data: Path, tmp_path: Path
     assert (f"{float(quoted[4]):+.2f}%", quoted[5]) == (figures[1][0], figures[1][2])
 
 
+def test_the_worked_example_quotes_the_run(shared_data: Path) -> None:
+    """statistics.md's worked example and its reading of the flagship quote the run's
+    figures by hand: they said p 0.16 / 0.22 at 6m and 'every p-value above 0.12' after the
+    run had moved to 0.18 / 0.28 and 0.110."""
+    import eventstudy
+
+    text = " ".join((ROOT / "docs" / "statistics.md").read_text(encoding="utf-8").split())
+    tests = eventstudy.run(ROOT / "configs" / "spx_rut.yaml", data_dir=shared_data, paths=False).tests
+    mean = {(row["asset"], row["horizon"]): row for row in tests.filter(statistic="mean").iter_rows(named=True)}
+    quoted = re.search(r"Against the histories, p = (\S+) \(SPX\) and (\S+) \(RUT\); the interval of SPX's 6-month average is \[(\S+)%, (\S+)%\]", text)
+    assert quoted, "the worked example's figures are not where the test reads them"
+    spx, rut = mean[("SPX", "6m")], mean[("RUT", "6m")]
+    assert quoted.groups() == (f"{spx['p_placebo']:.2f}", f"{rut['p_placebo']:.2f}", f"{spx['ci_low']:+.1%}"[:-1], f"{spx['ci_high']:+.1%}"[:-1])
+    above = re.search(r"every p-value is above (\S+) \(the lowest, RUT's 6-month share positive", text)
+    lowest = tests.sort("p_placebo").row(0, named=True)
+    assert above and (lowest["asset"], lowest["horizon"], lowest["statistic"]) == ("RUT", "6m", "pct_positive")
+    assert float(above[1]) < lowest["p_placebo"] < float(above[1]) + 0.01
+    year = re.search(r"\(SPX 1y: (\S+)% to (\S+)%\)", text)
+    assert year and year.groups() == (f"{mean[('SPX', '1y')]['ci_low']:+.1%}"[:-1], f"{mean[('SPX', '1y')]['ci_high']:+.1%}"[:-1])
+
+
 def test_what_a_notebook_shows_is_what_the_page_says(shared_data: Path) -> None:
     """studies.md's comment on a notebook cell ending in ``result`` names the lines its HTML
     shows (it said 'three lines (events, condition, tables), then the summary': the page is
