@@ -449,10 +449,13 @@ def block_indices(starts: np.ndarray, lengths: np.ndarray, n: int) -> np.ndarray
         raise ValueError(f"every row's blocks must cover its {n} days, from days in 0 .. {n - 1}")
     inside = begin < n
     days = np.minimum(lengths, n - begin)[inside]  # each block's days within its row, row-major
-    offset = np.repeat((starts - begin)[inside], days).reshape(rows, n)
-    offset += np.arange(n)
-    offset %= n
-    return offset.astype(np.int32)
+    # int32 (n < 2**31): a day's index, first day - block's first day in the row + its day in
+    # the row, lies in [0, 2 n) (a first day below n, a block of at most n days): one
+    # conditional subtraction wraps it, where a modulo of int64 took a third longer
+    offset = np.repeat((starts - begin)[inside].astype(np.int32), days).reshape(rows, n)
+    offset += np.arange(n, dtype=np.int32)
+    np.subtract(offset, np.int32(n), out=offset, where=offset >= n)
+    return offset
 
 
 # --------------------------------------------------------------------------------------
