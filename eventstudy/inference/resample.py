@@ -73,6 +73,17 @@ def _as_int(value: object, name: str, minimum: int) -> int:
     return number
 
 
+def _as_block_length(block_length: object) -> float:
+    """A mean block length as a float, ``>= 1`` (``inf`` allowed), or the ValueError."""
+    try:
+        length = float(block_length)  # type: ignore[arg-type]
+    except (TypeError, ValueError):
+        raise ValueError(f"`block_length` must be a number, got {block_length!r}") from None
+    if not length >= 1:  # also NaN
+        raise ValueError(f"`block_length` must be >= 1, got {block_length}")
+    return length
+
+
 def _rows_per_chunk(row_size: int) -> int:
     return max(1, _ELEMENTS_PER_CHUNK // max(1, row_size))
 
@@ -282,12 +293,7 @@ def stationary_indices(n_obs: int, reps: int, block_length: float, seed: SeedLik
     if n > _INT32_MAX:
         raise ValueError(f"`n_obs` must be < 2**31 (int32 indices), got {n}")
     rows = _as_int(reps, "reps", 0)
-    try:
-        length = float(block_length)
-    except (TypeError, ValueError):
-        raise ValueError(f"`block_length` must be a number, got {block_length!r}") from None
-    if not length >= 1:  # also NaN
-        raise ValueError(f"`block_length` must be >= 1, got {block_length}")
+    length = _as_block_length(block_length)
     # Below 2**-53 no uniform but 0 is < p: such block lengths act as inf (and n / p
     # cannot overflow).
     p = 1.0 / length if length < 2.0**53 else 0.0
@@ -401,12 +407,7 @@ def matched_blocks(states: np.ndarray, reps: int, block_length: float, seed: See
     if n > _INT32_MAX:
         raise ValueError(f"`states` must have fewer than 2**31 days (int32 indices), got {n}")
     rows = _as_int(reps, "reps", 0)
-    try:
-        length = float(block_length)
-    except (TypeError, ValueError):
-        raise ValueError(f"`block_length` must be a number, got {block_length!r}") from None
-    if not length >= 1:  # also NaN
-        raise ValueError(f"`block_length` must be >= 1, got {block_length}")
+    length = _as_block_length(block_length)
     rng = _as_generator(seed)
     state = state.astype(np.int64)
     first_start = rng.integers(0, n, size=rows)
