@@ -332,7 +332,9 @@ def volatility_states(log_returns: np.ndarray, window: int = STATE_WINDOW, bins:
     deviations from its mean are divided by its variance and averaged, so the state is
     the series' joint one (the histories resample their days together). The first days
     average the fewer days they have. A day's state says how volatile the month up to it
-    was, against the rest of the sample; ties are ranked in day order.
+    was, against the rest of the sample. Equal trailing means are ranked in day order,
+    as far as the running sums keep them equal (flat stretches may differ in a last bit,
+    which moves a day at most across the edge of a state: such days are alike).
 
     >>> volatility_states(np.array([0.01, -0.01, 0.05, -0.04, 0.0, 0.001]), window=2, bins=3).tolist()
     [0, 1, 2, 2, 1, 0]
