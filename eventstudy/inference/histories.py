@@ -17,9 +17,11 @@ month up to the day the block before ended on
 (:func:`~eventstudy.inference.resample.matched_indices`): a volatile regime outlasts its
 block, so a rule that picks big falls, which real prices follow with weeks of high
 volatility, sees the same in the histories (unmatched blocks of a few days followed them
-with ordinary days, and the test rejected 14.5% of true nulls at a year). In every history, and in the real data, each
-cell's statistic (event mean, median, % positive) minus the same statistic over all the
-window's days is the *difference* ``D``. Then
+with ordinary days, and the test rejected 14.5% of true nulls at a year).
+
+In every history, and in the real data, each cell's statistic (event mean, median, %
+positive) minus the same statistic over all the window's days is the *difference* ``D``.
+Then
 
 * ``null_mean`` = the mean of ``D`` over the histories: what the rule shows on noise;
 * ``effect`` = observed ``D`` minus ``null_mean``: the bias-corrected effect;
