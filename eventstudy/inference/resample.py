@@ -395,8 +395,8 @@ def matched_indices(states: np.ndarray, reps: int, block_length: float, seed: Se
 
 
 def matched_blocks(states: np.ndarray, reps: int, block_length: float, seed: SeedLike = None) -> tuple[np.ndarray, np.ndarray]:
-    """The blocks of :func:`matched_indices`: ``(reps, K)`` int64 first days and lengths
-    (views of ``(K, reps)`` arrays), each row's in order (a row's blocks past its ``n`` days are drawn but never used).
+    """The blocks of :func:`matched_indices`: ``(reps, K)`` int32 first days and lengths,
+    each row's in order (a row's blocks past its ``n`` days are drawn but never used).
 
     The blocks' lengths and one uniform each for its start are drawn in bulk; each
     block's start then needs the state where the one before ended: one pass over the
@@ -414,7 +414,7 @@ def matched_blocks(states: np.ndarray, reps: int, block_length: float, seed: See
     state = state.astype(np.int64)
     first_start = rng.integers(0, n, size=rows)
     if length >= 2.0**53 or rows == 0:  # one block per row (a random circular shift), as stationary_indices
-        return first_start[:, None], np.full((rows, 1), n, dtype=np.int64)
+        return first_start[:, None].astype(np.int32), np.full((rows, 1), n, dtype=np.int32)
     # where a block may start, by the state of the day before it (day 0's: the last day's, as rows wrap)
     before = np.roll(state, 1)
     members = np.argsort(before, kind="stable")
@@ -439,7 +439,8 @@ def matched_blocks(states: np.ndarray, reps: int, block_length: float, seed: See
         ended = state[ended]
         start = members[firsts[ended] + (uniforms[k] * counts[ended]).astype(np.int64)]
         starts[k] = start
-    return starts.T, lengths.T
+    # int32 (n < 2**31), row by row: half the memory a group's blocks hold while its chunks run
+    return starts.T.astype(np.int32, order="C"), lengths.T.astype(np.int32, order="C")
 
 
 def block_indices(starts: np.ndarray, lengths: np.ndarray, n: int) -> np.ndarray:
@@ -447,7 +448,7 @@ def block_indices(starts: np.ndarray, lengths: np.ndarray, n: int) -> np.ndarray
     lengths, in order; the blocks past a row's ``n`` days are ignored): each day is its
     block's first day plus its days into the block, wrapping at ``n``."""
     rows = starts.shape[0]
-    begin = np.cumsum(lengths, axis=1) - lengths  # each block's first day in its row
+    begin = np.cumsum(lengths, axis=1, dtype=np.int64) - lengths  # each block's first day in its row
     if ((lengths.sum(axis=1) < n) | (starts.min(initial=0) < 0) | (starts.max(initial=0) >= n)).any():
         raise ValueError(f"every row's blocks must cover its {n} days, from days in 0 .. {n - 1}")
     inside = begin < n
