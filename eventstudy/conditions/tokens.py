@@ -163,6 +163,12 @@ def tokenize(text: str) -> list[Token]:
         elif one in SYMBOLS:
             kind, canonical = SYMBOLS[one]
             tokens.append(Token(kind, canonical, pos, pos + 1))
+        elif two in REVERSED_COMPARISONS:  # '=<' and '=>', as some spreadsheets read them
+            written = REVERSED_COMPARISONS[two]
+            raise ConditionSyntaxError(
+                f"unexpected {two!r}", span=(pos, pos + 2), source=text,
+                hint=f"write {written!r} ({'at most' if written == '<=' else 'at least'})",
+            )
         else:
             hint = "comparisons are written '=='" if one == "=" else _look_alike_hint(one)
             raise ConditionSyntaxError(
@@ -171,6 +177,11 @@ def tokenize(text: str) -> list[Token]:
         pos = tokens[-1].end
     tokens.append(Token(TokenType.END, "", n, n))
     return tokens
+
+
+REVERSED_COMPARISONS = {"=<": "<=", "=>": ">="}
+"""Comparisons written the other way round, and how the language writes them: 'SPX =< 3'
+was told 'comparisons are written ==', which is not what it meant."""
 
 
 def _foreign_operator(text: str, pos: int) -> str | None:
