@@ -74,7 +74,12 @@ from eventstudy.inference.multiple import maxstat_stepdown
 from eventstudy.inference.panel import count_true
 from eventstudy.inference.placebo import median_of, median_rows, placebo_test
 from eventstudy.inference.power import EventLine
-from eventstudy.inference.resample import block_indices, matched_blocks, stationary_indices
+from eventstudy.inference.resample import (
+    block_indices,
+    blocks_drawn,
+    matched_blocks,
+    stationary_indices,
+)
 from eventstudy.inference.table import MIN_TESTED, Headline, not_tested_on
 from eventstudy.panel import Panel, values_at
 from eventstudy.universe import prepare_universe
@@ -337,8 +342,7 @@ def _resampled_figures(
     # (one pass over the blocks for all of a group's); each chunk fills in its own rows'
     # days. The first group draws from the seed's stream, each later one from its own.
     states = source.states
-    blocks_per_history = 1.25 * (n_days - 1) / source.block_length + 16  # as matched_blocks draws them
-    group = max(HISTORIES_PER_DRAW, int(BLOCKS_PER_DRAW // blocks_per_history))
+    group = max(HISTORIES_PER_DRAW, BLOCKS_PER_DRAW // blocks_drawn(n_days - 1, source.block_length))
     evaluators = build_evaluators(study.evaluators)
     keys = tested.cells.select("measure", "asset", "horizon", "horizon_days").rows()
     horizons = _horizon_days(tested)

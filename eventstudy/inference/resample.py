@@ -42,7 +42,7 @@ import operator
 
 import numpy as np
 
-__all__ = ["STATE_BINS", "STATE_WINDOW", "block_indices", "matched_blocks", "matched_indices", "optimal_block_length", "rebuild_prices", "stationary_indices", "volatility_states"]
+__all__ = ["STATE_BINS", "STATE_WINDOW", "block_indices", "blocks_drawn", "matched_blocks", "matched_indices", "optimal_block_length", "rebuild_prices", "stationary_indices", "volatility_states"]
 
 _ELEMENTS_PER_CHUNK = 1 << 18
 """Rows are processed in blocks of about this many elements: a block's float64 working
@@ -421,7 +421,7 @@ def matched_blocks(states: np.ndarray, reps: int, block_length: float, seed: See
     counts = np.bincount(before)
     firsts = np.cumsum(counts) - counts
     p = 1.0 / length
-    per_draw = int(n * p * 1.25) + 16  # blocks drawn at a time: every row is filled in one draw but for a chance of about e^-16
+    per_draw = blocks_drawn(n, length)
     # drawn block by block ((K, rows): the pass below reads one block of every row at a time);
     # a block longer than the row fills the rest of it either way (and its length, up to
     # 2**63 - 1 for a block length near 2**53, no longer overflows the rows' sums)
@@ -441,6 +441,15 @@ def matched_blocks(states: np.ndarray, reps: int, block_length: float, seed: See
         starts[k] = start
     # int32 (n < 2**31), row by row: half the memory a group's blocks hold while its chunks run
     return starts.T.astype(np.int32, order="C"), lengths.T.astype(np.int32, order="C")
+
+
+def blocks_drawn(n: int, block_length: float) -> int:
+    """The blocks :func:`matched_blocks` draws per row of ``n`` days at a time: 1.25 times
+    the rows' mean count, and 16 more, so every row is filled in one draw but for a chance
+    of about e^-16 (one block where ``block_length`` acts as inf)."""
+    if block_length >= 2.0**53:
+        return 1
+    return int(n * (1.0 / block_length) * 1.25) + 16  # as (n * p * 1.25): the draws depend on this count
 
 
 def block_indices(starts: np.ndarray, lengths: np.ndarray, n: int) -> np.ndarray:
