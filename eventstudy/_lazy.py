@@ -34,6 +34,10 @@ def lazy_attributes(package: str, names: Mapping[str, str]) -> tuple[Callable[[s
         return value
 
     def dir_() -> list[str]:
-        return sorted(set(namespace) | set(names))
+        """The public names, dunders and loaded submodules: a notebook's tab completion
+        offers the API, not the package's own imports (``TYPE_CHECKING``, ``annotations``)."""
+        public = set(names) | set(namespace.get("__all__", ()))
+        modules = {k for k, v in namespace.items() if isinstance(v, ModuleType) and not k.startswith("_")}
+        return sorted(public | modules | {k for k in namespace if k.startswith("__")})
 
     return getattr_, dir_

@@ -19,6 +19,14 @@ def test_every_public_name_resolves_and_the_list_is_sorted() -> None:
     assert set(eventstudy.__all__) <= set(dir(eventstudy))
 
 
+def test_dir_offers_the_api_not_the_package_imports() -> None:
+    """A notebook's tab completion on ``eventstudy.`` lists the API, not what ``__init__``
+    imports for itself."""
+    names = set(dir(eventstudy))
+    assert not {"TYPE_CHECKING", "annotations", "lazy_attributes", "_lazy"} & names
+    assert {"run", "load_study", "__version__"} <= names
+
+
 @pytest.mark.parametrize(
     "name", ["run", "run_sweep", "load_study", "check_data", "import_file", "get_executor", "write_report", "html_report"]
 )
