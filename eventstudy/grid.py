@@ -190,6 +190,9 @@ cell's snooping control stricter (a 10^6-cell grid ran silently for hours)."""
 VARIABLE = ("when", "trigger", "decluster", "window")
 """Top-level keys a grid may vary: what the engine evaluates on the prepared panel."""
 
+SETTINGS = ("gap", "mode", "when", "trigger", "window.start", "window.end", "decluster.gap", "decluster.mode")
+"""The axis names a grid may use, other than a threshold or ``when#N``: what a misspelt one is likely to mean."""
+
 LABELS = ("name", "description")
 """Keys that only label a study: every cell of an axis over them would be the same study."""
 
@@ -207,6 +210,12 @@ def _check_axis(axis: Axis, universe: bool) -> None:
             f"grid axis {name!r} varies only the study's {top}: every cell would be the same study, run and paid for by "
             "the snooping control once per value",
             hint="sweep the condition's numbers ('X threshold', 'when#N'), 'when', 'gap', 'mode', 'trigger' or the window",
+        )
+    if top not in Study.model_fields:  # a misspelt axis, not a setting the grid must share
+        raise ConfigError(
+            f"grid axis {name!r} names no setting of the study{did_you_mean(name, SETTINGS)}",
+            hint="sweep the condition's numbers ('X threshold', 'when#N'), 'when', 'gap', 'mode', 'trigger' or the window "
+            "('window.start', 'window.end')",
         )
     kind = "a universe sweep" if universe else "a sweep"
     raise ConfigError(

@@ -528,6 +528,9 @@ def test_the_verdict_judges_the_best_cell_at_the_studys_alpha(folder: Path) -> N
         (["decluster.gap=3w,21cd"], "grid axis 'decluster.gap' lists '3w' and '21cd', the same gap"),
         (["name=a,b"], "grid axis 'name' varies only the study's name: every cell would be the same study"),
         (["description=a,b"], "grid axis 'description' varies only the study's description"),
+        # a misspelt axis was told the sweep 'cannot vary' it, as if it were the series, data or statistics
+        (["gapp=5,10"], r"grid axis 'gapp' names no setting of the study \(did you mean 'gap'\?\)"),
+        (["windw.start=2020-01-01,2020-06-01"], r"grid axis 'windw.start' names no setting of the study \(did you mean 'window.start'\?\)"),
     ],
 )
 def test_a_grid_whose_cells_would_not_be_what_they_say_is_refused_before_any_work(folder: Path, axes: list[str], message: str) -> None:
@@ -629,7 +632,7 @@ def test_a_studys_sweep_block_takes_dates(folder: Path, capsys) -> None:
 @pytest.mark.parametrize(
     ("axis", "where", "message"),
     [
-        ("{name: gapp, values: [1, 2]}", "gapp", "a sweep cannot vary 'gapp'"),
+        ("{name: gapp, values: [1, 2]}", "gapp", "grid axis 'gapp' names no setting of the study (did you mean 'gap'?)"),
         ("{name: B drawdown threshold, values: [1%, abc]}", "abc", "'abc' is not a number"),
         ("{name: gap, values: [10, 10td]}", "10td", "lists '10' and '10td', the same gap"),
         ("{name: B drawdwn threshold, values: [1%]}", "B drawdwn threshold", "compares no number with 'B drawdwn'"),
