@@ -20,7 +20,7 @@ from eventstudy.grid import _apply, grid_cells
 from eventstudy.inference.snooping import reality_check, spa_test
 from eventstudy.result import StudyResult
 from eventstudy.study import run as evaluate_study
-from eventstudy.sweep import Axis, parse_axis, run_sweep
+from eventstudy.sweep import Axis, SweepResult, parse_axis, run_sweep
 
 STUDY = """\
 name: sweep study
@@ -329,6 +329,30 @@ def test_a_sweep_of_several_measures_names_each_row_and_shows_it_in_its_unit(fol
     assert cells and not any("%" in c for c in cells) and all(c.split("\n")[0].replace(".", "").isdigit() for c in cells)
 
 
+def test_the_text_heat_map_counts_pending_events_as_the_chart_and_tables_do() -> None:
+    """The printed heat map left a square blank where a cell had no events and where every
+    event's horizon ran past the data (the SVG heat map reads 'no events' and 'pending
+    n=0 (+1 incomplete)'), and gave n without the pending events the best cells' table
+    counts ('33 (+2 incomplete)')."""
+    from eventstudy.report.sweep import render_sweep
+
+    rows = [
+        {"gap": gap, "mode": mode, "measure": "fwd", "asset": "A", "horizon": "1m", "observed": observed, "baseline": 0.015,
+         "n": n, "n_incomplete": pending, "z": 1.0 if n >= 3 else None, "p_placebo": 0.5, "p_romano_wolf": 0.9}
+        for gap, mode, observed, n, pending in (
+            ("5", "after_kept", 0.02, 10, 0), ("5", "after_any", 0.03, 10, 2), ("10", "after_kept", None, 0, 0), ("10", "after_any", None, 0, 1),
+        )
+    ]
+    result = SweepResult(
+        ledger=pl.DataFrame(rows), axes=(Axis("gap", ("5", "10")), Axis("mode", ("after_kept", "after_any"))),
+        verdict={"cells": 4, "tests": 4, "statistic": "mean", "null": "runs", "placebos": 200, "seed": 1, "period": "start .. end",
+                 "best": rows[1], "reality_check_p": 0.5, "spa_p": 0.5},
+    )
+    heat = render_sweep(result).split("A 1m mean by gap (rows) and mode (columns)")[1]
+    assert "5    +2.00% (n=10)  +3.00% (n=10, +2 incomplete)" in heat
+    assert "10       no events  pending (n=0, +1 incomplete)" in heat
+
+
 def test_the_heat_map_of_three_axes_is_the_best_cells_plane(folder: Path) -> None:
     """With a third axis each square showed the cell of its last value, not the best cell's
     (the lookup was keyed by the first two axes), and the title did not say which."""
@@ -342,7 +366,7 @@ def test_the_heat_map_of_three_axes_is_the_best_cells_plane(folder: Path) -> Non
     title, _, rows, _ = next(b for b in sweep_blocks(result) if "(rows) and" in b[0])
     assert title.endswith(f", at window.end {best['window.end']}")
     square = rows[axes[0].values.index(best["B drawdown threshold"])][1 + axes[1].values.index(best["gap"])]
-    assert square.endswith(f"(n={best['n']})")
+    assert square.endswith(f"(n={best['n']}" + (f", +{best['n_incomplete']} incomplete)" if best["n_incomplete"] else ")"))
     figure = heatmap_chart(result)
     assert figure is not None and figure.axes[0].get_title(loc="left").endswith(f", at window.end {best['window.end']}")
     texts = [t.get_text() for t in figure.axes[0].texts]

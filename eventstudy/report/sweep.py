@@ -128,6 +128,16 @@ def heat_slice(result: SweepResult, best: dict[str, Any]) -> tuple[pl.DataFrame,
     return cut, (", at " + ", ".join(f"{axis.name} {best[axis.name]}" for axis in fixed) if fixed else "")
 
 
+def _heat_square(result: SweepResult, row: dict[str, Any] | None) -> str:
+    """A heat map square as the chart and the tables count it: the statistic and n, with the
+    events whose horizon runs past the data; 'pending' where every event's does; 'no events'."""
+    if row is None or (row["observed"] is None and not row.get("n_incomplete")):
+        return "no events"
+    pending = row.get("n_incomplete") or 0
+    value = shown_value(result, row, "observed") if row["observed"] is not None else "pending"
+    return f"{value} (n={row['n']}{f', +{pending} incomplete' if pending else ''})"
+
+
 def _heat_rows(result: SweepResult) -> tuple[str, list[str], list[list[str]]] | None:
     """The statistic of the best cell's asset and horizon over the first two axes (the
     later ones at the best cell's values)."""
@@ -141,8 +151,7 @@ def _heat_rows(result: SweepResult) -> tuple[str, list[str], list[list[str]]] | 
     for a in first.values:
         row = [a]
         for b in second.values:
-            r = lookup.get((a, b))
-            row.append("" if r is None or r["observed"] is None else f"{shown_value(result, r, 'observed')} (n={r['n']})")
+            row.append(_heat_square(result, lookup.get((a, b))))
         rows.append(row)
     title = f"{cell_words(result, best)} {result.verdict['statistic']} by {first.name} (rows) and {second.name} (columns){at}"
     return title, [first.name, *second.values], rows
