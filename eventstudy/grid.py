@@ -353,7 +353,11 @@ def _cell_study(study: Study, axes: Sequence[Axis], values: Sequence[str]) -> St
         return study_from_mapping(raw, path=study.path)
     except EventStudyError as exc:
         own = [i for i, axis in enumerate(axes) if written_at(study, axis) is not None]
-        # the cell's own file is generated: a study's own axis is shown where it is written (the last one applied)
+        # the cell's own file is generated: shown at the value of the study's own axis that fails on its own (else,
+        # values that fail together, at the last one applied); a --grid axis's is named in the message only
+        culprit = next((i for i, (axis, value) in enumerate(zip(axes, values)) if not _valid_alone(study, axis, value)), None)
+        if culprit is None and own:
+            culprit = own[-1]
         hint = exc.hint
         if any(re.fullmatch(r"when#\d+", axis.name) for axis in axes):  # which number of the condition each when#N set
             slots = _number_slots(study.when)
@@ -361,10 +365,23 @@ def _cell_study(study: Study, axes: Sequence[Axis], values: Sequence[str]) -> St
             hint = f"{hint}; " if hint else ""
             hint += f"in {study.when!r}, {named}"
         error = ConfigError(f"grid cell {where}: {exc.message}", hint=hint)
-        if own:
-            axis = axes[own[-1]]
-            error.location = written_at(study, axis, axis.values.index(values[own[-1]]))
+        if culprit in own:
+            axis = axes[culprit]
+            error.location = written_at(study, axis, axis.values.index(values[culprit]))
         raise error from None
+
+
+def _valid_alone(study: Study, axis: Axis, value: str) -> bool:
+    """Whether the study with ``axis`` alone set to ``value`` is valid (which of a failed
+    cell's values to point at)."""
+    raw = study.raw
+    try:
+        _apply(raw, axis, value)
+        raw.pop("sweep", None)
+        study_from_mapping(raw, path=study.path)
+    except EventStudyError:
+        return False
+    return True
 
 
 def study_axes(study: Study) -> list[Axis]:

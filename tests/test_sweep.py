@@ -675,6 +675,32 @@ def test_an_error_in_a_studys_sweep_block_is_shown_where_it_is_written(folder: P
     assert f"  - {axis}\n    {' ' * (column - 1)}{'^' * len(where)}\n" in err and "Traceback" not in err
 
 
+@pytest.mark.parametrize("grid", [[], ["mode=after_kept,after_any"]])
+def test_a_bad_value_of_a_sweep_list_axis_is_shown_where_it_is_written_beside_other_axes(folder: Path, capsys, grid: list[str]) -> None:
+    """A cell that fails on the first axis's value was shown at the last axis's value:
+    'bad value 'abc' for 'decluster.gap'' pointed at window.end's 2020-12-31 on the next
+    line (with a --grid axis beside them too)."""
+    axes = ["{name: gap, values: [5, abc]}", "{name: window.end, values: [2020-12-31, 2021-03-31]}"]
+    (folder / "study.yaml").write_text(STUDY + "sweep:\n" + "".join(f"  - {axis}\n" for axis in axes))
+    given = [arg for axis in grid for arg in ("--grid", axis)]
+    assert main(["sweep", str(folder / "study.yaml"), "--data-dir", str(folder / "no-data-read"), *given]) == 2
+    err = capsys.readouterr().err
+    line, column = STUDY.count("\n") + 2, len("  - ") + axes[0].index("abc") + 1
+    assert err.startswith(f"{folder / 'study.yaml'}:{line}:{column}: error: grid cell gap=abc, window.end=2020-12-31")
+    assert f"  - {axes[0]}\n    {' ' * (column - 1)}^^^\n" in err
+
+
+def test_a_bad_value_of_a_grid_axis_is_not_shown_at_a_sweep_list_value(folder: Path, capsys) -> None:
+    """--grid 'mode=after_kept,bogus' beside a sweep: list was shown at the list's 2020-12-31
+    (its last axis's value), which is not where the mistake is: the message names the cell
+    and points at no line of the file."""
+    (folder / "study.yaml").write_text(STUDY + "sweep:\n  - {name: window.end, values: [2020-12-31, 2021-03-31]}\n")
+    args = ["sweep", str(folder / "study.yaml"), "--data-dir", str(folder / "no-data-read"), "--grid", "mode=after_kept,bogus"]
+    assert main(args) == 2
+    err = capsys.readouterr().err
+    assert err.startswith("error: grid cell window.end=2020-12-31, mode=bogus: bad value 'bogus' for 'decluster.mode'"), err
+
+
 def test_an_axis_without_values_is_a_message(folder: Path) -> None:
     """Axis('gap', ()) from Python had ended in numpy's 'need at least one array to concatenate'."""
     study = parse_study(STUDY, path=folder / "study.yaml")
