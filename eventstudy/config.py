@@ -21,11 +21,12 @@ from collections.abc import Iterator, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any, Literal
+from typing import Annotated, Any, Literal
 
 import yaml
 from pydantic import (
     BaseModel,
+    BeforeValidator,
     ConfigDict,
     Field,
     PrivateAttr,
@@ -475,11 +476,21 @@ class EventStudySpec(_Model):
         return FACTOR_SETS.get(self.factors, ()) if isinstance(self.factors, str) else ()
 
 
+def _axis_value(value: Any) -> Any:
+    """A sweep value, unless YAML read it as yes or no (``[5%, true]`` would try the value 1,
+    pydantic's int for true) or as null ('input should be a valid string')."""
+    if value is None:
+        raise PydanticCustomError("null_value", "null is not a value to try", {"hint": "write 'null' in quotes for an open window end, or drop it"})
+    return _not_a_flag(value, "a value to try", "write the number, text or date the axis should take, e.g. 10% or 21")
+
+
 class SweepAxisSpec(_Model):
     """One grid axis of a sweep: ``{name: gap, values: [10, 21cd, 42]}``."""
 
     name: str = Field(description="gap, mode, 'X threshold', when#N, or a key path of the study")
-    values: list[str | int | float | dt.date] = Field(min_length=1, description="the values to try: numbers, text, or dates (window.start)")
+    values: list[Annotated[str | int | float | dt.date, BeforeValidator(_axis_value)]] = Field(
+        min_length=1, description="the values to try: numbers, text, or dates (window.start)"
+    )
 
 
 class BaselineSpec(_Model):

@@ -661,6 +661,9 @@ def test_a_studys_sweep_block_takes_dates(folder: Path, capsys) -> None:
         ("{name: gap, values: [10, 10td]}", "10td", "lists '10' and '10td', the same gap"),
         ("{name: B drawdwn threshold, values: [1%]}", "B drawdwn threshold", "compares no number with 'B drawdwn'"),
         ("{name: window.end, values: [2019-01-01]}", "2019-01-01", "window start '2020-01-01' is after its end '2019-01-01'"),
+        # YAML's yes was pydantic's 1: a threshold of 1 ran unsaid; null was 'input should be a valid string'
+        ("{name: B drawdown threshold, values: [1%, yes]}", "yes", "true is yes or no, not a value to try"),
+        ("{name: window.end, values: [2021-06-30, null]}", "null", "null is not a value to try"),
     ],
 )
 @pytest.mark.parametrize("command", ["validate", "sweep"])
