@@ -849,12 +849,13 @@ def test_tests_that_survive_below_their_placebos_are_named_in_the_verdict(folder
     low = result.ledger.filter(pl.col("z").is_not_null()).row(0, named=True)
     ledger = result.ledger.with_columns(
         pl.when((pl.col("B drawdown threshold") == low["B drawdown threshold"]) & (pl.col("asset") == low["asset"]) & (pl.col("horizon") == low["horizon"]))
-        .then(pl.lit(v)).otherwise(pl.col(k)).alias(k) for k, v in (("z", -4.5), ("p_romano_wolf", 0.004))
+        .then(pl.lit(v)).otherwise(pl.col(k)).alias(k) for k, v in (("z", -4.5), ("p_romano_wolf", 0.004), ("n_incomplete", 3))
     )
     lines = verdict_lines(replace(result, ledger=ledger))
     below = [line for line in lines if line.startswith("below the placebos")]
     assert len(below) == 1 and below[0].startswith("below the placebos: 1 of the tests survive the Romano-Wolf adjustment at 5%")
     assert f"B drawdown threshold={low['B drawdown threshold']}: {low['asset']} {low['horizon']} mean" in below[0] and "z=-4.50" in below[0]
+    assert f"(n={low['n']} (+3 incomplete), z=" in below[0]  # as the best cell's line and the tables count them
 
 
 @pytest.mark.parametrize(("when", "axis", "places"), [

@@ -88,7 +88,7 @@ def _verdict_lines(result: SweepResult) -> list[str]:
             f"below the placebos: {below.height:,} of the tests survive the Romano-Wolf adjustment at {alpha * 100:g}% with the events "
             f"under their placebos, which the best cells (ranked upward) leave out; the lowest: {params}: {cell_words(result, low)} "
             f"{v['statistic']} {shown_value(result, low, 'observed')} vs placebos {shown_value(result, low, 'placebo_mean')} "
-            f"(n={low['n']}, z={low['z']:+.2f}, Romano-Wolf p={format_p(low['p_romano_wolf'], alpha=alpha)}); the ledger lists them all"
+            f"(n={n_with_incomplete(low)}, z={low['z']:+.2f}, Romano-Wolf p={format_p(low['p_romano_wolf'], alpha=alpha)}); the ledger lists them all"
         )
     if v.get("not_tested"):
         lines.append(v["not_tested"])
