@@ -291,8 +291,9 @@ def _condition_key(node: object) -> object:
 
 def _check_grid(study: Study, axes: Sequence[Axis]) -> None:
     """Refuse a grid whose cells would not be what their axis values say: an axis without
-    values, a value listed twice (its cells run and counted twice), or two axes that set the
-    same thing (the later would override the earlier in every cell)."""
+    values, a value listed twice (its cells run and counted twice), a declustering mode with
+    no gap to apply to, or two axes that set the same thing (the later would override the
+    earlier in every cell)."""
     for axis in axes:
         if not axis.values:
             raise ConfigError(f"grid axis {axis.name!r} has no values", hint="write NAME=v1,v2,... e.g. 'gap=10,21cd,42'")
@@ -307,6 +308,15 @@ def _check_grid(study: Study, axes: Sequence[Axis]) -> None:
                     f"grid axis {axis.name!r} lists {listed}: its cells would be run, and paid for by the snooping control, twice",
                     hint="list each value once",
                 )
+    names = {axis.name for axis in axes}
+    mode = next((axis for axis in axes if axis.name in ("mode", "decluster.mode")), None)
+    if mode is not None and study.decluster is None and not names & {"gap", "decluster.gap"}:
+        with _placed(study, mode):  # each cell was refused: "missing required key 'gap' in decluster", with no hint
+            raise ConfigError(
+                f"grid axis {mode.name!r} picks how events are declustered, but the study keeps every day (it has no "
+                "decluster:): there is no gap for a mode to apply to",
+                hint="add 'decluster: {gap: 21}' (your gap) to the study, or a 'gap' axis beside this one",
+            )
     targets = []
     for axis in axes:
         with _placed(study, axis):  # a threshold the condition compares with two numbers is refused where it is written

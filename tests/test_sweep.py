@@ -567,6 +567,18 @@ def test_a_grid_whose_cells_would_not_be_what_they_say_is_refused_before_any_wor
         run_sweep(study, [parse_axis(a) for a in axes], data_dir=folder / "no-data-read")
 
 
+@pytest.mark.parametrize("axis", ["mode", "decluster.mode"])
+def test_a_mode_axis_on_a_study_without_declustering_is_refused_with_what_to_add(folder: Path, axis: str) -> None:
+    """Every cell was refused 'missing required key 'gap' in decluster', with no hint that the
+    study keeps every day; with a gap axis beside it the grid runs."""
+    study = parse_study(STUDY.replace("decluster: {gap: 5}\n", ""), path=folder / "study.yaml")
+    with pytest.raises(ConfigError, match=f"grid axis '{axis}' picks how events are declustered, but the study keeps every day") as caught:
+        run_sweep(study, [parse_axis(f"{axis}=after_kept,after_any")], data_dir=folder / "no-data-read")
+    assert "add 'decluster: {gap: 21}'" in (caught.value.hint or "")
+    swept = run_sweep(study, [parse_axis(f"{axis}=after_kept,after_any"), parse_axis("gap=3,5")], data_dir=folder / "data")
+    assert swept.ledger.height > 0
+
+
 def test_a_when_n_cell_that_does_not_parse_says_which_number_each_when_n_is(folder: Path) -> None:
     """'when#1=-3%' meant for the threshold set the 5 of '5-day high' (when#1 counts every
     number), and the cell's error said only 'grid cell when#1=-3%: ... got '-'' with no
