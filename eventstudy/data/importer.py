@@ -640,10 +640,11 @@ def _decimal(raw: pl.DataFrame, price_roles: list[str], delimiter: str, path: Pa
             raise DataError(f"--decimal is 'point' or 'comma', not {wanted!r}", hint="--decimal point (1,234.5) or --decimal comma (1.234,5)")
         return ("." if wanted == "point" else ","), True
     texts = pl.concat([raw[r].alias("v") for r in price_roles]).drop_nulls().str.replace_all(_NOISE, "")
-    point = texts.str.contains(r",\d*\.\d*$") | (
+    # a mark written twice in one number groups thousands ('1,234,567'), so the other one is the decimal mark
+    point = texts.str.contains(r",\d*\.\d*$") | texts.str.contains(r"^-?\d{1,3}(,\d{3}){2,}$") | (
         texts.str.contains(r"^-?\d*\.\d+$") & ~texts.str.contains(r"^-?\d{1,3}(\.\d{3})+$")
     )
-    comma = texts.str.contains(r"\.\d*,\d*$") | (
+    comma = texts.str.contains(r"\.\d*,\d*$") | texts.str.contains(r"^-?\d{1,3}(\.\d{3}){2,}$") | (
         texts.str.contains(r"^-?\d*,\d+$") & ~texts.str.contains(r"^-?\d{1,3}(,\d{3})+$")
     )
     n_point, n_comma = int(point.sum()), int(comma.sum())
@@ -658,7 +659,7 @@ def _decimal(raw: pl.DataFrame, price_roles: list[str], delimiter: str, path: Pa
         return ",", True
     if n_point:
         return ".", True
-    either = texts.filter(texts.str.contains(r"^-?\d{1,3}([.,]\d{3})+$"))  # a group of three digits, or three decimals
+    either = texts.filter(texts.str.contains(r"^-?\d{1,3}[.,]\d{3}$"))  # a group of three digits, or three decimals
     if either.len():
         example = either[0]
         as_point, as_comma = (float(pl.select(_number(pl.lit(example), mark)).item()) for mark in (".", ","))

@@ -203,6 +203,21 @@ def test_a_decimal_mark_no_value_shows_is_asked_not_guessed(tmp_path: Path, text
     assert read_export(write(tmp_path, "Y.csv", "date,close\n2024-01-02,4700\n2024-01-03,4710\n")).frame["close"][0] == 4700  # no mark at all: nothing to ask
 
 
+@pytest.mark.parametrize(("text", "decimal", "closes"), [
+    ('date,close\n2024-01-02,"1,234,567"\n2024-01-03,"1,234,568"\n', ".", [1234567.0, 1234568.0]),
+    ("Datum;Schluss\n02.01.2024;1.234.567\n03.01.2024;1.234.568\n15.01.2024;1.234.569\n", ",", [1234567.0, 1234568.0, 1234569.0]),
+    ('date,close\n2024-01-02,"1,234"\n2024-01-03,"1,234,568"\n', ".", [1234.0, 1234568.0]),
+])
+def test_two_thousands_groups_show_the_decimal_mark(tmp_path: Path, text: str, decimal: str, closes: list[float]) -> None:
+    """Whole prices with two groups of thousands ('1,234,567': a price in won or rupiah)
+    stopped the import with a TypeError (the question tried to read '1,234,567' with a
+    decimal comma); a mark written twice in one number groups thousands, so the other
+    one is the decimal mark, and nothing is left to ask."""
+    report = read_export(write(tmp_path, "X.csv", text))
+    assert (report.decimal, report.decimal_evidence) == (decimal, True)
+    assert report.frame["close"].to_list() == closes
+
+
 def test_tab_separated(tmp_path: Path) -> None:
     report = read_export(write(tmp_path, "NDX.tsv", "date\tclose\n2024-01-02\t16543.94\n2024-01-03\t16368.49\n"))
     assert report.delimiter == "\t" and report.frame["close"].to_list() == [16543.94, 16368.49]
