@@ -424,7 +424,7 @@ def _trim(fields: list[str]) -> list[str]:
 
 def _records(text: str, delimiter: str, path: Path) -> tuple[list[str], list[tuple[int, list[str]]]]:
     """The header and ``(line, fields)`` per non-blank row, every row as wide as the header."""
-    reader = csv.reader(io.StringIO(text), delimiter=delimiter)
+    reader = csv.reader(io.StringIO(text, newline=""), delimiter=delimiter)  # its own line endings: \r alone too (old Mac)
     header: list[str] | None = None
     records: list[tuple[int, list[str]]] = []
     start = 1

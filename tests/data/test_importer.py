@@ -224,6 +224,18 @@ def test_tab_separated(tmp_path: Path) -> None:
     assert "tab-separated" in report.describe()
 
 
+def test_old_mac_line_endings_import(tmp_path: Path) -> None:
+    """Lines ended by a carriage return alone (Excel for Mac's 'CSV (Macintosh)') were
+    'not a table of prices the importer can read (new-line character seen in unquoted
+    field ...)': the csv module was given the text without its newline handling."""
+    path = write(tmp_path, "X.csv", "Date,Close\r2024-01-02,10.5\r2024-01-03,x\r")
+    with pytest.raises(DataError, match="non-numeric close 'x'") as found:
+        read_export(path)
+    assert found.value.location is not None and found.value.location.line == 3
+    report = read_export(write(tmp_path, "Y.csv", "Date,Close\r2024-01-02,10.5\r2024-01-03,11\r"))
+    assert report.frame["close"].to_list() == [10.5, 11.0] and report.rows_read == 2
+
+
 def test_day_first_slashes_settled_by_a_day_above_12(tmp_path: Path) -> None:
     report = read_export(write(tmp_path, "X.csv", "Date,Close\n02/01/2024,10\n15/01/2024,11\n"))
     assert report.date_format == "DD/MM/YYYY"
