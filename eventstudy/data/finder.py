@@ -108,6 +108,15 @@ def inspect(path: Path) -> DataFile:
         binary = not_a_csv(path) if fmt == "csv" else None
         if binary is not None:  # its bytes are no header: say what the file is, for every reader of it
             raise binary
+        if fmt == "csv" and _carriage_returns_only(path):  # polars would read the whole file as its header line
+            raise DataError(
+                f"{path.name!r} ends its lines with a carriage return alone (old Mac line endings): a data file's lines end with a newline",
+                location=Location(path=str(path), line=1),
+                hint=(
+                    f"convert it with 'eventstudy data import {path.name} --symbol {path.stem} --data-dir DIR' (it reads such "
+                    "lines), or save it as 'CSV UTF-8' (Excel's 'CSV (Macintosh)' writes these line endings)"
+                ),
+            )
         columns = scan(path, fmt).collect_schema().names()
     except pl.exceptions.NoDataError as exc:
         raise empty from exc
@@ -248,6 +257,17 @@ def not_text(head: bytes, *, compressed: bool = True) -> tuple[str, str | None] 
     if b"\x00" in head or control > len(head) / 20:
         return "binary, not text", None
     return None
+
+
+def _carriage_returns_only(path: Path) -> bool:
+    """Whether a CSV file's lines end with a carriage return alone (a ``\\r`` and no
+    ``\\n`` in its first :data:`HEAD_BYTES`; a compressed file's bytes say nothing)."""
+    try:
+        with path.open("rb") as handle:
+            head = handle.read(HEAD_BYTES)
+    except OSError:
+        return False
+    return b"\r" in head and b"\n" not in head and not_text(head) is None
 
 
 def not_a_csv(path: Path) -> DataError | None:

@@ -728,6 +728,21 @@ def test_a_file_separated_by_another_mark_is_named_as_such(tmp_path: Path, separ
     assert inspect(tmp_path / "one.csv").date == "date"
 
 
+def test_a_file_with_old_mac_line_endings_is_named_as_such(tmp_path: Path) -> None:
+    """Lines ended by a carriage return alone (Excel for Mac's 'CSV (Macintosh)') are one
+    line to polars: run and data check said "no close column ... found (4 fields that do
+    not look like column names: not a data file?)" and hinted to name the close column
+    'close', which it was."""
+    write(tmp_path / "AAA.csv", "date,close\r2024-01-02,100.5\r2024-01-03,101\r")
+    assert refused_by_run_and_check(tmp_path, "AAA").startswith(
+        f"{tmp_path / 'AAA.csv'}:1: error: 'AAA.csv' ends its lines with a carriage return alone (old Mac line endings): "
+        "a data file's lines end with a newline\n"
+        "  hint: convert it with 'eventstudy data import AAA.csv --symbol AAA --data-dir DIR'"
+    )
+    write(tmp_path / "AAA.csv", "date,close\r\n2024-01-02,100.5\r\n")  # Windows line endings: read as before
+    assert load_prices(tmp_path, ["AAA"]).frame["close"].to_list() == [100.5]
+
+
 def test_a_file_that_is_not_utf8_is_named_at_its_line(tmp_path: Path) -> None:
     """A Windows-1252 'café' in a note column: run and data check said "cannot read
     'AAA.csv' as CSV: invalid utf-8 sequence", with no line and no way out."""
