@@ -317,6 +317,8 @@ def _ragged_row(path: Path) -> tuple[int, int, int, str] | None:
         with path.open(newline="", encoding="utf-8-sig", errors="replace") as handle:
             reader = csv.reader(handle)
             header = next(reader, None)
+            while header == []:  # polars skips the empty lines above the header
+                header = next(reader, None)
             if header is None:
                 return None
             for row in reader:

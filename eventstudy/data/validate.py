@@ -797,9 +797,10 @@ def _csv_lines(path: Path, rows: Sequence[int]) -> dict[int, int]:
     """
     wanted, found = set(rows), {}
     try:
-        with path.open(newline="", encoding="utf-8", errors="replace") as handle:
+        with path.open(newline="", encoding="utf-8-sig", errors="replace") as handle:
             reader = csv.reader(handle)
-            next(reader, None)
+            while next(reader, None) == []:  # polars skips the empty lines above the header
+                pass
             start = reader.line_num + 1
             for index, _ in enumerate(reader):
                 if index in wanted:

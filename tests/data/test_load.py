@@ -270,6 +270,17 @@ def test_line_numbers_count_blank_lines_and_quoted_newlines(tmp_path: Path) -> N
     assert f"{tmp_path / 'X.csv'}:5: error: non-numeric close 'x'" in load_error(tmp_path, ["X"])
 
 
+def test_line_numbers_count_blank_lines_before_the_header(tmp_path: Path) -> None:
+    """Polars skips empty lines above the header; the error's line was counted from the
+    first line as if it were the header: one line early per blank line ('duplicate date
+    ... :4, also on line 3' for lines 5 and 4), and a row with a field too many was 'the
+    header line, 2 fields where the header has 0'."""
+    write(tmp_path / "X.csv", "\n\r\ndate,close\n2020-01-02,1\n2020-01-03,2\n2020-01-03,3\n")
+    assert load_error(tmp_path, ["X"]).startswith(f"{tmp_path / 'X.csv'}:6: error: duplicate date '2020-01-03': also on line 5")
+    write(tmp_path / "X.csv", "\ufeff\ndate,close\n2020-01-02,1\n2020-01-03,2,5\n")
+    assert load_error(tmp_path, ["X"]).startswith(f"{tmp_path / 'X.csv'}:4:1: error: 3 fields where the header has 2")
+
+
 def test_crlf_line_endings(tmp_path: Path) -> None:
     write(tmp_path / "X.csv", "date,close\r\n2020-01-02,1\r\n2020-01-03,\r\n")
     assert f"{tmp_path / 'X.csv'}:3: error: missing close" in load_error(tmp_path, ["X"])
