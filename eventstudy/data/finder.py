@@ -26,10 +26,12 @@ loader validates them, ``data check`` reads them leniently) is its own business.
 from __future__ import annotations
 
 import contextlib
+import gzip
+import zlib
 from collections.abc import Callable, Collection, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Literal
+from typing import Literal, TextIO
 
 import polars as pl
 
@@ -50,6 +52,7 @@ __all__ = [
     "DataFile",
     "Found",
     "Located",
+    "csv_text",
     "inspect",
     "long_file_symbols",
     "not_a_csv",
@@ -314,7 +317,7 @@ def _ragged_row(path: Path) -> tuple[int, int, int, str] | None:
     import csv
 
     try:
-        with path.open(newline="", encoding="utf-8-sig", errors="replace") as handle:
+        with csv_text(path) as handle:
             reader = csv.reader(handle)
             header = next(reader, None)
             while header == []:  # polars skips the empty lines above the header
@@ -324,9 +327,20 @@ def _ragged_row(path: Path) -> tuple[int, int, int, str] | None:
             for row in reader:
                 if len(row) > len(header):
                     return reader.line_num, len(row), len(header), ",".join(row)
-    except (OSError, csv.Error):
+    except (OSError, EOFError, zlib.error, csv.Error):  # a truncated or damaged gzip stream too
         return None
     return None
+
+
+def csv_text(path: Path) -> TextIO:
+    """A CSV file's text as the csv module reads it (``newline=""``, a BOM dropped, bytes
+    that are not UTF-8 replaced), decompressed when the file is gzip-compressed, as
+    polars reads it: the error paths count its lines and fields in that text."""
+    with path.open("rb") as probe:
+        compressed = probe.read(2) == b"\x1f\x8b"
+    if compressed:
+        return gzip.open(path, "rt", newline="", encoding="utf-8-sig", errors="replace")
+    return path.open(newline="", encoding="utf-8-sig", errors="replace")
 
 
 def require_symbol_column(file: DataFile) -> str:

@@ -30,6 +30,7 @@ from __future__ import annotations
 
 import csv
 import datetime as dt
+import zlib
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
 from pathlib import Path
@@ -46,7 +47,7 @@ from eventstudy.data.columns import (
     shown_columns,
 )
 from eventstudy.data.dates import FIRST_DATE, LAST_DATE, plausible
-from eventstudy.data.finder import DataFile, scan, unreadable, whole_lines
+from eventstudy.data.finder import DataFile, csv_text, scan, unreadable, whole_lines
 from eventstudy.errors import DataError, Location
 
 __all__ = [
@@ -797,7 +798,7 @@ def _csv_lines(path: Path, rows: Sequence[int]) -> dict[int, int]:
     """
     wanted, found = set(rows), {}
     try:
-        with path.open(newline="", encoding="utf-8-sig", errors="replace") as handle:
+        with csv_text(path) as handle:
             reader = csv.reader(handle)
             while next(reader, None) == []:  # polars skips the empty lines above the header
                 pass
@@ -808,7 +809,7 @@ def _csv_lines(path: Path, rows: Sequence[int]) -> dict[int, int]:
                     if len(found) == len(wanted):
                         break
                 start = reader.line_num + 1
-    except (OSError, csv.Error, UnicodeError):
+    except (OSError, EOFError, zlib.error, csv.Error, UnicodeError):  # a truncated or damaged gzip stream too
         pass
     return {r: found.get(r, r + 2) for r in wanted}
 

@@ -380,6 +380,17 @@ def test_a_gzip_compressed_csv_is_still_read(tmp_path: Path) -> None:
     assert load_prices(tmp_path, ["X"]).frame["close"].to_list() == [10.5, 11.0, 12.25]
 
 
+def test_a_gzip_compressed_csv_names_its_bad_lines(tmp_path: Path) -> None:
+    """A line with a field too many in a gzip-compressed CSV was "cannot read 'X.csv' as
+    CSV: found more fields than defined in 'Schema'", with no line: the search for it
+    read the compressed bytes as text. It reads the text now, as polars does, and so
+    does the count of lines for any other error (a quoted field over two lines)."""
+    (tmp_path / "X.csv").write_bytes(gzip.compress(b"date,close\n2020-01-02,10\n2020-01-03,11,5\n"))
+    assert load_error(tmp_path, ["X"]).startswith(f"{tmp_path / 'X.csv'}:3:1: error: 3 fields where the header has 2")
+    (tmp_path / "X.csv").write_bytes(gzip.compress(b'date,close,note\n2020-01-02,10,"a\nb"\n2020-01-03,x,\n'))
+    assert load_error(tmp_path, ["X"]).startswith(f"{tmp_path / 'X.csv'}:4: error: non-numeric close 'x'")
+
+
 @pytest.mark.parametrize("long_file", [False, True])
 def test_a_field_too_many_is_found_whichever_columns_are_read(tmp_path: Path, long_file: bool) -> None:
     """polars counts a line's fields only when a query reads every column: a file with a
