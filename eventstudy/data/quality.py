@@ -627,7 +627,8 @@ def _per_symbol(chosen: dict[str, _Found], reference: str | None) -> tuple[dict[
     several symbols) replaced by its symbols' rows, one series each (named as the
     file writes them; ``FILE:SYMBOL`` where that name is taken), and a summary of each.
     Read as one series, such a file's symbols would interleave: every date repeated,
-    and out of order."""
+    and out of order. A file named for one of its own symbols (``AAA.csv`` holding AAA
+    and BBB rows) is that symbol's own file, which a run reads whole: so is it checked."""
     out: dict[str, _Found] = {}
     summaries: list[LongFileCheck] = []
     for name, found in chosen.items():
@@ -635,7 +636,9 @@ def _per_symbol(chosen: dict[str, _Found], reference: str | None) -> tuple[dict[
             out[name] = found
             continue
         values = sorted(symbol_values(found.file))
-        if len(values) < 2:  # one symbol: the file is that series' own, whatever its symbol column says
+        if len(values) < 2 or name.upper() in {v.upper() for v in values}:
+            # one symbol, or the named one among them: the file is that series' own, read whole by a run
+            # (AAA.csv with AAA and BBB rows is AAA's, its dates repeated), whatever its symbol column says
             out[name] = found
             continue
         if name == reference:

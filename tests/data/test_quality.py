@@ -421,6 +421,23 @@ def test_a_long_file_named_like_a_series_is_checked_per_symbol(data: Path, capsy
         check_data(["panel"], data_dir=data, reference="panel")
 
 
+def test_a_symbols_own_file_holding_other_symbols_is_checked_as_the_run_reads_it(tmp_path: Path) -> None:
+    """AAA.csv with a symbol column of AAA and BBB rows is AAA's own file to a run, read
+    whole: its dates repeat, and the run refuses it. data check split it per symbol, as
+    a long file named like a series, and said '0 series with errors' (exit 0), with the
+    note 'not checked: BBB' above a row for BBB. Now it reads the file as the run does."""
+    from eventstudy.data import load_prices
+
+    (tmp_path / "AAA.csv").write_text("date,symbol,close\n2024-01-02,AAA,10\n2024-01-02,BBB,20\n2024-01-03,AAA,11\n2024-01-03,BBB,21\n")
+    with pytest.raises(DataError, match="duplicate date '2024-01-02'"):
+        load_prices(tmp_path, ["AAA"])
+    for asked in (["AAA"], []):
+        report = check_data(asked, data_dir=tmp_path)
+        [aaa] = report.series
+        assert (aaa.symbol, aaa.rows, aaa.duplicates, report.has_errors, report.long_files) == ("AAA", 4, 2, True, [])
+    assert "not checked: 'BBB'" in report.render_text()
+
+
 def test_quick_check_under_ffill_says_the_reference_calendar_leaves_out_the_dates_it_lacks() -> None:
     """Under 'align: ffill' the study calendar is the first series': a date it lacks is
     not on it at all. The warning said of the reference (SPX beside a series trading on
