@@ -26,6 +26,7 @@ from eventstudy.data.finder import (
     inspect,
     require_symbol_column,
     sorted_by_symbol,
+    symbol_values,
     unreadable,
 )
 from eventstudy.data.validate import (
@@ -146,8 +147,29 @@ def _load_single(file: DataFile, symbol: str) -> pl.DataFrame:
             f"empty file {file.path.name!r}: a header but no data rows",
             location=Location(path=str(file.path), line=1 if file.fmt == "csv" else None),
         )
-    raise_first_problem(file, rows, long=False)
+    try:
+        raise_first_problem(file, rows, long=False)
+    except DataError as exc:
+        raise _holding_others(exc, file, symbol) from None
     return clean_rows(rows, symbol)
+
+
+def _holding_others(error: DataError, file: DataFile, symbol: str) -> DataError:
+    """``error`` (a symbol's own file refused), with a hint that says what the file holds
+    when its dates repeat or fall because it holds other symbols' rows too: a symbol's own
+    file is read whole, its symbol column ignored (:mod:`~eventstudy.data.finder`)."""
+    if file.symbol is None or not error.message.startswith(("duplicate date", "dates out of order")):
+        return error
+    values = sorted(symbol_values(file))
+    if len(values) < 2:
+        return error
+    shown = ", ".join(repr(v) for v in values[:5]) + (", ..." if len(values) > 5 else "")
+    error.hint = (
+        f"{file.path.name!r} is {symbol}'s own file, read whole (its {file.symbol!r} column is not read), and it holds "
+        f"{len(values):,} symbols ({shown}): keep {symbol}'s rows alone in it, or give the file a name none of its "
+        "symbols has (a long file serves each of them)"
+    )
+    return error
 
 
 def _from_long_files(found: Sequence[Found], read: dict[Path, pl.DataFrame]) -> list[pl.DataFrame]:

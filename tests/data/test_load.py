@@ -281,6 +281,21 @@ def test_line_numbers_count_blank_lines_before_the_header(tmp_path: Path) -> Non
     assert load_error(tmp_path, ["X"]).startswith(f"{tmp_path / 'X.csv'}:4:1: error: 3 fields where the header has 2")
 
 
+def test_an_own_file_holding_other_symbols_says_so_at_its_repeated_date(tmp_path: Path) -> None:
+    """AAA.csv with a symbol column of AAA and BBB rows is AAA's own file, read whole: the
+    run said only "duplicate date '2024-01-02': also on line 2" (hint 'keep one row per
+    date') of two rows of different symbols. The hint now says what the file holds."""
+    write(tmp_path / "AAA.csv", "date,symbol,close\n2024-01-02,AAA,10\n2024-01-02,BBB,20\n2024-01-03,AAA,11\n")
+    message = load_error(tmp_path, ["AAA"])
+    assert message.startswith(f"{tmp_path / 'AAA.csv'}:3: error: duplicate date '2024-01-02': also on line 2\n")
+    assert message.endswith(
+        "hint: 'AAA.csv' is AAA's own file, read whole (its 'symbol' column is not read), and it holds 2 symbols ('AAA', 'BBB'): "
+        "keep AAA's rows alone in it, or give the file a name none of its symbols has (a long file serves each of them)"
+    )
+    write(tmp_path / "AAA.csv", "date,symbol,close\n2024-01-02,AAA,10\n2024-01-02,AAA,20\n")  # one symbol: as before
+    assert load_error(tmp_path, ["AAA"]).endswith("hint: keep one row per date")
+
+
 def test_crlf_line_endings(tmp_path: Path) -> None:
     write(tmp_path / "X.csv", "date,close\r\n2020-01-02,1\r\n2020-01-03,\r\n")
     assert f"{tmp_path / 'X.csv'}:3: error: missing close" in load_error(tmp_path, ["X"])
