@@ -53,6 +53,7 @@ __all__ = [
     "Found",
     "Located",
     "csv_text",
+    "first_row_line",
     "inspect",
     "long_file_symbols",
     "not_a_csv",
@@ -343,6 +344,24 @@ def csv_text(path: Path) -> TextIO:
     return path.open(newline="", encoding="utf-8-sig", errors="replace")
 
 
+def first_row_line(path: Path, fmt: Format) -> int:
+    """The number a reader gives a file's first row, as polars counts rows after it: a
+    CSV's first data row is line 2, after the empty lines above its header that polars
+    skips; a Parquet file's rows count from 0."""
+    if fmt != "csv":
+        return 0
+    skipped = 0
+    try:
+        with csv_text(path) as handle:
+            for line in handle:
+                if line.strip("\r\n"):
+                    break
+                skipped += 1
+    except (OSError, EOFError, zlib.error):
+        pass
+    return 2 + skipped
+
+
 def require_symbol_column(file: DataFile) -> str:
     """The symbol column of a file that must be long (a universe's data file)."""
     if file.symbol is None:
@@ -406,7 +425,7 @@ def long_file_symbols(path: Path, grouped: bool = False) -> list[str]:
         padded = values.filter(values != values.str.strip_chars()).sort()
         if padded.len():  # the blocks select rows by the stripped name: its rows would be dropped without a word
             shown = padded[0]
-            line = _first_row(lf, raw == shown) + (2 if file.fmt == "csv" else 1)
+            line = _first_row(lf, raw == shown) + (first_row_line(path, file.fmt) if file.fmt == "csv" else 1)
             raise DataError(
                 f"the symbol {shown!r} has spaces around it ({'line' if file.fmt == 'csv' else 'row'} {line:,} of column {column!r})",
                 location=Location(path=str(path), line=line),
@@ -416,7 +435,7 @@ def long_file_symbols(path: Path, grouped: bool = False) -> list[str]:
         if symbols.null_count() or (symbols == "").any():
             empty = _symbol_text(file).fill_null("").eq("")
             blank = int(lf.select(empty.sum()).collect().item())
-            line = _first_row(lf, empty) + (2 if file.fmt == "csv" else 1)  # a CSV's header is line 1; a Parquet file's rows count from 1
+            line = _first_row(lf, empty) + (first_row_line(path, file.fmt) if file.fmt == "csv" else 1)  # a Parquet file's rows count from 1 here
             raise DataError(
                 f"{blank:,} row(s) have no symbol in column {column!r}, the first on {'line' if file.fmt == 'csv' else 'row'} {line:,}",
                 location=Location(path=str(path), line=line),

@@ -33,6 +33,7 @@ from eventstudy.data.columns import EXTRAS, pick_column, shown_columns
 from eventstudy.data.finder import (
     DataDirectory,
     DataFile,
+    first_row_line,
     inspect,
     scan,
     symbol_values,
@@ -657,7 +658,7 @@ def _long_file_check(name: str, file: DataFile, symbols: int) -> LongFileCheck:
     """The summary of a long file: its symbols, rows with a symbol, and rows without one
     (not a blank line: the date or the close is there)."""
     assert file.symbol is not None
-    lf = scan(file.path, file.fmt).with_row_index("line", offset=2 if file.fmt == "csv" else 0)
+    lf = scan(file.path, file.fmt).with_row_index("line", offset=first_row_line(file.path, file.fmt))
     blank_line = pl.all_horizontal(pl.col(file.date or file.symbol, file.close or file.symbol).is_null())
     nameless = pl.col(file.symbol).cast(pl.String).str.strip_chars().fill_null("").eq("") & ~blank_line
     try:
@@ -769,7 +770,7 @@ def _read_raw(file: DataFile, value: str | None, keep_symbol: bool = False) -> p
             f"{path.name!r} has no {'date' if date_col is None else 'close'} column; found {shown_columns(file.columns)}",
             location=Location(path=str(path), line=1),
         )
-    lf = scan(path, file.fmt).with_row_index("line", offset=2 if file.fmt == "csv" else 0)
+    lf = scan(path, file.fmt).with_row_index("line", offset=first_row_line(path, file.fmt))
     symbol = pl.col(file.symbol).cast(pl.String).str.strip_chars() if file.symbol is not None else None
     if symbol is not None and value is not None:
         lf = lf.filter(symbol == value)

@@ -124,6 +124,21 @@ def test_a_date_the_loader_refuses_is_a_bad_date_for_the_check_too(data: Path, b
     assert checked.bad_dates == 1 and checked.errors == 1 and checked.first == days[1 if bad.startswith("1700") else 0]
 
 
+def test_lines_are_counted_as_the_loader_counts_them_after_blank_lines_above_the_header(tmp_path: Path) -> None:
+    """Polars skips the empty lines above a CSV's header: the check counted its rows from
+    line 2 all the same, and named a bad date two lines early (4, where the run says 6);
+    so were the rows of a long file without a symbol."""
+    from eventstudy.data import load_prices
+
+    (tmp_path / "ODD.csv").write_text("\n\ndate,close\n2024-01-02,1\n2024-01-03,2\nsoon,3\n")
+    with pytest.raises(DataError) as by_run:
+        load_prices(tmp_path, ["ODD"])
+    assert by_run.value.location is not None and by_run.value.location.line == 6
+    assert check_data(["ODD"], data_dir=tmp_path).series[0].bad_date_lines == [6]
+    (tmp_path / "panel.csv").write_text("\n\ndate,symbol,close\n2024-01-02,A,1\n2024-01-02,B,2\n2024-01-03,,3\n")
+    assert check_data(["panel"], data_dir=tmp_path).long_files[0].no_symbol_lines == [6]
+
+
 @pytest.mark.parametrize(
     ("frame", "message"),
     [
