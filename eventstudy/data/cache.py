@@ -506,7 +506,7 @@ class Cache:
         replaces the file only when the user asked for ``full``; else the file is kept
         and :class:`ShrunkHistoryError` says what would have been lost."""
         frame = source.download(symbol, since)
-        dropped = _dropped_days(previous.frame, frame) if previous is not None else None
+        dropped = _dropped_days(previous.frame, frame, since) if previous is not None else None
         if dropped is not None and previous is not None:
             if not asked_full:
                 raise ShrunkHistoryError(symbol, source.name, previous, frame, dropped, reason)
@@ -518,17 +518,20 @@ class Cache:
         )
 
 
-def _dropped_days(cached: pl.DataFrame, fresh: pl.DataFrame) -> str | None:
-    """Which cached days ``fresh`` (a whole history) no longer covers, in words, or
-    ``None`` when it covers them all: days before its first date or after its last."""
+def _dropped_days(cached: pl.DataFrame, fresh: pl.DataFrame, since: dt.date | None = None) -> str | None:
+    """Which cached days ``fresh`` (a whole history from ``since``) no longer covers, in
+    words, or ``None`` when it covers them all: days before its first date (the source's
+    loss, or left out by a later ``since``) or after its last."""
     first, last = _span(fresh["date"])
     dates = cached["date"]
     parts = []
     for lost, where in ((dates.filter(dates < first), "before"), (dates.filter(dates > last), "after")):
         if lost.len():
             edge = first if where == "before" else last
-            parts.append(f"{lost.len():,} cached days {where} {edge} ({' .. '.join(map(str, _span(lost)))})")
-    return " and ".join(parts) + " are not in the source's history any more" if parts else None
+            asked = where == "before" and since is not None and cast(dt.date, lost.max()) < since
+            why = f"come before --since {since}" if asked else "are not in the source's history any more"
+            parts.append(f"{lost.len():,} cached days {where} {edge} ({' .. '.join(map(str, _span(lost)))}) {why}")
+    return " and ".join(parts) if parts else None
 
 
 def _span(dates: pl.Series) -> tuple[dt.date, dt.date]:

@@ -193,6 +193,20 @@ def test_full_replaces_the_cache_with_a_shorter_history_and_says_what_went(cache
     assert "5 cached days after" in (result.reason or "") and "--full" in (result.reason or "")
 
 
+def test_full_with_a_later_since_says_the_days_before_it_were_not_asked_for(cache: Cache) -> None:
+    """'data pull X --full --since D' over a cache of all history said the days before D
+    'are not in the source's history any more': the source still has them; D left them out."""
+    source = RecordedSource(history(20))
+    cache.pull("TEST", source)
+    since = history(20)["date"][8]
+    result = cache.pull("TEST", source, since=since, full=True)
+    assert cache.read("TEST").frame.equals(history(20).tail(12))  # type: ignore[union-attr]
+    assert result.reason == (
+        f"--full: pulled again in full; 8 cached days before {since} ({history(20)['date'][0]} .. {history(20)['date'][7]}) "
+        f"come before --since {since}"
+    )
+
+
 def test_a_run_that_pulls_keeps_a_cache_the_source_would_shrink(cache: Cache, monkeypatch: pytest.MonkeyPatch) -> None:
     """run --pull reads the kept cache and says why it was not refreshed."""
     cache.write("fred", "SP500", "SP500", history(20).select("date", "close"), None)
