@@ -562,7 +562,9 @@ class DataDirectory:
     def catalog(self) -> list[str]:
         """Every name a series can be found by: the stem of each file without a symbol
         column (or whose header is unreadable: reading it says why), the symbol values of
-        each long file; files in name order, first spelling kept."""
+        each long file; files in name order, first spelling kept. A file without a close
+        column holds no prices (a factors file, a file of events): it names no series
+        (:meth:`priceless`)."""
         names: dict[str, None] = {}
         for path in self.files:
             try:
@@ -570,11 +572,23 @@ class DataDirectory:
             except DataError:
                 names.setdefault(path.stem)
                 continue
+            if file.close is None:
+                continue
             if file.symbol is None:
                 names.setdefault(path.stem)
             else:
                 names.update(dict.fromkeys(sorted(symbol_values(file))))
         return list(names)
+
+    def priceless(self) -> list[Path]:
+        """The files whose header (readable) has no close column: ``factors.csv`` that
+        ``data import --french`` writes here, a file of events; not in :meth:`catalog`."""
+        out = []
+        for path in self.files:
+            with contextlib.suppress(DataError):
+                if inspect(path).close is None:
+                    out.append(path)
+        return out
 
     def _long_files(self, claimed: Collection[Path]) -> tuple[list[DataFile], list[tuple[Path, str]]]:
         """The files whose header has a symbol column; unreadable ones are skipped with the reason."""

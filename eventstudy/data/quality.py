@@ -594,6 +594,12 @@ def check_data(
     wanted = list(dict.fromkeys(symbols)) or series.names()
     chosen, missing = series.find(wanted)
     notes: list[str] = []
+    priceless = series.priceless() if not symbols else []
+    unpriced = f"{', '.join(repr(name) for name in priceless)} (no close column: not price files)"
+    if not wanted:
+        raise DataError(f"no series to check in {where}" + (f": {unpriced}" if priceless else ""), hint="pass --data-dir DIR, the folder of the price files")
+    if priceless:  # factors.csv beside the prices, a file of events: no series, and not a reason to stop
+        notes.append(f"not checked: {unpriced}")
     if missing and not symbols:  # a long file's symbol whose file is also another symbol's own file
         shown = ", ".join(repr(s) for s in missing[:5]) + (", ..." if len(missing) > 5 else "")
         notes.append(f"not checked: {shown}: found only in a file that is another symbol's own file (SYMBOL.csv wins, as in a run)")
@@ -695,6 +701,10 @@ class _Series:
     def names(self) -> list[str]:
         raise NotImplementedError
 
+    def priceless(self) -> list[str]:
+        """The files left out of :meth:`names` as holding no prices (none in the cache)."""
+        return []
+
     def find(self, symbols: Sequence[str]) -> tuple[dict[str, _Found], list[str]]:
         """The series of ``symbols`` (in their order) and the names not found."""
         raise NotImplementedError
@@ -711,6 +721,9 @@ class _DirectorySeries(_Series):
 
     def names(self) -> list[str]:
         return self.directory.catalog()
+
+    def priceless(self) -> list[str]:
+        return [path.name for path in self.directory.priceless()]
 
     def find(self, symbols: Sequence[str]) -> tuple[dict[str, _Found], list[str]]:
         located = self.directory.locate(symbols)

@@ -453,6 +453,23 @@ def test_a_symbols_own_file_holding_other_symbols_is_checked_as_the_run_reads_it
     assert "not checked: 'BBB'" in report.render_text()
 
 
+def test_checking_every_series_passes_over_files_that_hold_no_prices(data: Path) -> None:
+    """'data import --french' writes factors.csv into the data directory, and an own-events
+    file (symbol,date) may sit there too: 'data check' of every series stopped at
+    "'factors.csv' has no close column" (or at the events file, for a symbol it names that
+    no price file has), and checked nothing. Such files are no series: left out, and said so."""
+    (data / "factors.csv").write_text("date,mkt_rf,smb,hml,rf\n2024-01-02,0.01,0.0,0.0,0.0001\n")
+    (data / "events.csv").write_text("symbol,date\nZZZ,2024-01-03\n")
+    report = check_data(data_dir=data)
+    assert [s.symbol for s in report.series] == ["SPX"] and not report.has_errors
+    assert "not checked: 'events.csv', 'factors.csv' (no close column: not price files)" in report.notes
+    with pytest.raises(DataError, match=r"'factors\.csv' has no close column"):  # asked for by name: still refused
+        check_data(["factors"], data_dir=data)
+    (data / "SPX.csv").unlink()
+    with pytest.raises(DataError, match=r"no series to check in data directory .*: 'events.csv', 'factors.csv' \(no close column"):
+        check_data(data_dir=data)
+
+
 def test_quick_check_under_ffill_says_the_reference_calendar_leaves_out_the_dates_it_lacks() -> None:
     """Under 'align: ffill' the study calendar is the first series': a date it lacks is
     not on it at all. The warning said of the reference (SPX beside a series trading on
