@@ -158,7 +158,16 @@ def _import(args: argparse.Namespace) -> int:
             hint=f"pass --data-dir DIR (created if needed) or set {DATA_DIR_ENV}",
         )
     if args.french:  # factor files for event_study: {model: factor}
-        from eventstudy.data.french import write_factors
+        from eventstudy.data.french import FACTORS_FILE, write_factors
+
+        given = [flag for flag, value in (("--symbol", args.symbol), ("--column", args.column), ("--date-format", args.date_format),
+                                          ("--decimal", args.decimal), ("--force", args.force)) if value]
+        if given:  # a French file is read as published and merged into factors.csv: nothing for them to decide
+            raise DataError(
+                f"{given[0]} does not apply to --french: a French factor file is read as published and merged into "
+                f"{os.path.join(target, FACTORS_FILE)!r} (its columns replaced, the others kept)",
+                hint=f"drop {' and '.join(given)}",
+            )
 
         print("\n".join(write_factors(file, target, dry_run=args.dry_run).describe() for file in args.files))
         return 0

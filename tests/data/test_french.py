@@ -47,6 +47,20 @@ def test_two_files_merge_into_one_factors_file_through_the_cli(tmp_path: Path, c
 
 
 @pytest.mark.parametrize(
+    "option", [["--symbol", "FF"], ["--column", "SMB"], ["--date-format", "dmy"], ["--decimal", "comma"], ["--force"]],
+)
+def test_a_price_import_option_given_with_french_is_refused_not_ignored(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str], option: list[str]
+) -> None:
+    """'data import --french F.CSV --symbol FF' wrote factors.csv as if --symbol (or
+    --column, --date-format, --decimal, --force) had not been given: a French file is read
+    as published and merged into factors.csv, so those options have nothing to decide."""
+    assert main(["data", "import", str(FF3), "--french", "--data-dir", str(tmp_path), *option]) == 2
+    assert f"{option[0]} does not apply to --french" in capsys.readouterr().err
+    assert not (tmp_path / "factors.csv").exists()
+
+
+@pytest.mark.parametrize(
     ("text", "message"),
     [
         ("This file\n\n,Mkt-RF,SMB,HML,RF\n201701,   1.00,  0.20,  0.30,  0.04\n", "monthly factors"),
