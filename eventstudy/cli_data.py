@@ -93,7 +93,7 @@ def add_data_commands(subparsers: Any) -> argparse.ArgumentParser:
     )
     check.add_argument("symbols", nargs="*", metavar="SYMBOL", help="series to check (default: all)")
     check.add_argument("--data-dir", help="data directory (default: $EVENTSTUDY_DATA, else the cache)")
-    check.add_argument("--cache-dir", help="cache folder, when no data directory is used")
+    check.add_argument("--cache-dir", help="check this cache folder (then $EVENTSTUDY_DATA is not read; not with --data-dir)")
     check.add_argument("--reference", help="series whose dates are the trading calendar (default: SPX when present)")
     check.add_argument("--format", "-f", choices=["text", "json"], default="text", help="plain-text table (default) or JSON")
     check.add_argument("--stale-days", type=_positive, default=None, help="rows with the same close that count as stale (default 5)")
@@ -183,7 +183,7 @@ def _check(args: argparse.Namespace) -> int:
     from eventstudy.data import DATA_DIR_ENV
     from eventstudy.data.quality import STALE_DAYS, check_data
 
-    data_dir = args.data_dir or os.environ.get(DATA_DIR_ENV) or None
+    data_dir = args.data_dir or (None if args.cache_dir else os.environ.get(DATA_DIR_ENV)) or None  # --cache-dir: the cache asked for
     report = check_data(
         args.symbols, data_dir=data_dir, cache_dir=args.cache_dir, reference=args.reference,
         stale_days=args.stale_days or STALE_DAYS,

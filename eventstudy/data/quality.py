@@ -587,6 +587,12 @@ def check_data(
         instead = f"a data directory is data_dir={text!r}" if Path(text).is_dir() else f"give a list of symbols, e.g. check_data([{text!r}])"
         raise TypeError(f"symbols is the text {text!r}: {instead}")
     _check_thresholds(stale_days, outlier_sd, max_move)
+    if data_dir is not None and cache_dir is not None:  # one is checked: the other would be passed over without a word
+        raise ConfigError(
+            f"--data-dir and --cache-dir (data_dir=, cache_dir=) name two places to check: the data directory {str(data_dir)!r} "
+            f"and the download cache {str(cache_dir)!r}",
+            hint="give one of them; check the other in a second run",
+        )
     series: _Series = _CacheSeries(cache_dir) if data_dir is None else _DirectorySeries(Path(data_dir))
     where = f"data directory {str(data_dir)!r}" if data_dir is not None else "the cache"
     if series.empty():

@@ -289,6 +289,22 @@ def test_the_cache_is_checked_when_no_directory_is_given(tmp_path: Path, monkeyp
     assert [s.symbol for s in report.series] == ["SPX"] and report.series[0].source == "cache yahoo"
 
 
+def test_cache_dir_is_checked_or_refused_never_passed_over(
+    data: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """'data check --cache-dir C' with $EVENTSTUDY_DATA set checked the data directory and
+    said nothing of C (a data directory came first, the cache folder unread); with
+    --data-dir beside it as well. Now the cache asked for is checked, and the two asked
+    for together are refused."""
+    cache = Cache(tmp_path / "cache")
+    cache.write("yahoo", "QQQ", "QQQ", pl.DataFrame({"date": business_days(10), "close": calm(10)}), None)
+    monkeypatch.setenv("EVENTSTUDY_DATA", str(data))
+    assert run_data(parse().parse_args(["data", "check", "--cache-dir", str(cache.root)])) == 0
+    assert capsys.readouterr().out.splitlines()[3].startswith("QQQ ")
+    with pytest.raises(ConfigError, match="--data-dir and --cache-dir"):
+        run_data(parse().parse_args(["data", "check", "--cache-dir", str(cache.root), "--data-dir", str(data)]))
+
+
 # --------------------------------------------------------------------------- quick_check
 
 
