@@ -847,8 +847,9 @@ def _details(s: SeriesQuality, report: QualityReport) -> list[str]:
     out: list[str] = []
     if not s.rows:
         out.append("error: no data rows (a header alone): the loader refuses the file")
-    if s.bad_dates:
-        out.append(f"error: {s.bad_dates} unparseable date(s) (expected YYYY-MM-DD) on line(s) {_dates(s.bad_date_lines, s.bad_dates)}")
+    if s.bad_dates:  # a CSV's lines, as an editor shows them; a Parquet file's rows, as the loader names them
+        where = "line(s) {}" if s.source.lower().endswith(".csv") else "row(s) {} (0-based parquet row index)"
+        out.append(f"error: {s.bad_dates} unparseable date(s) (expected YYYY-MM-DD) on {where.format(_dates(s.bad_date_lines, s.bad_dates))}")
     if s.duplicates:
         out.append(f"error: {s.duplicates} repeated date(s): {_dates(s.duplicate_dates, s.duplicates)}")
     if s.unsorted:

@@ -305,6 +305,14 @@ def test_cache_dir_is_checked_or_refused_never_passed_over(
         run_data(parse().parse_args(["data", "check", "--cache-dir", str(cache.root), "--data-dir", str(data)]))
 
 
+def test_a_parquet_files_bad_dates_are_named_by_row_as_the_loader_names_them(data: Path) -> None:
+    """A Parquet file's unparseable date was 'on line(s) 1' in data check, where the
+    loader says 'row 1 (0-based parquet row index)': a Parquet file has no lines."""
+    pl.DataFrame({"date": ["2024-01-02", "2024/01/03", "2024-01-04"], "close": [1.0, 2.0, 3.0]}).write_parquet(data / "ODD.parquet")
+    text = check_data(["ODD"], data_dir=data).render_text()
+    assert "error: 1 unparseable date(s) (expected YYYY-MM-DD) on row(s) 1 (0-based parquet row index)" in text
+
+
 # --------------------------------------------------------------------------- quick_check
 
 
