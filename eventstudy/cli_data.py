@@ -126,8 +126,8 @@ def offer_pull(error: Any, *, stdin: TextIO | None = None, stderr: TextIO | None
 
 
 def _pull(args: argparse.Namespace) -> int:
-    from eventstudy.data.cache import Cache, ShrunkHistoryError
-    from eventstudy.data.providers import DEFAULT_PROVIDER, ProviderError, get_provider
+    from eventstudy.data.cache import Cache
+    from eventstudy.data.providers import DEFAULT_PROVIDER, get_provider
     from eventstudy.data.providers.base import MissingPackageError, OfflineError
 
     provider = get_provider(args.provider or DEFAULT_PROVIDER)
@@ -139,7 +139,7 @@ def _pull(args: argparse.Namespace) -> int:
             result = cache.pull(symbol, found[0] if found is not None else provider, since=args.since, full=args.full)
         except (OfflineError, MissingPackageError):  # nothing else could be pulled either
             raise
-        except (ProviderError, ShrunkHistoryError) as exc:  # this symbol only: the others may be pulled
+        except DataError as exc:  # this symbol only (refused by its source, or its history by the cache): the others may be pulled
             print(exc.render(), file=sys.stderr)
             failed += 1
             continue

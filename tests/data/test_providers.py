@@ -324,6 +324,30 @@ def test_a_missing_package_stops_data_pull_as_it_stops_run(monkeypatch: pytest.M
     assert code == 2 and err.count("needs the optional package 'yfinance'") == 1
 
 
+def test_a_series_the_cache_refuses_does_not_stop_data_pull_of_the_others(monkeypatch: pytest.MonkeyPatch, tmp_path: Path, capsys) -> None:
+    """'data pull BAD SPX' where the source's BAD history breaks the price rules the cache
+    checks (a negative volume): the DataError ended the command, SPX never pulled. It is
+    BAD's failure alone, as an unknown symbol is: said, SPX pulled, exit 1."""
+    from eventstudy.cli import main
+
+    split = json.loads((FIXTURES / "yahoo_gspc.json").read_text())
+    volume = split["columns"].index("Volume")
+    broken = {**split, "data": [[*row[:volume], -1.0, *row[volume + 1:]] if i == 2 else row for i, row in enumerate(split["data"])]}
+    module, _ = fake_yfinance(recorded_yahoo())
+    good_ticker = module.Ticker  # type: ignore[attr-defined]
+
+    class Ticker(good_ticker):  # type: ignore[misc, valid-type]
+        def history(self, **kwargs: Any) -> Any:
+            return FakeHistory(broken) if self.symbol == "BAD" else super().history(**kwargs)
+
+    module.Ticker = Ticker  # type: ignore[attr-defined]
+    monkeypatch.setitem(sys.modules, "yfinance", module)
+    code = main(["data", "pull", "BAD", "SPX", "--cache-dir", str(tmp_path)])
+    captured = capsys.readouterr()
+    assert code == 1 and "'BAD'" in captured.err and "volume" in captured.err, captured.err
+    assert "SPX: yahoo '^GSPC'" in captured.out
+
+
 def test_yahoo_connection_error_is_offline(monkeypatch: pytest.MonkeyPatch) -> None:
     module, _ = fake_yfinance(error=ConnectionError("Could not resolve host: query2.finance.yahoo.com"))
     monkeypatch.setitem(sys.modules, "yfinance", module)
