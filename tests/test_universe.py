@@ -1117,3 +1117,33 @@ def test_the_little_room_warning_does_not_round_most_stocks_up_to_all() -> None:
     assert "on the events' days 99.6% of the stocks trading are events" in found.finding
     [every] = every_stock_an_event(SimpleNamespace(present=present), pl.DataFrame({"_d": [1] * 250}))  # type: ignore[arg-type]
     assert "on the events' days 100% of the stocks trading are events" in every.finding
+
+
+@pytest.mark.parametrize("feature", ["volume", "drawdown"])
+def test_a_stock_feature_at_a_level_is_that_features_level_not_the_closes(tmp_path: Path, feature: str) -> None:
+    """'volume at 10-day high' in a universe found the days the stock's close was at a
+    10-day high (on a small panel 277 events, as many as 'close at 10-day high', where the
+    volume's own highs were 152), without a word: the bare word was taken for the stock. A
+    study of named series reads 'X volume at 10-day high' as the volume's level; so does
+    a universe now, checked against a plain loop per stock."""
+    rng = np.random.default_rng(5)
+    days = [dt.date(2021, 1, 1) + dt.timedelta(days=i) for i in range(60)]
+    pl.DataFrame({"date": days, "close": 100 + np.arange(60.0)}).write_csv(tmp_path / "MKT.csv")
+    rows = []
+    for k in range(3):
+        close = 50 * np.exp(np.cumsum(rng.normal(0, 0.03, 60)))
+        volume = rng.integers(1000, 5000, 60)
+        rows += [(d, f"S{k}", float(c), int(v)) for d, c, v in zip(days, close, volume)]
+    panel = pl.DataFrame(rows, schema=["date", "symbol", "close", "volume"], orient="row")
+    panel.write_csv(tmp_path / "panel.csv")
+    study = STUDY.replace("close at 5-day high and MKT drawdown >= 1%", f"{feature} at 5-day high").replace("placebos: 300", "placebos: 0")
+    (tmp_path / "study.yaml").write_text(study.replace("  - excess_returns: {benchmark: MKT, horizons: [5d]}\n", "").replace("decluster: {gap: 3}\n", ""))
+    result = eventstudy.run(tmp_path / "study.yaml", data_dir=tmp_path)
+    expected = set()
+    for (symbol,), own in panel.group_by("symbol"):
+        value = own["close"] / own["close"].cum_max() if feature == "drawdown" else own["volume"].cast(pl.Float64)
+        value = (1 - value).to_list() if feature == "drawdown" else value.to_list()
+        expected |= {(symbol, own["date"][t]) for t in range(5, own.height) if value[t] >= max(value[t - 5 : t])}
+    closes = {(s, own["date"][t]) for (s,), own in panel.group_by("symbol") for t in range(5, own.height) if own["close"][t] >= own["close"][t - 5 : t].max()}
+    assert expected != closes
+    assert {(r["symbol"], r["date"]) for r in result.raw_events.iter_rows(named=True)} == expected
