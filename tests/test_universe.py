@@ -1147,3 +1147,30 @@ def test_a_stock_feature_at_a_level_is_that_features_level_not_the_closes(tmp_pa
     closes = {(s, own["date"][t]) for (s,), own in panel.group_by("symbol") for t in range(5, own.height) if own["close"][t] >= own["close"][t - 5 : t].max()}
     assert expected != closes
     assert {(r["symbol"], r["date"]) for r in result.raw_events.iter_rows(named=True)} == expected
+
+
+def test_a_feature_of_a_stocks_own_feature_is_computed_not_refused_as_itself(tmp_path: Path) -> None:
+    """'(volume) sma(5) > 2500' in a universe (as '(X volume) sma(5)' of a named series)
+    stopped with "unknown series or feature 'volume' (did you mean 'volume'?)", and
+    'close sma(5)' with "did you mean 'close'?": the word suggested was the word written.
+    The parentheses of one name vanish as the text is read, so the bare feature stood where
+    a series does. It is now the stock's own expression ('(volume + 0) sma(5)' was
+    already), and 'close sma(5)' the stock's sma(5)."""
+    rng = np.random.default_rng(6)
+    days = [dt.date(2021, 1, 1) + dt.timedelta(days=i) for i in range(40)]
+    pl.DataFrame({"date": days, "close": 100 + np.arange(40.0)}).write_csv(tmp_path / "MKT.csv")
+    rows = [(d, f"S{k}", float(c), int(v)) for k in range(3) for d, c, v in zip(days, 50 + rng.normal(0, 1, 40).cumsum(), rng.integers(1000, 5000, 40))]
+    panel = pl.DataFrame(rows, schema=["date", "symbol", "close", "volume"], orient="row")
+    panel.write_csv(tmp_path / "panel.csv")
+    study = STUDY.replace("  - excess_returns: {benchmark: MKT, horizons: [5d]}\n", "").replace("decluster: {gap: 3}\n", "").replace("placebos: 300", "placebos: 0")
+
+    def events(when: str) -> set:
+        (tmp_path / "study.yaml").write_text(study.replace("close at 5-day high and MKT drawdown >= 1%", when))
+        return {(r["symbol"], r["date"]) for r in eventstudy.run(tmp_path / "study.yaml", data_dir=tmp_path).raw_events.iter_rows(named=True)}
+
+    expected = set()
+    for (symbol,), own in panel.group_by("symbol"):
+        volume = own["volume"].to_list()
+        expected |= {(symbol, own["date"][t]) for t in range(4, own.height) if np.mean(volume[t - 4 : t + 1]) > 3000}
+    assert expected and events("(volume) sma(5) > 3000") == expected
+    assert events("close sma(5) > 50") == events("sma(5) > 50")
