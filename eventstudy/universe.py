@@ -142,6 +142,17 @@ def universe_symbols(study: Study, directory: Path | None, present: Sequence[str
     out = list(dict.fromkeys(s for s in symbols if s.upper() not in excluded))
     if not out:
         excluded_all = bool(spec.exclude and symbols)
+        if not symbols and spec.symbols is None and spec.file is None:  # a long file with a header and no rows: nothing was listed
+            raise ConfigError(
+                f"the universe is empty: its data file {Path(str(spec.data_file)).name!r} has no rows",
+                hint="a universe's data file is long: date, symbol, close rows, one per stock and day",
+                location=study.source.location(("universe", "data_file")),
+            )
+        if not symbols and (path := universe_file(study)) is not None:  # every line blank or a comment
+            raise ConfigError(
+                f"the universe is empty: the universe file {path.name!r} lists no symbol",
+                hint="one symbol per line ('#' starts a comment)", location=study.source.location(("universe", "file")),
+            )
         raise ConfigError(
             "the universe is empty" + (": 'exclude' leaves out every one of its symbols" if excluded_all else ""),
             hint="leave out fewer of its symbols" if excluded_all else "list at least one symbol", location=study.source.location(("universe",)),

@@ -785,6 +785,8 @@ def test_a_market_series_among_a_data_files_symbols_is_answered_with_exclude(tmp
         ("{file: symbol.txt}", "3:18", "cannot read the universe file '{dir}/symbol.txt': No such file or directory", "name a text file of symbols"),
         ("{symbols: [S0, S1], exclude: [s0, S1]}", "3:11", "the universe is empty: 'exclude' leaves out every one of its symbols", "leave out fewer"),
         ("[]", "3:11", "the universe is empty", "list at least one symbol"),
+        ("{data_file: empty.csv}", "3:23", "the universe is empty: its data file 'empty.csv' has no rows", "a universe's data file is long"),
+        ("{file: none.txt}", "3:18", "the universe is empty: the universe file 'none.txt' lists no symbol", "one symbol per line"),
     ],
 )
 def test_a_universe_whose_file_is_missing_or_that_is_empty_is_named_where_it_is_written(
@@ -793,10 +795,14 @@ def test_a_universe_whose_file_is_missing_or_that_is_empty_is_named_where_it_is_
     """A misspelt 'data_file: panl.csv' said only "error: the universe's data file
     '.../panl.csv' does not exist": no line, no caret, no hint, no 'panel.csv' beside it;
     a missing universe file and an empty universe said as little. Each is now placed in
-    the study file, with the way out."""
+    the study file, with the way out. A data file with a header and no rows (or a universe
+    file of comments) was 'the universe is empty' with the hint 'list at least one symbol',
+    where nothing was listed: it names the file now."""
     from eventstudy.cli import main
 
     make_panel(tmp_path)
+    (tmp_path / "empty.csv").write_text("date,symbol,close\n")
+    (tmp_path / "none.txt").write_text("# to fill in\n\n")
     (tmp_path / "study.yaml").write_text(STUDY.replace("{data_file: panel.csv, label: stocks}", universe))
     assert main(["run", str(tmp_path / "study.yaml"), "--data-dir", str(tmp_path), "--placebos", "0"]) == 2
     err = capsys.readouterr().err
