@@ -433,7 +433,8 @@ def market_calendar_warning(study: Study, off: pl.Series, n_dates: int) -> str:
     names = ", ".join(study.series)
     which = f"the market series {names} {'has' if len(study.series) == 1 else 'have'}"
     if study.data.align == "ffill" and len(study.series) > 1:
-        which = f"the market calendar ({next(iter(study.series))}'s, align: ffill) has"
+        # its first day is the first on which every series has begun: the first series' earlier dates are off it too
+        which = f"the market calendar ({next(iter(study.series))}'s dates once every market series has begun, align: ffill) has"
     span = f"{off[0]}" if off.len() == 1 else f"{off[0]} .. {off[-1]}"
     return (
         f"warning: {which} no close on {off.len():,} of the universe's {n_dates:,} dates ({span}): those dates are not on "

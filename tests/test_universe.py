@@ -832,6 +832,27 @@ def test_the_universe_dates_the_market_series_lacks_are_said_to_be_left_out(tmp_
     assert "no stock's day then is an event or a baseline day" in warning
 
 
+def test_the_dates_before_a_later_market_series_begins_are_not_blamed_on_the_first(tmp_path: Path) -> None:
+    """With 'align: ffill' the market calendar is the first series' dates from the day every
+    series has begun. MKT trading every day and M2 starting 40 days later warned 'the market
+    calendar (MKT's, align: ffill) has no close on 40 of the universe's 120 dates', as if
+    MKT lacked them: it names the start now."""
+    days = [dt.date(2020, 1, 1) + dt.timedelta(days=i) for i in range(120)]
+    pl.DataFrame({"date": days, "close": np.linspace(100, 110, 120)}).write_csv(tmp_path / "MKT.csv")
+    pl.DataFrame({"date": days[40:], "close": np.linspace(10, 11, 80)}).write_csv(tmp_path / "M2.csv")
+    rng = np.random.default_rng(3)
+    rows = [(d, s, float(c)) for s in ("S0", "S1") for d, c in zip(days, 50 * np.exp(np.cumsum(rng.normal(0, 0.01, len(days)))))]
+    pl.DataFrame(rows, schema=["date", "symbol", "close"], orient="row").write_csv(tmp_path / "panel.csv")
+    study = STUDY.replace("close at 5-day high and MKT drawdown >= 1%", "return(1) > 0").replace("placebos: 300", "placebos: 0")
+    (tmp_path / "study.yaml").write_text(study.replace("series: {MKT: MKT}", "series: {MKT: MKT, M2: M2}\ndata: {align: ffill}"))
+    result = eventstudy.run(tmp_path / "study.yaml", data_dir=tmp_path)
+    assert set(result.events["date"]) <= set(days[40:])
+    warning = next(n for n in result.notes if "has no close on" in n)
+    assert warning.startswith(
+        "warning: the market calendar (MKT's dates once every market series has begun, align: ffill) has no close on 40 of the universe's 120 dates (2020-01-01 .. 2020-02-09)"
+    ), warning
+
+
 @pytest.mark.parametrize(("placebos", "max_draws", "warned"), [(10, None, True), (19, None, False), (10, 1, False)])
 def test_a_dates_null_of_too_few_placebos_for_alpha_says_its_p_values_are_no_test(
     tmp_path: Path, monkeypatch: pytest.MonkeyPatch, placebos: int, max_draws: int | None, warned: bool
