@@ -1250,6 +1250,8 @@ def _schema_error(exc: ValidationError, source: SourceMap, prefix: Loc = (), mod
     err = exc.errors(include_url=False)[0]
     loc: Loc = tuple(err["loc"])
     full = prefix + loc
+    if full[:2] == ("universe", "symbols") and isinstance(source.node(("universe",)), yaml.SequenceNode):  # universe: [AAPL, 5]
+        full = ("universe", *full[2:])  # as written: the list is the universe, with no 'symbols' key
     kind, ctx = err["type"], err.get("ctx") or {}
     where = ".".join(str(p) for p in full[:-1]) or "the study"
     key = str(full[-1]) if full else ""

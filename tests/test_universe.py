@@ -1201,3 +1201,15 @@ def test_a_feature_of_a_stocks_own_feature_is_computed_not_refused_as_itself(tmp
         expected |= {(symbol, own["date"][t]) for t in range(4, own.height) if np.mean(volume[t - 4 : t + 1]) > 3000}
     assert expected and events("(volume) sma(5) > 3000") == expected
     assert events("close sma(5) > 50") == events("sma(5) > 50")
+
+
+@pytest.mark.parametrize(("universe", "column", "named"), [("[S0, 5]", 16, "universe.1"), ("[S0, ~]", 16, "universe.1"), ("{symbols: [S0, 5]}", 26, "universe.symbols.1")])
+def test_a_bad_symbol_in_a_listed_universe_is_shown_where_it_is_written(universe: str, column: int, named: str) -> None:
+    """'universe: [S0, 5]' put its caret under the '[' that opens the list and named
+    'universe.symbols.1', a key the study does not have: the list written in place of
+    {symbols: [...]} was looked up under 'symbols'. The caret is under the 5 now."""
+    with pytest.raises(ConfigError) as caught:
+        parse_study(STUDY.replace("{data_file: panel.csv, label: stocks}", universe))
+    location = caught.value.location
+    assert location is not None and (location.line, location.column) == (3, column)
+    assert f"for {named!r}: input should be a valid string" in str(caught.value)
