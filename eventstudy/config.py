@@ -352,6 +352,10 @@ class UniverseSpec(_Model):
     @field_validator("label")
     @classmethod
     def _printable(cls, value: str) -> str:
+        if not value.strip():  # every table would show the stocks under a blank name, and their excess return as '-SPX'
+            raise PydanticCustomError(
+                "blank_label", "{message}", {"message": "the label names the universe's stocks in every table, and it is blank", "hint": "give it a name, e.g. stocks (the default)"}
+            )
         return _no_control_characters(value) or value
 
     @model_validator(mode="before")

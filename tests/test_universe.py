@@ -1213,3 +1213,14 @@ def test_a_bad_symbol_in_a_listed_universe_is_shown_where_it_is_written(universe
     location = caught.value.location
     assert location is not None and (location.line, location.column) == (3, column)
     assert f"for {named!r}: input should be a valid string" in str(caught.value)
+
+
+@pytest.mark.parametrize("label", ["''", "'  '"])
+def test_a_blank_universe_label_is_refused_where_it_is_written(label: str) -> None:
+    """'label: ""' ran, and every table showed the stocks under a blank name, their excess
+    return over MKT as '-MKT'. A blank label is refused at its place."""
+    with pytest.raises(ConfigError, match="the label names the universe's stocks in every table, and it is blank") as caught:
+        parse_study(STUDY.replace("label: stocks}", f"label: {label}}}"))
+    location = caught.value.location
+    assert location is not None and (location.line, location.column) == (3, 41)
+    assert caught.value.hint == "give it a name, e.g. stocks (the default)"
