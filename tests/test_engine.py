@@ -231,6 +231,23 @@ def test_every_result_frame_converts_to_pandas(tmp_path) -> None:
         assert list(converted.columns) == frame.columns and len(converted) == frame.height
 
 
+def test_a_series_close_at_ath_reads_its_whole_history_on_a_later_study_calendar(shared_data, tmp_path) -> None:
+    """With RUT in the study its calendar starts in 1978-12, and 'SPX close at ATH' was a
+    high since then: 63 'all-time highs' in 1979-80, while SPX stayed under its 1973 high
+    until 1980-07-17 (DESIGN: ath is over all the history available for the series)."""
+    text = """
+name: ath
+series: {SPX: SPX, RUT: RUT}
+when: SPX close at ATH
+window: {start: 1979-01-01, end: 1980-12-31}
+evaluate:
+  - forward_returns: {assets: [SPX], horizons: [1w]}
+"""
+    found = eventstudy.run(parse_study(text, path=tmp_path / "ath.yaml"), data_dir=shared_data, placebos=0).events["date"]
+    plain = eventstudy.run(parse_study(text.replace("SPX close at", "SPX at"), path=tmp_path / "ath.yaml"), data_dir=shared_data, placebos=0)
+    assert found.to_list() == plain.events["date"].to_list() and found[0] == dt.date(1980, 7, 17) and found.len() == 24
+
+
 def test_a_result_prints_in_a_few_lines_and_its_summary_holds_the_studys_measures(shared_data) -> None:
     """Issue 14: a notebook shows a concise repr (and HTML), not every frame; the event-time
     path computed for charts is in chart_summary, not mixed into summary."""

@@ -465,6 +465,9 @@ class _Parser:
             self.advance()
             if isinstance(left, FeatureRef) and left.feature is None and left.of is None:
                 return self.finish_level(left.series, left.span, None)
+            if isinstance(left, FeatureRef) and left.of is None and (left.feature or "").lower() == "close" and not left.args:
+                # 'SPX close at ATH' is 'SPX at ATH': the series' own high since its first close, not the study calendar's
+                return self.finish_level(left.series, left.series_span or left.span, None)
             return self.finish_level(derived_name(left), left.span, left)
         if token.type is TokenType.COMPARE:
             self.advance()

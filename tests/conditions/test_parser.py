@@ -123,6 +123,13 @@ def test_the_flagship_condition() -> None:
     )
 
 
+@pytest.mark.parametrize("level", ["ATH", "ATL", "52-week high", "20-day low"])
+def test_a_series_close_at_a_level_is_the_series_at_it(level: str) -> None:
+    """'SPX close at ATH' was the level of an expression, '(SPX close)', computed on the
+    study's calendar (a high since the calendar's first day, not SPX's first close)."""
+    assert parse(f"SPX close at {level}") == parse(f"SPX at {level}") == parse(f"SPX CLOSE at {level}")
+
+
 def test_keywords_are_case_insensitive_series_are_not() -> None:
     assert parse("SPX AT ath AND NOT RUT at atl") == parse("SPX at ATH and not RUT at ATL")
     assert parse("spx at ATH") == AtLevel("spx", "ath")
