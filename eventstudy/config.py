@@ -471,8 +471,8 @@ class EventStudySpec(_Model):
 
     @property
     def test_names(self) -> list[str]:
-        """The tests to run, in the order given (default: all)."""
-        return list(self.tests) if self.tests is not None else list(EVENT_TEST_NAMES)
+        """The tests to run, in the order first given, each once (default: all)."""
+        return list(dict.fromkeys(self.tests)) if self.tests is not None else list(EVENT_TEST_NAMES)
 
     @property
     def factor_columns(self) -> tuple[str, ...]:

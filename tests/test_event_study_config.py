@@ -228,3 +228,12 @@ def test_the_shortest_estimation_window_validate_accepts_is_the_shortest_the_run
         )
         assert (len(ar), len(ar.excluded)) == ((3, 0) if ok else (0, 3)), (model, factors, length)
         assert ok or set(ar.excluded.reason.tolist()) == {TOO_FEW_DAYS}
+
+
+def test_a_test_listed_twice_runs_once() -> None:
+    """Regression: 'tests: [t, t, bmp]' ran the t-test twice: event_tests.csv held its rows
+    twice and the verdict counted them twice ('0 of 9 tests below 0.05' under a table of
+    six), while a CAR window listed twice was run once. Now a test runs once, in the order
+    first given."""
+    spec = study("  market: SPX\n  tests: [t, t, bmp, t]\n").event_study
+    assert spec is not None and spec.test_names == ["t", "bmp"]
