@@ -252,7 +252,7 @@ def _earlier_events_note(
     order = np.sort(key)
     mine = key[included]
     lo = np.searchsorted(order, mine + estimation[0], side="left")
-    hi = np.searchsorted(order, mine + estimation[1], side="right")
+    hi = np.searchsorted(order, mine + min(estimation[1], -1), side="right")  # before day 0: an estimation window may end on it
     flagged = int(((hi - lo) > 0).sum())
     if not flagged:
         return []

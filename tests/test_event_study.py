@@ -605,6 +605,22 @@ def test_the_earlier_events_note_counts_only_events_that_have_a_fit() -> None:
     assert note.startswith("1 event(s) have an earlier event of the same stock")
 
 
+def test_the_earlier_events_note_does_not_count_the_event_itself() -> None:
+    """Regression: with an event window after day 0 and an estimation window ending on it
+    (window [1, 20], estimation [-100, 0], which validate accepts), each event's own day 0
+    lay inside its estimation window and counted as 'an earlier event of the same stock':
+    three RUT events of 2020, one of them with no other event within 100 days before it,
+    read '3 event(s) have an earlier event'; now 2. An earlier event is one before day 0."""
+    rng = np.random.default_rng(6)
+    market = rng.normal(0, 0.01, 600)
+    returns = market[:, None] + rng.normal(0, 0.02, (600, 1))
+    spec = EventStudySpec(market="M", window=(1, 5), estimation=(-100, 0), cars=[(1, 1)])
+    out = event_study(returns, pl.Series("date", business_days(600)), ["A"], [0, 0, 0], [200, 250, 400], spec, market=market)
+    assert out.n_events == 3
+    [note] = [n for n in out.notes if "earlier event" in n]
+    assert note.startswith("1 event(s) have an earlier event of the same stock")
+
+
 def test_the_caar_band_names_the_level_it_was_computed_at() -> None:
     """An event study at 'ci: 0.975' drew a 97.5% band and called it '98% band' (the
     table's header and title, the verdict's words): the level was rounded to a whole
