@@ -1063,8 +1063,9 @@ def _check_event_study(study: Study, spec: EventStudySpec, source: SourceMap) ->
 
     (a, b), (ea, eb) = spec.window, spec.estimation
     if eb >= a:
+        where = "comes after" if ea > b else "overlaps"  # both refused: the model is fitted before the event
         raise ConfigError(
-            f"the estimation window [{ea}, {eb}] overlaps the event window [{a}, {b}]",
+            f"the estimation window [{ea}, {eb}] {where} the event window [{a}, {b}]",
             location=at("estimation"),
             hint=f"end the estimation window before day {a}, e.g. [{min(ea, a - 220)}, {a - 20}]",
         )

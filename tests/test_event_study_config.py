@@ -6,6 +6,7 @@ import pytest
 
 from eventstudy.config import parse_study
 from eventstudy.errors import ConfigError, EventStudyError, UnknownNameError
+from eventstudy.inference.abnormal import EstimationWindow, EventWindow, check_windows
 
 SERIES = """\
 name: event study
@@ -75,6 +76,17 @@ def test_overlapping_windows_are_refused_at_the_estimation_window() -> None:
     assert lines[0] == "study.yaml:8:15: error: the estimation window [-250, -5] overlaps the event window [-10, 20]"
     assert lines[1] == "      estimation: [-250, -5]" and lines[2].index("^") == lines[1].index("[")
     assert "end the estimation window before day -10" in lines[3]
+
+
+def test_an_estimation_window_after_the_event_window_is_not_said_to_overlap_it() -> None:
+    """Regression: 'estimation: [30, 100]' with the window [-10, 20] read 'the estimation
+    window [30, 100] overlaps the event window [-10, 20]': the two share no day. It is
+    refused (the model is fitted before the event) with what is wrong with it."""
+    lines = render("  window: [-10, 20]\n  estimation: [30, 100]\n  market: SPX\n")
+    assert lines[0] == "study.yaml:8:15: error: the estimation window [30, 100] comes after the event window [-10, 20]"
+    assert "end the estimation window before day -10" in lines[3]
+    with pytest.raises(ConfigError, match=r"\[30, 100\] comes after the event window"):
+        check_windows(EventWindow(-10, 20), EstimationWindow(30, 100))
 
 
 @pytest.mark.parametrize(

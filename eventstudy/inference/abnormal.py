@@ -201,8 +201,9 @@ def check_windows(window: EventWindow, estimation: EstimationWindow) -> None:
       hint: end the estimation window before day -10, e.g. [-250, -30]
     """
     if estimation.end >= window.start:
+        where = "comes after" if estimation.start > window.end else "overlaps"
         raise ConfigError(
-            f"the estimation window [{estimation.start}, {estimation.end}] overlaps the event window "
+            f"the estimation window [{estimation.start}, {estimation.end}] {where} the event window "
             f"[{window.start}, {window.end}]",
             hint=f"end the estimation window before day {window.start}, e.g. [-250, -30]",
         )
