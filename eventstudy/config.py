@@ -649,7 +649,8 @@ class Study(_Model):
                         "events name {name} cannot be written after 'on' in a condition",
                         {"name": repr(name), "hint": "names start with a letter and use letters, digits, '_', and are no word of the condition language"},
                     )
-                if file is None:  # 'fomc:' with the file left out
+                given = file.get("file") if isinstance(file, dict) else file
+                if file is None or (isinstance(given, str) and not given.strip()):  # 'fomc:' or 'fomc: ""': the study's folder is no file
                     raise PydanticCustomError("no_events_file", "events {name} names no file", {"name": repr(name), "hint": f"write {name}: FILE.csv"})
             return {k: {"file": v} if isinstance(v, str) else v for k, v in value.items()}
         return value

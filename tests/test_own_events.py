@@ -399,13 +399,16 @@ def test_two_date_columns_of_one_name_are_refused(tmp_path: Path) -> None:
         ("{at: fomc.csv}", "events name 'at' cannot be written after 'on' in a condition"),
         ("{on: fomc.csv}", "events name true is no name: YAML reads an unquoted yes, no, on, off, true or false"),
         ("{fomc: }", "events 'fomc' names no file"),
+        ('{fomc: ""}', "events 'fomc' names no file"),  # read "no file '<the study's folder>'"
+        ("{fomc: {file: ' '}}", "events 'fomc' names no file"),
     ],
 )
 def test_an_events_name_a_condition_cannot_read_is_refused_where_it_is_declared(tmp_path: Path, events: str, expected: str) -> None:
     """'events: {fomc-2: fomc.csv}' was accepted, and 'on fomc-2' then read "unexpected '-'
     after a complete condition" ('on my events': "unexpected 'events'"): a name no
     condition could use; 'on:' (YAML's true) read "bad value True for 'events.1.[key]'",
-    and 'fomc:' with no file "input should be a valid dictionary or instance of EventsSpec"."""
+    and 'fomc:' with no file "input should be a valid dictionary or instance of EventsSpec";
+    'fomc: ""' read "no file '/path/of/the/study'" (the empty path is the study's folder)."""
     write_fomc(tmp_path)
     path = tmp_path / "s.yaml"
     path.write_text(f"name: x\nseries: {{SPX: SPX}}\nevents: {events}\nwhen: SPX at ATH\n", encoding="utf-8")
