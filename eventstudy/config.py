@@ -422,20 +422,23 @@ class EventStudySpec(_Model):
 
     @field_validator("window", "estimation")
     @classmethod
-    def _ordered(cls, value: tuple[int, int]) -> tuple[int, int]:
+    def _ordered(cls, value: tuple[int, int], info: ValidationInfo) -> tuple[int, int]:
         if value[0] > value[1]:
+            example = "[-250, -30]" if info.field_name == "estimation" else "[-10, 20]"  # each window's own default
             raise PydanticCustomError(
-                "empty_window", "the window [{a}, {b}] is empty", {"a": value[0], "b": value[1], "hint": "write it as [first day, last day], e.g. [-10, 20]"}
+                "empty_window", "the window [{a}, {b}] is empty", {"a": value[0], "b": value[1], "hint": f"write it as [first day, last day], e.g. {example}"}
             )
         return value
 
     @field_validator("window", "estimation", mode="before")
     @classmethod
-    def _two_days(cls, value: Any) -> Any:
+    def _two_days(cls, value: Any, info: ValidationInfo) -> Any:
         if not isinstance(value, (list, tuple)) or len(value) != 2:
-            raise PydanticCustomError(
-                "not_two_days", "a window is two days [first, last]", {"hint": "write e.g. [-10, 20] (trading days around the event, day 0)"}
+            hint = (
+                "write e.g. [-250, -30] (trading days before the event window, where the model is fitted)"
+                if info.field_name == "estimation" else "write e.g. [-10, 20] (trading days around the event, day 0)"
             )
+            raise PydanticCustomError("not_two_days", "a window is two days [first, last]", {"hint": hint})
         return value
 
     @field_validator("cars", mode="before")

@@ -133,6 +133,16 @@ def test_each_mistake_is_located_with_what_would_be_valid(block: str, first: str
         assert hint in "\n".join(lines[3:]), lines
 
 
+@pytest.mark.parametrize("value", ["[-30, -250]", "[-250]"])
+def test_a_malformed_estimation_window_is_shown_an_estimation_window(value: str) -> None:
+    """Regression: 'estimation: [-30, -250]' (or '[-250]') was told 'e.g. [-10, 20]', the
+    default event window, which as an estimation window overlaps it and is refused in
+    turn. The hint now shows an estimation window, the default [-250, -30]."""
+    lines = render(f"  estimation: {value}\n  market: SPX\n")
+    assert lines[0].startswith("study.yaml:7:15: error: bad value for 'event_study.estimation'"), lines
+    assert "[-250, -30]" in lines[3] and "[-10, 20]" not in lines[3], lines
+
+
 def test_unknown_series_is_an_unknown_name_error() -> None:
     render("  market: SPY\n", kind=UnknownNameError)
 
