@@ -1095,6 +1095,14 @@ def _check_event_study(study: Study, spec: EventStudySpec, source: SourceMap) ->
             )
     series = list(study.series)
 
+    def once(names: list[str], key: str) -> None:  # a series twice: each event studied twice, or a factor twice (singular)
+        for i, name in enumerate(names):
+            if name in names[:i]:
+                raise ConfigError(
+                    f"{name!r} is listed twice in {key!r}", location=at(key, i),
+                    hint="list each series once" + (" (its events would be studied twice)" if key == "assets" else " (the fit would be singular)"),
+                )
+
     def known(name: str, *loc: str | int) -> None:
         if name not in study.series:
             raise UnknownNameError(
@@ -1135,6 +1143,7 @@ def _check_event_study(study: Study, spec: EventStudySpec, source: SourceMap) ->
                 raise ConfigError("'factors' lists no series", location=at("factors"), hint=f"e.g. [{', '.join(series[:2])}]")
             for i, name in enumerate(spec.factors):
                 known(name, "factors", i)
+            once(spec.factors, "factors")
     elif spec.factors is not None:
         raise ConfigError(f"'factors' is not used by the {spec.model!r} model", location=at("factors"), hint="drop it, or use model: factor")
     if "factors_file" in spec.model_fields_set and spec.factor_columns == ():
@@ -1173,6 +1182,7 @@ def _check_event_study(study: Study, spec: EventStudySpec, source: SourceMap) ->
                 f"{name!r} is one of the factors: its abnormal return against itself is zero", location=at("assets", i),
                 hint="list the other series",
             )
+    once(spec.assets or [], "assets")
     if not spec.assets and spec.assets is not None:
         raise ConfigError("'assets' lists no series", location=at("assets"), hint="leave it out for every series but the market and the factors")
     if spec.assets is None and not [s for s in series if s != spec.market and s not in factor_series]:

@@ -143,6 +143,23 @@ def test_a_malformed_estimation_window_is_shown_an_estimation_window(value: str)
     assert "[-250, -30]" in lines[3] and "[-10, 20]" not in lines[3], lines
 
 
+@pytest.mark.parametrize(
+    ("block", "first"),
+    [
+        ("  market: SPX\n  assets: [RUT, RUT]\n", "study.yaml:8:17: error: 'RUT' is listed twice in 'assets'"),
+        ("  model: factor\n  factors: [SPX, SPX]\n  assets: [RUT]\n", "study.yaml:8:18: error: 'SPX' is listed twice in 'factors'"),
+    ],
+)
+def test_a_series_listed_twice_is_refused_where_it_is_repeated(block: str, first: str) -> None:
+    """Regression: 'assets: [RUT, RUT]' studied each RUT event twice: 10 events of 5 dates,
+    the cross-sectional t +2.06 for +1.37 and BMP p 0.029 for 0.160, and the instance table
+    11 rows for 6 dates. 'factors: [SPX, SPX]' excluded every event as 'singular estimation
+    design' without saying why."""
+    lines = render(block)
+    assert lines[0].startswith(first), lines
+    assert "^" in lines[2]
+
+
 def test_unknown_series_is_an_unknown_name_error() -> None:
     render("  market: SPY\n", kind=UnknownNameError)
 
