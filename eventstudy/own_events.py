@@ -257,7 +257,7 @@ def describe(sets: dict[str, EventSet], calendar: np.ndarray, symbols: list[str]
                 known = inside & (at >= 0)
                 beyond[known] = (events.days[known] < first[at[known]]) | (events.days[known] > last[at[known]])
         moved = int(np.count_nonzero(inside & ~strangers & ~beyond & ~np.isin(events.days, days)))
-        outside = int(np.count_nonzero(~inside))
+        outside = int(np.count_nonzero(~inside & ~strangers))  # a stranger's pair is counted once, as a stranger's
         kind = ("symbol,date pair" if events.pairs else "date") + ("" if events.days.size == 1 else "s")
         text = f"events {name!r}: {events.days.size:,} {kind} from {events.path.name}"
         if events.pairs and events.symbol_column.strip().lower() not in ("symbol", "ticker"):  # 'name': a stock's? say so

@@ -163,6 +163,21 @@ def test_pairs_that_name_a_stock_outside_the_universe_are_counted_in_the_note(tm
     assert "not in the universe" not in alone
 
 
+def test_a_pair_outside_the_data_naming_a_stranger_is_counted_once(tmp_path: Path) -> None:
+    """Regression: a pair naming a stock outside the universe on a date outside the data
+    was counted twice among those not seen: AAPL's pair of 2016, ZZZZ's and MSFT's of 2030
+    read '2 outside the data's dates ... are not seen; 1 name a stock not in the universe
+    (ZZZZ) and are not seen', three of three pairs unseen while AAPL's is an event. Each
+    pair not seen is now counted once, a stranger as a stranger."""
+    from eventstudy.own_events import EventSet, describe
+
+    days = np.array(["2016-01-04", "2030-01-04", "2030-01-04"], dtype="datetime64[D]").astype(np.int64)
+    pairs = EventSet.of("e", tmp_path / "pairs.csv", days, np.array(["AAPL", "ZZZZ", "MSFT"], dtype=object))
+    calendar = np.arange(np.datetime64("2015-01-02"), np.datetime64("2017-01-01"))
+    [note] = describe({"e": pairs}, calendar, ["AAPL", "MSFT"])
+    assert "; 1 outside the data's dates (2015-01-02 .. 2016-12-31) are not seen; 1 name a stock not in the universe (ZZZZ)" in note, note
+
+
 def test_the_note_of_a_universe_counts_its_moved_pairs_as_a_timeline_counts_its_dates(tmp_path: Path) -> None:
     """A file of dates said how many of them moved to the next trading day; a file of
     pairs only that a date 'counts on its next trading day', with no count."""
