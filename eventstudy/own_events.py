@@ -119,7 +119,7 @@ def load_event_set(name: str, file: str, study_path: Path | None) -> EventSet:
         accepted = ", ".join(repr(c) for c in ACCEPTED_COLUMNS["date"])
         raise DataError(
             f"events {name!r}: {path.name!r} has no date column (columns: {', '.join(frame.columns) or 'none'})",
-            location=Location(path=str(path), line=1), hint=f"name it one of {accepted}",
+            location=Location(path=str(path), line=None if parquet else 1), hint=f"name it one of {accepted}",
         )
     lines = pl.int_range(2, frame.height + 2, eager=True)  # each row's line in the file
     if not parquet:  # a blank line holds no event (as in a price file): skipped, the lines of the rest kept
@@ -137,7 +137,10 @@ def load_event_set(name: str, file: str, study_path: Path | None) -> EventSet:
     raw = frame[date_col]
     dates = as_dates(raw)
     if dates is None:
-        raise DataError(f"events {name!r}: the column {date_col!r} of {path.name!r} holds {raw.dtype}, not dates", location=Location(path=str(path)))
+        raise DataError(
+            f"events {name!r}: the column {date_col!r} of {path.name!r} holds {raw.dtype}, not dates", location=Location(path=str(path)),
+            hint="store dates (a Date or Datetime column), or text written YYYY-MM-DD",
+        )
     if dates.null_count():
         row = int(dates.is_null().arg_max())  # type: ignore[arg-type]
         line = None if parquet else int(lines[row])

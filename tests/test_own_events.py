@@ -431,3 +431,18 @@ def test_an_events_name_a_condition_cannot_read_is_refused_where_it_is_declared(
         load_study(path)
     assert expected in found.value.message and found.value.location is not None and found.value.location.line == 3
     assert "EventsSpec" not in found.value.render()
+
+
+def test_a_parquet_events_file_without_dates_is_told_what_would_be_valid(tmp_path: Path) -> None:
+    """Regression: a Parquet events file whose date column holds numbers (20200103) read
+    "the column 'date' of 'e.parquet' holds Int64, not dates" with no word of what it
+    should hold, and one with no date column was located at 'e.parquet:1', a line of a
+    file that has none (its other messages name the row, not a line)."""
+    pl.DataFrame({"date": [20200103]}).write_parquet(tmp_path / "numbers.parquet")
+    with pytest.raises(DataError) as found:
+        load_event_set("e", "numbers.parquet", tmp_path / "s.yaml")
+    assert "holds Int64, not dates" in found.value.message and "YYYY-MM-DD" in (found.value.hint or "")
+    pl.DataFrame({"when": [dt.date(2020, 1, 3)]}).write_parquet(tmp_path / "nodate.parquet")
+    with pytest.raises(DataError, match="has no date column") as found:
+        load_event_set("e", "nodate.parquet", tmp_path / "s.yaml")
+    assert found.value.location is not None and found.value.location.line is None
