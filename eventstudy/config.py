@@ -472,6 +472,22 @@ class EventStudySpec(_Model):
         wanted = [(0, 0), (-1, 1), (a, b)]
         return list(dict.fromkeys(w for w in wanted if a <= w[0] and w[1] <= b))
 
+    def studied_series(self, series: dict[str, str]) -> list[str]:
+        """A study of named series (``series``: name -> data symbol): the series whose
+        abnormal returns are studied, ``assets`` as written, or every data symbol but the
+        market's and the factors', each once under its first name (a second name of the
+        market would be studied against itself, a second name of one series twice)."""
+        if self.assets is not None:
+            return list(self.assets)
+        factors = self.factors if isinstance(self.factors, list) else []
+        taken = {series[n] for n in (self.market, *factors) if n in series}
+        out = []
+        for name, symbol in series.items():
+            if symbol not in taken:
+                out.append(name)
+                taken.add(symbol)
+        return out
+
     @property
     def test_names(self) -> list[str]:
         """The tests to run, in the order first given, each once (default: all)."""
@@ -1183,9 +1199,23 @@ def _check_event_study(study: Study, spec: EventStudySpec, source: SourceMap) ->
                 hint="list the other series",
             )
     once(spec.assets or [], "assets")
+    listed = spec.assets or []
+    for i, name in enumerate(listed):  # two names of one data symbol: the same returns
+        symbol = study.series[name]
+        if spec.market is not None and symbol == study.series[spec.market]:
+            raise ConfigError(
+                f"{name!r} reads the market's data ({symbol}): its abnormal return against itself is zero",
+                location=at("assets", i), hint="list the other series",
+            )
+        twin = next((a for a in listed[:i] if study.series[a] == symbol), None)
+        if twin is not None:
+            raise ConfigError(
+                f"{name!r} reads {symbol}'s data, as {twin!r} does: its events would be studied twice",
+                location=at("assets", i), hint="list each series once",
+            )
     if not spec.assets and spec.assets is not None:
         raise ConfigError("'assets' lists no series", location=at("assets"), hint="leave it out for every series but the market and the factors")
-    if spec.assets is None and not [s for s in series if s != spec.market and s not in factor_series]:
+    if spec.assets is None and not spec.studied_series(study.series):
         taken = ([f"{spec.market!r} is the market"] if spec.market else []) + ([f"{', '.join(map(repr, factor_series))} the factors"] if factor_series else [])
         raise ConfigError(
             f"no series to study: {' and '.join(taken)}, and there is no other series",

@@ -434,8 +434,7 @@ def study_event_study(panel: Panel, study: Study, kept: pl.DataFrame, statistics
         names = list(panel.symbols)
         firm = np.searchsorted(np.asarray(names), kept["symbol"].to_numpy()).astype(np.int64)  # a universe's symbols are sorted
     else:
-        factor_series = spec.factors if isinstance(spec.factors, list) else []
-        assets = spec.assets or [s for s in study.series if s != spec.market and s not in factor_series]  # neither against itself
+        assets = spec.studied_series(study.series)  # neither the market nor a factor against itself, each symbol once
         returns = np.column_stack([series_returns(a) for a in assets])
         traded = ~np.column_stack([on_calendar[f"{a}.close"].is_null().to_numpy() for a in assets])  # align: ffill leaves days
         names = assets

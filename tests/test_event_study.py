@@ -225,6 +225,25 @@ def test_a_study_of_named_series_studies_each_asset_on_each_event_date(tmp_path:
         assert joined[f"{asset}.CAR[-1,+1]"].equals(joined["expected"].alias(f"{asset}.CAR[-1,+1]"))
 
 
+def test_two_names_of_one_symbol_are_studied_once(tmp_path: Path) -> None:
+    """Regression: with 'series: {SPX: SPX, RUT: RUT, R2: RUT}' the default assets were RUT
+    and R2, one data symbol twice: each RUT event was studied twice (on the real data, 10
+    events of 5 dates, the cross-sectional t +2.06 for +1.37 and BMP p 0.029 for 0.160),
+    and a second name of the market ('S: SPX') was studied against itself (excluded, 'no
+    residual variance'). The default assets are now every data symbol but the market's
+    and the factors', each once, under its first name."""
+    from synthetic import write_random_walks
+
+    write_random_walks(tmp_path, ("SPX", "RUT"), seed=4)
+    (tmp_path / "s.yaml").write_text(
+        SERIES.format(extra="").replace("{SPX: SPX, RUT: RUT, NDX: NDX}", "{SPX: SPX, S: SPX, RUT: RUT, R2: RUT}"), encoding="utf-8"
+    )
+    result = eventstudy.run(tmp_path / "s.yaml", data_dir=tmp_path, start="2000-01-01", end="2003-12-31")
+    found = result.event_study
+    assert found is not None and found.excluded.is_empty()
+    assert found.cars["symbol"].to_list() == ["RUT"] * result.events.height
+
+
 def test_a_series_that_ffill_carries_forward_has_no_return_on_the_days_it_lacks(tmp_path: Path) -> None:
     """align: ffill fills a series' missing days with its last close for the conditions;
     the event study reads each series' own closes, so a day RUT has no close gives no

@@ -160,6 +160,18 @@ def test_a_series_listed_twice_is_refused_where_it_is_repeated(block: str, first
     assert "^" in lines[2]
 
 
+def test_assets_that_read_one_symbol_twice_or_the_markets_are_refused() -> None:
+    """Regression: 'assets: [RUT, R2]' with 'series: {..., RUT: RUT, R2: RUT}' studied one
+    data symbol twice (each RUT event counted twice), and 'assets: [S]' with 'S: SPX'
+    studied the market against itself; both are refused where they are written (the
+    default assets: tests/test_event_study.py)."""
+    head = SERIES.replace("series: {SPX: SPX, RUT: RUT}", "series: {SPX: SPX, S: SPX, RUT: RUT, R2: RUT}")
+    lines = render("  market: SPX\n  assets: [RUT, R2]\n", head)
+    assert lines[0].startswith("study.yaml:8:17: error: 'R2' reads RUT's data, as 'RUT' does"), lines
+    lines = render("  market: SPX\n  assets: [S]\n", head)
+    assert lines[0].startswith("study.yaml:8:12: error: 'S' reads the market's data (SPX)"), lines
+
+
 def test_unknown_series_is_an_unknown_name_error() -> None:
     render("  market: SPY\n", kind=UnknownNameError)
 
