@@ -672,3 +672,15 @@ def test_an_event_study_verdict_with_no_figure_says_so() -> None:
     assert event_study_verdict(found) == (
         "event study (market model on SPX): no CAAR over the whole window and no test with a statistic (see its tables)"
     )
+
+
+def test_the_verdict_counts_one_event_studied_in_the_singular() -> None:
+    """Regression: one event studied beside one excluded read 'event study (market model
+    on SPX; 1 events studied, 1 excluded)'."""
+    from eventstudy.event_study import EventStudyResult
+
+    caar = pl.DataFrame({"offset": [0], "caar": [0.01], "band_low": [None], "band_high": [None]},
+                        schema_overrides={"band_low": pl.Float64, "band_high": pl.Float64})
+    tests = pl.DataFrame({"pvalue": [0.5]})
+    found = EventStudyResult(caar, tests, pl.DataFrame({"x": [1]}), pl.DataFrame({"x": [2]}), "market", (0, 0), (-250, -30), 110, "SPX")
+    assert event_study_verdict(found).startswith("event study (market model on SPX; 1 event studied, 1 excluded): ")

@@ -95,7 +95,7 @@ def event_study_verdict(found: EventStudyResult, alpha: float = 0.05) -> str:
 
     model = MODEL_TITLES.get(found.model, found.model) + (f" on {found.market}" if found.market else "")
     if found.excluded.height:
-        model += f"; {found.n_events:,} events studied, {found.excluded.height:,} excluded"
+        model += f"; {found.n_events:,} event{'s' if found.n_events != 1 else ''} studied, {found.excluded.height:,} excluded"
     if found.n_events == 0:
         return f"event study ({model}): no event could be studied (see the excluded events)"
     a, b = found.window
