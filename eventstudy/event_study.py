@@ -457,24 +457,28 @@ def with_event_study(result: StudyResult, panel: Panel, statistics: StatisticsSp
     started = time.perf_counter()
     kept = result.raw_events.filter("kept")
     found = study_event_study(panel, study, kept, statistics)
-    events, units = _events_with_cars(result.events, found.cars, result.column_units)
+    assets = None if panel.kind == "universe" else study.event_study.studied_series(study.series)
+    events, units = _events_with_cars(result.events, found.cars, result.column_units, assets)
     timings = {**result.timings, "event_study_s": round(time.perf_counter() - started, 4)}
     return replace(
         result, events=events, column_units=units, event_study=found, notes=[*result.notes, *found.notes], timings=timings
     )
 
 
-def _events_with_cars(events: pl.DataFrame, cars: pl.DataFrame, units: dict[str, str]) -> tuple[pl.DataFrame, dict[str, str]]:
+def _events_with_cars(
+    events: pl.DataFrame, cars: pl.DataFrame, units: dict[str, str], assets: list[str] | None = None
+) -> tuple[pl.DataFrame, dict[str, str]]:
     """The instance table with each event's CARs and BHAR (issue 17: "the instance table of
     events with their CARs"): joined on ``(date, symbol)`` in a universe, one column per
-    asset (``RUT.CAR[-1,+1]``) for named series. An event left out of the event study (too
-    few estimation days, no price that day) keeps null CARs, shown as n/a."""
+    studied asset (``RUT.CAR[-1,+1]``; ``assets``, by default those with CARs) for named
+    series. An event left out of the event study (too few estimation days, no price that
+    day) keeps null CARs, shown as n/a, an asset with no event studied too."""
     values = [c for c in cars.columns if c not in ("symbol", "date")]
     if "symbol" in events.columns:
         wide = cars
         added = values
     else:
-        assets = list(dict.fromkeys(cars["symbol"].to_list()))
+        assets = list(dict.fromkeys(cars["symbol"].to_list())) if assets is None else assets
         wide = events.select("date").unique()
         added = []
         for asset in assets:

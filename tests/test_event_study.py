@@ -684,3 +684,18 @@ def test_the_verdict_counts_one_event_studied_in_the_singular() -> None:
     tests = pl.DataFrame({"pvalue": [0.5]})
     found = EventStudyResult(caar, tests, pl.DataFrame({"x": [1]}), pl.DataFrame({"x": [2]}), "market", (0, 0), (-250, -30), 110, "SPX")
     assert event_study_verdict(found).startswith("event study (market model on SPX; 1 event studied, 1 excluded): ")
+
+
+def test_an_asset_with_no_event_studied_keeps_its_columns_in_the_instance_table(tmp_path: Path) -> None:
+    """Regression: in a study of named series, an asset none of whose events could be
+    studied (each too early for its estimation window) lost its CAR columns from the
+    instance table and events.csv, where the docs promise an excluded event 'keeps null
+    CARs, shown as n/a' (and a universe's do): the columns came from the CARs found."""
+    from synthetic import write_random_walks
+
+    write_random_walks(tmp_path, ("SPX", "RUT"), seed=4)
+    (tmp_path / "s.yaml").write_text(SERIES.format(extra="").replace(", NDX: NDX", ""), encoding="utf-8")
+    result = eventstudy.run(tmp_path / "s.yaml", data_dir=tmp_path, start="1985-01-01", end="1985-03-31")  # the data start in 1985
+    found = result.event_study
+    assert found is not None and found.n_events == 0 and found.excluded.height == result.events.height > 0
+    assert result.events["RUT.CAR[-1,+1]"].null_count() == result.events.height
