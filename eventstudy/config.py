@@ -1097,6 +1097,11 @@ def _check_event_study(study: Study, spec: EventStudySpec, source: SourceMap) ->
             hint=f"at most {length}, or widen 'estimation'",
         )
     for i, (ca, cb) in enumerate(spec.cars or []):
+        if ca > cb:
+            raise ConfigError(
+                f"the CAR window [{ca}, {cb}] is empty", location=at("cars", i),
+                hint=f"write it as [first day, last day], e.g. [{cb}, {ca}]",
+            )
         if not a <= ca <= cb <= b:
             raise ConfigError(
                 f"the CAR window [{ca}, {cb}] is not inside the event window [{a}, {b}]",

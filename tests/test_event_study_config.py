@@ -172,6 +172,15 @@ def test_assets_that_read_one_symbol_twice_or_the_markets_are_refused() -> None:
     assert lines[0].startswith("study.yaml:8:12: error: 'S' reads the market's data (SPX)"), lines
 
 
+def test_a_reversed_car_window_is_called_empty_not_outside() -> None:
+    """Regression: 'cars: [[5, 1]]' read 'the CAR window [5, 1] is not inside the event
+    window [-10, 20]', though both its days are; it is empty (written last day first), as
+    the event window's own check says of '[5, -5]'."""
+    lines = render("  market: SPX\n  cars: [[-1, 1], [5, 1]]\n")
+    assert lines[0] == "study.yaml:8:19: error: the CAR window [5, 1] is empty", lines
+    assert "e.g. [1, 5]" in lines[3]
+
+
 def test_unknown_series_is_an_unknown_name_error() -> None:
     render("  market: SPY\n", kind=UnknownNameError)
 
