@@ -409,6 +409,7 @@ def grid_cells(study: Study, axes: Sequence[Axis]) -> tuple[list[tuple[str, ...]
     the sweep cannot apply, a value listed twice, two axes that set one thing and a grid of
     more than :data:`MAX_CELLS` cells. Reads no data: ``eventstudy validate`` checks the
     study's own ``sweep:`` block with it."""
+    refuse_event_study(study)
     for axis in axes:
         with _placed(study, axis):
             _check_axis(axis, study.universe is not None)
@@ -422,6 +423,18 @@ def grid_cells(study: Study, axes: Sequence[Axis]) -> tuple[list[tuple[str, ...]
         )
     combos = list(itertools.product(*[a.values for a in axes]))
     return combos, [_cell_study(study, axes, combo) for combo in combos]
+
+
+def refuse_event_study(study: Study) -> None:
+    """A sweep tests its cells' evaluators; a study's ``event_study:`` block would be left
+    out of every cell without a word (its abnormal returns and tests are no cell's)."""
+    if study.event_study is not None:
+        raise ConfigError(
+            "a sweep compares its cells' evaluator tests and does not run the study's event_study: block (no cell would have "
+            "its abnormal returns or its tests)",
+            location=study.source.location(("event_study",), key=True),
+            hint="sweep a copy of the study without event_study: (its evaluate: list is swept), and run the event study with 'eventstudy run'",
+        )
 
 
 def written_at(study: Study, axis: Axis, position: int | None = None) -> Location | None:

@@ -75,7 +75,15 @@ from eventstudy.errors import ConfigError, DataError, did_you_mean
 from eventstudy.evaluators import build_evaluators, tested_evaluators
 from eventstudy.events import window_mask
 from eventstudy.executor import Executor, SerialExecutor
-from eventstudy.grid import Axis, decided_values, grid_cells, parse_axis, study_axes, written_at
+from eventstudy.grid import (
+    Axis,
+    decided_values,
+    grid_cells,
+    parse_axis,
+    refuse_event_study,
+    study_axes,
+    written_at,
+)
 from eventstudy.inference.design import panel_design
 from eventstudy.inference.histories import SharedHistories
 from eventstudy.inference.multiple import maxstat_stepdown
@@ -200,6 +208,7 @@ def run_sweep(
         raise ConfigError("a sweep needs at least one grid axis", hint="e.g. --grid 'gap=10,21cd,42', or a sweep: list in the study")
     if statistic not in STATISTICS:
         raise ConfigError(f"unknown statistic {statistic!r}{did_you_mean(statistic, STATISTICS)}", hint=f"valid: {', '.join(STATISTICS)}")
+    refuse_event_study(study)  # before the evaluators: a study of an event_study: block alone has none
     if not any(evaluator.tested for evaluator in build_evaluators(study.evaluators)):
         raise ConfigError(
             "a sweep compares its cells' tests, and none of the study's evaluators is tested (the path in event time only describes)",

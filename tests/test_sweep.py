@@ -567,6 +567,23 @@ def test_a_grid_whose_cells_would_not_be_what_they_say_is_refused_before_any_wor
         run_sweep(study, [parse_axis(a) for a in axes], data_dir=folder / "no-data-read")
 
 
+@pytest.mark.parametrize("command", ["validate", "sweep"])
+def test_a_study_with_an_event_study_is_refused_where_the_block_is_written(folder: Path, capsys, command: str) -> None:
+    """A sweep ran the cells' forward returns and left the event_study: block out without a
+    word (no cell's CARs or tests); with the block alone it said 'none of the study's
+    evaluators is tested'. Both refused at the block, by validate too."""
+    block = "event_study: {model: market_adjusted, market: A, window: [-1, 5], estimation: [-60, -10]}\n"
+    (folder / "study.yaml").write_text(STUDY + block + "sweep:\n  - {name: gap, values: [3, 5]}\n")
+    assert main([command, str(folder / "study.yaml"), "--data-dir", str(folder / "data")]) == 2
+    err = capsys.readouterr().err
+    line = STUDY.count("\n") + 1
+    assert err.startswith(f"{folder / 'study.yaml'}:{line}:1: error: a sweep compares its cells' evaluator tests and does not run "
+                          "the study's event_study: block"), err
+    alone = STUDY.split("evaluate:")[0] + "statistics: {placebos: 300, seed: 5}\n" + block
+    with pytest.raises(ConfigError, match="does not run the study's event_study: block"):
+        run_sweep(parse_study(alone, path=folder / "alone.yaml"), ["gap=3,5"], data_dir=folder / "data")
+
+
 @pytest.mark.parametrize("axis", ["mode", "decluster.mode"])
 def test_a_mode_axis_on_a_study_without_declustering_is_refused_with_what_to_add(folder: Path, axis: str) -> None:
     """Every cell was refused 'missing required key 'gap' in decluster', with no hint that the
