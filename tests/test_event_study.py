@@ -10,6 +10,7 @@ from pathlib import Path
 import numpy as np
 import polars as pl
 import pytest
+from scipy.stats import t as student_t
 from synthetic import business_days
 
 import eventstudy
@@ -121,6 +122,24 @@ def test_a_universe_study_matches_direct_calls(tmp_path: Path, model: str) -> No
     np.testing.assert_allclose(got["statistic"].fill_null(np.nan).to_numpy(), expected["statistic"].fill_null(np.nan).to_numpy(), rtol=1e-12, equal_nan=True)
 
 
+def test_with_three_events_the_band_leaves_out_zero_only_where_the_t_test_rejects() -> None:
+    """The band took the normal quantile (1.96 at 95%) where the cross-sectional t-test
+    beside it takes Student's t with n - 1 degrees of freedom (4.30 for 3 events): a band
+    that left out zero sat beside a t-test of the same CARs with p above 0.05."""
+    rng = np.random.default_rng(11)
+    market = rng.normal(0, 0.01, 400)
+    returns = market[:, None] + rng.normal(0, 0.002, (400, 3))
+    days = np.array([300, 320, 340])
+    returns[days, np.arange(3)] += np.array([0.05, 0.04, 0.06])  # day 0: a jump each, t far above 4.30
+    returns[days + 1, np.arange(3)] -= np.array([0.03, 0.01, 0.05])  # day 1 takes back unequal parts: t between 1.96 and 4.30
+    spec = EventStudySpec(market="M", window=(0, 2), estimation=(-200, -10), cars=[(0, 0), (0, 1), (0, 2)], tests=["t"])
+    out = event_study(returns, pl.Series("date", business_days(400)), ["A", "B", "C"], np.arange(3), days, spec, market=market, level=0.95)
+    tests = out.tests.filter(pl.col("test") == "t").sort("end")
+    for row, test in zip(out.caar.sort("offset").iter_rows(named=True), tests.iter_rows(named=True), strict=True):
+        assert (row["band_low"] > 0 or row["band_high"] < 0) == (test["pvalue"] < 0.05), (row, test)
+    assert tests["pvalue"].min() < 0.05 < tests["pvalue"].max()  # both kinds of offset are met
+
+
 def test_the_band_is_the_cross_sectional_interval_of_the_cumulative_cars() -> None:
     """The CAAR, its band and n are of the same events: those with every return so far, whose
     mean CAR the tests of the window average. The CAAR was the sum of each day's AAR over
@@ -140,7 +159,7 @@ def test_the_band_is_the_cross_sectional_interval_of_the_cumulative_cars() -> No
     for offset in (-3, 0, 1, 3):
         car = ar.car(-3, offset)
         car = car[~np.isnan(car)]
-        half = 1.6448536269514722 * car.std(ddof=1) / np.sqrt(car.size)
+        half = student_t.ppf(0.95, car.size - 1) * car.std(ddof=1) / np.sqrt(car.size)  # the t-test's quantile
         row = out.caar.filter(pl.col("offset") == offset).row(0, named=True)
         assert row["n"] == car.size == (40 if offset < 1 else 39)
         assert row["caar"] == pytest.approx(car.mean(), rel=1e-12)

@@ -49,6 +49,17 @@ def t_sf(x: np.ndarray | float, df: np.ndarray | float) -> np.ndarray:
     return special.stdtr(df, -np.asarray(x, dtype=np.float64))
 
 
+def t_ppf(q: np.ndarray | float, df: np.ndarray | float) -> np.ndarray:
+    """Student t quantile; NaN where ``df <= 0``.
+
+    Examples
+    --------
+    >>> round(float(t_ppf(0.975, 2.0)), 6)
+    4.302653
+    """
+    return special.stdtrit(df, np.asarray(q, dtype=np.float64))
+
+
 def norm_sf(x: np.ndarray | float) -> np.ndarray:
     """Standard normal survival function ``P(Z > x)``."""
     return special.ndtr(-np.asarray(x, dtype=np.float64))
