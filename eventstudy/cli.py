@@ -411,6 +411,14 @@ def _validate(args: argparse.Namespace) -> int:
         combos, cells = grid_cells(study, axes)
         sweep = f"\n  sweep: {len(study.sweep)} {'axis' if len(study.sweep) == 1 else 'axes'}, {len(combos):,} cells ({', '.join(spec.name for spec in study.sweep)})"
         sweep += "".join(f"\n  warning: {warning}" for warning in decided_values(axes, combos, cells, universe=study.universe is not None))
+    statistics = study.statistics
+    if statistics.null == "histories" and statistics.placebos > 0 and study.evaluate:  # what the run refuses of it, whatever the data
+        from eventstudy.null_choice import choose_null, universe_null
+
+        if study.universe is not None:
+            universe_null(study, statistics)
+        else:
+            choose_null(study, statistics, [])
     directory = find_data_dir(args.data_dir, study.data.dir, study.path)
     if directory is None:
         data = "not checked (name a data directory with --data-dir, the study's data.dir or $EVENTSTUDY_DATA)"

@@ -288,6 +288,31 @@ def test_validate_refuses_a_nested_baseline_reading_a_field_the_data_lacks(tiny:
 
 
 @pytest.mark.parametrize(
+    ("universe", "expected"),
+    [
+        (False, ":8:40: error: a nested baseline (statistics.baseline) is not supported by the histories null yet"),
+        (True, "error: the histories null rebuilds the universe from its closes, and the condition reads the day's volume"),
+    ],
+)
+@pytest.mark.parametrize("command", ["run", "validate"])
+def test_validate_refuses_the_null_the_run_refuses(tiny: Path, capsys, universe: bool, expected: str, command: str) -> None:
+    """'null: histories' beside a nested baseline, or in a universe whose condition reads
+    the day's volume: run (and explain) refused the study before reading a price, with no
+    data needed to know it, but validate printed 'ok'."""
+    if universe:
+        text = PANEL_STUDY.format(panel="panel.csv").replace("close at 20-day high", "volume > 2 * volume_sma(5)")
+        text = text.replace("seed: 3", "seed: 3, null: histories")
+    else:
+        text = STUDY.replace("statistics: {placebos: 200, seed: 3}", "statistics: {seed: 3, null: histories, baseline: {when: A at ATH}}")
+    (tiny / "null.yaml").write_text(text)
+    if command == "run":  # a universe refuses it before reading its data, a timeline once it has its calendar
+        err = error_of(["run", str(tiny / "null.yaml"), "--data-dir", str(tiny / "data")], capsys)
+    else:
+        err = error_of(["validate", str(tiny / "null.yaml")], capsys)
+    assert expected in err.splitlines()[0]
+
+
+@pytest.mark.parametrize(
     ("text", "written"),
     [
         ("series: {A: AAA, B: BBX}", "series: {A: AAA, B: BBX}"),  # a series' value
