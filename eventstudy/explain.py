@@ -323,12 +323,16 @@ def _tests(study: Study) -> tuple[list[tuple[str, str]], list[str]]:
     else:
         null = choose_null(study, statistics, warnings)
         described, untested = _timeline_null_words(study, statistics, null), False
+    against = "all days"
+    if statistics.baseline is not None:  # a study of named series' (a universe refuses it): the tests' days, and the placebos'
+        against = f"the days where {statistics.baseline.when!r} holds (statistics.baseline; the summary's all-days columns are every day)"
+        described = [(label, f"{text}, drawn only from days where {statistics.baseline.when!r}" if label == "drawn" else text) for label, text in described]
     return [
         *described,
         ("tested", (
-            "the average and the % > 0 of each tested measure against all days, its median shown but not tested (the 'dates' null "
+            f"the average and the % > 0 of each tested measure against {against}, its median shown but not tested (the 'dates' null "
             "under a condition on the stock's own prices); a hit rate on its average alone"
-        ) if untested else "the average, the median and the % > 0 of each tested measure against all days; a hit rate on its average alone"),
+        ) if untested else f"the average, the median and the % > 0 of each tested measure against {against}; a hit rate on its average alone"),
         ("adjusted", f"max-statistic step-down, Holm and Benjamini-Hochberg across the tested cells; '*': survives the max-statistic adjustment at alpha {statistics.alpha:g}"),
         ("intervals", f"{statistics.ci:.0%}"),
         ("seed", f"{statistics.seed} (the same seed, the same draws)"),

@@ -230,6 +230,18 @@ def test_explain_says_why_a_null_is_chosen_and_what_it_draws() -> None:
     assert skipped == {"null": "none: statistics.placebos is 0, the run skips every test"}
 
 
+@pytest.mark.parametrize("null", ["runs", "matched", "circular"])
+def test_explain_says_the_tests_read_a_nested_baseline_s_days(null: str) -> None:
+    """Under 'statistics: {baseline: {when: ...}}' explain said the tests compared the
+    events 'against all days' and drew placebos as if from every day, while the run's
+    tests compare them with the days where the baseline holds and draw only from those
+    ('baseline days: where 'SPX at ATH'' above its significance table)."""
+    tests = dict(explain(parse_study(NESTED + f"statistics: {{null: {null}, baseline: {{when: SPX at ATH}}}}\n")).tests)
+    assert "against all days" not in tests["tested"]
+    assert "against the days where 'SPX at ATH' holds (statistics.baseline" in tests["tested"]
+    assert tests["drawn"].endswith(", drawn only from days where 'SPX at ATH'")
+
+
 def test_explain_of_a_universe_names_its_null_and_why() -> None:
     own = dict(explain(parse_study(UNIVERSE.replace("WHEN", "close at 20-day high"))).tests)
     assert own["null"].startswith("dates: ") and own["chosen"] == "the default"
