@@ -449,7 +449,7 @@ def _validate(args: argparse.Namespace) -> int:
         # the loaders only when there is data to check
         from eventstudy.data.sources import load_prices_any
         from eventstudy.evaluators import EvaluationContext, build_evaluators, evaluate_outcomes
-        from eventstudy.timeline import require_study_day_prices
+        from eventstudy.timeline import require_study_day_prices, study_calendar
 
         with study.naming_missing_symbols():
             loaded = load_prices_any(list(dict.fromkeys(study.series.values())), data_dir=directory, provider=study.data.provider)
@@ -458,6 +458,7 @@ def _validate(args: argparse.Namespace) -> int:
         baseline = study.statistics.baseline
         nested = [(baseline.when, resolve(parse(baseline.when), list(study.series)))] if baseline is not None else []
         require_study_day_prices(study, loaded.frame, [(study.when, node), *nested])
+        study_calendar(loaded.frame, study)  # a calendar without a day, or a window without one, as the run refuses them
         # and the evaluators on a few days (an entry at the open needs opens; two entries may not produce one cell)
         anchors = loaded.frame.select("date").unique().sort("date").head(3)
         evaluate_outcomes(build_evaluators(study.evaluators), EvaluationContext(prices=loaded.frame, series=study.series), anchors)

@@ -43,9 +43,9 @@ from eventstudy.conditions import (
 )
 from eventstudy.conditions.ranges import and_terms, range_warnings
 from eventstudy.config import UNIVERSE_HISTORIES, StatisticsSpec, Study
-from eventstudy.errors import ConfigError, DataError, Location
+from eventstudy.errors import ConfigError, DataError
 from eventstudy.evaluators import OUTCOME_SCHEMA, tested_evaluators
-from eventstudy.events import panel_events, window_mask
+from eventstudy.events import empty_window, panel_events, window_mask
 from eventstudy.executor import ThreadExecutor
 from eventstudy.features import FEATURES, column_name, feature_key
 from eventstudy.histories import calendar_gaps, calendar_mismatch
@@ -662,12 +662,7 @@ def _check_window(panel: Panel, study: Study, window: np.ndarray, start: dt.date
     reads, and whose data starts less than a year before the window, is a warning."""
     first, last = panel.dates[0], panel.dates[-1]
     if not window.any():
-        shown = f"{start.isoformat() if start else 'open'} .. {end.isoformat() if end else 'open'}"
-        what = "the universe has days" if panel.kind == "universe" else "the study's series have common dates"
-        raise DataError(
-            f"the window {shown} has no data: {what} {first} .. {last}",
-            hint="change 'window:' in the study or --start/--end", location=_window_location(study, start, end, first, last),
-        )
+        raise empty_window(study, start, end, first, last, universe=panel.kind == "universe")
     if panel.kind == "universe":
         return
     _calendar_bounds(panel, study, start, end, notes)
@@ -682,21 +677,6 @@ def _check_window(panel: Panel, study: Study, window: np.ndarray, start: dt.date
                 f"warning: {names} history starts {first_day}, {when} "
                 f"({window_start}): its early 'all-time highs' are only highs since {first_day}"
             )
-
-
-def _window_location(study: Study, start: dt.date | None, end: dt.date | None, first: dt.date, last: dt.date) -> Location | None:
-    """Where the study file sets the bound of a window without data: its start after the
-    data's last day, its end before the first, else the whole window; None where
-    --start/--end (start=, end=) set that bound rather than the file."""
-    if start is not None and start > last and start == study.window.start:
-        loc: tuple[str, ...] = ("window", "start")
-    elif end is not None and end < first and end == study.window.end:
-        loc = ("window", "end")
-    elif (start, end) == (study.window.start, study.window.end):
-        loc = ("window",)
-    else:
-        return None
-    return study.source.location(loc) if study.source.node(("window",)) is not None else None
 
 
 def _calendar_bounds(panel: Panel, study: Study, start: dt.date | None, end: dt.date | None, notes: list[str]) -> None:

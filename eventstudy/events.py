@@ -23,13 +23,14 @@ from typing import TYPE_CHECKING, Literal
 import polars as pl
 
 from eventstudy._numpy import np
+from eventstudy.errors import DataError, Location
 from eventstudy.periods import Gap
 
 if TYPE_CHECKING:  # annotations only: a panel is built above this stage
-    from eventstudy.config import DeclusterSpec
+    from eventstudy.config import DeclusterSpec, Study
     from eventstudy.panel import ConditionHits, Panel
 
-__all__ = ["DeclusterMode", "decluster", "find_events", "gap_thresholds", "in_window", "panel_events", "window_mask"]
+__all__ = ["DeclusterMode", "decluster", "empty_window", "find_events", "gap_thresholds", "in_window", "panel_events", "window_mask"]
 
 DeclusterMode = Literal["after_kept", "after_any"]
 
@@ -67,6 +68,32 @@ def in_window(col: pl.Expr, start: date | None, end: date | None) -> pl.Expr:
     if end is not None:
         expr = expr & (col <= end)
     return expr
+
+
+def empty_window(study: Study, start: date | None, end: date | None, first: date, last: date, *, universe: bool = False) -> DataError:
+    """The error of a window in which the study calendar, ``first .. last``, has no day
+    (``eventstudy run`` raises it once its data are prepared, ``validate`` once read)."""
+    shown = f"{start.isoformat() if start else 'open'} .. {end.isoformat() if end else 'open'}"
+    what = "the universe has days" if universe else "the study's series have common dates"
+    return DataError(
+        f"the window {shown} has no data: {what} {first} .. {last}",
+        hint="change 'window:' in the study or --start/--end", location=_window_location(study, start, end, first, last),
+    )
+
+
+def _window_location(study: Study, start: date | None, end: date | None, first: date, last: date) -> Location | None:
+    """Where the study file sets the bound of a window without data: its start after the
+    data's last day, its end before the first, else the whole window; None where
+    --start/--end (start=, end=) set that bound rather than the file."""
+    if start is not None and start > last and start == study.window.start:
+        loc: tuple[str, ...] = ("window", "start")
+    elif end is not None and end < first and end == study.window.end:
+        loc = ("window", "end")
+    elif (start, end) == (study.window.start, study.window.end):
+        loc = ("window",)
+    else:
+        return None
+    return study.source.location(loc) if study.source.node(("window",)) is not None else None
 
 
 def window_mask(days: np.ndarray, start: date | None, end: date | None) -> np.ndarray:

@@ -52,7 +52,7 @@ from eventstudy.null_choice import universe_null
 from eventstudy.own_events import with_event_columns
 from eventstudy.panel import ConditionHits, HitsFinder, Panel, calendar_index
 from eventstudy.result import StudyResult
-from eventstudy.timeline import build_timeline, require_study_day_prices
+from eventstudy.timeline import build_timeline, no_common_dates, require_study_day_prices
 from eventstudy.universe import prepare_study_universe
 
 __all__ = ["StudyResult", "evaluate", "outcome_panel", "prepare", "run", "run_study", "statistics_with"]
@@ -265,18 +265,7 @@ def prepare(
     )
     timeline = with_event_columns(timeline, study.event_sets)
     if timeline.is_empty():
-        hint = "a condition over several series is evaluated on the dates where all of them have a close"
-        if study.data.align == "inner":
-            hint += (
-                "; a series dated on other days (a weekly one dated on Saturdays, a monthly one) is carried forward onto "
-                "the first series' days with 'data: {align: ffill, max_stale: N}', N its spacing in trading days "
-                "(5 for a weekly series, 23 for a monthly one)"
-            )
-        raise DataError(
-            f"the series {', '.join(study.series)} have no date in common",
-            location=study.source.location(("series",)),
-            hint=hint,
-        )
+        raise no_common_dates(study)
     observed = None
     if study.event_study is not None and study.data.align == "ffill":  # its returns: none on a day carried forward
         observed = align_series(

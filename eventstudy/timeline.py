@@ -25,7 +25,7 @@ from eventstudy.features import FEATURES, FeatureRequest, column_name, compute_f
 if TYPE_CHECKING:
     from eventstudy.config import Study
 
-__all__ = ["build_timeline", "require_day_prices", "require_study_day_prices"]
+__all__ = ["build_timeline", "no_common_dates", "require_day_prices", "require_study_day_prices", "study_calendar"]
 
 
 def build_timeline(
@@ -108,6 +108,35 @@ def build_timeline(
     if any(is_derived(r) for r in requests):
         timeline = add_derived(timeline, requests, dates=timeline["date"])
     return timeline
+
+
+def study_calendar(prices: pl.DataFrame, study: Study) -> pl.Series:
+    """The dates of a study of named series' calendar on ``prices`` (long: ``date, symbol,
+    close``), as :func:`build_timeline` aligns its series; the error of a calendar
+    without a day or of a window without one, as a run gives it (``validate`` reads no
+    feature)."""
+    from eventstudy.events import empty_window
+
+    parts = {name: prices.filter(pl.col("symbol") == symbol).select("date", pl.col("close").alias(name)) for name, symbol in study.series.items()}
+    dates = align_series(parts, study.data.align, study.data.max_stale)["date"]
+    if dates.is_empty():
+        raise no_common_dates(study)
+    first, last, start, end = dates.min(), dates.max(), study.window.start, study.window.end
+    if not dates.is_between(start or first, end or last).any():
+        raise empty_window(study, start, end, first, last)  # type: ignore[arg-type]
+    return dates
+
+
+def no_common_dates(study: Study) -> DataError:
+    """The error of a study whose series have no date in common."""
+    hint = "a condition over several series is evaluated on the dates where all of them have a close"
+    if study.data.align == "inner":
+        hint += (
+            "; a series dated on other days (a weekly one dated on Saturdays, a monthly one) is carried forward onto "
+            "the first series' days with 'data: {align: ffill, max_stale: N}', N its spacing in trading days "
+            "(5 for a weekly series, 23 for a monthly one)"
+        )
+    return DataError(f"the series {', '.join(study.series)} have no date in common", location=study.source.location(("series",)), hint=hint)
 
 
 def require_day_prices(prices: pl.DataFrame, series: Mapping[str, str], node: Node, text: str) -> None:

@@ -287,6 +287,24 @@ def test_validate_refuses_a_nested_baseline_reading_a_field_the_data_lacks(tiny:
     assert "Traceback" not in err
 
 
+@pytest.mark.parametrize(("window", "expected"), [
+    ("{start: 2021-01-01}", ":4:17: error: the window 2021-01-01 .. open has no data: the study's series have common dates 2020-01-01 .. 2020-02-29"),
+    ("{end: 2019-06-30}", ":4:15: error: the window open .. 2019-06-30 has no data: the study's series have common dates 2020-01-01 .. 2020-02-29"),
+    (None, ":2:9: error: the series A, B have no date in common"),
+])
+def test_validate_refuses_a_calendar_or_window_without_data_as_run_does(tiny: Path, capsys, window: str | None, expected: str) -> None:
+    """A window after (or before) the data, or series with no date in common: run stopped
+    at 'the window 2021-01-01 .. open has no data: ...' or 'the series A, B have no date in
+    common', but validate --data-dir read the same data and printed 'ok'."""
+    if window is None:  # B's closes a year later than A's
+        write_series(tiny / "data" / "BBB.csv", [100.0 + i for i in range(60)], start=dt.date(2021, 1, 1))
+    (tiny / "late.yaml").write_text(STUDY.replace("{start: 2020-01-01}", window or "{start: 2020-01-01}"))
+    args = [str(tiny / "late.yaml"), "--data-dir", str(tiny / "data")]
+    err = error_of(["validate", *args], capsys)
+    assert err == error_of(["run", *args], capsys)
+    assert err.startswith(f"{tiny / 'late.yaml'}{expected}")
+
+
 @pytest.mark.parametrize(
     ("universe", "expected"),
     [
