@@ -172,7 +172,8 @@ def _statistics_options(parser: argparse.ArgumentParser) -> None:
     group.add_argument("--null", help="the headline test: histories (the default wherever the histories can be built: the rule "
                                       "re-run on resampled histories), runs, matched or circular (placebo dates); "
                                       "a universe study: dates (the default) or histories (the default for the market model or the "
-                                      "excursions under a condition on the stock's own prices)")
+                                      "excursions under a condition on the stock's own prices, and for a condition that picks days, "
+                                      "not stocks: a market series', a breadth, the calendar, a file of dates)")
     group.add_argument("--histories", type=_positive, help="resampled histories of the histories null "
                                                            "(default 1,000; a universe's: 200)")
 

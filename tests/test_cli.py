@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import argparse
 import csv
 import datetime as dt
 import json
@@ -116,6 +117,23 @@ def test_the_executor_choices_are_the_executors() -> None:
     from eventstudy.executor import EXECUTORS as KNOWN
 
     assert EXECUTORS == KNOWN
+
+
+@pytest.mark.parametrize("command", ["run", "sweep"])
+def test_null_help_names_every_default_of_a_universe(command: str) -> None:
+    """--help said a universe's default null is 'dates', or 'histories' for the market
+    model or the excursions under a condition on the stock's own prices; a condition that
+    picks days, not stocks (a market series', a breadth, the calendar) gets the histories
+    null too (docs/universes.md), and the help did not say so."""
+    from eventstudy.cli import build_parser
+    from eventstudy.config import parse_study
+    from eventstudy.null_choice import universe_null
+
+    market = parse_study("name: u\nseries: {SPX: SPX}\nuniverse: [AAA, BBB]\nwhen: SPX drawdown >= 5%\nevaluate:\n  - forward_returns: {horizons: [1m]}\n")
+    assert universe_null(market, market.statistics) == "histories"
+    subparsers = next(a for a in build_parser()._actions if isinstance(a, argparse._SubParsersAction))
+    [null] = [a for a in subparsers.choices[command]._actions if "--null" in a.option_strings]
+    assert "picks days, not stocks" in " ".join(str(null.help).split())
 
 
 def test_executor_options_are_refused_for_a_study_of_named_series(tiny: Path, capsys) -> None:
