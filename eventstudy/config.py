@@ -1327,6 +1327,14 @@ def _schema_error(exc: ValidationError, source: SourceMap, prefix: Loc = (), mod
         return ConfigError("missing required key 'evaluate' in the study", location=source.location(full, key=True), hint=ctx.get("hint"))
     value = err.get("input")
     shown = f" {value!r}" if value is not None and not isinstance(value, (dict, list)) else ""
+    if kind == "model_type":  # a section (decluster, data, an evaluator's parameters) written as a value or a list
+        valid = _fields_at(model, loc)
+        written = "a list" if isinstance(value, list) else "null" if value is None else "a single value"
+        return ConfigError(
+            f"bad value{shown} for {'.'.join(str(p) for p in full)!r}: a mapping of its keys is needed, not {written}",
+            location=source.location(full),
+            hint=f"write it as {{key: value, ...}}; valid keys: {', '.join(valid)}" if valid else None,
+        )
     message = str(ctx.get("message") or (ctx.get("error") if kind == "value_error" else None) or err["msg"])  # a validator's own words
     message = message[0].lower() + message[1:] if message else message
     return ConfigError(

@@ -514,6 +514,11 @@ def test_error_missing_study_file(tmp_path: Path, capsys) -> None:
         ("horizons: [1d, 5d]", "horizons: [1d, 5dd]", "error: bad value '5dd' for 'evaluate.0.forward_returns.horizons.1'"),
         ("gap: 5,", "gap: 5x,", ":5:18: error: bad value '5x' for 'decluster.gap': bad gap '5x'"),
         ("assets: [A, B]", "assets: [A, C]", "error: unknown series 'C' in 'assets'"),
+        # a section written as a value or a list: it said 'input should be a valid dictionary or instance of DeclusterSpec'
+        ("decluster: {gap: 5, mode: after_kept}", "decluster: 5", ":5:12: error: bad value 5 for 'decluster': a mapping of its keys is needed, not a single value"),
+        ("window: {start: 2020-01-01}", "window: [2020-01-01]", ":4:9: error: bad value for 'window': a mapping of its keys is needed, not a list"),
+        ("forward_returns: {assets: [A, B], horizons: [1d, 5d]}", "forward_returns: [A, B]",
+         ":7:22: error: bad value for 'evaluate.0.forward_returns': a mapping of its keys is needed, not a list"),
     ],
 )
 def test_error_in_the_study_file_is_located(tiny: Path, capsys, old: str, new: str, expected: str) -> None:
@@ -523,6 +528,7 @@ def test_error_in_the_study_file_is_located(tiny: Path, capsys, old: str, new: s
         err = error_of([command, str(tiny / "study.yaml"), "--data-dir", str(tiny / "data")][: 2 if command == "validate" else 4], capsys)
         assert expected in err.splitlines()[0], err
         assert err.splitlines()[0].startswith(str(tiny / "study.yaml") + ":")
+        assert "Spec" not in err and "Params" not in err, err  # no class of the code in the user's message
 
 
 def test_error_unreadable_study_file(tmp_path: Path, capsys) -> None:
