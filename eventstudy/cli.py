@@ -426,7 +426,11 @@ def _validate(args: argparse.Namespace) -> int:
     elif study.universe is not None:
         import polars as pl
 
-        from eventstudy.timeline import require_study_day_prices
+        from eventstudy.timeline import (
+            require_study_day_prices,
+            require_window_days,
+            study_calendar,
+        )
         from eventstudy.universe import (
             BLOCK_ROWS,
             data_file_path,
@@ -438,19 +442,29 @@ def _validate(args: argparse.Namespace) -> int:
         data = f"{len(given.symbols):,} universe symbols and {len(study.series)} market series found in {directory}"
         require_study_day_prices(study, given.prices.filter(pl.col("symbol").is_in(list(study.series.values()))), [(study.when, node)])
         if study.universe.data_file is not None:  # its rows, as the run reads them: a bad row is the run's error
-            from eventstudy.data.load import check_long_rows
+            from eventstudy.data.load import check_long_rows, read_long_dates
 
             panel = data_file_path(directory, study)
             require_day_prices(study, [(study.when, node)], None, panel)  # what the run would refuse before reading a row
             rows = check_long_rows(panel, given.symbols, block_rows=BLOCK_ROWS)
             data += f" ({rows:,} rows of {panel.name} checked)"
+            days = read_long_dates(panel)[0]
         else:
             require_day_prices(study, [(study.when, node)], given.prices.filter(pl.col("symbol").is_in(given.symbols)), None)
+            days = given.prices.filter(pl.col("symbol").is_in(given.symbols))["date"].unique()
+        if study.series:  # the run's calendar: the universe's dates on which the market series have a close
+            days = days.filter(days.is_in(study_calendar(given.prices, study).implode()))
+        if days.len():
+            require_window_days(days, study, universe=True)  # a window without one of them, as the run refuses it
     else:
         # the loaders only when there is data to check
         from eventstudy.data.sources import load_prices_any
         from eventstudy.evaluators import EvaluationContext, build_evaluators, evaluate_outcomes
-        from eventstudy.timeline import require_study_day_prices, study_calendar
+        from eventstudy.timeline import (
+            require_study_day_prices,
+            require_window_days,
+            study_calendar,
+        )
 
         with study.naming_missing_symbols():
             loaded = load_prices_any(list(dict.fromkeys(study.series.values())), data_dir=directory, provider=study.data.provider)
@@ -459,7 +473,7 @@ def _validate(args: argparse.Namespace) -> int:
         baseline = study.statistics.baseline
         nested = [(baseline.when, resolve(parse(baseline.when), list(study.series)))] if baseline is not None else []
         require_study_day_prices(study, loaded.frame, [(study.when, node), *nested])
-        study_calendar(loaded.frame, study)  # a calendar without a day, or a window without one, as the run refuses them
+        require_window_days(study_calendar(loaded.frame, study), study)  # a calendar without a day, or a window without one, as the run refuses them
         # and the evaluators on a few days (an entry at the open needs opens; two entries may not produce one cell)
         anchors = loaded.frame.select("date").unique().sort("date").head(3)
         evaluate_outcomes(build_evaluators(study.evaluators), EvaluationContext(prices=loaded.frame, series=study.series), anchors)

@@ -25,7 +25,7 @@ from eventstudy.features import FEATURES, FeatureRequest, column_name, compute_f
 if TYPE_CHECKING:
     from eventstudy.config import Study
 
-__all__ = ["build_timeline", "no_common_dates", "require_day_prices", "require_study_day_prices", "study_calendar"]
+__all__ = ["build_timeline", "no_common_dates", "require_day_prices", "require_study_day_prices", "require_window_days", "study_calendar"]
 
 
 def build_timeline(
@@ -111,20 +111,24 @@ def build_timeline(
 
 
 def study_calendar(prices: pl.DataFrame, study: Study) -> pl.Series:
-    """The dates of a study of named series' calendar on ``prices`` (long: ``date, symbol,
-    close``), as :func:`build_timeline` aligns its series; the error of a calendar
-    without a day or of a window without one, as a run gives it (``validate`` reads no
-    feature)."""
-    from eventstudy.events import empty_window
-
+    """The dates of a study's calendar of named series on ``prices`` (long: ``date,
+    symbol, close``), as :func:`build_timeline` aligns its series; the error of a calendar
+    without a day as a run gives it (``validate`` reads no feature)."""
     parts = {name: prices.filter(pl.col("symbol") == symbol).select("date", pl.col("close").alias(name)) for name, symbol in study.series.items()}
     dates = align_series(parts, study.data.align, study.data.max_stale)["date"]
     if dates.is_empty():
         raise no_common_dates(study)
+    return dates
+
+
+def require_window_days(dates: pl.Series, study: Study, *, universe: bool = False) -> None:
+    """The error of a study window in which the calendar ``dates`` has no day, as a run
+    gives it (``validate`` reads no feature)."""
+    from eventstudy.events import empty_window
+
     first, last, start, end = dates.min(), dates.max(), study.window.start, study.window.end
     if not dates.is_between(start or first, end or last).any():
-        raise empty_window(study, start, end, first, last)  # type: ignore[arg-type]
-    return dates
+        raise empty_window(study, start, end, first, last, universe=universe)  # type: ignore[arg-type]
 
 
 def no_common_dates(study: Study) -> DataError:

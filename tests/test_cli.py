@@ -323,6 +323,20 @@ def test_validate_refuses_a_calendar_or_window_without_data_as_run_does(tiny: Pa
     assert err.startswith(f"{tiny / 'late.yaml'}{expected}")
 
 
+@pytest.mark.parametrize("listed", [False, True])
+def test_validate_refuses_a_universe_window_without_data_as_run_does(tiny: Path, capsys, listed: bool) -> None:
+    """The same of a universe, its long file's or its listed symbols' days: validate
+    --data-dir read every row and printed 'ok', run stopped at 'the window 2021-01-01 ..
+    open has no data: the universe has days 2020-01-01 .. 2020-02-29'."""
+    study = write_panel(tiny, "csv")
+    text = study.read_text().replace("when:", "window: {start: 2021-01-01}\nwhen:")
+    study.write_text(text.replace("{data_file: panel.csv}", "[BBB]") if listed else text)
+    args = [str(study), "--data-dir", str(tiny / "data")]
+    err = error_of(["validate", *args], capsys)
+    assert err == error_of(["run", *args], capsys)
+    assert err.startswith(f"{study}:4:17: error: the window 2021-01-01 .. open has no data: the universe has days 2020-01-01 .. 2020-02-29")
+
+
 @pytest.mark.parametrize(
     ("universe", "expected"),
     [
