@@ -20,7 +20,7 @@ TEMPLATE = """\
 # {title}: an event study (written by `eventstudy init`).
 #
 #   eventstudy validate {file}                       # check it without running it
-#   eventstudy explain {file}                        # the condition as parsed, its features, its polars expression
+#   eventstudy explain {file}                        # the condition as parsed, its features, the events and the tests a run makes
 #   eventstudy run {file} --data-dir ../shared/data  # run it (or set data: below, or $EVENTSTUDY_DATA)
 #   eventstudy run {file} --data-dir ../shared/data --output out/{stem}   # CSV, JSON, report.md, report.html, charts
 #

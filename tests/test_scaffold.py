@@ -36,6 +36,19 @@ def test_the_starter_sets_the_count_its_null_reads(tmp_path: Path) -> None:
     assert study.statistics.model_fields_set == {"histories", "seed"}
 
 
+def test_the_starter_says_what_explain_prints(tmp_path: Path, capsys) -> None:
+    """The starter's header said 'eventstudy explain FILE  # the condition as parsed, its
+    features, its polars expression': explain prints the expression with --raw only (its
+    length otherwise), and the events and tests a run makes, which the line left out."""
+    path = write_study(str(tmp_path / "starter"))
+    [line] = [line for line in path.read_text().splitlines() if "eventstudy explain" in line]
+    assert main(["explain", str(path)]) == 0
+    out = capsys.readouterr().out
+    assert "polars expression (one boolean per day" not in out  # without --raw
+    assert "polars expression" not in line
+    assert "events" in line and "tests" in line and "\nevents:\n" in out and "\ntests:\n" in out
+
+
 def test_init_refuses_to_overwrite(tmp_path: Path, monkeypatch, capsys) -> None:
     monkeypatch.chdir(tmp_path)
     (tmp_path / "mine.yaml").write_text("name: mine\n")
