@@ -223,6 +223,20 @@ def test_the_cookbook_covers_what_people_ask_for() -> None:
     assert sum(universe for _, _, universe in shown_conditions()) >= 10
 
 
+def test_the_grammar_names_every_unit_of_a_level() -> None:
+    """conditions.md's grammar listed the levels 'ATH, ATL, N-day high|low, N-week
+    high|low', and the parser takes months and years too ('SPX at 3-month high', which the
+    README shows, is a 63-day high): each unit is named with its trading days."""
+    from eventstudy.conditions.tokens import UNITS
+
+    grammar = (ROOT / "docs" / "conditions.md").read_text(encoding="utf-8").split("## Grammar")[1].split("## Features")[0]
+    levels = " ".join(grammar.split("Levels:")[1].split())
+    for unit, days in UNITS.items():
+        if not unit.endswith("s"):
+            assert f"`N-{unit} high|low`" in levels, unit
+            assert unit == "day" or f"{days} days" in levels, unit
+
+
 @pytest.mark.slow
 def test_every_condition_shown_runs_on_the_real_data(shared_data: Path, tmp_path: Path) -> None:
     """Conditions of named series run on SPX, RUT and NDX, each on the calendar of the series
