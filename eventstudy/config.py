@@ -296,8 +296,20 @@ class WindowSpec(_Model):
         """A number is no date: pydantic reads 2020 as 2020 seconds after 1970 (refused
         for its time of day, 'datetimes provided to dates should have zero time'), 0 or
         86400 as 1970-01-01 or 02 (taken), and true as 1 second after; a number in quotes
-        ('2020', '0') the same."""
+        ('2020', '0') the same. Nor is a time of day, written or quoted ('2020-01-01 10:00'):
+        pydantic said 'datetimes provided to dates should have zero time - e.g. be exact dates'."""
         written = value
+        if isinstance(value, str) and len(value) > 10:  # '2020-01-01 10:00' (YAML's text) or a quoted timestamp
+            try:
+                value = dt.datetime.fromisoformat(value)
+            except ValueError:
+                value = written
+        if isinstance(value, dt.datetime) and value.time() != dt.time():  # pydantic's 'datetimes ... should have zero time'
+            raise PydanticCustomError(
+                "date_time", "it has a time of day, and a window bound is a date",
+                {"hint": f"write the date alone, YYYY-MM-DD: {value.date().isoformat()} (events are days)"},
+            )
+        value = written
         if isinstance(value, str) and _NUMBER_TEXT.fullmatch(value):
             value = float(value) if "." in value else int(value)
         if not isinstance(value, (bool, int, float)):
@@ -1327,6 +1339,8 @@ def _schema_error(exc: ValidationError, source: SourceMap, prefix: Loc = (), mod
         return ConfigError("missing required key 'evaluate' in the study", location=source.location(full, key=True), hint=ctx.get("hint"))
     value = err.get("input")
     shown = f" {value!r}" if value is not None and not isinstance(value, (dict, list)) else ""
+    if isinstance(value, dt.date):  # as YAML wrote it, not datetime.datetime(2020, 1, 1, 10, 0)
+        shown = f" {str(value)!r}"
     if kind == "model_type":  # a section (decluster, data, an evaluator's parameters) written as a value or a list
         valid = _fields_at(model, loc)
         written = "a list" if isinstance(value, list) else "null" if value is None else "a single value"

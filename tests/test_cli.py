@@ -528,6 +528,11 @@ def test_error_missing_study_file(tmp_path: Path, capsys) -> None:
         ("horizons: [1d, 5d]", "horizons: [1d, 5dd]", "error: bad value '5dd' for 'evaluate.0.forward_returns.horizons.1'"),
         ("gap: 5,", "gap: 5x,", ":5:18: error: bad value '5x' for 'decluster.gap': bad gap '5x'"),
         ("assets: [A, B]", "assets: [A, C]", "error: unknown series 'C' in 'assets'"),
+        # a time of day: it said 'bad value datetime.datetime(2020, 1, 1, 10, 0) for 'window.start': datetimes provided to dates should have zero time'
+        ("window: {start: 2020-01-01}", "window: {start: 2020-01-01 10:00}",
+         ":4:17: error: bad value '2020-01-01 10:00' for 'window.start': it has a time of day, and a window bound is a date"),
+        ("window: {start: 2020-01-01}", "window: {start: 2020-01-01T10:00:00}",
+         ":4:17: error: bad value '2020-01-01 10:00:00' for 'window.start': it has a time of day, and a window bound is a date"),
         # a section written as a value or a list: it said 'input should be a valid dictionary or instance of DeclusterSpec'
         ("decluster: {gap: 5, mode: after_kept}", "decluster: 5", ":5:12: error: bad value 5 for 'decluster': a mapping of its keys is needed, not a single value"),
         ("window: {start: 2020-01-01}", "window: [2020-01-01]", ":4:9: error: bad value for 'window': a mapping of its keys is needed, not a list"),
