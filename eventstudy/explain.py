@@ -339,11 +339,18 @@ def _tests(study: Study) -> tuple[list[tuple[str, str]], list[str]]:
     ], warnings
 
 
-def _blocks(statistics: StatisticsSpec, matched_on_volatility: bool = True) -> str:
-    """The histories' blocks, as the study sets them (a timeline's matched on volatility, a universe's not)."""
-    matched = ", each after the first starting after a month in the same tenth of 21-day volatility as the month the block before ended on" if matched_on_volatility else ""
+def _blocks(statistics: StatisticsSpec, universe: bool = False) -> str:
+    """The histories' blocks, as the study sets them (a timeline's matched on volatility; a
+    universe's not, and by default at least as long as its longest tested horizon:
+    :meth:`~eventstudy.histories.UniverseHistorySource.of`)."""
+    matched = "" if universe else ", each after the first starting after a month in the same tenth of 21-day volatility as the month the block before ended on"
     if statistics.block_length is not None:
         return f"blocks of {statistics.block_length:g} trading days on average{matched}"
+    if universe:
+        return (
+            "blocks of a mean length estimated from the data (the longest of Politis and White's for the market series, the stocks' "
+            "average return and its square) and at least as long as the longest tested horizon"
+        )
     return f"blocks of a mean length estimated from the data (Politis and White){matched}"
 
 
@@ -385,7 +392,7 @@ def _universe_null_words(study: Study, statistics: StatisticsSpec, null: str) ->
             chosen += f" here: {why}; a market series on a far sparser calendar than the stocks' keeps the 'dates' null"
         return [
             ("null", f"histories: the rule re-run on {count:,} resampled universes, the 'symbols' null beside it"),
-            ("drawn", f"every stock's daily returns resampled in {_blocks(statistics, matched_on_volatility=False)}, the same days for all, prices rebuilt, then condition, declustering and outcomes as here"),
+            ("drawn", f"every stock's and the market series' daily returns resampled together, whole days in {_blocks(statistics, universe=True)}, prices rebuilt, then condition, declustering and outcomes as here"),
             ("chosen", chosen),
         ]
     return [

@@ -242,6 +242,18 @@ def test_explain_says_the_tests_read_a_nested_baseline_s_days(null: str) -> None
     assert tests["drawn"].endswith(", drawn only from days where 'SPX at ATH'")
 
 
+def test_explain_of_a_universe_s_histories_says_how_long_their_blocks_are() -> None:
+    """A universe's resampled blocks are at least as long as the longest tested horizon
+    (histories.UniverseHistorySource.of: 63 days for a 3m study, where Politis and White
+    give 1-3), and the market series are resampled with the stocks; explain said only 'a
+    mean length estimated from the data (Politis and White)' of every stock's returns."""
+    drawn = dict(explain(parse_study(UNIVERSE.replace("WHEN", "SPX drawdown >= 5%"))).tests)["drawn"]
+    assert "at least as long as the longest tested horizon" in drawn
+    assert drawn.startswith("every stock's and the market series' daily returns resampled together")
+    fixed = dict(explain(parse_study(UNIVERSE.replace("WHEN", "SPX drawdown >= 5%") + "statistics: {block_length: 5}\n")).tests)["drawn"]
+    assert "blocks of 5 trading days on average" in fixed and "longest" not in fixed  # as set, whatever the horizons
+
+
 def test_explain_of_a_universe_names_its_null_and_why() -> None:
     own = dict(explain(parse_study(UNIVERSE.replace("WHEN", "close at 20-day high"))).tests)
     assert own["null"].startswith("dates: ") and own["chosen"] == "the default"
