@@ -127,7 +127,7 @@ def build_parser() -> argparse.ArgumentParser:
     calibrate.add_argument("--verbose", "-v", action="store_true",
                            help="also print the rates at 1%% and 10%%, the power for planted effects, and with --simulate the "
                                 "rates per condition and the intervals' coverage (all are in the --output file)")
-    _statistics_options(calibrate)
+    _statistics_options(calibrate, histories=_positive)  # its simulations' own bounds, checked by each mode
     calibrate.set_defaults(placebos_default=2000)
 
     init = commands.add_parser("init", help="write a commented starter study that runs as written",
@@ -163,7 +163,7 @@ def build_parser() -> argparse.ArgumentParser:
     return parser
 
 
-def _statistics_options(parser: argparse.ArgumentParser) -> None:
+def _statistics_options(parser: argparse.ArgumentParser, histories: Callable[[str], int] | None = None) -> None:
     group = parser.add_argument_group("statistics (override the study's statistics: block)")
     group.add_argument("--seed", type=int, help="seed of every random draw (same seed, identical outputs)")
     group.add_argument("--placebos", type=_non_negative,
@@ -174,7 +174,7 @@ def _statistics_options(parser: argparse.ArgumentParser) -> None:
                                       "a universe study: dates (the default) or histories (the default for the market model or the "
                                       "excursions under a condition on the stock's own prices, and for a condition that picks days, "
                                       "not stocks: a market series', a breadth, the calendar, a file of dates)")
-    group.add_argument("--histories", type=_positive, help="resampled histories of the histories null "
+    group.add_argument("--histories", type=histories or _histories, help="resampled histories of the histories null "
                                                            "(default 1,000; a universe's: 200)")
 
 
@@ -229,6 +229,18 @@ def _positive(text: str) -> int:
     value = _non_negative(text)
     if value < 1:
         raise argparse.ArgumentTypeError(f"{text!r} must be 1 or more")
+    return value
+
+
+def _histories(text: str) -> int:
+    """An argparse type: ``--histories``, in the bounds a study's ``statistics.histories`` takes."""
+    from eventstudy.config import HISTORIES_RANGE
+
+    value, (fewest, most) = _non_negative(text), HISTORIES_RANGE
+    if value < fewest:
+        raise argparse.ArgumentTypeError(f"{text!r} is fewer than {fewest}: the smallest p-value would be 1 / ({value} + 1), above 0.05")
+    if value > most:
+        raise argparse.ArgumentTypeError(f"{text!r} is more than {most:,}")
     return value
 
 

@@ -534,6 +534,10 @@ class BaselineSpec(_Model):
     when: str = Field(description="a condition, e.g. 'SPX at ATH': what does the study's condition add beyond it?")
 
 
+HISTORIES_RANGE = (19, 100_000)
+"""The fewest and most resampled histories a study (or ``--histories``) takes: with fewer
+than 19 no p-value can reach 0.05 (the smallest is 1 / (histories + 1))."""
+
 UNIVERSE_HISTORIES = 200
 """Resampled universes when ``statistics.histories`` is not set: each is a whole universe
 study (about 0.1 s for 500 stocks x 5 years), so fewer than a timeline's 1,000."""
@@ -546,7 +550,7 @@ class StatisticsSpec(_Model):
         10_000, ge=0, le=10_000_000, description="placebo event sets per cell for the runs, matched and circular nulls (0: skip the significance tests)"
     )
     histories: int = Field(
-        1_000, ge=19, le=100_000,
+        1_000, ge=HISTORIES_RANGE[0], le=HISTORIES_RANGE[1],
         description="resampled histories for the histories null (its p-values resolve to 1 / (histories + 1)); "
         "a universe study re-runs whole universes, 200 unless set",
     )

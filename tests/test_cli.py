@@ -671,6 +671,21 @@ def test_bad_date_on_the_command_line(tiny: Path, capsys) -> None:
     assert "not a date" in capsys.readouterr().err
 
 
+@pytest.mark.parametrize(("given", "expected"), [
+    ("5", "argument --histories: '5' is fewer than 19"),
+    ("200000", "argument --histories: '200000' is more than 100,000"),
+])
+@pytest.mark.parametrize("command", ["run", "sweep"])
+def test_histories_out_of_range_names_the_option(tiny: Path, capsys, command: str, given: str, expected: str) -> None:
+    """'--histories 5' said 'error: bad value 5 for 'histories': input should be greater
+    than or equal to 19', a study key's words for an option; it is refused as the option
+    it is, with the study's bounds (config.StatisticsSpec)."""
+    with pytest.raises(SystemExit) as info:
+        main([command, str(tiny / "study.yaml"), "--data-dir", str(tiny / "data"), "--histories", given])
+    assert info.value.code == 2
+    assert expected in capsys.readouterr().err
+
+
 def test_a_failed_write_leaves_no_partial_files(tiny: Path, capsys, monkeypatch) -> None:
     out_dir = tiny / "out"
     out_dir.mkdir()
