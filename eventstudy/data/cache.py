@@ -303,7 +303,10 @@ class Cache:
         DataError
             ``source`` is not given and several providers have the symbol cached.
         """
-        self.path(source or DEFAULT_PROVIDER, symbol)  # validates the names
+        try:
+            self.path(source or DEFAULT_PROVIDER, symbol)  # validates the names
+        except DataError:  # 'BRK B': no cached file has such a name, so it is not cached (the caller says where it looked)
+            return None
         if source is not None:
             sources = [source]
         elif self.root.is_dir():

@@ -111,6 +111,23 @@ def test_unsafe_symbol_names_are_refused(cache: Cache) -> None:
         cache.path("yahoo", "../etc/passwd")
 
 
+def test_a_symbol_no_cached_file_can_be_named_is_looked_for_and_not_found(cache: Cache, tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    """'series: {BRK: "BRK B"}' without its file in the data directory stopped at "symbol
+    'BRK B' cannot be used as a file name in the cache", with no line of the study, for a
+    user who never used the cache: it is not found, and the run says where it looked."""
+    from eventstudy.cli import main
+
+    assert cache.locate("BRK B") is None and cache.locate("A/B") is None
+    data = tmp_path / "data"
+    data.mkdir()
+    (data / "SPX.csv").write_text("date,close\n2020-01-02,1\n2020-01-03,2\n")
+    study = tmp_path / "s.yaml"
+    study.write_text('name: t\nseries: {SPX: SPX, BRK: "BRK B"}\nwhen: SPX at ATH\nevaluate:\n  - forward_returns: {assets: [SPX], horizons: [1d]}\n')
+    assert main(["run", str(study), "--data-dir", str(data), "--cache-dir", str(cache.root)]) == 2
+    err = capsys.readouterr().err
+    assert err.startswith(f"{study}:2:25: error: symbol 'BRK B' not found in data directory") and "cannot be used" not in err, err
+
+
 # --------------------------------------------------------------------------- pulls
 
 
