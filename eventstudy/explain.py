@@ -407,6 +407,8 @@ def _short(value: object) -> str:
         return "[" + ", ".join(_short(v) for v in value) + "]"
     if isinstance(value, dict) and set(value) >= {"label"}:
         return str(value["label"])
+    if isinstance(value, bool):  # as the study file writes it: true, not Python's True
+        return str(value).lower()
     return "each symbol" if value == SELF else str(value)
 
 

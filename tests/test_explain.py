@@ -148,6 +148,15 @@ def test_explain_and_validate_name_the_event_study_with_its_settings(capsys: pyt
     assert "  evaluators: event_study" in capsys.readouterr().out
 
 
+def test_explain_writes_an_evaluators_flags_as_the_study_file_does() -> None:
+    """'recovery: True' (Python's spelling) under a study that wrote 'recovery: true'."""
+    study = parse_study(
+        "name: t\nseries: {SPX: SPX}\nwhen: SPX at ATH\nevaluate:\n  - excursions: {assets: [SPX], horizons: [1m], recovery: true}\n"
+    )
+    text = render_explanation(study, explain(study))
+    assert "recovery: true" in text and "True" not in text
+
+
 def test_explain_of_a_universe_says_its_calendar_and_that_gaps_are_per_stock() -> None:
     """A universe's stocks are not aligned with one another: its calendar is its dates on
     which the market series have a close, and each stock is declustered on its own
