@@ -627,6 +627,17 @@ class Study(_Model):
     plugins: list[str] = Field(
         default_factory=list, description="installed modules to import first; they register features or evaluators"
     )
+
+    @field_validator("plugins", mode="before")
+    @classmethod
+    def _a_list_of_modules(cls, value: Any) -> Any:
+        """``plugins: my_pkg`` said 'input should be a valid list', with no word of what to write."""
+        if isinstance(value, str):
+            raise PydanticCustomError(
+                "plugins_list", "plugins is a list of installed modules",
+                {"hint": f"write it as a list, e.g. plugins: [{value.strip() or 'my_package.evaluators'}]"},
+            )
+        return value
     sweep: list[SweepAxisSpec] = Field(default_factory=list, description="grid axes for 'eventstudy sweep'")
     events: dict[str, EventsSpec] = Field(
         default_factory=dict, description="your own events by name, used as 'on NAME' in conditions: a file, or {file: ...}"
@@ -1003,7 +1014,8 @@ def _bad_scalar(root: yaml.Node | None, source: SourceMap, exc: Exception) -> Co
                 dt.date.fromisoformat(str(node.value)[:10])
             except ValueError:
                 return ConfigError(
-                    f"{node.value!r} is not a date ({exc})", location=source.mark_location(node.start_mark), hint="write a real date as YYYY-MM-DD"
+                    f"{node.value!r} is not a date ({exc})", location=source.mark_location(node.start_mark, len(str(node.value))),
+                    hint="write a real date as YYYY-MM-DD",
                 )
     return ConfigError(f"invalid YAML value: {exc}", location=Location(path=source.path))
 

@@ -538,6 +538,8 @@ def test_error_missing_study_file(tmp_path: Path, capsys) -> None:
         ("window: {start: 2020-01-01}", "window: [2020-01-01]", ":4:9: error: bad value for 'window': a mapping of its keys is needed, not a list"),
         ("forward_returns: {assets: [A, B], horizons: [1d, 5d]}", "forward_returns: [A, B]",
          ":7:22: error: bad value for 'evaluate.0.forward_returns': a mapping of its keys is needed, not a list"),
+        # it said 'input should be a valid list', nothing of what plugins are
+        ("window: {start: 2020-01-01}", "window: {start: 2020-01-01}\nplugins: my_pkg", ":5:10: error: bad value 'my_pkg' for 'plugins': plugins is a list of installed modules"),
     ],
 )
 def test_error_in_the_study_file_is_located(tiny: Path, capsys, old: str, new: str, expected: str) -> None:
@@ -548,6 +550,14 @@ def test_error_in_the_study_file_is_located(tiny: Path, capsys, old: str, new: s
         assert expected in err.splitlines()[0], err
         assert err.splitlines()[0].startswith(str(tiny / "study.yaml") + ":")
         assert "Spec" not in err and "Params" not in err, err  # no class of the code in the user's message
+
+
+def test_an_impossible_date_is_underlined_whole(tiny: Path, capsys) -> None:
+    """'2020-02-30' had one caret under its first digit, where every other bad value is underlined whole."""
+    (tiny / "study.yaml").write_text(STUDY.replace("window: {start: 2020-01-01}", "window: {start: 2020-02-30}"))
+    err = error_of(["validate", str(tiny / "study.yaml")], capsys)
+    assert err.startswith(f"{tiny / 'study.yaml'}:4:17: error: '2020-02-30' is not a date")
+    assert "    window: {start: 2020-02-30}\n                    ^^^^^^^^^^\n" in err
 
 
 def test_error_unreadable_study_file(tmp_path: Path, capsys) -> None:
