@@ -45,7 +45,7 @@ from eventstudy.inference.abnormal import (
     abnormal_returns,
 )
 from eventstudy.inference.distributions import t_ppf
-from eventstudy.inference.event_tests import EventTest, event_tests
+from eventstudy.inference.event_tests import MIN_COMMON_DAYS, EventTest, event_tests
 
 if TYPE_CHECKING:
     from eventstudy.panel import Panel
@@ -219,6 +219,13 @@ def event_study(
         notes.append(
             f"event study: {len(ar)} of {firm.size + not_traded.height} events included; excluded: "
             + ", ".join(f"{n} {reason}" for reason, n in counts)
+        )
+    length = spec.estimation[1] - spec.estimation[0] + 1
+    if "kolari_pynnonen" in spec.test_names and length < MIN_COMMON_DAYS and len(ar) > 1:
+        notes.append(
+            f"event study: Kolari-Pynnonen's test is BMP's here: a residual correlation needs {MIN_COMMON_DAYS} estimation days two "
+            f"events share, and the estimation window {list(spec.estimation)} holds {length}, so every pair counts as uncorrelated "
+            "(rbar = 0); widen 'estimation' for the adjustment"
         )
     windows = spec.car_windows
     factor_count = np.asarray(factors).shape[1] if spec.model == "factor" and factors is not None else 0

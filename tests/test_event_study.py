@@ -122,6 +122,22 @@ def test_a_universe_study_matches_direct_calls(tmp_path: Path, model: str) -> No
     np.testing.assert_allclose(got["statistic"].fill_null(np.nan).to_numpy(), expected["statistic"].fill_null(np.nan).to_numpy(), rtol=1e-12, equal_nan=True)
 
 
+def test_kolari_pynnonen_on_short_estimation_windows_says_it_is_bmps_test() -> None:
+    """With estimation windows under 20 days no pair of events shares the 20 days a
+    residual correlation needs: rbar is 0 and the test is BMP's, which no note said."""
+    rng = np.random.default_rng(3)
+    market = rng.normal(0, 0.01, 300)
+    returns = market[:, None] + rng.normal(0, 0.02, (300, 6))
+    days = np.array([200, 205, 210, 215, 220, 225])
+    for estimation, noted in (((-15, -2), True), ((-120, -2), False)):
+        spec = EventStudySpec(market="M", window=(0, 2), estimation=estimation, tests=["bmp", "kolari_pynnonen"])
+        out = event_study(returns, pl.Series("date", business_days(300)), [f"S{i}" for i in range(6)], np.arange(6), days, spec, market=market)
+        assert any("Kolari-Pynnonen's test is BMP's here" in note for note in out.notes) == noted, out.notes
+        if noted:
+            kp, bmp = (out.tests.filter(pl.col("test") == name)["statistic"].to_list() for name in ("kolari_pynnonen", "bmp"))
+            assert kp == pytest.approx(bmp)
+
+
 def test_with_three_events_the_band_leaves_out_zero_only_where_the_t_test_rejects() -> None:
     """The band took the normal quantile (1.96 at 95%) where the cross-sectional t-test
     beside it takes Student's t with n - 1 degrees of freedom (4.30 for 3 events): a band
