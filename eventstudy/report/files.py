@@ -52,6 +52,7 @@ from eventstudy.report.manifest import panel_members
 from eventstudy.result import StudyResult
 
 if TYPE_CHECKING:
+    from eventstudy.config import Study
     from eventstudy.report.charts import Chart
 
 __all__ = [
@@ -143,7 +144,7 @@ def _header(result: StudyResult) -> dict[str, object]:
                  "amount": study.decluster.gap.amount, "mode": study.decluster.mode}
                 if study.decluster else None
             ),
-            "return_kind": "simple",
+            "return_kind": _return_kind(study),
             "horizon_unit": "trading days",
         },
         "data": {
@@ -156,6 +157,18 @@ def _header(result: StudyResult) -> dict[str, object]:
         "statistics": result.statistics.model_dump() if result.statistics else None,
         "notes": list(result.notes),
     }
+
+
+RETURN_EVALUATORS = ("forward_returns", "excess_returns")
+"""The evaluators whose ``kind`` (simple or log) is the kind of the returns they measure."""
+
+
+def _return_kind(study: Study) -> str:
+    """The kind of the study's returns: 'simple' or 'log' (as its forward and excess
+    returns ask, simple without any), 'mixed' when they differ (a measure named ``*_log``
+    is then a log one)."""
+    kinds = {str(getattr(spec.params, "kind", "simple")) for spec in study.evaluators if spec.name in RETURN_EVALUATORS}
+    return "mixed" if len(kinds) > 1 else kinds.pop() if kinds else "simple"
 
 
 def _sources(result: StudyResult) -> dict[str, object]:

@@ -8,7 +8,7 @@ from collections.abc import Callable
 from pathlib import Path
 
 import pytest
-from report_helpers import make_study
+from report_helpers import STUDY, make_study, tiny_result
 
 import eventstudy
 from eventstudy import __version__
@@ -211,6 +211,26 @@ def test_result_json_and_the_manifest_agree_on_the_alignment(run_dir: Path) -> N
     document = json.loads((out / "result.json").read_text())["data"]
     assert document["align"] == manifest["align"] == "inner"
     assert document["max_stale"] is None and manifest["max_stale"] is None
+
+
+@pytest.mark.parametrize(
+    ("evaluate", "kind"),
+    [
+        ("  - forward_returns: {assets: [A], horizons: [5d], kind: log}\n", "log"),
+        ("  - excess_returns: {assets: [A], benchmark: B, horizons: [5d], kind: log}\n", "log"),
+        ("  - forward_returns: {assets: [A], horizons: [5d]}\n", "simple"),
+        ("  - forward_returns: {assets: [A], horizons: [5d]}\n  - forward_returns: {assets: [A], horizons: [5d], kind: log}\n", "mixed"),
+    ],
+)
+def test_result_json_names_the_kind_of_returns_the_study_measured(tmp_path: Path, evaluate: str, kind: str) -> None:
+    """Regression: result.json said "return_kind": "simple" whatever the study asked for,
+    so a document of 'forward_returns: {kind: log}' (measure fwd_log, every value a log
+    return) told a reader its returns were simple ones."""
+    from eventstudy.report import result_to_json
+
+    text = STUDY.split("evaluate:")[0] + "evaluate:\n" + evaluate + "statistics: {placebos: 0}\n"
+    document = json.loads(result_to_json(tiny_result(tmp_path, text)))
+    assert document["study"]["return_kind"] == kind
 
 
 def test_charts_are_written_for_slides(run_dir: Path) -> None:
