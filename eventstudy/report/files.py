@@ -393,7 +393,7 @@ def _publish(out_dir: str | Path, fill: Callable[[Path], None]) -> list[Path]:
     out_dir, shown = _output_folder(given)
     _refuse_the_working_folder(out_dir, shown)
     parent = out_dir.parent
-    parent.mkdir(parents=True, exist_ok=True)
+    _make_parent(out_dir, shown)
     stem = _hidden_stem(out_dir)
     with _writer_lock(parent / f".{stem}.lock"):
         _recover(out_dir)
@@ -421,6 +421,19 @@ def _publish(out_dir: str | Path, fill: Callable[[Path], None]) -> list[Path]:
             return sorted(given / path.name for path in out_dir.iterdir())
         finally:
             shutil.rmtree(staging, ignore_errors=True)  # after an exchange: the earlier output
+
+
+def _make_parent(path: Path, shown: str) -> None:
+    """Create the folders ``path`` goes in; a file where one of them should be is refused
+    by name (mkdir's own words were 'File exists' or 'Not a directory' of another path).
+    ``shown``: the output as the messages name it."""
+    for ancestor in path.parents:
+        if ancestor.exists():
+            if not ancestor.is_dir():
+                raise DataError(f"the output {shown} is inside {str(ancestor)!r}, which is a file, not a folder",
+                                hint="give an output whose folders are folders, or move that file aside")
+            break
+    path.parent.mkdir(parents=True, exist_ok=True)
 
 
 def _refuse_the_working_folder(out_dir: Path, shown: str) -> None:
@@ -519,5 +532,5 @@ def write_file(path: str | Path, text: str, *, example: str = "out.csv") -> Path
     path = Path(path)
     if path.is_dir():
         raise DataError(f"the output {str(path)!r} is a folder", hint=f"name a file, e.g. {str(path / example)!r}")
-    path.parent.mkdir(parents=True, exist_ok=True)
+    _make_parent(path, repr(str(path)))
     return atomic_write(path, text, suffix=".partial")

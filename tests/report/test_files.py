@@ -233,6 +233,24 @@ def test_result_json_names_the_kind_of_returns_the_study_measured(tmp_path: Path
     assert document["study"]["return_kind"] == kind
 
 
+@pytest.mark.parametrize("under", ["notes.txt", "notes.txt/2025"])
+def test_an_output_inside_a_file_is_refused_as_one(tmp_path: Path, capsys, under: str) -> None:
+    """Regression: '--output notes.txt/out' (a file where a folder was meant) stopped at
+    'error: notes.txt: File exists' with the hint 'check that the folder exists', and
+    'notes.txt/2025/out' at 'notes.txt/2025: Not a directory' (the OS's words for mkdir).
+    The message now says which path is a file; the file is left as it was. ``schema
+    --output`` (a single file) says the same."""
+    study = make_study(tmp_path)
+    (tmp_path / "notes.txt").write_text("mine\n")
+    out = tmp_path / under / "out"
+    assert main(["run", str(study), "--data-dir", str(tmp_path / "data"), "--output", str(out), "--placebos", "0", "--quiet"]) == 2
+    err = capsys.readouterr().err
+    assert f"the output {str(out)!r} is inside {str(tmp_path / 'notes.txt')!r}, which is a file, not a folder" in err, err
+    assert main(["schema", "--output", str(tmp_path / under / "schema.json")]) == 2
+    assert f"is inside {str(tmp_path / 'notes.txt')!r}, which is a file, not a folder" in capsys.readouterr().err
+    assert (tmp_path / "notes.txt").read_text() == "mine\n"
+
+
 def test_charts_are_written_for_slides(run_dir: Path) -> None:
     out = run_dir / "out"
     for name in ("prices", "path", "distribution"):
