@@ -395,7 +395,7 @@ def _publish(out_dir: str | Path, fill: Callable[[Path], None]) -> list[Path]:
     parent = out_dir.parent
     _make_parent(out_dir, shown)
     stem = _hidden_stem(out_dir)
-    with _writer_lock(parent / f".{stem}.lock"):
+    with _writer_lock(parent / f".{stem}.lock", shown):
         _recover(out_dir)
         if out_dir.exists() or out_dir.is_symlink():
             _check_replaceable(out_dir, shown)
@@ -503,8 +503,10 @@ def _exchange(a: Path, b: Path) -> bool:
 
 
 @contextlib.contextmanager
-def _writer_lock(path: Path) -> Iterator[None]:
-    """One writer at a time per output folder (an advisory lock; none where fcntl is missing)."""
+def _writer_lock(path: Path, shown: str) -> Iterator[None]:
+    """One writer at a time per output folder (an advisory lock; none where fcntl is
+    missing); ``shown``: the output as the message names it (the lock's name may be a
+    hashed stem of it)."""
     try:
         import fcntl
     except ImportError:  # Windows: no advisory locks here
@@ -515,7 +517,7 @@ def _writer_lock(path: Path) -> Iterator[None]:
             fcntl.flock(handle, fcntl.LOCK_EX | fcntl.LOCK_NB)
         except BlockingIOError:
             raise DataError(
-                f"another run is writing to {str(path.parent / path.name[1:-5])!r} right now",
+                f"another run is writing to {shown} right now",
                 hint="wait for it to finish, or write to another folder",
             ) from None
         try:

@@ -445,3 +445,22 @@ def test_an_output_named_near_the_file_name_limit_is_written_and_replaced(tmp_pa
     files._recover(out)
     assert (out / "summary.csv").read_text() == "second\n" and not aside.exists()
     assert atomic_write(tmp_path / f"{name[:-5]}.json", "{}\n").read_text() == "{}\n"  # a single file: its temporary name too
+
+
+@pytest.mark.parametrize("name", ["out", "r" * 250], ids=["short name", "250 bytes"])
+def test_a_second_writer_is_told_which_output_is_busy(tmp_path: Path, name: str) -> None:
+    """Regression: a run writing to an output another run was writing was told 'another
+    run is writing to .../rrr...r~3f2a9c1b0d4e right now' when the output's name was long
+    (the lock's hashed stem, a folder the user never named); it names the output now."""
+    import fcntl
+
+    from eventstudy.errors import DataError
+    from eventstudy.report import files
+
+    out = tmp_path / name
+    with open(tmp_path / f".{files._hidden_stem(out)}.lock", "a") as held:  # the other run's lock
+        fcntl.flock(held, fcntl.LOCK_EX)
+        with pytest.raises(DataError, match="another run is writing") as caught:
+            files._publish(out, lambda staging: None)
+    assert f"another run is writing to {str(out)!r} right now" in str(caught.value)
+    assert not out.exists()
