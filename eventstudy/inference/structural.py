@@ -603,11 +603,7 @@ def _matched(design: EventDesign, values: np.ndarray, pool: np.ndarray, events: 
         found.warning = _moves(design, pool_days[earliest], pool_days[latest])
         return found
     sampler = MatchedSampler(design.calendar, pool, n, mode=design.mode, seed=rng)
-    draws = _statistics_from_sets(values, sampler.draw(rows))
-    note_reps = rows
-    if rows < reps:  # the gather budget: fewer placebos, said in the run's notes
-        draws = {name: np.pad(d, ((0, 0), (0, reps - rows)), constant_values=np.nan) for name, d in draws.items()}
-    return NullDraws(draws, reps, note_reps)
+    return _gathered(values, n, reps, rows, sampler.draw)
 
 
 def _gathered(values: np.ndarray, n: int, reps: int, rows: int, sets: Callable[[int], np.ndarray]) -> NullDraws:
@@ -740,10 +736,11 @@ def _sampled(
     """Any other registered sampler: its bank on the pool, gathered within the budget."""
     rows = max(1, min(reps, GATHER_BUDGET // max(events.size, 1)))
     sampler = sampler_cls(design.calendar, pool, events.size, mode=design.mode, events=events, pool=pool, seed=rng)
-    bank = sampler.draw(rows)
-    if not obeys_rule(design.calendar, np.sort(bank, axis=1)).all():
-        raise DataError(f"the {sampler_cls.__name__} null drew sets that break the declustering rule")
-    draws = _statistics_from_sets(values, bank)
-    if rows < reps:
-        draws = {name: np.pad(d, ((0, 0), (0, reps - rows)), constant_values=np.nan) for name, d in draws.items()}
-    return NullDraws(draws, reps, rows)
+
+    def bank(size: int) -> np.ndarray:
+        drawn = sampler.draw(size)
+        if not obeys_rule(design.calendar, np.sort(drawn, axis=1)).all():
+            raise DataError(f"the {sampler_cls.__name__} null drew sets that break the declustering rule")
+        return drawn
+
+    return _gathered(values, events.size, reps, rows, bank)
