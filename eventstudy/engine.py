@@ -70,6 +70,7 @@ from eventstudy.inference.panel import (
 )
 from eventstudy.inference.placebo import median_of
 from eventstudy.inference.sampler_names import NO_TEST, NoTest
+from eventstudy.inference.structural import GATHER_BUDGET
 from eventstudy.inference.table import (
     ALIKE_WORDS,
     MIN_TESTED,
@@ -1264,7 +1265,7 @@ def _timeline_tests(
         if headline.median_reps < headline.reps:
             notes.append(
                 f"the median's null uses {headline.median_reps:,} of the {headline.reps:,} placebo sets (it is computed on "
-                "the sets themselves, and those are bounded to 5 million values per cell)"
+                f"the sets themselves, and those are bounded to {GATHER_BUDGET / 1e6:g} million values per cell)"
             )
         circular = settings.null == "circular"
         drawn = f"the {headline.reps:,} shifts of the circular null" if circular else f"{headline.reps:,} placebo sets"

@@ -273,3 +273,23 @@ def test_nan_placebo_test_is_each_cells_test_on_its_known_draws() -> None:
             for field in fields:
                 assert np.array_equal(getattr(found, field)[c : c + 1], getattr(alone, field), equal_nan=True), (trial, c, field)
         assert found.reps == reps
+
+
+def test_the_note_on_the_medians_placebos_names_the_budget_they_were_cut_to(tmp_path: Path) -> None:
+    """A placebo null's median is computed on the sets themselves, at most so many values
+    per cell: the note said 5 million values while the sets were cut to 2 million (1,115
+    of 2,000 placebo sets of 1,793 events, not 2,788)."""
+    import re
+
+    write_random_walks(tmp_path, ("SPX",), seed=1)
+    (tmp_path / "study.yaml").write_text(
+        "name: many events\nseries: {SPX: SPX}\nwhen: SPX return(1) > 1%\n"
+        "evaluate:\n  - forward_returns: {assets: [SPX], horizons: [1w]}\n"
+        "statistics: {placebos: 2000, seed: 1, null: runs}\n"
+    )
+    result = eventstudy.run(tmp_path / "study.yaml", data_dir=tmp_path)
+    [note] = [note for note in result.notes if note.startswith("the median's null uses")]
+    used, drawn, budget = re.search(r"uses ([\d,]+) of the ([\d,]+) placebo sets .* bounded to ([\d.]+) million values", note).groups()  # type: ignore[union-attr]
+    n = int(result.tests.filter(statistic="median")["n"][0])
+    assert int(drawn.replace(",", "")) == 2000
+    assert int(used.replace(",", "")) == int(float(budget) * 1_000_000) // n < 2000
