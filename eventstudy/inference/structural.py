@@ -536,8 +536,9 @@ def _circular(design: EventDesign, values: np.ndarray, pool: np.ndarray, events:
 
 def _valid_offsets(design: EventDesign, pool_days: np.ndarray, ranks: np.ndarray, sampler: CircularSampler) -> np.ndarray:
     """Shifts (in pool days) whose shifted events obey the rule. Under a trading-day gap
-    on a window without holes only the pair across the wrap can break it, and it is the
-    same pair for every shift that wraps: O(1). Otherwise every shift is checked."""
+    on a window without holes only the pair across the wrap can break it, the same pair
+    for every shift that wraps some events but not all (a shift that wraps them all moves
+    them back intact): O(1). Otherwise every shift is checked."""
     length = pool_days.size
     positions = design.calendar.positions[pool_days]
     contiguous = bool(np.all(np.diff(positions) == 1))
@@ -546,10 +547,9 @@ def _valid_offsets(design: EventDesign, pool_days: np.ndarray, ranks: np.ndarray
     if contiguous and fixed_step:
         gap = int(thresholds[pool_days[0]] - keys[pool_days[0]])
         r_min, r_max = int(ranks.min()), int(ranks.max())
-        no_wrap = np.arange(0, length - r_max)
         if length - (r_max - r_min) >= gap:  # the pair across the wrap keeps the gap
             return np.arange(length)
-        return no_wrap
+        return np.concatenate([np.arange(0, length - r_max), np.arange(length - r_min, length)])  # none wrap, or all
     return sampler.valid_offsets()
 
 

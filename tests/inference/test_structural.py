@@ -222,6 +222,25 @@ def test_circular_from_an_fft_is_every_valid_shift(seed: int, gap: str, holidays
     np.testing.assert_allclose(found.draws["pct_positive"], direct["pct_positive"], atol=1e-12)
 
 
+def test_circular_shifts_that_wrap_every_event_are_valid_under_a_trading_day_gap() -> None:
+    """Events within a gap of both ends of the frame (ranks 3 and 196 of 197, gap 10): a
+    shift that wraps some events but not others breaks the pair across the wrap, one that
+    wraps them all (the events moved back 1-3 days) does not. Only shift 0 was taken, the
+    sampler checks 4."""
+    rng = np.random.default_rng(1)
+    days = 200
+    events = np.array([3, 40, 82, 130, 196])
+    design = _design(days, "10", events, _values(rng, 1, days))
+    pool = ~np.isnan(design.values).all(axis=0)
+    pool_days = np.flatnonzero(pool)
+    valid = CircularSampler(design.calendar, pool, events.size, events=events, seed=1).valid_offsets()
+    assert valid.tolist() == [0, 194, 195, 196]
+    found = structural_null(design, "circular", 10, np.random.SeedSequence(1))
+    assert found.reps == valid.size
+    sets = pool_days[(np.searchsorted(pool_days, events)[None, :] + valid[:, None]) % pool_days.size]
+    np.testing.assert_allclose(found.draws["mean"], _direct(design.values, sets)["mean"], rtol=1e-9, atol=1e-12)
+
+
 @pytest.mark.parametrize(
     ("days", "n", "gap"),
     [
