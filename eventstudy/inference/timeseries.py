@@ -159,7 +159,8 @@ def significance_with_null(
     base_mask
         Optional nested baseline: a boolean mask over the window's days (the sorted dates
         of ``result.baseline_outcomes``); placebos, the baseline and the classical tests
-        then use only those days.
+        then use only those days. Without it, ``settings.baseline`` (a condition on the
+        result's computed features) gives it.
 
     Returns
     -------
@@ -172,12 +173,28 @@ def significance_with_null(
     >>> result = eventstudy.run("configs/spx_rut.yaml", data_dir="../shared/data")  # doctest: +SKIP
     >>> significance(result, InferenceSettings(placebos=2000)).filter(statistic="mean")  # doctest: +SKIP
     """
+    if base_mask is None and settings.baseline is not None:
+        base_mask = _baseline_mask(result, settings)
     if result.tested_measures:  # an event-time path (or other untested measure) is not tested
         tested = pl.col("measure").is_in(result.tested_measures)
         result = replace(
             result, outcomes=result.outcomes.filter(tested), baseline_outcomes=result.baseline_outcomes.filter(tested)
         )
     return design_significance(event_design(result, base_mask), settings, result.measures.statistics)
+
+
+def _baseline_mask(result: StudyResult, settings: InferenceSettings) -> np.ndarray | None:
+    """Where ``settings.baseline`` holds on ``result``'s window (as a run draws under it)."""
+    from eventstudy.engine import result_baseline_mask  # the engine imports this module
+
+    assert settings.baseline is not None
+    try:
+        return result_baseline_mask(replace(result, statistics=settings))
+    except pl.exceptions.ColumnNotFoundError as exc:
+        raise ValueError(
+            f"`baseline` {settings.baseline.when!r} uses a feature this result did not compute: run the study with it "
+            "(statistics.baseline), or pass `base_mask`"
+        ) from exc
 
 
 def design_significance(

@@ -90,6 +90,25 @@ def test_nested_baseline_uses_only_base_days(walk: eventstudy.StudyResult) -> No
         significance(walk, FAST, base_mask=base[:-1])
 
 
+def test_a_nested_baseline_in_the_settings_is_applied_not_ignored(walk: eventstudy.StudyResult) -> None:
+    """``InferenceSettings(baseline=...)``, the nested baseline the settings' type holds
+    (a study file's ``statistics.baseline``), was dropped by significance() unless a mask
+    came with it: the table was the plain one, bit for bit. It now draws on the days where
+    the baseline holds, as a run does, or says why it cannot."""
+    from eventstudy.config import BaselineSpec
+    from eventstudy.engine import result_baseline_mask
+
+    nested = FAST.model_copy(update={"baseline": BaselineSpec(when="SPX close > 150")})
+    mask = result_baseline_mask(dataclasses.replace(walk, statistics=nested))
+    assert mask is not None and 0 < mask.sum() < mask.size
+    table = significance(walk, nested)
+    assert table.equals(significance(walk, FAST, base_mask=mask))
+    assert not table.equals(significance(walk, FAST))
+    elsewhere = FAST.model_copy(update={"baseline": BaselineSpec(when="SPX drawdown >= 2%")})  # not in the result's timeline
+    with pytest.raises(ValueError, match="'SPX drawdown >= 2%' uses a feature this result did not compute"):
+        significance(walk, elsewhere)
+
+
 def test_zero_and_one_event(walk: eventstudy.StudyResult) -> None:
     none = dataclasses.replace(walk, raw_events=walk.raw_events.with_columns(kept=pl.lit(False)))
     table = significance(none, FAST)
