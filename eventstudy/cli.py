@@ -723,7 +723,7 @@ def _calibrate(args: argparse.Namespace) -> int:
             "so there is no test to calibrate",
             hint=f"a condition that holds more often, or --asset and --horizon of a cell with {MIN_TESTED} or more events ('eventstudy run' shows each cell's n)",
         )
-    from eventstudy.engine import result_baseline_mask
+    from eventstudy.inference.timeseries import result_baseline_mask
 
     statistics = result.statistics or result.study.statistics
     settings = InferenceSettings(placebos=placebos, seed=statistics.seed)

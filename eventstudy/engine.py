@@ -94,7 +94,7 @@ from eventstudy.panel import ConditionHits, Panel, values_at
 from eventstudy.result import StudyResult
 from eventstudy.statistics import CELL, SUMMARY_COLUMNS, summarize
 
-__all__ = ["as_date", "describe_outcomes", "evaluate", "instance_table", "kept_outcomes", "nested_baseline_days", "order_cells", "raw_events", "refuse_unused_counts", "result_baseline_mask"]
+__all__ = ["as_date", "describe_outcomes", "evaluate", "instance_table", "kept_outcomes", "nested_baseline_days", "order_cells", "raw_events", "refuse_unused_counts"]
 
 Frame = TypeVar("Frame", pl.DataFrame, pl.LazyFrame)
 
@@ -1174,20 +1174,6 @@ def nested_baseline_days(panel: Panel, study: Study, statistics: StatisticsSpec)
     node = resolve(parse(statistics.baseline.when), list(study.series))
     holds: np.ndarray = panel.frame.select(compile_condition(node).fill_null(False).alias("base"))["base"].to_numpy()
     return holds
-
-
-def result_baseline_mask(result: StudyResult) -> np.ndarray | None:
-    """Where a study result's nested baseline (``statistics.baseline``) holds on its window's
-    days (the sorted dates of ``baseline_outcomes``, as :func:`~eventstudy.inference.design.event_design`
-    orders them), or None without one: the ``base_mask`` its tests were drawn under."""
-    statistics = result.statistics or result.study.statistics
-    if statistics.baseline is None or result.study.universe is not None:
-        return None
-    node = resolve(parse(statistics.baseline.when), list(result.study.series))
-    holds = result.timeline.select("date", compile_condition(node).fill_null(False).alias("base"))  # look-backs cross the window start
-    dates = result.baseline_outcomes.select(pl.col("date").unique().sort())
-    mask: np.ndarray = dates.join(holds, on="date", how="left").get_column("base").fill_null(False).to_numpy()
-    return mask
 
 
 def _timeline_tests(

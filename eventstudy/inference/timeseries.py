@@ -46,6 +46,7 @@ import numpy as np
 import polars as pl
 
 from eventstudy import progress
+from eventstudy.conditions import compile_condition, parse, resolve
 from eventstudy.config import StatisticsSpec
 from eventstudy.inference.design import EventDesign, event_design
 from eventstudy.inference.intervals import bca_intervals, wilson_interval
@@ -64,7 +65,13 @@ from eventstudy.inference.table import (
 from eventstudy.result import StudyResult
 
 __all__ = [
-    "SIGNIFICANCE_SCHEMA", "InferenceSettings", "design_significance", "draw_banks", "placebo_headline", "significance",
+    "SIGNIFICANCE_SCHEMA",
+    "InferenceSettings",
+    "design_significance",
+    "draw_banks",
+    "placebo_headline",
+    "result_baseline_mask",
+    "significance",
     "significance_with_null",
 ]
 
@@ -185,8 +192,6 @@ def significance_with_null(
 
 def _baseline_mask(result: StudyResult, settings: InferenceSettings) -> np.ndarray | None:
     """Where ``settings.baseline`` holds on ``result``'s window (as a run draws under it)."""
-    from eventstudy.engine import result_baseline_mask  # the engine imports this module
-
     assert settings.baseline is not None
     try:
         return result_baseline_mask(replace(result, statistics=settings))
@@ -195,6 +200,20 @@ def _baseline_mask(result: StudyResult, settings: InferenceSettings) -> np.ndarr
             f"`baseline` {settings.baseline.when!r} uses a feature this result did not compute: run the study with it "
             "(statistics.baseline), or pass `base_mask`"
         ) from exc
+
+
+def result_baseline_mask(result: StudyResult) -> np.ndarray | None:
+    """Where a study result's nested baseline (``statistics.baseline``) holds on its window's
+    days (the sorted dates of ``baseline_outcomes``, as :func:`~eventstudy.inference.design.event_design`
+    orders them), or None without one: the ``base_mask`` its tests were drawn under."""
+    statistics = result.statistics or result.study.statistics
+    if statistics.baseline is None or result.study.universe is not None:
+        return None
+    node = resolve(parse(statistics.baseline.when), list(result.study.series))
+    holds = result.timeline.select("date", compile_condition(node).fill_null(False).alias("base"))  # look-backs cross the window start
+    dates = result.baseline_outcomes.select(pl.col("date").unique().sort())
+    mask: np.ndarray = dates.join(holds, on="date", how="left").get_column("base").fill_null(False).to_numpy()
+    return mask
 
 
 def design_significance(

@@ -96,7 +96,7 @@ def test_a_nested_baseline_in_the_settings_is_applied_not_ignored(walk: eventstu
     came with it: the table was the plain one, bit for bit. It now draws on the days where
     the baseline holds, as a run does, or says why it cannot."""
     from eventstudy.config import BaselineSpec
-    from eventstudy.engine import result_baseline_mask
+    from eventstudy.inference.timeseries import result_baseline_mask
 
     nested = FAST.model_copy(update={"baseline": BaselineSpec(when="SPX close > 150")})
     mask = result_baseline_mask(dataclasses.replace(walk, statistics=nested))
