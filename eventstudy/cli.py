@@ -527,9 +527,11 @@ def _calibrate_event_tests(args: argparse.Namespace) -> int:
         power = power.with_columns(pl.lit(f"effect {effect:g}").alias("scenario"))
         tables.append(event_calibration_table(power, size=False))
         rows.append(power)
+    # written before anything is printed, as the other modes do: a reader that leaves early ('| head') ends the printing
+    written = write_file(args.output, pl.concat(rows).write_csv(), example="calibration.csv") if args.output else None
     print_tables(tables)
-    if args.output:
-        print(f"wrote {write_file(args.output, pl.concat(rows).write_csv(), example='calibration.csv')}")
+    if written is not None:
+        print(f"wrote {written}")
     return 0
 
 

@@ -1231,6 +1231,23 @@ def test_calibrate_event_tests_one_scenario_is_the_full_table_s_column(tmp_path:
     assert frames["one"].sort("scenario", "test", "start").equals(full.sort("scenario", "test", "start"))
 
 
+def test_calibrate_event_tests_writes_its_output_for_a_reader_that_left(tmp_path: Path) -> None:
+    """'eventstudy calibrate --event-tests -o sizes.csv | head -2' printed the tables first and
+    wrote the file after: the reader gone, the broken pipe ended the command with exit code 0
+    and no sizes.csv (every other mode writes its --output before it prints)."""
+    read_end, write_end = os.pipe()
+    os.close(read_end)  # a reader that left before the first line
+    out = tmp_path / "sizes.csv"
+    script = ("import sys; sys.argv = ['eventstudy', 'calibrate', '--event-tests', '--replications', '2', '--firms', '10', "
+              f"'--scenario', 'null', '-q', '-o', {str(out)!r}]; from eventstudy.cli import entry; entry()")
+    try:
+        proc = subprocess.run([sys.executable, "-c", script], stdout=write_end, stderr=subprocess.PIPE, text=True, timeout=120)
+    finally:
+        os.close(write_end)
+    assert proc.returncode == 0 and "Traceback" not in proc.stderr, proc.stderr
+    assert pl.read_csv(out).height == 16  # 8 tests x 2 windows
+
+
 @pytest.mark.parametrize(
     ("condition", "message", "caret"),
     [
