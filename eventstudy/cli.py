@@ -39,7 +39,9 @@ EFFECTS = "0,0.01,0.02,0.05"
 """``calibrate --effects``' default."""
 
 
-def build_parser() -> argparse.ArgumentParser:
+def build_parser(*, calibrate_defaults: dict[str, object] | None = None) -> argparse.ArgumentParser:
+    """The command line's parser; ``calibrate_defaults`` replaces defaults of ``calibrate``'s
+    options (:func:`_written_calibrate_options` tells the options written from the others)."""
     parser = argparse.ArgumentParser(
         prog="eventstudy",
         description="Event studies on market data: when a condition held, what did prices do next?",
@@ -128,7 +130,7 @@ def build_parser() -> argparse.ArgumentParser:
                            help="also print the rates at 1%% and 10%%, the power for planted effects, and with --simulate the "
                                 "rates per condition and the intervals' coverage (all are in the --output file)")
     _statistics_options(calibrate, histories=_positive)  # its simulations' own bounds, checked by each mode
-    calibrate.set_defaults(placebos_default=2000)
+    calibrate.set_defaults(placebos_default=2000, **(calibrate_defaults or {}))
 
     init = commands.add_parser("init", help="write a commented starter study that runs as written",
                                description="Write NAME.yaml (into configs/ when the current folder has one): a commented "
@@ -559,11 +561,24 @@ _CALIBRATE_MODES = {"placebo": "calibrate STUDY (placebo studies on its data)", 
                     "event-tests": "calibrate --event-tests"}
 
 
+class _Unwritten(list[str]):  # a list: an 'append' option (--condition, --horizon) extends its default
+    """The default of an option not written on the command line (:func:`_written_calibrate_options`)."""
+
+
+def _written_calibrate_options(argv: Sequence[str]) -> set[str]:
+    """The ``calibrate`` options written in ``argv``, whatever their value: one written with
+    its default value ('--factor 0.25', '--studies 1000') is written too."""
+    unwritten = _Unwritten()
+    parser = build_parser(calibrate_defaults=dict.fromkeys(CALIBRATE_READS, unwritten))
+    given = vars(parser.parse_args(list(argv)))
+    return {dest for dest in CALIBRATE_READS if given[dest] is not unwritten}
+
+
 def _refuse_unread_calibrate_options(args: argparse.Namespace) -> None:
     mode = "event-tests" if args.event_tests else (args.simulate or "placebo")
-    defaults = vars(build_parser().parse_args(["calibrate"]))
+    written = _written_calibrate_options(args.argv)
     for dest, modes in CALIBRATE_READS.items():
-        if mode in modes or getattr(args, dest) == defaults[dest]:
+        if mode in modes or dest not in written:
             continue
         option = "the study file" if dest == "study" else "--" + dest.replace("_", "-")
         if not modes:  # --null: every mode checks each of its tests

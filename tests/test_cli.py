@@ -966,6 +966,16 @@ def test_calibrate_refuses_bad_options_with_a_message(shared_data: Path, capsys,
          "matched, circular and runs placebo tests on pseudo-events planted in the study's data, side by side", "drop it"),
         (["--simulate", "garch", "--replications", "1", "--days", "300", "--null", "runs"],
          "--null is not used by calibrate --simulate garch: it checks the histories null and the runs placebo, side by side", "drop it"),
+        # written with its default value, an option of another mode ran without a word ('--factor 0.25' is no
+        # share of anything on garch histories; '--studies 1000' no count of the simulated histories)
+        (["--simulate", "garch", "--replications", "1", "--days", "300", "--factor", "0.25"], "--factor is not used by calibrate --simulate garch",
+         "only calibrate --simulate universe reads it"),
+        (["--simulate", "garch", "--replications", "1", "--days", "300", "--studies", "1000"], "--studies is not used by calibrate --simulate garch",
+         "only calibrate STUDY (placebo studies on its data) reads it"),
+        ([str(CONFIG), "--replications", "400", "--studies", "5"], "--replications is not used by calibrate STUDY (placebo studies on its data)",
+         "calibrate --event-tests read it"),
+        (["--event-tests", "--replications", "2", "--firms", "10", "--pseudo", "matched"], "--pseudo is not used by calibrate --event-tests",
+         "only calibrate STUDY"),
     ],
 )
 def test_calibrate_refuses_an_option_its_mode_does_not_read(capsys, extra: list[str], message: str, hint: str) -> None:
