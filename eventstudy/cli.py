@@ -522,7 +522,7 @@ def _calibrate_event_tests(args: argparse.Namespace) -> int:
                      for s in scenarios])  # a scenario's seed is its own: '--scenario clustered' gives the full table's column
     tables = [event_calibration_table(size)]
     # the power: by default only with every scenario; with --scenario when --effects is given
-    effect = next((x for x in effects if x != 0), None) if args.scenario is None or args.effects != EFFECTS else None
+    effect = next((x for x in effects if x != 0), None) if args.scenario is None or "effects" in _written_calibrate_options(args.argv) else None
     rows = [size]
     if effect is not None:
         power = calibrate_event_tests("null", replications=args.replications, firms=args.firms, effect=effect, seed=seed + len(SCENARIOS))

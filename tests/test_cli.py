@@ -1289,6 +1289,10 @@ def test_calibrate_event_tests_gives_the_power_asked_for_with_a_scenario(tmp_pat
     code, out, err = run_cli([*base, "-o", str(out_csv)], capsys)
     assert code == 0, err
     assert set(pl.read_csv(out_csv)["scenario"]) == {"null"}
+    # --effects written with the default's value is given as well: it was dropped without a word
+    code, out, err = run_cli([*base, "--effects", "0,0.01,0.02,0.05", "-o", str(out_csv)], capsys)
+    assert code == 0, err
+    assert set(pl.read_csv(out_csv)["scenario"]) == {"null", "effect 0.01"} and "effect 0.01" in out
 
 
 def test_schema_into_a_new_folder_and_init_into_a_file(tmp_path: Path, capsys) -> None:
