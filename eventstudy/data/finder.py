@@ -113,13 +113,9 @@ def inspect(path: Path) -> DataFile:
         if binary is not None:  # its bytes are no header: say what the file is, for every reader of it
             raise binary
         if fmt == "csv" and _carriage_returns_only(path):  # polars would read the whole file as its header line
-            raise DataError(
-                f"{path.name!r} ends its lines with a carriage return alone (old Mac line endings): a data file's lines end with a newline",
-                location=Location(path=str(path), line=1),
-                hint=(
-                    f"convert it with 'eventstudy data import {path.name} --symbol {path.stem} --data-dir DIR' (it reads such "
-                    "lines), or save it as 'CSV UTF-8' (Excel's 'CSV (Macintosh)' writes these line endings)"
-                ),
+            raise _for_import(
+                path, f"{path.name!r} ends its lines with a carriage return alone (old Mac line endings): a data file's lines end with a newline",
+                "it reads such lines", "save it as 'CSV UTF-8' (Excel's 'CSV (Macintosh)' writes these line endings)",
             )
         columns = scan(path, fmt).collect_schema().names()
     except pl.exceptions.NoDataError as exc:
@@ -128,13 +124,9 @@ def inspect(path: Path) -> DataFile:
         raise unreadable(path, fmt, exc) from exc
     separated = _other_separator(columns) if fmt == "csv" else None
     if separated is not None:  # 'date;close' read as one column: its names are there, its separator is not a comma
-        raise DataError(
-            f"{path.name!r} is {separated}-separated ({columns[0].lstrip(chr(0xFEFF))!r}): a data file's fields are separated by commas",
-            location=Location(path=str(path), line=1),
-            hint=(
-                f"convert it with 'eventstudy data import {path.name} --symbol {path.stem} --data-dir DIR' (it reads "
-                "semicolon-, tab- and bar-separated exports and decimal commas), or save it as comma-separated CSV"
-            ),
+        raise _for_import(
+            path, f"{path.name!r} is {separated}-separated ({columns[0].lstrip(chr(0xFEFF))!r}): a data file's fields are separated by commas",
+            "it reads semicolon-, tab- and bar-separated exports and decimal commas", "save it as comma-separated CSV",
         )
     twins = twin_columns(columns)
     if twins is not None:  # 'Close' beside 'close': the first had been taken without a word
@@ -261,6 +253,15 @@ def not_text(head: bytes, *, compressed: bool = True) -> tuple[str, str | None] 
     if b"\x00" in head or control > len(head) / 20:
         return "binary, not text", None
     return None
+
+
+def _for_import(path: Path, message: str, reads: str, or_else: str) -> DataError:
+    """The error of a CSV file whose layout ``data import`` converts (``reads``: what it
+    reads of such files), at its first line; ``or_else``: how to save it readable."""
+    return DataError(
+        message, location=Location(path=str(path), line=1),
+        hint=f"convert it with 'eventstudy data import {path.name} --symbol {path.stem} --data-dir DIR' ({reads}), or {or_else}",
+    )
 
 
 def _carriage_returns_only(path: Path) -> bool:
