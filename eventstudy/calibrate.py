@@ -33,7 +33,6 @@ import datetime as dt
 import math
 from collections.abc import Sequence
 from dataclasses import dataclass
-from statistics import NormalDist
 
 import numpy as np
 import polars as pl
@@ -45,6 +44,7 @@ from eventstudy.errors import ConfigError
 from eventstudy.events import panel_events, window_mask
 from eventstudy.inference.design import panel_design
 from eventstudy.inference.histories import HistoryNull, histories_headline, history_null
+from eventstudy.inference.intervals import wilson_interval
 from eventstudy.inference.placebo import placebo_test
 from eventstudy.inference.simulate import (
     bootstrap_forward_mean,
@@ -229,14 +229,10 @@ def _sorted_null(found: HistoryNull, c: int) -> list[float]:
     return np.sort(t[np.isfinite(t)]).tolist()
 
 
-def _wilson(k: int, n: int, level: float = 0.95) -> tuple[float, float]:
-    if n == 0:
-        return math.nan, math.nan
-    z = NormalDist().inv_cdf(1 - (1 - level) / 2)
-    p = k / n
-    centre = (p + z * z / (2 * n)) / (1 + z * z / n)
-    half = z * math.sqrt(p * (1 - p) / n + z * z / (4 * n * n)) / (1 + z * z / n)
-    return centre - half, centre + half
+def _wilson(k: int, n: int) -> tuple[float, float]:
+    """The Wilson 95% interval of ``k`` rejections in ``n`` tests (NaN without a test)."""
+    interval = wilson_interval(k, n)
+    return interval.low, interval.high
 
 
 def summarize_rules(results: pl.DataFrame, alpha: float = 0.05, effects: Sequence[float] = (0.01, 0.02, 0.05), power_horizon: str = "3m") -> dict[str, pl.DataFrame]:

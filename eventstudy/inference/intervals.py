@@ -221,6 +221,8 @@ def wilson_interval(positives: int, nobs: int, *, confidence_level: float = 0.95
     >>> ci = wilson_interval(9, 18)
     >>> round(ci.low, 4), round(ci.high, 4)
     (0.2903, 0.7097)
+    >>> wilson_interval(0, 10).low, wilson_interval(13, 13).high  # not 2.8e-17 and 0.9999999999999999
+    (0.0, 1.0)
     """
     if nobs < 1:
         return ConfInt(math.nan, math.nan, True)
@@ -228,4 +230,7 @@ def wilson_interval(positives: int, nobs: int, *, confidence_level: float = 0.95
     p = positives / nobs
     centre = (p + z * z / (2 * nobs)) / (1 + z * z / nobs)
     half = z * math.sqrt(p * (1 - p) / nobs + z * z / (4 * nobs * nobs)) / (1 + z * z / nobs)
-    return ConfInt(max(0.0, centre - half), min(1.0, centre + half), False)
+    # at none or all of them the bound is exactly 0 or 1 (centre - half rounded to 2.8e-17 at 0 of 10)
+    low = 0.0 if positives == 0 else max(0.0, centre - half)
+    high = 1.0 if positives == nobs else min(1.0, centre + half)
+    return ConfInt(low, high, False)
