@@ -109,10 +109,11 @@ def inspect(path: Path) -> DataFile:
     try:
         if path.stat().st_size == 0:
             raise empty
-        binary = not_a_csv(path) if fmt == "csv" else None
+        head = _head(path) if fmt == "csv" else b""  # read once for both checks below
+        binary = not_a_csv(path, head) if fmt == "csv" else None
         if binary is not None:  # its bytes are no header: say what the file is, for every reader of it
             raise binary
-        if fmt == "csv" and _carriage_returns_only(path):  # polars would read the whole file as its header line
+        if fmt == "csv" and _carriage_returns_only(head):  # polars would read the whole file as its header line
             raise _for_import(
                 path, f"{path.name!r} ends its lines with a carriage return alone (old Mac line endings): a data file's lines end with a newline",
                 "it reads such lines", "save it as 'CSV UTF-8' (Excel's 'CSV (Macintosh)' writes these line endings)",
@@ -264,25 +265,26 @@ def _for_import(path: Path, message: str, reads: str, or_else: str) -> DataError
     )
 
 
-def _carriage_returns_only(path: Path) -> bool:
-    """Whether a CSV file's lines end with a carriage return alone (a ``\\r`` and no
-    ``\\n`` in its first :data:`HEAD_BYTES`; a compressed file's bytes say nothing)."""
+def _head(path: Path) -> bytes:
+    """A file's first :data:`HEAD_BYTES` (none where it cannot be read: its reader says why)."""
     try:
         with path.open("rb") as handle:
-            head = handle.read(HEAD_BYTES)
+            return handle.read(HEAD_BYTES)
     except OSError:
-        return False
+        return b""
+
+
+def _carriage_returns_only(head: bytes) -> bool:
+    """Whether a CSV file whose first bytes are ``head`` ends its lines with a carriage
+    return alone (a ``\\r`` and no ``\\n``; a compressed file's bytes say nothing)."""
     return b"\r" in head and b"\n" not in head and not_text(head) is None
 
 
-def not_a_csv(path: Path) -> DataError | None:
+def not_a_csv(path: Path, head: bytes | None = None) -> DataError | None:
     """The error of a data directory's ``.csv`` file that is not CSV text (:func:`not_text`;
-    compressed CSV is read), or None: for a reader whose file has no header it can use."""
-    try:
-        with path.open("rb") as handle:
-            found = not_text(handle.read(HEAD_BYTES), compressed=False)
-    except OSError:
-        return None
+    compressed CSV is read), or None: for a reader whose file has no header it can use.
+    ``head``: its first bytes, when the caller has read them."""
+    found = not_text(_head(path) if head is None else head, compressed=False)
     if found is None:
         return None
     kind, advice = found
