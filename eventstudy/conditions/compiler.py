@@ -151,15 +151,11 @@ def resolve(node: Node, series_names: Collection[str], *, source: str | None = N
                 return n
         if isinstance(n, FeatureRef) and n.feature is None and bare(n.series):
             n = replace(n, series=SELF, feature=n.series.lower(), feature_span=n.series_span)
-        elif isinstance(n, FeatureRef) and n.of is None and bare(n.series):  # '(volume) sma(5)': a feature of the stock's volume
+        elif isinstance(n, (FeatureRef, AtLevel)) and n.of is None and bare(n.series):
+            # '(volume) sma(5)', 'volume at 10-day high': a feature or level of the stock's own volume, not of its close
             if n.series.lower() != "close":
                 own = FeatureRef(SELF, n.series.lower(), span=n.series_span or n.span, series_span=n.series_span, feature_span=n.series_span)
-                return value(replace(n, of=own))
-            n = replace(n, series=SELF)
-        if isinstance(n, AtLevel) and bare(n.series):
-            if n.series.lower() != "close":  # 'volume at 10-day high': the level of the stock's volume, not of its close
-                own = FeatureRef(SELF, n.series.lower(), span=n.series_span or n.span, series_span=n.series_span, feature_span=n.series_span)
-                return expression(replace(n, of=own))
+                return visit(replace(n, of=own))
             n = replace(n, series=SELF)
         if isinstance(n, FeatureRef):
             if n.of is None:
