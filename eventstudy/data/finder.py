@@ -26,6 +26,7 @@ loader validates them, ``data check`` reads them leniently) is its own business.
 from __future__ import annotations
 
 import contextlib
+import functools
 import gzip
 import zlib
 from collections.abc import Callable, Collection, Sequence
@@ -568,7 +569,18 @@ class DataDirectory:
         each long file; files in name order, first spelling kept. A file without a close
         column holds no prices (a factors file, a file of events): it names no series
         (:meth:`priceless`)."""
+        return self._catalogued[0]
+
+    def priceless(self) -> list[Path]:
+        """The files whose header (readable) has no close column: ``factors.csv`` that
+        ``data import --french`` writes here, a file of events; not in :meth:`catalog`."""
+        return self._catalogued[1]
+
+    @functools.cached_property
+    def _catalogued(self) -> tuple[list[str], list[Path]]:
+        """:meth:`catalog` and :meth:`priceless` from one reading of each file's header."""
         names: dict[str, None] = {}
+        priceless: list[Path] = []
         for path in self.files:
             try:
                 file = inspect(path)
@@ -576,22 +588,12 @@ class DataDirectory:
                 names.setdefault(path.stem)
                 continue
             if file.close is None:
-                continue
-            if file.symbol is None:
+                priceless.append(path)
+            elif file.symbol is None:
                 names.setdefault(path.stem)
             else:
                 names.update(dict.fromkeys(sorted(symbol_values(file))))
-        return list(names)
-
-    def priceless(self) -> list[Path]:
-        """The files whose header (readable) has no close column: ``factors.csv`` that
-        ``data import --french`` writes here, a file of events; not in :meth:`catalog`."""
-        out = []
-        for path in self.files:
-            with contextlib.suppress(DataError):
-                if inspect(path).close is None:
-                    out.append(path)
-        return out
+        return list(names), priceless
 
     def _long_files(self, claimed: Collection[Path]) -> tuple[list[DataFile], list[tuple[Path, str]]]:
         """The files whose header has a symbol column; unreadable ones are skipped with the reason."""
