@@ -128,11 +128,19 @@ def binomial_test(positives: int, nobs: int, rate: float) -> float:
 
     Examples
     --------
+    A rate of 0 or 1 (a baseline never, or always, positive: a flat series) is decided
+    outright, as ``scipy.stats.binomtest`` does: p is 1 where the events match it and 0
+    where they cannot happen under it.
+
     >>> round(binomial_test(18, 18, 0.78), 4)
     0.0197
+    >>> binomial_test(0, 12, 0.0), binomial_test(3, 12, 0.0)
+    (1.0, 0.0)
     """
-    if nobs < 1 or not 0 < rate < 1:
+    if nobs < 1 or not 0 <= rate <= 1:
         return float("nan")
+    if rate in (0, 1):
+        return float(positives == rate * nobs)
     return binomtest_pvalue(int(positives), int(nobs), rate)
 
 

@@ -217,7 +217,10 @@ def test_welch_student_mann_whitney_binomial_match_scipy() -> None:
     many = rng.normal(0, 0.05, (3, 18))
     assert welch_test(many, y)[1] == pytest.approx([stats.ttest_ind(m, y, equal_var=False).pvalue for m in many])
     assert binomial_test(18, 18, 0.78) == pytest.approx(stats.binomtest(18, 18, 0.78).pvalue)
-    assert np.isnan(binomial_test(3, 5, 1.0)) and np.isnan(welch_test(np.array([1.0]), y)[1])
+    assert np.isnan(welch_test(np.array([1.0]), y)[1])
+    # a baseline never or always positive (a flat series): decided outright, as scipy does, not NaN
+    for k, n, rate in [(0, 5, 0.0), (3, 5, 0.0), (5, 5, 1.0), (3, 5, 1.0)]:
+        assert binomial_test(k, n, rate) == stats.binomtest(k, n, rate).pvalue
 
 
 def test_effective_sample_size_and_mde() -> None:
