@@ -441,6 +441,7 @@ def _validate(args: argparse.Namespace) -> int:
         import polars as pl
 
         from eventstudy.timeline import (
+            no_universe_dates,
             require_study_day_prices,
             require_window_days,
             study_calendar,
@@ -467,7 +468,9 @@ def _validate(args: argparse.Namespace) -> int:
             require_day_prices(study, [(study.when, node)], given.prices.filter(pl.col("symbol").is_in(given.symbols)), None)
             days = given.prices.filter(pl.col("symbol").is_in(given.symbols))["date"].unique()
         if study.series:  # the run's calendar: the universe's dates on which the market series have a close
-            days = days.filter(days.is_in(study_calendar(given.prices, study).implode()))
+            every_date, days = days, days.filter(days.is_in(study_calendar(given.prices, study).implode()))
+            if every_date.len() and not days.len():
+                raise no_universe_dates(study, every_date.min(), every_date.max())  # type: ignore[arg-type]
         if days.len():
             require_window_days(days, study, universe=True)  # a window without one of them, as the run refuses it
     else:

@@ -23,6 +23,8 @@ from eventstudy.errors import DataError, UnknownNameError, did_you_mean
 from eventstudy.features import FEATURES, FeatureRequest, column_name, compute_features, feature_key
 
 if TYPE_CHECKING:
+    import datetime as dt
+
     from eventstudy.config import Study
 
 __all__ = ["build_timeline", "no_common_dates", "require_day_prices", "require_study_day_prices", "require_window_days", "study_calendar"]
@@ -160,6 +162,18 @@ def require_day_prices(prices: pl.DataFrame, series: Mapping[str, str], node: No
         except DataError as exc:
             exc.span, exc.source = span, text
             raise
+
+
+def no_universe_dates(study: Study, first: dt.date, last: dt.date) -> DataError:
+    """The error of a universe whose stocks have no row on a day its market series have a
+    close (the study calendar): ``first .. last`` are the stocks' dates."""
+    market = ", ".join(study.series)
+    return DataError(
+        f"the universe's stocks have no date on which {market} {'has' if len(study.series) == 1 else 'have'} a close: "
+        f"their rows run {first} .. {last}",
+        location=study.source.location(("series",)),
+        hint=f"a universe study reads each stock on the market series' days: give {market} data over the stocks' dates",
+    )
 
 
 def require_study_day_prices(study: Study, prices: pl.DataFrame, conditions: Sequence[tuple[str, Node]]) -> None:

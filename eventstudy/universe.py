@@ -67,7 +67,7 @@ from eventstudy.executor import Executor, ThreadExecutor, default_workers
 from eventstudy.files import file_stamp
 from eventstudy.measures import Measures
 from eventstudy.panel import ConditionHits, Panel
-from eventstudy.timeline import build_timeline, require_study_day_prices
+from eventstudy.timeline import build_timeline, no_universe_dates, require_study_day_prices
 
 if TYPE_CHECKING:
     import numpy.typing as npt
@@ -272,6 +272,8 @@ def prepare_universe(
     if market is not None:
         off = days_series.filter(~days_series.is_in(market["date"].implode()))
         every_date, days_series = days_series, days_series.filter(days_series.is_in(market["date"].implode()))
+        if every_date.len() and not days_series.len():
+            raise no_universe_dates(study, every_date[0], every_date[-1])
         if days_series.len():  # the universe's dates over the calendar's span: the days its stocks' features and horizons count
             own_days[UNIVERSE_DAYS] = every_date.filter(every_date.is_between(days_series[0], days_series[-1])).len()
         market = market.filter(pl.col("date").is_in(days_series.implode())).sort("date")

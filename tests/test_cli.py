@@ -337,6 +337,23 @@ def test_validate_refuses_a_universe_window_without_data_as_run_does(tiny: Path,
     assert err.startswith(f"{study}:4:17: error: the window 2021-01-01 .. open has no data: the universe has days 2020-01-01 .. 2020-02-29")
 
 
+@pytest.mark.parametrize("fmt", ["csv", "parquet"])
+@pytest.mark.parametrize("listed", [False, True])
+def test_a_universe_without_a_market_day_is_refused_by_validate_and_run(tiny: Path, capsys, fmt: str, listed: bool) -> None:
+    """Stocks whose rows all fall on days without a market close: run crashed with an
+    IndexError traceback ('index 0 is out of bounds', the window's first day of an empty
+    calendar) and validate printed 'ok'. Both now refuse it at the market series."""
+    study = write_panel(tiny, fmt)
+    if listed:
+        study.write_text(study.read_text().replace("{data_file: panel.csv}", "[BBB]").replace("{data_file: panel.parquet}", "[BBB]"))
+    write_series(tiny / "data" / "AAA.csv", [100.0 + i for i in range(60)], start=dt.date(2021, 1, 1))  # the market a year later
+    args = [str(study), "--data-dir", str(tiny / "data")]
+    err = error_of(["validate", *args], capsys)
+    assert err == error_of(["run", *args], capsys)
+    assert err.startswith(f"{study}:2:9: error: the universe's stocks have no date on which A has a close: their rows run 2020-01-01 .. 2020-02-29")
+    assert "Traceback" not in err
+
+
 @pytest.mark.parametrize(
     ("universe", "expected"),
     [
