@@ -561,6 +561,13 @@ def _date_format(raw: pl.DataFrame, wanted: str | None, path: Path) -> tuple[Dat
     """The one date layout that reads every date, or a question when two do."""
     text = _date_text(pl.col("date"))
     values = raw.select(text.alias("d"))["d"]
+    empty = (values.is_null() | (values.str.strip_chars() == "")).arg_true()
+    if empty.len():  # a row with a close and no date: missing, not a date in some other layout
+        raise DataError(
+            f"missing date in {path.name!r}: the date field is empty",
+            location=Location(path=str(path), line=int(raw["line"][int(empty[0])])),
+            hint="every row needs its date: fill it in or delete the row",
+        )
     notes: list[str] = []
     if wanted is not None and "%" in wanted:
         candidates = [DateFormat(wanted, wanted, "ymd")]

@@ -275,6 +275,8 @@ def test_no_close_candidate_is_a_question(tmp_path: Path) -> None:
     ("text", "line", "message"),
     [
         ("Date,Close\n2024-01-02,10\nnot a date,11\n", 3, "unparseable date 'not a date'"),
+        ("Date,Close\n2024-01-02,10\n,11\n2024-01-04,12\n", 3, "missing date in 'X.csv': the date field is empty"),  # not "unparseable date ''"
+        ("Date,Close\n2024-01-02,10\n  ,11\n", 3, "missing date in 'X.csv': the date field is empty"),
         ("Date,Close\n2024-01-02,10\n2024-01-03,abc\n", 3, "non-numeric close 'abc'"),
         ("Date,Close\n2024-01-02,10\n2024-01-03,-1\n", 3, "non-positive close '-1'"),
         ("Date,Close\n2024-01-02,10\n2024-01-02,11\n", 3, "date '2024-01-02' appears with different values on lines 2, 3"),
