@@ -576,16 +576,23 @@ class DataDirectory:
         ``data import --french`` writes here, a file of events; not in :meth:`catalog`."""
         return self._catalogued[1]
 
+    def unreadable(self) -> list[tuple[Path, DataError]]:
+        """The files whose header cannot be read (binary, empty, no header), each with the
+        error a run reading it would stop at; their names are in :meth:`catalog`."""
+        return self._catalogued[2]
+
     @functools.cached_property
-    def _catalogued(self) -> tuple[list[str], list[Path]]:
-        """:meth:`catalog` and :meth:`priceless` from one reading of each file's header."""
+    def _catalogued(self) -> tuple[list[str], list[Path], list[tuple[Path, DataError]]]:
+        """:meth:`catalog`, :meth:`priceless` and :meth:`unreadable` from one reading of each file's header."""
         names: dict[str, None] = {}
         priceless: list[Path] = []
+        unreadable: list[tuple[Path, DataError]] = []
         for path in self.files:
             try:
                 file = inspect(path)
-            except DataError:
+            except DataError as exc:
                 names.setdefault(path.stem)
+                unreadable.append((path, exc))
                 continue
             if file.close is None:
                 priceless.append(path)
@@ -593,7 +600,7 @@ class DataDirectory:
                 names.setdefault(path.stem)
             else:
                 names.update(dict.fromkeys(sorted(symbol_values(file))))
-        return list(names), priceless
+        return list(names), priceless, unreadable
 
     def _long_files(self, claimed: Collection[Path]) -> tuple[list[DataFile], list[tuple[Path, str]]]:
         """The files whose header has a symbol column; unreadable ones are skipped with the reason."""

@@ -143,6 +143,20 @@ class SeriesQuality:
 
 
 @dataclass(frozen=True)
+class UnreadableFile:
+    """A file of the data directory whose header cannot be read: the error a run reading
+    it stops at (``data check`` of every series reports it and goes on to the others)."""
+
+    file: str
+    error: str
+    hint: str | None = None
+
+    def describe(self) -> str:
+        """The file and why it cannot be read, with the hint on its own line."""
+        return f"{self.file}: error: {self.error}" + (f"\n  hint: {self.hint}" if self.hint else "")
+
+
+@dataclass(frozen=True)
 class LongFileCheck:
     """A file named like a series that holds many (a symbol column with several symbols):
     it is checked per symbol, each symbol a series of the report. ``no_symbol`` rows
@@ -181,11 +195,13 @@ class QualityReport:
     max_move: float = MAX_MOVE
     notes: list[str] = field(default_factory=list)
     long_files: list[LongFileCheck] = field(default_factory=list)
+    unreadable: list[UnreadableFile] = field(default_factory=list)
 
     @property
     def has_errors(self) -> bool:
-        """Whether any series (or a long file's row without a symbol) has rows the loader would refuse."""
-        return any(s.errors for s in self.series) or any(f.no_symbol for f in self.long_files)
+        """Whether any series (or a long file's row without a symbol) has rows the loader
+        would refuse, or a file cannot be read at all."""
+        return any(s.errors for s in self.series) or any(f.no_symbol for f in self.long_files) or bool(self.unreadable)
 
     def to_json(self) -> dict[str, Any]:
         """The report as a JSON-ready dict."""
@@ -194,6 +210,7 @@ class QualityReport:
             "reference_rows": self.reference_rows,
             "settings": {"stale_days": self.stale_days, "outlier_sd": self.outlier_sd, "max_move": self.max_move},
             "long_files": [asdict(f) for f in self.long_files],
+            "unreadable": [asdict(f) for f in self.unreadable],
             "series": [s.to_json() for s in self.series],
             "notes": list(self.notes),
         }
@@ -226,6 +243,9 @@ class QualityReport:
         errors = sum(1 for s in self.series if s.errors)
         warned = sum(1 for s in self.series if s.warnings)
         lines += ["", f"{errors} series with errors (the loader refuses them), {warned} with warnings"]
+        if self.unreadable:
+            lines += ["", f"{len(self.unreadable)} unreadable {'file' if len(self.unreadable) == 1 else 'files'} (a run reading one stops there):"]
+            lines += [f"  {f.describe()}".replace("\n", "\n  ") for f in self.unreadable]
         detailed = self.series if len(self.series) <= DETAIL_LIMIT else [s for s in self.series if s.errors or s.warnings]
         for s in detailed:
             lines += ["", f"{s.symbol} ({s.source})"]
@@ -598,11 +618,15 @@ def check_data(
     if series.empty():
         raise DataError(f"no series to check in {where}", hint="pass --data-dir DIR, or pull series with 'eventstudy data pull SYMBOL'")
     wanted = list(dict.fromkeys(symbols)) or series.names()
+    # every series: a file whose header cannot be read is reported, and the others checked (a named one is the error itself)
+    unreadable = series.unreadable() if not symbols else []
+    if unreadable:
+        wanted = [name for name in wanted if name not in {Path(f.file).stem for f in unreadable}]
     chosen, missing = series.find(wanted)
     notes: list[str] = []
     priceless = series.priceless() if not symbols else []
     unpriced = f"{', '.join(repr(name) for name in priceless)} (no close column: not price files)"
-    if not wanted:
+    if not wanted and not unreadable:
         raise DataError(f"no series to check in {where}" + (f": {unpriced}" if priceless else ""), hint="pass --data-dir DIR, the folder of the price files")
     if priceless:  # factors.csv beside the prices, a file of events: no series, and not a reason to stop
         notes.append(f"not checked: {unpriced}")
@@ -618,7 +642,8 @@ def check_data(
         )
     ref_name = reference or "SPX"
     ref_symbol = next((s for s in chosen if s == ref_name), None)
-    if ref_symbol is None:
+    unread_spx = reference is None and ref_name in {Path(f.file).stem for f in unreadable}  # reported above, not a calendar
+    if ref_symbol is None and not unread_spx:
         ref, _ = series.find([ref_name])
         ref_symbol = next((s for s, f in chosen.items() if ref_name in ref and f.same(ref[ref_name])), None)
         if ref_symbol is None and ref_name in ref:
@@ -627,12 +652,12 @@ def check_data(
     if ref_symbol is None:
         if reference is not None:
             raise DataError(f"reference series {reference!r} not found in {where}{did_you_mean(reference, series.names())}")
-        notes.append("no reference calendar (SPX not found): pass --reference SYMBOL to count gaps")
+        notes.append(f"no reference calendar (SPX {'unreadable' if unread_spx else 'not found'}): pass --reference SYMBOL to count gaps")
     chosen, long_files = _per_symbol(chosen, ref_symbol)
     frames = _read_found(chosen)
     sources = {symbol: found.source for symbol, found in chosen.items()}
     report = check_series(frames, reference=ref_symbol, sources=sources, stale_days=stale_days, outlier_sd=outlier_sd, max_move=max_move)
-    return replace(report, notes=[*report.notes, *notes], long_files=long_files)
+    return replace(report, notes=[*report.notes, *notes], long_files=long_files, unreadable=unreadable)
 
 
 def _per_symbol(chosen: dict[str, _Found], reference: str | None) -> tuple[dict[str, _Found], list[LongFileCheck]]:
@@ -711,6 +736,10 @@ class _Series:
         """The files left out of :meth:`names` as holding no prices (none in the cache)."""
         return []
 
+    def unreadable(self) -> list[UnreadableFile]:
+        """The files whose header cannot be read (none in the cache: it verifies what it reads)."""
+        return []
+
     def find(self, symbols: Sequence[str]) -> tuple[dict[str, _Found], list[str]]:
         """The series of ``symbols`` (in their order) and the names not found."""
         raise NotImplementedError
@@ -730,6 +759,9 @@ class _DirectorySeries(_Series):
 
     def priceless(self) -> list[str]:
         return [path.name for path in self.directory.priceless()]
+
+    def unreadable(self) -> list[UnreadableFile]:
+        return [UnreadableFile(path.name, exc.message, exc.hint) for path, exc in self.directory.unreadable()]
 
     def find(self, symbols: Sequence[str]) -> tuple[dict[str, _Found], list[str]]:
         located = self.directory.locate(symbols)

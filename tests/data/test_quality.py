@@ -494,6 +494,29 @@ def test_checking_every_series_passes_over_files_that_hold_no_prices(data: Path)
         check_data(data_dir=data)
 
 
+def test_checking_every_series_reports_an_unreadable_file_and_checks_the_others(data: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    """A binary BBB.csv among the price files: 'data check' of every series stopped at
+    "'BBB.csv' is not a CSV file" and checked nothing else. It now checks the others, lists
+    the file as unreadable with the run's own message and hint, and exits with the errors'
+    code; named (``check_data(['BBB'])``), it is still the one error."""
+    write(data / "AAA.csv", [("2024-01-02", "10"), ("2024-01-03", "11")])
+    (data / "BBB.csv").write_bytes(b"\x00\x01\x02binary")
+    report = check_data(data_dir=data)
+    assert [s.symbol for s in report.series] == ["AAA", "SPX"] and not any(s.errors for s in report.series)
+    assert report.has_errors and [(f.file, f.error) for f in report.unreadable] == [("BBB.csv", "'BBB.csv' is not a CSV file: it is binary, not text")]
+    assert "1 unreadable file (a run reading one stops there):\n  BBB.csv: error: 'BBB.csv' is not a CSV file" in report.render_text()
+    assert report.to_json()["unreadable"][0]["file"] == "BBB.csv"
+    args = parse().parse_args(["data", "check", "--data-dir", str(data)])
+    assert run_data(args) == EXIT_PROBLEMS and "BBB.csv: error:" in capsys.readouterr().out
+    with pytest.raises(DataError, match=r"'BBB\.csv' is not a CSV file"):
+        check_data(["BBB"], data_dir=data)
+    (data / "SPX.csv").rename(data / "ZZZ.csv")
+    (data / "SPX.csv").write_bytes(b"\x00\x01")  # the default reference unreadable: reported, no calendar
+    report = check_data(data_dir=data)
+    assert [f.file for f in report.unreadable] == ["BBB.csv", "SPX.csv"] and report.reference is None
+    assert "no reference calendar (SPX unreadable): pass --reference SYMBOL to count gaps" in report.notes
+
+
 def test_quick_check_under_ffill_says_the_reference_calendar_leaves_out_the_dates_it_lacks() -> None:
     """Under 'align: ffill' the study calendar is the first series': a date it lacks is
     not on it at all. The warning said of the reference (SPX beside a series trading on
