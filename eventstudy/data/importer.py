@@ -228,6 +228,7 @@ def read_export(
         header, records = _records(text, delimiter, path)
     except csv.Error as exc:  # e.g. a field over the csv module's 131,072 characters: not a price export
         raise DataError(f"{path.name!r} is not a table of prices the importer can read ({exc})", location=where) from None
+    header, records = _yfinance_header(header, records, path)
     keys = [header_key(h) for h in header]
     roles = _roles(header, keys, column, path)
     ticker = pick_index(keys, _TICKER_KEYS)
@@ -450,6 +451,27 @@ def _records(text: str, delimiter: str, path: Path) -> tuple[list[str], list[tup
     return header, records
 
 
+def _yfinance_header(header: list[str], records: list[tuple[int, list[str]]], path: Path) -> tuple[list[str], list[tuple[int, list[str]]]]:
+    """yfinance's ``download(...).to_csv()`` writes its header on three lines,
+    ``Price,Close,High,...``, ``Ticker,SPY,SPY,...`` and ``Date,,,...``: read as one header,
+    ``Date,Close,High,...``, and the ticker as a ``Ticker`` column of every row (the series'
+    name). Any other file is returned as it is."""
+    if len(records) < 2 or header_key(header[0]) != "price":
+        return header, records
+    (line, tickers), (_, dates) = records[0], records[1]
+    if header_key(tickers[0]) != "ticker" or header_key(dates[0]) not in _DATE_KEYS or any(f.strip() for f in dates[1:]):
+        return header, records
+    names = list(dict.fromkeys(t.strip() for t in tickers[1:] if t.strip()))
+    if len(names) > 1:
+        raise DataError(
+            f"{path.name!r} holds several tickers ({', '.join(repr(n) for n in names[:5])}{', ...' if len(names) > 5 else ''}) "
+            f"in its {tickers[0].strip()!r} line",
+            location=Location(path=str(path), line=line),
+            hint="download one ticker per file (yf.download('SPY')) and import each",
+        )
+    return [dates[0], *header[1:], tickers[0]], [(n, [*fields, names[0] if names else ""]) for n, fields in records[2:]]
+
+
 def _roles(header: list[str], keys: list[str], column: str | None, path: Path) -> dict[str, int]:
     """Role -> column index; the close is asked about when more than one column could be it."""
     where = Location(path=str(path), line=1)
@@ -473,12 +495,18 @@ def _roles(header: list[str], keys: list[str], column: str | None, path: Path) -
         ]
         if not hits:
             raise DataError(f"--column {column!r} is not a column of {path.name!r}; the columns are {shown}", location=where)
+        if len(hits) > 1:
+            raise _same_names(header, hits, path)
         close = hits[0]
         for role in [r for r, i in roles.items() if i == close and r != "date"]:
             del roles[role]
     else:
         candidates = [i for i, k in enumerate(keys) if k in _CLOSE_KEYS + _ADJUSTED_KEYS]
         if len(candidates) > 1:
+            for name in dict.fromkeys(header[i].strip() for i in candidates):
+                same = [i for i in candidates if header[i].strip() == name]
+                if len(same) > 1:  # --column cannot tell them apart
+                    raise _same_names(header, same, path)
             names = " and ".join(repr(header[i]) for i in candidates)
             adjusted = any(keys[i] in _ADJUSTED_KEYS for i in candidates)
             why = (
@@ -508,6 +536,16 @@ def _roles(header: list[str], keys: list[str], column: str | None, path: Path) -
         raise DataError(f"--column {column!r} is the date column", location=where)
     roles["close"] = close
     return roles
+
+
+def _same_names(header: list[str], columns: list[int], path: Path) -> DataError:
+    """The error of a close that two or more columns of the same name could be."""
+    which = " and ".join(", ".join(str(i + 1) for i in columns).rsplit(", ", 1))
+    return DataError(
+        f"columns {which} of {path.name!r} are {'both' if len(columns) == 2 else 'all'} named {header[columns[0]].strip()!r}: which one is the close?",
+        location=Location(path=str(path), line=1),
+        hint="rename them in the header line (e.g. 'Close' and 'Adj Close'), then import, with --column if asked",
+    )
 
 
 def _check_daily(records: list[tuple[int, list[str]]], period: int, name: str, path: Path) -> None:

@@ -261,6 +261,40 @@ def test_iso_datetimes_keep_the_date(tmp_path: Path) -> None:
     assert report.frame["date"].to_list() == [D(2024, 1, 2), D(2024, 1, 3)]
 
 
+YFINANCE = """\
+Price,Close,High,Low,Open,Volume
+Ticker,^GSPC,^GSPC,^GSPC,^GSPC,^GSPC
+Date,,,,,
+2024-01-02,4742.830078,4754.33,4722.67,4745.2,3743050000
+2024-01-03,4704.81,4729.29,4699.71,4725.07,3950760000
+"""
+
+
+def test_yfinance_three_line_header_imports(tmp_path: Path) -> None:
+    """yfinance's download(...).to_csv() writes 'Price,...', 'Ticker,...' and 'Date,,,' above
+    the rows: it was refused with "no date column; the columns are 'Price', 'Close', ..." and
+    a hint to rename a column. It is read as one header, the ticker naming the series."""
+    report = read_export(write(tmp_path, "spx.csv", YFINANCE))
+    assert report.symbol == "^GSPC" and report.symbol_from == "the 'Ticker' column"
+    assert report.frame.columns == ["date", "close", "open", "high", "low", "volume"]
+    assert report.frame["date"].to_list() == [D(2024, 1, 2), D(2024, 1, 3)] and report.frame["close"][1] == pytest.approx(4704.81)
+    several = YFINANCE.replace("Ticker,^GSPC,^GSPC,^GSPC,^GSPC,^GSPC", "Ticker,SPY,QQQ,SPY,QQQ,SPY")
+    with pytest.raises(DataError, match=r"holds several tickers \('SPY', 'QQQ'\) in its 'Ticker' line") as info:
+        read_export(write(tmp_path, "two.csv", several))
+    assert "two.csv:2:" in info.value.render()
+
+
+def test_two_columns_of_one_name_are_refused_not_offered_to_column(tmp_path: Path) -> None:
+    """'Date,Close,Close': asked "which one is the close?" with the hint "--column 'Close' or
+    --column 'Close'", which cannot choose (and --column 'Close' took the first in silence)."""
+    path = write(tmp_path, "X.csv", "Date,Close,Close\n2024-01-02,10,11\n")
+    for column in (None, "Close"):
+        with pytest.raises(DataError) as info:
+            read_export(path, column=column)
+        assert "columns 2 and 3 of 'X.csv' are both named 'Close': which one is the close?" in info.value.render()
+        assert "rename them in the header line" in info.value.render()
+
+
 def test_two_close_candidates_without_adjustment_is_a_question(tmp_path: Path) -> None:
     with pytest.raises(ImportQuestion, match="has 'Close' and 'Price': which one is the close"):
         read_export(write(tmp_path, "X.csv", "Date,Close,Price\n2024-01-02,1,2\n"))
