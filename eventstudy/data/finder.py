@@ -119,6 +119,11 @@ def inspect(path: Path) -> DataFile:
                 path, f"{path.name!r} ends its lines with a carriage return alone (old Mac line endings): a data file's lines end with a newline",
                 "it reads such lines", "save it as 'CSV UTF-8' (Excel's 'CSV (Macintosh)' writes these line endings)",
             )
+        if fmt == "csv" and _yfinance_header(head):  # read as 'Price,Close,...': "no date column"
+            raise _for_import(
+                path, f"{path.name!r} has the three header lines of yfinance's to_csv (Price, Ticker, Date): a data file has one header line",
+                "it reads them, the ticker naming the series", "write it with one: yf.download(..., multi_level_index=False)",
+            )
         columns = scan(path, fmt).collect_schema().names()
     except pl.exceptions.NoDataError as exc:
         raise empty from exc
@@ -273,6 +278,14 @@ def _head(path: Path) -> bytes:
             return handle.read(HEAD_BYTES)
     except OSError:
         return b""
+
+
+def _yfinance_header(head: bytes) -> bool:
+    """Whether a CSV file starting with ``head`` has the header yfinance's
+    ``download(...).to_csv()`` writes on three lines: ``Price,...``, ``Ticker,...``, ``Date,,,``."""
+    lines = head.lstrip(b"\xef\xbb\xbf").splitlines()[:3]
+    firsts = [line.split(b",", 1)[0].strip().lower() for line in lines]
+    return firsts == [b"price", b"ticker", b"date"] and not lines[2].strip(b", \r")[len(b"date"):]
 
 
 def _carriage_returns_only(head: bytes) -> bool:

@@ -780,6 +780,19 @@ def test_a_file_with_old_mac_line_endings_is_named_as_such(tmp_path: Path) -> No
     assert load_prices(tmp_path, ["AAA"]).frame["close"].to_list() == [100.5]
 
 
+def test_yfinances_three_header_lines_are_named_with_the_import_that_reads_them(tmp_path: Path) -> None:
+    """yfinance's download(...).to_csv() in the data directory: run and data check said
+    "'SPY.csv' has no date column; found ['Price', 'Close', ...]" with no way out."""
+    write(tmp_path / "SPY.csv", "Price,Close,High\r\nTicker,SPY,SPY\r\nDate,,\r\n2024-01-02,472.65,475.0\r\n")
+    assert refused_by_run_and_check(tmp_path, "SPY").startswith(
+        f"{tmp_path / 'SPY.csv'}:1: error: 'SPY.csv' has the three header lines of yfinance's to_csv (Price, Ticker, Date): "
+        "a data file has one header line\n"
+        "  hint: convert it with 'eventstudy data import SPY.csv --symbol SPY --data-dir DIR'"
+    )
+    write(tmp_path / "SPY.csv", "Date,Price\n2024-01-02,472.65\n")  # a close named Price: read as before
+    assert load_prices(tmp_path, ["SPY"]).frame["close"].to_list() == [472.65]
+
+
 def test_a_file_that_is_not_utf8_is_named_at_its_line(tmp_path: Path) -> None:
     """A Windows-1252 'café' in a note column: run and data check said "cannot read
     'AAA.csv' as CSV: invalid utf-8 sequence", with no line and no way out."""
