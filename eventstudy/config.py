@@ -53,7 +53,7 @@ from eventstudy.estimation import MIN_DEGREES_OF_FREEDOM, fewest_estimation_days
 from eventstudy.evaluators import EVALUATORS, UNIVERSE, Evaluator, EvaluatorSpec, written_percent
 from eventstudy.inference.event_test_names import EVENT_TEST_NAMES
 from eventstudy.inference.sampler_names import SAMPLERS
-from eventstudy.periods import Gap, parse_gap, pydantic_parser
+from eventstudy.periods import MAX_TRADING_DAYS, Gap, parse_gap, pydantic_parser
 from eventstudy.registry import import_plugin
 
 __all__ = [
@@ -247,7 +247,8 @@ class DataSpec(_Model):
         ),
     )
     max_stale: int = Field(
-        3, ge=0, description="with align: ffill, how many of the first series' trading days a value may be carried forward"
+        3, ge=0, le=MAX_TRADING_DAYS,
+        description="with align: ffill, how many of the first series' trading days a value may be carried forward",
     )
 
     @field_validator("provider")

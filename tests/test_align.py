@@ -161,6 +161,19 @@ def test_max_stale_yes_or_no_is_refused_not_read_as_one_or_zero_days(flag: str) 
     assert f"'data.max_stale': {flag} is yes or no, not a number of days" in info.value.render()
 
 
+@pytest.mark.parametrize("days", ["100001", "100000000000000000000"])
+def test_max_stale_beyond_any_history_is_refused_where_written_not_a_traceback(days: str) -> None:
+    """'max_stale: 100000000000000000000' passed the study file's check and ended
+    'validate' and 'run' in polars' OverflowError ('Python int too large to convert to C
+    long'): it is refused at its place, as a horizon of more than 100,000 trading days is."""
+    text = BASE + f"data: {{align: ffill, max_stale: {days}}}\n"
+    with pytest.raises(ConfigError) as info:
+        parse_study(text, path="s.yaml")
+    rendered = info.value.render()
+    assert rendered.startswith("s.yaml:6:") and "'data.max_stale'" in rendered and "100000" in rendered
+    assert parse_study(BASE + "data: {align: ffill, max_stale: 100000}\n").data.max_stale == 100_000
+
+
 def test_a_study_whose_ffill_leaves_a_series_unknown_is_not_run_into_the_histories_null(tmp_path) -> None:
     """'align: ffill' leaves a series unknown past max_stale days without a close. The
     default null (the histories, for a condition on prices) rebuilds every series on
