@@ -30,7 +30,7 @@ if TYPE_CHECKING:  # annotations only: a panel is built above this stage
     from eventstudy.config import DeclusterSpec, Study
     from eventstudy.panel import ConditionHits, Panel
 
-__all__ = ["DeclusterMode", "decluster", "empty_window", "find_events", "gap_thresholds", "in_window", "panel_events", "window_mask"]
+__all__ = ["DeclusterMode", "calendar_words", "decluster", "empty_window", "find_events", "gap_thresholds", "in_window", "panel_events", "window_mask"]
 
 DeclusterMode = Literal["after_kept", "after_any"]
 
@@ -74,11 +74,29 @@ def empty_window(study: Study, start: date | None, end: date | None, first: date
     """The error of a window in which the study calendar, ``first .. last``, has no day
     (``eventstudy run`` raises it once its data are prepared, ``validate`` once read)."""
     shown = f"{start.isoformat() if start else 'open'} .. {end.isoformat() if end else 'open'}"
-    what = "the universe has days" if universe else "the study's series have common dates"
     return DataError(
-        f"the window {shown} has no data: {what} {first} .. {last}",
+        f"the window {shown} has no data: {calendar_words(study, universe=universe)} {first} .. {last}",
         hint="change 'window:' in the study or --start/--end", location=_window_location(study, start, end, first, last),
     )
+
+
+def calendar_words(study: Study, *, universe: bool = False) -> str:
+    """What the study calendar is, for a message that gives its first and last day: a
+    universe's days, the dates the series have in common, or under ``align: ffill`` the
+    first series' dates once every series has begun.
+
+    Examples
+    --------
+    >>> from eventstudy.config import parse_study
+    >>> text = "name: x\\nseries: [A, B]\\ndata: {align: ffill}\\nwhen: A close > 0\\nevaluate: [forward_returns: {assets: [A], horizons: [5]}]"
+    >>> calendar_words(parse_study(text))
+    "the study calendar (align: ffill: A's dates once every series has begun) runs"
+    """
+    if universe:
+        return "the universe has days"
+    if study.data.align == "ffill" and len(study.series) > 1:
+        return f"the study calendar (align: ffill: {next(iter(study.series))}'s dates once every series has begun) runs"
+    return "the study's series have common dates"
 
 
 def _window_location(study: Study, start: date | None, end: date | None, first: date, last: date) -> Location | None:

@@ -265,7 +265,7 @@ def prepare(
     )
     timeline = with_event_columns(timeline, study.event_sets)
     if timeline.is_empty():
-        raise no_common_dates(study)
+        raise no_common_dates(study, prices)
     observed = None
     if study.event_study is not None and study.data.align == "ffill":  # its returns: none on a day carried forward
         observed = align_series(

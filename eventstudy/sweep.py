@@ -73,7 +73,7 @@ from eventstudy.engine import (
 )
 from eventstudy.errors import ConfigError, DataError, did_you_mean
 from eventstudy.evaluators import build_evaluators, tested_evaluators
-from eventstudy.events import window_mask
+from eventstudy.events import calendar_words, window_mask
 from eventstudy.executor import Executor, SerialExecutor
 from eventstudy.grid import (
     Axis,
@@ -413,7 +413,7 @@ def _check_windows(panel: Panel, axes: Sequence[Axis], combos: list[tuple[str, .
         if window_mask(panel.days, cell.window.start, end or cell.window.end).any():
             continue
         shown = f"{cell.window.start or 'open'} .. {end or cell.window.end or 'open'}"
-        what = "the universe has days" if panel.kind == "universe" else "the study's series have common dates"
+        what = calendar_words(study, universe=panel.kind == "universe")
         axis, value = next(((a, v) for a, v in zip(axes, combo) if a.name.split(".")[0] == "window"), (None, None))
         raise DataError(
             f"grid cell {', '.join(f'{a.name}={v}' for a, v in zip(axes, combo))}: the window {shown} has no data: "

@@ -10,8 +10,9 @@ forward for at most ``max_stale`` of its trading days.
 
 from __future__ import annotations
 
+import datetime as dt
 from collections.abc import Iterable, Mapping, Sequence
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, cast
 
 import polars as pl
 
@@ -119,7 +120,7 @@ def study_calendar(prices: pl.DataFrame, study: Study) -> pl.Series:
     parts = {name: prices.filter(pl.col("symbol") == symbol).select("date", pl.col("close").alias(name)) for name, symbol in study.series.items()}
     dates = align_series(parts, study.data.align, study.data.max_stale)["date"]
     if dates.is_empty():
-        raise no_common_dates(study)
+        raise no_common_dates(study, prices)
     return dates
 
 
@@ -133,8 +134,23 @@ def require_window_days(dates: pl.Series, study: Study, *, universe: bool = Fals
         raise empty_window(study, start, end, first, last, universe=universe)  # type: ignore[arg-type]
 
 
-def no_common_dates(study: Study) -> DataError:
-    """The error of a study whose series have no date in common."""
+def no_common_dates(study: Study, prices: pl.DataFrame) -> DataError:
+    """The error of a study whose calendar has no day: series without a date in common,
+    or under ``align: ffill`` a first series whose data (``prices``, long) end before
+    another series' begin."""
+    location = study.source.location(("series",))
+    if study.data.align == "ffill" and len(study.series) > 1:
+        reference, *others = study.series
+        spans = {name: prices.filter(pl.col("symbol") == symbol)["date"] for name, symbol in study.series.items()}
+        begins = {name: cast(dt.date, spans[name].min()) for name in others}
+        late = max(others, key=begins.__getitem__)
+        begun, ended = begins[late], cast(dt.date, spans[reference].max())
+        return DataError(
+            f"the study calendar is empty: with align: ffill it is {reference}'s dates once every series has begun, "
+            f"and the data of {reference} end {ended}, before those of {late} begin {begun}",
+            location=location,
+            hint=f"the data of {reference} and {late} do not overlap in time: a study needs data of every series over a common period",
+        )
     hint = "a condition over several series is evaluated on the dates where all of them have a close"
     if study.data.align == "inner":
         hint += (
@@ -142,7 +158,7 @@ def no_common_dates(study: Study) -> DataError:
             "the first series' days with 'data: {align: ffill, max_stale: N}', N its spacing in trading days "
             "(5 for a weekly series, 23 for a monthly one)"
         )
-    return DataError(f"the series {', '.join(study.series)} have no date in common", location=study.source.location(("series",)), hint=hint)
+    return DataError(f"the series {', '.join(study.series)} have no date in common", location=location, hint=hint)
 
 
 def require_day_prices(prices: pl.DataFrame, series: Mapping[str, str], node: Node, text: str) -> None:

@@ -316,6 +316,46 @@ def test_a_weekly_series_dated_on_saturdays_is_shown_the_way_to_align_it(tmp_pat
     assert eventstudy.run(parse_study(ffill, path=tmp_path / "study.yaml"), data_dir=tmp_path).events.height > 0
 
 
+def test_an_empty_ffill_calendar_or_window_is_described_as_the_first_series_dates_not_common_ones() -> None:
+    """Under 'align: ffill' the study calendar is the first series' dates once every series
+    has begun, not the dates the series have in common. A first series whose data end
+    before another's begin was refused as 'the series A, B have no date in common' with
+    the hint 'a condition over several series is evaluated on the dates where all of them
+    have a close' (what ffill does not do), and a window past the calendar as 'the
+    study's series have common dates 2021-01-04 .. 2021-12-31' where B's data end in June."""
+    import eventstudy
+    from eventstudy.errors import DataError
+    from eventstudy.timeline import study_calendar
+
+    days = [d for d in (D(2021, 1, 4) + dt.timedelta(days=i) for i in range(362)) if d.weekday() < 5]
+    a = pl.DataFrame({"date": days, "close": [100.0 + i % 7 for i in range(len(days))]})
+    b = a.filter(pl.col("date") >= D(2021, 7, 1))
+    text = (
+        "name: ffill\nseries: {A: A, B: B}\ndata: {align: ffill}\nwhen: A close > 0 and B close > 0\n"
+        "evaluate:\n  - forward_returns: {assets: [A], horizons: [5d]}\nstatistics: {placebos: 0}\n"
+    )
+    study = parse_study(text, path="s.yaml")
+    early = {"A": a.filter(pl.col("date") < D(2021, 6, 1)), "B": b}
+    expected = (
+        "s.yaml:2:9: error: the study calendar is empty: with align: ffill it is A's dates once every series has begun, "
+        "and the data of A end 2021-05-31, before those of B begin 2021-07-01"
+    )
+    with pytest.raises(DataError) as info:
+        eventstudy.run(study, data=early)
+    assert info.value.render().startswith(expected)
+    assert "the data of A and B do not overlap in time" in (info.value.hint or "")
+    prices = pl.concat([f.with_columns(pl.lit(n).alias("symbol")) for n, f in early.items()]).select("date", "symbol", "close")
+    with pytest.raises(DataError) as info:  # validate's calendar, as the run's
+        study_calendar(prices, study)
+    assert info.value.render().startswith(expected)
+    with pytest.raises(DataError) as info:
+        eventstudy.run(study, data={"A": a, "B": b.filter(pl.col("date") <= D(2021, 9, 30))}, start="2022-03-01")
+    assert (
+        "the window 2022-03-01 .. open has no data: the study calendar (align: ffill: A's dates once every series has begun) "
+        "runs 2021-07-01 .. 2021-12-31" in info.value.message
+    )
+
+
 @pytest.mark.parametrize(("behind", "ended"), [(2, False), (3, False), (4, True)])
 def test_a_series_behind_by_at_most_max_stale_days_is_pending_not_ended(behind: int, ended: bool) -> None:
     """Under 'align: ffill' a series whose file stops a few days before the first series'
