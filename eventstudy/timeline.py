@@ -24,8 +24,6 @@ from eventstudy.errors import DataError, UnknownNameError, did_you_mean
 from eventstudy.features import FEATURES, FeatureRequest, column_name, compute_features, feature_key
 
 if TYPE_CHECKING:
-    import datetime as dt
-
     from eventstudy.config import Study
 
 __all__ = ["build_timeline", "no_common_dates", "require_day_prices", "require_study_day_prices", "require_window_days", "study_calendar"]
