@@ -579,6 +579,13 @@ class StatisticsSpec(_Model):
         a number."""
         return _not_a_flag(value, "a number", "give a whole number, e.g. 10000")
 
+    @field_validator("block_length", mode="before")
+    @classmethod
+    def _a_length_not_a_flag(cls, value: Any) -> Any:
+        """``block_length: true`` read as blocks of one day (i.i.d. days, another null than
+        the study's): a mean block length is a number of trading days."""
+        return _not_a_flag(value, "a number", "give a mean block length in trading days, e.g. 8, or leave it out for Politis-White's")
+
     @field_validator("alpha", "ci", mode="before")
     @classmethod
     def _a_share(cls, value: Any, info: ValidationInfo) -> Any:

@@ -297,6 +297,7 @@ BASE = "name: x\nseries: {SPX: SPX}\nwhen: SPX at ATH\nevaluate:\n  - forward_re
         ("window: {start: 1980-13-01}", "'1980-13-01' is not a date"),
         ("statistics: {placebos: true}", "'statistics.placebos': true is yes or no, not a number"),  # had run 1 placebo set
         ("statistics: {histories: false}", "'statistics.histories': false is yes or no, not a number"),
+        ("statistics: {block_length: true}", "'statistics.block_length': true is yes or no, not a number"),  # had run blocks of 1 day
     ],
 )
 def test_numbers_and_dates_out_of_range_are_located_messages(extra: str, message: str) -> None:
