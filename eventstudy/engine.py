@@ -69,6 +69,7 @@ from eventstudy.inference.panel import (
     placebo_count,
 )
 from eventstudy.inference.placebo import median_of
+from eventstudy.inference.resample import STATE_WINDOW, state_count
 from eventstudy.inference.sampler_names import NO_TEST, NoTest
 from eventstudy.inference.structural import GATHER_BUDGET
 from eventstudy.inference.table import (
@@ -886,6 +887,26 @@ def _block_days(used: float, statistics: StatisticsSpec) -> str:
     return f"{used:g}" if statistics.block_length is not None else f"{used:.0f}"
 
 
+_SHARES = {2: "half", 3: "third", 4: "quarter", 5: "fifth", 6: "sixth", 7: "seventh", 8: "eighth", 9: "ninth", 10: "tenth"}
+"""A volatility state's share of the days, by the number of states, as a note names it."""
+
+
+def _matched_words(days: int) -> str:
+    """How the histories' blocks after the first start, as their note says it, on a
+    calendar of ``days``: after a month in the same volatility state as the block before
+    ended in, tenths of the days' returns, or fewer on a short calendar, and one state (the
+    plain stationary bootstrap) on a calendar of 42 days or fewer
+    (:func:`~eventstudy.inference.resample.state_count`)."""
+    count = state_count(days - 1)
+    if count == 1:
+        return f" (not matched on volatility: a calendar of {days:,} days has one volatility state)"
+    share = _SHARES.get(count, f"one of {count} shares")
+    return (
+        f", each after the first starting after a month in the same {share} of {STATE_WINDOW}-day volatility as the month "
+        "the block before ended on"
+    )
+
+
 EVERY_STOCK = 0.9
 """The share of the stocks trading on the events' days (event-weighted) that are events
 there, from which the 'dates' null has no room (:func:`every_stock_an_event`)."""
@@ -1214,8 +1235,8 @@ def _timeline_tests(
         headline = histories_headline(found, statistics, tested_on=tested_on, measures=tested.cells["measure"].to_list())
         notes.append(
             f"p-values: the rule re-run on {found.count:,} resampled histories of {', '.join(study.series)} (their daily "
-            f"returns resampled together in blocks of {_block_days(found.block_length, statistics)} trading days on average, each "
-            "after the first starting after a month in the same tenth of 21-day volatility as the month the block before ended on, prices rebuilt, "
+            f"returns resampled together in blocks of {_block_days(found.block_length, statistics)} trading days on average"
+            f"{_matched_words(panel.days.size)}, prices rebuilt, "
             f"then condition, declustering and outcomes as here; seed {statistics.seed}): 'null mean' is the difference the "
             "rule shows on such noise, 'effect' what is left beyond it; the mean's and the median's differences are "
             "compared studentized (by sd / sqrt(n_eff) within each history, n_eff the effective sample size of their "

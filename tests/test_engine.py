@@ -667,6 +667,23 @@ def test_the_histories_note_gives_the_block_length_the_study_set(tmp_path, writt
     assert any(n.startswith("p-values: the rule re-run on 19 resampled histories") and said in n for n in result.notes)
 
 
+@pytest.mark.parametrize(
+    ("days", "said"),
+    [(900, "each after the first starting after a month in the same tenth of 21-day volatility"),
+     (100, "each after the first starting after a month in the same quarter of 21-day volatility"),
+     (42, "not matched on volatility: a calendar of 42 days has one volatility state")],
+)
+def test_the_histories_note_says_how_finely_a_short_calendar_matches_the_blocks(days: int, said: str) -> None:
+    """The note said every history's blocks start after a month in 'the same tenth' of
+    volatility, though a calendar of 210 days or fewer has fewer states (99 returns: four)
+    and one of 42 days or fewer one, where the blocks are not matched at all."""
+    closes = 100 * np.exp(np.cumsum(np.random.default_rng(8).normal(0.0003, 0.012, days)))
+    text = "name: short\nseries: {A: A}\nwhen: A return(1) > 0\nevaluate:\n  - forward_returns: {assets: [A], horizons: [1d]}\nstatistics: {histories: 19}\n"
+    result = eventstudy.run(parse_study(text), data={"A": pl.DataFrame({"date": business_days(days), "close": closes})}, paths=False)
+    note = next(n for n in result.notes if n.startswith("p-values: the rule re-run on 19 resampled histories"))
+    assert said in note and ("tenth" in note) == (days == 900)
+
+
 def test_too_few_histories_with_events_for_alpha_say_their_p_values_are_no_test(tmp_path) -> None:
     """A history with no event (or one, for the average and the median) does not enter the
     null: 30 histories are enough for alpha 0.05, but a rule that the resampled histories

@@ -42,7 +42,7 @@ import operator
 
 import numpy as np
 
-__all__ = ["STATE_BINS", "STATE_WINDOW", "block_indices", "blocks_drawn", "matched_blocks", "matched_indices", "optimal_block_length", "rebuild_prices", "stationary_indices", "volatility_states"]
+__all__ = ["STATE_BINS", "STATE_WINDOW", "block_indices", "blocks_drawn", "matched_blocks", "matched_indices", "optimal_block_length", "rebuild_prices", "state_count", "stationary_indices", "volatility_states"]
 
 _ELEMENTS_PER_CHUNK = 1 << 18
 """Rows are processed in blocks of about this many elements: a block's float64 working
@@ -348,7 +348,7 @@ def volatility_states(log_returns: np.ndarray, window: int = STATE_WINDOW, bins:
         raise ValueError("`log_returns` must be a non-empty finite (n,) or (n, k) array")
     width, count = _as_int(window, "window", 1), _as_int(bins, "bins", 1)
     n = x.shape[0]
-    count = max(1, min(count, n // width))
+    count = state_count(n, width, count)
     deviations = x - x.mean(axis=0)
     variance = np.square(deviations).mean(axis=0)
     squares = (np.square(deviations) / np.where(variance > 0, variance, 1.0)).mean(axis=1)  # a flat series adds zeros
@@ -359,6 +359,17 @@ def volatility_states(log_returns: np.ndarray, window: int = STATE_WINDOW, bins:
     rank = np.empty(n, dtype=np.int64)
     rank[np.argsort(trailing, kind="stable")] = np.arange(n)
     return rank * count // n
+
+
+def state_count(n: int, window: int = STATE_WINDOW, bins: int = STATE_BINS) -> int:
+    """How many volatility states :func:`volatility_states` cuts ``n`` daily returns into:
+    ``bins``, or ``n // window`` where that is fewer, and at least one (with one state the
+    matched blocks are the stationary bootstrap's).
+
+    >>> state_count(12_000), state_count(209), state_count(42), state_count(41)
+    (10, 9, 2, 1)
+    """
+    return max(1, min(bins, n // window))
 
 
 def matched_indices(states: np.ndarray, reps: int, block_length: float, seed: SeedLike = None) -> np.ndarray:
