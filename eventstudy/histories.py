@@ -15,9 +15,13 @@ ones over the whole column with the rows nearer a history's start nulled), outco
 from the evaluators' panel path (:meth:`~eventstudy.evaluators.Evaluator.panel` on a
 block with ``own_days``).
 
-What a resampled history cannot have: history before the study's calendar (a series
-older than the others starts afresh at the first common date, so its running high starts
-there), and open prices (an entry at the next open is not supported).
+What a resampled history cannot have: history before the study's calendar, and open
+prices (an entry at the next open is not supported). A series older than the others keeps
+what its earlier closes say of the running extremes: its all-time high and low before the
+first common date (``HistorySource.high_before``, ``low_before``) start each history's
+``ath``, ``drawdown``, ``at ATH`` and ``at ATL``, as they start the real series' there. Its
+other features (moving averages, N-day highs, RSI, days since the high) start afresh: they
+are unknown on a history's first days.
 
 A universe's histories (:class:`UniverseHistorySource`) resample whole days the same
 way: day ``t`` of a history takes, for every stock and every market series, the return
@@ -83,6 +87,9 @@ class HistorySource:
         forward counts as a zero return).
     block_length
         The mean block length of the stationary bootstrap (trading days).
+    high_before, low_before
+        ``(k,)`` each series' highest and lowest close before the first day (NaN: its
+        data start there), where the histories' running extremes start (None: nowhere).
     states
         Each daily return's volatility state (:func:`~eventstudy.inference.resample.volatility_states`
         of ``log_returns``): what the histories' blocks are matched on.
@@ -93,11 +100,19 @@ class HistorySource:
     first: np.ndarray
     log_returns: np.ndarray
     block_length: float
+    high_before: np.ndarray | None = None
+    low_before: np.ndarray | None = None
     _grids: dict[int, _Grid] = field(default_factory=dict, compare=False, repr=False)
 
     @property
     def states(self) -> np.ndarray:
         return volatility_states(self.log_returns)
+
+    def extremes_before(self, k: int) -> tuple[float, float]:
+        """Series ``k``'s highest and lowest close before the first day (NaN: none)."""
+        if self.high_before is None or self.low_before is None:
+            return np.nan, np.nan
+        return float(self.high_before[k]), float(self.low_before[k])
 
     def grid(self, n_hist: int) -> _Grid:
         """The row layout of a batch of ``n_hist`` histories (made once per batch size:
@@ -119,12 +134,16 @@ class HistorySource:
         return self._grids[n_hist]
 
     @classmethod
-    def of(cls, timeline: pl.DataFrame, days: np.ndarray, names: list[str], block_length: float | None = None) -> HistorySource:
+    def of(
+        cls, timeline: pl.DataFrame, days: np.ndarray, names: list[str], block_length: float | None = None,
+        extremes_before: Mapping[str, tuple[float, float]] | None = None,
+    ) -> HistorySource:
         """The source of a study's timeline (``{name}.close`` columns on ``days``);
         ``block_length`` None: the largest Politis-White length over the series' daily
         returns. (Over absolute returns it is ~200 days: the histories then keep most of
         the real path, rule and returns together, and the test rejects 1% of true nulls at
-        5%; benchmarks/calibrate.py measured it.)"""
+        5%; benchmarks/calibrate.py measured it.) ``extremes_before``: per series, its
+        highest and lowest close before ``days`` (:attr:`eventstudy.panel.Panel.extremes_before`)."""
         closes = timeline.select(pl.col(f"{name}.close").cast(pl.Float64) for name in names).to_numpy()
         if closes.shape[0] < MIN_DAYS:
             shown = ", ".join(names)
@@ -138,7 +157,12 @@ class HistorySource:
         log_returns = np.diff(np.log(closes), axis=0)
         if block_length is None:
             block_length = float(np.max(np.atleast_1d(optimal_block_length(log_returns))))
-        return cls(days=days, names=list(names), first=closes[0], log_returns=log_returns, block_length=max(1.0, block_length))
+        before = extremes_before or {}
+        high, low = (np.array([before.get(name, (np.nan, np.nan))[i] for name in names], dtype=np.float64) for i in (0, 1))
+        return cls(
+            days=days, names=list(names), first=closes[0], log_returns=log_returns, block_length=max(1.0, block_length),
+            high_before=high, low_before=low,
+        )
 
 
 MIN_DAYS = 3
@@ -208,26 +232,37 @@ def running(extreme: np.ufunc, values: np.ndarray) -> np.ndarray:
     return out[:, :days]
 
 
-def running_extreme(name: str, closes: np.ndarray, firsts: np.ndarray) -> pl.Series | None:
+def running_extreme(
+    name: str, closes: np.ndarray, firsts: np.ndarray, high_before: float = np.nan, low_before: float = np.nan
+) -> pl.Series | None:
     """Feature ``name`` (one of :data:`RUNNING_EXTREMES`, else None) of each row of
     ``closes`` (``(B, T)`` float32, finite), flattened row-major, with the values the
     registry's polars definitions give on each history: the float64 closes' running max
     (``ath``), ``1 - close / ath`` (``drawdown``), ``close >= max`` (``at_ath``) or
     ``<= min`` (``at_atl``) of the earlier closes, unknown (null) on each history's first
-    day (``firsts``: those rows)."""
+    day (``firsts``: those rows). ``high_before`` and ``low_before``: the series' highest
+    and lowest close before the histories' first day, where its running max and min start
+    (NaN: nowhere, its data start there); the first day is then known too."""
     if name not in RUNNING_EXTREMES or not np.isfinite(closes).all():
         return None
     if name in ("ath", "drawdown"):
         ath = running(np.maximum, closes)  # float32 maxima are the float64 ones
+        if np.isfinite(high_before):
+            np.maximum(ath, np.float32(high_before), out=ath)
         if name == "ath":
             return pl.Series(ath.astype(np.float64).ravel())
         share = np.divide(closes, ath, dtype=np.float64)  # the float64 quotient of the exact float64 closes, in one pass
         return pl.Series(np.subtract(1.0, share, out=share).ravel())
     extreme, compare = (np.maximum, np.greater_equal) if name == "at_ath" else (np.minimum, np.less_equal)
+    before = np.float32(high_before if name == "at_ath" else low_before)
     flag = np.empty(closes.shape, dtype=bool)
-    flag[:, 0] = False
-    compare(closes[:, 1:], running(extreme, closes[:, :-1]), out=flag[:, 1:])
-    return pl.Series(flag.ravel()).scatter(firsts, None)
+    flag[:, 0] = compare(closes[:, 0], before) if np.isfinite(before) else False
+    earlier = running(extreme, closes[:, :-1])
+    if np.isfinite(before):
+        extreme(earlier, before, out=earlier)
+    compare(closes[:, 1:], earlier, out=flag[:, 1:])
+    found = pl.Series(flag.ravel())
+    return found if np.isfinite(before) else found.scatter(firsts, None)
 
 
 def history_panel(
@@ -258,7 +293,7 @@ def history_panel(
         wanted = [(r.name, tuple(r.args)) for r in requests if r.series == name]
         rest = []
         for feat, args in wanted:
-            found_row = running_extreme(check_feature(feat, args).name, closes[k], grid.firsts) if not args else None
+            found_row = running_extreme(check_feature(feat, args).name, closes[k], grid.firsts, *source.extremes_before(k)) if not args else None
             if found_row is None:
                 rest.append((feat, args))
             else:

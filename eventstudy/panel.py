@@ -112,6 +112,10 @@ class Panel:
         calendar's first day to its last (its features and horizons count these); a
         universe's: how many dates its stocks have over that span
         (:data:`~eventstudy.universe.UNIVERSE_DAYS`).
+    extremes_before
+        A timeline's series: the highest and lowest close of each before the calendar's
+        first day (a series older than the others; none where its data start there): where
+        the histories null's running highs and lows start, as the real series' do.
     max_stale
         A timeline's ``align: ffill``: how many of the calendar's days a series' last close
         stands in for; one whose data end no earlier than that before the calendar's last
@@ -133,6 +137,7 @@ class Panel:
     observed_closes: pl.DataFrame | None = None
     own_days: dict[str, int] = field(default_factory=dict)
     max_stale: int = 0
+    extremes_before: dict[str, tuple[float, float]] = field(default_factory=dict)
     directory: Path | None = None
     sources: dict[str, Path] = field(default_factory=dict)
     source_ranges: dict[str, dict[str, object]] = field(default_factory=dict)

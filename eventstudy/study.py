@@ -293,6 +293,8 @@ def prepare(
     span = pl.col("date").is_between(timeline["date"][0], timeline["date"][-1])
     own_days = {name: prices.filter((pl.col("symbol") == symbol) & span).height for name, symbol in study.series.items()}
     cells, values, pending = outcome_panel(outcomes, timeline["date"])
+    earlier = prices.filter(pl.col("date") < timeline["date"][0]).group_by("symbol").agg(pl.col("close").max().alias("high"), pl.col("close").min().alias("low"))
+    extremes = {symbol: (high, low) for symbol, high, low in earlier.iter_rows()}
     return Panel(
         kind="timeline",
         days=days,
@@ -307,6 +309,7 @@ def prepare(
         observed_closes=observed,
         own_days=own_days,
         max_stale=study.data.max_stale if study.data.align == "ffill" else 0,
+        extremes_before={name: extremes[symbol] for name, symbol in study.series.items() if symbol in extremes},
         directory=directory,
         sources=sources,
         source_ranges=source_ranges(prices),

@@ -91,6 +91,31 @@ statistics: {{placebos: 0}}
 """
 
 
+@pytest.mark.parametrize(("when", "events"), [("A at ATH", 0), ("A drawdown <= 10%", 0), ("A at ATL", None)])
+def test_an_older_series_histories_remember_its_high_and_low_before_the_calendar(when: str, events: int | None) -> None:
+    """A's closes go back a year before B's begin, and its high then (200) is far above the
+    calendar's closes (about 100): the real A makes no all-time high on the calendar. Its
+    histories started their running high afresh at the first common day, and made all-time
+    highs on most of them (SPX's 1973 high forgotten in the flagship's histories of 1979-80).
+    They now start from A's high and low before the calendar, as the real A does."""
+    days = business_days(400)
+    rng = np.random.default_rng(3)
+    a = np.concatenate([np.linspace(150, 200, 150), 100 * np.exp(np.cumsum(rng.normal(0, 0.005, 250)))])
+    b = 50 * np.exp(np.cumsum(rng.normal(0, 0.005, 250)))
+    prices = pl.concat([pl.DataFrame({"date": days, "symbol": "A", "close": a}), pl.DataFrame({"date": days[150:], "symbol": "B", "close": b})])
+    study = parse_study(HISTORY.format(when=when, gap="1", trigger="level").replace("window: {start: 2024-06-03}\n", ""))
+    real = prepare(study, prices=prices, paths=False)
+    assert real.extremes_before == {"A": (200.0, 150.0)}  # B's data start with the calendar
+    assert evaluate(real, study).events.height == (events if events is not None else evaluate(real, study).events.height)
+    source = HistorySource.of(real.frame, real.days, ["A", "B"], block_length=15.0, extremes_before=real.extremes_before)
+    batch = history_panel(source, study, stationary_indices(249, 50, 15.0, np.random.default_rng(5)))
+    hits = batch.hits_for(study.when, study.trigger).flat.size
+    if events is not None:
+        assert hits == 0
+    else:  # a low: the histories wander below 150 as the real A does; and on their first day too, as its data know
+        assert hits > 0 and batch.hits_for(study.when, study.trigger).position.min() == 0
+
+
 @pytest.mark.parametrize(
     ("when", "gap", "trigger"),
     [("A at 20-day high and B drawdown >= 2%", "5", "level"), ("A rsi(14) < 40", "7cd", "edge"), ("A crosses above A sma(10)", "3", "level")],

@@ -58,6 +58,24 @@ def test_running_extremes_are_the_registry_features_per_history(name: str, close
     ).to_list()
 
 
+@pytest.mark.parametrize("name", RUNNING_EXTREMES)
+@settings(max_examples=60, deadline=None)
+@given(closes=closes_2d, earlier=arrays(np.float32, st.integers(1, 6), elements=st.integers(1, 12).map(lambda k: np.float32(k * 0.25))))
+def test_running_extremes_start_from_the_closes_before_the_histories(name: str, closes: np.ndarray, earlier: np.ndarray) -> None:
+    """A series older than the others (SPX beside RUT) has closes before the histories'
+    first day: its running high started afresh there (SPX's 1973 high forgotten in 1979),
+    so the histories made all-time highs the real data could not. With its highest and
+    lowest earlier close given, each history's features are the registry's on the earlier
+    closes followed by the history, from its first day on."""
+    rows, days = closes.shape
+    found = running_extreme(name, closes, np.arange(rows) * days, float(earlier.max()), float(earlier.min()))
+    assert found is not None
+    joined = np.concatenate([np.broadcast_to(earlier, (rows, earlier.size)), closes], axis=1)
+    expected = _per_history(joined, name).to_numpy().reshape(rows, -1)[:, earlier.size :].ravel()
+    assert found.null_count() == 0
+    assert found.to_list() == expected.tolist()
+
+
 def test_running_extremes_leave_other_features_and_unknown_closes_to_polars() -> None:
     closes = np.ones((2, 5), dtype=np.float32)
     assert running_extreme("sma", closes, np.array([0, 5])) is None
