@@ -111,8 +111,8 @@ def run(
         study = with_condition(study, when)
     prices = None
     if data is not None:
-        if data_dir is not None or pull:
-            raise ValueError("give the prices as data= or read them (data_dir=, pull=), not both")
+        if data_dir is not None or cache_dir is not None or pull:
+            raise ValueError("give the prices as data= or read them (data_dir=, cache_dir=, pull=), not both")
         if study.universe is not None:
             raise DataError("data= serves studies of named series; a universe study reads its panel from its data file")
         prices = prices_from_frames(data, list(dict.fromkeys(study.series.values())), study.series)

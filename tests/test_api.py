@@ -235,3 +235,10 @@ def test_a_report_of_prices_given_in_memory_says_where_they_came_from(prices: di
     assert result.data_dir is None and result.sources == {}
     assert "- **Data:** frames in memory (data=) (2019-06-03 .. 2020-07-06)" in eventstudy.render_markdown(result)
     assert "download cache" not in eventstudy.html_report(result, charts=False)
+
+
+def test_prices_given_in_memory_refuse_a_download_cache(prices: dict[str, object], tmp_path: Path) -> None:
+    """``cache_dir=`` beside ``data=`` was ignored (the run read the frames and never looked
+    at the cache), where ``data_dir=`` and ``pull=`` beside them are refused."""
+    with pytest.raises(ValueError, match=r"^give the prices as data= or read them \(data_dir=, cache_dir=, pull=\), not both$"):
+        eventstudy.run(eventstudy.parse_study(STUDY), data=prices, cache_dir=tmp_path / "cache")
