@@ -102,8 +102,7 @@ def run(
         raise TypeError(f"study is of type {type(study).__name__}: give a study file's path or a Study (eventstudy.load_study)")
     if when is not None and not isinstance(when, str):
         raise TypeError(f"when is of type {type(when).__name__}: give the condition as text, e.g. 'SPX at ATH'")
-    if executor is not None and not isinstance(executor, Executor):  # a name would be ignored by a study of named series
-        raise TypeError(f"executor is of type {type(executor).__name__}: give one from eventstudy.executor.get_executor(), e.g. get_executor('processes')")
+    require_executor(executor)
     if not isinstance(study, Study):
         study = load_study(study)
     require_checked(study)
@@ -121,6 +120,13 @@ def run(
         prices=prices, placebos=placebos, histories=histories, block_length=block_length, null=null, seed=seed,
         alpha=alpha, ci=ci,
     )
+
+
+def require_executor(executor: object) -> None:
+    """Refuse an executor that is not one (a name such as 'processes' was ignored by a study
+    of named series, and ended in an AttributeError in a universe study)."""
+    if executor is not None and not isinstance(executor, Executor):
+        raise TypeError(f"executor is of type {type(executor).__name__}: give one from eventstudy.executor.get_executor(), e.g. get_executor('processes')")
 
 
 def with_condition(study: Study, when: str) -> Study:
@@ -161,6 +167,12 @@ def run_study(
     (as in :func:`run`) its ``statistics:`` block,
     ``executor`` runs a universe study's symbol blocks; ``prices`` (long ``date, symbol,
     close``) are a study of named series' data in memory."""
+    if not isinstance(study, Study):  # a path ended in "'str' object has no attribute '_checked'"
+        raise TypeError(
+            f"study is of type {type(study).__name__}: run_study takes a Study (eventstudy.load_study, eventstudy.parse_study); "
+            "eventstudy.run takes a study file's path too"
+        )
+    require_executor(executor)
     require_checked(study)
     statistics = statistics_with(study, dict(placebos=placebos, histories=histories, block_length=block_length, null=null, seed=seed, alpha=alpha, ci=ci))
     counts = {"placebos": placebos, "histories": histories, "block_length": block_length}

@@ -242,3 +242,18 @@ def test_prices_given_in_memory_refuse_a_download_cache(prices: dict[str, object
     at the cache), where ``data_dir=`` and ``pull=`` beside them are refused."""
     with pytest.raises(ValueError, match=r"^give the prices as data= or read them \(data_dir=, cache_dir=, pull=\), not both$"):
         eventstudy.run(eventstudy.parse_study(STUDY), data=prices, cache_dir=tmp_path / "cache")
+
+
+@pytest.mark.parametrize(("options", "message"), [
+    ({"study": "configs/spx_rut.yaml"}, r"^study is of type str: run_study takes a Study"),  # was: "'str' object has no attribute '_checked'"
+    ({"executor": "threads"}, r"^executor is of type str: give one from eventstudy\.executor\.get_executor\(\)"),  # was ignored
+])
+def test_run_study_names_an_argument_of_the_wrong_type(prices: dict[str, object], options: dict[str, object], message: str) -> None:
+    """``eventstudy.run_study`` is public beside ``run``, and took neither of run's checks: a
+    path ended in an AttributeError, an executor's name was ignored by a study of named
+    series (and ended in "'str' object has no attribute 'workers'" in a universe study)."""
+    from eventstudy.frames import prices_from_frames
+
+    study = options.pop("study", eventstudy.parse_study(STUDY))
+    with pytest.raises(TypeError, match=message):
+        eventstudy.run_study(study, prices=prices_from_frames(prices, ["AAA"], {"A": "AAA"}), **options)  # type: ignore[arg-type]
