@@ -87,7 +87,15 @@ def _as_polars(value: object, where: str) -> pl.DataFrame:
                 + (", or frame.droplevel(1, axis=1) drops the only one" if len(tickers) == 1 else ""),
             )
         index = getattr(frame, "index", None)
-        if index is not None and str(getattr(index, "dtype", "")).startswith("datetime"):  # a date index becomes a column
-            frame = (frame.rename_axis("date") if index.name is None else frame).reset_index()
+        name = getattr(index, "name", None)
+        date_named = isinstance(name, str) and pick_column([name], ACCEPTED_COLUMNS["date"]) is not None  # its text or dates checked as a column's
+        if index is not None and (date_named or str(getattr(index, "dtype", "")).startswith("datetime")):  # a date index becomes a column
+            column = pick_column([str(c) for c in frame.columns], ACCEPTED_COLUMNS["date"])
+            if column is not None and (name is None or date_named):  # pandas' "cannot insert date, already exists", or two date columns
+                raise DataError(
+                    f"{where} has a date index and a date column {column!r}: which one holds the dates is not guessed",
+                    hint=f"drop one of them: frame.reset_index(drop=True) drops the index, frame.drop(columns={column!r}) the column",
+                )
+            frame = (frame.rename_axis("date") if name is None else frame).reset_index()
         return pl.from_pandas(frame)
     raise DataError(f"{where} is a {type(value).__name__}, not a polars or pandas DataFrame")

@@ -94,3 +94,30 @@ def test_a_frame_with_two_levels_of_columns_says_how_to_flatten_it(closes: dict[
     assert error.value.hint == "give one level of columns: frame.xs('^GSPC', axis=1, level=1) picks one ticker's, or frame.droplevel(1, axis=1) drops the only one"
     flat = eventstudy.run(CONFIG, data={"SPX": download.xs("^GSPC", axis=1, level=1), "RUT": closes["RUT"]}, placebos=0)
     assert flat.events.height == 19
+
+
+def test_a_pandas_index_of_dates_not_parsed_is_the_date_column(closes: dict[str, pl.DataFrame]) -> None:
+    """A pandas frame read with ``index_col='date'`` and no ``parse_dates`` (its index text), or
+    indexed by ``datetime.date`` objects, read "data['RUT'] has no date column (columns:
+    close)": only an index of datetime64 was taken as the dates. An index named as a date
+    column is (its dates checked as a column's are)."""
+    pytest.importorskip("pandas")
+    rut = closes["RUT"].to_pandas()
+    indexed = {
+        "text": rut.assign(date=rut["date"].dt.strftime("%Y-%m-%d")).set_index("date"),
+        "datetime.date": rut.assign(date=rut["date"].dt.date).set_index("date").rename_axis("Date"),
+    }
+    for frame in indexed.values():
+        assert eventstudy.run(CONFIG, data={"SPX": closes["SPX"], "RUT": frame}, placebos=0).events.height == 19
+
+
+def test_a_pandas_date_index_beside_a_date_column_is_not_guessed_between(closes: dict[str, pl.DataFrame]) -> None:
+    """An unnamed datetime index beside a 'date' column ended in pandas' "ValueError: cannot
+    insert date, already exists" (the index was named 'date' to become a column)."""
+    pytest.importorskip("pandas")
+    rut = closes["RUT"].to_pandas()
+    both = rut.set_index(rut["date"].rename(None))
+    with pytest.raises(DataError) as error:
+        eventstudy.run(CONFIG, data={"SPX": closes["SPX"], "RUT": both})
+    assert error.value.message == "data['RUT'] has a date index and a date column 'date': which one holds the dates is not guessed"
+    assert error.value.hint == "drop one of them: frame.reset_index(drop=True) drops the index, frame.drop(columns='date') the column"
