@@ -87,7 +87,8 @@ def load_event_set(name: str, file: str, study_path: Path | None) -> EventSet:
     if not path.is_absolute():
         path = (study_path.parent if study_path is not None else Path.cwd()) / path
     if not path.is_file():
-        raise DataError(f"events {name!r}: no file {str(path)!r}", hint="give the file's path, absolute or relative to the study file")
+        relative = "the study file" if study_path is not None else "the current directory (a study given as text has no file)"
+        raise DataError(f"events {name!r}: no file {str(path)!r}", hint=f"give the file's path, absolute or relative to {relative}")
     parquet = path.suffix.lower() == ".parquet"
     try:
         frame = pl.read_parquet(path) if parquet else pl.read_csv(path, infer_schema=False)  # every field as text: checked below

@@ -257,3 +257,18 @@ def test_run_study_names_an_argument_of_the_wrong_type(prices: dict[str, object]
     study = options.pop("study", eventstudy.parse_study(STUDY))
     with pytest.raises(TypeError, match=message):
         eventstudy.run_study(study, prices=prices_from_frames(prices, ["AAA"], {"A": "AAA"}), **options)  # type: ignore[arg-type]
+
+
+def test_a_study_given_as_text_says_its_paths_are_read_from_the_current_directory(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """parse_study(text) has no file: its data.dir and events files are read relative to the
+    current directory, and the messages said "relative to the study file's folder"."""
+    monkeypatch.chdir(tmp_path)
+    study = eventstudy.parse_study(STUDY + "data: {dir: nodata}\n")
+    with pytest.raises(eventstudy.DataError) as error:
+        eventstudy.run(study)
+    assert error.value.message.endswith(
+        f"named by data.dir 'nodata' in the study (relative to the current directory {str(tmp_path)!r}: a study given as text has no file)"
+    )
+    with pytest.raises(eventstudy.DataError) as error:
+        eventstudy.parse_study(STUDY + "events: {fomc: fomc.csv}\n")
+    assert error.value.hint == "give the file's path, absolute or relative to the current directory (a study given as text has no file)"

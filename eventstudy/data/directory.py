@@ -55,7 +55,8 @@ def resolve_data_dir(cli_value: str | None, study_value: str | None, study_path:
         base = study_path.parent if study_path is not None else Path.cwd()
         path = base / Path(study_value).expanduser()
         where = f"the study file {str(study_path)!r}" if study_path is not None else "the study"
-        source = f"data.dir {study_value!r} in {where} (relative to the study file's folder)"
+        base_named = "the study file's folder" if study_path is not None else f"the current directory {str(base)!r}: a study given as text has no file"
+        source = f"data.dir {study_value!r} in {where} (relative to {base_named})"
         location = Location(path=str(study_path)) if study_path is not None else None
     elif env_value and env_value.strip():
         path = Path(env_value).expanduser()
