@@ -62,7 +62,7 @@ from eventstudy.data.finder import inspect, long_file_symbols, sorted_by_symbol
 from eventstudy.data.load import symbols_per_block
 from eventstudy.derived import add_derived
 from eventstudy.errors import ConfigError, DataError, did_you_mean
-from eventstudy.evaluators import UNIVERSE, build_evaluators, duplicate_cell
+from eventstudy.evaluators import UNIVERSE, build_evaluators, duplicate_cell, repeated_cell
 from eventstudy.executor import Executor, ThreadExecutor, default_workers
 from eventstudy.files import file_stamp
 from eventstudy.measures import Measures
@@ -353,8 +353,9 @@ def prepare_universe(
             mine.append((result.flat[hits.rows], hits.position, hits.values))
         for index, measure in result.measures:
             measures = measures.add(evaluators[index].measure_entry(measure))
-        if len(set(result.cells)) < len(result.cells):  # two entries may share a measure, not a cell (as a timeline's)
-            measure, asset, horizon, _ = next(key for i, key in enumerate(result.cells) if key in result.cells[:i])
+        twice = repeated_cell(result.cells)  # two entries may share a measure, not a cell (as a timeline's)
+        if twice is not None:
+            measure, asset, horizon, _ = twice
             names = [evaluators[index].name for index in dict.fromkeys(index for index, m in result.measures if m == measure)]
             raise duplicate_cell(names[0], names[-1], measure, asset, horizon)
         for key, pend in zip(result.cells, result.pending):

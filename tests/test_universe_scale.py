@@ -571,3 +571,10 @@ def test_a_universe_lets_two_entries_share_a_measure_but_not_a_cell(tmp_path: Pa
     twice = head + "evaluate:\n  - forward_returns: {horizons: [2d]}\n  - forward_returns: {horizons: [2d, 4d]}\nstatistics: {placebos: 0}\n"
     with pytest.raises(ConfigError, match="two 'forward_returns' entries both produce stocks fwd 2d"):
         eventstudy.run(parse_study(twice, path=tmp_path / "s.yaml"), data_dir=tmp_path, paths=False)
+    # one horizon in two units (1w is 5 trading days), or a recovery looked for over two spans: one cell, shown and tested twice
+    units = head + "evaluate:\n  - forward_returns: {horizons: [1w]}\n  - forward_returns: {horizons: [5d]}\nstatistics: {placebos: 0}\n"
+    with pytest.raises(ConfigError, match="two 'forward_returns' entries both produce stocks fwd 5d"):
+        eventstudy.run(parse_study(units, path=tmp_path / "s.yaml"), data_dir=tmp_path, paths=False)
+    spans = head + "evaluate:\n  - excursions: {horizons: [2d], max_days: 10}\n  - excursions: {horizons: [4d], max_days: 30}\nstatistics: {placebos: 0}\n"
+    with pytest.raises(ConfigError, match="two 'excursions' entries both produce stocks recovery"):
+        eventstudy.run(parse_study(spans, path=tmp_path / "s.yaml"), data_dir=tmp_path, paths=False)

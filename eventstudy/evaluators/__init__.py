@@ -56,6 +56,7 @@ __all__ = [
     "empty_outcomes",
     "evaluate_outcomes",
     "per_series",
+    "repeated_cell",
     "run_evaluator",
     "to_outcomes",
     "written_percent",
@@ -486,19 +487,43 @@ def duplicate_cell(first: str, second: str, measure: str, asset: str, horizon: s
     )
 
 
+def repeated_cell(cells: Iterable[tuple[str, str, str, int]]) -> tuple[str, str, str, int] | None:
+    """The first of ``(measure, asset, horizon, horizon_days)`` cells that repeats an earlier
+    one, by its horizon's label or by its length (``1m`` and ``21`` are one cell), else None.
+
+    >>> repeated_cell([("fwd", "A", "1m", 21), ("fwd", "A", "21d", 21)])
+    ('fwd', 'A', '21d', 21)
+    >>> repeated_cell([("fwd", "A", "1m", 21), ("fwd", "B", "1m", 21)]) is None
+    True
+    """
+    seen: set[tuple[str, str, str | int]] = set()
+    for cell in cells:
+        measure, asset, horizon, days = cell
+        keys = ((measure, asset, horizon), (measure, asset, days))
+        if keys[0] in seen or keys[1] in seen:
+            return cell
+        seen.update(keys)
+    return None
+
+
 def evaluate_outcomes(evaluators: list[Evaluator], context: EvaluationContext, anchors: pl.DataFrame) -> tuple[pl.DataFrame, Measures]:
     """All evaluators' outcomes on the anchor days, and the measures they produce."""
     frames: list[pl.DataFrame] = []
     measures, owners = Measures(), dict[str, list[int]]()  # measure -> the entries (indices into frames) that gave it
 
-    def cells(frame: pl.DataFrame, measure: str) -> set[tuple[str, str]]:
-        return set(frame.filter(pl.col("measure") == measure).select("asset", "horizon").unique().rows())
+    def cells(frame: pl.DataFrame, measure: str) -> dict[tuple[str, str | int], tuple[str, str]]:
+        """Each cell of ``measure`` under its horizon's label and under its length (``1m``
+        and ``21`` are one cell, as :data:`Horizons` refuses them in one entry), to its
+        asset and label."""
+        rows = frame.filter(pl.col("measure") == measure).select("asset", "horizon", "horizon_days").unique().rows()
+        return {key: (asset, horizon) for asset, horizon, days in rows for key in ((asset, horizon), (asset, days))}
 
     for evaluator in evaluators:
         out = run_evaluator(evaluator, context, anchors)
         for name in out["measure"].rle().struct.field("value").unique(maintain_order=True).to_list():  # runs first: few to hash
             for earlier in owners.get(name, []):  # two entries may share a measure (a hit rate's threshold and benchmark), not a cell
-                clash = sorted(cells(frames[earlier], name) & cells(out, name))
+                before, now = cells(frames[earlier], name), cells(out, name)
+                clash = sorted(cell for key, cell in now.items() if key in before)
                 if clash:
                     raise duplicate_cell(evaluators[earlier].name, evaluator.name, name, *clash[0])
             owners.setdefault(name, []).append(len(frames))

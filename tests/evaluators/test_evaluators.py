@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import datetime as dt
 import math
+import re
 
 import numpy as np
 import polars as pl
@@ -146,3 +147,26 @@ def test_a_hit_rates_heading_names_its_threshold_as_written(threshold: object, s
     cls = EVALUATORS.get("hit_rate")
     hit = cls(cls.Params.model_validate({"assets": ["A"], "horizons": [5], "threshold": threshold}))
     assert hit.describe("hit") == f"hit rate: share of forward returns above {said}"
+
+
+@pytest.mark.parametrize(
+    ("first", "second", "said"),
+    [
+        ("forward_returns: {assets: [A], horizons: [1m]}", "forward_returns: {assets: [A], horizons: [21]}", "two 'forward_returns' entries both produce A fwd 21d"),
+        ("hit_rate: {assets: [A], horizons: [1w], threshold: 1%}", "hit_rate: {assets: [A], horizons: [5d], threshold: 0.01}", "both produce A>0.01 hit 5d"),
+    ],
+)
+def test_two_entries_of_one_horizon_in_other_units_are_refused(first: str, second: str, said: str) -> None:
+    """'forward_returns: [1m]' and another 'forward_returns: [21]' are one cell (21 trading
+    days), which one entry's horizons refuse ('two horizons have the same length'): across
+    two entries it was compared by its label, so the run showed and tested it twice, as
+    'A 1m (21d)' and 'A 21d' (the same numbers; two tests of one cell in the family)."""
+    from eventstudy.config import parse_study
+    from eventstudy.errors import ConfigError
+    from eventstudy.evaluators import build_evaluators, evaluate_outcomes
+
+    study = parse_study(f"name: twice\nseries: {{A: A}}\nwhen: A close > 0\nevaluate:\n  - {first}\n  - {second}\n")
+    ctx = context_for({"A": [10.0 + i % 7 for i in range(40)]})
+    anchors = pl.DataFrame({"date": [DAY0 + dt.timedelta(days=i) for i in range(40)]})
+    with pytest.raises(ConfigError, match=re.escape(said)):
+        evaluate_outcomes(build_evaluators(study.evaluators), ctx, anchors)
