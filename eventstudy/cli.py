@@ -490,9 +490,11 @@ def _validate(args: argparse.Namespace) -> int:
         baseline = study.statistics.baseline
         nested = [(baseline.when, resolve(parse(baseline.when), list(study.series)))] if baseline is not None else []
         require_study_day_prices(study, loaded.frame, [(study.when, node), *nested])
-        require_window_days(study_calendar(loaded.frame, study), study)  # a calendar without a day, or a window without one, as the run refuses them
-        # and the evaluators on a few days (an entry at the open needs opens; two entries may not produce one cell)
-        anchors = loaded.frame.select("date").unique().sort("date").head(3)
+        calendar = study_calendar(loaded.frame, study)
+        require_window_days(calendar, study)  # a calendar without a day, or a window without one, as the run refuses them
+        # and the evaluators on a few days of the study's calendar, on which its series have data (an entry at the open
+        # needs opens; two entries may not produce one cell)
+        anchors = calendar.head(3).to_frame("date")
         evaluate_outcomes(build_evaluators(study.evaluators), EvaluationContext(prices=loaded.frame, series=study.series), anchors)
         data = f"{', '.join(study.series)} read from {directory}" + (f" ({'; '.join(loaded.notes)})" if loaded.notes else "")
     event_study = study.event_study

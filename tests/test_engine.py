@@ -1055,6 +1055,28 @@ def test_validate_refuses_two_entries_of_one_cell_as_run_does(tmp_path, capsys) 
     assert said in capsys.readouterr().err
 
 
+
+def test_validate_refuses_two_entries_of_one_cell_of_a_series_that_starts_late(tmp_path, capsys) -> None:
+    """Validate ran the evaluators on the first three dates of any file, before B's first
+    day: B's cells were empty there, and 'ok' was said of a study the run refused."""
+    from eventstudy.cli import main
+
+    days = business_days(300)
+    closes = 100 * np.exp(np.cumsum(np.random.default_rng(8).normal(0.0003, 0.012, 300)))
+    pl.DataFrame({"date": days, "close": closes}).write_csv(tmp_path / "A.csv")
+    pl.DataFrame({"date": days[100:], "close": closes[100:] * 2}).write_csv(tmp_path / "B.csv")
+    study = tmp_path / "s.yaml"
+    study.write_text(
+        "name: twice\nseries: {A: A, B: B}\nwhen: A return(1) < -1%\nevaluate:\n"
+        "  - forward_returns: {assets: [B], horizons: [5]}\n  - forward_returns: {assets: [A, B], horizons: [5]}\n"
+    )
+    said = "error: two 'forward_returns' entries both produce B fwd 5d\n"
+    assert main(["validate", str(study), "--data-dir", str(tmp_path)]) == 2
+    assert said in capsys.readouterr().err
+    assert main(["run", str(study), "--data-dir", str(tmp_path)]) == 2
+    assert said in capsys.readouterr().err
+
+
 @pytest.mark.parametrize(("start", "said"), [("2019-06-01", "after the window starts (2019-06-01)"), ("2020-01-10", "less than a year before the window (2020-01-10)")])
 def test_the_short_history_warning_says_whether_the_data_starts_before_or_after_the_window(tmp_path, start: str, said: str) -> None:
     from report_helpers import STUDY, tiny_result
