@@ -440,7 +440,7 @@ class _Parser:
         subject = left.series.lower() if isinstance(left, FeatureRef) and left.feature is None and left.of is None else None
         names = {"month": MONTHS, "weekday": WEEKDAYS}.get(subject or "")
         if token.type is TokenType.NUMBER:
-            right = Number(float(self.whole_number(token, "a calendar value")), span=token.span)
+            right = Number(float(self.whole_number(token, "a calendar value", least=0)), span=token.span)  # 0: a count's (trading_days_left_in_month is 0)
         elif token.type is TokenType.WORD and names is not None:
             word = token.text.lower()
             matches = [i for i, name in enumerate(names) if name == word or (len(word) >= 3 and name.startswith(word))]

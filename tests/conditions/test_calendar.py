@@ -65,3 +65,14 @@ def test_a_calendar_value_with_a_feature_or_a_level_says_what_it_is() -> None:
         assert error.message == "'month' is a calendar value of the event day, not a series: it has no features or levels"
         assert "month == 3" in (error.hint or "") and "did you mean" not in error.render()
         assert error.span is not None and text[error.span[0] : error.span[1]] == "month"
+
+
+def test_is_zero_reads_as_equal_to_zero(shared_data: Path) -> None:
+    """'trading_days_left_in_month is 0' (the month's last trading day) was refused: "a
+    calendar value must be at least 1, got 0", though 'X is N' is 'X == N' and the count is
+    0 on the last day; 'SPX days_since_ath is 0' likewise. 0 is read; a month of 0 is the
+    range check's 'can never hold', as 'month is 13' is."""
+    assert to_text(resolve(parse("trading_days_left_in_month is 0"), ["SPX"])) == "trading_days_left_in_month == 0"
+    assert to_text(resolve(parse("SPX days_since_ath is not 0"), ["SPX"])) == "SPX days_since_ath != 0"
+    last = events_of(shared_data, "trading_days_left_in_month is 0")["date"]
+    assert last.equals(events_of(shared_data, "trading_days_left_in_month == 0")["date"]) and last.len() > 500
