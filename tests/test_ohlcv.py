@@ -211,3 +211,25 @@ def test_a_universe_reads_each_stocks_volume(shared_data: Path, tmp_path: Path) 
         .select("symbol", "date").sort("symbol", "date")
     )
     assert got.height > 50 and got.equals(expected)
+
+
+@pytest.mark.parametrize(
+    ("when", "token", "hint"),
+    [
+        ("SPX return(1) > 0 and (SPX / SPX sma(20)) volume_sma(5) > 0", "volume_sma(5)", "'SPX volume_sma(n)'"),
+        ("(SPX * 2) day_high > 0", "day_high", "'SPX day_high'"),
+        ("(SPX sma(5)) open > 1", "open", "'SPX open'"),
+    ],
+)
+def test_a_days_price_of_an_expression_is_refused_not_unknown_on_every_day(spx_ohlcv: pl.DataFrame, tmp_path: Path, when: str, token: str, hint: str) -> None:
+    """'(SPX / SPX sma(20)) volume_sma(5) > 0' ran to no events on data with volumes (a run
+    on closes only to the same, with the note that the feature 'is null until its window is
+    full'): an expression is computed from closes and has no open, high, low or volume, so
+    its feature read a column of nulls. It is refused where the condition asks for it."""
+    from eventstudy.errors import ConditionSyntaxError
+
+    with pytest.raises(ConditionSyntaxError) as found:
+        eventstudy.run(study(tmp_path, when), data={"SPX": spx_ohlcv})
+    error = found.value
+    assert "has none (it is computed from closes)" in error.message and hint in (error.hint or "")
+    assert error.span is not None and when[error.span[0] : error.span[1]] == token

@@ -173,6 +173,14 @@ def resolve(node: Node, series_names: Collection[str], *, source: str | None = N
                     span=full_span,
                     source=source,
                 )
+            if n.of is not None and feat.needs:  # an expression is a close of its own: it has no open, high, low or volume
+                raise ConditionSyntaxError(
+                    f"the feature {feat.name!r} reads the day's {', '.join(feat.needs)} from a series' data, "
+                    f"and the expression {n.series} has none (it is computed from closes)",
+                    hint=f"write it of a series, e.g. '{_series_of(n.of)}{feat.signature}'",
+                    span=full_span,
+                    source=source,
+                )
             return replace(n, feature=feat.name)
         if isinstance(n, AtLevel):
             series(n.series, n.series_span)
@@ -256,6 +264,14 @@ def reads_group_rows(tests: Iterable[pl.Expr]) -> bool:
     """Whether any of the compiled ``tests`` reads :data:`GROUP_ROW` (a lag or a
     trading-day count), so that the caller's frame must hold it."""
     return any(GROUP_ROW in test.meta.root_names() for test in tests)
+
+
+def _series_of(of: Value) -> str:
+    """The first series an expression reads, as written before a feature of it (``'SPX '``;
+    ``''`` for a universe's stock, whose features are written bare)."""
+    named = (m.series for m in walk(of) if isinstance(m, (FeatureRef, AtLevel)) and m.of is None and m.series != CALENDAR)
+    first = next(named, SELF)
+    return "" if first == SELF else f"{first} "
 
 
 def _calendar_name(n: Compare, names: Collection[str]) -> tuple[str, str, int] | None:
