@@ -90,7 +90,11 @@ def align_series(parts: Mapping[str, pl.DataFrame], how: str = "inner", max_stal
         observed = frame.select("date", *values).with_columns(pl.col("date").alias(_OBS))
         joined = out.join_asof(observed, on="date", strategy="backward")
         reached = pl.Series(ref_dates.search_sorted(joined[_OBS].fill_null(ref_dates.min()), side="right"))
-        stale = (joined[_POS] + 1 - reached).cast(pl.Int64)
+        # An observation from before the reference's first date has no position on its
+        # calendar: the weekdays between count as the reference days it missed (a close of
+        # years before is not one day stale; the Saturday before a Monday start is).
+        before = joined.select(pl.business_day_count(pl.col(_OBS).dt.offset_by("1d"), pl.lit(ref_dates.min())).clip(lower_bound=0))
+        stale = (joined[_POS] + 1 - reached + before.to_series().fill_null(0)).cast(pl.Int64)
         keep = joined[_OBS].is_not_null() & (stale <= max_stale)
         out = joined.with_columns(
             pl.when(keep).then(pl.col(c)).otherwise(None).alias(c) for c in values

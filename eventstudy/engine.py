@@ -709,6 +709,8 @@ def _calendar_bounds(panel: Panel, study: Study, start: dt.date | None, end: dt.
         stale, reference = study.data.max_stale, study.series[next(iter(study.series))]
         for symbol, ended in ends.items():
             null_from = int(np.searchsorted(panel.days, np.datetime64(ended, "D"), side="right")) + stale
+            if ended < first:  # a close from before the calendar: the weekdays between count as days it missed (align_series)
+                null_from = max(0, stale - int(np.busday_count(np.datetime64(ended, "D") + 1, np.datetime64(first, "D"))))
             if symbol == reference or null_from >= len(panel.days) or (end is not None and end < panel.dates[null_from]):
                 continue
             notes.append(

@@ -66,6 +66,33 @@ def test_a_weekend_observation_counts_from_the_fridays_position() -> None:
     assert got[D(2024, 1, 9)] is None
 
 
+def test_a_close_from_before_the_reference_calendar_is_stale_by_the_weekdays_between() -> None:
+    """A series whose data ended before the first series' calendar begins (OLD, to 1931,
+    beside RUT, from 1978) had its last close carried onto the calendar's first max_stale
+    days: the count of reference days after an observation was 0 for any date before the
+    calendar, so 'RUT at ATH and OLD drawdown > 1%' found two events in 1978-79 on a close
+    of 1931. The weekdays between such a close and the calendar's first day now count."""
+    spx = part("SPX", WEEKDAYS)  # from Monday 2024-01-01
+    ended = part("X", [D(2019, 12, 30), D(2019, 12, 31)])
+    out = align_series({"SPX": spx, "X": ended}, "ffill", max_stale=3)
+    assert out["date"].to_list() == WEEKDAYS and out["X.close"].null_count() == len(WEEKDAYS)
+    saturday = part("X", [D(2023, 12, 22), D(2023, 12, 30)], [1.0, 2.0])  # a Friday a week before, then the Saturday before
+    got = align_series({"SPX": spx, "X": saturday}, "ffill", max_stale=1)["X.close"].to_list()
+    assert got[:2] == [2.0, None]  # Monday: the Saturday's close, one SPX day stale, as one within the calendar would be
+    friday = part("X", [D(2023, 12, 22), D(2024, 1, 3)], [1.0, 2.0])  # five weekdays before the calendar
+    assert align_series({"SPX": spx, "X": friday}, "ffill", max_stale=3)["X.close"].to_list()[:3] == [None, None, 2.0]
+    import eventstudy
+
+    text = (
+        "name: ended\nseries: {SPX: SPX, X: X}\ndata: {align: ffill, max_stale: 3}\nwhen: SPX close > 0 and X close > 0\n"
+        "evaluate:\n  - forward_returns: {assets: [SPX], horizons: [1d]}\nstatistics: {placebos: 0}\n"
+    )
+    data = {"SPX": pl.DataFrame({"date": WEEKDAYS, "close": 1.0}), "X": pl.DataFrame({"date": [D(2019, 12, 31)], "close": 1.0})}
+    result = eventstudy.run(parse_study(text), data=data)
+    assert result.events.is_empty()
+    assert any("so from 2024-01-01 its values are null" in n for n in result.notes), result.notes  # not 'from 2024-01-04'
+
+
 def test_max_stale_zero_keeps_the_reference_dates_but_only_same_day_values() -> None:
     spx = part("SPX", WEEKDAYS)
     other = part("X", WEEKDAYS[::2])
