@@ -207,3 +207,16 @@ def test_an_expression_with_a_decimal_is_titled_and_shown_as_its_feature(shared_
     assert result.column_units[column] == "fraction"
     header = next(line for line in render_markdown(result).splitlines() if line.startswith("| Date"))
     assert "| (NDX - 0.5 * SPX) return(5) |" in header
+
+
+def test_a_feature_of_a_bracketed_close_is_the_series_own(shared_data: Path) -> None:
+    """'SPX > (SPX close) sma(200)' found 7,553 days beside NDX where 'SPX > SPX sma(200)'
+    found 7,748: the bracket made the close an expression, whose average runs over the
+    study calendar (from NDX's first close in 1985, so unknown for 199 more days), while
+    '(SPX) sma(200)' and 'SPX close at ATH' already read SPX's own history. A bracketed
+    close is the series, as a bare one is."""
+    prices, _ = real(shared_data, "NDX", "SPX")
+    assert parse("(SPX close) sma(200) > 1") == parse("SPX sma(200) > 1")
+    assert to_text(parse("(NDX close) at 52-week high and SPX > (SPX close) ath * 0.9")) == "NDX at 52-week high and SPX > SPX ath * 0.9"
+    bracketed = events_of(prices, "SPX > (SPX close) sma(200)", ["NDX", "SPX"])
+    assert np.array_equal(bracketed, events_of(prices, "SPX > SPX sma(200)", ["NDX", "SPX"])) and bracketed.size > 7700

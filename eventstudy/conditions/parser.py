@@ -662,7 +662,8 @@ class _Parser:
         """``(SPX / RUT) sma(50)``: a feature of the parenthesized expression ``of``."""
         name = self.advance()
         args, end = self.parse_arguments(name)
-        if isinstance(of, FeatureRef) and of.feature is None and of.of is None:  # `(SPX) sma(50)` is `SPX sma(50)`
+        plain = of.feature is None or (of.feature.lower() == "close" and not of.args) if isinstance(of, FeatureRef) else False
+        if isinstance(of, FeatureRef) and plain and of.of is None:  # `(SPX) sma(50)` and `(SPX close) sma(50)` are `SPX sma(50)`, as 'SPX close at ATH' is 'SPX at ATH'
             return FeatureRef(of.series, name.text.lower(), args, span=(of.span[0], end), series_span=of.series_span, feature_span=name.span)
         return FeatureRef(
             derived_name(of), name.text.lower(), args, span=(of.span[0], end), series_span=of.span, feature_span=name.span, of=of
