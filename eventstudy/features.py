@@ -580,9 +580,10 @@ def _volatility(close: pl.Expr, n: int) -> pl.Expr:
 @feature("days_since_ath", description="trading days since the last close at the all-time high", unit="count", bounds=(0.0, None))
 def _days_since_ath(close: pl.Expr) -> pl.Expr:
     # A day is an ATH day when its close equals the running max (ties count). The first
-    # day of a series is one (close[0] == ath(0)), so this is never null.
+    # day of a series is one (close[0] == ath(0)), so a series' is never null; an
+    # expression's is unknown where the expression is (a division by zero), as its ath is.
     idx = _index()
-    return idx - pl.when(close == close.cum_max()).then(idx).forward_fill()
+    return pl.when(close.is_not_null()).then(idx - pl.when(close == close.cum_max()).then(idx).forward_fill())
 
 
 # --- the day's open, high, low and volume, where the data has them -----------------

@@ -74,6 +74,18 @@ def test_a_division_by_zero_is_unknown_in_every_window_holding_it() -> None:
     assert timeline["(A / B).sma(2)"].to_list() == [None, 1.5, None, None, 4.5, 5.5, 6.5, 7.5]
 
 
+def test_days_since_the_high_of_an_expression_is_unknown_on_a_day_it_is() -> None:
+    """'(A / B) days_since_ath >= 1' held on the day B was 0: the ratio, its ath and its
+    drawdown were unknown there, and days_since_ath counted 1 from the day before, so the
+    rule took a day on which the expression does not exist."""
+    days = [dt.date(2024, 1, 1) + dt.timedelta(days=i) for i in range(5)]
+    prices = pl.DataFrame({"date": days * 2, "symbol": ["A"] * 5 + ["B"] * 5, "close": [1.0, 2.0, 3.0, 4.0, 3.0, 1.0, 1.0, 0.0, 1.0, 1.0]})  # A, then B (0 on day 2)
+    node = resolve(parse("(A / B) days_since_ath >= 1"), ["A", "B"])
+    timeline = build_timeline(prices, {"A": "A", "B": "B"}, required_features(node))
+    assert timeline["(A / B).days_since_ath"].to_list() == [0, 0, None, 0, 1]
+    assert timeline.select(compile_condition(node).fill_null(False)).to_series().to_list() == [False, False, False, False, True]
+
+
 def test_a_return_from_a_zero_is_unknown_not_an_infinity() -> None:
     """A spread through zero: '(A - B) return(1) > 1000' held on the day after a 0 with
     the value inf, where a division by zero is unknown everywhere else."""
