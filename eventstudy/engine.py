@@ -669,7 +669,16 @@ def _check_window(panel: Panel, study: Study, window: np.ndarray, start: dt.date
         return
     _calendar_bounds(panel, study, start, end, notes)
     window_start = start or first
-    since_start = {r.series for r in required_features(resolve(parse(study.when), list(study.series))) if r.name in RUNNING_EXTREMES}
+    extremes = [r for r in required_features(resolve(parse(study.when), list(study.series))) if r.name in RUNNING_EXTREMES]
+    since_start = {r.series for r in extremes}
+    calendar_start = first  # an expression's ('NDX / SPX at ATH'): its history is the study calendar's, from its first day
+    expressions = ", ".join(dict.fromkeys(r.series for r in extremes if r.of is not None))
+    if expressions and (window_start - calendar_start).days < 365:
+        when = "after the window starts" if calendar_start > window_start else "less than a year before the window"
+        notes.append(
+            f"warning: {expressions} (an expression of series, computed on the study calendar) starts {calendar_start}, {when} "
+            f"({window_start}): its early 'all-time highs' are only highs since {calendar_start}"
+        )
     for symbol, loaded in sorted(panel.source_ranges.items()):
         first_day = loaded["first"]
         names = ", ".join(n for n, s in study.series.items() if s == symbol and n in since_start)

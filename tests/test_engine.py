@@ -1192,3 +1192,26 @@ def test_a_run_without_a_complete_outcome_does_not_describe_p_values_it_has_not(
     assert "(the test: the rule re-run on 50 resampled histories of SPX" in said  # what the test would be, not that it ran
     tested = eventstudy.run(parse_study(text.replace("99%", "50%")), data_dir=shared_data, paths=False)
     assert any(n.startswith("p-values: the rule re-run on 50 resampled histories") for n in tested.notes)
+
+
+def test_an_expressions_high_near_the_calendars_start_is_a_warning_as_a_series_is() -> None:
+    """'NDX / SPX at ATH' on the real data found 291 days with no word, while 'NDX at ATH'
+    warned that NDX's early 'all-time highs' are only highs since 1985-10-01: a ratio's high
+    is its highest since the study calendar starts (conditions.md), the same day here, so
+    its first months were as full of trivial highs and nothing said so."""
+    import eventstudy
+    from eventstudy.config import parse_study
+
+    days = [d for d in (dt.date(2019, 1, 1) + dt.timedelta(days=i) for i in range(1100)) if d.weekday() < 5]
+    a = pl.DataFrame({"date": days, "close": [100.0 + i % 9 + i / 50 for i in range(len(days))]})
+    b = a.filter(pl.col("date") >= dt.date(2020, 3, 2)).with_columns(pl.col("close") * 0 + 50.0)
+    text = "name: ratio\nseries: {A: A, B: B}\nwhen: {when}\nevaluate:\n  - forward_returns: {assets: [A], horizons: [5d]}\nstatistics: {placebos: 0}\n"
+
+    def warnings(when: str, **window: str) -> list[str]:
+        result = eventstudy.run(parse_study(text.replace("{when}", when)), data={"A": a, "B": b}, **window)
+        return [n for n in result.notes if "'all-time highs' are only highs since" in n]
+
+    (said,) = warnings("A / B at ATH")
+    assert said.startswith("warning: (A / B) (an expression of series, computed on the study calendar) starts 2020-03-02, less than a year before the window (2020-03-02)")
+    assert "after the window starts (2019-06-03)" in warnings("(A / B) drawdown > 5%", start="2019-06-03")[0]
+    assert not warnings("A / B at ATH", start="2021-06-01") and not warnings("A / B at 20-day high")
