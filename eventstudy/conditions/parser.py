@@ -439,8 +439,17 @@ class _Parser:
         token = self.tok
         subject = left.series.lower() if isinstance(left, FeatureRef) and left.feature is None and left.of is None else None
         names = {"month": MONTHS, "weekday": WEEKDAYS}.get(subject or "")
+        percent = self.peek().type is TokenType.PERCENT
+        if token.type is TokenType.NUMBER and (percent or (not token.text.isdigit() and _in_digits(token.text) is None)):  # 10%, 50.5
+            end = self.peek().end if percent else token.end
+            shown = self.text[token.start : end]
+            self.error(
+                f"'is' compares with a whole number or a month or weekday name, got {shown!r}",
+                (token.start, end),
+                hint=f"write '{self.source_of(left)} {'!=' if op == '!=' else '=='} {shown}' (or '>=', '<', ...)",
+            )
         if token.type is TokenType.NUMBER:
-            right = Number(float(self.whole_number(token, "a calendar value", least=0)), span=token.span)  # 0: a count's (trading_days_left_in_month is 0)
+            right = Number(float(self.whole_number(token, "the number after 'is'", least=0)), span=token.span)  # 0: a count's (trading_days_left_in_month is 0)
         elif token.type is TokenType.WORD and names is not None:
             word = token.text.lower()
             matches = [i for i, name in enumerate(names) if name == word or (len(word) >= 3 and name.startswith(word))]

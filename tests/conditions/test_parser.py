@@ -468,3 +468,25 @@ def test_error_kinds() -> None:
 def test_never_evaluates_python() -> None:
     with pytest.raises(ConditionSyntaxError):
         parse("__import__('os').system('true') > 1")
+
+
+@pytest.mark.parametrize(
+    ("text", "shown", "hint"),
+    [
+        ("RUT drawdown is 10%", "10%", "write 'RUT drawdown == 10%'"),
+        ("SPX rsi(14) is 50.5", "50.5", "write 'SPX rsi(14) == 50.5'"),
+        ("month is 1.5", "1.5", "write 'month == 1.5'"),
+    ],
+)
+def test_a_percent_or_a_decimal_after_is_says_what_is_takes(text: str, shown: str, hint: str) -> None:
+    """'RUT drawdown is 10%' read 'unexpected '%' after a complete condition' with the hint
+    to combine conditions with 'and' or 'or', and 'SPX rsi(14) is 50.5' 'a calendar value
+    must be a whole number': 'is' takes a whole number or a month or weekday name, and
+    '==' any value."""
+    with pytest.raises(ConditionSyntaxError) as found:
+        parse(text)
+    error = found.value
+    assert error.message == f"'is' compares with a whole number or a month or weekday name, got {shown!r}"
+    assert error.hint is not None and hint in error.hint and error.span is not None and text[error.span[0] : error.span[1]] == shown
+    with pytest.raises(ConditionSyntaxError, match=r"the number after 'is' must be a whole number, got '2\.0'"):
+        parse("SPX drawdown is 2.0")  # was 'a calendar value must ...', of a drawdown
