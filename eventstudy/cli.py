@@ -451,8 +451,10 @@ def _validate(args: argparse.Namespace) -> int:
             data_file_path,
             load_universe,
             require_day_prices,
+            require_distinct_cells,
         )
 
+        require_distinct_cells(study)  # two entries of one cell, as the run refuses them at its first block
         given = load_universe(study, data_dir=directory, rows=False)
         data = f"{len(given.symbols):,} universe symbols and {len(study.series)} market series found in {directory}"
         require_study_day_prices(study, given.prices.filter(pl.col("symbol").is_in(list(study.series.values()))), [(study.when, node)])

@@ -62,7 +62,13 @@ from eventstudy.data.finder import inspect, long_file_symbols, sorted_by_symbol
 from eventstudy.data.load import symbols_per_block
 from eventstudy.derived import add_derived
 from eventstudy.errors import ConfigError, DataError, did_you_mean
-from eventstudy.evaluators import UNIVERSE, build_evaluators, duplicate_cell, repeated_cell
+from eventstudy.evaluators import (
+    UNIVERSE,
+    PanelBlock,
+    build_evaluators,
+    duplicate_cell,
+    repeated_cell,
+)
 from eventstudy.executor import Executor, ThreadExecutor, default_workers
 from eventstudy.files import file_stamp
 from eventstudy.measures import Measures
@@ -484,6 +490,31 @@ def require_day_prices(
                 error.span, error.source = places[column]
                 raise study.anchor_in_condition(error, error.source)
             raise error
+
+
+def require_distinct_cells(study: Study) -> None:
+    """Refuse two ``evaluate:`` entries that give the universe's stocks one cell (two
+    ``forward_returns: {horizons: [1m]}``), as the run refuses it once its first block is
+    computed: here from four rows of made-up closes, so ``validate`` says it before a row
+    is read. Entries without a panel path (a plug-in's) are left to the run."""
+    assert study.universe is not None
+    evaluators = build_evaluators(study.evaluators)
+    rows = 4
+    block = PanelBlock(
+        close=np.ones(rows), open=np.full(rows, np.nan), rows_after=np.arange(rows - 1, -1, -1), label=study.universe.label,
+        run=np.zeros(rows, dtype=np.int64), series={name: np.ones(rows) for name in study.series},
+    )
+    cells: list[tuple[str, str, str, int]] = []
+    owners: dict[str, list[str]] = {}
+    for evaluator in evaluators:
+        found = evaluator.panel(block)
+        for cell in found or []:
+            cells.append((cell.measure, cell.asset, cell.horizon, cell.horizon_days))
+            owners.setdefault(cell.measure, []).append(evaluator.name)
+    twice = repeated_cell(cells)
+    if twice is not None:
+        measure, asset, horizon, _ = twice
+        raise duplicate_cell(owners[measure][0], owners[measure][-1], measure, asset, horizon)
 
 
 def prepare_study_universe(

@@ -14,6 +14,7 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 import eventstudy
+from eventstudy.cli import main
 from eventstudy.config import parse_study
 from eventstudy.errors import ConfigError
 from eventstudy.evaluators.excess_returns import ExcessReturns
@@ -556,7 +557,7 @@ def test_a_universe_dates_run_records_the_universes_histories_default(tmp_path: 
     assert any(n.startswith("p-values: the rule re-run on 200 resampled universes") for n in again.notes)
 
 
-def test_a_universe_lets_two_entries_share_a_measure_but_not_a_cell(tmp_path: Path) -> None:
+def test_a_universe_lets_two_entries_share_a_measure_but_not_a_cell(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
     """As a study of named series: a hit rate above a threshold and one beating the market
     keep their cells under one title naming both; one horizon given twice is refused (it
     was merged without a word)."""
@@ -578,3 +579,9 @@ def test_a_universe_lets_two_entries_share_a_measure_but_not_a_cell(tmp_path: Pa
     spans = head + "evaluate:\n  - excursions: {horizons: [2d], max_days: 10}\n  - excursions: {horizons: [4d], max_days: 30}\nstatistics: {placebos: 0}\n"
     with pytest.raises(ConfigError, match="two 'excursions' entries both produce stocks recovery"):
         eventstudy.run(parse_study(spans, path=tmp_path / "s.yaml"), data_dir=tmp_path, paths=False)
+    # validate says so as the run does, before a row is read: it said 'ok' of each (and of the hit rates, which are two cells)
+    for text, message in [(twice, "stocks fwd 2d"), (units, "stocks fwd 5d"), (spans, "stocks recovery"), (two, None)]:
+        (tmp_path / "s.yaml").write_text(text)
+        code = main(["validate", str(tmp_path / "s.yaml"), "--data-dir", str(tmp_path)])
+        err = capsys.readouterr().err
+        assert (code, message is None or f"entries both produce {message}" in err) == ((0, True) if message is None else (2, True)), err
