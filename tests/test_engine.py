@@ -625,6 +625,8 @@ def test_one_event_is_shown_not_tested(tmp_path, null: str) -> None:
 
     assert ("Events", "1 kept of 1 day the condition held") in study_lines(result)  # not '1 days'
     assert "(kept of 1 day the condition held)" in repr(result)  # the same words in a notebook
+    assert "counts: 1 event (kept of" in repr(result) and "1 summary cell," in repr(result)  # not '1 events', '1 summary cells'
+    assert "result.events (1 row)" in repr(result)  # not '(1 rows)'
     assert any(n.startswith("events 'dates': 1 date from dates.csv") for n in result.notes)  # not '1 dates'
 
 
