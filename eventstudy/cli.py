@@ -826,6 +826,7 @@ def _calibrate_rules(args: argparse.Namespace) -> int:
 
 def _calibrate_universe(args: argparse.Namespace) -> int:
     """``calibrate --simulate universe``: a universe study's tests on simulated panels."""
+    from eventstudy.inference.table import MIN_TESTED
     from eventstudy.report.calibration import render_universe_calibration
     from eventstudy.report.files import write_file
     from eventstudy.universe_calibration import HORIZONS, calibrate_universe, summarize_universe
@@ -840,8 +841,15 @@ def _calibrate_universe(args: argparse.Namespace) -> int:
         placebos=args.placebos or 500, horizons=horizons, seed=seed,
     )
     tables = summarize_universe(results)
-    if not tables["size"].height:
+    if not tables["size"].height and not info.mean_events > 0:
         raise ConfigError(f"no 52-week high in {args.replications} simulated universes of {info.days} days", hint="more --days: a 52-week high needs a year of closes first")
+    if not tables["size"].height:  # highs, but no horizon had enough of them complete to test
+        raise ConfigError(
+            f"no test in {args.replications} simulated universes of {info.days} days: "
+            f"{info.mean_events:,.1f} 52-week highs per simulated universe on average, too few to test: a test needs "
+            f"{MIN_TESTED} events with a complete {' or '.join(horizons)} return in a universe",
+            hint="more --days (a horizon needs its days after the event), more --symbols, or a shorter --horizon",
+        )
     if args.output:
         write_file(args.output, results.write_csv(), example="calibration.csv")
     sys.stdout.write(render_universe_calibration(tables, info))

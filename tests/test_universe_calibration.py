@@ -82,3 +82,17 @@ def test_the_command_line_refuses_what_it_cannot_simulate(extra: list[str], mess
 
     assert main(["calibrate", "--simulate", "universe", "--replications", "1", "--symbols", "5", "-q", *extra]) == 2
     assert message in capsys.readouterr().err
+
+
+def test_highs_too_few_to_test_are_not_called_no_high(capsys) -> None:
+    """Universes whose 52-week highs are too few to test (a 6-month horizon that runs past
+    300 days, or two events on five stocks) read "no 52-week high in 1 simulated
+    universes", which sent the user to look for a bug in the simulation: the message now
+    counts the highs and says what a test lacks."""
+    from eventstudy.cli import main
+
+    args = ["calibrate", "--simulate", "universe", "--replications", "1", "--symbols", "20", "--days", "300", "--horizon", "6m", "-q"]
+    assert main(args) == 2
+    err = capsys.readouterr().err
+    assert "no 52-week high" not in err
+    assert "52-week highs per simulated universe on average" in err and "a complete 6m return" in err
