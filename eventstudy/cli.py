@@ -833,6 +833,12 @@ def _calibrate_universe(args: argparse.Namespace) -> int:
 
     if not 0 <= args.factor < 1:
         raise ConfigError(f"--factor {args.factor:g} is not a share of the variance", hint="a number in [0, 1), e.g. 0.25; 0 for random walks")
+    if args.symbols < 2:  # every placebo set would be the events themselves: p = 1, read as a test that never rejects
+        raise ConfigError(
+            f"--symbols {args.symbols} leaves the 'dates' null no other stock to move the events to: every p-value would be 1, "
+            "and the table would show a test that never rejects",
+            hint="--symbols 2 or more (default 200)",
+        )
     horizons = _simulation_horizons(args, HORIZONS)  # a bad horizon is named before any panel is simulated
     seed = _simulation_seed(args, 2026)
     _refuse_no_placebos(args, "the 'dates' null of calibrate --simulate universe", 500)

@@ -75,7 +75,8 @@ def test_the_command_line_prints_the_universe_tests_and_writes_every_row(tmp_pat
 
 @pytest.mark.parametrize(
     ("extra", "message"),
-    [(["--factor", "1.5"], "--factor 1.5 is not a share"), (["--horizon", "1x"], "bad horizon '1x'"), (["--days", "100"], "no 52-week high")],
+    [(["--factor", "1.5"], "--factor 1.5 is not a share"), (["--horizon", "1x"], "bad horizon '1x'"), (["--days", "100"], "no 52-week high"),
+     (["--symbols", "1"], "--symbols 1 leaves the 'dates' null no other stock")],
 )
 def test_the_command_line_refuses_what_it_cannot_simulate(extra: list[str], message: str, capsys) -> None:
     from eventstudy.cli import main
