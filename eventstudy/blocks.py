@@ -260,8 +260,9 @@ def run_block(shared: BlockShared, symbols: list[str], prices: pl.DataFrame | No
         run=run,
         series=_SeriesOnRows(shared.series_closes, prices["date"]),
     )
-    daily = block.change_ahead(block.close, 1)  # the calendar-time portfolio test's daily returns
-    result.daily = daily if everywhere else daily[aligned]
+    # the calendar-time portfolio test's daily returns: from each calendar row to the stock's next one (a stock
+    # that trades on a market holiday has its move from there to the next calendar day counted, not dropped)
+    result.daily = block.change_ahead(block.close, 1) if everywhere else block.subset(aligned).change_ahead(block.close[aligned], 1)
     if shared.keep_closes:
         result.close = (block.close if everywhere else block.close[aligned]).astype(np.float64)
     evaluators = build_evaluators(study.evaluators)

@@ -585,3 +585,27 @@ def test_a_universe_lets_two_entries_share_a_measure_but_not_a_cell(tmp_path: Pa
         code = main(["validate", str(tmp_path / "s.yaml"), "--data-dir", str(tmp_path)])
         err = capsys.readouterr().err
         assert (code, message is None or f"entries both produce {message}" in err) == ((0, True) if message is None else (2, True)), err
+
+
+def test_a_stocks_daily_return_runs_to_its_next_calendar_day_across_a_market_holiday(tmp_path: Path) -> None:
+    """The calendar-time test's daily returns: a stock trading on a day the market series
+    has no close (a market holiday) had, on the calendar day before, its return to that
+    holiday only, and the move from the holiday to the next calendar day was lost (its row
+    is off the calendar): a calendar-time t of 0.89 against 0.60 from the stocks' returns
+    between calendar days. Each is now the return to the stock's next calendar row."""
+    frame = write_panel(tmp_path, seed=4, n_symbols=6, n_days=120)
+    panel = arrays(study_for(tmp_path), tmp_path)
+    calendar = pl.read_csv(tmp_path / "MKT.csv", try_parse_dates=True)["date"]
+    on_calendar = frame.filter(pl.col("date").is_in(calendar.implode())).sort("symbol", "date")
+    expected = np.full(panel.daily.shape, np.nan)
+    days = list(panel.days.astype("datetime64[D]").astype(object))
+    crossed = 0
+    for (symbol,), rows in on_calendar.group_by("symbol", maintain_order=True):
+        s = panel.symbols.index(symbol)
+        dates, closes = rows["date"].to_list(), rows["close"].to_numpy()
+        for i in range(len(dates) - 1):
+            expected[s, days.index(dates[i])] = closes[i + 1] / closes[i] - 1
+        own = frame.filter(pl.col("symbol") == symbol)["date"]
+        crossed += sum(1 for d in own.to_list() if d not in set(calendar.to_list()) and dates[0] < d < dates[-1])
+    assert crossed > 0  # the panel has stock days on market holidays, inside a stock's calendar rows
+    np.testing.assert_allclose(panel.daily, expected.astype(np.float32), rtol=1e-6, equal_nan=True)
