@@ -258,7 +258,7 @@ def path_chart(result: StudyResult) -> Figure | None:
     """The average event-time path per asset with its normal band, the all-days path
     dashed, and each event's own path faint behind (up to 60 events)."""
     path = pl.concat([result.summary, result.chart_summary], how="diagonal_relaxed").filter(pl.col("measure") == "path")
-    if path.is_empty():
+    if not (path["n"] > 0).any():  # no event (or none with a day of its path): the all-days line alone is no event's path
         return None
     assets = path["asset"].unique(maintain_order=True).to_list()
     fig, axes = _figure(3.4, cols=len(assets), sharey=True)
@@ -355,11 +355,11 @@ def distribution_chart(result: StudyResult, measure: str) -> Figure | None:
     all-days mean as a dashed tick. A cell of more than :data:`DOT_LIMIT` outcomes shows
     the histogram of their middle 99% instead of the dots."""
     cells = result.summary.filter(pl.col("measure") == measure)
-    if cells.is_empty():
+    values = result.outcomes.filter(pl.col("measure") == measure).drop_nulls("value")
+    if cells.is_empty() or values.is_empty():  # no event, or every one pending: no dot, mean or null to draw
         return None
     assets = cells["asset"].unique(maintain_order=True).to_list()
     fig, axes = _figure(3.0 * len(assets), rows=len(assets))
-    values = result.outcomes.filter(pl.col("measure") == measure).drop_nulls("value")
     placebo = result.placebo.filter((pl.col("measure") == measure) & (pl.col("statistic") == "mean")) if not result.placebo.is_empty() else None
     tests = result.tests.filter((pl.col("measure") == measure) & (pl.col("statistic") == "mean")) if not result.tests.is_empty() else None
     unit = result.measure_units.get(measure, "fraction")

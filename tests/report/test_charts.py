@@ -269,3 +269,21 @@ def test_the_path_band_names_the_level_it_is_drawn_at(tmp_path: Path) -> None:
         rows = path.filter(pl.col("asset") == asset).drop_nulls("band_low")
         top = band.get_paths()[0].vertices[:, 1].max()
         assert top == pytest.approx(rows["band_high"].max())  # the band drawn is that 80% interval
+
+
+def test_charts_with_no_event_to_draw_are_left_out(tmp_path: Path) -> None:
+    """A study without events drew a path chart of the all-days line alone under 'after
+    the events (n=0)', and a distribution chart of the all-days ticks alone; one whose
+    every event's horizons run past the data drew an empty distribution chart. Neither is
+    drawn now (the prices are, and an event's path before it is)."""
+    (tmp_path / "none").mkdir()
+    (tmp_path / "pending").mkdir()
+    none = tiny_result(tmp_path / "none", STUDY.replace("A at ATH and B drawdown >= 10%", "A > 1000000"))
+    assert none.events.height == 0
+    assert path_chart(none) is None and distribution_chart(none, "fwd") is None
+    assert [c.name for c in study_charts(none)] == ["prices"]
+    pending = tiny_result(tmp_path / "pending", STUDY.replace("A at ATH and B drawdown >= 10%", "A > 0")
+                          .replace("start: 2020-01-10", "start: 2020-03-20"))
+    assert pending.events.height == 1 and pending.summary["n"].sum() == 0
+    assert distribution_chart(pending, "fwd") is None
+    assert [c.name for c in study_charts(pending)] == ["prices", "path"]  # the 21 days before the event
