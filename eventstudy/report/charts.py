@@ -268,10 +268,9 @@ def path_chart(result: StudyResult) -> Figure | None:
         rows = path.filter(pl.col("asset") == asset).sort("horizon_days")
         x = rows["horizon_days"].to_list()
         mine = per_event.filter(pl.col("asset") == asset)
-        dates = mine["date"].unique(maintain_order=True).to_list()
-        if len(dates) <= 60:
-            for k, date in enumerate(dates):
-                one = mine.filter(pl.col("date") == date).sort("horizon_days").drop_nulls("value")
+        event = [c for c in ("symbol", "date") if c in mine.columns]  # in a universe, stocks share event days
+        if mine.select(event).n_unique() <= 60:
+            for k, (_, one) in enumerate(mine.drop_nulls("value").sort("horizon_days").group_by(event, maintain_order=True)):
                 ax.plot(one["horizon_days"].to_list(), one["value"].to_list(), color=EVENTS, alpha=0.12, linewidth=0.7,
                         label=None if k else "each event")
         rows = rows.with_columns(pl.col(c).fill_null(float("nan")) for c in ("mean", "baseline_mean", "band_low", "band_high") if c in rows.columns)

@@ -287,3 +287,32 @@ def test_charts_with_no_event_to_draw_are_left_out(tmp_path: Path) -> None:
     assert pending.events.height == 1 and pending.summary["n"].sum() == 0
     assert distribution_chart(pending, "fwd") is None
     assert [c.name for c in study_charts(pending)] == ["prices", "path"]  # the 21 days before the event
+
+
+def test_a_universe_path_draws_each_stock_event_as_its_own_line(tmp_path: Path) -> None:
+    """In a universe, stocks whose events fall on one day had their paths drawn as one
+    faint line per day, zigzagging from one stock's value to the next at every offset
+    (24 events on 4 days: 4 lines). Each event (a stock and a day) is its own line now."""
+    import datetime as dt
+    import math
+
+    import eventstudy
+
+    data = tmp_path / "data"
+    data.mkdir()
+    days = [dt.date(2020, 1, 1) + dt.timedelta(days=i) for i in range(120)]
+    rows = [(d, s, 100 * (1 + 0.3 * math.sin(i / 9 + k))) for k, s in enumerate(["AAA", "BBB", "CCC"]) for i, d in enumerate(days)]
+    pl.DataFrame(rows, schema=["date", "symbol", "close"], orient="row").write_csv(data / "panel.csv")
+    pl.DataFrame({"date": days, "close": [100.0 + 5 * math.sin(i / 4) for i in range(120)]}).write_csv(data / "MKT.csv")
+    study = tmp_path / "u.yaml"
+    study.write_text("name: u\nseries: {MKT: MKT}\nuniverse: {data_file: panel.csv, label: stocks}\n"
+                     "when: MKT crosses above 100\nwindow: {start: 2020-02-01}\nevaluate:\n"
+                     "  - forward_returns: {horizons: [1w]}\n  - path: {before: 3, after: 5}\nstatistics: {placebos: 0}\n")
+    result = eventstudy.run(study, data_dir=data)
+    events = result.events.select("symbol", "date")
+    assert events.height > events["date"].n_unique() > 1  # stocks share their event days
+    (ax,) = path_chart(result).get_axes()
+    each = [line for line in ax.get_lines() if line.get_alpha() == pytest.approx(0.12)]
+    assert len(each) == events.height
+    for line in each:  # one value per offset, in order
+        assert list(line.get_xdata()) == list(range(-3, 6))
