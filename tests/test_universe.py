@@ -1224,3 +1224,25 @@ def test_a_blank_universe_label_is_refused_where_it_is_written(label: str) -> No
     location = caught.value.location
     assert location is not None and (location.line, location.column) == (3, 41)
     assert caught.value.hint == "give it a name, e.g. stocks (the default)"
+
+
+def test_a_universe_mde_is_the_formula_of_each_statistic(tmp_path: Path) -> None:
+    """A universe's MDE of the median was the mean's (sd / sqrt(n_eff) times the two z's),
+    where a study of named series (and power.py's definition) scales the median's by
+    sqrt(pi / 2), its asymptotic efficiency: the median needs 25% more effect to be seen."""
+    from scipy import stats
+
+    series = make_panel(tmp_path)
+    (tmp_path / "study.yaml").write_text(STUDY)
+    result = eventstudy.run(tmp_path / "study.yaml", data_dir=tmp_path)
+    market = dict(series["MKT"])
+    all_5d = np.array([rows[i + 5][1] / rows[i][1] - 1 for s, rows in series.items() if s != "MKT"
+                       for i in range(len(rows) - 5) if rows[i][0] in market])
+    z = stats.norm.ppf(0.975) + stats.norm.ppf(0.8)
+    cell = result.tests.filter((pl.col("measure") == "fwd") & (pl.col("horizon") == "5d"))
+    mde = {r["statistic"]: r["mde"] for r in cell.iter_rows(named=True)}
+    root_n = math.sqrt(cell["n_eff"][0])
+    p0 = (all_5d > 0).mean()
+    assert mde["mean"] == pytest.approx(z * all_5d.std(ddof=1) / root_n, rel=1e-3)
+    assert mde["median"] == pytest.approx(z * all_5d.std(ddof=1) * math.sqrt(math.pi / 2) / root_n, rel=1e-3)
+    assert mde["pct_positive"] == pytest.approx(z * math.sqrt(p0 * (1 - p0)) / root_n, rel=1e-3)

@@ -909,7 +909,8 @@ def panel_significance(
                 baseline = cell.moments.median
             else:
                 baseline = float(cell.moments.base.mean(name)) if cell.moments.base.n else math.nan
-            scale = math.sqrt(baseline * (1 - baseline)) if name == "pct_positive" else sd
+            # the share positive's binomial spread; the median's sd times sqrt(pi / 2), its efficiency (power.py)
+            scale = math.sqrt(baseline * (1 - baseline)) if name == "pct_positive" else sd * (math.sqrt(math.pi / 2) if name == "median" else 1.0)
             rows.append(
                 {
                     **{k: cell.key[k] for k in ("measure", "asset", "horizon", "horizon_days")},
