@@ -232,6 +232,12 @@ def run_sweep(
             "its held-out confirmation (--confirm-from) uses the histories null",
             hint="add --confirm-from DATE, or drop the histories options (the grid is tested on the runs null unless --null names another)",
         )
+    if asked and study.universe is None and settings.null not in (None, "histories"):  # a run of the cell refuses them too
+        raise ConfigError(
+            f"{', '.join(asked)} would be ignored: the held-out confirmation tests the chosen cells on the {settings.null} null "
+            f"({'asked for' if null is not None else 'statistics.null'}), as a run of them does, and resamples no histories",
+            hint="add --null histories to confirm the chosen cells on resampled histories, or drop the histories options",
+        )
     if ci is not None:  # the ledger and the confirmation show p-values and figures, no interval
         raise ConfigError(f"ci={ci!r} would be ignored: a sweep shows no intervals", hint="drop ci (eventstudy.run shows a cell's interval)")
     if study.universe is not None and block_length is not None:

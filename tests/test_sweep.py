@@ -757,6 +757,24 @@ def test_histories_options_without_a_confirmation_are_refused_not_ignored(folder
     assert main([*args, "--histories", "19", "--confirm-from", "2020-06-01", "--top", "1"]) == 0
 
 
+@pytest.mark.parametrize("null", ["runs", "matched", "circular"])
+@pytest.mark.parametrize("options", [{"histories": 50}, {"block_length": 10.0}])
+def test_histories_options_beside_a_placebo_null_are_refused_though_a_confirmation_is_asked(
+    folder: Path, monkeypatch, null: str, options: dict[str, float]
+) -> None:
+    """'--confirm-from 2015-01-01 --null runs --histories 50' ran: the grid and the held-out
+    confirmation were both tested on the runs null, and the 50 histories were drawn nowhere
+    (a run of a chosen cell refuses them: '--histories would be ignored')."""
+    study = parse_study(STUDY, path=folder / "study.yaml")
+    monkeypatch.setattr(sweep_module, "_prepare", lambda *a: pytest.fail("the data was read"))
+    key, value = next(iter(options.items()))
+    with pytest.raises(ConfigError, match=rf"{key}={value!r} would be ignored: the held-out confirmation tests the chosen cells on the {null} null \(asked for\)"):
+        run_sweep(study, [parse_axis("gap=3,5")], data_dir=folder / "data", confirm_from="2020-06-01", null=null, **options)  # type: ignore[arg-type]
+    in_the_file = parse_study(STUDY.replace("{placebos: 300, seed: 5}", f"{{placebos: 300, seed: 5, null: {null}}}"), path=folder / "study.yaml")
+    with pytest.raises(ConfigError, match=rf"on the {null} null \(statistics\.null\)"):
+        run_sweep(in_the_file, [parse_axis("gap=3,5")], data_dir=folder / "data", confirm_from="2020-06-01", **options)  # type: ignore[arg-type]
+
+
 def test_an_interval_level_is_refused_not_ignored(folder: Path, monkeypatch) -> None:
     """run_sweep(ci=0.5) was accepted and changed nothing: a sweep shows no interval."""
     study = parse_study(STUDY, path=folder / "study.yaml")
