@@ -255,7 +255,7 @@ def run_sweep(
     if settings.placebos < 99:
         raise ConfigError("a sweep needs placebos (at least 99) for its snooping control", hint="set --placebos 2000 or more")
     if confirm_from is not None:
-        _check_confirmation(cells, confirm_from)
+        _check_confirmation(cells, confirm_from, axes, combos, study)
     end = (confirm_from - dt.timedelta(days=1)) if confirm_from else None
     searched, full = _prepare(study, cells, data_dir, confirm_from)
     # a nested baseline: each cell's baseline and placebo sets are drawn from the days where it holds, as in a run
@@ -429,9 +429,12 @@ def _check_windows(panel: Panel, axes: Sequence[Axis], combos: list[tuple[str, .
         )
 
 
-def _check_confirmation(cells: list[Study], confirm_from: dt.date) -> None:
+def _check_confirmation(cells: list[Study], confirm_from: dt.date, axes: Sequence[Axis], combos: list[tuple[str, ...]], study: Study) -> None:
     """``confirm_from`` splits every cell's window in two: a grid period before it and a
-    held-out period from it (else the grid ran past the window, or confirmed on nothing)."""
+    held-out period from it (else the grid ran past the window, or confirmed on nothing).
+    The search ends the day before it in every cell, so two cells that differ only in
+    their window's end are one cell there (ranked, and paid for by the snooping control,
+    twice): refused."""
     for cell in cells:
         start, end = cell.window.start, cell.window.end
         if (start is not None and confirm_from <= start) or (end is not None and confirm_from > end):
@@ -440,6 +443,21 @@ def _check_confirmation(cells: list[Study], confirm_from: dt.date) -> None:
                 "the grid is ranked on the days before it and confirmed on the days from it",
                 hint="give --confirm-from a date inside the study's window",
             )
+    searched: dict[tuple[object, ...], tuple[str, ...]] = {}
+    for combo, cell in zip(combos, cells):
+        key = (cell.when, cell.trigger, repr(cell.decluster), cell.window.start)  # what a cell varies (grid.VARIABLE) but its end
+        if key not in searched:
+            searched[key] = combo
+            continue
+        axis, value = next((a, v) for a, v, w in zip(axes, combo, searched[key]) if v != w)
+        raise ConfigError(
+            f"grid axis {axis.name!r} sets only the window's end, and the search before confirm_from {confirm_from} ends the day "
+            f"before it in every cell: the cells {', '.join(f'{a.name}={v}' for a, v in zip(axes, searched[key]))} and "
+            f"{', '.join(f'{a.name}={v}' for a, v in zip(axes, combo))} are one cell there, ranked, and paid for by the snooping "
+            "control, twice",
+            location=written_at(study, axis, axis.values.index(value)),
+            hint="drop the axis (the search cannot tell its values apart), or sweep it without --confirm-from",
+        )
 
 
 def _prepare(study: Study, cells: list[Study], data_dir: str | Path | None, before: dt.date | None = None) -> tuple[Panel, Panel]:

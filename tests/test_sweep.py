@@ -775,6 +775,30 @@ def test_histories_options_beside_a_placebo_null_are_refused_though_a_confirmati
         run_sweep(in_the_file, [parse_axis("gap=3,5")], data_dir=folder / "data", confirm_from="2020-06-01", **options)  # type: ignore[arg-type]
 
 
+def test_a_window_end_axis_with_a_confirmation_is_refused_not_ranked_twice(folder: Path, monkeypatch) -> None:
+    """'--grid window.end=2020-12-31,2024-12-31 --confirm-from 2015-01-01' ranked the two
+    ends' cells on the same search (it ends the day before confirm_from in every cell), so
+    each was one cell ranked twice, with the same figures, tied, and counted twice by the
+    Reality Check, SPA and Romano-Wolf; the axis set only the held-out period's end."""
+    study = parse_study(STUDY, path=folder / "study.yaml")
+    monkeypatch.setattr(sweep_module, "_prepare", lambda *a: pytest.fail("the data was read"))
+    axes = [parse_axis("gap=3,5"), parse_axis("window.end=2020-09-01,2020-10-01")]
+    with pytest.raises(ConfigError, match=(
+        r"grid axis 'window.end' sets only the window's end, and the search before confirm_from 2020-06-01 ends the day before "
+        r"it in every cell: the cells gap=3, window.end=2020-09-01 and gap=3, window.end=2020-10-01 are one cell there"
+    )):
+        run_sweep(study, axes, data_dir=folder / "data", confirm_from="2020-06-01")
+    in_the_file = parse_study(STUDY + "sweep:\n  - {name: window.end, values: [2020-09-01, 2020-10-01]}\n", path=folder / "study.yaml")
+    with pytest.raises(ConfigError, match=r"window.end=2020-09-01 and window.end=2020-10-01 are one cell there") as refused:
+        run_sweep(in_the_file, data_dir=folder / "data", confirm_from="2020-06-01")
+    assert refused.value.location is not None and refused.value.location.line == 10
+    # an end before the date is the window's own error; ends without a confirmation rank different periods
+    with pytest.raises(ConfigError, match=r"confirm_from 2020-09-15 is not inside the window"):
+        run_sweep(study, axes, data_dir=folder / "data", confirm_from="2020-09-15")
+    monkeypatch.undo()
+    assert run_sweep(study, axes, data_dir=folder / "data").ledger.height > 0
+
+
 def test_an_interval_level_is_refused_not_ignored(folder: Path, monkeypatch) -> None:
     """run_sweep(ci=0.5) was accepted and changed nothing: a sweep shows no interval."""
     study = parse_study(STUDY, path=folder / "study.yaml")
