@@ -69,6 +69,7 @@ from eventstudy.engine import (
     few_stocks_why,
     nested_baseline_days,
     raw_events,
+    refuse_unused_counts,
     stocks_trading,
 )
 from eventstudy.errors import ConfigError, DataError, did_you_mean
@@ -84,6 +85,7 @@ from eventstudy.grid import (
     study_axes,
     written_at,
 )
+from eventstudy.histories import calendar_gaps, calendar_mismatch
 from eventstudy.inference.design import panel_design
 from eventstudy.inference.histories import SharedHistories
 from eventstudy.inference.multiple import maxstat_stepdown
@@ -258,6 +260,12 @@ def run_sweep(
         _check_confirmation(cells, confirm_from, axes, combos, study)
     end = (confirm_from - dt.timedelta(days=1)) if confirm_from else None
     searched, full = _prepare(study, cells, data_dir, confirm_from)
+    resampling = [key for key, value in (("histories", histories), ("block_length", block_length)) if value is not None]
+    if resampling and confirm_from is not None and study.universe is None:
+        # a nested baseline, or a series 'align: ffill' leaves unknown, turns the default null of a run of a cell, and of the
+        # confirmation, to the runs null: the histories options are refused as that run refuses them
+        gaps = calendar_gaps(full.frame, list(study.series)) if full.frame is not None else None
+        refuse_unused_counts(study, settings, resampling, gaps, calendar_mismatch(full.days.size, full.own_days), full.days.size)
     # a nested baseline: each cell's baseline and placebo sets are drawn from the days where it holds, as in a run
     grid = Grid(searched, settings, statistic, end, nested_baseline_days(searched, study, settings) if study.universe is None else None)
     _check_windows(searched, axes, combos, cells, end, study)

@@ -775,6 +775,19 @@ def test_histories_options_beside_a_placebo_null_are_refused_though_a_confirmati
         run_sweep(in_the_file, [parse_axis("gap=3,5")], data_dir=folder / "data", confirm_from="2020-06-01", **options)  # type: ignore[arg-type]
 
 
+def test_histories_options_are_refused_where_the_confirmation_cannot_use_the_histories_null(folder: Path) -> None:
+    """A nested baseline turns a run's default null to the runs null: '--confirm-from ...
+    --histories 19' on such a study confirmed the chosen cells on the runs null and drew
+    no history, without a word, where a run of a chosen cell refuses '--histories'."""
+    nested = STUDY.replace("{placebos: 300, seed: 5}", "{placebos: 300, seed: 5, baseline: {when: 'A close > A sma(20)'}}")
+    study = parse_study(nested, path=folder / "study.yaml")
+    with pytest.raises(ConfigError, match=r"--histories would be ignored: the run's headline null is the runs null \(this study's default\).*a nested baseline"):
+        run_sweep(study, [parse_axis("gap=3,5")], data_dir=folder / "data", confirm_from="2020-06-01", histories=19)
+    with pytest.raises(ConfigError, match=r"--histories would be ignored"):
+        evaluate_study(study, data_dir=folder / "data", start="2020-06-01", histories=19)
+    assert run_sweep(study, [parse_axis("gap=3,5")], data_dir=folder / "data", confirm_from="2020-06-01", top=1).confirmation["null"].to_list() == ["runs"]
+
+
 def test_a_window_end_axis_with_a_confirmation_is_refused_not_ranked_twice(folder: Path, monkeypatch) -> None:
     """'--grid window.end=2020-12-31,2024-12-31 --confirm-from 2015-01-01' ranked the two
     ends' cells on the same search (it ends the day before confirm_from in every cell), so
