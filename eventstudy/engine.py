@@ -92,7 +92,7 @@ from eventstudy.null_choice import (
 )
 from eventstudy.own_events import describe as describe_event_sets
 from eventstudy.panel import ConditionHits, Panel, values_at
-from eventstudy.result import StudyResult
+from eventstudy.result import StudyResult, counted_noun
 from eventstudy.statistics import CELL, SUMMARY_COLUMNS, summarize
 
 __all__ = ["as_date", "describe_outcomes", "evaluate", "instance_table", "kept_outcomes", "nested_baseline_days", "order_cells", "raw_events", "refuse_unused_counts"]
@@ -255,7 +255,8 @@ def _declustering_note(panel: Panel, study: Study, raw: pl.DataFrame, window: np
     if panel.kind == "universe":
         rule = f"per symbol, gap {spec.gap.label} ({spec.gap.describe()}), {spec.mode}" if spec else "no declustering"
         return (
-            f"universe of {len(panel.symbols)} symbols: {kept} events kept of {raw.height} symbol-days {study.condition_days(past=True)} "
+            f"universe of {counted_noun(len(panel.symbols), 'symbol')}: {counted_noun(kept, 'event')} kept of {counted_noun(raw.height, 'symbol-day')} "
+            f"{study.condition_days(past=True)} "
             f"({rule})" + (f"; the baseline is every symbol-day of the window ({_count_days(panel.present, window):,})" if study.evaluate else "")
         )
     if spec is None:

@@ -160,19 +160,19 @@ class StudyResult:
         cells = self.summary.height
         counted = len(counted_tests(self.tests.to_dicts()))  # as the verdict counts them
         other = self.tests.height - counted
-        tests = f", {_counted(counted, 'test')}" if self.tests.height else ""
+        tests = f", {counted_noun(counted, 'test')}" if self.tests.height else ""
         if other and counted:  # a statistic the null does not test, a description (mae, mfe): rows, not tests
-            tests += f" (result.tests has {_counted(other, 'more row')}, with no test)"
+            tests += f" (result.tests has {counted_noun(other, 'more row')}, with no test)"
         elif other:  # no events, too few complete ones
-            tests = f", no tests (result.tests has {_counted(other, 'row')}, with no test)"
+            tests = f", no tests (result.tests has {counted_noun(other, 'row')}, with no test)"
         tables = {"summary": self.summary, "events": self.events, "tests": self.tests, "outcomes": self.outcomes,
                   "raw_events": self.raw_events, "timeline": self.timeline}
-        where = ", ".join(f"result.{name} ({_counted(frame.height, 'row')})" for name, frame in tables.items())
+        where = ", ".join(f"result.{name} ({counted_noun(frame.height, 'row')})" for name, frame in tables.items())
         return [
             f"{kind} {self.study.name!r}",
             f"condition: {self.condition}; window {window}",
-            f"counts: {_counted(self.events.height, 'event')} (kept of {held_days(self)}), "
-            f"{_counted(cells, 'summary cell')}{tests}",
+            f"counts: {counted_noun(self.events.height, 'event')} (kept of {held_days(self)}), "
+            f"{counted_noun(cells, 'summary cell')}{tests}",
             verdict_line(self),
             f"tables (polars DataFrames): {where}",
         ]
@@ -230,10 +230,10 @@ def require_study_result(result: object, function: str) -> None:
     raise TypeError(f"result is of type {kind}: {function} renders what eventstudy.run returns (a StudyResult)")
 
 
-def _counted(n: int, word: str) -> str:
+def counted_noun(n: int, word: str) -> str:
     """``n`` and ``word``, plural unless one: '1 event', '2,500 events'.
 
-    >>> _counted(1, "summary cell"), _counted(12012, "row")
+    >>> counted_noun(1, "summary cell"), counted_noun(12012, "row")
     ('1 summary cell', '12,012 rows')
     """
     return f"{n:,} {word}{'' if n == 1 else 's'}"

@@ -917,6 +917,8 @@ def test_the_verdict_counts_the_tests_the_snooping_control_is_over(folder: Path)
     assert "= 8 tests of the mean, 4 of them tested (the family of the snooping control;" in verdict_lines(result)[0]
     full = run_sweep(study, ["B drawdown threshold=1%,2%"], data_dir=folder / "data")
     assert full.verdict["tested"] == full.verdict["tests"] and "= 8 tests of the mean (" in verdict_lines(full)[0]
+    one = run_sweep(study, ["B drawdown threshold=1%"], data_dir=folder / "data")
+    assert verdict_lines(one)[0].startswith("1 grid cell x their assets and horizons = 4 tests")  # not '1 grid cells'
 
 
 def test_tests_that_survive_below_their_placebos_are_named_in_the_verdict(folder: Path) -> None:

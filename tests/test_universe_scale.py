@@ -609,3 +609,11 @@ def test_a_stocks_daily_return_runs_to_its_next_calendar_day_across_a_market_hol
         crossed += sum(1 for d in own.to_list() if d not in set(calendar.to_list()) and dates[0] < d < dates[-1])
     assert crossed > 0  # the panel has stock days on market holidays, inside a stock's calendar rows
     np.testing.assert_allclose(panel.daily, expected.astype(np.float32), rtol=1e-6, equal_nan=True)
+
+
+def test_a_universe_of_one_stock_is_counted_in_the_singular(tmp_path: Path) -> None:
+    """The declustering note of a one-stock universe read 'universe of 1 symbols'."""
+    write_panel(tmp_path, seed=2, n_symbols=1, n_days=120)
+    result = eventstudy.run(study_for(tmp_path), data_dir=tmp_path, placebos=0, paths=False)
+    (note,) = [n for n in result.notes if n.startswith("universe of ")]
+    assert note.startswith("universe of 1 symbol: ") and " 1 symbols" not in note

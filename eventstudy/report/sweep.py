@@ -51,7 +51,7 @@ def _verdict_lines(result: SweepResult) -> list[str]:
     )
     kinds = "measures, assets and horizons" if _measures(result) else "assets and horizons"
     lines = [
-        f"{v['cells']} grid cells x their {kinds} = {v['tests']:,} tests of the {v['statistic']}{family} "
+        f"{v['cells']} grid cell{'' if v['cells'] == 1 else 's'} x their {kinds} = {v['tests']:,} tests of the {v['statistic']}{family} "
         f"({v['placebos']:,} placebos per cell, {v['null']} null, seed {v['seed']}), period {v['period']}",
     ]
     if v.get("confirm_from"):  # the search reads no close of the held-out period, as if the data ended the day before
