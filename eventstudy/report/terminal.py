@@ -177,7 +177,9 @@ class _PipedConsole(Console):
 
 def _console(file: TextIO, color: bool | None, width: int | None) -> Console:
     is_tty = hasattr(file, "isatty") and file.isatty()
-    use_color = is_tty if color is None else color
+    # NO_COLOR (https://no-color.org), set and not empty, turns colour off as --no-color does: rich reads it only when
+    # no_color is left unset, and it is always set here
+    use_color = (is_tty and not os.environ.get("NO_COLOR")) if color is None else color
     console = _PipedConsole(
         file=file,
         no_color=not use_color,

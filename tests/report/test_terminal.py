@@ -122,6 +122,27 @@ def test_plain_when_piped_colour_when_asked(result) -> None:
     assert ANSI.sub("", coloured) == plain  # the same text either way
 
 
+class _Terminal(io.StringIO):
+    def isatty(self) -> bool:
+        return True
+
+
+def test_no_color_in_the_environment_turns_the_colour_off_on_a_terminal(result, monkeypatch: pytest.MonkeyPatch) -> None:
+    # NO_COLOR=1 printed green and red on a terminal all the same: the console was told no_color=False, which overrides rich's reading of it
+    def on_terminal() -> str:
+        terminal = _Terminal()
+        render_terminal(result, terminal, width=80)
+        return terminal.getvalue()
+
+    monkeypatch.delenv("NO_COLOR", raising=False)
+    assert "\x1b[32m+" in on_terminal()  # a terminal: colour
+    monkeypatch.setenv("NO_COLOR", "1")
+    assert not re.search(r"\x1b\[3\dm", on_terminal())  # no colour (bold is no colour: https://no-color.org)
+    monkeypatch.setenv("NO_COLOR", "")  # empty: not set, as no-color.org says
+    assert "\x1b[32m+" in on_terminal()
+    assert "\x1b[32m+" in render(result, width=80, color=True)  # asked for on the command line's side: colour
+
+
 def test_warnings_come_first_and_notes_last(result) -> None:
     out = render(result, width=120)
     warnings, notes = split_notes(result.notes)
