@@ -158,7 +158,18 @@ def _apply(raw: dict[str, Any], axis: Axis, value: str) -> None:
         target = target[key]
     # a gap and a condition are text as written (YAML would read a tab, a '!', '*' or '|' in
     # a condition as its own syntax, and a ' #' as a comment); a date, a number, a mode are YAML
-    target[path[-1]] = value if path[-1] == "gap" else _condition_text(value) if path == ["when"] else yaml.safe_load(value)
+    target[path[-1]] = value if path[-1] == "gap" else _condition_text(value) if path == ["when"] else _yaml_value(value)
+
+
+def _yaml_value(value: str) -> object:
+    """A date, a number or a mode as YAML reads it, or the text as written where YAML
+    cannot read it (a day the month lacks, '2020-02-30', ended in 'ValueError: day is out of
+    range for month'; '@x' or '[edge' in YAML's own errors): the study's check then refuses
+    it with the message it gives in the file."""
+    try:
+        return yaml.safe_load(value)
+    except (yaml.YAMLError, ValueError):
+        return value
 
 
 def _condition_text(value: str) -> str:

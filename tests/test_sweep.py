@@ -733,6 +733,35 @@ def test_a_bad_value_of_a_grid_axis_is_not_shown_at_a_sweep_list_value(folder: P
     assert err.startswith("error: grid cell window.end=2020-12-31, mode=bogus: bad value 'bogus' for 'decluster.mode'"), err
 
 
+@pytest.mark.parametrize(
+    ("grid", "message"),
+    [
+        ("window.start=2020-02-30,2020-06-01", "grid cell window.start=2020-02-30: bad value '2020-02-30' for 'window.start'"),
+        ("window.end=2020-13-01,2021-06-01", "grid cell window.end=2020-13-01: bad value '2020-13-01' for 'window.end'"),
+        ("mode=@after_kept,after_any", "grid cell mode=@after_kept: bad value '@after_kept' for 'decluster.mode'"),
+        ("trigger=[edge,level", "grid cell trigger=[edge: bad value '[edge' for 'trigger'"),
+    ],
+)
+def test_a_grid_value_yaml_cannot_read_is_a_message_not_a_traceback(folder: Path, capsys, grid: str, message: str) -> None:
+    """--grid 'window.start=2020-02-30,...' (a day the month lacks) ended in a traceback, 'ValueError: day is out of
+    range for month' from YAML's date reader, and '@...' or '[...' in YAML's ScannerError or ParserError: the value
+    is now the text written, which the study's check refuses as it would in the file, naming the cell."""
+    assert main(["sweep", str(folder / "study.yaml"), "--data-dir", str(folder / "no-data-read"), "--grid", grid]) == 2
+    err = capsys.readouterr().err
+    assert err.startswith(f"error: {message}"), err
+
+
+def test_a_quoted_sweep_list_date_the_calendar_lacks_is_shown_where_it_is_written(folder: Path, capsys) -> None:
+    """A quoted value of a sweep: list ('"2020-02-30"', read as text by the file's YAML) was read again as a date by the
+    cell, and validate (and sweep) ended in 'ValueError: day is out of range for month'."""
+    axis = '{name: window.start, values: ["2020-02-30", 2020-06-01]}'
+    (folder / "study.yaml").write_text(STUDY + f"sweep:\n  - {axis}\n")
+    assert main(["validate", str(folder / "study.yaml")]) == 2
+    err = capsys.readouterr().err
+    line, column = STUDY.count("\n") + 2, len("  - ") + axis.index('"2020') + 1
+    assert err.startswith(f"{folder / 'study.yaml'}:{line}:{column}: error: grid cell window.start=2020-02-30: bad value"), err
+
+
 def test_an_axis_without_values_is_a_message(folder: Path) -> None:
     """Axis('gap', ()) from Python had ended in numpy's 'need at least one array to concatenate'."""
     study = parse_study(STUDY, path=folder / "study.yaml")
