@@ -13,7 +13,7 @@ is shown with ``--raw``. Nothing is loaded or run: this reads the study file onl
 
 from __future__ import annotations
 
-from dataclasses import dataclass, fields, is_dataclass
+from dataclasses import dataclass, field, fields, is_dataclass
 
 from eventstudy.conditions import (
     CALENDAR,
@@ -44,6 +44,7 @@ from eventstudy.conditions import (
 from eventstudy.conditions.printer import breadth_name
 from eventstudy.config import UNIVERSE_HISTORIES, StatisticsSpec, Study
 from eventstudy.features import FEATURES, FeatureRequest, column_name
+from eventstudy.grid import grid_cells, study_axes
 from eventstudy.measures import measures_named
 from eventstudy.null_choice import (
     choose_null,
@@ -69,6 +70,7 @@ class Explanation:
     evaluators: list[str]
     tests: list[tuple[str, str]]  # label -> what the run's tests will be
     test_warnings: list[str]  # what the run will warn of its null, decided by the study alone
+    sweep: list[tuple[str, str]] = field(default_factory=list)  # label -> what 'eventstudy sweep' does with the study's sweep: list
 
 
 def _flatten(n: Node, kind: type[And] | type[Or]) -> list[Node]:
@@ -303,7 +305,36 @@ def explain(study: Study) -> Explanation:
         evaluators=evaluators,
         tests=tests,
         test_warnings=test_warnings,
+        sweep=_sweep(study),
     )
+
+
+def _sweep(study: Study) -> list[tuple[str, str]]:
+    """What ``eventstudy sweep`` does with the study's ``sweep:`` list (a run leaves it out):
+    its grid, the placebo null that tests every cell (a sweep re-runs no histories:
+    ``sweep.placebo_null``), and the held-out test of its best cells with ``--confirm-from``
+    (the run's headline null; a universe's 'dates' null)."""
+    if not study.sweep:
+        return []
+    axes = study_axes(study)
+    combos, _ = grid_cells(study, axes)  # refused here as the sweep (and validate) refuse it
+    values = "; ".join(f"{a.name}: {', '.join(a.values)}" for a in axes)
+    grid = f"{len(axes)} {'axis' if len(axes) == 1 else 'axes'}, {len(combos):,} cells ({values})"
+    statistics = study.statistics
+    if statistics.placebos < 99:
+        return [("grid", grid), ("null", f"none: statistics.placebos is {statistics.placebos:,}, and a sweep needs 99 or more for its snooping control")]
+    if study.universe is not None:
+        null, confirming = "'dates' (same days, other stocks)", "'dates'"
+    else:
+        null = statistics.null if statistics.null not in (None, "histories") else "runs"
+        confirming = choose_null(study, statistics, [])
+    return [
+        ("grid", grid),
+        ("null", f"{null}: {statistics.placebos:,} placebo sets per cell, one joint null for White's Reality Check, Hansen's SPA "
+                 "and Romano-Wolf's step-down p-values (a sweep re-runs no histories; --null names another placebo null)"),
+        ("held out", f"with --confirm-from DATE, the grid is ranked on the days before DATE and its best cells (--top) are re-tested "
+                     f"from DATE on the {confirming} null" + ("" if study.universe is not None else " (the tests above)")),
+    ]
 
 
 def _tests(study: Study) -> tuple[list[tuple[str, str]], list[str]]:
@@ -440,6 +471,9 @@ def render_explanation(study: Study, explanation: Explanation, *, raw: bool = Fa
     out += ["", "tests:"]
     out += [f"  {label}: {text}" for label, text in explanation.tests]
     out += [f"  {line}" for line in explanation.test_warnings]
+    if explanation.sweep:
+        out += ["", "sweep (eventstudy sweep; a run leaves the sweep: list out):"]
+        out += [f"  {label}: {text}" for label, text in explanation.sweep]
     if raw:
         out += ["", "polars expression (one boolean per day, as polars prints it):", f"  {explanation.expression}"]
     else:

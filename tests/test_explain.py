@@ -273,3 +273,22 @@ def test_explain_of_a_universe_names_its_null_and_why() -> None:
     assert market["tested"].startswith("the average, the median and the % > 0")
     counted = dict(explain(parse_study(UNIVERSE.replace("WHEN", "SPX drawdown >= 5%") + "statistics: {histories: 50}\n")).tests)
     assert counted["null"].startswith("histories: the rule re-run on 50 resampled universes")
+
+
+def test_explain_of_a_sweep_study_names_its_grid_its_null_and_its_held_out_test() -> None:
+    """explain said nothing of a study's sweep: list: its tests named the histories null on 1,000 resampled histories,
+    while 'eventstudy sweep' of the study tests every cell on the runs null (a sweep re-runs no histories) and re-tests
+    the best cells after --confirm-from on the run's headline null."""
+    swept = explain(parse_study(NESTED + "sweep:\n  - {name: when#1, values: [25, 30]}\n  - {name: gap, values: [5, 10, 21cd]}\n"))
+    sweep = dict(swept.sweep)
+    assert sweep["grid"] == "2 axes, 6 cells (when#1: 25, 30; gap: 5, 10, 21cd)"
+    assert sweep["null"].startswith("runs: 10,000 placebo sets per cell, one joint null")
+    assert sweep["held out"].startswith("with --confirm-from DATE, the grid is ranked on the days before DATE")
+    assert "the histories null (the tests above)" in sweep["held out"]
+    assert dict(swept.tests)["null"].startswith("histories: ")  # what a run does, as before
+    assert "sweep (eventstudy sweep; a run leaves the sweep: list out):\n  grid: 2 axes" in render_explanation(parse_study(NESTED), swept)
+    matched = dict(explain(parse_study(NESTED + "statistics: {null: matched, placebos: 500}\nsweep:\n  - {name: gap, values: [5, 10]}\n")).sweep)
+    assert matched["null"].startswith("matched: 500 placebo sets per cell") and "the matched null (the tests above)" in matched["held out"]
+    universe = dict(explain(parse_study(UNIVERSE.replace("WHEN", "SPX drawdown >= 5%") + "sweep:\n  - {name: gap, values: [5, 10]}\n")).sweep)
+    assert universe["null"].startswith("'dates' (same days, other stocks)") and "on the 'dates' null" in universe["held out"]
+    assert explain(parse_study(NESTED)).sweep == []
