@@ -177,6 +177,11 @@ def run_study(
     statistics = statistics_with(study, dict(placebos=placebos, histories=histories, block_length=block_length, null=null, seed=seed, alpha=alpha, ci=ci))
     counts = {"placebos": placebos, "histories": histories, "block_length": block_length}
     given = [key for key, value in counts.items() if value is not None]
+    if null is not None and statistics.placebos == 0:  # ran with exit 0, the null asked for never drawn
+        raise ConfigError(
+            f"--null {null} would be ignored: --placebos 0 (statistics.placebos) skips every test",
+            hint="drop --null, or drop --placebos 0 to run the tests",
+        )
     if study.universe is not None:  # its null is known before any data is read
         refuse_unused_counts(study, statistics, given)
     started = time.perf_counter()

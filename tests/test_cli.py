@@ -152,6 +152,7 @@ def test_executor_options_are_refused_for_a_study_of_named_series(tiny: Path, ca
         (["--placebos", "50"], "error: --placebos 50 would be ignored: the run's headline null is the histories null (this study's default)"),
         (["--null", "runs", "--histories", "50"], "error: --histories would be ignored: the run's headline null is the runs null (asked for)"),
         (["--placebos", "0", "--histories", "50"], "error: --histories would be ignored: --placebos 0 (statistics.placebos) skips every test"),
+        (["--placebos", "0", "--null", "matched"], "error: --null matched would be ignored: --placebos 0 (statistics.placebos) skips every test"),
     ],
 )
 def test_a_count_the_null_does_not_draw_is_refused(tiny: Path, capsys, options: list[str], expected: str) -> None:

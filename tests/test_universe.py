@@ -994,7 +994,7 @@ def test_the_market_models_title_is_shown_once(tmp_path: Path) -> None:
     make_panel(tmp_path)
     model = "excess_returns: {benchmark: MKT, horizons: [2d, 5d], model: market, estimation: 30, gap: 2}"
     (tmp_path / "study.yaml").write_text(STUDY.replace("excess_returns: {benchmark: MKT, horizons: [5d]}", model))
-    result = eventstudy.run(tmp_path / "study.yaml", data_dir=tmp_path, placebos=0, null="dates")
+    result = eventstudy.run(tmp_path / "study.yaml", data_dir=tmp_path, placebos=0)
     title = result.measure_titles["car"]
     assert title.startswith("abnormal return vs MKT (market model") and title.count("abnormal return") == 1
     assert f"**car: {title}**" in render_markdown(result)
