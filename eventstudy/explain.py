@@ -41,6 +41,7 @@ from eventstudy.conditions import (
     resolve,
     to_text,
 )
+from eventstudy.conditions.compiler import reads_each_symbol
 from eventstudy.conditions.printer import breadth_name
 from eventstudy.config import UNIVERSE_HISTORIES, StatisticsSpec, Study
 from eventstudy.features import FEATURES, FeatureRequest, column_name
@@ -227,6 +228,8 @@ def _feature_rows(requests: list[FeatureRequest], study: Study) -> list[tuple[st
         written = f"{feature.name}({', '.join(str(a) for a in req.args)})" if req.args else feature.name
         if req.series == SELF:
             label = "each symbol of the universe"
+        elif req.of is not None and reads_each_symbol(req.of):  # '(close / SPX) sma(50)': in each stock's block
+            label = f"{req.series} (an expression of each stock: computed on its own days of the study calendar, not its full history)"
         elif req.of is not None:
             label = f"{req.series} (an expression: computed on the study's dates, not each series' full history)"
         else:

@@ -177,6 +177,19 @@ def test_explain_of_a_universe_says_its_calendar_and_that_gaps_are_per_stock() -
     assert dict(explain(parse_study(NESTED)).selection)["alignment"] == "inner (dates on which every series has a close)"
 
 
+def test_explain_of_a_universe_says_a_stocks_expression_is_computed_on_its_own_days() -> None:
+    """'(close / SPX) sma(50)' in a universe is each stock's expression, over its own days
+    of the study calendar (blocks.py); explain said it was 'computed on the study's dates',
+    as a market expression ('(SPX / SPX sma(20)) sma(5)') is."""
+    text = (
+        "name: u\nseries: {SPX: SPX}\nuniverse: [AAA, BBB]\nwhen: (close / SPX) sma(50) > 1 and (SPX / SPX sma(20)) sma(5) > 1\n"
+        "evaluate:\n  - forward_returns: {horizons: [1m]}\n"
+    )
+    labels = [label for label, _ in explain(parse_study(text)).features]
+    assert "(close / SPX) (an expression of each stock: computed on its own days of the study calendar, not its full history)" in labels
+    assert "(SPX / SPX sma(20)) (an expression: computed on the study's dates, not each series' full history)" in labels
+
+
 def test_explain_names_the_factors_file_only_where_a_factor_set_reads_it(tmp_path: Path) -> None:
     """The market model's event study (configs/sp500_volume_spikes.yaml) was explained with
     'factors_file: factors.csv' among its settings, a file only 'factors: ff3' (ff5,
