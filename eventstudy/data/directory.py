@@ -49,14 +49,15 @@ def resolve_data_dir(cli_value: str | None, study_value: str | None, study_path:
     env_value = os.environ.get(DATA_DIR_ENV)
     if cli_value and cli_value.strip():
         path = Path(cli_value).expanduser()
-        source = f"--data-dir {cli_value!r} (relative to the current directory {str(Path.cwd())!r})"
+        relative = "" if path.is_absolute() else f" (relative to the current directory {str(Path.cwd())!r})"  # an absolute path is its own
+        source = f"--data-dir {cli_value!r}{relative}"
         location = None
     elif study_value and study_value.strip():
         base = study_path.parent if study_path is not None else Path.cwd()
         path = base / Path(study_value).expanduser()
         where = f"the study file {str(study_path)!r}" if study_path is not None else "the study"
         base_named = "the study file's folder" if study_path is not None else f"the current directory {str(base)!r}: a study given as text has no file"
-        source = f"data.dir {study_value!r} in {where} (relative to {base_named})"
+        source = f"data.dir {study_value!r} in {where}" + ("" if Path(study_value).expanduser().is_absolute() else f" (relative to {base_named})")
         location = Location(path=str(study_path)) if study_path is not None else None
     elif env_value and env_value.strip():
         path = Path(env_value).expanduser()

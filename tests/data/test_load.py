@@ -536,6 +536,17 @@ def test_resolve_nonexistent_directory_says_which_source(
     assert "does not exist" in message and named_by in message
 
 
+def test_an_absolute_directory_that_does_not_exist_is_not_said_to_be_relative(dirs: Path) -> None:
+    """'--data-dir /nonexistent' read "(relative to the current directory '/work')", of a
+    path that is relative to nothing; a relative one still says where it was looked for."""
+    for cli, study_value in (("/nonexistent/data", None), (None, "/nonexistent/data")):
+        with pytest.raises(DataError) as info:
+            resolve_data_dir(cli, study_value, dirs / "study" / "spx.yaml")
+        assert "does not exist" in info.value.render() and "relative to" not in info.value.render()
+    with pytest.raises(DataError, match=r"named by --data-dir 'missing' \(relative to the current directory"):
+        resolve_data_dir("missing", None, dirs / "study" / "spx.yaml")
+
+
 # --------------------------------------------------------------------------- real data
 
 
