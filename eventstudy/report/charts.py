@@ -491,10 +491,12 @@ def study_charts(result: StudyResult) -> list[Chart]:
     prices = price_chart(result)
     if prices is not None:
         kept = int(result.raw_events["kept"].sum())
-        shown = ("bars below the prices: events per period, kept (blue) and dropped by declustering (grey)."
-                 if result.raw_events.height > MARKER_LIMIT else "grey dots: days dropped by declustering.")
+        if result.raw_events.height > MARKER_LIMIT:
+            shown = "; bars below the prices: events per period, kept (blue) and dropped by declustering (grey)."
+        else:  # the grey dots only where declustering dropped a day
+            shown = "; grey dots: days dropped by declustering." if kept < result.raw_events.height else "."
         charts.append(Chart("prices", "Price history and events", prices,
-                            f"{kept:,} events kept of {held_days(result)}; {shown}"))
+                            f"{kept:,} events kept of {held_days(result)}{shown}"))
     path = path_chart(result)
     if path is not None:
         charts.append(Chart("path", "Average path in event time", path,

@@ -6,6 +6,7 @@ the data or the chart code would alter.
 
 from __future__ import annotations
 
+from dataclasses import replace
 from pathlib import Path
 
 import polars as pl
@@ -226,6 +227,17 @@ def test_study_charts_and_their_files_are_deterministic(result) -> None:
     assert figure_png(charts[1].figure).startswith(b"\x89PNG\r\n\x1a\n")
     other = figure_svg(charts[1].figure, "another")
     assert other != svg  # ids are salted per chart, so several SVGs can share one page
+
+
+def test_the_price_charts_caption_names_grey_dots_only_where_a_day_was_dropped(result) -> None:
+    """The caption ended 'grey dots: days dropped by declustering' under a chart without
+    any (no declustering dropped a day, or no events)."""
+    (prices,) = [c for c in study_charts(result) if c.name == "prices"]
+    dropped = result.raw_events.height - int(result.raw_events["kept"].sum())
+    assert ("grey dots: days dropped by declustering" in prices.caption) == (dropped > 0)
+    every = replace(result, raw_events=result.raw_events.with_columns(pl.lit(True).alias("kept")))
+    (prices,) = [c for c in study_charts(every) if c.name == "prices"]
+    assert "grey dots" not in prices.caption and prices.caption.endswith(".")
 
 
 HIT_RATE = STUDY.replace(
