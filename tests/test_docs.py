@@ -173,6 +173,24 @@ def test_the_worked_example_quotes_the_run(shared_data: Path) -> None:
     assert float(above[1]) < lowest["p_placebo"] < float(above[1]) + 0.01
     year = re.search(r"\(SPX 1y: (\S+)% to (\S+)%\)", text)
     assert year and year.groups() == (f"{mean[('SPX', '1y')]['ci_low']:+.1%}"[:-1], f"{mean[('SPX', '1y')]['ci_high']:+.1%}"[:-1])
+    # The three ways to be fooled: the runs the events come in (the page said 'the 19 events
+    # come in two long runs (1998-99 and 2024)' of events in 1985, 1991, 2019, 2020 and 2025
+    # too), their overlap and the rule's bias, and the companions and MDE beside them.
+    fooled = re.search(
+        r"Welch's t-test gives p = (\S+)\. Three ways to be fooled: (\d+) of the (\d+) events come in two long runs \((\d+) in 1998-99, (\d+) in 2024\), "
+        r"their 6-month windows overlap \(n_eff = (\S+)\), .*? a difference of (\S+) points at 6m on noise \(SPX; (\S+) for RUT\), "
+        r"so the bias-corrected effect is (\S+) points \(SPX\) and (\S+) \(RUT\)\. .*? The Newey-West t gives p = (\S+) \(SPX\) and (\S+) \(RUT\), "
+        r".*? an average effect of about (\d+) points at 6m \(MDE\)",
+        text,
+    )
+    assert fooled, "the worked example's reading is not where the test reads it"
+    years = [d.year for d in eventstudy.run(ROOT / "configs" / "spx_rut.yaml", data_dir=shared_data, placebos=0).events["date"]]
+    late_90s, in_2024 = sum(y in (1998, 1999) for y in years), years.count(2024)
+    assert fooled.groups()[1:5] == (str(late_90s + in_2024), str(len(years)), str(late_90s), str(in_2024))
+    assert fooled[1] == f"{spx['p_welch']:.2f}" and fooled[6] == f"{spx['n_eff']:.1f}" == f"{rut['n_eff']:.1f}"
+    points = [f"{100 * row[key]:+.1f}" for key in ("null_mean", "effect") for row in (spx, rut)]
+    assert (fooled[7], fooled[8], fooled[9], fooled[10]) == tuple(points)
+    assert (fooled[11], fooled[12]) == (f"{spx['p_hac']:.2f}", f"{rut['p_hac']:.2f}") and fooled[13] == f"{100 * spx['mde']:.0f}"
 
 
 def test_what_a_notebook_shows_is_what_the_page_says(shared_data: Path) -> None:
