@@ -193,6 +193,63 @@ def test_the_worked_example_quotes_the_run(shared_data: Path) -> None:
     assert (fooled[11], fooled[12]) == (f"{spx['p_hac']:.2f}", f"{rut['p_hac']:.2f}") and fooled[13] == f"{100 * spx['mde']:.0f}"
 
 
+def test_the_sweep_prose_quotes_its_runs(shared_data: Path) -> None:
+    """sweeps.md's reading of its sweep, and of the same sweep under the matched null, is
+    what the two sweeps give: the best tested cell, its raw p and the Reality Check; the
+    matched null's best cell, its figures and its held-out ones; the incomplete events of
+    the search's 5% threshold (it said 'Reality Check p = 0.92', '92% of the time', where
+    the sweep gives 0.9146, shown as 0.915)."""
+    import datetime as dt
+
+    import eventstudy
+
+    text = " ".join((ROOT / "docs" / "sweeps.md").read_text(encoding="utf-8").split())
+    axes = ["RUT drawdown threshold=5%,10%,15%,20%", "gap=10,21cd,42"]
+    study = ROOT / "configs" / "spx_rut.yaml"
+    runs = eventstudy.run_sweep(study, axes, data_dir=shared_data, confirm_from="2015-01-01")
+    matched = eventstudy.run_sweep(study, axes, data_dir=shared_data, confirm_from="2015-01-01", null="matched")
+
+    best = runs.verdict["best"]
+    quoted = re.search(
+        r"the best of the (\d+) tests with three events or more \(of (\d+); (\w+) (\w+) after a (\S+) threshold, (\d+) events\) has "
+        r"a raw placebo p of (\S+), and the best of a grid of chance is at least that good (\d+)% of the time \(Reality Check p = (\S+)\)",
+        text,
+    )
+    assert quoted, "the sweep's reading is not where the test reads it"
+    rc = runs.verdict["reality_check_p"]
+    assert quoted.groups() == (
+        str(runs.verdict["tested"]), str(runs.verdict["tests"]), best["asset"], best["horizon"], best["RUT drawdown threshold"], str(best["n"]),
+        f"{best['p_placebo']:.2f}", f"{rc:.2f}"[2:], f"{rc:.2f}",  # 'p = 0.91' is '91% of the time'
+    )
+
+    best = matched.verdict["best"]
+    crowned = re.search(
+        r"crowns (\w+) (\w+) after a (\S+) threshold with a (\d+)-day gap \((\S+)% vs (\S+)% on all days, raw p = (\S+)\), "
+        r"still fails the Reality Check \(p = (\S+)\), and on 2015-2026 that cell earned (\S+)% against (\S+)% on all days",
+        text,
+    )
+    assert crowned, "the matched sweep's reading is not where the test reads it"
+    (held,) = matched.confirmation.filter(
+        (pl.col("RUT drawdown threshold") == best["RUT drawdown threshold"]) & (pl.col("gap") == best["gap"]) & (pl.col("asset") == best["asset"]) & (pl.col("horizon") == best["horizon"])
+    ).iter_rows(named=True)
+    assert crowned.groups() == (
+        best["asset"], best["horizon"], best["RUT drawdown threshold"], best["gap"], f"{100 * best['observed']:+.1f}", f"{100 * best['baseline']:+.1f}",
+        f"{best['p_placebo']:.3f}", f"{matched.verdict['reality_check_p']:.2f}", f"{100 * held['observed']:+.1f}", f"{100 * held['baseline']:+.1f}",
+    )
+
+    incomplete = re.search(r'\("(\d+) \(\+(\d+) incomplete\)": the (\S+) threshold\'s events of (\S+) and (\S+), whose 1y returns', text)
+    assert incomplete, "the incomplete events are not where the test reads them"
+    (cell,) = runs.ledger.filter(
+        (pl.col("RUT drawdown threshold") == incomplete[3]) & (pl.col("gap") == "21cd") & (pl.col("asset") == "SPX") & (pl.col("horizon") == "1y")
+    ).iter_rows(named=True)
+    assert (incomplete[1], incomplete[2]) == (str(cell["n"]), str(cell["n_incomplete"]))
+    spx = pl.read_csv(shared_data / "SPX.csv", try_parse_dates=True)["date"]
+    cut = spx.search_sorted(dt.date(2015, 1, 1))  # a 1y return from the i-th close reads the (i + 252)-th
+    events = eventstudy.run(study, data_dir=shared_data, when=cell["condition"], end="2014-12-31", placebos=0).events["date"]
+    late = [str(d) for d in events if spx.search_sorted(d) + 252 >= cut]
+    assert late == [incomplete[4], incomplete[5]]
+
+
 def test_what_a_notebook_shows_is_what_the_page_says(shared_data: Path) -> None:
     """studies.md's comment on a notebook cell ending in ``result`` names the lines its HTML
     shows (it said 'three lines (events, condition, tables), then the summary': the page is
