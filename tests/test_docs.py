@@ -198,7 +198,8 @@ def test_the_sweep_prose_quotes_its_runs(shared_data: Path) -> None:
     what the two sweeps give: the best tested cell, its raw p and the Reality Check; the
     matched null's best cell, its figures and its held-out ones; the incomplete events of
     the search's 5% threshold (it said 'Reality Check p = 0.92', '92% of the time', where
-    the sweep gives 0.9146, shown as 0.915)."""
+    the sweep gives 0.9146, shown as 0.915; and that the held-out confirmation uses 'the
+    study's own headline test' beside a sweep whose --null matched confirms on that null)."""
     import datetime as dt
 
     import eventstudy
@@ -236,6 +237,7 @@ def test_the_sweep_prose_quotes_its_runs(shared_data: Path) -> None:
         best["asset"], best["horizon"], best["RUT drawdown threshold"], best["gap"], f"{100 * best['observed']:+.1f}", f"{100 * best['baseline']:+.1f}",
         f"{best['p_placebo']:.3f}", f"{matched.verdict['reality_check_p']:.2f}", f"{100 * held['observed']:+.1f}", f"{100 * held['baseline']:+.1f}",
     )
+    assert set(matched.confirmation["null"]) == {"matched"} and "or the null `--null` names" in text
 
     incomplete = re.search(r'\("(\d+) \(\+(\d+) incomplete\)": the (\S+) threshold\'s events of (\S+) and (\S+), whose 1y returns', text)
     assert incomplete, "the incomplete events are not where the test reads them"
