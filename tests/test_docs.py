@@ -252,6 +252,105 @@ def test_the_sweep_prose_quotes_its_runs(shared_data: Path) -> None:
     assert late == [incomplete[4], incomplete[5]]
 
 
+def test_the_universe_reading_quotes_its_run(shared_data: Path) -> None:
+    """universes.md's reading of the 52-week-high study (its averages, the excess return,
+    the 'dates', 'symbols', Driscoll-Kraay and calendar-time p-values, n_eff, the interval,
+    the verdict's count and the 'dates' null's scaled p-values) is what the run gives: none
+    of it is a shown output, so nothing else would notice it going stale."""
+    import eventstudy
+
+    text = " ".join((ROOT / "docs" / "universes.md").read_text(encoding="utf-8").split())
+    result = eventstudy.run(ROOT / "configs" / "sp500_52w_high.yaml", data_dir=shared_data, paths=False)
+    summary = {(row["measure"], row["horizon"]): row for row in result.summary.iter_rows(named=True)}
+    mean = {(row["measure"], row["horizon"]): row for row in result.tests.filter(statistic="mean").iter_rows(named=True)}
+    reading = re.search(
+        r"over the next week and month \((\S+)% vs (\S+)%, (\S+)% vs (\S+)%\), but they fell behind the S&P 500 itself \(excess return (\S+)% at 1m\) "
+        r".*? the 'dates' placebo rejects at 1m \(p < (\S+), surviving the max-statistic adjustment\); the 'symbols' null \(p = (\S+)\) "
+        r".*? The (\d+) events fall on few dates \(effective sample size (\d+) at 1m\), so the Driscoll-Kraay t-test .*? \(p = (\S+)\), "
+        r"and so is the calendar-time portfolio \(.*? t = (\S+), p = (\S+)\): .*? not of (\d+) independent trades\. "
+        r"The interval of the average says the same: at 1m it runs from (\S+)% to (\S+)%",
+        text,
+    )
+    assert reading, "the universe study's reading is not where the test reads it"
+    week, month, excess = summary[("fwd", "1w")], summary[("fwd", "1m")], summary[("excess", "1m")]
+    fwd = mean[("fwd", "1m")]
+    n = result.events.height
+    assert reading.groups() == (
+        f"{100 * week['mean']:+.1f}", f"{100 * week['baseline_mean']:+.1f}", f"{100 * month['mean']:+.1f}", f"{100 * month['baseline_mean']:+.1f}",
+        f"{100 * excess['mean']:+.1f}", "0.001", f"{fwd['p_symbols_null']:.2f}", str(n), f"{fwd['n_eff']:.0f}", f"{fwd['p_cluster']:.2f}",
+        f"{fwd['t_calendar']:+.2f}".lstrip("+"), f"{fwd['p_calendar']:.2f}", str(n), f"{100 * fwd['ci_low']:+.2f}", f"{100 * fwd['ci_high']:+.2f}",
+    )
+    assert fwd["p_placebo"] < 0.001 and fwd["survives"]
+    counted = result.tests.filter(pl.col("p_maxstat").is_not_null())
+    verdict = re.search(r"leaves the 52-week-high study's verdict on the average and the share positive: (\d+) of (\d+) tests significant", text)
+    assert verdict and verdict.groups() == (str(counted["survives"].sum()), str(counted.height))
+    assert set(counted["statistic"]) == {"mean", "pct_positive"}
+    scaled = re.search(r"\(fwd 1w p \S+ unscaled, (\S+) scaled; 3m \S+, (\S+)\)", text)
+    assert scaled and scaled.groups() == (f"{mean[('fwd', '1w')]['p_placebo']:.3f}", f"{mean[('fwd', '3m')]['p_placebo']:.3f}")
+
+
+def test_the_event_study_reading_says_what_its_tables_show(shared_data: Path) -> None:
+    """event-studies.md's reading of the volume-spike study quotes its shown tables (day 0's
+    AAR, [-10,-2]'s CAAR and p-values, Patell's and BMP's statistics, NI's CAR, the 513 days)
+    and its run's note of events inside an earlier one's estimation window: when a
+    regenerated table moves, its prose must move with it."""
+    import eventstudy
+
+    page = ROOT / "docs" / "event-studies.md"
+    text = " ".join(page.read_text(encoding="utf-8").split())
+    (run,) = [b.body for b in BLOCKS if b.path == page and b.spec.startswith("eventstudy run configs/sp500_volume_spikes.yaml")]
+    (example,) = [b.body for b in BLOCKS if b.path == page and "event_study.py" in b.spec]
+    rows = {}
+    for line in run.splitlines():
+        cells = re.split(r"\s{2,}", line.strip())
+        if len(cells) == 5 and re.fullmatch(r"[+-]?\d+", cells[0]):
+            rows[int(cells[0])] = cells  # the CAAR by day: day, AAR, CAAR, band, n
+    first = {name: line.split()[-4:] for line in run.split("[-1,+1] p\n")[1].split("\n\n")[0].splitlines()[1:] for name in [line[:24].strip()]}
+    zero = {name: line.split()[-4:] for line in run.split("[+1,+5] p\n")[1].split("\n\n")[0].splitlines()[1:] for name in [line[:24].strip()]}
+    reading = re.search(
+        r"The average abnormal return on the spike day is (\S+)%, .*? Over `\[-10,-2\]` the CAAR is (\S+)%; the cross-sectional t gives p = (\S+), BMP (\S+), "
+        r"the rank tests (\S+): .*? \*\*Patell's (\S+) and (\S+) are not evidence of more\.\*\* .*? and gives (\S+)\.",
+        text,
+    )
+    assert reading, "the event study's reading is not where the test reads it"
+    assert reading[1] == rows[0][1].rstrip("%") and reading[2] == rows[-2][2].rstrip("%")
+    assert float(reading[3]) == round(float(first["cross-sectional t"][1]), 2) and float(reading[4]) == round(float(first["BMP"][1]), 2)
+    assert {round(float(first[name][1]), 1) for name in ("Corrado rank", "Corrado-Zivney")} == {float(reading[5])}
+    assert (int(reading[6]), int(reading[7])) == (round(float(first["Patell"][2])), round(float(zero["Patell"][0])))
+    assert int(reading[8]) == round(float(zero["BMP"][0])) == round(float(first["BMP"][2]))
+    events = re.search(r"and (\d+) events have the same stock's earlier spike inside their estimation window", text)
+    result = eventstudy.run(ROOT / "configs" / "sp500_volume_spikes.yaml", data_dir=shared_data, placebos=0)
+    assert events and any(note.startswith(f"{events[1]} event(s) have an earlier event of the same stock inside their estimation window") for note in result.notes)
+    ni = re.search(r"One event is not a return at all: (\w+)'s (\S+)% on (\S+) \(the first in `cars.csv` sorted by day 0", text)
+    (symbol, date, car) = next([cell.strip() for cell in line.strip("│").split("┆")[:3]] for line in example.splitlines() if line.startswith("│") and "┆ 20" in line and "CAR" not in line)
+    assert ni and ni.groups() == (symbol, f"{100 * float(car):.1f}", date)
+    moves = re.search(r"One event in (\d+) moves the CAAR by (\S+) points", text)
+    assert moves and moves[1] == str(result.events.height) and float(moves[2]) == round(-100 * float(car) / result.events.height, 2)
+    days = re.search(r"the (\d+) events fall on (\d+) different days; the calendar-time portfolio has those (\d+) days", text)
+    assert days and days[1] == str(result.events.height) and days[2] == days[3] == re.search(r"days=(\d+)", example)[1]
+
+
+def test_the_yahoo_rut_figure_is_a_run_on_rut_cut_where_yahoo_starts(shared_data: Path, tmp_path: Path) -> None:
+    """data.md: with RUT cut at Yahoo's first day the 1980-2024 study loses the note's
+    1985 instance (17 of the 18 remain) and warns that RUT's early highs are only highs
+    since then."""
+    import datetime as dt
+
+    import eventstudy
+
+    text = " ".join((ROOT / "docs" / "data.md").read_text(encoding="utf-8").split())
+    quoted = re.search(r"cannot see the note's (\S+) instance, .*? Measured by cutting our RUT file at (\S+): (\d+) of the (\d+) instances remain", text)
+    assert quoted, "data.md's figure is not where the test reads it"
+    (tmp_path / "SPX.csv").write_bytes((shared_data / "SPX.csv").read_bytes())
+    rut = pl.read_csv(shared_data / "RUT.csv", try_parse_dates=True)
+    rut.filter(pl.col("date") >= dt.date.fromisoformat(quoted[2])).write_csv(tmp_path / "RUT.csv")
+    study = ROOT / "configs" / "spx_rut.yaml"
+    full, cut = (eventstudy.run(study, data_dir=folder, end="2024-12-31", placebos=0) for folder in (shared_data, tmp_path))
+    lost = sorted(set(full.events["date"]) - set(cut.events["date"]))
+    assert (quoted[3], quoted[4]) == (str(cut.events.height), str(full.events.height)) and [str(d) for d in lost] == [quoted[1]]
+    assert any(f"RUT history starts {quoted[2]}" in note and "only highs since" in note for note in cut.notes)
+
+
 def test_what_a_notebook_shows_is_what_the_page_says(shared_data: Path) -> None:
     """studies.md's comment on a notebook cell ending in ``result`` names the lines its HTML
     shows (it said 'three lines (events, condition, tables), then the summary': the page is
