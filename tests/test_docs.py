@@ -126,6 +126,9 @@ def test_the_catch_up_prose_says_what_its_tables_show() -> None:
     p_values = {horizon: float(row[5]) for horizon, row in excess.items()} | {f"hit {h}": float(row[5]) for h, row in hit.items()}
     smallest = min(p_values, key=p_values.__getitem__)
     assert f"(the smallest {p_values[smallest]:.3f}, at {smallest})" in prose
+    # The market model's caution sets its CAR beside the same events' plain excess return.
+    plain = re.search(r"the 3m CAR of RUT on SPX is \S+% while the plain excess return is (\S+)%", " ".join(page.read_text(encoding="utf-8").split()))
+    assert plain and plain[1] == f"{float(excess['3m'][3].rstrip('%')):+.1f}"
 
 
 @pytest.mark.slow
@@ -349,6 +352,31 @@ def test_the_yahoo_rut_figure_is_a_run_on_rut_cut_where_yahoo_starts(shared_data
     lost = sorted(set(full.events["date"]) - set(cut.events["date"]))
     assert (quoted[3], quoted[4]) == (str(cut.events.height), str(full.events.height)) and [str(d) for d in lost] == [quoted[1]]
     assert any(f"RUT history starts {quoted[2]}" in note and "only highs since" in note for note in cut.notes)
+
+
+def test_the_hit_rate_family_figures_are_the_catch_up_runs(shared_data: Path) -> None:
+    """statistics.md's count of the catch-up study's tests once the hit rate's median and
+    % > 0 are no tests, and the median's and % > 0's adjusted p-values that follow, are the
+    run's (the figures before the change stay as history)."""
+    import eventstudy
+
+    text = " ".join((ROOT / "docs" / "statistics.md").read_text(encoding="utf-8").split())
+    quoted = re.search(
+        r"that removes (\d+) of its (\d+) counted tests \((\d+) now\), and the median's family shrinks from \d+ cells to (\d+) .*? "
+        r"their BH p-values go from \S+ to (\S+)-(\S+) and their max-statistic p-values from \S+ to (\S+)-(\S+); .*? \(all at (\S+)-(\S+)\)",
+        text,
+    )
+    assert quoted, "the catch-up figures are not where the test reads them"
+    tests = eventstudy.run(ROOT / "configs" / "spx_rut_catchup.yaml", data_dir=shared_data, paths=False).tests
+    counted = tests.filter(pl.col("p_maxstat").is_not_null())
+    hits = tests.filter(measure="hit")
+    assert set(hits["statistic"]) == {"mean"} and quoted.groups()[:3] == (str(2 * hits.height), str(counted.height + 2 * hits.height), str(counted.height))
+    median, share = counted.filter(statistic="median"), counted.filter(statistic="pct_positive")
+    assert quoted[4] == str(median.height) == str(share.height)
+    spans = [f"{column.min():.3f}" for column in (median["p_bh"], median["p_maxstat"])], [f"{column.max():.3f}" for column in (median["p_bh"], median["p_maxstat"])]
+    assert (quoted[5], quoted[7]) == tuple(spans[0]) and (quoted[6], quoted[8]) == tuple(spans[1])
+    shares = pl.concat([share["p_bh"], share["p_maxstat"]])
+    assert (quoted[9], quoted[10]) == (f"{shares.min():.2f}", f"{shares.max():.2f}")
 
 
 def test_what_a_notebook_shows_is_what_the_page_says(shared_data: Path) -> None:
