@@ -24,7 +24,7 @@ from eventstudy.errors import ConfigError, Location, UnknownNameError, did_you_m
 
 __all__ = ["PLUGIN_GROUPS", "Registry", "import_plugin", "plugin_distributions", "plugin_failure"]
 
-PLUGIN_GROUPS = ("eventstudy.features", "eventstudy.evaluators", "eventstudy.samplers")
+PLUGIN_GROUPS = ("eventstudy.features", "eventstudy.evaluators", "eventstudy.samplers", "eventstudy.providers")
 """The entry-point groups whose installed plug-ins every registry lookup loads."""
 
 T = TypeVar("T")

@@ -122,3 +122,16 @@ def test_the_builtin_evaluators_are_all_listed() -> None:
     names = [name for name, cls in EVALUATORS.items()]
     assert names == list(EVALUATORS) == ["excess_returns", "excursions", "forward_returns", "hit_rate", "path"]
     assert all(EVALUATORS.get(name).name == name for name in names)
+
+
+def test_the_manifests_plugins_name_a_data_providers_package(monkeypatch: pytest.MonkeyPatch) -> None:
+    """The manifest lists 'every installed entry point's package' (docs/reports.md) under
+    environment.plugins: a package adding a data provider (the ``eventstudy.providers``
+    group, which the provider registry loads) was left out, where one adding a feature,
+    an evaluator or a null sampler was listed."""
+    groups = {"eventstudy.features": "es-features", "eventstudy.evaluators": "es-evaluators", "eventstudy.samplers": "es-samplers",
+              "eventstudy.providers": "es-prices"}
+    points = [types.SimpleNamespace(group=group, name="demo", value=f"{dist.replace('-', '_')}:x", dist=types.SimpleNamespace(name=dist))
+              for group, dist in groups.items()]
+    monkeypatch.setattr(registry_module, "_installed_entry_points", lambda: FakeInstalled(points))
+    assert registry_module.plugin_distributions() == dict.fromkeys(groups.values())
