@@ -379,6 +379,19 @@ def test_the_hit_rate_family_figures_are_the_catch_up_runs(shared_data: Path) ->
     assert (quoted[9], quoted[10]) == (f"{shares.min():.2f}", f"{shares.max():.2f}")
 
 
+@pytest.mark.parametrize("config", ["spx_rut.yaml", "sp500_52w_high.yaml", "sp500_volume_spikes.yaml"])
+def test_reports_names_every_file_a_run_writes(shared_data: Path, tmp_path: Path, config: str) -> None:
+    """reports.md's list of what `--output DIR` writes names every file a run writes (its
+    charts as NAME.png and NAME.svg): it left out a universe's by_year.csv and
+    by_symbol.csv and an event study's tables."""
+    from eventstudy.cli import main
+
+    listed = " ".join((ROOT / "docs" / "reports.md").read_text(encoding="utf-8").split("`--output DIR` writes")[1].split("\n\n")[0].split())
+    assert main(["run", str(ROOT / "configs" / config), "--data-dir", str(shared_data), "--placebos", "0", "--output", str(tmp_path / "out"), "-q"]) == 0
+    written = sorted(p.name for p in (tmp_path / "out").iterdir() if p.suffix not in (".png", ".svg"))
+    assert [name for name in written if f"`{name}`" not in listed] == []
+
+
 def test_what_a_notebook_shows_is_what_the_page_says(shared_data: Path) -> None:
     """studies.md's comment on a notebook cell ending in ``result`` names the lines its HTML
     shows (it said 'three lines (events, condition, tables), then the summary': the page is
