@@ -1036,31 +1036,21 @@ def test_two_entries_may_share_a_measure_but_not_a_cell(tmp_path) -> None:
         _null_choice(tmp_path, "A at 20-day high", gap=10, null="runs", evaluator=twice)
 
 
-def test_validate_refuses_two_entries_of_one_cell_as_run_does(tmp_path, capsys) -> None:
+@pytest.mark.parametrize(
+    ("late", "evaluate", "said"),
+    [
+        (False, "  - excursions: {assets: [A], horizons: [5], max_days: 10}\n  - excursions: {assets: [A], horizons: [21], max_days: 30}\n",
+         "error: two 'excursions' entries both produce A recovery\n"),
+        (True, "  - forward_returns: {assets: [B], horizons: [5]}\n  - forward_returns: {assets: [A, B], horizons: [5]}\n",
+         "error: two 'forward_returns' entries both produce B fwd 5d\n"),
+    ],
+)
+def test_validate_refuses_two_entries_of_one_cell_as_run_does(tmp_path, capsys, late: bool, evaluate: str, said: str) -> None:
     """Two excursions entries (different horizons) both produce the recovery: validate said
     ok, and run refused with "evaluators 'excursions' and 'excursions' both produce A
-    recovery recovery"."""
-    from eventstudy.cli import main
-
-    days = business_days(300)
-    closes = 100 * np.exp(np.cumsum(np.random.default_rng(8).normal(0.0003, 0.012, 300)))
-    pl.DataFrame({"date": days, "close": closes}).write_csv(tmp_path / "A.csv")
-    study = tmp_path / "s.yaml"
-    study.write_text(
-        "name: twice\nseries: {A: A}\nwhen: A return(1) < -1%\nevaluate:\n"
-        "  - excursions: {assets: [A], horizons: [5], max_days: 10}\n  - excursions: {assets: [A], horizons: [21], max_days: 30}\n"
-    )
-    said = "error: two 'excursions' entries both produce A recovery\n"
-    assert main(["validate", str(study), "--data-dir", str(tmp_path)]) == 2
-    assert said in capsys.readouterr().err
-    assert main(["run", str(study), "--data-dir", str(tmp_path)]) == 2
-    assert said in capsys.readouterr().err
-
-
-
-def test_validate_refuses_two_entries_of_one_cell_of_a_series_that_starts_late(tmp_path, capsys) -> None:
-    """Validate ran the evaluators on the first three dates of any file, before B's first
-    day: B's cells were empty there, and 'ok' was said of a study the run refused."""
+    recovery recovery". And validate ran the evaluators on the first three dates of any
+    file, before a late series B's first day: B's cells were empty there, and 'ok' was said
+    of a study the run refused."""
     from eventstudy.cli import main
 
     days = business_days(300)
@@ -1068,11 +1058,7 @@ def test_validate_refuses_two_entries_of_one_cell_of_a_series_that_starts_late(t
     pl.DataFrame({"date": days, "close": closes}).write_csv(tmp_path / "A.csv")
     pl.DataFrame({"date": days[100:], "close": closes[100:] * 2}).write_csv(tmp_path / "B.csv")
     study = tmp_path / "s.yaml"
-    study.write_text(
-        "name: twice\nseries: {A: A, B: B}\nwhen: A return(1) < -1%\nevaluate:\n"
-        "  - forward_returns: {assets: [B], horizons: [5]}\n  - forward_returns: {assets: [A, B], horizons: [5]}\n"
-    )
-    said = "error: two 'forward_returns' entries both produce B fwd 5d\n"
+    study.write_text(f"name: twice\nseries: {{A: A{', B: B' if late else ''}}}\nwhen: A return(1) < -1%\nevaluate:\n{evaluate}")
     assert main(["validate", str(study), "--data-dir", str(tmp_path)]) == 2
     assert said in capsys.readouterr().err
     assert main(["run", str(study), "--data-dir", str(tmp_path)]) == 2
