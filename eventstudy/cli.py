@@ -63,7 +63,7 @@ def build_parser(*, calibrate_defaults: dict[str, object] | None = None) -> argp
                      help="table and markdown formats: print only the summary, every instance, the significance "
                           "details, or all of them (default: the verdict, the summary and the instances, shortened "
                           "when long; the files of --output always hold every row)")
-    run.add_argument("--no-color", action="store_true", help="plain text even on a terminal (as $NO_COLOR set does)")
+    run.add_argument("--no-color", action="store_true", help="no colours even on a terminal, as $NO_COLOR set does (bold headings stay: no-color.org is about colour)")
     run.add_argument("--quiet", "-q", action="store_true", help="no progress bars or messages on stderr (errors and warnings still print)")
     run.add_argument("--pull", action="store_true", help="download (or update) the study's series into the cache first")
     run.add_argument("--cache-dir", help="download cache (overrides $EVENTSTUDY_CACHE)")
