@@ -102,6 +102,9 @@ def run(
         raise TypeError(f"study is of type {type(study).__name__}: give a study file's path or a Study (eventstudy.load_study)")
     if when is not None and not isinstance(when, str):
         raise TypeError(f"when is of type {type(when).__name__}: give the condition as text, e.g. 'SPX at ATH'")
+    for name, flag in (("paths", paths), ("pull", pull)):
+        if not isinstance(flag, bool):  # paths="no" is a true string: the charts' path was computed
+            raise TypeError(f"{name} is {flag!r}: give True or False")
     require_executor(executor)
     if not isinstance(study, Study):
         study = load_study(study)

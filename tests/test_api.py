@@ -114,6 +114,7 @@ def test_data_that_is_not_a_mapping_of_frames_says_what_is_wanted(prices: dict[s
 @pytest.mark.parametrize(("options", "message"), [
     ({"study": 5}, "study is of type int"), ({"when": 5}, "when is of type int"),
     ({"executor": "processes"}, r"executor is of type str: give one from eventstudy\.executor\.get_executor\(\)"),  # was ignored
+    ({"paths": "no"}, r"paths is 'no': give True or False"), ({"pull": "yes"}, r"pull is 'yes': give True or False"),  # a true string
 ])
 def test_a_study_or_condition_of_the_wrong_type_is_named(options: dict[str, object], message: str) -> None:
     study = options.pop("study", "configs/spx_rut.yaml")
