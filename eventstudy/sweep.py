@@ -155,6 +155,33 @@ class SweepResult:
     axes: tuple[Axis, ...] = ()
     units: dict[str, str] = field(default_factory=dict)  # each measure's unit (default: a fraction, a return)
 
+    def __repr__(self) -> str:
+        """A few lines, as a study's result prints: the grid, its tests and the snooping
+        control's p-values, the best cell, where the tables are (the dataclass's own repr
+        printed the whole ledger and verdict). The report's sentences are
+        :func:`eventstudy.report.sweep.verdict_lines`."""
+        v = self.verdict
+
+        def p(key: str) -> str:
+            return "none" if v.get(key) is None else f"{v[key]:.3f}"
+
+        axes = "; ".join(f"{a.name}: {', '.join(a.values)}" for a in self.axes)
+        cells = v.get("cells", 0)
+        lines = [
+            f"grid: {cells:,} cell{'' if cells == 1 else 's'}" + (f" ({axes})" if axes else "") + f", period {v.get('period')}",
+            f"tests: {v.get('tests', 0):,} of the {v.get('statistic')} ({v.get('tested', 0):,} tested), {v.get('null')} null, "
+            f"{v.get('placebos', 0):,} placebos per cell; Reality Check p {p('reality_check_p')}, SPA p {p('spa_p')}",
+        ]
+        best = v.get("best")
+        if best:
+            where = ", ".join(f"{a.name}={best[a.name]}" for a in self.axes if a.name in best)
+            lines.append(f"best: {best.get('measure', 'fwd')} {best.get('asset')} {best.get('horizon')}" + (f" at {where}" if where else "")
+                         + (f" (z {best['z']:+.2f})" if best.get("z") is not None else ""))
+        tables = {"ledger": self.ledger, "confirmation": self.confirmation}
+        lines.append("tables (polars DataFrames): " + ", ".join(
+            f"result.{name} ({frame.height:,} row{'' if frame.height == 1 else 's'})" for name, frame in tables.items()))
+        return "<SweepResult>\n" + "\n".join(f"  {line}" for line in lines)
+
 
 def run_sweep(
     study: str | Path | Study,

@@ -949,6 +949,15 @@ def test_the_verdict_counts_the_tests_the_snooping_control_is_over(folder: Path)
     one = run_sweep(study, ["B drawdown threshold=1%"], data_dir=folder / "data")
     assert verdict_lines(one)[0].startswith("1 grid cell x their assets and horizons = 4 tests")  # not '1 grid cells'
 
+    # printed in a notebook: a few lines, as a study's result (the dataclass repr dumped the ledger and the verdict)
+    text = repr(full)
+    lines = text.splitlines()
+    assert lines[0] == "<SweepResult>" and len(lines) == 5 and len(text) < 800, text
+    assert "grid: 2 cells (B drawdown threshold: 1%, 2%)" in lines[1]
+    assert f"tests: 8 of the mean (8 tested), runs null, {full.verdict['placebos']:,} placebos per cell; Reality Check p " in lines[2]
+    assert lines[3].startswith("  best: fwd ") and "at B drawdown threshold=" in lines[3]
+    assert lines[4] == f"  tables (polars DataFrames): result.ledger ({full.ledger.height:,} rows), result.confirmation (0 rows)"
+
 
 def test_tests_that_survive_below_their_placebos_are_named_in_the_verdict(folder: Path) -> None:
     """The best cells and the Reality Check look upward, the Romano-Wolf p is two-sided: on
