@@ -386,7 +386,7 @@ def run_sweep(
             + (f"the histories null, which would test them, cannot be used here ({unusable})" if unusable
                else "run the cells of interest as studies, with the histories null")
         ))
-    ranked = ledger.filter(pl.col("z").is_not_null()).sort("z", descending=True, nulls_last=True)
+    ranked = ledger.filter(pl.col("z").is_not_null()).sort("z", descending=True, nulls_last=True, maintain_order=True)  # a tie: the first cell in the grid
     verdict["best"] = ranked.row(0, named=True) if ranked.height else None
     confirmation = pl.DataFrame()
     if confirm_from is not None and ranked.height:

@@ -949,6 +949,10 @@ def test_the_verdict_counts_the_tests_the_snooping_control_is_over(folder: Path)
     one = run_sweep(study, ["B drawdown threshold=1%"], data_dir=folder / "data")
     assert verdict_lines(one)[0].startswith("1 grid cell x their assets and horizons = 4 tests")  # not '1 grid cells'
 
+    # cells of equal z (two thresholds picking the same days) are ranked in the grid's order: the first is the best
+    tie = run_sweep(study, ["B drawdown threshold=1.5%,1%"], data_dir=folder / "data")
+    top = tie.ledger.filter(pl.col("z").is_not_null()).sort("z", descending=True, maintain_order=True)
+    assert top["z"][0] == top["z"][1] and tie.verdict["best"]["B drawdown threshold"] == top["B drawdown threshold"][0] == "1.5%"
     # printed in a notebook: a few lines, as a study's result (the dataclass repr dumped the ledger and the verdict)
     text = repr(full)
     lines = text.splitlines()

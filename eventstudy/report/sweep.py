@@ -82,7 +82,7 @@ def _verdict_lines(result: SweepResult) -> list[str]:
     # the best cells and the tests above look upward; a Romano-Wolf p is two-sided, and the tests below are not shown
     below = result.ledger.filter((pl.col("z") < 0) & (pl.col("p_romano_wolf") <= alpha))
     if below.height:
-        low = below.sort("z").row(0, named=True)
+        low = below.sort("z", maintain_order=True).row(0, named=True)
         params = ", ".join(f"{a.name}={low[a.name]}" for a in result.axes)
         lines.append(
             f"below the placebos: {below.height:,} of the tests survive the Romano-Wolf adjustment at {alpha * 100:g}% with the events "
@@ -105,7 +105,7 @@ def _baseline_word(result: SweepResult) -> str:
 def _best_rows(result: SweepResult, top: int) -> tuple[list[str], list[list[str]]]:
     names = [a.name for a in result.axes]
     alpha = result.verdict.get("alpha", 0.05)
-    ranked = result.ledger.filter(pl.col("z").is_not_null()).sort("z", descending=True).head(top)
+    ranked = result.ledger.filter(pl.col("z").is_not_null()).sort("z", descending=True, maintain_order=True).head(top)  # ties in the grid's order, as the best cell
     headers = [*names, *(["Measure"] if _measures(result) else []), "Asset", "Horizon", "n", "Events", _baseline_word(result), "Placebos", "z", "p raw", "p Romano-Wolf"]
     rows = [
         [*[str(r[n]) for n in names], *_cell(result, r), n_with_incomplete(r),
