@@ -41,6 +41,7 @@ __all__ = [
     "pick_index",
     "shown_columns",
     "twin_columns",
+    "yfinance_header",
 ]
 
 DATE_COLUMNS: tuple[str, ...] = ("date", "datetime", "timestamp", "time", "day")
@@ -185,6 +186,23 @@ def pick_index(keys: Sequence[str], accepted: Sequence[str]) -> int | None:
         if name in keys:
             return list(keys).index(name)
     return None
+
+
+def yfinance_header(rows: Sequence[Sequence[str]]) -> bool:
+    """Whether a CSV file's first three rows (their fields) are the header yfinance's
+    ``download(...).to_csv()`` writes on three lines: ``Price,Close,...``,
+    ``Ticker,SPY,...`` and ``Date,,,`` (the date's name alone). The importer reads it as one
+    header; the data directory's loader names it, with the import that reads it.
+
+    >>> yfinance_header([["Price", "Close"], ["Ticker", "SPY"], ["Date", ""]]), yfinance_header([["date", "close"]])
+    (True, False)
+    """
+    if len(rows) < 3 or not all(rows[:3]):
+        return False
+    price, ticker, date = rows[:3]
+    return (header_key(price[0]), header_key(ticker[0])) == ("price", "ticker") and header_key(date[0]) in export_names("date") and not any(
+        f.strip() for f in date[1:]
+    )
 
 
 def header_key(header: str) -> str:

@@ -26,6 +26,7 @@ loader validates them, ``data check`` reads them leniently) is its own business.
 from __future__ import annotations
 
 import contextlib
+import csv
 import functools
 import gzip
 import zlib
@@ -42,6 +43,7 @@ from eventstudy.data.columns import (
     SYMBOL_COLUMNS,
     pick_column,
     twin_columns,
+    yfinance_header,
 )
 from eventstudy.data.directory import check_dir
 from eventstudy.errors import DataError, Location, did_you_mean
@@ -281,11 +283,10 @@ def _head(path: Path) -> bytes:
 
 
 def _yfinance_header(head: bytes) -> bool:
-    """Whether a CSV file starting with ``head`` has the header yfinance's
-    ``download(...).to_csv()`` writes on three lines: ``Price,...``, ``Ticker,...``, ``Date,,,``."""
-    lines = head.lstrip(b"\xef\xbb\xbf").splitlines()[:3]
-    firsts = [line.split(b",", 1)[0].strip().lower() for line in lines]
-    return firsts == [b"price", b"ticker", b"date"] and not lines[2].strip(b", \r")[len(b"date"):]
+    """Whether a CSV file starting with ``head`` has yfinance's three header lines
+    (:func:`~eventstudy.data.columns.yfinance_header`)."""
+    lines = head.decode("utf-8", errors="replace").splitlines()[:3]
+    return yfinance_header(list(csv.reader(lines)))
 
 
 def _carriage_returns_only(head: bytes) -> bool:

@@ -37,6 +37,7 @@ from eventstudy.data.columns import (
     export_names,
     header_key,
     pick_index,
+    yfinance_header,
 )
 from eventstudy.data.finder import HEAD_BYTES, DataDirectory, not_text
 from eventstudy.data.validate import Origin, check_prices
@@ -228,7 +229,7 @@ def read_export(
         header, records = _records(text, delimiter, path)
     except csv.Error as exc:  # e.g. a field over the csv module's 131,072 characters: not a price export
         raise DataError(f"{path.name!r} is not a table of prices the importer can read ({exc})", location=where) from None
-    header, records = _yfinance_header(header, records, path)
+    header, records = _one_yfinance_header(header, records, path)
     keys = [header_key(h) for h in header]
     roles = _roles(header, keys, column, path)
     ticker = pick_index(keys, _TICKER_KEYS)
@@ -451,16 +452,14 @@ def _records(text: str, delimiter: str, path: Path) -> tuple[list[str], list[tup
     return header, records
 
 
-def _yfinance_header(header: list[str], records: list[tuple[int, list[str]]], path: Path) -> tuple[list[str], list[tuple[int, list[str]]]]:
+def _one_yfinance_header(header: list[str], records: list[tuple[int, list[str]]], path: Path) -> tuple[list[str], list[tuple[int, list[str]]]]:
     """yfinance's ``download(...).to_csv()`` writes its header on three lines,
     ``Price,Close,High,...``, ``Ticker,SPY,SPY,...`` and ``Date,,,...``: read as one header,
     ``Date,Close,High,...``, and the ticker as a ``Ticker`` column of every row (the series'
     name). Any other file is returned as it is."""
-    if len(records) < 2 or header_key(header[0]) != "price":
+    if not yfinance_header([header, *(fields for _, fields in records[:2])]):
         return header, records
     (line, tickers), (_, dates) = records[0], records[1]
-    if header_key(tickers[0]) != "ticker" or header_key(dates[0]) not in _DATE_KEYS or any(f.strip() for f in dates[1:]):
-        return header, records
     names = list(dict.fromkeys(t.strip() for t in tickers[1:] if t.strip()))
     if len(names) > 1:
         raise DataError(
