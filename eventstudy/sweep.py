@@ -113,6 +113,7 @@ from eventstudy.null_choice import (
     universe_null,
 )
 from eventstudy.panel import Panel, values_at
+from eventstudy.result import counted_noun
 from eventstudy.study import prepare, statistics_with
 from eventstudy.universe import load_universe, prepare_universe, with_sources
 
@@ -168,7 +169,7 @@ class SweepResult:
         axes = "; ".join(f"{a.name}: {', '.join(a.values)}" for a in self.axes)
         cells = v.get("cells", 0)
         lines = [
-            f"grid: {cells:,} cell{'' if cells == 1 else 's'}" + (f" ({axes})" if axes else "") + f", period {v.get('period')}",
+            f"grid: {counted_noun(cells, 'cell')}" + (f" ({axes})" if axes else "") + f", period {v.get('period')}",
             f"tests: {v.get('tests', 0):,} of the {v.get('statistic')} ({v.get('tested', 0):,} tested), {v.get('null')} null, "
             f"{v.get('placebos', 0):,} placebos per cell; Reality Check p {p('reality_check_p')}, SPA p {p('spa_p')}",
         ]
@@ -179,7 +180,7 @@ class SweepResult:
                          + (f" (z {best['z']:+.2f})" if best.get("z") is not None else ""))
         tables = {"ledger": self.ledger, "confirmation": self.confirmation}
         lines.append("tables (polars DataFrames): " + ", ".join(
-            f"result.{name} ({frame.height:,} row{'' if frame.height == 1 else 's'})" for name, frame in tables.items()))
+            f"result.{name} ({counted_noun(frame.height, 'row')})" for name, frame in tables.items()))
         return "<SweepResult>\n" + "\n".join(f"  {line}" for line in lines)
 
 

@@ -620,8 +620,8 @@ def check_data(
     wanted = list(dict.fromkeys(symbols)) or series.names()
     # every series: a file whose header cannot be read is reported, and the others checked (a named one is the error itself)
     unreadable = series.unreadable() if not symbols else []
-    if unreadable:
-        wanted = [name for name in wanted if name not in {Path(f.file).stem for f in unreadable}]
+    unread_names = {Path(f.file).stem for f in unreadable}
+    wanted = [name for name in wanted if name not in unread_names]
     chosen, missing = series.find(wanted)
     notes: list[str] = []
     priceless = series.priceless() if not symbols else []
@@ -642,7 +642,7 @@ def check_data(
         )
     ref_name = reference or "SPX"
     ref_symbol = next((s for s in chosen if s == ref_name), None)
-    unread_spx = reference is None and ref_name in {Path(f.file).stem for f in unreadable}  # reported above, not a calendar
+    unread_spx = reference is None and ref_name in unread_names  # reported above, not a calendar
     if ref_symbol is None and not unread_spx:
         ref, _ = series.find([ref_name])
         ref_symbol = next((s for s, f in chosen.items() if ref_name in ref and f.same(ref[ref_name])), None)

@@ -8,6 +8,7 @@ import polars as pl
 
 from eventstudy.report.markdown import markdown_table
 from eventstudy.report.text import format_p, format_statistic, n_with_incomplete
+from eventstudy.result import counted_noun
 from eventstudy.sweep import SweepResult
 
 __all__ = ["cell_words", "heat_slice", "render_sweep", "shown_value", "sweep_blocks", "unit_of", "verdict_lines"]
@@ -51,7 +52,7 @@ def _verdict_lines(result: SweepResult) -> list[str]:
     )
     kinds = "measures, assets and horizons" if _measures(result) else "assets and horizons"
     lines = [
-        f"{v['cells']} grid cell{'' if v['cells'] == 1 else 's'} x their {kinds} = {v['tests']:,} tests of the {v['statistic']}{family} "
+        f"{counted_noun(v['cells'], 'grid cell')} x their {kinds} = {v['tests']:,} tests of the {v['statistic']}{family} "
         f"({v['placebos']:,} placebos per cell, {v['null']} null, seed {v['seed']}), period {v['period']}",
     ]
     if v.get("confirm_from"):  # the search reads no close of the held-out period, as if the data ended the day before
