@@ -18,7 +18,7 @@ block with ``own_days``).
 What a resampled history cannot have: history before the study's calendar, and open
 prices (an entry at the next open is not supported). A series older than the others keeps
 what its earlier closes say of the running extremes: its all-time high and low before the
-first common date (``HistorySource.high_before``, ``low_before``) start each history's
+first common date (``HistorySource.extremes_before``) start each history's
 ``ath``, ``drawdown``, ``at ATH`` and ``at ATL``, as they start the real series' there. Its
 other features (moving averages, N-day highs, RSI, days since the high) start afresh: they
 are unknown on a history's first days.
@@ -87,9 +87,9 @@ class HistorySource:
         forward counts as a zero return).
     block_length
         The mean block length of the stationary bootstrap (trading days).
-    high_before, low_before
-        ``(k,)`` each series' highest and lowest close before the first day (NaN: its
-        data start there), where the histories' running extremes start (None: nowhere).
+    extremes_before
+        Per series name, its highest and lowest close before the first day (a series
+        whose data start there has none): where the histories' running extremes start.
     states
         Each daily return's volatility state (:func:`~eventstudy.inference.resample.volatility_states`
         of ``log_returns``): what the histories' blocks are matched on.
@@ -100,19 +100,12 @@ class HistorySource:
     first: np.ndarray
     log_returns: np.ndarray
     block_length: float
-    high_before: np.ndarray | None = None
-    low_before: np.ndarray | None = None
+    extremes_before: Mapping[str, tuple[float, float]] = field(default_factory=dict)
     _grids: dict[int, _Grid] = field(default_factory=dict, compare=False, repr=False)
 
     @property
     def states(self) -> np.ndarray:
         return volatility_states(self.log_returns)
-
-    def extremes_before(self, k: int) -> tuple[float, float]:
-        """Series ``k``'s highest and lowest close before the first day (NaN: none)."""
-        if self.high_before is None or self.low_before is None:
-            return np.nan, np.nan
-        return float(self.high_before[k]), float(self.low_before[k])
 
     def grid(self, n_hist: int) -> _Grid:
         """The row layout of a batch of ``n_hist`` histories (made once per batch size:
@@ -157,11 +150,9 @@ class HistorySource:
         log_returns = np.diff(np.log(closes), axis=0)
         if block_length is None:
             block_length = float(np.max(np.atleast_1d(optimal_block_length(log_returns))))
-        before = extremes_before or {}
-        high, low = (np.array([before.get(name, (np.nan, np.nan))[i] for name in names], dtype=np.float64) for i in (0, 1))
         return cls(
             days=days, names=list(names), first=closes[0], log_returns=log_returns, block_length=max(1.0, block_length),
-            high_before=high, low_before=low,
+            extremes_before=dict(extremes_before or {}),
         )
 
 
@@ -255,14 +246,15 @@ def running_extreme(
         return pl.Series(np.subtract(1.0, share, out=share).ravel())
     extreme, compare = (np.maximum, np.greater_equal) if name == "at_ath" else (np.minimum, np.less_equal)
     before = np.float32(high_before if name == "at_ath" else low_before)
+    known = bool(np.isfinite(before))  # the first day is known too
     flag = np.empty(closes.shape, dtype=bool)
-    flag[:, 0] = compare(closes[:, 0], before) if np.isfinite(before) else False
+    flag[:, 0] = compare(closes[:, 0], before) if known else False
     earlier = running(extreme, closes[:, :-1])
-    if np.isfinite(before):
+    if known:
         extreme(earlier, before, out=earlier)
     compare(closes[:, 1:], earlier, out=flag[:, 1:])
     found = pl.Series(flag.ravel())
-    return found if np.isfinite(before) else found.scatter(firsts, None)
+    return found if known else found.scatter(firsts, None)
 
 
 def history_panel(
@@ -293,7 +285,7 @@ def history_panel(
         wanted = [(r.name, tuple(r.args)) for r in requests if r.series == name]
         rest = []
         for feat, args in wanted:
-            found_row = running_extreme(check_feature(feat, args).name, closes[k], grid.firsts, *source.extremes_before(k)) if not args else None
+            found_row = running_extreme(check_feature(feat, args).name, closes[k], grid.firsts, *source.extremes_before.get(name, (np.nan, np.nan))) if not args else None
             if found_row is None:
                 rest.append((feat, args))
             else:
