@@ -66,8 +66,7 @@ from eventstudy.evaluators import (
     UNIVERSE,
     PanelBlock,
     build_evaluators,
-    duplicate_cell,
-    repeated_cell,
+    refuse_repeated_cells,
 )
 from eventstudy.executor import Executor, ThreadExecutor, default_workers
 from eventstudy.files import file_stamp
@@ -357,13 +356,11 @@ def prepare_universe(
     for result in progress.track(results, "symbol blocks", total=len(blocks)):
         for mine, hits in zip(found_hits, result.hits):
             mine.append((result.flat[hits.rows], hits.position, hits.values))
+        owners: dict[str, list[str]] = {}
         for index, measure in result.measures:
             measures = measures.add(evaluators[index].measure_entry(measure))
-        twice = repeated_cell(result.cells)  # two entries may share a measure, not a cell (as a timeline's)
-        if twice is not None:
-            measure, asset, horizon, _ = twice
-            names = [evaluators[index].name for index in dict.fromkeys(index for index, m in result.measures if m == measure)]
-            raise duplicate_cell(names[0], names[-1], measure, asset, horizon)
+            owners.setdefault(measure, []).append(evaluators[index].name)
+        refuse_repeated_cells(result.cells, owners)  # two entries may share a measure, not a cell (as a timeline's)
         for key, pend in zip(result.cells, result.pending):
             if key not in pending:
                 pending[key] = []
@@ -507,14 +504,10 @@ def require_distinct_cells(study: Study) -> None:
     cells: list[tuple[str, str, str, int]] = []
     owners: dict[str, list[str]] = {}
     for evaluator in evaluators:
-        found = evaluator.panel(block)
-        for cell in found or []:
+        for cell in evaluator.panel(block) or []:
             cells.append((cell.measure, cell.asset, cell.horizon, cell.horizon_days))
             owners.setdefault(cell.measure, []).append(evaluator.name)
-    twice = repeated_cell(cells)
-    if twice is not None:
-        measure, asset, horizon, _ = twice
-        raise duplicate_cell(owners[measure][0], owners[measure][-1], measure, asset, horizon)
+    refuse_repeated_cells(cells, owners)
 
 
 def prepare_study_universe(

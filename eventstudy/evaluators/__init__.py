@@ -56,6 +56,7 @@ __all__ = [
     "empty_outcomes",
     "evaluate_outcomes",
     "per_series",
+    "refuse_repeated_cells",
     "repeated_cell",
     "run_evaluator",
     "to_outcomes",
@@ -504,6 +505,17 @@ def repeated_cell(cells: Iterable[tuple[str, str, str, int]]) -> tuple[str, str,
             return cell
         seen.update(keys)
     return None
+
+
+def refuse_repeated_cells(cells: Sequence[tuple[str, str, str, int]], owners: Mapping[str, Sequence[str]]) -> None:
+    """Refuse the first of ``cells`` that repeats an earlier one (:func:`repeated_cell`),
+    naming the first and last of the entries that produce its measure (``owners``: per
+    measure, the evaluators' names in order)."""
+    twice = repeated_cell(cells)
+    if twice is not None:
+        measure, asset, horizon, _ = twice
+        names = owners[measure]
+        raise duplicate_cell(names[0], names[-1], measure, asset, horizon)
 
 
 def evaluate_outcomes(evaluators: list[Evaluator], context: EvaluationContext, anchors: pl.DataFrame) -> tuple[pl.DataFrame, Measures]:
