@@ -843,11 +843,13 @@ def distinct_dates(file: DataFile) -> tuple[pl.Series, int]:
     try:
         schema = lf.collect_schema()
         _, parsed = date_values(pl.col(_DRAW), schema[date_col], date_col, repr(file.path.name), file.path)
-        days = lf.select(pl.col(date_col).alias(_DRAW)).select(parsed.to_physical().drop_nulls())  # plausible: 1800-2200
+        days = lf.select(pl.col(date_col).alias(_DRAW)).select(parsed.to_physical())  # plausible (1800-2200), else null
         counts = np.zeros(_LAST_DAY - _FIRST_DAY + 1, dtype=np.int64)  # rows per plausible day
+        rows = 0  # counted from the same pass: a CSV's second scan for its length parsed the whole file again
         for batch in days.collect_batches(chunk_size=DATE_BATCH):
-            counts += np.bincount(batch.to_series().to_numpy() - _FIRST_DAY, minlength=counts.size)
-        rows = lf.select(pl.len()).collect().item()
+            day = batch.to_series()
+            rows += day.len()
+            counts += np.bincount(day.drop_nulls().to_numpy() - _FIRST_DAY, minlength=counts.size)
     except (pl.exceptions.PolarsError, OSError) as exc:
         raise unreadable(file.path, file.fmt, exc) from exc
     return pl.Series("date", np.flatnonzero(counts) + _FIRST_DAY, dtype=pl.Int32).cast(pl.Date), int(rows)
