@@ -322,6 +322,7 @@ def run_sweep(
         if room is not None:
             cramped.append(room)
     z_obs_arr, z_null_arr = np.array(z_obs), np.vstack(z_null)
+    n_arr = np.array([row["n"] for row in rows])  # the events each row's z averages: SPA's sample size
     # never below the raw p, which may come from the cell's own run's draws, not the joint null's
     raw_p = np.array([row["p_placebo"] for row in rows], dtype=np.float64)
     adjusted = maxstat_stepdown(z_obs_arr, z_null_arr)
@@ -340,7 +341,7 @@ def run_sweep(
         "confirm_from": str(confirm_from) if confirm_from is not None else None,  # the search reads the data before it only
         "alpha": settings.alpha,
         # no cell tested (each had fewer than MIN_TESTED events): no p-value, null in sweep.json (NaN is no JSON)
-        **{key: None if math.isnan(p) else p for key, p in (("reality_check_p", reality_check(z_obs_arr, z_null_arr)), ("spa_p", spa_test(z_obs_arr, z_null_arr)))},
+        **{key: None if math.isnan(p) else p for key, p in (("reality_check_p", reality_check(z_obs_arr, z_null_arr)), ("spa_p", spa_test(z_obs_arr, z_null_arr, n_arr)))},
     }
     # the grid's joint null is a placebo null whatever a single run's headline ('dates', or runs unless asked)
     misjudged = list(dict.fromkeys(m for cell in cells for m in placebos_misjudge(cell)))

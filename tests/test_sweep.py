@@ -227,7 +227,7 @@ def test_spa_is_less_conservative_with_poor_cells() -> None:
     rng = np.random.default_rng(4)
     draws = rng.standard_normal((20, 999))
     observed = np.r_[2.2, np.full(19, -8.0)]  # one good cell, nineteen hopeless ones
-    assert spa_test(observed, draws) < reality_check(observed, draws)
+    assert spa_test(observed, draws, n=100) < reality_check(observed, draws)
 
 
 def test_spa_finds_nothing_when_no_cell_beats_its_null() -> None:
@@ -238,11 +238,40 @@ def test_spa_finds_nothing_when_no_cell_beats_its_null() -> None:
     draws = rng.standard_normal((3, 1999))
     observed = np.array([-2.5, -3.9, -5.3])
     assert reality_check(observed, draws) > 0.99
-    assert spa_test(observed, draws) == 1.0
+    assert spa_test(observed, draws, n=100) == 1.0
     for _ in range(200):  # and it never exceeds the Reality Check when some cell is above its null
-        observed = rng.normal(0.5, 2.0, 3)
+        observed, n = rng.normal(0.5, 2.0, 3), rng.integers(3, 10_000, 3)
         if observed.max() > 0:
-            assert spa_test(observed, draws) <= reality_check(observed, draws)
+            assert spa_test(observed, draws, n) <= reality_check(observed, draws)
+
+
+def test_spa_calls_a_cell_poor_by_its_sample_size_not_the_number_of_draws() -> None:
+    """Hansen's consistent threshold is -sqrt(2 log log n), n the observations the cell's
+    statistic averages (its events), not the B placebo draws: with B = 5 it was -0.98 for
+    every cell, so a cell of 4 events at z = -0.9 (below its -0.81) was left centred at 0
+    and its draws reached the best cell's z = 1.0 in 4 of 5 draws (p = 5/6, the Reality
+    Check's). Shifted down by 0.9, its draws are 0.6, -1.1, -0.5, 0.2, -0.9, and the
+    column maxima with the first cell's 0.6, 0.5, 2.0, 0.2, 1.2 reach 1.0 twice: 3/6."""
+    null = np.array([[0.1, 0.5, 2.0, -0.3, 1.2], [1.5, -0.2, 0.4, 1.1, 0.0]])
+    observed = np.array([1.0, -0.9])
+    assert reality_check(observed, null) == pytest.approx(5 / 6)
+    assert spa_test(observed, null, n=np.array([50, 4])) == pytest.approx(3 / 6)
+    assert spa_test(observed, null, n=np.array([50, 40])) == pytest.approx(5 / 6)  # -0.9 is above 40 events' -1.60
+    assert spa_test(observed, null, n=50) == pytest.approx(5 / 6)  # one n for every cell
+    for bad, message in ((np.array([50, 2]), "3 or more"), (np.array([50, 4, 4]), "one per cell")):
+        with pytest.raises(ValueError, match=message):
+            spa_test(observed, null, n=bad)
+    # a cell left out (NaN) needs no n: its 2 events are not checked
+    assert spa_test(np.r_[observed, np.nan], np.vstack([null, null[:1]]), n=np.array([50, 4, 2])) == pytest.approx(3 / 6)
+
+
+def test_sweep_gives_spa_each_cells_events(folder: Path, monkeypatch) -> None:
+    seen = {}
+    original = sweep_module.spa_test
+    monkeypatch.setattr(sweep_module, "spa_test", lambda z, null, n: seen.update(n=n) or original(z, null, n))
+    study = parse_study(STUDY, path=folder / "study.yaml")
+    result = run_sweep(study, [parse_axis("gap=3,5cd")], data_dir=folder / "data")
+    np.testing.assert_array_equal(seen["n"], result.ledger["n"].to_numpy())  # row for row with the z it judges
 
 
 def test_a_grid_beyond_the_cell_limit_is_refused_before_any_work() -> None:
