@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import datetime as dt
 import json
+import math
 from dataclasses import replace
 from pathlib import Path
 
@@ -263,6 +264,19 @@ def test_spa_calls_a_cell_poor_by_its_sample_size_not_the_number_of_draws() -> N
             spa_test(observed, null, n=bad)
     # a cell left out (NaN) needs no n: its 2 events are not checked
     assert spa_test(np.r_[observed, np.nan], np.vstack([null, null[:1]]), n=np.array([50, 4, 2])) == pytest.approx(3 / 6)
+
+
+def test_snooping_leaves_out_a_statistic_a_null_without_spread_cannot_judge() -> None:
+    """An infinite z (a null without spread: d / 0) says nothing, as maxstat_stepdown
+    already treats it; the Reality Check and the SPA made it the best cell, compared every
+    draw with inf - inf (NaN), counted none and gave it p = 1 / (B + 1)."""
+    null = np.array([[0.0, 0.0, 0.0, 0.0, 0.0], [1.5, -0.2, 0.4, 1.1, 0.0]])
+    alone = reality_check(np.array([0.5]), null[1:])
+    assert alone == pytest.approx(3 / 6)  # 1.5 and 1.1 reach 0.5
+    for z in (np.inf, -np.inf):
+        assert reality_check(np.array([z, 0.5]), null) == alone
+        assert spa_test(np.array([z, 0.5]), null, n=np.array([1, 10])) == spa_test(np.array([0.5]), null[1:], n=10) == alone
+    assert math.isnan(reality_check(np.array([np.inf]), null[:1]))
 
 
 def test_sweep_gives_spa_each_cells_events(folder: Path, monkeypatch) -> None:

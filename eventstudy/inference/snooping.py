@@ -36,12 +36,14 @@ __all__ = ["reality_check", "spa_test"]
 
 
 def _iv(observed: np.ndarray, null: np.ndarray, n: np.ndarray | int | None = None) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
-    """The cells tested (a ``z`` and every draw known): their ``z``, draws and ``n``."""
+    """The cells tested: their ``z``, draws and ``n``. A cell whose ``z`` or a draw is NaN is
+    left out, and so is one whose ``z`` is infinite (a null without spread, ``d / 0``, which
+    says nothing), as :func:`~eventstudy.inference.multiple.maxstat_stepdown` leaves it."""
     z = np.asarray(observed, dtype=np.float64)
     draws = np.atleast_2d(np.asarray(null, dtype=np.float64))
     if draws.shape[0] != z.shape[0]:
         raise ValueError(f"`null` must have one row per cell ({z.shape[0]}), got shape {draws.shape}")
-    ok = ~np.isnan(z) & ~np.isnan(draws).any(axis=1)
+    ok = np.isfinite(z) & ~np.isnan(draws).any(axis=1)
     counts = np.asarray(np.nan if n is None else n, dtype=np.float64)
     counts = np.full(z.shape, counts) if counts.ndim == 0 else counts
     if counts.shape != z.shape:
@@ -81,7 +83,7 @@ def spa_test(observed: np.ndarray, null: np.ndarray, n: np.ndarray | int) -> flo
     ``t`` the observations), which the law of the iterated logarithm bounds a cell at its
     null by; the number of placebo draws plays no part in it. A cell that is tested needs
     ``n_k >= 3`` (``log log n`` is not positive below ``e``); a cell left out (its ``z``
-    or a draw NaN) needs none.
+    NaN or infinite, or a draw NaN) needs none.
 
     Examples
     --------
