@@ -147,9 +147,9 @@ def evaluate(
         present = panel.cells["measure"].to_list()  # every frame's rows are of the panel's cells
         events, units = instance_table(panel, kept, hits, _of_measures(outcomes, in_table, present), _of_measures(shown, in_table, present))
         ended = panel.ended_symbols()
-        visible = with_ended(_of_measures(outcomes, panel.measures.shown, present), ended)
+        visible = with_ended(_of_measures(outcomes, panel.measures.shown, present), ended, panel.reads)
         pending = incomplete_cells(visible, universe)
-        describe_outcomes(kept.height, visible, notes, evaluated=bool(study.evaluate), measures=panel.measures)
+        describe_outcomes(kept.height, visible, notes, evaluated=bool(study.evaluate), measures=panel.measures, ended=ended, reads=panel.reads)
         breakdowns = _breakdowns(outcomes, panel.cells, kept, panel.symbols, list(study.series), panel.measures.order) if universe else {}
         moments = baseline.result()
     summary = _summary(panel, outcomes, moments, statistics.ci, study)
@@ -402,14 +402,18 @@ def _column_labels(cells: pl.DataFrame) -> list[str]:
     return [f"{a}.{m}" + (f".{h}" if h != m else "") for a, m, h in cells.iter_rows()]
 
 
-def with_ended(outcomes: pl.DataFrame, ended: Collection[str]) -> pl.DataFrame:
+def with_ended(outcomes: pl.DataFrame, ended: Collection[str], reads: Mapping[tuple[str, str], tuple[str, ...]] | None = None) -> pl.DataFrame:
     """``outcomes`` with ``ended`` after ``days_remaining``, as :func:`incomplete_cells`
     says it: where the value is incomplete (``days_remaining`` > 0), True when its horizon
-    runs past the end of the data of one of ``ended``'s symbols (it never completes),
-    False when it is pending; null where nothing is awaited."""
+    runs past the end of the data of one of ``ended``'s symbols (it never completes), its
+    row's own or one its cell reads beside it (``reads``, :attr:`Panel.reads`: a
+    benchmark), False when it is pending; null where nothing is awaited."""
     remaining = outcomes["days_remaining"].to_numpy()  # null as NaN
     waiting = np.greater(remaining, 0, where=~np.isnan(remaining), out=np.zeros(outcomes.height, dtype=bool))
     stopped = outcomes["symbol"].is_in(list(ended)).fill_null(False).to_numpy() if ended else np.zeros(outcomes.height, dtype=bool)
+    beside = [cell for cell, symbols in (reads or {}).items() if set(symbols) & set(ended)]
+    if beside and outcomes.height:  # a cell whose benchmark ended: every value of it (one query, only then)
+        stopped |= outcomes.select(pl.any_horizontal((pl.col("measure") == m) & (pl.col("asset") == a) for m, a in beside)).to_series().to_numpy()
     column = pl.Series("ended", np.ma.masked_array(stopped, mask=~waiting), dtype=pl.Boolean)  # nulls at construction: no query
     at = outcomes.columns.index("days_remaining") + 1
     return outcomes.select(outcomes.columns[:at]).hstack([column, *outcomes.select(outcomes.columns[at:]).get_columns()])
@@ -524,11 +528,19 @@ def _level_text(name: str, args: tuple[int, ...]) -> str:
 
 
 def describe_outcomes(
-    kept: int, outcomes: pl.DataFrame, notes: list[str], *, evaluated: bool = True, measures: Measures | None = None
+    kept: int,
+    outcomes: pl.DataFrame,
+    notes: list[str],
+    *,
+    evaluated: bool = True,
+    measures: Measures | None = None,
+    ended: Collection[str] = (),
+    reads: Mapping[tuple[str, str], tuple[str, ...]] | None = None,
 ) -> None:
     """State what the numbers are, what is pending, what will never complete (the
     outcomes' ``ended``, :func:`with_ended`: the horizon runs past the end of the data of a
-    symbol that stops before the calendar's last day) and what could not be computed (``evaluated``: the study has
+    symbol that stops before the calendar's last day, the row's own or, of a cell that
+    reads a benchmark beside it (``reads``), one of ``ended``) and what could not be computed (``evaluated``: the study has
     evaluators; without, an event study only, no returns note), in the words of the
     measure's catalog entry (``measures``: a recovery that did not come)."""
     if evaluated:
@@ -564,6 +576,9 @@ def describe_outcomes(
                 "listed but left out of its statistics"
             )
         if stopped_count:
+            beside = [s for s in (reads or {}).get((measure, asset), ()) if s in ended]
+            if beside:  # the benchmark's data end, and those of the rows' own symbols that end too
+                symbols = [*beside, *(s for s in symbols if s in ended and s not in beside)]
             names = ", ".join(symbols[:3]) + (f" and {len(symbols) - 3} more" if len(symbols) > 3 else "")
             notes.append(
                 f"{what}: {stopped_count} event(s) never complete: the data of {names} end within the horizon, "

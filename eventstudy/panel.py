@@ -116,6 +116,11 @@ class Panel:
         A timeline's series: the highest and lowest close of each before the calendar's
         first day (a series older than the others; none where its data start there): where
         the histories null's running highs and lows start, as the real series' do.
+    reads
+        Per cell ``(measure, asset)`` that reads series beside the row's own symbol (an
+        excess return's or a hit rate's benchmark), their symbols: the cell's values never
+        complete past the end of their data either (:meth:`Evaluator.read_by_every_cell
+        <eventstudy.evaluators.Evaluator.read_by_every_cell>`).
     max_stale
         A timeline's ``align: ffill``: how many of the calendar's days a series' last close
         stands in for; one whose data end no earlier than that before the calendar's last
@@ -136,6 +141,7 @@ class Panel:
     closes: np.ndarray | None = None
     observed_closes: pl.DataFrame | None = None
     own_days: dict[str, int] = field(default_factory=dict)
+    reads: dict[tuple[str, str], tuple[str, ...]] = field(default_factory=dict)
     max_stale: int = 0
     extremes_before: dict[str, tuple[float, float]] = field(default_factory=dict)
     directory: Path | None = None

@@ -299,9 +299,9 @@ def prepare(
     context = EvaluationContext(prices=prices, series=study.series)
     evaluators = build_evaluators(study.evaluators)
     implicit = implicit_path(study, evaluators) if paths else []
-    outcomes, measures = evaluate_outcomes(evaluators, context, timeline.select("date"))
+    outcomes, measures, reads = evaluate_outcomes(evaluators, context, timeline.select("date"))
     if implicit:
-        hidden, found = evaluate_outcomes(implicit, context, timeline.select("date"))
+        hidden, found, _ = evaluate_outcomes(implicit, context, timeline.select("date"))  # each path reads its asset alone
         outcomes = pl.concat([outcomes, hidden])
         measures = measures.extend(replace(m, hidden=True, table=False, tested=False) for m in found)
     notes = [
@@ -328,6 +328,7 @@ def prepare(
         frame=timeline,
         observed_closes=observed,
         own_days=own_days,
+        reads={cell: tuple(study.series[name] for name in names) for cell, names in reads.items()},
         max_stale=study.data.max_stale if study.data.align == "ffill" else 0,
         extremes_before={name: extremes[symbol] for name, symbol in study.series.items() if symbol in extremes},
         directory=directory,

@@ -409,3 +409,48 @@ def test_a_series_behind_by_at_most_max_stale_days_is_pending_not_ended(behind: 
     cells = [row[-1] for row, date in zip(instance_cells(result), result.events["date"]) if date == last_b]
     assert cells == ["data ended" if ended else "pending (5d)"]
     assert any(("never complete" in n) == ended and "B fwd 5d" in n for n in result.notes)
+
+
+@pytest.mark.parametrize(
+    ("entry", "column"),
+    [
+        ("excess_returns: {assets: [A], benchmark: B, horizons: [5d]}", "A-B.excess.5d"),
+        ("excess_returns: {assets: [B], benchmark: A, horizons: [5d]}", "B-A.excess.5d"),
+        ("excess_returns: {assets: [A], benchmark: B, horizons: [5d], model: market, estimation: 20, gap: 0}", "A~B.car.5d"),
+        ("hit_rate: {assets: [A], benchmark: B, horizons: [5d]}", "A>B.hit.5d"),
+    ],
+)
+def test_an_outcome_against_a_benchmark_whose_data_end_never_completes(entry: str, column: str, tmp_path) -> None:
+    """Under 'align: ffill' with B's data ending 10 days before A's, the excess return
+    A-B, its market-model CAR and the hit rate A>B at a horizon past B's last close were
+    'pending (5d)', with notes of 'pending (up to 5 more trading days of data needed)',
+    while B-A said 'data ended': ``ended`` followed the cell's own asset only, though the
+    benchmark has no more closes and the value can never come. A cell reads its asset and
+    its benchmark; it never completes when either has ended, in result.pending and
+    result.outcomes, the instance table, outcomes.csv and the notes, which name B."""
+    import eventstudy
+    from eventstudy.report import write_outputs
+    from eventstudy.report.text import instance_cells
+
+    days = [d for d in (D(2021, 1, 4) + dt.timedelta(days=i) for i in range(120)) if d.weekday() < 5]
+    a = pl.DataFrame({"date": days, "close": [100.0 + i % 7 for i in range(len(days))]})
+    b = pl.DataFrame({"date": days, "close": [50.0 + i % 5 for i in range(len(days))]}).head(len(days) - 10)
+    text = (
+        "name: benchmark ended\nseries: {A: A, B: B}\ndata: {align: ffill}\nwhen: A close > 0\n"
+        f"window: {{start: 2021-04-01}}\nevaluate:\n  - {entry}\nstatistics: {{placebos: 0}}\n"
+    )
+    result = eventstudy.run(parse_study(text), data={"A": a, "B": b})
+    last_b = b["date"][-1]
+    waiting = result.pending.filter(column=column)
+    assert waiting["date"].to_list() == days[len(days) - 15 : len(days) - 10]  # B's last 5 days, whose 5 days run past its data
+    assert waiting["days_remaining"].to_list() == [1, 2, 3, 4, 5]
+    assert waiting["ended"].to_list() == [True] * 5
+    assert result.outcomes.filter(pl.col("days_remaining") > 0)["ended"].to_list() == [True] * 5
+    cells = [row[-1] for row, date in zip(instance_cells(result), result.events["date"]) if date == last_b]
+    assert cells == ["data ended"]
+    what = column.rsplit(".", 2)[0] + " " + column.split(".")[-2] + " 5d"
+    assert any(n.startswith(f"{what}: 5 event(s) never complete: the data of B end within the horizon") for n in result.notes), result.notes
+    assert not any("pending" in n and n.startswith(what) for n in result.notes)
+    write_outputs(result, tmp_path / "out")
+    written = pl.read_csv(tmp_path / "out" / "outcomes.csv", try_parse_dates=True)
+    assert written.filter(pl.col("days_remaining") > 0)["ended"].to_list() == [True] * 5

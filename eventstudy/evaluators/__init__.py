@@ -425,14 +425,26 @@ class Evaluator(ABC):
 
     def assets(self) -> list[str]:
         """Series names this evaluator reads (checked against the study's ``series:``)."""
+        return self._named_in(self.asset_fields)
+
+    def _named_in(self, fields: Iterable[str]) -> list[str]:
+        """The series names the params' ``fields`` give (a name, a list of them, or none)."""
         names: list[str] = []
-        for field_name in self.asset_fields:
+        for field_name in fields:
             value = getattr(self.params, field_name, None)
             if isinstance(value, str):
                 names.append(value)
             elif value:
                 names.extend(value)
         return names
+
+    def read_by_every_cell(self) -> list[str]:
+        """Series names each of this evaluator's cells reads beside its own asset: those of
+        its asset fields other than ``assets`` (a benchmark), whose data end is the cell's
+        too. An outcome whose horizon runs past the last close of any series it reads never
+        completes ('ended'), though its own asset's data go on: an excess return over a
+        benchmark whose data stop early, as one of an asset whose data stop."""
+        return [name for name in self._named_in(f for f in self.asset_fields if f != "assets") if name != UNIVERSE]
 
     def describe(self, measure: str) -> str:
         """A title for a measure this evaluator produces (reports use it as a heading)."""
@@ -518,9 +530,14 @@ def refuse_repeated_cells(cells: Sequence[tuple[str, str, str, int]], owners: Ma
         raise duplicate_cell(names[0], names[-1], measure, asset, horizon)
 
 
-def evaluate_outcomes(evaluators: list[Evaluator], context: EvaluationContext, anchors: pl.DataFrame) -> tuple[pl.DataFrame, Measures]:
-    """All evaluators' outcomes on the anchor days, and the measures they produce."""
+def evaluate_outcomes(
+    evaluators: list[Evaluator], context: EvaluationContext, anchors: pl.DataFrame
+) -> tuple[pl.DataFrame, Measures, dict[tuple[str, str], tuple[str, ...]]]:
+    """All evaluators' outcomes on the anchor days, the measures they produce, and per cell
+    ``(measure, asset)`` that reads series beside its own asset, their names
+    (:meth:`Evaluator.read_by_every_cell`)."""
     frames: list[pl.DataFrame] = []
+    reads: dict[tuple[str, str], tuple[str, ...]] = {}
     measures, owners = Measures(), dict[str, list[int]]()  # measure -> the entries (indices into frames) that gave it
 
     def cells(frame: pl.DataFrame, measure: str) -> dict[tuple[str, str | int], tuple[str, str]]:
@@ -540,8 +557,11 @@ def evaluate_outcomes(evaluators: list[Evaluator], context: EvaluationContext, a
                     raise duplicate_cell(evaluators[earlier].name, evaluator.name, name, *clash[0])
             owners.setdefault(name, []).append(len(frames))
             measures = measures.add(evaluator.measure_entry(name))
+        beside = tuple(evaluator.read_by_every_cell())
+        if beside:
+            reads.update(dict.fromkeys(out.select("measure", "asset").unique(maintain_order=True).rows(), beside))
         frames.append(out)
-    return (pl.concat(frames) if frames else empty_outcomes()), measures
+    return (pl.concat(frames) if frames else empty_outcomes()), measures, reads
 
 
 def run_evaluator(evaluator: Evaluator, context: EvaluationContext, anchors: pl.DataFrame) -> pl.DataFrame:
