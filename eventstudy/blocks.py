@@ -123,6 +123,7 @@ class BlockResult:
     daily: np.ndarray = field(default_factory=lambda: np.zeros(0, dtype=np.float32))  # per row: simple return to the next own day
     close: np.ndarray | None = None  # per row, float64, with BlockShared.keep_closes
     cells: list[CellKey] = field(default_factory=list)
+    owners: list[int] = field(default_factory=list)  # per cell: the index of the evaluator that gave it
     values: list[np.ndarray] = field(default_factory=list)  # float32 per row (or per `cell_flat`)
     cell_flat: list[np.ndarray | None] = field(default_factory=list)  # None: the block's `flat`
     pending: list[tuple[np.ndarray, np.ndarray]] = field(default_factory=list)  # (flat, days_remaining)
@@ -273,7 +274,7 @@ def run_block(shared: BlockShared, symbols: list[str], prices: pl.DataFrame | No
             continue
         for cell in cells:
             result.measures.append((index, cell.measure))
-            _add_cell(result, (cell.measure, cell.asset, cell.horizon, cell.horizon_days), cell.values if everywhere else cell.values[aligned], None)
+            _add_cell(result, index, (cell.measure, cell.asset, cell.horizon, cell.horizon_days), cell.values if everywhere else cell.values[aligned], None)
             # pending: unknown, and the horizon runs past the symbol's last row (its tail)
             after = rows_after if cell.rows_after is None else cell.rows_after
             tail = block.last_rows(cell.horizon_days + cell.lag) if cell.rows_after is None else np.flatnonzero(after < cell.horizon_days + cell.lag)
@@ -320,8 +321,9 @@ def _compiled(conditions: tuple[tuple[str, str], ...], series: tuple[str, ...], 
     return _Compiled(conditions=nodes, requests=requests, tests=tests, shown=shown, own=own, by_position=reads_group_rows(tests), reads=reads)
 
 
-def _add_cell(result: BlockResult, key: CellKey, values: np.ndarray, flat: np.ndarray | None) -> None:
+def _add_cell(result: BlockResult, owner: int, key: CellKey, values: np.ndarray, flat: np.ndarray | None) -> None:
     result.cells.append(key)
+    result.owners.append(owner)
     result.values.append(values.astype(np.float32, copy=False))
     result.cell_flat.append(flat)
     result.pending.append((np.zeros(0, dtype=np.int64), np.zeros(0, dtype=np.int16)))
@@ -351,7 +353,7 @@ def _evaluate_long(
         d = calendar_index(part["date"], shared.days)
         ok = (s >= 0) & (d >= 0)
         flat = s[ok] * n_days + d[ok]
-        _add_cell(result, key, part["value"].fill_null(np.nan).to_numpy()[ok], flat)
+        _add_cell(result, index, key, part["value"].fill_null(np.nan).to_numpy()[ok], flat)
         remaining = part["days_remaining"].fill_null(0).to_numpy()[ok]
         result.pending[-1] = (flat[remaining > 0], remaining[remaining > 0].astype(np.int16))
 

@@ -122,7 +122,7 @@ class Panel:
         complete past the end of their data either (:meth:`Evaluator.read_by_every_cell
         <eventstudy.evaluators.Evaluator.read_by_every_cell>`).
     max_stale
-        A timeline's ``align: ffill``: how many of the calendar's days a series' last close
+        A timeline's (or a universe's market series') ``align: ffill``: how many of the calendar's days a series' last close
         stands in for; one whose data end no earlier than that before the calendar's last
         day is behind (a source that publishes later), not ended.
     """
@@ -186,21 +186,20 @@ class Panel:
 
     def ended_symbols(self) -> list[str]:
         """The symbols whose data end before the calendar's last day: a universe's stocks
-        without a row that day (delisted, acquired), a timeline's series that stop before
-        the first series of ``align: ffill`` by more than ``max_stale`` of its days (one
-        that stops fewer days before is carried to the last day: it is behind, and its
-        horizons pending). A horizon that runs past the end of their
-        data never completes, though the calendar goes on; a pending one runs past the
-        calendar's end, and more data will come."""
-        if not self.days.size:
+        without a row that day (delisted, acquired), a timeline's series (and a universe's
+        market series its cells read, :attr:`reads`) that stop before the first series of
+        ``align: ffill`` by more than ``max_stale`` of its days (one that stops fewer days
+        before is carried to the last day: it is behind, and its horizons pending). A
+        horizon that runs past the end of their data never completes, though the calendar
+        goes on; a pending one runs past the calendar's end, and more data will come."""
+        if not self.days.size or self.kind == "histories":  # resampled histories: every row runs to the last day
             return []
-        if self.kind == "universe":
-            return [s for s, here in zip(self.symbols, self.present[:, -1].tolist()) if not here]
-        if self.kind == "timeline":
-            # ended: its values null on the calendar's last day (its last close carried no further than max_stale days)
-            ends = {s: end for s, loaded in self.source_ranges.items() if isinstance(end := loaded.get("last"), dt.date)}
-            return [s for s, end in ends.items() if int(np.searchsorted(self.days, np.datetime64(end, "D"), side="right")) + self.max_stale < self.days.size]
-        return []  # resampled histories: every row runs to the last day
+        universe = self.kind == "universe"
+        read = {s for symbols in self.reads.values() for s in symbols} if universe else self.source_ranges.keys()
+        # a series has ended when its values are null on the calendar's last day (its last close carried no further than max_stale days)
+        ends = {s: end for s in read if isinstance(end := self.source_ranges.get(s, {}).get("last"), dt.date)}
+        series = [s for s, end in ends.items() if int(np.searchsorted(self.days, np.datetime64(end, "D"), side="right")) + self.max_stale < self.days.size]
+        return [s for s, here in zip(self.symbols, self.present[:, -1].tolist()) if not here] + series if universe else series
 
     @property
     def dates(self) -> pl.Series:

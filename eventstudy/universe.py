@@ -347,6 +347,7 @@ def prepare_universe(
     grid = _Grid(shape, keep_closes)
     pending: dict[tuple, list[tuple[np.ndarray, np.ndarray]]] = {}
     cell_order: list[tuple] = []
+    reads: dict[tuple[str, str], tuple[str, ...]] = {}  # per cell reading a market series beside its stock's: their symbols
     found_hits: list[list[tuple[np.ndarray, np.ndarray, pl.DataFrame]]] = [[] for _ in conditions]
     evaluators = build_evaluators(study.evaluators)
     measures = Measures()
@@ -361,10 +362,12 @@ def prepare_universe(
             measures = measures.add(evaluators[index].measure_entry(measure))
             owners.setdefault(measure, []).append(evaluators[index].name)
         refuse_repeated_cells(result.cells, owners)  # two entries may share a measure, not a cell (as a timeline's)
-        for key, pend in zip(result.cells, result.pending):
+        for key, owner, pend in zip(result.cells, result.owners, result.pending, strict=True):
             if key not in pending:
                 pending[key] = []
                 cell_order.append(key)
+                if beside := evaluators[owner].read_by_every_cell():
+                    reads[key[:2]] = tuple(study.series[name] for name in beside)
             if pend[0].size:
                 pending[key].append(pend)
     grid.finish()
@@ -384,6 +387,8 @@ def prepare_universe(
         daily=grid.daily,
         closes=grid.closes,
         own_days=own_days,
+        reads=reads,
+        max_stale=study.data.max_stale if study.data.align == "ffill" else 0,
         timings={k: round(v, 4) for k, v in timings.items()},
         notes=notes,
     )

@@ -1246,3 +1246,35 @@ def test_a_universe_mde_is_the_formula_of_each_statistic(tmp_path: Path) -> None
     assert mde["mean"] == pytest.approx(z * all_5d.std(ddof=1) / root_n, rel=1e-3)
     assert mde["median"] == pytest.approx(z * all_5d.std(ddof=1) * math.sqrt(math.pi / 2) / root_n, rel=1e-3)
     assert mde["pct_positive"] == pytest.approx(z * math.sqrt(p0 * (1 - p0)) / root_n, rel=1e-3)
+
+
+def test_a_stock_measured_against_a_market_series_whose_data_end_never_completes(tmp_path: Path) -> None:
+    """Under 'align: ffill' with a second market series M2 whose data stop 10 days before
+    the calendar's last day, a stock's excess return over M2 and its hit rate against M2
+    at a horizon past M2's last close were 'pending (3d)', as if M2's closes were to come:
+    a universe's ended symbols were its stocks only. They never complete; the stock's own
+    forward return (computed) and a stock's return pending at the calendar's end are as
+    before."""
+    days = [dt.date(2020, 1, 1) + dt.timedelta(days=i) for i in range(60)]
+    pl.DataFrame({"date": days, "close": np.linspace(100, 90, len(days))}).write_csv(tmp_path / "MKT.csv")
+    pl.DataFrame({"date": days[:50], "close": np.linspace(100, 95, 50)}).write_csv(tmp_path / "M2.csv")
+    rows = []
+    for symbol, high in (("EARLY", 47), ("LATE", 57)):
+        close = [50.0 - 0.01 * i for i in range(60)]  # falling: no 5-day high but the one planted
+        close[high] = 60.0
+        rows += [(days[i], symbol, close[i]) for i in range(60)]
+    pl.DataFrame(rows, schema=["date", "symbol", "close"], orient="row").write_csv(tmp_path / "panel.csv")
+    (tmp_path / "study.yaml").write_text(
+        "name: benchmark ended\nseries: {MKT: MKT, M2: M2}\ndata: {align: ffill}\nuniverse: {data_file: panel.csv, label: stocks}\n"
+        "when: close at 5-day high\nevaluate:\n  - forward_returns: {horizons: [5d]}\n  - excess_returns: {benchmark: M2, horizons: [5d]}\n"
+        "  - hit_rate: {benchmark: M2, horizons: [5d]}\nstatistics: {placebos: 0}\n"
+    )
+    result = eventstudy.run(tmp_path / "study.yaml", data_dir=tmp_path)
+    assert result.events.select("symbol", "date").rows() == [("EARLY", days[47]), ("LATE", days[57])]
+    pending = result.pending.sort("column", "symbol").select("symbol", "column", "days_remaining", "ended").rows()
+    assert pending == [("EARLY", "stocks-M2.excess.5d", 3, True), ("LATE", "stocks.fwd.5d", 3, False), ("EARLY", "stocks>M2.hit.5d", 3, True)]
+    assert result.events.filter(symbol="EARLY")["stocks.fwd.5d"].is_not_null().all()
+    flat = " ".join(" ".join(result.notes).split())
+    assert "stocks-M2 excess 5d: 1 event(s) never complete: the data of M2 end within the horizon" in flat
+    assert "stocks>M2 hit 5d: 1 event(s) never complete: the data of M2 end within the horizon" in flat
+    assert "stocks-M2 excess 5d: 1 event(s) pending" not in flat
