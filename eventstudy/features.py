@@ -37,6 +37,7 @@ __all__ = [
     "check_feature",
     "column_name",
     "compute_features",
+    "earlier_rows",
     "feature",
     "feature_key",
     "lookup_feature",
@@ -97,6 +98,11 @@ class Feature:
         row's position in its symbol in column ``__es_position`` (:func:`compute_features`
         with ``position``), with only the recursive part run per symbol: ``.over`` runs
         the whole expression symbol by symbol (``rsi``: :func:`_rsi_grouped`).
+    window
+        Optional, without a ``lookback``: ``window(*args)``, how many earlier rows a value
+        reads, for a rolling sum (``sma``, ``volatility``) that runs per symbol for its
+        rounding only (:func:`earlier_rows`: how many earlier closes a series' resampled
+        histories carry for it).
     """
 
     name: str
@@ -111,6 +117,7 @@ class Feature:
     needs: tuple[str, ...] = ()
     column: Callable[..., np.ndarray] | None = None
     grouped: Callable[..., pl.Series] | None = None
+    window: Callable[..., int] | None = None
 
     @property
     def signature(self) -> str:
@@ -152,6 +159,7 @@ def feature(
     needs: tuple[str, ...] = (),
     column: Callable[..., np.ndarray] | None = None,
     grouped: Callable[..., pl.Series] | None = None,
+    window: Callable[..., int] | None = None,
 ) -> Callable[[Callable[..., pl.Expr]], Callable[..., pl.Expr]]:
     """Register a build function as feature ``name`` (a name already taken is refused).
 
@@ -172,10 +180,23 @@ def feature(
                     f"name (the words: {', '.join(sorted(KEYWORDS))})"
                 )
         shown = unit or ("flag" if kind == "flag" else "price")
-        FEATURES.add(name, Feature(name.lower(), tuple(params), description, kind, build, minimum, shown, lookback, bounds, tuple(needs), column, grouped))
+        FEATURES.add(name, Feature(name.lower(), tuple(params), description, kind, build, minimum, shown, lookback, bounds, tuple(needs), column, grouped, window))
         return build
 
     return decorate
+
+
+def earlier_rows(name: str, args: tuple[int, ...] = ()) -> int | None:
+    """How many rows before a day feature ``name`` reads for its value that day: its
+    ``lookback`` or ``window``; None for a cumulative or recursive one (``ath``, ``ema``,
+    ``rsi``, a plug-in's without either), which reads all of them.
+
+    >>> earlier_rows("sma", (200,)), earlier_rows("return", (21,)), earlier_rows("ema", (10,))
+    (199, 21, None)
+    """
+    feat = check_feature(name, args)
+    reads = feat.lookback or feat.window
+    return None if reads is None else reads(*args)
 
 
 def feature_key(name: str, args: tuple[int, ...] = ()) -> str:
@@ -506,7 +527,7 @@ def _return(close: pl.Expr, n: int) -> pl.Expr:
     return pl.when(before != 0).then(close / before - 1.0)
 
 
-@feature("sma", params=("n",), description="simple moving average of the last n closes", bounds=(0.0, None))
+@feature("sma", params=("n",), description="simple moving average of the last n closes", bounds=(0.0, None), window=lambda n: n - 1)
 def _sma(close: pl.Expr, n: int) -> pl.Expr:
     return close.rolling_mean(n)
 
@@ -571,6 +592,7 @@ def _rsi(close: pl.Expr, n: int) -> pl.Expr:
     minimum=2,
     unit="share",
     bounds=(0.0, None),
+    window=lambda n: n,
 )
 def _volatility(close: pl.Expr, n: int) -> pl.Expr:
     before = close.shift(1)  # a log return needs two prices > 0; an expression (a spread) through 0 has none: unknown, not NaN
@@ -614,7 +636,7 @@ def _volume(close: pl.Expr) -> pl.Expr:
     return pl.col("volume")
 
 
-@feature("volume_sma", params=("n",), description="average volume of the last n days", unit="volume", bounds=(0.0, None), needs=("volume",))
+@feature("volume_sma", params=("n",), description="average volume of the last n days", unit="volume", bounds=(0.0, None), needs=("volume",), window=lambda n: n - 1)
 def _volume_sma(close: pl.Expr, n: int) -> pl.Expr:
     return pl.col("volume").rolling_mean(n)
 

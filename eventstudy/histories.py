@@ -15,13 +15,14 @@ ones over the whole column with the rows nearer a history's start nulled), outco
 from the evaluators' panel path (:meth:`~eventstudy.evaluators.Evaluator.panel` on a
 block with ``own_days``).
 
-What a resampled history cannot have: history before the study's calendar, and open
+What a resampled history cannot have: its own past before the study's calendar, and open
 prices (an entry at the next open is not supported). A series older than the others keeps
-what its earlier closes say of the running extremes: its all-time high and low before the
-first common date (``HistorySource.extremes_before``) start each history's
-``ath``, ``drawdown``, ``at ATH`` and ``at ATL``, as they start the real series' there. Its
-other features (moving averages, N-day highs, RSI, days since the high) start afresh: they
-are unknown on a history's first days.
+its real closes before the first common date (``HistorySource.closes_before``), and every
+history's features read them as the real series' do there: its all-time high and low, and
+the day of that high, start each history's ``ath``, ``drawdown``, ``at ATH``, ``at ATL`` and
+``days_since_ath``; its windowed features (moving averages, N-day highs, returns, RSI,
+volatility) are computed on the earlier closes they read followed by the history, so a
+history's first day is as known as the data's.
 
 A universe's histories (:class:`UniverseHistorySource`) resample whole days the same
 way: day ``t`` of a history takes, for every stock and every market series, the return
@@ -47,13 +48,19 @@ from eventstudy.data import EXTRAS
 from eventstudy.derived import add_derived, is_derived
 from eventstudy.errors import DataError
 from eventstudy.evaluators import Evaluator, PanelBlock, build_evaluators
-from eventstudy.features import check_feature, column_name, compute_features, feature_key
+from eventstudy.features import (
+    check_feature,
+    column_name,
+    compute_features,
+    earlier_rows,
+    feature_key,
+)
 from eventstudy.inference.resample import optimal_block_length, rebuild_prices, volatility_states
 from eventstudy.measures import Measures
 from eventstudy.own_events import with_event_columns
 from eventstudy.panel import ConditionHits, Panel, empty_cells
 
-__all__ = ["RUNNING_EXTREMES", "HistorySource", "UniverseHistorySource", "calendar_gaps", "calendar_mismatch", "history_panel", "running", "running_extreme", "unsupported_measures"]
+__all__ = ["RUNNING_EXTREMES", "HistorySource", "UniverseHistorySource", "calendar_gaps", "calendar_mismatch", "history_features", "history_panel", "running", "running_extreme", "unsupported_measures"]
 
 
 class _Grid(NamedTuple):
@@ -87,9 +94,10 @@ class HistorySource:
         forward counts as a zero return).
     block_length
         The mean block length of the stationary bootstrap (trading days).
-    extremes_before
-        Per series name, its highest and lowest close before the first day (a series
-        whose data start there has none): where the histories' running extremes start.
+    closes_before
+        Per series name, its closes before the first day, in date order (a series whose
+        data start there has none): what the histories' features read before their first
+        day (:func:`running_extreme`, :func:`history_features`).
     states
         Each daily return's volatility state (:func:`~eventstudy.inference.resample.volatility_states`
         of ``log_returns``): what the histories' blocks are matched on.
@@ -100,22 +108,24 @@ class HistorySource:
     first: np.ndarray
     log_returns: np.ndarray
     block_length: float
-    extremes_before: Mapping[str, tuple[float, float]] = field(default_factory=dict)
-    _grids: dict[int, _Grid] = field(default_factory=dict, compare=False, repr=False)
+    closes_before: Mapping[str, np.ndarray] = field(default_factory=dict)
+    _grids: dict[tuple[int, int], _Grid] = field(default_factory=dict, compare=False, repr=False)
 
     @property
     def states(self) -> np.ndarray:
         return volatility_states(self.log_returns)
 
-    def grid(self, n_hist: int) -> _Grid:
+    def grid(self, n_hist: int, lead: int = 0) -> _Grid:
         """The row layout of a batch of ``n_hist`` histories (made once per batch size:
-        every chunk but the last shares it)."""
-        if n_hist not in self._grids:
-            n_days = self.days.size
+        every chunk but the last shares it), each after ``lead`` earlier rows (dated the
+        first day: :func:`history_features`)."""
+        if (n_hist, lead) not in self._grids:
             day_numbers = self.days.astype("datetime64[D]").astype(np.int64).astype(np.int32)  # a Date's storage
+            day_numbers = np.concatenate([np.repeat(day_numbers[:1], lead), day_numbers])
+            n_days = day_numbers.size
             position = np.tile(np.arange(n_days, dtype=np.int64), n_hist)
             history = np.repeat(np.arange(n_hist, dtype=np.int32), n_days)
-            self._grids[n_hist] = _Grid(
+            self._grids[(n_hist, lead)] = _Grid(
                 position=position,
                 history=history,
                 dates=pl.Series("date", np.tile(day_numbers, n_hist)).cast(pl.Date),
@@ -124,19 +134,19 @@ class HistorySource:
                 rows_after=n_days - 1 - position,
                 firsts=np.arange(n_hist, dtype=np.int64) * n_days,
             )
-        return self._grids[n_hist]
+        return self._grids[(n_hist, lead)]
 
     @classmethod
     def of(
         cls, timeline: pl.DataFrame, days: np.ndarray, names: list[str], block_length: float | None = None,
-        extremes_before: Mapping[str, tuple[float, float]] | None = None,
+        closes_before: Mapping[str, np.ndarray] | None = None,
     ) -> HistorySource:
         """The source of a study's timeline (``{name}.close`` columns on ``days``);
         ``block_length`` None: the largest Politis-White length over the series' daily
         returns. (Over absolute returns it is ~200 days: the histories then keep most of
         the real path, rule and returns together, and the test rejects 1% of true nulls at
-        5%; benchmarks/calibrate.py measured it.) ``extremes_before``: per series, its
-        highest and lowest close before ``days`` (:attr:`eventstudy.panel.Panel.extremes_before`)."""
+        5%; benchmarks/calibrate.py measured it.) ``closes_before``: per series, its closes
+        before ``days`` (:attr:`eventstudy.panel.Panel.closes_before`)."""
         closes = timeline.select(pl.col(f"{name}.close").cast(pl.Float64) for name in names).to_numpy()
         if closes.shape[0] < MIN_DAYS:
             shown = ", ".join(names)
@@ -152,7 +162,7 @@ class HistorySource:
             block_length = float(np.max(np.atleast_1d(optimal_block_length(log_returns))))
         return cls(
             days=days, names=list(names), first=closes[0], log_returns=log_returns, block_length=max(1.0, block_length),
-            extremes_before=dict(extremes_before or {}),
+            closes_before=dict(closes_before or {}),
         )
 
 
@@ -191,7 +201,7 @@ def calendar_mismatch(days: int, own_days: Mapping[str, int]) -> dict[str, int]:
     return {name: n for name, n in own_days.items() if n > 2 * days or 2 * n < days}
 
 
-RUNNING_EXTREMES = ("ath", "drawdown", "at_ath", "at_atl")
+RUNNING_EXTREMES = ("ath", "drawdown", "at_ath", "at_atl", "days_since_ath")
 """Features computed row by row in numpy on a batch's ``(B, T)`` closes
 (:func:`running_extreme`): the cumulative ones of the condition language's commonest
 tests, which polars can only compute per history (``.over``, about 5x slower here)."""
@@ -223,38 +233,66 @@ def running(extreme: np.ufunc, values: np.ndarray) -> np.ndarray:
     return out[:, :days]
 
 
-def running_extreme(
-    name: str, closes: np.ndarray, firsts: np.ndarray, high_before: float = np.nan, low_before: float = np.nan
-) -> pl.Series | None:
+def running_extreme(name: str, closes: np.ndarray, firsts: np.ndarray, before: np.ndarray | None = None) -> pl.Series | None:
     """Feature ``name`` (one of :data:`RUNNING_EXTREMES`, else None) of each row of
     ``closes`` (``(B, T)`` float32, finite), flattened row-major, with the values the
     registry's polars definitions give on each history: the float64 closes' running max
     (``ath``), ``1 - close / ath`` (``drawdown``), ``close >= max`` (``at_ath``) or
     ``<= min`` (``at_atl``) of the earlier closes, unknown (null) on each history's first
-    day (``firsts``: those rows). ``high_before`` and ``low_before``: the series' highest
-    and lowest close before the histories' first day, where its running max and min start
-    (NaN: nowhere, its data start there); the first day is then known too."""
+    day (``firsts``: those rows), and the days since the last close at the running max
+    (``days_since_ath``). ``before``: the series' closes before the histories' first day
+    (None or none: its data start there), as float32 like the histories': its highest and
+    lowest start the running max and min, the first day is then known too, and the day of
+    that high counts the days since it until a history reaches it."""
     if name not in RUNNING_EXTREMES or not np.isfinite(closes).all():
         return None
-    if name in ("ath", "drawdown"):
+    earlier = np.asarray(before if before is not None else (), dtype=np.float32)
+    known = earlier.size > 0  # the first day is known too
+    if name in ("ath", "drawdown", "days_since_ath"):
         ath = running(np.maximum, closes)  # float32 maxima are the float64 ones
-        if np.isfinite(high_before):
-            np.maximum(ath, np.float32(high_before), out=ath)
+        if known:
+            np.maximum(ath, earlier.max(), out=ath)
         if name == "ath":
             return pl.Series(ath.astype(np.float64).ravel())
+        if name == "days_since_ath":  # a close at the running max is a high's day; before the first, the earlier high's
+            day = np.arange(closes.shape[1], dtype=np.int64)
+            since = earlier.size - int(np.flatnonzero(earlier == earlier.max())[-1]) if known else 0
+            return pl.Series((day - running(np.maximum, np.where(closes >= ath, day, -since))).ravel())
         share = np.divide(closes, ath, dtype=np.float64)  # the float64 quotient of the exact float64 closes, in one pass
         return pl.Series(np.subtract(1.0, share, out=share).ravel())
     extreme, compare = (np.maximum, np.greater_equal) if name == "at_ath" else (np.minimum, np.less_equal)
-    before = np.float32(high_before if name == "at_ath" else low_before)
-    known = bool(np.isfinite(before))  # the first day is known too
+    before_value = (earlier.max() if name == "at_ath" else earlier.min()) if known else np.float32(np.nan)
     flag = np.empty(closes.shape, dtype=bool)
-    flag[:, 0] = compare(closes[:, 0], before) if known else False
-    earlier = running(extreme, closes[:, :-1])
+    flag[:, 0] = compare(closes[:, 0], before_value) if known else False
+    so_far = running(extreme, closes[:, :-1])
     if known:
-        extreme(earlier, before, out=earlier)
-    compare(closes[:, 1:], earlier, out=flag[:, 1:])
+        extreme(so_far, before_value, out=so_far)
+    compare(closes[:, 1:], so_far, out=flag[:, 1:])
     found = pl.Series(flag.ravel())
     return found if known else found.scatter(firsts, None)
+
+
+def history_features(
+    source: HistorySource, closes: np.ndarray, requests: Sequence[tuple[str, tuple[int, ...]]], before: np.ndarray | None = None
+) -> dict[tuple[str, tuple[int, ...]], pl.Series]:
+    """The registry's features ``requests`` (``(name, args)`` pairs) of each row of
+    ``closes`` (``(B, T)`` float32: one series' histories on ``source``'s calendar),
+    flattened row-major, computed on the series' closes before the first day (``before``,
+    as float32 like the histories') followed by each history, then without those earlier
+    rows: as many of them as the longest of the features reads
+    (:func:`~eventstudy.features.earlier_rows`; all of them for a cumulative or recursive
+    one such as ``ema`` or ``rsi``), so a history's first day is as known as the data's."""
+    n_hist = closes.shape[0]
+    earlier = np.asarray(before if before is not None else (), dtype=np.float32)
+    reads = [earlier_rows(feat, args) for feat, args in requests]
+    lead = min(earlier.size, max((earlier.size if r is None else r for r in reads), default=0))
+    grid = source.grid(n_hist, lead)
+    rows = np.concatenate([np.broadcast_to(earlier[earlier.size - lead :], (n_hist, lead)), closes], axis=1) if lead else closes
+    prices = pl.DataFrame({"date": grid.dates, "symbol": grid.history, "close": rows.ravel()})
+    found = compute_features(prices, requests, position=grid.position)
+    if lead:
+        found = found.filter(pl.Series(grid.position >= lead))
+    return {(feat, args): found[feature_key(feat, args)] for feat, args in requests}
 
 
 def history_panel(
@@ -283,18 +321,16 @@ def history_panel(
     columns: dict[str, pl.Series] = {}
     for k, name in enumerate(source.names):
         wanted = [(r.name, tuple(r.args)) for r in requests if r.series == name]
+        before = source.closes_before.get(name)
         rest = []
         for feat, args in wanted:
-            found_row = running_extreme(check_feature(feat, args).name, closes[k], grid.firsts, *source.extremes_before.get(name, (np.nan, np.nan))) if not args else None
+            found_row = running_extreme(check_feature(feat, args).name, closes[k], grid.firsts, before) if not args else None
             if found_row is None:
                 rest.append((feat, args))
             else:
                 columns[column_name(name, feat, args)] = found_row
-        if rest:
-            prices = pl.DataFrame({"date": dates, "symbol": grid.history, "close": closes[k].ravel()})
-            found = compute_features(prices, rest, position=position)
-            for feat, args in rest:
-                columns[column_name(name, feat, args)] = found[feature_key(feat, args)]
+        for (feat, args), found_values in (history_features(source, closes[k], rest, before) if rest else {}).items():
+            columns[column_name(name, feat, args)] = found_values
     # the histories keep the real calendar: calendar terms (month, weekday, ...) read its dates
     frame = pl.DataFrame([grid.symbol, dates, *(s.alias(k) for k, s in columns.items())])
     frame = with_event_columns(frame, study.event_sets, group="symbol")  # your own events: on the same real dates

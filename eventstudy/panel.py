@@ -112,10 +112,11 @@ class Panel:
         calendar's first day to its last (its features and horizons count these); a
         universe's: how many dates its stocks have over that span
         (:data:`~eventstudy.universe.UNIVERSE_DAYS`).
-    extremes_before
-        A timeline's series: the highest and lowest close of each before the calendar's
-        first day (a series older than the others; none where its data start there): where
-        the histories null's running highs and lows start, as the real series' do.
+    closes_before
+        A timeline's series: the closes of each before the calendar's first day, in date
+        order (a series older than the others; none where its data start there): what the
+        histories null's features read before a history's first day (its running highs and
+        lows, the windows of its moving averages), as the real series' do.
     reads
         Per cell ``(measure, asset)`` that reads series beside the row's own symbol (an
         excess return's or a hit rate's benchmark), their symbols: the cell's values never
@@ -143,7 +144,7 @@ class Panel:
     own_days: dict[str, int] = field(default_factory=dict)
     reads: dict[tuple[str, str], tuple[str, ...]] = field(default_factory=dict)
     max_stale: int = 0
-    extremes_before: dict[str, tuple[float, float]] = field(default_factory=dict)
+    closes_before: dict[str, np.ndarray] = field(default_factory=dict)
     directory: Path | None = None
     sources: dict[str, Path] = field(default_factory=dict)
     source_ranges: dict[str, dict[str, object]] = field(default_factory=dict)

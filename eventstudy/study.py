@@ -313,8 +313,8 @@ def prepare(
     span = pl.col("date").is_between(timeline["date"][0], timeline["date"][-1])
     own_days = {name: prices.filter((pl.col("symbol") == symbol) & span).height for name, symbol in study.series.items()}
     cells, values, pending = outcome_panel(outcomes, timeline["date"])
-    earlier = prices.filter(pl.col("date") < timeline["date"][0]).group_by("symbol").agg(pl.col("close").max().alias("high"), pl.col("close").min().alias("low"))
-    extremes = {symbol: (high, low) for symbol, high, low in earlier.iter_rows()}
+    earlier = prices.filter(pl.col("date") < timeline["date"][0]).group_by("symbol").agg(pl.col("close").sort_by("date").drop_nulls().cast(pl.Float64))
+    closes_before = {symbol: closes.to_numpy() for symbol, closes in zip(earlier["symbol"], earlier["close"], strict=True)}
     return Panel(
         kind="timeline",
         days=days,
@@ -330,7 +330,7 @@ def prepare(
         own_days=own_days,
         reads={cell: tuple(study.series[name] for name in names) for cell, names in reads.items()},
         max_stale=study.data.max_stale if study.data.align == "ffill" else 0,
-        extremes_before={name: extremes[symbol] for name, symbol in study.series.items() if symbol in extremes},
+        closes_before={name: closes_before[symbol] for name, symbol in study.series.items() if symbol in closes_before},
         directory=directory,
         sources=sources,
         source_ranges=source_ranges(prices),

@@ -105,15 +105,39 @@ def test_an_older_series_histories_remember_its_high_and_low_before_the_calendar
     prices = pl.concat([pl.DataFrame({"date": days, "symbol": "A", "close": a}), pl.DataFrame({"date": days[150:], "symbol": "B", "close": b})])
     study = parse_study(HISTORY.format(when=when, gap="1", trigger="level").replace("window: {start: 2024-06-03}\n", ""))
     real = prepare(study, prices=prices, paths=False)
-    assert real.extremes_before == {"A": (200.0, 150.0)}  # B's data start with the calendar
+    assert real.closes_before.keys() == {"A"} and real.closes_before["A"].tolist() == a[:150].tolist()  # B's data start with the calendar
     assert evaluate(real, study).events.height == (events if events is not None else evaluate(real, study).events.height)
-    source = HistorySource.of(real.frame, real.days, ["A", "B"], block_length=15.0, extremes_before=real.extremes_before)
+    source = HistorySource.of(real.frame, real.days, ["A", "B"], block_length=15.0, closes_before=real.closes_before)
     batch = history_panel(source, study, stationary_indices(249, 50, 15.0, np.random.default_rng(5)))
     hits = batch.hits_for(study.when, study.trigger).flat.size
     if events is not None:
         assert hits == 0
     else:  # a low: the histories wander below 150 as the real A does; and on their first day too, as its data know
         assert hits > 0 and batch.hits_for(study.when, study.trigger).position.min() == 0
+
+
+@pytest.mark.parametrize(
+    "when", ["A close < A sma(50)", "A ema(20) > A sma(5)", "A return(30) < 0", "A rsi(14) < 50", "A volatility(20) >= 0", "A at 20-day low", "A days_since_ath > 100"]
+)
+def test_an_older_series_histories_read_its_closes_before_the_calendar(when: str) -> None:
+    """A's closes go back 150 days before B's begin. Its histories computed their windowed
+    features (moving averages, returns, RSI, N-day lows) afresh from the first common day,
+    unknown for the window's first days, so a rule on them found no event there that the
+    real A could find; and ``days_since_ath`` counted from that day, not from A's high
+    149 days before it. They now read A's earlier closes, as the real A does: the first
+    day is as known as in the data: every history starts from A's first close on the
+    calendar, so the condition holds there in each, as it does in the data."""
+    days = business_days(400)
+    rng = np.random.default_rng(3)
+    a = np.concatenate([np.linspace(200, 150, 150), 100 * np.exp(np.cumsum(rng.normal(0, 0.005, 250)))])
+    b = 50 * np.exp(np.cumsum(rng.normal(0, 0.005, 250)))
+    prices = pl.concat([pl.DataFrame({"date": days, "symbol": "A", "close": a}), pl.DataFrame({"date": days[150:], "symbol": "B", "close": b})])
+    study = parse_study(HISTORY.format(when=when, gap="1", trigger="level").replace("window: {start: 2024-06-03}\n", ""))
+    real = prepare(study, prices=prices, paths=False)
+    assert real.finder is not None and real.finder.find(study.when, study.trigger).position.min() == 0  # the data know day 0
+    source = HistorySource.of(real.frame, real.days, ["A", "B"], block_length=15.0, closes_before=real.closes_before)
+    hits = history_panel(source, study, stationary_indices(249, 50, 15.0, np.random.default_rng(5))).hits_for(study.when, study.trigger)
+    assert (hits.position == 0).sum() == 50
 
 
 @pytest.mark.parametrize(
@@ -736,15 +760,18 @@ def test_too_few_histories_with_events_for_alpha_say_their_p_values_are_no_test(
 
 
 def test_histories_that_never_meet_the_rule_leave_nothing_tested_and_the_verdict_says_why(tmp_path) -> None:
-    """A rule no resampled history meets: A's 600-day average fills on A's own history
-    (from 2019), but the histories are rebuilt on the study's calendar, which B starts 400
-    days later, so none of them has an event. Every cell had 20 or more events and no
-    p-value, and the verdict read 'no cell had enough complete events for a test'."""
+    """A rule no resampled history meets: A's quote stands still for 40 days (a stale
+    price), so its 20-day volatility is 0 on 21 of them, but the histories scatter those
+    zero returns, and none of them has 20 in a row. Every cell had events and no p-value,
+    and the verdict read 'no cell had enough complete events for a test'. (A rule on A's
+    closes before B's start no longer serves: the histories read them too.)"""
     days = business_days(900)
-    closes = 100 * np.exp(np.cumsum(np.random.default_rng(8).normal(0.0003, 0.012, (900, 2)), axis=0))
+    returns = np.random.default_rng(8).normal(0.0003, 0.012, (900, 2))
+    returns[600:640, 0] = 0.0
+    closes = 100 * np.exp(np.cumsum(returns, axis=0))
     frames = {"A": pl.DataFrame({"date": days, "close": closes[:, 0]}), "B": pl.DataFrame({"date": days[400:], "close": closes[400:, 1]})}
     text = (
-        "name: never\nseries: {A: A, B: B}\nwhen: A sma(600) > 0 and A at 20-day high\ndecluster: {gap: 5}\n"
+        "name: never\nseries: {A: A, B: B}\nwhen: A volatility(20) == 0\ndecluster: {gap: 5}\n"
         "evaluate:\n  - forward_returns: {assets: [A], horizons: [5]}\nstatistics: {histories: 30, seed: 3}\n"
     )
     result = eventstudy.run(parse_study(text, path=tmp_path / "s.yaml"), data=frames, paths=False)

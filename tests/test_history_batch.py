@@ -19,8 +19,14 @@ from hypothesis.extra.numpy import arrays
 
 from eventstudy.evaluators import PanelBlock
 from eventstudy.evaluators.forward_returns import forward_change_array
-from eventstudy.features import compute_features
-from eventstudy.histories import RUNNING_EXTREMES, running, running_extreme
+from eventstudy.features import compute_features, feature_key
+from eventstudy.histories import (
+    RUNNING_EXTREMES,
+    HistorySource,
+    history_features,
+    running,
+    running_extreme,
+)
 from eventstudy.inference import power
 from eventstudy.inference.histories import CellStatistics, cell_statistics
 from eventstudy.inference.power import EventLine, effective_sample_size, effective_sample_sizes
@@ -33,14 +39,14 @@ closes_2d = st.tuples(st.integers(1, 5), st.integers(1, 40)).flatmap(
 )
 
 
-def _per_history(closes: np.ndarray, name: str) -> pl.Series:
+def _per_history(closes: np.ndarray, name: str, args: tuple[int, ...] = ()) -> pl.Series:
     rows, days = closes.shape
     prices = pl.DataFrame({
         "date": np.tile(np.arange(days).astype("datetime64[D]"), rows),
         "symbol": np.repeat([f"h{i:03d}" for i in range(rows)], days),
         "close": closes.ravel(),
     }).with_columns(pl.col("date").cast(pl.Date))
-    return compute_features(prices, [(name, ())])[name]
+    return compute_features(prices, [(name, args)])[feature_key(name, args)]
 
 
 @pytest.mark.parametrize("name", RUNNING_EXTREMES)
@@ -68,12 +74,47 @@ def test_running_extremes_start_from_the_closes_before_the_histories(name: str, 
     lowest earlier close given, each history's features are the registry's on the earlier
     closes followed by the history, from its first day on."""
     rows, days = closes.shape
-    found = running_extreme(name, closes, np.arange(rows) * days, float(earlier.max()), float(earlier.min()))
+    found = running_extreme(name, closes, np.arange(rows) * days, earlier)
     assert found is not None
     joined = np.concatenate([np.broadcast_to(earlier, (rows, earlier.size)), closes], axis=1)
     expected = _per_history(joined, name).to_numpy().reshape(rows, -1)[:, earlier.size :].ravel()
     assert found.null_count() == 0
     assert found.to_list() == expected.tolist()
+
+
+WINDOWED = [("high", (3,)), ("low", (5,)), ("at_high", (4,)), ("at_low", (2,)), ("return", (3,)), ("sma", (4,)), ("ema", (3,)), ("rsi", (3,)), ("volatility", (4,)), ("close", ())]
+
+
+@pytest.mark.parametrize(("name", "args"), [*WINDOWED, *((name, ()) for name in RUNNING_EXTREMES)])
+@settings(max_examples=60, deadline=None)
+@given(closes=closes_2d, earlier=arrays(np.float32, st.integers(0, 12), elements=st.integers(1, 12).map(lambda k: np.float32(k * 0.25))))
+def test_history_features_read_the_closes_before_the_histories(name: str, args: tuple[int, ...], closes: np.ndarray, earlier: np.ndarray) -> None:
+    """A series older than the others (SPX beside RUT) has closes before the histories'
+    first day, which its features read in the data: its moving averages, N-day highs,
+    returns, RSI and volatility started afresh on each history, unknown for their first
+    days (``SPX close > SPX sma(200)`` could hold on none of a history's first 200 days),
+    and its days since the high counted from the first day. Each history's features are
+    the registry's on the earlier closes (as many as there are, none too) followed by the
+    history, from its first day on: the same days known, the same values (to the rounding
+    a rolling sum carries from rows before its window)."""
+    rows, days = closes.shape
+    source = HistorySource(
+        days=np.arange(days).astype("datetime64[D]"), names=["A"], first=closes[:1, 0].astype(np.float64),
+        log_returns=np.zeros((max(days - 1, 0), 1)), block_length=1.0, closes_before={"A": earlier},
+    )
+    found = history_features(source, closes, [(name, args)], earlier)[(name, args)]
+    if name in RUNNING_EXTREMES:  # the batch's own path for them (days_since_ath among them): the same values
+        found_row = running_extreme(name, closes, np.arange(rows) * days, earlier)
+        assert found_row is not None and found_row.dtype == found.dtype
+        assert found_row.is_null().to_list() == found.is_null().to_list()
+        np.testing.assert_array_equal(found_row.to_numpy(), found.to_numpy())
+    joined = np.concatenate([np.broadcast_to(earlier, (rows, earlier.size)), closes], axis=1)
+    history_rows = (np.arange(rows)[:, None] * joined.shape[1] + earlier.size + np.arange(days)).ravel()
+    expected = _per_history(joined, name, args).gather(history_rows)
+    assert found.dtype == expected.dtype
+    assert found.is_null().to_list() == expected.is_null().to_list()
+    known, want = found.drop_nulls().cast(pl.Float64).to_numpy(), expected.drop_nulls().cast(pl.Float64).to_numpy()
+    np.testing.assert_allclose(known, want, rtol=1e-12, atol=1e-12)
 
 
 def test_running_extremes_leave_other_features_and_unknown_closes_to_polars() -> None:

@@ -334,7 +334,7 @@ def _resampled_figures(
     it gets alone (the seed decides the histories)."""
     assert panel.frame is not None, "a timeline's panel keeps its frame"
     study = studies[0]
-    source = HistorySource.of(panel.frame, panel.days, list(study.series), statistics.block_length, panel.extremes_before)
+    source = HistorySource.of(panel.frame, panel.days, list(study.series), statistics.block_length, panel.closes_before)
     n_days = source.days.size
     reps = statistics.histories
     per_chunk = max(1, min(reps, ROWS_PER_CHUNK // n_days))
