@@ -41,6 +41,7 @@ __all__ = [
     "feature",
     "feature_key",
     "lookup_feature",
+    "recursion_rows",
     "rolling_extreme",
 ]
 
@@ -101,8 +102,9 @@ class Feature:
     window
         Optional, without a ``lookback``: ``window(*args)``, how many earlier rows a value
         reads, for a rolling sum (``sma``, ``volatility``) that runs per symbol for its
-        rounding only (:func:`earlier_rows`: how many earlier closes a series' resampled
-        histories carry for it).
+        rounding only, or, for a recursion (``ema``, ``rsi``: :func:`recursion_rows`), how
+        many still weigh in it at float64 precision (:func:`earlier_rows`: how many
+        earlier closes a series' resampled histories carry for it).
     """
 
     name: str
@@ -188,15 +190,33 @@ def feature(
 
 def earlier_rows(name: str, args: tuple[int, ...] = ()) -> int | None:
     """How many rows before a day feature ``name`` reads for its value that day: its
-    ``lookback`` or ``window``; None for a cumulative or recursive one (``ath``, ``ema``,
-    ``rsi``, a plug-in's without either), which reads all of them.
+    ``lookback`` or ``window`` (for ``ema`` and ``rsi``, the rows that still weigh in it:
+    :func:`recursion_rows`); None for a cumulative one (``ath``) or a plug-in's without
+    either, which reads all of them.
 
-    >>> earlier_rows("sma", (200,)), earlier_rows("return", (21,)), earlier_rows("ema", (10,))
+    >>> earlier_rows("sma", (200,)), earlier_rows("return", (21,)), earlier_rows("ath")
     (199, 21, None)
     """
     feat = check_feature(name, args)
     reads = feat.lookback or feat.window
     return None if reads is None else reads(*args)
+
+
+def recursion_rows(alpha: float, seed: int) -> int:
+    """The earlier rows an exponential recursion (``avg = (1 - alpha) * prev + alpha * x``)
+    still reads at float64 precision: those whose weight in today's value, ``(1 -
+    alpha)^k``, is at least 2^-64 (a value rounds to what the whole history gives: about 44 n
+    rows for ``rsi(n)``, 22 (n + 1) for ``ema(n)``), and at least ``seed`` (the rows its
+    first value needs). A series' resampled histories carry as many of its closes from
+    before their first day (``eventstudy.histories.history_features``): all of SPX's
+    12,800 from before 1979 doubled an ``rsi`` study's features for nothing.
+
+    >>> recursion_rows(1 / 14, 14), recursion_rows(2 / 21, 20), recursion_rows(1.0, 1)
+    (599, 444, 1)
+    """
+    if alpha >= 1.0:
+        return seed
+    return max(seed, math.ceil(64 * math.log(2) / -math.log1p(-alpha)))
 
 
 def feature_key(name: str, args: tuple[int, ...] = ()) -> str:
@@ -532,7 +552,7 @@ def _sma(close: pl.Expr, n: int) -> pl.Expr:
     return close.rolling_mean(n)
 
 
-@feature("ema", params=("n",), description="exponential moving average, alpha = 2 / (n + 1)", bounds=(0.0, None))
+@feature("ema", params=("n",), description="exponential moving average, alpha = 2 / (n + 1)", bounds=(0.0, None), window=lambda n: recursion_rows(2.0 / (n + 1), n - 1))
 def _ema(close: pl.Expr, n: int) -> pl.Expr:
     # Seeded by the first close (adjust=False); null until n closes are available.
     return close.ewm_mean(alpha=2.0 / (n + 1), adjust=False, min_samples=n)
@@ -579,6 +599,7 @@ def _strength(gain: pl.Expr, loss: pl.Expr) -> pl.Expr:
     unit="number",
     bounds=(0.0, 100.0),
     grouped=_rsi_grouped,
+    window=lambda n: recursion_rows(1.0 / n, n),
 )
 def _rsi(close: pl.Expr, n: int) -> pl.Expr:
     up, down = _gains(close.diff())

@@ -19,7 +19,7 @@ from hypothesis.extra.numpy import arrays
 
 from eventstudy.evaluators import PanelBlock
 from eventstudy.evaluators.forward_returns import forward_change_array
-from eventstudy.features import compute_features, feature_key
+from eventstudy.features import compute_features, earlier_rows, feature_key
 from eventstudy.histories import (
     RUNNING_EXTREMES,
     HistorySource,
@@ -115,6 +115,28 @@ def test_history_features_read_the_closes_before_the_histories(name: str, args: 
     assert found.is_null().to_list() == expected.is_null().to_list()
     known, want = found.drop_nulls().cast(pl.Float64).to_numpy(), expected.drop_nulls().cast(pl.Float64).to_numpy()
     np.testing.assert_allclose(known, want, rtol=1e-12, atol=1e-12)
+
+
+@pytest.mark.parametrize(("name", "args"), [("ema", (3,)), ("ema", (10,)), ("rsi", (3,)), ("rsi", (6,))])
+@settings(max_examples=25, deadline=None)
+@given(closes=closes_2d, earlier=arrays(np.float32, st.integers(150, 700), elements=st.floats(1.0, 100.0, width=32)))
+def test_recursive_features_of_histories_read_the_earlier_rows_that_weigh_in(name: str, args: tuple[int, ...], closes: np.ndarray, earlier: np.ndarray) -> None:
+    """ema and rsi read every earlier close, with weights that shrink by (1 - alpha) a
+    day: a history carries the last recursion_rows of them (all of SPX's 12,800 from before
+    1979 doubled an rsi study's features), and its values are those of the whole history to
+    float64 rounding, on series whose level moves a hundredfold."""
+    assert earlier_rows(name, args) < 700  # some draws are cut
+    rows, days = closes.shape
+    source = HistorySource(
+        days=np.arange(days).astype("datetime64[D]"), names=["A"], first=closes[:1, 0].astype(np.float64),
+        log_returns=np.zeros((max(days - 1, 0), 1)), block_length=1.0, closes_before={"A": earlier},
+    )
+    found = history_features(source, closes, [(name, args)], earlier)[(name, args)]
+    joined = np.concatenate([np.broadcast_to(earlier, (rows, earlier.size)), closes], axis=1)
+    history_rows = (np.arange(rows)[:, None] * joined.shape[1] + earlier.size + np.arange(days)).ravel()
+    expected = _per_history(joined, name, args).gather(history_rows)
+    assert found.is_null().to_list() == expected.is_null().to_list()
+    np.testing.assert_allclose(found.drop_nulls().to_numpy(), expected.drop_nulls().to_numpy(), rtol=1e-12, atol=1e-12)
 
 
 def test_running_extremes_leave_other_features_and_unknown_closes_to_polars() -> None:
