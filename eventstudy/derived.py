@@ -6,7 +6,8 @@ aligned timeline, and its features over that calendar's rows: ``(SPX / RUT) sma(
 the mean of the ratio over the last 50 study dates, and ``(NDX / SPX) at ATH`` a high of
 the ratio since the study calendar starts (not since either index's first close). A
 division by zero is unknown (null), as everywhere in the language, and a feature's window
-that holds an unknown day is unknown.
+that holds an unknown day is unknown: a recursive one (``ema``, ``rsi``) restarts after it,
+from the next known value (:attr:`~eventstudy.features.Feature.recursive`).
 
 Expressions nested in expressions (``((SPX / RUT) sma(5) / RUT) sma(3)``) are computed
 inner first.

@@ -105,6 +105,14 @@ class Feature:
         rounding only, or, for a recursion (``ema``, ``rsi``: :func:`recursion_rows`), how
         many still weigh in it at float64 precision (:func:`earlier_rows`: how many
         earlier closes a series' resampled histories carry for it).
+    recursive
+        A recursion over the closes (``ema``, ``rsi``) rather than a window: after an
+        unknown close (an expression's, ``(SPX / RUT) ema(20)`` where RUT was stale) it
+        starts afresh, seeded from the next known close and null until its window is full
+        again, as at a series' start: :func:`compute_features` runs it over each run of
+        known closes as over a series of its own, so an unknown day breaks its window as
+        it does a rolling one's. Leading unknown closes are no gap: it starts at the first
+        known one.
     """
 
     name: str
@@ -120,6 +128,7 @@ class Feature:
     column: Callable[..., np.ndarray] | None = None
     grouped: Callable[..., pl.Series] | None = None
     window: Callable[..., int] | None = None
+    recursive: bool = False
 
     @property
     def signature(self) -> str:
@@ -162,6 +171,7 @@ def feature(
     column: Callable[..., np.ndarray] | None = None,
     grouped: Callable[..., pl.Series] | None = None,
     window: Callable[..., int] | None = None,
+    recursive: bool = False,
 ) -> Callable[[Callable[..., pl.Expr]], Callable[..., pl.Expr]]:
     """Register a build function as feature ``name`` (a name already taken is refused).
 
@@ -182,7 +192,7 @@ def feature(
                     f"name (the words: {', '.join(sorted(KEYWORDS))})"
                 )
         shown = unit or ("flag" if kind == "flag" else "price")
-        FEATURES.add(name, Feature(name.lower(), tuple(params), description, kind, build, minimum, shown, lookback, bounds, tuple(needs), column, grouped, window))
+        FEATURES.add(name, Feature(name.lower(), tuple(params), description, kind, build, minimum, shown, lookback, bounds, tuple(needs), column, grouped, window, recursive))
         return build
 
     return decorate
@@ -318,6 +328,10 @@ def compute_features(
         caller has them (a universe block's runs), used as :data:`_GROUP` instead of
         counting them again from ``position`` (the same groups, so the same values).
 
+    A recursive feature (:attr:`Feature.recursive`: ``ema``, ``rsi``) over closes with
+    unknown ones (an expression's) runs over each run of known closes instead, on every
+    path, so it restarts after an unknown close.
+
     Returns
     -------
     ``date, symbol`` plus one column per distinct request, named by :func:`feature_key`.
@@ -360,7 +374,7 @@ def compute_features(
             computed.append(feat.grouped(frame, *args))
             columns[key] = pl.col(f"_x{len(computed)}").alias(key)
         else:
-            columns[key] = value.over(_partition(frame)).alias(key)
+            columns[key] = value.over(_over(frame, feat)).alias(key)
     if computed:
         frame = frame.with_columns(
             values.alias(f"_x{k}") if isinstance(values, pl.Series) else pl.Series(f"_x{k}", values) for k, values in enumerate(computed, start=1)
@@ -394,7 +408,7 @@ def _plugin_values(feat: Feature, args: tuple[int, ...], frame: pl.DataFrame, co
         if not isinstance(expr, pl.Expr):
             kind = "None" if expr is None else type(expr).__name__
             raise ConfigError(f"{what} returned {kind}, not a polars expression", hint=hint)
-        values = frame.select(expr.over(_partition(frame)).alias("value")).to_series()
+        values = frame.select(expr.over(_over(frame, feat)).alias("value")).to_series()
     except ConfigError:
         raise
     except Exception as exc:  # the plug-in's code or the polars expression it built, whatever it raised
@@ -477,6 +491,21 @@ def _partition(frame: pl.DataFrame) -> str:
     return _GROUP if _GROUP in frame.columns else "symbol"
 
 
+def _over(frame: pl.DataFrame, feat: Feature) -> str | pl.Expr:
+    """What ``feat`` runs ``.over``: each symbol (:func:`_partition`), or for a recursive
+    feature over closes with unknown ones, each run of known closes (:func:`_known_runs`)."""
+    return _known_runs(frame) if feat.recursive and frame["close"].null_count() else _partition(frame)
+
+
+def _known_runs(frame: pl.DataFrame) -> pl.Expr:
+    """Each row's run of known closes, numbered in the frame's order: a new run at each
+    symbol's first row and at each unknown close, which leads the known closes after it
+    (a recursion over the run starts at its first known close, as over leading unknown
+    days: :attr:`Feature.recursive`). Sorted, so polars partitions it without hashing."""
+    symbol = pl.col(_partition(frame))
+    return (pl.col("close").is_null() | symbol.ne_missing(symbol.shift(1))).cum_sum().set_sorted()
+
+
 def _sorted_by_symbol_date(frame: pl.DataFrame) -> bool:
     """Whether rows are ordered by symbol, then date (cheap check, no sort)."""
     sym, date = pl.col("symbol"), pl.col("date")
@@ -496,7 +525,8 @@ def _wilder(x: pl.Expr, n: int) -> pl.Expr:
     avg = (prev * (n - 1) + x) / n. Null before row n. Where ``x`` starts later (an
     expression's leading unknown days: ``(SPX - SPX sma(200)) rsi(14)``), the seed is the
     mean of its first n known values in a row, and the average null before it: not a
-    recursion started from one value."""
+    recursion started from one value. An unknown value later restarts it the same way: the
+    caller runs it over each run of known closes (:attr:`Feature.recursive`)."""
     mean = x.rolling_mean(n)
     full = mean.is_not_null().cum_sum()  # 0 before the first whole window of n values, 1 from it
     return _wilder_average(pl.when(full == 0).then(None).when((full == 1) & mean.is_not_null()).then(mean).otherwise(x), n)
@@ -552,9 +582,10 @@ def _sma(close: pl.Expr, n: int) -> pl.Expr:
     return close.rolling_mean(n)
 
 
-@feature("ema", params=("n",), description="exponential moving average, alpha = 2 / (n + 1)", bounds=(0.0, None), window=lambda n: recursion_rows(2.0 / (n + 1), n - 1))
+@feature("ema", params=("n",), description="exponential moving average, alpha = 2 / (n + 1)", bounds=(0.0, None), window=lambda n: recursion_rows(2.0 / (n + 1), n - 1), recursive=True)
 def _ema(close: pl.Expr, n: int) -> pl.Expr:
-    # Seeded by the first close (adjust=False); null until n closes are available.
+    # Seeded by the first close (adjust=False); null until n closes are available. After an
+    # unknown close it restarts: the caller runs it over each run of known closes (Feature.recursive).
     return close.ewm_mean(alpha=2.0 / (n + 1), adjust=False, min_samples=n)
 
 
@@ -566,8 +597,8 @@ def _rsi_grouped(frame: pl.DataFrame, n: int) -> pl.Series:
     first ``n + 1`` rows alone (the same expression on the same rows), and the
     recursive averages (one ``ewm_mean`` over the symbols each). The daily changes are
     one pass over the whole column, unknown at each symbol's first row."""
-    if frame["close"].null_count():  # an expression's unknown days: the seeds come later than row n
-        return frame.select(_rsi(pl.col("close"), n).over(_partition(frame)).alias("rsi"))["rsi"]
+    if frame["close"].null_count():  # an expression's unknown days: each run of known closes apart (Feature.recursive)
+        return frame.select(_rsi(pl.col("close"), n).over(_known_runs(frame)).alias("rsi"))["rsi"]
     position, close = pl.col(_POSITION), pl.col("close")
     at = np.flatnonzero(frame[_POSITION].to_numpy() == n)
     first = frame.filter(position <= n)
@@ -600,6 +631,7 @@ def _strength(gain: pl.Expr, loss: pl.Expr) -> pl.Expr:
     bounds=(0.0, 100.0),
     grouped=_rsi_grouped,
     window=lambda n: recursion_rows(1.0 / n, n),
+    recursive=True,
 )
 def _rsi(close: pl.Expr, n: int) -> pl.Expr:
     up, down = _gains(close.diff())

@@ -74,6 +74,24 @@ def test_a_division_by_zero_is_unknown_in_every_window_holding_it() -> None:
     assert timeline["(A / B).sma(2)"].to_list() == [None, 1.5, None, None, 4.5, 5.5, 6.5, 7.5]
 
 
+def test_an_ema_and_an_rsi_of_an_expression_restart_after_an_unknown_day() -> None:
+    """'(A / B) ema(2)' and 'rsi(2)' carried on across the day B was 0 (polars' ewm_mean
+    re-weighting around the unknown value), where sma(2) went unknown until its window was
+    full again. Now the recursion restarts from the next known value: ema(2) is null on
+    it and seeded by it, rsi(2) needs 2 changes after it."""
+    days = [dt.date(2024, 1, 1) + dt.timedelta(days=i) for i in range(8)]
+    a = [1.0, 2.0, 3.0, 4.0, 5.0, 4.0, 7.0, 6.0]
+    b = [1.0, 1.0, 1.0, 0.0, 1.0, 1.0, 1.0, 1.0]  # day 3: a / b is unknown
+    prices = pl.DataFrame({"date": days * 2, "symbol": ["A"] * 8 + ["B"] * 8, "close": a + b})
+    node = resolve(parse("(A / B) ema(2) > 0 and (A / B) rsi(2) > 0 and (A / B) sma(2) > 0"), ["A", "B"])
+    timeline = build_timeline(prices, {"A": "A", "B": "B"}, required_features(node))
+    assert timeline["(A / B).sma(2)"].to_list() == [None, 1.5, 2.5, None, None, 4.5, 5.5, 6.5]
+    # alpha 2/3: 1, 5/3, 23/9 | unknown | 5 (seed, shown from the 2nd value), 13/3, 55/9, 163/27
+    assert timeline["(A / B).ema(2)"].to_list() == [None, approx(5 / 3), approx(23 / 9), None, None, approx(13 / 3), approx(55 / 9), approx(163 / 27)]
+    # after the gap, changes -1, +3, -1: seed gain 1.5, loss 0.5 -> 75; then 0.75 / 0.75 -> 50
+    assert timeline["(A / B).rsi(2)"].to_list() == [None, None, 100.0, None, None, None, approx(75.0), approx(50.0)]
+
+
 def test_days_since_the_high_of_an_expression_is_unknown_on_a_day_it_is() -> None:
     """'(A / B) days_since_ath >= 1' held on the day B was 0: the ratio, its ath and its
     drawdown were unknown there, and days_since_ath counted 1 from the day before, so the

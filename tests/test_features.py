@@ -208,6 +208,23 @@ def test_a_new_feature_is_one_decorated_function() -> None:
         FEATURES._entries.pop(name)  # keep the registry (and error hints) as shipped
 
 
+def test_a_recursive_plugin_feature_restarts_after_an_unknown_close() -> None:
+    """A plug-in declared ``recursive`` (as ``ema`` and ``rsi`` are) is run over each run
+    of known closes: its running count starts again after an unknown close; one that is
+    not runs over the symbol's whole block."""
+    def known_so_far(close: pl.Expr) -> pl.Expr:
+        return pl.when(close.is_not_null()).then(close.cum_count())
+
+    closes = [1.0, 2.0, None, 4.0, 5.0]
+    try:
+        for name, recursive, expected in (("test_only_runs", True, [1, 2, None, 1, 2]), ("test_only_count", False, [1, 2, None, 3, 4])):
+            feature(name, description="known closes so far", recursive=recursive)(known_so_far)
+            assert one(name, (), closes) == expected
+    finally:
+        FEATURES._entries.pop("test_only_runs", None)
+        FEATURES._entries.pop("test_only_count", None)
+
+
 @settings(max_examples=60, deadline=None)
 @given(
     lengths=st.lists(st.integers(0, 80), min_size=1, max_size=5),
@@ -297,3 +314,78 @@ def testrolling_extremes_by_doubling_equal_polars(size: int, n: int, ties: bool,
         previous = (series.shift(1).rolling_max(n) if largest else series.shift(1).rolling_min(n)).to_numpy()
         flags = close[n:] >= previous[n:] if largest else close[n:] <= previous[n:]
         np.testing.assert_array_equal(rolling_extreme(close, largest, True, n, chunk)[n:], flags)
+
+
+def _recursion_by_hand(closes: list[float | None], name: str, n: int) -> list[float | None]:
+    """``ema(n)`` or ``rsi(n)`` of one symbol's closes, a day at a time: each run of known
+    closes (after an unknown one, or at the start) is a series of its own, seeded from its
+    first close (ema) or the mean of its first n changes (rsi, Wilder's), null until n
+    closes (ema) or n changes (rsi) of the run exist."""
+    out: list[float | None] = []
+    count = 0  # known closes in the current run
+    ema = gain = loss = 0.0
+    previous: float | None = None
+    for close in closes:
+        if close is None:  # an unknown day breaks the window: the next known close starts afresh
+            out.append(None)
+            count, previous = 0, None
+            continue
+        count += 1
+        if name == "ema":
+            ema = close if count == 1 else ema + 2.0 / (n + 1) * (close - ema)
+            out.append(ema if count >= n else None)
+        else:
+            if count > 1:
+                assert previous is not None
+                up, down = max(close - previous, 0.0), max(previous - close, 0.0)
+                if count <= n + 1:  # the seed: the mean of the first n changes
+                    gain, loss = gain + up / n, loss + down / n
+                else:
+                    gain, loss = (gain * (n - 1) + up) / n, (loss * (n - 1) + down) / n
+            else:
+                gain = loss = 0.0
+            out.append((100.0 if loss == 0 else 100.0 - 100.0 / (1.0 + gain / loss)) if count > n else None)
+        previous = close
+    return out
+
+
+@settings(max_examples=80, deadline=None)
+@given(
+    lengths=st.lists(st.integers(0, 40), min_size=1, max_size=5),
+    n=st.integers(1, 6),
+    holes=st.floats(0.0, 0.4),
+    ties=st.booleans(),
+    seed=st.integers(0, 2**32 - 1),
+)
+def test_ema_and_rsi_restart_after_an_unknown_close(lengths: list[int], n: int, holes: float, ties: bool, seed: int) -> None:
+    """An expression's unknown day inside its history (a stale or zero input: ``(SPX /
+    RUT) ema(20)``) breaks an ``ema(n)`` or ``rsi(n)`` as it does an ``sma(n)``: the
+    recursion restarts from the next known close and is null until its window is full
+    again (before, polars' ``ewm_mean`` carried on across the gap). Checked against a
+    day-by-day reference on a timeline (per symbol) and on a universe's or a batch of
+    histories' path (``position`` and the symbols' numbers)."""
+    import numpy as np
+
+    rng = np.random.default_rng(seed)
+    total = sum(lengths)
+    close = 20 * np.exp(np.cumsum(rng.normal(0, 0.05, total)))
+    close = np.round(close) if ties else close
+    known = rng.random(total) >= holes
+    closes = [float(c) if ok else None for c, ok in zip(close, known)]
+    prices = pl.DataFrame({
+        "date": [dt.date(2020, 1, 1) + dt.timedelta(days=i) for length in lengths for i in range(length)],
+        "symbol": [f"S{k}" for k, length in enumerate(lengths) for _ in range(length)],
+        "close": closes,
+    }, schema={"date": pl.Date, "symbol": pl.String, "close": pl.Float64})
+    position = np.concatenate([np.arange(length) for length in lengths]).astype(np.int64)
+    numbers = pl.Series(np.repeat(np.arange(len(lengths)), lengths)).set_sorted()
+    starts = np.concatenate([[0], np.cumsum(lengths)])
+    for name in ("ema", "rsi"):
+        expected = [v for a, b in itertools.pairwise(starts) for v in _recursion_by_hand(closes[a:b], name, n)]
+        key = feature_key(name, (n,))
+        for got in (
+            compute_features(prices, [(name, (n,))]),  # a timeline's: each symbol apart
+            compute_features(prices, [(name, (n,))], position=position),
+            compute_features(prices, [(name, (n,))], position=position, groups=numbers),  # a universe block's
+        ):
+            assert got[key].to_list() == [None if v is None else pytest.approx(v, rel=1e-9, abs=1e-9) for v in expected]
