@@ -137,7 +137,9 @@ def evaluate(
         notes.append(_declustering_note(panel, study, raw, window))
 
         node = resolve(parse(study.when), list(study.series), universe=universe)
-        notes += range_warnings(node) + describe_event_sets(study.event_sets, panel.days, panel.symbols if universe else None, panel.present if universe else None)
+        ranges = range_warnings(node)
+        notes += ranges + _every_day_warning(panel, raw, window, to_text(node), ranges)
+        notes += describe_event_sets(study.event_sets, panel.days, panel.symbols if universe else None, panel.present if universe else None)
         if raw.is_empty() and panel.kind == "timeline" and panel.frame is not None:
             notes += _why_no_events(node, panel.frame, window)
 
@@ -267,6 +269,22 @@ def _declustering_note(panel: Panel, study: Study, raw: pl.DataFrame, window: np
         else f"the first day of each cluster (a new cluster starts {spec.gap.describe()} or more after the previous raw event)"
     )
     return f"declustering ({spec.mode}, gap {spec.gap.label}): kept {kept} of {raw.height} raw events, each {rule}"
+
+
+def _every_day_warning(panel: Panel, raw: pl.DataFrame, window: np.ndarray, condition: str, ranges: list[str]) -> list[str]:
+    """The warning of a condition that held on every day (a universe: every symbol-day) of
+    the window with data, counted from its hits whatever its text (``SPX > 0``): it picks
+    nothing out. Not repeated where its range has said so of the whole condition already."""
+    if raw.is_empty() or any(w.startswith(f"warning: '{condition}' holds on every day") for w in ranges):
+        return []
+    days = _count_days(panel.present, window) if panel.kind == "universe" else int(np.count_nonzero(window))
+    if raw.height < days:
+        return []
+    unit = "symbol-day" if panel.kind == "universe" else "day"
+    return [
+        f"warning: '{condition}' held on every {unit} of the window ({raw.height:,} of {counted_noun(days, unit)}): it picks "
+        "nothing out, so its events are the baseline's days and differ from them only by chance"
+    ]
 
 
 def _count_days(present: np.ndarray, window: np.ndarray) -> int:

@@ -267,6 +267,30 @@ def test_the_short_history_warning_is_for_all_time_highs_only(tmp_path, when: st
     assert found == warned
 
 
+@pytest.mark.parametrize(
+    ("template", "when", "said"),
+    [
+        (TIMELINE, "X > 0", "'X > 0' held on every day of the window ({n} of {n} days)"),
+        (TIMELINE, "X > 0 or X at ATH", "'X > 0 or X at ATH' held on every day of the window ({n} of {n} days)"),
+        (UNIVERSE, "close > 0", "'close > 0' held on every symbol-day of the window ({n} of {n} symbol-days)"),
+        (TIMELINE, "X at 20-day high", None),
+        (TIMELINE, "X rsi(14) >= 0", "'X rsi(14) >= 0' holds on every day where X rsi(14) is known"),  # said once, by its range
+    ],
+)
+def test_a_condition_that_holds_on_every_day_of_the_window_is_warned_by_its_hits(tmp_path, template: str, when: str, said: str | None) -> None:
+    """'SPX > 0' picks every day, a mistake the ranges of features do not see (a close has
+    no upper bound): the run counts the days it held, whatever its text."""
+    prices = _walk()
+    prices.select("date", "close").write_csv(tmp_path / "X.csv")
+    said = said and said.format(n=prices.filter(pl.col("date") >= dt.date(2024, 3, 1)).height)  # the window's days, by hand
+    first = "X at 20-day high and X drawdown <= 5%" if template is TIMELINE else "close at 20-day high and drawdown <= 5%"
+    (tmp_path / "s.yaml").write_text(template.replace(first, when).format(gap="5"))
+    result = eventstudy.run(tmp_path / "s.yaml", data_dir=tmp_path)
+    every = [n for n in result.notes if n.startswith("warning: ") and ("on every day" in n or "on every symbol-day" in n)]
+    assert len(every) == (1 if said else 0)
+    assert not said or every[0].startswith(f"warning: {said}")
+
+
 def test_every_result_frame_converts_to_pandas(tmp_path) -> None:
     """`result.events.to_pandas()` is what a notebook in pandas does next (issue 14, bug 8:
     it raised for want of pyarrow, now in the `pandas` extra and the test extra)."""
