@@ -84,6 +84,7 @@ from eventstudy.inference.timeseries import placebo_headline
 from eventstudy.measures import STATISTIC_WORDS, STATISTICS, Measure, Measures, measures_named
 from eventstudy.null_choice import (
     choose_null,
+    dates_little_room,
     histories_refusal,
     no_histories_why,
     picks_days_not_stocks,
@@ -973,13 +974,7 @@ def every_stock_an_event(panel: Panel, kept: pl.DataFrame, days_not_stocks: bool
     share = float(np.mean(np.bincount(days, minlength=trading.size)[days] / np.maximum(trading[days], 1)))
     if share < EVERY_STOCK and not days_not_stocks:
         return []
-    why = "the condition picks days, not stocks (it reads no stock's own prices or events), and " if days_not_stocks else ""
-    found = NoTest("dates", "little room", (
-        f"warning: the 'dates' null had little room: {why}on the events' days {_percent_short_of_all(share)} of the stocks trading are events, "
-        "so moving each stock's events to another stock on the same days asks whether the event stocks differ from the "
-        f"others that day, not whether the days differ: {NO_TEST}"
-    ), remedy="the histories null (--null histories) re-runs the rule on resampled universes and asks whether these days differ from others")
-    return [found.without_remedy(refusal[0]) if refusal else found]
+    return [dates_little_room(days_not_stocks, _percent_short_of_all(share), refusal)]
 
 
 def _percent_short_of_all(share: float) -> str:

@@ -49,7 +49,10 @@ from eventstudy.grid import grid_cells, study_axes
 from eventstudy.measures import measures_named
 from eventstudy.null_choice import (
     choose_null,
+    dates_little_room,
+    histories_refusal,
     picks_by_own_prices,
+    picks_days_not_stocks,
     placebos_misjudge,
     universe_null,
 )
@@ -354,9 +357,13 @@ def _tests(study: Study) -> tuple[list[tuple[str, str]], list[str]]:
         null = universe_null(study, statistics)
         described = _universe_null_words(study, statistics, null)
         untested = null == "dates" and picks_by_own_prices(study)
+        if null == "dates" and picks_days_not_stocks(study):  # the run's warning, but for the share it counts on the data
+            warnings.append(dates_little_room(True, None, histories_refusal(study)).words)
     else:
         null = choose_null(study, statistics, warnings)
         described, untested = _timeline_null_words(study, statistics, null), False
+    if null != "histories":  # a placebo null holds the real days fixed: whether they leave it room is the data's
+        described.append(("room", _room_words(study, null)))
     against = "all days"
     if statistics.baseline is not None:  # a study of named series' (a universe refuses it): the tests' days, and the placebos'
         against = f"the days where {statistics.baseline.when!r} holds (statistics.baseline; the summary's all-days columns are every day)"
@@ -371,6 +378,18 @@ def _tests(study: Study) -> tuple[list[tuple[str, str]], list[str]]:
         ("intervals", f"{statistics.ci:.0%}"),
         ("seed", f"{statistics.seed} (the same seed, the same draws)"),
     ], warnings
+
+
+def _room_words(study: Study, null: str) -> str:
+    """What the run checks on the data of a placebo null's room before it trusts its
+    p-values (the engine's no-test warnings: few stocks or every stock an event under the
+    'dates' null; a runs, matched or circular null whose placebo sets are nearly the events;
+    too few draws for a p-value to reach alpha)."""
+    if null == "dates":
+        what = "how many stocks trade on the events' days and how many of them are events"
+    else:
+        what = f"whether the {null} null's placebo sets can differ from the events (recurring events, a short window, a long gap leave it little room)"
+    return f"the run checks {what}, and whether its draws can reach alpha {study.statistics.alpha:g}; where not, it warns that the p-values are no test"
 
 
 def _blocks(statistics: StatisticsSpec, universe: bool = False) -> str:

@@ -18,6 +18,7 @@ from eventstudy.errors import ConfigError, DataError
 from eventstudy.evaluators import build_evaluators
 from eventstudy.features import FEATURES
 from eventstudy.histories import MIN_DAYS, calendar_gaps, calendar_mismatch, unsupported_measures
+from eventstudy.inference.sampler_names import NO_TEST, NoTest
 from eventstudy.measures import measures_named
 
 if TYPE_CHECKING:
@@ -25,6 +26,7 @@ if TYPE_CHECKING:
 
 __all__ = [
     "choose_null",
+    "dates_little_room",
     "day_columns_read",
     "histories_refusal",
     "histories_unusable",
@@ -142,6 +144,26 @@ def universe_null(study: Study, statistics: StatisticsSpec, panel: Panel | None 
         "dates kept, their stocks redrawn) or 'histories' (the rule re-run on resampled universes)",
         hint="--null dates or --null histories (or statistics.null)",
     )
+
+
+def dates_little_room(days_not_stocks: bool, share: str | None, refusal: tuple[str, str] | None = None) -> NoTest:
+    """The warning of a 'dates' null with no room (:func:`~eventstudy.engine.every_stock_an_event`
+    decides when): a condition that picks days, not stocks (``days_not_stocks``), or events
+    that are nearly every stock trading on their days; ``share``: of the stocks trading on
+    the events' days, the events (None before the data is read, as ``explain`` words it:
+    a condition that picks days makes every stock trading an event, but those set apart by
+    declustering or listing). ``refusal``: why the histories null cannot be built here."""
+    why = "the condition picks days, not stocks (it reads no stock's own prices or events), and " if days_not_stocks else ""
+    on_days = (
+        f"on the events' days {share} of the stocks trading are events" if share is not None
+        else "on the events' days every stock trading is an event but those declustering or listings set apart"
+    )
+    found = NoTest("dates", "little room", (
+        f"warning: the 'dates' null had little room: {why}{on_days}, "
+        "so moving each stock's events to another stock on the same days asks whether the event stocks differ from the "
+        f"others that day, not whether the days differ: {NO_TEST}"
+    ), remedy="the histories null (--null histories) re-runs the rule on resampled universes and asks whether these days differ from others")
+    return found.without_remedy(refusal[0]) if refusal else found
 
 
 def placebos_misjudge(study: Study) -> list[str]:

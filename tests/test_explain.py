@@ -288,6 +288,40 @@ def test_explain_of_a_universe_names_its_null_and_why() -> None:
     assert counted["null"].startswith("histories: the rule re-run on 50 resampled universes")
 
 
+def test_explain_of_a_null_that_cannot_test_the_rule_says_what_the_run_will_warn(tmp_path: Path) -> None:
+    """'eventstudy run --null dates' of a universe whose condition picks days warns that the
+    'dates' null has no room (its p-values are no test); explain of the same study and null
+    said nothing. It says the run's warning where the study alone decides it, and where the
+    data decide (how many stocks trade, a placebo null's room) that the run checks."""
+    import numpy as np
+    import polars as pl
+    from synthetic import business_days
+
+    import eventstudy
+
+    rng = np.random.default_rng(5)
+    for symbol in ["SPX", "AAA", "BBB", "CCC"]:
+        walk = 100 * np.exp(np.cumsum(rng.normal(0.0003, 0.01, 500)))
+        pl.DataFrame({"date": business_days(500), "close": walk}).write_csv(tmp_path / f"{symbol}.csv")
+    text = UNIVERSE.replace("[AAA, BBB]", "[AAA, BBB, CCC]").replace("WHEN", "SPX at 20-day low")
+    study = parse_study(text + "decluster: {gap: 5}\nstatistics: {null: dates, placebos: 200, seed: 1}\n")
+    explained = explain(study)
+    [warning] = explained.test_warnings
+    assert warning.startswith("warning: the 'dates' null had little room: the condition picks days, not stocks")
+    assert "its p-values are no test" in warning and "--null histories" in warning
+    assert "the run checks" in dict(explained.tests)["room"]
+    result = eventstudy.run(study, data_dir=tmp_path, paths=False)
+    [ran] = [n for n in result.notes if n.startswith("warning: the 'dates' null had little room: the condition picks days")]
+    said = warning.split(": the condition picks days, not stocks")[1].split(", so moving")[0]
+    assert ran.startswith(warning.split(said)[0]) and ran.endswith(warning.split(said)[1])  # one builder: the run adds the share it counted
+    own = explain(parse_study(UNIVERSE.replace("WHEN", "close at 20-day high") + "statistics: {null: dates}\n"))
+    assert own.test_warnings == [] and "the run checks" in dict(own.tests)["room"]  # the stocks' own days: the data decide
+    runs = explain(parse_study(NESTED + "statistics: {null: runs}\n"))
+    assert "the run checks" in dict(runs.tests)["room"]
+    histories = dict(explain(parse_study(NESTED)).tests)
+    assert "room" not in histories  # the histories null holds no days fixed
+
+
 def test_explain_of_a_sweep_study_names_its_grid_its_null_and_its_held_out_test() -> None:
     """explain said nothing of a study's sweep: list: its tests named the histories null on 1,000 resampled histories,
     while 'eventstudy sweep' of the study tests every cell on the runs null (a sweep re-runs no histories) and re-tests
