@@ -57,6 +57,7 @@ from eventstudy.evaluators import (
     PanelBlock,
     build_evaluators,
     run_evaluator,
+    run_panel,
 )
 from eventstudy.features import FEATURES, FeatureRequest, column_name, compute_features, feature_key
 from eventstudy.own_events import with_event_columns
@@ -268,7 +269,7 @@ def run_block(shared: BlockShared, symbols: list[str], prices: pl.DataFrame | No
         result.close = (block.close if everywhere else block.close[aligned]).astype(np.float64)
     evaluators = build_evaluators(study.evaluators)
     for index, evaluator in enumerate(evaluators):
-        cells = evaluator.panel(block)
+        cells = run_panel(evaluator, block)
         if cells is None:
             _evaluate_long(evaluator, index, shared, symbols, prices, result)
             continue

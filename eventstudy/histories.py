@@ -47,7 +47,7 @@ from eventstudy.config import Study
 from eventstudy.data import EXTRAS
 from eventstudy.derived import add_derived, is_derived
 from eventstudy.errors import DataError
-from eventstudy.evaluators import Evaluator, PanelBlock, build_evaluators
+from eventstudy.evaluators import Evaluator, PanelBlock, build_evaluators, run_panel
 from eventstudy.features import (
     check_feature,
     column_name,
@@ -366,7 +366,7 @@ def history_panel(
     for evaluator in evaluators:
         if not evaluator.tested:
             continue
-        found_cells = evaluator.panel(block)
+        found_cells = run_panel(evaluator, block)
         if found_cells is None:
             raise DataError(f"the evaluator {evaluator.name!r} cannot be computed on resampled histories")
         for cell in found_cells:
@@ -519,4 +519,4 @@ def unsupported_measures(study: Study) -> list[str]:
         close=np.full(4, np.nan), open=np.full(4, np.nan), rows_after=np.arange(3, -1, -1), label="history",
         run=np.zeros(4, dtype=np.int64), series={name: np.ones(4) for name in tiny.names}, own_days=True,
     )
-    return list(dict.fromkeys(ev.name for ev in build_evaluators(study.evaluators) if ev.tested and ev.panel(block) is None))  # each named once
+    return list(dict.fromkeys(ev.name for ev in build_evaluators(study.evaluators) if ev.tested and run_panel(ev, block) is None))  # each named once

@@ -67,6 +67,7 @@ from eventstudy.evaluators import (
     PanelBlock,
     build_evaluators,
     refuse_repeated_cells,
+    run_panel,
 )
 from eventstudy.executor import Executor, ThreadExecutor, default_workers
 from eventstudy.files import file_stamp
@@ -509,7 +510,7 @@ def require_distinct_cells(study: Study) -> None:
     cells: list[tuple[str, str, str, int]] = []
     owners: dict[str, list[str]] = {}
     for evaluator in evaluators:
-        for cell in evaluator.panel(block) or []:
+        for cell in run_panel(evaluator, block) or []:
             cells.append((cell.measure, cell.asset, cell.horizon, cell.horizon_days))
             owners.setdefault(cell.measure, []).append(evaluator.name)
     refuse_repeated_cells(cells, owners)

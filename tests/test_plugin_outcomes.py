@@ -82,3 +82,71 @@ def test_a_plugin_evaluator_breaking_the_outcome_contract_is_named(tmp_path: Pat
     first = proc.stderr.splitlines()[0]
     assert first == f"error: the evaluator 'es_broken' (plug-in 'es_broken_evaluator') {error.format(site=site / 'es_broken_evaluator.py')}"
     assert "hint: " in proc.stderr
+
+
+PANEL_PLUGIN = '''\
+import numpy as np
+from eventstudy.evaluators import EVALUATORS, PanelCell
+from eventstudy.evaluators.forward_returns import ForwardReturns
+
+
+@EVALUATORS.register("es_broken_panel")
+class BrokenPanel(ForwardReturns):
+    name = "es_broken_panel"
+
+    def panel(self, block):
+        cells = super().panel(block)
+        cell = cells[0]
+        return BREAK
+'''
+
+UNIVERSE_STUDY = """\
+name: broken panel plug-in
+series: {SPX: SPX}
+universe: [AAA, BBB]
+plugins: [es_broken_panel_evaluator]
+when: return(1) < 0
+evaluate:
+  - es_broken_panel: {horizons: [2d]}
+statistics: {placebos: 50}
+"""
+
+
+@pytest.mark.parametrize(
+    ("code", "error"),
+    [
+        # each a numpy or polars traceback from deep in the universe's blocks (or numbers from the wrong rows)
+        ("[cell._replace(values=cell.values[:-1])]", ": panel() returned cell 'fwd' stocks 2d with 11 values for a block of 12 rows"),
+        ("[cell._replace(values=cell.values.reshape(2, -1))]", ": panel() returned cell 'fwd' stocks 2d as an array of shape (2, 6), not one value per row"),
+        ("[cell._replace(values=cell.values.astype(str))]", ": panel() returned cell 'fwd' stocks 2d as an array of <U32, not numbers"),
+        ("[cell._replace(values=list(cell.values))]", ": panel() returned cell 'fwd' stocks 2d as list, not a numpy array"),
+        ("[cell._replace(values=np.where(np.isnan(cell.values), np.nan, np.inf))]", ": panel() returned cell 'fwd' stocks 2d with an infinite value on 10 rows"),
+        ("[cell._replace(horizon_days=2.5)]", ": panel() returned cell 'fwd' stocks 2d with horizon_days 2.5, not a whole number of days"),
+        ("[cell._replace(rows_after=cell.values[:3])]", ": panel() returned cell 'fwd' stocks 2d with rows_after of shape (3,), not one whole number per row"),
+        ("cell", ": panel() returned PanelCell, not a list of PanelCell (or None)"),
+        ("[tuple(cell)]", ": panel() returned tuple in its list, not a PanelCell"),
+        ("1 / 0", " failed in panel(): ZeroDivisionError: division by zero ({site}:13)"),
+    ],
+)
+def test_a_plugin_evaluators_panel_breaking_its_contract_is_named(tmp_path: Path, code: str, error: str) -> None:
+    """A plug-in's panel() (the universe's and the histories' fast path) was consumed as
+    it came: a cell one value short, a 2-D or text array, a list, ended in a numpy or
+    polars traceback deep in the blocks. It is held to PanelCell's contract as evaluate()
+    is to the outcome schema: one message naming the plug-in and what was expected."""
+    site = tmp_path / "site"
+    site.mkdir()
+    (site / "es_broken_panel_evaluator.py").write_text(PANEL_PLUGIN.replace("BREAK", code), encoding="utf-8")
+    (tmp_path / "data").mkdir()
+    closes = [10, 11, 10.5, 12, 11, 13, 12.5, 14, 13, 15, 14.5, 16]
+    for symbol in ("SPX", "AAA", "BBB"):
+        (tmp_path / "data" / f"{symbol}.csv").write_text("date,close\n" + "".join(f"2020-01-{i + 1:02d},{c}\n" for i, c in enumerate(closes)))
+    (tmp_path / "study.yaml").write_text(UNIVERSE_STUDY)
+    root = str(Path(eventstudy_package.__file__).resolve().parents[1])
+    env = {**os.environ, "PYTHONPATH": os.pathsep.join([str(site), root])}
+    proc = subprocess.run([sys.executable, "-m", "eventstudy.cli", "run", "study.yaml", "--data-dir", "data"],
+                          capture_output=True, text=True, env=env, cwd=tmp_path)
+    assert proc.returncode == 2, proc.stdout + proc.stderr
+    assert "Traceback" not in proc.stderr
+    first = proc.stderr.splitlines()[0]
+    assert first == f"error: the evaluator 'es_broken_panel' (plug-in 'es_broken_panel_evaluator'){error.format(site=site / 'es_broken_panel_evaluator.py')}"
+    assert "hint: " in proc.stderr

@@ -59,6 +59,7 @@ __all__ = [
     "refuse_repeated_cells",
     "repeated_cell",
     "run_evaluator",
+    "run_panel",
     "to_outcomes",
     "written_percent",
 ]
@@ -572,7 +573,7 @@ def run_evaluator(evaluator: Evaluator, context: EvaluationContext, anchors: pl.
     missing or of another type, a null key, a NaN or infinite value (an outcome that cannot
     be computed is null), a day that is not an anchor, two values for one cell on one day."""
     plugin = type(evaluator).__module__
-    if plugin == "eventstudy" or plugin.startswith("eventstudy."):
+    if not _is_plugin(evaluator):
         return evaluator.evaluate(context, anchors)
     what = f"the evaluator {evaluator.name!r} (plug-in {plugin!r})"
     hint = (
@@ -586,6 +587,85 @@ def run_evaluator(evaluator: Evaluator, context: EvaluationContext, anchors: pl.
     except Exception as exc:  # the plug-in's code, whatever it raised
         raise ConfigError(f"{what} failed: {plugin_failure(exc)}", hint="fix the plug-in; " + hint) from None
     return _checked_outcomes(out, anchors, what, hint)
+
+
+def _is_plugin(evaluator: Evaluator) -> bool:
+    """Whether ``evaluator`` is defined outside eventstudy (a plug-in's), whose output is checked."""
+    module = type(evaluator).__module__
+    return not (module == "eventstudy" or module.startswith("eventstudy."))
+
+
+def run_panel(evaluator: Evaluator, block: PanelBlock) -> list[PanelCell] | None:
+    """``evaluator.panel(block)``; a plug-in's is held to :class:`PanelCell`'s contract as
+    :func:`run_evaluator` holds its ``evaluate`` to the outcome schema, so that its mistake
+    is one message naming it instead of a numpy traceback deep in a universe's blocks or
+    the histories null (or, worse, numbers): an exception it raises, something other than
+    None or a list of PanelCell, a label that is not text, a horizon or lag that is not a
+    whole number of days, values that are not a 1-D numeric numpy array of one value per
+    row of the block, an infinite value (unknown is NaN), ``rows_after`` not one per row."""
+    if not _is_plugin(evaluator):
+        return evaluator.panel(block)
+    what = f"the evaluator {evaluator.name!r} (plug-in {type(evaluator).__module__!r})"
+    hint = (
+        "panel() returns None (no fast path: evaluate() is used instead) or a list of eventstudy.evaluators.PanelCell, "
+        "each with a 1-D float array of one value per row of the block (NaN: unknown)"
+    )
+    try:
+        cells = evaluator.panel(block)
+    except (EventStudyError, MemoryError, KeyboardInterrupt):
+        raise
+    except Exception as exc:  # the plug-in's code, whatever it raised
+        raise ConfigError(f"{what} failed in panel(): {plugin_failure(exc)}", hint="fix the plug-in; " + hint) from None
+    if cells is None:
+        return None
+    rows = block.close.size
+    what += ": panel()"
+    if not isinstance(cells, list):
+        raise ConfigError(f"{what} returned {_kind(cells)}, not a list of PanelCell (or None)", hint=hint)
+    for cell in cells:
+        _check_cell(cell, rows, what, hint)
+    return cells
+
+
+def _kind(value: object) -> str:
+    """A value's type as a message names it: 'None', 'list', 'pandas.DataFrame'."""
+    if value is None:
+        return "None"
+    module = type(value).__module__.split(".")[0]
+    return type(value).__name__ if module in ("builtins", "eventstudy") else f"{module}.{type(value).__name__}"
+
+
+def _check_cell(cell: object, rows: int, what: str, hint: str) -> None:
+    """One cell of a plug-in's panel() against :class:`PanelCell`'s contract (:func:`run_panel`)."""
+    if not isinstance(cell, PanelCell):
+        raise ConfigError(f"{what} returned {_kind(cell)} in its list, not a PanelCell", hint=hint)
+    for name in ("measure", "asset", "horizon"):
+        if not isinstance(getattr(cell, name), str):
+            raise ConfigError(f"{what} returned a cell whose {name} is {getattr(cell, name)!r}, not text", hint=hint)
+    shown = f"cell {cell.measure!r} {cell.asset} {cell.horizon}"
+    for name in ("horizon_days", "lag"):
+        days = getattr(cell, name)
+        if isinstance(days, bool) or not isinstance(days, (int, np.integer)) or days < 0:
+            raise ConfigError(f"{what} returned {shown} with {name} {days!r}, not a whole number of days", hint=hint)
+    values = cell.values
+    if not isinstance(values, np.ndarray):
+        raise ConfigError(f"{what} returned {shown} as {_kind(values)}, not a numpy array", hint=hint)
+    if values.ndim != 1:
+        raise ConfigError(f"{what} returned {shown} as an array of shape {values.shape}, not one value per row", hint=hint)
+    if values.size != rows:
+        raise ConfigError(f"{what} returned {shown} with {values.size:,} values for a block of {rows:,} rows", hint=hint)
+    if values.dtype.kind not in "biuf":
+        raise ConfigError(f"{what} returned {shown} as an array of {values.dtype}, not numbers", hint=hint)
+    infinite = int(np.count_nonzero(np.isinf(values))) if values.dtype.kind == "f" else 0
+    if infinite:
+        raise ConfigError(
+            f"{what} returned {shown} with an infinite value on {infinite:,} row{'s' if infinite > 1 else ''}",
+            hint="an outcome that cannot be computed is NaN, which the study counts as unknown; infinity would enter its averages and tests",
+        )
+    after = cell.rows_after
+    if after is not None and not (isinstance(after, np.ndarray) and after.shape == (rows,) and after.dtype.kind in "iu"):
+        shape = f"of shape {after.shape}" if isinstance(after, np.ndarray) else f"as {_kind(after)}"
+        raise ConfigError(f"{what} returned {shown} with rows_after {shape}, not one whole number per row", hint=hint)
 
 
 def _checked_outcomes(out: object, anchors: pl.DataFrame, what: str, hint: str) -> pl.DataFrame:
