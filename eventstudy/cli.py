@@ -20,7 +20,7 @@ from pathlib import Path
 
 from eventstudy import __version__
 from eventstudy.cli_data import _iso_date, add_data_commands, offer_pull, run_data
-from eventstudy.errors import ConfigError, DataError, EventStudyError, did_you_mean
+from eventstudy.errors import ConfigError, DataError, EventStudyError, did_you_mean, options_named
 
 __all__ = ["main"]
 
@@ -890,6 +890,15 @@ def _list(args: argparse.Namespace) -> int:
     return 0
 
 
+FLAGS = {
+    "data_dir": "--data-dir", "start": "--start", "end": "--end", "seed": "--seed", "placebos": "--placebos", "null": "--null",
+    "histories": "--histories", "confirm_from": "--confirm-from", "top": "--top", "statistic": "--statistic",
+}
+"""The keywords of :func:`eventstudy.run` and :func:`eventstudy.run_sweep` the command line
+gives by its flags (``_run`` and ``_sweep`` map each flag to its keyword): a message built
+with :func:`eventstudy.errors.option` names the flag here, the keyword in Python."""
+
+
 def main(argv: Sequence[str] | None = None) -> int:
     """Entry point of the ``eventstudy`` command; returns the exit code."""
     args = build_parser().parse_args(argv)
@@ -906,7 +915,8 @@ def main(argv: Sequence[str] | None = None) -> int:
         "list": _list, "data": run_data,
     }
     try:
-        return handlers[args.command](args)
+        with options_named(FLAGS):
+            return handlers[args.command](args)
     except EventStudyError as exc:
         print(exc.render(), file=sys.stderr)
         return EXIT_USER_ERROR

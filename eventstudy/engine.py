@@ -43,7 +43,7 @@ from eventstudy.conditions import (
 )
 from eventstudy.conditions.ranges import and_terms, range_warnings
 from eventstudy.config import UNIVERSE_HISTORIES, StatisticsSpec, Study
-from eventstudy.errors import ConfigError, DataError
+from eventstudy.errors import ConfigError, DataError, option
 from eventstudy.evaluators import OUTCOME_SCHEMA, tested_evaluators
 from eventstudy.events import empty_window, panel_events, window_mask
 from eventstudy.executor import ThreadExecutor
@@ -122,7 +122,7 @@ def evaluate(
     start = as_date(start, "start") if start is not None else study.window.start
     end = as_date(end, "end") if end is not None else study.window.end
     if start is not None and end is not None and start > end:  # else 'the window ... has no data', as if the data were short
-        raise ConfigError(f"the window's start {start} is after its end {end}", hint="change 'window:' in the study or --start/--end (start=, end=)")
+        raise ConfigError(f"the window's start {start} is after its end {end}", hint=f"change 'window:' in the study or {option('start')}/{option('end')}")
     statistics = statistics or study.statistics
     notes: list[str] = list(panel.notes)
     window = window_mask(panel.days, start, end)
@@ -1170,11 +1170,11 @@ def refuse_unused_counts(
     histories cannot use, which its prepared ``panel`` shows)."""
     if not given:
         return
-    resampling = [flag for key, flag in (("histories", "--histories"), ("block_length", "block_length")) if key in given]
+    resampling = [option(key) for key in ("histories", "block_length") if key in given]
     if statistics.placebos == 0 and resampling:
         raise ConfigError(
-            f"{' and '.join(resampling)} would be ignored: --placebos 0 (statistics.placebos) skips every test",
-            hint=f"drop {' and '.join(resampling)}, or drop --placebos 0 to run the tests",
+            f"{' and '.join(resampling)} would be ignored: {option('placebos', 0)} (statistics.placebos) skips every test",
+            hint=f"drop {' and '.join(resampling)}, or drop {option('placebos', 0)} to run the tests",
         )
     if statistics.placebos == 0 or (study.universe is None and not study.evaluate):
         return
@@ -1190,14 +1190,14 @@ def refuse_unused_counts(
             f"{' and '.join(resampling)} would be ignored: the run's headline null is the {null} null ({why}), which "
             "resamples no histories" + (f", and the histories null cannot be used here ({unusable})" if unusable else ""),
             hint=f"drop {' and '.join(resampling)}" if unusable else
-            f"add --null histories (statistics.null) to test on resampled histories, or drop {' and '.join(resampling)}",
+            f"add {option('null', 'histories')} (statistics.null) to test on resampled histories, or drop {' and '.join(resampling)}",
         )
     if "placebos" in given and null == "histories" and study.universe is None:
         raise ConfigError(
-            f"--placebos {statistics.placebos:,} would be ignored: the run's headline null is the histories null ({why}), "
-            "which draws resampled histories, not placebo sets (their count is --histories; --placebos counts the "
-            "runs, matched and circular nulls' sets, and --placebos 0 skips every test)",
-            hint="--histories N for the histories null's count, or --null runs (matched, circular) with --placebos",
+            f"{option('placebos', statistics.placebos)} would be ignored: the run's headline null is the histories null ({why}), "
+            f"which draws resampled histories, not placebo sets (their count is {option('histories')}; {option('placebos')} counts the "
+            f"runs, matched and circular nulls' sets, and {option('placebos', 0)} skips every test)",
+            hint=f"{option('histories', 'N', placeholder=True)} for the histories null's count, or {option('null', 'runs')} (matched, circular) with {option('placebos')}",
         )
 
 

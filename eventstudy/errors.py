@@ -17,7 +17,9 @@ from __future__ import annotations
 
 import difflib
 import unicodedata
-from collections.abc import Callable, Iterable, Sequence
+from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
+from contextlib import contextmanager
+from contextvars import ContextVar
 from dataclasses import dataclass
 from typing import Any
 
@@ -31,6 +33,8 @@ __all__ = [
     "UnknownNameError",
     "WorkerError",
     "did_you_mean",
+    "option",
+    "options_named",
 ]
 
 
@@ -195,3 +199,38 @@ def did_you_mean(name: str, choices: Iterable[str]) -> str:
     lowered = {c.lower(): c for c in options}
     match = difflib.get_close_matches(name.lower(), list(lowered), n=1, cutoff=0.6)
     return f" (did you mean {lowered[match[0]]!r}?)" if match else ""
+
+
+_FLAGS: ContextVar[Mapping[str, str] | None] = ContextVar("eventstudy_flags", default=None)
+
+
+def option(name: str, value: object = None, *, placeholder: bool = False) -> str:
+    """A run option as its caller gives it, for a message: the keyword of
+    :func:`eventstudy.run` and :func:`eventstudy.run_sweep` (``null='runs'``, ``top=``), or
+    under :func:`options_named` (the command line) its flag (``--null runs``, ``--top``).
+    Without ``value`` the name alone; a ``placeholder`` value (``N``, ``DATE``) is
+    written as it is, not quoted.
+
+    >>> option("null", "runs"), option("placebos")
+    ("null='runs'", 'placebos=')
+    >>> with options_named({"null": "--null", "placebos": "--placebos"}):
+    ...     option("null", "runs"), option("placebos")
+    ('--null runs', '--placebos')
+    >>> option("histories", "N", placeholder=True)
+    'histories=N'
+    """
+    flag = (_FLAGS.get() or {}).get(name)
+    if flag is not None:
+        return flag if value is None else f"{flag} {value}"
+    return f"{name}=" if value is None else f"{name}={value if placeholder else repr(value)}"
+
+
+@contextmanager
+def options_named(flags: Mapping[str, str]) -> Iterator[None]:
+    """Within it, :func:`option` names each keyword of ``flags`` (keyword -> flag) by its
+    flag: the command line's messages, from the same builders as the Python API's."""
+    token = _FLAGS.set(flags)
+    try:
+        yield
+    finally:
+        _FLAGS.reset(token)

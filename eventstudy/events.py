@@ -23,7 +23,7 @@ from typing import TYPE_CHECKING, Literal
 import polars as pl
 
 from eventstudy._numpy import np
-from eventstudy.errors import DataError, Location
+from eventstudy.errors import DataError, Location, option
 from eventstudy.periods import Gap
 
 if TYPE_CHECKING:  # annotations only: a panel is built above this stage
@@ -76,7 +76,7 @@ def empty_window(study: Study, start: date | None, end: date | None, first: date
     shown = f"{start.isoformat() if start else 'open'} .. {end.isoformat() if end else 'open'}"
     return DataError(
         f"the window {shown} has no data: {calendar_words(study, universe=universe)} {first} .. {last}",
-        hint="change 'window:' in the study or --start/--end", location=_window_location(study, start, end, first, last),
+        hint=f"change 'window:' in the study or {option('start')}/{option('end')}", location=_window_location(study, start, end, first, last),
     )
 
 

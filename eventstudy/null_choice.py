@@ -14,7 +14,7 @@ from typing import TYPE_CHECKING
 from eventstudy.conditions import SELF, Breadth, OnEvents, parse, required_features, resolve, walk
 from eventstudy.conditions.compiler import reads_each_symbol
 from eventstudy.config import StatisticsSpec, Study
-from eventstudy.errors import ConfigError, DataError
+from eventstudy.errors import ConfigError, DataError, option
 from eventstudy.evaluators import build_evaluators
 from eventstudy.features import FEATURES
 from eventstudy.histories import MIN_DAYS, calendar_gaps, calendar_mismatch, unsupported_measures
@@ -61,7 +61,7 @@ def choose_null(
         raise ConfigError(
             "the 'dates' null is a universe study's (the events' dates kept, their stocks redrawn); a study of named "
             "series has one row to draw from",
-            hint="--null histories, runs, matched or circular (or statistics.null)",
+            hint=f"{option('null', 'histories')}, runs, matched or circular (or statistics.null)",
         )
     unsupported, missing, skewed = _histories_obstacles(study, gaps, mismatched, days)
     if asked == "histories":
@@ -70,25 +70,25 @@ def choose_null(
                 f"the histories null rebuilds every series on the study calendar and counts features and horizons in its "
                 f"days, and {', '.join(skewed)} would there be measured over another length of time than in the data "
                 "(a monthly series beside daily prices)",
-                hint="another null with --null runs (or statistics.null)",
+                hint=f"another null with {option('null', 'runs')} (or statistics.null)",
             )
         if missing:
             raise DataError(
                 f"the histories null rebuilds every series on every day of the study calendar from its returns, and "
                 f"{', '.join(missing)} cannot be rebuilt there: 'align: ffill' leaves a series unknown before its first "
                 "close and past max_stale days without one",
-                hint="align: inner (the days on which every series has a close), or another null with --null runs (or statistics.null)",
+                hint=f"align: inner (the days on which every series has a close), or another null with {option('null', 'runs')} (or statistics.null)",
             )
         if unsupported:
             raise ConfigError(
                 f"the histories null re-runs the study on resampled closes, and {', '.join(unsupported)} cannot be computed "
                 "there (an entry at the next open, or a plug-in without a panel path)",
-                hint="choose another null with --null runs (or statistics.null), or an evaluator that works on closes",
+                hint=f"choose another null with {option('null', 'runs')} (or statistics.null), or an evaluator that works on closes",
             )
         if statistics.baseline is not None:
             raise ConfigError(
                 "a nested baseline (statistics.baseline) is not supported by the histories null yet",
-                location=study.source.location(("statistics", "baseline"), key=True), hint="use --null runs",
+                location=study.source.location(("statistics", "baseline"), key=True), hint=f"use {option('null', 'runs')}",
             )
         return asked
     if asked is not None:
@@ -142,7 +142,7 @@ def universe_null(study: Study, statistics: StatisticsSpec, panel: Panel | None 
     raise ConfigError(
         f"the {asked!r} null is for studies of named series; a universe study's headline null is 'dates' (the events' "
         "dates kept, their stocks redrawn) or 'histories' (the rule re-run on resampled universes)",
-        hint="--null dates or --null histories (or statistics.null)",
+        hint=f"{option('null', 'dates')} or {option('null', 'histories')} (or statistics.null)",
     )
 
 

@@ -35,7 +35,7 @@ from eventstudy.config import (
 from eventstudy.data import find_data_dir, load_prices_any, source_ranges
 from eventstudy.data.quality import quick_check
 from eventstudy.engine import evaluate, refuse_unused_counts
-from eventstudy.errors import ConfigError, DataError, EventStudyError, did_you_mean
+from eventstudy.errors import ConfigError, DataError, EventStudyError, did_you_mean, option
 from eventstudy.evaluators import (
     EvaluationContext,
     Evaluator,
@@ -182,8 +182,8 @@ def run_study(
     given = [key for key, value in counts.items() if value is not None]
     if null is not None and statistics.placebos == 0:  # ran with exit 0, the null asked for never drawn
         raise ConfigError(
-            f"--null {null} would be ignored: --placebos 0 (statistics.placebos) skips every test",
-            hint="drop --null, or drop --placebos 0 to run the tests",
+            f"{option('null', null)} would be ignored: {option('placebos', 0)} (statistics.placebos) skips every test",
+            hint=f"drop {option('null')}, or drop {option('placebos', 0)} to run the tests",
         )
     if study.universe is not None:  # its null is known before any data is read
         refuse_unused_counts(study, statistics, given)

@@ -72,7 +72,7 @@ from eventstudy.engine import (
     refuse_unused_counts,
     stocks_trading,
 )
-from eventstudy.errors import ConfigError, DataError, did_you_mean
+from eventstudy.errors import ConfigError, DataError, did_you_mean, option
 from eventstudy.evaluators import build_evaluators, tested_evaluators
 from eventstudy.events import calendar_words, window_mask
 from eventstudy.executor import Executor, SerialExecutor
@@ -248,25 +248,26 @@ def run_sweep(
     settings = statistics_with(study, dict(placebos=placebos, histories=histories, block_length=block_length, null=null, seed=seed, alpha=alpha, ci=ci))
     confirm_from = as_date(confirm_from, "confirm_from") if confirm_from is not None else None
     if top < 0:  # head(-1) would have taken every row but the last
-        raise ConfigError(f"top is {top}: it counts the best cells to show and re-test on the held-out period", hint="e.g. --top 5")
+        raise ConfigError(f"top is {top}: it counts the best cells to show and re-test on the held-out period", hint=f"e.g. {option('top', 5)}")
     if top == 0 and confirm_from is not None:  # the grid would leave out the held-out period and re-test no cell on it
         raise ConfigError(
             f"top is 0: no cell would be re-tested on the held-out period from {confirm_from}, which the grid's ranking leaves out",
-            hint="give --top 1 or more, or drop --confirm-from to rank the grid on the whole window",
+            hint=f"give {option('top', 1)} or more, or drop {option('confirm_from')} to rank the grid on the whole window",
         )
     asked = [f"{key}={value!r}" for key, value in (("null", null), ("histories", histories), ("block_length", block_length))
              if value is not None and (key != "null" or value == "histories")]
     if asked and study.universe is None and confirm_from is None:
         raise ConfigError(
             f"{', '.join(asked)} would be ignored: a sweep tests its grid on a placebo null and re-runs no histories; only "
-            "its held-out confirmation (--confirm-from) uses the histories null",
-            hint="add --confirm-from DATE, or drop the histories options (the grid is tested on the runs null unless --null names another)",
+            f"its held-out confirmation ({option('confirm_from')}) uses the histories null",
+            hint=f"add {option('confirm_from', 'DATE', placeholder=True)}, or drop the histories options (the grid is tested on the runs null "
+            f"unless {option('null')} names another)",
         )
     if asked and study.universe is None and settings.null not in (None, "histories"):  # a run of the cell refuses them too
         raise ConfigError(
             f"{', '.join(asked)} would be ignored: the held-out confirmation tests the chosen cells on the {settings.null} null "
             f"({'asked for' if null is not None else 'statistics.null'}), as a run of them does, and resamples no histories",
-            hint="add --null histories to confirm the chosen cells on resampled histories, or drop the histories options",
+            hint=f"add {option('null', 'histories')} to confirm the chosen cells on resampled histories, or drop the histories options",
         )
     if ci is not None:  # the ledger and the confirmation show p-values and figures, no interval
         raise ConfigError(f"ci={ci!r} would be ignored: a sweep shows no intervals", hint="drop ci (eventstudy.run shows a cell's interval)")
@@ -278,12 +279,13 @@ def run_sweep(
             raise ConfigError(
                 "a universe sweep tests its grid and its held-out confirmation with the 'dates' null: its panel keeps no "
                 "closes to rebuild resampled universes from, so the histories null "
-                + ("(statistics.null: histories) " if histories is None else "(--histories) ")
+                + ("(statistics.null: histories) " if histories is None else f"({option('histories')}) ")
                 + "would be ignored",
-                hint="drop --null histories and --histories for the sweep; run the cells of interest as studies with --null histories",
+                hint=f"drop {option('null', 'histories')} and {option('histories')} for the sweep; run the cells of interest as studies "
+                f"with {option('null', 'histories')}",
             )
     if settings.placebos < 99:
-        raise ConfigError("a sweep needs placebos (at least 99) for its snooping control", hint="set --placebos 2000 or more")
+        raise ConfigError("a sweep needs placebos (at least 99) for its snooping control", hint=f"set {option('placebos', 2000)} or more")
     if confirm_from is not None:
         _check_confirmation(cells, confirm_from, axes, combos, study)
     end = (confirm_from - dt.timedelta(days=1)) if confirm_from else None
@@ -303,12 +305,12 @@ def run_sweep(
         raise ConfigError(
             f"a sweep ranks and tests the {statistic} of its cells, and {measures_named(off)} is tested on its "
             f"{' and '.join(grid.panel.measures.statistics[off[0]])} only{_fewer_why(grid.panel, off)}",
-            hint=f"--statistic {grid.panel.measures.statistics[off[0]][0]}",
+            hint=option("statistic", grid.panel.measures.statistics[off[0]][0]),
         )
     if confirm_from is not None and not (full.days >= np.datetime64(confirm_from)).any():
         raise DataError(
             f"confirm_from {confirm_from} is after the data's last day ({full.dates[-1]}): the held-out period has no data",
-            hint="give --confirm-from a date inside the data",
+            hint=f"give {option('confirm_from')} a date inside the data",
         )
 
     rows, z_obs, z_null = [], [], []
@@ -478,7 +480,7 @@ def _check_confirmation(cells: list[Study], confirm_from: dt.date, axes: Sequenc
             raise ConfigError(
                 f"confirm_from {confirm_from} is not inside the window {start or 'start of data'} .. {end or 'end of data'}: "
                 "the grid is ranked on the days before it and confirmed on the days from it",
-                hint="give --confirm-from a date inside the study's window",
+                hint=f"give {option('confirm_from')} a date inside the study's window",
             )
     searched: dict[tuple[object, ...], tuple[str, ...]] = {}
     for combo, cell in zip(combos, cells):
@@ -493,7 +495,7 @@ def _check_confirmation(cells: list[Study], confirm_from: dt.date, axes: Sequenc
             f"{', '.join(f'{a.name}={v}' for a, v in zip(axes, combo))} are one cell there, ranked, and paid for by the snooping "
             "control, twice",
             location=written_at(study, axis, axis.values.index(value)),
-            hint="drop the axis (the search cannot tell its values apart), or sweep it without --confirm-from",
+            hint=f"drop the axis (the search cannot tell its values apart), or sweep it without {option('confirm_from')}",
         )
 
 
@@ -510,7 +512,7 @@ def _prepare(study: Study, cells: list[Study], data_dir: str | Path | None, befo
             raise DataError(
                 f"confirm_from {before} is on or before the data's first day ({full.dates[0] if full.days.size else 'none'}): "
                 "the grid's search period before it has no data",
-                hint="give --confirm-from a date inside the data",
+                hint=f"give {option('confirm_from')} a date inside the data",
             )
         return (build(before) if before is not None else full), full
     if study.universe is None:

@@ -273,3 +273,35 @@ def test_a_study_given_as_text_says_its_paths_are_read_from_the_current_director
     with pytest.raises(eventstudy.DataError) as error:
         eventstudy.parse_study(STUDY + "events: {fomc: fomc.csv}\n")
     assert error.value.hint == "give the file's path, absolute or relative to the current directory (a study given as text has no file)"
+
+
+@pytest.mark.parametrize(("options", "message", "hint"), [
+    ({"placebos": 0, "null": "runs"}, "null='runs' would be ignored: placebos=0 (statistics.placebos) skips every test",
+     "drop null=, or drop placebos=0 to run the tests"),
+    ({"placebos": 0, "histories": 50}, "histories= would be ignored: placebos=0 (statistics.placebos) skips every test",
+     "drop histories=, or drop placebos=0 to run the tests"),
+    ({"placebos": 50}, "placebos=50 would be ignored: the run's headline null is the histories null",
+     "histories=N for the histories null's count, or null='runs' (matched, circular) with placebos="),
+    ({"placebos": 50, "null": "runs", "histories": 50}, "histories= would be ignored: the run's headline null is the runs null (asked for)",
+     "add null='histories' (statistics.null) to test on resampled histories, or drop histories="),
+    ({"placebos": 50, "null": "dates"}, "the 'dates' null is a universe study's", "null='histories', runs, matched or circular (or statistics.null)"),
+    ({"start": "2020-06-01", "end": "2020-03-01"}, "the window's start 2020-06-01 is after its end 2020-03-01",
+     "change 'window:' in the study or start=/end="),
+])
+def test_an_api_error_names_the_keyword_not_the_command_line_flag(prices: dict[str, object], options: dict[str, object], message: str, hint: str) -> None:
+    """eventstudy.run(placebos=0, null='runs') was refused with '--null runs would be ignored:
+    --placebos 0 ...', flags a notebook never typed; the command line keeps its flags
+    (test_cli's test_a_count_the_null_does_not_draw_is_refused), from the same messages."""
+    with pytest.raises(eventstudy.EventStudyError) as info:
+        eventstudy.run(eventstudy.parse_study(STUDY), data=prices, **options)  # type: ignore[arg-type]
+    assert info.value.message.startswith(message) and info.value.hint == hint
+    assert "--" not in info.value.message + (info.value.hint or "")
+
+
+def test_a_sweep_error_names_the_keyword_not_the_command_line_flag() -> None:
+    with pytest.raises(eventstudy.ConfigError) as info:
+        eventstudy.run_sweep("configs/spx_rut.yaml", "gap=10,21", data_dir="nowhere", top=0, confirm_from="2010-01-01")
+    assert info.value.hint == "give top=1 or more, or drop confirm_from= to rank the grid on the whole window"
+    with pytest.raises(eventstudy.ConfigError) as info:
+        eventstudy.run_sweep("configs/spx_rut.yaml", "gap=10,21", data_dir="nowhere", null="histories")
+    assert "--" not in info.value.message + (info.value.hint or "") and "(confirm_from=)" in info.value.message

@@ -164,7 +164,7 @@ def test_a_count_the_null_does_not_draw_is_refused(tiny: Path, capsys, options: 
     for drawn in (["--null", "runs", "--placebos", "50"], ["--histories", "20"]):
         code, _, err = run_cli(["run", str(tiny / "study.yaml"), *data, *drawn], capsys)
         assert code == 0, err
-    with pytest.raises(ConfigError, match="block_length would be ignored"):
+    with pytest.raises(ConfigError, match="block_length= would be ignored"):
         eventstudy.run(tiny / "study.yaml", data_dir=tiny / "data", null="runs", block_length=5)
 
 

@@ -853,9 +853,9 @@ def test_histories_options_are_refused_where_the_confirmation_cannot_use_the_his
     no history, without a word, where a run of a chosen cell refuses '--histories'."""
     nested = STUDY.replace("{placebos: 300, seed: 5}", "{placebos: 300, seed: 5, baseline: {when: 'A close > A sma(20)'}}")
     study = parse_study(nested, path=folder / "study.yaml")
-    with pytest.raises(ConfigError, match=r"--histories would be ignored: the run's headline null is the runs null \(this study's default\).*a nested baseline"):
+    with pytest.raises(ConfigError, match=r"histories= would be ignored: the run's headline null is the runs null \(this study's default\).*a nested baseline"):
         run_sweep(study, [parse_axis("gap=3,5")], data_dir=folder / "data", confirm_from="2020-06-01", histories=19)
-    with pytest.raises(ConfigError, match=r"--histories would be ignored"):
+    with pytest.raises(ConfigError, match=r"histories= would be ignored"):
         evaluate_study(study, data_dir=folder / "data", start="2020-06-01", histories=19)
     assert run_sweep(study, [parse_axis("gap=3,5")], data_dir=folder / "data", confirm_from="2020-06-01", top=1).confirmation["null"].to_list() == ["runs"]
 
