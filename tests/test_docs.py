@@ -114,7 +114,9 @@ def test_the_catch_up_prose_says_what_its_tables_show() -> None:
     prose = page.read_text(encoding="utf-8").split("<!-- /output -->", 1)[1].split("\n\n")[1]
     prose = " ".join(prose.split())
     excess, hit = _table_rows(block.body, "RUT-SPX"), _table_rows(block.body, "RUT>SPX")
-    n, share, all_days = int(hit["1y"][2]), float(hit["1y"][3].rstrip("%")), float(hit["1y"][12].rstrip("%"))
+    header = next(line for line in block.body.splitlines() if line.startswith("| Asset |"))
+    rate = [cell.strip() for cell in header.strip("|").split("|")].index("All days avg")
+    n, share, all_days = int(hit["1y"][2]), float(hit["1y"][3].rstrip("%")), float(hit["1y"][rate].rstrip("%"))
     assert f"after {round(n * share / 100)} of {n} events at 1y ({share:.0f}%, about the all-days rate of {all_days:.0f}%)" in prose
     leaves_zero = []
     for horizon, row in excess.items():

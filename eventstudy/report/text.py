@@ -421,7 +421,7 @@ def summary_headers(with_tests: bool, ci: float = 0.95) -> list[str]:
         return ["Asset", "Horizon", "n", "Average", "Median", "% > 0", "High", "Low",
                 "All days n", "All days avg", "All days median", "All days % > 0"]
     return ["Asset", "Horizon", "n", "Average", f"{format_level(ci)} CI", "p", "Median", "p", "% > 0", "p",
-            "High", "Low", "All days avg", "All days median", "All days % > 0"]
+            "High", "Low", "All days n", "All days avg", "All days median", "All days % > 0"]
 
 
 def _summary_groups(headers: list[str]) -> list[int]:
@@ -512,8 +512,8 @@ def _summary_cells(
                 middle_tones.append(tone(figures[stat]) if stat == "median" else "")
             middle.append(format_p(t.get("p_placebo"), t.get("survives"), alpha))
             middle_tones.append(_p_tone(t.get("p_placebo"), t.get("survives"), alpha))
-        cells = head + middle + tail + base
-        tones = head_tones + middle_tones + [tone(t) for t in tail] + [tone(base[0]), tone(base[1]), ""]
+        cells = head + middle + tail + [str(r["baseline_n"])] + base
+        tones = head_tones + middle_tones + [tone(t) for t in tail] + ["", tone(base[0]), tone(base[1]), ""]
         rows.append((cells, tones))
     return rows
 

@@ -433,3 +433,28 @@ def test_the_legend_says_when_the_interval_is_normal_theory(tmp_path: Path) -> N
     assert few.tests["n"].max() < 500
     assert "(the normal-theory interval where a cell has 500 events or more)" in render_markdown(many)
     assert "normal-theory" not in render_markdown(few)
+
+
+@pytest.mark.parametrize("placebos", [200, 0])
+def test_the_all_days_n_is_shown_whether_the_run_is_tested_or_not(tmp_path: Path, placebos: int) -> None:
+    """'--placebos 0' showed the all-days table with its n (11756 SPX days at 1w), the
+    default, tested run the same table without it: how many days the baseline averages
+    was in summary.csv only. Every format now shows it beside the all-days figures."""
+    from eventstudy import render_markdown
+    from eventstudy.report.html import render_html
+
+    found = tiny_result(tmp_path, STUDY.replace("placebos: 200", f"placebos: {placebos}"))
+    (table, *_) = summary_tables(found)
+    assert "All days n" in table.headers
+    column = table.headers.index("All days n")
+    assert [row[column] for row in table.rows] == [str(n) for n in found.summary["baseline_n"]]
+    terminal = ANSI.sub("", render(found, width=80))
+    baseline = terminal[terminal.index("close: all days\n"):]
+    assert re.search(r"Horizon\s+n\s+Average", baseline)
+    for n in found.summary["baseline_n"]:
+        assert re.search(rf"\s{n}\s+[+-]\d", baseline)
+    assert "| All days n |" in render_markdown(found)
+    page = render_html(found)  # the all-days part's columns under one heading: n, average, median, % > 0
+    assert 'colspan="4">All days (the baseline)</th>' in page
+    assert all(f"<td>{n}</td>" in page for n in found.summary["baseline_n"])
+
