@@ -68,6 +68,7 @@ from eventstudy.inference.power import (
     NEFF_WARNING,
     effective_sample_size,
     minimum_detectable_effect,
+    share_minimum_detectable_effect,
 )
 from eventstudy.inference.table import (
     MIN_TESTED,
@@ -909,8 +910,14 @@ def panel_significance(
                 baseline = cell.moments.median
             else:
                 baseline = float(cell.moments.base.mean(name)) if cell.moments.base.n else math.nan
-            # the share positive's binomial spread; the median's sd times sqrt(pi / 2), its efficiency (power.py)
-            scale = math.sqrt(baseline * (1 - baseline)) if name == "pct_positive" else sd * (math.sqrt(math.pi / 2) if name == "median" else 1.0)
+            # the share positive's binomial spread, inf past what a share can move; the median's sd times sqrt(pi / 2),
+            # its efficiency (power.py)
+            if not xs.size:
+                mde = math.nan
+            elif name == "pct_positive":
+                mde = share_minimum_detectable_effect(baseline, n_eff, settings.alpha)
+            else:
+                mde = minimum_detectable_effect(sd * (math.sqrt(math.pi / 2) if name == "median" else 1.0), n_eff, settings.alpha)
             rows.append(
                 {
                     **{k: cell.key[k] for k in ("measure", "asset", "horizon", "horizon_days")},
@@ -927,7 +934,7 @@ def panel_significance(
                     "ci_low": ci_low if name == "mean" else math.nan,
                     "ci_high": ci_high if name == "mean" else math.nan,
                     "ci_approximate": (approximate or bool(event_days.size < 20)) if name == "mean" and xs.size else None,
-                    "mde": minimum_detectable_effect(scale, n_eff, settings.alpha) if xs.size else math.nan,
+                    "mde": mde,
                     "warning": _warning(xs.size, n_eff),
                     "t_cluster": t_cl if name == "mean" else math.nan,
                     "p_cluster": p_cl if name == "mean" else math.nan,

@@ -16,7 +16,9 @@ mean at power ``1 - beta`` and two-sided level ``alpha`` is
 
 with ``sd`` the baseline's standard deviation (normal approximation); for % positive
 ``sd = sqrt(p0 (1 - p0))`` with ``p0`` the baseline rate, and for the median
-``sd * sqrt(pi / 2)`` (its asymptotic efficiency under normality).
+``sd * sqrt(pi / 2)`` (its asymptotic efficiency under normality). A share can move at
+most ``max(p0, 1 - p0)`` from ``p0`` (to 0 or to 1): a share's MDE beyond that is no
+effect at all, and is ``inf`` ("none detectable").
 
 References
 ----------
@@ -34,7 +36,14 @@ import numpy as np
 
 from eventstudy.inference.distributions import norm_ppf
 
-__all__ = ["NEFF_WARNING", "EventLine", "effective_sample_size", "effective_sample_sizes", "minimum_detectable_effect"]
+__all__ = [
+    "NEFF_WARNING",
+    "EventLine",
+    "effective_sample_size",
+    "effective_sample_sizes",
+    "minimum_detectable_effect",
+    "share_minimum_detectable_effect",
+]
 
 NEFF_WARNING = 10.0
 """Below this effective sample size the row carries a warning."""
@@ -231,3 +240,21 @@ def minimum_detectable_effect(sd: float, n_eff: float, alpha: float = 0.05, powe
         return float("nan")
     z = norm_ppf(1 - alpha / 2) + norm_ppf(power)
     return float(z * sd / math.sqrt(n_eff))
+
+
+def share_minimum_detectable_effect(p0: float, n_eff: float, alpha: float = 0.05, power: float = 0.80) -> float:
+    """The minimum detectable effect of a share (the share positive) against the baseline
+    rate ``p0``: :func:`minimum_detectable_effect` at ``sd = sqrt(p0 (1 - p0))``, or
+    ``inf`` when that passes ``max(p0, 1 - p0)``, the farthest a share can move from
+    ``p0``: no share between 0 and 1 is detected with that power, in either direction.
+    NaN when undefined (``p0`` of 0 or 1: no spread).
+
+    Examples
+    --------
+    >>> round(share_minimum_detectable_effect(0.5, 16.0), 5)
+    0.3502
+    >>> share_minimum_detectable_effect(0.5, 2.0)  # the formula's 0.99 from 50%: beyond 0 and 1
+    inf
+    """
+    mde = minimum_detectable_effect(math.sqrt(p0 * (1 - p0)), n_eff, alpha, power) if 0 <= p0 <= 1 else math.nan
+    return math.inf if mde > max(p0, 1 - p0) else mde

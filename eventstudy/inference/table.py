@@ -32,6 +32,7 @@ from eventstudy.inference.power import (
     NEFF_WARNING,
     effective_sample_size,
     minimum_detectable_effect,
+    share_minimum_detectable_effect,
 )
 from eventstudy.inference.sampler_names import DESCRIBED, NoTest
 
@@ -182,7 +183,7 @@ def significance_table(
             row_warning = "; ".join([ALIKE.format(n=n, blank=" or ".join(blank)), *([warning] if warning else [])]) if alike and blank else warning
             baseline = float(stat(base)) if base.size else math.nan
             if name == "pct_positive":
-                mde = minimum_detectable_effect(math.sqrt(p0 * (1 - p0)), n_eff, settings.alpha)
+                mde = share_minimum_detectable_effect(p0, n_eff, settings.alpha)
             else:
                 scale = math.sqrt(math.pi / 2) if name == "median" else 1.0
                 mde = minimum_detectable_effect(sd * scale, n_eff, settings.alpha)

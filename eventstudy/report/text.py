@@ -568,6 +568,10 @@ def format_difference(value: Any, unit: str, *, signed: bool = True) -> str:
     return format_cell(value, "fraction") if signed else f"{value * 100:.2f}%"
 
 
+NO_MDE = "none detectable"
+"""The MDE column where no effect is (a share's MDE past what a share can move from its
+baseline, inf in the tests: :func:`~eventstudy.inference.power.share_minimum_detectable_effect`)."""
+
 COMPACT_TEST_HEADERS = ["Measure", "Asset", "Horizon", "Statistic", "Difference", "Null mean", "Effect", "n_eff", "p", "p max-stat", "MDE"]
 """The significance columns a terminal shows; the others are in Markdown, HTML and tests.csv."""
 
@@ -617,7 +621,7 @@ def _test_cells(
             format_p(classical, alpha=alpha),
             f"{hac_t:+.2f}" if hac_t is not None else "",
             format_p(hac_p, alpha=alpha),
-            format_difference(t["mde"], unit, signed=False),
+            NO_MDE if t["mde"] == math.inf else format_difference(t["mde"], unit, signed=False),
         ]
         signed = unit == "fraction"
         tones = [""] * len(cells)

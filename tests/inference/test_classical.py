@@ -28,7 +28,11 @@ from eventstudy.inference.intervals import (
     bca_intervals,
     wilson_interval,
 )
-from eventstudy.inference.power import effective_sample_size, minimum_detectable_effect
+from eventstudy.inference.power import (
+    effective_sample_size,
+    minimum_detectable_effect,
+    share_minimum_detectable_effect,
+)
 
 
 def test_newey_west_against_hand_computation() -> None:
@@ -230,6 +234,23 @@ def test_effective_sample_size_and_mde() -> None:
     assert np.isnan(effective_sample_size(np.array([]), 10))
     # (1.959964 + 0.841621) * 0.1 / 4
     assert minimum_detectable_effect(0.1, 16.0, 0.05) == pytest.approx(0.0700396, rel=1e-5)
+
+
+def test_a_share_mde_beyond_what_a_share_can_move_is_none() -> None:
+    """The share positive's MDE at n_eff 2 read 99.0 pp against a 50% baseline (the
+    universe study's excess 3m: 79.3 pp against 50.8%): no share can move that far from
+    its baseline, so no effect was detectable at all. It is now inf ('none detectable')
+    when it passes max(p0, 1 - p0); within reach it is the normal formula."""
+    z = 1.959964 + 0.841621
+    assert share_minimum_detectable_effect(0.5, 2.0) == np.inf  # 0.990 > 0.5 either way
+    assert share_minimum_detectable_effect(0.5, 16.0) == pytest.approx(z * 0.5 / 4, rel=1e-5)
+    # 0.56 down from 80% is reachable (to 24%), though not up: the formula stands
+    assert share_minimum_detectable_effect(0.8, 4.0) == pytest.approx(z * 0.4 / 2, rel=1e-5)
+    assert share_minimum_detectable_effect(0.2, 4.0) == pytest.approx(z * 0.4 / 2, rel=1e-5)
+    # at the edge: 0.792 from 80% is reachable (down to 0.8%), 0.813 is not
+    assert share_minimum_detectable_effect(0.8, 2.0) == pytest.approx(z * 0.4 / 2**0.5, rel=1e-5)
+    assert share_minimum_detectable_effect(0.8, 1.9) == np.inf
+    assert np.isnan(share_minimum_detectable_effect(1.0, 4.0))  # every day positive: no spread, undefined as before
 
 
 def test_bca_covers_and_flags_small_samples() -> None:

@@ -458,3 +458,29 @@ def test_the_all_days_n_is_shown_whether_the_run_is_tested_or_not(tmp_path: Path
     assert 'colspan="4">All days (the baseline)</th>' in page
     assert all(f"<td>{n}</td>" in page for n in found.summary["baseline_n"])
 
+
+def test_a_share_mde_no_share_can_reach_reads_none_detectable(tmp_path: Path) -> None:
+    """Five events of A a day apart: the share positive's MDE at 1d was 62.2 pp against a
+    baseline of 56.3%, more than a share can move either way (tests.csv 0.62, the tables
+    '62.2 pp'). It is inf in the tests and 'none detectable' in the tables; B's 48.9 pp
+    from 18.8% (reachable upward) stays a figure."""
+    import math
+
+    from eventstudy import render_markdown
+    from eventstudy.report.text import (
+        tests_table as significance_table,  # not at the top: pytest would collect it
+    )
+
+    text = (STUDY.replace("window: {start: 2020-01-10}", "window: {start: 2020-01-10, end: 2020-01-25}")
+            .replace("gap: 5", "gap: 1").replace("5d]", "20d]"))
+    found = tiny_result(tmp_path, text)
+    shares = found.tests.filter(statistic="pct_positive", horizon="1d").sort("asset")
+    a, b = shares.rows(named=True)
+    assert a["mde"] == math.inf and 1.0 - a["baseline"] < a["baseline"] < 0.6
+    assert b["mde"] == pytest.approx(2.801585 * math.sqrt(b["baseline"] * (1 - b["baseline"]) / b["n_eff"]), rel=1e-5)
+    table = significance_table(found)
+    mde = table.headers.index("MDE")
+    by_cell = {(row[1], row[2], row[3]): row[mde] for row in table.rows}
+    assert by_cell[("A", "1d", "% > 0")] == "none detectable"
+    assert by_cell[("B", "1d", "% > 0")] == f"{b['mde'] * 100:.1f} pp"
+    assert "| none detectable |" in render_markdown(found)
