@@ -21,6 +21,7 @@ from eventstudy.report.event_study import event_study_heading, event_study_table
 from eventstudy.report.text import (
     DOCUMENT_ROWS,
     TextTable,
+    baseline_words,
     breakdown_table,
     folded,
     headline_legend,
@@ -93,7 +94,7 @@ def _e(text: object) -> str:
     return html.escape(str(text), quote=True)
 
 
-PART_LABELS = {"events": "Events", "all days": "All days (the baseline)"}
+PART_LABELS = {"events": "Events", "all days": "All days (the baseline)", "all symbol-days": "All symbol-days (the baseline)"}
 
 
 def html_table(table: TextTable, *, caption: str | None = None, gap_note: str = "") -> str:
@@ -235,8 +236,8 @@ def render_html(result: StudyResult, charts: Sequence[Chart] = (), *, events_fil
     tested = tests_table(result)
     if study.evaluate:  # an event study only has no summary: its own section follows
         body.append('<section id="summary"><h2>Summary</h2>')
-        body.append('<p class="description">Events beside <em>all days</em>: the same statistic over every day of '
-                    "the window (the baseline).</p>")
+        label, averages = baseline_words(result)
+        body.append(f'<p class="description">Events beside <em>{_e(label.lower())}</em>: {_e(averages)} (the baseline).</p>')
         for summary in summary_tables(result):
             body.append(f'<div class="scroll">{html_table(summary, caption=summary.title)}</div>')
         if tested is not None:

@@ -17,6 +17,7 @@ from eventstudy.report.text import (
     DOCUMENT_ROWS,
     Layout,
     TextTable,
+    baseline_words,
     breakdown_table,
     folded,
     headline_legend,
@@ -100,7 +101,8 @@ def render_markdown(
         parts.append("")
     details = tests_table(result)
     if layout.summary and result.study.evaluate:  # an event study only has no summary: its own tables follow
-        parts += ["### Summary (all days = the same statistic over every day of the window)", ""]
+        label, averages = baseline_words(result)
+        parts += [f"### Summary ({label.lower()} = {averages})", ""]
         for table in summary_tables(result):
             parts += [f"**{inert(table.title)}**", "", markdown_table(table.headers, table.rows, right_from=2), ""]
         if details is not None:

@@ -42,6 +42,7 @@ __all__ = [
     "Layout",
     "RowLimit",
     "TextTable",
+    "baseline_words",
     "breakdown_table",
     "column_title",
     "folded",
@@ -412,26 +413,37 @@ def _tests_by_cell(tests: list[dict[str, object]]) -> dict[tuple[object, ...], d
 
 
 BASELINE_PREFIX = "All days"
-_BASELINE_SHORT = {"All days n": "n", "All days avg": "Average", "All days median": "Median", "All days % > 0": "% > 0"}
+_BASELINE_SHORT = {"n": "n", "avg": "Average", "median": "Median", "% > 0": "% > 0"}
+UNIVERSE_BASELINE = "All symbol-days"
+"""A universe's baseline: every symbol-day of the window pooled, not the days."""
 
 
-def summary_headers(with_tests: bool, ci: float = 0.95) -> list[str]:
-    """Column titles of the summary table (with p-values and the interval when tested)."""
+def baseline_words(result: StudyResult) -> tuple[str, str]:
+    """The summary's baseline, as every format names it: its label ('All days'; a
+    universe's 'All symbol-days') and what it averages."""
+    if result.universe:
+        return UNIVERSE_BASELINE, ("the same statistic pooled over every symbol-day of the window, each stock's return "
+                                   "from each of its days counted once, equally weighted")
+    return BASELINE_PREFIX, "the same statistic over every day of the window"
+
+
+def summary_headers(with_tests: bool, ci: float = 0.95, baseline: str = BASELINE_PREFIX) -> list[str]:
+    """Column titles of the summary table (with p-values and the interval when tested);
+    ``baseline``: the all-days columns' label (:func:`baseline_words`)."""
+    base = [f"{baseline} {name}" for name in _BASELINE_SHORT]
     if not with_tests:
-        return ["Asset", "Horizon", "n", "Average", "Median", "% > 0", "High", "Low",
-                "All days n", "All days avg", "All days median", "All days % > 0"]
-    return ["Asset", "Horizon", "n", "Average", f"{format_level(ci)} CI", "p", "Median", "p", "% > 0", "p",
-            "High", "Low", "All days n", "All days avg", "All days median", "All days % > 0"]
+        return ["Asset", "Horizon", "n", "Average", "Median", "% > 0", "High", "Low", *base]
+    return ["Asset", "Horizon", "n", "Average", f"{format_level(ci)} CI", "p", "Median", "p", "% > 0", "p", "High", "Low", *base]
 
 
-def _summary_groups(headers: list[str]) -> list[int]:
+def _summary_groups(headers: list[str], baseline: str = BASELINE_PREFIX) -> list[int]:
     """Column groups after (Asset, Horizon): a figure with its interval and p-value, High
     with Low, the all-days columns together."""
     groups: list[int] = []
     current = -1
     for header in headers[2:]:
         joins = header == "p" or header.endswith("CI") or header == "Low" or (
-            header.startswith("All days") and groups and headers[2 + len(groups) - 1].startswith("All days")
+            header.startswith(baseline) and groups and headers[2 + len(groups) - 1].startswith(baseline)
         )
         if not joins:
             current += 1
@@ -525,6 +537,7 @@ def summary_tables(result: StudyResult) -> list[TextTable]:
     ci = result.statistics.ci if result.statistics else 0.95
     alpha = result.statistics.alpha if result.statistics else 0.05
     ended = _ended_counts(result)
+    label, _ = baseline_words(result)
     tables = []
     for measure in result.summary["measure"].unique(maintain_order=True).to_list():
         if measure in result.hidden_measures:
@@ -533,9 +546,9 @@ def summary_tables(result: StudyResult) -> list[TextTable]:
         has_tests = tested and measure in result.tested_measures
         title = f"{measure}: {result.measure_titles.get(measure, measure)}"
         unit = result.measure_units.get(measure, "fraction")
-        headers = summary_headers(has_tests, ci)
+        headers = summary_headers(has_tests, ci, label)
         cells = _summary_cells(rows, tests if has_tests else None, unit, alpha, ended)
-        base = [h.startswith(BASELINE_PREFIX) for h in headers]
+        base = [h.startswith(label) for h in headers]
         tables.append(
             TextTable(
                 title=title,
@@ -543,10 +556,10 @@ def summary_tables(result: StudyResult) -> list[TextTable]:
                 rows=[c for c, _ in cells],
                 tones=[t for _, t in cells],
                 keys=2,
-                groups=_summary_groups(headers),
+                groups=_summary_groups(headers, label),
                 left=2,
-                short_headers=[_BASELINE_SHORT.get(h, h) for h in headers],
-                parts=["all days" if b else "events" for b in base[2:]],
+                short_headers=[_BASELINE_SHORT[h[len(label) + 1 :]] if b else h for h, b in zip(headers, base)],
+                parts=[label.lower() if b else "events" for b in base[2:]],
             )
         )
     return tables
@@ -693,6 +706,8 @@ def tests_table(result: StudyResult, *, compact: bool = False) -> TextTable | No
     if nested is not None:  # the tests' baseline is the days where it holds, not the summary's all days
         headers[headers.index("All days")] = "Baseline days"
         where = f"; baseline days: where {nested.when!r}"
+    else:
+        headers[headers.index("All days")] = baseline_words(result)[0]
     table = TextTable(
         title=f"Significance: {headline} (p), adjustments, classical companions{where}",
         headers=headers,

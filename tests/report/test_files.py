@@ -464,3 +464,28 @@ def test_a_second_writer_is_told_which_output_is_busy(tmp_path: Path, name: str)
             files._publish(out, lambda staging: None)
     assert f"another run is writing to {str(out)!r} right now" in str(caught.value)
     assert not out.exists()
+
+
+def test_a_universe_names_its_baseline_the_symbol_days_it_pools(tmp_path: Path, capsys) -> None:
+    """A universe's summary called its baseline 'all days' ('the same statistic over every
+    day of the window') in every format, and the significance table 'All days' beside the
+    'dates' null's 'same days, other stocks': its figures pool every symbol-day (one stock
+    on one day, each once), not the days. Every format now says so by one label."""
+    import polars as pl
+
+    symbols = ["AA", "BB", "CC", "DD", "EE", "FF", "GG", "HH"]
+    study, data = tiny_universe(tmp_path, symbols, "name: u\n", "", placebos=100)
+    out = tmp_path / "out"
+    assert main(["run", str(study), "--data-dir", str(data), "--output", str(out), "--show", "all"]) == 0
+    terminal = capsys.readouterr().out
+    result = eventstudy.run(study, data_dir=data)
+    panel = pl.read_csv(data / "panel.csv")
+    assert result.summary["baseline_n"][0] == panel.height - len(symbols) * 5  # every stock's days but its last five: symbol-days
+    words = " ".join(terminal.split())  # a long title wraps
+    assert "close: all symbol-days Asset" in words and "All days" not in words and ": all days" not in words
+    markdown, page = (out / "report.md").read_text(), (out / "report.html").read_text()
+    for text in (markdown, page):
+        assert "pooled over every symbol-day of the window" in text and "every day of the window" not in text
+    assert "| All symbol-days n | All symbol-days avg |" in markdown and "| All days" not in markdown
+    assert "| Events | All symbol-days | Difference |" in markdown
+    assert ">All symbol-days (the baseline)</th>" in page and "All days" not in page
