@@ -258,7 +258,8 @@ def test_a_window_beyond_the_study_calendar_of_one_series_is_a_warning() -> None
 
     def warnings(data: dict, extra: str = "", **window: str) -> list[str]:
         result = eventstudy.run(parse_study(text + extra), data=data, **window)
-        return [n for n in result.notes if n.startswith("warning:")]
+        # the window's and calendar's warnings (the rule holds on every day it is known: that warning is another test's)
+        return [n for n in result.notes if n.startswith("warning:") and "held on every day" not in n]
 
     found = warnings({"A": a, "B": late}, start="2019-06-01")
     assert any(
