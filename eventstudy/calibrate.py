@@ -88,6 +88,8 @@ class RuleCalibration:
     seed: int
     reshuffled: tuple[str, ...] = ()
     """The real symbols a ``bootstrap`` calibration reshuffles as A and B (empty: not known)."""
+    lead: int = 0
+    """Days A's history starts before B's (the study calendar, ``n_days`` long, is B's days)."""
 
 
 def _calendar(n_days: int) -> np.ndarray:
@@ -113,13 +115,21 @@ def calibrate_rules(
     real_closes: np.ndarray | None = None,
     reshuffle_block: float = 20.0,
     mu: float = 0.0003,
+    lead: int = 0,
 ) -> tuple[pl.DataFrame, RuleCalibration]:
     """One row per replication x condition x cell x statistic: the headline (histories)
     p-value, its plain (not studentized) variant for the mean, the runs null's p, Welch
     and HAC p, the interval, the truth and whether it covers it.
 
     ``real_closes`` ``(T, 2)`` are reshuffled under ``null='bootstrap'`` (the last
-    ``n_days`` are used).
+    ``n_days`` are used, ``n_days + lead`` with a lead).
+
+    ``lead``: series A is older than B by this many days, as SPX is than RUT in the
+    flagship. Each history is simulated (or reshuffled) ``n_days + lead`` days long; A keeps
+    them all, B only the last ``n_days``, so the study calendar is B's days and the run
+    reads A's first ``lead`` closes as its closes before the calendar
+    (:attr:`eventstudy.panel.Panel.closes_before`), which the histories null reads as it
+    does for real data.
     """
     if null not in ("garch", "bootstrap"):
         raise ValueError(f"`null` must be one of {{'garch', 'bootstrap'}}, got {null!r}")
@@ -127,12 +137,18 @@ def calibrate_rules(
         raise ValueError("`replications` and `placebos` must be >= 1 and `histories` >= 19")
     if not conditions or len(set(conditions)) < len(conditions):
         raise ValueError(f"`conditions` must name at least one condition, each once, got {list(conditions)!r}")
+    if isinstance(lead, bool) or not isinstance(lead, (int, np.integer)) or lead < 0:
+        raise ValueError(f"`lead` must be an integer >= 0 (days A starts before B), got {lead!r}")
+    lead = int(lead)
     if null == "bootstrap":
         if real_closes is None:
             raise ValueError("`real_closes` is needed for null='bootstrap'")
-        real_closes = np.asarray(real_closes, dtype=np.float64)[-n_days:]
-        n_days = real_closes.shape[0]
-    days = _calendar(n_days)
+        real_closes = np.asarray(real_closes, dtype=np.float64)[-(n_days + lead) :]
+        if real_closes.shape[0] - lead < 2:
+            raise ValueError(f"`lead` {lead:,} leaves B under two of the {real_closes.shape[0]:,} days of `real_closes`")
+        n_days = real_closes.shape[0] - lead
+    every_day = _calendar(n_days + lead)  # A's days; B's (the study calendar) are the last n_days
+    days = every_day[lead:]
     start = (days[0] + np.timedelta64(400, "D")).astype(dt.date)  # a year of history before the first event
     statistics = StatisticsSpec(placebos=placebos, histories=histories, seed=seed, block_length=block_length, null="histories")
     studies = [
@@ -147,16 +163,11 @@ def calibrate_rules(
     for rep, stream in enumerate(progress.track(streams, f"calibration ({null})", total=replications)):
         sim_seed, null_seed = stream.spawn(2)
         if null == "garch":
-            closes = garch_t_paths(n_days, 2, reps=1, mu=mu, seed=np.random.default_rng(sim_seed))[0]
+            closes = garch_t_paths(n_days + lead, 2, reps=1, mu=mu, seed=np.random.default_rng(sim_seed))[0]
         else:
             assert real_closes is not None
             closes = bootstrap_paths(real_closes, reps=1, block_length=reshuffle_block, seed=np.random.default_rng(sim_seed))[0]
-        prices = pl.concat(
-            [
-                pl.DataFrame({"date": pl.Series(days).cast(pl.Date), "symbol": name, "close": closes[:, k]})
-                for k, name in enumerate(("A", "B"))
-            ]
-        )
+        prices = _simulated_prices(closes, every_day, lead)
         panel = prepare(studies[0], prices=prices, conditions=[s.when for s in studies], paths=False)
         tested = panel.only(panel.measures.tested)
         truth = {
@@ -208,8 +219,19 @@ def calibrate_rules(
                             "se": float(found.observed.se("mean")[0, c]),
                         }
                     )
-    info = RuleCalibration(null, replications, histories, placebos, n_days, gap, block_length, seed)
+    info = RuleCalibration(null, replications, histories, placebos, n_days, gap, block_length, seed, lead=lead)
     return pl.DataFrame(rows), info
+
+
+def _simulated_prices(closes: np.ndarray, days: np.ndarray, lead: int = 0) -> pl.DataFrame:
+    """A simulated history ``(T, 2)`` on ``days`` as the long ``date, symbol, close`` prices a
+    run reads: A on every day, B from day ``lead`` on (A is ``lead`` days older)."""
+    return pl.concat(
+        [
+            pl.DataFrame({"date": pl.Series(days[start:]).cast(pl.Date), "symbol": name, "close": closes[start:, k]})
+            for k, (name, start) in enumerate((("A", 0), ("B", lead)))
+        ]
+    )
 
 
 def _p(p: float, tested: bool) -> float | None:

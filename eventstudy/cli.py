@@ -105,6 +105,10 @@ def build_parser(*, calibrate_defaults: dict[str, object] | None = None) -> argp
     calibrate.add_argument("--condition", action="append", metavar="TEXT",
                            help="--simulate: a condition over series A and B (repeatable; default: ATH, drawdown, RSI, ATH and drawdown)")
     calibrate.add_argument("--days", type=_at_most(100_000), help="--simulate: days per history (default 12,000; a universe: 2,000)")
+    calibrate.add_argument("--lead", type=_at_most(100_000, least=0), metavar="DAYS",
+                           help="--simulate garch|bootstrap: series A starts DAYS days before B, as SPX before RUT (A's history is "
+                                "DAYS longer; the study calendar is B's --days days, and A's earlier closes are read as a run reads "
+                                "an older series'; default 0)")
     calibrate.add_argument("--factor", type=float, default=0.25,
                            help="--simulate universe: the common market factor's share of each stock's variance "
                                 "(GARCH-t stocks; default 0.25); 0: independent random walks")
@@ -215,11 +219,11 @@ def _output(text: str) -> str:
     return text
 
 
-def _at_most(maximum: int) -> Callable[[str], int]:
-    """An argparse type: a whole number from 1 to ``maximum``."""
+def _at_most(maximum: int, least: int = 1) -> Callable[[str], int]:
+    """An argparse type: a whole number from ``least`` (1 or 0) to ``maximum``."""
 
     def count(text: str) -> int:
-        value = _positive(text)
+        value = _positive(text) if least else _non_negative(text)
         if value > maximum:
             raise argparse.ArgumentTypeError(f"{text!r} is more than {maximum:,}")
         return value
@@ -547,7 +551,7 @@ def _calibrate_event_tests(args: argparse.Namespace) -> int:
 CALIBRATE_READS: dict[str, tuple[str, ...]] = {
     "study": ("placebo", "bootstrap"), "data_dir": ("placebo", "bootstrap"), "simulate": ("garch", "bootstrap", "universe"),
     "replications": ("garch", "bootstrap", "universe", "event-tests"), "block_length": ("garch", "bootstrap"),
-    "condition": ("garch", "bootstrap"), "days": ("garch", "bootstrap", "universe"), "factor": ("universe",),
+    "condition": ("garch", "bootstrap"), "days": ("garch", "bootstrap", "universe"), "lead": ("garch", "bootstrap"), "factor": ("universe",),
     "symbols": ("universe",), "gap": ("universe",), "studies": ("placebo",), "horizon": ("placebo", "garch", "bootstrap", "universe"),
     "asset": ("placebo",), "effects": ("placebo", "event-tests"), "pseudo": ("placebo",), "end": ("placebo",),
     "scenario": ("event-tests",), "firms": ("event-tests",), "verbose": ("placebo", "garch", "bootstrap"),
@@ -806,10 +810,13 @@ def _calibrate_rules(args: argparse.Namespace) -> int:
         raise ConfigError(f"--block-length {args.block_length:g} is not a mean block length", hint="trading days, 1 or more (or drop it for Politis-White's)")
     closes = real_closes(args.study, args.data_dir) if args.simulate == "bootstrap" else None
     reshuffled = tuple(reshuffled_symbols(args.study)) if args.simulate == "bootstrap" else ()
+    if closes is not None and (args.lead or 0) > closes.shape[0] - 2:  # B would have no return to reshuffle
+        raise ConfigError(f"--lead {args.lead:,} leaves B no history: {' and '.join(reshuffled)} have {closes.shape[0]:,} common days to reshuffle",
+                          hint=f"--lead {closes.shape[0] - 2:,} or less (B keeps the last --days of them, A as many days more as --lead)")
     results, info = calibrate_rules(
         args.simulate, conditions=args.condition or CONDITIONS, horizons=_simulation_horizons(args, HORIZONS),
         replications=args.replications, histories=args.histories or 200, placebos=args.placebos or 1000, n_days=args.days or 12_000,
-        block_length=args.block_length, seed=seed, real_closes=closes,
+        block_length=args.block_length, seed=seed, real_closes=closes, lead=args.lead or 0,
     )
     info = replace(info, reshuffled=reshuffled)  # the header names the real series behind A and B
     # the power at 3m, or at the calibrated horizon nearest 3m when --horizon leaves it out (the table names it)

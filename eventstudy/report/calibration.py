@@ -108,9 +108,10 @@ def render_rule_calibration(
     coverage and the size-adjusted power for planted effects."""
     block = "Politis-White's" if info.block_length is None else f"{info.block_length:g} days"
     series = f" (reshuffles of {' and '.join(info.reshuffled)}, as A and B)" if info.reshuffled else ""
+    lead = f" (A starts {info.lead:,} days before B: {info.n_days + info.lead:,} days)" if info.lead else ""
     header = (
         f"Calibration on '{info.null}' histories{series} where nothing predicts returns: {info.replications} replications of "
-        f"{info.n_days:,} days, gap {info.gap}, {info.histories} resampled histories each (mean block {block}), seed {info.seed}"
+        f"{info.n_days:,} days{lead}, gap {info.gap}, {info.histories} resampled histories each (mean block {block}), seed {info.seed}"
     )
     text = f"{header}\n{LEGEND}\n\n" + _tables_text([rate_table(tables["size"], ["test", "statistic"], "Rejections at 5% with no effect")], width)
     if not verbose:

@@ -10,6 +10,8 @@ too narrow.
 
 from __future__ import annotations
 
+from pathlib import Path
+
 import numpy as np
 import polars as pl
 import pytest
@@ -17,6 +19,7 @@ import pytest
 from eventstudy.calibrate import calibrate_rules
 
 pytestmark = pytest.mark.slow
+CONFIG = Path(__file__).resolve().parents[2] / "configs" / "spx_rut.yaml"
 
 
 @pytest.fixture(scope="module")
@@ -105,3 +108,83 @@ def test_the_power_with_no_effect_is_the_headline_test() -> None:
     power = summarize_rules(frame, effects=(0.0,), power_horizon="3m")["power"].row(0, named=True)
     at = means.filter(pl.col("horizon") == "3m")
     assert power["tests"] == at.height and power["power"] == pytest.approx((at["p"] <= 0.05).mean())
+
+
+def test_a_lead_makes_a_older_than_b_through_the_run_path(monkeypatch: pytest.MonkeyPatch) -> None:
+    """The simulated series all started on one day, so the histories null's reading of an
+    older series' closes before the calendar (SPX's before RUT's first day in the
+    flagship) was never calibrated. With ``lead`` A's history starts that many days before
+    B's, the study calendar is B's days, and the run (prepare) finds A's earlier closes."""
+    import eventstudy.calibrate as module
+
+    seen: list[tuple[pl.DataFrame, object]] = []
+    real_prepare = module.prepare
+
+    def spy(study, **kwargs):  # type: ignore[no-untyped-def]
+        panel = real_prepare(study, **kwargs)
+        seen.append((kwargs["prices"], panel))
+        return panel
+
+    monkeypatch.setattr(module, "prepare", spy)
+    frame, info = calibrate_rules(
+        "garch", conditions=["A at ATH", "A close > A sma(200)"], horizons=["1w"], replications=1, histories=19, placebos=19,
+        n_days=800, lead=300, seed=5,
+    )
+    (prices, panel), = seen
+    first = {s: d for s, d in prices.group_by("symbol").agg(pl.col("date").min()).rows()}
+    counts = dict(prices.group_by("symbol").len().rows())
+    assert counts == {"A": 1100, "B": 800} and info.lead == 300 and info.n_days == 800
+    a_days = prices.filter(pl.col("symbol") == "A")["date"].sort()
+    assert a_days[300] == first["B"] > first["A"]  # A's first 300 days lie before B's first
+    assert panel.days.size == 800 and panel.days[0] == np.datetime64(first["B"])  # the calendar: B's days
+    earlier = prices.filter((pl.col("symbol") == "A") & (pl.col("date") < first["B"])).sort("date")["close"].to_numpy()
+    assert set(panel.closes_before) == {"A"} and np.array_equal(panel.closes_before["A"], earlier)
+    assert frame.height  # the study ran on them
+    from eventstudy.calibrate import summarize_rules
+    from eventstudy.report.calibration import render_rule_calibration
+
+    assert "1 replications of 800 days (A starts 300 days before B: 1,100 days)" in render_rule_calibration(summarize_rules(frame), info)
+
+
+def test_a_lead_of_the_bootstrap_null_reshuffles_its_days_too() -> None:
+    rng = np.random.default_rng(4)
+    closes = 100 * np.cumprod(1 + rng.standard_t(4, (900, 2)) * 0.01 + 0.0004, axis=0)
+    _, info = calibrate_rules("bootstrap", conditions=["A at ATH"], horizons=["1w"], replications=1, histories=19, placebos=19,
+                              n_days=800, lead=300, seed=2, real_closes=closes)
+    assert (info.n_days, info.lead) == (600, 300)  # 900 days reshuffled: A all of them, B the last 600
+    with pytest.raises(ValueError, match="`lead` 899 leaves B under two of the 900 days"):
+        calibrate_rules("bootstrap", conditions=["A at ATH"], horizons=["1w"], replications=1, histories=19, real_closes=closes, lead=899)
+    with pytest.raises(ValueError, match="`lead` must be an integer >= 0"):
+        calibrate_rules("garch", lead=-1)
+
+
+@pytest.mark.parametrize(
+    ("args", "message"),
+    [
+        (["--simulate", "universe", "--lead", "100"], "--lead is not used by calibrate --simulate universe"),
+        (["--event-tests", "--lead", "100"], "--lead is not used by calibrate --event-tests"),
+        ([str(CONFIG), "--lead", "0"], "--lead is not used by calibrate STUDY"),
+    ],
+)
+def test_a_lead_is_refused_where_no_series_is_simulated(capsys: pytest.CaptureFixture[str], args: list[str], message: str) -> None:
+    from eventstudy.cli import main
+
+    assert main(["calibrate", *args]) != 0
+    err = capsys.readouterr().err
+    assert message in err and "only calibrate --simulate garch and calibrate --simulate bootstrap read it" in err
+
+
+def test_a_negative_lead_is_refused(capsys: pytest.CaptureFixture[str]) -> None:
+    from eventstudy.cli import main
+
+    with pytest.raises(SystemExit):
+        main(["calibrate", "--simulate", "garch", "--lead", "-5"])
+    assert "argument --lead: '-5' must be 0 or more" in capsys.readouterr().err
+
+
+def test_a_lead_longer_than_the_reshuffled_days_is_refused(shared_data: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    from eventstudy.cli import main
+
+    assert main(["calibrate", "--simulate", "bootstrap", "--data-dir", str(shared_data), "--lead", "100000", "--replications", "1"]) != 0
+    err = capsys.readouterr().err
+    assert "--lead 100,000 leaves B no history: SPX and RUT have" in err and "common days to reshuffle" in err
