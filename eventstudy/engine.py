@@ -1322,7 +1322,8 @@ def _timeline_tests(
                 f"the matched null drew {headline.reps:,} placebo sets, not {settings.placebos:,} (it gathers each set's "
                 "values, and is bounded to 10 million values per cell)"
             )
-    tests, placebo = significance_table(design, statistics, headline, described, tested_on)
+    shares = [measure for measure, unit in panel.measures.units.items() if unit == "share"]
+    tests, placebo = significance_table(design, statistics, headline, described, tested_on, shares)
     notes.extend(_too_few_note(tests))
     notes.extend(_alike_note(tests))
     low = (

@@ -117,3 +117,40 @@ def test_a_sweep_of_the_median_leaves_the_hit_rate_out_and_refuses_a_grid_of_hit
     alone = SWEEP.replace("HIT", HIT).replace("  - forward_returns: {assets: [A, B], horizons: [5d, 10d]}\n", "")
     with pytest.raises(ConfigError, match="'hit' is tested on its mean only"):
         run_sweep(parse_study(alone, path=folder / "s.yaml"), axes, data_dir=folder, statistic="pct_positive")
+
+
+def test_a_hit_rates_mde_beyond_what_a_rate_can_move_is_none_detectable(shared_data: Path) -> None:
+    """A hit rate is a share of 0s and 1s: its mean can move no further than to 0 or to 1.
+    The flagship's 19 events, RUT against SPX: at 1y (n_eff 4.6) the normal formula gave
+    65.1 pp from an all-days rate of 46.9%, beyond both; now inf, as the share positive's
+    (power.within_reach). At 1m (n_eff 15.6) it is the formula's figure."""
+    import math
+
+    text = (
+        "name: hit few\nseries: {SPX: SPX, RUT: RUT}\nwhen: SPX at ATH and RUT drawdown >= 10%\nwindow: {start: 1980-01-01}\n"
+        "decluster: {gap: 21cd}\nevaluate:\n  - hit_rate: {assets: [RUT], benchmark: SPX, horizons: [1m, 1y]}\n"
+        "statistics: {null: runs, placebos: 199, seed: 1}\n"
+    )
+    found = eventstudy.run(parse_study(text), data_dir=shared_data)
+    month, year = found.tests.sort("horizon_days").rows(named=True)
+    assert year["n_eff"] < 5 and year["mde"] == math.inf
+    assert month["n_eff"] > 15 and month["mde"] < max(month["baseline"], 1 - month["baseline"])
+    hits = found.outcomes.filter((pl.col("measure") == "hit") & (pl.col("horizon") == "1m"))["value"]
+    assert set(hits.drop_nulls().to_list()) <= {0.0, 1.0}
+
+
+def test_a_universes_hit_rate_mde_beyond_what_a_rate_can_move_is_none_detectable(tmp_path: Path) -> None:
+    """The same in a universe: 15 events on a few days of March 2020 (n_eff 1.3) gave a
+    20-day hit rate's MDE of 124 pp from 50.7%; a week of April, 85 pp from 88.4%, can be
+    reached downward and stays a figure."""
+    import math
+
+    make_panel(tmp_path, seed=3)
+    hit = UNIVERSE_STUDY.replace("statistics:", "  - hit_rate: {horizons: [20d]}\nstatistics:")
+    march, april = (
+        eventstudy.run(parse_study(hit.replace("decluster:", f"window: {{start: {start}, end: {end}}}\ndecluster:"), path=tmp_path / "s.yaml"),
+                       data_dir=tmp_path).tests.filter(pl.col("measure") == "hit").row(0, named=True)
+        for start, end in (("2020-03-01", "2020-03-12"), ("2020-04-01", "2020-04-08"))
+    )
+    assert march["n_eff"] < 2 and march["mde"] == math.inf
+    assert 1 - april["baseline"] < april["mde"] < april["baseline"]

@@ -69,6 +69,7 @@ from eventstudy.inference.power import (
     effective_sample_size,
     minimum_detectable_effect,
     share_minimum_detectable_effect,
+    within_reach,
 )
 from eventstudy.inference.table import (
     MIN_TESTED,
@@ -918,6 +919,8 @@ def panel_significance(
                 mde = share_minimum_detectable_effect(baseline, n_eff, settings.alpha)
             else:
                 mde = minimum_detectable_effect(sd * (math.sqrt(math.pi / 2) if name == "median" else 1.0), n_eff, settings.alpha)
+                if data.measures.units.get(str(cell.key["measure"])) == "share":  # a hit rate's mean is a share too
+                    mde = within_reach(mde, baseline)
             rows.append(
                 {
                     **{k: cell.key[k] for k in ("measure", "asset", "horizon", "horizon_days")},

@@ -43,6 +43,7 @@ __all__ = [
     "effective_sample_sizes",
     "minimum_detectable_effect",
     "share_minimum_detectable_effect",
+    "within_reach",
 ]
 
 NEFF_WARNING = 10.0
@@ -257,4 +258,16 @@ def share_minimum_detectable_effect(p0: float, n_eff: float, alpha: float = 0.05
     inf
     """
     mde = minimum_detectable_effect(math.sqrt(p0 * (1 - p0)), n_eff, alpha, power) if 0 <= p0 <= 1 else math.nan
-    return math.inf if mde > max(p0, 1 - p0) else mde
+    return within_reach(mde, p0)
+
+
+def within_reach(mde: float, baseline: float, low: float = 0.0, high: float = 1.0) -> float:
+    """``mde``, or ``inf`` where it passes ``max(baseline - low, high - baseline)``, the
+    farthest a statistic bounded to ``low .. high`` can move from ``baseline``: a share, or
+    the mean of a measure whose values are shares (a hit rate's 0s and 1s), is detected at
+    no effect at all ("none detectable"). NaN stays NaN.
+
+    >>> within_reach(0.65, 0.469), within_reach(0.35, 0.469)
+    (inf, 0.35)
+    """
+    return math.inf if mde > max(baseline - low, high - baseline) else mde

@@ -33,6 +33,7 @@ from eventstudy.inference.power import (
     effective_sample_size,
     minimum_detectable_effect,
     share_minimum_detectable_effect,
+    within_reach,
 )
 from eventstudy.inference.sampler_names import DESCRIBED, NoTest
 
@@ -133,7 +134,7 @@ def not_tested_on(measures: Sequence[str], statistic: str, tested_on: Mapping[st
 
 def significance_table(
     design: EventDesign, settings: StatisticsSpec, headline: Headline, described: Collection[str] = (),
-    tested_on: Mapping[str, Collection[str]] | None = None,
+    tested_on: Mapping[str, Collection[str]] | None = None, shares: Collection[str] = (),
 ) -> tuple[pl.DataFrame, pl.DataFrame]:
     """One row per cell x statistic: the headline test beside the classical companions,
     the multiple-testing adjustments, n_eff and the minimum detectable effect. A cell of
@@ -145,7 +146,9 @@ def significance_table(
     so: :data:`~eventstudy.inference.sampler_names.DESCRIBED`), outside the family too. A
     statistic a cell's measure is not tested on (``tested_on``: :func:`not_tested_on`, the
     hit rate's median and share positive) has no row, no null draws and no place in its
-    family."""
+    family. ``shares``: the measures whose values are shares (a hit rate's 0s and 1s), whose
+    mean's minimum detectable effect is, as the share positive's, no further than 0 or 1
+    (:func:`~eventstudy.inference.power.within_reach`)."""
     cell_rows = design.cells.rows(named=True)
     few = np.array([design.cell_events(c).size < MIN_TESTED for c in range(len(cell_rows))], dtype=bool)
     for tested in (headline.p, headline.p_greater, headline.p_less, headline.percentile, headline.p_maxstat, headline.ci_low, headline.ci_high):
@@ -187,6 +190,8 @@ def significance_table(
             else:
                 scale = math.sqrt(math.pi / 2) if name == "median" else 1.0
                 mde = minimum_detectable_effect(sd * scale, n_eff, settings.alpha)
+                if cell["measure"] in shares:  # a hit rate's mean is a share too: no further than 0 or 1
+                    mde = within_reach(mde, baseline)
             observed = float(headline.observed[name][c])
             p_maxstat = float(headline.p_maxstat[name][c])
             null_mean = float(headline.null_mean[name][c])
