@@ -46,6 +46,28 @@ statistics: {placebos: 50, null: runs}
 """
 
 
+def _plugin_error(tmp_path: Path, module: str, source: str, study: str, symbols: tuple[str, ...]) -> str:
+    """The first line of the error of ``eventstudy run`` of ``study`` with the plug-in
+    ``module`` (``source``) installed, on twelve days of ``symbols``: a user's mistake
+    (exit 2, a hint, no traceback)."""
+    site = tmp_path / "site"
+    site.mkdir()
+    (site / f"{module}.py").write_text(source, encoding="utf-8")
+    (tmp_path / "data").mkdir()
+    closes = [10, 11, 10.5, 12, 11, 13, 12.5, 14, 13, 15, 14.5, 16]
+    for symbol in symbols:
+        (tmp_path / "data" / f"{symbol}.csv").write_text("date,close\n" + "".join(f"2020-01-{i + 1:02d},{c}\n" for i, c in enumerate(closes)))
+    (tmp_path / "study.yaml").write_text(study)
+    root = str(Path(eventstudy_package.__file__).resolve().parents[1])
+    env = {**os.environ, "PYTHONPATH": os.pathsep.join([str(site), root])}
+    proc = subprocess.run([sys.executable, "-m", "eventstudy.cli", "run", "study.yaml", "--data-dir", "data"],
+                          capture_output=True, text=True, env=env, cwd=tmp_path)
+    assert proc.returncode == 2, proc.stdout + proc.stderr
+    assert "Traceback" not in proc.stderr
+    assert "hint: " in proc.stderr
+    return proc.stderr.splitlines()[0]
+
+
 @pytest.mark.parametrize(
     ("code", "error"),
     [
@@ -66,22 +88,9 @@ statistics: {placebos: 50, null: runs}
     ],
 )
 def test_a_plugin_evaluator_breaking_the_outcome_contract_is_named(tmp_path: Path, code: str, error: str) -> None:
-    site = tmp_path / "site"
-    site.mkdir()
-    (site / "es_broken_evaluator.py").write_text(PLUGIN.replace("BREAK", code), encoding="utf-8")
-    (tmp_path / "data").mkdir()
-    closes = [10, 11, 10.5, 12, 11, 13, 12.5, 14, 13, 15, 14.5, 16]
-    (tmp_path / "data" / "AAA.csv").write_text("date,close\n" + "".join(f"2020-01-{i + 1:02d},{c}\n" for i, c in enumerate(closes)))
-    (tmp_path / "study.yaml").write_text(STUDY)
-    root = str(Path(eventstudy_package.__file__).resolve().parents[1])
-    env = {**os.environ, "PYTHONPATH": os.pathsep.join([str(site), root])}
-    proc = subprocess.run([sys.executable, "-m", "eventstudy.cli", "run", "study.yaml", "--data-dir", "data"],
-                          capture_output=True, text=True, env=env, cwd=tmp_path)
-    assert proc.returncode == 2, proc.stdout + proc.stderr
-    assert "Traceback" not in proc.stderr
-    first = proc.stderr.splitlines()[0]
-    assert first == f"error: the evaluator 'es_broken' (plug-in 'es_broken_evaluator') {error.format(site=site / 'es_broken_evaluator.py')}"
-    assert "hint: " in proc.stderr
+    first = _plugin_error(tmp_path, "es_broken_evaluator", PLUGIN.replace("BREAK", code), STUDY, ("AAA",))
+    site = tmp_path / "site" / "es_broken_evaluator.py"
+    assert first == f"error: the evaluator 'es_broken' (plug-in 'es_broken_evaluator') {error.format(site=site)}"
 
 
 PANEL_PLUGIN = '''\
@@ -133,20 +142,6 @@ def test_a_plugin_evaluators_panel_breaking_its_contract_is_named(tmp_path: Path
     it came: a cell one value short, a 2-D or text array, a list, ended in a numpy or
     polars traceback deep in the blocks. It is held to PanelCell's contract as evaluate()
     is to the outcome schema: one message naming the plug-in and what was expected."""
-    site = tmp_path / "site"
-    site.mkdir()
-    (site / "es_broken_panel_evaluator.py").write_text(PANEL_PLUGIN.replace("BREAK", code), encoding="utf-8")
-    (tmp_path / "data").mkdir()
-    closes = [10, 11, 10.5, 12, 11, 13, 12.5, 14, 13, 15, 14.5, 16]
-    for symbol in ("SPX", "AAA", "BBB"):
-        (tmp_path / "data" / f"{symbol}.csv").write_text("date,close\n" + "".join(f"2020-01-{i + 1:02d},{c}\n" for i, c in enumerate(closes)))
-    (tmp_path / "study.yaml").write_text(UNIVERSE_STUDY)
-    root = str(Path(eventstudy_package.__file__).resolve().parents[1])
-    env = {**os.environ, "PYTHONPATH": os.pathsep.join([str(site), root])}
-    proc = subprocess.run([sys.executable, "-m", "eventstudy.cli", "run", "study.yaml", "--data-dir", "data"],
-                          capture_output=True, text=True, env=env, cwd=tmp_path)
-    assert proc.returncode == 2, proc.stdout + proc.stderr
-    assert "Traceback" not in proc.stderr
-    first = proc.stderr.splitlines()[0]
-    assert first == f"error: the evaluator 'es_broken_panel' (plug-in 'es_broken_panel_evaluator'){error.format(site=site / 'es_broken_panel_evaluator.py')}"
-    assert "hint: " in proc.stderr
+    first = _plugin_error(tmp_path, "es_broken_panel_evaluator", PANEL_PLUGIN.replace("BREAK", code), UNIVERSE_STUDY, ("SPX", "AAA", "BBB"))
+    site = tmp_path / "site" / "es_broken_panel_evaluator.py"
+    assert first == f"error: the evaluator 'es_broken_panel' (plug-in 'es_broken_panel_evaluator'){error.format(site=site)}"
