@@ -13,12 +13,13 @@ from synthetic import business_days, write_random_walks
 
 import eventstudy
 import eventstudy.inference.histories as histories_module
-from eventstudy.config import parse_study
+from eventstudy.config import Study, parse_study
 from eventstudy.engine import _by_day_then_row, evaluate
 from eventstudy.events import panel_events, window_mask
 from eventstudy.histories import HistorySource, history_panel
 from eventstudy.inference.histories import SharedHistories, cell_statistics
 from eventstudy.inference.resample import stationary_indices
+from eventstudy.panel import Panel
 from eventstudy.report.verdict import verdict_line
 from eventstudy.study import prepare
 
@@ -91,6 +92,19 @@ statistics: {{placebos: 0}}
 """
 
 
+def _older_a(when: str, first: float, last: float) -> tuple[Study, Panel, HistorySource, np.ndarray]:
+    """A study of A and B whose A has 150 closes (from ``first`` to ``last``) before B's
+    first: the study, its prepared panel, the histories' source and A's closes."""
+    days = business_days(400)
+    rng = np.random.default_rng(3)
+    a = np.concatenate([np.linspace(first, last, 150), 100 * np.exp(np.cumsum(rng.normal(0, 0.005, 250)))])
+    b = 50 * np.exp(np.cumsum(rng.normal(0, 0.005, 250)))
+    prices = pl.concat([pl.DataFrame({"date": days, "symbol": "A", "close": a}), pl.DataFrame({"date": days[150:], "symbol": "B", "close": b})])
+    study = parse_study(HISTORY.format(when=when, gap="1", trigger="level").replace("window: {start: 2024-06-03}\n", ""))
+    real = prepare(study, prices=prices, paths=False)
+    return study, real, HistorySource.of(real.frame, real.days, ["A", "B"], block_length=15.0, closes_before=real.closes_before), a
+
+
 @pytest.mark.parametrize(("when", "events"), [("A at ATH", 0), ("A drawdown <= 10%", 0), ("A at ATL", None)])
 def test_an_older_series_histories_remember_its_high_and_low_before_the_calendar(when: str, events: int | None) -> None:
     """A's closes go back a year before B's begin, and its high then (200) is far above the
@@ -98,16 +112,9 @@ def test_an_older_series_histories_remember_its_high_and_low_before_the_calendar
     histories started their running high afresh at the first common day, and made all-time
     highs on most of them (SPX's 1973 high forgotten in the flagship's histories of 1979-80).
     They now start from A's high and low before the calendar, as the real A does."""
-    days = business_days(400)
-    rng = np.random.default_rng(3)
-    a = np.concatenate([np.linspace(150, 200, 150), 100 * np.exp(np.cumsum(rng.normal(0, 0.005, 250)))])
-    b = 50 * np.exp(np.cumsum(rng.normal(0, 0.005, 250)))
-    prices = pl.concat([pl.DataFrame({"date": days, "symbol": "A", "close": a}), pl.DataFrame({"date": days[150:], "symbol": "B", "close": b})])
-    study = parse_study(HISTORY.format(when=when, gap="1", trigger="level").replace("window: {start: 2024-06-03}\n", ""))
-    real = prepare(study, prices=prices, paths=False)
+    study, real, source, a = _older_a(when, 150.0, 200.0)
     assert real.closes_before.keys() == {"A"} and real.closes_before["A"].tolist() == a[:150].tolist()  # B's data start with the calendar
     assert evaluate(real, study).events.height == (events if events is not None else evaluate(real, study).events.height)
-    source = HistorySource.of(real.frame, real.days, ["A", "B"], block_length=15.0, closes_before=real.closes_before)
     batch = history_panel(source, study, stationary_indices(249, 50, 15.0, np.random.default_rng(5)))
     hits = batch.hits_for(study.when, study.trigger).flat.size
     if events is not None:
@@ -127,15 +134,8 @@ def test_an_older_series_histories_read_its_closes_before_the_calendar(when: str
     149 days before it. They now read A's earlier closes, as the real A does: the first
     day is as known as in the data: every history starts from A's first close on the
     calendar, so the condition holds there in each, as it does in the data."""
-    days = business_days(400)
-    rng = np.random.default_rng(3)
-    a = np.concatenate([np.linspace(200, 150, 150), 100 * np.exp(np.cumsum(rng.normal(0, 0.005, 250)))])
-    b = 50 * np.exp(np.cumsum(rng.normal(0, 0.005, 250)))
-    prices = pl.concat([pl.DataFrame({"date": days, "symbol": "A", "close": a}), pl.DataFrame({"date": days[150:], "symbol": "B", "close": b})])
-    study = parse_study(HISTORY.format(when=when, gap="1", trigger="level").replace("window: {start: 2024-06-03}\n", ""))
-    real = prepare(study, prices=prices, paths=False)
+    study, real, source, _ = _older_a(when, 200.0, 150.0)
     assert real.finder is not None and real.finder.find(study.when, study.trigger).position.min() == 0  # the data know day 0
-    source = HistorySource.of(real.frame, real.days, ["A", "B"], block_length=15.0, closes_before=real.closes_before)
     hits = history_panel(source, study, stationary_indices(249, 50, 15.0, np.random.default_rng(5))).hits_for(study.when, study.trigger)
     assert (hits.position == 0).sum() == 50
 
