@@ -64,13 +64,16 @@ def test_a_return_and_a_high_of_a_ratio_match_numpy(shared_data: Path) -> None:
     assert high.size > 100
 
 
+def _timeline_of(a: list[float], b: list[float], condition: str) -> pl.DataFrame:
+    """The timeline of A and B (one close a day from 2024-01-01) with ``condition``'s features."""
+    days = [dt.date(2024, 1, 1) + dt.timedelta(days=i) for i in range(len(a))]
+    prices = pl.DataFrame({"date": days * 2, "symbol": ["A"] * len(a) + ["B"] * len(b), "close": a + b})
+    return build_timeline(prices, {"A": "A", "B": "B"}, required_features(resolve(parse(condition), ["A", "B"])))
+
+
 def test_a_division_by_zero_is_unknown_in_every_window_holding_it() -> None:
-    days = [dt.date(2024, 1, 1) + dt.timedelta(days=i) for i in range(8)]
-    a = [1.0, 2.0, 3.0, 4.0, 5.0, 6.0, 7.0, 8.0]
     b = [1.0, 1.0, 0.0, 1.0, 1.0, 1.0, 1.0, 1.0]  # day 2: a / b is unknown
-    prices = pl.DataFrame({"date": days * 2, "symbol": ["A"] * 8 + ["B"] * 8, "close": a + b})
-    node = resolve(parse("(A / B) sma(2) > 0"), ["A", "B"])
-    timeline = build_timeline(prices, {"A": "A", "B": "B"}, required_features(node))
+    timeline = _timeline_of([1.0, 2.0, 3.0, 4.0, 5.0, 6.0, 7.0, 8.0], b, "(A / B) sma(2) > 0")
     assert timeline["(A / B).sma(2)"].to_list() == [None, 1.5, None, None, 4.5, 5.5, 6.5, 7.5]
 
 
@@ -79,12 +82,9 @@ def test_an_ema_and_an_rsi_of_an_expression_restart_after_an_unknown_day() -> No
     re-weighting around the unknown value), where sma(2) went unknown until its window was
     full again. Now the recursion restarts from the next known value: ema(2) is null on
     it and seeded by it, rsi(2) needs 2 changes after it."""
-    days = [dt.date(2024, 1, 1) + dt.timedelta(days=i) for i in range(8)]
     a = [1.0, 2.0, 3.0, 4.0, 5.0, 4.0, 7.0, 6.0]
     b = [1.0, 1.0, 1.0, 0.0, 1.0, 1.0, 1.0, 1.0]  # day 3: a / b is unknown
-    prices = pl.DataFrame({"date": days * 2, "symbol": ["A"] * 8 + ["B"] * 8, "close": a + b})
-    node = resolve(parse("(A / B) ema(2) > 0 and (A / B) rsi(2) > 0 and (A / B) sma(2) > 0"), ["A", "B"])
-    timeline = build_timeline(prices, {"A": "A", "B": "B"}, required_features(node))
+    timeline = _timeline_of(a, b, "(A / B) ema(2) > 0 and (A / B) rsi(2) > 0 and (A / B) sma(2) > 0")
     assert timeline["(A / B).sma(2)"].to_list() == [None, 1.5, 2.5, None, None, 4.5, 5.5, 6.5]
     # alpha 2/3: 1, 5/3, 23/9 | unknown | 5 (seed, shown from the 2nd value), 13/3, 55/9, 163/27
     assert timeline["(A / B).ema(2)"].to_list() == [None, approx(5 / 3), approx(23 / 9), None, None, approx(13 / 3), approx(55 / 9), approx(163 / 27)]
