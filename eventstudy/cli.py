@@ -463,13 +463,12 @@ def _validate(args: argparse.Namespace) -> int:
         data = f"{len(given.symbols):,} universe symbols and {len(study.series)} market series found in {directory}"
         require_study_day_prices(study, given.prices.filter(pl.col("symbol").is_in(list(study.series.values()))), [(study.when, node)])
         if study.universe.data_file is not None:  # its rows, as the run reads them: a bad row is the run's error
-            from eventstudy.data.load import check_long_rows, read_long_dates
+            from eventstudy.data.load import check_long_rows
 
             panel = data_file_path(directory, study)
             require_day_prices(study, [(study.when, node)], None, panel)  # what the run would refuse before reading a row
-            rows = check_long_rows(panel, given.symbols, block_rows=BLOCK_ROWS)
+            rows, days = check_long_rows(panel, given.symbols, block_rows=BLOCK_ROWS)
             data += f" ({rows:,} rows of {panel.name} checked)"
-            days = read_long_dates(panel)[0]
         else:
             require_day_prices(study, [(study.when, node)], given.prices.filter(pl.col("symbol").is_in(given.symbols)), None)
             days = given.prices.filter(pl.col("symbol").is_in(given.symbols))["date"].unique()

@@ -221,10 +221,13 @@ def read_long_block(path: Path | DataFile, symbols: Sequence[str] | None, *, fas
     return out if out["symbol"].is_sorted() else out.sort("symbol", "date", maintain_order=True)
 
 
-def check_long_rows(path: Path, symbols: Sequence[str], *, block_rows: int) -> int:
+def check_long_rows(path: Path, symbols: Sequence[str], *, block_rows: int) -> tuple[int, pl.Series]:
     """Read a universe's long file as a run reads it, for ``validate``: every row a run
     reads is checked by the one rule, and a bad row raises the DataError the run would
-    give (file, line or row, value); returns the number of rows read.
+    give (file, line or row, value); returns the number of rows read and the file's
+    distinct dates (:func:`read_long_dates`'s: a CSV's from the rows just read, every row
+    of it and each date parsed, which a second pass over the text took longer to give
+    than this read itself, 0.14 s against 0.12 s on the S&P panel).
 
     A CSV is read whole, every symbol's rows (as a run reads it); a Parquet file not
     sorted by symbol, its ``symbols``' rows at once (as a run does); a Parquet file
@@ -237,16 +240,18 @@ def check_long_rows(path: Path, symbols: Sequence[str], *, block_rows: int) -> i
     file = inspect(path)
     require_symbol_column(file)
     if file.fmt == "csv":
-        return read_long_block(path, None).height
+        rows = read_long_block(path, None)
+        return rows.height, rows["date"].unique().sort()
     wanted = sorted(symbols)
     if not sorted_by_symbol(path):  # each block would decode the whole file: read once, as the run does
-        return read_long_block(path, wanted).height
+        return read_long_block(path, wanted).height, read_long_dates(path)[0]
     try:
         total = pl.scan_parquet(path).select(pl.len()).collect().item()  # from the file's metadata
     except (pl.exceptions.PolarsError, OSError) as exc:
         raise unreadable(path, file.fmt, exc) from exc
     per_block = symbols_per_block(total, len(wanted), block_rows)
-    return sum(read_long_block(path, wanted[i : i + per_block]).height for i in range(0, len(wanted), per_block))
+    read = sum(read_long_block(path, wanted[i : i + per_block]).height for i in range(0, len(wanted), per_block))
+    return read, read_long_dates(path)[0]
 
 
 def symbols_per_block(rows: int, symbols: int, block_rows: int) -> int:

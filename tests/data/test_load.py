@@ -746,8 +746,32 @@ def test_validate_reads_a_good_parquet_panel_the_fast_way_block_by_block(tmp_pat
 
     monkeypatch.setattr(load_module, "read_long_block", block)
     monkeypatch.setattr(load_module, "validated", slow)
-    assert load_module.check_long_rows(path, symbols, block_rows=4 * days.len()) == frame.height
+    rows, dates = load_module.check_long_rows(path, symbols, block_rows=4 * days.len())
+    assert rows == frame.height and dates.equals(load_module.read_long_dates(path)[0])
     assert blocks == [4, 4, 4]
+
+
+def test_validate_takes_a_csv_panels_dates_from_the_rows_it_read(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """check_long_rows reads a CSV whole, every row checked: the file's distinct dates, which
+    validate's calendar needs, come from those rows (a second pass over the text, parsing
+    each date again, took longer than the read), and they are read_long_dates' dates: the
+    same days, with a time part or spaces around them, of every symbol."""
+    lines = ["date,symbol,close"]
+    for k, symbol in enumerate(("AAA", "BBB", "CCC")):
+        for day in range(1 + 3 * k, 20 + 5 * k):
+            written = f"2021-03-{day:02d}" if day % 3 else f" 2021-03-{day:02d}T16:00:00 "
+            lines.append(f"{written},{symbol},{10 + day + k}")
+    path = tmp_path / "panel.csv"
+    path.write_text("\n".join(lines) + "\n")
+    expected = load_module.read_long_dates(path)
+
+    def no_second_pass(path: Path) -> tuple[pl.Series, int]:
+        raise AssertionError("a CSV's dates come from the rows read")
+
+    monkeypatch.setattr(load_module, "read_long_dates", no_second_pass)
+    rows, dates = load_module.check_long_rows(path, ["AAA", "BBB", "CCC"], block_rows=10)
+    assert rows == len(lines) - 1 == expected[1]
+    assert dates.equals(expected[0]) and dates.len() == 29  # 2021-03-01 .. 29
 
 
 def refused_by_run_and_check(folder: Path, symbol: str) -> str:
