@@ -837,12 +837,19 @@ def rows_of(rows: pl.DataFrame, values: Sequence[str]) -> pl.DataFrame:
 
 def distinct_dates(file: DataFile) -> tuple[pl.Series, int]:
     """The distinct dates of a file (parsed as :func:`validated` parses them; unparseable
-    ones are left out) and its number of rows."""
+    ones are left out) and its number of rows. Typed dates are counted batch by batch into
+    a table of days (:data:`DATE_BATCH`); a text column (a CSV's) is grouped by its text
+    first and each distinct text parsed once: the S&P panel's 619,040 rows hold 1,259 of
+    them, and parsing every row took 0.13 s against 0.06 s."""
     date_col, _ = _require_columns(file)
     lf = scan(file.path, file.fmt)  # no row index: it would number every row
     try:
         schema = lf.collect_schema()
         _, parsed = date_values(pl.col(_DRAW), schema[date_col], date_col, repr(file.path.name), file.path)
+        if schema[date_col] == pl.String:  # text (a CSV's): each distinct text parsed once, not every row's
+            texts = lf.select(pl.col(date_col).alias(_DRAW)).group_by(_DRAW).agg(pl.len().alias("_n")).collect()
+            found = texts.select(parsed.alias("date")).to_series().drop_nulls().unique().sort()
+            return found, int(texts["_n"].sum())
         days = lf.select(pl.col(date_col).alias(_DRAW)).select(parsed.to_physical())  # plausible (1800-2200), else null
         counts = np.zeros(_LAST_DAY - _FIRST_DAY + 1, dtype=np.int64)  # rows per plausible day
         rows = 0  # counted from the same pass: a CSV's second scan for its length parsed the whole file again

@@ -675,8 +675,9 @@ _DAYS = st.one_of(
 def test_read_long_dates_are_the_distinct_plausible_dates(
     tmp_path_factory: pytest.TempPathFactory, days: list[dt.date | None], kind: str, batch: int
 ) -> None:
-    """A long file's calendar (counted batch by batch into a table of days) is its distinct
-    dates, read as the loaders read them: null, unparseable and outside 1800-2200 left out."""
+    """A long file's calendar (counted batch by batch into a table of days; a text column's
+    distinct texts parsed once each) is its distinct dates, read as the loaders read them:
+    null, unparseable and outside 1800-2200 left out."""
     column = pl.Series("date", days, dtype=pl.Date)
     if kind == "datetime":
         column = column.cast(pl.Datetime("us")) + dt.timedelta(hours=13)
@@ -684,7 +685,8 @@ def test_read_long_dates_are_the_distinct_plausible_dates(
     folder = tmp_path_factory.mktemp("dates")
     if kind == "text":
         path = folder / "panel.csv"
-        frame.with_columns(pl.col("date").cast(pl.String).fill_null("not a date")).write_csv(path)
+        texts = [("not a date" if d is None else [f"{d}", f" {d} ", f"{d}T09:30:00"][i % 3]) for i, d in enumerate(days)]
+        frame.with_columns(pl.Series("date", texts)).write_csv(path)  # one day written three ways: parsed to one date
     else:
         path = folder / "panel.parquet"
         frame.write_parquet(path)
