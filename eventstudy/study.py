@@ -301,9 +301,9 @@ def prepare(
     implicit = implicit_path(study, evaluators) if paths else []
     outcomes, measures, reads = evaluate_outcomes(evaluators, context, timeline.select("date"))
     if implicit:
-        hidden, found, _ = evaluate_outcomes(implicit, context, timeline.select("date"))  # each path reads its asset alone
-        outcomes = pl.concat([outcomes, hidden])
-        measures = measures.extend(replace(m, hidden=True, table=False, tested=False) for m in found)
+        paths_found = evaluate_outcomes(implicit, context, timeline.select("date"))  # each path reads its asset alone
+        outcomes = pl.concat([outcomes, paths_found.outcomes])
+        measures = measures.extend(replace(m, hidden=True, table=False, tested=False) for m in paths_found.measures)
     notes = [
         *loaded_notes,
         describe_alignment(study.data.align, study.data.max_stale, next(iter(study.series))),

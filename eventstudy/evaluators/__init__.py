@@ -43,6 +43,7 @@ __all__ = [
     "EVALUATORS",
     "OUTCOME_SCHEMA",
     "UNIVERSE",
+    "EvaluatedOutcomes",
     "EvaluationContext",
     "Evaluator",
     "EvaluatorSpec",
@@ -531,12 +532,21 @@ def refuse_repeated_cells(cells: Sequence[tuple[str, str, str, int]], owners: Ma
         raise duplicate_cell(names[0], names[-1], measure, asset, horizon)
 
 
-def evaluate_outcomes(
-    evaluators: list[Evaluator], context: EvaluationContext, anchors: pl.DataFrame
-) -> tuple[pl.DataFrame, Measures, dict[tuple[str, str], tuple[str, ...]]]:
-    """All evaluators' outcomes on the anchor days, the measures they produce, and per cell
-    ``(measure, asset)`` that reads series beside its own asset, their names
-    (:meth:`Evaluator.read_by_every_cell`)."""
+class EvaluatedOutcomes(NamedTuple):
+    """What :func:`evaluate_outcomes` gives: the outcomes, by name rather than by place."""
+
+    outcomes: pl.DataFrame
+    """Every evaluator's outcomes on the anchor days (:data:`OUTCOME_SCHEMA`)."""
+    measures: Measures
+    """The measures they produce, in the evaluators' order."""
+    reads: dict[tuple[str, str], tuple[str, ...]]
+    """Per cell ``(measure, asset)`` that reads series beside its own asset (a benchmark),
+    their names (:meth:`Evaluator.read_by_every_cell`)."""
+
+
+def evaluate_outcomes(evaluators: list[Evaluator], context: EvaluationContext, anchors: pl.DataFrame) -> EvaluatedOutcomes:
+    """All evaluators' outcomes on the anchor days, the measures they produce, and the
+    series each cell reads beside its asset (:class:`EvaluatedOutcomes`)."""
     frames: list[pl.DataFrame] = []
     reads: dict[tuple[str, str], tuple[str, ...]] = {}
     measures, owners = Measures(), dict[str, list[int]]()  # measure -> the entries (indices into frames) that gave it
@@ -562,7 +572,7 @@ def evaluate_outcomes(
         if beside:
             reads.update(dict.fromkeys(out.select("measure", "asset").unique(maintain_order=True).rows(), beside))
         frames.append(out)
-    return (pl.concat(frames) if frames else empty_outcomes()), measures, reads
+    return EvaluatedOutcomes(pl.concat(frames) if frames else empty_outcomes(), measures, reads)
 
 
 def run_evaluator(evaluator: Evaluator, context: EvaluationContext, anchors: pl.DataFrame) -> pl.DataFrame:
