@@ -698,13 +698,15 @@ def _volume_sma(close: pl.Expr, n: int) -> pl.Expr:
 
 @feature("at_ath", description="a new closing high: close >= every earlier close", kind="flag")
 def _at_ath(close: pl.Expr) -> pl.Expr:
-    # Null on the first day: there is no history yet, so it is not an ATH.
-    return close >= close.shift(1).cum_max()
+    # Null on the first day: there is no history yet, so it is not an ATH. The earlier
+    # closes' max is of the known ones: after an expression's unknown day (cum_max is null
+    # there) it is carried on, so the first new high after the gap is one.
+    return close >= close.shift(1).cum_max().forward_fill()
 
 
 @feature("at_atl", description="a new closing low: close <= every earlier close", kind="flag")
 def _at_atl(close: pl.Expr) -> pl.Expr:
-    return close <= close.shift(1).cum_min()
+    return close <= close.shift(1).cum_min().forward_fill()
 
 
 @feature(

@@ -250,3 +250,18 @@ def test_a_feature_of_a_bracketed_close_is_the_series_own(shared_data: Path) -> 
     assert to_text(parse("(NDX close) at 52-week high and SPX > (SPX close) ath * 0.9")) == "NDX at 52-week high and SPX > SPX ath * 0.9"
     bracketed = events_of(prices, "SPX > (SPX close) sma(200)", ["NDX", "SPX"])
     assert np.array_equal(bracketed, events_of(prices, "SPX > SPX sma(200)", ["NDX", "SPX"])) and bracketed.size > 7700
+
+
+def test_the_first_new_high_of_an_expression_after_an_unknown_day_is_one() -> None:
+    """'(A / B) at ATH' compares a day with the highest of the known earlier values (DESIGN:
+    close[t] >= max(close[0..t-1])). The day after B was 0 it was unknown: the earlier
+    values' running max was shifted in from the unknown day, so the ratio's new high of 5
+    (above 3) was no event, though its ath rose to 5 and days_since_ath read 0 that day.
+    Cumulative features skip an unknown day; a recursion restarts (ema, rsi) and a window
+    holding it is unknown (sma, N-day highs)."""
+    a = [1.0, 3.0, 2.0, 4.0, 5.0, 4.0, 7.0, 0.5]
+    b = [1.0, 1.0, 1.0, 0.0, 1.0, 1.0, 1.0, 1.0]  # day 3: a / b is unknown
+    timeline = _timeline_of(a, b, "(A / B) at ATH or (A / B) at ATL or (A / B) days_since_ath >= 0")
+    assert timeline["(A / B).at_ath"].to_list() == [None, True, False, None, True, False, True, False]
+    assert timeline["(A / B).at_atl"].to_list() == [None, False, False, None, False, False, False, True]
+    assert timeline["(A / B).days_since_ath"].to_list() == [0, 0, 1, None, 0, 1, 0, 1]
