@@ -35,6 +35,7 @@ __all__ = [
     "did_you_mean",
     "option",
     "options_named",
+    "options_naming",
 ]
 
 
@@ -223,6 +224,13 @@ def option(name: str, value: object = None, *, placeholder: bool = False) -> str
     if flag is not None:
         return flag if value is None else f"{flag} {value}"
     return f"{name}=" if value is None else f"{name}={value if placeholder else repr(value)}"
+
+
+def options_naming() -> Mapping[str, str]:
+    """The keyword -> flag map :func:`option` names by here (empty outside
+    :func:`options_named`): what a worker process must be given to word its messages
+    as this process would (:mod:`eventstudy.executor` passes it with every call)."""
+    return _FLAGS.get() or {}
 
 
 @contextmanager

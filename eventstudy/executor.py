@@ -32,20 +32,23 @@ whatever the executor.
 Results are the same wherever the calls run: the functions are deterministic (every
 random draw comes from the study's seed), and an :class:`~eventstudy.errors.EventStudyError`
 raised in a worker comes back as the same exception, so the command line still prints one
-clean message; a worker process that dies (killed for memory, or by a signal) raises a
+clean message, worded as a call here would word it (a thread runs each call in a copy of
+the caller's context, a worker process is given its naming of run options:
+:func:`~eventstudy.errors.options_named`); a worker process that dies (killed for memory, or by a signal) raises a
 :class:`~eventstudy.errors.WorkerError`, and the next map starts new workers. A script that uses ``processes`` or ``dask`` must guard its entry point
 with ``if __name__ == "__main__":`` (the workers are fresh interpreters that import it).
 """
 
 from __future__ import annotations
 
+import contextvars
 import os
 from abc import ABC, abstractmethod
-from collections.abc import Callable, Iterator, Sequence
+from collections.abc import Callable, Iterator, Mapping, Sequence
 from contextlib import contextmanager
 from typing import Any, ClassVar
 
-from eventstudy.errors import ConfigError, WorkerError, did_you_mean
+from eventstudy.errors import ConfigError, WorkerError, did_you_mean, options_named, options_naming
 
 __all__ = [
     "EXECUTORS", "DaskExecutor", "Executor", "ProcessExecutor", "SerialExecutor", "ThreadExecutor", "default_workers", "get_executor",
@@ -204,7 +207,9 @@ class ThreadExecutor(Executor):
             pending: list[Any] = []
             try:
                 for item in items:
-                    pending.append(pool.submit(call, item))
+                    # in a copy of this thread's context: its context variables (how a message names
+                    # a run option, errors.options_named) hold there too, as in a serial call
+                    pending.append(pool.submit(contextvars.copy_context().run, call, item))
                     if len(pending) > self._workers:
                         yield pending.pop(0).result()
                 while pending:
@@ -250,9 +255,10 @@ def _exit_with_parent() -> None:
     threading.Thread(target=watch, name="eventstudy-parent-watch", daemon=True).start()
 
 
-def _pool_call(fn: Callable[..., Any], item: Any, plugins: tuple[str, ...] = ()) -> Any:
+def _pool_call(fn: Callable[..., Any], item: Any, plugins: tuple[str, ...] = (), flags: Mapping[str, str] | None = None) -> Any:
     _import_plugins(plugins)
-    return fn(item) if _worker_shared is None else fn(_worker_shared, item)
+    with options_named(flags or {}):  # the messages worded as the calling process words them (its command line's flags)
+        return fn(item) if _worker_shared is None else fn(_worker_shared, item)
 
 
 def _plugins_here() -> tuple[str, ...]:
@@ -398,7 +404,8 @@ class ProcessExecutor(Executor):
         plugins = _plugins_here()
         with _ctrl_c_held():  # the workers start (in submit) deaf to Ctrl-C: this process stops them
             pool = self._pool_for(shared)
-            futures = [pool.submit(_pool_call, fn, item, plugins) for item in items]
+            flags = dict(options_naming())
+            futures = [pool.submit(_pool_call, fn, item, plugins, flags) for item in items]
         self.submitted += len(futures)
         try:
             for future in futures:
@@ -437,9 +444,10 @@ class ProcessExecutor(Executor):
 # -- Dask --------------------------------------------------------------------------------
 
 
-def _dask_call(item: Any, *, fn: Callable[..., Any], shared: Any = None, plugins: tuple[str, ...] = ()) -> Any:
+def _dask_call(item: Any, *, fn: Callable[..., Any], shared: Any = None, plugins: tuple[str, ...] = (), flags: Mapping[str, str] | None = None) -> Any:
     _import_plugins(plugins)
-    return fn(item) if shared is None else fn(shared, item)
+    with options_named(flags or {}):  # as _pool_call
+        return fn(item) if shared is None else fn(shared, item)
 
 
 def _not_an_address(address: str, exc: Exception) -> ConfigError:
@@ -544,7 +552,7 @@ class DaskExecutor(Executor):
         client = self.client
         # in a list: scatter would split a dict (or list) into one future per element
         scattered = client.scatter([shared], broadcast=True, hash=False)[0] if shared is not None else None
-        futures = client.map(_dask_call, items, fn=fn, shared=scattered, plugins=_plugins_here(), pure=False)
+        futures = client.map(_dask_call, items, fn=fn, shared=scattered, plugins=_plugins_here(), flags=dict(options_naming()), pure=False)
         self.submitted += len(futures)
         try:
             for future in futures:

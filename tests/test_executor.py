@@ -17,7 +17,7 @@ import eventstudy
 from eventstudy.cli import main
 from eventstudy.config import load_study
 from eventstudy.data import MissingDataError
-from eventstudy.errors import ConfigError, WorkerError
+from eventstudy.errors import ConfigError, DataError, WorkerError, option, options_named
 from eventstudy.executor import (
     DaskExecutor,
     Executor,
@@ -56,6 +56,12 @@ def _crash(x: int) -> int:
 def _die(x: int) -> int:
     if x == 2:
         os._exit(9)  # the worker process ends here, as when the kernel kills it for memory
+    return x
+
+
+def _too_dense(x: int) -> int:
+    if x == 3:
+        raise DataError(f"the events are too dense for random dates: use {option('null', 'runs')}")
     return x
 
 
@@ -109,6 +115,20 @@ def test_a_user_error_in_a_worker_comes_back_as_itself(executor: Executor) -> No
     with pytest.raises(ValueError, match="a bug in a worker"):
         executor.map(_crash, range(4))
     assert executor.map(abs, [-1, -2]) == [1, 2]  # still usable after a failure
+
+
+def test_a_worker_names_run_options_as_its_caller_does(executor: Executor) -> None:
+    """A message built in a worker names a run option as the process that asked for the
+    work does: the command line's flag (errors.options_named, around every command) or a
+    Python call's keyword. A thread started without the caller's context, and a fresh
+    worker process, wrote null='runs' under the command line too."""
+    with options_named({"null": "--null"}), pytest.raises(DataError) as caught:
+        assert executor.map(option, ["runs", "dates"], shared="null") == ["--null runs", "--null dates"]
+        executor.map(_too_dense, range(6))
+    assert caught.value.message.endswith("use --null runs")
+    assert executor.map(option, ["runs", "dates"], shared="null") == ["null='runs'", "null='dates'"]  # a Python call's: outside it
+    with pytest.raises(DataError, match=r"use null='runs'$"):
+        executor.map(_too_dense, range(6))
 
 
 def test_a_user_error_on_a_dask_local_cluster_prints_nothing_else(dask_cluster: DaskExecutor, capfd: pytest.CaptureFixture[str]) -> None:
