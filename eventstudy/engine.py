@@ -827,14 +827,14 @@ def _universe_tests(
             notes.append(
                 f"the histories null is this study's headline by default: its condition picks each stock's days by its own "
                 f"prices, and the 'dates' null cannot test {measures_named(misjudged)} then (on simulated universes where nothing "
-                "predicts returns it rejected 70-94% of true nulls at the 5% level; --null dates runs it anyway, with a warning)"
+                f"predicts returns it rejected 70-94% of true nulls at the 5% level; {option('null', 'dates')} runs it anyway, with a warning)"
             )
         elif statistics.null is None:  # picks_days_not_stocks
             notes.append(
                 "the histories null is this study's headline by default: its condition picks days, not stocks (it reads no "
                 "stock's own prices or events), and the 'dates' null, which keeps the events' days and moves them among the "
                 "stocks, asks only whether the event stocks differ from the others those days, not whether the days differ "
-                "(--null dates runs it anyway, with a warning)"
+                f"({option('null', 'dates')} runs it anyway, with a warning)"
             )
         clock = time.perf_counter()
         tests = _universe_histories(panel, study, kept, window, statistics, tests, notes, no_test)
@@ -848,7 +848,7 @@ def _universe_tests(
             f"event count at random days of its own ('symbols' null); the t-test (t_cluster) has Driscoll-Kraay errors, by day and "
             f"across days up to the horizon, with a fixed-b p-value (seed {statistics.seed})"
         )
-        _warn_no_test(notes, no_test, too_few_draws("dates", f"the 'dates' null's {reps:,} placebo sets", reps, statistics.alpha, "statistics.placebos, --placebos"))
+        _warn_no_test(notes, no_test, too_few_draws("dates", f"the 'dates' null's {reps:,} placebo sets", reps, statistics.alpha, f"statistics.placebos, {option('placebos')}"))
     else:
         notes.append(
             f"p-values: with {kept.height:,} events, {statistics.placebos:,} placebo sets would be "
@@ -923,7 +923,7 @@ def few_stocks(stocks: int, alpha: float, refusal: tuple[str, str] | None = None
         f"warning: the 'dates' null had little room: {why}, {orderings} orderings in all, so no p-value can truly fall "
         f"below {1 / orderings:.3f}: {NO_TEST} (its normal approximation gives smaller ones)"
     ) if stocks > 1 else f"warning: the 'dates' null had no room: {why} (p = 1): {NO_TEST}"
-    found = NoTest("dates", "little room", words, remedy="the histories null (--null histories) resamples the prices instead")
+    found = NoTest("dates", "little room", words, remedy=f"the histories null ({option('null', 'histories')}) resamples the prices instead")
     return [found.without_remedy(refusal[0]) if refusal else found]
 
 
@@ -1121,7 +1121,7 @@ def _universe_histories(
         f"across all cells at alpha {statistics.alpha}. Beside them: the 'symbols' null (p_symbols_null), the t-test with "
         "Driscoll-Kraay errors (t_cluster) and the calendar-time portfolio test (t_calendar)"
     )
-    _warn_no_test(notes, no_test, too_few_draws("histories", f"{found.count:,} resampled universes", found.count, statistics.alpha, "statistics.histories, --histories"))
+    _warn_no_test(notes, no_test, too_few_draws("histories", f"{found.count:,} resampled universes", found.count, statistics.alpha, f"statistics.histories, {option('histories')}"))
     if found.flat_share > 0.001:
         notes.append(
             f"{found.flat_share:.1%} of the resampled stock-days drew a day on which that stock did not trade (before its "
@@ -1145,7 +1145,7 @@ def _warn_few_entered(notes: list[str], no_test: list[NoTest], found: HistoryNul
     floor = _p_floor(fewest, statistics.alpha)
     short = (
         f" (where so few enter, no p-value of the average or the median can fall below {floor}: ask for more "
-        "histories, statistics.histories or --histories)" if floor else ""
+        f"histories, statistics.histories or {option('histories')})" if floor else ""
     )
     notes.append(f"warning: only {fewest:,} of {found.count:,} {drawn} gave two or more events in some cell; the others do not enter its null{short}")
     most = int((found.histories.n >= 1).sum(axis=0)[tested_cells].max())
@@ -1284,7 +1284,7 @@ def _timeline_tests(
             "max-statistic adjustment across all "
             f"cells at alpha {statistics.alpha}"
         )
-        _warn_no_test(notes, no_test, too_few_draws("histories", f"{found.count:,} resampled histories", found.count, statistics.alpha, "statistics.histories, --histories"))
+        _warn_no_test(notes, no_test, too_few_draws("histories", f"{found.count:,} resampled histories", found.count, statistics.alpha, f"statistics.histories, {option('histories')}"))
         _warn_few_entered(notes, no_test, found, statistics, "resampled histories")
     else:
         settings = statistics.model_copy(update={"null": null})
@@ -1316,7 +1316,7 @@ def _timeline_tests(
             )
         circular = settings.null == "circular"
         drawn = f"the {headline.reps:,} shifts of the circular null" if circular else f"{headline.reps:,} placebo sets"
-        _warn_no_test(notes, no_test, too_few_draws(headline.null, drawn, headline.reps, settings.alpha, None if circular else "statistics.placebos, --placebos"))
+        _warn_no_test(notes, no_test, too_few_draws(headline.null, drawn, headline.reps, settings.alpha, None if circular else f"statistics.placebos, {option('placebos')}"))
         if settings.null == "matched" and headline.reps < settings.placebos:
             notes.append(
                 f"the matched null drew {headline.reps:,} placebo sets, not {settings.placebos:,} (it gathers each set's "

@@ -44,6 +44,7 @@ from eventstudy.conditions import (
 from eventstudy.conditions.compiler import reads_each_symbol
 from eventstudy.conditions.printer import breadth_name
 from eventstudy.config import UNIVERSE_HISTORIES, StatisticsSpec, Study
+from eventstudy.errors import option
 from eventstudy.features import FEATURES, FeatureRequest, column_name
 from eventstudy.grid import grid_cells, study_axes
 from eventstudy.measures import measures_named
@@ -337,8 +338,9 @@ def _sweep(study: Study) -> list[tuple[str, str]]:
     return [
         ("grid", grid),
         ("null", f"{null}: {statistics.placebos:,} placebo sets per cell, one joint null for White's Reality Check, Hansen's SPA "
-                 "and Romano-Wolf's step-down p-values (a sweep re-runs no histories; --null names another placebo null)"),
-        ("held out", f"with --confirm-from DATE, the grid is ranked on the days before DATE and its best cells (--top) are re-tested "
+                 f"and Romano-Wolf's step-down p-values (a sweep re-runs no histories; {option('null')} names another placebo null)"),
+        ("held out", f"with {option('confirm_from', 'DATE', placeholder=True)}, the grid is ranked on the days before DATE and its best cells "
+                     f"({option('top')}) are re-tested "
                      f"from DATE on the {confirming} null" + ("" if study.universe is not None else " (the tests above)")),
     ]
 

@@ -162,7 +162,7 @@ def dates_little_room(days_not_stocks: bool, share: str | None, refusal: tuple[s
         f"warning: the 'dates' null had little room: {why}{on_days}, "
         "so moving each stock's events to another stock on the same days asks whether the event stocks differ from the "
         f"others that day, not whether the days differ: {NO_TEST}"
-    ), remedy="the histories null (--null histories) re-runs the rule on resampled universes and asks whether these days differ from others")
+    ), remedy=f"the histories null ({option('null', 'histories')}) re-runs the rule on resampled universes and asks whether these days differ from others")
     return found.without_remedy(refusal[0]) if refusal else found
 
 

@@ -365,7 +365,7 @@ def run_sweep(
     if off:  # the hit rate's median or share positive: no ledger row, no place in the snooping control
         verdict["not_tested"] = (
             f"{measures_named(off)} is not tested on the {statistic}{_fewer_why(grid.panel, off)}: its cells have no row here and no "
-            "place in the snooping control; --statistic mean tests it"
+            f"place in the snooping control; {option('statistic', 'mean')} tests it"
         )
     if settings.baseline is not None and study.universe is None:  # the tests' baseline and placebo days, as in a run
         verdict["baseline"] = settings.baseline.when

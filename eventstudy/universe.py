@@ -61,7 +61,7 @@ from eventstudy.data.columns import missing_extra_hint, pick_column
 from eventstudy.data.finder import inspect, long_file_symbols, sorted_by_symbol
 from eventstudy.data.load import symbols_per_block
 from eventstudy.derived import add_derived
-from eventstudy.errors import ConfigError, DataError, did_you_mean
+from eventstudy.errors import ConfigError, DataError, did_you_mean, option
 from eventstudy.evaluators import (
     UNIVERSE,
     PanelBlock,
@@ -127,13 +127,13 @@ def universe_symbols(study: Study, directory: Path | None, present: Sequence[str
         symbols = sorted(present)
     else:
         if directory is None:
-            raise DataError("'universe: {data_file: ...}' needs a data directory", hint="pass --data-dir")
+            raise DataError("'universe: {data_file: ...}' needs a data directory", hint=f"pass {option('data_dir')}")
         path = data_file_path(directory, study)
         if not path.is_file():
             near = sorted(f.name for f in directory.iterdir() if f.is_file()) if directory.is_dir() and path.parent == directory else []
             raise DataError(
                 f"the universe's data file {str(path)!r} does not exist{did_you_mean(path.name, near)}",
-                hint="name a long file (date, symbol, close rows) of the data directory, or pass --data-dir",
+                hint=f"name a long file (date, symbol, close rows) of the data directory, or pass {option('data_dir')}",
                 location=study.source.location(("universe", "data_file")),
             )
         symbols = long_file_symbols(path, grouped)  # every row names its symbol, in printable text

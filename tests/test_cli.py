@@ -168,6 +168,25 @@ def test_a_count_the_null_does_not_draw_is_refused(tiny: Path, capsys, options: 
         eventstudy.run(tiny / "study.yaml", data_dir=tiny / "data", null="runs", block_length=5)
 
 
+@pytest.mark.parametrize(("flags", "keywords", "flag_words", "keyword_words"), [
+    (["--null", "runs", "--placebos", "10"], {"null": "runs", "placebos": 10}, "ask for 19 or more (statistics.placebos, --placebos)",
+     "ask for 19 or more (statistics.placebos, placebos=)"),
+    (["--histories", "19"], {"histories": 19}, "ask for more histories, statistics.histories or --histories)",
+     "ask for more histories, statistics.histories or histories=)"),
+])
+def test_a_note_names_the_flag_on_the_command_line_and_the_keyword_in_python(
+    tiny: Path, capsys, flags: list[str], keywords: dict[str, object], flag_words: str, keyword_words: str
+) -> None:
+    """A run's warnings named the command line's flags in a notebook too ('ask for 19 or
+    more (statistics.placebos, --placebos)' after eventstudy.run(placebos=10)): they name
+    each option as the run was given it, as its errors do (errors.option)."""
+    code, out, err = run_cli(["run", str(tiny / "study.yaml"), "--data-dir", str(tiny / "data"), *flags], capsys)
+    assert code == 0, err
+    assert flag_words in " ".join(out.split())  # the terminal's lines wrapped
+    notes = eventstudy.run(tiny / "study.yaml", data_dir=tiny / "data", **keywords).notes  # type: ignore[arg-type]
+    assert any(keyword_words in note for note in notes) and not any("--" in note for note in notes)
+
+
 def test_a_count_is_judged_by_the_null_the_data_leave(tiny: Path, capsys) -> None:
     """A series 'align: ffill' leaves unknown on some days turns a timeline's default null
     to the runs null, whose placebo sets --placebos counts: it is taken, and --histories

@@ -616,11 +616,11 @@ def test_a_null_with_little_room_does_not_send_the_user_to_a_null_the_run_refuse
     by the histories null'). It now says why that null cannot be used here."""
     result = _null_choice(tmp_path, "weekday == 1", null="runs, baseline: {when: 'A close > 0'}")
     warned = [n for n in result.notes if n.startswith("warning: the runs null had little room")]
-    assert warned and "--null histories" not in warned[0]
+    assert warned and "null='histories'" not in warned[0]
     assert warned[0].endswith("the histories null, which would keep the events' dates and resample the prices, cannot be used here (a nested baseline)")
     assert [(w.null, w.cause) for w in result.no_test] == [("runs", "little room")]
     plain = _null_choice(tmp_path, "weekday == 1", null="runs")  # where it can be used, the warning sends the user there
-    assert any(n.startswith("warning: the runs null had little room") and n.endswith("(--null histories) keeps the events' dates and resamples the prices") for n in plain.notes)
+    assert any(n.startswith("warning: the runs null had little room") and n.endswith("(null='histories') keeps the events' dates and resamples the prices") for n in plain.notes)
 
 
 def test_histories_given_where_that_null_cannot_be_used_say_why_not_add_it(tmp_path) -> None:
@@ -728,7 +728,7 @@ def test_too_few_draws_for_alpha_say_their_p_values_are_no_test(tmp_path, null: 
     if warned:
         drawn = "resampled histories" if null == "histories" else "placebo sets"
         assert found[0].startswith(f"warning: {count} {drawn} leave no p-value below 1/{count + 1} = {1 / (count + 1):.3f}")
-        assert f"ask for {round(1 / alpha) - 1} or more (statistics.{setting}, --{setting})" in found[0]
+        assert f"ask for {round(1 / alpha) - 1} or more (statistics.{setting}, {setting}=)" in found[0]
         assert verdict_line(result).endswith(f"nothing is tested: the {null} null drew too few {drawn} for this alpha, so its p-values are no test (see its warning).")
         assert result.tests["survives"].null_count() == result.tests.height
     assert [(w.null, w.cause, w.drawn) for w in result.no_test] == ([(null, "few draws", drawn)] if warned else [])

@@ -8,9 +8,10 @@ from pathlib import Path
 
 import pytest
 
-from eventstudy.cli import main
+from eventstudy.cli import FLAGS, main
 from eventstudy.conditions import compile_condition, parse, resolve
 from eventstudy.config import load_study, parse_study
+from eventstudy.errors import options_named
 from eventstudy.explain import explain, render_explanation
 
 REPO = Path(__file__).resolve().parents[1]
@@ -308,7 +309,7 @@ def test_explain_of_a_null_that_cannot_test_the_rule_says_what_the_run_will_warn
     explained = explain(study)
     [warning] = explained.test_warnings
     assert warning.startswith("warning: the 'dates' null had little room: the condition picks days, not stocks")
-    assert "its p-values are no test" in warning and "--null histories" in warning
+    assert "its p-values are no test" in warning and "(null='histories')" in warning  # a Python call's keyword
     assert "the run checks" in dict(explained.tests)["room"]
     result = eventstudy.run(study, data_dir=tmp_path, paths=False)
     [ran] = [n for n in result.notes if n.startswith("warning: the 'dates' null had little room: the condition picks days")]
@@ -330,7 +331,12 @@ def test_explain_of_a_sweep_study_names_its_grid_its_null_and_its_held_out_test(
     sweep = dict(swept.sweep)
     assert sweep["grid"] == "2 axes, 6 cells (when#1: 25, 30; gap: 5, 10, 21cd)"
     assert sweep["null"].startswith("runs: 10,000 placebo sets per cell, one joint null")
-    assert sweep["held out"].startswith("with --confirm-from DATE, the grid is ranked on the days before DATE")
+    assert sweep["held out"].startswith("with confirm_from=DATE, the grid is ranked on the days before DATE and its best cells (top=)")
+    assert "a sweep re-runs no histories; null= names another placebo null" in sweep["null"]
+    with options_named(FLAGS):  # the command line's explain: its flags
+        on_the_command_line = dict(explain(parse_study(NESTED + "sweep:\n  - {name: gap, values: [5, 10]}\n")).sweep)
+    assert on_the_command_line["held out"].startswith("with --confirm-from DATE, the grid is ranked on the days before DATE and its best cells (--top)")
+    assert "--null names another placebo null" in on_the_command_line["null"]
     assert "the histories null (the tests above)" in sweep["held out"]
     assert dict(swept.tests)["null"].startswith("histories: ")  # what a run does, as before
     assert "sweep (eventstudy sweep; a run leaves the sweep: list out):\n  grid: 2 axes" in render_explanation(parse_study(NESTED), swept)

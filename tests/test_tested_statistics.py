@@ -11,6 +11,7 @@ without the hit rate.
 from __future__ import annotations
 
 import datetime as dt
+import json
 from pathlib import Path
 
 import numpy as np
@@ -18,6 +19,7 @@ import polars as pl
 import pytest
 
 import eventstudy
+from eventstudy.cli import main
 from eventstudy.config import parse_study
 from eventstudy.errors import ConfigError
 from eventstudy.inference.calibration import calibrate
@@ -105,13 +107,18 @@ def test_the_hit_rate_is_tested_on_its_mean_only_in_a_universe(tmp_path: Path, n
 SWEEP = TIMELINE.replace("null: NULL", "null: runs")
 
 
-def test_a_sweep_of_the_median_leaves_the_hit_rate_out_and_refuses_a_grid_of_hit_rates_alone(folder: Path) -> None:
+def test_a_sweep_of_the_median_leaves_the_hit_rate_out_and_refuses_a_grid_of_hit_rates_alone(folder: Path, capsys: pytest.CaptureFixture[str]) -> None:
     axes = [parse_axis("gap=3,5")]
     with_hit = run_sweep(parse_study(SWEEP.replace("HIT", HIT), path=folder / "s.yaml"), axes, data_dir=folder, statistic="median")
     without = run_sweep(parse_study(SWEEP.replace("HIT\n", ""), path=folder / "s.yaml"), axes, data_dir=folder, statistic="median")
     assert set(with_hit.ledger["measure"]) == {"fwd"}
     assert with_hit.ledger.sort([*CELL, "gap"]).equals(without.ledger.sort([*CELL, "gap"]))
     assert "'hit' is not tested on the median" in with_hit.verdict["not_tested"]
+    assert with_hit.verdict["not_tested"].endswith("statistic='mean' tests it")  # a Python call's keyword; the command line's flag:
+    (folder / "s.yaml").write_text(SWEEP.replace("HIT", HIT))
+    command = ["sweep", str(folder / "s.yaml"), "--grid", "gap=3,5", "--statistic", "median", "--data-dir", str(folder), "--format", "json"]
+    assert main([*command, "--executor", "processes", "--workers", "2"]) == 0
+    assert json.loads(capsys.readouterr().out)["verdict"]["not_tested"].endswith("--statistic mean tests it")
     means = run_sweep(parse_study(SWEEP.replace("HIT", HIT), path=folder / "s.yaml"), axes, data_dir=folder, statistic="mean")
     assert "hit" in set(means.ledger["measure"]) and "not_tested" not in means.verdict
     alone = SWEEP.replace("HIT", HIT).replace("  - forward_returns: {assets: [A, B], horizons: [5d, 10d]}\n", "")

@@ -632,9 +632,9 @@ def test_a_dates_null_among_three_stocks_sends_to_the_histories_null_only_where_
     (found,) = [n for n in result.notes if n.startswith("warning: the 'dates' null had little room")]
     assert "only 3 stocks, 6 orderings in all" in found
     if entry == "close":
-        assert found.endswith("; the histories null (--null histories) resamples the prices instead")
+        assert found.endswith("; the histories null (null='histories') resamples the prices instead")
     else:
-        assert "--null histories" not in found
+        assert "null='histories'" not in found
         assert found.endswith("cannot be used here (the histories null rebuilds the universe from its closes, and forward_returns enters at the next open)")
         with pytest.raises(ConfigError, match="enters at the next open"):
             eventstudy.run(study, data_dir=tmp_path, null="histories")
@@ -681,7 +681,7 @@ def test_a_dates_null_where_every_stock_is_an_event_is_no_test(tmp_path: Path, w
     assert bool(found) == warned
     assert [(w.null, w.cause) for w in result.no_test] == ([("dates", "little room")] if warned else [])
     if warned:
-        assert "100% of the stocks trading are events" in found[0] and "(--null histories) re-runs the rule" in found[0]
+        assert "100% of the stocks trading are events" in found[0] and "(null='histories') re-runs the rule" in found[0]
         assert "nothing is tested: the 'dates' null had little room here" in verdict_line(result)
     else:
         assert "nothing is tested" not in verdict_line(result)
@@ -1039,7 +1039,7 @@ def test_a_dates_null_of_one_stock_says_it_has_no_other_stock(tmp_path: Path) ->
     result = eventstudy.run(study, data_dir=tmp_path)
     (found,) = [n for n in result.notes if n.startswith("warning: the 'dates' null had no room")]
     assert "a universe of one stock has no other stock to move its events to" in found and "1 stocks" not in found
-    assert found.endswith("(p = 1): its p-values are no test; the histories null (--null histories) resamples the prices instead")
+    assert found.endswith("(p = 1): its p-values are no test; the histories null (null='histories') resamples the prices instead")
     assert result.tests.filter(pl.col("statistic") == "mean")["p_placebo"].to_list() == [1.0]
     assert not [n for n in result.notes if "stocks trading are events" in n]  # one stock is every stock trading: said once
 

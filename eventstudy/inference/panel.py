@@ -59,6 +59,7 @@ import polars as pl
 
 from eventstudy import progress
 from eventstudy.config import StatisticsSpec, Study
+from eventstudy.errors import option
 from eventstudy.executor import ThreadExecutor
 from eventstudy.inference.classical import fixed_b_pvalue, newey_west
 from eventstudy.inference.distributions import norm_cdf, norm_ppf, norm_sf, t_sf
@@ -1582,7 +1583,7 @@ def calibration_warnings(
             "measures depend on, which the other stocks on the same days do not share (on simulated universes where "
             "nothing predicts returns it rejected 94% of true nulls of the market model's average abnormal return "
             "at the 5% level, and 70-80% of the worst and best close ahead); "
-            + (f"the histories null, which would test them, cannot run here ({refusal})" if refusal else "--null histories re-runs the rule on resampled universes")
+            + (f"the histories null, which would test them, cannot run here ({refusal})" if refusal else f"{option('null', 'histories')} re-runs the rule on resampled universes")
         )
     if dates_tested and "median" in dates_untested(study, null):
         warnings.append(
@@ -1590,7 +1591,7 @@ def calibration_warnings(
             "volatile stocks, whose median return is below their average (compounding), which the other stocks on the "
             "same days are not (on simulated universes where nothing predicts returns its test of the median rejected "
             "15.2% of true nulls at the 5% level, the average's 3.2%); the median is shown without a p-value "
-            + ("(the histories null, which tests it, cannot run here)" if refusal else "(--null histories tests it)")
+            + ("(the histories null, which tests it, cannot run here)" if refusal else f"({option('null', 'histories')} tests it)")
         )
     shares = list(dict.fromkeys(
         "the share positive" if statistic == "pct_positive" else f"the average of '{measure}'"
@@ -1602,6 +1603,6 @@ def calibration_warnings(
             f"warning: the 'dates' null's tests of {' and '.join(shares)} over-reject a little here, for the same reason "
             "as the median's (on those universes 7.7% of true nulls at the 5% level, for the forward return's share "
             "positive and the hit rate alike; the average return's 3.2%): read the average return's p-value (with the "
-            "Driscoll-Kraay and calendar-time tests) as the test" + ("" if refusal else ", or --null histories")
+            "Driscoll-Kraay and calendar-time tests) as the test" + ("" if refusal else f", or {option('null', 'histories')}")
         )
     return warnings

@@ -11,12 +11,13 @@ from __future__ import annotations
 from dataclasses import dataclass, replace
 from typing import TYPE_CHECKING, Literal
 
+from eventstudy.errors import option
 from eventstudy.registry import Registry
 
 if TYPE_CHECKING:
     from eventstudy.inference.samplers import PlaceboSampler
 
-__all__ = ["HISTORIES_INSTEAD", "NO_TEST", "SAMPLERS", "NoTest"]
+__all__ = ["NO_TEST", "SAMPLERS", "NoTest", "histories_instead"]
 
 SAMPLERS: Registry[type[PlaceboSampler]] = Registry("null sampler", entry_point_group="eventstudy.samplers")
 """Null samplers by name; ``InferenceSettings.null`` picks one."""
@@ -57,7 +58,7 @@ class NoTest:
     finding: str
     drawn: str = ""
     remedy: str = ""
-    """What would test the study instead (:data:`HISTORIES_INSTEAD`), '' for nothing to say;
+    """What would test the study instead (:func:`histories_instead`), '' for nothing to say;
     the run words it otherwise where that null cannot be built (:meth:`without_remedy`)."""
 
     @property
@@ -74,8 +75,10 @@ class NoTest:
         return self.words
 
 
-HISTORIES_INSTEAD = "the histories null (--null histories) keeps the events' dates and resamples the prices"
-"""The remedy of a placebo null with little room: a null that does not hold the days fixed."""
+def histories_instead() -> str:
+    """The remedy of a placebo null with little room: a null that does not hold the days
+    fixed, named as the run was asked for it (``null='histories'``, ``--null histories``)."""
+    return f"the histories null ({option('null', 'histories')}) keeps the events' dates and resamples the prices"
 
 for _name in ("matched", "circular", "runs"):  # registered by their classes in .samplers
     SAMPLERS.add_lazy(_name, "eventstudy.inference.samplers")

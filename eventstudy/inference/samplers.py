@@ -69,7 +69,7 @@ from typing import ClassVar, TypeAlias
 import polars as pl
 
 from eventstudy._numpy import np
-from eventstudy.errors import DataError
+from eventstudy.errors import DataError, option
 from eventstudy.events import DeclusterMode, decluster, gap_thresholds
 from eventstudy.inference.sampler_names import SAMPLERS
 from eventstudy.periods import Gap
@@ -263,7 +263,7 @@ class PlaceboSampler:
             f"could not draw {self.nobs} placebo days obeying the declustering rule from {self.frame_days.size} "
             f"eligible days ({self.name} null): its random days, declustered, kept at most {best:,} for a set, "
             f"and the rule allows at most {most_days(self.calendar, self.frame_days):,} on these days. The events are too dense for random "
-            "dates under this gap: use the runs null (--null runs: the events' runs at random places), the "
+            f"dates under this gap: use the runs null ({option('null', 'runs')}: the events' runs at random places), the "
             "circular null or the histories null"
         )
 

@@ -52,7 +52,7 @@ from eventstudy.inference.placebo import (
     middle,
     sorted_middles,
 )
-from eventstudy.inference.sampler_names import HISTORIES_INSTEAD, NO_TEST, NoTest
+from eventstudy.inference.sampler_names import NO_TEST, NoTest, histories_instead
 from eventstudy.inference.samplers import (
     SAMPLERS,
     CircularSampler,
@@ -117,7 +117,7 @@ def little_room(runs: int, free: int, longest: int, run_gap: int) -> NoTest | No
         f"longest horizon ({longest} days), so its placebo sets are nearly the events themselves, shifted a little: "
         f"{NO_TEST} (events that recur evenly, a calendar's or your own dates, do this; on simulated "
         "histories such studies' means rejected 0-22% of true nulls at the 5% level)"
-    ), remedy=HISTORIES_INSTEAD)
+    ), remedy=histories_instead())
 
 
 def matched_little_room(n: int, moves: int, longest: int) -> NoTest | None:
@@ -133,7 +133,7 @@ def matched_little_room(n: int, moves: int, longest: int) -> NoTest | None:
         f"at most {max(moves, 0):,} trading day(s) to move in the window, fewer than twice the longest horizon ({longest} "
         f"days), so its placebo sets are nearly the events themselves, shifted a little: {NO_TEST} (events on most of "
         "the days the rule allows do this)"
-    ), remedy=HISTORIES_INSTEAD)
+    ), remedy=histories_instead())
 
 
 def _moves(design: EventDesign, earliest: np.ndarray, latest: np.ndarray) -> NoTest | None:

@@ -52,7 +52,7 @@ from eventstudy.inference.design import EventDesign, event_design
 from eventstudy.inference.intervals import bca_intervals, wilson_interval
 from eventstudy.inference.multiple import maxstat_stepdown
 from eventstudy.inference.placebo import STATISTICS, PlaceboTest, placebo_test
-from eventstudy.inference.sampler_names import HISTORIES_INSTEAD, NO_TEST, NoTest
+from eventstudy.inference.sampler_names import NO_TEST, NoTest, histories_instead
 from eventstudy.inference.samplers import SAMPLERS
 from eventstudy.inference.structural import NullDraws, structural_null
 from eventstudy.inference.table import (
@@ -311,7 +311,7 @@ def _few_shifts(shifts: int, own: int) -> NoTest:
         "shift(s) of the event calendar that obey the declustering rule, so no p-value can fall below "
         f"{(1 + own) / (shifts + 1):.3f}: "
         f"{NO_TEST} (events on most days of the window, or that recur evenly, do this)"
-    ), remedy=HISTORIES_INSTEAD)
+    ), remedy=histories_instead())
 
 
 def nan_placebo_test(observed: np.ndarray, null: np.ndarray) -> PlaceboTest:

@@ -127,7 +127,7 @@ def test_events_too_dense_for_random_dates_are_refused_after_a_few_rounds(monkey
     rounds = []
     candidates = sampler.candidates
     monkeypatch.setattr(sampler, "candidates", lambda rng, reps: rounds.append(reps) or candidates(rng, reps))
-    with pytest.raises(DataError, match=r"could not draw 190 placebo days .* kept at most 1\d\d for a set, and the rule allows at most 200 .*--null runs"):
+    with pytest.raises(DataError, match=r"could not draw 190 placebo days .* kept at most 1\d\d for a set, and the rule allows at most 200 .*\(null='runs': the events' runs"):
         sampler.draw(50)
     assert len(rounds) == 3
     sparse = MatchedSampler(calendar, np.ones(1000, dtype=bool), 60, seed=0)  # well within reach: drawn as before
