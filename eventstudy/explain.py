@@ -57,6 +57,7 @@ from eventstudy.null_choice import (
     placebos_misjudge,
     universe_null,
 )
+from eventstudy.report.text import baseline_label
 
 __all__ = ["Explanation", "explain", "render_explanation"]
 
@@ -366,7 +367,7 @@ def _tests(study: Study) -> tuple[list[tuple[str, str]], list[str]]:
         described, untested = _timeline_null_words(study, statistics, null), False
     if null != "histories":  # a placebo null holds the real days fixed: whether they leave it room is the data's
         described.append(("room", _room_words(study, null)))
-    against = "all days"
+    against = baseline_label(study.universe is not None).lower()  # as the run's summary names it: a universe's pools symbol-days
     if statistics.baseline is not None:  # a study of named series' (a universe refuses it): the tests' days, and the placebos'
         against = f"the days where {statistics.baseline.when!r} holds (statistics.baseline; the summary's all-days columns are every day)"
         described = [(label, f"{text}, drawn only from days where {statistics.baseline.when!r}" if label == "drawn" else text) for label, text in described]

@@ -155,6 +155,7 @@ class SweepResult:
     confirmation: pl.DataFrame = field(default_factory=pl.DataFrame)
     axes: tuple[Axis, ...] = ()
     units: dict[str, str] = field(default_factory=dict)  # each measure's unit (default: a fraction, a return)
+    universe: bool = False  # a universe's grid: its baseline pools every symbol-day of the window (report.text.baseline_label)
 
     def __repr__(self) -> str:
         """A few lines, as a study's result prints: the grid, its tests and the snooping
@@ -408,7 +409,8 @@ def run_sweep(
                 found.summary.select("measure", "asset", "horizon", "n_incomplete"), on=["measure", "asset", "horizon"], how="left"
             )
         confirmation = _confirm(tests_for, by_combo, axes, best, confirm_from)
-    return SweepResult(ledger=ledger, verdict=verdict, confirmation=confirmation, axes=tuple(axes), units=grid.panel.measures.units)
+    return SweepResult(ledger=ledger, verdict=verdict, confirmation=confirmation, axes=tuple(axes), units=grid.panel.measures.units,
+                       universe=study.universe is not None)
 
 
 def _warn(verdict: dict[str, Any], *texts: str) -> None:

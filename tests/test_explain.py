@@ -285,6 +285,9 @@ def test_explain_of_a_universe_names_its_null_and_why() -> None:
     assert market["null"] == "histories: the rule re-run on 200 resampled universes, the 'symbols' null beside it"
     assert "the condition picks days, not stocks" in market["chosen"]
     assert market["tested"].startswith("the average, the median and the % > 0")
+    # against the baseline the run's summary shows: a universe's pools every symbol-day (report.text.baseline_label)
+    assert market["tested"].endswith("against all symbol-days; a hit rate on its average alone") and "all days" not in own["tested"]
+    assert dict(explain(parse_study(NESTED)).tests)["tested"].endswith("against all days; a hit rate on its average alone")
     counted = dict(explain(parse_study(UNIVERSE.replace("WHEN", "SPX drawdown >= 5%") + "statistics: {histories: 50}\n")).tests)
     assert counted["null"].startswith("histories: the rule re-run on 50 resampled universes")
 

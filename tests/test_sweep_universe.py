@@ -137,6 +137,22 @@ def test_a_held_out_period_of_one_pending_event_says_so(folder: Path) -> None:
     assert "0 (+1 incomplete)" in held_out and "no events" not in held_out
 
 
+def test_a_universe_sweep_names_its_baseline_the_symbol_days_it_pools(folder: Path) -> None:
+    """A universe sweep's tables headed its baseline 'All days' and its verdict compared the
+    best cell 'vs all days', where its run's summary says 'All symbol-days': the baseline
+    pools every symbol-day of the window (report.text.baseline_label)."""
+    from eventstudy.report.sweep import render_sweep, sweep_blocks
+
+    result = run_sweep(study_for(folder), [parse_axis("gap=3,8")], data_dir=folder, placebos=120, confirm_from=dt.date(2021, 6, 1), top=1)
+    assert result.universe
+    blocks = {title: headers for title, headers, _, _ in sweep_blocks(result)}
+    [confirmation] = [headers for title, headers in blocks.items() if title.startswith("Held-out confirmation")]
+    assert "All symbol-days" in blocks["Best cells (by studentized z)"] and "All symbol-days" in confirmation
+    words = " ".join(render_sweep(result).split())
+    assert " vs all symbol-days " in words and "on all symbol-days and on the placebo days alike" in words
+    assert "all days" not in words.lower()
+
+
 def test_a_trigger_axis_finds_each_cells_own_events(folder: Path) -> None:
     """Cells that differ only in their trigger share the pass but not their hits."""
     study = study_for(folder)

@@ -32,7 +32,13 @@ from typing import TYPE_CHECKING, Any, cast
 
 import polars as pl
 
-from eventstudy.report.text import format_level, format_p, n_with_incomplete
+from eventstudy.report.text import (
+    baseline_label,
+    baseline_words,
+    format_level,
+    format_p,
+    n_with_incomplete,
+)
 
 if TYPE_CHECKING:
     from matplotlib.figure import Figure
@@ -281,7 +287,7 @@ def path_chart(result: StudyResult) -> Figure | None:
         fewest, most = int(counts.min() or 0), int(counts.max() or 0)  # type: ignore[arg-type]  # an integer column's are ints
         shown = f"n={most}" if fewest == most else f"n={fewest}-{most} by day"
         ax.plot(x, rows["mean"].to_list(), color=EVENTS, linewidth=2, label=f"after the events ({shown})")
-        ax.plot(x, rows["baseline_mean"].to_list(), color=BASELINE, linewidth=1.4, linestyle="--", label="all days")
+        ax.plot(x, rows["baseline_mean"].to_list(), color=BASELINE, linewidth=1.4, linestyle="--", label=baseline_words(result)[0].lower())
         ax.axhline(0, color="#999999", linewidth=0.8)
         ax.axvline(0, color="#999999", linewidth=0.8, linestyle=":")
         ax.set_title(f"{asset}: average path around the events")
@@ -392,7 +398,7 @@ def distribution_chart(result: StudyResult, measure: str) -> Figure | None:
                           label="events' mean" if i == 0 else None)
             if row["baseline_mean"] is not None:
                 ax.hlines(row["baseline_mean"], i - 0.32, i + 0.32, color=BASELINE, linewidth=1.2, linestyle="--",
-                          zorder=4, label="all days' mean" if i == 0 else None)
+                          zorder=4, label=f"{baseline_words(result)[0].lower()}' mean" if i == 0 else None)
             if tests is not None:
                 p = tests.filter((pl.col("asset") == asset) & (pl.col("horizon") == horizon))["p_placebo"].to_list()
                 if p and p[0] is not None:
@@ -475,7 +481,7 @@ def heatmap_chart(sweep: SweepResult) -> Figure | None:
     statistic = sweep.verdict.get("statistic", "mean")
     ax.set_title(f"{cell_words(sweep, best)} {statistic} by {first.name}" + (f" and {second.name}" if second else "") + at)
     bar = fig.colorbar(image, ax=ax, shrink=0.9)
-    centre = "baseline days" if sweep.verdict.get("baseline") else "all days"
+    centre = "baseline days" if sweep.verdict.get("baseline") else baseline_label(sweep.universe).lower()
     bar.set_label(f"{statistic} (centre: {centre} {shown_value(sweep, best, 'baseline')})" if norm else statistic)
     unit = unit_of(sweep, best)
     if unit in ("fraction", "share"):  # a count (days to recover) keeps plain ticks
@@ -501,7 +507,7 @@ def study_charts(result: StudyResult) -> list[Chart]:
     if path is not None:
         charts.append(Chart("path", "Average path in event time", path,
                             f"Cumulative return from the event day's close; band: {_band_level(result)}normal interval of the average; "
-                            "dashed: the same average over every day of the window."))
+                            f"dashed: {_dashed(result)}."))
     caar = caar_chart(result)
     if caar is not None:
         charts.append(Chart("caar", "Event study: CAAR over the event window", caar,
@@ -516,8 +522,16 @@ def study_charts(result: StudyResult) -> list[Chart]:
                     if _largest_cell(result, measure) > DOT_LIMIT else "Dots: each event")
             shaded = f"; shaded: {_null_words(result)}" if _draws_null(figure) else ""
             charts.append(Chart(name, f"Distribution per horizon: {result.measure_titles.get(measure, measure)}", figure,
-                                f"{each}{shaded}; bar: the events' mean; dashed: all days."))
+                                f"{each}{shaded}; bar: the events' mean; dashed: {baseline_words(result)[0].lower()}."))
     return charts
+
+
+def _dashed(result: StudyResult) -> str:
+    """The path chart's dashed line in its caption: the baseline, as the summary names it."""
+    if not result.universe:
+        return "the same average over every day of the window"
+    label, averages = baseline_words(result)
+    return f"{label.lower()}, {averages}"
 
 
 def _draws_null(figure: Figure) -> bool:

@@ -7,7 +7,7 @@ from typing import Any
 import polars as pl
 
 from eventstudy.report.markdown import markdown_table
-from eventstudy.report.text import format_p, format_statistic, n_with_incomplete
+from eventstudy.report.text import baseline_label, format_p, format_statistic, n_with_incomplete
 from eventstudy.result import counted_noun
 from eventstudy.sweep import SweepResult
 
@@ -59,7 +59,8 @@ def _verdict_lines(result: SweepResult) -> list[str]:
         held = v["confirm_from"]
         lines.append(
             f"search: data before {held}; returns that would reach {held} or later are left out as incomplete "
-            "(n counts the complete ones, '+k incomplete' the others), at the events, on all days and on the placebo days alike"
+            "(n counts the complete ones, '+k incomplete' the others), at the events, on "
+            f"{baseline_label(result.universe).lower()} and on the placebo days alike"
         )
     if v.get("baseline"):  # a nested baseline: the tests' baseline and placebo days, not every day
         lines.append(f"baseline days: where {v['baseline']!r} (each cell's baseline and placebo days, as in a run)")
@@ -99,8 +100,9 @@ def _verdict_lines(result: SweepResult) -> list[str]:
 
 
 def _baseline_word(result: SweepResult) -> str:
-    """What the rows' baseline is: 'All days', or 'Baseline days' with a nested baseline."""
-    return "Baseline days" if result.verdict.get("baseline") else "All days"
+    """What the rows' baseline is: 'All days' (a universe's 'All symbol-days', as its run
+    names it), or 'Baseline days' with a nested baseline."""
+    return "Baseline days" if result.verdict.get("baseline") else baseline_label(result.universe)
 
 
 def _best_rows(result: SweepResult, top: int) -> tuple[list[str], list[list[str]]]:

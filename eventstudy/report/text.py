@@ -418,13 +418,19 @@ UNIVERSE_BASELINE = "All symbol-days"
 """A universe's baseline: every symbol-day of the window pooled, not the days."""
 
 
+def baseline_label(universe: bool) -> str:
+    """The label of a study's baseline (every day of the window, not a nested baseline's
+    days): 'All days', or a universe's 'All symbol-days' (:func:`baseline_words`)."""
+    return UNIVERSE_BASELINE if universe else BASELINE_PREFIX
+
+
 def baseline_words(result: StudyResult) -> tuple[str, str]:
     """The summary's baseline, as every format names it: its label ('All days'; a
     universe's 'All symbol-days') and what it averages."""
     if result.universe:
-        return UNIVERSE_BASELINE, ("the same statistic pooled over every symbol-day of the window, each stock's return "
+        return baseline_label(True), ("the same statistic pooled over every symbol-day of the window, each stock's return "
                                    "from each of its days counted once, equally weighted")
-    return BASELINE_PREFIX, "the same statistic over every day of the window"
+    return baseline_label(False), "the same statistic over every day of the window"
 
 
 def summary_headers(with_tests: bool, ci: float = 0.95, baseline: str = BASELINE_PREFIX) -> list[str]:

@@ -184,6 +184,40 @@ def test_heatmap_chart_has_one_cell_per_combination() -> None:
     assert ax.get_title(loc="left") == "A 1m mean by gap and mode"
 
 
+def test_a_universe_s_heatmap_centres_on_the_symbol_days_its_baseline_pools() -> None:
+    """The colour bar's centre read 'all days' for a universe's grid, whose baseline pools
+    every symbol-day of the window (its run's summary says 'All symbol-days')."""
+    found = sweep_result()
+    found = replace(found, verdict={**found.verdict, "best": {**found.verdict["best"], "baseline": 0.025}})  # inside the cells': a centre
+    label = {universe: heatmap_chart(replace(found, universe=universe)).get_axes()[1].get_ylabel() for universe in (False, True)}
+    assert label[False] == "mean (centre: all days +2.50%)" and label[True] == "mean (centre: all symbol-days +2.50%)"
+    nested = heatmap_chart(replace(found, verdict={**found.verdict, "baseline": "A close > 0"}))
+    assert nested.get_axes()[1].get_ylabel() == "mean (centre: baseline days +2.50%)"
+
+
+def test_a_universe_s_charts_name_its_baseline_the_symbol_days_it_pools(tmp_path: Path) -> None:
+    """The path chart's dashed line and the distribution chart's baseline mean said 'all
+    days' in their legends and captions for a universe, whose baseline pools every
+    symbol-day of the window, as its summary says ('All symbol-days', report.text.baseline_words)."""
+    from test_files import tiny_universe
+
+    import eventstudy
+
+    study, data = tiny_universe(tmp_path, ["AA", "BB", "CC", "DD", "EE", "FF"], "name: u\n", "", placebos=100)
+    study.write_text(study.read_text().replace("horizons: [1w]}\n", "horizons: [1w]}\n  - path: {before: 3, after: 5}\n"))
+    result = eventstudy.run(study, data_dir=data)
+    path = path_chart(result)
+    assert path is not None and "all symbol-days" in path.get_axes()[0].get_legend_handles_labels()[1]
+    distribution = distribution_chart(result, "fwd")
+    assert distribution is not None
+    assert "all symbol-days' mean" in [t.get_text() for legend in distribution.legends for t in legend.get_texts()]
+    captions = {chart.name: chart.caption for chart in study_charts(result)}
+    assert captions["path"].endswith("dashed: all symbol-days, the same statistic pooled over every symbol-day of the window, "
+                                     "each stock's return from each of its days counted once, equally weighted.")
+    assert captions["distribution"].endswith("dashed: all symbol-days.")
+    assert not any("all days" in caption or "every day of the window" in caption for caption in captions.values())
+
+
 def test_a_heatmap_cell_of_pending_events_is_not_called_empty() -> None:
     """A cell whose every event's horizon runs past the data read 'no events' on the SVG
     heat map, where the sweep's tables read '0 (+1 incomplete)'; a cell with some complete
