@@ -128,7 +128,6 @@ class BlockResult:
     values: list[np.ndarray] = field(default_factory=list)  # float32 per row (or per `cell_flat`)
     cell_flat: list[np.ndarray | None] = field(default_factory=list)  # None: the block's `flat`
     pending: list[tuple[np.ndarray, np.ndarray]] = field(default_factory=list)  # (flat, days_remaining)
-    measures: list[tuple[int, str]] = field(default_factory=list)  # (evaluator index, measure)
     counts: list[tuple[np.ndarray, np.ndarray]] = field(default_factory=list)  # breadth pass: (holds, known) per day, per condition
 
 
@@ -274,7 +273,6 @@ def run_block(shared: BlockShared, symbols: list[str], prices: pl.DataFrame | No
             _evaluate_long(evaluator, index, shared, symbols, prices, result)
             continue
         for cell in cells:
-            result.measures.append((index, cell.measure))
             _add_cell(result, index, (cell.measure, cell.asset, cell.horizon, cell.horizon_days), cell.values if everywhere else cell.values[aligned], None)
             # pending: unknown, and the horizon runs past the symbol's last row (its tail)
             after = rows_after if cell.rows_after is None else cell.rows_after
@@ -345,11 +343,7 @@ def _evaluate_long(
     out = out.filter(pl.col("symbol").is_in(symbols))
     n_days = shared.days.size
     offsets = {s: shared.symbol_offset[s] for s in symbols if s in shared.symbol_offset}
-    seen: set[str] = set()
     for key, part in _cell_runs(out):
-        if key[0] not in seen:
-            seen.add(key[0])
-            result.measures.append((index, key[0]))
         s = part["symbol"].replace_strict(offsets, default=-1, return_dtype=pl.Int64).to_numpy()
         d = calendar_index(part["date"], shared.days)
         ok = (s >= 0) & (d >= 0)

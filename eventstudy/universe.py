@@ -358,8 +358,8 @@ def prepare_universe(
     for result in progress.track(results, "symbol blocks", total=len(blocks)):
         for mine, hits in zip(found_hits, result.hits):
             mine.append((result.flat[hits.rows], hits.position, hits.values))
-        owners: dict[str, list[str]] = {}
-        for index, measure in result.measures:
+        owners: dict[str, list[str]] = {}  # measure -> the entries that gave its cells, in order
+        for index, (measure, *_) in zip(result.owners, result.cells, strict=True):
             measures = measures.add(evaluators[index].measure_entry(measure))
             owners.setdefault(measure, []).append(evaluators[index].name)
         refuse_repeated_cells(result.cells, owners)  # two entries may share a measure, not a cell (as a timeline's)
