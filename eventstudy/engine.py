@@ -848,7 +848,7 @@ def _universe_tests(
             f"event count at random days of its own ('symbols' null); the t-test (t_cluster) has Driscoll-Kraay errors, by day and "
             f"across days up to the horizon, with a fixed-b p-value (seed {statistics.seed})"
         )
-        _warn_no_test(notes, no_test, too_few_draws("dates", f"the 'dates' null's {reps:,} placebo sets", reps, statistics.alpha, f"statistics.placebos, {option('placebos')}"))
+        _warn_no_test(notes, no_test, too_few_draws("dates", f"the 'dates' null's {reps:,} placebo sets", reps, statistics.alpha, "placebos"))
     else:
         notes.append(
             f"p-values: with {kept.height:,} events, {statistics.placebos:,} placebo sets would be "
@@ -991,13 +991,15 @@ def too_few_draws(null: str, drawn: str, count: int, alpha: float, ask: str | No
     """The warning of the ``null`` whose ``count`` draws (``drawn``: '10 placebo sets', '19
     resampled histories') leave no p-value at or below ``alpha``: each p-value is
     (1 + as extreme) / (count + 1), at least 1 / (count + 1). ``ask``: the setting that
-    draws more (None: the count is the null's own, a circular null's shifts).
+    draws more (``'placebos'``, ``'histories'``: named as the study's ``statistics.`` key
+    and as the run was given it, :func:`~eventstudy.errors.option`; None: the count is the
+    null's own, a circular null's shifts).
     ``short_of``: what the null had too few of, for the verdict (the null's draws:
     'resampled histories', 'placebo sets')."""
     floor = _p_floor(count, alpha)
     if floor is None:
         return []
-    more = f"; ask for {math.ceil(1 / alpha) - 1:,} or more ({ask})" if ask else ""
+    more = f"; ask for {math.ceil(1 / alpha) - 1:,} or more (statistics.{ask}, {option(ask)})" if ask else ""
     words = f"warning: {drawn} leave no p-value below {floor}: at that alpha {NO_TEST}{more}"
     return [NoTest(null, "few draws", words, drawn=short_of or ("resampled histories" if null == "histories" else "placebo sets"))]
 
@@ -1121,7 +1123,7 @@ def _universe_histories(
         f"across all cells at alpha {statistics.alpha}. Beside them: the 'symbols' null (p_symbols_null), the t-test with "
         "Driscoll-Kraay errors (t_cluster) and the calendar-time portfolio test (t_calendar)"
     )
-    _warn_no_test(notes, no_test, too_few_draws("histories", f"{found.count:,} resampled universes", found.count, statistics.alpha, f"statistics.histories, {option('histories')}"))
+    _warn_no_test(notes, no_test, too_few_draws("histories", f"{found.count:,} resampled universes", found.count, statistics.alpha, "histories"))
     if found.flat_share > 0.001:
         notes.append(
             f"{found.flat_share:.1%} of the resampled stock-days drew a day on which that stock did not trade (before its "
@@ -1284,7 +1286,7 @@ def _timeline_tests(
             "max-statistic adjustment across all "
             f"cells at alpha {statistics.alpha}"
         )
-        _warn_no_test(notes, no_test, too_few_draws("histories", f"{found.count:,} resampled histories", found.count, statistics.alpha, f"statistics.histories, {option('histories')}"))
+        _warn_no_test(notes, no_test, too_few_draws("histories", f"{found.count:,} resampled histories", found.count, statistics.alpha, "histories"))
         _warn_few_entered(notes, no_test, found, statistics, "resampled histories")
     else:
         settings = statistics.model_copy(update={"null": null})
@@ -1316,7 +1318,7 @@ def _timeline_tests(
             )
         circular = settings.null == "circular"
         drawn = f"the {headline.reps:,} shifts of the circular null" if circular else f"{headline.reps:,} placebo sets"
-        _warn_no_test(notes, no_test, too_few_draws(headline.null, drawn, headline.reps, settings.alpha, None if circular else f"statistics.placebos, {option('placebos')}"))
+        _warn_no_test(notes, no_test, too_few_draws(headline.null, drawn, headline.reps, settings.alpha, None if circular else "placebos"))
         if settings.null == "matched" and headline.reps < settings.placebos:
             notes.append(
                 f"the matched null drew {headline.reps:,} placebo sets, not {settings.placebos:,} (it gathers each set's "
