@@ -280,8 +280,9 @@ def history_features(
     flattened row-major, computed on the series' closes before the first day (``before``,
     as float32 like the histories') followed by each history, then without those earlier
     rows: as many of them as the longest of the features reads
-    (:func:`~eventstudy.features.earlier_rows`; all of them for a cumulative or recursive
-    one such as ``ema`` or ``rsi``), so a history's first day is as known as the data's."""
+    (:func:`~eventstudy.features.earlier_rows`: for ``ema`` and ``rsi`` those that still
+    weigh in them at float64 precision; all of them for a cumulative one without its own
+    path here, a plug-in's), so a history's first day is as known as the data's."""
     n_hist = closes.shape[0]
     earlier = np.asarray(before if before is not None else (), dtype=np.float32)
     reads = [earlier_rows(feat, args) for feat, args in requests]
