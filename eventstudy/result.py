@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import datetime as dt
 import html
+from collections.abc import Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING
@@ -167,14 +168,13 @@ class StudyResult:
             tests = f", no tests (result.tests has {counted_noun(other, 'row')}, with no test)"
         tables = {"summary": self.summary, "events": self.events, "tests": self.tests, "outcomes": self.outcomes,
                   "raw_events": self.raw_events, "timeline": self.timeline}
-        where = ", ".join(f"result.{name} ({counted_noun(frame.height, 'row')})" for name, frame in tables.items())
         return [
             f"{kind} {self.study.name!r}",
             f"condition: {self.condition}; window {window}",
             f"counts: {counted_noun(self.events.height, 'event')} (kept of {held_days(self)}), "
             f"{counted_noun(cells, 'summary cell')}{tests}",
             verdict_line(self),
-            f"tables (polars DataFrames): {where}",
+            tables_line(tables),
         ]
 
     def __repr__(self) -> str:
@@ -228,6 +228,11 @@ def require_study_result(result: object, function: str) -> None:
             "'eventstudy sweep STUDY --output DIR' writes the sweep's report"
         )
     raise TypeError(f"result is of type {kind}: {function} renders what eventstudy.run returns (a StudyResult)")
+
+
+def tables_line(tables: Mapping[str, pl.DataFrame]) -> str:
+    """Where a result's tables are, for its repr: 'tables (polars DataFrames): result.events (19 rows), ...'."""
+    return "tables (polars DataFrames): " + ", ".join(f"result.{name} ({counted_noun(frame.height, 'row')})" for name, frame in tables.items())
 
 
 def counted_noun(n: int, word: str) -> str:

@@ -113,7 +113,7 @@ from eventstudy.null_choice import (
     universe_null,
 )
 from eventstudy.panel import Panel, values_at
-from eventstudy.result import counted_noun
+from eventstudy.result import counted_noun, tables_line
 from eventstudy.study import prepare, statistics_with
 from eventstudy.universe import load_universe, prepare_universe, with_sources
 
@@ -179,9 +179,7 @@ class SweepResult:
             where = ", ".join(f"{a.name}={best[a.name]}" for a in self.axes if a.name in best)
             lines.append(f"best: {best.get('measure', 'fwd')} {best.get('asset')} {best.get('horizon')}" + (f" at {where}" if where else "")
                          + (f" (z {best['z']:+.2f})" if best.get("z") is not None else ""))
-        tables = {"ledger": self.ledger, "confirmation": self.confirmation}
-        lines.append("tables (polars DataFrames): " + ", ".join(
-            f"result.{name} ({counted_noun(frame.height, 'row')})" for name, frame in tables.items()))
+        lines.append(tables_line({"ledger": self.ledger, "confirmation": self.confirmation}))
         return "<SweepResult>\n" + "\n".join(f"  {line}" for line in lines)
 
 
