@@ -12,9 +12,11 @@ reads and of ``--runs`` universe runs is shown (the machine is often shared).
 Each block's symbol runs are also found both ways (:func:`eventstudy.blocks._runs`: a binary
 search of the block's sorted symbols, and polars' ``rle`` over its rows). ``--calendar``
 times what a streamed universe reads before its blocks, each against the plain way: the
-file's distinct dates (:func:`eventstudy.data.read_long_dates`, counted batch by batch,
-against polars' ``unique`` of the same parsed dates) and its symbols
-(:func:`eventstudy.data.finder.long_file_symbols` by runs, against hashing every row).
+file's distinct dates (:func:`eventstudy.data.read_long_dates`: typed dates counted batch
+by batch, a text column's distinct texts parsed once each; against polars' ``unique`` of
+every row's parsed date) and its symbols (:func:`eventstudy.data.finder.long_file_symbols`
+by runs, against hashing every row). A CSV panel is timed with ``--calendar`` alone (its
+blocks are read whole, not by row group).
 
 ``--whole`` also reads the whole file (every symbol) the fast way, beside polars' read and
 stable sort on the symbol strings: for a file sorted by date (``benchmarks/universe.py
@@ -25,6 +27,7 @@ gathers each symbol's rows by their symbols' ranks.
     # DIR/study.yaml: write benchmarks/universe.py's STUDY there (market MKT, panel panel.parquet)
     python benchmarks/read_block.py DIR/panel.parquet --study DIR/study.yaml
     python benchmarks/read_block.py DIR/panel.parquet --calendar
+    python benchmarks/read_block.py ../shared/data/panel_sp500_stocks.csv --calendar
     python benchmarks/read_block.py DIR/panel_by_date.parquet --whole
 """
 
@@ -41,7 +44,7 @@ import polars as pl
 import eventstudy
 from eventstudy.blocks import _runs
 from eventstudy.data import load, read_long_block, read_long_dates
-from eventstudy.data.finder import DataFile, inspect, long_file_symbols
+from eventstudy.data.finder import DataFile, inspect, long_file_symbols, scan
 from eventstudy.universe import prepare_study_universe
 
 FAST = load.typed_parquet_block
@@ -65,19 +68,20 @@ def _in_turns(ways: dict[str, Callable[[], object]], repeat: int) -> list[tuple[
 
 
 def _plain_dates(file: DataFile) -> pl.Series:
-    """The file's distinct dates as polars' ``unique`` finds them (parsed as the loaders parse them)."""
-    from eventstudy.data.validate import _DRAW, _date_exprs
+    """The file's distinct dates as polars' ``unique`` finds them, every row's date parsed
+    (as the loaders parse them)."""
+    from eventstudy.data.validate import _DRAW, date_values
 
-    lf = pl.scan_parquet(file.path)
+    lf = scan(file.path, file.fmt)
     column = file.date
     assert column is not None, "a long file has a date column"
-    _, parsed = _date_exprs(lf.collect_schema()[column], column, "", None)
+    _, parsed = date_values(pl.col(_DRAW), lf.collect_schema()[column], column, "", None)
     return lf.select(pl.col(column).alias(_DRAW)).select(parsed.alias("date")).unique().drop_nulls().collect().to_series().sort()
 
 
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("panel", type=Path, help="a long Parquet file (date, symbol, close)")
+    parser.add_argument("panel", type=Path, help="a long Parquet file (date, symbol, close); a CSV with --calendar alone")
     parser.add_argument("--symbols", type=int, default=50, help="symbols in a block (default 50)")
     parser.add_argument("--repeat", type=int, default=15, help="block reads each way; the minimum is shown")
     parser.add_argument("--study", type=Path, help="also time prepare_study_universe on this study (data dir: the panel's folder)")
@@ -85,9 +89,12 @@ def main() -> None:
     parser.add_argument("--calendar", action="store_true", help="also time the file's distinct dates and symbols, against polars' unique")
     parser.add_argument("--whole", action="store_true", help="also read the whole file, against polars' read and stable sort on the symbols")
     args = parser.parse_args()
+    if inspect(args.panel).fmt != "parquet" and (not args.calendar or args.whole or args.study is not None):
+        parser.error("a CSV panel is timed with --calendar alone")
 
-    symbols = pl.scan_parquet(args.panel).select(pl.col("symbol").unique()).collect()["symbol"].sort()
-    for at, where in ((0, "first"), (symbols.len() // 2, "middle")):
+    parquet = inspect(args.panel).fmt == "parquet"
+    symbols = pl.scan_parquet(args.panel).select(pl.col("symbol").unique()).collect()["symbol"].sort() if parquet else pl.Series([], dtype=pl.String)
+    for at, where in ((0, "first"), (symbols.len() // 2, "middle")) if parquet else ():
         block = symbols.slice(at, args.symbols).to_list()
         within = pl.col("symbol").is_between(pl.lit(block[0]), pl.lit(block[-1]))
         times: dict[str, list[float]] = {"raw parquet read": [], **{way: [] for way in WAYS}}
@@ -107,7 +114,8 @@ def main() -> None:
         print(f"  its symbol runs: binary search {searched[0] * 1e3:.2f} ms, rle {scanned[0] * 1e3:.2f} ms (min of {args.repeat}); same runs: {agree}")
     if args.calendar:
         counted, hashed = _in_turns({"counted": partial(read_long_dates, args.panel), "unique": partial(_plain_dates, inspect(args.panel))}, args.runs)
-        print(f"the file's dates: counted in batches {counted[0]:.3f} s, polars' unique {hashed[0]:.3f} s (min of {args.runs}); "
+        how = "counted in batches" if parquet else "each distinct text parsed once"
+        print(f"the file's dates: {how} {counted[0]:.3f} s, every row parsed and polars' unique {hashed[0]:.3f} s (min of {args.runs}); "
               f"same dates: {counted[1][0].equals(hashed[1])}")
         runs, rows = _in_turns({"runs": partial(long_file_symbols, args.panel, True), "rows": partial(long_file_symbols, args.panel)}, args.runs)
         print(f"the file's symbols: by runs {runs[0]:.3f} s, hashing every row {rows[0]:.3f} s (min of {args.runs}); same symbols: {runs[1] == rows[1]}")
