@@ -68,9 +68,7 @@ from eventstudy.inference.placebo import median_of, placebo_test
 from eventstudy.inference.power import (
     NEFF_WARNING,
     effective_sample_size,
-    minimum_detectable_effect,
-    share_minimum_detectable_effect,
-    within_reach,
+    statistic_mde,
 )
 from eventstudy.inference.table import (
     MIN_TESTED,
@@ -912,16 +910,8 @@ def panel_significance(
                 baseline = cell.moments.median
             else:
                 baseline = float(cell.moments.base.mean(name)) if cell.moments.base.n else math.nan
-            # the share positive's binomial spread, inf past what a share can move; the median's sd times sqrt(pi / 2),
-            # its efficiency (power.py)
-            if not xs.size:
-                mde = math.nan
-            elif name == "pct_positive":
-                mde = share_minimum_detectable_effect(baseline, n_eff, settings.alpha)
-            else:
-                mde = minimum_detectable_effect(sd * (math.sqrt(math.pi / 2) if name == "median" else 1.0), n_eff, settings.alpha)
-                if data.measures.units.get(str(cell.key["measure"])) == "share":  # a hit rate's mean is a share too
-                    mde = within_reach(mde, baseline)
+            share = data.measures.units.get(str(cell.key["measure"])) == "share"  # a hit rate's 0s and 1s
+            mde = statistic_mde(name, sd, baseline, n_eff, settings.alpha, share=share) if xs.size else math.nan
             rows.append(
                 {
                     **{k: cell.key[k] for k in ("measure", "asset", "horizon", "horizon_days")},

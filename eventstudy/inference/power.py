@@ -43,6 +43,7 @@ __all__ = [
     "effective_sample_sizes",
     "minimum_detectable_effect",
     "share_minimum_detectable_effect",
+    "statistic_mde",
     "within_reach",
 ]
 
@@ -259,6 +260,24 @@ def share_minimum_detectable_effect(p0: float, n_eff: float, alpha: float = 0.05
     """
     mde = minimum_detectable_effect(math.sqrt(p0 * (1 - p0)), n_eff, alpha, power) if 0 <= p0 <= 1 else math.nan
     return within_reach(mde, p0)
+
+
+def statistic_mde(statistic: str, sd: float, baseline: float, n_eff: float, alpha: float = 0.05, *, share: bool = False) -> float:
+    """The minimum detectable effect of a tested ``statistic`` ('mean', 'median',
+    'pct_positive') against its all-days ``baseline``, the one rule of every significance
+    table: the share positive's from its baseline rate
+    (:func:`share_minimum_detectable_effect`); the mean's from the all-days ``sd``, the
+    median's from ``sd * sqrt(pi / 2)``, its efficiency; and where the measure's values are
+    shares (``share``: a hit rate's 0s and 1s), none past what a share can move
+    (:func:`within_reach`).
+
+    >>> round(statistic_mde("median", 0.1, 0.0, 16.0), 5), statistic_mde("mean", 0.5, 0.469, 4.6, share=True)
+    (0.08778, inf)
+    """
+    if statistic == "pct_positive":
+        return share_minimum_detectable_effect(baseline, n_eff, alpha)
+    mde = minimum_detectable_effect(sd * (math.sqrt(math.pi / 2) if statistic == "median" else 1.0), n_eff, alpha)
+    return within_reach(mde, baseline) if share else mde
 
 
 def within_reach(mde: float, baseline: float, low: float = 0.0, high: float = 1.0) -> float:

@@ -31,9 +31,7 @@ from eventstudy.inference.placebo import STATISTICS
 from eventstudy.inference.power import (
     NEFF_WARNING,
     effective_sample_size,
-    minimum_detectable_effect,
-    share_minimum_detectable_effect,
-    within_reach,
+    statistic_mde,
 )
 from eventstudy.inference.sampler_names import DESCRIBED, NoTest
 
@@ -185,13 +183,7 @@ def significance_table(
             blank = [what for what, value in (("p-value", headline.p[name][c]), ("interval", headline.ci_low[name][c])) if math.isnan(value)]
             row_warning = "; ".join([ALIKE.format(n=n, blank=" or ".join(blank)), *([warning] if warning else [])]) if alike and blank else warning
             baseline = float(stat(base)) if base.size else math.nan
-            if name == "pct_positive":
-                mde = share_minimum_detectable_effect(p0, n_eff, settings.alpha)
-            else:
-                scale = math.sqrt(math.pi / 2) if name == "median" else 1.0
-                mde = minimum_detectable_effect(sd * scale, n_eff, settings.alpha)
-                if cell["measure"] in shares:  # a hit rate's mean is a share too: no further than 0 or 1
-                    mde = within_reach(mde, baseline)
+            mde = statistic_mde(name, sd, baseline, n_eff, settings.alpha, share=cell["measure"] in shares)
             observed = float(headline.observed[name][c])
             p_maxstat = float(headline.p_maxstat[name][c])
             null_mean = float(headline.null_mean[name][c])
