@@ -23,7 +23,9 @@ here the nulls are evaluated from what they are made of instead:
     ``n`` days uniformly among the sets that obey a trading-day gap (stars and bars:
     no rejection; under a gap of one day, any ``n`` distinct pool days), or the
     sampler's draws under a calendar gap; values gathered in chunks, with at most
-    :data:`GATHER_BUDGET` values per cell.
+    :data:`GATHER_BUDGET` values per cell, or, where a set holds many of the days
+    (:data:`SUMMED_FROM`), each set's sums by one matrix product of the sets' 0/1 rows
+    with the days' values.
 
 Every cell is served by one set of placements (one bank for all horizons): a placebo
 day whose outcome in a cell is unknown (past the end of the data) is left out of that
@@ -79,6 +81,16 @@ the cell's days once costs more than the smaller sorts save."""
 
 FFT_PATTERN = 48
 """Patterns (runs) with more events than this are summed by FFT correlation."""
+
+SUMMED_FROM = 8
+"""Calendar days per placebo day (``days / n``) up to which the matched null sums its sets'
+values by a matrix product (:func:`_set_sums`) rather than gathering them: the product costs
+``B x days``, the gather and its passes ``B x n``. Ten cells on 11,900 days: 5,000 sets of
+2,000 days 0.22 s against 0.39 s, 1,998 of 5,003 0.13 s against 0.39 s; even at 10,000 sets
+of 1,000 (0.36 s against 0.38 s)."""
+
+SUM_ROWS = 64
+"""Placebo sets per matrix product of :func:`_set_sums` (their 0/1 rows stay in cache)."""
 
 
 @dataclass
@@ -160,7 +172,7 @@ def structural_null(design: EventDesign, null: str, reps: int, seed: np.random.S
     elif null == "circular":
         found = _circular(design, values, pool, events, reps, rng)
     elif null == "matched":
-        return _matched(design, values, pool, events, reps, rng)
+        found = _matched(design, values, pool, events, reps, rng)
     else:
         return _sampled(design, values, pool, events, reps, rng, SAMPLERS.get(null))
     if found.own is not None and found.own.any():
@@ -183,6 +195,8 @@ def _statistics_from_sets(values: np.ndarray, sets: np.ndarray, median: bool = T
     (:data:`RANKED_FROM`), else the set's values."""
     k, (reps, n) = values.shape[0], sets.shape
     out = {name: np.full((k, reps), np.nan) for name in ("mean", "median", "pct_positive")}
+    if not (median or means):
+        return out
     rows = max(1, GATHER_BUDGET // max(n, 1))
     by_rank = median and values.dtype == np.float64 and sets.size >= RANKED_FROM * values.shape[1]
     for c in range(k):
@@ -204,6 +218,49 @@ def _statistics_from_sets(values: np.ndarray, sets: np.ndarray, median: bool = T
             if median and ranked is None:
                 out["median"][c, lo : lo + rows] = row_medians(x, missing, count, overwrite=True)  # the median comes last
     return out
+
+
+@dataclass
+class SetSums:
+    """Each placebo set's mean and share positive per cell (``(cells, sets)``), and which
+    sets are the events' own (``(sets,)``; None when no events were given)."""
+
+    statistics: dict[str, np.ndarray]
+    own: np.ndarray | None
+
+
+def _set_sums(values: np.ndarray, sets: np.ndarray, events: np.ndarray | None = None) -> SetSums | None:
+    """The mean and share positive of every cell (rows of ``values``) over each placebo set
+    (rows of ``sets``, distinct days), unknown values left out, by one matrix product a
+    :data:`SUM_ROWS` sets: the sets' 0/1 rows over the days times the days' values (unknown
+    as 0), known-value flags and positive flags. Counts are exact (sums of ones); a total
+    differs from a gathered sum by rounding only. ``events``: the events' days, to mark the
+    sets that are theirs (their figures then replaced by the events' own, to the bit, as
+    the runs and circular nulls do). None when a set repeats a day (its 0/1 row cannot
+    count it twice)."""
+    k, days = values.shape
+    reps, n = sets.shape
+    known = ~np.isnan(values)
+    columns = [np.where(known, values, 0.0), known, values > 0]
+    if events is not None:
+        indicator = np.zeros((1, days))
+        indicator[0, events] = 1.0
+        columns.append(indicator)
+    weights = np.ascontiguousarray(np.concatenate(columns).T, dtype=np.float64)  # (days, 3 k [+ 1])
+    member = np.zeros((min(SUM_ROWS, reps), days))
+    found = np.empty((reps, weights.shape[1]))
+    for lo in range(0, reps, SUM_ROWS):
+        chunk = sets[lo : lo + SUM_ROWS]
+        rows = member[: chunk.shape[0]]
+        np.put_along_axis(rows, chunk, 1.0, axis=1)
+        if np.count_nonzero(rows) != chunk.size:
+            return None
+        np.matmul(rows, weights, out=found[lo : lo + chunk.shape[0]])
+        np.put_along_axis(rows, chunk, 0.0, axis=1)
+    own = None
+    if events is not None:
+        own = (found[:, 3 * k] == n) if n == events.size else np.zeros(reps, dtype=bool)
+    return SetSums(_ratios(found[:, :k].T, found[:, k : 2 * k].T, found[:, 2 * k : 3 * k].T), own)
 
 
 def _ratios(total: np.ndarray, count: np.ndarray, positive: np.ndarray) -> dict[str, np.ndarray]:
@@ -580,7 +637,7 @@ def _matched(design: EventDesign, values: np.ndarray, pool: np.ndarray, events: 
     distinct = steps.size == 1 and steps[0] == 1  # keys increase: any two days are a gap of one apart
     trading = steps.size == 1 and np.array_equal(keys[pool_days], design.calendar.positions[pool_days])
     if trading and not contiguous and not distinct:
-        found = _spaced_around_holes(values, pool, pool_days, n, int(steps[0]), reps, rows, rng, design.calendar.positions)
+        found = _spaced_around_holes(values, pool, pool_days, n, int(steps[0]), reps, rows, rng, design.calendar.positions, events)
         if found is not None:  # sets on the pool's span, clear of its holes: fewer than the span's, none wider
             first = pool_days[0] + np.arange(n) * int(steps[0])
             found.warning = _moves(design, first, first + pool_days[-1] - pool_days[0] + 1 - (n - 1) * (int(steps[0]) - 1) - n)
@@ -590,7 +647,7 @@ def _matched(design: EventDesign, values: np.ndarray, pool: np.ndarray, events: 
         room = pool_days.size - (n - 1) * (gap - 1)
         if room < n:
             raise DataError(f"cannot place {n} placebo days at least {gap} trading days apart in {pool_days.size} days")
-        found = _gathered(values, n, reps, rows, lambda size: pool_days[_sorted_distinct(rng, size, n, room) + np.arange(n) * (gap - 1)])
+        found = _gathered(values, n, reps, rows, lambda size: pool_days[_sorted_distinct(rng, size, n, room) + np.arange(n) * (gap - 1)], events)
         first = np.arange(n) * gap  # the t-th day of a set: pool day t gap .. t gap + room - n
         found.warning = _moves(design, pool_days[first], pool_days[first + room - n])
         return found
@@ -599,21 +656,34 @@ def _matched(design: EventDesign, values: np.ndarray, pool: np.ndarray, events: 
     counted = _counted_sets(day_keys, day_thresholds, n, rng) if n > DENSE_SHARE * most else None
     if counted is not None:
         draw, earliest, latest = counted
-        found = _gathered(values, n, reps, rows, lambda size: pool_days[draw(size)])
+        found = _gathered(values, n, reps, rows, lambda size: pool_days[draw(size)], events)
         found.warning = _moves(design, pool_days[earliest], pool_days[latest])
         return found
     sampler = MatchedSampler(design.calendar, pool, n, mode=design.mode, seed=rng)
-    return _gathered(values, n, reps, rows, sampler.draw)
+    return _gathered(values, n, reps, rows, sampler.draw, events)
 
 
-def _gathered(values: np.ndarray, n: int, reps: int, rows: int, sets: Callable[[int], np.ndarray]) -> NullDraws:
-    """``reps`` placebo sets of ``n`` days, ``rows`` at a time from ``sets(rows)``, gathered
-    into each cell's statistics (the median on the first ``GATHER_BUDGET // n``)."""
-    chunks = []
+def _gathered(
+    values: np.ndarray, n: int, reps: int, rows: int, sets: Callable[[int], np.ndarray], events: np.ndarray | None = None
+) -> NullDraws:
+    """``reps`` placebo sets of ``n`` days, ``rows`` at a time from ``sets(rows)``, into each
+    cell's statistics (the median on the first ``GATHER_BUDGET // n``): the mean and share
+    positive summed by a matrix product where the sets hold many of the days
+    (:data:`SUMMED_FROM`), else gathered with the median. ``events``: the events' days,
+    whose own set a placebo may draw (:func:`_set_sums`)."""
+    chunks, owns = [], []
+    summed = n * SUMMED_FROM >= values.shape[1]
     for first in range(0, reps, rows):
-        chunks.append(_statistics_from_sets(values, sets(min(rows, reps - first)), median=first < GATHER_BUDGET // max(n, 1)))
+        drawn = sets(min(rows, reps - first))
+        sums = _set_sums(values, drawn, events) if summed else None
+        found = _statistics_from_sets(values, drawn, median=first < GATHER_BUDGET // max(n, 1), means=sums is None)
+        if sums is not None:
+            found |= sums.statistics
+        chunks.append(found)
+        owns.append(sums.own if sums is not None and sums.own is not None else np.zeros(drawn.shape[0], dtype=bool))
     draws = {name: np.concatenate([c[name] for c in chunks], axis=1) for name in chunks[0]}
-    return NullDraws(draws, reps, min(reps, max(1, GATHER_BUDGET // max(n, 1))))
+    own = np.concatenate(owns)
+    return NullDraws(draws, reps, min(reps, max(1, GATHER_BUDGET // max(n, 1))), own=own if own.any() else None)
 
 
 DENSE_SHARE = 0.5
@@ -684,7 +754,7 @@ the matched null to keep drawing that way, else its sampler draws the sets."""
 
 def _spaced_around_holes(
     values: np.ndarray, pool: np.ndarray, pool_days: np.ndarray, n: int, gap: int, reps: int, rows: int,
-    rng: np.random.Generator, positions: np.ndarray,
+    rng: np.random.Generator, positions: np.ndarray, events: np.ndarray | None = None,
 ) -> NullDraws | None:
     """The matched null under a trading-day gap on a pool with holes (a nested baseline,
     days without an outcome): uniform sets of ``n`` days ``gap`` apart on the pool's span
@@ -719,7 +789,7 @@ def _spaced_around_holes(
         return sets
 
     try:
-        found = _gathered(values, n, reps, rows, clear_of_holes)
+        found = _gathered(values, n, reps, rows, clear_of_holes, events)
     except _TurnedAway:
         return None
     rng.bit_generator.state = trial.bit_generator.state

@@ -441,6 +441,51 @@ def test_matched_null_under_a_calendar_gap_draws_every_placebo_past_the_gather_b
         np.testing.assert_allclose(headline.p_maxstat[name], headline.p[name])
 
 
+@settings(max_examples=60, deadline=None)
+@given(seed=st.integers(0, 10_000), n=st.integers(1, 400), share=st.floats(0.0, 0.6), reps=st.integers(1, 150))
+def test_set_sums_equal_the_sets_gathered(seed: int, n: int, share: float, reps: int) -> None:
+    """The matched null's matrix product gives each set's mean as gathering its days does
+    (to rounding: the sums add in another order) and its share positive to the bit, unknown
+    values left out and NaN where a set has none; it marks the sets that are the events'
+    own, and turns down sets that repeat a day (a 0/1 row would count the day once)."""
+    rng = np.random.default_rng(seed)
+    days = 450
+    values = rng.normal(0.0, 0.02, (3, days))
+    values[rng.random(values.shape) < share] = np.nan
+    values[2, -120:] = np.nan
+    sets = np.sort(rng.permuted(np.broadcast_to(np.arange(days), (reps, days)), axis=1)[:, :n], axis=1)
+    events = sets[0].copy() if rng.random() < 0.5 else np.sort(rng.choice(days, size=n, replace=False))
+    summed = structural._set_sums(values, sets, events)
+    assert summed is not None and summed.own is not None
+    gathered = structural._statistics_from_sets(values, sets, median=False)
+    np.testing.assert_allclose(summed.statistics["mean"], gathered["mean"], rtol=1e-12, atol=1e-15)
+    np.testing.assert_array_equal(summed.statistics["pct_positive"], gathered["pct_positive"])
+    assert (np.isnan(summed.statistics["mean"]) == np.isnan(gathered["mean"])).all()
+    np.testing.assert_array_equal(summed.own, [np.array_equal(row, events) for row in sets])
+    if n > 1:
+        repeated = sets.copy()
+        repeated[-1, 1] = repeated[-1, 0]
+        assert structural._set_sums(values, repeated, events) is None
+
+
+def test_matched_sets_that_are_the_events_own_have_the_events_statistics_to_the_bit() -> None:
+    """Events on all but one day of the pool, gap 1: the matched null's sets leave out one
+    day each, and one in 297 is the events' own. Summed by a matrix product, its mean was
+    the events' only to rounding, and the rounding decided whether the events beat their
+    own copy; the own sets now have the events' mean and share positive."""
+    rng = np.random.default_rng(3)
+    days = 300
+    values = _values(rng, 2, days) - 0.001
+    events = np.delete(np.arange(days - 3), 100)
+    design = _design(days, "1", events, values)
+    found = structural_null(design, "matched", 2000, np.random.SeedSequence(4))
+    assert found.own is not None and 1 <= found.own.sum() <= 20  # about 2000 / 297
+    for c in range(2):
+        x = design.values[c, design.cell_events(c)]
+        assert (found.draws["mean"][c, found.own] == STATISTICS["mean"](x)).all()
+        assert (found.draws["pct_positive"][c, found.own] == STATISTICS["pct_positive"](x)).all()
+
+
 def test_matched_null_keeps_the_gap_and_the_pool() -> None:
     rng = np.random.default_rng(5)
     days = 500
