@@ -92,6 +92,14 @@ of 1,000 (0.36 s against 0.38 s)."""
 SUM_ROWS = 64
 """Placebo sets per matrix product of :func:`_set_sums` (their 0/1 rows stay in cache)."""
 
+KEYED_FROM = 4
+"""Pool days per placebo day (``pool / n``) up to which the matched null under a gap of one
+day draws its sets by random keys (:func:`_keyed`), ``O(pool)`` a set, rather than as ``n``
+distinct values sorted, ``O(n log n)`` a set and more as ``n`` nears the pool (the first
+distinct of the values drawn). On 11,900 days and ten cells, drawn and summed: 1,998 sets
+of 5,003 days 0.45 s against 1.09 s, 1,110 of 9,002 0.25 s against 0.55 s, 3,333 of
+3,000 0.75 s against 0.94 s; 5,000 of 2,000 1.13 s against 0.94 s."""
+
 
 @dataclass
 class NullDraws:
@@ -238,16 +246,9 @@ def _set_sums(values: np.ndarray, sets: np.ndarray, events: np.ndarray | None = 
     sets that are theirs (their figures then replaced by the events' own, to the bit, as
     the runs and circular nulls do). None when a set repeats a day (its 0/1 row cannot
     count it twice)."""
-    k, days = values.shape
     reps, n = sets.shape
-    known = ~np.isnan(values)
-    columns = [np.where(known, values, 0.0), known, values > 0]
-    if events is not None:
-        indicator = np.zeros((1, days))
-        indicator[0, events] = 1.0
-        columns.append(indicator)
-    weights = np.ascontiguousarray(np.concatenate(columns).T, dtype=np.float64)  # (days, 3 k [+ 1])
-    member = np.zeros((min(SUM_ROWS, reps), days))
+    weights = _set_weights(values, events)
+    member = np.zeros((min(SUM_ROWS, reps), values.shape[1]))
     found = np.empty((reps, weights.shape[1]))
     for lo in range(0, reps, SUM_ROWS):
         chunk = sets[lo : lo + SUM_ROWS]
@@ -257,10 +258,56 @@ def _set_sums(values: np.ndarray, sets: np.ndarray, events: np.ndarray | None = 
             return None
         np.matmul(rows, weights, out=found[lo : lo + chunk.shape[0]])
         np.put_along_axis(rows, chunk, 0.0, axis=1)
+    return _summed(found, values.shape[0], n, events)
+
+
+def _set_weights(values: np.ndarray, events: np.ndarray | None) -> np.ndarray:
+    """What a set's 0/1 row over the days is multiplied by (:func:`_set_sums`): per day, each
+    cell's value (unknown as 0), then its known flags, its positive flags, and whether the
+    day is an event's (with ``events``); ``(days, 3 cells [+ 1])``."""
+    known = ~np.isnan(values)
+    columns = [np.where(known, values, 0.0), known, values > 0]
+    if events is not None:
+        indicator = np.zeros((1, values.shape[1]))
+        indicator[0, events] = 1.0
+        columns.append(indicator)
+    return np.ascontiguousarray(np.concatenate(columns).T, dtype=np.float64)
+
+
+def _summed(found: np.ndarray, k: int, n: int, events: np.ndarray | None) -> SetSums:
+    """:class:`SetSums` of the sets' products with :func:`_set_weights` (``(sets, 3 k [+ 1])``, ``n`` days each)."""
     own = None
     if events is not None:
-        own = (found[:, 3 * k] == n) if n == events.size else np.zeros(reps, dtype=bool)
+        own = (found[:, 3 * k] == n) if n == events.size else np.zeros(found.shape[0], dtype=bool)
     return SetSums(_ratios(found[:, :k].T, found[:, k : 2 * k].T, found[:, 2 * k : 3 * k].T), own)
+
+
+def _keyed(values: np.ndarray, pool_days: np.ndarray, n: int, reps: int, rng: np.random.Generator, events: np.ndarray) -> NullDraws:
+    """The matched null's sets under a gap of one day where they hold many of the pool's
+    days (:data:`KEYED_FROM`): each set the ``n`` pool days with the smallest of random
+    32-bit keys, one a day (a set whose ``n``-th and next keys tie is drawn again); the
+    draw treats every day alike, so every set of ``n`` pool days is equally likely. Each
+    set stays a 0/1 row over the pool, summed as in :func:`_set_sums` without listing its
+    days, except the first ``GATHER_BUDGET // n``, listed for the median."""
+    weights = _set_weights(values, events)[pool_days]
+    found = np.empty((reps, weights.shape[1]))
+    median_reps = min(reps, max(1, GATHER_BUDGET // n))
+    listed = np.empty((median_reps, n), dtype=np.int64)
+    filled = 0
+    while filled < reps:
+        keys = rng.integers(0, 1 << 32, size=(min(SUM_ROWS, reps - filled), pool_days.size), dtype=np.uint32)
+        chosen = keys <= np.partition(keys, n - 1, axis=1)[:, n - 1 : n]
+        chosen = chosen[np.count_nonzero(chosen, axis=1) == n]
+        size = chosen.shape[0]
+        np.matmul(chosen.astype(np.float64), weights, out=found[filled : filled + size])
+        if filled < median_reps:
+            take = min(size, median_reps - filled)
+            listed[filled : filled + take] = np.nonzero(chosen[:take])[1].reshape(take, n)
+        filled += size
+    draws = _summed(found, values.shape[0], n, events)
+    median = np.full((values.shape[0], reps), np.nan)
+    median[:, :median_reps] = _statistics_from_sets(values, pool_days[listed], means=False)["median"]
+    return NullDraws(draws.statistics | {"median": median}, reps, median_reps, own=draws.own if draws.own is not None and draws.own.any() else None)
 
 
 def _ratios(total: np.ndarray, count: np.ndarray, positive: np.ndarray) -> dict[str, np.ndarray]:
@@ -647,7 +694,10 @@ def _matched(design: EventDesign, values: np.ndarray, pool: np.ndarray, events: 
         room = pool_days.size - (n - 1) * (gap - 1)
         if room < n:
             raise DataError(f"cannot place {n} placebo days at least {gap} trading days apart in {pool_days.size} days")
-        found = _gathered(values, n, reps, rows, lambda size: pool_days[_sorted_distinct(rng, size, n, room) + np.arange(n) * (gap - 1)], events)
+        if gap == 1 and n * KEYED_FROM >= room:
+            found = _keyed(values, pool_days, n, reps, rng, events)
+        else:
+            found = _gathered(values, n, reps, rows, lambda size: pool_days[_sorted_distinct(rng, size, n, room) + np.arange(n) * (gap - 1)], events)
         first = np.arange(n) * gap  # the t-th day of a set: pool day t gap .. t gap + room - n
         found.warning = _moves(design, pool_days[first], pool_days[first + room - n])
         return found

@@ -468,6 +468,32 @@ def test_set_sums_equal_the_sets_gathered(seed: int, n: int, share: float, reps:
         assert structural._set_sums(values, repeated, events) is None
 
 
+@pytest.mark.parametrize(("days", "n"), [(9, 6), (8, 3), (10, 9), (7, 7)])
+def test_keyed_matched_sets_are_uniform_among_the_sets_of_pool_days(days: int, n: int) -> None:
+    """A gap of one day, events on many of the pool's days: the sets drawn by random keys
+    are every set of ``n`` of the days equally often (a chi-square with a fixed seed:
+    deterministic), and the medians are those of the very sets summed. A day's value
+    2^d makes each set's sum name its days."""
+    from scipy import stats
+
+    values = (2.0 ** np.arange(days))[None, :]
+    pool_days = np.arange(days)
+    sets = math.comb(days, n)
+    reps = 400 * sets
+    found = structural._keyed(values, pool_days, n, reps, np.random.default_rng(1), pool_days[:n])
+    named = np.rint(found.draws["mean"][0] * n).astype(np.int64)
+    members = (named[:, None] >> np.arange(days)) & 1
+    assert (members.sum(axis=1) == n).all()
+    counts = np.unique(named, return_counts=True)[1]
+    assert counts.size == sets
+    if sets > 1:
+        assert stats.chisquare(counts).pvalue > 0.001
+    m = found.median_reps
+    expected = [np.median(values[0, row.astype(bool)]) for row in members[:m]]
+    np.testing.assert_array_equal(found.draws["median"][0, :m], expected)
+    assert np.isnan(found.draws["median"][0, m:]).all()
+
+
 def test_matched_sets_that_are_the_events_own_have_the_events_statistics_to_the_bit() -> None:
     """Events on all but one day of the pool, gap 1: the matched null's sets leave out one
     day each, and one in 297 is the events' own. Summed by a matrix product, its mean was
