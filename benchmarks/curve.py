@@ -4,14 +4,15 @@ The SPX/RUT study with forward returns of both at 1w, 1m, 3m, 6m and 1y, gap 1, 
 condition ``RUT drawdown >= X`` with X chosen to give about 20, 200, 1,000, 5,000, 9,000
 and 10,000 events since 1980 (and 1,500, 2,000, 3,000 on request). Each point runs in a
 fresh process (so its peak RSS is its own) and prints CPU seconds after import (every
-thread's) for
+thread's), the tests' modules (loaded on first use) imported by a warm-up run under the
+circular null, for
 
 * eventstudy with the runs null and 10,000 placebos (every test, interval and companion),
   marked ``!`` where its events' runs fill the window (about 9,000 events and up: one run,
   a free day or two), so that its placebo sets are the events themselves and the run says
   its p-values are no test;
 * eventstudy with the matched null (random days obeying the rule, Monte Carlo: up to
-  10,000 sets, at most 10 million values gathered per cell), the same tests;
+  10,000 sets, at most 10 million set-days per cell), the same tests;
 * eventstudy's default run: the histories null with 1,000 resampled histories;
 * pandas: the same study as a notebook would write it (cummax, shift, merge, the
   events, mean returns and the all-days baseline) and its placebo test, a loop of
@@ -164,6 +165,7 @@ def point(events: int, data: Path, library_defaults: bool = False, every_statist
 
     study = parse_study(STUDY.format(threshold=THRESHOLDS[events]), path=ROOT / "configs" / "curve.yaml")
     eventstudy.run(study, data_dir=data, placebos=0, paths=False)  # warm: files and caches read once
+    eventstudy.run(study, data_dir=data, paths=False, null="circular")  # and the tests' modules imported, as a command has them
     figures: dict[str, object] = {}
     for label, options in (("runs", {"null": "runs"}), ("matched", {"null": "matched"}), ("histories", {})):
         start, wall = time.process_time(), time.perf_counter()

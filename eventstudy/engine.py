@@ -1321,8 +1321,8 @@ def _timeline_tests(
         _warn_no_test(notes, no_test, too_few_draws(headline.null, drawn, headline.reps, settings.alpha, None if circular else "placebos"))
         if settings.null == "matched" and headline.reps < settings.placebos:
             notes.append(
-                f"the matched null drew {headline.reps:,} placebo sets, not {settings.placebos:,} (it gathers each set's "
-                "values, and is bounded to 10 million values per cell)"
+                f"the matched null drew {headline.reps:,} placebo sets, not {settings.placebos:,} (it has no structure to "
+                "sum by: each set's days are drawn and summed, at most 10 million set-days per cell)"
             )
     shares = [measure for measure, unit in panel.measures.units.items() if unit == "share"]
     tests, placebo = significance_table(design, statistics, headline, described, tested_on, shares)
