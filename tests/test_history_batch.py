@@ -236,6 +236,47 @@ def test_a_subsets_effective_sample_sizes_are_its_own(rows, events, days, horizo
             power.SEARCH_BELOW = before
 
 
+@settings(max_examples=150, deadline=None)
+@given(rows=st.integers(1, 40), days=st.integers(1, 400), fill=st.floats(0, 1), longest=st.integers(1, 500),
+       share=st.floats(0, 1), seed=st.integers(0, 2**16))
+def test_dense_event_lines_sum_their_pairs_from_each_rows_autocorrelation(rows, days, fill, longest, share, seed) -> None:
+    """Where the events fill most days (a regime condition), a line sums every horizon's
+    pairs from each row's autocorrelation (an FFT rounded to integers): the same integers
+    as its passes over the events, so every horizon's n_eff, and every subset's (the events
+    with a value), is bit for bit the passes', and each row's the plain formula's; horizons
+    past a row's span included (a period too short for them wraps pairs round)."""
+    rng = np.random.default_rng(seed)
+    grid = rng.random((rows, days)) < fill
+    row, day = np.nonzero(grid)
+    keep = rng.random(row.size) < share
+    horizons = sorted({1, longest, max(1, longest // 2), min(longest, days), min(longest, max(1, days - 1))})
+    before = power.AUTOCORRELATE_ABOVE
+    try:
+        power.AUTOCORRELATE_ABOVE = 0.0
+        dense = EventLine(row, day, rows, longest, len(horizons))
+        power.AUTOCORRELATE_ABOVE = np.inf
+        passes = EventLine(row, day, rows, longest, len(horizons))
+    finally:
+        power.AUTOCORRELATE_ABOVE = before
+    assert dense._autocorrelate == (row.size > 0) and not passes._autocorrelate
+    for h in horizons:
+        for subset in (None, keep):
+            got = dense.effective_sample_sizes(h, subset)
+            np.testing.assert_array_equal(got, passes.effective_sample_sizes(h, subset))
+            chosen = np.ones(row.size, dtype=bool) if subset is None else subset
+            want = np.array([effective_sample_size(day[chosen & (row == r)], h) for r in range(rows)])
+            np.testing.assert_allclose(got, want, rtol=1e-12, atol=0)
+
+
+def test_an_event_line_autocorrelates_where_its_events_times_the_horizons_fill_its_days() -> None:
+    """Dense events asked at several horizons take the autocorrelation, sparse ones or one
+    horizon the passes (:data:`~eventstudy.inference.power.AUTOCORRELATE_ABOVE`)."""
+    row, day = np.nonzero(np.ones((4, 100), dtype=bool))
+    assert EventLine(row, day, 4, 20, asked=5)._autocorrelate
+    assert not EventLine(row, day, 4, 20)._autocorrelate
+    assert not EventLine(row[::10], day[::10], 4, 20, asked=5)._autocorrelate
+
+
 @settings(max_examples=60, deadline=None)
 @given(rows=st.integers(1, 12), events=st.integers(1, 300), days=st.integers(300, 3_000), horizon=st.integers(1, 300), seed=st.integers(0, 2**16))
 def test_an_event_lines_subsets_at_one_horizon_are_each_their_own(rows, events, days, horizon, seed) -> None:

@@ -253,8 +253,9 @@ def cell_statistics(
     out["n"] = np.zeros((rows, k))
     out |= all_days if all_days is not None else all_days_statistics(values, window)
     n_eff = np.full((rows, k), np.nan) if horizons is not None else None
-    longest = max((h for h in horizons or () if h >= 1), default=0)
-    line = EventLine(s_idx, d_idx, rows, longest) if longest and values else None  # every cell's events: each is a subset
+    asked = {h for h in horizons or () if h >= 1}
+    longest = max(asked, default=0)
+    line = EventLine(s_idx, d_idx, rows, longest, len(asked)) if longest and values else None  # every cell's events: each is a subset
     flat = s_idx * values[0].shape[1] + d_idx if values else s_idx  # the events' places in every cell's (rows, days) grid
     for c, v in enumerate(values):
         x = values_at(v, s_idx, d_idx, flat)
