@@ -30,7 +30,7 @@ if TYPE_CHECKING:  # annotations only: a panel is built above this stage
     from eventstudy.config import DeclusterSpec, Study
     from eventstudy.panel import ConditionHits, Panel
 
-__all__ = ["DeclusterMode", "calendar_words", "decluster", "empty_window", "find_events", "gap_thresholds", "in_window", "panel_events", "window_mask"]
+__all__ = ["DeclusterMode", "calendar_words", "decluster", "empty_window", "find_events", "gap_thresholds", "in_window", "kept_events", "panel_events", "window_mask"]
 
 DeclusterMode = Literal["after_kept", "after_any"]
 
@@ -132,26 +132,45 @@ def panel_events(panel: Panel, hits: ConditionHits, window: np.ndarray, spec: De
     the window (a mask of ``panel.days``), declustered within each row on its days of the
     study calendar (trading-day gaps count ``position``) or calendar days, in row then date order;
     ``_s`` and ``_d`` are the row and day indices. ``labels=False`` leaves out the
-    ``symbol`` and ``date`` columns (a batch of histories has a million events and needs
-    only the indices)."""
-    n_days = len(panel.days)
-    s_idx, d_idx = hits.flat // n_days, hits.flat % n_days
-    inside = window[d_idx]
-    s_idx, d_idx, positions = s_idx[inside], d_idx[inside], hits.position[inside].astype(np.int64)
-    dated = labels or (spec is not None and spec.gap.unit != "td")
-    dates = pl.Series("date", panel.days[d_idx]).cast(pl.Date) if dated else None
-    if spec is None or s_idx.size == 0 or (spec.gap.unit == "td" and spec.gap.amount <= 1):
-        kept = np.ones(s_idx.size, dtype=bool)  # a one-trading-day gap keeps every distinct day
-    else:
-        keys, thresholds = gap_thresholds(dates if dates is not None else pl.Series("date", [], dtype=pl.Date), positions, spec.gap)
-        kept = decluster(keys, thresholds, spec.mode, groups=s_idx if len(panel.symbols) > 1 else None)
+    ``symbol`` and ``date`` columns (:func:`kept_events`: the kept ones' indices alone)."""
+    s_idx, d_idx, positions, dates, kept = _declustered(panel, hits, window, spec, labels, frame=True)
     columns: dict[str, object] = {}
     if labels:
         names = pl.Series(panel.symbols, dtype=pl.String)
         columns["symbol"] = names.gather(s_idx) if s_idx.size else pl.Series([], dtype=pl.String)
         columns["date"] = dates
+    kept = np.ones(s_idx.size, dtype=bool) if kept is None else kept
     columns |= {"position": positions, "kept": kept, "_s": s_idx.astype(np.int32), "_d": d_idx.astype(np.int32)}
     return pl.DataFrame(columns)
+
+
+def kept_events(panel: Panel, hits: ConditionHits, window: np.ndarray, spec: DeclusterSpec | None) -> tuple[np.ndarray, np.ndarray]:
+    """The row and day indices (int64, in row then date order) of :func:`panel_events`'
+    kept events, without its frame: a batch of histories has a million events, and the
+    frame, its filter and the indices back in numpy cost more than the indices."""
+    s_idx, d_idx, _, _, kept = _declustered(panel, hits, window, spec, labels=False, frame=False)
+    return (s_idx, d_idx) if kept is None else (s_idx[kept], d_idx[kept])
+
+
+def _declustered(
+    panel: Panel, hits: ConditionHits, window: np.ndarray, spec: DeclusterSpec | None, labels: bool, frame: bool
+) -> tuple[np.ndarray, np.ndarray, np.ndarray | None, pl.Series | None, np.ndarray | None]:
+    """The hits in the window: row and day indices (int64), positions (for a ``frame``, or
+    declustering), dates (where ``labels`` or a calendar gap needs them) and which
+    declustering keeps (None: every one)."""
+    n_days = len(panel.days)
+    s_idx, d_idx = np.divmod(hits.flat, n_days)
+    inside = window[d_idx]
+    s_idx, d_idx = s_idx[inside], d_idx[inside]
+    every = spec is None or s_idx.size == 0 or (spec.gap.unit == "td" and spec.gap.amount <= 1)  # a one-trading-day gap keeps every distinct day
+    positions = hits.position[inside].astype(np.int64) if frame or not every else None
+    dated = labels or (spec is not None and spec.gap.unit != "td")
+    dates = pl.Series("date", panel.days[d_idx]).cast(pl.Date) if dated else None
+    if spec is None or positions is None or every:
+        return s_idx, d_idx, positions, dates, None
+    keys, thresholds = gap_thresholds(dates if dates is not None else pl.Series("date", [], dtype=pl.Date), positions, spec.gap)
+    kept = decluster(keys, thresholds, spec.mode, groups=s_idx if len(panel.symbols) > 1 else None)
+    return s_idx, d_idx, positions, dates, kept
 
 
 def gap_thresholds(dates: pl.Series, positions: np.ndarray, gap: Gap) -> tuple[np.ndarray, np.ndarray]:

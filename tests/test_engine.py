@@ -15,7 +15,7 @@ import eventstudy
 import eventstudy.inference.histories as histories_module
 from eventstudy.config import Study, parse_study
 from eventstudy.engine import _by_day_then_row, evaluate
-from eventstudy.events import panel_events, window_mask
+from eventstudy.events import kept_events, panel_events, window_mask
 from eventstudy.histories import HistorySource, history_panel
 from eventstudy.inference.histories import SharedHistories, cell_statistics
 from eventstudy.inference.resample import stationary_indices
@@ -175,6 +175,35 @@ def test_a_batch_of_histories_equals_each_history_run_as_a_study(when: str, gap:
                 assert stats.median[b, c] == pytest.approx(median, rel=1e-5, abs=1e-7)
             assert stats.all_mean[b, c] == pytest.approx(base_mean, rel=1e-5, abs=1e-7)
             assert stats.all_median[b, c] == pytest.approx(base_median, rel=1e-5, abs=1e-7)
+
+
+@pytest.mark.parametrize(
+    ("when", "gap", "trigger"),
+    [("A drawdown >= 0.5%", "1", "level"), ("A drawdown >= 0.5%", "5", "level"), ("A drawdown >= 0.5%", "5, mode: after_any", "level"),
+     ("A rsi(14) < 50", "7cd", "edge"), ("A rsi(14) < 50", "2w, mode: after_any", "level")],
+)
+def test_a_batchs_kept_events_are_the_event_frames_kept_rows(when: str, gap: str, trigger: str) -> None:
+    """The histories' chunks take the kept events' indices without the frame
+    (:func:`~eventstudy.events.kept_events`): the same rows and days, in the same order, as
+    :func:`~eventstudy.events.panel_events`' kept rows, dense events and every declustering
+    (a gap of one trading day keeps all; trading and calendar gaps; after a kept or any one)."""
+    days = business_days(600)
+    rng = np.random.default_rng(3)
+    closes = 100 * np.exp(np.cumsum(rng.normal(0.0003, 0.012, (600, 2)), axis=0))
+    prices = pl.concat([pl.DataFrame({"date": days, "symbol": s, "close": closes[:, k]}) for k, s in enumerate("AB")])
+    study = parse_study(HISTORY.format(when=when, gap=gap, trigger=trigger))
+    real = prepare(study, prices=prices, paths=False)
+    source = HistorySource.of(real.frame, real.days, ["A", "B"], block_length=15.0)
+    batch = history_panel(source, study, stationary_indices(599, 6, 15.0, np.random.default_rng(8)))
+    window = window_mask(batch.days, study.window.start, study.window.end)
+    hits = batch.hits_for(study.when, study.trigger)
+    frame = panel_events(batch, hits, window, study.decluster, labels=False)
+    kept = frame.filter("kept")
+    s_idx, d_idx = kept_events(batch, hits, window, study.decluster)
+    assert s_idx.dtype == d_idx.dtype == np.int64
+    np.testing.assert_array_equal(s_idx, kept["_s"].to_numpy())
+    np.testing.assert_array_equal(d_idx, kept["_d"].to_numpy())
+    assert frame.height > 100 and (gap == "1") == (kept.height == frame.height)  # dense events, declustered but at a gap of one day
 
 
 def test_histories_reproduce_from_the_seed_and_report_the_bias_corrected_effect() -> None:

@@ -67,7 +67,7 @@ import polars as pl
 from eventstudy import progress
 from eventstudy.config import UNIVERSE_HISTORIES, StatisticsSpec, Study
 from eventstudy.evaluators import build_evaluators
-from eventstudy.events import panel_events
+from eventstudy.events import kept_events
 from eventstudy.executor import Executor, ThreadExecutor
 from eventstudy.histories import HistorySource, UniverseHistorySource, history_panel
 from eventstudy.inference.multiple import maxstat_stepdown
@@ -239,7 +239,7 @@ def cell_statistics(
     horizons: Sequence[int] | None = None,
 ) -> CellStatistics:
     """Figures per row and cell of ``values`` (one ``(rows, days)`` array per cell) for
-    the events at ``(s_idx, d_idx)`` (in row order, as :func:`~eventstudy.events.panel_events`
+    the events at ``(s_idx, d_idx)`` (in row order, as :func:`~eventstudy.events.kept_events`
     gives them) and for every window day with a value (``all_days``: those figures, from
     :func:`all_days_statistics` of the same values and window, when they are known).
     ``horizons``: each cell's horizon in days, for the effective sample size of its
@@ -358,8 +358,7 @@ def _resampled_figures(
         all_days = all_days_statistics(values, window)
         found = []
         for each in studies:
-            kept = panel_events(batch, batch.hits_for(each.when, each.trigger), window, each.decluster, labels=False).filter("kept")
-            s_idx, d_idx = kept["_s"].to_numpy().astype(np.int64), kept["_d"].to_numpy().astype(np.int64)
+            s_idx, d_idx = kept_events(batch, batch.hits_for(each.when, each.trigger), window, each.decluster)
             found.append(cell_statistics(values, s_idx, d_idx, window, all_days, horizons))
         return found
 
@@ -456,8 +455,7 @@ def universe_history_null(
         order = {key: i for i, key in enumerate(history.cells.select("measure", "asset", "horizon", "horizon_days").rows())}
         empty = np.full((len(source.symbols), n_days), np.nan, dtype=np.float32)
         values = [history.values[order[key]] if key in order else empty for key in keys]
-        kept = panel_events(history, history.hits_for(study.when, study.trigger), window, study.decluster, labels=False).filter("kept")
-        found = pooled_statistics(values, kept["_s"].to_numpy().astype(np.int64), kept["_d"].to_numpy().astype(np.int64), window)
+        found = pooled_statistics(values, *kept_events(history, history.hits_for(study.when, study.trigger), window, study.decluster), window)
         return found, flat_share
 
     with ThreadExecutor() as pool:
