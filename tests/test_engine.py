@@ -140,6 +140,17 @@ def test_an_older_series_histories_read_its_closes_before_the_calendar(when: str
     assert (hits.position == 0).sum() == 50
 
 
+def _history_source(days: list[dt.date], seed: int, when: str, gap: str, trigger: str) -> tuple[Study, HistorySource]:
+    """The HISTORY study of ``when`` on two random-walk series A and B over ``days``, and the
+    source its histories are resampled from (blocks of 15 days on average)."""
+    rng = np.random.default_rng(seed)
+    closes = 100 * np.exp(np.cumsum(rng.normal(0.0003, 0.012, (len(days), 2)), axis=0))
+    prices = pl.concat([pl.DataFrame({"date": days, "symbol": s, "close": closes[:, k]}) for k, s in enumerate("AB")])
+    study = parse_study(HISTORY.format(when=when, gap=gap, trigger=trigger))
+    real = prepare(study, prices=prices, paths=False)
+    return study, HistorySource.of(real.frame, real.days, ["A", "B"], block_length=15.0)
+
+
 @pytest.mark.parametrize(
     ("when", "gap", "trigger"),
     [("A at 20-day high and B drawdown >= 2%", "5", "level"), ("A rsi(14) < 40", "7cd", "edge"), ("A crosses above A sma(10)", "3", "level")],
@@ -148,12 +159,7 @@ def test_a_batch_of_histories_equals_each_history_run_as_a_study(when: str, gap:
     """The batch (one panel of B rows) and B separate studies on the rebuilt prices give the
     same events, outcomes and all-days figures."""
     days = business_days(600)
-    rng = np.random.default_rng(11)
-    closes = 100 * np.exp(np.cumsum(rng.normal(0.0003, 0.012, (600, 2)), axis=0))
-    prices = pl.concat([pl.DataFrame({"date": days, "symbol": s, "close": closes[:, k]}) for k, s in enumerate("AB")])
-    study = parse_study(HISTORY.format(when=when, gap=gap, trigger=trigger))
-    real = prepare(study, prices=prices, paths=False)
-    source = HistorySource.of(real.frame, real.days, ["A", "B"], block_length=15.0)
+    study, source = _history_source(days, 11, when, gap, trigger)
     indices = stationary_indices(599, 4, 15.0, np.random.default_rng(5))
     batch = history_panel(source, study, indices)
     window = window_mask(batch.days, study.window.start, study.window.end)
@@ -187,13 +193,7 @@ def test_a_batchs_kept_events_are_the_event_frames_kept_rows(when: str, gap: str
     (:func:`~eventstudy.events.kept_events`): the same rows and days, in the same order, as
     :func:`~eventstudy.events.panel_events`' kept rows, dense events and every declustering
     (a gap of one trading day keeps all; trading and calendar gaps; after a kept or any one)."""
-    days = business_days(600)
-    rng = np.random.default_rng(3)
-    closes = 100 * np.exp(np.cumsum(rng.normal(0.0003, 0.012, (600, 2)), axis=0))
-    prices = pl.concat([pl.DataFrame({"date": days, "symbol": s, "close": closes[:, k]}) for k, s in enumerate("AB")])
-    study = parse_study(HISTORY.format(when=when, gap=gap, trigger=trigger))
-    real = prepare(study, prices=prices, paths=False)
-    source = HistorySource.of(real.frame, real.days, ["A", "B"], block_length=15.0)
+    study, source = _history_source(business_days(600), 3, when, gap, trigger)
     batch = history_panel(source, study, stationary_indices(599, 6, 15.0, np.random.default_rng(8)))
     window = window_mask(batch.days, study.window.start, study.window.end)
     hits = batch.hits_for(study.when, study.trigger)
