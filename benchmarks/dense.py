@@ -144,7 +144,7 @@ def main() -> None:
         for null, f in found.items():
             if "error" in f:
                 print(f"        {null}: {f['error'][:150]}")
-    print("  runs, circular, matched: 10,000 placebos (matched: up to 10 million values gathered a cell); histories: 1,000;")
+    print("  runs, circular, matched: 10,000 placebos (matched: up to 10 million set-days a cell); histories: 1,000;")
     print("  every matched set checked against the rule. Yardstick: 10,000 draws of as many random days, means only,")
     print("  the gap ignored (random dates cannot keep it at these densities by rejection)")
     if args.json:
