@@ -25,7 +25,8 @@ here the nulls are evaluated from what they are made of instead:
     sampler's draws under a calendar gap; values gathered in chunks, with at most
     :data:`GATHER_BUDGET` values per cell, or, where a set holds many of the days
     (:data:`SUMMED_FROM`), each set's sums by one matrix product of the sets' 0/1 rows
-    with the days' values.
+    with the days' values (under a gap of one day, such sets drawn by random keys, never
+    listed but for the median: :data:`KEYED_FROM`).
 
 Every cell is served by one set of placements (one bank for all horizons): a placebo
 day whose outcome in a cell is unknown (past the end of the data) is left out of that
