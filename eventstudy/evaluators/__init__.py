@@ -682,8 +682,7 @@ def _checked_outcomes(out: object, anchors: pl.DataFrame, what: str, hint: str) 
     """A plug-in evaluator's output in :data:`OUTCOME_SCHEMA`'s columns and types, else the
     contract it breaks (:func:`run_evaluator`)."""
     if not isinstance(out, pl.DataFrame):
-        kind = type(out).__module__.split(".")[0] + "." + type(out).__name__ if out is not None else "None"
-        raise ConfigError(f"{what} returned {kind}, not a polars DataFrame", hint=hint)
+        raise ConfigError(f"{what} returned {_kind(out)}, not a polars DataFrame", hint=hint)
     schema = _outcome_schema()
     missing = [name for name in schema if name not in out.columns]
     if missing:

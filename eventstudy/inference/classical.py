@@ -61,6 +61,7 @@ __all__ = [
     "HacResult",
     "binomial_pvalues",
     "binomial_test",
+    "fast_length",
     "fixed_b_pvalue",
     "hac_event_test",
     "hac_lag",
@@ -416,7 +417,7 @@ def _bartlett_filter(x: np.ndarray, lag: int) -> np.ndarray:
     total = x.size
     if 2 * lag + 1 <= 10 * np.log2(max(total, 2)):
         return np.convolve(x, _kernel(lag))[lag : lag + total]
-    size = _fast_length(total + lag)  # >= T + L: the circular convolution does not wrap
+    size = fast_length(total + lag)  # >= T + L: the circular convolution does not wrap
     kernel = np.zeros(size)
     half = 1 - np.arange(lag + 1) / (lag + 1)
     kernel[: lag + 1] = half
@@ -424,10 +425,11 @@ def _bartlett_filter(x: np.ndarray, lag: int) -> np.ndarray:
     return np.fft.irfft(np.fft.rfft(x, size) * np.fft.rfft(kernel), size)[:total]
 
 
-def _fast_length(target: int) -> int:
+def fast_length(target: int) -> int:
     """The smallest ``2^a 3^b 5^c >= target``: a length pocketfft transforms quickly, as
     ``scipy.fft.next_fast_len(target, real=True)`` gives it (numpy's FFT is the same
-    pocketfft, so the filter's bits are scipy's, without importing scipy.fft in a run)."""
+    pocketfft, so the filter's bits are scipy's, without importing scipy.fft in a run).
+    Also the period of :class:`~eventstudy.inference.power.EventLine`'s autocorrelations."""
     best = 1 << max(target - 1, 0).bit_length()
     fives = 1
     while fives < best:

@@ -34,6 +34,7 @@ import math
 
 import numpy as np
 
+from eventstudy.inference.classical import fast_length
 from eventstudy.inference.distributions import norm_ppf
 
 __all__ = [
@@ -208,7 +209,7 @@ class EventLine:
         (about 1e-16 times the events times the period's log) is far below the 0.5 that
         ``rint`` takes off."""
         if self._lags is None:
-            period = _fft_length(self.span)
+            period = fast_length(self.span)
             lags = np.empty((self.n_rows, self.longest - 1), dtype=np.int64)
             for first in range(0, self.n_rows, AUTOCORRELATION_ROWS):  # a few rows at a time: a few MB
                 last = min(first + AUTOCORRELATION_ROWS, self.n_rows)
@@ -255,16 +256,6 @@ class EventLine:
         if filled.size:
             out[filled] = np.add.reduceat(x, starts[filled])  # each up to the next filled row's start: its own end
         return out
-
-
-def _fft_length(n: int) -> int:
-    """The least ``2^a 3^b`` at or above ``n``: a length the FFT transforms fast."""
-    best = 1 << max(n - 1, 0).bit_length()
-    three = 1
-    while three < best:
-        two = three << max(0, (-(-n // three) - 1).bit_length())  # the least 2^a times three at or above n
-        best, three = min(best, two), three * 3
-    return best
 
 
 def _scaled_pairs(ahead: np.ndarray, t: np.ndarray, h: int, cumulative: np.ndarray | None = None) -> np.ndarray:

@@ -287,7 +287,7 @@ def path_chart(result: StudyResult) -> Figure | None:
         fewest, most = int(counts.min() or 0), int(counts.max() or 0)  # type: ignore[arg-type]  # an integer column's are ints
         shown = f"n={most}" if fewest == most else f"n={fewest}-{most} by day"
         ax.plot(x, rows["mean"].to_list(), color=EVENTS, linewidth=2, label=f"after the events ({shown})")
-        ax.plot(x, rows["baseline_mean"].to_list(), color=BASELINE, linewidth=1.4, linestyle="--", label=baseline_words(result)[0].lower())
+        ax.plot(x, rows["baseline_mean"].to_list(), color=BASELINE, linewidth=1.4, linestyle="--", label=baseline_label(result.universe).lower())
         ax.axhline(0, color="#999999", linewidth=0.8)
         ax.axvline(0, color="#999999", linewidth=0.8, linestyle=":")
         ax.set_title(f"{asset}: average path around the events")
@@ -398,7 +398,7 @@ def distribution_chart(result: StudyResult, measure: str) -> Figure | None:
                           label="events' mean" if i == 0 else None)
             if row["baseline_mean"] is not None:
                 ax.hlines(row["baseline_mean"], i - 0.32, i + 0.32, color=BASELINE, linewidth=1.2, linestyle="--",
-                          zorder=4, label=f"{baseline_words(result)[0].lower()}' mean" if i == 0 else None)
+                          zorder=4, label=f"{baseline_label(result.universe).lower()}' mean" if i == 0 else None)
             if tests is not None:
                 p = tests.filter((pl.col("asset") == asset) & (pl.col("horizon") == horizon))["p_placebo"].to_list()
                 if p and p[0] is not None:
@@ -522,7 +522,7 @@ def study_charts(result: StudyResult) -> list[Chart]:
                     if _largest_cell(result, measure) > DOT_LIMIT else "Dots: each event")
             shaded = f"; shaded: {_null_words(result)}" if _draws_null(figure) else ""
             charts.append(Chart(name, f"Distribution per horizon: {result.measure_titles.get(measure, measure)}", figure,
-                                f"{each}{shaded}; bar: the events' mean; dashed: {baseline_words(result)[0].lower()}."))
+                                f"{each}{shaded}; bar: the events' mean; dashed: {baseline_label(result.universe).lower()}."))
     return charts
 
 

@@ -713,7 +713,7 @@ def tests_table(result: StudyResult, *, compact: bool = False) -> TextTable | No
         headers[headers.index("All days")] = "Baseline days"
         where = f"; baseline days: where {nested.when!r}"
     else:
-        headers[headers.index("All days")] = baseline_words(result)[0]
+        headers[headers.index("All days")] = baseline_label(result.universe)
     table = TextTable(
         title=f"Significance: {headline} (p), adjustments, classical companions{where}",
         headers=headers,

@@ -11,9 +11,9 @@ from eventstudy.inference.classical import (
     FIXED_B_PVALUES,
     FIXED_B_QUANTILES,
     _bartlett_filter,
-    _fast_length,
     _hac_event_test,
     binomial_test,
+    fast_length,
     fixed_b_pvalue,
     hac_event_test,
     hac_lag,
@@ -67,7 +67,7 @@ def test_fast_length_is_scipys_next_fast_len_for_real_transforms() -> None:
     from scipy import fft
 
     targets = [*range(1, 5000), *np.random.default_rng(3).integers(5000, 2_000_000, 2000).tolist()]
-    assert [_fast_length(n) for n in targets] == [fft.next_fast_len(n, real=True) for n in targets]
+    assert [fast_length(n) for n in targets] == [fft.next_fast_len(n, real=True) for n in targets]
 
 
 def test_bartlett_filter_by_fft_equals_the_direct_sum() -> None:
