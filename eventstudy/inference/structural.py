@@ -88,7 +88,8 @@ SUMMED_FROM = 8
 values by a matrix product (:func:`_set_sums`) rather than gathering them: the product costs
 ``B x days``, the gather and its passes ``B x n``. Ten cells on 11,900 days: 5,000 sets of
 2,000 days 0.22 s against 0.39 s, 1,998 of 5,003 0.13 s against 0.39 s; even at 10,000 sets
-of 1,000 (0.36 s against 0.38 s)."""
+of 1,000 (0.36 s against 0.38 s), each way timed alone on the same sets. A whole run's
+cost is ``benchmarks/curve.py``'s and ``benchmarks/dense.py``'s matched column."""
 
 SUM_ROWS = 64
 """Placebo sets per matrix product of :func:`_set_sums` (their 0/1 rows stay in cache)."""
@@ -99,7 +100,9 @@ day draws its sets by random keys (:func:`_keyed`), ``O(pool)`` a set, rather th
 distinct values sorted, ``O(n log n)`` a set and more as ``n`` nears the pool (the first
 distinct of the values drawn). On 11,900 days and ten cells, drawn and summed: 1,998 sets
 of 5,003 days 0.45 s against 1.09 s, 1,110 of 9,002 0.25 s against 0.55 s, 3,333 of
-3,000 0.75 s against 0.94 s; 5,000 of 2,000 1.13 s against 0.94 s."""
+3,000 0.75 s against 0.94 s; 5,000 of 2,000 1.13 s against 0.94 s (timed alone, beside
+another job). In a whole run (``benchmarks/curve.py``'s matched column) 5,003 events took
+0.55 s against 1.07 s."""
 
 
 @dataclass
