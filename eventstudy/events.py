@@ -156,19 +156,24 @@ def _declustered(
     panel: Panel, hits: ConditionHits, window: np.ndarray, spec: DeclusterSpec | None, labels: bool, frame: bool
 ) -> tuple[np.ndarray, np.ndarray, np.ndarray | None, pl.Series | None, np.ndarray | None]:
     """The hits in the window: row and day indices (int64), positions (for a ``frame``, or
-    declustering), dates (where ``labels`` or a calendar gap needs them) and which
-    declustering keeps (None: every one)."""
+    a trading-day gap), dates (where ``labels`` asks for them) and which declustering
+    keeps (None: every one)."""
     n_days = len(panel.days)
     s_idx, d_idx = np.divmod(hits.flat, n_days)
     inside = window[d_idx]
     s_idx, d_idx = s_idx[inside], d_idx[inside]
     every = spec is None or s_idx.size == 0 or (spec.gap.unit == "td" and spec.gap.amount <= 1)  # a one-trading-day gap keeps every distinct day
-    positions = hits.position[inside].astype(np.int64) if frame or not every else None
-    dated = labels or (spec is not None and spec.gap.unit != "td")
-    dates = pl.Series("date", panel.days[d_idx]).cast(pl.Date) if dated else None
-    if spec is None or positions is None or every:
+    counted = spec is not None and not every and spec.gap.unit == "td"
+    positions = hits.position[inside].astype(np.int64) if frame or counted else None
+    dates = pl.Series("date", panel.days[d_idx]).cast(pl.Date) if labels else None
+    if spec is None or every:
         return s_idx, d_idx, positions, dates, None
-    keys, thresholds = gap_thresholds(dates if dates is not None else pl.Series("date", [], dtype=pl.Date), positions, spec.gap)
+    if counted:
+        assert positions is not None
+        keys, thresholds = gap_thresholds(pl.Series("date", [], dtype=pl.Date), positions, spec.gap)
+    else:  # a calendar gap, counted on the calendar: each day's threshold is the first day of the calendar on or after its date + gap
+        day_keys, day_thresholds = gap_thresholds(pl.Series("date", panel.days).cast(pl.Date), np.arange(n_days), spec.gap)
+        keys, thresholds = d_idx, np.searchsorted(day_keys, day_thresholds, side="left")[d_idx]
     kept = decluster(keys, thresholds, spec.mode, groups=s_idx if len(panel.symbols) > 1 else None)
     return s_idx, d_idx, positions, dates, kept
 
@@ -220,8 +225,11 @@ def decluster(
     n = keys.size
     if n == 0:
         return np.zeros(0, dtype=bool)
-    group_start = _group_starts(groups, n)
-    first = np.arange(n) == group_start
+    first = np.zeros(n, dtype=bool)  # each group's first event
+    first[0] = True
+    if groups is not None:
+        groups = np.asarray(groups)
+        np.not_equal(groups[1:], groups[:-1], out=first[1:])
 
     if mode == "after_any":
         kept = first.copy()
@@ -231,23 +239,53 @@ def decluster(
         raise ValueError(f"unknown decluster mode {mode!r}")
 
     # next[j]: first event of j's group with key >= thresholds[j], else the sentinel n.
+    starts = np.flatnonzero(first)
     if groups is None:
-        nxt = np.searchsorted(keys, thresholds, side="left")
+        nxt = np.minimum(np.searchsorted(keys, thresholds, side="left"), n)
     else:
-        # Offset keys per group so a search never leaves the group.
-        span = int(max(keys.max(), thresholds.max()) - keys.min()) + 1
-        gid = np.cumsum(first) - 1
-        base = keys.min()
-        skeys = (keys - base) + gid * span
-        sthr = (thresholds - base) + gid * span
-        nxt = np.searchsorted(skeys, sthr, side="left")
-        starts = np.flatnonzero(first)
-        sizes = np.diff(np.append(starts, n))
-        group_end = np.repeat(starts + sizes, sizes)  # one past the group's last event (a search of gid in itself, linearly)
-        nxt = np.where(nxt >= group_end, n, nxt)
-    nxt = np.minimum(nxt, n)
+        nxt = _next_in_group(keys, thresholds, starts)
+    return _chains(nxt, starts, keys, thresholds)
 
-    return _chains(nxt, group_start, first, keys, thresholds)
+
+TABLE_CELLS_PER_EVENT = 8
+"""Grouped events find each one's next event in a table of (group, key) cells, filled
+with the events and swept once from the right, when it has at most this many cells an
+event (a batch of resampled histories where a condition holds on most days: about one),
+else by a binary search of every threshold among all the keys (each group's offset past
+the last's); a cell costs about a nanosecond, a search 15-20."""
+
+TABLE_CELLS = 1 << 22
+"""Cells of a table filled at a time (16 MB of int32): groups are taken a block at a time."""
+
+
+def _next_in_group(keys: np.ndarray, thresholds: np.ndarray, starts: np.ndarray) -> np.ndarray:
+    """``next[j]`` of grouped events (``starts``: each group's first event): the first
+    event of j's group with key >= thresholds[j], else the sentinel n."""
+    n = keys.size
+    sizes = np.diff(np.append(starts, n))
+    base = int(keys.min())
+    width = int(keys.max()) - base + 1  # a threshold past every key reads the table's last column, the sentinel
+    if starts.size * (width + 1) > TABLE_CELLS_PER_EVENT * n:
+        span = int(max(keys.max(), thresholds.max()) - base) + 1
+        gid = np.repeat(np.arange(starts.size, dtype=np.int64), sizes)
+        nxt = np.searchsorted((keys - base) + gid * span, (thresholds - base) + gid * span, side="left")
+        group_end = np.repeat(starts + sizes, sizes)  # one past the group's last event
+        return np.where(nxt >= group_end, n, nxt)
+    cols = width + 1
+    index = np.int32 if n < 2**31 - 1 else np.int64
+    nxt = np.empty(n, dtype=np.int64)
+    per_block = max(1, TABLE_CELLS // cols)
+    for g0 in range(0, starts.size, per_block):
+        g1 = min(g0 + per_block, starts.size)
+        lo, hi = int(starts[g0]), int(starts[g1]) if g1 < starts.size else n
+        # a row per group, its keys from the largest down to `base` (its last cell), past them the sentinel's
+        last = np.repeat(np.arange(1, g1 - g0 + 1, dtype=np.int64) * cols - 1, sizes[g0:g1])  # each event's row's last cell
+        table = np.full((g1 - g0, cols), n, dtype=index)
+        table.ravel()[last - (keys[lo:hi] - base)] = np.arange(lo, hi, dtype=index)
+        np.minimum.accumulate(table, axis=1, out=table)  # each cell: the first event at or after its key
+        at = np.clip(thresholds[lo:hi] - base, 0, width)
+        nxt[lo:hi] = table.ravel().take(np.subtract(last, at, out=at))
+    return nxt
 
 
 CHAIN_STEPS = 4096
@@ -263,8 +301,8 @@ null's peak in ``benchmarks/dense.py``), while a step costs a few microseconds w
 the groups."""
 
 
-def _chains(nxt: np.ndarray, group_start: np.ndarray, first: np.ndarray, keys: np.ndarray, thresholds: np.ndarray) -> np.ndarray:
-    """The events on the ``nxt``-path from each group's first event.
+def _chains(nxt: np.ndarray, starts: np.ndarray, keys: np.ndarray, thresholds: np.ndarray) -> np.ndarray:
+    """The events on the ``nxt``-path from each group's first event (``starts``).
 
     A chain has at most ``longest`` events: its group's key span over the smallest step
     between an event's key and its threshold, plus one (a universe's 52-week highs with a
@@ -272,18 +310,22 @@ def _chains(nxt: np.ndarray, group_start: np.ndarray, first: np.ndarray, keys: n
     walked, all groups in step (O(kept events)); long ones (a single series with a
     one-day calendar gap) use binary lifting (pointer doubling: O(n log longest))."""
     n = nxt.size
-    kept = np.zeros(n, dtype=bool)
-    step = int(max(1, int((thresholds - keys).min())))
-    ends = np.r_[np.flatnonzero(first)[1:], n] - 1  # each group's last event
-    starts = np.flatnonzero(first)
-    longest = min(int((ends - starts).max()) + 1, int((keys[ends] - keys[starts]).max()) // step + 1)
+    ends = np.r_[starts[1:], n] - 1  # each group's last event
+    longest = int((ends - starts).max()) + 1
+    if longest > max(CHAIN_STEPS, n // EVENTS_PER_STEP):  # no chain is longer than its key span over the smallest step either
+        step = int(max(1, int((thresholds - keys).min())))
+        longest = min(longest, int((keys[ends] - keys[starts]).max()) // step + 1)
     if longest <= max(CHAIN_STEPS, n // EVENTS_PER_STEP):
+        ahead = np.append(nxt, n)  # the sentinel n follows itself
+        found = []
         current = starts
         while current.size:
-            kept[current] = True
-            following = nxt[current]
-            current = following[(following < n) & (following > current)]  # (a threshold at or before its key ends the chain)
-        return kept
+            found.append(current)
+            following = ahead[current]
+            current = following[following > current]  # the sentinel is marked (and dropped) next step; a threshold at or before its key ends the chain
+        kept = np.zeros(n + 1, dtype=bool)
+        kept[np.concatenate(found)] = True
+        return kept[:n]
     # Binary lifting: jumps[k][j] = next^(2^k)(j); the sentinel n maps to itself.
     index = np.int32 if n < 2**31 - 1 else np.int64
     jump = np.append(nxt, n).astype(index)
@@ -294,20 +336,8 @@ def _chains(nxt: np.ndarray, group_start: np.ndarray, first: np.ndarray, keys: n
     # From each event's group start, take the largest jumps that do not pass j: j is kept
     # iff the chain from the group start lands exactly on j.
     target = np.arange(n, dtype=index)
-    cur = group_start.astype(index)
+    cur = np.repeat(starts, np.diff(np.append(starts, n))).astype(index)
     for table in reversed(tables):
         cand = table[cur]
         cur = np.where(cand <= target, cand, cur)
-    kept[:] = cur == target
-    return kept
-
-
-def _group_starts(groups: np.ndarray | None, n: int) -> np.ndarray:
-    """Index of the first event of each event's group."""
-    if groups is None:
-        return np.zeros(n, dtype=np.int64)
-    groups = np.asarray(groups)
-    change = np.ones(n, dtype=bool)
-    change[1:] = groups[1:] != groups[:-1]
-    starts = np.flatnonzero(change)
-    return starts[np.cumsum(change) - 1]
+    return cur == target

@@ -75,14 +75,17 @@ def test_grouped_declustering_restarts_in_each_group(groups: list, gap: int) -> 
     assert decluster(k, k + gap, "after_kept", groups=np.array(gids)).tolist() == expected
 
 
-@settings(max_examples=200, deadline=None)
+@settings(max_examples=300, deadline=None)
 @given(
     groups=st.lists(st.lists(st.tuples(st.integers(0, 200), st.integers(1, 40)), max_size=25, unique_by=lambda t: t[0]), max_size=4),
     walk=st.booleans(),
+    lookup=st.sampled_from(["search", "table", "blocks"]),
 )
-def test_both_chain_strategies_match_the_reference(groups: list, walk: bool) -> None:
-    """Short chains are walked, long ones use binary lifting: both give the definition,
-    with a step of its own per event (calendar gaps: months differ in length)."""
+def test_both_chain_strategies_match_the_reference(groups: list, walk: bool, lookup: str) -> None:
+    """Short chains are walked, long ones use binary lifting; grouped events find their
+    next event by a binary search or in a table of (group, key) cells, whole or a group at
+    a time: every way gives the definition, with a step of its own per event (calendar
+    gaps: months differ in length)."""
     import eventstudy.events as events
 
     keys, thresholds, gids, expected = [], [], [], []
@@ -93,12 +96,14 @@ def test_both_chain_strategies_match_the_reference(groups: list, walk: bool) -> 
         thresholds += steps
         gids += [gid] * len(values)
         expected += reference_after_kept(values, steps)
-    saved = events.CHAIN_STEPS, events.EVENTS_PER_STEP
+    saved = events.CHAIN_STEPS, events.EVENTS_PER_STEP, events.TABLE_CELLS_PER_EVENT, events.TABLE_CELLS
     events.CHAIN_STEPS, events.EVENTS_PER_STEP = (10**9, 1) if walk else (0, 10**9)
+    events.TABLE_CELLS_PER_EVENT = 0 if lookup == "search" else 10**9
+    events.TABLE_CELLS = 1 if lookup == "blocks" else saved[3]
     try:
         got = decluster(np.array(keys, dtype=np.int64), np.array(thresholds, dtype=np.int64), "after_kept", groups=np.array(gids, dtype=np.int64))
     finally:
-        events.CHAIN_STEPS, events.EVENTS_PER_STEP = saved
+        events.CHAIN_STEPS, events.EVENTS_PER_STEP, events.TABLE_CELLS_PER_EVENT, events.TABLE_CELLS = saved
     assert got.tolist() == expected
 
 
