@@ -107,7 +107,8 @@ class BlockShared:
 class Hits:
     """Where one condition held in a block (trigger applied): row indices, each row's
     position among its symbol's rows on the study calendar (the clock of a trading-day
-    gap), and the condition's values there."""
+    gap), and the condition's values there (one column per value, no date or symbol:
+    a condition that holds on most days has a row per stock-day)."""
 
     rows: np.ndarray
     position: np.ndarray
@@ -248,7 +249,7 @@ def run_block(shared: BlockShared, symbols: list[str], prices: pl.DataFrame | No
             Hits(
                 rows=hit_rows,
                 position=within[hit_rows],
-                values=frame.select("date", "symbol", *value_columns).gather(hit_rows),  # select first: gather only these
+                values=frame.select(value_columns).gather(hit_rows),  # select first: gather only these (date and symbol are the hits' flat indices')
             )
         )
     result = BlockResult(flat=flat, hits=hits, span=(shared.symbol_offset[symbols[0]], shared.symbol_offset[symbols[-1]] + 1))

@@ -45,8 +45,9 @@ class ConditionHits:
         Each hit's position among its row's days on the study calendar (the clock of
         trading-day declustering gaps).
     values
-        The condition's feature values at the hits, for the instance table: ``date``
-        (``symbol`` too in a universe), then one column per value.
+        The condition's feature values at the hits, for the instance table: a timeline's
+        ``date``, then one column per value; a universe's, one column per value, a row
+        per hit in the order of ``flat`` (which says its date and symbol).
     """
 
     flat: np.ndarray

@@ -642,7 +642,7 @@ def _merge_hits(parts: list[tuple[np.ndarray, np.ndarray, pl.DataFrame]]) -> Con
     flats = np.concatenate([p[0] for p in parts])
     order = np.argsort(flats, kind="stable")
     positions = np.concatenate([p[1] for p in parts])
-    values = pl.concat([p[2] for p in parts], how="vertical_relaxed")
+    values = pl.concat([p[2] for p in parts], how="vertical_relaxed") if parts[0][2].width else pl.DataFrame()  # a condition without values to show
     if values.height == order.size and np.any(order[1:] < order[:-1]):  # blocks came out of order: the values follow their flats
         values = values[order]
     return ConditionHits(flats[order], positions[order], values)
