@@ -18,6 +18,7 @@ the same returns, then prints times, the ratio, and peak memory (RSS).
     python benchmarks/universe.py --synthetic 5000x10000 --scaling     # 0.5x, 1x, 2x
     python benchmarks/universe.py --synthetic 5000x10000 --skip-pandas --command  # and the whole command
     python benchmarks/universe.py --synthetic 20000x10000 --skip-pandas  # 200M rows, streamed
+    python benchmarks/universe.py --synthetic 5000x10000 --skip-pandas --when "close > sma(200)"  # a condition of most stock-days
 
 Synthetic panels are written as one Parquet file sorted by symbol (generated in parts,
 merged by a streaming sink, so generating 200M rows needs little memory), and the study
@@ -61,12 +62,15 @@ import eventstudy
 ROOT = Path(__file__).resolve().parents[1]
 HORIZONS = {"1w": 5, "1m": 21, "3m": 63, "6m": 126}
 
+WHEN = "close at 52-week high and close > sma(200) and MKT drawdown >= 5%"
+"""The study's condition; ``--when`` gives another (``close > sma(200)``: most stock-days), timed without pandas."""
+
 STUDY = """\
 name: benchmark universe
 series: {{MKT: {market}}}
 universe: {{data_file: {panel}}}
-when: close at 52-week high and close > sma(200) and MKT drawdown >= 5%
-decluster: {{gap: 21}}
+when: {when}
+decluster: {{gap: {gap}}}
 evaluate:
   - forward_returns: {{horizons: [1w, 1m, 3m, 6m]}}
 statistics: {{placebos: {placebos}, seed: 7}}
@@ -194,11 +198,13 @@ def timed(fn: object, repeat: int) -> tuple[object, float]:
     return result, float(np.median(times))
 
 
-def run_eventstudy(folder: Path, panel: Path, market_symbol: str, placebos: int, executor: str | None, repeat: int = 1) -> dict:
+def run_eventstudy(
+    folder: Path, panel: Path, market_symbol: str, placebos: int, executor: str | None, repeat: int = 1, when: str = WHEN, gap: str = "21"
+) -> dict:
     """The study through eventstudy: core (placebos=0) and full, with timings and RSS."""
     from eventstudy.executor import get_executor
 
-    (folder / "study.yaml").write_text(STUDY.format(market=market_symbol, panel=panel.name, placebos=placebos))
+    (folder / "study.yaml").write_text(STUDY.format(market=market_symbol, panel=panel.name, placebos=placebos, when=when, gap=gap))
     study = eventstudy.load_study(folder / "study.yaml")
     with get_executor(executor) if executor else contextlib.nullcontext() as pool:
         core, t_core = timed(lambda: eventstudy.run(study, data_dir=panel.parent, placebos=0, executor=pool), repeat)
@@ -295,7 +301,7 @@ def _fmt(values: list) -> str:
     return "[" + ", ".join("-" if v is None else f"{v:.3f}" for v in values) + "]"
 
 
-def scaling(spec: str, keep: Path | None, placebos: int, executor: str | None, library_defaults: bool = False) -> None:
+def scaling(spec: str, keep: Path | None, placebos: int, executor: str | None, library_defaults: bool = False, when: str = WHEN, gap: str = "21") -> None:
     """0.5x, 1x and 2x the symbols of ``spec``: each size and each run (without tests,
     with them) in a fresh process, so that every peak RSS is that run's own."""
     n_symbols, n_days = (int(x) for x in spec.lower().split("x"))
@@ -304,7 +310,7 @@ def scaling(spec: str, keep: Path | None, placebos: int, executor: str | None, l
         size = f"{int(n_symbols * factor)}x{n_days}"
         runs = []
         for count in (0, placebos):
-            command = [sys.executable, __file__, "--synthetic", size, "--skip-pandas", "--json", "--placebos", str(count)]
+            command = [sys.executable, __file__, "--synthetic", size, "--skip-pandas", "--json", "--placebos", str(count), "--when", when, "--gap", gap]
             if keep:
                 command += ["--keep", str(keep / size)]
             if executor:
@@ -329,6 +335,8 @@ def main() -> None:
     parser.add_argument("--data-dir", default=str(ROOT.parent / "shared" / "data"))
     parser.add_argument("--synthetic", metavar="SYMBOLSxDAYS", help="e.g. 5000x10000 (50M rows)")
     parser.add_argument("--placebos", type=int, default=1000)
+    parser.add_argument("--when", default=WHEN, help="the condition (another than the study's needs --skip-pandas: the pandas script is the study's)")
+    parser.add_argument("--gap", default="21", help="the declustering gap (as in a study: 21, 5, 10cd, ...; another than 21 needs --skip-pandas)")
     parser.add_argument("--skip-pandas", action="store_true")
     parser.add_argument("--scaling", action="store_true", help="also run 0.5x and 2x the symbols, each in its own process")
     parser.add_argument("--order", choices=("symbol", "date"), default="symbol", help="the synthetic panel's rows sorted by symbol (streamed) or by date")
@@ -342,12 +350,14 @@ def main() -> None:
     args = parser.parse_args()
     if args.order == "date" and (args.scaling or not args.synthetic):
         parser.error("--order date applies to one synthetic panel (--synthetic, without --scaling)")
+    if (args.when, args.gap) != (WHEN, "21") and not (args.skip_pandas or args.scaling):
+        parser.error("--when and --gap change the study, and the pandas script is the study's: add --skip-pandas")
     kept = not args.library_defaults and eventstudy.keep_freed_memory()
     if not args.json:
         print(f"({'as the eventstudy command runs: freed memory kept, one BLAS thread, ordinary pages' if kept else 'the allocator, BLAS and numpy defaults'})")
     repeat = args.repeat or (1 if args.synthetic else 5)
     if args.scaling:
-        scaling(args.synthetic or "5000x10000", args.keep, args.placebos, args.executor, args.library_defaults)
+        scaling(args.synthetic or "5000x10000", args.keep, args.placebos, args.executor, args.library_defaults, args.when, args.gap)
         return
     with tempfile.TemporaryDirectory() as tmp:
         folder = Path(tmp)
@@ -366,13 +376,13 @@ def main() -> None:
             panel, market, market_symbol = data / "panel_sp500_stocks.csv", data / "SPX.csv", "SPX"
         if args.json:  # one run (the placebos asked), its own time and peak RSS
             study = folder / "study.yaml"
-            study.write_text(STUDY.format(market=market_symbol, panel=panel.name, placebos=args.placebos))
+            study.write_text(STUDY.format(market=market_symbol, panel=panel.name, placebos=args.placebos, when=args.when, gap=args.gap))
             start = time.perf_counter()
             result = eventstudy.run(study, data_dir=panel.parent)
             elapsed = time.perf_counter() - start
             print(json.dumps({"rows": rows_of(panel), "events": result.events.height, "t_core": elapsed, "t_full": elapsed, "rss": peak_rss_gb()}))
             return
-        got = run_eventstudy(folder, panel, market_symbol, args.placebos, args.executor, repeat)
+        got = run_eventstudy(folder, panel, market_symbol, args.placebos, args.executor, repeat, args.when, args.gap)
         rows = rows_of(panel)
         report(f"universe study on {panel.name}", got, rows, repeat)
         if args.output:

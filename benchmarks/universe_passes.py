@@ -53,7 +53,7 @@ import universe as universe_benchmark  # benchmarks/universe.py, for its study
 def _study(panel: Path) -> Study:
     with tempfile.TemporaryDirectory() as folder:
         path = Path(folder) / "study.yaml"
-        path.write_text(universe_benchmark.STUDY.format(market="MKT", panel=panel.name, placebos=1000))
+        path.write_text(universe_benchmark.STUDY.format(market="MKT", panel=panel.name, placebos=1000, when=universe_benchmark.WHEN, gap=21))
         return eventstudy.load_study(path)
 
 
