@@ -27,6 +27,7 @@ import time
 from collections.abc import Callable, Iterable, Iterator, Sequence
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field, replace
+from itertools import pairwise
 from pathlib import Path
 from typing import TYPE_CHECKING, TypeVar
 
@@ -636,14 +637,23 @@ def _block_task(shared: BlockShared, task: tuple[list[str], pl.DataFrame | None]
 
 
 def _merge_hits(parts: list[tuple[np.ndarray, np.ndarray, pl.DataFrame]]) -> ConditionHits:
-    """One condition's hits from every block, in flat-index order."""
+    """One condition's hits from every block, in flat-index order: the blocks put in the
+    order of their first hits where each block's hits ascend and the blocks do not
+    overlap (blocks are runs of symbols, each in date order), else sorted hit by hit."""
+    parts = [p for p in parts if p[0].size] or parts[:1]
     if not parts:
         return ConditionHits.empty()
+    parts = sorted(parts, key=lambda p: int(p[0][0]) if p[0].size else -1)
+    ordered = all(p[0].size < 2 or bool((p[0][1:] > p[0][:-1]).all()) for p in parts) and all(
+        int(a[0][-1]) < int(b[0][0]) for a, b in pairwise(parts) if a[0].size and b[0].size
+    )
     flats = np.concatenate([p[0] for p in parts])
-    order = np.argsort(flats, kind="stable")
     positions = np.concatenate([p[1] for p in parts])
     values = pl.concat([p[2] for p in parts], how="vertical_relaxed") if parts[0][2].width else pl.DataFrame()  # a condition without values to show
-    if values.height == order.size and np.any(order[1:] < order[:-1]):  # blocks came out of order: the values follow their flats
+    if ordered:
+        return ConditionHits(flats, positions, values)
+    order = np.argsort(flats, kind="stable")
+    if values.height == order.size:  # the values follow their flats
         values = values[order]
     return ConditionHits(flats[order], positions[order], values)
 

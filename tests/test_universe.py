@@ -1278,3 +1278,22 @@ def test_a_stock_measured_against_a_market_series_whose_data_end_never_completes
     assert "stocks-M2 excess 5d: 1 event(s) never complete: the data of M2 end within the horizon" in flat
     assert "stocks>M2 hit 5d: 1 event(s) never complete: the data of M2 end within the horizon" in flat
     assert "stocks-M2 excess 5d: 1 event(s) pending" not in flat
+
+
+def test_merged_hits_are_in_flat_order_with_their_values() -> None:
+    """Blocks come from threads in any order: their hits are merged in flat-index order,
+    each value beside its hit, whether the blocks are put in order whole (each ascending,
+    none overlapping) or, where they are not, sorted hit by hit."""
+    from eventstudy.universe import _merge_hits
+
+    def part(flats: list[int]) -> tuple[np.ndarray, np.ndarray, pl.DataFrame]:
+        flat = np.array(flats, dtype=np.int64)
+        return flat, flat % 7, pl.DataFrame({"v": flat * 10.0})
+
+    for parts in ([part([20, 21, 25]), part([]), part([3, 9]), part([12])], [part([9, 3]), part([12, 20])], [part([3, 14]), part([9, 20])]):
+        merged = _merge_hits(parts)
+        expected = np.sort(np.concatenate([p[0] for p in parts]))
+        np.testing.assert_array_equal(merged.flat, expected)
+        np.testing.assert_array_equal(merged.position, expected % 7)
+        np.testing.assert_array_equal(merged.values["v"].to_numpy(), expected * 10.0)
+    assert _merge_hits([part([])]).flat.size == 0 and _merge_hits([]).flat.size == 0
