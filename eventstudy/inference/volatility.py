@@ -241,13 +241,16 @@ def _at_events(
         """One chunk of events, into its own rows of the sums (chunks can run on threads)."""
         s, d = s_idx[lo : lo + per_chunk], d_idx[lo : lo + per_chunk]
         start = s * n_days + d + first
-        whole = (d + first >= 0) & (d + first + width <= n_days)  # the window lies inside the stock's own row
-        if rows is not None and whole.all():
-            x = rows[start]
-        else:  # windows that reach past the first or last day: gathered one index at a time, masked below
-            days = d[:, None] + offsets
-            x = flat[np.clip(s[:, None] * n_days + days, 0, flat.size - 1)]
-            x[(days < 0) | (days >= n_days)] = np.nan
+        part = np.flatnonzero((d + first < 0) | (d + first + width > n_days))  # windows that reach past the stock's first or last day
+        if rows is not None:  # every window row by row (those few gathered again below: in a chunk of a stock's events from its first days, all of them were)
+            x = rows[np.clip(start, 0, flat.size - width)]
+        else:
+            x, part = np.empty((s.size, width), flat.dtype), np.arange(s.size)
+        if part.size:  # one index at a time, masked
+            days = d[part, None] + offsets
+            edge = flat[np.clip(s[part, None] * n_days + days, 0, flat.size - 1)]
+            edge[(days < 0) | (days >= n_days)] = np.nan
+            x[part] = edge
         np.subtract(x, means[np.clip(d + first + width, 0, n_days + width)], out=x)  # x is a gathered copy; past either end: the NaN padding
         missing = np.isnan(x)
         gaps = np.flatnonzero(missing.any(axis=1))  # the few windows with a missing return
