@@ -462,9 +462,9 @@ def instance_table(
         table = kept.select(keys)
         if hits.values.width and kept.height:
             flat = kept["_s"].to_numpy().astype(np.int64) * len(panel.days) + kept["_d"].to_numpy()
-            at = np.searchsorted(hits.flat, flat)
-            assert hits.values.height == hits.flat.size and np.array_equal(hits.flat[np.minimum(at, hits.flat.size - 1)], flat), "kept events are hits"
-            table = pl.concat([table, hits.values[at]], how="horizontal")
+            place = _sorted_positions(hits.flat, flat)
+            assert hits.values.height == hits.flat.size and np.array_equal(hits.flat[np.minimum(place, hits.flat.size - 1)], flat), "kept events are hits"
+            table = pl.concat([table, hits.values[place]], how="horizontal")
         elif hits.values.width:
             table = pl.concat([table, hits.values.clear()], how="horizontal")
     else:
@@ -478,7 +478,9 @@ def instance_table(
         shown_keys = cells.select(CELL).rows()
         n = kept.height
         runs = [key for key in panel.cells.select(CELL).rows() if key in set(shown_keys)]
-        if outcomes.height == len(runs) * n and outcomes.select(CELL).gather(np.arange(len(runs)) * n).rows() == runs:
+        # each run's first row, sliced off before its cell's columns are read (a gather of those rows from the
+        # long frame, or a row of it by index, took 10-50 ms at 1.6M events x 4 cells; a slice, 0.1 ms)
+        if outcomes.height == len(runs) * n and [outcomes.slice(i * n, 1).select(CELL).row(0) for i in range(len(runs))] == runs:
             # the long outcomes hold them already, cell after cell over the kept events
             # (long_outcomes): each cell's run, sliced, rather than gathered from the grids again
             at = {key: i for i, key in enumerate(runs)}
@@ -513,6 +515,25 @@ def instance_table(
     measure_units = panel.measures.units
     units.update(dict(zip(order, (measure_units.get(m, "fraction") for m in cells["measure"].to_list()))))
     return table, units
+
+
+SEARCH_CHUNK = 4096
+"""Keys :func:`_sorted_positions` looks up at a time."""
+
+
+def _sorted_positions(haystack: np.ndarray, keys: np.ndarray) -> np.ndarray:
+    """``np.searchsorted(haystack, keys)`` (``haystack`` ascending), :data:`SEARCH_CHUNK`
+    keys at a time, each chunk within the stretch of ``haystack`` between the places of its
+    smallest and largest key: the same places, and where the keys ascend (a universe's
+    kept events among its hits: 1.6M of 29M) each stretch is a few hundred kB that stays
+    in the cache, where a search of the whole haystack missed it at every step (0.13 s ->
+    0.05 s)."""
+    out = np.empty(keys.size, dtype=np.intp)
+    for lo in range(0, keys.size, SEARCH_CHUNK):
+        part = keys[lo : lo + SEARCH_CHUNK]
+        first, last = np.searchsorted(haystack, [part.min(), part.max()])
+        out[lo : lo + SEARCH_CHUNK] = np.searchsorted(haystack[first : last + 1], part) + first
+    return out
 
 
 def _why_no_events(node: Node, timeline: pl.DataFrame, window: np.ndarray) -> list[str]:
