@@ -427,15 +427,15 @@ def with_ended(outcomes: pl.DataFrame, ended: Collection[str], reads: Mapping[tu
     runs past the end of the data of one of ``ended``'s symbols (it never completes), its
     row's own or one its cell reads beside it (``reads``, :attr:`Panel.reads`: a
     benchmark), False when it is pending; null where nothing is awaited."""
-    remaining = outcomes["days_remaining"].to_numpy()  # null as NaN
-    waiting = np.greater(remaining, 0, where=~np.isnan(remaining), out=np.zeros(outcomes.height, dtype=bool))
+    waiting = (outcomes["days_remaining"] > 0).fill_null(False).to_numpy()  # a bool column: no copy of the days as floats, NaN for null
     stopped = outcomes["symbol"].is_in(list(ended)).fill_null(False).to_numpy() if ended else np.zeros(outcomes.height, dtype=bool)
     beside = [cell for cell, symbols in (reads or {}).items() if set(symbols) & set(ended)]
     if beside and outcomes.height:  # a cell whose benchmark ended: every value of it (one query, only then)
         stopped |= outcomes.select(pl.any_horizontal((pl.col("measure") == m) & (pl.col("asset") == a) for m, a in beside)).to_series().to_numpy()
     column = pl.Series("ended", np.ma.masked_array(stopped, mask=~waiting), dtype=pl.Boolean)  # nulls at construction: no query
     at = outcomes.columns.index("days_remaining") + 1
-    return outcomes.select(outcomes.columns[:at]).hstack([column, *outcomes.select(outcomes.columns[at:]).get_columns()])
+    columns = outcomes.get_columns()
+    return pl.DataFrame([*columns[:at], column, *columns[at:]])  # the columns as they are (hstack took 60-100 ms at 6.4M rows)
 
 
 def incomplete_cells(outcomes: pl.DataFrame, universe: bool) -> pl.DataFrame:
