@@ -692,12 +692,14 @@ def _breakdowns(
     year = kept["date"].dt.year().to_numpy().astype(np.int64)
     first_year, n_years, n_symbols = int(year.min()), int(year.max() - year.min()) + 1, max(len(symbols), 1)
     symbol = kept["_s"].to_numpy().astype(np.int64)
-    cell = np.repeat(np.arange(k, dtype=np.int64), n)
-    by_cell_symbol = pl.Series("_k", cell * n_symbols + np.tile(symbol, k))
+    # a (cells, events) sum broadcast and flattened: cell after cell, as the outcomes come (one array of
+    # k x n codes each; the cells repeated and the events tiled took three such arrays, 0.25 s at 4 x 1.6M)
+    cell = np.arange(k, dtype=np.int64)[:, None]
+    by_cell_symbol = pl.Series("_k", (cell * n_symbols + symbol[None, :]).reshape(-1))
     if bool(np.all(symbol[1:] >= symbol[:-1])):
         by_cell_symbol = by_cell_symbol.set_sorted()
     codes = pl.DataFrame({
-        "_y": cell * n_years + np.tile(year - first_year, k), "_k": by_cell_symbol, "value": outcomes["value"], "days_remaining": outcomes["days_remaining"],
+        "_y": (cell * n_years + (year - first_year)[None, :]).reshape(-1), "_k": by_cell_symbol, "value": outcomes["value"], "days_remaining": outcomes["days_remaining"],
     })
     labels = cells.select(CELL).with_row_index("_c").with_columns(pl.col("_c").cast(pl.Int64))
     by_year = codes.group_by("_y").agg(stats).with_columns((pl.col("_y") // n_years).alias("_c"), (pl.col("_y") % n_years + first_year).cast(pl.Int32).alias("year"))
