@@ -1420,19 +1420,27 @@ def _relabel_covariance(
         order = mine[np.argsort(stock_of[mine], kind="stable")]
         owner = stock_of[order]
         starts = np.flatnonzero(np.concatenate([[True], owner[1:] != owner[:-1]]))
+        days, order_days = d_idx[cell.ev], d_idx[order]
+        # the events per day: an unscaled statistic's weights (ones, and their squares) summed, the same floats
+        per_day_count: np.ndarray = np.bincount(days, minlength=n_days).astype(np.float64)
         for name in names:
             _deviations(sample, unknown, cell.moments.by_day.mean(name), name == "pct_positive", dev)
-            r = cell.scale if name == "mean" and cell.scale is not None else np.ones(s_idx.size)
-            per_day = np.bincount(d_idx[cell.ev], weights=r[cell.ev], minlength=n_days)
+            r = cell.scale if name == "mean" and cell.scale is not None else None
+            if r is None:
+                per_day = per_day_squared = per_day_count
+            else:
+                weights = r[cell.ev]
+                per_day = np.bincount(days, weights=weights, minlength=n_days)
+                per_day_squared = np.bincount(days, weights=np.square(weights), minlength=n_days)
             totals[name].append(dev @ per_day)  # each sampled symbol's sum over every event's day
-            diagonal[name][i] = float(_squares_by_day(dev) @ np.bincount(d_idx[cell.ev], weights=np.square(r[cell.ev]), minlength=n_days))
+            diagonal[name][i] = float(_squares_by_day(dev) @ per_day_squared)
             a = np.zeros((few, keep))
             if order.size:
                 part = gathered[: few * order.size].reshape(few, order.size)
                 # row by row: each stock's events contiguous ('clip': the days are all in range, and
                 # numpy copies through a temporary for mode 'raise' when given out=)
-                np.take(dev[:few], d_idx[order], axis=1, out=part, mode="clip")
-                if r is cell.scale:  # times 1 changes nothing
+                np.take(dev[:few], order_days, axis=1, out=part, mode="clip")
+                if r is not None:  # times 1 changes nothing
                     part *= r[order][None, :]
                 a[:, column[owner[starts]]] = np.add.reduceat(part, starts, axis=1)
                 by_event = by_event_buffer[: part.size].reshape(order.size, few)  # the sum below runs event by event, as it always has
