@@ -5,9 +5,11 @@ Declustering (DESIGN.md, "exclude one-month clusters") walks raw events in date 
 * ``after_kept`` (default): an event is kept iff it lies at least ``gap`` after the
   previous *kept* event. This is a chain (each kept event determines the next), computed
   here without a Python loop over events: ``next[j]`` is the first event at least ``gap``
-  after event ``j`` (one ``searchsorted``), and the kept events are the nodes on the
-  ``next``-path from the first event, found for all events at once by binary lifting
-  (pointer doubling: O(n log n) numpy work, O(log n) Python steps).
+  after event ``j`` (one ``searchsorted``, or for many groups of dense events a table of
+  (group, key) cells swept once), and the kept events are the nodes on the ``next``-path
+  from each group's first event, walked for all groups in step (a step per kept event of
+  the longest chain) or, for long chains, found at once by binary lifting (pointer
+  doubling: O(n log n) numpy work, O(log n) Python steps).
 * ``after_any``: a new cluster starts where the distance to the previous *raw* event is
   at least ``gap``; each cluster's first day is kept.
 
