@@ -94,7 +94,7 @@ from eventstudy.null_choice import (
 from eventstudy.own_events import describe as describe_event_sets
 from eventstudy.panel import ConditionHits, Panel, values_at
 from eventstudy.result import StudyResult, counted_noun
-from eventstudy.statistics import CELL, SUMMARY_COLUMNS, summarize
+from eventstudy.statistics import CELL, SUMMARY_COLUMNS, run_cells, summarize
 
 __all__ = ["as_date", "describe_outcomes", "evaluate", "instance_table", "kept_outcomes", "nested_baseline_days", "order_cells", "raw_events", "refuse_unused_counts"]
 
@@ -427,7 +427,7 @@ def with_ended(outcomes: pl.DataFrame, ended: Collection[str], reads: Mapping[tu
     runs past the end of the data of one of ``ended``'s symbols (it never completes), its
     row's own or one its cell reads beside it (``reads``, :attr:`Panel.reads`: a
     benchmark), False when it is pending; null where nothing is awaited."""
-    waiting = (outcomes["days_remaining"] > 0).fill_null(False).to_numpy()  # a bool column: no copy of the days as floats, NaN for null
+    waiting = (outcomes["days_remaining"] > 0).fill_null(False).to_numpy()  # null (complete or missing): not waiting
     stopped = outcomes["symbol"].is_in(list(ended)).fill_null(False).to_numpy() if ended else np.zeros(outcomes.height, dtype=bool)
     beside = [cell for cell, symbols in (reads or {}).items() if set(symbols) & set(ended)]
     if beside and outcomes.height:  # a cell whose benchmark ended: every value of it (one query, only then)
@@ -462,7 +462,7 @@ def instance_table(
         table = kept.select(keys)
         if hits.values.width and kept.height:
             flat = kept["_s"].to_numpy().astype(np.int64) * len(panel.days) + kept["_d"].to_numpy()
-            place = _sorted_positions(hits.flat, flat)
+            place = np.searchsorted(hits.flat, flat)
             assert hits.values.height == hits.flat.size and np.array_equal(hits.flat[np.minimum(place, hits.flat.size - 1)], flat), "kept events are hits"
             table = pl.concat([table, hits.values[place]], how="horizontal")
         elif hits.values.width:
@@ -478,9 +478,7 @@ def instance_table(
         shown_keys = cells.select(CELL).rows()
         n = kept.height
         runs = [key for key in panel.cells.select(CELL).rows() if key in set(shown_keys)]
-        # each run's first row, sliced off before its cell's columns are read (a gather of those rows from the
-        # long frame, or a row of it by index, took 10-50 ms at 1.6M events x 4 cells; a slice, 0.1 ms)
-        if outcomes.height == len(runs) * n and [outcomes.slice(i * n, 1).select(CELL).row(0) for i in range(len(runs))] == runs:
+        if outcomes.height == len(runs) * n and run_cells(outcomes, n).rows() == runs:
             # the long outcomes hold them already, cell after cell over the kept events
             # (long_outcomes): each cell's run, sliced, rather than gathered from the grids again
             at = {key: i for i, key in enumerate(runs)}
@@ -515,25 +513,6 @@ def instance_table(
     measure_units = panel.measures.units
     units.update(dict(zip(order, (measure_units.get(m, "fraction") for m in cells["measure"].to_list()))))
     return table, units
-
-
-SEARCH_CHUNK = 4096
-"""Keys :func:`_sorted_positions` looks up at a time."""
-
-
-def _sorted_positions(haystack: np.ndarray, keys: np.ndarray) -> np.ndarray:
-    """``np.searchsorted(haystack, keys)`` (``haystack`` ascending), :data:`SEARCH_CHUNK`
-    keys at a time, each chunk within the stretch of ``haystack`` between the places of its
-    smallest and largest key: the same places, and where the keys ascend (a universe's
-    kept events among its hits: 1.6M of 29M) each stretch is a few hundred kB that stays
-    in the cache, where a search of the whole haystack missed it at every step (0.13 s ->
-    0.05 s)."""
-    out = np.empty(keys.size, dtype=np.intp)
-    for lo in range(0, keys.size, SEARCH_CHUNK):
-        part = keys[lo : lo + SEARCH_CHUNK]
-        first, last = np.searchsorted(haystack, [part.min(), part.max()])
-        out[lo : lo + SEARCH_CHUNK] = np.searchsorted(haystack[first : last + 1], part) + first
-    return out
 
 
 def _why_no_events(node: Node, timeline: pl.DataFrame, window: np.ndarray) -> list[str]:

@@ -640,13 +640,10 @@ def _merge_hits(parts: list[tuple[np.ndarray, np.ndarray, pl.DataFrame]]) -> Con
     """One condition's hits from every block, in flat-index order: the blocks put in the
     order of their first hits where each block's hits ascend and the blocks do not
     overlap (blocks are runs of symbols, each in date order), else sorted hit by hit."""
-    parts = [p for p in parts if p[0].size] or parts[:1]
     if not parts:
         return ConditionHits.empty()
-    parts = sorted(parts, key=lambda p: int(p[0][0]) if p[0].size else -1)
-    ordered = all(p[0].size < 2 or bool((p[0][1:] > p[0][:-1]).all()) for p in parts) and all(
-        int(a[0][-1]) < int(b[0][0]) for a, b in pairwise(parts) if a[0].size and b[0].size
-    )
+    parts = sorted((p for p in parts if p[0].size), key=lambda p: int(p[0][0])) or parts[:1]  # (all empty: one, for its columns)
+    ordered = all(bool((p[0][1:] > p[0][:-1]).all()) for p in parts) and all(int(a[0][-1]) < int(b[0][0]) for a, b in pairwise(parts))
     flats = np.concatenate([p[0] for p in parts])
     positions = np.concatenate([p[1] for p in parts])
     values = pl.concat([p[2] for p in parts], how="vertical_relaxed") if parts[0][2].width else pl.DataFrame()  # a condition without values to show

@@ -14,7 +14,7 @@ from synthetic import business_days, write_random_walks
 import eventstudy
 import eventstudy.inference.histories as histories_module
 from eventstudy.config import Study, parse_study
-from eventstudy.engine import _by_day_then_row, _sorted_positions, evaluate
+from eventstudy.engine import _by_day_then_row, evaluate
 from eventstudy.events import kept_events, panel_events, window_mask
 from eventstudy.histories import HistorySource, history_panel
 from eventstudy.inference.histories import SharedHistories, cell_statistics
@@ -394,26 +394,6 @@ def test_events_by_day_then_row_are_lexsorted(events: list[tuple[int, int]], by_
     s_idx = np.array([e[0] for e in events], dtype=np.int32)
     d_idx = np.array([e[1] for e in events], dtype=np.int32)
     assert np.array_equal(_by_day_then_row(s_idx, d_idx, n_days), np.lexsort((s_idx, d_idx)))
-
-
-@settings(max_examples=200, deadline=None)
-@given(
-    st.lists(st.integers(-5, 200), max_size=80), st.lists(st.integers(-10, 210), max_size=60), st.booleans(), st.sampled_from([1, 3, 4096])
-)
-def test_places_among_sorted_keys_are_a_searchsorted(haystack: list[int], keys: list[int], ascending: bool, chunk: int) -> None:
-    """The kept events' places among the hits (the instance table's condition values),
-    searched a chunk of keys at a time within their stretch: ``np.searchsorted``'s places,
-    whether the keys ascend, repeat, miss or fall past either end."""
-    import eventstudy.engine as engine
-
-    hay = np.sort(np.array(haystack, dtype=np.int64))
-    wanted = np.array(sorted(keys) if ascending else keys, dtype=np.int64)
-    before = engine.SEARCH_CHUNK
-    try:
-        engine.SEARCH_CHUNK = chunk
-        assert np.array_equal(_sorted_positions(hay, wanted), np.searchsorted(hay, wanted))
-    finally:
-        engine.SEARCH_CHUNK = before
 
 
 LAGGED_UNIVERSE = """
